@@ -1,0 +1,63 @@
+import type {Settings} from "../config/settings.js";
+import {ModelUnavailableError} from "../runtime/errors.js";
+import {ModelRuntime} from "../runtime/ModelRuntime.js";
+import {InferenceService} from "../service/inference.js";
+import type {Logger} from "./log.js";
+
+export type CoreStatus = "loading" | "ok" | "error";
+
+/**
+ * The app's core, shared by the HTTP server and the Electron shell: settings, the API key and the
+ * loaded model. Nothing here imports Electron.
+ */
+export class AppCore {
+    public status: CoreStatus = "loading";
+    public inference: InferenceService | undefined;
+    private loadError: Error | undefined;
+    public readonly startedAt = Date.now();
+
+    public constructor(
+        public settings: Settings,
+        public readonly apiKey: string,
+        public readonly dataDir: string,
+        public readonly rendererDir: string | undefined,
+        public readonly log: Logger
+    ) {}
+
+    /** Loads a model; on failure the core stays up and reports the error (503 with the reason). */
+    public async loadModel(modelPath: string, verbose = false): Promise<void> {
+        this.status = "loading";
+        const previous = this.inference;
+        this.inference = undefined;
+        await previous?.runtime.dispose();
+        try {
+            const runtime = await ModelRuntime.load({
+                modelPath,
+                parallel: this.settings.parallel,
+                contextSize: this.settings.contextSize,
+                threads: this.settings.threads,
+                gpu: this.settings.gpu,
+                maxQueue: this.settings.limits.maxQueue,
+                queueTimeoutMs: this.settings.limits.queueTimeoutMs,
+                verbose
+            });
+            this.inference = new InferenceService(runtime);
+            this.status = "ok";
+        } catch (error) {
+            this.loadError = error as Error;
+            this.status = "error";
+            throw error;
+        }
+    }
+
+    public requireInference(): InferenceService {
+        if (this.inference != null) return this.inference;
+        if (this.status === "error") throw new ModelUnavailableError(`The model failed to load: ${this.loadError?.message ?? "unknown error"}`);
+        throw new ModelUnavailableError("The model is still loading. Retry shortly.");
+    }
+
+    public async dispose(): Promise<void> {
+        await this.inference?.runtime.dispose();
+        this.inference = undefined;
+    }
+}

@@ -1,0 +1,72 @@
+import fs from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {loadOrCreateApiKey} from "../config/apiKey.js";
+import {resolveDataDir} from "../config/dataDir.js";
+import {resolveModelPath} from "../config/resolveModel.js";
+import {loadSettings, mergeSettings, type Settings} from "../config/settings.js";
+import {HttpServer} from "../server/HttpServer.js";
+import {AppCore} from "./AppCore.js";
+import {consoleLogger, type Logger} from "./log.js";
+
+export interface ServeOptions {
+    modelPath?: string;
+    dataDir?: string;
+    /** Overrides over the settings file (CLI flags). */
+    overrides?: Partial<Omit<Settings, "api" | "limits">> & {api?: Partial<Settings["api"]>; limits?: Partial<Settings["limits"]>};
+    /** Use this key instead of the stored one (tests). */
+    apiKey?: string;
+    rendererDir?: string;
+    log?: Logger;
+    verbose?: boolean;
+}
+
+export interface RunningServer {
+    core: AppCore;
+    /** Base URL of the API, e.g. http://127.0.0.1:8080 */
+    url: string;
+    /** The web UI's URL with the key in the fragment (never sent to the server, kept out of logs). */
+    uiUrl: string;
+    apiKey: string;
+    close(): Promise<void>;
+}
+
+/** The renderer build that `npm run build:renderer` writes, found from source or from dist. */
+export function defaultRendererDir(): string {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    for (const candidate of [path.resolve(here, "../../dist/renderer"), path.resolve(here, "../../renderer")])
+        if (fs.existsSync(path.join(candidate, "index.html"))) return candidate;
+    return path.resolve(here, "../../dist/renderer");
+}
+
+/** Headless mode: load the model, start the API and serve the web UI. Used by the CLI and the tests. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+    const log = options.log ?? consoleLogger;
+    const dataDir = resolveDataDir(options.dataDir);
+    fs.mkdirSync(dataDir, {recursive: true});
+    const settings = mergeSettings(loadSettings(dataDir), options.overrides ?? {});
+    const model = resolveModelPath({flag: options.modelPath, settingsPath: settings.modelPath, dataDir});
+    const apiKey = options.apiKey ?? loadOrCreateApiKey(dataDir).key;
+    const core = new AppCore(settings, apiKey, dataDir, options.rendererDir ?? defaultRendererDir(), log);
+
+    const loadStart = performance.now();
+    await core.loadModel(model.path, options.verbose);
+    const runtime = core.requireInference().runtime;
+    log.info(`model ${runtime.modelId} (${runtime.architecture}, template ${runtime.prompts.templateName}) loaded in ` +
+        `${Math.round(performance.now() - loadStart)} ms: ${settings.parallel} sequences × ${runtime.contextSize} tokens, ${settings.threads} threads`);
+
+    const http = new HttpServer(core);
+    const {port, host} = await http.listen(settings.api.port, settings.api.host);
+    const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+    const url = `http://${shownHost}:${port}`;
+    return {
+        core,
+        url,
+        uiUrl: settings.api.auth ? `${url}/#key=${apiKey}` : `${url}/`,
+        apiKey,
+        close: async () => {
+            await http.close();
+            await core.dispose();
+        }
+    };
+}

@@ -1,0 +1,72 @@
+import {parseArgs} from "node:util";
+import type {ServeOptions} from "../app/startServer.js";
+
+export const serveUsage = `Usage: kvshare serve [options]
+
+  --model PATH           GGUF model file (else KVSHARE_MODEL, the settings file, or the models folder)
+  --data-dir DIR         settings, API key, cache (else KVSHARE_DATA_DIR or the per-user data folder)
+  --host HOST            address to listen on (default 127.0.0.1; LAN only by explicit choice)
+  --port N               port (default 8080; 0 picks a free one)
+  --threads N            llama.cpp CPU threads
+  --parallel N           sequences served at once (default 4)
+  --ctx-size N           context tokens per sequence (default 2048)
+  --no-auth              do not require the API key (not recommended)
+  --cors-origin ORIGIN   allow a browser origin to call the API (repeatable)
+  --cpu                  never use a GPU
+  --verbose              log llama.cpp warnings
+  --download-default-model  download a small default chat model into the models folder (needs internet)
+`;
+
+export interface ServeCommand extends ServeOptions {
+    downloadDefaultModel: boolean;
+    help: boolean;
+}
+
+/** Parses `serve` flags into server options; unknown flags and bad numbers are errors. */
+export function parseServeArgs(argv: string[]): ServeCommand {
+    const {values} = parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+            "model": {type: "string"},
+            "data-dir": {type: "string"},
+            "host": {type: "string"},
+            "port": {type: "string"},
+            "threads": {type: "string"},
+            "parallel": {type: "string"},
+            "ctx-size": {type: "string"},
+            "no-auth": {type: "boolean"},
+            "cors-origin": {type: "string", multiple: true},
+            "cpu": {type: "boolean"},
+            "verbose": {type: "boolean"},
+            "download-default-model": {type: "boolean"},
+            "help": {type: "boolean", short: "h"}
+        }
+    });
+    const overrides: NonNullable<ServeOptions["overrides"]> = {};
+    const api: NonNullable<typeof overrides.api> = {};
+    if (values.host != null) api.host = values.host;
+    if (values.port != null) api.port = integer("--port", values.port, 0, 65535);
+    if (values["no-auth"]) api.auth = false;
+    if (values["cors-origin"] != null) api.corsOrigins = values["cors-origin"];
+    if (Object.keys(api).length > 0) overrides.api = api;
+    if (values.threads != null) overrides.threads = integer("--threads", values.threads, 1, 256);
+    if (values.parallel != null) overrides.parallel = integer("--parallel", values.parallel, 1, 64);
+    if (values["ctx-size"] != null) overrides.contextSize = integer("--ctx-size", values["ctx-size"], 64, 1_048_576);
+    if (values.cpu) overrides.gpu = false;
+    return {
+        modelPath: values.model,
+        dataDir: values["data-dir"],
+        overrides,
+        verbose: values.verbose ?? false,
+        downloadDefaultModel: values["download-default-model"] ?? false,
+        help: values.help ?? false
+    };
+}
+
+function integer(flag: string, value: string, min: number, max: number): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}; got '${value}'.`);
+    return n;
+}

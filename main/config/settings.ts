@@ -1,0 +1,76 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {writeFileAtomic} from "./writeFileAtomic.js";
+
+/** Everything an admin can set; the settings file holds any subset, defaults fill the rest. */
+export interface Settings {
+    modelPath?: string;
+    /** llama.cpp CPU threads. */
+    threads: number;
+    /** Parallel sequences (users served at once). */
+    parallel: number;
+    /** Tokens per sequence; "auto" lets the runtime choose from memory. */
+    contextSize: number | "auto";
+    gpu: "auto" | false;
+    api: {
+        enabled: boolean;
+        host: string;
+        port: number;
+        /** Require the bearer key (on by default; off only by the admin's choice). */
+        auth: boolean;
+        /** Origins allowed to call the API from a browser, besides the app's own page. */
+        corsOrigins: string[];
+    };
+    limits: {
+        maxQueue: number;
+        queueTimeoutMs: number;
+        maxBodyBytes: number;
+        maxTokensCap: number;
+    };
+}
+
+export const defaultSettings: Settings = {
+    threads: Math.max(1, os.availableParallelism()),
+    parallel: 4,
+    contextSize: 2048,
+    gpu: "auto",
+    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: []},
+    limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768}
+};
+
+export function settingsPath(dataDir: string): string {
+    return path.join(dataDir, "settings.json");
+}
+
+/** Reads the settings file; a missing file gives the defaults, a broken one a clear error. */
+export function loadSettings(dataDir: string): Settings {
+    const file = settingsPath(dataDir);
+    if (!fs.existsSync(file)) return structuredClone(defaultSettings);
+    let stored: Partial<Settings>;
+    try {
+        stored = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Settings>;
+    } catch (error) {
+        throw new Error(`The settings file ${file} is not valid JSON (${(error as Error).message}). Fix or delete it.`);
+    }
+    return mergeSettings(defaultSettings, stored);
+}
+
+export function saveSettings(dataDir: string, settings: Settings): void {
+    writeFileAtomic(settingsPath(dataDir), JSON.stringify(settings, null, 4) + "\n");
+}
+
+/** Deep-merges a partial settings object over a base (objects merge, everything else replaces). */
+export function mergeSettings(base: Settings, patch: Partial<Settings> | {api?: Partial<Settings["api"]>; limits?: Partial<Settings["limits"]>}): Settings {
+    const merged = structuredClone(base) as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        const current = merged[key];
+        merged[key] = isPlainObject(current) && isPlainObject(value) ? {...current, ...value} : value;
+    }
+    return merged as unknown as Settings;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value != null && !Array.isArray(value);
+}

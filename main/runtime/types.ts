@@ -1,0 +1,59 @@
+import type {Token} from "node-llama-cpp";
+import type {FinishReason, KvShareRecord} from "../../shared/openai.js";
+
+/** Sampling settings after validation and defaults. */
+export interface Sampling {
+    /** 0 means greedy. */
+    temperature: number;
+    topP: number;
+    topK: number;
+    minP: number;
+    seed?: number;
+    presencePenalty: number;
+    frequencyPenalty: number;
+    repeatPenalty: number;
+}
+
+export const defaultSampling: Sampling = {
+    temperature: 0.8,
+    topP: 0.95,
+    topK: 40,
+    minP: 0.05,
+    presencePenalty: 0,
+    frequencyPenalty: 0,
+    repeatPenalty: 1
+};
+
+/** One generation job, independent of the endpoint that asked for it. */
+export interface GenerationJob {
+    promptTokens: readonly Token[];
+    /** Upper bound on generated tokens; undefined means "until the context is full". */
+    maxTokens?: number;
+    /** True when the client set max_tokens itself (then prompt + max_tokens must fit). */
+    maxTokensExplicit: boolean;
+    stops: readonly string[];
+    sampling: Sampling;
+    signal: AbortSignal;
+    /** Gets each piece of text as soon as it is safe to show. */
+    onText?(text: string): void;
+    /** Time the request arrived, for TTFT. */
+    arrivedAt: number;
+}
+
+export interface GenerationTimings {
+    queueMs: number;
+    promptMs: number;
+    predictedMs: number;
+    ttftMs: number;
+}
+
+export interface GenerationResult {
+    text: string;
+    finishReason: FinishReason | "aborted";
+    promptTokens: number;
+    completionTokens: number;
+    /** Prompt tokens whose KV was reused rather than computed. */
+    cachedTokens: number;
+    timings: GenerationTimings;
+    kvshare: KvShareRecord;
+}

@@ -1,0 +1,101 @@
+import http from "node:http";
+import type {AddressInfo} from "node:net";
+import type {AppCore} from "../app/AppCore.js";
+import {readJsonObject} from "./body.js";
+import type {RequestContext} from "./context.js";
+import {ApiError, sendError} from "./errors.js";
+import {serveStatic} from "./handlers/staticFiles.js";
+import {findRoute} from "./routes.js";
+import {checkApiKey, checkHost, corsHeaders, preflightHeaders} from "./security.js";
+
+/**
+ * The local HTTP server: the OpenAI-compatible API plus the web UI. One pre-routing step does the
+ * host check, CORS and the API key; handlers only see validated requests.
+ */
+export class HttpServer {
+    private readonly server: http.Server;
+
+    public constructor(private readonly core: AppCore) {
+        this.server = http.createServer((req, res) => void this.handle(req, res));
+        // Streams can be long; idle sockets are still closed by the default keep-alive timeout.
+        this.server.requestTimeout = 0;
+    }
+
+    /** Starts listening; port 0 picks a free port. */
+    public listen(port: number, host: string): Promise<{port: number; host: string}> {
+        return new Promise((resolve, reject) => {
+            this.server.once("error", reject);
+            this.server.listen(port, host, () => {
+                this.server.off("error", reject);
+                const address = this.server.address() as AddressInfo;
+                resolve({port: address.port, host});
+            });
+        });
+    }
+
+    public close(): Promise<void> {
+        return new Promise((resolve) => {
+            this.server.close(() => resolve());
+            this.server.closeAllConnections();
+        });
+    }
+
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const arrivedAt = performance.now();
+        const {settings} = this.core;
+        let cors: Record<string, string> = {};
+        try {
+            const url = new URL(req.url ?? "/", "http://localhost");
+            checkHost(req, settings.api.host);
+            const allowed = corsHeaders(req, settings.api.corsOrigins);
+            if (allowed == null)
+                throw new ApiError(403, "permission_error", `Origin '${req.headers.origin}' is not allowed. An admin can add it to the CORS allowlist.`, "origin_not_allowed");
+            cors = allowed;
+            if (req.method === "OPTIONS") {
+                res.writeHead(204, {...cors, ...preflightHeaders(req)});
+                res.end();
+                return;
+            }
+
+            const {route, methodMismatch} = findRoute(req.method ?? "GET", url.pathname);
+            if (route == null) {
+                if (methodMismatch) throw new ApiError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}.`, "method_not_allowed");
+                if (req.method === "GET" && !isApiPath(url.pathname)) return serveStatic(this.context(req, res, url, arrivedAt, cors));
+                throw new ApiError(404, "not_found_error", `Unknown route ${req.method} ${url.pathname}.`, "not_found");
+            }
+            if (!route.public && settings.api.auth) checkApiKey(req, this.core.apiKey);
+            await route.handler(this.context(req, res, url, arrivedAt, cors));
+        } catch (error) {
+            const apiError = error instanceof ApiError ? error : undefined;
+            if (apiError == null || apiError.status >= 500) this.core.log.warn(`${req.method} ${req.url}: ${(error as Error).message}`);
+            if (!res.headersSent) {
+                for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+                sendError(res, error);
+            } else if (!res.writableEnded) {
+                res.end();
+            }
+        }
+    }
+
+    private context(req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrivedAt: number, cors: Record<string, string>): RequestContext {
+        const abort = new AbortController();
+        // A client that disconnects before the response is complete frees its sequence at once.
+        res.on("close", () => {
+            if (!res.writableFinished) abort.abort(new Error("client disconnected"));
+        });
+        return {
+            req,
+            res,
+            url,
+            core: this.core,
+            signal: abort.signal,
+            arrivedAt,
+            corsHeaders: cors,
+            body: () => readJsonObject(req, this.core.settings.limits.maxBodyBytes)
+        };
+    }
+}
+
+function isApiPath(pathname: string): boolean {
+    return pathname.startsWith("/v1/") || pathname === "/v1";
+}

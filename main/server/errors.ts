@@ -1,0 +1,57 @@
+import type {ServerResponse} from "node:http";
+import type {ApiErrorBody, ApiErrorType} from "../../shared/openai.js";
+import {ContextOverflowError, ModelUnavailableError} from "../runtime/errors.js";
+import {QueueFullError, QueueTimeoutError} from "../runtime/SequencePool.js";
+
+/** An error that becomes an OpenAI-style JSON response with its HTTP status. */
+export class ApiError extends Error {
+    public constructor(
+        public readonly status: number,
+        public readonly type: ApiErrorType,
+        message: string,
+        public readonly code: string | null = null,
+        public readonly param: string | null = null,
+        public readonly headers: Record<string, string> = {}
+    ) {
+        super(message);
+    }
+
+    public static badRequest(message: string, param: string | null = null, code: string | null = "invalid_request"): ApiError {
+        return new ApiError(400, "invalid_request_error", message, code, param);
+    }
+
+    public toBody(): ApiErrorBody {
+        return {error: {message: this.message, type: this.type, param: this.param, code: this.code}};
+    }
+}
+
+/** Maps anything thrown while serving a request to the error the client should see. */
+export function toApiError(error: unknown): ApiError {
+    if (error instanceof ApiError) return error;
+    if (error instanceof ContextOverflowError)
+        return new ApiError(400, "exceed_context_size_error", error.message, "context_length_exceeded", "messages");
+    if (error instanceof QueueFullError)
+        return new ApiError(503, "unavailable_error", error.message, "server_busy", null, {"retry-after": String(error.retryAfterSeconds)});
+    if (error instanceof QueueTimeoutError)
+        return new ApiError(503, "unavailable_error", error.message, "queue_timeout", null, {"retry-after": "1"});
+    if (error instanceof ModelUnavailableError)
+        return new ApiError(503, "unavailable_error", error.message, "model_unavailable", null, {"retry-after": "5"});
+    return new ApiError(500, "server_error", "Internal server error: " + (error instanceof Error ? error.message : String(error)), "internal_error");
+}
+
+/** Writes an error response (unless headers were already sent, e.g. mid-stream). */
+export function sendError(res: ServerResponse, error: unknown): void {
+    const apiError = toApiError(error);
+    if (res.headersSent) return;
+    sendJson(res, apiError.status, apiError.toBody(), apiError.headers);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const payload = JSON.stringify(body);
+    res.writeHead(status, {
+        ...headers,
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(payload)
+    });
+    res.end(payload);
+}

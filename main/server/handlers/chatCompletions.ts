@@ -1,0 +1,51 @@
+import type {ChatCompletion, ChatCompletionChunk} from "../../../shared/openai.js";
+import type {GenerationResult} from "../../runtime/types.js";
+import type {RequestContext} from "../context.js";
+import {sendJson} from "../errors.js";
+import {newId, systemFingerprint, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
+import {streamGeneration} from "../streamGeneration.js";
+import {checkModel, parseChatRequest} from "../validate.js";
+
+/** POST /v1/chat/completions */
+export async function postChatCompletions(ctx: RequestContext): Promise<void> {
+    const body = await ctx.body();
+    const inference = ctx.core.requireInference();
+    checkModel(body, inference.runtime.modelId);
+    const params = parseChatRequest(body, ctx.core.settings.limits.maxTokensCap);
+    const base = {id: newId("chatcmpl"), created: unixNow(), model: inference.runtime.modelId, system_fingerprint: systemFingerprint};
+    const run = (onText?: (text: string) => void) =>
+        inference.chat(params.messages, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText});
+
+    if (!params.stream) {
+        const result = await run();
+        const response: ChatCompletion = {
+            ...base,
+            object: "chat.completion",
+            choices: [{index: 0, message: {role: "assistant", content: result.text}, finish_reason: toFinishReason(result.finishReason), logprobs: null}],
+            usage: toUsage(result),
+            timings: toTimings(result),
+            x_kvshare: result.kvshare
+        };
+        return sendJson(ctx.res, 200, response, ctx.corsHeaders);
+    }
+
+    const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: GenerationResult | null): ChatCompletionChunk => ({
+        ...base,
+        object: "chat.completion.chunk",
+        choices: [{index: 0, delta, finish_reason: finish == null ? null : toFinishReason(finish.finishReason), logprobs: null}],
+        ...(finish == null ? {} : {timings: toTimings(finish), x_kvshare: finish.kvshare})
+    });
+    await streamGeneration(ctx, {
+        head: () => chunk({role: "assistant", content: ""}, null),
+        delta: (text) => chunk({content: text}, null),
+        finish: (result) => chunk({}, result),
+        usage: (result): ChatCompletionChunk => ({
+            ...base,
+            object: "chat.completion.chunk",
+            choices: [],
+            usage: toUsage(result),
+            timings: toTimings(result),
+            x_kvshare: result.kvshare
+        })
+    }, params.includeUsage, run);
+}

@@ -1,0 +1,42 @@
+import type {Completion} from "../../../shared/openai.js";
+import type {RequestContext} from "../context.js";
+import {sendJson} from "../errors.js";
+import {newId, systemFingerprint, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
+import {streamGeneration} from "../streamGeneration.js";
+import {checkModel, parseCompletionRequest} from "../validate.js";
+
+/** POST /v1/completions (legacy text completions) */
+export async function postCompletions(ctx: RequestContext): Promise<void> {
+    const body = await ctx.body();
+    const inference = ctx.core.requireInference();
+    checkModel(body, inference.runtime.modelId);
+    const params = parseCompletionRequest(body, ctx.core.settings.limits.maxTokensCap);
+    const base = {id: newId("cmpl"), object: "text_completion" as const, created: unixNow(), model: inference.runtime.modelId, system_fingerprint: systemFingerprint};
+    const run = (onText?: (text: string) => void) =>
+        inference.complete(params.prompt, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText});
+    const echo = params.echo ? params.prompt : "";
+
+    if (!params.stream) {
+        const result = await run();
+        const response: Completion = {
+            ...base,
+            choices: [{index: 0, text: echo + result.text, finish_reason: toFinishReason(result.finishReason), logprobs: null}],
+            usage: toUsage(result),
+            timings: toTimings(result),
+            x_kvshare: result.kvshare
+        };
+        return sendJson(ctx.res, 200, response, ctx.corsHeaders);
+    }
+
+    await streamGeneration(ctx, {
+        head: () => (echo === "" ? null : {...base, choices: [{index: 0, text: echo, finish_reason: null, logprobs: null}]}),
+        delta: (text): Completion => ({...base, choices: [{index: 0, text, finish_reason: null, logprobs: null}]}),
+        finish: (result): Completion => ({
+            ...base,
+            choices: [{index: 0, text: "", finish_reason: toFinishReason(result.finishReason), logprobs: null}],
+            timings: toTimings(result),
+            x_kvshare: result.kvshare
+        }),
+        usage: (result): Completion => ({...base, choices: [], usage: toUsage(result), timings: toTimings(result), x_kvshare: result.kvshare})
+    }, params.includeUsage, run);
+}

@@ -1,0 +1,31 @@
+import type {EmbeddingResponse} from "../../../shared/openai.js";
+import type {RequestContext} from "../context.js";
+import {sendJson} from "../errors.js";
+import {checkModel, parseEmbeddingRequest} from "../validate.js";
+
+/** POST /v1/embeddings: float arrays, or base64 of little-endian float32 (what the OpenAI SDKs ask for by default). */
+export async function postEmbeddings(ctx: RequestContext): Promise<void> {
+    const body = await ctx.body();
+    const inference = ctx.core.requireInference();
+    const runtime = inference.runtime;
+    checkModel(body, runtime.modelId);
+    const params = parseEmbeddingRequest(body);
+    const vectors = await runtime.embed(params.inputs);
+    const promptTokens = params.inputs.reduce((sum, text) => sum + runtime.prompts.countTokens(text), 0);
+    const response: EmbeddingResponse = {
+        object: "list",
+        data: vectors.map((vector, index) => ({
+            object: "embedding",
+            index,
+            embedding: params.encoding === "base64" ? toBase64Float32(vector) : vector
+        })),
+        model: runtime.modelId,
+        usage: {prompt_tokens: promptTokens, total_tokens: promptTokens}
+    };
+    sendJson(ctx.res, 200, response, ctx.corsHeaders);
+}
+
+function toBase64Float32(vector: readonly number[]): string {
+    const floats = Float32Array.from(vector);
+    return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString("base64");
+}

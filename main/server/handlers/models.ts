@@ -1,0 +1,33 @@
+import type {ModelList, ModelObject} from "../../../shared/openai.js";
+import type {RequestContext} from "../context.js";
+import {ApiError, sendJson} from "../errors.js";
+
+function modelObject(ctx: RequestContext): ModelObject {
+    const runtime = ctx.core.requireInference().runtime;
+    return {
+        id: runtime.modelId,
+        object: "model",
+        created: Math.floor(ctx.core.startedAt / 1000),
+        owned_by: "local",
+        meta: {
+            context_size: runtime.contextSize,
+            parallel: runtime.pool.size,
+            architecture: runtime.architecture,
+            kv_editing: false
+        }
+    };
+}
+
+/** GET /v1/models */
+export function getModels(ctx: RequestContext): void {
+    const list: ModelList = {object: "list", data: [modelObject(ctx)]};
+    sendJson(ctx.res, 200, list, ctx.corsHeaders);
+}
+
+/** GET /v1/models/{id} */
+export function getModel(ctx: RequestContext): void {
+    const model = modelObject(ctx);
+    const id = decodeURIComponent(ctx.url.pathname.replace(/^(\/v1)?\/models\//, ""));
+    if (id !== model.id) throw new ApiError(404, "not_found_error", `The model '${id}' does not exist.`, "model_not_found", "model");
+    sendJson(ctx.res, 200, model, ctx.corsHeaders);
+}

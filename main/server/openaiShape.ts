@@ -1,0 +1,48 @@
+import crypto from "node:crypto";
+import type {FinishReason, Timings, Usage} from "../../shared/openai.js";
+import type {GenerationResult} from "../runtime/types.js";
+
+/** Identifies this build in `system_fingerprint`. */
+export const systemFingerprint = "kvshare-0.1";
+
+export function newId(prefix: "chatcmpl" | "cmpl"): string {
+    return `${prefix}-${crypto.randomBytes(12).toString("hex")}`;
+}
+
+export function unixNow(): number {
+    return Math.floor(Date.now() / 1000);
+}
+
+export function toUsage(result: GenerationResult): Usage {
+    return {
+        prompt_tokens: result.promptTokens,
+        completion_tokens: result.completionTokens,
+        total_tokens: result.promptTokens + result.completionTokens,
+        prompt_tokens_details: {cached_tokens: result.cachedTokens}
+    };
+}
+
+export function toTimings(result: GenerationResult): Timings {
+    const computed = result.promptTokens - result.cachedTokens;
+    const {promptMs, predictedMs, ttftMs, queueMs} = result.timings;
+    return {
+        cache_n: result.cachedTokens,
+        prompt_n: computed,
+        prompt_ms: round(promptMs),
+        prompt_per_second: promptMs > 0 ? round(computed / (promptMs / 1000)) : 0,
+        predicted_n: result.completionTokens,
+        predicted_ms: round(predictedMs),
+        predicted_per_second: predictedMs > 0 ? round(Math.max(0, result.completionTokens - 1) / (predictedMs / 1000)) : 0,
+        ttft_ms: round(ttftMs),
+        queue_ms: round(queueMs)
+    };
+}
+
+/** OpenAI has no "aborted": a generation cut short by the client is reported as "stop". */
+export function toFinishReason(reason: GenerationResult["finishReason"]): FinishReason {
+    return reason === "length" ? "length" : "stop";
+}
+
+function round(value: number): number {
+    return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,50 @@
+import type {GenerationResult} from "../runtime/types.js";
+import type {RequestContext} from "./context.js";
+import {sendError, toApiError} from "./errors.js";
+import {SseWriter} from "./sse.js";
+
+/** How one endpoint shapes its stream chunks. */
+export interface StreamShape {
+    /** Sent once before the first text (e.g. the assistant role delta). */
+    head?(): unknown;
+    delta(text: string): unknown;
+    finish(result: GenerationResult): unknown;
+    usage(result: GenerationResult): unknown;
+}
+
+/**
+ * Runs a generation and streams it as SSE. Headers are held back until the first text, so failures
+ * before it (queue full, context overflow) still get their proper HTTP status; a failure after it
+ * is sent in-stream as `data: {"error": ...}`, which OpenAI clients raise as an APIError.
+ */
+export async function streamGeneration(
+    ctx: RequestContext,
+    shape: StreamShape,
+    includeUsage: boolean,
+    run: (onText: (text: string) => void) => Promise<GenerationResult>
+): Promise<void> {
+    const sse = new SseWriter(ctx.res, ctx.corsHeaders);
+    let started = false;
+    const begin = () => {
+        if (started) return;
+        started = true;
+        const head = shape.head?.();
+        if (head != null) sse.send(head);
+    };
+    let result: GenerationResult;
+    try {
+        result = await run((text) => {
+            begin();
+            sse.send(shape.delta(text));
+        });
+    } catch (error) {
+        if (!started) return sendError(ctx.res, error);
+        sse.send(toApiError(error).toBody());
+        sse.done();
+        return;
+    }
+    begin();
+    sse.send(shape.finish(result));
+    if (includeUsage) sse.send(shape.usage(result));
+    sse.done();
+}

@@ -1,0 +1,169 @@
+import type {PlainMessage} from "../runtime/PromptBuilder.js";
+import {defaultSampling, type Sampling} from "../runtime/types.js";
+import {ApiError} from "./errors.js";
+
+type Body = Record<string, unknown>;
+
+/** Generation settings common to chat and text completions, validated. */
+export interface GenerationParams {
+    maxTokens?: number;
+    maxTokensExplicit: boolean;
+    stops: string[];
+    sampling: Sampling;
+    stream: boolean;
+    includeUsage: boolean;
+    user?: string;
+}
+
+export interface ChatParams extends GenerationParams {
+    messages: PlainMessage[];
+}
+
+export interface CompletionParams extends GenerationParams {
+    prompt: string;
+    echo: boolean;
+}
+
+export interface EmbeddingParams {
+    inputs: string[];
+    encoding: "float" | "base64";
+}
+
+const roles = new Set(["system", "developer", "user", "assistant", "tool"]);
+
+export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
+    const raw = body.messages;
+    if (!Array.isArray(raw)) throw ApiError.badRequest("'messages' is required and must be an array of messages.", "messages");
+    if (raw.length === 0) throw ApiError.badRequest("'messages' must contain at least one message.", "messages");
+    const messages = raw.map((message, i) => parseMessage(message, i));
+    if (!messages.some((m) => m.role === "user"))
+        throw ApiError.badRequest("'messages' must contain at least one user message.", "messages");
+    return {messages, ...parseGenerationParams(body, maxTokensCap)};
+}
+
+export function parseCompletionRequest(body: Body, maxTokensCap: number): CompletionParams {
+    let prompt = body.prompt;
+    if (Array.isArray(prompt)) {
+        if (prompt.length !== 1 || typeof prompt[0] !== "string")
+            throw ApiError.badRequest("'prompt' must be a string or an array holding exactly one string.", "prompt");
+        prompt = prompt[0];
+    }
+    if (typeof prompt !== "string") throw ApiError.badRequest("'prompt' is required and must be a string.", "prompt");
+    if (prompt.length === 0) throw ApiError.badRequest("'prompt' must not be empty.", "prompt");
+    if (body.suffix != null && body.suffix !== "")
+        throw new ApiError(400, "invalid_request_error", "'suffix' (fill-in-the-middle) is not supported by this model.", "unsupported_parameter", "suffix");
+    return {prompt, echo: optionalBoolean(body, "echo") ?? false, ...parseGenerationParams(body, maxTokensCap)};
+}
+
+export function parseEmbeddingRequest(body: Body): EmbeddingParams {
+    const input = body.input;
+    let inputs: string[];
+    if (typeof input === "string") inputs = [input];
+    else if (Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === "string")) inputs = input as string[];
+    else throw ApiError.badRequest("'input' is required and must be a string or a non-empty array of strings.", "input");
+    if (inputs.some((text) => text.length === 0)) throw ApiError.badRequest("'input' must not contain empty strings.", "input");
+    if (inputs.length > 256) throw ApiError.badRequest("'input' may hold at most 256 strings.", "input");
+    const encoding = body.encoding_format ?? "float";
+    if (encoding !== "float" && encoding !== "base64")
+        throw ApiError.badRequest("'encoding_format' must be \"float\" or \"base64\".", "encoding_format");
+    return {inputs, encoding};
+}
+
+/** Throws 404 when the request names a model this server does not serve. */
+export function checkModel(body: Body, modelId: string): void {
+    const model = body.model;
+    if (model == null || model === "") return;
+    if (typeof model !== "string") throw ApiError.badRequest("'model' must be a string.", "model");
+    if (model !== modelId && model !== modelId + ".gguf")
+        throw new ApiError(404, "not_found_error", `The model '${model}' does not exist. This server serves '${modelId}'.`, "model_not_found", "model");
+}
+
+function parseMessage(value: unknown, index: number): PlainMessage {
+    const param = `messages[${index}]`;
+    if (typeof value !== "object" || value == null || Array.isArray(value))
+        throw ApiError.badRequest(`${param} must be an object with 'role' and 'content'.`, param);
+    const {role, content} = value as Body;
+    if (typeof role !== "string" || !roles.has(role))
+        throw ApiError.badRequest(`${param}.role must be one of system, developer, user, assistant, tool.`, `${param}.role`);
+    const text = messageText(content, `${param}.content`, role);
+    const plainRole = role === "developer" ? "system" : role === "tool" ? "user" : role;
+    return {role: plainRole as PlainMessage["role"], content: text};
+}
+
+function messageText(content: unknown, param: string, role: string): string {
+    if (typeof content === "string") return content;
+    if (content == null && role === "assistant") return "";
+    if (Array.isArray(content)) {
+        return content.map((part, i) => {
+            if (typeof part !== "object" || part == null || (part as Body).type !== "text" || typeof (part as Body).text !== "string")
+                throw ApiError.badRequest(`${param}[${i}] must be a text part ({"type": "text", "text": "..."}); images and audio are not supported by this model.`, `${param}[${i}]`);
+            return (part as Body).text as string;
+        }).join("\n");
+    }
+    throw ApiError.badRequest(`${param} must be a string or an array of text parts.`, param);
+}
+
+function parseGenerationParams(body: Body, maxTokensCap: number): GenerationParams {
+    const maxTokens = optionalInteger(body, "max_completion_tokens", 1, maxTokensCap) ?? optionalInteger(body, "max_tokens", 1, maxTokensCap);
+    const n = optionalInteger(body, "n", 1, 1);
+    void n;
+    const stop = body.stop;
+    let stops: string[] = [];
+    if (typeof stop === "string") stops = [stop];
+    else if (Array.isArray(stop) && stop.length <= 4 && stop.every((s) => typeof s === "string")) stops = stop as string[];
+    else if (stop != null) throw ApiError.badRequest("'stop' must be a string or an array of up to 4 strings.", "stop");
+    stops = stops.filter((s) => s.length > 0);
+
+    const sampling: Sampling = {
+        temperature: optionalNumber(body, "temperature", 0, 2) ?? defaultSampling.temperature,
+        topP: optionalNumber(body, "top_p", 0, 1) ?? defaultSampling.topP,
+        topK: optionalInteger(body, "top_k", 0, 1000) ?? defaultSampling.topK,
+        minP: optionalNumber(body, "min_p", 0, 1) ?? defaultSampling.minP,
+        seed: optionalInteger(body, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+        presencePenalty: optionalNumber(body, "presence_penalty", -2, 2) ?? 0,
+        frequencyPenalty: optionalNumber(body, "frequency_penalty", -2, 2) ?? 0,
+        repeatPenalty: optionalNumber(body, "repeat_penalty", 0, 10) ?? 1
+    };
+    if (sampling.seed != null) sampling.seed = Math.abs(sampling.seed) % 2 ** 32;
+
+    const streamOptions = body.stream_options;
+    if (streamOptions != null && (typeof streamOptions !== "object" || Array.isArray(streamOptions)))
+        throw ApiError.badRequest("'stream_options' must be an object.", "stream_options");
+    const user = body.user;
+    if (user != null && typeof user !== "string") throw ApiError.badRequest("'user' must be a string.", "user");
+    return {
+        maxTokens,
+        maxTokensExplicit: maxTokens != null,
+        stops,
+        sampling,
+        stream: optionalBoolean(body, "stream") ?? false,
+        includeUsage: (streamOptions as Body | null | undefined)?.include_usage === true,
+        user: user ?? undefined
+    };
+}
+
+function optionalNumber(body: Body, name: string, min: number, max: number): number | undefined {
+    const value = body[name];
+    if (value == null) return undefined;
+    if (typeof value !== "number" || !Number.isFinite(value))
+        throw ApiError.badRequest(`'${name}' must be a number.`, name);
+    if (value < min || value > max)
+        throw ApiError.badRequest(`'${name}' must be between ${min} and ${max}; got ${value}.`, name);
+    return value;
+}
+
+function optionalInteger(body: Body, name: string, min: number, max: number): number | undefined {
+    const value = optionalNumber(body, name, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    if (value == null) return undefined;
+    if (!Number.isInteger(value)) throw ApiError.badRequest(`'${name}' must be an integer.`, name);
+    if (value < min || value > max)
+        throw ApiError.badRequest(`'${name}' must be between ${min} and ${max}; got ${value}.`, name);
+    return value;
+}
+
+function optionalBoolean(body: Body, name: string): boolean | undefined {
+    const value = body[name];
+    if (value == null) return undefined;
+    if (typeof value !== "boolean") throw ApiError.badRequest(`'${name}' must be a boolean.`, name);
+    return value;
+}

@@ -1,0 +1,52 @@
+import type {ChatMessage, HealthResponse, KvShareRecord, ModelObject, Timings, Usage, FinishReason} from "./openai.js";
+
+/** Sampling parameters the UI lets a user set per chat. */
+export interface ChatParams {
+    temperature?: number;
+    top_p?: number;
+    max_tokens?: number;
+    seed?: number;
+}
+
+export interface ChatStreamRequest {
+    messages: ChatMessage[];
+    params?: ChatParams;
+    /** Who is asking (a desktop profile); the server uses it for sharing scopes. */
+    user?: string;
+}
+
+/** The outcome of one streamed answer. */
+export interface ChatStreamResult {
+    content: string;
+    finishReason: FinishReason | "aborted";
+    usage?: Usage;
+    timings?: Timings;
+    kvshare?: KvShareRecord;
+}
+
+/**
+ * What the renderer needs from the app's core. Two implementations: the preload bridge (Electron)
+ * and HTTP (the page served by `serve`). Same UI on both.
+ */
+export interface Backend {
+    readonly kind: "electron" | "http";
+    health(): Promise<HealthResponse>;
+    listModels(): Promise<ModelObject[]>;
+    /** Streams an answer; `onDelta` gets text as it is generated; abort with `signal`. */
+    streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult>;
+}
+
+/** IPC channel names used by the preload bridge; the only ones the main process answers. */
+export const ipcChannels = {
+    health: "kvshare:health",
+    listModels: "kvshare:listModels",
+    chatStart: "kvshare:chat:start",
+    chatAbort: "kvshare:chat:abort",
+    chatEvent: "kvshare:chat:event"
+} as const;
+
+/** Events pushed from main to the renderer for one streamed chat. */
+export type ChatStreamEvent =
+    | {streamId: string; type: "delta"; text: string}
+    | {streamId: string; type: "done"; result: ChatStreamResult}
+    | {streamId: string; type: "error"; message: string};

@@ -1,0 +1,181 @@
+/**
+ * The subset of the OpenAI HTTP API that KVShare Desktop serves, shared by the server (main),
+ * the HTTP backend of the renderer and the tests. Field names follow OpenAI exactly.
+ */
+
+export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
+
+/** A content part of a chat message; only text parts are understood, others are rejected. */
+export interface ChatContentPart {
+    type: string;
+    text?: string;
+}
+
+export interface ChatMessage {
+    role: ChatRole;
+    content: string | ChatContentPart[] | null;
+    name?: string;
+}
+
+/** Sampling fields accepted by both completion endpoints. */
+export interface SamplingFields {
+    model?: string;
+    max_tokens?: number | null;
+    max_completion_tokens?: number | null;
+    temperature?: number | null;
+    top_p?: number | null;
+    top_k?: number | null;
+    min_p?: number | null;
+    seed?: number | null;
+    stop?: string | string[] | null;
+    presence_penalty?: number | null;
+    frequency_penalty?: number | null;
+    repeat_penalty?: number | null;
+    n?: number | null;
+    user?: string;
+    stream?: boolean | null;
+    stream_options?: {include_usage?: boolean} | null;
+}
+
+export interface ChatCompletionRequest extends SamplingFields {
+    messages: ChatMessage[];
+}
+
+export interface CompletionRequest extends SamplingFields {
+    prompt: string | string[];
+    echo?: boolean;
+    suffix?: string | null;
+}
+
+export interface EmbeddingRequest {
+    model?: string;
+    input: string | string[];
+    encoding_format?: "float" | "base64";
+    dimensions?: number;
+    user?: string;
+}
+
+export type FinishReason = "stop" | "length";
+
+export interface Usage {
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    prompt_tokens_details: {cached_tokens: number};
+}
+
+/** Per-request timings, in the spirit of llama-server's `timings` block. */
+export interface Timings {
+    /** Prompt tokens whose KV came from a cache instead of being computed. */
+    cache_n: number;
+    /** Prompt tokens computed for this request. */
+    prompt_n: number;
+    prompt_ms: number;
+    prompt_per_second: number;
+    predicted_n: number;
+    predicted_ms: number;
+    predicted_per_second: number;
+    /** Time from the request's arrival to its first generated token. */
+    ttft_ms: number;
+    /** Time spent waiting for a free sequence. */
+    queue_ms: number;
+}
+
+/** What the server says about cache reuse for one request (grows with the sharing layer). */
+export interface KvShareRecord {
+    /** "none" | "prefix" (exact prefix of a sequence's own history) | "semantic" (edited donor KV). */
+    mode: "none" | "prefix" | "semantic";
+    reused_tokens: number;
+    computed_tokens: number;
+    /** Why reuse was limited, when it was (e.g. stock binary: prefix reuse only). */
+    note?: string;
+}
+
+export interface ChatCompletion {
+    id: string;
+    object: "chat.completion";
+    created: number;
+    model: string;
+    system_fingerprint: string;
+    choices: Array<{
+        index: number;
+        message: {role: "assistant"; content: string};
+        finish_reason: FinishReason;
+        logprobs: null;
+    }>;
+    usage: Usage;
+    timings: Timings;
+    x_kvshare: KvShareRecord;
+}
+
+export interface ChatCompletionChunk {
+    id: string;
+    object: "chat.completion.chunk";
+    created: number;
+    model: string;
+    system_fingerprint: string;
+    choices: Array<{
+        index: number;
+        delta: {role?: "assistant"; content?: string};
+        finish_reason: FinishReason | null;
+        logprobs: null;
+    }>;
+    usage?: Usage | null;
+    timings?: Timings;
+    x_kvshare?: KvShareRecord;
+}
+
+export interface Completion {
+    id: string;
+    object: "text_completion";
+    created: number;
+    model: string;
+    system_fingerprint: string;
+    choices: Array<{index: number; text: string; finish_reason: FinishReason | null; logprobs: null}>;
+    usage?: Usage | null;
+    timings?: Timings;
+    x_kvshare?: KvShareRecord;
+}
+
+export interface ModelObject {
+    id: string;
+    object: "model";
+    created: number;
+    owned_by: string;
+    /** Extra, non-OpenAI: context size per sequence and parallel sequences. */
+    meta?: {context_size: number; parallel: number; architecture: string; kv_editing: boolean};
+}
+
+export interface ModelList {
+    object: "list";
+    data: ModelObject[];
+}
+
+export interface EmbeddingResponse {
+    object: "list";
+    data: Array<{object: "embedding"; index: number; embedding: number[] | string}>;
+    model: string;
+    usage: {prompt_tokens: number; total_tokens: number};
+}
+
+export type ApiErrorType =
+    | "invalid_request_error"
+    | "authentication_error"
+    | "permission_error"
+    | "not_found_error"
+    | "exceed_context_size_error"
+    | "unavailable_error"
+    | "server_error";
+
+/** OpenAI-style error body. */
+export interface ApiErrorBody {
+    error: {message: string; type: ApiErrorType; param: string | null; code: string | null};
+}
+
+export interface HealthResponse {
+    status: "ok" | "loading" | "error";
+    model: string | null;
+    slots_idle: number;
+    slots_busy: number;
+    queued: number;
+}
