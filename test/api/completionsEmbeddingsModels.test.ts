@@ -1,0 +1,67 @@
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {startTestServer, type TestServer} from "../support/testServer.js";
+
+let server: TestServer;
+beforeAll(async () => {
+    server = await startTestServer();
+});
+afterAll(async () => {
+    await server.close();
+});
+
+describe("POST /v1/completions", () => {
+    it("continues a story (non-streaming and streaming agree)", async () => {
+        const completion = await server.client.completions.create({model: "stories260K", prompt: "Once upon a time", max_tokens: 20, temperature: 0});
+        expect(completion.object).toBe("text_completion");
+        const text = completion.choices[0]!.text;
+        expect(text).toMatch(/\w+/);
+        const stream = await server.client.completions.create({model: "stories260K", prompt: "Once upon a time", max_tokens: 20, temperature: 0, stream: true});
+        let streamed = "";
+        for await (const chunk of stream) streamed += chunk.choices[0]?.text ?? "";
+        expect(streamed).toBe(text);
+    });
+
+    it("honours stop strings", async () => {
+        const free = await server.client.completions.create({model: "stories260K", prompt: "Once upon a time", max_tokens: 40, temperature: 0});
+        const text = free.choices[0]!.text;
+        const word = text.trim().split(/\s+/)[2]!;
+        const stopped = await server.client.completions.create({model: "stories260K", prompt: "Once upon a time", max_tokens: 40, temperature: 0, stop: [word]});
+        expect(stopped.choices[0]!.text).toBe(text.slice(0, text.indexOf(word)));
+        expect(stopped.choices[0]!.finish_reason).toBe("stop");
+    });
+});
+
+describe("POST /v1/embeddings", () => {
+    it("returns float vectors of the model's width", async () => {
+        const res = await server.client.embeddings.create({model: "stories260K", input: ["a cat", "a dog"], encoding_format: "float"});
+        expect(res.data).toHaveLength(2);
+        expect(res.data[0]!.embedding).toHaveLength(64);
+        expect(res.data[0]!.embedding).not.toEqual(res.data[1]!.embedding);
+        expect(res.usage.prompt_tokens).toBeGreaterThan(0);
+    });
+
+    it("returns the same vector in base64 (the SDK's default encoding)", async () => {
+        const viaSdk = await server.client.embeddings.create({model: "stories260K", input: "a cat"});
+        const asFloat = await server.client.embeddings.create({model: "stories260K", input: "a cat", encoding_format: "float"});
+        const a = viaSdk.data[0]!.embedding;
+        const b = asFloat.data[0]!.embedding;
+        expect(a).toHaveLength(64);
+        a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 4));
+    });
+});
+
+describe("GET /v1/models", () => {
+    it("lists the loaded model and retrieves it by id", async () => {
+        const list = await server.client.models.list();
+        expect(list.data.map((m) => m.id)).toEqual(["stories260K"]);
+        const model = await server.client.models.retrieve("stories260K");
+        expect(model.id).toBe("stories260K");
+        expect(model.owned_by).toBe("local");
+    });
+
+    it("reports health publicly", async () => {
+        const res = await server.api("/health", {noAuth: true});
+        expect(res.status).toBe(200);
+        expect(await res.json()).toMatchObject({status: "ok", model: "stories260K"});
+    });
+});
