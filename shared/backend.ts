@@ -36,6 +36,20 @@ export interface Backend {
     streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult>;
 }
 
+/**
+ * What the Electron preload exposes as `window.kvshare`. Only structured-cloneable values cross the
+ * context bridge (no AbortSignal), so streaming is split into start / abort / events; the renderer's
+ * bridge backend turns this into a {@link Backend}.
+ */
+export interface KvshareBridge {
+    health(): Promise<HealthResponse>;
+    listModels(): Promise<ModelObject[]>;
+    startChat(streamId: string, request: ChatStreamRequest): Promise<void>;
+    abortChat(streamId: string): Promise<void>;
+    /** Subscribes to stream events; returns the unsubscribe function. */
+    onChatEvent(listener: (event: ChatStreamEvent) => void): () => void;
+}
+
 /** IPC channel names used by the preload bridge; the only ones the main process answers. */
 export const ipcChannels = {
     health: "kvshare:health",

@@ -39,8 +39,11 @@ export function defaultRendererDir(): string {
     return path.resolve(here, "../../dist/renderer");
 }
 
-/** Headless mode: load the model, start the API and serve the web UI. Used by the CLI and the tests. */
-export async function startServer(options: ServeOptions): Promise<RunningServer> {
+/**
+ * Builds the core from the data folder, settings and flags, without loading the model or listening.
+ * Shared by headless mode and the Electron shell.
+ */
+export function createCore(options: ServeOptions): {core: AppCore; modelPath: string} {
     const log = options.log ?? consoleLogger;
     const dataDir = resolveDataDir(options.dataDir);
     fs.mkdirSync(dataDir, {recursive: true});
@@ -48,13 +51,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const model = resolveModelPath({flag: options.modelPath, settingsPath: settings.modelPath, dataDir});
     const apiKey = options.apiKey ?? loadOrCreateApiKey(dataDir).key;
     const core = new AppCore(settings, apiKey, dataDir, options.rendererDir ?? defaultRendererDir(), log);
+    return {core, modelPath: model.path};
+}
 
+/** Loads the model into the core and logs what was loaded. */
+export async function loadCoreModel(core: AppCore, modelPath: string, verbose = false): Promise<void> {
     const loadStart = performance.now();
-    await core.loadModel(model.path, options.verbose);
+    await core.loadModel(modelPath, verbose);
     const runtime = core.requireInference().runtime;
-    log.info(`model ${runtime.modelId} (${runtime.architecture}, template ${runtime.prompts.templateName}) loaded in ` +
+    const {settings} = core;
+    core.log.info(`model ${runtime.modelId} (${runtime.architecture}, template ${runtime.prompts.templateName}) loaded in ` +
         `${Math.round(performance.now() - loadStart)} ms: ${settings.parallel} sequences × ${runtime.contextSize} tokens, ${settings.threads} threads`);
+}
 
+/** Starts the HTTP server (API + web UI) for a core. */
+export async function listen(core: AppCore): Promise<RunningServer> {
+    const {settings, apiKey} = core;
     const http = new HttpServer(core);
     const {port, host} = await http.listen(settings.api.port, settings.api.host);
     const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
@@ -69,4 +81,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             await core.dispose();
         }
     };
+}
+
+/** Headless mode: load the model, start the API and serve the web UI. Used by the CLI and the tests. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+    const {core, modelPath} = createCore(options);
+    await loadCoreModel(core, modelPath, options.verbose);
+    return listen(core);
 }

@@ -1,0 +1,62 @@
+/**
+ * The Electron shell: the only module that imports `electron` at run time. It wires the core
+ * (model, API server, IPC) to a window; everything it calls runs and is tested in plain Node.
+ */
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {app, BrowserWindow, ipcMain, protocol, session, shell} from "electron";
+import {createCore, listen, loadCoreModel, defaultRendererDir} from "../app/startServer.js";
+import {readRendererFile, rendererHeaders} from "../server/rendererFiles.js";
+import {appIndexUrl, appScheme} from "./appUrl.js";
+import {registerIpcHandlers} from "./ipcHandlers.js";
+import {applyNavigationGuards} from "./navigationGuards.js";
+import {mainWindowOptions} from "./windowOptions.js";
+import {loadWindowState, saveWindowState} from "./windowState.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const preloadPath = path.resolve(here, "../../preload/index.cjs");
+const rendererDir = defaultRendererDir();
+
+// Checklist item 18: the renderer comes from a privileged custom protocol, not file://.
+protocol.registerSchemesAsPrivileged([{scheme: appScheme, privileges: {standard: true, secure: true, supportFetchAPI: true}}]);
+
+if (!app.requestSingleInstanceLock()) {
+    app.quit();
+} else {
+    let window: BrowserWindow | undefined;
+    app.on("second-instance", () => {
+        if (window == null) return;
+        if (window.isMinimized()) window.restore();
+        window.focus();
+    });
+    app.on("window-all-closed", () => app.quit());
+
+    void app.whenReady().then(async () => {
+        // Checklist item 5: no permission (camera, notifications, ...) is ever granted to web content.
+        session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+        protocol.handle(appScheme, (request) => {
+            const file = readRendererFile(rendererDir, new URL(request.url).pathname);
+            if (file == null) return new Response("not found", {status: 404});
+            return new Response(new Uint8Array(file.data), {headers: rendererHeaders(file)});
+        });
+
+        const {core, modelPath} = createCore({dataDir: app.getPath("userData"), rendererDir});
+        registerIpcHandlers(ipcMain, core);
+
+        const state = loadWindowState(core.dataDir);
+        window = new BrowserWindow(mainWindowOptions(preloadPath, state));
+        applyNavigationGuards(window.webContents, (url) => shell.openExternal(url));
+        window.once("ready-to-show", () => window?.show());
+        window.on("close", () => {
+            if (window != null) saveWindowState(core.dataDir, window.getBounds());
+        });
+        await window.loadURL(appIndexUrl);
+
+        // The model loads after the window shows; the UI reports "loading" until then.
+        await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+        if (core.settings.api.enabled) {
+            const server = await listen(core);
+            core.log.info(`local API on ${server.url}/v1`);
+        }
+    });
+}

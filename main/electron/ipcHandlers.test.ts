@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {ipcChannels, type ChatStreamEvent} from "../../shared/backend.js";
+import {silentLogger} from "../app/log.js";
+import {createCore, loadCoreModel} from "../app/startServer.js";
+import type {AppCore} from "../app/AppCore.js";
+import {testModelPath} from "../../test/support/testServer.js";
+import {isTrustedSender, registerIpcHandlers, type IpcEventLike, type IpcMainLike} from "./ipcHandlers.js";
+
+/** A stand-in for Electron's ipcMain: the Electron boundary is the one place tests fake. */
+function fakeIpcMain() {
+    const handlers = new Map<string, (event: IpcEventLike, ...args: unknown[]) => unknown>();
+    const ipc: IpcMainLike = {
+        handle: (channel, listener) => void handlers.set(channel, listener),
+        removeHandler: (channel) => void handlers.delete(channel)
+    };
+    return {ipc, handlers, invoke: async (channel: string, event: IpcEventLike, ...args: unknown[]) => handlers.get(channel)!(event, ...args)};
+}
+
+function fakeEvent(url: string, parent: unknown = null) {
+    const sent: ChatStreamEvent[] = [];
+    const event: IpcEventLike = {
+        senderFrame: {url, parent},
+        sender: {id: 1, send: (_channel, payload) => void sent.push(payload as ChatStreamEvent), isDestroyed: () => false}
+    };
+    return {event, sent};
+}
+
+let core: AppCore;
+beforeAll(async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-ipc-"));
+    ({core} = createCore({modelPath: testModelPath, dataDir, log: silentLogger, overrides: {threads: 1}}));
+    await loadCoreModel(core, testModelPath);
+});
+afterAll(async () => {
+    await core.dispose();
+});
+
+describe("IPC sender validation", () => {
+    it("trusts only the app's own top-level page", () => {
+        expect(isTrustedSender(fakeEvent("app://kvshare/index.html").event)).toBe(true);
+        expect(isTrustedSender(fakeEvent("app://kvshare/index.html", {}).event)).toBe(false);
+        expect(isTrustedSender(fakeEvent("https://evil.example/").event)).toBe(false);
+        expect(isTrustedSender(fakeEvent("app://kvshare.evil.example/").event)).toBe(false);
+        expect(isTrustedSender(fakeEvent("file:///etc/passwd").event)).toBe(false);
+        expect(isTrustedSender({senderFrame: null, sender: fakeEvent("x").event.sender})).toBe(false);
+    });
+
+    it("refuses calls from an untrusted sender", async () => {
+        const {handlers, invoke, ipc} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        expect(handlers.size).toBe(4);
+        await expect(invoke(ipcChannels.health, fakeEvent("https://evil.example/").event)).rejects.toThrow(/untrusted sender/);
+        await expect(invoke(ipcChannels.chatStart, fakeEvent("https://evil.example/").event, "s1", {messages: [{role: "user", content: "hi"}]})).rejects.toThrow(/untrusted/);
+        unregister();
+        expect(handlers.size).toBe(0);
+    });
+});
+
+describe("IPC chat", () => {
+    it("streams an answer from the real model to the sender", async () => {
+        const {invoke, ipc} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        const {event, sent} = fakeEvent("app://kvshare/index.html");
+        await invoke(ipcChannels.chatStart, event, "s-1", {messages: [{role: "user", content: "Once upon a time"}], params: {max_tokens: 12, temperature: 0}});
+        await expect.poll(() => sent.some((e) => e.type === "done"), {timeout: 10_000}).toBe(true);
+        const deltas = sent.filter((e) => e.type === "delta").map((e) => (e as {text: string}).text).join("");
+        const done = sent.find((e) => e.type === "done") as Extract<ChatStreamEvent, {type: "done"}>;
+        expect(done.result.content).toBe(deltas);
+        expect(done.result.content.length).toBeGreaterThan(0);
+        expect(done.result.usage?.completion_tokens).toBeGreaterThan(0);
+        unregister();
+    });
+
+    it("validates requests with the API's rules and stops on abort", async () => {
+        const {invoke, ipc} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        const {event, sent} = fakeEvent("app://kvshare/index.html");
+        await expect(invoke(ipcChannels.chatStart, event, "bad", {messages: []})).rejects.toThrow(/at least one message/);
+        await expect(invoke(ipcChannels.chatStart, event, "../../x", {messages: [{role: "user", content: "hi"}]})).rejects.toThrow(/bad stream id/);
+        await invoke(ipcChannels.chatStart, event, "s-2", {messages: [{role: "user", content: "Once upon a time"}], params: {max_tokens: 1500}});
+        await expect.poll(() => sent.some((e) => e.type === "delta"), {timeout: 10_000}).toBe(true);
+        await invoke(ipcChannels.chatAbort, event, "s-2");
+        await expect.poll(() => sent.some((e) => e.type === "done"), {timeout: 10_000}).toBe(true);
+        const done = sent.find((e) => e.type === "done") as Extract<ChatStreamEvent, {type: "done"}>;
+        expect(done.result.finishReason).toBe("aborted");
+        expect(done.result.usage!.completion_tokens).toBeLessThan(1500);
+        unregister();
+    });
+});

@@ -1,0 +1,94 @@
+import type {AppCore} from "../app/AppCore.js";
+import {isAppUrl} from "./appUrl.js";
+import {toTimings, toUsage} from "../server/openaiShape.js";
+import {toApiError} from "../server/errors.js";
+import {parseChatRequest} from "../server/validate.js";
+import {ipcChannels, type ChatStreamEvent, type ChatStreamRequest, type ChatStreamResult} from "../../shared/backend.js";
+import type {HealthResponse, ModelObject} from "../../shared/openai.js";
+
+/** The parts of Electron's IPC event the handlers look at (kept structural so tests need no Electron). */
+export interface IpcEventLike {
+    senderFrame: {url: string; parent: unknown} | null;
+    sender: {id: number; send(channel: string, payload: unknown): void; isDestroyed(): boolean};
+}
+
+export interface IpcMainLike {
+    handle(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => unknown): void;
+    removeHandler(channel: string): void;
+}
+
+/**
+ * Checklist item 17: only the app's own top-level page may call the core. The URL is parsed, not
+ * prefix-matched, and sub-frames are refused.
+ */
+export function isTrustedSender(event: IpcEventLike): boolean {
+    const frame = event.senderFrame;
+    if (frame == null || frame.parent != null) return false;
+    return isAppUrl(frame.url);
+}
+
+/** Registers every IPC handler; each refuses untrusted senders and validates its arguments. */
+export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => void {
+    const streams = new Map<string, AbortController>();
+    const guard = <A extends unknown[], R>(fn: (event: IpcEventLike, ...args: A) => R) =>
+        (event: IpcEventLike, ...args: unknown[]) => {
+            if (!isTrustedSender(event)) throw new Error("IPC refused: untrusted sender");
+            return fn(event, ...(args as A));
+        };
+
+    ipcMain.handle(ipcChannels.health, guard((): HealthResponse => {
+        const pool = core.inference?.runtime.pool;
+        return {status: core.status, model: core.inference?.runtime.modelId ?? null, slots_idle: pool?.idleCount ?? 0,
+            slots_busy: pool == null ? 0 : pool.size - pool.idleCount, queued: pool?.queuedCount ?? 0};
+    }));
+
+    ipcMain.handle(ipcChannels.listModels, guard((): ModelObject[] => {
+        const runtime = core.inference?.runtime;
+        if (runtime == null) return [];
+        return [{id: runtime.modelId, object: "model", created: Math.floor(core.startedAt / 1000), owned_by: "local"}];
+    }));
+
+    ipcMain.handle(ipcChannels.chatStart, guard((event, streamId: unknown, request: unknown) => {
+        if (typeof streamId !== "string" || !/^[\w-]{1,64}$/.test(streamId) || streams.has(streamId))
+            throw new Error("IPC refused: bad stream id");
+        const params = parseChatRequest(toRequestBody(request), core.settings.limits.maxTokensCap);
+        const inference = core.requireInference();
+        const abort = new AbortController();
+        streams.set(streamId, abort);
+        const send = (payload: ChatStreamEvent) => {
+            if (!event.sender.isDestroyed()) event.sender.send(ipcChannels.chatEvent, payload);
+        };
+        void inference.chat(params.messages, params, {
+            signal: abort.signal,
+            arrivedAt: performance.now(),
+            onText: (text) => send({streamId, type: "delta", text})
+        }).then((result) => {
+            const outcome: ChatStreamResult = {
+                content: result.text,
+                finishReason: result.finishReason,
+                usage: toUsage(result),
+                timings: toTimings(result),
+                kvshare: result.kvshare
+            };
+            send({streamId, type: "done", result: outcome});
+        }, (error: unknown) => send({streamId, type: "error", message: toApiError(error).message}))
+            .finally(() => streams.delete(streamId));
+    }));
+
+    ipcMain.handle(ipcChannels.chatAbort, guard((_event, streamId: unknown) => {
+        if (typeof streamId === "string") streams.get(streamId)?.abort(new Error("stopped by the user"));
+    }));
+
+    return () => {
+        for (const channel of [ipcChannels.health, ipcChannels.listModels, ipcChannels.chatStart, ipcChannels.chatAbort])
+            ipcMain.removeHandler(channel);
+        for (const abort of streams.values()) abort.abort();
+    };
+}
+
+/** Maps the bridge's request onto the API's request body so one validator serves both. */
+function toRequestBody(request: unknown): Record<string, unknown> {
+    if (typeof request !== "object" || request == null) throw new Error("IPC refused: the chat request must be an object");
+    const {messages, params, user} = request as ChatStreamRequest;
+    return {messages, user, ...(typeof params === "object" && params != null ? params : {})};
+}
