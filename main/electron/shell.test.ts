@@ -46,7 +46,7 @@ describe("navigation guards", () => {
 });
 
 describe("Electron entry (mocked electron module)", () => {
-    const calls: Record<string, unknown[]> = {};
+    const calls: Record<string, unknown[][]> = {};
     beforeEach(() => {
         vi.resetModules();
         for (const key of Object.keys(calls)) delete calls[key];

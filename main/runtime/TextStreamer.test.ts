@@ -3,7 +3,7 @@ import {describe, expect, it} from "vitest";
 import {TextStreamer} from "./TextStreamer.js";
 
 // A byte-level vocabulary: each token is one UTF-8 byte, so multi-byte characters span tokens.
-const decode = (tokens: readonly Token[]) => Buffer.from(tokens as number[]).toString("utf8");
+const decode = (tokens: readonly Token[]) => Buffer.from(tokens as readonly number[] as number[]).toString("utf8");
 const tokensOf = (text: string) => [...Buffer.from(text, "utf8")] as Token[];
 
 function streamAll(text: string, stops: string[]) {

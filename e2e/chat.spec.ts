@@ -1,0 +1,118 @@
+import {mkdirSync} from "node:fs";
+import {join} from "node:path";
+import type {Page} from "@playwright/test";
+import {expect, test} from "./fixtures.js";
+import {repoRoot} from "./server.js";
+
+const shots = join(repoRoot, "e2e/screenshots");
+mkdirSync(shots, {recursive: true});
+
+async function send(page: Page, text: string): Promise<void> {
+    await page.getByTestId("composer-input").fill(text);
+    await page.getByTestId("composer-input").press("Enter");
+}
+
+async function setMaxTokens(page: Page, value: number): Promise<void> {
+    if (!(await page.getByTestId("chat-settings").isVisible())) await page.getByTestId("settings-toggle").click();
+    await page.getByTestId("max-tokens-input").fill(String(value));
+}
+
+/** Records every distinct length the streaming answer's text had, from the page itself. */
+async function watchStreamingText(page: Page): Promise<void> {
+    await page.evaluate(() => {
+        const seen: number[] = [];
+        (window as unknown as {__lengths: number[]}).__lengths = seen;
+        new MutationObserver(() => {
+            const el = document.querySelector('[data-testid="message-assistant"][data-streaming="true"]');
+            const length = el?.textContent?.trim().length ?? 0;
+            if (length > 0 && seen.at(-1) !== length) seen.push(length);
+        }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    });
+}
+
+async function streamedLengths(page: Page): Promise<number[]> {
+    return page.evaluate(() => (window as unknown as {__lengths: number[]}).__lengths);
+}
+
+test.describe("chat in the served UI", () => {
+    test("streams an answer, stops one mid-stream, and keeps working", async ({page, server}, testInfo) => {
+        const consoleErrors: string[] = [];
+        page.on("console", (m) => {
+            if (m.type() === "error") consoleErrors.push(`${m.text()} ${m.location().url}`);
+        });
+        page.on("pageerror", (e) => consoleErrors.push(e.message));
+        page.on("response", (r) => {
+            if (r.status() >= 400 && !r.url().includes("/v1/chat/completions")) consoleErrors.push(`${r.status()} ${r.url()}`);
+        });
+
+        await page.goto(server.url);
+        // The key from #key=… is kept and taken out of the address bar.
+        await expect(page).not.toHaveURL(/#key=/);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect(page.getByTestId("model-name")).not.toHaveText("No model");
+        await expect(page).toHaveTitle(/KVShare/);
+
+        // 1. A streamed answer.
+        await watchStreamingText(page);
+        await send(page, "Once upon a time");
+        await expect(page.getByTestId("message-user")).toHaveText("Once upon a time");
+        const first = page.getByTestId("message-assistant").first();
+        await expect(first.getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+        await expect(first.locator(".markdown")).not.toBeEmpty();
+        await expect(first.getByTestId("answer-stats")).toContainText("tok/s");
+        await expect(first.getByTestId("answer-stats")).toContainText("TTFT");
+        await expect(first.getByTestId("answer-stats")).toContainText("prompt");
+        await expect(first.getByTestId("answer-stats")).toContainText("cached");
+        await expect(first.getByTestId("aborted-tag")).toHaveCount(0);
+        const lengths = await streamedLengths(page);
+        testInfo.annotations.push({type: "streamed text lengths (answer 1)", description: lengths.join(",")});
+        expect(lengths.length, "the answer's text grew while it streamed").toBeGreaterThan(1);
+        await expect(page.getByTestId("conversation-item").first()).toContainText("Once upon a time");
+        await page.screenshot({path: join(shots, "chat-streamed.png")});
+
+        // 2. A long answer, stopped while it streams.
+        await setMaxTokens(page, 1500);
+        await watchStreamingText(page);
+        await send(page, "Tell me a very long story about a dragon");
+        const second = page.getByTestId("message-assistant").nth(1);
+        await expect(page.getByTestId("stop-button")).toBeVisible();
+        await expect(second).toHaveAttribute("data-streaming", "true");
+        await expect.poll(async () => (await streamedLengths(page)).length, {timeout: 30_000}).toBeGreaterThan(1);
+        await page.getByTestId("stop-button").click();
+        await expect(second.getByTestId("aborted-tag")).toBeVisible();
+        await expect(second).toHaveAttribute("data-streaming", "false");
+        await expect(page.getByTestId("send-button")).toBeVisible();
+        testInfo.annotations.push({type: "streamed text lengths (answer 2)", description: (await streamedLengths(page)).join(",")});
+        await page.screenshot({path: join(shots, "chat-aborted.png")});
+
+        // 3. The UI is usable again: a short answer completes.
+        await setMaxTokens(page, 24);
+        await send(page, "The end");
+        const third = page.getByTestId("message-assistant").nth(2);
+        await expect(third.getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+        await expect(third.getByTestId("aborted-tag")).toHaveCount(0);
+        await expect(third.getByTestId("answer-error")).toHaveCount(0);
+        await expect(page.getByTestId("regenerate-button")).toHaveCount(1);
+        await page.screenshot({path: join(shots, "chat-final.png")});
+
+        // The chat survives a reload (localStorage), without the key in the URL.
+        await page.reload();
+        await expect(page.getByTestId("message-assistant")).toHaveCount(3);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        expect(consoleErrors).toEqual([]);
+    });
+
+    test("asks for the API key when the page is opened without one", async ({page, server}) => {
+        await page.goto(server.origin + "/");
+        await expect(page.getByTestId("api-key-screen")).toBeVisible();
+        await page.screenshot({path: join(shots, "api-key.png")});
+        await page.getByTestId("api-key-input").fill("wrong-key");
+        await page.getByTestId("api-key-save").click();
+        await expect(page.getByTestId("api-key-screen")).toBeVisible();
+        const key = new URL(server.url).hash.replace(/^#key=/, "");
+        await page.getByTestId("api-key-input").fill(decodeURIComponent(key));
+        await page.getByTestId("api-key-save").click();
+        await expect(page.getByTestId("api-key-screen")).toBeHidden();
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+    });
+});

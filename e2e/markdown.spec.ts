@@ -1,0 +1,61 @@
+import {expect, test} from "./fixtures.js";
+
+/** A canned SSE answer, so markdown rendering and sanitizing are checked in a real Chromium. */
+function sseBody(text: string): string {
+    const chunk = (delta: object, finish: string | null) =>
+        `data: ${JSON.stringify({id: "c", object: "chat.completion.chunk", created: 1, model: "m", system_fingerprint: "f", choices: [{index: 0, delta, finish_reason: finish, logprobs: null}]})}\n\n`;
+    const pieces = text.match(/[\s\S]{1,12}/g) ?? [];
+    return (
+        pieces.map((p) => chunk({content: p}, null)).join("") +
+        chunk({}, "stop") +
+        `data: ${JSON.stringify({id: "c", object: "chat.completion.chunk", created: 1, model: "m", system_fingerprint: "f", choices: [], usage: {prompt_tokens: 5, completion_tokens: 9, total_tokens: 14, prompt_tokens_details: {cached_tokens: 2}}})}\n\n` +
+        "data: [DONE]\n\n"
+    );
+}
+
+const answer = [
+    "# Title",
+    "Some **bold** text and `inline code`.",
+    "",
+    "```ts",
+    "const x: number = 1;",
+    "```",
+    "",
+    '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">',
+    "[bad](javascript:window.__pwned=3) [good](https://example.com)"
+].join("\n");
+
+test("renders answers as sanitized markdown", async ({page, server}) => {
+    await page.route("**/v1/chat/completions", (route) =>
+        route.fulfill({status: 200, headers: {"content-type": "text/event-stream"}, body: sseBody(answer)})
+    );
+    await page.goto(server.url);
+    await page.getByTestId("composer-input").fill("show me markdown");
+    await page.getByTestId("send-button").click();
+
+    const message = page.getByTestId("message-assistant");
+    await expect(message.getByTestId("answer-stats")).toContainText("2 cached");
+    await expect(message.locator("h1")).toHaveText("Title");
+    await expect(message.locator("strong")).toHaveText("bold");
+    await expect(message.locator("pre code.language-ts")).toHaveText("const x: number = 1;");
+    await expect(message.locator("script")).toHaveCount(0);
+    await expect(message.locator("[onerror]")).toHaveCount(0);
+    await expect(message.locator('a[href^="javascript"]')).toHaveCount(0);
+    await expect(message.locator('a[href="https://example.com"]')).toHaveAttribute("rel", "noopener noreferrer");
+    expect(await page.evaluate(() => (window as unknown as {__pwned?: number}).__pwned)).toBeUndefined();
+});
+
+test("shows the server's error message", async ({page, server}) => {
+    await page.route("**/v1/chat/completions", (route) =>
+        route.fulfill({
+            status: 400,
+            contentType: "application/json",
+            body: JSON.stringify({error: {message: "the prompt is longer than the context", type: "exceed_context_size_error", param: null, code: null}})
+        })
+    );
+    await page.goto(server.url);
+    await page.getByTestId("composer-input").fill("too long");
+    await page.getByTestId("composer-input").press("Enter");
+    await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
+    await expect(page.getByTestId("send-button")).toBeVisible();
+});

@@ -1,0 +1,80 @@
+import {spawn, type ChildProcess} from "node:child_process";
+import {existsSync, mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join, resolve} from "node:path";
+import {fileURLToPath} from "node:url";
+
+export const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+const READY = /KVShare ready: (http:\/\/\S+)/;
+const START_TIMEOUT_MS = 120_000;
+
+export interface RunningServer {
+    /** The UI URL as printed by the CLI, including `#key=…`. */
+    url: string;
+    /** The same origin without the fragment. */
+    origin: string;
+    /** Everything the server printed, for failure messages. */
+    output: () => string;
+    stop: () => Promise<void>;
+}
+
+export function testModelPath(): string {
+    return resolve(repoRoot, process.env.KVSHARE_TEST_MODEL ?? "../shared/models/stories260K.gguf");
+}
+
+/** Spawns `main/cli.ts serve` on a free port with a fresh data dir and waits for its ready line. */
+export async function startServer(): Promise<RunningServer> {
+    const model = testModelPath();
+    if (!existsSync(model)) throw new Error(`Test model not found at ${model} (set KVSHARE_TEST_MODEL)`);
+    if (!existsSync(join(repoRoot, "dist/renderer/index.html")))
+        throw new Error("dist/renderer is not built: run `npm run build:renderer` first (npm run test:e2e does)");
+
+    const dataDir = mkdtempSync(join(tmpdir(), "kvshare-e2e-"));
+    const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--port", "0", "--data-dir", dataDir, "--threads", "1"],
+        {cwd: repoRoot, env: {...process.env, NO_COLOR: "1"}, stdio: ["ignore", "pipe", "pipe"]}
+    );
+    let output = "";
+    const cleanUp = async (): Promise<void> => {
+        await stopChild(child);
+        rmSync(dataDir, {recursive: true, force: true});
+    };
+
+    try {
+        const url = await new Promise<string>((resolveUrl, reject) => {
+            const timer = setTimeout(() => reject(new Error(`server not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+            const onData = (data: Buffer): void => {
+                output += data.toString();
+                const match = READY.exec(output);
+                if (match?.[1]) {
+                    clearTimeout(timer);
+                    resolveUrl(match[1]);
+                }
+            };
+            child.stdout?.on("data", onData);
+            child.stderr?.on("data", (data: Buffer) => (output += data.toString()));
+            child.once("exit", (code, signal) => {
+                clearTimeout(timer);
+                reject(new Error(`server exited (code ${code}, signal ${signal}) before it was ready`));
+            });
+            child.once("error", (error) => {
+                clearTimeout(timer);
+                reject(error);
+            });
+        });
+        return {url, origin: new URL(url).origin, output: () => output, stop: cleanUp};
+    } catch (error) {
+        await cleanUp();
+        throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);
+    }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+}

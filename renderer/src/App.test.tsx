@@ -1,0 +1,129 @@
+import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {App} from "./App.js";
+import {setBackend} from "./backend/current.js";
+import {ApiError} from "./backend/errors.js";
+import {useChatStream} from "./stores/useChatStream.js";
+import {useConnection} from "./stores/useConnection.js";
+import {useConversations} from "./stores/useConversations.js";
+import {FakeBackend} from "./testing/fakes.js";
+
+function type(text: string): HTMLTextAreaElement {
+    const input = screen.getByTestId("composer-input") as HTMLTextAreaElement;
+    fireEvent.change(input, {target: {value: text}});
+    return input;
+}
+
+describe("App", () => {
+    let backend: FakeBackend;
+    beforeEach(() => {
+        localStorage.clear();
+        backend = new FakeBackend();
+        setBackend(backend);
+        useConversations.setState({conversations: [], activeId: null});
+        useChatStream.setState({inFlight: null});
+        useConnection.setState({apiKey: null, status: "checking", health: null, models: [], error: null});
+    });
+    afterEach(() => {
+        cleanup();
+        setBackend(null);
+    });
+
+    it("shows the model and health, streams an answer with stats, and stops one", async () => {
+        render(<App />);
+        await waitFor(() => expect(screen.getByTestId("model-name").textContent).toBe("stories260K"));
+        expect(screen.getByTestId("health-indicator").dataset.status).toBe("ok");
+        expect(screen.getAllByTestId("conversation-item")).toHaveLength(1);
+
+        const input = type("Once upon a time");
+        fireEvent.keyDown(input, {key: "Enter"});
+        expect(screen.getByTestId("message-user").textContent).toBe("Once upon a time");
+        expect(input.value).toBe("");
+        expect(screen.getByTestId("stop-button")).toBeTruthy();
+
+        act(() => backend.delta("There was"));
+        expect(screen.getByTestId("message-assistant").textContent).toContain("There was");
+        act(() => backend.delta(" a **cat**"));
+        expect(screen.getByTestId("message-assistant").querySelector("strong")?.textContent).toBe("cat");
+        await act(async () => backend.complete());
+        expect(screen.getByTestId("answer-stats").textContent).toContain("500 tok/s");
+        expect(screen.getByTestId("answer-stats").textContent).toContain("4 cached");
+        expect(screen.getByTestId("conversation-item").textContent).toContain("Once upon a time");
+
+        type("Tell me more");
+        fireEvent.click(screen.getByTestId("send-button"));
+        act(() => backend.delta("More"));
+        await act(async () => fireEvent.click(screen.getByTestId("stop-button")));
+        const answers = screen.getAllByTestId("message-assistant");
+        expect(answers).toHaveLength(2);
+        expect(answers[1]!.querySelector("[data-testid=aborted-tag]")).toBeTruthy();
+        expect(screen.getByTestId("send-button")).toBeTruthy();
+    });
+
+    it("Shift+Enter does not send", () => {
+        render(<App />);
+        const input = type("line one");
+        fireEvent.keyDown(input, {key: "Enter", shiftKey: true});
+        expect(backend.requests).toHaveLength(0);
+    });
+
+    it("offers regenerate on the last answer only", async () => {
+        render(<App />);
+        fireEvent.keyDown(type("a"), {key: "Enter"});
+        await act(async () => backend.complete({content: "one"}));
+        fireEvent.keyDown(type("b"), {key: "Enter"});
+        await act(async () => backend.complete({content: "two"}));
+        expect(screen.getAllByTestId("regenerate-button")).toHaveLength(1);
+        fireEvent.click(screen.getByTestId("regenerate-button"));
+        expect(backend.requests[2]!.messages.map((m) => m.content)).toEqual(["a", "one", "b"]);
+        await act(async () => backend.complete({content: "three"}));
+        expect(screen.getAllByTestId("message-assistant").map((m) => m.textContent)).toEqual([
+            expect.stringContaining("one"),
+            expect.stringContaining("three")
+        ]);
+    });
+
+    it("edits the system prompt and max tokens of the chat", () => {
+        render(<App />);
+        fireEvent.click(screen.getByTestId("settings-toggle"));
+        fireEvent.change(screen.getByTestId("system-prompt-input"), {target: {value: "Be brief."}});
+        fireEvent.change(screen.getByTestId("max-tokens-input"), {target: {value: "999"}});
+        fireEvent.change(screen.getByTestId("temperature-input"), {target: {value: "5"}}); // out of range: ignored
+        fireEvent.keyDown(type("hi"), {key: "Enter"});
+        expect(backend.requests[0]).toMatchObject({
+            messages: [
+                {role: "system", content: "Be brief."},
+                {role: "user", content: "hi"}
+            ],
+            params: {max_tokens: 999, temperature: 0.7}
+        });
+    });
+
+    it("starts new chats and deletes them", async () => {
+        render(<App />);
+        fireEvent.keyDown(type("first"), {key: "Enter"});
+        await act(async () => backend.complete({content: "x"}));
+        fireEvent.click(screen.getByTestId("new-chat"));
+        expect(screen.getAllByTestId("conversation-item")).toHaveLength(2);
+        expect(screen.getByTestId("chat-empty")).toBeTruthy();
+        fireEvent.click(screen.getAllByTestId("delete-conversation")[1]!);
+        expect(screen.getAllByTestId("conversation-item")).toHaveLength(1);
+    });
+
+    it("asks for an API key on 401 and shows server errors under the answer", async () => {
+        backend.modelsImpl = async () => {
+            throw new ApiError("Invalid API key", 401);
+        };
+        render(<App />);
+        await waitFor(() => expect(screen.getByTestId("api-key-screen")).toBeTruthy());
+        backend.modelsImpl = async () => [];
+        fireEvent.change(screen.getByTestId("api-key-input"), {target: {value: "sk-1"}});
+        await act(async () => fireEvent.click(screen.getByTestId("api-key-save")));
+        expect(screen.queryByTestId("api-key-screen")).toBeNull();
+        expect(useConnection.getState().apiKey).toBe("sk-1");
+
+        fireEvent.keyDown(type("hi"), {key: "Enter"});
+        await act(async () => backend.fail(new ApiError("prompt is longer than the context", 400)));
+        expect(screen.getByTestId("answer-error").textContent).toBe("prompt is longer than the context");
+    });
+});

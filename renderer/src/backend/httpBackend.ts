@@ -1,0 +1,112 @@
+import type {Backend, ChatStreamRequest, ChatStreamResult} from "../../../shared/backend.js";
+import type {ChatCompletionChunk, ChatCompletionRequest, FinishReason, HealthResponse, ModelList, ModelObject} from "../../../shared/openai.js";
+import {ApiError, apiErrorFrom, apiErrorFromResponse} from "./errors.js";
+import {readSseData} from "./sse.js";
+
+export interface HttpBackendOptions {
+    /** Origin (and optional path prefix) of the API; "" means the page's own origin. */
+    baseUrl?: string;
+    /** Returns the current bearer key, read on every request so a newly pasted key takes effect. */
+    getApiKey: () => string | null;
+    fetch?: typeof fetch;
+}
+
+/** The `Backend` over the OpenAI-compatible API of the server that serves this page. */
+export class HttpBackend implements Backend {
+    readonly kind = "http" as const;
+    private readonly baseUrl: string;
+    private readonly getApiKey: () => string | null;
+    private readonly fetchImpl: typeof fetch;
+
+    constructor(options: HttpBackendOptions) {
+        this.baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
+        this.getApiKey = options.getApiKey;
+        this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    }
+
+    async health(): Promise<HealthResponse> {
+        return (await this.getJson("/health")) as HealthResponse;
+    }
+
+    async listModels(): Promise<ModelObject[]> {
+        const list = (await this.getJson("/v1/models")) as ModelList;
+        return Array.isArray(list.data) ? list.data : [];
+    }
+
+    async streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult> {
+        const body: ChatCompletionRequest = {
+            messages: request.messages,
+            ...request.params,
+            stream: true,
+            stream_options: {include_usage: true}
+        };
+        if (request.user !== undefined) body.user = request.user;
+
+        const result: ChatStreamResult = {content: "", finishReason: "aborted"};
+        let finishReason: FinishReason | null = null;
+        let done = false;
+        try {
+            const response = await this.fetchImpl(this.url("/v1/chat/completions"), {
+                method: "POST",
+                headers: {...this.headers(), "content-type": "application/json", accept: "text/event-stream"},
+                body: JSON.stringify(body),
+                signal
+            });
+            if (!response.ok) throw await apiErrorFromResponse(response);
+            if (response.body === null) throw new ApiError("The server sent an empty stream", response.status);
+
+            for await (const data of readSseData(response.body)) {
+                if (data === "[DONE]") {
+                    done = true;
+                    break;
+                }
+                const event = parseEvent(data);
+                if ("error" in event) throw apiErrorFrom(event, response.status, "The stream failed");
+                const chunk = event as unknown as Partial<ChatCompletionChunk>;
+                for (const choice of chunk.choices ?? []) {
+                    const text = choice.delta?.content;
+                    if (typeof text === "string" && text !== "") {
+                        result.content += text;
+                        onDelta(text);
+                    }
+                    if (choice.finish_reason) finishReason = choice.finish_reason;
+                }
+                if (chunk.usage) result.usage = chunk.usage;
+                if (chunk.timings) result.timings = chunk.timings;
+                if (chunk.x_kvshare) result.kvshare = chunk.x_kvshare;
+            }
+        } catch (error) {
+            if (signal.aborted) return result;
+            throw error;
+        }
+        if (signal.aborted && finishReason === null) return result;
+        if (finishReason === null && !done) throw new ApiError("The stream ended before the answer was complete", null);
+        result.finishReason = finishReason ?? "stop";
+        return result;
+    }
+
+    private async getJson(path: string): Promise<unknown> {
+        const response = await this.fetchImpl(this.url(path), {headers: this.headers()});
+        if (!response.ok) throw await apiErrorFromResponse(response);
+        return response.json();
+    }
+
+    private url(path: string): string {
+        return this.baseUrl + path;
+    }
+
+    private headers(): Record<string, string> {
+        const key = this.getApiKey();
+        return key ? {authorization: `Bearer ${key}`} : {};
+    }
+}
+
+function parseEvent(data: string): Record<string, unknown> {
+    try {
+        const value: unknown = JSON.parse(data);
+        if (typeof value === "object" && value !== null) return value as Record<string, unknown>;
+    } catch {
+        // fall through
+    }
+    throw new ApiError(`The server sent an unreadable event: ${data.slice(0, 120)}`, null);
+}

@@ -1,0 +1,49 @@
+import type {Conversation} from "../lib/types.js";
+import {useConnection} from "../stores/useConnection.js";
+import {useConversations} from "../stores/useConversations.js";
+import {NumberField} from "./NumberField.js";
+
+export function ChatSettings({conversation, onClose}: {conversation: Conversation; onClose: () => void}) {
+    const {setSystemPrompt, setParams} = useConversations.getState();
+    const contextSize = useConnection((s) => s.models[0]?.meta?.context_size);
+    return (
+        <aside className="settings" data-testid="chat-settings" aria-label="Chat settings">
+            <div className="settings-head">
+                <h2>Chat settings</h2>
+                <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">×</button>
+            </div>
+            <label className="field">
+                <span className="field-label">System prompt</span>
+                <textarea
+                    rows={6}
+                    value={conversation.systemPrompt}
+                    placeholder="You are a helpful assistant."
+                    data-testid="system-prompt-input"
+                    onChange={(e) => setSystemPrompt(conversation.id, e.target.value)}
+                />
+            </label>
+            <NumberField
+                label="Temperature"
+                value={conversation.params.temperature}
+                min={0}
+                max={2}
+                step={0.1}
+                testId="temperature-input"
+                hint="0 = greedy; higher = more varied"
+                onChange={(temperature) => setParams(conversation.id, {temperature})}
+            />
+            <NumberField
+                label="Max tokens"
+                value={conversation.params.max_tokens}
+                min={1}
+                max={32768}
+                step={1}
+                integer
+                testId="max-tokens-input"
+                hint={contextSize ? `Prompt + answer must fit the ${contextSize}-token context` : "Upper bound on the answer length"}
+                onChange={(max_tokens) => setParams(conversation.id, {max_tokens})}
+            />
+            <p className="muted small">Settings apply to this chat only and are used from the next message on.</p>
+        </aside>
+    );
+}

@@ -1,0 +1,53 @@
+import {useEffect, useRef} from "react";
+import type {Conversation} from "../lib/types.js";
+import {useChatStream} from "../stores/useChatStream.js";
+import {Message} from "./Message.js";
+
+const STICK_PX = 80;
+
+export function ChatView({conversation}: {conversation: Conversation | undefined}) {
+    const inFlight = useChatStream((s) => (conversation && s.inFlight?.conversationId === conversation.id ? s.inFlight : null));
+    const regenerate = useChatStream((s) => s.regenerate);
+    const scroller = useRef<HTMLDivElement>(null);
+    const stick = useRef(true);
+
+    const messages = conversation?.messages ?? [];
+    const lastId = messages.at(-1)?.id;
+
+    // Follow the answer as it streams unless the user scrolled up to read.
+    useEffect(() => {
+        const el = scroller.current;
+        if (el && stick.current) el.scrollTop = el.scrollHeight;
+    }, [messages.length, inFlight?.text, conversation?.id]);
+
+    const onScroll = (): void => {
+        const el = scroller.current;
+        if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    };
+
+    if (!conversation || (messages.length === 0 && !inFlight)) {
+        return (
+            <div className="chat-view empty" data-testid="chat-empty">
+                <div className="empty-state">
+                    <h1>What can I help with?</h1>
+                    <p className="muted">Everything runs on this machine. Your chats are saved on this device.</p>
+                </div>
+            </div>
+        );
+    }
+
+    return (
+        <div className="chat-view" ref={scroller} onScroll={onScroll} data-testid="chat-view">
+            <div className="messages">
+                {messages.map((m) => (
+                    <Message
+                        key={m.id}
+                        message={m}
+                        onRegenerate={m.role === "assistant" && m.id === lastId && !inFlight ? () => void regenerate(conversation.id) : undefined}
+                    />
+                ))}
+                {inFlight ? <Message message={{role: "assistant", content: inFlight.text}} streaming /> : null}
+            </div>
+        </div>
+    );
+}

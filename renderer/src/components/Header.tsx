@@ -1,0 +1,33 @@
+import {selectModelName, useConnection} from "../stores/useConnection.js";
+import {HealthIndicator} from "./HealthIndicator.js";
+
+interface HeaderProps {
+    title: string;
+    settingsOpen: boolean;
+    onToggleSettings: () => void;
+}
+
+export function Header({title, settingsOpen, onToggleSettings}: HeaderProps) {
+    const model = useConnection(selectModelName);
+    return (
+        <header className="header">
+            <div className="header-title" title={title}>{title}</div>
+            <div className="header-right">
+                <span className="model-name" data-testid="model-name" title="Model served by this KVShare instance">
+                    {model ?? "No model"}
+                </span>
+                <HealthIndicator />
+                <button
+                    type="button"
+                    className={`icon-button${settingsOpen ? " active" : ""}`}
+                    data-testid="settings-toggle"
+                    aria-pressed={settingsOpen}
+                    onClick={onToggleSettings}
+                    title="System prompt and sampling"
+                >
+                    Settings
+                </button>
+            </div>
+        </header>
+    );
+}

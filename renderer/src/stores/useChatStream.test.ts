@@ -1,0 +1,114 @@
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
+import {setBackend} from "../backend/current.js";
+import {ApiError} from "../backend/errors.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {toChatMessages, useChatStream} from "./useChatStream.js";
+import {useConnection} from "./useConnection.js";
+import {selectActiveConversation, useConversations} from "./useConversations.js";
+
+const active = () => selectActiveConversation(useConversations.getState())!;
+
+describe("useChatStream", () => {
+    let backend: FakeBackend;
+    beforeEach(() => {
+        localStorage.clear();
+        backend = new FakeBackend();
+        setBackend(backend);
+        useConversations.setState({conversations: [], activeId: null});
+        useChatStream.setState({inFlight: null});
+        useConnection.setState({status: "ok", error: null});
+    });
+    afterEach(() => setBackend(null));
+
+    it("sends a message, shows text as it streams and stores the answer with stats", async () => {
+        const sending = useChatStream.getState().send("Once upon a time");
+        expect(active().messages.map((m) => m.content)).toEqual(["Once upon a time"]);
+        expect(backend.requests[0]!.messages).toEqual([{role: "user", content: "Once upon a time"}]);
+        expect(backend.requests[0]!.params).toEqual({temperature: 0.7, max_tokens: 256});
+
+        backend.delta("there");
+        expect(useChatStream.getState().inFlight?.text).toBe("there");
+        backend.delta(" was");
+        expect(useChatStream.getState().inFlight?.text).toBe("there was");
+        backend.complete();
+        await sending;
+
+        expect(useChatStream.getState().inFlight).toBeNull();
+        const answer = active().messages[1]!;
+        expect(answer).toMatchObject({role: "assistant", content: "there was"});
+        expect(answer.stats).toMatchObject({finishReason: "stop", promptTokens: 12, cachedTokens: 4, completionTokens: 3, tokensPerSecond: 500, ttftMs: 3.5});
+    });
+
+    it("sends the system prompt and the chat's params", async () => {
+        const id = useConversations.getState().create();
+        useConversations.getState().setSystemPrompt(id, "Be brief.");
+        useConversations.getState().setParams(id, {max_tokens: 1000, temperature: 0});
+        const sending = useChatStream.getState().send("hi");
+        expect(backend.requests[0]).toEqual({
+            messages: [
+                {role: "system", content: "Be brief."},
+                {role: "user", content: "hi"}
+            ],
+            params: {max_tokens: 1000, temperature: 0}
+        });
+        backend.complete();
+        await sending;
+    });
+
+    it("stops mid-stream, keeps the partial answer marked aborted, and can send again", async () => {
+        const sending = useChatStream.getState().send("long story");
+        backend.delta("Once");
+        useChatStream.getState().stop();
+        await sending;
+        expect(active().messages[1]).toMatchObject({content: "Once", stats: {finishReason: "aborted"}});
+        expect(active().messages[1]!.stats!.ttftMs).toBeTypeOf("number");
+        expect(useChatStream.getState().inFlight).toBeNull();
+
+        const again = useChatStream.getState().send("short");
+        expect(backend.requests[1]!.messages.map((m) => m.content)).toEqual(["long story", "Once", "short"]);
+        backend.complete({content: "ok"});
+        await again;
+        expect(active().messages).toHaveLength(4);
+    });
+
+    it("ignores sends while an answer is streaming and empty messages", async () => {
+        const sending = useChatStream.getState().send("first");
+        await useChatStream.getState().send("second");
+        await useChatStream.getState().send("   ");
+        expect(backend.requests).toHaveLength(1);
+        backend.complete();
+        await sending;
+    });
+
+    it("regenerates the last answer", async () => {
+        const sending = useChatStream.getState().send("q");
+        backend.delta("old");
+        backend.complete();
+        await sending;
+        const regen = useChatStream.getState().regenerate(active().id);
+        expect(active().messages.map((m) => m.content)).toEqual(["q"]);
+        backend.delta("new");
+        backend.complete();
+        await regen;
+        expect(active().messages.map((m) => m.content)).toEqual(["q", "new"]);
+        expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "q"}]);
+    });
+
+    it("records errors on the answer and asks for a key on 401", async () => {
+        const sending = useChatStream.getState().send("q");
+        backend.delta("par");
+        backend.fail(new ApiError("Invalid API key", 401));
+        await sending;
+        expect(active().messages[1]).toMatchObject({content: "par", error: "Invalid API key"});
+        expect(useConnection.getState().status).toBe("unauthorized");
+        expect(toChatMessages(active()).map((m) => m.content)).toEqual(["q", "par"]);
+    });
+
+    it("leaves failed empty answers out of the next request", async () => {
+        const sending = useChatStream.getState().send("q");
+        backend.fail(new Error("boom"));
+        await sending;
+        expect(toChatMessages(active())).toEqual([{role: "user", content: "q"}]);
+        await vi.waitFor(() => expect(useChatStream.getState().inFlight).toBeNull());
+    });
+});

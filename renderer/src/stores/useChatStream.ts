@@ -1,0 +1,92 @@
+import {create} from "zustand";
+import type {ChatMessage} from "../../../shared/openai.js";
+import {getBackend} from "../backend/current.js";
+import {errorMessage, isUnauthorized} from "../backend/errors.js";
+import {statsFromResult} from "../lib/stats.js";
+import type {Conversation} from "../lib/types.js";
+import {useConnection} from "./useConnection.js";
+import {useConversations} from "./useConversations.js";
+
+export interface InFlight {
+    conversationId: string;
+    /** Text received so far. */
+    text: string;
+    startedAt: number;
+}
+
+interface ChatStreamState {
+    inFlight: InFlight | null;
+    /** Sends a user message in the active chat (creating one if needed) and streams the answer. */
+    send: (text: string) => Promise<void>;
+    /** Replaces the last answer of a chat with a new one. */
+    regenerate: (conversationId: string) => Promise<void>;
+    stop: () => void;
+}
+
+let controller: AbortController | null = null;
+
+/** The messages sent to the model: the system prompt, then the chat (failed answers left out). */
+export function toChatMessages(conversation: Conversation): ChatMessage[] {
+    const messages: ChatMessage[] = [];
+    if (conversation.systemPrompt.trim() !== "") messages.push({role: "system", content: conversation.systemPrompt});
+    for (const m of conversation.messages) {
+        if (m.error !== undefined && m.content === "") continue;
+        messages.push({role: m.role, content: m.content});
+    }
+    return messages;
+}
+
+export const useChatStream = create<ChatStreamState>()((set, get) => {
+    async function answer(conversationId: string): Promise<void> {
+        const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
+        if (!conversation) return;
+        const abort = new AbortController();
+        controller = abort;
+        const startedAt = performance.now();
+        let firstTextMs: number | undefined;
+        set({inFlight: {conversationId, text: "", startedAt: Date.now()}});
+        const onDelta = (delta: string): void => {
+            firstTextMs ??= performance.now() - startedAt;
+            const current = get().inFlight;
+            if (current && current.conversationId === conversationId) set({inFlight: {...current, text: current.text + delta}});
+        };
+        const store = useConversations.getState();
+        try {
+            const result = await getBackend().streamChat({messages: toChatMessages(conversation), params: conversation.params}, onDelta, abort.signal);
+            const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt});
+            store.addMessage(conversationId, {role: "assistant", content: result.content, stats});
+        } catch (error) {
+            const partial = get().inFlight?.text ?? "";
+            if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
+            store.addMessage(conversationId, {role: "assistant", content: partial, error: errorMessage(error)});
+        } finally {
+            if (controller === abort) controller = null;
+            set({inFlight: null});
+        }
+    }
+
+    return {
+        inFlight: null,
+        send: async (text) => {
+            const content = text.trim();
+            if (content === "" || get().inFlight) return;
+            const conversations = useConversations.getState();
+            const conversationId = conversations.activeId && conversations.conversations.some((c) => c.id === conversations.activeId)
+                ? conversations.activeId
+                : conversations.create();
+            conversations.addMessage(conversationId, {role: "user", content});
+            await answer(conversationId);
+        },
+        regenerate: async (conversationId) => {
+            if (get().inFlight) return;
+            const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
+            const last = conversation?.messages.at(-1);
+            if (!conversation || !last || last.role !== "assistant") return;
+            useConversations.getState().truncateFrom(conversationId, last.id);
+            await answer(conversationId);
+        },
+        stop: () => {
+            controller?.abort();
+        }
+    };
+});
