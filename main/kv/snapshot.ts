@@ -1,0 +1,212 @@
+/**
+ * KV snapshots: a served prompt's KV cache saved with a verified header, written atomically, and
+ * restored only after the model fingerprint, context layout and checksums have been checked.
+ * A file that fails any check is never handed to llama.cpp.
+ */
+import { randomBytes } from "node:crypto";
+import { open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+import { SnapshotRefusedError } from "./errors.js";
+import { addonOf, contextLockScope, sequenceEvaluateLockScope, sequenceIdOf, setSequenceTokenState, withNlcLocks } from "./internals.js";
+import { isPatchedAddon } from "./nativeSupport.js";
+import {
+  decodeLlamaSeqState, decodeSnapshot, encodeLlamaSeqState, encodeSnapshot, sha256Hex,
+  type SnapshotContextParams, type SnapshotHeader
+} from "./snapshotFormat.js";
+
+/** A verified snapshot held in memory, ready to be restored. */
+export interface KvSnapshot {
+  readonly header: SnapshotHeader;
+  /** Token ids whose KV the snapshot holds. */
+  readonly tokens: readonly number[];
+  /** The llama.cpp sequence-state bytes (verified). */
+  readonly payload: Buffer;
+  /** File it was read from, if any. */
+  readonly filePath?: string;
+}
+
+/** What a snapshot must match to be accepted. */
+export interface SnapshotExpectations {
+  /** Fingerprint of the model the snapshot will be restored into (see `modelFingerprint`). */
+  readonly modelFingerprint: string;
+  /** Context it will be restored into; checks cache types, flash attention and size. */
+  readonly context?: LlamaContext;
+}
+
+/** The KV-layout-relevant parameters of a context. */
+export function snapshotContextParams(context: LlamaContext): SnapshotContextParams {
+  return {
+    contextSize: context.contextSize,
+    kvCacheKeyType: String(context.kvCacheKeyType),
+    kvCacheValueType: String(context.kvCacheValueType),
+    flashAttention: context.flashAttention
+  };
+}
+
+/**
+ * Capture the KV of `sequence` (all of its evaluated tokens) as llama.cpp sequence-state bytes.
+ * Patched binary: copied in memory. Stock binary: via `saveStateToFile` to a temporary file.
+ */
+export async function captureSequenceState(sequence: LlamaContextSequence): Promise<{ tokens: number[]; payload: Buffer }> {
+  const addon = addonOf(sequence.context);
+  if (isPatchedAddon(addon))
+    return withNlcLocks([sequenceEvaluateLockScope(sequence), contextLockScope(sequence.context)], () => {
+      const tokens = sequence.contextTokens.slice();
+      const stateData = addon.getSequenceStateData(sequenceIdOf(sequence));
+      return { tokens, payload: encodeLlamaSeqState(tokens, stateData) };
+    });
+  const tmpFile = path.join(tmpdir(), `kvshare-state-${process.pid}-${randomBytes(6).toString("hex")}.bin`);
+  try {
+    await sequence.saveStateToFile(tmpFile);
+    const payload = await readFile(tmpFile);
+    return { tokens: decodeLlamaSeqState(payload).tokens, payload };
+  } finally {
+    await rm(tmpFile, { force: true });
+  }
+}
+
+/**
+ * Save the KV of `sequence` to `filePath` with a header (model fingerprint, context parameters,
+ * token ids, payload size and sha256). Written atomically: temp file, fsync, rename, directory fsync.
+ */
+export async function saveSnapshot(options: {
+  readonly sequence: LlamaContextSequence;
+  readonly filePath: string;
+  readonly modelFingerprint: string;
+  /** Extra producer information stored in the header. */
+  readonly producer?: Readonly<Record<string, string | number | null>>;
+}): Promise<SnapshotHeader> {
+  const { sequence, filePath, modelFingerprint } = options;
+  const { tokens, payload } = await captureSequenceState(sequence);
+  const addon = addonOf(sequence.context);
+  const header: SnapshotHeader = {
+    modelFingerprint,
+    contextParams: snapshotContextParams(sequence.context),
+    tokens,
+    payloadBytes: payload.length,
+    payloadSha256: sha256Hex(payload),
+    payloadFormat: "llama-state-seq-v3",
+    createdAt: new Date().toISOString(),
+    producer: {
+      kvSharePatchVersion: isPatchedAddon(addon) ? addon.getKvSharePatchVersion() : null,
+      ...options.producer
+    }
+  };
+  await writeFileAtomically(filePath, encodeSnapshot(header, payload));
+  return header;
+}
+
+/** Write `chunks` to `filePath` atomically (tmp file in the same directory + fsync + rename + dir fsync). */
+export async function writeFileAtomically(filePath: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const tmpPath = `${filePath}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+  const handle = await open(tmpPath, "wx", 0o600);
+  try {
+    for (const chunk of chunks)
+      await handle.write(chunk);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await rm(tmpPath, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(tmpPath, filePath);
+  } catch (err) {
+    await rm(tmpPath, { force: true });
+    throw err;
+  }
+  try {
+    const dir = await open(path.dirname(filePath), "r");
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  } catch {
+    // directory fsync is best effort (not supported on every platform)
+  }
+}
+
+/**
+ * Read and verify a snapshot file. Throws {@link SnapshotRefusedError} unless magic, version, header
+ * checksum, size, payload checksum, model fingerprint and (when a context is given) KV layout all match.
+ */
+export async function readSnapshot(filePath: string, expect: SnapshotExpectations): Promise<KvSnapshot> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(filePath);
+  } catch (err) {
+    throw new SnapshotRefusedError("unreadable", String((err as Error).message), filePath);
+  }
+  const { header, payload } = decodeSnapshot(bytes, filePath);
+  checkIdentity(header, expect, filePath);
+  return { header, tokens: header.tokens, payload, filePath };
+}
+
+function checkIdentity(header: SnapshotHeader, expect: SnapshotExpectations, filePath?: string): void {
+  if (header.modelFingerprint !== expect.modelFingerprint)
+    throw new SnapshotRefusedError("foreign-model", `made for model ${header.modelFingerprint}, expected ${expect.modelFingerprint}`, filePath);
+  const context = expect.context;
+  if (context == null)
+    return;
+  const want = snapshotContextParams(context);
+  const have = header.contextParams;
+  if (have.kvCacheKeyType !== want.kvCacheKeyType || have.kvCacheValueType !== want.kvCacheValueType)
+    throw new SnapshotRefusedError("incompatible-context", `KV cache types ${have.kvCacheKeyType}/${have.kvCacheValueType} differ from ${want.kvCacheKeyType}/${want.kvCacheValueType}`, filePath);
+  if (typeof have.flashAttention === "boolean" && typeof want.flashAttention === "boolean" && have.flashAttention !== want.flashAttention)
+    throw new SnapshotRefusedError("incompatible-context", "flash attention setting differs (V cache layout)", filePath);
+  if (header.tokens.length > want.contextSize)
+    throw new SnapshotRefusedError("too-long", `${header.tokens.length} tokens exceed the context size ${want.contextSize}`, filePath);
+}
+
+/**
+ * Restore a verified snapshot into `sequence`, replacing its content, and set node-llama-cpp's token
+ * state so normal evaluation continues after the snapshot's tokens.
+ * Throws {@link SnapshotRefusedError} (`rejected-by-runtime`) if llama.cpp refuses the data.
+ */
+export async function restoreSnapshot(sequence: LlamaContextSequence, snapshot: KvSnapshot): Promise<void> {
+  if (snapshot.tokens.length > sequence.contextSize)
+    throw new SnapshotRefusedError("too-long", `${snapshot.tokens.length} tokens exceed the context size ${sequence.contextSize}`, snapshot.filePath);
+  const addon = addonOf(sequence.context);
+  if (isPatchedAddon(addon)) {
+    await withNlcLocks([sequenceEvaluateLockScope(sequence), contextLockScope(sequence.context)], () => {
+      try {
+        restoreIntoSequenceIdLocked(sequence.context, sequenceIdOf(sequence), snapshot);
+      } catch (err) {
+        setSequenceTokenState(sequence, []); // the native sequence was cleared
+        throw err;
+      }
+      setSequenceTokenState(sequence, snapshot.tokens as readonly Token[]);
+    });
+    return;
+  }
+  const tmpFile = path.join(tmpdir(), `kvshare-state-${process.pid}-${randomBytes(6).toString("hex")}.bin`);
+  try {
+    await writeFile(tmpFile, snapshot.payload, { mode: 0o600 });
+    await sequence.loadStateFromFile(tmpFile, { acceptRisk: true });
+  } catch (err) {
+    throw new SnapshotRefusedError("rejected-by-runtime", String((err as Error).message), snapshot.filePath);
+  } finally {
+    await rm(tmpFile, { force: true });
+  }
+}
+
+/**
+ * Patched binary only, caller holds the context lock: replace the KV of native sequence `sequenceId`
+ * with the snapshot's. Does not touch node-llama-cpp's token bookkeeping.
+ */
+export function restoreIntoSequenceIdLocked(context: LlamaContext, sequenceId: number, snapshot: KvSnapshot): void {
+  const addon = addonOf(context);
+  if (!isPatchedAddon(addon))
+    throw new Error("restoreIntoSequenceIdLocked needs the patched binary");
+  const { stateData } = decodeLlamaSeqState(snapshot.payload);
+  addon.removeTokenCellsFromSequence(sequenceId, 0, -1);
+  const read = addon.setSequenceStateData(sequenceId, stateData);
+  if (read !== stateData.length) {
+    addon.removeTokenCellsFromSequence(sequenceId, 0, -1);
+    throw new SnapshotRefusedError("rejected-by-runtime", `llama.cpp accepted ${read} of ${stateData.length} state bytes`, snapshot.filePath);
+  }
+}
