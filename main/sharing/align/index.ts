@@ -1,0 +1,12 @@
+/** Token alignment (KVShare §1.3): donor tokens → target tokens as kept runs + an edit script. */
+export { alignTokens } from "./alignTokens.js";
+export {
+  DEFAULT_MIN_RUN_LENGTH,
+  type AlignOptions,
+  type Alignment,
+  type EditOp,
+  type EditOpKind,
+  type EditSummary,
+  type KeptRun,
+  type TokenSeq
+} from "./types.js";

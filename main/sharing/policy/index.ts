@@ -1,0 +1,11 @@
+/** Recompute policy: which target positions to compute when reusing a donor's KV. */
+export {
+  DEFAULT_RECOMPUTE_FRACTION,
+  mergeRanges,
+  selectRecompute,
+  validateRuns,
+  type RecomputeOptions,
+  type RecomputePlan
+} from "./selectRecompute.js";
+export { summariseReuse, type ReuseSegment, type ReuseSummary } from "./summariseReuse.js";
+export type { PositionRange, ReuseLabel } from "./types.js";

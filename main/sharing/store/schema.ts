@@ -1,0 +1,59 @@
+/**
+ * Schema of the cache database and its migrations, versioned by `PRAGMA user_version`.
+ *
+ * The relational part (meta + entries) is migrated here. The sqlite-vec table is *not* part of the
+ * migrations: its dimension is fixed at creation and depends on the configured embedder, so
+ * `vectorIndex.ts` creates, keeps or rebuilds it on every open.
+ */
+import type Database from "better-sqlite3";
+
+/** Ordered migrations; `user_version` = number applied. Append only — never edit a shipped one. */
+const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+  // 1: initial schema.
+  (db) => {
+    db.exec(`
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      -- AUTOINCREMENT: ids are never reused, so an in-memory KV keyed by an evicted id can never
+      -- be mistaken for a newer entry.
+      CREATE TABLE entries (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        model_fingerprint TEXT    NOT NULL,
+        scope             TEXT    NOT NULL,
+        prompt_text       TEXT    NOT NULL,
+        tokens            BLOB    NOT NULL,           -- int32 little-endian token ids
+        token_count       INTEGER NOT NULL,
+        token_hash        TEXT    NOT NULL,           -- sha256 hex of the tokens blob
+        snapshot_file     TEXT    NOT NULL UNIQUE,    -- relative to the cache dir, '/' separators
+        bytes             INTEGER NOT NULL CHECK (bytes >= 0),
+        created_at        INTEGER NOT NULL,           -- ms since epoch
+        last_used_at      INTEGER NOT NULL,
+        hit_count         INTEGER NOT NULL DEFAULT 0,
+        embedder_id       TEXT                        -- NULL: no vector in the current index
+      ) STRICT;
+
+      CREATE INDEX entries_exact ON entries (model_fingerprint, token_hash);
+      CREATE INDEX entries_last_used ON entries (last_used_at);
+    `);
+  }
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Bring `db` to {@link SCHEMA_VERSION}, each migration in its own transaction. Refuses a database
+ * written by a newer version (downgrading would silently drop what it does not know). */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > SCHEMA_VERSION)
+    throw new Error(`cache database schema version ${current} is newer than this app's (${SCHEMA_VERSION})`);
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      (MIGRATIONS[v] as (db: Database.Database) => void)(db);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
