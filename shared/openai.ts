@@ -81,12 +81,46 @@ export interface Timings {
     queue_ms: number;
 }
 
-/** What the server says about cache reuse for one request (grows with the sharing layer). */
+/** A stretch of prompt positions with one reuse label (for the UI's hit strip). */
+export interface KvShareSegment {
+    label: "reused" | "recomputed" | "new";
+    start: number;
+    end: number;
+}
+
+/** The donor prompt whose KV was reused (only ever one from the requester's own sharing scope). */
+export interface KvShareDonor {
+    id: number;
+    /** Cosine similarity of the prompt embeddings (1 for an exact hit). */
+    similarity: number;
+    exact: boolean;
+    prompt: string;
+    tokens: number;
+}
+
+/** What the server says about cache reuse for one request: the hit record. */
 export interface KvShareRecord {
-    /** "none" | "prefix" (exact prefix of a sequence's own history) | "semantic" (edited donor KV). */
+    /** "none" (full prefill), "prefix" (exact prefix of cached KV), "semantic" (edited donor KV). */
     mode: "none" | "prefix" | "semantic";
+    prompt_tokens: number;
+    /** Prompt tokens whose KV came from the cache unchanged. */
     reused_tokens: number;
+    /** Prompt tokens computed: new or replaced ones, plus recomputed kept ones. */
     computed_tokens: number;
+    /** Of the computed ones, how many were kept tokens recomputed for quality (the budget). */
+    recomputed_tokens: number;
+    /** The sharing scope the request ran in. */
+    scope?: string;
+    donor?: KvShareDonor;
+    /** Per-position labels as runs (only with the semantic path). */
+    segments?: KvShareSegment[];
+    /** Kept runs: donor positions → prompt positions. */
+    runs?: Array<{donor_start: number; target_start: number; length: number}>;
+    /** With `x_kvshare_detail: true`: the prompt's and the donor's tokens as text pieces, to draw the alignment. */
+    prompt_pieces?: string[];
+    donor_pieces?: string[];
+    /** Milliseconds per stage before decoding. */
+    stages?: {embed_ms: number; retrieve_ms: number; align_ms: number; restore_ms: number; edit_ms: number; compute_ms: number};
     /** Why reuse was limited, when it was (e.g. stock binary: prefix reuse only). */
     note?: string;
 }

@@ -2,6 +2,8 @@ import type {Settings} from "../config/settings.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
 import {ModelRuntime} from "../runtime/ModelRuntime.js";
 import {InferenceService} from "../service/inference.js";
+import {createSharingEngine} from "../sharing/engine/createSharingEngine.js";
+import type {CacheStore} from "../sharing/store/index.js";
 import type {Logger} from "./log.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
@@ -14,6 +16,8 @@ export class AppCore {
     public status: CoreStatus = "loading";
     public inference: InferenceService | undefined;
     private loadError: Error | undefined;
+    /** The KV cache index of the loaded model (closed with it). */
+    public cacheStore: CacheStore | undefined;
     public readonly startedAt = Date.now();
 
     public constructor(
@@ -30,6 +34,8 @@ export class AppCore {
         const previous = this.inference;
         this.inference = undefined;
         await previous?.runtime.dispose();
+        this.cacheStore?.close();
+        this.cacheStore = undefined;
         try {
             const runtime = await ModelRuntime.load({
                 modelPath,
@@ -41,7 +47,9 @@ export class AppCore {
                 queueTimeoutMs: this.settings.limits.queueTimeoutMs,
                 verbose
             });
-            this.inference = new InferenceService(runtime);
+            const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log});
+            this.cacheStore = store;
+            this.inference = new InferenceService(runtime, () => this.settings.sharing);
             this.status = "ok";
         } catch (error) {
             this.loadError = error as Error;
@@ -59,5 +67,7 @@ export class AppCore {
     public async dispose(): Promise<void> {
         await this.inference?.runtime.dispose();
         this.inference = undefined;
+        this.cacheStore?.close();
+        this.cacheStore = undefined;
     }
 }

@@ -4,7 +4,7 @@ import {fileURLToPath} from "node:url";
 import {loadOrCreateApiKey} from "../config/apiKey.js";
 import {resolveDataDir} from "../config/dataDir.js";
 import {resolveModelPath} from "../config/resolveModel.js";
-import {loadSettings, mergeSettings, type Settings} from "../config/settings.js";
+import {loadSettings, mergeSettings, type SettingsPatch} from "../config/settings.js";
 import {HttpServer} from "../server/HttpServer.js";
 import {AppCore} from "./AppCore.js";
 import {consoleLogger, type Logger} from "./log.js";
@@ -13,7 +13,7 @@ export interface ServeOptions {
     modelPath?: string;
     dataDir?: string;
     /** Overrides over the settings file (CLI flags). */
-    overrides?: Partial<Omit<Settings, "api" | "limits">> & {api?: Partial<Settings["api"]>; limits?: Partial<Settings["limits"]>};
+    overrides?: SettingsPatch;
     /** Use this key instead of the stored one (tests). */
     apiKey?: string;
     rendererDir?: string;

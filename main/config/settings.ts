@@ -22,6 +22,7 @@ export interface Settings {
         /** Origins allowed to call the API from a browser, besides the app's own page. */
         corsOrigins: string[];
     };
+    sharing: SharingSettings;
     limits: {
         maxQueue: number;
         queueTimeoutMs: number;
@@ -30,12 +31,49 @@ export interface Settings {
     };
 }
 
+/** The admin's knobs for semantic KV sharing. */
+export interface SharingSettings {
+    enabled: boolean;
+    /** Cosine similarity (0..1) a cached prompt needs to be a donor candidate. */
+    similarityThreshold: number;
+    /** Candidates fetched from the vector index before re-ranking by reusable tokens. */
+    topK: number;
+    /** Shortest run of equal tokens worth reusing. */
+    minRunLength: number;
+    /** Share (0..1) of kept tokens recomputed where reuse is most likely wrong. */
+    recomputeBudget: number;
+    /** A donor is used only when it lets us reuse at least this many more tokens than exact prefix reuse. */
+    minGainTokens: number;
+    embedder: "lexical" | "model";
+    /**
+     * Who may reuse whose KV: "global" (everyone), "group" (members of the same group), "user" (only
+     * one's own). Reuse never crosses scopes.
+     */
+    scopePolicy: "global" | "group" | "user";
+    /** user → group name, for the "group" policy. */
+    groups: Record<string, string>;
+    /** Disk budget for KV snapshots, bytes. */
+    maxSnapshotBytes: number;
+}
+
 export const defaultSettings: Settings = {
     threads: Math.max(1, os.availableParallelism()),
     parallel: 4,
     contextSize: 2048,
     gpu: "auto",
     api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: []},
+    sharing: {
+        enabled: true,
+        similarityThreshold: 0.3,
+        topK: 8,
+        minRunLength: 4,
+        recomputeBudget: 0.15,
+        minGainTokens: 4,
+        embedder: "lexical",
+        scopePolicy: "global",
+        groups: {},
+        maxSnapshotBytes: 2 * 1024 ** 3
+    },
     limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768}
 };
 
@@ -60,8 +98,15 @@ export function saveSettings(dataDir: string, settings: Settings): void {
     writeFileAtomic(settingsPath(dataDir), JSON.stringify(settings, null, 4) + "\n");
 }
 
+/** A partial settings object: top-level fields, and any subset of each group. */
+export type SettingsPatch = Partial<Omit<Settings, "api" | "limits" | "sharing">> & {
+    api?: Partial<Settings["api"]>;
+    limits?: Partial<Settings["limits"]>;
+    sharing?: Partial<SharingSettings>;
+};
+
 /** Deep-merges a partial settings object over a base (objects merge, everything else replaces). */
-export function mergeSettings(base: Settings, patch: Partial<Settings> | {api?: Partial<Settings["api"]>; limits?: Partial<Settings["limits"]>}): Settings {
+export function mergeSettings(base: Settings, patch: SettingsPatch): Settings {
     const merged = structuredClone(base) as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(patch)) {
         if (value === undefined) continue;

@@ -61,6 +61,8 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
         void inference.chat(params.messages, params, {
             signal: abort.signal,
             arrivedAt: performance.now(),
+            user: params.user,
+            detail: true,
             onText: (text) => send({streamId, type: "delta", text})
         }).then((result) => {
             const outcome: ChatStreamResult = {

@@ -67,38 +67,65 @@ export async function captureSequenceState(sequence: LlamaContextSequence): Prom
   }
 }
 
+/** A sequence's KV captured in memory, ready to be written as a snapshot file (see {@link writeSnapshot}). */
+export interface CapturedState {
+  readonly tokens: number[];
+  readonly payload: Buffer;
+  readonly contextParams: SnapshotContextParams;
+  readonly kvSharePatchVersion: number | null;
+}
+
+/** Capture a sequence's KV and the context parameters a snapshot records, without touching the disk. */
+export async function captureForSnapshot(sequence: LlamaContextSequence): Promise<CapturedState> {
+  const { tokens, payload } = await captureSequenceState(sequence);
+  const addon = addonOf(sequence.context);
+  return {
+    tokens,
+    payload,
+    contextParams: snapshotContextParams(sequence.context),
+    kvSharePatchVersion: isPatchedAddon(addon) ? addon.getKvSharePatchVersion() : null
+  };
+}
+
 /**
- * Save the KV of `sequence` to `filePath` with a header (model fingerprint, context parameters,
- * token ids, payload size and sha256). Written atomically: temp file, fsync, rename, directory fsync.
+ * Write captured KV to `filePath` with a header (model fingerprint, context parameters, token ids,
+ * payload size and sha256). Written atomically: temp file, fsync, rename, directory fsync.
  */
-export async function saveSnapshot(options: {
-  readonly sequence: LlamaContextSequence;
+export async function writeSnapshot(options: {
+  readonly captured: CapturedState;
   readonly filePath: string;
   readonly modelFingerprint: string;
   /** Extra producer information stored in the header. */
   readonly producer?: Readonly<Record<string, string | number | null>>;
 }): Promise<SnapshotHeader> {
-  const { sequence, filePath, modelFingerprint } = options;
-  const { tokens, payload } = await captureSequenceState(sequence);
-  const addon = addonOf(sequence.context);
+  const { captured, filePath, modelFingerprint } = options;
   const header: SnapshotHeader = {
     modelFingerprint,
-    contextParams: snapshotContextParams(sequence.context),
-    tokens,
-    payloadBytes: payload.length,
-    payloadSha256: sha256Hex(payload),
+    contextParams: captured.contextParams,
+    tokens: captured.tokens,
+    payloadBytes: captured.payload.length,
+    payloadSha256: sha256Hex(captured.payload),
     payloadFormat: "llama-state-seq-v3",
     createdAt: new Date().toISOString(),
     producer: {
-      kvSharePatchVersion: isPatchedAddon(addon) ? addon.getKvSharePatchVersion() : null,
+      kvSharePatchVersion: captured.kvSharePatchVersion,
       ...options.producer
     }
   };
-  await writeFileAtomically(filePath, encodeSnapshot(header, payload));
+  await writeFileAtomically(filePath, encodeSnapshot(header, captured.payload));
   return header;
 }
 
-/** Write `chunks` to `filePath` atomically (tmp file in the same directory + fsync + rename + dir fsync). */
+/** Save the KV of `sequence` to `filePath` as a verified snapshot ({@link captureForSnapshot} + {@link writeSnapshot}). */
+export async function saveSnapshot(options: {
+  readonly sequence: LlamaContextSequence;
+  readonly filePath: string;
+  readonly modelFingerprint: string;
+  readonly producer?: Readonly<Record<string, string | number | null>>;
+}): Promise<SnapshotHeader> {
+  return writeSnapshot({ ...options, captured: await captureForSnapshot(options.sequence) });
+}
+
 export async function writeFileAtomically(filePath: string, chunks: readonly Uint8Array[]): Promise<void> {
   const tmpPath = `${filePath}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
   const handle = await open(tmpPath, "wx", 0o600);

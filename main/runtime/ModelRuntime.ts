@@ -1,5 +1,8 @@
 import path from "node:path";
-import {getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaEmbeddingContext, type LlamaModel} from "node-llama-cpp";
+import {getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel} from "node-llama-cpp";
+import {checkKvShiftability, createKvEditingContext, getKvEditingSupport} from "../kv/index.js";
+import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
+import type {SharedPrompt} from "../sharing/engine/types.js";
 import {generate} from "./generate.js";
 import {PromptBuilder} from "./PromptBuilder.js";
 import {SequencePool} from "./SequencePool.js";
@@ -27,6 +30,8 @@ export interface ModelRuntimeOptions {
 export class ModelRuntime {
     private embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
     private embeddingQueue: Promise<unknown> = Promise.resolve();
+    private readonly background = new Set<Promise<unknown>>();
+    private sharingEngine: SharingEngine | undefined;
 
     private constructor(
         public readonly options: ModelRuntimeOptions,
@@ -34,7 +39,11 @@ export class ModelRuntime {
         public readonly model: LlamaModel,
         public readonly context: LlamaContext,
         public readonly pool: SequencePool,
-        public readonly prompts: PromptBuilder
+        public readonly prompts: PromptBuilder,
+        /** The scratch sequence for KV editing, when the patched binary and the model allow it. */
+        public readonly scratch: LlamaContextSequence | undefined,
+        /** Why KV editing is off, when it is. */
+        public readonly kvEditingUnavailableReason: string | undefined
     ) {}
 
     /** Loads the model and creates its context; throws with llama.cpp's reason on failure. */
@@ -46,14 +55,30 @@ export class ModelRuntime {
             logLevel: options.verbose ? LlamaLogLevel.warn : LlamaLogLevel.error
         });
         const model = await llama.loadModel({modelPath: options.modelPath});
-        const context = await model.createContext({
-            sequences: options.parallel,
+        // One extra sequence is the scratch space of KV editing; a unified KV stream lets cells be
+        // copied between sequences (the patched binary honours kvUnified, the stock one ignores it).
+        const context = await createKvEditingContext(model, {
+            sequences: options.parallel + 1,
             contextSize: options.contextSize === "auto" ? undefined : options.contextSize,
             threads: options.threads
         });
         const sequences = Array.from({length: options.parallel}, () => context.getSequence());
+        const support = getKvEditingSupport(context);
+        const shift = checkKvShiftability(model, {context});
+        const unavailable = !support.kvEditingSupported ? support.reason : !shift.canShift ? shift.reason : undefined;
+        const scratch = unavailable == null ? context.getSequence() : undefined;
         const pool = new SequencePool(sequences, {maxQueue: options.maxQueue, queueTimeoutMs: options.queueTimeoutMs});
-        return new ModelRuntime(options, llama, model, context, pool, new PromptBuilder(model));
+        return new ModelRuntime(options, llama, model, context, pool, new PromptBuilder(model), scratch, unavailable);
+    }
+
+    /** Routes every generation through the KVShare engine (prepare before decoding, remember after). */
+    public attachSharing(engine: SharingEngine): void {
+        this.sharingEngine = engine;
+    }
+
+    public get sharing(): SharingEngine {
+        if (this.sharingEngine == null) throw new Error("the sharing engine is not attached");
+        return this.sharingEngine;
     }
 
     /** A stable, readable model id: the file name without `.gguf`. */
@@ -69,14 +94,33 @@ export class ModelRuntime {
         return String(this.model.fileInfo.metadata.general?.architecture ?? "unknown");
     }
 
-    /** Waits for a sequence, generates, gives the sequence back. */
-    public async run(job: GenerationJob): Promise<GenerationResult> {
+    /**
+     * Waits for a sequence, prepares its KV through the sharing engine, generates, copies the served KV
+     * for the cache and gives the sequence back; the cache write finishes in the background.
+     */
+    public async run(job: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
         const lease = await this.pool.acquire(job.promptTokens, job.signal);
+        const engine = this.sharing;
+        let result: GenerationResult;
+        let persist: (() => Promise<void>) | undefined;
         try {
-            return await generate(this.model, lease.sequence, job, lease.queueMs);
+            result = await generate(this.model, lease.sequence, job, lease.queueMs, (sequence) => engine.prepare(sequence, prompt));
+            // Copy the served KV in memory before giving the sequence back; the disk write follows.
+            persist = await engine.capture(lease.sequence, prompt);
         } finally {
             lease.release();
         }
+        if (persist != null) {
+            const writing = persist();
+            this.background.add(writing);
+            void writing.finally(() => this.background.delete(writing));
+        }
+        return result;
+    }
+
+    /** Resolves when no cache write is pending (tests, shutdown). */
+    public async settled(): Promise<void> {
+        while (this.background.size > 0) await Promise.allSettled([...this.background]);
     }
 
     /** Embeds texts one after another on a dedicated embedding context (created on first use). */
@@ -94,6 +138,7 @@ export class ModelRuntime {
     }
 
     public async dispose(): Promise<void> {
+        await this.settled();
         if (this.embeddingContext != null) await (await this.embeddingContext.catch(() => undefined))?.dispose();
         await this.context.dispose();
         await this.model.dispose();

@@ -1,4 +1,6 @@
 import type {Token} from "node-llama-cpp";
+import type {SharingSettings} from "../config/settings.js";
+import {scopeFor} from "../sharing/engine/scopes.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import type {PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationResult, Sampling} from "../runtime/types.js";
@@ -16,6 +18,10 @@ export interface GenerationIo {
     signal: AbortSignal;
     onText?(text: string): void;
     arrivedAt: number;
+    /** Who is asking (profile, key owner or the API's `user`): decides the sharing scope. */
+    user?: string;
+    /** Ask for token pieces in the hit record (the UI's alignment view). */
+    detail?: boolean;
 }
 
 /**
@@ -23,19 +29,21 @@ export interface GenerationIo {
  * model's template and runs it on a pooled sequence.
  */
 export class InferenceService {
-    public constructor(public readonly runtime: ModelRuntime) {}
+    public constructor(public readonly runtime: ModelRuntime, private readonly sharingSettings: () => SharingSettings) {}
 
     public chat(messages: readonly PlainMessage[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
         const prompt = this.runtime.prompts.chat(messages);
-        return this.run(prompt.tokens, [...prompt.stops, ...settings.stops], settings, io);
+        const text = messages.map((message) => message.content).join("\n");
+        return this.run(prompt.tokens, text, [...prompt.stops, ...settings.stops], settings, io);
     }
 
     public complete(text: string, settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
         const prompt = this.runtime.prompts.completion(text);
-        return this.run(prompt.tokens, settings.stops, settings, io);
+        return this.run(prompt.tokens, text, settings.stops, settings, io);
     }
 
-    private run(tokens: readonly Token[], stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+    private run(tokens: readonly Token[], text: string, stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+        const scope = scopeFor(io.user, this.sharingSettings());
         return this.runtime.run({
             promptTokens: tokens,
             maxTokens: settings.maxTokens,
@@ -45,6 +53,6 @@ export class InferenceService {
             signal: io.signal,
             onText: io.onText,
             arrivedAt: io.arrivedAt
-        });
+        }, {tokens, text, scope, detail: io.detail ?? false});
     }
 }

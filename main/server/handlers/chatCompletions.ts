@@ -14,7 +14,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const params = parseChatRequest(body, ctx.core.settings.limits.maxTokensCap);
     const base = {id: newId("chatcmpl"), created: unixNow(), model: inference.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: (text: string) => void) =>
-        inference.chat(params.messages, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText});
+        inference.chat(params.messages, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, user: params.user, detail: body.x_kvshare_detail === true});
 
     if (!params.stream) {
         const result = await run();

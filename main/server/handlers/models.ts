@@ -13,7 +13,7 @@ function modelObject(ctx: RequestContext): ModelObject {
             context_size: runtime.contextSize,
             parallel: runtime.pool.size,
             architecture: runtime.architecture,
-            kv_editing: false
+            kv_editing: runtime.scratch != null
         }
     };
 }

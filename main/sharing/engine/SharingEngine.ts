@@ -1,0 +1,251 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
+import type {KvShareRecord} from "../../../shared/openai.js";
+import type {Logger} from "../../app/log.js";
+import type {SharingSettings} from "../../config/settings.js";
+import {captureForSnapshot, commonPrefixLength, readSnapshot, reuseKv, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvReuseReport} from "../../kv/index.js";
+import {alignTokens, type Alignment} from "../align/index.js";
+import type {Embedder} from "../embed/index.js";
+import {selectRecompute, summariseReuse} from "../policy/index.js";
+import {hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type CacheStore} from "../store/index.js";
+import type {PreparedSequence, SharedPrompt} from "./types.js";
+
+export interface SharingEngineDeps {
+    context: LlamaContext;
+    /** Working sequence for KV editing; absent with the stock binary (then: exact prefix reuse only). */
+    scratch: LlamaContextSequence | undefined;
+    /** Why KV editing is unavailable, when it is. */
+    editingUnavailableReason?: string;
+    store: CacheStore;
+    embedder: Embedder;
+    modelFingerprint: string;
+    cacheDir: string;
+    settings(): SharingSettings;
+    detokenize(tokens: readonly Token[]): string;
+    log: Logger;
+}
+
+interface Candidate {
+    entry: CacheEntry;
+    similarity: number;
+    exact: boolean;
+    alignment: Alignment;
+}
+
+type Stages = NonNullable<KvShareRecord["stages"]>;
+
+/**
+ * The KVShare request path around generation: embed → retrieve → align → edit KV before decoding
+ * (`prepare`), and snapshot + index the served prompt after it (`remember`). Exact prefix reuse of the
+ * sequence's own KV is the floor, full prefill the fallback.
+ */
+export class SharingEngine {
+    private scratchQueue: Promise<unknown> = Promise.resolve();
+    private readonly refusedLogged = new Set<number>();
+
+    public constructor(private readonly deps: SharingEngineDeps) {}
+
+    public get kvEditing(): boolean {
+        return this.deps.scratch != null;
+    }
+
+    /** Makes `sequence` hold the prompt's KV, reusing the best donor of the prompt's scope when it beats the floor. */
+    public async prepare(sequence: LlamaContextSequence, prompt: SharedPrompt): Promise<PreparedSequence> {
+        const settings = this.deps.settings();
+        const stages: Stages = {embed_ms: 0, retrieve_ms: 0, align_ms: 0, restore_ms: 0, edit_ms: 0, compute_ms: 0};
+        const ownPrefix = commonPrefixLength(sequence.contextTokens, prompt.tokens);
+        if (!settings.enabled) return this.floor(sequence, prompt, stages, "sharing is off");
+
+        let t = performance.now();
+        prompt.embedding = (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
+        stages.embed_ms = performance.now() - t;
+
+        t = performance.now();
+        const found = this.retrieve(prompt, settings);
+        stages.retrieve_ms = performance.now() - t;
+
+        t = performance.now();
+        const best = this.bestCandidate(found, prompt.tokens, settings.minRunLength);
+        stages.align_ms = performance.now() - t;
+
+        if (this.deps.scratch == null)
+            return this.floor(sequence, prompt, stages, this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
+        if (best == null) return this.floor(sequence, prompt, stages, found.length === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens");
+        if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens)
+            return this.floor(sequence, prompt, stages, "the sequence's own prefix reuses as much");
+
+        t = performance.now();
+        let snapshot;
+        try {
+            snapshot = await readSnapshot(this.absolute(best.entry.snapshotFile), {modelFingerprint: this.deps.modelFingerprint, context: this.deps.context});
+        } catch (error) {
+            if (!(error instanceof SnapshotRefusedError)) throw error;
+            this.dropRefused(best.entry, error);
+            return this.floor(sequence, prompt, stages, `donor snapshot refused (${error.reason}); entry dropped`);
+        }
+        const readMs = performance.now() - t;
+
+        const recompute = selectRecompute(best.alignment.runs, prompt.tokens.length, {budgetFraction: settings.recomputeBudget});
+        const report = await this.withScratch(() => reuseKv({
+            context: this.deps.context,
+            targetSequence: sequence,
+            scratchSequence: this.deps.scratch,
+            donor: {snapshot},
+            targetTokens: prompt.tokens,
+            plan: {keptRuns: best.alignment.runs, computePositions: recompute.ranges}
+        }));
+        addTimings(stages, report, readMs);
+        if (report.mode !== "edit") return this.toPrepared(report, prompt, stages, report.reason);
+
+        this.deps.store.touch(best.entry.id);
+        const summary = summariseReuse(best.alignment.runs, prompt.tokens.length, recompute.ranges);
+        const record: KvShareRecord = {
+            mode: "semantic",
+            prompt_tokens: prompt.tokens.length,
+            reused_tokens: summary.counts.reused,
+            computed_tokens: summary.counts.recomputed + summary.counts.new,
+            recomputed_tokens: summary.counts.recomputed,
+            scope: prompt.scope,
+            donor: {id: best.entry.id, similarity: round(best.similarity), exact: best.exact, prompt: best.entry.promptText, tokens: best.entry.tokens.length},
+            segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
+            runs: best.alignment.runs.map((run) => ({donor_start: run.donorStart, target_start: run.targetStart, length: run.length})),
+            stages: roundStages(stages)
+        };
+        if (prompt.detail) {
+            record.prompt_pieces = this.pieces(prompt.tokens);
+            record.donor_pieces = this.pieces([...best.entry.tokens] as Token[]);
+        }
+        return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record};
+    }
+
+    /**
+     * Captures the sequence's KV (prompt and answer) in memory so the sequence can be given back at
+     * once; the returned function writes it as a donor for later prompts of the same scope. Returns
+     * undefined when there is nothing worth caching.
+     */
+    public async capture(sequence: LlamaContextSequence, prompt: SharedPrompt): Promise<(() => Promise<void>) | undefined> {
+        const settings = this.deps.settings();
+        if (!settings.enabled) return undefined;
+        const tokens = sequence.contextTokens;
+        if (tokens.length < 2 * settings.minRunLength) return undefined;
+        if (this.deps.store.findExact(this.deps.modelFingerprint, [prompt.scope], hashTokens(tokens)) != null) return undefined;
+        let captured: CapturedState;
+        try {
+            captured = await captureForSnapshot(sequence);
+        } catch (error) {
+            this.deps.log.warn(`could not capture the prompt's KV: ${(error as Error).message}`);
+            return undefined;
+        }
+        return () => this.persist(captured, prompt, settings);
+    }
+
+    /**
+     * Writes captured KV as a snapshot, indexes it, and keeps snapshots within the byte budget.
+     * Failures are logged, never thrown: a full disk must not fail a request that was already answered.
+     */
+    private async persist(captured: CapturedState, prompt: SharedPrompt, settings: SharingSettings): Promise<void> {
+        const relative = `${SNAPSHOTS_SUBDIR}/${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}.kvsnap`;
+        try {
+            prompt.embedding ??= (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
+            const header = await writeSnapshot({captured, filePath: this.absolute(relative), modelFingerprint: this.deps.modelFingerprint});
+            this.deps.store.insert({
+                modelFingerprint: this.deps.modelFingerprint,
+                scope: prompt.scope,
+                promptText: prompt.text,
+                tokens: header.tokens,
+                snapshotFile: relative,
+                bytes: header.payloadBytes
+            }, prompt.embedding);
+            this.deps.store.evictToBudget(settings.maxSnapshotBytes);
+        } catch (error) {
+            fs.rmSync(this.absolute(relative), {force: true});
+            this.deps.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
+        }
+    }
+
+    private retrieve(prompt: SharedPrompt, settings: SharingSettings): Array<{entry: CacheEntry; similarity: number; exact: boolean}> {
+        const {store, modelFingerprint} = this.deps;
+        const scopes = [prompt.scope];
+        const found = new Map<number, {entry: CacheEntry; similarity: number; exact: boolean}>();
+        const exact = store.findExact(modelFingerprint, scopes, hashTokens(prompt.tokens));
+        if (exact != null) found.set(exact.id, {entry: exact, similarity: 1, exact: true});
+        if (prompt.embedding != null) {
+            for (const {entry, similarity} of store.nearest(modelFingerprint, scopes, prompt.embedding, settings.topK, settings.similarityThreshold))
+                if (!found.has(entry.id)) found.set(entry.id, {entry, similarity, exact: false});
+        }
+        return [...found.values()];
+    }
+
+    /** Re-ranks candidates by how many prompt tokens they let us reuse (KVShare v2), not by similarity. */
+    private bestCandidate(found: ReturnType<SharingEngine["retrieve"]>, target: readonly Token[], minRunLength: number): Candidate | undefined {
+        let best: Candidate | undefined;
+        for (const candidate of found) {
+            const alignment = alignTokens(candidate.entry.tokens, target, {minRunLength});
+            if (alignment.reusedTokens === 0) continue;
+            if (best == null || alignment.reusedTokens > best.alignment.reusedTokens) best = {...candidate, alignment};
+        }
+        return best;
+    }
+
+    private async floor(sequence: LlamaContextSequence, prompt: SharedPrompt, stages: Stages, note: string): Promise<PreparedSequence> {
+        const report = await reuseKv({context: this.deps.context, targetSequence: sequence, targetTokens: prompt.tokens});
+        addTimings(stages, report, 0);
+        return this.toPrepared(report, prompt, stages, note);
+    }
+
+    private toPrepared(report: KvReuseReport, prompt: SharedPrompt, stages: Stages, note: string): PreparedSequence {
+        return {
+            pendingTokens: report.pendingTokens,
+            cachedTokens: report.reusedTokens,
+            record: {
+                mode: report.reusedTokens > 0 ? "prefix" : "none",
+                prompt_tokens: prompt.tokens.length,
+                reused_tokens: report.reusedTokens,
+                computed_tokens: prompt.tokens.length - report.reusedTokens,
+                recomputed_tokens: 0,
+                scope: prompt.scope,
+                stages: roundStages(stages),
+                note
+            }
+        };
+    }
+
+    private dropRefused(entry: CacheEntry, error: SnapshotRefusedError): void {
+        if (!this.refusedLogged.has(entry.id)) {
+            this.refusedLogged.add(entry.id);
+            this.deps.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}): ${error.message}; entry dropped`);
+        }
+        this.deps.store.remove(entry.id);
+    }
+
+    /** One KV edit at a time uses the scratch sequence. */
+    private withScratch<T>(work: () => Promise<T>): Promise<T> {
+        const run = this.scratchQueue.then(work);
+        this.scratchQueue = run.catch(() => undefined);
+        return run;
+    }
+
+    private absolute(relative: string): string {
+        return path.join(this.deps.cacheDir, ...relative.split("/"));
+    }
+
+    private pieces(tokens: readonly Token[]): string[] {
+        return tokens.map((token) => this.deps.detokenize([token]));
+    }
+}
+
+function addTimings(stages: Stages, report: KvReuseReport, extraRestoreMs: number): void {
+    stages.restore_ms += report.timings.restoreMs + extraRestoreMs;
+    stages.edit_ms += report.timings.editMs;
+    stages.compute_ms += report.timings.computeMs;
+}
+
+function roundStages(stages: Stages): Stages {
+    return Object.fromEntries(Object.entries(stages).map(([key, value]) => [key, round(value)])) as Stages;
+}
+
+function round(value: number): number {
+    return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,56 @@
+import fs from "node:fs";
+import path from "node:path";
+import type {Logger} from "../../app/log.js";
+import type {SharingSettings} from "../../config/settings.js";
+import {modelFingerprint} from "../../kv/index.js";
+import type {ModelRuntime} from "../../runtime/ModelRuntime.js";
+import {LexicalEmbedder, LlamaEmbedder, type Embedder} from "../embed/index.js";
+import {CacheStore} from "../store/index.js";
+import {SharingEngine} from "./SharingEngine.js";
+
+/** Files above this size are fingerprinted by their GGUF metadata and tensor table, not a full hash. */
+const fullHashLimitBytes = 256 * 1024 ** 2;
+
+export function cacheDirOf(dataDir: string): string {
+    return path.join(dataDir, "cache");
+}
+
+/**
+ * Opens the cache index for a loaded model, runs the start-up consistency pass (rows without files,
+ * files without rows) and attaches a sharing engine to the runtime.
+ */
+export async function createSharingEngine(options: {
+    runtime: ModelRuntime;
+    dataDir: string;
+    settings: () => SharingSettings;
+    log: Logger;
+}): Promise<{engine: SharingEngine; store: CacheStore; embedder: Embedder}> {
+    const {runtime, log} = options;
+    const cacheDir = cacheDirOf(options.dataDir);
+    fs.mkdirSync(cacheDir, {recursive: true});
+    const embedder: Embedder = options.settings().embedder === "model"
+        ? await LlamaEmbedder.create(runtime.model, {threads: runtime.options.threads, id: `model:${runtime.modelId}`})
+        : new LexicalEmbedder();
+    const store = CacheStore.open({cacheDir, embedder});
+    const {removedEntries, deletedFiles} = store.consistencyPass();
+    if (removedEntries.length + deletedFiles.length > 0)
+        log.warn(`cache consistency pass: dropped ${removedEntries.length} entries without files, deleted ${deletedFiles.length} orphan files`);
+    const size = fs.statSync(runtime.options.modelPath).size;
+    const fingerprint = await modelFingerprint(runtime.options.modelPath, size > fullHashLimitBytes ? "metadata" : "file");
+    const engine = new SharingEngine({
+        context: runtime.context,
+        scratch: runtime.scratch,
+        editingUnavailableReason: runtime.kvEditingUnavailableReason == null ? undefined : `exact prefix reuse only: ${runtime.kvEditingUnavailableReason}`,
+        store,
+        embedder,
+        modelFingerprint: fingerprint,
+        cacheDir,
+        settings: options.settings,
+        detokenize: (tokens) => runtime.model.detokenize(tokens, false),
+        log
+    });
+    runtime.attachSharing(engine);
+    if (runtime.kvEditingUnavailableReason != null)
+        log.warn(`KV editing is off (${runtime.kvEditingUnavailableReason}); sharing falls back to exact prefix reuse`);
+    return {engine, store, embedder};
+}

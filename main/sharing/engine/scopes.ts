@@ -1,0 +1,21 @@
+import type {SharingSettings} from "../../config/settings.js";
+
+/** The identity a request runs as: a desktop profile, an API key's owner, or the `user` field. */
+export const anonymousUser = "anonymous";
+
+/**
+ * The sharing scope of a request under the admin's policy. Cached prompts are stored in the scope of
+ * whoever sent them, and a request only ever sees donors of its own scope, so reuse never crosses scopes.
+ */
+export function scopeFor(user: string | undefined, settings: Pick<SharingSettings, "scopePolicy" | "groups">): string {
+    const who = user == null || user.trim() === "" ? anonymousUser : user.trim();
+    switch (settings.scopePolicy) {
+        case "global": return "global";
+        case "user": return `user:${who}`;
+        case "group": {
+            const group = settings.groups[who];
+            // Someone in no group shares with nobody else.
+            return group != null ? `group:${group}` : `user:${who}`;
+        }
+    }
+}

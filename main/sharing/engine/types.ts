@@ -1,0 +1,23 @@
+import type {Token} from "node-llama-cpp";
+import type {KvShareRecord} from "../../../shared/openai.js";
+
+/** A prompt on its way through the sharing path. */
+export interface SharedPrompt {
+    tokens: readonly Token[];
+    /** The text embedded for retrieval and shown to the admin as the cached prompt. */
+    text: string;
+    /** Sharing scope (see `scopeFor`). */
+    scope: string;
+    /** Put token pieces into the hit record (the UI's alignment view asks for it). */
+    detail: boolean;
+    /** Filled by `prepare`, reused by `remember` (embedding once per request). */
+    embedding?: Float32Array | null;
+}
+
+/** A sequence made ready for generation: its KV holds the prompt except `pendingTokens`. */
+export interface PreparedSequence {
+    pendingTokens: Token[];
+    /** Prompt tokens whose KV was not computed for this request. */
+    cachedTokens: number;
+    record: KvShareRecord;
+}
