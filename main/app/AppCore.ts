@@ -5,6 +5,7 @@ import {InferenceService} from "../service/inference.js";
 import {createSharingEngine} from "../sharing/engine/createSharingEngine.js";
 import type {CacheStore} from "../sharing/store/index.js";
 import type {Logger} from "./log.js";
+import {RequestLog} from "./RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
 
@@ -19,6 +20,8 @@ export class AppCore {
     /** The KV cache index of the loaded model (closed with it). */
     public cacheStore: CacheStore | undefined;
     public readonly startedAt = Date.now();
+    /** Served requests, for the cache dashboard. */
+    public readonly requestLog = new RequestLog();
 
     public constructor(
         public settings: Settings,
@@ -49,7 +52,7 @@ export class AppCore {
             });
             const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log});
             this.cacheStore = store;
-            this.inference = new InferenceService(runtime, () => this.settings.sharing);
+            this.inference = new InferenceService(runtime, () => this.settings.sharing, this.requestLog);
             this.status = "ok";
         } catch (error) {
             this.loadError = error as Error;

@@ -1,6 +1,7 @@
 import type {Token} from "node-llama-cpp";
 import type {SharingSettings} from "../config/settings.js";
-import {scopeFor} from "../sharing/engine/scopes.js";
+import type {RequestLog} from "../app/RequestLog.js";
+import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import type {PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationResult, Sampling} from "../runtime/types.js";
@@ -29,7 +30,11 @@ export interface GenerationIo {
  * model's template and runs it on a pooled sequence.
  */
 export class InferenceService {
-    public constructor(public readonly runtime: ModelRuntime, private readonly sharingSettings: () => SharingSettings) {}
+    public constructor(
+        public readonly runtime: ModelRuntime,
+        private readonly sharingSettings: () => SharingSettings,
+        private readonly requestLog?: RequestLog
+    ) {}
 
     public chat(messages: readonly PlainMessage[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
         const prompt = this.runtime.prompts.chat(messages);
@@ -42,9 +47,9 @@ export class InferenceService {
         return this.run(prompt.tokens, text, settings.stops, settings, io);
     }
 
-    private run(tokens: readonly Token[], text: string, stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+    private async run(tokens: readonly Token[], text: string, stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
         const scope = scopeFor(io.user, this.sharingSettings());
-        return this.runtime.run({
+        const result = await this.runtime.run({
             promptTokens: tokens,
             maxTokens: settings.maxTokens,
             maxTokensExplicit: settings.maxTokensExplicit,
@@ -54,5 +59,17 @@ export class InferenceService {
             onText: io.onText,
             arrivedAt: io.arrivedAt
         }, {tokens, text, scope, detail: io.detail ?? false});
+        this.requestLog?.add({
+            at: Date.now(),
+            user: io.user ?? anonymousUser,
+            scope,
+            mode: result.kvshare.mode,
+            promptTokens: result.promptTokens,
+            reusedTokens: result.cachedTokens,
+            completionTokens: result.completionTokens,
+            ttftMs: result.timings.ttftMs,
+            donorId: result.kvshare.donor?.id
+        });
+        return result;
     }
 }

@@ -1,0 +1,108 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import type {Completion, KvShareRecord} from "../../shared/openai.js";
+import {otherModelPath, startTestServer, type TestServer} from "../support/testServer.js";
+
+const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
+const tom = lily.replace("a little girl named Lily. She", "a little boy named Tom. He").replace("her red ball", "his red ball");
+const unrelated = "The stock market fell sharply today as investors worried about interest rates and inflation reports.";
+
+async function complete(server: TestServer, prompt: string, user: string): Promise<KvShareRecord> {
+    const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0, user}});
+    expect(res.status).toBe(200);
+    const body = await res.json() as Completion;
+    // Wait until the served prompt's KV is written and indexed, as a later request would find it.
+    await server.core.requireInference().runtime.settled();
+    return body.x_kvshare!;
+}
+
+let server: TestServer;
+let dataDir: string;
+beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-sharing-"));
+    // Per-user scopes keep each test's cache entries apart.
+    server = await startTestServer({dataDir, overrides: {sharing: {scopePolicy: "user"}}});
+    expect(server.core.requireInference().runtime.scratch, "these tests need the patched binary (npm run build:native)").toBeDefined();
+});
+afterAll(async () => {
+    await server.close();
+});
+
+describe("semantic KV sharing on the request path", () => {
+    it("reuses most of an earlier story's KV for the same story with a swapped name", async () => {
+        const first = await complete(server, lily, "u1");
+        expect(first.mode).not.toBe("semantic");
+        const second = await complete(server, tom, "u1");
+        expect(second.mode).toBe("semantic");
+        expect(second.donor?.prompt).toBe(lily);
+        expect(second.reused_tokens / second.prompt_tokens).toBeGreaterThan(0.6);
+        expect(second.reused_tokens + second.computed_tokens).toBe(second.prompt_tokens);
+        expect(second.segments?.some((s) => s.label === "new")).toBe(true);
+    });
+
+    it("gives an unrelated prompt nothing", async () => {
+        await complete(server, lily, "u2");
+        const record = await complete(server, unrelated, "u2");
+        expect(record.mode).not.toBe("semantic");
+        expect(record.donor).toBeUndefined();
+        expect(record.reused_tokens).toBeLessThanOrEqual(1);
+    });
+
+    it("turns the hit into a miss when the threshold is raised above the pair's similarity", async () => {
+        await complete(server, lily, "u3-probe");
+        const probe = await complete(server, tom, "u3-probe");
+        const similarity = probe.donor!.similarity;
+        expect(similarity).toBeLessThan(0.99);
+
+        await complete(server, lily, "u3");
+        const saved = server.core.settings.sharing.similarityThreshold;
+        server.core.settings.sharing.similarityThreshold = similarity + 0.01;
+        try {
+            const record = await complete(server, tom, "u3");
+            expect(record.mode).not.toBe("semantic");
+            expect(record.donor).toBeUndefined();
+            expect(record.note).toMatch(/threshold/);
+        } finally {
+            server.core.settings.sharing.similarityThreshold = saved;
+        }
+    });
+
+    it("keeps the index and the snapshots across a restart", async () => {
+        await complete(server, lily, "u4");
+        await server.close();
+        const snapshots = fs.readdirSync(path.join(dataDir, "cache", "snapshots"));
+        expect(snapshots.length).toBeGreaterThan(0);
+        server = await startTestServer({dataDir, overrides: {sharing: {scopePolicy: "user"}}});
+        const record = await complete(server, tom, "u4");
+        expect(record.mode).toBe("semantic");
+        expect(record.donor?.prompt).toBe(lily);
+    });
+
+    it("never uses a donor of another model", async () => {
+        // Same data folder (same index and snapshots) as the stories260K server, another model.
+        await server.close();
+        const foreign = await startTestServer({dataDir, modelPath: otherModelPath, overrides: {sharing: {scopePolicy: "user"}}});
+        try {
+            const record = await complete(foreign, tom, "u1");
+            expect(record.mode).not.toBe("semantic");
+            expect(record.donor).toBeUndefined();
+            const again = await complete(foreign, tom.replace("Tom", "Sam"), "u1");
+            // Its own entry from the line above is a valid donor: sharing works for this model too.
+            expect(again.donor?.prompt).toBe(tom);
+        } finally {
+            await foreign.close();
+            server = await startTestServer({dataDir, overrides: {sharing: {scopePolicy: "user"}}});
+        }
+    });
+
+    it("puts token pieces in the hit record when asked (the UI's alignment view)", async () => {
+        await complete(server, lily, "u5");
+        const res = await server.api("/v1/completions", {method: "POST", json: {prompt: tom, max_tokens: 4, temperature: 0, user: "u5", x_kvshare_detail: true}});
+        const record = (await res.json() as Completion).x_kvshare!;
+        expect(record.prompt_pieces?.length).toBe(record.prompt_tokens);
+        expect(record.prompt_pieces!.join("")).toContain("Tom");
+        expect(record.donor_pieces!.join("")).toContain("Lily");
+    });
+});
