@@ -33,7 +33,10 @@ export interface Settings {
 
 /** The admin's knobs for semantic KV sharing. */
 export interface SharingSettings {
+    /** Semantic sharing (donor retrieval and KV editing). Off: exact prefix reuse only. */
     enabled: boolean;
+    /** Exact prefix reuse of a sequence's own KV (the floor). Off with sharing off: full prefill, for baselines. */
+    prefixReuse: boolean;
     /** Cosine similarity (0..1) a cached prompt needs to be a donor candidate. */
     similarityThreshold: number;
     /** Candidates fetched from the vector index before re-ranking by reusable tokens. */
@@ -64,6 +67,7 @@ export const defaultSettings: Settings = {
     api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: []},
     sharing: {
         enabled: true,
+        prefixReuse: true,
         similarityThreshold: 0.3,
         topK: 8,
         minRunLength: 4,

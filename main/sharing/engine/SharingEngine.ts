@@ -190,6 +190,10 @@ export class SharingEngine {
     }
 
     private async floor(sequence: LlamaContextSequence, prompt: SharedPrompt, stages: Stages, note: string): Promise<PreparedSequence> {
+        if (!this.deps.settings().prefixReuse) {
+            await sequence.clearHistory();
+            note = `${note}; prefix reuse is off`;
+        }
         const report = await reuseKv({context: this.deps.context, targetSequence: sequence, targetTokens: prompt.tokens});
         addTimings(stages, report, 0);
         return this.toPrepared(report, prompt, stages, note);
