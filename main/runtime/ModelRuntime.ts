@@ -99,12 +99,18 @@ export class ModelRuntime {
      * for the cache and gives the sequence back; the cache write finishes in the background.
      */
     public async run(job: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
-        const lease = await this.pool.acquire(job.promptTokens, job.signal);
         const engine = this.sharing;
+        const assessment = await engine.assess(prompt);
+        const lease = await this.pool.acquire({
+            promptTokens: job.promptTokens,
+            scope: prompt.scope,
+            expectedReuse: assessment.expectedReuse,
+            donorId: assessment.best?.entry.id
+        }, job.signal);
         let result: GenerationResult;
         let persist: (() => Promise<void>) | undefined;
         try {
-            result = await generate(this.model, lease.sequence, job, lease.queueMs, (sequence) => engine.prepare(sequence, prompt));
+            result = await generate(this.model, lease.sequence, job, lease.queueMs, (sequence) => engine.prepare(sequence, prompt, lease.sameScope));
             // Copy the served KV in memory before giving the sequence back; the disk write follows.
             persist = await engine.capture(lease.sequence, prompt);
         } finally {

@@ -14,10 +14,20 @@ export class QueueTimeoutError extends Error {
     }
 }
 
-interface Waiter {
+/** What admission knows about a request. */
+export interface AdmissionTicket {
     promptTokens: readonly Token[];
+    /** Sharing scope: a sequence's KV is reused only by requests of the scope that filled it. */
+    scope: string;
+    /** Expected share (0..1) of the prompt reused from the cache: higher goes first (KVShare v2). */
+    expectedReuse: number;
+    /** Donor the request will use, so requests sharing a donor run back to back. */
+    donorId?: number;
+}
+
+interface Waiter {
+    ticket: AdmissionTicket;
     resolve(lease: SequenceLease): void;
-    reject(error: unknown): void;
     enqueuedAt: number;
 }
 
@@ -27,6 +37,8 @@ export interface SequenceLease {
     readonly index: number;
     /** Milliseconds spent waiting in the queue. */
     readonly queueMs: number;
+    /** Whether the sequence's current KV belongs to the request's scope (else it must be cleared). */
+    readonly sameScope: boolean;
     release(): void;
 }
 
@@ -35,23 +47,31 @@ export interface SequencePoolOptions {
     maxQueue: number;
     /** How long a request may wait for a sequence. */
     queueTimeoutMs: number;
+    /** Waiting this long is worth as much as a full expected cache hit, so nobody starves. */
+    agingMs?: number;
 }
 
+const donorAffinityBonus = 0.25;
+
 /**
- * Hands the context's parallel sequences to requests, one request per sequence, FIFO for waiters.
- * An idle sequence whose cached tokens share the longest prefix with the new prompt is preferred,
- * so exact prefix reuse (the floor under semantic sharing) hits as often as it can, as llama-server's
- * slot similarity does.
+ * Hands the context's parallel sequences to requests, one request per sequence. Waiting requests are
+ * served by priority: expected cache reuse (highest first), plus aging so nobody starves, plus a bonus
+ * for using the donor that was just used (its snapshot is still hot). An idle sequence of the same
+ * scope sharing the longest prefix with the prompt is preferred; a sequence is never handed to another
+ * scope with its KV (the lease says so and the caller clears it).
  */
 export class SequencePool {
     private readonly idle = new Set<number>();
+    private readonly owners: Array<string | undefined>;
     private readonly waiters: Waiter[] = [];
+    private lastDonorId: number | undefined;
 
     public constructor(
         private readonly sequences: readonly LlamaContextSequence[],
         private readonly options: SequencePoolOptions
     ) {
         sequences.forEach((_, i) => this.idle.add(i));
+        this.owners = sequences.map(() => undefined);
     }
 
     public get size(): number {
@@ -66,23 +86,23 @@ export class SequencePool {
         return this.waiters.length;
     }
 
-    /** Waits for a free sequence (or fails fast when the queue is full or `signal` aborts). */
-    public acquire(promptTokens: readonly Token[], signal?: AbortSignal): Promise<SequenceLease> {
+    /** Waits for a free sequence (or fails fast when the queue is full, times out, or `signal` aborts). */
+    public acquire(ticket: AdmissionTicket, signal?: AbortSignal): Promise<SequenceLease> {
         const enqueuedAt = performance.now();
+        if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
         if (this.idle.size > 0 && this.waiters.length === 0)
-            return Promise.resolve(this.lend(this.pickIdle(promptTokens), enqueuedAt));
-
+            return Promise.resolve(this.lend(ticket, enqueuedAt));
         if (this.waiters.length >= this.options.maxQueue)
             return Promise.reject(new QueueFullError(1));
 
         return new Promise<SequenceLease>((resolve, reject) => {
-            const waiter: Waiter = {promptTokens, resolve, reject, enqueuedAt};
             const remove = () => {
                 const at = this.waiters.indexOf(waiter);
                 if (at >= 0) this.waiters.splice(at, 1);
             };
             const timer = setTimeout(() => {
                 remove();
+                signal?.removeEventListener("abort", onAbort);
                 reject(new QueueTimeoutError(performance.now() - enqueuedAt));
             }, this.options.queueTimeoutMs);
             const onAbort = () => {
@@ -90,25 +110,32 @@ export class SequencePool {
                 remove();
                 reject(signal?.reason ?? new Error("aborted"));
             };
-            if (signal?.aborted) return onAbort();
-            signal?.addEventListener("abort", onAbort, {once: true});
-            waiter.resolve = (lease) => {
-                clearTimeout(timer);
-                signal?.removeEventListener("abort", onAbort);
-                resolve(lease);
+            const waiter: Waiter = {
+                ticket,
+                enqueuedAt,
+                resolve: (lease) => {
+                    clearTimeout(timer);
+                    signal?.removeEventListener("abort", onAbort);
+                    resolve(lease);
+                }
             };
+            signal?.addEventListener("abort", onAbort, {once: true});
             this.waiters.push(waiter);
         });
     }
 
-    private lend(index: number, enqueuedAt: number): SequenceLease {
+    private lend(ticket: AdmissionTicket, enqueuedAt: number): SequenceLease {
+        const index = this.pickIdle(ticket);
         this.idle.delete(index);
-        const sequence = this.sequences[index]!;
+        const sameScope = this.owners[index] === ticket.scope;
+        this.owners[index] = ticket.scope;
+        if (ticket.donorId != null) this.lastDonorId = ticket.donorId;
         let released = false;
         return {
-            sequence,
+            sequence: this.sequences[index]!,
             index,
             queueMs: performance.now() - enqueuedAt,
+            sameScope,
             release: () => {
                 if (released) return;
                 released = true;
@@ -119,19 +146,36 @@ export class SequencePool {
     }
 
     private dispatch(): void {
-        const waiter = this.waiters.shift();
-        if (waiter == null) return;
-        waiter.resolve(this.lend(this.pickIdle(waiter.promptTokens), waiter.enqueuedAt));
+        if (this.waiters.length === 0 || this.idle.size === 0) return;
+        const now = performance.now();
+        const agingMs = this.options.agingMs ?? 2000;
+        let bestAt = 0;
+        let bestScore = Number.NEGATIVE_INFINITY;
+        this.waiters.forEach((waiter, at) => {
+            const {expectedReuse, donorId} = waiter.ticket;
+            const score = expectedReuse + (now - waiter.enqueuedAt) / agingMs +
+                (donorId != null && donorId === this.lastDonorId ? donorAffinityBonus : 0);
+            if (score > bestScore) {
+                bestScore = score;
+                bestAt = at;
+            }
+        });
+        const [waiter] = this.waiters.splice(bestAt, 1);
+        waiter!.resolve(this.lend(waiter!.ticket, waiter!.enqueuedAt));
     }
 
-    private pickIdle(promptTokens: readonly Token[]): number {
+    /** Same-scope sequence with the longest shared prefix; else an unowned one; else the first idle one. */
+    private pickIdle(ticket: AdmissionTicket): number {
         let best = -1;
-        let bestShared = -1;
+        let bestScore = -1;
         for (const index of this.idle) {
-            const shared = sharedPrefixLength(this.sequences[index]!.contextTokens, promptTokens);
-            if (shared > bestShared) {
+            const owner = this.owners[index];
+            const score = owner === ticket.scope
+                ? 2 + sharedPrefixLength(this.sequences[index]!.contextTokens, ticket.promptTokens)
+                : owner == null ? 1 : 0;
+            if (score > bestScore) {
                 best = index;
-                bestShared = shared;
+                bestScore = score;
             }
         }
         return best;

@@ -27,6 +27,15 @@ export interface SharingEngineDeps {
     log: Logger;
 }
 
+/** Admission's view of a prompt: its best donor and how much it should reuse. */
+export interface Assessment {
+    stages: Stages;
+    best?: Candidate;
+    foundCount: number;
+    /** Share (0..1) of the prompt's tokens the best donor covers. */
+    expectedReuse: number;
+}
+
 interface Candidate {
     entry: CacheEntry;
     similarity: number;
@@ -51,12 +60,14 @@ export class SharingEngine {
         return this.deps.scratch != null;
     }
 
-    /** Makes `sequence` hold the prompt's KV, reusing the best donor of the prompt's scope when it beats the floor. */
-    public async prepare(sequence: LlamaContextSequence, prompt: SharedPrompt): Promise<PreparedSequence> {
+    /**
+     * Admission: embeds the prompt, retrieves candidates of its scope and picks the donor that lets it
+     * reuse the most tokens. Cheap (milliseconds); the scheduler orders waiting requests by the result.
+     */
+    public async assess(prompt: SharedPrompt): Promise<Assessment> {
         const settings = this.deps.settings();
         const stages: Stages = {embed_ms: 0, retrieve_ms: 0, align_ms: 0, restore_ms: 0, edit_ms: 0, compute_ms: 0};
-        const ownPrefix = commonPrefixLength(sequence.contextTokens, prompt.tokens);
-        if (!settings.enabled) return this.floor(sequence, prompt, stages, "sharing is off");
+        if (!settings.enabled) return (prompt.assessment = {stages, foundCount: 0, expectedReuse: 0});
 
         let t = performance.now();
         prompt.embedding = (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
@@ -69,14 +80,30 @@ export class SharingEngine {
         t = performance.now();
         const best = this.bestCandidate(found, prompt.tokens, settings.minRunLength);
         stages.align_ms = performance.now() - t;
+        const expectedReuse = best == null || prompt.tokens.length === 0 ? 0 : best.alignment.reusedTokens / prompt.tokens.length;
+        return (prompt.assessment = {stages, best, foundCount: found.length, expectedReuse});
+    }
 
+    /**
+     * Makes `sequence` hold the prompt's KV, reusing the best donor of the prompt's scope when it beats
+     * the floor. `sameScope` says whether the sequence's current KV belongs to the prompt's scope: if
+     * not, it is cleared first, so no one's prefix is ever reused across scopes.
+     */
+    public async prepare(sequence: LlamaContextSequence, prompt: SharedPrompt, sameScope: boolean): Promise<PreparedSequence> {
+        if (!sameScope) await sequence.clearHistory();
+        const settings = this.deps.settings();
+        const assessment = prompt.assessment ?? await this.assess(prompt);
+        const stages = {...assessment.stages};
+        const best = assessment.best;
+        const ownPrefix = commonPrefixLength(sequence.contextTokens, prompt.tokens);
+        if (!settings.enabled) return this.floor(sequence, prompt, stages, "sharing is off");
         if (this.deps.scratch == null)
             return this.floor(sequence, prompt, stages, this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
-        if (best == null) return this.floor(sequence, prompt, stages, found.length === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens");
+        if (best == null) return this.floor(sequence, prompt, stages, assessment.foundCount === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens");
         if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens)
             return this.floor(sequence, prompt, stages, "the sequence's own prefix reuses as much");
 
-        t = performance.now();
+        const t = performance.now();
         let snapshot;
         try {
             snapshot = await readSnapshot(this.absolute(best.entry.snapshotFile), {modelFingerprint: this.deps.modelFingerprint, context: this.deps.context});

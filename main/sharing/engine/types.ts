@@ -1,5 +1,6 @@
 import type {Token} from "node-llama-cpp";
 import type {KvShareRecord} from "../../../shared/openai.js";
+import type {Assessment} from "./SharingEngine.js";
 
 /** A prompt on its way through the sharing path. */
 export interface SharedPrompt {
@@ -12,6 +13,8 @@ export interface SharedPrompt {
     detail: boolean;
     /** Filled by `prepare`, reused by `remember` (embedding once per request). */
     embedding?: Float32Array | null;
+    /** Filled by `assess` at admission, used by `prepare`. */
+    assessment?: Assessment;
 }
 
 /** A sequence made ready for generation: its KV holds the prompt except `pendingTokens`. */
