@@ -5,19 +5,45 @@ import {parseServeArgs, serveUsage} from "./config/cliArgs.js";
 import {modelsDir, resolveDataDir} from "./config/dataDir.js";
 import {apiKeyPath, loadOrCreateApiKey} from "./config/apiKey.js";
 import {NoModelError} from "./config/resolveModel.js";
+import {KeyStore} from "./config/apiKeys.js";
+import {parseArgs} from "node:util";
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 usage or missing model. */
 async function main(argv: string[]): Promise<number> {
     const [command, ...rest] = argv;
     if (command === "serve") return serve(rest);
-    if (command === "key") {
-        const dataDir = resolveDataDir(rest[0] === "--data-dir" ? rest[1] : undefined);
-        console.log(loadOrCreateApiKey(dataDir).key);
-        console.error(`(stored in ${apiKeyPath(dataDir)})`);
-        return 0;
-    }
-    console.error(`Usage: kvshare serve [options] | kvshare key [--data-dir DIR]\n\n${serveUsage}`);
+    if (command === "key") return keyCommand(rest);
+    console.error(`Usage: kvshare serve [options] | kvshare key [create NAME [--group G] | list | revoke ID] [--data-dir DIR]\n\n${serveUsage}`);
     return command == null || command === "--help" || command === "-h" ? 0 : 2;
+}
+
+/** `key`: show the app's key; `key create NAME [--group G]`, `key list`, `key revoke ID` manage issued keys. */
+function keyCommand(argv: string[]): number {
+    const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {"data-dir": {type: "string"}, "group": {type: "string"}}});
+    const dataDir = resolveDataDir(values["data-dir"]);
+    const keys = KeyStore.inDataDir(dataDir);
+    const [action, arg] = positionals;
+    try {
+        if (action == null) {
+            console.log(loadOrCreateApiKey(dataDir).key);
+            console.error(`(the app's own key, stored in ${apiKeyPath(dataDir)})`);
+        } else if (action === "create" && arg != null) {
+            const {key, entry} = keys.create(arg, values.group);
+            console.log(key);
+            console.error(`key ${entry.id} for ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}: shown once, only its hash is stored`);
+        } else if (action === "list") {
+            for (const key of keys.list()) console.log(`${key.id}  ${key.hint}…  ${key.name}${key.group != null ? `  group:${key.group}` : ""}  ${key.createdAt}`);
+        } else if (action === "revoke" && arg != null) {
+            if (!keys.revoke(arg)) throw new Error(`No key with id ${arg}.`);
+            console.log(`revoked ${arg}`);
+        } else {
+            throw new Error("usage: kvshare key [create NAME [--group G] | list | revoke ID] [--data-dir DIR]");
+        }
+    } catch (error) {
+        console.error((error as Error).message);
+        return 2;
+    }
+    return 0;
 }
 
 async function serve(argv: string[]): Promise<number> {

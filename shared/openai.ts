@@ -198,6 +198,7 @@ export type ApiErrorType =
     | "permission_error"
     | "not_found_error"
     | "exceed_context_size_error"
+    | "rate_limit_error"
     | "unavailable_error"
     | "server_error";
 

@@ -1,3 +1,4 @@
+import {KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
 import {ModelRuntime} from "../runtime/ModelRuntime.js";
@@ -20,6 +21,8 @@ export class AppCore {
     /** The KV cache index of the loaded model (closed with it). */
     public cacheStore: CacheStore | undefined;
     public readonly startedAt = Date.now();
+    /** Keys issued to apps and people (hashed). */
+    public readonly keys: KeyStore;
     /** Served requests, for the cache dashboard. */
     public readonly requestLog = new RequestLog();
 
@@ -29,7 +32,9 @@ export class AppCore {
         public readonly dataDir: string,
         public readonly rendererDir: string | undefined,
         public readonly log: Logger
-    ) {}
+    ) {
+        this.keys = KeyStore.inDataDir(dataDir);
+    }
 
     /** Loads a model; on failure the core stays up and reports the error (503 with the reason). */
     public async loadModel(modelPath: string, verbose = false): Promise<void> {

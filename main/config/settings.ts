@@ -28,6 +28,10 @@ export interface Settings {
         queueTimeoutMs: number;
         maxBodyBytes: number;
         maxTokensCap: number;
+        /** Requests one key may have in flight at once (429 beyond). */
+        maxConcurrentPerKey: number;
+        /** A request still generating after this long is stopped (finish_reason "length"). */
+        requestTimeoutMs: number;
     };
 }
 
@@ -78,7 +82,7 @@ export const defaultSettings: Settings = {
         groups: {},
         maxSnapshotBytes: 2 * 1024 ** 3
     },
-    limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768}
+    limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, requestTimeoutMs: 600_000}
 };
 
 export function settingsPath(dataDir: string): string {

@@ -6,7 +6,8 @@ import type {RequestContext} from "./context.js";
 import {ApiError, sendError} from "./errors.js";
 import {serveStatic} from "./handlers/staticFiles.js";
 import {findRoute} from "./routes.js";
-import {checkApiKey, checkHost, corsHeaders, preflightHeaders} from "./security.js";
+import type {Identity} from "../config/apiKeys.js";
+import {authenticate, checkHost, corsHeaders, preflightHeaders} from "./security.js";
 
 /**
  * The local HTTP server: the OpenAI-compatible API plus the web UI. One pre-routing step does the
@@ -14,6 +15,8 @@ import {checkApiKey, checkHost, corsHeaders, preflightHeaders} from "./security.
  */
 export class HttpServer {
     private readonly server: http.Server;
+    /** Requests in flight per identity, for the per-key concurrency limit. */
+    private readonly active = new Map<string, number>();
 
     public constructor(private readonly core: AppCore) {
         this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -60,11 +63,12 @@ export class HttpServer {
             const {route, methodMismatch} = findRoute(req.method ?? "GET", url.pathname);
             if (route == null) {
                 if (methodMismatch) throw new ApiError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}.`, "method_not_allowed");
-                if (req.method === "GET" && !isApiPath(url.pathname)) return serveStatic(this.context(req, res, url, arrivedAt, cors));
+                if (req.method === "GET" && !isApiPath(url.pathname)) return serveStatic(this.context(req, res, url, arrivedAt, cors, anonymous));
                 throw new ApiError(404, "not_found_error", `Unknown route ${req.method} ${url.pathname}.`, "not_found");
             }
-            if (!route.public && settings.api.auth) checkApiKey(req, this.core.apiKey);
-            await route.handler(this.context(req, res, url, arrivedAt, cors));
+            const identity = !route.public && settings.api.auth ? authenticate(req, this.core.apiKey, this.core.keys) : anonymous;
+            if (route.method !== "POST") return await route.handler(this.context(req, res, url, arrivedAt, cors, identity));
+            await this.limited(identity, () => route.handler(this.context(req, res, url, arrivedAt, cors, identity)));
         } catch (error) {
             const apiError = error instanceof ApiError ? error : undefined;
             if (apiError == null || apiError.status >= 500) this.core.log.warn(`${req.method} ${req.url}: ${(error as Error).message}`);
@@ -77,8 +81,27 @@ export class HttpServer {
         }
     }
 
-    private context(req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrivedAt: number, cors: Record<string, string>): RequestContext {
+    /** Runs a request under the per-key limit on concurrent requests (429 past it; OpenAI clients retry). */
+    private async limited(identity: Identity, work: () => Promise<void> | void): Promise<void> {
+        const limit = this.core.settings.limits.maxConcurrentPerKey;
+        const key = identity.admin ? "admin" : identity.name;
+        const current = this.active.get(key) ?? 0;
+        if (current >= limit)
+            throw new ApiError(429, "rate_limit_error", `Too many concurrent requests for this key (limit ${limit}). Retry when one finishes.`, "rate_limit_exceeded", null, {"retry-after": "1"});
+        this.active.set(key, current + 1);
+        try {
+            await work();
+        } finally {
+            const left = (this.active.get(key) ?? 1) - 1;
+            if (left <= 0) this.active.delete(key);
+            else this.active.set(key, left);
+        }
+    }
+
+    private context(req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrivedAt: number, cors: Record<string, string>, identity: Identity): RequestContext {
         const abort = new AbortController();
+        const timeout = setTimeout(() => abort.abort(new Error("request timeout")), this.core.settings.limits.requestTimeoutMs);
+        res.on("close", () => clearTimeout(timeout));
         // A client that disconnects before the response is complete frees its sequence at once.
         res.on("close", () => {
             if (!res.writableFinished) abort.abort(new Error("client disconnected"));
@@ -91,10 +114,14 @@ export class HttpServer {
             signal: abort.signal,
             arrivedAt,
             corsHeaders: cors,
+            identity,
             body: () => readJsonObject(req, this.core.settings.limits.maxBodyBytes)
         };
     }
 }
+
+/** Requests without auth (public routes, or auth turned off) may name any profile, like the admin. */
+const anonymous: Identity = {name: "anonymous", admin: true};
 
 function isApiPath(pathname: string): boolean {
     return pathname.startsWith("/v1/") || pathname === "/v1";

@@ -1,5 +1,6 @@
 import type {IncomingMessage} from "node:http";
 import {keysMatch} from "../config/apiKey.js";
+import type {Identity, KeyStore} from "../config/apiKeys.js";
 import {ApiError} from "./errors.js";
 
 /**
@@ -19,16 +20,21 @@ export function isLoopback(host: string): boolean {
     return host === "127.0.0.1" || host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
-/** Bearer key check (also accepts `x-api-key`, as llama-server does). */
-export function checkApiKey(req: IncomingMessage, expected: string): void {
+/**
+ * Bearer key check (also accepts `x-api-key`, as llama-server does): the app's own key is the admin;
+ * issued keys authenticate as their owner.
+ */
+export function authenticate(req: IncomingMessage, adminKey: string, issued: KeyStore): Identity {
     const header = req.headers.authorization;
     let presented: string | undefined;
     if (typeof header === "string" && /^bearer\s+/i.test(header)) presented = header.replace(/^bearer\s+/i, "").trim();
     else if (typeof req.headers["x-api-key"] === "string") presented = req.headers["x-api-key"];
     if (presented == null || presented === "")
         throw new ApiError(401, "authentication_error", "Missing API key. Send 'Authorization: Bearer <key>' (the key is shown by the CLI and stored in the app's data folder).", "invalid_api_key");
-    if (!keysMatch(presented, expected))
-        throw new ApiError(401, "authentication_error", "Incorrect API key provided.", "invalid_api_key");
+    if (keysMatch(presented, adminKey)) return {name: "admin", admin: true};
+    const key = issued.find(presented);
+    if (key == null) throw new ApiError(401, "authentication_error", "Incorrect API key provided.", "invalid_api_key");
+    return {name: key.name, group: key.group, admin: false};
 }
 
 /**

@@ -21,6 +21,8 @@ export interface GenerationIo {
     arrivedAt: number;
     /** Who is asking (profile, key owner or the API's `user`): decides the sharing scope. */
     user?: string;
+    /** The group an issued key belongs to (overrides the settings' user → group map). */
+    group?: string;
     /** Ask for token pieces in the hit record (the UI's alignment view). */
     detail?: boolean;
 }
@@ -48,7 +50,7 @@ export class InferenceService {
     }
 
     private async run(tokens: readonly Token[], text: string, stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
-        const scope = scopeFor(io.user, this.sharingSettings());
+        const scope = scopeFor(io.user, this.sharingSettings(), io.group);
         const result = await this.runtime.run({
             promptTokens: tokens,
             maxTokens: settings.maxTokens,

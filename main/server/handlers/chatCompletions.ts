@@ -1,6 +1,6 @@
 import type {ChatCompletion, ChatCompletionChunk} from "../../../shared/openai.js";
 import type {GenerationResult} from "../../runtime/types.js";
-import type {RequestContext} from "../context.js";
+import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {newId, systemFingerprint, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
@@ -14,7 +14,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const params = parseChatRequest(body, ctx.core.settings.limits.maxTokensCap);
     const base = {id: newId("chatcmpl"), created: unixNow(), model: inference.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: (text: string) => void) =>
-        inference.chat(params.messages, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, user: params.user, detail: body.x_kvshare_detail === true});
+        inference.chat(params.messages, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, params.user), detail: body.x_kvshare_detail === true});
 
     if (!params.stream) {
         const result = await run();

@@ -1,5 +1,5 @@
 import type {Completion} from "../../../shared/openai.js";
-import type {RequestContext} from "../context.js";
+import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {newId, systemFingerprint, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
@@ -13,7 +13,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     const params = parseCompletionRequest(body, ctx.core.settings.limits.maxTokensCap);
     const base = {id: newId("cmpl"), object: "text_completion" as const, created: unixNow(), model: inference.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: (text: string) => void) =>
-        inference.complete(params.prompt, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, user: params.user, detail: body.x_kvshare_detail === true});
+        inference.complete(params.prompt, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, params.user), detail: body.x_kvshare_detail === true});
     const echo = params.echo ? params.prompt : "";
 
     if (!params.stream) {

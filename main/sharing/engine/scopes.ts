@@ -7,13 +7,13 @@ export const anonymousUser = "anonymous";
  * The sharing scope of a request under the admin's policy. Cached prompts are stored in the scope of
  * whoever sent them, and a request only ever sees donors of its own scope, so reuse never crosses scopes.
  */
-export function scopeFor(user: string | undefined, settings: Pick<SharingSettings, "scopePolicy" | "groups">): string {
+export function scopeFor(user: string | undefined, settings: Pick<SharingSettings, "scopePolicy" | "groups">, keyGroup?: string): string {
     const who = user == null || user.trim() === "" ? anonymousUser : user.trim();
     switch (settings.scopePolicy) {
         case "global": return "global";
         case "user": return `user:${who}`;
         case "group": {
-            const group = settings.groups[who];
+            const group = keyGroup ?? settings.groups[who];
             // Someone in no group shares with nobody else.
             return group != null ? `group:${group}` : `user:${who}`;
         }

@@ -1,0 +1,89 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import {generateApiKey} from "./apiKey.js";
+import {writeFileAtomic} from "./writeFileAtomic.js";
+
+/** An API key issued to an app or a person; only its hash is stored. */
+export interface IssuedKey {
+    id: string;
+    /** Who uses it: the identity whose sharing scope its requests run in. */
+    name: string;
+    group?: string;
+    /** sha256 of the key, hex. */
+    hash: string;
+    /** The key's first characters, to tell keys apart in lists. */
+    hint: string;
+    createdAt: string;
+}
+
+/** The identity a request authenticated as. */
+export interface Identity {
+    name: string;
+    group?: string;
+    /** The app's own key: may act for any desktop profile (the `user` field). */
+    admin: boolean;
+}
+
+function hashKey(key: string): Buffer {
+    return crypto.createHash("sha256").update(key).digest();
+}
+
+/**
+ * Per-app and per-person keys in `keys.json` (hashes only: a leaked file gives no usable key).
+ * Lookup compares against every stored hash in constant time per entry.
+ */
+export class KeyStore {
+    private keys: IssuedKey[];
+
+    public constructor(private readonly file: string) {
+        this.keys = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as IssuedKey[]) : [];
+    }
+
+    public static inDataDir(dataDir: string): KeyStore {
+        return new KeyStore(path.join(dataDir, "keys.json"));
+    }
+
+    public list(): readonly IssuedKey[] {
+        return this.keys;
+    }
+
+    /** Issues a key; the plain key is returned once and never stored. */
+    public create(name: string, group?: string): {key: string; entry: IssuedKey} {
+        if (!/^[\w.@-]{1,64}$/.test(name)) throw new Error("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.");
+        if (group != null && !/^[\w.@-]{1,64}$/.test(group)) throw new Error("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.");
+        const key = generateApiKey();
+        const entry: IssuedKey = {
+            id: crypto.randomBytes(4).toString("hex"),
+            name,
+            group,
+            hash: hashKey(key).toString("hex"),
+            hint: key.slice(0, 8),
+            createdAt: new Date().toISOString()
+        };
+        this.keys.push(entry);
+        this.save();
+        return {key, entry};
+    }
+
+    public revoke(id: string): boolean {
+        const before = this.keys.length;
+        this.keys = this.keys.filter((key) => key.id !== id);
+        if (this.keys.length === before) return false;
+        this.save();
+        return true;
+    }
+
+    /** The issued key matching `presented`, if any. */
+    public find(presented: string): IssuedKey | undefined {
+        const hash = hashKey(presented);
+        let found: IssuedKey | undefined;
+        for (const key of this.keys)
+            if (crypto.timingSafeEqual(hash, Buffer.from(key.hash, "hex")) && found == null) found = key;
+        return found;
+    }
+
+    private save(): void {
+        writeFileAtomic(this.file, JSON.stringify(this.keys, null, 2) + "\n", 0o600);
+    }
+}

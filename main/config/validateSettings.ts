@@ -1,0 +1,125 @@
+import type {SharingSettings} from "./settings.js";
+
+/** A settings change that was refused; `param` is the dotted setting name. */
+export class SettingsValidationError extends Error {
+    public constructor(message: string, public readonly param: string) {
+        super(message);
+        this.name = "SettingsValidationError";
+    }
+}
+
+/** What an admin may change while the app runs, validated. */
+export interface ValidatedSettingsPatch {
+    sharing?: Partial<SharingSettings>;
+    api?: {corsOrigins?: string[]};
+}
+
+const sharingKeys = [
+    "enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens",
+    "embedder", "scopePolicy", "groups", "maxSnapshotBytes"
+] as const satisfies ReadonlyArray<keyof SharingSettings>;
+
+/** Largest snapshot budget accepted: 1 TiB. */
+const maxBudgetBytes = 1024 ** 4;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value != null && !Array.isArray(value);
+}
+
+function number(value: unknown, name: string, min: number, max: number, integer: boolean, what: string): number {
+    if (typeof value !== "number" || !Number.isFinite(value))
+        throw new SettingsValidationError(`${name} must be a number (${what}).`, name);
+    if (integer && !Number.isInteger(value)) throw new SettingsValidationError(`${name} must be a whole number (${what}).`, name);
+    if (value < min || value > max)
+        throw new SettingsValidationError(`${name} must be between ${min} and ${max} (${what}); got ${value}.`, name);
+    return value;
+}
+
+function boolean(value: unknown, name: string): boolean {
+    if (typeof value !== "boolean") throw new SettingsValidationError(`${name} must be true or false.`, name);
+    return value;
+}
+
+function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+    if (typeof value !== "string" || !(allowed as readonly string[]).includes(value))
+        throw new SettingsValidationError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}.`, name);
+    return value as T;
+}
+
+const namePattern = /^[^\u0000-\u001f]{1,64}$/;
+
+function groups(value: unknown, name: string): Record<string, string> {
+    if (!isObject(value)) throw new SettingsValidationError(`${name} must be an object mapping a user name to a group name.`, name);
+    const out: Record<string, string> = {};
+    for (const [user, group] of Object.entries(value)) {
+        if (!namePattern.test(user.trim()) || user.trim() !== user)
+            throw new SettingsValidationError(`${name}: user names are 1 to 64 characters without control characters or outer spaces.`, name);
+        if (typeof group !== "string" || !namePattern.test(group.trim()) || group.trim() !== group)
+            throw new SettingsValidationError(`${name}: the group of '${user}' must be 1 to 64 characters without control characters or outer spaces.`, name);
+        out[user] = group;
+    }
+    return out;
+}
+
+function origins(value: unknown, name: string): string[] {
+    if (!Array.isArray(value)) throw new SettingsValidationError(`${name} must be a list of origins such as "http://localhost:3000".`, name);
+    return value.map((origin) => {
+        if (origin === "*") return origin;
+        if (typeof origin !== "string") throw new SettingsValidationError(`${name} must hold strings.`, name);
+        let url: URL;
+        try {
+            url = new URL(origin);
+        } catch {
+            throw new SettingsValidationError(`${name}: '${origin}' is not an origin (scheme://host[:port]).`, name);
+        }
+        if ((url.protocol !== "http:" && url.protocol !== "https:") || url.origin !== origin)
+            throw new SettingsValidationError(`${name}: '${origin}' is not an origin (http(s)://host[:port], no path).`, name);
+        return origin;
+    });
+}
+
+/**
+ * Validates a live settings change (the admin panel's PATCH): only known fields, each in range.
+ * Throws {@link SettingsValidationError} with a message meant for the admin.
+ */
+export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
+    if (!isObject(input)) throw new SettingsValidationError("The settings change must be a JSON object.", "settings");
+    const out: ValidatedSettingsPatch = {};
+    for (const key of Object.keys(input))
+        if (key !== "sharing" && key !== "api")
+            throw new SettingsValidationError(`'${key}' cannot be changed while the app runs (only 'sharing' and 'api.corsOrigins').`, key);
+
+    if (input.sharing !== undefined) {
+        const sharing = input.sharing;
+        if (!isObject(sharing)) throw new SettingsValidationError("sharing must be an object.", "sharing");
+        const patch: Partial<SharingSettings> = {};
+        for (const [key, value] of Object.entries(sharing)) {
+            const name = `sharing.${key}`;
+            switch (key as (typeof sharingKeys)[number]) {
+                case "enabled": patch.enabled = boolean(value, name); break;
+                case "prefixReuse": patch.prefixReuse = boolean(value, name); break;
+                case "similarityThreshold": patch.similarityThreshold = number(value, name, 0, 1, false, "a cosine similarity"); break;
+                case "topK": patch.topK = number(value, name, 1, 256, true, "donor candidates fetched"); break;
+                case "minRunLength": patch.minRunLength = number(value, name, 1, 4096, true, "tokens"); break;
+                case "recomputeBudget": patch.recomputeBudget = number(value, name, 0, 1, false, "a share of the kept tokens"); break;
+                case "minGainTokens": patch.minGainTokens = number(value, name, 0, 1_000_000, true, "tokens"); break;
+                case "embedder": patch.embedder = oneOf(value, name, ["lexical", "model"] as const); break;
+                case "scopePolicy": patch.scopePolicy = oneOf(value, name, ["global", "group", "user"] as const); break;
+                case "groups": patch.groups = groups(value, name); break;
+                case "maxSnapshotBytes": patch.maxSnapshotBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
+                default: throw new SettingsValidationError(`Unknown sharing setting '${key}'.`, name);
+            }
+        }
+        out.sharing = patch;
+    }
+
+    if (input.api !== undefined) {
+        const api = input.api;
+        if (!isObject(api)) throw new SettingsValidationError("api must be an object.", "api");
+        for (const key of Object.keys(api))
+            if (key !== "corsOrigins")
+                throw new SettingsValidationError(`api.${key} cannot be changed while the app runs; change it in settings.json and restart.`, `api.${key}`);
+        if (api.corsOrigins !== undefined) out.api = {corsOrigins: origins(api.corsOrigins, "api.corsOrigins")};
+    }
+    return out;
+}

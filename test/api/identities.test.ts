@@ -1,0 +1,63 @@
+import fs from "node:fs";
+import OpenAI from "openai";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import type {ChatCompletion} from "../../shared/openai.js";
+import {startTestServer, type TestServer} from "../support/testServer.js";
+
+let server: TestServer;
+let nurseKey: string;
+let revokedKey: string;
+beforeAll(async () => {
+    server = await startTestServer({overrides: {sharing: {scopePolicy: "user"}, limits: {maxConcurrentPerKey: 1, maxBodyBytes: 1 << 20, maxQueue: 16, queueTimeoutMs: 60_000, maxTokensCap: 4096, requestTimeoutMs: 60_000}}});
+    nurseKey = server.core.keys.create("nurse1", "ward-1").key;
+    const revoked = server.core.keys.create("gone");
+    revokedKey = revoked.key;
+    server.core.keys.revoke(revoked.entry.id);
+});
+afterAll(async () => {
+    await server.close();
+});
+
+const chat = (key: string, user?: string, maxTokens = 4) => fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
+    body: JSON.stringify({messages: [{role: "user", content: "Once upon a time"}], max_tokens: maxTokens, user})
+});
+
+describe("API keys per app or person", () => {
+    it("stores only hashes of issued keys", () => {
+        const stored = fs.readFileSync(`${server.dataDir}/keys.json`, "utf8");
+        expect(stored).not.toContain(nurseKey);
+        expect(stored).toContain("nurse1");
+    });
+
+    it("runs an issued key's requests as its owner, whatever `user` says", async () => {
+        const res = await chat(nurseKey, "someone-else");
+        expect(res.status).toBe(200);
+        expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe("user:nurse1");
+    });
+
+    it("lets the app's own key act for a desktop profile", async () => {
+        const res = await chat(server.apiKey, "student-7");
+        expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe("user:student-7");
+    });
+
+    it("refuses a revoked key", async () => {
+        const res = await chat(revokedKey);
+        expect(res.status).toBe(401);
+        const client = new OpenAI({baseURL: `${server.url}/v1`, apiKey: revokedKey, maxRetries: 0});
+        await expect(client.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    });
+
+    it("limits concurrent requests per key with 429 + retry-after", async () => {
+        const long = chat(nurseKey, undefined, 1500);
+        await new Promise((r) => setTimeout(r, 20));
+        const second = await chat(nurseKey);
+        expect(second.status).toBe(429);
+        expect(second.headers.get("retry-after")).toBe("1");
+        expect((await second.json() as {error: {type: string}}).error.type).toBe("rate_limit_error");
+        // Another key is not affected.
+        expect((await chat(server.apiKey)).status).toBe(200);
+        expect((await long).status).toBe(200);
+    });
+});
