@@ -187,8 +187,12 @@ export class SharingEngine {
             }, prompt.embedding);
             this.deps.store.evictToBudget(settings.maxSnapshotBytes);
         } catch (error) {
-            fs.rmSync(this.absolute(relative), {force: true});
             this.deps.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
+            try {
+                fs.rmSync(this.absolute(relative), {force: true});
+            } catch {
+                // The folder itself may be what failed; nothing was written then.
+            }
         }
     }
 

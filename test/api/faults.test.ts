@@ -1,0 +1,121 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from "vitest";
+import type {Logger} from "../../main/app/log.js";
+import type {Completion, KvShareRecord} from "../../shared/openai.js";
+import {otherModelPath, startTestServer, type TestServer} from "../support/testServer.js";
+
+const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog.";
+const tom = lily.replace("a little girl named Lily. She", "a little boy named Tom. He").replace("her red ball", "his red ball");
+
+const warnings: string[] = [];
+const log: Logger = {info() {}, warn: (message) => void warnings.push(message), error: (message) => void warnings.push(message)};
+
+let server: TestServer;
+let foreignSnapshot: Buffer;
+beforeAll(async () => {
+    // A real snapshot written by another model, to plant where a stories260K snapshot should be.
+    const other = await startTestServer({modelPath: otherModelPath});
+    await complete(other, lily);
+    const dir = path.join(other.dataDir, "cache", "snapshots");
+    foreignSnapshot = fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]!));
+    await other.close();
+    server = await startTestServer({log});
+});
+afterAll(async () => {
+    await server.close();
+});
+
+async function complete(target: TestServer, prompt: string): Promise<KvShareRecord> {
+    const res = await target.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 6, temperature: 0}});
+    expect(res.status).toBe(200);
+    const body = await res.json() as Completion;
+    expect(body.choices[0]!.text.length).toBeGreaterThan(0);
+    await target.core.requireInference().runtime.settled();
+    return body.x_kvshare!;
+}
+
+const store = () => server.core.cacheStore!;
+const snapshotsDir = () => path.join(server.dataDir, "cache", "snapshots");
+
+/** Caches lily's prompt alone and returns its snapshot file. */
+async function freshDonor(): Promise<string> {
+    for (const entry of allEntries()) store().remove(entry.id);
+    await complete(server, lily);
+    const entries = allEntries();
+    expect(entries).toHaveLength(1);
+    return path.join(server.dataDir, "cache", entries[0]!.snapshotFile);
+}
+
+function allEntries() {
+    const entries = [];
+    for (let id = 1; id < 10_000; id++) {
+        const entry = store().get(id);
+        if (entry != null) entries.push(entry);
+    }
+    return entries;
+}
+
+beforeEach(() => {
+    warnings.length = 0;
+});
+
+describe("a damaged cache is detected, logged once, dropped, and the request still served", () => {
+    const damage: Array<[string, (file: string) => void, RegExp]> = [
+        ["a truncated snapshot", (file) => fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2)), /truncated|corrupt/],
+        ["a bit-flipped snapshot", (file) => {
+            const bytes = fs.readFileSync(file);
+            bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0x01;
+            fs.writeFileSync(file, bytes);
+        }, /corrupt/],
+        ["a zero-length snapshot", (file) => fs.writeFileSync(file, Buffer.alloc(0)), /truncated|bad-header|corrupt/],
+        ["another model's snapshot", (file) => fs.writeFileSync(file, foreignSnapshot), /foreign-model/],
+        ["a row whose file is missing", (file) => fs.rmSync(file), /unreadable|missing|ENOENT/]
+    ];
+    for (const [name, spoil, reason] of damage) {
+        it(name, async () => {
+            const file = await freshDonor();
+            spoil(file);
+            const record = await complete(server, tom);
+            expect(record.mode).not.toBe("semantic");
+            expect(record.note).toMatch(/refused/);
+            expect(warnings.filter((w) => w.includes("refused"))).toHaveLength(1);
+            expect(warnings.join("\n")).toMatch(reason);
+            // The bad entry is gone; tom's own prompt was cached in its place.
+            expect(allEntries().map((e) => e.promptText)).toEqual([tom]);
+        });
+    }
+
+    it("a snapshot write that fails (disk full / unwritable) loses nothing but the cache entry", async () => {
+        for (const entry of allEntries()) store().remove(entry.id);
+        fs.rmSync(snapshotsDir(), {recursive: true, force: true});
+        fs.writeFileSync(snapshotsDir(), "not a folder");
+        try {
+            const record = await complete(server, lily);
+            expect(record.prompt_tokens).toBeGreaterThan(10);
+            expect(allEntries()).toHaveLength(0);
+            expect(warnings.join("\n")).toMatch(/could not cache/);
+        } finally {
+            fs.rmSync(snapshotsDir(), {force: true});
+            fs.mkdirSync(snapshotsDir());
+        }
+        // And caching works again once the disk does.
+        await complete(server, lily);
+        expect(allEntries()).toHaveLength(1);
+    });
+
+    it("start-up removes rows without files and files without rows", async () => {
+        const file = await freshDonor();
+        fs.rmSync(file);
+        const orphan = path.join(snapshotsDir(), "orphan.kvsnap");
+        fs.writeFileSync(orphan, "junk");
+        const old = new Date(Date.now() - 3_600_000);
+        fs.utimesSync(orphan, old, old);
+        await server.close();
+        server = await startTestServer({dataDir: server.dataDir, log});
+        expect(allEntries()).toHaveLength(0);
+        expect(fs.existsSync(orphan)).toBe(false);
+        expect(warnings.join("\n")).toMatch(/consistency pass/);
+    });
+});
