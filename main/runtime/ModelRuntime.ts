@@ -3,6 +3,7 @@ import {getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContex
 import {checkKvShiftability, createKvEditingContext, getKvEditingSupport} from "../kv/index.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
 import type {SharedPrompt} from "../sharing/engine/types.js";
+import {ContextOverflowError} from "./errors.js";
 import {generate} from "./generate.js";
 import {PromptBuilder} from "./PromptBuilder.js";
 import {SequencePool} from "./SequencePool.js";
@@ -129,10 +130,18 @@ export class ModelRuntime {
         while (this.background.size > 0) await Promise.allSettled([...this.background]);
     }
 
-    /** Embeds texts one after another on a dedicated embedding context (created on first use). */
+    /**
+     * Embeds texts one after another on a dedicated embedding context (created on first use, as large
+     * as a sequence's context).
+     * @throws ContextOverflowError for a text longer than the context
+     */
     public embed(texts: readonly string[]): Promise<number[][]> {
+        for (const text of texts) {
+            const tokens = this.prompts.countTokens(text);
+            if (tokens >= this.contextSize) return Promise.reject(new ContextOverflowError(tokens, 0, this.contextSize));
+        }
         const work = this.embeddingQueue.then(async () => {
-            this.embeddingContext ??= this.model.createEmbeddingContext({threads: this.options.threads});
+            this.embeddingContext ??= this.model.createEmbeddingContext({threads: this.options.threads, contextSize: this.contextSize});
             const embeddingContext = await this.embeddingContext;
             const vectors: number[][] = [];
             for (const text of texts)

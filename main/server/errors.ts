@@ -29,7 +29,7 @@ export class ApiError extends Error {
 export function toApiError(error: unknown): ApiError {
     if (error instanceof ApiError) return error;
     if (error instanceof ContextOverflowError)
-        return new ApiError(400, "exceed_context_size_error", error.message, "context_length_exceeded", "messages");
+        return new ApiError(400, "exceed_context_size_error", error.message, "context_length_exceeded", null);
     if (error instanceof QueueFullError)
         return new ApiError(503, "unavailable_error", error.message, "server_busy", null, {"retry-after": String(error.retryAfterSeconds)});
     if (error instanceof QueueTimeoutError)

@@ -1,0 +1,62 @@
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {startTestServer, type TestServer} from "../support/testServer.js";
+
+let server: TestServer;
+beforeAll(async () => {
+    server = await startTestServer({overrides: {contextSize: 256}});
+});
+afterAll(async () => {
+    await server.close();
+});
+
+function prng(seed: number) {
+    let s = seed >>> 0;
+    return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const oddValues: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -1e308, "", "x", "\u0000", "\uD800", "😀".repeat(50), [], [1], {}, {a: 1}, "x".repeat(5000)];
+const fields = ["messages", "prompt", "input", "model", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "min_p",
+    "stop", "seed", "stream", "stream_options", "n", "user", "presence_penalty", "frequency_penalty", "encoding_format", "echo", "suffix"];
+
+function mutate(random: () => number, base: Record<string, unknown>): Record<string, unknown> | unknown[] | string {
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+    const body: Record<string, unknown> = structuredClone(base);
+    const edits = 1 + Math.floor(random() * 3);
+    for (let i = 0; i < edits; i++) {
+        const roll = random();
+        if (roll < 0.5) body[pick(fields)] = pick(oddValues);
+        else if (roll < 0.7) delete body[pick(Object.keys(body).length > 0 ? Object.keys(body) : fields)];
+        else if (roll < 0.85) body.messages = [{role: pick(["user", "system", "assistant", "tool", "robot", 7]), content: pick(oddValues)}];
+        else return random() < 0.5 ? [body] : JSON.stringify(body).slice(0, Math.floor(random() * 40));
+    }
+    return body;
+}
+
+describe("bounded fuzz of the generation endpoints", () => {
+    it("answers 300 mutated requests with 2xx or an OpenAI-style 4xx, never a crash or 5xx", async () => {
+        const random = prng(1234);
+        const endpoints: Array<[string, Record<string, unknown>]> = [
+            ["/v1/chat/completions", {messages: [{role: "user", content: "Hi"}], max_tokens: 3}],
+            ["/v1/completions", {prompt: "Once", max_tokens: 3}],
+            ["/v1/embeddings", {input: "a cat"}]
+        ];
+        const statuses = new Map<number, number>();
+        for (let i = 0; i < 300; i++) {
+            const [route, base] = endpoints[i % endpoints.length]!;
+            const body = mutate(random, base);
+            const res = await server.api(route, {method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers: {"content-type": "application/json"}});
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            const text = await res.text();
+            expect(res.status, `${route} ${JSON.stringify(body).slice(0, 200)} → ${text.slice(0, 200)}`).toBeLessThan(500);
+            if (res.status >= 400) {
+                const error = (JSON.parse(text) as {error: {message: string; type: string}}).error;
+                expect(typeof error.message).toBe("string");
+                expect(typeof error.type).toBe("string");
+            }
+        }
+        expect(statuses.get(400)).toBeGreaterThan(50);
+        expect(statuses.get(200)).toBeGreaterThan(10);
+        const health = await server.api("/health");
+        expect(health.status).toBe(200);
+    });
+});
