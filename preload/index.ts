@@ -4,6 +4,7 @@
  * preloads cannot be ES modules or require project files.
  */
 import {contextBridge, ipcRenderer, type IpcRendererEvent} from "electron";
+import {isAdminOp} from "../shared/admin.js";
 import {ipcChannels, type ChatStreamEvent, type ChatStreamRequest, type KvshareBridge} from "../shared/backend.js";
 
 const bridge: KvshareBridge = {
@@ -19,6 +20,10 @@ const bridge: KvshareBridge = {
         const wrapped = (_event: IpcRendererEvent, payload: ChatStreamEvent) => listener(payload);
         ipcRenderer.on(ipcChannels.chatEvent, wrapped);
         return () => void ipcRenderer.removeListener(ipcChannels.chatEvent, wrapped);
+    },
+    admin: (op, input) => {
+        if (!isAdminOp(op)) return Promise.reject(new TypeError(`unknown admin operation: ${String(op)}`));
+        return ipcRenderer.invoke(ipcChannels.admin, op, input);
     }
 };
 

@@ -1,3 +1,4 @@
+import type {AdminInput, AdminOp, AdminOutput} from "./admin.js";
 import type {ChatMessage, HealthResponse, KvShareRecord, ModelObject, Timings, Usage, FinishReason} from "./openai.js";
 
 /** Sampling parameters the UI lets a user set per chat. */
@@ -34,6 +35,8 @@ export interface Backend {
     listModels(): Promise<ModelObject[]>;
     /** Streams an answer; `onDelta` gets text as it is generated; abort with `signal`. */
     streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult>;
+    /** One app/admin operation (settings, cache stats, conversations, profiles; see shared/admin.ts). */
+    admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>>;
 }
 
 /**
@@ -48,6 +51,8 @@ export interface KvshareBridge {
     abortChat(streamId: string): Promise<void>;
     /** Subscribes to stream events; returns the unsubscribe function. */
     onChatEvent(listener: (event: ChatStreamEvent) => void): () => void;
+    /** One app/admin operation; the main process allowlists `op` and validates `input`. */
+    admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>>;
 }
 
 /** IPC channel names used by the preload bridge; the only ones the main process answers. */
@@ -56,7 +61,9 @@ export const ipcChannels = {
     listModels: "kvshare:listModels",
     chatStart: "kvshare:chat:start",
     chatAbort: "kvshare:chat:abort",
-    chatEvent: "kvshare:chat:event"
+    chatEvent: "kvshare:chat:event",
+    /** Every app/admin operation (shared/admin.ts), as `(op, input)`. */
+    admin: "kvshare:admin"
 } as const;
 
 /** Events pushed from main to the renderer for one streamed chat. */

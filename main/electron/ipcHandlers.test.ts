@@ -7,6 +7,8 @@ import {silentLogger} from "../app/log.js";
 import {createCore, loadCoreModel} from "../app/startServer.js";
 import type {AppCore} from "../app/AppCore.js";
 import {testModelPath} from "../../test/support/testServer.js";
+import {closeAppDb} from "../admin/appDb.js";
+import type {AdminSettings, Profile} from "../../shared/admin.js";
 import {isTrustedSender, registerIpcHandlers, type IpcEventLike, type IpcMainLike} from "./ipcHandlers.js";
 
 /** A stand-in for Electron's ipcMain: the Electron boundary is the one place tests fake. */
@@ -35,6 +37,7 @@ beforeAll(async () => {
     await loadCoreModel(core, testModelPath);
 });
 afterAll(async () => {
+    closeAppDb(core);
     await core.dispose();
 });
 
@@ -51,7 +54,7 @@ describe("IPC sender validation", () => {
     it("refuses calls from an untrusted sender", async () => {
         const {handlers, invoke, ipc} = fakeIpcMain();
         const unregister = registerIpcHandlers(ipc, core);
-        expect(handlers.size).toBe(4);
+        expect(handlers.size).toBe(5);
         await expect(invoke(ipcChannels.health, fakeEvent("https://evil.example/").event)).rejects.toThrow(/untrusted sender/);
         await expect(invoke(ipcChannels.chatStart, fakeEvent("https://evil.example/").event, "s1", {messages: [{role: "user", content: "hi"}]})).rejects.toThrow(/untrusted/);
         unregister();
@@ -87,6 +90,35 @@ describe("IPC chat", () => {
         const done = sent.find((e) => e.type === "done") as Extract<ChatStreamEvent, {type: "done"}>;
         expect(done.result.finishReason).toBe("aborted");
         expect(done.result.usage!.completion_tokens).toBeLessThan(1500);
+        unregister();
+    });
+});
+
+describe("IPC admin channel", () => {
+    it("refuses untrusted senders and sub-frames, and operations not on the allowlist", async () => {
+        const {invoke, ipc} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        for (const url of ["https://evil.example/", "file:///etc/passwd", "app://kvshare.evil.example/"])
+            await expect(invoke(ipcChannels.admin, fakeEvent(url).event, "getSettings", {})).rejects.toThrow(/untrusted sender/);
+        await expect(invoke(ipcChannels.admin, fakeEvent("app://kvshare/index.html", {}).event, "clearCache", {})).rejects.toThrow(/untrusted sender/);
+        const trusted = fakeEvent("app://kvshare/index.html").event;
+        await expect(invoke(ipcChannels.admin, trusted, "constructor", {})).rejects.toThrow(/unknown admin operation/);
+        await expect(invoke(ipcChannels.admin, trusted, "__proto__", {})).rejects.toThrow(/unknown admin operation/);
+        await expect(invoke(ipcChannels.admin, trusted, 42, {})).rejects.toThrow(/unknown admin operation/);
+        unregister();
+    });
+
+    it("runs the same validated services as the HTTP routes", async () => {
+        const {invoke, ipc} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        const trusted = fakeEvent("app://kvshare/index.html").event;
+        const settings = (await invoke(ipcChannels.admin, trusted, "patchSettings", {sharing: {minRunLength: 6}})) as AdminSettings;
+        expect(settings.sharing.minRunLength).toBe(6);
+        expect(core.settings.sharing.minRunLength).toBe(6);
+        await expect(invoke(ipcChannels.admin, trusted, "patchSettings", {sharing: {similarityThreshold: -0.1}})).rejects.toThrow(/similarityThreshold must be between 0 and 1/);
+        await expect(invoke(ipcChannels.admin, trusted, "saveProfile", {name: ""})).rejects.toThrow(/'name' must be a non-empty string/);
+        const profiles = (await invoke(ipcChannels.admin, trusted, "saveProfile", {name: "Nurse"})) as Profile[];
+        expect(profiles).toEqual([{name: "Nurse"}]);
         unregister();
     });
 });

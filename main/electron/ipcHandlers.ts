@@ -1,5 +1,7 @@
 import type {AppCore} from "../app/AppCore.js";
 import {isAppUrl} from "./appUrl.js";
+import {runAdminOp} from "../admin/operations.js";
+import {isAdminOp} from "../../shared/admin.js";
 import {toTimings, toUsage} from "../server/openaiShape.js";
 import {toApiError} from "../server/errors.js";
 import {parseChatRequest} from "../server/validate.js";
@@ -81,8 +83,19 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
         if (typeof streamId === "string") streams.get(streamId)?.abort(new Error("stopped by the user"));
     }));
 
+    // App/admin operations: one channel, an allowlisted operation name, input validated by the same
+    // service functions the HTTP routes call. Errors cross as their API message (e.g. a 400's text).
+    ipcMain.handle(ipcChannels.admin, guard((_event, op: unknown, input: unknown) => {
+        if (!isAdminOp(op)) throw new Error("IPC refused: unknown admin operation");
+        try {
+            return runAdminOp(core, op, input);
+        } catch (error) {
+            throw new Error(toApiError(error).message);
+        }
+    }));
+
     return () => {
-        for (const channel of [ipcChannels.health, ipcChannels.listModels, ipcChannels.chatStart, ipcChannels.chatAbort])
+        for (const channel of [ipcChannels.health, ipcChannels.listModels, ipcChannels.chatStart, ipcChannels.chatAbort, ipcChannels.admin])
             ipcMain.removeHandler(channel);
         for (const abort of streams.values()) abort.abort();
     };

@@ -1,3 +1,4 @@
+import {adminRoutes} from "../admin/httpRoutes.js";
 import type {RouteHandler} from "./context.js";
 import {postChatCompletions} from "./handlers/chatCompletions.js";
 import {postCompletions} from "./handlers/completions.js";
@@ -6,7 +7,7 @@ import {getHealth} from "./handlers/health.js";
 import {getModel, getModels} from "./handlers/models.js";
 
 export interface Route {
-    method: "GET" | "POST";
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
     /** Exact path, or a prefix ending in "/" matched with `startsWith`. */
     path: string;
     handler: RouteHandler;
@@ -26,7 +27,11 @@ export const routes: readonly Route[] = [
         {method: "POST", path: "/chat/completions", handler: postChatCompletions},
         {method: "POST", path: "/completions", handler: postCompletions},
         {method: "POST", path: "/embeddings", handler: postEmbeddings}
-    ])
+    ]),
+    // --- App/admin API (main/admin, shared/admin.ts): settings, cache stats, conversations, profiles.
+    // Bearer-key protected like the API; the Electron IPC channel `kvshare:admin` runs the same services.
+    ...adminRoutes
+    // --- end of the app/admin API
 ];
 
 function withAndWithoutV1(list: Route[]): Route[] {

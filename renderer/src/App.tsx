@@ -1,20 +1,33 @@
 import {useEffect, useState} from "react";
+import {AdminPanel} from "./components/AdminPanel.js";
 import {ApiKeyScreen} from "./components/ApiKeyScreen.js";
 import {ChatSettings} from "./components/ChatSettings.js";
 import {ChatView} from "./components/ChatView.js";
 import {Composer} from "./components/Composer.js";
+import {Dashboard} from "./components/Dashboard.js";
 import {Header} from "./components/Header.js";
 import {Sidebar} from "./components/Sidebar.js";
 import {DEFAULT_TITLE} from "./lib/types.js";
 import {useConnection} from "./stores/useConnection.js";
 import {selectActiveConversation, useConversations} from "./stores/useConversations.js";
+import {useProfiles} from "./stores/useProfiles.js";
+import {useView} from "./stores/useView.js";
 
 const HEALTH_POLL_MS = 5000;
+
+/** Once the server answers: profiles, then the chats from its database. */
+async function loadServerState(): Promise<void> {
+    await useProfiles.getState().load();
+    await useConversations.getState().load();
+    useConversations.getState().showProfile(useProfiles.getState().active);
+}
 
 export function App() {
     const conversation = useConversations(selectActiveConversation);
     const status = useConnection((s) => s.status);
+    const view = useView((s) => s.view);
     const [settingsOpen, setSettingsOpen] = useState(false);
+    const reachable = status === "ok" || status === "loading";
 
     useEffect(() => {
         const {init, refresh} = useConnection.getState();
@@ -27,17 +40,32 @@ export function App() {
         return () => clearInterval(timer);
     }, []);
 
+    // Server state is read when the server first becomes reachable (and again after a new API key).
+    useEffect(() => {
+        if (reachable) void loadServerState();
+    }, [reachable]);
+
+    const chat = view === "chat";
     return (
-        <div className={`app${settingsOpen ? " with-settings" : ""}`}>
+        <div className={`app${settingsOpen && chat ? " with-settings" : ""}`}>
             <Sidebar />
             <main className="main">
-                <Header title={conversation?.title ?? DEFAULT_TITLE} settingsOpen={settingsOpen} onToggleSettings={() => setSettingsOpen((o) => !o)} />
-                <ChatView conversation={conversation} />
-                <div className="composer-wrap">
-                    <Composer disabled={status === "unauthorized"} />
-                </div>
+                {chat ? (
+                    <>
+                        <Header title={conversation?.title ?? DEFAULT_TITLE} settingsOpen={settingsOpen} onToggleSettings={() => setSettingsOpen((o) => !o)} />
+                        <ChatView conversation={conversation} />
+                        <div className="composer-wrap">
+                            <Composer disabled={status === "unauthorized"} />
+                        </div>
+                    </>
+                ) : (
+                    <>
+                        <Header title={view === "dashboard" ? "Cache dashboard" : "Admin settings"} />
+                        <div className="page-scroll">{view === "dashboard" ? <Dashboard /> : <AdminPanel />}</div>
+                    </>
+                )}
             </main>
-            {settingsOpen && conversation ? <ChatSettings conversation={conversation} onClose={() => setSettingsOpen(false)} /> : null}
+            {settingsOpen && chat && conversation ? <ChatSettings conversation={conversation} onClose={() => setSettingsOpen(false)} /> : null}
             {status === "unauthorized" ? <ApiKeyScreen /> : null}
         </div>
     );

@@ -1,3 +1,4 @@
+import type {AdminInput, AdminOp, AdminOutput} from "../../../shared/admin.js";
 import type {Backend, ChatStreamEvent, ChatStreamRequest, ChatStreamResult, KvshareBridge} from "../../../shared/backend.js";
 import type {HealthResponse, ModelObject} from "../../../shared/openai.js";
 import {newId} from "../lib/ids.js";
@@ -26,6 +27,10 @@ export class BridgeBackend implements Backend {
 
     listModels(): Promise<ModelObject[]> {
         return this.bridge.listModels().catch((e: unknown) => Promise.reject(cleanIpcError(e)));
+    }
+
+    admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>> {
+        return this.bridge.admin(op, input).catch((e: unknown) => Promise.reject(cleanIpcError(e)));
     }
 
     streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult> {

@@ -25,7 +25,7 @@ describe("HttpBackend", () => {
             finishReason: "stop",
             usage,
             timings,
-            kvshare: {mode: "prefix", reused_tokens: 4, computed_tokens: 8}
+            kvshare: usageChunk().x_kvshare
         });
 
         const [url, init] = fetchMock.mock.calls[0]!;
@@ -36,7 +36,8 @@ describe("HttpBackend", () => {
             temperature: 0,
             max_tokens: 5,
             stream: true,
-            stream_options: {include_usage: true}
+            stream_options: {include_usage: true},
+            x_kvshare_detail: true
         });
     });
 

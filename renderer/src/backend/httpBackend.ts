@@ -1,3 +1,4 @@
+import {adminHttpRoutes, type AdminInput, type AdminOp, type AdminOutput} from "../../../shared/admin.js";
 import type {Backend, ChatStreamRequest, ChatStreamResult} from "../../../shared/backend.js";
 import type {ChatCompletionChunk, ChatCompletionRequest, FinishReason, HealthResponse, ModelList, ModelObject} from "../../../shared/openai.js";
 import {ApiError, apiErrorFrom, apiErrorFromResponse} from "./errors.js";
@@ -34,11 +35,13 @@ export class HttpBackend implements Backend {
     }
 
     async streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult> {
-        const body: ChatCompletionRequest = {
+        // x_kvshare_detail: the hit record carries the prompt's and the donor's token texts (the hit strip).
+        const body: ChatCompletionRequest & {x_kvshare_detail: boolean} = {
             messages: request.messages,
             ...request.params,
             stream: true,
-            stream_options: {include_usage: true}
+            stream_options: {include_usage: true},
+            x_kvshare_detail: true
         };
         if (request.user !== undefined) body.user = request.user;
 
@@ -83,6 +86,25 @@ export class HttpBackend implements Backend {
         if (finishReason === null && !done) throw new ApiError("The stream ended before the answer was complete", null);
         result.finishReason = finishReason ?? "stop";
         return result;
+    }
+
+    async admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>> {
+        const route = adminHttpRoutes[op];
+        const fields = {...(input as Record<string, unknown>)};
+        let path = route.path;
+        if (route.key !== undefined) path += encodeURIComponent(String(fields[route.key] ?? ""));
+        const init: RequestInit = {method: route.method, headers: this.headers()};
+        if (route.method === "GET") {
+            const query = new URLSearchParams();
+            for (const [name, value] of Object.entries(fields)) if (value !== undefined && value !== null) query.set(name, String(value));
+            if (query.size > 0) path += `?${query.toString()}`;
+        } else if (route.method === "PUT" || route.method === "PATCH") {
+            init.headers = {...this.headers(), "content-type": "application/json"};
+            init.body = JSON.stringify(fields);
+        }
+        const response = await this.fetchImpl(this.url(path), init);
+        if (!response.ok) throw await apiErrorFromResponse(response);
+        return (await response.json()) as AdminOutput<K>;
     }
 
     private async getJson(path: string): Promise<unknown> {

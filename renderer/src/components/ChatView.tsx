@@ -8,6 +8,7 @@ const STICK_PX = 80;
 export function ChatView({conversation}: {conversation: Conversation | undefined}) {
     const inFlight = useChatStream((s) => (conversation && s.inFlight?.conversationId === conversation.id ? s.inFlight : null));
     const regenerate = useChatStream((s) => s.regenerate);
+    const editAndResend = useChatStream((s) => s.editAndResend);
     const scroller = useRef<HTMLDivElement>(null);
     const stick = useRef(true);
 
@@ -30,7 +31,7 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
             <div className="chat-view empty" data-testid="chat-empty">
                 <div className="empty-state">
                     <h1>What can I help with?</h1>
-                    <p className="muted">Everything runs on this machine. Your chats are saved on this device.</p>
+                    <p className="muted">Everything runs on this machine. Your chats are saved in this KVShare server's database.</p>
                 </div>
             </div>
         );
@@ -39,11 +40,13 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     return (
         <div className="chat-view" ref={scroller} onScroll={onScroll} data-testid="chat-view">
             <div className="messages">
-                {messages.map((m) => (
+                {messages.map((m, index) => (
                     <Message
                         key={m.id}
                         message={m}
                         onRegenerate={m.role === "assistant" && m.id === lastId && !inFlight ? () => void regenerate(conversation.id) : undefined}
+                        onEdit={m.role === "user" && !inFlight ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
+                        promptText={m.hit ? [conversation.systemPrompt, ...messages.slice(0, index).map((p) => p.content)].filter((t) => t !== "").join("\n") : undefined}
                     />
                 ))}
                 {inFlight ? <Message message={{role: "assistant", content: inFlight.text}} streaming /> : null}

@@ -3,8 +3,9 @@ import {HealthIndicator} from "./HealthIndicator.js";
 
 interface HeaderProps {
     title: string;
-    settingsOpen: boolean;
-    onToggleSettings: () => void;
+    /** The chat settings toggle (only on the chat page). */
+    settingsOpen?: boolean;
+    onToggleSettings?: () => void;
 }
 
 export function Header({title, settingsOpen, onToggleSettings}: HeaderProps) {
@@ -17,16 +18,18 @@ export function Header({title, settingsOpen, onToggleSettings}: HeaderProps) {
                     {model ?? "No model"}
                 </span>
                 <HealthIndicator />
-                <button
-                    type="button"
-                    className={`icon-button${settingsOpen ? " active" : ""}`}
-                    data-testid="settings-toggle"
-                    aria-pressed={settingsOpen}
-                    onClick={onToggleSettings}
-                    title="System prompt and sampling"
-                >
-                    Settings
-                </button>
+                {onToggleSettings ? (
+                    <button
+                        type="button"
+                        className={`icon-button${settingsOpen ? " active" : ""}`}
+                        data-testid="settings-toggle"
+                        aria-pressed={settingsOpen ?? false}
+                        onClick={onToggleSettings}
+                        title="System prompt and sampling"
+                    >
+                        Settings
+                    </button>
+                ) : null}
             </div>
         </header>
     );

@@ -1,4 +1,5 @@
 import type {ChatParams, ChatStreamResult} from "../../../shared/backend.js";
+import type {KvShareRecord} from "../../../shared/openai.js";
 
 /** What is kept about one answer besides its text. */
 export interface AnswerStats {
@@ -23,11 +24,15 @@ export interface StoredMessage {
     stats?: AnswerStats;
     /** An answer that failed: the error shown in place of stats. */
     error?: string;
+    /** The answer's hit record (x_kvshare with token pieces): drawn as the hit strip. */
+    hit?: KvShareRecord;
 }
 
 export interface Conversation {
     id: string;
     title: string;
+    /** Who asks in this chat (a profile name, sent as the request's `user`). */
+    profile: string;
     systemPrompt: string;
     params: ChatParams;
     messages: StoredMessage[];
@@ -37,3 +42,6 @@ export interface Conversation {
 
 export const DEFAULT_PARAMS: Readonly<ChatParams> = {temperature: 0.7, max_tokens: 256};
 export const DEFAULT_TITLE = "New chat";
+
+/** The profile used before any was chosen. */
+export const DEFAULT_PROFILE = "Guest";

@@ -49,10 +49,29 @@ describe("useChatStream", () => {
                 {role: "system", content: "Be brief."},
                 {role: "user", content: "hi"}
             ],
-            params: {max_tokens: 1000, temperature: 0}
+            params: {max_tokens: 1000, temperature: 0},
+            user: "Guest"
         });
         backend.complete();
         await sending;
+    });
+
+    it("asks as the chat's profile, keeps the hit record, and edits and resends a question", async () => {
+        const id = useConversations.getState().create("Nurse");
+        const first = useChatStream.getState().send("Lily went out");
+        expect(backend.requests[0]!.user).toBe("Nurse");
+        const hit = {mode: "semantic" as const, prompt_tokens: 9, reused_tokens: 5, computed_tokens: 4, recomputed_tokens: 1};
+        backend.complete({kvshare: hit});
+        await first;
+        const conversation = () => useConversations.getState().conversations.find((c) => c.id === id)!;
+        expect(conversation().messages[1]!.hit).toEqual(hit);
+
+        const question = conversation().messages[0]!;
+        const again = useChatStream.getState().editAndResend(id, question.id, "Tom went out");
+        expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "Tom went out"}]);
+        backend.complete();
+        await again;
+        expect(conversation().messages.map((m) => [m.role, m.content])).toEqual([["user", "Tom went out"], ["assistant", ""]]);
     });
 
     it("stops mid-stream, keeps the partial answer marked aborted, and can send again", async () => {

@@ -20,6 +20,8 @@ interface ChatStreamState {
     send: (text: string) => Promise<void>;
     /** Replaces the last answer of a chat with a new one. */
     regenerate: (conversationId: string) => Promise<void>;
+    /** Replaces a question (and everything after it) with new text and asks again. */
+    editAndResend: (conversationId: string, messageId: string, text: string) => Promise<void>;
     stop: () => void;
 }
 
@@ -52,9 +54,13 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         };
         const store = useConversations.getState();
         try {
-            const result = await getBackend().streamChat({messages: toChatMessages(conversation), params: conversation.params}, onDelta, abort.signal);
+            const result = await getBackend().streamChat(
+                {messages: toChatMessages(conversation), params: conversation.params, user: conversation.profile},
+                onDelta,
+                abort.signal
+            );
             const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt});
-            store.addMessage(conversationId, {role: "assistant", content: result.content, stats});
+            store.addMessage(conversationId, {role: "assistant", content: result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
         } catch (error) {
             const partial = get().inFlight?.text ?? "";
             if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
@@ -83,6 +89,15 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             const last = conversation?.messages.at(-1);
             if (!conversation || !last || last.role !== "assistant") return;
             useConversations.getState().truncateFrom(conversationId, last.id);
+            await answer(conversationId);
+        },
+        editAndResend: async (conversationId, messageId, text) => {
+            const content = text.trim();
+            if (content === "" || get().inFlight) return;
+            const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
+            if (!conversation?.messages.some((m) => m.id === messageId && m.role === "user")) return;
+            useConversations.getState().truncateFrom(conversationId, messageId);
+            useConversations.getState().addMessage(conversationId, {role: "user", content});
             await answer(conversationId);
         },
         stop: () => {

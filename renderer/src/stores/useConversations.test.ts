@@ -1,12 +1,16 @@
 import {beforeEach, describe, expect, it} from "vitest";
-import {CONVERSATIONS_STORAGE, selectActiveConversation, titleFrom, useConversations} from "./useConversations.js";
+import {setBackend} from "../backend/current.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {CONVERSATIONS_STORAGE, flushConversationSaves, fromRecord, selectActiveConversation, titleFrom, toRecord, useConversations} from "./useConversations.js";
 
 const state = () => useConversations.getState();
 
 describe("useConversations", () => {
     beforeEach(() => {
         localStorage.clear();
-        useConversations.setState({conversations: [], activeId: null});
+        // Saves go to a fake server (never the network).
+        setBackend(new FakeBackend());
+        useConversations.setState({conversations: [], activeId: null, syncError: null});
     });
 
     it("creates a chat with default params and selects it; reuses an empty active chat", () => {
@@ -73,5 +77,61 @@ describe("useConversations", () => {
         await useConversations.persist.rehydrate();
         expect(state().activeId).toBe(id);
         expect(state().conversations[0]!.messages[0]!.content).toBe("remember me");
+    });
+
+    describe("with the server's database", () => {
+        let backend: FakeBackend;
+        beforeEach(() => {
+            backend = new FakeBackend();
+            setBackend(backend);
+        });
+
+        it("saves a chat once it has messages, and deletes it there too", async () => {
+            const id = state().create("Nurse");
+            await flushConversationSaves();
+            expect(backend.adminFake.count("saveConversation")).toBe(0);
+            state().addMessage(id, {role: "user", content: "Lily"});
+            state().addMessage(id, {role: "assistant", content: "ran", hit: {mode: "none", prompt_tokens: 3, reused_tokens: 0, computed_tokens: 3, recomputed_tokens: 0}});
+            await flushConversationSaves();
+            const saved = backend.adminFake.conversations.get(id)!;
+            expect(saved.profile).toBe("Nurse");
+            expect(saved.messages.map((m) => m.content)).toEqual(["Lily", "ran"]);
+            expect(saved.messages[1]!.hit?.mode).toBe("none");
+            state().setSystemPrompt(id, "Be brief");
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.get(id)!.systemPrompt).toBe("Be brief");
+            state().remove(id);
+            await flushConversationSaves();
+            await Promise.resolve();
+            expect(backend.adminFake.conversations.has(id)).toBe(false);
+        });
+
+        it("loads chats from the server after a reload, keeping unsaved local ones and dropping empty ones", async () => {
+            const remote = {id: "r1", title: "Remote", profile: "Student", systemPrompt: "", params: {}, createdAt: 1, updatedAt: 5,
+                messages: [{id: "m1", role: "user" as const, content: "hi", createdAt: 1}]};
+            backend.adminFake.conversations.set("r1", remote);
+            state().create("Guest");
+            const local = fromRecord({...remote, id: "l1", title: "Local", profile: "Guest", updatedAt: 10});
+            useConversations.setState((s) => ({conversations: [...s.conversations, local]}));
+            await state().load();
+            const blank = state().activeId;
+            expect(state().conversations.map((c) => c.id)).toEqual([blank, "l1", "r1"]);
+            expect(state().loaded).toBe(true);
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.has("l1")).toBe(true);
+            state().showProfile("Student");
+            expect(state().activeId).toBe("r1");
+            state().showProfile("Teacher");
+            expect(selectActiveConversation(state())?.profile).toBe("Teacher");
+            expect(toRecord(fromRecord(remote))).toEqual({...remote, params: {temperature: 0.7, max_tokens: 256}});
+        });
+
+        it("notes when the server cannot save", async () => {
+            backend.adminFake.failing.set("saveConversation", new Error("disk full"));
+            const id = state().create();
+            state().addMessage(id, {role: "user", content: "x"});
+            await flushConversationSaves();
+            expect(state().syncError).toBe("disk full");
+        });
     });
 });

@@ -1,22 +1,36 @@
 import {create} from "zustand";
 import {createJSONStorage, persist} from "zustand/middleware";
+import type {ConversationRecord, StoredMessageRecord} from "../../../shared/admin.js";
 import type {ChatParams} from "../../../shared/backend.js";
+import {getBackend} from "../backend/current.js";
+import {errorMessage} from "../backend/errors.js";
 import {newId} from "../lib/ids.js";
-import {DEFAULT_PARAMS, DEFAULT_TITLE, type Conversation, type StoredMessage} from "../lib/types.js";
+import {DEFAULT_PARAMS, DEFAULT_PROFILE, DEFAULT_TITLE, type AnswerStats, type Conversation, type StoredMessage} from "../lib/types.js";
+import {useProfiles} from "./useProfiles.js";
 
 export const CONVERSATIONS_STORAGE = "kvshare.conversations";
 const TITLE_LENGTH = 48;
+/** Typing in the system prompt saves after this pause. */
+const SAVE_DEBOUNCE_MS = 400;
 
 interface ConversationsState {
     /** Most recently used first. */
     conversations: Conversation[];
     activeId: string | null;
-    /** Starts a chat (or reuses the active one while it is still empty) and selects it. */
-    create: () => string;
+    /** True once the server's copy was read (the server's database is the source of truth). */
+    loaded: boolean;
+    /** The last failure to save to or read from the server, if any. */
+    syncError: string | null;
+    /** Reads the chats from the server, keeping local chats the server does not have yet (and saving them). */
+    load: () => Promise<void>;
+    /** Starts a chat for a profile (or reuses its empty active chat) and selects it. */
+    create: (profile?: string) => string;
     select: (id: string) => void;
+    /** After a profile switch: that profile's most recent chat, or a new one. */
+    showProfile: (profile: string) => void;
     remove: (id: string) => void;
     addMessage: (conversationId: string, message: Omit<StoredMessage, "id" | "createdAt">) => StoredMessage;
-    /** Drops a message and everything after it (used to regenerate an answer). */
+    /** Drops a message and everything after it (used to regenerate an answer or edit a question). */
     truncateFrom: (conversationId: string, messageId: string) => void;
     setSystemPrompt: (conversationId: string, systemPrompt: string) => void;
     setParams: (conversationId: string, params: Partial<ChatParams>) => void;
@@ -28,9 +42,13 @@ export function titleFrom(text: string): string {
     return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1).trimEnd()}…` : line;
 }
 
-function blankConversation(): Conversation {
+function activeProfile(): string {
+    return useProfiles.getState().active || DEFAULT_PROFILE;
+}
+
+function blankConversation(profile: string): Conversation {
     const now = Date.now();
-    return {id: newId(), title: DEFAULT_TITLE, systemPrompt: "", params: {...DEFAULT_PARAMS}, messages: [], createdAt: now, updatedAt: now};
+    return {id: newId(), title: DEFAULT_TITLE, profile, systemPrompt: "", params: {...DEFAULT_PARAMS}, messages: [], createdAt: now, updatedAt: now};
 }
 
 /** Applies `change` to one conversation and moves it to the top of the list. */
@@ -40,61 +58,187 @@ function touch(list: Conversation[], id: string, change: (c: Conversation) => Co
     return [{...change(found), updatedAt: Date.now()}, ...list.filter((c) => c.id !== id)];
 }
 
+export function toRecord(c: Conversation): ConversationRecord {
+    return {
+        id: c.id,
+        title: c.title,
+        profile: c.profile,
+        systemPrompt: c.systemPrompt,
+        params: c.params,
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+        messages: c.messages.map((m) => {
+            const record: StoredMessageRecord = {id: m.id, role: m.role, content: m.content, createdAt: m.createdAt};
+            if (m.stats) record.stats = {...m.stats};
+            if (m.hit) record.hit = m.hit;
+            if (m.error !== undefined) record.error = m.error;
+            return record;
+        })
+    };
+}
+
+export function fromRecord(r: ConversationRecord): Conversation {
+    return {
+        id: r.id,
+        title: r.title,
+        profile: r.profile,
+        systemPrompt: r.systemPrompt,
+        params: {...DEFAULT_PARAMS, ...r.params},
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+        messages: r.messages.map((m) => {
+            const message: StoredMessage = {id: m.id, role: m.role, content: m.content, createdAt: m.createdAt};
+            if (m.stats) message.stats = m.stats as unknown as AnswerStats;
+            if (m.hit) message.hit = m.hit;
+            if (m.error !== undefined) message.error = m.error;
+            return message;
+        })
+    };
+}
+
+/** Saves to the server one at a time per chat, so an older copy never overwrites a newer one. */
+const saving = new Map<string, Promise<void>>();
+const timers = new Map<string, ReturnType<typeof setTimeout>>();
+let saveNow: (id: string) => void = () => undefined;
+
 export const useConversations = create<ConversationsState>()(
     persist(
-        (set, get) => ({
-            conversations: [],
-            activeId: null,
-            create: () => {
-                const {conversations, activeId} = get();
-                const active = conversations.find((c) => c.id === activeId);
-                if (active && active.messages.length === 0) return active.id;
-                const conversation = blankConversation();
-                set({conversations: [conversation, ...conversations], activeId: conversation.id});
-                return conversation.id;
-            },
-            select: (id) => {
-                if (get().conversations.some((c) => c.id === id)) set({activeId: id});
-            },
-            remove: (id) => {
-                const conversations = get().conversations.filter((c) => c.id !== id);
-                const activeId = get().activeId === id ? (conversations[0]?.id ?? null) : get().activeId;
-                set({conversations, activeId});
-            },
-            addMessage: (conversationId, message) => {
-                const stored: StoredMessage = {...message, id: newId(), createdAt: Date.now()};
-                set({
-                    conversations: touch(get().conversations, conversationId, (c) => ({
-                        ...c,
-                        title: c.messages.length === 0 && message.role === "user" ? titleFrom(message.content) : c.title,
-                        messages: [...c.messages, stored]
-                    }))
+        (set, get) => {
+            const save = (id: string): void => {
+                clearTimeout(timers.get(id));
+                timers.delete(id);
+                const previous = saving.get(id) ?? Promise.resolve();
+                const next = previous.then(async () => {
+                    const conversation = get().conversations.find((c) => c.id === id);
+                    // Empty chats stay local until their first message.
+                    if (!conversation || conversation.messages.length === 0) return;
+                    try {
+                        await getBackend().admin("saveConversation", toRecord(conversation));
+                        if (get().syncError !== null) set({syncError: null});
+                    } catch (error) {
+                        set({syncError: errorMessage(error)});
+                    }
                 });
-                return stored;
-            },
-            truncateFrom: (conversationId, messageId) => {
-                set({
-                    conversations: touch(get().conversations, conversationId, (c) => {
-                        const index = c.messages.findIndex((m) => m.id === messageId);
-                        return index < 0 ? c : {...c, messages: c.messages.slice(0, index)};
-                    })
+                saving.set(id, next);
+                void next.finally(() => {
+                    if (saving.get(id) === next) saving.delete(id);
                 });
-            },
-            setSystemPrompt: (conversationId, systemPrompt) => {
-                set({conversations: get().conversations.map((c) => (c.id === conversationId ? {...c, systemPrompt} : c))});
-            },
-            setParams: (conversationId, params) => {
-                set({conversations: get().conversations.map((c) => (c.id === conversationId ? {...c, params: {...c.params, ...params}} : c))});
-            }
-        }),
+            };
+            saveNow = save;
+            const saveSoon = (id: string): void => {
+                clearTimeout(timers.get(id));
+                timers.set(id, setTimeout(() => save(id), SAVE_DEBOUNCE_MS));
+            };
+
+            return {
+                conversations: [],
+                activeId: null,
+                loaded: false,
+                syncError: null,
+                load: async () => {
+                    let records: ConversationRecord[];
+                    try {
+                        records = await getBackend().admin("listConversations", {});
+                    } catch (error) {
+                        set({syncError: errorMessage(error)});
+                        return;
+                    }
+                    const remote = records.map(fromRecord);
+                    const known = new Set(remote.map((c) => c.id));
+                    // Empty local chats are dropped, except the open one (a fresh page starts on a new chat;
+                    // the server's chats are listed beside it).
+                    const localOnly = get().conversations.filter((c) => !known.has(c.id) && (c.messages.length > 0 || c.id === get().activeId));
+                    const conversations = [...localOnly, ...remote].sort((a, b) => b.updatedAt - a.updatedAt);
+                    const activeId = conversations.some((c) => c.id === get().activeId) ? get().activeId : null;
+                    set({conversations, activeId, loaded: true, syncError: null});
+                    for (const c of localOnly) save(c.id);
+                },
+                create: (profile = activeProfile()) => {
+                    const {conversations, activeId} = get();
+                    const active = conversations.find((c) => c.id === activeId);
+                    if (active && active.messages.length === 0 && active.profile === profile) return active.id;
+                    const emptyOfProfile = conversations.find((c) => c.messages.length === 0 && c.profile === profile);
+                    if (emptyOfProfile) {
+                        set({activeId: emptyOfProfile.id});
+                        return emptyOfProfile.id;
+                    }
+                    const conversation = blankConversation(profile);
+                    set({conversations: [conversation, ...conversations], activeId: conversation.id});
+                    return conversation.id;
+                },
+                select: (id) => {
+                    if (get().conversations.some((c) => c.id === id)) set({activeId: id});
+                },
+                showProfile: (profile) => {
+                    const {conversations, activeId} = get();
+                    if (conversations.find((c) => c.id === activeId)?.profile === profile) return;
+                    const latest = conversations.find((c) => c.profile === profile);
+                    if (latest) set({activeId: latest.id});
+                    else get().create(profile);
+                },
+                remove: (id) => {
+                    const removed = get().conversations.find((c) => c.id === id);
+                    const conversations = get().conversations.filter((c) => c.id !== id);
+                    const sameProfile = conversations.filter((c) => c.profile === removed?.profile);
+                    const activeId = get().activeId === id ? (sameProfile[0]?.id ?? null) : get().activeId;
+                    set({conversations, activeId});
+                    clearTimeout(timers.get(id));
+                    if (removed && removed.messages.length > 0)
+                        void getBackend().admin("deleteConversation", {id}).catch((error: unknown) => set({syncError: errorMessage(error)}));
+                },
+                addMessage: (conversationId, message) => {
+                    const stored: StoredMessage = {...message, id: newId(), createdAt: Date.now()};
+                    set({
+                        conversations: touch(get().conversations, conversationId, (c) => ({
+                            ...c,
+                            title: c.messages.length === 0 && message.role === "user" ? titleFrom(message.content) : c.title,
+                            messages: [...c.messages, stored]
+                        }))
+                    });
+                    save(conversationId);
+                    return stored;
+                },
+                truncateFrom: (conversationId, messageId) => {
+                    set({
+                        conversations: touch(get().conversations, conversationId, (c) => {
+                            const index = c.messages.findIndex((m) => m.id === messageId);
+                            return index < 0 ? c : {...c, messages: c.messages.slice(0, index)};
+                        })
+                    });
+                    save(conversationId);
+                },
+                setSystemPrompt: (conversationId, systemPrompt) => {
+                    set({conversations: get().conversations.map((c) => (c.id === conversationId ? {...c, systemPrompt} : c))});
+                    saveSoon(conversationId);
+                },
+                setParams: (conversationId, params) => {
+                    set({conversations: get().conversations.map((c) => (c.id === conversationId ? {...c, params: {...c.params, ...params}} : c))});
+                    saveSoon(conversationId);
+                }
+            };
+        },
         {
             name: CONVERSATIONS_STORAGE,
-            version: 1,
+            version: 2,
             storage: createJSONStorage(() => localStorage),
-            partialize: (state) => ({conversations: state.conversations, activeId: state.activeId})
+            partialize: (state) => ({conversations: state.conversations, activeId: state.activeId}),
+            // v1 chats had no profile: they were the default profile's.
+            migrate: (persisted) => {
+                const state = persisted as {conversations?: Array<Partial<Conversation>>; activeId?: string | null};
+                return {
+                    conversations: (state.conversations ?? []).map((c) => ({...c, profile: c.profile ?? DEFAULT_PROFILE})) as Conversation[],
+                    activeId: state.activeId ?? null
+                };
+            }
         }
     )
 );
+
+/** Resolves when every pending save has reached the server (tests, and before a reload). */
+export async function flushConversationSaves(): Promise<void> {
+    for (const id of [...timers.keys()]) saveNow(id);
+    await Promise.all([...saving.values()]);
+}
 
 export function selectActiveConversation(state: Pick<ConversationsState, "conversations" | "activeId">): Conversation | undefined {
     return state.conversations.find((c) => c.id === state.activeId);

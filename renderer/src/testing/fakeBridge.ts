@@ -1,3 +1,5 @@
+import type {AdminInput, AdminOp, AdminOutput} from "../../../shared/admin.js";
+import {FakeAdmin} from "./fakeAdmin.js";
 import type {ChatStreamEvent, ChatStreamRequest, KvshareBridge} from "../../../shared/backend.js";
 import type {HealthResponse, ModelObject} from "../../../shared/openai.js";
 import {health, models} from "./fakes.js";
@@ -8,6 +10,11 @@ export class FakeBridge implements KvshareBridge {
     aborted: string[] = [];
     startError: Error | null = null;
     private listeners = new Set<(event: ChatStreamEvent) => void>();
+    readonly adminFake = new FakeAdmin();
+
+    admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>> {
+        return this.adminFake.run(op, input);
+    }
 
     async health(): Promise<HealthResponse> {
         return health;

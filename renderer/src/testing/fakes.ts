@@ -1,3 +1,5 @@
+import type {AdminInput, AdminOp, AdminOutput} from "../../../shared/admin.js";
+import {FakeAdmin} from "./fakeAdmin.js";
 import type {Backend, ChatStreamRequest, ChatStreamResult} from "../../../shared/backend.js";
 import type {ChatCompletionChunk, HealthResponse, ModelObject, Timings, Usage} from "../../../shared/openai.js";
 
@@ -79,6 +81,7 @@ export const models: ModelObject[] = [{id: "stories260K", object: "model", creat
 export class FakeBackend implements Backend {
     readonly kind = "http" as const;
     requests: ChatStreamRequest[] = [];
+    readonly adminFake = new FakeAdmin();
     healthImpl: () => Promise<HealthResponse> = async () => health;
     modelsImpl: () => Promise<ModelObject[]> = async () => models;
     private pending: Array<{onDelta: (t: string) => void; finish: (r: ChatStreamResult | Error) => void; text: string}> = [];
@@ -89,6 +92,10 @@ export class FakeBackend implements Backend {
 
     listModels(): Promise<ModelObject[]> {
         return this.modelsImpl();
+    }
+
+    admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>> {
+        return this.adminFake.run(op, input);
     }
 
     streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult> {

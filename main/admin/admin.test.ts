@@ -1,0 +1,199 @@
+import fs from "node:fs";
+import path from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import type {AdminSettings, CacheStats, ConversationRecord, Profile} from "../../shared/admin.js";
+import {startTestServer, type TestServer} from "../../test/support/testServer.js";
+import {APP_DB_FILE, APP_DB_VERSION, closeAppDb, openAppDb} from "./appDb.js";
+import {runAdminOp} from "./operations.js";
+import {cacheStats, chooseBucketMs} from "./statsService.js";
+
+const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball.";
+const tom = "Once upon a time, there was a little boy named Tom. He loved to play outside in the park with his red ball.";
+
+let server: TestServer;
+beforeAll(async () => {
+    server = await startTestServer();
+});
+afterAll(async () => {
+    closeAppDb(server.core);
+    await server.close();
+});
+
+async function chat(user: string, content: string) {
+    const response = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content}], user, max_tokens: 8, temperature: 0}});
+    expect(response.status).toBe(200);
+    return (await response.json()) as {x_kvshare: {mode: string; reused_tokens: number; donor?: {similarity: number}}};
+}
+
+/** The donor's snapshot is written after the answer is sent: wait until the cache holds it. */
+async function cacheHolds(count: number): Promise<void> {
+    await expect.poll(() => server.core.cacheStore?.count() ?? 0, {timeout: 30_000, interval: 50}).toBeGreaterThanOrEqual(count);
+}
+
+describe("settings", () => {
+    it("reads and changes sharing settings live, saving only the change to settings.json", async () => {
+        const got = (await (await server.api("/kvshare/settings")).json()) as AdminSettings;
+        expect(got.sharing.similarityThreshold).toBe(0.3);
+        expect(got.api.keyHint).toMatch(/•+cdef$/);
+        expect(got.readOnly).toContain("api.port");
+
+        const patched = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {similarityThreshold: 0.55, topK: 4}}});
+        expect(patched.status).toBe(200);
+        expect(((await patched.json()) as AdminSettings).sharing).toMatchObject({similarityThreshold: 0.55, topK: 4});
+        expect(server.core.settings.sharing.similarityThreshold).toBe(0.55);
+        const file = JSON.parse(fs.readFileSync(path.join(server.dataDir, "settings.json"), "utf8")) as Record<string, unknown>;
+        expect(file).toEqual({...file, sharing: expect.objectContaining({similarityThreshold: 0.55, topK: 4})});
+        // Start-up overrides (port 0, 1 thread) stay out of the file.
+        expect((file.api as {port: number}).port).toBe(8080);
+        runAdminOp(server.core, "patchSettings", {sharing: {similarityThreshold: 0.3, topK: 8}});
+    });
+
+    it("refuses a threshold outside 0..1 and unknown or read-only fields with a 400 and a clear message", async () => {
+        for (const [json, pattern] of [
+            [{sharing: {similarityThreshold: 1.5}}, /similarityThreshold must be between 0 and 1/],
+            [{sharing: {similarityThreshold: "high"}}, /similarityThreshold must be a number/],
+            [{sharing: {topK: 2.5}}, /topK must be a whole number/],
+            [{sharing: {scopePolicy: "everyone"}}, /scopePolicy must be one of/],
+            [{sharing: {nope: 1}}, /Unknown sharing setting 'nope'/],
+            [{api: {port: 1}}, /api.port cannot be changed/],
+            [{threads: 8}, /'threads' cannot be changed/],
+            [{api: {corsOrigins: ["http://x.example/path"]}}, /not an origin/]
+        ] as const) {
+            const response = await server.api("/kvshare/settings", {method: "PATCH", json});
+            expect(response.status, JSON.stringify(json)).toBe(400);
+            const body = (await response.json()) as {error: {message: string; type: string}};
+            expect(body.error.type).toBe("invalid_request_error");
+            expect(body.error.message).toMatch(pattern);
+        }
+        expect(server.core.settings.sharing.similarityThreshold).toBe(0.3);
+    });
+
+    it("is protected by the API key", async () => {
+        expect((await server.api("/kvshare/settings", {noAuth: true})).status).toBe(401);
+        expect((await server.api("/kvshare/cache/clear", {method: "POST", noAuth: true})).status).toBe(401);
+    });
+});
+
+describe("cache stats, threshold live, clear", () => {
+    it("counts a paraphrase hit, its donor, tokens saved and TTFT; a raised threshold makes the next one a miss", async () => {
+        server.core.requestLog.clear();
+        await chat("nurse", lily);
+        await cacheHolds(1);
+        const hit = await chat("student", tom);
+        expect(hit.x_kvshare.mode).toBe("semantic");
+        expect(hit.x_kvshare.reused_tokens).toBeGreaterThan(0);
+        const similarity = hit.x_kvshare.donor!.similarity;
+
+        const stats = (await (await server.api("/kvshare/cache/stats")).json()) as CacheStats;
+        expect(stats.totals.requests).toBe(2);
+        expect(stats.totals.donorHits).toBe(1);
+        expect(stats.totals.reusedTokens).toBeGreaterThan(0);
+        expect(stats.totals.hitRate).toBeGreaterThan(0);
+        expect(stats.ttft.withReuse.count).toBeGreaterThanOrEqual(1);
+        expect(stats.ttft.withoutReuse.count).toBeGreaterThanOrEqual(1);
+        expect(stats.cache.entries).toBeGreaterThanOrEqual(1);
+        expect(stats.cache.bytes).toBeGreaterThan(0);
+        expect(stats.cache.budgetBytes).toBe(server.core.settings.sharing.maxSnapshotBytes);
+        expect(stats.topDonors[0]).toMatchObject({hits: 1, prompt: expect.stringContaining("Lily"), scope: "global"});
+        expect(stats.buckets.reduce((sum, b) => sum + b.requests, 0)).toBe(2);
+
+        // Raised above the pair's similarity: takes effect on the very next request, no restart.
+        const raised = Math.min(1, similarity + 0.05);
+        expect((await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {similarityThreshold: raised}}})).status).toBe(200);
+        const miss = await chat("teacher", "Once upon a time, there was a big dog named Max. It liked to run in the garden with its blue stick.");
+        expect(miss.x_kvshare.mode).not.toBe("semantic");
+        runAdminOp(server.core, "patchSettings", {sharing: {similarityThreshold: 0.3}});
+    });
+
+    it("clears the cache", async () => {
+        await cacheHolds(1);
+        const cleared = (await (await server.api("/kvshare/cache/clear", {method: "POST"})).json()) as {removedEntries: number; freedBytes: number};
+        expect(cleared.removedEntries).toBeGreaterThan(0);
+        expect(cleared.freedBytes).toBeGreaterThan(0);
+        expect(server.core.cacheStore?.count()).toBe(0);
+        expect(cacheStats(server.core).cache.bytes).toBe(0);
+    });
+
+    it("buckets time in nice steps", () => {
+        expect(chooseBucketMs(0)).toBe(10_000);
+        expect(chooseBucketMs(30 * 60_000)).toBe(30_000);
+        expect(chooseBucketMs(2 * 3_600_000)).toBe(5 * 60_000);
+        expect(chooseBucketMs(48 * 3_600_000)).toBe(3_600_000);
+        const core = server.core;
+        core.requestLog.clear();
+        const now = 1_700_000_000_000;
+        core.requestLog.add({at: now - 25_000, user: "a", scope: "global", mode: "none", promptTokens: 10, reusedTokens: 0, completionTokens: 1, ttftMs: 20});
+        core.requestLog.add({at: now - 1_000, user: "b", scope: "global", mode: "semantic", promptTokens: 10, reusedTokens: 6, completionTokens: 1, ttftMs: 8, donorId: 99});
+        const stats = cacheStats(core, {bucketMs: 10_000}, now);
+        expect(stats.buckets).toHaveLength(12);
+        expect(stats.buckets.slice(-4).map((b) => b.requests)).toEqual([1, 0, 1, 0]);
+        expect(stats.buckets.at(-1)!.start).toBe(now);
+        expect(stats.buckets.at(-2)).toMatchObject({hits: 1, donorHits: 1, reusedTokens: 6, ttftWithReuseMs: 8, ttftWithoutReuseMs: null});
+        expect(stats.totals.hitRate).toBe(0.5);
+        expect(stats.topDonors).toEqual([{id: 99, hits: 1, lifetimeHits: 0, prompt: null, scope: null, bytes: null}]);
+        core.requestLog.clear();
+    });
+});
+
+describe("conversations and profiles in app.db", () => {
+    const conversation: ConversationRecord = {
+        id: "c-1",
+        title: "Lily",
+        profile: "Nurse",
+        systemPrompt: "Be brief.",
+        params: {temperature: 0.2, max_tokens: 32},
+        createdAt: 1000,
+        updatedAt: 2000,
+        messages: [
+            {id: "m1", role: "user", content: lily, createdAt: 1000},
+            {id: "m2", role: "assistant", content: "She ran.", createdAt: 1500, stats: {ttftMs: 4}, hit: {mode: "none", prompt_tokens: 58, reused_tokens: 0, computed_tokens: 58, recomputed_tokens: 0}}
+        ]
+    };
+
+    it("saves, lists, replaces and deletes conversations over HTTP", async () => {
+        expect((await server.api("/kvshare/conversations/c-1", {method: "PUT", json: conversation})).status).toBe(200);
+        let list = (await (await server.api("/kvshare/conversations")).json()) as ConversationRecord[];
+        expect(list).toEqual([conversation]);
+        const longer = {...conversation, updatedAt: 3000, messages: [...conversation.messages, {id: "m3", role: "user" as const, content: "More", createdAt: 2500}]};
+        await server.api("/kvshare/conversations/c-1", {method: "PUT", json: longer});
+        list = (await (await server.api("/kvshare/conversations?profile=Nurse")).json()) as ConversationRecord[];
+        expect(list[0]!.messages.map((m) => m.id)).toEqual(["m1", "m2", "m3"]);
+        expect((await (await server.api("/kvshare/conversations?profile=Student")).json()) as unknown[]).toEqual([]);
+
+        const mismatch = await server.api("/kvshare/conversations/c-2", {method: "PUT", json: conversation});
+        expect(mismatch.status).toBe(400);
+        const bad = await server.api("/kvshare/conversations/c-3", {method: "PUT", json: {...conversation, id: "c-3", messages: [{id: "x", role: "system", content: ""}]}});
+        expect(bad.status).toBe(400);
+        expect(((await bad.json()) as {error: {message: string}}).error.message).toMatch(/role/);
+
+        expect(await (await server.api("/kvshare/conversations/c-1", {method: "DELETE"})).json()).toEqual({deleted: true});
+        expect(await (await server.api("/kvshare/conversations")).json()).toEqual([]);
+    });
+
+    it("keeps conversations across a reopen of the database (WAL, schema version)", () => {
+        runAdminOp(server.core, "saveConversation", conversation);
+        closeAppDb(server.core);
+        const db = openAppDb(path.join(server.dataDir, APP_DB_FILE));
+        expect(db.pragma("journal_mode", {simple: true})).toBe("wal");
+        expect(db.pragma("user_version", {simple: true})).toBe(APP_DB_VERSION);
+        db.close();
+        expect(runAdminOp(server.core, "listConversations", {})).toEqual([conversation]);
+    });
+
+    it("adds profiles, keeps sharing groups in step and validates names", async () => {
+        let profiles = (await (await server.api("/kvshare/profiles/Nurse", {method: "PUT", json: {group: "ward-3"}})).json()) as Profile[];
+        expect(profiles).toEqual([{name: "Nurse", group: "ward-3"}]);
+        expect(server.core.settings.sharing.groups).toEqual({Nurse: "ward-3"});
+        profiles = runAdminOp(server.core, "saveProfile", {name: "Student"});
+        expect(profiles.map((p) => p.name)).toEqual(["Nurse", "Student"]);
+        expect((await server.api("/kvshare/profiles/" + encodeURIComponent("a\u0001b"), {method: "PUT", json: {}})).status).toBe(400);
+        profiles = (await (await server.api("/kvshare/profiles/Nurse", {method: "DELETE"})).json()) as Profile[];
+        expect(profiles).toEqual([{name: "Student"}]);
+        expect(server.core.settings.sharing.groups).toEqual({});
+    });
+
+    it("refuses unknown operations", () => {
+        expect(() => runAdminOp(server.core, "dropEverything", {})).toThrow(/Unknown admin operation/);
+        expect(() => runAdminOp(server.core, "getSettings", "nope")).toThrow(/must be a JSON object/);
+    });
+});

@@ -1,0 +1,86 @@
+import path from "node:path";
+import Database from "better-sqlite3";
+import type {AppCore} from "../app/AppCore.js";
+
+/** The app's own database (conversations, messages, profiles), beside settings.json. */
+export const APP_DB_FILE = "app.db";
+
+/** Schema steps; `user_version` is the number of steps applied. Append only. */
+const migrations: readonly string[] = [
+    `CREATE TABLE profiles (
+        name TEXT PRIMARY KEY,
+        grp TEXT,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        title TEXT NOT NULL,
+        system_prompt TEXT NOT NULL DEFAULT '',
+        params TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX conversations_by_update ON conversations(updated_at DESC);
+    CREATE TABLE messages (
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        stats TEXT,
+        hit TEXT,
+        error TEXT,
+        PRIMARY KEY (conversation_id, id)
+    );
+    CREATE INDEX messages_in_order ON messages(conversation_id, position);`
+];
+
+export const APP_DB_VERSION = migrations.length;
+
+/** Opens (creating and migrating) an app database file: WAL, foreign keys on. */
+export function openAppDb(file: string): Database.Database {
+    const db = new Database(file);
+    try {
+        db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = NORMAL");
+        db.pragma("foreign_keys = ON");
+        db.pragma("busy_timeout = 5000");
+        migrate(db);
+        return db;
+    } catch (error) {
+        db.close();
+        throw error;
+    }
+}
+
+function migrate(db: Database.Database): void {
+    const version = db.pragma("user_version", {simple: true}) as number;
+    if (version > migrations.length)
+        throw new Error(`${db.name} has schema version ${version}, newer than this app knows (${migrations.length}); update the app.`);
+    for (let step = version; step < migrations.length; step++) {
+        db.transaction(() => {
+            db.exec(migrations[step]!);
+            db.pragma(`user_version = ${step + 1}`);
+        })();
+    }
+}
+
+const open = new WeakMap<AppCore, Database.Database>();
+
+/** The core's app database, opened on first use in `core.dataDir`. */
+export function appDbOf(core: AppCore): Database.Database {
+    let db = open.get(core);
+    if (db == null || !db.open) {
+        db = openAppDb(path.join(core.dataDir, APP_DB_FILE));
+        open.set(core, db);
+    }
+    return db;
+}
+
+/** Closes the core's app database if it is open (tests, shutdown). */
+export function closeAppDb(core: AppCore): void {
+    open.get(core)?.close();
+    open.delete(core);
+}

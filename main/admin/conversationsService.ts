@@ -1,0 +1,154 @@
+import type {ChatParams} from "../../shared/backend.js";
+import type {ConversationRecord, StoredMessageRecord} from "../../shared/admin.js";
+import type {KvShareRecord} from "../../shared/openai.js";
+import type {AppCore} from "../app/AppCore.js";
+import {ApiError} from "../server/errors.js";
+import {appDbOf} from "./appDb.js";
+import {idPattern, isObject, objectInput, optionalString, profileNamePattern, requiredString, timestamp} from "./validate.js";
+
+/** Most recent conversations returned by a listing. */
+const listLimit = 200;
+const maxMessages = 5000;
+const maxContent = 1_000_000;
+
+interface ConversationRow {
+    id: string;
+    profile: string;
+    title: string;
+    system_prompt: string;
+    params: string;
+    created_at: number;
+    updated_at: number;
+}
+
+interface MessageRow {
+    conversation_id: string;
+    id: string;
+    role: "user" | "assistant";
+    content: string;
+    created_at: number;
+    stats: string | null;
+    hit: string | null;
+    error: string | null;
+}
+
+function parseJson<T>(text: string | null): T | undefined {
+    if (text == null) return undefined;
+    try {
+        return JSON.parse(text) as T;
+    } catch {
+        return undefined;
+    }
+}
+
+/** GET /kvshare/conversations: the most recent chats with their messages, newest first. */
+export function listConversations(core: AppCore, input: {profile?: string} = {}): ConversationRecord[] {
+    const db = appDbOf(core);
+    const profile = optionalString(input.profile, "profile", 64);
+    const rows = (profile == null
+        ? db.prepare("SELECT * FROM conversations ORDER BY updated_at DESC LIMIT ?").all(listLimit)
+        : db.prepare("SELECT * FROM conversations WHERE profile = ? ORDER BY updated_at DESC LIMIT ?").all(profile, listLimit)) as ConversationRow[];
+    const messages = db.prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY position");
+    return rows.map((row) => ({
+        id: row.id,
+        title: row.title,
+        profile: row.profile,
+        systemPrompt: row.system_prompt,
+        params: parseJson<ChatParams>(row.params) ?? {},
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        messages: (messages.all(row.id) as MessageRow[]).map((m) => {
+            const message: StoredMessageRecord = {id: m.id, role: m.role, content: m.content, createdAt: m.created_at};
+            const stats = parseJson<Record<string, unknown>>(m.stats);
+            const hit = parseJson<KvShareRecord>(m.hit);
+            if (stats != null) message.stats = stats;
+            if (hit != null) message.hit = hit;
+            if (m.error != null) message.error = m.error;
+            return message;
+        })
+    }));
+}
+
+function validParams(value: unknown): ChatParams {
+    if (value === undefined) return {};
+    if (!isObject(value)) throw ApiError.badRequest("'params' must be an object.", "params");
+    const params: ChatParams = {};
+    for (const key of ["temperature", "top_p", "max_tokens", "seed"] as const) {
+        const v = value[key];
+        if (v === undefined || v === null) continue;
+        if (typeof v !== "number" || !Number.isFinite(v)) throw ApiError.badRequest(`'params.${key}' must be a number.`, `params.${key}`);
+        params[key] = v;
+    }
+    return params;
+}
+
+function validMessage(value: unknown, index: number, now: number): StoredMessageRecord {
+    const param = `messages[${index}]`;
+    if (!isObject(value)) throw ApiError.badRequest(`'${param}' must be an object.`, param);
+    const role = value.role;
+    if (role !== "user" && role !== "assistant") throw ApiError.badRequest(`'${param}.role' must be "user" or "assistant".`, `${param}.role`);
+    if (typeof value.content !== "string" || value.content.length > maxContent)
+        throw ApiError.badRequest(`'${param}.content' must be a string of at most ${maxContent} characters.`, `${param}.content`);
+    const message: StoredMessageRecord = {
+        id: requiredString(value.id, `${param}.id`, 80, idPattern),
+        role,
+        content: value.content,
+        createdAt: timestamp(value.createdAt, `${param}.createdAt`, now)
+    };
+    if (value.stats !== undefined) {
+        if (!isObject(value.stats)) throw ApiError.badRequest(`'${param}.stats' must be an object.`, `${param}.stats`);
+        message.stats = value.stats;
+    }
+    if (value.hit !== undefined) {
+        if (!isObject(value.hit) || typeof value.hit.mode !== "string") throw ApiError.badRequest(`'${param}.hit' must be a hit record (x_kvshare).`, `${param}.hit`);
+        message.hit = value.hit as unknown as KvShareRecord;
+    }
+    const error = optionalString(value.error, `${param}.error`, 10_000);
+    if (error != null) message.error = error;
+    return message;
+}
+
+/** Validates a whole conversation as the renderer sends it. */
+export function validConversation(input: unknown, now = Date.now()): ConversationRecord {
+    const value = objectInput(input, "The conversation");
+    if (!Array.isArray(value.messages)) throw ApiError.badRequest("'messages' must be a list.", "messages");
+    if (value.messages.length > maxMessages) throw ApiError.badRequest(`A conversation holds at most ${maxMessages} messages.`, "messages");
+    const messages = value.messages.map((m, i) => validMessage(m, i, now));
+    if (new Set(messages.map((m) => m.id)).size !== messages.length) throw ApiError.badRequest("Message ids must be unique in a conversation.", "messages");
+    return {
+        id: requiredString(value.id, "id", 80, idPattern),
+        title: requiredString(value.title, "title", 500),
+        profile: requiredString(value.profile, "profile", 64, profileNamePattern),
+        systemPrompt: optionalString(value.systemPrompt, "systemPrompt", maxContent) ?? "",
+        params: validParams(value.params),
+        createdAt: timestamp(value.createdAt, "createdAt", now),
+        updatedAt: timestamp(value.updatedAt, "updatedAt", now),
+        messages
+    };
+}
+
+/** PUT /kvshare/conversations/{id}: creates or replaces a conversation and its messages (one transaction). */
+export function saveConversation(core: AppCore, input: unknown): {id: string; updatedAt: number} {
+    const conversation = validConversation(input);
+    const db = appDbOf(core);
+    db.transaction(() => {
+        db.prepare(
+            "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
+            "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, title = excluded.title, system_prompt = excluded.system_prompt, " +
+            "params = excluded.params, updated_at = excluded.updated_at"
+        ).run(conversation.id, conversation.profile, conversation.title, conversation.systemPrompt, JSON.stringify(conversation.params),
+            conversation.createdAt, conversation.updatedAt);
+        db.prepare("DELETE FROM messages WHERE conversation_id = ?").run(conversation.id);
+        const insert = db.prepare("INSERT INTO messages (conversation_id, id, position, role, content, created_at, stats, hit, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        conversation.messages.forEach((m, position) => insert.run(conversation.id, m.id, position, m.role, m.content, m.createdAt,
+            m.stats == null ? null : JSON.stringify(m.stats), m.hit == null ? null : JSON.stringify(m.hit), m.error ?? null));
+    })();
+    return {id: conversation.id, updatedAt: conversation.updatedAt};
+}
+
+/** DELETE /kvshare/conversations/{id} */
+export function deleteConversation(core: AppCore, input: {id?: unknown}): {deleted: boolean} {
+    const id = requiredString(input.id, "id", 80, idPattern);
+    const info = appDbOf(core).prepare("DELETE FROM conversations WHERE id = ?").run(id);
+    return {deleted: info.changes > 0};
+}

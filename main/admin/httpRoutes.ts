@@ -1,0 +1,30 @@
+import {adminHttpRoutes, adminOps, type AdminOp} from "../../shared/admin.js";
+import type {RequestContext, RouteHandler} from "../server/context.js";
+import {ApiError, sendJson} from "../server/errors.js";
+import {runAdminOp} from "./operations.js";
+
+/** Thin HTTP handlers: gather the input (query, path key, JSON body), call the service, send JSON. */
+function handlerFor(op: AdminOp): RouteHandler {
+    const route = adminHttpRoutes[op];
+    return async (ctx: RequestContext) => {
+        let input: Record<string, unknown> = {};
+        // GET: query parameters; PUT/PATCH: a JSON object body; POST (actions) and DELETE: no input.
+        if (route.method === "GET") input = Object.fromEntries(ctx.url.searchParams.entries());
+        else if (route.method === "PUT" || route.method === "PATCH") input = await ctx.body();
+        if (route.key != null) {
+            let key: string;
+            try {
+                key = decodeURIComponent(ctx.url.pathname.slice(route.path.length));
+            } catch {
+                throw ApiError.badRequest("The path is not valid percent-encoding.");
+            }
+            if (input[route.key] !== undefined && input[route.key] !== key)
+                throw ApiError.badRequest(`The ${route.key} in the path and in the body differ.`, route.key);
+            input = {...input, [route.key]: key};
+        }
+        sendJson(ctx.res, 200, runAdminOp(ctx.core, op, input), ctx.corsHeaders);
+    };
+}
+
+/** The admin routes for main/server/routes.ts (API-key protected like the OpenAI routes). */
+export const adminRoutes = adminOps.map((op) => ({method: adminHttpRoutes[op].method, path: adminHttpRoutes[op].path, handler: handlerFor(op)}));

@@ -1,0 +1,42 @@
+import {adminHttpRoutes, isAdminOp, type AdminOp, type AdminOutput} from "../../shared/admin.js";
+import type {AppCore} from "../app/AppCore.js";
+import {ApiError} from "../server/errors.js";
+import {deleteConversation, listConversations, saveConversation} from "./conversationsService.js";
+import {deleteProfile, listProfiles, saveProfile} from "./profilesService.js";
+import {getSettings, patchSettings} from "./settingsService.js";
+import {cacheStats, clearCache} from "./statsService.js";
+import {objectInput, optionalNumber, optionalString} from "./validate.js";
+
+/**
+ * Every admin operation as a plain `(core, input) => output` function over unvalidated input. The
+ * HTTP routes (main/admin/httpRoutes.ts) and the Electron IPC channel both call {@link runAdminOp},
+ * so validation and behaviour are the same on both paths.
+ */
+const operations: {[K in AdminOp]: (core: AppCore, input: Record<string, unknown>) => AdminOutput<K>} = {
+    getSettings: (core) => getSettings(core),
+    patchSettings: (core, input) => patchSettings(core, input),
+    cacheStats: (core, input) => {
+        const bucketMs = optionalNumber(input.bucketMs, "bucketMs", 1000, 30 * 86_400_000);
+        const since = optionalNumber(input.since, "since", 0, Number.MAX_SAFE_INTEGER);
+        return cacheStats(core, {...(bucketMs == null ? {} : {bucketMs}), ...(since == null ? {} : {since})});
+    },
+    clearCache: (core) => clearCache(core),
+    listConversations: (core, input) => {
+        const profile = optionalString(input.profile, "profile", 64);
+        return listConversations(core, profile == null ? {} : {profile});
+    },
+    saveConversation: (core, input) => saveConversation(core, input),
+    deleteConversation: (core, input) => deleteConversation(core, input),
+    listProfiles: (core) => listProfiles(core),
+    saveProfile: (core, input) => saveProfile(core, input),
+    deleteProfile: (core, input) => deleteProfile(core, input)
+};
+
+/** Runs one admin operation; an unknown name or bad input is a 400 {@link ApiError}. */
+export function runAdminOp<K extends AdminOp>(core: AppCore, op: K | string, input: unknown): AdminOutput<K> {
+    if (!isAdminOp(op)) throw ApiError.badRequest(`Unknown admin operation '${String(op).slice(0, 64)}'.`, "op");
+    const run = operations[op] as (core: AppCore, input: Record<string, unknown>) => AdminOutput<K>;
+    return run(core, objectInput(input, "The input"));
+}
+
+export {adminHttpRoutes};

@@ -1,0 +1,103 @@
+import type {CacheStats, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
+import type {AppCore} from "../app/AppCore.js";
+import type {RequestLogEntry} from "../app/RequestLog.js";
+
+/** Buckets the dashboard draws at most. */
+const maxBuckets = 60;
+const minBucketMs = 10_000;
+/** At least this many buckets, so a fresh server's chart reads as a timeline. */
+const minBuckets = 12;
+const topDonorCount = 8;
+
+function summary(values: number[]): TtftSummary {
+    if (values.length === 0) return {count: 0, meanMs: null, medianMs: null};
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    return {count: values.length, meanMs: values.reduce((a, b) => a + b, 0) / values.length, medianMs: median};
+}
+
+function mean(values: number[]): number | null {
+    return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** A request "hit" the cache when any of its prompt's KV came from the cache. */
+export function isHit(entry: RequestLogEntry): boolean {
+    return entry.reusedTokens > 0;
+}
+
+/** A bucket width that covers the window in at most {@link maxBuckets} buckets, rounded to a nice step. */
+export function chooseBucketMs(spanMs: number): number {
+    const steps = [10_000, 30_000, 60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 6 * 3_600_000, 86_400_000];
+    for (const step of steps) if (spanMs / step <= maxBuckets) return step;
+    return Math.ceil(spanMs / maxBuckets / 86_400_000) * 86_400_000;
+}
+
+/**
+ * GET /kvshare/cache/stats: the dashboard's numbers from the request log (hit rate, tokens saved and
+ * TTFT with vs without reuse per time bucket, top donors) and the cache index (entries, bytes
+ * against the snapshot budget).
+ */
+export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: number} = {}, now = Date.now()): CacheStats {
+    const entries = core.requestLog.since(input.since ?? 0);
+    const first = entries[0]?.at ?? now;
+    const bucketMs = Math.max(minBucketMs, Math.round(input.bucketMs ?? chooseBucketMs(now - first)));
+    const start0 = Math.floor(first / bucketMs) * bucketMs;
+    const count = Math.min(maxBuckets * 4, Math.max(minBuckets, Math.floor((now - start0) / bucketMs) + 1));
+    const firstBucket = Math.floor(now / bucketMs) * bucketMs - (count - 1) * bucketMs;
+
+    const groups: RequestLogEntry[][] = Array.from({length: count}, () => []);
+    for (const entry of entries) {
+        const index = Math.floor((entry.at - firstBucket) / bucketMs);
+        if (index >= 0 && index < count) groups[index]!.push(entry);
+    }
+    const buckets: StatsBucket[] = groups.map((group, index) => ({
+        start: firstBucket + index * bucketMs,
+        requests: group.length,
+        hits: group.filter(isHit).length,
+        donorHits: group.filter((e) => e.donorId != null).length,
+        promptTokens: group.reduce((sum, e) => sum + e.promptTokens, 0),
+        reusedTokens: group.reduce((sum, e) => sum + e.reusedTokens, 0),
+        ttftWithReuseMs: mean(group.filter(isHit).map((e) => e.ttftMs)),
+        ttftWithoutReuseMs: mean(group.filter((e) => !isHit(e)).map((e) => e.ttftMs))
+    }));
+
+    const hits = entries.filter(isHit);
+    const donorCounts = new Map<number, number>();
+    for (const entry of entries) if (entry.donorId != null) donorCounts.set(entry.donorId, (donorCounts.get(entry.donorId) ?? 0) + 1);
+    const store = core.cacheStore;
+    const topDonors: TopDonor[] = [...donorCounts.entries()]
+        .sort((a, b) => b[1] - a[1] || b[0] - a[0])
+        .slice(0, topDonorCount)
+        .map(([id, count]) => {
+            const cached = store?.get(id);
+            return {id, hits: count, lifetimeHits: cached?.hitCount ?? 0, prompt: cached?.promptText ?? null, scope: cached?.scope ?? null, bytes: cached?.bytes ?? null};
+        });
+
+    return {
+        now,
+        bucketMs,
+        buckets,
+        totals: {
+            requests: entries.length,
+            hits: hits.length,
+            donorHits: entries.filter((e) => e.donorId != null).length,
+            hitRate: entries.length === 0 ? 0 : hits.length / entries.length,
+            promptTokens: entries.reduce((sum, e) => sum + e.promptTokens, 0),
+            reusedTokens: entries.reduce((sum, e) => sum + e.reusedTokens, 0)
+        },
+        ttft: {withReuse: summary(hits.map((e) => e.ttftMs)), withoutReuse: summary(entries.filter((e) => !isHit(e)).map((e) => e.ttftMs))},
+        cache: {entries: store?.count() ?? 0, bytes: store?.totalBytes() ?? 0, budgetBytes: core.settings.sharing.maxSnapshotBytes},
+        topDonors
+    };
+}
+
+/** POST /kvshare/cache/clear: removes every cached prompt (rows, vectors, snapshot files). */
+export function clearCache(core: AppCore): {removedEntries: number; freedBytes: number} {
+    const store = core.cacheStore;
+    if (store == null) return {removedEntries: 0, freedBytes: 0};
+    const removed = store.evictToBudget(0);
+    const freedBytes = removed.reduce((sum, e) => sum + e.bytes, 0);
+    core.log.info(`cache cleared: ${removed.length} entries, ${freedBytes} bytes`);
+    return {removedEntries: removed.length, freedBytes};
+}

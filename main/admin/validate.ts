@@ -1,0 +1,45 @@
+import {ApiError} from "../server/errors.js";
+
+/** Input checks for the admin operations; every failure is a 400 with the field named. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value != null && !Array.isArray(value);
+}
+
+export function objectInput(value: unknown, what: string): Record<string, unknown> {
+    if (value === undefined || value === null) return {};
+    if (!isObject(value)) throw ApiError.badRequest(`${what} must be a JSON object.`);
+    return value;
+}
+
+export function requiredString(value: unknown, param: string, max = 200, pattern?: RegExp): string {
+    if (typeof value !== "string" || value.trim() === "") throw ApiError.badRequest(`'${param}' must be a non-empty string.`, param);
+    if (value.length > max) throw ApiError.badRequest(`'${param}' must be at most ${max} characters.`, param);
+    if (pattern != null && !pattern.test(value)) throw ApiError.badRequest(`'${param}' has characters that are not allowed.`, param);
+    return value;
+}
+
+export function optionalString(value: unknown, param: string, max: number): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") throw ApiError.badRequest(`'${param}' must be a string.`, param);
+    if (value.length > max) throw ApiError.badRequest(`'${param}' must be at most ${max} characters.`, param);
+    return value;
+}
+
+export function timestamp(value: unknown, param: string, fallback: number): number {
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw ApiError.badRequest(`'${param}' must be a unix time in ms.`, param);
+    return Math.round(value);
+}
+
+export function optionalNumber(value: unknown, param: string, min: number, max: number): number | undefined {
+    if (value === undefined || value === null || value === "") return undefined;
+    const n = typeof value === "string" ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max)
+        throw ApiError.badRequest(`'${param}' must be a number between ${min} and ${max}.`, param);
+    return n;
+}
+
+/** A profile name: what the chat request sends as `user`. */
+export const profileNamePattern = /^[^\u0000-\u001f/\\]{1,64}$/;
+/** A conversation or message id made by the renderer. */
+export const idPattern = /^[\w.:-]{1,80}$/;

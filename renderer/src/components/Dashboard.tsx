@@ -1,0 +1,172 @@
+import {ArcElement, BarController, BarElement, CategoryScale, Chart as ChartJS, DoughnutController, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip} from "chart.js";
+import {useEffect} from "react";
+import {Bar, Chart, Doughnut} from "react-chartjs-2";
+import type {CacheStats} from "../../../shared/admin.js";
+import {formatBytes, formatClock, formatPercent} from "../lib/format.js";
+import {formatMs} from "../lib/stats.js";
+import {selectTokensSavedShare, useCacheStats} from "../stores/useCacheStats.js";
+
+ChartJS.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+
+const REFRESH_MS = 5000;
+const colors = {reused: "#16a34a", reusedSoft: "rgba(22, 163, 74, 0.18)", rate: "#2563eb", miss: "#94a3b8", warn: "#d97706", grid: "rgba(113, 113, 122, 0.15)"};
+/** Static charts: screenshots and tests see the final picture. */
+const common = {responsive: true, maintainAspectRatio: false, animation: false as const};
+
+function Card({title, value, hint, testId}: {title: string; value: string; hint?: string; testId: string}) {
+    return (
+        <div className="stat-card" data-testid={testId}>
+            <div className="stat-card-title">{title}</div>
+            <div className="stat-card-value">{value}</div>
+            {hint ? <div className="stat-card-hint">{hint}</div> : null}
+        </div>
+    );
+}
+
+function OverTime({stats}: {stats: CacheStats}) {
+    const seconds = stats.bucketMs < 60_000;
+    const labels = stats.buckets.map((b) => formatClock(b.start, seconds));
+    return (
+        <Chart
+            type="bar"
+            data={{
+                labels,
+                datasets: [
+                    {type: "bar" as const, label: "Tokens saved", data: stats.buckets.map((b) => b.reusedTokens), backgroundColor: colors.reused, borderRadius: 3, yAxisID: "tokens", order: 2},
+                    {type: "line" as const, label: "Hit rate", data: stats.buckets.map((b) => (b.requests === 0 ? null : (100 * b.hits) / b.requests)), borderColor: colors.rate,
+                        backgroundColor: colors.rate, spanGaps: true, tension: 0.25, pointRadius: 3, yAxisID: "rate", order: 1}
+                ]
+            }}
+            options={{
+                ...common,
+                interaction: {mode: "index", intersect: false},
+                plugins: {legend: {position: "bottom", labels: {boxWidth: 12}}},
+                scales: {
+                    x: {grid: {display: false}, ticks: {maxTicksLimit: 8, maxRotation: 0}},
+                    tokens: {position: "left", beginAtZero: true, title: {display: true, text: "tokens saved"}, grid: {color: colors.grid}},
+                    rate: {position: "right", min: 0, max: 100, title: {display: true, text: "hit rate %"}, grid: {display: false}}
+                }
+            }}
+        />
+    );
+}
+
+function TtftChart({stats}: {stats: CacheStats}) {
+    const {withReuse, withoutReuse} = stats.ttft;
+    return (
+        <Bar
+            data={{
+                labels: [`With reuse (${withReuse.count})`, `Without reuse (${withoutReuse.count})`],
+                datasets: [
+                    {label: "Mean TTFT (ms)", data: [withReuse.meanMs ?? 0, withoutReuse.meanMs ?? 0], backgroundColor: [colors.reused, colors.miss], borderRadius: 4},
+                    {label: "Median TTFT (ms)", data: [withReuse.medianMs ?? 0, withoutReuse.medianMs ?? 0], backgroundColor: [colors.reusedSoft, "rgba(148, 163, 184, 0.35)"],
+                        borderColor: [colors.reused, colors.miss], borderWidth: 1, borderRadius: 4}
+                ]
+            }}
+            options={{
+                ...common,
+                plugins: {legend: {position: "bottom", labels: {boxWidth: 12}}},
+                scales: {x: {grid: {display: false}}, y: {beginAtZero: true, title: {display: true, text: "ms to first token"}, grid: {color: colors.grid}}}
+            }}
+        />
+    );
+}
+
+function CacheSize({stats}: {stats: CacheStats}) {
+    const {bytes, budgetBytes} = stats.cache;
+    const free = Math.max(0, budgetBytes - bytes);
+    return (
+        <div className="cache-size">
+            <div className="cache-size-chart">
+                <Doughnut
+                    data={{labels: ["Snapshots", "Free budget"], datasets: [{data: [bytes, free], backgroundColor: [colors.warn, "rgba(148, 163, 184, 0.25)"], borderWidth: 0}]}}
+                    options={{...common, cutout: "70%", plugins: {legend: {display: false}, tooltip: {callbacks: {label: (item) => `${item.label}: ${formatBytes(Number(item.raw))}`}}}}}
+                />
+                <div className="cache-size-center">{formatPercent(budgetBytes > 0 ? bytes / budgetBytes : 0)}</div>
+            </div>
+            <dl className="cache-size-facts">
+                <div><dt>Used</dt><dd data-testid="cache-bytes">{formatBytes(bytes)}</dd></div>
+                <div><dt>Budget</dt><dd>{formatBytes(budgetBytes)}</dd></div>
+                <div><dt>Entries</dt><dd data-testid="cache-entries">{stats.cache.entries}</dd></div>
+            </dl>
+        </div>
+    );
+}
+
+function TopDonors({stats}: {stats: CacheStats}) {
+    if (stats.topDonors.length === 0) return <p className="muted chart-empty">No donor has been reused yet. Ask a paraphrase of an earlier question.</p>;
+    const label = (prompt: string | null, id: number) => {
+        const text = prompt?.replace(/\s+/g, " ").trim() ?? `#${id} (evicted)`;
+        return text.length > 42 ? `${text.slice(0, 41)}…` : text;
+    };
+    return (
+        <Bar
+            data={{
+                labels: stats.topDonors.map((d) => label(d.prompt, d.id)),
+                datasets: [{label: "Times reused", data: stats.topDonors.map((d) => d.hits), backgroundColor: colors.rate, borderRadius: 4, maxBarThickness: 26}]
+            }}
+            options={{
+                ...common,
+                indexAxis: "y",
+                plugins: {legend: {display: false}},
+                scales: {x: {beginAtZero: true, ticks: {precision: 0}, grid: {color: colors.grid}}, y: {grid: {display: false}}}
+            }}
+        />
+    );
+}
+
+/** The cache dashboard: hit rate and tokens saved over time, TTFT with vs without reuse, cache size vs budget, top donors. */
+export function Dashboard() {
+    const stats = useCacheStats((s) => s.stats);
+    const error = useCacheStats((s) => s.error);
+    const saved = useCacheStats(selectTokensSavedShare);
+
+    useEffect(() => {
+        const {load} = useCacheStats.getState();
+        void load();
+        const timer = setInterval(() => void useCacheStats.getState().load(), REFRESH_MS);
+        return () => clearInterval(timer);
+    }, []);
+
+    return (
+        <div className="page dashboard" data-testid="dashboard">
+            <div className="page-head">
+                <div>
+                    <h1>Cache dashboard</h1>
+                    <p className="muted">How much prompt work the shared KV cache saves. Recent requests since the server started; refreshes every {REFRESH_MS / 1000} s.</p>
+                </div>
+                <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>Refresh</button>
+            </div>
+            {error ? <p className="form-error">{error}</p> : null}
+            {stats ? (
+                <>
+                    <div className="stat-cards">
+                        <Card testId="card-requests" title="Requests" value={String(stats.totals.requests)} hint={`${stats.totals.donorHits} served from a donor`} />
+                        <Card testId="card-hit-rate" title="Hit rate" value={formatPercent(stats.totals.hitRate)} hint={`${stats.totals.hits} requests reused KV`} />
+                        <Card testId="card-tokens-saved" title="Tokens saved" value={String(stats.totals.reusedTokens)} hint={`${formatPercent(saved)} of ${stats.totals.promptTokens} prompt tokens`} />
+                        <Card testId="card-ttft" title="Median TTFT" value={stats.ttft.withReuse.medianMs == null ? "—" : formatMs(stats.ttft.withReuse.medianMs)}
+                            hint={`with reuse · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without`} />
+                    </div>
+                    <div className="charts">
+                        <section className="chart-card wide" data-testid="chart-over-time">
+                            <h2>Hit rate &amp; tokens saved over time</h2>
+                            <div className="chart-box"><OverTime stats={stats} /></div>
+                        </section>
+                        <section className="chart-card" data-testid="chart-ttft">
+                            <h2>TTFT with vs without reuse</h2>
+                            <div className="chart-box"><TtftChart stats={stats} /></div>
+                        </section>
+                        <section className="chart-card" data-testid="chart-cache-size">
+                            <h2>Cache size vs budget</h2>
+                            <div className="chart-box"><CacheSize stats={stats} /></div>
+                        </section>
+                        <section className="chart-card wide" data-testid="chart-top-donors">
+                            <h2>Top donors</h2>
+                            <div className="chart-box short"><TopDonors stats={stats} /></div>
+                        </section>
+                    </div>
+                </>
+            ) : !error ? <p className="muted">Loading…</p> : null}
+        </div>
+    );
+}

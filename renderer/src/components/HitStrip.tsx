@@ -1,0 +1,106 @@
+import {useState} from "react";
+import type {KvShareRecord} from "../../../shared/openai.js";
+import {countLabels, donorLabels, groupRuns, hitKind, promptLabels, spacePieces} from "../lib/hitStrip.js";
+
+/** Tokens drawn at most per row; longer prompts show their end. */
+const MAX_TOKENS = 480;
+/** Tokens of the donor's unused tail (its own answer) drawn before "…". */
+const MAX_TAIL = 24;
+
+const kindText = {donor: "Shared-cache hit", prefix: "Prefix reuse", miss: "Cache miss"} as const;
+
+function Tokens<L extends string>({pieces, labels, testId}: {pieces: string[]; labels: L[]; testId: string}) {
+    const from = Math.max(0, pieces.length - MAX_TOKENS);
+    const firstUnused = labels.indexOf("unused" as L);
+    const shown = firstUnused >= 0 && pieces.length - firstUnused > MAX_TAIL ? pieces.slice(0, firstUnused + MAX_TAIL) : pieces;
+    const hidden = pieces.length - shown.length;
+    return (
+        <div className="tokens" data-testid={testId}>
+            {from > 0 ? <span className="tok tok-skip" title={`${from} earlier tokens not shown`}>…</span> : null}
+            {groupRuns(shown, labels, from).map((run) => (
+                <span key={run.start} className={`tok tok-${run.label}`} title={`${run.label}: ${run.length} token${run.length === 1 ? "" : "s"}`}>
+                    {run.text}
+                </span>
+            ))}
+            {hidden > 0 ? <span className="tok tok-skip" title={`${hidden} more unused donor tokens`}> … +{hidden}</span> : null}
+        </div>
+    );
+}
+
+/**
+ * Under an answer: the prompt's tokens coloured reused / recomputed / new, and the donor prompt whose
+ * KV was reused, aligned beside it (kept / moved / replaced), with its similarity.
+ */
+export function HitStrip({record, promptText}: {record: KvShareRecord; promptText?: string}) {
+    const [open, setOpen] = useState(true);
+    const kind = hitKind(record);
+    const labels = promptLabels(record);
+    const counts = countLabels(labels);
+    const donor = record.donor;
+    const donorTokenLabels = donor ? donorLabels(record) : [];
+    const donorCounts = countLabels(donorTokenLabels);
+    const share = record.prompt_tokens > 0 ? record.reused_tokens / record.prompt_tokens : 0;
+    return (
+        <section className={`hit-strip hit-${kind}`} data-testid="hit-strip" data-hit={kind} data-mode={record.mode} data-donor={donor ? "yes" : "no"} aria-label="KV cache reuse">
+            <div className="hit-summary">
+                <span className={`hit-badge hit-badge-${kind}`} data-testid="hit-kind">{kindText[kind]}</span>
+                <span className="hit-meter" aria-hidden="true"><span style={{width: `${Math.round(share * 100)}%`}} /></span>
+                <span data-testid="hit-reused" data-reused={record.reused_tokens}>
+                    <b>{record.reused_tokens}</b> of {record.prompt_tokens} prompt tokens reused
+                </span>
+                {record.recomputed_tokens > 0 ? <span className="muted">{record.recomputed_tokens} recomputed</span> : null}
+                {donor ? (
+                    <span className="hit-similarity" data-testid="hit-similarity" data-similarity={donor.similarity}>
+                        similarity {donor.similarity.toFixed(3)}
+                    </span>
+                ) : null}
+                {record.scope ? <span className="muted" title="Sharing scope of this request">scope {record.scope}</span> : null}
+                {record.prompt_pieces ? (
+                    <button type="button" className="link-button hit-toggle" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
+                        {open ? "Hide tokens" : "Show tokens"}
+                    </button>
+                ) : null}
+            </div>
+            {kind === "miss" && record.note ? <div className="hit-note muted">{record.note}</div> : null}
+            {open && record.prompt_pieces ? (
+                <div className="hit-rows">
+                    <div className="hit-row">
+                        <span className="hit-row-label">
+                            This prompt
+                            <small>{counts.reused ?? 0} reused · {counts.recomputed ?? 0} recomputed · {counts.new ?? 0} new</small>
+                        </span>
+                        <Tokens pieces={spacePieces(record.prompt_pieces, promptText)} labels={labels} testId="hit-prompt-tokens" />
+                    </div>
+                    {donor && record.donor_pieces ? (
+                        <div className="hit-row" data-testid="hit-donor">
+                            <span className="hit-row-label">
+                                Donor #{donor.id}
+                                <small>{donorCounts.kept ?? 0} kept · {donorCounts.moved ?? 0} moved · {donorCounts.replaced ?? 0} replaced · {donorCounts.unused ?? 0} unused</small>
+                            </span>
+                            <Tokens pieces={spacePieces(record.donor_pieces, donor.prompt)} labels={donorTokenLabels} testId="hit-donor-tokens" />
+                        </div>
+                    ) : donor ? (
+                        <div className="hit-row" data-testid="hit-donor">
+                            <span className="hit-row-label">Donor #{donor.id}</span>
+                            <div className="tokens">{donor.prompt}</div>
+                        </div>
+                    ) : null}
+                    <div className="hit-legend" aria-hidden="true">
+                        <span className="tok tok-reused">reused</span>
+                        <span className="tok tok-recomputed">recomputed</span>
+                        <span className="tok tok-new">new</span>
+                        {donor ? (
+                            <>
+                                <span className="legend-sep" />
+                                <span className="tok tok-kept">kept</span>
+                                <span className="tok tok-moved">moved</span>
+                                <span className="tok tok-replaced">replaced</span>
+                                <span className="tok tok-unused">unused</span>
+                            </>
+                        ) : null}
+                    </div>
+                </div>
+            ) : null}
+        </section>
+    );
+}

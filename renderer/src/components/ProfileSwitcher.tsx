@@ -1,0 +1,58 @@
+import {useState} from "react";
+import {useConversations} from "../stores/useConversations.js";
+import {useProfiles} from "../stores/useProfiles.js";
+
+/** Who is asking: picks the profile sent as the request's `user` (its sharing scope) and adds new ones. */
+export function ProfileSwitcher() {
+    const profiles = useProfiles((s) => s.profiles);
+    const active = useProfiles((s) => s.active);
+    const error = useProfiles((s) => s.error);
+    const [adding, setAdding] = useState(false);
+    const [name, setName] = useState("");
+    const [group, setGroup] = useState("");
+
+    const choose = (profile: string): void => {
+        useProfiles.getState().select(profile);
+        useConversations.getState().showProfile(profile);
+    };
+    const names = profiles.some((p) => p.name === active) ? profiles : [...profiles, {name: active}];
+    const current = profiles.find((p) => p.name === active);
+
+    return (
+        <div className="profile-switcher">
+            <label className="profile-label" htmlFor="profile-select">Asking as</label>
+            <div className="profile-row">
+                <span className="avatar" aria-hidden="true">{active.slice(0, 1).toUpperCase()}</span>
+                <select id="profile-select" data-testid="profile-select" value={active} onChange={(e) => choose(e.target.value)}>
+                    {names.map((p) => (
+                        <option key={p.name} value={p.name}>{p.name}</option>
+                    ))}
+                </select>
+                <button type="button" className="icon-button small" data-testid="profile-add" title="Add a profile" aria-label="Add a profile" onClick={() => setAdding((a) => !a)}>
+                    +
+                </button>
+            </div>
+            {current?.group ? <div className="profile-group muted small">group {current.group}</div> : null}
+            {adding ? (
+                <form
+                    className="profile-form"
+                    onSubmit={(event) => {
+                        event.preventDefault();
+                        void useProfiles.getState().add(name, group).then((ok) => {
+                            if (!ok) return;
+                            useConversations.getState().showProfile(name.trim());
+                            setName("");
+                            setGroup("");
+                            setAdding(false);
+                        });
+                    }}
+                >
+                    <input data-testid="profile-name-input" placeholder="Name (e.g. Nurse)" value={name} autoFocus onChange={(e) => setName(e.target.value)} />
+                    <input data-testid="profile-group-input" placeholder="Group (optional)" value={group} onChange={(e) => setGroup(e.target.value)} />
+                    <button type="submit" className="button primary small" data-testid="profile-save" disabled={name.trim() === ""}>Add</button>
+                </form>
+            ) : null}
+            {error ? <p className="form-error small">{error}</p> : null}
+        </div>
+    );
+}

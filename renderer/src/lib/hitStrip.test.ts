@@ -1,0 +1,64 @@
+import {describe, expect, it} from "vitest";
+import type {KvShareRecord} from "../../../shared/openai.js";
+import {countLabels, donorLabels, groupRuns, hitKind, promptLabels, spacePieces} from "./hitStrip.js";
+
+const semantic: KvShareRecord = {
+    mode: "semantic",
+    prompt_tokens: 8,
+    reused_tokens: 5,
+    computed_tokens: 3,
+    recomputed_tokens: 1,
+    scope: "global",
+    donor: {id: 1, similarity: 0.8, exact: false, prompt: "a girl named Lily", tokens: 7},
+    segments: [
+        {label: "reused", start: 0, end: 3},
+        {label: "new", start: 3, end: 5},
+        {label: "recomputed", start: 5, end: 6},
+        {label: "reused", start: 6, end: 8}
+    ],
+    runs: [
+        {donor_start: 0, target_start: 0, length: 3},
+        {donor_start: 4, target_start: 5, length: 3}
+    ],
+    prompt_pieces: ["a", " boy", " named", " T", "om", ",", " he", "!"],
+    donor_pieces: ["a", " girl", " named", " L", "ily", ",", " she"]
+};
+
+describe("hit strip", () => {
+    it("labels prompt positions from the segments", () => {
+        expect(promptLabels(semantic)).toEqual(["reused", "reused", "reused", "new", "new", "recomputed", "reused", "reused"]);
+        expect(countLabels(promptLabels(semantic))).toEqual({reused: 5, new: 2, recomputed: 1});
+    });
+
+    it("labels a prefix hit without segments as reused, then new", () => {
+        const prefix: KvShareRecord = {mode: "prefix", prompt_tokens: 4, reused_tokens: 2, computed_tokens: 2, recomputed_tokens: 0};
+        expect(promptLabels(prefix)).toEqual(["reused", "reused", "new", "new"]);
+        expect(hitKind(prefix)).toBe("prefix");
+        expect(hitKind({...prefix, mode: "none", reused_tokens: 0})).toBe("miss");
+        expect(hitKind(semantic)).toBe("donor");
+    });
+
+    it("labels the donor's tokens kept, moved or replaced", () => {
+        expect(donorLabels(semantic)).toEqual(["kept", "kept", "kept", "replaced", "kept", "kept", "kept"]);
+        const swapped = {...semantic, runs: [{donor_start: 4, target_start: 0, length: 2}, {donor_start: 0, target_start: 3, length: 2}]};
+        expect(donorLabels(swapped)).toEqual(["moved", "moved", "replaced", "replaced", "kept", "kept", "unused"]);
+    });
+
+    it("puts back the spaces lost by one-by-one detokenizing, skipping template markers", () => {
+        expect(spacePieces(["", "[", "INST", "]", "On", "ce", "upon", "a", "time", ",", "Tom", "[/INST]"], "Once upon a time, Tom"))
+            .toEqual(["", "[", "INST", "]", "On", "ce", " upon", " a", " time", ",", " Tom", "[/INST]"]);
+        expect(spacePieces(["a", " b", "\n", "c"], "a b\nc")).toEqual(["a", " b", "\n", "c"]);
+        expect(spacePieces(["a", "b", "\n", "zz"], "a b")).toEqual(["a", " b", "\n", "zz"]);
+        expect(spacePieces(["a", "b"], undefined)).toEqual(["a", "b"]);
+    });
+
+    it("groups neighbouring pieces with one label", () => {
+        expect(groupRuns(semantic.prompt_pieces!, promptLabels(semantic))).toEqual([
+            {label: "reused", text: "a boy named", start: 0, length: 3},
+            {label: "new", text: " Tom", start: 3, length: 2},
+            {label: "recomputed", text: ",", start: 5, length: 1},
+            {label: "reused", text: " he!", start: 6, length: 2}
+        ]);
+        expect(groupRuns(semantic.prompt_pieces!, promptLabels(semantic), 6)).toEqual([{label: "reused", text: " he!", start: 6, length: 2}]);
+    });
+});

@@ -1,0 +1,92 @@
+import type {AdminSettings, AdminSettingsPatch, AdminSharingSettings} from "../../../shared/admin.js";
+
+/** The admin form's fields as typed (strings for numbers, so a bad value reaches the server's validator). */
+export interface SettingsDraft {
+    enabled: boolean;
+    prefixReuse: boolean;
+    similarityThreshold: string;
+    topK: string;
+    minRunLength: string;
+    recomputeBudget: string;
+    minGainTokens: string;
+    embedder: AdminSharingSettings["embedder"];
+    scopePolicy: AdminSharingSettings["scopePolicy"];
+    /** One "user = group" per line. */
+    groups: string;
+    /** Snapshot budget in MiB. */
+    budgetMiB: string;
+    /** One origin per line. */
+    corsOrigins: string;
+}
+
+const MiB = 1024 ** 2;
+
+export function draftFrom(settings: AdminSettings): SettingsDraft {
+    const s = settings.sharing;
+    return {
+        enabled: s.enabled,
+        prefixReuse: s.prefixReuse,
+        similarityThreshold: String(s.similarityThreshold),
+        topK: String(s.topK),
+        minRunLength: String(s.minRunLength),
+        recomputeBudget: String(s.recomputeBudget),
+        minGainTokens: String(s.minGainTokens),
+        embedder: s.embedder,
+        scopePolicy: s.scopePolicy,
+        groups: Object.entries(s.groups).map(([user, group]) => `${user} = ${group}`).join("\n"),
+        budgetMiB: String(Math.round((s.maxSnapshotBytes / MiB) * 100) / 100),
+        corsOrigins: settings.api.corsOrigins.join("\n")
+    };
+}
+
+/** Numbers as typed: a number when it parses, else the text itself (the server says what is wrong). */
+function numeric(text: string): number {
+    const trimmed = text.trim();
+    return trimmed === "" ? Number.NaN : Number(trimmed);
+}
+
+export function parseGroups(text: string): Record<string, string> | string {
+    const groups: Record<string, string> = {};
+    for (const [index, line] of text.split("\n").entries()) {
+        if (line.trim() === "") continue;
+        const match = /^(.+?)\s*[=:]\s*(.+)$/.exec(line.trim());
+        if (!match) return `Line ${index + 1} of the groups is not "user = group".`;
+        groups[match[1]!.trim()] = match[2]!.trim();
+    }
+    return groups;
+}
+
+/**
+ * The change between the saved settings and the draft, as a PATCH body; or an error message when a
+ * field cannot even be read (non-numeric text, a malformed group line).
+ */
+export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminSettingsPatch | string {
+    const s = settings.sharing;
+    const sharing: Partial<AdminSharingSettings> = {};
+    const numbers: Array<[keyof AdminSharingSettings & keyof SettingsDraft, string]> = [
+        ["similarityThreshold", "Similarity threshold"], ["topK", "Top-k"], ["minRunLength", "Minimum kept run"],
+        ["recomputeBudget", "Recompute budget"], ["minGainTokens", "Minimum gain"]
+    ];
+    for (const [key, label] of numbers) {
+        const value = numeric(draft[key] as string);
+        if (Number.isNaN(value)) return `${label} must be a number.`;
+        if (value !== s[key]) (sharing as Record<string, unknown>)[key] = value;
+    }
+    const budget = numeric(draft.budgetMiB);
+    if (Number.isNaN(budget)) return "Cache budget must be a number of MiB.";
+    const bytes = Math.round(budget * MiB);
+    if (Math.abs(bytes - s.maxSnapshotBytes) >= MiB / 200) sharing.maxSnapshotBytes = bytes;
+    if (draft.enabled !== s.enabled) sharing.enabled = draft.enabled;
+    if (draft.prefixReuse !== s.prefixReuse) sharing.prefixReuse = draft.prefixReuse;
+    if (draft.embedder !== s.embedder) sharing.embedder = draft.embedder;
+    if (draft.scopePolicy !== s.scopePolicy) sharing.scopePolicy = draft.scopePolicy;
+    const groups = parseGroups(draft.groups);
+    if (typeof groups === "string") return groups;
+    if (JSON.stringify(groups) !== JSON.stringify(s.groups)) sharing.groups = groups;
+
+    const patch: AdminSettingsPatch = {};
+    if (Object.keys(sharing).length > 0) patch.sharing = sharing;
+    const origins = draft.corsOrigins.split("\n").map((o) => o.trim()).filter((o) => o !== "");
+    if (JSON.stringify(origins) !== JSON.stringify(settings.api.corsOrigins)) patch.api = {corsOrigins: origins};
+    return patch;
+}

@@ -1,0 +1,54 @@
+import {create} from "zustand";
+import type {AdminSettings, AdminSettingsPatch} from "../../../shared/admin.js";
+import {getBackend} from "../backend/current.js";
+import {errorMessage} from "../backend/errors.js";
+
+interface AdminSettingsState {
+    settings: AdminSettings | null;
+    /** Why the last load or change failed (the server's message, e.g. a threshold outside 0..1). */
+    error: string | null;
+    saving: boolean;
+    /** Set after a successful change, for a short confirmation. */
+    savedAt: number | null;
+    lastCleared: {removedEntries: number; freedBytes: number} | null;
+    load: () => Promise<void>;
+    /** Sends a change; the server validates it and it takes effect at once. Resolves to success. */
+    patch: (patch: AdminSettingsPatch) => Promise<boolean>;
+    clearCache: () => Promise<boolean>;
+}
+
+export const useAdminSettings = create<AdminSettingsState>()((set) => ({
+    settings: null,
+    error: null,
+    saving: false,
+    savedAt: null,
+    lastCleared: null,
+    load: async () => {
+        try {
+            set({settings: await getBackend().admin("getSettings", {}), error: null});
+        } catch (error) {
+            set({error: errorMessage(error)});
+        }
+    },
+    patch: async (patch) => {
+        set({saving: true});
+        try {
+            const settings = await getBackend().admin("patchSettings", patch);
+            set({settings, error: null, saving: false, savedAt: Date.now()});
+            return true;
+        } catch (error) {
+            set({error: errorMessage(error), saving: false});
+            return false;
+        }
+    },
+    clearCache: async () => {
+        try {
+            const lastCleared = await getBackend().admin("clearCache", {});
+            set({lastCleared, error: null});
+            return true;
+        } catch (error) {
+            set({error: errorMessage(error)});
+            return false;
+        }
+    }
+}));

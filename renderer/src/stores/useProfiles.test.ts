@@ -1,0 +1,55 @@
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {setBackend} from "../backend/current.js";
+import {ApiError} from "../backend/errors.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {ACTIVE_PROFILE_STORAGE, useProfiles} from "./useProfiles.js";
+
+const state = () => useProfiles.getState();
+
+describe("useProfiles", () => {
+    let backend: FakeBackend;
+    beforeEach(() => {
+        localStorage.clear();
+        backend = new FakeBackend();
+        setBackend(backend);
+        useProfiles.setState({profiles: [], active: "Guest", loaded: false, error: null});
+    });
+    afterEach(() => setBackend(null));
+
+    it("creates the default profile on a fresh server", async () => {
+        await state().load();
+        expect(state().profiles).toEqual([{name: "Guest"}]);
+        expect(state().active).toBe("Guest");
+        expect(state().loaded).toBe(true);
+        expect(backend.adminFake.count("saveProfile")).toBe(1);
+    });
+
+    it("adds a profile with a group, makes it active and remembers the choice", async () => {
+        await state().load();
+        expect(await state().add("  Nurse ", "ward-3")).toBe(true);
+        expect(state().profiles).toEqual([{name: "Guest"}, {name: "Nurse", group: "ward-3"}]);
+        expect(state().active).toBe("Nurse");
+        expect(localStorage.getItem(ACTIVE_PROFILE_STORAGE)).toBe("Nurse");
+        state().select("Guest");
+        expect(state().active).toBe("Guest");
+        state().select("Nobody");
+        expect(state().active).toBe("Guest");
+        expect(await state().add("   ")).toBe(false);
+    });
+
+    it("keeps a remembered profile after a reload and falls back when it was removed", async () => {
+        backend.adminFake.profiles = [{name: "Nurse"}, {name: "Student"}];
+        useProfiles.setState({active: "Student"});
+        await state().load();
+        expect(state().active).toBe("Student");
+        await state().remove("Student");
+        expect(state().active).toBe("Nurse");
+        expect(state().profiles).toEqual([{name: "Nurse"}]);
+    });
+
+    it("shows the server's refusal", async () => {
+        backend.adminFake.failing.set("saveProfile", new ApiError("'name' has characters that are not allowed.", 400));
+        expect(await state().add("a/b")).toBe(false);
+        expect(state().error).toMatch(/not allowed/);
+    });
+});

@@ -1,0 +1,85 @@
+import {create} from "zustand";
+import type {Profile} from "../../../shared/admin.js";
+import {getBackend} from "../backend/current.js";
+import {errorMessage} from "../backend/errors.js";
+import {DEFAULT_PROFILE} from "../lib/types.js";
+
+export const ACTIVE_PROFILE_STORAGE = "kvshare.profile";
+
+interface ProfilesState {
+    profiles: Profile[];
+    /** Who is asking now: new chats are theirs and requests carry it as `user`. */
+    active: string;
+    loaded: boolean;
+    error: string | null;
+    /** Reads the profiles from the server; creates the default one when there is none. */
+    load: () => Promise<void>;
+    /** Adds (or regroups) a profile and makes it the active one. */
+    add: (name: string, group?: string) => Promise<boolean>;
+    remove: (name: string) => Promise<void>;
+    select: (name: string) => void;
+}
+
+function storedActive(): string {
+    try {
+        return localStorage.getItem(ACTIVE_PROFILE_STORAGE) ?? DEFAULT_PROFILE;
+    } catch {
+        return DEFAULT_PROFILE;
+    }
+}
+
+function storeActive(name: string): void {
+    try {
+        localStorage.setItem(ACTIVE_PROFILE_STORAGE, name);
+    } catch {
+        // storage unavailable: the choice lasts for this page
+    }
+}
+
+export const useProfiles = create<ProfilesState>()((set, get) => ({
+    profiles: [],
+    active: storedActive(),
+    loaded: false,
+    error: null,
+    load: async () => {
+        try {
+            let profiles = await getBackend().admin("listProfiles", {});
+            if (profiles.length === 0) profiles = await getBackend().admin("saveProfile", {name: DEFAULT_PROFILE});
+            const active = profiles.some((p) => p.name === get().active) ? get().active : (profiles[0]?.name ?? DEFAULT_PROFILE);
+            storeActive(active);
+            set({profiles, active, loaded: true, error: null});
+        } catch (error) {
+            set({error: errorMessage(error)});
+        }
+    },
+    add: async (rawName, rawGroup) => {
+        const name = rawName.trim();
+        const group = rawGroup?.trim();
+        if (name === "") return false;
+        try {
+            const profiles = await getBackend().admin("saveProfile", group ? {name, group} : {name});
+            storeActive(name);
+            set({profiles, active: name, error: null});
+            return true;
+        } catch (error) {
+            set({error: errorMessage(error)});
+            return false;
+        }
+    },
+    remove: async (name) => {
+        try {
+            let profiles = await getBackend().admin("deleteProfile", {name});
+            if (profiles.length === 0) profiles = await getBackend().admin("saveProfile", {name: DEFAULT_PROFILE});
+            const active = get().active === name ? (profiles[0]?.name ?? DEFAULT_PROFILE) : get().active;
+            storeActive(active);
+            set({profiles, active, error: null});
+        } catch (error) {
+            set({error: errorMessage(error)});
+        }
+    },
+    select: (name) => {
+        if (!get().profiles.some((p) => p.name === name)) return;
+        storeActive(name);
+        set({active: name});
+    }
+}));

@@ -1,0 +1,28 @@
+import {create} from "zustand";
+
+export type View = "chat" | "dashboard" | "admin";
+
+interface ViewState {
+    view: View;
+    show: (view: View) => void;
+}
+
+const views: readonly View[] = ["chat", "dashboard", "admin"];
+
+function fromHash(): View {
+    if (typeof window === "undefined") return "chat";
+    const name = window.location.hash.replace(/^#\/?/, "");
+    return (views as readonly string[]).includes(name) ? (name as View) : "chat";
+}
+
+/** Which page is shown: the chat, the cache dashboard or the admin settings (kept in the URL's #/page). */
+export const useView = create<ViewState>()((set) => ({
+    view: fromHash(),
+    show: (view) => {
+        if (typeof window !== "undefined" && !window.location.hash.includes("key=")) {
+            const hash = view === "chat" ? "" : `#/${view}`;
+            window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search + hash);
+        }
+        set({view});
+    }
+}));

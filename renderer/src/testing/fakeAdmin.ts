@@ -1,0 +1,101 @@
+import type {AdminInput, AdminOp, AdminOutput, AdminSettings, CacheStats, ConversationRecord, Profile} from "../../../shared/admin.js";
+import {ApiError} from "../backend/errors.js";
+
+export const fakeSettings: AdminSettings = {
+    sharing: {
+        enabled: true,
+        prefixReuse: true,
+        similarityThreshold: 0.3,
+        topK: 8,
+        minRunLength: 4,
+        recomputeBudget: 0.15,
+        minGainTokens: 4,
+        embedder: "lexical",
+        scopePolicy: "global",
+        groups: {},
+        maxSnapshotBytes: 2 * 1024 ** 3
+    },
+    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], keyHint: "••••••••abcd"},
+    readOnly: ["api.enabled", "api.host", "api.port", "api.auth", "api.key"],
+    restartRequired: ["sharing.embedder"]
+};
+
+export function fakeStats(): CacheStats {
+    const now = 1_700_000_060_000;
+    return {
+        now,
+        bucketMs: 10_000,
+        buckets: [
+            {start: now - 10_000, requests: 2, hits: 1, donorHits: 1, promptTokens: 100, reusedTokens: 40, ttftWithReuseMs: 5, ttftWithoutReuseMs: 12},
+            {start: now, requests: 1, hits: 0, donorHits: 0, promptTokens: 50, reusedTokens: 0, ttftWithReuseMs: null, ttftWithoutReuseMs: 11}
+        ],
+        totals: {requests: 3, hits: 1, donorHits: 1, hitRate: 1 / 3, promptTokens: 150, reusedTokens: 40},
+        ttft: {withReuse: {count: 1, meanMs: 5, medianMs: 5}, withoutReuse: {count: 2, meanMs: 11.5, medianMs: 11.5}},
+        cache: {entries: 2, bytes: 1024, budgetBytes: 4096},
+        topDonors: [{id: 1, hits: 1, lifetimeHits: 3, prompt: "Once upon a time", scope: "global", bytes: 512}]
+    };
+}
+
+/** An in-memory stand-in for the server's admin operations; records every call. */
+export class FakeAdmin {
+    calls: Array<{op: AdminOp; input: unknown}> = [];
+    settings: AdminSettings = structuredClone(fakeSettings);
+    conversations = new Map<string, ConversationRecord>();
+    profiles: Profile[] = [];
+    stats: CacheStats = fakeStats();
+    /** Makes the next calls of these operations fail. */
+    failing = new Map<AdminOp, Error>();
+
+    async run<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>> {
+        this.calls.push({op, input: structuredClone(input)});
+        const failure = this.failing.get(op);
+        if (failure) throw failure;
+        return this.answer(op, input) as AdminOutput<K>;
+    }
+
+    private answer(op: AdminOp, input: unknown): unknown {
+        const value = input as Record<string, unknown>;
+        switch (op) {
+            case "getSettings":
+                return structuredClone(this.settings);
+            case "patchSettings": {
+                const sharing = (value.sharing ?? {}) as Record<string, unknown>;
+                const threshold = sharing.similarityThreshold;
+                if (typeof threshold === "number" && (threshold < 0 || threshold > 1))
+                    throw new ApiError(`sharing.similarityThreshold must be between 0 and 1 (a cosine similarity); got ${threshold}.`, 400);
+                this.settings = {...this.settings, sharing: {...this.settings.sharing, ...sharing}};
+                return structuredClone(this.settings);
+            }
+            case "cacheStats":
+                return structuredClone(this.stats);
+            case "clearCache": {
+                const removed = {removedEntries: this.stats.cache.entries, freedBytes: this.stats.cache.bytes};
+                this.stats = {...this.stats, cache: {...this.stats.cache, entries: 0, bytes: 0}};
+                return removed;
+            }
+            case "listConversations":
+                return [...this.conversations.values()].sort((a, b) => b.updatedAt - a.updatedAt).map((c) => structuredClone(c));
+            case "saveConversation": {
+                const c = structuredClone(value) as unknown as ConversationRecord;
+                this.conversations.set(c.id, c);
+                return {id: c.id, updatedAt: c.updatedAt};
+            }
+            case "deleteConversation":
+                return {deleted: this.conversations.delete(String(value.id))};
+            case "listProfiles":
+                return structuredClone(this.profiles);
+            case "saveProfile": {
+                const profile = value as unknown as Profile;
+                this.profiles = [...this.profiles.filter((p) => p.name !== profile.name), profile];
+                return structuredClone(this.profiles);
+            }
+            case "deleteProfile":
+                this.profiles = this.profiles.filter((p) => p.name !== value.name);
+                return structuredClone(this.profiles);
+        }
+    }
+
+    count(op: AdminOp): number {
+        return this.calls.filter((c) => c.op === op).length;
+    }
+}

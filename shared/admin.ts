@@ -1,0 +1,167 @@
+/**
+ * The app/admin API: settings, cache dashboard, conversations and profiles. One table of operations
+ * shared by the server (HTTP routes under `/kvshare/…` and the Electron IPC channel, both calling the
+ * same service functions in main/admin) and the renderer's two backends.
+ */
+import type {ChatParams} from "./backend.js";
+import type {KvShareRecord} from "./openai.js";
+
+/** The sharing knobs an admin can change (mirrors main/config/settings.ts `SharingSettings`). */
+export interface AdminSharingSettings {
+    enabled: boolean;
+    prefixReuse: boolean;
+    similarityThreshold: number;
+    topK: number;
+    minRunLength: number;
+    recomputeBudget: number;
+    minGainTokens: number;
+    embedder: "lexical" | "model";
+    scopePolicy: "global" | "group" | "user";
+    groups: Record<string, string>;
+    maxSnapshotBytes: number;
+}
+
+/** What the settings panel shows. */
+export interface AdminSettings {
+    sharing: AdminSharingSettings;
+    api: {
+        enabled: boolean;
+        host: string;
+        port: number;
+        auth: boolean;
+        corsOrigins: string[];
+        /** The key with all but its last 4 characters masked. */
+        keyHint: string;
+    };
+    /** Dotted setting names that are shown but cannot be changed from the panel (they need a restart). */
+    readOnly: string[];
+    /** Dotted setting names whose new value is saved but used only after the model is loaded again. */
+    restartRequired: string[];
+}
+
+/** What PATCH /kvshare/settings accepts: any subset of the sharing knobs, and the CORS allowlist. */
+export interface AdminSettingsPatch {
+    sharing?: Partial<AdminSharingSettings>;
+    api?: {corsOrigins?: string[]};
+}
+
+export interface StatsBucket {
+    /** Bucket start, unix ms. */
+    start: number;
+    requests: number;
+    /** Requests that reused any cached KV. */
+    hits: number;
+    /** Requests served from another prompt's KV (semantic or exact donor). */
+    donorHits: number;
+    promptTokens: number;
+    reusedTokens: number;
+    /** Mean TTFT of requests with reuse / without, ms; null when there were none. */
+    ttftWithReuseMs: number | null;
+    ttftWithoutReuseMs: number | null;
+}
+
+export interface TtftSummary {
+    count: number;
+    meanMs: number | null;
+    medianMs: number | null;
+}
+
+export interface TopDonor {
+    id: number;
+    /** Times it served as donor in the window (from the request log). */
+    hits: number;
+    /** Lifetime hit count from the cache index (0 when the entry was evicted). */
+    lifetimeHits: number;
+    prompt: string | null;
+    scope: string | null;
+    bytes: number | null;
+}
+
+export interface CacheStats {
+    now: number;
+    bucketMs: number;
+    buckets: StatsBucket[];
+    totals: {
+        requests: number;
+        hits: number;
+        donorHits: number;
+        hitRate: number;
+        promptTokens: number;
+        reusedTokens: number;
+    };
+    ttft: {withReuse: TtftSummary; withoutReuse: TtftSummary};
+    cache: {entries: number; bytes: number; budgetBytes: number};
+    topDonors: TopDonor[];
+}
+
+/** Per-answer stats as the renderer keeps them (opaque to the server beyond being JSON). */
+export type StoredStats = Record<string, unknown>;
+
+export interface StoredMessageRecord {
+    id: string;
+    role: "user" | "assistant";
+    content: string;
+    createdAt: number;
+    stats?: StoredStats;
+    /** The answer's hit record (x_kvshare), pieces included when the request asked for them. */
+    hit?: KvShareRecord;
+    error?: string;
+}
+
+export interface ConversationRecord {
+    id: string;
+    title: string;
+    /** The profile that asks in this chat (sent as the request's `user`). */
+    profile: string;
+    systemPrompt: string;
+    params: ChatParams;
+    createdAt: number;
+    updatedAt: number;
+    messages: StoredMessageRecord[];
+}
+
+export interface Profile {
+    name: string;
+    group?: string;
+}
+
+/** Every admin operation: its input and output. */
+export interface AdminOps {
+    getSettings: {input: Record<string, never>; output: AdminSettings};
+    patchSettings: {input: AdminSettingsPatch; output: AdminSettings};
+    cacheStats: {input: {bucketMs?: number; since?: number}; output: CacheStats};
+    clearCache: {input: Record<string, never>; output: {removedEntries: number; freedBytes: number}};
+    listConversations: {input: {profile?: string}; output: ConversationRecord[]};
+    saveConversation: {input: ConversationRecord; output: {id: string; updatedAt: number}};
+    deleteConversation: {input: {id: string}; output: {deleted: boolean}};
+    listProfiles: {input: Record<string, never>; output: Profile[]};
+    saveProfile: {input: Profile; output: Profile[]};
+    deleteProfile: {input: {name: string}; output: Profile[]};
+}
+
+export type AdminOp = keyof AdminOps;
+export type AdminInput<K extends AdminOp> = AdminOps[K]["input"];
+export type AdminOutput<K extends AdminOp> = AdminOps[K]["output"];
+
+/**
+ * How each operation is reached over HTTP. A path ending in "/" takes the operation's key (`id` or
+ * `name`) as its last segment; GET inputs travel as query parameters, the others as a JSON body.
+ */
+export const adminHttpRoutes: {readonly [K in AdminOp]: {method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; path: string; key?: "id" | "name"}} = {
+    getSettings: {method: "GET", path: "/kvshare/settings"},
+    patchSettings: {method: "PATCH", path: "/kvshare/settings"},
+    cacheStats: {method: "GET", path: "/kvshare/cache/stats"},
+    clearCache: {method: "POST", path: "/kvshare/cache/clear"},
+    listConversations: {method: "GET", path: "/kvshare/conversations"},
+    saveConversation: {method: "PUT", path: "/kvshare/conversations/", key: "id"},
+    deleteConversation: {method: "DELETE", path: "/kvshare/conversations/", key: "id"},
+    listProfiles: {method: "GET", path: "/kvshare/profiles"},
+    saveProfile: {method: "PUT", path: "/kvshare/profiles/", key: "name"},
+    deleteProfile: {method: "DELETE", path: "/kvshare/profiles/", key: "name"}
+};
+
+export const adminOps = Object.keys(adminHttpRoutes) as AdminOp[];
+
+export function isAdminOp(value: unknown): value is AdminOp {
+    return typeof value === "string" && Object.prototype.hasOwnProperty.call(adminHttpRoutes, value);
+}
