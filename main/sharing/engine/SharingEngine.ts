@@ -23,7 +23,8 @@ export interface SharingEngineDeps {
     modelFingerprint: string;
     cacheDir: string;
     settings(): SharingSettings;
-    detokenize(tokens: readonly Token[]): string;
+    /** Detokenizes `tokens` as they read after `lastTokens` (SentencePiece spacing depends on it). */
+    detokenize(tokens: readonly Token[], lastTokens: readonly Token[]): string;
     log: Logger;
 }
 
@@ -266,8 +267,9 @@ export class SharingEngine {
         return path.join(this.deps.cacheDir, ...relative.split("/"));
     }
 
+    /** Each token's text as it reads in place (with its leading space), so pieces join to the prompt. */
     private pieces(tokens: readonly Token[]): string[] {
-        return tokens.map((token) => this.deps.detokenize([token]));
+        return tokens.map((token, i) => this.deps.detokenize([token], tokens.slice(Math.max(0, i - 4), i)));
     }
 }
 

@@ -46,7 +46,7 @@ export async function createSharingEngine(options: {
         modelFingerprint: fingerprint,
         cacheDir,
         settings: options.settings,
-        detokenize: (tokens) => runtime.model.detokenize(tokens, false),
+        detokenize: (tokens, lastTokens) => runtime.model.detokenize(tokens, false, lastTokens),
         log
     });
     runtime.attachSharing(engine);

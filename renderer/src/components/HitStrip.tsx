@@ -1,6 +1,6 @@
 import {useState} from "react";
 import type {KvShareRecord} from "../../../shared/openai.js";
-import {countLabels, donorLabels, groupRuns, hitKind, promptLabels, spacePieces} from "../lib/hitStrip.js";
+import {countLabels, donorLabels, groupRuns, hitKind, promptLabels} from "../lib/hitStrip.js";
 
 /** Tokens drawn at most per row; longer prompts show their end. */
 const MAX_TOKENS = 480;
@@ -69,7 +69,7 @@ export function HitStrip({record, promptText}: {record: KvShareRecord; promptTex
                             This prompt
                             <small>{counts.reused ?? 0} reused · {counts.recomputed ?? 0} recomputed · {counts.new ?? 0} new</small>
                         </span>
-                        <Tokens pieces={spacePieces(record.prompt_pieces, promptText)} labels={labels} testId="hit-prompt-tokens" />
+                        <Tokens pieces={record.prompt_pieces} labels={labels} testId="hit-prompt-tokens" />
                     </div>
                     {donor && record.donor_pieces ? (
                         <div className="hit-row" data-testid="hit-donor">
@@ -77,7 +77,7 @@ export function HitStrip({record, promptText}: {record: KvShareRecord; promptTex
                                 Donor #{donor.id}
                                 <small>{donorCounts.kept ?? 0} kept · {donorCounts.moved ?? 0} moved · {donorCounts.replaced ?? 0} replaced · {donorCounts.unused ?? 0} unused</small>
                             </span>
-                            <Tokens pieces={spacePieces(record.donor_pieces, donor.prompt)} labels={donorTokenLabels} testId="hit-donor-tokens" />
+                            <Tokens pieces={record.donor_pieces} labels={donorTokenLabels} testId="hit-donor-tokens" />
                         </div>
                     ) : donor ? (
                         <div className="hit-row" data-testid="hit-donor">

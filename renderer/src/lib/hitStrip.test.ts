@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import type {KvShareRecord} from "../../../shared/openai.js";
-import {countLabels, donorLabels, groupRuns, hitKind, promptLabels, spacePieces} from "./hitStrip.js";
+import {countLabels, donorLabels, groupRuns, hitKind, promptLabels} from "./hitStrip.js";
 
 const semantic: KvShareRecord = {
     mode: "semantic",
@@ -42,14 +42,6 @@ describe("hit strip", () => {
         expect(donorLabels(semantic)).toEqual(["kept", "kept", "kept", "replaced", "kept", "kept", "kept"]);
         const swapped = {...semantic, runs: [{donor_start: 4, target_start: 0, length: 2}, {donor_start: 0, target_start: 3, length: 2}]};
         expect(donorLabels(swapped)).toEqual(["moved", "moved", "replaced", "replaced", "kept", "kept", "unused"]);
-    });
-
-    it("puts back the spaces lost by one-by-one detokenizing, skipping template markers", () => {
-        expect(spacePieces(["", "[", "INST", "]", "On", "ce", "upon", "a", "time", ",", "Tom", "[/INST]"], "Once upon a time, Tom"))
-            .toEqual(["", "[", "INST", "]", "On", "ce", " upon", " a", " time", ",", " Tom", "[/INST]"]);
-        expect(spacePieces(["a", " b", "\n", "c"], "a b\nc")).toEqual(["a", " b", "\n", "c"]);
-        expect(spacePieces(["a", "b", "\n", "zz"], "a b")).toEqual(["a", " b", "\n", "zz"]);
-        expect(spacePieces(["a", "b"], undefined)).toEqual(["a", "b"]);
     });
 
     it("groups neighbouring pieces with one label", () => {

@@ -67,26 +67,3 @@ export function countLabels<L extends string>(labels: readonly L[]): Partial<Rec
     for (const label of labels) counts[label] = (counts[label] ?? 0) + 1;
     return counts;
 }
-
-/**
- * Token pieces detokenized one by one lose their leading spaces (SentencePiece). Puts back the
- * whitespace found in the text the prompt was built from; pieces not found there (chat-template
- * markers) are left as they are.
- */
-export function spacePieces(pieces: readonly string[], text: string | undefined): string[] {
-    if (text == null || text === "") return [...pieces];
-    let at = 0;
-    return pieces.map((piece) => {
-        if (piece === "") return piece;
-        if (text.startsWith(piece, at)) {
-            at += piece.length;
-            return piece;
-        }
-        let j = at;
-        while (j < text.length && /\s/.test(text[j]!)) j++;
-        if (j === at || !text.startsWith(piece, j)) return piece;
-        const space = text.slice(at, j);
-        at = j + piece.length;
-        return space + piece;
-    });
-}
