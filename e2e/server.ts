@@ -16,6 +16,16 @@ export interface RunningServer {
     /** Everything the server printed, for failure messages. */
     output: () => string;
     stop: () => Promise<void>;
+    /** Kills the process with a signal (SIGKILL for crash tests); the data folder stays. */
+    kill: (signal: NodeJS.Signals) => Promise<void>;
+    dataDir: string;
+}
+
+export interface SpawnOptions {
+    /** Use (and keep) this data folder; by default a fresh one, removed at stop. */
+    dataDir?: string;
+    /** The web UI must be built (default true); API-only tests can skip that check. */
+    needsUi?: boolean;
 }
 
 export function testModelPath(): string {
@@ -23,13 +33,13 @@ export function testModelPath(): string {
 }
 
 /** Spawns `main/cli.ts serve` on a free port with a fresh data dir and waits for its ready line. */
-export async function startServer(): Promise<RunningServer> {
+export async function startServer(options: SpawnOptions = {}): Promise<RunningServer> {
     const model = testModelPath();
     if (!existsSync(model)) throw new Error(`Test model not found at ${model} (set KVSHARE_TEST_MODEL)`);
-    if (!existsSync(join(repoRoot, "dist/renderer/index.html")))
+    if (options.needsUi !== false && !existsSync(join(repoRoot, "dist/renderer/index.html")))
         throw new Error("dist/renderer is not built: run `npm run build:renderer` first (npm run test:e2e does)");
 
-    const dataDir = mkdtempSync(join(tmpdir(), "kvshare-e2e-"));
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kvshare-e2e-"));
     const child = spawn(
         process.execPath,
         ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--port", "0", "--data-dir", dataDir, "--threads", "1"],
@@ -38,7 +48,13 @@ export async function startServer(): Promise<RunningServer> {
     let output = "";
     const cleanUp = async (): Promise<void> => {
         await stopChild(child);
-        rmSync(dataDir, {recursive: true, force: true});
+        if (options.dataDir == null) rmSync(dataDir, {recursive: true, force: true});
+    };
+    const kill = async (signal: NodeJS.Signals): Promise<void> => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((done) => child.once("exit", () => done()));
+        child.kill(signal);
+        await exited;
     };
 
     try {
@@ -63,7 +79,7 @@ export async function startServer(): Promise<RunningServer> {
                 reject(error);
             });
         });
-        return {url, origin: new URL(url).origin, output: () => output, stop: cleanUp};
+        return {url, origin: new URL(url).origin, output: () => output, stop: cleanUp, kill, dataDir};
     } catch (error) {
         await cleanUp();
         throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);

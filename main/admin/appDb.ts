@@ -44,7 +44,8 @@ export function openAppDb(file: string): Database.Database {
     const db = new Database(file);
     try {
         db.pragma("journal_mode = WAL");
-        db.pragma("synchronous = NORMAL");
+        // FULL: an acknowledged conversation turn survives a power cut, not only a crash (writes are small).
+        db.pragma("synchronous = FULL");
         db.pragma("foreign_keys = ON");
         db.pragma("busy_timeout = 5000");
         migrate(db);
