@@ -5,21 +5,10 @@
  */
 import type {ChatParams} from "./backend.js";
 import type {KvShareRecord} from "./openai.js";
+import type {SharingSettings} from "./settings.js";
 
-/** The sharing knobs an admin can change (mirrors main/config/settings.ts `SharingSettings`). */
-export interface AdminSharingSettings {
-    enabled: boolean;
-    prefixReuse: boolean;
-    similarityThreshold: number;
-    topK: number;
-    minRunLength: number;
-    recomputeBudget: number;
-    minGainTokens: number;
-    embedder: "lexical" | "model";
-    scopePolicy: "global" | "group" | "user";
-    groups: Record<string, string>;
-    maxSnapshotBytes: number;
-}
+/** The sharing knobs an admin can change. */
+export type AdminSharingSettings = SharingSettings;
 
 /** What the settings panel shows. */
 export interface AdminSettings {

@@ -1,7 +1,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {defaultSharingSettings, type SharingSettings} from "../../shared/settings.js";
 import {writeFileAtomic} from "./writeFileAtomic.js";
+
+export type {SharingSettings};
 
 /** Everything an admin can set; the settings file holds any subset, defaults fill the rest. */
 export interface Settings {
@@ -35,53 +38,13 @@ export interface Settings {
     };
 }
 
-/** The admin's knobs for semantic KV sharing. */
-export interface SharingSettings {
-    /** Semantic sharing (donor retrieval and KV editing). Off: exact prefix reuse only. */
-    enabled: boolean;
-    /** Exact prefix reuse of a sequence's own KV (the floor). Off with sharing off: full prefill, for baselines. */
-    prefixReuse: boolean;
-    /** Cosine similarity (0..1) a cached prompt needs to be a donor candidate. */
-    similarityThreshold: number;
-    /** Candidates fetched from the vector index before re-ranking by reusable tokens. */
-    topK: number;
-    /** Shortest run of equal tokens worth reusing. */
-    minRunLength: number;
-    /** Share (0..1) of kept tokens recomputed where reuse is most likely wrong. */
-    recomputeBudget: number;
-    /** A donor is used only when it lets us reuse at least this many more tokens than exact prefix reuse. */
-    minGainTokens: number;
-    embedder: "lexical" | "model";
-    /**
-     * Who may reuse whose KV: "global" (everyone), "group" (members of the same group), "user" (only
-     * one's own). Reuse never crosses scopes.
-     */
-    scopePolicy: "global" | "group" | "user";
-    /** user → group name, for the "group" policy. */
-    groups: Record<string, string>;
-    /** Disk budget for KV snapshots, bytes. */
-    maxSnapshotBytes: number;
-}
-
 export const defaultSettings: Settings = {
     threads: Math.max(1, os.availableParallelism()),
     parallel: 4,
     contextSize: 2048,
     gpu: "auto",
     api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: []},
-    sharing: {
-        enabled: true,
-        prefixReuse: true,
-        similarityThreshold: 0.3,
-        topK: 8,
-        minRunLength: 4,
-        recomputeBudget: 0.15,
-        minGainTokens: 4,
-        embedder: "lexical",
-        scopePolicy: "global",
-        groups: {},
-        maxSnapshotBytes: 2 * 1024 ** 3
-    },
+    sharing: defaultSharingSettings,
     limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, requestTimeoutMs: 600_000}
 };
 

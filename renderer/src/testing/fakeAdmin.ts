@@ -1,20 +1,9 @@
 import type {AdminInput, AdminOp, AdminOutput, AdminSettings, CacheStats, ConversationRecord, Profile} from "../../../shared/admin.js";
+import {defaultSharingSettings} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
 export const fakeSettings: AdminSettings = {
-    sharing: {
-        enabled: true,
-        prefixReuse: true,
-        similarityThreshold: 0.3,
-        topK: 8,
-        minRunLength: 4,
-        recomputeBudget: 0.15,
-        minGainTokens: 4,
-        embedder: "lexical",
-        scopePolicy: "global",
-        groups: {},
-        maxSnapshotBytes: 2 * 1024 ** 3
-    },
+    sharing: {...defaultSharingSettings, groups: {}},
     api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], keyHint: "••••••••abcd"},
     readOnly: ["api.enabled", "api.host", "api.port", "api.auth", "api.key"],
     restartRequired: ["sharing.embedder"]

@@ -1,0 +1,46 @@
+/**
+ * The sharing settings' shape and defaults, shared by the server (main/config/settings.ts) and the
+ * renderer's settings panel.
+ */
+
+/** The admin's knobs for semantic KV sharing. */
+export interface SharingSettings {
+    /** Semantic sharing (donor retrieval and KV editing). Off: exact prefix reuse only. */
+    enabled: boolean;
+    /** Exact prefix reuse of a sequence's own KV (the floor). Off with sharing off: full prefill, for baselines. */
+    prefixReuse: boolean;
+    /** Cosine similarity (0..1) a cached prompt needs to be a donor candidate. */
+    similarityThreshold: number;
+    /** Candidates fetched from the vector index before re-ranking by reusable tokens. */
+    topK: number;
+    /** Shortest run of equal tokens worth reusing. */
+    minRunLength: number;
+    /** Share (0..1) of kept tokens recomputed where reuse is most likely wrong. */
+    recomputeBudget: number;
+    /** A donor is used only when it lets us reuse at least this many more tokens than exact prefix reuse. */
+    minGainTokens: number;
+    embedder: "lexical" | "model";
+    /**
+     * Who may reuse whose KV: "global" (everyone), "group" (members of the same group), "user" (only
+     * one's own). Reuse never crosses scopes.
+     */
+    scopePolicy: "global" | "group" | "user";
+    /** user → group name, for the "group" policy. */
+    groups: Record<string, string>;
+    /** Disk budget for KV snapshots, bytes. */
+    maxSnapshotBytes: number;
+}
+
+export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
+    enabled: true,
+    prefixReuse: true,
+    similarityThreshold: 0.3,
+    topK: 8,
+    minRunLength: 4,
+    recomputeBudget: 0.15,
+    minGainTokens: 4,
+    embedder: "lexical",
+    scopePolicy: "global",
+    groups: Object.freeze({}) as Record<string, string>,
+    maxSnapshotBytes: 2 * 1024 ** 3
+});
