@@ -1,0 +1,74 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {describe, expect, it} from "vitest";
+import {loadOrCreateApiKey} from "./apiKey.js";
+import {parseServeArgs} from "./cliArgs.js";
+import {resolveModelPath, NoModelError} from "./resolveModel.js";
+import {defaultSettings, loadSettings, mergeSettings, saveSettings} from "./settings.js";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-config-"));
+
+describe("settings", () => {
+    it("listen on loopback with auth on unless the admin says otherwise", () => {
+        expect(defaultSettings.api.host).toBe("127.0.0.1");
+        expect(defaultSettings.api.auth).toBe(true);
+        expect(parseServeArgs(["--host", "0.0.0.0"]).overrides?.api?.host).toBe("0.0.0.0");
+    });
+
+    it("merge a partial file over the defaults and survive a round trip", () => {
+        const dir = tmp();
+        saveSettings(dir, mergeSettings(defaultSettings, {sharing: {similarityThreshold: 0.7}, api: {port: 9000}}));
+        const loaded = loadSettings(dir);
+        expect(loaded.sharing.similarityThreshold).toBe(0.7);
+        expect(loaded.sharing.topK).toBe(defaultSettings.sharing.topK);
+        expect(loaded.api.port).toBe(9000);
+        expect(loaded.api.host).toBe("127.0.0.1");
+    });
+
+    it("explain a broken settings file", () => {
+        const dir = tmp();
+        fs.writeFileSync(path.join(dir, "settings.json"), "{ nope");
+        expect(() => loadSettings(dir)).toThrow(/not valid JSON.*Fix or delete it/);
+    });
+});
+
+describe("CLI flags", () => {
+    it("refuse bad numbers and unknown flags", () => {
+        expect(() => parseServeArgs(["--port", "http"])).toThrow(/--port must be an integer/);
+        expect(() => parseServeArgs(["--parallel", "0"])).toThrow(/--parallel/);
+        expect(() => parseServeArgs(["--frobnicate"])).toThrow();
+    });
+});
+
+describe("API key", () => {
+    it("is generated once, stored owner-readable only, and reused", () => {
+        const dir = tmp();
+        const first = loadOrCreateApiKey(dir);
+        expect(first.created).toBe(true);
+        expect(first.key).toMatch(/^kvs-[\w-]{32}$/);
+        expect(fs.statSync(path.join(dir, "api-key")).mode & 0o077).toBe(0);
+        expect(loadOrCreateApiKey(dir)).toEqual({key: first.key, created: false});
+    });
+});
+
+describe("model choice", () => {
+    it("prefers --model, then KVSHARE_MODEL, then settings, then the models folder", () => {
+        const dir = tmp();
+        fs.mkdirSync(path.join(dir, "models"));
+        const inFolder = path.join(dir, "models", "b.gguf");
+        fs.writeFileSync(inFolder, "x");
+        const flag = path.join(dir, "flag.gguf");
+        fs.writeFileSync(flag, "x");
+        expect(resolveModelPath({dataDir: dir, env: {}})).toEqual({path: inFolder, source: "models-folder"});
+        expect(resolveModelPath({dataDir: dir, settingsPath: flag, env: {}}).source).toBe("settings");
+        expect(resolveModelPath({dataDir: dir, settingsPath: inFolder, env: {KVSHARE_MODEL: flag}}).source).toBe("env");
+        expect(resolveModelPath({dataDir: dir, flag, env: {KVSHARE_MODEL: inFolder}}).source).toBe("flag");
+    });
+
+    it("says what to do when there is none", () => {
+        expect(() => resolveModelPath({dataDir: tmp(), env: {}})).toThrow(NoModelError);
+        expect(() => resolveModelPath({dataDir: tmp(), env: {}})).toThrow(/--model .*KVSHARE_MODEL.*models/s);
+        expect(() => resolveModelPath({dataDir: tmp(), flag: "/nonexistent.gguf", env: {}})).toThrow(/does not exist/);
+    });
+});
