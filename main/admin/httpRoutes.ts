@@ -22,7 +22,7 @@ function handlerFor(op: AdminOp): RouteHandler {
                 throw ApiError.badRequest(`The ${route.key} in the path and in the body differ.`, route.key);
             input = {...input, [route.key]: key};
         }
-        sendJson(ctx.res, 200, runAdminOp(ctx.core, op, input), ctx.corsHeaders);
+        sendJson(ctx.res, 200, await runAdminOp(ctx.core, op, input), ctx.corsHeaders);
     };
 }
 

@@ -10,6 +10,16 @@ import {RequestLog} from "./RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
 
+/** How long a model switch waits for requests already being served before it unloads the model. */
+const drainTimeoutMs = 60_000;
+
+/** Resolves once every sequence is back in the pool and nobody waits (or after `timeoutMs`). */
+async function waitForIdle(pool: {size: number; idleCount: number; queuedCount: number}, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((pool.idleCount < pool.size || pool.queuedCount > 0) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
 /**
  * The app's core, shared by the HTTP server and the Electron shell: settings, the API key and the
  * loaded model. Nothing here imports Electron.
@@ -25,6 +35,10 @@ export class AppCore {
     public readonly keys: KeyStore;
     /** Served requests, for the cache dashboard. */
     public readonly requestLog = new RequestLog();
+    /** The model file loaded, or being loaded (the model picker's current entry). */
+    public modelPath: string | undefined;
+    /** Load progress of {@link modelPath}, 0..1. */
+    public loadProgress = 0;
 
     public constructor(
         public settings: Settings,
@@ -36,11 +50,18 @@ export class AppCore {
         this.keys = KeyStore.inDataDir(dataDir);
     }
 
-    /** Loads a model; on failure the core stays up and reports the error (503 with the reason). */
-    public async loadModel(modelPath: string, verbose = false): Promise<void> {
+    /**
+     * Loads a model, replacing the loaded one (new requests get 503 meanwhile; requests already holding
+     * a sequence finish first); on failure the core stays up and reports the error (503 with the reason).
+     */
+    public async loadModel(modelPath: string, verbose = false, onProgress?: (progress: number) => void): Promise<void> {
         this.status = "loading";
+        this.modelPath = modelPath;
+        this.loadProgress = 0;
+        this.loadError = undefined;
         const previous = this.inference;
         this.inference = undefined;
+        if (previous != null) await waitForIdle(previous.runtime.pool, drainTimeoutMs);
         await previous?.runtime.dispose();
         this.cacheStore?.close();
         this.cacheStore = undefined;
@@ -53,17 +74,27 @@ export class AppCore {
                 gpu: this.settings.gpu,
                 maxQueue: this.settings.limits.maxQueue,
                 queueTimeoutMs: this.settings.limits.queueTimeoutMs,
-                verbose
+                verbose,
+                onLoadProgress: (progress) => {
+                    this.loadProgress = Math.min(1, Math.max(0, progress));
+                    onProgress?.(this.loadProgress);
+                }
             });
             const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log});
             this.cacheStore = store;
             this.inference = new InferenceService(runtime, () => this.settings.sharing, this.requestLog);
+            this.loadProgress = 1;
             this.status = "ok";
         } catch (error) {
             this.loadError = error as Error;
             this.status = "error";
             throw error;
         }
+    }
+
+    /** Why the last load failed, while the status is "error". */
+    public get loadErrorMessage(): string | undefined {
+        return this.status === "error" ? this.loadError?.message ?? "unknown error" : undefined;
     }
 
     public requireInference(): InferenceService {

@@ -1,7 +1,11 @@
+import {randomBytes} from "node:crypto";
 import fs from "node:fs";
+import {open, rename, rm} from "node:fs/promises";
 import path from "node:path";
 
 /**
+ * Synchronous variant for small files (settings, keys, window state); large files use
+ * {@link writeFileAtomically}, which does not block the event loop.
  * Writes a file so that readers see either the old or the new content, never a torn one:
  * write a temporary file beside it, fsync it, rename it over the target, fsync the folder.
  */
@@ -30,5 +34,40 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
         }
     } catch {
         // Some platforms (Windows) cannot fsync a folder; the rename is still atomic there.
+    }
+}
+
+/**
+ * Asynchronous atomic write of `chunks` (KV snapshots): temporary file (owner-only, exclusive),
+ * fsync, rename over the target, fsync of the folder.
+ */
+export async function writeFileAtomically(filePath: string, chunks: readonly Uint8Array[]): Promise<void> {
+    const tmpPath = `${filePath}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+    const handle = await open(tmpPath, "wx", 0o600);
+    try {
+      for (const chunk of chunks)
+        await handle.write(chunk);
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await rm(tmpPath, { force: true });
+      throw err;
+    }
+    await handle.close();
+    try {
+      await rename(tmpPath, filePath);
+    } catch (err) {
+      await rm(tmpPath, { force: true });
+      throw err;
+    }
+    try {
+      const dir = await open(path.dirname(filePath), "r");
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    } catch {
+      // directory fsync is best effort (not supported on every platform)
     }
 }

@@ -4,11 +4,13 @@
  */
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import {app, BrowserWindow, ipcMain, protocol, session, shell} from "electron";
+import {app, BrowserWindow, ipcMain, Menu, protocol, session, shell} from "electron";
+import {ipcChannels, type MenuCommand} from "../../shared/backend.js";
 import {createCore, listen, loadCoreModel, defaultRendererDir} from "../app/startServer.js";
 import {readRendererFile, rendererHeaders} from "../server/rendererFiles.js";
 import {appIndexUrl, appScheme} from "./appUrl.js";
 import {registerIpcHandlers} from "./ipcHandlers.js";
+import {appMenuTemplate} from "./menu.js";
 import {applyNavigationGuards} from "./navigationGuards.js";
 import {mainWindowOptions} from "./windowOptions.js";
 import {loadWindowState, saveWindowState} from "./windowState.js";
@@ -42,6 +44,14 @@ if (!app.requestSingleInstanceLock()) {
 
         const {core, modelPath} = createCore({dataDir: app.getPath("userData"), rendererDir});
         registerIpcHandlers(ipcMain, core);
+
+        const sendMenuCommand = (command: MenuCommand): void => {
+            if (window != null && !window.webContents.isDestroyed()) window.webContents.send(ipcChannels.menuCommand, command);
+        };
+        Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(process.platform, {
+            newChat: () => sendMenuCommand("new-chat"),
+            openExternal: (url) => void shell.openExternal(url)
+        }, {packaged: app.isPackaged})));
 
         const state = loadWindowState(core.dataDir);
         window = new BrowserWindow(mainWindowOptions(preloadPath, state));

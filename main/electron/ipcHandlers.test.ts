@@ -8,7 +8,7 @@ import {createCore, loadCoreModel} from "../app/startServer.js";
 import type {AppCore} from "../app/AppCore.js";
 import {testModelPath} from "../../test/support/testServer.js";
 import {closeAppDb} from "../admin/appDb.js";
-import type {AdminSettings, Profile} from "../../shared/admin.js";
+import type {AdminSettings, ModelList, Profile} from "../../shared/admin.js";
 import {isTrustedSender, registerIpcHandlers, type IpcEventLike, type IpcMainLike} from "./ipcHandlers.js";
 
 /** A stand-in for Electron's ipcMain: the Electron boundary is the one place tests fake. */
@@ -119,6 +119,10 @@ describe("IPC admin channel", () => {
         await expect(invoke(ipcChannels.admin, trusted, "saveProfile", {name: ""})).rejects.toThrow(/'name' must be a non-empty string/);
         const profiles = (await invoke(ipcChannels.admin, trusted, "saveProfile", {name: "Nurse"})) as Profile[];
         expect(profiles).toEqual([{name: "Nurse"}]);
+        // The model picker's operations, the asynchronous one included.
+        const list = (await invoke(ipcChannels.admin, trusted, "listModels", {})) as ModelList;
+        expect(list.models).toEqual([expect.objectContaining({id: "stories260K", source: "loaded", current: true, architecture: "llama"})]);
+        await expect(invoke(ipcChannels.admin, trusted, "loadModel", {path: "relative.gguf"})).rejects.toThrow(/must be one of the listed models/);
         unregister();
     });
 });

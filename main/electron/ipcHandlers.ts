@@ -85,10 +85,10 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
 
     // App/admin operations: one channel, an allowlisted operation name, input validated by the same
     // service functions the HTTP routes call. Errors cross as their API message (e.g. a 400's text).
-    ipcMain.handle(ipcChannels.admin, guard((_event, op: unknown, input: unknown) => {
+    ipcMain.handle(ipcChannels.admin, guard(async (_event, op: unknown, input: unknown) => {
         if (!isAdminOp(op)) throw new Error("IPC refused: unknown admin operation");
         try {
-            return runAdminOp(core, op, input);
+            return await runAdminOp(core, op, input);
         } catch (error) {
             throw new Error(toApiError(error).message);
         }

@@ -1,4 +1,6 @@
 import {beforeEach, describe, expect, it, vi} from "vitest";
+import type {MenuItemConstructorOptions} from "electron";
+import {appMenuTemplate, docsUrl} from "./menu.js";
 import {applyNavigationGuards, isWebUrl} from "./navigationGuards.js";
 import {mainWindowOptions} from "./windowOptions.js";
 
@@ -8,6 +10,51 @@ describe("window options (Electron security checklist)", () => {
         expect(prefs).toMatchObject({contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true,
             allowRunningInsecureContent: false, experimentalFeatures: false, webviewTag: false, preload: "/x/preload.cjs"});
         expect(prefs).not.toHaveProperty("enableBlinkFeatures");
+    });
+});
+
+/** Every item of a template, depth first. */
+function flatten(items: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] {
+    return items.flatMap((item) => [item, ...(Array.isArray(item.submenu) ? flatten(item.submenu) : [])]);
+}
+
+function click(item: MenuItemConstructorOptions | undefined): void {
+    (item?.click as (() => void) | undefined)?.();
+}
+
+describe("application menu template", () => {
+    const actions = () => ({newChat: vi.fn(), openExternal: vi.fn()});
+
+    it("has File (New Chat, Quit), Edit, View, Window and Help on Linux and Windows", () => {
+        for (const platform of ["linux", "win32"] as const) {
+            const template = appMenuTemplate(platform, actions(), {packaged: true});
+            expect(template.map((m) => m.label ?? m.role)).toEqual(["File", "Edit", "View", "window", "help"]);
+            const file = template[0]!.submenu as MenuItemConstructorOptions[];
+            expect(file.map((i) => i.label ?? i.role ?? i.type)).toEqual(["New Chat", "separator", "quit"]);
+            expect(file[0]!.accelerator).toBe("CmdOrCtrl+N");
+            const roles = flatten(template).map((i) => i.role).filter(Boolean);
+            expect(roles).toEqual(expect.arrayContaining(["undo", "redo", "cut", "copy", "paste", "selectAll", "reload", "resetZoom", "zoomIn", "zoomOut", "togglefullscreen", "minimize"]));
+            // A packaged app offers no developer tools.
+            expect(roles).not.toContain("toggleDevTools");
+        }
+    });
+
+    it("adds the macOS app menu and shows devtools when not packaged", () => {
+        const template = appMenuTemplate("darwin", actions(), {packaged: false});
+        expect(template.map((m) => m.label ?? m.role)).toEqual(["KVShare", "File", "Edit", "View", "window", "help"]);
+        expect((template[0]!.submenu as MenuItemConstructorOptions[]).map((i) => i.role).filter(Boolean)).toEqual(["about", "services", "hide", "hideOthers", "unhide", "quit"]);
+        expect(flatten(template).map((i) => i.role)).toContain("toggleDevTools");
+        expect(flatten(appMenuTemplate("darwin", actions())).map((i) => i.role)).not.toContain("toggleDevTools");
+    });
+
+    it("runs New Chat and opens the docs in the browser", () => {
+        const fake = actions();
+        const items = flatten(appMenuTemplate("linux", fake, {packaged: true}));
+        click(items.find((i) => i.id === "new-chat"));
+        expect(fake.newChat).toHaveBeenCalledTimes(1);
+        click(items.find((i) => i.id === "docs"));
+        expect(fake.openExternal).toHaveBeenCalledWith(docsUrl);
+        expect(docsUrl).toMatch(/^https:\/\//);
     });
 });
 
@@ -57,8 +104,10 @@ describe("Electron entry (mocked electron module)", () => {
             (calls[name] ??= []).push(args);
         };
         const loadURL = vi.fn(async () => {});
+        const send = vi.fn();
+        const openExternal = vi.fn(async () => {});
         class FakeWindow {
-            public webContents = {on: vi.fn(), setWindowOpenHandler: vi.fn()};
+            public webContents = {on: vi.fn(), setWindowOpenHandler: vi.fn(), send, isDestroyed: () => false};
             public constructor(options: unknown) {
                 record("BrowserWindow")(options);
             }
@@ -69,6 +118,7 @@ describe("Electron entry (mocked electron module)", () => {
         let ready: () => void = () => {};
         vi.doMock("electron", () => ({
             app: {
+                isPackaged: false,
                 requestSingleInstanceLock: () => true,
                 on: vi.fn(),
                 quit: vi.fn(),
@@ -81,7 +131,8 @@ describe("Electron entry (mocked electron module)", () => {
             ipcMain: {handle: record("ipcMain.handle"), removeHandler: vi.fn()},
             protocol: {registerSchemesAsPrivileged: record("registerSchemesAsPrivileged"), handle: record("protocol.handle")},
             session: {defaultSession: {setPermissionRequestHandler: record("setPermissionRequestHandler")}},
-            shell: {openExternal: vi.fn()}
+            shell: {openExternal},
+            Menu: {buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({template}), setApplicationMenu: record("Menu.setApplicationMenu")}
         }));
         vi.stubEnv("KVSHARE_MODEL", (await import("../../test/support/testServer.js")).testModelPath);
         await import("./index.js");
@@ -95,6 +146,15 @@ describe("Electron entry (mocked electron module)", () => {
         expect((calls["ipcMain.handle"] ?? []).map((c) => c[0])).toEqual(expect.arrayContaining(["kvshare:health", "kvshare:chat:start"]));
         const options = calls.BrowserWindow![0]![0] as {webPreferences: {sandbox: boolean}};
         expect(options.webPreferences.sandbox).toBe(true);
+
+        // The application menu: New Chat reaches the renderer as an allowlisted event; Help opens the docs.
+        const menu = calls["Menu.setApplicationMenu"]?.[0]?.[0] as {template: MenuItemConstructorOptions[]};
+        const items = flatten(menu.template);
+        expect(items.map((i) => i.role)).toContain("toggleDevTools");
+        click(items.find((i) => i.id === "new-chat"));
+        expect(send).toHaveBeenCalledWith("kvshare:menu", "new-chat");
+        click(items.find((i) => i.id === "docs"));
+        expect(openExternal).toHaveBeenCalledWith(docsUrl);
         vi.unstubAllEnvs();
     });
 });

@@ -4,6 +4,7 @@
  * A file that fails any check is never handed to llama.cpp.
  */
 import { randomBytes } from "node:crypto";
+import { writeFileAtomically } from "../config/writeFileAtomic.js";
 import { open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -126,36 +127,6 @@ export async function saveSnapshot(options: {
   return writeSnapshot({ ...options, captured: await captureForSnapshot(options.sequence) });
 }
 
-export async function writeFileAtomically(filePath: string, chunks: readonly Uint8Array[]): Promise<void> {
-  const tmpPath = `${filePath}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
-  const handle = await open(tmpPath, "wx", 0o600);
-  try {
-    for (const chunk of chunks)
-      await handle.write(chunk);
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await rm(tmpPath, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(tmpPath, filePath);
-  } catch (err) {
-    await rm(tmpPath, { force: true });
-    throw err;
-  }
-  try {
-    const dir = await open(path.dirname(filePath), "r");
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  } catch {
-    // directory fsync is best effort (not supported on every platform)
-  }
-}
 
 /**
  * Read and verify a snapshot file. Throws {@link SnapshotRefusedError} unless magic, version, header
@@ -237,3 +208,6 @@ export function restoreIntoSequenceIdLocked(context: LlamaContext, sequenceId: n
     throw new SnapshotRefusedError("rejected-by-runtime", `llama.cpp accepted ${read} of ${stateData.length} state bytes`, snapshot.filePath);
   }
 }
+
+/** Re-exported: the one atomic file writer lives in main/config/writeFileAtomic.ts. */
+export { writeFileAtomically };

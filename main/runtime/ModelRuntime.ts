@@ -22,6 +22,8 @@ export interface ModelRuntimeOptions {
     queueTimeoutMs: number;
     /** Log llama.cpp warnings; off in tests. */
     verbose?: boolean;
+    /** Model file load progress, 0..1 (node-llama-cpp's `onLoadProgress`). */
+    onLoadProgress?: (progress: number) => void;
 }
 
 /**
@@ -55,7 +57,10 @@ export class ModelRuntime {
             maxThreads: options.threads,
             logLevel: options.verbose ? LlamaLogLevel.warn : LlamaLogLevel.error
         });
-        const model = await llama.loadModel({modelPath: options.modelPath});
+        const model = await llama.loadModel({
+            modelPath: options.modelPath,
+            ...(options.onLoadProgress == null ? {} : {onLoadProgress: options.onLoadProgress})
+        });
         // One extra sequence is the scratch space of KV editing; a unified KV stream lets cells be
         // copied between sequences (the patched binary honours kvUnified, the stock one ignores it).
         const context = await createKvEditingContext(model, {

@@ -1,0 +1,153 @@
+import fs from "node:fs";
+import path from "node:path";
+import {readGgufFileInfo} from "node-llama-cpp";
+import type {ModelFile, ModelList, ModelStatus} from "../../shared/admin.js";
+import type {AppCore} from "../app/AppCore.js";
+import {modelsDir} from "../config/dataDir.js";
+import {loadSettings, mergeSettings, saveSettings} from "../config/settings.js";
+import {ApiError} from "../server/errors.js";
+import {requiredString} from "./validate.js";
+
+/** At most this many files of the models folder are listed. */
+const maxListed = 200;
+/** Header keys not needed for the picker (the large tokenizer arrays), skipped while parsing. */
+const ignoredGgufKeys = ["tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type", "tokenizer.ggml.merges"];
+
+interface HeaderFacts {
+    architecture: string | null;
+    contextLength: number | null;
+}
+
+/** Header facts by `path|size|mtime`: a file is parsed once until it changes. */
+const headerCache = new Map<string, HeaderFacts>();
+
+function modelIdOf(file: string): string {
+    return path.basename(file).replace(/\.gguf$/i, "");
+}
+
+function isGgufName(name: string): boolean {
+    return name.toLowerCase().endsWith(".gguf");
+}
+
+function statFile(file: string): fs.Stats | undefined {
+    try {
+        const stat = fs.statSync(file);
+        return stat.isFile() ? stat : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Reads the GGUF header (no tensor table, no vocabulary) for the architecture and trained context. */
+async function headerFacts(file: string, stat: fs.Stats): Promise<HeaderFacts> {
+    const key = `${file}|${stat.size}|${stat.mtimeMs}`;
+    const cached = headerCache.get(key);
+    if (cached != null) return cached;
+    let facts: HeaderFacts = {architecture: null, contextLength: null};
+    try {
+        const info = await readGgufFileInfo(file, {readTensorInfo: false, sourceType: "filesystem", logWarnings: false, ignoreKeys: ignoredGgufKeys, spliceSplitFiles: false});
+        const architecture = info.metadata.general?.architecture;
+        const contextLength = (info.architectureMetadata as {context_length?: unknown}).context_length;
+        facts = {
+            architecture: typeof architecture === "string" ? architecture : null,
+            contextLength: typeof contextLength === "number" && Number.isFinite(contextLength) ? contextLength : null
+        };
+    } catch {
+        // Not a readable GGUF: listed without header facts; loading it reports llama.cpp's reason.
+    }
+    if (headerCache.size > 4 * maxListed) headerCache.clear();
+    headerCache.set(key, facts);
+    return facts;
+}
+
+/** The `.gguf` files of the models folder (symlinks followed), sorted by name, absolute paths. */
+function modelsFolderFiles(folder: string): string[] {
+    let names: string[];
+    try {
+        names = fs.readdirSync(folder);
+    } catch {
+        return [];
+    }
+    return names.filter(isGgufName).sort().map((name) => path.join(folder, name)).filter((file) => statFile(file) != null).slice(0, maxListed);
+}
+
+/** The loaded (or loading) model and how far its load got. */
+export function modelStatus(core: AppCore): ModelStatus {
+    return {
+        status: core.status,
+        progress: core.status === "ok" ? 1 : core.loadProgress,
+        modelId: core.modelPath == null ? null : modelIdOf(core.modelPath),
+        modelPath: core.modelPath ?? null,
+        error: core.loadErrorMessage ?? null
+    };
+}
+
+/** GET /kvshare/models: the models folder's GGUF files plus the current model, with sizes and header facts. */
+export async function listModels(core: AppCore): Promise<ModelList> {
+    const folder = modelsDir(core.dataDir);
+    const files = modelsFolderFiles(folder);
+    const current = core.modelPath == null ? undefined : path.resolve(core.modelPath);
+    const entries: Array<{file: string; source: ModelFile["source"]}> = files.map((file) => ({file, source: "models-folder"}));
+    if (current != null && !files.includes(current)) entries.unshift({file: current, source: "loaded"});
+    const models: ModelFile[] = [];
+    for (const {file, source} of entries) {
+        const stat = statFile(file);
+        if (stat == null) continue;
+        models.push({
+            path: file,
+            id: modelIdOf(file),
+            sizeBytes: stat.size,
+            source,
+            current: file === current,
+            ...(await headerFacts(file, stat))
+        });
+    }
+    return {modelsDir: folder, models, status: modelStatus(core)};
+}
+
+/** True when the file starts with the GGUF magic. */
+function hasGgufMagic(file: string): boolean {
+    let fd: number | undefined;
+    try {
+        fd = fs.openSync(file, "r");
+        const magic = Buffer.alloc(4);
+        return fs.readSync(fd, magic, 0, 4, 0) === 4 && magic.toString("latin1") === "GGUF";
+    } catch {
+        return false;
+    } finally {
+        if (fd != null) fs.closeSync(fd);
+    }
+}
+
+/**
+ * PUT /kvshare/model: checks that `path` is a listed model or an absolute path to an existing GGUF
+ * file, then swaps the model in the background (the old one finishes its requests and is disposed;
+ * chat requests get 503 until the new one is ready). Returns the "loading" status at once; poll
+ * `modelStatus` for progress. A model that loads is remembered in settings.json for the next start.
+ */
+export function loadModel(core: AppCore, input: Record<string, unknown>): ModelStatus {
+    const requested = requiredString(input.path, "path", 4096);
+    if (core.status === "loading")
+        throw new ApiError(409, "invalid_request_error", "A model is already loading. Wait until it is ready, then try again.", "model_loading", "path");
+    const listed = new Set(modelsFolderFiles(modelsDir(core.dataDir)));
+    if (core.modelPath != null) listed.add(path.resolve(core.modelPath));
+    const isListed = listed.has(requested);
+    if (!isListed) {
+        if (!path.isAbsolute(requested) || !isGgufName(requested))
+            throw ApiError.badRequest("'path' must be one of the listed models or an absolute path to a .gguf file.", "path", "invalid_model_path");
+        if (statFile(requested) == null)
+            throw ApiError.badRequest(`No model file at ${requested}.`, "path", "model_not_found");
+    }
+    const file = path.resolve(requested);
+    if (!hasGgufMagic(file)) throw ApiError.badRequest(`${path.basename(file)} is not a GGUF file.`, "path", "invalid_model_file");
+
+    core.log.info(`switching model to ${file}`);
+    const started = performance.now();
+    void core.loadModel(file).then(() => {
+        core.log.info(`model ${modelIdOf(file)} loaded in ${Math.round(performance.now() - started)} ms`);
+        core.settings.modelPath = file;
+        saveSettings(core.dataDir, mergeSettings(loadSettings(core.dataDir), {modelPath: file}));
+    }, (error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+    // core.loadModel has set status "loading" synchronously, before its first await.
+    return modelStatus(core);
+}
