@@ -1,7 +1,7 @@
 import {spawn, type ChildProcess} from "node:child_process";
-import {existsSync, mkdtempSync, rmSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync} from "node:fs";
 import {tmpdir} from "node:os";
-import {join, resolve} from "node:path";
+import {basename, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 
 export const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
@@ -26,6 +26,8 @@ export interface SpawnOptions {
     dataDir?: string;
     /** The web UI must be built (default true); API-only tests can skip that check. */
     needsUi?: boolean;
+    /** Model files to offer in the data folder's `models/` (symlinked, never copied). */
+    modelsFolder?: string[];
 }
 
 export function testModelPath(): string {
@@ -40,6 +42,14 @@ export async function startServer(options: SpawnOptions = {}): Promise<RunningSe
         throw new Error("dist/renderer is not built: run `npm run build:renderer` first (npm run test:e2e does)");
 
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kvshare-e2e-"));
+    if (options.modelsFolder != null) {
+        const folder = join(dataDir, "models");
+        mkdirSync(folder, {recursive: true});
+        for (const file of options.modelsFolder) {
+            const link = join(folder, basename(file));
+            if (!existsSync(link)) symlinkSync(resolve(file), link);
+        }
+    }
     const child = spawn(
         process.execPath,
         ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--port", "0", "--data-dir", dataDir, "--threads", "1"],

@@ -5,7 +5,7 @@
  */
 import {contextBridge, ipcRenderer, type IpcRendererEvent} from "electron";
 import {isAdminOp} from "../shared/admin.js";
-import {ipcChannels, type ChatStreamEvent, type ChatStreamRequest, type KvshareBridge} from "../shared/backend.js";
+import {ipcChannels, isMenuCommand, type ChatStreamEvent, type ChatStreamRequest, type KvshareBridge, type MenuCommand} from "../shared/backend.js";
 
 const bridge: KvshareBridge = {
     health: () => ipcRenderer.invoke(ipcChannels.health),
@@ -24,6 +24,15 @@ const bridge: KvshareBridge = {
     admin: (op, input) => {
         if (!isAdminOp(op)) return Promise.reject(new TypeError(`unknown admin operation: ${String(op)}`));
         return ipcRenderer.invoke(ipcChannels.admin, op, input);
+    },
+    onMenuCommand: (listener: (command: MenuCommand) => void) => {
+        if (typeof listener !== "function") throw new TypeError("listener must be a function");
+        // Only allowlisted commands reach the page.
+        const wrapped = (_event: IpcRendererEvent, command: unknown) => {
+            if (isMenuCommand(command)) listener(command);
+        };
+        ipcRenderer.on(ipcChannels.menuCommand, wrapped);
+        return () => void ipcRenderer.removeListener(ipcChannels.menuCommand, wrapped);
     }
 };
 

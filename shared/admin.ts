@@ -114,6 +114,42 @@ export interface Profile {
     group?: string;
 }
 
+/** A GGUF file the model picker offers. */
+export interface ModelFile {
+    /** Absolute path; what `loadModel` takes. */
+    path: string;
+    /** The file name without `.gguf` (the id the API serves it as). */
+    id: string;
+    sizeBytes: number;
+    /** Found in the models folder, or the loaded model living elsewhere (`--model`, settings). */
+    source: "models-folder" | "loaded";
+    /** True for the model being served (or being loaded). */
+    current: boolean;
+    /** From the GGUF header when it could be read; null otherwise. */
+    architecture: string | null;
+    /** The context length the model was trained with (GGUF header), or null. */
+    contextLength: number | null;
+}
+
+/** The model slot: what is loaded or loading, how far, and why it failed. */
+export interface ModelStatus {
+    status: "loading" | "ok" | "error";
+    /** Load progress 0..1 (1 once loaded). */
+    progress: number;
+    /** The id of the model loaded or loading, null before any. */
+    modelId: string | null;
+    modelPath: string | null;
+    /** Why the last load failed (status "error"), else null. */
+    error: string | null;
+}
+
+export interface ModelList {
+    /** The data folder's models folder, where the picker looks for `.gguf` files. */
+    modelsDir: string;
+    models: ModelFile[];
+    status: ModelStatus;
+}
+
 /** Every admin operation: its input and output. */
 export interface AdminOps {
     getSettings: {input: Record<string, never>; output: AdminSettings};
@@ -126,6 +162,11 @@ export interface AdminOps {
     listProfiles: {input: Record<string, never>; output: Profile[]};
     saveProfile: {input: Profile; output: Profile[]};
     deleteProfile: {input: {name: string}; output: Profile[]};
+    /** The GGUF files in the models folder plus the loaded model, with sizes and header facts. */
+    listModels: {input: Record<string, never>; output: ModelList};
+    /** Switches model: validates the path, then loads in the background (poll `modelStatus`). */
+    loadModel: {input: {path: string}; output: ModelStatus};
+    modelStatus: {input: Record<string, never>; output: ModelStatus};
 }
 
 export type AdminOp = keyof AdminOps;
@@ -146,7 +187,10 @@ export const adminHttpRoutes: {readonly [K in AdminOp]: {method: "GET" | "POST" 
     deleteConversation: {method: "DELETE", path: "/kvshare/conversations/", key: "id"},
     listProfiles: {method: "GET", path: "/kvshare/profiles"},
     saveProfile: {method: "PUT", path: "/kvshare/profiles/", key: "name"},
-    deleteProfile: {method: "DELETE", path: "/kvshare/profiles/", key: "name"}
+    deleteProfile: {method: "DELETE", path: "/kvshare/profiles/", key: "name"},
+    listModels: {method: "GET", path: "/kvshare/models"},
+    loadModel: {method: "PUT", path: "/kvshare/model"},
+    modelStatus: {method: "GET", path: "/kvshare/model"}
 };
 
 export const adminOps = Object.keys(adminHttpRoutes) as AdminOp[];

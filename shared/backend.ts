@@ -53,6 +53,16 @@ export interface KvshareBridge {
     onChatEvent(listener: (event: ChatStreamEvent) => void): () => void;
     /** One app/admin operation; the main process allowlists `op` and validates `input`. */
     admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>>;
+    /** Subscribes to application menu commands (e.g. File → New Chat); returns the unsubscribe function. */
+    onMenuCommand?(listener: (command: MenuCommand) => void): () => void;
+}
+
+/** What the application menu asks the renderer to do. */
+export const menuCommands = ["new-chat"] as const;
+export type MenuCommand = (typeof menuCommands)[number];
+
+export function isMenuCommand(value: unknown): value is MenuCommand {
+    return typeof value === "string" && (menuCommands as readonly string[]).includes(value);
 }
 
 /** IPC channel names used by the preload bridge; the only ones the main process answers. */
@@ -63,7 +73,9 @@ export const ipcChannels = {
     chatAbort: "kvshare:chat:abort",
     chatEvent: "kvshare:chat:event",
     /** Every app/admin operation (shared/admin.ts), as `(op, input)`. */
-    admin: "kvshare:admin"
+    admin: "kvshare:admin",
+    /** Application menu commands pushed from main to the renderer (a {@link MenuCommand}). */
+    menuCommand: "kvshare:menu"
 } as const;
 
 /** Events pushed from main to the renderer for one streamed chat. */

@@ -45,29 +45,28 @@ export async function writeFileAtomically(filePath: string, chunks: readonly Uin
     const tmpPath = `${filePath}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
     const handle = await open(tmpPath, "wx", 0o600);
     try {
-      for (const chunk of chunks)
-        await handle.write(chunk);
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await rm(tmpPath, { force: true });
-      throw err;
+        for (const chunk of chunks) await handle.write(chunk);
+        await handle.sync();
+    } catch (error) {
+        await handle.close();
+        await rm(tmpPath, {force: true});
+        throw error;
     }
     await handle.close();
     try {
-      await rename(tmpPath, filePath);
-    } catch (err) {
-      await rm(tmpPath, { force: true });
-      throw err;
+        await rename(tmpPath, filePath);
+    } catch (error) {
+        await rm(tmpPath, {force: true});
+        throw error;
     }
     try {
-      const dir = await open(path.dirname(filePath), "r");
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+        const dir = await open(path.dirname(filePath), "r");
+        try {
+            await dir.sync();
+        } finally {
+            await dir.close();
+        }
     } catch {
-      // directory fsync is best effort (not supported on every platform)
+        // Folder fsync is best effort (not supported on every platform).
     }
 }

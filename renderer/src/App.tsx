@@ -8,6 +8,7 @@ import {Dashboard} from "./components/Dashboard.js";
 import {Header} from "./components/Header.js";
 import {Sidebar} from "./components/Sidebar.js";
 import {DEFAULT_TITLE} from "./lib/types.js";
+import {subscribeMenuCommands} from "./menuCommands.js";
 import {useConnection} from "./stores/useConnection.js";
 import {selectActiveConversation, useConversations} from "./stores/useConversations.js";
 import {useProfiles} from "./stores/useProfiles.js";
@@ -37,7 +38,11 @@ export function App() {
         const timer = setInterval(() => {
             if (useConnection.getState().status !== "unauthorized") void useConnection.getState().refresh();
         }, HEALTH_POLL_MS);
-        return () => clearInterval(timer);
+        const unsubscribeMenu = subscribeMenuCommands();
+        return () => {
+            clearInterval(timer);
+            unsubscribeMenu();
+        };
     }, []);
 
     // Server state is read when the server first becomes reachable (and again after a new API key).

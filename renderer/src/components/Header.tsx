@@ -1,5 +1,6 @@
 import {selectModelName, useConnection} from "../stores/useConnection.js";
 import {HealthIndicator} from "./HealthIndicator.js";
+import {ModelPicker} from "./ModelPicker.js";
 
 interface HeaderProps {
     title: string;
@@ -14,6 +15,7 @@ export function Header({title, settingsOpen, onToggleSettings}: HeaderProps) {
         <header className="header">
             <div className="header-title" title={title}>{title}</div>
             <div className="header-right">
+                <ModelPicker />
                 <span className="model-name" data-testid="model-name" title="Model served by this KVShare instance">
                     {model ?? "No model"}
                 </span>

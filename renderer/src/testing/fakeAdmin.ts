@@ -1,4 +1,4 @@
-import type {AdminInput, AdminOp, AdminOutput, AdminSettings, CacheStats, ConversationRecord, Profile} from "../../../shared/admin.js";
+import type {AdminInput, AdminOp, AdminOutput, AdminSettings, CacheStats, ConversationRecord, ModelFile, ModelStatus, Profile} from "../../../shared/admin.js";
 import {defaultSharingSettings} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
@@ -25,6 +25,11 @@ export function fakeStats(): CacheStats {
     };
 }
 
+export const fakeModels: ModelFile[] = [
+    {path: "/data/models/stories260K.gguf", id: "stories260K", sizeBytes: 1_185_376, source: "models-folder", current: true, architecture: "llama", contextLength: 512},
+    {path: "/data/models/TinyStories-656K-Q8_0.gguf", id: "TinyStories-656K-Q8_0", sizeBytes: 1_000_000, source: "models-folder", current: false, architecture: "llama", contextLength: 512}
+];
+
 /** An in-memory stand-in for the server's admin operations; records every call. */
 export class FakeAdmin {
     calls: Array<{op: AdminOp; input: unknown}> = [];
@@ -32,6 +37,8 @@ export class FakeAdmin {
     conversations = new Map<string, ConversationRecord>();
     profiles: Profile[] = [];
     stats: CacheStats = fakeStats();
+    models: ModelFile[] = structuredClone(fakeModels);
+    modelStatus: ModelStatus = {status: "ok", progress: 1, modelId: "stories260K", modelPath: "/data/models/stories260K.gguf", error: null};
     /** Makes the next calls of these operations fail. */
     failing = new Map<AdminOp, Error>();
 
@@ -81,6 +88,19 @@ export class FakeAdmin {
             case "deleteProfile":
                 this.profiles = this.profiles.filter((p) => p.name !== value.name);
                 return structuredClone(this.profiles);
+            case "listModels": {
+                const current = this.modelStatus.modelPath;
+                return {modelsDir: "/data/models", models: this.models.map((m) => ({...m, current: m.path === current})), status: structuredClone(this.modelStatus)};
+            }
+            case "loadModel": {
+                const model = this.models.find((m) => m.path === value.path);
+                if (!model) throw new ApiError("'path' must be one of the listed models or an absolute path to a .gguf file.", 400);
+                if (this.modelStatus.status === "loading") throw new ApiError("A model is already loading.", 409);
+                this.modelStatus = {status: "loading", progress: 0, modelId: model.id, modelPath: model.path, error: null};
+                return structuredClone(this.modelStatus);
+            }
+            case "modelStatus":
+                return structuredClone(this.modelStatus);
         }
     }
 

@@ -1,6 +1,6 @@
 import type {AdminInput, AdminOp, AdminOutput} from "../../../shared/admin.js";
 import {FakeAdmin} from "./fakeAdmin.js";
-import type {ChatStreamEvent, ChatStreamRequest, KvshareBridge} from "../../../shared/backend.js";
+import type {ChatStreamEvent, ChatStreamRequest, KvshareBridge, MenuCommand} from "../../../shared/backend.js";
 import type {HealthResponse, ModelObject} from "../../../shared/openai.js";
 import {health, models} from "./fakes.js";
 
@@ -36,6 +36,21 @@ export class FakeBridge implements KvshareBridge {
     onChatEvent(listener: (event: ChatStreamEvent) => void): () => void {
         this.listeners.add(listener);
         return () => this.listeners.delete(listener);
+    }
+
+    private menuListeners = new Set<(command: MenuCommand) => void>();
+
+    onMenuCommand(listener: (command: MenuCommand) => void): () => void {
+        this.menuListeners.add(listener);
+        return () => this.menuListeners.delete(listener);
+    }
+
+    emitMenu(command: MenuCommand): void {
+        for (const l of this.menuListeners) l(command);
+    }
+
+    get menuListenerCount(): number {
+        return this.menuListeners.size;
     }
 
     emit(event: ChatStreamEvent): void {
