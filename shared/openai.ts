@@ -96,6 +96,8 @@ export interface KvShareDonor {
     exact: boolean;
     prompt: string;
     tokens: number;
+    /** Where its KV came from: the memory tier or a snapshot file. */
+    tier?: "memory" | "disk";
 }
 
 /** What the server says about cache reuse for one request: the hit record. */

@@ -29,6 +29,8 @@ export interface SharingSettings {
     groups: Record<string, string>;
     /** Disk budget for KV snapshots, bytes. */
     maxSnapshotBytes: number;
+    /** Memory budget for hot donor KV kept resident (skips the disk read), bytes. */
+    maxMemoryBytes: number;
 }
 
 export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
@@ -42,5 +44,6 @@ export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
     embedder: "lexical",
     scopePolicy: "global",
     groups: Object.freeze({}) as Record<string, string>,
-    maxSnapshotBytes: 2 * 1024 ** 3
+    maxSnapshotBytes: 2 * 1024 ** 3,
+    maxMemoryBytes: 512 * 1024 ** 2
 });

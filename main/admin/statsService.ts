@@ -92,11 +92,12 @@ export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: num
     };
 }
 
-/** POST /kvshare/cache/clear: removes every cached prompt (rows, vectors, snapshot files). */
+/** POST /kvshare/cache/clear: removes every cached prompt (rows, vectors, snapshot files, the memory tier). */
 export function clearCache(core: AppCore): {removedEntries: number; freedBytes: number} {
     const store = core.cacheStore;
     if (store == null) return {removedEntries: 0, freedBytes: 0};
     const removed = store.evictToBudget(0);
+    core.inference?.runtime.sharing.hot.clear();
     const freedBytes = removed.reduce((sum, e) => sum + e.bytes, 0);
     core.log.info(`cache cleared: ${removed.length} entries, ${freedBytes} bytes`);
     return {removedEntries: removed.length, freedBytes};

@@ -77,6 +77,8 @@ describe("a damaged cache is detected, logged once, dropped, and the request sti
         it(name, async () => {
             const file = await freshDonor();
             spoil(file);
+            // The damage is on disk: take the fresh KV out of the memory tier so the file is read.
+            server.core.requireInference().runtime.sharing.hot.clear();
             const record = await complete(server, tom);
             expect(record.mode).not.toBe("semantic");
             expect(record.note).toMatch(/refused/);

@@ -97,6 +97,29 @@ describe("semantic KV sharing on the request path", () => {
         }
     });
 
+    it("serves a fresh donor from the memory tier, and from disk when the tier is empty", async () => {
+        await complete(server, lily, "u6");
+        const hot = await complete(server, tom, "u6");
+        expect(hot.donor?.tier).toBe("memory");
+        server.core.requireInference().runtime.sharing.hot.clear();
+        const cold = await complete(server, tom.replace("Tom", "Sam"), "u6");
+        expect(cold.mode).toBe("semantic");
+        expect(cold.donor?.tier).toBe("disk");
+    });
+
+    it("keeps the memory tier within its byte budget", async () => {
+        const saved = server.core.settings.sharing.maxMemoryBytes;
+        server.core.settings.sharing.maxMemoryBytes = 0;
+        try {
+            await complete(server, lily, "u7");
+            const record = await complete(server, tom, "u7");
+            expect(record.donor?.tier).toBe("disk");
+            expect(server.core.requireInference().runtime.sharing.hot.totalBytes).toBe(0);
+        } finally {
+            server.core.settings.sharing.maxMemoryBytes = saved;
+        }
+    });
+
     it("puts token pieces in the hit record when asked (the UI's alignment view)", async () => {
         await complete(server, lily, "u5");
         const res = await server.api("/v1/completions", {method: "POST", json: {prompt: tom, max_tokens: 4, temperature: 0, user: "u5", x_kvshare_detail: true}});

@@ -9,6 +9,7 @@ import {captureForSnapshot, commonPrefixLength, readSnapshot, reuseKv, SnapshotR
 import {alignTokens, type Alignment} from "../align/index.js";
 import type {Embedder} from "../embed/index.js";
 import {selectRecompute, summariseReuse} from "../policy/index.js";
+import {HotDonors} from "./HotDonors.js";
 import {hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type CacheStore} from "../store/index.js";
 import type {PreparedSequence, SharedPrompt} from "./types.js";
 
@@ -54,8 +55,12 @@ type Stages = NonNullable<KvShareRecord["stages"]>;
 export class SharingEngine {
     private scratchQueue: Promise<unknown> = Promise.resolve();
     private readonly refusedLogged = new Set<number>();
+    /** Hot donors kept in memory (the cache's memory tier). */
+    public readonly hot: HotDonors;
 
-    public constructor(private readonly deps: SharingEngineDeps) {}
+    public constructor(private readonly deps: SharingEngineDeps) {
+        this.hot = new HotDonors(() => deps.settings().maxMemoryBytes);
+    }
 
     public get kvEditing(): boolean {
         return this.deps.scratch != null;
@@ -105,13 +110,17 @@ export class SharingEngine {
             return this.floor(sequence, prompt, stages, "the sequence's own prefix reuses as much");
 
         const t = performance.now();
-        let snapshot;
-        try {
-            snapshot = await readSnapshot(this.absolute(best.entry.snapshotFile), {modelFingerprint: this.deps.modelFingerprint, context: this.deps.context});
-        } catch (error) {
-            if (!(error instanceof SnapshotRefusedError)) throw error;
-            this.dropRefused(best.entry, error);
-            return this.floor(sequence, prompt, stages, `donor snapshot refused (${error.reason}); entry dropped`);
+        let snapshot = this.hot.get(best.entry.snapshotFile);
+        const tier = snapshot != null ? "memory" : "disk";
+        if (snapshot == null) {
+            try {
+                snapshot = await readSnapshot(this.absolute(best.entry.snapshotFile), {modelFingerprint: this.deps.modelFingerprint, context: this.deps.context});
+            } catch (error) {
+                if (!(error instanceof SnapshotRefusedError)) throw error;
+                this.dropRefused(best.entry, error);
+                return this.floor(sequence, prompt, stages, `donor snapshot refused (${error.reason}); entry dropped`);
+            }
+            this.hot.put(best.entry.snapshotFile, snapshot);
         }
         const readMs = performance.now() - t;
 
@@ -136,7 +145,7 @@ export class SharingEngine {
             computed_tokens: summary.counts.recomputed + summary.counts.new,
             recomputed_tokens: summary.counts.recomputed,
             scope: prompt.scope,
-            donor: {id: best.entry.id, similarity: round(best.similarity), exact: best.exact, prompt: best.entry.promptText, tokens: best.entry.tokens.length},
+            donor: {id: best.entry.id, similarity: round(best.similarity), exact: best.exact, prompt: best.entry.promptText, tokens: best.entry.tokens.length, tier},
             segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
             runs: best.alignment.runs.map((run) => ({donor_start: run.donorStart, target_start: run.targetStart, length: run.length})),
             stages: roundStages(stages)
@@ -178,6 +187,8 @@ export class SharingEngine {
         try {
             prompt.embedding ??= (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
             const header = await writeSnapshot({captured, filePath: this.absolute(relative), modelFingerprint: this.deps.modelFingerprint});
+            // Fresh KV is the likeliest donor for the next paraphrase: keep it hot.
+            this.hot.put(relative, {header, tokens: header.tokens, payload: captured.payload});
             this.deps.store.insert({
                 modelFingerprint: this.deps.modelFingerprint,
                 scope: prompt.scope,
@@ -186,7 +197,7 @@ export class SharingEngine {
                 snapshotFile: relative,
                 bytes: header.payloadBytes
             }, prompt.embedding);
-            this.deps.store.evictToBudget(settings.maxSnapshotBytes);
+            for (const evicted of this.deps.store.evictToBudget(settings.maxSnapshotBytes)) this.hot.delete(evicted.snapshotFile);
         } catch (error) {
             this.deps.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
             try {
@@ -254,6 +265,7 @@ export class SharingEngine {
             this.deps.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}): ${error.message}; entry dropped`);
         }
         this.deps.store.remove(entry.id);
+        this.hot.delete(entry.snapshotFile);
     }
 
     /** One KV edit at a time uses the scratch sequence. */

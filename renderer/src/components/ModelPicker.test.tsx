@@ -1,0 +1,41 @@
+import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {setBackend} from "../backend/current.js";
+import {useConnection} from "../stores/useConnection.js";
+import {useModels} from "../stores/useModels.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {ModelPicker} from "./ModelPicker.js";
+
+describe("ModelPicker", () => {
+    let backend: FakeBackend;
+    beforeEach(() => {
+        backend = new FakeBackend();
+        setBackend(backend);
+        useConnection.setState({status: "ok"});
+        useModels.setState({models: [], modelsDir: null, status: null, selected: null, error: null, watching: false, pollMs: 5});
+    });
+    afterEach(() => {
+        cleanup();
+        setBackend(null);
+    });
+
+    it("lists the models, loads the chosen one with a progress bar, and shows a failure", async () => {
+        render(<ModelPicker />);
+        const select = (await screen.findByTestId("model-select")) as HTMLSelectElement;
+        expect([...select.options].map((o) => o.textContent)).toEqual([
+            "stories260K · 1.1 MiB · llama · 512 ctx (current)",
+            "TinyStories-656K-Q8_0 · 977 KiB · llama · 512 ctx"
+        ]);
+        const load = screen.getByTestId("model-load") as HTMLButtonElement;
+        expect(load.disabled).toBe(true);
+        fireEvent.change(select, {target: {value: "/data/models/TinyStories-656K-Q8_0.gguf"}});
+        expect(load.disabled).toBe(false);
+
+        await act(async () => fireEvent.click(load));
+        expect((screen.getByTestId("model-progress") as HTMLProgressElement).value).toBe(0);
+        expect(load.disabled).toBe(true);
+        act(() => void (backend.adminFake.modelStatus = {...backend.adminFake.modelStatus, status: "error", error: "failed to load model"}));
+        await waitFor(() => expect(screen.getByTestId("model-error").textContent).toBe("failed to load model"));
+        expect(screen.queryByTestId("model-progress")).toBeNull();
+    });
+});
