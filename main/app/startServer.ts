@@ -60,6 +60,9 @@ export async function loadCoreModel(core: AppCore, modelPath: string, verbose = 
     await core.loadModel(modelPath, verbose);
     const runtime = core.requireInference().runtime;
     const {settings} = core;
+    const guard = runtime.prompts.guard;
+    if (guard != null)
+        core.log.warn(`the model's vocabulary has no byte fallback: characters it cannot encode (e.g. ${guard.unencodable("#%&@[]{}~").join(" ")}) are replaced by spaces before tokenizing`);
     core.log.info(`model ${runtime.modelId} (${runtime.architecture}, template ${runtime.prompts.templateName}) loaded in ` +
         `${Math.round(performance.now() - loadStart)} ms: ${settings.parallel} sequences × ${runtime.contextSize} tokens, ${settings.threads} threads`);
 }

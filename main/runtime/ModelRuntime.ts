@@ -150,7 +150,7 @@ export class ModelRuntime {
             const embeddingContext = await this.embeddingContext;
             const vectors: number[][] = [];
             for (const text of texts)
-                vectors.push([...(await embeddingContext.getEmbeddingFor(text)).vector]);
+                vectors.push([...(await embeddingContext.getEmbeddingFor(this.prompts.safeText(text))).vector]);
             return vectors;
         });
         this.embeddingQueue = work.catch(() => undefined);

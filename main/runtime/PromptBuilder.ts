@@ -1,3 +1,4 @@
+import {VocabGuard} from "./VocabGuard.js";
 import {LlamaText, SpecialToken, resolveChatWrapper, type ChatHistoryItem, type ChatWrapper, type LlamaModel, type Token} from "node-llama-cpp";
 
 /** A chat message after validation: text only, role known. */
@@ -18,9 +19,17 @@ export interface BuiltPrompt {
  */
 export class PromptBuilder {
     private readonly chatWrapper: ChatWrapper;
+    /** Set for vocabularies without byte fallback; see {@link VocabGuard}. */
+    public readonly guard: VocabGuard | null;
 
     public constructor(private readonly model: LlamaModel) {
         this.chatWrapper = resolveChatWrapper(model);
+        this.guard = VocabGuard.forModel(model);
+    }
+
+    /** Text made safe for the tokenizer (unchanged for vocabularies with byte fallback). */
+    public safeText(text: string): string {
+        return this.guard?.clean(text) ?? text;
     }
 
     /** The chat template's name, for logs and `/v1/models`. */
@@ -45,19 +54,21 @@ export class PromptBuilder {
                 if (text.length > 0) stops.push(text);
             }
         }
-        return {tokens: state.contextText.tokenize(this.model.tokenizer), stops};
+        const contextText = LlamaText(state.contextText.values.map((value) => typeof value === "string" ? this.safeText(value) : value));
+        return {tokens: contextText.tokenize(this.model.tokenizer), stops};
     }
 
     /** A raw completion prompt: BOS (when the model wants it) + the text's tokens. */
     public completion(text: string): BuiltPrompt {
         const withBos = this.model.tokens.bos != null && this.addsBos();
-        const tokens = LlamaText(withBos ? [new SpecialToken("BOS"), text] : [text]).tokenize(this.model.tokenizer);
+        const safe = this.safeText(text);
+        const tokens = LlamaText(withBos ? [new SpecialToken("BOS"), safe] : [safe]).tokenize(this.model.tokenizer);
         return {tokens, stops: []};
     }
 
     /** Number of tokens of a text, as embeddings and limits count them. */
     public countTokens(text: string): number {
-        return this.model.tokenize(text).length;
+        return this.model.tokenize(this.safeText(text)).length;
     }
 
     private addsBos(): boolean {

@@ -21,6 +21,8 @@ export interface LlamaEmbedderOptions {
    * different model with the same file name is not mistaken for this one. Default:
    * `llama:<file name>:<dimensions>`. */
   readonly id?: string;
+  /** Makes text safe for the model's tokenizer (see main/runtime/VocabGuard.ts); default: unchanged. */
+  readonly safeText?: (text: string) => string;
 }
 
 /** {@link Embedder} backed by a node-llama-cpp embedding context. Call {@link dispose} when done. */
@@ -34,7 +36,8 @@ export class LlamaEmbedder implements Embedder {
     private readonly model: LlamaModel,
     private readonly context: LlamaEmbeddingContext,
     id: string,
-    contextSize: number
+    contextSize: number,
+    private readonly safeText: (text: string) => string
   ) {
     this.id = id;
     this.dimensions = model.embeddingVectorSize;
@@ -47,7 +50,7 @@ export class LlamaEmbedder implements Embedder {
     const contextSize = options.contextSize ?? Math.min(model.trainContextSize, 2048);
     const context = await model.createEmbeddingContext({ threads: options.threads ?? 1, contextSize });
     const id = options.id ?? `llama:${model.filename ?? "model"}:${model.embeddingVectorSize}`;
-    return new LlamaEmbedder(model, context, id, contextSize);
+    return new LlamaEmbedder(model, context, id, contextSize, options.safeText ?? ((text) => text));
   }
 
   /**
@@ -57,7 +60,7 @@ export class LlamaEmbedder implements Embedder {
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (const text of texts) {
-      let tokens: Token[] = this.model.tokenize(text);
+      let tokens: Token[] = this.model.tokenize(this.safeText(text));
       if (tokens.length > this.maxInputTokens) {
         const head = Math.ceil(this.maxInputTokens / 2);
         tokens = [...tokens.slice(0, head), ...tokens.slice(tokens.length - (this.maxInputTokens - head))];

@@ -29,7 +29,7 @@ export async function createSharingEngine(options: {
     const cacheDir = cacheDirOf(options.dataDir);
     fs.mkdirSync(cacheDir, {recursive: true});
     const embedder: Embedder = options.settings().embedder === "model"
-        ? await LlamaEmbedder.create(runtime.model, {threads: runtime.options.threads, id: `model:${runtime.modelId}`})
+        ? await LlamaEmbedder.create(runtime.model, {threads: runtime.options.threads, id: `model:${runtime.modelId}`, safeText: (text) => runtime.prompts.safeText(text)})
         : new LexicalEmbedder();
     const store = CacheStore.open({cacheDir, embedder});
     const {removedEntries, deletedFiles} = store.consistencyPass();
