@@ -92,6 +92,12 @@ export class AppCore {
         }
     }
 
+    /** No model to load (first run of the desktop app): the UI's model picker is the way on. */
+    public markNoModel(reason: string): void {
+        this.loadError = new Error(reason);
+        this.status = "error";
+    }
+
     /** Why the last load failed, while the status is "error". */
     public get loadErrorMessage(): string | undefined {
         return this.status === "error" ? this.loadError?.message ?? "unknown error" : undefined;
@@ -99,7 +105,7 @@ export class AppCore {
 
     public requireInference(): InferenceService {
         if (this.inference != null) return this.inference;
-        if (this.status === "error") throw new ModelUnavailableError(`The model failed to load: ${this.loadError?.message ?? "unknown error"}`);
+        if (this.status === "error") throw new ModelUnavailableError(this.modelPath == null ? `No model is loaded. ${this.loadError?.message ?? ""}`.trim() : `The model failed to load: ${this.loadError?.message ?? "unknown error"}`);
         throw new ModelUnavailableError("The model is still loading. Retry shortly.");
     }
 

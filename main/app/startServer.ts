@@ -3,7 +3,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {loadOrCreateApiKey} from "../config/apiKey.js";
 import {resolveDataDir} from "../config/dataDir.js";
-import {resolveModelPath} from "../config/resolveModel.js";
+import {NoModelError, resolveModelPath} from "../config/resolveModel.js";
 import {loadSettings, mergeSettings, type SettingsPatch} from "../config/settings.js";
 import {HttpServer} from "../server/HttpServer.js";
 import {AppCore} from "./AppCore.js";
@@ -43,15 +43,20 @@ export function defaultRendererDir(): string {
  * Builds the core from the data folder, settings and flags, without loading the model or listening.
  * Shared by headless mode and the Electron shell.
  */
-export function createCore(options: ServeOptions): {core: AppCore; modelPath: string} {
+export function createCore(options: ServeOptions): {core: AppCore; modelPath?: string; noModel?: NoModelError} {
     const log = options.log ?? consoleLogger;
     const dataDir = resolveDataDir(options.dataDir);
     fs.mkdirSync(dataDir, {recursive: true});
     const settings = mergeSettings(loadSettings(dataDir), options.overrides ?? {});
-    const model = resolveModelPath({flag: options.modelPath, settingsPath: settings.modelPath, dataDir});
     const apiKey = options.apiKey ?? loadOrCreateApiKey(dataDir).key;
     const core = new AppCore(settings, apiKey, dataDir, options.rendererDir ?? defaultRendererDir(), log);
-    return {core, modelPath: model.path};
+    try {
+        return {core, modelPath: resolveModelPath({flag: options.modelPath, settingsPath: settings.modelPath, dataDir}).path};
+    } catch (error) {
+        if (!(error instanceof NoModelError)) throw error;
+        core.markNoModel(error.message);
+        return {core, noModel: error};
+    }
 }
 
 /** Loads the model into the core and logs what was loaded. */
@@ -88,7 +93,8 @@ export async function listen(core: AppCore): Promise<RunningServer> {
 
 /** Headless mode: load the model, start the API and serve the web UI. Used by the CLI and the tests. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-    const {core, modelPath} = createCore(options);
+    const {core, modelPath, noModel} = createCore(options);
+    if (modelPath == null) throw noModel ?? new NoModelError("No model found.");
     await loadCoreModel(core, modelPath, options.verbose);
     return listen(core);
 }

@@ -42,6 +42,7 @@ if (!app.requestSingleInstanceLock()) {
             return new Response(new Uint8Array(file.data), {headers: rendererHeaders(file)});
         });
 
+        // With no model yet (first run) the window still opens; the model picker loads one.
         const {core, modelPath} = createCore({dataDir: app.getPath("userData"), rendererDir});
         registerIpcHandlers(ipcMain, core);
 
@@ -63,10 +64,14 @@ if (!app.requestSingleInstanceLock()) {
         await window.loadURL(appIndexUrl);
 
         // The model loads after the window shows; the UI reports "loading" until then.
-        await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+        if (modelPath != null)
+            await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
         if (core.settings.api.enabled) {
-            const server = await listen(core);
-            core.log.info(`local API on ${server.url}/v1`);
+            // A busy port must not take the desktop app down: chat works over IPC without the API.
+            await listen(core).then(
+                (server) => core.log.info(`local API on ${server.url}/v1`),
+                (error: unknown) => core.log.error(`the local API could not start on ${core.settings.api.host}:${core.settings.api.port}: ${(error as Error).message}`)
+            );
         }
     });
 }

@@ -1,4 +1,7 @@
-import {beforeEach, describe, expect, it, vi} from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import type {MenuItemConstructorOptions} from "electron";
 import {appMenuTemplate, docsUrl} from "./menu.js";
 import {applyNavigationGuards, isWebUrl} from "./navigationGuards.js";
@@ -94,15 +97,19 @@ describe("navigation guards", () => {
 
 describe("Electron entry (mocked electron module)", () => {
     const calls: Record<string, unknown[][]> = {};
+    const record = (name: string) => (...args: unknown[]) => {
+        (calls[name] ??= []).push(args);
+    };
     beforeEach(() => {
         vi.resetModules();
         for (const key of Object.keys(calls)) delete calls[key];
     });
+    afterEach(() => {
+        vi.unstubAllEnvs();
+    });
 
-    it("registers the app protocol, denies permissions, and loads the renderer from app://", async () => {
-        const record = (name: string) => (...args: unknown[]) => {
-            (calls[name] ??= []).push(args);
-        };
+    /** Boots main/electron/index.ts against a fake `electron` (the one boundary tests fake). */
+    async function boot(model: string) {
         const loadURL = vi.fn(async () => {});
         const send = vi.fn();
         const openExternal = vi.fn(async () => {});
@@ -116,13 +123,15 @@ describe("Electron entry (mocked electron module)", () => {
             public on = vi.fn();
         }
         let ready: () => void = () => {};
+        const userData = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-electron-"));
+        fs.writeFileSync(path.join(userData, "settings.json"), JSON.stringify({threads: 1, api: {port: 0}}));
         vi.doMock("electron", () => ({
             app: {
                 isPackaged: false,
                 requestSingleInstanceLock: () => true,
                 on: vi.fn(),
                 quit: vi.fn(),
-                getPath: () => "/nonexistent-kvshare-test",
+                getPath: () => userData,
                 whenReady: () => new Promise<void>((resolve) => {
                     ready = resolve;
                 })
@@ -134,8 +143,13 @@ describe("Electron entry (mocked electron module)", () => {
             shell: {openExternal},
             Menu: {buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({template}), setApplicationMenu: record("Menu.setApplicationMenu")}
         }));
-        vi.stubEnv("KVSHARE_MODEL", (await import("../../test/support/testServer.js")).testModelPath);
+        vi.stubEnv("KVSHARE_MODEL", model);
         await import("./index.js");
+        return {loadURL, send, openExternal, ready: () => ready()};
+    }
+
+    it("registers the app protocol, denies permissions, and loads the renderer from app://", async () => {
+        const {loadURL, send, openExternal, ready} = await boot((await import("../../test/support/testServer.js")).testModelPath);
         expect(calls.registerSchemesAsPrivileged?.[0]).toEqual([[{scheme: "app", privileges: {standard: true, secure: true, supportFetchAPI: true}}]]);
         ready();
         await vi.waitFor(() => expect(loadURL).toHaveBeenCalledWith("app://kvshare/index.html"));
@@ -155,6 +169,14 @@ describe("Electron entry (mocked electron module)", () => {
         expect(send).toHaveBeenCalledWith("kvshare:menu", "new-chat");
         click(items.find((i) => i.id === "docs"));
         expect(openExternal).toHaveBeenCalledWith(docsUrl);
-        vi.unstubAllEnvs();
+    });
+
+    it("opens the window on a first run without any model, reporting why in health", async () => {
+        const {loadURL, ready} = await boot("");
+        ready();
+        await vi.waitFor(() => expect(loadURL).toHaveBeenCalledWith("app://kvshare/index.html"));
+        const healthHandler = (calls["ipcMain.handle"] ?? []).find((c) => c[0] === "kvshare:health")![1] as (event: unknown) => {status: string; model: null};
+        const health = healthHandler({senderFrame: {url: "app://kvshare/index.html", parent: null}, sender: {id: 1, send() {}, isDestroyed: () => false}});
+        expect(health).toMatchObject({status: "error", model: null});
     });
 });
