@@ -94,7 +94,8 @@ export interface KvShareDonor {
     /** Cosine similarity of the prompt embeddings (1 for an exact hit). */
     similarity: number;
     exact: boolean;
-    prompt: string;
+    /** The donor's text: only for the app's own key (the machine owner), never for issued keys. */
+    prompt?: string;
     tokens: number;
     /** Where its KV came from: the memory tier or a snapshot file. */
     tier?: "memory" | "disk";
@@ -118,7 +119,10 @@ export interface KvShareRecord {
     segments?: KvShareSegment[];
     /** Kept runs: donor positions → prompt positions. */
     runs?: Array<{donor_start: number; target_start: number; length: number}>;
-    /** With `x_kvshare_detail: true`: the prompt's and the donor's tokens as text pieces, to draw the alignment. */
+    /**
+     * With `x_kvshare_detail: true`: the prompt's tokens as text pieces, and (app key only) the donor's,
+     * to draw the alignment.
+     */
     prompt_pieces?: string[];
     donor_pieces?: string[];
     /** Milliseconds per stage before decoding. */

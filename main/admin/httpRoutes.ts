@@ -7,6 +7,10 @@ import {runAdminOp} from "./operations.js";
 function handlerFor(op: AdminOp): RouteHandler {
     const route = adminHttpRoutes[op];
     return async (ctx: RequestContext) => {
+        // Settings, every profile's chats and the cache's donor texts are the machine owner's: issued
+        // keys (other apps, other people) only use the OpenAI routes.
+        if (!ctx.identity.admin)
+            throw new ApiError(403, "permission_error", "This key may use the OpenAI API only; the app's own key is needed for /kvshare routes.", "admin_only");
         let input: Record<string, unknown> = {};
         // GET: query parameters; PUT/PATCH: a JSON object body; POST (actions) and DELETE: no input.
         if (route.method === "GET") input = Object.fromEntries(ctx.url.searchParams.entries());

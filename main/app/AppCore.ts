@@ -72,8 +72,7 @@ export class AppCore {
                 contextSize: this.settings.contextSize,
                 threads: this.settings.threads,
                 gpu: this.settings.gpu,
-                maxQueue: this.settings.limits.maxQueue,
-                queueTimeoutMs: this.settings.limits.queueTimeoutMs,
+                queueLimits: () => this.settings.limits,
                 verbose,
                 onLoadProgress: (progress) => {
                     this.loadProgress = Math.min(1, Math.max(0, progress));

@@ -46,7 +46,9 @@ export function defaultRendererDir(): string {
 export function createCore(options: ServeOptions): {core: AppCore; modelPath?: string; noModel?: NoModelError} {
     const log = options.log ?? consoleLogger;
     const dataDir = resolveDataDir(options.dataDir);
-    fs.mkdirSync(dataDir, {recursive: true});
+    // Owner-only when we create it: it holds chats, cached prompts and keys (patient text on a shared
+    // machine). An existing folder the user named keeps its permissions.
+    fs.mkdirSync(dataDir, {recursive: true, mode: 0o700});
     const settings = mergeSettings(loadSettings(dataDir), options.overrides ?? {});
     const apiKey = options.apiKey ?? loadOrCreateApiKey(dataDir).key;
     const core = new AppCore(settings, apiKey, dataDir, options.rendererDir ?? defaultRendererDir(), log);

@@ -21,9 +21,14 @@ export interface IssuedKey {
 export interface Identity {
     name: string;
     group?: string;
+    /** The issued key's id (absent for the app's own key and for requests without auth). */
+    keyId?: string;
     /** The app's own key: may act for any desktop profile (the `user` field). */
     admin: boolean;
 }
+
+/** Names that mean something else: the app's own key and unauthenticated requests. */
+const reservedNames = new Set(["admin", "anonymous"]);
 
 function hashKey(key: string): Buffer {
     return crypto.createHash("sha256").update(key).digest();
@@ -34,10 +39,11 @@ function hashKey(key: string): Buffer {
  * Lookup compares against every stored hash in constant time per entry.
  */
 export class KeyStore {
-    private keys: IssuedKey[];
+    private keys: IssuedKey[] = [];
+    private loadedMtimeMs = -1;
 
     public constructor(private readonly file: string) {
-        this.keys = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as IssuedKey[]) : [];
+        this.reload();
     }
 
     public static inDataDir(dataDir: string): KeyStore {
@@ -45,12 +51,15 @@ export class KeyStore {
     }
 
     public list(): readonly IssuedKey[] {
+        this.reload();
         return this.keys;
     }
 
     /** Issues a key; the plain key is returned once and never stored. */
     public create(name: string, group?: string): {key: string; entry: IssuedKey} {
         if (!/^[\w.@-]{1,64}$/.test(name)) throw new Error("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.");
+        if (reservedNames.has(name.toLowerCase())) throw new Error(`'${name}' is reserved; choose another name.`);
+        this.reload();
         if (group != null && !/^[\w.@-]{1,64}$/.test(group)) throw new Error("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.");
         const key = generateApiKey();
         const entry: IssuedKey = {
@@ -67,6 +76,7 @@ export class KeyStore {
     }
 
     public revoke(id: string): boolean {
+        this.reload();
         const before = this.keys.length;
         this.keys = this.keys.filter((key) => key.id !== id);
         if (this.keys.length === before) return false;
@@ -76,6 +86,7 @@ export class KeyStore {
 
     /** The issued key matching `presented`, if any. */
     public find(presented: string): IssuedKey | undefined {
+        this.reload();
         const hash = hashKey(presented);
         let found: IssuedKey | undefined;
         for (const key of this.keys)
@@ -85,5 +96,21 @@ export class KeyStore {
 
     private save(): void {
         writeFileAtomic(this.file, JSON.stringify(this.keys, null, 2) + "\n", 0o600);
+        this.loadedMtimeMs = fs.statSync(this.file).mtimeMs;
+    }
+
+    /** Re-reads keys.json when another process (the CLI) changed it, so a revoked key stops working at once. */
+    private reload(): void {
+        let mtimeMs: number;
+        try {
+            mtimeMs = fs.statSync(this.file).mtimeMs;
+        } catch {
+            this.keys = [];
+            this.loadedMtimeMs = -1;
+            return;
+        }
+        if (mtimeMs === this.loadedMtimeMs) return;
+        this.keys = JSON.parse(fs.readFileSync(this.file, "utf8")) as IssuedKey[];
+        this.loadedMtimeMs = mtimeMs;
     }
 }

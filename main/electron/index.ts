@@ -32,6 +32,8 @@ if (!app.requestSingleInstanceLock()) {
         window.focus();
     });
     app.on("window-all-closed", () => app.quit());
+    let disposeCore: (() => Promise<void>) | undefined;
+    app.on("before-quit", () => void disposeCore?.());
 
     void app.whenReady().then(async () => {
         // Checklist item 5: no permission (camera, notifications, ...) is ever granted to web content.
@@ -44,7 +46,11 @@ if (!app.requestSingleInstanceLock()) {
 
         // With no model yet (first run) the window still opens; the model picker loads one.
         const {core, modelPath} = createCore({dataDir: app.getPath("userData"), rendererDir});
-        registerIpcHandlers(ipcMain, core);
+        const unregisterIpc = registerIpcHandlers(ipcMain, core);
+        disposeCore = async () => {
+            unregisterIpc();
+            await core.dispose();
+        };
 
         const sendMenuCommand = (command: MenuCommand): void => {
             if (window != null && !window.webContents.isDestroyed()) window.webContents.send(ipcChannels.menuCommand, command);

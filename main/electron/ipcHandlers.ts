@@ -1,5 +1,6 @@
 import type {AppCore} from "../app/AppCore.js";
 import {isAppUrl} from "./appUrl.js";
+import {ClientGoneError} from "../runtime/abortReasons.js";
 import {runAdminOp} from "../admin/operations.js";
 import {isAdminOp} from "../../shared/admin.js";
 import {toTimings, toUsage} from "../server/openaiShape.js";
@@ -11,7 +12,13 @@ import type {HealthResponse, ModelObject} from "../../shared/openai.js";
 /** The parts of Electron's IPC event the handlers look at (kept structural so tests need no Electron). */
 export interface IpcEventLike {
     senderFrame: {url: string; parent: unknown} | null;
-    sender: {id: number; send(channel: string, payload: unknown): void; isDestroyed(): boolean};
+    sender: {
+        id: number;
+        send(channel: string, payload: unknown): void;
+        isDestroyed(): boolean;
+        /** Electron's WebContents event: the window closed or reloaded away. */
+        once?(event: "destroyed", listener: () => void): unknown;
+    };
 }
 
 export interface IpcMainLike {
@@ -57,6 +64,8 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
         const inference = core.requireInference();
         const abort = new AbortController();
         streams.set(streamId, abort);
+        // A closed window must not leave its generation running (no orphaned work).
+        event.sender.once?.("destroyed", () => abort.abort(new ClientGoneError()));
         const send = (payload: ChatStreamEvent) => {
             if (!event.sender.isDestroyed()) event.sender.send(ipcChannels.chatEvent, payload);
         };
@@ -65,6 +74,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
             arrivedAt: performance.now(),
             user: params.user,
             detail: true,
+            revealDonor: true,
             onText: (text) => send({streamId, type: "delta", text})
         }).then((result) => {
             const outcome: ChatStreamResult = {

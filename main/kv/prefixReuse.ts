@@ -40,8 +40,8 @@ export async function reusePrefix(options: ReusePrefixOptions): Promise<KvReuseR
   return {
     mode: reused > 0 ? "prefix" : "full",
     reason: options.reason ?? "exact prefix reuse",
-    reusedTokens: kept,
-    computedTokens: stateLength - kept,
+    reusedTokens: reused,
+    computedTokens: stateLength - reused,
     pendingTokens: targetTokens.slice(stateLength),
     timings: { restoreMs, editMs, computeMs, totalMs: restoreMs + performance.now() - t0 }
   };

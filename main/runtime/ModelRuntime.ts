@@ -4,7 +4,7 @@ import {checkKvShiftability, createKvEditingContext, getKvEditingSupport} from "
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
 import type {SharedPrompt} from "../sharing/engine/types.js";
 import {ContextOverflowError} from "./errors.js";
-import {generate} from "./generate.js";
+import {checkFits, generate} from "./generate.js";
 import {PromptBuilder} from "./PromptBuilder.js";
 import {SequencePool} from "./SequencePool.js";
 import type {GenerationJob, GenerationResult} from "./types.js";
@@ -18,8 +18,8 @@ export interface ModelRuntimeOptions {
     /** CPU threads for llama.cpp; set explicitly (the library's default oversubscribes small machines). */
     threads: number;
     gpu: "auto" | false;
-    maxQueue: number;
-    queueTimeoutMs: number;
+    /** Queue limits, read live so an admin's change applies to the next request. */
+    queueLimits(): {maxQueue: number; queueTimeoutMs: number};
     /** Log llama.cpp warnings; off in tests. */
     verbose?: boolean;
     /** Model file load progress, 0..1 (node-llama-cpp's `onLoadProgress`). */
@@ -73,7 +73,7 @@ export class ModelRuntime {
         const shift = checkKvShiftability(model, {context});
         const unavailable = !support.kvEditingSupported ? support.reason : !shift.canShift ? shift.reason : undefined;
         const scratch = unavailable == null ? context.getSequence() : undefined;
-        const pool = new SequencePool(sequences, {maxQueue: options.maxQueue, queueTimeoutMs: options.queueTimeoutMs});
+        const pool = new SequencePool(sequences, options.queueLimits);
         return new ModelRuntime(options, llama, model, context, pool, new PromptBuilder(model), scratch, unavailable);
     }
 
@@ -106,6 +106,8 @@ export class ModelRuntime {
      */
     public async run(job: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
         const engine = this.sharing;
+        // Refuse what cannot fit before taking a sequence.
+        checkFits(job.promptTokens.length, job, this.contextSize);
         const assessment = await engine.assess(prompt);
         const lease = await this.pool.acquire({
             promptTokens: job.promptTokens,
@@ -116,7 +118,9 @@ export class ModelRuntime {
         let result: GenerationResult;
         let persist: (() => Promise<void>) | undefined;
         try {
-            result = await generate(this.model, lease.sequence, job, lease.queueMs, (sequence) => engine.prepare(sequence, prompt, lease.sameScope));
+            // Another scope's KV goes before anything else can happen on this sequence, failures included.
+            if (!lease.sameScope) await lease.sequence.clearHistory();
+            result = await generate(this.model, lease.sequence, job, lease.queueMs, (sequence) => engine.prepare(sequence, prompt));
             // Copy the served KV in memory before giving the sequence back; the disk write follows.
             persist = await engine.capture(lease.sequence, prompt);
         } finally {
@@ -142,7 +146,8 @@ export class ModelRuntime {
      */
     public embed(texts: readonly string[]): Promise<number[][]> {
         for (const text of texts) {
-            const tokens = this.prompts.countTokens(text);
+            // +2: the embedding context adds BOS and EOS around the text.
+            const tokens = this.prompts.countTokens(text) + 2;
             if (tokens >= this.contextSize) return Promise.reject(new ContextOverflowError(tokens, 0, this.contextSize));
         }
         const work = this.embeddingQueue.then(async () => {

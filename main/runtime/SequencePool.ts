@@ -68,7 +68,7 @@ export class SequencePool {
 
     public constructor(
         private readonly sequences: readonly LlamaContextSequence[],
-        private readonly options: SequencePoolOptions
+        private readonly options: () => SequencePoolOptions
     ) {
         sequences.forEach((_, i) => this.idle.add(i));
         this.owners = sequences.map(() => undefined);
@@ -92,7 +92,8 @@ export class SequencePool {
         if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
         if (this.idle.size > 0 && this.waiters.length === 0)
             return Promise.resolve(this.lend(ticket, enqueuedAt));
-        if (this.waiters.length >= this.options.maxQueue)
+        const options = this.options();
+        if (this.waiters.length >= options.maxQueue)
             return Promise.reject(new QueueFullError(1));
 
         return new Promise<SequenceLease>((resolve, reject) => {
@@ -104,7 +105,7 @@ export class SequencePool {
                 remove();
                 signal?.removeEventListener("abort", onAbort);
                 reject(new QueueTimeoutError(performance.now() - enqueuedAt));
-            }, this.options.queueTimeoutMs);
+            }, options.queueTimeoutMs);
             const onAbort = () => {
                 clearTimeout(timer);
                 remove();
@@ -148,7 +149,7 @@ export class SequencePool {
     private dispatch(): void {
         if (this.waiters.length === 0 || this.idle.size === 0) return;
         const now = performance.now();
-        const agingMs = this.options.agingMs ?? 2000;
+        const agingMs = this.options().agingMs ?? 2000;
         let bestAt = 0;
         let bestScore = Number.NEGATIVE_INFINITY;
         this.waiters.forEach((waiter, at) => {

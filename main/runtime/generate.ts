@@ -1,4 +1,5 @@
 import type {LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token} from "node-llama-cpp";
+import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
 import type {PreparedSequence} from "../sharing/engine/types.js";
 import {TextStreamer} from "./TextStreamer.js";
@@ -64,7 +65,8 @@ export async function generate(model: LlamaModel, sequence: LlamaContextSequence
             await iterator.return();
         }
     }
-    if (job.signal.aborted) finishReason = "aborted";
+    // A timeout cuts the answer short like a token limit; a client's stop or disconnect is an abort.
+    if (job.signal.aborted) finishReason = job.signal.reason instanceof RequestTimeoutError ? "length" : "aborted";
     emit(streamer.flush());
 
     const end = performance.now();
@@ -85,7 +87,8 @@ export async function generate(model: LlamaModel, sequence: LlamaContextSequence
     };
 }
 
-function checkFits(promptLength: number, job: GenerationJob, contextSize: number): void {
+/** Throws {@link ContextOverflowError} when the prompt (plus an explicit max_tokens) cannot fit a sequence. */
+export function checkFits(promptLength: number, job: GenerationJob, contextSize: number): void {
     if (promptLength >= contextSize)
         throw new ContextOverflowError(promptLength, 0, contextSize);
     if (job.maxTokensExplicit && job.maxTokens != null && promptLength + job.maxTokens > contextSize)

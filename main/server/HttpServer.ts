@@ -7,6 +7,7 @@ import {ApiError, sendError} from "./errors.js";
 import {serveStatic} from "./handlers/staticFiles.js";
 import {findRoute} from "./routes.js";
 import type {Identity} from "../config/apiKeys.js";
+import {ClientGoneError, RequestTimeoutError} from "../runtime/abortReasons.js";
 import {authenticate, checkHost, corsHeaders, preflightHeaders} from "./security.js";
 
 /**
@@ -71,10 +72,10 @@ export class HttpServer {
             await this.limited(identity, () => route.handler(this.context(req, res, url, arrivedAt, cors, identity)));
         } catch (error) {
             const apiError = error instanceof ApiError ? error : undefined;
+            if (error instanceof ClientGoneError) return void (res.writableEnded || res.end());
             if (apiError == null || apiError.status >= 500) this.core.log.warn(`${req.method} ${req.url}: ${(error as Error).message}`);
             if (!res.headersSent) {
-                for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
-                sendError(res, error);
+                sendError(res, error, cors);
             } else if (!res.writableEnded) {
                 res.end();
             }
@@ -83,8 +84,10 @@ export class HttpServer {
 
     /** Runs a request under the per-key limit on concurrent requests (429 past it; OpenAI clients retry). */
     private async limited(identity: Identity, work: () => Promise<void> | void): Promise<void> {
+        // The app's own key is the machine owner's (desktop UI, every profile): only the queue bounds it.
+        if (identity.admin || identity.keyId == null) return await work();
         const limit = this.core.settings.limits.maxConcurrentPerKey;
-        const key = identity.admin ? "admin" : identity.name;
+        const key = identity.keyId;
         const current = this.active.get(key) ?? 0;
         if (current >= limit)
             throw new ApiError(429, "rate_limit_error", `Too many concurrent requests for this key (limit ${limit}). Retry when one finishes.`, "rate_limit_exceeded", null, {"retry-after": "1"});
@@ -100,11 +103,12 @@ export class HttpServer {
 
     private context(req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrivedAt: number, cors: Record<string, string>, identity: Identity): RequestContext {
         const abort = new AbortController();
-        const timeout = setTimeout(() => abort.abort(new Error("request timeout")), this.core.settings.limits.requestTimeoutMs);
+        const timeoutMs = this.core.settings.limits.requestTimeoutMs;
+        const timeout = setTimeout(() => abort.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
         res.on("close", () => clearTimeout(timeout));
         // A client that disconnects before the response is complete frees its sequence at once.
         res.on("close", () => {
-            if (!res.writableFinished) abort.abort(new Error("client disconnected"));
+            if (!res.writableFinished) abort.abort(new ClientGoneError());
         });
         return {
             req,

@@ -25,7 +25,8 @@ export type RouteHandler = (ctx: RequestContext) => Promise<void> | void;
  * Who a generation runs for: an issued key always acts as its owner; the app's own key (and a server
  * without auth) may name a desktop profile in the request's `user` field.
  */
-export function requester(ctx: RequestContext, user: string | undefined): {user?: string; group?: string} {
-    if (ctx.identity.admin) return {user};
-    return {user: ctx.identity.name, group: ctx.identity.group};
+export function requester(ctx: RequestContext, user: string | undefined): {user?: string; group?: string; revealDonor: boolean} {
+    if (ctx.identity.admin) return {user, revealDonor: true};
+    // Issued keys live in their own namespace: a key named like a desktop profile never shares its scope.
+    return {user: `key/${ctx.identity.name}`, group: ctx.identity.group, revealDonor: false};
 }

@@ -1,5 +1,6 @@
 import type {ServerResponse} from "node:http";
 import type {ApiErrorBody, ApiErrorType} from "../../shared/openai.js";
+import {RequestTimeoutError} from "../runtime/abortReasons.js";
 import {ContextOverflowError, ModelUnavailableError} from "../runtime/errors.js";
 import {QueueFullError, QueueTimeoutError} from "../runtime/SequencePool.js";
 
@@ -34,16 +35,18 @@ export function toApiError(error: unknown): ApiError {
         return new ApiError(503, "unavailable_error", error.message, "server_busy", null, {"retry-after": String(error.retryAfterSeconds)});
     if (error instanceof QueueTimeoutError)
         return new ApiError(503, "unavailable_error", error.message, "queue_timeout", null, {"retry-after": "1"});
+    if (error instanceof RequestTimeoutError)
+        return new ApiError(503, "unavailable_error", error.message, "request_timeout", null, {"retry-after": "1"});
     if (error instanceof ModelUnavailableError)
         return new ApiError(503, "unavailable_error", error.message, "model_unavailable", null, {"retry-after": "5"});
     return new ApiError(500, "server_error", "Internal server error: " + (error instanceof Error ? error.message : String(error)), "internal_error");
 }
 
-/** Writes an error response (unless headers were already sent, e.g. mid-stream). */
-export function sendError(res: ServerResponse, error: unknown): void {
+/** Writes an error response (unless headers were already sent, e.g. mid-stream), with extra headers (CORS). */
+export function sendError(res: ServerResponse, error: unknown, headers: Record<string, string> = {}): void {
     const apiError = toApiError(error);
     if (res.headersSent) return;
-    sendJson(res, apiError.status, apiError.toBody(), apiError.headers);
+    sendJson(res, apiError.status, apiError.toBody(), {...headers, ...apiError.headers});
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -34,7 +34,7 @@ export function authenticate(req: IncomingMessage, adminKey: string, issued: Key
     if (keysMatch(presented, adminKey)) return {name: "admin", admin: true};
     const key = issued.find(presented);
     if (key == null) throw new ApiError(401, "authentication_error", "Incorrect API key provided.", "invalid_api_key");
-    return {name: key.name, group: key.group, admin: false};
+    return {name: key.name, group: key.group, admin: false, keyId: key.id};
 }
 
 /**

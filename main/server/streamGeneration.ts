@@ -1,6 +1,6 @@
 import type {GenerationResult} from "../runtime/types.js";
 import type {RequestContext} from "./context.js";
-import {sendError, toApiError} from "./errors.js";
+import {toApiError} from "./errors.js";
 import {SseWriter} from "./sse.js";
 
 /** How one endpoint shapes its stream chunks. */
@@ -14,7 +14,8 @@ export interface StreamShape {
 
 /**
  * Runs a generation and streams it as SSE. Headers are held back until the first text, so failures
- * before it (queue full, context overflow) still get their proper HTTP status; a failure after it
+ * before it (queue full, context overflow) are thrown to the server's error path and get their proper
+ * HTTP status, CORS headers and logging; a failure after it
  * is sent in-stream as `data: {"error": ...}`, which OpenAI clients raise as an APIError.
  */
 export async function streamGeneration(
@@ -38,7 +39,7 @@ export async function streamGeneration(
             sse.send(shape.delta(text));
         });
     } catch (error) {
-        if (!started) return sendError(ctx.res, error);
+        if (!started) throw error;
         sse.send(toApiError(error).toBody());
         sse.done();
         return;

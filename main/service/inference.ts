@@ -25,6 +25,8 @@ export interface GenerationIo {
     group?: string;
     /** Ask for token pieces in the hit record (the UI's alignment view). */
     detail?: boolean;
+    /** Include donor texts in the hit record (the machine owner only). */
+    revealDonor?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export class InferenceService {
             signal: io.signal,
             onText: io.onText,
             arrivedAt: io.arrivedAt
-        }, {tokens, text, scope, detail: io.detail ?? false});
+        }, {tokens, text, scope, detail: io.detail ?? false, revealDonor: io.revealDonor ?? false});
         this.requestLog?.add({
             at: Date.now(),
             user: io.user ?? anonymousUser,

@@ -2,6 +2,8 @@ import fs from "node:fs";
 import OpenAI from "openai";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ChatCompletion} from "../../shared/openai.js";
+import {adminHttpRoutes} from "../../shared/admin.js";
+import {KeyStore} from "../../main/config/apiKeys.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;
@@ -34,12 +36,56 @@ describe("API keys per app or person", () => {
     it("runs an issued key's requests as its owner, whatever `user` says", async () => {
         const res = await chat(nurseKey, "someone-else");
         expect(res.status).toBe(200);
-        expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe("user:nurse1");
+        // Issued keys have their own namespace: never the scope of a desktop profile named alike.
+        expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe("user:key/nurse1");
     });
 
     it("lets the app's own key act for a desktop profile", async () => {
         const res = await chat(server.apiKey, "student-7");
         expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe("user:student-7");
+    });
+
+    it("keeps issued keys off the app's own routes (settings, every chat, donor texts)", async () => {
+        for (const route of Object.values(adminHttpRoutes)) {
+            const res = await fetch(`${server.url}${route.path}${route.key != null ? "x" : ""}`, {
+                method: route.method,
+                headers: {"authorization": `Bearer ${nurseKey}`, "content-type": "application/json"},
+                body: route.method === "GET" ? undefined : JSON.stringify({sharing: {scopePolicy: "global"}})
+            });
+            expect(res.status, `${route.method} ${route.path}`).toBe(403);
+        }
+        expect(server.core.settings.sharing.scopePolicy).toBe("user");
+    });
+
+    it("never shows an issued key another prompt's text in the hit record", async () => {
+        const other = server.core.keys.create("nurse2").key;
+        const story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball.";
+        const ask = async (key: string, content: string) => {
+            const res = await fetch(`${server.url}/v1/chat/completions`, {method: "POST",
+                headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
+                body: JSON.stringify({messages: [{role: "user", content}], max_tokens: 4, x_kvshare_detail: true})});
+            await server.core.requireInference().runtime.settled();
+            return (await res.json() as ChatCompletion).x_kvshare;
+        };
+        await ask(other, story);
+        const record = await ask(other, story.replace("Lily", "Sue"));
+        expect(record.mode).toBe("semantic");
+        expect(record.donor?.prompt).toBeUndefined();
+        expect(record.donor_pieces).toBeUndefined();
+        expect(record.prompt_pieces?.length).toBe(record.prompt_tokens);
+    });
+
+    it("refuses reserved names for issued keys", () => {
+        expect(() => server.core.keys.create("admin")).toThrow(/reserved/);
+        expect(() => server.core.keys.create("anonymous")).toThrow(/reserved/);
+    });
+
+    it("stops accepting a key revoked by another process (the CLI) at once", async () => {
+        const {key, entry} = server.core.keys.create("temp-app");
+        expect((await chat(key)).status).toBe(200);
+        await new Promise((r) => setTimeout(r, 20));
+        expect(KeyStore.inDataDir(server.dataDir).revoke(entry.id)).toBe(true);
+        expect((await chat(key)).status).toBe(401);
     });
 
     it("refuses a revoked key", async () => {

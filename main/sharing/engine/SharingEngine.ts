@@ -54,7 +54,6 @@ type Stages = NonNullable<KvShareRecord["stages"]>;
  */
 export class SharingEngine {
     private scratchQueue: Promise<unknown> = Promise.resolve();
-    private readonly refusedLogged = new Set<number>();
     /** Hot donors kept in memory (the cache's memory tier). */
     public readonly hot: HotDonors;
 
@@ -92,11 +91,10 @@ export class SharingEngine {
 
     /**
      * Makes `sequence` hold the prompt's KV, reusing the best donor of the prompt's scope when it beats
-     * the floor. `sameScope` says whether the sequence's current KV belongs to the prompt's scope: if
-     * not, it is cleared first, so no one's prefix is ever reused across scopes.
+     * the floor. The sequence's current KV must belong to the prompt's scope (the runtime clears it
+     * otherwise), so no one's prefix is ever reused across scopes.
      */
-    public async prepare(sequence: LlamaContextSequence, prompt: SharedPrompt, sameScope: boolean): Promise<PreparedSequence> {
-        if (!sameScope) await sequence.clearHistory();
+    public async prepare(sequence: LlamaContextSequence, prompt: SharedPrompt): Promise<PreparedSequence> {
         const settings = this.deps.settings();
         const assessment = prompt.assessment ?? await this.assess(prompt);
         const stages = {...assessment.stages};
@@ -117,6 +115,8 @@ export class SharingEngine {
                 snapshot = await readSnapshot(this.absolute(best.entry.snapshotFile), {modelFingerprint: this.deps.modelFingerprint, context: this.deps.context});
             } catch (error) {
                 if (!(error instanceof SnapshotRefusedError)) throw error;
+                // Evicted (or cleared) since admission: a plain miss, not a damaged cache.
+                if (this.deps.store.get(best.entry.id) == null) return this.floor(sequence, prompt, stages, "the donor was evicted meanwhile");
                 this.dropRefused(best.entry, error);
                 return this.floor(sequence, prompt, stages, `donor snapshot refused (${error.reason}); entry dropped`);
             }
@@ -145,14 +145,15 @@ export class SharingEngine {
             computed_tokens: summary.counts.recomputed + summary.counts.new,
             recomputed_tokens: summary.counts.recomputed,
             scope: prompt.scope,
-            donor: {id: best.entry.id, similarity: round(best.similarity), exact: best.exact, prompt: best.entry.promptText, tokens: best.entry.tokens.length, tier},
+            donor: {id: best.entry.id, similarity: round(best.similarity), exact: best.exact, tokens: best.entry.tokens.length, tier,
+                ...(prompt.revealDonor ? {prompt: best.entry.promptText} : {})},
             segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
             runs: best.alignment.runs.map((run) => ({donor_start: run.donorStart, target_start: run.targetStart, length: run.length})),
             stages: roundStages(stages)
         };
         if (prompt.detail) {
             record.prompt_pieces = this.pieces(prompt.tokens);
-            record.donor_pieces = this.pieces([...best.entry.tokens] as Token[]);
+            if (prompt.revealDonor) record.donor_pieces = this.pieces([...best.entry.tokens] as Token[]);
         }
         return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record};
     }
@@ -167,7 +168,8 @@ export class SharingEngine {
         if (!settings.enabled) return undefined;
         const tokens = sequence.contextTokens;
         if (tokens.length < 2 * settings.minRunLength) return undefined;
-        if (this.deps.store.findExact(this.deps.modelFingerprint, [prompt.scope], hashTokens(tokens)) != null) return undefined;
+        // The same prompt cached before in this scope: its KV is as good a donor as this one.
+        if (this.deps.store.findExact(this.deps.modelFingerprint, [prompt.scope], hashTokens(prompt.tokens)) != null) return undefined;
         let captured: CapturedState;
         try {
             captured = await captureForSnapshot(sequence);
@@ -194,6 +196,7 @@ export class SharingEngine {
                 scope: prompt.scope,
                 promptText: prompt.text,
                 tokens: header.tokens,
+                tokenHash: hashTokens(prompt.tokens),
                 snapshotFile: relative,
                 bytes: header.payloadBytes
             }, prompt.embedding);
@@ -259,13 +262,11 @@ export class SharingEngine {
         };
     }
 
+    /** Drops an entry whose snapshot was refused; logs once (the call that actually removed it). */
     private dropRefused(entry: CacheEntry, error: SnapshotRefusedError): void {
-        if (!this.refusedLogged.has(entry.id)) {
-            this.refusedLogged.add(entry.id);
-            this.deps.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}): ${error.message}; entry dropped`);
-        }
-        this.deps.store.remove(entry.id);
         this.hot.delete(entry.snapshotFile);
+        if (this.deps.store.remove(entry.id) != null)
+            this.deps.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}): ${error.message}; entry dropped`);
     }
 
     /** One KV edit at a time uses the scratch sequence. */

@@ -13,7 +13,7 @@ export function scopeFor(user: string | undefined, settings: Pick<SharingSetting
         case "global": return "global";
         case "user": return `user:${who}`;
         case "group": {
-            const group = keyGroup ?? settings.groups[who];
+            const group = keyGroup ?? (Object.hasOwn(settings.groups, who) ? settings.groups[who] : undefined);
             // Someone in no group shares with nobody else.
             return group != null ? `group:${group}` : `user:${who}`;
         }

@@ -11,6 +11,8 @@ export interface SharedPrompt {
     scope: string;
     /** Put token pieces into the hit record (the UI's alignment view asks for it). */
     detail: boolean;
+    /** Include the donor's text in the hit record (the machine owner's key only). */
+    revealDonor: boolean;
     /** Filled by `prepare`, reused by `remember` (embedding once per request). */
     embedding?: Float32Array | null;
     /** Filled by `assess` at admission, used by `prepare`. */

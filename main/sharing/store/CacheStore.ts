@@ -44,6 +44,11 @@ export interface NewCacheEntry {
   readonly scope: string;
   readonly promptText: string;
   readonly tokens: ArrayLike<number>;
+  /**
+   * Hash used for exact hits (see {@link CacheStore.findExact}); default: of `tokens`. The request path
+   * stores prompt + answer KV but looks entries up by the prompt, so it passes the prompt's hash.
+   */
+  readonly tokenHash?: string;
   /** Relative to the cache dir (normally under `snapshots/`); must not escape it. */
   readonly snapshotFile: string;
   readonly bytes: number;
@@ -183,7 +188,7 @@ export class CacheStore {
     const snapshotFile = normalizeSnapshotPath(entry.snapshotFile);
     const created = entry.createdAt ?? this.now();
     const tokens = encodeTokens(entry.tokens);
-    const tokenHash = hashTokens(entry.tokens);
+    const tokenHash = entry.tokenHash ?? hashTokens(entry.tokens);
     const id = this.db.transaction(() => {
       const info = this.stmt(
         "INSERT INTO entries (model_fingerprint, scope, prompt_text, tokens, token_count, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id) " +

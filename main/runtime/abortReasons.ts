@@ -1,0 +1,15 @@
+/** Why a request's AbortSignal fired; the reason decides what the client sees. */
+
+/** The request ran past `limits.requestTimeoutMs`: queued → 503, generating → finish_reason "length". */
+export class RequestTimeoutError extends Error {
+    public constructor(timeoutMs: number) {
+        super(`The request took longer than the ${Math.round(timeoutMs / 1000)} s limit.`);
+    }
+}
+
+/** The client went away (disconnect, stop button): nothing to answer, nothing to log. */
+export class ClientGoneError extends Error {
+    public constructor() {
+        super("The client disconnected.");
+    }
+}
