@@ -13,10 +13,14 @@ export type CoreStatus = "loading" | "ok" | "error";
 /** How long a model switch waits for requests already being served before it unloads the model. */
 const drainTimeoutMs = 60_000;
 
-/** Resolves once every sequence is back in the pool and nobody waits (or after `timeoutMs`). */
-async function waitForIdle(pool: {size: number; idleCount: number; queuedCount: number}, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once no request is in flight anywhere (embedding, queue, generation) and every sequence is
+ * back in the pool, or after `timeoutMs`.
+ */
+async function waitForIdle(inference: InferenceService, timeoutMs: number): Promise<void> {
+    const pool = inference.runtime.pool;
     const deadline = Date.now() + timeoutMs;
-    while ((pool.idleCount < pool.size || pool.queuedCount > 0) && Date.now() < deadline)
+    while ((inference.inFlight > 0 || pool.idleCount < pool.size || pool.queuedCount > 0) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
@@ -61,7 +65,7 @@ export class AppCore {
         this.loadError = undefined;
         const previous = this.inference;
         this.inference = undefined;
-        if (previous != null) await waitForIdle(previous.runtime.pool, drainTimeoutMs);
+        if (previous != null) await waitForIdle(previous, drainTimeoutMs);
         await previous?.runtime.dispose();
         this.cacheStore?.close();
         this.cacheStore = undefined;

@@ -16,7 +16,7 @@ export interface ValidatedSettingsPatch {
 
 const sharingKeys = [
     "enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens",
-    "embedder", "scopePolicy", "groups", "maxSnapshotBytes"
+    "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes"
 ] as const satisfies ReadonlyArray<keyof SharingSettings>;
 
 /** Largest snapshot budget accepted: 1 TiB. */
@@ -107,6 +107,7 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
                 case "scopePolicy": patch.scopePolicy = oneOf(value, name, ["global", "group", "user"] as const); break;
                 case "groups": patch.groups = groups(value, name); break;
                 case "maxSnapshotBytes": patch.maxSnapshotBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
+                case "maxMemoryBytes": patch.maxMemoryBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
                 default: throw new SettingsValidationError(`Unknown sharing setting '${key}'.`, name);
             }
         }

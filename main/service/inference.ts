@@ -34,6 +34,8 @@ export interface GenerationIo {
  * model's template and runs it on a pooled sequence.
  */
 export class InferenceService {
+    private running = 0;
+
     public constructor(
         public readonly runtime: ModelRuntime,
         private readonly sharingSettings: () => SharingSettings,
@@ -51,7 +53,21 @@ export class InferenceService {
         return this.run(prompt.tokens, text, settings.stops, settings, io);
     }
 
+    /** Requests anywhere between arrival and answer (embedding, queue, generation). */
+    public get inFlight(): number {
+        return this.running;
+    }
+
     private async run(tokens: readonly Token[], text: string, stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+        this.running++;
+        try {
+            return await this.runCounted(tokens, text, stops, settings, io);
+        } finally {
+            this.running--;
+        }
+    }
+
+    private async runCounted(tokens: readonly Token[], text: string, stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
         const scope = scopeFor(io.user, this.sharingSettings(), io.group);
         const result = await this.runtime.run({
             promptTokens: tokens,

@@ -6,6 +6,7 @@ import {modelFingerprint} from "../../kv/index.js";
 import type {ModelRuntime} from "../../runtime/ModelRuntime.js";
 import {LexicalEmbedder, LlamaEmbedder, type Embedder} from "../embed/index.js";
 import {CacheStore} from "../store/index.js";
+import {reembedEntries} from "./reembed.js";
 import {SharingEngine} from "./SharingEngine.js";
 
 /** Files above this size are fingerprinted by their GGUF metadata and tensor table, not a full hash. */
@@ -32,6 +33,7 @@ export async function createSharingEngine(options: {
         ? await LlamaEmbedder.create(runtime.model, {threads: runtime.options.threads, id: `model:${runtime.modelId}`, safeText: (text) => runtime.prompts.safeText(text)})
         : new LexicalEmbedder();
     const store = CacheStore.open({cacheDir, embedder});
+    if (store.vectorIndexState === "rebuilt") void reembedEntries(store, embedder, log);
     const {removedEntries, deletedFiles} = store.consistencyPass();
     if (removedEntries.length + deletedFiles.length > 0)
         log.warn(`cache consistency pass: dropped ${removedEntries.length} entries without files, deleted ${deletedFiles.length} orphan files`);
