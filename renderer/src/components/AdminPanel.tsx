@@ -82,6 +82,7 @@ function Form({settings}: {settings: AdminSettings}) {
                 <h2>Cache</h2>
                 <div className="admin-grid">
                     <Field label="Snapshot budget (MiB)" hint={`Now ${formatBytes(settings.sharing.maxSnapshotBytes)}; a smaller budget evicts at once`}>{text("budgetMiB", "setting-budget")}</Field>
+                    <Field label="Memory tier (MiB)" hint={`Hot donors kept in memory (no disk read); now ${formatBytes(settings.sharing.maxMemoryBytes)}`}>{text("memoryMiB", "setting-memory")}</Field>
                     <div className="field">
                         <span className="field-label">Clear cache</span>
                         {confirmClear ? (

@@ -15,6 +15,7 @@ export interface SettingsDraft {
     groups: string;
     /** Snapshot budget in MiB. */
     budgetMiB: string;
+    memoryMiB: string;
     /** One origin per line. */
     corsOrigins: string;
 }
@@ -34,9 +35,14 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
         embedder: s.embedder,
         scopePolicy: s.scopePolicy,
         groups: Object.entries(s.groups).map(([user, group]) => `${user} = ${group}`).join("\n"),
-        budgetMiB: String(Math.round((s.maxSnapshotBytes / MiB) * 100) / 100),
+        budgetMiB: toMiB(s.maxSnapshotBytes),
+        memoryMiB: toMiB(s.maxMemoryBytes),
         corsOrigins: settings.api.corsOrigins.join("\n")
     };
+}
+
+function toMiB(bytes: number): string {
+    return String(Math.round((bytes / MiB) * 100) / 100);
 }
 
 /** Numbers as typed: a number when it parses, else the text itself (the server says what is wrong). */
@@ -72,10 +78,15 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
         if (Number.isNaN(value)) return `${label} must be a number.`;
         if (value !== s[key]) (sharing as Record<string, unknown>)[key] = value;
     }
-    const budget = numeric(draft.budgetMiB);
-    if (Number.isNaN(budget)) return "Cache budget must be a number of MiB.";
-    const bytes = Math.round(budget * MiB);
-    if (Math.abs(bytes - s.maxSnapshotBytes) >= MiB / 200) sharing.maxSnapshotBytes = bytes;
+    const budgets: Array<["budgetMiB" | "memoryMiB", "maxSnapshotBytes" | "maxMemoryBytes", string]> = [
+        ["budgetMiB", "maxSnapshotBytes", "Cache budget"], ["memoryMiB", "maxMemoryBytes", "Memory budget"]
+    ];
+    for (const [field, key, label] of budgets) {
+        const mib = numeric(draft[field]);
+        if (Number.isNaN(mib)) return `${label} must be a number of MiB.`;
+        const bytes = Math.round(mib * MiB);
+        if (Math.abs(bytes - s[key]) >= MiB / 200) sharing[key] = bytes;
+    }
     if (draft.enabled !== s.enabled) sharing.enabled = draft.enabled;
     if (draft.prefixReuse !== s.prefixReuse) sharing.prefixReuse = draft.prefixReuse;
     if (draft.embedder !== s.embedder) sharing.embedder = draft.embedder;
