@@ -35,6 +35,11 @@ export interface Settings {
         maxConcurrentPerKey: number;
         /** A request still generating after this long is stopped (finish_reason "length"). */
         requestTimeoutMs: number;
+        /**
+         * Queue aging: waiting this long counts as much as a full expected cache hit, so requests that
+         * reuse little are not starved by those that reuse much (lower = fairer, higher = more reuse-first).
+         */
+        agingMs: number;
     };
 }
 
@@ -45,7 +50,7 @@ export const defaultSettings: Settings = {
     gpu: "auto",
     api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: []},
     sharing: defaultSharingSettings,
-    limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, requestTimeoutMs: 600_000}
+    limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, requestTimeoutMs: 600_000, agingMs: 500}
 };
 
 export function settingsPath(dataDir: string): string {

@@ -19,7 +19,7 @@ export interface ModelRuntimeOptions {
     threads: number;
     gpu: "auto" | false;
     /** Queue limits, read live so an admin's change applies to the next request. */
-    queueLimits(): {maxQueue: number; queueTimeoutMs: number};
+    queueLimits(): {maxQueue: number; queueTimeoutMs: number; agingMs: number};
     /** Log llama.cpp warnings; off in tests. */
     verbose?: boolean;
     /** Model file load progress, 0..1 (node-llama-cpp's `onLoadProgress`). */

@@ -48,7 +48,7 @@ export interface SequencePoolOptions {
     /** How long a request may wait for a sequence. */
     queueTimeoutMs: number;
     /** Waiting this long is worth as much as a full expected cache hit, so nobody starves. */
-    agingMs?: number;
+    agingMs: number;
 }
 
 const donorAffinityBonus = 0.25;
@@ -149,7 +149,7 @@ export class SequencePool {
     private dispatch(): void {
         if (this.waiters.length === 0 || this.idle.size === 0) return;
         const now = performance.now();
-        const agingMs = this.options().agingMs ?? 2000;
+        const agingMs = this.options().agingMs;
         let bestAt = 0;
         let bestScore = Number.NEGATIVE_INFINITY;
         this.waiters.forEach((waiter, at) => {
