@@ -61,7 +61,7 @@ export function HitStrip({record, promptText}: {record: KvShareRecord; promptTex
                     </button>
                 ) : null}
             </div>
-            {kind === "miss" && record.note ? <div className="hit-note muted">{record.note}</div> : null}
+            {kind !== "donor" && record.note ? <div className="hit-note muted" data-testid="hit-note">{record.note}</div> : null}
             {open && record.prompt_pieces ? (
                 <div className="hit-rows">
                     <div className="hit-row">
