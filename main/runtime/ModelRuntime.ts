@@ -54,6 +54,9 @@ export class ModelRuntime {
         const llama = await getLlama({
             gpu: options.gpu,
             build: "never",
+            // Diagnostics: KVSHARE_STOCK_BINARY=1 asks for a build that never exists locally, so the
+            // stock prebuilt binary loads (no KV editing: the app falls back to exact prefix reuse).
+            ...(process.env.KVSHARE_STOCK_BINARY === "1" ? {cmakeOptions: {KVSHARE_FORCE_STOCK_BINARY: "1"}} : {}),
             maxThreads: options.threads,
             logLevel: options.verbose ? LlamaLogLevel.warn : LlamaLogLevel.error
         });
