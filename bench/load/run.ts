@@ -12,6 +12,7 @@ import {parseArgs} from "node:util";
 import OpenAI from "openai";
 import {silentLogger} from "../../main/app/log.js";
 import {startServer} from "../../main/app/startServer.js";
+import {seededRandom} from "../../shared/seededRandom.js";
 import {loadPrompts, type LoadPrompts} from "./prompts.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,11 +36,6 @@ interface Outcome {
     error?: string;
 }
 
-/** A small deterministic PRNG so both modes see the same request mix. */
-function rng(seed: number) {
-    let s = seed >>> 0;
-    return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 
 async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user: string): Promise<Outcome> {
     const start = performance.now();
@@ -77,7 +73,7 @@ async function runMode(label: string, sharing: boolean, prompts: LoadPrompts) {
     const server = await startServer({modelPath: values.model, dataDir, log: silentLogger, apiKey: "kvs-load-test-key-000000",
         overrides: {threads: 1, parallel: Number(values.parallel), api: {port: 0}, sharing: {enabled: sharing},
             limits: {maxQueue: clients * 2, queueTimeoutMs: 120_000, maxBodyBytes: 1 << 20, maxTokensCap: 4096, maxConcurrentPerKey: clients, requestTimeoutMs: 120_000}}});
-    const random = rng(42);
+    const random = seededRandom(42);
     const deadline = performance.now() + seconds * 1000;
     const outcomes: Outcome[] = [];
     let sent = 0;

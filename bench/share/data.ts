@@ -67,17 +67,6 @@ export function readRecords(file: string, delimiter: "," | "\t"): Record<string,
     .map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""])));
 }
 
-/** mulberry32: a small deterministic PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = items.slice();
@@ -87,3 +76,5 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   }
   return out;
 }
+
+export {seededRandom as rng} from "../../shared/seededRandom.js";

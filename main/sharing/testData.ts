@@ -56,17 +56,6 @@ export class WordTokenizer {
   }
 }
 
-/** mulberry32: small seeded PRNG so fixtures are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Apply random small edits (replace / insert / delete spans of 1–8 tokens, fresh token ids) until
@@ -99,3 +88,5 @@ export function storyTokens(tokenizer: WordTokenizer, stories: readonly string[]
     out.push(...tokenizer.encode((stories[i] as string) + "\n\n"));
   return out.slice(0, length);
 }
+
+export {seededRandom} from "../../shared/seededRandom.js";

@@ -1,4 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {seededRandom} from "../../shared/seededRandom.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;
@@ -9,10 +10,6 @@ afterAll(async () => {
     await server.close();
 });
 
-function prng(seed: number) {
-    let s = seed >>> 0;
-    return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 
 const oddValues: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -1e308, "", "x", "\u0000", "\uD800", "😀".repeat(50), [], [1], {}, {a: 1}, "x".repeat(5000)];
 const fields = ["messages", "prompt", "input", "model", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "min_p",
@@ -34,7 +31,7 @@ function mutate(random: () => number, base: Record<string, unknown>): Record<str
 
 describe("bounded fuzz of the generation endpoints", () => {
     it("answers 300 mutated requests with 2xx or an OpenAI-style 4xx, never a crash or 5xx", async () => {
-        const random = prng(1234);
+        const random = seededRandom(1234);
         const endpoints: Array<[string, Record<string, unknown>]> = [
             ["/v1/chat/completions", {messages: [{role: "user", content: "Hi"}], max_tokens: 3}],
             ["/v1/completions", {prompt: "Once", max_tokens: 3}],
