@@ -21,6 +21,13 @@ export interface AdminSettings {
         corsOrigins: string[];
         /** The key with all but its last 4 characters masked. */
         keyHint: string;
+        /** Where the API server actually listens (port 0 resolved), e.g. http://127.0.0.1:8080; null while it is off. */
+        url: string | null;
+        /**
+         * True in headless `serve` mode: the API server also serves this page, so it cannot be turned off
+         * from the panel, and a new port or host moves the page too (to `url`).
+         */
+        servesUi: boolean;
     };
     /** Dotted setting names that are shown but cannot be changed from the panel (they need a restart). */
     readOnly: string[];
@@ -28,10 +35,31 @@ export interface AdminSettings {
     restartRequired: string[];
 }
 
-/** What PATCH /kvshare/settings accepts: any subset of the sharing knobs, and the CORS allowlist. */
+/**
+ * What PATCH /kvshare/settings accepts: any subset of the sharing knobs, the CORS allowlist, and the API
+ * server's on/off, host and port (the server moves at once; a busy port is a 409 and nothing changes).
+ */
 export interface AdminSettingsPatch {
     sharing?: Partial<AdminSharingSettings>;
-    api?: {corsOrigins?: string[]};
+    api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]};
+}
+
+/** An API key issued to an app or a person, as listed (never its hash). */
+export interface ApiKeyInfo {
+    id: string;
+    /** Who uses it: its requests run as this identity (`user:key/NAME`). */
+    name: string;
+    group?: string;
+    /** The key's first characters, to tell keys apart. */
+    hint: string;
+    /** ISO time. */
+    createdAt: string;
+}
+
+/** A newly issued key: `key` is shown this once and never stored (only its hash is). */
+export interface CreatedApiKey {
+    key: string;
+    entry: ApiKeyInfo;
 }
 
 export interface StatsBucket {
@@ -167,6 +195,12 @@ export interface AdminOps {
     /** Switches model: validates the path, then loads in the background (poll `modelStatus`). */
     loadModel: {input: {path: string}; output: ModelStatus};
     modelStatus: {input: Record<string, never>; output: ModelStatus};
+    /** The keys issued to apps and people (id, name, group, hint, creation time). */
+    listKeys: {input: Record<string, never>; output: ApiKeyInfo[]};
+    /** Issues a key; the plain key is in this response only. */
+    createKey: {input: {name: string; group?: string}; output: CreatedApiKey};
+    /** Revokes an issued key at once; returns the keys left. */
+    revokeKey: {input: {id: string}; output: ApiKeyInfo[]};
 }
 
 export type AdminOp = keyof AdminOps;
@@ -175,7 +209,8 @@ export type AdminOutput<K extends AdminOp> = AdminOps[K]["output"];
 
 /**
  * How each operation is reached over HTTP. A path ending in "/" takes the operation's key (`id` or
- * `name`) as its last segment; GET inputs travel as query parameters, the others as a JSON body.
+ * `name`) as its last segment; GET inputs travel as query parameters, the others as a JSON body
+ * (a POST without input sends none).
  */
 export const adminHttpRoutes: {readonly [K in AdminOp]: {method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; path: string; key?: "id" | "name"}} = {
     getSettings: {method: "GET", path: "/kvshare/settings"},
@@ -190,7 +225,10 @@ export const adminHttpRoutes: {readonly [K in AdminOp]: {method: "GET" | "POST" 
     deleteProfile: {method: "DELETE", path: "/kvshare/profiles/", key: "name"},
     listModels: {method: "GET", path: "/kvshare/models"},
     loadModel: {method: "PUT", path: "/kvshare/model"},
-    modelStatus: {method: "GET", path: "/kvshare/model"}
+    modelStatus: {method: "GET", path: "/kvshare/model"},
+    listKeys: {method: "GET", path: "/kvshare/keys"},
+    createKey: {method: "POST", path: "/kvshare/keys"},
+    revokeKey: {method: "DELETE", path: "/kvshare/keys/", key: "id"}
 };
 
 export const adminOps = Object.keys(adminHttpRoutes) as AdminOp[];

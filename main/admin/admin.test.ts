@@ -35,7 +35,7 @@ describe("settings", () => {
         const got = (await (await server.api("/kvshare/settings")).json()) as AdminSettings;
         expect(got.sharing.similarityThreshold).toBe(0.3);
         expect(got.api.keyHint).toMatch(/•+cdef$/);
-        expect(got.readOnly).toContain("api.port");
+        expect(got.readOnly).toContain("api.auth");
 
         const patched = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {similarityThreshold: 0.55, topK: 4}}});
         expect(patched.status).toBe(200);
@@ -55,7 +55,7 @@ describe("settings", () => {
             [{sharing: {topK: 2.5}}, /topK must be a whole number/],
             [{sharing: {scopePolicy: "everyone"}}, /scopePolicy must be one of/],
             [{sharing: {nope: 1}}, /Unknown sharing setting 'nope'/],
-            [{api: {port: 1}}, /api.port cannot be changed/],
+            [{api: {auth: false}}, /api.auth cannot be changed/],
             [{threads: 8}, /'threads' cannot be changed/],
             [{api: {corsOrigins: ["http://x.example/path"]}}, /not an origin/]
         ] as const) {

@@ -12,9 +12,10 @@ function handlerFor(op: AdminOp): RouteHandler {
         if (!ctx.identity.admin)
             throw new ApiError(403, "permission_error", "This key may use the OpenAI API only; the app's own key is needed for /kvshare routes.", "admin_only");
         let input: Record<string, unknown> = {};
-        // GET: query parameters; PUT/PATCH: a JSON object body; POST (actions) and DELETE: no input.
+        // GET: query parameters; PUT/PATCH: a JSON object body; POST: a JSON body when one is sent
+        // (actions such as clearing the cache take none); DELETE: no input.
         if (route.method === "GET") input = Object.fromEntries(ctx.url.searchParams.entries());
-        else if (route.method === "PUT" || route.method === "PATCH") input = await ctx.body();
+        else if (route.method === "PUT" || route.method === "PATCH" || (route.method === "POST" && hasBody(ctx))) input = await ctx.body();
         if (route.key != null) {
             let key: string;
             try {
@@ -28,6 +29,12 @@ function handlerFor(op: AdminOp): RouteHandler {
         }
         sendJson(ctx.res, 200, await runAdminOp(ctx.core, op, input), ctx.corsHeaders);
     };
+}
+
+/** Whether the request carries a body (a declared length above 0, or chunked). */
+function hasBody(ctx: RequestContext): boolean {
+    const length = ctx.req.headers["content-length"];
+    return ctx.req.headers["transfer-encoding"] != null || (length != null && length !== "0");
 }
 
 /** The admin routes for main/server/routes.ts (API-key protected like the OpenAI routes). */

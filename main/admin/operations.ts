@@ -4,12 +4,16 @@ import {ApiError} from "../server/errors.js";
 import {deleteConversation, listConversations, saveConversation} from "./conversationsService.js";
 import {deleteProfile, listProfiles, saveProfile} from "./profilesService.js";
 import {listModels, loadModel, modelStatus} from "./modelsService.js";
+import {createKey, listKeys, revokeKey} from "./keysService.js";
 import {getSettings, patchSettings} from "./settingsService.js";
 import {cacheStats, clearCache} from "./statsService.js";
 import {objectInput, optionalNumber, optionalString} from "./validate.js";
 
-/** The operations that answer asynchronously (they read files); the others answer at once. */
-export type AsyncAdminOp = "listModels";
+/**
+ * The operations that answer asynchronously (they read files, or move the API server); the others
+ * answer at once.
+ */
+export type AsyncAdminOp = "listModels" | "patchSettings";
 /** What {@link runAdminOp} returns for an operation: a promise for the asynchronous ones. */
 export type AdminResult<K extends AdminOp> = K extends AsyncAdminOp ? Promise<AdminOutput<K>> : AdminOutput<K>;
 
@@ -38,7 +42,10 @@ const operations: {[K in AdminOp]: (core: AppCore, input: Record<string, unknown
     deleteProfile: (core, input) => deleteProfile(core, input),
     listModels: (core) => listModels(core),
     loadModel: (core, input) => loadModel(core, input),
-    modelStatus: (core) => modelStatus(core)
+    modelStatus: (core) => modelStatus(core),
+    listKeys: (core) => listKeys(core),
+    createKey: (core, input) => createKey(core, input),
+    revokeKey: (core, input) => revokeKey(core, input)
 };
 
 /**

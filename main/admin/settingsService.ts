@@ -1,11 +1,13 @@
 import type {AdminSettings, AdminSettingsPatch} from "../../shared/admin.js";
+import {ApiListenError} from "../app/ApiServer.js";
 import type {AppCore} from "../app/AppCore.js";
 import {loadSettings, mergeSettings, saveSettings, type SettingsPatch} from "../config/settings.js";
-import {SettingsValidationError, validateSettingsPatch} from "../config/validateSettings.js";
+import {SettingsValidationError, validateSettingsPatch, type ValidatedSettingsPatch} from "../config/validateSettings.js";
 import {ApiError} from "../server/errors.js";
+import {isLoopback} from "../server/security.js";
 
 /** Settings shown but not changeable from the panel: they are read when the server starts. */
-const readOnly = ["api.enabled", "api.host", "api.port", "api.auth", "api.key"];
+const readOnly = ["api.auth", "api.key"];
 /** Saved at once, used from the next model load. */
 const restartRequired = ["sharing.embedder"];
 
@@ -18,19 +20,52 @@ export function getSettings(core: AppCore): AdminSettings {
     const {sharing, api} = core.settings;
     return {
         sharing: {...sharing, groups: {...sharing.groups}},
-        api: {enabled: api.enabled, host: api.host, port: api.port, auth: api.auth, corsOrigins: [...api.corsOrigins], keyHint: maskKey(core.apiKey)},
+        api: {
+            enabled: api.enabled, host: api.host, port: api.port, auth: api.auth, corsOrigins: [...api.corsOrigins], keyHint: maskKey(core.apiKey),
+            url: core.apiServer?.url ?? null, servesUi: core.apiServer?.servesUi ?? false
+        },
         readOnly: [...readOnly],
         restartRequired: [...restartRequired]
     };
 }
 
 /**
+ * Starts, moves or stops the API server for a change of `api.enabled`, `api.host` or `api.port`,
+ * before anything is saved: a 409 (port busy, not an address of this machine) changes nothing.
+ */
+async function applyApiServer(core: AppCore, api: NonNullable<ValidatedSettingsPatch["api"]>): Promise<void> {
+    const current = core.settings.api;
+    const server = core.apiServer;
+    if (api.enabled === false && server?.servesUi)
+        throw ApiError.badRequest("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", "api.enabled", "invalid_setting");
+    if (api.host != null && api.host !== current.host && !isLoopback(api.host) && !current.auth)
+        throw ApiError.badRequest(`api.host ${api.host} would expose the API beyond this machine without a key; turn api.auth on first.`, "api.host", "invalid_setting");
+    if (server == null) return;
+    const enabled = api.enabled ?? current.enabled;
+    const host = api.host ?? current.host;
+    const port = api.port ?? current.port;
+    const moved = host !== current.host || port !== current.port;
+    try {
+        if (!enabled) {
+            if (server.running) await server.stop();
+        } else if (moved || (api.enabled === true && !server.running)) {
+            await server.start(host, port);
+        }
+    } catch (error) {
+        if (error instanceof ApiListenError) throw new ApiError(409, "invalid_request_error", error.message, "api_listen_failed", api.port != null ? "api.port" : "api.host");
+        throw error;
+    }
+}
+
+/**
  * PATCH /kvshare/settings: validates the change, applies it to the live settings (the sharing engine
  * and the HTTP server read them per request, so it takes effect at once) and saves it to
  * settings.json. The file gets only the change, over what it held: start-up flags such as
- * `--port 0` or `--threads 1` stay out of it. A smaller snapshot budget evicts at once.
+ * `--port 0` or `--threads 1` stay out of it. A smaller snapshot budget evicts at once. A new API
+ * address is listened on before the old one is let go (the answer, sent from the old address, names
+ * the new one in `api.url`); without a server change this settles synchronously.
  */
-export function patchSettings(core: AppCore, input: AdminSettingsPatch | unknown): AdminSettings {
+export async function patchSettings(core: AppCore, input: AdminSettingsPatch | unknown): Promise<AdminSettings> {
     let patch;
     try {
         patch = validateSettingsPatch(input);
@@ -38,14 +73,17 @@ export function patchSettings(core: AppCore, input: AdminSettingsPatch | unknown
         if (error instanceof SettingsValidationError) throw ApiError.badRequest(error.message, error.param, "invalid_setting");
         throw error;
     }
+    const api = patch.api ?? {};
+    if (api.enabled != null || api.host != null || api.port != null) await applyApiServer(core, api);
+
     const filePatch: SettingsPatch = {};
     if (patch.sharing != null) filePatch.sharing = patch.sharing;
-    if (patch.api?.corsOrigins != null) filePatch.api = {corsOrigins: patch.api.corsOrigins};
+    if (Object.keys(api).length > 0) filePatch.api = api;
 
     saveSettings(core.dataDir, mergeSettings(loadSettings(core.dataDir), filePatch));
     // In place: anything holding `core.settings.sharing` (the engine's settings getter) sees the change.
     if (filePatch.sharing != null) Object.assign(core.settings.sharing, filePatch.sharing);
-    if (filePatch.api?.corsOrigins != null) core.settings.api.corsOrigins = filePatch.api.corsOrigins;
+    if (filePatch.api != null) Object.assign(core.settings.api, filePatch.api);
 
     if (patch.sharing?.maxSnapshotBytes != null) core.cacheStore?.evictToBudget(core.settings.sharing.maxSnapshotBytes);
     core.log.info(`settings changed: ${JSON.stringify(filePatch)}`);

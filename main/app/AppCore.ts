@@ -5,6 +5,7 @@ import {ModelRuntime} from "../runtime/ModelRuntime.js";
 import {InferenceService} from "../service/inference.js";
 import {createSharingEngine} from "../sharing/engine/createSharingEngine.js";
 import type {CacheStore} from "../sharing/store/index.js";
+import type {ApiServer} from "./ApiServer.js";
 import type {Logger} from "./log.js";
 import {RequestLog} from "./RequestLog.js";
 
@@ -43,6 +44,11 @@ export class AppCore {
     public modelPath: string | undefined;
     /** Load progress of {@link modelPath}, 0..1. */
     public loadProgress = 0;
+    /**
+     * The local API server (started, moved and stopped live by the settings panel); undefined until
+     * `listen` (headless) or the Electron shell attaches one.
+     */
+    public apiServer: ApiServer | undefined;
 
     public constructor(
         public settings: Settings,

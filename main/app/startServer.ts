@@ -5,7 +5,7 @@ import {loadOrCreateApiKey} from "../config/apiKey.js";
 import {resolveDataDir} from "../config/dataDir.js";
 import {NoModelError, resolveModelPath} from "../config/resolveModel.js";
 import {loadSettings, mergeSettings, type SettingsPatch} from "../config/settings.js";
-import {HttpServer} from "../server/HttpServer.js";
+import {ApiServer} from "./ApiServer.js";
 import {AppCore} from "./AppCore.js";
 import {consoleLogger, type Logger} from "./log.js";
 
@@ -74,20 +74,23 @@ export async function loadCoreModel(core: AppCore, modelPath: string, verbose = 
         `${Math.round(performance.now() - loadStart)} ms: ${settings.parallel} sequences × ${runtime.contextSize} tokens, ${settings.threads} threads`);
 }
 
-/** Starts the HTTP server (API + web UI) for a core. */
-export async function listen(core: AppCore): Promise<RunningServer> {
+/**
+ * Starts the HTTP server (API + web UI) for a core and keeps its handle in `core.apiServer`, so the
+ * settings panel can move or stop it. `servesUi`: headless mode, where this server serves the page the
+ * admin uses (the Electron shell passes false: its window talks over IPC).
+ */
+export async function listen(core: AppCore, {servesUi = true}: {servesUi?: boolean} = {}): Promise<RunningServer> {
     const {settings, apiKey} = core;
-    const http = new HttpServer(core);
-    const {port, host} = await http.listen(settings.api.port, settings.api.host);
-    const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
-    const url = `http://${shownHost}:${port}`;
+    const api = core.apiServer ?? new ApiServer(core, servesUi);
+    core.apiServer = api;
+    const url = await api.start();
     return {
         core,
         url,
         uiUrl: settings.api.auth ? `${url}/#key=${apiKey}` : `${url}/`,
         apiKey,
         close: async () => {
-            await http.close();
+            await api.stop(0);
             await core.dispose();
         }
     };

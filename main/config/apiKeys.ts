@@ -27,6 +27,14 @@ export interface Identity {
     admin: boolean;
 }
 
+/** A name or group refused by {@link KeyStore.create}; `param` is the field at fault. */
+export class KeyValidationError extends Error {
+    public constructor(message: string, public readonly param: "name" | "group") {
+        super(message);
+        this.name = "KeyValidationError";
+    }
+}
+
 /** Names that mean something else: the app's own key and unauthenticated requests. */
 const reservedNames = new Set(["admin", "anonymous"]);
 
@@ -57,10 +65,10 @@ export class KeyStore {
 
     /** Issues a key; the plain key is returned once and never stored. */
     public create(name: string, group?: string): {key: string; entry: IssuedKey} {
-        if (!/^[\w.@-]{1,64}$/.test(name)) throw new Error("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.");
-        if (reservedNames.has(name.toLowerCase())) throw new Error(`'${name}' is reserved; choose another name.`);
+        if (!/^[\w.@-]{1,64}$/.test(name)) throw new KeyValidationError("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "name");
+        if (reservedNames.has(name.toLowerCase())) throw new KeyValidationError(`'${name}' is reserved; choose another name.`, "name");
         this.reload();
-        if (group != null && !/^[\w.@-]{1,64}$/.test(group)) throw new Error("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.");
+        if (group != null && !/^[\w.@-]{1,64}$/.test(group)) throw new KeyValidationError("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "group");
         const key = generateApiKey();
         const entry: IssuedKey = {
             id: crypto.randomBytes(4).toString("hex"),

@@ -1,3 +1,4 @@
+import net from "node:net";
 import type {SharingSettings} from "./settings.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
@@ -11,7 +12,7 @@ export class SettingsValidationError extends Error {
 /** What an admin may change while the app runs, validated. */
 export interface ValidatedSettingsPatch {
     sharing?: Partial<SharingSettings>;
-    api?: {corsOrigins?: string[]};
+    api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]};
 }
 
 const sharingKeys = [
@@ -78,6 +79,16 @@ function origins(value: unknown, name: string): string[] {
     });
 }
 
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
+const hostnamePattern = /^(?=.{1,253}$)[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?)*$/i;
+
+/** The address to listen on: an IPv4 or IPv6 address, or a host name (no scheme, port or brackets). */
+function host(value: unknown, name: string): string {
+    if (typeof value !== "string" || (net.isIP(value) === 0 && !hostnamePattern.test(value)))
+        throw new SettingsValidationError(`${name} must be an IP address (such as 127.0.0.1, 0.0.0.0 or ::1) or a host name, without scheme or port.`, name);
+    return value;
+}
+
 /**
  * Validates a live settings change (the admin panel's PATCH): only known fields, each in range.
  * Throws {@link SettingsValidationError} with a message meant for the admin.
@@ -87,7 +98,7 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
     const out: ValidatedSettingsPatch = {};
     for (const key of Object.keys(input))
         if (key !== "sharing" && key !== "api")
-            throw new SettingsValidationError(`'${key}' cannot be changed while the app runs (only 'sharing' and 'api.corsOrigins').`, key);
+            throw new SettingsValidationError(`'${key}' cannot be changed while the app runs (only 'sharing' and 'api').`, key);
 
     if (input.sharing !== undefined) {
         const sharing = input.sharing;
@@ -117,10 +128,18 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
     if (input.api !== undefined) {
         const api = input.api;
         if (!isObject(api)) throw new SettingsValidationError("api must be an object.", "api");
-        for (const key of Object.keys(api))
-            if (key !== "corsOrigins")
-                throw new SettingsValidationError(`api.${key} cannot be changed while the app runs; change it in settings.json and restart.`, `api.${key}`);
-        if (api.corsOrigins !== undefined) out.api = {corsOrigins: origins(api.corsOrigins, "api.corsOrigins")};
+        const patch: NonNullable<ValidatedSettingsPatch["api"]> = {};
+        for (const [key, value] of Object.entries(api)) {
+            const name = `api.${key}`;
+            switch (key) {
+                case "enabled": patch.enabled = boolean(value, name); break;
+                case "host": patch.host = host(value, name); break;
+                case "port": patch.port = number(value, name, 0, 65_535, true, "a TCP port; 0 picks a free one"); break;
+                case "corsOrigins": patch.corsOrigins = origins(value, name); break;
+                default: throw new SettingsValidationError(`${name} cannot be changed while the app runs; change it in settings.json and restart.`, name);
+            }
+        }
+        out.api = patch;
     }
     return out;
 }

@@ -6,6 +6,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {app, BrowserWindow, ipcMain, Menu, protocol, session, shell} from "electron";
 import {ipcChannels, type MenuCommand} from "../../shared/backend.js";
+import {ApiServer} from "../app/ApiServer.js";
 import {createCore, listen, loadCoreModel, defaultRendererDir} from "../app/startServer.js";
 import {readRendererFile, rendererHeaders} from "../server/rendererFiles.js";
 import {appIndexUrl, appScheme} from "./appUrl.js";
@@ -46,9 +47,12 @@ if (!app.requestSingleInstanceLock()) {
 
         // With no model yet (first run) the window still opens; the model picker loads one.
         const {core, modelPath} = createCore({dataDir: app.getPath("userData"), rendererDir});
+        // The window talks over IPC, not through the API server: the settings panel may turn it off and on.
+        core.apiServer = new ApiServer(core, false);
         const unregisterIpc = registerIpcHandlers(ipcMain, core);
         disposeCore = async () => {
             unregisterIpc();
+            await core.apiServer?.stop(0);
             await core.dispose();
         };
 
@@ -74,7 +78,7 @@ if (!app.requestSingleInstanceLock()) {
             await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
         if (core.settings.api.enabled) {
             // A busy port must not take the desktop app down: chat works over IPC without the API.
-            await listen(core).then(
+            await listen(core, {servesUi: false}).then(
                 (server) => core.log.info(`local API on ${server.url}/v1`),
                 (error: unknown) => core.log.error(`the local API could not start on ${core.settings.api.host}:${core.settings.api.port}: ${(error as Error).message}`)
             );

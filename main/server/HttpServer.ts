@@ -18,9 +18,21 @@ export class HttpServer {
     private readonly server: http.Server;
     /** Requests in flight per identity, for the per-key concurrency limit. */
     private readonly active = new Map<string, number>();
+    /** Responses not finished yet, so that a move can end their connections once they are done. */
+    private readonly pending = new Set<http.ServerResponse>();
+    private closing = false;
 
     public constructor(private readonly core: AppCore) {
-        this.server = http.createServer((req, res) => void this.handle(req, res));
+        this.server = http.createServer((req, res) => {
+            this.pending.add(res);
+            res.on("close", () => {
+                this.pending.delete(res);
+                // After a move, a connection kept alive would still reach the old address: end it.
+                if (this.closing) setImmediate(() => this.server.closeIdleConnections());
+            });
+            if (this.closing) res.setHeader("connection", "close");
+            void this.handle(req, res);
+        });
         // Streams can be long; idle sockets are still closed by the default keep-alive timeout.
         this.server.requestTimeout = 0;
     }
@@ -39,9 +51,26 @@ export class HttpServer {
 
     public close(): Promise<void> {
         return new Promise((resolve) => {
+            this.closing = true;
             this.server.close(() => resolve());
             this.server.closeAllConnections();
         });
+    }
+
+    /**
+     * Stops listening at once (the port is free for a new server) but lets requests in flight finish,
+     * the one that asked for the move included: their responses close the connection, idle ones are
+     * closed now, and whatever still runs after `graceMs` is cut off.
+     * @returns a promise that settles once every connection is closed
+     */
+    public closeGracefully(graceMs: number): Promise<void> {
+        this.closing = true;
+        for (const res of this.pending) if (!res.headersSent) res.setHeader("connection", "close");
+        const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+        this.server.closeIdleConnections();
+        const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+        timer.unref();
+        return closed.finally(() => clearTimeout(timer));
     }
 
     private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

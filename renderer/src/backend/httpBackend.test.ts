@@ -123,4 +123,18 @@ describe("HttpBackend", () => {
         expect((await backend.listModels()).map((m) => m.id)).toEqual(["m"]);
         expect(fetchMock.mock.calls.map((c) => c[0])).toEqual(["/health", "/v1/models"]);
     });
+
+    it("sends a POST's input as a JSON body (issuing a key) and none for an action without input", async () => {
+        const {backend, fetchMock} = backendWith(async () => jsonResponse({}));
+        await backend.admin("createKey", {name: "reception", group: "ward"});
+        await backend.admin("clearCache", {});
+        await backend.admin("revokeKey", {id: "ab12"});
+        const [create, clear, revoke] = fetchMock.mock.calls;
+        expect(create?.[0]).toBe("/kvshare/keys");
+        expect(create?.[1]).toMatchObject({method: "POST", body: JSON.stringify({name: "reception", group: "ward"}), headers: {"content-type": "application/json"}});
+        expect(clear?.[0]).toBe("/kvshare/cache/clear");
+        expect(clear?.[1]?.body).toBeUndefined();
+        expect(revoke?.[0]).toBe("/kvshare/keys/ab12");
+        expect(revoke?.[1]).toMatchObject({method: "DELETE"});
+    });
 });

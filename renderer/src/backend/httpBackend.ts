@@ -98,7 +98,7 @@ export class HttpBackend implements Backend {
             const query = new URLSearchParams();
             for (const [name, value] of Object.entries(fields)) if (value !== undefined && value !== null) query.set(name, String(value));
             if (query.size > 0) path += `?${query.toString()}`;
-        } else if (route.method === "PUT" || route.method === "PATCH") {
+        } else if (route.method === "PUT" || route.method === "PATCH" || (route.method === "POST" && Object.keys(fields).length > 0)) {
             init.headers = {...this.headers(), "content-type": "application/json"};
             init.body = JSON.stringify(fields);
         }

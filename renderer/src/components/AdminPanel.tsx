@@ -1,8 +1,11 @@
 import {useEffect, useState, type ReactNode} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
-import {draftFrom, patchFrom, type SettingsDraft} from "../lib/settingsForm.js";
+import {loadApiKey} from "../backend/apiKey.js";
+import {copyText} from "../lib/clipboard.js";
+import {draftFrom, isLoopbackHost, patchFrom, type SettingsDraft} from "../lib/settingsForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
+import {useApiKeys} from "../stores/useApiKeys.js";
 
 function Field({label, hint, children}: {label: string; hint?: string; children: ReactNode}) {
     return (
@@ -104,12 +107,32 @@ function Form({settings}: {settings: AdminSettings}) {
             </section>
             <section className="admin-section">
                 <h2>Local API server</h2>
-                <p className="muted small">Read when the server starts: change them in settings.json (or with <code>serve</code> flags) and restart. CORS origins apply at once.</p>
+                <p className="muted small">On/off, address and CORS origins apply at once. Whether a key is required is read at start-up (settings.json or <code>serve</code> flags).</p>
+                <p className="small" data-testid="api-url">
+                    {settings.api.url ? <>Listening on <code>{settings.api.url}/v1</code></> : settings.api.enabled ? "Not running (the address could not be bound at start-up): save an address to try again." : "Off: other apps cannot reach the API."}
+                </p>
+                <div className="admin-grid">
+                    <div className="field">
+                        <label className="check">
+                            <input type="checkbox" data-testid="setting-api-enabled" checked={draft.apiEnabled} disabled={settings.api.servesUi} onChange={(e) => set("apiEnabled", e.target.checked)} /> API server on
+                        </label>
+                        <span className="field-hint">{settings.api.servesUi ? "This page is served by the API server: to turn it off, stop the serve process" : "Off: only this window can use the model"}</span>
+                    </div>
+                    <span />
+                    <Field label="Host" hint="127.0.0.1: this machine only; 0.0.0.0: every network interface">
+                        <input type="text" data-testid="setting-api-host" value={draft.apiHost} onChange={(e) => set("apiHost", e.target.value)} spellCheck={false} />
+                    </Field>
+                    <Field label="Port" hint={settings.api.servesUi ? "0 picks a free port; this page moves with the server" : "0 picks a free port"}>{text("apiPort", "setting-api-port")}</Field>
+                </div>
+                {draft.apiHost.trim() !== "" && !isLoopbackHost(draft.apiHost) ? (
+                    <p className="warning" role="note" data-testid="api-lan-warning">
+                        <strong>{draft.apiHost.trim()}</strong> makes the API reachable from other machines on the network. Only the key keeps them out:
+                        {settings.api.auth ? " keep “key required” on and give each app or person a key of their own (below)." : " a key is not required now, so this address is refused until api.auth is turned on."}
+                    </p>
+                ) : null}
                 <dl className="readonly-grid" data-testid="api-readonly">
-                    <div><dt>API</dt><dd>{settings.api.enabled ? "on" : "off"}</dd></div>
-                    <div><dt>Address</dt><dd>{settings.api.host}:{settings.api.port}</dd></div>
                     <div><dt>Key required</dt><dd>{settings.api.auth ? "yes" : "no"}</dd></div>
-                    <div><dt>Key</dt><dd><code>{settings.api.keyHint}</code></dd></div>
+                    <div><dt>App key</dt><dd><code>{settings.api.keyHint}</code></dd></div>
                 </dl>
                 <Field label="CORS origins" hint="One origin per line, e.g. http://localhost:3000">
                     <textarea rows={2} data-testid="setting-cors" value={draft.corsOrigins} onChange={(e) => set("corsOrigins", e.target.value)} />
@@ -129,10 +152,100 @@ function Form({settings}: {settings: AdminSettings}) {
     );
 }
 
+/** Where the app moved (headless mode, after a new port or host), with the key so the new page opens signed in. */
+function MovedNotice({url, auth}: {url: string; auth: boolean}) {
+    const key = auth ? loadApiKey() : null;
+    const href = `${url}/${key ? `#key=${encodeURIComponent(key)}` : ""}`;
+    return (
+        <p className="notice" role="status" data-testid="api-moved">
+            The API server moved, and this app with it: continue at <a href={href} data-testid="api-moved-link">{url}</a>. This address no longer answers.
+        </p>
+    );
+}
+
+/** Keys for other apps and people: issue (shown once), list, revoke. */
+function ApiKeys() {
+    const keys = useApiKeys((s) => s.keys);
+    const created = useApiKeys((s) => s.created);
+    const error = useApiKeys((s) => s.error);
+    const busy = useApiKeys((s) => s.busy);
+    const [name, setName] = useState("");
+    const [group, setGroup] = useState("");
+    const [copied, setCopied] = useState<boolean | null>(null);
+    const [confirmRevoke, setConfirmRevoke] = useState<string | null>(null);
+    useEffect(() => void useApiKeys.getState().load(), []);
+    useEffect(() => setCopied(null), [created]);
+
+    return (
+        <section className="admin-section" data-testid="api-keys">
+            <h2>API keys</h2>
+            <p className="muted small">
+                For other apps and people. A key acts as its owner (its own sharing scope, or its group&apos;s) and may use the OpenAI API only, not
+                these settings or anyone&apos;s chats. Only a hash is stored; revoking takes effect with the next request.
+            </p>
+            <form className="row key-create" onSubmit={(e) => {
+                e.preventDefault();
+                void useApiKeys.getState().create(name, group).then((ok) => {
+                    if (ok) {
+                        setName("");
+                        setGroup("");
+                    }
+                });
+            }}>
+                <input type="text" aria-label="Key name" placeholder="Name, e.g. reception-app" data-testid="key-name" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} />
+                <input type="text" aria-label="Group" placeholder="Group (optional)" data-testid="key-group" value={group} onChange={(e) => setGroup(e.target.value)} spellCheck={false} />
+                <button type="submit" className="button primary" data-testid="key-create" disabled={busy || name.trim() === ""}>Create key</button>
+            </form>
+            {created ? (
+                <div className="created-key" role="status" data-testid="created-key-box">
+                    <p className="warning"><strong>Copy this key now: it will not be shown again.</strong> Key {created.entry.id} for {created.entry.name}{created.entry.group ? ` (group ${created.entry.group})` : ""}.</p>
+                    <div className="row">
+                        <code className="created-key-value" data-testid="created-key">{created.key}</code>
+                        <button type="button" className="button small" data-testid="created-key-copy" onClick={() => void copyText(created.key).then(setCopied)}>
+                            {copied === true ? "Copied" : copied === false ? "Copy failed: select it" : "Copy"}
+                        </button>
+                        <button type="button" className="button small" data-testid="created-key-done" onClick={() => useApiKeys.getState().dismissCreated()}>Done</button>
+                    </div>
+                </div>
+            ) : null}
+            {error ? <p className="form-error" role="alert" data-testid="keys-error">{error}</p> : null}
+            {keys.length === 0 ? <p className="muted small" data-testid="keys-empty">No keys issued yet.</p> : (
+                <table className="keys-table" data-testid="keys-table">
+                    <thead><tr><th>Name</th><th>Group</th><th>Key</th><th>Created</th><th /></tr></thead>
+                    <tbody>
+                        {keys.map((key) => (
+                            <tr key={key.id} data-testid="key-row" data-key-id={key.id}>
+                                <td>{key.name}</td>
+                                <td>{key.group ?? "—"}</td>
+                                <td><code>{key.hint}…</code></td>
+                                <td>{new Date(key.createdAt).toLocaleString()}</td>
+                                <td className="key-actions">
+                                    {confirmRevoke === key.id ? (
+                                        <span className="row">
+                                            <button type="button" className="button small danger" data-testid="key-revoke-confirm" disabled={busy} onClick={() => {
+                                                setConfirmRevoke(null);
+                                                void useApiKeys.getState().revoke(key.id);
+                                            }}>Revoke</button>
+                                            <button type="button" className="button small" onClick={() => setConfirmRevoke(null)}>Cancel</button>
+                                        </span>
+                                    ) : (
+                                        <button type="button" className="button small" data-testid="key-revoke" onClick={() => setConfirmRevoke(key.id)}>Revoke…</button>
+                                    )}
+                                </td>
+                            </tr>
+                        ))}
+                    </tbody>
+                </table>
+            )}
+        </section>
+    );
+}
+
 /** The admin settings page. */
 export function AdminPanel() {
     const settings = useAdminSettings((s) => s.settings);
     const error = useAdminSettings((s) => s.error);
+    const movedTo = useAdminSettings((s) => s.movedTo);
     useEffect(() => void useAdminSettings.getState().load(), []);
     return (
         <div className="page admin" data-testid="admin-panel">
@@ -142,7 +255,9 @@ export function AdminPanel() {
                     <p className="muted">Every change is checked by the server and takes effect without a restart.</p>
                 </div>
             </div>
+            {movedTo ? <MovedNotice url={movedTo} auth={settings?.api.auth ?? true} /> : null}
             {settings ? <Form settings={settings} /> : error ? <p className="form-error">{error}</p> : <p className="muted">Loading…</p>}
+            {settings ? <ApiKeys /> : null}
         </div>
     );
 }

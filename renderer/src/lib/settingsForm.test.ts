@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import {fakeSettings} from "../testing/fakeAdmin.js";
-import {draftFrom, parseGroups, patchFrom} from "./settingsForm.js";
+import {draftFrom, isLoopbackHost, parseGroups, patchFrom} from "./settingsForm.js";
 
 describe("settings form", () => {
     it("sends only what changed", () => {
@@ -20,5 +20,21 @@ describe("settings form", () => {
         expect(patchFrom(fakeSettings, {...draft, similarityThreshold: "1.5"})).toEqual({sharing: {similarityThreshold: 1.5}});
         expect(patchFrom(fakeSettings, {...draft, topK: "many"})).toBe("Top-k must be a number.");
         expect(parseGroups("just a name")).toMatch(/not "user = group"/);
+    });
+
+    it("sends the API server's on/off, host and port when they change", () => {
+        const draft = draftFrom(fakeSettings);
+        expect(draft).toMatchObject({apiEnabled: true, apiHost: "127.0.0.1", apiPort: "8080"});
+        expect(patchFrom(fakeSettings, {...draft, apiPort: " 9090 ", apiHost: " 0.0.0.0 "})).toEqual({api: {host: "0.0.0.0", port: 9090}});
+        expect(patchFrom(fakeSettings, {...draft, apiEnabled: false})).toEqual({api: {enabled: false}});
+        expect(patchFrom(fakeSettings, {...draft, apiPort: "0"})).toEqual({api: {port: 0}});
+        expect(patchFrom(fakeSettings, {...draft, apiPort: "eighty"})).toMatch(/Port must be a number/);
+        // An out-of-range port goes to the server, which says what is wrong.
+        expect(patchFrom(fakeSettings, {...draft, apiPort: "70000"})).toEqual({api: {port: 70000}});
+    });
+
+    it("tells loopback hosts from addresses other machines can reach", () => {
+        for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) expect(isLoopbackHost(host), host).toBe(true);
+        for (const host of ["0.0.0.0", "192.168.1.20", "::", "kvshare.lan"]) expect(isLoopbackHost(host), host).toBe(false);
     });
 });

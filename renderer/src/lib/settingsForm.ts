@@ -18,6 +18,15 @@ export interface SettingsDraft {
     memoryMiB: string;
     /** One origin per line. */
     corsOrigins: string;
+    apiEnabled: boolean;
+    apiHost: string;
+    apiPort: string;
+}
+
+/** Loopback addresses: the API is reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+    const h = host.trim().toLowerCase();
+    return h === "localhost" || h === "::1" || h === "[::1]" || /^127\./.test(h);
 }
 
 const MiB = 1024 ** 2;
@@ -37,7 +46,10 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
         groups: Object.entries(s.groups).map(([user, group]) => `${user} = ${group}`).join("\n"),
         budgetMiB: toMiB(s.maxSnapshotBytes),
         memoryMiB: toMiB(s.maxMemoryBytes),
-        corsOrigins: settings.api.corsOrigins.join("\n")
+        corsOrigins: settings.api.corsOrigins.join("\n"),
+        apiEnabled: settings.api.enabled,
+        apiHost: settings.api.host,
+        apiPort: String(settings.api.port)
     };
 }
 
@@ -97,7 +109,15 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
 
     const patch: AdminSettingsPatch = {};
     if (Object.keys(sharing).length > 0) patch.sharing = sharing;
+    const api: NonNullable<AdminSettingsPatch["api"]> = {};
     const origins = draft.corsOrigins.split("\n").map((o) => o.trim()).filter((o) => o !== "");
-    if (JSON.stringify(origins) !== JSON.stringify(settings.api.corsOrigins)) patch.api = {corsOrigins: origins};
+    if (JSON.stringify(origins) !== JSON.stringify(settings.api.corsOrigins)) api.corsOrigins = origins;
+    if (draft.apiEnabled !== settings.api.enabled) api.enabled = draft.apiEnabled;
+    const host = draft.apiHost.trim();
+    if (host !== settings.api.host) api.host = host;
+    const port = numeric(draft.apiPort);
+    if (Number.isNaN(port)) return "Port must be a number (0 picks a free one).";
+    if (port !== settings.api.port) api.port = port;
+    if (Object.keys(api).length > 0) patch.api = api;
     return patch;
 }

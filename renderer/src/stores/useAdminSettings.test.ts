@@ -10,7 +10,7 @@ describe("useAdminSettings", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useAdminSettings.setState({settings: null, error: null, saving: false, savedAt: null, lastCleared: null});
+        useAdminSettings.setState({settings: null, error: null, saving: false, savedAt: null, lastCleared: null, movedTo: null});
     });
     afterEach(() => setBackend(null));
 
@@ -34,5 +34,33 @@ describe("useAdminSettings", () => {
     it("clears the cache and reports what was freed", async () => {
         expect(await state().clearCache()).toBe(true);
         expect(state().lastCleared).toEqual({removedEntries: 2, freedBytes: 1024});
+    });
+
+    it("records where the app moved after a port change in headless mode, and nowhere when it stays", async () => {
+        await state().load();
+        expect(await state().patch({sharing: {topK: 4}})).toBe(true);
+        expect(state().movedTo).toBeNull();
+        expect(await state().patch({api: {port: 9090}})).toBe(true);
+        expect(state().settings?.api.url).toBe("http://127.0.0.1:9090");
+        expect(state().movedTo).toBe("http://127.0.0.1:9090");
+    });
+
+    it("does not call it a move when the server does not serve this page (Electron)", async () => {
+        backend.adminFake.settings = {...backend.adminFake.settings, api: {...backend.adminFake.settings.api, servesUi: false}};
+        await state().load();
+        expect(await state().patch({api: {port: 9090}})).toBe(true);
+        expect(state().movedTo).toBeNull();
+        expect(await state().patch({api: {enabled: false}})).toBe(true);
+        expect(state().settings?.api).toMatchObject({enabled: false, url: null});
+    });
+
+    it("shows the server's reason when the API cannot move or be turned off, keeping the old settings", async () => {
+        await state().load();
+        expect(await state().patch({api: {port: 1}})).toBe(false);
+        expect(state().error).toMatch(/already in use/);
+        expect(await state().patch({api: {enabled: false}})).toBe(false);
+        expect(state().error).toMatch(/headless mode/);
+        expect(state().settings?.api).toMatchObject({enabled: true, port: 8080});
+        expect(state().movedTo).toBeNull();
     });
 });

@@ -11,18 +11,24 @@ interface AdminSettingsState {
     /** Set after a successful change, for a short confirmation. */
     savedAt: number | null;
     lastCleared: {removedEntries: number; freedBytes: number} | null;
+    /**
+     * Where the API server moved after a change of its port or host, when it also serves this page
+     * (headless mode): this page's address no longer answers, the app is at this URL now.
+     */
+    movedTo: string | null;
     load: () => Promise<void>;
     /** Sends a change; the server validates it and it takes effect at once. Resolves to success. */
     patch: (patch: AdminSettingsPatch) => Promise<boolean>;
     clearCache: () => Promise<boolean>;
 }
 
-export const useAdminSettings = create<AdminSettingsState>()((set) => ({
+export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
     settings: null,
     error: null,
     saving: false,
     savedAt: null,
     lastCleared: null,
+    movedTo: null,
     load: async () => {
         try {
             set({settings: await getBackend().admin("getSettings", {}), error: null});
@@ -33,8 +39,11 @@ export const useAdminSettings = create<AdminSettingsState>()((set) => ({
     patch: async (patch) => {
         set({saving: true});
         try {
+            const before = get().settings?.api.url ?? null;
             const settings = await getBackend().admin("patchSettings", patch);
-            set({settings, error: null, saving: false, savedAt: Date.now()});
+            const {url, servesUi} = settings.api;
+            const moved = servesUi && url != null && before != null && url !== before;
+            set({settings, error: null, saving: false, savedAt: Date.now(), ...(moved ? {movedTo: url} : {})});
             return true;
         } catch (error) {
             set({error: errorMessage(error), saving: false});

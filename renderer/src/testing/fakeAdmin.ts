@@ -1,11 +1,11 @@
-import type {AdminInput, AdminOp, AdminOutput, AdminSettings, CacheStats, ConversationRecord, ModelFile, ModelStatus, Profile} from "../../../shared/admin.js";
+import type {AdminInput, AdminOp, AdminOutput, AdminSettings, ApiKeyInfo, CacheStats, ConversationRecord, ModelFile, ModelStatus, Profile} from "../../../shared/admin.js";
 import {defaultSharingSettings} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
 export const fakeSettings: AdminSettings = {
     sharing: {...defaultSharingSettings, groups: {}},
-    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], keyHint: "••••••••abcd"},
-    readOnly: ["api.enabled", "api.host", "api.port", "api.auth", "api.key"],
+    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], keyHint: "••••••••abcd", url: "http://127.0.0.1:8080", servesUi: true},
+    readOnly: ["api.auth", "api.key"],
     restartRequired: ["sharing.embedder"]
 };
 
@@ -39,6 +39,8 @@ export class FakeAdmin {
     stats: CacheStats = fakeStats();
     models: ModelFile[] = structuredClone(fakeModels);
     modelStatus: ModelStatus = {status: "ok", progress: 1, modelId: "stories260K", modelPath: "/data/models/stories260K.gguf", error: null};
+    keys: ApiKeyInfo[] = [];
+    private nextKey = 1;
     /** Makes the next calls of these operations fail. */
     failing = new Map<AdminOp, Error>();
 
@@ -59,7 +61,13 @@ export class FakeAdmin {
                 const threshold = sharing.similarityThreshold;
                 if (typeof threshold === "number" && (threshold < 0 || threshold > 1))
                     throw new ApiError(`sharing.similarityThreshold must be between 0 and 1 (a cosine similarity); got ${threshold}.`, 400);
-                this.settings = {...this.settings, sharing: {...this.settings.sharing, ...sharing}};
+                const api = (value.api ?? {}) as Partial<AdminSettings["api"]>;
+                if (api.enabled === false && this.settings.api.servesUi)
+                    throw new ApiError("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", 400);
+                if (api.port === 1) throw new ApiError("The API server could not listen on 127.0.0.1:1: port 1 is already in use on 127.0.0.1.", 409);
+                const merged = {...this.settings.api, ...api};
+                const url = merged.enabled ? `http://${merged.host}:${merged.port}` : null;
+                this.settings = {...this.settings, sharing: {...this.settings.sharing, ...sharing}, api: {...merged, url}};
                 return structuredClone(this.settings);
             }
             case "cacheStats":
@@ -101,6 +109,24 @@ export class FakeAdmin {
             }
             case "modelStatus":
                 return structuredClone(this.modelStatus);
+            case "listKeys":
+                return structuredClone(this.keys);
+            case "createKey": {
+                const name = String(value.name ?? "");
+                if (name.toLowerCase() === "admin" || name.toLowerCase() === "anonymous") throw new ApiError(`'${name}' is reserved; choose another name.`, 400);
+                if (!/^[\w.@-]{1,64}$/.test(name)) throw new ApiError("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.", 400);
+                const group = typeof value.group === "string" && value.group !== "" ? value.group : undefined;
+                const id = `k${this.nextKey++}`;
+                const key = `kvs-fake-${id}-secret`;
+                const entry: ApiKeyInfo = {id, name, ...(group != null ? {group} : {}), hint: key.slice(0, 8), createdAt: "2025-01-01T00:00:00.000Z"};
+                this.keys = [...this.keys, entry];
+                return {key, entry: structuredClone(entry)};
+            }
+            case "revokeKey": {
+                if (!this.keys.some((k) => k.id === value.id)) throw new ApiError(`No key with id '${String(value.id)}'.`, 404);
+                this.keys = this.keys.filter((k) => k.id !== value.id);
+                return structuredClone(this.keys);
+            }
         }
     }
 

@@ -1,0 +1,40 @@
+import type {ApiKeyInfo, CreatedApiKey} from "../../shared/admin.js";
+import type {AppCore} from "../app/AppCore.js";
+import {KeyValidationError, type IssuedKey} from "../config/apiKeys.js";
+import {ApiError} from "../server/errors.js";
+import {optionalString, requiredString} from "./validate.js";
+
+/** What a list shows of an issued key: never its hash. */
+function info(key: IssuedKey): ApiKeyInfo {
+    return {id: key.id, name: key.name, ...(key.group != null ? {group: key.group} : {}), hint: key.hint, createdAt: key.createdAt};
+}
+
+/** GET /kvshare/keys */
+export function listKeys(core: AppCore): ApiKeyInfo[] {
+    return core.keys.list().map(info);
+}
+
+/**
+ * POST /kvshare/keys: issues a key for an app or a person. The plain key is in this answer only (the
+ * store keeps its hash); a bad or reserved name is a 400 with the store's message.
+ */
+export function createKey(core: AppCore, input: Record<string, unknown>): CreatedApiKey {
+    const name = requiredString(input.name, "name", 64);
+    const group = optionalString(input.group, "group", 64);
+    try {
+        const {key, entry} = core.keys.create(name, group == null || group.trim() === "" ? undefined : group);
+        core.log.info(`key ${entry.id} issued to ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}`);
+        return {key, entry: info(entry)};
+    } catch (error) {
+        if (error instanceof KeyValidationError) throw ApiError.badRequest(error.message, error.param, "invalid_key_name");
+        throw error;
+    }
+}
+
+/** DELETE /kvshare/keys/{id}: the key stops working with the next request. */
+export function revokeKey(core: AppCore, input: Record<string, unknown>): ApiKeyInfo[] {
+    const id = requiredString(input.id, "id", 64, /^[\w-]+$/);
+    if (!core.keys.revoke(id)) throw new ApiError(404, "not_found_error", `No key with id '${id}'.`, "not_found", "id");
+    core.log.info(`key ${id} revoked`);
+    return listKeys(core);
+}

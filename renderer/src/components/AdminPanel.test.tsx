@@ -1,0 +1,97 @@
+import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
+import {API_KEY_STORAGE} from "../backend/apiKey.js";
+import {setBackend} from "../backend/current.js";
+import {useAdminSettings} from "../stores/useAdminSettings.js";
+import {useApiKeys} from "../stores/useApiKeys.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {AdminPanel} from "./AdminPanel.js";
+
+describe("AdminPanel: API server and keys", () => {
+    let backend: FakeBackend;
+    const writeText = vi.fn(async (_text: string) => {});
+    beforeEach(() => {
+        backend = new FakeBackend();
+        setBackend(backend);
+        useAdminSettings.setState({settings: null, error: null, saving: false, savedAt: null, lastCleared: null, movedTo: null});
+        useApiKeys.setState({keys: [], created: null, error: null, busy: false});
+        Object.defineProperty(navigator, "clipboard", {value: {writeText}, configurable: true});
+        writeText.mockClear();
+    });
+    afterEach(() => {
+        cleanup();
+        setBackend(null);
+        localStorage.removeItem(API_KEY_STORAGE);
+    });
+
+    it("issues a key shown once with a copy button and a warning, lists it, and revokes it", async () => {
+        render(<AdminPanel />);
+        expect(await screen.findByTestId("keys-empty")).toBeTruthy();
+        fireEvent.change(screen.getByTestId("key-name"), {target: {value: "reception"}});
+        fireEvent.change(screen.getByTestId("key-group"), {target: {value: "front-desk"}});
+        await act(async () => fireEvent.click(screen.getByTestId("key-create")));
+
+        const box = screen.getByTestId("created-key-box");
+        expect(box.textContent).toContain("it will not be shown again");
+        const key = screen.getByTestId("created-key").textContent!;
+        expect(key).toMatch(/^kvs-fake-/);
+        await act(async () => fireEvent.click(screen.getByTestId("created-key-copy")));
+        expect(writeText).toHaveBeenCalledWith(key);
+        expect(screen.getByTestId("created-key-copy").textContent).toBe("Copied");
+
+        const row = screen.getByTestId("key-row");
+        expect(row.textContent).toContain("reception");
+        expect(row.textContent).toContain("front-desk");
+        expect(row.textContent).not.toContain(key);
+        fireEvent.click(screen.getByTestId("created-key-done"));
+        expect(screen.queryByTestId("created-key")).toBeNull();
+
+        fireEvent.click(screen.getByTestId("key-revoke"));
+        await act(async () => fireEvent.click(screen.getByTestId("key-revoke-confirm")));
+        expect(screen.queryByTestId("key-row")).toBeNull();
+        expect(backend.adminFake.count("revokeKey")).toBe(1);
+    });
+
+    it("shows a refused name with the server's message", async () => {
+        render(<AdminPanel />);
+        fireEvent.change(await screen.findByTestId("key-name"), {target: {value: "admin"}});
+        await act(async () => fireEvent.click(screen.getByTestId("key-create")));
+        expect(screen.getByTestId("keys-error").textContent).toMatch(/reserved/);
+        expect(screen.queryByTestId("created-key")).toBeNull();
+    });
+
+    it("warns about a non-loopback host, cannot switch off the server that serves it, and links to where it moved", async () => {
+        localStorage.setItem(API_KEY_STORAGE, "kvs-admin key");
+        render(<AdminPanel />);
+        expect((await screen.findByTestId("api-url")).textContent).toContain("http://127.0.0.1:8080/v1");
+        expect((screen.getByTestId("setting-api-enabled") as HTMLInputElement).disabled).toBe(true);
+        expect(screen.queryByTestId("api-lan-warning")).toBeNull();
+        fireEvent.change(screen.getByTestId("setting-api-host"), {target: {value: "0.0.0.0"}});
+        expect(screen.getByTestId("api-lan-warning").textContent).toMatch(/other machines on the network/);
+        fireEvent.change(screen.getByTestId("setting-api-host"), {target: {value: "127.0.0.1"}});
+
+        fireEvent.change(screen.getByTestId("setting-api-port"), {target: {value: "9090"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        await waitFor(() => expect(screen.getByTestId("api-moved")).toBeTruthy());
+        const link = screen.getByTestId("api-moved-link") as HTMLAnchorElement;
+        expect(link.textContent).toBe("http://127.0.0.1:9090");
+        expect(link.getAttribute("href")).toBe("http://127.0.0.1:9090/#key=kvs-admin%20key");
+        expect(backend.adminFake.calls.find((c) => c.op === "patchSettings")?.input).toEqual({api: {port: 9090}});
+    });
+
+    it("turns the API off and on in the desktop app, and shows a busy port's 409", async () => {
+        backend.adminFake.settings = {...backend.adminFake.settings, api: {...backend.adminFake.settings.api, servesUi: false}};
+        render(<AdminPanel />);
+        const enabled = (await screen.findByTestId("setting-api-enabled")) as HTMLInputElement;
+        expect(enabled.disabled).toBe(false);
+        fireEvent.click(enabled);
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        await waitFor(() => expect(screen.getByTestId("api-url").textContent).toMatch(/Off/));
+        expect(screen.queryByTestId("api-moved")).toBeNull();
+
+        fireEvent.click(screen.getByTestId("setting-api-enabled"));
+        fireEvent.change(screen.getByTestId("setting-api-port"), {target: {value: "1"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.getByTestId("settings-error").textContent).toMatch(/already in use/);
+    });
+});
