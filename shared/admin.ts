@@ -5,7 +5,7 @@
  */
 import type {ChatParams} from "./backend.js";
 import type {KvShareRecord} from "./openai.js";
-import type {SharingSettings} from "./settings.js";
+import type {ApiSettings, SharingSettings} from "./settings.js";
 
 /** The sharing knobs an admin can change. */
 export type AdminSharingSettings = SharingSettings;
@@ -13,12 +13,7 @@ export type AdminSharingSettings = SharingSettings;
 /** What the settings panel shows. */
 export interface AdminSettings {
     sharing: AdminSharingSettings;
-    api: {
-        enabled: boolean;
-        host: string;
-        port: number;
-        auth: boolean;
-        corsOrigins: string[];
+    api: ApiSettings & {
         /** The key with all but its last 4 characters masked. */
         keyHint: string;
         /** Where the API server actually listens (port 0 resolved), e.g. http://127.0.0.1:8080; null while it is off. */

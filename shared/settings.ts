@@ -33,6 +33,17 @@ export interface SharingSettings {
     maxMemoryBytes: number;
 }
 
+/** The local API server's settings. */
+export interface ApiSettings {
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** Require the bearer key (on by default; off only by the admin's choice). */
+    auth: boolean;
+    /** Origins allowed to call the API from a browser, besides the app's own page. */
+    corsOrigins: string[];
+}
+
 export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
     enabled: true,
     prefixReuse: true,

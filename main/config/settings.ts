@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {defaultSharingSettings, type SharingSettings} from "../../shared/settings.js";
+import {defaultSharingSettings, type ApiSettings, type SharingSettings} from "../../shared/settings.js";
 import {writeFileAtomic} from "./writeFileAtomic.js";
 
 export type {SharingSettings};
@@ -16,15 +16,7 @@ export interface Settings {
     /** Tokens per sequence; "auto" lets the runtime choose from memory. */
     contextSize: number | "auto";
     gpu: "auto" | false;
-    api: {
-        enabled: boolean;
-        host: string;
-        port: number;
-        /** Require the bearer key (on by default; off only by the admin's choice). */
-        auth: boolean;
-        /** Origins allowed to call the API from a browser, besides the app's own page. */
-        corsOrigins: string[];
-    };
+    api: ApiSettings;
     sharing: SharingSettings;
     limits: {
         maxQueue: number;
