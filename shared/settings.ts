@@ -31,6 +31,11 @@ export interface SharingSettings {
     maxSnapshotBytes: number;
     /** Memory budget for hot donor KV kept resident (skips the disk read), bytes. */
     maxMemoryBytes: number;
+    /**
+     * Admin-marked shared prefixes (system prompts, letter templates): their KV is computed from the
+     * text alone and offered to every scope, so people who share nothing else still share these.
+     */
+    sharedPrefixes: string[];
 }
 
 /** The local API server's settings. */
@@ -56,5 +61,6 @@ export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
     scopePolicy: "global",
     groups: Object.freeze({}) as Record<string, string>,
     maxSnapshotBytes: 2 * 1024 ** 3,
-    maxMemoryBytes: 512 * 1024 ** 2
+    maxMemoryBytes: 512 * 1024 ** 2,
+    sharedPrefixes: Object.freeze([]) as unknown as string[]
 });

@@ -86,6 +86,7 @@ export async function patchSettings(core: AppCore, input: AdminSettingsPatch | u
     if (filePatch.api != null) Object.assign(core.settings.api, filePatch.api);
 
     if (patch.sharing?.maxSnapshotBytes != null) core.cacheStore?.evictToBudget(core.settings.sharing.maxSnapshotBytes);
+    if (patch.sharing?.sharedPrefixes != null) await core.inference?.runtime.sharing.refreshSharedPrefixes();
     core.log.info(`settings changed: ${JSON.stringify(filePatch)}`);
     return getSettings(core);
 }

@@ -98,6 +98,8 @@ export function clearCache(core: AppCore): {removedEntries: number; freedBytes: 
     if (store == null) return {removedEntries: 0, freedBytes: 0};
     const removed = store.evictToBudget(0);
     core.inference?.runtime.sharing.hot.clear();
+    // The admin-marked shared prefixes are configuration, not cache: put them back.
+    void core.inference?.runtime.sharing.refreshSharedPrefixes();
     const freedBytes = removed.reduce((sum, e) => sum + e.bytes, 0);
     core.log.info(`cache cleared: ${removed.length} entries, ${freedBytes} bytes`);
     return {removedEntries: removed.length, freedBytes};

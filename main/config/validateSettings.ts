@@ -17,7 +17,7 @@ export interface ValidatedSettingsPatch {
 
 const sharingKeys = [
     "enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens",
-    "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes"
+    "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes", "sharedPrefixes"
 ] as const satisfies ReadonlyArray<keyof SharingSettings>;
 
 /** Largest snapshot budget accepted: 1 TiB. */
@@ -119,6 +119,7 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
                 case "groups": patch.groups = groups(value, name); break;
                 case "maxSnapshotBytes": patch.maxSnapshotBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
                 case "maxMemoryBytes": patch.maxMemoryBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
+                case "sharedPrefixes": patch.sharedPrefixes = sharedPrefixes(value, name); break;
                 default: throw new SettingsValidationError(`Unknown sharing setting '${key}'.`, name);
             }
         }
@@ -142,4 +143,11 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
         out.api = patch;
     }
     return out;
+}
+
+/** Admin-marked shared prefixes: at most 32 non-empty texts of at most 20,000 characters. */
+function sharedPrefixes(value: unknown, name: string): string[] {
+    if (!Array.isArray(value) || value.length > 32 || !value.every((text) => typeof text === "string" && text.trim() !== "" && text.length <= 20_000))
+        throw new SettingsValidationError(`${name} must be a list of at most 32 non-empty texts of at most 20,000 characters.`, name);
+    return [...new Set(value as string[])];
 }

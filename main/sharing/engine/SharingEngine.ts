@@ -10,6 +10,7 @@ import {alignTokens, type Alignment} from "../align/index.js";
 import type {Embedder} from "../embed/index.js";
 import {selectRecompute, summariseReuse} from "../policy/index.js";
 import {HotDonors} from "./HotDonors.js";
+import {sharedScope} from "./scopes.js";
 import {hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type CacheStore} from "../store/index.js";
 import type {PreparedSequence, SharedPrompt} from "./types.js";
 
@@ -26,6 +27,8 @@ export interface SharingEngineDeps {
     settings(): SharingSettings;
     /** Detokenizes `tokens` as they read after `lastTokens` (SentencePiece spacing depends on it). */
     detokenize(tokens: readonly Token[], lastTokens: readonly Token[]): string;
+    /** The token forms a marked shared prefix takes in prompts (as a chat system prompt, as raw text). */
+    sharedPrefixForms(text: string): Array<readonly Token[]>;
     log: Logger;
 }
 
@@ -211,9 +214,48 @@ export class SharingEngine {
         }
     }
 
+    /**
+     * Makes the cache hold exactly the admin-marked shared prefixes: computes the KV of each marked
+     * text alone (on the scratch sequence) and stores it in the shared scope; drops entries of texts no
+     * longer marked. Needs KV editing (a prefix donor is reused through the edit path).
+     */
+    public async refreshSharedPrefixes(): Promise<void> {
+        const {store, modelFingerprint, scratch} = this.deps;
+        const marked = this.deps.settings().sharedPrefixes;
+        for (const entry of store.entriesInScope(modelFingerprint, sharedScope)) {
+            if (!marked.includes(entry.promptText)) {
+                store.remove(entry.id);
+                this.hot.delete(entry.snapshotFile);
+            }
+        }
+        if (marked.length === 0) return;
+        if (scratch == null) {
+            this.deps.log.warn("shared prefixes are marked, but KV editing is off: they are shared only through each scope's own cache");
+            return;
+        }
+        for (const text of marked) {
+            const embedding = (await this.deps.embedder.embed([text]))[0] ?? null;
+            for (const tokens of this.deps.sharedPrefixForms(text)) {
+                if (tokens.length < 2 * this.deps.settings().minRunLength) continue;
+                if (store.findExact(modelFingerprint, [sharedScope], hashTokens(tokens)) != null) continue;
+                const captured = await this.withScratch(async () => {
+                    await scratch.clearHistory();
+                    try {
+                        await scratch.evaluateWithoutGeneratingNewTokens([...tokens]);
+                        return await captureForSnapshot(scratch);
+                    } finally {
+                        await scratch.clearHistory();
+                    }
+                });
+                await this.persist(captured, {tokens, text, scope: sharedScope, detail: false, revealDonor: false, embedding}, this.deps.settings());
+            }
+        }
+    }
+
     private retrieve(prompt: SharedPrompt, settings: SharingSettings): Array<{entry: CacheEntry; similarity: number; exact: boolean}> {
         const {store, modelFingerprint} = this.deps;
-        const scopes = [prompt.scope];
+        // The requester's own scope, plus the admin-marked shared prefixes (their KV holds nothing else).
+        const scopes = [prompt.scope, sharedScope];
         const found = new Map<number, {entry: CacheEntry; similarity: number; exact: boolean}>();
         const exact = store.findExact(modelFingerprint, scopes, hashTokens(prompt.tokens));
         if (exact != null) found.set(exact.id, {entry: exact, similarity: 1, exact: true});

@@ -49,9 +49,11 @@ export async function createSharingEngine(options: {
         cacheDir,
         settings: options.settings,
         detokenize: (tokens, lastTokens) => runtime.model.detokenize(tokens, false, lastTokens),
+        sharedPrefixForms: (text) => [runtime.prompts.chat([{role: "system", content: text}]).tokens, runtime.prompts.completion(text).tokens],
         log
     });
     runtime.attachSharing(engine);
+    await engine.refreshSharedPrefixes().catch((error: unknown) => log.warn(`could not prepare the shared prefixes: ${(error as Error).message}`));
     if (runtime.kvEditingUnavailableReason != null)
         log.warn(`KV editing is off (${runtime.kvEditingUnavailableReason}); sharing falls back to exact prefix reuse`);
     return {engine, store, embedder};

@@ -241,6 +241,12 @@ export class CacheStore {
     return (this.stmt("SELECT COUNT(*) AS n FROM entries").get() as { n: number }).n;
   }
 
+  /** Every entry of this model in one scope (e.g. the admin-marked shared prefixes), oldest first. */
+  entriesInScope(modelFingerprint: string, scope: string): CacheEntry[] {
+    return (this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE model_fingerprint = ? AND scope = ? ORDER BY id`)
+      .all(modelFingerprint, scope) as EntryRow[]).map(toEntry);
+  }
+
   /**
    * Exact hit: the most recently used entry of this model, visible in one of `scopes`, whose
    * tokens hash to `tokenHash` (see {@link hashTokens}).

@@ -79,6 +79,9 @@ function Form({settings}: {settings: AdminSettings}) {
                     <Field label="Groups" hint="One “user = group” per line (profiles with a group are added here)">
                         <textarea rows={3} data-testid="setting-groups" value={draft.groups} onChange={(e) => set("groups", e.target.value)} placeholder="Nurse = ward-3" />
                     </Field>
+                    <Field label="Shared prefixes" hint="System prompts or templates every scope may share (their KV holds only this text). Separate texts with a line holding only ---">
+                        <textarea rows={4} data-testid="setting-shared-prefixes" value={draft.sharedPrefixes} onChange={(e) => set("sharedPrefixes", e.target.value)} placeholder="You are the front desk assistant of …" />
+                    </Field>
                 </div>
             </section>
             <section className="admin-section">

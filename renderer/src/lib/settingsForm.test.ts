@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import {fakeSettings} from "../testing/fakeAdmin.js";
-import {draftFrom, isLoopbackHost, parseGroups, patchFrom} from "./settingsForm.js";
+import {draftFrom, isLoopbackHost, parseGroups, parseSharedPrefixes, patchFrom} from "./settingsForm.js";
 
 describe("settings form", () => {
     it("sends only what changed", () => {
@@ -36,5 +36,12 @@ describe("settings form", () => {
     it("tells loopback hosts from addresses other machines can reach", () => {
         for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) expect(isLoopbackHost(host), host).toBe(true);
         for (const host of ["0.0.0.0", "192.168.1.20", "::", "kvshare.lan"]) expect(isLoopbackHost(host), host).toBe(false);
+    });
+});
+
+describe("shared prefixes in the settings form", () => {
+    it("splits texts at lines holding only ---", () => {
+        expect(parseSharedPrefixes("You are a nurse.\nBe kind.\n---\nDear patient,\n  ---  \n\n")).toEqual(["You are a nurse.\nBe kind.", "Dear patient,"]);
+        expect(parseSharedPrefixes("")).toEqual([]);
     });
 });

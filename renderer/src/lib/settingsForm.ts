@@ -13,6 +13,8 @@ export interface SettingsDraft {
     scopePolicy: AdminSharingSettings["scopePolicy"];
     /** One "user = group" per line. */
     groups: string;
+    /** Marked shared prefixes, separated by a line holding only `---`. */
+    sharedPrefixes: string;
     /** Snapshot budget in MiB. */
     budgetMiB: string;
     memoryMiB: string;
@@ -44,6 +46,7 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
         embedder: s.embedder,
         scopePolicy: s.scopePolicy,
         groups: Object.entries(s.groups).map(([user, group]) => `${user} = ${group}`).join("\n"),
+        sharedPrefixes: s.sharedPrefixes.join(prefixSeparator),
         budgetMiB: toMiB(s.maxSnapshotBytes),
         memoryMiB: toMiB(s.maxMemoryBytes),
         corsOrigins: settings.api.corsOrigins.join("\n"),
@@ -61,6 +64,13 @@ function toMiB(bytes: number): string {
 function numeric(text: string): number {
     const trimmed = text.trim();
     return trimmed === "" ? Number.NaN : Number(trimmed);
+}
+
+const prefixSeparator = "\n---\n";
+
+/** The marked shared prefixes typed in one box, separated by lines holding only `---`. */
+export function parseSharedPrefixes(text: string): string[] {
+    return text.split(/\n\s*---\s*\n/).map((part) => part.trim()).filter((part) => part !== "");
 }
 
 export function parseGroups(text: string): Record<string, string> | string {
@@ -106,6 +116,8 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     const groups = parseGroups(draft.groups);
     if (typeof groups === "string") return groups;
     if (JSON.stringify(groups) !== JSON.stringify(s.groups)) sharing.groups = groups;
+    const prefixes = parseSharedPrefixes(draft.sharedPrefixes);
+    if (JSON.stringify(prefixes) !== JSON.stringify(s.sharedPrefixes)) sharing.sharedPrefixes = prefixes;
 
     const patch: AdminSettingsPatch = {};
     if (Object.keys(sharing).length > 0) patch.sharing = sharing;
