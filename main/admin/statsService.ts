@@ -99,7 +99,8 @@ export function clearCache(core: AppCore): {removedEntries: number; freedBytes: 
     const removed = store.evictToBudget(0);
     core.inference?.runtime.sharing.hot.clear();
     // The admin-marked shared prefixes are configuration, not cache: put them back.
-    void core.inference?.runtime.sharing.refreshSharedPrefixes();
+    void core.inference?.runtime.sharing.refreshSharedPrefixes()
+        .catch((error: unknown) => core.log.warn(`could not restore the shared prefixes: ${(error as Error).message}`));
     const freedBytes = removed.reduce((sum, e) => sum + e.bytes, 0);
     core.log.info(`cache cleared: ${removed.length} entries, ${freedBytes} bytes`);
     return {removedEntries: removed.length, freedBytes};
