@@ -147,7 +147,7 @@ export function loadModel(core: AppCore, input: Record<string, unknown>): ModelS
         core.log.info(`model ${modelIdOf(file)} loaded in ${Math.round(performance.now() - started)} ms`);
         core.settings.modelPath = file;
         saveSettings(core.dataDir, mergeSettings(loadSettings(core.dataDir), {modelPath: file}));
-    }, (error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+    }).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
     // core.loadModel has set status "loading" synchronously, before its first await.
     return modelStatus(core);
 }

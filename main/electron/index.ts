@@ -34,7 +34,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     app.on("window-all-closed", () => app.quit());
     let disposeCore: (() => Promise<void>) | undefined;
-    app.on("before-quit", () => void disposeCore?.());
+    app.on("before-quit", () => void disposeCore?.().catch(() => undefined));
 
     void app.whenReady().then(async () => {
         // Checklist item 5: no permission (camera, notifications, ...) is ever granted to web content.
@@ -61,12 +61,12 @@ if (!app.requestSingleInstanceLock()) {
         };
         Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(process.platform, {
             newChat: () => sendMenuCommand("new-chat"),
-            openExternal: (url) => void shell.openExternal(url)
+            openExternal: (url) => void shell.openExternal(url).catch(() => undefined)
         }, {packaged: app.isPackaged})));
 
         const state = loadWindowState(core.dataDir);
         window = new BrowserWindow(mainWindowOptions(preloadPath, state));
-        applyNavigationGuards(window.webContents, (url) => shell.openExternal(url));
+        applyNavigationGuards(window.webContents, (url) => shell.openExternal(url).catch(() => undefined));
         window.once("ready-to-show", () => window?.show());
         window.on("close", () => {
             if (window != null) saveWindowState(core.dataDir, window.getBounds());
