@@ -37,6 +37,18 @@ describe("admin-marked shared prefixes", () => {
         expect(bob.reused_tokens).toBeGreaterThan(bob.prompt_tokens / 2);
     });
 
+    it("are candidates however dissimilar the whole prompt is", async () => {
+        const saved = server.core.settings.sharing.similarityThreshold;
+        server.core.settings.sharing.similarityThreshold = 0.99;
+        try {
+            const dave = await ask("dave", "I lost my insurance card last week on the bus and the driver said someone may have handed it in; what should I do now?");
+            expect(dave.donor?.prompt).toBe(system);
+            expect(dave.donor!.similarity).toBeLessThan(0.99);
+        } finally {
+            server.core.settings.sharing.similarityThreshold = saved;
+        }
+    });
+
     it("follow the admin's list: unmarking a text drops its entries", async () => {
         const store = server.core.cacheStore!;
         const before = (await (await server.api("/kvshare/settings")).json() as {sharing: {sharedPrefixes: string[]}}).sharing.sharedPrefixes;

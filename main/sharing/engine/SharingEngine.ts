@@ -7,7 +7,7 @@ import type {Logger} from "../../app/log.js";
 import type {SharingSettings} from "../../config/settings.js";
 import {captureForSnapshot, commonPrefixLength, readSnapshot, reuseKv, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvReuseReport} from "../../kv/index.js";
 import {alignTokens, type Alignment} from "../align/index.js";
-import type {Embedder} from "../embed/index.js";
+import {dot, type Embedder} from "../embed/index.js";
 import {selectRecompute, summariseReuse} from "../policy/index.js";
 import {HotDonors} from "./HotDonors.js";
 import {sharedScope} from "./scopes.js";
@@ -57,6 +57,8 @@ type Stages = NonNullable<KvShareRecord["stages"]>;
  */
 export class SharingEngine {
     private scratchQueue: Promise<unknown> = Promise.resolve();
+    /** The admin-marked shared prefixes' entries and text vectors (see {@link refreshSharedPrefixes}). */
+    private sharedPrefixEntries: Array<{entry: CacheEntry; vector: Float32Array}> = [];
     /** Hot donors kept in memory (the cache's memory tier). */
     public readonly hot: HotDonors;
 
@@ -228,13 +230,13 @@ export class SharingEngine {
                 this.hot.delete(entry.snapshotFile);
             }
         }
-        if (marked.length === 0) return;
-        if (scratch == null) {
+        if (marked.length > 0 && scratch == null)
             this.deps.log.warn("shared prefixes are marked, but KV editing is off: they are shared only through each scope's own cache");
-            return;
-        }
+        const vectors = new Map<string, Float32Array>();
         for (const text of marked) {
             const embedding = (await this.deps.embedder.embed([text]))[0] ?? null;
+            if (embedding != null) vectors.set(text, embedding);
+            if (scratch == null) continue;
             for (const tokens of this.deps.sharedPrefixForms(text)) {
                 if (tokens.length < 2 * this.deps.settings().minRunLength) continue;
                 if (store.findExact(modelFingerprint, [sharedScope], hashTokens(tokens)) != null) continue;
@@ -250,6 +252,10 @@ export class SharingEngine {
                 await this.persist(captured, {tokens, text, scope: sharedScope, detail: false, revealDonor: false, embedding}, this.deps.settings());
             }
         }
+        this.sharedPrefixEntries = store.entriesInScope(modelFingerprint, sharedScope).flatMap((entry) => {
+            const vector = vectors.get(entry.promptText);
+            return vector == null ? [] : [{entry, vector}];
+        });
     }
 
     private retrieve(prompt: SharedPrompt, settings: SharingSettings): Array<{entry: CacheEntry; similarity: number; exact: boolean}> {
@@ -262,6 +268,12 @@ export class SharingEngine {
         if (prompt.embedding != null) {
             for (const {entry, similarity} of store.nearest(modelFingerprint, scopes, prompt.embedding, settings.topK, settings.similarityThreshold))
                 if (!found.has(entry.id)) found.set(entry.id, {entry, similarity, exact: false});
+        }
+        // Marked shared prefixes are always candidates, however little of the prompt they are: the
+        // admin chose them, and the aligner decides whether they help.
+        for (const {entry, vector} of this.sharedPrefixEntries) {
+            if (!found.has(entry.id))
+                found.set(entry.id, {entry, similarity: prompt.embedding == null ? 0 : dot(prompt.embedding, vector), exact: false});
         }
         return [...found.values()];
     }
