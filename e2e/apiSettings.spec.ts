@@ -1,20 +1,12 @@
 import {mkdirSync} from "node:fs";
-import net from "node:net";
 import {join} from "node:path";
 import {expect, test} from "./fixtures.js";
 import {repoRoot, startServer} from "./server.js";
+import {freePort} from "../test/support/freePort.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
 
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const {port} = probe.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    return port;
-}
 
 test.describe("API server settings in the served UI", () => {
     test("an admin issues a key (shown once), it works on the API only, and revoking it stops it", async ({page, server, context}) => {

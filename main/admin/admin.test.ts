@@ -15,7 +15,6 @@ beforeAll(async () => {
     server = await startTestServer();
 });
 afterAll(async () => {
-    closeAppDb(server.core);
     await server.close();
 });
 

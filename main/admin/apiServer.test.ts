@@ -8,17 +8,9 @@ import {startTestServer, testApiKey, type TestServer} from "../../test/support/t
 import {ApiServer} from "../app/ApiServer.js";
 import {silentLogger} from "../app/log.js";
 import {createCore} from "../app/startServer.js";
-import {closeAppDb} from "./appDb.js";
 import {runAdminOp} from "./operations.js";
+import {freePort} from "../../test/support/freePort.js";
 
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const {port} = probe.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    return port;
-}
 
 /** A port held by another listener until `release`. */
 async function busyPort(): Promise<{port: number; release: () => Promise<void>}> {
@@ -41,7 +33,6 @@ describe("API server settings, headless (the server also serves the UI)", () => 
         url = server.url;
     });
     afterAll(async () => {
-        closeAppDb(server.core);
         await server.close();
     });
 

@@ -3,7 +3,6 @@ import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ApiKeyInfo, CreatedApiKey} from "../../shared/admin.js";
 import {startTestServer, type TestServer} from "../../test/support/testServer.js";
-import {closeAppDb} from "./appDb.js";
 import {runAdminOp} from "./operations.js";
 
 let server: TestServer;
@@ -11,7 +10,6 @@ beforeAll(async () => {
     server = await startTestServer();
 });
 afterAll(async () => {
-    closeAppDb(server.core);
     await server.close();
 });
 

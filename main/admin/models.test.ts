@@ -5,7 +5,6 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ModelList, ModelStatus} from "../../shared/admin.js";
 import {otherModelPath, startTestServer, testModelPath, type TestServer} from "../../test/support/testServer.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
-import {closeAppDb} from "./appDb.js";
 import {runAdminOp} from "./operations.js";
 
 // The models folder of a temp data dir holds symlinks to the shared test models (nothing is copied).
@@ -23,7 +22,6 @@ beforeAll(async () => {
     server = await startTestServer({dataDir, modelPath: storiesLink});
 });
 afterAll(async () => {
-    closeAppDb(server.core);
     await server.close();
     fs.rmSync(dataDir, {recursive: true, force: true});
 });

@@ -1,3 +1,5 @@
+import type {HealthResponse, ModelObject} from "../../shared/openai.js";
+import {closeAppDb} from "../admin/appDb.js";
 import {KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
@@ -118,10 +120,37 @@ export class AppCore {
         throw new ModelUnavailableError("The model is still loading. Retry shortly.");
     }
 
+    /** What `/health` and the desktop bridge report: status, model and how busy the sequences are. */
+    public health(): HealthResponse {
+        const pool = this.inference?.runtime.pool;
+        return {
+            status: this.status,
+            model: this.inference?.runtime.modelId ?? null,
+            slots_idle: pool?.idleCount ?? 0,
+            slots_busy: pool == null ? 0 : pool.size - pool.idleCount,
+            queued: pool?.queuedCount ?? 0
+        };
+    }
+
+    /** The loaded model as `/v1/models` and the desktop bridge list it (none while no model is loaded). */
+    public modelObjects(): ModelObject[] {
+        const runtime = this.inference?.runtime;
+        if (runtime == null) return [];
+        return [{
+            id: runtime.modelId,
+            object: "model",
+            created: Math.floor(this.startedAt / 1000),
+            owned_by: "local",
+            meta: {context_size: runtime.contextSize, parallel: runtime.pool.size, architecture: runtime.architecture, kv_editing: runtime.scratch != null}
+        }];
+    }
+
     public async dispose(): Promise<void> {
         await this.inference?.runtime.dispose();
         this.inference = undefined;
         this.cacheStore?.close();
         this.cacheStore = undefined;
+        // Conversations and profiles: checkpointed and closed with the core, not left to process exit.
+        closeAppDb(this);
     }
 }

@@ -7,7 +7,6 @@ import {silentLogger} from "../app/log.js";
 import {createCore, loadCoreModel} from "../app/startServer.js";
 import type {AppCore} from "../app/AppCore.js";
 import {testModelPath} from "../../test/support/testServer.js";
-import {closeAppDb} from "../admin/appDb.js";
 import type {AdminSettings, ModelList, Profile} from "../../shared/admin.js";
 import {isTrustedSender, registerIpcHandlers, type IpcEventLike, type IpcMainLike} from "./ipcHandlers.js";
 
@@ -37,7 +36,6 @@ beforeAll(async () => {
     await loadCoreModel(core, testModelPath);
 });
 afterAll(async () => {
-    closeAppDb(core);
     await core.dispose();
 });
 

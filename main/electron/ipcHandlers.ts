@@ -45,17 +45,9 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
             return fn(event, ...(args as A));
         };
 
-    ipcMain.handle(ipcChannels.health, guard((): HealthResponse => {
-        const pool = core.inference?.runtime.pool;
-        return {status: core.status, model: core.inference?.runtime.modelId ?? null, slots_idle: pool?.idleCount ?? 0,
-            slots_busy: pool == null ? 0 : pool.size - pool.idleCount, queued: pool?.queuedCount ?? 0};
-    }));
+    ipcMain.handle(ipcChannels.health, guard((): HealthResponse => core.health()));
 
-    ipcMain.handle(ipcChannels.listModels, guard((): ModelObject[] => {
-        const runtime = core.inference?.runtime;
-        if (runtime == null) return [];
-        return [{id: runtime.modelId, object: "model", created: Math.floor(core.startedAt / 1000), owned_by: "local"}];
-    }));
+    ipcMain.handle(ipcChannels.listModels, guard((): ModelObject[] => core.modelObjects()));
 
     ipcMain.handle(ipcChannels.chatStart, guard((event, streamId: unknown, request: unknown) => {
         if (typeof streamId !== "string" || !/^[\w-]{1,64}$/.test(streamId) || streams.has(streamId))

@@ -1,4 +1,5 @@
 import type {LlamaContextSequence, Token} from "node-llama-cpp";
+import {commonPrefixLength} from "../kv/index.js";
 
 /** Thrown when the wait queue is full: the HTTP layer answers 503 with `retry-after`. */
 export class QueueFullError extends Error {
@@ -172,7 +173,7 @@ export class SequencePool {
         for (const index of this.idle) {
             const owner = this.owners[index];
             const score = owner === ticket.scope
-                ? 2 + sharedPrefixLength(this.sequences[index]!.contextTokens, ticket.promptTokens)
+                ? 2 + commonPrefixLength(this.sequences[index]!.contextTokens, ticket.promptTokens)
                 : owner == null ? 1 : 0;
             if (score > bestScore) {
                 best = index;
@@ -181,12 +182,4 @@ export class SequencePool {
         }
         return best;
     }
-}
-
-/** Number of leading tokens two token lists have in common. */
-export function sharedPrefixLength(a: readonly Token[], b: readonly Token[]): number {
-    const n = Math.min(a.length, b.length);
-    let i = 0;
-    while (i < n && a[i] === b[i]) i++;
-    return i;
 }

@@ -105,8 +105,8 @@ function messageText(content: unknown, param: string, role: string): string {
 
 function parseGenerationParams(body: Body, maxTokensCap: number): GenerationParams {
     const maxTokens = optionalInteger(body, "max_completion_tokens", 1, maxTokensCap) ?? optionalInteger(body, "max_tokens", 1, maxTokensCap);
-    const n = optionalInteger(body, "n", 1, 1);
-    void n;
+    // Only one choice per request is generated: any `n` but 1 is refused.
+    optionalInteger(body, "n", 1, 1);
     const stop = body.stop;
     let stops: string[] = [];
     if (typeof stop === "string") stops = [stop];

@@ -3,10 +3,9 @@ import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {App} from "./App.js";
 import {setBackend} from "./backend/current.js";
 import {ApiError} from "./backend/errors.js";
-import {useChatStream} from "./stores/useChatStream.js";
 import {useConnection} from "./stores/useConnection.js";
-import {useConversations} from "./stores/useConversations.js";
-import {FakeBackend} from "./testing/fakes.js";
+import type {FakeBackend} from "./testing/fakes.js";
+import {freshChatState} from "./testing/freshChatState.js";
 
 function type(text: string): HTMLTextAreaElement {
     const input = screen.getByTestId("composer-input") as HTMLTextAreaElement;
@@ -17,12 +16,7 @@ function type(text: string): HTMLTextAreaElement {
 describe("App", () => {
     let backend: FakeBackend;
     beforeEach(() => {
-        localStorage.clear();
-        backend = new FakeBackend();
-        setBackend(backend);
-        useConversations.setState({conversations: [], activeId: null});
-        useChatStream.setState({inFlight: null});
-        useConnection.setState({apiKey: null, status: "checking", health: null, models: [], error: null});
+        backend = freshChatState({apiKey: null, status: "checking", health: null, models: [], error: null});
     });
     afterEach(() => {
         cleanup();

@@ -3,19 +3,8 @@ import type {RequestContext} from "../context.js";
 import {ApiError, sendJson} from "../errors.js";
 
 function modelObject(ctx: RequestContext): ModelObject {
-    const runtime = ctx.core.requireInference().runtime;
-    return {
-        id: runtime.modelId,
-        object: "model",
-        created: Math.floor(ctx.core.startedAt / 1000),
-        owned_by: "local",
-        meta: {
-            context_size: runtime.contextSize,
-            parallel: runtime.pool.size,
-            architecture: runtime.architecture,
-            kv_editing: runtime.scratch != null
-        }
-    };
+    ctx.core.requireInference();
+    return ctx.core.modelObjects()[0]!;
 }
 
 /** GET /v1/models */

@@ -1,7 +1,8 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {ApiError} from "../backend/errors.js";
-import {FakeBackend} from "../testing/fakes.js";
+import type {FakeBackend} from "../testing/fakes.js";
+import {freshChatState} from "../testing/freshChatState.js";
 import {toChatMessages, useChatStream} from "./useChatStream.js";
 import {useConnection} from "./useConnection.js";
 import {selectActiveConversation, useConversations} from "./useConversations.js";
@@ -11,12 +12,7 @@ const active = () => selectActiveConversation(useConversations.getState())!;
 describe("useChatStream", () => {
     let backend: FakeBackend;
     beforeEach(() => {
-        localStorage.clear();
-        backend = new FakeBackend();
-        setBackend(backend);
-        useConversations.setState({conversations: [], activeId: null});
-        useChatStream.setState({inFlight: null});
-        useConnection.setState({status: "ok", error: null});
+        backend = freshChatState({status: "ok", error: null});
     });
     afterEach(() => setBackend(null));
 

@@ -1,0 +1,19 @@
+import {setBackend} from "../backend/current.js";
+import {useChatStream} from "../stores/useChatStream.js";
+import {useConnection} from "../stores/useConnection.js";
+import {useConversations} from "../stores/useConversations.js";
+import {FakeBackend} from "./fakes.js";
+
+/**
+ * Every chat test starts the same way: empty storage, a fresh fake backend, no conversations, nothing
+ * streaming; `connection` sets how connected the app believes it is.
+ */
+export function freshChatState(connection: Partial<ReturnType<typeof useConnection.getState>>): FakeBackend {
+    localStorage.clear();
+    const backend = new FakeBackend();
+    setBackend(backend);
+    useConversations.setState({conversations: [], activeId: null});
+    useChatStream.setState({inFlight: null});
+    useConnection.setState(connection);
+    return backend;
+}
