@@ -17,13 +17,26 @@ async function main(argv: string[]): Promise<number> {
     return command == null || command === "--help" || command === "-h" ? 0 : 2;
 }
 
+const keyUsage = `Usage: kvshare key [create NAME [--group G] | list | revoke ID] [--data-dir DIR]
+
+  (no action)        print the app's own key (the admin key of the API and the web UI)
+  create NAME        issue a key for an app or a person (shown once; only its hash is stored)
+  list               list issued keys
+  revoke ID          revoke a key; to delete its cached prompts too, revoke it in the settings panel
+                     or with DELETE /kvshare/keys/ID?purge=true
+`;
+
 /** `key`: show the app's key; `key create NAME [--group G]`, `key list`, `key revoke ID` manage issued keys. */
 function keyCommand(argv: string[]): number {
-    const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {"data-dir": {type: "string"}, "group": {type: "string"}}});
-    const dataDir = resolveDataDir(values["data-dir"]);
-    const keys = KeyStore.inDataDir(dataDir);
-    const [action, arg] = positionals;
     try {
+        const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {"data-dir": {type: "string"}, "group": {type: "string"}, "help": {type: "boolean", short: "h"}}});
+        if (values.help) {
+            console.log(keyUsage);
+            return 0;
+        }
+        const dataDir = resolveDataDir(values["data-dir"]);
+        const keys = KeyStore.inDataDir(dataDir);
+        const [action, arg] = positionals;
         if (action == null) {
             console.log(loadOrCreateApiKey(dataDir).key);
             console.error(`(the app's own key, stored in ${apiKeyPath(dataDir)})`);
@@ -37,10 +50,10 @@ function keyCommand(argv: string[]): number {
             if (!keys.revoke(arg)) throw new Error(`No key with id ${arg}.`);
             console.log(`revoked ${arg}`);
         } else {
-            throw new Error("usage: kvshare key [create NAME [--group G] | list | revoke ID] [--data-dir DIR]");
+            throw new Error(`unknown key action${action === "create" || action === "revoke" ? ` (${action} needs an argument)` : ` '${action}'`}`);
         }
     } catch (error) {
-        console.error((error as Error).message);
+        console.error(`${(error as Error).message}\n\n${keyUsage}`);
         return 2;
     }
     return 0;

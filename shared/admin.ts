@@ -36,7 +36,7 @@ export interface AdminSettings {
  */
 export interface AdminSettingsPatch {
     sharing?: Partial<AdminSharingSettings>;
-    api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]};
+    api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]; allowedHosts?: string[]};
 }
 
 /** An API key issued to an app or a person, as listed (never its hash). */
@@ -195,7 +195,7 @@ export interface AdminOps {
     /** Issues a key; the plain key is in this response only. */
     createKey: {input: {name: string; group?: string}; output: CreatedApiKey};
     /** Revokes an issued key at once; returns the keys left. */
-    revokeKey: {input: {id: string}; output: ApiKeyInfo[]};
+    revokeKey: {input: {id: string; purge?: boolean}; output: ApiKeyInfo[]};
 }
 
 export type AdminOp = keyof AdminOps;

@@ -215,8 +215,9 @@ export interface ApiErrorBody {
 
 export interface HealthResponse {
     status: "ok" | "loading" | "error";
-    model: string | null;
-    slots_idle: number;
-    slots_busy: number;
-    queued: number;
+    /** The rest only for the app's own key: the public answer is up/down alone. */
+    model?: string | null;
+    slots_idle?: number;
+    slots_busy?: number;
+    queued?: number;
 }

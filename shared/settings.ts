@@ -47,6 +47,11 @@ export interface ApiSettings {
     auth: boolean;
     /** Origins allowed to call the API from a browser, besides the app's own page. */
     corsOrigins: string[];
+    /**
+     * Host names (or addresses) the server may be reached by besides loopback and the address it listens
+     * on, e.g. a LAN DNS name; any other Host header is refused (DNS rebinding).
+     */
+    allowedHosts: string[];
 }
 
 export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({

@@ -141,11 +141,11 @@ describe("conversations and profiles in app.db", () => {
         profile: "Nurse",
         systemPrompt: "Be brief.",
         params: {temperature: 0.2, max_tokens: 32},
-        createdAt: 1000,
-        updatedAt: 2000,
+        createdAt: 1_750_000_000_000,
+        updatedAt: 1_750_000_002_000,
         messages: [
-            {id: "m1", role: "user", content: lily, createdAt: 1000},
-            {id: "m2", role: "assistant", content: "She ran.", createdAt: 1500, stats: {ttftMs: 4}, hit: {mode: "none", prompt_tokens: 58, reused_tokens: 0, computed_tokens: 58, recomputed_tokens: 0}}
+            {id: "m1", role: "user", content: lily, createdAt: 1_750_000_000_000},
+            {id: "m2", role: "assistant", content: "She ran.", createdAt: 1_750_000_001_500, stats: {ttftMs: 4}, hit: {mode: "none", prompt_tokens: 58, reused_tokens: 0, computed_tokens: 58, recomputed_tokens: 0}}
         ]
     };
 
@@ -153,7 +153,7 @@ describe("conversations and profiles in app.db", () => {
         expect((await server.api("/kvshare/conversations/c-1", {method: "PUT", json: conversation})).status).toBe(200);
         let list = (await (await server.api("/kvshare/conversations")).json()) as ConversationRecord[];
         expect(list).toEqual([conversation]);
-        const longer = {...conversation, updatedAt: 3000, messages: [...conversation.messages, {id: "m3", role: "user" as const, content: "More", createdAt: 2500}]};
+        const longer = {...conversation, updatedAt: 1_750_000_003_000, messages: [...conversation.messages, {id: "m3", role: "user" as const, content: "More", createdAt: 1_750_000_002_500}]};
         await server.api("/kvshare/conversations/c-1", {method: "PUT", json: longer});
         list = (await (await server.api("/kvshare/conversations?profile=Nurse")).json()) as ConversationRecord[];
         expect(list[0]!.messages.map((m) => m.id)).toEqual(["m1", "m2", "m3"]);

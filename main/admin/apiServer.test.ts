@@ -156,7 +156,7 @@ describe("API server settings in the Electron app (the window uses IPC)", () => 
 
         core.settings.api.auth = false;
         try {
-            await expect(runAdminOp(core, "patchSettings", {api: {host: "0.0.0.0"}})).rejects.toThrow(/without a key; turn api.auth on first/);
+            await expect(runAdminOp(core, "patchSettings", {api: {host: "0.0.0.0"}})).rejects.toThrow(/only allowed on a loopback address/);
         } finally {
             core.settings.api.auth = true;
         }

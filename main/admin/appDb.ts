@@ -1,4 +1,5 @@
 import path from "node:path";
+import {touchOwnerOnly} from "../config/ownerOnly.js";
 import Database from "better-sqlite3";
 import type {AppCore} from "../app/AppCore.js";
 
@@ -41,6 +42,8 @@ export const APP_DB_VERSION = migrations.length;
 
 /** Opens (creating and migrating) an app database file: WAL, foreign keys on. */
 export function openAppDb(file: string): Database.Database {
+    // Chats are private: owner-only, and SQLite gives its -wal/-shm files the same mode.
+    touchOwnerOnly(file);
     const db = new Database(file);
     try {
         db.pragma("journal_mode = WAL");

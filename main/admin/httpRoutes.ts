@@ -12,9 +12,9 @@ function handlerFor(op: AdminOp): RouteHandler {
         if (!ctx.identity.admin)
             throw new ApiError(403, "permission_error", "This key may use the OpenAI API only; the app's own key is needed for /kvshare routes.", "admin_only");
         let input: Record<string, unknown> = {};
-        // GET: query parameters; PUT/PATCH: a JSON object body; POST: a JSON body when one is sent
-        // (actions such as clearing the cache take none); DELETE: no input.
-        if (route.method === "GET") input = Object.fromEntries(ctx.url.searchParams.entries());
+        // GET and DELETE: query parameters (e.g. revoking a key with ?purge=true); PUT/PATCH: a JSON
+        // object body; POST: a JSON body when one is sent (actions such as clearing the cache take none).
+        if (route.method === "GET" || route.method === "DELETE") input = Object.fromEntries(ctx.url.searchParams.entries());
         else if (route.method === "PUT" || route.method === "PATCH" || (route.method === "POST" && hasBody(ctx))) input = await ctx.body();
         if (route.key != null) {
             let key: string;

@@ -2,6 +2,7 @@ import type {ApiKeyInfo, CreatedApiKey} from "../../shared/admin.js";
 import type {AppCore} from "../app/AppCore.js";
 import {KeyValidationError, type IssuedKey} from "../config/apiKeys.js";
 import {ApiError} from "../server/errors.js";
+import {issuedKeyUser, scopeFor} from "../sharing/engine/scopes.js";
 import {optionalString, requiredString} from "./validate.js";
 
 /** What a list shows of an issued key: never its hash. */
@@ -26,15 +27,28 @@ export function createKey(core: AppCore, input: Record<string, unknown>): Create
         core.log.info(`key ${entry.id} issued to ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}`);
         return {key, entry: info(entry)};
     } catch (error) {
+        if (error instanceof KeyValidationError && error.kind === "duplicate")
+            throw new ApiError(409, "invalid_request_error", error.message, "key_name_taken", error.param);
         if (error instanceof KeyValidationError) throw ApiError.badRequest(error.message, error.param, "invalid_key_name");
         throw error;
     }
 }
 
-/** DELETE /kvshare/keys/{id}: the key stops working with the next request. */
+/**
+ * DELETE /kvshare/keys/{id}[?purge=true]: the key stops working with the next request. With `purge`,
+ * the cached prompts of the key's own scope (its KV and prompt texts) are deleted too; prompts it sent
+ * into a group's scope belong to the group and stay.
+ */
 export function revokeKey(core: AppCore, input: Record<string, unknown>): ApiKeyInfo[] {
     const id = requiredString(input.id, "id", 64, /^[\w-]+$/);
+    const purge = input.purge === true || input.purge === "true";
     if (!core.keys.revoke(id)) throw new ApiError(404, "not_found_error", `No key with id '${id}'.`, "not_found", "id");
-    core.log.info(`key ${id} revoked`);
+    if (purge) {
+        const removed = core.cacheStore?.removeScope(scopeFor(issuedKeyUser(id), {scopePolicy: "user", groups: {}})) ?? [];
+        for (const entry of removed) core.inference?.runtime.sharing.hot.delete(entry.snapshotFile);
+        core.log.info(`key ${id} revoked; ${removed.length} cached prompts of its scope purged`);
+    } else {
+        core.log.info(`key ${id} revoked`);
+    }
     return listKeys(core);
 }

@@ -78,7 +78,7 @@ export function modelStatus(core: AppCore): ModelStatus {
         progress: core.status === "ok" ? 1 : core.loadProgress,
         modelId: core.modelPath == null ? null : modelIdOf(core.modelPath),
         modelPath: core.modelPath ?? null,
-        error: core.loadErrorMessage ?? null
+        error: core.loadErrorMessage ?? (core.switchError == null ? null : `Could not switch models: ${core.switchError.message}. Still serving ${modelIdOf(core.modelPath ?? "")}.`)
     };
 }
 
@@ -119,16 +119,42 @@ function hasGgufMagic(file: string): boolean {
     }
 }
 
+/** 409 while a model loads: one switch at a time. */
+function refuseWhileLoading(core: AppCore): void {
+    if (core.status === "loading")
+        throw new ApiError(409, "invalid_request_error", "A model is already loading. Wait until it is ready, then try again.", "model_loading", "path");
+}
+
+/**
+ * What makes a GGUF file unservable, read from its header and tensor table before anything is unloaded:
+ * no weights (a vocabulary-only file), or tensor data that runs past the end of the file (truncated).
+ * @returns the reason, or undefined when the file looks complete
+ */
+async function weightsProblem(file: string): Promise<string | undefined> {
+    let info;
+    try {
+        info = await readGgufFileInfo(file, {readTensorInfo: true, sourceType: "filesystem", logWarnings: false, ignoreKeys: ignoredGgufKeys, spliceSplitFiles: false});
+    } catch (error) {
+        return `its header cannot be read (${(error as Error).message})`;
+    }
+    const tensors = info.tensorInfo ?? [];
+    if (Number(info.tensorCount) === 0 || tensors.length === 0) return "it holds no weights (a vocabulary-only file)";
+    const size = fs.statSync(file).size;
+    // The last tensor's data starts at its file offset: a file cut before it is certainly truncated.
+    const lastOffset = Math.max(...tensors.map((tensor) => Number(tensor.fileOffset)));
+    if (lastOffset >= size) return `the file is truncated (${size} bytes; its tensor table points past the end)`;
+    return undefined;
+}
+
 /**
  * PUT /kvshare/model: checks that `path` is a listed model or an absolute path to an existing GGUF
  * file, then swaps the model in the background (the old one finishes its requests and is disposed;
  * chat requests get 503 until the new one is ready). Returns the "loading" status at once; poll
  * `modelStatus` for progress. A model that loads is remembered in settings.json for the next start.
  */
-export function loadModel(core: AppCore, input: Record<string, unknown>): ModelStatus {
+export async function loadModel(core: AppCore, input: Record<string, unknown>): Promise<ModelStatus> {
     const requested = requiredString(input.path, "path", 4096);
-    if (core.status === "loading")
-        throw new ApiError(409, "invalid_request_error", "A model is already loading. Wait until it is ready, then try again.", "model_loading", "path");
+    refuseWhileLoading(core);
     const listed = new Set(modelsFolderFiles(modelsDir(core.dataDir)));
     if (core.modelPath != null) listed.add(path.resolve(core.modelPath));
     const isListed = listed.has(requested);
@@ -140,6 +166,9 @@ export function loadModel(core: AppCore, input: Record<string, unknown>): ModelS
     }
     const file = path.resolve(requested);
     if (!hasGgufMagic(file)) throw ApiError.badRequest(`${path.basename(file)} is not a GGUF file.`, "path", "invalid_model_file");
+    const unusable = await weightsProblem(file);
+    if (unusable != null) throw ApiError.badRequest(`${path.basename(file)} cannot be served: ${unusable}.`, "path", "invalid_model_file");
+    refuseWhileLoading(core);
 
     core.log.info(`switching model to ${file}`);
     const started = performance.now();
@@ -147,7 +176,7 @@ export function loadModel(core: AppCore, input: Record<string, unknown>): ModelS
         core.log.info(`model ${modelIdOf(file)} loaded in ${Math.round(performance.now() - started)} ms`);
         core.settings.modelPath = file;
         saveSettings(core.dataDir, mergeSettings(loadSettings(core.dataDir), {modelPath: file}));
-    }).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+    }).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}${core.status === "ok" ? ` (still serving ${modelIdOf(core.modelPath ?? "")})` : ""}`));
     // core.loadModel has set status "loading" synchronously, before its first await.
     return modelStatus(core);
 }

@@ -13,7 +13,7 @@ import {objectInput, optionalNumber, optionalString} from "./validate.js";
  * The operations that answer asynchronously (they read files, or move the API server); the others
  * answer at once.
  */
-export type AsyncAdminOp = "listModels" | "patchSettings";
+export type AsyncAdminOp = "listModels" | "loadModel" | "patchSettings";
 /** What {@link runAdminOp} returns for an operation: a promise for the asynchronous ones. */
 export type AdminResult<K extends AdminOp> = K extends AsyncAdminOp ? Promise<AdminOutput<K>> : AdminOutput<K>;
 

@@ -1,9 +1,8 @@
 import type {Profile} from "../../shared/admin.js";
 import type {AppCore} from "../app/AppCore.js";
 import {loadSettings, mergeSettings, saveSettings} from "../config/settings.js";
-import {ApiError} from "../server/errors.js";
 import {appDbOf} from "./appDb.js";
-import {objectInput, optionalString, profileNamePattern, requiredString} from "./validate.js";
+import {objectInput, optionalString, profileName, profileNamePattern, requiredString} from "./validate.js";
 
 /** GET /kvshare/profiles: who can be asking, in the order they were added. */
 export function listProfiles(core: AppCore): Profile[] {
@@ -27,10 +26,9 @@ function setGroup(core: AppCore, name: string, group: string | undefined): void 
 /** PUT /kvshare/profiles/{name}: adds a profile or changes its group. */
 export function saveProfile(core: AppCore, input: unknown): Profile[] {
     const value = objectInput(input, "The profile");
-    const name = requiredString(value.name, "name", 64, profileNamePattern).trim();
+    const name = profileName(value.name, "name");
     const rawGroup = optionalString(value.group, "group", 64)?.trim();
-    const group = rawGroup === "" ? undefined : rawGroup;
-    if (group != null && !profileNamePattern.test(group)) throw ApiError.badRequest("'group' has characters that are not allowed.", "group");
+    const group = rawGroup == null || rawGroup === "" ? undefined : profileName(rawGroup, "group");
     appDbOf(core).prepare("INSERT INTO profiles (name, grp, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET grp = excluded.grp")
         .run(name, group ?? null, Date.now());
     setGroup(core, name, group);

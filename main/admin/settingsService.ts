@@ -3,8 +3,9 @@ import {ApiListenError} from "../app/ApiServer.js";
 import type {AppCore} from "../app/AppCore.js";
 import {loadSettings, mergeSettings, saveSettings, type SettingsPatch} from "../config/settings.js";
 import {SettingsValidationError, validateSettingsPatch, type ValidatedSettingsPatch} from "../config/validateSettings.js";
+import {maxCharsPerToken} from "../runtime/errors.js";
 import {ApiError} from "../server/errors.js";
-import {isLoopback} from "../server/security.js";
+import {unsafeAuthReason} from "../config/addresses.js";
 
 /** Settings shown but not changeable from the panel: they are read when the server starts. */
 const readOnly = ["api.auth", "api.key"];
@@ -21,7 +22,7 @@ export function getSettings(core: AppCore): AdminSettings {
     return {
         sharing: {...sharing, groups: {...sharing.groups}},
         api: {
-            enabled: api.enabled, host: api.host, port: api.port, auth: api.auth, corsOrigins: [...api.corsOrigins], keyHint: maskKey(core.apiKey),
+            enabled: api.enabled, host: api.host, port: api.port, auth: api.auth, corsOrigins: [...api.corsOrigins], allowedHosts: [...api.allowedHosts], keyHint: maskKey(core.apiKey),
             url: core.apiServer?.url ?? null, servesUi: core.apiServer?.servesUi ?? false
         },
         readOnly: [...readOnly],
@@ -38,8 +39,8 @@ async function applyApiServer(core: AppCore, api: NonNullable<ValidatedSettingsP
     const server = core.apiServer;
     if (api.enabled === false && server?.servesUi)
         throw ApiError.badRequest("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", "api.enabled", "invalid_setting");
-    if (api.host != null && api.host !== current.host && !isLoopback(api.host) && !current.auth)
-        throw ApiError.badRequest(`api.host ${api.host} would expose the API beyond this machine without a key; turn api.auth on first.`, "api.host", "invalid_setting");
+    const unsafe = api.host == null ? undefined : unsafeAuthReason({host: api.host, auth: current.auth});
+    if (unsafe != null) throw ApiError.badRequest(unsafe, "api.host", "invalid_setting");
     if (server == null) return;
     const enabled = api.enabled ?? current.enabled;
     const host = api.host ?? current.host;
@@ -58,6 +59,21 @@ async function applyApiServer(core: AppCore, api: NonNullable<ValidatedSettingsP
 }
 
 /**
+ * A shared prefix is offered as one sequence's KV: one that does not fit the context with room for a
+ * question would be cut silently (and costs a long prefill for nothing).
+ */
+function checkSharedPrefixesFit(core: AppCore, texts: readonly string[]): void {
+    const runtime = core.inference?.runtime;
+    if (runtime == null) return;
+    const limit = Math.floor(runtime.contextSize / 2);
+    texts.forEach((text, i) => {
+        const tokens = text.length > runtime.contextSize * maxCharsPerToken ? Number.POSITIVE_INFINITY : runtime.prompts.countTokens(text);
+        if (tokens > limit)
+            throw ApiError.badRequest(`sharing.sharedPrefixes[${i}] is ${Number.isFinite(tokens) ? `${tokens} tokens` : "far too long"}; a shared prefix may take at most half the context (${limit} tokens), leaving room for the question.`, "sharing.sharedPrefixes", "invalid_setting");
+    });
+}
+
+/**
  * PATCH /kvshare/settings: validates the change, applies it to the live settings (the sharing engine
  * and the HTTP server read them per request, so it takes effect at once) and saves it to
  * settings.json. The file gets only the change, over what it held: start-up flags such as
@@ -73,6 +89,7 @@ export async function patchSettings(core: AppCore, input: AdminSettingsPatch | u
         if (error instanceof SettingsValidationError) throw ApiError.badRequest(error.message, error.param, "invalid_setting");
         throw error;
     }
+    if (patch.sharing?.sharedPrefixes != null) checkSharedPrefixesFit(core, patch.sharing.sharedPrefixes);
     const api = patch.api ?? {};
     if (api.enabled != null || api.host != null || api.port != null) await applyApiServer(core, api);
 

@@ -1,3 +1,4 @@
+import {isReservedName} from "../config/reservedNames.js";
 import {ApiError} from "../server/errors.js";
 
 /** Input checks for the admin operations; every failure is a 400 with the field named. */
@@ -25,9 +26,15 @@ export function optionalString(value: unknown, param: string, max: number): stri
     return value;
 }
 
+/** 2000-01-01: nothing this app stores is older. */
+const earliestTimestamp = 946_684_800_000;
+/** Clocks of the desktop and the server may differ a little; a day ahead is an error, not skew. */
+const maxClockAheadMs = 86_400_000;
+
 export function timestamp(value: unknown, param: string, fallback: number): number {
     if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw ApiError.badRequest(`'${param}' must be a unix time in ms.`, param);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < earliestTimestamp || value > Date.now() + maxClockAheadMs)
+        throw ApiError.badRequest(`'${param}' must be a unix time in ms between the year 2000 and now.`, param);
     return Math.round(value);
 }
 
@@ -41,5 +48,12 @@ export function optionalNumber(value: unknown, param: string, min: number, max: 
 
 /** A profile name: what the chat request sends as `user`. */
 export const profileNamePattern = /^[^\u0000-\u001f/\\]{1,64}$/;
+
+/** A profile or group name, trimmed; a 400 when malformed or reserved. */
+export function profileName(value: unknown, param: string): string {
+    const name = requiredString(value, param, 64, profileNamePattern).trim();
+    if (isReservedName(name)) throw ApiError.badRequest(`'${name}' is reserved; choose another ${param}.`, param, "reserved_name");
+    return name;
+}
 /** A conversation or message id made by the renderer. */
 export const idPattern = /^[\w.:-]{1,80}$/;

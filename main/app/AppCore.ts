@@ -1,7 +1,9 @@
+import path from "node:path";
 import type {HealthResponse, ModelObject} from "../../shared/openai.js";
 import {closeAppDb} from "../admin/appDb.js";
 import {KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
+import {ModelSwitchedError} from "../runtime/abortReasons.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
 import {ModelRuntime} from "../runtime/ModelRuntime.js";
 import {InferenceService} from "../service/inference.js";
@@ -13,8 +15,6 @@ import {RequestLog} from "./RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
 
-/** How long a model switch waits for requests already being served before it unloads the model. */
-const drainTimeoutMs = 60_000;
 
 /**
  * Resolves once no request is in flight anywhere (embedding, queue, generation) and every sequence is
@@ -27,6 +27,22 @@ async function waitForIdle(inference: InferenceService, timeoutMs: number): Prom
         await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
+interface LoadedModel {
+    inference: InferenceService;
+    store: CacheStore;
+}
+
+/** node-llama-cpp's refusal when the model (or its context) does not fit in the memory left. */
+function isOutOfMemory(error: unknown): boolean {
+    return error instanceof Error && (error.name === "InsufficientMemoryError" || /insufficient memory|out of memory|failed to allocate/i.test(error.message));
+}
+
+/** A load failure as the admin should read it: llama.cpp's reason, never a bare JavaScript TypeError. */
+function loadFailure(error: unknown): Error {
+    if (error instanceof Error && !(error instanceof TypeError || error instanceof RangeError)) return error;
+    return new Error(`the file is damaged or not a model llama.cpp can load (${error instanceof Error ? error.message : String(error)})`);
+}
+
 /**
  * The app's core, shared by the HTTP server and the Electron shell: settings, the API key and the
  * loaded model. Nothing here imports Electron.
@@ -35,6 +51,8 @@ export class AppCore {
     public status: CoreStatus = "loading";
     public inference: InferenceService | undefined;
     private loadError: Error | undefined;
+    /** Why the last model switch failed while the previous model went on serving. */
+    public switchError: Error | undefined;
     /** The KV cache index of the loaded model (closed with it). */
     public cacheStore: CacheStore | undefined;
     public readonly startedAt = Date.now();
@@ -51,6 +69,11 @@ export class AppCore {
      * `listen` (headless) or the Electron shell attaches one.
      */
     public apiServer: ApiServer | undefined;
+    /**
+     * How long a replaced model may finish the requests it is serving; those still running then end
+     * with a 503 + retry-after.
+     */
+    public switchGraceMs = 60_000;
 
     public constructor(
         public settings: Settings,
@@ -63,44 +86,101 @@ export class AppCore {
     }
 
     /**
-     * Loads a model, replacing the loaded one (new requests get 503 meanwhile; requests already holding
-     * a sequence finish first); on failure the core stays up and reports the error (503 with the reason).
+     * Loads a model, replacing the loaded one. The new model is loaded beside the old one, which keeps
+     * serving meanwhile; only once the new one is ready does it take over new requests, and the old one
+     * is let go after its requests finish (those still running after the grace period end with a 503 +
+     * retry-after). A file that fails to load leaves the old model serving. Where both do not fit in
+     * memory, the old model is unloaded first and loaded again if the new one fails.
+     * @throws the load failure (the core stays up; {@link loadErrorMessage} or {@link switchError} says why)
      */
     public async loadModel(modelPath: string, verbose = false, onProgress?: (progress: number) => void): Promise<void> {
+        const previous = this.inference == null ? undefined : {inference: this.inference, store: this.cacheStore, path: this.modelPath};
         this.status = "loading";
         this.modelPath = modelPath;
         this.loadProgress = 0;
         this.loadError = undefined;
-        const previous = this.inference;
-        this.inference = undefined;
-        if (previous != null) await waitForIdle(previous, drainTimeoutMs);
-        await previous?.runtime.dispose();
-        this.cacheStore?.close();
-        this.cacheStore = undefined;
+        this.switchError = undefined;
+        const progress = (value: number) => {
+            this.loadProgress = Math.min(1, Math.max(0, value));
+            onProgress?.(this.loadProgress);
+        };
+        let loaded: LoadedModel;
         try {
-            const runtime = await ModelRuntime.load({
-                modelPath,
-                parallel: this.settings.parallel,
-                contextSize: this.settings.contextSize,
-                threads: this.settings.threads,
-                gpu: this.settings.gpu,
-                queueLimits: () => this.settings.limits,
-                verbose,
-                onLoadProgress: (progress) => {
-                    this.loadProgress = Math.min(1, Math.max(0, progress));
-                    onProgress?.(this.loadProgress);
-                }
-            });
-            const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log});
-            this.cacheStore = store;
-            this.inference = new InferenceService(runtime, () => this.settings.sharing, this.requestLog);
-            this.loadProgress = 1;
-            this.status = "ok";
+            loaded = await this.openModel(modelPath, verbose, progress);
         } catch (error) {
-            this.loadError = error as Error;
-            this.status = "error";
+            if (previous == null) return this.failLoad(error);
+            if (!isOutOfMemory(error)) return this.keepServing(previous.path, error);
+            // Both models do not fit at once: let the old one go first, and bring it back on failure.
+            this.log.warn(`not enough memory to load ${path.basename(modelPath)} beside the loaded model: unloading it first`);
+            this.inference = undefined;
+            this.cacheStore = undefined;
+            await this.retire(previous);
+            try {
+                loaded = await this.openModel(modelPath, verbose, progress);
+            } catch (second) {
+                if (previous.path == null) return this.failLoad(second);
+                this.modelPath = previous.path;
+                try {
+                    this.install(await this.openModel(previous.path, verbose, () => undefined));
+                } catch {
+                    return this.failLoad(second);
+                }
+                return this.keepServing(previous.path, second);
+            }
+        }
+        this.install(loaded);
+        if (previous != null && this.inference !== previous.inference) await this.retire(previous);
+    }
+
+    private async openModel(modelPath: string, verbose: boolean, onLoadProgress: (progress: number) => void): Promise<LoadedModel> {
+        const runtime = await ModelRuntime.load({
+            modelPath,
+            parallel: this.settings.parallel,
+            contextSize: this.settings.contextSize,
+            threads: this.settings.threads,
+            gpu: this.settings.gpu,
+            queueLimits: () => this.settings.limits,
+            verbose,
+            onLoadProgress
+        });
+        try {
+            const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log});
+            return {inference: new InferenceService(runtime, () => this.settings.sharing, this.requestLog), store};
+        } catch (error) {
+            await runtime.dispose().catch(() => undefined);
             throw error;
         }
+    }
+
+    private install(loaded: LoadedModel): void {
+        this.inference = loaded.inference;
+        this.cacheStore = loaded.store;
+        this.loadProgress = 1;
+        this.status = "ok";
+    }
+
+    /** Lets a replaced model finish its requests (up to the grace period), ends the rest, and frees it. */
+    private async retire(previous: {inference: InferenceService; store: CacheStore | undefined}): Promise<void> {
+        await waitForIdle(previous.inference, this.switchGraceMs);
+        previous.inference.runtime.retire(new ModelSwitchedError());
+        await waitForIdle(previous.inference, 5_000);
+        await previous.inference.runtime.dispose().catch((error: unknown) => this.log.warn(`unloading the previous model: ${(error as Error).message}`));
+        previous.store?.close();
+    }
+
+    private failLoad(error: unknown): never {
+        this.loadError = loadFailure(error);
+        this.status = "error";
+        throw this.loadError;
+    }
+
+    /** The new model failed; the loaded one goes on serving and the picker shows why. */
+    private keepServing(previousPath: string | undefined, error: unknown): never {
+        this.switchError = loadFailure(error);
+        this.modelPath = previousPath;
+        this.loadProgress = 1;
+        this.status = "ok";
+        throw this.switchError;
     }
 
     /** No model to load (first run of the desktop app): the UI's model picker is the way on. */
@@ -124,7 +204,8 @@ export class AppCore {
     public health(): HealthResponse {
         const pool = this.inference?.runtime.pool;
         return {
-            status: this.status,
+            // A model switch keeps the old model serving until the new one takes over.
+            status: this.inference != null ? "ok" : this.status,
             model: this.inference?.runtime.modelId ?? null,
             slots_idle: pool?.idleCount ?? 0,
             slots_busy: pool == null ? 0 : pool.size - pool.idleCount,

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
+import {unsafeAuthReason} from "../config/addresses.js";
+import {mkdirOwnerOnly, secureDataDir} from "../config/ownerOnly.js";
 import {loadOrCreateApiKey} from "../config/apiKey.js";
 import {resolveDataDir} from "../config/dataDir.js";
 import {NoModelError, resolveModelPath} from "../config/resolveModel.js";
@@ -46,10 +48,14 @@ export function defaultRendererDir(): string {
 export function createCore(options: ServeOptions): {core: AppCore; modelPath?: string; noModel?: NoModelError} {
     const log = options.log ?? consoleLogger;
     const dataDir = resolveDataDir(options.dataDir);
-    // Owner-only when we create it: it holds chats, cached prompts and keys (patient text on a shared
-    // machine). An existing folder the user named keeps its permissions.
-    fs.mkdirSync(dataDir, {recursive: true, mode: 0o700});
+    // Owner-only: it holds chats, cached prompts and keys (patient text on a shared machine). An
+    // existing folder is tightened too, and anything in it that others could read.
+    mkdirOwnerOnly(dataDir);
+    const loosened = secureDataDir(dataDir);
+    if (loosened.length > 0) log.warn(`data folder ${dataDir}: made ${loosened.length} files and folders owner-only (${loosened.slice(0, 5).join(", ")}${loosened.length > 5 ? ", …" : ""})`);
     const settings = mergeSettings(loadSettings(dataDir), options.overrides ?? {});
+    const unsafe = unsafeAuthReason(settings.api);
+    if (unsafe != null) throw new Error(unsafe);
     const apiKey = options.apiKey ?? loadOrCreateApiKey(dataDir).key;
     const core = new AppCore(settings, apiKey, dataDir, options.rendererDir ?? defaultRendererDir(), log);
     try {

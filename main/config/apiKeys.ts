@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {generateApiKey} from "./apiKey.js";
+import {isReservedName} from "./reservedNames.js";
 import {writeFileAtomic} from "./writeFileAtomic.js";
 
 /** An API key issued to an app or a person; only its hash is stored. */
@@ -29,14 +30,12 @@ export interface Identity {
 
 /** A name or group refused by {@link KeyStore.create}; `param` is the field at fault. */
 export class KeyValidationError extends Error {
-    public constructor(message: string, public readonly param: "name" | "group") {
+    /** `duplicate`: the name is taken by an active key (a conflict, not a malformed name). */
+    public constructor(message: string, public readonly param: "name" | "group", public readonly kind: "invalid" | "duplicate" = "invalid") {
         super(message);
         this.name = "KeyValidationError";
     }
 }
-
-/** Names that mean something else: the app's own key and unauthenticated requests. */
-const reservedNames = new Set(["admin", "anonymous"]);
 
 function hashKey(key: string): Buffer {
     return crypto.createHash("sha256").update(key).digest();
@@ -66,12 +65,19 @@ export class KeyStore {
     /** Issues a key; the plain key is returned once and never stored. */
     public create(name: string, group?: string): {key: string; entry: IssuedKey} {
         if (!/^[\w.@-]{1,64}$/.test(name)) throw new KeyValidationError("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "name");
-        if (reservedNames.has(name.toLowerCase())) throw new KeyValidationError(`'${name}' is reserved; choose another name.`, "name");
+        if (isReservedName(name)) throw new KeyValidationError(`'${name}' is reserved; choose another name.`, "name");
         this.reload();
+        if (this.keys.some((key) => key.name.toLowerCase() === name.toLowerCase()))
+            throw new KeyValidationError(`A key named '${name}' exists; revoke it first or choose another name.`, "name", "duplicate");
         if (group != null && !/^[\w.@-]{1,64}$/.test(group)) throw new KeyValidationError("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "group");
         const key = generateApiKey();
+        let id: string;
+        // The id names the key's sharing scope: unique among live keys, and 48 random bits make meeting a
+        // revoked key's id again negligible.
+        do id = crypto.randomBytes(6).toString("hex");
+        while (this.keys.some((existing) => existing.id === id));
         const entry: IssuedKey = {
-            id: crypto.randomBytes(4).toString("hex"),
+            id,
             name,
             group,
             hash: hashKey(key).toString("hex"),

@@ -1,5 +1,6 @@
 import {parseArgs} from "node:util";
 import type {ServeOptions} from "../app/startServer.js";
+import {unsafeAuthReason} from "./addresses.js";
 
 export const serveUsage = `Usage: kvshare serve [options]
 
@@ -12,6 +13,7 @@ export const serveUsage = `Usage: kvshare serve [options]
   --ctx-size N           context tokens per sequence (default 2048)
   --no-auth              do not require the API key (not recommended)
   --cors-origin ORIGIN   allow a browser origin to call the API (repeatable)
+  --allowed-host NAME    accept this Host name besides loopback and the listen address (repeatable)
   --cpu                  never use a GPU
   --verbose              log llama.cpp warnings
   --download-default-model  download a small default chat model into the models folder (needs internet)
@@ -38,6 +40,7 @@ export function parseServeArgs(argv: string[]): ServeCommand {
             "ctx-size": {type: "string"},
             "no-auth": {type: "boolean"},
             "cors-origin": {type: "string", multiple: true},
+            "allowed-host": {type: "string", multiple: true},
             "cpu": {type: "boolean"},
             "verbose": {type: "boolean"},
             "download-default-model": {type: "boolean"},
@@ -50,6 +53,11 @@ export function parseServeArgs(argv: string[]): ServeCommand {
     if (values.port != null) api.port = integer("--port", values.port, 0, 65535);
     if (values["no-auth"]) api.auth = false;
     if (values["cors-origin"] != null) api.corsOrigins = values["cors-origin"];
+    if (values["allowed-host"] != null) api.allowedHosts = values["allowed-host"];
+    if (values["no-auth"] && values.host != null) {
+        const unsafe = unsafeAuthReason({host: values.host, auth: false});
+        if (unsafe != null) throw new Error(`--no-auth with --host ${values.host}: ${unsafe}`);
+    }
     if (Object.keys(api).length > 0) overrides.api = api;
     if (values.threads != null) overrides.threads = integer("--threads", values.threads, 1, 256);
     if (values.parallel != null) overrides.parallel = integer("--parallel", values.parallel, 1, 64);

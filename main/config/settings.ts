@@ -25,6 +25,13 @@ export interface Settings {
         maxTokensCap: number;
         /** Requests one key may have in flight at once (429 beyond). */
         maxConcurrentPerKey: number;
+        /** Request body bytes one key may have in flight at once, all its requests together (429 beyond). */
+        maxInFlightBytesPerKey: number;
+        /**
+         * A request's headers and body must arrive within this long (408 and the connection closed
+         * after): a client that sends half a body never holds a slot for long.
+         */
+        requestReceiveTimeoutMs: number;
         /** A request still generating after this long is stopped (finish_reason "length"). */
         requestTimeoutMs: number;
         /**
@@ -40,9 +47,9 @@ export const defaultSettings: Settings = {
     parallel: 4,
     contextSize: 2048,
     gpu: "auto",
-    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: []},
+    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], allowedHosts: []},
     sharing: defaultSharingSettings,
-    limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, requestTimeoutMs: 600_000, agingMs: 500}
+    limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, maxInFlightBytesPerKey: 16 * 1024 * 1024, requestReceiveTimeoutMs: 30_000, requestTimeoutMs: 600_000, agingMs: 500}
 };
 
 export function settingsPath(dataDir: string): string {

@@ -1,4 +1,5 @@
 import net from "node:net";
+import {isReservedName} from "./reservedNames.js";
 import type {SharingSettings} from "./settings.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
@@ -12,7 +13,7 @@ export class SettingsValidationError extends Error {
 /** What an admin may change while the app runs, validated. */
 export interface ValidatedSettingsPatch {
     sharing?: Partial<SharingSettings>;
-    api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]};
+    api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]; allowedHosts?: string[]};
 }
 
 const sharingKeys = [
@@ -57,6 +58,8 @@ function groups(value: unknown, name: string): Record<string, string> {
             throw new SettingsValidationError(`${name}: user names are 1 to 64 characters without control characters or outer spaces.`, name);
         if (typeof group !== "string" || !namePattern.test(group.trim()) || group.trim() !== group)
             throw new SettingsValidationError(`${name}: the group of '${user}' must be 1 to 64 characters without control characters or outer spaces.`, name);
+        if (isReservedName(user) || isReservedName(group))
+            throw new SettingsValidationError(`${name}: '${isReservedName(user) ? user : group}' is a reserved name.`, name);
         out[user] = group;
     }
     return out;
@@ -87,6 +90,13 @@ function host(value: unknown, name: string): string {
     if (typeof value !== "string" || (net.isIP(value) === 0 && !hostnamePattern.test(value)))
         throw new SettingsValidationError(`${name} must be an IP address (such as 127.0.0.1, 0.0.0.0 or ::1) or a host name, without scheme or port.`, name);
     return value;
+}
+
+/** At most 32 host names or addresses. */
+function hostList(value: unknown, name: string): string[] {
+    if (!Array.isArray(value) || value.length > 32)
+        throw new SettingsValidationError(`${name} must be a list of at most 32 host names or addresses.`, name);
+    return [...new Set(value.map((entry) => host(entry, name)))];
 }
 
 /**
@@ -137,6 +147,7 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
                 case "host": patch.host = host(value, name); break;
                 case "port": patch.port = number(value, name, 0, 65_535, true, "a TCP port; 0 picks a free one"); break;
                 case "corsOrigins": patch.corsOrigins = origins(value, name); break;
+                case "allowedHosts": patch.allowedHosts = hostList(value, name); break;
                 default: throw new SettingsValidationError(`${name} cannot be changed while the app runs; change it in settings.json and restart.`, name);
             }
         }

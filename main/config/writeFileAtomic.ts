@@ -2,6 +2,7 @@ import {randomBytes} from "node:crypto";
 import fs from "node:fs";
 import {open, rename, rm} from "node:fs/promises";
 import path from "node:path";
+import {mkdirOwnerOnly, ownerOnlyFileMode} from "./ownerOnly.js";
 
 /**
  * Synchronous variant for small files (settings, keys, window state); large files use
@@ -9,8 +10,8 @@ import path from "node:path";
  * Writes a file so that readers see either the old or the new content, never a torn one:
  * write a temporary file beside it, fsync it, rename it over the target, fsync the folder.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
-    fs.mkdirSync(path.dirname(file), {recursive: true});
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = ownerOnlyFileMode): void {
+    mkdirOwnerOnly(path.dirname(file));
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     const fd = fs.openSync(tmp, "w", mode);
     try {

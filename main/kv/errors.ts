@@ -16,6 +16,8 @@ export type SnapshotRefusalReason =
   | "too-long"
   /** The file could not be read. */
   | "unreadable"
+  /** A valid snapshot, but of other tokens than the index entry pointing at it (files swapped or misplaced). */
+  | "wrong-entry"
   /** llama.cpp itself refused the verified payload (the sequence was cleared). */
   | "rejected-by-runtime";
 

@@ -3,7 +3,7 @@ import {getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContex
 import {checkKvShiftability, createKvEditingContext, getKvEditingSupport} from "../kv/index.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
 import type {SharedPrompt} from "../sharing/engine/types.js";
-import {ContextOverflowError} from "./errors.js";
+import {checkTextLength, ContextOverflowError} from "./errors.js";
 import {checkFits, generate} from "./generate.js";
 import {PromptBuilder} from "./PromptBuilder.js";
 import {SequencePool} from "./SequencePool.js";
@@ -35,6 +35,8 @@ export class ModelRuntime {
     private embeddingQueue: Promise<unknown> = Promise.resolve();
     private readonly background = new Set<Promise<unknown>>();
     private sharingEngine: SharingEngine | undefined;
+    /** Aborts every request still on this runtime when it is retired (model switch past its grace period). */
+    private readonly retirement = new AbortController();
 
     private constructor(
         public readonly options: ModelRuntimeOptions,
@@ -107,8 +109,9 @@ export class ModelRuntime {
      * Waits for a sequence, prepares its KV through the sharing engine, generates, copies the served KV
      * for the cache and gives the sequence back; the cache write finishes in the background.
      */
-    public async run(job: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
+    public async run(request: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
         const engine = this.sharing;
+        const job = {...request, signal: AbortSignal.any([request.signal, this.retirement.signal])};
         // Refuse what cannot fit before taking a sequence.
         checkFits(job.promptTokens.length, job, this.contextSize);
         const assessment = await engine.assess(prompt);
@@ -129,6 +132,8 @@ export class ModelRuntime {
         } finally {
             lease.release();
         }
+        // Cut short because the model was switched: the client retries on the new model.
+        if (this.retirement.signal.aborted && !request.signal.aborted) throw this.retirement.signal.reason;
         if (persist != null) {
             const writing = persist();
             this.background.add(writing);
@@ -149,6 +154,7 @@ export class ModelRuntime {
      */
     public embed(texts: readonly string[]): Promise<number[][]> {
         for (const text of texts) {
+            checkTextLength(text.length, this.contextSize);
             // +2: the embedding context adds BOS and EOS around the text.
             const tokens = this.prompts.countTokens(text) + 2;
             if (tokens >= this.contextSize) return Promise.reject(new ContextOverflowError(tokens, 0, this.contextSize));
@@ -163,6 +169,14 @@ export class ModelRuntime {
         });
         this.embeddingQueue = work.catch(() => undefined);
         return work;
+    }
+
+    /**
+     * Ends every request still running or queued on this runtime with `reason` (queued ones are refused,
+     * running ones stop at the next token), before it is disposed.
+     */
+    public retire(reason: Error): void {
+        this.retirement.abort(reason);
     }
 
     public async dispose(): Promise<void> {

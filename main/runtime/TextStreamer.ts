@@ -19,12 +19,19 @@ const contextTokens = 8;
  * the start of a stop string, so a client never sees half a character or half a stop word.
  */
 export class TextStreamer {
-    private readonly committed: Token[] = [];
+    private readonly committed: Token[];
     private pending: Token[] = [];
     private held = "";
     private done = false;
 
-    public constructor(private readonly detokenize: Detokenizer, private readonly stops: readonly string[]) {}
+    /**
+     * @param precedingTokens the tokens before the first generated one (the prompt's end): a tokenizer
+     *   that folds a word's leading space into its token drops that space when it detokenizes a token
+     *   without what came before, so "Once upon" + " a" would read "Once upona".
+     */
+    public constructor(private readonly detokenize: Detokenizer, private readonly stops: readonly string[], precedingTokens: readonly Token[] = []) {
+        this.committed = precedingTokens.slice(-contextTokens);
+    }
 
     /** Everything shown so far plus held text is the answer; this is what was shown. */
     public push(token: Token): StreamStep {

@@ -13,3 +13,13 @@ export class ClientGoneError extends Error {
         super("The client disconnected.");
     }
 }
+
+/**
+ * The model this request ran on was replaced and the request did not finish within the switch's grace
+ * period: 503 with retry-after (the next try runs on the new model), never a 500.
+ */
+export class ModelSwitchedError extends Error {
+    public constructor() {
+        super("The model was switched while this request ran. Retry: it will be served by the new model.");
+    }
+}

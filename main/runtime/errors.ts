@@ -10,5 +10,23 @@ export class ContextOverflowError extends Error {
     }
 }
 
+/**
+ * No tokenizer packs more than this many characters into one token on average, so a prompt longer
+ * than `contextSize` × this cannot fit whatever it says.
+ */
+export const maxCharsPerToken = 64;
+
+/**
+ * Refuses a text that cannot fit the context by its length alone, before tokenizing it: tokenizing runs
+ * on the event loop (a 4 MB prompt takes seconds), and a request that can only fail must not hold up others.
+ * @throws ContextOverflowError
+ */
+export function checkTextLength(characters: number, contextSize: number): void {
+    if (characters <= contextSize * maxCharsPerToken) return;
+    const error = new ContextOverflowError(contextSize, 0, contextSize);
+    error.message = `This model's maximum context length is ${contextSize} tokens, and a prompt of ${characters} characters cannot fit it. Please reduce the prompt.`;
+    throw error;
+}
+
 /** The model is not loaded (yet, or it failed): HTTP 503. */
 export class ModelUnavailableError extends Error {}

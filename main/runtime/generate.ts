@@ -24,7 +24,8 @@ export async function generate(model: LlamaModel, sequence: LlamaContextSequence
     const prepared = await prepare(sequence);
     const streamer = new TextStreamer(
         (tokens, lastTokens) => model.detokenize(tokens, false, lastTokens),
-        job.stops
+        job.stops,
+        prompt
     );
 
     let firstTokenAt = 0;

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type {AddressInfo} from "node:net";
 import type {AppCore} from "../app/AppCore.js";
-import {readJsonObject} from "./body.js";
+import {readJsonObject, type ByteBudget} from "./body.js";
 import type {RequestContext} from "./context.js";
 import {ApiError, sendError} from "./errors.js";
 import {serveStatic} from "./handlers/staticFiles.js";
@@ -18,12 +18,18 @@ export class HttpServer {
     private readonly server: http.Server;
     /** Requests in flight per identity, for the per-key concurrency limit. */
     private readonly active = new Map<string, number>();
+    /** Request body bytes in flight per identity (held until the response ends). */
+    private readonly bytesInFlight = new Map<string, number>();
     /** Responses not finished yet, so that a move can end their connections once they are done. */
     private readonly pending = new Set<http.ServerResponse>();
     private closing = false;
+    /** The address this server listens on (the Host check allows it); set by {@link listen}. */
+    private boundHost = "127.0.0.1";
 
     public constructor(private readonly core: AppCore) {
-        this.server = http.createServer((req, res) => {
+        const limits = core.settings.limits;
+        // Checked every second so the receive timeouts below hold to about a second.
+        this.server = http.createServer({connectionsCheckingInterval: 1000}, (req, res) => {
             this.pending.add(res);
             res.on("close", () => {
                 this.pending.delete(res);
@@ -33,14 +39,17 @@ export class HttpServer {
             if (this.closing) res.setHeader("connection", "close");
             void this.handle(req, res);
         });
-        // Streams can be long; idle sockets are still closed by the default keep-alive timeout.
-        this.server.requestTimeout = 0;
+        // These bound receiving the request (headers, then the whole body), not the response: a stream
+        // may run for minutes, but a client that sends half a body is cut off with a 408.
+        this.server.requestTimeout = limits.requestReceiveTimeoutMs;
+        this.server.headersTimeout = Math.min(limits.requestReceiveTimeoutMs, 10_000);
     }
 
     /** Starts listening; port 0 picks a free port. */
     public listen(port: number, host: string): Promise<{port: number; host: string}> {
         return new Promise((resolve, reject) => {
             this.server.once("error", reject);
+            this.boundHost = host;
             this.server.listen(port, host, () => {
                 this.server.off("error", reject);
                 const address = this.server.address() as AddressInfo;
@@ -79,7 +88,7 @@ export class HttpServer {
         let cors: Record<string, string> = {};
         try {
             const url = new URL(req.url ?? "/", "http://localhost");
-            checkHost(req, settings.api.host);
+            checkHost(req, {boundHost: this.boundHost, allowedHosts: settings.api.allowedHosts});
             const allowed = corsHeaders(req, settings.api.corsOrigins);
             if (allowed == null)
                 throw new ApiError(403, "permission_error", `Origin '${req.headers.origin}' is not allowed. An admin can add it to the CORS allowlist.`, "origin_not_allowed");
@@ -130,6 +139,28 @@ export class HttpServer {
         }
     }
 
+    /** The body bytes this response's identity may still send; released when the response ends. */
+    private byteBudget(identity: Identity, res: http.ServerResponse): ByteBudget {
+        const who = identity.keyId != null ? `key:${identity.keyId}` : identity.admin ? "owner" : "anonymous";
+        const limit = this.core.settings.limits.maxInFlightBytesPerKey;
+        let taken = 0;
+        res.once("close", () => {
+            const left = (this.bytesInFlight.get(who) ?? 0) - taken;
+            if (left <= 0) this.bytesInFlight.delete(who);
+            else this.bytesInFlight.set(who, left);
+        });
+        return {
+            limit,
+            take: (bytes) => {
+                const current = this.bytesInFlight.get(who) ?? 0;
+                if (current + bytes > limit) return false;
+                this.bytesInFlight.set(who, current + bytes);
+                taken += bytes;
+                return true;
+            }
+        };
+    }
+
     private context(req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrivedAt: number, cors: Record<string, string>, identity: Identity): RequestContext {
         const abort = new AbortController();
         const timeoutMs = this.core.settings.limits.requestTimeoutMs;
@@ -148,7 +179,7 @@ export class HttpServer {
             arrivedAt,
             corsHeaders: cors,
             identity,
-            body: () => readJsonObject(req, this.core.settings.limits.maxBodyBytes)
+            body: () => readJsonObject(req, this.core.settings.limits.maxBodyBytes, this.byteBudget(identity, res))
         };
     }
 }

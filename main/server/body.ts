@@ -3,11 +3,17 @@ import {ApiError} from "./errors.js";
 
 const utf8 = new TextDecoder("utf-8", {fatal: true});
 
+/** A share of a key's in-flight body bytes: `take` reserves bytes until the response ends, false past the limit. */
+export interface ByteBudget {
+    readonly limit: number;
+    take(bytes: number): boolean;
+}
+
 /**
  * Reads a JSON request body: refuses bodies over `limit` bytes (413), non-UTF-8 bytes and malformed
  * JSON (400), and anything but a JSON object (400).
  */
-export async function readJsonObject(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(req: IncomingMessage, limit: number, budget?: ByteBudget): Promise<Record<string, unknown>> {
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > limit) throw tooLarge(limit);
     const chunks: Buffer[] = [];
@@ -15,6 +21,8 @@ export async function readJsonObject(req: IncomingMessage, limit: number): Promi
     for await (const chunk of req as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > limit) throw tooLarge(limit);
+        if (budget != null && !budget.take(chunk.length))
+            throw new ApiError(429, "rate_limit_error", `Too many request bytes in flight for this key (limit ${budget.limit} bytes). Retry when a request finishes.`, "rate_limit_exceeded", null, {"retry-after": "1"});
         chunks.push(chunk);
     }
     let text: string;

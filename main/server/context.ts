@@ -1,6 +1,7 @@
 import type {IncomingMessage, ServerResponse} from "node:http";
 import type {AppCore} from "../app/AppCore.js";
 import type {Identity} from "../config/apiKeys.js";
+import {issuedKeyUser} from "../sharing/engine/scopes.js";
 
 /** Everything a route handler gets for one request. */
 export interface RequestContext {
@@ -27,6 +28,7 @@ export type RouteHandler = (ctx: RequestContext) => Promise<void> | void;
  */
 export function requester(ctx: RequestContext, user: string | undefined): {user?: string; group?: string; revealDonor: boolean} {
     if (ctx.identity.admin) return {user, revealDonor: true};
-    // Issued keys live in their own namespace: a key named like a desktop profile never shares its scope.
-    return {user: `key/${ctx.identity.name}`, group: ctx.identity.group, revealDonor: false};
+    // Issued keys live in their own namespace, by key id: a key named like a desktop profile, or like a
+    // revoked key, never shares its scope.
+    return {user: issuedKeyUser(ctx.identity.keyId ?? ctx.identity.name), group: ctx.identity.group, revealDonor: false};
 }

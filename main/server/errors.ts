@@ -1,6 +1,6 @@
 import type {ServerResponse} from "node:http";
 import type {ApiErrorBody, ApiErrorType} from "../../shared/openai.js";
-import {RequestTimeoutError} from "../runtime/abortReasons.js";
+import {ModelSwitchedError, RequestTimeoutError} from "../runtime/abortReasons.js";
 import {ContextOverflowError, ModelUnavailableError} from "../runtime/errors.js";
 import {QueueFullError, QueueTimeoutError} from "../runtime/SequencePool.js";
 
@@ -37,6 +37,8 @@ export function toApiError(error: unknown): ApiError {
         return new ApiError(503, "unavailable_error", error.message, "queue_timeout", null, {"retry-after": "1"});
     if (error instanceof RequestTimeoutError)
         return new ApiError(503, "unavailable_error", error.message, "request_timeout", null, {"retry-after": "1"});
+    if (error instanceof ModelSwitchedError)
+        return new ApiError(503, "unavailable_error", error.message, "model_switched", null, {"retry-after": "1"});
     if (error instanceof ModelUnavailableError)
         return new ApiError(503, "unavailable_error", error.message, "model_unavailable", null, {"retry-after": "5"});
     return new ApiError(500, "server_error", "Internal server error: " + (error instanceof Error ? error.message : String(error)), "internal_error");

@@ -1,23 +1,43 @@
 import type {IncomingMessage} from "node:http";
+import os from "node:os";
 import {keysMatch} from "../config/apiKey.js";
 import type {Identity, KeyStore} from "../config/apiKeys.js";
 import {ApiError} from "./errors.js";
+import {canonicalHost, isLoopback, isWildcard, localInterfaceAddresses} from "../config/addresses.js";
+
+/** Where the server listens and which extra host names the admin allows in the Host header. */
+export interface HostPolicy {
+    boundHost: string;
+    /** Names (or addresses) this server is reached by besides its own address, e.g. a LAN DNS name. */
+    allowedHosts: readonly string[];
+}
 
 /**
  * Refuses requests whose Host header names another site (DNS rebinding: a web page whose domain
- * resolves to 127.0.0.1 would otherwise be same-origin with this server). When bound to loopback,
- * only loopback host names are accepted.
+ * resolves to this machine would otherwise be same-origin with this server, and the CORS rule trusts the
+ * Host for same-origin). Always on, whatever the bind address: loopback names, the bound address (every
+ * interface address of this machine for a wildcard bind, and its host name), and the admin's configured
+ * names are allowed; everything is compared parsed, never as a spelling.
  */
-export function checkHost(req: IncomingMessage, boundHost: string): void {
-    if (!isLoopback(boundHost)) return;
-    const host = req.headers.host ?? "";
-    const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0] ?? "";
-    if (!["127.0.0.1", "localhost", "[::1]"].includes(name.toLowerCase()))
-        throw new ApiError(403, "permission_error", `Host '${host}' is not allowed; use 127.0.0.1 or localhost.`, "host_not_allowed");
+export function checkHost(req: IncomingMessage, policy: HostPolicy): void {
+    const header = req.headers.host ?? "";
+    let name: string;
+    try {
+        name = canonicalHost(new URL(`http://${header}/`).hostname);
+    } catch {
+        name = "";
+    }
+    if (name === "" || !hostAllowed(name, policy))
+        throw new ApiError(403, "permission_error", `Host '${header}' is not allowed; use 127.0.0.1 or localhost, or ask the admin to add the name to api.allowedHosts.`, "host_not_allowed");
 }
 
-export function isLoopback(host: string): boolean {
-    return host === "127.0.0.1" || host === "localhost" || host === "::1" || host.startsWith("127.");
+function hostAllowed(name: string, {boundHost, allowedHosts}: HostPolicy): boolean {
+    if (isLoopback(name)) return true;
+    if (allowedHosts.some((allowed) => canonicalHost(allowed) === name)) return true;
+    if (isLoopback(boundHost)) return false;
+    if (name === canonicalHost(boundHost)) return true;
+    if (!isWildcard(boundHost)) return false;
+    return name === canonicalHost(os.hostname()) || localInterfaceAddresses().includes(name);
 }
 
 /**
@@ -67,6 +87,16 @@ export function preflightHeaders(req: IncomingMessage): Record<string, string> {
 
 function originAllowed(origin: string, allowlist: readonly string[], host: string | undefined): boolean {
     // The app's own page is same-origin; browsers still send Origin on POST.
-    if (host != null && (origin === `http://${host}` || origin === `https://${host}`)) return true;
+    if (host != null && sameOrigin(origin, host)) return true;
     return allowlist.some((allowed) => allowed === "*" || allowed === origin);
+}
+
+/** Whether `origin` is this server's own page as reached through `host` (compared parsed, not as text). */
+function sameOrigin(origin: string, host: string): boolean {
+    try {
+        const from = new URL(origin);
+        return (from.protocol === "http:" || from.protocol === "https:") && from.origin === origin.toLowerCase() && from.host === new URL(`http://${host}`).host;
+    } catch {
+        return false;
+    }
 }

@@ -29,6 +29,9 @@ export interface EmbeddingParams {
     encoding: "float" | "base64";
 }
 
+/** Longest `user` accepted (it is stored as part of a scope name). */
+const maxUserLength = 256;
+
 const roles = new Set(["system", "developer", "user", "assistant", "tool"]);
 
 export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
@@ -131,6 +134,9 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
         throw ApiError.badRequest("'stream_options' must be an object.", "stream_options");
     const user = body.user;
     if (user != null && typeof user !== "string") throw ApiError.badRequest("'user' must be a string.", "user");
+    // `user` names a sharing scope: bounded, and never one of the issued keys' namespace.
+    if (typeof user === "string" && user.length > maxUserLength) throw ApiError.badRequest(`'user' must be at most ${maxUserLength} characters.`, "user");
+    if (typeof user === "string" && user.trim().startsWith("key/")) throw ApiError.badRequest("'user' must not start with 'key/' (the namespace of issued API keys).", "user");
     return {
         maxTokens,
         maxTokensExplicit: maxTokens != null,

@@ -2,6 +2,7 @@ import type {Token} from "node-llama-cpp";
 import type {SharingSettings} from "../config/settings.js";
 import type {RequestLog} from "../app/RequestLog.js";
 import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
+import {checkTextLength} from "../runtime/errors.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import type {PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationResult, Sampling} from "../runtime/types.js";
@@ -43,12 +44,14 @@ export class InferenceService {
     ) {}
 
     public chat(messages: readonly PlainMessage[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+        checkTextLength(messages.reduce((sum, message) => sum + message.content.length, 0), this.runtime.contextSize);
         const prompt = this.runtime.prompts.chat(messages);
         const text = messages.map((message) => message.content).join("\n");
         return this.run(prompt.tokens, text, [...prompt.stops, ...settings.stops], settings, io);
     }
 
     public complete(text: string, settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+        checkTextLength(text.length, this.runtime.contextSize);
         const prompt = this.runtime.prompts.completion(text);
         return this.run(prompt.tokens, text, settings.stops, settings, io);
     }

@@ -59,9 +59,14 @@ describe("GET /v1/models", () => {
         expect(model.owned_by).toBe("local");
     });
 
-    it("reports health publicly", async () => {
+    it("reports health publicly as up/down only, details to the app's own key", async () => {
         const res = await server.api("/health", {noAuth: true});
         expect(res.status).toBe(200);
-        expect(await res.json()).toMatchObject({status: "ok", model: "stories260K"});
+        expect(await res.json()).toEqual({status: "ok"});
+        const issued = server.core.keys.create("health-check").key;
+        const other = await server.api("/health", {headers: {authorization: `Bearer ${issued}`}});
+        expect(await other.json()).toEqual({status: "ok"});
+        const owner = await server.api("/health");
+        expect(await owner.json()).toMatchObject({status: "ok", model: "stories260K", slots_idle: 4, slots_busy: 0, queued: 0});
     });
 });

@@ -89,6 +89,23 @@ describe("a damaged cache is detected, logged once, dropped, and the request sti
         });
     }
 
+    it("a valid snapshot under the wrong entry (files swapped)", async () => {
+        const lilyFile = await freshDonor();
+        const other = "The old fisherman sailed out at dawn and counted seven gulls over the grey water.";
+        await complete(server, other);
+        const otherEntry = allEntries().find((e) => e.promptText === other)!;
+        const otherFile = path.join(server.dataDir, "cache", otherEntry.snapshotFile);
+        const lilyBytes = fs.readFileSync(lilyFile);
+        fs.writeFileSync(lilyFile, fs.readFileSync(otherFile));
+        fs.writeFileSync(otherFile, lilyBytes);
+        server.core.requireInference().runtime.sharing.hot.clear();
+        const record = await complete(server, tom);
+        expect(record.mode).not.toBe("semantic");
+        expect(record.note).toMatch(/refused \(wrong-entry\)/);
+        expect(warnings.join("\n")).toMatch(/wrong-entry/);
+        expect(allEntries().map((e) => e.promptText)).not.toContain(lily);
+    });
+
     it("a snapshot write that fails (disk full / unwritable) loses nothing but the cache entry", async () => {
         for (const entry of allEntries()) store().remove(entry.id);
         fs.rmSync(snapshotsDir(), {recursive: true, force: true});

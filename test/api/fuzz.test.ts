@@ -57,3 +57,50 @@ describe("bounded fuzz of the generation endpoints", () => {
         expect(health.status).toBe(200);
     });
 });
+
+/** URL-encodes anything, lone surrogates (which encodeURIComponent refuses) replaced. */
+const enc = (value: unknown) => encodeURIComponent(String(value).replace(/[\uD800-\uDFFF]/g, "\uFFFD"));
+
+describe("bounded fuzz of the app's own (admin) API", () => {
+    it("answers 200 mutated admin requests with 2xx or an OpenAI-style 4xx, and keeps serving", async () => {
+        const random = seededRandom(4321);
+        const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+        // api.host/port/enabled are left out: a valid value would move the server under the fuzzer.
+        const settingFields = ["enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens",
+            "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes", "sharedPrefixes", "bogus", "__proto__"];
+        const odd = [...oddValues, {"__proto__": "ward"}, {anonymous: "ward"}, {"a": 1}, ["x"], [{}], -0.5, 2, 1e12, "global", "user"];
+        const requests: Array<() => {path: string; method: string; body?: string}> = [
+            () => ({path: "/kvshare/settings", method: "PATCH", body: JSON.stringify(random() < 0.8
+                ? {sharing: {[pick(settingFields)]: pick(odd)}}
+                : pick([{api: {corsOrigins: pick(odd)}}, {api: {allowedHosts: pick(odd)}}, {api: {auth: false}}, {limits: {}}, pick(odd)]))}),
+            () => ({path: `/kvshare/profiles/${enc(pick(["nurse", "__proto__", "anonymous", "", "x".repeat(80), "a/b", "ward%2F1"]))}`, method: "PUT",
+                body: JSON.stringify({name: pick(odd), group: pick(odd)})}),
+            () => ({path: `/kvshare/conversations/${pick(["c1", "bad id", "x".repeat(100)])}`, method: "PUT",
+                body: JSON.stringify({id: pick(["c1", 7]), title: pick(odd), profile: pick(odd), systemPrompt: pick(odd), params: pick(odd),
+                    createdAt: pick([Date.now(), -1, 1e20, "now", null]), updatedAt: Date.now(), messages: pick([[], [{id: "m", role: pick(["user", "robot"]), content: pick(odd), createdAt: Date.now()}], "x"])})}),
+            () => ({path: "/kvshare/keys", method: "POST", body: JSON.stringify({name: pick(odd), group: pick(odd)})}),
+            () => ({path: `/kvshare/keys/${enc(pick(["nope", "", "../x", "%zz", 7]))}${pick(["", "?purge=true", "?purge=1"])}`, method: "DELETE"}),
+            () => ({path: "/kvshare/model", method: "PUT", body: JSON.stringify({path: pick([...odd, "/etc/passwd", "/nonexistent.gguf", "relative.gguf"])})}),
+            () => ({path: `/kvshare/cache/stats?bucketMs=${enc(pick(odd))}`, method: "GET"}),
+            () => ({path: `/kvshare/conversations?profile=${enc(pick(odd))}`, method: "GET"})
+        ];
+        const statuses = new Map<number, number>();
+        for (let i = 0; i < 200; i++) {
+            const request = requests[i % requests.length]!();
+            const body = request.body != null && random() < 0.1 ? request.body.slice(0, Math.floor(random() * request.body.length)) : request.body;
+            const res = await server.api(request.path, {method: request.method, body, headers: body == null ? {} : {"content-type": "application/json"}});
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            const text = await res.text();
+            expect(res.status, `${request.method} ${request.path} ${String(body).slice(0, 200)} → ${text.slice(0, 200)}`).toBeLessThan(500);
+            if (res.status >= 400) expect(typeof (JSON.parse(text) as {error: {message: string}}).error.message).toBe("string");
+        }
+        expect(statuses.get(400)).toBeGreaterThan(50);
+        expect([...statuses.entries()].filter(([status]) => status < 300).length).toBeGreaterThan(0);
+        // Still serving, with settings that still load, auth still on, and no reserved group.
+        expect(server.core.settings.api.auth).toBe(true);
+        expect(Object.hasOwn(server.core.settings.sharing.groups, "anonymous")).toBe(false);
+        expect(Object.getPrototypeOf(server.core.settings.sharing.groups)).toBe(Object.prototype);
+        const res = await server.api("/v1/completions", {method: "POST", json: {prompt: "Once", max_tokens: 2}});
+        expect(res.status).toBe(200);
+    });
+});

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import Database from "better-sqlite3";
 import OpenAI from "openai";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ChatCompletion} from "../../shared/openai.js";
@@ -8,10 +9,13 @@ import {startTestServer, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;
 let nurseKey: string;
+let nurseKeyId: string;
 let revokedKey: string;
 beforeAll(async () => {
     server = await startTestServer({overrides: {sharing: {scopePolicy: "user"}, limits: {maxConcurrentPerKey: 1, maxBodyBytes: 1 << 20, maxQueue: 16, queueTimeoutMs: 60_000, maxTokensCap: 4096, requestTimeoutMs: 60_000}}});
-    nurseKey = server.core.keys.create("nurse1", "ward-1").key;
+    const nurse = server.core.keys.create("nurse1", "ward-1");
+    nurseKey = nurse.key;
+    nurseKeyId = nurse.entry.id;
     const revoked = server.core.keys.create("gone");
     revokedKey = revoked.key;
     server.core.keys.revoke(revoked.entry.id);
@@ -36,8 +40,8 @@ describe("API keys per app or person", () => {
     it("runs an issued key's requests as its owner, whatever `user` says", async () => {
         const res = await chat(nurseKey, "someone-else");
         expect(res.status).toBe(200);
-        // Issued keys have their own namespace: never the scope of a desktop profile named alike.
-        expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe("user:key/nurse1");
+        // Issued keys have their own namespace, by key id: never the scope of a desktop profile named alike.
+        expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe(`user:key/${nurseKeyId}`);
     });
 
     it("lets the app's own key act for a desktop profile", async () => {
@@ -73,6 +77,55 @@ describe("API keys per app or person", () => {
         expect(record.donor?.prompt).toBeUndefined();
         expect(record.donor_pieces).toBeUndefined();
         expect(record.prompt_pieces?.length).toBe(record.prompt_tokens);
+    });
+
+    it("gives a key issued under a former holder's name an empty scope of its own", async () => {
+        const story = "Once upon a time, Tom told the nurse that his sister Mia had a fever and a cough since Monday night.";
+        const ask = async (key: string) => {
+            const res = await fetch(`${server.url}/v1/chat/completions`, {method: "POST",
+                headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
+                body: JSON.stringify({messages: [{role: "user", content: story}], max_tokens: 4})});
+            expect(res.status).toBe(200);
+            await server.core.requireInference().runtime.settled();
+            return (await res.json() as ChatCompletion).x_kvshare;
+        };
+        const first = server.core.keys.create("alice");
+        await ask(first.key);
+        // The holder's own scope reuses the prompt (from its sequence or as an exact donor hit).
+        expect((await ask(first.key)).reused_tokens).toBeGreaterThan(20);
+        // While alice's key is live, a second "alice" is a conflict, not a silent twin.
+        const twin = await server.api("/kvshare/keys", {method: "POST", json: {name: "alice"}});
+        expect(twin.status).toBe(409);
+        expect((await twin.json()).error.code).toBe("key_name_taken");
+        // Revoked without purge, then re-issued to someone new: nothing of the first holder is reachable.
+        expect((await server.api(`/kvshare/keys/${first.entry.id}`, {method: "DELETE"})).status).toBe(200);
+        const created = await server.api("/kvshare/keys", {method: "POST", json: {name: "alice"}});
+        expect(created.status).toBe(200);
+        const second = (await created.json()) as {key: string};
+        const record = await ask(second.key);
+        expect(record.donor).toBeUndefined();
+        expect(record.reused_tokens ?? 0).toBeLessThan(10);
+    });
+
+    it("purges a revoked key's cached prompts when asked", async () => {
+        const {key, entry} = server.core.keys.create("leaver");
+        const res = await fetch(`${server.url}/v1/completions`, {method: "POST",
+            headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
+            body: JSON.stringify({prompt: "Once upon a time, the leaver wrote a private note about the garden.", max_tokens: 2})});
+        expect(res.status).toBe(200);
+        await server.core.requireInference().runtime.settled();
+        const scope = `user:key/${entry.id}`;
+        const db = new Database(`${server.dataDir}/cache/kvshare-cache.db`, {readonly: true});
+        const inScope = () => db.prepare("SELECT snapshot_file AS file FROM entries WHERE scope = ?").all(scope) as Array<{file: string}>;
+        try {
+            const cached = inScope();
+            expect(cached.length).toBeGreaterThan(0);
+            expect((await server.api(`/kvshare/keys/${entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
+            expect(inScope()).toEqual([]);
+            for (const gone of cached) expect(fs.existsSync(`${server.dataDir}/cache/${gone.file}`)).toBe(false);
+        } finally {
+            db.close();
+        }
     });
 
     it("refuses reserved names for issued keys", () => {

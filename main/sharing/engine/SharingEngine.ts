@@ -57,6 +57,8 @@ type Stages = NonNullable<KvShareRecord["stages"]>;
  */
 export class SharingEngine {
     private scratchQueue: Promise<unknown> = Promise.resolve();
+    /** Keys the opaque donor ids shown to issued keys. */
+    private readonly idSecret = crypto.randomBytes(32);
     /** The admin-marked shared prefixes' entries and text vectors (see {@link refreshSharedPrefixes}). */
     private sharedPrefixEntries: Array<{entry: CacheEntry; vector: Float32Array}> = [];
     /** Hot donors kept in memory (the cache's memory tier). */
@@ -118,6 +120,8 @@ export class SharingEngine {
         if (snapshot == null) {
             try {
                 snapshot = await readSnapshot(this.absolute(best.entry.snapshotFile), {modelFingerprint: this.deps.modelFingerprint, context: this.deps.context});
+                if (!sameTokens(snapshot.tokens, best.entry.tokens))
+                    throw new SnapshotRefusedError("wrong-entry", `the file holds the KV of other tokens than cache entry ${best.entry.id}`, best.entry.snapshotFile);
             } catch (error) {
                 if (!(error instanceof SnapshotRefusedError)) throw error;
                 // Evicted (or cleared) since admission: a plain miss, not a damaged cache.
@@ -150,8 +154,10 @@ export class SharingEngine {
             computed_tokens: summary.counts.recomputed + summary.counts.new,
             recomputed_tokens: summary.counts.recomputed,
             scope: prompt.scope,
-            donor: {id: best.entry.id, similarity: round(best.similarity), exact: best.exact, tokens: best.entry.tokens.length, tier,
-                ...(prompt.revealDonor ? {prompt: best.entry.promptText} : {})},
+            // For others than the machine owner the donor's id is opaque and the tier left out: a
+            // global counter and a memory tier shared by every scope would show other scopes' activity.
+            donor: {id: prompt.revealDonor ? best.entry.id : this.opaqueId(best.entry.id), similarity: round(best.similarity), exact: best.exact, tokens: best.entry.tokens.length,
+                ...(prompt.revealDonor ? {tier, prompt: best.entry.promptText} : {})},
             segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
             runs: best.alignment.runs.map((run) => ({donor_start: run.donorStart, target_start: run.targetStart, length: run.length})),
             stages: roundStages(stages)
@@ -317,6 +323,11 @@ export class SharingEngine {
     }
 
     /** Drops an entry whose snapshot was refused; logs once (the call that actually removed it). */
+    /** A stable per-process stand-in for an entry id that tells nothing about how many entries exist. */
+    private opaqueId(id: number): number {
+        return crypto.createHmac("sha256", this.idSecret).update(String(id)).digest().readUInt32BE(0);
+    }
+
     private dropRefused(entry: CacheEntry, error: SnapshotRefusedError): void {
         this.hot.delete(entry.snapshotFile);
         if (this.deps.store.remove(entry.id) != null)
@@ -352,4 +363,10 @@ function roundStages(stages: Stages): Stages {
 
 function round(value: number): number {
     return Math.round(value * 1000) / 1000;
+}
+
+function sameTokens(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
 }

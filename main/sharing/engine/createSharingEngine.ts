@@ -3,6 +3,7 @@ import path from "node:path";
 import type {Logger} from "../../app/log.js";
 import type {SharingSettings} from "../../config/settings.js";
 import {modelFingerprint} from "../../kv/index.js";
+import {mkdirOwnerOnly} from "../../config/ownerOnly.js";
 import type {ModelRuntime} from "../../runtime/ModelRuntime.js";
 import {LexicalEmbedder, LlamaEmbedder, type Embedder} from "../embed/index.js";
 import {CacheStore} from "../store/index.js";
@@ -28,7 +29,7 @@ export async function createSharingEngine(options: {
 }): Promise<{engine: SharingEngine; store: CacheStore; embedder: Embedder}> {
     const {runtime, log} = options;
     const cacheDir = cacheDirOf(options.dataDir);
-    fs.mkdirSync(cacheDir, {recursive: true});
+    mkdirOwnerOnly(cacheDir);
     const embedder: Embedder = options.settings().embedder === "model"
         ? await LlamaEmbedder.create(runtime.model, {threads: runtime.options.threads, id: `model:${runtime.modelId}`, safeText: (text) => runtime.prompts.safeText(text)})
         : new LexicalEmbedder();

@@ -25,3 +25,11 @@ export function scopeFor(user: string | undefined, settings: Pick<SharingSetting
         }
     }
 }
+
+/**
+ * The identity an issued API key's requests run as. Keyed by the key's id, never its display name: a
+ * new key issued under a name someone held before ("nurse1") starts with an empty scope of its own.
+ */
+export function issuedKeyUser(keyId: string): string {
+    return `key/${keyId}`;
+}

@@ -15,6 +15,7 @@ import { migrate } from "./schema.js";
 import {
   listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet
 } from "./snapshotFiles.js";
+import { mkdirOwnerOnly, touchOwnerOnly } from "../../config/ownerOnly.js";
 import { decodeTokens, encodeTokens, hashTokens } from "./tokens.js";
 import { ensureVectorIndex, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState } from "./vectorIndex.js";
 
@@ -143,8 +144,11 @@ export class CacheStore {
 
   /** Open (creating if needed) the store in `options.cacheDir`, migrating its schema. */
   static open(options: CacheStoreOptions): CacheStore {
-    fs.mkdirSync(path.join(options.cacheDir, SNAPSHOTS_SUBDIR), { recursive: true });
+    mkdirOwnerOnly(options.cacheDir);
+    mkdirOwnerOnly(path.join(options.cacheDir, SNAPSHOTS_SUBDIR));
     const dbPath = path.join(options.cacheDir, options.dbFileName ?? "kvshare-cache.db");
+    // Every prompt's text is in here: owner-only, and SQLite gives its -wal/-shm files the same mode.
+    touchOwnerOnly(dbPath);
     const db = new Database(dbPath);
     try {
       sqliteVec.load(db);
@@ -301,6 +305,12 @@ export class CacheStore {
     if (entry !== undefined)
       unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
     return entry;
+  }
+
+  /** Delete every entry of one scope, of every model (rows, vectors, snapshot files); returns them. */
+  removeScope(scope: string): CacheEntry[] {
+    const ids = (this.stmt("SELECT id FROM entries WHERE scope = ?").all(scope) as Array<{ id: number }>).map((row) => row.id);
+    return ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
   }
 
   /** Row + vector removal (inside the caller's transaction); the file is the caller's job. */

@@ -92,9 +92,13 @@ export class HttpBackend implements Backend {
         const route = adminHttpRoutes[op];
         const fields = {...(input as Record<string, unknown>)};
         let path = route.path;
-        if (route.key !== undefined) path += encodeURIComponent(String(fields[route.key] ?? ""));
+        if (route.key !== undefined) {
+            path += encodeURIComponent(String(fields[route.key] ?? ""));
+            // In the path already: a DELETE's query carries only the other fields (e.g. purge).
+            if (route.method === "DELETE") delete fields[route.key];
+        }
         const init: RequestInit = {method: route.method, headers: this.headers()};
-        if (route.method === "GET") {
+        if (route.method === "GET" || route.method === "DELETE") {
             const query = new URLSearchParams();
             for (const [name, value] of Object.entries(fields)) if (value !== undefined && value !== null) query.set(name, String(value));
             if (query.size > 0) path += `?${query.toString()}`;

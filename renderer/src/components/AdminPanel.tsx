@@ -176,6 +176,8 @@ function ApiKeys() {
     const [group, setGroup] = useState("");
     const [copied, setCopied] = useState<boolean | null>(null);
     const [confirmRevoke, setConfirmRevoke] = useState<string | null>(null);
+    // Purging is the safer default: a departed person's prompts should not linger in the cache.
+    const [purgeOnRevoke, setPurgeOnRevoke] = useState(true);
     useEffect(() => void useApiKeys.getState().load(), []);
     useEffect(() => setCopied(null), [created]);
 
@@ -225,9 +227,13 @@ function ApiKeys() {
                                 <td className="key-actions">
                                     {confirmRevoke === key.id ? (
                                         <span className="row">
+                                            <label className="small" title="Delete the prompts and KV cached in this key's own scope">
+                                                <input type="checkbox" data-testid="key-revoke-purge" checked={purgeOnRevoke} onChange={(e) => setPurgeOnRevoke(e.target.checked)} />
+                                                {" "}also delete its cached prompts
+                                            </label>
                                             <button type="button" className="button small danger" data-testid="key-revoke-confirm" disabled={busy} onClick={() => {
                                                 setConfirmRevoke(null);
-                                                void useApiKeys.getState().revoke(key.id);
+                                                void useApiKeys.getState().revoke(key.id, purgeOnRevoke);
                                             }}>Revoke</button>
                                             <button type="button" className="button small" onClick={() => setConfirmRevoke(null)}>Cancel</button>
                                         </span>

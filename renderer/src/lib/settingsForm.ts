@@ -1,4 +1,5 @@
 import type {AdminSettings, AdminSettingsPatch, AdminSharingSettings} from "../../../shared/admin.js";
+import {isLoopback} from "../../../shared/hosts.js";
 
 /** The admin form's fields as typed (strings for numbers, so a bad value reaches the server's validator). */
 export interface SettingsDraft {
@@ -25,11 +26,8 @@ export interface SettingsDraft {
     apiPort: string;
 }
 
-/** Loopback addresses: the API is reachable from this machine only. */
-export function isLoopbackHost(host: string): boolean {
-    const h = host.trim().toLowerCase();
-    return h === "localhost" || h === "::1" || h === "[::1]" || /^127\./.test(h);
-}
+/** Loopback addresses (any spelling): the API is reachable from this machine only. */
+export const isLoopbackHost = isLoopback;
 
 const MiB = 1024 ** 2;
 

@@ -13,7 +13,8 @@ interface ApiKeysState {
     load: () => Promise<void>;
     /** Issues a key for an app or a person; resolves to success. */
     create: (name: string, group?: string) => Promise<boolean>;
-    revoke: (id: string) => Promise<boolean>;
+    /** `purge`: also delete the cached prompts of the key's own scope. */
+    revoke: (id: string, purge?: boolean) => Promise<boolean>;
     /** Forgets the plain key shown after creation (it cannot be fetched again). */
     dismissCreated: () => void;
 }
@@ -43,10 +44,10 @@ export const useApiKeys = create<ApiKeysState>()((set, get) => ({
             return false;
         }
     },
-    revoke: async (id) => {
+    revoke: async (id, purge = false) => {
         set({busy: true});
         try {
-            const keys = await getBackend().admin("revokeKey", {id});
+            const keys = await getBackend().admin("revokeKey", purge ? {id, purge} : {id});
             const created = get().created;
             set({keys, error: null, busy: false, created: created?.entry.id === id ? null : created});
             return true;

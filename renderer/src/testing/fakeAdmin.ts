@@ -4,7 +4,7 @@ import {ApiError} from "../backend/errors.js";
 
 export const fakeSettings: AdminSettings = {
     sharing: {...defaultSharingSettings, groups: {}},
-    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], keyHint: "••••••••abcd", url: "http://127.0.0.1:8080", servesUi: true},
+    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], allowedHosts: [], keyHint: "••••••••abcd", url: "http://127.0.0.1:8080", servesUi: true},
     readOnly: ["api.auth", "api.key"],
     restartRequired: ["sharing.embedder"]
 };
