@@ -98,9 +98,25 @@ export async function writeSnapshot(options: {
   readonly modelFingerprint: string;
   /** Extra producer information stored in the header. */
   readonly producer?: Readonly<Record<string, string | number | null>>;
+  /** The header, when the caller built it already ({@link buildSnapshotHeader}). */
+  readonly header?: SnapshotHeader;
 }): Promise<SnapshotHeader> {
-  const { captured, filePath, modelFingerprint } = options;
-  const header: SnapshotHeader = {
+  const header = options.header ?? buildSnapshotHeader(options);
+  await writeFileAtomically(options.filePath, encodeSnapshot(header, options.captured.payload));
+  return header;
+}
+
+/**
+ * The verified header of captured KV (payload checksum included), as {@link writeSnapshot} writes it:
+ * with the captured state it makes a {@link KvSnapshot} usable from memory before the file exists.
+ */
+export function buildSnapshotHeader(options: {
+  readonly captured: CapturedState;
+  readonly modelFingerprint: string;
+  readonly producer?: Readonly<Record<string, string | number | null>>;
+}): SnapshotHeader {
+  const { captured, modelFingerprint } = options;
+  return {
     modelFingerprint,
     contextParams: captured.contextParams,
     tokens: captured.tokens,
@@ -113,8 +129,6 @@ export async function writeSnapshot(options: {
       ...options.producer
     }
   };
-  await writeFileAtomically(filePath, encodeSnapshot(header, captured.payload));
-  return header;
 }
 
 /** Save the KV of `sequence` to `filePath` as a verified snapshot ({@link captureForSnapshot} + {@link writeSnapshot}). */

@@ -42,6 +42,26 @@ describe("semantic KV sharing on the request path", () => {
         expect(second.segments?.some((s) => s.label === "new")).toBe(true);
     });
 
+    it("offers a prompt's KV to the very next request, before its snapshot file is written", async () => {
+        const ask = async (prompt: string) => {
+            const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0, user: "u-back-to-back"}});
+            expect(res.status).toBe(200);
+            return (await res.json() as Completion).x_kvshare!;
+        };
+        // No wait for the cache write between the two: the second is sent the moment the first answers.
+        await ask(lily);
+        const second = await ask(tom);
+        expect(second.mode).toBe("semantic");
+        expect(second.donor?.prompt).toBe(lily);
+        expect(second.reused_tokens / second.prompt_tokens).toBeGreaterThan(0.6);
+        // And once written, the donor is read back from its file like any other.
+        await server.core.requireInference().runtime.settled();
+        server.core.requireInference().runtime.sharing.hot.clear();
+        const third = await ask(tom.replace("Tom", "Sam"));
+        expect(third.mode).toBe("semantic");
+        expect(third.donor?.tier).toBe("disk");
+    });
+
     it("gives an unrelated prompt nothing", async () => {
         await complete(server, lily, "u2");
         const record = await complete(server, unrelated, "u2");

@@ -8,6 +8,8 @@ import type {KvSnapshot} from "../../kv/index.js";
  */
 export class HotDonors {
     private readonly entries = new Map<string, KvSnapshot>();
+    /** Snapshots indexed before their file is written: the tier is their only copy until then. */
+    private readonly pinned = new Set<string>();
     private bytes = 0;
 
     public constructor(private readonly budget: () => number) {}
@@ -29,6 +31,29 @@ export class HotDonors {
         return snapshot;
     }
 
+    /** Whether `file` is resident. */
+    public has(file: string): boolean {
+        return this.entries.has(file);
+    }
+
+    /**
+     * Keeps a snapshot resident until {@link unpin}, whatever the budget (its file is being written);
+     * false when it alone exceeds the budget (then it is not kept).
+     */
+    public putPinned(file: string, snapshot: KvSnapshot): boolean {
+        if (snapshot.payload.length > this.budget()) return false;
+        this.put(file, snapshot);
+        if (!this.entries.has(file)) return false;
+        this.pinned.add(file);
+        return true;
+    }
+
+    /** The file is on disk now: the snapshot is an ordinary, evictable tier entry again. */
+    public unpin(file: string): void {
+        this.pinned.delete(file);
+        this.trim();
+    }
+
     public put(file: string, snapshot: KvSnapshot): void {
         this.delete(file);
         if (snapshot.payload.length <= this.budget()) {
@@ -40,15 +65,20 @@ export class HotDonors {
     }
 
     public delete(file: string): void {
+        this.pinned.delete(file);
         const old = this.entries.get(file);
         if (old == null) return;
         this.entries.delete(file);
         this.bytes -= old.payload.length;
     }
 
+    /** Drops every snapshot but those whose file is still being written (their entries are indexed). */
     public clear(): void {
-        this.entries.clear();
-        this.bytes = 0;
+        for (const [file, snapshot] of this.entries) {
+            if (this.pinned.has(file)) continue;
+            this.entries.delete(file);
+            this.bytes -= snapshot.payload.length;
+        }
     }
 
     /** Drops least recently used snapshots until the tier fits its budget. */
@@ -56,6 +86,7 @@ export class HotDonors {
         const budget = this.budget();
         for (const [file, snapshot] of this.entries) {
             if (this.bytes <= budget) break;
+            if (this.pinned.has(file)) continue;
             this.entries.delete(file);
             this.bytes -= snapshot.payload.length;
         }

@@ -5,7 +5,7 @@ import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
 import type {KvShareRecord} from "../../../shared/openai.js";
 import type {Logger} from "../../app/log.js";
 import type {SharingSettings} from "../../config/settings.js";
-import {captureForSnapshot, commonPrefixLength, readSnapshot, reuseKv, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvReuseReport} from "../../kv/index.js";
+import {buildSnapshotHeader, captureForSnapshot, commonPrefixLength, readSnapshot, reuseKv, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvReuseReport} from "../../kv/index.js";
 import {alignTokens, type Alignment} from "../align/index.js";
 import {dot, type Embedder} from "../embed/index.js";
 import {selectRecompute, summariseReuse} from "../policy/index.js";
@@ -195,31 +195,48 @@ export class SharingEngine {
      * Writes captured KV as a snapshot, indexes it, and keeps snapshots within the byte budget.
      * Failures are logged, never thrown: a full disk must not fail a request that was already answered.
      */
+    /**
+     * Makes captured KV a donor. It is indexed at once, from memory (the memory tier holds it, pinned,
+     * until its file is written): the next paraphrase often arrives the moment this answer does, and
+     * must not miss it because a file is still being written. Too large for the memory tier, it is
+     * indexed once on disk. A failed write takes the entry back out.
+     */
     private async persist(captured: CapturedState, prompt: SharedPrompt, settings: SharingSettings): Promise<void> {
         const relative = `${SNAPSHOTS_SUBDIR}/${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}.kvsnap`;
+        let indexed: CacheEntry | undefined;
         try {
             prompt.embedding ??= (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
-            const header = await writeSnapshot({captured, filePath: this.absolute(relative), modelFingerprint: this.deps.modelFingerprint});
-            // Fresh KV is the likeliest donor for the next paraphrase: keep it hot.
-            this.hot.put(relative, {header, tokens: header.tokens, payload: captured.payload});
-            this.deps.store.insert({
-                modelFingerprint: this.deps.modelFingerprint,
-                scope: prompt.scope,
-                promptText: prompt.text,
-                tokens: header.tokens,
-                tokenHash: hashTokens(prompt.tokens),
-                snapshotFile: relative,
-                bytes: header.payloadBytes
-            }, prompt.embedding);
+            const header = buildSnapshotHeader({captured, modelFingerprint: this.deps.modelFingerprint});
+            if (this.hot.putPinned(relative, {header, tokens: header.tokens, payload: captured.payload}))
+                indexed = this.index(relative, header.tokens, header.payloadBytes, prompt);
+            await writeSnapshot({captured, header, filePath: this.absolute(relative), modelFingerprint: this.deps.modelFingerprint});
+            this.hot.unpin(relative);
+            if (indexed == null) indexed = this.index(relative, header.tokens, header.payloadBytes, prompt);
+            // Evicted or cleared while the file was written: the file has no row to belong to.
+            else if (this.deps.store.get(indexed.id) == null) fs.rmSync(this.absolute(relative), {force: true});
             for (const evicted of this.deps.store.evictToBudget(settings.maxSnapshotBytes)) this.hot.delete(evicted.snapshotFile);
         } catch (error) {
             this.deps.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
+            this.hot.delete(relative);
+            if (indexed != null) this.deps.store.remove(indexed.id);
             try {
                 fs.rmSync(this.absolute(relative), {force: true});
             } catch {
                 // The folder itself may be what failed; nothing was written then.
             }
         }
+    }
+
+    private index(relative: string, tokens: readonly number[], bytes: number, prompt: SharedPrompt): CacheEntry {
+        return this.deps.store.insert({
+            modelFingerprint: this.deps.modelFingerprint,
+            scope: prompt.scope,
+            promptText: prompt.text,
+            tokens,
+            tokenHash: hashTokens(prompt.tokens),
+            snapshotFile: relative,
+            bytes
+        }, prompt.embedding ?? null);
     }
 
     /**
