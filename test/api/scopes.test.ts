@@ -57,3 +57,26 @@ describe("sharing scopes", () => {
         expect(["prefix", "semantic"]).toContain(carol.x_kvshare.mode);
     });
 });
+
+describe("in-flight donors keep to their scope", () => {
+    const askNow = async (user: string, content: string) => {
+        const res = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content}], max_tokens: 8, temperature: 0, user}});
+        expect(res.status).toBe(200);
+        return (await res.json() as ChatCompletion).x_kvshare;
+    };
+
+    it("offers a just-served prompt, before its file is written, to its own scope only", async () => {
+        // Back to back, no wait for the cache write: alice's KV is a donor from memory at this point.
+        await askNow("alice", withSecret("Dee Park"));
+        const bob = await askNow("bob", withSecret("Dee Parks"));
+        expect(bob.scope).toBe("group:ward-2");
+        // Bob may reuse his own ward's earlier notes, never alice's fresh one.
+        if (bob.donor != null) expect(bob.donor.prompt).not.toContain("Dee Park");
+        expect(bob.mode).not.toBe("prefix");
+        await askNow("alice", withSecret("Eve Park"));
+        const carol = await askNow("carol", withSecret("Eve Parks"));
+        expect(carol.reused_tokens).toBeGreaterThan(carol.prompt_tokens / 2);
+        if (carol.mode === "semantic") expect(carol.donor?.prompt).toContain("Eve Park");
+        await server.core.requireInference().runtime.settled();
+    });
+});
