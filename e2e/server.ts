@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from "node:child_process";
-import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {basename, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
@@ -50,6 +50,9 @@ export async function startServer(options: SpawnOptions = {}): Promise<RunningSe
             if (!existsSync(link)) symlinkSync(resolve(file), link);
         }
     }
+    // The cost gate off (as in the API tests): on the tiny test model it would skip most donors.
+    const settingsFile = join(dataDir, "settings.json");
+    if (!existsSync(settingsFile)) writeFileSync(settingsFile, JSON.stringify({sharing: {costGate: false}}));
     const child = spawn(
         process.execPath,
         ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--port", "0", "--data-dir", dataDir, "--threads", "1"],

@@ -19,6 +19,11 @@ export interface SharingSettings {
     recomputeBudget: number;
     /** A donor is used only when it lets us reuse at least this many more tokens than exact prefix reuse. */
     minGainTokens: number;
+    /**
+     * Skip a donor when rates measured while serving (prefill, snapshot read, edit, the wait for the
+     * editing sequence) predict it is slower than the prefix floor; the hit record's note says so.
+     */
+    costGate: boolean;
     embedder: "lexical" | "model";
     /**
      * Who may reuse whose KV: "global" (everyone), "group" (members of the same group), "user" (only
@@ -62,6 +67,7 @@ export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
     minRunLength: 4,
     recomputeBudget: 0.15,
     minGainTokens: 4,
+    costGate: true,
     embedder: "lexical",
     scopePolicy: "global",
     groups: Object.freeze({}) as Record<string, string>,

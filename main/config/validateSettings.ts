@@ -17,7 +17,7 @@ export interface ValidatedSettingsPatch {
 }
 
 const sharingKeys = [
-    "enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens",
+    "enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens", "costGate",
     "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes", "sharedPrefixes"
 ] as const satisfies ReadonlyArray<keyof SharingSettings>;
 
@@ -124,6 +124,7 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
                 case "minRunLength": patch.minRunLength = number(value, name, 1, 4096, true, "tokens"); break;
                 case "recomputeBudget": patch.recomputeBudget = number(value, name, 0, 1, false, "a share of the kept tokens"); break;
                 case "minGainTokens": patch.minGainTokens = number(value, name, 0, 1_000_000, true, "tokens"); break;
+                case "costGate": patch.costGate = boolean(value, name); break;
                 case "embedder": patch.embedder = oneOf(value, name, ["lexical", "model"] as const); break;
                 case "scopePolicy": patch.scopePolicy = oneOf(value, name, ["global", "group", "user"] as const); break;
                 case "groups": patch.groups = groups(value, name); break;

@@ -127,6 +127,7 @@ export class ModelRuntime {
             // Another scope's KV goes before anything else can happen on this sequence, failures included.
             if (!lease.sameScope) await lease.sequence.clearHistory();
             result = await generate(this.model, lease.sequence, job, lease.queueMs, (sequence) => engine.prepare(sequence, prompt));
+            engine.observeServed(result.kvshare, result.timings.promptMs);
             // Copy the served KV in memory before giving the sequence back; the disk write follows.
             persist = await engine.capture(lease.sequence, prompt);
         } finally {

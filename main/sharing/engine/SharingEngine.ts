@@ -8,7 +8,7 @@ import type {SharingSettings} from "../../config/settings.js";
 import {buildSnapshotHeader, captureForSnapshot, commonPrefixLength, readSnapshot, reuseKv, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvReuseReport} from "../../kv/index.js";
 import {alignTokens, type Alignment} from "../align/index.js";
 import {dot, type Embedder} from "../embed/index.js";
-import {selectRecompute, summariseReuse} from "../policy/index.js";
+import {CostGate, selectRecompute, summariseReuse} from "../policy/index.js";
 import {HotDonors} from "./HotDonors.js";
 import {sharedScope} from "./scopes.js";
 import {hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type CacheStore} from "../store/index.js";
@@ -57,6 +57,10 @@ type Stages = NonNullable<KvShareRecord["stages"]>;
  */
 export class SharingEngine {
     private scratchQueue: Promise<unknown> = Promise.resolve();
+    /** Edits queued for or holding the scratch sequence (the cost gate's expected wait). */
+    private editsInFlight = 0;
+    /** Decides from measured rates whether a donor beats the prefix floor. */
+    private readonly gate = new CostGate();
     /** Keys the opaque donor ids shown to issued keys. */
     private readonly idSecret = crypto.randomBytes(32);
     /** The admin-marked shared prefixes' entries and text vectors (see {@link refreshSharedPrefixes}). */
@@ -113,6 +117,13 @@ export class SharingEngine {
         if (best == null) return this.floor(sequence, prompt, stages, assessment.foundCount === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens");
         if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens)
             return this.floor(sequence, prompt, stages, "the sequence's own prefix reuses as much");
+        const verdict = !settings.costGate ? undefined : this.gate.decide({
+            promptTokens: prompt.tokens.length, ownPrefix, reusedTokens: best.alignment.reusedTokens, recomputeBudget: settings.recomputeBudget,
+            donorTokens: best.entry.tokens.length, donorBytes: best.entry.bytes, inMemory: this.hot.has(best.entry.snapshotFile), editsAhead: this.editsInFlight
+        });
+        if (verdict != null && !verdict.useDonor)
+            return this.floor(sequence, prompt, stages, `cost gate: the donor would take ~${Math.round(verdict.donorMs)} ms` +
+                `${verdict.waitMs >= 1 ? ` (${Math.round(verdict.waitMs)} ms waiting for the editing sequence)` : ""}, the prefix floor ~${Math.round(verdict.floorMs)} ms`);
 
         const t = performance.now();
         let snapshot = this.hot.get(best.entry.snapshotFile);
@@ -144,6 +155,10 @@ export class SharingEngine {
         }));
         addTimings(stages, report, readMs);
         if (report.mode !== "edit") return this.toPrepared(report, prompt, stages, report.reason);
+        this.gate.observeEdit({
+            donorTokens: best.entry.tokens.length, readBytes: tier === "disk" ? best.entry.bytes : 0, readMs: tier === "disk" ? readMs : 0,
+            restoreMs: report.timings.restoreMs, editMs: report.timings.editMs, computedTokens: prompt.tokens.length - report.reusedTokens, computeMs: report.timings.computeMs
+        });
 
         this.deps.store.touch(best.entry.id);
         const summary = summariseReuse(best.alignment.runs, prompt.tokens.length, recompute.ranges);
@@ -167,6 +182,14 @@ export class SharingEngine {
             if (prompt.revealDonor) record.donor_pieces = this.pieces([...best.entry.tokens] as Token[]);
         }
         return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record};
+    }
+
+    /**
+     * Feeds the cost gate what a prompt served from the floor cost: its prefill ran in the sequence's
+     * own evaluation, which only the runtime times.
+     */
+    public observeServed(record: KvShareRecord, promptMs: number): void {
+        if (record.mode !== "semantic") this.gate.observeFloor(record.computed_tokens, promptMs);
     }
 
     /**
@@ -339,12 +362,12 @@ export class SharingEngine {
         };
     }
 
-    /** Drops an entry whose snapshot was refused; logs once (the call that actually removed it). */
     /** A stable per-process stand-in for an entry id that tells nothing about how many entries exist. */
     private opaqueId(id: number): number {
         return crypto.createHmac("sha256", this.idSecret).update(String(id)).digest().readUInt32BE(0);
     }
 
+    /** Drops an entry whose snapshot was refused; logs once (the call that actually removed it). */
     private dropRefused(entry: CacheEntry, error: SnapshotRefusedError): void {
         this.hot.delete(entry.snapshotFile);
         if (this.deps.store.remove(entry.id) != null)
@@ -353,7 +376,8 @@ export class SharingEngine {
 
     /** One KV edit at a time uses the scratch sequence. */
     private withScratch<T>(work: () => Promise<T>): Promise<T> {
-        const run = this.scratchQueue.then(work);
+        this.editsInFlight++;
+        const run = this.scratchQueue.then(work).finally(() => this.editsInFlight--);
         this.scratchQueue = run.catch(() => undefined);
         return run;
     }

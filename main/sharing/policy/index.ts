@@ -9,3 +9,4 @@ export {
 } from "./selectRecompute.js";
 export { summariseReuse, type ReuseSegment, type ReuseSummary } from "./summariseReuse.js";
 export type { PositionRange, ReuseLabel } from "./types.js";
+export { CostGate, type EditObservation, type GateAnswer, type GateQuestion } from "./CostGate.js";

@@ -1,0 +1,57 @@
+import {describe, expect, it} from "vitest";
+import {CostGate, type GateQuestion} from "./CostGate.js";
+
+const question: GateQuestion = {promptTokens: 400, ownPrefix: 0, reusedTokens: 360, recomputeBudget: 0.1, donorTokens: 420, donorBytes: 4_000_000, inMemory: true, editsAhead: 0};
+
+/** A gate that has seen a few floors and edits at the given rates. */
+function trained(prefillMsPerToken: number, editMsPerDonorToken: number, editComputeMsPerToken: number): CostGate {
+    const gate = new CostGate();
+    for (let i = 0; i < 4; i++) {
+        gate.observeFloor(200, 200 * prefillMsPerToken);
+        gate.observeEdit({donorTokens: 400, readBytes: 4_000_000, readMs: 8, restoreMs: 400 * editMsPerDonorToken, editMs: 0, computedTokens: 60, computeMs: 60 * editComputeMsPerToken});
+    }
+    return gate;
+}
+
+describe("cost gate", () => {
+    it("uses donors until it has measured what they and the floor cost", () => {
+        const gate = new CostGate();
+        expect(gate.decide(question)).toBeUndefined();
+        gate.observeFloor(200, 2);
+        expect(gate.decide(question)).toBeUndefined();
+    });
+
+    it("takes the donor where prefill is expensive (a large model)", () => {
+        const answer = trained(5, 0.01, 5)!.decide(question)!;
+        expect(answer.useDonor).toBe(true);
+        expect(answer.donorMs).toBeLessThan(answer.floorMs);
+    });
+
+    it("skips the donor where prefill is nearly free and restoring costs more (a tiny model)", () => {
+        const answer = trained(0.01, 0.05, 0.05).decide(question)!;
+        expect(answer.useDonor).toBe(false);
+        expect(answer.floorMs).toBeCloseTo(4, 5);
+    });
+
+    it("counts the wait for the editing sequence when many edit at once", () => {
+        const gate = trained(0.5, 0.01, 0.5);
+        expect(gate.decide(question)!.useDonor).toBe(true);
+        const busy = gate.decide({...question, editsAhead: 12})!;
+        expect(busy.waitMs).toBeGreaterThan(0);
+        expect(busy.useDonor).toBe(false);
+    });
+
+    it("counts the disk read for a donor not in memory", () => {
+        const gate = trained(0.1, 0.001, 0.1);
+        const inMemory = gate.decide(question)!;
+        const onDisk = gate.decide({...question, inMemory: false, donorBytes: 400_000_000})!;
+        expect(onDisk.donorMs).toBeGreaterThan(inMemory.donorMs);
+    });
+
+    it("lets one donor through after a run of skips, so its rates stay current", () => {
+        const gate = trained(0.01, 0.05, 0.05);
+        const decisions = Array.from({length: 8}, () => gate.decide(question)!.useDonor);
+        expect(decisions.slice(0, 7).every((use) => !use)).toBe(true);
+        expect(decisions[7]).toBe(true);
+    });
+});
