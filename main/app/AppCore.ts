@@ -1,5 +1,5 @@
 import type {HealthResponse, ModelObject} from "../../shared/openai.js";
-import {closeAppDb} from "../admin/appDb.js";
+import {appDbOf, closeAppDb} from "../admin/appDb.js";
 import {KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
@@ -9,6 +9,8 @@ import {createSharingEngine} from "../sharing/engine/createSharingEngine.js";
 import type {CacheStore} from "../sharing/store/index.js";
 import type {ApiServer} from "./ApiServer.js";
 import type {Logger} from "./log.js";
+import {QualityMonitor} from "../insights/QualityMonitor.js";
+import {QualityStore} from "../insights/QualityStore.js";
 import {RequestLog} from "./RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
@@ -40,8 +42,17 @@ export class AppCore {
     public readonly startedAt = Date.now();
     /** Keys issued to apps and people (hashed). */
     public readonly keys: KeyStore;
-    /** Served requests, for the cache dashboard. */
-    public readonly requestLog = new RequestLog();
+    /** Served requests (app.db): the dashboard's history, the what-if curves, the quality monitor's samples. */
+    public readonly requestLog: RequestLog;
+    /**
+     * The quality monitor's share when the settings leave it to the app (`sharing.monitorShare` null):
+     * off for the headless API server, set on by the desktop shell.
+     */
+    public monitorDefaultShare = 0;
+    /** The idle quality monitor's results (app.db). */
+    public readonly qualityChecks: QualityStore;
+    /** Replays sampled shared-KV requests while the model is idle (see {@link monitorShare}). */
+    public readonly qualityMonitor: QualityMonitor;
     /** The model file loaded, or being loaded (the model picker's current entry). */
     public modelPath: string | undefined;
     /** Load progress of {@link modelPath}, 0..1. */
@@ -60,6 +71,24 @@ export class AppCore {
         public readonly log: Logger
     ) {
         this.keys = KeyStore.inDataDir(dataDir);
+        this.requestLog = new RequestLog({
+            db: () => appDbOf(this),
+            retentionDays: () => this.settings.sharing.historyDays,
+            replayShare: () => this.monitorShare
+        });
+        this.qualityChecks = new QualityStore(() => appDbOf(this));
+        this.qualityMonitor = new QualityMonitor({
+            inference: () => this.inference,
+            requestLog: this.requestLog,
+            checks: this.qualityChecks,
+            share: () => this.monitorShare,
+            log
+        });
+    }
+
+    /** Share (0..1) of shared-KV requests the idle quality monitor replays. */
+    public get monitorShare(): number {
+        return this.settings.sharing.monitorShare ?? this.monitorDefaultShare;
     }
 
     /**
@@ -73,6 +102,8 @@ export class AppCore {
         this.loadError = undefined;
         const previous = this.inference;
         this.inference = undefined;
+        // A replay holds a sequence: stop it before waiting for the old model to drain.
+        await this.qualityMonitor.stop();
         if (previous != null) await waitForIdle(previous, drainTimeoutMs);
         await previous?.runtime.dispose();
         this.cacheStore?.close();
@@ -96,6 +127,7 @@ export class AppCore {
             this.inference = new InferenceService(runtime, () => this.settings.sharing, this.requestLog);
             this.loadProgress = 1;
             this.status = "ok";
+            this.qualityMonitor.start();
         } catch (error) {
             this.loadError = error as Error;
             this.status = "error";
@@ -146,11 +178,13 @@ export class AppCore {
     }
 
     public async dispose(): Promise<void> {
+        await this.qualityMonitor.stop();
         await this.inference?.runtime.dispose();
         this.inference = undefined;
         this.cacheStore?.close();
         this.cacheStore = undefined;
-        // Conversations and profiles: checkpointed and closed with the core, not left to process exit.
+        // Conversations, profiles and request history: written, checkpointed and closed with the core.
+        this.requestLog.close();
         closeAppDb(this);
     }
 }

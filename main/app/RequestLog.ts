@@ -1,7 +1,11 @@
+import type Database from "better-sqlite3";
 import type {KvShareRecord} from "../../shared/openai.js";
+import type {CandidatePoint} from "../sharing/engine/candidates.js";
 
-/** What the dashboard needs to know about one served request. */
+/** What the dashboard, the what-if curves and the quality monitor need to know about one served request. */
 export interface RequestLogEntry {
+    /** Row id once stored. */
+    id?: number;
     /** Unix milliseconds when the request finished. */
     at: number;
     user: string;
@@ -12,28 +16,251 @@ export interface RequestLogEntry {
     completionTokens: number;
     ttftMs: number;
     donorId?: number;
+    recomputedTokens?: number;
+    queueMs?: number;
+    /** The donor's similarity, when one was used. */
+    donorSimilarity?: number;
+    /** The retrieved candidate that would reuse the most tokens at any threshold: its similarity and tokens. */
+    bestSimilarity?: number;
+    reusableTokens?: number;
+    /** Prompt tokens exact prefix reuse of the sequence's own KV gave (what a donor must beat). */
+    prefixFloor?: number;
+    /** The knobs in effect for the request's scope. */
+    threshold?: number;
+    budget?: number;
+    minGain?: number;
+    /** The sharing scope policy in effect (global, group, user). */
+    policy?: string;
+    /** Candidate frontier (see `candidateFrontier`). */
+    candidates?: CandidatePoint[];
+    /** Prompt tokens reused at each step of `budgetLadder` (donor requests only). */
+    budgetReuse?: number[];
+    stages?: Record<string, number>;
+    /** The prompt's tokens, kept only when the request is sampled for a quality check. */
+    replayTokens?: readonly number[];
+}
+
+/** What the log reads back for the dashboard (no curves data, no tokens). */
+export type RequestSummary = Pick<RequestLogEntry, "id" | "at" | "user" | "scope" | "mode" | "promptTokens" | "reusedTokens" | "completionTokens" | "ttftMs" | "donorId">;
+
+/** What the what-if curves read per request. */
+export interface WhatIfRow {
+    scope: string;
+    promptTokens: number;
+    prefixFloor: number;
+    minGain: number;
+    candidates: CandidatePoint[];
+    budgetReuse: number[] | null;
+}
+
+/** A logged request waiting for its quality check. */
+export interface ReplayRow {
+    id: number;
+    at: number;
+    scope: string;
+    policy: string;
+    donorId: number;
+    donorSimilarity: number | null;
+    budget: number;
+    tokens: number[];
+}
+
+export interface RequestLogOptions {
+    /** The app database; undefined when it cannot be opened (then the log is in memory only). */
+    db(): Database.Database | undefined;
+    /** Days of history kept. */
+    retentionDays(): number;
+    /** Share (0..1) of shared-KV requests whose tokens are kept for a quality check. */
+    replayShare(): number;
+    /** Most rows kept whatever their age (a busy server must not grow the file without bound). */
+    maxRows?: number;
+    /** How long new entries may wait before they are written (one transaction for a burst). */
+    flushMs?: number;
+    random?: () => number;
+}
+
+const columns = "id, at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id";
+const pruneEveryMs = 60_000;
+const dayMs = 86_400_000;
+
+interface SummaryRow {
+    id: number; at: number; user: string; scope: string; mode: string; prompt_tokens: number; reused_tokens: number;
+    completion_tokens: number; ttft_ms: number; donor_id: number | null;
+}
+
+function toSummary(row: SummaryRow): RequestSummary {
+    return {
+        id: row.id, at: row.at, user: row.user, scope: row.scope, mode: row.mode as RequestSummary["mode"], promptTokens: row.prompt_tokens,
+        reusedTokens: row.reused_tokens, completionTokens: row.completion_tokens, ttftMs: row.ttft_ms, ...(row.donor_id == null ? {} : {donorId: row.donor_id})
+    };
+}
+
+function json(value: unknown): string | null {
+    return value == null ? null : JSON.stringify(value);
 }
 
 /**
- * The most recent served requests, in memory (a ring buffer): the source of the cache dashboard's
- * hit rate, tokens saved and TTFT-with/without-reuse charts.
+ * Served requests, kept in app.db so the dashboard's history, the what-if curves and the quality
+ * monitor survive restarts; bounded by the retention setting and a row cap. Writes are batched (a
+ * short timer, one transaction), and every read writes what is pending first.
  */
 export class RequestLog {
-    private readonly entries: RequestLogEntry[] = [];
+    private pending: RequestLogEntry[] = [];
+    private timer: NodeJS.Timeout | undefined;
+    private lastPrune = 0;
+    /** Entries kept when the database is unavailable (a read-only data folder must not fail requests). */
+    private readonly memory: RequestLogEntry[] = [];
+    private readonly maxRows: number;
+    /** The latest rows of the all-scopes what-if view (see {@link whatIfRows}); dropped when rows are deleted. */
+    private whatIfCache: {limit: number; lastId: number; rows: Array<WhatIfRow & {id: number}>} | undefined;
 
-    public constructor(private readonly capacity = 10_000) {}
+    public constructor(private readonly options: RequestLogOptions) {
+        this.maxRows = options.maxRows ?? 200_000;
+    }
 
+    /** Records a served request (written within `flushMs`). */
     public add(entry: RequestLogEntry): void {
-        this.entries.push(entry);
-        if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+        const sampled = entry.mode === "semantic" && entry.donorId != null && entry.replayTokens != null &&
+            (this.options.random ?? Math.random)() < this.options.replayShare();
+        this.pending.push(sampled ? entry : {...entry, replayTokens: undefined});
+        this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 250).unref();
     }
 
-    /** Entries since `since` (unix ms), oldest first. */
-    public since(since = 0): RequestLogEntry[] {
-        return this.entries.filter((entry) => entry.at >= since);
+    /** Writes the pending entries now; prunes old rows at most once a minute. */
+    public flush(): void {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        if (this.pending.length === 0) return;
+        const batch = this.pending;
+        this.pending = [];
+        const db = this.database();
+        if (db == null) {
+            this.memory.push(...batch);
+            this.memory.splice(0, Math.max(0, this.memory.length - this.maxRows));
+            return;
+        }
+        const insert = db.prepare(`INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, recomputed_tokens, completion_tokens,
+            ttft_ms, queue_ms, donor_id, donor_similarity, best_similarity, reusable_tokens, prefix_floor, threshold, budget, min_gain, policy,
+            candidates, budget_reuse, stages, replay_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        db.transaction(() => {
+            for (const e of batch) {
+                insert.run(e.at, e.user, e.scope, e.mode, e.promptTokens, e.reusedTokens, e.recomputedTokens ?? 0, e.completionTokens, e.ttftMs,
+                    e.queueMs ?? 0, e.donorId ?? null, e.donorSimilarity ?? null, e.bestSimilarity ?? null, e.reusableTokens ?? 0, e.prefixFloor ?? 0,
+                    e.threshold ?? null, e.budget ?? null, e.minGain ?? null, e.policy ?? null, json(e.candidates), json(e.budgetReuse), json(e.stages),
+                    e.replayTokens == null ? null : Buffer.from(new Int32Array(e.replayTokens).buffer));
+            }
+        })();
+        if (Date.now() - this.lastPrune >= pruneEveryMs) this.prune(db);
     }
 
+    /** Requests finished since `since` (unix ms), oldest first; only `scope`'s when given. */
+    public since(since = 0, scope?: string): RequestSummary[] {
+        this.flush();
+        const db = this.database();
+        if (db == null) return this.memory.filter((e) => e.at >= since && (scope == null || e.scope === scope)).map((e) => ({...e}));
+        const rows = scope == null
+            ? db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? ORDER BY at, id`).all(since)
+            : db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? AND scope = ? ORDER BY at, id`).all(since, scope);
+        return (rows as SummaryRow[]).map(toSummary);
+    }
+
+    /** The scopes with requests since `since`, most requests first. */
+    public scopes(since = 0): string[] {
+        this.flush();
+        const db = this.database();
+        if (db == null) return [...new Set(this.memory.filter((e) => e.at >= since).map((e) => e.scope))];
+        return (db.prepare("SELECT scope FROM request_log WHERE at >= ? GROUP BY scope ORDER BY COUNT(*) DESC, scope").all(since) as Array<{scope: string}>)
+            .map((row) => row.scope);
+    }
+
+    /**
+     * The what-if curves' view of the latest `limit` requests with sharing on (only `scope`'s when
+     * given). The all-scopes view is kept in memory and topped up with new rows only, so the
+     * settings panel's answer does not re-read and re-parse 10,000 rows each time.
+     */
+    public whatIfRows(limit: number, scope?: string): WhatIfRow[] {
+        this.flush();
+        const db = this.database();
+        if (db == null) return [];
+        if (scope != null) return this.readWhatIfRows(db, "AND scope = ?", [scope], limit).reverse();
+        const cache = this.whatIfCache;
+        if (cache == null || cache.limit !== limit) {
+            const rows = this.readWhatIfRows(db, "", [], limit).reverse();
+            this.whatIfCache = {limit, lastId: rows.at(-1)?.id ?? 0, rows};
+        } else {
+            const fresh = this.readWhatIfRows(db, "AND id > ?", [cache.lastId], limit).reverse();
+            if (fresh.length > 0) {
+                cache.rows.push(...fresh);
+                cache.rows.splice(0, Math.max(0, cache.rows.length - limit));
+                cache.lastId = fresh.at(-1)!.id;
+            }
+        }
+        return this.whatIfCache!.rows;
+    }
+
+    /** Newest first. */
+    private readWhatIfRows(db: Database.Database, where: string, params: unknown[], limit: number): Array<WhatIfRow & {id: number}> {
+        const rows = db.prepare(`SELECT id, scope, prompt_tokens, prefix_floor, min_gain, candidates, budget_reuse FROM request_log
+            WHERE candidates IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
+            .raw().all(...params, limit) as Array<[number, string, number, number, number | null, string, string | null]>;
+        return rows.map(([id, rowScope, promptTokens, prefixFloor, minGain, candidates, budgetReuse]) => ({
+            id, scope: rowScope, promptTokens, prefixFloor, minGain: minGain ?? 0,
+            candidates: JSON.parse(candidates) as CandidatePoint[],
+            budgetReuse: budgetReuse == null ? null : JSON.parse(budgetReuse) as number[]
+        }));
+    }
+
+    /** The most recent requests waiting for a quality check, newest first. */
+    public pendingReplays(limit: number): ReplayRow[] {
+        this.flush();
+        const db = this.database();
+        if (db == null) return [];
+        const rows = db.prepare(`SELECT id, at, scope, policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
+            WHERE replay_tokens IS NOT NULL ORDER BY id DESC LIMIT ?`).all(limit) as Array<{
+            id: number; at: number; scope: string; policy: string | null; donor_id: number; donor_similarity: number | null; budget: number | null; replay_tokens: Buffer;
+        }>;
+        return rows.map((row) => ({
+            id: row.id, at: row.at, scope: row.scope, policy: row.policy ?? "global", donorId: row.donor_id, donorSimilarity: row.donor_similarity,
+            budget: row.budget ?? 0,
+            tokens: [...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))]
+        }));
+    }
+
+    /** Forgets a request's tokens once it has been checked (or cannot be: its donor is gone). */
+    public dropReplay(id: number): void {
+        this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?").run(id);
+    }
+
+    /** Removes every logged request (tests, and the admin clearing history). */
     public clear(): void {
-        this.entries.length = 0;
+        this.pending = [];
+        this.memory.length = 0;
+        this.whatIfCache = undefined;
+        this.database()?.prepare("DELETE FROM request_log").run();
+    }
+
+    /** Drops rows past the retention and beyond the row cap; quality checks past the retention too. */
+    public prune(db = this.database(), now = Date.now()): void {
+        if (db == null) return;
+        this.lastPrune = now;
+        this.whatIfCache = undefined;
+        const cutoff = now - this.options.retentionDays() * dayMs;
+        db.prepare("DELETE FROM request_log WHERE at < ?").run(cutoff);
+        db.prepare("DELETE FROM quality_checks WHERE at < ?").run(cutoff);
+        const excess = (db.prepare("SELECT COUNT(*) AS n FROM request_log").get() as {n: number}).n - this.maxRows;
+        if (excess > 0) db.prepare("DELETE FROM request_log WHERE id IN (SELECT id FROM request_log ORDER BY id LIMIT ?)").run(excess);
+    }
+
+    /** Writes what is pending (shutdown). */
+    public close(): void {
+        this.flush();
+    }
+
+    private database(): Database.Database | undefined {
+        try {
+            return this.options.db();
+        } catch {
+            return undefined;
+        }
     }
 }

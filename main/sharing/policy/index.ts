@@ -7,5 +7,6 @@ export {
   type RecomputeOptions,
   type RecomputePlan
 } from "./selectRecompute.js";
+export { budgetLadder, nearestBudgetStep } from "./budgetLadder.js";
 export { summariseReuse, type ReuseSegment, type ReuseSummary } from "./summariseReuse.js";
 export type { PositionRange, ReuseLabel } from "./types.js";
