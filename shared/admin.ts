@@ -153,10 +153,10 @@ export interface WhatIfCurves {
     threshold: {
         /** Thresholds 0, 0.01, …, 1. */
         x: number[];
-        /** Share of requests that would reuse any KV (donor or own prefix). */
+        /** Hit rate: the share of requests that would be served from a donor's (shared) KV. */
         hitRate: number[];
-        /** Share of requests that would be served from a donor. */
-        donorRate: number[];
+        /** Share of requests that would reuse any KV, their sequence's own prefix included. */
+        anyReuseRate: number[];
         /** Prompt tokens the donor (or the prefix floor) would cover, before recompute. */
         reusedTokens: number[];
         promptTokens: number;

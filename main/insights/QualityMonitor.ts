@@ -49,6 +49,11 @@ export class QualityMonitor {
         this.options = {...defaults, ...options};
     }
 
+    /** Whether a replay holds a sequence right now. */
+    public get replaying(): boolean {
+        return this.running != null;
+    }
+
     public start(): void {
         this.timer ??= setInterval(() => this.tick(), this.options.pollMs).unref();
     }

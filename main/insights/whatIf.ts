@@ -11,7 +11,8 @@ function lastStep(similarity: number): number {
 }
 
 /**
- * Replays admission's decision for every logged request at every threshold step: the best candidate
+ * Replays admission's decision for every logged request at every threshold step (a hit: served from
+ * a donor's KV): the best candidate
  * at or above the threshold is the donor when it beats the request's prefix floor by the minimum
  * gain (as `SharingEngine.prepare` decides), else the floor is what is reused. Each frontier
  * candidate wins over one contiguous range of steps, so a request adds its few ranges to
@@ -19,8 +20,8 @@ function lastStep(similarity: number): number {
  */
 export function thresholdCurve(rows: readonly WhatIfRow[]): WhatIfCurves["threshold"] {
     const n = thresholdSteps;
-    const hits = new Float64Array(n + 1);
     const donors = new Float64Array(n + 1);
+    const anyReuse = new Float64Array(n + 1);
     const reused = new Float64Array(n + 1);
     const add = (from: number, to: number, donorTokens: number, floor: number, minGain: number): void => {
         if (to < from) return;
@@ -31,8 +32,8 @@ export function thresholdCurve(rows: readonly WhatIfRow[]): WhatIfCurves["thresh
             donors[to + 1]! -= 1;
         }
         if (tokens > 0) {
-            hits[from]! += 1;
-            hits[to + 1]! -= 1;
+            anyReuse[from]! += 1;
+            anyReuse[to + 1]! -= 1;
             reused[from]! += tokens;
             reused[to + 1]! -= tokens;
         }
@@ -53,18 +54,18 @@ export function thresholdCurve(rows: readonly WhatIfRow[]): WhatIfCurves["thresh
     const count = Math.max(1, rows.length);
     const x = Array.from({length: n}, (_, i) => i / (n - 1));
     const hitRate: number[] = [];
-    const donorRate: number[] = [];
+    const anyReuseRate: number[] = [];
     const reusedTokens: number[] = [];
-    let h = 0, d = 0, r = 0;
+    let d = 0, a = 0, r = 0;
     for (let i = 0; i < n; i++) {
-        h += hits[i]!;
         d += donors[i]!;
+        a += anyReuse[i]!;
         r += reused[i]!;
-        hitRate.push(h / count);
-        donorRate.push(d / count);
+        hitRate.push(d / count);
+        anyReuseRate.push(a / count);
         reusedTokens.push(r);
     }
-    return {x, hitRate, donorRate, reusedTokens, promptTokens};
+    return {x, hitRate, anyReuseRate, reusedTokens, promptTokens};
 }
 
 /** Prompt tokens the donor requests would have left reused at each budget of the ladder. */

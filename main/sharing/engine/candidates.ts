@@ -26,13 +26,3 @@ export function candidateFrontier(points: Iterable<CandidatePoint>): CandidatePo
     }
     return frontier;
 }
-
-/** The most tokens a candidate at or above `threshold` lets the request reuse (0: no eligible candidate). */
-export function reusableAt(frontier: readonly CandidatePoint[], threshold: number): number {
-    let reusable = 0;
-    for (const [similarity, tokens] of frontier) {
-        if (similarity < threshold) break;
-        reusable = tokens;
-    }
-    return reusable;
-}

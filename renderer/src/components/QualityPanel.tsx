@@ -1,5 +1,6 @@
 import {Bar} from "react-chartjs-2";
 import type {QualitySummary} from "../../../shared/admin.js";
+import {canDrawCharts} from "../lib/canvas.js";
 import {formatPercent} from "../lib/format.js";
 
 const common = {responsive: true, maintainAspectRatio: false, animation: false as const};
@@ -30,7 +31,7 @@ export function QualityPanel({quality}: {quality: QualitySummary}) {
                     <div><dt>Waiting</dt><dd>{quality.pending}</dd></div>
                 </dl>
             ) : null}
-            {bands.length > 0 ? (
+            {bands.length > 0 && canDrawCharts() ? (
                 <div className="chart-box short">
                     <Bar
                         data={{

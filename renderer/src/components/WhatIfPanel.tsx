@@ -2,6 +2,7 @@ import {CategoryScale, Chart as ChartJS, Filler, Legend, LinearScale, LineContro
 import {useEffect} from "react";
 import {Chart} from "react-chartjs-2";
 import type {AdminSettings, WhatIfCurves} from "../../../shared/admin.js";
+import {canDrawCharts} from "../lib/canvas.js";
 import {formatPercent} from "../lib/format.js";
 import type {SettingsDraft} from "../lib/settingsForm.js";
 import {budgetReuseAt, thresholdPoint, typedNumber} from "../lib/whatIf.js";
@@ -34,7 +35,7 @@ function marks(settings: AdminSettings, draft: SettingsDraft, scope: string | nu
 }
 
 function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: number; typed: number | null}) {
-    const {x, hitRate, donorRate, reusedTokens, promptTokens} = curves.threshold;
+    const {x, hitRate, anyReuseRate, reusedTokens, promptTokens} = curves.threshold;
     const share = (tokens: number) => (promptTokens > 0 ? (100 * tokens) / promptTokens : 0);
     const savedPoint = thresholdPoint(curves, saved);
     const typedPoint = typed == null ? null : thresholdPoint(curves, typed);
@@ -43,9 +44,9 @@ function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: nu
             type="line"
             data={{
                 datasets: [
-                    {type: "line" as const, label: "Hit rate", data: x.map((t, i) => ({x: t, y: 100 * hitRate[i]!})), borderColor: colors.rate, backgroundColor: colors.rateSoft,
+                    {type: "line" as const, label: "Hit rate (from a donor)", data: x.map((t, i) => ({x: t, y: 100 * hitRate[i]!})), borderColor: colors.rate, backgroundColor: colors.rateSoft,
                         fill: true, pointRadius: 0, borderWidth: 2, tension: 0, stepped: "after" as const},
-                    {type: "line" as const, label: "From a donor", data: x.map((t, i) => ({x: t, y: 100 * donorRate[i]!})), borderColor: colors.donor, borderDash: [5, 4],
+                    {type: "line" as const, label: "Any reuse (own prefix too)", data: x.map((t, i) => ({x: t, y: 100 * anyReuseRate[i]!})), borderColor: colors.donor, borderDash: [5, 4],
                         pointRadius: 0, borderWidth: 1.5, stepped: "after" as const},
                     {type: "line" as const, label: "Prompt tokens reused", data: x.map((t, i) => ({x: t, y: share(reusedTokens[i]!)})), borderColor: colors.tokens,
                         pointRadius: 0, borderWidth: 2, stepped: "after" as const},
@@ -185,13 +186,13 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                     <div className="whatif-charts">
                         <div className="chart-card" data-testid="whatif-threshold-chart" data-saved={savedThreshold} data-typed={typedThreshold ?? ""}>
                             <h3>Hit rate vs similarity threshold</h3>
-                            <div className="chart-box"><ThresholdChart curves={curves} saved={savedThreshold} typed={typedThreshold} /></div>
+                            <div className="chart-box">{canDrawCharts() ? <ThresholdChart curves={curves} saved={savedThreshold} typed={typedThreshold} /> : null}</div>
                         </div>
                         <div className="chart-card" data-testid="whatif-budget-chart" data-saved={savedBudget} data-typed={typedBudget ?? ""}>
                             <h3>Reuse and measured agreement vs recompute budget</h3>
                             <div className="chart-box">
                                 {curves.budget.donorRequests === 0 ? <p className="muted chart-empty">No request was served from a donor yet.</p>
-                                    : <BudgetChart curves={curves} saved={savedBudget} typed={typedBudget} />}
+                                    : canDrawCharts() ? <BudgetChart curves={curves} saved={savedBudget} typed={typedBudget} /> : null}
                             </div>
                             <p className="muted small" data-testid="whatif-budget-basis">
                                 {curves.budget.donorRequests} donor requests; {curves.budget.checks.reduce((a, b) => a + b, 0)} quality checks this week

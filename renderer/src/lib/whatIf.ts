@@ -3,8 +3,10 @@ import type {WhatIfCurves} from "../../../shared/admin.js";
 /** What the threshold curve says about one threshold value. */
 export interface ThresholdPoint {
     threshold: number;
+    /** Share of requests served from a donor. */
     hitRate: number;
-    donorRate: number;
+    /** Share reusing any KV (own prefix included). */
+    anyReuseRate: number;
     reusedTokens: number;
     /** Reused share of the logged prompt tokens. */
     reusedShare: number;
@@ -12,7 +14,7 @@ export interface ThresholdPoint {
 
 /** The curve's value at `threshold` (the nearest step at or below it: a request qualifies at ≥ its similarity). */
 export function thresholdPoint(curves: WhatIfCurves, threshold: number): ThresholdPoint | null {
-    const {x, hitRate, donorRate, reusedTokens, promptTokens} = curves.threshold;
+    const {x, hitRate, anyReuseRate, reusedTokens, promptTokens} = curves.threshold;
     if (!Number.isFinite(threshold) || x.length === 0 || curves.requests === 0) return null;
     const clamped = Math.min(1, Math.max(0, threshold));
     // Steps are 0.01 apart: a request at similarity s counts for every step ≤ s, so round up.
@@ -20,7 +22,7 @@ export function thresholdPoint(curves: WhatIfCurves, threshold: number): Thresho
     return {
         threshold: clamped,
         hitRate: hitRate[index]!,
-        donorRate: donorRate[index]!,
+        anyReuseRate: anyReuseRate[index]!,
         reusedTokens: reusedTokens[index]!,
         reusedShare: promptTokens > 0 ? reusedTokens[index]! / promptTokens : 0
     };
