@@ -96,7 +96,7 @@ export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: num
         topDonors,
         scope: input.scope ?? null,
         scopes: core.requestLog.scopes(now - core.settings.sharing.historyDays * 86_400_000),
-        quality: core.qualityChecks.summary(now - weekMs, input.scope, {share: core.monitorShare, pending: core.requestLog.pendingReplays(1000).length}),
+        quality: core.qualityChecks.summary(now - weekMs, input.scope, {share: core.monitorShare, pending: core.requestLog.pendingReplayCount(input.scope)}),
         historyDays: core.settings.sharing.historyDays
     };
 }

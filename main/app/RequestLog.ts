@@ -226,6 +226,17 @@ export class RequestLog {
         }));
     }
 
+    /** How many sampled requests (of `scope` when given) wait for a quality check. */
+    public pendingReplayCount(scope?: string): number {
+        this.flush();
+        const db = this.database();
+        if (db == null) return 0;
+        const row = scope == null
+            ? db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL").get()
+            : db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL AND scope = ?").get(scope);
+        return (row as {n: number}).n;
+    }
+
     /** Forgets a request's tokens once it has been checked (or cannot be: its donor is gone). */
     public dropReplay(id: number): void {
         this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?").run(id);

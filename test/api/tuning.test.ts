@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {CacheStats, WhatIfCurves} from "../../shared/admin.js";
-import type {Completion, KvShareRecord} from "../../shared/openai.js";
 import {QualityMonitor} from "../../main/insights/QualityMonitor.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
+import {completeAndSettle} from "../support/complete.js";
 
 const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
 const tom = lily.replace("a little girl named Lily. She", "a little boy named Tom. He").replace("her red ball", "his red ball");
@@ -13,13 +13,7 @@ const sam = lily.replace("a little girl named Lily. She", "a little boy named Sa
 const groups = {amy: "ward-1", ben: "ward-2", cal: "ward-3"};
 const overrides = {threads: 1, sharing: {scopePolicy: "group" as const, groups}};
 
-async function complete(server: TestServer, prompt: string, user: string): Promise<KvShareRecord> {
-    const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0, user}});
-    expect(res.status).toBe(200);
-    const body = await res.json() as Completion;
-    await server.core.requireInference().runtime.settled();
-    return body.x_kvshare!;
-}
+const complete = completeAndSettle;
 
 async function getJson<T>(server: TestServer, pathname: string): Promise<T> {
     const res = await server.api(pathname);

@@ -126,20 +126,17 @@ function ScopeFields({scope, draft, setDraft, settings}: {scope: string; draft: 
     const fields = draft.scopeOverrides[scope] ?? {similarityThreshold: "", recomputeBudget: ""};
     const set = (key: "similarityThreshold" | "recomputeBudget", value: string) =>
         setDraft((d) => ({...d, scopeOverrides: {...d.scopeOverrides, [scope]: {...fields, [key]: value}}}));
+    const knobs = [["similarityThreshold", "threshold", "scope-threshold"], ["recomputeBudget", "budget", "scope-budget"]] as const;
     return (
         <div className="admin-grid scope-fields" data-testid="scope-override">
-            <label className="field">
-                <span className="field-label">Threshold for {scope}</span>
-                <input type="text" inputMode="decimal" data-testid="scope-threshold" value={fields.similarityThreshold} placeholder={`${settings.sharing.similarityThreshold} (global)`}
-                    onChange={(e) => set("similarityThreshold", e.target.value)} />
-                <span className="field-hint">Empty: the global threshold ({draft.similarityThreshold || "—"})</span>
-            </label>
-            <label className="field">
-                <span className="field-label">Budget for {scope}</span>
-                <input type="text" inputMode="decimal" data-testid="scope-budget" value={fields.recomputeBudget} placeholder={`${settings.sharing.recomputeBudget} (global)`}
-                    onChange={(e) => set("recomputeBudget", e.target.value)} />
-                <span className="field-hint">Empty: the global budget ({draft.recomputeBudget || "—"})</span>
-            </label>
+            {knobs.map(([key, label, testId]) => (
+                <label className="field" key={key}>
+                    <span className="field-label">{label[0]!.toUpperCase() + label.slice(1)} for {scope}</span>
+                    <input type="text" inputMode="decimal" data-testid={testId} value={fields[key]} placeholder={`${settings.sharing[key]} (global)`}
+                        onChange={(e) => set(key, e.target.value)} />
+                    <span className="field-hint">Empty: the global {label} ({draft[key] || "—"})</span>
+                </label>
+            ))}
         </div>
     );
 }
