@@ -78,7 +78,8 @@ const migrations: readonly string[] = [
         matched_tokens INTEGER NOT NULL,
         rouge_l REAL NOT NULL,
         full_ms REAL NOT NULL,
-        shared_ms REAL NOT NULL
+        shared_ms REAL NOT NULL,
+        probe INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX quality_checks_by_time ON quality_checks(at);`
 ];

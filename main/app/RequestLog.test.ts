@@ -100,12 +100,15 @@ describe("QualityStore", () => {
         checks.record({...base, budget: 0.15, similarity: 0.9, checkedTokens: 10, matchedTokens: 10, rougeL: 1});
         checks.record({...base, budget: 0.14, similarity: 0.6, checkedTokens: 10, matchedTokens: 6, rougeL: 0.8});
         checks.record({...base, scope: "global", budget: 0, similarity: 1, checkedTokens: 20, matchedTokens: 0, rougeL: 0.5});
+        // A probe at another budget counts for that budget step only.
+        checks.record({...base, budget: 0.5, similarity: 0.9, checkedTokens: 10, matchedTokens: 2, rougeL: 0.3, probe: true});
         const all = checks.summary(0, undefined, {share: 0.25, pending: 3});
         expect(all).toMatchObject({checks: 3, checkedTokens: 40, matchedTokens: 16, agreement: 0.4, share: 0.25, pending: 3});
         expect(all.rougeL).toBeCloseTo(2.3 / 3, 12);
         expect(all.bands.map((b) => b.checks)).toEqual([0, 1, 0, 1, 1]);
         expect(all.budgets.find((b) => b.budget === 0.15)).toMatchObject({checks: 2, agreement: 0.8});
         expect(all.budgets.find((b) => b.budget === 0)).toMatchObject({checks: 1, agreement: 0});
+        expect(all.budgets.find((b) => b.budget === 0.5)).toMatchObject({checks: 1, agreement: 0.2});
         const ward = checks.summary(0, "group:ward-3", {share: 0.25, pending: 0});
         expect(ward.checks).toBe(2);
         expect(ward.agreement).toBe(0.8);

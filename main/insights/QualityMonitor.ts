@@ -3,6 +3,7 @@ import type {Logger} from "../app/log.js";
 import type {ReplayRow, RequestLog} from "../app/RequestLog.js";
 import type {InferenceService} from "../service/inference.js";
 import type {SharedPrompt} from "../sharing/engine/types.js";
+import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
 import {compareAnswers} from "./agreement.js";
 import type {QualityStore} from "./QualityStore.js";
 
@@ -31,7 +32,8 @@ const defaults = {idleMs: 2000, pollMs: 500, maxTokens: 32};
  * The idle quality monitor: when the model has been idle a while, it takes a sampled shared-KV
  * request from the log and decodes it twice, greedily: from full prefill and from the same donor's
  * KV edited into place (the request's own scope, donor and budget), and records how far the two
- * answers agree. It holds one sequence of the request's scope, so its KV never reaches another
+ * answers agree; then, for the what-if budget curve, decodes the same request at one other budget of
+ * the ladder (in turn). It holds one sequence of the request's scope, so its KV never reaches another
  * scope, and stops between two tokens the moment any request arrives: the check is retried later.
  */
 export class QualityMonitor {
@@ -146,6 +148,22 @@ export class QualityMonitor {
             });
             this.options.requestLog.dropReplay(row.id);
             this.counts.checked++;
+
+            // The same request at another budget of the ladder (in turn), for the what-if budget curve.
+            const probe = budgetLadder[this.counts.checked % budgetLadder.length]!;
+            if (probe === nearestBudgetStep(row.budget)) return;
+            t = performance.now();
+            await sequence.clearHistory();
+            const probePrompt: SharedPrompt = {...prompt, recomputeBudget: probe, assessment: undefined, trace: undefined};
+            if (engine.replayAssessment(probePrompt, row.donorId, row.donorSimilarity ?? 0) == null) return;
+            const probed = await engine.prepare(sequence, probePrompt);
+            if (signal.aborted) throw new Yielded("a request arrived");
+            if (probed.record.mode !== "semantic") return;
+            const atProbe = await greedy(runtime.model, sequence, probed.pendingTokens, maxTokens, signal);
+            this.options.checks.record({
+                requestId: row.id, at: Date.now(), scope: row.scope, policy: row.policy, budget: probe, similarity: row.donorSimilarity,
+                ...compareAnswers(atProbe, full), fullMs, sharedMs: performance.now() - t, probe: true
+            });
         } finally {
             lease.release();
         }

@@ -16,6 +16,11 @@ export interface QualityCheck {
     rougeL: number;
     fullMs: number;
     sharedMs: number;
+    /**
+     * A probe: the same request decoded at another budget than it was served with, for the what-if
+     * budget curve only (not in the overall figures, which describe what was served).
+     */
+    probe?: boolean;
 }
 
 /** Similarity bands the dashboard reports agreement in; exact hits and marked prefixes fall in the last. */
@@ -60,24 +65,28 @@ export class QualityStore {
     public constructor(private readonly db: () => Database.Database | undefined) {}
 
     public record(check: QualityCheck): void {
-        this.database()?.prepare(`INSERT INTO quality_checks (request_id, at, scope, policy, budget, similarity, checked_tokens, matched_tokens, rouge_l, full_ms, shared_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(check.requestId, check.at, check.scope, check.policy, check.budget, check.similarity,
-            check.checkedTokens, check.matchedTokens, check.rougeL, check.fullMs, check.sharedMs);
+        this.database()?.prepare(`INSERT INTO quality_checks (request_id, at, scope, policy, budget, similarity, checked_tokens, matched_tokens, rouge_l, full_ms, shared_ms, probe)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(check.requestId, check.at, check.scope, check.policy, check.budget, check.similarity,
+            check.checkedTokens, check.matchedTokens, check.rougeL, check.fullMs, check.sharedMs, check.probe === true ? 1 : 0);
     }
 
-    /** Checks since `since` (of `scope` when given), summed overall, per band and per budget step. */
+    /**
+     * Checks since `since` (of `scope` when given), summed overall and per band (served budgets only)
+     * and per budget step (probes included).
+     */
     public summary(since: number, scope: string | undefined, extra: {share: number; pending: number}): QualitySummary {
         const db = this.database();
         const rows = db == null ? [] : (scope == null
-            ? db.prepare("SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l FROM quality_checks WHERE at >= ?").raw().all(since)
-            : db.prepare("SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l FROM quality_checks WHERE at >= ? AND scope = ?").raw().all(since, scope)
-        ) as Array<[number, number, number | null, number, number, number]>;
+            ? db.prepare("SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe FROM quality_checks WHERE at >= ?").raw().all(since)
+            : db.prepare("SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe FROM quality_checks WHERE at >= ? AND scope = ?").raw().all(since, scope)
+        ) as Array<[number, number, number | null, number, number, number, number]>;
         const total = empty();
         const bands = similarityBands.map(empty);
         const budgets = budgetLadder.map(empty);
         let lastCheckAt: number | null = null;
-        for (const [at, budget, similarity, checked, matched, rouge] of rows) {
-            for (const acc of [total, bands[bandOf(similarity)]!, budgets[budgetLadder.indexOf(nearestBudgetStep(budget))]!]) {
+        for (const [at, budget, similarity, checked, matched, rouge, probe] of rows) {
+            const step = budgets[budgetLadder.indexOf(nearestBudgetStep(budget))]!;
+            for (const acc of probe === 1 ? [step] : [total, bands[bandOf(similarity)]!, step]) {
                 acc.checks++;
                 acc.checkedTokens += checked;
                 acc.matchedTokens += matched;
