@@ -139,6 +139,8 @@ export class RequestLog {
             this.memory.splice(0, Math.max(0, this.memory.length - this.maxRows));
             return;
         }
+        // Old rows go before the batch is written (a batch is never older than the retention in practice).
+        if (Date.now() - this.lastPrune >= pruneEveryMs) this.prune(db);
         const insert = db.prepare(`INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, recomputed_tokens, completion_tokens,
             ttft_ms, queue_ms, donor_id, donor_similarity, best_similarity, reusable_tokens, prefix_floor, threshold, budget, min_gain, policy,
             candidates, budget_reuse, stages, replay_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -150,7 +152,6 @@ export class RequestLog {
                     e.replayTokens == null ? null : Buffer.from(new Int32Array(e.replayTokens).buffer));
             }
         })();
-        if (Date.now() - this.lastPrune >= pruneEveryMs) this.prune(db);
     }
 
     /** Requests finished since `since` (unix ms), oldest first; only `scope`'s when given. */
@@ -254,12 +255,13 @@ export class RequestLog {
     public prune(db = this.database(), now = Date.now()): void {
         if (db == null) return;
         this.lastPrune = now;
-        this.whatIfCache = undefined;
         const cutoff = now - this.options.retentionDays() * dayMs;
-        db.prepare("DELETE FROM request_log WHERE at < ?").run(cutoff);
+        let removed = db.prepare("DELETE FROM request_log WHERE at < ?").run(cutoff).changes;
         db.prepare("DELETE FROM quality_checks WHERE at < ?").run(cutoff);
         const excess = (db.prepare("SELECT COUNT(*) AS n FROM request_log").get() as {n: number}).n - this.maxRows;
-        if (excess > 0) db.prepare("DELETE FROM request_log WHERE id IN (SELECT id FROM request_log ORDER BY id LIMIT ?)").run(excess);
+        if (excess > 0) removed += db.prepare("DELETE FROM request_log WHERE id IN (SELECT id FROM request_log ORDER BY id LIMIT ?)").run(excess).changes;
+        // The in-memory what-if view may hold removed rows: read it afresh next time.
+        if (removed > 0) this.whatIfCache = undefined;
     }
 
     /** Writes what is pending (shutdown). */
