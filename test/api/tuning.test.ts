@@ -112,13 +112,14 @@ describe("what-if curves and request history from real requests", () => {
 describe("idle quality monitor on real requests", () => {
     it("replays a sampled shared-KV request when idle, in its scope, and records the agreement with full compute", async () => {
         server.core.monitorDefaultShare = 1;
-        await complete(server, lily, "amy");
-        const record = await complete(server, sam, "amy");
+        // dan is in no group: a scope of his own (user:dan), fresh, so only the paraphrase is served from shared KV.
+        await complete(server, lily, "dan");
+        const record = await complete(server, sam, "dan");
         expect(record.mode).toBe("semantic");
         expect(server.core.requestLog.pendingReplays(10)).toHaveLength(1);
         // The core's own monitor checks it after ~2 s of quiet.
         await waitFor(() => server.core.qualityMonitor.counts.checked >= 1, 30_000);
-        const stats = await getJson<CacheStats>(server, "/kvshare/cache/stats?scope=group%3Award-1");
+        const stats = await getJson<CacheStats>(server, "/kvshare/cache/stats?scope=user%3Adan");
         expect(stats.quality.checks).toBe(1);
         expect(stats.quality.checkedTokens).toBeGreaterThan(0);
         expect(stats.quality.agreement).toBeGreaterThanOrEqual(0);
@@ -138,10 +139,11 @@ describe("idle quality monitor on real requests", () => {
         // A monitor that decodes long answers, so that a request surely arrives mid-replay.
         const monitor = new QualityMonitor({
             inference: () => server.core.inference, requestLog: server.core.requestLog, checks: server.core.qualityChecks,
-            share: () => 1, log: server.core.log, idleMs: 20, pollMs: 5, maxTokens: 1500
+            share: () => 1, log: server.core.log, idleMs: 20, pollMs: 5, maxTokens: 400
         });
         try {
-            await complete(server, lily.replace("red ball", "blue kite"), "amy");
+            await complete(server, lily, "eve");
+            await complete(server, lily.replace("red ball", "blue kite"), "eve");
             expect(server.core.requestLog.pendingReplays(10)).toHaveLength(1);
             monitor.start();
             await waitFor(() => monitor.replaying, 10_000);
