@@ -58,8 +58,7 @@ const migrations: readonly string[] = [
         budget REAL,
         min_gain INTEGER,
         policy TEXT,
-        candidates TEXT,
-        budget_reuse TEXT,
+        whatif BLOB,
         stages TEXT,
         replay_tokens BLOB
     );

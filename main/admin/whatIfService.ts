@@ -1,10 +1,8 @@
 import type {WhatIfCurves} from "../../shared/admin.js";
 import {effectiveSharing} from "../../shared/settings.js";
 import type {AppCore} from "../app/AppCore.js";
-import {budgetCurve, thresholdCurve} from "../insights/whatIf.js";
+import {budgetCurve, thresholdCurve, whatIfWindow} from "../insights/whatIf.js";
 
-/** The curves are drawn from at most this many of the latest logged requests. */
-export const whatIfMaxRequests = 10_000;
 /** Quality checks this recent feed the budget curve's agreement. */
 const qualityWindowMs = 7 * 86_400_000;
 
@@ -15,7 +13,7 @@ const qualityWindowMs = 7 * 86_400_000;
  */
 export function whatIf(core: AppCore, input: {scope?: string} = {}, now = Date.now()): WhatIfCurves {
     const started = performance.now();
-    const rows = core.requestLog.whatIfRows(whatIfMaxRequests, input.scope);
+    const rows = core.requestLog.whatIfRows(whatIfWindow, input.scope);
     const threshold = thresholdCurve(rows);
     const budget = budgetCurve(rows);
     const quality = core.qualityChecks.byBudget(now - qualityWindowMs, input.scope);

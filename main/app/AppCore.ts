@@ -11,6 +11,7 @@ import type {ApiServer} from "./ApiServer.js";
 import type {Logger} from "./log.js";
 import {QualityMonitor} from "../insights/QualityMonitor.js";
 import {QualityStore} from "../insights/QualityStore.js";
+import {whatIfWindow} from "../insights/whatIf.js";
 import {RequestLog} from "./RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
@@ -128,6 +129,14 @@ export class AppCore {
             this.loadProgress = 1;
             this.status = "ok";
             this.qualityMonitor.start();
+            // Read the what-if view now, off the request path, so the settings panel's first answer is warm.
+            setImmediate(() => {
+                try {
+                    this.requestLog.whatIfRows(whatIfWindow);
+                } catch (error) {
+                    this.log.warn(`could not read the request history: ${(error as Error).message}`);
+                }
+            });
         } catch (error) {
             this.loadError = error as Error;
             this.status = "error";

@@ -1,6 +1,9 @@
 import type Database from "better-sqlite3";
 import type {KvShareRecord} from "../../shared/openai.js";
 import type {CandidatePoint} from "../sharing/engine/candidates.js";
+import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "../insights/whatIfRecord.js";
+
+export type {WhatIfRow};
 
 /** What the dashboard, the what-if curves and the quality monitor need to know about one served request. */
 export interface RequestLogEntry {
@@ -43,15 +46,6 @@ export interface RequestLogEntry {
 /** What the log reads back for the dashboard (no curves data, no tokens). */
 export type RequestSummary = Pick<RequestLogEntry, "id" | "at" | "user" | "scope" | "mode" | "promptTokens" | "reusedTokens" | "completionTokens" | "ttftMs" | "donorId">;
 
-/** What the what-if curves read per request. */
-export interface WhatIfRow {
-    scope: string;
-    promptTokens: number;
-    prefixFloor: number;
-    minGain: number;
-    candidates: CandidatePoint[];
-    budgetReuse: number[] | null;
-}
 
 /** A logged request waiting for its quality check. */
 export interface ReplayRow {
@@ -81,6 +75,8 @@ export interface RequestLogOptions {
 
 const columns = "id, at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id";
 const pruneEveryMs = 60_000;
+/** What-if views (scopes) kept in memory at most. */
+const maxWhatIfViews = 32;
 const dayMs = 86_400_000;
 
 interface SummaryRow {
@@ -111,8 +107,8 @@ export class RequestLog {
     /** Entries kept when the database is unavailable (a read-only data folder must not fail requests). */
     private readonly memory: RequestLogEntry[] = [];
     private readonly maxRows: number;
-    /** The latest rows of the all-scopes what-if view (see {@link whatIfRows}); dropped when rows are deleted. */
-    private whatIfCache: {limit: number; lastId: number; rows: Array<WhatIfRow & {id: number}>} | undefined;
+    /** The what-if views by scope ("" for all; see {@link whatIfRows}); dropped when rows are deleted. */
+    private readonly whatIfCache = new Map<string, {limit: number; lastId: number; rows: Array<WhatIfRow & {id: number}>}>();
 
     public constructor(private readonly options: RequestLogOptions) {
         this.maxRows = options.maxRows ?? 200_000;
@@ -143,12 +139,14 @@ export class RequestLog {
         if (Date.now() - this.lastPrune >= pruneEveryMs) this.prune(db);
         const insert = db.prepare(`INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, recomputed_tokens, completion_tokens,
             ttft_ms, queue_ms, donor_id, donor_similarity, best_similarity, reusable_tokens, prefix_floor, threshold, budget, min_gain, policy,
-            candidates, budget_reuse, stages, replay_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+            whatif, stages, replay_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         db.transaction(() => {
             for (const e of batch) {
                 insert.run(e.at, e.user, e.scope, e.mode, e.promptTokens, e.reusedTokens, e.recomputedTokens ?? 0, e.completionTokens, e.ttftMs,
                     e.queueMs ?? 0, e.donorId ?? null, e.donorSimilarity ?? null, e.bestSimilarity ?? null, e.reusableTokens ?? 0, e.prefixFloor ?? 0,
-                    e.threshold ?? null, e.budget ?? null, e.minGain ?? null, e.policy ?? null, json(e.candidates), json(e.budgetReuse), json(e.stages),
+                    e.threshold ?? null, e.budget ?? null, e.minGain ?? null, e.policy ?? null,
+                    e.candidates == null ? null : encodeWhatIf({promptTokens: e.promptTokens, prefixFloor: e.prefixFloor ?? 0, minGain: e.minGain ?? 0, candidates: e.candidates, budgetReuse: e.budgetReuse ?? null}),
+                    json(e.stages),
                     e.replayTokens == null ? null : Buffer.from(new Int32Array(e.replayTokens).buffer));
             }
         })();
@@ -176,39 +174,38 @@ export class RequestLog {
 
     /**
      * The what-if curves' view of the latest `limit` requests with sharing on (only `scope`'s when
-     * given). The all-scopes view is kept in memory and topped up with new rows only, so the
-     * settings panel's answer does not re-read and re-parse 10,000 rows each time.
+     * given), oldest first. Each view is kept in memory and topped up with new rows only, so the
+     * settings panel's answer does not re-read 10,000 rows each time.
      */
     public whatIfRows(limit: number, scope?: string): WhatIfRow[] {
         this.flush();
         const db = this.database();
         if (db == null) return [];
-        if (scope != null) return this.readWhatIfRows(db, "AND scope = ?", [scope], limit).reverse();
-        const cache = this.whatIfCache;
+        const key = scope ?? "";
+        const filter = scope == null ? {where: "", params: []} : {where: "AND scope = ?", params: [scope]};
+        let cache = this.whatIfCache.get(key);
         if (cache == null || cache.limit !== limit) {
-            const rows = this.readWhatIfRows(db, "", [], limit).reverse();
-            this.whatIfCache = {limit, lastId: rows.at(-1)?.id ?? 0, rows};
+            // A bounded number of views: a busy installation with many scopes re-reads now and then.
+            if (this.whatIfCache.size >= maxWhatIfViews) this.whatIfCache.clear();
+            const rows = this.readWhatIfRows(db, filter.where, filter.params, limit).reverse();
+            cache = {limit, lastId: rows.at(-1)?.id ?? 0, rows};
+            this.whatIfCache.set(key, cache);
         } else {
-            const fresh = this.readWhatIfRows(db, "AND id > ?", [cache.lastId], limit).reverse();
+            const fresh = this.readWhatIfRows(db, `${filter.where} AND id > ?`, [...filter.params, cache.lastId], limit).reverse();
             if (fresh.length > 0) {
                 cache.rows.push(...fresh);
                 cache.rows.splice(0, Math.max(0, cache.rows.length - limit));
                 cache.lastId = fresh.at(-1)!.id;
             }
         }
-        return this.whatIfCache!.rows;
+        return cache.rows;
     }
 
     /** Newest first. */
     private readWhatIfRows(db: Database.Database, where: string, params: unknown[], limit: number): Array<WhatIfRow & {id: number}> {
-        const rows = db.prepare(`SELECT id, scope, prompt_tokens, prefix_floor, min_gain, candidates, budget_reuse FROM request_log
-            WHERE candidates IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
-            .raw().all(...params, limit) as Array<[number, string, number, number, number | null, string, string | null]>;
-        return rows.map(([id, rowScope, promptTokens, prefixFloor, minGain, candidates, budgetReuse]) => ({
-            id, scope: rowScope, promptTokens, prefixFloor, minGain: minGain ?? 0,
-            candidates: JSON.parse(candidates) as CandidatePoint[],
-            budgetReuse: budgetReuse == null ? null : JSON.parse(budgetReuse) as number[]
-        }));
+        const rows = db.prepare(`SELECT id, whatif FROM request_log WHERE whatif IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
+            .raw().all(...params, limit) as Array<[number, Buffer]>;
+        return rows.map(([id, record]) => ({id, ...decodeWhatIf(record)}));
     }
 
     /** The most recent requests waiting for a quality check, newest first. */
@@ -247,7 +244,7 @@ export class RequestLog {
     public clear(): void {
         this.pending = [];
         this.memory.length = 0;
-        this.whatIfCache = undefined;
+        this.whatIfCache.clear();
         this.database()?.prepare("DELETE FROM request_log").run();
     }
 
@@ -261,7 +258,7 @@ export class RequestLog {
         const excess = (db.prepare("SELECT COUNT(*) AS n FROM request_log").get() as {n: number}).n - this.maxRows;
         if (excess > 0) removed += db.prepare("DELETE FROM request_log WHERE id IN (SELECT id FROM request_log ORDER BY id LIMIT ?)").run(excess).changes;
         // The in-memory what-if view may hold removed rows: read it afresh next time.
-        if (removed > 0) this.whatIfCache = undefined;
+        if (removed > 0) this.whatIfCache.clear();
     }
 
     /** Writes what is pending (shutdown). */

@@ -4,9 +4,10 @@ import type {WhatIfRow} from "../app/RequestLog.js";
 import {alwaysEligible, candidateFrontier, type CandidatePoint} from "../sharing/engine/candidates.js";
 import {budgetLadder} from "../sharing/policy/index.js";
 import {budgetCurve, thresholdCurve, thresholdSteps} from "./whatIf.js";
+import {decodeWhatIf, encodeWhatIf} from "./whatIfRecord.js";
 
 function row(candidates: CandidatePoint[], prefixFloor = 0, minGain = 4, promptTokens = 100, budgetReuse: number[] | null = null): WhatIfRow {
-    return {scope: "global", promptTokens, prefixFloor, minGain, candidates: candidateFrontier(candidates), budgetReuse};
+    return {promptTokens, prefixFloor, minGain, candidates: candidateFrontier(candidates), budgetReuse};
 }
 
 /** Admission at one threshold, candidate by candidate (what the engine does, unoptimised). */
@@ -60,6 +61,22 @@ describe("thresholdCurve", () => {
             expect(curve.anyReuseRate[i]).toBeCloseTo(decisions.filter((d) => d.tokens > 0).length / rows.length, 12);
             expect(curve.reusedTokens[i]).toBe(decisions.reduce((sum, d) => sum + d.tokens, 0));
         }
+    });
+});
+
+describe("what-if records", () => {
+    it("round-trip through their binary form, step boundaries included", () => {
+        const original = row([[0.7, 12], [0.3, 40], [alwaysEligible, 3]], 5, 4, 321, [40, 38, 30]);
+        const decoded = decodeWhatIf(encodeWhatIf(original));
+        expect(decoded.promptTokens).toBe(321);
+        expect(decoded.budgetReuse).toEqual([40, 38, 30]);
+        expect(decoded.candidates.map(([s, r]) => [Number(s.toFixed(4)), r])).toEqual(original.candidates);
+        // 0.7 and 0.3 are not exact in float32: the curve still counts them at exactly 0.7 and 0.3.
+        const curve = thresholdCurve([decoded]);
+        expect(curve.hitRate[70]).toBe(1);
+        expect(curve.reusedTokens[70]).toBe(12);
+        expect(curve.reusedTokens[30]).toBe(40);
+        expect(decodeWhatIf(encodeWhatIf({...original, budgetReuse: null})).budgetReuse).toBeNull();
     });
 });
 

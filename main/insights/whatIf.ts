@@ -2,12 +2,19 @@ import type {WhatIfCurves} from "../../shared/admin.js";
 import type {WhatIfRow} from "../app/RequestLog.js";
 import {budgetLadder} from "../sharing/policy/index.js";
 
+/** The curves are drawn from at most this many of the latest logged requests. */
+export const whatIfWindow = 10_000;
+
 /** Threshold steps of the curve: 0, 0.01, …, 1. */
 export const thresholdSteps = 101;
 
-/** The last step at or below `similarity` (a candidate is eligible at every threshold ≤ its similarity). */
+/**
+ * The last step at or below `similarity` (a candidate is eligible at every threshold ≤ its
+ * similarity). Similarities are logged to 4 decimals and stored as float32: a thousandth of a step
+ * absorbs the storage error without moving any 4-decimal value across a step.
+ */
 function lastStep(similarity: number): number {
-    return Math.min(thresholdSteps - 1, Math.floor(similarity * (thresholdSteps - 1) + 1e-9));
+    return Math.min(thresholdSteps - 1, Math.floor(similarity * (thresholdSteps - 1) + 1e-3));
 }
 
 /**

@@ -62,7 +62,7 @@ function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: nu
                 plugins: {legend: {position: "bottom", labels: {boxWidth: 12, usePointStyle: true}}},
                 scales: {
                     x: {type: "linear", min: 0, max: 1, title: {display: true, text: "similarity threshold"}, ticks: {stepSize: 0.1}, grid: {color: colors.grid}},
-                    y: {min: 0, max: 100, title: {display: true, text: "% of requests / prompt tokens"}, grid: {color: colors.grid}}
+                    y: {min: 0, max: 100, title: {display: true, text: "percent"}, grid: {color: colors.grid}}
                 }
             }}
         />
@@ -80,9 +80,9 @@ function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved: numbe
             type="line"
             data={{
                 datasets: [
-                    {type: "line" as const, label: "Donor tokens left reused", data: x.map((b, i) => ({x: b, y: pct(reusedTokens[i]!)})), borderColor: colors.tokens,
+                    {type: "line" as const, label: "Donor tokens left reused (% of budget 0)", data: x.map((b, i) => ({x: b, y: pct(reusedTokens[i]!)})), borderColor: colors.tokens,
                         backgroundColor: colors.tokens, pointRadius: 2, borderWidth: 2},
-                    {type: "line" as const, label: "Measured agreement", data: x.flatMap((b, i) => (agreement[i] == null ? [] : [{x: b, y: 100 * agreement[i]!}])),
+                    {type: "line" as const, label: "Measured agreement with full compute", data: x.flatMap((b, i) => (agreement[i] == null ? [] : [{x: b, y: 100 * agreement[i]!}])),
                         borderColor: colors.quality, backgroundColor: colors.quality, pointRadius: 5, borderWidth: 1.5, borderDash: [4, 3]},
                     ...(savedReuse != null ? [{type: "scatter" as const, label: `Saved ${saved}`, data: [{x: saved, y: pct(savedReuse)}], backgroundColor: colors.saved,
                         borderColor: "#fff", borderWidth: 2, pointRadius: 7}] : []),
@@ -95,7 +95,7 @@ function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved: numbe
                 plugins: {legend: {position: "bottom", labels: {boxWidth: 12, usePointStyle: true}}},
                 scales: {
                     x: {type: "linear", min: 0, max: 1, title: {display: true, text: "recompute budget"}, ticks: {stepSize: 0.1}, grid: {color: colors.grid}},
-                    y: {min: 0, max: 100, title: {display: true, text: "% of budget-0 reuse / % agreement"}, grid: {color: colors.grid}}
+                    y: {min: 0, max: 100, title: {display: true, text: "percent"}, grid: {color: colors.grid}}
                 }
             }}
         />
@@ -110,7 +110,7 @@ function ThresholdReadout({curves, saved, typed}: {curves: WhatIfCurves; saved: 
     return (
         <div className="whatif-readout">
             <span className="whatif-mark saved" data-testid="whatif-saved" data-threshold={saved} data-hit-rate={savedPoint.hitRate}>
-                Saved <strong>{saved}</strong>: hit rate {formatPercent(savedPoint.hitRate)}, {formatPercent(savedPoint.reusedShare)} of prompt tokens reused
+                Saved <strong>{saved}</strong>: hit rate {formatPercent(savedPoint.hitRate)} (served from a donor), {formatPercent(savedPoint.reusedShare)} of prompt tokens reused
             </span>
             {typedPoint != null && typed !== saved ? (
                 <span className="whatif-mark typed" data-testid="whatif-typed" data-threshold={typed} data-hit-rate={typedPoint.hitRate}>
