@@ -1,7 +1,7 @@
 import type {CacheStats, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
 import type {AppCore} from "../app/AppCore.js";
 import {sharedScope} from "../sharing/engine/scopes.js";
-import type {RequestSummary} from "../app/RequestLog.js";
+import type {RequestSummary} from "../insights/RequestLog.js";
 
 /** Buckets the dashboard draws at most. */
 const maxBuckets = 60;

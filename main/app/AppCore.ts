@@ -12,7 +12,7 @@ import type {Logger} from "./log.js";
 import {QualityMonitor} from "../insights/QualityMonitor.js";
 import {QualityStore} from "../insights/QualityStore.js";
 import {whatIfWindow} from "../insights/whatIf.js";
-import {RequestLog} from "./RequestLog.js";
+import {RequestLog} from "../insights/RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
 

@@ -1,20 +1,26 @@
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
-import type {Logger} from "../app/log.js";
-import type {ReplayRow, RequestLog} from "../app/RequestLog.js";
-import type {InferenceService} from "../service/inference.js";
+import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import type {SharedPrompt} from "../sharing/engine/types.js";
 import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
 import {compareAnswers} from "./agreement.js";
 import type {QualityStore} from "./QualityStore.js";
+import type {ReplayRow, RequestLog} from "./RequestLog.js";
+
+/** What the monitor needs of the inference service: how busy it is, the runtime, and each arrival. */
+export interface MonitoredService {
+    readonly inFlight: number;
+    readonly runtime: ModelRuntime;
+    onArrival(listener: () => void): () => void;
+}
 
 export interface QualityMonitorOptions {
     /** The loaded model's service, when one is loaded. */
-    inference(): InferenceService | undefined;
+    inference(): MonitoredService | undefined;
     requestLog: RequestLog;
     checks: QualityStore;
     /** Share of shared-KV requests sampled; 0 turns the monitor off. */
     share(): number;
-    log: Logger;
+    log: {warn(message: string): void};
     /** Quiet time (no request arriving or running) before a replay starts. */
     idleMs?: number;
     /** How often the monitor looks for an idle moment. */
@@ -42,7 +48,7 @@ export class QualityMonitor {
     private current: AbortController | undefined;
     private running: Promise<void> | undefined;
     private unsubscribe: (() => void) | undefined;
-    private subscribedTo: InferenceService | undefined;
+    private subscribedTo: MonitoredService | undefined;
     private readonly options: QualityMonitorOptions & typeof defaults;
     /** Checks finished, abandoned for a request, skipped (donor gone): for logs and tests. */
     public readonly counts = {checked: 0, yielded: 0, skipped: 0};
@@ -110,7 +116,7 @@ export class QualityMonitor {
     }
 
     /** Replays one request both ways and records the agreement; drops its tokens once done. */
-    private async check(inference: InferenceService, row: ReplayRow, signal: AbortSignal): Promise<void> {
+    private async check(inference: MonitoredService, row: ReplayRow, signal: AbortSignal): Promise<void> {
         const runtime = inference.runtime;
         const engine = runtime.sharing;
         const tokens = row.tokens as Token[];

@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import {seededRandom} from "../../shared/seededRandom.js";
-import type {WhatIfRow} from "../app/RequestLog.js";
+import type {WhatIfRow} from "./whatIfRecord.js";
 import {alwaysEligible, candidateFrontier, type CandidatePoint} from "../sharing/engine/candidates.js";
 import {budgetLadder} from "../sharing/policy/index.js";
 import {budgetCurve, thresholdCurve, thresholdSteps} from "./whatIf.js";

@@ -1,5 +1,5 @@
 import type {WhatIfCurves} from "../../shared/admin.js";
-import type {WhatIfRow} from "../app/RequestLog.js";
+import type {WhatIfRow} from "./whatIfRecord.js";
 import {budgetLadder} from "../sharing/policy/index.js";
 
 /** The curves are drawn from at most this many of the latest logged requests. */

@@ -1,6 +1,6 @@
 import type {Token} from "node-llama-cpp";
 import type {SharingSettings} from "../config/settings.js";
-import type {RequestLog} from "../app/RequestLog.js";
+import type {RequestLog} from "../insights/RequestLog.js";
 import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
 import type {SharedPrompt} from "../sharing/engine/types.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";

@@ -4,7 +4,7 @@ import path from "node:path";
 import type Database from "better-sqlite3";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {openAppDb} from "../admin/appDb.js";
-import {QualityStore} from "../insights/QualityStore.js";
+import {QualityStore} from "./QualityStore.js";
 import {RequestLog, type RequestLogEntry} from "./RequestLog.js";
 
 let dir: string;

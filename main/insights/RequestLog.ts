@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type {KvShareRecord} from "../../shared/openai.js";
 import type {CandidatePoint} from "../sharing/engine/candidates.js";
-import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "../insights/whatIfRecord.js";
+import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "./whatIfRecord.js";
 
 export type {WhatIfRow};
 
