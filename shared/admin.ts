@@ -160,6 +160,11 @@ export interface WhatIfCurves {
         /** Prompt tokens the donor (or the prefix floor) would cover, before recompute. */
         reusedTokens: number[];
         promptTokens: number;
+        /**
+         * The quality monitor's measured agreement of the checked answers whose donor was at least this
+         * similar (what raising the threshold keeps); null where no check is that similar.
+         */
+        agreement: Array<number | null>;
     };
     budget: {
         x: number[];

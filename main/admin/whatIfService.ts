@@ -23,7 +23,7 @@ export function whatIf(core: AppCore, input: {scope?: string} = {}, now = Date.n
         scopes: core.requestLog.scopes(now - core.settings.sharing.historyDays * 86_400_000),
         requests: rows.length,
         current: {similarityThreshold: effective.similarityThreshold, recomputeBudget: effective.recomputeBudget},
-        threshold,
+        threshold: {...threshold, agreement: core.qualityChecks.atOrAbove(now - qualityWindowMs, input.scope, threshold.x.length)},
         budget: {...budget, agreement: quality.map((q) => q.agreement), checks: quality.map((q) => q.checks)},
         computeMs: performance.now() - started
     };

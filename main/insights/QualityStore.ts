@@ -101,6 +101,34 @@ export class QualityStore {
         };
     }
 
+    /**
+     * Agreement of the served (not probe) checks whose donor similarity is at least each of `steps`
+     * thresholds 0, 1/(steps-1), …, 1: the what-if threshold curve's quality line.
+     */
+    public atOrAbove(since: number, scope: string | undefined, steps: number): Array<number | null> {
+        const db = this.database();
+        const rows = db == null ? [] : (scope == null
+            ? db.prepare("SELECT similarity, checked_tokens, matched_tokens FROM quality_checks WHERE at >= ? AND probe = 0").raw().all(since)
+            : db.prepare("SELECT similarity, checked_tokens, matched_tokens FROM quality_checks WHERE at >= ? AND probe = 0 AND scope = ?").raw().all(since, scope)
+        ) as Array<[number | null, number, number]>;
+        const checked = new Float64Array(steps);
+        const matched = new Float64Array(steps);
+        for (const [similarity, c, m] of rows) {
+            const step = Math.min(steps - 1, Math.floor((similarity ?? 0) * (steps - 1) + 1e-3));
+            checked[step]! += c;
+            matched[step]! += m;
+        }
+        // From the top down: a threshold keeps every check at or above it.
+        const out = new Array<number | null>(steps).fill(null);
+        let c = 0, m = 0;
+        for (let i = steps - 1; i >= 0; i--) {
+            c += checked[i]!;
+            m += matched[i]!;
+            out[i] = c === 0 ? null : m / c;
+        }
+        return out;
+    }
+
     /** Checks per budget step since `since` (the what-if budget curve's quality line). */
     public byBudget(since: number, scope?: string): Array<QualityAgreement & {budget: number}> {
         return this.summary(since, scope, {share: 0, pending: 0}).budgets;

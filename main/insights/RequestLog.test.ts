@@ -110,6 +110,12 @@ describe("QualityStore", () => {
         expect(all.budgets.find((b) => b.budget === 0.15)).toMatchObject({checks: 2, agreement: 0.8});
         expect(all.budgets.find((b) => b.budget === 0)).toMatchObject({checks: 1, agreement: 0});
         expect(all.budgets.find((b) => b.budget === 0.5)).toMatchObject({checks: 1, agreement: 0.2});
+        // Raising the threshold keeps the checks at or above it (probes aside).
+        const kept = checks.atOrAbove(0, undefined, 101);
+        expect(kept[0]).toBeCloseTo(16 / 40, 12);
+        expect(kept[60]).toBeCloseTo(16 / 40, 12);
+        expect(kept[61]).toBeCloseTo(10 / 30, 12);
+        expect(kept[100]).toBe(0);
         const ward = checks.summary(0, "group:ward-3", {share: 0.25, pending: 0});
         expect(ward.checks).toBe(2);
         expect(ward.agreement).toBe(0.8);

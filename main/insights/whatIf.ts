@@ -25,7 +25,7 @@ function lastStep(similarity: number): number {
  * candidate wins over one contiguous range of steps, so a request adds its few ranges to
  * difference arrays: O(rows × frontier + steps), milliseconds for 10,000 requests.
  */
-export function thresholdCurve(rows: readonly WhatIfRow[]): WhatIfCurves["threshold"] {
+export function thresholdCurve(rows: readonly WhatIfRow[]): Omit<WhatIfCurves["threshold"], "agreement"> {
     const n = thresholdSteps;
     const donors = new Float64Array(n + 1);
     const anyReuse = new Float64Array(n + 1);

@@ -63,6 +63,7 @@ describe("what-if curves and request history from real requests", () => {
         expect(curves.budget.donorRequests).toBe(1);
         expect(curves.budget.reusedTokens[0]).toBeGreaterThan(curves.budget.reusedTokens.at(-1)!);
         expect(curves.budget.agreement.every((a) => a === null)).toBe(true);
+        expect(curves.threshold.agreement.every((a) => a === null)).toBe(true);
     });
 
     it("applies a scope's own threshold to that scope only, with the global one beneath", async () => {
@@ -132,6 +133,10 @@ describe("idle quality monitor on real requests", () => {
         // The checks feed the budget curve at the request's budget.
         const curves = await getJson<WhatIfCurves>(server, "/kvshare/whatif");
         expect(curves.budget.checks[curves.budget.x.indexOf(0.15)]).toBe(1);
+        // …and the threshold curve: the check counts at every threshold up to its donor's similarity.
+        const similarityStep = Math.floor(record.donor!.similarity * 100);
+        expect(curves.threshold.agreement[similarityStep]).toBe(stats.quality.agreement);
+        expect(curves.threshold.agreement[0]).toBe(stats.quality.agreement);
     });
 
     it("stops a replay between two tokens when a request arrives, and checks it later", async () => {

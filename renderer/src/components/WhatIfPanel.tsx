@@ -35,7 +35,7 @@ function marks(settings: AdminSettings, draft: SettingsDraft, scope: string | nu
 }
 
 function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: number; typed: number | null}) {
-    const {x, hitRate, anyReuseRate, reusedTokens, promptTokens} = curves.threshold;
+    const {x, hitRate, anyReuseRate, reusedTokens, promptTokens, agreement} = curves.threshold;
     const share = (tokens: number) => (promptTokens > 0 ? (100 * tokens) / promptTokens : 0);
     const savedPoint = thresholdPoint(curves, saved);
     const typedPoint = typed == null ? null : thresholdPoint(curves, typed);
@@ -50,6 +50,9 @@ function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: nu
                         pointRadius: 0, borderWidth: 1.5, stepped: "after" as const},
                     {type: "line" as const, label: "Prompt tokens reused", data: x.map((t, i) => ({x: t, y: share(reusedTokens[i]!)})), borderColor: colors.tokens,
                         pointRadius: 0, borderWidth: 2, stepped: "after" as const},
+                    ...(agreement.some((a) => a != null) ? [{type: "line" as const, label: "Measured agreement (checks at or above)",
+                        data: x.flatMap((t, i) => (agreement[i] == null ? [] : [{x: t, y: 100 * agreement[i]!}])), borderColor: colors.quality,
+                        borderDash: [2, 3], pointRadius: 0, borderWidth: 2, stepped: "after" as const}] : []),
                     ...(savedPoint ? [{type: "scatter" as const, label: `Saved ${saved}`, data: [{x: saved, y: 100 * savedPoint.hitRate}], backgroundColor: colors.saved,
                         borderColor: "#fff", borderWidth: 2, pointRadius: 7, pointStyle: "circle" as const}] : []),
                     ...(typedPoint && typed !== saved ? [{type: "scatter" as const, label: `Typed ${typed}`, data: [{x: typed, y: 100 * typedPoint.hitRate}], backgroundColor: colors.typed,
@@ -59,7 +62,7 @@ function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: nu
             options={{
                 ...common,
                 interaction: {mode: "nearest", intersect: false, axis: "x"},
-                plugins: {legend: {position: "bottom", labels: {boxWidth: 12, usePointStyle: true}}},
+                plugins: {legend: {position: "bottom", labels: {boxWidth: 10, usePointStyle: true, font: {size: 11}}}},
                 scales: {
                     x: {type: "linear", min: 0, max: 1, title: {display: true, text: "similarity threshold"}, ticks: {stepSize: 0.1}, grid: {color: colors.grid}},
                     y: {min: 0, max: 100, title: {display: true, text: "percent"}, grid: {color: colors.grid}}
@@ -92,7 +95,7 @@ function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved: numbe
             }}
             options={{
                 ...common,
-                plugins: {legend: {position: "bottom", labels: {boxWidth: 12, usePointStyle: true}}},
+                plugins: {legend: {position: "bottom", labels: {boxWidth: 10, usePointStyle: true, font: {size: 11}}}},
                 scales: {
                     x: {type: "linear", min: 0, max: 1, title: {display: true, text: "recompute budget"}, ticks: {stepSize: 0.1}, grid: {color: colors.grid}},
                     y: {min: 0, max: 100, title: {display: true, text: "percent"}, grid: {color: colors.grid}}

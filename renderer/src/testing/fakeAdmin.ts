@@ -43,7 +43,8 @@ export function fakeWhatIf(): WhatIfCurves {
     return {
         scope: null, scopes: ["global"], requests: 10, computeMs: 0.5,
         current: {similarityThreshold: 0.3, recomputeBudget: 0.15},
-        threshold: {x, hitRate: hits.map((h) => h / 10), anyReuseRate: hits.map((h) => h / 10), reusedTokens: hits.map((h) => h * 10), promptTokens: 200},
+        threshold: {x, hitRate: hits.map((h) => h / 10), anyReuseRate: hits.map((h) => h / 10), reusedTokens: hits.map((h) => h * 10), promptTokens: 200,
+            agreement: x.map((t) => (t <= 0.9 ? 0.96 : null))},
         budget: {x: [0, 0.15, 1], reusedTokens: [100, 85, 0], donorRequests: 10, agreement: [null, 0.96, null], checks: [0, 2, 0]}
     };
 }
