@@ -98,6 +98,25 @@ describe("what-if curves and request history from real requests", () => {
         expect(ward3.topDonors.every((d) => d.scope === "group:ward-3" && d.prompt === lily)).toBe(true);
     });
 
+    it("lets a group's own key read its group's numbers, and nothing of other scopes or anyone's texts", async () => {
+        const wardKey = server.core.keys.create("ward3-lead", "ward-3").key;
+        const res = await server.api("/kvshare/scope/stats", {headers: {authorization: `Bearer ${wardKey}`}});
+        expect(res.status).toBe(200);
+        const view = await res.json() as CacheStats;
+        expect(view.scope).toBe("group:ward-3");
+        expect(view.scopes).toEqual(["group:ward-3"]);
+        expect(view.totals.requests).toBe(2);
+        expect(view.topDonors.length).toBeGreaterThan(0);
+        expect(view.topDonors.every((d) => d.prompt === null)).toBe(true);
+        // The full dashboard stays the app's own.
+        expect((await server.api("/kvshare/cache/stats", {headers: {authorization: `Bearer ${wardKey}`}})).status).toBe(403);
+        // A key in no group has a scope of its own: no one else's requests.
+        const loneKey = server.core.keys.create("lone-app").key;
+        const lone = await (await server.api("/kvshare/scope/stats", {headers: {authorization: `Bearer ${loneKey}`}})).json() as CacheStats;
+        expect(lone.scope).toBe("user:key/lone-app");
+        expect(lone.totals.requests).toBe(0);
+    });
+
     it("keeps the history, the curves and the overrides across a restart", async () => {
         await server.close();
         server = await startTestServer({dataDir, overrides});
