@@ -104,6 +104,78 @@ export interface CacheStats {
     ttft: {withReuse: TtftSummary; withoutReuse: TtftSummary};
     cache: {entries: number; bytes: number; budgetBytes: number};
     topDonors: TopDonor[];
+    /** The scope this view is limited to (a group admin's view), or null for every scope. */
+    scope: string | null;
+    /** Scopes with requests in the kept history, most active first (the view's choices). */
+    scopes: string[];
+    /** The quality monitor's checks over the last week (of `scope` when set). */
+    quality: QualitySummary;
+    /** Days of history kept (`sharing.historyDays`). */
+    historyDays: number;
+}
+
+/** Agreement of answers decoded from shared KV with full compute (both greedy), over some checks. */
+export interface QualityAgreement {
+    checks: number;
+    checkedTokens: number;
+    /** Identical tokens before the first difference, summed. */
+    matchedTokens: number;
+    /** matchedTokens / checkedTokens; null without checks. */
+    agreement: number | null;
+    /** Mean ROUGE-L (token level); null without checks. */
+    rougeL: number | null;
+}
+
+/** The quality monitor's results: overall, per similarity band and per recompute budget. */
+export interface QualitySummary extends QualityAgreement {
+    since: number;
+    /** Share of shared-KV requests sampled for a check (0: the monitor is off). */
+    share: number;
+    /** Sampled requests still waiting for an idle moment. */
+    pending: number;
+    bands: Array<QualityAgreement & {label: string; min: number; max: number}>;
+    budgets: Array<QualityAgreement & {budget: number}>;
+    /** When the latest check finished, unix ms; null before any. */
+    lastCheckAt: number | null;
+}
+
+/** What the settings panel draws: hit rate and reuse against the threshold, reuse and quality against the budget. */
+export interface WhatIfCurves {
+    scope: string | null;
+    /** Scopes with logged requests, most active first (the panel's choices). */
+    scopes: string[];
+    /** Logged requests the curves are computed from (the latest, at most 10,000). */
+    requests: number;
+    /** Milliseconds the server spent reading and computing. */
+    computeMs: number;
+    /** The values in effect for `scope` (its overrides over the globals). */
+    current: {similarityThreshold: number; recomputeBudget: number};
+    threshold: {
+        /** Thresholds 0, 0.01, …, 1. */
+        x: number[];
+        /** Hit rate: the share of requests that would be served from a donor's (shared) KV. */
+        hitRate: number[];
+        /** Share of requests that would reuse any KV, their sequence's own prefix included. */
+        anyReuseRate: number[];
+        /** Prompt tokens the donor (or the prefix floor) would cover, before recompute. */
+        reusedTokens: number[];
+        promptTokens: number;
+        /**
+         * The quality monitor's measured agreement of the checked answers whose donor was at least this
+         * similar (what raising the threshold keeps); null where no check is that similar.
+         */
+        agreement: Array<number | null>;
+    };
+    budget: {
+        x: number[];
+        /** Prompt tokens left reused by the donor requests at each budget. */
+        reusedTokens: number[];
+        /** Donor requests behind `reusedTokens`. */
+        donorRequests: number;
+        /** The quality monitor's measured agreement at each budget (null where it has no checks). */
+        agreement: Array<number | null>;
+        checks: number[];
+    };
 }
 
 /** Per-answer stats as the renderer keeps them (opaque to the server beyond being JSON). */
@@ -177,7 +249,9 @@ export interface ModelList {
 export interface AdminOps {
     getSettings: {input: Record<string, never>; output: AdminSettings};
     patchSettings: {input: AdminSettingsPatch; output: AdminSettings};
-    cacheStats: {input: {bucketMs?: number; since?: number}; output: CacheStats};
+    cacheStats: {input: {bucketMs?: number; since?: number; scope?: string}; output: CacheStats};
+    /** What-if curves for the settings panel, from the logged requests (of `scope` when set). */
+    whatIf: {input: {scope?: string}; output: WhatIfCurves};
     clearCache: {input: Record<string, never>; output: {removedEntries: number; freedBytes: number}};
     listConversations: {input: {profile?: string}; output: ConversationRecord[]};
     saveConversation: {input: ConversationRecord; output: {id: string; updatedAt: number}};
@@ -211,6 +285,7 @@ export const adminHttpRoutes: {readonly [K in AdminOp]: {method: "GET" | "POST" 
     getSettings: {method: "GET", path: "/kvshare/settings"},
     patchSettings: {method: "PATCH", path: "/kvshare/settings"},
     cacheStats: {method: "GET", path: "/kvshare/cache/stats"},
+    whatIf: {method: "GET", path: "/kvshare/whatif"},
     clearCache: {method: "POST", path: "/kvshare/cache/clear"},
     listConversations: {method: "GET", path: "/kvshare/conversations"},
     saveConversation: {method: "PUT", path: "/kvshare/conversations/", key: "id"},

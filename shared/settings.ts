@@ -41,6 +41,24 @@ export interface SharingSettings {
      * text alone and offered to every scope, so people who share nothing else still share these.
      */
     sharedPrefixes: string[];
+    /**
+     * Per-scope tuning (a ward, a class): scope name (`global`, `group:NAME`, `user:NAME`) → its own
+     * threshold and/or budget. What a scope does not set falls back to the global value above.
+     */
+    scopeOverrides: Record<string, ScopeOverride>;
+    /** Days of request history (dashboard, what-if curves, quality checks) kept in app.db. */
+    historyDays: number;
+    /**
+     * Share (0..1) of shared-KV requests the idle quality monitor replays; null: the app's default
+     * (off in the headless API server, on in the desktop app).
+     */
+    monitorShare: number | null;
+}
+
+/** A scope's own tuning; absent fields use the global settings. */
+export interface ScopeOverride {
+    similarityThreshold?: number;
+    recomputeBudget?: number;
 }
 
 /** The local API server's settings. */
@@ -73,5 +91,19 @@ export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
     groups: Object.freeze({}) as Record<string, string>,
     maxSnapshotBytes: 2 * 1024 ** 3,
     maxMemoryBytes: 512 * 1024 ** 2,
-    sharedPrefixes: Object.freeze([]) as unknown as string[]
+    sharedPrefixes: Object.freeze([]) as unknown as string[],
+    scopeOverrides: Object.freeze({}) as Record<string, ScopeOverride>,
+    historyDays: 30,
+    monitorShare: null
 });
+
+/** The settings a request of `scope` runs with: the global ones, with the scope's overrides on top. */
+export function effectiveSharing<T extends Pick<SharingSettings, "similarityThreshold" | "recomputeBudget" | "scopeOverrides">>(settings: T, scope: string): T {
+    const override = Object.hasOwn(settings.scopeOverrides, scope) ? settings.scopeOverrides[scope] : undefined;
+    if (override == null) return settings;
+    return {
+        ...settings,
+        similarityThreshold: override.similarityThreshold ?? settings.similarityThreshold,
+        recomputeBudget: override.recomputeBudget ?? settings.recomputeBudget
+    };
+}

@@ -7,37 +7,19 @@
  * Self-check: `npx tsx bench/share/metrics.ts` (also run at the start of the bench).
  */
 
+import {lcsLength, rougeLOf} from "../../main/insights/agreement.js";
+
 /** Lower-cased words and single punctuation marks. */
 export function tokenizeText(text: string): string[] {
   return text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? [];
 }
 
-/** Length of the longest common subsequence (two-row DP). */
-export function lcsLength(a: readonly string[], b: readonly string[]): number {
-  if (a.length === 0 || b.length === 0)
-    return 0;
-  let prev = new Array<number>(b.length + 1).fill(0);
-  let cur = new Array<number>(b.length + 1).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = a[i - 1] === b[j - 1] ? (prev[j - 1] ?? 0) + 1 : Math.max(prev[j] ?? 0, cur[j - 1] ?? 0);
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length] ?? 0;
-}
+/** Longest common subsequence: the quality monitor's, one definition for both. */
+export {lcsLength};
 
 /** ROUGE-L F1 of a candidate against a reference (word level). */
 export function rougeL(candidate: string, reference: string): number {
-  const c = tokenizeText(candidate);
-  const r = tokenizeText(reference);
-  if (c.length === 0 && r.length === 0)
-    return 1;
-  const lcs = lcsLength(c, r);
-  if (lcs === 0)
-    return 0;
-  const precision = lcs / c.length;
-  const recall = lcs / r.length;
-  return (2 * precision * recall) / (precision + recall);
+  return rougeLOf(tokenizeText(candidate), tokenizeText(reference));
 }
 
 function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {

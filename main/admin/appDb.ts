@@ -3,7 +3,7 @@ import {touchOwnerOnly} from "../config/ownerOnly.js";
 import Database from "better-sqlite3";
 import type {AppCore} from "../app/AppCore.js";
 
-/** The app's own database (conversations, messages, profiles), beside settings.json. */
+/** The app's own database (conversations, messages, profiles, request history), beside settings.json. */
 export const APP_DB_FILE = "app.db";
 
 /** Schema steps; `user_version` is the number of steps applied. Append only. */
@@ -35,7 +35,53 @@ const migrations: readonly string[] = [
         error TEXT,
         PRIMARY KEY (conversation_id, id)
     );
-    CREATE INDEX messages_in_order ON messages(conversation_id, position);`
+    CREATE INDEX messages_in_order ON messages(conversation_id, position);`,
+    // Served requests (dashboard history, what-if curves) and the quality monitor's checks; both
+    // bounded by the history retention. replay_tokens is kept only for requests sampled for a check.
+    `CREATE TABLE request_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        reused_tokens INTEGER NOT NULL,
+        recomputed_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL,
+        ttft_ms REAL NOT NULL,
+        queue_ms REAL NOT NULL DEFAULT 0,
+        donor_id INTEGER,
+        donor_similarity REAL,
+        best_similarity REAL,
+        reusable_tokens INTEGER NOT NULL DEFAULT 0,
+        prefix_floor INTEGER NOT NULL DEFAULT 0,
+        threshold REAL,
+        budget REAL,
+        min_gain INTEGER,
+        policy TEXT,
+        whatif BLOB,
+        stages TEXT,
+        replay_tokens BLOB
+    );
+    CREATE INDEX request_log_by_time ON request_log(at);
+    CREATE INDEX request_log_by_scope ON request_log(scope, at);
+    CREATE INDEX request_log_replays ON request_log(id) WHERE replay_tokens IS NOT NULL;
+    CREATE TABLE quality_checks (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        scope TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        budget REAL NOT NULL,
+        similarity REAL,
+        checked_tokens INTEGER NOT NULL,
+        matched_tokens INTEGER NOT NULL,
+        rouge_l REAL NOT NULL,
+        full_ms REAL NOT NULL,
+        shared_ms REAL NOT NULL,
+        probe INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX quality_checks_by_time ON quality_checks(at);`
 ];
 
 export const APP_DB_VERSION = migrations.length;

@@ -7,6 +7,7 @@ import {listModels, loadModel, modelStatus} from "./modelsService.js";
 import {createKey, listKeys, revokeKey} from "./keysService.js";
 import {getSettings, patchSettings} from "./settingsService.js";
 import {cacheStats, clearCache} from "./statsService.js";
+import {whatIf} from "./whatIfService.js";
 import {objectInput, optionalNumber, optionalString} from "./validate.js";
 
 /**
@@ -28,7 +29,12 @@ const operations: {[K in AdminOp]: (core: AppCore, input: Record<string, unknown
     cacheStats: (core, input) => {
         const bucketMs = optionalNumber(input.bucketMs, "bucketMs", 1000, 30 * 86_400_000);
         const since = optionalNumber(input.since, "since", 0, Number.MAX_SAFE_INTEGER);
-        return cacheStats(core, {...(bucketMs == null ? {} : {bucketMs}), ...(since == null ? {} : {since})});
+        const scope = optionalString(input.scope, "scope", 128) || undefined;
+        return cacheStats(core, {...(bucketMs == null ? {} : {bucketMs}), ...(since == null ? {} : {since}), ...(scope == null ? {} : {scope})});
+    },
+    whatIf: (core, input) => {
+        const scope = optionalString(input.scope, "scope", 128) || undefined;
+        return whatIf(core, scope == null ? {} : {scope});
     },
     clearCache: (core) => clearCache(core),
     listConversations: (core, input) => {

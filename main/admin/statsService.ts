@@ -1,6 +1,7 @@
 import type {CacheStats, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
 import type {AppCore} from "../app/AppCore.js";
-import type {RequestLogEntry} from "../app/RequestLog.js";
+import {sharedScope} from "../sharing/engine/scopes.js";
+import type {RequestSummary} from "../insights/RequestLog.js";
 
 /** Buckets the dashboard draws at most. */
 const maxBuckets = 60;
@@ -8,6 +9,8 @@ const minBucketMs = 10_000;
 /** At least this many buckets, so a fresh server's chart reads as a timeline. */
 const minBuckets = 12;
 const topDonorCount = 8;
+/** The quality monitor's summary covers this window ("this week"). */
+const weekMs = 7 * 86_400_000;
 
 function summary(values: number[]): TtftSummary {
     if (values.length === 0) return {count: 0, meanMs: null, medianMs: null};
@@ -22,7 +25,7 @@ function mean(values: number[]): number | null {
 }
 
 /** A request "hit" the cache when any of its prompt's KV came from the cache. */
-export function isHit(entry: RequestLogEntry): boolean {
+export function isHit(entry: RequestSummary): boolean {
     return entry.reusedTokens > 0;
 }
 
@@ -38,15 +41,15 @@ export function chooseBucketMs(spanMs: number): number {
  * TTFT with vs without reuse per time bucket, top donors) and the cache index (entries, bytes
  * against the snapshot budget).
  */
-export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: number} = {}, now = Date.now()): CacheStats {
-    const entries = core.requestLog.since(input.since ?? 0);
+export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: number; scope?: string} = {}, now = Date.now()): CacheStats {
+    const entries = core.requestLog.since(input.since ?? 0, input.scope);
     const first = entries[0]?.at ?? now;
     const bucketMs = Math.max(minBucketMs, Math.round(input.bucketMs ?? chooseBucketMs(now - first)));
     const start0 = Math.floor(first / bucketMs) * bucketMs;
     const count = Math.min(maxBuckets * 4, Math.max(minBuckets, Math.floor((now - start0) / bucketMs) + 1));
     const firstBucket = Math.floor(now / bucketMs) * bucketMs - (count - 1) * bucketMs;
 
-    const groups: RequestLogEntry[][] = Array.from({length: count}, () => []);
+    const groups: RequestSummary[][] = Array.from({length: count}, () => []);
     for (const entry of entries) {
         const index = Math.floor((entry.at - firstBucket) / bucketMs);
         if (index >= 0 && index < count) groups[index]!.push(entry);
@@ -71,7 +74,9 @@ export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: num
         .slice(0, topDonorCount)
         .map(([id, count]) => {
             const cached = store?.get(id);
-            return {id, hits: count, lifetimeHits: cached?.hitCount ?? 0, prompt: cached?.promptText ?? null, scope: cached?.scope ?? null, bytes: cached?.bytes ?? null};
+            // A scope's view shows only that scope's donor texts (and the admin-marked shared prefixes).
+            const visible = input.scope == null || cached?.scope === input.scope || cached?.scope === sharedScope;
+            return {id, hits: count, lifetimeHits: cached?.hitCount ?? 0, prompt: visible ? cached?.promptText ?? null : null, scope: cached?.scope ?? null, bytes: cached?.bytes ?? null};
         });
 
     return {
@@ -88,7 +93,11 @@ export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: num
         },
         ttft: {withReuse: summary(hits.map((e) => e.ttftMs)), withoutReuse: summary(entries.filter((e) => !isHit(e)).map((e) => e.ttftMs))},
         cache: {entries: store?.count() ?? 0, bytes: store?.totalBytes() ?? 0, budgetBytes: core.settings.sharing.maxSnapshotBytes},
-        topDonors
+        topDonors,
+        scope: input.scope ?? null,
+        scopes: core.requestLog.scopes(now - core.settings.sharing.historyDays * 86_400_000),
+        quality: core.qualityChecks.summary(now - weekMs, input.scope, {share: core.monitorShare, pending: core.requestLog.pendingReplayCount(input.scope)}),
+        historyDays: core.settings.sharing.historyDays
     };
 }
 

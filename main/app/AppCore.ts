@@ -1,6 +1,6 @@
 import path from "node:path";
 import type {HealthResponse, ModelObject} from "../../shared/openai.js";
-import {closeAppDb} from "../admin/appDb.js";
+import {appDbOf, closeAppDb} from "../admin/appDb.js";
 import {KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
 import {ModelSwitchedError} from "../runtime/abortReasons.js";
@@ -11,7 +11,10 @@ import {createSharingEngine} from "../sharing/engine/createSharingEngine.js";
 import type {CacheStore} from "../sharing/store/index.js";
 import type {ApiServer} from "./ApiServer.js";
 import type {Logger} from "./log.js";
-import {RequestLog} from "./RequestLog.js";
+import {QualityMonitor} from "../insights/QualityMonitor.js";
+import {QualityStore} from "../insights/QualityStore.js";
+import {whatIfWindow} from "../insights/whatIf.js";
+import {RequestLog} from "../insights/RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
 
@@ -58,8 +61,17 @@ export class AppCore {
     public readonly startedAt = Date.now();
     /** Keys issued to apps and people (hashed). */
     public readonly keys: KeyStore;
-    /** Served requests, for the cache dashboard. */
-    public readonly requestLog = new RequestLog();
+    /** Served requests (app.db): the dashboard's history, the what-if curves, the quality monitor's samples. */
+    public readonly requestLog: RequestLog;
+    /**
+     * The quality monitor's share when the settings leave it to the app (`sharing.monitorShare` null):
+     * off for the headless API server, set on by the desktop shell.
+     */
+    public monitorDefaultShare = 0;
+    /** The idle quality monitor's results (app.db). */
+    public readonly qualityChecks: QualityStore;
+    /** Replays sampled shared-KV requests while the model is idle (see {@link monitorShare}). */
+    public readonly qualityMonitor: QualityMonitor;
     /** The model file loaded, or being loaded (the model picker's current entry). */
     public modelPath: string | undefined;
     /** Load progress of {@link modelPath}, 0..1. */
@@ -83,6 +95,24 @@ export class AppCore {
         public readonly log: Logger
     ) {
         this.keys = KeyStore.inDataDir(dataDir);
+        this.requestLog = new RequestLog({
+            db: () => appDbOf(this),
+            retentionDays: () => this.settings.sharing.historyDays,
+            replayShare: () => this.monitorShare
+        });
+        this.qualityChecks = new QualityStore(() => appDbOf(this));
+        this.qualityMonitor = new QualityMonitor({
+            inference: () => this.inference,
+            requestLog: this.requestLog,
+            checks: this.qualityChecks,
+            share: () => this.monitorShare,
+            log
+        });
+    }
+
+    /** Share (0..1) of shared-KV requests the idle quality monitor replays. */
+    public get monitorShare(): number {
+        return this.settings.sharing.monitorShare ?? this.monitorDefaultShare;
     }
 
     /**
@@ -130,6 +160,7 @@ export class AppCore {
         }
         this.install(loaded);
         if (previous != null && this.inference !== previous.inference) await this.retire(previous);
+        this.qualityMonitor.start();
     }
 
     private async openModel(modelPath: string, verbose: boolean, onLoadProgress: (progress: number) => void): Promise<LoadedModel> {
@@ -157,10 +188,20 @@ export class AppCore {
         this.cacheStore = loaded.store;
         this.loadProgress = 1;
         this.status = "ok";
+        // Read the what-if view now, off the request path, so the settings panel's first answer is warm.
+        setImmediate(() => {
+            try {
+                this.requestLog.whatIfRows(whatIfWindow);
+            } catch (error) {
+                this.log.warn(`could not read the request history: ${(error as Error).message}`);
+            }
+        });
     }
 
     /** Lets a replaced model finish its requests (up to the grace period), ends the rest, and frees it. */
     private async retire(previous: {inference: InferenceService; store: CacheStore | undefined}): Promise<void> {
+        // A replay holds a sequence of the old model: stop it before waiting for that model to drain.
+        await this.qualityMonitor.stop();
         await waitForIdle(previous.inference, this.switchGraceMs);
         previous.inference.runtime.retire(new ModelSwitchedError());
         await waitForIdle(previous.inference, 5_000);
@@ -180,6 +221,7 @@ export class AppCore {
         this.modelPath = previousPath;
         this.loadProgress = 1;
         this.status = "ok";
+        this.qualityMonitor.start();
         throw this.switchError;
     }
 
@@ -227,11 +269,13 @@ export class AppCore {
     }
 
     public async dispose(): Promise<void> {
+        await this.qualityMonitor.stop();
         await this.inference?.runtime.dispose();
         this.inference = undefined;
         this.cacheStore?.close();
         this.cacheStore = undefined;
-        // Conversations and profiles: checkpointed and closed with the core, not left to process exit.
+        // Conversations, profiles and request history: written, checkpointed and closed with the core.
+        this.requestLog.close();
         closeAppDb(this);
     }
 }

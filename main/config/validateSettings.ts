@@ -1,5 +1,6 @@
 import net from "node:net";
 import {isReservedName} from "./reservedNames.js";
+import type {ScopeOverride} from "../../shared/settings.js";
 import type {SharingSettings} from "./settings.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
@@ -18,7 +19,7 @@ export interface ValidatedSettingsPatch {
 
 const sharingKeys = [
     "enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens", "costGate",
-    "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes", "sharedPrefixes"
+    "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes", "sharedPrefixes", "scopeOverrides", "historyDays", "monitorShare"
 ] as const satisfies ReadonlyArray<keyof SharingSettings>;
 
 /** Largest snapshot budget accepted: 1 TiB. */
@@ -131,6 +132,9 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
                 case "maxSnapshotBytes": patch.maxSnapshotBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
                 case "maxMemoryBytes": patch.maxMemoryBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
                 case "sharedPrefixes": patch.sharedPrefixes = sharedPrefixes(value, name); break;
+                case "scopeOverrides": patch.scopeOverrides = scopeOverrides(value, name); break;
+                case "historyDays": patch.historyDays = number(value, name, 1, 3650, true, "days of request history kept"); break;
+                case "monitorShare": patch.monitorShare = value === null ? null : number(value, name, 0, 1, false, "a share of shared-KV requests, or null for the app's default"); break;
                 default: throw new SettingsValidationError(`Unknown sharing setting '${key}'.`, name);
             }
         }
@@ -153,6 +157,31 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
             }
         }
         out.api = patch;
+    }
+    return out;
+}
+
+/** At most this many scopes carry their own threshold or budget. */
+const maxScopeOverrides = 256;
+
+/** Scope → its own threshold and/or budget; an empty override is dropped (the scope follows the globals). */
+function scopeOverrides(value: unknown, name: string): Record<string, ScopeOverride> {
+    if (!isObject(value) || Object.keys(value).length > maxScopeOverrides)
+        throw new SettingsValidationError(`${name} must be an object mapping at most ${maxScopeOverrides} scopes (global, group:NAME, user:NAME) to {similarityThreshold?, recomputeBudget?}.`, name);
+    const out: Record<string, ScopeOverride> = {};
+    for (const [scope, override] of Object.entries(value)) {
+        const where = `${name}.${scope}`;
+        if (!/^(global|(group|user):[^\u0000-\u001f]{1,120})$/.test(scope))
+            throw new SettingsValidationError(`${name}: '${scope.slice(0, 80)}' is not a scope (global, group:NAME or user:NAME).`, where);
+        if (!isObject(override)) throw new SettingsValidationError(`${where} must be an object with similarityThreshold and/or recomputeBudget.`, where);
+        const entry: ScopeOverride = {};
+        for (const [key, field] of Object.entries(override)) {
+            if (field === null || field === undefined) continue;
+            if (key === "similarityThreshold") entry.similarityThreshold = number(field, `${where}.${key}`, 0, 1, false, "a cosine similarity");
+            else if (key === "recomputeBudget") entry.recomputeBudget = number(field, `${where}.${key}`, 0, 1, false, "a share of the kept tokens");
+            else throw new SettingsValidationError(`${where}: only similarityThreshold and recomputeBudget can be set per scope.`, `${where}.${key}`);
+        }
+        if (Object.keys(entry).length > 0) out[scope] = entry;
     }
     return out;
 }

@@ -19,6 +19,8 @@ import {loadWindowState, saveWindowState} from "./windowState.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const preloadPath = path.resolve(here, "../../preload/index.cjs");
 const rendererDir = defaultRendererDir();
+/** Share of shared-KV requests the idle quality monitor replays in the desktop app unless the admin sets one. */
+const desktopMonitorShare = 0.25;
 
 // Checklist item 18: the renderer comes from a privileged custom protocol, not file://.
 protocol.registerSchemesAsPrivileged([{scheme: appScheme, privileges: {standard: true, secure: true, supportFetchAPI: true}}]);
@@ -47,6 +49,8 @@ if (!app.requestSingleInstanceLock()) {
 
         // With no model yet (first run) the window still opens; the model picker loads one.
         const {core, modelPath} = createCore({dataDir: app.getPath("userData"), rendererDir});
+        // The desktop app checks what sharing costs by default (idle replays); the headless API does not.
+        core.monitorDefaultShare = desktopMonitorShare;
         // The window talks over IPC, not through the API server: the settings panel may turn it off and on.
         core.apiServer = new ApiServer(core, false);
         const unregisterIpc = registerIpcHandlers(ipcMain, core);

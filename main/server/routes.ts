@@ -1,4 +1,5 @@
 import {adminRoutes} from "../admin/httpRoutes.js";
+import {getScopeStats, scopeStatsPath} from "../admin/scopeStatsRoute.js";
 import type {RouteHandler} from "./context.js";
 import {postChatCompletions} from "./handlers/chatCompletions.js";
 import {postCompletions} from "./handlers/completions.js";
@@ -30,7 +31,9 @@ export const routes: readonly Route[] = [
     ]),
     // --- App/admin API (main/admin, shared/admin.ts): settings, cache stats, conversations, profiles.
     // Bearer-key protected like the API; the Electron IPC channel `kvshare:admin` runs the same services.
-    ...adminRoutes
+    ...adminRoutes,
+    // A key holder's view of its own scope (numbers only): any key, not only the app's own.
+    {method: "GET", path: scopeStatsPath, handler: getScopeStats}
     // --- end of the app/admin API
 ];
 

@@ -1,8 +1,9 @@
 import type {Token} from "node-llama-cpp";
 import type {SharingSettings} from "../config/settings.js";
-import type {RequestLog} from "../app/RequestLog.js";
+import type {RequestLog} from "../insights/RequestLog.js";
 import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
 import {checkTextLength} from "../runtime/errors.js";
+import type {SharedPrompt} from "../sharing/engine/types.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import type {PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationResult, Sampling} from "../runtime/types.js";
@@ -36,6 +37,7 @@ export interface GenerationIo {
  */
 export class InferenceService {
     private running = 0;
+    private readonly arrivalListeners = new Set<() => void>();
 
     public constructor(
         public readonly runtime: ModelRuntime,
@@ -71,7 +73,10 @@ export class InferenceService {
     }
 
     private async runCounted(tokens: readonly Token[], text: string, stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
-        const scope = scopeFor(io.user, this.sharingSettings(), io.group);
+        const sharing = this.sharingSettings();
+        const scope = scopeFor(io.user, sharing, io.group);
+        for (const listener of this.arrivalListeners) listener();
+        const prompt: SharedPrompt = {tokens, text, scope, detail: io.detail ?? false, revealDonor: io.revealDonor ?? false};
         const result = await this.runtime.run({
             promptTokens: tokens,
             maxTokens: settings.maxTokens,
@@ -81,7 +86,8 @@ export class InferenceService {
             signal: io.signal,
             onText: io.onText,
             arrivedAt: io.arrivedAt
-        }, {tokens, text, scope, detail: io.detail ?? false, revealDonor: io.revealDonor ?? false});
+        }, prompt);
+        const best = prompt.assessment?.candidates.at(-1);
         this.requestLog?.add({
             at: Date.now(),
             user: io.user ?? anonymousUser,
@@ -91,8 +97,32 @@ export class InferenceService {
             reusedTokens: result.cachedTokens,
             completionTokens: result.completionTokens,
             ttftMs: result.timings.ttftMs,
-            donorId: result.kvshare.donor?.id
+            donorId: result.kvshare.mode === "semantic" ? prompt.trace?.donorId : undefined,
+            recomputedTokens: result.kvshare.recomputed_tokens,
+            queueMs: result.timings.queueMs,
+            donorSimilarity: result.kvshare.donor?.similarity,
+            bestSimilarity: best?.[0],
+            reusableTokens: best?.[1] ?? 0,
+            prefixFloor: prompt.trace?.prefixFloor,
+            threshold: prompt.trace?.similarityThreshold,
+            budget: prompt.trace?.recomputeBudget,
+            minGain: prompt.trace?.minGainTokens,
+            policy: sharing.scopePolicy,
+            // Only requests that went through admission with sharing on feed the what-if curves.
+            candidates: prompt.assessment != null && sharing.enabled && prompt.trace != null ? prompt.assessment.candidates : undefined,
+            budgetReuse: prompt.trace?.budgetReuse,
+            stages: result.kvshare.stages,
+            replayTokens: result.kvshare.mode === "semantic" ? tokens : undefined
         });
         return result;
+    }
+
+    /**
+     * Calls `listener` as each request arrives, before it is queued: the idle quality monitor stops
+     * at once so that nobody waits for it. Returns the unsubscribe function.
+     */
+    public onArrival(listener: () => void): () => void {
+        this.arrivalListeners.add(listener);
+        return () => this.arrivalListeners.delete(listener);
     }
 }

@@ -2,21 +2,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import type {Completion, KvShareRecord} from "../../shared/openai.js";
+import type {Completion} from "../../shared/openai.js";
 import {otherModelPath, startTestServer, type TestServer} from "../support/testServer.js";
+import {completeAndSettle} from "../support/complete.js";
 
 const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
 const tom = lily.replace("a little girl named Lily. She", "a little boy named Tom. He").replace("her red ball", "his red ball");
 const unrelated = "The stock market fell sharply today as investors worried about interest rates and inflation reports.";
 
-async function complete(server: TestServer, prompt: string, user: string): Promise<KvShareRecord> {
-    const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0, user}});
-    expect(res.status).toBe(200);
-    const body = await res.json() as Completion;
-    // Wait until the served prompt's KV is written and indexed, as a later request would find it.
-    await server.core.requireInference().runtime.settled();
-    return body.x_kvshare!;
-}
+const complete = completeAndSettle;
 
 let server: TestServer;
 let dataDir: string;

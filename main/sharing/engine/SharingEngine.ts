@@ -8,7 +8,9 @@ import type {SharingSettings} from "../../config/settings.js";
 import {buildSnapshotHeader, captureForSnapshot, commonPrefixLength, readSnapshot, reuseKv, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvReuseReport} from "../../kv/index.js";
 import {alignTokens, type Alignment} from "../align/index.js";
 import {dot, type Embedder} from "../embed/index.js";
-import {CostGate, selectRecompute, summariseReuse} from "../policy/index.js";
+import {budgetLadder, CostGate, selectRecompute, summariseReuse} from "../policy/index.js";
+import {effectiveSharing} from "../../../shared/settings.js";
+import {alwaysEligible, candidateFrontier, type CandidatePoint} from "./candidates.js";
 import {HotDonors} from "./HotDonors.js";
 import {sharedScope} from "./scopes.js";
 import {hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type CacheStore} from "../store/index.js";
@@ -39,13 +41,33 @@ export interface Assessment {
     foundCount: number;
     /** Share (0..1) of the prompt's tokens the best donor covers. */
     expectedReuse: number;
+    /**
+     * Every retrieved candidate, eligible or not under the current threshold, as the what-if curves
+     * need them (see {@link candidateFrontier}).
+     */
+    candidates: CandidatePoint[];
 }
 
-interface Candidate {
+interface Found {
     entry: CacheEntry;
     similarity: number;
     exact: boolean;
+    /** Eligible whatever the threshold: an exact hit or an admin-marked shared prefix. */
+    always: boolean;
+}
+
+interface Candidate extends Found {
     alignment: Alignment;
+}
+
+/** Re-ranks candidates by how many prompt tokens they let us reuse (KVShare v2), not by similarity. */
+function bestCandidate(aligned: readonly Candidate[]): Candidate | undefined {
+    let best: Candidate | undefined;
+    for (const candidate of aligned) {
+        if (candidate.alignment.reusedTokens === 0) continue;
+        if (best == null || candidate.alignment.reusedTokens > best.alignment.reusedTokens) best = candidate;
+    }
+    return best;
 }
 
 type Stages = NonNullable<KvShareRecord["stages"]>;
@@ -81,9 +103,9 @@ export class SharingEngine {
      * reuse the most tokens. Cheap (milliseconds); the scheduler orders waiting requests by the result.
      */
     public async assess(prompt: SharedPrompt): Promise<Assessment> {
-        const settings = this.deps.settings();
+        const settings = effectiveSharing(this.deps.settings(), prompt.scope);
         const stages: Stages = {embed_ms: 0, retrieve_ms: 0, align_ms: 0, restore_ms: 0, edit_ms: 0, compute_ms: 0};
-        if (!settings.enabled) return (prompt.assessment = {stages, foundCount: 0, expectedReuse: 0});
+        if (!settings.enabled) return (prompt.assessment = {stages, foundCount: 0, expectedReuse: 0, candidates: []});
 
         let t = performance.now();
         prompt.embedding = (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
@@ -94,10 +116,31 @@ export class SharingEngine {
         stages.retrieve_ms = performance.now() - t;
 
         t = performance.now();
-        const best = this.bestCandidate(found, prompt.tokens, settings.minRunLength);
+        // Candidates below the threshold are aligned too (topK of them at most): the what-if curves
+        // show what another threshold would have given; only eligible ones can be the donor.
+        const aligned = found.map((candidate) => ({...candidate, alignment: alignTokens(candidate.entry.tokens, prompt.tokens, {minRunLength: settings.minRunLength})}));
+        const eligible = aligned.filter((candidate) => candidate.always || candidate.similarity >= settings.similarityThreshold);
+        const best = bestCandidate(eligible);
         stages.align_ms = performance.now() - t;
         const expectedReuse = best == null || prompt.tokens.length === 0 ? 0 : best.alignment.reusedTokens / prompt.tokens.length;
-        return (prompt.assessment = {stages, best, foundCount: found.length, expectedReuse});
+        const candidates = candidateFrontier(aligned.map((c) => [c.always ? alwaysEligible : c.similarity, c.alignment.reusedTokens] as const));
+        return (prompt.assessment = {stages, best, foundCount: eligible.length, expectedReuse, candidates});
+    }
+
+    /**
+     * Admission for a quality check's replay: the logged request's donor, looked up again (undefined
+     * when it was evicted since), instead of a fresh retrieval.
+     */
+    public replayAssessment(prompt: SharedPrompt, donorId: number, similarity: number): Assessment | undefined {
+        const entry = this.deps.store.get(donorId);
+        if (entry == null || entry.modelFingerprint !== this.deps.modelFingerprint) return undefined;
+        if (entry.scope !== prompt.scope && entry.scope !== sharedScope) return undefined;
+        const settings = effectiveSharing(this.deps.settings(), prompt.scope);
+        const alignment = alignTokens(entry.tokens, prompt.tokens, {minRunLength: settings.minRunLength});
+        const stages: Stages = {embed_ms: 0, retrieve_ms: 0, align_ms: 0, restore_ms: 0, edit_ms: 0, compute_ms: 0};
+        const best: Candidate = {entry, similarity, exact: false, always: false, alignment};
+        const expectedReuse = prompt.tokens.length === 0 ? 0 : alignment.reusedTokens / prompt.tokens.length;
+        return (prompt.assessment = {stages, best, foundCount: 1, expectedReuse, candidates: []});
     }
 
     /**
@@ -106,18 +149,21 @@ export class SharingEngine {
      * otherwise), so no one's prefix is ever reused across scopes.
      */
     public async prepare(sequence: LlamaContextSequence, prompt: SharedPrompt): Promise<PreparedSequence> {
-        const settings = this.deps.settings();
+        const scoped = effectiveSharing(this.deps.settings(), prompt.scope);
+        const settings = prompt.recomputeBudget == null ? scoped : {...scoped, recomputeBudget: prompt.recomputeBudget};
         const assessment = prompt.assessment ?? await this.assess(prompt);
         const stages = {...assessment.stages};
         const best = assessment.best;
         const ownPrefix = commonPrefixLength(sequence.contextTokens, prompt.tokens);
+        prompt.trace = {prefixFloor: ownPrefix, similarityThreshold: settings.similarityThreshold, recomputeBudget: settings.recomputeBudget, minGainTokens: settings.minGainTokens};
         if (!settings.enabled) return this.floor(sequence, prompt, stages, "sharing is off");
         if (this.deps.scratch == null)
             return this.floor(sequence, prompt, stages, this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
         if (best == null) return this.floor(sequence, prompt, stages, assessment.foundCount === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens");
         if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens)
             return this.floor(sequence, prompt, stages, "the sequence's own prefix reuses as much");
-        const verdict = !settings.costGate ? undefined : this.gate.decide({
+        // A quality replay must measure the donor path itself, whatever it would cost.
+        const verdict = !settings.costGate || prompt.replay === true ? undefined : this.gate.decide({
             promptTokens: prompt.tokens.length, ownPrefix, reusedTokens: best.alignment.reusedTokens, recomputeBudget: settings.recomputeBudget,
             donorTokens: best.entry.tokens.length, donorBytes: best.entry.bytes, inMemory: this.hot.has(best.entry.snapshotFile), editsAhead: this.editsInFlight
         });
@@ -160,7 +206,10 @@ export class SharingEngine {
             restoreMs: report.timings.restoreMs, editMs: report.timings.editMs, computedTokens: prompt.tokens.length - report.reusedTokens, computeMs: report.timings.computeMs
         });
 
-        this.deps.store.touch(best.entry.id);
+        // A quality check's replay is not a use: it must not keep a donor from eviction.
+        if (prompt.replay !== true) this.deps.store.touch(best.entry.id);
+        prompt.trace.donorId = best.entry.id;
+        prompt.trace.budgetReuse = budgetLadder.map((budgetFraction) => selectRecompute(best.alignment.runs, prompt.tokens.length, {budgetFraction}).reusedTokens);
         const summary = summariseReuse(best.alignment.runs, prompt.tokens.length, recompute.ranges);
         const record: KvShareRecord = {
             mode: "semantic",
@@ -304,35 +353,25 @@ export class SharingEngine {
         });
     }
 
-    private retrieve(prompt: SharedPrompt, settings: SharingSettings): Array<{entry: CacheEntry; similarity: number; exact: boolean}> {
+    /** The requester's scope's nearest cached prompts, whatever their similarity (admission filters them). */
+    private retrieve(prompt: SharedPrompt, settings: SharingSettings): Found[] {
         const {store, modelFingerprint} = this.deps;
         // The requester's own scope, plus the admin-marked shared prefixes (their KV holds nothing else).
         const scopes = [prompt.scope, sharedScope];
-        const found = new Map<number, {entry: CacheEntry; similarity: number; exact: boolean}>();
+        const found = new Map<number, Found>();
         const exact = store.findExact(modelFingerprint, scopes, hashTokens(prompt.tokens));
-        if (exact != null) found.set(exact.id, {entry: exact, similarity: 1, exact: true});
+        if (exact != null) found.set(exact.id, {entry: exact, similarity: 1, exact: true, always: true});
         if (prompt.embedding != null) {
-            for (const {entry, similarity} of store.nearest(modelFingerprint, scopes, prompt.embedding, settings.topK, settings.similarityThreshold))
-                if (!found.has(entry.id)) found.set(entry.id, {entry, similarity, exact: false});
+            for (const {entry, similarity} of store.nearest(modelFingerprint, scopes, prompt.embedding, settings.topK, 0))
+                if (!found.has(entry.id)) found.set(entry.id, {entry, similarity, exact: false, always: entry.scope === sharedScope});
         }
         // Marked shared prefixes are always candidates, however little of the prompt they are: the
         // admin chose them, and the aligner decides whether they help.
         for (const {entry, vector} of this.sharedPrefixEntries) {
             if (!found.has(entry.id))
-                found.set(entry.id, {entry, similarity: prompt.embedding == null ? 0 : dot(prompt.embedding, vector), exact: false});
+                found.set(entry.id, {entry, similarity: prompt.embedding == null ? 0 : dot(prompt.embedding, vector), exact: false, always: true});
         }
         return [...found.values()];
-    }
-
-    /** Re-ranks candidates by how many prompt tokens they let us reuse (KVShare v2), not by similarity. */
-    private bestCandidate(found: ReturnType<SharingEngine["retrieve"]>, target: readonly Token[], minRunLength: number): Candidate | undefined {
-        let best: Candidate | undefined;
-        for (const candidate of found) {
-            const alignment = alignTokens(candidate.entry.tokens, target, {minRunLength});
-            if (alignment.reusedTokens === 0) continue;
-            if (best == null || alignment.reusedTokens > best.alignment.reusedTokens) best = {...candidate, alignment};
-        }
-        return best;
     }
 
     private async floor(sequence: LlamaContextSequence, prompt: SharedPrompt, stages: Stages, note: string): Promise<PreparedSequence> {

@@ -17,6 +17,25 @@ export interface SharedPrompt {
     embedding?: Float32Array | null;
     /** Filled by `assess` at admission, used by `prepare`. */
     assessment?: Assessment;
+    /** Recompute this share instead of the scope's budget (the quality monitor's replays). */
+    recomputeBudget?: number;
+    /** A quality check's replay of a logged request: the donor's use is not counted. */
+    replay?: boolean;
+    /** Filled by `prepare`: what it decided with (the request log keeps it). */
+    trace?: PrepareTrace;
+}
+
+/** The floor and the knobs `prepare` used, for the request log and the what-if curves. */
+export interface PrepareTrace {
+    /** Prompt tokens the sequence's own KV already held (exact prefix reuse). */
+    prefixFloor: number;
+    similarityThreshold: number;
+    recomputeBudget: number;
+    minGainTokens: number;
+    /** With a donor: the prompt tokens left reused at each step of `budgetLadder`. */
+    budgetReuse?: number[];
+    /** With a donor: its index id (the hit record may show others an opaque one). */
+    donorId?: number;
 }
 
 /** A sequence made ready for generation: its KV holds the prompt except `pendingTokens`. */

@@ -7,6 +7,7 @@ export {
   type RecomputeOptions,
   type RecomputePlan
 } from "./selectRecompute.js";
+export { budgetLadder, nearestBudgetStep } from "./budgetLadder.js";
 export { summariseReuse, type ReuseSegment, type ReuseSummary } from "./summariseReuse.js";
 export type { PositionRange, ReuseLabel } from "./types.js";
 export { CostGate, type EditObservation, type GateAnswer, type GateQuestion } from "./CostGate.js";

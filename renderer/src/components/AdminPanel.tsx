@@ -6,6 +6,7 @@ import {draftFrom, isLoopbackHost, patchFrom, type SettingsDraft} from "../lib/s
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
+import {WhatIfPanel} from "./WhatIfPanel.js";
 
 function Field({label, hint, children}: {label: string; hint?: string; children: ReactNode}) {
     return (
@@ -66,6 +67,7 @@ function Form({settings}: {settings: AdminSettings}) {
                     </Field>
                 </div>
             </section>
+            <WhatIfPanel settings={settings} draft={draft} setDraft={setDraft} />
             <section className="admin-section">
                 <h2>Sharing scopes</h2>
                 <div className="admin-grid">
@@ -106,6 +108,16 @@ function Form({settings}: {settings: AdminSettings}) {
                             {lastCleared ? `Removed ${lastCleared.removedEntries} entries, freed ${formatBytes(lastCleared.freedBytes)}` : "Drops all KV snapshots and their index"}
                         </span>
                     </div>
+                </div>
+            </section>
+            <section className="admin-section">
+                <h2>History &amp; quality monitor</h2>
+                <p className="muted small">Served requests are kept in app.db for the dashboard and the curves above. When the model is idle, the monitor replays a share of the requests served from shared KV with full compute and compares the answers; it stops the moment someone asks.</p>
+                <div className="admin-grid">
+                    <Field label="History (days)" hint="Older requests and checks are dropped">{text("historyDays", "setting-history-days")}</Field>
+                    <Field label="Quality monitor (% of shared-KV requests)" hint={settings.sharing.monitorShare == null ? "Empty: the app's default (on in the desktop app, off for the API server)" : "0 turns it off; empty: the app's default"}>
+                        <input type="text" inputMode="decimal" data-testid="setting-monitor" value={draft.monitorPercent} placeholder="app default" onChange={(e) => set("monitorPercent", e.target.value)} />
+                    </Field>
                 </div>
             </section>
             <section className="admin-section">

@@ -5,6 +5,7 @@ import type {CacheStats} from "../../../shared/admin.js";
 import {formatBytes, formatClock, formatPercent} from "../lib/format.js";
 import {formatMs} from "../lib/stats.js";
 import {selectTokensSavedShare, useCacheStats} from "../stores/useCacheStats.js";
+import {QualityPanel} from "./QualityPanel.js";
 
 ChartJS.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
 
@@ -120,6 +121,7 @@ export function Dashboard() {
     const stats = useCacheStats((s) => s.stats);
     const error = useCacheStats((s) => s.error);
     const saved = useCacheStats(selectTokensSavedShare);
+    const scope = useCacheStats((s) => s.scope);
 
     useEffect(() => {
         const {load} = useCacheStats.getState();
@@ -133,9 +135,17 @@ export function Dashboard() {
             <div className="page-head">
                 <div>
                     <h1>Cache dashboard</h1>
-                    <p className="muted">How much prompt work the shared KV cache saves. Recent requests since the server started; refreshes every {REFRESH_MS / 1000} s.</p>
+                    <p className="muted">
+                        How much prompt work the shared KV cache saves, and what it costs in answer quality. History of the last {stats?.historyDays ?? "…"} days, kept across restarts; refreshes every {REFRESH_MS / 1000} s.
+                    </p>
                 </div>
-                <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>Refresh</button>
+                <div className="row">
+                    <select className="select" aria-label="Scope" data-testid="dashboard-scope" value={scope ?? ""} onChange={(e) => void useCacheStats.getState().setScope(e.target.value === "" ? null : e.target.value)}>
+                        <option value="">All scopes</option>
+                        {[...new Set([...(stats?.scopes ?? []), ...(scope == null ? [] : [scope])])].map((s) => <option key={s} value={s}>{s}</option>)}
+                    </select>
+                    <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>Refresh</button>
+                </div>
             </div>
             {error ? <p className="form-error">{error}</p> : null}
             {stats ? (
@@ -159,6 +169,10 @@ export function Dashboard() {
                         <section className="chart-card" data-testid="chart-cache-size">
                             <h2>Cache size vs budget</h2>
                             <div className="chart-box"><CacheSize stats={stats} /></div>
+                        </section>
+                        <section className="chart-card wide" data-testid="chart-quality">
+                            <h2>Quality monitor{stats.scope ? ` · ${stats.scope}` : ""}</h2>
+                            <QualityPanel quality={stats.quality} />
                         </section>
                         <section className="chart-card wide" data-testid="chart-top-donors">
                             <h2>Top donors</h2>

@@ -1,5 +1,6 @@
 import type {AdminSettings, AdminSettingsPatch, AdminSharingSettings} from "../../../shared/admin.js";
 import {isLoopback} from "../../../shared/hosts.js";
+import type {ScopeOverride} from "../../../shared/settings.js";
 
 /** The admin form's fields as typed (strings for numbers, so a bad value reaches the server's validator). */
 export interface SettingsDraft {
@@ -24,6 +25,11 @@ export interface SettingsDraft {
     apiEnabled: boolean;
     apiHost: string;
     apiPort: string;
+    /** Per-scope threshold and budget as typed; an empty field follows the global value. */
+    scopeOverrides: Record<string, {similarityThreshold: string; recomputeBudget: string}>;
+    historyDays: string;
+    /** Quality monitor share in percent; empty: the app's default. */
+    monitorPercent: string;
 }
 
 /** Loopback addresses (any spelling): the API is reachable from this machine only. */
@@ -50,8 +56,30 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
         corsOrigins: settings.api.corsOrigins.join("\n"),
         apiEnabled: settings.api.enabled,
         apiHost: settings.api.host,
-        apiPort: String(settings.api.port)
+        apiPort: String(settings.api.port),
+        scopeOverrides: Object.fromEntries(Object.entries(s.scopeOverrides).map(([scope, o]) => [scope, {
+            similarityThreshold: o.similarityThreshold == null ? "" : String(o.similarityThreshold),
+            recomputeBudget: o.recomputeBudget == null ? "" : String(o.recomputeBudget)
+        }])),
+        historyDays: String(s.historyDays),
+        monitorPercent: s.monitorShare == null ? "" : String(Math.round(s.monitorShare * 10_000) / 100)
     };
+}
+
+/** The per-scope overrides as typed, as the settings hold them; or an error message. */
+export function parseScopeOverrides(draft: SettingsDraft["scopeOverrides"]): Record<string, ScopeOverride> | string {
+    const out: Record<string, ScopeOverride> = {};
+    for (const [scope, fields] of Object.entries(draft)) {
+        const override: ScopeOverride = {};
+        for (const [key, label] of [["similarityThreshold", "threshold"], ["recomputeBudget", "budget"]] as const) {
+            if (fields[key].trim() === "") continue;
+            const value = numeric(fields[key]);
+            if (Number.isNaN(value)) return `The ${label} of ${scope} must be a number (or empty for the global value).`;
+            override[key] = value;
+        }
+        if (Object.keys(override).length > 0) out[scope] = override;
+    }
+    return out;
 }
 
 function toMiB(bytes: number): string {
@@ -116,6 +144,15 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     if (JSON.stringify(groups) !== JSON.stringify(s.groups)) sharing.groups = groups;
     const prefixes = parseSharedPrefixes(draft.sharedPrefixes);
     if (JSON.stringify(prefixes) !== JSON.stringify(s.sharedPrefixes)) sharing.sharedPrefixes = prefixes;
+    const overrides = parseScopeOverrides(draft.scopeOverrides);
+    if (typeof overrides === "string") return overrides;
+    if (JSON.stringify(overrides) !== JSON.stringify(s.scopeOverrides)) sharing.scopeOverrides = overrides;
+    const days = numeric(draft.historyDays);
+    if (Number.isNaN(days)) return "History must be a number of days.";
+    if (days !== s.historyDays) sharing.historyDays = days;
+    const monitor = draft.monitorPercent.trim() === "" ? null : numeric(draft.monitorPercent) / 100;
+    if (monitor != null && Number.isNaN(monitor)) return "The quality monitor share must be a percentage (or empty for the app's default).";
+    if (monitor !== s.monitorShare) sharing.monitorShare = monitor;
 
     const patch: AdminSettingsPatch = {};
     if (Object.keys(sharing).length > 0) patch.sharing = sharing;

@@ -7,22 +7,33 @@ interface CacheStatsState {
     stats: CacheStats | null;
     error: string | null;
     loading: boolean;
-    /** Fetches the dashboard's numbers (hit rate, tokens saved, TTFT, cache size, top donors). */
+    /** The scope the dashboard shows (a group admin's view); null: every scope. */
+    scope: string | null;
+    /** Fetches the dashboard's numbers (hit rate, tokens saved, TTFT, cache size, top donors, quality). */
     load: () => Promise<void>;
+    /** Shows one scope's requests only (null: all), and loads them. */
+    setScope: (scope: string | null) => Promise<void>;
 }
 
 export const useCacheStats = create<CacheStatsState>()((set, get) => ({
     stats: null,
     error: null,
     loading: false,
+    scope: null,
     load: async () => {
         if (get().loading) return;
+        const scope = get().scope;
         set({loading: true});
         try {
-            set({stats: await getBackend().admin("cacheStats", {}), error: null, loading: false});
+            const stats = await getBackend().admin("cacheStats", scope == null ? {} : {scope});
+            set(get().scope === scope ? {stats, error: null, loading: false} : {loading: false});
         } catch (error) {
             set({error: errorMessage(error), loading: false});
         }
+    },
+    setScope: async (scope) => {
+        set({scope, loading: false});
+        await get().load();
     }
 }));
 

@@ -1,4 +1,4 @@
-import type {AdminInput, AdminOp, AdminOutput, AdminSettings, ApiKeyInfo, CacheStats, ConversationRecord, ModelFile, ModelStatus, Profile} from "../../../shared/admin.js";
+import type {AdminInput, AdminOp, AdminOutput, AdminSettings, ApiKeyInfo, CacheStats, ConversationRecord, ModelFile, ModelStatus, Profile, WhatIfCurves} from "../../../shared/admin.js";
 import {defaultSharingSettings} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
@@ -21,7 +21,31 @@ export function fakeStats(): CacheStats {
         totals: {requests: 3, hits: 1, donorHits: 1, hitRate: 1 / 3, promptTokens: 150, reusedTokens: 40},
         ttft: {withReuse: {count: 1, meanMs: 5, medianMs: 5}, withoutReuse: {count: 2, meanMs: 11.5, medianMs: 11.5}},
         cache: {entries: 2, bytes: 1024, budgetBytes: 4096},
-        topDonors: [{id: 1, hits: 1, lifetimeHits: 3, prompt: "Once upon a time", scope: "global", bytes: 512}]
+        topDonors: [{id: 1, hits: 1, lifetimeHits: 3, prompt: "Once upon a time", scope: "global", bytes: 512}],
+        scope: null,
+        scopes: ["global"],
+        quality: {
+            checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97, since: now - 7 * 86_400_000, share: 0.25, pending: 0, lastCheckAt: now,
+            bands: [{label: "0.85–1", min: 0.85, max: 1, checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97}],
+            budgets: [{budget: 0.15, checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97}]
+        },
+        historyDays: 30
+    };
+}
+
+/**
+ * Curves for 10 requests whose best candidates sit at similarities 0.05, 0.15, …, 0.95 (each reusing
+ * 10 of 20 prompt tokens, no prefix floor): the hit rate at threshold t is the share above t.
+ */
+export function fakeWhatIf(): WhatIfCurves {
+    const x = Array.from({length: 101}, (_, i) => i / 100);
+    const hits = x.map((t) => Array.from({length: 10}, (_, k) => 0.05 + k / 10).filter((s) => s >= t - 1e-9).length);
+    return {
+        scope: null, scopes: ["global"], requests: 10, computeMs: 0.5,
+        current: {similarityThreshold: 0.3, recomputeBudget: 0.15},
+        threshold: {x, hitRate: hits.map((h) => h / 10), anyReuseRate: hits.map((h) => h / 10), reusedTokens: hits.map((h) => h * 10), promptTokens: 200,
+            agreement: x.map((t) => (t <= 0.9 ? 0.96 : null))},
+        budget: {x: [0, 0.15, 1], reusedTokens: [100, 85, 0], donorRequests: 10, agreement: [null, 0.96, null], checks: [0, 2, 0]}
     };
 }
 
@@ -72,6 +96,8 @@ export class FakeAdmin {
             }
             case "cacheStats":
                 return structuredClone(this.stats);
+            case "whatIf":
+                return {...fakeWhatIf(), scope: typeof value.scope === "string" ? value.scope : null};
             case "clearCache": {
                 const removed = {removedEntries: this.stats.cache.entries, freedBytes: this.stats.cache.bytes};
                 this.stats = {...this.stats, cache: {...this.stats.cache, entries: 0, bytes: 0}};

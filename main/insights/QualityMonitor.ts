@@ -1,0 +1,196 @@
+import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import type {ModelRuntime} from "../runtime/ModelRuntime.js";
+import type {SharedPrompt} from "../sharing/engine/types.js";
+import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
+import {compareAnswers} from "./agreement.js";
+import type {QualityStore} from "./QualityStore.js";
+import type {ReplayRow, RequestLog} from "./RequestLog.js";
+
+/** What the monitor needs of the inference service: how busy it is, the runtime, and each arrival. */
+export interface MonitoredService {
+    readonly inFlight: number;
+    readonly runtime: ModelRuntime;
+    onArrival(listener: () => void): () => void;
+}
+
+export interface QualityMonitorOptions {
+    /** The loaded model's service, when one is loaded. */
+    inference(): MonitoredService | undefined;
+    requestLog: RequestLog;
+    checks: QualityStore;
+    /** Share of shared-KV requests sampled; 0 turns the monitor off. */
+    share(): number;
+    log: {warn(message: string): void};
+    /** Quiet time (no request arriving or running) before a replay starts. */
+    idleMs?: number;
+    /** How often the monitor looks for an idle moment. */
+    pollMs?: number;
+    /** Tokens each greedy answer is decoded to at most. */
+    maxTokens?: number;
+}
+
+/** Thrown inside a replay when a real request arrives; the replay is simply abandoned. */
+class Yielded extends Error {}
+
+const defaults = {idleMs: 2000, pollMs: 500, maxTokens: 32};
+
+/**
+ * The idle quality monitor: when the model has been idle a while, it takes a sampled shared-KV
+ * request from the log and decodes it twice, greedily: from full prefill and from the same donor's
+ * KV edited into place (the request's own scope, donor and budget), and records how far the two
+ * answers agree; then, for the what-if budget curve, decodes the same request at one other budget of
+ * the ladder (in turn). It holds one sequence of the request's scope, so its KV never reaches another
+ * scope, and stops between two tokens the moment any request arrives: the check is retried later.
+ */
+export class QualityMonitor {
+    private timer: NodeJS.Timeout | undefined;
+    private lastActivity = Date.now();
+    private current: AbortController | undefined;
+    private running: Promise<void> | undefined;
+    private unsubscribe: (() => void) | undefined;
+    private subscribedTo: MonitoredService | undefined;
+    private readonly options: QualityMonitorOptions & typeof defaults;
+    /** Checks finished, abandoned for a request, skipped (donor gone): for logs and tests. */
+    public readonly counts = {checked: 0, yielded: 0, skipped: 0};
+
+    public constructor(options: QualityMonitorOptions) {
+        this.options = {...defaults, ...options};
+    }
+
+    /** Whether a replay holds a sequence right now. */
+    public get replaying(): boolean {
+        return this.running != null;
+    }
+
+    public start(): void {
+        this.timer ??= setInterval(() => this.tick(), this.options.pollMs).unref();
+    }
+
+    /** Stops polling and abandons a replay in progress; resolves once its sequence is given back. */
+    public async stop(): Promise<void> {
+        clearInterval(this.timer);
+        this.timer = undefined;
+        this.unsubscribe?.();
+        this.unsubscribe = undefined;
+        this.subscribedTo = undefined;
+        this.current?.abort(new Yielded("stopped"));
+        await this.running;
+    }
+
+    private tick(): void {
+        const inference = this.options.inference();
+        if (inference == null || this.running != null) return;
+        if (this.subscribedTo !== inference) {
+            this.unsubscribe?.();
+            this.subscribedTo = inference;
+            this.unsubscribe = inference.onArrival(() => {
+                this.lastActivity = Date.now();
+                this.current?.abort(new Yielded("a request arrived"));
+            });
+        }
+        const pool = inference.runtime.pool;
+        if (inference.inFlight > 0 || pool.queuedCount > 0 || pool.idleCount < pool.size) {
+            this.lastActivity = Date.now();
+            return;
+        }
+        if (Date.now() - this.lastActivity < this.options.idleMs || this.options.share() <= 0) return;
+        const [row] = this.options.requestLog.pendingReplays(1);
+        if (row == null) return;
+        const controller = new AbortController();
+        this.current = controller;
+        this.running = this.check(inference, row, controller.signal)
+            .catch((error: unknown) => {
+                if (error instanceof Yielded || controller.signal.aborted) {
+                    this.counts.yielded++;
+                    return;
+                }
+                // A check that fails for another reason is not retried forever.
+                this.options.requestLog.dropReplay(row.id);
+                this.options.log.warn(`quality check of request ${row.id} failed: ${(error as Error).message}`);
+            })
+            .finally(() => {
+                this.current = undefined;
+                this.running = undefined;
+                this.lastActivity = Date.now();
+            });
+    }
+
+    /** Replays one request both ways and records the agreement; drops its tokens once done. */
+    private async check(inference: MonitoredService, row: ReplayRow, signal: AbortSignal): Promise<void> {
+        const runtime = inference.runtime;
+        const engine = runtime.sharing;
+        const tokens = row.tokens as Token[];
+        const prompt: SharedPrompt = {tokens, text: "", scope: row.scope, detail: false, revealDonor: false, replay: true, recomputeBudget: row.budget};
+        if (engine.replayAssessment(prompt, row.donorId, row.donorSimilarity ?? 0) == null || tokens.length >= runtime.contextSize) {
+            this.counts.skipped++;
+            this.options.requestLog.dropReplay(row.id);
+            return;
+        }
+        const lease = await runtime.pool.acquire({promptTokens: tokens, scope: row.scope, expectedReuse: 0}, signal);
+        try {
+            const sequence = lease.sequence;
+            const maxTokens = Math.min(this.options.maxTokens, runtime.contextSize - tokens.length - 1);
+            let t = performance.now();
+            await sequence.clearHistory();
+            const full = await greedy(runtime.model, sequence, tokens, maxTokens, signal);
+            const fullMs = performance.now() - t;
+
+            t = performance.now();
+            await sequence.clearHistory();
+            const prepared = await engine.prepare(sequence, prompt);
+            if (signal.aborted) throw new Yielded("a request arrived");
+            if (prepared.record.mode !== "semantic") {
+                // The donor no longer helps this prompt (e.g. a minimum gain raised since): nothing to compare.
+                this.counts.skipped++;
+                this.options.requestLog.dropReplay(row.id);
+                return;
+            }
+            const shared = await greedy(runtime.model, sequence, prepared.pendingTokens, maxTokens, signal);
+            const sharedMs = performance.now() - t;
+            const agreement = compareAnswers(shared, full);
+            this.options.checks.record({
+                requestId: row.id, at: Date.now(), scope: row.scope, policy: row.policy, budget: row.budget, similarity: row.donorSimilarity,
+                ...agreement, fullMs, sharedMs
+            });
+            this.options.requestLog.dropReplay(row.id);
+            this.counts.checked++;
+
+            // The same request at another budget of the ladder (in turn), for the what-if budget curve.
+            const probe = budgetLadder[this.counts.checked % budgetLadder.length]!;
+            if (probe === nearestBudgetStep(row.budget)) return;
+            t = performance.now();
+            await sequence.clearHistory();
+            const probePrompt: SharedPrompt = {...prompt, recomputeBudget: probe, assessment: undefined, trace: undefined};
+            if (engine.replayAssessment(probePrompt, row.donorId, row.donorSimilarity ?? 0) == null) return;
+            const probed = await engine.prepare(sequence, probePrompt);
+            if (signal.aborted) throw new Yielded("a request arrived");
+            if (probed.record.mode !== "semantic") return;
+            const atProbe = await greedy(runtime.model, sequence, probed.pendingTokens, maxTokens, signal);
+            this.options.checks.record({
+                requestId: row.id, at: Date.now(), scope: row.scope, policy: row.policy, budget: probe, similarity: row.donorSimilarity,
+                ...compareAnswers(atProbe, full), fullMs, sharedMs: performance.now() - t, probe: true
+            });
+        } finally {
+            lease.release();
+        }
+    }
+}
+
+/** Greedy decoding of up to `maxTokens` after `input`; throws {@link Yielded} between tokens on abort. */
+async function greedy(model: LlamaModel, sequence: LlamaContextSequence, input: readonly Token[], maxTokens: number, signal: AbortSignal): Promise<number[]> {
+    if (signal.aborted) throw new Yielded("a request arrived");
+    const out: number[] = [];
+    if (maxTokens <= 0) return out;
+    const iterator = sequence.evaluate([...input], {temperature: 0});
+    try {
+        for await (const token of iterator) {
+            if (signal.aborted) throw new Yielded("a request arrived");
+            if (model.isEogToken(token)) break;
+            out.push(token);
+            if (out.length >= maxTokens) break;
+        }
+    } finally {
+        await iterator.return();
+    }
+    return out;
+}

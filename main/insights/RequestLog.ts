@@ -1,0 +1,276 @@
+import type Database from "better-sqlite3";
+import type {KvShareRecord} from "../../shared/openai.js";
+import type {CandidatePoint} from "../sharing/engine/candidates.js";
+import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "./whatIfRecord.js";
+
+export type {WhatIfRow};
+
+/** What the dashboard, the what-if curves and the quality monitor need to know about one served request. */
+export interface RequestLogEntry {
+    /** Row id once stored. */
+    id?: number;
+    /** Unix milliseconds when the request finished. */
+    at: number;
+    user: string;
+    scope: string;
+    mode: KvShareRecord["mode"];
+    promptTokens: number;
+    reusedTokens: number;
+    completionTokens: number;
+    ttftMs: number;
+    donorId?: number;
+    recomputedTokens?: number;
+    queueMs?: number;
+    /** The donor's similarity, when one was used. */
+    donorSimilarity?: number;
+    /** The retrieved candidate that would reuse the most tokens at any threshold: its similarity and tokens. */
+    bestSimilarity?: number;
+    reusableTokens?: number;
+    /** Prompt tokens exact prefix reuse of the sequence's own KV gave (what a donor must beat). */
+    prefixFloor?: number;
+    /** The knobs in effect for the request's scope. */
+    threshold?: number;
+    budget?: number;
+    minGain?: number;
+    /** The sharing scope policy in effect (global, group, user). */
+    policy?: string;
+    /** Candidate frontier (see `candidateFrontier`). */
+    candidates?: CandidatePoint[];
+    /** Prompt tokens reused at each step of `budgetLadder` (donor requests only). */
+    budgetReuse?: number[];
+    stages?: Record<string, number>;
+    /** The prompt's tokens, kept only when the request is sampled for a quality check. */
+    replayTokens?: readonly number[];
+}
+
+/** What the log reads back for the dashboard (no curves data, no tokens). */
+export type RequestSummary = Pick<RequestLogEntry, "id" | "at" | "user" | "scope" | "mode" | "promptTokens" | "reusedTokens" | "completionTokens" | "ttftMs" | "donorId">;
+
+
+/** A logged request waiting for its quality check. */
+export interface ReplayRow {
+    id: number;
+    at: number;
+    scope: string;
+    policy: string;
+    donorId: number;
+    donorSimilarity: number | null;
+    budget: number;
+    tokens: number[];
+}
+
+export interface RequestLogOptions {
+    /** The app database; undefined when it cannot be opened (then the log is in memory only). */
+    db(): Database.Database | undefined;
+    /** Days of history kept. */
+    retentionDays(): number;
+    /** Share (0..1) of shared-KV requests whose tokens are kept for a quality check. */
+    replayShare(): number;
+    /** Most rows kept whatever their age (a busy server must not grow the file without bound). */
+    maxRows?: number;
+    /** How long new entries may wait before they are written (one transaction for a burst). */
+    flushMs?: number;
+    random?: () => number;
+}
+
+const columns = "id, at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id";
+const pruneEveryMs = 60_000;
+/** What-if views (scopes) kept in memory at most. */
+const maxWhatIfViews = 32;
+const dayMs = 86_400_000;
+
+interface SummaryRow {
+    id: number; at: number; user: string; scope: string; mode: string; prompt_tokens: number; reused_tokens: number;
+    completion_tokens: number; ttft_ms: number; donor_id: number | null;
+}
+
+function toSummary(row: SummaryRow): RequestSummary {
+    return {
+        id: row.id, at: row.at, user: row.user, scope: row.scope, mode: row.mode as RequestSummary["mode"], promptTokens: row.prompt_tokens,
+        reusedTokens: row.reused_tokens, completionTokens: row.completion_tokens, ttftMs: row.ttft_ms, ...(row.donor_id == null ? {} : {donorId: row.donor_id})
+    };
+}
+
+function json(value: unknown): string | null {
+    return value == null ? null : JSON.stringify(value);
+}
+
+/**
+ * Served requests, kept in app.db so the dashboard's history, the what-if curves and the quality
+ * monitor survive restarts; bounded by the retention setting and a row cap. Writes are batched (a
+ * short timer, one transaction), and every read writes what is pending first.
+ */
+export class RequestLog {
+    private pending: RequestLogEntry[] = [];
+    private timer: NodeJS.Timeout | undefined;
+    private lastPrune = 0;
+    /** Entries kept when the database is unavailable (a read-only data folder must not fail requests). */
+    private readonly memory: RequestLogEntry[] = [];
+    private readonly maxRows: number;
+    /** The what-if views by scope ("" for all; see {@link whatIfRows}); dropped when rows are deleted. */
+    private readonly whatIfCache = new Map<string, {limit: number; lastId: number; rows: Array<WhatIfRow & {id: number}>}>();
+
+    public constructor(private readonly options: RequestLogOptions) {
+        this.maxRows = options.maxRows ?? 200_000;
+    }
+
+    /** Records a served request (written within `flushMs`). */
+    public add(entry: RequestLogEntry): void {
+        const sampled = entry.mode === "semantic" && entry.donorId != null && entry.replayTokens != null &&
+            (this.options.random ?? Math.random)() < this.options.replayShare();
+        this.pending.push(sampled ? entry : {...entry, replayTokens: undefined});
+        this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 250).unref();
+    }
+
+    /** Writes the pending entries now; prunes old rows at most once a minute. */
+    public flush(): void {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        if (this.pending.length === 0) return;
+        const batch = this.pending;
+        this.pending = [];
+        const db = this.database();
+        if (db == null) {
+            this.memory.push(...batch);
+            this.memory.splice(0, Math.max(0, this.memory.length - this.maxRows));
+            return;
+        }
+        // Old rows go before the batch is written (a batch is never older than the retention in practice).
+        if (Date.now() - this.lastPrune >= pruneEveryMs) this.prune(db);
+        const insert = db.prepare(`INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, recomputed_tokens, completion_tokens,
+            ttft_ms, queue_ms, donor_id, donor_similarity, best_similarity, reusable_tokens, prefix_floor, threshold, budget, min_gain, policy,
+            whatif, stages, replay_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        db.transaction(() => {
+            for (const e of batch) {
+                insert.run(e.at, e.user, e.scope, e.mode, e.promptTokens, e.reusedTokens, e.recomputedTokens ?? 0, e.completionTokens, e.ttftMs,
+                    e.queueMs ?? 0, e.donorId ?? null, e.donorSimilarity ?? null, e.bestSimilarity ?? null, e.reusableTokens ?? 0, e.prefixFloor ?? 0,
+                    e.threshold ?? null, e.budget ?? null, e.minGain ?? null, e.policy ?? null,
+                    e.candidates == null ? null : encodeWhatIf({promptTokens: e.promptTokens, prefixFloor: e.prefixFloor ?? 0, minGain: e.minGain ?? 0, candidates: e.candidates, budgetReuse: e.budgetReuse ?? null}),
+                    json(e.stages),
+                    e.replayTokens == null ? null : Buffer.from(new Int32Array(e.replayTokens).buffer));
+            }
+        })();
+    }
+
+    /** Requests finished since `since` (unix ms), oldest first; only `scope`'s when given. */
+    public since(since = 0, scope?: string): RequestSummary[] {
+        this.flush();
+        const db = this.database();
+        if (db == null) return this.memory.filter((e) => e.at >= since && (scope == null || e.scope === scope)).map((e) => ({...e}));
+        const rows = scope == null
+            ? db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? ORDER BY at, id`).all(since)
+            : db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? AND scope = ? ORDER BY at, id`).all(since, scope);
+        return (rows as SummaryRow[]).map(toSummary);
+    }
+
+    /** The scopes with requests since `since`, most requests first. */
+    public scopes(since = 0): string[] {
+        this.flush();
+        const db = this.database();
+        if (db == null) return [...new Set(this.memory.filter((e) => e.at >= since).map((e) => e.scope))];
+        return (db.prepare("SELECT scope FROM request_log WHERE at >= ? GROUP BY scope ORDER BY COUNT(*) DESC, scope").all(since) as Array<{scope: string}>)
+            .map((row) => row.scope);
+    }
+
+    /**
+     * The what-if curves' view of the latest `limit` requests with sharing on (only `scope`'s when
+     * given), oldest first. Each view is kept in memory and topped up with new rows only, so the
+     * settings panel's answer does not re-read 10,000 rows each time.
+     */
+    public whatIfRows(limit: number, scope?: string): WhatIfRow[] {
+        this.flush();
+        const db = this.database();
+        if (db == null) return [];
+        const key = scope ?? "";
+        const filter = scope == null ? {where: "", params: []} : {where: "AND scope = ?", params: [scope]};
+        let cache = this.whatIfCache.get(key);
+        if (cache == null || cache.limit !== limit) {
+            // A bounded number of views: a busy installation with many scopes re-reads now and then.
+            if (this.whatIfCache.size >= maxWhatIfViews) this.whatIfCache.clear();
+            const rows = this.readWhatIfRows(db, filter.where, filter.params, limit).reverse();
+            cache = {limit, lastId: rows.at(-1)?.id ?? 0, rows};
+            this.whatIfCache.set(key, cache);
+        } else {
+            const fresh = this.readWhatIfRows(db, `${filter.where} AND id > ?`, [...filter.params, cache.lastId], limit).reverse();
+            if (fresh.length > 0) {
+                cache.rows.push(...fresh);
+                cache.rows.splice(0, Math.max(0, cache.rows.length - limit));
+                cache.lastId = fresh.at(-1)!.id;
+            }
+        }
+        return cache.rows;
+    }
+
+    /** Newest first. */
+    private readWhatIfRows(db: Database.Database, where: string, params: unknown[], limit: number): Array<WhatIfRow & {id: number}> {
+        const rows = db.prepare(`SELECT id, whatif FROM request_log WHERE whatif IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
+            .raw().all(...params, limit) as Array<[number, Buffer]>;
+        return rows.map(([id, record]) => ({id, ...decodeWhatIf(record)}));
+    }
+
+    /** The most recent requests waiting for a quality check, newest first. */
+    public pendingReplays(limit: number): ReplayRow[] {
+        this.flush();
+        const db = this.database();
+        if (db == null) return [];
+        const rows = db.prepare(`SELECT id, at, scope, policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
+            WHERE replay_tokens IS NOT NULL ORDER BY id DESC LIMIT ?`).all(limit) as Array<{
+            id: number; at: number; scope: string; policy: string | null; donor_id: number; donor_similarity: number | null; budget: number | null; replay_tokens: Buffer;
+        }>;
+        return rows.map((row) => ({
+            id: row.id, at: row.at, scope: row.scope, policy: row.policy ?? "global", donorId: row.donor_id, donorSimilarity: row.donor_similarity,
+            budget: row.budget ?? 0,
+            tokens: [...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))]
+        }));
+    }
+
+    /** How many sampled requests (of `scope` when given) wait for a quality check. */
+    public pendingReplayCount(scope?: string): number {
+        this.flush();
+        const db = this.database();
+        if (db == null) return 0;
+        const row = scope == null
+            ? db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL").get()
+            : db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL AND scope = ?").get(scope);
+        return (row as {n: number}).n;
+    }
+
+    /** Forgets a request's tokens once it has been checked (or cannot be: its donor is gone). */
+    public dropReplay(id: number): void {
+        this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?").run(id);
+    }
+
+    /** Removes every logged request (tests, and the admin clearing history). */
+    public clear(): void {
+        this.pending = [];
+        this.memory.length = 0;
+        this.whatIfCache.clear();
+        this.database()?.prepare("DELETE FROM request_log").run();
+    }
+
+    /** Drops rows past the retention and beyond the row cap; quality checks past the retention too. */
+    public prune(db = this.database(), now = Date.now()): void {
+        if (db == null) return;
+        this.lastPrune = now;
+        const cutoff = now - this.options.retentionDays() * dayMs;
+        let removed = db.prepare("DELETE FROM request_log WHERE at < ?").run(cutoff).changes;
+        db.prepare("DELETE FROM quality_checks WHERE at < ?").run(cutoff);
+        const excess = (db.prepare("SELECT COUNT(*) AS n FROM request_log").get() as {n: number}).n - this.maxRows;
+        if (excess > 0) removed += db.prepare("DELETE FROM request_log WHERE id IN (SELECT id FROM request_log ORDER BY id LIMIT ?)").run(excess).changes;
+        // The in-memory what-if view may hold removed rows: read it afresh next time.
+        if (removed > 0) this.whatIfCache.clear();
+    }
+
+    /** Writes what is pending (shutdown). */
+    public close(): void {
+        this.flush();
+    }
+
+    private database(): Database.Database | undefined {
+        try {
+            return this.options.db();
+        } catch {
+            return undefined;
+        }
+    }
+}
