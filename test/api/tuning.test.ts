@@ -111,10 +111,11 @@ describe("what-if curves and request history from real requests", () => {
         // The full dashboard stays the app's own.
         expect((await server.api("/kvshare/cache/stats", {headers: {authorization: `Bearer ${wardKey}`}})).status).toBe(403);
         // A key in no group has a scope of its own: no one else's requests.
-        const loneKey = server.core.keys.create("lone-app").key;
-        const lone = await (await server.api("/kvshare/scope/stats", {headers: {authorization: `Bearer ${loneKey}`}})).json() as CacheStats;
-        expect(lone.scope).toBe("user:key/lone-app");
-        expect(lone.totals.requests).toBe(0);
+        const lone = server.core.keys.create("lone-app");
+        const loneView = await (await server.api("/kvshare/scope/stats", {headers: {authorization: `Bearer ${lone.key}`}})).json() as CacheStats;
+        // Keyed by the key's id, never its name.
+        expect(loneView.scope).toBe(`user:key/${lone.entry.id}`);
+        expect(loneView.totals.requests).toBe(0);
     });
 
     it("keeps the history, the curves and the overrides across a restart", async () => {

@@ -54,6 +54,7 @@ function Form({settings}: {settings: AdminSettings}) {
                 <div className="admin-grid">
                     <label className="check"><input type="checkbox" data-testid="setting-enabled" checked={draft.enabled} onChange={(e) => set("enabled", e.target.checked)} /> Semantic sharing</label>
                     <label className="check"><input type="checkbox" data-testid="setting-prefix" checked={draft.prefixReuse} onChange={(e) => set("prefixReuse", e.target.checked)} /> Exact prefix reuse</label>
+                    <label className="check" title="Skip a donor when measured rates predict it is slower than a prefill from the prefix"><input type="checkbox" data-testid="setting-cost-gate" checked={draft.costGate} onChange={(e) => set("costGate", e.target.checked)} /> Cost-aware gate</label>
                     <Field label="Similarity threshold" hint="0..1: cosine similarity a cached prompt needs to be a donor">{text("similarityThreshold", "setting-threshold")}</Field>
                     <Field label="Top-k" hint="Donor candidates fetched, then ranked by reusable tokens">{text("topK", "setting-topk")}</Field>
                     <Field label="Minimum kept run" hint="Shortest run of equal tokens worth reusing">{text("minRunLength", "setting-min-run")}</Field>

@@ -6,6 +6,7 @@ import type {ScopeOverride} from "../../../shared/settings.js";
 export interface SettingsDraft {
     enabled: boolean;
     prefixReuse: boolean;
+    costGate: boolean;
     similarityThreshold: string;
     topK: string;
     minRunLength: string;
@@ -42,6 +43,7 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
     return {
         enabled: s.enabled,
         prefixReuse: s.prefixReuse,
+        costGate: s.costGate,
         similarityThreshold: String(s.similarityThreshold),
         topK: String(s.topK),
         minRunLength: String(s.minRunLength),
@@ -137,6 +139,7 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     }
     if (draft.enabled !== s.enabled) sharing.enabled = draft.enabled;
     if (draft.prefixReuse !== s.prefixReuse) sharing.prefixReuse = draft.prefixReuse;
+    if (draft.costGate !== s.costGate) sharing.costGate = draft.costGate;
     if (draft.embedder !== s.embedder) sharing.embedder = draft.embedder;
     if (draft.scopePolicy !== s.scopePolicy) sharing.scopePolicy = draft.scopePolicy;
     const groups = parseGroups(draft.groups);
