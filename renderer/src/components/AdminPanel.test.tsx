@@ -47,9 +47,12 @@ describe("AdminPanel: API server and keys", () => {
         expect(screen.queryByTestId("created-key")).toBeNull();
 
         fireEvent.click(screen.getByTestId("key-revoke"));
+        // Purging the key's cached prompts is offered, and ticked by default.
+        expect((screen.getByTestId("key-revoke-purge") as HTMLInputElement).checked).toBe(true);
         await act(async () => fireEvent.click(screen.getByTestId("key-revoke-confirm")));
         expect(screen.queryByTestId("key-row")).toBeNull();
         expect(backend.adminFake.count("revokeKey")).toBe(1);
+        expect(backend.adminFake.calls.filter((c) => c.op === "revokeKey").map((c) => c.input)).toEqual([{id: expect.any(String), purge: true}]);
     });
 
     it("shows a refused name with the server's message", async () => {
