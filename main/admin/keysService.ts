@@ -42,11 +42,22 @@ export function createKey(core: AppCore, input: Record<string, unknown>): Create
 export function revokeKey(core: AppCore, input: Record<string, unknown>): ApiKeyInfo[] {
     const id = requiredString(input.id, "id", 64, /^[\w-]+$/);
     const purge = input.purge === true || input.purge === "true";
-    if (!core.keys.revoke(id)) throw new ApiError(404, "not_found_error", `No key with id '${id}'.`, "not_found", "id");
-    if (purge) {
-        const removed = core.cacheStore?.removeScope(scopeFor(issuedKeyUser(id), {scopePolicy: "user", groups: {}})) ?? [];
-        for (const entry of removed) core.inference?.runtime.sharing.hot.delete(entry.snapshotFile);
-        core.log.info(`key ${id} revoked; ${removed.length} cached prompts of its scope purged`);
+    const key = core.keys.list().find((k) => k.id === id);
+    if (key == null) throw new ApiError(404, "not_found_error", `No key with id '${id}'.`, "not_found", "id");
+    const engine = core.inference?.runtime.sharing;
+    // Refused before revoking: a purge that cannot run now could not be asked for again.
+    if (purge && engine == null)
+        throw new ApiError(503, "unavailable_error", "The cache cannot be purged while no model is loaded; retry when the model is ready.", "model_unavailable", null, {"retry-after": "5"});
+    core.keys.revoke(id);
+    if (purge && engine != null) {
+        // Its id scope, and the name scope keys issued before scopes were keyed by id used.
+        const scopes = [issuedKeyUser(id), `key/${key.name}`].map((user) => scopeFor(user, {scopePolicy: "user", groups: {}}));
+        let removed = 0;
+        for (const scope of scopes) {
+            removed += engine.purgeScope(scope);
+            core.requestLog.dropReplaysInScope(scope);
+        }
+        core.log.info(`key ${id} revoked; ${removed} cached prompts of its scope purged`);
     } else {
         core.log.info(`key ${id} revoked`);
     }

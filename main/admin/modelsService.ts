@@ -121,8 +121,8 @@ function hasGgufMagic(file: string): boolean {
 
 /** 409 while a model loads: one switch at a time. */
 function refuseWhileLoading(core: AppCore): void {
-    if (core.status === "loading")
-        throw new ApiError(409, "invalid_request_error", "A model is already loading. Wait until it is ready, then try again.", "model_loading", "path");
+    if (core.status === "loading" || core.switching)
+        throw new ApiError(409, "invalid_request_error", "A model is already loading, or the previous one is still finishing its requests. Wait until it is ready, then try again.", "model_loading", "path");
 }
 
 /**

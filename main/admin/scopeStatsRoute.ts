@@ -18,6 +18,15 @@ export function getScopeStats(ctx: RequestContext): void {
     const who = requester(ctx, undefined);
     const scope = scopeFor(who.user, ctx.core.settings.sharing, who.group);
     const stats = cacheStats(ctx.core, {scope});
-    const view: CacheStats = {...stats, scopes: [scope], topDonors: stats.topDonors.map((donor) => ({...donor, prompt: null}))};
+    // Nothing that counts across scopes: index ids (a global counter), lifetime hits and sizes of
+    // shared entries, or the whole cache's totals would show other scopes' activity.
+    const engine = ctx.core.inference?.runtime.sharing;
+    const totals = ctx.core.cacheStore?.scopeTotals(scope) ?? {entries: 0, bytes: 0};
+    const view: CacheStats = {
+        ...stats,
+        scopes: [scope],
+        cache: {...totals, budgetBytes: stats.cache.budgetBytes},
+        topDonors: stats.topDonors.map((donor) => ({id: engine?.publicDonorId(donor.id) ?? 0, hits: donor.hits, lifetimeHits: donor.hits, prompt: null, scope: donor.scope, bytes: null}))
+    };
     sendJson(ctx.res, 200, view, ctx.corsHeaders);
 }

@@ -26,8 +26,15 @@ export type CoreStatus = "loading" | "ok" | "error";
 async function waitForIdle(inference: InferenceService, timeoutMs: number): Promise<void> {
     const pool = inference.runtime.pool;
     const deadline = Date.now() + timeoutMs;
-    while ((inference.inFlight > 0 || pool.idleCount < pool.size || pool.queuedCount > 0) && Date.now() < deadline)
+    while ((inference.inFlight > 0 || inference.runtime.embeddingsInFlight > 0 || pool.idleCount < pool.size || pool.queuedCount > 0) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+/** A model being replaced: what it served with, and its file (to load it again if the switch fails). */
+interface RetiringModel {
+    inference: InferenceService;
+    store: CacheStore | undefined;
+    path: string | undefined;
 }
 
 interface LoadedModel {
@@ -54,6 +61,14 @@ export class AppCore {
     public status: CoreStatus = "loading";
     public inference: InferenceService | undefined;
     private loadError: Error | undefined;
+    /**
+     * True from the start of a model load until the model it replaced is let go (its requests may take
+     * the grace period): one switch at a time, so no third model is loaded beside a draining one.
+     */
+    public switching = false;
+    /** The file of the model serving now (during a switch `modelPath` names the one loading). */
+    private servingPath: string | undefined;
+    private switchQueue: Promise<void> = Promise.resolve();
     /** Why the last model switch failed while the previous model went on serving. */
     public switchError: Error | undefined;
     /** The KV cache index of the loaded model (closed with it). */
@@ -123,44 +138,79 @@ export class AppCore {
      * memory, the old model is unloaded first and loaded again if the new one fails.
      * @throws the load failure (the core stays up; {@link loadErrorMessage} or {@link switchError} says why)
      */
-    public async loadModel(modelPath: string, verbose = false, onProgress?: (progress: number) => void): Promise<void> {
-        const previous = this.inference == null ? undefined : {inference: this.inference, store: this.cacheStore, path: this.modelPath};
+    public loadModel(modelPath: string, verbose = false, onProgress?: (progress: number) => void): Promise<void> {
+        // One switch at a time (the admin routes answer 409 meanwhile; direct callers wait their turn).
+        // When none is running, the status says "loading" at once, for the answer to the request that asked.
+        if (!this.switching) this.markLoading(modelPath);
+        const run = this.switchQueue.then(async () => {
+            this.switching = true;
+            try {
+                await this.switchTo(modelPath, verbose, onProgress);
+            } finally {
+                this.switching = false;
+            }
+        });
+        this.switchQueue = run.catch(() => undefined);
+        return run;
+    }
+
+    private async switchTo(modelPath: string, verbose: boolean, onProgress?: (progress: number) => void): Promise<void> {
+        const previous = this.inference == null ? undefined : {inference: this.inference, store: this.cacheStore, path: this.servingPath};
+        this.markLoading(modelPath);
+        const progress = (value: number) => {
+            this.loadProgress = Math.min(1, Math.max(0, value));
+            onProgress?.(this.loadProgress);
+        };
+        if (previous == null) {
+            try {
+                this.install(await this.openModel(modelPath, verbose, progress));
+            } catch (error) {
+                return this.failLoad(error);
+            }
+        } else if (this.settings.sharing.embedder === "model") {
+            // The model's own embeddings differ per model: opening the new model's cache index
+            // rebuilds the vector table under the old model's feet. Let the old one go first.
+            await this.switchUnloadingFirst(previous, modelPath, verbose, progress);
+        } else {
+            let loaded: LoadedModel;
+            try {
+                loaded = await this.openModel(modelPath, verbose, progress);
+            } catch (error) {
+                if (!isOutOfMemory(error)) return this.keepServing(previous.path, error);
+                this.log.warn(`not enough memory to load ${path.basename(modelPath)} beside the loaded model: unloading it first`);
+                return this.switchUnloadingFirst(previous, modelPath, verbose, progress);
+            }
+            this.install(loaded);
+            await this.retire(previous);
+        }
+        this.qualityMonitor.start();
+    }
+
+    private markLoading(modelPath: string): void {
         this.status = "loading";
         this.modelPath = modelPath;
         this.loadProgress = 0;
         this.loadError = undefined;
         this.switchError = undefined;
-        const progress = (value: number) => {
-            this.loadProgress = Math.min(1, Math.max(0, value));
-            onProgress?.(this.loadProgress);
-        };
-        let loaded: LoadedModel;
+    }
+
+    /** Unloads the serving model, then loads the new one; on failure the old one is loaded again. */
+    private async switchUnloadingFirst(previous: RetiringModel, modelPath: string, verbose: boolean, progress: (value: number) => void): Promise<void> {
+        this.inference = undefined;
+        this.cacheStore = undefined;
+        await this.retire(previous);
         try {
-            loaded = await this.openModel(modelPath, verbose, progress);
+            this.install(await this.openModel(modelPath, verbose, progress));
         } catch (error) {
-            if (previous == null) return this.failLoad(error);
-            if (!isOutOfMemory(error)) return this.keepServing(previous.path, error);
-            // Both models do not fit at once: let the old one go first, and bring it back on failure.
-            this.log.warn(`not enough memory to load ${path.basename(modelPath)} beside the loaded model: unloading it first`);
-            this.inference = undefined;
-            this.cacheStore = undefined;
-            await this.retire(previous);
+            if (previous.path == null) return this.failLoad(error);
+            this.modelPath = previous.path;
             try {
-                loaded = await this.openModel(modelPath, verbose, progress);
-            } catch (second) {
-                if (previous.path == null) return this.failLoad(second);
-                this.modelPath = previous.path;
-                try {
-                    this.install(await this.openModel(previous.path, verbose, () => undefined));
-                } catch {
-                    return this.failLoad(second);
-                }
-                return this.keepServing(previous.path, second);
+                this.install(await this.openModel(previous.path, verbose, () => undefined));
+            } catch {
+                return this.failLoad(error);
             }
+            return this.keepServing(previous.path, error);
         }
-        this.install(loaded);
-        if (previous != null && this.inference !== previous.inference) await this.retire(previous);
-        this.qualityMonitor.start();
     }
 
     private async openModel(modelPath: string, verbose: boolean, onLoadProgress: (progress: number) => void): Promise<LoadedModel> {
@@ -175,7 +225,7 @@ export class AppCore {
             onLoadProgress
         });
         try {
-            const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log});
+            const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log, anotherModelServes: this.inference != null});
             return {inference: new InferenceService(runtime, () => this.settings.sharing, this.requestLog), store};
         } catch (error) {
             await runtime.dispose().catch(() => undefined);
@@ -184,6 +234,7 @@ export class AppCore {
     }
 
     private install(loaded: LoadedModel): void {
+        this.servingPath = this.modelPath;
         this.inference = loaded.inference;
         this.cacheStore = loaded.store;
         this.loadProgress = 1;
@@ -199,7 +250,7 @@ export class AppCore {
     }
 
     /** Lets a replaced model finish its requests (up to the grace period), ends the rest, and frees it. */
-    private async retire(previous: {inference: InferenceService; store: CacheStore | undefined}): Promise<void> {
+    private async retire(previous: RetiringModel): Promise<void> {
         // A replay holds a sequence of the old model: stop it before waiting for that model to drain.
         await this.qualityMonitor.stop();
         await waitForIdle(previous.inference, this.switchGraceMs);

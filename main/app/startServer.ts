@@ -49,10 +49,11 @@ export function createCore(options: ServeOptions): {core: AppCore; modelPath?: s
     const log = options.log ?? consoleLogger;
     const dataDir = resolveDataDir(options.dataDir);
     // Owner-only: it holds chats, cached prompts and keys (patient text on a shared machine). An
-    // existing folder is tightened too, and anything in it that others could read.
-    mkdirOwnerOnly(dataDir);
-    const loosened = secureDataDir(dataDir);
-    if (loosened.length > 0) log.warn(`data folder ${dataDir}: made ${loosened.length} files and folders owner-only (${loosened.slice(0, 5).join(", ")}${loosened.length > 5 ? ", …" : ""})`);
+    // existing folder's app files are tightened too (see secureDataDir).
+    if (!fs.existsSync(dataDir)) mkdirOwnerOnly(dataDir);
+    const {changed, folderOpen} = secureDataDir(dataDir);
+    if (changed.length > 0) log.warn(`data folder ${dataDir}: made ${changed.length} files and folders owner-only (${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ", …" : ""})`);
+    if (folderOpen) log.warn(`data folder ${dataDir} holds other files and is readable by other users; the app's own files in it are owner-only. A folder of its own is safer.`);
     const settings = mergeSettings(loadSettings(dataDir), options.overrides ?? {});
     const unsafe = unsafeAuthReason(settings.api);
     if (unsafe != null) throw new Error(unsafe);

@@ -69,6 +69,7 @@ export class KeyStore {
         this.reload();
         if (this.keys.some((key) => key.name.toLowerCase() === name.toLowerCase()))
             throw new KeyValidationError(`A key named '${name}' exists; revoke it first or choose another name.`, "name", "duplicate");
+        if (group != null && isReservedName(group)) throw new KeyValidationError(`'${group}' is reserved; choose another group.`, "group");
         if (group != null && !/^[\w.@-]{1,64}$/.test(group)) throw new KeyValidationError("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "group");
         const key = generateApiKey();
         let id: string;

@@ -27,14 +27,23 @@ export function touchOwnerOnly(file: string): void {
 }
 
 /**
- * Start-up check: walks the data folder (not the models folder's files, which are the user's own model
- * files and hold no private data) and takes group and other permissions off anything that has them.
- * @returns the paths it changed, relative to `dataDir`
+ * What the app keeps in its data folder (besides Electron's own folders in the desktop app, which
+ * Electron creates owner-only). Only these are tightened: a data folder the user pointed at a shared
+ * place must not have unrelated files changed.
  */
-export function secureDataDir(dataDir: string): string[] {
-    if (!enforced) return [];
+const appEntries = new Set(["settings.json", "keys.json", "api-key", "app.db", "app.db-wal", "app.db-shm", "window-state.json", "cache", "models"]);
+
+/**
+ * Start-up check: takes group and other permissions off the data folder's own files and folders (the
+ * cache folder with everything in it; the models folder itself, not the user's model files in it).
+ * The data folder itself is tightened only when it holds nothing but the app's entries, so that
+ * `--data-dir ~` never changes the home folder's mode (a warning says so instead).
+ * @returns the paths it changed, relative to `dataDir`, and whether the folder itself stays open to others
+ */
+export function secureDataDir(dataDir: string): {changed: string[]; folderOpen: boolean} {
+    if (!enforced) return {changed: [], folderOpen: false};
     const changed: string[] = [];
-    const visit = (target: string, isDir: boolean) => {
+    const tighten = (target: string, isDir: boolean, recurse: boolean) => {
         let stat: fs.Stats;
         try {
             stat = fs.lstatSync(target);
@@ -45,15 +54,21 @@ export function secureDataDir(dataDir: string): string[] {
         const wanted = isDir ? ownerOnlyDirMode : ownerOnlyFileMode;
         if ((stat.mode & 0o077) !== 0) {
             fs.chmodSync(target, (stat.mode & 0o700) | (wanted & 0o700));
-            changed.push(path.relative(dataDir, target) || ".");
+            changed.push(path.relative(dataDir, target));
         }
-        if (!isDir) return;
-        const modelsFolder = target === path.join(dataDir, "models");
-        for (const entry of fs.readdirSync(target, {withFileTypes: true})) {
-            if (entry.isDirectory()) visit(path.join(target, entry.name), true);
-            else if (!modelsFolder && entry.isFile()) visit(path.join(target, entry.name), false);
-        }
+        if (!isDir || !recurse) return;
+        for (const entry of fs.readdirSync(target, {withFileTypes: true}))
+            if (entry.isDirectory() || entry.isFile()) tighten(path.join(target, entry.name), entry.isDirectory(), true);
     };
-    visit(dataDir, true);
-    return changed;
+    const entries = fs.readdirSync(dataDir, {withFileTypes: true});
+    for (const entry of entries) {
+        if (!appEntries.has(entry.name) || !(entry.isDirectory() || entry.isFile())) continue;
+        tighten(path.join(dataDir, entry.name), entry.isDirectory(), entry.name === "cache");
+    }
+    const ours = entries.every((entry) => appEntries.has(entry.name));
+    const folderMode = fs.statSync(dataDir).mode;
+    if ((folderMode & 0o077) === 0) return {changed, folderOpen: false};
+    if (!ours) return {changed, folderOpen: true};
+    fs.chmodSync(dataDir, ownerOnlyDirMode);
+    return {changed: [".", ...changed], folderOpen: false};
 }

@@ -240,6 +240,12 @@ export class RequestLog {
         this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?").run(id);
     }
 
+    /** Forgets the sampled prompt tokens of every request of one scope (a purged key's). */
+    public dropReplaysInScope(scope: string): void {
+        this.flush();
+        this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE scope = ?").run(scope);
+    }
+
     /** Removes every logged request (tests, and the admin clearing history). */
     public clear(): void {
         this.pending = [];

@@ -35,6 +35,8 @@ export class ModelRuntime {
     private embeddingQueue: Promise<unknown> = Promise.resolve();
     private readonly background = new Set<Promise<unknown>>();
     private sharingEngine: SharingEngine | undefined;
+    /** Embedding requests queued or running (a model switch waits for them too). */
+    public embeddingsInFlight = 0;
     /** Aborts every request still on this runtime when it is retired (model switch past its grace period). */
     private readonly retirement = new AbortController();
 
@@ -110,6 +112,17 @@ export class ModelRuntime {
      * for the cache and gives the sequence back; the cache write finishes in the background.
      */
     public async run(request: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
+        try {
+            return await this.runOnce(request, prompt);
+        } catch (error) {
+            // Whatever broke once the model was being let go (a context disposed mid-prefill, say) is
+            // the switch's doing: the client retries on the new model.
+            if (this.retirement.signal.aborted && !request.signal.aborted) throw this.retirement.signal.reason;
+            throw error;
+        }
+    }
+
+    private async runOnce(request: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
         const engine = this.sharing;
         const job = {...request, signal: AbortSignal.any([request.signal, this.retirement.signal])};
         // Refuse what cannot fit before taking a sequence.
@@ -160,6 +173,8 @@ export class ModelRuntime {
             const tokens = this.prompts.countTokens(text) + 2;
             if (tokens >= this.contextSize) return Promise.reject(new ContextOverflowError(tokens, 0, this.contextSize));
         }
+        if (this.retirement.signal.aborted) return Promise.reject(this.retirement.signal.reason);
+        this.embeddingsInFlight++;
         const work = this.embeddingQueue.then(async () => {
             this.embeddingContext ??= this.model.createEmbeddingContext({threads: this.options.threads, contextSize: this.contextSize});
             const embeddingContext = await this.embeddingContext;
@@ -169,7 +184,7 @@ export class ModelRuntime {
             return vectors;
         });
         this.embeddingQueue = work.catch(() => undefined);
-        return work;
+        return work.finally(() => this.embeddingsInFlight--);
     }
 
     /**
@@ -182,6 +197,7 @@ export class ModelRuntime {
 
     public async dispose(): Promise<void> {
         await this.settled();
+        await this.embeddingQueue;
         if (this.embeddingContext != null) await (await this.embeddingContext.catch(() => undefined))?.dispose();
         await this.context.dispose();
         await this.model.dispose();

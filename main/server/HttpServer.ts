@@ -88,7 +88,7 @@ export class HttpServer {
         let cors: Record<string, string> = {};
         try {
             const url = new URL(req.url ?? "/", "http://localhost");
-            checkHost(req, {boundHost: this.boundHost, allowedHosts: settings.api.allowedHosts});
+            checkHost(req, {boundHost: this.boundHost, allowedHosts: Array.isArray(settings.api.allowedHosts) ? settings.api.allowedHosts : []});
             const allowed = corsHeaders(req, settings.api.corsOrigins);
             if (allowed == null)
                 throw new ApiError(403, "permission_error", `Origin '${req.headers.origin}' is not allowed. An admin can add it to the CORS allowlist.`, "origin_not_allowed");

@@ -128,6 +128,24 @@ describe("API keys per app or person", () => {
         }
     });
 
+    it("keeps a purged scope empty, even of a request still being served when the purge ran", async () => {
+        const {key, entry} = server.core.keys.create("leaver-2");
+        const scope = `user:key/${entry.id}`;
+        const running = fetch(`${server.url}/v1/completions`, {method: "POST",
+            headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
+            body: JSON.stringify({prompt: "Once upon a time, the second leaver wrote a long private note about the garden and the cat.", max_tokens: 400, temperature: 0})});
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect((await server.api(`/kvshare/keys/${entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
+        expect((await running).status).toBe(200);
+        await server.core.requireInference().runtime.settled();
+        const db = new Database(`${server.dataDir}/cache/kvshare-cache.db`, {readonly: true});
+        try {
+            expect(db.prepare("SELECT COUNT(*) AS n FROM entries WHERE scope = ?").get(scope)).toEqual({n: 0});
+        } finally {
+            db.close();
+        }
+    });
+
     it("refuses reserved names for issued keys", () => {
         expect(() => server.core.keys.create("admin")).toThrow(/reserved/);
         expect(() => server.core.keys.create("anonymous")).toThrow(/reserved/);

@@ -108,6 +108,10 @@ describe("what-if curves and request history from real requests", () => {
         expect(view.totals.requests).toBe(2);
         expect(view.topDonors.length).toBeGreaterThan(0);
         expect(view.topDonors.every((d) => d.prompt === null)).toBe(true);
+        // Nothing that counts across scopes: opaque donor ids, no sizes, the group's own cache totals.
+        expect(view.topDonors.every((d) => server.core.cacheStore!.get(d.id) == null && d.bytes === null && d.lifetimeHits === d.hits)).toBe(true);
+        expect(view.cache.entries).toBe(server.core.cacheStore!.scopeTotals("group:ward-3").entries);
+        expect(view.cache.entries).toBeLessThan(server.core.cacheStore!.count());
         // The full dashboard stays the app's own.
         expect((await server.api("/kvshare/cache/stats", {headers: {authorization: `Bearer ${wardKey}`}})).status).toBe(403);
         // A key in no group has a scope of its own: no one else's requests.

@@ -79,6 +79,8 @@ type Stages = NonNullable<KvShareRecord["stages"]>;
  */
 export class SharingEngine {
     private scratchQueue: Promise<unknown> = Promise.resolve();
+    /** Scopes purged while this engine runs: nothing is indexed into them again. */
+    private readonly purgedScopes = new Set<string>();
     /** Edits queued for or holding the scratch sequence (the cost gate's expected wait). */
     private editsInFlight = 0;
     /** Decides from measured rates whether a donor beats the prefix floor. */
@@ -167,8 +169,10 @@ export class SharingEngine {
             promptTokens: prompt.tokens.length, ownPrefix, reusedTokens: best.alignment.reusedTokens, recomputeBudget: settings.recomputeBudget,
             donorTokens: best.entry.tokens.length, donorBytes: best.entry.bytes, inMemory: this.hot.has(best.entry.snapshotFile), editsAhead: this.editsInFlight
         });
+        // The predictions count every scope's edits and the shared memory tier: only the owner sees them.
         if (verdict != null && !verdict.useDonor)
-            return this.floor(sequence, prompt, stages, `cost gate: the donor would take ~${Math.round(verdict.donorMs)} ms` +
+            return this.floor(sequence, prompt, stages, !prompt.revealDonor ? "cost gate: the prefix floor is predicted to be faster than the donor"
+                : `cost gate: the donor would take ~${Math.round(verdict.donorMs)} ms` +
                 `${verdict.waitMs >= 1 ? ` (${Math.round(verdict.waitMs)} ms waiting for the editing sequence)` : ""}, the prefix floor ~${Math.round(verdict.floorMs)} ms`);
 
         const t = performance.now();
@@ -290,8 +294,8 @@ export class SharingEngine {
         } catch (error) {
             this.deps.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
             this.hot.delete(relative);
-            if (indexed != null) this.deps.store.remove(indexed.id);
             try {
+                if (indexed != null) this.deps.store.remove(indexed.id);
                 fs.rmSync(this.absolute(relative), {force: true});
             } catch {
                 // The folder itself may be what failed; nothing was written then.
@@ -300,6 +304,7 @@ export class SharingEngine {
     }
 
     private index(relative: string, tokens: readonly number[], bytes: number, prompt: SharedPrompt): CacheEntry {
+        if (this.purgedScopes.has(prompt.scope)) throw new Error(`the scope ${prompt.scope} was purged`);
         return this.deps.store.insert({
             modelFingerprint: this.deps.modelFingerprint,
             scope: prompt.scope,
@@ -399,6 +404,23 @@ export class SharingEngine {
                 note
             }
         };
+    }
+
+    /**
+     * Deletes every cached prompt of a scope (a revoked key's) and keeps it empty: a request of that
+     * scope still being served when the purge ran is not indexed afterwards.
+     * @returns how many entries were removed
+     */
+    public purgeScope(scope: string): number {
+        this.purgedScopes.add(scope);
+        const removed = this.deps.store.removeScope(scope);
+        for (const entry of removed) this.hot.delete(entry.snapshotFile);
+        return removed.length;
+    }
+
+    /** What others than the machine owner see of a donor's index id (see {@link opaqueId}). */
+    public publicDonorId(id: number): number {
+        return this.opaqueId(id);
     }
 
     /** A stable per-process stand-in for an entry id that tells nothing about how many entries exist. */

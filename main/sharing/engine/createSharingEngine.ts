@@ -26,6 +26,8 @@ export async function createSharingEngine(options: {
     dataDir: string;
     settings: () => SharingSettings;
     log: Logger;
+    /** Another model goes on serving from the same cache index while this one loads (a model switch). */
+    anotherModelServes?: boolean;
 }): Promise<{engine: SharingEngine; store: CacheStore; embedder: Embedder}> {
     const {runtime, log} = options;
     const cacheDir = cacheDirOf(options.dataDir);
@@ -35,7 +37,8 @@ export async function createSharingEngine(options: {
         : new LexicalEmbedder();
     const store = CacheStore.open({cacheDir, embedder});
     if (store.vectorIndexState === "rebuilt") void reembedEntries(store, embedder, log);
-    const {removedEntries, deletedFiles} = store.consistencyPass();
+    // Beside a model still serving (a switch), its fresh in-flight donors have no file yet: spare them.
+    const {removedEntries, deletedFiles} = store.consistencyPass({rowGraceMs: options.anotherModelServes === true ? 60_000 : 0});
     if (removedEntries.length + deletedFiles.length > 0)
         log.warn(`cache consistency pass: dropped ${removedEntries.length} entries without files, deleted ${deletedFiles.length} orphan files`);
     const size = fs.statSync(runtime.options.modelPath).size;

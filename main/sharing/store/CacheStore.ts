@@ -307,6 +307,12 @@ export class CacheStore {
     return entry;
   }
 
+  /** Entries and snapshot bytes of one scope, all models. */
+  scopeTotals(scope: string): { entries: number; bytes: number } {
+    const row = this.stmt("SELECT COUNT(*) AS entries, COALESCE(SUM(bytes), 0) AS bytes FROM entries WHERE scope = ?").get(scope) as { entries: number; bytes: number };
+    return { entries: row.entries, bytes: row.bytes };
+  }
+
   /** Delete every entry of one scope, of every model (rows, vectors, snapshot files); returns them. */
   removeScope(scope: string): CacheEntry[] {
     const ids = (this.stmt("SELECT id FROM entries WHERE scope = ?").all(scope) as Array<{ id: number }>).map((row) => row.id);
@@ -376,10 +382,13 @@ export class CacheStore {
    * (default 60 s) are left alone: a snapshot is written before its row is inserted, and a pass
    * running in between must not delete it.
    */
-  consistencyPass(options: { graceMs?: number } = {}): ConsistencyReport {
+  consistencyPass(options: { graceMs?: number; rowGraceMs?: number } = {}): ConsistencyReport {
     const graceMs = options.graceMs ?? 60_000;
-    const rows = this.stmt("SELECT id, snapshot_file FROM entries").all() as Array<{ id: number; snapshot_file: string }>;
-    const missing = rows.filter((r) => !fs.existsSync(snapshotAbsolutePath(this.cacheDir, r.snapshot_file)));
+    const rows = this.stmt("SELECT id, snapshot_file, created_at FROM entries").all() as Array<{ id: number; snapshot_file: string; created_at: number }>;
+    // With `rowGraceMs`, a fresh row may be an in-flight donor (indexed from memory while its file is
+    // written) of another store open on the same index, during a model switch: only older rows count.
+    const rowCutoff = this.now() - (options.rowGraceMs ?? 0);
+    const missing = rows.filter((r) => r.created_at <= rowCutoff && !fs.existsSync(snapshotAbsolutePath(this.cacheDir, r.snapshot_file)));
     const removedEntries = this.db.transaction(() =>
       missing.map((r) => this.removeRow(r.id)).filter((e): e is CacheEntry => e !== undefined))();
 

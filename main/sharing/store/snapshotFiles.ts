@@ -30,7 +30,9 @@ export function unlinkQuiet(file: string): boolean {
     fs.unlinkSync(file);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+    // Gone already, or its folder is (ENOTDIR: a path component is a file now): nothing to delete.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR")
       return false;
     throw error;
   }
