@@ -11,7 +11,7 @@ export {
 export { InvalidEditPlanError, SnapshotRefusedError, type SnapshotRefusalReason } from "./errors.js";
 export { modelFingerprint, type FingerprintMode } from "./fingerprint.js";
 export { checkKvShiftability, type KvShiftability } from "./guards.js";
-export { getKvEditingSupport, nativePatchVersion, REQUIRED_KV_PATCH_VERSION, type KvEditingSupport } from "./nativeSupport.js";
+export { getKvEditingSupport, isPatchedLlama, nativePatchVersion, REQUIRED_KV_PATCH_VERSION, type KvEditingSupport } from "./nativeSupport.js";
 export { reusePrefix, type ReusePrefixOptions } from "./prefixReuse.js";
 export type { KvReuseMode, KvReuseReport, KvReuseTimings } from "./report.js";
 export { reuseKv, type ReuseKvOptions, type SnapshotFileDonor } from "./reuse.js";
