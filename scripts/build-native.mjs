@@ -7,6 +7,9 @@
  *   node scripts/build-native.mjs --gpu vulkan|cuda|metal|cpu    only that variant
  *   node scripts/build-native.mjs --force    rebuild even if a cached build exists
  *   node scripts/build-native.mjs --check    only report which patched builds are installed (exit 1 if one is missing)
+ *   node scripts/build-native.mjs --portable  builds for distribution (packaging CI): node-llama-cpp's CI mode
+ *                                            (GGML_NATIVE off, every CPU variant, backends loaded at run time,
+ *                                            same folder names); slower to build, own cache keys
  *   node scripts/build-native.mjs --best-effort   on failure warn and exit 0 (the app and tests then use
  *                                                 the stock binary: exact prefix reuse only, editing tests skipped)
  *
@@ -138,6 +141,8 @@ function cacheKey(variant) {
     hash.update(name).update("\0").update(fs.readFileSync(path.join(nativeDir, name))).update("\0");
   hash.update(`node-llama-cpp@${nlcVersion}\0${process.platform}\0${process.arch}\0${cpuFlags()}`);
   // The CPU key stays what it always was (existing caches keep working); GPU variants add their backend.
+  if (args.has("--portable"))
+    hash.update("\0portable");
   if (variant.gpu !== false) {
     hash.update(`\0gpu=${variant.gpu}`);
     for (const name of variant.extraPatches)
@@ -250,7 +255,8 @@ else
 
 /** Environment of the node-llama-cpp build: no custom cmake options, so the folder name stays `<platform>-<arch>[-gpu]`. */
 function buildEnv() {
-  const env = { ...process.env };
+  // node-llama-cpp honours --ciMode only where CI is set
+  const env = { ...process.env, ...(args.has("--portable") ? { CI: "true" } : {}) };
   for (const name of Object.keys(env))
     if (name.startsWith("NODE_LLAMA_CPP_CMAKE_OPTION_") || /^GGML_(METAL|CUDA|VULKAN|OPENBLAS|BLAS_VENDOR|HIPBLAS)/.test(name))
       delete env[name];
@@ -295,11 +301,11 @@ function ensureVariant(name) {
         fail(`patch ${patchName} does not apply to the llama.cpp clone:\n${patchRes.stdout}${patchRes.stderr}`);
       log(`[${name}] patch ${patchName}: applied to ${path.relative(repoRoot, cloneDir)}`);
     }
-    npx("source", "build", "--gpu", String(variant.gpu), "--nu");
+    npx("source", "build", "--gpu", String(variant.gpu), "--nu", ...(args.has("--portable") ? ["--ciMode"] : []));
     const folder = path.join(localBuildsDir, folderName);
     if (!exists(path.join(folder, "Release", "llama-addon.node")))
       fail(`[${name}] build finished but ${path.relative(repoRoot, folder)} holds no addon`);
-    fs.writeFileSync(path.join(folder, MARKER), JSON.stringify({ key, gpu: variant.gpu, nodeLlamaCpp: nlcVersion, builtAt: new Date().toISOString() }, null, 2));
+    fs.writeFileSync(path.join(folder, MARKER), JSON.stringify({ key, gpu: variant.gpu, portable: args.has("--portable"), nodeLlamaCpp: nlcVersion, builtAt: new Date().toISOString() }, null, 2));
     log(`[${name}] built in ${Math.round((Date.now() - started) / 1000)} s: ${path.relative(repoRoot, folder)}`);
     const status = verifyInstalled(variant);
     if (!status.patched)

@@ -16,7 +16,7 @@ export { reusePrefix, type ReusePrefixOptions } from "./prefixReuse.js";
 export type { KvReuseMode, KvReuseReport, KvReuseTimings } from "./report.js";
 export { reuseKv, type ReuseKvOptions, type SnapshotFileDonor } from "./reuse.js";
 export {
-  captureForSnapshot, captureSequenceState, readSnapshot, restoreSnapshot, saveSnapshot, writeSnapshot, type CapturedState, snapshotContextParams, writeFileAtomically,
+  backendOf, captureForSnapshot, captureSequenceState, readSnapshot, restoreSnapshot, saveSnapshot, writeSnapshot, type CapturedState, snapshotContextParams, writeFileAtomically,
   type KvSnapshot, type SnapshotExpectations
 } from "./snapshot.js";
 export { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotContextParams, type SnapshotHeader } from "./snapshotFormat.js";
