@@ -37,6 +37,11 @@ describe("planBuild: which binary to load", () => {
         expect(cpu.notice).toMatch(/RTX 4060 \(CUDA\) is not used.*KV sharing on, GPU speed lost.*npm run build:native -- --gpu cuda.*"stock-gpu"/);
     });
 
+    it("prefers a patched backend that sees the GPU to a better-ranked one without a patched build", async () => {
+        const nvidia = machine({gpuTypes: ["cuda", "vulkan"], patched: ["cpu", "vulkan"], devices: {"cuda:false": ["RTX 4060"], "vulkan:true": ["RTX 4060"]}});
+        expect(await planBuild({...nvidia, requested: "auto", fallback: "stock-gpu"})).toEqual({backend: "vulkan", patched: true});
+    });
+
     it("takes the stock GPU binary when there is no patched CPU build to fall back to", async () => {
         const bare = machine({gpuTypes: ["vulkan"], devices: {"vulkan:false": ["Arc"]}});
         expect(await planBuild({...bare, requested: "auto", fallback: "patched-cpu"})).toMatchObject({backend: "vulkan", patched: false});

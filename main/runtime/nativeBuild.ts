@@ -8,8 +8,8 @@
  * - `gpu: false`: the patched CPU build.
  * - `gpu: "vulkan" | "cuda" | "metal"`: that backend's patched build.
  * - `gpu: "auto"`: for each GPU backend whose runtime node-llama-cpp finds (CUDA, Vulkan; Metal on Apple
- *   silicon), best first, a child process lists its devices; the first backend with a device is used,
- *   through its patched build.
+ *   silicon), best first, a child process lists its devices; the first backend with a patched build and a
+ *   device is used.
  * - A GPU found without a patched build for it: `gpuFallback` decides. `"stock-gpu"` (default) runs
  *   node-llama-cpp's stock GPU binary with exact prefix reuse only; `"patched-cpu"` keeps KV sharing on the
  *   patched CPU build and leaves the GPU idle. Either way {@link LoadedBuild.notice} says what is lost and
@@ -73,11 +73,11 @@ export async function planBuild(inputs: PlanInputs): Promise<BuildPlan> {
     if (requested === false) return cpu();
     if (requested !== "auto" && patchedBuilds.has(requested)) return {backend: requested, patched: true};
     const candidates = requested === "auto" ? inputs.gpuTypes : [requested];
+    // A patched build that sees a device wins over a better-ranked backend without one (Vulkan drives NVIDIA cards too).
+    for (const backend of candidates)
+        if (patchedBuilds.has(backend) && (await inputs.devicesOf(backend, true)).length > 0) return {backend, patched: true};
     for (const backend of candidates) {
-        if (patchedBuilds.has(backend)) {
-            if ((await inputs.devicesOf(backend, true)).length > 0) return {backend, patched: true};
-            continue;
-        }
+        if (patchedBuilds.has(backend)) continue;
         const devices = await inputs.devicesOf(backend, false);
         if (devices.length === 0) continue;
         const gpu = `${devices[0]} (${backendName[backend]})`;
