@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import {getLlamaGpuTypes} from "node-llama-cpp";
 import {describe, expect, it} from "vitest";
-import {installedPatchedBuilds, planBuild, probeDevices, type Backend, type GpuBackend, type PlanInputs} from "./nativeBuild.js";
+import {LlamaLogLevel} from "node-llama-cpp";
+import {installedPatchedBuilds, loadLlama, planBuild, probeDevices, type Backend, type GpuBackend, type PlanInputs} from "./nativeBuild.js";
 
 /** A machine description for the policy: which GPU runtimes exist, which patched builds, which devices. */
 function machine(options: {gpuTypes?: GpuBackend[]; patched?: Backend[]; devices?: Partial<Record<`${GpuBackend}:${boolean}`, string[]>>}): Omit<PlanInputs, "requested" | "fallback"> {
@@ -54,6 +55,14 @@ describe("planBuild: which binary to load", () => {
         const nothing = await planBuild({...machine({}), requested: false, fallback: "stock-gpu"});
         expect(nothing).toMatchObject({backend: "cpu", patched: false});
         expect(nothing.notice).toMatch(/no KVShare-patched CPU build.*`npm run build:native`/);
+    });
+});
+
+describe("loadLlama", () => {
+    it("refuses settings it does not know, before loading anything", async () => {
+        const base = {maxThreads: 1, logLevel: LlamaLogLevel.error};
+        await expect(loadLlama({...base, gpu: "opencl" as never, gpuFallback: "stock-gpu"})).rejects.toThrow(/settings\.gpu must be "auto", false, "cuda", "vulkan", "metal"; got "opencl"/);
+        await expect(loadLlama({...base, gpu: "auto", gpuFallback: "cpu" as never})).rejects.toThrow(/settings\.gpuFallback must be "stock-gpu" or "patched-cpu"/);
     });
 });
 
