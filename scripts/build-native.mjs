@@ -325,7 +325,7 @@ function ensureVariant(name) {
   const status = verifyInstalled(variant);
   if (!status.patched)
     fail(`[${name}] KVShare patch not present in the local build (${status.buildType}) ${status.error ?? ""}`);
-  const devices = status.devices?.length ? `devices: ${status.devices.join(", ")}` : "no device of this backend visible now";
+  const devices = variant.gpu === false ? "CPU" : status.devices?.length ? `devices: ${status.devices.join(", ")}` : "no device of this backend visible now";
   log(`[${name}] OK: the ${folderName} local build loads with the KVShare patch (${devices})`);
 }
 
