@@ -6,6 +6,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+// The Playwright specs drive Debian's chromium (e2e/playwright.config.ts); say what to install before anything runs.
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!fs.existsSync(chromium)) {
+    console.error(`npm test needs chromium at ${chromium} for the browser specs. Install it first:\n` +
+        "  Debian/Ubuntu:  sudo apt-get install -y chromium\n" +
+        "  elsewhere:      CHROMIUM_PATH=/path/to/chromium-or-chrome npm test");
+    process.exit(1);
+}
+
 const results = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-test-results-"));
 const run = (command, args, env = {}) =>
     spawnSync(command, args, {stdio: "inherit", env: {...process.env, ...env}}).status ?? 1;

@@ -182,8 +182,14 @@ export interface ModelObject {
     object: "model";
     created: number;
     owned_by: string;
-    /** Extra, non-OpenAI: context size per sequence and parallel sequences. */
-    meta?: {context_size: number; parallel: number; architecture: string; kv_editing: boolean};
+    /**
+     * Extra, non-OpenAI: context size per sequence, parallel sequences, whether KV editing is on, and the
+     * llama.cpp build loaded (backend, KVShare patch, GPU devices; `build_notice`: what is lost and what to run).
+     */
+    meta?: {
+        context_size: number; parallel: number; architecture: string; kv_editing: boolean;
+        backend?: "cpu" | "vulkan" | "cuda" | "metal"; kvshare_patched?: boolean; devices?: string[]; build_notice?: string;
+    };
 }
 
 export interface ModelList {

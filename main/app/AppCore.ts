@@ -6,6 +6,7 @@ import type {Settings} from "../config/settings.js";
 import {ModelSwitchedError} from "../runtime/abortReasons.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
 import {ModelRuntime} from "../runtime/ModelRuntime.js";
+import {describeBuild} from "../runtime/nativeBuild.js";
 import {InferenceService} from "../service/inference.js";
 import {createSharingEngine} from "../sharing/engine/createSharingEngine.js";
 import type {CacheStore} from "../sharing/store/index.js";
@@ -220,10 +221,13 @@ export class AppCore {
             contextSize: this.settings.contextSize,
             threads: this.settings.threads,
             gpu: this.settings.gpu,
+            gpuFallback: this.settings.gpuFallback,
             queueLimits: () => this.settings.limits,
             verbose,
             onLoadProgress
         });
+        this.log.info(`llama.cpp: ${describeBuild(runtime.build)}`);
+        if (runtime.build.notice != null) this.log.warn(`llama.cpp build: ${runtime.build.notice}`);
         try {
             const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log, anotherModelServes: this.inference != null});
             return {inference: new InferenceService(runtime, () => this.settings.sharing, this.requestLog), store};
@@ -315,7 +319,9 @@ export class AppCore {
             object: "model",
             created: Math.floor(this.startedAt / 1000),
             owned_by: "local",
-            meta: {context_size: runtime.contextSize, parallel: runtime.pool.size, architecture: runtime.architecture, kv_editing: runtime.scratch != null}
+            meta: {context_size: runtime.contextSize, parallel: runtime.pool.size, architecture: runtime.architecture, kv_editing: runtime.scratch != null,
+                backend: runtime.build.backend, kvshare_patched: runtime.build.patched, devices: runtime.build.devices,
+                ...(runtime.build.notice == null ? {} : {build_notice: runtime.build.notice})}
         }];
     }
 

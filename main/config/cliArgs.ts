@@ -1,4 +1,5 @@
 import {parseArgs} from "node:util";
+import {gpuBackends, gpuFallbacks, type GpuFallback, type GpuSetting} from "../../shared/llamaBackend.js";
 import type {ServeOptions} from "../app/startServer.js";
 import {unsafeAuthReason} from "./addresses.js";
 
@@ -14,7 +15,11 @@ export const serveUsage = `Usage: kvshare serve [options]
   --no-auth              do not require the API key (not recommended)
   --cors-origin ORIGIN   allow a browser origin to call the API (repeatable)
   --allowed-host NAME    accept this Host name besides loopback and the listen address (repeatable)
-  --cpu                  never use a GPU
+  --cpu                  never use a GPU (same as --gpu cpu)
+  --gpu BACKEND          auto (default: the GPU found), cpu, vulkan, cuda or metal; always the
+                         KVShare-patched build of that backend when \`npm run build:native\` made one
+  --gpu-fallback POLICY  a GPU without a patched build: stock-gpu (default: its stock binary, exact
+                         prefix reuse only) or patched-cpu (KV sharing on the CPU)
   --verbose              log llama.cpp warnings
   --download-default-model  download a small default chat model into the models folder (needs internet)
 `;
@@ -42,6 +47,8 @@ export function parseServeArgs(argv: string[]): ServeCommand {
             "cors-origin": {type: "string", multiple: true},
             "allowed-host": {type: "string", multiple: true},
             "cpu": {type: "boolean"},
+            "gpu": {type: "string"},
+            "gpu-fallback": {type: "string"},
             "verbose": {type: "boolean"},
             "download-default-model": {type: "boolean"},
             "help": {type: "boolean", short: "h"}
@@ -62,7 +69,13 @@ export function parseServeArgs(argv: string[]): ServeCommand {
     if (values.threads != null) overrides.threads = integer("--threads", values.threads, 1, 256);
     if (values.parallel != null) overrides.parallel = integer("--parallel", values.parallel, 1, 64);
     if (values["ctx-size"] != null) overrides.contextSize = integer("--ctx-size", values["ctx-size"], 64, 1_048_576);
+    if (values.gpu != null) overrides.gpu = gpuSetting(values.gpu);
     if (values.cpu) overrides.gpu = false;
+    if (values["gpu-fallback"] != null) {
+        if (!(gpuFallbacks as readonly string[]).includes(values["gpu-fallback"]))
+            throw new Error(`--gpu-fallback must be one of ${gpuFallbacks.join(", ")}; got '${values["gpu-fallback"]}'.`);
+        overrides.gpuFallback = values["gpu-fallback"] as GpuFallback;
+    }
     return {
         modelPath: values.model,
         dataDir: values["data-dir"],
@@ -71,6 +84,13 @@ export function parseServeArgs(argv: string[]): ServeCommand {
         downloadDefaultModel: values["download-default-model"] ?? false,
         help: values.help ?? false
     };
+}
+
+function gpuSetting(value: string): GpuSetting {
+    if (value === "auto") return "auto";
+    if (value === "cpu" || value === "false") return false;
+    if ((gpuBackends as readonly string[]).includes(value)) return value as GpuSetting;
+    throw new Error(`--gpu must be one of auto, cpu, ${gpuBackends.join(", ")}; got '${value}'.`);
 }
 
 function integer(flag: string, value: string, min: number, max: number): number {

@@ -39,6 +39,15 @@ describe("CLI flags", () => {
         expect(() => parseServeArgs(["--parallel", "0"])).toThrow(/--parallel/);
         expect(() => parseServeArgs(["--frobnicate"])).toThrow();
     });
+
+    it("choose the backend and the policy for a GPU without a patched build", () => {
+        expect(parseServeArgs(["--gpu", "vulkan"]).overrides?.gpu).toBe("vulkan");
+        expect(parseServeArgs(["--gpu", "cpu"]).overrides?.gpu).toBe(false);
+        expect(parseServeArgs(["--cpu"]).overrides?.gpu).toBe(false);
+        expect(parseServeArgs(["--gpu-fallback", "patched-cpu"]).overrides?.gpuFallback).toBe("patched-cpu");
+        expect(() => parseServeArgs(["--gpu", "opencl"])).toThrow(/--gpu must be one of auto, cpu, cuda, vulkan, metal/);
+        expect(() => parseServeArgs(["--gpu-fallback", "cpu"])).toThrow(/--gpu-fallback must be one of stock-gpu, patched-cpu/);
+    });
 });
 
 describe("API key", () => {

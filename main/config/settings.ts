@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {defaultSharingSettings, type ApiSettings, type SharingSettings} from "../../shared/settings.js";
+import type {GpuFallback, GpuSetting} from "../../shared/llamaBackend.js";
 import {writeFileAtomic} from "./writeFileAtomic.js";
 
 export type {SharingSettings};
@@ -15,7 +16,13 @@ export interface Settings {
     parallel: number;
     /** Tokens per sequence; "auto" lets the runtime choose from memory. */
     contextSize: number | "auto";
-    gpu: "auto" | false;
+    /** "auto" (the GPU found), false (CPU only) or "vulkan" | "cuda" | "metal"; always a KVShare-patched build when one exists. */
+    gpu: GpuSetting;
+    /**
+     * A GPU found without a KVShare-patched build for it: "stock-gpu" runs it with node-llama-cpp's stock
+     * binary (exact prefix reuse only), "patched-cpu" keeps KV sharing on the CPU. Applies at the next model load.
+     */
+    gpuFallback: GpuFallback;
     api: ApiSettings;
     sharing: SharingSettings;
     limits: {
@@ -47,6 +54,7 @@ export const defaultSettings: Settings = {
     parallel: 4,
     contextSize: 2048,
     gpu: "auto",
+    gpuFallback: "stock-gpu",
     api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], allowedHosts: []},
     sharing: defaultSharingSettings,
     limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, maxInFlightBytesPerKey: 16 * 1024 * 1024, requestReceiveTimeoutMs: 30_000, requestTimeoutMs: 600_000, agingMs: 500}

@@ -11,12 +11,12 @@ export {
 export { InvalidEditPlanError, SnapshotRefusedError, type SnapshotRefusalReason } from "./errors.js";
 export { modelFingerprint, type FingerprintMode } from "./fingerprint.js";
 export { checkKvShiftability, type KvShiftability } from "./guards.js";
-export { getKvEditingSupport, nativePatchVersion, REQUIRED_KV_PATCH_VERSION, type KvEditingSupport } from "./nativeSupport.js";
+export { getKvEditingSupport, isPatchedLlama, nativePatchVersion, REQUIRED_KV_PATCH_VERSION, type KvEditingSupport } from "./nativeSupport.js";
 export { reusePrefix, type ReusePrefixOptions } from "./prefixReuse.js";
 export type { KvReuseMode, KvReuseReport, KvReuseTimings } from "./report.js";
 export { reuseKv, type ReuseKvOptions, type SnapshotFileDonor } from "./reuse.js";
 export {
-  buildSnapshotHeader, captureForSnapshot, captureSequenceState, readSnapshot, restoreSnapshot, saveSnapshot, writeSnapshot, type CapturedState, snapshotContextParams, writeFileAtomically,
+  backendOf, buildSnapshotHeader, captureForSnapshot, captureSequenceState, readSnapshot, restoreSnapshot, saveSnapshot, writeSnapshot, type CapturedState, snapshotContextParams, writeFileAtomically,
   type KvSnapshot, type SnapshotExpectations
 } from "./snapshot.js";
 export { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotContextParams, type SnapshotHeader } from "./snapshotFormat.js";

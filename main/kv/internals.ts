@@ -7,7 +7,7 @@
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+import type { Llama, LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 
 /** Native methods added by `native/addon.patch` (present only in the patched binary). */
 export interface PatchedAddonMethods {
@@ -168,4 +168,10 @@ export async function withNlcLocks<T>(scopes: ReadonlyArray<readonly [object, st
     for (const lock of held.reverse())
       lock.dispose();
   }
+}
+
+/** True when the native module behind `llama` carries the KVShare patch (checked on its class, no context needed). */
+export function llamaHasKvSharePatch(llama: Llama): boolean {
+  const bindings = (llama as unknown as { _bindings: { AddonContext: { prototype: Record<string, unknown> } } })._bindings;
+  return typeof bindings.AddonContext.prototype.getKvSharePatchVersion === "function";
 }

@@ -4,8 +4,8 @@
  * The stock node-llama-cpp binary still runs the app; it only lacks the primitives needed to move
  * reused KV to new positions, so callers fall back to exact prefix reuse and report why.
  */
-import type { LlamaContext } from "node-llama-cpp";
-import { addonOf, type AddonContext, type PatchedAddonMethods } from "./internals.js";
+import type { Llama, LlamaContext } from "node-llama-cpp";
+import { addonOf, llamaHasKvSharePatch, type AddonContext, type PatchedAddonMethods } from "./internals.js";
 
 /** The native patch version this TypeScript layer was written against. */
 export const REQUIRED_KV_PATCH_VERSION = 2;
@@ -29,6 +29,11 @@ export function nativePatchVersion(context: LlamaContext): number | null {
   if (typeof addon.getKvSharePatchVersion !== "function")
     return null;
   return addon.getKvSharePatchVersion();
+}
+
+/** True when the binary `llama` was loaded from carries the KVShare patch (before any context exists). */
+export function isPatchedLlama(llama: Llama): boolean {
+  return llamaHasKvSharePatch(llama);
 }
 
 /** True when `addon` has all methods added by the KVShare patch. */

@@ -8,7 +8,7 @@ import { writeFileAtomically } from "../config/writeFileAtomic.js";
 import { open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+import { GgmlType, type LlamaContext, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import { SnapshotRefusedError } from "./errors.js";
 import { addonOf, contextLockScope, sequenceEvaluateLockScope, sequenceIdOf, setSequenceTokenState, withNlcLocks } from "./internals.js";
 import { isPatchedAddon } from "./nativeSupport.js";
@@ -36,12 +36,27 @@ export interface SnapshotExpectations {
   readonly context?: LlamaContext;
 }
 
+/**
+ * A KV cache type as snapshots record it: the ggml type name ("F16", "Q8_0", …). A context created without
+ * one uses llama.cpp's default, F16; format-1 headers recorded that as "undefined".
+ */
+export function kvTypeName(type: GgmlType | string | undefined): string {
+  if (type == null || type === "undefined") return "F16";
+  return typeof type === "number" ? GgmlType[type] ?? String(type) : type;
+}
+
+/** The llama.cpp backend a context computes on, as snapshot headers record it. */
+export function backendOf(context: LlamaContext): string {
+  const gpu = context.model.llama.gpu;
+  return gpu === false ? "cpu" : gpu;
+}
+
 /** The KV-layout-relevant parameters of a context. */
 export function snapshotContextParams(context: LlamaContext): SnapshotContextParams {
   return {
     contextSize: context.contextSize,
-    kvCacheKeyType: String(context.kvCacheKeyType),
-    kvCacheValueType: String(context.kvCacheValueType),
+    kvCacheKeyType: kvTypeName(context.kvCacheKeyType),
+    kvCacheValueType: kvTypeName(context.kvCacheValueType),
     flashAttention: context.flashAttention
   };
 }
@@ -73,6 +88,8 @@ export interface CapturedState {
   readonly tokens: number[];
   readonly payload: Buffer;
   readonly contextParams: SnapshotContextParams;
+  /** See {@link backendOf}. */
+  readonly backend: string;
   readonly kvSharePatchVersion: number | null;
 }
 
@@ -84,6 +101,7 @@ export async function captureForSnapshot(sequence: LlamaContextSequence): Promis
     tokens,
     payload,
     contextParams: snapshotContextParams(sequence.context),
+    backend: backendOf(sequence.context),
     kvSharePatchVersion: isPatchedAddon(addon) ? addon.getKvSharePatchVersion() : null
   };
 }
@@ -123,6 +141,7 @@ export function buildSnapshotHeader(options: {
     payloadBytes: captured.payload.length,
     payloadSha256: sha256Hex(captured.payload),
     payloadFormat: "llama-state-seq-v3",
+    backend: captured.backend,
     createdAt: new Date().toISOString(),
     producer: {
       kvSharePatchVersion: captured.kvSharePatchVersion,
@@ -165,9 +184,9 @@ function checkIdentity(header: SnapshotHeader, expect: SnapshotExpectations, fil
   if (context == null)
     return;
   const want = snapshotContextParams(context);
-  const have = header.contextParams;
+  const have = { ...header.contextParams, kvCacheKeyType: kvTypeName(header.contextParams.kvCacheKeyType), kvCacheValueType: kvTypeName(header.contextParams.kvCacheValueType) };
   if (have.kvCacheKeyType !== want.kvCacheKeyType || have.kvCacheValueType !== want.kvCacheValueType)
-    throw new SnapshotRefusedError("incompatible-context", `KV cache types ${have.kvCacheKeyType}/${have.kvCacheValueType} differ from ${want.kvCacheKeyType}/${want.kvCacheValueType}`, filePath);
+    throw new SnapshotRefusedError("incompatible-context", `KV cache types ${have.kvCacheKeyType}/${have.kvCacheValueType} (made on ${header.backend}) differ from ${want.kvCacheKeyType}/${want.kvCacheValueType} of this context (${backendOf(context)}): the KV bytes would be misread`, filePath);
   if (typeof have.flashAttention === "boolean" && typeof want.flashAttention === "boolean" && have.flashAttention !== want.flashAttention)
     throw new SnapshotRefusedError("incompatible-context", "flash attention setting differs (V cache layout)", filePath);
   if (header.tokens.length > want.contextSize)
@@ -200,7 +219,7 @@ export async function restoreSnapshot(sequence: LlamaContextSequence, snapshot: 
     await writeFile(tmpFile, snapshot.payload, { mode: 0o600 });
     await sequence.loadStateFromFile(tmpFile, { acceptRisk: true });
   } catch (err) {
-    throw new SnapshotRefusedError("rejected-by-runtime", String((err as Error).message), snapshot.filePath);
+    throw new SnapshotRefusedError("rejected-by-runtime", `${(err as Error).message} (snapshot made on ${snapshot.header.backend}, restoring on ${backendOf(sequence.context)})`, snapshot.filePath);
   } finally {
     await rm(tmpFile, { force: true });
   }
@@ -219,7 +238,7 @@ export function restoreIntoSequenceIdLocked(context: LlamaContext, sequenceId: n
   const read = addon.setSequenceStateData(sequenceId, stateData);
   if (read !== stateData.length) {
     addon.removeTokenCellsFromSequence(sequenceId, 0, -1);
-    throw new SnapshotRefusedError("rejected-by-runtime", `llama.cpp accepted ${read} of ${stateData.length} state bytes`, snapshot.filePath);
+    throw new SnapshotRefusedError("rejected-by-runtime", `llama.cpp accepted ${read} of ${stateData.length} state bytes (snapshot made on ${snapshot.header.backend}, restoring on ${backendOf(context)}: a different KV layout, e.g. V transposition with and without flash attention)`, snapshot.filePath);
   }
 }
 

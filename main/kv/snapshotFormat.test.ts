@@ -12,6 +12,7 @@ function sample(): { bytes: Buffer; header: SnapshotHeader } {
     payloadBytes: payload.length,
     payloadSha256: sha256Hex(payload),
     payloadFormat: "llama-state-seq-v3",
+    backend: "vulkan",
     createdAt: "2026-01-01T00:00:00.000Z",
     producer: {}
   };
@@ -51,6 +52,18 @@ describe("snapshot byte format", () => {
       copy[i] = (copy[i] ?? 0) ^ 0x01;
       expect(reasonOf(() => decodeSnapshot(copy)), `byte ${i}`).toBeDefined();
     }
+  });
+
+  it("reads format 1 (no backend recorded) as backend \"unknown\", and refuses format 2 without a backend", () => {
+    const { bytes, header } = sample();
+    const { backend: _backend, ...v1Header } = header;
+    const v1 = Buffer.concat(encodeSnapshot(v1Header as SnapshotHeader, Buffer.from(bytes.subarray(bytes.length - header.payloadBytes))));
+    expect(decodeSnapshot(bytes).header.backend).toBe("vulkan");
+    expect(reasonOf(() => decodeSnapshot(v1))).toBe("bad-header"); // written as format 2, which requires the backend
+    v1.writeUInt32LE(1, 8);
+    expect(decodeSnapshot(v1).header.backend).toBe("unknown");
+    v1.writeUInt32LE(3, 8);
+    expect(reasonOf(() => decodeSnapshot(v1))).toBe("bad-header");
   });
 
   it("refuses trailing bytes and foreign files", () => {

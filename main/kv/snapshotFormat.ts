@@ -3,7 +3,7 @@
  *
  * ```
  * 0        8 bytes   magic "KVSHSNAP"
- * 8        u32 LE    format version (1)
+ * 8        u32 LE    format version (2; 1 = before the backend was recorded, still read)
  * 12       u32 LE    H = byte length of the header JSON
  * 16       H bytes   header JSON (UTF-8), see {@link SnapshotHeader}
  * 16+H     32 bytes  sha256 of the header JSON bytes
@@ -15,7 +15,9 @@ import { createHash } from "node:crypto";
 import { SnapshotRefusedError } from "./errors.js";
 
 export const SNAPSHOT_MAGIC = "KVSHSNAP";
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
+/** Versions this code reads: 1 lacks `backend` (read as "unknown"). */
+const READABLE_VERSIONS = new Set([1, 2]);
 /** `LLAMA_STATE_SEQ_MAGIC` ('ggsq') and `LLAMA_STATE_SEQ_VERSION` of the pinned llama.cpp. */
 export const LLAMA_STATE_SEQ_MAGIC = 0x67677371;
 export const LLAMA_STATE_SEQ_VERSION = 3;
@@ -46,6 +48,12 @@ export interface SnapshotHeader {
   readonly payloadFormat: "llama-state-seq-v3";
   /** ISO time of writing. */
   readonly createdAt: string;
+  /**
+   * The llama.cpp backend whose KV this is ("cpu", "vulkan", "cuda", "metal"; "unknown" for format 1).
+   * KV bytes are backend-independent for equal KV types, so another backend restores them identically;
+   * the KV types (in {@link contextParams}) must match, and llama.cpp itself refuses a different V layout.
+   */
+  readonly backend: string;
   /** Free-form producer information (library versions, native patch version). */
   readonly producer: Readonly<Record<string, string | number | null>>;
 }
@@ -103,7 +111,7 @@ export function decodeSnapshot(bytes: Buffer, filePath?: string): { header: Snap
   if (bytes.subarray(0, 8).toString("ascii") !== SNAPSHOT_MAGIC)
     throw new SnapshotRefusedError("bad-header", "not a KVShare snapshot (bad magic)", filePath);
   const version = bytes.readUInt32LE(8);
-  if (version !== SNAPSHOT_FORMAT_VERSION)
+  if (!READABLE_VERSIONS.has(version))
     throw new SnapshotRefusedError("bad-header", `unsupported snapshot format version ${version}`, filePath);
   const jsonLength = bytes.readUInt32LE(12);
   if (jsonLength === 0 || jsonLength > MAX_HEADER_BYTES)
@@ -121,6 +129,8 @@ export function decodeSnapshot(bytes: Buffer, filePath?: string): { header: Snap
   } catch {
     throw new SnapshotRefusedError("bad-header", "header JSON does not parse", filePath);
   }
+  if (version === 1 && header != null && typeof header === "object")
+    header = { ...header, backend: "unknown" };
   if (!isHeaderShapeValid(header))
     throw new SnapshotRefusedError("bad-header", "header JSON lacks required fields", filePath);
   const available = bytes.length - payloadStart;
@@ -146,6 +156,7 @@ function isHeaderShapeValid(header: unknown): header is SnapshotHeader {
     Array.isArray(h.tokens) && h.tokens.every((t) => Number.isInteger(t)) &&
     typeof h.payloadBytes === "number" && Number.isSafeInteger(h.payloadBytes) && h.payloadBytes >= 0 &&
     typeof h.payloadSha256 === "string" &&
+    typeof h.backend === "string" &&
     h.payloadFormat === "llama-state-seq-v3" &&
     params != null && typeof params === "object" &&
     typeof params.contextSize === "number" &&

@@ -1,10 +1,11 @@
 import path from "node:path";
-import {getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel} from "node-llama-cpp";
+import {LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel} from "node-llama-cpp";
 import {checkKvShiftability, createKvEditingContext, getKvEditingSupport} from "../kv/index.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
 import type {SharedPrompt} from "../sharing/engine/types.js";
 import {checkTextLength, ContextOverflowError} from "./errors.js";
 import {checkFits, generate} from "./generate.js";
+import {loadLlama, type GpuFallback, type GpuSetting, type LoadedBuild} from "./nativeBuild.js";
 import {PromptBuilder} from "./PromptBuilder.js";
 import {SequencePool} from "./SequencePool.js";
 import type {GenerationJob, GenerationResult} from "./types.js";
@@ -17,7 +18,10 @@ export interface ModelRuntimeOptions {
     contextSize: number | "auto";
     /** CPU threads for llama.cpp; set explicitly (the library's default oversubscribes small machines). */
     threads: number;
-    gpu: "auto" | false;
+    /** Which backend; the binary is chosen in nativeBuild.ts, never by node-llama-cpp's own search. */
+    gpu: GpuSetting;
+    /** A GPU found without a KVShare-patched build for it: its stock binary, or the patched CPU build. */
+    gpuFallback: GpuFallback;
     /** Queue limits, read live so an admin's change applies to the next request. */
     queueLimits(): {maxQueue: number; queueTimeoutMs: number; agingMs: number};
     /** Log llama.cpp warnings; off in tests. */
@@ -50,17 +54,16 @@ export class ModelRuntime {
         /** The scratch sequence for KV editing, when the patched binary and the model allow it. */
         public readonly scratch: LlamaContextSequence | undefined,
         /** Why KV editing is off, when it is. */
-        public readonly kvEditingUnavailableReason: string | undefined
+        public readonly kvEditingUnavailableReason: string | undefined,
+        /** The llama.cpp binary loaded (backend, patched or not, devices, and what is lost if anything). */
+        public readonly build: LoadedBuild
     ) {}
 
     /** Loads the model and creates its context; throws with llama.cpp's reason on failure. */
     public static async load(options: ModelRuntimeOptions): Promise<ModelRuntime> {
-        const llama = await getLlama({
+        const {llama, build} = await loadLlama({
             gpu: options.gpu,
-            build: "never",
-            // Diagnostics: KVSHARE_STOCK_BINARY=1 asks for a build that never exists locally, so the
-            // stock prebuilt binary loads (no KV editing: the app falls back to exact prefix reuse).
-            ...(process.env.KVSHARE_STOCK_BINARY === "1" ? {cmakeOptions: {KVSHARE_FORCE_STOCK_BINARY: "1"}} : {}),
+            gpuFallback: options.gpuFallback,
             maxThreads: options.threads,
             logLevel: options.verbose ? LlamaLogLevel.warn : LlamaLogLevel.error
         });
@@ -78,10 +81,11 @@ export class ModelRuntime {
         const sequences = Array.from({length: options.parallel}, () => context.getSequence());
         const support = getKvEditingSupport(context);
         const shift = checkKvShiftability(model, {context});
-        const unavailable = !support.kvEditingSupported ? support.reason : !shift.canShift ? shift.reason : undefined;
+        // A stock binary chosen by policy says why (the notice names what to run), not only "stock binary".
+        const unavailable = !support.kvEditingSupported ? (build.patched ? support.reason : build.notice ?? support.reason) : !shift.canShift ? shift.reason : undefined;
         const scratch = unavailable == null ? context.getSequence() : undefined;
         const pool = new SequencePool(sequences, options.queueLimits);
-        return new ModelRuntime(options, llama, model, context, pool, new PromptBuilder(model), scratch, unavailable);
+        return new ModelRuntime(options, llama, model, context, pool, new PromptBuilder(model), scratch, unavailable, build);
     }
 
     /** Routes every generation through the KVShare engine (prepare before decoding, remember after). */

@@ -1,6 +1,7 @@
 import {useEffect, useState} from "react";
 import {AdminPanel} from "./components/AdminPanel.js";
 import {ApiKeyScreen} from "./components/ApiKeyScreen.js";
+import {BuildNotice} from "./components/BuildNotice.js";
 import {ChatSettings} from "./components/ChatSettings.js";
 import {ChatView} from "./components/ChatView.js";
 import {Composer} from "./components/Composer.js";
@@ -55,6 +56,7 @@ export function App() {
         <div className={`app${settingsOpen && chat ? " with-settings" : ""}`}>
             <Sidebar />
             <main className="main">
+                <BuildNotice />
                 {chat ? (
                     <>
                         <Header title={conversation?.title ?? DEFAULT_TITLE} settingsOpen={settingsOpen} onToggleSettings={() => setSettingsOpen((o) => !o)} />

@@ -23,6 +23,8 @@ describe("with the stock (unpatched) binary", () => {
         expect(warnings.join("\n")).toMatch(/KV editing is off/);
         const models = await (await server.api("/v1/models")).json() as ModelList;
         expect(models.data[0]!.meta!.kv_editing).toBe(false);
+        expect(models.data[0]!.meta!.kvshare_patched).toBe(false);
+        expect(models.data[0]!.meta!.build_notice).toMatch(/semantic KV sharing is off/);
 
         const ask = async (prompt: string) => {
             const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0}});

@@ -5,6 +5,7 @@ import {fileURLToPath} from "node:url";
 import OpenAI from "openai";
 import {silentLogger} from "../../main/app/log.js";
 import {startServer, type RunningServer, type ServeOptions} from "../../main/app/startServer.js";
+import {testGpuSetting} from "./backend.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -21,7 +22,10 @@ export interface TestServer extends RunningServer {
     api(pathname: string, init?: RequestInit & {json?: unknown; noAuth?: boolean}): Promise<Response>;
 }
 
-/** Starts a real server on a free loopback port with a fresh data folder and 1 llama.cpp thread. */
+/**
+ * Starts a real server on a free loopback port with a fresh data folder, 1 llama.cpp thread and the
+ * backend of KVSHARE_TEST_BACKEND (see ./backend.ts).
+ */
 export async function startTestServer(options: Partial<ServeOptions> = {}): Promise<TestServer> {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-test-"));
     const server = await startServer({
@@ -32,7 +36,7 @@ export async function startTestServer(options: Partial<ServeOptions> = {}): Prom
         dataDir,
         // The cost gate off: on this tiny model prefill is nearly free, and the tests exercise reuse
         // itself; the gate has tests of its own.
-        overrides: {threads: 1, ...options.overrides, api: {port: 0, host: "127.0.0.1", ...options.overrides?.api},
+        overrides: {threads: 1, gpu: testGpuSetting, ...options.overrides, api: {port: 0, host: "127.0.0.1", ...options.overrides?.api},
             sharing: {costGate: false, ...options.overrides?.sharing}}
     });
     const client = new OpenAI({baseURL: `${server.url}/v1`, apiKey: testApiKey, maxRetries: 0, timeout: 60_000});

@@ -1,40 +1,45 @@
 /**
  * Shared fixtures for the KV layer tests (not a test file itself).
- * Loads node-llama-cpp the way the app does (local build first, prebuilt otherwise) and reports
- * whether the KVShare-patched binary is the one loaded.
+ * Loads node-llama-cpp the way the app does (main/runtime/nativeBuild.ts, on the backend of
+ * KVSHARE_TEST_BACKEND) and reports whether the KVShare-patched binary is the one loaded.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContextSequence, type Token } from "node-llama-cpp";
+import { LlamaLogLevel, type Llama, type LlamaContextSequence, type Token } from "node-llama-cpp";
+import { loadLlama, type LoadedBuild } from "../../runtime/nativeBuild.js";
+import { testGpuSetting } from "../../../test/support/backend.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const MODELS_DIR = path.resolve(here, "../../../../shared/models");
 export const STORIES_260K = path.join(MODELS_DIR, "stories260K.gguf");
 export const TINYSTORIES_656K = path.join(MODELS_DIR, "TinyStories-656K-Q8_0.gguf");
 
-let llamaPromise: Promise<Llama> | undefined;
-/** One Llama instance per test process (CPU only, local build if present). */
-export function testLlama(): Promise<Llama> {
-  // KVSHARE_TEST_STOCK_BINARY=1 asks for a build folder that never exists locally, so node-llama-cpp
-  // falls back to its stock prebuilt binary: exercises the fallback paths without moving files around.
-  const forceStock = process.env.KVSHARE_TEST_STOCK_BINARY === "1";
-  llamaPromise ??= getLlama({
-    gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 1,
-    ...(forceStock ? { cmakeOptions: { KVSHARE_FORCE_STOCK_BINARY: "1" } } : {})
+let loaded: Promise<{ llama: Llama; build: LoadedBuild }> | undefined;
+/**
+ * One Llama instance per test process: the KVShare-patched build of KVSHARE_TEST_BACKEND (default CPU),
+ * chosen like the app chooses (main/runtime/nativeBuild.ts). KVSHARE_TEST_STOCK_BINARY=1 loads the stock
+ * prebuilt binary of that backend instead, to exercise the fallback paths without moving files around.
+ */
+export function testBuild(): Promise<{ llama: Llama; build: LoadedBuild }> {
+  loaded ??= loadLlama({
+    gpu: testGpuSetting, gpuFallback: "patched-cpu", maxThreads: 1, logLevel: LlamaLogLevel.error,
+    forceStock: process.env.KVSHARE_TEST_STOCK_BINARY === "1"
   });
-  return llamaPromise;
+  return loaded;
+}
+
+export async function testLlama(): Promise<Llama> {
+  return (await testBuild()).llama;
 }
 
 /** True when the loaded binary carries the KVShare patch (checked on the native class, no context needed). */
 export async function patchedBinaryLoaded(): Promise<{ patched: boolean; reason: string }> {
-  const llama = await testLlama();
-  const bindings = (llama as unknown as { _bindings: { AddonContext: { prototype: Record<string, unknown> } } })._bindings;
-  const patched = typeof bindings.AddonContext.prototype.getKvSharePatchVersion === "function";
+  const { llama, build } = await testBuild();
   return {
-    patched,
-    reason: patched
+    patched: build.patched,
+    reason: build.patched
       ? "KVShare-patched binary loaded"
-      : `stock node-llama-cpp binary loaded (${llama.buildType}); run \`npm run build:native\` to build the patched one`
+      : `stock node-llama-cpp binary loaded (${llama.buildType}, ${build.backend}); run \`npm run build:native\` to build the patched one`
   };
 }
 

@@ -1,0 +1,36 @@
+import {cleanup, render, screen} from "@testing-library/react";
+import {afterEach, describe, expect, it} from "vitest";
+import type {ModelObject} from "../../../shared/openai.js";
+import {useConnection} from "../stores/useConnection.js";
+import {BuildNotice} from "./BuildNotice.js";
+
+const model = (meta: NonNullable<ModelObject["meta"]>): ModelObject => ({id: "m", object: "model", created: 0, owned_by: "local", meta});
+const base = {context_size: 512, parallel: 2, architecture: "llama"};
+
+describe("BuildNotice", () => {
+    afterEach(() => {
+        cleanup();
+        useConnection.setState({models: []});
+    });
+
+    it("stays hidden on a patched build with nothing lost", () => {
+        useConnection.setState({models: [model({...base, kv_editing: true, backend: "vulkan", kvshare_patched: true, devices: ["GPU"]})]});
+        render(<BuildNotice />);
+        expect(screen.queryByTestId("build-notice")).toBeNull();
+    });
+
+    it("says that KV sharing is off and what to run on a stock GPU binary", () => {
+        const notice = "no KVShare-patched Vulkan build for GPU (Vulkan): …; run `npm run build:native -- --gpu vulkan` to build it";
+        useConnection.setState({models: [model({...base, kv_editing: false, backend: "vulkan", kvshare_patched: false, devices: ["GPU"], build_notice: notice})]});
+        render(<BuildNotice />);
+        const text = screen.getByTestId("build-notice").textContent ?? "";
+        expect(text).toMatch(/^Semantic KV sharing is off\./);
+        expect(text).toContain("npm run build:native -- --gpu vulkan");
+    });
+
+    it("says that the GPU is idle when the patched CPU build was chosen instead", () => {
+        useConnection.setState({models: [model({...base, kv_editing: true, backend: "cpu", kvshare_patched: true, devices: [], build_notice: "GPU (CUDA) is not used: …"})]});
+        render(<BuildNotice />);
+        expect(screen.getByTestId("build-notice").textContent).toMatch(/^The GPU is not used\. GPU \(CUDA\) is not used/);
+    });
+});

@@ -1,0 +1,14 @@
+/**
+ * llama.cpp backends and the admin's choices about them, shared by the server (main/runtime/nativeBuild.ts,
+ * settings) and the renderer (the build notice).
+ */
+
+export type GpuBackend = "vulkan" | "cuda" | "metal";
+export type Backend = "cpu" | GpuBackend;
+/** `settings.gpu`: "auto" (the GPU found), false (CPU only) or one backend. */
+export type GpuSetting = "auto" | false | GpuBackend;
+/** What to run when the GPU found has no KVShare-patched build (`settings.gpuFallback`). */
+export type GpuFallback = "stock-gpu" | "patched-cpu";
+
+export const gpuBackends: readonly GpuBackend[] = ["cuda", "vulkan", "metal"];
+export const gpuFallbacks: readonly GpuFallback[] = ["stock-gpu", "patched-cpu"];
