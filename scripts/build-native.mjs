@@ -49,7 +49,12 @@ const gpuArgIndex = argv.findIndex((a) => a === "--gpu" || a.startsWith("--gpu="
 const gpuArg = gpuArgIndex < 0 ? "auto" : argv[gpuArgIndex].includes("=") ? argv[gpuArgIndex].split("=")[1] : argv[gpuArgIndex + 1];
 const log = (msg) => console.log(`[build-native] ${msg}`);
 
+/** Thrown instead of exiting while an optional variant (the GPU one found by `auto`) is built. */
+class OptionalVariantFailed extends Error {}
+let optionalVariant = false;
+
 function fail(msg) {
+  if (optionalVariant) throw new OptionalVariantFailed(msg);
   console.error(`[build-native] ERROR: ${msg}`);
   if (args.has("--best-effort")) {
     console.error("[build-native] --best-effort: continuing with the stock node-llama-cpp binary (no KV editing)");
@@ -228,12 +233,24 @@ function hasVulkanLoader() {
 
 const nvcc = () => onPath("nvcc") || exists("/usr/local/cuda/bin/nvcc") || (process.env.CUDA_PATH != null && exists(path.join(process.env.CUDA_PATH, "bin")));
 
+/**
+ * An NVIDIA driver (what runs a CUDA build): a compiler alone is not enough, e.g. CI images that carry
+ * the CUDA toolkit's pip wheels and no GPU, where a CUDA build would be built for nothing (or fail).
+ */
+function hasNvidiaDriver() {
+  if (process.platform === "win32") return exists(path.join(process.env.WINDIR ?? "C:\\Windows", "System32", "nvcuda.dll"));
+  return onPath("nvidia-smi") || ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64", "/usr/lib/wsl/lib"]
+    .some((dir) => exists(path.join(dir, "libcuda.so.1")));
+}
+
 /** The GPU variant `npm run build:native` builds beside the CPU one on this machine, if any. */
 function detectGpuVariant() {
   if (process.platform === "darwin")
     return process.arch === "arm64" ? "metal" : undefined;
-  if (nvcc())
+  if (nvcc() && hasNvidiaDriver())
     return "cuda";
+  if (nvcc())
+    log("nvcc found but no NVIDIA driver: not building the CUDA variant (`--gpu cuda` builds it anyway)");
   const blocker = vulkanBuildBlocker();
   if (blocker == null)
     return "vulkan";
@@ -342,5 +359,16 @@ if (args.has("--check")) {
 }
 
 applyPackagePatches();
-for (const name of selected)
-  ensureVariant(name);
+for (const name of selected) {
+  // With `auto`, only the CPU build is essential: a GPU variant that fails to build leaves the app on
+  // the CPU build (it says so and what to run), and the command still succeeds.
+  optionalVariant = gpuArg === "auto" && name !== "cpu";
+  try {
+    ensureVariant(name);
+  } catch (error) {
+    if (!(error instanceof OptionalVariantFailed)) throw error;
+    console.error(`[build-native] WARNING: the ${name} build failed; the app runs on the patched CPU build. ${error.message}`);
+  } finally {
+    optionalVariant = false;
+  }
+}
