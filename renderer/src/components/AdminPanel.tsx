@@ -2,7 +2,8 @@ import {useEffect, useState, type ReactNode} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
 import {copyText} from "../lib/clipboard.js";
-import {draftFrom, isLoopbackHost, patchFrom, type SettingsDraft} from "../lib/settingsForm.js";
+import {isLoopback} from "../../../shared/hosts.js";
+import {draftFrom, patchFrom, type SettingsDraft} from "../lib/settingsForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
@@ -140,7 +141,7 @@ function Form({settings}: {settings: AdminSettings}) {
                     </Field>
                     <Field label="Port" hint={settings.api.servesUi ? "0 picks a free port; this page moves with the server" : "0 picks a free port"}>{text("apiPort", "setting-api-port")}</Field>
                 </div>
-                {draft.apiHost.trim() !== "" && !isLoopbackHost(draft.apiHost) ? (
+                {draft.apiHost.trim() !== "" && !isLoopback(draft.apiHost) ? (
                     <p className="warning" role="note" data-testid="api-lan-warning">
                         <strong>{draft.apiHost.trim()}</strong> makes the API reachable from other machines on the network. Only the key keeps them out:
                         {settings.api.auth ? " keep “key required” on and give each app or person a key of their own (below)." : " a key is not required now, so this address is refused until api.auth is turned on."}

@@ -1,6 +1,7 @@
 import {describe, expect, it} from "vitest";
 import {fakeSettings} from "../testing/fakeAdmin.js";
-import {draftFrom, isLoopbackHost, parseGroups, parseSharedPrefixes, patchFrom} from "./settingsForm.js";
+import {isLoopback} from "../../../shared/hosts.js";
+import {draftFrom, parseGroups, parseSharedPrefixes, patchFrom} from "./settingsForm.js";
 
 describe("settings form", () => {
     it("sends only what changed", () => {
@@ -34,8 +35,8 @@ describe("settings form", () => {
     });
 
     it("tells loopback hosts from addresses other machines can reach", () => {
-        for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2", "0:0:0:0:0:0:0:1", "[::1]", "::ffff:127.0.0.1"]) expect(isLoopbackHost(host), host).toBe(true);
-        for (const host of ["0.0.0.0", "192.168.1.20", "::", "kvshare.lan"]) expect(isLoopbackHost(host), host).toBe(false);
+        for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2", "0:0:0:0:0:0:0:1", "[::1]", "::ffff:127.0.0.1"]) expect(isLoopback(host), host).toBe(true);
+        for (const host of ["0.0.0.0", "192.168.1.20", "::", "kvshare.lan"]) expect(isLoopback(host), host).toBe(false);
     });
 });
 

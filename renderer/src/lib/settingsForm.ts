@@ -1,5 +1,4 @@
 import type {AdminSettings, AdminSettingsPatch, AdminSharingSettings} from "../../../shared/admin.js";
-import {isLoopback} from "../../../shared/hosts.js";
 import type {ScopeOverride} from "../../../shared/settings.js";
 
 /** The admin form's fields as typed (strings for numbers, so a bad value reaches the server's validator). */
@@ -33,8 +32,6 @@ export interface SettingsDraft {
     monitorPercent: string;
 }
 
-/** Loopback addresses (any spelling): the API is reachable from this machine only. */
-export const isLoopbackHost = isLoopback;
 
 const MiB = 1024 ** 2;
 
