@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import {downloadDefaultModel} from "./app/downloadDefaultModel.js";
 import {startServer} from "./app/startServer.js";
-import {parseServeArgs, serveUsage} from "./config/cliArgs.js";
+import {parseServeArgs, serveUsage} from "./cliArgs.js";
 import {modelsDir, resolveDataDir} from "./config/dataDir.js";
 import {apiKeyPath, loadOrCreateApiKey} from "./config/apiKey.js";
 import {NoModelError} from "./config/resolveModel.js";

@@ -3,8 +3,7 @@
  * shared by the server (HTTP routes under `/kvshare/…` and the Electron IPC channel, both calling the
  * same service functions in main/admin) and the renderer's two backends.
  */
-import type {ChatParams} from "./backend.js";
-import type {KvShareRecord} from "./openai.js";
+import type {ChatParams, KvShareRecord} from "./openai.js";
 import type {ApiSettings, SharingSettings} from "./settings.js";
 
 /** The sharing knobs an admin can change. */

@@ -1,13 +1,7 @@
 import type {AdminInput, AdminOp, AdminOutput} from "./admin.js";
-import type {ChatMessage, HealthResponse, KvShareRecord, ModelObject, Timings, Usage, FinishReason} from "./openai.js";
+import type {ChatMessage, ChatParams, HealthResponse, KvShareRecord, ModelObject, Timings, Usage, FinishReason} from "./openai.js";
 
-/** Sampling parameters the UI lets a user set per chat. */
-export interface ChatParams {
-    temperature?: number;
-    top_p?: number;
-    max_tokens?: number;
-    seed?: number;
-}
+export type {ChatParams};
 
 export interface ChatStreamRequest {
     messages: ChatMessage[];

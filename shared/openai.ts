@@ -227,3 +227,11 @@ export interface HealthResponse {
     slots_busy?: number;
     queued?: number;
 }
+
+/** The sampling fields (OpenAI names) the UI lets a user set per chat. */
+export interface ChatParams {
+    temperature?: number;
+    top_p?: number;
+    max_tokens?: number;
+    seed?: number;
+}

@@ -13,7 +13,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import OpenAI from "openai";
-import {silentLogger} from "../../main/app/log.js";
+import {silentLogger} from "../../main/common/log.js";
 import {startServer, type RunningServer} from "../../main/app/startServer.js";
 import type {SharingSettings} from "../../shared/settings.js";
 import {ensureDummyModel} from "../dummyModel/generate.js";

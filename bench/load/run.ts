@@ -10,7 +10,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import OpenAI from "openai";
-import {silentLogger} from "../../main/app/log.js";
+import {silentLogger} from "../../main/common/log.js";
 import {startServer} from "../../main/app/startServer.js";
 import {seededRandom} from "../../shared/seededRandom.js";
 import {loadPrompts, type LoadPrompts} from "./prompts.js";

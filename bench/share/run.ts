@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChatCompletion, Completion, KvShareRecord } from "../../shared/openai.js";
-import type { Logger } from "../../main/app/log.js";
+import type { Logger } from "../../main/common/log.js";
 import { startServer, type RunningServer } from "../../main/app/startServer.js";
 import { defaultSettings, type SharingSettings } from "../../main/config/settings.js";
 import { DEFAULT_SHAPE, ensureDummyModel } from "../dummyModel/generate.js";
@@ -120,8 +120,8 @@ async function withServer<T>(modelPath: string, threads: number, mode: Mode, war
 }
 
 async function ask(server: RunningServer, request: BenchRequest, maxTokens: number): Promise<Outcome> {
-  const runtime = server.core.requireInference().runtime;
-  const model = runtime.modelId;
+  const pipeline = server.core.requirePipeline();
+  const model = pipeline.runtime.modelId;
   const chat = request.api === "chat";
   const body = chat
     ? { model, messages: [...(request.system == null ? [] : [{ role: "system", content: request.system }]), { role: "user", content: request.prompt }], max_tokens: maxTokens, temperature: 0 }
@@ -136,7 +136,7 @@ async function ask(server: RunningServer, request: BenchRequest, maxTokens: numb
   if (!response.ok)
     throw new Error(`request ${request.id}: HTTP ${response.status}: ${await response.text()}`);
   const json = (await response.json()) as ChatCompletion | Completion;
-  await runtime.settled(); // the served KV is in the cache before the next request
+  await pipeline.settled(); // the served KV is in the cache before the next request
   const choice = json.choices[0];
   const text = choice == null ? "" : "message" in choice ? choice.message.content : choice.text;
   if (json.usage == null || json.timings == null || json.x_kvshare == null)
@@ -238,7 +238,7 @@ async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{
     const perMode: Outcome[][] = [];
     for (const mode of MODES) {
       perMode.push(await withServer(STORIES_MODEL, 1, mode, warnings, async (server) => {
-        const runtime = server.core.requireInference().runtime;
+        const runtime = server.core.requirePipeline().runtime;
         modelId = runtime.modelId;
         if (mode.sharing.enabled === true && runtime.scratch == null) {
           if (kvEditing)

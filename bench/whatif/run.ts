@@ -14,9 +14,9 @@ import path from "node:path";
 import {parseArgs} from "node:util";
 import {seededRandom} from "../../shared/seededRandom.js";
 import {whatIf} from "../../main/admin/whatIfService.js";
-import {ApiServer} from "../../main/app/ApiServer.js";
+import {createApiServer} from "../../main/app/startServer.js";
 import {AppCore} from "../../main/app/AppCore.js";
-import {silentLogger} from "../../main/app/log.js";
+import {silentLogger} from "../../main/common/log.js";
 import {defaultSettings} from "../../main/config/settings.js";
 import type {CandidatePoint} from "../../main/sharing/engine/candidates.js";
 import {candidateFrontier} from "../../main/sharing/engine/candidates.js";
@@ -62,19 +62,19 @@ try {
     console.log(`what-if curves over ${requests} logged requests (${runs} runs each; target: the panel answers within ${targetMs} ms)`);
     const direct: number[] = [];
     const coldStart = performance.now();
-    let curves = whatIf(core);
+    let curves = whatIf(core.admin);
     const coldMs = performance.now() - coldStart;
     // The server reads this view in the background right after the model loads, so the panel meets it warm.
     console.log(`${"first read after start (cold)".padEnd(34)} ${coldMs.toFixed(1)} ms  (done in the background at model load)`);
     for (let i = 0; i < runs; i++) {
         const t = performance.now();
-        curves = whatIf(core);
+        curves = whatIf(core.admin);
         direct.push(performance.now() - t);
     }
     const inProcess = report("in process (SQLite read + curves)", direct);
     console.log(`  computed from ${curves.requests} requests; hit rate at 0.3: ${(100 * curves.threshold.hitRate[30]!).toFixed(1)}%`);
 
-    const server = new ApiServer(core, false);
+    const server = createApiServer(core, false);
     const base = await server.start("127.0.0.1", 0);
     const overHttp: number[] = [];
     try {

@@ -3,7 +3,7 @@ import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {AdminSettings, CacheStats, ConversationRecord, Profile} from "../../shared/admin.js";
 import {startTestServer, type TestServer} from "../../test/support/testServer.js";
-import {APP_DB_FILE, APP_DB_VERSION, closeAppDb, openAppDb} from "./appDb.js";
+import {APP_DB_FILE, APP_DB_VERSION, openAppDb} from "./appDb.js";
 import {runAdminOp} from "./operations.js";
 import {cacheStats, chooseBucketMs} from "./statsService.js";
 
@@ -26,7 +26,7 @@ async function chat(user: string, content: string) {
 
 /** The donor's snapshot is written after the answer is sent: wait until the cache holds it. */
 async function cacheHolds(count: number): Promise<void> {
-    await expect.poll(() => server.core.cacheStore?.count() ?? 0, {timeout: 30_000, interval: 50}).toBeGreaterThanOrEqual(count);
+    await expect.poll(() => server.core.cache?.count() ?? 0, {timeout: 30_000, interval: 50}).toBeGreaterThanOrEqual(count);
 }
 
 describe("settings", () => {
@@ -44,7 +44,7 @@ describe("settings", () => {
         expect(file).toEqual({...file, sharing: expect.objectContaining({similarityThreshold: 0.55, topK: 4})});
         // Start-up overrides (port 0, 1 thread) stay out of the file.
         expect((file.api as {port: number}).port).toBe(8080);
-        runAdminOp(server.core, "patchSettings", {sharing: {similarityThreshold: 0.3, topK: 8}});
+        runAdminOp(server.core.admin, "patchSettings", {sharing: {similarityThreshold: 0.3, topK: 8}});
     });
 
     it("refuses a threshold outside 0..1 and unknown or read-only fields with a 400 and a clear message", async () => {
@@ -101,7 +101,7 @@ describe("cache stats, threshold live, clear", () => {
         expect((await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {similarityThreshold: raised}}})).status).toBe(200);
         const miss = await chat("teacher", "Once upon a time, there was a big dog named Max. It liked to run in the garden with its blue stick.");
         expect(miss.x_kvshare.mode).not.toBe("semantic");
-        runAdminOp(server.core, "patchSettings", {sharing: {similarityThreshold: 0.3}});
+        runAdminOp(server.core.admin, "patchSettings", {sharing: {similarityThreshold: 0.3}});
     });
 
     it("clears the cache", async () => {
@@ -109,8 +109,8 @@ describe("cache stats, threshold live, clear", () => {
         const cleared = (await (await server.api("/kvshare/cache/clear", {method: "POST"})).json()) as {removedEntries: number; freedBytes: number};
         expect(cleared.removedEntries).toBeGreaterThan(0);
         expect(cleared.freedBytes).toBeGreaterThan(0);
-        expect(server.core.cacheStore?.count()).toBe(0);
-        expect(cacheStats(server.core).cache.bytes).toBe(0);
+        expect(server.core.cache?.count()).toBe(0);
+        expect(cacheStats(server.core.admin).cache.bytes).toBe(0);
     });
 
     it("buckets time in nice steps", () => {
@@ -123,7 +123,7 @@ describe("cache stats, threshold live, clear", () => {
         const now = 1_700_000_000_000;
         core.requestLog.add({at: now - 25_000, user: "a", scope: "global", mode: "none", promptTokens: 10, reusedTokens: 0, completionTokens: 1, ttftMs: 20});
         core.requestLog.add({at: now - 1_000, user: "b", scope: "global", mode: "semantic", promptTokens: 10, reusedTokens: 6, completionTokens: 1, ttftMs: 8, donorId: 99});
-        const stats = cacheStats(core, {bucketMs: 10_000}, now);
+        const stats = cacheStats(core.admin, {bucketMs: 10_000}, now);
         expect(stats.buckets).toHaveLength(12);
         expect(stats.buckets.slice(-4).map((b) => b.requests)).toEqual([1, 0, 1, 0]);
         expect(stats.buckets.at(-1)!.start).toBe(now);
@@ -170,20 +170,20 @@ describe("conversations and profiles in app.db", () => {
     });
 
     it("keeps conversations across a reopen of the database (WAL, schema version)", () => {
-        runAdminOp(server.core, "saveConversation", conversation);
-        closeAppDb(server.core);
+        runAdminOp(server.core.admin, "saveConversation", conversation);
+        server.core.db.close();
         const db = openAppDb(path.join(server.dataDir, APP_DB_FILE));
         expect(db.pragma("journal_mode", {simple: true})).toBe("wal");
         expect(db.pragma("user_version", {simple: true})).toBe(APP_DB_VERSION);
         db.close();
-        expect(runAdminOp(server.core, "listConversations", {})).toEqual([conversation]);
+        expect(runAdminOp(server.core.admin, "listConversations", {})).toEqual([conversation]);
     });
 
     it("adds profiles, keeps sharing groups in step and validates names", async () => {
         let profiles = (await (await server.api("/kvshare/profiles/Nurse", {method: "PUT", json: {group: "ward-3"}})).json()) as Profile[];
         expect(profiles).toEqual([{name: "Nurse", group: "ward-3"}]);
         expect(server.core.settings.sharing.groups).toEqual({Nurse: "ward-3"});
-        profiles = runAdminOp(server.core, "saveProfile", {name: "Student"});
+        profiles = runAdminOp(server.core.admin, "saveProfile", {name: "Student"});
         expect(profiles.map((p) => p.name)).toEqual(["Nurse", "Student"]);
         expect((await server.api("/kvshare/profiles/" + encodeURIComponent("a\u0001b"), {method: "PUT", json: {}})).status).toBe(400);
         profiles = (await (await server.api("/kvshare/profiles/Nurse", {method: "DELETE"})).json()) as Profile[];
@@ -192,7 +192,7 @@ describe("conversations and profiles in app.db", () => {
     });
 
     it("refuses unknown operations", () => {
-        expect(() => runAdminOp(server.core, "dropEverything", {})).toThrow(/Unknown admin operation/);
-        expect(() => runAdminOp(server.core, "getSettings", "nope")).toThrow(/must be a JSON object/);
+        expect(() => runAdminOp(server.core.admin, "dropEverything", {})).toThrow(/Unknown admin operation/);
+        expect(() => runAdminOp(server.core.admin, "getSettings", "nope")).toThrow(/must be a JSON object/);
     });
 });

@@ -5,9 +5,8 @@ import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {AdminSettings} from "../../shared/admin.js";
 import {startTestServer, testApiKey, type TestServer} from "../../test/support/testServer.js";
-import {ApiServer} from "../app/ApiServer.js";
-import {silentLogger} from "../app/log.js";
-import {createCore} from "../app/startServer.js";
+import {silentLogger} from "../common/log.js";
+import {createApiServer, createCore} from "../app/startServer.js";
 import {runAdminOp} from "./operations.js";
 import {freePort} from "../../test/support/freePort.js";
 
@@ -122,7 +121,7 @@ describe("API server settings, headless (the server also serves the UI)", () => 
 describe("API server settings in the Electron app (the window uses IPC)", () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-api-electron-"));
     const {core} = createCore({dataDir, apiKey: testApiKey, log: silentLogger, overrides: {api: {port: 0}}});
-    core.apiServer = new ApiServer(core, false);
+    core.apiServer = createApiServer(core, false);
     afterAll(async () => {
         await core.apiServer?.stop(0);
         await core.dispose();
@@ -133,21 +132,21 @@ describe("API server settings in the Electron app (the window uses IPC)", () => 
         const url = await core.apiServer!.start();
         expect((await get(url, "/kvshare/settings")).status).toBe(200);
 
-        const off = await runAdminOp(core, "patchSettings", {api: {enabled: false}});
+        const off = await runAdminOp(core.admin, "patchSettings", {api: {enabled: false}});
         expect(off.api).toMatchObject({enabled: false, url: null, servesUi: false});
         await expect(fetch(`${url}/health`)).rejects.toThrow();
         expect(fileApi(dataDir).enabled).toBe(false);
 
         const port = await freePort();
-        const on = await runAdminOp(core, "patchSettings", {api: {enabled: true, port}});
+        const on = await runAdminOp(core.admin, "patchSettings", {api: {enabled: true, port}});
         expect(on.api).toMatchObject({enabled: true, port, url: `http://127.0.0.1:${port}`});
         expect((await get(on.api.url!, "/kvshare/settings")).status).toBe(200);
 
         // A busy port while off: nothing starts, nothing is saved.
-        await runAdminOp(core, "patchSettings", {api: {enabled: false}});
+        await runAdminOp(core.admin, "patchSettings", {api: {enabled: false}});
         const busy = await busyPort();
         try {
-            await expect(runAdminOp(core, "patchSettings", {api: {enabled: true, port: busy.port}})).rejects.toMatchObject({status: 409});
+            await expect(runAdminOp(core.admin, "patchSettings", {api: {enabled: true, port: busy.port}})).rejects.toMatchObject({kind: "conflict", code: "api_listen_failed"});
             expect(core.settings.api.enabled).toBe(false);
             expect(core.apiServer!.running).toBe(false);
         } finally {
@@ -156,7 +155,7 @@ describe("API server settings in the Electron app (the window uses IPC)", () => 
 
         core.settings.api.auth = false;
         try {
-            await expect(runAdminOp(core, "patchSettings", {api: {host: "0.0.0.0"}})).rejects.toThrow(/only allowed on a loopback address/);
+            await expect(runAdminOp(core.admin, "patchSettings", {api: {host: "0.0.0.0"}})).rejects.toThrow(/only allowed on a loopback address/);
         } finally {
             core.settings.api.auth = true;
         }

@@ -1,7 +1,7 @@
 import path from "node:path";
 import {touchOwnerOnly} from "../config/ownerOnly.js";
 import Database from "better-sqlite3";
-import type {AppCore} from "../app/AppCore.js";
+import type {AppDatabase} from "./ports.js";
 
 /** The app's own database (conversations, messages, profiles, request history), beside settings.json. */
 export const APP_DB_FILE = "app.db";
@@ -117,20 +117,20 @@ function migrate(db: Database.Database): void {
     }
 }
 
-const open = new WeakMap<AppCore, Database.Database>();
+/** The app database in a data folder, opened (created, migrated) on first use and closed with the app. */
+export class AppDb implements AppDatabase {
+    private db: Database.Database | undefined;
 
-/** The core's app database, opened on first use in `core.dataDir`. */
-export function appDbOf(core: AppCore): Database.Database {
-    let db = open.get(core);
-    if (db == null || !db.open) {
-        db = openAppDb(path.join(core.dataDir, APP_DB_FILE));
-        open.set(core, db);
+    public constructor(private readonly dataDir: string) {}
+
+    public get(): Database.Database {
+        if (this.db == null || !this.db.open) this.db = openAppDb(path.join(this.dataDir, APP_DB_FILE));
+        return this.db;
     }
-    return db;
-}
 
-/** Closes the core's app database if it is open (tests, shutdown). */
-export function closeAppDb(core: AppCore): void {
-    open.get(core)?.close();
-    open.delete(core);
+    /** Closes the database if it is open (tests, shutdown); a later {@link get} opens it again. */
+    public close(): void {
+        this.db?.close();
+        this.db = undefined;
+    }
 }

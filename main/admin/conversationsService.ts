@@ -1,9 +1,8 @@
 import type {ChatParams} from "../../shared/backend.js";
 import type {ConversationRecord, StoredMessageRecord} from "../../shared/admin.js";
 import type {KvShareRecord} from "../../shared/openai.js";
-import type {AppCore} from "../app/AppCore.js";
-import {ApiError} from "../server/errors.js";
-import {appDbOf} from "./appDb.js";
+import {invalidInput} from "./errors.js";
+import type {AppDatabase} from "./ports.js";
 import {idPattern, isObject, objectInput, optionalString, profileNamePattern, requiredString, timestamp} from "./validate.js";
 
 /** Most recent conversations returned by a listing. */
@@ -42,8 +41,8 @@ function parseJson<T>(text: string | null): T | undefined {
 }
 
 /** GET /kvshare/conversations: the most recent chats with their messages, newest first. */
-export function listConversations(core: AppCore, input: {profile?: string} = {}): ConversationRecord[] {
-    const db = appDbOf(core);
+export function listConversations(appDb: AppDatabase, input: {profile?: string} = {}): ConversationRecord[] {
+    const db = appDb.get();
     const profile = optionalString(input.profile, "profile", 64);
     const rows = (profile == null
         ? db.prepare("SELECT * FROM conversations ORDER BY updated_at DESC LIMIT ?").all(listLimit)
@@ -71,12 +70,12 @@ export function listConversations(core: AppCore, input: {profile?: string} = {})
 
 function validParams(value: unknown): ChatParams {
     if (value === undefined) return {};
-    if (!isObject(value)) throw ApiError.badRequest("'params' must be an object.", "params");
+    if (!isObject(value)) throw invalidInput("'params' must be an object.", "params");
     const params: ChatParams = {};
     for (const key of ["temperature", "top_p", "max_tokens", "seed"] as const) {
         const v = value[key];
         if (v === undefined || v === null) continue;
-        if (typeof v !== "number" || !Number.isFinite(v)) throw ApiError.badRequest(`'params.${key}' must be a number.`, `params.${key}`);
+        if (typeof v !== "number" || !Number.isFinite(v)) throw invalidInput(`'params.${key}' must be a number.`, `params.${key}`);
         params[key] = v;
     }
     return params;
@@ -84,11 +83,11 @@ function validParams(value: unknown): ChatParams {
 
 function validMessage(value: unknown, index: number, now: number): StoredMessageRecord {
     const param = `messages[${index}]`;
-    if (!isObject(value)) throw ApiError.badRequest(`'${param}' must be an object.`, param);
+    if (!isObject(value)) throw invalidInput(`'${param}' must be an object.`, param);
     const role = value.role;
-    if (role !== "user" && role !== "assistant") throw ApiError.badRequest(`'${param}.role' must be "user" or "assistant".`, `${param}.role`);
+    if (role !== "user" && role !== "assistant") throw invalidInput(`'${param}.role' must be "user" or "assistant".`, `${param}.role`);
     if (typeof value.content !== "string" || value.content.length > maxContent)
-        throw ApiError.badRequest(`'${param}.content' must be a string of at most ${maxContent} characters.`, `${param}.content`);
+        throw invalidInput(`'${param}.content' must be a string of at most ${maxContent} characters.`, `${param}.content`);
     const message: StoredMessageRecord = {
         id: requiredString(value.id, `${param}.id`, 80, idPattern),
         role,
@@ -96,11 +95,11 @@ function validMessage(value: unknown, index: number, now: number): StoredMessage
         createdAt: timestamp(value.createdAt, `${param}.createdAt`, now)
     };
     if (value.stats !== undefined) {
-        if (!isObject(value.stats)) throw ApiError.badRequest(`'${param}.stats' must be an object.`, `${param}.stats`);
+        if (!isObject(value.stats)) throw invalidInput(`'${param}.stats' must be an object.`, `${param}.stats`);
         message.stats = value.stats;
     }
     if (value.hit !== undefined) {
-        if (!isObject(value.hit) || typeof value.hit.mode !== "string") throw ApiError.badRequest(`'${param}.hit' must be a hit record (x_kvshare).`, `${param}.hit`);
+        if (!isObject(value.hit) || typeof value.hit.mode !== "string") throw invalidInput(`'${param}.hit' must be a hit record (x_kvshare).`, `${param}.hit`);
         message.hit = value.hit as unknown as KvShareRecord;
     }
     const error = optionalString(value.error, `${param}.error`, 10_000);
@@ -111,10 +110,10 @@ function validMessage(value: unknown, index: number, now: number): StoredMessage
 /** Validates a whole conversation as the renderer sends it. */
 export function validConversation(input: unknown, now = Date.now()): ConversationRecord {
     const value = objectInput(input, "The conversation");
-    if (!Array.isArray(value.messages)) throw ApiError.badRequest("'messages' must be a list.", "messages");
-    if (value.messages.length > maxMessages) throw ApiError.badRequest(`A conversation holds at most ${maxMessages} messages.`, "messages");
+    if (!Array.isArray(value.messages)) throw invalidInput("'messages' must be a list.", "messages");
+    if (value.messages.length > maxMessages) throw invalidInput(`A conversation holds at most ${maxMessages} messages.`, "messages");
     const messages = value.messages.map((m, i) => validMessage(m, i, now));
-    if (new Set(messages.map((m) => m.id)).size !== messages.length) throw ApiError.badRequest("Message ids must be unique in a conversation.", "messages");
+    if (new Set(messages.map((m) => m.id)).size !== messages.length) throw invalidInput("Message ids must be unique in a conversation.", "messages");
     return {
         id: requiredString(value.id, "id", 80, idPattern),
         title: requiredString(value.title, "title", 500),
@@ -128,9 +127,9 @@ export function validConversation(input: unknown, now = Date.now()): Conversatio
 }
 
 /** PUT /kvshare/conversations/{id}: creates or replaces a conversation and its messages (one transaction). */
-export function saveConversation(core: AppCore, input: unknown): {id: string; updatedAt: number} {
+export function saveConversation(appDb: AppDatabase, input: unknown): {id: string; updatedAt: number} {
     const conversation = validConversation(input);
-    const db = appDbOf(core);
+    const db = appDb.get();
     db.transaction(() => {
         db.prepare(
             "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
@@ -147,8 +146,8 @@ export function saveConversation(core: AppCore, input: unknown): {id: string; up
 }
 
 /** DELETE /kvshare/conversations/{id} */
-export function deleteConversation(core: AppCore, input: {id?: unknown}): {deleted: boolean} {
+export function deleteConversation(appDb: AppDatabase, input: {id?: unknown}): {deleted: boolean} {
     const id = requiredString(input.id, "id", 80, idPattern);
-    const info = appDbOf(core).prepare("DELETE FROM conversations WHERE id = ?").run(id);
+    const info = appDb.get().prepare("DELETE FROM conversations WHERE id = ?").run(id);
     return {deleted: info.changes > 0};
 }

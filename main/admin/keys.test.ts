@@ -37,7 +37,7 @@ describe("API keys in the settings panel", () => {
             const denied = await withKey(created.key, pathname, {method, ...(method === "POST" ? {body: JSON.stringify({name: "sneaky"})} : {})});
             expect(denied.status, `${method} ${pathname}`).toBe(403);
         }
-        expect(runAdminOp(server.core, "listKeys", {}).map((k) => k.name)).toEqual(["reception"]);
+        expect(runAdminOp(server.core.admin, "listKeys", {}).map((k) => k.name)).toEqual(["reception"]);
     });
 
     it("refuses reserved names and bad characters with a 400 and the key store's message", async () => {
@@ -56,12 +56,12 @@ describe("API keys in the settings panel", () => {
         }
         // A POST without any body is a missing name too, not a crash.
         expect((await server.api("/kvshare/keys", {method: "POST"})).status).toBe(400);
-        expect(() => runAdminOp(server.core, "createKey", {name: "admin"})).toThrow(/reserved/);
-        expect(runAdminOp(server.core, "listKeys", {}).map((k) => k.name)).toEqual(["reception"]);
+        expect(() => runAdminOp(server.core.admin, "createKey", {name: "admin"})).toThrow(/reserved/);
+        expect(runAdminOp(server.core.admin, "listKeys", {}).map((k) => k.name)).toEqual(["reception"]);
     });
 
     it("revokes a key: it gets 401 at once; an unknown id is a 404", async () => {
-        const {key, entry} = runAdminOp(server.core, "createKey", {name: "lab-app", group: ""});
+        const {key, entry} = runAdminOp(server.core.admin, "createKey", {name: "lab-app", group: ""});
         expect(entry.group).toBeUndefined();
         expect((await withKey(key, "/v1/models")).status).toBe(200);
         const response = await server.api(`/kvshare/keys/${entry.id}`, {method: "DELETE"});

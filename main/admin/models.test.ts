@@ -26,8 +26,8 @@ afterAll(async () => {
 });
 
 async function waitLoaded(): Promise<ModelStatus> {
-    await expect.poll(() => runAdminOp(server.core, "modelStatus", {}).status, {timeout: 60_000, interval: 20}).not.toBe("loading");
-    return runAdminOp(server.core, "modelStatus", {});
+    await expect.poll(() => runAdminOp(server.core.admin, "modelStatus", {}).status, {timeout: 60_000, interval: 20}).not.toBe("loading");
+    return runAdminOp(server.core.admin, "modelStatus", {});
 }
 
 async function putModel(body: unknown): Promise<Response> {
@@ -55,18 +55,18 @@ describe("model picker operations", () => {
     });
 
     it("switches to another model in the background and back, recreating the sharing engine", async () => {
-        const storeBefore = server.core.cacheStore;
-        const started = await runAdminOp(server.core, "loadModel", {path: tinyLink});
+        const storeBefore = server.core.cache;
+        const started = await runAdminOp(server.core.admin, "loadModel", {path: tinyLink});
         expect(started).toMatchObject({status: "loading", modelId: "TinyStories-656K-Q8_0", modelPath: tinyLink, error: null});
         // While it loads, the old model goes on serving and a second switch is a 409.
-        expect(server.core.requireInference().runtime.modelId).toBe("stories260K");
+        expect(server.core.requirePipeline().runtime.modelId).toBe("stories260K");
         expect((await server.api("/health")).status).toBe(200);
         const busy = await putModel({path: storiesLink});
         expect(busy.status).toBe(409);
         const done = await waitLoaded();
         expect(done).toEqual({status: "ok", progress: 1, modelId: "TinyStories-656K-Q8_0", modelPath: tinyLink, error: null});
-        expect(server.core.cacheStore).toBeDefined();
-        expect(server.core.cacheStore).not.toBe(storeBefore);
+        expect(server.core.cache).toBeDefined();
+        expect(server.core.cache).not.toBe(storeBefore);
 
         const models = (await (await server.api("/v1/models")).json()) as {data: Array<{id: string}>};
         expect(models.data.map((m) => m.id)).toEqual(["TinyStories-656K-Q8_0"]);
@@ -83,7 +83,7 @@ describe("model picker operations", () => {
         expect(back.status).toBe(200);
         expect(((await back.json()) as ModelStatus).status).toBe("loading");
         expect((await waitLoaded()).modelId).toBe("stories260K");
-        const list = await runAdminOp(server.core, "listModels", {});
+        const list = await runAdminOp(server.core.admin, "listModels", {});
         expect(list.models.map((m) => [m.id, m.source, m.current])).toEqual([
             ["stories260K", "loaded", true],
             ["TinyStories-656K-Q8_0", "models-folder", false],
@@ -113,8 +113,8 @@ describe("model picker operations", () => {
             expect(error.param).toBe("path");
             expect(error.message).toMatch(pattern);
         }
-        expect(runAdminOp(server.core, "modelStatus", {}).status).toBe("ok");
-        expect(server.core.requireInference().runtime.modelId).toBe("stories260K");
+        expect(runAdminOp(server.core.admin, "modelStatus", {}).status).toBe("ok");
+        expect(server.core.requirePipeline().runtime.modelId).toBe("stories260K");
     });
 
     it("reports load progress through AppCore.loadModel's callback", async () => {

@@ -2,10 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import {readGgufFileInfo} from "node-llama-cpp";
 import type {ModelFile, ModelList, ModelStatus} from "../../shared/admin.js";
-import type {AppCore} from "../app/AppCore.js";
+import type {AdminDeps} from "./ports.js";
 import {modelsDir} from "../config/dataDir.js";
 import {loadSettings, mergeSettings, saveSettings} from "../config/settings.js";
-import {ApiError} from "../server/errors.js";
+import {AdminError, invalidInput} from "./errors.js";
+
+/** What the model operations use. */
+export type ModelsDeps = Pick<AdminDeps, "models" | "dataDir" | "settings" | "log">;
 import {requiredString} from "./validate.js";
 
 /** At most this many files of the models folder are listed. */
@@ -72,21 +75,21 @@ function modelsFolderFiles(folder: string): string[] {
 }
 
 /** The loaded (or loading) model and how far its load got. */
-export function modelStatus(core: AppCore): ModelStatus {
+export function modelStatus(deps: ModelsDeps): ModelStatus {
     return {
-        status: core.status,
-        progress: core.status === "ok" ? 1 : core.loadProgress,
-        modelId: core.modelPath == null ? null : modelIdOf(core.modelPath),
-        modelPath: core.modelPath ?? null,
-        error: core.loadErrorMessage ?? (core.switchError == null ? null : `Could not switch models: ${core.switchError.message}. Still serving ${modelIdOf(core.modelPath ?? "")}.`)
+        status: deps.models.status,
+        progress: deps.models.status === "ok" ? 1 : deps.models.loadProgress,
+        modelId: deps.models.modelPath == null ? null : modelIdOf(deps.models.modelPath),
+        modelPath: deps.models.modelPath ?? null,
+        error: deps.models.loadErrorMessage ?? (deps.models.switchError == null ? null : `Could not switch models: ${deps.models.switchError.message}. Still serving ${modelIdOf(deps.models.modelPath ?? "")}.`)
     };
 }
 
 /** GET /kvshare/models: the models folder's GGUF files plus the current model, with sizes and header facts. */
-export async function listModels(core: AppCore): Promise<ModelList> {
-    const folder = modelsDir(core.dataDir);
+export async function listModels(deps: ModelsDeps): Promise<ModelList> {
+    const folder = modelsDir(deps.dataDir);
     const files = modelsFolderFiles(folder);
-    const current = core.modelPath == null ? undefined : path.resolve(core.modelPath);
+    const current = deps.models.modelPath == null ? undefined : path.resolve(deps.models.modelPath);
     const entries: Array<{file: string; source: ModelFile["source"]}> = files.map((file) => ({file, source: "models-folder"}));
     if (current != null && !files.includes(current)) entries.unshift({file: current, source: "loaded"});
     const models: ModelFile[] = [];
@@ -102,7 +105,7 @@ export async function listModels(core: AppCore): Promise<ModelList> {
             ...(await headerFacts(file, stat))
         });
     }
-    return {modelsDir: folder, models, status: modelStatus(core)};
+    return {modelsDir: folder, models, status: modelStatus(deps)};
 }
 
 /** True when the file starts with the GGUF magic. */
@@ -120,9 +123,9 @@ function hasGgufMagic(file: string): boolean {
 }
 
 /** 409 while a model loads: one switch at a time. */
-function refuseWhileLoading(core: AppCore): void {
-    if (core.status === "loading" || core.switching)
-        throw new ApiError(409, "invalid_request_error", "A model is already loading, or the previous one is still finishing its requests. Wait until it is ready, then try again.", "model_loading", "path");
+function refuseWhileLoading(deps: ModelsDeps): void {
+    if (deps.models.status === "loading" || deps.models.switching)
+        throw new AdminError("conflict", "A model is already loading, or the previous one is still finishing its requests. Wait until it is ready, then try again.", "model_loading", "path");
 }
 
 /**
@@ -152,31 +155,31 @@ async function weightsProblem(file: string): Promise<string | undefined> {
  * chat requests get 503 until the new one is ready). Returns the "loading" status at once; poll
  * `modelStatus` for progress. A model that loads is remembered in settings.json for the next start.
  */
-export async function loadModel(core: AppCore, input: Record<string, unknown>): Promise<ModelStatus> {
+export async function loadModel(deps: ModelsDeps, input: Record<string, unknown>): Promise<ModelStatus> {
     const requested = requiredString(input.path, "path", 4096);
-    refuseWhileLoading(core);
-    const listed = new Set(modelsFolderFiles(modelsDir(core.dataDir)));
-    if (core.modelPath != null) listed.add(path.resolve(core.modelPath));
+    refuseWhileLoading(deps);
+    const listed = new Set(modelsFolderFiles(modelsDir(deps.dataDir)));
+    if (deps.models.modelPath != null) listed.add(path.resolve(deps.models.modelPath));
     const isListed = listed.has(requested);
     if (!isListed) {
         if (!path.isAbsolute(requested) || !isGgufName(requested))
-            throw ApiError.badRequest("'path' must be one of the listed models or an absolute path to a .gguf file.", "path", "invalid_model_path");
+            throw invalidInput("'path' must be one of the listed models or an absolute path to a .gguf file.", "path", "invalid_model_path");
         if (statFile(requested) == null)
-            throw ApiError.badRequest(`No model file at ${requested}.`, "path", "model_not_found");
+            throw invalidInput(`No model file at ${requested}.`, "path", "model_not_found");
     }
     const file = path.resolve(requested);
-    if (!hasGgufMagic(file)) throw ApiError.badRequest(`${path.basename(file)} is not a GGUF file.`, "path", "invalid_model_file");
+    if (!hasGgufMagic(file)) throw invalidInput(`${path.basename(file)} is not a GGUF file.`, "path", "invalid_model_file");
     const unusable = await weightsProblem(file);
-    if (unusable != null) throw ApiError.badRequest(`${path.basename(file)} cannot be served: ${unusable}.`, "path", "invalid_model_file");
-    refuseWhileLoading(core);
+    if (unusable != null) throw invalidInput(`${path.basename(file)} cannot be served: ${unusable}.`, "path", "invalid_model_file");
+    refuseWhileLoading(deps);
 
-    core.log.info(`switching model to ${file}`);
+    deps.log.info(`switching model to ${file}`);
     const started = performance.now();
-    void core.loadModel(file).then(() => {
-        core.log.info(`model ${modelIdOf(file)} loaded in ${Math.round(performance.now() - started)} ms`);
-        core.settings.modelPath = file;
-        saveSettings(core.dataDir, mergeSettings(loadSettings(core.dataDir), {modelPath: file}));
-    }).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}${core.status === "ok" ? ` (still serving ${modelIdOf(core.modelPath ?? "")})` : ""}`));
-    // core.loadModel has set status "loading" synchronously, before its first await.
-    return modelStatus(core);
+    void deps.models.loadModel(file).then(() => {
+        deps.log.info(`model ${modelIdOf(file)} loaded in ${Math.round(performance.now() - started)} ms`);
+        deps.settings.modelPath = file;
+        saveSettings(deps.dataDir, mergeSettings(loadSettings(deps.dataDir), {modelPath: file}));
+    }).catch((error: unknown) => deps.log.error(`model load failed: ${(error as Error).message}${deps.models.status === "ok" ? ` (still serving ${modelIdOf(deps.models.modelPath ?? "")})` : ""}`));
+    // deps.models.loadModel has set status "loading" synchronously, before its first await.
+    return modelStatus(deps);
 }

@@ -1,6 +1,6 @@
-import {adminHttpRoutes, isAdminOp, type AdminOp, type AdminOutput} from "../../shared/admin.js";
-import type {AppCore} from "../app/AppCore.js";
-import {ApiError} from "../server/errors.js";
+import {isAdminOp, type AdminOp, type AdminOutput} from "../../shared/admin.js";
+import {invalidInput} from "./errors.js";
+import type {AdminDeps} from "./ports.js";
 import {deleteConversation, listConversations, saveConversation} from "./conversationsService.js";
 import {deleteProfile, listProfiles, saveProfile} from "./profilesService.js";
 import {listModels, loadModel, modelStatus} from "./modelsService.js";
@@ -19,49 +19,48 @@ export type AsyncAdminOp = "listModels" | "loadModel" | "patchSettings";
 export type AdminResult<K extends AdminOp> = K extends AsyncAdminOp ? Promise<AdminOutput<K>> : AdminOutput<K>;
 
 /**
- * Every admin operation as a plain `(core, input) => output` function over unvalidated input. The
+ * Every admin operation as a plain `(deps, input) => output` function over unvalidated input. The
  * HTTP routes (main/admin/httpRoutes.ts) and the Electron IPC channel both call {@link runAdminOp},
  * so validation and behaviour are the same on both paths.
  */
-const operations: {[K in AdminOp]: (core: AppCore, input: Record<string, unknown>) => AdminResult<K>} = {
-    getSettings: (core) => getSettings(core),
-    patchSettings: (core, input) => patchSettings(core, input),
-    cacheStats: (core, input) => {
+const operations: {[K in AdminOp]: (deps: AdminDeps, input: Record<string, unknown>) => AdminResult<K>} = {
+    getSettings: (deps) => getSettings(deps),
+    patchSettings: (deps, input) => patchSettings(deps, input),
+    cacheStats: (deps, input) => {
         const bucketMs = optionalNumber(input.bucketMs, "bucketMs", 1000, 30 * 86_400_000);
         const since = optionalNumber(input.since, "since", 0, Number.MAX_SAFE_INTEGER);
         const scope = optionalString(input.scope, "scope", 128) || undefined;
-        return cacheStats(core, {...(bucketMs == null ? {} : {bucketMs}), ...(since == null ? {} : {since}), ...(scope == null ? {} : {scope})});
+        return cacheStats(deps, {...(bucketMs == null ? {} : {bucketMs}), ...(since == null ? {} : {since}), ...(scope == null ? {} : {scope})});
     },
-    whatIf: (core, input) => {
+    whatIf: (deps, input) => {
         const scope = optionalString(input.scope, "scope", 128) || undefined;
-        return whatIf(core, scope == null ? {} : {scope});
+        return whatIf(deps, scope == null ? {} : {scope});
     },
-    clearCache: (core) => clearCache(core),
-    listConversations: (core, input) => {
+    clearCache: (deps) => clearCache(deps),
+    listConversations: (deps, input) => {
         const profile = optionalString(input.profile, "profile", 64);
-        return listConversations(core, profile == null ? {} : {profile});
+        return listConversations(deps.db, profile == null ? {} : {profile});
     },
-    saveConversation: (core, input) => saveConversation(core, input),
-    deleteConversation: (core, input) => deleteConversation(core, input),
-    listProfiles: (core) => listProfiles(core),
-    saveProfile: (core, input) => saveProfile(core, input),
-    deleteProfile: (core, input) => deleteProfile(core, input),
-    listModels: (core) => listModels(core),
-    loadModel: (core, input) => loadModel(core, input),
-    modelStatus: (core) => modelStatus(core),
-    listKeys: (core) => listKeys(core),
-    createKey: (core, input) => createKey(core, input),
-    revokeKey: (core, input) => revokeKey(core, input)
+    saveConversation: (deps, input) => saveConversation(deps.db, input),
+    deleteConversation: (deps, input) => deleteConversation(deps.db, input),
+    listProfiles: (deps) => listProfiles(deps),
+    saveProfile: (deps, input) => saveProfile(deps, input),
+    deleteProfile: (deps, input) => deleteProfile(deps, input),
+    listModels: (deps) => listModels(deps),
+    loadModel: (deps, input) => loadModel(deps, input),
+    modelStatus: (deps) => modelStatus(deps),
+    listKeys: (deps) => listKeys(deps),
+    createKey: (deps, input) => createKey(deps, input),
+    revokeKey: (deps, input) => revokeKey(deps, input)
 };
 
 /**
- * Runs one admin operation; an unknown name or bad input is a 400 {@link ApiError}. The result is a
+ * Runs one admin operation; an unknown name or bad input is an invalid-input `AdminError`. The result is a
  * promise for the {@link AsyncAdminOp}s (callers that take any operation await it).
  */
-export function runAdminOp<K extends AdminOp>(core: AppCore, op: K | string, input: unknown): AdminResult<K> {
-    if (!isAdminOp(op)) throw ApiError.badRequest(`Unknown admin operation '${String(op).slice(0, 64)}'.`, "op");
-    const run = operations[op] as (core: AppCore, input: Record<string, unknown>) => AdminResult<K>;
-    return run(core, objectInput(input, "The input"));
+export function runAdminOp<K extends AdminOp>(deps: AdminDeps, op: K | string, input: unknown): AdminResult<K> {
+    if (!isAdminOp(op)) throw invalidInput(`Unknown admin operation '${String(op).slice(0, 64)}'.`, "op");
+    const run = operations[op] as (deps: AdminDeps, input: Record<string, unknown>) => AdminResult<K>;
+    return run(deps, objectInput(input, "The input"));
 }
 
-export {adminHttpRoutes};

@@ -1,11 +1,13 @@
 import type {AdminSettings, AdminSettingsPatch} from "../../shared/admin.js";
-import {ApiListenError} from "../app/ApiServer.js";
-import type {AppCore} from "../app/AppCore.js";
 import {loadSettings, mergeSettings, saveSettings, type SettingsPatch} from "../config/settings.js";
 import {SettingsValidationError, validateSettingsPatch, type ValidatedSettingsPatch} from "../config/validateSettings.js";
 import {maxCharsPerToken} from "../runtime/errors.js";
-import {ApiError} from "../server/errors.js";
+import {AdminError, invalidInput} from "./errors.js";
+import {ApiListenError, type AdminDeps} from "./ports.js";
 import {unsafeAuthReason} from "../config/addresses.js";
+
+/** What the settings operations use. */
+export type SettingsDeps = Pick<AdminDeps, "settings" | "dataDir" | "apiKey" | "apiServer" | "models" | "cache" | "log">;
 
 /** Settings shown but not changeable from the panel: they are read when the server starts. */
 const readOnly = ["api.auth", "api.key"];
@@ -17,13 +19,13 @@ function maskKey(key: string): string {
 }
 
 /** GET /kvshare/settings */
-export function getSettings(core: AppCore): AdminSettings {
-    const {sharing, api} = core.settings;
+export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiServer">): AdminSettings {
+    const {sharing, api} = deps.settings;
     return {
         sharing: {...sharing, groups: {...sharing.groups}},
         api: {
-            enabled: api.enabled, host: api.host, port: api.port, auth: api.auth, corsOrigins: [...api.corsOrigins], allowedHosts: [...api.allowedHosts], keyHint: maskKey(core.apiKey),
-            url: core.apiServer?.url ?? null, servesUi: core.apiServer?.servesUi ?? false
+            enabled: api.enabled, host: api.host, port: api.port, auth: api.auth, corsOrigins: [...api.corsOrigins], allowedHosts: [...api.allowedHosts], keyHint: maskKey(deps.apiKey),
+            url: deps.apiServer()?.url ?? null, servesUi: deps.apiServer()?.servesUi ?? false
         },
         readOnly: [...readOnly],
         restartRequired: [...restartRequired]
@@ -34,13 +36,13 @@ export function getSettings(core: AppCore): AdminSettings {
  * Starts, moves or stops the API server for a change of `api.enabled`, `api.host` or `api.port`,
  * before anything is saved: a 409 (port busy, not an address of this machine) changes nothing.
  */
-async function applyApiServer(core: AppCore, api: NonNullable<ValidatedSettingsPatch["api"]>): Promise<void> {
-    const current = core.settings.api;
-    const server = core.apiServer;
+async function applyApiServer(deps: SettingsDeps, api: NonNullable<ValidatedSettingsPatch["api"]>): Promise<void> {
+    const current = deps.settings.api;
+    const server = deps.apiServer();
     if (api.enabled === false && server?.servesUi)
-        throw ApiError.badRequest("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", "api.enabled", "invalid_setting");
+        throw invalidInput("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", "api.enabled", "invalid_setting");
     const unsafe = api.host == null ? undefined : unsafeAuthReason({host: api.host, auth: current.auth});
-    if (unsafe != null) throw ApiError.badRequest(unsafe, "api.host", "invalid_setting");
+    if (unsafe != null) throw invalidInput(unsafe, "api.host", "invalid_setting");
     if (server == null) return;
     const enabled = api.enabled ?? current.enabled;
     const host = api.host ?? current.host;
@@ -53,7 +55,7 @@ async function applyApiServer(core: AppCore, api: NonNullable<ValidatedSettingsP
             await server.start(host, port);
         }
     } catch (error) {
-        if (error instanceof ApiListenError) throw new ApiError(409, "invalid_request_error", error.message, "api_listen_failed", api.port != null ? "api.port" : "api.host");
+        if (error instanceof ApiListenError) throw new AdminError("conflict", error.message, "api_listen_failed", api.port != null ? "api.port" : "api.host");
         throw error;
     }
 }
@@ -62,14 +64,14 @@ async function applyApiServer(core: AppCore, api: NonNullable<ValidatedSettingsP
  * A shared prefix is offered as one sequence's KV: one that does not fit the context with room for a
  * question would be cut silently (and costs a long prefill for nothing).
  */
-function checkSharedPrefixesFit(core: AppCore, texts: readonly string[]): void {
-    const runtime = core.inference?.runtime;
-    if (runtime == null) return;
-    const limit = Math.floor(runtime.contextSize / 2);
+function checkSharedPrefixesFit(deps: SettingsDeps, texts: readonly string[]): void {
+    const model = deps.models.loaded();
+    if (model == null) return;
+    const limit = Math.floor(model.contextSize / 2);
     texts.forEach((text, i) => {
-        const tokens = text.length > runtime.contextSize * maxCharsPerToken ? Number.POSITIVE_INFINITY : runtime.prompts.countTokens(text);
+        const tokens = text.length > model.contextSize * maxCharsPerToken ? Number.POSITIVE_INFINITY : model.countTokens(text);
         if (tokens > limit)
-            throw ApiError.badRequest(`sharing.sharedPrefixes[${i}] is ${Number.isFinite(tokens) ? `${tokens} tokens` : "far too long"}; a shared prefix may take at most half the context (${limit} tokens), leaving room for the question.`, "sharing.sharedPrefixes", "invalid_setting");
+            throw invalidInput(`sharing.sharedPrefixes[${i}] is ${Number.isFinite(tokens) ? `${tokens} tokens` : "far too long"}; a shared prefix may take at most half the context (${limit} tokens), leaving room for the question.`, "sharing.sharedPrefixes", "invalid_setting");
     });
 }
 
@@ -81,29 +83,29 @@ function checkSharedPrefixesFit(core: AppCore, texts: readonly string[]): void {
  * address is listened on before the old one is let go (the answer, sent from the old address, names
  * the new one in `api.url`); without a server change this settles synchronously.
  */
-export async function patchSettings(core: AppCore, input: AdminSettingsPatch | unknown): Promise<AdminSettings> {
+export async function patchSettings(deps: SettingsDeps, input: AdminSettingsPatch | unknown): Promise<AdminSettings> {
     let patch;
     try {
         patch = validateSettingsPatch(input);
     } catch (error) {
-        if (error instanceof SettingsValidationError) throw ApiError.badRequest(error.message, error.param, "invalid_setting");
+        if (error instanceof SettingsValidationError) throw invalidInput(error.message, error.param, "invalid_setting");
         throw error;
     }
-    if (patch.sharing?.sharedPrefixes != null) checkSharedPrefixesFit(core, patch.sharing.sharedPrefixes);
+    if (patch.sharing?.sharedPrefixes != null) checkSharedPrefixesFit(deps, patch.sharing.sharedPrefixes);
     const api = patch.api ?? {};
-    if (api.enabled != null || api.host != null || api.port != null) await applyApiServer(core, api);
+    if (api.enabled != null || api.host != null || api.port != null) await applyApiServer(deps, api);
 
     const filePatch: SettingsPatch = {};
     if (patch.sharing != null) filePatch.sharing = patch.sharing;
     if (Object.keys(api).length > 0) filePatch.api = api;
 
-    saveSettings(core.dataDir, mergeSettings(loadSettings(core.dataDir), filePatch));
-    // In place: anything holding `core.settings.sharing` (the engine's settings getter) sees the change.
-    if (filePatch.sharing != null) Object.assign(core.settings.sharing, filePatch.sharing);
-    if (filePatch.api != null) Object.assign(core.settings.api, filePatch.api);
+    saveSettings(deps.dataDir, mergeSettings(loadSettings(deps.dataDir), filePatch));
+    // In place: anything holding `deps.settings.sharing` (the engine's settings getter) sees the change.
+    if (filePatch.sharing != null) Object.assign(deps.settings.sharing, filePatch.sharing);
+    if (filePatch.api != null) Object.assign(deps.settings.api, filePatch.api);
 
-    if (patch.sharing?.maxSnapshotBytes != null) core.cacheStore?.evictToBudget(core.settings.sharing.maxSnapshotBytes);
-    if (patch.sharing?.sharedPrefixes != null) await core.inference?.runtime.sharing.refreshSharedPrefixes();
-    core.log.info(`settings changed: ${JSON.stringify(filePatch)}`);
-    return getSettings(core);
+    if (patch.sharing?.maxSnapshotBytes != null) deps.cache()?.evictToBudget(deps.settings.sharing.maxSnapshotBytes);
+    if (patch.sharing?.sharedPrefixes != null) await deps.cache()?.refreshSharedPrefixes();
+    deps.log.info(`settings changed: ${JSON.stringify(filePatch)}`);
+    return getSettings(deps);
 }

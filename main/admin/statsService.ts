@@ -1,7 +1,10 @@
 import type {CacheStats, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
-import type {AppCore} from "../app/AppCore.js";
+import type {AdminDeps} from "./ports.js";
 import {sharedScope} from "../sharing/engine/scopes.js";
 import type {RequestSummary} from "../insights/RequestLog.js";
+
+/** What the dashboard numbers are read from. */
+export type StatsDeps = Pick<AdminDeps, "requestLog" | "qualityChecks" | "cache" | "settings" | "monitorShare">;
 
 /** Buckets the dashboard draws at most. */
 const maxBuckets = 60;
@@ -41,8 +44,8 @@ export function chooseBucketMs(spanMs: number): number {
  * TTFT with vs without reuse per time bucket, top donors) and the cache index (entries, bytes
  * against the snapshot budget).
  */
-export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: number; scope?: string} = {}, now = Date.now()): CacheStats {
-    const entries = core.requestLog.since(input.since ?? 0, input.scope);
+export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: number; scope?: string} = {}, now = Date.now()): CacheStats {
+    const entries = deps.requestLog.since(input.since ?? 0, input.scope);
     const first = entries[0]?.at ?? now;
     const bucketMs = Math.max(minBucketMs, Math.round(input.bucketMs ?? chooseBucketMs(now - first)));
     const start0 = Math.floor(first / bucketMs) * bucketMs;
@@ -68,7 +71,7 @@ export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: num
     const hits = entries.filter(isHit);
     const donorCounts = new Map<number, number>();
     for (const entry of entries) if (entry.donorId != null) donorCounts.set(entry.donorId, (donorCounts.get(entry.donorId) ?? 0) + 1);
-    const store = core.cacheStore;
+    const store = deps.cache();
     const topDonors: TopDonor[] = [...donorCounts.entries()]
         .sort((a, b) => b[1] - a[1] || b[0] - a[0])
         .slice(0, topDonorCount)
@@ -92,25 +95,18 @@ export function cacheStats(core: AppCore, input: {bucketMs?: number; since?: num
             reusedTokens: entries.reduce((sum, e) => sum + e.reusedTokens, 0)
         },
         ttft: {withReuse: summary(hits.map((e) => e.ttftMs)), withoutReuse: summary(entries.filter((e) => !isHit(e)).map((e) => e.ttftMs))},
-        cache: {entries: store?.count() ?? 0, bytes: store?.totalBytes() ?? 0, budgetBytes: core.settings.sharing.maxSnapshotBytes},
+        cache: {entries: store?.count() ?? 0, bytes: store?.totalBytes() ?? 0, budgetBytes: deps.settings.sharing.maxSnapshotBytes},
         topDonors,
         scope: input.scope ?? null,
-        scopes: core.requestLog.scopes(now - core.settings.sharing.historyDays * 86_400_000),
-        quality: core.qualityChecks.summary(now - weekMs, input.scope, {share: core.monitorShare, pending: core.requestLog.pendingReplayCount(input.scope)}),
-        historyDays: core.settings.sharing.historyDays
+        scopes: deps.requestLog.scopes(now - deps.settings.sharing.historyDays * 86_400_000),
+        quality: deps.qualityChecks.summary(now - weekMs, input.scope, {share: deps.monitorShare(), pending: deps.requestLog.pendingReplayCount(input.scope)}),
+        historyDays: deps.settings.sharing.historyDays
     };
 }
 
 /** POST /kvshare/cache/clear: removes every cached prompt (rows, vectors, snapshot files, the memory tier). */
-export function clearCache(core: AppCore): {removedEntries: number; freedBytes: number} {
-    const store = core.cacheStore;
-    if (store == null) return {removedEntries: 0, freedBytes: 0};
-    const removed = store.evictToBudget(0);
-    core.inference?.runtime.sharing.hot.clear();
-    // The admin-marked shared prefixes are configuration, not cache: put them back.
-    void core.inference?.runtime.sharing.refreshSharedPrefixes()
-        .catch((error: unknown) => core.log.warn(`could not restore the shared prefixes: ${(error as Error).message}`));
-    const freedBytes = removed.reduce((sum, e) => sum + e.bytes, 0);
-    core.log.info(`cache cleared: ${removed.length} entries, ${freedBytes} bytes`);
-    return {removedEntries: removed.length, freedBytes};
+export function clearCache(deps: Pick<AdminDeps, "cache" | "log">): {removedEntries: number; freedBytes: number} {
+    const cleared = deps.cache()?.clear() ?? {removedEntries: 0, freedBytes: 0};
+    deps.log.info(`cache cleared: ${cleared.removedEntries} entries, ${cleared.freedBytes} bytes`);
+    return cleared;
 }

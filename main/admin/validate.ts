@@ -1,5 +1,5 @@
 import {isReservedName} from "../config/reservedNames.js";
-import {ApiError} from "../server/errors.js";
+import {invalidInput} from "./errors.js";
 
 /** Input checks for the admin operations; every failure is a 400 with the field named. */
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -8,21 +8,21 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 export function objectInput(value: unknown, what: string): Record<string, unknown> {
     if (value === undefined || value === null) return {};
-    if (!isObject(value)) throw ApiError.badRequest(`${what} must be a JSON object.`);
+    if (!isObject(value)) throw invalidInput(`${what} must be a JSON object.`);
     return value;
 }
 
 export function requiredString(value: unknown, param: string, max = 200, pattern?: RegExp): string {
-    if (typeof value !== "string" || value.trim() === "") throw ApiError.badRequest(`'${param}' must be a non-empty string.`, param);
-    if (value.length > max) throw ApiError.badRequest(`'${param}' must be at most ${max} characters.`, param);
-    if (pattern != null && !pattern.test(value)) throw ApiError.badRequest(`'${param}' has characters that are not allowed.`, param);
+    if (typeof value !== "string" || value.trim() === "") throw invalidInput(`'${param}' must be a non-empty string.`, param);
+    if (value.length > max) throw invalidInput(`'${param}' must be at most ${max} characters.`, param);
+    if (pattern != null && !pattern.test(value)) throw invalidInput(`'${param}' has characters that are not allowed.`, param);
     return value;
 }
 
 export function optionalString(value: unknown, param: string, max: number): string | undefined {
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== "string") throw ApiError.badRequest(`'${param}' must be a string.`, param);
-    if (value.length > max) throw ApiError.badRequest(`'${param}' must be at most ${max} characters.`, param);
+    if (typeof value !== "string") throw invalidInput(`'${param}' must be a string.`, param);
+    if (value.length > max) throw invalidInput(`'${param}' must be at most ${max} characters.`, param);
     return value;
 }
 
@@ -34,7 +34,7 @@ const maxClockAheadMs = 86_400_000;
 export function timestamp(value: unknown, param: string, fallback: number): number {
     if (value === undefined) return fallback;
     if (typeof value !== "number" || !Number.isFinite(value) || value < earliestTimestamp || value > Date.now() + maxClockAheadMs)
-        throw ApiError.badRequest(`'${param}' must be a unix time in ms between the year 2000 and now.`, param);
+        throw invalidInput(`'${param}' must be a unix time in ms between the year 2000 and now.`, param);
     return Math.round(value);
 }
 
@@ -42,7 +42,7 @@ export function optionalNumber(value: unknown, param: string, min: number, max: 
     if (value === undefined || value === null || value === "") return undefined;
     const n = typeof value === "string" ? Number(value) : value;
     if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max)
-        throw ApiError.badRequest(`'${param}' must be a number between ${min} and ${max}.`, param);
+        throw invalidInput(`'${param}' must be a number between ${min} and ${max}.`, param);
     return n;
 }
 
@@ -52,7 +52,7 @@ export const profileNamePattern = /^[^\u0000-\u001f/\\]{1,64}$/;
 /** A profile or group name, trimmed; a 400 when malformed or reserved. */
 export function profileName(value: unknown, param: string): string {
     const name = requiredString(value, param, 64, profileNamePattern).trim();
-    if (isReservedName(name)) throw ApiError.badRequest(`'${name}' is reserved; choose another ${param}.`, param, "reserved_name");
+    if (isReservedName(name)) throw invalidInput(`'${name}' is reserved; choose another ${param}.`, param, "reserved_name");
     return name;
 }
 /** A conversation or message id made by the renderer. */

@@ -1,17 +1,17 @@
 import path from "node:path";
 import type {HealthResponse, ModelObject} from "../../shared/openai.js";
-import {appDbOf, closeAppDb} from "../admin/appDb.js";
+import {AppDb} from "../admin/appDb.js";
+import type {AdminDeps, ModelHost} from "../admin/ports.js";
 import {KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
 import {ModelSwitchedError} from "../runtime/abortReasons.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
-import {ModelRuntime} from "../runtime/ModelRuntime.js";
-import {describeBuild} from "../runtime/nativeBuild.js";
-import {InferenceService} from "../service/inference.js";
-import {createSharingEngine} from "../sharing/engine/createSharingEngine.js";
-import type {CacheStore} from "../sharing/store/index.js";
-import type {ApiServer} from "./ApiServer.js";
-import type {Logger} from "./log.js";
+import type {ServerHost} from "../server/context.js";
+import type {ApiServer} from "../server/ApiServer.js";
+import {openModel} from "../service/openModel.js";
+import type {RequestPipeline} from "../service/RequestPipeline.js";
+import type {DonorCache} from "../sharing/cache/DonorCache.js";
+import type {Logger} from "../common/log.js";
 import {QualityMonitor} from "../insights/QualityMonitor.js";
 import {QualityStore} from "../insights/QualityStore.js";
 import {whatIfWindow} from "../insights/whatIf.js";
@@ -24,23 +24,17 @@ export type CoreStatus = "loading" | "ok" | "error";
  * Resolves once no request is in flight anywhere (embedding, queue, generation) and every sequence is
  * back in the pool, or after `timeoutMs`.
  */
-async function waitForIdle(inference: InferenceService, timeoutMs: number): Promise<void> {
-    const pool = inference.runtime.pool;
+async function waitForIdle(pipeline: RequestPipeline, timeoutMs: number): Promise<void> {
+    const pool = pipeline.runtime.pool;
     const deadline = Date.now() + timeoutMs;
-    while ((inference.inFlight > 0 || inference.runtime.embeddingsInFlight > 0 || pool.idleCount < pool.size || pool.queuedCount > 0) && Date.now() < deadline)
+    while ((pipeline.inFlight > 0 || pipeline.runtime.embeddingsInFlight > 0 || pool.idleCount < pool.size || pool.queuedCount > 0) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 /** A model being replaced: what it served with, and its file (to load it again if the switch fails). */
 interface RetiringModel {
-    inference: InferenceService;
-    store: CacheStore | undefined;
+    pipeline: RequestPipeline;
     path: string | undefined;
-}
-
-interface LoadedModel {
-    inference: InferenceService;
-    store: CacheStore;
 }
 
 /** node-llama-cpp's refusal when the model (or its context) does not fit in the memory left. */
@@ -55,12 +49,14 @@ function loadFailure(error: unknown): Error {
 }
 
 /**
- * The app's core, shared by the HTTP server and the Electron shell: settings, the API key and the
- * loaded model. Nothing here imports Electron.
+ * The app's core, built and wired by the entry points (headless `serve`, the Electron shell): settings,
+ * keys, the app database and the loaded model's lifecycle (load, switch, retire). The HTTP server sees
+ * it as a {@link ServerHost}, the admin services through {@link admin}. Nothing here imports Electron.
  */
-export class AppCore {
+export class AppCore implements ServerHost, ModelHost {
     public status: CoreStatus = "loading";
-    public inference: InferenceService | undefined;
+    /** The loaded model's request pipeline (undefined while none serves). */
+    public pipeline: RequestPipeline | undefined;
     private loadError: Error | undefined;
     /**
      * True from the start of a model load until the model it replaced is let go (its requests may take
@@ -72,11 +68,13 @@ export class AppCore {
     private switchQueue: Promise<void> = Promise.resolve();
     /** Why the last model switch failed while the previous model went on serving. */
     public switchError: Error | undefined;
-    /** The KV cache index of the loaded model (closed with it). */
-    public cacheStore: CacheStore | undefined;
     public readonly startedAt = Date.now();
     /** Keys issued to apps and people (hashed). */
     public readonly keys: KeyStore;
+    /** The app's database (conversations, profiles, request history), opened on first use. */
+    public readonly db: AppDb;
+    /** What the admin operations (HTTP routes, desktop IPC) work through. */
+    public readonly admin: AdminDeps;
     /** Served requests (app.db): the dashboard's history, the what-if curves, the quality monitor's samples. */
     public readonly requestLog: RequestLog;
     /**
@@ -111,19 +109,46 @@ export class AppCore {
         public readonly log: Logger
     ) {
         this.keys = KeyStore.inDataDir(dataDir);
+        this.db = new AppDb(dataDir);
         this.requestLog = new RequestLog({
-            db: () => appDbOf(this),
+            db: () => this.db.get(),
             retentionDays: () => this.settings.sharing.historyDays,
             replayShare: () => this.monitorShare
         });
-        this.qualityChecks = new QualityStore(() => appDbOf(this));
+        this.qualityChecks = new QualityStore(() => this.db.get());
         this.qualityMonitor = new QualityMonitor({
-            inference: () => this.inference,
+            pipeline: () => this.pipeline,
             requestLog: this.requestLog,
             checks: this.qualityChecks,
             share: () => this.monitorShare,
             log
         });
+        const core = this;
+        this.admin = {
+            get settings() {
+                return core.settings;
+            },
+            dataDir, apiKey, log,
+            db: this.db,
+            keys: this.keys,
+            requestLog: this.requestLog,
+            qualityChecks: this.qualityChecks,
+            models: this,
+            monitorShare: () => this.monitorShare,
+            cache: () => this.cache,
+            apiServer: () => this.apiServer
+        };
+    }
+
+    /** The loaded model's donor cache. */
+    public get cache(): DonorCache | undefined {
+        return this.pipeline?.cache;
+    }
+
+    /** The loaded model's context size and tokenizer (the settings panel's checks). */
+    public loaded(): {contextSize: number; countTokens(text: string): number} | undefined {
+        const runtime = this.pipeline?.runtime;
+        return runtime == null ? undefined : {contextSize: runtime.contextSize, countTokens: (text) => runtime.prompts.countTokens(text)};
     }
 
     /** Share (0..1) of shared-KV requests the idle quality monitor replays. */
@@ -156,7 +181,7 @@ export class AppCore {
     }
 
     private async switchTo(modelPath: string, verbose: boolean, onProgress?: (progress: number) => void): Promise<void> {
-        const previous = this.inference == null ? undefined : {inference: this.inference, store: this.cacheStore, path: this.servingPath};
+        const previous = this.pipeline == null ? undefined : {pipeline: this.pipeline, path: this.servingPath};
         this.markLoading(modelPath);
         const progress = (value: number) => {
             this.loadProgress = Math.min(1, Math.max(0, value));
@@ -173,7 +198,7 @@ export class AppCore {
             // rebuilds the vector table under the old model's feet. Let the old one go first.
             await this.switchUnloadingFirst(previous, modelPath, verbose, progress);
         } else {
-            let loaded: LoadedModel;
+            let loaded: RequestPipeline;
             try {
                 loaded = await this.openModel(modelPath, verbose, progress);
             } catch (error) {
@@ -197,8 +222,7 @@ export class AppCore {
 
     /** Unloads the serving model, then loads the new one; on failure the old one is loaded again. */
     private async switchUnloadingFirst(previous: RetiringModel, modelPath: string, verbose: boolean, progress: (value: number) => void): Promise<void> {
-        this.inference = undefined;
-        this.cacheStore = undefined;
+        this.pipeline = undefined;
         await this.retire(previous);
         try {
             this.install(await this.openModel(modelPath, verbose, progress));
@@ -214,33 +238,20 @@ export class AppCore {
         }
     }
 
-    private async openModel(modelPath: string, verbose: boolean, onLoadProgress: (progress: number) => void): Promise<LoadedModel> {
-        const runtime = await ModelRuntime.load({
-            modelPath,
-            parallel: this.settings.parallel,
-            contextSize: this.settings.contextSize,
-            threads: this.settings.threads,
-            gpu: this.settings.gpu,
-            gpuFallback: this.settings.gpuFallback,
-            queueLimits: () => this.settings.limits,
-            verbose,
-            onLoadProgress
+    private openModel(modelPath: string, verbose: boolean, onLoadProgress: (progress: number) => void): Promise<RequestPipeline> {
+        return openModel({
+            modelPath, verbose, onLoadProgress,
+            settings: () => this.settings,
+            dataDir: this.dataDir,
+            log: this.log,
+            requestLog: this.requestLog,
+            anotherModelServes: this.pipeline != null
         });
-        this.log.info(`llama.cpp: ${describeBuild(runtime.build)}`);
-        if (runtime.build.notice != null) this.log.warn(`llama.cpp build: ${runtime.build.notice}`);
-        try {
-            const {store} = await createSharingEngine({runtime, dataDir: this.dataDir, settings: () => this.settings.sharing, log: this.log, anotherModelServes: this.inference != null});
-            return {inference: new InferenceService(runtime, () => this.settings.sharing, this.requestLog), store};
-        } catch (error) {
-            await runtime.dispose().catch(() => undefined);
-            throw error;
-        }
     }
 
-    private install(loaded: LoadedModel): void {
+    private install(loaded: RequestPipeline): void {
         this.servingPath = this.modelPath;
-        this.inference = loaded.inference;
-        this.cacheStore = loaded.store;
+        this.pipeline = loaded;
         this.loadProgress = 1;
         this.status = "ok";
         // Read the what-if view now, off the request path, so the settings panel's first answer is warm.
@@ -257,11 +268,11 @@ export class AppCore {
     private async retire(previous: RetiringModel): Promise<void> {
         // A replay holds a sequence of the old model: stop it before waiting for that model to drain.
         await this.qualityMonitor.stop();
-        await waitForIdle(previous.inference, this.switchGraceMs);
-        previous.inference.runtime.retire(new ModelSwitchedError());
-        await waitForIdle(previous.inference, 5_000);
-        await previous.inference.runtime.dispose().catch((error: unknown) => this.log.warn(`unloading the previous model: ${(error as Error).message}`));
-        previous.store?.close();
+        await waitForIdle(previous.pipeline, this.switchGraceMs);
+        previous.pipeline.runtime.retire(new ModelSwitchedError());
+        await waitForIdle(previous.pipeline, 5_000);
+        await previous.pipeline.dispose().catch((error: unknown) => this.log.warn(`unloading the previous model: ${(error as Error).message}`));
+        previous.pipeline.cache.close();
     }
 
     private failLoad(error: unknown): never {
@@ -291,19 +302,19 @@ export class AppCore {
         return this.status === "error" ? this.loadError?.message ?? "unknown error" : undefined;
     }
 
-    public requireInference(): InferenceService {
-        if (this.inference != null) return this.inference;
+    public requirePipeline(): RequestPipeline {
+        if (this.pipeline != null) return this.pipeline;
         if (this.status === "error") throw new ModelUnavailableError(this.modelPath == null ? `No model is loaded. ${this.loadError?.message ?? ""}`.trim() : `The model failed to load: ${this.loadError?.message ?? "unknown error"}`);
         throw new ModelUnavailableError("The model is still loading. Retry shortly.");
     }
 
     /** What `/health` and the desktop bridge report: status, model and how busy the sequences are. */
     public health(): HealthResponse {
-        const pool = this.inference?.runtime.pool;
+        const pool = this.pipeline?.runtime.pool;
         return {
             // A model switch keeps the old model serving until the new one takes over.
-            status: this.inference != null ? "ok" : this.status,
-            model: this.inference?.runtime.modelId ?? null,
+            status: this.pipeline != null ? "ok" : this.status,
+            model: this.pipeline?.runtime.modelId ?? null,
             slots_idle: pool?.idleCount ?? 0,
             slots_busy: pool == null ? 0 : pool.size - pool.idleCount,
             queued: pool?.queuedCount ?? 0
@@ -312,7 +323,7 @@ export class AppCore {
 
     /** The loaded model as `/v1/models` and the desktop bridge list it (none while no model is loaded). */
     public modelObjects(): ModelObject[] {
-        const runtime = this.inference?.runtime;
+        const runtime = this.pipeline?.runtime;
         if (runtime == null) return [];
         return [{
             id: runtime.modelId,
@@ -327,12 +338,12 @@ export class AppCore {
 
     public async dispose(): Promise<void> {
         await this.qualityMonitor.stop();
-        await this.inference?.runtime.dispose();
-        this.inference = undefined;
-        this.cacheStore?.close();
-        this.cacheStore = undefined;
+        const pipeline = this.pipeline;
+        this.pipeline = undefined;
+        await pipeline?.dispose();
+        pipeline?.cache.close();
         // Conversations, profiles and request history: written, checkpointed and closed with the core.
         this.requestLog.close();
-        closeAppDb(this);
+        this.db.close();
     }
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import {afterEach, describe, expect, it} from "vitest";
 import {defaultSettings} from "../config/settings.js";
 import {AppCore} from "./AppCore.js";
-import {silentLogger} from "./log.js";
+import {silentLogger} from "../common/log.js";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -7,9 +7,11 @@ import {loadOrCreateApiKey} from "../config/apiKey.js";
 import {resolveDataDir} from "../config/dataDir.js";
 import {NoModelError, resolveModelPath} from "../config/resolveModel.js";
 import {loadSettings, mergeSettings, type SettingsPatch} from "../config/settings.js";
-import {ApiServer} from "./ApiServer.js";
+import {ApiServer} from "../server/ApiServer.js";
+import {HttpServer} from "../server/HttpServer.js";
+import {apiRoutes} from "../server/routes.js";
 import {AppCore} from "./AppCore.js";
-import {consoleLogger, type Logger} from "./log.js";
+import {consoleLogger, type Logger} from "../common/log.js";
 
 export interface ServeOptions {
     modelPath?: string;
@@ -72,7 +74,7 @@ export function createCore(options: ServeOptions): {core: AppCore; modelPath?: s
 export async function loadCoreModel(core: AppCore, modelPath: string, verbose = false): Promise<void> {
     const loadStart = performance.now();
     await core.loadModel(modelPath, verbose);
-    const runtime = core.requireInference().runtime;
+    const runtime = core.requirePipeline().runtime;
     const {settings} = core;
     const guard = runtime.prompts.guard;
     if (guard != null)
@@ -88,7 +90,7 @@ export async function loadCoreModel(core: AppCore, modelPath: string, verbose = 
  */
 export async function listen(core: AppCore, {servesUi = true}: {servesUi?: boolean} = {}): Promise<RunningServer> {
     const {settings, apiKey} = core;
-    const api = core.apiServer ?? new ApiServer(core, servesUi);
+    const api = core.apiServer ?? createApiServer(core, servesUi);
     core.apiServer = api;
     const url = await api.start();
     return {
@@ -101,6 +103,17 @@ export async function listen(core: AppCore, {servesUi = true}: {servesUi?: boole
             await core.dispose();
         }
     };
+}
+
+/** The core's API server: the OpenAI and admin routes over the core, listening where the settings say. */
+export function createApiServer(core: AppCore, servesUi: boolean): ApiServer {
+    const routes = apiRoutes(core.admin);
+    return new ApiServer({
+        createHttpServer: () => new HttpServer(core, routes),
+        address: () => ({host: core.settings.api.host, port: core.settings.api.port}),
+        servesUi,
+        log: core.log
+    });
 }
 
 /** Headless mode: load the model, start the API and serve the web UI. Used by the CLI and the tests. */

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
 import {loadOrCreateApiKey} from "./apiKey.js";
-import {parseServeArgs} from "./cliArgs.js";
+import {parseServeArgs} from "../cliArgs.js";
 import {resolveModelPath, NoModelError} from "./resolveModel.js";
 import {defaultSettings, loadSettings, mergeSettings, saveSettings} from "./settings.js";
 

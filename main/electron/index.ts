@@ -6,8 +6,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {app, BrowserWindow, ipcMain, Menu, protocol, session, shell} from "electron";
 import {ipcChannels, type MenuCommand} from "../../shared/backend.js";
-import {ApiServer} from "../app/ApiServer.js";
-import {createCore, listen, loadCoreModel, defaultRendererDir} from "../app/startServer.js";
+import {createApiServer, createCore, defaultRendererDir, listen, loadCoreModel} from "../app/startServer.js";
 import {readRendererFile, rendererHeaders} from "../server/rendererFiles.js";
 import {appIndexUrl, appScheme} from "./appUrl.js";
 import {registerIpcHandlers} from "./ipcHandlers.js";
@@ -52,7 +51,7 @@ if (!app.requestSingleInstanceLock()) {
         // The desktop app checks what sharing costs by default (idle replays); the headless API does not.
         core.monitorDefaultShare = desktopMonitorShare;
         // The window talks over IPC, not through the API server: the settings panel may turn it off and on.
-        core.apiServer = new ApiServer(core, false);
+        core.apiServer = createApiServer(core, false);
         const unregisterIpc = registerIpcHandlers(ipcMain, core);
         disposeCore = async () => {
             unregisterIpc();

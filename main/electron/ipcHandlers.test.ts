@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {ipcChannels, type ChatStreamEvent} from "../../shared/backend.js";
-import {silentLogger} from "../app/log.js";
+import {silentLogger} from "../common/log.js";
 import {createCore, loadCoreModel} from "../app/startServer.js";
 import type {AppCore} from "../app/AppCore.js";
 import {testModelPath} from "../../test/support/testServer.js";

@@ -1,4 +1,5 @@
-import type {AppCore} from "../app/AppCore.js";
+import type {AdminDeps} from "../admin/ports.js";
+import type {ServerHost} from "../server/context.js";
 import {isAppUrl} from "./appUrl.js";
 import {ClientGoneError} from "../runtime/abortReasons.js";
 import {runAdminOp} from "../admin/operations.js";
@@ -27,7 +28,7 @@ export interface IpcMainLike {
 }
 
 /**
- * Checklist item 17: only the app's own top-level page may call the core. The URL is parsed, not
+ * Only the app's own top-level page may call the core. The URL is parsed, not
  * prefix-matched, and sub-frames are refused.
  */
 export function isTrustedSender(event: IpcEventLike): boolean {
@@ -37,7 +38,7 @@ export function isTrustedSender(event: IpcEventLike): boolean {
 }
 
 /** Registers every IPC handler; each refuses untrusted senders and validates its arguments. */
-export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => void {
+export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {admin: AdminDeps}): () => void {
     const streams = new Map<string, AbortController>();
     const guard = <A extends unknown[], R>(fn: (event: IpcEventLike, ...args: A) => R) =>
         (event: IpcEventLike, ...args: unknown[]) => {
@@ -53,7 +54,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
         if (typeof streamId !== "string" || !/^[\w-]{1,64}$/.test(streamId) || streams.has(streamId))
             throw new Error("IPC refused: bad stream id");
         const params = parseChatRequest(toRequestBody(request), core.settings.limits.maxTokensCap);
-        const inference = core.requireInference();
+        const pipeline = core.requirePipeline();
         const abort = new AbortController();
         streams.set(streamId, abort);
         // A closed window must not leave its generation running (no orphaned work).
@@ -61,7 +62,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
         const send = (payload: ChatStreamEvent) => {
             if (!event.sender.isDestroyed()) event.sender.send(ipcChannels.chatEvent, payload);
         };
-        void inference.chat(params.messages, params, {
+        void pipeline.chat(params.messages, params, {
             signal: abort.signal,
             arrivedAt: performance.now(),
             user: params.user,
@@ -90,7 +91,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: AppCore): () => 
     ipcMain.handle(ipcChannels.admin, guard(async (_event, op: unknown, input: unknown) => {
         if (!isAdminOp(op)) throw new Error("IPC refused: unknown admin operation");
         try {
-            return await runAdminOp(core, op, input);
+            return await runAdminOp(core.admin, op, input);
         } catch (error) {
             throw new Error(toApiError(error).message);
         }

@@ -1,21 +1,23 @@
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
+import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
 import type {SharedPrompt} from "../sharing/engine/types.js";
 import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
 import {compareAnswers} from "./agreement.js";
 import type {QualityStore} from "./QualityStore.js";
 import type {ReplayRow, RequestLog} from "./RequestLog.js";
 
-/** What the monitor needs of the inference service: how busy it is, the runtime, and each arrival. */
+/** What the monitor needs of the request pipeline: how busy it is, the runtime, sharing, and each arrival. */
 export interface MonitoredService {
     readonly inFlight: number;
     readonly runtime: ModelRuntime;
+    readonly sharing: SharingEngine;
     onArrival(listener: () => void): () => void;
 }
 
 export interface QualityMonitorOptions {
-    /** The loaded model's service, when one is loaded. */
-    inference(): MonitoredService | undefined;
+    /** The loaded model's request pipeline, when one is loaded. */
+    pipeline(): MonitoredService | undefined;
     requestLog: RequestLog;
     checks: QualityStore;
     /** Share of shared-KV requests sampled; 0 turns the monitor off. */
@@ -78,7 +80,7 @@ export class QualityMonitor {
     }
 
     private tick(): void {
-        const inference = this.options.inference();
+        const inference = this.options.pipeline();
         if (inference == null || this.running != null) return;
         if (this.subscribedTo !== inference) {
             this.unsubscribe?.();
@@ -118,10 +120,11 @@ export class QualityMonitor {
     /** Replays one request both ways and records the agreement; drops its tokens once done. */
     private async check(inference: MonitoredService, row: ReplayRow, signal: AbortSignal): Promise<void> {
         const runtime = inference.runtime;
-        const engine = runtime.sharing;
+        const engine = inference.sharing;
         const tokens = row.tokens as Token[];
         const prompt: SharedPrompt = {tokens, text: "", scope: row.scope, detail: false, revealDonor: false, replay: true, recomputeBudget: row.budget};
-        if (engine.replayAssessment(prompt, row.donorId, row.donorSimilarity ?? 0) == null || tokens.length >= runtime.contextSize) {
+        const admission = engine.admitReplay(prompt, row.donorId, row.donorSimilarity ?? 0);
+        if (admission == null || tokens.length >= runtime.contextSize) {
             this.counts.skipped++;
             this.options.requestLog.dropReplay(row.id);
             return;
@@ -137,7 +140,7 @@ export class QualityMonitor {
 
             t = performance.now();
             await sequence.clearHistory();
-            const prepared = await engine.prepare(sequence, prompt);
+            const prepared = await engine.prepare(sequence, prompt, admission);
             if (signal.aborted) throw new Yielded("a request arrived");
             if (prepared.record.mode !== "semantic") {
                 // The donor no longer helps this prompt (e.g. a minimum gain raised since): nothing to compare.
@@ -160,9 +163,10 @@ export class QualityMonitor {
             if (probe === nearestBudgetStep(row.budget)) return;
             t = performance.now();
             await sequence.clearHistory();
-            const probePrompt: SharedPrompt = {...prompt, recomputeBudget: probe, assessment: undefined, trace: undefined};
-            if (engine.replayAssessment(probePrompt, row.donorId, row.donorSimilarity ?? 0) == null) return;
-            const probed = await engine.prepare(sequence, probePrompt);
+            const probePrompt: SharedPrompt = {...prompt, recomputeBudget: probe};
+            const probeAdmission = engine.admitReplay(probePrompt, row.donorId, row.donorSimilarity ?? 0);
+            if (probeAdmission == null) return;
+            const probed = await engine.prepare(sequence, probePrompt, probeAdmission);
             if (signal.aborted) throw new Yielded("a request arrived");
             if (probed.record.mode !== "semantic") return;
             const atProbe = await greedy(runtime.model, sequence, probed.pendingTokens, maxTokens, signal);

@@ -1,14 +1,10 @@
 import path from "node:path";
 import {LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel} from "node-llama-cpp";
 import {checkKvShiftability, createKvEditingContext, getKvEditingSupport} from "../kv/index.js";
-import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
-import type {SharedPrompt} from "../sharing/engine/types.js";
 import {checkTextLength, ContextOverflowError} from "./errors.js";
-import {checkFits, generate} from "./generate.js";
 import {loadLlama, type GpuFallback, type GpuSetting, type LoadedBuild} from "./nativeBuild.js";
 import {PromptBuilder} from "./PromptBuilder.js";
 import {SequencePool} from "./SequencePool.js";
-import type {GenerationJob, GenerationResult} from "./types.js";
 
 export interface ModelRuntimeOptions {
     modelPath: string;
@@ -31,14 +27,13 @@ export interface ModelRuntimeOptions {
 }
 
 /**
- * The loaded model: one llama.cpp context with `parallel` sequences handed out by a pool, the prompt
- * builder (chat template) and a lazily created embedding context.
+ * The loaded model: one llama.cpp context with `parallel` sequences handed out by a pool (plus the
+ * scratch sequence of KV editing), the prompt builder (chat template) and a lazily created embedding
+ * context. It knows nothing of sharing: the request pipeline composes the two.
  */
 export class ModelRuntime {
     private embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
     private embeddingQueue: Promise<unknown> = Promise.resolve();
-    private readonly background = new Set<Promise<unknown>>();
-    private sharingEngine: SharingEngine | undefined;
     /** Embedding requests queued or running (a model switch waits for them too). */
     public embeddingsInFlight = 0;
     /** Aborts every request still on this runtime when it is retired (model switch past its grace period). */
@@ -88,16 +83,6 @@ export class ModelRuntime {
         return new ModelRuntime(options, llama, model, context, pool, new PromptBuilder(model), scratch, unavailable, build);
     }
 
-    /** Routes every generation through the KVShare engine (prepare before decoding, remember after). */
-    public attachSharing(engine: SharingEngine): void {
-        this.sharingEngine = engine;
-    }
-
-    public get sharing(): SharingEngine {
-        if (this.sharingEngine == null) throw new Error("the sharing engine is not attached");
-        return this.sharingEngine;
-    }
-
     /** A stable, readable model id: the file name without `.gguf`. */
     public get modelId(): string {
         return path.basename(this.options.modelPath).replace(/\.gguf$/i, "");
@@ -109,60 +94,6 @@ export class ModelRuntime {
 
     public get architecture(): string {
         return String(this.model.fileInfo.metadata.general?.architecture ?? "unknown");
-    }
-
-    /**
-     * Waits for a sequence, prepares its KV through the sharing engine, generates, copies the served KV
-     * for the cache and gives the sequence back; the cache write finishes in the background.
-     */
-    public async run(request: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
-        try {
-            return await this.runOnce(request, prompt);
-        } catch (error) {
-            // Whatever broke once the model was being let go (a context disposed mid-prefill, say) is
-            // the switch's doing: the client retries on the new model.
-            if (this.retirement.signal.aborted && !request.signal.aborted) throw this.retirement.signal.reason;
-            throw error;
-        }
-    }
-
-    private async runOnce(request: GenerationJob, prompt: SharedPrompt): Promise<GenerationResult> {
-        const engine = this.sharing;
-        const job = {...request, signal: AbortSignal.any([request.signal, this.retirement.signal])};
-        // Refuse what cannot fit before taking a sequence.
-        checkFits(job.promptTokens.length, job, this.contextSize);
-        const assessment = await engine.assess(prompt);
-        const lease = await this.pool.acquire({
-            promptTokens: job.promptTokens,
-            scope: prompt.scope,
-            expectedReuse: assessment.expectedReuse,
-            donorId: assessment.best?.entry.id
-        }, job.signal);
-        let result: GenerationResult;
-        let persist: (() => Promise<void>) | undefined;
-        try {
-            // Another scope's KV goes before anything else can happen on this sequence, failures included.
-            if (!lease.sameScope) await lease.sequence.clearHistory();
-            result = await generate(this.model, lease.sequence, job, lease.queueMs, (sequence) => engine.prepare(sequence, prompt));
-            engine.observeServed(result.kvshare, result.timings.promptMs);
-            // Copy the served KV in memory before giving the sequence back; the disk write follows.
-            persist = await engine.capture(lease.sequence, prompt);
-        } finally {
-            lease.release();
-        }
-        // Cut short because the model was switched: the client retries on the new model.
-        if (this.retirement.signal.aborted && !request.signal.aborted) throw this.retirement.signal.reason;
-        if (persist != null) {
-            const writing = persist();
-            this.background.add(writing);
-            void writing.finally(() => this.background.delete(writing));
-        }
-        return result;
-    }
-
-    /** Resolves when no cache write is pending (tests, shutdown). */
-    public async settled(): Promise<void> {
-        while (this.background.size > 0) await Promise.allSettled([...this.background]);
     }
 
     /**
@@ -199,8 +130,12 @@ export class ModelRuntime {
         this.retirement.abort(reason);
     }
 
+    /** Aborted (with the reason given to {@link retire}) once this runtime is being let go. */
+    public get retirementSignal(): AbortSignal {
+        return this.retirement.signal;
+    }
+
     public async dispose(): Promise<void> {
-        await this.settled();
         await this.embeddingQueue;
         if (this.embeddingContext != null) await (await this.embeddingContext.catch(() => undefined))?.dispose();
         await this.context.dispose();

@@ -1,18 +1,17 @@
 import http from "node:http";
 import type {AddressInfo} from "node:net";
-import type {AppCore} from "../app/AppCore.js";
 import {readJsonObject, type ByteBudget} from "./body.js";
-import type {RequestContext} from "./context.js";
+import type {RequestContext, Route, ServerHost} from "./context.js";
 import {ApiError, sendError} from "./errors.js";
 import {serveStatic} from "./handlers/staticFiles.js";
-import {findRoute} from "./routes.js";
 import type {Identity} from "../config/apiKeys.js";
 import {ClientGoneError, RequestTimeoutError} from "../runtime/abortReasons.js";
 import {authenticate, checkHost, corsHeaders, preflightHeaders} from "./security.js";
 
 /**
  * The local HTTP server: the OpenAI-compatible API plus the web UI. One pre-routing step does the
- * host check, CORS and the API key; handlers only see validated requests.
+ * host check, CORS and the API key; handlers only see validated requests. The route table is given
+ * (see `apiRoutes`), so this file knows nothing of what the routes do.
  */
 export class HttpServer {
     private readonly server: http.Server;
@@ -26,8 +25,8 @@ export class HttpServer {
     /** The address this server listens on (the Host check allows it); set by {@link listen}. */
     private boundHost = "127.0.0.1";
 
-    public constructor(private readonly core: AppCore) {
-        const limits = core.settings.limits;
+    public constructor(private readonly host: ServerHost, private readonly routes: readonly Route[]) {
+        const limits = host.settings.limits;
         // Checked every second so the receive timeouts below hold to about a second.
         this.server = http.createServer({connectionsCheckingInterval: 1000}, (req, res) => {
             this.pending.add(res);
@@ -84,7 +83,7 @@ export class HttpServer {
 
     private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         const arrivedAt = performance.now();
-        const {settings} = this.core;
+        const {settings} = this.host;
         let cors: Record<string, string> = {};
         try {
             const url = new URL(req.url ?? "/", "http://localhost");
@@ -99,19 +98,19 @@ export class HttpServer {
                 return;
             }
 
-            const {route, methodMismatch} = findRoute(req.method ?? "GET", url.pathname);
+            const {route, methodMismatch} = findRoute(this.routes, req.method ?? "GET", url.pathname);
             if (route == null) {
                 if (methodMismatch) throw new ApiError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}.`, "method_not_allowed");
                 if (req.method === "GET" && !isApiPath(url.pathname)) return serveStatic(this.context(req, res, url, arrivedAt, cors, anonymous));
                 throw new ApiError(404, "not_found_error", `Unknown route ${req.method} ${url.pathname}.`, "not_found");
             }
-            const identity = !route.public && settings.api.auth ? authenticate(req, this.core.apiKey, this.core.keys) : anonymous;
+            const identity = !route.public && settings.api.auth ? authenticate(req, this.host.apiKey, this.host.keys) : anonymous;
             if (route.method !== "POST") return await route.handler(this.context(req, res, url, arrivedAt, cors, identity));
             await this.limited(identity, () => route.handler(this.context(req, res, url, arrivedAt, cors, identity)));
         } catch (error) {
             const apiError = error instanceof ApiError ? error : undefined;
             if (error instanceof ClientGoneError) return void (res.writableEnded || res.end());
-            if (apiError == null || apiError.status >= 500) this.core.log.warn(`${req.method} ${req.url}: ${(error as Error).message}`);
+            if (apiError == null || apiError.status >= 500) this.host.log.warn(`${req.method} ${req.url}: ${(error as Error).message}`);
             if (!res.headersSent) {
                 sendError(res, error, cors);
             } else if (!res.writableEnded) {
@@ -124,7 +123,7 @@ export class HttpServer {
     private async limited(identity: Identity, work: () => Promise<void> | void): Promise<void> {
         // The app's own key is the machine owner's (desktop UI, every profile): only the queue bounds it.
         if (identity.admin || identity.keyId == null) return await work();
-        const limit = this.core.settings.limits.maxConcurrentPerKey;
+        const limit = this.host.settings.limits.maxConcurrentPerKey;
         const key = identity.keyId;
         const current = this.active.get(key) ?? 0;
         if (current >= limit)
@@ -142,7 +141,7 @@ export class HttpServer {
     /** The body bytes this response's identity may still send; released when the response ends. */
     private byteBudget(identity: Identity, res: http.ServerResponse): ByteBudget {
         const who = identity.keyId != null ? `key:${identity.keyId}` : identity.admin ? "owner" : "anonymous";
-        const limit = this.core.settings.limits.maxInFlightBytesPerKey;
+        const limit = this.host.settings.limits.maxInFlightBytesPerKey;
         let taken = 0;
         res.once("close", () => {
             const left = (this.bytesInFlight.get(who) ?? 0) - taken;
@@ -163,7 +162,7 @@ export class HttpServer {
 
     private context(req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrivedAt: number, cors: Record<string, string>, identity: Identity): RequestContext {
         const abort = new AbortController();
-        const timeoutMs = this.core.settings.limits.requestTimeoutMs;
+        const timeoutMs = this.host.settings.limits.requestTimeoutMs;
         const timeout = setTimeout(() => abort.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
         res.on("close", () => clearTimeout(timeout));
         // A client that disconnects before the response is complete frees its sequence at once.
@@ -174,12 +173,12 @@ export class HttpServer {
             req,
             res,
             url,
-            core: this.core,
+            host: this.host,
             signal: abort.signal,
             arrivedAt,
             corsHeaders: cors,
             identity,
-            body: () => readJsonObject(req, this.core.settings.limits.maxBodyBytes, this.byteBudget(identity, res))
+            body: () => readJsonObject(req, this.host.settings.limits.maxBodyBytes, this.byteBudget(identity, res))
         };
     }
 }
@@ -189,4 +188,16 @@ const anonymous: Identity = {name: "anonymous", admin: true};
 
 function isApiPath(pathname: string): boolean {
     return pathname.startsWith("/v1/") || pathname === "/v1";
+}
+
+/** The route for a request, or whether the path exists under another method (405 rather than 404). */
+function findRoute(routes: readonly Route[], method: string, pathname: string): {route?: Route; methodMismatch: boolean} {
+    let methodMismatch = false;
+    for (const route of routes) {
+        const matches = route.path.endsWith("/") ? pathname.startsWith(route.path) && pathname.length > route.path.length : pathname === route.path;
+        if (!matches) continue;
+        if (route.method === method) return {route, methodMismatch: false};
+        methodMismatch = true;
+    }
+    return {methodMismatch};
 }

@@ -1,14 +1,37 @@
 import type {IncomingMessage, ServerResponse} from "node:http";
-import type {AppCore} from "../app/AppCore.js";
-import type {Identity} from "../config/apiKeys.js";
+import type {HealthResponse, ModelObject} from "../../shared/openai.js";
+import type {Logger} from "../common/log.js";
+import type {Identity, KeyStore} from "../config/apiKeys.js";
+import type {Settings} from "../config/settings.js";
+import type {RequestPipeline} from "../service/RequestPipeline.js";
 import {issuedKeyUser} from "../sharing/engine/scopes.js";
+
+/** What the HTTP layer serves from; the app core provides it. */
+export interface ServerHost {
+    /** The live settings (an admin's change applies to the next request). */
+    readonly settings: Settings;
+    /** The app's own key (the machine owner's). */
+    readonly apiKey: string;
+    /** Keys issued to apps and people. */
+    readonly keys: KeyStore;
+    /** The built web UI served at `/`, when there is one. */
+    readonly rendererDir: string | undefined;
+    readonly log: Logger;
+    /**
+     * The loaded model's request pipeline.
+     * @throws ModelUnavailableError while no model serves (loading, or a failed load)
+     */
+    requirePipeline(): RequestPipeline;
+    health(): HealthResponse;
+    modelObjects(): ModelObject[];
+}
 
 /** Everything a route handler gets for one request. */
 export interface RequestContext {
     req: IncomingMessage;
     res: ServerResponse;
     url: URL;
-    core: AppCore;
+    host: ServerHost;
     /** Aborted when the client goes away before the response is complete. */
     signal: AbortSignal;
     arrivedAt: number;
@@ -21,6 +44,15 @@ export interface RequestContext {
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<void> | void;
+
+export interface Route {
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+    /** Exact path, or a prefix ending in "/" matched with `startsWith`. */
+    path: string;
+    handler: RouteHandler;
+    /** Public routes need no API key. */
+    public?: boolean;
+}
 
 /**
  * Who a generation runs for: an issued key always acts as its owner; the app's own key (and a server

@@ -1,5 +1,6 @@
 import type {ServerResponse} from "node:http";
 import type {ApiErrorBody, ApiErrorType} from "../../shared/openai.js";
+import {AdminError, type AdminErrorKind} from "../admin/errors.js";
 import {ModelSwitchedError, RequestTimeoutError} from "../runtime/abortReasons.js";
 import {ContextOverflowError, ModelUnavailableError} from "../runtime/errors.js";
 import {QueueFullError, QueueTimeoutError} from "../runtime/SequencePool.js";
@@ -26,9 +27,22 @@ export class ApiError extends Error {
     }
 }
 
+/** How each kind of refused admin operation reads over HTTP. */
+const adminErrorStatus: Record<AdminErrorKind, {status: number; type: ApiErrorType}> = {
+    invalid_input: {status: 400, type: "invalid_request_error"},
+    not_found: {status: 404, type: "not_found_error"},
+    conflict: {status: 409, type: "invalid_request_error"},
+    unavailable: {status: 503, type: "unavailable_error"}
+};
+
 /** Maps anything thrown while serving a request to the error the client should see. */
 export function toApiError(error: unknown): ApiError {
     if (error instanceof ApiError) return error;
+    if (error instanceof AdminError) {
+        const {status, type} = adminErrorStatus[error.kind];
+        return new ApiError(status, type, error.message, error.code, error.param,
+            error.retryAfterSeconds == null ? {} : {"retry-after": String(error.retryAfterSeconds)});
+    }
     if (error instanceof ContextOverflowError)
         return new ApiError(400, "exceed_context_size_error", error.message, "context_length_exceeded", null);
     if (error instanceof QueueFullError)

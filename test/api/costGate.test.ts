@@ -18,7 +18,7 @@ async function complete(prompt: string): Promise<KvShareRecord> {
     expect(res.status).toBe(200);
     const body = await res.json() as Completion;
     expect(body.choices[0]!.text.length).toBeGreaterThan(0);
-    await server.core.requireInference().runtime.settled();
+    await server.core.requirePipeline().settled();
     return body.x_kvshare!;
 }
 
@@ -41,7 +41,7 @@ describe("cost-aware gate", () => {
             expect(res.status).toBe(200);
             return (await res.json() as Completion).x_kvshare!;
         }));
-        await server.core.requireInference().runtime.settled();
+        await server.core.requirePipeline().settled();
         const gated = burst.filter((r) => r.note?.startsWith("cost gate:"));
         expect(gated.length).toBeGreaterThan(0);
         expect(gated[0]!.note).toMatch(/donor would take ~\d+ ms( \(\d+ ms waiting for the editing sequence\))?, the prefix floor ~\d+ ms/);

@@ -37,7 +37,7 @@ describe.skipIf(process.platform === "win32")("data folder permissions", () => {
         // Create what a day of use creates: cached prompts (index + snapshots), chats, keys, settings.
         const res = await server.api("/v1/completions", {method: "POST", json: {prompt: "Once upon a time, a nurse wrote a private note.", max_tokens: 4}});
         expect(res.status).toBe(200);
-        await server.core.requireInference().runtime.settled();
+        await server.core.requirePipeline().settled();
         const now = Date.now();
         const conversation = {id: "c1", title: "t", profile: "Nurse", systemPrompt: "", params: {}, createdAt: now, updatedAt: now,
             messages: [{id: "m1", role: "user", content: "a private note", createdAt: now}]};

@@ -66,7 +66,7 @@ describe("durability", () => {
                 expect(found!.messages.length).toBeGreaterThanOrEqual(turns * 2);
             }
             // The cache index opens, passed its consistency check, and serves.
-            expect(restarted.core.cacheStore!.count()).toBeGreaterThan(0);
+            expect(restarted.core.cache!.count()).toBeGreaterThan(0);
             const served = await restarted.api("/v1/completions", {method: "POST", json: {prompt: "Once upon a time, there was a girl named Lily number 0-0. She liked to play.", max_tokens: 4}});
             expect(served.status).toBe(200);
         } finally {

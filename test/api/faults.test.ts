@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from "vitest";
-import type {Logger} from "../../main/app/log.js";
+import type {Logger} from "../../main/common/log.js";
 import type {Completion, KvShareRecord} from "../../shared/openai.js";
 import {otherModelPath, startTestServer, type TestServer} from "../support/testServer.js";
 
@@ -32,11 +32,11 @@ async function complete(target: TestServer, prompt: string): Promise<KvShareReco
     expect(res.status).toBe(200);
     const body = await res.json() as Completion;
     expect(body.choices[0]!.text.length).toBeGreaterThan(0);
-    await target.core.requireInference().runtime.settled();
+    await target.core.requirePipeline().settled();
     return body.x_kvshare!;
 }
 
-const store = () => server.core.cacheStore!;
+const store = () => server.core.cache!;
 const snapshotsDir = () => path.join(server.dataDir, "cache", "snapshots");
 
 /** Caches lily's prompt alone and returns its snapshot file. */
@@ -78,7 +78,7 @@ describe("a damaged cache is detected, logged once, dropped, and the request sti
             const file = await freshDonor();
             spoil(file);
             // The damage is on disk: take the fresh KV out of the memory tier so the file is read.
-            server.core.requireInference().runtime.sharing.hot.clear();
+            server.core.cache!.dropMemoryTier();
             const record = await complete(server, tom);
             expect(record.mode).not.toBe("semantic");
             expect(record.note).toMatch(/refused/);
@@ -98,7 +98,7 @@ describe("a damaged cache is detected, logged once, dropped, and the request sti
         const lilyBytes = fs.readFileSync(lilyFile);
         fs.writeFileSync(lilyFile, fs.readFileSync(otherFile));
         fs.writeFileSync(otherFile, lilyBytes);
-        server.core.requireInference().runtime.sharing.hot.clear();
+        server.core.cache!.dropMemoryTier();
         const record = await complete(server, tom);
         expect(record.mode).not.toBe("semantic");
         expect(record.note).toMatch(/refused \(wrong-entry\)/);

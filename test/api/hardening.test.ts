@@ -141,7 +141,7 @@ describe("activity does not leak across scopes", () => {
             const story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball.";
             const ask = async (prompt: string, asKey?: string) => {
                 const res = await post("/v1/completions", {prompt, max_tokens: 2}, asKey);
-                await server.core.requireInference().runtime.settled();
+                await server.core.requirePipeline().settled();
                 return (await res.json() as Completion).x_kvshare!;
             };
             await ask(story, key);
@@ -154,13 +154,13 @@ describe("activity does not leak across scopes", () => {
             for (const donor of [first.donor!, second.donor!]) {
                 expect(donor.tier).toBeUndefined();
                 // Not an index id (those are small counters): an opaque stand-in.
-                expect(server.core.cacheStore!.get(donor.id)).toBeUndefined();
+                expect(server.core.cache!.get(donor.id)).toBeUndefined();
             }
             // The owner sees the real id and tier.
             await ask(story);
             const own = await ask(story.replace("Lily", "Kim"));
             expect(own.donor?.tier).toMatch(/memory|disk/);
-            expect(server.core.cacheStore!.get(own.donor!.id)).toBeDefined();
+            expect(server.core.cache!.get(own.donor!.id)).toBeDefined();
         } finally {
             server.core.settings.sharing.scopePolicy = "global";
         }

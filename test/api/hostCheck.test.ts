@@ -1,8 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {createCore} from "../../main/app/startServer.js";
-import {silentLogger} from "../../main/app/log.js";
+import {silentLogger} from "../../main/common/log.js";
 import {localInterfaceAddresses} from "../../main/config/addresses.js";
-import {parseServeArgs} from "../../main/config/cliArgs.js";
+import {parseServeArgs} from "../../main/cliArgs.js";
 import {rawRequest} from "../support/rawRequest.js";
 import {startTestServer, testApiKey, type TestServer} from "../support/testServer.js";
 

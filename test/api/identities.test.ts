@@ -68,7 +68,7 @@ describe("API keys per app or person", () => {
             const res = await fetch(`${server.url}/v1/chat/completions`, {method: "POST",
                 headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
                 body: JSON.stringify({messages: [{role: "user", content}], max_tokens: 4, x_kvshare_detail: true})});
-            await server.core.requireInference().runtime.settled();
+            await server.core.requirePipeline().settled();
             return (await res.json() as ChatCompletion).x_kvshare;
         };
         await ask(other, story);
@@ -86,7 +86,7 @@ describe("API keys per app or person", () => {
                 headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
                 body: JSON.stringify({messages: [{role: "user", content: story}], max_tokens: 4})});
             expect(res.status).toBe(200);
-            await server.core.requireInference().runtime.settled();
+            await server.core.requirePipeline().settled();
             return (await res.json() as ChatCompletion).x_kvshare;
         };
         const first = server.core.keys.create("alice");
@@ -113,7 +113,7 @@ describe("API keys per app or person", () => {
             headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
             body: JSON.stringify({prompt: "Once upon a time, the leaver wrote a private note about the garden.", max_tokens: 2})});
         expect(res.status).toBe(200);
-        await server.core.requireInference().runtime.settled();
+        await server.core.requirePipeline().settled();
         const scope = `user:key/${entry.id}`;
         const db = new Database(`${server.dataDir}/cache/kvshare-cache.db`, {readonly: true});
         const inScope = () => db.prepare("SELECT snapshot_file AS file FROM entries WHERE scope = ?").all(scope) as Array<{file: string}>;
@@ -137,7 +137,7 @@ describe("API keys per app or person", () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
         expect((await server.api(`/kvshare/keys/${entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
         expect((await running).status).toBe(200);
-        await server.core.requireInference().runtime.settled();
+        await server.core.requirePipeline().settled();
         const db = new Database(`${server.dataDir}/cache/kvshare-cache.db`, {readonly: true});
         try {
             expect(db.prepare("SELECT COUNT(*) AS n FROM entries WHERE scope = ?").get(scope)).toEqual({n: 0});

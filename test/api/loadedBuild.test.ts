@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ModelList} from "../../shared/openai.js";
-import type {Logger} from "../../main/app/log.js";
+import type {Logger} from "../../main/common/log.js";
 import {testBackend} from "../support/backend.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 

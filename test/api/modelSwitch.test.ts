@@ -72,7 +72,7 @@ describe("switching to a file that cannot be served", () => {
             expect(error.message).not.toMatch(/TypeError|Cannot read/);
         }
         expect((await server.api("/health")).status).toBe(200);
-        expect(server.core.requireInference().runtime.modelId).toBe("stories260K");
+        expect(server.core.requirePipeline().runtime.modelId).toBe("stories260K");
     });
 
     it("keeps the old model serving when the new one fails to load, and says why", async () => {

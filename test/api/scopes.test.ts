@@ -19,7 +19,7 @@ const withoutSecret = (name: string) => `Patient note for ${name}. The patient c
 async function ask(user: string, content: string, extra: Record<string, unknown> = {}) {
     const res = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content}], max_tokens: 24, temperature: 0, user, ...extra}});
     const body = await res.json() as ChatCompletion;
-    await server.core.requireInference().runtime.settled();
+    await server.core.requirePipeline().settled();
     return {status: res.status, body};
 }
 
@@ -77,6 +77,6 @@ describe("in-flight donors keep to their scope", () => {
         const carol = await askNow("carol", withSecret("Eve Parks"));
         expect(carol.reused_tokens).toBeGreaterThan(carol.prompt_tokens / 2);
         if (carol.mode === "semantic") expect(carol.donor?.prompt).toContain("Eve Park");
-        await server.core.requireInference().runtime.settled();
+        await server.core.requirePipeline().settled();
     });
 });

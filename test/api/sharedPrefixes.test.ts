@@ -20,7 +20,7 @@ async function ask(user: string, question: string) {
         json: {messages: [{role: "system", content: system}, {role: "user", content: question}], max_tokens: 8, temperature: 0, user}});
     expect(res.status).toBe(200);
     const body = await res.json() as ChatCompletion;
-    await server.core.requireInference().runtime.settled();
+    await server.core.requirePipeline().settled();
     return body.x_kvshare;
 }
 
@@ -50,7 +50,7 @@ describe("admin-marked shared prefixes", () => {
     });
 
     it("follow the admin's list: unmarking a text drops its entries", async () => {
-        const store = server.core.cacheStore!;
+        const store = server.core.cache!;
         const before = (await (await server.api("/kvshare/settings")).json() as {sharing: {sharedPrefixes: string[]}}).sharing.sharedPrefixes;
         expect(before).toEqual([system]);
         const res = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {sharedPrefixes: []}}});

@@ -18,7 +18,7 @@ beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-sharing-"));
     // Per-user scopes keep each test's cache entries apart.
     server = await startTestServer({dataDir, overrides: {sharing: {scopePolicy: "user"}}});
-    expect(server.core.requireInference().runtime.scratch, "these tests need the patched binary (npm run build:native)").toBeDefined();
+    expect(server.core.requirePipeline().runtime.scratch, "these tests need the patched binary (npm run build:native)").toBeDefined();
 });
 afterAll(async () => {
     await server.close();
@@ -49,8 +49,8 @@ describe("semantic KV sharing on the request path", () => {
         expect(second.donor?.prompt).toBe(lily);
         expect(second.reused_tokens / second.prompt_tokens).toBeGreaterThan(0.6);
         // And once written, the donor is read back from its file like any other.
-        await server.core.requireInference().runtime.settled();
-        server.core.requireInference().runtime.sharing.hot.clear();
+        await server.core.requirePipeline().settled();
+        server.core.cache!.dropMemoryTier();
         const third = await ask(tom.replace("Tom", "Sam"));
         expect(third.mode).toBe("semantic");
         expect(third.donor?.tier).toBe("disk");
@@ -115,7 +115,7 @@ describe("semantic KV sharing on the request path", () => {
         await complete(server, lily, "u6");
         const hot = await complete(server, tom, "u6");
         expect(hot.donor?.tier).toBe("memory");
-        server.core.requireInference().runtime.sharing.hot.clear();
+        server.core.cache!.dropMemoryTier();
         const cold = await complete(server, tom.replace("Tom", "Sam"), "u6");
         expect(cold.mode).toBe("semantic");
         expect(cold.donor?.tier).toBe("disk");
@@ -128,7 +128,7 @@ describe("semantic KV sharing on the request path", () => {
             await complete(server, lily, "u7");
             const record = await complete(server, tom, "u7");
             expect(record.donor?.tier).toBe("disk");
-            expect(server.core.requireInference().runtime.sharing.hot.totalBytes).toBe(0);
+            expect(server.core.cache!.memoryBytes).toBe(0);
         } finally {
             server.core.settings.sharing.maxMemoryBytes = saved;
         }

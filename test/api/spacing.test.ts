@@ -9,7 +9,7 @@ afterAll(() => server.close());
 
 /** The same continuation decoded in one go, with the prompt as context: what the text must read. */
 function referenceContinuation(prompt: string, completionText: string): {prompt: string; whole: string} {
-    const model = server.core.requireInference().runtime.model;
+    const model = server.core.requirePipeline().runtime.model;
     const promptTokens = model.tokenize(prompt, false);
     const wholeTokens = model.tokenize(prompt + completionText, false);
     return {prompt: model.detokenize(promptTokens), whole: model.detokenize(wholeTokens)};

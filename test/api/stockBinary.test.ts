@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {Completion, ModelList} from "../../shared/openai.js";
-import type {Logger} from "../../main/app/log.js";
+import type {Logger} from "../../main/common/log.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 
 // This file runs in its own process (vitest forks per file), so the stock binary can be loaded here.
@@ -29,7 +29,7 @@ describe("with the stock (unpatched) binary", () => {
         const ask = async (prompt: string) => {
             const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0}});
             expect(res.status).toBe(200);
-            await server.core.requireInference().runtime.settled();
+            await server.core.requirePipeline().settled();
             return (await res.json() as Completion).x_kvshare!;
         };
         await ask(lily);

@@ -34,7 +34,7 @@ let dataDir: string;
 beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-tuning-"));
     server = await startTestServer({dataDir, overrides});
-    expect(server.core.requireInference().runtime.scratch, "these tests need the patched binary (npm run build:native)").toBeDefined();
+    expect(server.core.requirePipeline().runtime.scratch, "these tests need the patched binary (npm run build:native)").toBeDefined();
 });
 afterAll(async () => {
     await server.close();
@@ -109,9 +109,9 @@ describe("what-if curves and request history from real requests", () => {
         expect(view.topDonors.length).toBeGreaterThan(0);
         expect(view.topDonors.every((d) => d.prompt === null)).toBe(true);
         // Nothing that counts across scopes: opaque donor ids, no sizes, the group's own cache totals.
-        expect(view.topDonors.every((d) => server.core.cacheStore!.get(d.id) == null && d.bytes === null && d.lifetimeHits === d.hits)).toBe(true);
-        expect(view.cache.entries).toBe(server.core.cacheStore!.scopeTotals("group:ward-3").entries);
-        expect(view.cache.entries).toBeLessThan(server.core.cacheStore!.count());
+        expect(view.topDonors.every((d) => server.core.cache!.get(d.id) == null && d.bytes === null && d.lifetimeHits === d.hits)).toBe(true);
+        expect(view.cache.entries).toBe(server.core.cache!.scopeTotals("group:ward-3").entries);
+        expect(view.cache.entries).toBeLessThan(server.core.cache!.count());
         // The full dashboard stays the app's own.
         expect((await server.api("/kvshare/cache/stats", {headers: {authorization: `Bearer ${wardKey}`}})).status).toBe(403);
         // A key in no group has a scope of its own: no one else's requests.
@@ -167,7 +167,7 @@ describe("idle quality monitor on real requests", () => {
         await server.core.qualityMonitor.stop();
         // A monitor that decodes long answers, so that a request surely arrives mid-replay.
         const monitor = new QualityMonitor({
-            inference: () => server.core.inference, requestLog: server.core.requestLog, checks: server.core.qualityChecks,
+            pipeline: () => server.core.pipeline, requestLog: server.core.requestLog, checks: server.core.qualityChecks,
             share: () => 1, log: server.core.log, idleMs: 20, pollMs: 5, maxTokens: 400
         });
         try {

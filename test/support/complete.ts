@@ -10,6 +10,6 @@ export async function completeAndSettle(server: TestServer, prompt: string, user
     const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0, user}});
     expect(res.status).toBe(200);
     const body = await res.json() as Completion;
-    await server.core.requireInference().runtime.settled();
+    await server.core.requirePipeline().settled();
     return body.x_kvshare!;
 }

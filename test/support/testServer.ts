@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import OpenAI from "openai";
-import {silentLogger} from "../../main/app/log.js";
+import {silentLogger} from "../../main/common/log.js";
 import {startServer, type RunningServer, type ServeOptions} from "../../main/app/startServer.js";
 import {testGpuSetting} from "./backend.js";
 

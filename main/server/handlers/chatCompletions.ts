@@ -9,12 +9,12 @@ import {checkModel, parseChatRequest} from "../validate.js";
 /** POST /v1/chat/completions */
 export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const body = await ctx.body();
-    const inference = ctx.core.requireInference();
-    checkModel(body, inference.runtime.modelId);
-    const params = parseChatRequest(body, ctx.core.settings.limits.maxTokensCap);
-    const base = {id: newId("chatcmpl"), created: unixNow(), model: inference.runtime.modelId, system_fingerprint: systemFingerprint};
+    const pipeline = ctx.host.requirePipeline();
+    checkModel(body, pipeline.runtime.modelId);
+    const params = parseChatRequest(body, ctx.host.settings.limits.maxTokensCap);
+    const base = {id: newId("chatcmpl"), created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: (text: string) => void) =>
-        inference.chat(params.messages, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, params.user), detail: body.x_kvshare_detail === true});
+        pipeline.chat(params.messages, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, params.user), detail: body.x_kvshare_detail === true});
 
     if (!params.stream) {
         const result = await run();

@@ -8,12 +8,12 @@ import {checkModel, parseCompletionRequest} from "../validate.js";
 /** POST /v1/completions (legacy text completions) */
 export async function postCompletions(ctx: RequestContext): Promise<void> {
     const body = await ctx.body();
-    const inference = ctx.core.requireInference();
-    checkModel(body, inference.runtime.modelId);
-    const params = parseCompletionRequest(body, ctx.core.settings.limits.maxTokensCap);
-    const base = {id: newId("cmpl"), object: "text_completion" as const, created: unixNow(), model: inference.runtime.modelId, system_fingerprint: systemFingerprint};
+    const pipeline = ctx.host.requirePipeline();
+    checkModel(body, pipeline.runtime.modelId);
+    const params = parseCompletionRequest(body, ctx.host.settings.limits.maxTokensCap);
+    const base = {id: newId("cmpl"), object: "text_completion" as const, created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: (text: string) => void) =>
-        inference.complete(params.prompt, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, params.user), detail: body.x_kvshare_detail === true});
+        pipeline.complete(params.prompt, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, params.user), detail: body.x_kvshare_detail === true});
     const echo = params.echo ? params.prompt : "";
 
     if (!params.stream) {

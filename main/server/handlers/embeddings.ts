@@ -6,8 +6,8 @@ import {checkModel, parseEmbeddingRequest} from "../validate.js";
 /** POST /v1/embeddings: float arrays, or base64 of little-endian float32 (what the OpenAI SDKs ask for by default). */
 export async function postEmbeddings(ctx: RequestContext): Promise<void> {
     const body = await ctx.body();
-    const inference = ctx.core.requireInference();
-    const runtime = inference.runtime;
+    const pipeline = ctx.host.requirePipeline();
+    const runtime = pipeline.runtime;
     checkModel(body, runtime.modelId);
     const params = parseEmbeddingRequest(body);
     const vectors = await runtime.embed(params.inputs);

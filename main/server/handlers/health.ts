@@ -9,16 +9,15 @@ import {authenticate} from "../security.js";
  * (busy slots and queue length would show other people's activity to anyone).
  */
 export function getHealth(ctx: RequestContext): void {
-    const {core} = ctx;
-    const health = core.health();
+    const health = ctx.host.health();
     const body: HealthResponse = isOwner(ctx) ? health : {status: health.status};
     sendJson(ctx.res, health.status === "ok" ? 200 : 503, body, ctx.corsHeaders);
 }
 
 function isOwner(ctx: RequestContext): boolean {
-    if (!ctx.core.settings.api.auth) return true;
+    if (!ctx.host.settings.api.auth) return true;
     try {
-        return authenticate(ctx.req, ctx.core.apiKey, ctx.core.keys).admin;
+        return authenticate(ctx.req, ctx.host.apiKey, ctx.host.keys).admin;
     } catch {
         return false;
     }

@@ -3,8 +3,8 @@ import type {RequestContext} from "../context.js";
 import {ApiError, sendJson} from "../errors.js";
 
 function modelObject(ctx: RequestContext): ModelObject {
-    ctx.core.requireInference();
-    return ctx.core.modelObjects()[0]!;
+    ctx.host.requirePipeline();
+    return ctx.host.modelObjects()[0]!;
 }
 
 /** GET /v1/models */

@@ -1,8 +1,10 @@
 import type {Token} from "node-llama-cpp";
 import type {KvShareRecord} from "../../../shared/openai.js";
-import type {Assessment} from "./SharingEngine.js";
+import type {Alignment} from "../align/index.js";
+import type {CacheEntry} from "../store/index.js";
+import type {CandidatePoint} from "./candidates.js";
 
-/** A prompt on its way through the sharing path. */
+/** A prompt on its way through the sharing path (input only: every step returns its results). */
 export interface SharedPrompt {
     tokens: readonly Token[];
     /** The text embedded for retrieval and shown to the admin as the cached prompt. */
@@ -13,16 +15,42 @@ export interface SharedPrompt {
     detail: boolean;
     /** Include the donor's text in the hit record (the machine owner's key only). */
     revealDonor: boolean;
-    /** Filled by `prepare`, reused by `remember` (embedding once per request). */
-    embedding?: Float32Array | null;
-    /** Filled by `assess` at admission, used by `prepare`. */
-    assessment?: Assessment;
     /** Recompute this share instead of the scope's budget (the quality monitor's replays). */
     recomputeBudget?: number;
     /** A quality check's replay of a logged request: the donor's use is not counted. */
     replay?: boolean;
-    /** Filled by `prepare`: what it decided with (the request log keeps it). */
-    trace?: PrepareTrace;
+}
+
+export type Stages = NonNullable<KvShareRecord["stages"]>;
+
+/** A cached prompt retrieved for a new one. */
+export interface FoundDonor {
+    entry: CacheEntry;
+    similarity: number;
+    exact: boolean;
+    /** Eligible whatever the threshold: an exact hit or an admin-marked shared prefix. */
+    always: boolean;
+}
+
+/** A retrieved donor with the prompt's tokens aligned to its tokens. */
+export interface Candidate extends FoundDonor {
+    alignment: Alignment;
+}
+
+/** Admission's view of a prompt: its embedding, its best donor and how much it should reuse. */
+export interface Admission {
+    /** The prompt's embedding (null with sharing off); the served prompt is indexed under it. */
+    embedding: Float32Array | null;
+    stages: Stages;
+    best?: Candidate;
+    foundCount: number;
+    /** Share (0..1) of the prompt's tokens the best donor covers. */
+    expectedReuse: number;
+    /**
+     * Every retrieved candidate, eligible or not under the current threshold, as the what-if curves
+     * need them (see `candidateFrontier`).
+     */
+    candidates: CandidatePoint[];
 }
 
 /** The floor and the knobs `prepare` used, for the request log and the what-if curves. */
@@ -44,4 +72,5 @@ export interface PreparedSequence {
     /** Prompt tokens whose KV was not computed for this request. */
     cachedTokens: number;
     record: KvShareRecord;
+    trace: PrepareTrace;
 }

@@ -1,7 +1,7 @@
 import {parseArgs} from "node:util";
-import {gpuBackends, gpuFallbacks, type GpuFallback, type GpuSetting} from "../../shared/llamaBackend.js";
-import type {ServeOptions} from "../app/startServer.js";
-import {unsafeAuthReason} from "./addresses.js";
+import {gpuBackends, gpuFallbacks, type GpuFallback, type GpuSetting} from "../shared/llamaBackend.js";
+import type {ServeOptions} from "./app/startServer.js";
+import {unsafeAuthReason} from "./config/addresses.js";
 
 export const serveUsage = `Usage: kvshare serve [options]
 

@@ -1,10 +1,11 @@
 import {adminHttpRoutes, adminOps, type AdminOp} from "../../shared/admin.js";
-import type {RequestContext, RouteHandler} from "../server/context.js";
-import {ApiError, sendJson} from "../server/errors.js";
-import {runAdminOp} from "./operations.js";
+import {runAdminOp} from "../admin/operations.js";
+import type {AdminDeps} from "../admin/ports.js";
+import type {RequestContext, Route, RouteHandler} from "./context.js";
+import {ApiError, sendJson} from "./errors.js";
 
 /** Thin HTTP handlers: gather the input (query, path key, JSON body), call the service, send JSON. */
-function handlerFor(op: AdminOp): RouteHandler {
+function handlerFor(admin: AdminDeps, op: AdminOp): RouteHandler {
     const route = adminHttpRoutes[op];
     return async (ctx: RequestContext) => {
         // Settings, every profile's chats and the cache's donor texts are the machine owner's: issued
@@ -27,7 +28,7 @@ function handlerFor(op: AdminOp): RouteHandler {
                 throw ApiError.badRequest(`The ${route.key} in the path and in the body differ.`, route.key);
             input = {...input, [route.key]: key};
         }
-        sendJson(ctx.res, 200, await runAdminOp(ctx.core, op, input), ctx.corsHeaders);
+        sendJson(ctx.res, 200, await runAdminOp(admin, op, input), ctx.corsHeaders);
     };
 }
 
@@ -37,5 +38,7 @@ function hasBody(ctx: RequestContext): boolean {
     return ctx.req.headers["transfer-encoding"] != null || (length != null && length !== "0");
 }
 
-/** The admin routes for main/server/routes.ts (API-key protected like the OpenAI routes). */
-export const adminRoutes = adminOps.map((op) => ({method: adminHttpRoutes[op].method, path: adminHttpRoutes[op].path, handler: handlerFor(op)}));
+/** The admin routes over `admin` (API-key protected like the OpenAI routes). */
+export function adminRoutes(admin: AdminDeps): Route[] {
+    return adminOps.map((op) => ({method: adminHttpRoutes[op].method, path: adminHttpRoutes[op].path, handler: handlerFor(admin, op)}));
+}

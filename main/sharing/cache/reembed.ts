@@ -1,4 +1,4 @@
-import type {Logger} from "../../app/log.js";
+import type {Logger} from "../../common/log.js";
 import type {Embedder} from "../embed/index.js";
 import type {CacheStore} from "../store/index.js";
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
-import {silentLogger} from "../../app/log.js";
+import {silentLogger} from "../../common/log.js";
 import {LexicalEmbedder} from "../embed/index.js";
 import {CacheStore} from "../store/index.js";
 import {reembedEntries} from "./reembed.js";

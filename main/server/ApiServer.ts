@@ -1,16 +1,11 @@
-import {HttpServer} from "../server/HttpServer.js";
-import type {AppCore} from "./AppCore.js";
+import {ApiListenError, type ApiServerControl} from "../admin/ports.js";
+import type {Logger} from "../common/log.js";
+import type {HttpServer} from "./HttpServer.js";
 
 /** How long requests in flight on the old address may run after a move before they are cut off. */
 const moveGraceMs = 30_000;
 
-/** The API server could not listen on the address asked for (port busy, not an address of this machine). */
-export class ApiListenError extends Error {
-    public constructor(message: string, public readonly host: string, public readonly port: number, public readonly code: string | undefined) {
-        super(message);
-        this.name = "ApiListenError";
-    }
-}
+export {ApiListenError};
 
 export interface ApiAddress {
     host: string;
@@ -35,14 +30,14 @@ function listenFailure(error: unknown, host: string, port: number): ApiListenErr
 }
 
 /**
- * The running local API server of a core (`core.apiServer`): started, moved to another address and
+ * The running local API server: started, moved to another address and
  * stopped while the app runs. A move listens on the new address before it lets go of the old one, so a
  * busy port leaves the old server serving.
  *
  * `servesUi`: in headless `serve` mode this server also serves the web UI the admin is using, so it
  * must not be turned off from the panel; in the Electron app the UI runs over IPC and it may be.
  */
-export class ApiServer {
+export class ApiServer implements ApiServerControl {
     private http: HttpServer | undefined;
     private bound: ApiAddress | undefined;
     /** Servers that stopped listening (after a move or stop) while requests there finish. */
@@ -50,7 +45,18 @@ export class ApiServer {
     /** Start, move and stop run one at a time (two quick saves must not race for the port). */
     private queue: Promise<unknown> = Promise.resolve();
 
-    public constructor(private readonly core: AppCore, public readonly servesUi: boolean) {}
+    public constructor(private readonly options: {
+        /** A fresh HTTP server over the app's routes (one per address: a move binds the new one first). */
+        createHttpServer(): HttpServer;
+        /** The address in the settings (where {@link start} listens by default). */
+        address(): ApiAddress;
+        servesUi: boolean;
+        log: Logger;
+    }) {}
+
+    public get servesUi(): boolean {
+        return this.options.servesUi;
+    }
 
     public get running(): boolean {
         return this.http != null;
@@ -70,7 +76,7 @@ export class ApiServer {
      * Listens on `host:port` (default: the settings'); when already running this is {@link restart}.
      * @throws ApiListenError when the address cannot be bound
      */
-    public start(host = this.core.settings.api.host, port = this.core.settings.api.port): Promise<string> {
+    public start(host = this.options.address().host, port = this.options.address().port): Promise<string> {
         return this.serialized(() => this.http != null ? this.move(host, port) : this.listenFresh(host, port));
     }
 
@@ -92,7 +98,7 @@ export class ApiServer {
     }
 
     private async listenFresh(host: string, port: number): Promise<string> {
-        const http = new HttpServer(this.core);
+        const http = this.options.createHttpServer();
         this.bound = await this.bind(http, host, port);
         this.http = http;
         return apiUrl(this.bound);
@@ -103,7 +109,7 @@ export class ApiServer {
         const oldAddress = this.bound;
         if (old == null || oldAddress == null) return this.listenFresh(host, port);
         if (host === oldAddress.host && port === oldAddress.port) return apiUrl(oldAddress);
-        const next = new HttpServer(this.core);
+        const next = this.options.createHttpServer();
         let retired = false;
         try {
             this.bound = await this.bind(next, host, port);
@@ -116,9 +122,9 @@ export class ApiServer {
             try {
                 this.bound = await this.bind(next, host, port);
             } catch (second) {
-                const back = new HttpServer(this.core);
+                const back = this.options.createHttpServer();
                 this.bound = await this.bind(back, oldAddress.host, oldAddress.port).catch((third: unknown) => {
-                    this.core.log.error(`the API server is down: ${(third as Error).message}`);
+                    this.options.log.error(`the API server is down: ${(third as Error).message}`);
                     throw second;
                 });
                 this.http = back;
@@ -127,7 +133,7 @@ export class ApiServer {
         }
         this.http = next;
         if (!retired) this.retire(old);
-        this.core.log.info(`local API moved from ${apiUrl(oldAddress)} to ${apiUrl(this.bound)}`);
+        this.options.log.info(`local API moved from ${apiUrl(oldAddress)} to ${apiUrl(this.bound)}`);
         return apiUrl(this.bound);
     }
 

@@ -1,27 +1,27 @@
 import type {LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token} from "node-llama-cpp";
 import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
-import type {PreparedSequence} from "../sharing/engine/types.js";
 import {TextStreamer} from "./TextStreamer.js";
 import type {GenerationJob, GenerationResult, Sampling} from "./types.js";
 
-/** Makes a sequence hold the prompt's KV (reuse, editing or prefill), leaving `pendingTokens` to evaluate. */
-export type PrepareSequence = (sequence: LlamaContextSequence) => Promise<PreparedSequence>;
+/** What decoding produced; the caller adds the prompt's side (reuse, timings) to make the result. */
+export interface Decoded {
+    text: string;
+    finishReason: GenerationResult["finishReason"];
+    completionTokens: number;
+    /** performance.now() when the first token was sampled (the end of prefill). */
+    firstTokenAt: number;
+    endedAt: number;
+}
 
 /**
- * Runs one generation on a sequence the caller holds: `prepare` fills the sequence's KV for the prompt
- * (the sharing engine: donor KV edited into place, or exact prefix reuse), then tokens are sampled until
- * EOS, a stop string, the token limit or abort. Every endpoint (chat, completions, the desktop IPC)
- * goes through here.
+ * Decodes an answer on a sequence whose KV already holds the prompt except `pendingTokens`: samples
+ * tokens until EOS, a stop string, the token limit or abort, streaming safe text through `job.onText`.
+ * Every endpoint (chat, completions, the desktop IPC) goes through here.
  */
-export async function generate(model: LlamaModel, sequence: LlamaContextSequence, job: GenerationJob, queueMs: number, prepare: PrepareSequence): Promise<GenerationResult> {
+export async function decode(model: LlamaModel, sequence: LlamaContextSequence, pendingTokens: Token[], job: GenerationJob): Promise<Decoded> {
     const prompt = job.promptTokens;
-    const contextSize = sequence.contextSize;
-    checkFits(prompt.length, job, contextSize);
-    const maxTokens = Math.min(job.maxTokens ?? Number.POSITIVE_INFINITY, contextSize - prompt.length);
-
-    const evaluateStart = performance.now();
-    const prepared = await prepare(sequence);
+    const maxTokens = Math.min(job.maxTokens ?? Number.POSITIVE_INFINITY, sequence.contextSize - prompt.length);
     const streamer = new TextStreamer(
         (tokens, lastTokens) => model.detokenize(tokens, false, lastTokens),
         job.stops,
@@ -40,7 +40,7 @@ export async function generate(model: LlamaModel, sequence: LlamaContextSequence
 
     if (maxTokens > 0 && !job.signal.aborted) {
         const generated: Token[] = [];
-        const iterator = sequence.evaluate(prepared.pendingTokens, toEvaluateOptions(job.sampling, generated));
+        const iterator = sequence.evaluate(pendingTokens, toEvaluateOptions(job.sampling, generated));
         try {
             for await (const token of iterator) {
                 if (firstTokenAt === 0) firstTokenAt = performance.now();
@@ -70,22 +70,8 @@ export async function generate(model: LlamaModel, sequence: LlamaContextSequence
     if (job.signal.aborted) finishReason = job.signal.reason instanceof RequestTimeoutError ? "length" : "aborted";
     emit(streamer.flush());
 
-    const end = performance.now();
-    if (firstTokenAt === 0) firstTokenAt = end;
-    return {
-        text,
-        finishReason,
-        promptTokens: prompt.length,
-        completionTokens,
-        cachedTokens: prepared.cachedTokens,
-        timings: {
-            queueMs,
-            promptMs: firstTokenAt - evaluateStart,
-            predictedMs: end - firstTokenAt,
-            ttftMs: firstTokenAt - job.arrivedAt
-        },
-        kvshare: prepared.record
-    };
+    const endedAt = performance.now();
+    return {text, finishReason, completionTokens, firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt, endedAt};
 }
 
 /** Throws {@link ContextOverflowError} when the prompt (plus an explicit max_tokens) cannot fit a sequence. */

@@ -1,0 +1,198 @@
+import type {Token} from "node-llama-cpp";
+import type {SharingSettings} from "../config/settings.js";
+import type {RequestLog} from "../insights/RequestLog.js";
+import {checkTextLength} from "../runtime/errors.js";
+import {checkFits, decode} from "../runtime/decode.js";
+import type {ModelRuntime} from "../runtime/ModelRuntime.js";
+import type {PlainMessage} from "../runtime/PromptBuilder.js";
+import type {GenerationJob, GenerationResult, Sampling} from "../runtime/types.js";
+import type {DonorCache} from "../sharing/cache/DonorCache.js";
+import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
+import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
+import type {Admission, PreparedSequence, SharedPrompt} from "../sharing/engine/types.js";
+
+/** What one generation needs besides its prompt: limits, sampling, stop strings. */
+export interface GenerationSettings {
+    maxTokens?: number;
+    maxTokensExplicit: boolean;
+    stops: string[];
+    sampling: Sampling;
+}
+
+/** How a caller follows a generation: streamed text, cancellation, arrival time for TTFT. */
+export interface GenerationIo {
+    signal: AbortSignal;
+    onText?(text: string): void;
+    arrivedAt: number;
+    /** Who is asking (profile, key owner or the API's `user`): decides the sharing scope. */
+    user?: string;
+    /** The group an issued key belongs to (overrides the settings' user → group map). */
+    group?: string;
+    /** Ask for token pieces in the hit record (the UI's alignment view). */
+    detail?: boolean;
+    /** Include donor texts in the hit record (the machine owner only). */
+    revealDonor?: boolean;
+}
+
+/**
+ * The one path every chat and text completion takes (HTTP API and desktop IPC alike), on one loaded
+ * model, top to bottom in {@link serve}:
+ *
+ *   admit (embed, retrieve, align) → schedule (a sequence, ordered by expected reuse)
+ *   → prepare KV (donor edited in, or the prefix floor) → generate → capture (the served KV becomes a
+ *   donor, stored in the background) → log.
+ */
+export class RequestPipeline {
+    private running = 0;
+    private readonly arrivalListeners = new Set<() => void>();
+    /** Donor writes still running after their answer was sent. */
+    private readonly background = new Set<Promise<unknown>>();
+
+    public constructor(
+        public readonly runtime: ModelRuntime,
+        public readonly sharing: SharingEngine,
+        /** The loaded model's donor cache (the admin's cache operations work on it). */
+        public readonly cache: DonorCache,
+        private readonly sharingSettings: () => SharingSettings,
+        private readonly requestLog?: RequestLog
+    ) {}
+
+    public chat(messages: readonly PlainMessage[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+        checkTextLength(messages.reduce((sum, message) => sum + message.content.length, 0), this.runtime.contextSize);
+        const prompt = this.runtime.prompts.chat(messages);
+        const text = messages.map((message) => message.content).join("\n");
+        return this.counted(io.signal, () => this.serve(prompt.tokens, text, [...prompt.stops, ...settings.stops], settings, io));
+    }
+
+    public complete(text: string, settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+        checkTextLength(text.length, this.runtime.contextSize);
+        const prompt = this.runtime.prompts.completion(text);
+        return this.counted(io.signal, () => this.serve(prompt.tokens, text, settings.stops, settings, io));
+    }
+
+    /** Requests anywhere between arrival and answer (embedding, queue, generation). */
+    public get inFlight(): number {
+        return this.running;
+    }
+
+    /**
+     * Calls `listener` as each request arrives, before it is queued: the idle quality monitor stops
+     * at once so that nobody waits for it. Returns the unsubscribe function.
+     */
+    public onArrival(listener: () => void): () => void {
+        this.arrivalListeners.add(listener);
+        return () => this.arrivalListeners.delete(listener);
+    }
+
+    /** Resolves when no donor write is pending (tests, shutdown). */
+    public async settled(): Promise<void> {
+        while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    }
+
+    /** Finishes the donor writes, then frees the model. */
+    public async dispose(): Promise<void> {
+        await this.settled();
+        await this.runtime.dispose();
+    }
+
+    private async counted(clientSignal: AbortSignal, work: () => Promise<GenerationResult>): Promise<GenerationResult> {
+        this.running++;
+        try {
+            return await work();
+        } catch (error) {
+            // Whatever broke once the model was being let go (a context disposed mid-prefill, say) is
+            // the switch's doing: the client retries on the new model.
+            const retired = this.runtime.retirementSignal;
+            if (retired.aborted && !clientSignal.aborted) throw retired.reason;
+            throw error;
+        } finally {
+            this.running--;
+        }
+    }
+
+    private async serve(tokens: readonly Token[], text: string, stops: string[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+        const sharing = this.sharingSettings();
+        const scope = scopeFor(io.user, sharing, io.group);
+        for (const listener of this.arrivalListeners) listener();
+        const signal = AbortSignal.any([io.signal, this.runtime.retirementSignal]);
+        const job: GenerationJob = {
+            promptTokens: tokens, maxTokens: settings.maxTokens, maxTokensExplicit: settings.maxTokensExplicit,
+            stops, sampling: settings.sampling, signal, onText: io.onText, arrivedAt: io.arrivedAt
+        };
+        // Refuse what cannot fit before anything else.
+        checkFits(tokens.length, job, this.runtime.contextSize);
+        const prompt: SharedPrompt = {tokens, text, scope, detail: io.detail ?? false, revealDonor: io.revealDonor ?? false};
+
+        // 1. admit: embed, retrieve, align.
+        const admission = await this.sharing.admit(prompt);
+        // 2. schedule: the highest expected reuse first, with aging.
+        const lease = await this.runtime.pool.acquire({promptTokens: tokens, scope, expectedReuse: admission.expectedReuse, donorId: admission.best?.entry.id}, signal);
+        let result: GenerationResult;
+        let prepared: PreparedSequence;
+        let store: (() => Promise<void>) | undefined;
+        try {
+            // Another scope's KV goes before anything else can happen on this sequence, failures included.
+            if (!lease.sameScope) await lease.sequence.clearHistory();
+            // 3. prepare KV, 4. generate.
+            const preparing = performance.now();
+            prepared = await this.sharing.prepare(lease.sequence, prompt, admission);
+            const decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job);
+            result = {
+                text: decoded.text,
+                finishReason: decoded.finishReason,
+                promptTokens: tokens.length,
+                completionTokens: decoded.completionTokens,
+                cachedTokens: prepared.cachedTokens,
+                timings: {queueMs: lease.queueMs, promptMs: decoded.firstTokenAt - preparing, predictedMs: decoded.endedAt - decoded.firstTokenAt, ttftMs: decoded.firstTokenAt - io.arrivedAt},
+                kvshare: prepared.record
+            };
+            this.sharing.observeServed(result.kvshare, result.timings.promptMs);
+            // 5. capture: copy the served KV in memory before giving the sequence back.
+            store = await this.sharing.capture(lease.sequence, prompt, admission);
+        } finally {
+            lease.release();
+        }
+        // Cut short because the model was switched: the client retries on the new model.
+        if (this.runtime.retirementSignal.aborted && !io.signal.aborted) throw this.runtime.retirementSignal.reason;
+        // ... and store it as a donor (indexed at once from memory, the file written in the background).
+        if (store != null) {
+            const writing = store();
+            this.background.add(writing);
+            void writing.finally(() => this.background.delete(writing));
+        }
+        this.log(io, prompt, sharing, admission, prepared, result);
+        return result;
+    }
+
+    private log(io: GenerationIo, prompt: SharedPrompt, sharing: SharingSettings, admission: Admission, prepared: PreparedSequence, result: GenerationResult): void {
+        const best = admission.candidates.at(-1);
+        const semantic = result.kvshare.mode === "semantic";
+        const {trace} = prepared;
+        this.requestLog?.add({
+            at: Date.now(),
+            user: io.user ?? anonymousUser,
+            scope: prompt.scope,
+            mode: result.kvshare.mode,
+            promptTokens: result.promptTokens,
+            reusedTokens: result.cachedTokens,
+            completionTokens: result.completionTokens,
+            ttftMs: result.timings.ttftMs,
+            donorId: semantic ? trace.donorId : undefined,
+            recomputedTokens: result.kvshare.recomputed_tokens,
+            queueMs: result.timings.queueMs,
+            donorSimilarity: result.kvshare.donor?.similarity,
+            bestSimilarity: best?.[0],
+            reusableTokens: best?.[1] ?? 0,
+            prefixFloor: trace.prefixFloor,
+            threshold: trace.similarityThreshold,
+            budget: trace.recomputeBudget,
+            minGain: trace.minGainTokens,
+            policy: sharing.scopePolicy,
+            // Only requests that went through admission with sharing on feed the what-if curves.
+            candidates: sharing.enabled ? admission.candidates : undefined,
+            budgetReuse: trace.budgetReuse,
+            stages: result.kvshare.stages,
+            replayTokens: semantic ? prompt.tokens : undefined
+        });
+    }
+}

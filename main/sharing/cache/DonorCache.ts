@@ -1,0 +1,311 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type {LlamaContext, Token} from "node-llama-cpp";
+import type {Logger} from "../../common/log.js";
+import {mkdirOwnerOnly} from "../../config/ownerOnly.js";
+import {buildSnapshotHeader, readSnapshot, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvSnapshot} from "../../kv/index.js";
+import type {Embedder} from "../embed/index.js";
+import {CacheStore, hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type NearestEntry} from "../store/index.js";
+import {sharedScope} from "../engine/scopes.js";
+import {HotDonors} from "./HotDonors.js";
+import {reembedEntries} from "./reembed.js";
+
+/** What a donor is stored from: the served prompt, its scope and its embedding. */
+export interface DonorPrompt {
+    tokens: readonly Token[];
+    text: string;
+    scope: string;
+    /** Embedded at admission; embedded here when admission did not (a replay, sharing just turned on). */
+    embedding: Float32Array | null;
+}
+
+/** A donor's KV ready to be edited into a sequence, or why it cannot be. */
+export type LoadedDonor = {snapshot: KvSnapshot; tier: "memory" | "disk"} | {refused: string};
+
+/** An admin-marked shared prefix in the index, with its text's vector (a candidate for every prompt). */
+export interface SharedPrefixEntry {
+    entry: CacheEntry;
+    vector: Float32Array;
+}
+
+export interface DonorCacheOptions {
+    cacheDir: string;
+    embedder: Embedder;
+    modelFingerprint: string;
+    /** The context donors are loaded into (a snapshot must match its KV layout). */
+    context: LlamaContext;
+    /** Byte budgets, read live: `maxSnapshotBytes` (disk) and `maxMemoryBytes` (memory tier). */
+    budgets(): {maxSnapshotBytes: number; maxMemoryBytes: number};
+    /** The admin-marked shared prefix texts and the minimum kept-run length, read live. */
+    sharedPrefixSettings(): {texts: readonly string[]; minRunLength: number};
+    /** The token forms a shared prefix text takes in prompts (as a chat system prompt, as raw text). */
+    sharedPrefixForms(text: string): Array<readonly Token[]>;
+    /** Computes the KV of tokens alone, or undefined where KV editing is off (then prefixes are not stored). */
+    prefill?: (tokens: readonly Token[]) => Promise<CapturedState>;
+    log: Logger;
+    /** Another model goes on serving from the same index while this one loads: spare its fresh rows. */
+    anotherModelServes?: boolean;
+}
+
+/** Files above this size are fingerprinted by their GGUF metadata and tensor table, not a full hash. */
+export const fullHashLimitBytes = 256 * 1024 ** 2;
+
+export function cacheDirOf(dataDir: string): string {
+    return path.join(dataDir, "cache");
+}
+
+/**
+ * The donor cache of one loaded model: the index (SQLite + sqlite-vec), the snapshot files, the memory
+ * tier, eviction to the byte budgets, the admin-marked shared prefixes, and what happens to a snapshot
+ * that fails verification (its entry is dropped, never loaded). Every change to cached KV goes
+ * through here, so the index, the files and the memory tier never disagree.
+ */
+export class DonorCache {
+    /** Scopes purged while this cache is open: nothing is stored into them again. */
+    private readonly purgedScopes = new Set<string>();
+    /** Keys the opaque donor ids shown to issued keys. */
+    private readonly idSecret = crypto.randomBytes(32);
+    private sharedPrefixEntries: SharedPrefixEntry[] = [];
+    /** Verified snapshots kept resident (the memory tier). */
+    private readonly memory: HotDonors;
+
+    private constructor(private readonly options: DonorCacheOptions, private readonly store: CacheStore) {
+        this.memory = new HotDonors(() => options.budgets().maxMemoryBytes);
+    }
+
+    /**
+     * Opens the index, runs the start-up consistency pass (rows without files, files without rows) and,
+     * after an embedder change, re-embeds the cached prompts in the background.
+     */
+    public static open(options: DonorCacheOptions): DonorCache {
+        mkdirOwnerOnly(options.cacheDir);
+        const store = CacheStore.open({cacheDir: options.cacheDir, embedder: options.embedder});
+        if (store.vectorIndexState === "rebuilt") void reembedEntries(store, options.embedder, options.log);
+        // Beside a model still serving (a switch), its fresh in-flight donors have no file yet: spare them.
+        const {removedEntries, deletedFiles} = store.consistencyPass({rowGraceMs: options.anotherModelServes === true ? 60_000 : 0});
+        if (removedEntries.length + deletedFiles.length > 0)
+            options.log.warn(`cache consistency pass: dropped ${removedEntries.length} entries without files, deleted ${deletedFiles.length} orphan files`);
+        return new DonorCache(options, store);
+    }
+
+    public get modelFingerprint(): string {
+        return this.options.modelFingerprint;
+    }
+
+    // --- lookup (admission)
+
+    /** The entry caching exactly these tokens in one of `scopes`. */
+    public findExact(scopes: readonly string[], tokens: readonly Token[]): CacheEntry | undefined {
+        return this.store.findExact(this.options.modelFingerprint, scopes, hashTokens(tokens));
+    }
+
+    /** The `k` cached prompts of `scopes` nearest to `embedding`, whatever their similarity. */
+    public nearest(scopes: readonly string[], embedding: Float32Array, k: number): NearestEntry[] {
+        return this.store.nearest(this.options.modelFingerprint, scopes, embedding, k, 0);
+    }
+
+    /** The admin-marked shared prefixes (see {@link refreshSharedPrefixes}). */
+    public get sharedPrefixes(): readonly SharedPrefixEntry[] {
+        return this.sharedPrefixEntries;
+    }
+
+    public get(id: number): CacheEntry | undefined {
+        return this.store.get(id);
+    }
+
+    /** Whether a donor's KV is in the memory tier (no file read needed). */
+    public inMemory(entry: CacheEntry): boolean {
+        return this.memory.has(entry.snapshotFile);
+    }
+
+    // --- use (prepare)
+
+    /**
+     * A donor's verified KV: from the memory tier, or read and checked from its file (then kept in the
+     * tier). A file that fails verification, or holds other tokens than its entry, drops the entry.
+     */
+    public async load(entry: CacheEntry): Promise<LoadedDonor> {
+        const resident = this.memory.get(entry.snapshotFile);
+        if (resident != null) return {snapshot: resident, tier: "memory"};
+        let snapshot: KvSnapshot;
+        try {
+            snapshot = await readSnapshot(this.absolute(entry.snapshotFile), {modelFingerprint: this.options.modelFingerprint, context: this.options.context});
+            if (!sameTokens(snapshot.tokens, entry.tokens))
+                throw new SnapshotRefusedError("wrong-entry", `the file holds the KV of other tokens than cache entry ${entry.id}`, entry.snapshotFile);
+        } catch (error) {
+            if (!(error instanceof SnapshotRefusedError)) throw error;
+            // Evicted (or cleared) since admission: a plain miss, not a damaged cache.
+            if (this.store.get(entry.id) == null) return {refused: "the donor was evicted meanwhile"};
+            if (this.remove(entry.id) != null)
+                this.options.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}): ${error.message}; entry dropped`);
+            return {refused: `donor snapshot refused (${error.reason}); entry dropped`};
+        }
+        this.memory.put(entry.snapshotFile, snapshot);
+        return {snapshot, tier: "disk"};
+    }
+
+    /** Counts a use of the donor (least recently used entries are evicted first). */
+    public touch(id: number): void {
+        this.store.touch(id);
+    }
+
+    // --- store (capture)
+
+    /**
+     * Makes captured KV a donor. It is indexed at once, from memory (the memory tier holds it, pinned,
+     * until its file is written): the next paraphrase often arrives the moment this answer does, and
+     * must not miss it because a file is still being written. Too large for the memory tier, it is
+     * indexed once on disk. A failed write takes the entry back out. Failures are logged, never
+     * thrown: a full disk must not fail a request that was already answered.
+     */
+    public async add(captured: CapturedState, prompt: DonorPrompt): Promise<void> {
+        const relative = `${SNAPSHOTS_SUBDIR}/${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}.kvsnap`;
+        const {modelFingerprint} = this.options;
+        let indexed: CacheEntry | undefined;
+        try {
+            const embedding = prompt.embedding ?? (await this.options.embedder.embed([prompt.text]))[0] ?? null;
+            const header = buildSnapshotHeader({captured, modelFingerprint});
+            const index = () => this.index(relative, header.tokens, header.payloadBytes, prompt, embedding);
+            if (this.memory.putPinned(relative, {header, tokens: header.tokens, payload: captured.payload})) indexed = index();
+            await writeSnapshot({captured, header, filePath: this.absolute(relative), modelFingerprint});
+            this.memory.unpin(relative);
+            if (indexed == null) indexed = index();
+            // Evicted or cleared while the file was written: the file has no row to belong to.
+            else if (this.store.get(indexed.id) == null) fs.rmSync(this.absolute(relative), {force: true});
+            this.evictToBudget(this.options.budgets().maxSnapshotBytes);
+        } catch (error) {
+            this.options.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
+            this.memory.delete(relative);
+            try {
+                if (indexed != null) this.remove(indexed.id);
+                fs.rmSync(this.absolute(relative), {force: true});
+            } catch {
+                // The folder itself may be what failed; nothing was written then.
+            }
+        }
+    }
+
+    private index(relative: string, tokens: readonly number[], bytes: number, prompt: DonorPrompt, embedding: Float32Array | null): CacheEntry {
+        if (this.purgedScopes.has(prompt.scope)) throw new Error(`the scope ${prompt.scope} was purged`);
+        return this.store.insert({
+            modelFingerprint: this.options.modelFingerprint,
+            scope: prompt.scope,
+            promptText: prompt.text,
+            tokens,
+            tokenHash: hashTokens(prompt.tokens),
+            snapshotFile: relative,
+            bytes
+        }, embedding);
+    }
+
+    // --- shared prefixes
+
+    /**
+     * Makes the cache hold exactly the admin-marked shared prefixes: computes the KV of each marked
+     * text alone and stores it in the shared scope; drops entries of texts no longer marked. Needs KV
+     * editing (a prefix donor is reused through the edit path).
+     */
+    public async refreshSharedPrefixes(): Promise<void> {
+        const {modelFingerprint, prefill} = this.options;
+        const {texts, minRunLength} = this.options.sharedPrefixSettings();
+        for (const entry of this.store.entriesInScope(modelFingerprint, sharedScope)) {
+            if (!texts.includes(entry.promptText)) this.remove(entry.id);
+        }
+        if (texts.length > 0 && prefill == null)
+            this.options.log.warn("shared prefixes are marked, but KV editing is off: they are shared only through each scope's own cache");
+        const vectors = new Map<string, Float32Array>();
+        for (const text of texts) {
+            const embedding = (await this.options.embedder.embed([text]))[0] ?? null;
+            if (embedding != null) vectors.set(text, embedding);
+            if (prefill == null) continue;
+            for (const tokens of this.options.sharedPrefixForms(text)) {
+                if (tokens.length < 2 * minRunLength) continue;
+                if (this.findExact([sharedScope], tokens) != null) continue;
+                await this.add(await prefill(tokens), {tokens, text, scope: sharedScope, embedding});
+            }
+        }
+        this.sharedPrefixEntries = this.store.entriesInScope(modelFingerprint, sharedScope).flatMap((entry) => {
+            const vector = vectors.get(entry.promptText);
+            return vector == null ? [] : [{entry, vector}];
+        });
+    }
+
+    // --- administration
+
+    public count(): number {
+        return this.store.count();
+    }
+
+    public totalBytes(): number {
+        return this.store.totalBytes();
+    }
+
+    public scopeTotals(scope: string): {entries: number; bytes: number} {
+        return this.store.scopeTotals(scope);
+    }
+
+    /** Removes one cached prompt (row, vector, file, memory tier); returns it, or undefined if it was gone. */
+    public remove(id: number): CacheEntry | undefined {
+        const removed = this.store.remove(id);
+        if (removed != null) this.memory.delete(removed.snapshotFile);
+        return removed;
+    }
+
+    /** Bytes of KV resident in the memory tier. */
+    public get memoryBytes(): number {
+        return this.memory.totalBytes;
+    }
+
+    /** Empties the memory tier (snapshots whose file is still being written stay: they are indexed). */
+    public dropMemoryTier(): void {
+        this.memory.clear();
+    }
+
+    /** Evicts least recently used entries (rows, files and memory tier) until the files fit `bytes`. */
+    public evictToBudget(bytes: number): CacheEntry[] {
+        const evicted = this.store.evictToBudget(bytes);
+        for (const entry of evicted) this.memory.delete(entry.snapshotFile);
+        return evicted;
+    }
+
+    /** Removes every cached prompt; the admin-marked shared prefixes (configuration) are put back. */
+    public clear(): {removedEntries: number; freedBytes: number} {
+        const removed = this.evictToBudget(0);
+        this.memory.clear();
+        void this.refreshSharedPrefixes()
+            .catch((error: unknown) => this.options.log.warn(`could not restore the shared prefixes: ${(error as Error).message}`));
+        return {removedEntries: removed.length, freedBytes: removed.reduce((sum, e) => sum + e.bytes, 0)};
+    }
+
+    /**
+     * Deletes every cached prompt of a scope (a revoked key's) and keeps it empty: a request of that
+     * scope still being served when the purge ran is not stored afterwards.
+     * @returns how many entries were removed
+     */
+    public purgeScope(scope: string): number {
+        this.purgedScopes.add(scope);
+        const removed = this.store.removeScope(scope);
+        for (const entry of removed) this.memory.delete(entry.snapshotFile);
+        return removed.length;
+    }
+
+    /** A stable per-process stand-in for an entry id that tells nothing about how many entries exist. */
+    public publicDonorId(id: number): number {
+        return crypto.createHmac("sha256", this.idSecret).update(String(id)).digest().readUInt32BE(0);
+    }
+
+    public close(): void {
+        this.store.close();
+    }
+
+    private absolute(relative: string): string {
+        return path.join(this.options.cacheDir, ...relative.split("/"));
+    }
+}
+
+function sameTokens(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+}
