@@ -1,5 +1,5 @@
 /**
- * `npm run bench:share` — KVShare evaluation bench (issue 4).
+ * `npm run bench:share` — KVShare evaluation bench.
  *
  * Four modes side by side in one run, each on a fresh server + data folder per workload, asked the
  * same request sequence over the real HTTP API (/v1/completions, or /v1/chat/completions for the

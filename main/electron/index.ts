@@ -21,7 +21,7 @@ const rendererDir = defaultRendererDir();
 /** Share of shared-KV requests the idle quality monitor replays in the desktop app unless the admin sets one. */
 const desktopMonitorShare = 0.25;
 
-// Checklist item 18: the renderer comes from a privileged custom protocol, not file://.
+// Electron security checklist: the renderer comes from a privileged custom protocol, not file://.
 protocol.registerSchemesAsPrivileged([{scheme: appScheme, privileges: {standard: true, secure: true, supportFetchAPI: true}}]);
 
 if (!app.requestSingleInstanceLock()) {
@@ -38,7 +38,7 @@ if (!app.requestSingleInstanceLock()) {
     app.on("before-quit", () => void disposeCore?.().catch(() => undefined));
 
     void app.whenReady().then(async () => {
-        // Checklist item 5: no permission (camera, notifications, ...) is ever granted to web content.
+        // Electron security checklist: no permission (camera, notifications, ...) is ever granted to web content.
         session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
         protocol.handle(appScheme, (request) => {
             const file = readRendererFile(rendererDir, new URL(request.url).pathname);

@@ -6,7 +6,7 @@ export interface GuardedContents {
     setWindowOpenHandler(handler: (details: {url: string}) => {action: "deny"}): void;
 }
 
-/** Checklist items 13-15: stay on the app's origin; links to the web open in the system browser, nothing else opens. */
+/** Electron security checklist: stay on the app's origin; links to the web open in the system browser, nothing else opens. */
 export function applyNavigationGuards(contents: GuardedContents, openExternal: (url: string) => unknown): void {
     contents.on("will-navigate", (event, url) => {
         if (!isAppUrl(url)) event.preventDefault();

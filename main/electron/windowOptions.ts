@@ -1,7 +1,7 @@
 import type {BrowserWindowConstructorOptions} from "electron";
 
 /**
- * The main window's options. Security checklist items 2-4, 6, 8-10: context isolation, the sandbox,
+ * The main window's options. Electron security checklist: context isolation, the sandbox,
  * no Node integration, web security on, no insecure content, no experimental features.
  */
 export function mainWindowOptions(preloadPath: string, bounds?: {x?: number; y?: number; width: number; height: number}): BrowserWindowConstructorOptions {

@@ -1,5 +1,5 @@
 /**
- * KVShare semantic sharing building blocks (issue 4): token alignment, prompt embedders, the
+ * KVShare semantic sharing building blocks: token alignment, prompt embedders, the
  * persistent cache index, and the recompute policy. Pure of HTTP and of llama.cpp contexts (the
  * LlamaEmbedder only wraps a model the caller owns); the request path composes them.
  */

@@ -1,5 +1,5 @@
 /**
- * Token alignment between a donor's token ids and a target's token ids (KVShare §1.3).
+ * Token alignment between a donor's token ids and a target's token ids (KVShare).
  *
  * Why not Levenshtein: the paper's v1 ran an O(m·n) DP; at 2k × 2k tokens that is 4M cells, tens of
  * milliseconds in JS, on every request. We follow v2's idea instead (Rabin–Karp anchors) and keep

@@ -1,4 +1,4 @@
-/** Token alignment (KVShare §1.3): donor tokens → target tokens as kept runs + an edit script. */
+/** Token alignment (KVShare): donor tokens → target tokens as kept runs + an edit script. */
 export { alignTokens } from "./alignTokens.js";
 export {
   DEFAULT_MIN_RUN_LENGTH,

@@ -1,6 +1,6 @@
 /**
- * Which target positions to compute when reusing a donor's KV (KVShare §1.5, adapted to
- * llama.cpp per §5.2/§5.3).
+ * Which target positions to compute when reusing a donor's KV (KVShare, adapted to
+ * llama.cpp).
  *
  * KVShare v2 picks the reused tokens to recompute by their V deviation at layer 1 (DHD). That
  * needs partial-layer execution llama.cpp does not have, and scattered positions each cost a

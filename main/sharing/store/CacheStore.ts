@@ -1,6 +1,6 @@
 /**
  * The persistent index of cached prompts: one row per prompt whose KV snapshot lies in the cache
- * dir, plus a sqlite-vec index of prompt embeddings for semantic lookup (KVShare §1.2, §1.7).
+ * dir, plus a sqlite-vec index of prompt embeddings for semantic lookup.
  *
  * Synchronous (better-sqlite3): every call is a few index lookups, cheaper than an async hop, and
  * it keeps each multi-statement change in one real transaction. WAL lets readers (the request
