@@ -4,7 +4,7 @@ import {startServer, type RunningServer} from "./server.js";
 /** One headless `serve` per worker (the config runs one worker), stopped when the worker ends. */
 export const test = base.extend<object, {server: RunningServer}>({
     server: [
-        async ({}, use) => {
+        async (_fixtures, use) => {
             const server = await startServer();
             try {
                 await use(server);

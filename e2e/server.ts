@@ -95,7 +95,7 @@ export async function startServer(options: SpawnOptions = {}): Promise<RunningSe
         return {url, origin: new URL(url).origin, output: () => output, stop: cleanUp, kill, dataDir};
     } catch (error) {
         await cleanUp();
-        throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);
+        throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`, {cause: error});
     }
 }
 

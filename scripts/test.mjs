@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's test command: builds what the browser and Electron specs load, runs the unit and
+// The README's test command: lints, builds what the browser and Electron specs load, runs the unit and
 // black-box tests (vitest) and the browser e2e (Playwright), then prints one summary line.
 import {spawnSync} from "node:child_process";
 import fs from "node:fs";
@@ -18,6 +18,13 @@ if (!fs.existsSync(chromium)) {
 const results = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-test-results-"));
 const run = (command, args, env = {}) =>
     spawnSync(command, args, {stdio: "inherit", env: {...process.env, ...env}}).status ?? 1;
+
+// Style and structure first (seconds): the linter, the formatter's check, and the dependency check
+// (no import cycle, imports point down the layers of ARCHITECTURE.md).
+if (run("npm", ["run", "lint", "--silent"]) !== 0) {
+    console.error("lint failed (`npm run format` fixes formatting; see the messages above for the rest)");
+    process.exit(1);
+}
 
 if (run("npm", ["run", "build", "--silent"]) !== 0) {
     console.error("build failed");

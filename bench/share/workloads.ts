@@ -144,7 +144,7 @@ export function storySwaps(count: number): Workload {
       continue;
     const swapName = pairs % 2 === 0;
     let swapped: string | undefined;
-    let what = "";
+    let what: string;
     if (swapName) {
       const name = /named ([A-Z][a-z]+)/.exec(cut)?.[1];
       if (name == null)

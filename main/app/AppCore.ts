@@ -123,10 +123,10 @@ export class AppCore implements ServerHost, ModelHost {
             share: () => this.monitorShare,
             log
         });
-        const core = this;
+        const liveSettings = () => this.settings;
         this.admin = {
             get settings() {
-                return core.settings;
+                return liveSettings();
             },
             dataDir, apiKey, log,
             db: this.db,

@@ -72,7 +72,7 @@ export function loadSettings(dataDir: string): Settings {
     try {
         stored = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Settings>;
     } catch (error) {
-        throw new Error(`The settings file ${file} is not valid JSON (${(error as Error).message}). Fix or delete it.`);
+        throw new Error(`The settings file ${file} is not valid JSON (${(error as Error).message}). Fix or delete it.`, {cause: error});
     }
     return mergeSettings(defaultSettings, stored);
 }

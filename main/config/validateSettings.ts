@@ -17,11 +17,6 @@ export interface ValidatedSettingsPatch {
     api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]; allowedHosts?: string[]};
 }
 
-const sharingKeys = [
-    "enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens", "costGate",
-    "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes", "sharedPrefixes", "scopeOverrides", "historyDays", "monitorShare"
-] as const satisfies ReadonlyArray<keyof SharingSettings>;
-
 /** Largest snapshot budget accepted: 1 TiB. */
 const maxBudgetBytes = 1024 ** 4;
 
@@ -117,7 +112,7 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
         const patch: Partial<SharingSettings> = {};
         for (const [key, value] of Object.entries(sharing)) {
             const name = `sharing.${key}`;
-            switch (key as (typeof sharingKeys)[number]) {
+            switch (key as keyof SharingSettings) {
                 case "enabled": patch.enabled = boolean(value, name); break;
                 case "prefixReuse": patch.prefixReuse = boolean(value, name); break;
                 case "similarityThreshold": patch.similarityThreshold = number(value, name, 0, 1, false, "a cosine similarity"); break;

@@ -93,7 +93,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {ad
         try {
             return await runAdminOp(core.admin, op, input);
         } catch (error) {
-            throw new Error(toApiError(error).message);
+            throw new Error(toApiError(error).message, {cause: error});
         }
     }));
 

@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from "vitest";
 import type {Logger} from "../../main/common/log.js";

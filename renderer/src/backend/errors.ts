@@ -37,7 +37,7 @@ export function apiErrorFrom(body: unknown, status: number | null, fallback: str
 /** Reads a non-2xx response into an ApiError, showing the server's message when it sent one. */
 export async function apiErrorFromResponse(response: Response): Promise<ApiError> {
     const text = await response.text().catch(() => "");
-    let body: unknown = null;
+    let body: unknown;
     try {
         body = JSON.parse(text);
     } catch {

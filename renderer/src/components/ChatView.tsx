@@ -40,13 +40,12 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     return (
         <div className="chat-view" ref={scroller} onScroll={onScroll} data-testid="chat-view">
             <div className="messages">
-                {messages.map((m, index) => (
+                {messages.map((m) => (
                     <Message
                         key={m.id}
                         message={m}
                         onRegenerate={m.role === "assistant" && m.id === lastId && !inFlight ? () => void regenerate(conversation.id) : undefined}
                         onEdit={m.role === "user" && !inFlight ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
-                        promptText={m.hit ? [conversation.systemPrompt, ...messages.slice(0, index).map((p) => p.content)].filter((t) => t !== "").join("\n") : undefined}
                     />
                 ))}
                 {inFlight ? <Message message={{role: "assistant", content: inFlight.text}} streaming /> : null}

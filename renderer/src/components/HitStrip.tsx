@@ -31,7 +31,7 @@ function Tokens<L extends string>({pieces, labels, testId}: {pieces: string[]; l
  * Under an answer: the prompt's tokens coloured reused / recomputed / new, and the donor prompt whose
  * KV was reused, aligned beside it (kept / moved / replaced), with its similarity.
  */
-export function HitStrip({record, promptText}: {record: KvShareRecord; promptText?: string}) {
+export function HitStrip({record}: {record: KvShareRecord}) {
     const [open, setOpen] = useState(true);
     const kind = hitKind(record);
     const labels = promptLabels(record);

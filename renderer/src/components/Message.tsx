@@ -11,11 +11,9 @@ interface MessageProps {
     onRegenerate?: (() => void) | undefined;
     /** Edit a question and ask again (drops what followed it). */
     onEdit?: ((text: string) => void) | undefined;
-    /** The text the answer's prompt was built from (to space the hit strip's tokens). */
-    promptText?: string | undefined;
 }
 
-export function Message({message, streaming = false, onRegenerate, onEdit, promptText}: MessageProps) {
+export function Message({message, streaming = false, onRegenerate, onEdit}: MessageProps) {
     const [editing, setEditing] = useState(false);
     const [draft, setDraft] = useState(message.content);
     if (message.role === "user") {
@@ -58,7 +56,7 @@ export function Message({message, streaming = false, onRegenerate, onEdit, promp
                 <div className="answer-error" role="alert" data-testid="answer-error">{message.error}</div>
             ) : null}
             {message.stats ? <AnswerStats stats={message.stats} /> : null}
-            {message.hit ? <HitStrip record={message.hit} {...(promptText === undefined ? {} : {promptText})} /> : null}
+            {message.hit ? <HitStrip record={message.hit} /> : null}
             {!streaming ? <MessageActions text={message.content} onRegenerate={onRegenerate} /> : null}
         </div>
     );
