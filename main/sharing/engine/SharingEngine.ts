@@ -204,7 +204,7 @@ export class SharingEngine {
             plan: {keptRuns: best.alignment.runs, computePositions: recompute.ranges}
         }));
         addTimings(stages, report, readMs);
-        if (report.mode !== "edit") return this.toPrepared(report, prompt, stages, report.reason);
+        if (report.mode !== "semantic") return this.toPrepared(report, prompt, stages, report.reason);
         this.gate.observeEdit({
             donorTokens: best.entry.tokens.length, readBytes: tier === "disk" ? best.entry.bytes : 0, readMs: tier === "disk" ? readMs : 0,
             restoreMs: report.timings.restoreMs, editMs: report.timings.editMs, computedTokens: prompt.tokens.length - report.reusedTokens, computeMs: report.timings.computeMs
@@ -394,7 +394,7 @@ export class SharingEngine {
             pendingTokens: report.pendingTokens,
             cachedTokens: report.reusedTokens,
             record: {
-                mode: report.reusedTokens > 0 ? "prefix" : "none",
+                mode: report.mode,
                 prompt_tokens: prompt.tokens.length,
                 reused_tokens: report.reusedTokens,
                 computed_tokens: prompt.tokens.length - report.reusedTokens,
