@@ -21,9 +21,5 @@ if (backend === "vulkan") env.GGML_VK_VISIBLE_DEVICES ??= "0";
 console.log(`[test-backend] KVSHARE_TEST_BACKEND=${backend}${backend === "vulkan" ? ` GGML_VK_VISIBLE_DEVICES=${env.GGML_VK_VISIBLE_DEVICES}` : ""}: ${(only.length > 0 ? only : suites).join(" ")}`);
 // A software GPU (lavapipe) decodes ~20× slower than the CPU build and compiles pipelines on first use.
 const timeouts = backend === "cpu" ? [] : ["--testTimeout=600000", "--hookTimeout=600000"];
-// The KV suite's "sequential" strategy uses the same device operations as "batched" (state get/set, seq_cp,
-// shift) and runs in `npm test` on the CPU build; on a GPU backend only "batched" (the default) runs, which
-// keeps a cold CI run well under the hour. KVSHARE_TEST_ALL_STRATEGIES=1 runs both.
-const filter = backend !== "cpu" && process.env.KVSHARE_TEST_ALL_STRATEGIES !== "1" ? ["-t", "^(?!.*\\[sequential\\])"] : [];
-const res = spawnSync("npx", ["vitest", "run", "--project", "node", ...timeouts, ...filter, ...(only.length > 0 ? only : suites)], {stdio: "inherit", env, shell: process.platform === "win32"});
+const res = spawnSync("npx", ["vitest", "run", "--project", "node", ...timeouts, ...(only.length > 0 ? only : suites)], {stdio: "inherit", env, shell: process.platform === "win32"});
 process.exit(res.status ?? 1);

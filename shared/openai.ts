@@ -101,10 +101,15 @@ export interface KvShareDonor {
     tier?: "memory" | "disk";
 }
 
+/**
+ * How a prompt's KV was obtained: "none" (full prefill), "prefix" (exact prefix of cached KV),
+ * "semantic" (a donor's KV edited to the prompt). The KV layer reports the same modes.
+ */
+export type KvShareMode = "none" | "prefix" | "semantic";
+
 /** What the server says about cache reuse for one request: the hit record. */
 export interface KvShareRecord {
-    /** "none" (full prefill), "prefix" (exact prefix of cached KV), "semantic" (edited donor KV). */
-    mode: "none" | "prefix" | "semantic";
+    mode: KvShareMode;
     prompt_tokens: number;
     /** Prompt tokens whose KV came from the cache unchanged. */
     reused_tokens: number;

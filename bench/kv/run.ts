@@ -4,7 +4,8 @@
  * Part 1 (timing): a dummy-weight llama model of about 0.5 B parameters (bench/dummyModel, cached
  * outside the repo), 1k-token prompts with about 10% of the tokens edited; prints full prefill time,
  * restore + edit + compute time, tokens computed, the speed-up, and the limit
- * 1 / (computed share + restore time / prefill time) with the gap to it.
+ * 1 / (computed share + restore time / prefill time) with the gap to it, for a donor read from its
+ * snapshot file and for one held in memory (the app's memory tier).
  * Part 2 (quality): stories260K, edits with only the new tokens computed; prints how many greedy
  * tokens match a full prefill (nothing asserted).
  *
@@ -16,9 +17,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getLlama, LlamaLogLevel, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import { ensureDummyModel, DEFAULT_SHAPE } from "../dummyModel/generate.js";
+import { applyEditPlan, type DonorSource } from "../../main/kv/applyEditPlan.js";
 import {
-  applyEditPlan, createKvEditingContext, getKvEditingSupport, modelFingerprint, readSnapshot, restoreSnapshot, saveSnapshot,
-  type KeptRun
+  buildSnapshotHeader, captureForSnapshot, createKvEditingContext, getKvEditingSupport, modelFingerprint, readSnapshot, writeSnapshot,
+  type KeptRun, type KvSnapshot
 } from "../../main/kv/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,6 +65,13 @@ function editPrompt(donor: Token[], filler: Token[], sites: number, width: numbe
   return { target, keptRuns: keptRuns.filter((r) => r.length > 0), newTokens };
 }
 
+/** The KV of `sequence` as a snapshot held in memory, as the app's memory tier holds a donor. */
+async function snapshotInMemory(sequence: LlamaContextSequence, fingerprint: string): Promise<KvSnapshot> {
+  const captured = await captureForSnapshot(sequence);
+  const header = buildSnapshotHeader({ captured, modelFingerprint: fingerprint });
+  return { header, tokens: header.tokens, payload: captured.payload };
+}
+
 async function greedy(sequence: LlamaContextSequence, tokens: readonly Token[], count: number): Promise<Token[]> {
   const out: Token[] = [];
   for await (const token of sequence.evaluate(tokens.slice(), { temperature: 0 })) {
@@ -89,7 +98,7 @@ async function timingPart(): Promise<void> {
     await model.dispose();
     return;
   }
-  const [target, scratch, resident] = [context.getSequence(), context.getSequence(), context.getSequence()];
+  const [target, scratch] = [context.getSequence(), context.getSequence()];
   const text = await readFile(path.join(SHARED, "data/tinystories/tinystories_validation_head.txt"), "utf8");
   const all = model.tokenize(text.slice(0, 60000), false);
   const bos = model.tokens.bos ?? (1 as Token);
@@ -105,10 +114,10 @@ async function timingPart(): Promise<void> {
     console.log(`donor prefill (warm-up): ${ms(performance.now() - t)} for ${donor.length - 1} tokens`);
     const snapFile = path.join(dir, "donor.kvsnap");
     t = performance.now();
-    const header = await saveSnapshot({ sequence: target, filePath: snapFile, modelFingerprint: fingerprint });
+    const header = await writeSnapshot({ captured: await captureForSnapshot(target), filePath: snapFile, modelFingerprint: fingerprint });
     console.log(`snapshot saved: ${(header.payloadBytes / 2 ** 20).toFixed(1)} MiB in ${ms(performance.now() - t)}`);
-    // the same donor kept resident in a third sequence (the "hot donor" tier)
-    await restoreSnapshot(resident, await readSnapshot(snapFile, { modelFingerprint: fingerprint, context }));
+    // the same donor held in memory (the app's memory tier: no file read, no checksum)
+    const inMemory = await readSnapshot(snapFile, { modelFingerprint: fingerprint, context });
 
     const scenarios = [
       { name: "5 sites x ~20 tok", ...editPrompt(donor, filler, 5, 20) },
@@ -128,9 +137,8 @@ async function timingPart(): Promise<void> {
       prefillTimes.push(...full);
       const fullMs = Math.min(...full);
       const variants = [
-        { label: "snapshot file, batched", donorKind: "snapshot", strategy: "batched" },
-        { label: "resident donor, batched", donorKind: "resident", strategy: "batched" },
-        { label: "snapshot file, sequential", donorKind: "snapshot", strategy: "sequential" }
+        { label: "snapshot file", donorKind: "file" },
+        { label: "snapshot in memory", donorKind: "memory" }
       ] as const;
       for (const variant of variants) {
         let best: { total: number; restore: number; edit: number; compute: number; last: number; computed: number } | undefined;
@@ -138,15 +146,15 @@ async function timingPart(): Promise<void> {
           await target.clearHistory();
           t = performance.now();
           let readMs = 0;
-          let donorSource;
-          if (variant.donorKind === "snapshot") {
-            donorSource = { snapshot: await readSnapshot(snapFile, { modelFingerprint: fingerprint, context }) };
+          let donor: DonorSource;
+          if (variant.donorKind === "file") {
+            donor = { snapshot: await readSnapshot(snapFile, { modelFingerprint: fingerprint, context }) };
             readMs = performance.now() - t;
           } else
-            donorSource = { sequence: resident };
+            donor = { snapshot: inMemory };
           const report = await applyEditPlan({
-            context, targetSequence: target, scratchSequence: scratch, donor: donorSource, targetTokens: scenario.target,
-            plan: { keptRuns: scenario.keptRuns }, computeStrategy: variant.strategy
+            context, targetSequence: target, scratchSequence: scratch, donor, targetTokens: scenario.target,
+            plan: { keptRuns: scenario.keptRuns }
           });
           const t2 = performance.now();
           await greedy(target, report.pendingTokens, 1);
@@ -171,13 +179,13 @@ async function timingPart(): Promise<void> {
         ]);
       }
     }
-    const head = ["edit pattern", "donor, compute", "tokens", "computed", "full prefill", "restore + edit + compute = total", "speed-up", "limit", "gap"];
+    const head = ["edit pattern", "donor", "tokens", "computed", "full prefill", "restore + edit + compute = total", "speed-up", "limit", "gap"];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)) + 2);
     console.log(head.map((h, i) => pad(h, widths[i] ?? 0)).join(""));
     for (const row of rows)
       console.log(row.map((c, i) => pad(c, widths[i] ?? 0)).join(""));
     console.log("full prefill = evaluate the target up to its first generated token (best of the repeats); restore = read + verify (sha256) " +
-      "the snapshot file, or copy the resident donor, into the scratch sequence; compute includes the last prompt token and the deferred " +
+      "the snapshot file (skipped for a snapshot in memory), then load it into the scratch sequence; compute includes the last prompt token and the deferred " +
       "K-shift; speed-up = full prefill / total; limit = 1 / (computed share + restore / full prefill); gap = speed-up / limit.");
     console.log(`full prefill times (ms): ${prefillTimes.map((x) => x.toFixed(0)).join(", ")}`);
   } finally {
@@ -200,6 +208,7 @@ async function qualityPart(): Promise<void> {
     return;
   }
   const [target, scratch, donorSeq, reference] = [context.getSequence(), context.getSequence(), context.getSequence(), context.getSequence()];
+  const fingerprint = await modelFingerprint(path.join(SHARED, "models/stories260K.gguf"));
   const text = await readFile(path.join(SHARED, "data/tinystories/tinystories_validation_head.txt"), "utf8");
   const stories = text.split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s.length > 400 && s.length < 900).slice(0, 6);
   const insert = model.tokenize(" The sun was warm and the birds sang in the sky.", false);
@@ -213,6 +222,7 @@ async function qualityPart(): Promise<void> {
     const donor = [model.tokens.bos ?? (1 as Token), ...model.tokenize(story, false)].slice(0, 300);
     await donorSeq.clearHistory();
     await donorSeq.evaluateWithoutGeneratingNewTokens(donor.slice(0, -1));
+    const donorSnapshot = await snapshotInMemory(donorSeq, fingerprint);
     const perStory: string[] = [];
     for (const kind of ["delete", "insert", "replace"] as const)
       for (const where of ["start", "middle", "end"] as const) {
@@ -223,7 +233,7 @@ async function qualityPart(): Promise<void> {
         const added = kind === "delete" ? [] : insert.slice(0, count);
         const tgt = [...donor.slice(0, at), ...added, ...donor.slice(at + removed)];
         const report = await applyEditPlan({
-          context, targetSequence: target, scratchSequence: scratch, donor: { sequence: donorSeq }, targetTokens: tgt,
+          context, targetSequence: target, scratchSequence: scratch, donor: { snapshot: donorSnapshot }, targetTokens: tgt,
           plan: { keptRuns: [{ donorStart: 0, targetStart: 0, length: at }, { donorStart: at + removed, targetStart: at + added.length, length: n - at - removed }] }
         });
         const edited = await greedy(target, report.pendingTokens, GEN);

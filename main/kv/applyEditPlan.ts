@@ -2,34 +2,32 @@
  * Edit plan → KV: build a target sequence's KV from a donor's KV following an edit plan
  * (KVShare "differential editing" on llama.cpp, patched binary only).
  *
- * Steps (see ../../../shared/docs/feasibility.md, "The algorithm that worked"):
- * 1. restore the donor's KV into the scratch sequence;
+ * Steps:
+ * 1. restore the donor's KV into the scratch sequence (private cells, so moving them moves no one else's);
  * 2. remove donor cells that are not kept; shift every kept cell by a large parking offset, then each
  *    kept run from the parking area to its target position (llama.cpp re-rotates K at the next decode);
- * 3. copy the kept runs from scratch into the target (cells become shared) and decode the compute runs:
- *    - `"batched"` (default): all kept runs first, then every compute run in one batch (or as few
- *      batches as the batch size allows, in position order) with llama.cpp's consecutive-position check
- *      relaxed (native/llama.cpp.patch); the causal mask uses positions, so each computed token attends
- *      to all kept and computed cells before it — the same attention as the sequential build;
- *    - `"sequential"`: left to right, each compute run decoded at the end of the target so the stock
- *      check holds (one llama_decode, i.e. one pass over the weights, per run);
- * 4. drop the scratch cells (kept cells are then owned by the target alone) and set node-llama-cpp's
- *    token state so normal generation continues.
+ * 3. copy the kept runs from scratch into the target (cells become shared), then decode every compute run
+ *    in one batch (or as few batches as the batch size allows, in position order) with llama.cpp's
+ *    consecutive-position check relaxed (native/llama.cpp.patch); the causal mask uses positions, so each
+ *    computed token attends to all kept and computed cells before it — the same attention as building the
+ *    target left to right, one decode per compute run (the test suite keeps that build as a reference);
+ * 4. drop the scratch cells (kept cells are then owned by the target alone) and tell node-llama-cpp which
+ *    tokens the target now holds, so normal generation continues (internals.ts).
  */
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import { InvalidEditPlanError } from "./errors.js";
-import { normalizeEditPlan, PARKING_OFFSET, type EditPlan, type NormalizedPlan } from "./editPlan.js";
+import { normalizeEditPlan, PARKING_OFFSET, type EditPlan, type NormalizedPlan, type PositionRange } from "./editPlan.js";
 import {
-  contextLockScope, decodeAtEnd, decodeAtPositions, sequenceEvaluateLockScope, sequenceIdOf, setSequenceTokenState, withNlcLocks
+  adoptNativeSequenceState, contextLockScope, decodeAtPositions, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks
 } from "./internals.js";
 import { requirePatchedAddon, type PatchedAddonContext } from "./nativeSupport.js";
 import type { KvReuseReport } from "./report.js";
 import { restoreIntoSequenceIdLocked, type KvSnapshot } from "./snapshot.js";
 
-/** Where the donor KV comes from: a verified snapshot, or a sequence resident in the same context. */
-export type DonorSource =
-  | { readonly snapshot: KvSnapshot; readonly sequence?: undefined }
-  | { readonly sequence: LlamaContextSequence; readonly snapshot?: undefined };
+/** Where the donor KV comes from: a verified snapshot (read from its file, or held in memory). */
+export interface DonorSource {
+  readonly snapshot: KvSnapshot;
+}
 
 /** Options of {@link applyEditPlan}. */
 export interface ApplyEditPlanOptions {
@@ -39,7 +37,6 @@ export interface ApplyEditPlanOptions {
   readonly targetSequence: LlamaContextSequence;
   /** Working sequence of the same context; left empty afterwards. */
   readonly scratchSequence: LlamaContextSequence;
-  /** The donor. A resident donor sequence is copied, not modified. */
   readonly donor: DonorSource;
   /** The full target prompt tokens. */
   readonly targetTokens: readonly Token[];
@@ -50,11 +47,9 @@ export interface ApplyEditPlanOptions {
    * `sequence.evaluate(pendingTokens)` yields logits for generation. Default `true`.
    */
   readonly leaveLastTokenPending?: boolean;
-  /** How compute runs are decoded (see the module comment). Default `"batched"`. */
-  readonly computeStrategy?: "batched" | "sequential";
 }
 
-/** Result of {@link applyEditPlan}; `mode` is always `"edit"`. */
+/** Result of {@link applyEditPlan}; `mode` is always `"semantic"`. */
 export interface EditPlanReport extends KvReuseReport {
   readonly plan: NormalizedPlan;
 }
@@ -69,15 +64,12 @@ export async function applyEditPlan(options: ApplyEditPlanOptions): Promise<Edit
   const addon = requirePatchedAddon(context);
   if (target === scratch || target.context !== context || scratch.context !== context)
     throw new InvalidEditPlanError("target and scratch must be two different sequences of the given context");
-  if (donor.sequence != null && (donor.sequence === scratch || donor.sequence.context !== context))
-    throw new InvalidEditPlanError("a resident donor must be a sequence of the same context, other than scratch");
   if (targetTokens.length === 0)
     throw new InvalidEditPlanError("empty target");
   if (targetTokens.length >= target.contextSize)
     throw new InvalidEditPlanError(`target of ${targetTokens.length} tokens does not fit the context size ${target.contextSize}`);
   const stateLength = options.leaveLastTokenPending === false ? targetTokens.length : targetTokens.length - 1;
-  const donorTokens = donor.snapshot != null ? donor.snapshot.tokens : donor.sequence.contextTokens.slice();
-  const plan = normalizeEditPlan(options.plan, donorTokens, targetTokens, stateLength);
+  const plan = normalizeEditPlan(options.plan, donor.snapshot.tokens, targetTokens, stateLength);
 
   const t0 = performance.now();
   let restoreMs = 0;
@@ -85,90 +77,57 @@ export async function applyEditPlan(options: ApplyEditPlanOptions): Promise<Edit
   let computeMs = 0;
   const targetId = sequenceIdOf(target);
   const scratchId = sequenceIdOf(scratch);
-  const lockScopes = [sequenceEvaluateLockScope(target), sequenceEvaluateLockScope(scratch)];
-  if (donor.sequence != null && donor.sequence !== target)
-    lockScopes.push(sequenceEvaluateLockScope(donor.sequence));
 
-  await withNlcLocks(lockScopes, async () => {
+  await withNlcLocks([sequenceEvaluateLockScope(target), sequenceEvaluateLockScope(scratch)], async () => {
+    // node-llama-cpp's own eraser empties both (its predictions, predictor and checkpoints included)
+    let t = performance.now();
+    await target.clearHistory();
+    await scratch.clearHistory();
+    editMs += performance.now() - t;
     try {
-      // 1. donor → scratch (private cells, so shifting them cannot move anyone else's)
-      let t = performance.now();
-      await withNlcLocks([contextLockScope(context)], () => {
-        if (donor.snapshot != null)
-          restoreIntoSequenceIdLocked(context, scratchId, donor.snapshot);
-        else
-          copyStatePrivately(addon, sequenceIdOf(donor.sequence), scratchId);
-      });
+      // 1. donor → scratch
+      t = performance.now();
+      await withNlcLocks([contextLockScope(context)], () => restoreIntoSequenceIdLocked(context, scratchId, donor.snapshot));
       restoreMs = performance.now() - t;
 
-      // 2. edit scratch: drop unkept cells, park, move runs to target positions; clear target
+      // 2. edit scratch: drop unkept cells, park, move runs to target positions;
+      // 3. kept runs into the target
       t = performance.now();
       await withNlcLocks([contextLockScope(context)], () => {
         moveKeptCells(addon, scratchId, plan);
-        addon.removeTokenCellsFromSequence(targetId, 0, -1);
-      });
-      setSequenceTokenState(target, []);
-      editMs += performance.now() - t;
-
-      if (options.computeStrategy === "sequential") {
-        // 3. build target left to right
-        for (const segment of plan.segments) {
-          const end = segment.targetStart + segment.length;
-          if (segment.kind === "keep") {
-            t = performance.now();
-            await withNlcLocks([contextLockScope(context)], () => {
-              addon.copySequenceTokenCells(scratchId, targetId, segment.targetStart, end);
-            });
-            setSequenceTokenState(target, targetTokens.slice(0, end));
-            editMs += performance.now() - t;
-          } else {
-            t = performance.now();
-            await decodeAtEnd(target, targetTokens.slice(segment.targetStart, end));
-            computeMs += performance.now() - t;
-          }
-        }
-      } else {
-        // 3. all kept runs, then the compute runs in as few batches as possible
-        t = performance.now();
-        await withNlcLocks([contextLockScope(context)], () => {
-          for (const run of plan.keep)
-            addon.copySequenceTokenCells(scratchId, targetId, run.targetStart, run.targetStart + run.length);
-          addon.removeTokenCellsFromSequence(scratchId, 0, -1);
-        });
-        editMs += performance.now() - t;
-        t = performance.now();
-        for (const group of groupComputeRuns(plan, context.batchSize)) {
-          await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(true));
-          try {
-            await Promise.all(group.map(({ start, end }) => decodeAtPositions(target, start, targetTokens.slice(start, end))));
-          } finally {
-            await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(false));
-          }
-        }
-        computeMs += performance.now() - t;
-        setSequenceTokenState(target, targetTokens.slice(0, stateLength));
-      }
-
-      // 4. drop scratch
-      t = performance.now();
-      await withNlcLocks([contextLockScope(context)], () => {
+        addon.removeTokenCellsFromSequence(targetId, 0, -1); // empty already (clearHistory); a guard, not a step
+        for (const run of plan.keep)
+          addon.copySequenceTokenCells(scratchId, targetId, run.targetStart, run.targetStart + run.length);
         addon.removeTokenCellsFromSequence(scratchId, 0, -1);
       });
-      setSequenceTokenState(scratch, []);
+      target.tokenMeter.useTokens(movedTokens(plan), "input"); // re-rotated cells, as node-llama-cpp counts its shifts
       editMs += performance.now() - t;
+
+      // 3. the compute runs, in as few batches as possible
+      t = performance.now();
+      for (const group of groupComputeRuns(plan, context.batchSize)) {
+        await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(true));
+        try {
+          await Promise.all(group.map(({ start, end }) => decodeAtPositions(target, start, targetTokens.slice(start, end))));
+        } finally {
+          await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(false));
+        }
+      }
+      computeMs += performance.now() - t;
+
+      // 4. the target holds the first stateLength tokens; scratch is empty
+      adoptNativeSequenceState(target, targetTokens.slice(0, stateLength));
     } catch (err) {
       await withNlcLocks([contextLockScope(context)], () => {
         addon.removeTokenCellsFromSequence(scratchId, 0, -1);
         addon.removeTokenCellsFromSequence(targetId, 0, -1);
       });
-      setSequenceTokenState(scratch, []);
-      setSequenceTokenState(target, []);
       throw err;
     }
   });
 
   return {
-    mode: "edit",
+    mode: "semantic",
     reason: "donor KV edited in place (patched binary)",
     reusedTokens: plan.reusedTokens,
     computedTokens: plan.computedTokens,
@@ -179,9 +138,9 @@ export async function applyEditPlan(options: ApplyEditPlanOptions): Promise<Edit
 }
 
 /** Split the compute segments, in position order, into groups of at most `batchSize` tokens. */
-function groupComputeRuns(plan: NormalizedPlan, batchSize: number): Array<Array<{ start: number; end: number }>> {
-  const groups: Array<Array<{ start: number; end: number }>> = [];
-  let current: Array<{ start: number; end: number }> = [];
+function groupComputeRuns(plan: NormalizedPlan, batchSize: number): PositionRange[][] {
+  const groups: PositionRange[][] = [];
+  let current: PositionRange[] = [];
   let room = batchSize;
   for (const segment of plan.segments) {
     if (segment.kind !== "compute")
@@ -205,19 +164,11 @@ function groupComputeRuns(plan: NormalizedPlan, batchSize: number): Array<Array<
   return groups;
 }
 
-/** Copy all KV of `srcId` into `dstId` as private cells (serialise + deserialise in memory). */
-function copyStatePrivately(addon: PatchedAddonContext, srcId: number, dstId: number): void {
-  const data = addon.getSequenceStateData(srcId);
-  addon.removeTokenCellsFromSequence(dstId, 0, -1);
-  const read = addon.setSequenceStateData(dstId, data);
-  if (read !== data.length) {
-    addon.removeTokenCellsFromSequence(dstId, 0, -1);
-    throw new Error(`copying the donor's KV failed (${read} of ${data.length} bytes accepted)`);
-  }
-}
-
-/** Remove unkept cells of `seqId`, then move each kept run to its target position (via the parking offset). */
-function moveKeptCells(addon: PatchedAddonContext, seqId: number, plan: NormalizedPlan): void {
+/**
+ * Remove unkept cells of `seqId`, then move each kept run to its target position (via the parking offset).
+ * Caller holds the context lock. Exported for the test suite's left-to-right reference build.
+ */
+export function moveKeptCells(addon: PatchedAddonContext, seqId: number, plan: NormalizedPlan): void {
   const byDonor = [...plan.keep].sort((a, b) => a.donorStart - b.donorStart);
   let cursor = 0;
   for (const run of byDonor) {
@@ -233,4 +184,9 @@ function moveKeptCells(addon: PatchedAddonContext, seqId: number, plan: Normaliz
     const from = run.donorStart + PARKING_OFFSET;
     addon.shiftSequenceTokenCells(seqId, from, from + run.length, run.targetStart - run.donorStart - PARKING_OFFSET);
   }
+}
+
+/** Kept cells whose position changes (each is re-rotated once by llama.cpp's K-shift). */
+function movedTokens(plan: NormalizedPlan): number {
+  return plan.keep.reduce((sum, run) => sum + (run.donorStart === run.targetStart ? 0 : run.length), 0);
 }

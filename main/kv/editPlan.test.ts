@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidEditPlanError } from "./errors.js";
-import { normalizeEditPlan, prefixPlan } from "./editPlan.js";
+import { normalizeEditPlan } from "./editPlan.js";
 
 describe("normalizeEditPlan", () => {
   const donor = [1, 10, 11, 12, 13, 14, 15];
@@ -36,9 +36,5 @@ describe("normalizeEditPlan", () => {
       { kind: "keep", targetStart: 0, donorStart: 0, length: 2 },
       { kind: "compute", targetStart: 2, length: 1 }
     ]);
-  });
-
-  it("builds the prefix plan", () => {
-    expect(prefixPlan(donor, [1, 10, 11, 7])).toEqual({ keptRuns: [{ donorStart: 0, targetStart: 0, length: 3 }] });
   });
 });

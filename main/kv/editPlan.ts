@@ -1,6 +1,8 @@
 /**
  * Edit plans: which donor KV runs are kept (and where they go in the target) and which target
  * positions are computed. Pure validation and normalisation; no llama.cpp calls.
+ * `KeptRun` and `PositionRange` are defined here only: the aligner (main/sharing/align) produces kept runs
+ * and the recompute policy (main/sharing/policy) position ranges of these types.
  */
 import { InvalidEditPlanError } from "./errors.js";
 
@@ -125,14 +127,6 @@ export function normalizeEditPlan(
   }
   const keep = segments.filter((s): s is Extract<PlanSegment, { kind: "keep" }> => s.kind === "keep");
   return { segments, keep, reusedTokens, computedTokens: stateLength - reusedTokens };
-}
-
-/** Plan that keeps the longest common prefix of donor and target (the exact-reuse floor). */
-export function prefixPlan(donorTokens: readonly number[], targetTokens: readonly number[]): EditPlan {
-  let n = 0;
-  while (n < donorTokens.length && n < targetTokens.length && donorTokens[n] === targetTokens[n])
-    n++;
-  return { keptRuns: n > 0 ? [{ donorStart: 0, targetStart: 0, length: n }] : [] };
 }
 
 /** Length of the common prefix of two token lists. */

@@ -3,8 +3,7 @@
  * llama.cpp's K-shift). Models whose KV cannot be shifted must use exact prefix reuse instead.
  */
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
-import { addonOf } from "./internals.js";
-import { isPatchedAddon } from "./nativeSupport.js";
+import { patchedAddonOf } from "./nativeSupport.js";
 
 /** Outcome of the shiftability check for one model/context. */
 export interface KvShiftability {
@@ -59,8 +58,8 @@ export function checkKvShiftability(
       reason: `architecture "${arch}" uses sliding-window attention (window ${swaSize}) and the context does not keep the full cache (swaFullCache)`
     };
   if (context != null) {
-    const addon = addonOf(context);
-    if (isPatchedAddon(addon) && !addon.getKvCacheCanShift())
+    const addon = patchedAddonOf(context);
+    if (addon != null && !addon.getKvCacheCanShift())
       return { canShift: false, reason: `llama.cpp reports that the KV cache of "${arch}" cannot be shifted` };
   }
   return { canShift: true, reason: `architecture "${arch}" has a shiftable KV cache` };

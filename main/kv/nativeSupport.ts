@@ -3,6 +3,8 @@
  *
  * The stock node-llama-cpp binary still runs the app; it only lacks the primitives needed to move
  * reused KV to new positions, so callers fall back to exact prefix reuse and report why.
+ * What a context supports cannot change during its life, so it is worked out once per context (and the
+ * patch check once per `Llama`), not on every request.
  */
 import type { Llama, LlamaContext } from "node-llama-cpp";
 import { addonOf, llamaHasKvSharePatch, type AddonContext, type PatchedAddonMethods } from "./internals.js";
@@ -23,21 +25,56 @@ export interface KvEditingSupport {
 /** An addon context that has every patched method. */
 export type PatchedAddonContext = AddonContext & PatchedAddonMethods;
 
-/** The patch version of the binary behind `context`, or `null` when the binary is stock. */
-export function nativePatchVersion(context: LlamaContext): number | null {
-  const addon = addonOf(context);
-  if (typeof addon.getKvSharePatchVersion !== "function")
-    return null;
-  return addon.getKvSharePatchVersion();
+interface NativeSupport {
+  readonly support: KvEditingSupport;
+  /** The addon when it has every patched method (whatever its version), else undefined. */
+  readonly patchedAddon: PatchedAddonContext | undefined;
 }
+
+const perContext = new WeakMap<LlamaContext, NativeSupport>();
+const perLlama = new WeakMap<Llama, boolean>();
 
 /** True when the binary `llama` was loaded from carries the KVShare patch (before any context exists). */
 export function isPatchedLlama(llama: Llama): boolean {
-  return llamaHasKvSharePatch(llama);
+  let patched = perLlama.get(llama);
+  if (patched == null) {
+    patched = llamaHasKvSharePatch(llama);
+    perLlama.set(llama, patched);
+  }
+  return patched;
 }
 
-/** True when `addon` has all methods added by the KVShare patch. */
-export function isPatchedAddon(addon: AddonContext): addon is PatchedAddonContext {
+/** Report whether `context` supports KV editing (patched binary, matching version, unified KV). */
+export function getKvEditingSupport(context: LlamaContext): KvEditingSupport {
+  return nativeSupportOf(context).support;
+}
+
+/**
+ * The addon behind `context` when it has every method of the KVShare patch (in-memory state copies),
+ * else `undefined`. Unlike {@link requirePatchedAddon} it does not need unified KV or the required version.
+ */
+export function patchedAddonOf(context: LlamaContext): PatchedAddonContext | undefined {
+  return nativeSupportOf(context).patchedAddon;
+}
+
+/** The patched addon behind `context`; throws when KV editing is not supported there. */
+export function requirePatchedAddon(context: LlamaContext): PatchedAddonContext {
+  const { support, patchedAddon } = nativeSupportOf(context);
+  if (!support.kvEditingSupported || patchedAddon == null)
+    throw new Error(`KV editing is not available: ${support.reason}`);
+  return patchedAddon;
+}
+
+function nativeSupportOf(context: LlamaContext): NativeSupport {
+  let known = perContext.get(context);
+  if (known == null) {
+    known = detect(addonOf(context));
+    perContext.set(context, known);
+  }
+  return known;
+}
+
+function isPatchedAddon(addon: AddonContext): addon is PatchedAddonContext {
   return typeof addon.getKvSharePatchVersion === "function" &&
     typeof addon.copySequenceTokenCells === "function" &&
     typeof addon.getKvCacheCanShift === "function" &&
@@ -47,36 +84,35 @@ export function isPatchedAddon(addon: AddonContext): addon is PatchedAddonContex
     typeof addon.setRelaxedPositions === "function";
 }
 
-/** Report whether `context` supports KV editing (patched binary, matching version, unified KV). */
-export function getKvEditingSupport(context: LlamaContext): KvEditingSupport {
-  const addon = addonOf(context);
+function detect(addon: AddonContext): NativeSupport {
+  const patchedAddon = isPatchedAddon(addon) ? addon : undefined;
   if (typeof addon.getKvSharePatchVersion !== "function")
     return {
-      kvEditingSupported: false,
-      patchVersion: null,
-      reason: "stock node-llama-cpp binary (no KVShare patch): only exact prefix reuse is available; run `npm run build:native`"
+      patchedAddon,
+      support: {
+        kvEditingSupported: false,
+        patchVersion: null,
+        reason: "stock node-llama-cpp binary (no KVShare patch): only exact prefix reuse is available; run `npm run build:native`"
+      }
     };
   const patchVersion = addon.getKvSharePatchVersion();
-  if (patchVersion !== REQUIRED_KV_PATCH_VERSION || !isPatchedAddon(addon))
+  if (patchVersion !== REQUIRED_KV_PATCH_VERSION || patchedAddon == null)
     return {
-      kvEditingSupported: false,
-      patchVersion,
-      reason: `KVShare native patch version ${patchVersion} does not match the expected version ${REQUIRED_KV_PATCH_VERSION}; rebuild with \`npm run build:native\``
+      patchedAddon,
+      support: {
+        kvEditingSupported: false,
+        patchVersion,
+        reason: `KVShare native patch version ${patchVersion} does not match the expected version ${REQUIRED_KV_PATCH_VERSION}; rebuild with \`npm run build:native\``
+      }
     };
-  if (!addon.getKvUnified())
+  if (!patchedAddon.getKvUnified())
     return {
-      kvEditingSupported: false,
-      patchVersion,
-      reason: "context was created without `kvUnified: true` (see createKvEditingContext); partial KV copies between sequences need one unified KV stream"
+      patchedAddon,
+      support: {
+        kvEditingSupported: false,
+        patchVersion,
+        reason: "context was created without `kvUnified: true` (see createKvEditingContext); partial KV copies between sequences need one unified KV stream"
+      }
     };
-  return { kvEditingSupported: true, patchVersion, reason: "patched binary with unified KV cache" };
-}
-
-/** The patched addon behind `context`; throws when KV editing is not supported there. */
-export function requirePatchedAddon(context: LlamaContext): PatchedAddonContext {
-  const support = getKvEditingSupport(context);
-  const addon = addonOf(context);
-  if (!support.kvEditingSupported || !isPatchedAddon(addon))
-    throw new Error(`KV editing is not available: ${support.reason}`);
-  return addon;
+  return { patchedAddon, support: { kvEditingSupported: true, patchVersion, reason: "patched binary with unified KV cache" } };
 }

@@ -38,7 +38,7 @@ export async function reusePrefix(options: ReusePrefixOptions): Promise<KvReuseR
   const computeMs = performance.now() - t;
   const restoreMs = options.restoreMs ?? 0;
   return {
-    mode: reused > 0 ? "prefix" : "full",
+    mode: reused > 0 ? "prefix" : "none",
     reason: options.reason ?? "exact prefix reuse",
     reusedTokens: reused,
     computedTokens: stateLength - reused,

@@ -1,18 +1,10 @@
 /** Result types shared by the reuse strategies. */
 import type { Token } from "node-llama-cpp";
-
-/** How the target's KV was obtained. */
-export type KvReuseMode =
-  /** Donor KV moved/edited, new and recomputed runs decoded (KVShare editing). */
-  | "edit"
-  /** Exact prefix reuse only (the floor; stock binary, unshiftable model, or no plan). */
-  | "prefix"
-  /** Nothing reused: full prefill of the target. */
-  | "full";
+import type { KvShareMode } from "../../shared/openai.js";
 
 /** Wall-clock milliseconds spent in each step. */
 export interface KvReuseTimings {
-  /** Loading donor KV (snapshot or resident sequence) into the working sequence. */
+  /** Loading donor KV (a snapshot) into the working sequence. */
   readonly restoreMs: number;
   /** Removing, shifting and copying cells, bookkeeping. */
   readonly editMs: number;
@@ -23,7 +15,12 @@ export interface KvReuseTimings {
 
 /** Outcome of preparing a sequence for a target prompt. */
 export interface KvReuseReport {
-  readonly mode: KvReuseMode;
+  /**
+   * How the target's KV was obtained, in the API's vocabulary (`x_kvshare.mode`): `"semantic"` donor KV
+   * moved/edited and the new and recomputed runs decoded; `"prefix"` exact prefix reuse only (the floor:
+   * stock binary, unshiftable model, no plan); `"none"` nothing reused, full prefill of the target.
+   */
+  readonly mode: KvShareMode;
   /** Why this mode was used (fallback reason, or a confirmation). */
   readonly reason: string;
   /** Target positions whose KV came from the donor. */

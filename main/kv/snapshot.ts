@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { GgmlType, type LlamaContext, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import { SnapshotRefusedError } from "./errors.js";
-import { addonOf, contextLockScope, sequenceEvaluateLockScope, sequenceIdOf, setSequenceTokenState, withNlcLocks } from "./internals.js";
-import { isPatchedAddon } from "./nativeSupport.js";
+import { adoptNativeSequenceState, contextLockScope, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks } from "./internals.js";
+import { getKvEditingSupport, patchedAddonOf } from "./nativeSupport.js";
 import {
   decodeLlamaSeqState, decodeSnapshot, encodeLlamaSeqState, encodeSnapshot, sha256Hex,
   type SnapshotContextParams, type SnapshotHeader
@@ -66,8 +66,8 @@ export function snapshotContextParams(context: LlamaContext): SnapshotContextPar
  * Patched binary: copied in memory. Stock binary: via `saveStateToFile` to a temporary file.
  */
 export async function captureSequenceState(sequence: LlamaContextSequence): Promise<{ tokens: number[]; payload: Buffer }> {
-  const addon = addonOf(sequence.context);
-  if (isPatchedAddon(addon))
+  const addon = patchedAddonOf(sequence.context);
+  if (addon != null)
     return withNlcLocks([sequenceEvaluateLockScope(sequence), contextLockScope(sequence.context)], () => {
       const tokens = sequence.contextTokens.slice();
       const stateData = addon.getSequenceStateData(sequenceIdOf(sequence));
@@ -96,13 +96,13 @@ export interface CapturedState {
 /** Capture a sequence's KV and the context parameters a snapshot records, without touching the disk. */
 export async function captureForSnapshot(sequence: LlamaContextSequence): Promise<CapturedState> {
   const { tokens, payload } = await captureSequenceState(sequence);
-  const addon = addonOf(sequence.context);
+  const patched = patchedAddonOf(sequence.context) != null;
   return {
     tokens,
     payload,
     contextParams: snapshotContextParams(sequence.context),
     backend: backendOf(sequence.context),
-    kvSharePatchVersion: isPatchedAddon(addon) ? addon.getKvSharePatchVersion() : null
+    kvSharePatchVersion: patched ? getKvEditingSupport(sequence.context).patchVersion : null
   };
 }
 
@@ -150,17 +150,6 @@ export function buildSnapshotHeader(options: {
   };
 }
 
-/** Save the KV of `sequence` to `filePath` as a verified snapshot ({@link captureForSnapshot} + {@link writeSnapshot}). */
-export async function saveSnapshot(options: {
-  readonly sequence: LlamaContextSequence;
-  readonly filePath: string;
-  readonly modelFingerprint: string;
-  readonly producer?: Readonly<Record<string, string | number | null>>;
-}): Promise<SnapshotHeader> {
-  return writeSnapshot({ ...options, captured: await captureForSnapshot(options.sequence) });
-}
-
-
 /**
  * Read and verify a snapshot file. Throws {@link SnapshotRefusedError} unless magic, version, header
  * checksum, size, payload checksum, model fingerprint and (when a context is given) KV layout all match.
@@ -201,22 +190,19 @@ function checkIdentity(header: SnapshotHeader, expect: SnapshotExpectations, fil
 export async function restoreSnapshot(sequence: LlamaContextSequence, snapshot: KvSnapshot): Promise<void> {
   if (snapshot.tokens.length > sequence.contextSize)
     throw new SnapshotRefusedError("too-long", `${snapshot.tokens.length} tokens exceed the context size ${sequence.contextSize}`, snapshot.filePath);
-  const addon = addonOf(sequence.context);
-  if (isPatchedAddon(addon)) {
-    await withNlcLocks([sequenceEvaluateLockScope(sequence), contextLockScope(sequence.context)], () => {
-      try {
-        restoreIntoSequenceIdLocked(sequence.context, sequenceIdOf(sequence), snapshot);
-      } catch (err) {
-        setSequenceTokenState(sequence, []); // the native sequence was cleared
-        throw err;
-      }
-      setSequenceTokenState(sequence, snapshot.tokens as readonly Token[]);
+  if (patchedAddonOf(sequence.context) != null) {
+    await withNlcLocks([sequenceEvaluateLockScope(sequence)], async () => {
+      await sequence.clearHistory();
+      // on a refusal the native sequence is left empty, as node-llama-cpp's state already says
+      await withNlcLocks([contextLockScope(sequence.context)], () => restoreIntoSequenceIdLocked(sequence.context, sequenceIdOf(sequence), snapshot));
+      adoptNativeSequenceState(sequence, snapshot.tokens as readonly Token[]);
     });
     return;
   }
   const tmpFile = path.join(tmpdir(), `kvshare-state-${process.pid}-${randomBytes(6).toString("hex")}.bin`);
   try {
     await writeFile(tmpFile, snapshot.payload, { mode: 0o600 });
+    await sequence.clearHistory(); // node-llama-cpp's loader keeps the old content's checkpoints; its eraser drops them
     await sequence.loadStateFromFile(tmpFile, { acceptRisk: true });
   } catch (err) {
     throw new SnapshotRefusedError("rejected-by-runtime", `${(err as Error).message} (snapshot made on ${snapshot.header.backend}, restoring on ${backendOf(sequence.context)})`, snapshot.filePath);
@@ -227,11 +213,12 @@ export async function restoreSnapshot(sequence: LlamaContextSequence, snapshot: 
 
 /**
  * Patched binary only, caller holds the context lock: replace the KV of native sequence `sequenceId`
- * with the snapshot's. Does not touch node-llama-cpp's token bookkeeping.
+ * with the snapshot's (left empty when llama.cpp refuses it). Does not touch node-llama-cpp's state: the
+ * caller emptied the sequence with `clearHistory()` first and adopts the tokens after (internals.ts).
  */
 export function restoreIntoSequenceIdLocked(context: LlamaContext, sequenceId: number, snapshot: KvSnapshot): void {
-  const addon = addonOf(context);
-  if (!isPatchedAddon(addon))
+  const addon = patchedAddonOf(context);
+  if (addon == null)
     throw new Error("restoreIntoSequenceIdLocked needs the patched binary");
   const { stateData } = decodeLlamaSeqState(snapshot.payload);
   addon.removeTokenCellsFromSequence(sequenceId, 0, -1);
@@ -241,6 +228,3 @@ export function restoreIntoSequenceIdLocked(context: LlamaContext, sequenceId: n
     throw new SnapshotRefusedError("rejected-by-runtime", `llama.cpp accepted ${read} of ${stateData.length} state bytes (snapshot made on ${snapshot.header.backend}, restoring on ${backendOf(context)}: a different KV layout, e.g. V transposition with and without flash attention)`, snapshot.filePath);
   }
 }
-
-/** Re-exported: the one atomic file writer lives in main/config/writeFileAtomic.ts. */
-export { writeFileAtomically };

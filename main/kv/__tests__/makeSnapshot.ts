@@ -4,8 +4,7 @@
  */
 import { createKvEditingContext } from "../createKvEditingContext.js";
 import { modelFingerprint } from "../fingerprint.js";
-import { saveSnapshot } from "../snapshot.js";
-import { STORIES_260K, STORY_A, testBuild } from "./support.js";
+import { saveSnapshot, STORIES_260K, STORY_A, testBuild } from "./support.js";
 
 const file = process.argv[2];
 if (file == null)

@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import { LlamaLogLevel, type Llama, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import { loadLlama, type LoadedBuild } from "../../runtime/nativeBuild.js";
 import { testGpuSetting } from "../../../test/support/backend.js";
+import { buildSnapshotHeader, captureForSnapshot, writeSnapshot, type KvSnapshot } from "../snapshot.js";
+import type { SnapshotHeader } from "../snapshotFormat.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const MODELS_DIR = path.resolve(here, "../../../../shared/models");
@@ -69,3 +71,22 @@ export const STORY_A =
   "The ball fell down and Lily was very happy. She said thank you to her mom and they played all day.";
 
 export const INSERT_TEXT = " The sun was warm and the birds sang in the sky.";
+
+/**
+ * The KV of `sequence` as a verified in-memory snapshot — a donor the way the app holds one in its memory
+ * tier (captured, header built, no file). The sequence is not changed.
+ */
+export async function snapshotOf(sequence: LlamaContextSequence, modelFingerprint = "test"): Promise<KvSnapshot> {
+  const captured = await captureForSnapshot(sequence);
+  const header = buildSnapshotHeader({ captured, modelFingerprint });
+  return { header, tokens: header.tokens, payload: captured.payload };
+}
+
+/** Save the KV of `sequence` to `filePath` as a verified snapshot file (capture + write, as the app does). */
+export async function saveSnapshot(options: {
+  readonly sequence: LlamaContextSequence;
+  readonly filePath: string;
+  readonly modelFingerprint: string;
+}): Promise<SnapshotHeader> {
+  return writeSnapshot({ ...options, captured: await captureForSnapshot(options.sequence) });
+}

@@ -17,12 +17,12 @@
  * Cost is O(n + m + hits + runs × depth); for unrelated text almost no window hits, for similar
  * text the runs are few and long. See `bench.ts` for numbers.
  */
+import type { KeptRun } from "../../kv/index.js";
 import {
   DEFAULT_MIN_RUN_LENGTH,
   type AlignOptions,
   type Alignment,
   type EditOp,
-  type KeptRun,
   type TokenSeq
 } from "./types.js";
 

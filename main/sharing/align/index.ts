@@ -7,6 +7,5 @@ export {
   type EditOp,
   type EditOpKind,
   type EditSummary,
-  type KeptRun,
   type TokenSeq
 } from "./types.js";

@@ -1,16 +1,8 @@
 /**
  * Types of a token alignment between a donor (cached) prompt and a target (new) prompt.
- * Structurally identical to `KeptRun` in `main/kv/editPlan.ts`, so an alignment's runs can be passed
- * straight to the KV editing layer as `plan.keptRuns`.
+ * An alignment's runs are the KV editing layer's `KeptRun`s, passed straight to it as `plan.keptRuns`.
  */
-
-/** A run of equal tokens: donor positions `donorStart … donorStart+length−1` are reused as target
- * positions `targetStart … targetStart+length−1`. */
-export interface KeptRun {
-  readonly donorStart: number;
-  readonly targetStart: number;
-  readonly length: number;
-}
+import type { KeptRun } from "../../kv/index.js";
 
 /** Kinds of edit-script steps, as in the paper's v1 aligner (Keep / Replace / Insert / Delete). */
 export type EditOpKind = "keep" | "replace" | "insert" | "delete";

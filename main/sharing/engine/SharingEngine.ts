@@ -144,7 +144,7 @@ export class SharingEngine {
             plan: {keptRuns: best.alignment.runs, computePositions: recompute.ranges}
         }));
         addTimings(stages, report, readMs);
-        if (report.mode !== "edit") return this.toPrepared(report, prompt, stages, trace, report.reason);
+        if (report.mode !== "semantic") return this.toPrepared(report, prompt, stages, trace, report.reason);
         this.gate.observeEdit({
             donorTokens: best.entry.tokens.length, readBytes: donor.tier === "disk" ? best.entry.bytes : 0, readMs: donor.tier === "disk" ? readMs : 0,
             restoreMs: report.timings.restoreMs, editMs: report.timings.editMs, computedTokens: prompt.tokens.length - report.reusedTokens, computeMs: report.timings.computeMs
@@ -244,7 +244,7 @@ export class SharingEngine {
             cachedTokens: report.reusedTokens,
             trace,
             record: {
-                mode: report.reusedTokens > 0 ? "prefix" : "none",
+                mode: report.mode,
                 prompt_tokens: prompt.tokens.length,
                 reused_tokens: report.reusedTokens,
                 computed_tokens: prompt.tokens.length - report.reusedTokens,

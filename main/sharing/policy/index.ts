@@ -9,5 +9,5 @@ export {
 } from "./selectRecompute.js";
 export { budgetLadder, nearestBudgetStep } from "./budgetLadder.js";
 export { summariseReuse, type ReuseSegment, type ReuseSummary } from "./summariseReuse.js";
-export type { PositionRange, ReuseLabel } from "./types.js";
+export type { ReuseLabel } from "./types.js";
 export { CostGate, type EditObservation, type GateAnswer, type GateQuestion } from "./CostGate.js";

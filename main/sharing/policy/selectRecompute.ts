@@ -12,8 +12,7 @@
  * Always computed (outside the budget): target positions no kept run covers (new and replaced
  * tokens) and the last prompt token (its logits start generation; v2 does the same).
  */
-import type { KeptRun } from "../align/types.js";
-import type { PositionRange } from "./types.js";
+import type { KeptRun, PositionRange } from "../../kv/index.js";
 
 /** Options of {@link selectRecompute}. */
 export interface RecomputeOptions {

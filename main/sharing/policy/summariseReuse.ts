@@ -3,9 +3,9 @@
  * "reused" (donor KV used as is), "recomputed" (covered by a kept run but computed anyway),
  * "new" (no donor token: inserted or replaced).
  */
-import type { KeptRun } from "../align/types.js";
+import type { KeptRun, PositionRange } from "../../kv/index.js";
 import { mergeRanges, validateRuns } from "./selectRecompute.js";
-import type { PositionRange, ReuseLabel } from "./types.js";
+import type { ReuseLabel } from "./types.js";
 
 /** A maximal stretch of equal labels, half-open. Compact form of `labels` for long prompts. */
 export interface ReuseSegment {
