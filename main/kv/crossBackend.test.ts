@@ -4,7 +4,6 @@
  * with a reason naming both backends when they do not.
  */
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { writeFileAtomically } from "../config/writeFileAtomic.js";
-import { open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { GgmlType, type LlamaContext, type LlamaContextSequence, type Token } from "node-llama-cpp";
