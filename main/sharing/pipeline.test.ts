@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLlama, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
 import { alignTokens, CacheStore, hashTokens, LexicalEmbedder, selectRecompute, summariseReuse, type CacheEntry } from "./index.js";
-import { STORIES_260K, tinyStories } from "./testData.js";
+import { STORIES_260K, tinyStories } from "../../test/support/testData.js";
 
 describe("sharing pipeline (stories260K tokenizer, sqlite-vec)", () => {
   let model: LlamaModel;
