@@ -61,6 +61,9 @@ export interface ScopeOverride {
     recomputeBudget?: number;
 }
 
+/** The port the local API server listens on unless told otherwise (settings, `--port`). */
+export const defaultApiPort = 8080;
+
 /** The local API server's settings. */
 export interface ApiSettings {
     enabled: boolean;

@@ -11,9 +11,9 @@ import path from "node:path";
 import {parseArgs} from "node:util";
 import {alignTokens} from "../../main/sharing/align/index.js";
 import {LexicalEmbedder} from "../../main/sharing/embed/index.js";
-import {tinyStories, WordTokenizer} from "../../main/sharing/testData.js";
+import {tinyStories, WordTokenizer} from "../../test/support/testData.js";
 import {CacheStore} from "../../main/sharing/store/index.js";
-import {seededRandom} from "../../shared/seededRandom.js";
+import {seededRandom} from "../../test/support/seededRandom.js";
 
 const {values} = parseArgs({options: {
     entries: {type: "string", default: "10000"}, tokens: {type: "string", default: "2000"},

@@ -12,7 +12,7 @@ import {parseArgs} from "node:util";
 import OpenAI from "openai";
 import {silentLogger} from "../../main/common/log.js";
 import {startServer} from "../../main/app/startServer.js";
-import {seededRandom} from "../../shared/seededRandom.js";
+import {seededRandom} from "../../test/support/seededRandom.js";
 import {loadPrompts, type LoadPrompts} from "./prompts.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -77,4 +77,4 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
-export {seededRandom as rng} from "../../shared/seededRandom.js";
+export {seededRandom as rng} from "../../test/support/seededRandom.js";

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {parseArgs} from "node:util";
-import {seededRandom} from "../../shared/seededRandom.js";
+import {seededRandom} from "../../test/support/seededRandom.js";
 import {whatIf} from "../../main/admin/whatIfService.js";
 import {createApiServer} from "../../main/app/startServer.js";
 import {AppCore} from "../../main/app/AppCore.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {defaultSharingSettings, type ApiSettings, type SharingSettings} from "../../shared/settings.js";
+import {defaultApiPort, defaultSharingSettings, type ApiSettings, type SharingSettings} from "../../shared/settings.js";
 import type {GpuFallback, GpuSetting} from "../../shared/llamaBackend.js";
 import {writeFileAtomic} from "./writeFileAtomic.js";
 
@@ -55,7 +55,7 @@ export const defaultSettings: Settings = {
     contextSize: 2048,
     gpu: "auto",
     gpuFallback: "stock-gpu",
-    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], allowedHosts: []},
+    api: {enabled: true, host: "127.0.0.1", port: defaultApiPort, auth: true, corsOrigins: [], allowedHosts: []},
     sharing: defaultSharingSettings,
     limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, maxInFlightBytesPerKey: 16 * 1024 * 1024, requestReceiveTimeoutMs: 30_000, requestTimeoutMs: 600_000, agingMs: 500}
 };

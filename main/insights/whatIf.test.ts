@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {seededRandom} from "../../shared/seededRandom.js";
+import {seededRandom} from "../../test/support/seededRandom.js";
 import type {WhatIfRow} from "./whatIfRecord.js";
 import {alwaysEligible, candidateFrontier, type CandidatePoint} from "../sharing/engine/candidates.js";
 import {budgetLadder} from "../sharing/policy/index.js";

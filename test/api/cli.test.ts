@@ -47,7 +47,7 @@ describe("kvshare CLI input", () => {
 
 describe("bounded fuzz of the CLI", () => {
     it("answers 8 mutated command lines with exit 0 or 2 and a message, never a stack trace", async () => {
-        const {seededRandom} = await import("../../shared/seededRandom.js");
+        const {seededRandom} = await import("../support/seededRandom.js");
         const random = seededRandom(99);
         const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
         const flags = ["--port", "--host", "--threads", "--parallel", "--ctx-size", "--cors-origin", "--allowed-host", "--no-auth", "--bogus", "-h", "--group"];

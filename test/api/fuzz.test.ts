@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {seededRandom} from "../../shared/seededRandom.js";
+import {seededRandom} from "../support/seededRandom.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;

@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {Completion} from "../../shared/openai.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
+import {health, readUntilFirstText, waitFor, waitForIdleSequences} from "../support/waitFor.js";
 
 // One sequence and no waiting room unless a test opens it: busy is easy to arrange.
 let server: TestServer;
@@ -12,34 +13,53 @@ afterAll(async () => {
     await server.close();
 });
 
-// Greedy "Once upon a time" runs the full 1500 tokens on stories260K (several seconds).
+// Greedy "Once upon a time" runs the full 1500 tokens on stories260K (no end-of-text before).
 const long = {prompt: "Once upon a time", max_tokens: 1500, temperature: 0};
 const short = {prompt: "Hello", max_tokens: 2};
 
+/**
+ * Starts a streamed long generation and resolves once its headers arrive: they are sent with the
+ * first generated text, so the request then holds the one sequence and is decoding.
+ */
+async function occupySequence(user: string, signal?: AbortSignal): Promise<Response> {
+    const res = await server.api("/v1/completions", {method: "POST", json: {...long, stream: true, user}, ...(signal == null ? {} : {signal})});
+    expect(res.status).toBe(200);
+    expect((await health(server)).slots_busy).toBe(1);
+    return res;
+}
+
 describe("backpressure, timeouts and cancellation", () => {
     it("answers 503 with retry-after when every sequence is busy and the queue is full", async () => {
-        const busy = server.api("/v1/completions", {method: "POST", json: long});
-        await new Promise((r) => setTimeout(r, 50));
+        const busy = await occupySequence("busy");
         const refused = await server.api("/v1/completions", {method: "POST", json: short});
         expect(refused.status).toBe(503);
         expect(refused.headers.get("retry-after")).toBe("1");
         expect((await refused.json() as {error: {type: string}}).error.type).toBe("unavailable_error");
-        expect((await busy).status).toBe(200);
+        // The refusal does not disturb the request that holds the sequence: it answers in full.
+        const stream = await busy.text();
+        expect(stream).toMatch(/"finish_reason":"(length|stop)"/);
+        expect(stream).not.toContain(`"error"`);
+        expect(stream.trimEnd().endsWith("data: [DONE]")).toBe(true);
         expect((await server.api("/v1/completions", {method: "POST", json: short})).status).toBe(200);
     });
 
     it("answers 503 to a request that waited past the queue timeout", async () => {
         Object.assign(server.core.settings.limits, {maxQueue: 4, queueTimeoutMs: 100});
+        const abort = new AbortController();
         try {
-            const busy = server.api("/v1/completions", {method: "POST", json: long});
-            await new Promise((r) => setTimeout(r, 50));
-            const waited = await server.api("/v1/completions", {method: "POST", json: short});
-            expect(waited.status).toBe(503);
-            expect((await waited.json() as {error: {code: string}}).error.code).toBe("queue_timeout");
-            await busy;
+            await occupySequence("busy", abort.signal);
+            // It waits in the queue (the one sequence is busy) until the timeout refuses it: only a
+            // request that waited gets queue_timeout (a full queue refuses at once with server_busy).
+            const answer = await server.api("/v1/completions", {method: "POST", json: short});
+            expect(answer.status).toBe(503);
+            expect(answer.headers.get("retry-after")).toBe("1");
+            expect((await answer.json() as {error: {code: string}}).error.code).toBe("queue_timeout");
+            expect((await health(server)).queued).toBe(0);
         } finally {
+            abort.abort();
             Object.assign(server.core.settings.limits, {maxQueue: 0, queueTimeoutMs: 60_000});
         }
+        await waitForIdleSequences(server);
     });
 
     it("cuts a generation that outlives the request timeout short, with finish_reason length", async () => {
@@ -55,20 +75,24 @@ describe("backpressure, timeouts and cancellation", () => {
         }
     });
 
-    it("frees the sequence at once when a streaming client disconnects", async () => {
+    it("stops the generation and frees the sequence when a streaming client disconnects", async () => {
         // A waiting room, so the next request waits for the sequence instead of getting 503.
         server.core.settings.limits.maxQueue = 4;
-        const abort = new AbortController();
-        const res = await server.api("/v1/completions", {method: "POST", json: {...long, stream: true}, signal: abort.signal});
-        await res.body!.getReader().read();
-        abort.abort();
-        // With one sequence, the next request is served only if the abandoned generation stopped.
-        const started = performance.now();
-        const next = await server.api("/v1/completions", {method: "POST", json: short});
-        expect(next.status).toBe(200);
-        expect(performance.now() - started).toBeLessThan(2000);
-        const abandoned = server.core.requestLog.since(0).at(-2)!;
-        expect(abandoned.completionTokens).toBeLessThan(1500);
-        server.core.settings.limits.maxQueue = 0;
+        try {
+            const abort = new AbortController();
+            const res = await occupySequence("abandoned", abort.signal);
+            await readUntilFirstText(res);
+            abort.abort();
+            // The abandoned generation ends (is logged) well short of its 1500 tokens and gives the sequence back.
+            const abandoned = await waitFor("the abandoned request in the log", () => server.core.requestLog.since(0).findLast((entry) => entry.user === "abandoned"));
+            expect(abandoned.completionTokens).toBeGreaterThan(0);
+            expect(abandoned.completionTokens).toBeLessThan(1500);
+            await waitForIdleSequences(server);
+            // With one sequence, the next request is served now that the abandoned one stopped.
+            const next = await server.api("/v1/completions", {method: "POST", json: short});
+            expect(next.status).toBe(200);
+        } finally {
+            server.core.settings.limits.maxQueue = 0;
+        }
     });
 });

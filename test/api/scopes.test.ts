@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ChatCompletion} from "../../shared/openai.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
+import {health, readUntilFirstText, waitFor, waitForIdleSequences} from "../support/waitFor.js";
 
 // One sequence, so every request lands on the sequence the previous one filled: the pool must clear
 // it between scopes, and the sharing engine must only offer donors of the requester's own scope.
@@ -36,16 +37,43 @@ describe("sharing scopes", () => {
         expect(bob.choices[0]!.message.content).not.toContain(secret);
     });
 
-    it("clears the sequence even when another scope's request fails", async () => {
-        await ask("alice", withSecret("Cy Ward"));
-        // A request that fails validation on the sequence alice filled...
-        const failed = await ask("bob", withSecret("Cy Ward"), {max_tokens: 4000});
-        expect(failed.status).toBe(400);
-        // ...must not leave alice's prefix for bob's next guess to measure.
-        const guess = (await ask("bob", withSecret("Cy Ward"))).body;
-        expect(guess.x_kvshare.mode).not.toBe("prefix");
-        // Any reuse comes from bob's own ward: his earlier note, which never held the secret.
-        if (guess.x_kvshare.donor != null) expect(guess.x_kvshare.donor.prompt).not.toContain(secret);
+    it("clears the sequence when a request is cut off mid-generation, both for it and after it", async () => {
+        // Dave (in no group: a scope of his own) leaves his note on the one sequence.
+        await ask("dave", withoutSecret("Fay Hill"));
+        // No scope has a cached donor from here on: any reuse below can only come from the sequence.
+        expect((await server.api("/kvshare/cache/clear", {method: "POST"})).status).toBe(200);
+
+        // Bob streams a note that shares dave's first sentence, and his client goes away once the
+        // answer has begun (greedy decoding of this note runs to the token limit on this model).
+        const maxTokens = 1000;
+        const abort = new AbortController();
+        const res = await server.api("/v1/chat/completions", {method: "POST", signal: abort.signal,
+            json: {messages: [{role: "user", content: withSecret("Fay Hill")}], max_tokens: maxTokens, temperature: 0, user: "bob", stream: true}});
+        expect(res.status).toBe(200);
+        await readUntilFirstText(res);
+        expect((await health(server)).slots_busy).toBe(1);
+        abort.abort();
+
+        // The cut-off request gives the sequence back, holding its own KV (prompt and a partial answer).
+        await waitForIdleSequences(server);
+        const cut = await waitFor("bob's request in the log", () => server.core.requestLog.since(0).findLast((entry) => entry.user === "bob"));
+        await server.core.requirePipeline().settled();
+        expect(cut.scope).toBe("group:ward-2");
+        expect(cut.completionTokens).toBeGreaterThan(0);
+        expect(cut.completionTokens).toBeLessThan(maxTokens);
+        // It was cleared of dave's KV before bob's prompt went on it: nothing of dave's prefix was reused.
+        expect(cut.mode).toBe("none");
+        expect(cut.reusedTokens).toBe(0);
+
+        // Dave now sends bob's exact note: the sequence holds all of it, and must be cleared for him.
+        const guess = (await ask("dave", withSecret("Fay Hill"))).body;
+        expect(guess.x_kvshare.scope).toBe("user:dave");
+        expect(guess.x_kvshare.mode).toBe("none");
+        expect(guess.x_kvshare.reused_tokens).toBe(0);
+        expect(guess.x_kvshare.donor).toBeUndefined();
+        expect(guess.usage.prompt_tokens_details.cached_tokens).toBe(0);
+        expect(guess.timings.cache_n).toBe(0);
+        expect((await health(server)).slots_idle).toBe(1);
     });
 
     it("does reuse within a shared scope", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { alignTokens, type Alignment, type TokenSeq } from "./index.js";
-import { applyRandomEdits, seededRandom, storyTokens, tinyStories, WordTokenizer } from "../testData.js";
+import { applyRandomEdits, seededRandom, storyTokens, tinyStories, WordTokenizer } from "../../../test/support/testData.js";
 
 /** Every structural promise of an alignment; returns it for chaining. */
 function checkInvariants(a: Alignment, donor: TokenSeq, target: TokenSeq, minRun: number): Alignment {

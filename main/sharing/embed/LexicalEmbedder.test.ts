@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dot, LexicalEmbedder } from "./index.js";
-import { qqpPairs, seededRandom } from "../testData.js";
+import { qqpPairs, seededRandom } from "../../../test/support/testData.js";
 
 const norm = (v: Float32Array): number => Math.sqrt(dot(v, v));
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLlama, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
 import { dot, LlamaEmbedder } from "./index.js";
-import { STORIES_260K, tinyStoriesText } from "../testData.js";
+import { STORIES_260K, tinyStoriesText } from "../../../test/support/testData.js";
 
 describe("LlamaEmbedder (stories260K)", () => {
   let model: LlamaModel;

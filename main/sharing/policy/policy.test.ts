@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mergeRanges, selectRecompute, summariseReuse } from "./index.js";
 import { alignTokens } from "../align/index.js";
 import type { KeptRun, PositionRange } from "../../kv/index.js";
-import { applyRandomEdits, seededRandom, storyTokens, tinyStories, WordTokenizer } from "../testData.js";
+import { applyRandomEdits, seededRandom, storyTokens, tinyStories, WordTokenizer } from "../../../test/support/testData.js";
 
 const covers = (ranges: readonly PositionRange[], p: number): boolean => ranges.some((r) => r.start <= p && p < r.end);
 

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CacheStore, hashTokens, SCHEMA_VERSION, type NewCacheEntry } from "./index.js";
 import { LexicalEmbedder } from "../embed/index.js";
-import { tinyStories, WordTokenizer } from "../testData.js";
+import { tinyStories, WordTokenizer } from "../../../test/support/testData.js";
 
 const embedder = new LexicalEmbedder();
 const MODEL_A = "sha256:model-a";

@@ -4,6 +4,7 @@ import {API_KEY_STORAGE} from "../backend/apiKey.js";
 import {setBackend} from "../backend/current.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
+import {fakeSettings} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {AdminPanel} from "./AdminPanel.js";
 
@@ -66,7 +67,7 @@ describe("AdminPanel: API server and keys", () => {
     it("warns about a non-loopback host, cannot switch off the server that serves it, and links to where it moved", async () => {
         localStorage.setItem(API_KEY_STORAGE, "kvs-admin key");
         render(<AdminPanel />);
-        expect((await screen.findByTestId("api-url")).textContent).toContain("http://127.0.0.1:8080/v1");
+        expect((await screen.findByTestId("api-url")).textContent).toContain(`${fakeSettings.api.url}/v1`);
         expect((screen.getByTestId("setting-api-enabled") as HTMLInputElement).disabled).toBe(true);
         expect(screen.queryByTestId("api-lan-warning")).toBeNull();
         fireEvent.change(screen.getByTestId("setting-api-host"), {target: {value: "0.0.0.0"}});
@@ -93,7 +94,8 @@ describe("AdminPanel: API server and keys", () => {
         expect(screen.queryByTestId("api-moved")).toBeNull();
 
         fireEvent.click(screen.getByTestId("setting-api-enabled"));
-        fireEvent.change(screen.getByTestId("setting-api-port"), {target: {value: "1"}});
+        backend.adminFake.busyPorts.add(9191);
+        fireEvent.change(screen.getByTestId("setting-api-port"), {target: {value: "9191"}});
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
         expect(screen.getByTestId("settings-error").textContent).toMatch(/already in use/);
     });

@@ -25,7 +25,7 @@ describe("settings form", () => {
 
     it("sends the API server's on/off, host and port when they change", () => {
         const draft = draftFrom(fakeSettings);
-        expect(draft).toMatchObject({apiEnabled: true, apiHost: "127.0.0.1", apiPort: "8080"});
+        expect(draft).toMatchObject({apiEnabled: true, apiHost: "127.0.0.1", apiPort: String(fakeSettings.api.port)});
         expect(patchFrom(fakeSettings, {...draft, apiPort: " 9090 ", apiHost: " 0.0.0.0 "})).toEqual({api: {host: "0.0.0.0", port: 9090}});
         expect(patchFrom(fakeSettings, {...draft, apiEnabled: false})).toEqual({api: {enabled: false}});
         expect(patchFrom(fakeSettings, {...draft, apiPort: "0"})).toEqual({api: {port: 0}});

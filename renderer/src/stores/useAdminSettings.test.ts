@@ -1,5 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
+import {fakeSettings} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {useAdminSettings} from "./useAdminSettings.js";
 
@@ -55,12 +56,13 @@ describe("useAdminSettings", () => {
     });
 
     it("shows the server's reason when the API cannot move or be turned off, keeping the old settings", async () => {
+        backend.adminFake.busyPorts.add(9191);
         await state().load();
-        expect(await state().patch({api: {port: 1}})).toBe(false);
+        expect(await state().patch({api: {port: 9191}})).toBe(false);
         expect(state().error).toMatch(/already in use/);
         expect(await state().patch({api: {enabled: false}})).toBe(false);
         expect(state().error).toMatch(/headless mode/);
-        expect(state().settings?.api).toMatchObject({enabled: true, port: 8080});
+        expect(state().settings?.api).toMatchObject({enabled: true, port: fakeSettings.api.port});
         expect(state().movedTo).toBeNull();
     });
 });

@@ -67,6 +67,8 @@ describe("useModels", () => {
     it("shows a refused switch and a failed load", async () => {
         await state().refresh();
         await state().load("/elsewhere/missing.gguf");
+        expect(state().error).toBe("No model file at /elsewhere/missing.gguf.");
+        await state().load("missing.gguf");
         expect(state().error).toMatch(/must be one of the listed models/);
         expect(state().status?.status).toBe("ok");
 

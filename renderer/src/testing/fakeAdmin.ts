@@ -1,10 +1,11 @@
 import type {AdminInput, AdminOp, AdminOutput, AdminSettings, ApiKeyInfo, CacheStats, ConversationRecord, ModelFile, ModelStatus, Profile, WhatIfCurves} from "../../../shared/admin.js";
-import {defaultSharingSettings} from "../../../shared/settings.js";
+import {defaultApiPort, defaultSharingSettings} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
 export const fakeSettings: AdminSettings = {
     sharing: {...defaultSharingSettings, groups: {}},
-    api: {enabled: true, host: "127.0.0.1", port: 8080, auth: true, corsOrigins: [], allowedHosts: [], keyHint: "••••••••abcd", url: "http://127.0.0.1:8080", servesUi: true},
+    // A fresh install's API address: the server's default port on loopback.
+    api: {enabled: true, host: "127.0.0.1", port: defaultApiPort, auth: true, corsOrigins: [], allowedHosts: [], keyHint: "••••••••abcd", url: `http://127.0.0.1:${defaultApiPort}`, servesUi: true},
     readOnly: ["api.auth", "api.key"],
     restartRequired: ["sharing.embedder"]
 };
@@ -54,7 +55,39 @@ export const fakeModels: ModelFile[] = [
     {path: "/data/models/TinyStories-656K-Q8_0.gguf", id: "TinyStories-656K-Q8_0", sizeBytes: 1_000_000, source: "models-folder", current: false, architecture: "llama", contextLength: 512}
 ];
 
-/** An in-memory stand-in for the server's admin operations; records every call. */
+/** The server's 400 for bad input (main/admin/validate.ts): type invalid_request_error, code `invalid_request` unless named. */
+function invalid(message: string, code = "invalid_request"): ApiError {
+    return new ApiError(message, 400, "invalid_request_error", code);
+}
+
+/** Like the server's `requiredString`: a non-empty string of at most `max` characters, matching `pattern`. */
+function requiredString(value: unknown, param: string, max: number, pattern?: RegExp): string {
+    if (typeof value !== "string" || value.trim() === "") throw invalid(`'${param}' must be a non-empty string.`);
+    if (value.length > max) throw invalid(`'${param}' must be at most ${max} characters.`);
+    if (pattern != null && !pattern.test(value)) throw invalid(`'${param}' has characters that are not allowed.`);
+    return value;
+}
+
+/** Like the server's `optionalNumber` (query parameters arrive as strings). */
+function optionalNumber(value: unknown, param: string, min: number, max: number): number | undefined {
+    if (value === undefined || value === null || value === "") return undefined;
+    const n = typeof value === "string" ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max) throw invalid(`'${param}' must be a number between ${min} and ${max}.`);
+    return n;
+}
+
+/** Names the server keeps for itself (main/config/reservedNames.ts), compared case-insensitively. */
+const reservedNames = new Set(["anonymous", "admin", "shared", "__proto__", "constructor", "prototype", "hasownproperty", "tostring", "valueof"]);
+const isReserved = (name: string) => reservedNames.has(name.trim().toLowerCase());
+const profileNamePattern = /^[^\u0000-\u001f/\\]{1,64}$/;
+const idPattern = /^[\w.:-]{1,80}$/;
+const keyNamePattern = /^[\w.@-]{1,64}$/;
+
+/**
+ * An in-memory stand-in for the server's admin operations; records every call. What it answers, and
+ * the status, type, code and message of what it refuses, are held to the real server's by
+ * test/api/fakeAdminContract.test.ts.
+ */
 export class FakeAdmin {
     calls: Array<{op: AdminOp; input: unknown}> = [];
     settings: AdminSettings = structuredClone(fakeSettings);
@@ -67,6 +100,8 @@ export class FakeAdmin {
     private nextKey = 1;
     /** Makes the next calls of these operations fail. */
     failing = new Map<AdminOp, Error>();
+    /** Ports something else listens on: moving the API there is the server's 409. */
+    busyPorts = new Set<number>();
 
     async run<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>> {
         this.calls.push({op, input: structuredClone(input)});
@@ -82,54 +117,82 @@ export class FakeAdmin {
                 return structuredClone(this.settings);
             case "patchSettings": {
                 const sharing = (value.sharing ?? {}) as Record<string, unknown>;
+                for (const key of Object.keys(sharing))
+                    if (!Object.hasOwn(defaultSharingSettings, key)) throw invalid(`Unknown sharing setting '${key}'.`, "invalid_setting");
                 const threshold = sharing.similarityThreshold;
                 if (typeof threshold === "number" && (threshold < 0 || threshold > 1))
-                    throw new ApiError(`sharing.similarityThreshold must be between 0 and 1 (a cosine similarity); got ${threshold}.`, 400);
+                    throw invalid(`sharing.similarityThreshold must be between 0 and 1 (a cosine similarity); got ${threshold}.`, "invalid_setting");
                 const api = (value.api ?? {}) as Partial<AdminSettings["api"]>;
                 if (api.enabled === false && this.settings.api.servesUi)
-                    throw new ApiError("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", 400);
-                if (api.port === 1) throw new ApiError("The API server could not listen on 127.0.0.1:1: port 1 is already in use on 127.0.0.1.", 409);
+                    throw invalid("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", "invalid_setting");
                 const merged = {...this.settings.api, ...api};
+                const moved = merged.host !== this.settings.api.host || merged.port !== this.settings.api.port;
+                if (merged.enabled && moved && this.busyPorts.has(merged.port))
+                    throw new ApiError(`The API server could not listen on ${merged.host}:${merged.port}: port ${merged.port} is already in use on ${merged.host}.`, 409, "invalid_request_error", "api_listen_failed");
                 const url = merged.enabled ? `http://${merged.host}:${merged.port}` : null;
                 this.settings = {...this.settings, sharing: {...this.settings.sharing, ...sharing}, api: {...merged, url}};
                 return structuredClone(this.settings);
             }
-            case "cacheStats":
-                return structuredClone(this.stats);
+            case "cacheStats": {
+                optionalNumber(value.bucketMs, "bucketMs", 1000, 30 * 86_400_000);
+                optionalNumber(value.since, "since", 0, Number.MAX_SAFE_INTEGER);
+                const scope = typeof value.scope === "string" && value.scope !== "" ? value.scope : null;
+                return {...structuredClone(this.stats), scope};
+            }
             case "whatIf":
-                return {...fakeWhatIf(), scope: typeof value.scope === "string" ? value.scope : null};
+                return {...fakeWhatIf(), scope: typeof value.scope === "string" && value.scope !== "" ? value.scope : null};
             case "clearCache": {
                 const removed = {removedEntries: this.stats.cache.entries, freedBytes: this.stats.cache.bytes};
                 this.stats = {...this.stats, cache: {...this.stats.cache, entries: 0, bytes: 0}};
                 return removed;
             }
             case "listConversations":
-                return [...this.conversations.values()].sort((a, b) => b.updatedAt - a.updatedAt).map((c) => structuredClone(c));
+                return [...this.conversations.values()].filter((c) => value.profile == null || c.profile === value.profile)
+                    .sort((a, b) => b.updatedAt - a.updatedAt).map((c) => structuredClone(c));
             case "saveConversation": {
+                if (!Array.isArray(value.messages)) throw invalid("'messages' must be a list.");
+                value.messages.forEach((m: {role?: unknown; id?: unknown}, i) => {
+                    if (m.role !== "user" && m.role !== "assistant") throw invalid(`'messages[${i}].role' must be "user" or "assistant".`);
+                    requiredString(m.id, `messages[${i}].id`, 80, idPattern);
+                });
+                requiredString(value.id, "id", 80, idPattern);
                 const c = structuredClone(value) as unknown as ConversationRecord;
                 this.conversations.set(c.id, c);
                 return {id: c.id, updatedAt: c.updatedAt};
             }
             case "deleteConversation":
-                return {deleted: this.conversations.delete(String(value.id))};
+                return {deleted: this.conversations.delete(requiredString(value.id, "id", 80, idPattern))};
             case "listProfiles":
                 return structuredClone(this.profiles);
             case "saveProfile": {
-                const profile = value as unknown as Profile;
-                this.profiles = [...this.profiles.filter((p) => p.name !== profile.name), profile];
+                const name = requiredString(value.name, "name", 64, profileNamePattern).trim();
+                if (isReserved(name)) throw invalid(`'${name}' is reserved; choose another name.`, "reserved_name");
+                const group = typeof value.group === "string" && value.group.trim() !== "" ? value.group.trim() : undefined;
+                const profile: Profile = group == null ? {name} : {name, group};
+                const at = this.profiles.findIndex((p) => p.name === name);
+                this.profiles = at < 0 ? [...this.profiles, profile] : this.profiles.map((p, i) => (i === at ? profile : p));
                 return structuredClone(this.profiles);
             }
-            case "deleteProfile":
-                this.profiles = this.profiles.filter((p) => p.name !== value.name);
+            case "deleteProfile": {
+                const name = requiredString(value.name, "name", 64, profileNamePattern);
+                this.profiles = this.profiles.filter((p) => p.name !== name);
                 return structuredClone(this.profiles);
+            }
             case "listModels": {
                 const current = this.modelStatus.modelPath;
                 return {modelsDir: "/data/models", models: this.models.map((m) => ({...m, current: m.path === current})), status: structuredClone(this.modelStatus)};
             }
             case "loadModel": {
-                const model = this.models.find((m) => m.path === value.path);
-                if (!model) throw new ApiError("'path' must be one of the listed models or an absolute path to a .gguf file.", 400);
-                if (this.modelStatus.status === "loading") throw new ApiError("A model is already loading.", 409);
+                const path = requiredString(value.path, "path", 4096);
+                if (this.modelStatus.status === "loading")
+                    throw new ApiError("A model is already loading, or the previous one is still finishing its requests. Wait until it is ready, then try again.", 409, "invalid_request_error", "model_loading");
+                const model = this.models.find((m) => m.path === path);
+                if (!model) {
+                    if (!path.startsWith("/") || !path.toLowerCase().endsWith(".gguf"))
+                        throw invalid("'path' must be one of the listed models or an absolute path to a .gguf file.", "invalid_model_path");
+                    // The fake has no disk: a file it does not list is not there.
+                    throw invalid(`No model file at ${path}.`, "model_not_found");
+                }
                 this.modelStatus = {status: "loading", progress: 0, modelId: model.id, modelPath: model.path, error: null};
                 return structuredClone(this.modelStatus);
             }
@@ -138,10 +201,12 @@ export class FakeAdmin {
             case "listKeys":
                 return structuredClone(this.keys);
             case "createKey": {
-                const name = String(value.name ?? "");
-                if (name.toLowerCase() === "admin" || name.toLowerCase() === "anonymous") throw new ApiError(`'${name}' is reserved; choose another name.`, 400);
-                if (!/^[\w.@-]{1,64}$/.test(name)) throw new ApiError("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.", 400);
-                const group = typeof value.group === "string" && value.group !== "" ? value.group : undefined;
+                const name = requiredString(value.name, "name", 64);
+                if (!keyNamePattern.test(name)) throw invalid("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "invalid_key_name");
+                if (isReserved(name)) throw invalid(`'${name}' is reserved; choose another name.`, "invalid_key_name");
+                if (this.keys.some((k) => k.name.toLowerCase() === name.toLowerCase()))
+                    throw new ApiError(`A key named '${name}' exists; revoke it first or choose another name.`, 409, "invalid_request_error", "key_name_taken");
+                const group = typeof value.group === "string" && value.group.trim() !== "" ? value.group : undefined;
                 const id = `k${this.nextKey++}`;
                 const key = `kvs-fake-${id}-secret`;
                 const entry: ApiKeyInfo = {id, name, ...(group != null ? {group} : {}), hint: key.slice(0, 8), createdAt: "2025-01-01T00:00:00.000Z"};
@@ -149,9 +214,15 @@ export class FakeAdmin {
                 return {key, entry: structuredClone(entry)};
             }
             case "revokeKey": {
-                if (!this.keys.some((k) => k.id === value.id)) throw new ApiError(`No key with id '${String(value.id)}'.`, 404);
-                this.keys = this.keys.filter((k) => k.id !== value.id);
+                const id = requiredString(value.id, "id", 64, /^[\w-]+$/);
+                if (!this.keys.some((k) => k.id === id)) throw new ApiError(`No key with id '${id}'.`, 404, "not_found_error", "not_found");
+                this.keys = this.keys.filter((k) => k.id !== id);
                 return structuredClone(this.keys);
+            }
+            default: {
+                // A new admin operation needs its fake here (and its cases in the contract test).
+                const unhandled: never = op;
+                throw new Error(`FakeAdmin does not implement '${String(unhandled)}'`);
             }
         }
     }

@@ -89,4 +89,4 @@ export function storyTokens(tokenizer: WordTokenizer, stories: readonly string[]
   return out.slice(0, length);
 }
 
-export {seededRandom} from "../../shared/seededRandom.js";
+export {seededRandom} from "./seededRandom.js";

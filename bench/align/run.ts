@@ -1,11 +1,11 @@
 /**
- * Alignment benchmark: `npx tsx main/sharing/align/bench.ts [tokens] [iterations]`.
+ * Alignment benchmark: `npm run bench:align -- [tokens] [iterations]`.
  * Prints the median (and p90) time of `alignTokens` for donor × target pairs of real TinyStories
- * text (word-piece ids, see ../testData.ts): similar (≈10% of tokens edited), unrelated, and a
+ * text (word-piece ids, see test/support/testData.ts): similar (≈10% of tokens edited), unrelated, and a
  * low-entropy worst case (16-token vocabulary, where anchors hit everywhere).
  */
-import { alignTokens } from "./alignTokens.js";
-import { applyRandomEdits, seededRandom, storyTokens, tinyStories, WordTokenizer } from "../testData.js";
+import { alignTokens } from "../../main/sharing/align/index.js";
+import { applyRandomEdits, seededRandom, storyTokens, tinyStories, WordTokenizer } from "../../test/support/testData.js";
 
 const size = Number(process.argv[2] ?? 2000);
 const iterations = Number(process.argv[3] ?? 200);
