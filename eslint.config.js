@@ -6,7 +6,19 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    {ignores: ["dist/**", "out/**", "release/**", "node_modules/**", "test-results/**", "playwright-report/**", "bench/results/**", "e2e/screenshots/**", "docs/**"]},
+    {
+        ignores: [
+            "dist/**",
+            "out/**",
+            "release/**",
+            "node_modules/**",
+            "test-results/**",
+            "playwright-report/**",
+            "bench/results/**",
+            "e2e/screenshots/**",
+            "docs/**"
+        ]
+    },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -7,7 +7,6 @@ import {freePort} from "../test/support/freePort.js";
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
 
-
 test.describe("API server settings in the served UI", () => {
     test("an admin issues a key (shown once), it works on the API only, and revoking it stops it", async ({page, server, context}) => {
         await context.grantPermissions(["clipboard-read", "clipboard-write"], {origin: server.origin});
@@ -56,7 +55,10 @@ test.describe("API server settings in the served UI", () => {
 
             await page.getByTestId("setting-api-host").fill("0.0.0.0");
             await expect(page.getByTestId("api-lan-warning")).toContainText("other machines on the network");
-            await page.getByTestId("api-lan-warning").locator("xpath=..").screenshot({path: join(shots, "admin-api-server.png")});
+            await page
+                .getByTestId("api-lan-warning")
+                .locator("xpath=..")
+                .screenshot({path: join(shots, "admin-api-server.png")});
             await page.getByTestId("setting-api-host").fill("127.0.0.1");
             await expect(page.getByTestId("api-lan-warning")).toHaveCount(0);
 
@@ -65,7 +67,15 @@ test.describe("API server settings in the served UI", () => {
             await page.getByTestId("settings-save").click();
             const link = page.getByTestId("api-moved-link");
             await expect(link).toHaveText(`http://127.0.0.1:${port}`);
-            await expect.poll(async () => (await fetch(`${own.origin}/health`).then(() => "open", () => "closed"))).toBe("closed");
+            await expect
+                .poll(
+                    async () =>
+                        await fetch(`${own.origin}/health`).then(
+                            () => "open",
+                            () => "closed"
+                        )
+                )
+                .toBe("closed");
 
             await link.click();
             await expect(page).toHaveURL(new RegExp(`^http://127\\.0\\.0\\.1:${port}/`));

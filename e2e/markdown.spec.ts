@@ -26,9 +26,7 @@ const answer = [
 ].join("\n");
 
 test("renders answers as sanitized markdown", async ({page, server}) => {
-    await page.route("**/v1/chat/completions", (route) =>
-        route.fulfill({status: 200, headers: {"content-type": "text/event-stream"}, body: sseBody(answer)})
-    );
+    await page.route("**/v1/chat/completions", (route) => route.fulfill({status: 200, headers: {"content-type": "text/event-stream"}, body: sseBody(answer)}));
     await page.goto(server.url);
     await page.getByTestId("composer-input").fill("show me markdown");
     await page.getByTestId("send-button").click();

@@ -5,7 +5,8 @@ test("the UI runs under its CSP: served with the header, no violations, injected
     await page.exposeFunction("reportViolation", (directive: string) => violations.push(directive));
     await page.addInitScript(() => {
         document.addEventListener("securitypolicyviolation", (event) =>
-            (window as unknown as {reportViolation(d: string): void}).reportViolation(event.violatedDirective));
+            (window as unknown as {reportViolation(d: string): void}).reportViolation(event.violatedDirective)
+        );
     });
     const response = await page.goto(server.url);
     const csp = response!.headers()["content-security-policy"] ?? "";
@@ -29,6 +30,11 @@ test("the UI runs under its CSP: served with the header, no violations, injected
     await expect.poll(() => violations).toContain("script-src-elem");
 
     // A cross-origin request from the page is blocked by connect-src.
-    const fetched = await page.evaluate(() => fetch("http://127.0.0.2:9/").then(() => "ok", () => "blocked"));
+    const fetched = await page.evaluate(() =>
+        fetch("http://127.0.0.2:9/").then(
+            () => "ok",
+            () => "blocked"
+        )
+    );
     expect(fetched).toBe("blocked");
 });

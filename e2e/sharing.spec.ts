@@ -30,10 +30,15 @@ async function ask(page: Page, text: string): Promise<void> {
 /** A prompt's KV is written to the cache just after its answer: wait until the cache holds `count` entries. */
 async function cacheHolds(page: Page, server: RunningServer, count: number): Promise<void> {
     const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
-    await expect.poll(async () => {
-        const response = await page.request.get(`${server.origin}/kvshare/cache/stats`, {headers: {authorization: `Bearer ${key}`}});
-        return ((await response.json()) as {cache: {entries: number}}).cache.entries;
-    }, {timeout: 30_000}).toBeGreaterThanOrEqual(count);
+    await expect
+        .poll(
+            async () => {
+                const response = await page.request.get(`${server.origin}/kvshare/cache/stats`, {headers: {authorization: `Bearer ${key}`}});
+                return ((await response.json()) as {cache: {entries: number}}).cache.entries;
+            },
+            {timeout: 30_000}
+        )
+        .toBeGreaterThanOrEqual(count);
 }
 
 test.describe("KV sharing in the served UI", () => {

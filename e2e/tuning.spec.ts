@@ -8,14 +8,19 @@ import {repoRoot, startServer, type RunningServer} from "./server.js";
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
 
-const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
+const lily =
+    "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
 const tom = lily.replace("a little girl named Lily. She", "a little boy named Tom. He").replace("her red ball", "his red ball");
 const sam = lily.replace("a little girl named Lily. She", "a little boy named Sam. He").replace("the park", "the garden");
 const mia = lily.replace("a little girl named Lily. She", "a little girl named Mia. She").replace("big dog", "small cat");
 const zoe = lily.replace("a little girl named Lily. She", "a happy girl named Zoe. She").replace("red ball", "green kite");
 const unrelated = "The bird sang a song in the morning sun while the farmer fed the cows.";
 
-interface Hit {mode: string; note?: string; donor?: {similarity: number}}
+interface Hit {
+    mode: string;
+    note?: string;
+    donor?: {similarity: number};
+}
 
 function keyOf(server: RunningServer): string {
     return decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
@@ -30,10 +35,12 @@ async function complete(request: APIRequestContext, server: RunningServer, promp
     expect(response.status()).toBe(200);
     const hit = ((await response.json()) as {x_kvshare: Hit}).x_kvshare;
     // The prompt's KV is written just after the answer; the next paraphrase should find it.
-    await expect.poll(async () => {
-        const stats = await request.get(`${server.origin}/kvshare/cache/stats`, {headers: {authorization: `Bearer ${keyOf(server)}`}});
-        return ((await stats.json()) as {cache: {entries: number}}).cache.entries;
-    }).toBeGreaterThan(0);
+    await expect
+        .poll(async () => {
+            const stats = await request.get(`${server.origin}/kvshare/cache/stats`, {headers: {authorization: `Bearer ${keyOf(server)}`}});
+            return ((await stats.json()) as {cache: {entries: number}}).cache.entries;
+        })
+        .toBeGreaterThan(0);
     return hit;
 }
 
@@ -69,7 +76,11 @@ test.describe("tuning with evidence", () => {
         // Real requests: a story, paraphrases of it (served from its KV), and an unrelated prompt.
         await complete(request, server, lily, "nurse-1");
         const similarities: number[] = [];
-        for (const [prompt, user] of [[tom, "nurse-2"], [sam, "nurse-3"], [mia, "nurse-4"]] as const) {
+        for (const [prompt, user] of [
+            [tom, "nurse-2"],
+            [sam, "nurse-3"],
+            [mia, "nurse-4"]
+        ] as const) {
             const hit = await complete(request, server, prompt, user);
             expect(hit.mode).toBe("semantic");
             similarities.push(hit.donor!.similarity);

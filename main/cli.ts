@@ -29,7 +29,11 @@ const keyUsage = `Usage: kvshare key [create NAME [--group G] | list | revoke ID
 /** `key`: show the app's key; `key create NAME [--group G]`, `key list`, `key revoke ID` manage issued keys. */
 function keyCommand(argv: string[]): number {
     try {
-        const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {"data-dir": {type: "string"}, "group": {type: "string"}, "help": {type: "boolean", short: "h"}}});
+        const {values, positionals} = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: {"data-dir": {type: "string"}, group: {type: "string"}, help: {type: "boolean", short: "h"}}
+        });
         if (values.help) {
             console.log(keyUsage);
             return 0;
@@ -45,7 +49,8 @@ function keyCommand(argv: string[]): number {
             console.log(key);
             console.error(`key ${entry.id} for ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}: shown once, only its hash is stored`);
         } else if (action === "list") {
-            for (const key of keys.list()) console.log(`${key.id}  ${key.hint}…  ${key.name}${key.group != null ? `  group:${key.group}` : ""}  ${key.createdAt}`);
+            for (const key of keys.list())
+                console.log(`${key.id}  ${key.hint}…  ${key.name}${key.group != null ? `  group:${key.group}` : ""}  ${key.createdAt}`);
         } else if (action === "revoke" && arg != null) {
             if (!keys.revoke(arg)) throw new Error(`No key with id ${arg}.`);
             console.log(`revoked ${arg}`);
@@ -71,8 +76,7 @@ async function serve(argv: string[]): Promise<number> {
         console.log(serveUsage);
         return 0;
     }
-    if (options.downloadDefaultModel && options.modelPath == null)
-        options.modelPath = await downloadDefaultModel(modelsDir(resolveDataDir(options.dataDir)));
+    if (options.downloadDefaultModel && options.modelPath == null) options.modelPath = await downloadDefaultModel(modelsDir(resolveDataDir(options.dataDir)));
 
     let server;
     try {
@@ -101,9 +105,12 @@ async function serve(argv: string[]): Promise<number> {
     return -1;
 }
 
-main(process.argv.slice(2)).then((code) => {
-    if (code >= 0) process.exit(code);
-}, (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-});
+main(process.argv.slice(2)).then(
+    (code) => {
+        if (code >= 0) process.exit(code);
+    },
+    (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+    }
+);

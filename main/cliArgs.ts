@@ -36,22 +36,22 @@ export function parseServeArgs(argv: string[]): ServeCommand {
         strict: true,
         allowPositionals: false,
         options: {
-            "model": {type: "string"},
+            model: {type: "string"},
             "data-dir": {type: "string"},
-            "host": {type: "string"},
-            "port": {type: "string"},
-            "threads": {type: "string"},
-            "parallel": {type: "string"},
+            host: {type: "string"},
+            port: {type: "string"},
+            threads: {type: "string"},
+            parallel: {type: "string"},
             "ctx-size": {type: "string"},
             "no-auth": {type: "boolean"},
             "cors-origin": {type: "string", multiple: true},
             "allowed-host": {type: "string", multiple: true},
-            "cpu": {type: "boolean"},
-            "gpu": {type: "string"},
+            cpu: {type: "boolean"},
+            gpu: {type: "string"},
             "gpu-fallback": {type: "string"},
-            "verbose": {type: "boolean"},
+            verbose: {type: "boolean"},
             "download-default-model": {type: "boolean"},
-            "help": {type: "boolean", short: "h"}
+            help: {type: "boolean", short: "h"}
         }
     });
     const overrides: NonNullable<ServeOptions["overrides"]> = {};

@@ -5,7 +5,18 @@ import madge from "madge";
 
 /** For each layer, the layers it must never import (directly). */
 const forbidden = {
-    "main/common": ["main/config", "main/kv", "main/sharing", "main/runtime", "main/insights", "main/service", "main/admin", "main/server", "main/app", "main/electron"],
+    "main/common": [
+        "main/config",
+        "main/kv",
+        "main/sharing",
+        "main/runtime",
+        "main/insights",
+        "main/service",
+        "main/admin",
+        "main/server",
+        "main/app",
+        "main/electron"
+    ],
     "main/config": ["main/kv", "main/sharing", "main/runtime", "main/insights", "main/service", "main/admin", "main/server", "main/app", "main/electron"],
     "main/kv": ["main/sharing", "main/runtime", "main/insights", "main/service", "main/admin", "main/server", "main/app", "main/electron"],
     "main/sharing": ["main/runtime", "main/insights", "main/service", "main/admin", "main/server", "main/app", "main/electron"],
@@ -15,9 +26,9 @@ const forbidden = {
     "main/admin": ["main/server", "main/app", "main/electron"],
     "main/server": ["main/app", "main/electron"],
     "main/app": ["main/electron"],
-    "shared": ["main", "renderer", "preload"],
-    "renderer": ["main", "preload"],
-    "preload": ["main", "renderer"]
+    shared: ["main", "renderer", "preload"],
+    renderer: ["main", "preload"],
+    preload: ["main", "renderer"]
 };
 
 const result = await madge(["main", "shared", "preload", "renderer/src"], {
@@ -27,7 +38,10 @@ const result = await madge(["main", "shared", "preload", "renderer/src"], {
     detectiveOptions: {ts: {skipTypeImports: false}, tsx: {skipTypeImports: false}}
 });
 
-const layerOf = (file) => Object.keys(forbidden).filter((layer) => file === layer || file.startsWith(layer + "/")).sort((a, b) => b.length - a.length)[0];
+const layerOf = (file) =>
+    Object.keys(forbidden)
+        .filter((layer) => file === layer || file.startsWith(layer + "/"))
+        .sort((a, b) => b.length - a.length)[0];
 const problems = [];
 for (const cycle of result.circular()) problems.push(`import cycle: ${cycle.join(" → ")} → ${cycle[0]}`);
 for (const [file, imports] of Object.entries(result.obj())) {

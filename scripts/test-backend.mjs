@@ -18,8 +18,14 @@ const suites = [
 const env = {...process.env, KVSHARE_TEST_BACKEND: backend};
 // llama.cpp's Vulkan backend skips CPU-type devices such as lavapipe unless they are listed.
 if (backend === "vulkan") env.GGML_VK_VISIBLE_DEVICES ??= "0";
-console.log(`[test-backend] KVSHARE_TEST_BACKEND=${backend}${backend === "vulkan" ? ` GGML_VK_VISIBLE_DEVICES=${env.GGML_VK_VISIBLE_DEVICES}` : ""}: ${(only.length > 0 ? only : suites).join(" ")}`);
+console.log(
+    `[test-backend] KVSHARE_TEST_BACKEND=${backend}${backend === "vulkan" ? ` GGML_VK_VISIBLE_DEVICES=${env.GGML_VK_VISIBLE_DEVICES}` : ""}: ${(only.length > 0 ? only : suites).join(" ")}`
+);
 // A software GPU (lavapipe) decodes ~20× slower than the CPU build and compiles pipelines on first use.
 const timeouts = backend === "cpu" ? [] : ["--testTimeout=600000", "--hookTimeout=600000"];
-const res = spawnSync("npx", ["vitest", "run", "--project", "node", ...timeouts, ...(only.length > 0 ? only : suites)], {stdio: "inherit", env, shell: process.platform === "win32"});
+const res = spawnSync("npx", ["vitest", "run", "--project", "node", ...timeouts, ...(only.length > 0 ? only : suites)], {
+    stdio: "inherit",
+    env,
+    shell: process.platform === "win32"
+});
 process.exit(res.status ?? 1);

@@ -9,15 +9,16 @@ import path from "node:path";
 // The Playwright specs drive Debian's chromium (e2e/playwright.config.ts); say what to install before anything runs.
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (!fs.existsSync(chromium)) {
-    console.error(`npm test needs chromium at ${chromium} for the browser specs. Install it first:\n` +
-        "  Debian/Ubuntu:  sudo apt-get install -y chromium\n" +
-        "  elsewhere:      CHROMIUM_PATH=/path/to/chromium-or-chrome npm test");
+    console.error(
+        `npm test needs chromium at ${chromium} for the browser specs. Install it first:\n` +
+            "  Debian/Ubuntu:  sudo apt-get install -y chromium\n" +
+            "  elsewhere:      CHROMIUM_PATH=/path/to/chromium-or-chrome npm test"
+    );
     process.exit(1);
 }
 
 const results = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-test-results-"));
-const run = (command, args, env = {}) =>
-    spawnSync(command, args, {stdio: "inherit", env: {...process.env, ...env}}).status ?? 1;
+const run = (command, args, env = {}) => spawnSync(command, args, {stdio: "inherit", env: {...process.env, ...env}}).status ?? 1;
 
 // Style and structure first (seconds): the linter, the formatter's check, and the dependency check
 // (no import cycle, imports point down the layers of ARCHITECTURE.md).
@@ -35,10 +36,13 @@ const vitestJson = path.join(results, "vitest.json");
 const vitestCode = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);
 
 const playwrightJson = path.join(results, "playwright.json");
-const playwrightCode = run("npx", ["playwright", "test", "-c", "e2e/playwright.config.ts", "--reporter=list,json"],
-    {PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson});
+const playwrightCode = run("npx", ["playwright", "test", "-c", "e2e/playwright.config.ts", "--reporter=list,json"], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson
+});
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+    failed = 0,
+    skipped = 0;
 try {
     const v = JSON.parse(fs.readFileSync(vitestJson, "utf8"));
     passed += v.numPassedTests;

@@ -192,8 +192,14 @@ export interface ModelObject {
      * llama.cpp build loaded (backend, KVShare patch, GPU devices; `build_notice`: what is lost and what to run).
      */
     meta?: {
-        context_size: number; parallel: number; architecture: string; kv_editing: boolean;
-        backend?: "cpu" | "vulkan" | "cuda" | "metal"; kvshare_patched?: boolean; devices?: string[]; build_notice?: string;
+        context_size: number;
+        parallel: number;
+        architecture: string;
+        kv_editing: boolean;
+        backend?: "cpu" | "vulkan" | "cuda" | "metal";
+        kvshare_patched?: boolean;
+        devices?: string[];
+        build_notice?: string;
     };
 }
 

@@ -15,10 +15,14 @@ import {tinyStories, WordTokenizer} from "../../test/support/testData.js";
 import {CacheStore} from "../../main/sharing/store/index.js";
 import {seededRandom} from "../../test/support/seededRandom.js";
 
-const {values} = parseArgs({options: {
-    entries: {type: "string", default: "10000"}, tokens: {type: "string", default: "2000"},
-    queries: {type: "string", default: "200"}, "top-k": {type: "string", default: "8"}
-}});
+const {values} = parseArgs({
+    options: {
+        entries: {type: "string", default: "10000"},
+        tokens: {type: "string", default: "2000"},
+        queries: {type: "string", default: "200"},
+        "top-k": {type: "string", default: "8"}
+    }
+});
 const entries = Number(values.entries);
 const targetTokens = Number(values.tokens);
 const queries = Number(values.queries);
@@ -45,10 +49,15 @@ for (let i = 0; i < entries; i++) {
     const text = longPrompt();
     texts.push(text);
     // Index rows only: admission never reads snapshot files.
-    store.insert({modelFingerprint: model, scope: "global", promptText: text, tokens: tokenizer.encode(text), snapshotFile: `snapshots/${i}.kvsnap`, bytes: 1}, embedder.embedOne(text));
+    store.insert(
+        {modelFingerprint: model, scope: "global", promptText: text, tokens: tokenizer.encode(text), snapshotFile: `snapshots/${i}.kvsnap`, bytes: 1},
+        embedder.embedOne(text)
+    );
 }
-console.log(`admission bench: ${entries} cached prompts of ~${targetTokens} tokens (lexical embedder, ${embedder.dimensions} dims), ` +
-    `filled in ${((performance.now() - fillStart) / 1000).toFixed(1)} s; ${queries} paraphrase-like queries, top-${topK}`);
+console.log(
+    `admission bench: ${entries} cached prompts of ~${targetTokens} tokens (lexical embedder, ${embedder.dimensions} dims), ` +
+        `filled in ${((performance.now() - fillStart) / 1000).toFixed(1)} s; ${queries} paraphrase-like queries, top-${topK}`
+);
 
 const stages = {embed: [] as number[], retrieve: [] as number[], align: [] as number[], total: [] as number[]};
 for (let q = 0; q < queries; q++) {

@@ -8,46 +8,55 @@
  * --threads N (2), --gpu vulkan|cuda|metal (default: the patched GPU build installed, else vulkan).
  * Each build runs in its own process (two llama.cpp builds cannot share one).
  */
-import { spawnSync } from "node:child_process";
+import {spawnSync} from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { ensureDummyModel } from "../dummyModel/generate.js";
-import { installedPatchedBuilds, type GpuBackend } from "../../main/runtime/nativeBuild.js";
+import {fileURLToPath} from "node:url";
+import {ensureDummyModel} from "../dummyModel/generate.js";
+import {installedPatchedBuilds, type GpuBackend} from "../../main/runtime/nativeBuild.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? process.argv[i + 1]! : def;
 };
 const installed = installedPatchedBuilds();
 const gpu = arg("gpu", (["cuda", "vulkan", "metal"] as GpuBackend[]).find((b) => installed.has(b)) ?? "vulkan") as GpuBackend;
 const model = process.argv.includes("--model") ? arg("model", "") : ensureDummyModel().file;
 const [prompt, decode, threads] = [arg("prompt", "512"), arg("decode", "32"), arg("threads", "2")];
-const env = { ...process.env, ...(gpu === "vulkan" ? { GGML_VK_VISIBLE_DEVICES: process.env.GGML_VK_VISIBLE_DEVICES ?? "0" } : {}) };
+const env = {...process.env, ...(gpu === "vulkan" ? {GGML_VK_VISIBLE_DEVICES: process.env.GGML_VK_VISIBLE_DEVICES ?? "0"} : {})};
 
 console.log(`model ${path.basename(model)}, ${prompt}-token prompt, ${decode} decoded tokens, ${threads} threads`);
-const rows: { name: string; prefill: number; decode: number }[] = [];
-for (const [backend, kind] of [["cpu", "patched"], [gpu, "patched"], [gpu, "stock"]] as const) {
-  const name = `${backend} ${kind}`;
-  if (kind === "patched" && !installed.has(backend)) {
-    console.log(`${name.padEnd(16)} not installed (npm run build:native${backend === "cpu" ? "" : ` -- --gpu ${backend}`})`);
-    continue;
-  }
-  const res = spawnSync(process.execPath, [path.resolve(here, "../../node_modules/tsx/dist/cli.mjs"), path.join(here, "measure.ts"), backend, kind, model, prompt, decode, threads],
-    { env, encoding: "utf8", timeout: 1_800_000 });
-  const line = res.stdout.trim().split("\n").pop() ?? "";
-  let result: { build: { backend: string; patched: boolean; devices: string[] }; prefillTokensPerS: number; decodeTokensPerS: number };
-  try {
-    result = JSON.parse(line);
-  } catch {
-    console.log(`${name.padEnd(16)} failed: ${(res.stderr || res.stdout).trim().split("\n").slice(-3).join(" | ")}`);
-    continue;
-  }
-  const where = result.build.devices.length > 0 ? result.build.devices.join(", ") : "CPU";
-  console.log(`${name.padEnd(16)} loaded ${result.build.backend} ${result.build.patched ? "patched" : "stock"} on ${where}: ` +
-    `prefill ${result.prefillTokensPerS.toFixed(1)} tok/s, decode ${result.decodeTokensPerS.toFixed(1)} tok/s`);
-  rows.push({ name, prefill: result.prefillTokensPerS, decode: result.decodeTokensPerS });
+const rows: {name: string; prefill: number; decode: number}[] = [];
+for (const [backend, kind] of [
+    ["cpu", "patched"],
+    [gpu, "patched"],
+    [gpu, "stock"]
+] as const) {
+    const name = `${backend} ${kind}`;
+    if (kind === "patched" && !installed.has(backend)) {
+        console.log(`${name.padEnd(16)} not installed (npm run build:native${backend === "cpu" ? "" : ` -- --gpu ${backend}`})`);
+        continue;
+    }
+    const res = spawnSync(
+        process.execPath,
+        [path.resolve(here, "../../node_modules/tsx/dist/cli.mjs"), path.join(here, "measure.ts"), backend, kind, model, prompt, decode, threads],
+        {env, encoding: "utf8", timeout: 1_800_000}
+    );
+    const line = res.stdout.trim().split("\n").pop() ?? "";
+    let result: {build: {backend: string; patched: boolean; devices: string[]}; prefillTokensPerS: number; decodeTokensPerS: number};
+    try {
+        result = JSON.parse(line);
+    } catch {
+        console.log(`${name.padEnd(16)} failed: ${(res.stderr || res.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+        continue;
+    }
+    const where = result.build.devices.length > 0 ? result.build.devices.join(", ") : "CPU";
+    console.log(
+        `${name.padEnd(16)} loaded ${result.build.backend} ${result.build.patched ? "patched" : "stock"} on ${where}: ` +
+            `prefill ${result.prefillTokensPerS.toFixed(1)} tok/s, decode ${result.decodeTokensPerS.toFixed(1)} tok/s`
+    );
+    rows.push({name, prefill: result.prefillTokensPerS, decode: result.decodeTokensPerS});
 }
 const cpu = rows.find((r) => r.name === "cpu patched");
 for (const row of rows.filter((r) => r !== cpu && cpu != null))
-  console.log(`${row.name} ÷ cpu patched: prefill ${(row.prefill / cpu!.prefill).toFixed(2)}×, decode ${(row.decode / cpu!.decode).toFixed(2)}×`);
+    console.log(`${row.name} ÷ cpu patched: prefill ${(row.prefill / cpu!.prefill).toFixed(2)}×, decode ${(row.decode / cpu!.decode).toFixed(2)}×`);

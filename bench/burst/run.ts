@@ -21,11 +21,21 @@ import {loadPrompts} from "../load/prompts.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = path.resolve(here, "../../../shared");
-const {values} = parseArgs({options: {
-    clients: {type: "string", default: "8,16,32"}, rounds: {type: "string", default: "3"}, parallel: {type: "string", default: "4"},
-    "max-tokens": {type: "string", default: "8"}, model: {type: "string"}, dummy: {type: "boolean", default: false}, pairs: {type: "string", default: "12"}
-}});
-const clientCounts = values.clients.split(",").map(Number).filter((n) => n > 0);
+const {values} = parseArgs({
+    options: {
+        clients: {type: "string", default: "8,16,32"},
+        rounds: {type: "string", default: "3"},
+        parallel: {type: "string", default: "4"},
+        "max-tokens": {type: "string", default: "8"},
+        model: {type: "string"},
+        dummy: {type: "boolean", default: false},
+        pairs: {type: "string", default: "12"}
+    }
+});
+const clientCounts = values.clients
+    .split(",")
+    .map(Number)
+    .filter((n) => n > 0);
 const rounds = Number(values.rounds);
 const maxTokens = Number(values["max-tokens"]);
 const modelPath = values.model ?? (values.dummy ? ensureDummyModel().file : path.join(shared, "models", "stories260K.gguf"));
@@ -46,22 +56,46 @@ interface Answer {
 }
 
 async function start(sharing: Partial<SharingSettings>, clients: number): Promise<RunningServer> {
-    return startServer({modelPath, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-burst-")), log: silentLogger, apiKey,
-        overrides: {threads: 2, parallel: Number(values.parallel), api: {port: 0}, sharing,
-            limits: {maxQueue: clients * 2, queueTimeoutMs: 300_000, maxBodyBytes: 1 << 20, maxTokensCap: 4096, maxConcurrentPerKey: clients,
-                maxInFlightBytesPerKey: 64 << 20, requestReceiveTimeoutMs: 30_000, requestTimeoutMs: 300_000, agingMs: 500}}});
+    return startServer({
+        modelPath,
+        dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-burst-")),
+        log: silentLogger,
+        apiKey,
+        overrides: {
+            threads: 2,
+            parallel: Number(values.parallel),
+            api: {port: 0},
+            sharing,
+            limits: {
+                maxQueue: clients * 2,
+                queueTimeoutMs: 300_000,
+                maxBodyBytes: 1 << 20,
+                maxTokensCap: 4096,
+                maxConcurrentPerKey: clients,
+                maxInFlightBytesPerKey: 64 << 20,
+                requestReceiveTimeoutMs: 30_000,
+                requestTimeoutMs: 300_000,
+                agingMs: 500
+            }
+        }
+    });
 }
 
 async function ask(client: OpenAI, prompt: string): Promise<Answer> {
     const res = await client.completions.create({model: path.basename(modelPath, ".gguf"), prompt, max_tokens: maxTokens, temperature: 0});
     const extra = res as unknown as {timings: {ttft_ms: number}; x_kvshare: {reused_tokens: number}};
-    return {ttftMs: extra.timings.ttft_ms, promptTokens: res.usage?.prompt_tokens ?? 0, reusedTokens: extra.x_kvshare.reused_tokens,
-        completionTokens: res.usage?.completion_tokens ?? 0, id: res.id};
+    return {
+        ttftMs: extra.timings.ttft_ms,
+        promptTokens: res.usage?.prompt_tokens ?? 0,
+        reusedTokens: extra.x_kvshare.reused_tokens,
+        completionTokens: res.usage?.completion_tokens ?? 0,
+        id: res.id
+    };
 }
 
-const pct = (sorted: number[], p: number) => sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+const pct = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
 
-async function burst(mode: typeof modes[number], clients: number, clusters: string[][]) {
+async function burst(mode: (typeof modes)[number], clients: number, clusters: string[][]) {
     const server = await start(mode.sharing, clients);
     const client = new OpenAI({baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 300_000});
     const answers: Answer[] = [];
@@ -87,9 +121,14 @@ async function burst(mode: typeof modes[number], clients: number, clusters: stri
     const ttfts = answers.map((a) => a.ttftMs).sort((a, b) => a - b);
     const promptTokens = answers.reduce((sum, a) => sum + a.promptTokens, 0);
     return {
-        label: mode.label, sent, completed: answers.length, failed, lost: sent - answers.length - failed,
+        label: mode.label,
+        sent,
+        completed: answers.length,
+        failed,
+        lost: sent - answers.length - failed,
         duplicated: answers.length - new Set(answers.map((a) => a.id)).size,
-        p50: pct(ttfts, 0.5), p95: pct(ttfts, 0.95),
+        p50: pct(ttfts, 0.5),
+        p95: pct(ttfts, 0.95),
         throughput: answers.reduce((sum, a) => sum + a.promptTokens + a.completionTokens, 0) / wall,
         reuse: promptTokens === 0 ? 0 : answers.reduce((sum, a) => sum + a.reusedTokens, 0) / promptTokens
     };
@@ -102,14 +141,29 @@ async function pairs(clusters: string[][]) {
     const share = {backToBack: {reused: 0, prompt: 0}, gap: {reused: 0, prompt: 0}};
     for (let i = 0; i < count; i++) {
         const cluster = clusters[i % clusters.length]!;
-        for (const [key, gapMs, offset] of [["backToBack", 0, 0], ["gap", 1000, 2]] as const) {
+        for (const [key, gapMs, offset] of [
+            ["backToBack", 0, 0],
+            ["gap", 1000, 2]
+        ] as const) {
             const a = cluster[(offset + Math.floor(i / clusters.length) * 4) % cluster.length]!;
             const b = cluster[(offset + 1 + Math.floor(i / clusters.length) * 4) % cluster.length]!;
             // Each pair in its own scope, so earlier pairs are no donors.
             const user = `pair-${key}-${i}`;
-            await client.completions.create({model: path.basename(modelPath, ".gguf"), prompt: `Question from a patient: ${a} Answer:`, max_tokens: maxTokens, temperature: 0, user});
+            await client.completions.create({
+                model: path.basename(modelPath, ".gguf"),
+                prompt: `Question from a patient: ${a} Answer:`,
+                max_tokens: maxTokens,
+                temperature: 0,
+                user
+            });
             if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
-            const res = await client.completions.create({model: path.basename(modelPath, ".gguf"), prompt: `Question from a patient: ${b} Answer:`, max_tokens: maxTokens, temperature: 0, user});
+            const res = await client.completions.create({
+                model: path.basename(modelPath, ".gguf"),
+                prompt: `Question from a patient: ${b} Answer:`,
+                max_tokens: maxTokens,
+                temperature: 0,
+                user
+            });
             const record = (res as unknown as {x_kvshare: {reused_tokens: number}}).x_kvshare;
             share[key].reused += record.reused_tokens;
             share[key].prompt += res.usage?.prompt_tokens ?? 0;
@@ -120,8 +174,10 @@ async function pairs(clusters: string[][]) {
 }
 
 const {clusters} = loadPrompts(path.join(shared, "data"));
-console.log(`burst bench: ${path.basename(modelPath)}, ${values.parallel} sequences, ${rounds} rounds per burst size, max_tokens ${maxTokens}, ` +
-    `paraphrases of ${Math.min(clusters.length, rounds * 2)} COVID-Q questions (two per round)`);
+console.log(
+    `burst bench: ${path.basename(modelPath)}, ${values.parallel} sequences, ${rounds} rounds per burst size, max_tokens ${maxTokens}, ` +
+        `paraphrases of ${Math.min(clusters.length, rounds * 2)} COVID-Q questions (two per round)`
+);
 const row = (cells: Array<string | number>) => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 14 : 11)).join(" "));
 let clean = true;
 // The server's scope is global (default): one classroom.
@@ -131,13 +187,27 @@ for (const clients of clientCounts) {
     const results = [];
     for (const mode of modes) results.push(await burst(mode, clients, clusters));
     for (const r of results)
-        row([r.label, r.sent, r.completed, r.lost, r.duplicated, `${r.p50.toFixed(0)} ms`, `${r.p95.toFixed(0)} ms`, r.throughput.toFixed(0), `${(r.reuse * 100).toFixed(1)}%`]);
-    const [off, , kvshare] = results as [typeof results[0], typeof results[0], typeof results[0]];
-    console.log(`KVShare ÷ sharing off: p50 TTFT ${(kvshare.p50 / off.p50).toFixed(2)}, p95 TTFT ${(kvshare.p95 / off.p95).toFixed(2)}, throughput ${(kvshare.throughput / off.throughput).toFixed(2)}`);
+        row([
+            r.label,
+            r.sent,
+            r.completed,
+            r.lost,
+            r.duplicated,
+            `${r.p50.toFixed(0)} ms`,
+            `${r.p95.toFixed(0)} ms`,
+            r.throughput.toFixed(0),
+            `${(r.reuse * 100).toFixed(1)}%`
+        ]);
+    const [off, , kvshare] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
+    console.log(
+        `KVShare ÷ sharing off: p50 TTFT ${(kvshare.p50 / off.p50).toFixed(2)}, p95 TTFT ${(kvshare.p95 / off.p95).toFixed(2)}, throughput ${(kvshare.throughput / off.throughput).toFixed(2)}`
+    );
     clean &&= results.every((r) => r.lost === 0 && r.duplicated === 0 && r.failed === 0);
 }
 const pairResult = await pairs(clusters);
-console.log(`\n== pairs (a, then b) ==\nb's prompt tokens reused: back to back ${(pairResult.backToBack * 100).toFixed(1)}%, one second apart ${(pairResult.gap * 100).toFixed(1)}% ` +
-    `(difference ${((pairResult.gap - pairResult.backToBack) * 100).toFixed(1)} points)`);
+console.log(
+    `\n== pairs (a, then b) ==\nb's prompt tokens reused: back to back ${(pairResult.backToBack * 100).toFixed(1)}%, one second apart ${(pairResult.gap * 100).toFixed(1)}% ` +
+        `(difference ${((pairResult.gap - pairResult.backToBack) * 100).toFixed(1)} points)`
+);
 console.log(clean ? "OK: 0 lost, 0 duplicated, 0 failed" : "PROBLEMS: requests lost, duplicated or failed");
 process.exit(clean ? 0 : 1);

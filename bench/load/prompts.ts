@@ -18,9 +18,21 @@ export function loadPrompts(dataDir: string, maxClusters = 12): LoadPrompts {
         list.push(question.trim());
         byClass.set(id, list);
     }
-    const clusters = [...byClass.values()].filter((list) => list.length >= 4).sort((a, b) => b.length - a.length).slice(0, maxClusters);
-    const stories = fs.readFileSync(path.join(dataDir, "tinystories", "tinystories_validation_head.txt"), "utf8")
-        .split(/\n\s*\n|<\|endoftext\|>/).map((s) => s.trim().split(/(?<=\.)\s/).slice(0, 2).join(" ")).filter((s) => s.length > 40);
+    const clusters = [...byClass.values()]
+        .filter((list) => list.length >= 4)
+        .sort((a, b) => b.length - a.length)
+        .slice(0, maxClusters);
+    const stories = fs
+        .readFileSync(path.join(dataDir, "tinystories", "tinystories_validation_head.txt"), "utf8")
+        .split(/\n\s*\n|<\|endoftext\|>/)
+        .map((s) =>
+            s
+                .trim()
+                .split(/(?<=\.)\s/)
+                .slice(0, 2)
+                .join(" ")
+        )
+        .filter((s) => s.length > 40);
     return {clusters, unrelated: stories.slice(0, 40)};
 }
 
@@ -33,12 +45,12 @@ function parseCsv(text: string): string[][] {
     for (let i = 0; i < text.length; i++) {
         const c = text[i]!;
         if (quoted) {
-            if (c === "\"" && text[i + 1] === "\"") {
-                field += "\"";
+            if (c === '"' && text[i + 1] === '"') {
+                field += '"';
                 i++;
-            } else if (c === "\"") quoted = false;
+            } else if (c === '"') quoted = false;
             else field += c;
-        } else if (c === "\"") quoted = true;
+        } else if (c === '"') quoted = true;
         else if (c === ",") {
             row.push(field);
             field = "";

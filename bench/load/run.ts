@@ -17,11 +17,15 @@ import {loadPrompts, type LoadPrompts} from "./prompts.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = path.resolve(here, "../../../shared");
-const {values} = parseArgs({options: {
-    clients: {type: "string", default: "32"}, seconds: {type: "string", default: "20"},
-    parallel: {type: "string", default: "4"}, "max-tokens": {type: "string", default: "32"},
-    model: {type: "string", default: path.join(shared, "models", "stories260K.gguf")}
-}});
+const {values} = parseArgs({
+    options: {
+        clients: {type: "string", default: "32"},
+        seconds: {type: "string", default: "20"},
+        parallel: {type: "string", default: "4"},
+        "max-tokens": {type: "string", default: "32"},
+        model: {type: "string", default: path.join(shared, "models", "stories260K.gguf")}
+    }
+});
 const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 const maxTokens = Number(values["max-tokens"]);
@@ -36,18 +40,37 @@ interface Outcome {
     error?: string;
 }
 
-
 async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user: string): Promise<Outcome> {
     const start = performance.now();
     if (!stream) {
-        const res = await client.chat.completions.create({model: "stories260K", messages: [{role: "user", content: prompt}], max_tokens: maxTokens, temperature: 0.7, user});
+        const res = await client.chat.completions.create({
+            model: "stories260K",
+            messages: [{role: "user", content: prompt}],
+            max_tokens: maxTokens,
+            temperature: 0.7,
+            user
+        });
         const extra = res as unknown as {timings: {ttft_ms: number}; x_kvshare: {reused_tokens: number}};
         const finished = res.choices[0]?.finish_reason != null;
-        return {ok: finished, ttftMs: extra.timings.ttft_ms, completionTokens: res.usage?.completion_tokens ?? 0, reusedTokens: extra.x_kvshare.reused_tokens,
-            promptTokens: res.usage?.prompt_tokens ?? 0, id: res.id, error: finished ? undefined : "no finish_reason"};
+        return {
+            ok: finished,
+            ttftMs: extra.timings.ttft_ms,
+            completionTokens: res.usage?.completion_tokens ?? 0,
+            reusedTokens: extra.x_kvshare.reused_tokens,
+            promptTokens: res.usage?.prompt_tokens ?? 0,
+            id: res.id,
+            error: finished ? undefined : "no finish_reason"
+        };
     }
-    const chunks = await client.chat.completions.create({model: "stories260K", messages: [{role: "user", content: prompt}], max_tokens: maxTokens, temperature: 0.7, user,
-        stream: true, stream_options: {include_usage: true}});
+    const chunks = await client.chat.completions.create({
+        model: "stories260K",
+        messages: [{role: "user", content: prompt}],
+        max_tokens: maxTokens,
+        temperature: 0.7,
+        user,
+        stream: true,
+        stream_options: {include_usage: true}
+    });
     let ttft = -1;
     let id = "";
     let finishes = 0;
@@ -64,15 +87,39 @@ async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user:
         }
     }
     const ok = finishes === 1 && usage != null;
-    return {ok, ttftMs: ttft < 0 ? performance.now() - start : ttft, completionTokens: usage?.completion_tokens ?? 0, reusedTokens: reused,
-        promptTokens: usage?.prompt_tokens ?? 0, id, error: ok ? undefined : `finish chunks ${finishes}, usage ${usage != null}`};
+    return {
+        ok,
+        ttftMs: ttft < 0 ? performance.now() - start : ttft,
+        completionTokens: usage?.completion_tokens ?? 0,
+        reusedTokens: reused,
+        promptTokens: usage?.prompt_tokens ?? 0,
+        id,
+        error: ok ? undefined : `finish chunks ${finishes}, usage ${usage != null}`
+    };
 }
 
 async function runMode(label: string, sharing: boolean, prompts: LoadPrompts) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-load-"));
-    const server = await startServer({modelPath: values.model, dataDir, log: silentLogger, apiKey: "kvs-load-test-key-000000",
-        overrides: {threads: 1, parallel: Number(values.parallel), api: {port: 0}, sharing: {enabled: sharing},
-            limits: {maxQueue: clients * 2, queueTimeoutMs: 120_000, maxBodyBytes: 1 << 20, maxTokensCap: 4096, maxConcurrentPerKey: clients, requestTimeoutMs: 120_000}}});
+    const server = await startServer({
+        modelPath: values.model,
+        dataDir,
+        log: silentLogger,
+        apiKey: "kvs-load-test-key-000000",
+        overrides: {
+            threads: 1,
+            parallel: Number(values.parallel),
+            api: {port: 0},
+            sharing: {enabled: sharing},
+            limits: {
+                maxQueue: clients * 2,
+                queueTimeoutMs: 120_000,
+                maxBodyBytes: 1 << 20,
+                maxTokensCap: 4096,
+                maxConcurrentPerKey: clients,
+                requestTimeoutMs: 120_000
+            }
+        }
+    });
     const random = seededRandom(42);
     const deadline = performance.now() + seconds * 1000;
     const outcomes: Outcome[] = [];
@@ -105,27 +152,50 @@ async function runMode(label: string, sharing: boolean, prompts: LoadPrompts) {
     const completed = outcomes.filter((o) => o.ok);
     const ids = new Set(completed.map((o) => o.id));
     const ttfts = completed.map((o) => o.ttftMs).sort((a, b) => a - b);
-    const pct = (p: number) => ttfts.length === 0 ? 0 : ttfts[Math.min(ttfts.length - 1, Math.floor(p * ttfts.length))]!;
+    const pct = (p: number) => (ttfts.length === 0 ? 0 : ttfts[Math.min(ttfts.length - 1, Math.floor(p * ttfts.length))]!);
     const tokens = completed.reduce((sum, o) => sum + o.completionTokens, 0);
     const promptTokens = completed.reduce((sum, o) => sum + o.promptTokens, 0);
     const reused = completed.reduce((sum, o) => sum + o.reusedTokens, 0);
     return {
-        label, sent, completed: completed.length, failed: failed + outcomes.filter((o) => !o.ok).length,
-        lost: sent - outcomes.length - failed, duplicated: completed.length - ids.size,
-        p50: pct(0.5), p95: pct(0.95), tokensPerSecond: tokens / wall, reusedShare: promptTokens === 0 ? 0 : reused / promptTokens, errors
+        label,
+        sent,
+        completed: completed.length,
+        failed: failed + outcomes.filter((o) => !o.ok).length,
+        lost: sent - outcomes.length - failed,
+        duplicated: completed.length - ids.size,
+        p50: pct(0.5),
+        p95: pct(0.95),
+        tokensPerSecond: tokens / wall,
+        reusedShare: promptTokens === 0 ? 0 : reused / promptTokens,
+        errors
     };
 }
 
 const prompts = loadPrompts(path.join(shared, "data"));
-console.log(`load test: ${clients} clients × ${seconds} s per mode, ${values.parallel} sequences, max_tokens ${maxTokens}, ` +
-    `${prompts.clusters.length} paraphrase clusters + ${prompts.unrelated.length} unrelated prompts, half the clients streaming`);
+console.log(
+    `load test: ${clients} clients × ${seconds} s per mode, ${values.parallel} sequences, max_tokens ${maxTokens}, ` +
+        `${prompts.clusters.length} paraphrase clusters + ${prompts.unrelated.length} unrelated prompts, half the clients streaming`
+);
 const results = [await runMode("sharing off", false, prompts), await runMode("sharing on", true, prompts)];
 const row = (cells: Array<string | number>) => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 12 : 11)).join(" "));
 row(["mode", "sent", "completed", "failed", "lost", "duplicated", "p50 TTFT", "p95 TTFT", "tok/s", "reused"]);
 for (const r of results)
-    row([r.label, r.sent, r.completed, r.failed, r.lost, r.duplicated, `${r.p50.toFixed(0)} ms`, `${r.p95.toFixed(0)} ms`, r.tokensPerSecond.toFixed(0), `${(r.reusedShare * 100).toFixed(1)}%`]);
-const [off, on] = results as [typeof results[0], typeof results[0]];
-console.log(`ratios (on ÷ off): p50 TTFT ${(on.p50 / off.p50).toFixed(2)}, p95 TTFT ${(on.p95 / off.p95).toFixed(2)}, tok/s ${(on.tokensPerSecond / off.tokensPerSecond).toFixed(2)}`);
+    row([
+        r.label,
+        r.sent,
+        r.completed,
+        r.failed,
+        r.lost,
+        r.duplicated,
+        `${r.p50.toFixed(0)} ms`,
+        `${r.p95.toFixed(0)} ms`,
+        r.tokensPerSecond.toFixed(0),
+        `${(r.reusedShare * 100).toFixed(1)}%`
+    ]);
+const [off, on] = results as [(typeof results)[0], (typeof results)[0]];
+console.log(
+    `ratios (on ÷ off): p50 TTFT ${(on.p50 / off.p50).toFixed(2)}, p95 TTFT ${(on.p95 / off.p95).toFixed(2)}, tok/s ${(on.tokensPerSecond / off.tokensPerSecond).toFixed(2)}`
+);
 for (const r of results) for (const [message, count] of r.errors) console.log(`  ${r.label}: ${count} × ${message}`);
 const clean = results.every((r) => r.lost === 0 && r.duplicated === 0 && r.failed === 0);
 console.log(clean ? "OK: 0 lost, 0 duplicated, 0 failed" : "PROBLEMS: see above");

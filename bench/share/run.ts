@@ -21,19 +21,19 @@
  * nothing written).
  * Writes bench/results/share-<timestamp>.json and .svg. Exits 0 whether or not the criterion holds.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import type { ChatCompletion, Completion, KvShareRecord } from "../../shared/openai.js";
-import type { Logger } from "../../main/common/log.js";
-import { startServer, type RunningServer } from "../../main/app/startServer.js";
-import { defaultSettings, type SharingSettings } from "../../main/config/settings.js";
-import { DEFAULT_SHAPE, ensureDummyModel } from "../dummyModel/generate.js";
-import { SHARED_DIR } from "./data.js";
-import { bleu, rougeL, selfCheck } from "./metrics.js";
-import { barChartSvg, f3, mean, median, ms1, pct, table } from "./report.js";
-import { allWorkloads, clinicLetters, FULL_SIZES, QUICK_SIZES, type BenchRequest, type Workload } from "./workloads.js";
+import {fileURLToPath} from "node:url";
+import type {ChatCompletion, Completion, KvShareRecord} from "../../shared/openai.js";
+import type {Logger} from "../../main/common/log.js";
+import {startServer, type RunningServer} from "../../main/app/startServer.js";
+import {defaultSettings, type SharingSettings} from "../../main/config/settings.js";
+import {DEFAULT_SHAPE, ensureDummyModel} from "../dummyModel/generate.js";
+import {SHARED_DIR} from "./data.js";
+import {bleu, rougeL, selfCheck} from "./metrics.js";
+import {barChartSvg, f3, mean, median, ms1, pct, table} from "./report.js";
+import {allWorkloads, clinicLetters, FULL_SIZES, QUICK_SIZES, type BenchRequest, type Workload} from "./workloads.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.resolve(here, "../results");
@@ -50,413 +50,567 @@ const TIMING = !QUICK && !args.has("--no-timing");
 const TIMING_ONLY = args.has("--timing-only");
 
 interface Mode {
-  key: string;
-  label: string;
-  color: string;
-  sharing: Partial<SharingSettings>;
+    key: string;
+    label: string;
+    color: string;
+    sharing: Partial<SharingSettings>;
 }
 
 const MODES: Mode[] = [
-  { key: "full", label: "full prefill", color: "#8c8c8c", sharing: { enabled: false, prefixReuse: false } },
-  { key: "prefix", label: "exact prefix reuse", color: "#4e79a7", sharing: { enabled: false, prefixReuse: true } },
-  { key: "kvs-r0", label: "KVShare, no recompute", color: "#f28e2b", sharing: { enabled: true, prefixReuse: true, recomputeBudget: 0 } },
-  { key: "kvshare", label: `KVShare, budget ${defaultSettings.sharing.recomputeBudget}`, color: "#59a14f", sharing: { enabled: true, prefixReuse: true } }
+    {key: "full", label: "full prefill", color: "#8c8c8c", sharing: {enabled: false, prefixReuse: false}},
+    {key: "prefix", label: "exact prefix reuse", color: "#4e79a7", sharing: {enabled: false, prefixReuse: true}},
+    {key: "kvs-r0", label: "KVShare, no recompute", color: "#f28e2b", sharing: {enabled: true, prefixReuse: true, recomputeBudget: 0}},
+    {key: "kvshare", label: `KVShare, budget ${defaultSettings.sharing.recomputeBudget}`, color: "#59a14f", sharing: {enabled: true, prefixReuse: true}}
 ];
 
 /** What one request gave back (the record without its per-position detail). */
 interface Outcome {
-  id: string;
-  role: BenchRequest["role"];
-  text: string;
-  finish: string | null;
-  promptTokens: number;
-  cachedTokens: number;
-  completionTokens: number;
-  ttftMs: number;
-  promptMs: number;
-  wallMs: number;
-  kv: Omit<KvShareRecord, "segments" | "prompt_pieces" | "donor_pieces">;
+    id: string;
+    role: BenchRequest["role"];
+    text: string;
+    finish: string | null;
+    promptTokens: number;
+    cachedTokens: number;
+    completionTokens: number;
+    ttftMs: number;
+    promptMs: number;
+    wallMs: number;
+    kv: Omit<KvShareRecord, "segments" | "prompt_pieces" | "donor_pieces">;
 }
 
 interface ModeSummary {
-  mode: string;
-  requests: number;
-  promptTokens: number;
-  reusedTokens: number;
-  reusedShare: number;
-  targetReusedShare: number;
-  recomputedTokens: number;
-  hitRate: number;
-  /** Requests with at least half of their prompt reused (as the paper's hit-rate > 50% figures). */
-  halfHitRate: number;
-  semanticHitRate: number;
-  ttftMeanMs: number;
-  ttftMedianMs: number;
-  rougeL: number;
-  bleu: number;
-  rougeLSemanticHits: number;
-  bleuSemanticHits: number;
-  exactOutputs: number;
-  notes: Record<string, number>;
+    mode: string;
+    requests: number;
+    promptTokens: number;
+    reusedTokens: number;
+    reusedShare: number;
+    targetReusedShare: number;
+    recomputedTokens: number;
+    hitRate: number;
+    /** Requests with at least half of their prompt reused (as the paper's hit-rate > 50% figures). */
+    halfHitRate: number;
+    semanticHitRate: number;
+    ttftMeanMs: number;
+    ttftMedianMs: number;
+    rougeL: number;
+    bleu: number;
+    rougeLSemanticHits: number;
+    bleuSemanticHits: number;
+    exactOutputs: number;
+    notes: Record<string, number>;
 }
 
 /** Collects the server's warnings instead of printing them between table rows. */
 function collectingLogger(sink: string[]): Logger {
-  return { info() {}, warn: (m) => sink.push(`warn: ${m}`), error: (m) => sink.push(`error: ${m}`) };
+    return {info() {}, warn: (m) => sink.push(`warn: ${m}`), error: (m) => sink.push(`error: ${m}`)};
 }
 
 async function withServer<T>(modelPath: string, threads: number, mode: Mode, warnings: string[], work: (server: RunningServer) => Promise<T>): Promise<T> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "kvshare-bench-share-"));
-  const server = await startServer({
-    modelPath, dataDir, apiKey: API_KEY, log: collectingLogger(warnings),
-    overrides: { threads, parallel: 1, api: { port: 0, host: "127.0.0.1" }, sharing: mode.sharing }
-  });
-  try {
-    return await work(server);
-  } finally {
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "kvshare-bench-share-"));
+    const server = await startServer({
+        modelPath,
+        dataDir,
+        apiKey: API_KEY,
+        log: collectingLogger(warnings),
+        overrides: {threads, parallel: 1, api: {port: 0, host: "127.0.0.1"}, sharing: mode.sharing}
+    });
+    try {
+        return await work(server);
+    } finally {
+        await server.close();
+        rmSync(dataDir, {recursive: true, force: true});
+    }
 }
 
 async function ask(server: RunningServer, request: BenchRequest, maxTokens: number): Promise<Outcome> {
-  const pipeline = server.core.requirePipeline();
-  const model = pipeline.runtime.modelId;
-  const chat = request.api === "chat";
-  const body = chat
-    ? { model, messages: [...(request.system == null ? [] : [{ role: "system", content: request.system }]), { role: "user", content: request.prompt }], max_tokens: maxTokens, temperature: 0 }
-    : { model, prompt: request.prompt, max_tokens: maxTokens, temperature: 0 };
-  const started = performance.now();
-  const response = await fetch(`${server.url}/v1/${chat ? "chat/completions" : "completions"}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-    body: JSON.stringify(body)
-  });
-  const wallMs = performance.now() - started;
-  if (!response.ok)
-    throw new Error(`request ${request.id}: HTTP ${response.status}: ${await response.text()}`);
-  const json = (await response.json()) as ChatCompletion | Completion;
-  await pipeline.settled(); // the served KV is in the cache before the next request
-  const choice = json.choices[0];
-  const text = choice == null ? "" : "message" in choice ? choice.message.content : choice.text;
-  if (json.usage == null || json.timings == null || json.x_kvshare == null)
-    throw new Error(`request ${request.id}: the response lacks usage, timings or x_kvshare`);
-  const { segments: _s, prompt_pieces: _p, donor_pieces: _d, ...kv } = json.x_kvshare;
-  if (json.usage.prompt_tokens_details.cached_tokens !== kv.reused_tokens)
-    throw new Error(`request ${request.id}: cached_tokens ${json.usage.prompt_tokens_details.cached_tokens} ≠ x_kvshare.reused_tokens ${kv.reused_tokens}`);
-  return {
-    id: request.id, role: request.role, text, finish: choice?.finish_reason ?? null,
-    promptTokens: json.usage.prompt_tokens, cachedTokens: json.usage.prompt_tokens_details.cached_tokens,
-    completionTokens: json.usage.completion_tokens, ttftMs: json.timings.ttft_ms, promptMs: json.timings.prompt_ms, wallMs, kv
-  };
+    const pipeline = server.core.requirePipeline();
+    const model = pipeline.runtime.modelId;
+    const chat = request.api === "chat";
+    const body = chat
+        ? {
+              model,
+              messages: [...(request.system == null ? [] : [{role: "system", content: request.system}]), {role: "user", content: request.prompt}],
+              max_tokens: maxTokens,
+              temperature: 0
+          }
+        : {model, prompt: request.prompt, max_tokens: maxTokens, temperature: 0};
+    const started = performance.now();
+    const response = await fetch(`${server.url}/v1/${chat ? "chat/completions" : "completions"}`, {
+        method: "POST",
+        headers: {"content-type": "application/json", authorization: `Bearer ${API_KEY}`},
+        body: JSON.stringify(body)
+    });
+    const wallMs = performance.now() - started;
+    if (!response.ok) throw new Error(`request ${request.id}: HTTP ${response.status}: ${await response.text()}`);
+    const json = (await response.json()) as ChatCompletion | Completion;
+    await pipeline.settled(); // the served KV is in the cache before the next request
+    const choice = json.choices[0];
+    const text = choice == null ? "" : "message" in choice ? choice.message.content : choice.text;
+    if (json.usage == null || json.timings == null || json.x_kvshare == null)
+        throw new Error(`request ${request.id}: the response lacks usage, timings or x_kvshare`);
+    const {segments: _s, prompt_pieces: _p, donor_pieces: _d, ...kv} = json.x_kvshare;
+    if (json.usage.prompt_tokens_details.cached_tokens !== kv.reused_tokens)
+        throw new Error(`request ${request.id}: cached_tokens ${json.usage.prompt_tokens_details.cached_tokens} ≠ x_kvshare.reused_tokens ${kv.reused_tokens}`);
+    return {
+        id: request.id,
+        role: request.role,
+        text,
+        finish: choice?.finish_reason ?? null,
+        promptTokens: json.usage.prompt_tokens,
+        cachedTokens: json.usage.prompt_tokens_details.cached_tokens,
+        completionTokens: json.usage.completion_tokens,
+        ttftMs: json.timings.ttft_ms,
+        promptMs: json.timings.prompt_ms,
+        wallMs,
+        kv
+    };
 }
 
-function summarise(mode: Mode, outcomes: Outcome[], reference: Outcome[]): { summary: ModeSummary; scores: { rougeL: number; bleu: number }[] } {
-  const scores = outcomes.map((o, i) => {
-    const ref = reference[i]?.text ?? "";
-    return { rougeL: rougeL(o.text, ref), bleu: bleu(o.text, ref) };
-  });
-  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-  const promptTokens = sum(outcomes.map((o) => o.promptTokens));
-  const reusedTokens = sum(outcomes.map((o) => o.kv.reused_tokens));
-  const targets = outcomes.filter((o) => o.role === "target");
-  const semantic = outcomes.map((o, i) => ({ o, s: scores[i] })).filter((x) => x.o.kv.mode === "semantic");
-  const notes: Record<string, number> = {};
-  if (mode.sharing.enabled === true)
-    for (const o of outcomes)
-      if (o.role === "target" && o.kv.mode !== "semantic") {
-        const note = o.kv.note ?? "(no note)";
-        notes[note] = (notes[note] ?? 0) + 1;
-      }
-  return {
-    scores,
-    summary: {
-      mode: mode.key,
-      requests: outcomes.length,
-      promptTokens,
-      reusedTokens,
-      reusedShare: promptTokens > 0 ? reusedTokens / promptTokens : 0,
-      targetReusedShare: sum(targets.map((o) => o.kv.reused_tokens)) / Math.max(1, sum(targets.map((o) => o.promptTokens))),
-      recomputedTokens: sum(outcomes.map((o) => o.kv.recomputed_tokens)),
-      hitRate: outcomes.filter((o) => o.kv.reused_tokens > 0).length / Math.max(1, outcomes.length),
-      halfHitRate: outcomes.filter((o) => o.kv.reused_tokens * 2 >= o.promptTokens).length / Math.max(1, outcomes.length),
-      semanticHitRate: semantic.length / Math.max(1, outcomes.length),
-      ttftMeanMs: mean(outcomes.map((o) => o.ttftMs)),
-      ttftMedianMs: median(outcomes.map((o) => o.ttftMs)),
-      rougeL: mean(scores.map((s) => s.rougeL)),
-      bleu: mean(scores.map((s) => s.bleu)),
-      rougeLSemanticHits: mean(semantic.map((x) => x.s?.rougeL ?? Number.NaN)),
-      bleuSemanticHits: mean(semantic.map((x) => x.s?.bleu ?? Number.NaN)),
-      exactOutputs: outcomes.filter((o, i) => o.text === reference[i]?.text).length,
-      notes
-    }
-  };
+function summarise(mode: Mode, outcomes: Outcome[], reference: Outcome[]): {summary: ModeSummary; scores: {rougeL: number; bleu: number}[]} {
+    const scores = outcomes.map((o, i) => {
+        const ref = reference[i]?.text ?? "";
+        return {rougeL: rougeL(o.text, ref), bleu: bleu(o.text, ref)};
+    });
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    const promptTokens = sum(outcomes.map((o) => o.promptTokens));
+    const reusedTokens = sum(outcomes.map((o) => o.kv.reused_tokens));
+    const targets = outcomes.filter((o) => o.role === "target");
+    const semantic = outcomes.map((o, i) => ({o, s: scores[i]})).filter((x) => x.o.kv.mode === "semantic");
+    const notes: Record<string, number> = {};
+    if (mode.sharing.enabled === true)
+        for (const o of outcomes)
+            if (o.role === "target" && o.kv.mode !== "semantic") {
+                const note = o.kv.note ?? "(no note)";
+                notes[note] = (notes[note] ?? 0) + 1;
+            }
+    return {
+        scores,
+        summary: {
+            mode: mode.key,
+            requests: outcomes.length,
+            promptTokens,
+            reusedTokens,
+            reusedShare: promptTokens > 0 ? reusedTokens / promptTokens : 0,
+            targetReusedShare: sum(targets.map((o) => o.kv.reused_tokens)) / Math.max(1, sum(targets.map((o) => o.promptTokens))),
+            recomputedTokens: sum(outcomes.map((o) => o.kv.recomputed_tokens)),
+            hitRate: outcomes.filter((o) => o.kv.reused_tokens > 0).length / Math.max(1, outcomes.length),
+            halfHitRate: outcomes.filter((o) => o.kv.reused_tokens * 2 >= o.promptTokens).length / Math.max(1, outcomes.length),
+            semanticHitRate: semantic.length / Math.max(1, outcomes.length),
+            ttftMeanMs: mean(outcomes.map((o) => o.ttftMs)),
+            ttftMedianMs: median(outcomes.map((o) => o.ttftMs)),
+            rougeL: mean(scores.map((s) => s.rougeL)),
+            bleu: mean(scores.map((s) => s.bleu)),
+            rougeLSemanticHits: mean(semantic.map((x) => x.s?.rougeL ?? Number.NaN)),
+            bleuSemanticHits: mean(semantic.map((x) => x.s?.bleu ?? Number.NaN)),
+            exactOutputs: outcomes.filter((o, i) => o.text === reference[i]?.text).length,
+            notes
+        }
+    };
 }
 
 function printWorkload(workload: Workload, summaries: ModeSummary[]): void {
-  const rows = summaries.map((s, i) => [
-    MODES[i]?.label ?? s.mode,
-    String(s.requests),
-    String(s.promptTokens),
-    `${s.reusedTokens} (${pct(s.reusedShare)})`,
-    pct(s.targetReusedShare),
-    pct(s.hitRate),
-    pct(s.halfHitRate),
-    pct(s.semanticHitRate),
-    `${ms1(s.ttftMeanMs)} / ${ms1(s.ttftMedianMs)}`,
-    f3(s.rougeL),
-    f3(s.bleu),
-    `${s.exactOutputs}/${s.requests}`,
-    Number.isFinite(s.rougeLSemanticHits) ? `${f3(s.rougeLSemanticHits)} / ${f3(s.bleuSemanticHits)}` : "–"
-  ]);
-  console.log(`\n## ${workload.name} — ${workload.description}`);
-  console.log(table(["mode", "req", "prompt tok", "reused tok (share)", "targets reused", "hit rate", "hits ≥50%", "semantic hits", "TTFT mean / median ms", "ROUGE-L", "BLEU", "same text", "ROUGE-L / BLEU on semantic hits"], rows));
-  for (const [i, s] of summaries.entries()) {
-    const notes = Object.entries(s.notes).sort((a, b) => b[1] - a[1]);
-    if (notes.length > 0)
-      console.log(`  ${MODES[i]?.label}: targets without semantic reuse: ${notes.map(([n, c]) => `${c}× "${n}"`).join("; ")}`);
-  }
+    const rows = summaries.map((s, i) => [
+        MODES[i]?.label ?? s.mode,
+        String(s.requests),
+        String(s.promptTokens),
+        `${s.reusedTokens} (${pct(s.reusedShare)})`,
+        pct(s.targetReusedShare),
+        pct(s.hitRate),
+        pct(s.halfHitRate),
+        pct(s.semanticHitRate),
+        `${ms1(s.ttftMeanMs)} / ${ms1(s.ttftMedianMs)}`,
+        f3(s.rougeL),
+        f3(s.bleu),
+        `${s.exactOutputs}/${s.requests}`,
+        Number.isFinite(s.rougeLSemanticHits) ? `${f3(s.rougeLSemanticHits)} / ${f3(s.bleuSemanticHits)}` : "–"
+    ]);
+    console.log(`\n## ${workload.name} — ${workload.description}`);
+    console.log(
+        table(
+            [
+                "mode",
+                "req",
+                "prompt tok",
+                "reused tok (share)",
+                "targets reused",
+                "hit rate",
+                "hits ≥50%",
+                "semantic hits",
+                "TTFT mean / median ms",
+                "ROUGE-L",
+                "BLEU",
+                "same text",
+                "ROUGE-L / BLEU on semantic hits"
+            ],
+            rows
+        )
+    );
+    for (const [i, s] of summaries.entries()) {
+        const notes = Object.entries(s.notes).sort((a, b) => b[1] - a[1]);
+        if (notes.length > 0) console.log(`  ${MODES[i]?.label}: targets without semantic reuse: ${notes.map(([n, c]) => `${c}× "${n}"`).join("; ")}`);
+    }
 }
 
 interface WorkloadResult {
-  name: string;
-  description: string;
-  headline: boolean;
-  summaries: ModeSummary[];
-  requests: Array<BenchRequest & { outcomes: Record<string, Outcome & { rougeL: number; bleu: number }> }>;
+    name: string;
+    description: string;
+    headline: boolean;
+    summaries: ModeSummary[];
+    requests: Array<BenchRequest & {outcomes: Record<string, Outcome & {rougeL: number; bleu: number}>}>;
 }
 
-async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{ results: WorkloadResult[]; kvEditing: boolean; modelId: string }> {
-  console.log(`== Quality: ${path.basename(STORIES_MODEL)}, 1 thread, parallel 1, max_tokens ${MAX_TOKENS}, temperature 0 ==`);
-  console.log(`modes: ${MODES.map((m) => `${m.label} ${JSON.stringify(m.sharing)}`).join("; ")}`);
-  const s = defaultSettings.sharing;
-  console.log(`sharing defaults: embedder ${s.embedder}, similarityThreshold ${s.similarityThreshold}, topK ${s.topK}, minRunLength ${s.minRunLength}, minGainTokens ${s.minGainTokens}, recomputeBudget ${s.recomputeBudget}`);
-  let kvEditing = true;
-  let modelId = "";
-  const results: WorkloadResult[] = [];
-  for (const workload of workloads) {
-    const perMode: Outcome[][] = [];
-    for (const mode of MODES) {
-      perMode.push(await withServer(STORIES_MODEL, 1, mode, warnings, async (server) => {
-        const runtime = server.core.requirePipeline().runtime;
-        modelId = runtime.modelId;
-        if (mode.sharing.enabled === true && runtime.scratch == null) {
-          if (kvEditing)
-            console.log(`WARNING: KV editing unavailable (${runtime.kvEditingUnavailableReason ?? "unknown"}): KVShare modes fall back to prefix reuse`);
-          kvEditing = false;
+async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{results: WorkloadResult[]; kvEditing: boolean; modelId: string}> {
+    console.log(`== Quality: ${path.basename(STORIES_MODEL)}, 1 thread, parallel 1, max_tokens ${MAX_TOKENS}, temperature 0 ==`);
+    console.log(`modes: ${MODES.map((m) => `${m.label} ${JSON.stringify(m.sharing)}`).join("; ")}`);
+    const s = defaultSettings.sharing;
+    console.log(
+        `sharing defaults: embedder ${s.embedder}, similarityThreshold ${s.similarityThreshold}, topK ${s.topK}, minRunLength ${s.minRunLength}, minGainTokens ${s.minGainTokens}, recomputeBudget ${s.recomputeBudget}`
+    );
+    let kvEditing = true;
+    let modelId = "";
+    const results: WorkloadResult[] = [];
+    for (const workload of workloads) {
+        const perMode: Outcome[][] = [];
+        for (const mode of MODES) {
+            perMode.push(
+                await withServer(STORIES_MODEL, 1, mode, warnings, async (server) => {
+                    const runtime = server.core.requirePipeline().runtime;
+                    modelId = runtime.modelId;
+                    if (mode.sharing.enabled === true && runtime.scratch == null) {
+                        if (kvEditing)
+                            console.log(
+                                `WARNING: KV editing unavailable (${runtime.kvEditingUnavailableReason ?? "unknown"}): KVShare modes fall back to prefix reuse`
+                            );
+                        kvEditing = false;
+                    }
+                    const outcomes: Outcome[] = [];
+                    for (const request of workload.requests) outcomes.push(await ask(server, request, MAX_TOKENS));
+                    return outcomes;
+                })
+            );
         }
-        const outcomes: Outcome[] = [];
-        for (const request of workload.requests)
-          outcomes.push(await ask(server, request, MAX_TOKENS));
-        return outcomes;
-      }));
+        const reference = perMode[0] ?? [];
+        const summaries: ModeSummary[] = [];
+        const scored = MODES.map((mode, m) => {
+            const {summary, scores} = summarise(mode, perMode[m] ?? [], reference);
+            summaries.push(summary);
+            return scores;
+        });
+        printWorkload(workload, summaries);
+        results.push({
+            name: workload.name,
+            description: workload.description,
+            headline: workload.headline,
+            summaries,
+            requests: workload.requests.map((request, i) => ({
+                ...request,
+                outcomes: Object.fromEntries(
+                    MODES.map((mode, m) => {
+                        const o = perMode[m]?.[i] as Outcome;
+                        const sc = scored[m]?.[i] ?? {rougeL: Number.NaN, bleu: Number.NaN};
+                        return [mode.key, {...o, ...sc}];
+                    })
+                )
+            }))
+        });
     }
-    const reference = perMode[0] ?? [];
-    const summaries: ModeSummary[] = [];
-    const scored = MODES.map((mode, m) => {
-      const { summary, scores } = summarise(mode, perMode[m] ?? [], reference);
-      summaries.push(summary);
-      return scores;
-    });
-    printWorkload(workload, summaries);
-    results.push({
-      name: workload.name, description: workload.description, headline: workload.headline, summaries,
-      requests: workload.requests.map((request, i) => ({
-        ...request,
-        outcomes: Object.fromEntries(MODES.map((mode, m) => {
-          const o = perMode[m]?.[i] as Outcome;
-          const sc = scored[m]?.[i] ?? { rougeL: Number.NaN, bleu: Number.NaN };
-          return [mode.key, { ...o, ...sc }];
-        }))
-      }))
-    });
-  }
-  return { results, kvEditing, modelId };
+    return {results, kvEditing, modelId};
 }
 
 interface HeadlineRow {
-  workload: string;
-  prefixReused: number;
-  kvshareNoRecomputeReused: number;
-  kvshareReused: number;
-  ratioNoRecompute: number;
-  ratio: number;
-  pass: boolean;
+    workload: string;
+    prefixReused: number;
+    kvshareNoRecomputeReused: number;
+    kvshareReused: number;
+    ratioNoRecompute: number;
+    ratio: number;
+    pass: boolean;
 }
 
-function headline(results: WorkloadResult[]): { rows: HeadlineRow[]; pass: boolean } {
-  const byKey = (r: WorkloadResult, key: string): ModeSummary | undefined => r.summaries.find((s) => s.mode === key);
-  const rows = results.map((r) => {
-    const prefix = byKey(r, "prefix")?.reusedTokens ?? 0;
-    const r0 = byKey(r, "kvs-r0")?.reusedTokens ?? 0;
-    const k = byKey(r, "kvshare")?.reusedTokens ?? 0;
-    const ratio = prefix > 0 ? k / prefix : k > 0 ? Number.POSITIVE_INFINITY : Number.NaN;
-    return {
-      workload: r.name, prefixReused: prefix, kvshareNoRecomputeReused: r0, kvshareReused: k,
-      ratioNoRecompute: prefix > 0 ? r0 / prefix : r0 > 0 ? Number.POSITIVE_INFINITY : Number.NaN,
-      ratio, pass: ratio >= 2
-    };
-  });
-  const headlineNames = new Set(results.filter((r) => r.headline).map((r) => r.name));
-  const pass = rows.filter((r) => headlineNames.has(r.workload)).every((r) => r.pass);
-  const ratioText = (x: number): string => (x === Number.POSITIVE_INFINITY ? "∞" : Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
-  console.log("\n== Headline: KVShare reused prompt tokens ÷ exact-prefix reused prompt tokens (all requests of the workload) ==");
-  console.log(table(["workload", "criterion", "prefix reused", "KVShare r0 reused", "ratio r0", "KVShare reused", "ratio", "≥ 2×"],
-    rows.map((r) => [r.workload, headlineNames.has(r.workload) ? "yes" : "info", String(r.prefixReused), String(r.kvshareNoRecomputeReused), ratioText(r.ratioNoRecompute),
-      String(r.kvshareReused), ratioText(r.ratio), r.pass ? "yes" : "no"])));
-  console.log(`criterion (KVShare with the default budget ≥ 2× exact prefix reuse on ${[...headlineNames].join(", ")}): ${pass ? "PASS" : "FAIL"}`);
-  if (QUICK)
-    console.log("(--quick: a handful of requests per workload, too few to judge the criterion; the full run decides)");
-  return { rows, pass };
+function headline(results: WorkloadResult[]): {rows: HeadlineRow[]; pass: boolean} {
+    const byKey = (r: WorkloadResult, key: string): ModeSummary | undefined => r.summaries.find((s) => s.mode === key);
+    const rows = results.map((r) => {
+        const prefix = byKey(r, "prefix")?.reusedTokens ?? 0;
+        const r0 = byKey(r, "kvs-r0")?.reusedTokens ?? 0;
+        const k = byKey(r, "kvshare")?.reusedTokens ?? 0;
+        const ratio = prefix > 0 ? k / prefix : k > 0 ? Number.POSITIVE_INFINITY : Number.NaN;
+        return {
+            workload: r.name,
+            prefixReused: prefix,
+            kvshareNoRecomputeReused: r0,
+            kvshareReused: k,
+            ratioNoRecompute: prefix > 0 ? r0 / prefix : r0 > 0 ? Number.POSITIVE_INFINITY : Number.NaN,
+            ratio,
+            pass: ratio >= 2
+        };
+    });
+    const headlineNames = new Set(results.filter((r) => r.headline).map((r) => r.name));
+    const pass = rows.filter((r) => headlineNames.has(r.workload)).every((r) => r.pass);
+    const ratioText = (x: number): string => (x === Number.POSITIVE_INFINITY ? "∞" : Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
+    console.log("\n== Headline: KVShare reused prompt tokens ÷ exact-prefix reused prompt tokens (all requests of the workload) ==");
+    console.log(
+        table(
+            ["workload", "criterion", "prefix reused", "KVShare r0 reused", "ratio r0", "KVShare reused", "ratio", "≥ 2×"],
+            rows.map((r) => [
+                r.workload,
+                headlineNames.has(r.workload) ? "yes" : "info",
+                String(r.prefixReused),
+                String(r.kvshareNoRecomputeReused),
+                ratioText(r.ratioNoRecompute),
+                String(r.kvshareReused),
+                ratioText(r.ratio),
+                r.pass ? "yes" : "no"
+            ])
+        )
+    );
+    console.log(`criterion (KVShare with the default budget ≥ 2× exact prefix reuse on ${[...headlineNames].join(", ")}): ${pass ? "PASS" : "FAIL"}`);
+    if (QUICK) console.log("(--quick: a handful of requests per workload, too few to judge the criterion; the full run decides)");
+    return {rows, pass};
 }
 
 interface TimingModeResult {
-  mode: string;
-  label: string;
-  seedTtftMs: number[];
-  targets: Array<{ step: number; id: string; ttftMs: number; promptTokens: number; reused: number; computed: number; recomputed: number; kvMode: string; stages: KvShareRecord["stages"]; note?: string }>;
+    mode: string;
+    label: string;
+    seedTtftMs: number[];
+    targets: Array<{
+        step: number;
+        id: string;
+        ttftMs: number;
+        promptTokens: number;
+        reused: number;
+        computed: number;
+        recomputed: number;
+        kvMode: string;
+        stages: KvShareRecord["stages"];
+        note?: string;
+    }>;
 }
 
 async function timingPart(warnings: string[]): Promise<Record<string, unknown>> {
-  const threads = 2;
-  console.log(`\n== Timing: dummy-weight llama (${DEFAULT_SHAPE.layers} layers, n_embd ${DEFAULT_SHAPE.embd}, ff ${DEFAULT_SHAPE.ff}, Q8_0, ~0.5 B), ${threads} threads, templated letters ==`);
-  const { file, generatedMs } = ensureDummyModel();
-  console.log(`model ${path.basename(file)} (${generatedMs == null ? "cached" : `generated in ${(generatedMs / 1000).toFixed(1)} s`}); one server per mode, all four up at once; ` +
-    `each gets 1 warm-up and 1 seed letter (a full prefill in every mode), then ${TIMING_TARGETS} target letters asked mode after mode ` +
-    `(the first mode rotates each step, so background load hits every mode alike); max_tokens ${TIMING_MAX_TOKENS}`);
-  const letters = clinicLetters(1 + TIMING_TARGETS, 17).requests;
-  const warmup: BenchRequest = { id: "warmup", role: "seed", api: "completions", prompt: "The weather was calm and the sea was blue." };
-  const results = new Map<string, TimingModeResult>(MODES.map((m) => [m.key, { mode: m.key, label: m.label, seedTtftMs: [], targets: [] }]));
-  const loadBefore = os.loadavg()[0] ?? 0;
-  const servers: { mode: Mode; server: RunningServer; dataDir: string }[] = [];
-  try {
-    for (const mode of MODES) {
-      const dataDir = mkdtempSync(path.join(os.tmpdir(), "kvshare-bench-share-"));
-      const server = await startServer({
-        modelPath: file, dataDir, apiKey: API_KEY, log: collectingLogger(warnings),
-        overrides: { threads, parallel: 1, api: { port: 0, host: "127.0.0.1" }, sharing: mode.sharing }
-      });
-      servers.push({ mode, server, dataDir });
-      await ask(server, warmup, 2);
+    const threads = 2;
+    console.log(
+        `\n== Timing: dummy-weight llama (${DEFAULT_SHAPE.layers} layers, n_embd ${DEFAULT_SHAPE.embd}, ff ${DEFAULT_SHAPE.ff}, Q8_0, ~0.5 B), ${threads} threads, templated letters ==`
+    );
+    const {file, generatedMs} = ensureDummyModel();
+    console.log(
+        `model ${path.basename(file)} (${generatedMs == null ? "cached" : `generated in ${(generatedMs / 1000).toFixed(1)} s`}); one server per mode, all four up at once; ` +
+            `each gets 1 warm-up and 1 seed letter (a full prefill in every mode), then ${TIMING_TARGETS} target letters asked mode after mode ` +
+            `(the first mode rotates each step, so background load hits every mode alike); max_tokens ${TIMING_MAX_TOKENS}`
+    );
+    const letters = clinicLetters(1 + TIMING_TARGETS, 17).requests;
+    const warmup: BenchRequest = {id: "warmup", role: "seed", api: "completions", prompt: "The weather was calm and the sea was blue."};
+    const results = new Map<string, TimingModeResult>(MODES.map((m) => [m.key, {mode: m.key, label: m.label, seedTtftMs: [], targets: []}]));
+    const loadBefore = os.loadavg()[0] ?? 0;
+    const servers: {mode: Mode; server: RunningServer; dataDir: string}[] = [];
+    try {
+        for (const mode of MODES) {
+            const dataDir = mkdtempSync(path.join(os.tmpdir(), "kvshare-bench-share-"));
+            const server = await startServer({
+                modelPath: file,
+                dataDir,
+                apiKey: API_KEY,
+                log: collectingLogger(warnings),
+                overrides: {threads, parallel: 1, api: {port: 0, host: "127.0.0.1"}, sharing: mode.sharing}
+            });
+            servers.push({mode, server, dataDir});
+            await ask(server, warmup, 2);
+        }
+        for (const [step, letter] of letters.entries()) {
+            for (let k = 0; k < servers.length; k++) {
+                const {mode, server} = servers[(step + k) % servers.length] as (typeof servers)[number];
+                const result = results.get(mode.key) as TimingModeResult;
+                const o = await ask(server, letter, TIMING_MAX_TOKENS);
+                if (letter.role === "seed") result.seedTtftMs.push(o.ttftMs);
+                else
+                    result.targets.push({
+                        step,
+                        id: o.id,
+                        ttftMs: o.ttftMs,
+                        promptTokens: o.promptTokens,
+                        reused: o.kv.reused_tokens,
+                        computed: o.kv.computed_tokens,
+                        recomputed: o.kv.recomputed_tokens,
+                        kvMode: o.kv.mode,
+                        stages: o.kv.stages,
+                        note: o.kv.note
+                    });
+            }
+            process.stdout.write(`  letter ${step + 1}/${letters.length} done in all modes\n`);
+        }
+    } finally {
+        for (const {server, dataDir} of servers) {
+            await server.close();
+            rmSync(dataDir, {recursive: true, force: true});
+        }
     }
-    for (const [step, letter] of letters.entries()) {
-      for (let k = 0; k < servers.length; k++) {
-        const { mode, server } = servers[(step + k) % servers.length] as (typeof servers)[number];
-        const result = results.get(mode.key) as TimingModeResult;
-        const o = await ask(server, letter, TIMING_MAX_TOKENS);
-        if (letter.role === "seed")
-          result.seedTtftMs.push(o.ttftMs);
-        else
-          result.targets.push({ step, id: o.id, ttftMs: o.ttftMs, promptTokens: o.promptTokens, reused: o.kv.reused_tokens, computed: o.kv.computed_tokens, recomputed: o.kv.recomputed_tokens, kvMode: o.kv.mode, stages: o.kv.stages, note: o.kv.note });
-      }
-      process.stdout.write(`  letter ${step + 1}/${letters.length} done in all modes\n`);
-    }
-  } finally {
-    for (const { server, dataDir } of servers) {
-      await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }
-  const loadAfter = os.loadavg()[0] ?? 0;
-  console.log(`1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (2 cores; above ~2 means other work competed with the bench)`);
-  const med = (key: string): number => median(results.get(key)?.targets.map((t) => t.ttftMs) ?? []);
-  const rows = MODES.map((m) => {
-    const r = results.get(m.key) as TimingModeResult;
-    const stage = (name: keyof NonNullable<KvShareRecord["stages"]>): number => median(r.targets.map((t) => t.stages?.[name] ?? 0));
-    return [m.label, String(median(r.targets.map((t) => t.promptTokens))), ms1(median(r.seedTtftMs)), String(r.targets.length),
-      ms1(mean(r.targets.map((t) => t.ttftMs))), ms1(med(m.key)), ms1(Math.min(...r.targets.map((t) => t.ttftMs))),
-      ms1(mean(r.targets.map((t) => t.reused))), ms1(mean(r.targets.map((t) => t.computed))),
-      `${ms1(stage("restore_ms"))} / ${ms1(stage("edit_ms"))} / ${ms1(stage("compute_ms"))}`];
-  });
-  console.log(table(["mode", "prompt tok", "seed TTFT (full) ms", "targets", "TTFT mean ms", "TTFT median ms", "TTFT min ms", "reused tok", "computed tok", "restore / edit / compute ms (median)"], rows));
-  const best = (key: string): number => Math.min(...(results.get(key)?.targets.map((t) => t.ttftMs) ?? []));
-  const ratios = (stat: (key: string) => number): Record<string, number> => ({
-    kvshareVsFull: stat("full") / stat("kvshare"),
-    kvshareVsPrefix: stat("prefix") / stat("kvshare"),
-    kvshareNoRecomputeVsFull: stat("full") / stat("kvs-r0"),
-    kvshareNoRecomputeVsPrefix: stat("prefix") / stat("kvs-r0"),
-    prefixVsFull: stat("full") / stat("prefix")
-  });
-  const speedups = ratios(med);
-  const speedupsMin = ratios(best);
-  const x = (v: number | undefined): string => `${(v ?? Number.NaN).toFixed(2)}×`;
-  console.log(table(["target TTFT speed-up", "KVShare vs full", "KVShare vs prefix", "KVShare r0 vs full", "KVShare r0 vs prefix", "prefix vs full"],
-    [["from medians", ...Object.values(speedups).map(x)], ["from minima (least disturbed)", ...Object.values(speedupsMin).map(x)]]));
-  console.log(`(KVShare = default budget ${defaultSettings.sharing.recomputeBudget}; r0 = no recompute; all four modes measured side by side in this run)`);
-  const odd = [...results.values()].flatMap((r) => r.targets.filter((t) => r.mode.startsWith("kvs") && t.kvMode !== "semantic").map((t) => `${r.label} ${t.id}: ${t.kvMode} (${t.note ?? ""})`));
-  if (odd.length > 0)
-    console.log(`targets without semantic reuse in KVShare modes: ${odd.join("; ")}`);
-  return { model: path.basename(file), shape: DEFAULT_SHAPE, threads, maxTokens: TIMING_MAX_TOKENS, loadAverage: { before: loadBefore, after: loadAfter }, modes: [...results.values()], speedups, speedupsMin };
+    const loadAfter = os.loadavg()[0] ?? 0;
+    console.log(
+        `1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (2 cores; above ~2 means other work competed with the bench)`
+    );
+    const med = (key: string): number => median(results.get(key)?.targets.map((t) => t.ttftMs) ?? []);
+    const rows = MODES.map((m) => {
+        const r = results.get(m.key) as TimingModeResult;
+        const stage = (name: keyof NonNullable<KvShareRecord["stages"]>): number => median(r.targets.map((t) => t.stages?.[name] ?? 0));
+        return [
+            m.label,
+            String(median(r.targets.map((t) => t.promptTokens))),
+            ms1(median(r.seedTtftMs)),
+            String(r.targets.length),
+            ms1(mean(r.targets.map((t) => t.ttftMs))),
+            ms1(med(m.key)),
+            ms1(Math.min(...r.targets.map((t) => t.ttftMs))),
+            ms1(mean(r.targets.map((t) => t.reused))),
+            ms1(mean(r.targets.map((t) => t.computed))),
+            `${ms1(stage("restore_ms"))} / ${ms1(stage("edit_ms"))} / ${ms1(stage("compute_ms"))}`
+        ];
+    });
+    console.log(
+        table(
+            [
+                "mode",
+                "prompt tok",
+                "seed TTFT (full) ms",
+                "targets",
+                "TTFT mean ms",
+                "TTFT median ms",
+                "TTFT min ms",
+                "reused tok",
+                "computed tok",
+                "restore / edit / compute ms (median)"
+            ],
+            rows
+        )
+    );
+    const best = (key: string): number => Math.min(...(results.get(key)?.targets.map((t) => t.ttftMs) ?? []));
+    const ratios = (stat: (key: string) => number): Record<string, number> => ({
+        kvshareVsFull: stat("full") / stat("kvshare"),
+        kvshareVsPrefix: stat("prefix") / stat("kvshare"),
+        kvshareNoRecomputeVsFull: stat("full") / stat("kvs-r0"),
+        kvshareNoRecomputeVsPrefix: stat("prefix") / stat("kvs-r0"),
+        prefixVsFull: stat("full") / stat("prefix")
+    });
+    const speedups = ratios(med);
+    const speedupsMin = ratios(best);
+    const x = (v: number | undefined): string => `${(v ?? Number.NaN).toFixed(2)}×`;
+    console.log(
+        table(
+            ["target TTFT speed-up", "KVShare vs full", "KVShare vs prefix", "KVShare r0 vs full", "KVShare r0 vs prefix", "prefix vs full"],
+            [
+                ["from medians", ...Object.values(speedups).map(x)],
+                ["from minima (least disturbed)", ...Object.values(speedupsMin).map(x)]
+            ]
+        )
+    );
+    console.log(`(KVShare = default budget ${defaultSettings.sharing.recomputeBudget}; r0 = no recompute; all four modes measured side by side in this run)`);
+    const odd = [...results.values()].flatMap((r) =>
+        r.targets.filter((t) => r.mode.startsWith("kvs") && t.kvMode !== "semantic").map((t) => `${r.label} ${t.id}: ${t.kvMode} (${t.note ?? ""})`)
+    );
+    if (odd.length > 0) console.log(`targets without semantic reuse in KVShare modes: ${odd.join("; ")}`);
+    return {
+        model: path.basename(file),
+        shape: DEFAULT_SHAPE,
+        threads,
+        maxTokens: TIMING_MAX_TOKENS,
+        loadAverage: {before: loadBefore, after: loadAfter},
+        modes: [...results.values()],
+        speedups,
+        speedupsMin
+    };
 }
 
-function chart(results: WorkloadResult[], stamp: string, head: { rows: HeadlineRow[]; pass: boolean }, timing: Record<string, unknown> | undefined): string {
-  const pass = head.pass;
-  const workloads = results.map((r) => (r.headline ? `${r.name} *` : r.name));
-  const ratioText = (x: number): string => (x === Number.POSITIVE_INFINITY ? "∞" : Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
-  const value = (r: WorkloadResult, key: string, f: (s: ModeSummary) => number): number => {
-    const s = r.summaries.find((x) => x.mode === key);
-    return s == null ? Number.NaN : f(s);
-  };
-  const speed = timing?.["speedups"] as Record<string, number> | undefined;
-  const speedMin = timing?.["speedupsMin"] as Record<string, number> | undefined;
-  return barChartSvg({
-    title: "KVShare bench: prompt tokens reused and agreement with full prefill",
-    subtitle: `${stamp} · stories260K, greedy, max_tokens ${MAX_TOKENS} · ≥ 2× prefix-reuse criterion (COVID-Q, QQP dup, templated): ${pass ? "PASS" : "FAIL"}`,
-    workloads,
-    modes: MODES.map((m) => ({ label: m.label, color: m.color })),
-    panels: [
-      { title: "Share of prompt tokens reused (KV not computed for the request)", values: results.map((r) => MODES.map((m) => value(r, m.key, (s) => s.reusedShare))) },
-      { title: "ROUGE-L (F1) of each mode's output vs full prefill's output", values: results.map((r) => MODES.map((m) => value(r, m.key, (s) => s.rougeL))) }
-    ],
-    footer: [
-      `* = criterion workload. KVShare (budget) ÷ exact-prefix reused tokens: ${head.rows.filter((r) => results.find((w) => w.name === r.workload)?.headline).map((r) => `${r.workload} ${ratioText(r.ratio)}`).join(", ")}`,
-      `   other workloads: ${head.rows.filter((r) => !results.find((w) => w.name === r.workload)?.headline).map((r) => `${r.workload} ${ratioText(r.ratio)}`).join(", ")}`,
-      ...(speed == null || speedMin == null ? ["timing part not run"] : [
-        `Timing (dummy ~0.5 B llama, 2 threads, clinic letters; target TTFT, median | minimum): KVShare vs full prefill ${speed["kvshareVsFull"]?.toFixed(2)}× | ${speedMin["kvshareVsFull"]?.toFixed(2)}×, ` +
-        `vs exact prefix reuse ${speed["kvshareVsPrefix"]?.toFixed(2)}× | ${speedMin["kvshareVsPrefix"]?.toFixed(2)}×`,
-        `   without recompute: vs full ${speed["kvshareNoRecomputeVsFull"]?.toFixed(2)}× | ${speedMin["kvshareNoRecomputeVsFull"]?.toFixed(2)}×, vs prefix ${speed["kvshareNoRecomputeVsPrefix"]?.toFixed(2)}× | ${speedMin["kvshareNoRecomputeVsPrefix"]?.toFixed(2)}×`
-      ])
-    ]
-  });
+function chart(results: WorkloadResult[], stamp: string, head: {rows: HeadlineRow[]; pass: boolean}, timing: Record<string, unknown> | undefined): string {
+    const pass = head.pass;
+    const workloads = results.map((r) => (r.headline ? `${r.name} *` : r.name));
+    const ratioText = (x: number): string => (x === Number.POSITIVE_INFINITY ? "∞" : Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
+    const value = (r: WorkloadResult, key: string, f: (s: ModeSummary) => number): number => {
+        const s = r.summaries.find((x) => x.mode === key);
+        return s == null ? Number.NaN : f(s);
+    };
+    const speed = timing?.["speedups"] as Record<string, number> | undefined;
+    const speedMin = timing?.["speedupsMin"] as Record<string, number> | undefined;
+    return barChartSvg({
+        title: "KVShare bench: prompt tokens reused and agreement with full prefill",
+        subtitle: `${stamp} · stories260K, greedy, max_tokens ${MAX_TOKENS} · ≥ 2× prefix-reuse criterion (COVID-Q, QQP dup, templated): ${pass ? "PASS" : "FAIL"}`,
+        workloads,
+        modes: MODES.map((m) => ({label: m.label, color: m.color})),
+        panels: [
+            {
+                title: "Share of prompt tokens reused (KV not computed for the request)",
+                values: results.map((r) => MODES.map((m) => value(r, m.key, (s) => s.reusedShare)))
+            },
+            {
+                title: "ROUGE-L (F1) of each mode's output vs full prefill's output",
+                values: results.map((r) => MODES.map((m) => value(r, m.key, (s) => s.rougeL)))
+            }
+        ],
+        footer: [
+            `* = criterion workload. KVShare (budget) ÷ exact-prefix reused tokens: ${head.rows
+                .filter((r) => results.find((w) => w.name === r.workload)?.headline)
+                .map((r) => `${r.workload} ${ratioText(r.ratio)}`)
+                .join(", ")}`,
+            `   other workloads: ${head.rows
+                .filter((r) => !results.find((w) => w.name === r.workload)?.headline)
+                .map((r) => `${r.workload} ${ratioText(r.ratio)}`)
+                .join(", ")}`,
+            ...(speed == null || speedMin == null
+                ? ["timing part not run"]
+                : [
+                      `Timing (dummy ~0.5 B llama, 2 threads, clinic letters; target TTFT, median | minimum): KVShare vs full prefill ${speed["kvshareVsFull"]?.toFixed(2)}× | ${speedMin["kvshareVsFull"]?.toFixed(2)}×, ` +
+                          `vs exact prefix reuse ${speed["kvshareVsPrefix"]?.toFixed(2)}× | ${speedMin["kvshareVsPrefix"]?.toFixed(2)}×`,
+                      `   without recompute: vs full ${speed["kvshareNoRecomputeVsFull"]?.toFixed(2)}× | ${speedMin["kvshareNoRecomputeVsFull"]?.toFixed(2)}×, vs prefix ${speed["kvshareNoRecomputeVsPrefix"]?.toFixed(2)}× | ${speedMin["kvshareNoRecomputeVsPrefix"]?.toFixed(2)}×`
+                  ])
+        ]
+    });
 }
 
 async function main(): Promise<void> {
-  const started = performance.now();
-  selfCheck();
-  console.log(`metrics self-check: ok (ROUGE-L F1, BLEU-4 with exp smoothing)${QUICK ? "; --quick" : ""}${TIMING ? "" : "; no timing part"}`);
-  const warnings: string[] = [];
-  if (TIMING_ONLY) {
-    await timingPart(warnings);
-    return;
-  }
-  const workloads = allWorkloads(QUICK ? QUICK_SIZES : FULL_SIZES);
-  const quality = await qualityPart(workloads, warnings);
-  const head = headline(quality.results);
-  const qualitySeconds = (performance.now() - started) / 1000;
-  const timing = TIMING ? await timingPart(warnings) : undefined;
-  if (warnings.length > 0)
-    console.log(`\nserver warnings (${warnings.length}): ${[...new Set(warnings)].slice(0, 10).join(" | ")}`);
+    const started = performance.now();
+    selfCheck();
+    console.log(`metrics self-check: ok (ROUGE-L F1, BLEU-4 with exp smoothing)${QUICK ? "; --quick" : ""}${TIMING ? "" : "; no timing part"}`);
+    const warnings: string[] = [];
+    if (TIMING_ONLY) {
+        await timingPart(warnings);
+        return;
+    }
+    const workloads = allWorkloads(QUICK ? QUICK_SIZES : FULL_SIZES);
+    const quality = await qualityPart(workloads, warnings);
+    const head = headline(quality.results);
+    const qualitySeconds = (performance.now() - started) / 1000;
+    const timing = TIMING ? await timingPart(warnings) : undefined;
+    if (warnings.length > 0) console.log(`\nserver warnings (${warnings.length}): ${[...new Set(warnings)].slice(0, 10).join(" | ")}`);
 
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const base = path.join(RESULTS_DIR, `share-${stamp}`);
-  const json = {
-    bench: "bench:share", createdAt: new Date().toISOString(), quick: QUICK,
-    quality: {
-      model: quality.modelId, kvEditing: quality.kvEditing, threads: 1, parallel: 1, maxTokens: MAX_TOKENS, temperature: 0,
-      sharingDefaults: defaultSettings.sharing, modes: MODES, workloads: quality.results
-    },
-    headline: head,
-    timing: timing ?? null,
-    warnings,
-    seconds: { quality: qualitySeconds, total: (performance.now() - started) / 1000 }
-  };
-  writeFileSync(`${base}.json`, JSON.stringify(json, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n");
-  writeFileSync(`${base}.svg`, chart(quality.results, stamp, head, timing));
-  console.log(`\nwrote ${path.relative(process.cwd(), base)}.json and .svg in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    mkdirSync(RESULTS_DIR, {recursive: true});
+    const base = path.join(RESULTS_DIR, `share-${stamp}`);
+    const json = {
+        bench: "bench:share",
+        createdAt: new Date().toISOString(),
+        quick: QUICK,
+        quality: {
+            model: quality.modelId,
+            kvEditing: quality.kvEditing,
+            threads: 1,
+            parallel: 1,
+            maxTokens: MAX_TOKENS,
+            temperature: 0,
+            sharingDefaults: defaultSettings.sharing,
+            modes: MODES,
+            workloads: quality.results
+        },
+        headline: head,
+        timing: timing ?? null,
+        warnings,
+        seconds: {quality: qualitySeconds, total: (performance.now() - started) / 1000}
+    };
+    writeFileSync(`${base}.json`, JSON.stringify(json, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n");
+    writeFileSync(`${base}.svg`, chart(quality.results, stamp, head, timing));
+    console.log(`\nwrote ${path.relative(process.cwd(), base)}.json and .svg in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
-  process.exit(1);
-});
+main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+        console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+        process.exit(1);
+    }
+);

@@ -34,7 +34,9 @@ function percentile(sorted: number[], p: number): number {
 function report(label: string, times: number[]): {p50: number; p95: number; max: number} {
     const sorted = [...times].sort((a, b) => a - b);
     const result = {p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), max: sorted.at(-1)!};
-    console.log(`${label.padEnd(34)} p50 ${result.p50.toFixed(1).padStart(6)} ms   p95 ${result.p95.toFixed(1).padStart(6)} ms   max ${result.max.toFixed(1).padStart(6)} ms`);
+    console.log(
+        `${label.padEnd(34)} p50 ${result.p50.toFixed(1).padStart(6)} ms   p95 ${result.p95.toFixed(1).padStart(6)} ms   max ${result.max.toFixed(1).padStart(6)} ms`
+    );
     return result;
 }
 
@@ -51,9 +53,20 @@ try {
         const best = candidates.at(-1);
         const donor = best != null && best[0] >= 0.3;
         core.requestLog.add({
-            at: now - (requests - i) * 1000, user: `u${i % 17}`, scope: scopes[i % scopes.length]!, mode: donor ? "semantic" : "prefix",
-            promptTokens, reusedTokens: donor ? best[1] : 0, completionTokens: 32, ttftMs: 5 + random() * 20,
-            prefixFloor: Math.floor(random() * 8), threshold: 0.3, budget: 0.15, minGain: 4, policy: "group", candidates,
+            at: now - (requests - i) * 1000,
+            user: `u${i % 17}`,
+            scope: scopes[i % scopes.length]!,
+            mode: donor ? "semantic" : "prefix",
+            promptTokens,
+            reusedTokens: donor ? best[1] : 0,
+            completionTokens: 32,
+            ttftMs: 5 + random() * 20,
+            prefixFloor: Math.floor(random() * 8),
+            threshold: 0.3,
+            budget: 0.15,
+            minGain: 4,
+            policy: "group",
+            candidates,
             budgetReuse: donor ? budgetLadder.map((b) => Math.round(best[1] * (1 - b))) : undefined
         });
     }
@@ -81,8 +94,9 @@ try {
         for (let i = 0; i < runs + 1; i++) {
             const t = performance.now();
             const response = await fetch(`${base}/kvshare/whatif`, {headers: {authorization: "Bearer bench-key"}});
-            const body = await response.json() as {requests: number};
-            if (!response.ok || body.requests !== Math.min(requests, 10_000)) throw new Error(`unexpected answer ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
+            const body = (await response.json()) as {requests: number};
+            if (!response.ok || body.requests !== Math.min(requests, 10_000))
+                throw new Error(`unexpected answer ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
             if (i > 0) overHttp.push(performance.now() - t); // the first warms the route up
         }
         const scoped: number[] = [];
@@ -94,7 +108,9 @@ try {
         const http = report("GET /kvshare/whatif (all scopes)", overHttp);
         report("GET /kvshare/whatif?scope=…", scoped);
         const worst = Math.max(inProcess.p95, http.p95);
-        console.log(`${worst <= targetMs ? "OK" : "SLOW"}: p95 ${worst.toFixed(1)} ms vs ${targetMs} ms target (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores)`);
+        console.log(
+            `${worst <= targetMs ? "OK" : "SLOW"}: p95 ${worst.toFixed(1)} ms vs ${targetMs} ms target (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores)`
+        );
     } finally {
         await server.stop(0);
     }

@@ -19,7 +19,10 @@ afterAll(async () => {
 });
 
 async function chat(user: string, content: string) {
-    const response = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content}], user, max_tokens: 8, temperature: 0}});
+    const response = await server.api("/v1/chat/completions", {
+        method: "POST",
+        json: {messages: [{role: "user", content}], user, max_tokens: 8, temperature: 0}
+    });
     expect(response.status).toBe(200);
     return (await response.json()) as {x_kvshare: {mode: string; reused_tokens: number; donor?: {similarity: number}}};
 }
@@ -122,7 +125,17 @@ describe("cache stats, threshold live, clear", () => {
         core.requestLog.clear();
         const now = 1_700_000_000_000;
         core.requestLog.add({at: now - 25_000, user: "a", scope: "global", mode: "none", promptTokens: 10, reusedTokens: 0, completionTokens: 1, ttftMs: 20});
-        core.requestLog.add({at: now - 1_000, user: "b", scope: "global", mode: "semantic", promptTokens: 10, reusedTokens: 6, completionTokens: 1, ttftMs: 8, donorId: 99});
+        core.requestLog.add({
+            at: now - 1_000,
+            user: "b",
+            scope: "global",
+            mode: "semantic",
+            promptTokens: 10,
+            reusedTokens: 6,
+            completionTokens: 1,
+            ttftMs: 8,
+            donorId: 99
+        });
         const stats = cacheStats(core.admin, {bucketMs: 10_000}, now);
         expect(stats.buckets).toHaveLength(12);
         expect(stats.buckets.slice(-4).map((b) => b.requests)).toEqual([1, 0, 1, 0]);
@@ -145,7 +158,14 @@ describe("conversations and profiles in app.db", () => {
         updatedAt: 1_750_000_002_000,
         messages: [
             {id: "m1", role: "user", content: lily, createdAt: 1_750_000_000_000},
-            {id: "m2", role: "assistant", content: "She ran.", createdAt: 1_750_000_001_500, stats: {ttftMs: 4}, hit: {mode: "none", prompt_tokens: 58, reused_tokens: 0, computed_tokens: 58, recomputed_tokens: 0}}
+            {
+                id: "m2",
+                role: "assistant",
+                content: "She ran.",
+                createdAt: 1_750_000_001_500,
+                stats: {ttftMs: 4},
+                hit: {mode: "none", prompt_tokens: 58, reused_tokens: 0, computed_tokens: 58, recomputed_tokens: 0}
+            }
         ]
     };
 
@@ -153,7 +173,11 @@ describe("conversations and profiles in app.db", () => {
         expect((await server.api("/kvshare/conversations/c-1", {method: "PUT", json: conversation})).status).toBe(200);
         let list = (await (await server.api("/kvshare/conversations")).json()) as ConversationRecord[];
         expect(list).toEqual([conversation]);
-        const longer = {...conversation, updatedAt: 1_750_000_003_000, messages: [...conversation.messages, {id: "m3", role: "user" as const, content: "More", createdAt: 1_750_000_002_500}]};
+        const longer = {
+            ...conversation,
+            updatedAt: 1_750_000_003_000,
+            messages: [...conversation.messages, {id: "m3", role: "user" as const, content: "More", createdAt: 1_750_000_002_500}]
+        };
         await server.api("/kvshare/conversations/c-1", {method: "PUT", json: longer});
         list = (await (await server.api("/kvshare/conversations?profile=Nurse")).json()) as ConversationRecord[];
         expect(list[0]!.messages.map((m) => m.id)).toEqual(["m1", "m2", "m3"]);
@@ -161,7 +185,10 @@ describe("conversations and profiles in app.db", () => {
 
         const mismatch = await server.api("/kvshare/conversations/c-2", {method: "PUT", json: conversation});
         expect(mismatch.status).toBe(400);
-        const bad = await server.api("/kvshare/conversations/c-3", {method: "PUT", json: {...conversation, id: "c-3", messages: [{id: "x", role: "system", content: ""}]}});
+        const bad = await server.api("/kvshare/conversations/c-3", {
+            method: "PUT",
+            json: {...conversation, id: "c-3", messages: [{id: "x", role: "system", content: ""}]}
+        });
         expect(bad.status).toBe(400);
         expect(((await bad.json()) as {error: {message: string}}).error.message).toMatch(/role/);
 

@@ -10,7 +10,6 @@ import {createApiServer, createCore} from "../app/startServer.js";
 import {runAdminOp} from "./operations.js";
 import {freePort} from "../../test/support/freePort.js";
 
-
 /** A port held by another listener until `release`. */
 async function busyPort(): Promise<{port: number; release: () => Promise<void>}> {
     const holder = net.createServer();
@@ -20,8 +19,13 @@ async function busyPort(): Promise<{port: number; release: () => Promise<void>}>
 
 const get = (url: string, pathname: string) => fetch(url + pathname, {headers: {authorization: `Bearer ${testApiKey}`}});
 const patch = (url: string, json: unknown) =>
-    fetch(`${url}/kvshare/settings`, {method: "PATCH", headers: {authorization: `Bearer ${testApiKey}`, "content-type": "application/json"}, body: JSON.stringify(json)});
-const fileApi = (dataDir: string) => (JSON.parse(fs.readFileSync(path.join(dataDir, "settings.json"), "utf8")) as {api: {host: string; port: number; enabled: boolean}}).api;
+    fetch(`${url}/kvshare/settings`, {
+        method: "PATCH",
+        headers: {authorization: `Bearer ${testApiKey}`, "content-type": "application/json"},
+        body: JSON.stringify(json)
+    });
+const fileApi = (dataDir: string) =>
+    (JSON.parse(fs.readFileSync(path.join(dataDir, "settings.json"), "utf8")) as {api: {host: string; port: number; enabled: boolean}}).api;
 
 describe("API server settings, headless (the server also serves the UI)", () => {
     let server: TestServer;
@@ -106,8 +110,11 @@ describe("API server settings, headless (the server also serves the UI)", () => 
     });
 
     it("lets a request in flight on the old address finish after a move", async () => {
-        const stream = fetch(`${url}/v1/completions`, {method: "POST", headers: {authorization: `Bearer ${testApiKey}`, "content-type": "application/json"},
-            body: JSON.stringify({prompt: "Once upon a time", max_tokens: 200, stream: true, temperature: 0})});
+        const stream = fetch(`${url}/v1/completions`, {
+            method: "POST",
+            headers: {authorization: `Bearer ${testApiKey}`, "content-type": "application/json"},
+            body: JSON.stringify({prompt: "Once upon a time", max_tokens: 200, stream: true, temperature: 0})
+        });
         const first = await stream;
         expect(first.status).toBe(200);
         const moved = (await (await patch(url, {api: {port: await freePort()}})).json()) as AdminSettings;
@@ -146,7 +153,10 @@ describe("API server settings in the Electron app (the window uses IPC)", () => 
         await runAdminOp(core.admin, "patchSettings", {api: {enabled: false}});
         const busy = await busyPort();
         try {
-            await expect(runAdminOp(core.admin, "patchSettings", {api: {enabled: true, port: busy.port}})).rejects.toMatchObject({kind: "conflict", code: "api_listen_failed"});
+            await expect(runAdminOp(core.admin, "patchSettings", {api: {enabled: true, port: busy.port}})).rejects.toMatchObject({
+                kind: "conflict",
+                code: "api_listen_failed"
+            });
             expect(core.settings.api.enabled).toBe(false);
             expect(core.apiServer!.running).toBe(false);
         } finally {

@@ -44,9 +44,11 @@ function parseJson<T>(text: string | null): T | undefined {
 export function listConversations(appDb: AppDatabase, input: {profile?: string} = {}): ConversationRecord[] {
     const db = appDb.get();
     const profile = optionalString(input.profile, "profile", 64);
-    const rows = (profile == null
-        ? db.prepare("SELECT * FROM conversations ORDER BY updated_at DESC LIMIT ?").all(listLimit)
-        : db.prepare("SELECT * FROM conversations WHERE profile = ? ORDER BY updated_at DESC LIMIT ?").all(profile, listLimit)) as ConversationRow[];
+    const rows = (
+        profile == null
+            ? db.prepare("SELECT * FROM conversations ORDER BY updated_at DESC LIMIT ?").all(listLimit)
+            : db.prepare("SELECT * FROM conversations WHERE profile = ? ORDER BY updated_at DESC LIMIT ?").all(profile, listLimit)
+    ) as ConversationRow[];
     const messages = db.prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY position");
     return rows.map((row) => ({
         id: row.id,
@@ -133,14 +135,34 @@ export function saveConversation(appDb: AppDatabase, input: unknown): {id: strin
     db.transaction(() => {
         db.prepare(
             "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
-            "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, title = excluded.title, system_prompt = excluded.system_prompt, " +
-            "params = excluded.params, updated_at = excluded.updated_at"
-        ).run(conversation.id, conversation.profile, conversation.title, conversation.systemPrompt, JSON.stringify(conversation.params),
-            conversation.createdAt, conversation.updatedAt);
+                "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, title = excluded.title, system_prompt = excluded.system_prompt, " +
+                "params = excluded.params, updated_at = excluded.updated_at"
+        ).run(
+            conversation.id,
+            conversation.profile,
+            conversation.title,
+            conversation.systemPrompt,
+            JSON.stringify(conversation.params),
+            conversation.createdAt,
+            conversation.updatedAt
+        );
         db.prepare("DELETE FROM messages WHERE conversation_id = ?").run(conversation.id);
-        const insert = db.prepare("INSERT INTO messages (conversation_id, id, position, role, content, created_at, stats, hit, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        conversation.messages.forEach((m, position) => insert.run(conversation.id, m.id, position, m.role, m.content, m.createdAt,
-            m.stats == null ? null : JSON.stringify(m.stats), m.hit == null ? null : JSON.stringify(m.hit), m.error ?? null));
+        const insert = db.prepare(
+            "INSERT INTO messages (conversation_id, id, position, role, content, created_at, stats, hit, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        );
+        conversation.messages.forEach((m, position) =>
+            insert.run(
+                conversation.id,
+                m.id,
+                position,
+                m.role,
+                m.content,
+                m.createdAt,
+                m.stats == null ? null : JSON.stringify(m.stats),
+                m.hit == null ? null : JSON.stringify(m.hit),
+                m.error ?? null
+            )
+        );
     })();
     return {id: conversation.id, updatedAt: conversation.updatedAt};
 }

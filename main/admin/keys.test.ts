@@ -22,7 +22,13 @@ describe("API keys in the settings panel", () => {
         expect(response.status).toBe(200);
         const created = (await response.json()) as CreatedApiKey;
         expect(created.key.length).toBeGreaterThan(20);
-        expect(created.entry).toEqual({id: expect.stringMatching(/^[0-9a-f]+$/), name: "reception", group: "front-desk", hint: created.key.slice(0, 8), createdAt: expect.any(String)});
+        expect(created.entry).toEqual({
+            id: expect.stringMatching(/^[0-9a-f]+$/),
+            name: "reception",
+            group: "front-desk",
+            hint: created.key.slice(0, 8),
+            createdAt: expect.any(String)
+        });
         expect(Object.keys(created.entry)).not.toContain("hash");
 
         const listed = await (await server.api("/kvshare/keys")).text();
@@ -33,7 +39,12 @@ describe("API keys in the settings panel", () => {
         expect(fs.readFileSync(path.join(server.dataDir, "keys.json"), "utf8")).not.toContain(created.key);
 
         expect((await withKey(created.key, "/v1/models")).status).toBe(200);
-        for (const [pathname, method] of [["/kvshare/settings", "GET"], ["/kvshare/keys", "GET"], ["/kvshare/keys", "POST"], [`/kvshare/keys/${created.entry.id}`, "DELETE"]] as const) {
+        for (const [pathname, method] of [
+            ["/kvshare/settings", "GET"],
+            ["/kvshare/keys", "GET"],
+            ["/kvshare/keys", "POST"],
+            [`/kvshare/keys/${created.entry.id}`, "DELETE"]
+        ] as const) {
             const denied = await withKey(created.key, pathname, {method, ...(method === "POST" ? {body: JSON.stringify({name: "sneaky"})} : {})});
             expect(denied.status, `${method} ${pathname}`).toBe(403);
         }

@@ -30,8 +30,7 @@ export function createKey(deps: Pick<AdminDeps, "keys" | "log">, input: Record<s
         deps.log.info(`key ${entry.id} issued to ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}`);
         return {key, entry: info(entry)};
     } catch (error) {
-        if (error instanceof KeyValidationError && error.kind === "duplicate")
-            throw new AdminError("conflict", error.message, "key_name_taken", error.param);
+        if (error instanceof KeyValidationError && error.kind === "duplicate") throw new AdminError("conflict", error.message, "key_name_taken", error.param);
         if (error instanceof KeyValidationError) throw invalidInput(error.message, error.param, "invalid_key_name");
         throw error;
     }
@@ -50,7 +49,13 @@ export function revokeKey(deps: KeysDeps, input: Record<string, unknown>): ApiKe
     const cache = deps.cache();
     // Refused before revoking: a purge that cannot run now could not be asked for again.
     if (purge && cache == null)
-        throw new AdminError("unavailable", "The cache cannot be purged while no model is loaded; retry when the model is ready.", "model_unavailable", null, 5);
+        throw new AdminError(
+            "unavailable",
+            "The cache cannot be purged while no model is loaded; retry when the model is ready.",
+            "model_unavailable",
+            null,
+            5
+        );
     deps.keys.revoke(id);
     if (purge && cache != null) {
         // Its id scope, and the name scope keys issued before scopes were keyed by id used.

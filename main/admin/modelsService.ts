@@ -48,7 +48,13 @@ async function headerFacts(file: string, stat: fs.Stats): Promise<HeaderFacts> {
     if (cached != null) return cached;
     let facts: HeaderFacts = {architecture: null, contextLength: null};
     try {
-        const info = await readGgufFileInfo(file, {readTensorInfo: false, sourceType: "filesystem", logWarnings: false, ignoreKeys: ignoredGgufKeys, spliceSplitFiles: false});
+        const info = await readGgufFileInfo(file, {
+            readTensorInfo: false,
+            sourceType: "filesystem",
+            logWarnings: false,
+            ignoreKeys: ignoredGgufKeys,
+            spliceSplitFiles: false
+        });
         const architecture = info.metadata.general?.architecture;
         const contextLength = (info.architectureMetadata as {context_length?: unknown}).context_length;
         facts = {
@@ -71,7 +77,12 @@ function modelsFolderFiles(folder: string): string[] {
     } catch {
         return [];
     }
-    return names.filter(isGgufName).sort().map((name) => path.join(folder, name)).filter((file) => statFile(file) != null).slice(0, maxListed);
+    return names
+        .filter(isGgufName)
+        .sort()
+        .map((name) => path.join(folder, name))
+        .filter((file) => statFile(file) != null)
+        .slice(0, maxListed);
 }
 
 /** The loaded (or loading) model and how far its load got. */
@@ -81,7 +92,11 @@ export function modelStatus(deps: ModelsDeps): ModelStatus {
         progress: deps.models.status === "ok" ? 1 : deps.models.loadProgress,
         modelId: deps.models.modelPath == null ? null : modelIdOf(deps.models.modelPath),
         modelPath: deps.models.modelPath ?? null,
-        error: deps.models.loadErrorMessage ?? (deps.models.switchError == null ? null : `Could not switch models: ${deps.models.switchError.message}. Still serving ${modelIdOf(deps.models.modelPath ?? "")}.`)
+        error:
+            deps.models.loadErrorMessage ??
+            (deps.models.switchError == null
+                ? null
+                : `Could not switch models: ${deps.models.switchError.message}. Still serving ${modelIdOf(deps.models.modelPath ?? "")}.`)
     };
 }
 
@@ -125,7 +140,12 @@ function hasGgufMagic(file: string): boolean {
 /** 409 while a model loads: one switch at a time. */
 function refuseWhileLoading(deps: ModelsDeps): void {
     if (deps.models.status === "loading" || deps.models.switching)
-        throw new AdminError("conflict", "A model is already loading, or the previous one is still finishing its requests. Wait until it is ready, then try again.", "model_loading", "path");
+        throw new AdminError(
+            "conflict",
+            "A model is already loading, or the previous one is still finishing its requests. Wait until it is ready, then try again.",
+            "model_loading",
+            "path"
+        );
 }
 
 /**
@@ -136,7 +156,13 @@ function refuseWhileLoading(deps: ModelsDeps): void {
 async function weightsProblem(file: string): Promise<string | undefined> {
     let info;
     try {
-        info = await readGgufFileInfo(file, {readTensorInfo: true, sourceType: "filesystem", logWarnings: false, ignoreKeys: ignoredGgufKeys, spliceSplitFiles: false});
+        info = await readGgufFileInfo(file, {
+            readTensorInfo: true,
+            sourceType: "filesystem",
+            logWarnings: false,
+            ignoreKeys: ignoredGgufKeys,
+            spliceSplitFiles: false
+        });
     } catch (error) {
         return `its header cannot be read (${(error as Error).message})`;
     }
@@ -164,8 +190,7 @@ export async function loadModel(deps: ModelsDeps, input: Record<string, unknown>
     if (!isListed) {
         if (!path.isAbsolute(requested) || !isGgufName(requested))
             throw invalidInput("'path' must be one of the listed models or an absolute path to a .gguf file.", "path", "invalid_model_path");
-        if (statFile(requested) == null)
-            throw invalidInput(`No model file at ${requested}.`, "path", "model_not_found");
+        if (statFile(requested) == null) throw invalidInput(`No model file at ${requested}.`, "path", "model_not_found");
     }
     const file = path.resolve(requested);
     if (!hasGgufMagic(file)) throw invalidInput(`${path.basename(file)} is not a GGUF file.`, "path", "invalid_model_file");
@@ -175,11 +200,18 @@ export async function loadModel(deps: ModelsDeps, input: Record<string, unknown>
 
     deps.log.info(`switching model to ${file}`);
     const started = performance.now();
-    void deps.models.loadModel(file).then(() => {
-        deps.log.info(`model ${modelIdOf(file)} loaded in ${Math.round(performance.now() - started)} ms`);
-        deps.settings.modelPath = file;
-        saveSettings(deps.dataDir, mergeSettings(loadSettings(deps.dataDir), {modelPath: file}));
-    }).catch((error: unknown) => deps.log.error(`model load failed: ${(error as Error).message}${deps.models.status === "ok" ? ` (still serving ${modelIdOf(deps.models.modelPath ?? "")})` : ""}`));
+    void deps.models
+        .loadModel(file)
+        .then(() => {
+            deps.log.info(`model ${modelIdOf(file)} loaded in ${Math.round(performance.now() - started)} ms`);
+            deps.settings.modelPath = file;
+            saveSettings(deps.dataDir, mergeSettings(loadSettings(deps.dataDir), {modelPath: file}));
+        })
+        .catch((error: unknown) =>
+            deps.log.error(
+                `model load failed: ${(error as Error).message}${deps.models.status === "ok" ? ` (still serving ${modelIdOf(deps.models.modelPath ?? "")})` : ""}`
+            )
+        );
     // deps.models.loadModel has set status "loading" synchronously, before its first await.
     return modelStatus(deps);
 }

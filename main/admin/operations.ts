@@ -63,4 +63,3 @@ export function runAdminOp<K extends AdminOp>(deps: AdminDeps, op: K | string, i
     const run = operations[op] as (deps: AdminDeps, input: Record<string, unknown>) => AdminResult<K>;
     return run(deps, objectInput(input, "The input"));
 }
-

@@ -76,7 +76,12 @@ export interface ApiServerControl {
 
 /** The API server could not listen on the address asked for (port busy, not an address of this machine). */
 export class ApiListenError extends Error {
-    public constructor(message: string, public readonly host: string, public readonly port: number, public readonly code: string | undefined) {
+    public constructor(
+        message: string,
+        public readonly host: string,
+        public readonly port: number,
+        public readonly code: string | undefined
+    ) {
         super(message);
         this.name = "ApiListenError";
     }

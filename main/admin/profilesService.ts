@@ -31,7 +31,9 @@ export function saveProfile(deps: ProfilesDeps, input: unknown): Profile[] {
     const name = profileName(value.name, "name");
     const rawGroup = optionalString(value.group, "group", 64)?.trim();
     const group = rawGroup == null || rawGroup === "" ? undefined : profileName(rawGroup, "group");
-    deps.db.get().prepare("INSERT INTO profiles (name, grp, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET grp = excluded.grp")
+    deps.db
+        .get()
+        .prepare("INSERT INTO profiles (name, grp, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET grp = excluded.grp")
         .run(name, group ?? null, Date.now());
     setGroup(deps, name, group);
     return listProfiles(deps);

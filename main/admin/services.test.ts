@@ -26,8 +26,13 @@ afterEach(() => {
 });
 
 const conversation: ConversationRecord = {
-    id: "c-1", profile: "Nurse", title: "Dosage", systemPrompt: "", params: {temperature: 0.2},
-    createdAt: 1_750_000_000_000, updatedAt: 1_750_000_001_000,
+    id: "c-1",
+    profile: "Nurse",
+    title: "Dosage",
+    systemPrompt: "",
+    params: {temperature: 0.2},
+    createdAt: 1_750_000_000_000,
+    updatedAt: 1_750_000_001_000,
     messages: [{id: "m1", role: "user", content: "How much?", createdAt: 1_750_000_000_500}]
 };
 
@@ -36,8 +41,9 @@ describe("admin services without a model", () => {
         expect(saveConversation(db, conversation)).toEqual({id: "c-1", updatedAt: conversation.updatedAt});
         expect(listConversations(db, {profile: "Nurse"})).toEqual([conversation]);
         expect(listConversations(db, {profile: "Student"})).toEqual([]);
-        expect(() => saveConversation(db, {...conversation, messages: [{id: "x", role: "system", content: ""}]}))
-            .toThrow(expect.objectContaining({kind: "invalid_input", param: "messages[0].role"}) as Error);
+        expect(() => saveConversation(db, {...conversation, messages: [{id: "x", role: "system", content: ""}]})).toThrow(
+            expect.objectContaining({kind: "invalid_input", param: "messages[0].role"}) as Error
+        );
         expect(deleteConversation(db, {id: "c-1"})).toEqual({deleted: true});
         expect(listConversations(db)).toEqual([]);
     });
@@ -56,7 +62,12 @@ describe("admin services without a model", () => {
 
     it("issues and revokes keys; refuses a purge while no model is loaded, before revoking", () => {
         const keys = KeyStore.inDataDir(dataDir);
-        const deps = {keys, log: silentLogger, requestLog: new RequestLog({db: () => db.get(), retentionDays: () => 30, replayShare: () => 0}), cache: () => undefined};
+        const deps = {
+            keys,
+            log: silentLogger,
+            requestLog: new RequestLog({db: () => db.get(), retentionDays: () => 30, replayShare: () => 0}),
+            cache: () => undefined
+        };
         const {entry} = createKey(deps, {name: "lab-app"});
         expect(() => createKey(deps, {name: "lab-app"})).toThrow(expect.objectContaining({kind: "conflict", code: "key_name_taken"}) as Error);
         expect(() => revokeKey(deps, {id: entry.id, purge: "true"})).toThrow(expect.objectContaining({kind: "unavailable", retryAfterSeconds: 5}) as Error);

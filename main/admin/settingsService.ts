@@ -24,8 +24,15 @@ export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiSe
     return {
         sharing: {...sharing, groups: {...sharing.groups}},
         api: {
-            enabled: api.enabled, host: api.host, port: api.port, auth: api.auth, corsOrigins: [...api.corsOrigins], allowedHosts: [...api.allowedHosts], keyHint: maskKey(deps.apiKey),
-            url: deps.apiServer()?.url ?? null, servesUi: deps.apiServer()?.servesUi ?? false
+            enabled: api.enabled,
+            host: api.host,
+            port: api.port,
+            auth: api.auth,
+            corsOrigins: [...api.corsOrigins],
+            allowedHosts: [...api.allowedHosts],
+            keyHint: maskKey(deps.apiKey),
+            url: deps.apiServer()?.url ?? null,
+            servesUi: deps.apiServer()?.servesUi ?? false
         },
         readOnly: [...readOnly],
         restartRequired: [...restartRequired]
@@ -71,7 +78,11 @@ function checkSharedPrefixesFit(deps: SettingsDeps, texts: readonly string[]): v
     texts.forEach((text, i) => {
         const tokens = text.length > model.contextSize * maxCharsPerToken ? Number.POSITIVE_INFINITY : model.countTokens(text);
         if (tokens > limit)
-            throw invalidInput(`sharing.sharedPrefixes[${i}] is ${Number.isFinite(tokens) ? `${tokens} tokens` : "far too long"}; a shared prefix may take at most half the context (${limit} tokens), leaving room for the question.`, "sharing.sharedPrefixes", "invalid_setting");
+            throw invalidInput(
+                `sharing.sharedPrefixes[${i}] is ${Number.isFinite(tokens) ? `${tokens} tokens` : "far too long"}; a shared prefix may take at most half the context (${limit} tokens), leaving room for the question.`,
+                "sharing.sharedPrefixes",
+                "invalid_setting"
+            );
     });
 }
 

@@ -79,7 +79,14 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
             const cached = store?.get(id);
             // A scope's view shows only that scope's donor texts (and the admin-marked shared prefixes).
             const visible = input.scope == null || cached?.scope === input.scope || cached?.scope === sharedScope;
-            return {id, hits: count, lifetimeHits: cached?.hitCount ?? 0, prompt: visible ? cached?.promptText ?? null : null, scope: cached?.scope ?? null, bytes: cached?.bytes ?? null};
+            return {
+                id,
+                hits: count,
+                lifetimeHits: cached?.hitCount ?? 0,
+                prompt: visible ? (cached?.promptText ?? null) : null,
+                scope: cached?.scope ?? null,
+                bytes: cached?.bytes ?? null
+            };
         });
 
     return {

@@ -41,8 +41,7 @@ export function timestamp(value: unknown, param: string, fallback: number): numb
 export function optionalNumber(value: unknown, param: string, min: number, max: number): number | undefined {
     if (value === undefined || value === null || value === "") return undefined;
     const n = typeof value === "string" ? Number(value) : value;
-    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max)
-        throw invalidInput(`'${param}' must be a number between ${min} and ${max}.`, param);
+    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max) throw invalidInput(`'${param}' must be a number between ${min} and ${max}.`, param);
     return n;
 }
 

@@ -19,7 +19,6 @@ import {RequestLog} from "../insights/RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
 
-
 /**
  * Resolves once no request is in flight anywhere (embedding, queue, generation) and every sequence is
  * back in the pool, or after `timeoutMs`.
@@ -128,7 +127,9 @@ export class AppCore implements ServerHost, ModelHost {
             get settings() {
                 return liveSettings();
             },
-            dataDir, apiKey, log,
+            dataDir,
+            apiKey,
+            log,
             db: this.db,
             keys: this.keys,
             requestLog: this.requestLog,
@@ -240,7 +241,9 @@ export class AppCore implements ServerHost, ModelHost {
 
     private openModel(modelPath: string, verbose: boolean, onLoadProgress: (progress: number) => void): Promise<RequestPipeline> {
         return openModel({
-            modelPath, verbose, onLoadProgress,
+            modelPath,
+            verbose,
+            onLoadProgress,
             settings: () => this.settings,
             dataDir: this.dataDir,
             log: this.log,
@@ -299,12 +302,17 @@ export class AppCore implements ServerHost, ModelHost {
 
     /** Why the last load failed, while the status is "error". */
     public get loadErrorMessage(): string | undefined {
-        return this.status === "error" ? this.loadError?.message ?? "unknown error" : undefined;
+        return this.status === "error" ? (this.loadError?.message ?? "unknown error") : undefined;
     }
 
     public requirePipeline(): RequestPipeline {
         if (this.pipeline != null) return this.pipeline;
-        if (this.status === "error") throw new ModelUnavailableError(this.modelPath == null ? `No model is loaded. ${this.loadError?.message ?? ""}`.trim() : `The model failed to load: ${this.loadError?.message ?? "unknown error"}`);
+        if (this.status === "error")
+            throw new ModelUnavailableError(
+                this.modelPath == null
+                    ? `No model is loaded. ${this.loadError?.message ?? ""}`.trim()
+                    : `The model failed to load: ${this.loadError?.message ?? "unknown error"}`
+            );
         throw new ModelUnavailableError("The model is still loading. Retry shortly.");
     }
 
@@ -325,15 +333,24 @@ export class AppCore implements ServerHost, ModelHost {
     public modelObjects(): ModelObject[] {
         const runtime = this.pipeline?.runtime;
         if (runtime == null) return [];
-        return [{
-            id: runtime.modelId,
-            object: "model",
-            created: Math.floor(this.startedAt / 1000),
-            owned_by: "local",
-            meta: {context_size: runtime.contextSize, parallel: runtime.pool.size, architecture: runtime.architecture, kv_editing: runtime.scratch != null,
-                backend: runtime.build.backend, kvshare_patched: runtime.build.patched, devices: runtime.build.devices,
-                ...(runtime.build.notice == null ? {} : {build_notice: runtime.build.notice})}
-        }];
+        return [
+            {
+                id: runtime.modelId,
+                object: "model",
+                created: Math.floor(this.startedAt / 1000),
+                owned_by: "local",
+                meta: {
+                    context_size: runtime.contextSize,
+                    parallel: runtime.pool.size,
+                    architecture: runtime.architecture,
+                    kv_editing: runtime.scratch != null,
+                    backend: runtime.build.backend,
+                    kvshare_patched: runtime.build.patched,
+                    devices: runtime.build.devices,
+                    ...(runtime.build.notice == null ? {} : {build_notice: runtime.build.notice})
+                }
+            }
+        ];
     }
 
     public async dispose(): Promise<void> {

@@ -54,8 +54,14 @@ export function createCore(options: ServeOptions): {core: AppCore; modelPath?: s
     // existing folder's app files are tightened too (see secureDataDir).
     if (!fs.existsSync(dataDir)) mkdirOwnerOnly(dataDir);
     const {changed, folderOpen} = secureDataDir(dataDir);
-    if (changed.length > 0) log.warn(`data folder ${dataDir}: made ${changed.length} files and folders owner-only (${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ", …" : ""})`);
-    if (folderOpen) log.warn(`data folder ${dataDir} holds other files and is readable by other users; the app's own files in it are owner-only. A folder of its own is safer.`);
+    if (changed.length > 0)
+        log.warn(
+            `data folder ${dataDir}: made ${changed.length} files and folders owner-only (${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ", …" : ""})`
+        );
+    if (folderOpen)
+        log.warn(
+            `data folder ${dataDir} holds other files and is readable by other users; the app's own files in it are owner-only. A folder of its own is safer.`
+        );
     const settings = mergeSettings(loadSettings(dataDir), options.overrides ?? {});
     const unsafe = unsafeAuthReason(settings.api);
     if (unsafe != null) throw new Error(unsafe);
@@ -78,9 +84,13 @@ export async function loadCoreModel(core: AppCore, modelPath: string, verbose = 
     const {settings} = core;
     const guard = runtime.prompts.guard;
     if (guard != null)
-        core.log.warn(`the model's vocabulary has no byte fallback: characters it cannot encode (e.g. ${guard.unencodable("#%&@[]{}~").join(" ")}) are replaced by spaces before tokenizing`);
-    core.log.info(`model ${runtime.modelId} (${runtime.architecture}, template ${runtime.prompts.templateName}) loaded in ` +
-        `${Math.round(performance.now() - loadStart)} ms: ${settings.parallel} sequences × ${runtime.contextSize} tokens, ${settings.threads} threads`);
+        core.log.warn(
+            `the model's vocabulary has no byte fallback: characters it cannot encode (e.g. ${guard.unencodable("#%&@[]{}~").join(" ")}) are replaced by spaces before tokenizing`
+        );
+    core.log.info(
+        `model ${runtime.modelId} (${runtime.architecture}, template ${runtime.prompts.templateName}) loaded in ` +
+            `${Math.round(performance.now() - loadStart)} ms: ${settings.parallel} sequences × ${runtime.contextSize} tokens, ${settings.threads} threads`
+    );
 }
 
 /**

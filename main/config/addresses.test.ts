@@ -3,9 +3,34 @@ import {canonicalHost, isLoopback, isWildcard, unsafeAuthReason} from "./address
 
 describe("addresses are compared parsed, never as spellings", () => {
     it("recognises loopback in every spelling", () => {
-        for (const host of ["127.0.0.1", "127.1", "0x7f.1", "2130706433", "127.255.0.9", "localhost", "LOCALHOST.", "::1", "[::1]", "0:0:0:0:0:0:0:1", "0000::0001", "::ffff:127.0.0.1", "[::FFFF:7f00:1]"])
+        for (const host of [
+            "127.0.0.1",
+            "127.1",
+            "0x7f.1",
+            "2130706433",
+            "127.255.0.9",
+            "localhost",
+            "LOCALHOST.",
+            "::1",
+            "[::1]",
+            "0:0:0:0:0:0:0:1",
+            "0000::0001",
+            "::ffff:127.0.0.1",
+            "[::FFFF:7f00:1]"
+        ])
             expect(isLoopback(host), host).toBe(true);
-        for (const host of ["0.0.0.0", "::", "0:0:0:0:0:0:0:0", "192.168.1.20", "::ffff:192.168.1.20", "evil.example", "localhost.evil.example", "127.0.0.1.evil.example", "", "::2"])
+        for (const host of [
+            "0.0.0.0",
+            "::",
+            "0:0:0:0:0:0:0:0",
+            "192.168.1.20",
+            "::ffff:192.168.1.20",
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "",
+            "::2"
+        ])
             expect(isLoopback(host), host).toBe(false);
     });
 

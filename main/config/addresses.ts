@@ -16,6 +16,8 @@ export function localInterfaceAddresses(): string[] {
  */
 export function unsafeAuthReason(api: {host: string; auth: boolean}): string | undefined {
     if (api.auth || isLoopback(api.host)) return undefined;
-    return `Turning the API key off is only allowed on a loopback address (127.0.0.1, ::1, localhost); ` +
-        `${api.host} would let any machine that reaches the port use and administer the server. Keep the key on, or listen on 127.0.0.1.`;
+    return (
+        `Turning the API key off is only allowed on a loopback address (127.0.0.1, ::1, localhost); ` +
+        `${api.host} would let any machine that reaches the port use and administer the server. Keep the key on, or listen on 127.0.0.1.`
+    );
 }

@@ -31,7 +31,11 @@ export interface Identity {
 /** A name or group refused by {@link KeyStore.create}; `param` is the field at fault. */
 export class KeyValidationError extends Error {
     /** `duplicate`: the name is taken by an active key (a conflict, not a malformed name). */
-    public constructor(message: string, public readonly param: "name" | "group", public readonly kind: "invalid" | "duplicate" = "invalid") {
+    public constructor(
+        message: string,
+        public readonly param: "name" | "group",
+        public readonly kind: "invalid" | "duplicate" = "invalid"
+    ) {
         super(message);
         this.name = "KeyValidationError";
     }
@@ -70,7 +74,8 @@ export class KeyStore {
         if (this.keys.some((key) => key.name.toLowerCase() === name.toLowerCase()))
             throw new KeyValidationError(`A key named '${name}' exists; revoke it first or choose another name.`, "name", "duplicate");
         if (group != null && isReservedName(group)) throw new KeyValidationError(`'${group}' is reserved; choose another group.`, "group");
-        if (group != null && !/^[\w.@-]{1,64}$/.test(group)) throw new KeyValidationError("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "group");
+        if (group != null && !/^[\w.@-]{1,64}$/.test(group))
+            throw new KeyValidationError("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "group");
         const key = generateApiKey();
         let id: string;
         // The id names the key's sharing scope: unique among live keys, and 48 random bits make meeting a
@@ -104,8 +109,7 @@ export class KeyStore {
         this.reload();
         const hash = hashKey(presented);
         let found: IssuedKey | undefined;
-        for (const key of this.keys)
-            if (crypto.timingSafeEqual(hash, Buffer.from(key.hash, "hex")) && found == null) found = key;
+        for (const key of this.keys) if (crypto.timingSafeEqual(hash, Buffer.from(key.hash, "hex")) && found == null) found = key;
         return found;
     }
 

@@ -12,10 +12,8 @@ export function resolveDataDir(explicit?: string, env: NodeJS.ProcessEnv = proce
     if (explicit != null && explicit !== "") return path.resolve(explicit);
     if (env.KVSHARE_DATA_DIR != null && env.KVSHARE_DATA_DIR !== "") return path.resolve(env.KVSHARE_DATA_DIR);
     const home = os.homedir();
-    if (process.platform === "win32")
-        return path.join(env.APPDATA ?? path.join(home, "AppData", "Roaming"), appFolderName);
-    if (process.platform === "darwin")
-        return path.join(home, "Library", "Application Support", appFolderName);
+    if (process.platform === "win32") return path.join(env.APPDATA ?? path.join(home, "AppData", "Roaming"), appFolderName);
+    if (process.platform === "darwin") return path.join(home, "Library", "Application Support", appFolderName);
     return path.join(env.XDG_DATA_HOME ?? path.join(home, ".local", "share"), appFolderName);
 }
 

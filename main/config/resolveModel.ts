@@ -11,7 +11,10 @@ export class NoModelError extends Error {}
  * Picks the model file: `--model`, else `KVSHARE_MODEL`, else the settings file, else the first
  * `.gguf` in the app's models folder.
  */
-export function resolveModelPath(options: {flag?: string; settingsPath?: string; dataDir: string; env?: NodeJS.ProcessEnv}): {path: string; source: ModelSource} {
+export function resolveModelPath(options: {flag?: string; settingsPath?: string; dataDir: string; env?: NodeJS.ProcessEnv}): {
+    path: string;
+    source: ModelSource;
+} {
     const env = options.env ?? process.env;
     const candidates: Array<[string | undefined, ModelSource]> = [
         [options.flag, "flag"],
@@ -27,23 +30,30 @@ export function resolveModelPath(options: {flag?: string; settingsPath?: string;
     }
     const folder = modelsDir(options.dataDir);
     const found = fs.existsSync(folder)
-        ? fs.readdirSync(folder).filter((name) => name.toLowerCase().endsWith(".gguf")).sort()
+        ? fs
+              .readdirSync(folder)
+              .filter((name) => name.toLowerCase().endsWith(".gguf"))
+              .sort()
         : [];
     if (found[0] != null) return {path: path.join(folder, found[0]), source: "models-folder"};
     throw new NoModelError(
         "No model found. Do one of these:\n" +
-        "  - pass a GGUF file: npm run serve -- --model /path/to/model.gguf\n" +
-        "  - set KVSHARE_MODEL=/path/to/model.gguf\n" +
-        `  - put a .gguf file into ${folder}\n` +
-        "  - when online, download the default small chat model: npm run serve -- --download-default-model"
+            "  - pass a GGUF file: npm run serve -- --model /path/to/model.gguf\n" +
+            "  - set KVSHARE_MODEL=/path/to/model.gguf\n" +
+            `  - put a .gguf file into ${folder}\n` +
+            "  - when online, download the default small chat model: npm run serve -- --download-default-model"
     );
 }
 
 function describe(source: ModelSource): string {
     switch (source) {
-        case "flag": return "--model";
-        case "env": return "KVSHARE_MODEL";
-        case "settings": return "the settings file (modelPath)";
-        case "models-folder": return "the models folder";
+        case "flag":
+            return "--model";
+        case "env":
+            return "KVSHARE_MODEL";
+        case "settings":
+            return "the settings file (modelPath)";
+        case "models-folder":
+            return "the models folder";
     }
 }

@@ -57,7 +57,17 @@ export const defaultSettings: Settings = {
     gpuFallback: "stock-gpu",
     api: {enabled: true, host: "127.0.0.1", port: defaultApiPort, auth: true, corsOrigins: [], allowedHosts: []},
     sharing: defaultSharingSettings,
-    limits: {maxQueue: 64, queueTimeoutMs: 120_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8, maxInFlightBytesPerKey: 16 * 1024 * 1024, requestReceiveTimeoutMs: 30_000, requestTimeoutMs: 600_000, agingMs: 500}
+    limits: {
+        maxQueue: 64,
+        queueTimeoutMs: 120_000,
+        maxBodyBytes: 4 * 1024 * 1024,
+        maxTokensCap: 32_768,
+        maxConcurrentPerKey: 8,
+        maxInFlightBytesPerKey: 16 * 1024 * 1024,
+        requestReceiveTimeoutMs: 30_000,
+        requestTimeoutMs: 600_000,
+        agingMs: 500
+    }
 };
 
 export function settingsPath(dataDir: string): string {

@@ -14,7 +14,9 @@ function refused(input: unknown): SettingsValidationError {
 
 describe("per-scope overrides, history and monitor settings", () => {
     it("accepts a scope's threshold and budget and drops empty overrides", () => {
-        const patch = validateSettingsPatch({sharing: {scopeOverrides: {"group:ward-3": {similarityThreshold: 0.6}, "user:amy": {recomputeBudget: 0.3, similarityThreshold: null}, global: {}}}});
+        const patch = validateSettingsPatch({
+            sharing: {scopeOverrides: {"group:ward-3": {similarityThreshold: 0.6}, "user:amy": {recomputeBudget: 0.3, similarityThreshold: null}, global: {}}}
+        });
         expect(patch.sharing?.scopeOverrides).toEqual({"group:ward-3": {similarityThreshold: 0.6}, "user:amy": {recomputeBudget: 0.3}});
     });
 

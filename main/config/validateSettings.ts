@@ -5,7 +5,10 @@ import type {SharingSettings} from "./settings.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
 export class SettingsValidationError extends Error {
-    public constructor(message: string, public readonly param: string) {
+    public constructor(
+        message: string,
+        public readonly param: string
+    ) {
         super(message);
         this.name = "SettingsValidationError";
     }
@@ -25,11 +28,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function number(value: unknown, name: string, min: number, max: number, integer: boolean, what: string): number {
-    if (typeof value !== "number" || !Number.isFinite(value))
-        throw new SettingsValidationError(`${name} must be a number (${what}).`, name);
+    if (typeof value !== "number" || !Number.isFinite(value)) throw new SettingsValidationError(`${name} must be a number (${what}).`, name);
     if (integer && !Number.isInteger(value)) throw new SettingsValidationError(`${name} must be a whole number (${what}).`, name);
-    if (value < min || value > max)
-        throw new SettingsValidationError(`${name} must be between ${min} and ${max} (${what}); got ${value}.`, name);
+    if (value < min || value > max) throw new SettingsValidationError(`${name} must be between ${min} and ${max} (${what}); got ${value}.`, name);
     return value;
 }
 
@@ -90,8 +91,7 @@ function host(value: unknown, name: string): string {
 
 /** At most 32 host names or addresses. */
 function hostList(value: unknown, name: string): string[] {
-    if (!Array.isArray(value) || value.length > 32)
-        throw new SettingsValidationError(`${name} must be a list of at most 32 host names or addresses.`, name);
+    if (!Array.isArray(value) || value.length > 32) throw new SettingsValidationError(`${name} must be a list of at most 32 host names or addresses.`, name);
     return [...new Set(value.map((entry) => host(entry, name)))];
 }
 
@@ -113,24 +113,60 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
         for (const [key, value] of Object.entries(sharing)) {
             const name = `sharing.${key}`;
             switch (key as keyof SharingSettings) {
-                case "enabled": patch.enabled = boolean(value, name); break;
-                case "prefixReuse": patch.prefixReuse = boolean(value, name); break;
-                case "similarityThreshold": patch.similarityThreshold = number(value, name, 0, 1, false, "a cosine similarity"); break;
-                case "topK": patch.topK = number(value, name, 1, 256, true, "donor candidates fetched"); break;
-                case "minRunLength": patch.minRunLength = number(value, name, 1, 4096, true, "tokens"); break;
-                case "recomputeBudget": patch.recomputeBudget = number(value, name, 0, 1, false, "a share of the kept tokens"); break;
-                case "minGainTokens": patch.minGainTokens = number(value, name, 0, 1_000_000, true, "tokens"); break;
-                case "costGate": patch.costGate = boolean(value, name); break;
-                case "embedder": patch.embedder = oneOf(value, name, ["lexical", "model"] as const); break;
-                case "scopePolicy": patch.scopePolicy = oneOf(value, name, ["global", "group", "user"] as const); break;
-                case "groups": patch.groups = groups(value, name); break;
-                case "maxSnapshotBytes": patch.maxSnapshotBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
-                case "maxMemoryBytes": patch.maxMemoryBytes = number(value, name, 0, maxBudgetBytes, true, "bytes"); break;
-                case "sharedPrefixes": patch.sharedPrefixes = sharedPrefixes(value, name); break;
-                case "scopeOverrides": patch.scopeOverrides = scopeOverrides(value, name); break;
-                case "historyDays": patch.historyDays = number(value, name, 1, 3650, true, "days of request history kept"); break;
-                case "monitorShare": patch.monitorShare = value === null ? null : number(value, name, 0, 1, false, "a share of shared-KV requests, or null for the app's default"); break;
-                default: throw new SettingsValidationError(`Unknown sharing setting '${key}'.`, name);
+                case "enabled":
+                    patch.enabled = boolean(value, name);
+                    break;
+                case "prefixReuse":
+                    patch.prefixReuse = boolean(value, name);
+                    break;
+                case "similarityThreshold":
+                    patch.similarityThreshold = number(value, name, 0, 1, false, "a cosine similarity");
+                    break;
+                case "topK":
+                    patch.topK = number(value, name, 1, 256, true, "donor candidates fetched");
+                    break;
+                case "minRunLength":
+                    patch.minRunLength = number(value, name, 1, 4096, true, "tokens");
+                    break;
+                case "recomputeBudget":
+                    patch.recomputeBudget = number(value, name, 0, 1, false, "a share of the kept tokens");
+                    break;
+                case "minGainTokens":
+                    patch.minGainTokens = number(value, name, 0, 1_000_000, true, "tokens");
+                    break;
+                case "costGate":
+                    patch.costGate = boolean(value, name);
+                    break;
+                case "embedder":
+                    patch.embedder = oneOf(value, name, ["lexical", "model"] as const);
+                    break;
+                case "scopePolicy":
+                    patch.scopePolicy = oneOf(value, name, ["global", "group", "user"] as const);
+                    break;
+                case "groups":
+                    patch.groups = groups(value, name);
+                    break;
+                case "maxSnapshotBytes":
+                    patch.maxSnapshotBytes = number(value, name, 0, maxBudgetBytes, true, "bytes");
+                    break;
+                case "maxMemoryBytes":
+                    patch.maxMemoryBytes = number(value, name, 0, maxBudgetBytes, true, "bytes");
+                    break;
+                case "sharedPrefixes":
+                    patch.sharedPrefixes = sharedPrefixes(value, name);
+                    break;
+                case "scopeOverrides":
+                    patch.scopeOverrides = scopeOverrides(value, name);
+                    break;
+                case "historyDays":
+                    patch.historyDays = number(value, name, 1, 3650, true, "days of request history kept");
+                    break;
+                case "monitorShare":
+                    patch.monitorShare =
+                        value === null ? null : number(value, name, 0, 1, false, "a share of shared-KV requests, or null for the app's default");
+                    break;
+                default:
+                    throw new SettingsValidationError(`Unknown sharing setting '${key}'.`, name);
             }
         }
         out.sharing = patch;
@@ -143,12 +179,23 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
         for (const [key, value] of Object.entries(api)) {
             const name = `api.${key}`;
             switch (key) {
-                case "enabled": patch.enabled = boolean(value, name); break;
-                case "host": patch.host = host(value, name); break;
-                case "port": patch.port = number(value, name, 0, 65_535, true, "a TCP port; 0 picks a free one"); break;
-                case "corsOrigins": patch.corsOrigins = origins(value, name); break;
-                case "allowedHosts": patch.allowedHosts = hostList(value, name); break;
-                default: throw new SettingsValidationError(`${name} cannot be changed while the app runs; change it in settings.json and restart.`, name);
+                case "enabled":
+                    patch.enabled = boolean(value, name);
+                    break;
+                case "host":
+                    patch.host = host(value, name);
+                    break;
+                case "port":
+                    patch.port = number(value, name, 0, 65_535, true, "a TCP port; 0 picks a free one");
+                    break;
+                case "corsOrigins":
+                    patch.corsOrigins = origins(value, name);
+                    break;
+                case "allowedHosts":
+                    patch.allowedHosts = hostList(value, name);
+                    break;
+                default:
+                    throw new SettingsValidationError(`${name} cannot be changed while the app runs; change it in settings.json and restart.`, name);
             }
         }
         out.api = patch;
@@ -162,7 +209,10 @@ const maxScopeOverrides = 256;
 /** Scope → its own threshold and/or budget; an empty override is dropped (the scope follows the globals). */
 function scopeOverrides(value: unknown, name: string): Record<string, ScopeOverride> {
     if (!isObject(value) || Object.keys(value).length > maxScopeOverrides)
-        throw new SettingsValidationError(`${name} must be an object mapping at most ${maxScopeOverrides} scopes (global, group:NAME, user:NAME) to {similarityThreshold?, recomputeBudget?}.`, name);
+        throw new SettingsValidationError(
+            `${name} must be an object mapping at most ${maxScopeOverrides} scopes (global, group:NAME, user:NAME) to {similarityThreshold?, recomputeBudget?}.`,
+            name
+        );
     const out: Record<string, ScopeOverride> = {};
     for (const [scope, override] of Object.entries(value)) {
         const where = `${name}.${scope}`;

@@ -62,10 +62,18 @@ if (!app.requestSingleInstanceLock()) {
         const sendMenuCommand = (command: MenuCommand): void => {
             if (window != null && !window.webContents.isDestroyed()) window.webContents.send(ipcChannels.menuCommand, command);
         };
-        Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(process.platform, {
-            newChat: () => sendMenuCommand("new-chat"),
-            openExternal: (url) => void shell.openExternal(url).catch(() => undefined)
-        }, {packaged: app.isPackaged})));
+        Menu.setApplicationMenu(
+            Menu.buildFromTemplate(
+                appMenuTemplate(
+                    process.platform,
+                    {
+                        newChat: () => sendMenuCommand("new-chat"),
+                        openExternal: (url) => void shell.openExternal(url).catch(() => undefined)
+                    },
+                    {packaged: app.isPackaged}
+                )
+            )
+        );
 
         const state = loadWindowState(core.dataDir);
         window = new BrowserWindow(mainWindowOptions(preloadPath, state));
@@ -77,13 +85,13 @@ if (!app.requestSingleInstanceLock()) {
         await window.loadURL(appIndexUrl);
 
         // The model loads after the window shows; the UI reports "loading" until then.
-        if (modelPath != null)
-            await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+        if (modelPath != null) await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
         if (core.settings.api.enabled) {
             // A busy port must not take the desktop app down: chat works over IPC without the API.
             await listen(core, {servesUi: false}).then(
                 (server) => core.log.info(`local API on ${server.url}/v1`),
-                (error: unknown) => core.log.error(`the local API could not start on ${core.settings.api.host}:${core.settings.api.port}: ${(error as Error).message}`)
+                (error: unknown) =>
+                    core.log.error(`the local API could not start on ${core.settings.api.host}:${core.settings.api.port}: ${(error as Error).message}`)
             );
         }
     });

@@ -54,7 +54,9 @@ describe("IPC sender validation", () => {
         const unregister = registerIpcHandlers(ipc, core);
         expect(handlers.size).toBe(5);
         await expect(invoke(ipcChannels.health, fakeEvent("https://evil.example/").event)).rejects.toThrow(/untrusted sender/);
-        await expect(invoke(ipcChannels.chatStart, fakeEvent("https://evil.example/").event, "s1", {messages: [{role: "user", content: "hi"}]})).rejects.toThrow(/untrusted/);
+        await expect(
+            invoke(ipcChannels.chatStart, fakeEvent("https://evil.example/").event, "s1", {messages: [{role: "user", content: "hi"}]})
+        ).rejects.toThrow(/untrusted/);
         unregister();
         expect(handlers.size).toBe(0);
     });
@@ -67,7 +69,10 @@ describe("IPC chat", () => {
         const {event, sent} = fakeEvent("app://kvshare/index.html");
         await invoke(ipcChannels.chatStart, event, "s-1", {messages: [{role: "user", content: "Once upon a time"}], params: {max_tokens: 12, temperature: 0}});
         await expect.poll(() => sent.some((e) => e.type === "done"), {timeout: 10_000}).toBe(true);
-        const deltas = sent.filter((e) => e.type === "delta").map((e) => (e as {text: string}).text).join("");
+        const deltas = sent
+            .filter((e) => e.type === "delta")
+            .map((e) => (e as {text: string}).text)
+            .join("");
         const done = sent.find((e) => e.type === "done") as Extract<ChatStreamEvent, {type: "done"}>;
         expect(done.result.content).toBe(deltas);
         expect(done.result.content.length).toBeGreaterThan(0);
@@ -113,7 +118,9 @@ describe("IPC admin channel", () => {
         const settings = (await invoke(ipcChannels.admin, trusted, "patchSettings", {sharing: {minRunLength: 6}})) as AdminSettings;
         expect(settings.sharing.minRunLength).toBe(6);
         expect(core.settings.sharing.minRunLength).toBe(6);
-        await expect(invoke(ipcChannels.admin, trusted, "patchSettings", {sharing: {similarityThreshold: -0.1}})).rejects.toThrow(/similarityThreshold must be between 0 and 1/);
+        await expect(invoke(ipcChannels.admin, trusted, "patchSettings", {sharing: {similarityThreshold: -0.1}})).rejects.toThrow(
+            /similarityThreshold must be between 0 and 1/
+        );
         await expect(invoke(ipcChannels.admin, trusted, "saveProfile", {name: ""})).rejects.toThrow(/'name' must be a non-empty string/);
         const profiles = (await invoke(ipcChannels.admin, trusted, "saveProfile", {name: "Nurse"})) as Profile[];
         expect(profiles).toEqual([{name: "Nurse"}]);

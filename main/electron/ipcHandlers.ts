@@ -40,62 +40,82 @@ export function isTrustedSender(event: IpcEventLike): boolean {
 /** Registers every IPC handler; each refuses untrusted senders and validates its arguments. */
 export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {admin: AdminDeps}): () => void {
     const streams = new Map<string, AbortController>();
-    const guard = <A extends unknown[], R>(fn: (event: IpcEventLike, ...args: A) => R) =>
+    const guard =
+        <A extends unknown[], R>(fn: (event: IpcEventLike, ...args: A) => R) =>
         (event: IpcEventLike, ...args: unknown[]) => {
             if (!isTrustedSender(event)) throw new Error("IPC refused: untrusted sender");
             return fn(event, ...(args as A));
         };
 
-    ipcMain.handle(ipcChannels.health, guard((): HealthResponse => core.health()));
+    ipcMain.handle(
+        ipcChannels.health,
+        guard((): HealthResponse => core.health())
+    );
 
-    ipcMain.handle(ipcChannels.listModels, guard((): ModelObject[] => core.modelObjects()));
+    ipcMain.handle(
+        ipcChannels.listModels,
+        guard((): ModelObject[] => core.modelObjects())
+    );
 
-    ipcMain.handle(ipcChannels.chatStart, guard((event, streamId: unknown, request: unknown) => {
-        if (typeof streamId !== "string" || !/^[\w-]{1,64}$/.test(streamId) || streams.has(streamId))
-            throw new Error("IPC refused: bad stream id");
-        const params = parseChatRequest(toRequestBody(request), core.settings.limits.maxTokensCap);
-        const pipeline = core.requirePipeline();
-        const abort = new AbortController();
-        streams.set(streamId, abort);
-        // A closed window must not leave its generation running (no orphaned work).
-        event.sender.once?.("destroyed", () => abort.abort(new ClientGoneError()));
-        const send = (payload: ChatStreamEvent) => {
-            if (!event.sender.isDestroyed()) event.sender.send(ipcChannels.chatEvent, payload);
-        };
-        void pipeline.chat(params.messages, params, {
-            signal: abort.signal,
-            arrivedAt: performance.now(),
-            user: params.user,
-            detail: true,
-            revealDonor: true,
-            onText: (text) => send({streamId, type: "delta", text})
-        }).then((result) => {
-            const outcome: ChatStreamResult = {
-                content: result.text,
-                finishReason: result.finishReason,
-                usage: toUsage(result),
-                timings: toTimings(result),
-                kvshare: result.kvshare
+    ipcMain.handle(
+        ipcChannels.chatStart,
+        guard((event, streamId: unknown, request: unknown) => {
+            if (typeof streamId !== "string" || !/^[\w-]{1,64}$/.test(streamId) || streams.has(streamId)) throw new Error("IPC refused: bad stream id");
+            const params = parseChatRequest(toRequestBody(request), core.settings.limits.maxTokensCap);
+            const pipeline = core.requirePipeline();
+            const abort = new AbortController();
+            streams.set(streamId, abort);
+            // A closed window must not leave its generation running (no orphaned work).
+            event.sender.once?.("destroyed", () => abort.abort(new ClientGoneError()));
+            const send = (payload: ChatStreamEvent) => {
+                if (!event.sender.isDestroyed()) event.sender.send(ipcChannels.chatEvent, payload);
             };
-            send({streamId, type: "done", result: outcome});
-        }, (error: unknown) => send({streamId, type: "error", message: toApiError(error).message}))
-            .finally(() => streams.delete(streamId));
-    }));
+            void pipeline
+                .chat(params.messages, params, {
+                    signal: abort.signal,
+                    arrivedAt: performance.now(),
+                    user: params.user,
+                    detail: true,
+                    revealDonor: true,
+                    onText: (text) => send({streamId, type: "delta", text})
+                })
+                .then(
+                    (result) => {
+                        const outcome: ChatStreamResult = {
+                            content: result.text,
+                            finishReason: result.finishReason,
+                            usage: toUsage(result),
+                            timings: toTimings(result),
+                            kvshare: result.kvshare
+                        };
+                        send({streamId, type: "done", result: outcome});
+                    },
+                    (error: unknown) => send({streamId, type: "error", message: toApiError(error).message})
+                )
+                .finally(() => streams.delete(streamId));
+        })
+    );
 
-    ipcMain.handle(ipcChannels.chatAbort, guard((_event, streamId: unknown) => {
-        if (typeof streamId === "string") streams.get(streamId)?.abort(new Error("stopped by the user"));
-    }));
+    ipcMain.handle(
+        ipcChannels.chatAbort,
+        guard((_event, streamId: unknown) => {
+            if (typeof streamId === "string") streams.get(streamId)?.abort(new Error("stopped by the user"));
+        })
+    );
 
     // App/admin operations: one channel, an allowlisted operation name, input validated by the same
     // service functions the HTTP routes call. Errors cross as their API message (e.g. a 400's text).
-    ipcMain.handle(ipcChannels.admin, guard(async (_event, op: unknown, input: unknown) => {
-        if (!isAdminOp(op)) throw new Error("IPC refused: unknown admin operation");
-        try {
-            return await runAdminOp(core.admin, op, input);
-        } catch (error) {
-            throw new Error(toApiError(error).message, {cause: error});
-        }
-    }));
+    ipcMain.handle(
+        ipcChannels.admin,
+        guard(async (_event, op: unknown, input: unknown) => {
+            if (!isAdminOp(op)) throw new Error("IPC refused: unknown admin operation");
+            try {
+                return await runAdminOp(core.admin, op, input);
+            } catch (error) {
+                throw new Error(toApiError(error).message, {cause: error});
+            }
+        })
+    );
 
     return () => {
         for (const channel of [ipcChannels.health, ipcChannels.listModels, ipcChannels.chatStart, ipcChannels.chatAbort, ipcChannels.admin])

@@ -78,9 +78,7 @@ export function appMenuTemplate(platform: NodeJS.Platform, actions: MenuActions,
     });
     template.push({
         role: "window",
-        submenu: mac
-            ? [{role: "minimize"}, {role: "zoom"}, {type: "separator"}, {role: "front"}]
-            : [{role: "minimize"}, {role: "close"}]
+        submenu: mac ? [{role: "minimize"}, {role: "zoom"}, {type: "separator"}, {role: "front"}] : [{role: "minimize"}, {role: "close"}]
     });
     template.push({
         role: "help",

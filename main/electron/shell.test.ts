@@ -10,8 +10,16 @@ import {mainWindowOptions} from "./windowOptions.js";
 describe("window options (Electron security checklist)", () => {
     it("isolates and sandboxes the renderer", () => {
         const prefs = mainWindowOptions("/x/preload.cjs").webPreferences!;
-        expect(prefs).toMatchObject({contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true,
-            allowRunningInsecureContent: false, experimentalFeatures: false, webviewTag: false, preload: "/x/preload.cjs"});
+        expect(prefs).toMatchObject({
+            contextIsolation: true,
+            sandbox: true,
+            nodeIntegration: false,
+            webSecurity: true,
+            allowRunningInsecureContent: false,
+            experimentalFeatures: false,
+            webviewTag: false,
+            preload: "/x/preload.cjs"
+        });
         expect(prefs).not.toHaveProperty("enableBlinkFeatures");
     });
 });
@@ -35,8 +43,25 @@ describe("application menu template", () => {
             const file = template[0]!.submenu as MenuItemConstructorOptions[];
             expect(file.map((i) => i.label ?? i.role ?? i.type)).toEqual(["New Chat", "separator", "quit"]);
             expect(file[0]!.accelerator).toBe("CmdOrCtrl+N");
-            const roles = flatten(template).map((i) => i.role).filter(Boolean);
-            expect(roles).toEqual(expect.arrayContaining(["undo", "redo", "cut", "copy", "paste", "selectAll", "reload", "resetZoom", "zoomIn", "zoomOut", "togglefullscreen", "minimize"]));
+            const roles = flatten(template)
+                .map((i) => i.role)
+                .filter(Boolean);
+            expect(roles).toEqual(
+                expect.arrayContaining([
+                    "undo",
+                    "redo",
+                    "cut",
+                    "copy",
+                    "paste",
+                    "selectAll",
+                    "reload",
+                    "resetZoom",
+                    "zoomIn",
+                    "zoomOut",
+                    "togglefullscreen",
+                    "minimize"
+                ])
+            );
             // A packaged app offers no developer tools.
             expect(roles).not.toContain("toggleDevTools");
         }
@@ -45,7 +70,14 @@ describe("application menu template", () => {
     it("adds the macOS app menu and shows devtools when not packaged", () => {
         const template = appMenuTemplate("darwin", actions(), {packaged: false});
         expect(template.map((m) => m.label ?? m.role)).toEqual(["KVShare", "File", "Edit", "View", "window", "help"]);
-        expect((template[0]!.submenu as MenuItemConstructorOptions[]).map((i) => i.role).filter(Boolean)).toEqual(["about", "services", "hide", "hideOthers", "unhide", "quit"]);
+        expect((template[0]!.submenu as MenuItemConstructorOptions[]).map((i) => i.role).filter(Boolean)).toEqual([
+            "about",
+            "services",
+            "hide",
+            "hideOthers",
+            "unhide",
+            "quit"
+        ]);
         expect(flatten(template).map((i) => i.role)).toContain("toggleDevTools");
         expect(flatten(appMenuTemplate("darwin", actions())).map((i) => i.role)).not.toContain("toggleDevTools");
     });
@@ -67,7 +99,8 @@ describe("navigation guards", () => {
         let openHandler: ((details: {url: string}) => {action: "deny"}) | undefined;
         return {
             contents: {
-                on: (name: "will-navigate" | "will-attach-webview", listener: (event: {preventDefault(): void}, url: string) => void) => listeners.set(name, listener),
+                on: (name: "will-navigate" | "will-attach-webview", listener: (event: {preventDefault(): void}, url: string) => void) =>
+                    listeners.set(name, listener),
                 setWindowOpenHandler: (handler: (details: {url: string}) => {action: "deny"}) => void (openHandler = handler)
             },
             navigate(url: string) {
@@ -97,9 +130,11 @@ describe("navigation guards", () => {
 
 describe("Electron entry (mocked electron module)", () => {
     const calls: Record<string, unknown[][]> = {};
-    const record = (name: string) => (...args: unknown[]) => {
-        (calls[name] ??= []).push(args);
-    };
+    const record =
+        (name: string) =>
+        (...args: unknown[]) => {
+            (calls[name] ??= []).push(args);
+        };
     beforeEach(() => {
         vi.resetModules();
         for (const key of Object.keys(calls)) delete calls[key];
@@ -132,9 +167,10 @@ describe("Electron entry (mocked electron module)", () => {
                 on: vi.fn(),
                 quit: vi.fn(),
                 getPath: () => userData,
-                whenReady: () => new Promise<void>((resolve) => {
-                    ready = resolve;
-                })
+                whenReady: () =>
+                    new Promise<void>((resolve) => {
+                        ready = resolve;
+                    })
             },
             BrowserWindow: FakeWindow,
             ipcMain: {handle: record("ipcMain.handle"), removeHandler: vi.fn()},

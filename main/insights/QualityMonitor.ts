@@ -152,8 +152,15 @@ export class QualityMonitor {
             const sharedMs = performance.now() - t;
             const agreement = compareAnswers(shared, full);
             this.options.checks.record({
-                requestId: row.id, at: Date.now(), scope: row.scope, policy: row.policy, budget: row.budget, similarity: row.donorSimilarity,
-                ...agreement, fullMs, sharedMs
+                requestId: row.id,
+                at: Date.now(),
+                scope: row.scope,
+                policy: row.policy,
+                budget: row.budget,
+                similarity: row.donorSimilarity,
+                ...agreement,
+                fullMs,
+                sharedMs
             });
             this.options.requestLog.dropReplay(row.id);
             this.counts.checked++;
@@ -171,8 +178,16 @@ export class QualityMonitor {
             if (probed.record.mode !== "semantic") return;
             const atProbe = await greedy(runtime.model, sequence, probed.pendingTokens, maxTokens, signal);
             this.options.checks.record({
-                requestId: row.id, at: Date.now(), scope: row.scope, policy: row.policy, budget: probe, similarity: row.donorSimilarity,
-                ...compareAnswers(atProbe, full), fullMs, sharedMs: performance.now() - t, probe: true
+                requestId: row.id,
+                at: Date.now(),
+                scope: row.scope,
+                policy: row.policy,
+                budget: probe,
+                similarity: row.donorSimilarity,
+                ...compareAnswers(atProbe, full),
+                fullMs,
+                sharedMs: performance.now() - t,
+                probe: true
             });
         } finally {
             lease.release();

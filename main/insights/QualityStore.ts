@@ -43,7 +43,9 @@ const empty = (): Acc => ({checks: 0, checkedTokens: 0, matchedTokens: 0, rougeS
 
 function finish(acc: Acc): QualityAgreement {
     return {
-        checks: acc.checks, checkedTokens: acc.checkedTokens, matchedTokens: acc.matchedTokens,
+        checks: acc.checks,
+        checkedTokens: acc.checkedTokens,
+        matchedTokens: acc.matchedTokens,
         agreement: acc.checkedTokens === 0 ? (acc.checks === 0 ? null : 1) : acc.matchedTokens / acc.checkedTokens,
         rougeL: acc.checks === 0 ? null : acc.rougeSum / acc.checks
     };
@@ -65,9 +67,25 @@ export class QualityStore {
     public constructor(private readonly db: () => Database.Database | undefined) {}
 
     public record(check: QualityCheck): void {
-        this.database()?.prepare(`INSERT INTO quality_checks (request_id, at, scope, policy, budget, similarity, checked_tokens, matched_tokens, rouge_l, full_ms, shared_ms, probe)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(check.requestId, check.at, check.scope, check.policy, check.budget, check.similarity,
-            check.checkedTokens, check.matchedTokens, check.rougeL, check.fullMs, check.sharedMs, check.probe === true ? 1 : 0);
+        this.database()
+            ?.prepare(
+                `INSERT INTO quality_checks (request_id, at, scope, policy, budget, similarity, checked_tokens, matched_tokens, rouge_l, full_ms, shared_ms, probe)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+            )
+            .run(
+                check.requestId,
+                check.at,
+                check.scope,
+                check.policy,
+                check.budget,
+                check.similarity,
+                check.checkedTokens,
+                check.matchedTokens,
+                check.rougeL,
+                check.fullMs,
+                check.sharedMs,
+                check.probe === true ? 1 : 0
+            );
     }
 
     /**
@@ -76,10 +94,20 @@ export class QualityStore {
      */
     public summary(since: number, scope: string | undefined, extra: {share: number; pending: number}): QualitySummary {
         const db = this.database();
-        const rows = db == null ? [] : (scope == null
-            ? db.prepare("SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe FROM quality_checks WHERE at >= ?").raw().all(since)
-            : db.prepare("SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe FROM quality_checks WHERE at >= ? AND scope = ?").raw().all(since, scope)
-        ) as Array<[number, number, number | null, number, number, number, number]>;
+        const rows =
+            db == null
+                ? []
+                : ((scope == null
+                      ? db
+                            .prepare("SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe FROM quality_checks WHERE at >= ?")
+                            .raw()
+                            .all(since)
+                      : db
+                            .prepare(
+                                "SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe FROM quality_checks WHERE at >= ? AND scope = ?"
+                            )
+                            .raw()
+                            .all(since, scope)) as Array<[number, number, number | null, number, number, number, number]>);
         const total = empty();
         const bands = similarityBands.map(empty);
         const budgets = budgetLadder.map(empty);
@@ -95,7 +123,10 @@ export class QualityStore {
             lastCheckAt = Math.max(lastCheckAt ?? 0, at);
         }
         return {
-            ...finish(total), since, ...extra, lastCheckAt,
+            ...finish(total),
+            since,
+            ...extra,
+            lastCheckAt,
             bands: similarityBands.map((band, i) => ({...band, ...finish(bands[i]!)})),
             budgets: budgetLadder.map((budget, i) => ({budget, ...finish(budgets[i]!)}))
         };
@@ -107,10 +138,15 @@ export class QualityStore {
      */
     public atOrAbove(since: number, scope: string | undefined, steps: number): Array<number | null> {
         const db = this.database();
-        const rows = db == null ? [] : (scope == null
-            ? db.prepare("SELECT similarity, checked_tokens, matched_tokens FROM quality_checks WHERE at >= ? AND probe = 0").raw().all(since)
-            : db.prepare("SELECT similarity, checked_tokens, matched_tokens FROM quality_checks WHERE at >= ? AND probe = 0 AND scope = ?").raw().all(since, scope)
-        ) as Array<[number | null, number, number]>;
+        const rows =
+            db == null
+                ? []
+                : ((scope == null
+                      ? db.prepare("SELECT similarity, checked_tokens, matched_tokens FROM quality_checks WHERE at >= ? AND probe = 0").raw().all(since)
+                      : db
+                            .prepare("SELECT similarity, checked_tokens, matched_tokens FROM quality_checks WHERE at >= ? AND probe = 0 AND scope = ?")
+                            .raw()
+                            .all(since, scope)) as Array<[number | null, number, number]>);
         const checked = new Float64Array(steps);
         const matched = new Float64Array(steps);
         for (const [similarity, c, m] of rows) {
@@ -120,7 +156,8 @@ export class QualityStore {
         }
         // From the top down: a threshold keeps every check at or above it.
         const out = new Array<number | null>(steps).fill(null);
-        let c = 0, m = 0;
+        let c = 0,
+            m = 0;
         for (let i = steps - 1; i >= 0; i--) {
             c += checked[i]!;
             m += matched[i]!;

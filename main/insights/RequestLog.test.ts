@@ -17,8 +17,26 @@ function log(extra: Partial<ConstructorParameters<typeof RequestLog>[0]> = {}): 
 }
 
 function entry(over: Partial<RequestLogEntry> = {}): RequestLogEntry {
-    return {at: Date.now(), user: "nurse-1", scope: "group:ward-3", mode: "semantic", promptTokens: 40, reusedTokens: 30, completionTokens: 8, ttftMs: 12,
-        donorId: 5, donorSimilarity: 0.8, prefixFloor: 2, minGain: 4, threshold: 0.3, budget: 0.15, candidates: [[0.8, 32]], budgetReuse: [32, 30], replayTokens: [1, 2, 3], ...over};
+    return {
+        at: Date.now(),
+        user: "nurse-1",
+        scope: "group:ward-3",
+        mode: "semantic",
+        promptTokens: 40,
+        reusedTokens: 30,
+        completionTokens: 8,
+        ttftMs: 12,
+        donorId: 5,
+        donorSimilarity: 0.8,
+        prefixFloor: 2,
+        minGain: 4,
+        threshold: 0.3,
+        budget: 0.15,
+        candidates: [[0.8, 32]],
+        budgetReuse: [32, 30],
+        replayTokens: [1, 2, 3],
+        ...over
+    };
 }
 
 beforeEach(() => {
@@ -41,7 +59,10 @@ describe("RequestLog in app.db", () => {
         db.close();
         db = openAppDb(path.join(dir, "app.db"));
         const rows = log().since(0);
-        expect(rows.map((r) => [r.user, r.scope, r.mode, r.reusedTokens, r.donorId ?? null])).toEqual([["a", "global", "none", 0, 5], ["b", "group:ward-3", "semantic", 30, 5]]);
+        expect(rows.map((r) => [r.user, r.scope, r.mode, r.reusedTokens, r.donorId ?? null])).toEqual([
+            ["a", "global", "none", 0, 5],
+            ["b", "group:ward-3", "semantic", 30, 5]
+        ]);
     });
 
     it("filters by scope and lists the scopes by activity", () => {
@@ -85,7 +106,19 @@ describe("RequestLog in app.db", () => {
         const checks = new QualityStore(() => db);
         l.add(entry({at: now - 10 * 86_400_000, user: "old"}));
         for (const user of ["a", "b", "c", "d"]) l.add(entry({at: now, user}));
-        checks.record({requestId: 1, at: now - 10 * 86_400_000, scope: "global", policy: "global", budget: 0.15, similarity: 0.8, checkedTokens: 4, matchedTokens: 4, rougeL: 1, fullMs: 1, sharedMs: 1});
+        checks.record({
+            requestId: 1,
+            at: now - 10 * 86_400_000,
+            scope: "global",
+            policy: "global",
+            budget: 0.15,
+            similarity: 0.8,
+            checkedTokens: 4,
+            matchedTokens: 4,
+            rougeL: 1,
+            fullMs: 1,
+            sharedMs: 1
+        });
         l.flush();
         days = 7;
         l.prune(db, now);

@@ -44,8 +44,10 @@ export interface RequestLogEntry {
 }
 
 /** What the log reads back for the dashboard (no curves data, no tokens). */
-export type RequestSummary = Pick<RequestLogEntry, "id" | "at" | "user" | "scope" | "mode" | "promptTokens" | "reusedTokens" | "completionTokens" | "ttftMs" | "donorId">;
-
+export type RequestSummary = Pick<
+    RequestLogEntry,
+    "id" | "at" | "user" | "scope" | "mode" | "promptTokens" | "reusedTokens" | "completionTokens" | "ttftMs" | "donorId"
+>;
 
 /** A logged request waiting for its quality check. */
 export interface ReplayRow {
@@ -80,14 +82,30 @@ const maxWhatIfViews = 32;
 const dayMs = 86_400_000;
 
 interface SummaryRow {
-    id: number; at: number; user: string; scope: string; mode: string; prompt_tokens: number; reused_tokens: number;
-    completion_tokens: number; ttft_ms: number; donor_id: number | null;
+    id: number;
+    at: number;
+    user: string;
+    scope: string;
+    mode: string;
+    prompt_tokens: number;
+    reused_tokens: number;
+    completion_tokens: number;
+    ttft_ms: number;
+    donor_id: number | null;
 }
 
 function toSummary(row: SummaryRow): RequestSummary {
     return {
-        id: row.id, at: row.at, user: row.user, scope: row.scope, mode: row.mode as RequestSummary["mode"], promptTokens: row.prompt_tokens,
-        reusedTokens: row.reused_tokens, completionTokens: row.completion_tokens, ttftMs: row.ttft_ms, ...(row.donor_id == null ? {} : {donorId: row.donor_id})
+        id: row.id,
+        at: row.at,
+        user: row.user,
+        scope: row.scope,
+        mode: row.mode as RequestSummary["mode"],
+        promptTokens: row.prompt_tokens,
+        reusedTokens: row.reused_tokens,
+        completionTokens: row.completion_tokens,
+        ttftMs: row.ttft_ms,
+        ...(row.donor_id == null ? {} : {donorId: row.donor_id})
     };
 }
 
@@ -116,7 +134,10 @@ export class RequestLog {
 
     /** Records a served request (written within `flushMs`). */
     public add(entry: RequestLogEntry): void {
-        const sampled = entry.mode === "semantic" && entry.donorId != null && entry.replayTokens != null &&
+        const sampled =
+            entry.mode === "semantic" &&
+            entry.donorId != null &&
+            entry.replayTokens != null &&
             (this.options.random ?? Math.random)() < this.options.replayShare();
         this.pending.push(sampled ? entry : {...entry, replayTokens: undefined});
         this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 250).unref();
@@ -142,12 +163,38 @@ export class RequestLog {
             whatif, stages, replay_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         db.transaction(() => {
             for (const e of batch) {
-                insert.run(e.at, e.user, e.scope, e.mode, e.promptTokens, e.reusedTokens, e.recomputedTokens ?? 0, e.completionTokens, e.ttftMs,
-                    e.queueMs ?? 0, e.donorId ?? null, e.donorSimilarity ?? null, e.bestSimilarity ?? null, e.reusableTokens ?? 0, e.prefixFloor ?? 0,
-                    e.threshold ?? null, e.budget ?? null, e.minGain ?? null, e.policy ?? null,
-                    e.candidates == null ? null : encodeWhatIf({promptTokens: e.promptTokens, prefixFloor: e.prefixFloor ?? 0, minGain: e.minGain ?? 0, candidates: e.candidates, budgetReuse: e.budgetReuse ?? null}),
+                insert.run(
+                    e.at,
+                    e.user,
+                    e.scope,
+                    e.mode,
+                    e.promptTokens,
+                    e.reusedTokens,
+                    e.recomputedTokens ?? 0,
+                    e.completionTokens,
+                    e.ttftMs,
+                    e.queueMs ?? 0,
+                    e.donorId ?? null,
+                    e.donorSimilarity ?? null,
+                    e.bestSimilarity ?? null,
+                    e.reusableTokens ?? 0,
+                    e.prefixFloor ?? 0,
+                    e.threshold ?? null,
+                    e.budget ?? null,
+                    e.minGain ?? null,
+                    e.policy ?? null,
+                    e.candidates == null
+                        ? null
+                        : encodeWhatIf({
+                              promptTokens: e.promptTokens,
+                              prefixFloor: e.prefixFloor ?? 0,
+                              minGain: e.minGain ?? 0,
+                              candidates: e.candidates,
+                              budgetReuse: e.budgetReuse ?? null
+                          }),
                     json(e.stages),
-                    e.replayTokens == null ? null : Buffer.from(new Int32Array(e.replayTokens).buffer));
+                    e.replayTokens == null ? null : Buffer.from(new Int32Array(e.replayTokens).buffer)
+                );
             }
         })();
     }
@@ -157,9 +204,10 @@ export class RequestLog {
         this.flush();
         const db = this.database();
         if (db == null) return this.memory.filter((e) => e.at >= since && (scope == null || e.scope === scope)).map((e) => ({...e}));
-        const rows = scope == null
-            ? db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? ORDER BY at, id`).all(since)
-            : db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? AND scope = ? ORDER BY at, id`).all(since, scope);
+        const rows =
+            scope == null
+                ? db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? ORDER BY at, id`).all(since)
+                : db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? AND scope = ? ORDER BY at, id`).all(since, scope);
         return (rows as SummaryRow[]).map(toSummary);
     }
 
@@ -168,8 +216,9 @@ export class RequestLog {
         this.flush();
         const db = this.database();
         if (db == null) return [...new Set(this.memory.filter((e) => e.at >= since).map((e) => e.scope))];
-        return (db.prepare("SELECT scope FROM request_log WHERE at >= ? GROUP BY scope ORDER BY COUNT(*) DESC, scope").all(since) as Array<{scope: string}>)
-            .map((row) => row.scope);
+        return (
+            db.prepare("SELECT scope FROM request_log WHERE at >= ? GROUP BY scope ORDER BY COUNT(*) DESC, scope").all(since) as Array<{scope: string}>
+        ).map((row) => row.scope);
     }
 
     /**
@@ -203,8 +252,10 @@ export class RequestLog {
 
     /** Newest first. */
     private readWhatIfRows(db: Database.Database, where: string, params: unknown[], limit: number): Array<WhatIfRow & {id: number}> {
-        const rows = db.prepare(`SELECT id, whatif FROM request_log WHERE whatif IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
-            .raw().all(...params, limit) as Array<[number, Buffer]>;
+        const rows = db
+            .prepare(`SELECT id, whatif FROM request_log WHERE whatif IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
+            .raw()
+            .all(...params, limit) as Array<[number, Buffer]>;
         return rows.map(([id, record]) => ({id, ...decodeWhatIf(record)}));
     }
 
@@ -213,14 +264,32 @@ export class RequestLog {
         this.flush();
         const db = this.database();
         if (db == null) return [];
-        const rows = db.prepare(`SELECT id, at, scope, policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
-            WHERE replay_tokens IS NOT NULL ORDER BY id DESC LIMIT ?`).all(limit) as Array<{
-            id: number; at: number; scope: string; policy: string | null; donor_id: number; donor_similarity: number | null; budget: number | null; replay_tokens: Buffer;
+        const rows = db
+            .prepare(
+                `SELECT id, at, scope, policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
+            WHERE replay_tokens IS NOT NULL ORDER BY id DESC LIMIT ?`
+            )
+            .all(limit) as Array<{
+            id: number;
+            at: number;
+            scope: string;
+            policy: string | null;
+            donor_id: number;
+            donor_similarity: number | null;
+            budget: number | null;
+            replay_tokens: Buffer;
         }>;
         return rows.map((row) => ({
-            id: row.id, at: row.at, scope: row.scope, policy: row.policy ?? "global", donorId: row.donor_id, donorSimilarity: row.donor_similarity,
+            id: row.id,
+            at: row.at,
+            scope: row.scope,
+            policy: row.policy ?? "global",
+            donorId: row.donor_id,
+            donorSimilarity: row.donor_similarity,
             budget: row.budget ?? 0,
-            tokens: [...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))]
+            tokens: [
+                ...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))
+            ]
         }));
     }
 
@@ -229,9 +298,10 @@ export class RequestLog {
         this.flush();
         const db = this.database();
         if (db == null) return 0;
-        const row = scope == null
-            ? db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL").get()
-            : db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL AND scope = ?").get(scope);
+        const row =
+            scope == null
+                ? db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL").get()
+                : db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL AND scope = ?").get(scope);
         return (row as {n: number}).n;
     }
 

@@ -9,8 +9,7 @@ export function lcsLength<T>(a: readonly T[], b: readonly T[]): number {
     let prev = new Array<number>(b.length + 1).fill(0);
     let cur = new Array<number>(b.length + 1).fill(0);
     for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++)
-            cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
+        for (let j = 1; j <= b.length; j++) cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
         [prev, cur] = [cur, prev];
     }
     return prev[b.length]!;

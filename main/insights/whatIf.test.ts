@@ -20,14 +20,36 @@ function decide(r: WhatIfRow, threshold: number): {donor: boolean; tokens: numbe
 
 describe("candidateFrontier", () => {
     it("keeps only candidates that win at some threshold, most similar first", () => {
-        expect(candidateFrontier([[0.9, 10], [0.8, 5], [0.5, 40], [0.4, 40], [0.2, 60], [0.1, 0]])).toEqual([[0.9, 10], [0.5, 40], [0.2, 60]]);
+        expect(
+            candidateFrontier([
+                [0.9, 10],
+                [0.8, 5],
+                [0.5, 40],
+                [0.4, 40],
+                [0.2, 60],
+                [0.1, 0]
+            ])
+        ).toEqual([
+            [0.9, 10],
+            [0.5, 40],
+            [0.2, 60]
+        ]);
         expect(candidateFrontier([])).toEqual([]);
     });
 });
 
 describe("thresholdCurve", () => {
     it("counts a request as a donor hit exactly at the thresholds at or below its candidate's similarity", () => {
-        const curve = thresholdCurve([row([[0.42, 30]]), row([[0.8, 50], [0.3, 90]], 10)]);
+        const curve = thresholdCurve([
+            row([[0.42, 30]]),
+            row(
+                [
+                    [0.8, 50],
+                    [0.3, 90]
+                ],
+                10
+            )
+        ]);
         expect(curve.x).toHaveLength(thresholdSteps);
         const at = (t: number) => Math.round(t * 100);
         // 0.3 and below: both from a donor (the second one from its 90-token candidate).
@@ -51,9 +73,16 @@ describe("thresholdCurve", () => {
 
     it("agrees with admission replayed request by request at every step (random logs)", () => {
         const random = seededRandom(7);
-        const rows = Array.from({length: 300}, () => row(
-            Array.from({length: Math.floor(random() * 5)}, () => [random() < 0.1 ? alwaysEligible : Math.round(random() * 1000) / 1000, Math.floor(random() * 80)] as const),
-            random() < 0.5 ? 0 : Math.floor(random() * 20), Math.floor(random() * 6)));
+        const rows = Array.from({length: 300}, () =>
+            row(
+                Array.from(
+                    {length: Math.floor(random() * 5)},
+                    () => [random() < 0.1 ? alwaysEligible : Math.round(random() * 1000) / 1000, Math.floor(random() * 80)] as const
+                ),
+                random() < 0.5 ? 0 : Math.floor(random() * 20),
+                Math.floor(random() * 6)
+            )
+        );
         const curve = thresholdCurve(rows);
         for (let i = 0; i < thresholdSteps; i++) {
             const decisions = rows.map((r) => decide(r, curve.x[i]!));
@@ -66,7 +95,17 @@ describe("thresholdCurve", () => {
 
 describe("what-if records", () => {
     it("round-trip through their binary form, step boundaries included", () => {
-        const original = row([[0.7, 12], [0.3, 40], [alwaysEligible, 3]], 5, 4, 321, [40, 38, 30]);
+        const original = row(
+            [
+                [0.7, 12],
+                [0.3, 40],
+                [alwaysEligible, 3]
+            ],
+            5,
+            4,
+            321,
+            [40, 38, 30]
+        );
         const decoded = decodeWhatIf(encodeWhatIf(original));
         expect(decoded.promptTokens).toBe(321);
         expect(decoded.budgetReuse).toEqual([40, 38, 30]);

@@ -63,7 +63,9 @@ export function thresholdCurve(rows: readonly WhatIfRow[]): Omit<WhatIfCurves["t
     const hitRate: number[] = [];
     const anyReuseRate: number[] = [];
     const reusedTokens: number[] = [];
-    let d = 0, a = 0, r = 0;
+    let d = 0,
+        a = 0,
+        r = 0;
     for (let i = 0; i < n; i++) {
         d += donors[i]!;
         a += anyReuse[i]!;

@@ -27,7 +27,9 @@ export function encodeWhatIf(row: WhatIfRow): Buffer {
 
 /** Reads a record written by {@link encodeWhatIf}; throws on a truncated one. */
 export function decodeWhatIf(buffer: Buffer): WhatIfRow {
-    const promptTokens = buffer.readFloatLE(0), prefixFloor = buffer.readFloatLE(4), minGain = buffer.readFloatLE(8);
+    const promptTokens = buffer.readFloatLE(0),
+        prefixFloor = buffer.readFloatLE(4),
+        minGain = buffer.readFloatLE(8);
     const count = buffer.readFloatLE(12);
     const candidates: CandidatePoint[] = new Array(count);
     let at = 16;

@@ -14,44 +14,42 @@
  * 4. drop the scratch cells (kept cells are then owned by the target alone) and tell node-llama-cpp which
  *    tokens the target now holds, so normal generation continues (internals.ts).
  */
-import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
-import { InvalidEditPlanError } from "./errors.js";
-import { normalizeEditPlan, PARKING_OFFSET, type EditPlan, type NormalizedPlan, type PositionRange } from "./editPlan.js";
-import {
-  adoptNativeSequenceState, contextLockScope, decodeAtPositions, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks
-} from "./internals.js";
-import { requirePatchedAddon, type PatchedAddonContext } from "./nativeSupport.js";
-import type { KvReuseReport } from "./report.js";
-import { restoreIntoSequenceIdLocked, type KvSnapshot } from "./snapshot.js";
+import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
+import {InvalidEditPlanError} from "./errors.js";
+import {normalizeEditPlan, PARKING_OFFSET, type EditPlan, type NormalizedPlan, type PositionRange} from "./editPlan.js";
+import {adoptNativeSequenceState, contextLockScope, decodeAtPositions, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks} from "./internals.js";
+import {requirePatchedAddon, type PatchedAddonContext} from "./nativeSupport.js";
+import type {KvReuseReport} from "./report.js";
+import {restoreIntoSequenceIdLocked, type KvSnapshot} from "./snapshot.js";
 
 /** Where the donor KV comes from: a verified snapshot (read from its file, or held in memory). */
 export interface DonorSource {
-  readonly snapshot: KvSnapshot;
+    readonly snapshot: KvSnapshot;
 }
 
 /** Options of {@link applyEditPlan}. */
 export interface ApplyEditPlanOptions {
-  /** Context created with `kvUnified: true` on the patched binary (see `createKvEditingContext`). */
-  readonly context: LlamaContext;
-  /** Sequence that receives the target's KV (its previous content is discarded). */
-  readonly targetSequence: LlamaContextSequence;
-  /** Working sequence of the same context; left empty afterwards. */
-  readonly scratchSequence: LlamaContextSequence;
-  readonly donor: DonorSource;
-  /** The full target prompt tokens. */
-  readonly targetTokens: readonly Token[];
-  /** Kept runs and extra positions to recompute. */
-  readonly plan: EditPlan;
-  /**
-   * Leave the last target token unevaluated (returned in `pendingTokens`) so the caller's
-   * `sequence.evaluate(pendingTokens)` yields logits for generation. Default `true`.
-   */
-  readonly leaveLastTokenPending?: boolean;
+    /** Context created with `kvUnified: true` on the patched binary (see `createKvEditingContext`). */
+    readonly context: LlamaContext;
+    /** Sequence that receives the target's KV (its previous content is discarded). */
+    readonly targetSequence: LlamaContextSequence;
+    /** Working sequence of the same context; left empty afterwards. */
+    readonly scratchSequence: LlamaContextSequence;
+    readonly donor: DonorSource;
+    /** The full target prompt tokens. */
+    readonly targetTokens: readonly Token[];
+    /** Kept runs and extra positions to recompute. */
+    readonly plan: EditPlan;
+    /**
+     * Leave the last target token unevaluated (returned in `pendingTokens`) so the caller's
+     * `sequence.evaluate(pendingTokens)` yields logits for generation. Default `true`.
+     */
+    readonly leaveLastTokenPending?: boolean;
 }
 
 /** Result of {@link applyEditPlan}; `mode` is always `"semantic"`. */
 export interface EditPlanReport extends KvReuseReport {
-  readonly plan: NormalizedPlan;
+    readonly plan: NormalizedPlan;
 }
 
 /**
@@ -60,108 +58,104 @@ export interface EditPlanReport extends KvReuseReport {
  * then serve by full prefill.
  */
 export async function applyEditPlan(options: ApplyEditPlanOptions): Promise<EditPlanReport> {
-  const { context, targetSequence: target, scratchSequence: scratch, donor, targetTokens } = options;
-  const addon = requirePatchedAddon(context);
-  if (target === scratch || target.context !== context || scratch.context !== context)
-    throw new InvalidEditPlanError("target and scratch must be two different sequences of the given context");
-  if (targetTokens.length === 0)
-    throw new InvalidEditPlanError("empty target");
-  if (targetTokens.length >= target.contextSize)
-    throw new InvalidEditPlanError(`target of ${targetTokens.length} tokens does not fit the context size ${target.contextSize}`);
-  const stateLength = options.leaveLastTokenPending === false ? targetTokens.length : targetTokens.length - 1;
-  const plan = normalizeEditPlan(options.plan, donor.snapshot.tokens, targetTokens, stateLength);
+    const {context, targetSequence: target, scratchSequence: scratch, donor, targetTokens} = options;
+    const addon = requirePatchedAddon(context);
+    if (target === scratch || target.context !== context || scratch.context !== context)
+        throw new InvalidEditPlanError("target and scratch must be two different sequences of the given context");
+    if (targetTokens.length === 0) throw new InvalidEditPlanError("empty target");
+    if (targetTokens.length >= target.contextSize)
+        throw new InvalidEditPlanError(`target of ${targetTokens.length} tokens does not fit the context size ${target.contextSize}`);
+    const stateLength = options.leaveLastTokenPending === false ? targetTokens.length : targetTokens.length - 1;
+    const plan = normalizeEditPlan(options.plan, donor.snapshot.tokens, targetTokens, stateLength);
 
-  const t0 = performance.now();
-  let restoreMs = 0;
-  let editMs = 0;
-  let computeMs = 0;
-  const targetId = sequenceIdOf(target);
-  const scratchId = sequenceIdOf(scratch);
+    const t0 = performance.now();
+    let restoreMs = 0;
+    let editMs = 0;
+    let computeMs = 0;
+    const targetId = sequenceIdOf(target);
+    const scratchId = sequenceIdOf(scratch);
 
-  await withNlcLocks([sequenceEvaluateLockScope(target), sequenceEvaluateLockScope(scratch)], async () => {
-    // node-llama-cpp's own eraser empties both (its predictions, predictor and checkpoints included)
-    let t = performance.now();
-    await target.clearHistory();
-    await scratch.clearHistory();
-    editMs += performance.now() - t;
-    try {
-      // 1. donor → scratch
-      t = performance.now();
-      await withNlcLocks([contextLockScope(context)], () => restoreIntoSequenceIdLocked(context, scratchId, donor.snapshot));
-      restoreMs = performance.now() - t;
-
-      // 2. edit scratch: drop unkept cells, park, move runs to target positions;
-      // 3. kept runs into the target
-      t = performance.now();
-      await withNlcLocks([contextLockScope(context)], () => {
-        moveKeptCells(addon, scratchId, plan);
-        addon.removeTokenCellsFromSequence(targetId, 0, -1); // empty already (clearHistory); a guard, not a step
-        for (const run of plan.keep)
-          addon.copySequenceTokenCells(scratchId, targetId, run.targetStart, run.targetStart + run.length);
-        addon.removeTokenCellsFromSequence(scratchId, 0, -1);
-      });
-      target.tokenMeter.useTokens(movedTokens(plan), "input"); // re-rotated cells, as node-llama-cpp counts its shifts
-      editMs += performance.now() - t;
-
-      // 3. the compute runs, in as few batches as possible
-      t = performance.now();
-      for (const group of groupComputeRuns(plan, context.batchSize)) {
-        await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(true));
+    await withNlcLocks([sequenceEvaluateLockScope(target), sequenceEvaluateLockScope(scratch)], async () => {
+        // node-llama-cpp's own eraser empties both (its predictions, predictor and checkpoints included)
+        let t = performance.now();
+        await target.clearHistory();
+        await scratch.clearHistory();
+        editMs += performance.now() - t;
         try {
-          await Promise.all(group.map(({ start, end }) => decodeAtPositions(target, start, targetTokens.slice(start, end))));
-        } finally {
-          await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(false));
+            // 1. donor → scratch
+            t = performance.now();
+            await withNlcLocks([contextLockScope(context)], () => restoreIntoSequenceIdLocked(context, scratchId, donor.snapshot));
+            restoreMs = performance.now() - t;
+
+            // 2. edit scratch: drop unkept cells, park, move runs to target positions;
+            // 3. kept runs into the target
+            t = performance.now();
+            await withNlcLocks([contextLockScope(context)], () => {
+                moveKeptCells(addon, scratchId, plan);
+                addon.removeTokenCellsFromSequence(targetId, 0, -1); // empty already (clearHistory); a guard, not a step
+                for (const run of plan.keep) addon.copySequenceTokenCells(scratchId, targetId, run.targetStart, run.targetStart + run.length);
+                addon.removeTokenCellsFromSequence(scratchId, 0, -1);
+            });
+            target.tokenMeter.useTokens(movedTokens(plan), "input"); // re-rotated cells, as node-llama-cpp counts its shifts
+            editMs += performance.now() - t;
+
+            // 3. the compute runs, in as few batches as possible
+            t = performance.now();
+            for (const group of groupComputeRuns(plan, context.batchSize)) {
+                await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(true));
+                try {
+                    await Promise.all(group.map(({start, end}) => decodeAtPositions(target, start, targetTokens.slice(start, end))));
+                } finally {
+                    await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(false));
+                }
+            }
+            computeMs += performance.now() - t;
+
+            // 4. the target holds the first stateLength tokens; scratch is empty
+            adoptNativeSequenceState(target, targetTokens.slice(0, stateLength));
+        } catch (err) {
+            await withNlcLocks([contextLockScope(context)], () => {
+                addon.removeTokenCellsFromSequence(scratchId, 0, -1);
+                addon.removeTokenCellsFromSequence(targetId, 0, -1);
+            });
+            throw err;
         }
-      }
-      computeMs += performance.now() - t;
+    });
 
-      // 4. the target holds the first stateLength tokens; scratch is empty
-      adoptNativeSequenceState(target, targetTokens.slice(0, stateLength));
-    } catch (err) {
-      await withNlcLocks([contextLockScope(context)], () => {
-        addon.removeTokenCellsFromSequence(scratchId, 0, -1);
-        addon.removeTokenCellsFromSequence(targetId, 0, -1);
-      });
-      throw err;
-    }
-  });
-
-  return {
-    mode: "semantic",
-    reason: "donor KV edited in place (patched binary)",
-    reusedTokens: plan.reusedTokens,
-    computedTokens: plan.computedTokens,
-    pendingTokens: targetTokens.slice(stateLength),
-    timings: { restoreMs, editMs, computeMs, totalMs: performance.now() - t0 },
-    plan
-  };
+    return {
+        mode: "semantic",
+        reason: "donor KV edited in place (patched binary)",
+        reusedTokens: plan.reusedTokens,
+        computedTokens: plan.computedTokens,
+        pendingTokens: targetTokens.slice(stateLength),
+        timings: {restoreMs, editMs, computeMs, totalMs: performance.now() - t0},
+        plan
+    };
 }
 
 /** Split the compute segments, in position order, into groups of at most `batchSize` tokens. */
 function groupComputeRuns(plan: NormalizedPlan, batchSize: number): PositionRange[][] {
-  const groups: PositionRange[][] = [];
-  let current: PositionRange[] = [];
-  let room = batchSize;
-  for (const segment of plan.segments) {
-    if (segment.kind !== "compute")
-      continue;
-    let start = segment.targetStart;
-    const end = segment.targetStart + segment.length;
-    while (start < end) {
-      if (room === 0) {
-        groups.push(current);
-        current = [];
-        room = batchSize;
-      }
-      const take = Math.min(room, end - start);
-      current.push({ start, end: start + take });
-      start += take;
-      room -= take;
+    const groups: PositionRange[][] = [];
+    let current: PositionRange[] = [];
+    let room = batchSize;
+    for (const segment of plan.segments) {
+        if (segment.kind !== "compute") continue;
+        let start = segment.targetStart;
+        const end = segment.targetStart + segment.length;
+        while (start < end) {
+            if (room === 0) {
+                groups.push(current);
+                current = [];
+                room = batchSize;
+            }
+            const take = Math.min(room, end - start);
+            current.push({start, end: start + take});
+            start += take;
+            room -= take;
+        }
     }
-  }
-  if (current.length > 0)
-    groups.push(current);
-  return groups;
+    if (current.length > 0) groups.push(current);
+    return groups;
 }
 
 /**
@@ -169,24 +163,22 @@ function groupComputeRuns(plan: NormalizedPlan, batchSize: number): PositionRang
  * Caller holds the context lock. Exported for the test suite's left-to-right reference build.
  */
 export function moveKeptCells(addon: PatchedAddonContext, seqId: number, plan: NormalizedPlan): void {
-  const byDonor = [...plan.keep].sort((a, b) => a.donorStart - b.donorStart);
-  let cursor = 0;
-  for (const run of byDonor) {
-    if (run.donorStart > cursor)
-      addon.removeTokenCellsFromSequence(seqId, cursor, run.donorStart);
-    cursor = run.donorStart + run.length;
-  }
-  addon.removeTokenCellsFromSequence(seqId, cursor, -1);
-  if (byDonor.every((run) => run.donorStart === run.targetStart))
-    return; // nothing moves (identity / pure prefix / deletions at the end)
-  addon.shiftSequenceTokenCells(seqId, 0, -1, PARKING_OFFSET);
-  for (const run of byDonor) {
-    const from = run.donorStart + PARKING_OFFSET;
-    addon.shiftSequenceTokenCells(seqId, from, from + run.length, run.targetStart - run.donorStart - PARKING_OFFSET);
-  }
+    const byDonor = [...plan.keep].sort((a, b) => a.donorStart - b.donorStart);
+    let cursor = 0;
+    for (const run of byDonor) {
+        if (run.donorStart > cursor) addon.removeTokenCellsFromSequence(seqId, cursor, run.donorStart);
+        cursor = run.donorStart + run.length;
+    }
+    addon.removeTokenCellsFromSequence(seqId, cursor, -1);
+    if (byDonor.every((run) => run.donorStart === run.targetStart)) return; // nothing moves (identity / pure prefix / deletions at the end)
+    addon.shiftSequenceTokenCells(seqId, 0, -1, PARKING_OFFSET);
+    for (const run of byDonor) {
+        const from = run.donorStart + PARKING_OFFSET;
+        addon.shiftSequenceTokenCells(seqId, from, from + run.length, run.targetStart - run.donorStart - PARKING_OFFSET);
+    }
 }
 
 /** Kept cells whose position changes (each is re-rotated once by llama.cpp's K-shift). */
 function movedTokens(plan: NormalizedPlan): number {
-  return plan.keep.reduce((sum, run) => sum + (run.donorStart === run.targetStart ? 0 : run.length), 0);
+    return plan.keep.reduce((sum, run) => sum + (run.donorStart === run.targetStart ? 0 : run.length), 0);
 }

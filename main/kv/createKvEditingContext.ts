@@ -1,15 +1,12 @@
 /** Context creation for KV editing: unified KV stream and room for a scratch sequence. */
-import type { LlamaContext, LlamaContextOptions, LlamaModel } from "node-llama-cpp";
+import type {LlamaContext, LlamaContextOptions, LlamaModel} from "node-llama-cpp";
 
 /**
  * Create a context suitable for KV editing: `kvUnified: true` (honoured by the patched binary; the
  * stock binary ignores it) and at least 2 sequences (target + scratch).
  * `contextSize` is per sequence, as everywhere in node-llama-cpp.
  */
-export async function createKvEditingContext(
-  model: LlamaModel,
-  options: LlamaContextOptions & { readonly sequences?: number } = {}
-): Promise<LlamaContext> {
-  const sequences = Math.max(2, options.sequences ?? 2);
-  return model.createContext({ ...options, sequences, kvUnified: true } as LlamaContextOptions);
+export async function createKvEditingContext(model: LlamaModel, options: LlamaContextOptions & {readonly sequences?: number} = {}): Promise<LlamaContext> {
+    const sequences = Math.max(2, options.sequences ?? 2);
+    return model.createContext({...options, sequences, kvUnified: true} as LlamaContextOptions);
 }

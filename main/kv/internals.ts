@@ -39,72 +39,72 @@
  * calls; the context's batch queue (`_decodeTokens`) to decode at explicit positions; a sequence's evaluate
  * lock (`_lock`) and the context lock, through node-llama-cpp's own `lifecycle-utils` instance.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import type { Llama, LlamaContext, LlamaContextSequence, Token, TokenMeter } from "node-llama-cpp";
+import {createRequire} from "node:module";
+import {pathToFileURL} from "node:url";
+import type {Llama, LlamaContext, LlamaContextSequence, Token, TokenMeter} from "node-llama-cpp";
 
 /** Native methods added by `native/addon.patch` (present only in the patched binary). */
 export interface PatchedAddonMethods {
-  getKvSharePatchVersion(): number;
-  copySequenceTokenCells(srcSequenceId: number, dstSequenceId: number, startPos: number, endPos: number): void;
-  getKvCacheCanShift(): boolean;
-  getKvUnified(): boolean;
-  getSequenceStateData(sequenceId: number): Uint8Array;
-  setSequenceStateData(sequenceId: number, data: Uint8Array): number;
-  /** Patch v2: relax llama.cpp's "positions must continue the sequence" batch check (native/llama.cpp.patch). */
-  setRelaxedPositions(relaxed: boolean): void;
+    getKvSharePatchVersion(): number;
+    copySequenceTokenCells(srcSequenceId: number, dstSequenceId: number, startPos: number, endPos: number): void;
+    getKvCacheCanShift(): boolean;
+    getKvUnified(): boolean;
+    getSequenceStateData(sequenceId: number): Uint8Array;
+    setSequenceStateData(sequenceId: number, data: Uint8Array): number;
+    /** Patch v2: relax llama.cpp's "positions must continue the sequence" batch check (native/llama.cpp.patch). */
+    setRelaxedPositions(relaxed: boolean): void;
 }
 
 /** Native methods present in the stock addon that this layer uses. */
 export interface StockAddonMethods {
-  removeTokenCellsFromSequence(sequenceId: number, startPos: number, endPos: number): boolean;
-  shiftSequenceTokenCells(sequenceId: number, startPos: number, endPos: number, shiftDelta: number): void;
+    removeTokenCellsFromSequence(sequenceId: number, startPos: number, endPos: number): boolean;
+    shiftSequenceTokenCells(sequenceId: number, startPos: number, endPos: number, shiftDelta: number): void;
 }
 
 export type AddonContext = StockAddonMethods & Partial<PatchedAddonMethods>;
 
 interface ContextInternals {
-  _ctx: AddonContext;
-  _decodeTokens(
-    item: {
-      sequenceId: number;
-      firstTokenSequenceIndex: number;
-      tokens: Token[];
-      logits: boolean[];
-      evaluationPriority?: number;
-      tokenMeter: TokenMeter;
-    },
-    logitDataMapper: (batchLogitIndex: number, tokenIndex: number) => unknown
-  ): Promise<unknown[]>;
+    _ctx: AddonContext;
+    _decodeTokens(
+        item: {
+            sequenceId: number;
+            firstTokenSequenceIndex: number;
+            tokens: Token[];
+            logits: boolean[];
+            evaluationPriority?: number;
+            tokenMeter: TokenMeter;
+        },
+        logitDataMapper: (batchLogitIndex: number, tokenIndex: number) => unknown
+    ): Promise<unknown[]>;
 }
 
 interface CheckpointsInternals {
-  clearAllCheckpoints(): void;
+    clearAllCheckpoints(): void;
 }
 
 interface SequenceInternals {
-  _sequenceId: number;
-  _lock: object;
-  _contextTokens: Token[];
-  _nextTokenIndex: number;
-  _loadedTokenPredictions: unknown[];
-  _resetTokenPredictor: boolean;
-  _tokenPredictorOwner: object;
-  _checkpoints: CheckpointsInternals;
+    _sequenceId: number;
+    _lock: object;
+    _contextTokens: Token[];
+    _nextTokenIndex: number;
+    _loadedTokenPredictions: unknown[];
+    _resetTokenPredictor: boolean;
+    _tokenPredictorOwner: object;
+    _checkpoints: CheckpointsInternals;
 }
 
 function internalsOf(sequence: LlamaContextSequence): SequenceInternals {
-  return sequence as unknown as SequenceInternals;
+    return sequence as unknown as SequenceInternals;
 }
 
 /** The native addon context behind a {@link LlamaContext}. */
 export function addonOf(context: LlamaContext): AddonContext {
-  return (context as unknown as ContextInternals)._ctx;
+    return (context as unknown as ContextInternals)._ctx;
 }
 
 /** The native sequence id of a {@link LlamaContextSequence}. */
 export function sequenceIdOf(sequence: LlamaContextSequence): number {
-  return internalsOf(sequence)._sequenceId;
+    return internalsOf(sequence)._sequenceId;
 }
 
 /**
@@ -117,19 +117,19 @@ export function sequenceIdOf(sequence: LlamaContextSequence): number {
  *   dropped loaded predictions and pruned checkpoints of the old content), so its state still says empty.
  */
 export function adoptNativeSequenceState(sequence: LlamaContextSequence, tokens: readonly Token[]): void {
-  const internals = internalsOf(sequence);
-  if (internals._nextTokenIndex !== 0 || internals._loadedTokenPredictions.length !== 0)
-    throw new Error("adoptNativeSequenceState: the sequence was not emptied with clearHistory() before its KV was replaced");
-  // 3. as loadStateFromFile: stop the predictor, re-prime it on next use, orphan any speculative run in flight
-  void sequence.tokenPredictor?.stop();
-  internals._resetTokenPredictor = true;
-  internals._tokenPredictorOwner = {};
-  // 4. no checkpoint of earlier content may be restored into this one (clearHistory pruned them already)
-  internals._checkpoints.clearAllCheckpoints();
-  // 2. and 1.
-  internals._loadedTokenPredictions.length = 0;
-  internals._contextTokens = tokens.slice();
-  internals._nextTokenIndex = tokens.length;
+    const internals = internalsOf(sequence);
+    if (internals._nextTokenIndex !== 0 || internals._loadedTokenPredictions.length !== 0)
+        throw new Error("adoptNativeSequenceState: the sequence was not emptied with clearHistory() before its KV was replaced");
+    // 3. as loadStateFromFile: stop the predictor, re-prime it on next use, orphan any speculative run in flight
+    void sequence.tokenPredictor?.stop();
+    internals._resetTokenPredictor = true;
+    internals._tokenPredictorOwner = {};
+    // 4. no checkpoint of earlier content may be restored into this one (clearHistory pruned them already)
+    internals._checkpoints.clearAllCheckpoints();
+    // 2. and 1.
+    internals._loadedTokenPredictions.length = 0;
+    internals._contextTokens = tokens.slice();
+    internals._nextTokenIndex = tokens.length;
 }
 
 /**
@@ -140,31 +140,34 @@ export function adoptNativeSequenceState(sequence: LlamaContextSequence, tokens:
  * to be switched on.
  */
 export function decodeAtPositions(sequence: LlamaContextSequence, firstPosition: number, tokens: readonly Token[]): Promise<unknown[]> {
-  return (sequence.context as unknown as ContextInternals)._decodeTokens({
-    sequenceId: sequenceIdOf(sequence),
-    firstTokenSequenceIndex: firstPosition,
-    tokens: tokens.slice(),
-    logits: tokens.map(() => false),
-    evaluationPriority: 5, // node-llama-cpp's default evaluation priority
-    tokenMeter: sequence.tokenMeter
-  }, () => undefined);
+    return (sequence.context as unknown as ContextInternals)._decodeTokens(
+        {
+            sequenceId: sequenceIdOf(sequence),
+            firstTokenSequenceIndex: firstPosition,
+            tokens: tokens.slice(),
+            logits: tokens.map(() => false),
+            evaluationPriority: 5, // node-llama-cpp's default evaluation priority
+            tokenMeter: sequence.tokenMeter
+        },
+        () => undefined
+    );
 }
 
 /** Lock scope used by node-llama-cpp for evaluations of one sequence. */
 export function sequenceEvaluateLockScope(sequence: LlamaContextSequence): readonly [object, string] {
-  return [internalsOf(sequence)._lock, "evaluate"] as const;
+    return [internalsOf(sequence)._lock, "evaluate"] as const;
 }
 
 /** Lock scope node-llama-cpp holds while a batch of this context is being decoded natively. */
 export function contextLockScope(context: LlamaContext): readonly [object, string] {
-  return [context, "context"] as const;
+    return [context, "context"] as const;
 }
 
 interface LockHandle {
-  dispose(): void;
+    dispose(): void;
 }
 interface LifecycleUtils {
-  acquireLock(scope: readonly unknown[]): Promise<LockHandle>;
+    acquireLock(scope: readonly unknown[]): Promise<LockHandle>;
 }
 
 let lifecycleUtilsPromise: Promise<LifecycleUtils> | undefined;
@@ -174,30 +177,28 @@ let lifecycleUtilsPromise: Promise<LifecycleUtils> | undefined;
  * identity inside that module, so we must share its instance, not merely its version).
  */
 function nodeLlamaCppLocks(): Promise<LifecycleUtils> {
-  lifecycleUtilsPromise ??= (async () => {
-    const requireFromNlc = createRequire(createRequire(import.meta.url).resolve("node-llama-cpp"));
-    const resolved = requireFromNlc.resolve("lifecycle-utils");
-    return (await import(pathToFileURL(resolved).href)) as LifecycleUtils;
-  })();
-  return lifecycleUtilsPromise;
+    lifecycleUtilsPromise ??= (async () => {
+        const requireFromNlc = createRequire(createRequire(import.meta.url).resolve("node-llama-cpp"));
+        const resolved = requireFromNlc.resolve("lifecycle-utils");
+        return (await import(pathToFileURL(resolved).href)) as LifecycleUtils;
+    })();
+    return lifecycleUtilsPromise;
 }
 
 /** Run `callback` while holding the given node-llama-cpp lock scopes (acquired in order). */
 export async function withNlcLocks<T>(scopes: ReadonlyArray<readonly [object, string]>, callback: () => Promise<T> | T): Promise<T> {
-  const { acquireLock } = await nodeLlamaCppLocks();
-  const held: LockHandle[] = [];
-  try {
-    for (const scope of scopes)
-      held.push(await acquireLock(scope));
-    return await callback();
-  } finally {
-    for (const lock of held.reverse())
-      lock.dispose();
-  }
+    const {acquireLock} = await nodeLlamaCppLocks();
+    const held: LockHandle[] = [];
+    try {
+        for (const scope of scopes) held.push(await acquireLock(scope));
+        return await callback();
+    } finally {
+        for (const lock of held.reverse()) lock.dispose();
+    }
 }
 
 /** True when the native module behind `llama` carries the KVShare patch (checked on its class, no context needed). */
 export function llamaHasKvSharePatch(llama: Llama): boolean {
-  const bindings = (llama as unknown as { _bindings: { AddonContext: { prototype: Record<string, unknown> } } })._bindings;
-  return typeof bindings.AddonContext.prototype.getKvSharePatchVersion === "function";
+    const bindings = (llama as unknown as {_bindings: {AddonContext: {prototype: Record<string, unknown>}}})._bindings;
+    return typeof bindings.AddonContext.prototype.getKvSharePatchVersion === "function";
 }

@@ -77,7 +77,13 @@ export class ModelRuntime {
         const support = getKvEditingSupport(context);
         const shift = checkKvShiftability(model, {context});
         // A stock binary chosen by policy says why (the notice names what to run), not only "stock binary".
-        const unavailable = !support.kvEditingSupported ? (build.patched ? support.reason : build.notice ?? support.reason) : !shift.canShift ? shift.reason : undefined;
+        const unavailable = !support.kvEditingSupported
+            ? build.patched
+                ? support.reason
+                : (build.notice ?? support.reason)
+            : !shift.canShift
+              ? shift.reason
+              : undefined;
         const scratch = unavailable == null ? context.getSequence() : undefined;
         const pool = new SequencePool(sequences, options.queueLimits);
         return new ModelRuntime(options, llama, model, context, pool, new PromptBuilder(model), scratch, unavailable, build);
@@ -114,8 +120,7 @@ export class ModelRuntime {
             this.embeddingContext ??= this.model.createEmbeddingContext({threads: this.options.threads, contextSize: this.contextSize});
             const embeddingContext = await this.embeddingContext;
             const vectors: number[][] = [];
-            for (const text of texts)
-                vectors.push([...(await embeddingContext.getEmbeddingFor(this.prompts.safeText(text))).vector]);
+            for (const text of texts) vectors.push([...(await embeddingContext.getEmbeddingFor(this.prompts.safeText(text))).vector]);
             return vectors;
         });
         this.embeddingQueue = work.catch(() => undefined);

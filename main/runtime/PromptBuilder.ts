@@ -54,7 +54,7 @@ export class PromptBuilder {
                 if (text.length > 0) stops.push(text);
             }
         }
-        const contextText = LlamaText(state.contextText.values.map((value) => typeof value === "string" ? this.safeText(value) : value));
+        const contextText = LlamaText(state.contextText.values.map((value) => (typeof value === "string" ? this.safeText(value) : value)));
         return {tokens: contextText.tokenize(this.model.tokenizer), stops};
     }
 

@@ -91,11 +91,9 @@ export class SequencePool {
     public acquire(ticket: AdmissionTicket, signal?: AbortSignal): Promise<SequenceLease> {
         const enqueuedAt = performance.now();
         if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
-        if (this.idle.size > 0 && this.waiters.length === 0)
-            return Promise.resolve(this.lend(ticket, enqueuedAt));
+        if (this.idle.size > 0 && this.waiters.length === 0) return Promise.resolve(this.lend(ticket, enqueuedAt));
         const options = this.options();
-        if (this.waiters.length >= options.maxQueue)
-            return Promise.reject(new QueueFullError(1));
+        if (this.waiters.length >= options.maxQueue) return Promise.reject(new QueueFullError(1));
 
         return new Promise<SequenceLease>((resolve, reject) => {
             const remove = () => {
@@ -155,8 +153,7 @@ export class SequencePool {
         let bestScore = Number.NEGATIVE_INFINITY;
         this.waiters.forEach((waiter, at) => {
             const {expectedReuse, donorId} = waiter.ticket;
-            const score = expectedReuse + (now - waiter.enqueuedAt) / agingMs +
-                (donorId != null && donorId === this.lastDonorId ? donorAffinityBonus : 0);
+            const score = expectedReuse + (now - waiter.enqueuedAt) / agingMs + (donorId != null && donorId === this.lastDonorId ? donorAffinityBonus : 0);
             if (score > bestScore) {
                 bestScore = score;
                 bestAt = at;
@@ -172,9 +169,7 @@ export class SequencePool {
         let bestScore = -1;
         for (const index of this.idle) {
             const owner = this.owners[index];
-            const score = owner === ticket.scope
-                ? 2 + commonPrefixLength(this.sequences[index]!.contextTokens, ticket.promptTokens)
-                : owner == null ? 1 : 0;
+            const score = owner === ticket.scope ? 2 + commonPrefixLength(this.sequences[index]!.contextTokens, ticket.promptTokens) : owner == null ? 1 : 0;
             if (score > bestScore) {
                 best = index;
                 bestScore = score;

@@ -29,7 +29,11 @@ export class TextStreamer {
      *   that folds a word's leading space into its token drops that space when it detokenizes a token
      *   without what came before, so "Once upon" + " a" would read "Once upona".
      */
-    public constructor(private readonly detokenize: Detokenizer, private readonly stops: readonly string[], precedingTokens: readonly Token[] = []) {
+    public constructor(
+        private readonly detokenize: Detokenizer,
+        private readonly stops: readonly string[],
+        precedingTokens: readonly Token[] = []
+    ) {
         this.committed = precedingTokens.slice(-contextTokens);
     }
 
@@ -38,8 +42,7 @@ export class TextStreamer {
         if (this.done) return {text: "", stopped: true};
         this.pending.push(token);
         const decoded = this.detokenize(this.pending, this.committed.slice(-contextTokens));
-        if (decoded.endsWith("\uFFFD") && this.pending.length < maxPendingTokens)
-            return {text: "", stopped: false};
+        if (decoded.endsWith("\uFFFD") && this.pending.length < maxPendingTokens) return {text: "", stopped: false};
 
         this.committed.push(...this.pending);
         this.pending = [];
@@ -50,8 +53,7 @@ export class TextStreamer {
     public flush(): string {
         if (this.done) return "";
         let text = this.held;
-        if (this.pending.length > 0)
-            text += this.detokenize(this.pending, this.committed.slice(-contextTokens));
+        if (this.pending.length > 0) text += this.detokenize(this.pending, this.committed.slice(-contextTokens));
         this.pending = [];
         this.held = "";
         this.done = true;

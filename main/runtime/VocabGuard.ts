@@ -9,15 +9,20 @@ import type {LlamaModel} from "node-llama-cpp";
  * through {@link VocabGuard.clean}, which replaces such characters with a space.
  */
 export class VocabGuard {
-    private constructor(private readonly tokens: ReadonlySet<string>, private readonly safeBytes: readonly boolean[]) {}
+    private constructor(
+        private readonly tokens: ReadonlySet<string>,
+        private readonly safeBytes: readonly boolean[]
+    ) {}
 
     /** A guard for SentencePiece vocabularies that lack byte tokens; null when every byte is covered. */
     public static forModel(model: LlamaModel): VocabGuard | null {
         const tokenizer = model.fileInfo.metadata.tokenizer?.ggml;
         if (tokenizer == null || tokenizer.model !== "llama" || !Array.isArray(tokenizer.tokens)) return null;
         const tokens = new Set(tokenizer.tokens as string[]);
-        const safeBytes = Array.from({length: 256}, (_, byte) =>
-            tokens.has(`<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`) || (byte < 0x80 && tokens.has(String.fromCharCode(byte))));
+        const safeBytes = Array.from(
+            {length: 256},
+            (_, byte) => tokens.has(`<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`) || (byte < 0x80 && tokens.has(String.fromCharCode(byte)))
+        );
         if (safeBytes.every(Boolean)) return null;
         return new VocabGuard(tokens, safeBytes);
     }

@@ -22,11 +22,7 @@ export interface Decoded {
 export async function decode(model: LlamaModel, sequence: LlamaContextSequence, pendingTokens: Token[], job: GenerationJob): Promise<Decoded> {
     const prompt = job.promptTokens;
     const maxTokens = Math.min(job.maxTokens ?? Number.POSITIVE_INFINITY, sequence.contextSize - prompt.length);
-    const streamer = new TextStreamer(
-        (tokens, lastTokens) => model.detokenize(tokens, false, lastTokens),
-        job.stops,
-        prompt
-    );
+    const streamer = new TextStreamer((tokens, lastTokens) => model.detokenize(tokens, false, lastTokens), job.stops, prompt);
 
     let firstTokenAt = 0;
     let completionTokens = 0;
@@ -76,8 +72,7 @@ export async function decode(model: LlamaModel, sequence: LlamaContextSequence, 
 
 /** Throws {@link ContextOverflowError} when the prompt (plus an explicit max_tokens) cannot fit a sequence. */
 export function checkFits(promptLength: number, job: GenerationJob, contextSize: number): void {
-    if (promptLength >= contextSize)
-        throw new ContextOverflowError(promptLength, 0, contextSize);
+    if (promptLength >= contextSize) throw new ContextOverflowError(promptLength, 0, contextSize);
     if (job.maxTokensExplicit && job.maxTokens != null && promptLength + job.maxTokens > contextSize)
         throw new ContextOverflowError(promptLength, job.maxTokens, contextSize);
 }
@@ -92,11 +87,11 @@ function toEvaluateOptions(sampling: Sampling, recentTokens: Token[]): SequenceE
         seed: sampling.seed,
         repeatPenalty: penalties
             ? {
-                penalty: sampling.repeatPenalty,
-                presencePenalty: sampling.presencePenalty,
-                frequencyPenalty: sampling.frequencyPenalty,
-                punishTokens: () => recentTokens.slice(-64)
-            }
+                  penalty: sampling.repeatPenalty,
+                  presencePenalty: sampling.presencePenalty,
+                  frequencyPenalty: sampling.frequencyPenalty,
+                  punishTokens: () => recentTokens.slice(-64)
+              }
             : undefined
     };
 }

@@ -7,7 +7,11 @@ import {LlamaLogLevel} from "node-llama-cpp";
 import {installedPatchedBuilds, loadLlama, planBuild, probeDevices, type Backend, type GpuBackend, type PlanInputs} from "./nativeBuild.js";
 
 /** A machine description for the policy: which GPU runtimes exist, which patched builds, which devices. */
-function machine(options: {gpuTypes?: GpuBackend[]; patched?: Backend[]; devices?: Partial<Record<`${GpuBackend}:${boolean}`, string[]>>}): Omit<PlanInputs, "requested" | "fallback"> {
+function machine(options: {
+    gpuTypes?: GpuBackend[];
+    patched?: Backend[];
+    devices?: Partial<Record<`${GpuBackend}:${boolean}`, string[]>>;
+}): Omit<PlanInputs, "requested" | "fallback"> {
     return {
         gpuTypes: options.gpuTypes ?? [],
         patchedBuilds: new Set(options.patched ?? []),
@@ -61,8 +65,12 @@ describe("planBuild: which binary to load", () => {
 describe("loadLlama", () => {
     it("refuses settings it does not know, before loading anything", async () => {
         const base = {maxThreads: 1, logLevel: LlamaLogLevel.error};
-        await expect(loadLlama({...base, gpu: "opencl" as never, gpuFallback: "stock-gpu"})).rejects.toThrow(/settings\.gpu must be "auto", false, "cuda", "vulkan", "metal"; got "opencl"/);
-        await expect(loadLlama({...base, gpu: "auto", gpuFallback: "cpu" as never})).rejects.toThrow(/settings\.gpuFallback must be "stock-gpu" or "patched-cpu"/);
+        await expect(loadLlama({...base, gpu: "opencl" as never, gpuFallback: "stock-gpu"})).rejects.toThrow(
+            /settings\.gpu must be "auto", false, "cuda", "vulkan", "metal"; got "opencl"/
+        );
+        await expect(loadLlama({...base, gpu: "auto", gpuFallback: "cpu" as never})).rejects.toThrow(
+            /settings\.gpuFallback must be "stock-gpu" or "patched-cpu"/
+        );
     });
 });
 
@@ -100,13 +108,21 @@ describe.runIf(lavapipe)("with Mesa's lavapipe driver (a real Vulkan device)", (
             expect(await probeDevices("vulkan", false)).toEqual([]);
             delete process.env.VK_ICD_FILENAMES;
             // No patched Vulkan build (as on a machine where only the CPU one was built): the policy's notice names the device.
-            const plan = await planBuild({requested: "auto", fallback: "stock-gpu", gpuTypes: ["vulkan"], patchedBuilds: new Set(["cpu"]), devicesOf: probeDevices});
+            const plan = await planBuild({
+                requested: "auto",
+                fallback: "stock-gpu",
+                gpuTypes: ["vulkan"],
+                patchedBuilds: new Set(["cpu"]),
+                devicesOf: probeDevices
+            });
             expect(plan).toMatchObject({backend: "vulkan", patched: false});
             expect(plan.notice).toMatch(/llvmpipe.*npm run build:native -- --gpu vulkan/);
-            if (installedPatchedBuilds().has("vulkan"))
-                expect((await probeDevices("vulkan", true))[0]).toMatch(/llvmpipe/);
+            if (installedPatchedBuilds().has("vulkan")) expect((await probeDevices("vulkan", true))[0]).toMatch(/llvmpipe/);
         } finally {
-            for (const [name, value] of [["GGML_VK_VISIBLE_DEVICES", saved.visible], ["VK_ICD_FILENAMES", saved.icd]] as const)
+            for (const [name, value] of [
+                ["GGML_VK_VISIBLE_DEVICES", saved.visible],
+                ["VK_ICD_FILENAMES", saved.icd]
+            ] as const)
                 if (value == null) delete process.env[name];
                 else process.env[name] = value;
         }

@@ -62,20 +62,29 @@ export interface PlanInputs {
 }
 
 const backendName: Record<Backend, string> = {cpu: "CPU", vulkan: "Vulkan", cuda: "CUDA", metal: "Metal"};
-const buildCommand = (backend: Backend) => backend === "cpu" ? "npm run build:native" : `npm run build:native -- --gpu ${backend}`;
+const buildCommand = (backend: Backend) => (backend === "cpu" ? "npm run build:native" : `npm run build:native -- --gpu ${backend}`);
 
 /** Decides which binary to load; see the module comment for the policy. */
 export async function planBuild(inputs: PlanInputs): Promise<BuildPlan> {
     const {requested, patchedBuilds} = inputs;
-    const cpu = (notice?: string): BuildPlan => patchedBuilds.has("cpu")
-        ? {backend: "cpu", patched: true, ...(notice == null ? {} : {notice})}
-        : {backend: "cpu", patched: false, notice: [notice, `no KVShare-patched CPU build is installed: exact prefix reuse only (semantic KV sharing is off); run \`${buildCommand("cpu")}\``].filter(Boolean).join("; ")};
+    const cpu = (notice?: string): BuildPlan =>
+        patchedBuilds.has("cpu")
+            ? {backend: "cpu", patched: true, ...(notice == null ? {} : {notice})}
+            : {
+                  backend: "cpu",
+                  patched: false,
+                  notice: [
+                      notice,
+                      `no KVShare-patched CPU build is installed: exact prefix reuse only (semantic KV sharing is off); run \`${buildCommand("cpu")}\``
+                  ]
+                      .filter(Boolean)
+                      .join("; ")
+              };
     if (requested === false) return cpu();
     if (requested !== "auto" && patchedBuilds.has(requested)) return {backend: requested, patched: true};
     const candidates = requested === "auto" ? inputs.gpuTypes : [requested];
     // A patched build that sees a device wins over a better-ranked backend without one (Vulkan drives NVIDIA cards too).
-    for (const backend of candidates)
-        if (patchedBuilds.has(backend) && (await inputs.devicesOf(backend, true)).length > 0) return {backend, patched: true};
+    for (const backend of candidates) if (patchedBuilds.has(backend) && (await inputs.devicesOf(backend, true)).length > 0) return {backend, patched: true};
     for (const backend of candidates) {
         if (patchedBuilds.has(backend)) continue;
         const devices = await inputs.devicesOf(backend, false);
@@ -84,10 +93,13 @@ export async function planBuild(inputs: PlanInputs): Promise<BuildPlan> {
         const build = `run \`${buildCommand(backend)}\` to build it`;
         if (inputs.fallback === "stock-gpu" || !patchedBuilds.has("cpu"))
             return {
-                backend, patched: false,
+                backend,
+                patched: false,
                 notice: `no KVShare-patched ${backendName[backend]} build for ${gpu}: running node-llama-cpp's stock ${backendName[backend]} binary, so semantic KV sharing is off (exact prefix reuse only); ${build}, or set gpuFallback to "patched-cpu" to keep KV sharing on the CPU`
             };
-        return cpu(`${gpu} is not used: there is no KVShare-patched ${backendName[backend]} build, so the model runs on the patched CPU build (KV sharing on, GPU speed lost); ${build}, or set gpuFallback to "stock-gpu" to use the GPU without KV sharing`);
+        return cpu(
+            `${gpu} is not used: there is no KVShare-patched ${backendName[backend]} build, so the model runs on the patched CPU build (KV sharing on, GPU speed lost); ${build}, or set gpuFallback to "stock-gpu" to use the GPU without KV sharing`
+        );
     }
     return cpu(requested === "auto" ? undefined : `no ${backendName[requested]} device found: running on the CPU`);
 }
@@ -107,8 +119,7 @@ export function installedPatchedBuilds(dir = localBuildsDir()): Set<Backend> {
     const found = new Set<Backend>();
     for (const backend of ["cpu", ...gpuBackends] as Backend[]) {
         const folder = path.join(dir, [platformName, process.arch, ...(backend === "cpu" ? [] : [backend])].join("-"));
-        if (fs.existsSync(path.join(folder, "kvshare-native.json")) && fs.existsSync(path.join(folder, "Release", "llama-addon.node")))
-            found.add(backend);
+        if (fs.existsSync(path.join(folder, "kvshare-native.json")) && fs.existsSync(path.join(folder, "Release", "llama-addon.node"))) found.add(backend);
     }
     return found;
 }
@@ -116,7 +127,7 @@ export function installedPatchedBuilds(dir = localBuildsDir()): Set<Backend> {
 /** Options for loading a binary: the patched local build only, or the stock prebuilt one. */
 function llamaOptions(backend: Backend, patched: boolean) {
     return {
-        gpu: backend === "cpu" ? false as const : backend,
+        gpu: backend === "cpu" ? (false as const) : backend,
         build: "never" as const,
         usePrebuiltBinaries: !patched,
         // A custom option names a local build folder that never exists, so node-llama-cpp takes its prebuilt binary.
@@ -135,12 +146,15 @@ let probeScript: string | undefined;
 function probeScriptFile(): string {
     if (probeScript != null) return probeScript;
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-probe-")), "probe.mjs");
-    fs.writeFileSync(file, `const {getLlama, LlamaLogLevel} = await import(${JSON.stringify(import.meta.resolve("node-llama-cpp"))});
+    fs.writeFileSync(
+        file,
+        `const {getLlama, LlamaLogLevel} = await import(${JSON.stringify(import.meta.resolve("node-llama-cpp"))});
 const [backend, options] = JSON.parse(process.argv[2]);
 const llama = await getLlama({...options, logLevel: LlamaLogLevel.disabled});
 process.stdout.write("\\n" + JSON.stringify(llama.gpu === backend ? await llama.getGpuDeviceNames() : []) + "\\n");
 await llama.dispose();
-`);
+`
+    );
     probeScript = file;
     return file;
 }
@@ -155,7 +169,9 @@ export function probeDevices(backend: GpuBackend, patched: boolean): Promise<str
     if (probe == null) {
         probe = new Promise<string[]>((resolve) => {
             const child = spawn(process.execPath, [probeScriptFile(), JSON.stringify([backend, llamaOptions(backend, patched)])], {
-                env: {...process.env, ELECTRON_RUN_AS_NODE: "1"}, stdio: ["ignore", "pipe", "ignore"], timeout: 60_000
+                env: {...process.env, ELECTRON_RUN_AS_NODE: "1"},
+                stdio: ["ignore", "pipe", "ignore"],
+                timeout: 60_000
             });
             let out = "";
             child.stdout.on("data", (chunk: Buffer) => void (out += chunk.toString()));
@@ -199,7 +215,11 @@ export async function loadLlama(options: LoadLlamaOptions): Promise<{llama: Llam
     });
     // Diagnostics and the fallback tests: the stock binary of the planned backend, on request.
     if (options.forceStock ?? process.env.KVSHARE_STOCK_BINARY === "1")
-        plan = {backend: plan.backend, patched: false, notice: "the stock node-llama-cpp binary was requested (KVSHARE_STOCK_BINARY=1): semantic KV sharing is off, exact prefix reuse only"};
+        plan = {
+            backend: plan.backend,
+            patched: false,
+            notice: "the stock node-llama-cpp binary was requested (KVSHARE_STOCK_BINARY=1): semantic KV sharing is off, exact prefix reuse only"
+        };
     const load = (p: BuildPlan) => getLlama({...llamaOptions(p.backend, p.patched), maxThreads: options.maxThreads, logLevel: options.logLevel});
     let llama: Llama;
     try {
@@ -207,9 +227,14 @@ export async function loadLlama(options: LoadLlamaOptions): Promise<{llama: Llam
     } catch (error) {
         // A build that will not load (moved, or built for another system): the patched CPU build, else stock.
         const reason = `the ${plan.patched ? "KVShare-patched" : "stock"} ${backendName[plan.backend]} binary did not load (${(error as Error).message})`;
-        plan = patchedBuilds.has("cpu") && !(plan.backend === "cpu" && plan.patched)
-            ? {backend: "cpu", patched: true, notice: `${reason}: running the patched CPU build; run \`${buildCommand(plan.backend)}\``}
-            : {backend: "cpu", patched: false, notice: `${reason}: running the stock CPU binary, exact prefix reuse only; run \`${buildCommand(plan.backend)}\``};
+        plan =
+            patchedBuilds.has("cpu") && !(plan.backend === "cpu" && plan.patched)
+                ? {backend: "cpu", patched: true, notice: `${reason}: running the patched CPU build; run \`${buildCommand(plan.backend)}\``}
+                : {
+                      backend: "cpu",
+                      patched: false,
+                      notice: `${reason}: running the stock CPU binary, exact prefix reuse only; run \`${buildCommand(plan.backend)}\``
+                  };
         llama = await load(plan);
     }
     const devices = llama.gpu === false ? [] : await llama.getGpuDeviceNames();

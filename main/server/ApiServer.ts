@@ -21,11 +21,16 @@ export function apiUrl({host, port}: ApiAddress): string {
 function listenFailure(error: unknown, host: string, port: number): ApiListenError {
     const code = (error as NodeJS.ErrnoException).code;
     const where = `${host}:${port}`;
-    const reason = code === "EADDRINUSE" ? `port ${port} is already in use on ${host}`
-        : code === "EACCES" ? `permission denied for ${where} (ports below 1024 need privileges)`
-        : code === "EADDRNOTAVAIL" ? `${host} is not an address of this machine`
-        : code === "ENOTFOUND" || code === "EAI_AGAIN" ? `the host name ${host} does not resolve`
-        : (error as Error).message;
+    const reason =
+        code === "EADDRINUSE"
+            ? `port ${port} is already in use on ${host}`
+            : code === "EACCES"
+              ? `permission denied for ${where} (ports below 1024 need privileges)`
+              : code === "EADDRNOTAVAIL"
+                ? `${host} is not an address of this machine`
+                : code === "ENOTFOUND" || code === "EAI_AGAIN"
+                  ? `the host name ${host} does not resolve`
+                  : (error as Error).message;
     return new ApiListenError(`The API server could not listen on ${where}: ${reason}.`, host, port, code);
 }
 
@@ -45,14 +50,16 @@ export class ApiServer implements ApiServerControl {
     /** Start, move and stop run one at a time (two quick saves must not race for the port). */
     private queue: Promise<unknown> = Promise.resolve();
 
-    public constructor(private readonly options: {
-        /** A fresh HTTP server over the app's routes (one per address: a move binds the new one first). */
-        createHttpServer(): HttpServer;
-        /** The address in the settings (where {@link start} listens by default). */
-        address(): ApiAddress;
-        servesUi: boolean;
-        log: Logger;
-    }) {}
+    public constructor(
+        private readonly options: {
+            /** A fresh HTTP server over the app's routes (one per address: a move binds the new one first). */
+            createHttpServer(): HttpServer;
+            /** The address in the settings (where {@link start} listens by default). */
+            address(): ApiAddress;
+            servesUi: boolean;
+            log: Logger;
+        }
+    ) {}
 
     public get servesUi(): boolean {
         return this.options.servesUi;
@@ -77,7 +84,7 @@ export class ApiServer implements ApiServerControl {
      * @throws ApiListenError when the address cannot be bound
      */
     public start(host = this.options.address().host, port = this.options.address().port): Promise<string> {
-        return this.serialized(() => this.http != null ? this.move(host, port) : this.listenFresh(host, port));
+        return this.serialized(() => (this.http != null ? this.move(host, port) : this.listenFresh(host, port)));
     }
 
     /**
@@ -88,7 +95,7 @@ export class ApiServer implements ApiServerControl {
      * @throws ApiListenError when the new address cannot be bound (the old server keeps serving)
      */
     public restart(host: string, port: number): Promise<string> {
-        return this.serialized(() => this.http != null ? this.move(host, port) : this.listenFresh(host, port));
+        return this.serialized(() => (this.http != null ? this.move(host, port) : this.listenFresh(host, port)));
     }
 
     private serialized<T>(work: () => Promise<T>): Promise<T> {

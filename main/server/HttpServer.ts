@@ -25,7 +25,10 @@ export class HttpServer {
     /** The address this server listens on (the Host check allows it); set by {@link listen}. */
     private boundHost = "127.0.0.1";
 
-    public constructor(private readonly host: ServerHost, private readonly routes: readonly Route[]) {
+    public constructor(
+        private readonly host: ServerHost,
+        private readonly routes: readonly Route[]
+    ) {
         const limits = host.settings.limits;
         // Checked every second so the receive timeouts below hold to about a second.
         this.server = http.createServer({connectionsCheckingInterval: 1000}, (req, res) => {
@@ -90,7 +93,12 @@ export class HttpServer {
             checkHost(req, {boundHost: this.boundHost, allowedHosts: Array.isArray(settings.api.allowedHosts) ? settings.api.allowedHosts : []});
             const allowed = corsHeaders(req, settings.api.corsOrigins);
             if (allowed == null)
-                throw new ApiError(403, "permission_error", `Origin '${req.headers.origin}' is not allowed. An admin can add it to the CORS allowlist.`, "origin_not_allowed");
+                throw new ApiError(
+                    403,
+                    "permission_error",
+                    `Origin '${req.headers.origin}' is not allowed. An admin can add it to the CORS allowlist.`,
+                    "origin_not_allowed"
+                );
             cors = allowed;
             if (req.method === "OPTIONS") {
                 res.writeHead(204, {...cors, ...preflightHeaders(req)});
@@ -100,7 +108,8 @@ export class HttpServer {
 
             const {route, methodMismatch} = findRoute(this.routes, req.method ?? "GET", url.pathname);
             if (route == null) {
-                if (methodMismatch) throw new ApiError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}.`, "method_not_allowed");
+                if (methodMismatch)
+                    throw new ApiError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}.`, "method_not_allowed");
                 if (req.method === "GET" && !isApiPath(url.pathname)) return serveStatic(this.context(req, res, url, arrivedAt, cors, anonymous));
                 throw new ApiError(404, "not_found_error", `Unknown route ${req.method} ${url.pathname}.`, "not_found");
             }
@@ -127,7 +136,14 @@ export class HttpServer {
         const key = identity.keyId;
         const current = this.active.get(key) ?? 0;
         if (current >= limit)
-            throw new ApiError(429, "rate_limit_error", `Too many concurrent requests for this key (limit ${limit}). Retry when one finishes.`, "rate_limit_exceeded", null, {"retry-after": "1"});
+            throw new ApiError(
+                429,
+                "rate_limit_error",
+                `Too many concurrent requests for this key (limit ${limit}). Retry when one finishes.`,
+                "rate_limit_exceeded",
+                null,
+                {"retry-after": "1"}
+            );
         this.active.set(key, current + 1);
         try {
             await work();
@@ -160,7 +176,14 @@ export class HttpServer {
         };
     }
 
-    private context(req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrivedAt: number, cors: Record<string, string>, identity: Identity): RequestContext {
+    private context(
+        req: http.IncomingMessage,
+        res: http.ServerResponse,
+        url: URL,
+        arrivedAt: number,
+        cors: Record<string, string>,
+        identity: Identity
+    ): RequestContext {
         const abort = new AbortController();
         const timeoutMs = this.host.settings.limits.requestTimeoutMs;
         const timeout = setTimeout(() => abort.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);

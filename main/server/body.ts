@@ -22,7 +22,14 @@ export async function readJsonObject(req: IncomingMessage, limit: number, budget
         size += chunk.length;
         if (size > limit) throw tooLarge(limit);
         if (budget != null && !budget.take(chunk.length))
-            throw new ApiError(429, "rate_limit_error", `Too many request bytes in flight for this key (limit ${budget.limit} bytes). Retry when a request finishes.`, "rate_limit_exceeded", null, {"retry-after": "1"});
+            throw new ApiError(
+                429,
+                "rate_limit_error",
+                `Too many request bytes in flight for this key (limit ${budget.limit} bytes). Retry when a request finishes.`,
+                "rate_limit_exceeded",
+                null,
+                {"retry-after": "1"}
+            );
         chunks.push(chunk);
     }
     let text: string;

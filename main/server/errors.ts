@@ -40,21 +40,22 @@ export function toApiError(error: unknown): ApiError {
     if (error instanceof ApiError) return error;
     if (error instanceof AdminError) {
         const {status, type} = adminErrorStatus[error.kind];
-        return new ApiError(status, type, error.message, error.code, error.param,
-            error.retryAfterSeconds == null ? {} : {"retry-after": String(error.retryAfterSeconds)});
+        return new ApiError(
+            status,
+            type,
+            error.message,
+            error.code,
+            error.param,
+            error.retryAfterSeconds == null ? {} : {"retry-after": String(error.retryAfterSeconds)}
+        );
     }
-    if (error instanceof ContextOverflowError)
-        return new ApiError(400, "exceed_context_size_error", error.message, "context_length_exceeded", null);
+    if (error instanceof ContextOverflowError) return new ApiError(400, "exceed_context_size_error", error.message, "context_length_exceeded", null);
     if (error instanceof QueueFullError)
         return new ApiError(503, "unavailable_error", error.message, "server_busy", null, {"retry-after": String(error.retryAfterSeconds)});
-    if (error instanceof QueueTimeoutError)
-        return new ApiError(503, "unavailable_error", error.message, "queue_timeout", null, {"retry-after": "1"});
-    if (error instanceof RequestTimeoutError)
-        return new ApiError(503, "unavailable_error", error.message, "request_timeout", null, {"retry-after": "1"});
-    if (error instanceof ModelSwitchedError)
-        return new ApiError(503, "unavailable_error", error.message, "model_switched", null, {"retry-after": "1"});
-    if (error instanceof ModelUnavailableError)
-        return new ApiError(503, "unavailable_error", error.message, "model_unavailable", null, {"retry-after": "5"});
+    if (error instanceof QueueTimeoutError) return new ApiError(503, "unavailable_error", error.message, "queue_timeout", null, {"retry-after": "1"});
+    if (error instanceof RequestTimeoutError) return new ApiError(503, "unavailable_error", error.message, "request_timeout", null, {"retry-after": "1"});
+    if (error instanceof ModelSwitchedError) return new ApiError(503, "unavailable_error", error.message, "model_switched", null, {"retry-after": "1"});
+    if (error instanceof ModelUnavailableError) return new ApiError(503, "unavailable_error", error.message, "model_unavailable", null, {"retry-after": "5"});
     return new ApiError(500, "server_error", "Internal server error: " + (error instanceof Error ? error.message : String(error)), "internal_error");
 }
 

@@ -13,7 +13,8 @@ const contentTypes: Record<string, string> = {
 };
 
 /** The CSP the renderer runs under, in the browser (HTTP header) and in Electron (protocol handler) alike. */
-export const rendererCsp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+export const rendererCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface RendererFile {
     data: Buffer;

@@ -28,7 +28,12 @@ export function checkHost(req: IncomingMessage, policy: HostPolicy): void {
         name = "";
     }
     if (name === "" || !hostAllowed(name, policy))
-        throw new ApiError(403, "permission_error", `Host '${header}' is not allowed; use 127.0.0.1 or localhost, or ask the admin to add the name to api.allowedHosts.`, "host_not_allowed");
+        throw new ApiError(
+            403,
+            "permission_error",
+            `Host '${header}' is not allowed; use 127.0.0.1 or localhost, or ask the admin to add the name to api.allowedHosts.`,
+            "host_not_allowed"
+        );
 }
 
 function hostAllowed(name: string, {boundHost, allowedHosts}: HostPolicy): boolean {
@@ -50,7 +55,12 @@ export function authenticate(req: IncomingMessage, adminKey: string, issued: Key
     if (typeof header === "string" && /^bearer\s+/i.test(header)) presented = header.replace(/^bearer\s+/i, "").trim();
     else if (typeof req.headers["x-api-key"] === "string") presented = req.headers["x-api-key"];
     if (presented == null || presented === "")
-        throw new ApiError(401, "authentication_error", "Missing API key. Send 'Authorization: Bearer <key>' (the key is shown by the CLI and stored in the app's data folder).", "invalid_api_key");
+        throw new ApiError(
+            401,
+            "authentication_error",
+            "Missing API key. Send 'Authorization: Bearer <key>' (the key is shown by the CLI and stored in the app's data folder).",
+            "invalid_api_key"
+        );
     if (keysMatch(presented, adminKey)) return {name: "admin", admin: true};
     const key = issued.find(presented);
     if (key == null) throw new ApiError(401, "authentication_error", "Incorrect API key provided.", "invalid_api_key");
@@ -68,7 +78,7 @@ export function corsHeaders(req: IncomingMessage, allowlist: readonly string[]):
     if (!originAllowed(origin, allowlist, req.headers.host)) return null;
     return {
         "access-control-allow-origin": origin,
-        "vary": "Origin",
+        vary: "Origin",
         "access-control-allow-credentials": "false",
         "access-control-expose-headers": "retry-after"
     };
@@ -77,11 +87,11 @@ export function corsHeaders(req: IncomingMessage, allowlist: readonly string[]):
 export function preflightHeaders(req: IncomingMessage): Record<string, string> {
     const headers: Record<string, string> = {
         "access-control-allow-methods": "GET, POST, OPTIONS",
-        "access-control-allow-headers": "authorization, content-type, x-api-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout",
+        "access-control-allow-headers":
+            "authorization, content-type, x-api-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout",
         "access-control-max-age": "600"
     };
-    if (req.headers["access-control-request-private-network"] === "true")
-        headers["access-control-allow-private-network"] = "true";
+    if (req.headers["access-control-request-private-network"] === "true") headers["access-control-allow-private-network"] = "true";
     return headers;
 }
 
@@ -95,7 +105,9 @@ function originAllowed(origin: string, allowlist: readonly string[], host: strin
 function sameOrigin(origin: string, host: string): boolean {
     try {
         const from = new URL(origin);
-        return (from.protocol === "http:" || from.protocol === "https:") && from.origin === origin.toLowerCase() && from.host === new URL(`http://${host}`).host;
+        return (
+            (from.protocol === "http:" || from.protocol === "https:") && from.origin === origin.toLowerCase() && from.host === new URL(`http://${host}`).host
+        );
     } catch {
         return false;
     }

@@ -7,7 +7,10 @@ import type {ServerResponse} from "node:http";
 export class SseWriter {
     private started = false;
 
-    public constructor(private readonly res: ServerResponse, private readonly headers: Record<string, string>) {}
+    public constructor(
+        private readonly res: ServerResponse,
+        private readonly headers: Record<string, string>
+    ) {}
 
     public send(value: unknown): void {
         this.start();

@@ -39,8 +39,7 @@ export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
     if (!Array.isArray(raw)) throw ApiError.badRequest("'messages' is required and must be an array of messages.", "messages");
     if (raw.length === 0) throw ApiError.badRequest("'messages' must contain at least one message.", "messages");
     const messages = raw.map((message, i) => parseMessage(message, i));
-    if (!messages.some((m) => m.role === "user"))
-        throw ApiError.badRequest("'messages' must contain at least one user message.", "messages");
+    if (!messages.some((m) => m.role === "user")) throw ApiError.badRequest("'messages' must contain at least one user message.", "messages");
     return {messages, ...parseGenerationParams(body, maxTokensCap)};
 }
 
@@ -67,8 +66,7 @@ export function parseEmbeddingRequest(body: Body): EmbeddingParams {
     if (inputs.some((text) => text.length === 0)) throw ApiError.badRequest("'input' must not contain empty strings.", "input");
     if (inputs.length > 256) throw ApiError.badRequest("'input' may hold at most 256 strings.", "input");
     const encoding = body.encoding_format ?? "float";
-    if (encoding !== "float" && encoding !== "base64")
-        throw ApiError.badRequest("'encoding_format' must be \"float\" or \"base64\".", "encoding_format");
+    if (encoding !== "float" && encoding !== "base64") throw ApiError.badRequest('\'encoding_format\' must be "float" or "base64".', "encoding_format");
     return {inputs, encoding};
 }
 
@@ -97,11 +95,16 @@ function messageText(content: unknown, param: string, role: string): string {
     if (typeof content === "string") return content;
     if (content == null && role === "assistant") return "";
     if (Array.isArray(content)) {
-        return content.map((part, i) => {
-            if (typeof part !== "object" || part == null || (part as Body).type !== "text" || typeof (part as Body).text !== "string")
-                throw ApiError.badRequest(`${param}[${i}] must be a text part ({"type": "text", "text": "..."}); images and audio are not supported by this model.`, `${param}[${i}]`);
-            return (part as Body).text as string;
-        }).join("\n");
+        return content
+            .map((part, i) => {
+                if (typeof part !== "object" || part == null || (part as Body).type !== "text" || typeof (part as Body).text !== "string")
+                    throw ApiError.badRequest(
+                        `${param}[${i}] must be a text part ({"type": "text", "text": "..."}); images and audio are not supported by this model.`,
+                        `${param}[${i}]`
+                    );
+                return (part as Body).text as string;
+            })
+            .join("\n");
     }
     throw ApiError.badRequest(`${param} must be a string or an array of text parts.`, param);
 }
@@ -136,7 +139,8 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
     if (user != null && typeof user !== "string") throw ApiError.badRequest("'user' must be a string.", "user");
     // `user` names a sharing scope: bounded, and never one of the issued keys' namespace.
     if (typeof user === "string" && user.length > maxUserLength) throw ApiError.badRequest(`'user' must be at most ${maxUserLength} characters.`, "user");
-    if (typeof user === "string" && user.trim().startsWith("key/")) throw ApiError.badRequest("'user' must not start with 'key/' (the namespace of issued API keys).", "user");
+    if (typeof user === "string" && user.trim().startsWith("key/"))
+        throw ApiError.badRequest("'user' must not start with 'key/' (the namespace of issued API keys).", "user");
     return {
         maxTokens,
         maxTokensExplicit: maxTokens != null,
@@ -151,10 +155,8 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
 function optionalNumber(body: Body, name: string, min: number, max: number): number | undefined {
     const value = body[name];
     if (value == null) return undefined;
-    if (typeof value !== "number" || !Number.isFinite(value))
-        throw ApiError.badRequest(`'${name}' must be a number.`, name);
-    if (value < min || value > max)
-        throw ApiError.badRequest(`'${name}' must be between ${min} and ${max}; got ${value}.`, name);
+    if (typeof value !== "number" || !Number.isFinite(value)) throw ApiError.badRequest(`'${name}' must be a number.`, name);
+    if (value < min || value > max) throw ApiError.badRequest(`'${name}' must be between ${min} and ${max}; got ${value}.`, name);
     return value;
 }
 
@@ -162,8 +164,7 @@ function optionalInteger(body: Body, name: string, min: number, max: number): nu
     const value = optionalNumber(body, name, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
     if (value == null) return undefined;
     if (!Number.isInteger(value)) throw ApiError.badRequest(`'${name}' must be an integer.`, name);
-    if (value < min || value > max)
-        throw ApiError.badRequest(`'${name}' must be between ${min} and ${max}; got ${value}.`, name);
+    if (value < min || value > max) throw ApiError.badRequest(`'${name}' must be between ${min} and ${max}; got ${value}.`, name);
     return value;
 }
 

@@ -58,7 +58,10 @@ export class RequestPipeline {
     ) {}
 
     public chat(messages: readonly PlainMessage[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
-        checkTextLength(messages.reduce((sum, message) => sum + message.content.length, 0), this.runtime.contextSize);
+        checkTextLength(
+            messages.reduce((sum, message) => sum + message.content.length, 0),
+            this.runtime.contextSize
+        );
         const prompt = this.runtime.prompts.chat(messages);
         const text = messages.map((message) => message.content).join("\n");
         return this.counted(io.signal, () => this.serve(prompt.tokens, text, [...prompt.stops, ...settings.stops], settings, io));
@@ -116,8 +119,14 @@ export class RequestPipeline {
         for (const listener of this.arrivalListeners) listener();
         const signal = AbortSignal.any([io.signal, this.runtime.retirementSignal]);
         const job: GenerationJob = {
-            promptTokens: tokens, maxTokens: settings.maxTokens, maxTokensExplicit: settings.maxTokensExplicit,
-            stops, sampling: settings.sampling, signal, onText: io.onText, arrivedAt: io.arrivedAt
+            promptTokens: tokens,
+            maxTokens: settings.maxTokens,
+            maxTokensExplicit: settings.maxTokensExplicit,
+            stops,
+            sampling: settings.sampling,
+            signal,
+            onText: io.onText,
+            arrivedAt: io.arrivedAt
         };
         // Refuse what cannot fit before anything else.
         checkFits(tokens.length, job, this.runtime.contextSize);
@@ -126,7 +135,10 @@ export class RequestPipeline {
         // 1. admit: embed, retrieve, align.
         const admission = await this.sharing.admit(prompt);
         // 2. schedule: the highest expected reuse first, with aging.
-        const lease = await this.runtime.pool.acquire({promptTokens: tokens, scope, expectedReuse: admission.expectedReuse, donorId: admission.best?.entry.id}, signal);
+        const lease = await this.runtime.pool.acquire(
+            {promptTokens: tokens, scope, expectedReuse: admission.expectedReuse, donorId: admission.best?.entry.id},
+            signal
+        );
         let result: GenerationResult;
         let prepared: PreparedSequence;
         let store: (() => Promise<void>) | undefined;
@@ -143,7 +155,12 @@ export class RequestPipeline {
                 promptTokens: tokens.length,
                 completionTokens: decoded.completionTokens,
                 cachedTokens: prepared.cachedTokens,
-                timings: {queueMs: lease.queueMs, promptMs: decoded.firstTokenAt - preparing, predictedMs: decoded.endedAt - decoded.firstTokenAt, ttftMs: decoded.firstTokenAt - io.arrivedAt},
+                timings: {
+                    queueMs: lease.queueMs,
+                    promptMs: decoded.firstTokenAt - preparing,
+                    predictedMs: decoded.endedAt - decoded.firstTokenAt,
+                    ttftMs: decoded.firstTokenAt - io.arrivedAt
+                },
                 kvshare: prepared.record
             };
             this.sharing.observeServed(result.kvshare, result.timings.promptMs);
@@ -164,7 +181,14 @@ export class RequestPipeline {
         return result;
     }
 
-    private log(io: GenerationIo, prompt: SharedPrompt, sharing: SharingSettings, admission: Admission, prepared: PreparedSequence, result: GenerationResult): void {
+    private log(
+        io: GenerationIo,
+        prompt: SharedPrompt,
+        sharing: SharingSettings,
+        admission: Admission,
+        prepared: PreparedSequence,
+        result: GenerationResult
+    ): void {
         const best = admission.candidates.at(-1);
         const semantic = result.kvshare.mode === "semantic";
         const {trace} = prepared;

@@ -47,9 +47,14 @@ export async function openModel(options: OpenModelOptions): Promise<RequestPipel
     let cache: DonorCache | undefined;
     try {
         const sharingSettings = () => options.settings().sharing;
-        const embedder: Embedder = sharingSettings().embedder === "model"
-            ? await LlamaEmbedder.create(runtime.model, {threads: runtime.options.threads, id: `model:${runtime.modelId}`, safeText: (text) => runtime.prompts.safeText(text)})
-            : new LexicalEmbedder();
+        const embedder: Embedder =
+            sharingSettings().embedder === "model"
+                ? await LlamaEmbedder.create(runtime.model, {
+                      threads: runtime.options.threads,
+                      id: `model:${runtime.modelId}`,
+                      safeText: (text) => runtime.prompts.safeText(text)
+                  })
+                : new LexicalEmbedder();
         const size = fs.statSync(options.modelPath).size;
         const fingerprint = await modelFingerprint(options.modelPath, size > fullHashLimitBytes ? "metadata" : "file");
         const scratch = runtime.scratch == null ? undefined : new ScratchSequence(runtime.scratch);

@@ -37,7 +37,12 @@ describe("POST /v1/chat/completions", () => {
 
     it("streams in OpenAI's format with a final usage chunk", async () => {
         const stream = await server.client.chat.completions.create({
-            model: "stories260K", messages: story, max_tokens: 16, temperature: 0, stream: true, stream_options: {include_usage: true}
+            model: "stories260K",
+            messages: story,
+            max_tokens: 16,
+            temperature: 0,
+            stream: true,
+            stream_options: {include_usage: true}
         });
         const chunks = [];
         for await (const chunk of stream) chunks.push(chunk);
@@ -65,17 +70,24 @@ describe("POST /v1/chat/completions", () => {
     });
 
     it("also answers without the /v1 prefix and ignores unknown fields", async () => {
-        const res = await server.api("/chat/completions", {method: "POST", json: {messages: story, max_tokens: 4, some_future_field: {x: 1}, cache_prompt: true}});
+        const res = await server.api("/chat/completions", {
+            method: "POST",
+            json: {messages: story, max_tokens: 4, some_future_field: {x: 1}, cache_prompt: true}
+        });
         expect(res.status).toBe(200);
-        const body = await res.json() as {choices: unknown[]};
+        const body = (await res.json()) as {choices: unknown[]};
         expect(body.choices).toHaveLength(1);
     });
 
     it("serves four concurrent clients with complete, separate answers", async () => {
         const prompts = ["Tom had a red ball.", "The cat was very sleepy.", "Sue went to the park.", "A big dog ran fast."];
-        const ask = (content: string) => server.client.chat.completions.create({
-            model: "stories260K", messages: [{role: "user", content}], max_tokens: 24, temperature: 0
-        });
+        const ask = (content: string) =>
+            server.client.chat.completions.create({
+                model: "stories260K",
+                messages: [{role: "user", content}],
+                max_tokens: 24,
+                temperature: 0
+            });
         const alone = [];
         for (const p of prompts) alone.push((await ask(p)).choices[0]!.message.content);
         const together = await Promise.all(prompts.map(ask));

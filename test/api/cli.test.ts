@@ -12,8 +12,12 @@ describe("kvshare serve without a model", () => {
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-nomodel-"));
         const env = {...process.env};
         delete env.KVSHARE_MODEL;
-        const run = spawnSync(process.execPath, ["--import", "tsx", "main/cli.ts", "serve", "--data-dir", dataDir, "--port", "0"],
-            {cwd: repoRoot, env, encoding: "utf8", timeout: 60_000});
+        const run = spawnSync(process.execPath, ["--import", "tsx", "main/cli.ts", "serve", "--data-dir", dataDir, "--port", "0"], {
+            cwd: repoRoot,
+            env,
+            encoding: "utf8",
+            timeout: 60_000
+        });
         expect(run.status).toBe(2);
         expect(run.stderr).toMatch(/No model found/);
         expect(run.stderr).toMatch(/--model/);
@@ -22,14 +26,23 @@ describe("kvshare serve without a model", () => {
 });
 
 describe("kvshare CLI input", () => {
-    const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "main/cli.ts", ...args],
-        {cwd: repoRoot, encoding: "utf8", timeout: 60_000, env: {...process.env, KVSHARE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-cli-"))}});
+    const cli = (...args: string[]) =>
+        spawnSync(process.execPath, ["--import", "tsx", "main/cli.ts", ...args], {
+            cwd: repoRoot,
+            encoding: "utf8",
+            timeout: 60_000,
+            env: {...process.env, KVSHARE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-cli-"))}
+        });
 
     it("key --help prints the usage, never a stack trace", () => {
         const help = cli("key", "--help");
         expect(help.status).toBe(0);
         expect(help.stdout).toMatch(/Usage: kvshare key/);
-        for (const args of [["key", "--bogus"], ["key", "create"], ["key", "frobnicate"]]) {
+        for (const args of [
+            ["key", "--bogus"],
+            ["key", "create"],
+            ["key", "frobnicate"]
+        ]) {
             const run = cli(...args);
             expect(run.status, args.join(" ")).toBe(2);
             expect(run.stderr, args.join(" ")).toMatch(/Usage: kvshare key/);
@@ -59,8 +72,12 @@ describe("bounded fuzz of the CLI", () => {
             for (let n = 0; n < 1 + Math.floor(random() * 3); n++) args.push(pick(flags), pick(values));
             // Never a real model: a run that parses must stop at "no model" (exit 2), not start serving.
             if (command === "serve") args.push("--model", "/nonexistent/model.gguf");
-            const run = spawnSync(process.execPath, ["--import", "tsx", "main/cli.ts", ...args.filter((a) => a !== "")],
-                {cwd: repoRoot, encoding: "utf8", timeout: 60_000, env: {...process.env, KVSHARE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-clifuzz-"))}});
+            const run = spawnSync(process.execPath, ["--import", "tsx", "main/cli.ts", ...args.filter((a) => a !== "")], {
+                cwd: repoRoot,
+                encoding: "utf8",
+                timeout: 60_000,
+                env: {...process.env, KVSHARE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-clifuzz-"))}
+            });
             expect([0, 2], `${args.join(" ")}: ${run.stderr}`).toContain(run.status);
             expect(run.stderr, args.join(" ")).not.toMatch(/\n\s+at [\w.<]+ \(/);
             if (run.status === 2) expect(run.stderr.trim().length).toBeGreaterThan(0);

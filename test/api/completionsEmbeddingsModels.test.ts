@@ -25,7 +25,13 @@ describe("POST /v1/completions", () => {
         const free = await server.client.completions.create({model: "stories260K", prompt: "Once upon a time", max_tokens: 40, temperature: 0});
         const text = free.choices[0]!.text;
         const word = text.trim().split(/\s+/)[2]!;
-        const stopped = await server.client.completions.create({model: "stories260K", prompt: "Once upon a time", max_tokens: 40, temperature: 0, stop: [word]});
+        const stopped = await server.client.completions.create({
+            model: "stories260K",
+            prompt: "Once upon a time",
+            max_tokens: 40,
+            temperature: 0,
+            stop: [word]
+        });
         expect(stopped.choices[0]!.text).toBe(text.slice(0, text.indexOf(word)));
         expect(stopped.choices[0]!.finish_reason).toBe("stop");
     });

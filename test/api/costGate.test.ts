@@ -11,12 +11,13 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const names = ["Lily", "Tom", "Sue", "Ben", "Mia", "Sam", "Zoe", "Max", "Ann", "Leo", "Ivy", "Kim", "Dan", "Eva", "Jon", "Amy"];
-const story = (name: string) => `Once upon a time, there was a little child named ${name}. ${name} loved to play outside in the park with a red ball. One day, ${name} saw a big dog near the old tree and ran home.`;
+const story = (name: string) =>
+    `Once upon a time, there was a little child named ${name}. ${name} loved to play outside in the park with a red ball. One day, ${name} saw a big dog near the old tree and ran home.`;
 
 async function complete(prompt: string): Promise<KvShareRecord> {
     const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 4, temperature: 0}});
     expect(res.status).toBe(200);
-    const body = await res.json() as Completion;
+    const body = (await res.json()) as Completion;
     expect(body.choices[0]!.text.length).toBeGreaterThan(0);
     await server.core.requirePipeline().settled();
     return body.x_kvshare!;
@@ -31,16 +32,19 @@ describe("cost-aware gate", () => {
             "Bake the bread at two hundred degrees for forty minutes, then let it cool on a rack before you cut the first slice for tea.",
             "The train to the coast leaves at nine from platform four; buy a return ticket and keep it until you reach the station gate.",
             "Our garden has tomatoes, beans, mint and a small apple tree that the birds visit every morning when the sun comes up early."
-        ]) records.push(await complete(unrelated));
+        ])
+            records.push(await complete(unrelated));
         for (const name of names.slice(0, 6)) records.push(await complete(story(name)));
         expect(records.filter((r) => r.mode === "semantic").length).toBeGreaterThanOrEqual(3);
         // Then a class asks at once: edits queue for the one editing sequence, and the gate sends some
         // of them to the prefix floor instead, with the predicted times in the note.
-        const burst = await Promise.all(names.slice(6).map(async (name) => {
-            const res = await server.api("/v1/completions", {method: "POST", json: {prompt: story(name), max_tokens: 4, temperature: 0}});
-            expect(res.status).toBe(200);
-            return (await res.json() as Completion).x_kvshare!;
-        }));
+        const burst = await Promise.all(
+            names.slice(6).map(async (name) => {
+                const res = await server.api("/v1/completions", {method: "POST", json: {prompt: story(name), max_tokens: 4, temperature: 0}});
+                expect(res.status).toBe(200);
+                return ((await res.json()) as Completion).x_kvshare!;
+            })
+        );
         await server.core.requirePipeline().settled();
         const gated = burst.filter((r) => r.note?.startsWith("cost gate:"));
         expect(gated.length).toBeGreaterThan(0);

@@ -10,8 +10,7 @@ function modes(dir: string): Array<{file: string; mode: number; isDir: boolean}>
     const visit = (target: string) => {
         const stat = fs.lstatSync(target);
         out.push({file: path.relative(dir, target) || ".", mode: stat.mode & 0o777, isDir: stat.isDirectory()});
-        if (stat.isDirectory() && target !== path.join(dir, "models"))
-            for (const name of fs.readdirSync(target)) visit(path.join(target, name));
+        if (stat.isDirectory() && target !== path.join(dir, "models")) for (const name of fs.readdirSync(target)) visit(path.join(target, name));
     };
     visit(dir);
     return out;
@@ -39,15 +38,26 @@ describe.skipIf(process.platform === "win32")("data folder permissions", () => {
         expect(res.status).toBe(200);
         await server.core.requirePipeline().settled();
         const now = Date.now();
-        const conversation = {id: "c1", title: "t", profile: "Nurse", systemPrompt: "", params: {}, createdAt: now, updatedAt: now,
-            messages: [{id: "m1", role: "user", content: "a private note", createdAt: now}]};
+        const conversation = {
+            id: "c1",
+            title: "t",
+            profile: "Nurse",
+            systemPrompt: "",
+            params: {},
+            createdAt: now,
+            updatedAt: now,
+            messages: [{id: "m1", role: "user", content: "a private note", createdAt: now}]
+        };
         expect((await server.api("/kvshare/conversations/c1", {method: "PUT", json: conversation})).status).toBe(200);
         expect((await server.api("/kvshare/keys", {method: "POST", json: {name: "ward-app"}})).status).toBe(200);
         expect((await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {topK: 9}}})).status).toBe(200);
 
         const seen = modes(dataDir);
         for (const expected of ["cache", "cache/kvshare-cache.db", "settings.json", "keys.json", "app.db"])
-            expect(seen.map((s) => s.file), expected).toContain(expected);
+            expect(
+                seen.map((s) => s.file),
+                expected
+            ).toContain(expected);
         expect(seen.some((s) => s.file.startsWith("cache/snapshots/") && !s.isDir)).toBe(true);
         for (const entry of seen) expect(entry.mode & 0o077, `${entry.file} ${entry.mode.toString(8)}`).toBe(0);
     });

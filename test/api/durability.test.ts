@@ -21,7 +21,7 @@ describe("durability", () => {
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-kill-"));
         const server = await spawnServer({dataDir, needsUi: false});
         const key = new URL(server.url).hash.replace("#key=", "");
-        const headers = {"authorization": `Bearer ${key}`, "content-type": "application/json"};
+        const headers = {authorization: `Bearer ${key}`, "content-type": "application/json"};
         const acknowledged = new Map<string, number>();
         let stop = false;
 
@@ -30,7 +30,11 @@ describe("durability", () => {
             for (let turn = 1; !stop; turn++) {
                 const id = `c${w}`;
                 try {
-                    const res = await fetch(`${server.origin}/kvshare/conversations/${id}`, {method: "PUT", headers, body: JSON.stringify(conversation(id, turn))});
+                    const res = await fetch(`${server.origin}/kvshare/conversations/${id}`, {
+                        method: "PUT",
+                        headers,
+                        body: JSON.stringify(conversation(id, turn))
+                    });
                     if (res.status === 200) acknowledged.set(id, turn);
                 } catch {
                     return; // the server died mid-request: that turn was not acknowledged
@@ -41,8 +45,11 @@ describe("durability", () => {
         const generator = async (g: number) => {
             for (let i = 0; !stop; i++) {
                 try {
-                    await fetch(`${server.origin}/v1/completions`, {method: "POST", headers,
-                        body: JSON.stringify({prompt: `Once upon a time, there was a girl named Lily number ${g}-${i}. She liked to play.`, max_tokens: 8})});
+                    await fetch(`${server.origin}/v1/completions`, {
+                        method: "POST",
+                        headers,
+                        body: JSON.stringify({prompt: `Once upon a time, there was a girl named Lily number ${g}-${i}. She liked to play.`, max_tokens: 8})
+                    });
                 } catch {
                     return;
                 }
@@ -59,7 +66,7 @@ describe("durability", () => {
         try {
             const res = await restarted.api("/kvshare/conversations");
             expect(res.status).toBe(200);
-            const saved = await res.json() as ConversationRecord[];
+            const saved = (await res.json()) as ConversationRecord[];
             for (const [id, turns] of acknowledged) {
                 const found = saved.find((c) => c.id === id);
                 expect(found, `conversation ${id}`).toBeDefined();
@@ -67,7 +74,10 @@ describe("durability", () => {
             }
             // The cache index opens, passed its consistency check, and serves.
             expect(restarted.core.cache!.count()).toBeGreaterThan(0);
-            const served = await restarted.api("/v1/completions", {method: "POST", json: {prompt: "Once upon a time, there was a girl named Lily number 0-0. She liked to play.", max_tokens: 4}});
+            const served = await restarted.api("/v1/completions", {
+                method: "POST",
+                json: {prompt: "Once upon a time, there was a girl named Lily number 0-0. She liked to play.", max_tokens: 4}
+            });
             expect(served.status).toBe(200);
         } finally {
             await restarted.close();

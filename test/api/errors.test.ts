@@ -5,7 +5,9 @@ import {startTestServer, testApiKey, type TestServer} from "../support/testServe
 
 let server: TestServer;
 beforeAll(async () => {
-    server = await startTestServer({overrides: {contextSize: 256, limits: {maxBodyBytes: 64 * 1024, maxQueue: 64, queueTimeoutMs: 60_000, maxTokensCap: 4096}}});
+    server = await startTestServer({
+        overrides: {contextSize: 256, limits: {maxBodyBytes: 64 * 1024, maxQueue: 64, queueTimeoutMs: 60_000, maxTokensCap: 4096}}
+    });
 });
 afterAll(async () => {
     await server.close();
@@ -16,7 +18,7 @@ const ok = {messages: [{role: "user", content: "Hi"}], max_tokens: 2};
 async function expectError(res: Response, status: number, type: string) {
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
-    const body = await res.json() as {error: {message: string; type: string; code: unknown; param: unknown}};
+    const body = (await res.json()) as {error: {message: string; type: string; code: unknown; param: unknown}};
     expect(body.error.type).toBe(type);
     expect(body.error.message.length).toBeGreaterThan(5);
     expect(body.error).toHaveProperty("code");
@@ -30,7 +32,7 @@ async function stillServes() {
 
 describe("bad requests get OpenAI-style 4xx errors and the server keeps serving", () => {
     const cases: Array<[string, RequestInit & {json?: unknown}, number, string]> = [
-        ["malformed JSON", {method: "POST", body: "{\"messages\": [", headers: {"content-type": "application/json"}}, 400, "invalid_request_error"],
+        ["malformed JSON", {method: "POST", body: '{"messages": [', headers: {"content-type": "application/json"}}, 400, "invalid_request_error"],
         ["a JSON array body", {method: "POST", json: [1, 2]}, 400, "invalid_request_error"],
         ["messages of the wrong type", {method: "POST", json: {messages: "hello"}}, 400, "invalid_request_error"],
         ["an empty message list", {method: "POST", json: {messages: []}}, 400, "invalid_request_error"],
@@ -38,8 +40,18 @@ describe("bad requests get OpenAI-style 4xx errors and the server keeps serving"
         ["temperature as a string", {method: "POST", json: {...ok, temperature: "hot"}}, 400, "invalid_request_error"],
         ["negative max_tokens", {method: "POST", json: {...ok, max_tokens: -5}}, 400, "invalid_request_error"],
         ["huge max_tokens", {method: "POST", json: {...ok, max_tokens: 10_000_000}}, 400, "invalid_request_error"],
-        ["an image part", {method: "POST", json: {messages: [{role: "user", content: [{type: "image_url", image_url: {url: "x"}}]}]}}, 400, "invalid_request_error"],
-        ["invalid UTF-8", {method: "POST", body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: {"content-type": "application/json"}}, 400, "invalid_request_error"],
+        [
+            "an image part",
+            {method: "POST", json: {messages: [{role: "user", content: [{type: "image_url", image_url: {url: "x"}}]}]}},
+            400,
+            "invalid_request_error"
+        ],
+        [
+            "invalid UTF-8",
+            {method: "POST", body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: {"content-type": "application/json"}},
+            400,
+            "invalid_request_error"
+        ],
         ["a body over the size limit", {method: "POST", json: {messages: [{role: "user", content: "x".repeat(100 * 1024)}]}}, 413, "invalid_request_error"],
         ["an unknown model", {method: "POST", json: {...ok, model: "gpt-5"}}, 404, "not_found_error"]
     ];
@@ -52,7 +64,11 @@ describe("bad requests get OpenAI-style 4xx errors and the server keeps serving"
 
     it("a prompt longer than the context", async () => {
         const long = "Lily and Tom played in the big green park all day long. ".repeat(40);
-        const error = await expectError(await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content: long}]}}), 400, "exceed_context_size_error");
+        const error = await expectError(
+            await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content: long}]}}),
+            400,
+            "exceed_context_size_error"
+        );
         expect(error.code).toBe("context_length_exceeded");
         await stillServes();
     });
@@ -108,7 +124,7 @@ describe("CORS", () => {
         server.core.settings.api.corsOrigins = ["http://localhost:5173"];
         const res = await fetch(`${server.url}/v1/chat/completions`, {
             method: "OPTIONS",
-            headers: {"origin": "http://localhost:5173", "access-control-request-method": "POST", "access-control-request-private-network": "true"}
+            headers: {origin: "http://localhost:5173", "access-control-request-method": "POST", "access-control-request-private-network": "true"}
         });
         expect(res.status).toBe(204);
         expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");

@@ -37,7 +37,13 @@ let busy: net.Server;
 let busyPort: number;
 
 const conversation = (id: string, profile: string, updatedAt: number): ConversationRecord => ({
-    id, title: `Chat ${id}`, profile, systemPrompt: "Be brief.", params: {temperature: 0.2, max_tokens: 64}, createdAt: updatedAt - 1000, updatedAt,
+    id,
+    title: `Chat ${id}`,
+    profile,
+    systemPrompt: "Be brief.",
+    params: {temperature: 0.2, max_tokens: 64},
+    createdAt: updatedAt - 1000,
+    updatedAt,
     messages: [
         {id: `${id}-1`, role: "user", content: "Hello", createdAt: updatedAt - 900},
         {id: `${id}-2`, role: "assistant", content: "Hi.", createdAt: updatedAt - 800, stats: {ttftMs: 12}, error: "cut short"}
@@ -49,22 +55,34 @@ const at = Date.UTC(2025, 0, 2);
 const cases = {
     getSettings: [
         {what: "reads the settings", compare: "shape", run: (call) => call("getSettings", {})},
-        {what: "lists what cannot be changed, or only after a reload", compare: "equal", run: async (call) => {
-            const settings = await call("getSettings", {});
-            return {readOnly: settings.readOnly, restartRequired: settings.restartRequired, servesUi: settings.api.servesUi};
-        }}
+        {
+            what: "lists what cannot be changed, or only after a reload",
+            compare: "equal",
+            run: async (call) => {
+                const settings = await call("getSettings", {});
+                return {readOnly: settings.readOnly, restartRequired: settings.restartRequired, servesUi: settings.api.servesUi};
+            }
+        }
     ],
     patchSettings: [
         {what: "changes a sharing knob", compare: "shape", run: (call) => call("patchSettings", {sharing: {topK: 5}})},
-        {what: "answers with the change made", compare: "equal", run: async (call) => (await call("patchSettings", {sharing: {topK: 6, minGainTokens: 3}})).sharing.topK},
+        {
+            what: "answers with the change made",
+            compare: "equal",
+            run: async (call) => (await call("patchSettings", {sharing: {topK: 6, minGainTokens: 3}})).sharing.topK
+        },
         {what: "refuses a threshold above 1", compare: "shape", run: (call) => call("patchSettings", {sharing: {similarityThreshold: 1.5}})},
         {what: "refuses an unknown sharing setting", compare: "shape", run: (call) => call("patchSettings", bad({sharing: {bogus: 1}}))},
         {what: "refuses to turn off the API that serves the page (headless)", compare: "shape", run: (call) => call("patchSettings", {api: {enabled: false}})},
-        {what: "refuses a busy port with 409, changing nothing", compare: "equal", run: async (call) => {
-            const before = (await call("getSettings", {})).api.url;
-            const refusal = await call("patchSettings", {api: {port: busyPort}}).then(() => "moved", outcomeOfError);
-            return {refusal, unchanged: (await call("getSettings", {})).api.url === before};
-        }}
+        {
+            what: "refuses a busy port with 409, changing nothing",
+            compare: "equal",
+            run: async (call) => {
+                const before = (await call("getSettings", {})).api.url;
+                const refusal = await call("patchSettings", {api: {port: busyPort}}).then(() => "moved", outcomeOfError);
+                return {refusal, unchanged: (await call("getSettings", {})).api.url === before};
+            }
+        }
     ],
     cacheStats: [
         {what: "reads the dashboard", compare: "shape", run: (call) => call("cacheStats", {})},
@@ -82,83 +100,115 @@ const cases = {
     ],
     listConversations: [
         {what: "lists none at first", compare: "equal", run: (call) => call("listConversations", {})},
-        {what: "lists saved chats, newest first, and one profile's", compare: "equal", run: async (call) => {
-            await call("saveConversation", conversation("c-old", "alice", at));
-            await call("saveConversation", conversation("c-new", "bob", at + 5000));
-            return {all: await call("listConversations", {}), alice: (await call("listConversations", {profile: "alice"})).map((c) => c.id)};
-        }}
+        {
+            what: "lists saved chats, newest first, and one profile's",
+            compare: "equal",
+            run: async (call) => {
+                await call("saveConversation", conversation("c-old", "alice", at));
+                await call("saveConversation", conversation("c-new", "bob", at + 5000));
+                return {all: await call("listConversations", {}), alice: (await call("listConversations", {profile: "alice"})).map((c) => c.id)};
+            }
+        }
     ],
     saveConversation: [
         {what: "saves a chat", compare: "equal", run: (call) => call("saveConversation", conversation("c-1", "alice", at + 9000))},
-        {what: "refuses messages that are not a list", compare: "shape", run: (call) => call("saveConversation", bad({...conversation("c-2", "alice", at), messages: "hi"}))},
-        {what: "refuses a message of another role", compare: "shape",
-            run: (call) => call("saveConversation", bad({...conversation("c-3", "alice", at), messages: [{id: "m", role: "system", content: "x", createdAt: at}]}))},
+        {
+            what: "refuses messages that are not a list",
+            compare: "shape",
+            run: (call) => call("saveConversation", bad({...conversation("c-2", "alice", at), messages: "hi"}))
+        },
+        {
+            what: "refuses a message of another role",
+            compare: "shape",
+            run: (call) =>
+                call("saveConversation", bad({...conversation("c-3", "alice", at), messages: [{id: "m", role: "system", content: "x", createdAt: at}]}))
+        },
         {what: "refuses an id with a space", compare: "shape", run: (call) => call("saveConversation", {...conversation("c-4", "alice", at), id: "c 4"})},
-        {what: "refuses a message id with a slash", compare: "shape", run: (call) => {
-            const chat = conversation("c-5", "alice", at);
-            return call("saveConversation", {...chat, messages: [{...chat.messages[0]!, id: "m/1"}]});
-        }}
+        {
+            what: "refuses a message id with a slash",
+            compare: "shape",
+            run: (call) => {
+                const chat = conversation("c-5", "alice", at);
+                return call("saveConversation", {...chat, messages: [{...chat.messages[0]!, id: "m/1"}]});
+            }
+        }
     ],
     deleteConversation: [
-        {what: "deletes a chat, then finds none to delete", compare: "equal", run: async (call) => {
-            await call("saveConversation", conversation("c-gone", "alice", at));
-            return [await call("deleteConversation", {id: "c-gone"}), await call("deleteConversation", {id: "c-gone"})];
-        }},
+        {
+            what: "deletes a chat, then finds none to delete",
+            compare: "equal",
+            run: async (call) => {
+                await call("saveConversation", conversation("c-gone", "alice", at));
+                return [await call("deleteConversation", {id: "c-gone"}), await call("deleteConversation", {id: "c-gone"})];
+            }
+        },
         {what: "refuses an id with a space", compare: "shape", run: (call) => call("deleteConversation", {id: "c gone"})}
     ],
-    listProfiles: [
-        {what: "lists none at first", compare: "equal", run: (call) => call("listProfiles", {})}
-    ],
+    listProfiles: [{what: "lists none at first", compare: "equal", run: (call) => call("listProfiles", {})}],
     saveProfile: [
-        {what: "adds profiles and changes a group in place", compare: "equal", run: async (call) => {
-            await call("saveProfile", {name: "dana", group: "ward-1"});
-            await call("saveProfile", {name: "eli"});
-            return call("saveProfile", {name: "dana", group: "ward-2"});
-        }},
+        {
+            what: "adds profiles and changes a group in place",
+            compare: "equal",
+            run: async (call) => {
+                await call("saveProfile", {name: "dana", group: "ward-1"});
+                await call("saveProfile", {name: "eli"});
+                return call("saveProfile", {name: "dana", group: "ward-2"});
+            }
+        },
         {what: "refuses a reserved name", compare: "shape", run: (call) => call("saveProfile", {name: "admin"})},
         {what: "refuses a name with a slash", compare: "shape", run: (call) => call("saveProfile", {name: "a/b"})},
         {what: "refuses an empty name", compare: "shape", run: (call) => call("saveProfile", {name: "  "})}
     ],
     deleteProfile: [
-        {what: "deletes a profile, and one that is not there", compare: "equal", run: async (call) => [await call("deleteProfile", {name: "eli"}), await call("deleteProfile", {name: "nobody"})]}
+        {
+            what: "deletes a profile, and one that is not there",
+            compare: "equal",
+            run: async (call) => [await call("deleteProfile", {name: "eli"}), await call("deleteProfile", {name: "nobody"})]
+        }
     ],
-    listModels: [
-        {what: "lists the models", compare: "shape", run: (call) => call("listModels", {})}
-    ],
+    listModels: [{what: "lists the models", compare: "shape", run: (call) => call("listModels", {})}],
     loadModel: [
         {what: "refuses a relative path", compare: "shape", run: (call) => call("loadModel", {path: "stories.gguf"})},
         {what: "refuses a path that is not a .gguf file", compare: "shape", run: (call) => call("loadModel", {path: "/models/stories.bin"})},
         {what: "refuses a missing file", compare: "shape", run: (call) => call("loadModel", {path: "/nonexistent/none.gguf"})},
         {what: "refuses an empty path", compare: "shape", run: (call) => call("loadModel", bad({}))},
-        {what: "loads a listed model, and refuses a second load meanwhile", compare: "equal", run: async (call) => {
-            const current = (await call("listModels", {})).models.find((model) => model.current)!;
-            const loading = await call("loadModel", {path: current.path});
-            const again = await call("loadModel", {path: current.path}).then(() => "loaded twice", outcomeOfError);
-            return {status: loading.status, modelId: loading.modelId === current.id, again};
-        }}
+        {
+            what: "loads a listed model, and refuses a second load meanwhile",
+            compare: "equal",
+            run: async (call) => {
+                const current = (await call("listModels", {})).models.find((model) => model.current)!;
+                const loading = await call("loadModel", {path: current.path});
+                const again = await call("loadModel", {path: current.path}).then(() => "loaded twice", outcomeOfError);
+                return {status: loading.status, modelId: loading.modelId === current.id, again};
+            }
+        }
     ],
-    modelStatus: [
-        {what: "reads the model slot", compare: "shape", run: (call) => call("modelStatus", {})}
-    ],
-    listKeys: [
-        {what: "lists none at first", compare: "equal", run: (call) => call("listKeys", {})}
-    ],
+    modelStatus: [{what: "reads the model slot", compare: "shape", run: (call) => call("modelStatus", {})}],
+    listKeys: [{what: "lists none at first", compare: "equal", run: (call) => call("listKeys", {})}],
     createKey: [
         {what: "issues a key", compare: "shape", run: (call) => call("createKey", {name: "ward-app", group: "ward-1"})},
-        {what: "issues a key without a group", compare: "equal", run: async (call) => {
-            const {entry} = await call("createKey", {name: "lab"});
-            return {name: entry.name, group: "group" in entry, listed: (await call("listKeys", {})).map((key) => key.name)};
-        }},
+        {
+            what: "issues a key without a group",
+            compare: "equal",
+            run: async (call) => {
+                const {entry} = await call("createKey", {name: "lab"});
+                return {name: entry.name, group: "group" in entry, listed: (await call("listKeys", {})).map((key) => key.name)};
+            }
+        },
         {what: "refuses a name taken, in any case", compare: "shape", run: (call) => call("createKey", {name: "WARD-app"})},
         {what: "refuses a reserved name", compare: "shape", run: (call) => call("createKey", {name: "admin"})},
         {what: "refuses a name with a space", compare: "shape", run: (call) => call("createKey", {name: "ward app"})},
         {what: "refuses an empty name", compare: "shape", run: (call) => call("createKey", {name: ""})}
     ],
     revokeKey: [
-        {what: "revokes a key", compare: "equal", run: async (call) => {
-            const {entry} = await call("createKey", {name: "temp"});
-            return (await call("revokeKey", {id: entry.id})).map((key) => key.name);
-        }},
+        {
+            what: "revokes a key",
+            compare: "equal",
+            run: async (call) => {
+                const {entry} = await call("createKey", {name: "temp"});
+                return (await call("revokeKey", {id: entry.id})).map((key) => key.name);
+            }
+        },
         {what: "answers 404 for an unknown key", compare: "shape", run: (call) => call("revokeKey", {id: "nokey"})},
         {what: "refuses an id with a space", compare: "shape", run: (call) => call("revokeKey", {id: "no key"})}
     ]
@@ -250,7 +300,14 @@ describe("FakeAdmin keeps the contract of the real admin API", () => {
     it("has cases for every admin operation, and the fake answers each", async () => {
         expect(Object.keys(cases).sort()).toEqual([...adminOps].sort());
         for (const op of adminOps) expect(cases[op].length, op).toBeGreaterThan(0);
-        const answered = await Promise.all(adminOps.map((op) => new FakeAdmin().run(op, {} as never).then(() => true, (error: unknown) => error instanceof ApiError)));
+        const answered = await Promise.all(
+            adminOps.map((op) =>
+                new FakeAdmin().run(op, {} as never).then(
+                    () => true,
+                    (error: unknown) => error instanceof ApiError
+                )
+            )
+        );
         expect(answered).toEqual(adminOps.map(() => true));
     });
 

@@ -29,7 +29,7 @@ afterAll(async () => {
 async function complete(target: TestServer, prompt: string): Promise<KvShareRecord> {
     const res = await target.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 6, temperature: 0}});
     expect(res.status).toBe(200);
-    const body = await res.json() as Completion;
+    const body = (await res.json()) as Completion;
     expect(body.choices[0]!.text.length).toBeGreaterThan(0);
     await target.core.requirePipeline().settled();
     return body.x_kvshare!;
@@ -63,11 +63,15 @@ beforeEach(() => {
 describe("a damaged cache is detected, logged once, dropped, and the request still served", () => {
     const damage: Array<[string, (file: string) => void, RegExp]> = [
         ["a truncated snapshot", (file) => fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2)), /truncated|corrupt/],
-        ["a bit-flipped snapshot", (file) => {
-            const bytes = fs.readFileSync(file);
-            bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0x01;
-            fs.writeFileSync(file, bytes);
-        }, /corrupt/],
+        [
+            "a bit-flipped snapshot",
+            (file) => {
+                const bytes = fs.readFileSync(file);
+                bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0x01;
+                fs.writeFileSync(file, bytes);
+            },
+            /corrupt/
+        ],
         ["a zero-length snapshot", (file) => fs.writeFileSync(file, Buffer.alloc(0)), /truncated|bad-header|corrupt/],
         ["another model's snapshot", (file) => fs.writeFileSync(file, foreignSnapshot), /foreign-model/],
         ["a row whose file is missing", (file) => fs.rmSync(file), /unreadable|missing|ENOENT/]

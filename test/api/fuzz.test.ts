@@ -10,10 +10,49 @@ afterAll(async () => {
     await server.close();
 });
 
-
-const oddValues: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -1e308, "", "x", "\u0000", "\uD800", "😀".repeat(50), [], [1], {}, {a: 1}, "x".repeat(5000)];
-const fields = ["messages", "prompt", "input", "model", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "min_p",
-    "stop", "seed", "stream", "stream_options", "n", "user", "presence_penalty", "frequency_penalty", "encoding_format", "echo", "suffix"];
+const oddValues: unknown[] = [
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    1e308,
+    -1e308,
+    "",
+    "x",
+    "\u0000",
+    "\uD800",
+    "😀".repeat(50),
+    [],
+    [1],
+    {},
+    {a: 1},
+    "x".repeat(5000)
+];
+const fields = [
+    "messages",
+    "prompt",
+    "input",
+    "model",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "min_p",
+    "stop",
+    "seed",
+    "stream",
+    "stream_options",
+    "n",
+    "user",
+    "presence_penalty",
+    "frequency_penalty",
+    "encoding_format",
+    "echo",
+    "suffix"
+];
 
 function mutate(random: () => number, base: Record<string, unknown>): Record<string, unknown> | unknown[] | string {
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
@@ -41,7 +80,11 @@ describe("bounded fuzz of the generation endpoints", () => {
         for (let i = 0; i < 300; i++) {
             const [route, base] = endpoints[i % endpoints.length]!;
             const body = mutate(random, base);
-            const res = await server.api(route, {method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers: {"content-type": "application/json"}});
+            const res = await server.api(route, {
+                method: "POST",
+                body: typeof body === "string" ? body : JSON.stringify(body),
+                headers: {"content-type": "application/json"}
+            });
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             const text = await res.text();
             expect(res.status, `${route} ${JSON.stringify(body).slice(0, 200)} → ${text.slice(0, 200)}`).toBeLessThan(500);
@@ -66,18 +109,53 @@ describe("bounded fuzz of the app's own (admin) API", () => {
         const random = seededRandom(4321);
         const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
         // api.host/port/enabled are left out: a valid value would move the server under the fuzzer.
-        const settingFields = ["enabled", "prefixReuse", "similarityThreshold", "topK", "minRunLength", "recomputeBudget", "minGainTokens",
-            "embedder", "scopePolicy", "groups", "maxSnapshotBytes", "maxMemoryBytes", "sharedPrefixes", "bogus", "__proto__"];
-        const odd = [...oddValues, {"__proto__": "ward"}, {anonymous: "ward"}, {"a": 1}, ["x"], [{}], -0.5, 2, 1e12, "global", "user"];
+        const settingFields = [
+            "enabled",
+            "prefixReuse",
+            "similarityThreshold",
+            "topK",
+            "minRunLength",
+            "recomputeBudget",
+            "minGainTokens",
+            "embedder",
+            "scopePolicy",
+            "groups",
+            "maxSnapshotBytes",
+            "maxMemoryBytes",
+            "sharedPrefixes",
+            "bogus",
+            "__proto__"
+        ];
+        const odd = [...oddValues, {__proto__: "ward"}, {anonymous: "ward"}, {a: 1}, ["x"], [{}], -0.5, 2, 1e12, "global", "user"];
         const requests: Array<() => {path: string; method: string; body?: string}> = [
-            () => ({path: "/kvshare/settings", method: "PATCH", body: JSON.stringify(random() < 0.8
-                ? {sharing: {[pick(settingFields)]: pick(odd)}}
-                : pick([{api: {corsOrigins: pick(odd)}}, {api: {allowedHosts: pick(odd)}}, {api: {auth: false}}, {limits: {}}, pick(odd)]))}),
-            () => ({path: `/kvshare/profiles/${enc(pick(["nurse", "__proto__", "anonymous", "", "x".repeat(80), "a/b", "ward%2F1"]))}`, method: "PUT",
-                body: JSON.stringify({name: pick(odd), group: pick(odd)})}),
-            () => ({path: `/kvshare/conversations/${pick(["c1", "bad id", "x".repeat(100)])}`, method: "PUT",
-                body: JSON.stringify({id: pick(["c1", 7]), title: pick(odd), profile: pick(odd), systemPrompt: pick(odd), params: pick(odd),
-                    createdAt: pick([Date.now(), -1, 1e20, "now", null]), updatedAt: Date.now(), messages: pick([[], [{id: "m", role: pick(["user", "robot"]), content: pick(odd), createdAt: Date.now()}], "x"])})}),
+            () => ({
+                path: "/kvshare/settings",
+                method: "PATCH",
+                body: JSON.stringify(
+                    random() < 0.8
+                        ? {sharing: {[pick(settingFields)]: pick(odd)}}
+                        : pick([{api: {corsOrigins: pick(odd)}}, {api: {allowedHosts: pick(odd)}}, {api: {auth: false}}, {limits: {}}, pick(odd)])
+                )
+            }),
+            () => ({
+                path: `/kvshare/profiles/${enc(pick(["nurse", "__proto__", "anonymous", "", "x".repeat(80), "a/b", "ward%2F1"]))}`,
+                method: "PUT",
+                body: JSON.stringify({name: pick(odd), group: pick(odd)})
+            }),
+            () => ({
+                path: `/kvshare/conversations/${pick(["c1", "bad id", "x".repeat(100)])}`,
+                method: "PUT",
+                body: JSON.stringify({
+                    id: pick(["c1", 7]),
+                    title: pick(odd),
+                    profile: pick(odd),
+                    systemPrompt: pick(odd),
+                    params: pick(odd),
+                    createdAt: pick([Date.now(), -1, 1e20, "now", null]),
+                    updatedAt: Date.now(),
+                    messages: pick([[], [{id: "m", role: pick(["user", "robot"]), content: pick(odd), createdAt: Date.now()}], "x"])
+                })
+            }),
             () => ({path: "/kvshare/keys", method: "POST", body: JSON.stringify({name: pick(odd), group: pick(odd)})}),
             () => ({path: `/kvshare/keys/${enc(pick(["nope", "", "../x", "%zz", 7]))}${pick(["", "?purge=true", "?purge=1"])}`, method: "DELETE"}),
             () => ({path: "/kvshare/model", method: "PUT", body: JSON.stringify({path: pick([...odd, "/etc/passwd", "/nonexistent.gguf", "relative.gguf"])})}),

@@ -5,18 +5,30 @@ import {startTestServer, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;
 beforeAll(async () => {
-    server = await startTestServer({overrides: {limits: {
-        maxQueue: 64, queueTimeoutMs: 60_000, maxBodyBytes: 4 * 1024 * 1024, maxTokensCap: 32_768, maxConcurrentPerKey: 8,
-        maxInFlightBytesPerKey: 5 * 1024 * 1024, requestReceiveTimeoutMs: 30_000, requestTimeoutMs: 60_000, agingMs: 500
-    }}});
+    server = await startTestServer({
+        overrides: {
+            limits: {
+                maxQueue: 64,
+                queueTimeoutMs: 60_000,
+                maxBodyBytes: 4 * 1024 * 1024,
+                maxTokensCap: 32_768,
+                maxConcurrentPerKey: 8,
+                maxInFlightBytesPerKey: 5 * 1024 * 1024,
+                requestReceiveTimeoutMs: 30_000,
+                requestTimeoutMs: 60_000,
+                agingMs: 500
+            }
+        }
+    });
 });
 afterAll(() => server.close());
 
-const post = (path: string, body: unknown, key?: string) => fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: {"authorization": `Bearer ${key ?? server.apiKey}`, "content-type": "application/json"},
-    body: JSON.stringify(body)
-});
+const post = (path: string, body: unknown, key?: string) =>
+    fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: {authorization: `Bearer ${key ?? server.apiKey}`, "content-type": "application/json"},
+        body: JSON.stringify(body)
+    });
 
 describe("one client cannot stall everyone", () => {
     it("refuses a prompt that cannot fit by its length, before tokenizing it", async () => {
@@ -28,7 +40,7 @@ describe("one client cannot stall everyone", () => {
         ] as const) {
             const res = await post(path, body);
             expect(res.status, path).toBe(400);
-            const error = (await res.json() as {error: {message: string; code: string}}).error;
+            const error = ((await res.json()) as {error: {message: string; code: string}}).error;
             expect(error.code).toBe("context_length_exceeded");
             expect(error.message).toMatch(/characters cannot fit/);
         }
@@ -49,7 +61,6 @@ describe("one client cannot stall everyone", () => {
         // Released with the response: the same key may send again.
         expect((await post("/v1/completions", {prompt: "Once upon a time", max_tokens: 2, padding}, key)).status).toBe(200);
     });
-
 });
 
 describe("receive timeouts", () => {
@@ -64,8 +75,10 @@ describe("receive timeouts", () => {
         const started = Date.now();
         const answer = await new Promise<string>((resolve, reject) => {
             const socket = net.connect(port, "127.0.0.1", () => {
-                socket.write(`POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${quick.apiKey}\r\n` +
-                    "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"prompt\": \"Once");
+                socket.write(
+                    `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${quick.apiKey}\r\n` +
+                        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"prompt": "Once'
+                );
             });
             let received = "";
             socket.setEncoding("utf8");
@@ -79,8 +92,11 @@ describe("receive timeouts", () => {
     });
 
     it("does not cut off a response that streams longer than the receive timeout", async () => {
-        const res = await fetch(`${quick.url}/v1/completions`, {method: "POST", headers: {"authorization": `Bearer ${quick.apiKey}`, "content-type": "application/json"},
-            body: JSON.stringify({prompt: "Once upon a time", max_tokens: 600, stream: true, temperature: 0})});
+        const res = await fetch(`${quick.url}/v1/completions`, {
+            method: "POST",
+            headers: {authorization: `Bearer ${quick.apiKey}`, "content-type": "application/json"},
+            body: JSON.stringify({prompt: "Once upon a time", max_tokens: 600, stream: true, temperature: 0})
+        });
         expect(res.status).toBe(200);
         const reader = res.body!.getReader();
         let text = "";
@@ -120,7 +136,7 @@ describe("admin and API input validation", () => {
         const long = "Once upon a time there was a kind nurse who helped everyone in the ward. ".repeat(200);
         const res = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {sharedPrefixes: [long]}}});
         expect(res.status).toBe(400);
-        expect((await res.json() as {error: {message: string}}).error.message).toMatch(/at most half the context/);
+        expect(((await res.json()) as {error: {message: string}}).error.message).toMatch(/at most half the context/);
         expect(server.core.settings.sharing.sharedPrefixes).toEqual([]);
     });
 
@@ -142,7 +158,7 @@ describe("activity does not leak across scopes", () => {
             const ask = async (prompt: string, asKey?: string) => {
                 const res = await post("/v1/completions", {prompt, max_tokens: 2}, asKey);
                 await server.core.requirePipeline().settled();
-                return (await res.json() as Completion).x_kvshare!;
+                return ((await res.json()) as Completion).x_kvshare!;
             };
             await ask(story, key);
             const first = await ask(story.replace("Lily", "Sue"), key);

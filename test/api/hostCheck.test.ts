@@ -44,15 +44,17 @@ describe("Host check on a wildcard bind (LAN)", () => {
     });
     afterAll(() => server?.close());
 
-    const get = (host: string, origin?: string) => rawRequest({
-        host: "127.0.0.1", port, path: "/kvshare/settings",
-        headers: {host: `${host}:${port}`, authorization: `Bearer ${testApiKey}`, ...(origin == null ? {} : {origin})}
-    });
+    const get = (host: string, origin?: string) =>
+        rawRequest({
+            host: "127.0.0.1",
+            port,
+            path: "/kvshare/settings",
+            headers: {host: `${host}:${port}`, authorization: `Bearer ${testApiKey}`, ...(origin == null ? {} : {origin})}
+        });
 
     it("refuses foreign names and serves this machine's addresses and the configured names", async () => {
         for (const name of foreignHosts) expect((await get(name, `http://${name}:${port}`)).status, name).toBe(403);
-        for (const address of localInterfaceAddresses().filter((a) => !a.includes(":")))
-            expect((await get(address)).status, address).toBe(200);
+        for (const address of localInterfaceAddresses().filter((a) => !a.includes(":"))) expect((await get(address)).status, address).toBe(200);
         const named = await get("KVShare.Clinic.LAN", `http://kvshare.clinic.lan:${port}`);
         expect(named.status).toBe(200);
         expect(named.headers["access-control-allow-origin"]).toBe(`http://kvshare.clinic.lan:${port}`);
@@ -68,8 +70,9 @@ describe("no API key off loopback is refused in every entry point", () => {
     });
 
     it("settings file or overrides, before anything listens", () => {
-        expect(() => createCore({modelPath: "/nonexistent.gguf", log: silentLogger, overrides: {api: {host: "0.0.0.0", auth: false}}}))
-            .toThrow(/only allowed on a loopback address/);
+        expect(() => createCore({modelPath: "/nonexistent.gguf", log: silentLogger, overrides: {api: {host: "0.0.0.0", auth: false}}})).toThrow(
+            /only allowed on a loopback address/
+        );
     });
 
     it("settings panel", async () => {

@@ -12,7 +12,12 @@ let nurseKey: string;
 let nurseKeyId: string;
 let revokedKey: string;
 beforeAll(async () => {
-    server = await startTestServer({overrides: {sharing: {scopePolicy: "user"}, limits: {maxConcurrentPerKey: 1, maxBodyBytes: 1 << 20, maxQueue: 16, queueTimeoutMs: 60_000, maxTokensCap: 4096, requestTimeoutMs: 60_000}}});
+    server = await startTestServer({
+        overrides: {
+            sharing: {scopePolicy: "user"},
+            limits: {maxConcurrentPerKey: 1, maxBodyBytes: 1 << 20, maxQueue: 16, queueTimeoutMs: 60_000, maxTokensCap: 4096, requestTimeoutMs: 60_000}
+        }
+    });
     const nurse = server.core.keys.create("nurse1", "ward-1");
     nurseKey = nurse.key;
     nurseKeyId = nurse.entry.id;
@@ -24,11 +29,12 @@ afterAll(async () => {
     await server.close();
 });
 
-const chat = (key: string, user?: string, maxTokens = 4) => fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
-    body: JSON.stringify({messages: [{role: "user", content: "Once upon a time"}], max_tokens: maxTokens, user})
-});
+const chat = (key: string, user?: string, maxTokens = 4) =>
+    fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: {authorization: `Bearer ${key}`, "content-type": "application/json"},
+        body: JSON.stringify({messages: [{role: "user", content: "Once upon a time"}], max_tokens: maxTokens, user})
+    });
 
 describe("API keys per app or person", () => {
     it("stores only hashes of issued keys", () => {
@@ -41,19 +47,19 @@ describe("API keys per app or person", () => {
         const res = await chat(nurseKey, "someone-else");
         expect(res.status).toBe(200);
         // Issued keys have their own namespace, by key id: never the scope of a desktop profile named alike.
-        expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe(`user:key/${nurseKeyId}`);
+        expect(((await res.json()) as ChatCompletion).x_kvshare.scope).toBe(`user:key/${nurseKeyId}`);
     });
 
     it("lets the app's own key act for a desktop profile", async () => {
         const res = await chat(server.apiKey, "student-7");
-        expect((await res.json() as ChatCompletion).x_kvshare.scope).toBe("user:student-7");
+        expect(((await res.json()) as ChatCompletion).x_kvshare.scope).toBe("user:student-7");
     });
 
     it("keeps issued keys off the app's own routes (settings, every chat, donor texts)", async () => {
         for (const route of Object.values(adminHttpRoutes)) {
             const res = await fetch(`${server.url}${route.path}${route.key != null ? "x" : ""}`, {
                 method: route.method,
-                headers: {"authorization": `Bearer ${nurseKey}`, "content-type": "application/json"},
+                headers: {authorization: `Bearer ${nurseKey}`, "content-type": "application/json"},
                 body: route.method === "GET" ? undefined : JSON.stringify({sharing: {scopePolicy: "global"}})
             });
             expect(res.status, `${route.method} ${route.path}`).toBe(403);
@@ -65,11 +71,13 @@ describe("API keys per app or person", () => {
         const other = server.core.keys.create("nurse2").key;
         const story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball.";
         const ask = async (key: string, content: string) => {
-            const res = await fetch(`${server.url}/v1/chat/completions`, {method: "POST",
-                headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
-                body: JSON.stringify({messages: [{role: "user", content}], max_tokens: 4, x_kvshare_detail: true})});
+            const res = await fetch(`${server.url}/v1/chat/completions`, {
+                method: "POST",
+                headers: {authorization: `Bearer ${key}`, "content-type": "application/json"},
+                body: JSON.stringify({messages: [{role: "user", content}], max_tokens: 4, x_kvshare_detail: true})
+            });
             await server.core.requirePipeline().settled();
-            return (await res.json() as ChatCompletion).x_kvshare;
+            return ((await res.json()) as ChatCompletion).x_kvshare;
         };
         await ask(other, story);
         const record = await ask(other, story.replace("Lily", "Sue"));
@@ -82,12 +90,14 @@ describe("API keys per app or person", () => {
     it("gives a key issued under a former holder's name an empty scope of its own", async () => {
         const story = "Once upon a time, Tom told the nurse that his sister Mia had a fever and a cough since Monday night.";
         const ask = async (key: string) => {
-            const res = await fetch(`${server.url}/v1/chat/completions`, {method: "POST",
-                headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
-                body: JSON.stringify({messages: [{role: "user", content: story}], max_tokens: 4})});
+            const res = await fetch(`${server.url}/v1/chat/completions`, {
+                method: "POST",
+                headers: {authorization: `Bearer ${key}`, "content-type": "application/json"},
+                body: JSON.stringify({messages: [{role: "user", content: story}], max_tokens: 4})
+            });
             expect(res.status).toBe(200);
             await server.core.requirePipeline().settled();
-            return (await res.json() as ChatCompletion).x_kvshare;
+            return ((await res.json()) as ChatCompletion).x_kvshare;
         };
         const first = server.core.keys.create("alice");
         await ask(first.key);
@@ -109,9 +119,11 @@ describe("API keys per app or person", () => {
 
     it("purges a revoked key's cached prompts when asked", async () => {
         const {key, entry} = server.core.keys.create("leaver");
-        const res = await fetch(`${server.url}/v1/completions`, {method: "POST",
-            headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
-            body: JSON.stringify({prompt: "Once upon a time, the leaver wrote a private note about the garden.", max_tokens: 2})});
+        const res = await fetch(`${server.url}/v1/completions`, {
+            method: "POST",
+            headers: {authorization: `Bearer ${key}`, "content-type": "application/json"},
+            body: JSON.stringify({prompt: "Once upon a time, the leaver wrote a private note about the garden.", max_tokens: 2})
+        });
         expect(res.status).toBe(200);
         await server.core.requirePipeline().settled();
         const scope = `user:key/${entry.id}`;
@@ -131,9 +143,15 @@ describe("API keys per app or person", () => {
     it("keeps a purged scope empty, even of a request still being served when the purge ran", async () => {
         const {key, entry} = server.core.keys.create("leaver-2");
         const scope = `user:key/${entry.id}`;
-        const running = fetch(`${server.url}/v1/completions`, {method: "POST",
-            headers: {"authorization": `Bearer ${key}`, "content-type": "application/json"},
-            body: JSON.stringify({prompt: "Once upon a time, the second leaver wrote a long private note about the garden and the cat.", max_tokens: 400, temperature: 0})});
+        const running = fetch(`${server.url}/v1/completions`, {
+            method: "POST",
+            headers: {authorization: `Bearer ${key}`, "content-type": "application/json"},
+            body: JSON.stringify({
+                prompt: "Once upon a time, the second leaver wrote a long private note about the garden and the cat.",
+                max_tokens: 400,
+                temperature: 0
+            })
+        });
         await new Promise((resolve) => setTimeout(resolve, 50));
         expect((await server.api(`/kvshare/keys/${entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
         expect((await running).status).toBe(200);
@@ -172,7 +190,7 @@ describe("API keys per app or person", () => {
         const second = await chat(nurseKey);
         expect(second.status).toBe(429);
         expect(second.headers.get("retry-after")).toBe("1");
-        expect((await second.json() as {error: {type: string}}).error.type).toBe("rate_limit_error");
+        expect(((await second.json()) as {error: {type: string}}).error.type).toBe("rate_limit_error");
         // Another key is not affected.
         expect((await chat(server.apiKey)).status).toBe(200);
         expect((await long).status).toBe(200);

@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe(`the server's llama.cpp build (KVSHARE_TEST_BACKEND=${testBackend})`, () => {
     it("is the KVShare-patched build of that backend, and says so in /v1/models and the log", async () => {
-        const models = await (await server.api("/v1/models")).json() as ModelList;
+        const models = (await (await server.api("/v1/models")).json()) as ModelList;
         const meta = models.data[0]!.meta!;
         expect(meta.backend).toBe(testBackend);
         expect(meta.kvshare_patched).toBe(true);
@@ -25,6 +25,8 @@ describe(`the server's llama.cpp build (KVSHARE_TEST_BACKEND=${testBackend})`, (
         expect(meta.build_notice).toBeUndefined();
         if (testBackend === "cpu") expect(meta.devices).toEqual([]);
         else expect(meta.devices!.length).toBeGreaterThan(0);
-        expect(lines.join("\n")).toMatch(new RegExp(`llama\\.cpp: ${{cpu: "CPU", vulkan: "Vulkan", cuda: "CUDA", metal: "Metal"}[testBackend]} build, KVShare-patched`));
+        expect(lines.join("\n")).toMatch(
+            new RegExp(`llama\\.cpp: ${{cpu: "CPU", vulkan: "Vulkan", cuda: "CUDA", metal: "Metal"}[testBackend]} build, KVShare-patched`)
+        );
     });
 });

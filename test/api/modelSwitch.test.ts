@@ -20,7 +20,9 @@ afterAll(async () => {
 
 const putModel = (file: string) => server.api("/kvshare/model", {method: "PUT", json: {path: file}});
 async function settledStatus(): Promise<ModelStatus> {
-    await expect.poll(async () => ((await (await server.api("/kvshare/models")).json()) as {status: ModelStatus}).status.status, {timeout: 60_000, interval: 25}).not.toBe("loading");
+    await expect
+        .poll(async () => ((await (await server.api("/kvshare/models")).json()) as {status: ModelStatus}).status.status, {timeout: 60_000, interval: 25})
+        .not.toBe("loading");
     return ((await (await server.api("/kvshare/models")).json()) as {status: ModelStatus}).status;
 }
 
@@ -28,10 +30,14 @@ describe("switching models under load", () => {
     it("never answers 500: requests finish on the old model or end with 503 + retry-after", async () => {
         server.core.switchGraceMs = 300;
         const story = (i: number) => `Once upon a time, a child number ${i} went to the big forest and`;
-        const requests = Array.from({length: 12}, (_, i) => server.api("/v1/completions", {
-            method: "POST",
-            json: {prompt: story(i), max_tokens: 1500, temperature: 0.8, stream: i % 2 === 0}
-        }).then(async (res) => ({status: res.status, retryAfter: res.headers.get("retry-after"), body: await res.text()})));
+        const requests = Array.from({length: 12}, (_, i) =>
+            server
+                .api("/v1/completions", {
+                    method: "POST",
+                    json: {prompt: story(i), max_tokens: 1500, temperature: 0.8, stream: i % 2 === 0}
+                })
+                .then(async (res) => ({status: res.status, retryAfter: res.headers.get("retry-after"), body: await res.text()}))
+        );
         await new Promise((resolve) => setTimeout(resolve, 150));
         expect((await putModel(otherModelPath)).status).toBe(200);
         const results = await Promise.all(requests);
@@ -50,7 +56,7 @@ describe("switching models under load", () => {
         // Requests after the switch are served by the new model.
         const after = await server.api("/v1/completions", {method: "POST", json: {prompt: "Once upon a time", max_tokens: 4}});
         expect(after.status).toBe(200);
-        expect((await after.json() as {model: string}).model).toBe("TinyStories-656K-Q8_0");
+        expect(((await after.json()) as {model: string}).model).toBe("TinyStories-656K-Q8_0");
         server.core.switchGraceMs = 60_000;
         expect((await putModel(path.resolve(testModelPath))).status).toBe(200);
         expect((await settledStatus()).modelId).toBe("stories260K");
@@ -64,10 +70,14 @@ describe("switching to a file that cannot be served", () => {
         fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
         const zeros = path.join(dir, "zeros.gguf");
         fs.writeFileSync(zeros, Buffer.alloc(4096));
-        for (const [file, pattern] of [[vocabOnly, /no weights/], [truncated, /truncated/], [zeros, /not a GGUF file/]] as const) {
+        for (const [file, pattern] of [
+            [vocabOnly, /no weights/],
+            [truncated, /truncated/],
+            [zeros, /not a GGUF file/]
+        ] as const) {
             const res = await putModel(file);
             expect(res.status, file).toBe(400);
-            const error = (await res.json() as {error: {message: string}}).error;
+            const error = ((await res.json()) as {error: {message: string}}).error;
             expect(error.message).toMatch(pattern);
             expect(error.message).not.toMatch(/TypeError|Cannot read/);
         }

@@ -34,7 +34,7 @@ describe("backpressure, timeouts and cancellation", () => {
         const refused = await server.api("/v1/completions", {method: "POST", json: short});
         expect(refused.status).toBe(503);
         expect(refused.headers.get("retry-after")).toBe("1");
-        expect((await refused.json() as {error: {type: string}}).error.type).toBe("unavailable_error");
+        expect(((await refused.json()) as {error: {type: string}}).error.type).toBe("unavailable_error");
         // The refusal does not disturb the request that holds the sequence: it answers in full.
         const stream = await busy.text();
         expect(stream).toMatch(/"finish_reason":"(length|stop)"/);
@@ -53,7 +53,7 @@ describe("backpressure, timeouts and cancellation", () => {
             const answer = await server.api("/v1/completions", {method: "POST", json: short});
             expect(answer.status).toBe(503);
             expect(answer.headers.get("retry-after")).toBe("1");
-            expect((await answer.json() as {error: {code: string}}).error.code).toBe("queue_timeout");
+            expect(((await answer.json()) as {error: {code: string}}).error.code).toBe("queue_timeout");
             expect((await health(server)).queued).toBe(0);
         } finally {
             abort.abort();
@@ -67,7 +67,7 @@ describe("backpressure, timeouts and cancellation", () => {
         try {
             const res = await server.api("/v1/completions", {method: "POST", json: long});
             expect(res.status).toBe(200);
-            const body = await res.json() as Completion;
+            const body = (await res.json()) as Completion;
             expect(body.choices[0]!.finish_reason).toBe("length");
             expect(body.usage!.completion_tokens).toBeLessThan(1500);
         } finally {
@@ -84,7 +84,9 @@ describe("backpressure, timeouts and cancellation", () => {
             await readUntilFirstText(res);
             abort.abort();
             // The abandoned generation ends (is logged) well short of its 1500 tokens and gives the sequence back.
-            const abandoned = await waitFor("the abandoned request in the log", () => server.core.requestLog.since(0).findLast((entry) => entry.user === "abandoned"));
+            const abandoned = await waitFor("the abandoned request in the log", () =>
+                server.core.requestLog.since(0).findLast((entry) => entry.user === "abandoned")
+            );
             expect(abandoned.completionTokens).toBeGreaterThan(0);
             expect(abandoned.completionTokens).toBeLessThan(1500);
             await waitForIdleSequences(server);

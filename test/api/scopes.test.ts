@@ -14,12 +14,17 @@ afterAll(async () => {
 });
 
 const secret = "ZQ-7731-XK";
-const withSecret = (name: string) => `Patient note for ${name}. The patient code is ${secret}. She has a cough and a mild fever since Monday. Please write a short reply.`;
-const withoutSecret = (name: string) => `Patient note for ${name}. The patient code is unknown. She has a cough and a mild fever since Monday. Please write a short reply.`;
+const withSecret = (name: string) =>
+    `Patient note for ${name}. The patient code is ${secret}. She has a cough and a mild fever since Monday. Please write a short reply.`;
+const withoutSecret = (name: string) =>
+    `Patient note for ${name}. The patient code is unknown. She has a cough and a mild fever since Monday. Please write a short reply.`;
 
 async function ask(user: string, content: string, extra: Record<string, unknown> = {}) {
-    const res = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content}], max_tokens: 24, temperature: 0, user, ...extra}});
-    const body = await res.json() as ChatCompletion;
+    const res = await server.api("/v1/chat/completions", {
+        method: "POST",
+        json: {messages: [{role: "user", content}], max_tokens: 24, temperature: 0, user, ...extra}
+    });
+    const body = (await res.json()) as ChatCompletion;
     await server.core.requirePipeline().settled();
     return {status: res.status, body};
 }
@@ -47,8 +52,11 @@ describe("sharing scopes", () => {
         // answer has begun (greedy decoding of this note runs to the token limit on this model).
         const maxTokens = 1000;
         const abort = new AbortController();
-        const res = await server.api("/v1/chat/completions", {method: "POST", signal: abort.signal,
-            json: {messages: [{role: "user", content: withSecret("Fay Hill")}], max_tokens: maxTokens, temperature: 0, user: "bob", stream: true}});
+        const res = await server.api("/v1/chat/completions", {
+            method: "POST",
+            signal: abort.signal,
+            json: {messages: [{role: "user", content: withSecret("Fay Hill")}], max_tokens: maxTokens, temperature: 0, user: "bob", stream: true}
+        });
         expect(res.status).toBe(200);
         await readUntilFirstText(res);
         expect((await health(server)).slots_busy).toBe(1);
@@ -88,9 +96,12 @@ describe("sharing scopes", () => {
 
 describe("in-flight donors keep to their scope", () => {
     const askNow = async (user: string, content: string) => {
-        const res = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content}], max_tokens: 8, temperature: 0, user}});
+        const res = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {messages: [{role: "user", content}], max_tokens: 8, temperature: 0, user}
+        });
         expect(res.status).toBe(200);
-        return (await res.json() as ChatCompletion).x_kvshare;
+        return ((await res.json()) as ChatCompletion).x_kvshare;
     };
 
     it("offers a just-served prompt, before its file is written, to its own scope only", async () => {

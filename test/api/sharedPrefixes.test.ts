@@ -3,7 +3,8 @@ import type {ChatCompletion} from "../../shared/openai.js";
 import {sharedScope} from "../../main/sharing/engine/scopes.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 
-const system = "You are the front desk assistant of the Riverside clinic. Answer kindly and briefly. " +
+const system =
+    "You are the front desk assistant of the Riverside clinic. Answer kindly and briefly. " +
     "Never give a diagnosis. Tell people to call the nurse line for anything urgent, and to bring their card to every visit.";
 
 let server: TestServer;
@@ -16,10 +17,20 @@ afterAll(async () => {
 });
 
 async function ask(user: string, question: string) {
-    const res = await server.api("/v1/chat/completions", {method: "POST",
-        json: {messages: [{role: "system", content: system}, {role: "user", content: question}], max_tokens: 8, temperature: 0, user}});
+    const res = await server.api("/v1/chat/completions", {
+        method: "POST",
+        json: {
+            messages: [
+                {role: "system", content: system},
+                {role: "user", content: question}
+            ],
+            max_tokens: 8,
+            temperature: 0,
+            user
+        }
+    });
     expect(res.status).toBe(200);
-    const body = await res.json() as ChatCompletion;
+    const body = (await res.json()) as ChatCompletion;
     await server.core.requirePipeline().settled();
     return body.x_kvshare;
 }
@@ -41,7 +52,10 @@ describe("admin-marked shared prefixes", () => {
         const saved = server.core.settings.sharing.similarityThreshold;
         server.core.settings.sharing.similarityThreshold = 0.99;
         try {
-            const dave = await ask("dave", "I lost my insurance card last week on the bus and the driver said someone may have handed it in; what should I do now?");
+            const dave = await ask(
+                "dave",
+                "I lost my insurance card last week on the bus and the driver said someone may have handed it in; what should I do now?"
+            );
             expect(dave.donor?.prompt).toBe(system);
             expect(dave.donor!.similarity).toBeLessThan(0.99);
         } finally {
@@ -51,7 +65,7 @@ describe("admin-marked shared prefixes", () => {
 
     it("follow the admin's list: unmarking a text drops its entries", async () => {
         const store = server.core.cache!;
-        const before = (await (await server.api("/kvshare/settings")).json() as {sharing: {sharedPrefixes: string[]}}).sharing.sharedPrefixes;
+        const before = ((await (await server.api("/kvshare/settings")).json()) as {sharing: {sharedPrefixes: string[]}}).sharing.sharedPrefixes;
         expect(before).toEqual([system]);
         const res = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {sharedPrefixes: []}}});
         expect(res.status).toBe(200);

@@ -6,7 +6,8 @@ import type {Completion} from "../../shared/openai.js";
 import {otherModelPath, startTestServer, type TestServer} from "../support/testServer.js";
 import {completeAndSettle} from "../support/complete.js";
 
-const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
+const lily =
+    "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
 const tom = lily.replace("a little girl named Lily. She", "a little boy named Tom. He").replace("her red ball", "his red ball");
 const unrelated = "The stock market fell sharply today as investors worried about interest rates and inflation reports.";
 
@@ -40,7 +41,7 @@ describe("semantic KV sharing on the request path", () => {
         const ask = async (prompt: string) => {
             const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0, user: "u-back-to-back"}});
             expect(res.status).toBe(200);
-            return (await res.json() as Completion).x_kvshare!;
+            return ((await res.json()) as Completion).x_kvshare!;
         };
         // No wait for the cache write between the two: the second is sent the moment the first answers.
         await ask(lily);
@@ -136,8 +137,11 @@ describe("semantic KV sharing on the request path", () => {
 
     it("puts token pieces in the hit record when asked (the UI's alignment view)", async () => {
         await complete(server, lily, "u5");
-        const res = await server.api("/v1/completions", {method: "POST", json: {prompt: tom, max_tokens: 4, temperature: 0, user: "u5", x_kvshare_detail: true}});
-        const record = (await res.json() as Completion).x_kvshare!;
+        const res = await server.api("/v1/completions", {
+            method: "POST",
+            json: {prompt: tom, max_tokens: 4, temperature: 0, user: "u5", x_kvshare_detail: true}
+        });
+        const record = ((await res.json()) as Completion).x_kvshare!;
         expect(record.prompt_pieces?.length).toBe(record.prompt_tokens);
         // Pieces carry their own spacing, so they join back into the prompt's text.
         expect(record.prompt_pieces!.join("")).toContain(tom.slice(1));

@@ -21,7 +21,7 @@ const lily = "Once upon a time, there was a little girl named Lily. She loved to
 describe("with the stock (unpatched) binary", () => {
     it("still serves, reuses exact prefixes only, and says so in the log, the model list and the hit record", async () => {
         expect(warnings.join("\n")).toMatch(/KV editing is off/);
-        const models = await (await server.api("/v1/models")).json() as ModelList;
+        const models = (await (await server.api("/v1/models")).json()) as ModelList;
         expect(models.data[0]!.meta!.kv_editing).toBe(false);
         expect(models.data[0]!.meta!.kvshare_patched).toBe(false);
         expect(models.data[0]!.meta!.build_notice).toMatch(/semantic KV sharing is off/);
@@ -30,7 +30,7 @@ describe("with the stock (unpatched) binary", () => {
             const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0}});
             expect(res.status).toBe(200);
             await server.core.requirePipeline().settled();
-            return (await res.json() as Completion).x_kvshare!;
+            return ((await res.json()) as Completion).x_kvshare!;
         };
         await ask(lily);
         const swapped = await ask(lily.replace("Lily", "Sue"));

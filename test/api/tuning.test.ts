@@ -7,7 +7,8 @@ import {QualityMonitor} from "../../main/insights/QualityMonitor.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 import {completeAndSettle} from "../support/complete.js";
 
-const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
+const lily =
+    "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree.";
 const tom = lily.replace("a little girl named Lily. She", "a little boy named Tom. He").replace("her red ball", "his red ball");
 const sam = lily.replace("a little girl named Lily. She", "a little boy named Sam. He").replace("the park", "the garden");
 const groups = {amy: "ward-1", ben: "ward-2", cal: "ward-3"};
@@ -18,7 +19,7 @@ const complete = completeAndSettle;
 async function getJson<T>(server: TestServer, pathname: string): Promise<T> {
     const res = await server.api(pathname);
     expect(res.status).toBe(200);
-    return await res.json() as T;
+    return (await res.json()) as T;
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
@@ -84,7 +85,7 @@ describe("what-if curves and request history from real requests", () => {
         expect(ward2.threshold.hitRate[99]).toBe(0);
         const bad = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {scopeOverrides: {"ward-2": {similarityThreshold: 0.5}}}}});
         expect(bad.status).toBe(400);
-        expect((await bad.json() as {error: {param: string}}).error.param).toBe("sharing.scopeOverrides.ward-2");
+        expect(((await bad.json()) as {error: {param: string}}).error.param).toBe("sharing.scopeOverrides.ward-2");
     });
 
     it("gives a group admin's view of one scope, without other scopes' donor texts", async () => {
@@ -102,7 +103,7 @@ describe("what-if curves and request history from real requests", () => {
         const wardKey = server.core.keys.create("ward3-lead", "ward-3").key;
         const res = await server.api("/kvshare/scope/stats", {headers: {authorization: `Bearer ${wardKey}`}});
         expect(res.status).toBe(200);
-        const view = await res.json() as CacheStats;
+        const view = (await res.json()) as CacheStats;
         expect(view.scope).toBe("group:ward-3");
         expect(view.scopes).toEqual(["group:ward-3"]);
         expect(view.totals.requests).toBe(2);
@@ -116,7 +117,7 @@ describe("what-if curves and request history from real requests", () => {
         expect((await server.api("/kvshare/cache/stats", {headers: {authorization: `Bearer ${wardKey}`}})).status).toBe(403);
         // A key in no group has a scope of its own: no one else's requests.
         const lone = server.core.keys.create("lone-app");
-        const loneView = await (await server.api("/kvshare/scope/stats", {headers: {authorization: `Bearer ${lone.key}`}})).json() as CacheStats;
+        const loneView = (await (await server.api("/kvshare/scope/stats", {headers: {authorization: `Bearer ${lone.key}`}})).json()) as CacheStats;
         // Keyed by the key's id, never its name.
         expect(loneView.scope).toBe(`user:key/${lone.entry.id}`);
         expect(loneView.totals.requests).toBe(0);
@@ -167,8 +168,14 @@ describe("idle quality monitor on real requests", () => {
         await server.core.qualityMonitor.stop();
         // A monitor that decodes long answers, so that a request surely arrives mid-replay.
         const monitor = new QualityMonitor({
-            pipeline: () => server.core.pipeline, requestLog: server.core.requestLog, checks: server.core.qualityChecks,
-            share: () => 1, log: server.core.log, idleMs: 20, pollMs: 5, maxTokens: 400
+            pipeline: () => server.core.pipeline,
+            requestLog: server.core.requestLog,
+            checks: server.core.qualityChecks,
+            share: () => 1,
+            log: server.core.log,
+            idleMs: 20,
+            pollMs: 5,
+            maxTokens: 400
         });
         try {
             await complete(server, lily, "eve");
@@ -179,7 +186,7 @@ describe("idle quality monitor on real requests", () => {
             const started = performance.now();
             const res = await server.api("/v1/completions", {method: "POST", json: {prompt: "The cat sat", max_tokens: 4, temperature: 0, user: "cal"}});
             expect(res.status).toBe(200);
-            const timings = (await res.json() as {timings: {queue_ms?: number}}).timings;
+            const timings = ((await res.json()) as {timings: {queue_ms?: number}}).timings;
             expect(monitor.counts.yielded).toBe(1);
             // Nobody waited for the replay: the request took a free sequence at once.
             expect(timings.queue_ms ?? 0).toBeLessThan(50);

@@ -13,7 +13,10 @@ afterAll(async () => {
 
 describe("a vocabulary without byte fallback", () => {
     it("serves chat (whose template has '###') and text with unencodable characters", async () => {
-        const chat = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content: "# Title {x} @home 100% & more ~ [ok]"}], max_tokens: 8}});
+        const chat = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {messages: [{role: "user", content: "# Title {x} @home 100% & more ~ [ok]"}], max_tokens: 8}
+        });
         expect(chat.status).toBe(200);
         const completion = await server.api("/v1/completions", {method: "POST", json: {prompt: "Once upon a time # there was a cat", max_tokens: 8}});
         expect(completion.status).toBe(200);

@@ -8,12 +8,16 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 
 /** What `npm run build:main` compiles into dist (and electron-builder ships), from tsconfig.build.json itself. */
 function compiledFiles(): string[] {
-    const parsed = ts.getParsedCommandLineOfConfigFile(path.join(repoRoot, "tsconfig.build.json"), {}, {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-            throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+        path.join(repoRoot, "tsconfig.build.json"),
+        {},
+        {
+            ...ts.sys,
+            onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+                throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+            }
         }
-    });
+    );
     if (parsed == null) throw new Error("tsconfig.build.json could not be read");
     return parsed.fileNames.map((file) => path.relative(repoRoot, file).split(path.sep).join("/")).sort();
 }
@@ -45,8 +49,14 @@ function reachableFromEntries(): Set<string> {
 
 /** A module's public face that only re-exports its parts: shipped as its interface, whoever imports it. */
 function isBarrel(file: string): boolean {
-    const code = fs.readFileSync(path.join(repoRoot, file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-    const statements = code.split(";").map((statement) => statement.trim()).filter((statement) => statement !== "");
+    const code = fs
+        .readFileSync(path.join(repoRoot, file), "utf8")
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .replace(/^\s*\/\/.*$/gm, "");
+    const statements = code
+        .split(";")
+        .map((statement) => statement.trim())
+        .filter((statement) => statement !== "");
     return statements.length > 0 && statements.every((statement) => /^export\s+(type\s+)?(\*|\{[^}]*\})\s+from\s+["'][^"']+["']$/.test(statement));
 }
 
@@ -54,8 +64,11 @@ describe("what the build ships", () => {
     it("compiles no test, test helper, fixture or benchmark into dist", () => {
         const files = compiledFiles();
         expect(files.length).toBeGreaterThan(50);
-        const testLike = files.filter((file) => /\.test\.tsx?$|(^|\/)(__tests__|testing|test|bench)\//.test(file) ||
-            /from\s*["']vitest["']/.test(fs.readFileSync(path.join(repoRoot, file), "utf8")));
+        const testLike = files.filter(
+            (file) =>
+                /\.test\.tsx?$|(^|\/)(__tests__|testing|test|bench)\//.test(file) ||
+                /from\s*["']vitest["']/.test(fs.readFileSync(path.join(repoRoot, file), "utf8"))
+        );
         expect(testLike).toEqual([]);
     });
 

@@ -9,7 +9,7 @@ import type {TestServer} from "./testServer.js";
 export async function completeAndSettle(server: TestServer, prompt: string, user: string): Promise<KvShareRecord> {
     const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 8, temperature: 0, user}});
     expect(res.status).toBe(200);
-    const body = await res.json() as Completion;
+    const body = (await res.json()) as Completion;
     await server.core.requirePipeline().settled();
     return body.x_kvshare!;
 }

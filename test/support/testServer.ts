@@ -36,8 +36,13 @@ export async function startTestServer(options: Partial<ServeOptions> = {}): Prom
         dataDir,
         // The cost gate off: on this tiny model prefill is nearly free, and the tests exercise reuse
         // itself; the gate has tests of its own.
-        overrides: {threads: 1, gpu: testGpuSetting, ...options.overrides, api: {port: 0, host: "127.0.0.1", ...options.overrides?.api},
-            sharing: {costGate: false, ...options.overrides?.sharing}}
+        overrides: {
+            threads: 1,
+            gpu: testGpuSetting,
+            ...options.overrides,
+            api: {port: 0, host: "127.0.0.1", ...options.overrides?.api},
+            sharing: {costGate: false, ...options.overrides?.sharing}
+        }
     });
     const client = new OpenAI({baseURL: `${server.url}/v1`, apiKey: testApiKey, maxRetries: 0, timeout: 60_000});
     const api = (pathname: string, init: RequestInit & {json?: unknown; noAuth?: boolean} = {}) => {

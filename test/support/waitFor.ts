@@ -19,7 +19,7 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 /** GET /health with the app's own key: the sequences in use and the requests waiting for one. */
 export async function health(server: TestServer): Promise<Required<HealthResponse>> {
     const res = await server.api("/health");
-    return await res.json() as Required<HealthResponse>;
+    return (await res.json()) as Required<HealthResponse>;
 }
 
 /** Resolves once every sequence is idle and nobody waits for one, as /health reports it. */

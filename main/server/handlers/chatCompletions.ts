@@ -14,7 +14,13 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const params = parseChatRequest(body, ctx.host.settings.limits.maxTokensCap);
     const base = {id: newId("chatcmpl"), created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: (text: string) => void) =>
-        pipeline.chat(params.messages, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, params.user), detail: body.x_kvshare_detail === true});
+        pipeline.chat(params.messages, params, {
+            signal: ctx.signal,
+            arrivedAt: ctx.arrivedAt,
+            onText,
+            ...requester(ctx, params.user),
+            detail: body.x_kvshare_detail === true
+        });
 
     if (!params.stream) {
         const result = await run();
@@ -35,17 +41,22 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
         choices: [{index: 0, delta, finish_reason: finish == null ? null : toFinishReason(finish.finishReason), logprobs: null}],
         ...(finish == null ? {} : {timings: toTimings(finish), x_kvshare: finish.kvshare})
     });
-    await streamGeneration(ctx, {
-        head: () => chunk({role: "assistant", content: ""}, null),
-        delta: (text) => chunk({content: text}, null),
-        finish: (result) => chunk({}, result),
-        usage: (result): ChatCompletionChunk => ({
-            ...base,
-            object: "chat.completion.chunk",
-            choices: [],
-            usage: toUsage(result),
-            timings: toTimings(result),
-            x_kvshare: result.kvshare
-        })
-    }, params.includeUsage, run);
+    await streamGeneration(
+        ctx,
+        {
+            head: () => chunk({role: "assistant", content: ""}, null),
+            delta: (text) => chunk({content: text}, null),
+            finish: (result) => chunk({}, result),
+            usage: (result): ChatCompletionChunk => ({
+                ...base,
+                object: "chat.completion.chunk",
+                choices: [],
+                usage: toUsage(result),
+                timings: toTimings(result),
+                x_kvshare: result.kvshare
+            })
+        },
+        params.includeUsage,
+        run
+    );
 }

@@ -11,9 +11,21 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     const pipeline = ctx.host.requirePipeline();
     checkModel(body, pipeline.runtime.modelId);
     const params = parseCompletionRequest(body, ctx.host.settings.limits.maxTokensCap);
-    const base = {id: newId("cmpl"), object: "text_completion" as const, created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
+    const base = {
+        id: newId("cmpl"),
+        object: "text_completion" as const,
+        created: unixNow(),
+        model: pipeline.runtime.modelId,
+        system_fingerprint: systemFingerprint
+    };
     const run = (onText?: (text: string) => void) =>
-        pipeline.complete(params.prompt, params, {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, params.user), detail: body.x_kvshare_detail === true});
+        pipeline.complete(params.prompt, params, {
+            signal: ctx.signal,
+            arrivedAt: ctx.arrivedAt,
+            onText,
+            ...requester(ctx, params.user),
+            detail: body.x_kvshare_detail === true
+        });
     const echo = params.echo ? params.prompt : "";
 
     if (!params.stream) {
@@ -28,15 +40,20 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
         return sendJson(ctx.res, 200, response, ctx.corsHeaders);
     }
 
-    await streamGeneration(ctx, {
-        head: () => (echo === "" ? null : {...base, choices: [{index: 0, text: echo, finish_reason: null, logprobs: null}]}),
-        delta: (text): Completion => ({...base, choices: [{index: 0, text, finish_reason: null, logprobs: null}]}),
-        finish: (result): Completion => ({
-            ...base,
-            choices: [{index: 0, text: "", finish_reason: toFinishReason(result.finishReason), logprobs: null}],
-            timings: toTimings(result),
-            x_kvshare: result.kvshare
-        }),
-        usage: (result): Completion => ({...base, choices: [], usage: toUsage(result), timings: toTimings(result), x_kvshare: result.kvshare})
-    }, params.includeUsage, run);
+    await streamGeneration(
+        ctx,
+        {
+            head: () => (echo === "" ? null : {...base, choices: [{index: 0, text: echo, finish_reason: null, logprobs: null}]}),
+            delta: (text): Completion => ({...base, choices: [{index: 0, text, finish_reason: null, logprobs: null}]}),
+            finish: (result): Completion => ({
+                ...base,
+                choices: [{index: 0, text: "", finish_reason: toFinishReason(result.finishReason), logprobs: null}],
+                timings: toTimings(result),
+                x_kvshare: result.kvshare
+            }),
+            usage: (result): Completion => ({...base, choices: [], usage: toUsage(result), timings: toTimings(result), x_kvshare: result.kvshare})
+        },
+        params.includeUsage,
+        run
+    );
 }

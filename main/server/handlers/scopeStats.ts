@@ -15,19 +15,26 @@ export const scopeStatsPath = "/kvshare/scope/stats";
  */
 export function getScopeStats(stats: StatsDeps): RouteHandler {
     return (ctx: RequestContext) => {
-    const who = requester(ctx, undefined);
-    const scope = scopeFor(who.user, ctx.host.settings.sharing, who.group);
-    const numbers = cacheStats(stats, {scope});
-    // Nothing that counts across scopes: index ids (a global counter), lifetime hits and sizes of
-    // shared entries, or the whole cache's totals would show other scopes' activity.
-    const cache = stats.cache();
-    const totals = cache?.scopeTotals(scope) ?? {entries: 0, bytes: 0};
-    const view: CacheStats = {
-        ...numbers,
-        scopes: [scope],
-        cache: {...totals, budgetBytes: numbers.cache.budgetBytes},
-        topDonors: numbers.topDonors.map((donor) => ({id: cache?.publicDonorId(donor.id) ?? 0, hits: donor.hits, lifetimeHits: donor.hits, prompt: null, scope: donor.scope, bytes: null}))
-    };
-    sendJson(ctx.res, 200, view, ctx.corsHeaders);
+        const who = requester(ctx, undefined);
+        const scope = scopeFor(who.user, ctx.host.settings.sharing, who.group);
+        const numbers = cacheStats(stats, {scope});
+        // Nothing that counts across scopes: index ids (a global counter), lifetime hits and sizes of
+        // shared entries, or the whole cache's totals would show other scopes' activity.
+        const cache = stats.cache();
+        const totals = cache?.scopeTotals(scope) ?? {entries: 0, bytes: 0};
+        const view: CacheStats = {
+            ...numbers,
+            scopes: [scope],
+            cache: {...totals, budgetBytes: numbers.cache.budgetBytes},
+            topDonors: numbers.topDonors.map((donor) => ({
+                id: cache?.publicDonorId(donor.id) ?? 0,
+                hits: donor.hits,
+                lifetimeHits: donor.hits,
+                prompt: null,
+                scope: donor.scope,
+                bytes: null
+            }))
+        };
+        sendJson(ctx.res, 200, view, ctx.corsHeaders);
     };
 }

@@ -2,7 +2,7 @@
  * Types of a token alignment between a donor (cached) prompt and a target (new) prompt.
  * An alignment's runs are the KV editing layer's `KeptRun`s, passed straight to it as `plan.keptRuns`.
  */
-import type { KeptRun } from "../../kv/index.js";
+import type {KeptRun} from "../../kv/index.js";
 
 /** Kinds of edit-script steps, as in the paper's v1 aligner (Keep / Replace / Insert / Delete). */
 export type EditOpKind = "keep" | "replace" | "insert" | "delete";
@@ -13,52 +13,52 @@ export type EditOpKind = "keep" | "replace" | "insert" | "delete";
  * `delete` only donor tokens.
  */
 export interface EditOp {
-  readonly op: EditOpKind;
-  readonly donorStart: number;
-  readonly targetStart: number;
-  readonly length: number;
+    readonly op: EditOpKind;
+    readonly donorStart: number;
+    readonly targetStart: number;
+    readonly length: number;
 }
 
 /** Token counts per edit kind. `keep + replace + insert === target length`, `keep + replace + delete === donor length`. */
 export interface EditSummary {
-  readonly keep: number;
-  readonly replace: number;
-  readonly insert: number;
-  readonly delete: number;
+    readonly keep: number;
+    readonly replace: number;
+    readonly insert: number;
+    readonly delete: number;
 }
 
 /** Result of {@link alignTokens}. */
 export interface Alignment {
-  /** Kept runs, strictly increasing in both donor and target positions, non-overlapping, each
-   * at least `minRunLength` long (except an exact common prefix, see `AlignOptions.keepShortPrefix`). */
-  readonly runs: readonly KeptRun[];
-  /** The full edit script (keep / replace / insert / delete), in order. */
-  readonly ops: readonly EditOp[];
-  readonly summary: EditSummary;
-  /** Target tokens covered by kept runs (= `summary.keep`). */
-  readonly reusedTokens: number;
-  readonly donorLength: number;
-  readonly targetLength: number;
+    /** Kept runs, strictly increasing in both donor and target positions, non-overlapping, each
+     * at least `minRunLength` long (except an exact common prefix, see `AlignOptions.keepShortPrefix`). */
+    readonly runs: readonly KeptRun[];
+    /** The full edit script (keep / replace / insert / delete), in order. */
+    readonly ops: readonly EditOp[];
+    readonly summary: EditSummary;
+    /** Target tokens covered by kept runs (= `summary.keep`). */
+    readonly reusedTokens: number;
+    readonly donorLength: number;
+    readonly targetLength: number;
 }
 
 /** Options of {@link alignTokens}. */
 export interface AlignOptions {
-  /** Shortest run of equal tokens worth reusing (default 4). Shorter matches are treated as edits:
-   * a stray match of one or two tokens saves almost no compute, and its KV was computed in an
-   * unrelated context. Also the window length of the anchor hash. */
-  readonly minRunLength?: number;
-  /**
-   * Keep a common prefix even when it is shorter than `minRunLength` (default true). A common
-   * prefix is exact reuse — its KV saw the same left context — so the "stray match" argument does
-   * not apply to it.
-   */
-  readonly keepShortPrefix?: boolean;
-  /**
-   * How many donor occurrences of one anchor window are examined per target position (default 32).
-   * Bounds the work on highly repetitive inputs (long runs of one token); ordinary text never
-   * reaches it. Runs missed because of the cap are only missed reuse, never a wrong alignment.
-   */
-  readonly maxCandidatesPerWindow?: number;
+    /** Shortest run of equal tokens worth reusing (default 4). Shorter matches are treated as edits:
+     * a stray match of one or two tokens saves almost no compute, and its KV was computed in an
+     * unrelated context. Also the window length of the anchor hash. */
+    readonly minRunLength?: number;
+    /**
+     * Keep a common prefix even when it is shorter than `minRunLength` (default true). A common
+     * prefix is exact reuse — its KV saw the same left context — so the "stray match" argument does
+     * not apply to it.
+     */
+    readonly keepShortPrefix?: boolean;
+    /**
+     * How many donor occurrences of one anchor window are examined per target position (default 32).
+     * Bounds the work on highly repetitive inputs (long runs of one token); ordinary text never
+     * reaches it. Runs missed because of the cap are only missed reuse, never a wrong alignment.
+     */
+    readonly maxCandidatesPerWindow?: number;
 }
 
 /** Default minimum kept-run length (tokens). KVShare v2 used anchor windows of 2–7 tokens; 4 keeps

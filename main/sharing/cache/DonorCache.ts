@@ -70,7 +70,10 @@ export class DonorCache {
     /** Verified snapshots kept resident (the memory tier). */
     private readonly memory: HotDonors;
 
-    private constructor(private readonly options: DonorCacheOptions, private readonly store: CacheStore) {
+    private constructor(
+        private readonly options: DonorCacheOptions,
+        private readonly store: CacheStore
+    ) {
         this.memory = new HotDonors(() => options.budgets().maxMemoryBytes);
     }
 
@@ -188,15 +191,18 @@ export class DonorCache {
 
     private index(relative: string, tokens: readonly number[], bytes: number, prompt: DonorPrompt, embedding: Float32Array | null): CacheEntry {
         if (this.purgedScopes.has(prompt.scope)) throw new Error(`the scope ${prompt.scope} was purged`);
-        return this.store.insert({
-            modelFingerprint: this.options.modelFingerprint,
-            scope: prompt.scope,
-            promptText: prompt.text,
-            tokens,
-            tokenHash: hashTokens(prompt.tokens),
-            snapshotFile: relative,
-            bytes
-        }, embedding);
+        return this.store.insert(
+            {
+                modelFingerprint: this.options.modelFingerprint,
+                scope: prompt.scope,
+                promptText: prompt.text,
+                tokens,
+                tokenHash: hashTokens(prompt.tokens),
+                snapshotFile: relative,
+                bytes
+            },
+            embedding
+        );
     }
 
     // --- shared prefixes
@@ -273,8 +279,9 @@ export class DonorCache {
     public clear(): {removedEntries: number; freedBytes: number} {
         const removed = this.evictToBudget(0);
         this.memory.clear();
-        void this.refreshSharedPrefixes()
-            .catch((error: unknown) => this.options.log.warn(`could not restore the shared prefixes: ${(error as Error).message}`));
+        void this.refreshSharedPrefixes().catch((error: unknown) =>
+            this.options.log.warn(`could not restore the shared prefixes: ${(error as Error).message}`)
+        );
         return {removedEntries: removed.length, freedBytes: removed.reduce((sum, e) => sum + e.bytes, 0)};
     }
 

@@ -14,7 +14,10 @@ describe("re-embedding after an embedder change", () => {
         const prompts = ["The cat sat on the mat.", "A dog ran in the park.", "How long does the fever last?"];
         let store = CacheStore.open({cacheDir, embedder: first});
         for (const [i, text] of prompts.entries()) {
-            store.insert({modelFingerprint: "m", scope: "global", promptText: text, tokens: [1, 2, 3, i], snapshotFile: `snapshots/${i}.kvsnap`, bytes: 10}, first.embedOne(text));
+            store.insert(
+                {modelFingerprint: "m", scope: "global", promptText: text, tokens: [1, 2, 3, i], snapshotFile: `snapshots/${i}.kvsnap`, bytes: 10},
+                first.embedOne(text)
+            );
         }
         store.close();
 

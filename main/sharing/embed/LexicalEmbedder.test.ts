@@ -1,86 +1,87 @@
-import { describe, expect, it } from "vitest";
-import { dot, LexicalEmbedder } from "./index.js";
-import { qqpPairs, seededRandom } from "../../../test/support/testData.js";
+import {describe, expect, it} from "vitest";
+import {dot, LexicalEmbedder} from "./index.js";
+import {qqpPairs, seededRandom} from "../../../test/support/testData.js";
 
 const norm = (v: Float32Array): number => Math.sqrt(dot(v, v));
 
 describe("LexicalEmbedder", () => {
-  const e = new LexicalEmbedder();
+    const e = new LexicalEmbedder();
 
-  it("has a stable id and the configured dimensions", () => {
-    expect(e.id).toBe("lexical-v1-384");
-    expect(e.dimensions).toBe(384);
-    const small = new LexicalEmbedder({ dimensions: 64 });
-    expect(small.id).toBe("lexical-v1-64");
-    expect(small.embedOne("hello world")).toHaveLength(64);
-    expect(() => new LexicalEmbedder({ dimensions: 3 })).toThrow(RangeError);
-  });
+    it("has a stable id and the configured dimensions", () => {
+        expect(e.id).toBe("lexical-v1-384");
+        expect(e.dimensions).toBe(384);
+        const small = new LexicalEmbedder({dimensions: 64});
+        expect(small.id).toBe("lexical-v1-64");
+        expect(small.embedOne("hello world")).toHaveLength(64);
+        expect(() => new LexicalEmbedder({dimensions: 3})).toThrow(RangeError);
+    });
 
-  it("ranks a paraphrase with shared words above an unrelated sentence", async () => {
-    const [cat, paraphrase, unrelated] = await e.embed([
-      "The cat sat on the mat.",
-      "A cat was sitting on the mat.",
-      "The stock market fell sharply today."
-    ]) as [Float32Array, Float32Array, Float32Array];
-    expect(dot(cat, paraphrase)).toBeGreaterThan(0.5);
-    expect(dot(cat, paraphrase)).toBeGreaterThan(dot(cat, unrelated) + 0.3);
-  });
+    it("ranks a paraphrase with shared words above an unrelated sentence", async () => {
+        const [cat, paraphrase, unrelated] = (await e.embed([
+            "The cat sat on the mat.",
+            "A cat was sitting on the mat.",
+            "The stock market fell sharply today."
+        ])) as [Float32Array, Float32Array, Float32Array];
+        expect(dot(cat, paraphrase)).toBeGreaterThan(0.5);
+        expect(dot(cat, paraphrase)).toBeGreaterThan(dot(cat, unrelated) + 0.3);
+    });
 
-  it("ranks a story with a swapped name far above another story", () => {
-    const a = e.embedOne("Once upon a time, there was a little girl named Lily. She loved to play outside in the park.");
-    const b = e.embedOne("Once upon a time, there was a little girl named Mia. She loved to play outside in the park.");
-    const c = e.embedOne("Tom had a red truck. Every morning he drove it to the farm to feed the cows.");
-    expect(dot(a, b)).toBeGreaterThan(0.85);
-    expect(dot(a, c)).toBeLessThan(0.3);
-  });
+    it("ranks a story with a swapped name far above another story", () => {
+        const a = e.embedOne("Once upon a time, there was a little girl named Lily. She loved to play outside in the park.");
+        const b = e.embedOne("Once upon a time, there was a little girl named Mia. She loved to play outside in the park.");
+        const c = e.embedOne("Tom had a red truck. Every morning he drove it to the farm to feed the cows.");
+        expect(dot(a, b)).toBeGreaterThan(0.85);
+        expect(dot(a, c)).toBeLessThan(0.3);
+    });
 
-  it("is deterministic across calls and instances, and L2-normalised", async () => {
-    const text = "Why is the sky blue during the day but red at sunset?";
-    const [v1] = await e.embed([text]);
-    const v2 = new LexicalEmbedder().embedOne(text);
-    expect(Array.from(v1 as Float32Array)).toEqual(Array.from(v2));
-    expect(norm(v2)).toBeCloseTo(1, 5);
-    expect(dot(v2, v2)).toBeCloseTo(1, 5);
-  });
+    it("is deterministic across calls and instances, and L2-normalised", async () => {
+        const text = "Why is the sky blue during the day but red at sunset?";
+        const [v1] = await e.embed([text]);
+        const v2 = new LexicalEmbedder().embedOne(text);
+        expect(Array.from(v1 as Float32Array)).toEqual(Array.from(v2));
+        expect(norm(v2)).toBeCloseTo(1, 5);
+        expect(dot(v2, v2)).toBeCloseTo(1, 5);
+    });
 
-  it("is case- and Unicode-normalisation-insensitive", () => {
-    // "café" typed with a combining accent vs precomposed, upper vs lower case.
-    const a = e.embedOne("CAFÉ au lait");
-    const b = e.embedOne("cafe\u0301 au lait");
-    expect(dot(a, b)).toBeCloseTo(1, 5);
-  });
+    it("is case- and Unicode-normalisation-insensitive", () => {
+        // "café" typed with a combining accent vs precomposed, upper vs lower case.
+        const a = e.embedOne("CAFÉ au lait");
+        const b = e.embedOne("cafe\u0301 au lait");
+        expect(dot(a, b)).toBeCloseTo(1, 5);
+    });
 
-  it("handles scripts without spaces through character trigrams", () => {
-    const a = e.embedOne("我喜欢在公园里和我的猫一起玩");
-    const b = e.embedOne("我喜欢在公园里和我的狗一起玩");
-    const c = e.embedOne("股票市场今天大幅下跌");
-    expect(dot(a, b)).toBeGreaterThan(dot(a, c) + 0.3);
-  });
+    it("handles scripts without spaces through character trigrams", () => {
+        const a = e.embedOne("我喜欢在公园里和我的猫一起玩");
+        const b = e.embedOne("我喜欢在公园里和我的狗一起玩");
+        const c = e.embedOne("股票市场今天大幅下跌");
+        expect(dot(a, b)).toBeGreaterThan(dot(a, c) + 0.3);
+    });
 
-  it("returns a zero vector for text without words", () => {
-    const v = e.embedOne("  ...  !!! ");
-    expect(norm(v)).toBe(0);
-    expect(e.embedOne("")).toHaveLength(384);
-  });
+    it("returns a zero vector for text without words", () => {
+        const v = e.embedOne("  ...  !!! ");
+        expect(norm(v)).toBe(0);
+        expect(e.embedOne("")).toHaveLength(384);
+    });
 
-  it("on real QQP pairs, duplicates score higher than non-duplicates and retrieve their partner", () => {
-    const pairs = qqpPairs(3000);
-    const dup = pairs.filter((p) => p.duplicate), non = pairs.filter((p) => !p.duplicate);
-    const mean = (xs: typeof pairs): number => xs.reduce((s, p) => s + dot(e.embedOne(p.q1), e.embedOne(p.q2)), 0) / xs.length;
-    const mDup = mean(dup), mNon = mean(non);
-    expect(mDup).toBeGreaterThan(mNon + 0.1);
+    it("on real QQP pairs, duplicates score higher than non-duplicates and retrieve their partner", () => {
+        const pairs = qqpPairs(3000);
+        const dup = pairs.filter((p) => p.duplicate),
+            non = pairs.filter((p) => !p.duplicate);
+        const mean = (xs: typeof pairs): number => xs.reduce((s, p) => s + dot(e.embedOne(p.q1), e.embedOne(p.q2)), 0) / xs.length;
+        const mDup = mean(dup),
+            mNon = mean(non);
+        expect(mDup).toBeGreaterThan(mNon + 0.1);
 
-    // Top-1 retrieval of each duplicate's partner among 200 distractor questions.
-    const rand = seededRandom(3);
-    const distractors = Array.from({ length: 200 }, () => e.embedOne(pairs[Math.floor(rand() * pairs.length)]?.q2 ?? ""));
-    let hits = 0;
-    const sample = dup.slice(0, 300);
-    for (const p of sample) {
-      const q = e.embedOne(p.q1);
-      const target = dot(q, e.embedOne(p.q2));
-      if (distractors.every((d) => dot(q, d) < target))
-        hits++;
-    }
-    expect(hits / sample.length).toBeGreaterThan(0.6);
-  });
+        // Top-1 retrieval of each duplicate's partner among 200 distractor questions.
+        const rand = seededRandom(3);
+        const distractors = Array.from({length: 200}, () => e.embedOne(pairs[Math.floor(rand() * pairs.length)]?.q2 ?? ""));
+        let hits = 0;
+        const sample = dup.slice(0, 300);
+        for (const p of sample) {
+            const q = e.embedOne(p.q1);
+            const target = dot(q, e.embedOne(p.q2));
+            if (distractors.every((d) => dot(q, d) < target)) hits++;
+        }
+        expect(hits / sample.length).toBeGreaterThan(0.6);
+    });
 });

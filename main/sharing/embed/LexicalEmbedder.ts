@@ -12,12 +12,12 @@
  * Counts are damped (1 + ln tf) so one repeated word cannot dominate, hashed with signed feature
  * hashing (the sign halves the bias that collisions add to dot products) and L2-normalised.
  */
-import { normalizeInPlace, type Embedder } from "./types.js";
+import {normalizeInPlace, type Embedder} from "./types.js";
 
 /** Options of {@link LexicalEmbedder}. */
 export interface LexicalEmbedderOptions {
-  /** Vector length (default 384, the size of all-MiniLM-L6-v2 as in KVShare v2). */
-  readonly dimensions?: number;
+    /** Vector length (default 384, the size of all-MiniLM-L6-v2 as in KVShare v2). */
+    readonly dimensions?: number;
 }
 
 const WORD_WEIGHT = 1;
@@ -28,68 +28,70 @@ const ALGORITHM_VERSION = 1;
 
 /** 32-bit FNV-1a over UTF-16 code units, then a murmur3 finaliser for well-mixed high bits. */
 function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) {
+        h ^= s.charCodeAt(i);
+        h = Math.imul(h, 0x01000193);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
 }
 
 /** Words of `text`: lower-cased, NFKC-normalised runs of letters, digits and combining marks. */
 export function lexicalWords(text: string): string[] {
-  return text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
+    return (
+        text
+            .normalize("NFKC")
+            .toLowerCase()
+            .match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
+    );
 }
 
 /** Offline hashed n-gram embedder (see the module comment). */
 export class LexicalEmbedder implements Embedder {
-  readonly id: string;
-  readonly dimensions: number;
+    readonly id: string;
+    readonly dimensions: number;
 
-  constructor(options: LexicalEmbedderOptions = {}) {
-    const dims = options.dimensions ?? 384;
-    if (!Number.isInteger(dims) || dims < 8)
-      throw new RangeError(`dimensions must be an integer ≥ 8, got ${dims}`);
-    this.dimensions = dims;
-    this.id = `lexical-v${ALGORITHM_VERSION}-${dims}`;
-  }
-
-  /** Synchronous core of {@link embed}, for callers that do not need the async interface. */
-  embedOne(text: string): Float32Array {
-    const counts = new Map<string, number>();
-    const add = (feature: string): void => {
-      counts.set(feature, (counts.get(feature) ?? 0) + 1);
-    };
-    const words = lexicalWords(text);
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i] as string;
-      // Prefixes keep the three feature spaces apart ("w:ab" is not the trigram "ab").
-      add(`w:${w}`);
-      if (i + 1 < words.length)
-        add(`b:${w} ${words[i + 1] as string}`);
-      const padded = [...`#${w}#`]; // code points, so astral characters are not split
-      for (let k = 0; k + 3 <= padded.length; k++)
-        add(`c:${padded[k]}${padded[k + 1]}${padded[k + 2]}`);
+    constructor(options: LexicalEmbedderOptions = {}) {
+        const dims = options.dimensions ?? 384;
+        if (!Number.isInteger(dims) || dims < 8) throw new RangeError(`dimensions must be an integer ≥ 8, got ${dims}`);
+        this.dimensions = dims;
+        this.id = `lexical-v${ALGORITHM_VERSION}-${dims}`;
     }
-    const v = new Float32Array(this.dimensions);
-    for (const [feature, count] of counts) {
-      const h = hash32(feature);
-      const kind = feature.charCodeAt(0);
-      const kindWeight = kind === 0x63 /* c */ ? TRIGRAM_WEIGHT : kind === 0x62 /* b */ ? BIGRAM_WEIGHT : WORD_WEIGHT;
-      // Damped term frequency: a word said five times is not five times as telling.
-      const value = kindWeight * (1 + Math.log(count));
-      const slot = h % this.dimensions;
-      v[slot] = (v[slot] as number) + ((h & 0x80000000) !== 0 ? -value : value);
-    }
-    return normalizeInPlace(v);
-  }
 
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    return texts.map((t) => this.embedOne(t));
-  }
+    /** Synchronous core of {@link embed}, for callers that do not need the async interface. */
+    embedOne(text: string): Float32Array {
+        const counts = new Map<string, number>();
+        const add = (feature: string): void => {
+            counts.set(feature, (counts.get(feature) ?? 0) + 1);
+        };
+        const words = lexicalWords(text);
+        for (let i = 0; i < words.length; i++) {
+            const w = words[i] as string;
+            // Prefixes keep the three feature spaces apart ("w:ab" is not the trigram "ab").
+            add(`w:${w}`);
+            if (i + 1 < words.length) add(`b:${w} ${words[i + 1] as string}`);
+            const padded = [...`#${w}#`]; // code points, so astral characters are not split
+            for (let k = 0; k + 3 <= padded.length; k++) add(`c:${padded[k]}${padded[k + 1]}${padded[k + 2]}`);
+        }
+        const v = new Float32Array(this.dimensions);
+        for (const [feature, count] of counts) {
+            const h = hash32(feature);
+            const kind = feature.charCodeAt(0);
+            const kindWeight = kind === 0x63 /* c */ ? TRIGRAM_WEIGHT : kind === 0x62 /* b */ ? BIGRAM_WEIGHT : WORD_WEIGHT;
+            // Damped term frequency: a word said five times is not five times as telling.
+            const value = kindWeight * (1 + Math.log(count));
+            const slot = h % this.dimensions;
+            v[slot] = (v[slot] as number) + ((h & 0x80000000) !== 0 ? -value : value);
+        }
+        return normalizeInPlace(v);
+    }
+
+    async embed(texts: readonly string[]): Promise<Float32Array[]> {
+        return texts.map((t) => this.embedOne(t));
+    }
 }

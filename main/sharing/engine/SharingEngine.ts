@@ -75,7 +75,10 @@ export class SharingEngine {
         t = performance.now();
         // Candidates below the threshold are aligned too (topK of them at most): the what-if curves
         // show what another threshold would have given; only eligible ones can be the donor.
-        const aligned = found.map((candidate) => ({...candidate, alignment: alignTokens(candidate.entry.tokens, prompt.tokens, {minRunLength: settings.minRunLength})}));
+        const aligned = found.map((candidate) => ({
+            ...candidate,
+            alignment: alignTokens(candidate.entry.tokens, prompt.tokens, {minRunLength: settings.minRunLength})
+        }));
         const eligible = aligned.filter((candidate) => candidate.always || candidate.similarity >= settings.similarityThreshold);
         const best = bestCandidate(eligible);
         stages.align_ms = performance.now() - t;
@@ -110,7 +113,12 @@ export class SharingEngine {
         const stages = {...admission.stages};
         const best = admission.best;
         const ownPrefix = commonPrefixLength(sequence.contextTokens, prompt.tokens);
-        const trace: PrepareTrace = {prefixFloor: ownPrefix, similarityThreshold: settings.similarityThreshold, recomputeBudget: settings.recomputeBudget, minGainTokens: settings.minGainTokens};
+        const trace: PrepareTrace = {
+            prefixFloor: ownPrefix,
+            similarityThreshold: settings.similarityThreshold,
+            recomputeBudget: settings.recomputeBudget,
+            minGainTokens: settings.minGainTokens
+        };
         const floor = (note: string) => this.floor(sequence, prompt, stages, trace, note);
         const scratch = this.deps.scratch;
         if (!settings.enabled) return floor("sharing is off");
@@ -119,15 +127,27 @@ export class SharingEngine {
         if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens) return floor("the sequence's own prefix reuses as much");
         const {cache} = this.deps;
         // A quality replay must measure the donor path itself, whatever it would cost.
-        const verdict = !settings.costGate || prompt.replay === true ? undefined : this.gate.decide({
-            promptTokens: prompt.tokens.length, ownPrefix, reusedTokens: best.alignment.reusedTokens, recomputeBudget: settings.recomputeBudget,
-            donorTokens: best.entry.tokens.length, donorBytes: best.entry.bytes, inMemory: cache.inMemory(best.entry), editsAhead: scratch.inFlight
-        });
+        const verdict =
+            !settings.costGate || prompt.replay === true
+                ? undefined
+                : this.gate.decide({
+                      promptTokens: prompt.tokens.length,
+                      ownPrefix,
+                      reusedTokens: best.alignment.reusedTokens,
+                      recomputeBudget: settings.recomputeBudget,
+                      donorTokens: best.entry.tokens.length,
+                      donorBytes: best.entry.bytes,
+                      inMemory: cache.inMemory(best.entry),
+                      editsAhead: scratch.inFlight
+                  });
         // The predictions count every scope's edits and the shared memory tier: only the owner sees them.
         if (verdict != null && !verdict.useDonor)
-            return floor(!prompt.revealDonor ? "cost gate: the prefix floor is predicted to be faster than the donor"
-                : `cost gate: the donor would take ~${Math.round(verdict.donorMs)} ms` +
-                `${verdict.waitMs >= 1 ? ` (${Math.round(verdict.waitMs)} ms waiting for the editing sequence)` : ""}, the prefix floor ~${Math.round(verdict.floorMs)} ms`);
+            return floor(
+                !prompt.revealDonor
+                    ? "cost gate: the prefix floor is predicted to be faster than the donor"
+                    : `cost gate: the donor would take ~${Math.round(verdict.donorMs)} ms` +
+                          `${verdict.waitMs >= 1 ? ` (${Math.round(verdict.waitMs)} ms waiting for the editing sequence)` : ""}, the prefix floor ~${Math.round(verdict.floorMs)} ms`
+            );
 
         const t = performance.now();
         const donor = await cache.load(best.entry);
@@ -135,19 +155,26 @@ export class SharingEngine {
         const readMs = performance.now() - t;
 
         const recompute = selectRecompute(best.alignment.runs, prompt.tokens.length, {budgetFraction: settings.recomputeBudget});
-        const report = await scratch.run((scratchSequence) => reuseKv({
-            context: this.deps.context,
-            targetSequence: sequence,
-            scratchSequence,
-            donor: {snapshot: donor.snapshot},
-            targetTokens: prompt.tokens,
-            plan: {keptRuns: best.alignment.runs, computePositions: recompute.ranges}
-        }));
+        const report = await scratch.run((scratchSequence) =>
+            reuseKv({
+                context: this.deps.context,
+                targetSequence: sequence,
+                scratchSequence,
+                donor: {snapshot: donor.snapshot},
+                targetTokens: prompt.tokens,
+                plan: {keptRuns: best.alignment.runs, computePositions: recompute.ranges}
+            })
+        );
         addTimings(stages, report, readMs);
         if (report.mode !== "semantic") return this.toPrepared(report, prompt, stages, trace, report.reason);
         this.gate.observeEdit({
-            donorTokens: best.entry.tokens.length, readBytes: donor.tier === "disk" ? best.entry.bytes : 0, readMs: donor.tier === "disk" ? readMs : 0,
-            restoreMs: report.timings.restoreMs, editMs: report.timings.editMs, computedTokens: prompt.tokens.length - report.reusedTokens, computeMs: report.timings.computeMs
+            donorTokens: best.entry.tokens.length,
+            readBytes: donor.tier === "disk" ? best.entry.bytes : 0,
+            readMs: donor.tier === "disk" ? readMs : 0,
+            restoreMs: report.timings.restoreMs,
+            editMs: report.timings.editMs,
+            computedTokens: prompt.tokens.length - report.reusedTokens,
+            computeMs: report.timings.computeMs
         });
 
         // A quality check's replay is not a use: it must not keep a donor from eviction.
@@ -164,8 +191,13 @@ export class SharingEngine {
             scope: prompt.scope,
             // For others than the machine owner the donor's id is opaque and the tier left out: a
             // global counter and a memory tier shared by every scope would show other scopes' activity.
-            donor: {id: prompt.revealDonor ? best.entry.id : cache.publicDonorId(best.entry.id), similarity: round(best.similarity), exact: best.exact, tokens: best.entry.tokens.length,
-                ...(prompt.revealDonor ? {tier: donor.tier, prompt: best.entry.promptText} : {})},
+            donor: {
+                id: prompt.revealDonor ? best.entry.id : cache.publicDonorId(best.entry.id),
+                similarity: round(best.similarity),
+                exact: best.exact,
+                tokens: best.entry.tokens.length,
+                ...(prompt.revealDonor ? {tier: donor.tier, prompt: best.entry.promptText} : {})
+            },
             segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
             runs: best.alignment.runs.map((run) => ({donor_start: run.donorStart, target_start: run.targetStart, length: run.length})),
             stages: roundStages(stages)
@@ -222,8 +254,7 @@ export class SharingEngine {
         // Marked shared prefixes are always candidates, however little of the prompt they are: the
         // admin chose them, and the aligner decides whether they help.
         for (const {entry, vector} of cache.sharedPrefixes) {
-            if (!found.has(entry.id))
-                found.set(entry.id, {entry, similarity: embedding == null ? 0 : dot(embedding, vector), exact: false, always: true});
+            if (!found.has(entry.id)) found.set(entry.id, {entry, similarity: embedding == null ? 0 : dot(embedding, vector), exact: false, always: true});
         }
         return [...found.values()];
     }

@@ -16,8 +16,10 @@ export const anonymousUser = "anonymous";
 export function scopeFor(user: string | undefined, settings: Pick<SharingSettings, "scopePolicy" | "groups">, keyGroup?: string): string {
     const who = user == null || user.trim() === "" ? anonymousUser : user.trim();
     switch (settings.scopePolicy) {
-        case "global": return "global";
-        case "user": return `user:${who}`;
+        case "global":
+            return "global";
+        case "user":
+            return `user:${who}`;
         case "group": {
             const group = keyGroup ?? (Object.hasOwn(settings.groups, who) ? settings.groups[who] : undefined);
             // Someone in no group shares with nobody else.

@@ -1,14 +1,31 @@
 import {describe, expect, it} from "vitest";
 import {CostGate, type GateQuestion} from "./CostGate.js";
 
-const question: GateQuestion = {promptTokens: 400, ownPrefix: 0, reusedTokens: 360, recomputeBudget: 0.1, donorTokens: 420, donorBytes: 4_000_000, inMemory: true, editsAhead: 0};
+const question: GateQuestion = {
+    promptTokens: 400,
+    ownPrefix: 0,
+    reusedTokens: 360,
+    recomputeBudget: 0.1,
+    donorTokens: 420,
+    donorBytes: 4_000_000,
+    inMemory: true,
+    editsAhead: 0
+};
 
 /** A gate that has seen a few floors and edits at the given rates. */
 function trained(prefillMsPerToken: number, editMsPerDonorToken: number, editComputeMsPerToken: number): CostGate {
     const gate = new CostGate();
     for (let i = 0; i < 4; i++) {
         gate.observeFloor(200, 200 * prefillMsPerToken);
-        gate.observeEdit({donorTokens: 400, readBytes: 4_000_000, readMs: 8, restoreMs: 400 * editMsPerDonorToken, editMs: 0, computedTokens: 60, computeMs: 60 * editComputeMsPerToken});
+        gate.observeEdit({
+            donorTokens: 400,
+            readBytes: 4_000_000,
+            readMs: 8,
+            restoreMs: 400 * editMsPerDonorToken,
+            editMs: 0,
+            computedTokens: 60,
+            computeMs: 60 * editComputeMsPerToken
+        });
     }
     return gate;
 }

@@ -93,10 +93,11 @@ export class CostGate {
         if (rates.some((rate) => rate.count < minSamples)) return undefined;
         const computed = q.promptTokens - q.reusedTokens + Math.round(q.recomputeBudget * q.reusedTokens);
         const waitMs = q.editsAhead * this.editTotalMs.value;
-        const donorMs = waitMs
-            + (q.inMemory ? 0 : q.donorBytes * this.readMsPerByte.value)
-            + q.donorTokens * this.restoreEditMsPerDonorToken.value
-            + computed * this.editComputeMsPerToken.value;
+        const donorMs =
+            waitMs +
+            (q.inMemory ? 0 : q.donorBytes * this.readMsPerByte.value) +
+            q.donorTokens * this.restoreEditMsPerDonorToken.value +
+            computed * this.editComputeMsPerToken.value;
         const floorMs = (q.promptTokens - q.ownPrefix) * this.prefillMsPerToken.value;
         let useDonor = donorMs <= floorMs;
         if (!useDonor && ++this.skippedInARow >= exploreEvery) useDonor = true;

@@ -1,13 +1,6 @@
 /** Recompute policy: which target positions to compute when reusing a donor's KV. */
-export {
-  DEFAULT_RECOMPUTE_FRACTION,
-  mergeRanges,
-  selectRecompute,
-  validateRuns,
-  type RecomputeOptions,
-  type RecomputePlan
-} from "./selectRecompute.js";
-export { budgetLadder, nearestBudgetStep } from "./budgetLadder.js";
-export { summariseReuse, type ReuseSegment, type ReuseSummary } from "./summariseReuse.js";
-export type { ReuseLabel } from "./types.js";
-export { CostGate, type EditObservation, type GateAnswer, type GateQuestion } from "./CostGate.js";
+export {DEFAULT_RECOMPUTE_FRACTION, mergeRanges, selectRecompute, validateRuns, type RecomputeOptions, type RecomputePlan} from "./selectRecompute.js";
+export {budgetLadder, nearestBudgetStep} from "./budgetLadder.js";
+export {summariseReuse, type ReuseSegment, type ReuseSummary} from "./summariseReuse.js";
+export type {ReuseLabel} from "./types.js";
+export {CostGate, type EditObservation, type GateAnswer, type GateQuestion} from "./CostGate.js";

@@ -2,255 +2,265 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CacheStore, hashTokens, SCHEMA_VERSION, type NewCacheEntry } from "./index.js";
-import { LexicalEmbedder } from "../embed/index.js";
-import { tinyStories, WordTokenizer } from "../../../test/support/testData.js";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {CacheStore, hashTokens, SCHEMA_VERSION, type NewCacheEntry} from "./index.js";
+import {LexicalEmbedder} from "../embed/index.js";
+import {tinyStories, WordTokenizer} from "../../../test/support/testData.js";
 
 const embedder = new LexicalEmbedder();
 const MODEL_A = "sha256:model-a";
 const MODEL_B = "sha256:model-b";
 
 describe("CacheStore", () => {
-  let dir: string;
-  let clock: number;
-  let store: CacheStore;
-  const tok = new WordTokenizer();
-  let fileCounter = 0;
+    let dir: string;
+    let clock: number;
+    let store: CacheStore;
+    const tok = new WordTokenizer();
+    let fileCounter = 0;
 
-  const open = (e: { id: string; dimensions: number } = embedder): CacheStore =>
-    CacheStore.open({ cacheDir: dir, embedder: e, now: () => clock });
+    const open = (e: {id: string; dimensions: number} = embedder): CacheStore => CacheStore.open({cacheDir: dir, embedder: e, now: () => clock});
 
-  /** Write a real snapshot file of `bytes` bytes and describe an entry for it. */
-  const entry = (text: string, over: Partial<NewCacheEntry> = {}): NewCacheEntry => {
-    const snapshotFile = over.snapshotFile ?? `snapshots/${++fileCounter}.kvsnap`;
-    const bytes = over.bytes ?? 1000;
-    fs.mkdirSync(path.dirname(path.join(dir, snapshotFile)), { recursive: true });
-    fs.writeFileSync(path.join(dir, snapshotFile), Buffer.alloc(bytes, 1));
-    return { modelFingerprint: MODEL_A, scope: "global", promptText: text, tokens: tok.encode(text), snapshotFile, bytes, ...over };
-  };
-  const add = (text: string, over: Partial<NewCacheEntry> = {}) => store.insert(entry(text, over), embedder.embedOne(text));
+    /** Write a real snapshot file of `bytes` bytes and describe an entry for it. */
+    const entry = (text: string, over: Partial<NewCacheEntry> = {}): NewCacheEntry => {
+        const snapshotFile = over.snapshotFile ?? `snapshots/${++fileCounter}.kvsnap`;
+        const bytes = over.bytes ?? 1000;
+        fs.mkdirSync(path.dirname(path.join(dir, snapshotFile)), {recursive: true});
+        fs.writeFileSync(path.join(dir, snapshotFile), Buffer.alloc(bytes, 1));
+        return {modelFingerprint: MODEL_A, scope: "global", promptText: text, tokens: tok.encode(text), snapshotFile, bytes, ...over};
+    };
+    const add = (text: string, over: Partial<NewCacheEntry> = {}) => store.insert(entry(text, over), embedder.embedOne(text));
 
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-store-"));
-    clock = 1_700_000_000_000;
-    store = open();
-  });
-  afterEach(() => {
-    try { store.close(); } catch { /* already closed */ }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("creates the schema in WAL mode with foreign keys and the vector index", () => {
-    expect(store.vectorIndexState).toBe("created");
-    const raw = new Database(store.dbPath, { readonly: true });
-    expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(raw.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-    expect(raw.prepare("SELECT value FROM meta WHERE key = 'embedder_id'").get()).toEqual({ value: "lexical-v1-384" });
-    raw.close();
-    // foreign_keys is per connection; check ours through a fresh open of the same file.
-    const s2 = open();
-    expect((s2 as unknown as { db: Database.Database }).db.pragma("foreign_keys", { simple: true })).toBe(1);
-    expect((s2 as unknown as { db: Database.Database }).db.pragma("busy_timeout", { simple: true })).toBe(5000);
-    s2.close();
-  });
-
-  it("round-trips an entry: tokens as int32 LE, sha256 token hash, timestamps", () => {
-    const text = "Once upon a time, there was a little girl named Lily.";
-    const e = add(text, { scope: "user:alice" });
-    expect(e.id).toBeGreaterThan(0);
-    expect(Array.from(e.tokens)).toEqual(tok.encode(text));
-    expect(e.tokenHash).toBe(hashTokens(tok.encode(text)));
-    expect(e).toMatchObject({ modelFingerprint: MODEL_A, scope: "user:alice", promptText: text, bytes: 1000, createdAt: clock, lastUsedAt: clock, hitCount: 0, embedderId: "lexical-v1-384" });
-    // Stored bytes are little-endian int32, whatever reads them.
-    const raw = new Database(store.dbPath, { readonly: true });
-    const blob = (raw.prepare("SELECT tokens FROM entries WHERE id = ?").get(e.id) as { tokens: Buffer }).tokens;
-    raw.close();
-    expect(blob.readInt32LE(4)).toBe(tok.encode(text)[1]);
-  });
-
-  it("findExact: same tokens, same model, a visible scope", () => {
-    const text = "Tell me about the clinic opening hours.";
-    const hash = hashTokens(tok.encode(text));
-    const mine = add(text, { scope: "user:alice" });
-    add(text, { modelFingerprint: MODEL_B, scope: "global" });
-    expect(store.findExact(MODEL_A, ["global", "user:alice"], hash)?.id).toBe(mine.id);
-    expect(store.findExact(MODEL_A, ["global", "user:bob"], hash)).toBeUndefined();
-    expect(store.findExact(MODEL_A, [], hash)).toBeUndefined();
-    expect(store.findExact(MODEL_A, ["user:alice"], hashTokens([1, 2, 3]))).toBeUndefined();
-    expect(store.findExact(MODEL_B, ["global"], hash)?.modelFingerprint).toBe(MODEL_B);
-  });
-
-  describe("nearest, on real TinyStories prompts", () => {
-    const stories = tinyStories().slice(0, 150);
-
-    it("finds the story a name-swapped prompt came from, above the threshold only", () => {
-      for (const s of stories)
-        add(s);
-      const original = stories[42] as string;
-      const name = /named (\w+)/.exec(original)?.[1] ?? "Lily";
-      const query = original.replaceAll(name, name === "Zed" ? "Quin" : "Zed");
-      expect(query).not.toBe(original);
-      const hits = store.nearest(MODEL_A, ["global"], embedder.embedOne(query), 5, 0.3);
-      expect(hits[0]?.entry.promptText).toBe(original);
-      expect(hits[0]?.similarity).toBeGreaterThan(0.7);
-      for (let i = 1; i < hits.length; i++)
-        expect(hits[i]!.similarity).toBeLessThanOrEqual(hits[i - 1]!.similarity);
-      // Raising the threshold above the pair's similarity turns the hit into a miss.
-      expect(store.nearest(MODEL_A, ["global"], embedder.embedOne(query), 5, hits[0]!.similarity + 0.01)).toEqual([]);
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-store-"));
+        clock = 1_700_000_000_000;
+        store = open();
+    });
+    afterEach(() => {
+        try {
+            store.close();
+        } catch {
+            /* already closed */
+        }
+        fs.rmSync(dir, {recursive: true, force: true});
     });
 
-    it("never returns another model's entries, even when they are closer", () => {
-      for (const s of stories.slice(0, 20))
-        add(s);
-      // Model B holds the exact query text many times: it would win any unfiltered KNN.
-      const query = stories[100] as string;
-      for (let i = 0; i < 30; i++)
-        add(query, { modelFingerprint: MODEL_B });
-      const hits = store.nearest(MODEL_A, ["global"], embedder.embedOne(query), 10, -1);
-      expect(hits).toHaveLength(10);
-      expect(hits.every((h) => h.entry.modelFingerprint === MODEL_A)).toBe(true);
-      expect(store.nearest(MODEL_B, ["global"], embedder.embedOne(query), 3, 0.99).map((h) => h.entry.modelFingerprint)).toEqual([MODEL_B, MODEL_B, MODEL_B]);
-      expect(store.nearest("sha256:unknown", ["global"], embedder.embedOne(query), 10, -1)).toEqual([]);
+    it("creates the schema in WAL mode with foreign keys and the vector index", () => {
+        expect(store.vectorIndexState).toBe("created");
+        const raw = new Database(store.dbPath, {readonly: true});
+        expect(raw.pragma("journal_mode", {simple: true})).toBe("wal");
+        expect(raw.pragma("user_version", {simple: true})).toBe(SCHEMA_VERSION);
+        expect(raw.prepare("SELECT value FROM meta WHERE key = 'embedder_id'").get()).toEqual({value: "lexical-v1-384"});
+        raw.close();
+        // foreign_keys is per connection; check ours through a fresh open of the same file.
+        const s2 = open();
+        expect((s2 as unknown as {db: Database.Database}).db.pragma("foreign_keys", {simple: true})).toBe(1);
+        expect((s2 as unknown as {db: Database.Database}).db.pragma("busy_timeout", {simple: true})).toBe(5000);
+        s2.close();
     });
 
-    it("filters by scope inside the KNN, so k counts only visible entries", () => {
-      const query = stories[7] as string;
-      for (let i = 0; i < 50; i++)
-        add(query, { scope: "user:alice" }); // alice's private copies, all closest
-      const shared = add(stories[8] as string, { scope: "group:ward-3" });
-      add(stories[9] as string, { scope: "global" });
-      const bob = store.nearest(MODEL_A, ["global", "group:ward-3", "user:bob"], embedder.embedOne(query), 2, -1);
-      expect(bob.map((h) => h.entry.scope).sort()).toEqual(["global", "group:ward-3"]);
-      expect(bob.some((h) => h.entry.id === shared.id)).toBe(true);
-      const alice = store.nearest(MODEL_A, ["user:alice"], embedder.embedOne(query), 3, 0.99);
-      expect(alice).toHaveLength(3);
-      expect(store.nearest(MODEL_A, [], embedder.embedOne(query), 3, -1)).toEqual([]);
+    it("round-trips an entry: tokens as int32 LE, sha256 token hash, timestamps", () => {
+        const text = "Once upon a time, there was a little girl named Lily.";
+        const e = add(text, {scope: "user:alice"});
+        expect(e.id).toBeGreaterThan(0);
+        expect(Array.from(e.tokens)).toEqual(tok.encode(text));
+        expect(e.tokenHash).toBe(hashTokens(tok.encode(text)));
+        expect(e).toMatchObject({
+            modelFingerprint: MODEL_A,
+            scope: "user:alice",
+            promptText: text,
+            bytes: 1000,
+            createdAt: clock,
+            lastUsedAt: clock,
+            hitCount: 0,
+            embedderId: "lexical-v1-384"
+        });
+        // Stored bytes are little-endian int32, whatever reads them.
+        const raw = new Database(store.dbPath, {readonly: true});
+        const blob = (raw.prepare("SELECT tokens FROM entries WHERE id = ?").get(e.id) as {tokens: Buffer}).tokens;
+        raw.close();
+        expect(blob.readInt32LE(4)).toBe(tok.encode(text)[1]);
     });
-  });
 
-  it("rejects vectors of the wrong size and paths outside the cache dir", () => {
-    expect(() => store.insert(entry("x"), new Float32Array(64))).toThrow(RangeError);
-    expect(() => store.nearest(MODEL_A, ["global"], new Float32Array(10), 3, 0)).toThrow(RangeError);
-    for (const bad of ["../evil", "/etc/passwd", "snapshots/../../x", ""])
-      expect(() => store.insert({ ...entry("y"), snapshotFile: bad }, null)).toThrow();
-    // Two rows may not own one file (removing one would break the other).
-    const e = add("one");
-    expect(() => store.insert({ ...entry("two"), snapshotFile: e.snapshotFile }, null)).toThrow(/UNIQUE/);
-  });
+    it("findExact: same tokens, same model, a visible scope", () => {
+        const text = "Tell me about the clinic opening hours.";
+        const hash = hashTokens(tok.encode(text));
+        const mine = add(text, {scope: "user:alice"});
+        add(text, {modelFingerprint: MODEL_B, scope: "global"});
+        expect(store.findExact(MODEL_A, ["global", "user:alice"], hash)?.id).toBe(mine.id);
+        expect(store.findExact(MODEL_A, ["global", "user:bob"], hash)).toBeUndefined();
+        expect(store.findExact(MODEL_A, [], hash)).toBeUndefined();
+        expect(store.findExact(MODEL_A, ["user:alice"], hashTokens([1, 2, 3]))).toBeUndefined();
+        expect(store.findExact(MODEL_B, ["global"], hash)?.modelFingerprint).toBe(MODEL_B);
+    });
 
-  it("entries without an embedding are exact-only", () => {
-    const text = "An entry stored without a vector.";
-    const e = store.insert(entry(text), null);
-    expect(e.embedderId).toBeNull();
-    expect(store.nearest(MODEL_A, ["global"], embedder.embedOne(text), 5, -1)).toEqual([]);
-    expect(store.findExact(MODEL_A, ["global"], e.tokenHash)?.id).toBe(e.id);
-    expect(store.entriesWithoutEmbedding().map((x) => x.id)).toEqual([e.id]);
-  });
+    describe("nearest, on real TinyStories prompts", () => {
+        const stories = tinyStories().slice(0, 150);
 
-  it("touch records use; remove deletes row, vector and file", () => {
-    const e = add("The quick brown fox jumps over the lazy dog.");
-    clock += 5000;
-    store.touch(e.id);
-    store.touch(e.id);
-    expect(store.get(e.id)).toMatchObject({ lastUsedAt: clock, hitCount: 2, createdAt: clock - 5000 });
-    const file = path.join(dir, e.snapshotFile);
-    expect(fs.existsSync(file)).toBe(true);
-    expect(store.remove(e.id)?.id).toBe(e.id);
-    expect(fs.existsSync(file)).toBe(false);
-    expect(store.get(e.id)).toBeUndefined();
-    expect(store.nearest(MODEL_A, ["global"], embedder.embedOne("The quick brown fox"), 5, -1)).toEqual([]);
-    expect(store.remove(e.id)).toBeUndefined();
-    // Ids are never reused.
-    expect(add("another").id).toBeGreaterThan(e.id);
-  });
+        it("finds the story a name-swapped prompt came from, above the threshold only", () => {
+            for (const s of stories) add(s);
+            const original = stories[42] as string;
+            const name = /named (\w+)/.exec(original)?.[1] ?? "Lily";
+            const query = original.replaceAll(name, name === "Zed" ? "Quin" : "Zed");
+            expect(query).not.toBe(original);
+            const hits = store.nearest(MODEL_A, ["global"], embedder.embedOne(query), 5, 0.3);
+            expect(hits[0]?.entry.promptText).toBe(original);
+            expect(hits[0]?.similarity).toBeGreaterThan(0.7);
+            for (let i = 1; i < hits.length; i++) expect(hits[i]!.similarity).toBeLessThanOrEqual(hits[i - 1]!.similarity);
+            // Raising the threshold above the pair's similarity turns the hit into a miss.
+            expect(store.nearest(MODEL_A, ["global"], embedder.embedOne(query), 5, hits[0]!.similarity + 0.01)).toEqual([]);
+        });
 
-  it("totalBytes and evictToBudget: stale × large first, kept ids spared", () => {
-    const old = add("old small", { bytes: 1000 });       // used at t0
-    clock += 10_000;
-    const big = add("fresh big", { bytes: 50_000 });     // used at t0+10s
-    const mid = add("fresh mid", { bytes: 5_000 });
-    clock += 1_000;
-    store.touch(old.id);                                   // old is now the most recent
-    clock += 60_000;
-    expect(store.totalBytes()).toBe(56_000);
-    expect(store.totalBytes(MODEL_A)).toBe(56_000);
-    expect(store.totalBytes(MODEL_B)).toBe(0);
-    // Scores: big 61s×50000 ≫ mid 61s×5000 > old 60s×1000.
-    expect(store.evictToBudget(100_000)).toEqual([]);
-    const removed = store.evictToBudget(10_000);
-    expect(removed.map((e) => e.id)).toEqual([big.id]);
-    expect(fs.existsSync(path.join(dir, big.snapshotFile))).toBe(false);
-    expect(store.evictToBudget(1_500, { keep: [mid.id] }).map((e) => e.id)).toEqual([old.id]);
-    expect(store.totalBytes()).toBe(5_000); // over budget: only a kept entry is left
-    expect(store.evictToBudget(0).map((e) => e.id)).toEqual([mid.id]);
-    expect(store.count()).toBe(0);
-  });
+        it("never returns another model's entries, even when they are closer", () => {
+            for (const s of stories.slice(0, 20)) add(s);
+            // Model B holds the exact query text many times: it would win any unfiltered KNN.
+            const query = stories[100] as string;
+            for (let i = 0; i < 30; i++) add(query, {modelFingerprint: MODEL_B});
+            const hits = store.nearest(MODEL_A, ["global"], embedder.embedOne(query), 10, -1);
+            expect(hits).toHaveLength(10);
+            expect(hits.every((h) => h.entry.modelFingerprint === MODEL_A)).toBe(true);
+            expect(store.nearest(MODEL_B, ["global"], embedder.embedOne(query), 3, 0.99).map((h) => h.entry.modelFingerprint)).toEqual([
+                MODEL_B,
+                MODEL_B,
+                MODEL_B
+            ]);
+            expect(store.nearest("sha256:unknown", ["global"], embedder.embedOne(query), 10, -1)).toEqual([]);
+        });
 
-  it("consistencyPass drops rows without files and deletes unreferenced old files", () => {
-    const kept = add("kept entry");
-    const lost = add("entry whose file vanished");
-    fs.rmSync(path.join(dir, lost.snapshotFile));
-    const orphanOld = path.join(dir, "snapshots", "sub", "orphan-old.kvsnap");
-    const orphanNew = path.join(dir, "snapshots", "orphan-being-written.kvsnap");
-    fs.mkdirSync(path.dirname(orphanOld), { recursive: true });
-    fs.writeFileSync(orphanOld, "x");
-    fs.writeFileSync(orphanNew, "x");
-    const past = new Date(Date.now() - 3_600_000);
-    fs.utimesSync(orphanOld, past, past);
-    fs.writeFileSync(path.join(dir, "not-a-snapshot.txt"), "outside snapshots/, never touched");
+        it("filters by scope inside the KNN, so k counts only visible entries", () => {
+            const query = stories[7] as string;
+            for (let i = 0; i < 50; i++) add(query, {scope: "user:alice"}); // alice's private copies, all closest
+            const shared = add(stories[8] as string, {scope: "group:ward-3"});
+            add(stories[9] as string, {scope: "global"});
+            const bob = store.nearest(MODEL_A, ["global", "group:ward-3", "user:bob"], embedder.embedOne(query), 2, -1);
+            expect(bob.map((h) => h.entry.scope).sort()).toEqual(["global", "group:ward-3"]);
+            expect(bob.some((h) => h.entry.id === shared.id)).toBe(true);
+            const alice = store.nearest(MODEL_A, ["user:alice"], embedder.embedOne(query), 3, 0.99);
+            expect(alice).toHaveLength(3);
+            expect(store.nearest(MODEL_A, [], embedder.embedOne(query), 3, -1)).toEqual([]);
+        });
+    });
 
-    const report = store.consistencyPass();
-    expect(report.removedEntries.map((e) => e.id)).toEqual([lost.id]);
-    expect(report.deletedFiles).toEqual(["snapshots/sub/orphan-old.kvsnap"]);
-    expect(fs.existsSync(orphanNew)).toBe(true); // within the grace period
-    expect(fs.existsSync(path.join(dir, kept.snapshotFile))).toBe(true);
-    expect(fs.existsSync(path.join(dir, "not-a-snapshot.txt"))).toBe(true);
-    expect(store.get(kept.id)).toBeDefined();
-    expect(store.consistencyPass({ graceMs: 0 }).deletedFiles).toEqual(["snapshots/orphan-being-written.kvsnap"]);
-  });
+    it("rejects vectors of the wrong size and paths outside the cache dir", () => {
+        expect(() => store.insert(entry("x"), new Float32Array(64))).toThrow(RangeError);
+        expect(() => store.nearest(MODEL_A, ["global"], new Float32Array(10), 3, 0)).toThrow(RangeError);
+        for (const bad of ["../evil", "/etc/passwd", "snapshots/../../x", ""]) expect(() => store.insert({...entry("y"), snapshotFile: bad}, null)).toThrow();
+        // Two rows may not own one file (removing one would break the other).
+        const e = add("one");
+        expect(() => store.insert({...entry("two"), snapshotFile: e.snapshotFile}, null)).toThrow(/UNIQUE/);
+    });
 
-  it("survives close and reopen: rows, vectors, counters", () => {
-    const text = "Once upon a time, there was a little boy named Ben who loved boats.";
-    const e = add(text, { scope: "group:ward-3" });
-    store.touch(e.id);
-    store.close();
-    store = open();
-    expect(store.vectorIndexState).toBe("kept");
-    expect(store.get(e.id)).toMatchObject({ promptText: text, hitCount: 1, scope: "group:ward-3" });
-    const hits = store.nearest(MODEL_A, ["group:ward-3"], embedder.embedOne(text.replace("Ben", "Sam")), 1, 0.5);
-    expect(hits[0]?.entry.id).toBe(e.id);
-    expect(store.findExact(MODEL_A, ["group:ward-3"], e.tokenHash)?.id).toBe(e.id);
-  });
+    it("entries without an embedding are exact-only", () => {
+        const text = "An entry stored without a vector.";
+        const e = store.insert(entry(text), null);
+        expect(e.embedderId).toBeNull();
+        expect(store.nearest(MODEL_A, ["global"], embedder.embedOne(text), 5, -1)).toEqual([]);
+        expect(store.findExact(MODEL_A, ["global"], e.tokenHash)?.id).toBe(e.id);
+        expect(store.entriesWithoutEmbedding().map((x) => x.id)).toEqual([e.id]);
+    });
 
-  it("an embedder change rebuilds the vector index instead of mixing vectors", async () => {
-    const texts = ["A story about a red ball in the park.", "A story about a blue boat on the lake."];
-    const ids = texts.map((t) => add(t).id);
-    store.close();
+    it("touch records use; remove deletes row, vector and file", () => {
+        const e = add("The quick brown fox jumps over the lazy dog.");
+        clock += 5000;
+        store.touch(e.id);
+        store.touch(e.id);
+        expect(store.get(e.id)).toMatchObject({lastUsedAt: clock, hitCount: 2, createdAt: clock - 5000});
+        const file = path.join(dir, e.snapshotFile);
+        expect(fs.existsSync(file)).toBe(true);
+        expect(store.remove(e.id)?.id).toBe(e.id);
+        expect(fs.existsSync(file)).toBe(false);
+        expect(store.get(e.id)).toBeUndefined();
+        expect(store.nearest(MODEL_A, ["global"], embedder.embedOne("The quick brown fox"), 5, -1)).toEqual([]);
+        expect(store.remove(e.id)).toBeUndefined();
+        // Ids are never reused.
+        expect(add("another").id).toBeGreaterThan(e.id);
+    });
 
-    const small = new LexicalEmbedder({ dimensions: 64 });
-    store = open(small);
-    expect(store.vectorIndexState).toBe("rebuilt");
-    expect(store.count()).toBe(2); // entries (and snapshots) stay: exact hits still work
-    expect(store.nearest(MODEL_A, ["global"], small.embedOne(texts[0]!), 5, -1)).toEqual([]);
-    const pending = store.entriesWithoutEmbedding();
-    expect(pending.map((p) => p.id)).toEqual(ids);
-    const vectors = await small.embed(pending.map((p) => p.promptText));
-    pending.forEach((p, i) => store.setEmbedding(p.id, vectors[i]!));
-    expect(store.entriesWithoutEmbedding()).toEqual([]);
-    expect(store.nearest(MODEL_A, ["global"], small.embedOne(texts[1]!), 1, 0.5)[0]?.entry.id).toBe(ids[1]);
-    expect(store.get(ids[0]!)?.embedderId).toBe("lexical-v1-64");
-    store.close();
+    it("totalBytes and evictToBudget: stale × large first, kept ids spared", () => {
+        const old = add("old small", {bytes: 1000}); // used at t0
+        clock += 10_000;
+        const big = add("fresh big", {bytes: 50_000}); // used at t0+10s
+        const mid = add("fresh mid", {bytes: 5_000});
+        clock += 1_000;
+        store.touch(old.id); // old is now the most recent
+        clock += 60_000;
+        expect(store.totalBytes()).toBe(56_000);
+        expect(store.totalBytes(MODEL_A)).toBe(56_000);
+        expect(store.totalBytes(MODEL_B)).toBe(0);
+        // Scores: big 61s×50000 ≫ mid 61s×5000 > old 60s×1000.
+        expect(store.evictToBudget(100_000)).toEqual([]);
+        const removed = store.evictToBudget(10_000);
+        expect(removed.map((e) => e.id)).toEqual([big.id]);
+        expect(fs.existsSync(path.join(dir, big.snapshotFile))).toBe(false);
+        expect(store.evictToBudget(1_500, {keep: [mid.id]}).map((e) => e.id)).toEqual([old.id]);
+        expect(store.totalBytes()).toBe(5_000); // over budget: only a kept entry is left
+        expect(store.evictToBudget(0).map((e) => e.id)).toEqual([mid.id]);
+        expect(store.count()).toBe(0);
+    });
 
-    store = open(small);
-    expect(store.vectorIndexState).toBe("kept");
-  });
+    it("consistencyPass drops rows without files and deletes unreferenced old files", () => {
+        const kept = add("kept entry");
+        const lost = add("entry whose file vanished");
+        fs.rmSync(path.join(dir, lost.snapshotFile));
+        const orphanOld = path.join(dir, "snapshots", "sub", "orphan-old.kvsnap");
+        const orphanNew = path.join(dir, "snapshots", "orphan-being-written.kvsnap");
+        fs.mkdirSync(path.dirname(orphanOld), {recursive: true});
+        fs.writeFileSync(orphanOld, "x");
+        fs.writeFileSync(orphanNew, "x");
+        const past = new Date(Date.now() - 3_600_000);
+        fs.utimesSync(orphanOld, past, past);
+        fs.writeFileSync(path.join(dir, "not-a-snapshot.txt"), "outside snapshots/, never touched");
 
-  it("refuses a database from a newer schema version", () => {
-    store.close();
-    const raw = new Database(path.join(dir, "kvshare-cache.db"));
-    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
-    raw.close();
-    expect(() => open()).toThrow(/newer/);
-  });
+        const report = store.consistencyPass();
+        expect(report.removedEntries.map((e) => e.id)).toEqual([lost.id]);
+        expect(report.deletedFiles).toEqual(["snapshots/sub/orphan-old.kvsnap"]);
+        expect(fs.existsSync(orphanNew)).toBe(true); // within the grace period
+        expect(fs.existsSync(path.join(dir, kept.snapshotFile))).toBe(true);
+        expect(fs.existsSync(path.join(dir, "not-a-snapshot.txt"))).toBe(true);
+        expect(store.get(kept.id)).toBeDefined();
+        expect(store.consistencyPass({graceMs: 0}).deletedFiles).toEqual(["snapshots/orphan-being-written.kvsnap"]);
+    });
+
+    it("survives close and reopen: rows, vectors, counters", () => {
+        const text = "Once upon a time, there was a little boy named Ben who loved boats.";
+        const e = add(text, {scope: "group:ward-3"});
+        store.touch(e.id);
+        store.close();
+        store = open();
+        expect(store.vectorIndexState).toBe("kept");
+        expect(store.get(e.id)).toMatchObject({promptText: text, hitCount: 1, scope: "group:ward-3"});
+        const hits = store.nearest(MODEL_A, ["group:ward-3"], embedder.embedOne(text.replace("Ben", "Sam")), 1, 0.5);
+        expect(hits[0]?.entry.id).toBe(e.id);
+        expect(store.findExact(MODEL_A, ["group:ward-3"], e.tokenHash)?.id).toBe(e.id);
+    });
+
+    it("an embedder change rebuilds the vector index instead of mixing vectors", async () => {
+        const texts = ["A story about a red ball in the park.", "A story about a blue boat on the lake."];
+        const ids = texts.map((t) => add(t).id);
+        store.close();
+
+        const small = new LexicalEmbedder({dimensions: 64});
+        store = open(small);
+        expect(store.vectorIndexState).toBe("rebuilt");
+        expect(store.count()).toBe(2); // entries (and snapshots) stay: exact hits still work
+        expect(store.nearest(MODEL_A, ["global"], small.embedOne(texts[0]!), 5, -1)).toEqual([]);
+        const pending = store.entriesWithoutEmbedding();
+        expect(pending.map((p) => p.id)).toEqual(ids);
+        const vectors = await small.embed(pending.map((p) => p.promptText));
+        pending.forEach((p, i) => store.setEmbedding(p.id, vectors[i]!));
+        expect(store.entriesWithoutEmbedding()).toEqual([]);
+        expect(store.nearest(MODEL_A, ["global"], small.embedOne(texts[1]!), 1, 0.5)[0]?.entry.id).toBe(ids[1]);
+        expect(store.get(ids[0]!)?.embedderId).toBe("lexical-v1-64");
+        store.close();
+
+        store = open(small);
+        expect(store.vectorIndexState).toBe("kept");
+    });
+
+    it("refuses a database from a newer schema version", () => {
+        store.close();
+        const raw = new Database(path.join(dir, "kvshare-cache.db"));
+        raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+        raw.close();
+        expect(() => open()).toThrow(/newer/);
+    });
 });

@@ -11,111 +11,109 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
-import { migrate } from "./schema.js";
-import {
-  listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet
-} from "./snapshotFiles.js";
-import { mkdirOwnerOnly, touchOwnerOnly } from "../../config/ownerOnly.js";
-import { decodeTokens, encodeTokens, hashTokens } from "./tokens.js";
-import { ensureVectorIndex, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState } from "./vectorIndex.js";
+import {migrate} from "./schema.js";
+import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
+import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
+import {decodeTokens, encodeTokens, hashTokens} from "./tokens.js";
+import {ensureVectorIndex, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
 
 /** One cached prompt. */
 export interface CacheEntry {
-  readonly id: number;
-  readonly modelFingerprint: string;
-  /** Who may reuse it: "global", "group:<name>", "user:<name>", … (the caller decides the names). */
-  readonly scope: string;
-  readonly promptText: string;
-  readonly tokens: Int32Array;
-  /** sha256 hex of the tokens (see {@link hashTokens}). */
-  readonly tokenHash: string;
-  /** Snapshot path relative to the cache dir, '/' separators. */
-  readonly snapshotFile: string;
-  readonly bytes: number;
-  readonly createdAt: number;
-  readonly lastUsedAt: number;
-  readonly hitCount: number;
-  /** Embedder whose vector of this prompt is in the index; null when it has none (yet). */
-  readonly embedderId: string | null;
+    readonly id: number;
+    readonly modelFingerprint: string;
+    /** Who may reuse it: "global", "group:<name>", "user:<name>", … (the caller decides the names). */
+    readonly scope: string;
+    readonly promptText: string;
+    readonly tokens: Int32Array;
+    /** sha256 hex of the tokens (see {@link hashTokens}). */
+    readonly tokenHash: string;
+    /** Snapshot path relative to the cache dir, '/' separators. */
+    readonly snapshotFile: string;
+    readonly bytes: number;
+    readonly createdAt: number;
+    readonly lastUsedAt: number;
+    readonly hitCount: number;
+    /** Embedder whose vector of this prompt is in the index; null when it has none (yet). */
+    readonly embedderId: string | null;
 }
 
 /** What {@link CacheStore.insert} needs; the rest is derived or defaulted. */
 export interface NewCacheEntry {
-  readonly modelFingerprint: string;
-  readonly scope: string;
-  readonly promptText: string;
-  readonly tokens: ArrayLike<number>;
-  /**
-   * Hash used for exact hits (see {@link CacheStore.findExact}); default: of `tokens`. The request path
-   * stores prompt + answer KV but looks entries up by the prompt, so it passes the prompt's hash.
-   */
-  readonly tokenHash?: string;
-  /** Relative to the cache dir (normally under `snapshots/`); must not escape it. */
-  readonly snapshotFile: string;
-  readonly bytes: number;
-  /** Default: now. */
-  readonly createdAt?: number;
+    readonly modelFingerprint: string;
+    readonly scope: string;
+    readonly promptText: string;
+    readonly tokens: ArrayLike<number>;
+    /**
+     * Hash used for exact hits (see {@link CacheStore.findExact}); default: of `tokens`. The request path
+     * stores prompt + answer KV but looks entries up by the prompt, so it passes the prompt's hash.
+     */
+    readonly tokenHash?: string;
+    /** Relative to the cache dir (normally under `snapshots/`); must not escape it. */
+    readonly snapshotFile: string;
+    readonly bytes: number;
+    /** Default: now. */
+    readonly createdAt?: number;
 }
 
 /** A semantic candidate. */
 export interface NearestEntry {
-  readonly entry: CacheEntry;
-  /** Cosine similarity in [-1, 1]. */
-  readonly similarity: number;
+    readonly entry: CacheEntry;
+    /** Cosine similarity in [-1, 1]. */
+    readonly similarity: number;
 }
 
 /** Options of {@link CacheStore.open}. */
 export interface CacheStoreOptions {
-  /** The app's cache folder: the database file and `snapshots/` live here. Created if missing. */
-  readonly cacheDir: string;
-  /** Identity of the configured embedder; a change rebuilds the (empty) vector index. */
-  readonly embedder: EmbedderIdentity;
-  /** Database file name inside `cacheDir` (default `kvshare-cache.db`). */
-  readonly dbFileName?: string;
-  /** Clock in ms (tests). Default `Date.now`. */
-  readonly now?: () => number;
-  /** How long another connection's write lock is waited for (default 5000 ms). */
-  readonly busyTimeoutMs?: number;
+    /** The app's cache folder: the database file and `snapshots/` live here. Created if missing. */
+    readonly cacheDir: string;
+    /** Identity of the configured embedder; a change rebuilds the (empty) vector index. */
+    readonly embedder: EmbedderIdentity;
+    /** Database file name inside `cacheDir` (default `kvshare-cache.db`). */
+    readonly dbFileName?: string;
+    /** Clock in ms (tests). Default `Date.now`. */
+    readonly now?: () => number;
+    /** How long another connection's write lock is waited for (default 5000 ms). */
+    readonly busyTimeoutMs?: number;
 }
 
 /** Result of {@link CacheStore.consistencyPass}. */
 export interface ConsistencyReport {
-  /** Rows dropped because their snapshot file is missing. */
-  readonly removedEntries: CacheEntry[];
-  /** Files (relative to the cache dir) deleted because no row points to them. */
-  readonly deletedFiles: string[];
+    /** Rows dropped because their snapshot file is missing. */
+    readonly removedEntries: CacheEntry[];
+    /** Files (relative to the cache dir) deleted because no row points to them. */
+    readonly deletedFiles: string[];
 }
 
 interface EntryRow {
-  id: number;
-  model_fingerprint: string;
-  scope: string;
-  prompt_text: string;
-  tokens: Buffer;
-  token_hash: string;
-  snapshot_file: string;
-  bytes: number;
-  created_at: number;
-  last_used_at: number;
-  hit_count: number;
-  embedder_id: string | null;
+    id: number;
+    model_fingerprint: string;
+    scope: string;
+    prompt_text: string;
+    tokens: Buffer;
+    token_hash: string;
+    snapshot_file: string;
+    bytes: number;
+    created_at: number;
+    last_used_at: number;
+    hit_count: number;
+    embedder_id: string | null;
 }
 
 function toEntry(row: EntryRow): CacheEntry {
-  return {
-    id: row.id,
-    modelFingerprint: row.model_fingerprint,
-    scope: row.scope,
-    promptText: row.prompt_text,
-    tokens: decodeTokens(row.tokens),
-    tokenHash: row.token_hash,
-    snapshotFile: row.snapshot_file,
-    bytes: row.bytes,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    hitCount: row.hit_count,
-    embedderId: row.embedder_id
-  };
+    return {
+        id: row.id,
+        modelFingerprint: row.model_fingerprint,
+        scope: row.scope,
+        promptText: row.prompt_text,
+        tokens: decodeTokens(row.tokens),
+        tokenHash: row.token_hash,
+        snapshotFile: row.snapshot_file,
+        bytes: row.bytes,
+        createdAt: row.created_at,
+        lastUsedAt: row.last_used_at,
+        hitCount: row.hit_count,
+        embedderId: row.embedder_id
+    };
 }
 
 /** sqlite-vec's KNN accepts k up to 4096. */
@@ -124,289 +122,307 @@ const ENTRY_COLUMNS = "id, model_fingerprint, scope, prompt_text, tokens, token_
 
 /** Persistent cache index (see the module comment). Create with {@link CacheStore.open}. */
 export class CacheStore {
-  /** What opening did to the vector index ("rebuilt" ⇒ entries need re-embedding, see {@link entriesWithoutEmbedding}). */
-  readonly vectorIndexState: VectorIndexState;
-  readonly cacheDir: string;
-  readonly dbPath: string;
-  private readonly embedder: EmbedderIdentity;
-  private readonly now: () => number;
-  /** Prepared statements keyed by SQL (scope lists vary in length). */
-  private readonly statements = new Map<string, Database.Statement>();
+    /** What opening did to the vector index ("rebuilt" ⇒ entries need re-embedding, see {@link entriesWithoutEmbedding}). */
+    readonly vectorIndexState: VectorIndexState;
+    readonly cacheDir: string;
+    readonly dbPath: string;
+    private readonly embedder: EmbedderIdentity;
+    private readonly now: () => number;
+    /** Prepared statements keyed by SQL (scope lists vary in length). */
+    private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(private readonly db: Database.Database, options: CacheStoreOptions, dbPath: string) {
-    this.cacheDir = path.resolve(options.cacheDir);
-    this.dbPath = dbPath;
-    this.embedder = { id: options.embedder.id, dimensions: options.embedder.dimensions };
-    this.now = options.now ?? Date.now;
-    migrate(db);
-    this.vectorIndexState = ensureVectorIndex(db, this.embedder);
-  }
-
-  /** Open (creating if needed) the store in `options.cacheDir`, migrating its schema. */
-  static open(options: CacheStoreOptions): CacheStore {
-    mkdirOwnerOnly(options.cacheDir);
-    mkdirOwnerOnly(path.join(options.cacheDir, SNAPSHOTS_SUBDIR));
-    const dbPath = path.join(options.cacheDir, options.dbFileName ?? "kvshare-cache.db");
-    // Every prompt's text is in here: owner-only, and SQLite gives its -wal/-shm files the same mode.
-    touchOwnerOnly(dbPath);
-    const db = new Database(dbPath);
-    try {
-      sqliteVec.load(db);
-      db.pragma("journal_mode = WAL");
-      // NORMAL is durable across app crashes in WAL mode (only an OS crash can lose the last
-      // commits), and a lost cache row only costs a future prefill.
-      db.pragma("synchronous = NORMAL");
-      db.pragma("foreign_keys = ON");
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-      return new CacheStore(db, options, dbPath);
-    } catch (error) {
-      db.close();
-      throw error;
+    private constructor(
+        private readonly db: Database.Database,
+        options: CacheStoreOptions,
+        dbPath: string
+    ) {
+        this.cacheDir = path.resolve(options.cacheDir);
+        this.dbPath = dbPath;
+        this.embedder = {id: options.embedder.id, dimensions: options.embedder.dimensions};
+        this.now = options.now ?? Date.now;
+        migrate(db);
+        this.vectorIndexState = ensureVectorIndex(db, this.embedder);
     }
-  }
 
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  private checkEmbedding(embedding: Float32Array): void {
-    if (embedding.length !== this.embedder.dimensions)
-      throw new RangeError(`embedding has ${embedding.length} dimensions, the index holds ${this.embedder.dimensions} (${this.embedder.id})`);
-  }
-
-  /**
-   * Add a cached prompt; `embedding` (from the configured embedder) goes into the vector index,
-   * or pass null to make the entry findable by exact hash only. Throws if another row already
-   * points at the same snapshot file.
-   */
-  insert(entry: NewCacheEntry, embedding: Float32Array | null): CacheEntry {
-    if (embedding !== null)
-      this.checkEmbedding(embedding);
-    if (!Number.isFinite(entry.bytes) || entry.bytes < 0)
-      throw new RangeError(`bytes must be a non-negative number, got ${entry.bytes}`);
-    const snapshotFile = normalizeSnapshotPath(entry.snapshotFile);
-    const created = entry.createdAt ?? this.now();
-    const tokens = encodeTokens(entry.tokens);
-    const tokenHash = entry.tokenHash ?? hashTokens(entry.tokens);
-    const id = this.db.transaction(() => {
-      const info = this.stmt(
-        "INSERT INTO entries (model_fingerprint, scope, prompt_text, tokens, token_count, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id) " +
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
-      ).run(
-        entry.modelFingerprint, entry.scope, entry.promptText, tokens, entry.tokens.length, tokenHash,
-        snapshotFile, Math.round(entry.bytes), created, created, embedding === null ? null : this.embedder.id
-      );
-      const rowid = BigInt(info.lastInsertRowid);
-      if (embedding !== null) {
-        // vec0 rejects a JS number as rowid (better-sqlite3 binds it as REAL): pass a BigInt.
-        this.stmt(`INSERT INTO ${VEC_TABLE} (rowid, model_fingerprint, scope, embedding) VALUES (?, ?, ?, ?)`)
-          .run(rowid, entry.modelFingerprint, entry.scope, vectorBlob(embedding));
-      }
-      return Number(rowid);
-    })();
-    return this.get(id) as CacheEntry;
-  }
-
-  /** Put (or replace) the vector of an existing entry — used to re-embed after an index rebuild. */
-  setEmbedding(id: number, embedding: Float32Array): void {
-    this.checkEmbedding(embedding);
-    this.db.transaction(() => {
-      const row = this.stmt("SELECT model_fingerprint, scope FROM entries WHERE id = ?").get(id) as
-        { model_fingerprint: string; scope: string } | undefined;
-      if (row === undefined)
-        throw new Error(`no cache entry ${id}`);
-      this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
-      this.stmt(`INSERT INTO ${VEC_TABLE} (rowid, model_fingerprint, scope, embedding) VALUES (?, ?, ?, ?)`)
-        .run(BigInt(id), row.model_fingerprint, row.scope, vectorBlob(embedding));
-      this.stmt("UPDATE entries SET embedder_id = ? WHERE id = ?").run(this.embedder.id, id);
-    })();
-  }
-
-  /** Entries with no vector in the current index (after an embedder change), oldest first. */
-  entriesWithoutEmbedding(limit = 1000): Array<{ id: number; promptText: string }> {
-    return (this.stmt("SELECT id, prompt_text FROM entries WHERE embedder_id IS NULL ORDER BY id LIMIT ?")
-      .all(limit) as Array<{ id: number; prompt_text: string }>)
-      .map((r) => ({ id: r.id, promptText: r.prompt_text }));
-  }
-
-  /** The entry with this id, if any. */
-  get(id: number): CacheEntry | undefined {
-    const row = this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id = ?`).get(id) as EntryRow | undefined;
-    return row === undefined ? undefined : toEntry(row);
-  }
-
-  /** Number of entries (all models). */
-  count(): number {
-    return (this.stmt("SELECT COUNT(*) AS n FROM entries").get() as { n: number }).n;
-  }
-
-  /** Every entry of this model in one scope (e.g. the admin-marked shared prefixes), oldest first. */
-  entriesInScope(modelFingerprint: string, scope: string): CacheEntry[] {
-    return (this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE model_fingerprint = ? AND scope = ? ORDER BY id`)
-      .all(modelFingerprint, scope) as EntryRow[]).map(toEntry);
-  }
-
-  /**
-   * Exact hit: the most recently used entry of this model, visible in one of `scopes`, whose
-   * tokens hash to `tokenHash` (see {@link hashTokens}).
-   */
-  findExact(modelFingerprint: string, scopes: readonly string[], tokenHash: string): CacheEntry | undefined {
-    if (scopes.length === 0)
-      return undefined;
-    const row = this.stmt(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE model_fingerprint = ? AND token_hash = ? ` +
-      `AND scope IN (${scopes.map(() => "?").join(", ")}) ORDER BY last_used_at DESC, id DESC LIMIT 1`
-    ).get(modelFingerprint, tokenHash, ...scopes) as EntryRow | undefined;
-    return row === undefined ? undefined : toEntry(row);
-  }
-
-  /**
-   * Semantic candidates: up to `k` entries of this model, visible in one of `scopes`, whose
-   * cosine similarity to `embedding` is ≥ `minSimilarity`, most similar first. Filtering by model
-   * and scope happens inside the KNN (partition key + metadata column), so `k` is not wasted on
-   * entries the caller may not use; the join re-checks both anyway.
-   */
-  nearest(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
-    this.checkEmbedding(embedding);
-    if (scopes.length === 0 || k < 1)
-      return [];
-    const scopeList = scopes.map(() => "?").join(", ");
-    const rows = this.stmt(
-      `WITH knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? ` +
-      `AND model_fingerprint = ? AND scope IN (${scopeList})) ` +
-      `SELECT ${ENTRY_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")}, knn.distance AS distance ` +
-      `FROM knn JOIN entries e ON e.id = knn.rowid ` +
-      `WHERE e.model_fingerprint = ? AND e.scope IN (${scopeList}) ORDER BY knn.distance, e.id`
-    ).all(vectorBlob(embedding), Math.min(MAX_K, Math.floor(k)), modelFingerprint, ...scopes, modelFingerprint, ...scopes) as
-      Array<EntryRow & { distance: number }>;
-    const out: NearestEntry[] = [];
-    for (const row of rows) {
-      // vec0's cosine distance is 1 − cosine similarity.
-      const similarity = 1 - row.distance;
-      if (similarity >= minSimilarity)
-        out.push({ entry: toEntry(row), similarity });
-    }
-    return out;
-  }
-
-  /** Record a use: last used = now, hit count + 1. */
-  touch(id: number): void {
-    this.stmt("UPDATE entries SET last_used_at = ?, hit_count = hit_count + 1 WHERE id = ?").run(this.now(), id);
-  }
-
-  /** Delete the row, its vector and its snapshot file; returns the removed entry. */
-  remove(id: number): CacheEntry | undefined {
-    const entry = this.db.transaction(() => this.removeRow(id))();
-    if (entry !== undefined)
-      unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
-    return entry;
-  }
-
-  /** Entries and snapshot bytes of one scope, all models. */
-  scopeTotals(scope: string): { entries: number; bytes: number } {
-    const row = this.stmt("SELECT COUNT(*) AS entries, COALESCE(SUM(bytes), 0) AS bytes FROM entries WHERE scope = ?").get(scope) as { entries: number; bytes: number };
-    return { entries: row.entries, bytes: row.bytes };
-  }
-
-  /** Delete every entry of one scope, of every model (rows, vectors, snapshot files); returns them. */
-  removeScope(scope: string): CacheEntry[] {
-    const ids = (this.stmt("SELECT id FROM entries WHERE scope = ?").all(scope) as Array<{ id: number }>).map((row) => row.id);
-    return ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
-  }
-
-  /** Row + vector removal (inside the caller's transaction); the file is the caller's job. */
-  private removeRow(id: number): CacheEntry | undefined {
-    const entry = this.get(id);
-    if (entry === undefined)
-      return undefined;
-    this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
-    this.stmt("DELETE FROM entries WHERE id = ?").run(id);
-    return entry;
-  }
-
-  /** Sum of snapshot bytes, of one model or of all. */
-  totalBytes(modelFingerprint?: string): number {
-    const row = (modelFingerprint === undefined
-      ? this.stmt("SELECT COALESCE(SUM(bytes), 0) AS total FROM entries").get()
-      : this.stmt("SELECT COALESCE(SUM(bytes), 0) AS total FROM entries WHERE model_fingerprint = ?").get(modelFingerprint)) as { total: number };
-    return row.total;
-  }
-
-  /**
-   * Evict until the snapshots total at most `maxBytes`; returns the removed entries (rows, vectors
-   * and files are gone). Order: highest (time since last use + 1 s) × bytes first — an old entry
-   * goes before a fresh one, and of two equally stale entries the bigger frees more for its loss.
-   * The 1 s floor keeps size meaningful among entries used in the same instant. Entries in
-   * `options.keep` (e.g. a donor being restored right now) are never evicted, so the budget may
-   * stay exceeded when only those remain.
-   */
-  evictToBudget(maxBytes: number, options: { keep?: Iterable<number> } = {}): CacheEntry[] {
-    const keep = new Set(options.keep ?? []);
-    const now = this.now();
-    const removed = this.db.transaction(() => {
-      let total = this.totalBytes();
-      const out: CacheEntry[] = [];
-      if (total <= maxBytes)
-        return out;
-      const order = this.stmt(
-        "SELECT id, bytes FROM entries ORDER BY CAST(MAX(? - last_used_at, 0) + 1000 AS REAL) * bytes DESC, last_used_at ASC, id ASC"
-      ).all(now) as Array<{ id: number; bytes: number }>;
-      for (const { id } of order) {
-        if (total <= maxBytes)
-          break;
-        if (keep.has(id))
-          continue;
-        const entry = this.removeRow(id);
-        if (entry !== undefined) {
-          out.push(entry);
-          total -= entry.bytes;
+    /** Open (creating if needed) the store in `options.cacheDir`, migrating its schema. */
+    static open(options: CacheStoreOptions): CacheStore {
+        mkdirOwnerOnly(options.cacheDir);
+        mkdirOwnerOnly(path.join(options.cacheDir, SNAPSHOTS_SUBDIR));
+        const dbPath = path.join(options.cacheDir, options.dbFileName ?? "kvshare-cache.db");
+        // Every prompt's text is in here: owner-only, and SQLite gives its -wal/-shm files the same mode.
+        touchOwnerOnly(dbPath);
+        const db = new Database(dbPath);
+        try {
+            sqliteVec.load(db);
+            db.pragma("journal_mode = WAL");
+            // NORMAL is durable across app crashes in WAL mode (only an OS crash can lose the last
+            // commits), and a lost cache row only costs a future prefill.
+            db.pragma("synchronous = NORMAL");
+            db.pragma("foreign_keys = ON");
+            db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+            return new CacheStore(db, options, dbPath);
+        } catch (error) {
+            db.close();
+            throw error;
         }
-      }
-      return out;
-    })();
-    // Files after the commit: a crash in between leaves orphan files, which the next
-    // consistency pass deletes — never rows pointing at deleted files.
-    for (const entry of removed)
-      unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
-    return removed;
-  }
-
-  /**
-   * Reconcile rows and files (run at startup): drop rows whose snapshot file is missing, and
-   * delete files under `snapshots/` that no row points to. Files modified within `graceMs`
-   * (default 60 s) are left alone: a snapshot is written before its row is inserted, and a pass
-   * running in between must not delete it.
-   */
-  consistencyPass(options: { graceMs?: number; rowGraceMs?: number } = {}): ConsistencyReport {
-    const graceMs = options.graceMs ?? 60_000;
-    const rows = this.stmt("SELECT id, snapshot_file, created_at FROM entries").all() as Array<{ id: number; snapshot_file: string; created_at: number }>;
-    // With `rowGraceMs`, a fresh row may be an in-flight donor (indexed from memory while its file is
-    // written) of another store open on the same index, during a model switch: only older rows count.
-    const rowCutoff = this.now() - (options.rowGraceMs ?? 0);
-    const missing = rows.filter((r) => r.created_at <= rowCutoff && !fs.existsSync(snapshotAbsolutePath(this.cacheDir, r.snapshot_file)));
-    const removedEntries = this.db.transaction(() =>
-      missing.map((r) => this.removeRow(r.id)).filter((e): e is CacheEntry => e !== undefined))();
-
-    const referenced = new Set(rows.map((r) => r.snapshot_file));
-    const deletedFiles: string[] = [];
-    const cutoff = Date.now() - graceMs; // file mtimes are wall-clock, whatever the injected clock
-    for (const file of listFilesRelative(this.cacheDir, path.join(this.cacheDir, SNAPSHOTS_SUBDIR))) {
-      if (referenced.has(file.relative) || file.mtimeMs > cutoff)
-        continue;
-      if (unlinkQuiet(snapshotAbsolutePath(this.cacheDir, file.relative)))
-        deletedFiles.push(file.relative);
     }
-    return { removedEntries, deletedFiles };
-  }
 
-  /** Close the database (checkpoints the WAL). The store is unusable afterwards. */
-  close(): void {
-    this.statements.clear();
-    this.db.close();
-  }
+    private stmt(sql: string): Database.Statement {
+        let s = this.statements.get(sql);
+        if (s === undefined) {
+            s = this.db.prepare(sql);
+            this.statements.set(sql, s);
+        }
+        return s;
+    }
+
+    private checkEmbedding(embedding: Float32Array): void {
+        if (embedding.length !== this.embedder.dimensions)
+            throw new RangeError(`embedding has ${embedding.length} dimensions, the index holds ${this.embedder.dimensions} (${this.embedder.id})`);
+    }
+
+    /**
+     * Add a cached prompt; `embedding` (from the configured embedder) goes into the vector index,
+     * or pass null to make the entry findable by exact hash only. Throws if another row already
+     * points at the same snapshot file.
+     */
+    insert(entry: NewCacheEntry, embedding: Float32Array | null): CacheEntry {
+        if (embedding !== null) this.checkEmbedding(embedding);
+        if (!Number.isFinite(entry.bytes) || entry.bytes < 0) throw new RangeError(`bytes must be a non-negative number, got ${entry.bytes}`);
+        const snapshotFile = normalizeSnapshotPath(entry.snapshotFile);
+        const created = entry.createdAt ?? this.now();
+        const tokens = encodeTokens(entry.tokens);
+        const tokenHash = entry.tokenHash ?? hashTokens(entry.tokens);
+        const id = this.db.transaction(() => {
+            const info = this.stmt(
+                "INSERT INTO entries (model_fingerprint, scope, prompt_text, tokens, token_count, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id) " +
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
+            ).run(
+                entry.modelFingerprint,
+                entry.scope,
+                entry.promptText,
+                tokens,
+                entry.tokens.length,
+                tokenHash,
+                snapshotFile,
+                Math.round(entry.bytes),
+                created,
+                created,
+                embedding === null ? null : this.embedder.id
+            );
+            const rowid = BigInt(info.lastInsertRowid);
+            if (embedding !== null) {
+                // vec0 rejects a JS number as rowid (better-sqlite3 binds it as REAL): pass a BigInt.
+                this.stmt(`INSERT INTO ${VEC_TABLE} (rowid, model_fingerprint, scope, embedding) VALUES (?, ?, ?, ?)`).run(
+                    rowid,
+                    entry.modelFingerprint,
+                    entry.scope,
+                    vectorBlob(embedding)
+                );
+            }
+            return Number(rowid);
+        })();
+        return this.get(id) as CacheEntry;
+    }
+
+    /** Put (or replace) the vector of an existing entry — used to re-embed after an index rebuild. */
+    setEmbedding(id: number, embedding: Float32Array): void {
+        this.checkEmbedding(embedding);
+        this.db.transaction(() => {
+            const row = this.stmt("SELECT model_fingerprint, scope FROM entries WHERE id = ?").get(id) as
+                {model_fingerprint: string; scope: string} | undefined;
+            if (row === undefined) throw new Error(`no cache entry ${id}`);
+            this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
+            this.stmt(`INSERT INTO ${VEC_TABLE} (rowid, model_fingerprint, scope, embedding) VALUES (?, ?, ?, ?)`).run(
+                BigInt(id),
+                row.model_fingerprint,
+                row.scope,
+                vectorBlob(embedding)
+            );
+            this.stmt("UPDATE entries SET embedder_id = ? WHERE id = ?").run(this.embedder.id, id);
+        })();
+    }
+
+    /** Entries with no vector in the current index (after an embedder change), oldest first. */
+    entriesWithoutEmbedding(limit = 1000): Array<{id: number; promptText: string}> {
+        return (
+            this.stmt("SELECT id, prompt_text FROM entries WHERE embedder_id IS NULL ORDER BY id LIMIT ?").all(limit) as Array<{
+                id: number;
+                prompt_text: string;
+            }>
+        ).map((r) => ({id: r.id, promptText: r.prompt_text}));
+    }
+
+    /** The entry with this id, if any. */
+    get(id: number): CacheEntry | undefined {
+        const row = this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id = ?`).get(id) as EntryRow | undefined;
+        return row === undefined ? undefined : toEntry(row);
+    }
+
+    /** Number of entries (all models). */
+    count(): number {
+        return (this.stmt("SELECT COUNT(*) AS n FROM entries").get() as {n: number}).n;
+    }
+
+    /** Every entry of this model in one scope (e.g. the admin-marked shared prefixes), oldest first. */
+    entriesInScope(modelFingerprint: string, scope: string): CacheEntry[] {
+        return (
+            this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE model_fingerprint = ? AND scope = ? ORDER BY id`).all(modelFingerprint, scope) as EntryRow[]
+        ).map(toEntry);
+    }
+
+    /**
+     * Exact hit: the most recently used entry of this model, visible in one of `scopes`, whose
+     * tokens hash to `tokenHash` (see {@link hashTokens}).
+     */
+    findExact(modelFingerprint: string, scopes: readonly string[], tokenHash: string): CacheEntry | undefined {
+        if (scopes.length === 0) return undefined;
+        const row = this.stmt(
+            `SELECT ${ENTRY_COLUMNS} FROM entries WHERE model_fingerprint = ? AND token_hash = ? ` +
+                `AND scope IN (${scopes.map(() => "?").join(", ")}) ORDER BY last_used_at DESC, id DESC LIMIT 1`
+        ).get(modelFingerprint, tokenHash, ...scopes) as EntryRow | undefined;
+        return row === undefined ? undefined : toEntry(row);
+    }
+
+    /**
+     * Semantic candidates: up to `k` entries of this model, visible in one of `scopes`, whose
+     * cosine similarity to `embedding` is ≥ `minSimilarity`, most similar first. Filtering by model
+     * and scope happens inside the KNN (partition key + metadata column), so `k` is not wasted on
+     * entries the caller may not use; the join re-checks both anyway.
+     */
+    nearest(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
+        this.checkEmbedding(embedding);
+        if (scopes.length === 0 || k < 1) return [];
+        const scopeList = scopes.map(() => "?").join(", ");
+        const rows = this.stmt(
+            `WITH knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? ` +
+                `AND model_fingerprint = ? AND scope IN (${scopeList})) ` +
+                `SELECT ${ENTRY_COLUMNS.split(", ")
+                    .map((c) => `e.${c}`)
+                    .join(", ")}, knn.distance AS distance ` +
+                `FROM knn JOIN entries e ON e.id = knn.rowid ` +
+                `WHERE e.model_fingerprint = ? AND e.scope IN (${scopeList}) ORDER BY knn.distance, e.id`
+        ).all(vectorBlob(embedding), Math.min(MAX_K, Math.floor(k)), modelFingerprint, ...scopes, modelFingerprint, ...scopes) as Array<
+            EntryRow & {distance: number}
+        >;
+        const out: NearestEntry[] = [];
+        for (const row of rows) {
+            // vec0's cosine distance is 1 − cosine similarity.
+            const similarity = 1 - row.distance;
+            if (similarity >= minSimilarity) out.push({entry: toEntry(row), similarity});
+        }
+        return out;
+    }
+
+    /** Record a use: last used = now, hit count + 1. */
+    touch(id: number): void {
+        this.stmt("UPDATE entries SET last_used_at = ?, hit_count = hit_count + 1 WHERE id = ?").run(this.now(), id);
+    }
+
+    /** Delete the row, its vector and its snapshot file; returns the removed entry. */
+    remove(id: number): CacheEntry | undefined {
+        const entry = this.db.transaction(() => this.removeRow(id))();
+        if (entry !== undefined) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
+        return entry;
+    }
+
+    /** Entries and snapshot bytes of one scope, all models. */
+    scopeTotals(scope: string): {entries: number; bytes: number} {
+        const row = this.stmt("SELECT COUNT(*) AS entries, COALESCE(SUM(bytes), 0) AS bytes FROM entries WHERE scope = ?").get(scope) as {
+            entries: number;
+            bytes: number;
+        };
+        return {entries: row.entries, bytes: row.bytes};
+    }
+
+    /** Delete every entry of one scope, of every model (rows, vectors, snapshot files); returns them. */
+    removeScope(scope: string): CacheEntry[] {
+        const ids = (this.stmt("SELECT id FROM entries WHERE scope = ?").all(scope) as Array<{id: number}>).map((row) => row.id);
+        return ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
+    }
+
+    /** Row + vector removal (inside the caller's transaction); the file is the caller's job. */
+    private removeRow(id: number): CacheEntry | undefined {
+        const entry = this.get(id);
+        if (entry === undefined) return undefined;
+        this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
+        this.stmt("DELETE FROM entries WHERE id = ?").run(id);
+        return entry;
+    }
+
+    /** Sum of snapshot bytes, of one model or of all. */
+    totalBytes(modelFingerprint?: string): number {
+        const row = (
+            modelFingerprint === undefined
+                ? this.stmt("SELECT COALESCE(SUM(bytes), 0) AS total FROM entries").get()
+                : this.stmt("SELECT COALESCE(SUM(bytes), 0) AS total FROM entries WHERE model_fingerprint = ?").get(modelFingerprint)
+        ) as {total: number};
+        return row.total;
+    }
+
+    /**
+     * Evict until the snapshots total at most `maxBytes`; returns the removed entries (rows, vectors
+     * and files are gone). Order: highest (time since last use + 1 s) × bytes first — an old entry
+     * goes before a fresh one, and of two equally stale entries the bigger frees more for its loss.
+     * The 1 s floor keeps size meaningful among entries used in the same instant. Entries in
+     * `options.keep` (e.g. a donor being restored right now) are never evicted, so the budget may
+     * stay exceeded when only those remain.
+     */
+    evictToBudget(maxBytes: number, options: {keep?: Iterable<number>} = {}): CacheEntry[] {
+        const keep = new Set(options.keep ?? []);
+        const now = this.now();
+        const removed = this.db.transaction(() => {
+            let total = this.totalBytes();
+            const out: CacheEntry[] = [];
+            if (total <= maxBytes) return out;
+            const order = this.stmt(
+                "SELECT id, bytes FROM entries ORDER BY CAST(MAX(? - last_used_at, 0) + 1000 AS REAL) * bytes DESC, last_used_at ASC, id ASC"
+            ).all(now) as Array<{id: number; bytes: number}>;
+            for (const {id} of order) {
+                if (total <= maxBytes) break;
+                if (keep.has(id)) continue;
+                const entry = this.removeRow(id);
+                if (entry !== undefined) {
+                    out.push(entry);
+                    total -= entry.bytes;
+                }
+            }
+            return out;
+        })();
+        // Files after the commit: a crash in between leaves orphan files, which the next
+        // consistency pass deletes — never rows pointing at deleted files.
+        for (const entry of removed) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
+        return removed;
+    }
+
+    /**
+     * Reconcile rows and files (run at startup): drop rows whose snapshot file is missing, and
+     * delete files under `snapshots/` that no row points to. Files modified within `graceMs`
+     * (default 60 s) are left alone: a snapshot is written before its row is inserted, and a pass
+     * running in between must not delete it.
+     */
+    consistencyPass(options: {graceMs?: number; rowGraceMs?: number} = {}): ConsistencyReport {
+        const graceMs = options.graceMs ?? 60_000;
+        const rows = this.stmt("SELECT id, snapshot_file, created_at FROM entries").all() as Array<{id: number; snapshot_file: string; created_at: number}>;
+        // With `rowGraceMs`, a fresh row may be an in-flight donor (indexed from memory while its file is
+        // written) of another store open on the same index, during a model switch: only older rows count.
+        const rowCutoff = this.now() - (options.rowGraceMs ?? 0);
+        const missing = rows.filter((r) => r.created_at <= rowCutoff && !fs.existsSync(snapshotAbsolutePath(this.cacheDir, r.snapshot_file)));
+        const removedEntries = this.db.transaction(() => missing.map((r) => this.removeRow(r.id)).filter((e): e is CacheEntry => e !== undefined))();
+
+        const referenced = new Set(rows.map((r) => r.snapshot_file));
+        const deletedFiles: string[] = [];
+        const cutoff = Date.now() - graceMs; // file mtimes are wall-clock, whatever the injected clock
+        for (const file of listFilesRelative(this.cacheDir, path.join(this.cacheDir, SNAPSHOTS_SUBDIR))) {
+            if (referenced.has(file.relative) || file.mtimeMs > cutoff) continue;
+            if (unlinkQuiet(snapshotAbsolutePath(this.cacheDir, file.relative))) deletedFiles.push(file.relative);
+        }
+        return {removedEntries, deletedFiles};
+    }
+
+    /** Close the database (checkpoints the WAL). The store is unusable afterwards. */
+    close(): void {
+        this.statements.clear();
+        this.db.close();
+    }
 }

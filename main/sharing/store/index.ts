@@ -1,13 +1,6 @@
 /** Persistent cache index: entries (SQLite) + prompt embeddings (sqlite-vec). */
-export {
-  CacheStore,
-  type CacheEntry,
-  type CacheStoreOptions,
-  type ConsistencyReport,
-  type NearestEntry,
-  type NewCacheEntry
-} from "./CacheStore.js";
-export { SCHEMA_VERSION } from "./schema.js";
-export { SNAPSHOTS_SUBDIR } from "./snapshotFiles.js";
-export { decodeTokens, encodeTokens, hashTokens } from "./tokens.js";
-export type { EmbedderIdentity, VectorIndexState } from "./vectorIndex.js";
+export {CacheStore, type CacheEntry, type CacheStoreOptions, type ConsistencyReport, type NearestEntry, type NewCacheEntry} from "./CacheStore.js";
+export {SCHEMA_VERSION} from "./schema.js";
+export {SNAPSHOTS_SUBDIR} from "./snapshotFiles.js";
+export {decodeTokens, encodeTokens, hashTokens} from "./tokens.js";
+export type {EmbedderIdentity, VectorIndexState} from "./vectorIndex.js";

@@ -9,9 +9,9 @@ import type Database from "better-sqlite3";
 
 /** Ordered migrations; `user_version` = number applied. Append only — never edit a shipped one. */
 const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
-  // 1: initial schema.
-  (db) => {
-    db.exec(`
+    // 1: initial schema.
+    (db) => {
+        db.exec(`
       CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
@@ -38,7 +38,7 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX entries_exact ON entries (model_fingerprint, token_hash);
       CREATE INDEX entries_last_used ON entries (last_used_at);
     `);
-  }
+    }
 ];
 
 /** The schema version this code writes. */
@@ -47,13 +47,12 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Bring `db` to {@link SCHEMA_VERSION}, each migration in its own transaction. Refuses a database
  * written by a newer version (downgrading would silently drop what it does not know). */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > SCHEMA_VERSION)
-    throw new Error(`cache database schema version ${current} is newer than this app's (${SCHEMA_VERSION})`);
-  for (let v = current; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      (MIGRATIONS[v] as (db: Database.Database) => void)(db);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+    const current = db.pragma("user_version", {simple: true}) as number;
+    if (current > SCHEMA_VERSION) throw new Error(`cache database schema version ${current} is newer than this app's (${SCHEMA_VERSION})`);
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+        db.transaction(() => {
+            (MIGRATIONS[v] as (db: Database.Database) => void)(db);
+            db.pragma(`user_version = ${v + 1}`);
+        })();
+    }
 }

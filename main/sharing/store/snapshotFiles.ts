@@ -11,53 +11,49 @@ export const SNAPSHOTS_SUBDIR = "snapshots";
 
 /** Normalise a relative snapshot path to `a/b/c` form; throws for absolute or escaping paths. */
 export function normalizeSnapshotPath(relative: string): string {
-  if (relative.length === 0 || path.isAbsolute(relative) || path.win32.isAbsolute(relative))
-    throw new Error(`snapshot_file must be a non-empty path relative to the cache dir, got ${JSON.stringify(relative)}`);
-  const normal = path.posix.normalize(relative.replaceAll("\\", "/"));
-  if (normal === "." || normal === ".." || normal.startsWith("../"))
-    throw new Error(`snapshot_file must stay inside the cache dir, got ${JSON.stringify(relative)}`);
-  return normal;
+    if (relative.length === 0 || path.isAbsolute(relative) || path.win32.isAbsolute(relative))
+        throw new Error(`snapshot_file must be a non-empty path relative to the cache dir, got ${JSON.stringify(relative)}`);
+    const normal = path.posix.normalize(relative.replaceAll("\\", "/"));
+    if (normal === "." || normal === ".." || normal.startsWith("../"))
+        throw new Error(`snapshot_file must stay inside the cache dir, got ${JSON.stringify(relative)}`);
+    return normal;
 }
 
 /** Absolute path of a stored (normalised) snapshot path. */
 export function snapshotAbsolutePath(cacheDir: string, relative: string): string {
-  return path.join(cacheDir, ...relative.split("/"));
+    return path.join(cacheDir, ...relative.split("/"));
 }
 
 /** Delete a file; a file that is already gone is fine (the goal state holds). */
 export function unlinkQuiet(file: string): boolean {
-  try {
-    fs.unlinkSync(file);
-    return true;
-  } catch (error) {
-    // Gone already, or its folder is (ENOTDIR: a path component is a file now): nothing to delete.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR")
-      return false;
-    throw error;
-  }
+    try {
+        fs.unlinkSync(file);
+        return true;
+    } catch (error) {
+        // Gone already, or its folder is (ENOTDIR: a path component is a file now): nothing to delete.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return false;
+        throw error;
+    }
 }
 
 /** Regular files under `dir` (recursive) as paths relative to `base` with '/' separators. */
-export function listFilesRelative(base: string, dir: string): Array<{ relative: string; mtimeMs: number }> {
-  const out: Array<{ relative: string; mtimeMs: number }> = [];
-  const walk = (d: string): void => {
-    let items: fs.Dirent[];
-    try {
-      items = fs.readdirSync(d, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT")
-        return;
-      throw error;
-    }
-    for (const item of items) {
-      const full = path.join(d, item.name);
-      if (item.isDirectory())
-        walk(full);
-      else if (item.isFile())
-        out.push({ relative: path.relative(base, full).split(path.sep).join("/"), mtimeMs: fs.statSync(full).mtimeMs });
-    }
-  };
-  walk(dir);
-  return out;
+export function listFilesRelative(base: string, dir: string): Array<{relative: string; mtimeMs: number}> {
+    const out: Array<{relative: string; mtimeMs: number}> = [];
+    const walk = (d: string): void => {
+        let items: fs.Dirent[];
+        try {
+            items = fs.readdirSync(d, {withFileTypes: true});
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+            throw error;
+        }
+        for (const item of items) {
+            const full = path.join(d, item.name);
+            if (item.isDirectory()) walk(full);
+            else if (item.isFile()) out.push({relative: path.relative(base, full).split(path.sep).join("/"), mtimeMs: fs.statSync(full).mtimeMs});
+        }
+    };
+    walk(dir);
+    return out;
 }

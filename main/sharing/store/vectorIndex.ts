@@ -16,8 +16,8 @@ export const VEC_TABLE = "vec_entries";
 
 /** Identity of the vector space an index holds. */
 export interface EmbedderIdentity {
-  readonly id: string;
-  readonly dimensions: number;
+    readonly id: string;
+    readonly dimensions: number;
 }
 
 /** What {@link ensureVectorIndex} did. */
@@ -25,33 +25,32 @@ export type VectorIndexState = "created" | "kept" | "rebuilt";
 
 /** Make sure the vec0 table matches `embedder`; see the module comment. */
 export function ensureVectorIndex(db: Database.Database, embedder: EmbedderIdentity): VectorIndexState {
-  if (!Number.isInteger(embedder.dimensions) || embedder.dimensions < 1 || embedder.dimensions > 8192)
-    throw new RangeError(`embedder dimensions must be an integer in [1, 8192], got ${embedder.dimensions}`);
-  const getMeta = db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?");
-  const storedId = getMeta.get("embedder_id")?.value;
-  const storedDims = Number(getMeta.get("embedder_dimensions")?.value ?? NaN);
-  const tableExists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = ?").get(VEC_TABLE) !== undefined;
+    if (!Number.isInteger(embedder.dimensions) || embedder.dimensions < 1 || embedder.dimensions > 8192)
+        throw new RangeError(`embedder dimensions must be an integer in [1, 8192], got ${embedder.dimensions}`);
+    const getMeta = db.prepare<[string], {value: string}>("SELECT value FROM meta WHERE key = ?");
+    const storedId = getMeta.get("embedder_id")?.value;
+    const storedDims = Number(getMeta.get("embedder_dimensions")?.value ?? NaN);
+    const tableExists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = ?").get(VEC_TABLE) !== undefined;
 
-  if (tableExists && storedId === embedder.id && storedDims === embedder.dimensions)
-    return "kept";
+    if (tableExists && storedId === embedder.id && storedDims === embedder.dimensions) return "kept";
 
-  const state: VectorIndexState = tableExists || storedId !== undefined ? "rebuilt" : "created";
-  db.transaction(() => {
-    db.exec(`DROP TABLE IF EXISTS ${VEC_TABLE}`);
-    db.exec(
-      `CREATE VIRTUAL TABLE ${VEC_TABLE} USING vec0(` +
-      `model_fingerprint TEXT PARTITION KEY, scope TEXT, ` +
-      `embedding FLOAT[${embedder.dimensions}] distance_metric=cosine)`
-    );
-    db.prepare("UPDATE entries SET embedder_id = NULL").run();
-    const setMeta = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    setMeta.run("embedder_id", embedder.id);
-    setMeta.run("embedder_dimensions", String(embedder.dimensions));
-  })();
-  return state;
+    const state: VectorIndexState = tableExists || storedId !== undefined ? "rebuilt" : "created";
+    db.transaction(() => {
+        db.exec(`DROP TABLE IF EXISTS ${VEC_TABLE}`);
+        db.exec(
+            `CREATE VIRTUAL TABLE ${VEC_TABLE} USING vec0(` +
+                `model_fingerprint TEXT PARTITION KEY, scope TEXT, ` +
+                `embedding FLOAT[${embedder.dimensions}] distance_metric=cosine)`
+        );
+        db.prepare("UPDATE entries SET embedder_id = NULL").run();
+        const setMeta = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        setMeta.run("embedder_id", embedder.id);
+        setMeta.run("embedder_dimensions", String(embedder.dimensions));
+    })();
+    return state;
 }
 
 /** A Float32Array as the BLOB sqlite-vec expects (no copy). */
 export function vectorBlob(v: Float32Array): Buffer {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }

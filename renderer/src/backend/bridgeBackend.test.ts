@@ -13,7 +13,11 @@ describe("BridgeBackend", () => {
         const bridge = new FakeBridge();
         const backend = new BridgeBackend(bridge);
         const deltas: string[] = [];
-        const pending = backend.streamChat({messages: [{role: "user", content: "hi"}], params: {max_tokens: 8}}, (t) => deltas.push(t), new AbortController().signal);
+        const pending = backend.streamChat(
+            {messages: [{role: "user", content: "hi"}], params: {max_tokens: 8}},
+            (t) => deltas.push(t),
+            new AbortController().signal
+        );
         const id = await started(bridge);
         expect(id).toMatch(/^[\w-]{1,64}$/);
         expect(bridge.started[0]!.request).toEqual({messages: [{role: "user", content: "hi"}], params: {max_tokens: 8}});
@@ -37,7 +41,9 @@ describe("BridgeBackend", () => {
     it("strips Electron's IPC prefix from start errors", async () => {
         const bridge = new FakeBridge();
         bridge.startError = new Error("Error invoking remote method 'kvshare:chat:start': Error: messages must not be empty");
-        await expect(new BridgeBackend(bridge).streamChat({messages: []}, () => {}, new AbortController().signal)).rejects.toThrow(/^messages must not be empty$/);
+        await expect(new BridgeBackend(bridge).streamChat({messages: []}, () => {}, new AbortController().signal)).rejects.toThrow(
+            /^messages must not be empty$/
+        );
     });
 
     it("on stop asks main to abort and keeps the final stats when they come", async () => {

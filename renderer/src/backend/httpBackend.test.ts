@@ -131,7 +131,11 @@ describe("HttpBackend", () => {
         await backend.admin("revokeKey", {id: "ab12"});
         const [create, clear, revoke] = fetchMock.mock.calls;
         expect(create?.[0]).toBe("/kvshare/keys");
-        expect(create?.[1]).toMatchObject({method: "POST", body: JSON.stringify({name: "reception", group: "ward"}), headers: {"content-type": "application/json"}});
+        expect(create?.[1]).toMatchObject({
+            method: "POST",
+            body: JSON.stringify({name: "reception", group: "ward"}),
+            headers: {"content-type": "application/json"}
+        });
         expect(clear?.[0]).toBe("/kvshare/cache/clear");
         expect(clear?.[1]?.body).toBeUndefined();
         expect(revoke?.[0]).toBe("/kvshare/keys/ab12");

@@ -45,24 +45,55 @@ function Form({settings}: {settings: AdminSettings}) {
     const error = localError ?? serverError;
 
     return (
-        <form className="admin-form" onSubmit={(e) => {
-            e.preventDefault();
-            void save();
-        }}>
+        <form
+            className="admin-form"
+            onSubmit={(e) => {
+                e.preventDefault();
+                void save();
+            }}
+        >
             <section className="admin-section">
                 <h2>Semantic KV sharing</h2>
                 <p className="muted small">Changes apply to the next request, without a restart.</p>
                 <div className="admin-grid">
-                    <label className="check"><input type="checkbox" data-testid="setting-enabled" checked={draft.enabled} onChange={(e) => set("enabled", e.target.checked)} /> Semantic sharing</label>
-                    <label className="check"><input type="checkbox" data-testid="setting-prefix" checked={draft.prefixReuse} onChange={(e) => set("prefixReuse", e.target.checked)} /> Exact prefix reuse</label>
-                    <label className="check" title="Skip a donor when measured rates predict it is slower than a prefill from the prefix"><input type="checkbox" data-testid="setting-cost-gate" checked={draft.costGate} onChange={(e) => set("costGate", e.target.checked)} /> Cost-aware gate</label>
-                    <Field label="Similarity threshold" hint="0..1: cosine similarity a cached prompt needs to be a donor">{text("similarityThreshold", "setting-threshold")}</Field>
-                    <Field label="Top-k" hint="Donor candidates fetched, then ranked by reusable tokens">{text("topK", "setting-topk")}</Field>
-                    <Field label="Minimum kept run" hint="Shortest run of equal tokens worth reusing">{text("minRunLength", "setting-min-run")}</Field>
-                    <Field label="Recompute budget" hint="0..1: share of kept tokens recomputed for quality">{text("recomputeBudget", "setting-recompute")}</Field>
-                    <Field label="Minimum gain" hint="Tokens a donor must add over prefix reuse">{text("minGainTokens", "setting-min-gain")}</Field>
+                    <label className="check">
+                        <input type="checkbox" data-testid="setting-enabled" checked={draft.enabled} onChange={(e) => set("enabled", e.target.checked)} />{" "}
+                        Semantic sharing
+                    </label>
+                    <label className="check">
+                        <input
+                            type="checkbox"
+                            data-testid="setting-prefix"
+                            checked={draft.prefixReuse}
+                            onChange={(e) => set("prefixReuse", e.target.checked)}
+                        />{" "}
+                        Exact prefix reuse
+                    </label>
+                    <label className="check" title="Skip a donor when measured rates predict it is slower than a prefill from the prefix">
+                        <input type="checkbox" data-testid="setting-cost-gate" checked={draft.costGate} onChange={(e) => set("costGate", e.target.checked)} />{" "}
+                        Cost-aware gate
+                    </label>
+                    <Field label="Similarity threshold" hint="0..1: cosine similarity a cached prompt needs to be a donor">
+                        {text("similarityThreshold", "setting-threshold")}
+                    </Field>
+                    <Field label="Top-k" hint="Donor candidates fetched, then ranked by reusable tokens">
+                        {text("topK", "setting-topk")}
+                    </Field>
+                    <Field label="Minimum kept run" hint="Shortest run of equal tokens worth reusing">
+                        {text("minRunLength", "setting-min-run")}
+                    </Field>
+                    <Field label="Recompute budget" hint="0..1: share of kept tokens recomputed for quality">
+                        {text("recomputeBudget", "setting-recompute")}
+                    </Field>
+                    <Field label="Minimum gain" hint="Tokens a donor must add over prefix reuse">
+                        {text("minGainTokens", "setting-min-gain")}
+                    </Field>
                     <Field label="Embedder" hint={restart ? "Saved now; used after the model is loaded again (restart)" : "Used to find similar prompts"}>
-                        <select data-testid="setting-embedder" value={draft.embedder} onChange={(e) => set("embedder", e.target.value as SettingsDraft["embedder"])}>
+                        <select
+                            data-testid="setting-embedder"
+                            value={draft.embedder}
+                            onChange={(e) => set("embedder", e.target.value as SettingsDraft["embedder"])}
+                        >
                             <option value="lexical">Lexical (fast, no model)</option>
                             <option value="model">Model embeddings</option>
                         </select>
@@ -74,95 +105,210 @@ function Form({settings}: {settings: AdminSettings}) {
                 <h2>Sharing scopes</h2>
                 <div className="admin-grid">
                     <Field label="Who shares with whom" hint="Reuse never crosses scopes">
-                        <select data-testid="setting-scope" value={draft.scopePolicy} onChange={(e) => set("scopePolicy", e.target.value as SettingsDraft["scopePolicy"])}>
+                        <select
+                            data-testid="setting-scope"
+                            value={draft.scopePolicy}
+                            onChange={(e) => set("scopePolicy", e.target.value as SettingsDraft["scopePolicy"])}
+                        >
                             <option value="global">Everyone shares</option>
                             <option value="group">Members of the same group</option>
                             <option value="user">Each user only with themselves</option>
                         </select>
                     </Field>
                     <Field label="Groups" hint="One “user = group” per line (profiles with a group are added here)">
-                        <textarea rows={3} data-testid="setting-groups" value={draft.groups} onChange={(e) => set("groups", e.target.value)} placeholder="Nurse = ward-3" />
+                        <textarea
+                            rows={3}
+                            data-testid="setting-groups"
+                            value={draft.groups}
+                            onChange={(e) => set("groups", e.target.value)}
+                            placeholder="Nurse = ward-3"
+                        />
                     </Field>
-                    <Field label="Shared prefixes" hint="System prompts or templates every scope may share (their KV holds only this text). Separate texts with a line holding only ---">
-                        <textarea rows={4} data-testid="setting-shared-prefixes" value={draft.sharedPrefixes} onChange={(e) => set("sharedPrefixes", e.target.value)} placeholder="You are the front desk assistant of …" />
+                    <Field
+                        label="Shared prefixes"
+                        hint="System prompts or templates every scope may share (their KV holds only this text). Separate texts with a line holding only ---"
+                    >
+                        <textarea
+                            rows={4}
+                            data-testid="setting-shared-prefixes"
+                            value={draft.sharedPrefixes}
+                            onChange={(e) => set("sharedPrefixes", e.target.value)}
+                            placeholder="You are the front desk assistant of …"
+                        />
                     </Field>
                 </div>
             </section>
             <section className="admin-section">
                 <h2>Cache</h2>
                 <div className="admin-grid">
-                    <Field label="Snapshot budget (MiB)" hint={`Now ${formatBytes(settings.sharing.maxSnapshotBytes)}; a smaller budget evicts at once`}>{text("budgetMiB", "setting-budget")}</Field>
-                    <Field label="Memory tier (MiB)" hint={`Hot donors kept in memory (no disk read); now ${formatBytes(settings.sharing.maxMemoryBytes)}`}>{text("memoryMiB", "setting-memory")}</Field>
+                    <Field label="Snapshot budget (MiB)" hint={`Now ${formatBytes(settings.sharing.maxSnapshotBytes)}; a smaller budget evicts at once`}>
+                        {text("budgetMiB", "setting-budget")}
+                    </Field>
+                    <Field label="Memory tier (MiB)" hint={`Hot donors kept in memory (no disk read); now ${formatBytes(settings.sharing.maxMemoryBytes)}`}>
+                        {text("memoryMiB", "setting-memory")}
+                    </Field>
                     <div className="field">
                         <span className="field-label">Clear cache</span>
                         {confirmClear ? (
                             <div className="row">
-                                <button type="button" className="button danger" data-testid="clear-cache-confirm" onClick={() => {
-                                    setConfirmClear(false);
-                                    void useAdminSettings.getState().clearCache();
-                                }}>Remove every cached prompt</button>
-                                <button type="button" className="button" onClick={() => setConfirmClear(false)}>Cancel</button>
+                                <button
+                                    type="button"
+                                    className="button danger"
+                                    data-testid="clear-cache-confirm"
+                                    onClick={() => {
+                                        setConfirmClear(false);
+                                        void useAdminSettings.getState().clearCache();
+                                    }}
+                                >
+                                    Remove every cached prompt
+                                </button>
+                                <button type="button" className="button" onClick={() => setConfirmClear(false)}>
+                                    Cancel
+                                </button>
                             </div>
                         ) : (
-                            <div className="row"><button type="button" className="button" data-testid="clear-cache" onClick={() => setConfirmClear(true)}>Clear cache…</button></div>
+                            <div className="row">
+                                <button type="button" className="button" data-testid="clear-cache" onClick={() => setConfirmClear(true)}>
+                                    Clear cache…
+                                </button>
+                            </div>
                         )}
                         <span className="field-hint" data-testid="clear-cache-result">
-                            {lastCleared ? `Removed ${lastCleared.removedEntries} entries, freed ${formatBytes(lastCleared.freedBytes)}` : "Drops all KV snapshots and their index"}
+                            {lastCleared
+                                ? `Removed ${lastCleared.removedEntries} entries, freed ${formatBytes(lastCleared.freedBytes)}`
+                                : "Drops all KV snapshots and their index"}
                         </span>
                     </div>
                 </div>
             </section>
             <section className="admin-section">
                 <h2>History &amp; quality monitor</h2>
-                <p className="muted small">Served requests are kept in app.db for the dashboard and the curves above. When the model is idle, the monitor replays a share of the requests served from shared KV with full compute and compares the answers; it stops the moment someone asks.</p>
+                <p className="muted small">
+                    Served requests are kept in app.db for the dashboard and the curves above. When the model is idle, the monitor replays a share of the
+                    requests served from shared KV with full compute and compares the answers; it stops the moment someone asks.
+                </p>
                 <div className="admin-grid">
-                    <Field label="History (days)" hint="Older requests and checks are dropped">{text("historyDays", "setting-history-days")}</Field>
-                    <Field label="Quality monitor (% of shared-KV requests)" hint={settings.sharing.monitorShare == null ? "Empty: the app's default (on in the desktop app, off for the API server)" : "0 turns it off; empty: the app's default"}>
-                        <input type="text" inputMode="decimal" data-testid="setting-monitor" value={draft.monitorPercent} placeholder="app default" onChange={(e) => set("monitorPercent", e.target.value)} />
+                    <Field label="History (days)" hint="Older requests and checks are dropped">
+                        {text("historyDays", "setting-history-days")}
+                    </Field>
+                    <Field
+                        label="Quality monitor (% of shared-KV requests)"
+                        hint={
+                            settings.sharing.monitorShare == null
+                                ? "Empty: the app's default (on in the desktop app, off for the API server)"
+                                : "0 turns it off; empty: the app's default"
+                        }
+                    >
+                        <input
+                            type="text"
+                            inputMode="decimal"
+                            data-testid="setting-monitor"
+                            value={draft.monitorPercent}
+                            placeholder="app default"
+                            onChange={(e) => set("monitorPercent", e.target.value)}
+                        />
                     </Field>
                 </div>
             </section>
             <section className="admin-section">
                 <h2>Local API server</h2>
-                <p className="muted small">On/off, address and CORS origins apply at once. Whether a key is required is read at start-up (settings.json or <code>serve</code> flags).</p>
+                <p className="muted small">
+                    On/off, address and CORS origins apply at once. Whether a key is required is read at start-up (settings.json or <code>serve</code> flags).
+                </p>
                 <p className="small" data-testid="api-url">
-                    {settings.api.url ? <>Listening on <code>{settings.api.url}/v1</code></> : settings.api.enabled ? "Not running (the address could not be bound at start-up): save an address to try again." : "Off: other apps cannot reach the API."}
+                    {settings.api.url ? (
+                        <>
+                            Listening on <code>{settings.api.url}/v1</code>
+                        </>
+                    ) : settings.api.enabled ? (
+                        "Not running (the address could not be bound at start-up): save an address to try again."
+                    ) : (
+                        "Off: other apps cannot reach the API."
+                    )}
                 </p>
                 <div className="admin-grid">
                     <div className="field">
                         <label className="check">
-                            <input type="checkbox" data-testid="setting-api-enabled" checked={draft.apiEnabled} disabled={settings.api.servesUi} onChange={(e) => set("apiEnabled", e.target.checked)} /> API server on
+                            <input
+                                type="checkbox"
+                                data-testid="setting-api-enabled"
+                                checked={draft.apiEnabled}
+                                disabled={settings.api.servesUi}
+                                onChange={(e) => set("apiEnabled", e.target.checked)}
+                            />{" "}
+                            API server on
                         </label>
-                        <span className="field-hint">{settings.api.servesUi ? "This page is served by the API server: to turn it off, stop the serve process" : "Off: only this window can use the model"}</span>
+                        <span className="field-hint">
+                            {settings.api.servesUi
+                                ? "This page is served by the API server: to turn it off, stop the serve process"
+                                : "Off: only this window can use the model"}
+                        </span>
                     </div>
                     <span />
                     <Field label="Host" hint="127.0.0.1: this machine only; 0.0.0.0: every network interface">
-                        <input type="text" data-testid="setting-api-host" value={draft.apiHost} onChange={(e) => set("apiHost", e.target.value)} spellCheck={false} />
+                        <input
+                            type="text"
+                            data-testid="setting-api-host"
+                            value={draft.apiHost}
+                            onChange={(e) => set("apiHost", e.target.value)}
+                            spellCheck={false}
+                        />
                     </Field>
-                    <Field label="Port" hint={settings.api.servesUi ? "0 picks a free port; this page moves with the server" : "0 picks a free port"}>{text("apiPort", "setting-api-port")}</Field>
+                    <Field label="Port" hint={settings.api.servesUi ? "0 picks a free port; this page moves with the server" : "0 picks a free port"}>
+                        {text("apiPort", "setting-api-port")}
+                    </Field>
                 </div>
                 {draft.apiHost.trim() !== "" && !isLoopback(draft.apiHost) ? (
                     <p className="warning" role="note" data-testid="api-lan-warning">
                         <strong>{draft.apiHost.trim()}</strong> makes the API reachable from other machines on the network. Only the key keeps them out:
-                        {settings.api.auth ? " keep “key required” on and give each app or person a key of their own (below)." : " a key is not required now, so this address is refused until api.auth is turned on."}
+                        {settings.api.auth
+                            ? " keep “key required” on and give each app or person a key of their own (below)."
+                            : " a key is not required now, so this address is refused until api.auth is turned on."}
                     </p>
                 ) : null}
                 <dl className="readonly-grid" data-testid="api-readonly">
-                    <div><dt>Key required</dt><dd>{settings.api.auth ? "yes" : "no"}</dd></div>
-                    <div><dt>App key</dt><dd><code>{settings.api.keyHint}</code></dd></div>
+                    <div>
+                        <dt>Key required</dt>
+                        <dd>{settings.api.auth ? "yes" : "no"}</dd>
+                    </div>
+                    <div>
+                        <dt>App key</dt>
+                        <dd>
+                            <code>{settings.api.keyHint}</code>
+                        </dd>
+                    </div>
                 </dl>
                 <Field label="CORS origins" hint="One origin per line, e.g. http://localhost:3000">
                     <textarea rows={2} data-testid="setting-cors" value={draft.corsOrigins} onChange={(e) => set("corsOrigins", e.target.value)} />
                 </Field>
             </section>
             <div className="admin-footer">
-                {error ? <p className="form-error" role="alert" data-testid="settings-error">{error}</p> : savedAt && !dirty ? <p className="saved" data-testid="settings-saved">Saved · in effect now</p> : <span />}
+                {error ? (
+                    <p className="form-error" role="alert" data-testid="settings-error">
+                        {error}
+                    </p>
+                ) : savedAt && !dirty ? (
+                    <p className="saved" data-testid="settings-saved">
+                        Saved · in effect now
+                    </p>
+                ) : (
+                    <span />
+                )}
                 <div className="row">
-                    <button type="button" className="button" disabled={!dirty} onClick={() => {
-                        setDraft(draftFrom(settings));
-                        setLocalError(null);
-                    }}>Reset</button>
-                    <button type="submit" className="button primary" data-testid="settings-save" disabled={!dirty || saving}>{saving ? "Saving…" : "Save"}</button>
+                    <button
+                        type="button"
+                        className="button"
+                        disabled={!dirty}
+                        onClick={() => {
+                            setDraft(draftFrom(settings));
+                            setLocalError(null);
+                        }}
+                    >
+                        Reset
+                    </button>
+                    <button type="submit" className="button primary" data-testid="settings-save" disabled={!dirty || saving}>
+                        {saving ? "Saving…" : "Save"}
+                    </button>
                 </div>
             </div>
         </form>
@@ -175,7 +321,11 @@ function MovedNotice({url, auth}: {url: string; auth: boolean}) {
     const href = `${url}/${key ? `#key=${encodeURIComponent(key)}` : ""}`;
     return (
         <p className="notice" role="status" data-testid="api-moved">
-            The API server moved, and this app with it: continue at <a href={href} data-testid="api-moved-link">{url}</a>. This address no longer answers.
+            The API server moved, and this app with it: continue at{" "}
+            <a href={href} data-testid="api-moved-link">
+                {url}
+            </a>
+            . This address no longer answers.
         </p>
     );
 }
@@ -199,60 +349,131 @@ function ApiKeys() {
         <section className="admin-section" data-testid="api-keys">
             <h2>API keys</h2>
             <p className="muted small">
-                For other apps and people. A key acts as its owner (its own sharing scope, or its group&apos;s) and may use the OpenAI API only, not
-                these settings or anyone&apos;s chats. Only a hash is stored; revoking takes effect with the next request.
+                For other apps and people. A key acts as its owner (its own sharing scope, or its group&apos;s) and may use the OpenAI API only, not these
+                settings or anyone&apos;s chats. Only a hash is stored; revoking takes effect with the next request.
             </p>
-            <form className="row key-create" onSubmit={(e) => {
-                e.preventDefault();
-                void useApiKeys.getState().create(name, group).then((ok) => {
-                    if (ok) {
-                        setName("");
-                        setGroup("");
-                    }
-                });
-            }}>
-                <input type="text" aria-label="Key name" placeholder="Name, e.g. reception-app" data-testid="key-name" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} />
-                <input type="text" aria-label="Group" placeholder="Group (optional)" data-testid="key-group" value={group} onChange={(e) => setGroup(e.target.value)} spellCheck={false} />
-                <button type="submit" className="button primary" data-testid="key-create" disabled={busy || name.trim() === ""}>Create key</button>
+            <form
+                className="row key-create"
+                onSubmit={(e) => {
+                    e.preventDefault();
+                    void useApiKeys
+                        .getState()
+                        .create(name, group)
+                        .then((ok) => {
+                            if (ok) {
+                                setName("");
+                                setGroup("");
+                            }
+                        });
+                }}
+            >
+                <input
+                    type="text"
+                    aria-label="Key name"
+                    placeholder="Name, e.g. reception-app"
+                    data-testid="key-name"
+                    value={name}
+                    onChange={(e) => setName(e.target.value)}
+                    spellCheck={false}
+                />
+                <input
+                    type="text"
+                    aria-label="Group"
+                    placeholder="Group (optional)"
+                    data-testid="key-group"
+                    value={group}
+                    onChange={(e) => setGroup(e.target.value)}
+                    spellCheck={false}
+                />
+                <button type="submit" className="button primary" data-testid="key-create" disabled={busy || name.trim() === ""}>
+                    Create key
+                </button>
             </form>
             {created ? (
                 <div className="created-key" role="status" data-testid="created-key-box">
-                    <p className="warning"><strong>Copy this key now: it will not be shown again.</strong> Key {created.entry.id} for {created.entry.name}{created.entry.group ? ` (group ${created.entry.group})` : ""}.</p>
+                    <p className="warning">
+                        <strong>Copy this key now: it will not be shown again.</strong> Key {created.entry.id} for {created.entry.name}
+                        {created.entry.group ? ` (group ${created.entry.group})` : ""}.
+                    </p>
                     <div className="row">
-                        <code className="created-key-value" data-testid="created-key">{created.key}</code>
-                        <button type="button" className="button small" data-testid="created-key-copy" onClick={() => void copyText(created.key).then(setCopied)}>
+                        <code className="created-key-value" data-testid="created-key">
+                            {created.key}
+                        </code>
+                        <button
+                            type="button"
+                            className="button small"
+                            data-testid="created-key-copy"
+                            onClick={() => void copyText(created.key).then(setCopied)}
+                        >
                             {copied === true ? "Copied" : copied === false ? "Copy failed: select it" : "Copy"}
                         </button>
-                        <button type="button" className="button small" data-testid="created-key-done" onClick={() => useApiKeys.getState().dismissCreated()}>Done</button>
+                        <button type="button" className="button small" data-testid="created-key-done" onClick={() => useApiKeys.getState().dismissCreated()}>
+                            Done
+                        </button>
                     </div>
                 </div>
             ) : null}
-            {error ? <p className="form-error" role="alert" data-testid="keys-error">{error}</p> : null}
-            {keys.length === 0 ? <p className="muted small" data-testid="keys-empty">No keys issued yet.</p> : (
+            {error ? (
+                <p className="form-error" role="alert" data-testid="keys-error">
+                    {error}
+                </p>
+            ) : null}
+            {keys.length === 0 ? (
+                <p className="muted small" data-testid="keys-empty">
+                    No keys issued yet.
+                </p>
+            ) : (
                 <table className="keys-table" data-testid="keys-table">
-                    <thead><tr><th>Name</th><th>Group</th><th>Key</th><th>Created</th><th /></tr></thead>
+                    <thead>
+                        <tr>
+                            <th>Name</th>
+                            <th>Group</th>
+                            <th>Key</th>
+                            <th>Created</th>
+                            <th />
+                        </tr>
+                    </thead>
                     <tbody>
                         {keys.map((key) => (
                             <tr key={key.id} data-testid="key-row" data-key-id={key.id}>
                                 <td>{key.name}</td>
                                 <td>{key.group ?? "—"}</td>
-                                <td><code>{key.hint}…</code></td>
+                                <td>
+                                    <code>{key.hint}…</code>
+                                </td>
                                 <td>{new Date(key.createdAt).toLocaleString()}</td>
                                 <td className="key-actions">
                                     {confirmRevoke === key.id ? (
                                         <span className="row">
                                             <label className="small" title="Delete the prompts and KV cached in this key's own scope">
-                                                <input type="checkbox" data-testid="key-revoke-purge" checked={purgeOnRevoke} onChange={(e) => setPurgeOnRevoke(e.target.checked)} />
-                                                {" "}also delete its cached prompts
+                                                <input
+                                                    type="checkbox"
+                                                    data-testid="key-revoke-purge"
+                                                    checked={purgeOnRevoke}
+                                                    onChange={(e) => setPurgeOnRevoke(e.target.checked)}
+                                                />{" "}
+                                                also delete its cached prompts
                                             </label>
-                                            <button type="button" className="button small danger" data-testid="key-revoke-confirm" disabled={busy} onClick={() => {
-                                                setConfirmRevoke(null);
-                                                void useApiKeys.getState().revoke(key.id, purgeOnRevoke);
-                                            }}>Revoke</button>
-                                            <button type="button" className="button small" onClick={() => setConfirmRevoke(null)}>Cancel</button>
+                                            <button
+                                                type="button"
+                                                className="button small danger"
+                                                data-testid="key-revoke-confirm"
+                                                disabled={busy}
+                                                onClick={() => {
+                                                    setConfirmRevoke(null);
+                                                    void useApiKeys.getState().revoke(key.id, purgeOnRevoke);
+                                                }}
+                                            >
+                                                Revoke
+                                            </button>
+                                            <button type="button" className="button small" onClick={() => setConfirmRevoke(null)}>
+                                                Cancel
+                                            </button>
                                         </span>
                                     ) : (
-                                        <button type="button" className="button small" data-testid="key-revoke" onClick={() => setConfirmRevoke(key.id)}>Revoke…</button>
+                                        <button type="button" className="button small" data-testid="key-revoke" onClick={() => setConfirmRevoke(key.id)}>
+                                            Revoke…
+                                        </button>
                                     )}
                                 </td>
                             </tr>

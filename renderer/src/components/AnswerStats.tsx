@@ -8,13 +8,24 @@ export function AnswerStats({stats}: {stats: Stats}) {
     if (stats.promptTokens !== undefined) parts.push(["prompt", `${stats.promptTokens} prompt`, "Prompt tokens"]);
     if (stats.cachedTokens !== undefined) parts.push(["cached", `${stats.cachedTokens} cached`, "Prompt tokens whose KV cache was reused"]);
     if (stats.completionTokens !== undefined) parts.push(["completion", `${stats.completionTokens} generated`, "Generated tokens"]);
-    if (stats.finishReason === "aborted" && stats.elapsedMs !== undefined) parts.push(["elapsed", `stopped after ${formatMs(stats.elapsedMs)}`, "Time until stopped"]);
+    if (stats.finishReason === "aborted" && stats.elapsedMs !== undefined)
+        parts.push(["elapsed", `stopped after ${formatMs(stats.elapsedMs)}`, "Time until stopped"]);
     return (
         <div className="answer-stats" data-testid="answer-stats" data-finish={stats.finishReason}>
-            {stats.finishReason === "aborted" ? <span className="tag tag-aborted" data-testid="aborted-tag">aborted</span> : null}
-            {stats.finishReason === "length" ? <span className="tag" title="Stopped at the max tokens limit">max tokens</span> : null}
+            {stats.finishReason === "aborted" ? (
+                <span className="tag tag-aborted" data-testid="aborted-tag">
+                    aborted
+                </span>
+            ) : null}
+            {stats.finishReason === "length" ? (
+                <span className="tag" title="Stopped at the max tokens limit">
+                    max tokens
+                </span>
+            ) : null}
             {parts.map(([key, text, title]) => (
-                <span key={key} className={`stat stat-${key}`} title={title}>{text}</span>
+                <span key={key} className={`stat stat-${key}`} title={title}>
+                    {text}
+                </span>
             ))}
         </div>
     );

@@ -16,18 +16,11 @@ export function ApiKeyScreen() {
             >
                 <h2>API key</h2>
                 <p className="muted">
-                    This KVShare server requires a key. Paste the key shown by <code>kvshare serve</code> (the part after <code>#key=</code> in the
-                    URL it prints).
+                    This KVShare server requires a key. Paste the key shown by <code>kvshare serve</code> (the part after <code>#key=</code> in the URL it
+                    prints).
                 </p>
                 {error ? <p className="form-error">{error}</p> : null}
-                <input
-                    type="password"
-                    autoFocus
-                    value={key}
-                    placeholder="API key"
-                    data-testid="api-key-input"
-                    onChange={(e) => setKey(e.target.value)}
-                />
+                <input type="password" autoFocus value={key} placeholder="API key" data-testid="api-key-input" onChange={(e) => setKey(e.target.value)} />
                 <button type="submit" className="button primary" data-testid="api-key-save" disabled={key.trim() === ""}>
                     Connect
                 </button>

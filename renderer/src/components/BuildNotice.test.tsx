@@ -21,7 +21,9 @@ describe("BuildNotice", () => {
 
     it("says that KV sharing is off and what to run on a stock GPU binary", () => {
         const notice = "no KVShare-patched Vulkan build for GPU (Vulkan): …; run `npm run build:native -- --gpu vulkan` to build it";
-        useConnection.setState({models: [model({...base, kv_editing: false, backend: "vulkan", kvshare_patched: false, devices: ["GPU"], build_notice: notice})]});
+        useConnection.setState({
+            models: [model({...base, kv_editing: false, backend: "vulkan", kvshare_patched: false, devices: ["GPU"], build_notice: notice})]
+        });
         render(<BuildNotice />);
         const text = screen.getByTestId("build-notice").textContent ?? "";
         expect(text).toMatch(/^Semantic KV sharing is off\./);
@@ -29,7 +31,9 @@ describe("BuildNotice", () => {
     });
 
     it("says that the GPU is idle when the patched CPU build was chosen instead", () => {
-        useConnection.setState({models: [model({...base, kv_editing: true, backend: "cpu", kvshare_patched: true, devices: [], build_notice: "GPU (CUDA) is not used: …"})]});
+        useConnection.setState({
+            models: [model({...base, kv_editing: true, backend: "cpu", kvshare_patched: true, devices: [], build_notice: "GPU (CUDA) is not used: …"})]
+        });
         render(<BuildNotice />);
         expect(screen.getByTestId("build-notice").textContent).toMatch(/^The GPU is not used\. GPU \(CUDA\) is not used/);
     });

@@ -10,7 +10,9 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
         <aside className="settings" data-testid="chat-settings" aria-label="Chat settings">
             <div className="settings-head">
                 <h2>Chat settings</h2>
-                <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">×</button>
+                <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">
+                    ×
+                </button>
             </div>
             <label className="field">
                 <span className="field-label">System prompt</span>

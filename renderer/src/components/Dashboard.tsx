@@ -1,4 +1,18 @@
-import {ArcElement, BarController, BarElement, CategoryScale, Chart as ChartJS, DoughnutController, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip} from "chart.js";
+import {
+    ArcElement,
+    BarController,
+    BarElement,
+    CategoryScale,
+    Chart as ChartJS,
+    DoughnutController,
+    Filler,
+    Legend,
+    LinearScale,
+    LineController,
+    LineElement,
+    PointElement,
+    Tooltip
+} from "chart.js";
 import {useEffect} from "react";
 import {Bar, Chart, Doughnut} from "react-chartjs-2";
 import type {CacheStats} from "../../../shared/admin.js";
@@ -7,7 +21,20 @@ import {formatMs} from "../lib/stats.js";
 import {selectTokensSavedShare, useCacheStats} from "../stores/useCacheStats.js";
 import {QualityPanel} from "./QualityPanel.js";
 
-ChartJS.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+ChartJS.register(
+    ArcElement,
+    BarController,
+    BarElement,
+    CategoryScale,
+    DoughnutController,
+    Filler,
+    Legend,
+    LinearScale,
+    LineController,
+    LineElement,
+    PointElement,
+    Tooltip
+);
 
 const REFRESH_MS = 5000;
 const colors = {reused: "#16a34a", reusedSoft: "rgba(22, 163, 74, 0.18)", rate: "#2563eb", miss: "#94a3b8", warn: "#d97706", grid: "rgba(113, 113, 122, 0.15)"};
@@ -33,9 +60,27 @@ function OverTime({stats}: {stats: CacheStats}) {
             data={{
                 labels,
                 datasets: [
-                    {type: "bar" as const, label: "Tokens saved", data: stats.buckets.map((b) => b.reusedTokens), backgroundColor: colors.reused, borderRadius: 3, yAxisID: "tokens", order: 2},
-                    {type: "line" as const, label: "Hit rate", data: stats.buckets.map((b) => (b.requests === 0 ? null : (100 * b.hits) / b.requests)), borderColor: colors.rate,
-                        backgroundColor: colors.rate, spanGaps: true, tension: 0.25, pointRadius: 3, yAxisID: "rate", order: 1}
+                    {
+                        type: "bar" as const,
+                        label: "Tokens saved",
+                        data: stats.buckets.map((b) => b.reusedTokens),
+                        backgroundColor: colors.reused,
+                        borderRadius: 3,
+                        yAxisID: "tokens",
+                        order: 2
+                    },
+                    {
+                        type: "line" as const,
+                        label: "Hit rate",
+                        data: stats.buckets.map((b) => (b.requests === 0 ? null : (100 * b.hits) / b.requests)),
+                        borderColor: colors.rate,
+                        backgroundColor: colors.rate,
+                        spanGaps: true,
+                        tension: 0.25,
+                        pointRadius: 3,
+                        yAxisID: "rate",
+                        order: 1
+                    }
                 ]
             }}
             options={{
@@ -59,9 +104,20 @@ function TtftChart({stats}: {stats: CacheStats}) {
             data={{
                 labels: [`With reuse (${withReuse.count})`, `Without reuse (${withoutReuse.count})`],
                 datasets: [
-                    {label: "Mean TTFT (ms)", data: [withReuse.meanMs ?? 0, withoutReuse.meanMs ?? 0], backgroundColor: [colors.reused, colors.miss], borderRadius: 4},
-                    {label: "Median TTFT (ms)", data: [withReuse.medianMs ?? 0, withoutReuse.medianMs ?? 0], backgroundColor: [colors.reusedSoft, "rgba(148, 163, 184, 0.35)"],
-                        borderColor: [colors.reused, colors.miss], borderWidth: 1, borderRadius: 4}
+                    {
+                        label: "Mean TTFT (ms)",
+                        data: [withReuse.meanMs ?? 0, withoutReuse.meanMs ?? 0],
+                        backgroundColor: [colors.reused, colors.miss],
+                        borderRadius: 4
+                    },
+                    {
+                        label: "Median TTFT (ms)",
+                        data: [withReuse.medianMs ?? 0, withoutReuse.medianMs ?? 0],
+                        backgroundColor: [colors.reusedSoft, "rgba(148, 163, 184, 0.35)"],
+                        borderColor: [colors.reused, colors.miss],
+                        borderWidth: 1,
+                        borderRadius: 4
+                    }
                 ]
             }}
             options={{
@@ -80,15 +136,31 @@ function CacheSize({stats}: {stats: CacheStats}) {
         <div className="cache-size">
             <div className="cache-size-chart">
                 <Doughnut
-                    data={{labels: ["Snapshots", "Free budget"], datasets: [{data: [bytes, free], backgroundColor: [colors.warn, "rgba(148, 163, 184, 0.25)"], borderWidth: 0}]}}
-                    options={{...common, cutout: "70%", plugins: {legend: {display: false}, tooltip: {callbacks: {label: (item) => `${item.label}: ${formatBytes(Number(item.raw))}`}}}}}
+                    data={{
+                        labels: ["Snapshots", "Free budget"],
+                        datasets: [{data: [bytes, free], backgroundColor: [colors.warn, "rgba(148, 163, 184, 0.25)"], borderWidth: 0}]
+                    }}
+                    options={{
+                        ...common,
+                        cutout: "70%",
+                        plugins: {legend: {display: false}, tooltip: {callbacks: {label: (item) => `${item.label}: ${formatBytes(Number(item.raw))}`}}}
+                    }}
                 />
                 <div className="cache-size-center">{formatPercent(budgetBytes > 0 ? bytes / budgetBytes : 0)}</div>
             </div>
             <dl className="cache-size-facts">
-                <div><dt>Used</dt><dd data-testid="cache-bytes">{formatBytes(bytes)}</dd></div>
-                <div><dt>Budget</dt><dd>{formatBytes(budgetBytes)}</dd></div>
-                <div><dt>Entries</dt><dd data-testid="cache-entries">{stats.cache.entries}</dd></div>
+                <div>
+                    <dt>Used</dt>
+                    <dd data-testid="cache-bytes">{formatBytes(bytes)}</dd>
+                </div>
+                <div>
+                    <dt>Budget</dt>
+                    <dd>{formatBytes(budgetBytes)}</dd>
+                </div>
+                <div>
+                    <dt>Entries</dt>
+                    <dd data-testid="cache-entries">{stats.cache.entries}</dd>
+                </div>
             </dl>
         </div>
     );
@@ -104,7 +176,9 @@ function TopDonors({stats}: {stats: CacheStats}) {
         <Bar
             data={{
                 labels: stats.topDonors.map((d) => label(d.prompt, d.id)),
-                datasets: [{label: "Times reused", data: stats.topDonors.map((d) => d.hits), backgroundColor: colors.rate, borderRadius: 4, maxBarThickness: 26}]
+                datasets: [
+                    {label: "Times reused", data: stats.topDonors.map((d) => d.hits), backgroundColor: colors.rate, borderRadius: 4, maxBarThickness: 26}
+                ]
             }}
             options={{
                 ...common,
@@ -136,39 +210,77 @@ export function Dashboard() {
                 <div>
                     <h1>Cache dashboard</h1>
                     <p className="muted">
-                        How much prompt work the shared KV cache saves, and what it costs in answer quality. History of the last {stats?.historyDays ?? "…"} days, kept across restarts; refreshes every {REFRESH_MS / 1000} s.
+                        How much prompt work the shared KV cache saves, and what it costs in answer quality. History of the last {stats?.historyDays ?? "…"}{" "}
+                        days, kept across restarts; refreshes every {REFRESH_MS / 1000} s.
                     </p>
                 </div>
                 <div className="row">
-                    <select className="select" aria-label="Scope" data-testid="dashboard-scope" value={scope ?? ""} onChange={(e) => void useCacheStats.getState().setScope(e.target.value === "" ? null : e.target.value)}>
+                    <select
+                        className="select"
+                        aria-label="Scope"
+                        data-testid="dashboard-scope"
+                        value={scope ?? ""}
+                        onChange={(e) => void useCacheStats.getState().setScope(e.target.value === "" ? null : e.target.value)}
+                    >
                         <option value="">All scopes</option>
-                        {[...new Set([...(stats?.scopes ?? []), ...(scope == null ? [] : [scope])])].map((s) => <option key={s} value={s}>{s}</option>)}
+                        {[...new Set([...(stats?.scopes ?? []), ...(scope == null ? [] : [scope])])].map((s) => (
+                            <option key={s} value={s}>
+                                {s}
+                            </option>
+                        ))}
                     </select>
-                    <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>Refresh</button>
+                    <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>
+                        Refresh
+                    </button>
                 </div>
             </div>
             {error ? <p className="form-error">{error}</p> : null}
             {stats ? (
                 <>
                     <div className="stat-cards">
-                        <Card testId="card-requests" title="Requests" value={String(stats.totals.requests)} hint={`${stats.totals.donorHits} served from a donor`} />
-                        <Card testId="card-hit-rate" title="Hit rate" value={formatPercent(stats.totals.hitRate)} hint={`${stats.totals.hits} requests reused KV`} />
-                        <Card testId="card-tokens-saved" title="Tokens saved" value={String(stats.totals.reusedTokens)} hint={`${formatPercent(saved)} of ${stats.totals.promptTokens} prompt tokens`} />
-                        <Card testId="card-ttft" title="Median TTFT" value={stats.ttft.withReuse.medianMs == null ? "—" : formatMs(stats.ttft.withReuse.medianMs)}
-                            hint={`with reuse · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without`} />
+                        <Card
+                            testId="card-requests"
+                            title="Requests"
+                            value={String(stats.totals.requests)}
+                            hint={`${stats.totals.donorHits} served from a donor`}
+                        />
+                        <Card
+                            testId="card-hit-rate"
+                            title="Hit rate"
+                            value={formatPercent(stats.totals.hitRate)}
+                            hint={`${stats.totals.hits} requests reused KV`}
+                        />
+                        <Card
+                            testId="card-tokens-saved"
+                            title="Tokens saved"
+                            value={String(stats.totals.reusedTokens)}
+                            hint={`${formatPercent(saved)} of ${stats.totals.promptTokens} prompt tokens`}
+                        />
+                        <Card
+                            testId="card-ttft"
+                            title="Median TTFT"
+                            value={stats.ttft.withReuse.medianMs == null ? "—" : formatMs(stats.ttft.withReuse.medianMs)}
+                            hint={`with reuse · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without`}
+                        />
                     </div>
                     <div className="charts">
                         <section className="chart-card wide" data-testid="chart-over-time">
                             <h2>Hit rate &amp; tokens saved over time</h2>
-                            <div className="chart-box"><OverTime stats={stats} /></div>
+                            <div className="chart-box">
+                                <OverTime stats={stats} />
+                            </div>
                         </section>
                         <section className="chart-card" data-testid="chart-ttft">
                             <h2>TTFT with vs without reuse</h2>
-                            <div className="chart-box"><TtftChart stats={stats} /></div>
+                            <div className="chart-box">
+                                <TtftChart stats={stats} />
+                            </div>
                         </section>
                         <section className="chart-card" data-testid="chart-cache-size">
                             <h2>Cache size vs budget</h2>
-                            <div className="chart-box"><CacheSize stats={stats} /></div>
+                            <div className="chart-box">
+                                <CacheSize stats={stats} />
+                            </div>
                         </section>
                         <section className="chart-card wide" data-testid="chart-quality">
                             <h2>Quality monitor{stats.scope ? ` · ${stats.scope}` : ""}</h2>
@@ -176,11 +288,15 @@ export function Dashboard() {
                         </section>
                         <section className="chart-card wide" data-testid="chart-top-donors">
                             <h2>Top donors</h2>
-                            <div className="chart-box short"><TopDonors stats={stats} /></div>
+                            <div className="chart-box short">
+                                <TopDonors stats={stats} />
+                            </div>
                         </section>
                     </div>
                 </>
-            ) : !error ? <p className="muted">Loading…</p> : null}
+            ) : !error ? (
+                <p className="muted">Loading…</p>
+            ) : null}
         </div>
     );
 }

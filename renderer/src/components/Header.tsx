@@ -13,7 +13,9 @@ export function Header({title, settingsOpen, onToggleSettings}: HeaderProps) {
     const model = useConnection(selectModelName);
     return (
         <header className="header">
-            <div className="header-title" title={title}>{title}</div>
+            <div className="header-title" title={title}>
+                {title}
+            </div>
             <div className="header-right">
                 <ModelPicker />
                 <span className="model-name" data-testid="model-name" title="Model served by this KVShare instance">

@@ -16,13 +16,22 @@ function Tokens<L extends string>({pieces, labels, testId}: {pieces: string[]; l
     const hidden = pieces.length - shown.length;
     return (
         <div className="tokens" data-testid={testId}>
-            {from > 0 ? <span className="tok tok-skip" title={`${from} earlier tokens not shown`}>…</span> : null}
+            {from > 0 ? (
+                <span className="tok tok-skip" title={`${from} earlier tokens not shown`}>
+                    …
+                </span>
+            ) : null}
             {groupRuns(shown, labels, from).map((run) => (
                 <span key={run.start} className={`tok tok-${run.label}`} title={`${run.label}: ${run.length} token${run.length === 1 ? "" : "s"}`}>
                     {run.text}
                 </span>
             ))}
-            {hidden > 0 ? <span className="tok tok-skip" title={`${hidden} more unused donor tokens`}> … +{hidden}</span> : null}
+            {hidden > 0 ? (
+                <span className="tok tok-skip" title={`${hidden} more unused donor tokens`}>
+                    {" "}
+                    … +{hidden}
+                </span>
+            ) : null}
         </div>
     );
 }
@@ -41,10 +50,21 @@ export function HitStrip({record}: {record: KvShareRecord}) {
     const donorCounts = countLabels(donorTokenLabels);
     const share = record.prompt_tokens > 0 ? record.reused_tokens / record.prompt_tokens : 0;
     return (
-        <section className={`hit-strip hit-${kind}`} data-testid="hit-strip" data-hit={kind} data-mode={record.mode} data-donor={donor ? "yes" : "no"} aria-label="KV cache reuse">
+        <section
+            className={`hit-strip hit-${kind}`}
+            data-testid="hit-strip"
+            data-hit={kind}
+            data-mode={record.mode}
+            data-donor={donor ? "yes" : "no"}
+            aria-label="KV cache reuse"
+        >
             <div className="hit-summary">
-                <span className={`hit-badge hit-badge-${kind}`} data-testid="hit-kind">{kindText[kind]}</span>
-                <span className="hit-meter" aria-hidden="true"><span style={{width: `${Math.round(share * 100)}%`}} /></span>
+                <span className={`hit-badge hit-badge-${kind}`} data-testid="hit-kind">
+                    {kindText[kind]}
+                </span>
+                <span className="hit-meter" aria-hidden="true">
+                    <span style={{width: `${Math.round(share * 100)}%`}} />
+                </span>
                 <span data-testid="hit-reused" data-reused={record.reused_tokens}>
                     <b>{record.reused_tokens}</b> of {record.prompt_tokens} prompt tokens reused
                 </span>
@@ -54,20 +74,30 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                         similarity {donor.similarity.toFixed(3)}
                     </span>
                 ) : null}
-                {record.scope ? <span className="muted" title="Sharing scope of this request">scope {record.scope}</span> : null}
+                {record.scope ? (
+                    <span className="muted" title="Sharing scope of this request">
+                        scope {record.scope}
+                    </span>
+                ) : null}
                 {record.prompt_pieces ? (
                     <button type="button" className="link-button hit-toggle" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
                         {open ? "Hide tokens" : "Show tokens"}
                     </button>
                 ) : null}
             </div>
-            {kind !== "donor" && record.note ? <div className="hit-note muted" data-testid="hit-note">{record.note}</div> : null}
+            {kind !== "donor" && record.note ? (
+                <div className="hit-note muted" data-testid="hit-note">
+                    {record.note}
+                </div>
+            ) : null}
             {open && record.prompt_pieces ? (
                 <div className="hit-rows">
                     <div className="hit-row">
                         <span className="hit-row-label">
                             This prompt
-                            <small>{counts.reused ?? 0} reused · {counts.recomputed ?? 0} recomputed · {counts.new ?? 0} new</small>
+                            <small>
+                                {counts.reused ?? 0} reused · {counts.recomputed ?? 0} recomputed · {counts.new ?? 0} new
+                            </small>
                         </span>
                         <Tokens pieces={record.prompt_pieces} labels={labels} testId="hit-prompt-tokens" />
                     </div>
@@ -75,7 +105,10 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                         <div className="hit-row" data-testid="hit-donor">
                             <span className="hit-row-label">
                                 Donor #{donor.id}
-                                <small>{donorCounts.kept ?? 0} kept · {donorCounts.moved ?? 0} moved · {donorCounts.replaced ?? 0} replaced · {donorCounts.unused ?? 0} unused</small>
+                                <small>
+                                    {donorCounts.kept ?? 0} kept · {donorCounts.moved ?? 0} moved · {donorCounts.replaced ?? 0} replaced ·{" "}
+                                    {donorCounts.unused ?? 0} unused
+                                </small>
                             </span>
                             <Tokens pieces={record.donor_pieces} labels={donorTokenLabels} testId="hit-donor-tokens" />
                         </div>

@@ -19,27 +19,44 @@ export function Message({message, streaming = false, onRegenerate, onEdit}: Mess
     if (message.role === "user") {
         if (editing && onEdit) {
             return (
-                <form className="message message-user editing" data-testid="message-user-edit" onSubmit={(e) => {
-                    e.preventDefault();
-                    setEditing(false);
-                    onEdit(draft);
-                }}>
+                <form
+                    className="message message-user editing"
+                    data-testid="message-user-edit"
+                    onSubmit={(e) => {
+                        e.preventDefault();
+                        setEditing(false);
+                        onEdit(draft);
+                    }}
+                >
                     <textarea className="edit-area" value={draft} rows={3} data-testid="edit-input" onChange={(e) => setDraft(e.target.value)} autoFocus />
                     <div className="edit-actions">
-                        <button type="button" className="button" onClick={() => setEditing(false)}>Cancel</button>
-                        <button type="submit" className="button primary" data-testid="edit-send" disabled={draft.trim() === ""}>Save &amp; send</button>
+                        <button type="button" className="button" onClick={() => setEditing(false)}>
+                            Cancel
+                        </button>
+                        <button type="submit" className="button primary" data-testid="edit-send" disabled={draft.trim() === ""}>
+                            Save &amp; send
+                        </button>
                     </div>
                 </form>
             );
         }
         return (
             <div className="message message-user">
-                <div className="bubble" data-testid="message-user">{message.content}</div>
+                <div className="bubble" data-testid="message-user">
+                    {message.content}
+                </div>
                 {onEdit ? (
-                    <button type="button" className="link-button edit-button" data-testid="edit-button" onClick={() => {
-                        setDraft(message.content);
-                        setEditing(true);
-                    }}>Edit</button>
+                    <button
+                        type="button"
+                        className="link-button edit-button"
+                        data-testid="edit-button"
+                        onClick={() => {
+                            setDraft(message.content);
+                            setEditing(true);
+                        }}
+                    >
+                        Edit
+                    </button>
                 ) : null}
             </div>
         );
@@ -48,12 +65,20 @@ export function Message({message, streaming = false, onRegenerate, onEdit}: Mess
     return (
         <div className="message message-assistant" data-testid="message-assistant" data-streaming={streaming}>
             <div className="answer">
-                {empty && streaming ? <span className="typing" aria-label="Waiting for the model"><i /><i /><i /></span> : null}
+                {empty && streaming ? (
+                    <span className="typing" aria-label="Waiting for the model">
+                        <i />
+                        <i />
+                        <i />
+                    </span>
+                ) : null}
                 {!empty ? <Markdown text={message.content} /> : null}
                 {streaming && !empty ? <span className="caret" aria-hidden="true" /> : null}
             </div>
             {message.error !== undefined ? (
-                <div className="answer-error" role="alert" data-testid="answer-error">{message.error}</div>
+                <div className="answer-error" role="alert" data-testid="answer-error">
+                    {message.error}
+                </div>
             ) : null}
             {message.stats ? <AnswerStats stats={message.stats} /> : null}
             {message.hit ? <HitStrip record={message.hit} /> : null}

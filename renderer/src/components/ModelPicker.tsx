@@ -30,13 +30,21 @@ export function ModelPicker() {
             >
                 {models.map((m) => (
                     <option key={m.path} value={m.path} title={m.path}>
-                        {m.id} · {formatBytes(m.sizeBytes)}{m.architecture ? ` · ${m.architecture}` : ""}{m.contextLength ? ` · ${m.contextLength} ctx` : ""}
+                        {m.id} · {formatBytes(m.sizeBytes)}
+                        {m.architecture ? ` · ${m.architecture}` : ""}
+                        {m.contextLength ? ` · ${m.contextLength} ctx` : ""}
                         {m.current ? " (current)" : ""}
                     </option>
                 ))}
             </select>
-            <button type="button" className="icon-button" data-testid="model-load" disabled={!canLoad} onClick={() => void useModels.getState().load()}
-                title="Unload the current model and load the selected one">
+            <button
+                type="button"
+                className="icon-button"
+                data-testid="model-load"
+                disabled={!canLoad}
+                onClick={() => void useModels.getState().load()}
+                title="Unload the current model and load the selected one"
+            >
                 Load
             </button>
             {loading ? (

@@ -28,7 +28,16 @@ export function NumberField({label, value, min, max, step, integer = false, test
     return (
         <label className="field">
             <span className="field-label">{label}</span>
-            <input type="number" inputMode="decimal" min={min} max={max} step={step} value={text} data-testid={testId} onChange={(e) => update(e.target.value)} />
+            <input
+                type="number"
+                inputMode="decimal"
+                min={min}
+                max={max}
+                step={step}
+                value={text}
+                data-testid={testId}
+                onChange={(e) => update(e.target.value)}
+            />
             {hint ? <span className="field-hint">{hint}</span> : null}
         </label>
     );

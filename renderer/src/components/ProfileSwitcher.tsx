@@ -20,15 +20,28 @@ export function ProfileSwitcher() {
 
     return (
         <div className="profile-switcher">
-            <label className="profile-label" htmlFor="profile-select">Asking as</label>
+            <label className="profile-label" htmlFor="profile-select">
+                Asking as
+            </label>
             <div className="profile-row">
-                <span className="avatar" aria-hidden="true">{active.slice(0, 1).toUpperCase()}</span>
+                <span className="avatar" aria-hidden="true">
+                    {active.slice(0, 1).toUpperCase()}
+                </span>
                 <select id="profile-select" data-testid="profile-select" value={active} onChange={(e) => choose(e.target.value)}>
                     {names.map((p) => (
-                        <option key={p.name} value={p.name}>{p.name}</option>
+                        <option key={p.name} value={p.name}>
+                            {p.name}
+                        </option>
                     ))}
                 </select>
-                <button type="button" className="icon-button small" data-testid="profile-add" title="Add a profile" aria-label="Add a profile" onClick={() => setAdding((a) => !a)}>
+                <button
+                    type="button"
+                    className="icon-button small"
+                    data-testid="profile-add"
+                    title="Add a profile"
+                    aria-label="Add a profile"
+                    onClick={() => setAdding((a) => !a)}
+                >
                     +
                 </button>
             </div>
@@ -38,18 +51,23 @@ export function ProfileSwitcher() {
                     className="profile-form"
                     onSubmit={(event) => {
                         event.preventDefault();
-                        void useProfiles.getState().add(name, group).then((ok) => {
-                            if (!ok) return;
-                            useConversations.getState().showProfile(name.trim());
-                            setName("");
-                            setGroup("");
-                            setAdding(false);
-                        });
+                        void useProfiles
+                            .getState()
+                            .add(name, group)
+                            .then((ok) => {
+                                if (!ok) return;
+                                useConversations.getState().showProfile(name.trim());
+                                setName("");
+                                setGroup("");
+                                setAdding(false);
+                            });
                     }}
                 >
                     <input data-testid="profile-name-input" placeholder="Name (e.g. Nurse)" value={name} autoFocus onChange={(e) => setName(e.target.value)} />
                     <input data-testid="profile-group-input" placeholder="Group (optional)" value={group} onChange={(e) => setGroup(e.target.value)} />
-                    <button type="submit" className="button primary small" data-testid="profile-save" disabled={name.trim() === ""}>Add</button>
+                    <button type="submit" className="button primary small" data-testid="profile-save" disabled={name.trim() === ""}>
+                        Add
+                    </button>
                 </form>
             ) : null}
             {error ? <p className="form-error small">{error}</p> : null}

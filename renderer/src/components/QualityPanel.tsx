@@ -22,13 +22,27 @@ export function QualityPanel({quality}: {quality: QualitySummary}) {
     const bands = quality.bands.filter((band) => band.checks > 0);
     return (
         <div className="quality" data-testid="quality-panel" data-checks={quality.checks}>
-            <p className={`quality-headline${measured ? " measured" : ""}`} data-testid="quality-headline">{qualityHeadline(quality)}</p>
+            <p className={`quality-headline${measured ? " measured" : ""}`} data-testid="quality-headline">
+                {qualityHeadline(quality)}
+            </p>
             {measured ? (
                 <dl className="quality-facts">
-                    <div><dt>Checks</dt><dd data-testid="quality-checks">{quality.checks}</dd></div>
-                    <div><dt>Tokens checked</dt><dd>{quality.checkedTokens}</dd></div>
-                    <div><dt>ROUGE-L</dt><dd data-testid="quality-rouge">{quality.rougeL == null ? "—" : quality.rougeL.toFixed(2)}</dd></div>
-                    <div><dt>Waiting</dt><dd>{quality.pending}</dd></div>
+                    <div>
+                        <dt>Checks</dt>
+                        <dd data-testid="quality-checks">{quality.checks}</dd>
+                    </div>
+                    <div>
+                        <dt>Tokens checked</dt>
+                        <dd>{quality.checkedTokens}</dd>
+                    </div>
+                    <div>
+                        <dt>ROUGE-L</dt>
+                        <dd data-testid="quality-rouge">{quality.rougeL == null ? "—" : quality.rougeL.toFixed(2)}</dd>
+                    </div>
+                    <div>
+                        <dt>Waiting</dt>
+                        <dd>{quality.pending}</dd>
+                    </div>
                 </dl>
             ) : null}
             {bands.length > 0 && canDrawCharts() ? (
@@ -37,11 +51,28 @@ export function QualityPanel({quality}: {quality: QualitySummary}) {
                         data={{
                             labels: bands.map((band) => `similarity ${band.label} (${band.checks})`),
                             datasets: [
-                                {label: "Identical tokens up to the first difference %", data: bands.map((band) => 100 * (band.agreement ?? 0)), backgroundColor: "#16a34a", borderRadius: 4, maxBarThickness: 22},
-                                {label: "ROUGE-L %", data: bands.map((band) => 100 * (band.rougeL ?? 0)), backgroundColor: "rgba(37, 99, 235, 0.55)", borderRadius: 4, maxBarThickness: 22}
+                                {
+                                    label: "Identical tokens up to the first difference %",
+                                    data: bands.map((band) => 100 * (band.agreement ?? 0)),
+                                    backgroundColor: "#16a34a",
+                                    borderRadius: 4,
+                                    maxBarThickness: 22
+                                },
+                                {
+                                    label: "ROUGE-L %",
+                                    data: bands.map((band) => 100 * (band.rougeL ?? 0)),
+                                    backgroundColor: "rgba(37, 99, 235, 0.55)",
+                                    borderRadius: 4,
+                                    maxBarThickness: 22
+                                }
                             ]
                         }}
-                        options={{...common, indexAxis: "y", plugins: {legend: {position: "bottom", labels: {boxWidth: 12}}}, scales: {x: {min: 0, max: 100}, y: {grid: {display: false}}}}}
+                        options={{
+                            ...common,
+                            indexAxis: "y",
+                            plugins: {legend: {position: "bottom", labels: {boxWidth: 12}}},
+                            scales: {x: {min: 0, max: 100}, y: {grid: {display: false}}}
+                        }}
                     />
                 </div>
             ) : null}

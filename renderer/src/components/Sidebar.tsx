@@ -29,35 +29,59 @@ export function Sidebar() {
     return (
         <aside className="sidebar">
             <div className="brand">
-                <span className="brand-mark" aria-hidden="true">◆</span> KVShare
+                <span className="brand-mark" aria-hidden="true">
+                    ◆
+                </span>{" "}
+                KVShare
             </div>
             <ProfileSwitcher />
             <nav className="pages" aria-label="Pages">
                 {pages.map(([id, label, testId]) => (
-                    <button key={id} type="button" className={`page-link${view === id ? " active" : ""}`} data-testid={testId} aria-current={view === id ? "page" : undefined}
-                        onClick={() => useView.getState().show(id)}>
+                    <button
+                        key={id}
+                        type="button"
+                        className={`page-link${view === id ? " active" : ""}`}
+                        data-testid={testId}
+                        aria-current={view === id ? "page" : undefined}
+                        onClick={() => useView.getState().show(id)}
+                    >
                         {label}
                     </button>
                 ))}
             </nav>
-            <button type="button" className="new-chat" data-testid="new-chat" onClick={() => {
-                useConversations.getState().create(profile);
-                useView.getState().show("chat");
-            }}>
+            <button
+                type="button"
+                className="new-chat"
+                data-testid="new-chat"
+                onClick={() => {
+                    useConversations.getState().create(profile);
+                    useView.getState().show("chat");
+                }}
+            >
                 + New chat
             </button>
             <nav className="conversations" aria-label="Chats">
                 {conversations.length === 0 ? <p className="muted small">No chats yet</p> : null}
                 <ul>
                     {conversations.map((c) => (
-                        <ConversationItem key={c.id} conversation={c} active={c.id === activeId} onSelect={(id) => {
-                            select(id);
-                            useView.getState().show("chat");
-                        }} onDelete={onDelete} />
+                        <ConversationItem
+                            key={c.id}
+                            conversation={c}
+                            active={c.id === activeId}
+                            onSelect={(id) => {
+                                select(id);
+                                useView.getState().show("chat");
+                            }}
+                            onDelete={onDelete}
+                        />
                     ))}
                 </ul>
             </nav>
-            {syncError ? <p className="sync-error small" role="status" title={syncError}>Not saved to the server: {syncError}</p> : null}
+            {syncError ? (
+                <p className="sync-error small" role="status" title={syncError}>
+                    Not saved to the server: {syncError}
+                </p>
+            ) : null}
         </aside>
     );
 }

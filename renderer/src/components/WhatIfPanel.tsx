@@ -10,7 +10,16 @@ import {useWhatIf} from "../stores/useWhatIf.js";
 
 ChartJS.register(CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip);
 
-const colors = {rate: "#2563eb", rateSoft: "rgba(37, 99, 235, 0.10)", donor: "#7c3aed", tokens: "#16a34a", saved: "#64748b", typed: "#ea580c", quality: "#d97706", grid: "rgba(113, 113, 122, 0.15)"};
+const colors = {
+    rate: "#2563eb",
+    rateSoft: "rgba(37, 99, 235, 0.10)",
+    donor: "#7c3aed",
+    tokens: "#16a34a",
+    saved: "#64748b",
+    typed: "#ea580c",
+    quality: "#d97706",
+    grid: "rgba(113, 113, 122, 0.15)"
+};
 const common = {responsive: true, maintainAspectRatio: false, animation: false as const};
 
 interface Props {
@@ -29,7 +38,8 @@ function marks(settings: AdminSettings, draft: SettingsDraft, scope: string | nu
     return {
         savedThreshold: savedOverride?.similarityThreshold ?? saved.similarityThreshold,
         savedBudget: savedOverride?.recomputeBudget ?? saved.recomputeBudget,
-        typedThreshold: typedOverride != null && typedOverride.similarityThreshold.trim() !== "" ? typedNumber(typedOverride.similarityThreshold) : globalThreshold,
+        typedThreshold:
+            typedOverride != null && typedOverride.similarityThreshold.trim() !== "" ? typedNumber(typedOverride.similarityThreshold) : globalThreshold,
         typedBudget: typedOverride != null && typedOverride.recomputeBudget.trim() !== "" ? typedNumber(typedOverride.recomputeBudget) : globalBudget
     };
 }
@@ -44,19 +54,79 @@ function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: nu
             type="line"
             data={{
                 datasets: [
-                    {type: "line" as const, label: "Hit rate (from a donor)", data: x.map((t, i) => ({x: t, y: 100 * hitRate[i]!})), borderColor: colors.rate, backgroundColor: colors.rateSoft,
-                        fill: true, pointRadius: 0, borderWidth: 2, tension: 0, stepped: "after" as const},
-                    {type: "line" as const, label: "Any reuse (own prefix too)", data: x.map((t, i) => ({x: t, y: 100 * anyReuseRate[i]!})), borderColor: colors.donor, borderDash: [5, 4],
-                        pointRadius: 0, borderWidth: 1.5, stepped: "after" as const},
-                    {type: "line" as const, label: "Prompt tokens reused", data: x.map((t, i) => ({x: t, y: share(reusedTokens[i]!)})), borderColor: colors.tokens,
-                        pointRadius: 0, borderWidth: 2, stepped: "after" as const},
-                    ...(agreement.some((a) => a != null) ? [{type: "line" as const, label: "Measured agreement (checks at or above)",
-                        data: x.flatMap((t, i) => (agreement[i] == null ? [] : [{x: t, y: 100 * agreement[i]!}])), borderColor: colors.quality,
-                        borderDash: [2, 3], pointRadius: 0, borderWidth: 2, stepped: "after" as const}] : []),
-                    ...(savedPoint ? [{type: "scatter" as const, label: `Saved ${saved}`, data: [{x: saved, y: 100 * savedPoint.hitRate}], backgroundColor: colors.saved,
-                        borderColor: "#fff", borderWidth: 2, pointRadius: 7, pointStyle: "circle" as const}] : []),
-                    ...(typedPoint && typed !== saved ? [{type: "scatter" as const, label: `Typed ${typed}`, data: [{x: typed, y: 100 * typedPoint.hitRate}], backgroundColor: colors.typed,
-                        borderColor: "#fff", borderWidth: 2, pointRadius: 8, pointStyle: "rectRot" as const}] : [])
+                    {
+                        type: "line" as const,
+                        label: "Hit rate (from a donor)",
+                        data: x.map((t, i) => ({x: t, y: 100 * hitRate[i]!})),
+                        borderColor: colors.rate,
+                        backgroundColor: colors.rateSoft,
+                        fill: true,
+                        pointRadius: 0,
+                        borderWidth: 2,
+                        tension: 0,
+                        stepped: "after" as const
+                    },
+                    {
+                        type: "line" as const,
+                        label: "Any reuse (own prefix too)",
+                        data: x.map((t, i) => ({x: t, y: 100 * anyReuseRate[i]!})),
+                        borderColor: colors.donor,
+                        borderDash: [5, 4],
+                        pointRadius: 0,
+                        borderWidth: 1.5,
+                        stepped: "after" as const
+                    },
+                    {
+                        type: "line" as const,
+                        label: "Prompt tokens reused",
+                        data: x.map((t, i) => ({x: t, y: share(reusedTokens[i]!)})),
+                        borderColor: colors.tokens,
+                        pointRadius: 0,
+                        borderWidth: 2,
+                        stepped: "after" as const
+                    },
+                    ...(agreement.some((a) => a != null)
+                        ? [
+                              {
+                                  type: "line" as const,
+                                  label: "Measured agreement (checks at or above)",
+                                  data: x.flatMap((t, i) => (agreement[i] == null ? [] : [{x: t, y: 100 * agreement[i]!}])),
+                                  borderColor: colors.quality,
+                                  borderDash: [2, 3],
+                                  pointRadius: 0,
+                                  borderWidth: 2,
+                                  stepped: "after" as const
+                              }
+                          ]
+                        : []),
+                    ...(savedPoint
+                        ? [
+                              {
+                                  type: "scatter" as const,
+                                  label: `Saved ${saved}`,
+                                  data: [{x: saved, y: 100 * savedPoint.hitRate}],
+                                  backgroundColor: colors.saved,
+                                  borderColor: "#fff",
+                                  borderWidth: 2,
+                                  pointRadius: 7,
+                                  pointStyle: "circle" as const
+                              }
+                          ]
+                        : []),
+                    ...(typedPoint && typed !== saved
+                        ? [
+                              {
+                                  type: "scatter" as const,
+                                  label: `Typed ${typed}`,
+                                  data: [{x: typed, y: 100 * typedPoint.hitRate}],
+                                  backgroundColor: colors.typed,
+                                  borderColor: "#fff",
+                                  borderWidth: 2,
+                                  pointRadius: 8,
+                                  pointStyle: "rectRot" as const
+                              }
+                          ]
+                        : [])
                 ]
             }}
             options={{
@@ -64,7 +134,14 @@ function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: nu
                 interaction: {mode: "nearest", intersect: false, axis: "x"},
                 plugins: {legend: {position: "bottom", labels: {boxWidth: 10, usePointStyle: true, font: {size: 11}}}},
                 scales: {
-                    x: {type: "linear", min: 0, max: 1, title: {display: true, text: "similarity threshold"}, ticks: {stepSize: 0.1}, grid: {color: colors.grid}},
+                    x: {
+                        type: "linear",
+                        min: 0,
+                        max: 1,
+                        title: {display: true, text: "similarity threshold"},
+                        ticks: {stepSize: 0.1},
+                        grid: {color: colors.grid}
+                    },
                     y: {min: 0, max: 100, title: {display: true, text: "percent"}, grid: {color: colors.grid}}
                 }
             }}
@@ -83,14 +160,52 @@ function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved: numbe
             type="line"
             data={{
                 datasets: [
-                    {type: "line" as const, label: "Donor tokens left reused (% of budget 0)", data: x.map((b, i) => ({x: b, y: pct(reusedTokens[i]!)})), borderColor: colors.tokens,
-                        backgroundColor: colors.tokens, pointRadius: 2, borderWidth: 2},
-                    {type: "line" as const, label: "Measured agreement with full compute", data: x.flatMap((b, i) => (agreement[i] == null ? [] : [{x: b, y: 100 * agreement[i]!}])),
-                        borderColor: colors.quality, backgroundColor: colors.quality, pointRadius: 5, borderWidth: 1.5, borderDash: [4, 3]},
-                    ...(savedReuse != null ? [{type: "scatter" as const, label: `Saved ${saved}`, data: [{x: saved, y: pct(savedReuse)}], backgroundColor: colors.saved,
-                        borderColor: "#fff", borderWidth: 2, pointRadius: 7}] : []),
-                    ...(typedReuse != null && typed !== saved ? [{type: "scatter" as const, label: `Typed ${typed}`, data: [{x: typed, y: pct(typedReuse)}], backgroundColor: colors.typed,
-                        borderColor: "#fff", borderWidth: 2, pointRadius: 8, pointStyle: "rectRot" as const}] : [])
+                    {
+                        type: "line" as const,
+                        label: "Donor tokens left reused (% of budget 0)",
+                        data: x.map((b, i) => ({x: b, y: pct(reusedTokens[i]!)})),
+                        borderColor: colors.tokens,
+                        backgroundColor: colors.tokens,
+                        pointRadius: 2,
+                        borderWidth: 2
+                    },
+                    {
+                        type: "line" as const,
+                        label: "Measured agreement with full compute",
+                        data: x.flatMap((b, i) => (agreement[i] == null ? [] : [{x: b, y: 100 * agreement[i]!}])),
+                        borderColor: colors.quality,
+                        backgroundColor: colors.quality,
+                        pointRadius: 5,
+                        borderWidth: 1.5,
+                        borderDash: [4, 3]
+                    },
+                    ...(savedReuse != null
+                        ? [
+                              {
+                                  type: "scatter" as const,
+                                  label: `Saved ${saved}`,
+                                  data: [{x: saved, y: pct(savedReuse)}],
+                                  backgroundColor: colors.saved,
+                                  borderColor: "#fff",
+                                  borderWidth: 2,
+                                  pointRadius: 7
+                              }
+                          ]
+                        : []),
+                    ...(typedReuse != null && typed !== saved
+                        ? [
+                              {
+                                  type: "scatter" as const,
+                                  label: `Typed ${typed}`,
+                                  data: [{x: typed, y: pct(typedReuse)}],
+                                  backgroundColor: colors.typed,
+                                  borderColor: "#fff",
+                                  borderWidth: 2,
+                                  pointRadius: 8,
+                                  pointStyle: "rectRot" as const
+                              }
+                          ]
+                        : [])
                 ]
             }}
             options={{
@@ -113,11 +228,13 @@ function ThresholdReadout({curves, saved, typed}: {curves: WhatIfCurves; saved: 
     return (
         <div className="whatif-readout">
             <span className="whatif-mark saved" data-testid="whatif-saved" data-threshold={saved} data-hit-rate={savedPoint.hitRate}>
-                Saved <strong>{saved}</strong>: hit rate {formatPercent(savedPoint.hitRate)} (served from a donor), {formatPercent(savedPoint.reusedShare)} of prompt tokens reused
+                Saved <strong>{saved}</strong>: hit rate {formatPercent(savedPoint.hitRate)} (served from a donor), {formatPercent(savedPoint.reusedShare)} of
+                prompt tokens reused
             </span>
             {typedPoint != null && typed !== saved ? (
                 <span className="whatif-mark typed" data-testid="whatif-typed" data-threshold={typed} data-hit-rate={typedPoint.hitRate}>
-                    Typed <strong>{typed}</strong>: expected hit rate {formatPercent(typedPoint.hitRate)}, {formatPercent(typedPoint.reusedShare)} of prompt tokens
+                    Typed <strong>{typed}</strong>: expected hit rate {formatPercent(typedPoint.hitRate)}, {formatPercent(typedPoint.reusedShare)} of prompt
+                    tokens
                 </span>
             ) : null}
         </div>
@@ -129,15 +246,28 @@ function ScopeFields({scope, draft, setDraft, settings}: {scope: string; draft: 
     const fields = draft.scopeOverrides[scope] ?? {similarityThreshold: "", recomputeBudget: ""};
     const set = (key: "similarityThreshold" | "recomputeBudget", value: string) =>
         setDraft((d) => ({...d, scopeOverrides: {...d.scopeOverrides, [scope]: {...fields, [key]: value}}}));
-    const knobs = [["similarityThreshold", "threshold", "scope-threshold"], ["recomputeBudget", "budget", "scope-budget"]] as const;
+    const knobs = [
+        ["similarityThreshold", "threshold", "scope-threshold"],
+        ["recomputeBudget", "budget", "scope-budget"]
+    ] as const;
     return (
         <div className="admin-grid scope-fields" data-testid="scope-override">
             {knobs.map(([key, label, testId]) => (
                 <label className="field" key={key}>
-                    <span className="field-label">{label[0]!.toUpperCase() + label.slice(1)} for {scope}</span>
-                    <input type="text" inputMode="decimal" data-testid={testId} value={fields[key]} placeholder={`${settings.sharing[key]} (global)`}
-                        onChange={(e) => set(key, e.target.value)} />
-                    <span className="field-hint">Empty: the global {label} ({draft[key] || "—"})</span>
+                    <span className="field-label">
+                        {label[0]!.toUpperCase() + label.slice(1)} for {scope}
+                    </span>
+                    <input
+                        type="text"
+                        inputMode="decimal"
+                        data-testid={testId}
+                        value={fields[key]}
+                        placeholder={`${settings.sharing[key]} (global)`}
+                        onChange={(e) => set(key, e.target.value)}
+                    />
+                    <span className="field-hint">
+                        Empty: the global {label} ({draft[key] || "—"})
+                    </span>
                 </label>
             ))}
         </div>
@@ -165,16 +295,27 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                 <div>
                     <h2>What the threshold and budget will do</h2>
                     <p className="muted small" data-testid="whatif-basis">
-                        {curves == null ? "Loading…" : curves.requests === 0
-                            ? "No logged requests yet: the curves appear once the server has answered some."
-                            : `From the latest ${curves.requests} requests${scope ? ` of ${scope}` : ""} (computed in ${curves.computeMs.toFixed(1)} ms). Type a value above to see it marked before you save.`}
+                        {curves == null
+                            ? "Loading…"
+                            : curves.requests === 0
+                              ? "No logged requests yet: the curves appear once the server has answered some."
+                              : `From the latest ${curves.requests} requests${scope ? ` of ${scope}` : ""} (computed in ${curves.computeMs.toFixed(1)} ms). Type a value above to see it marked before you save.`}
                     </p>
                 </div>
                 <label className="field whatif-scope">
                     <span className="field-label">Scope</span>
-                    <select data-testid="whatif-scope" value={scope ?? ""} onChange={(e) => void useWhatIf.getState().load(e.target.value === "" ? null : e.target.value)}>
+                    <select
+                        data-testid="whatif-scope"
+                        value={scope ?? ""}
+                        onChange={(e) => void useWhatIf.getState().load(e.target.value === "" ? null : e.target.value)}
+                    >
                         <option value="">All requests (global values)</option>
-                        {scopes.map((s) => <option key={s} value={s}>{s}{overridden.includes(s) ? " · own values" : ""}</option>)}
+                        {scopes.map((s) => (
+                            <option key={s} value={s}>
+                                {s}
+                                {overridden.includes(s) ? " · own values" : ""}
+                            </option>
+                        ))}
                     </select>
                 </label>
             </div>
@@ -186,13 +327,18 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                     <div className="whatif-charts">
                         <div className="chart-card" data-testid="whatif-threshold-chart" data-saved={savedThreshold} data-typed={typedThreshold ?? ""}>
                             <h3>Hit rate vs similarity threshold</h3>
-                            <div className="chart-box">{canDrawCharts() ? <ThresholdChart curves={curves} saved={savedThreshold} typed={typedThreshold} /> : null}</div>
+                            <div className="chart-box">
+                                {canDrawCharts() ? <ThresholdChart curves={curves} saved={savedThreshold} typed={typedThreshold} /> : null}
+                            </div>
                         </div>
                         <div className="chart-card" data-testid="whatif-budget-chart" data-saved={savedBudget} data-typed={typedBudget ?? ""}>
                             <h3>Reuse and measured agreement vs recompute budget</h3>
                             <div className="chart-box">
-                                {curves.budget.donorRequests === 0 ? <p className="muted chart-empty">No request was served from a donor yet.</p>
-                                    : canDrawCharts() ? <BudgetChart curves={curves} saved={savedBudget} typed={typedBudget} /> : null}
+                                {curves.budget.donorRequests === 0 ? (
+                                    <p className="muted chart-empty">No request was served from a donor yet.</p>
+                                ) : canDrawCharts() ? (
+                                    <BudgetChart curves={curves} saved={savedBudget} typed={typedBudget} />
+                                ) : null}
                             </div>
                             <p className="muted small" data-testid="whatif-budget-basis">
                                 {curves.budget.donorRequests} donor requests; {curves.budget.checks.reduce((a, b) => a + b, 0)} quality checks this week

@@ -40,7 +40,13 @@ describe("hit strip", () => {
 
     it("labels the donor's tokens kept, moved or replaced", () => {
         expect(donorLabels(semantic)).toEqual(["kept", "kept", "kept", "replaced", "kept", "kept", "kept"]);
-        const swapped = {...semantic, runs: [{donor_start: 4, target_start: 0, length: 2}, {donor_start: 0, target_start: 3, length: 2}]};
+        const swapped = {
+            ...semantic,
+            runs: [
+                {donor_start: 4, target_start: 0, length: 2},
+                {donor_start: 0, target_start: 3, length: 2}
+            ]
+        };
         expect(donorLabels(swapped)).toEqual(["moved", "moved", "replaced", "replaced", "kept", "kept", "unused"]);
     });
 

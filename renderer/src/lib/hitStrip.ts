@@ -21,8 +21,7 @@ export function hitKind(record: KvShareRecord): "donor" | "prefix" | "miss" {
 /** A label for every prompt position: from the segments, else the reused prefix then new tokens. */
 export function promptLabels(record: KvShareRecord, length = record.prompt_pieces?.length ?? record.prompt_tokens): PromptLabel[] {
     const labels: PromptLabel[] = Array.from({length}, (_, i) => (record.segments == null && i < record.reused_tokens ? "reused" : "new"));
-    for (const segment of record.segments ?? [])
-        for (let i = Math.max(0, segment.start); i < Math.min(length, segment.end); i++) labels[i] = segment.label;
+    for (const segment of record.segments ?? []) for (let i = Math.max(0, segment.start); i < Math.min(length, segment.end); i++) labels[i] = segment.label;
     return labels;
 }
 

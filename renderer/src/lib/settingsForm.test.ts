@@ -35,7 +35,8 @@ describe("settings form", () => {
     });
 
     it("tells loopback hosts from addresses other machines can reach", () => {
-        for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2", "0:0:0:0:0:0:0:1", "[::1]", "::ffff:127.0.0.1"]) expect(isLoopback(host), host).toBe(true);
+        for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2", "0:0:0:0:0:0:0:1", "[::1]", "::ffff:127.0.0.1"])
+            expect(isLoopback(host), host).toBe(true);
         for (const host of ["0.0.0.0", "192.168.1.20", "::", "kvshare.lan"]) expect(isLoopback(host), host).toBe(false);
     });
 });

@@ -32,7 +32,6 @@ export interface SettingsDraft {
     monitorPercent: string;
 }
 
-
 const MiB = 1024 ** 2;
 
 export function draftFrom(settings: AdminSettings): SettingsDraft {
@@ -48,7 +47,9 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
         minGainTokens: String(s.minGainTokens),
         embedder: s.embedder,
         scopePolicy: s.scopePolicy,
-        groups: Object.entries(s.groups).map(([user, group]) => `${user} = ${group}`).join("\n"),
+        groups: Object.entries(s.groups)
+            .map(([user, group]) => `${user} = ${group}`)
+            .join("\n"),
         sharedPrefixes: s.sharedPrefixes.join(prefixSeparator),
         budgetMiB: toMiB(s.maxSnapshotBytes),
         memoryMiB: toMiB(s.maxMemoryBytes),
@@ -56,10 +57,15 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
         apiEnabled: settings.api.enabled,
         apiHost: settings.api.host,
         apiPort: String(settings.api.port),
-        scopeOverrides: Object.fromEntries(Object.entries(s.scopeOverrides).map(([scope, o]) => [scope, {
-            similarityThreshold: o.similarityThreshold == null ? "" : String(o.similarityThreshold),
-            recomputeBudget: o.recomputeBudget == null ? "" : String(o.recomputeBudget)
-        }])),
+        scopeOverrides: Object.fromEntries(
+            Object.entries(s.scopeOverrides).map(([scope, o]) => [
+                scope,
+                {
+                    similarityThreshold: o.similarityThreshold == null ? "" : String(o.similarityThreshold),
+                    recomputeBudget: o.recomputeBudget == null ? "" : String(o.recomputeBudget)
+                }
+            ])
+        ),
         historyDays: String(s.historyDays),
         monitorPercent: s.monitorShare == null ? "" : String(Math.round(s.monitorShare * 10_000) / 100)
     };
@@ -70,7 +76,10 @@ export function parseScopeOverrides(draft: SettingsDraft["scopeOverrides"]): Rec
     const out: Record<string, ScopeOverride> = {};
     for (const [scope, fields] of Object.entries(draft)) {
         const override: ScopeOverride = {};
-        for (const [key, label] of [["similarityThreshold", "threshold"], ["recomputeBudget", "budget"]] as const) {
+        for (const [key, label] of [
+            ["similarityThreshold", "threshold"],
+            ["recomputeBudget", "budget"]
+        ] as const) {
             if (fields[key].trim() === "") continue;
             const value = numeric(fields[key]);
             if (Number.isNaN(value)) return `The ${label} of ${scope} must be a number (or empty for the global value).`;
@@ -95,7 +104,10 @@ const prefixSeparator = "\n---\n";
 
 /** The marked shared prefixes typed in one box, separated by lines holding only `---`. */
 export function parseSharedPrefixes(text: string): string[] {
-    return text.split(/\n\s*---\s*\n/).map((part) => part.trim()).filter((part) => part !== "");
+    return text
+        .split(/\n\s*---\s*\n/)
+        .map((part) => part.trim())
+        .filter((part) => part !== "");
 }
 
 export function parseGroups(text: string): Record<string, string> | string {
@@ -117,8 +129,11 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     const s = settings.sharing;
     const sharing: Partial<AdminSharingSettings> = {};
     const numbers: Array<[keyof AdminSharingSettings & keyof SettingsDraft, string]> = [
-        ["similarityThreshold", "Similarity threshold"], ["topK", "Top-k"], ["minRunLength", "Minimum kept run"],
-        ["recomputeBudget", "Recompute budget"], ["minGainTokens", "Minimum gain"]
+        ["similarityThreshold", "Similarity threshold"],
+        ["topK", "Top-k"],
+        ["minRunLength", "Minimum kept run"],
+        ["recomputeBudget", "Recompute budget"],
+        ["minGainTokens", "Minimum gain"]
     ];
     for (const [key, label] of numbers) {
         const value = numeric(draft[key] as string);
@@ -126,7 +141,8 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
         if (value !== s[key]) (sharing as Record<string, unknown>)[key] = value;
     }
     const budgets: Array<["budgetMiB" | "memoryMiB", "maxSnapshotBytes" | "maxMemoryBytes", string]> = [
-        ["budgetMiB", "maxSnapshotBytes", "Cache budget"], ["memoryMiB", "maxMemoryBytes", "Memory budget"]
+        ["budgetMiB", "maxSnapshotBytes", "Cache budget"],
+        ["memoryMiB", "maxMemoryBytes", "Memory budget"]
     ];
     for (const [field, key, label] of budgets) {
         const mib = numeric(draft[field]);
@@ -157,7 +173,10 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     const patch: AdminSettingsPatch = {};
     if (Object.keys(sharing).length > 0) patch.sharing = sharing;
     const api: NonNullable<AdminSettingsPatch["api"]> = {};
-    const origins = draft.corsOrigins.split("\n").map((o) => o.trim()).filter((o) => o !== "");
+    const origins = draft.corsOrigins
+        .split("\n")
+        .map((o) => o.trim())
+        .filter((o) => o !== "");
     if (JSON.stringify(origins) !== JSON.stringify(settings.api.corsOrigins)) api.corsOrigins = origins;
     if (draft.apiEnabled !== settings.api.enabled) api.enabled = draft.apiEnabled;
     const host = draft.apiHost.trim();

@@ -4,7 +4,18 @@ import {formatMs, formatRate, statsFromResult} from "./stats.js";
 
 describe("statsFromResult", () => {
     it("uses usage and server timings", () => {
-        expect(statsFromResult({content: "x", finishReason: "stop", usage, timings, kvshare: {mode: "prefix", prompt_tokens: 12, reused_tokens: 4, computed_tokens: 8, recomputed_tokens: 0}}, {firstTextMs: 99, elapsedMs: 120.4})).toEqual({
+        expect(
+            statsFromResult(
+                {
+                    content: "x",
+                    finishReason: "stop",
+                    usage,
+                    timings,
+                    kvshare: {mode: "prefix", prompt_tokens: 12, reused_tokens: 4, computed_tokens: 8, recomputed_tokens: 0}
+                },
+                {firstTextMs: 99, elapsedMs: 120.4}
+            )
+        ).toEqual({
             finishReason: "stop",
             elapsedMs: 120,
             promptTokens: 12,
@@ -17,7 +28,11 @@ describe("statsFromResult", () => {
     });
 
     it("falls back to the page's own TTFT for aborted answers", () => {
-        expect(statsFromResult({content: "x", finishReason: "aborted"}, {firstTextMs: 42.2, elapsedMs: 100})).toEqual({finishReason: "aborted", elapsedMs: 100, ttftMs: 42});
+        expect(statsFromResult({content: "x", finishReason: "aborted"}, {firstTextMs: 42.2, elapsedMs: 100})).toEqual({
+            finishReason: "aborted",
+            elapsedMs: 100,
+            ttftMs: 42
+        });
     });
 });
 

@@ -67,7 +67,10 @@ describe("useChatStream", () => {
         expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "Tom went out"}]);
         backend.complete();
         await again;
-        expect(conversation().messages.map((m) => [m.role, m.content])).toEqual([["user", "Tom went out"], ["assistant", ""]]);
+        expect(conversation().messages.map((m) => [m.role, m.content])).toEqual([
+            ["user", "Tom went out"],
+            ["assistant", ""]
+        ]);
     });
 
     it("stops mid-stream, keeps the partial answer marked aborted, and can send again", async () => {

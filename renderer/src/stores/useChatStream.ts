@@ -77,9 +77,10 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             const content = text.trim();
             if (content === "" || get().inFlight) return;
             const conversations = useConversations.getState();
-            const conversationId = conversations.activeId && conversations.conversations.some((c) => c.id === conversations.activeId)
-                ? conversations.activeId
-                : conversations.create();
+            const conversationId =
+                conversations.activeId && conversations.conversations.some((c) => c.id === conversations.activeId)
+                    ? conversations.activeId
+                    : conversations.create();
             conversations.addMessage(conversationId, {role: "user", content});
             await answer(conversationId);
         },

@@ -1,7 +1,15 @@
 import {beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {FakeBackend} from "../testing/fakes.js";
-import {CONVERSATIONS_STORAGE, flushConversationSaves, fromRecord, selectActiveConversation, titleFrom, toRecord, useConversations} from "./useConversations.js";
+import {
+    CONVERSATIONS_STORAGE,
+    flushConversationSaves,
+    fromRecord,
+    selectActiveConversation,
+    titleFrom,
+    toRecord,
+    useConversations
+} from "./useConversations.js";
 
 const state = () => useConversations.getState();
 
@@ -91,7 +99,11 @@ describe("useConversations", () => {
             await flushConversationSaves();
             expect(backend.adminFake.count("saveConversation")).toBe(0);
             state().addMessage(id, {role: "user", content: "Lily"});
-            state().addMessage(id, {role: "assistant", content: "ran", hit: {mode: "none", prompt_tokens: 3, reused_tokens: 0, computed_tokens: 3, recomputed_tokens: 0}});
+            state().addMessage(id, {
+                role: "assistant",
+                content: "ran",
+                hit: {mode: "none", prompt_tokens: 3, reused_tokens: 0, computed_tokens: 3, recomputed_tokens: 0}
+            });
             await flushConversationSaves();
             const saved = backend.adminFake.conversations.get(id)!;
             expect(saved.profile).toBe("Nurse");
@@ -107,8 +119,16 @@ describe("useConversations", () => {
         });
 
         it("loads chats from the server after a reload, keeping unsaved local ones and dropping empty ones", async () => {
-            const remote = {id: "r1", title: "Remote", profile: "Student", systemPrompt: "", params: {}, createdAt: 1, updatedAt: 5,
-                messages: [{id: "m1", role: "user" as const, content: "hi", createdAt: 1}]};
+            const remote = {
+                id: "r1",
+                title: "Remote",
+                profile: "Student",
+                systemPrompt: "",
+                params: {},
+                createdAt: 1,
+                updatedAt: 5,
+                messages: [{id: "m1", role: "user" as const, content: "hi", createdAt: 1}]
+            };
             backend.adminFake.conversations.set("r1", remote);
             state().create("Guest");
             const local = fromRecord({...remote, id: "l1", title: "Local", profile: "Guest", updatedAt: 10});

@@ -127,7 +127,10 @@ export const useConversations = create<ConversationsState>()(
             saveNow = save;
             const saveSoon = (id: string): void => {
                 clearTimeout(timers.get(id));
-                timers.set(id, setTimeout(() => save(id), SAVE_DEBOUNCE_MS));
+                timers.set(
+                    id,
+                    setTimeout(() => save(id), SAVE_DEBOUNCE_MS)
+                );
             };
 
             return {
@@ -184,7 +187,9 @@ export const useConversations = create<ConversationsState>()(
                     set({conversations, activeId});
                     clearTimeout(timers.get(id));
                     if (removed && removed.messages.length > 0)
-                        void getBackend().admin("deleteConversation", {id}).catch((error: unknown) => set({syncError: errorMessage(error)}));
+                        void getBackend()
+                            .admin("deleteConversation", {id})
+                            .catch((error: unknown) => set({syncError: errorMessage(error)}));
                 },
                 addMessage: (conversationId, message) => {
                     const stored: StoredMessage = {...message, id: newId(), createdAt: Date.now()};

@@ -45,9 +45,7 @@ describe("useModels", () => {
         admin.run = (async (op, input) => {
             if (op === "modelStatus") {
                 reads++;
-                admin.modelStatus = reads === 1
-                    ? {...admin.modelStatus, progress: 0.5}
-                    : {...admin.modelStatus, status: "ok", progress: 1};
+                admin.modelStatus = reads === 1 ? {...admin.modelStatus, progress: 0.5} : {...admin.modelStatus, status: "ok", progress: 1};
             }
             return original(op, input);
         }) as typeof admin.run;

@@ -31,7 +31,7 @@ interface ModelsState {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function statusError(status: ModelStatus): string | null {
-    return status.status === "error" ? status.error ?? "The model failed to load" : null;
+    return status.status === "error" ? (status.error ?? "The model failed to load") : null;
 }
 
 export const useModels = create<ModelsState>()((set, get) => {
@@ -73,7 +73,7 @@ export const useModels = create<ModelsState>()((set, get) => {
                     models: list.models,
                     modelsDir: list.modelsDir,
                     status: list.status,
-                    selected: keep ? selected : list.status.modelPath ?? list.models[0]?.path ?? null,
+                    selected: keep ? selected : (list.status.modelPath ?? list.models[0]?.path ?? null),
                     error: statusError(list.status)
                 });
                 if (list.status.status === "loading") void follow();

@@ -1,11 +1,33 @@
-import type {AdminInput, AdminOp, AdminOutput, AdminSettings, ApiKeyInfo, CacheStats, ConversationRecord, ModelFile, ModelStatus, Profile, WhatIfCurves} from "../../../shared/admin.js";
+import type {
+    AdminInput,
+    AdminOp,
+    AdminOutput,
+    AdminSettings,
+    ApiKeyInfo,
+    CacheStats,
+    ConversationRecord,
+    ModelFile,
+    ModelStatus,
+    Profile,
+    WhatIfCurves
+} from "../../../shared/admin.js";
 import {defaultApiPort, defaultSharingSettings} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
 export const fakeSettings: AdminSettings = {
     sharing: {...defaultSharingSettings, groups: {}},
     // A fresh install's API address: the server's default port on loopback.
-    api: {enabled: true, host: "127.0.0.1", port: defaultApiPort, auth: true, corsOrigins: [], allowedHosts: [], keyHint: "••••••••abcd", url: `http://127.0.0.1:${defaultApiPort}`, servesUi: true},
+    api: {
+        enabled: true,
+        host: "127.0.0.1",
+        port: defaultApiPort,
+        auth: true,
+        corsOrigins: [],
+        allowedHosts: [],
+        keyHint: "••••••••abcd",
+        url: `http://127.0.0.1:${defaultApiPort}`,
+        servesUi: true
+    },
     readOnly: ["api.auth", "api.key"],
     restartRequired: ["sharing.embedder"]
 };
@@ -26,7 +48,15 @@ export function fakeStats(): CacheStats {
         scope: null,
         scopes: ["global"],
         quality: {
-            checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97, since: now - 7 * 86_400_000, share: 0.25, pending: 0, lastCheckAt: now,
+            checks: 2,
+            checkedTokens: 50,
+            matchedTokens: 48,
+            agreement: 0.96,
+            rougeL: 0.97,
+            since: now - 7 * 86_400_000,
+            share: 0.25,
+            pending: 0,
+            lastCheckAt: now,
             bands: [{label: "0.85–1", min: 0.85, max: 1, checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97}],
             budgets: [{budget: 0.15, checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97}]
         },
@@ -42,17 +72,42 @@ export function fakeWhatIf(): WhatIfCurves {
     const x = Array.from({length: 101}, (_, i) => i / 100);
     const hits = x.map((t) => Array.from({length: 10}, (_, k) => 0.05 + k / 10).filter((s) => s >= t - 1e-9).length);
     return {
-        scope: null, scopes: ["global"], requests: 10, computeMs: 0.5,
+        scope: null,
+        scopes: ["global"],
+        requests: 10,
+        computeMs: 0.5,
         current: {similarityThreshold: 0.3, recomputeBudget: 0.15},
-        threshold: {x, hitRate: hits.map((h) => h / 10), anyReuseRate: hits.map((h) => h / 10), reusedTokens: hits.map((h) => h * 10), promptTokens: 200,
-            agreement: x.map((t) => (t <= 0.9 ? 0.96 : null))},
+        threshold: {
+            x,
+            hitRate: hits.map((h) => h / 10),
+            anyReuseRate: hits.map((h) => h / 10),
+            reusedTokens: hits.map((h) => h * 10),
+            promptTokens: 200,
+            agreement: x.map((t) => (t <= 0.9 ? 0.96 : null))
+        },
         budget: {x: [0, 0.15, 1], reusedTokens: [100, 85, 0], donorRequests: 10, agreement: [null, 0.96, null], checks: [0, 2, 0]}
     };
 }
 
 export const fakeModels: ModelFile[] = [
-    {path: "/data/models/stories260K.gguf", id: "stories260K", sizeBytes: 1_185_376, source: "models-folder", current: true, architecture: "llama", contextLength: 512},
-    {path: "/data/models/TinyStories-656K-Q8_0.gguf", id: "TinyStories-656K-Q8_0", sizeBytes: 1_000_000, source: "models-folder", current: false, architecture: "llama", contextLength: 512}
+    {
+        path: "/data/models/stories260K.gguf",
+        id: "stories260K",
+        sizeBytes: 1_185_376,
+        source: "models-folder",
+        current: true,
+        architecture: "llama",
+        contextLength: 512
+    },
+    {
+        path: "/data/models/TinyStories-656K-Q8_0.gguf",
+        id: "TinyStories-656K-Q8_0",
+        sizeBytes: 1_000_000,
+        source: "models-folder",
+        current: false,
+        architecture: "llama",
+        contextLength: 512
+    }
 ];
 
 /** The server's 400 for bad input (main/admin/validate.ts): type invalid_request_error, code `invalid_request` unless named. */
@@ -128,7 +183,12 @@ export class FakeAdmin {
                 const merged = {...this.settings.api, ...api};
                 const moved = merged.host !== this.settings.api.host || merged.port !== this.settings.api.port;
                 if (merged.enabled && moved && this.busyPorts.has(merged.port))
-                    throw new ApiError(`The API server could not listen on ${merged.host}:${merged.port}: port ${merged.port} is already in use on ${merged.host}.`, 409, "invalid_request_error", "api_listen_failed");
+                    throw new ApiError(
+                        `The API server could not listen on ${merged.host}:${merged.port}: port ${merged.port} is already in use on ${merged.host}.`,
+                        409,
+                        "invalid_request_error",
+                        "api_listen_failed"
+                    );
                 const url = merged.enabled ? `http://${merged.host}:${merged.port}` : null;
                 this.settings = {...this.settings, sharing: {...this.settings.sharing, ...sharing}, api: {...merged, url}};
                 return structuredClone(this.settings);
@@ -147,8 +207,10 @@ export class FakeAdmin {
                 return removed;
             }
             case "listConversations":
-                return [...this.conversations.values()].filter((c) => value.profile == null || c.profile === value.profile)
-                    .sort((a, b) => b.updatedAt - a.updatedAt).map((c) => structuredClone(c));
+                return [...this.conversations.values()]
+                    .filter((c) => value.profile == null || c.profile === value.profile)
+                    .sort((a, b) => b.updatedAt - a.updatedAt)
+                    .map((c) => structuredClone(c));
             case "saveConversation": {
                 if (!Array.isArray(value.messages)) throw invalid("'messages' must be a list.");
                 value.messages.forEach((m: {role?: unknown; id?: unknown}, i) => {
@@ -180,12 +242,21 @@ export class FakeAdmin {
             }
             case "listModels": {
                 const current = this.modelStatus.modelPath;
-                return {modelsDir: "/data/models", models: this.models.map((m) => ({...m, current: m.path === current})), status: structuredClone(this.modelStatus)};
+                return {
+                    modelsDir: "/data/models",
+                    models: this.models.map((m) => ({...m, current: m.path === current})),
+                    status: structuredClone(this.modelStatus)
+                };
             }
             case "loadModel": {
                 const path = requiredString(value.path, "path", 4096);
                 if (this.modelStatus.status === "loading")
-                    throw new ApiError("A model is already loading, or the previous one is still finishing its requests. Wait until it is ready, then try again.", 409, "invalid_request_error", "model_loading");
+                    throw new ApiError(
+                        "A model is already loading, or the previous one is still finishing its requests. Wait until it is ready, then try again.",
+                        409,
+                        "invalid_request_error",
+                        "model_loading"
+                    );
                 const model = this.models.find((m) => m.path === path);
                 if (!model) {
                     if (!path.startsWith("/") || !path.toLowerCase().endsWith(".gguf"))

@@ -67,7 +67,13 @@ export function chunk(content: string | null, finish: "stop" | "length" | null =
 }
 
 export function usageChunk(): ChatCompletionChunk {
-    return {...chunk(null), choices: [], usage, timings, x_kvshare: {mode: "prefix", prompt_tokens: 12, reused_tokens: 4, computed_tokens: 8, recomputed_tokens: 0}};
+    return {
+        ...chunk(null),
+        choices: [],
+        usage,
+        timings,
+        x_kvshare: {mode: "prefix", prompt_tokens: 12, reused_tokens: 4, computed_tokens: 8, recomputed_tokens: 0}
+    };
 }
 
 export function sse(event: unknown): string {
