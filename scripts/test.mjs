@@ -55,7 +55,8 @@ try {
 try {
     const p = JSON.parse(fs.readFileSync(playwrightJson, "utf8"));
     passed += p.stats.expected;
-    failed += p.stats.unexpected + (p.stats.flaky ?? 0);
+    // Errors outside any test (a broken config or fixture) fail the run too.
+    failed += p.stats.unexpected + (p.stats.flaky ?? 0) + (p.errors?.length ?? 0);
     skipped += p.stats.skipped;
 } catch {
     failed++;
