@@ -106,7 +106,7 @@ async function timingPart(): Promise<void> {
         await model.dispose();
         return;
     }
-    const [target, scratch] = [context.getSequence(), context.getSequence()];
+    const target = context.getSequence();
     const text = await readFile(path.join(SHARED, "data/tinystories/tinystories_validation_head.txt"), "utf8");
     const all = model.tokenize(text.slice(0, 60000), false);
     const bos = model.tokens.bos ?? (1 as Token);
@@ -162,7 +162,6 @@ async function timingPart(): Promise<void> {
                     const report = await applyEditPlan({
                         context,
                         targetSequence: target,
-                        scratchSequence: scratch,
                         donor,
                         targetTokens: scenario.target,
                         plan: {keptRuns: scenario.keptRuns}
@@ -204,7 +203,7 @@ async function timingPart(): Promise<void> {
         for (const row of rows) console.log(row.map((c, i) => pad(c, widths[i] ?? 0)).join(""));
         console.log(
             "full prefill = evaluate the target up to its first generated token (best of the repeats); restore = read + verify (sha256) " +
-                "the snapshot file (skipped for a snapshot in memory), then load it into the scratch sequence; compute includes the last prompt token and the deferred " +
+                "the snapshot file (skipped for a snapshot in memory), then load it into the target sequence; compute includes the last prompt token and the deferred " +
                 "K-shift; speed-up = full prefill / total; limit = 1 / (computed share + restore / full prefill); gap = speed-up / limit."
         );
         console.log(`full prefill times (ms): ${prefillTimes.map((x) => x.toFixed(0)).join(", ")}`);
@@ -227,7 +226,7 @@ async function qualityPart(): Promise<void> {
         await model.dispose();
         return;
     }
-    const [target, scratch, donorSeq, reference] = [context.getSequence(), context.getSequence(), context.getSequence(), context.getSequence()];
+    const [target, donorSeq, reference] = [context.getSequence(), context.getSequence(), context.getSequence()];
     const fingerprint = await modelFingerprint(path.join(SHARED, "models/stories260K.gguf"));
     const text = await readFile(path.join(SHARED, "data/tinystories/tinystories_validation_head.txt"), "utf8");
     const stories = text
@@ -259,7 +258,6 @@ async function qualityPart(): Promise<void> {
                 const report = await applyEditPlan({
                     context,
                     targetSequence: target,
-                    scratchSequence: scratch,
                     donor: {snapshot: donorSnapshot},
                     targetTokens: tgt,
                     plan: {

@@ -2,17 +2,19 @@
  * Edit plan → KV: build a target sequence's KV from a donor's KV following an edit plan
  * (KVShare "differential editing" on llama.cpp, patched binary only).
  *
- * Steps:
- * 1. restore the donor's KV into the scratch sequence (private cells, so moving them moves no one else's);
+ * Steps, all on the target sequence itself (a restored snapshot's cells are private to the sequence they
+ * are restored into, so moving them moves no one else's, and edits of different requests need no
+ * shared working sequence: they run side by side):
+ * 1. restore the donor's KV into the target;
  * 2. remove donor cells that are not kept; shift every kept cell by a large parking offset, then each
  *    kept run from the parking area to its target position (llama.cpp re-rotates K at the next decode);
- * 3. copy the kept runs from scratch into the target (cells become shared), then decode every compute run
- *    in one batch (or as few batches as the batch size allows, in position order) with llama.cpp's
- *    consecutive-position check relaxed (native/llama.cpp.patch); the causal mask uses positions, so each
- *    computed token attends to all kept and computed cells before it — the same attention as building the
- *    target left to right, one decode per compute run (the test suite keeps that build as a reference);
- * 4. drop the scratch cells (kept cells are then owned by the target alone) and tell node-llama-cpp which
- *    tokens the target now holds, so normal generation continues (internals.ts).
+ * 3. decode every compute run in one batch (or as few batches as the batch size allows, in position
+ *    order) with llama.cpp's consecutive-position check relaxed (native/llama.cpp.patch); the causal mask
+ *    uses positions, so each computed token attends to all kept and computed cells before it — the same
+ *    attention as building the target left to right, one decode per compute run (the test suite keeps
+ *    that build as a reference). The decode goes through node-llama-cpp's batching, so the compute of
+ *    several edits and other sequences' generation share llama.cpp batches;
+ * 4. tell node-llama-cpp which tokens the target now holds, so normal generation continues (internals.ts).
  */
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
 import {InvalidEditPlanError} from "./errors.js";
@@ -33,8 +35,6 @@ export interface ApplyEditPlanOptions {
     readonly context: LlamaContext;
     /** Sequence that receives the target's KV (its previous content is discarded). */
     readonly targetSequence: LlamaContextSequence;
-    /** Working sequence of the same context; left empty afterwards. */
-    readonly scratchSequence: LlamaContextSequence;
     readonly donor: DonorSource;
     /** The full target prompt tokens. */
     readonly targetTokens: readonly Token[];
@@ -54,14 +54,13 @@ export interface EditPlanReport extends KvReuseReport {
 
 /**
  * Build the KV of `targetTokens` in `targetSequence` from the donor following `plan`.
- * On failure both sequences are left empty (consistent) and the error is rethrown; the caller should
+ * On failure the target is left empty (consistent) and the error is rethrown; the caller should
  * then serve by full prefill.
  */
 export async function applyEditPlan(options: ApplyEditPlanOptions): Promise<EditPlanReport> {
-    const {context, targetSequence: target, scratchSequence: scratch, donor, targetTokens} = options;
+    const {context, targetSequence: target, donor, targetTokens} = options;
     const addon = requirePatchedAddon(context);
-    if (target === scratch || target.context !== context || scratch.context !== context)
-        throw new InvalidEditPlanError("target and scratch must be two different sequences of the given context");
+    if (target.context !== context) throw new InvalidEditPlanError("the target must be a sequence of the given context");
     if (targetTokens.length === 0) throw new InvalidEditPlanError("empty target");
     if (targetTokens.length >= target.contextSize)
         throw new InvalidEditPlanError(`target of ${targetTokens.length} tokens does not fit the context size ${target.contextSize}`);
@@ -73,51 +72,40 @@ export async function applyEditPlan(options: ApplyEditPlanOptions): Promise<Edit
     let editMs = 0;
     let computeMs = 0;
     const targetId = sequenceIdOf(target);
-    const scratchId = sequenceIdOf(scratch);
 
-    await withNlcLocks([sequenceEvaluateLockScope(target), sequenceEvaluateLockScope(scratch)], async () => {
-        // node-llama-cpp's own eraser empties both (its predictions, predictor and checkpoints included)
+    await withNlcLocks([sequenceEvaluateLockScope(target)], async () => {
+        // node-llama-cpp's own eraser empties it (its predictions, predictor and checkpoints included)
         let t = performance.now();
         await target.clearHistory();
-        await scratch.clearHistory();
         editMs += performance.now() - t;
         try {
-            // 1. donor → scratch
+            // 1. donor → target
             t = performance.now();
-            await withNlcLocks([contextLockScope(context)], () => restoreIntoSequenceIdLocked(context, scratchId, donor.snapshot));
+            await withNlcLocks([contextLockScope(context)], () => restoreIntoSequenceIdLocked(context, targetId, donor.snapshot));
             restoreMs = performance.now() - t;
 
-            // 2. edit scratch: drop unkept cells, park, move runs to target positions;
-            // 3. kept runs into the target
+            // 2. drop unkept cells, park, move runs to their target positions
             t = performance.now();
-            await withNlcLocks([contextLockScope(context)], () => {
-                moveKeptCells(addon, scratchId, plan);
-                addon.removeTokenCellsFromSequence(targetId, 0, -1); // empty already (clearHistory); a guard, not a step
-                for (const run of plan.keep) addon.copySequenceTokenCells(scratchId, targetId, run.targetStart, run.targetStart + run.length);
-                addon.removeTokenCellsFromSequence(scratchId, 0, -1);
-            });
+            await withNlcLocks([contextLockScope(context)], () => moveKeptCells(addon, targetId, plan));
             target.tokenMeter.useTokens(movedTokens(plan), "input"); // re-rotated cells, as node-llama-cpp counts its shifts
             editMs += performance.now() - t;
 
             // 3. the compute runs, in as few batches as possible
             t = performance.now();
             for (const group of groupComputeRuns(plan, context.batchSize)) {
-                await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(true));
+                await relaxPositions(context, addon, +1);
                 try {
                     await Promise.all(group.map(({start, end}) => decodeAtPositions(target, start, targetTokens.slice(start, end))));
                 } finally {
-                    await withNlcLocks([contextLockScope(context)], () => addon.setRelaxedPositions(false));
+                    await relaxPositions(context, addon, -1);
                 }
             }
             computeMs += performance.now() - t;
 
-            // 4. the target holds the first stateLength tokens; scratch is empty
+            // 4. the target holds the first stateLength tokens
             adoptNativeSequenceState(target, targetTokens.slice(0, stateLength));
         } catch (err) {
-            await withNlcLocks([contextLockScope(context)], () => {
-                addon.removeTokenCellsFromSequence(scratchId, 0, -1);
-                addon.removeTokenCellsFromSequence(targetId, 0, -1);
-            });
+            await withNlcLocks([contextLockScope(context)], () => addon.removeTokenCellsFromSequence(targetId, 0, -1));
             throw err;
         }
     });
@@ -131,6 +119,23 @@ export async function applyEditPlan(options: ApplyEditPlanOptions): Promise<Edit
         timings: {restoreMs, editMs, computeMs, totalMs: performance.now() - t0},
         plan
     };
+}
+
+/** Edits computing now, per context: llama.cpp's position check stays relaxed while any is. */
+const relaxedHolders = new WeakMap<LlamaContext, number>();
+
+/**
+ * Relaxes llama.cpp's consecutive-position check while at least one edit computes (several edits'
+ * compute runs may be in one batch, with other sequences' ordinary tokens, which the relaxed check
+ * accepts as well).
+ */
+async function relaxPositions(context: LlamaContext, addon: PatchedAddonContext, change: 1 | -1): Promise<void> {
+    await withNlcLocks([contextLockScope(context)], () => {
+        const before = relaxedHolders.get(context) ?? 0;
+        const after = Math.max(0, before + change);
+        relaxedHolders.set(context, after);
+        if ((before === 0) !== (after === 0)) addon.setRelaxedPositions(after > 0);
+    });
 }
 
 /** Split the compute segments, in position order, into groups of at most `batchSize` tokens. */

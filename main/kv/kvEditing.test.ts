@@ -95,7 +95,7 @@ describe.skipIf(!patched)(`KV editing vs full prefill on stories260K (${reason})
     });
 
     async function editAndCompare(targetTokens: Token[], plan: EditPlan): Promise<{edited: Token[]; full: Token[]; reused: number}> {
-        const report = await applyEditPlan({context, targetSequence: target, scratchSequence: scratch, donor, targetTokens, plan});
+        const report = await applyEditPlan({context, targetSequence: target, donor, targetTokens, plan});
         expect(report.mode).toBe("semantic");
         expect(report.pendingTokens).toEqual(targetTokens.slice(-1));
         expect(target.contextTokens).toEqual(targetTokens.slice(0, -1));
@@ -117,6 +117,23 @@ describe.skipIf(!patched)(`KV editing vs full prefill on stories260K (${reason})
         const {edited, full, reused} = await editAndCompare(targetTokens, {keptRuns: [{donorStart: 0, targetStart: 0, length: 60}]});
         expect(reused).toBe(60);
         expect(edited).toEqual(full);
+    });
+
+    it("two edits at once on two sequences give what each gives alone (no shared working sequence)", async () => {
+        const edits = [makeEdit(donorTokens, insertTokens, "replace", "middle"), makeEdit(donorTokens, insertTokens, "insert", "start")];
+        const sequences = [target, scratch];
+        const alone: Token[][] = [];
+        for (const [i, edit] of edits.entries()) {
+            const report = await applyEditPlan({context, targetSequence: sequences[i]!, donor, targetTokens: edit.target, plan: {keptRuns: edit.keptRuns}});
+            alone.push(await greedy(sequences[i]!, report.pendingTokens, GREEDY_TOKENS));
+        }
+        const reports = await Promise.all(
+            edits.map((edit, i) => applyEditPlan({context, targetSequence: sequences[i]!, donor, targetTokens: edit.target, plan: {keptRuns: edit.keptRuns}}))
+        );
+        reports.forEach((report, i) => expect(sequences[i]!.contextTokens).toEqual(edits[i]!.target.slice(0, -1)));
+        const together = await Promise.all(reports.map((report, i) => greedy(sequences[i]!, report.pendingTokens, GREEDY_TOKENS)));
+        expect(together).toEqual(alone);
+        await Promise.all(sequences.map((sequence) => sequence.clearHistory()));
     });
 
     for (const kind of ["delete", "insert", "replace"] as const)
@@ -167,7 +184,6 @@ describe.skipIf(!patched)(`KV editing vs full prefill on stories260K (${reason})
                 const report = await applyEditPlan({
                     context,
                     targetSequence: target,
-                    scratchSequence: scratch,
                     donor,
                     targetTokens: edit.target,
                     plan: {keptRuns: edit.keptRuns}
@@ -186,7 +202,7 @@ describe.skipIf(!patched)(`KV editing vs full prefill on stories260K (${reason})
 
     it("reuseKv edits with a snapshot donor and an edit plan", async () => {
         const edit = makeEdit(donorTokens, insertTokens, "insert", "middle");
-        const report = await reuseKv({context, targetSequence: target, scratchSequence: scratch, donor, targetTokens: edit.target, plan: exactPlan(edit)});
+        const report = await reuseKv({context, targetSequence: target, donor, targetTokens: edit.target, plan: exactPlan(edit)});
         expect(report).toMatchObject({mode: "semantic", reusedTokens: edit.newRange.start});
         expect(await greedy(target, report.pendingTokens, GREEDY_TOKENS)).toEqual(await greedyFullPrefill(reference, edit.target, GREEDY_TOKENS));
     });
@@ -202,7 +218,6 @@ describe.skipIf(!patched)(`KV editing vs full prefill on stories260K (${reason})
             const report = await reuseKv({
                 context: plainContext,
                 targetSequence: seq,
-                scratchSequence: plainContext.getSequence(),
                 donor: plainDonor,
                 targetTokens: edit.target,
                 plan: {keptRuns: edit.keptRuns}
@@ -242,7 +257,6 @@ describe.skipIf(!patched)(`KV editing vs full prefill on stories260K (${reason})
             const report = await applyEditPlan({
                 context,
                 targetSequence: predicting,
-                scratchSequence: scratch,
                 donor,
                 targetTokens: edit.target,
                 plan: exactPlan(edit)
@@ -273,7 +287,6 @@ describe.skipIf(!patched)(`KV editing vs full prefill on stories260K (${reason})
                 const report = await applyEditPlan({
                     context,
                     targetSequence: target,
-                    scratchSequence: scratch,
                     donor,
                     targetTokens: edit.target,
                     plan: exactPlan(edit)

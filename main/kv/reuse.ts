@@ -18,8 +18,6 @@ export interface ReuseKvOptions {
     readonly context: LlamaContext;
     /** Sequence to prepare. */
     readonly targetSequence: LlamaContextSequence;
-    /** Working sequence for KV editing; without it only prefix reuse is possible. */
-    readonly scratchSequence?: LlamaContextSequence;
     /** Donor KV. When absent the target is prefilled, reusing only the exact prefix of its own current content. */
     readonly donor?: DonorSource;
     readonly targetTokens: readonly Token[];
@@ -37,17 +35,16 @@ export interface ReuseKvOptions {
  * or a failed edit falls back to prefix reuse or full prefill, and `reason` says why.
  */
 export async function reuseKv(options: ReuseKvOptions): Promise<KvReuseReport> {
-    const {context, targetSequence: target, scratchSequence, donor, targetTokens, plan} = options;
+    const {context, targetSequence: target, donor, targetTokens, plan} = options;
     const leaveLastTokenPending = options.leaveLastTokenPending;
     const fallbackReasons: string[] = [];
 
     if (donor != null && plan != null) {
         const refusal = editingRefusal(context, options.swaFullCache ?? false);
         if (refusal != null) fallbackReasons.push(refusal);
-        else if (scratchSequence == null) fallbackReasons.push("no scratch sequence available for KV editing");
         else {
             try {
-                return await applyEditPlan({context, targetSequence: target, scratchSequence, donor, targetTokens, plan, leaveLastTokenPending});
+                return await applyEditPlan({context, targetSequence: target, donor, targetTokens, plan, leaveLastTokenPending});
             } catch (err) {
                 fallbackReasons.push(`KV editing failed: ${(err as Error).message}`);
             }

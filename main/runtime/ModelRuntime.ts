@@ -28,7 +28,7 @@ export interface ModelRuntimeOptions {
 
 /**
  * The loaded model: one llama.cpp context with `parallel` sequences handed out by a pool (plus the
- * scratch sequence of KV editing), the prompt builder (chat template) and a lazily created embedding
+ * scratch sequence for KV computed on its own), the prompt builder (chat template) and a lazily created embedding
  * context. It knows nothing of sharing: the request pipeline composes the two.
  */
 export class ModelRuntime {
@@ -46,7 +46,10 @@ export class ModelRuntime {
         public readonly context: LlamaContext,
         public readonly pool: SequencePool,
         public readonly prompts: PromptBuilder,
-        /** The scratch sequence for KV editing, when the patched binary and the model allow it. */
+        /**
+         * A sequence outside the pool for KV computed on its own (shared prefixes), present when the
+         * patched binary and the model allow KV editing (so it also says whether they do).
+         */
         public readonly scratch: LlamaContextSequence | undefined,
         /** Why KV editing is off, when it is. */
         public readonly kvEditingUnavailableReason: string | undefined,
@@ -66,7 +69,7 @@ export class ModelRuntime {
             modelPath: options.modelPath,
             ...(options.onLoadProgress == null ? {} : {onLoadProgress: options.onLoadProgress})
         });
-        // One extra sequence is the scratch space of KV editing; a unified KV stream lets cells be
+        // One extra sequence, outside the pool, computes KV on its own (shared prefixes); a unified KV stream lets cells be
         // copied between sequences (the patched binary honours kvUnified, the stock one ignores it).
         const context = await createKvEditingContext(model, {
             sequences: options.parallel + 1,

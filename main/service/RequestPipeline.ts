@@ -133,7 +133,7 @@ export class RequestPipeline {
         const prompt: SharedPrompt = {tokens, text, scope, detail: io.detail ?? false, revealDonor: io.revealDonor ?? false};
 
         // 1. admit: embed, retrieve, align.
-        const admission = await this.sharing.admit(prompt);
+        let admission = await this.sharing.admit(prompt);
         // 2. schedule: the highest expected reuse first, with aging.
         const lease = await this.runtime.pool.acquire(
             {promptTokens: tokens, scope, expectedReuse: admission.expectedReuse, donorId: admission.best?.entry.id},
@@ -145,6 +145,8 @@ export class RequestPipeline {
         try {
             // Another scope's KV goes before anything else can happen on this sequence, failures included.
             if (!lease.sameScope) await lease.sequence.clearHistory();
+            // Donors stored while this request waited (similar prompts served meanwhile) are candidates too.
+            admission = this.sharing.refresh(prompt, admission);
             // 3. prepare KV, 4. generate.
             const preparing = performance.now();
             prepared = await this.sharing.prepare(lease.sequence, prompt, admission);

@@ -72,7 +72,7 @@ export async function openModel(options: OpenModelOptions): Promise<RequestPipel
         });
         const engine = new SharingEngine({
             context: runtime.context,
-            scratch,
+            kvEditing: scratch != null,
             ...(runtime.kvEditingUnavailableReason == null ? {} : {editingUnavailableReason: `exact prefix reuse only: ${runtime.kvEditingUnavailableReason}`}),
             cache,
             embedder,

@@ -81,7 +81,7 @@ describe("sharing pipeline (stories260K tokenizer, sqlite-vec)", () => {
         });
         engine = new SharingEngine({
             context,
-            scratch: undefined,
+            kvEditing: false,
             cache,
             embedder,
             settings: () => settings,

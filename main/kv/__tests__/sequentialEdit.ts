@@ -4,7 +4,7 @@
  * no relaxed batch is needed (one decode per run: slower, never used by the app). The app's batched build
  * must give the same KV, which kvEditing.test.ts checks through greedy continuations.
  */
-import type {Token} from "node-llama-cpp";
+import type {LlamaContextSequence, Token} from "node-llama-cpp";
 import {moveKeptCells, type ApplyEditPlanOptions} from "../applyEditPlan.js";
 import {normalizeEditPlan} from "../editPlan.js";
 import {adoptNativeSequenceState, contextLockScope, decodeAtPositions, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks} from "../internals.js";
@@ -13,7 +13,10 @@ import {restoreIntoSequenceIdLocked} from "../snapshot.js";
 
 /** Build `targetTokens` (all but the last, which is returned pending) from the donor following `plan`, left to right. */
 export async function applyEditPlanSequentially(
-    options: Omit<ApplyEditPlanOptions, "leaveLastTokenPending">
+    options: Omit<ApplyEditPlanOptions, "leaveLastTokenPending"> & {
+        /** Where the donor's KV is moved before its runs are copied into the target one by one. */
+        scratchSequence: LlamaContextSequence;
+    }
 ): Promise<{pendingTokens: Token[]; reusedTokens: number; computedTokens: number}> {
     const {context, targetSequence: target, scratchSequence: scratch, donor, targetTokens} = options;
     const addon = requirePatchedAddon(context);

@@ -69,6 +69,7 @@ export class DonorCache {
     private sharedPrefixEntries: SharedPrefixEntry[] = [];
     /** Verified snapshots kept resident (the memory tier). */
     private readonly memory: HotDonors;
+    private changes = 0;
 
     private constructor(
         private readonly options: DonorCacheOptions,
@@ -90,6 +91,11 @@ export class DonorCache {
         if (removedEntries.length + deletedFiles.length > 0)
             options.log.warn(`cache consistency pass: dropped ${removedEntries.length} entries without files, deleted ${deletedFiles.length} orphan files`);
         return new DonorCache(options, store);
+    }
+
+    /** Changes each time a donor is stored or removed: an admission made against another version is stale. */
+    public get version(): number {
+        return this.changes;
     }
 
     public get modelFingerprint(): string {
@@ -191,6 +197,7 @@ export class DonorCache {
 
     private index(relative: string, tokens: readonly number[], bytes: number, prompt: DonorPrompt, embedding: Float32Array | null): CacheEntry {
         if (this.purgedScopes.has(prompt.scope)) throw new Error(`the scope ${prompt.scope} was purged`);
+        this.changes++;
         return this.store.insert(
             {
                 modelFingerprint: this.options.modelFingerprint,
@@ -254,7 +261,10 @@ export class DonorCache {
     /** Removes one cached prompt (row, vector, file, memory tier); returns it, or undefined if it was gone. */
     public remove(id: number): CacheEntry | undefined {
         const removed = this.store.remove(id);
-        if (removed != null) this.memory.delete(removed.snapshotFile);
+        if (removed != null) {
+            this.memory.delete(removed.snapshotFile);
+            this.changes++;
+        }
         return removed;
     }
 
@@ -272,6 +282,7 @@ export class DonorCache {
     public evictToBudget(bytes: number): CacheEntry[] {
         const evicted = this.store.evictToBudget(bytes);
         for (const entry of evicted) this.memory.delete(entry.snapshotFile);
+        if (evicted.length > 0) this.changes++;
         return evicted;
     }
 
@@ -294,6 +305,7 @@ export class DonorCache {
         this.purgedScopes.add(scope);
         const removed = this.store.removeScope(scope);
         for (const entry of removed) this.memory.delete(entry.snapshotFile);
+        if (removed.length > 0) this.changes++;
         return removed.length;
     }
 

@@ -9,14 +9,13 @@ import type {DonorCache} from "../cache/DonorCache.js";
 import {dot, type Embedder} from "../embed/index.js";
 import {budgetLadder, CostGate, selectRecompute, summariseReuse} from "../policy/index.js";
 import {alwaysEligible, candidateFrontier} from "./candidates.js";
-import type {ScratchSequence} from "./ScratchSequence.js";
 import {sharedScope} from "./scopes.js";
 import type {Admission, Candidate, FoundDonor, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
 
 export interface SharingEngineDeps {
     context: LlamaContext;
-    /** Working sequence for KV editing; absent with the stock binary (then: exact prefix reuse only). */
-    scratch: ScratchSequence | undefined;
+    /** Whether donor KV can be edited (the patched binary, a model that allows shifts); otherwise exact prefix reuse only. */
+    kvEditing: boolean;
     /** Why KV editing is unavailable, when it is. */
     editingUnavailableReason?: string;
     cache: DonorCache;
@@ -52,7 +51,7 @@ export class SharingEngine {
     public constructor(private readonly deps: SharingEngineDeps) {}
 
     public get kvEditing(): boolean {
-        return this.deps.scratch != null;
+        return this.deps.kvEditing;
     }
 
     /**
@@ -62,13 +61,31 @@ export class SharingEngine {
     public async admit(prompt: SharedPrompt): Promise<Admission> {
         const settings = effectiveSharing(this.deps.settings(), prompt.scope);
         const stages = noStages();
-        if (!settings.enabled) return {embedding: null, stages, foundCount: 0, expectedReuse: 0, candidates: []};
+        const cacheVersion = this.deps.cache.version;
+        if (!settings.enabled) return {embedding: null, cacheVersion, stages, foundCount: 0, expectedReuse: 0, candidates: []};
 
-        let t = performance.now();
+        const t = performance.now();
         const embedding = (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
         stages.embed_ms = performance.now() - t;
+        return this.select(prompt, embedding, settings, stages);
+    }
 
-        t = performance.now();
+    /**
+     * Admission again, with the prompt's embedding, when donors were stored or removed since it was
+     * admitted: a request that waited for a sequence while similar ones were served (a class sending
+     * the same exercise at once) then finds their KV. Otherwise the admission as it was.
+     */
+    public refresh(prompt: SharedPrompt, admission: Admission): Admission {
+        if (admission.cacheVersion === this.deps.cache.version || admission.embedding == null) return admission;
+        const settings = effectiveSharing(this.deps.settings(), prompt.scope);
+        if (!settings.enabled) return admission;
+        return this.select(prompt, admission.embedding, settings, {...noStages(), embed_ms: admission.stages.embed_ms});
+    }
+
+    /** Retrieve and align: the donor that lets the prompt reuse the most tokens, and every candidate. */
+    private select(prompt: SharedPrompt, embedding: Float32Array | null, settings: SharingSettings, stages: Stages): Admission {
+        const cacheVersion = this.deps.cache.version;
+        let t = performance.now();
         const found = this.retrieve(prompt, embedding, settings);
         stages.retrieve_ms = performance.now() - t;
 
@@ -84,7 +101,7 @@ export class SharingEngine {
         stages.align_ms = performance.now() - t;
         const expectedReuse = best == null || prompt.tokens.length === 0 ? 0 : best.alignment.reusedTokens / prompt.tokens.length;
         const candidates = candidateFrontier(aligned.map((c) => [c.always ? alwaysEligible : c.similarity, c.alignment.reusedTokens] as const));
-        return {embedding, stages, ...(best == null ? {} : {best}), foundCount: eligible.length, expectedReuse, candidates};
+        return {embedding, cacheVersion, stages, ...(best == null ? {} : {best}), foundCount: eligible.length, expectedReuse, candidates};
     }
 
     /**
@@ -99,7 +116,7 @@ export class SharingEngine {
         const alignment = alignTokens(entry.tokens, prompt.tokens, {minRunLength: settings.minRunLength});
         const best: Candidate = {entry, similarity, exact: false, always: false, alignment};
         const expectedReuse = prompt.tokens.length === 0 ? 0 : alignment.reusedTokens / prompt.tokens.length;
-        return {embedding: null, stages: noStages(), best, foundCount: 1, expectedReuse, candidates: []};
+        return {embedding: null, cacheVersion: this.deps.cache.version, stages: noStages(), best, foundCount: 1, expectedReuse, candidates: []};
     }
 
     /**
@@ -120,9 +137,8 @@ export class SharingEngine {
             minGainTokens: settings.minGainTokens
         };
         const floor = (note: string) => this.floor(sequence, prompt, stages, trace, note);
-        const scratch = this.deps.scratch;
         if (!settings.enabled) return floor("sharing is off");
-        if (scratch == null) return floor(this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
+        if (!this.deps.kvEditing) return floor(this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
         if (best == null) return floor(admission.foundCount === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens");
         if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens) return floor("the sequence's own prefix reuses as much");
         const {cache} = this.deps;
@@ -137,16 +153,14 @@ export class SharingEngine {
                       recomputeBudget: settings.recomputeBudget,
                       donorTokens: best.entry.tokens.length,
                       donorBytes: best.entry.bytes,
-                      inMemory: cache.inMemory(best.entry),
-                      editsAhead: scratch.inFlight
+                      inMemory: cache.inMemory(best.entry)
                   });
-        // The predictions count every scope's edits and the shared memory tier: only the owner sees them.
+        // The predictions depend on the shared memory tier: only the owner sees them.
         if (verdict != null && !verdict.useDonor)
             return floor(
                 !prompt.revealDonor
                     ? "cost gate: the prefix floor is predicted to be faster than the donor"
-                    : `cost gate: the donor would take ~${Math.round(verdict.donorMs)} ms` +
-                          `${verdict.waitMs >= 1 ? ` (${Math.round(verdict.waitMs)} ms waiting for the editing sequence)` : ""}, the prefix floor ~${Math.round(verdict.floorMs)} ms`
+                    : `cost gate: the donor would take ~${Math.round(verdict.donorMs)} ms, the prefix floor ~${Math.round(verdict.floorMs)} ms`
             );
 
         const t = performance.now();
@@ -155,16 +169,15 @@ export class SharingEngine {
         const readMs = performance.now() - t;
 
         const recompute = selectRecompute(best.alignment.runs, prompt.tokens.length, {budgetFraction: settings.recomputeBudget});
-        const report = await scratch.run((scratchSequence) =>
-            reuseKv({
-                context: this.deps.context,
-                targetSequence: sequence,
-                scratchSequence,
-                donor: {snapshot: donor.snapshot},
-                targetTokens: prompt.tokens,
-                plan: {keptRuns: best.alignment.runs, computePositions: recompute.ranges}
-            })
-        );
+        // Edited in the request's own sequence: edits of several requests proceed side by side, and
+        // their computed tokens share llama.cpp's batches with the other sequences' work.
+        const report = await reuseKv({
+            context: this.deps.context,
+            targetSequence: sequence,
+            donor: {snapshot: donor.snapshot},
+            targetTokens: prompt.tokens,
+            plan: {keptRuns: best.alignment.runs, computePositions: recompute.ranges}
+        });
         addTimings(stages, report, readMs);
         if (report.mode !== "semantic") return this.toPrepared(report, prompt, stages, trace, report.reason);
         this.gate.observeEdit({

@@ -41,6 +41,8 @@ export interface Candidate extends FoundDonor {
 export interface Admission {
     /** The prompt's embedding (null with sharing off); the served prompt is indexed under it. */
     embedding: Float32Array | null;
+    /** The donor cache's version it was made against (see `DonorCache.version`). */
+    cacheVersion: number;
     stages: Stages;
     best?: Candidate;
     foundCount: number;

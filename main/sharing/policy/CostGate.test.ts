@@ -8,8 +8,7 @@ const question: GateQuestion = {
     recomputeBudget: 0.1,
     donorTokens: 420,
     donorBytes: 4_000_000,
-    inMemory: true,
-    editsAhead: 0
+    inMemory: true
 };
 
 /** A gate that has seen a few floors and edits at the given rates. */
@@ -48,14 +47,6 @@ describe("cost gate", () => {
         const answer = trained(0.01, 0.05, 0.05).decide(question)!;
         expect(answer.useDonor).toBe(false);
         expect(answer.floorMs).toBeCloseTo(4, 5);
-    });
-
-    it("counts the wait for the editing sequence when many edit at once", () => {
-        const gate = trained(0.5, 0.01, 0.5);
-        expect(gate.decide(question)!.useDonor).toBe(true);
-        const busy = gate.decide({...question, editsAhead: 12})!;
-        expect(busy.waitMs).toBeGreaterThan(0);
-        expect(busy.useDonor).toBe(false);
     });
 
     it("counts the disk read for a donor not in memory", () => {

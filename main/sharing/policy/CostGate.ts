@@ -2,8 +2,7 @@
  * The cost-aware gate: predicts, from rates measured on this machine and model while serving, whether
  * reusing a donor's KV beats the prefix floor (the sequence's own prefix plus a prefill of the rest),
  * and says when it does not. On a small model prefill is nearly free and the fixed costs of a donor
- * (snapshot read, restore, edit, and the wait for the one editing sequence when many edit at once)
- * can exceed what it saves; on a large model the same donor saves most of a second.
+ * (snapshot read, restore, edit) can exceed what it saves; on a large model the same donor saves most of a second.
  */
 
 /** Exponential moving average; `count` tells whether it has seen enough to be trusted. */
@@ -44,8 +43,6 @@ export interface GateQuestion {
     donorTokens: number;
     donorBytes: number;
     inMemory: boolean;
-    /** Edits waiting for, or holding, the editing sequence ahead of this one. */
-    editsAhead: number;
 }
 
 export interface GateAnswer {
@@ -53,7 +50,6 @@ export interface GateAnswer {
     /** Predicted milliseconds until the prompt's KV is ready, with the donor and from the floor. */
     donorMs: number;
     floorMs: number;
-    waitMs: number;
 }
 
 /** Samples each rate needs before the gate acts on it. */
@@ -66,7 +62,6 @@ export class CostGate {
     private readonly editComputeMsPerToken = new Ema();
     private readonly restoreEditMsPerDonorToken = new Ema();
     private readonly readMsPerByte = new Ema();
-    private readonly editTotalMs = new Ema();
     private skippedInARow = 0;
 
     /** A prompt served from the floor: `computedTokens` prefilled in `promptMs`. */
@@ -80,7 +75,6 @@ export class CostGate {
         if (edit.donorTokens > 0) this.restoreEditMsPerDonorToken.add((edit.restoreMs + edit.editMs) / edit.donorTokens);
         if (edit.computedTokens > 0) this.editComputeMsPerToken.add(edit.computeMs / edit.computedTokens);
         if (edit.readBytes > 0) this.readMsPerByte.add(edit.readMs / edit.readBytes);
-        this.editTotalMs.add(edit.readMs + edit.restoreMs + edit.editMs + edit.computeMs);
     }
 
     /**
@@ -88,19 +82,17 @@ export class CostGate {
      * used (the gate must see edits to learn their cost).
      */
     public decide(q: GateQuestion): GateAnswer | undefined {
-        const rates = [this.prefillMsPerToken, this.editComputeMsPerToken, this.restoreEditMsPerDonorToken, this.editTotalMs];
+        const rates = [this.prefillMsPerToken, this.editComputeMsPerToken, this.restoreEditMsPerDonorToken];
         if (!q.inMemory) rates.push(this.readMsPerByte);
         if (rates.some((rate) => rate.count < minSamples)) return undefined;
         const computed = q.promptTokens - q.reusedTokens + Math.round(q.recomputeBudget * q.reusedTokens);
-        const waitMs = q.editsAhead * this.editTotalMs.value;
         const donorMs =
-            waitMs +
             (q.inMemory ? 0 : q.donorBytes * this.readMsPerByte.value) +
             q.donorTokens * this.restoreEditMsPerDonorToken.value +
             computed * this.editComputeMsPerToken.value;
         const floorMs = (q.promptTokens - q.ownPrefix) * this.prefillMsPerToken.value;
         let useDonor = donorMs <= floorMs;
         if (!useDonor && ++this.skippedInARow >= exploreEvery) useDonor = true;
-        return {useDonor, donorMs, floorMs, waitMs};
+        return {useDonor, donorMs, floorMs};
     }
 }
