@@ -6,6 +6,12 @@
  * pairs of paraphrases (a, then b) back to back and with a one-second gap, and prints b's reuse.
  *   --clients 8,16,32  --rounds 3  --parallel 4  --max-tokens 8  --model PATH (stories260K)
  *   --dummy: the ~0.5B dummy-weight model (bench/dummyModel) instead, for realistic prefill cost
+ *   --workload exercise (default): a class on one exercise: each student's prompt starts with their
+ *     name, then the same story (TinyStories) and one of a few phrasings of the question, so prefix
+ *     reuse finds almost nothing and KVShare most of the prompt;
+ *     questions: short paraphrased patient questions (COVID-Q), where a prefill is cheap anyway
+ * Reuse is also shown against its upper bound: each prompt aligned to the most reusable other prompt
+ * of its round (what a burst could reuse if one prefill served everyone).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -18,6 +24,8 @@ import {startServer, type RunningServer} from "../../main/app/startServer.js";
 import type {SharingSettings} from "../../shared/settings.js";
 import {ensureDummyModel} from "../dummyModel/generate.js";
 import {loadPrompts} from "../load/prompts.js";
+import {alignTokens} from "../../main/sharing/align/index.js";
+import {tinyStories} from "../../test/support/testData.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = path.resolve(here, "../../../shared");
@@ -29,6 +37,7 @@ const {values} = parseArgs({
         "max-tokens": {type: "string", default: "8"},
         model: {type: "string"},
         dummy: {type: "boolean", default: false},
+        workload: {type: "string", default: "exercise"},
         pairs: {type: "string", default: "12"}
     }
 });
@@ -95,6 +104,85 @@ async function ask(client: OpenAI, prompt: string): Promise<Answer> {
 
 const pct = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
 
+const names = [
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Emma",
+    "Finn",
+    "Grace",
+    "Hugo",
+    "Isla",
+    "Jack",
+    "Kira",
+    "Leo",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Pablo",
+    "Quinn",
+    "Ruby",
+    "Sam",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Will",
+    "Xena",
+    "Yusuf",
+    "Zoe",
+    "Aria",
+    "Bruno",
+    "Cleo",
+    "Dev",
+    "Elif",
+    "Felix"
+];
+const questionPhrasings = [
+    "Who is the story about?",
+    "Who is the main character of the story?",
+    "What is the name of the main character?",
+    "Whom does the story follow?"
+];
+/** Stories long enough to be a real exercise (~250-400 tokens). */
+const exercises = tinyStories().filter((story) => story.length > 900 && story.length < 1600);
+
+/** The prompts of one round: `clients` students at once. */
+function roundPrompts(round: number, clients: number, clusters: string[][]): string[] {
+    if (values.workload === "questions") {
+        // A few prompts per round, each asked in many phrasings at the same instant.
+        const asked = clusters.slice(round * 2, round * 2 + 2);
+        return Array.from({length: clients}, (_, i) => {
+            const cluster = asked[i % asked.length]!;
+            return `Question from a patient: ${cluster[Math.floor(i / asked.length) % cluster.length]!} Answer:`;
+        });
+    }
+    const story = exercises[(round * 7) % exercises.length]!;
+    return Array.from(
+        {length: clients},
+        (_, i) =>
+            `Student: ${names[i % names.length]!}, class 4B. Read the story, then answer the question in one sentence.\n\n${story}\n\n` +
+            `Question: ${questionPhrasings[i % questionPhrasings.length]!}\nAnswer:`
+    );
+}
+
+/** Reuse a burst could reach: each prompt's tokens aligned to the most reusable other prompt of its round. */
+function reuseUpperBound(server: RunningServer, promptsByRound: string[][]): number {
+    const prompts = server.core.requirePipeline().runtime.prompts;
+    let reusable = 0;
+    let total = 0;
+    for (const round of promptsByRound) {
+        const tokens = round.map((prompt) => prompts.completion(prompt).tokens);
+        tokens.forEach((target, i) => {
+            total += target.length;
+            // The first prompt of a round has no one to reuse from.
+            if (i === 0) return;
+            reusable += Math.max(...tokens.filter((_, j) => j !== i).map((donor) => alignTokens(donor, target).reusedTokens));
+        });
+    }
+    return total === 0 ? 0 : reusable / total;
+}
+
 async function burst(mode: (typeof modes)[number], clients: number, clusters: string[][]) {
     const server = await start(mode.sharing, clients);
     const client = new OpenAI({baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 300_000});
@@ -102,13 +190,9 @@ async function burst(mode: (typeof modes)[number], clients: number, clusters: st
     let sent = 0;
     let failed = 0;
     const started = performance.now();
-    for (let round = 0; round < rounds; round++) {
-        // A few prompts per round, each asked in many phrasings at the same instant.
-        const asked = clusters.slice(round * 2, round * 2 + 2);
-        const prompts = Array.from({length: clients}, (_, i) => {
-            const cluster = asked[i % asked.length]!;
-            return `Question from a patient: ${cluster[Math.floor(i / asked.length) % cluster.length]!} Answer:`;
-        });
+    const promptsByRound = Array.from({length: rounds}, (_, round) => roundPrompts(round, clients, clusters));
+    const upperBound = reuseUpperBound(server, promptsByRound);
+    for (const prompts of promptsByRound) {
         sent += prompts.length;
         const results = await Promise.allSettled(prompts.map((prompt) => ask(client, prompt)));
         for (const result of results) {
@@ -130,7 +214,8 @@ async function burst(mode: (typeof modes)[number], clients: number, clusters: st
         p50: pct(ttfts, 0.5),
         p95: pct(ttfts, 0.95),
         throughput: answers.reduce((sum, a) => sum + a.promptTokens + a.completionTokens, 0) / wall,
-        reuse: promptTokens === 0 ? 0 : answers.reduce((sum, a) => sum + a.reusedTokens, 0) / promptTokens
+        reuse: promptTokens === 0 ? 0 : answers.reduce((sum, a) => sum + a.reusedTokens, 0) / promptTokens,
+        upperBound
     };
 }
 
@@ -176,14 +261,16 @@ async function pairs(clusters: string[][]) {
 const {clusters} = loadPrompts(path.join(shared, "data"));
 console.log(
     `burst bench: ${path.basename(modelPath)}, ${values.parallel} sequences, ${rounds} rounds per burst size, max_tokens ${maxTokens}, ` +
-        `paraphrases of ${Math.min(clusters.length, rounds * 2)} COVID-Q questions (two per round)`
+        (values.workload === "questions"
+            ? `paraphrases of ${Math.min(clusters.length, rounds * 2)} COVID-Q questions (two per round)`
+            : `a class on one exercise per round (student's name first, then a TinyStories story and one of ${questionPhrasings.length} phrasings of the question)`)
 );
 const row = (cells: Array<string | number>) => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 14 : 11)).join(" "));
 let clean = true;
 // The server's scope is global (default): one classroom.
 for (const clients of clientCounts) {
     console.log(`\n== ${clients} clients at once ==`);
-    row(["mode", "sent", "completed", "lost", "duplicated", "p50 TTFT", "p95 TTFT", "tok/s", "reused"]);
+    row(["mode", "sent", "completed", "lost", "duplicated", "p50 TTFT", "p95 TTFT", "tok/s", "reused", "of bound"]);
     const results = [];
     for (const mode of modes) results.push(await burst(mode, clients, clusters));
     for (const r of results)
@@ -196,9 +283,11 @@ for (const clients of clientCounts) {
             `${r.p50.toFixed(0)} ms`,
             `${r.p95.toFixed(0)} ms`,
             r.throughput.toFixed(0),
-            `${(r.reuse * 100).toFixed(1)}%`
+            `${(r.reuse * 100).toFixed(1)}%`,
+            `${r.upperBound === 0 ? 0 : ((r.reuse / r.upperBound) * 100).toFixed(0)}%`
         ]);
     const [off, , kvshare] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
+    console.log(`reuse upper bound (each prompt aligned to the most reusable other prompt of its round): ${(off.upperBound * 100).toFixed(1)}%`);
     console.log(
         `KVShare ÷ sharing off: p50 TTFT ${(kvshare.p50 / off.p50).toFixed(2)}, p95 TTFT ${(kvshare.p95 / off.p95).toFixed(2)}, throughput ${(kvshare.throughput / off.throughput).toFixed(2)}`
     );

@@ -19,7 +19,14 @@ export interface Decoded {
  * tokens until EOS, a stop string, the token limit or abort, streaming safe text through `job.onText`.
  * Every endpoint (chat, completions, the desktop IPC) goes through here.
  */
-export async function decode(model: LlamaModel, sequence: LlamaContextSequence, pendingTokens: Token[], job: GenerationJob): Promise<Decoded> {
+export async function decode(
+    model: LlamaModel,
+    sequence: LlamaContextSequence,
+    pendingTokens: Token[],
+    job: GenerationJob,
+    /** Runs once the prompt's KV is complete (at the first sampled token), before decoding goes on. */
+    onPrefilled?: () => Promise<void>
+): Promise<Decoded> {
     const prompt = job.promptTokens;
     const maxTokens = Math.min(job.maxTokens ?? Number.POSITIVE_INFINITY, sequence.contextSize - prompt.length);
     const streamer = new TextStreamer((tokens, lastTokens) => model.detokenize(tokens, false, lastTokens), job.stops, prompt);
@@ -39,7 +46,10 @@ export async function decode(model: LlamaModel, sequence: LlamaContextSequence, 
         const iterator = sequence.evaluate(pendingTokens, toEvaluateOptions(job.sampling, generated));
         try {
             for await (const token of iterator) {
-                if (firstTokenAt === 0) firstTokenAt = performance.now();
+                if (firstTokenAt === 0) {
+                    await onPrefilled?.();
+                    firstTokenAt = performance.now();
+                }
                 if (job.signal.aborted) {
                     finishReason = "aborted";
                     break;

@@ -1,4 +1,5 @@
-import type {Token} from "node-llama-cpp";
+import type {LlamaContextSequence, Token} from "node-llama-cpp";
+import {effectiveSharing} from "../../shared/settings.js";
 import type {SharingSettings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
 import {checkTextLength} from "../runtime/errors.js";
@@ -10,6 +11,12 @@ import type {DonorCache} from "../sharing/cache/DonorCache.js";
 import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
 import type {Admission, PreparedSequence, SharedPrompt} from "../sharing/engine/types.js";
+import {InFlightPrompts, type InFlightPrompt} from "./InFlightPrompts.js";
+
+/** A prompt that would reuse at least this share of its tokens from one being prefilled waits for it. */
+const coalesceMinShare = 0.5;
+/** The longest a request waits for another's prefill (then it prefills on its own). */
+const coalesceMaxWaitMs = 5_000;
 
 /** What one generation needs besides its prompt: limits, sampling, stop strings. */
 export interface GenerationSettings {
@@ -38,15 +45,17 @@ export interface GenerationIo {
  * The one path every chat and text completion takes (HTTP API and desktop IPC alike), on one loaded
  * model, top to bottom in {@link serve}:
  *
- *   admit (embed, retrieve, align) → schedule (a sequence, ordered by expected reuse)
- *   → prepare KV (donor edited in, or the prefix floor) → generate → capture (the served KV becomes a
- *   donor, stored in the background) → log.
+ *   admit (embed, retrieve, align) → coalesce (wait for a like prompt being prefilled now)
+ *   → schedule (a sequence, ordered by expected reuse) → prepare KV (donor edited in, or the prefix
+ *   floor) → generate → capture (the served KV becomes a donor, stored in the background) → log.
  */
 export class RequestPipeline {
     private running = 0;
     private readonly arrivalListeners = new Set<() => void>();
     /** Donor writes still running after their answer was sent. */
     private readonly background = new Set<Promise<unknown>>();
+    /** Prompts being prefilled that similar ones may wait for (coalescing a burst). */
+    private readonly inFlightPrompts = new InFlightPrompts();
 
     public constructor(
         public readonly runtime: ModelRuntime,
@@ -134,53 +143,92 @@ export class RequestPipeline {
 
         // 1. admit: embed, retrieve, align.
         let admission = await this.sharing.admit(prompt);
-        // 2. schedule: the highest expected reuse first, with aging.
-        const lease = await this.runtime.pool.acquire(
-            {promptTokens: tokens, scope, expectedReuse: admission.expectedReuse, donorId: admission.best?.entry.id},
-            signal
-        );
+        const waitStart = performance.now();
+        admission = await this.coalesce(prompt, admission, signal);
+        const coalesceMs = performance.now() - waitStart;
+        // A prompt that will be mostly prefilled: others like it arriving meanwhile may wait for its KV.
+        const own =
+            this.sharing.kvEditing && sharing.enabled && admission.expectedReuse < coalesceMinShare ? this.inFlightPrompts.add(scope, tokens) : undefined;
         let result: GenerationResult;
         let prepared: PreparedSequence;
         let store: (() => Promise<void>) | undefined;
         try {
-            // Another scope's KV goes before anything else can happen on this sequence, failures included.
-            if (!lease.sameScope) await lease.sequence.clearHistory();
-            // Donors stored while this request waited (similar prompts served meanwhile) are candidates too.
-            admission = this.sharing.refresh(prompt, admission);
-            // 3. prepare KV, 4. generate.
-            const preparing = performance.now();
-            prepared = await this.sharing.prepare(lease.sequence, prompt, admission);
-            const decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job);
-            result = {
-                text: decoded.text,
-                finishReason: decoded.finishReason,
-                promptTokens: tokens.length,
-                completionTokens: decoded.completionTokens,
-                cachedTokens: prepared.cachedTokens,
-                timings: {
-                    queueMs: lease.queueMs,
-                    promptMs: decoded.firstTokenAt - preparing,
-                    predictedMs: decoded.endedAt - decoded.firstTokenAt,
-                    ttftMs: decoded.firstTokenAt - io.arrivedAt
-                },
-                kvshare: prepared.record
-            };
-            this.sharing.observeServed(result.kvshare, result.timings.promptMs);
-            // 5. capture: copy the served KV in memory before giving the sequence back.
-            store = await this.sharing.capture(lease.sequence, prompt, admission);
+            // 2. schedule: the highest expected reuse first, with aging.
+            const lease = await this.runtime.pool.acquire(
+                {promptTokens: tokens, scope, expectedReuse: admission.expectedReuse, donorId: admission.best?.entry.id},
+                signal
+            );
+            try {
+                // Another scope's KV goes before anything else can happen on this sequence, failures included.
+                if (!lease.sameScope) await lease.sequence.clearHistory();
+                // Donors stored while this request waited (similar prompts served meanwhile) are candidates too.
+                admission = this.sharing.refresh(prompt, admission);
+                // 3. prepare KV, 4. generate.
+                const preparing = performance.now();
+                prepared = await this.sharing.prepare(lease.sequence, prompt, admission);
+                const prefilled = own == null ? undefined : () => this.offerEarly(own, lease.sequence, prompt, admission);
+                const decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, prefilled);
+                result = {
+                    text: decoded.text,
+                    finishReason: decoded.finishReason,
+                    promptTokens: tokens.length,
+                    completionTokens: decoded.completionTokens,
+                    cachedTokens: prepared.cachedTokens,
+                    timings: {
+                        queueMs: coalesceMs + lease.queueMs,
+                        promptMs: decoded.firstTokenAt - preparing,
+                        predictedMs: decoded.endedAt - decoded.firstTokenAt,
+                        ttftMs: decoded.firstTokenAt - io.arrivedAt
+                    },
+                    kvshare: prepared.record
+                };
+                this.sharing.observeServed(result.kvshare, result.timings.promptMs);
+                // 5. capture: copy the served KV in memory before giving the sequence back (nothing
+                // when it was stored at the end of its prefill already).
+                store = await this.sharing.capture(lease.sequence, prompt, admission);
+            } finally {
+                lease.release();
+            }
         } finally {
-            lease.release();
+            if (own != null) this.inFlightPrompts.remove(own);
         }
         // Cut short because the model was switched: the client retries on the new model.
         if (this.runtime.retirementSignal.aborted && !io.signal.aborted) throw this.runtime.retirementSignal.reason;
         // ... and store it as a donor (indexed at once from memory, the file written in the background).
-        if (store != null) {
-            const writing = store();
-            this.background.add(writing);
-            void writing.finally(() => this.background.delete(writing));
-        }
+        if (store != null) this.storeInBackground(store);
         this.log(io, prompt, sharing, admission, prepared, result);
         return result;
+    }
+
+    /**
+     * A prompt like this one is being prefilled right now and would let it reuse most of its tokens:
+     * wait (up to a cap) for that KV rather than prefill the same text alongside, then admit again.
+     */
+    private async coalesce(prompt: SharedPrompt, admission: Admission, signal: AbortSignal): Promise<Admission> {
+        const settings = effectiveSharing(this.sharingSettings(), prompt.scope);
+        if (!settings.enabled || !this.sharing.kvEditing) return admission;
+        const current = admission.best?.alignment.reusedTokens ?? 0;
+        const minReused = Math.max(current + settings.minGainTokens, Math.ceil(coalesceMinShare * prompt.tokens.length));
+        const other = this.inFlightPrompts.bestFor(prompt.scope, prompt.tokens, minReused, settings.minRunLength);
+        if (other == null) return admission;
+        await this.inFlightPrompts.waitFor(other, coalesceMaxWaitMs, signal);
+        return this.sharing.refresh(prompt, admission);
+    }
+
+    /** At the end of a prefill others wait for: its KV becomes a donor now, not after the answer. */
+    private async offerEarly(own: InFlightPrompt, sequence: LlamaContextSequence, prompt: SharedPrompt, admission: Admission): Promise<void> {
+        if (own.waiters > 0) {
+            const store = await this.sharing.capture(sequence, prompt, admission);
+            // Indexed synchronously by `store`, before the waiters are woken.
+            if (store != null) this.storeInBackground(store);
+        }
+        own.markReady();
+    }
+
+    private storeInBackground(store: () => Promise<void>): void {
+        const writing = store();
+        this.background.add(writing);
+        void writing.finally(() => this.background.delete(writing));
     }
 
     private log(
