@@ -144,8 +144,21 @@ const questionPhrasings = [
     "What is the name of the main character?",
     "Whom does the story follow?"
 ];
-/** Stories long enough to be a real exercise (~250-400 tokens). */
-const exercises = tinyStories().filter((story) => story.length > 900 && story.length < 1600);
+/** Exercise texts of about 300 tokens: consecutive TinyStories paragraphs joined to ~1,300 characters. */
+const exercises = (() => {
+    const stories = tinyStories().filter((story) => story.length > 200);
+    const texts: string[] = [];
+    let current: string[] = [];
+    for (const story of stories) {
+        current.push(story);
+        if (current.join("\n\n").length >= 1300) {
+            texts.push(current.join("\n\n"));
+            current = [];
+        }
+        if (texts.length >= 16) break;
+    }
+    return texts;
+})();
 
 /** The prompts of one round: `clients` students at once. */
 function roundPrompts(round: number, clients: number, clusters: string[][]): string[] {
