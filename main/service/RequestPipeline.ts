@@ -15,8 +15,11 @@ import {InFlightPrompts, type InFlightPrompt} from "./InFlightPrompts.js";
 
 /** A prompt that would reuse at least this share of its tokens from one being prefilled waits for it. */
 const coalesceMinShare = 0.5;
-/** The longest a request waits for another's prefill (then it prefills on its own). */
-const coalesceMaxWaitMs = 5_000;
+/**
+ * How long a request waits for another's prefill (then it prefills on its own): twice what its own
+ * prefill is predicted to take, within these bounds; the upper one until the rate is measured.
+ */
+const coalesceWaitBoundsMs = {min: 1_000, max: 30_000};
 
 /** What one generation needs besides its prompt: limits, sampling, stop strings. */
 export interface GenerationSettings {
@@ -143,9 +146,16 @@ export class RequestPipeline {
 
         // 1. admit: embed, retrieve, align.
         let admission = await this.sharing.admit(prompt);
-        const waitStart = performance.now();
-        admission = await this.coalesce(prompt, admission, signal);
-        const coalesceMs = performance.now() - waitStart;
+        // 2. coalesce. Decided with no await since admission, so that of a burst arriving at once the
+        // first prompt is registered as being prefilled before the next one looks.
+        const leader = this.coalescingLeader(prompt, admission);
+        let coalesceMs = 0;
+        if (leader != null) {
+            const waitStart = performance.now();
+            await this.inFlightPrompts.waitFor(leader, this.coalesceWaitMs(prompt), signal);
+            admission = this.sharing.refresh(prompt, admission);
+            coalesceMs = performance.now() - waitStart;
+        }
         // A prompt that will be mostly prefilled: others like it arriving meanwhile may wait for its KV.
         const own =
             this.sharing.kvEditing && sharing.enabled && admission.expectedReuse < coalesceMinShare ? this.inFlightPrompts.add(scope, tokens) : undefined;
@@ -153,7 +163,7 @@ export class RequestPipeline {
         let prepared: PreparedSequence;
         let store: (() => Promise<void>) | undefined;
         try {
-            // 2. schedule: the highest expected reuse first, with aging.
+            // 3. schedule: the highest expected reuse first, with aging.
             const lease = await this.runtime.pool.acquire(
                 {promptTokens: tokens, scope, expectedReuse: admission.expectedReuse, donorId: admission.best?.entry.id},
                 signal
@@ -163,7 +173,7 @@ export class RequestPipeline {
                 if (!lease.sameScope) await lease.sequence.clearHistory();
                 // Donors stored while this request waited (similar prompts served meanwhile) are candidates too.
                 admission = this.sharing.refresh(prompt, admission);
-                // 3. prepare KV, 4. generate.
+                // 4. prepare KV, 5. generate.
                 const preparing = performance.now();
                 prepared = await this.sharing.prepare(lease.sequence, prompt, admission);
                 const prefilled = own == null ? undefined : () => this.offerEarly(own, lease.sequence, prompt, admission);
@@ -183,7 +193,7 @@ export class RequestPipeline {
                     kvshare: prepared.record
                 };
                 this.sharing.observeServed(result.kvshare, result.timings.promptMs);
-                // 5. capture: copy the served KV in memory before giving the sequence back (nothing
+                // 6. capture: copy the served KV in memory before giving the sequence back (nothing
                 // when it was stored at the end of its prefill already).
                 store = await this.sharing.capture(lease.sequence, prompt, admission);
             } finally {
@@ -201,18 +211,22 @@ export class RequestPipeline {
     }
 
     /**
-     * A prompt like this one is being prefilled right now and would let it reuse most of its tokens:
-     * wait (up to a cap) for that KV rather than prefill the same text alongside, then admit again.
+     * A prompt like this one being prefilled right now, which would let it reuse most of its tokens:
+     * then it waits (up to a cap) for that KV rather than prefill the same text alongside.
      */
-    private async coalesce(prompt: SharedPrompt, admission: Admission, signal: AbortSignal): Promise<Admission> {
+    private coalescingLeader(prompt: SharedPrompt, admission: Admission): InFlightPrompt | undefined {
         const settings = effectiveSharing(this.sharingSettings(), prompt.scope);
-        if (!settings.enabled || !this.sharing.kvEditing) return admission;
+        if (!settings.enabled || !this.sharing.kvEditing) return undefined;
         const current = admission.best?.alignment.reusedTokens ?? 0;
         const minReused = Math.max(current + settings.minGainTokens, Math.ceil(coalesceMinShare * prompt.tokens.length));
-        const other = this.inFlightPrompts.bestFor(prompt.scope, prompt.tokens, minReused, settings.minRunLength);
-        if (other == null) return admission;
-        await this.inFlightPrompts.waitFor(other, coalesceMaxWaitMs, signal);
-        return this.sharing.refresh(prompt, admission);
+        return this.inFlightPrompts.bestFor(prompt.scope, prompt.tokens, minReused, settings.minRunLength);
+    }
+
+    /** Twice the prompt's own predicted prefill, within bounds (the upper one until the rate is measured). */
+    private coalesceWaitMs(prompt: SharedPrompt): number {
+        const ownPrefillMs = this.sharing.predictPrefillMs(prompt.tokens.length);
+        if (ownPrefillMs == null) return coalesceWaitBoundsMs.max;
+        return Math.min(coalesceWaitBoundsMs.max, Math.max(coalesceWaitBoundsMs.min, 2 * ownPrefillMs));
     }
 
     /** At the end of a prefill others wait for: its KV becomes a donor now, not after the answer. */

@@ -222,6 +222,11 @@ export class SharingEngine {
         return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record, trace};
     }
 
+    /** Predicted milliseconds to prefill a prompt of `tokens` tokens, once the rate has been measured here. */
+    public predictPrefillMs(tokens: number): number | undefined {
+        return this.gate.prefillMs(tokens);
+    }
+
     /**
      * Feeds the cost gate what a prompt served from the floor cost: its prefill ran in the sequence's
      * own evaluation, which only the pipeline times.

@@ -70,6 +70,11 @@ export class CostGate {
         if (computedTokens >= 16) this.prefillMsPerToken.add(promptMs / computedTokens);
     }
 
+    /** Predicted milliseconds to prefill `tokens` tokens on this machine, once measured. */
+    public prefillMs(tokens: number): number | undefined {
+        return this.prefillMsPerToken.count < minSamples ? undefined : tokens * this.prefillMsPerToken.value;
+    }
+
     public observeEdit(edit: EditObservation): void {
         this.skippedInARow = 0;
         if (edit.donorTokens > 0) this.restoreEditMsPerDonorToken.add((edit.restoreMs + edit.editMs) / edit.donorTokens);
