@@ -1,9 +1,9 @@
-/** Context creation for KV editing: unified KV stream and room for a scratch sequence. */
+/** Context creation for KV editing: a unified KV stream. */
 import type {LlamaContext, LlamaContextOptions, LlamaModel} from "node-llama-cpp";
 
 /**
  * Create a context suitable for KV editing: `kvUnified: true` (honoured by the patched binary; the
- * stock binary ignores it) and at least 2 sequences (target + scratch).
+ * stock binary ignores it), so cells can be shared between sequences, and at least 2 sequences.
  * `contextSize` is per sequence, as everywhere in node-llama-cpp.
  */
 export async function createKvEditingContext(model: LlamaModel, options: LlamaContextOptions & {readonly sequences?: number} = {}): Promise<LlamaContext> {
