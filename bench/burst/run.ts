@@ -233,18 +233,19 @@ async function burst(mode: (typeof modes)[number], clients: number, clusters: st
 }
 
 async function pairs(clusters: string[][]) {
-    const server = await start({enabled: true, prefixReuse: true}, 4);
+    const server = await start({enabled: true, prefixReuse: true, scopePolicy: "user"}, 4);
     const client = new OpenAI({baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 300_000});
     const count = Number(values.pairs);
     const share = {backToBack: {reused: 0, prompt: 0}, gap: {reused: 0, prompt: 0}};
     for (let i = 0; i < count; i++) {
         const cluster = clusters[i % clusters.length]!;
-        for (const [key, gapMs, offset] of [
-            ["backToBack", 0, 0],
-            ["gap", 1000, 2]
+        // The same pair both ways (each in its own scope), so the two figures differ only by the gap.
+        const a = cluster[(Math.floor(i / clusters.length) * 2) % cluster.length]!;
+        const b = cluster[(Math.floor(i / clusters.length) * 2 + 1) % cluster.length]!;
+        for (const [key, gapMs] of [
+            ["backToBack", 0],
+            ["gap", 1000]
         ] as const) {
-            const a = cluster[(offset + Math.floor(i / clusters.length) * 4) % cluster.length]!;
-            const b = cluster[(offset + 1 + Math.floor(i / clusters.length) * 4) % cluster.length]!;
             // Each pair in its own scope, so earlier pairs are no donors.
             const user = `pair-${key}-${i}`;
             await client.completions.create({
