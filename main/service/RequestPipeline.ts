@@ -20,6 +20,8 @@ const coalesceMinShare = 0.5;
  * prefill is predicted to take, within these bounds; the upper one until the rate is measured.
  */
 const coalesceWaitBoundsMs = {min: 1_000, max: 30_000};
+/** With the cost gate on, a prompt predicted to prefill faster than this never waits for another's. */
+const coalesceMinPrefillMs = 100;
 
 /** What one generation needs besides its prompt: limits, sampling, stop strings. */
 export interface GenerationSettings {
@@ -217,6 +219,10 @@ export class RequestPipeline {
     private coalescingLeader(prompt: SharedPrompt, admission: Admission): InFlightPrompt | undefined {
         const settings = effectiveSharing(this.sharingSettings(), prompt.scope);
         if (!settings.enabled || !this.sharing.kvEditing) return undefined;
+        // Where a prefill is nearly free (a tiny model, a short prompt), waiting for another's costs more
+        // than it saves: the cost gate's measured rate decides.
+        const ownPrefillMs = this.sharing.predictPrefillMs(prompt.tokens.length);
+        if (settings.costGate && ownPrefillMs != null && ownPrefillMs < coalesceMinPrefillMs) return undefined;
         const current = admission.best?.alignment.reusedTokens ?? 0;
         const minReused = Math.max(current + settings.minGainTokens, Math.ceil(coalesceMinShare * prompt.tokens.length));
         return this.inFlightPrompts.bestFor(prompt.scope, prompt.tokens, minReused, settings.minRunLength);
