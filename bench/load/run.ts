@@ -29,6 +29,8 @@ const {values} = parseArgs({
 const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 const maxTokens = Number(values["max-tokens"]);
+/** The served model's id (its file name), which requests name. */
+const modelId = path.basename(values.model, ".gguf");
 
 interface Outcome {
     ok: boolean;
@@ -44,7 +46,7 @@ async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user:
     const start = performance.now();
     if (!stream) {
         const res = await client.chat.completions.create({
-            model: "stories260K",
+            model: modelId,
             messages: [{role: "user", content: prompt}],
             max_tokens: maxTokens,
             temperature: 0.7,
@@ -63,7 +65,7 @@ async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user:
         };
     }
     const chunks = await client.chat.completions.create({
-        model: "stories260K",
+        model: modelId,
         messages: [{role: "user", content: prompt}],
         max_tokens: maxTokens,
         temperature: 0.7,

@@ -49,6 +49,14 @@ describe("cost gate", () => {
         expect(answer.floorMs).toBeCloseTo(4, 5);
     });
 
+    it("keeps prompts as donors where a prefill costs more than a restore, and only one in eight where it costs less", () => {
+        expect(new CostGate().worthCaching(300)).toBe(true);
+        const large = trained(0.5, 0.01, 0.5);
+        expect(Array.from({length: 16}, () => large.worthCaching(300)).every(Boolean)).toBe(true);
+        const tiny = trained(0.01, 0.05, 0.05);
+        expect(Array.from({length: 16}, () => tiny.worthCaching(300)).filter(Boolean)).toHaveLength(2);
+    });
+
     it("counts the disk read for a donor not in memory", () => {
         const gate = trained(0.1, 0.001, 0.1);
         const inMemory = gate.decide(question)!;

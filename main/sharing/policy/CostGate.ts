@@ -63,6 +63,7 @@ export class CostGate {
     private readonly restoreEditMsPerDonorToken = new Ema();
     private readonly readMsPerByte = new Ema();
     private skippedInARow = 0;
+    private uncachedInARow = 0;
 
     /** A prompt served from the floor: `computedTokens` prefilled in `promptMs`. */
     public observeFloor(computedTokens: number, promptMs: number): void {
@@ -73,6 +74,18 @@ export class CostGate {
     /** Predicted milliseconds to prefill `tokens` tokens on this machine, once measured. */
     public prefillMs(tokens: number): number | undefined {
         return this.prefillMsPerToken.count < minSamples ? undefined : tokens * this.prefillMsPerToken.value;
+    }
+
+    /**
+     * Whether to keep a prompt of `tokens` tokens as a donor: not when even a donor reused whole
+     * (nothing to compute) is predicted to cost more to restore and edit than prefilling it, as on a
+     * tiny model — except one in {@link exploreEvery}, so the rates stay current. Yes until both rates
+     * have been measured.
+     */
+    public worthCaching(tokens: number): boolean {
+        if (this.prefillMsPerToken.count < minSamples || this.restoreEditMsPerDonorToken.count < minSamples) return true;
+        if (tokens * this.prefillMsPerToken.value > tokens * this.restoreEditMsPerDonorToken.value) return true;
+        return ++this.uncachedInARow % exploreEvery === 0;
     }
 
     public observeEdit(edit: EditObservation): void {
