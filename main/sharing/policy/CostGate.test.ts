@@ -49,6 +49,21 @@ describe("cost gate", () => {
         expect(answer.floorMs).toBeCloseTo(4, 5);
     });
 
+    it("counts the extra decode pass of a donor: skipped for a short prompt, taken for a long one, on the same machine", () => {
+        // Each decode costs a 500 ms pass over the weights plus 5 ms per token (a large model on a CPU).
+        const gate = new CostGate();
+        for (const tokens of [20, 80, 200, 400, 40, 120]) {
+            gate.observeFloor(tokens, 500 + 5 * tokens);
+            gate.observeEdit({donorTokens: 400, readBytes: 0, readMs: 0, restoreMs: 4, editMs: 0, computedTokens: tokens, computeMs: 500 + 5 * tokens});
+        }
+        const short = gate.decide({...question, promptTokens: 40, reusedTokens: 35, donorTokens: 40})!;
+        expect(short.useDonor).toBe(false);
+        expect(short.floorMs).toBeCloseTo(700, 0);
+        const long = gate.decide({...question, promptTokens: 400, reusedTokens: 360, donorTokens: 400})!;
+        expect(long.useDonor).toBe(true);
+        expect(long.donorMs).toBeLessThan(long.floorMs);
+    });
+
     it("keeps prompts as donors where a prefill costs more than a restore, and only one in eight where it costs less", () => {
         expect(new CostGate().worthCaching(300)).toBe(true);
         const large = trained(0.5, 0.01, 0.5);

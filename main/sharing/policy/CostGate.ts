@@ -3,6 +3,9 @@
  * reusing a donor's KV beats the prefix floor (the sequence's own prefix plus a prefill of the rest),
  * and says when it does not. On a small model prefill is nearly free and the fixed costs of a donor
  * (snapshot read, restore, edit) can exceed what it saves; on a large model the same donor saves most of a second.
+ * A decode costs a fixed pass over the weights plus a cost per token, and a donor's path takes one more
+ * decode than a prefill (its computed tokens, then the pending last token): for a short prompt on a
+ * large model that pass outweighs the tokens saved, so decode costs are fitted as a line, not a rate.
  */
 
 /** Exponential moving average; `count` tells whether it has seen enough to be trusted. */
@@ -52,14 +55,49 @@ export interface GateAnswer {
     floorMs: number;
 }
 
+/**
+ * `ms ≈ fixed + perToken × tokens`, fitted by exponentially weighted least squares (recent samples count
+ * most); through the origin while all samples have about the same token count.
+ */
+class LinearCost {
+    private w = 0;
+    private x = 0;
+    private y = 0;
+    private xx = 0;
+    private xy = 0;
+    public count = 0;
+
+    public constructor(private readonly decay = 0.9) {}
+
+    public add(tokens: number, ms: number): void {
+        if (!Number.isFinite(ms) || ms < 0 || !(tokens > 0)) return;
+        const d = this.decay;
+        this.w = d * this.w + 1;
+        this.x = d * this.x + tokens;
+        this.y = d * this.y + ms;
+        this.xx = d * this.xx + tokens * tokens;
+        this.xy = d * this.xy + tokens * ms;
+        this.count++;
+    }
+
+    public predict(tokens: number): number {
+        const spread = this.w * this.xx - this.x * this.x;
+        // Too little spread in token counts to separate the fixed part: a rate through the origin.
+        if (spread <= 1e-9 * this.w * this.xx) return this.x === 0 ? 0 : (tokens * this.y) / this.x;
+        const perToken = Math.max(0, (this.w * this.xy - this.x * this.y) / spread);
+        const fixed = Math.max(0, (this.y - perToken * this.x) / this.w);
+        return fixed + perToken * tokens;
+    }
+}
+
 /** Samples each rate needs before the gate acts on it. */
 const minSamples = 3;
 /** After this many donors skipped in a row, one goes ahead anyway, so the rates stay current. */
 const exploreEvery = 8;
 
 export class CostGate {
-    private readonly prefillMsPerToken = new Ema();
-    private readonly editComputeMsPerToken = new Ema();
+    private readonly prefill = new LinearCost();
+    private readonly editCompute = new LinearCost();
     private readonly restoreEditMsPerDonorToken = new Ema();
     private readonly readMsPerByte = new Ema();
     private skippedInARow = 0;
@@ -67,13 +105,12 @@ export class CostGate {
 
     /** A prompt served from the floor: `computedTokens` prefilled in `promptMs`. */
     public observeFloor(computedTokens: number, promptMs: number): void {
-        // Short prefills are dominated by fixed per-call costs: they would overstate the per-token rate.
-        if (computedTokens >= 16) this.prefillMsPerToken.add(promptMs / computedTokens);
+        this.prefill.add(computedTokens, promptMs);
     }
 
     /** Predicted milliseconds to prefill `tokens` tokens on this machine, once measured. */
     public prefillMs(tokens: number): number | undefined {
-        return this.prefillMsPerToken.count < minSamples ? undefined : tokens * this.prefillMsPerToken.value;
+        return this.prefill.count < minSamples ? undefined : this.prefill.predict(tokens);
     }
 
     /**
@@ -83,15 +120,16 @@ export class CostGate {
      * have been measured.
      */
     public worthCaching(tokens: number): boolean {
-        if (this.prefillMsPerToken.count < minSamples || this.restoreEditMsPerDonorToken.count < minSamples) return true;
-        if (tokens * this.prefillMsPerToken.value > tokens * this.restoreEditMsPerDonorToken.value) return true;
+        if (this.prefill.count < minSamples || this.restoreEditMsPerDonorToken.count < minSamples) return true;
+        // Reused whole, a donor still costs its restore and the decode of the pending last token.
+        if (this.prefill.predict(tokens) > tokens * this.restoreEditMsPerDonorToken.value + this.prefill.predict(1)) return true;
         return ++this.uncachedInARow % exploreEvery === 0;
     }
 
     public observeEdit(edit: EditObservation): void {
         this.skippedInARow = 0;
         if (edit.donorTokens > 0) this.restoreEditMsPerDonorToken.add((edit.restoreMs + edit.editMs) / edit.donorTokens);
-        if (edit.computedTokens > 0) this.editComputeMsPerToken.add(edit.computeMs / edit.computedTokens);
+        this.editCompute.add(edit.computedTokens, edit.computeMs);
         if (edit.readBytes > 0) this.readMsPerByte.add(edit.readMs / edit.readBytes);
     }
 
@@ -100,15 +138,17 @@ export class CostGate {
      * used (the gate must see edits to learn their cost).
      */
     public decide(q: GateQuestion): GateAnswer | undefined {
-        const rates = [this.prefillMsPerToken, this.editComputeMsPerToken, this.restoreEditMsPerDonorToken];
+        const rates = [this.prefill, this.editCompute, this.restoreEditMsPerDonorToken];
         if (!q.inMemory) rates.push(this.readMsPerByte);
         if (rates.some((rate) => rate.count < minSamples)) return undefined;
         const computed = q.promptTokens - q.reusedTokens + Math.round(q.recomputeBudget * q.reusedTokens);
+        // The edit computes all but the last prompt token, which generation's first decode takes.
         const donorMs =
             (q.inMemory ? 0 : q.donorBytes * this.readMsPerByte.value) +
             q.donorTokens * this.restoreEditMsPerDonorToken.value +
-            computed * this.editComputeMsPerToken.value;
-        const floorMs = (q.promptTokens - q.ownPrefix) * this.prefillMsPerToken.value;
+            (computed > 1 ? this.editCompute.predict(computed - 1) : 0) +
+            this.prefill.predict(1);
+        const floorMs = this.prefill.predict(Math.max(1, q.promptTokens - q.ownPrefix));
         let useDonor = donorMs <= floorMs;
         if (!useDonor && ++this.skippedInARow >= exploreEvery) useDonor = true;
         return {useDonor, donorMs, floorMs};
