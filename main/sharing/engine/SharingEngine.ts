@@ -245,9 +245,10 @@ export class SharingEngine {
         if (!settings.enabled) return undefined;
         const tokens = sequence.contextTokens;
         if (tokens.length < 2 * settings.minRunLength) return undefined;
-        // Where prefilling costs less than restoring (a tiny model), a donor could never pay off: the
-        // cost gate's measured rates say so, and (but for an occasional one) nothing is cached.
-        if (settings.costGate && !this.gate.worthCaching(tokens.length)) return undefined;
+        // Where even the best use of this KV would be slower than a prefill (a tiny model, a short
+        // prompt on a large one), the cost gate's measured rates say so and (but for an occasional
+        // one) it is not cached.
+        if (settings.costGate && !this.gate.worthCaching(tokens.length, effectiveSharing(settings, prompt.scope).recomputeBudget)) return undefined;
         // The same prompt cached before in this scope: its KV is as good a donor as this one.
         if (this.deps.cache.findExact([prompt.scope], prompt.tokens) != null) return undefined;
         let captured: Awaited<ReturnType<typeof captureForSnapshot>>;

@@ -64,12 +64,12 @@ describe("cost gate", () => {
         expect(long.donorMs).toBeLessThan(long.floorMs);
     });
 
-    it("keeps prompts as donors where a prefill costs more than a restore, and only one in eight where it costs less", () => {
-        expect(new CostGate().worthCaching(300)).toBe(true);
+    it("keeps a prompt as a donor only where its best use beats a prefill (one in eight otherwise)", () => {
+        expect(new CostGate().worthCaching(300, 0.15)).toBe(true);
         const large = trained(0.5, 0.01, 0.5);
-        expect(Array.from({length: 16}, () => large.worthCaching(300)).every(Boolean)).toBe(true);
+        expect(Array.from({length: 16}, () => large.worthCaching(300, 0.15)).every(Boolean)).toBe(true);
         const tiny = trained(0.01, 0.05, 0.05);
-        expect(Array.from({length: 16}, () => tiny.worthCaching(300)).filter(Boolean)).toHaveLength(2);
+        expect(Array.from({length: 16}, () => tiny.worthCaching(300, 0.15)).filter(Boolean)).toHaveLength(2);
     });
 
     it("counts the disk read for a donor not in memory", () => {

@@ -114,15 +114,22 @@ export class CostGate {
     }
 
     /**
-     * Whether to keep a prompt of `tokens` tokens as a donor: not when even a donor reused whole
-     * (nothing to compute) is predicted to cost more to restore and edit than prefilling it, as on a
-     * tiny model — except one in {@link exploreEvery}, so the rates stay current. Yes until both rates
-     * have been measured.
+     * Whether to keep a prompt of `tokens` tokens as a donor: not when even its best use — a later
+     * prompt the same but for its last token, from the memory tier, at `recomputeBudget` — is predicted
+     * to be slower than a prefill (a tiny model, or a short prompt on a large one), except one in
+     * {@link exploreEvery}, so the rates stay current. Yes until the rates have been measured.
      */
-    public worthCaching(tokens: number): boolean {
-        if (this.prefill.count < minSamples || this.restoreEditMsPerDonorToken.count < minSamples) return true;
-        // Reused whole, a donor still costs its restore and the decode of the pending last token.
-        if (this.prefill.predict(tokens) > tokens * this.restoreEditMsPerDonorToken.value + this.prefill.predict(1)) return true;
+    public worthCaching(tokens: number, recomputeBudget: number): boolean {
+        const best = this.predict({
+            promptTokens: tokens,
+            ownPrefix: 0,
+            reusedTokens: tokens - 1,
+            recomputeBudget,
+            donorTokens: tokens,
+            donorBytes: 0,
+            inMemory: true
+        });
+        if (best == null || best.donorMs <= best.floorMs) return true;
         return ++this.uncachedInARow % exploreEvery === 0;
     }
 
@@ -138,6 +145,15 @@ export class CostGate {
      * used (the gate must see edits to learn their cost).
      */
     public decide(q: GateQuestion): GateAnswer | undefined {
+        const predicted = this.predict(q);
+        if (predicted == null) return undefined;
+        let useDonor = predicted.donorMs <= predicted.floorMs;
+        if (!useDonor && ++this.skippedInARow >= exploreEvery) useDonor = true;
+        return {useDonor, ...predicted};
+    }
+
+    /** Milliseconds until the prompt's KV is ready, with the donor and from the floor; undefined until measured. */
+    private predict(q: GateQuestion): {donorMs: number; floorMs: number} | undefined {
         const rates = [this.prefill, this.editCompute, this.restoreEditMsPerDonorToken];
         if (!q.inMemory) rates.push(this.readMsPerByte);
         if (rates.some((rate) => rate.count < minSamples)) return undefined;
@@ -148,9 +164,6 @@ export class CostGate {
             q.donorTokens * this.restoreEditMsPerDonorToken.value +
             (computed > 1 ? this.editCompute.predict(computed - 1) : 0) +
             this.prefill.predict(1);
-        const floorMs = this.prefill.predict(Math.max(1, q.promptTokens - q.ownPrefix));
-        let useDonor = donorMs <= floorMs;
-        if (!useDonor && ++this.skippedInARow >= exploreEvery) useDonor = true;
-        return {useDonor, donorMs, floorMs};
+        return {donorMs, floorMs: this.prefill.predict(Math.max(1, q.promptTokens - q.ownPrefix))};
     }
 }
