@@ -1,5 +1,6 @@
 /** Token alignment (KVShare): donor tokens → target tokens as kept runs + an edit script. */
 export { alignTokens } from "./alignTokens.js";
+export { reuseUpperBound } from "./reuseBound.js";
 export {
   DEFAULT_MIN_RUN_LENGTH,
   type AlignOptions,

@@ -1,6 +1,7 @@
 /** Persistent cache index: entries (SQLite) + prompt embeddings (sqlite-vec). */
 export {
   CacheStore,
+  EXACT_SEARCH_LIMIT,
   type CacheEntry,
   type CacheStoreOptions,
   type ConsistencyReport,
