@@ -69,6 +69,16 @@ export interface StatsBucket {
     /** Mean TTFT of requests with reuse / without, ms; null when there were none. */
     ttftWithReuseMs: number | null;
     ttftWithoutReuseMs: number | null;
+    /** ≈ prefill time the reused tokens saved: reusedTokens × {@link PrefillSpeed.msPerToken}; null while that is unknown. */
+    timeSavedMs: number | null;
+}
+
+/** This machine's prefill cost per prompt token, measured from requests served without any reuse. */
+export interface PrefillSpeed {
+    /** Median over those requests of (TTFT − queue wait − admission) ÷ prompt tokens; null without any. */
+    msPerToken: number | null;
+    /** How many requests it was measured from. */
+    requests: number;
 }
 
 export interface TtftSummary {
@@ -99,8 +109,12 @@ export interface CacheStats {
         hitRate: number;
         promptTokens: number;
         reusedTokens: number;
+        /** ≈ prefill time saved over the window (see {@link StatsBucket.timeSavedMs}). */
+        timeSavedMs: number | null;
     };
     ttft: {withReuse: TtftSummary; withoutReuse: TtftSummary};
+    /** What the time saved is estimated from, over the same window. */
+    prefill: PrefillSpeed;
     cache: {entries: number; bytes: number; budgetBytes: number};
     topDonors: TopDonor[];
     /** The scope this view is limited to (a group admin's view), or null for every scope. */

@@ -6,12 +6,14 @@ import type {ConversationRecord} from "../../shared/admin.js";
 import {silentLogger} from "../common/log.js";
 import {KeyStore} from "../config/apiKeys.js";
 import {defaultSettings, loadSettings, type Settings} from "../config/settings.js";
+import {QualityStore} from "../insights/QualityStore.js";
 import {AppDb} from "./appDb.js";
 import {deleteConversation, listConversations, saveConversation} from "./conversationsService.js";
 import {AdminError} from "./errors.js";
 import {createKey, listKeys, revokeKey} from "./keysService.js";
 import {deleteProfile, listProfiles, saveProfile} from "./profilesService.js";
-import {RequestLog} from "../insights/RequestLog.js";
+import {cacheStats} from "./statsService.js";
+import {RequestLog, type RequestLogEntry} from "../insights/RequestLog.js";
 
 // The admin services run over small interfaces: no model, no server, real SQLite in a temp folder.
 let dataDir: string;
@@ -74,5 +76,78 @@ describe("admin services without a model", () => {
         expect(listKeys(deps).map((k) => k.id)).toEqual([entry.id]);
         expect(revokeKey(deps, {id: entry.id})).toEqual([]);
         expect(() => revokeKey(deps, {id: entry.id})).toThrow(expect.objectContaining({kind: "not_found"}) as Error);
+    });
+
+    it("estimates the prefill time reuse saved from this machine's requests served without reuse", () => {
+        const now = 1_750_000_060_000;
+        const request = (at: number, over: Partial<RequestLogEntry>): RequestLogEntry => ({
+            at: now - at,
+            user: "u",
+            scope: "global",
+            mode: "none",
+            promptTokens: 100,
+            reusedTokens: 0,
+            completionTokens: 1,
+            ttftMs: 0,
+            ...over
+        });
+        const logged = [
+            // Without reuse: TTFT less queue wait and admission, per prompt token: 1.1, 1.0 and 1.2 ms.
+            request(50_000, {
+                promptTokens: 100,
+                ttftMs: 130,
+                queueMs: 10,
+                stages: {embed_ms: 5, retrieve_ms: 3, align_ms: 2, restore_ms: 0, edit_ms: 0, compute_ms: 0}
+            }),
+            request(45_000, {promptTokens: 200, ttftMs: 230, stages: {embed_ms: 10, retrieve_ms: 10, align_ms: 10, restore_ms: 0, edit_ms: 0, compute_ms: 0}}),
+            request(40_000, {promptTokens: 50, ttftMs: 80, queueMs: 20}),
+            // With reuse: 250 and 60 tokens not computed.
+            request(25_000, {mode: "semantic", promptTokens: 300, reusedTokens: 250, ttftMs: 40, donorId: 7}),
+            request(5_000, {mode: "prefix", promptTokens: 100, reusedTokens: 60, ttftMs: 50}),
+            // Another scope, served slower: it counts only in a view that takes it in.
+            request(4_000, {scope: "user:ann", promptTokens: 100, ttftMs: 500}),
+            // A scope whose requests all reused KV.
+            request(3_000, {scope: "user:bo", mode: "prefix", promptTokens: 100, reusedTokens: 90, ttftMs: 9})
+        ];
+        const statsOf = (requestLog: RequestLog, scope?: string) =>
+            cacheStats(
+                {
+                    requestLog,
+                    qualityChecks: new QualityStore(() => db.get()),
+                    cache: () => undefined,
+                    settings: structuredClone(defaultSettings),
+                    monitorShare: () => 0
+                },
+                {bucketMs: 10_000, ...(scope == null ? {} : {scope})},
+                now
+            );
+
+        const persisted = new RequestLog({db: () => db.get(), retentionDays: () => 30, replayShare: () => 0});
+        const memoryOnly = new RequestLog({db: () => undefined, retentionDays: () => 30, replayShare: () => 0});
+        for (const entry of logged) {
+            persisted.add(entry);
+            memoryOnly.add(entry);
+        }
+        for (const log of [persisted, memoryOnly]) {
+            const global = statsOf(log, "global");
+            expect(global.prefill.requests).toBe(3);
+            expect(global.prefill.msPerToken).toBeCloseTo(1.1, 9);
+            expect(global.totals.timeSavedMs).toBeCloseTo(310 * 1.1, 6);
+            const saved = global.buckets.filter((b) => b.reusedTokens > 0).map((b) => [b.reusedTokens, b.timeSavedMs]);
+            expect(saved).toHaveLength(2);
+            expect(saved[0]![1]).toBeCloseTo(250 * 1.1, 6);
+            expect(saved[1]![1]).toBeCloseTo(60 * 1.1, 6);
+            expect(global.buckets.filter((b) => b.reusedTokens === 0).every((b) => b.timeSavedMs === 0)).toBe(true);
+            // Every scope: four requests without reuse, 1.0, 1.1, 1.2 and 5 ms per token.
+            const all = statsOf(log);
+            expect(all.prefill).toEqual({msPerToken: expect.closeTo(1.15, 9) as number, requests: 4});
+            expect(all.totals.timeSavedMs).toBeCloseTo(400 * 1.15, 6);
+            // A view without any request served without reuse has nothing to estimate from.
+            const hitsOnly = statsOf(log, "user:bo");
+            expect(hitsOnly.totals).toMatchObject({requests: 1, reusedTokens: 90, timeSavedMs: null});
+            expect(hitsOnly.prefill).toEqual({msPerToken: null, requests: 0});
+            expect(hitsOnly.buckets.every((b) => b.timeSavedMs === null)).toBe(true);
+        }
+        persisted.flush();
     });
 });

@@ -1,4 +1,4 @@
-import type {CacheStats, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
+import type {CacheStats, PrefillSpeed, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
 import type {AdminDeps} from "./ports.js";
 import {sharedScope} from "../sharing/engine/scopes.js";
 import type {RequestSummary} from "../insights/RequestLog.js";
@@ -23,6 +23,10 @@ function summary(values: number[]): TtftSummary {
     return {count: values.length, meanMs: values.reduce((a, b) => a + b, 0) / values.length, medianMs: median};
 }
 
+function median(values: number[]): number | null {
+    return summary(values).medianMs;
+}
+
 function mean(values: number[]): number | null {
     return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
@@ -30,6 +34,18 @@ function mean(values: number[]): number | null {
 /** A request "hit" the cache when any of its prompt's KV came from the cache. */
 export function isHit(entry: RequestSummary): boolean {
     return entry.reusedTokens > 0;
+}
+
+/**
+ * What a prompt token costs to prefill here, from the requests that computed their whole prompt:
+ * what their TTFT holds besides the queue wait and admission, per prompt token. The median, so a
+ * request slowed by something else (a model load, a busy machine) does not move it; short prompts
+ * carry the fixed cost of the first decode step, so the estimate errs on the high side for them.
+ * Requests of every model in the window count alike: the log does not say which model served.
+ */
+export function prefillSpeed(entries: readonly RequestSummary[]): PrefillSpeed {
+    const rates = entries.filter((e) => !isHit(e) && e.promptTokens > 0).map((e) => Math.max(0, e.ttftMs - e.queueMs - e.admissionMs) / e.promptTokens);
+    return {msPerToken: median(rates), requests: rates.length};
 }
 
 /** A bucket width that covers the window in at most {@link maxBuckets} buckets, rounded to a nice step. */
@@ -40,9 +56,9 @@ export function chooseBucketMs(spanMs: number): number {
 }
 
 /**
- * GET /kvshare/cache/stats: the dashboard's numbers from the request log (hit rate, tokens saved and
- * TTFT with vs without reuse per time bucket, top donors) and the cache index (entries, bytes
- * against the snapshot budget).
+ * GET /kvshare/cache/stats: the dashboard's numbers from the request log (hit rate, tokens saved, the
+ * prefill time they saved as estimated by {@link prefillSpeed}, and TTFT with vs without reuse per time
+ * bucket, top donors) and the cache index (entries, bytes against the snapshot budget).
  */
 export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: number; scope?: string} = {}, now = Date.now()): CacheStats {
     const entries = deps.requestLog.since(input.since ?? 0, input.scope);
@@ -52,23 +68,30 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
     const count = Math.min(maxBuckets * 4, Math.max(minBuckets, Math.floor((now - start0) / bucketMs) + 1));
     const firstBucket = Math.floor(now / bucketMs) * bucketMs - (count - 1) * bucketMs;
 
+    const prefill = prefillSpeed(entries);
+    const timeSaved = (reusedTokens: number) => (prefill.msPerToken == null ? null : reusedTokens * prefill.msPerToken);
     const groups: RequestSummary[][] = Array.from({length: count}, () => []);
     for (const entry of entries) {
         const index = Math.floor((entry.at - firstBucket) / bucketMs);
         if (index >= 0 && index < count) groups[index]!.push(entry);
     }
-    const buckets: StatsBucket[] = groups.map((group, index) => ({
-        start: firstBucket + index * bucketMs,
-        requests: group.length,
-        hits: group.filter(isHit).length,
-        donorHits: group.filter((e) => e.donorId != null).length,
-        promptTokens: group.reduce((sum, e) => sum + e.promptTokens, 0),
-        reusedTokens: group.reduce((sum, e) => sum + e.reusedTokens, 0),
-        ttftWithReuseMs: mean(group.filter(isHit).map((e) => e.ttftMs)),
-        ttftWithoutReuseMs: mean(group.filter((e) => !isHit(e)).map((e) => e.ttftMs))
-    }));
+    const buckets: StatsBucket[] = groups.map((group, index) => {
+        const reusedTokens = group.reduce((sum, e) => sum + e.reusedTokens, 0);
+        return {
+            start: firstBucket + index * bucketMs,
+            requests: group.length,
+            hits: group.filter(isHit).length,
+            donorHits: group.filter((e) => e.donorId != null).length,
+            promptTokens: group.reduce((sum, e) => sum + e.promptTokens, 0),
+            reusedTokens,
+            ttftWithReuseMs: mean(group.filter(isHit).map((e) => e.ttftMs)),
+            ttftWithoutReuseMs: mean(group.filter((e) => !isHit(e)).map((e) => e.ttftMs)),
+            timeSavedMs: timeSaved(reusedTokens)
+        };
+    });
 
     const hits = entries.filter(isHit);
+    const reusedTokens = entries.reduce((sum, e) => sum + e.reusedTokens, 0);
     const donorCounts = new Map<number, number>();
     for (const entry of entries) if (entry.donorId != null) donorCounts.set(entry.donorId, (donorCounts.get(entry.donorId) ?? 0) + 1);
     const store = deps.cache();
@@ -99,9 +122,11 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
             donorHits: entries.filter((e) => e.donorId != null).length,
             hitRate: entries.length === 0 ? 0 : hits.length / entries.length,
             promptTokens: entries.reduce((sum, e) => sum + e.promptTokens, 0),
-            reusedTokens: entries.reduce((sum, e) => sum + e.reusedTokens, 0)
+            reusedTokens,
+            timeSavedMs: timeSaved(reusedTokens)
         },
         ttft: {withReuse: summary(hits.map((e) => e.ttftMs)), withoutReuse: summary(entries.filter((e) => !isHit(e)).map((e) => e.ttftMs))},
+        prefill,
         cache: {entries: store?.count() ?? 0, bytes: store?.totalBytes() ?? 0, budgetBytes: deps.settings.sharing.maxSnapshotBytes},
         topDonors,
         scope: input.scope ?? null,

@@ -47,7 +47,15 @@ export interface RequestLogEntry {
 export type RequestSummary = Pick<
     RequestLogEntry,
     "id" | "at" | "user" | "scope" | "mode" | "promptTokens" | "reusedTokens" | "completionTokens" | "ttftMs" | "donorId"
->;
+> & {
+    /** Waiting for a sequence, ms (0 when not logged). */
+    queueMs: number;
+    /** Admission (embed, retrieve, align), ms: with the queue wait, what TTFT holds besides prefill. */
+    admissionMs: number;
+};
+
+/** The part of a request's stages that is admission. */
+const admissionStages = ["embed_ms", "retrieve_ms", "align_ms"] as const;
 
 /** A logged request waiting for its quality check. */
 export interface ReplayRow {
@@ -75,7 +83,10 @@ export interface RequestLogOptions {
     random?: () => number;
 }
 
-const columns = "id, at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id";
+const columns =
+    "id, at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id, queue_ms, " +
+    admissionStages.map((stage) => `COALESCE(json_extract(stages, '$.${stage}'), 0)`).join(" + ") +
+    " AS admission_ms";
 const pruneEveryMs = 60_000;
 /** What-if views (scopes) kept in memory at most. */
 const maxWhatIfViews = 32;
@@ -92,6 +103,8 @@ interface SummaryRow {
     completion_tokens: number;
     ttft_ms: number;
     donor_id: number | null;
+    queue_ms: number;
+    admission_ms: number;
 }
 
 function toSummary(row: SummaryRow): RequestSummary {
@@ -105,7 +118,27 @@ function toSummary(row: SummaryRow): RequestSummary {
         reusedTokens: row.reused_tokens,
         completionTokens: row.completion_tokens,
         ttftMs: row.ttft_ms,
-        ...(row.donor_id == null ? {} : {donorId: row.donor_id})
+        ...(row.donor_id == null ? {} : {donorId: row.donor_id}),
+        queueMs: row.queue_ms,
+        admissionMs: row.admission_ms
+    };
+}
+
+function summaryOf(entry: RequestLogEntry): RequestSummary {
+    const {id, at, user, scope, mode, promptTokens, reusedTokens, completionTokens, ttftMs, donorId} = entry;
+    return {
+        ...(id == null ? {} : {id}),
+        at,
+        user,
+        scope,
+        mode,
+        promptTokens,
+        reusedTokens,
+        completionTokens,
+        ttftMs,
+        ...(donorId == null ? {} : {donorId}),
+        queueMs: entry.queueMs ?? 0,
+        admissionMs: admissionStages.reduce((sum, stage) => sum + (entry.stages?.[stage] ?? 0), 0)
     };
 }
 
@@ -203,7 +236,7 @@ export class RequestLog {
     public since(since = 0, scope?: string): RequestSummary[] {
         this.flush();
         const db = this.database();
-        if (db == null) return this.memory.filter((e) => e.at >= since && (scope == null || e.scope === scope)).map((e) => ({...e}));
+        if (db == null) return this.memory.filter((e) => e.at >= since && (scope == null || e.scope === scope)).map(summaryOf);
         const rows =
             scope == null
                 ? db.prepare(`SELECT ${columns} FROM request_log WHERE at >= ? ORDER BY at, id`).all(since)

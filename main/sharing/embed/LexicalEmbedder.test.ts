@@ -1,8 +1,53 @@
 import {describe, expect, it} from "vitest";
 import {dot, LexicalEmbedder} from "./index.js";
-import {qqpPairs, seededRandom} from "../../../test/support/testData.js";
+import {lexicalWords} from "./LexicalEmbedder.js";
+import {qqpPairs, seededRandom, tinyStories} from "../../../test/support/testData.js";
 
 const norm = (v: Float32Array): number => Math.sqrt(dot(v, v));
+
+/**
+ * The embedding as its module comment defines it, one feature string at a time: the vectors an
+ * index holds were made this way, so the embedder must go on giving exactly these under its id.
+ */
+function specEmbedding(text: string, dimensions: number): Float32Array {
+    const hash32 = (s: string): number => {
+        let h = 0x811c9dc5;
+        for (let i = 0; i < s.length; i++) {
+            h ^= s.charCodeAt(i);
+            h = Math.imul(h, 0x01000193);
+        }
+        h ^= h >>> 16;
+        h = Math.imul(h, 0x85ebca6b);
+        h ^= h >>> 13;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 16;
+        return h >>> 0;
+    };
+    const counts = new Map<string, number>();
+    const add = (feature: string): void => void counts.set(feature, (counts.get(feature) ?? 0) + 1);
+    const words = lexicalWords(text);
+    for (let i = 0; i < words.length; i++) {
+        const w = words[i] as string;
+        add(`w:${w}`);
+        if (i + 1 < words.length) add(`b:${w} ${words[i + 1] as string}`);
+        const padded = [...`#${w}#`];
+        for (let k = 0; k + 3 <= padded.length; k++) add(`c:${padded[k]}${padded[k + 1]}${padded[k + 2]}`);
+    }
+    const v = new Float32Array(dimensions);
+    for (const [feature, count] of counts) {
+        const h = hash32(feature);
+        const weight = feature.startsWith("c:") ? 0.5 : 1;
+        const value = weight * (1 + Math.log(count));
+        v[h % dimensions] = (v[h % dimensions] as number) + ((h & 0x80000000) !== 0 ? -value : value);
+    }
+    let s = 0;
+    for (const x of v) s += x * x;
+    if (s > 0) {
+        const inv = 1 / Math.sqrt(s);
+        for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) * inv;
+    }
+    return v;
+}
 
 describe("LexicalEmbedder", () => {
     const e = new LexicalEmbedder();
@@ -55,6 +100,23 @@ describe("LexicalEmbedder", () => {
         const b = e.embedOne("我喜欢在公园里和我的狗一起玩");
         const c = e.embedOne("股票市场今天大幅下跌");
         expect(dot(a, b)).toBeGreaterThan(dot(a, c) + 0.3);
+    });
+
+    it("gives bit for bit the vectors of the definition, on long prompts, repeats and any script", () => {
+        const stories = tinyStories();
+        const texts = [
+            stories.slice(0, 12).join("\n\n"), // a ~2k-token prompt, words repeating
+            ...stories.slice(100, 130),
+            "the the the the. The THE thé the\u0301 aaaa aaaaaa a a b",
+            "我喜欢在公园里和我的猫一起玩 股票市场今天大幅下跌 我喜欢",
+            "emoji 😀😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters, ﬁ ligatures, ① ② digits: 42 42 42",
+            "x",
+            ""
+        ];
+        for (const dimensions of [384, 100, 8]) {
+            const embedder = new LexicalEmbedder({dimensions});
+            for (const text of texts) expect(Array.from(embedder.embedOne(text))).toEqual(Array.from(specEmbedding(text, dimensions)));
+        }
     });
 
     it("returns a zero vector for text without words", () => {

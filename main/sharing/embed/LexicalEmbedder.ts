@@ -65,21 +65,76 @@ export class LexicalEmbedder implements Embedder {
 
     /** Synchronous core of {@link embed}, for callers that do not need the async interface. */
     embedOne(text: string): Float32Array {
-        const counts = new Map<string, number>();
-        const add = (feature: string): void => {
-            counts.set(feature, (counts.get(feature) ?? 0) + 1);
+        // Each distinct feature gets an id in order of first appearance, and the vector is summed in
+        // that order (float sums depend on it). A word's unigram and trigram features are worked out
+        // once per distinct word and a bigram's once per distinct pair, so a long prompt, whose words
+        // mostly repeat, costs a counter increment per feature instead of a string and a map lookup.
+        const features: string[] = [];
+        let counts = new Int32Array(256);
+        const newFeature = (feature: string): number => {
+            if (features.length === counts.length) {
+                const grown = new Int32Array(counts.length * 2);
+                grown.set(counts);
+                counts = grown;
+            }
+            features.push(feature);
+            return features.length - 1;
         };
+        const bump = (id: number): void => {
+            counts[id] = (counts[id] as number) + 1;
+        };
+        const trigramIds = new Map<string, number>();
         const words = lexicalWords(text);
+        const wordIds = new Map<string, number>();
+        const ids = words.map((w) => {
+            let id = wordIds.get(w);
+            if (id === undefined) {
+                id = wordIds.size;
+                wordIds.set(w, id);
+            }
+            return id;
+        });
+        /** Per distinct word, once met: its unigram feature, then its trigram features (a repeated trigram twice). */
+        const wordFeatures: Array<number[] | undefined> = [];
+        const bigramIds = new Map<number, number>();
         for (let i = 0; i < words.length; i++) {
             const w = words[i] as string;
+            const wordId = ids[i] as number;
+            let own = wordFeatures[wordId];
+            const first = own === undefined;
             // Prefixes keep the three feature spaces apart ("w:ab" is not the trigram "ab").
-            add(`w:${w}`);
-            if (i + 1 < words.length) add(`b:${w} ${words[i + 1] as string}`);
-            const padded = [...`#${w}#`]; // code points, so astral characters are not split
-            for (let k = 0; k + 3 <= padded.length; k++) add(`c:${padded[k]}${padded[k + 1]}${padded[k + 2]}`);
+            if (own === undefined) {
+                own = [newFeature(`w:${w}`)];
+                wordFeatures[wordId] = own;
+            }
+            bump(own[0] as number);
+            if (i + 1 < words.length) {
+                const key = wordId * words.length + (ids[i + 1] as number);
+                let bigram = bigramIds.get(key);
+                if (bigram === undefined) {
+                    bigram = newFeature(`b:${w} ${words[i + 1] as string}`);
+                    bigramIds.set(key, bigram);
+                }
+                bump(bigram);
+            }
+            if (first) {
+                const padded = [...`#${w}#`]; // code points, so astral characters are not split
+                for (let k = 0; k + 3 <= padded.length; k++) {
+                    const trigram = `c:${padded[k]}${padded[k + 1]}${padded[k + 2]}`;
+                    let id = trigramIds.get(trigram);
+                    if (id === undefined) {
+                        id = newFeature(trigram);
+                        trigramIds.set(trigram, id);
+                    }
+                    own.push(id);
+                }
+            }
+            for (let k = 1; k < own.length; k++) bump(own[k] as number);
         }
         const v = new Float32Array(this.dimensions);
-        for (const [feature, count] of counts) {
+        for (let f = 0; f < features.length; f++) {
+            const feature = features[f] as string;
+            const count = counts[f] as number;
             const h = hash32(feature);
             const kind = feature.charCodeAt(0);
             const kindWeight = kind === 0x63 /* c */ ? TRIGRAM_WEIGHT : kind === 0x62 /* b */ ? BIGRAM_WEIGHT : WORD_WEIGHT;

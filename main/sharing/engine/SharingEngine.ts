@@ -8,7 +8,7 @@ import {alignTokens} from "../align/index.js";
 import type {DonorCache} from "../cache/DonorCache.js";
 import {dot, type Embedder} from "../embed/index.js";
 import {budgetLadder, CostGate, selectRecompute, summariseReuse} from "../policy/index.js";
-import {alwaysEligible, candidateFrontier} from "./candidates.js";
+import {alignCandidates, alwaysEligible} from "./candidates.js";
 import {sharedScope} from "./scopes.js";
 import type {Admission, Candidate, FoundDonor, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
 
@@ -24,16 +24,6 @@ export interface SharingEngineDeps {
     /** Detokenizes `tokens` as they read after `lastTokens` (SentencePiece spacing depends on it). */
     detokenize(tokens: readonly Token[], lastTokens: readonly Token[]): string;
     log: Logger;
-}
-
-/** Re-ranks candidates by how many prompt tokens they let us reuse (KVShare v2), not by similarity. */
-export function bestCandidate(aligned: readonly Candidate[]): Candidate | undefined {
-    let best: Candidate | undefined;
-    for (const candidate of aligned) {
-        if (candidate.alignment.reusedTokens === 0) continue;
-        if (best == null || candidate.alignment.reusedTokens > best.alignment.reusedTokens) best = candidate;
-    }
-    return best;
 }
 
 const noStages = (): Stages => ({embed_ms: 0, retrieve_ms: 0, align_ms: 0, restore_ms: 0, edit_ms: 0, compute_ms: 0});
@@ -90,18 +80,20 @@ export class SharingEngine {
         stages.retrieve_ms = performance.now() - t;
 
         t = performance.now();
-        // Candidates below the threshold are aligned too (topK of them at most): the what-if curves
-        // show what another threshold would have given; only eligible ones can be the donor.
-        const aligned = found.map((candidate) => ({
-            ...candidate,
-            alignment: alignTokens(candidate.entry.tokens, prompt.tokens, {minRunLength: settings.minRunLength})
+        // Candidates below the threshold count too (topK of them at most): the what-if curves show
+        // what another threshold would have given; only eligible ones can be the donor. The donor is
+        // the one reusing the most prompt tokens (KVShare v2), not the most similar.
+        const inputs = found.map((c) => ({
+            tokens: c.entry.tokens,
+            similarity: c.always ? alwaysEligible : c.similarity,
+            eligible: c.always || c.similarity >= settings.similarityThreshold
         }));
-        const eligible = aligned.filter((candidate) => candidate.always || candidate.similarity >= settings.similarityThreshold);
-        const best = bestCandidate(eligible);
+        const aligned = alignCandidates(inputs, prompt.tokens, {minRunLength: settings.minRunLength});
+        const best: Candidate | undefined = aligned.best == null ? undefined : {...found[aligned.best]!, alignment: aligned.alignments[aligned.best]!};
         stages.align_ms = performance.now() - t;
         const expectedReuse = best == null || prompt.tokens.length === 0 ? 0 : best.alignment.reusedTokens / prompt.tokens.length;
-        const candidates = candidateFrontier(aligned.map((c) => [c.always ? alwaysEligible : c.similarity, c.alignment.reusedTokens] as const));
-        return {embedding, cacheVersion, stages, ...(best == null ? {} : {best}), foundCount: eligible.length, expectedReuse, candidates};
+        const foundCount = inputs.filter((input) => input.eligible).length;
+        return {embedding, cacheVersion, stages, ...(best == null ? {} : {best}), foundCount, expectedReuse, candidates: aligned.frontier};
     }
 
     /**

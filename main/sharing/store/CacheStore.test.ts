@@ -2,9 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import * as sqliteVec from "sqlite-vec";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {CacheStore, hashTokens, SCHEMA_VERSION, type NewCacheEntry} from "./index.js";
-import {LexicalEmbedder} from "../embed/index.js";
+import {CacheStore, hashTokens, SCHEMA_VERSION, type CacheStoreOptions, type NewCacheEntry} from "./index.js";
+import {dot, LexicalEmbedder} from "../embed/index.js";
 import {tinyStories, WordTokenizer} from "../../../test/support/testData.js";
 
 const embedder = new LexicalEmbedder();
@@ -18,7 +19,8 @@ describe("CacheStore", () => {
     const tok = new WordTokenizer();
     let fileCounter = 0;
 
-    const open = (e: {id: string; dimensions: number} = embedder): CacheStore => CacheStore.open({cacheDir: dir, embedder: e, now: () => clock});
+    const open = (e: {id: string; dimensions: number} = embedder, options: Partial<CacheStoreOptions> = {}): CacheStore =>
+        CacheStore.open({cacheDir: dir, embedder: e, now: () => clock, ...options});
 
     /** Write a real snapshot file of `bytes` bytes and describe an entry for it. */
     const entry = (text: string, over: Partial<NewCacheEntry> = {}): NewCacheEntry => {
@@ -93,8 +95,22 @@ describe("CacheStore", () => {
         expect(store.findExact(MODEL_B, ["global"], hash)?.modelFingerprint).toBe(MODEL_B);
     });
 
-    describe("nearest, on real TinyStories prompts", () => {
+    /** The exact top k by brute force over `vectors`: the ids and similarities `nearest` must return. */
+    const bruteForce = (vectors: ReadonlyMap<number, Float32Array>, query: Float32Array, k: number) =>
+        [...vectors]
+            .map(([id, v]) => ({id, similarity: dot(v, query)}))
+            .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
+            .slice(0, k);
+
+    describe.each([
+        ["an exact scan", undefined],
+        ["sign bits and an exact re-score", 0]
+    ] as const)("nearest by %s, on real TinyStories prompts", (_search, exactSearchLimit) => {
         const stories = tinyStories().slice(0, 150);
+        beforeEach(() => {
+            store.close();
+            store = open(embedder, {exactSearchLimit});
+        });
 
         it("finds the story a name-swapped prompt came from, above the threshold only", () => {
             for (const s of stories) add(s);
@@ -138,6 +154,90 @@ describe("CacheStore", () => {
             expect(alice).toHaveLength(3);
             expect(store.nearest(MODEL_A, [], embedder.embedOne(query), 3, -1)).toEqual([]);
         });
+
+        it("filters by model and scope before taking candidates, however many closer ones others have", () => {
+            const query = stories[7] as string;
+            for (let i = 0; i < 100; i++) {
+                add(query, {scope: "user:alice"});
+                add(query, {modelFingerprint: MODEL_B});
+            }
+            const visible = stories.slice(20, 25).map((s) => add(s).id);
+            const bob = store.nearest(MODEL_A, ["global", "user:bob"], embedder.embedOne(query), 3, -1);
+            expect(bob).toHaveLength(3);
+            expect(bob.every((h) => visible.includes(h.entry.id))).toBe(true);
+        });
+
+        it("returns the exact top k with exact similarities when it compares every visible entry", () => {
+            // 60 entries: the sign-bit search's 8·k candidates hold all of them.
+            const vectors = new Map(stories.slice(0, 60).map((s) => [add(s).id, embedder.embedOne(s)] as const));
+            for (const source of stories.slice(0, 60).filter((_, i) => i % 6 === 0)) {
+                const query = embedder.embedOne(source.replace(/\b(\w+)\b/, "Zed"));
+                const hits = store.nearest(MODEL_A, ["global"], query, 8, -1);
+                const exact = bruteForce(vectors, query, 8);
+                expect(hits.map((h) => h.entry.id)).toEqual(exact.map((e) => e.id));
+                hits.forEach((h, i) => expect(h.similarity).toBeCloseTo(exact[i]!.similarity, 5));
+            }
+        });
+
+        it("never matches a zero vector (a prompt without words), and a zero query matches nothing", () => {
+            const blank = "!!! ??? ...";
+            expect(embedder.embedOne(blank).every((x) => x === 0)).toBe(true);
+            const empty = add(blank);
+            const story = add(stories[3] as string);
+            const hits = store.nearest(MODEL_A, ["global"], embedder.embedOne(stories[3] as string), 5, -1);
+            expect(hits.map((h) => h.entry.id)).toEqual([story.id]);
+            expect(store.nearest(MODEL_A, ["global"], embedder.embedOne(blank), 5, -1)).toEqual([]);
+            expect(store.findExact(MODEL_A, ["global"], empty.tokenHash)?.id).toBe(empty.id);
+        });
+    });
+
+    it("nearest scans exactly up to exactSearchLimit entries of a model, and searches sign bits beyond", () => {
+        // Eight dimensions, vectors made by hand: the entry nearest the query in angle has the most
+        // sign bits flipped, behind eight decoys of the query's signs but further away in angle.
+        const tiny = {id: "hand-8", dimensions: 8};
+        const unit = (v: number[]) => {
+            const n = Math.hypot(...v);
+            return Float32Array.from(v, (x) => x / n);
+        };
+        const query = unit([1, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01]);
+        store.close();
+        store = open(tiny, {exactSearchLimit: 9});
+        const twin = store.insert(entry("twin"), unit([1, -0.01, -0.01, -0.01, -0.01, -0.01, -0.01, -0.01]));
+        const decoys = new Map<number, Float32Array>();
+        const decoy = (s: CacheStore, i: number) => {
+            const v = unit([1, 1, 1, 1, 1, 1, 1, 1 + i / 10]);
+            decoys.set(s.insert(entry(`decoy ${i}`), v).id, v);
+        };
+        for (let i = 0; i < 8; i++) decoy(store, i);
+        expect(store.nearest(MODEL_A, ["global"], query, 1, -1)[0]?.entry.id).toBe(twin.id); // 9 entries: exact
+        // Another connection adds one: this one sees it (SQLite's data_version moved) and has 10 entries.
+        const other = open(tiny);
+        decoy(other, 8);
+        other.close();
+        const [hit] = store.nearest(MODEL_A, ["global"], query, 1, -1);
+        expect(decoys.has(hit!.entry.id)).toBe(true);
+        expect(hit?.similarity).toBeCloseTo(dot(query, decoys.get(hit!.entry.id)!), 6); // re-scored exactly
+        store.remove(hit!.entry.id); // back to 9, counted by this connection
+        expect(store.nearest(MODEL_A, ["global"], query, 1, -1)[0]?.entry.id).toBe(twin.id);
+    });
+
+    it("on a larger set, the sign-bit search finds what a paraphrase came from, with exact similarities", () => {
+        store.close();
+        store = open(embedder, {exactSearchLimit: 0});
+        const stories = tinyStories().slice(0, 400);
+        const vectors = new Map(stories.map((s) => [add(s).id, embedder.embedOne(s)] as const));
+        const ids = [...vectors.keys()];
+        for (let i = 0; i < stories.length; i += 20) {
+            const query = embedder.embedOne((stories[i] as string).replace(/\b(\w+)\b/, "Zed"));
+            const hits = store.nearest(MODEL_A, ["global"], query, 8, -1);
+            expect(hits).toHaveLength(8);
+            expect(hits[0]?.entry.id).toBe(ids[i]);
+            expect(hits[0]?.entry.id).toBe(bruteForce(vectors, query, 1)[0]?.id);
+            for (const [j, h] of hits.entries()) {
+                expect(h.similarity).toBeCloseTo(dot(vectors.get(h.entry.id)!, query), 5);
+                if (j > 0) expect(h.similarity).toBeLessThanOrEqual(hits[j - 1]!.similarity);
+            }
+        }
     });
 
     it("rejects vectors of the wrong size and paths outside the cache dir", () => {
@@ -254,6 +354,43 @@ describe("CacheStore", () => {
 
         store = open(small);
         expect(store.vectorIndexState).toBe("kept");
+    });
+
+    it("upgrades a version-1 vector index in place: every entry findable at once, none re-embedded", () => {
+        const stories = tinyStories().slice(0, 12);
+        const added = stories.map((s, i) => add(s, {scope: i % 2 === 0 ? "global" : "user:alice", modelFingerprint: i % 3 === 0 ? MODEL_B : MODEL_A}));
+        store.close();
+        // What version 1 wrote: the vectors in one FLOAT column, nothing else.
+        const raw = new Database(path.join(dir, "kvshare-cache.db"));
+        sqliteVec.load(raw);
+        raw.exec("DROP TABLE vec_entries");
+        raw.exec("CREATE VIRTUAL TABLE vec_entries USING vec0(model_fingerprint TEXT PARTITION KEY, scope TEXT, embedding FLOAT[384] distance_metric=cosine)");
+        const insert = raw.prepare("INSERT INTO vec_entries (rowid, model_fingerprint, scope, embedding) VALUES (?, ?, ?, ?)");
+        for (const e of added) {
+            const v = embedder.embedOne(e.promptText);
+            insert.run(BigInt(e.id), e.modelFingerprint, e.scope, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+        }
+        raw.pragma("user_version = 1");
+        raw.close();
+
+        for (const exactSearchLimit of [undefined, 0]) {
+            store = open(embedder, {exactSearchLimit});
+            expect(store.vectorIndexState).toBe("kept");
+            expect(store.entriesWithoutEmbedding()).toEqual([]);
+            for (const e of added) {
+                const [hit, ...rest] = store.nearest(e.modelFingerprint, [e.scope], embedder.embedOne(e.promptText), 12, -1);
+                expect(hit?.entry.id).toBe(e.id);
+                expect(hit?.similarity).toBeCloseTo(1, 5);
+                // Model and scope came along: only that model's entries of that scope are candidates.
+                expect(rest.every((h) => h.entry.modelFingerprint === e.modelFingerprint && h.entry.scope === e.scope)).toBe(true);
+                expect(rest).toHaveLength(added.filter((o) => o.modelFingerprint === e.modelFingerprint && o.scope === e.scope).length - 1);
+            }
+            store.close();
+        }
+        const check = new Database(path.join(dir, "kvshare-cache.db"), {readonly: true});
+        expect(check.pragma("user_version", {simple: true})).toBe(SCHEMA_VERSION);
+        check.close();
+        store = open();
     });
 
     it("refuses a database from a newer schema version", () => {

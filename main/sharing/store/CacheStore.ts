@@ -15,7 +15,7 @@ import {migrate} from "./schema.js";
 import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {decodeTokens, encodeTokens, hashTokens} from "./tokens.js";
-import {ensureVectorIndex, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
+import {ensureVectorIndex, INSERT_VECTOR_SQL, signCode, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
 
 /** One cached prompt. */
 export interface CacheEntry {
@@ -74,6 +74,11 @@ export interface CacheStoreOptions {
     readonly now?: () => number;
     /** How long another connection's write lock is waited for (default 5000 ms). */
     readonly busyTimeoutMs?: number;
+    /**
+     * Up to this many entries of a model, {@link CacheStore.nearest} scans every vector exactly;
+     * beyond, it searches sign bits and re-scores the candidates (default {@link EXACT_SEARCH_LIMIT}).
+     */
+    readonly exactSearchLimit?: number;
 }
 
 /** Result of {@link CacheStore.consistencyPass}. */
@@ -118,6 +123,19 @@ function toEntry(row: EntryRow): CacheEntry {
 
 /** sqlite-vec's KNN accepts k up to 4096. */
 const MAX_K = 4096;
+/**
+ * Default of {@link CacheStoreOptions.exactSearchLimit}: an exact scan of this many 384-dim vectors
+ * takes about as long as the sign-bit search of 10,000 (2–3.5 ms on the 2-core dev machine), and
+ * the default disk budget holds fewer long prompts of any real model than that.
+ */
+export const EXACT_SEARCH_LIMIT = 2048;
+/**
+ * Candidates the sign-bit KNN returns per result, for the exact re-score. Its cost grows with this
+ * (the KNN keeps its best k' while it scans) and what more candidates buy is the order among
+ * near-ties of similarity; a prompt sharing much of the query's text is far ahead in hamming
+ * distance as in cosine. `npm run bench:admission` measures recall for several values.
+ */
+const OVERSAMPLE = 8;
 const ENTRY_COLUMNS = "id, model_fingerprint, scope, prompt_text, tokens, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id";
 
 /** Persistent cache index (see the module comment). Create with {@link CacheStore.open}. */
@@ -130,6 +148,15 @@ export class CacheStore {
     private readonly now: () => number;
     /** Prepared statements keyed by SQL (scope lists vary in length). */
     private readonly statements = new Map<string, Database.Statement>();
+    private readonly exactSearchLimit: number;
+    /**
+     * Entries per model, counted when first needed (a count takes ~0.5 ms at 10,000 entries) and then
+     * kept up to date by this connection's inserts and removals; dropped when another connection has
+     * committed (`PRAGMA data_version` moves). Only chooses the kind of search, so a miscount after a
+     * rolled-back change costs nothing but speed.
+     */
+    private readonly entryCounts = new Map<string, number>();
+    private dataVersion: unknown;
 
     private constructor(
         private readonly db: Database.Database,
@@ -140,6 +167,7 @@ export class CacheStore {
         this.dbPath = dbPath;
         this.embedder = {id: options.embedder.id, dimensions: options.embedder.dimensions};
         this.now = options.now ?? Date.now;
+        this.exactSearchLimit = options.exactSearchLimit ?? EXACT_SEARCH_LIMIT;
         migrate(db);
         this.vectorIndexState = ensureVectorIndex(db, this.embedder);
     }
@@ -213,15 +241,11 @@ export class CacheStore {
             const rowid = BigInt(info.lastInsertRowid);
             if (embedding !== null) {
                 // vec0 rejects a JS number as rowid (better-sqlite3 binds it as REAL): pass a BigInt.
-                this.stmt(`INSERT INTO ${VEC_TABLE} (rowid, model_fingerprint, scope, embedding) VALUES (?, ?, ?, ?)`).run(
-                    rowid,
-                    entry.modelFingerprint,
-                    entry.scope,
-                    vectorBlob(embedding)
-                );
+                this.stmt(INSERT_VECTOR_SQL).run(rowid, entry.modelFingerprint, entry.scope, vectorBlob(embedding), signCode(embedding), vectorBlob(embedding));
             }
             return Number(rowid);
         })();
+        this.countChange(entry.modelFingerprint, 1);
         return this.get(id) as CacheEntry;
     }
 
@@ -233,12 +257,7 @@ export class CacheStore {
                 {model_fingerprint: string; scope: string} | undefined;
             if (row === undefined) throw new Error(`no cache entry ${id}`);
             this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
-            this.stmt(`INSERT INTO ${VEC_TABLE} (rowid, model_fingerprint, scope, embedding) VALUES (?, ?, ?, ?)`).run(
-                BigInt(id),
-                row.model_fingerprint,
-                row.scope,
-                vectorBlob(embedding)
-            );
+            this.stmt(INSERT_VECTOR_SQL).run(BigInt(id), row.model_fingerprint, row.scope, vectorBlob(embedding), signCode(embedding), vectorBlob(embedding));
             this.stmt("UPDATE entries SET embedder_id = ? WHERE id = ?").run(this.embedder.id, id);
         })();
     }
@@ -289,29 +308,64 @@ export class CacheStore {
      * cosine similarity to `embedding` is ≥ `minSimilarity`, most similar first. Filtering by model
      * and scope happens inside the KNN (partition key + metadata column), so `k` is not wasted on
      * entries the caller may not use; the join re-checks both anyway.
+     *
+     * Up to {@link CacheStoreOptions.exactSearchLimit} entries of the model, the KNN compares every
+     * vector: the result is the exact top k. Beyond, it ranks sign bits by hamming distance and returns
+     * {@link OVERSAMPLE}·k candidates, re-scored with their exact cosine similarity (the similarity
+     * returned and ordered by): every entry sharing much of the prompt's text is among them, while the
+     * order among near-ties of similarity is partly lost (`npm run bench:admission` measures it).
      */
     nearest(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
         this.checkEmbedding(embedding);
         if (scopes.length === 0 || k < 1) return [];
         const scopeList = scopes.map(() => "?").join(", ");
+        const limit = Math.min(MAX_K, Math.floor(k));
+        const filter = `model_fingerprint = ? AND scope IN (${scopeList})`;
+        const exact = this.entryCount(modelFingerprint) <= this.exactSearchLimit;
+        const knn = exact
+            ? `knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? AND ${filter})`
+            : `coarse AS (SELECT rowid, vector FROM ${VEC_TABLE} WHERE sign_code MATCH vec_bit(?) AND k = ? AND ${filter}), ` +
+              `knn AS (SELECT rowid, vec_distance_cosine(vector, ?) AS distance FROM coarse ORDER BY distance IS NULL, distance, rowid LIMIT ?)`;
+        const knnParameters = exact
+            ? [vectorBlob(embedding), limit, modelFingerprint, ...scopes]
+            : [signCode(embedding), Math.min(MAX_K, limit * OVERSAMPLE), modelFingerprint, ...scopes, vectorBlob(embedding), limit];
         const rows = this.stmt(
-            `WITH knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? ` +
-                `AND model_fingerprint = ? AND scope IN (${scopeList})) ` +
+            `WITH ${knn} ` +
                 `SELECT ${ENTRY_COLUMNS.split(", ")
                     .map((c) => `e.${c}`)
                     .join(", ")}, knn.distance AS distance ` +
                 `FROM knn JOIN entries e ON e.id = knn.rowid ` +
                 `WHERE e.model_fingerprint = ? AND e.scope IN (${scopeList}) ORDER BY knn.distance, e.id`
-        ).all(vectorBlob(embedding), Math.min(MAX_K, Math.floor(k)), modelFingerprint, ...scopes, modelFingerprint, ...scopes) as Array<
-            EntryRow & {distance: number}
-        >;
+        ).all(...knnParameters, modelFingerprint, ...scopes) as Array<EntryRow & {distance: number | null}>;
         const out: NearestEntry[] = [];
         for (const row of rows) {
-            // vec0's cosine distance is 1 − cosine similarity.
+            // A zero vector (a text without features) has no cosine: sqlite-vec gives NULL, never a match.
+            if (row.distance === null) continue;
+            // sqlite-vec's cosine distance is 1 − cosine similarity.
             const similarity = 1 - row.distance;
             if (similarity >= minSimilarity) out.push({entry: toEntry(row), similarity});
         }
         return out;
+    }
+
+    /** Entries of the model (see {@link entryCounts}). */
+    private entryCount(modelFingerprint: string): number {
+        const version: unknown = this.stmt("PRAGMA data_version").pluck().get();
+        if (version !== this.dataVersion) {
+            this.entryCounts.clear();
+            this.dataVersion = version;
+        }
+        let count = this.entryCounts.get(modelFingerprint);
+        if (count === undefined) {
+            count = this.stmt("SELECT COUNT(*) FROM entries WHERE model_fingerprint = ?").pluck().get(modelFingerprint) as number;
+            this.entryCounts.set(modelFingerprint, count);
+        }
+        return count;
+    }
+
+    private countChange(modelFingerprint: string, delta: number): void {
+        const count = this.entryCounts.get(modelFingerprint);
+        if (count !== undefined) this.entryCounts.set(modelFingerprint, count + delta);
     }
 
     /** Record a use: last used = now, hit count + 1. */
@@ -347,6 +401,7 @@ export class CacheStore {
         if (entry === undefined) return undefined;
         this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
         this.stmt("DELETE FROM entries WHERE id = ?").run(id);
+        this.countChange(entry.modelFingerprint, -1);
         return entry;
     }
 

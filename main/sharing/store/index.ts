@@ -1,5 +1,13 @@
 /** Persistent cache index: entries (SQLite) + prompt embeddings (sqlite-vec). */
-export {CacheStore, type CacheEntry, type CacheStoreOptions, type ConsistencyReport, type NearestEntry, type NewCacheEntry} from "./CacheStore.js";
+export {
+    CacheStore,
+    EXACT_SEARCH_LIMIT,
+    type CacheEntry,
+    type CacheStoreOptions,
+    type ConsistencyReport,
+    type NearestEntry,
+    type NewCacheEntry
+} from "./CacheStore.js";
 export {SCHEMA_VERSION} from "./schema.js";
 export {SNAPSHOTS_SUBDIR} from "./snapshotFiles.js";
 export {decodeTokens, encodeTokens, hashTokens} from "./tokens.js";

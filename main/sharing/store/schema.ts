@@ -1,11 +1,13 @@
 /**
  * Schema of the cache database and its migrations, versioned by `PRAGMA user_version`.
  *
- * The relational part (meta + entries) is migrated here. The sqlite-vec table is *not* part of the
- * migrations: its dimension is fixed at creation and depends on the configured embedder, so
- * `vectorIndex.ts` creates, keeps or rebuilds it on every open.
+ * The relational part (meta + entries) is migrated here. The sqlite-vec table is created, kept or
+ * rebuilt on every open by `vectorIndex.ts` (its dimension depends on the configured embedder); a
+ * change of its layout is a migration here all the same, so that an older app refuses the file
+ * instead of misreading it.
  */
 import type Database from "better-sqlite3";
+import {upgradeFloatIndex} from "./vectorIndex.js";
 
 /** Ordered migrations; `user_version` = number applied. Append only — never edit a shipped one. */
 const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
@@ -38,7 +40,9 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX entries_exact ON entries (model_fingerprint, token_hash);
       CREATE INDEX entries_last_used ON entries (last_used_at);
     `);
-    }
+    },
+    // 2: the vector index searches sign bits and re-scores with the vectors (see vectorIndex.ts).
+    upgradeFloatIndex
 ];
 
 /** The schema version this code writes. */

@@ -5,6 +5,13 @@
  *   scans that model's vectors — another model's entries cannot even be candidates.
  * - `scope` is a metadata column, filtered inside the KNN (`scope IN (...)`), so `k` counts only
  *   entries the caller may see instead of being eaten by other users' entries.
+ * - Each vector is kept three ways: `embedding` (FLOAT, cosine) for an exact KNN; `sign_code`, its
+ *   sign bits, for a KNN by hamming distance; and `vector`, the same floats as an auxiliary column,
+ *   which re-scores the sign-bit candidates with their exact cosine similarity. sqlite-vec 0.1.9's
+ *   cosine distance is a plain scalar loop, ~1 µs per 384-dim vector on the dev machine, so an exact
+ *   scan of 10,000 cached prompts takes longer than the rest of admission, while hamming over 48
+ *   bytes is a few popcounts; reading a FLOAT column back from a KNN result is slow, hence the
+ *   auxiliary copy. `CacheStore.nearest` chooses between the two KNNs.
  * - The dimension is fixed at creation. The meta table records which embedder filled the index;
  *   when the configured embedder differs, the index is dropped and recreated empty (vectors of two
  *   embedders are never compared) and every entry is marked as lacking a vector, to be re-embedded
@@ -14,6 +21,9 @@ import type Database from "better-sqlite3";
 
 export const VEC_TABLE = "vec_entries";
 
+/** Adds a vector: rowid (a BigInt), model fingerprint, scope, {@link vectorBlob}, {@link signCode}, {@link vectorBlob} again. */
+export const INSERT_VECTOR_SQL = `INSERT INTO ${VEC_TABLE} (rowid, model_fingerprint, scope, embedding, sign_code, vector) VALUES (?, ?, ?, ?, vec_bit(?), ?)`;
+
 /** Identity of the vector space an index holds. */
 export interface EmbedderIdentity {
     readonly id: string;
@@ -22,6 +32,14 @@ export interface EmbedderIdentity {
 
 /** What {@link ensureVectorIndex} did. */
 export type VectorIndexState = "created" | "kept" | "rebuilt";
+
+function createTable(db: Database.Database, dimensions: number): void {
+    db.exec(
+        `CREATE VIRTUAL TABLE ${VEC_TABLE} USING vec0(` +
+            `model_fingerprint TEXT PARTITION KEY, scope TEXT, embedding FLOAT[${dimensions}] distance_metric=cosine, ` +
+            `sign_code BIT[${signBits(dimensions)}], +vector BLOB)`
+    );
+}
 
 /** Make sure the vec0 table matches `embedder`; see the module comment. */
 export function ensureVectorIndex(db: Database.Database, embedder: EmbedderIdentity): VectorIndexState {
@@ -37,17 +55,60 @@ export function ensureVectorIndex(db: Database.Database, embedder: EmbedderIdent
     const state: VectorIndexState = tableExists || storedId !== undefined ? "rebuilt" : "created";
     db.transaction(() => {
         db.exec(`DROP TABLE IF EXISTS ${VEC_TABLE}`);
-        db.exec(
-            `CREATE VIRTUAL TABLE ${VEC_TABLE} USING vec0(` +
-                `model_fingerprint TEXT PARTITION KEY, scope TEXT, ` +
-                `embedding FLOAT[${embedder.dimensions}] distance_metric=cosine)`
-        );
+        createTable(db, embedder.dimensions);
         db.prepare("UPDATE entries SET embedder_id = NULL").run();
         const setMeta = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
         setMeta.run("embedder_id", embedder.id);
         setMeta.run("embedder_dimensions", String(embedder.dimensions));
     })();
     return state;
+}
+
+/**
+ * Schema migration 2: an index of the first layout (the `embedding FLOAT[n]` column alone) becomes
+ * the current one, its vectors carried over, so an upgrade finds every cached prompt at once instead
+ * of re-embedding them all. An index of any other shape is dropped; opening then rebuilds it and
+ * re-embeds the entries.
+ */
+export function upgradeFloatIndex(db: Database.Database): void {
+    const table = db.prepare<[string], {sql: string}>("SELECT sql FROM sqlite_master WHERE name = ?").get(VEC_TABLE);
+    if (table === undefined) return;
+    const dimensions = Number(/\bembedding\s+float\s*\[\s*(\d+)\s*\]/i.exec(table.sql)?.[1] ?? NaN);
+    const rows =
+        Number.isInteger(dimensions) && dimensions > 0
+            ? (db.prepare(`SELECT rowid, model_fingerprint, scope, embedding FROM ${VEC_TABLE}`).all() as Array<{
+                  rowid: number;
+                  model_fingerprint: string;
+                  scope: string;
+                  embedding: Buffer;
+              }>)
+            : undefined;
+    db.exec(`DROP TABLE ${VEC_TABLE}`);
+    if (rows === undefined) return;
+    createTable(db, dimensions);
+    const insert = db.prepare(INSERT_VECTOR_SQL);
+    for (const row of rows) {
+        const vector = new Float32Array(row.embedding.buffer.slice(row.embedding.byteOffset, row.embedding.byteOffset + row.embedding.byteLength));
+        insert.run(BigInt(row.rowid), row.model_fingerprint, row.scope, row.embedding, signCode(vector), row.embedding);
+    }
+}
+
+/** Bits of a sign code: the dimension rounded up to whole bytes. */
+function signBits(dimensions: number): number {
+    return Math.ceil(dimensions / 8) * 8;
+}
+
+/**
+ * The vector's sign bits (bit i set when component i is positive), padded with zero bits to whole
+ * bytes. For vectors spread over many hashed or learned features, the share of differing sign bits
+ * roughly follows the angle between two vectors.
+ */
+export function signCode(v: Float32Array): Buffer {
+    const code = Buffer.alloc(signBits(v.length) / 8);
+    for (let i = 0; i < v.length; i++) {
+        if ((v[i] as number) > 0) code[i >> 3] = (code[i >> 3] as number) | (1 << (i & 7));
+    }
+    return code;
 }
 
 /** A Float32Array as the BLOB sqlite-vec expects (no copy). */

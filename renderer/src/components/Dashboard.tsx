@@ -16,6 +16,7 @@ import {
 import {useEffect} from "react";
 import {Bar, Chart, Doughnut} from "react-chartjs-2";
 import type {CacheStats} from "../../../shared/admin.js";
+import {canDrawCharts} from "../lib/canvas.js";
 import {formatBytes, formatClock, formatPercent} from "../lib/format.js";
 import {formatMs} from "../lib/stats.js";
 import {selectTokensSavedShare, useCacheStats} from "../stores/useCacheStats.js";
@@ -49,6 +50,27 @@ function Card({title, value, hint, testId}: {title: string; value: string; hint?
             {hint ? <div className="stat-card-hint">{hint}</div> : null}
         </div>
     );
+}
+
+/** Per-token prefill cost, in ms with enough digits for a fast machine. */
+function formatMsPerToken(ms: number): string {
+    return `${ms < 0.1 ? ms.toFixed(3) : ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`;
+}
+
+/** The time-saved card: the estimate over the window, and what it rests on. */
+export function timeSavedFigures(stats: CacheStats): {value: string; hint: string} {
+    const {msPerToken, requests} = stats.prefill;
+    if (stats.totals.timeSavedMs == null || msPerToken == null)
+        return {value: "—", hint: "≈ time saved, estimated from this machine's prefill speed once a request has been served without reuse"};
+    return {
+        value: `≈ ${formatMs(stats.totals.timeSavedMs)}`,
+        hint: `≈ time saved, estimated from this machine's prefill speed (${formatMsPerToken(msPerToken)}/token, ${requests} request${requests === 1 ? "" : "s"} without reuse)`
+    };
+}
+
+/** A bucket's tooltip line under its tokens saved (≈ time saved); empty while the prefill speed is unknown. */
+export function bucketTimeSaved(bucket: CacheStats["buckets"][number]): string {
+    return bucket.timeSavedMs == null || bucket.reusedTokens === 0 ? "" : `≈ ${formatMs(bucket.timeSavedMs)} of prefill saved`;
 }
 
 function OverTime({stats}: {stats: CacheStats}) {
@@ -86,7 +108,17 @@ function OverTime({stats}: {stats: CacheStats}) {
             options={{
                 ...common,
                 interaction: {mode: "index", intersect: false},
-                plugins: {legend: {position: "bottom", labels: {boxWidth: 12}}},
+                plugins: {
+                    legend: {position: "bottom", labels: {boxWidth: 12}},
+                    tooltip: {
+                        callbacks: {
+                            afterLabel: (item) => {
+                                const bucket = stats.buckets[item.dataIndex];
+                                return item.datasetIndex === 0 && bucket != null ? bucketTimeSaved(bucket) : "";
+                            }
+                        }
+                    }
+                },
                 scales: {
                     x: {grid: {display: false}, ticks: {maxTicksLimit: 8, maxRotation: 0}},
                     tokens: {position: "left", beginAtZero: true, title: {display: true, text: "tokens saved"}, grid: {color: colors.grid}},
@@ -135,17 +167,19 @@ function CacheSize({stats}: {stats: CacheStats}) {
     return (
         <div className="cache-size">
             <div className="cache-size-chart">
-                <Doughnut
-                    data={{
-                        labels: ["Snapshots", "Free budget"],
-                        datasets: [{data: [bytes, free], backgroundColor: [colors.warn, "rgba(148, 163, 184, 0.25)"], borderWidth: 0}]
-                    }}
-                    options={{
-                        ...common,
-                        cutout: "70%",
-                        plugins: {legend: {display: false}, tooltip: {callbacks: {label: (item) => `${item.label}: ${formatBytes(Number(item.raw))}`}}}
-                    }}
-                />
+                {canDrawCharts() ? (
+                    <Doughnut
+                        data={{
+                            labels: ["Snapshots", "Free budget"],
+                            datasets: [{data: [bytes, free], backgroundColor: [colors.warn, "rgba(148, 163, 184, 0.25)"], borderWidth: 0}]
+                        }}
+                        options={{
+                            ...common,
+                            cutout: "70%",
+                            plugins: {legend: {display: false}, tooltip: {callbacks: {label: (item) => `${item.label}: ${formatBytes(Number(item.raw))}`}}}
+                        }}
+                    />
+                ) : null}
                 <div className="cache-size-center">{formatPercent(budgetBytes > 0 ? bytes / budgetBytes : 0)}</div>
             </div>
             <dl className="cache-size-facts">
@@ -190,7 +224,7 @@ function TopDonors({stats}: {stats: CacheStats}) {
     );
 }
 
-/** The cache dashboard: hit rate and tokens saved over time, TTFT with vs without reuse, cache size vs budget, top donors. */
+/** The cache dashboard: hit rate, tokens and ≈ time saved over time, TTFT with vs without reuse, cache size vs budget, top donors. */
 export function Dashboard() {
     const stats = useCacheStats((s) => s.stats);
     const error = useCacheStats((s) => s.error);
@@ -256,6 +290,7 @@ export function Dashboard() {
                             value={String(stats.totals.reusedTokens)}
                             hint={`${formatPercent(saved)} of ${stats.totals.promptTokens} prompt tokens`}
                         />
+                        <Card testId="card-time-saved" title="Time saved" {...timeSavedFigures(stats)} />
                         <Card
                             testId="card-ttft"
                             title="Median TTFT"
@@ -266,15 +301,11 @@ export function Dashboard() {
                     <div className="charts">
                         <section className="chart-card wide" data-testid="chart-over-time">
                             <h2>Hit rate &amp; tokens saved over time</h2>
-                            <div className="chart-box">
-                                <OverTime stats={stats} />
-                            </div>
+                            <div className="chart-box">{canDrawCharts() ? <OverTime stats={stats} /> : null}</div>
                         </section>
                         <section className="chart-card" data-testid="chart-ttft">
                             <h2>TTFT with vs without reuse</h2>
-                            <div className="chart-box">
-                                <TtftChart stats={stats} />
-                            </div>
+                            <div className="chart-box">{canDrawCharts() ? <TtftChart stats={stats} /> : null}</div>
                         </section>
                         <section className="chart-card" data-testid="chart-cache-size">
                             <h2>Cache size vs budget</h2>
@@ -288,9 +319,7 @@ export function Dashboard() {
                         </section>
                         <section className="chart-card wide" data-testid="chart-top-donors">
                             <h2>Top donors</h2>
-                            <div className="chart-box short">
-                                <TopDonors stats={stats} />
-                            </div>
+                            <div className="chart-box short">{canDrawCharts() || stats.topDonors.length === 0 ? <TopDonors stats={stats} /> : null}</div>
                         </section>
                     </div>
                 </>
