@@ -2,7 +2,7 @@ import http from "node:http";
 import type {AddressInfo} from "node:net";
 import {readJsonObject, type ByteBudget} from "./body.js";
 import type {RequestContext, Route, ServerHost} from "./context.js";
-import {ApiError, sendError} from "./errors.js";
+import {ApiError, sendError, toApiError} from "./errors.js";
 import {serveStatic} from "./handlers/staticFiles.js";
 import type {Identity} from "../config/apiKeys.js";
 import {ClientGoneError, RequestTimeoutError} from "../runtime/abortReasons.js";
@@ -117,9 +117,9 @@ export class HttpServer {
             if (route.method !== "POST") return await route.handler(this.context(req, res, url, arrivedAt, cors, identity));
             await this.limited(identity, () => route.handler(this.context(req, res, url, arrivedAt, cors, identity)));
         } catch (error) {
-            const apiError = error instanceof ApiError ? error : undefined;
             if (error instanceof ClientGoneError) return void (res.writableEnded || res.end());
-            if (apiError == null || apiError.status >= 500) this.host.log.warn(`${req.method} ${req.url}: ${(error as Error).message}`);
+            // A refusal of the client's request (4xx) is the client's to read, not the server log's.
+            if (toApiError(error).status >= 500) this.host.log.warn(`${req.method} ${req.url}: ${(error as Error).message}`);
             if (!res.headersSent) {
                 sendError(res, error, cors);
             } else if (!res.writableEnded) {
