@@ -13,6 +13,7 @@ const suites = [
     "test/api/loadedBuild.test.ts",
     "test/api/sharing.test.ts",
     "test/api/scopes.test.ts",
+    "test/api/burst.test.ts",
     "test/api/sharedPrefixes.test.ts"
 ];
 const env = {...process.env, KVSHARE_TEST_BACKEND: backend};
