@@ -1,5 +1,5 @@
 import type {Token} from "node-llama-cpp";
-import {alignTokens} from "../sharing/align/index.js";
+import {alignTokens, reuseUpperBound} from "../sharing/align/index.js";
 
 /** A prompt being prefilled that others of its scope may wait for (its KV becomes their donor). */
 export interface InFlightPrompt {
@@ -42,6 +42,8 @@ export class InFlightPrompts {
         let best: {prompt: InFlightPrompt; reused: number} | undefined;
         for (const prompt of this.prompts) {
             if (prompt.scope !== scope) continue;
+            // The cheap bound first: most prompts in flight cannot reach the bar or beat the best so far.
+            if (reuseUpperBound(prompt.tokens, tokens, {minRunLength}) < Math.max(minReused, (best?.reused ?? -1) + 1)) continue;
             const reused = alignTokens(prompt.tokens, tokens, {minRunLength}).reusedTokens;
             if (reused >= minReused && (best == null || reused > best.reused)) best = {prompt, reused};
         }

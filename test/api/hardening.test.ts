@@ -7,17 +7,8 @@ let server: TestServer;
 beforeAll(async () => {
     server = await startTestServer({
         overrides: {
-            limits: {
-                maxQueue: 64,
-                queueTimeoutMs: 60_000,
-                maxBodyBytes: 4 * 1024 * 1024,
-                maxTokensCap: 32_768,
-                maxConcurrentPerKey: 8,
-                maxInFlightBytesPerKey: 5 * 1024 * 1024,
-                requestReceiveTimeoutMs: 30_000,
-                requestTimeoutMs: 60_000,
-                agingMs: 500
-            }
+            // Merged over the defaults: only what this suite needs differently.
+            limits: {queueTimeoutMs: 60_000, maxInFlightBytesPerKey: 5 * 1024 * 1024, requestTimeoutMs: 60_000}
         }
     });
 });

@@ -11,7 +11,7 @@ export class ScratchSequence {
     public constructor(public readonly sequence: LlamaContextSequence) {}
 
     /** Runs `work` once the sequence is free. */
-    public run<T>(work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
+    private run<T>(work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
         const run = this.queue.then(() => work(this.sequence));
         this.queue = run.catch(() => undefined);
         return run;
