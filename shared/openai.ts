@@ -130,8 +130,12 @@ export interface KvShareRecord {
      */
     prompt_pieces?: string[];
     donor_pieces?: string[];
-    /** Milliseconds per stage before decoding. */
-    stages?: {embed_ms: number; retrieve_ms: number; align_ms: number; restore_ms: number; edit_ms: number; compute_ms: number};
+    /** Milliseconds per stage before decoding (`probe_ms`: the deviation probe of the probing policies). */
+    stages?: {embed_ms: number; retrieve_ms: number; align_ms: number; restore_ms: number; edit_ms: number; compute_ms: number; probe_ms?: number};
+    /** The recompute policy that chose the recomputed tokens (a probing policy that could not probe says `boundary`). */
+    recompute_policy?: string;
+    /** Kept tokens recomputed in place while decoding (`dhd-decode`), and what that cost. */
+    decode_recompute?: {tokens: number; ms: number};
     /** Why reuse was limited, when it was (e.g. stock binary: prefix reuse only). */
     note?: string;
 }

@@ -3,6 +3,20 @@
  * renderer's settings panel.
  */
 
+/**
+ * Which reused tokens are recomputed when a donor's KV is edited in (all policies also compute new tokens
+ * and the last prompt token):
+ * - `none`: nothing else (KVShare v1);
+ * - `boundary`: the first tokens after each edit, the budget split by run length;
+ * - `epic`: the same number of first tokens of every reused run (EPIC);
+ * - `deviation`: the tokens whose layer-1 V deviates most from the donor's (CacheBlend), measured by a probe;
+ * - `dhd`: the deviation weighted by the attention the last prompt token pays each token (KVShare v2, stage 1);
+ * - `dhd-decode`: `dhd`, then up to 3 more of the next-highest per generated token while decoding (stage 2).
+ * The probing policies fall back to `boundary` where no probe can run (stock binary, an unknown graph).
+ */
+export const recomputePolicies = ["none", "boundary", "epic", "deviation", "dhd", "dhd-decode"] as const;
+export type RecomputePolicy = (typeof recomputePolicies)[number];
+
 /** The admin's knobs for semantic KV sharing. */
 export interface SharingSettings {
     /** Semantic sharing (donor retrieval and KV editing). Off: exact prefix reuse only. */
@@ -17,6 +31,8 @@ export interface SharingSettings {
     minRunLength: number;
     /** Share (0..1) of kept tokens recomputed where reuse is most likely wrong. */
     recomputeBudget: number;
+    /** How the recomputed tokens are chosen. */
+    recomputePolicy: RecomputePolicy;
     /** A donor is used only when it lets us reuse at least this many more tokens than exact prefix reuse. */
     minGainTokens: number;
     /**
@@ -87,6 +103,7 @@ export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
     topK: 8,
     minRunLength: 4,
     recomputeBudget: 0.15,
+    recomputePolicy: "dhd-decode",
     minGainTokens: 4,
     costGate: true,
     embedder: "lexical",

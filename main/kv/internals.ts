@@ -53,6 +53,24 @@ export interface PatchedAddonMethods {
     setSequenceStateData(sequenceId: number, data: Uint8Array): number;
     /** Patch v2: relax llama.cpp's "positions must continue the sequence" batch check (native/llama.cpp.patch). */
     setRelaxedPositions(relaxed: boolean): void;
+    /** Patch v3: a partial forward pass through layers 0..layer of an empty sequence (see `probe.ts`). */
+    probeLayerValues(sequenceId: number, tokens: Uint32Array, layer: number): Promise<NativeLayerProbe>;
+}
+
+/** What `probeLayerValues` returns: F32 rows at the probed layer. */
+export interface NativeLayerProbe {
+    /** RoPE'd query of the last token: `nHead × headDim`. */
+    q: Float32Array;
+    /** RoPE'd keys: a row of `nHeadKv × headDim` per token. */
+    k: Float32Array;
+    /** Values: a row of `nEmbdV` per token. */
+    v: Float32Array;
+    headDim: number;
+    nHead: number;
+    nHeadKv: number;
+    nEmbdV: number;
+    /** Whether the graph was cut after the probed layer (false: the whole model ran, e.g. the last layer). */
+    stoppedEarly: boolean;
 }
 
 /** Native methods present in the stock addon that this layer uses. */

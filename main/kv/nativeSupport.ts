@@ -10,7 +10,7 @@ import type {Llama, LlamaContext} from "node-llama-cpp";
 import {addonOf, llamaHasKvSharePatch, type AddonContext, type PatchedAddonMethods} from "./internals.js";
 
 /** The native patch version this TypeScript layer was written against. */
-export const REQUIRED_KV_PATCH_VERSION = 2;
+export const REQUIRED_KV_PATCH_VERSION = 3;
 
 /** Whether KV editing can be used on a given context, and if not, why. */
 export interface KvEditingSupport {

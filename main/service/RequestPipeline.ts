@@ -1,5 +1,5 @@
 import type {LlamaContextSequence, Token} from "node-llama-cpp";
-import {effectiveSharing} from "../../shared/settings.js";
+import {effectiveSharing, type RecomputePolicy} from "../../shared/settings.js";
 import type {SharingSettings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
 import {checkTextLength} from "../runtime/errors.js";
@@ -44,6 +44,8 @@ export interface GenerationIo {
     detail?: boolean;
     /** Include donor texts in the hit record (the machine owner only). */
     revealDonor?: boolean;
+    /** The request's own recompute choice (`x_kvshare` in the body): policy, budget, and whether its KV is kept. */
+    recompute?: {policy?: RecomputePolicy; budget?: number; store?: boolean};
 }
 
 /**
@@ -144,7 +146,16 @@ export class RequestPipeline {
         };
         // Refuse what cannot fit before anything else.
         checkFits(tokens.length, job, this.runtime.contextSize);
-        const prompt: SharedPrompt = {tokens, text, scope, detail: io.detail ?? false, revealDonor: io.revealDonor ?? false};
+        const prompt: SharedPrompt = {
+            tokens,
+            text,
+            scope,
+            detail: io.detail ?? false,
+            revealDonor: io.revealDonor ?? false,
+            recomputePolicy: io.recompute?.policy,
+            recomputeBudget: io.recompute?.budget,
+            store: io.recompute?.store
+        };
 
         // 1. admit: embed, retrieve, align.
         let admission = await this.sharing.admit(prompt);
@@ -160,7 +171,9 @@ export class RequestPipeline {
         }
         // A prompt that will be mostly prefilled: others like it arriving meanwhile may wait for its KV.
         const own =
-            this.sharing.kvEditing && sharing.enabled && admission.expectedReuse < coalesceMinShare ? this.inFlightPrompts.add(scope, tokens) : undefined;
+            this.sharing.kvEditing && sharing.enabled && prompt.store !== false && admission.expectedReuse < coalesceMinShare
+                ? this.inFlightPrompts.add(scope, tokens)
+                : undefined;
         let result: GenerationResult;
         let prepared: PreparedSequence;
         let store: (() => Promise<void>) | undefined;

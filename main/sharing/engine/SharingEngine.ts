@@ -234,7 +234,7 @@ export class SharingEngine {
      */
     public async capture(sequence: LlamaContextSequence, prompt: SharedPrompt, admission: Admission): Promise<(() => Promise<void>) | undefined> {
         const settings = this.deps.settings();
-        if (!settings.enabled) return undefined;
+        if (!settings.enabled || prompt.store === false) return undefined;
         const tokens = sequence.contextTokens;
         if (tokens.length < 2 * settings.minRunLength) return undefined;
         // Where even the best use of this KV would be slower than a prefill (a tiny model, a short

@@ -1,5 +1,6 @@
 import type {Token} from "node-llama-cpp";
 import type {KvShareRecord} from "../../../shared/openai.js";
+import type {RecomputePolicy} from "../../../shared/settings.js";
 import type {Alignment} from "../align/index.js";
 import type {CacheEntry} from "../store/index.js";
 import type {CandidatePoint} from "./candidates.js";
@@ -15,8 +16,12 @@ export interface SharedPrompt {
     detail: boolean;
     /** Include the donor's text in the hit record (the machine owner's key only). */
     revealDonor: boolean;
-    /** Recompute this share instead of the scope's budget (the quality monitor's replays). */
+    /** Recompute this share instead of the scope's budget (the quality monitor's replays, a request's own choice). */
     recomputeBudget?: number;
+    /** Choose recomputed tokens by this policy instead of the settings' (a request's own choice, benchmarks). */
+    recomputePolicy?: RecomputePolicy;
+    /** False: this prompt's KV is not kept as a donor (a request that asks not to be cached). */
+    store?: boolean;
     /** A quality check's replay of a logged request: the donor's use is not counted. */
     replay?: boolean;
 }

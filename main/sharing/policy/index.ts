@@ -1,5 +1,15 @@
 /** Recompute policy: which target positions to compute when reusing a donor's KV. */
-export {DEFAULT_RECOMPUTE_FRACTION, mergeRanges, selectRecompute, validateRuns, type RecomputeOptions, type RecomputePlan} from "./selectRecompute.js";
+export {
+    DECODE_RECOMPUTE_PER_STEP,
+    DEFAULT_RECOMPUTE_FRACTION,
+    isMeasuredPolicy,
+    mergeRanges,
+    selectRecompute,
+    validateRuns,
+    type RecomputeOptions,
+    type RecomputePlan
+} from "./selectRecompute.js";
+export {deviationScores, lastTokenAttention, type DonorRows, type ProbeRows} from "./deviationScores.js";
 export {budgetLadder, nearestBudgetStep} from "./budgetLadder.js";
 export {summariseReuse, type ReuseSegment, type ReuseSummary} from "./summariseReuse.js";
 export type {ReuseLabel} from "./types.js";

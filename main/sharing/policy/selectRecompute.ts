@@ -1,17 +1,15 @@
 /**
- * Which target positions to compute when reusing a donor's KV (KVShare, adapted to
- * llama.cpp).
+ * Which target positions to compute when reusing a donor's KV (KVShare, adapted to llama.cpp), by policy
+ * (see `RecomputePolicy` in shared/settings.ts for what each one does).
  *
- * KVShare v2 picks the reused tokens to recompute by their V deviation at layer 1 (DHD). That
- * needs partial-layer execution llama.cpp does not have, and scattered positions each cost a
- * weight pass there. So we use the cheap proxy the method doc recommends: the first tokens of each
- * kept run that follows an edit boundary. Those tokens see a changed left context (an insert,
- * replace or delete just before them) and their cached KV deviates most; choosing them also makes
- * every recompute window *contiguous* with the edit before it — one decode call per edit.
+ * With llama.cpp's position check relaxed (native/llama.cpp.patch) one decode may carry tokens of a
+ * sequence at any positions, and attention masks by position, so scattered recompute positions cost one
+ * batch like contiguous ones: the measured policies pick single tokens wherever they are.
  *
- * Always computed (outside the budget): target positions no kept run covers (new and replaced
- * tokens) and the last prompt token (its logits start generation; v2 does the same).
+ * Always computed (outside the budget): target positions no kept run covers (new and replaced tokens) and
+ * the last prompt token (its logits start generation; v2 does the same).
  */
+import type {RecomputePolicy} from "../../../shared/settings.js";
 import type {KeptRun, PositionRange} from "../../kv/index.js";
 
 /** Options of {@link selectRecompute}. */
@@ -19,7 +17,19 @@ export interface RecomputeOptions {
     /** Share of the kept tokens that may be recomputed (default 0.15, the paper's `has_top_ratio`;
      * it sweeps 0.1–0.4). 0 recomputes only new tokens and the last token, as KVShare v1 did. */
     readonly budgetFraction?: number;
+    /** Default `boundary`. The measured policies need `scores`; without them they act as `boundary`. */
+    readonly policy?: RecomputePolicy;
+    /** Per target position, a kept token's deviation score (higher: recompute first); NaN elsewhere. */
+    readonly scores?: Float32Array;
 }
+
+/** Policies that rank kept tokens by a probe's deviation scores. */
+export function isMeasuredPolicy(policy: RecomputePolicy): boolean {
+    return policy === "deviation" || policy === "dhd" || policy === "dhd-decode";
+}
+
+/** Kept tokens recomputed per generated token by `dhd-decode` (the paper's setting). */
+export const DECODE_RECOMPUTE_PER_STEP = 3;
 
 /** Result of {@link selectRecompute}. */
 export interface RecomputePlan {
@@ -36,6 +46,13 @@ export interface RecomputePlan {
     readonly budget: number;
     /** Kept runs that follow an edit boundary (all but an exact common prefix). */
     readonly boundaryRuns: number;
+    /** The policy that chose the positions (a measured one without scores reads `boundary`). */
+    readonly policy: RecomputePolicy;
+    /**
+     * `dhd-decode` only: kept positions to recompute in place while decoding, highest score first (at most
+     * the budget again; tokens with no measured deviation are left alone).
+     */
+    readonly decodeQueue: number[];
 }
 
 export const DEFAULT_RECOMPUTE_FRACTION = 0.15;
@@ -121,10 +138,12 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
     const fraction = options.budgetFraction ?? DEFAULT_RECOMPUTE_FRACTION;
     if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`budgetFraction must be in [0, 1], got ${fraction}`);
     validateRuns(runs, targetLength);
-    if (targetLength === 0) return {ranges: [], newTokens: 0, recomputedTokens: 0, reusedTokens: 0, budget: 0, boundaryRuns: 0};
+    const requested = options.policy ?? "boundary";
+    const policy: RecomputePolicy = isMeasuredPolicy(requested) && options.scores == null ? "boundary" : requested;
+    if (targetLength === 0) return {ranges: [], newTokens: 0, recomputedTokens: 0, reusedTokens: 0, budget: 0, boundaryRuns: 0, policy, decodeQueue: []};
 
     const kept = runs.reduce((s, r) => s + r.length, 0);
-    const budget = Math.floor(fraction * kept);
+    const budget = policy === "none" ? 0 : Math.floor(fraction * kept);
     const ranges: PositionRange[] = [];
 
     // Uncovered positions; remember each run's preceding edit size for the allocation.
@@ -140,14 +159,19 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
     }
     if (t < targetLength) ranges.push({start: t, end: targetLength});
 
-    const quota = allocate(
-        budget,
-        boundary.map((b) => b.run.length),
-        boundary.map((b) => b.editSize)
-    );
-    boundary.forEach((b, i) => {
-        if ((quota[i] as number) > 0) ranges.push({start: b.run.targetStart, end: b.run.targetStart + (quota[i] as number)});
-    });
+    let decodeQueue: number[] = [];
+    if (policy === "boundary" || policy === "epic") {
+        const lengths = boundary.map((b) => b.run.length);
+        const editSizes = boundary.map((b) => b.editSize);
+        const quota = policy === "boundary" ? allocate(budget, lengths, editSizes) : allocateEvenly(budget, lengths, editSizes);
+        boundary.forEach((b, i) => {
+            if ((quota[i] as number) > 0) ranges.push({start: b.run.targetStart, end: b.run.targetStart + (quota[i] as number)});
+        });
+    } else if (policy !== "none") {
+        const ranked = rankByScore(options.scores as Float32Array, runs, targetLength - 1);
+        for (const position of ranked.slice(0, budget)) ranges.push({start: position, end: position + 1});
+        if (policy === "dhd-decode") decodeQueue = ranked.slice(budget, 2 * budget);
+    }
     ranges.push({start: targetLength - 1, end: targetLength});
 
     const merged = mergeRanges(ranges);
@@ -159,6 +183,38 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
         recomputedTokens: computed - newTokens,
         reusedTokens: targetLength - computed,
         budget,
-        boundaryRuns: boundary.length
+        boundaryRuns: boundary.length,
+        policy,
+        decodeQueue
     };
+}
+
+/** EPIC: the same number of first tokens of every run after an edit; what does not divide evenly goes to the larger edits. */
+function allocateEvenly(budget: number, lengths: readonly number[], editSizes: readonly number[]): number[] {
+    const n = lengths.length;
+    const quota = new Array<number>(n).fill(0);
+    if (n === 0 || budget <= 0) return quota;
+    const each = Math.floor(budget / n);
+    let left = budget;
+    for (let i = 0; i < n; i++) {
+        quota[i] = Math.min(each, lengths[i] as number);
+        left -= quota[i] as number;
+    }
+    const order = [...lengths.keys()].sort((a, b) => (editSizes[b] as number) - (editSizes[a] as number) || a - b);
+    for (const i of order) {
+        if (left <= 0) break;
+        if ((quota[i] as number) < (lengths[i] as number)) {
+            quota[i] = (quota[i] as number) + 1;
+            left--;
+        }
+    }
+    return quota;
+}
+
+/** Kept positions before `end` with a positive score, highest first (ties: earlier first). */
+function rankByScore(scores: Float32Array, runs: readonly KeptRun[], end: number): number[] {
+    const positions: number[] = [];
+    for (const run of runs)
+        for (let p = run.targetStart; p < Math.min(end, run.targetStart + run.length); p++) if ((scores[p] as number) > 0) positions.push(p);
+    return positions.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
 }

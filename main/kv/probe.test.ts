@@ -1,0 +1,80 @@
+/**
+ * The deviation probe (native/addon.patch `probeLayerValues`) against a full prefill of the same tokens on
+ * stories260K: the probed layer's V must be the V a full prefill caches, the scratch sequence is left
+ * empty, other sequences' KV is untouched, and the layer-0 probe stops the graph early.
+ */
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import {createKvEditingContext} from "./createKvEditingContext.js";
+import {decodeLlamaSeqState} from "./snapshotFormat.js";
+import {probeLayer} from "./probe.js";
+import {readLayerValues} from "./stateValues.js";
+import {greedy, greedyFullPrefill, patchedBinaryLoaded, snapshotOf, STORIES_260K, STORY_A, testLlama} from "./__tests__/support.js";
+
+const {patched, reason} = await patchedBinaryLoaded();
+
+describe.skipIf(!patched)(`layer probe (${reason})`, () => {
+    let model: LlamaModel;
+    let context: LlamaContext;
+    let main: LlamaContextSequence;
+    let scratch: LlamaContextSequence;
+    let tokens: Token[];
+
+    beforeAll(async () => {
+        const llama = await testLlama();
+        model = await llama.loadModel({modelPath: STORIES_260K});
+        context = await createKvEditingContext(model, {contextSize: 512, sequences: 2, threads: 1});
+        main = context.getSequence();
+        scratch = context.getSequence();
+        tokens = model.tokenize(STORY_A, true);
+    });
+    afterAll(async () => {
+        await context?.dispose();
+        await model?.dispose();
+    });
+
+    it("returns, for every layer, the V rows a full prefill caches, and RoPE'd K/Q of the right shape", async () => {
+        await main.clearHistory();
+        await main.evaluateWithoutGeneratingNewTokens(tokens);
+        const {stateData} = decodeLlamaSeqState((await snapshotOf(main)).payload);
+        const layers = model.fileInfo.metadata.llama?.block_count as number;
+        expect(layers).toBeGreaterThan(1);
+        for (let layer = 0; layer < layers; layer++) {
+            const probe = await probeLayer(context, scratch, tokens, layer);
+            const cached = readLayerValues(stateData, layer);
+            expect(probe.v.length).toBe(tokens.length * probe.nEmbdV);
+            expect(cached.nEmbdV).toBe(probe.nEmbdV);
+            expect(probe.k.length).toBe(tokens.length * probe.nHeadKv * probe.headDim);
+            expect(probe.q.length).toBe(probe.nHead * probe.headDim);
+            expect(probe.stoppedEarly).toBe(layer < layers - 1);
+            let worst = 0;
+            let scale = 0;
+            for (let cell = 0; cell < cached.positions.length; cell++) {
+                const position = cached.positions[cell] as number;
+                for (let j = 0; j < probe.nEmbdV; j++) {
+                    const a = probe.v[position * probe.nEmbdV + j] as number;
+                    const b = cached.rows[cell * probe.nEmbdV + j] as number;
+                    worst = Math.max(worst, Math.abs(a - b));
+                    scale = Math.max(scale, Math.abs(b));
+                }
+            }
+            // the cache holds F16: the probe's F32 rows round to it
+            expect(scale).toBeGreaterThan(0);
+            expect(worst).toBeLessThan(scale * 2e-3 + 1e-3);
+        }
+    });
+
+    it("leaves the scratch sequence empty and other sequences' KV as it was", async () => {
+        const prompt = tokens.slice(0, 40);
+        const expected = await greedyFullPrefill(main, prompt, 12);
+        await main.clearHistory();
+        await main.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));
+        await probeLayer(context, scratch, tokens, 1);
+        expect(scratch.nextTokenIndex).toBe(0);
+        expect(await greedy(main, prompt.slice(-1), 12)).toEqual(expected);
+    });
+
+    it("refuses a layer the model does not have", async () => {
+        await expect(probeLayer(context, scratch, tokens, 999)).rejects.toThrow(/layer/);
+    });
+});
