@@ -21,6 +21,7 @@ import {InvalidEditPlanError} from "./errors.js";
 import {normalizeEditPlan, PARKING_OFFSET, type EditPlan, type NormalizedPlan, type PositionRange} from "./editPlan.js";
 import {adoptNativeSequenceState, contextLockScope, decodeAtPositions, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks} from "./internals.js";
 import {requirePatchedAddon, type PatchedAddonContext} from "./nativeSupport.js";
+import {relaxPositions} from "./relaxedPositions.js";
 import type {KvReuseReport} from "./report.js";
 import {restoreIntoSequenceIdLocked, type KvSnapshot} from "./snapshot.js";
 
@@ -119,23 +120,6 @@ export async function applyEditPlan(options: ApplyEditPlanOptions): Promise<Edit
         timings: {restoreMs, editMs, computeMs, totalMs: performance.now() - t0},
         plan
     };
-}
-
-/** Edits computing now, per context: llama.cpp's position check stays relaxed while any is. */
-const relaxedHolders = new WeakMap<LlamaContext, number>();
-
-/**
- * Relaxes llama.cpp's consecutive-position check while at least one edit computes (several edits'
- * compute runs may be in one batch, with other sequences' ordinary tokens, which the relaxed check
- * accepts as well).
- */
-async function relaxPositions(context: LlamaContext, addon: PatchedAddonContext, change: 1 | -1): Promise<void> {
-    await withNlcLocks([contextLockScope(context)], () => {
-        const before = relaxedHolders.get(context) ?? 0;
-        const after = Math.max(0, before + change);
-        relaxedHolders.set(context, after);
-        if ((before === 0) !== (after === 0)) addon.setRelaxedPositions(after > 0);
-    });
 }
 
 /** Split the compute segments, in position order, into groups of at most `batchSize` tokens. */

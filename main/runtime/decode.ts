@@ -25,7 +25,9 @@ export async function decode(
     pendingTokens: Token[],
     job: GenerationJob,
     /** Runs once the prompt's KV is complete (at the first sampled token), before decoding goes on. */
-    onPrefilled?: () => Promise<void>
+    onPrefilled?: () => Promise<void>,
+    /** Runs after each sampled token, before the next one is decoded (the sequence's KV may be fixed up then). */
+    beforeNextToken?: () => Promise<void>
 ): Promise<Decoded> {
     const prompt = job.promptTokens;
     const maxTokens = Math.min(job.maxTokens ?? Number.POSITIVE_INFINITY, sequence.contextSize - prompt.length);
@@ -67,6 +69,7 @@ export async function decode(
                     break;
                 }
                 if (completionTokens >= maxTokens) break;
+                await beforeNextToken?.();
             }
         } finally {
             await iterator.return();

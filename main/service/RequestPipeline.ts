@@ -192,7 +192,14 @@ export class RequestPipeline {
                 const preparing = performance.now();
                 prepared = await this.sharing.prepare(lease.sequence, prompt, admission);
                 const prefilled = own == null ? undefined : () => this.offerEarly(own, lease.sequence, prompt, admission);
-                const decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, prefilled);
+                // dhd-decode: a few more kept tokens recomputed in place with each generated token.
+                const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
+                let decoded;
+                try {
+                    decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, prefilled, decodeStage?.step);
+                } finally {
+                    await decodeStage?.finish();
+                }
                 result = {
                     text: decoded.text,
                     finishReason: decoded.finishReason,

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import type {LlamaModel} from "node-llama-cpp";
 import type {Logger} from "../common/log.js";
 import type {Settings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
@@ -78,6 +79,7 @@ export async function openModel(options: OpenModelOptions): Promise<RequestPipel
             embedder,
             settings: sharingSettings,
             detokenize: (tokens, lastTokens) => runtime.model.detokenize(tokens, false, lastTokens),
+            ...(scratch == null ? {} : {probe: (tokens) => scratch.probe(tokens, probeLayerOf(runtime.model))}),
             log
         });
         await cache.refreshSharedPrefixes().catch((error: unknown) => log.warn(`could not prepare the shared prefixes: ${(error as Error).message}`));
@@ -89,4 +91,13 @@ export async function openModel(options: OpenModelOptions): Promise<RequestPipel
         await runtime.dispose().catch(() => undefined);
         throw error;
     }
+}
+
+/**
+ * The layer deviation probes stop after: layer 1 (KVShare's check layer; its V already reflects each token's
+ * context through layer 0's attention), or 0 in a one-layer model.
+ */
+function probeLayerOf(model: LlamaModel): number {
+    const layers = Number(model.fileInfo.architectureMetadata.block_count ?? 2);
+    return Math.max(0, Math.min(1, layers - 1));
 }

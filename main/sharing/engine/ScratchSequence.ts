@@ -1,5 +1,5 @@
 import type {LlamaContextSequence, Token} from "node-llama-cpp";
-import {captureForSnapshot, type CapturedState} from "../../kv/index.js";
+import {captureForSnapshot, probeLayer, type CapturedState, type LayerProbe} from "../../kv/index.js";
 
 /**
  * A sequence outside the request pool, for KV computed on its own (the admin-marked shared prefixes'
@@ -15,6 +15,11 @@ export class ScratchSequence {
         const run = this.queue.then(() => work(this.sequence));
         this.queue = run.catch(() => undefined);
         return run;
+    }
+
+    /** Computes `tokens` through layers 0…`layer` only and returns that layer's rows (a deviation probe); leaves the sequence empty. */
+    public probe(tokens: readonly Token[], layer: number): Promise<LayerProbe> {
+        return this.run((scratch) => probeLayer(scratch.context, scratch, tokens, layer));
     }
 
     /** Computes the KV of `tokens` alone and captures it (a shared prefix's donor); leaves the sequence empty. */

@@ -3,14 +3,25 @@ import type {KvShareRecord} from "../../../shared/openai.js";
 import {effectiveSharing} from "../../../shared/settings.js";
 import type {Logger} from "../../common/log.js";
 import type {SharingSettings} from "../../config/settings.js";
-import {captureForSnapshot, commonPrefixLength, reuseKv, type KvReuseReport} from "../../kv/index.js";
+import {
+    captureForSnapshot,
+    commonPrefixLength,
+    decodeLlamaSeqState,
+    InPlaceRecompute,
+    readLayerValues,
+    reuseKv,
+    type KvReuseReport,
+    type KvSnapshot,
+    type LayerProbe
+} from "../../kv/index.js";
 import {alignTokens} from "../align/index.js";
 import type {DonorCache} from "../cache/DonorCache.js";
 import {dot, type Embedder} from "../embed/index.js";
-import {budgetLadder, CostGate, selectRecompute, summariseReuse} from "../policy/index.js";
+import {budgetLadder, CostGate, DECODE_RECOMPUTE_PER_STEP, deviationScores, isMeasuredPolicy, selectRecompute, summariseReuse} from "../policy/index.js";
 import {alignCandidates, alwaysEligible} from "./candidates.js";
 import {sharedScope} from "./scopes.js";
-import type {Admission, Candidate, FoundDonor, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
+import type {RecomputePolicy} from "../../../shared/settings.js";
+import type {Admission, Candidate, DecodeStage, FoundDonor, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
 
 export interface SharingEngineDeps {
     context: LlamaContext;
@@ -23,6 +34,11 @@ export interface SharingEngineDeps {
     settings(): SharingSettings;
     /** Detokenizes `tokens` as they read after `lastTokens` (SentencePiece spacing depends on it). */
     detokenize(tokens: readonly Token[], lastTokens: readonly Token[]): string;
+    /**
+     * Computes the target's first layers in a scratch sequence (the measured recompute policies); absent
+     * where no probe can run (stock binary).
+     */
+    probe?(tokens: readonly Token[]): Promise<LayerProbe>;
     log: Logger;
 }
 
@@ -160,7 +176,13 @@ export class SharingEngine {
         if ("refused" in donor) return floor(donor.refused);
         const readMs = performance.now() - t;
 
-        const recompute = selectRecompute(best.alignment.runs, prompt.tokens.length, {budgetFraction: settings.recomputeBudget});
+        const policy = prompt.recomputePolicy ?? settings.recomputePolicy;
+        const measured = await this.measureDeviation(policy, settings.recomputeBudget, prompt, best, donor.snapshot, stages);
+        const recompute = selectRecompute(best.alignment.runs, prompt.tokens.length, {
+            budgetFraction: settings.recomputeBudget,
+            policy,
+            ...(measured.scores == null ? {} : {scores: measured.scores})
+        });
         // Edited in the request's own sequence: edits of several requests proceed side by side, and
         // their computed tokens share llama.cpp's batches with the other sequences' work.
         const report = await reuseKv({
@@ -205,13 +227,61 @@ export class SharingEngine {
             },
             segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
             runs: best.alignment.runs.map((run) => ({donor_start: run.donorStart, target_start: run.targetStart, length: run.length})),
-            stages: roundStages(stages)
+            stages: roundStages(stages),
+            recompute_policy: recompute.policy,
+            ...(measured.note == null ? {} : {note: measured.note})
         };
         if (prompt.detail) {
             record.prompt_pieces = this.pieces(prompt.tokens);
             if (prompt.revealDonor) record.donor_pieces = this.pieces([...best.entry.tokens] as Token[]);
         }
-        return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record, trace};
+        const decodeQueue = recompute.decodeQueue.map((position) => ({position, token: prompt.tokens[position] as Token}));
+        return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record, trace, ...(decodeQueue.length > 0 ? {decodeQueue} : {})};
+    }
+
+    /**
+     * The decode stage of `dhd-decode` for a prepared sequence: recomputes its queued kept tokens a few per
+     * generated token. Undefined when nothing is queued.
+     */
+    public decodeStage(sequence: LlamaContextSequence, prepared: PreparedSequence): DecodeStage | undefined {
+        if (prepared.decodeQueue == null || prepared.decodeQueue.length === 0) return undefined;
+        const stage = new InPlaceRecompute(this.deps.context, sequence, prepared.decodeQueue, DECODE_RECOMPUTE_PER_STEP);
+        return {
+            step: () => stage.step(),
+            finish: async () => {
+                const done = await stage.finish();
+                if (done.error != null) this.deps.log.warn(`decode-stage recompute stopped: ${done.error}`);
+                prepared.record.decode_recompute = {tokens: done.tokens, ms: round(done.ms)};
+            }
+        };
+    }
+
+    /**
+     * Deviation scores of the kept tokens for the measured policies: the probe's fresh V at its layer
+     * against the donor's cached V (and the last token's attention, but for `deviation`). Without a probe,
+     * or when it fails, no scores: the policy then acts as `boundary`, and the note says why.
+     */
+    private async measureDeviation(
+        policy: RecomputePolicy,
+        budget: number,
+        prompt: SharedPrompt,
+        best: Candidate,
+        donor: KvSnapshot,
+        stages: Stages
+    ): Promise<{scores?: Float32Array; note?: string}> {
+        if (!isMeasuredPolicy(policy) || budget <= 0) return {};
+        if (this.deps.probe == null) return {note: "no deviation probe on this build: edit-boundary recompute"};
+        const started = performance.now();
+        try {
+            const probe = await this.deps.probe(prompt.tokens);
+            const donorValues = readLayerValues(decodeLlamaSeqState(donor.payload).stateData, probe.layer);
+            return {scores: deviationScores(probe, donorValues, best.alignment.runs, prompt.tokens.length, policy !== "deviation")};
+        } catch (error) {
+            this.deps.log.warn(`deviation probe failed, recomputing at edit boundaries instead: ${(error as Error).message}`);
+            return {note: "the deviation probe failed: edit-boundary recompute"};
+        } finally {
+            stages.probe_ms = performance.now() - started;
+        }
     }
 
     /** Predicted milliseconds to prefill a prompt of `tokens` tokens, once the rate has been measured here. */

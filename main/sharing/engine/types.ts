@@ -73,9 +73,17 @@ export interface PrepareTrace {
     donorId?: number;
 }
 
+/** The decode stage of `dhd-decode`: call `step` between generated tokens, `finish` before the sequence is let go. */
+export interface DecodeStage {
+    step(): Promise<void>;
+    finish(): Promise<void>;
+}
+
 /** A sequence made ready for generation: its KV holds the prompt except `pendingTokens`. */
 export interface PreparedSequence {
     pendingTokens: Token[];
+    /** `dhd-decode`: kept prompt tokens to recompute in place while decoding, most deviating first. */
+    decodeQueue?: Array<{position: number; token: Token}>;
     /** Prompt tokens whose KV was not computed for this request. */
     cachedTokens: number;
     record: KvShareRecord;

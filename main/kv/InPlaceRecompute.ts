@@ -1,0 +1,80 @@
+/**
+ * Decode-stage recompute (KVShare v2's DHD stage 2): while an answer is decoded, kept prompt tokens whose donor
+ * KV was used as is are recomputed where they are, a few per generated token, so the KV the answer attends to
+ * keeps getting closer to a full prefill's.
+ *
+ * Each step removes the tokens' cells and queues their decode at their own positions through node-llama-cpp's
+ * batching, before the next generated token is queued: both go to llama.cpp together where the dispatch finds
+ * them in the same cycle (one weight pass for 1 + k tokens). A token recomputed at position p attends to the
+ * cells at positions ≤ p, so it sees the prompt as a prefill would, up to the donor KV left before it.
+ */
+import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
+import {contextLockScope, decodeAtPositions, sequenceIdOf, withNlcLocks} from "./internals.js";
+import {requirePatchedAddon} from "./nativeSupport.js";
+import {relaxPositions} from "./relaxedPositions.js";
+
+/** A prompt token to recompute in place. */
+export interface InPlaceToken {
+    readonly position: number;
+    readonly token: Token;
+}
+
+export class InPlaceRecompute {
+    private readonly queue: InPlaceToken[];
+    private readonly decoding: Array<Promise<void>> = [];
+    private failure: Error | undefined;
+    /** Tokens whose cells were recomputed (or are being). */
+    public recomputed = 0;
+    /** Milliseconds the steps held up decoding (cell removal, queueing). */
+    public stepMs = 0;
+
+    /**
+     * @param queue tokens in the order they are to be recomputed (the most deviating first)
+     * @param perStep how many go with each generated token
+     */
+    public constructor(
+        private readonly context: LlamaContext,
+        private readonly sequence: LlamaContextSequence,
+        queue: readonly InPlaceToken[],
+        private readonly perStep: number
+    ) {
+        this.queue = queue.slice();
+    }
+
+    public get remaining(): number {
+        return this.queue.length;
+    }
+
+    /**
+     * Call between generated tokens, while the sequence's own evaluation waits for the caller: recomputes the
+     * next tokens of the queue alongside the next generated token.
+     */
+    public async step(): Promise<void> {
+        if (this.queue.length === 0 || this.failure != null) return;
+        // llama.cpp wants a sequence's positions increasing within a batch (and the generated token comes last)
+        const items = this.queue.splice(0, this.perStep).sort((a, b) => a.position - b.position);
+        const started = performance.now();
+        const addon = requirePatchedAddon(this.context);
+        const id = sequenceIdOf(this.sequence);
+        await relaxPositions(this.context, addon, +1);
+        await withNlcLocks([contextLockScope(this.context)], () => {
+            for (const {position} of items) addon.removeTokenCellsFromSequence(id, position, position + 1);
+        });
+        this.recomputed += items.length;
+        const decoded = Promise.all(items.map(({position, token}) => decodeAtPositions(this.sequence, position, [token])))
+            .then(() => undefined)
+            .catch((error: unknown) => {
+                // The cells are gone: stop here; what is left of the queue keeps its donor KV.
+                this.failure = error as Error;
+            })
+            .finally(() => relaxPositions(this.context, addon, -1));
+        this.decoding.push(decoded);
+        this.stepMs += performance.now() - started;
+    }
+
+    /** Waits for every queued recompute; call before the sequence is used for anything else. */
+    public async finish(): Promise<{tokens: number; ms: number; error?: string}> {
+        await Promise.all(this.decoding);
+        return {tokens: this.recomputed, ms: this.stepMs, ...(this.failure == null ? {} : {error: this.failure.message})};
+    }
+}

@@ -1,0 +1,91 @@
+/**
+ * Recompute policies on the real request path (stories260K, patched binary): the measured policies probe the
+ * target's first layers and pick kept tokens by deviation, never inside the exact common prefix (whose KV is
+ * exact); `dhd-decode` recomputes more kept tokens in place while decoding; recomputing every kept token gives
+ * what a full prefill gives whatever the policy.
+ */
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
+import type {GenerationResult} from "../../main/runtime/types.js";
+import {defaultSampling} from "../../main/runtime/types.js";
+import {startTestServer, type TestServer} from "../support/testServer.js";
+
+const story =
+    "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. " +
+    "One day, she saw a big red ball under a tree. She wanted to play with it, but it was too high. " +
+    'Lily asked her mom for help. Her mom smiled and said, "Let us try together." They found a long stick and pushed the ball.';
+const inserted = story.replace("One day,", "The sun was warm and the birds sang in the sky. One day,");
+
+let server: TestServer;
+beforeAll(async () => {
+    server = await startTestServer({overrides: {parallel: 1, sharing: {scopePolicy: "user"}}});
+    expect(server.core.requirePipeline().runtime.scratch, "these tests need the patched binary (npm run build:native)").toBeDefined();
+    await ask(story, "teacher", {store: true});
+    await server.core.requirePipeline().settled();
+});
+afterAll(async () => {
+    await server.close();
+});
+
+/** A greedy completion; the prompt is not cached unless `store` says so (every policy then sees the same donor). */
+function ask(text: string, user: string, recompute?: {policy?: RecomputePolicy; budget?: number; store?: boolean}, maxTokens = 12): Promise<GenerationResult> {
+    return server.core
+        .requirePipeline()
+        .complete(
+            text,
+            {maxTokens, maxTokensExplicit: true, stops: [], sampling: {...defaultSampling, temperature: 0}},
+            {signal: new AbortController().signal, arrivedAt: performance.now(), user, recompute: {store: false, ...recompute}}
+        );
+}
+
+/** The one sequence is given to another scope (and cleared), so the next request cannot reuse its own prefix. */
+async function clearSequence(): Promise<void> {
+    await ask("Hello there.", "passer-by", {}, 1);
+}
+
+/** Target positions the hit record labels `recomputed`. */
+function recomputedPositions(result: GenerationResult): number[] {
+    return (result.kvshare.segments ?? []).filter((s) => s.label === "recomputed").flatMap((s) => Array.from({length: s.end - s.start}, (_, i) => s.start + i));
+}
+
+describe("recompute policies", () => {
+    it("each policy chooses its own kept tokens; the measured ones probe and leave the exact prefix alone", async () => {
+        const prefix = server.core.requirePipeline().runtime.model.tokenize(story.slice(0, story.indexOf("One day,")), true).length - 1;
+        const seen = new Map<string, string>();
+        for (const policy of recomputePolicies) {
+            await clearSequence();
+            const result = await ask(inserted, "teacher", {policy, budget: 0.3});
+            const record = result.kvshare;
+            expect(record.mode).toBe("semantic");
+            expect(record.recompute_policy).toBe(policy);
+            const positions = recomputedPositions(result);
+            if (policy === "none")
+                expect(record.recomputed_tokens).toBe(1); // the last prompt token only
+            else expect(record.recomputed_tokens).toBeGreaterThan(5);
+            if (policy === "deviation" || policy === "dhd" || policy === "dhd-decode") {
+                expect(record.stages?.probe_ms).toBeGreaterThan(0);
+                expect(positions.filter((p) => p < prefix)).toEqual([]);
+            }
+            if (policy === "dhd-decode") expect(record.decode_recompute?.tokens).toBeGreaterThan(0);
+            seen.set(policy, positions.join(","));
+        }
+        // the measured choice is not the boundary heuristic's, and attention weighting changes it
+        expect(seen.get("dhd")).not.toBe(seen.get("boundary"));
+        expect(seen.get("dhd")).not.toBe(seen.get("deviation"));
+        expect(seen.get("dhd-decode")).toBe(seen.get("dhd"));
+    });
+
+    it("recomputing every kept token answers as a full prefill does, with each policy", async () => {
+        const full = await ask(inserted, "someone-else");
+        expect(full.kvshare.mode).not.toBe("semantic");
+        for (const policy of ["boundary", "dhd", "dhd-decode"] as const) {
+            await clearSequence();
+            const result = await ask(inserted, "teacher", {policy, budget: 1});
+            // at most the exact common prefix is left (its KV is a prefill's already)
+            const commonPrefix = result.kvshare.runs?.find((run) => run.donor_start === 0 && run.target_start === 0)?.length ?? 0;
+            expect(commonPrefix).toBeGreaterThan(10);
+            expect(result.kvshare.reused_tokens).toBeLessThanOrEqual(commonPrefix);
+            expect(result.text).toBe(full.text);
+        }
+    });
+});
