@@ -2,6 +2,7 @@
  * The subset of the OpenAI HTTP API that KVShare Desktop serves, shared by the server (main),
  * the HTTP backend of the renderer and the tests. Field names follow OpenAI exactly.
  */
+import type {RecomputePolicy} from "./settings.js";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
 
@@ -35,6 +36,18 @@ export interface SamplingFields {
     user?: string;
     stream?: boolean | null;
     stream_options?: {include_usage?: boolean} | null;
+    /** KVShare's own choices for this request. */
+    x_kvshare?: KvShareRequestOptions | null;
+}
+
+/** A request's own recompute choices (`x_kvshare` in a completion body); what is left out follows the settings. */
+export interface KvShareRequestOptions {
+    /** How the recomputed tokens are chosen (default: `sharing.recomputePolicy`). */
+    recompute_policy?: RecomputePolicy;
+    /** Share (0..1) of kept tokens recomputed (default: the scope's `recomputeBudget`). */
+    recompute_budget?: number;
+    /** false: this prompt's KV is not kept as a donor for later requests. */
+    store?: boolean;
 }
 
 export interface ChatCompletionRequest extends SamplingFields {

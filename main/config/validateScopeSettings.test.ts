@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {effectiveSharing, defaultSharingSettings} from "../../shared/settings.js";
+import {effectiveSharing, defaultSharingSettings, recomputePolicies} from "../../shared/settings.js";
 import {SettingsValidationError, validateSettingsPatch} from "./validateSettings.js";
 
 function refused(input: unknown): SettingsValidationError {
@@ -35,5 +35,19 @@ describe("per-scope overrides, history and monitor settings", () => {
         expect(effectiveSharing(settings, "group:ward-3")).toMatchObject({similarityThreshold: 0.7, recomputeBudget: defaultSharingSettings.recomputeBudget});
         expect(effectiveSharing(settings, "group:ward-4").similarityThreshold).toBe(defaultSharingSettings.similarityThreshold);
         expect(effectiveSharing(settings, "toString").similarityThreshold).toBe(defaultSharingSettings.similarityThreshold);
+    });
+});
+
+describe("recompute policy setting", () => {
+    it("accepts each policy", () => {
+        for (const policy of recomputePolicies) expect(validateSettingsPatch({sharing: {recomputePolicy: policy}}).sharing).toEqual({recomputePolicy: policy});
+    });
+
+    it("refuses anything else, naming the setting and the allowed policies", () => {
+        for (const value of ["DHD", "cacheblend", "", 2, null, ["dhd"]]) {
+            const error = refused({sharing: {recomputePolicy: value}});
+            expect(error.param, String(value)).toBe("sharing.recomputePolicy");
+            expect(error.message).toBe('sharing.recomputePolicy must be one of "none", "boundary", "epic", "deviation", "dhd", "dhd-decode".');
+        }
     });
 });

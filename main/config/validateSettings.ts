@@ -1,6 +1,6 @@
 import net from "node:net";
 import {isReservedName} from "./reservedNames.js";
-import type {ScopeOverride} from "../../shared/settings.js";
+import {recomputePolicies, type ScopeOverride} from "../../shared/settings.js";
 import type {SharingSettings} from "./settings.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
@@ -130,6 +130,9 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
                     break;
                 case "recomputeBudget":
                     patch.recomputeBudget = number(value, name, 0, 1, false, "a share of the kept tokens");
+                    break;
+                case "recomputePolicy":
+                    patch.recomputePolicy = oneOf(value, name, recomputePolicies);
                     break;
                 case "minGainTokens":
                     patch.minGainTokens = number(value, name, 0, 1_000_000, true, "tokens");

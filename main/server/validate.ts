@@ -1,4 +1,6 @@
+import {recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
 import type {PlainMessage} from "../runtime/PromptBuilder.js";
+import type {GenerationIo} from "../service/RequestPipeline.js";
 import {defaultSampling, type Sampling} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
 
@@ -68,6 +70,36 @@ export function parseEmbeddingRequest(body: Body): EmbeddingParams {
     const encoding = body.encoding_format ?? "float";
     if (encoding !== "float" && encoding !== "base64") throw ApiError.badRequest('\'encoding_format\' must be "float" or "base64".', "encoding_format");
     return {inputs, encoding};
+}
+
+/** The fields `x_kvshare` may hold. */
+const kvshareFields: readonly string[] = ["recompute_policy", "recompute_budget", "store"];
+
+/**
+ * The request's own recompute choices (`x_kvshare`: `recompute_policy`, `recompute_budget`, `store`);
+ * undefined when absent. Unknown fields are refused here, unlike at the top level: a misspelt field
+ * would otherwise silently run the request under the settings' policy (or cache a prompt asked not to be).
+ */
+export function parseKvShareOptions(body: Body): GenerationIo["recompute"] {
+    const raw = body.x_kvshare;
+    if (raw == null) return undefined;
+    if (typeof raw !== "object" || Array.isArray(raw))
+        throw ApiError.badRequest("'x_kvshare' must be an object with recompute_policy, recompute_budget and/or store.", "x_kvshare");
+    const options = raw as Body;
+    for (const key of Object.keys(options))
+        if (!kvshareFields.includes(key))
+            throw ApiError.badRequest(`'x_kvshare.${key}' is not a known field; x_kvshare takes ${kvshareFields.join(", ")}.`, `x_kvshare.${key}`);
+    const policy = options.recompute_policy;
+    if (policy != null && (typeof policy !== "string" || !(recomputePolicies as readonly string[]).includes(policy)))
+        throw ApiError.badRequest(
+            `'x_kvshare.recompute_policy' must be one of ${recomputePolicies.map((p) => `"${p}"`).join(", ")}.`,
+            "x_kvshare.recompute_policy"
+        );
+    return {
+        policy: (policy ?? undefined) as RecomputePolicy | undefined,
+        budget: optionalNumber(options, "recompute_budget", 0, 1, "x_kvshare."),
+        store: optionalBoolean(options, "store", "x_kvshare.")
+    };
 }
 
 /** Throws 404 when the request names a model this server does not serve. */
@@ -152,11 +184,13 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
     };
 }
 
-function optionalNumber(body: Body, name: string, min: number, max: number): number | undefined {
+/** `body[name]` as a number in [min, max]; `parent` ("x_kvshare.") prefixes the name in messages and `param`. */
+function optionalNumber(body: Body, name: string, min: number, max: number, parent = ""): number | undefined {
     const value = body[name];
+    const param = parent + name;
     if (value == null) return undefined;
-    if (typeof value !== "number" || !Number.isFinite(value)) throw ApiError.badRequest(`'${name}' must be a number.`, name);
-    if (value < min || value > max) throw ApiError.badRequest(`'${name}' must be between ${min} and ${max}; got ${value}.`, name);
+    if (typeof value !== "number" || !Number.isFinite(value)) throw ApiError.badRequest(`'${param}' must be a number.`, param);
+    if (value < min || value > max) throw ApiError.badRequest(`'${param}' must be between ${min} and ${max}; got ${value}.`, param);
     return value;
 }
 
@@ -168,9 +202,10 @@ function optionalInteger(body: Body, name: string, min: number, max: number): nu
     return value;
 }
 
-function optionalBoolean(body: Body, name: string): boolean | undefined {
+function optionalBoolean(body: Body, name: string, parent = ""): boolean | undefined {
     const value = body[name];
+    const param = parent + name;
     if (value == null) return undefined;
-    if (typeof value !== "boolean") throw ApiError.badRequest(`'${name}' must be a boolean.`, name);
+    if (typeof value !== "boolean") throw ApiError.badRequest(`'${param}' must be a boolean.`, param);
     return value;
 }

@@ -71,7 +71,13 @@ const cases = {
             compare: "equal",
             run: async (call) => (await call("patchSettings", {sharing: {topK: 6, minGainTokens: 3}})).sharing.topK
         },
+        {
+            what: "changes the recompute policy",
+            compare: "equal",
+            run: async (call) => (await call("patchSettings", {sharing: {recomputePolicy: "epic"}})).sharing.recomputePolicy
+        },
         {what: "refuses a threshold above 1", compare: "shape", run: (call) => call("patchSettings", {sharing: {similarityThreshold: 1.5}})},
+        {what: "refuses an unknown recompute policy", compare: "shape", run: (call) => call("patchSettings", bad({sharing: {recomputePolicy: "fastest"}}))},
         {what: "refuses an unknown sharing setting", compare: "shape", run: (call) => call("patchSettings", bad({sharing: {bogus: 1}}))},
         {what: "refuses to turn off the API that serves the page (headless)", compare: "shape", run: (call) => call("patchSettings", {api: {enabled: false}})},
         {

@@ -4,7 +4,7 @@ import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {newId, systemFingerprint, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
-import {checkModel, parseChatRequest} from "../validate.js";
+import {checkModel, parseChatRequest, parseKvShareOptions} from "../validate.js";
 
 /** POST /v1/chat/completions */
 export async function postChatCompletions(ctx: RequestContext): Promise<void> {
@@ -12,6 +12,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const pipeline = ctx.host.requirePipeline();
     checkModel(body, pipeline.runtime.modelId);
     const params = parseChatRequest(body, ctx.host.settings.limits.maxTokensCap);
+    const recompute = parseKvShareOptions(body);
     const base = {id: newId("chatcmpl"), created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: (text: string) => void) =>
         pipeline.chat(params.messages, params, {
@@ -19,7 +20,8 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
             arrivedAt: ctx.arrivedAt,
             onText,
             ...requester(ctx, params.user),
-            detail: body.x_kvshare_detail === true
+            detail: body.x_kvshare_detail === true,
+            recompute
         });
 
     if (!params.stream) {

@@ -3,7 +3,7 @@ import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {newId, systemFingerprint, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
-import {checkModel, parseCompletionRequest} from "../validate.js";
+import {checkModel, parseCompletionRequest, parseKvShareOptions} from "../validate.js";
 
 /** POST /v1/completions (legacy text completions) */
 export async function postCompletions(ctx: RequestContext): Promise<void> {
@@ -11,6 +11,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     const pipeline = ctx.host.requirePipeline();
     checkModel(body, pipeline.runtime.modelId);
     const params = parseCompletionRequest(body, ctx.host.settings.limits.maxTokensCap);
+    const recompute = parseKvShareOptions(body);
     const base = {
         id: newId("cmpl"),
         object: "text_completion" as const,
@@ -24,7 +25,8 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
             arrivedAt: ctx.arrivedAt,
             onText,
             ...requester(ctx, params.user),
-            detail: body.x_kvshare_detail === true
+            detail: body.x_kvshare_detail === true,
+            recompute
         });
     const echo = params.echo ? params.prompt : "";
 

@@ -99,4 +99,25 @@ describe("AdminPanel: API server and keys", () => {
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
         expect(screen.getByTestId("settings-error").textContent).toMatch(/already in use/);
     });
+
+    it("offers the six recompute policies by name next to the budget, and saves the one picked", async () => {
+        render(<AdminPanel />);
+        const select = (await screen.findByTestId("setting-recompute-policy")) as HTMLSelectElement;
+        expect(select.closest("label")?.querySelector(".field-label")?.textContent).toBe("Recompute policy");
+        expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
+            ["none", "None (new tokens only)"],
+            ["boundary", "Edit boundaries"],
+            ["epic", "First tokens of each run (EPIC)"],
+            ["deviation", "Measured deviation (CacheBlend)"],
+            ["dhd", "Deviation × attention (DHD)"],
+            ["dhd-decode", "DHD + decode-stage fixes"]
+        ]);
+        expect(select.value).toBe("dhd-decode");
+        fireEvent.change(select, {target: {value: "deviation"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(backend.adminFake.calls.find((c) => c.op === "patchSettings")?.input).toEqual({sharing: {recomputePolicy: "deviation"}});
+        await waitFor(() => expect(screen.getByTestId("settings-saved")).toBeTruthy());
+        expect((screen.getByTestId("setting-recompute-policy") as HTMLSelectElement).value).toBe("deviation");
+        expect(backend.adminFake.settings.sharing.recomputePolicy).toBe("deviation");
+    });
 });

@@ -3,7 +3,7 @@ import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
 import {copyText} from "../lib/clipboard.js";
 import {isLoopback} from "../../../shared/hosts.js";
-import {draftFrom, patchFrom, type SettingsDraft} from "../lib/settingsForm.js";
+import {draftFrom, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
@@ -84,6 +84,22 @@ function Form({settings}: {settings: AdminSettings}) {
                     </Field>
                     <Field label="Recompute budget" hint="0..1: share of kept tokens recomputed for quality">
                         {text("recomputeBudget", "setting-recompute")}
+                    </Field>
+                    <Field
+                        label="Recompute policy"
+                        hint="Which kept tokens the budget goes to; the measured ones fall back to edit boundaries where no probe can run"
+                    >
+                        <select
+                            data-testid="setting-recompute-policy"
+                            value={draft.recomputePolicy}
+                            onChange={(e) => set("recomputePolicy", e.target.value as SettingsDraft["recomputePolicy"])}
+                        >
+                            {Object.entries(recomputePolicyLabels).map(([policy, label]) => (
+                                <option key={policy} value={policy}>
+                                    {label}
+                                </option>
+                            ))}
+                        </select>
                     </Field>
                     <Field label="Minimum gain" hint="Tokens a donor must add over prefix reuse">
                         {text("minGainTokens", "setting-min-gain")}

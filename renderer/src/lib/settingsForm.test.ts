@@ -1,7 +1,8 @@
 import {describe, expect, it} from "vitest";
 import {fakeSettings} from "../testing/fakeAdmin.js";
 import {isLoopback} from "../../../shared/hosts.js";
-import {draftFrom, parseGroups, parseSharedPrefixes, patchFrom} from "./settingsForm.js";
+import {recomputePolicies} from "../../../shared/settings.js";
+import {draftFrom, parseGroups, parseSharedPrefixes, patchFrom, recomputePolicyLabels} from "./settingsForm.js";
 
 describe("settings form", () => {
     it("sends only what changed", () => {
@@ -14,6 +15,14 @@ describe("settings form", () => {
             sharing: {maxSnapshotBytes: 64 * 1024 ** 2},
             api: {corsOrigins: ["http://localhost:3000"]}
         });
+    });
+
+    it("sends the recompute policy only when another one is picked, and names every policy", () => {
+        const draft = draftFrom(fakeSettings);
+        expect(draft.recomputePolicy).toBe("dhd-decode");
+        expect(patchFrom(fakeSettings, {...draft, recomputePolicy: "epic"})).toEqual({sharing: {recomputePolicy: "epic"}});
+        expect(patchFrom({...fakeSettings, sharing: {...fakeSettings.sharing, recomputePolicy: "none"}}, {...draft, recomputePolicy: "none"})).toEqual({});
+        expect(Object.keys(recomputePolicyLabels)).toEqual([...recomputePolicies]);
     });
 
     it("passes out-of-range numbers on for the server to refuse, but not unreadable text", () => {

@@ -1,5 +1,15 @@
 import type {AdminSettings, AdminSettingsPatch, AdminSharingSettings} from "../../../shared/admin.js";
-import type {ScopeOverride} from "../../../shared/settings.js";
+import type {RecomputePolicy, ScopeOverride} from "../../../shared/settings.js";
+
+/** The recompute policies as the settings panel names them, in the order offered (cheapest first). */
+export const recomputePolicyLabels: Readonly<Record<RecomputePolicy, string>> = {
+    none: "None (new tokens only)",
+    boundary: "Edit boundaries",
+    epic: "First tokens of each run (EPIC)",
+    deviation: "Measured deviation (CacheBlend)",
+    dhd: "Deviation × attention (DHD)",
+    "dhd-decode": "DHD + decode-stage fixes"
+};
 
 /** The admin form's fields as typed (strings for numbers, so a bad value reaches the server's validator). */
 export interface SettingsDraft {
@@ -10,6 +20,7 @@ export interface SettingsDraft {
     topK: string;
     minRunLength: string;
     recomputeBudget: string;
+    recomputePolicy: RecomputePolicy;
     minGainTokens: string;
     embedder: AdminSharingSettings["embedder"];
     scopePolicy: AdminSharingSettings["scopePolicy"];
@@ -44,6 +55,7 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
         topK: String(s.topK),
         minRunLength: String(s.minRunLength),
         recomputeBudget: String(s.recomputeBudget),
+        recomputePolicy: s.recomputePolicy,
         minGainTokens: String(s.minGainTokens),
         embedder: s.embedder,
         scopePolicy: s.scopePolicy,
@@ -153,6 +165,7 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     if (draft.enabled !== s.enabled) sharing.enabled = draft.enabled;
     if (draft.prefixReuse !== s.prefixReuse) sharing.prefixReuse = draft.prefixReuse;
     if (draft.costGate !== s.costGate) sharing.costGate = draft.costGate;
+    if (draft.recomputePolicy !== s.recomputePolicy) sharing.recomputePolicy = draft.recomputePolicy;
     if (draft.embedder !== s.embedder) sharing.embedder = draft.embedder;
     if (draft.scopePolicy !== s.scopePolicy) sharing.scopePolicy = draft.scopePolicy;
     const groups = parseGroups(draft.groups);

@@ -11,7 +11,7 @@ import type {
     Profile,
     WhatIfCurves
 } from "../../../shared/admin.js";
-import {defaultApiPort, defaultSharingSettings} from "../../../shared/settings.js";
+import {defaultApiPort, defaultSharingSettings, recomputePolicies} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
 export const fakeSettings: AdminSettings = {
@@ -188,6 +188,8 @@ export class FakeAdmin {
                 const threshold = sharing.similarityThreshold;
                 if (typeof threshold === "number" && (threshold < 0 || threshold > 1))
                     throw invalid(`sharing.similarityThreshold must be between 0 and 1 (a cosine similarity); got ${threshold}.`, "invalid_setting");
+                if ("recomputePolicy" in sharing && !(recomputePolicies as readonly unknown[]).includes(sharing.recomputePolicy))
+                    throw invalid(`sharing.recomputePolicy must be one of ${recomputePolicies.map((p) => `"${p}"`).join(", ")}.`, "invalid_setting");
                 const api = (value.api ?? {}) as Partial<AdminSettings["api"]>;
                 if (api.enabled === false && this.settings.api.servesUi)
                     throw invalid("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", "invalid_setting");
