@@ -14,7 +14,8 @@ const suites = [
     "test/api/sharing.test.ts",
     "test/api/scopes.test.ts",
     "test/api/burst.test.ts",
-    "test/api/sharedPrefixes.test.ts"
+    "test/api/sharedPrefixes.test.ts",
+    "test/api/deviationRecompute.test.ts"
 ];
 const env = {...process.env, KVSHARE_TEST_BACKEND: backend};
 // llama.cpp's Vulkan backend skips CPU-type devices such as lavapipe unless they are listed.

@@ -74,6 +74,23 @@ describe.skipIf(!patched)(`layer probe (${reason})`, () => {
         expect(await greedy(main, prompt.slice(-1), 12)).toEqual(expected);
     });
 
+    it("reads V rows stored untransposed too (flash attention)", async () => {
+        const flash = await createKvEditingContext(model, {contextSize: 512, sequences: 2, threads: 1, flashAttention: true});
+        try {
+            expect(flash.flashAttention).toBe(true); // llama.cpp then stores V untransposed
+            const [own, probeSequence] = [flash.getSequence(), flash.getSequence()];
+            await own.evaluateWithoutGeneratingNewTokens(tokens);
+            const cached = readLayerValues(decodeLlamaSeqState((await snapshotOf(own)).payload).stateData, 1);
+            const probe = await probeLayer(flash, probeSequence, tokens, 1);
+            const cell = cached.positions.indexOf(7);
+            const fresh = probe.v.slice(7 * probe.nEmbdV, 8 * probe.nEmbdV);
+            const stored = cached.rows.slice(cell * probe.nEmbdV, (cell + 1) * probe.nEmbdV);
+            fresh.forEach((value, j) => expect(Math.abs(value - (stored[j] as number))).toBeLessThan(Math.abs(value) * 2e-3 + 1e-3));
+        } finally {
+            await flash.dispose();
+        }
+    });
+
     it("refuses a layer the model does not have", async () => {
         await expect(probeLayer(context, scratch, tokens, 999)).rejects.toThrow(/layer/);
     });

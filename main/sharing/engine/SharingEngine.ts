@@ -161,7 +161,8 @@ export class SharingEngine {
                       recomputeBudget: settings.recomputeBudget,
                       donorTokens: best.entry.tokens.length,
                       donorBytes: best.entry.bytes,
-                      inMemory: cache.inMemory(best.entry)
+                      inMemory: cache.inMemory(best.entry),
+                      probes: isMeasuredPolicy(prompt.recomputePolicy ?? settings.recomputePolicy) && settings.recomputeBudget > 0
                   });
         // The predictions depend on the shared memory tier: only the owner sees them.
         if (verdict != null && !verdict.useDonor)
@@ -274,6 +275,7 @@ export class SharingEngine {
         const started = performance.now();
         try {
             const probe = await this.deps.probe(prompt.tokens);
+            this.gate.observeProbe(prompt.tokens.length, probe.ms);
             const donorValues = readLayerValues(decodeLlamaSeqState(donor.payload).stateData, probe.layer);
             return {scores: deviationScores(probe, donorValues, best.alignment.runs, prompt.tokens.length, policy !== "deviation")};
         } catch (error) {

@@ -37,6 +37,18 @@ describe("cost gate", () => {
         expect(gate.decide(question)).toBeUndefined();
     });
 
+    it("counts a measured probe's cost against the donor of a probing policy", () => {
+        // prefill 1 ms/token: floor 400 ms; donor without probe ≈ 21 + 0.1×(40+36) ≈ 29 ms; a probe as slow as a full prefill tips it
+        const gate = trained(1, 0.05, 0.1);
+        const without = gate.decide({...question, probes: true});
+        expect(without?.useDonor).toBe(true);
+        for (let i = 0; i < 4; i++) gate.observeProbe(400, 420);
+        const withProbe = gate.decide({...question, probes: true});
+        expect(withProbe?.donorMs).toBeGreaterThan((without?.donorMs ?? 0) + 400);
+        expect(withProbe?.useDonor).toBe(false);
+        expect(gate.decide(question)?.useDonor).toBe(true);
+    });
+
     it("takes the donor where prefill is expensive (a large model)", () => {
         const answer = trained(5, 0.01, 5)!.decide(question)!;
         expect(answer.useDonor).toBe(true);

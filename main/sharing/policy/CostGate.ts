@@ -46,6 +46,8 @@ export interface GateQuestion {
     donorTokens: number;
     donorBytes: number;
     inMemory: boolean;
+    /** The recompute policy probes the prompt's first layers first (a measured policy). */
+    probes?: boolean;
 }
 
 export interface GateAnswer {
@@ -100,6 +102,8 @@ export class CostGate {
     private readonly editCompute = new LinearCost();
     private readonly restoreEditMsPerDonorToken = new Ema();
     private readonly readMsPerByte = new Ema();
+    /** Deviation probes: milliseconds against prompt tokens. */
+    private readonly probe = new LinearCost();
     private skippedInARow = 0;
     private uncachedInARow = 0;
 
@@ -133,6 +137,11 @@ export class CostGate {
         return ++this.uncachedInARow % exploreEvery === 0;
     }
 
+    /** What a deviation probe of `tokens` prompt tokens cost. */
+    public observeProbe(tokens: number, ms: number): void {
+        this.probe.add(tokens, ms);
+    }
+
     public observeEdit(edit: EditObservation): void {
         this.skippedInARow = 0;
         if (edit.donorTokens > 0) this.restoreEditMsPerDonorToken.add((edit.restoreMs + edit.editMs) / edit.donorTokens);
@@ -163,6 +172,8 @@ export class CostGate {
             (q.inMemory ? 0 : q.donorBytes * this.readMsPerByte.value) +
             q.donorTokens * this.restoreEditMsPerDonorToken.value +
             (computed > 1 ? this.editCompute.predict(computed - 1) : 0) +
+            // a probe runs before the edit; counted once measured (a partial pass: a share of a prefill)
+            (q.probes === true && this.probe.count >= minSamples ? this.probe.predict(q.promptTokens) : 0) +
             this.prefill.predict(1);
         return {donorMs, floorMs: this.prefill.predict(Math.max(1, q.promptTokens - q.ownPrefix))};
     }

@@ -9,7 +9,16 @@ const covers = (ranges: readonly PositionRange[], p: number): boolean => ranges.
 describe("selectRecompute", () => {
     it("identity: only the last token is computed", () => {
         const plan = selectRecompute([{donorStart: 0, targetStart: 0, length: 50}], 50);
-        expect(plan).toEqual({ranges: [{start: 49, end: 50}], newTokens: 0, recomputedTokens: 1, reusedTokens: 49, budget: 7, boundaryRuns: 0});
+        expect(plan).toEqual({
+            ranges: [{start: 49, end: 50}],
+            newTokens: 0,
+            recomputedTokens: 1,
+            reusedTokens: 49,
+            budget: 7,
+            boundaryRuns: 0,
+            policy: "boundary",
+            decodeQueue: []
+        });
     });
 
     it("no donor: everything is new", () => {

@@ -1,0 +1,89 @@
+/**
+ * The recompute policies other than the edit-boundary default: none, EPIC, and the measured ones that rank
+ * kept tokens by deviation scores (and queue the next ones for the decode stage); deviation scores themselves.
+ */
+import {describe, expect, it} from "vitest";
+import {deviationScores, lastTokenAttention, selectRecompute, type ProbeRows} from "./index.js";
+import type {KeptRun} from "../../kv/index.js";
+
+// donor 40 tokens; target = donor[0,10) + 4 new + donor[10,20) + 2 new + donor[20,40)  (46 tokens)
+const runs: KeptRun[] = [
+    {donorStart: 0, targetStart: 0, length: 10},
+    {donorStart: 10, targetStart: 14, length: 10},
+    {donorStart: 20, targetStart: 26, length: 20}
+];
+const positionsOf = (ranges: ReadonlyArray<{start: number; end: number}>) =>
+    ranges.flatMap(({start, end}) => Array.from({length: end - start}, (_, i) => start + i));
+
+describe("recompute policies", () => {
+    it("none computes only the new tokens and the last one, whatever the budget", () => {
+        const plan = selectRecompute(runs, 46, {policy: "none", budgetFraction: 0.5});
+        expect(positionsOf(plan.ranges)).toEqual([10, 11, 12, 13, 24, 25, 45]);
+        expect(plan.recomputedTokens).toBe(1);
+        expect(plan.policy).toBe("none");
+    });
+
+    it("EPIC gives every run after an edit the same number of first tokens", () => {
+        const plan = selectRecompute(runs, 46, {policy: "epic", budgetFraction: 0.15}); // 40 kept → 6
+        const kept = positionsOf(plan.ranges).filter((p) => ![10, 11, 12, 13, 24, 25, 45].includes(p));
+        expect(kept).toEqual([14, 15, 16, 26, 27, 28]);
+        // the boundary default splits by run length instead: the longer run gets more
+        const boundary = positionsOf(selectRecompute(runs, 46, {policy: "boundary", budgetFraction: 0.15}).ranges).filter((p) => p >= 26 && p < 45);
+        expect(boundary.length).toBe(4);
+    });
+
+    it("the measured policies take the highest scores anywhere in the kept runs, and dhd-decode queues the next ones", () => {
+        const scores = new Float32Array(46).fill(NaN);
+        for (const run of runs) for (let i = 0; i < run.length; i++) scores[run.targetStart + i] = 0.01 * (run.targetStart + i);
+        scores[33] = 9;
+        scores[5] = 8;
+        scores[18] = 7;
+        scores[40] = 0; // no measured deviation: never chosen, never queued
+        const plan = selectRecompute(runs, 46, {policy: "dhd", budgetFraction: 0.1, scores}); // 40 kept → 4
+        expect(plan.policy).toBe("dhd");
+        expect(positionsOf(plan.ranges)).toEqual([5, 10, 11, 12, 13, 18, 24, 25, 33, 44, 45]);
+        expect(plan.decodeQueue).toEqual([]);
+        const decode = selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 0.1, scores});
+        expect(positionsOf(decode.ranges)).toEqual(positionsOf(plan.ranges));
+        expect(decode.decodeQueue).toEqual([43, 42, 41, 39]);
+    });
+
+    it("a measured policy without scores acts as the boundary default and says so", () => {
+        const plan = selectRecompute(runs, 46, {policy: "dhd", budgetFraction: 0.15});
+        expect(plan.policy).toBe("boundary");
+        expect(plan.ranges).toEqual(selectRecompute(runs, 46, {budgetFraction: 0.15}).ranges);
+    });
+});
+
+describe("deviation scores", () => {
+    // 4 target tokens, 2 heads sharing 1 KV head of dim 2, V rows of 2
+    const probe: ProbeRows = {
+        q: Float32Array.from([1, 0, 1, 0]),
+        k: Float32Array.from([0, 0, 4, 0, 0, 0, 0, 0]),
+        v: Float32Array.from([1, 1, 2, 2, 3, 3, 4, 4]),
+        headDim: 2,
+        nHead: 2,
+        nHeadKv: 1,
+        nEmbdV: 2
+    };
+    // donor cells in another order: positions 2, 0, 1 (a cell's row is its V)
+    const donor = {positions: Int32Array.from([2, 0, 1]), rows: Float32Array.from([3, 3.5, 1, 1, 0, 2]), nEmbdV: 2};
+    // target 0 ← donor 0, target 1 ← donor 1, target 2 ← donor 2; target 3 is new
+    const kept: KeptRun[] = [{donorStart: 0, targetStart: 0, length: 3}];
+
+    it("is the L1 distance of fresh and cached V per kept token, NaN elsewhere", () => {
+        const scores = deviationScores(probe, donor, kept, 4, false);
+        expect([...scores.slice(0, 3)]).toEqual([0, 2, 0.5]);
+        expect(scores[3]).toBeNaN();
+    });
+
+    it("weighted by the last token's attention over the kept keys (softmax per head, averaged)", () => {
+        const attention = lastTokenAttention(probe, [0, 1, 2]);
+        const e = Math.exp(4 / Math.sqrt(2));
+        expect(attention[1]).toBeCloseTo(e / (e + 2), 6);
+        expect(attention[0]).toBeCloseTo(1 / (e + 2), 6);
+        const scores = deviationScores(probe, donor, kept, 4, true);
+        expect(scores[1]).toBeCloseTo(2 * (e / (e + 2)), 5);
+        expect(scores[2]).toBeCloseTo(0.5 / (e + 2), 5);
+    });
+});
