@@ -68,7 +68,12 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                 <span data-testid="hit-reused" data-reused={record.reused_tokens}>
                     <b>{record.reused_tokens}</b> of {record.prompt_tokens} prompt tokens reused
                 </span>
-                {record.recomputed_tokens > 0 ? <span className="muted">{record.recomputed_tokens} recomputed</span> : null}
+                {record.recomputed_tokens > 0 ? (
+                    <span className="muted" data-testid="hit-recomputed" title="Kept tokens recomputed, and the policy that chose them">
+                        {record.recomputed_tokens} recomputed{record.recompute_policy ? ` (${record.recompute_policy})` : ""}
+                        {record.decode_recompute ? ` + ${record.decode_recompute.tokens} while decoding` : ""}
+                    </span>
+                ) : null}
                 {donor ? (
                     <span className="hit-similarity" data-testid="hit-similarity" data-similarity={donor.similarity}>
                         similarity {donor.similarity.toFixed(3)}
