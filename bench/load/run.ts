@@ -3,6 +3,7 @@
  * a mix of paraphrased and unrelated prompts, streaming and not; sharing on and off side by side.
  * Prints completed / failed / lost / duplicated responses, p50/p95 TTFT and tokens/s.
  *   --clients N (32)  --seconds S per mode (20)  --parallel P sequences (4)  --max-tokens M (32)
+ *   --policy P (the settings' default recompute policy, for sharing on)
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -12,6 +13,7 @@ import {parseArgs} from "node:util";
 import OpenAI from "openai";
 import {silentLogger} from "../../main/common/log.js";
 import {startServer} from "../../main/app/startServer.js";
+import type {RecomputePolicy} from "../../shared/settings.js";
 import {seededRandom} from "../../test/support/seededRandom.js";
 import {loadPrompts, type LoadPrompts} from "./prompts.js";
 
@@ -23,6 +25,7 @@ const {values} = parseArgs({
         seconds: {type: "string", default: "20"},
         parallel: {type: "string", default: "4"},
         "max-tokens": {type: "string", default: "32"},
+        policy: {type: "string"},
         model: {type: "string", default: path.join(shared, "models", "stories260K.gguf")}
     }
 });
@@ -111,7 +114,7 @@ async function runMode(label: string, sharing: boolean, prompts: LoadPrompts) {
             threads: 1,
             parallel: Number(values.parallel),
             api: {port: 0},
-            sharing: {enabled: sharing},
+            sharing: {enabled: sharing, ...(values.policy == null ? {} : {recomputePolicy: values.policy as RecomputePolicy})},
             limits: {
                 maxQueue: clients * 2,
                 queueTimeoutMs: 120_000,

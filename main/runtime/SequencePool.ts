@@ -22,6 +22,12 @@ export interface AdmissionTicket {
     scope: string;
     /** Expected share (0..1) of the prompt reused from the cache: higher goes first (KVShare v2). */
     expectedReuse: number;
+    /**
+     * The prefill time that reuse is expected to save, once the machine's prefill rate is measured: then the
+     * queue weighs saved time against waited time, both in milliseconds, so reuse that saves little (a tiny
+     * model, a short prompt) does not make anyone wait longer.
+     */
+    expectedSavedMs?: number;
     /** Donor the request will use, so requests sharing a donor run back to back. */
     donorId?: number;
 }
@@ -152,8 +158,12 @@ export class SequencePool {
         let bestAt = 0;
         let bestScore = Number.NEGATIVE_INFINITY;
         this.waiters.forEach((waiter, at) => {
-            const {expectedReuse, donorId} = waiter.ticket;
-            const score = expectedReuse + (now - waiter.enqueuedAt) / agingMs + (donorId != null && donorId === this.lastDonorId ? donorAffinityBonus : 0);
+            const {expectedReuse, expectedSavedMs, donorId} = waiter.ticket;
+            // In milliseconds: time waited, plus the prefill the reuse saves (measured), or the reuse share
+            // worth `agingMs` before the rate is known; a donor just used is worth a quarter more (its KV is hot).
+            const saving = expectedSavedMs ?? expectedReuse * agingMs;
+            const affinity = donorId != null && donorId === this.lastDonorId ? 1 + donorAffinityBonus : 1;
+            const score = now - waiter.enqueuedAt + saving * affinity;
             if (score > bestScore) {
                 bestScore = score;
                 bestAt = at;

@@ -180,7 +180,13 @@ export class RequestPipeline {
         try {
             // 3. schedule: the highest expected reuse first, with aging.
             const lease = await this.runtime.pool.acquire(
-                {promptTokens: tokens, scope, expectedReuse: admission.expectedReuse, donorId: admission.best?.entry.id},
+                {
+                    promptTokens: tokens,
+                    scope,
+                    expectedReuse: admission.expectedReuse,
+                    expectedSavedMs: this.expectedSavedMs(tokens.length, admission),
+                    donorId: admission.best?.entry.id
+                },
                 signal
             );
             try {
@@ -246,6 +252,13 @@ export class RequestPipeline {
         const current = admission.best?.alignment.reusedTokens ?? 0;
         const minReused = Math.max(current + settings.minGainTokens, Math.ceil(coalesceMinShare * prompt.tokens.length));
         return this.inFlightPrompts.bestFor(prompt.scope, prompt.tokens, minReused, settings.minRunLength);
+    }
+
+    /** Prefill milliseconds the admitted reuse is predicted to save (the fixed cost of a pass is paid either way). */
+    private expectedSavedMs(promptTokens: number, admission: Admission): number | undefined {
+        const all = this.sharing.predictPrefillMs(promptTokens);
+        const rest = this.sharing.predictPrefillMs(promptTokens - Math.round(admission.expectedReuse * promptTokens));
+        return all == null || rest == null ? undefined : Math.max(0, all - rest);
     }
 
     /** Twice the prompt's own predicted prefill, within bounds (the upper one until the rate is measured). */
