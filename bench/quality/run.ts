@@ -160,9 +160,9 @@ function printCells(title: string, w: WorkloadCells): void {
             ])
         )
     );
-    const notes = Object.entries(
-        w.cells.reduce<Record<string, number>>((acc, c) => (Object.entries(c.notes).forEach(([k, v]) => (acc[k] = (acc[k] ?? 0) + v)), acc), {})
-    );
+    const counts: Record<string, number> = {};
+    for (const c of w.cells) for (const [note, n] of Object.entries(c.notes)) counts[note] = (counts[note] ?? 0) + n;
+    const notes = Object.entries(counts);
     if (notes.length > 0) console.log(`  answers not served from a donor: ${notes.map(([n, c]) => `${c}× "${n}"`).join("; ")}`);
 }
 
