@@ -1,0 +1,272 @@
+/**
+ * `npm run bench:quality` — how much of full prefill's output each recompute policy keeps, and at what
+ * reuse, over the real HTTP API (/v1/completions, greedy, temperature 0).
+ *
+ * Quality part (stories260K, 1 thread, parallel 1): per workload, a fresh KVShare server (cost gate off,
+ * so every target that has a donor is served from it whatever the policy) is seeded with the workload's
+ * donor prompts (stored; a huge minGainTokens meanwhile, so each donor holds its own full-prefill KV).
+ * Each target is then asked once of a second server with sharing and prefix reuse off (the full-prefill
+ * reference) and once per (policy, budget) of the KVShare server with
+ * `x_kvshare: {recompute_policy, recompute_budget, store: false}` — store: false keeps the target's KV
+ * out of the cache, so every policy meets the same donor; a short unrelated prompt before each keeps the
+ * target's previous KV from being an exact prefix. Scored against the reference: greedy-token prefix
+ * agreement, identical continuations, ROUGE-L; reuse, recomputed tokens, the policy the record reports,
+ * probe_ms and decode_recompute from the hit record.
+ * Timing part (dummy ~0.5 B llama, 2 threads; see timing.ts): TTFT per policy at budget 0.15 and TPOT
+ * of dhd vs dhd-decode, side by side with a rotating order.
+ *
+ * Flags: --quick (story workloads only, 3 targets each, no timing; < 3 min), --no-timing.
+ * Writes bench/results/quality-<timestamp>.json and .svg. Exits 0 whether or not the goals hold.
+ */
+import {mkdirSync, writeFileSync} from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {defaultSharingSettings, recomputePolicies} from "../../shared/settings.js";
+import {SHARED_DIR} from "../share/data.js";
+import {selfCheck} from "../share/metrics.js";
+import {f3, ms1, pct, table} from "../share/report.js";
+import type {BenchRequest, Workload} from "../share/workloads.js";
+import {tradeoffChart} from "./chart.js";
+import {launch, type Answer, type BenchClient, type HitRecord} from "./client.js";
+import {checkGoals, honouredShare, type GoalResult} from "./goals.js";
+import {aggregate, pooled, probingPolicies, scoreAgainst, settingsGrid, type Cell, type TargetScore, type WorkloadCells} from "./score.js";
+import {timingPart, type TimingResult} from "./timing.js";
+import {FULL_QUALITY_SIZES, QUICK_QUALITY_SIZES, qualityWorkloads} from "./workloads.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = path.resolve(here, "../results");
+const STORIES_MODEL = path.join(SHARED_DIR, "models", "stories260K.gguf");
+const MAX_TOKENS = 32;
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has("--quick");
+const TIMING = !QUICK && !args.has("--no-timing");
+
+/** One answer as kept in the JSON: no token ids, the hit record without per-position detail. */
+interface StoredAnswer {
+    text: string;
+    completionTokens: number;
+    outputTokens: number;
+    ttftMs: number;
+    kv: HitRecord;
+}
+
+interface TargetResult {
+    request: BenchRequest;
+    reference: StoredAnswer;
+    answers: Record<string, StoredAnswer & TargetScore>;
+}
+
+interface WorkloadResult extends WorkloadCells {
+    description: string;
+    donors: number;
+    donorsStored: number;
+    storeIgnored: number;
+    targets: TargetResult[];
+}
+
+const stored = (a: Answer): StoredAnswer => ({text: a.text, completionTokens: a.completionTokens, outputTokens: a.tokens.length, ttftMs: a.ttftMs, kv: a.kv});
+
+/** Seeds one workload's donors on a fresh KVShare server, then asks every target under every setting. */
+async function runWorkload(workload: Workload, reference: BenchClient, warnings: string[], editing: {off?: string}): Promise<WorkloadResult> {
+    const grid = settingsGrid();
+    const client = await launch(STORIES_MODEL, 1, {enabled: true, prefixReuse: true, costGate: false}, warnings);
+    try {
+        const off = client.kvEditingOff;
+        if (off != null && editing.off == null) {
+            editing.off = off;
+            console.log(`WARNING: KV editing unavailable (${off}): no donor can be edited in, every setting is prefix reuse`);
+        }
+        const donors = workload.requests.filter((r) => r.role === "seed");
+        await client.seeding(true);
+        for (const donor of donors) await client.complete(donor.prompt, MAX_TOKENS);
+        await client.seeding(false);
+        const donorsStored = client.cacheEntries();
+        const targets: TargetResult[] = [];
+        const answers = new Map<string, {a: Answer[]; s: TargetScore[]}>(grid.map((g) => [g.key, {a: [], s: []}]));
+        for (const request of workload.requests.filter((r) => r.role === "target")) {
+            if (request.api !== "completions") throw new Error(`${request.id}: only text completions are benched here`);
+            const ref = await reference.complete(request.prompt, MAX_TOKENS);
+            const result: TargetResult = {request, reference: stored(ref), answers: {}};
+            for (const setting of grid) {
+                await client.flush();
+                const a = await client.complete(request.prompt, MAX_TOKENS, {
+                    recompute_policy: setting.policy,
+                    recompute_budget: setting.budget,
+                    store: false
+                });
+                const score = scoreAgainst(a, ref);
+                answers.get(setting.key)?.a.push(a);
+                answers.get(setting.key)?.s.push(score);
+                result.answers[setting.key] = {...stored(a), ...score};
+            }
+            targets.push(result);
+        }
+        const cells = grid.map((setting) => {
+            const got = answers.get(setting.key) ?? {a: [], s: []};
+            return aggregate(setting, got.a, got.s);
+        });
+        return {
+            name: workload.name,
+            description: workload.description,
+            cells,
+            donors: donors.length,
+            donorsStored,
+            storeIgnored: client.storeIgnored,
+            targets
+        };
+    } finally {
+        await client.close();
+    }
+}
+
+function printCells(title: string, w: WorkloadCells): void {
+    console.log(`\n## ${title}`);
+    const reported = (c: Cell): string =>
+        Object.entries(c.reported)
+            .map(([k, v]) => (Object.keys(c.reported).length === 1 ? k : `${k}×${v}`))
+            .join(",");
+    console.log(
+        table(
+            [
+                "policy",
+                "budget",
+                "token agreement",
+                "identical",
+                "ROUGE-L",
+                "reuse",
+                "recomputed tok",
+                "semantic",
+                "reported policy",
+                "fell back",
+                "probe ms",
+                "decode recompute tok / ms",
+                "TTFT ms"
+            ],
+            w.cells.map((c) => [
+                c.policy,
+                c.policy === "none" ? "–" : String(c.budget),
+                pct(c.prefixAgreement),
+                pct(c.identicalShare),
+                f3(c.rougeL),
+                pct(c.reuse),
+                ms1(c.recomputedMean),
+                `${c.semantic}/${c.targets}`,
+                reported(c),
+                probingPolicies.includes(c.policy) ? String(c.fellBackToBoundary) : "–",
+                ms1(c.probeMsMean),
+                Number.isFinite(c.decodeRecomputeTokensMean) ? `${ms1(c.decodeRecomputeTokensMean)} / ${ms1(c.decodeRecomputeMsMean)}` : "–",
+                ms1(c.ttftMeanMs)
+            ])
+        )
+    );
+    const counts: Record<string, number> = {};
+    for (const c of w.cells) for (const [note, n] of Object.entries(c.notes)) counts[note] = (counts[note] ?? 0) + n;
+    const notes = Object.entries(counts);
+    if (notes.length > 0) console.log(`  answers not served from a donor: ${notes.map(([n, c]) => `${c}× "${n}"`).join("; ")}`);
+}
+
+async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{results: WorkloadResult[]; modelId: string; kvEditingOff?: string}> {
+    const grid = settingsGrid();
+    console.log(`== Quality: ${path.basename(STORIES_MODEL)}, 1 thread, parallel 1, max_tokens ${MAX_TOKENS}, temperature 0 ==`);
+    console.log(
+        `${grid.length} settings per target (none, then ${recomputePolicies.length - 1} policies × ${(grid.length - 1) / (recomputePolicies.length - 1)} budgets); ` +
+            `reference: a server with sharing and prefix reuse off; KVShare server: cost gate off, other sharing settings default ` +
+            `(threshold ${defaultSharingSettings.similarityThreshold}, minRunLength ${defaultSharingSettings.minRunLength}, minGainTokens ${defaultSharingSettings.minGainTokens})`
+    );
+    console.log(
+        "token agreement: the output texts tokenized by the served model (no tokenize route in the API: in-process), leading equal tokens ÷ the longer"
+    );
+    const reference = await launch(STORIES_MODEL, 1, {enabled: false, prefixReuse: false}, warnings);
+    const modelId = reference.modelId;
+    const results: WorkloadResult[] = [];
+    const editing: {off?: string} = {};
+    try {
+        for (const workload of workloads) {
+            const started = performance.now();
+            const result = await runWorkload(workload, reference, warnings, editing);
+            results.push(result);
+            printCells(`${workload.name} — ${workload.description}`, result);
+            console.log(
+                `  ${result.donors} donors seeded (${result.donorsStored} cached), ${result.targets.length} targets × ${grid.length} settings in ${((performance.now() - started) / 1000).toFixed(1)} s` +
+                    (result.storeIgnored > 0
+                        ? `; the server stored ${result.storeIgnored} store:false answers (it does not read the field yet): removed again`
+                        : "")
+            );
+        }
+    } finally {
+        await reference.close();
+    }
+    return {results, modelId, ...(editing.off == null ? {} : {kvEditingOff: editing.off})};
+}
+
+function printVerdicts(results: WorkloadResult[], goals: GoalResult[]): void {
+    const honoured = honouredShare(results);
+    const answers = results.reduce((s, w) => s + w.cells.reduce((t, c) => t + c.targets, 0), 0);
+    console.log("\n== Summary ==");
+    console.log(
+        `per-request choice: ${honoured.asRequested} of ${honoured.semantic} donor-served answers report the policy asked for; ` +
+            `${honoured.fellBack} report boundary for a probing policy (no probe); ${honoured.absent} of ${answers} answers carry no recompute_policy`
+    );
+    for (const p of probingPolicies) {
+        const fell = results.reduce((s, w) => s + w.cells.filter((c) => c.policy === p).reduce((t, c) => t + c.fellBackToBoundary, 0), 0);
+        const sem = results.reduce((s, w) => s + w.cells.filter((c) => c.policy === p).reduce((t, c) => t + c.semantic, 0), 0);
+        console.log(`  ${p}: ${fell} of ${sem} donor-served answers fell back to boundary`);
+    }
+    if (honoured.semantic > 0 && honoured.asRequested === 0)
+        console.log("NOTE: the server did not run any requested policy (the x_kvshare request field is not read yet): every setting is the same path");
+    for (const g of goals) console.log(`${g.verdict}: ${g.goal} — ${g.detail}`);
+    if (QUICK) console.log("(--quick: story workloads only, 3 targets each, no timing: too few to judge the goals; the full run decides)");
+}
+
+async function main(): Promise<void> {
+    const started = performance.now();
+    selfCheck();
+    const warnings: string[] = [];
+    const workloads = qualityWorkloads(QUICK ? QUICK_QUALITY_SIZES : FULL_QUALITY_SIZES, QUICK);
+    console.log(`metrics self-check: ok${QUICK ? "; --quick" : ""}${TIMING ? "" : "; no timing part"}`);
+    const quality = await qualityPart(workloads, warnings);
+    const qualitySeconds = (performance.now() - started) / 1000;
+    const timing: TimingResult | undefined = TIMING ? await timingPart(warnings) : undefined;
+    const all = pooled(quality.results);
+    printCells("all workloads (mean per workload)", all);
+    const goals = checkGoals(quality.results, all, timing?.decodeCost);
+    printVerdicts(quality.results, goals);
+    if (warnings.length > 0) console.log(`\nserver warnings (${warnings.length}): ${[...new Set(warnings)].slice(0, 10).join(" | ")}`);
+
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    mkdirSync(RESULTS_DIR, {recursive: true});
+    const base = path.join(RESULTS_DIR, `quality-${stamp}`);
+    const json = {
+        bench: "bench:quality",
+        createdAt: new Date().toISOString(),
+        quick: QUICK,
+        quality: {
+            model: quality.modelId,
+            kvEditingOff: quality.kvEditingOff ?? null,
+            threads: 1,
+            parallel: 1,
+            maxTokens: MAX_TOKENS,
+            temperature: 0,
+            settings: settingsGrid(),
+            sharingDefaults: defaultSharingSettings,
+            workloads: quality.results,
+            all
+        },
+        timing: timing ?? null,
+        goals,
+        warnings,
+        seconds: {quality: qualitySeconds, total: (performance.now() - started) / 1000}
+    };
+    writeFileSync(`${base}.json`, JSON.stringify(json, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n");
+    writeFileSync(`${base}.svg`, tradeoffChart(stamp, QUICK, quality.results, all, goals, timing));
+    console.log(`\nwrote ${path.relative(process.cwd(), base)}.json and .svg in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+        console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+        process.exit(1);
+    }
+);
