@@ -15,7 +15,8 @@
  * Timing part (dummy ~0.5 B llama, 2 threads; see timing.ts): TTFT per policy at budget 0.15 and TPOT
  * of dhd vs dhd-decode, side by side with a rotating order.
  *
- * Flags: --quick (story workloads only, 3 targets each, no timing; < 3 min), --no-timing.
+ * Flags: --quick (story workloads only, 3 targets each, no timing; < 3 min), --no-timing, --timing-only
+ * (the timing part alone, nothing written).
  * Writes bench/results/quality-<timestamp>.json and .svg. Exits 0 whether or not the goals hold.
  */
 import {mkdirSync, writeFileSync} from "node:fs";
@@ -41,6 +42,8 @@ const MAX_TOKENS = 32;
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
 const TIMING = !QUICK && !args.has("--no-timing");
+/** Developer shortcut: only the timing part (its own tables; no goals, no files written). */
+const TIMING_ONLY = args.has("--timing-only");
 
 /** One answer as kept in the JSON: no token ids, the hit record without per-position detail. */
 interface StoredAnswer {
@@ -223,6 +226,10 @@ async function main(): Promise<void> {
     const started = performance.now();
     selfCheck();
     const warnings: string[] = [];
+    if (TIMING_ONLY) {
+        await timingPart(warnings);
+        return;
+    }
     const workloads = qualityWorkloads(QUICK ? QUICK_QUALITY_SIZES : FULL_QUALITY_SIZES, QUICK);
     console.log(`metrics self-check: ok${QUICK ? "; --quick" : ""}${TIMING ? "" : "; no timing part"}`);
     const quality = await qualityPart(workloads, warnings);
