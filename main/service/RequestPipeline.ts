@@ -198,11 +198,13 @@ export class RequestPipeline {
                 const preparing = performance.now();
                 prepared = await this.sharing.prepare(lease.sequence, prompt, admission);
                 const prefilled = own == null ? undefined : () => this.offerEarly(own, lease.sequence, prompt, admission);
-                // dhd-decode: a few more kept tokens recomputed in place with each generated token.
+                // dhd-decode: a few more kept tokens recomputed in place with each generated token, while no
+                // request waits for a sequence (under load that compute goes to the waiting requests).
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
+                const fixUp = decodeStage == null ? undefined : () => (this.runtime.pool.queuedCount === 0 ? decodeStage.step() : Promise.resolve());
                 let decoded;
                 try {
-                    decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, prefilled, decodeStage?.step);
+                    decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, prefilled, fixUp);
                 } finally {
                     await decodeStage?.finish();
                 }

@@ -32,26 +32,29 @@ describe("recompute policies", () => {
         expect(boundary.length).toBe(4);
     });
 
-    it("the measured policies take the highest scores anywhere in the kept runs, and dhd-decode queues the next ones", () => {
+    it("the measured policies take the highest scores anywhere after the exact prefix, and dhd-decode queues the next ones", () => {
         const scores = new Float32Array(46).fill(NaN);
         for (const run of runs) for (let i = 0; i < run.length; i++) scores[run.targetStart + i] = 0.01 * (run.targetStart + i);
         scores[33] = 9;
-        scores[5] = 8;
+        scores[5] = 8; // inside the exact common prefix: its KV is a prefill's, never recomputed
         scores[18] = 7;
         scores[40] = 0; // no measured deviation: never chosen, never queued
         const plan = selectRecompute(runs, 46, {policy: "dhd", budgetFraction: 0.1, scores}); // 40 kept → 4
         expect(plan.policy).toBe("dhd");
-        expect(positionsOf(plan.ranges)).toEqual([5, 10, 11, 12, 13, 18, 24, 25, 33, 44, 45]);
+        expect(positionsOf(plan.ranges)).toEqual([10, 11, 12, 13, 18, 24, 25, 33, 43, 44, 45]);
         expect(plan.decodeQueue).toEqual([]);
         const decode = selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 0.1, scores});
         expect(positionsOf(decode.ranges)).toEqual(positionsOf(plan.ranges));
-        expect(decode.decodeQueue).toEqual([43, 42, 41, 39]);
+        expect(decode.decodeQueue).toEqual([42, 41, 39, 38]);
     });
 
-    it("a measured policy without scores acts as the boundary default and says so", () => {
+    it("a measured policy without scores acts as the boundary default and says so (but for a zero budget)", () => {
         const plan = selectRecompute(runs, 46, {policy: "dhd", budgetFraction: 0.15});
         expect(plan.policy).toBe("boundary");
         expect(plan.ranges).toEqual(selectRecompute(runs, 46, {budgetFraction: 0.15}).ranges);
+        const none = selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 0});
+        expect(none.policy).toBe("dhd-decode");
+        expect(none.ranges).toEqual(selectRecompute(runs, 46, {policy: "none"}).ranges);
     });
 });
 

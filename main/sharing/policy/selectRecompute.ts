@@ -139,7 +139,8 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
     if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`budgetFraction must be in [0, 1], got ${fraction}`);
     validateRuns(runs, targetLength);
     const requested = options.policy ?? "boundary";
-    const policy: RecomputePolicy = isMeasuredPolicy(requested) && options.scores == null ? "boundary" : requested;
+    // Without scores a measured policy falls back (and says so), unless there is no budget to spend anyway.
+    const policy: RecomputePolicy = isMeasuredPolicy(requested) && options.scores == null && fraction > 0 ? "boundary" : requested;
     if (targetLength === 0) return {ranges: [], newTokens: 0, recomputedTokens: 0, reusedTokens: 0, budget: 0, boundaryRuns: 0, policy, decodeQueue: []};
 
     const kept = runs.reduce((s, r) => s + r.length, 0);
@@ -168,7 +169,7 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
             if ((quota[i] as number) > 0) ranges.push({start: b.run.targetStart, end: b.run.targetStart + (quota[i] as number)});
         });
     } else if (policy !== "none") {
-        const ranked = rankByScore(options.scores as Float32Array, runs, targetLength - 1);
+        const ranked = options.scores == null ? [] : rankByScore(options.scores, runs, targetLength - 1);
         for (const position of ranked.slice(0, budget)) ranges.push({start: position, end: position + 1});
         if (policy === "dhd-decode") decodeQueue = ranked.slice(budget, 2 * budget);
     }
@@ -211,10 +212,14 @@ function allocateEvenly(budget: number, lengths: readonly number[], editSizes: r
     return quota;
 }
 
-/** Kept positions before `end` with a positive score, highest first (ties: earlier first). */
+/**
+ * Kept positions before `end` with a positive score, highest first (ties: earlier first). An exact common
+ * prefix is left out: its KV is a prefill's (same left context), whatever rounding the probe shows.
+ */
 function rankByScore(scores: Float32Array, runs: readonly KeptRun[], end: number): number[] {
     const positions: number[] = [];
     for (const run of runs)
-        for (let p = run.targetStart; p < Math.min(end, run.targetStart + run.length); p++) if ((scores[p] as number) > 0) positions.push(p);
+        if (!(run.targetStart === 0 && run.donorStart === 0))
+            for (let p = run.targetStart; p < Math.min(end, run.targetStart + run.length); p++) if ((scores[p] as number) > 0) positions.push(p);
     return positions.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
 }
