@@ -57,22 +57,33 @@ export class InPlaceRecompute {
         const addon = requirePatchedAddon(this.context);
         const id = sequenceIdOf(this.sequence);
         await relaxPositions(this.context, addon, +1);
-        await withNlcLocks([contextLockScope(this.context)], () => {
-            for (const {position} of items) addon.removeTokenCellsFromSequence(id, position, position + 1);
-        });
-        this.recomputed += items.length;
-        const decoded = Promise.all(items.map(({position, token}) => decodeAtPositions(this.sequence, position, [token])))
-            .then(() => undefined)
-            .catch((error: unknown) => {
-                // The cells are gone: stop here; what is left of the queue keeps its donor KV.
-                this.failure = error as Error;
-            })
-            .finally(() => relaxPositions(this.context, addon, -1));
-        this.decoding.push(decoded);
+        let decoded: Promise<void> | undefined;
+        try {
+            await withNlcLocks([contextLockScope(this.context)], () => {
+                for (const {position} of items) addon.removeTokenCellsFromSequence(id, position, position + 1);
+            });
+            this.recomputed += items.length;
+            decoded = Promise.all(items.map(({position, token}) => decodeAtPositions(this.sequence, position, [token]))).then(
+                () => undefined,
+                (error: unknown) => {
+                    // The cells are gone: the sequence no longer holds its prompt (see `finish`).
+                    this.failure = error as Error;
+                }
+            );
+        } catch (error) {
+            this.failure = error as Error;
+        } finally {
+            const release = () => relaxPositions(this.context, addon, -1).catch(() => undefined);
+            this.decoding.push(decoded == null ? release() : decoded.finally(release));
+        }
         this.stepMs += performance.now() - started;
     }
 
-    /** Waits for every queued recompute; call before the sequence is used for anything else. */
+    /**
+     * Waits for every queued recompute; call before the sequence is used for anything else. With `error`,
+     * some removed cells were not recomputed: the sequence lacks part of its prompt and must be cleared, not
+     * reused or stored.
+     */
     public async finish(): Promise<{tokens: number; ms: number; error?: string}> {
         await Promise.all(this.decoding);
         return {tokens: this.recomputed, ms: this.stepMs, ...(this.failure == null ? {} : {error: this.failure.message})};

@@ -83,6 +83,7 @@ export type AddonContext = StockAddonMethods & Partial<PatchedAddonMethods>;
 
 interface ContextInternals {
     _ctx: AddonContext;
+    _backendContextDisposeGuard: {createPreventDisposalHandle(): {dispose(): void}};
     _decodeTokens(
         item: {
             sequenceId: number;
@@ -118,6 +119,14 @@ function internalsOf(sequence: LlamaContextSequence): SequenceInternals {
 /** The native addon context behind a {@link LlamaContext}. */
 export function addonOf(context: LlamaContext): AddonContext {
     return (context as unknown as ContextInternals)._ctx;
+}
+
+/**
+ * Keeps the native context from being freed until the handle is disposed, as node-llama-cpp does around its
+ * own decodes (a dispose then waits); throws when the context is disposed already.
+ */
+export function preventContextDisposal(context: LlamaContext): {dispose(): void} {
+    return (context as unknown as ContextInternals)._backendContextDisposeGuard.createPreventDisposalHandle();
 }
 
 /** The native sequence id of a {@link LlamaContextSequence}. */

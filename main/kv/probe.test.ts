@@ -41,7 +41,7 @@ describe.skipIf(!patched)(`layer probe (${reason})`, () => {
         expect(layers).toBeGreaterThan(1);
         for (let layer = 0; layer < layers; layer++) {
             const probe = await probeLayer(context, scratch, tokens, layer);
-            const cached = readLayerValues(stateData, layer);
+            const cached = readLayerValues(stateData, layer, layers);
             expect(probe.v.length).toBe(tokens.length * probe.nEmbdV);
             expect(cached.nEmbdV).toBe(probe.nEmbdV);
             expect(probe.k.length).toBe(tokens.length * probe.nHeadKv * probe.headDim);
@@ -89,6 +89,15 @@ describe.skipIf(!patched)(`layer probe (${reason})`, () => {
         } finally {
             await flash.dispose();
         }
+    });
+
+    it("refuses state bytes whose layer count is not the model's", async () => {
+        await main.clearHistory();
+        await main.evaluateWithoutGeneratingNewTokens(tokens.slice(0, 8));
+        const {stateData} = decodeLlamaSeqState((await snapshotOf(main)).payload);
+        const layers = model.fileInfo.metadata.llama?.block_count as number;
+        expect(() => readLayerValues(stateData, 1, layers + 1)).toThrow(/layers/);
+        expect(() => readLayerValues(stateData.slice(0, 40), 1)).toThrow(/ends early/);
     });
 
     it("refuses a layer the model does not have", async () => {

@@ -8,7 +8,8 @@
  * about (layer + 1) / n_layer of a prefill on a CPU or a fully offloaded GPU.
  */
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
-import {contextLockScope, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks, type NativeLayerProbe} from "./internals.js";
+import {contextLockScope, preventContextDisposal, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks, type NativeLayerProbe} from "./internals.js";
+import {withExclusiveDecode} from "./exclusiveDecode.js";
 import {requirePatchedAddon} from "./nativeSupport.js";
 
 /** One probe's result: the probed layer's rows for every target token, and what it cost. */
@@ -30,7 +31,15 @@ export async function probeLayer(context: LlamaContext, scratch: LlamaContextSeq
     return withNlcLocks([sequenceEvaluateLockScope(scratch)], async () => {
         await scratch.clearHistory();
         const started = performance.now();
-        const result = await withNlcLocks([contextLockScope(context)], () => addon.probeLayerValues(sequenceIdOf(scratch), Uint32Array.from(tokens), layer));
+        const result = await withNlcLocks([contextLockScope(context)], async () => {
+            // the native worker decodes on the context: it must not be freed meanwhile (a model switch)
+            const keepAlive = preventContextDisposal(context);
+            try {
+                return await withExclusiveDecode(context.model.llama, () => addon.probeLayerValues(sequenceIdOf(scratch), Uint32Array.from(tokens), layer));
+            } finally {
+                keepAlive.dispose();
+            }
+        });
         return {...result, layer, tokens: tokens.length, ms: performance.now() - started};
     });
 }

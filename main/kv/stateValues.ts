@@ -107,8 +107,12 @@ function elementBytes(type: number): number {
     throw new UnsupportedStateLayoutError(`V cache of ggml type ${type}: only F32, F16 and BF16 values can be compared`);
 }
 
-/** The V rows of `layer` in sequence-state bytes holding one sequence (one stream with cells). */
-export function readLayerValues(stateData: Uint8Array, layer: number): LayerValues {
+/**
+ * The V rows of `layer` in sequence-state bytes holding one sequence (one stream with cells). With
+ * `modelLayers`, the state must hold exactly that many layers (so that its i-th layer is the model's layer i:
+ * not so for caches that cover only some layers, or two caches back to back).
+ */
+export function readLayerValues(stateData: Uint8Array, layer: number, modelLayers?: number): LayerValues {
     const reader = new Reader(stateData);
     if (reader.u32() !== seqStateMagic) throw new UnsupportedStateLayoutError("not llama.cpp sequence-state bytes");
     reader.i32();
@@ -126,6 +130,8 @@ export function readLayerValues(stateData: Uint8Array, layer: number): LayerValu
         const vTrans = reader.u32();
         const layers = reader.u32();
         if (vTrans > 1 || layer < 0 || layer >= layers) throw new UnsupportedStateLayoutError(`layer ${layer} not among the state's ${layers} layers`);
+        if (modelLayers != null && layers !== modelLayers)
+            throw new UnsupportedStateLayoutError(`the state holds ${layers} layers, the model ${modelLayers}: not one KV cache of every layer`);
         for (let il = 0; il < layers; il++) {
             reader.i32();
             reader.skip(reader.u64() * cells);

@@ -1,6 +1,6 @@
 import path from "node:path";
 import {LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel} from "node-llama-cpp";
-import {checkKvShiftability, createKvEditingContext, getKvEditingSupport} from "../kv/index.js";
+import {checkKvShiftability, createKvEditingContext, getKvEditingSupport, withExclusiveDecode} from "../kv/index.js";
 import {checkTextLength, ContextOverflowError} from "./errors.js";
 import {loadLlama, type GpuFallback, type GpuSetting, type LoadedBuild} from "./nativeBuild.js";
 import {PromptBuilder} from "./PromptBuilder.js";
@@ -123,7 +123,8 @@ export class ModelRuntime {
             this.embeddingContext ??= this.model.createEmbeddingContext({threads: this.options.threads, contextSize: this.contextSize});
             const embeddingContext = await this.embeddingContext;
             const vectors: number[][] = [];
-            for (const text of texts) vectors.push([...(await embeddingContext.getEmbeddingFor(this.prompts.safeText(text))).vector]);
+            for (const text of texts)
+                vectors.push([...(await withExclusiveDecode(this.llama, () => embeddingContext.getEmbeddingFor(this.prompts.safeText(text)))).vector]);
             return vectors;
         });
         this.embeddingQueue = work.catch(() => undefined);

@@ -203,10 +203,13 @@ export class RequestPipeline {
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
                 const fixUp = decodeStage == null ? undefined : () => (this.runtime.pool.queuedCount === 0 ? decodeStage.step() : Promise.resolve());
                 let decoded;
+                let intact = true;
                 try {
                     decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, prefilled, fixUp);
                 } finally {
-                    await decodeStage?.finish();
+                    intact = (await decodeStage?.finish()) ?? true;
+                    // A prompt asked not to be kept leaves no KV behind either; a sequence that lost cells holds no prompt.
+                    if (!intact || prompt.store === false) await lease.sequence.clearHistory();
                 }
                 result = {
                     text: decoded.text,
@@ -225,7 +228,7 @@ export class RequestPipeline {
                 this.sharing.observeServed(result.kvshare, result.timings.promptMs);
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing
                 // when it was stored at the end of its prefill already).
-                store = await this.sharing.capture(lease.sequence, prompt, admission);
+                store = intact ? await this.sharing.capture(lease.sequence, prompt, admission) : undefined;
             } finally {
                 lease.release();
             }
@@ -321,7 +324,8 @@ export class RequestPipeline {
             candidates: sharing.enabled ? admission.candidates : undefined,
             budgetReuse: trace.budgetReuse,
             stages: result.kvshare.stages,
-            replayTokens: semantic ? prompt.tokens : undefined
+            // a prompt asked not to be kept is not replayed by the quality monitor either
+            replayTokens: semantic && prompt.store !== false ? prompt.tokens : undefined
         });
     }
 }

@@ -81,9 +81,13 @@ describe("x_kvshare: a request's own recompute choices", () => {
         expect(body.x_kvshare!.prompt_tokens).toBeGreaterThan(0);
         expect(await cachedEntries()).toBe(before);
 
-        // The same prompt without the opt-out is cached: the store: false request above was a real test.
+        // The same prompt without the opt-out is cached: the store: false request above was a real test. Nor
+        // did that request leave its KV in the sequence it used: the same prompt next reuses none of it.
         const again = await server.api("/v1/completions", {method: "POST", json: {prompt: story, max_tokens: 8, temperature: 0}});
         expect(again.status).toBe(200);
+        const record = ((await again.json()) as Completion).x_kvshare!;
+        expect(record.reused_tokens).toBeLessThan(5);
+        expect(record.prompt_tokens).toBeGreaterThan(20);
         expect(await cachedEntries()).toBe(before + 1);
     });
 });

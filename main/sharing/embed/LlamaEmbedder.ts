@@ -7,6 +7,7 @@
  * llama.cpp returns them raw for most pooling types and the store compares by dot product.
  */
 import type {LlamaEmbeddingContext, LlamaModel, Token} from "node-llama-cpp";
+import {withExclusiveDecode} from "../../kv/index.js";
 import {normalizeInPlace, type Embedder} from "./types.js";
 
 /** Options of {@link LlamaEmbedder.create}. */
@@ -67,7 +68,7 @@ export class LlamaEmbedder implements Embedder {
             }
             const v = new Float32Array(this.dimensions);
             if (tokens.length > 0) {
-                const {vector} = await this.context.getEmbeddingFor(tokens);
+                const {vector} = await withExclusiveDecode(this.context.model.llama, () => this.context.getEmbeddingFor(tokens));
                 if (vector.length !== this.dimensions) throw new Error(`embedding has ${vector.length} dimensions, expected ${this.dimensions}`);
                 v.set(vector);
             }

@@ -158,7 +158,7 @@ export class SharingEngine {
                       promptTokens: prompt.tokens.length,
                       ownPrefix,
                       reusedTokens: best.alignment.reusedTokens,
-                      recomputeBudget: settings.recomputeBudget,
+                      recomputeBudget: (prompt.recomputePolicy ?? settings.recomputePolicy) === "none" ? 0 : settings.recomputeBudget,
                       donorTokens: best.entry.tokens.length,
                       donorBytes: best.entry.bytes,
                       inMemory: cache.inMemory(best.entry),
@@ -251,8 +251,9 @@ export class SharingEngine {
             step: () => stage.step(),
             finish: async () => {
                 const done = await stage.finish();
-                if (done.error != null) this.deps.log.warn(`decode-stage recompute stopped: ${done.error}`);
+                if (done.error != null) this.deps.log.warn(`decode-stage recompute failed, the sequence is cleared: ${done.error}`);
                 prepared.record.decode_recompute = {tokens: done.tokens, ms: round(done.ms)};
+                return done.error == null;
             }
         };
     }
@@ -276,7 +277,12 @@ export class SharingEngine {
         try {
             const probe = await this.deps.probe(prompt.tokens);
             this.gate.observeProbe(prompt.tokens.length, probe.ms);
-            const donorValues = readLayerValues(decodeLlamaSeqState(donor.payload).stateData, probe.layer);
+            const modelLayers = Number(this.deps.context.model.fileInfo.architectureMetadata.block_count);
+            const donorValues = readLayerValues(
+                decodeLlamaSeqState(donor.payload).stateData,
+                probe.layer,
+                Number.isInteger(modelLayers) ? modelLayers : undefined
+            );
             return {scores: deviationScores(probe, donorValues, best.alignment.runs, prompt.tokens.length, policy !== "deviation")};
         } catch (error) {
             this.deps.log.warn(`deviation probe failed, recomputing at edit boundaries instead: ${(error as Error).message}`);

@@ -73,10 +73,14 @@ export interface PrepareTrace {
     donorId?: number;
 }
 
-/** The decode stage of `dhd-decode`: call `step` between generated tokens, `finish` before the sequence is let go. */
+/**
+ * The decode stage of `dhd-decode`: call `step` between generated tokens, `finish` before the sequence is let
+ * go; `finish` resolves to false when the sequence lost part of its prompt's KV (a failed recompute): then it
+ * must be cleared, not stored or reused.
+ */
 export interface DecodeStage {
     step(): Promise<void>;
-    finish(): Promise<void>;
+    finish(): Promise<boolean>;
 }
 
 /** A sequence made ready for generation: its KV holds the prompt except `pendingTokens`. */
