@@ -12,7 +12,7 @@ export type {KvReuseReport, KvReuseTimings} from "./report.js";
 export {reuseKv, type ReuseKvOptions} from "./reuse.js";
 export type {DonorSource} from "./applyEditPlan.js";
 export {InPlaceRecompute, type InPlaceToken} from "./InPlaceRecompute.js";
-export {probeLayer, type LayerProbe} from "./probe.js";
+export {modelLayerCount, probeLayer, type LayerProbe} from "./probe.js";
 export {withExclusiveDecode} from "./exclusiveDecode.js";
 export {readLayerValues, UnsupportedStateLayoutError, type LayerValues} from "./stateValues.js";
 export {decodeLlamaSeqState} from "./snapshotFormat.js";

@@ -7,10 +7,16 @@
  * layer, then removes the scratch cells again: the target's own cells are never touched, and the probe costs
  * about (layer + 1) / n_layer of a prefill on a CPU or a fully offloaded GPU.
  */
-import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
+import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {contextLockScope, preventContextDisposal, sequenceEvaluateLockScope, sequenceIdOf, withNlcLocks, type NativeLayerProbe} from "./internals.js";
 import {withExclusiveDecode} from "./exclusiveDecode.js";
 import {requirePatchedAddon} from "./nativeSupport.js";
+
+/** The model's transformer layer count from its GGUF metadata, when it states one. */
+export function modelLayerCount(model: LlamaModel): number | undefined {
+    const layers = Number(model.fileInfo.architectureMetadata.block_count);
+    return Number.isInteger(layers) && layers > 0 ? layers : undefined;
+}
 
 /** One probe's result: the probed layer's rows for every target token, and what it cost. */
 export interface LayerProbe extends NativeLayerProbe {

@@ -69,7 +69,7 @@ export async function decode(
                     break;
                 }
                 if (completionTokens >= maxTokens) break;
-                await beforeNextToken?.();
+                if (beforeNextToken != null) await beforeNextToken();
             }
         } finally {
             await iterator.return();

@@ -3,7 +3,7 @@ import type {LlamaModel} from "node-llama-cpp";
 import type {Logger} from "../common/log.js";
 import type {Settings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
-import {modelFingerprint} from "../kv/index.js";
+import {modelFingerprint, modelLayerCount} from "../kv/index.js";
 import {describeBuild} from "../runtime/nativeBuild.js";
 import {ModelRuntime} from "../runtime/ModelRuntime.js";
 import {cacheDirOf, DonorCache, fullHashLimitBytes} from "../sharing/cache/DonorCache.js";
@@ -98,6 +98,5 @@ export async function openModel(options: OpenModelOptions): Promise<RequestPipel
  * context through layer 0's attention), or 0 in a one-layer model.
  */
 function probeLayerOf(model: LlamaModel): number {
-    const layers = Number(model.fileInfo.architectureMetadata.block_count ?? 2);
-    return Math.max(0, Math.min(1, layers - 1));
+    return Math.max(0, Math.min(1, (modelLayerCount(model) ?? 2) - 1));
 }

@@ -8,6 +8,7 @@ import {
     commonPrefixLength,
     decodeLlamaSeqState,
     InPlaceRecompute,
+    modelLayerCount,
     readLayerValues,
     reuseKv,
     type KvReuseReport,
@@ -135,6 +136,7 @@ export class SharingEngine {
     public async prepare(sequence: LlamaContextSequence, prompt: SharedPrompt, admission: Admission): Promise<PreparedSequence> {
         const scoped = effectiveSharing(this.deps.settings(), prompt.scope);
         const settings = prompt.recomputeBudget == null ? scoped : {...scoped, recomputeBudget: prompt.recomputeBudget};
+        const policy = prompt.recomputePolicy ?? settings.recomputePolicy;
         const stages = {...admission.stages};
         const best = admission.best;
         const ownPrefix = commonPrefixLength(sequence.contextTokens, prompt.tokens);
@@ -158,11 +160,11 @@ export class SharingEngine {
                       promptTokens: prompt.tokens.length,
                       ownPrefix,
                       reusedTokens: best.alignment.reusedTokens,
-                      recomputeBudget: (prompt.recomputePolicy ?? settings.recomputePolicy) === "none" ? 0 : settings.recomputeBudget,
+                      recomputeBudget: policy === "none" ? 0 : settings.recomputeBudget,
                       donorTokens: best.entry.tokens.length,
                       donorBytes: best.entry.bytes,
                       inMemory: cache.inMemory(best.entry),
-                      probes: isMeasuredPolicy(prompt.recomputePolicy ?? settings.recomputePolicy) && settings.recomputeBudget > 0
+                      probes: isMeasuredPolicy(policy) && settings.recomputeBudget > 0
                   });
         // The predictions depend on the shared memory tier: only the owner sees them.
         if (verdict != null && !verdict.useDonor)
@@ -177,7 +179,6 @@ export class SharingEngine {
         if ("refused" in donor) return floor(donor.refused);
         const readMs = performance.now() - t;
 
-        const policy = prompt.recomputePolicy ?? settings.recomputePolicy;
         const measured = await this.measureDeviation(policy, settings.recomputeBudget, prompt, best, donor.snapshot, stages);
         const recompute = selectRecompute(best.alignment.runs, prompt.tokens.length, {
             budgetFraction: settings.recomputeBudget,
@@ -277,12 +278,7 @@ export class SharingEngine {
         try {
             const probe = await this.deps.probe(prompt.tokens);
             this.gate.observeProbe(prompt.tokens.length, probe.ms);
-            const modelLayers = Number(this.deps.context.model.fileInfo.architectureMetadata.block_count);
-            const donorValues = readLayerValues(
-                decodeLlamaSeqState(donor.payload).stateData,
-                probe.layer,
-                Number.isInteger(modelLayers) ? modelLayers : undefined
-            );
+            const donorValues = readLayerValues(decodeLlamaSeqState(donor.payload).stateData, probe.layer, modelLayerCount(this.deps.context.model));
             return {scores: deviationScores(probe, donorValues, best.alignment.runs, prompt.tokens.length, policy !== "deviation")};
         } catch (error) {
             this.deps.log.warn(`deviation probe failed, recomputing at edit boundaries instead: ${(error as Error).message}`);
