@@ -233,6 +233,11 @@ const int8Rescored = rescoredKnn("v_int8", "vec_int8(?)");
 const bitRescored = rescoredKnn("v_bit", "vec_bit(?)");
 const variants: Variant[] = [
     {name: "float32 exact", embed: (t) => embedder.embedOne(t), search: (v) => toHits(float.all(blob(v), topK, model))},
+    {
+        name: "product (sign bits in memory)",
+        embed: (t) => embedder.embedOne(t),
+        search: (v) => store.nearest(model, scopes, v, topK, -1).map((hit) => ({id: hit.entry.id, similarity: hit.similarity}))
+    },
     ...[4, 8].map((over): Variant => ({
         name: `int8 k'=${over}K + re-score`,
         embed: (t) => embedder.embedOne(t),
@@ -267,6 +272,10 @@ let sameAlignment = 0;
 let aligned = 0;
 let candidates = 0;
 const variantStats = variants.map(() => ({knn: [] as number[], total: [] as number[], found: 0, first: 0, sameDonor: 0, sameFrontier: 0}));
+// The product's first search beyond the exact-scan limit fills its in-memory sign-code index from the vec0 table.
+const fillIndexStart = performance.now();
+store.nearest(model, scopes, embedder.embedOne(queryList[0]!.text), topK, 0);
+const indexFillMs = performance.now() - fillIndexStart;
 // One warm-up pass, so every table is as cached as the others.
 for (const query of queryList.slice(0, 10)) {
     exactStore.nearest(model, scopes, embedder.embedOne(query.text), topK, 0);
@@ -367,7 +376,7 @@ queryList.forEach((query, q) => {
 exactStore.close();
 
 console.log(
-    `\nadmission in the product, before (plain embedding, exact scan, every candidate aligned) and after (${entries > EXACT_SEARCH_LIMIT ? "sign bits, k'=8K, re-scored" : "exact scan up to " + EXACT_SEARCH_LIMIT + " entries"}; the reuse bound), per query, p50 / p95 ms:`
+    `\nadmission in the product, before (plain embedding, exact scan, every candidate aligned) and after (${entries > EXACT_SEARCH_LIMIT ? `sign bits scanned in memory, k'=8K, re-scored; the index filled from sqlite-vec once in ${indexFillMs.toFixed(0)} ms` : "exact scan up to " + EXACT_SEARCH_LIMIT + " entries"}; the reuse bound), per query, p50 / p95 ms:`
 );
 for (const stage of ["embed", "retrieve", "align", "total"] as const) {
     const b = before[stage];

@@ -4,6 +4,10 @@
  * Prints completed / failed / lost / duplicated responses, p50/p95 TTFT and tokens/s.
  *   --clients N (32)  --seconds S per mode (20)  --parallel P sequences (4)  --max-tokens M (32)
  *   --policy P (the settings' default recompute policy, for sharing on)
+ *   --rounds R (2): the modes take turns R times (off, on, off, on, …), each for S seconds on a fresh
+ *   server, and each mode's figures pool its rounds, so a drift of the machine's speed touches both.
+ * Also prints where the time went per mode (server-side queue and prompt milliseconds, from the
+ * non-streamed responses) and, with sharing on, how prompts were served (semantic, prefix, gate).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -26,6 +30,7 @@ const {values} = parseArgs({
         parallel: {type: "string", default: "4"},
         "max-tokens": {type: "string", default: "32"},
         policy: {type: "string"},
+        rounds: {type: "string", default: "2"},
         model: {type: "string", default: path.join(shared, "models", "stories260K.gguf")}
     }
 });
@@ -38,6 +43,11 @@ const modelId = path.basename(values.model, ".gguf");
 interface Outcome {
     ok: boolean;
     ttftMs: number;
+    /** Server-side, non-streamed responses only. */
+    queueMs?: number;
+    promptMs?: number;
+    /** How the prompt was served (`x_kvshare.mode`, plus "gate" when the cost gate chose the floor). */
+    served?: string;
     completionTokens: number;
     reusedTokens: number;
     promptTokens: number;
@@ -55,11 +65,17 @@ async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user:
             temperature: 0.7,
             user
         });
-        const extra = res as unknown as {timings: {ttft_ms: number}; x_kvshare: {reused_tokens: number}};
+        const extra = res as unknown as {
+            timings: {ttft_ms: number; queue_ms: number; prompt_ms: number};
+            x_kvshare: {reused_tokens: number; mode: string; note?: string};
+        };
         const finished = res.choices[0]?.finish_reason != null;
         return {
             ok: finished,
             ttftMs: extra.timings.ttft_ms,
+            queueMs: extra.timings.queue_ms,
+            promptMs: extra.timings.prompt_ms,
+            served: extra.x_kvshare.note?.startsWith("cost gate") === true ? "gate" : extra.x_kvshare.mode,
             completionTokens: res.usage?.completion_tokens ?? 0,
             reusedTokens: extra.x_kvshare.reused_tokens,
             promptTokens: res.usage?.prompt_tokens ?? 0,
@@ -103,7 +119,7 @@ async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user:
     };
 }
 
-async function runMode(label: string, sharing: boolean, prompts: LoadPrompts) {
+async function runMode(label: string, sharing: boolean, prompts: LoadPrompts, seed: number) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-load-"));
     const server = await startServer({
         modelPath: values.model,
@@ -125,7 +141,7 @@ async function runMode(label: string, sharing: boolean, prompts: LoadPrompts) {
             }
         }
     });
-    const random = seededRandom(42);
+    const random = seededRandom(seed);
     const deadline = performance.now() + seconds * 1000;
     const outcomes: Outcome[] = [];
     let sent = 0;
@@ -154,13 +170,29 @@ async function runMode(label: string, sharing: boolean, prompts: LoadPrompts) {
     const wall = (performance.now() - started) / 1000;
     await server.close();
 
+    return {label, sent, failed, outcomes, errors, wall};
+}
+
+type Round = Awaited<ReturnType<typeof runMode>>;
+
+/** One mode's rounds pooled: counts summed, percentiles over every completed request, tokens over the summed time. */
+function summarize(label: string, rounds: Round[]) {
+    const outcomes = rounds.flatMap((r) => r.outcomes);
     const completed = outcomes.filter((o) => o.ok);
+    const failed = rounds.reduce((sum, r) => sum + r.failed, 0);
+    const sent = rounds.reduce((sum, r) => sum + r.sent, 0);
     const ids = new Set(completed.map((o) => o.id));
     const ttfts = completed.map((o) => o.ttftMs).sort((a, b) => a - b);
     const pct = (p: number) => (ttfts.length === 0 ? 0 : ttfts[Math.min(ttfts.length - 1, Math.floor(p * ttfts.length))]!);
     const tokens = completed.reduce((sum, o) => sum + o.completionTokens, 0);
     const promptTokens = completed.reduce((sum, o) => sum + o.promptTokens, 0);
     const reused = completed.reduce((sum, o) => sum + o.reusedTokens, 0);
+    const timed = completed.filter((o) => o.queueMs != null);
+    const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
+    const served = new Map<string, number>();
+    for (const o of timed) served.set(o.served ?? "?", (served.get(o.served ?? "?") ?? 0) + 1);
+    const errors = new Map<string, number>();
+    for (const r of rounds) for (const [message, count] of r.errors) errors.set(message, (errors.get(message) ?? 0) + count);
     return {
         label,
         sent,
@@ -170,18 +202,28 @@ async function runMode(label: string, sharing: boolean, prompts: LoadPrompts) {
         duplicated: completed.length - ids.size,
         p50: pct(0.5),
         p95: pct(0.95),
-        tokensPerSecond: tokens / wall,
+        tokensPerSecond: tokens / rounds.reduce((sum, r) => sum + r.wall, 0),
         reusedShare: promptTokens === 0 ? 0 : reused / promptTokens,
+        queueMs: mean(timed.map((o) => o.queueMs!)),
+        promptMs: mean(timed.map((o) => o.promptMs!)),
+        served,
         errors
     };
 }
 
 const prompts = loadPrompts(path.join(shared, "data"));
 console.log(
-    `load test: ${clients} clients × ${seconds} s per mode, ${values.parallel} sequences, max_tokens ${maxTokens}, ` +
+    `load test: ${clients} clients × ${seconds} s per mode and round, ${values.rounds} rounds (modes alternating), ${values.parallel} sequences, max_tokens ${maxTokens}, ` +
         `${prompts.clusters.length} paraphrase clusters + ${prompts.unrelated.length} unrelated prompts, half the clients streaming`
 );
-const results = [await runMode("sharing off", false, prompts), await runMode("sharing on", true, prompts)];
+const roundsOff: Round[] = [];
+const roundsOn: Round[] = [];
+for (let round = 0; round < Number(values.rounds); round++) {
+    // Each round its own prompt sequence, the same for both modes.
+    roundsOff.push(await runMode("sharing off", false, prompts, 42 + round));
+    roundsOn.push(await runMode("sharing on", true, prompts, 42 + round));
+}
+const results = [summarize("sharing off", roundsOff), summarize("sharing on", roundsOn)];
 const row = (cells: Array<string | number>) => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 12 : 11)).join(" "));
 row(["mode", "sent", "completed", "failed", "lost", "duplicated", "p50 TTFT", "p95 TTFT", "tok/s", "reused"]);
 for (const r of results)
@@ -201,6 +243,10 @@ const [off, on] = results as [(typeof results)[0], (typeof results)[0]];
 console.log(
     `ratios (on ÷ off): p50 TTFT ${(on.p50 / off.p50).toFixed(2)}, p95 TTFT ${(on.p95 / off.p95).toFixed(2)}, tok/s ${(on.tokensPerSecond / off.tokensPerSecond).toFixed(2)}`
 );
+for (const r of results) {
+    const served = [...r.served].map(([how, count]) => `${how} ${count}`).join(", ");
+    console.log(`  ${r.label}: mean queue ${r.queueMs.toFixed(0)} ms, mean prompt ${r.promptMs.toFixed(1)} ms (non-streamed); served: ${served}`);
+}
 for (const r of results) for (const [message, count] of r.errors) console.log(`  ${r.label}: ${count} × ${message}`);
 const clean = results.every((r) => r.lost === 0 && r.duplicated === 0 && r.failed === 0);
 console.log(clean ? "OK: 0 lost, 0 duplicated, 0 failed" : "PROBLEMS: see above");

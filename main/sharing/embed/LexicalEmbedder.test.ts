@@ -110,6 +110,8 @@ describe("LexicalEmbedder", () => {
             "the the the the. The THE thé the\u0301 aaaa aaaaaa a a b",
             "我喜欢在公园里和我的猫一起玩 股票市场今天大幅下跌 我喜欢",
             "emoji 😀😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters, ﬁ ligatures, ① ② digits: 42 42 42",
+            "Deseret 𐐏𐐯𐑊𐐬 𐐷𐐯𐑊𐐬 𐐏𐐯𐑊𐐬, mixed with ASCII",
+            "don't\ttab_here 3.14 A-B x2 X2\u0000end\r\n\u007fdel",
             "x",
             ""
         ];
@@ -117,6 +119,19 @@ describe("LexicalEmbedder", () => {
             const embedder = new LexicalEmbedder({dimensions});
             for (const text of texts) expect(Array.from(embedder.embedOne(text))).toEqual(Array.from(specEmbedding(text, dimensions)));
         }
+    });
+
+    it("splits text into the same words as the Unicode definition, ASCII or not", () => {
+        const definition = (text: string) =>
+            text
+                .normalize("NFKC")
+                .toLowerCase()
+                .match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
+        let ascii = "";
+        for (let c = 0; c < 128; c++) ascii += `${String.fromCharCode(c)}w${c}`;
+        const mixed = ["Café naïve ﬁne ① Ⅻ", "the\u0301 e\u0301t\u00e9", "我喜欢 公园 😀 𐐏𐐯𐑊𐐬 x😀y", "tail é", "é", "\ud800 lone surrogate \udc00"];
+        for (const text of [ascii, "don't\ttab_here 3.14 A-B", "  leading and trailing  ", "", "...", ...mixed, ...tinyStories().slice(0, 20)])
+            expect(lexicalWords(text)).toEqual(definition(text));
     });
 
     it("returns a zero vector for text without words", () => {

@@ -26,13 +26,25 @@ const TRIGRAM_WEIGHT = 0.5;
 /** Bump when features or hashing change, so stores rebuild their index. */
 const ALGORITHM_VERSION = 1;
 
-/** 32-bit FNV-1a over UTF-16 code units, then a murmur3 finaliser for well-mixed high bits. */
-function hash32(s: string): number {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < s.length; i++) {
-        h ^= s.charCodeAt(i);
-        h = Math.imul(h, 0x01000193);
-    }
+/** FNV-1a's offset basis and prime (32-bit). */
+const FNV_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over the UTF-16 code units of `s`, continuing from state `h`. */
+function fnv(h: number, s: string): number {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+    return h;
+}
+
+/** FNV-1a over one code point's UTF-16 code units (a surrogate pair above the BMP). */
+function fnvCodePoint(h: number, cp: number): number {
+    if (cp <= 0xffff) return Math.imul(h ^ cp, FNV_PRIME);
+    const u = cp - 0x10000;
+    return Math.imul(Math.imul(h ^ (0xd800 + (u >> 10)), FNV_PRIME) ^ (0xdc00 + (u & 0x3ff)), FNV_PRIME);
+}
+
+/** The murmur3 finaliser, so both the high bit (the sign) and the low bits (the slot) are well mixed. */
+function finish(h: number): number {
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
@@ -41,14 +53,89 @@ function hash32(s: string): number {
     return h >>> 0;
 }
 
+// A feature's hash is FNV-1a of its string ("w:" + word, "b:" + word + " " + word, "c:" + three code
+// points), finalised. The strings themselves are never built: the hash runs on from its prefix's state.
+const WORD_STATE = fnv(FNV_BASIS, "w:");
+const BIGRAM_STATE = fnv(FNV_BASIS, "b:");
+const TRIGRAM_STATE = fnv(FNV_BASIS, "c:");
+const PAD = 0x23; // "#"
+
+const WORD = 0;
+const BIGRAM = 1;
+const TRIGRAM = 2;
+const KIND_WEIGHT = [WORD_WEIGHT, BIGRAM_WEIGHT, TRIGRAM_WEIGHT] as const;
+
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const WORD_CHARACTER = /^[\p{L}\p{N}\p{M}]$/u;
+/** ASCII letters (lower-cased by then) and digits. */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0x30; c <= 0x39; c++) ASCII_WORD[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) ASCII_WORD[c] = 1;
+
 /** Words of `text`: lower-cased, NFKC-normalised runs of letters, digits and combining marks. */
 export function lexicalWords(text: string): string[] {
-    return (
-        text
-            .normalize("NFKC")
-            .toLowerCase()
-            .match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
-    );
+    // ASCII is its own NFKC form, and its letters, digits and (absent) marks are [a-z0-9] once
+    // lower-cased: a scan that asks the Unicode classes only of the other characters gives the same
+    // words as the regex /[\p{L}\p{N}\p{M}]+/gu several times faster.
+    const normalized = (ASCII_ONLY.test(text) ? text : text.normalize("NFKC")).toLowerCase();
+    const words: string[] = [];
+    let start = -1;
+    for (let i = 0; i < normalized.length;) {
+        const c = normalized.charCodeAt(i);
+        let width = 1;
+        let inWord: boolean;
+        if (c < 0x80) inWord = ASCII_WORD[c] === 1;
+        else {
+            const cp = normalized.codePointAt(i) as number;
+            width = cp > 0xffff ? 2 : 1;
+            inWord = WORD_CHARACTER.test(String.fromCodePoint(cp));
+        }
+        if (inWord) {
+            if (start < 0) start = i;
+        } else if (start >= 0) {
+            words.push(normalized.slice(start, i));
+            start = -1;
+        }
+        i += width;
+    }
+    if (start >= 0) words.push(normalized.slice(start));
+    return words;
+}
+
+/** Features of one text in order of first appearance: kind, operands and occurrence count each. */
+class FeatureList {
+    size = 0;
+    kinds = new Uint8Array(512);
+    /** Word: word id; bigram: first word id; trigram: trigram id. */
+    first = new Int32Array(512);
+    /** Bigram: second word id. */
+    second = new Int32Array(512);
+    counts = new Int32Array(512);
+
+    add(kind: number, first: number, second: number): number {
+        if (this.size === this.kinds.length) this.grow();
+        this.kinds[this.size] = kind;
+        this.first[this.size] = first;
+        this.second[this.size] = second;
+        return this.size++;
+    }
+
+    bump(feature: number): void {
+        this.counts[feature] = (this.counts[feature] as number) + 1;
+    }
+
+    private grow(): void {
+        const length = this.size * 2;
+        const kinds = new Uint8Array(length);
+        const first = new Int32Array(length);
+        const second = new Int32Array(length);
+        const counts = new Int32Array(length);
+        kinds.set(this.kinds);
+        first.set(this.first);
+        second.set(this.second);
+        counts.set(this.counts);
+        Object.assign(this, {kinds, first, second, counts});
+    }
 }
 
 /** Offline hashed n-gram embedder (see the module comment). */
@@ -67,79 +154,88 @@ export class LexicalEmbedder implements Embedder {
     embedOne(text: string): Float32Array {
         // Each distinct feature gets an id in order of first appearance, and the vector is summed in
         // that order (float sums depend on it). A word's unigram and trigram features are worked out
-        // once per distinct word and a bigram's once per distinct pair, so a long prompt, whose words
-        // mostly repeat, costs a counter increment per feature instead of a string and a map lookup.
-        const features: string[] = [];
-        let counts = new Int32Array(256);
-        const newFeature = (feature: string): number => {
-            if (features.length === counts.length) {
-                const grown = new Int32Array(counts.length * 2);
-                grown.set(counts);
-                counts = grown;
-            }
-            features.push(feature);
-            return features.length - 1;
-        };
-        const bump = (id: number): void => {
-            counts[id] = (counts[id] as number) + 1;
-        };
-        const trigramIds = new Map<string, number>();
+        // once per distinct word and a bigram's once per distinct pair, and no feature string is ever
+        // built, so a long prompt, whose words mostly repeat, costs a counter increment per feature.
         const words = lexicalWords(text);
         const wordIds = new Map<string, number>();
-        const ids = words.map((w) => {
+        const distinct: string[] = [];
+        const ids = new Int32Array(words.length);
+        for (let i = 0; i < words.length; i++) {
+            const w = words[i] as string;
             let id = wordIds.get(w);
             if (id === undefined) {
-                id = wordIds.size;
+                id = distinct.length;
                 wordIds.set(w, id);
+                distinct.push(w);
             }
-            return id;
-        });
+            ids[i] = id;
+        }
+        const features = new FeatureList();
         /** Per distinct word, once met: its unigram feature, then its trigram features (a repeated trigram twice). */
         const wordFeatures: Array<number[] | undefined> = [];
         const bigramIds = new Map<number, number>();
+        // Trigrams keyed by their three code points: packed into a small integer when each is below
+        // 1024 (Latin, Greek, Cyrillic: V8's fastest keys), as a string otherwise.
+        const trigramIds = new Map<number, number>();
+        const otherTrigramIds = new Map<string, number>();
+        const trigrams: number[] = [];
         for (let i = 0; i < words.length; i++) {
-            const w = words[i] as string;
             const wordId = ids[i] as number;
             let own = wordFeatures[wordId];
             const first = own === undefined;
-            // Prefixes keep the three feature spaces apart ("w:ab" is not the trigram "ab").
             if (own === undefined) {
-                own = [newFeature(`w:${w}`)];
+                own = [features.add(WORD, wordId, 0)];
                 wordFeatures[wordId] = own;
             }
-            bump(own[0] as number);
+            features.bump(own[0] as number);
             if (i + 1 < words.length) {
-                const key = wordId * words.length + (ids[i + 1] as number);
+                const next = ids[i + 1] as number;
+                const key = wordId * distinct.length + next;
                 let bigram = bigramIds.get(key);
                 if (bigram === undefined) {
-                    bigram = newFeature(`b:${w} ${words[i + 1] as string}`);
+                    bigram = features.add(BIGRAM, wordId, next);
                     bigramIds.set(key, bigram);
                 }
-                bump(bigram);
+                features.bump(bigram);
             }
             if (first) {
-                const padded = [...`#${w}#`]; // code points, so astral characters are not split
+                const w = words[i] as string;
+                const padded = [PAD];
+                for (const ch of w) padded.push(ch.codePointAt(0) as number);
+                padded.push(PAD);
                 for (let k = 0; k + 3 <= padded.length; k++) {
-                    const trigram = `c:${padded[k]}${padded[k + 1]}${padded[k + 2]}`;
-                    let id = trigramIds.get(trigram);
+                    const a = padded[k] as number;
+                    const b = padded[k + 1] as number;
+                    const c = padded[k + 2] as number;
+                    const small = (a | b | c) < 0x400;
+                    const packed = small ? (a << 20) | (b << 10) | c : `${a},${b},${c}`;
+                    let id = small ? trigramIds.get(packed as number) : otherTrigramIds.get(packed as string);
                     if (id === undefined) {
-                        id = newFeature(trigram);
-                        trigramIds.set(trigram, id);
+                        id = features.add(TRIGRAM, trigrams.length / 3, 0);
+                        trigrams.push(a, b, c);
+                        if (small) trigramIds.set(packed as number, id);
+                        else otherTrigramIds.set(packed as string, id);
                     }
                     own.push(id);
                 }
             }
-            for (let k = 1; k < own.length; k++) bump(own[k] as number);
+            for (let k = 1; k < own.length; k++) features.bump(own[k] as number);
         }
         const v = new Float32Array(this.dimensions);
-        for (let f = 0; f < features.length; f++) {
-            const feature = features[f] as string;
-            const count = counts[f] as number;
-            const h = hash32(feature);
-            const kind = feature.charCodeAt(0);
-            const kindWeight = kind === 0x63 /* c */ ? TRIGRAM_WEIGHT : kind === 0x62 /* b */ ? BIGRAM_WEIGHT : WORD_WEIGHT;
+        const {kinds, first, second, counts} = features;
+        for (let f = 0; f < features.size; f++) {
+            const kind = kinds[f] as number;
+            let state: number;
+            if (kind === WORD) state = fnv(WORD_STATE, distinct[first[f] as number] as string);
+            else if (kind === BIGRAM)
+                state = fnv(Math.imul(fnv(BIGRAM_STATE, distinct[first[f] as number] as string) ^ 0x20, FNV_PRIME), distinct[second[f] as number] as string);
+            else {
+                const t = 3 * (first[f] as number);
+                state = fnvCodePoint(fnvCodePoint(fnvCodePoint(TRIGRAM_STATE, trigrams[t] as number), trigrams[t + 1] as number), trigrams[t + 2] as number);
+            }
+            const h = finish(state);
             // Damped term frequency: a word said five times is not five times as telling.
-            const value = kindWeight * (1 + Math.log(count));
+            const value = (KIND_WEIGHT[kind] as number) * (1 + Math.log(counts[f] as number));
             const slot = h % this.dimensions;
             v[slot] = (v[slot] as number) + ((h & 0x80000000) !== 0 ? -value : value);
         }

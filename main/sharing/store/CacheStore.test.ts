@@ -221,6 +221,40 @@ describe("CacheStore", () => {
         expect(store.nearest(MODEL_A, ["global"], query, 1, -1)[0]?.entry.id).toBe(twin.id);
     });
 
+    it("the sign-bit search follows changes made after it first ran, by this connection and by another", () => {
+        store.close();
+        store = open(embedder, {exactSearchLimit: 0});
+        const stories = tinyStories().slice(0, 60);
+        for (const s of stories.slice(0, 50)) add(s);
+        const ask = (text: string) => store.nearest(MODEL_A, ["global"], embedder.embedOne(text), 3, -1);
+        const first = stories[50] as string;
+        expect(ask(first)[0]?.entry.promptText).not.toBe(first); // not stored yet; the index is now in memory
+
+        // Another connection adds and removes: the next search sees both.
+        const other = open(embedder, {exactSearchLimit: 0});
+        const added = other.insert(entry(first), embedder.embedOne(first));
+        const second = stories[51] as string;
+        const doomed = other.insert(entry(second), embedder.embedOne(second));
+        expect(ask(first)[0]?.entry.id).toBe(added.id);
+        expect(ask(second)[0]?.entry.id).toBe(doomed.id);
+        other.remove(doomed.id);
+        expect(ask(second).map((hit) => hit.entry.id)).not.toContain(doomed.id);
+        other.close();
+
+        // This connection's own insert, re-embedding and removal.
+        const third = stories[52] as string;
+        const mine = add(third);
+        expect(ask(third)[0]).toMatchObject({entry: {id: mine.id}, similarity: expect.closeTo(1, 6)});
+        store.setEmbedding(mine.id, embedder.embedOne(stories[53] as string));
+        expect(ask(third)[0]?.entry.id).not.toBe(mine.id);
+        expect(ask(stories[53] as string)[0]?.entry.id).toBe(mine.id);
+        store.remove(mine.id);
+        expect(ask(stories[53] as string).map((hit) => hit.entry.id)).not.toContain(mine.id);
+        // Another scope's entry is never a candidate, however similar.
+        store.insert(entry(third, {scope: "user:alice"}), embedder.embedOne(third));
+        expect(ask(third).every((hit) => hit.entry.scope === "global")).toBe(true);
+    });
+
     it("on a larger set, the sign-bit search finds what a paraphrase came from, with exact similarities", () => {
         store.close();
         store = open(embedder, {exactSearchLimit: 0});

@@ -14,6 +14,7 @@ import * as sqliteVec from "sqlite-vec";
 import {migrate} from "./schema.js";
 import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
+import {SignCodeIndex} from "./SignCodeIndex.js";
 import {decodeTokens, encodeTokens, hashTokens} from "./tokens.js";
 import {ensureVectorIndex, INSERT_VECTOR_SQL, signCode, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
 
@@ -124,14 +125,15 @@ function toEntry(row: EntryRow): CacheEntry {
 /** sqlite-vec's KNN accepts k up to 4096. */
 const MAX_K = 4096;
 /**
- * Default of {@link CacheStoreOptions.exactSearchLimit}: an exact scan of this many 384-dim vectors
- * takes about as long as the sign-bit search of 10,000 (2–3.5 ms on the 2-core dev machine), and
- * the default disk budget holds fewer long prompts of any real model than that.
+ * Default of {@link CacheStoreOptions.exactSearchLimit}: sqlite-vec's exact scan of this many 384-dim
+ * vectors takes 2–3 ms on the 2-core dev machine (about 1.1 µs a vector), still inside admission's
+ * budget, and gives the exact top k; the default disk budget holds fewer long prompts of any real
+ * model than that. Beyond, the sign-bit search stays near 1.3 ms at 10,000.
  */
 export const EXACT_SEARCH_LIMIT = 2048;
 /**
- * Candidates the sign-bit KNN returns per result, for the exact re-score. Its cost grows with this
- * (the KNN keeps its best k' while it scans) and what more candidates buy is the order among
+ * Candidates the sign-bit search keeps per result, for the exact re-score. Its cost grows with this
+ * (each is a 384-dim dot product) and what more candidates buy is the order among
  * near-ties of similarity; a prompt sharing much of the query's text is far ahead in hamming
  * distance as in cosine. `npm run bench:admission` measures recall for several values.
  */
@@ -156,6 +158,15 @@ export class CacheStore {
      * rolled-back change costs nothing but speed.
      */
     private readonly entryCounts = new Map<string, number>();
+    /**
+     * Per model, its vectors in memory for the search beyond {@link exactSearchLimit} (see
+     * {@link SignCodeIndex}): filled from the vec0 table when first needed, then kept up to date by
+     * this connection's changes. After another connection has committed, the entries it added are
+     * read in before the next search (ids only grow, so those above `syncedThrough`); an entry it
+     * removed is dropped when a search finds its row gone.
+     */
+    private readonly signIndexes = new Map<string, SignCodeIndex>();
+    private readonly staleSignIndexes = new Set<string>();
     private dataVersion: unknown;
 
     private constructor(
@@ -245,6 +256,7 @@ export class CacheStore {
             }
             return Number(rowid);
         })();
+        if (embedding !== null) this.signIndexes.get(entry.modelFingerprint)?.set(id, entry.scope, embedding);
         this.countChange(entry.modelFingerprint, 1);
         return this.get(id) as CacheEntry;
     }
@@ -252,14 +264,16 @@ export class CacheStore {
     /** Put (or replace) the vector of an existing entry — used to re-embed after an index rebuild. */
     setEmbedding(id: number, embedding: Float32Array): void {
         this.checkEmbedding(embedding);
-        this.db.transaction(() => {
+        const row = this.db.transaction(() => {
             const row = this.stmt("SELECT model_fingerprint, scope FROM entries WHERE id = ?").get(id) as
                 {model_fingerprint: string; scope: string} | undefined;
             if (row === undefined) throw new Error(`no cache entry ${id}`);
             this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
             this.stmt(INSERT_VECTOR_SQL).run(BigInt(id), row.model_fingerprint, row.scope, vectorBlob(embedding), signCode(embedding), vectorBlob(embedding));
             this.stmt("UPDATE entries SET embedder_id = ? WHERE id = ?").run(this.embedder.id, id);
+            return row;
         })();
+        this.signIndexes.get(row.model_fingerprint)?.set(id, row.scope, embedding);
     }
 
     /** Entries with no vector in the current index (after an embedder change), oldest first. */
@@ -310,10 +324,10 @@ export class CacheStore {
      * entries the caller may not use; the join re-checks both anyway.
      *
      * Up to {@link CacheStoreOptions.exactSearchLimit} entries of the model, the KNN compares every
-     * vector: the result is the exact top k. Beyond, it ranks sign bits by hamming distance and returns
-     * {@link OVERSAMPLE}·k candidates, re-scored with their exact cosine similarity (the similarity
-     * returned and ordered by): every entry sharing much of the prompt's text is among them, while the
-     * order among near-ties of similarity is partly lost (`npm run bench:admission` measures it).
+     * vector: the result is the exact top k. Beyond, an in-memory {@link SignCodeIndex} ranks sign bits by
+     * hamming distance and re-scores the best {@link OVERSAMPLE}·k with their exact cosine similarity (the
+     * similarity returned and ordered by): every entry sharing much of the prompt's text is among them,
+     * while the order among near-ties of similarity is partly lost (`npm run bench:admission` measures it).
      */
     nearest(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
         this.checkEmbedding(embedding);
@@ -321,22 +335,15 @@ export class CacheStore {
         const scopeList = scopes.map(() => "?").join(", ");
         const limit = Math.min(MAX_K, Math.floor(k));
         const filter = `model_fingerprint = ? AND scope IN (${scopeList})`;
-        const exact = this.entryCount(modelFingerprint) <= this.exactSearchLimit;
-        const knn = exact
-            ? `knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? AND ${filter})`
-            : `coarse AS (SELECT rowid, vector FROM ${VEC_TABLE} WHERE sign_code MATCH vec_bit(?) AND k = ? AND ${filter}), ` +
-              `knn AS (SELECT rowid, vec_distance_cosine(vector, ?) AS distance FROM coarse ORDER BY distance IS NULL, distance, rowid LIMIT ?)`;
-        const knnParameters = exact
-            ? [vectorBlob(embedding), limit, modelFingerprint, ...scopes]
-            : [signCode(embedding), Math.min(MAX_K, limit * OVERSAMPLE), modelFingerprint, ...scopes, vectorBlob(embedding), limit];
+        if (this.entryCount(modelFingerprint) > this.exactSearchLimit) return this.nearestBySignCode(modelFingerprint, scopes, embedding, limit, minSimilarity);
         const rows = this.stmt(
-            `WITH ${knn} ` +
+            `WITH knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? AND ${filter}) ` +
                 `SELECT ${ENTRY_COLUMNS.split(", ")
                     .map((c) => `e.${c}`)
                     .join(", ")}, knn.distance AS distance ` +
                 `FROM knn JOIN entries e ON e.id = knn.rowid ` +
                 `WHERE e.model_fingerprint = ? AND e.scope IN (${scopeList}) ORDER BY knn.distance, e.id`
-        ).all(...knnParameters, modelFingerprint, ...scopes) as Array<EntryRow & {distance: number | null}>;
+        ).all(vectorBlob(embedding), limit, modelFingerprint, ...scopes, modelFingerprint, ...scopes) as Array<EntryRow & {distance: number | null}>;
         const out: NearestEntry[] = [];
         for (const row of rows) {
             // A zero vector (a text without features) has no cosine: sqlite-vec gives NULL, never a match.
@@ -348,11 +355,53 @@ export class CacheStore {
         return out;
     }
 
+    /** {@link nearest} beyond the exact-scan limit: sign bits, then the exact cosine of the best {@link OVERSAMPLE}·k. */
+    private nearestBySignCode(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
+        const index = this.signIndex(modelFingerprint);
+        const hits = index.search(scopes, embedding, k, Math.min(MAX_K, k * OVERSAMPLE)).filter((hit) => hit.similarity >= minSimilarity);
+        if (hits.length === 0) return [];
+        // By id alone, so SQLite looks up the few rows by rowid (a model filter here would have it walk
+        // the model's index instead); model and scope are checked again below.
+        const rows = this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id IN (${hits.map(() => "?").join(", ")})`).all(
+            ...hits.map((hit) => hit.id)
+        ) as EntryRow[];
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        const out: NearestEntry[] = [];
+        for (const hit of hits) {
+            const row = byId.get(hit.id);
+            // Removed by another connection since the index was filled.
+            if (row === undefined) index.delete(hit.id);
+            else if (row.model_fingerprint === modelFingerprint && scopes.includes(row.scope)) out.push({entry: toEntry(row), similarity: hit.similarity});
+        }
+        return out;
+    }
+
+    /** The model's {@link SignCodeIndex}, with what other connections added since the last search read in. */
+    private signIndex(modelFingerprint: string): SignCodeIndex {
+        let index = this.signIndexes.get(modelFingerprint);
+        if (index === undefined) {
+            index = new SignCodeIndex(this.embedder.dimensions);
+            this.signIndexes.set(modelFingerprint, index);
+            this.staleSignIndexes.add(modelFingerprint);
+        }
+        if (this.staleSignIndexes.delete(modelFingerprint)) {
+            const rows = this.stmt(
+                `SELECT e.id, e.scope, v.vector FROM entries e JOIN ${VEC_TABLE} v ON v.rowid = e.id WHERE e.model_fingerprint = ? AND e.id > ? ORDER BY e.id`
+            ).all(modelFingerprint, index.syncedThrough) as Array<{id: number; scope: string; vector: Buffer}>;
+            for (const row of rows) {
+                index.set(row.id, row.scope, new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
+                index.syncedThrough = row.id;
+            }
+        }
+        return index;
+    }
+
     /** Entries of the model (see {@link entryCounts}). */
     private entryCount(modelFingerprint: string): number {
         const version: unknown = this.stmt("PRAGMA data_version").pluck().get();
         if (version !== this.dataVersion) {
             this.entryCounts.clear();
+            for (const model of this.signIndexes.keys()) this.staleSignIndexes.add(model);
             this.dataVersion = version;
         }
         let count = this.entryCounts.get(modelFingerprint);
@@ -402,6 +451,7 @@ export class CacheStore {
         this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
         this.stmt("DELETE FROM entries WHERE id = ?").run(id);
         this.countChange(entry.modelFingerprint, -1);
+        this.signIndexes.get(entry.modelFingerprint)?.delete(id);
         return entry;
     }
 

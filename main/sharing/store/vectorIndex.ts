@@ -5,13 +5,13 @@
  *   scans that model's vectors — another model's entries cannot even be candidates.
  * - `scope` is a metadata column, filtered inside the KNN (`scope IN (...)`), so `k` counts only
  *   entries the caller may see instead of being eaten by other users' entries.
- * - Each vector is kept three ways: `embedding` (FLOAT, cosine) for an exact KNN; `sign_code`, its
- *   sign bits, for a KNN by hamming distance; and `vector`, the same floats as an auxiliary column,
- *   which re-scores the sign-bit candidates with their exact cosine similarity. sqlite-vec 0.1.9's
- *   cosine distance is a plain scalar loop, ~1 µs per 384-dim vector on the dev machine, so an exact
- *   scan of 10,000 cached prompts takes longer than the rest of admission, while hamming over 48
- *   bytes is a few popcounts; reading a FLOAT column back from a KNN result is slow, hence the
- *   auxiliary copy. `CacheStore.nearest` chooses between the two KNNs.
+ * - Each vector is kept three ways: `embedding` (FLOAT, cosine) for the exact KNN `CacheStore.nearest`
+ *   runs on up to a few thousand entries of a model; `vector`, the same floats as an auxiliary column,
+ *   which fills the in-memory sign-bit index (`SignCodeIndex`) used beyond (reading a FLOAT column back
+ *   from vec0 is slow, hence the copy); and `sign_code`, its sign bits, which sqlite-vec's hamming KNN
+ *   searched before that index replaced it (4–5 ms at 10,000 entries against ~1.3 ms, measured side by
+ *   side by `npm run bench:admission`). `sign_code` is still written so that a cache opened by an
+ *   earlier version of the app finds the columns it expects.
  * - The dimension is fixed at creation. The meta table records which embedder filled the index;
  *   when the configured embedder differs, the index is dropped and recreated empty (vectors of two
  *   embedders are never compared) and every entry is marked as lacking a vector, to be re-embedded
