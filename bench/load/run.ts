@@ -48,6 +48,8 @@ interface Outcome {
     promptMs?: number;
     /** How the prompt was served (`x_kvshare.mode`, plus "gate" when the cost gate chose the floor). */
     served?: string;
+    /** The hit record's stage timings (non-streamed responses). */
+    stages?: Record<string, number>;
     completionTokens: number;
     reusedTokens: number;
     promptTokens: number;
@@ -67,7 +69,7 @@ async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user:
         });
         const extra = res as unknown as {
             timings: {ttft_ms: number; queue_ms: number; prompt_ms: number};
-            x_kvshare: {reused_tokens: number; mode: string; note?: string};
+            x_kvshare: {reused_tokens: number; mode: string; note?: string; stages?: Record<string, number>};
         };
         const finished = res.choices[0]?.finish_reason != null;
         return {
@@ -76,6 +78,7 @@ async function oneRequest(client: OpenAI, prompt: string, stream: boolean, user:
             queueMs: extra.timings.queue_ms,
             promptMs: extra.timings.prompt_ms,
             served: extra.x_kvshare.note?.startsWith("cost gate") === true ? "gate" : extra.x_kvshare.mode,
+            stages: extra.x_kvshare.stages,
             completionTokens: res.usage?.completion_tokens ?? 0,
             reusedTokens: extra.x_kvshare.reused_tokens,
             promptTokens: res.usage?.prompt_tokens ?? 0,
@@ -189,8 +192,18 @@ function summarize(label: string, rounds: Round[]) {
     const reused = completed.reduce((sum, o) => sum + o.reusedTokens, 0);
     const timed = completed.filter((o) => o.queueMs != null);
     const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
-    const served = new Map<string, number>();
-    for (const o of timed) served.set(o.served ?? "?", (served.get(o.served ?? "?") ?? 0) + 1);
+    /** How many prompts were served each way, and their mean prompt milliseconds. */
+    const served = new Map<string, {count: number; promptMs: number}>();
+    for (const o of timed) {
+        const way = served.get(o.served ?? "?") ?? {count: 0, promptMs: 0};
+        way.promptMs = (way.promptMs * way.count + o.promptMs!) / (way.count + 1);
+        way.count++;
+        served.set(o.served ?? "?", way);
+    }
+    // Mean stage timings of the semantic hits: where a donor's time goes under load.
+    const semanticStages = new Map<string, number>();
+    const semantic = timed.filter((o) => o.served === "semantic" && o.stages != null);
+    for (const o of semantic) for (const [stage, ms] of Object.entries(o.stages!)) semanticStages.set(stage, (semanticStages.get(stage) ?? 0) + ms / semantic.length);
     const errors = new Map<string, number>();
     for (const r of rounds) for (const [message, count] of r.errors) errors.set(message, (errors.get(message) ?? 0) + count);
     return {
@@ -207,6 +220,7 @@ function summarize(label: string, rounds: Round[]) {
         queueMs: mean(timed.map((o) => o.queueMs!)),
         promptMs: mean(timed.map((o) => o.promptMs!)),
         served,
+        semanticStages,
         errors
     };
 }
@@ -244,8 +258,10 @@ console.log(
     `ratios (on ÷ off): p50 TTFT ${(on.p50 / off.p50).toFixed(2)}, p95 TTFT ${(on.p95 / off.p95).toFixed(2)}, tok/s ${(on.tokensPerSecond / off.tokensPerSecond).toFixed(2)}`
 );
 for (const r of results) {
-    const served = [...r.served].map(([how, count]) => `${how} ${count}`).join(", ");
-    console.log(`  ${r.label}: mean queue ${r.queueMs.toFixed(0)} ms, mean prompt ${r.promptMs.toFixed(1)} ms (non-streamed); served: ${served}`);
+    const served = [...r.served].map(([how, way]) => `${how} ${way.count} (${way.promptMs.toFixed(0)} ms)`).join(", ");
+    const stages = [...r.semanticStages].map(([stage, ms]) => `${stage.replace(/_ms$/, "")} ${ms.toFixed(1)}`).join(", ");
+    if (stages !== "") console.log(`  ${r.label}: semantic hits' mean stage ms: ${stages}`);
+    console.log(`  ${r.label}: mean queue ${r.queueMs.toFixed(0)} ms, mean prompt ${r.promptMs.toFixed(1)} ms (non-streamed); served (mean prompt ms): ${served}`);
 }
 for (const r of results) for (const [message, count] of r.errors) console.log(`  ${r.label}: ${count} × ${message}`);
 const clean = results.every((r) => r.lost === 0 && r.duplicated === 0 && r.failed === 0);

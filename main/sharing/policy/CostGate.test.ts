@@ -76,12 +76,13 @@ describe("cost gate", () => {
         expect(long.donorMs).toBeLessThan(long.floorMs);
     });
 
-    it("keeps a prompt as a donor only where its best use beats a prefill (one in eight otherwise)", () => {
+    it("keeps a prompt as a donor only where its best use beats a prefill (now and then otherwise)", () => {
         expect(new CostGate().worthCaching(300, 0.15)).toBe(true);
         const large = trained(0.5, 0.01, 0.5);
         expect(Array.from({length: 16}, () => large.worthCaching(300, 0.15)).every(Boolean)).toBe(true);
         const tiny = trained(0.01, 0.05, 0.05);
-        expect(Array.from({length: 16}, () => tiny.worthCaching(300, 0.15)).filter(Boolean)).toHaveLength(2);
+        const kept = Array.from({length: 24}, () => tiny.worthCaching(300, 0.15));
+        expect(kept.flatMap((keep, i) => (keep ? [i] : []))).toEqual([7, 23]); // after 8 refusals, then 16
     });
 
     it("counts the disk read for a donor not in memory", () => {
@@ -91,10 +92,43 @@ describe("cost gate", () => {
         expect(onDisk.donorMs).toBeGreaterThan(inMemory.donorMs);
     });
 
-    it("lets one donor through after a run of skips, so its rates stay current", () => {
+    it("lets one donor through after a run of skips, so its rates stay current, and explores less while donors keep losing", () => {
         const gate = trained(0.01, 0.05, 0.05);
-        const decisions = Array.from({length: 8}, () => gate.decide(question)!.useDonor);
-        expect(decisions.slice(0, 7).every((use) => !use)).toBe(true);
-        expect(decisions[7]).toBe(true);
+        const through = () => Array.from({length: 64}, () => gate.decide(question)!.useDonor).flatMap((use, i) => (use ? [i] : []));
+        // Runs of 8, 16, 32 skips: each exploration the rates still answer "no" to doubles the next run.
+        expect(through()).toEqual([7, 23, 55]);
+        // Cheap donors measured (restoring became fast): the rates favour the donor, and the runs start over.
+        for (let i = 0; i < 12; i++)
+            gate.observeEdit({donorTokens: 400, readBytes: 0, readMs: 0, restoreMs: 0.1, editMs: 0, computedTokens: 60, computeMs: 0.1});
+        for (let i = 0; i < 12; i++) gate.observeFloor(200, 200);
+        expect(gate.decide(question)!.useDonor).toBe(true);
+        // ... and dear again (recent samples count most).
+        for (let i = 0; i < 40; i++) gate.observeFloor(200, 2);
+        for (let i = 0; i < 40; i++) gate.observeEdit({donorTokens: 400, readBytes: 0, readMs: 0, restoreMs: 20, editMs: 0, computedTokens: 60, computeMs: 3});
+        expect(through().slice(0, 2)).toEqual([7, 23]);
+    });
+
+    it("learns the fixed part of restoring and editing a donor (the wait for the context under load)", () => {
+        // Each restore + edit costs a 90 ms wait plus 0.01 ms per donor token; a prefill 60 ms plus 0.5 ms a token.
+        const gate = new CostGate();
+        for (const tokens of [20, 80, 40, 60, 30, 70]) {
+            gate.observeFloor(tokens, 60 + 0.5 * tokens);
+            gate.observeEdit({
+                donorTokens: tokens,
+                readBytes: 0,
+                readMs: 0,
+                restoreMs: 45 + 0.005 * tokens,
+                editMs: 45 + 0.005 * tokens,
+                computedTokens: 5,
+                computeMs: 62.5
+            });
+        }
+        const short = gate.decide({...question, promptTokens: 50, reusedTokens: 45, donorTokens: 50})!;
+        // donor ≈ 90.5 + 62 + 60.5 ≈ 213 ms against a floor of 85 ms: not a rate per token (which would say ~1.8 ms each).
+        expect(short.donorMs).toBeGreaterThan(200);
+        expect(short.useDonor).toBe(false);
+        const long = gate.decide({...question, promptTokens: 2000, reusedTokens: 1990, recomputeBudget: 0, donorTokens: 2000})!;
+        expect(long.donorMs).toBeLessThan(300); // the fixed part is paid once, however long the donor
+        expect(long.useDonor).toBe(true);
     });
 });

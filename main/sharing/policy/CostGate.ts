@@ -94,18 +94,48 @@ class LinearCost {
 
 /** Samples each rate needs before the gate acts on it. */
 const minSamples = 3;
-/** After this many donors skipped in a row, one goes ahead anyway, so the rates stay current. */
+/**
+ * After this many donors skipped in a row, one goes ahead anyway, so the rates stay current. Each
+ * such exploration that the rates still answer "no" to doubles the run (up to {@link maxExploreEvery}):
+ * where donors keep losing (a tiny model under load) exploring costs less and less, and the first
+ * prediction in a donor's favour starts over at the short run.
+ */
 const exploreEvery = 8;
+const maxExploreEvery = 128;
+
+/** Counts skips and says when the next one should go ahead anyway (see {@link exploreEvery}). */
+class Explorer {
+    private skipped = 0;
+    private every = exploreEvery;
+
+    /** A skip: true when this one goes ahead after all. */
+    public skip(): boolean {
+        if (++this.skipped < this.every) return false;
+        this.skipped = 0;
+        this.every = Math.min(maxExploreEvery, this.every * 2);
+        return true;
+    }
+
+    /** The rates favour going ahead: back to the short run. */
+    public reset(): void {
+        this.skipped = 0;
+        this.every = exploreEvery;
+    }
+}
 
 export class CostGate {
     private readonly prefill = new LinearCost();
     private readonly editCompute = new LinearCost();
-    private readonly restoreEditMsPerDonorToken = new Ema();
+    /**
+     * Restore and edit against the donor's tokens. A line, not a rate: under load most of it is the
+     * wait for the context between other sequences' batches, the same for a short donor as a long one.
+     */
+    private readonly restoreEdit = new LinearCost();
     private readonly readMsPerByte = new Ema();
     /** Deviation probes: milliseconds against prompt tokens. */
     private readonly probe = new LinearCost();
-    private skippedInARow = 0;
-    private uncachedInARow = 0;
+    private readonly skippedDonors = new Explorer();
+    private readonly uncachedPrompts = new Explorer();
 
     /** A prompt served from the floor: `computedTokens` prefilled in `promptMs`. */
     public observeFloor(computedTokens: number, promptMs: number): void {
@@ -120,8 +150,8 @@ export class CostGate {
     /**
      * Whether to keep a prompt of `tokens` tokens as a donor: not when even its best use — a later
      * prompt the same but for its last token, from the memory tier, at `recomputeBudget` — is predicted
-     * to be slower than a prefill (a tiny model, or a short prompt on a large one), except one in
-     * {@link exploreEvery}, so the rates stay current. Yes until the rates have been measured.
+     * to be slower than a prefill (a tiny model, or a short prompt on a large one), except now and then
+     * (see {@link exploreEvery}), so the rates stay current. Yes until the rates have been measured.
      */
     public worthCaching(tokens: number, recomputeBudget: number): boolean {
         const best = this.predict({
@@ -133,8 +163,11 @@ export class CostGate {
             donorBytes: 0,
             inMemory: true
         });
-        if (best == null || best.donorMs <= best.floorMs) return true;
-        return ++this.uncachedInARow % exploreEvery === 0;
+        if (best == null || best.donorMs <= best.floorMs) {
+            this.uncachedPrompts.reset();
+            return true;
+        }
+        return this.uncachedPrompts.skip();
     }
 
     /** What a deviation probe of `tokens` prompt tokens cost. */
@@ -143,8 +176,7 @@ export class CostGate {
     }
 
     public observeEdit(edit: EditObservation): void {
-        this.skippedInARow = 0;
-        if (edit.donorTokens > 0) this.restoreEditMsPerDonorToken.add((edit.restoreMs + edit.editMs) / edit.donorTokens);
+        if (edit.donorTokens > 0) this.restoreEdit.add(edit.donorTokens, edit.restoreMs + edit.editMs);
         this.editCompute.add(edit.computedTokens, edit.computeMs);
         if (edit.readBytes > 0) this.readMsPerByte.add(edit.readMs / edit.readBytes);
     }
@@ -157,20 +189,21 @@ export class CostGate {
         const predicted = this.predict(q);
         if (predicted == null) return undefined;
         let useDonor = predicted.donorMs <= predicted.floorMs;
-        if (!useDonor && ++this.skippedInARow >= exploreEvery) useDonor = true;
+        if (useDonor) this.skippedDonors.reset();
+        else useDonor = this.skippedDonors.skip();
         return {useDonor, ...predicted};
     }
 
     /** Milliseconds until the prompt's KV is ready, with the donor and from the floor; undefined until measured. */
     private predict(q: GateQuestion): {donorMs: number; floorMs: number} | undefined {
-        const rates = [this.prefill, this.editCompute, this.restoreEditMsPerDonorToken];
+        const rates: Array<{count: number}> = [this.prefill, this.editCompute, this.restoreEdit];
         if (!q.inMemory) rates.push(this.readMsPerByte);
         if (rates.some((rate) => rate.count < minSamples)) return undefined;
         const computed = q.promptTokens - q.reusedTokens + Math.round(q.recomputeBudget * q.reusedTokens);
         // The edit computes all but the last prompt token, which generation's first decode takes.
         const donorMs =
             (q.inMemory ? 0 : q.donorBytes * this.readMsPerByte.value) +
-            q.donorTokens * this.restoreEditMsPerDonorToken.value +
+            this.restoreEdit.predict(q.donorTokens) +
             (computed > 1 ? this.editCompute.predict(computed - 1) : 0) +
             // a probe runs before the edit; counted once measured (a partial pass: a share of a prefill)
             (q.probes === true && this.probe.count >= minSamples ? this.probe.predict(q.promptTokens) : 0) +
