@@ -79,6 +79,7 @@ export async function openModel(options: OpenModelOptions): Promise<RequestPipel
             embedder,
             settings: sharingSettings,
             detokenize: (tokens, lastTokens) => runtime.model.detokenize(tokens, false, lastTokens),
+            busy: () => runtime.pool.queuedCount > 0,
             ...(scratch == null ? {} : {probe: (tokens) => scratch.probe(tokens, probeLayerOf(runtime.model))}),
             log
         });

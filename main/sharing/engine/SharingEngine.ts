@@ -40,6 +40,8 @@ export interface SharingEngineDeps {
      * where no probe can run (stock binary).
      */
     probe?(tokens: readonly Token[]): Promise<LayerProbe>;
+    /** Whether requests are waiting for a sequence now (the cost gate tries no unmeasured small saving then). */
+    busy?(): boolean;
     log: Logger;
 }
 
@@ -164,9 +166,11 @@ export class SharingEngine {
                       donorTokens: best.entry.tokens.length,
                       donorBytes: best.entry.bytes,
                       inMemory: cache.inMemory(best.entry),
-                      probes: isMeasuredPolicy(policy) && settings.recomputeBudget > 0
+                      probes: isMeasuredPolicy(policy) && settings.recomputeBudget > 0,
+                      busy: this.deps.busy?.() ?? false
                   });
         // The predictions depend on the shared memory tier: only the owner sees them.
+        if (verdict?.cold === true) return floor("cost gate: too few tokens saved to try a donor before its costs are measured");
         if (verdict != null && !verdict.useDonor)
             return floor(
                 !prompt.revealDonor
@@ -314,12 +318,15 @@ export class SharingEngine {
         // Where even the best use of this KV would be slower than a prefill (a tiny model, a short
         // prompt on a large one), the cost gate's measured rates say so and (but for an occasional
         // one) it is not cached.
-        if (settings.costGate && !this.gate.worthCaching(tokens.length, effectiveSharing(settings, prompt.scope).recomputeBudget)) return undefined;
+        if (settings.costGate && !this.gate.worthCaching(tokens.length, effectiveSharing(settings, prompt.scope).recomputeBudget, this.deps.busy?.() ?? false))
+            return undefined;
         // The same prompt cached before in this scope: its KV is as good a donor as this one.
         if (this.deps.cache.findExact([prompt.scope], prompt.tokens) != null) return undefined;
         let captured: Awaited<ReturnType<typeof captureForSnapshot>>;
         try {
+            const t = performance.now();
             captured = await captureForSnapshot(sequence);
+            this.gate.observeCapture(tokens.length, performance.now() - t);
         } catch (error) {
             this.deps.log.warn(`could not capture the prompt's KV: ${(error as Error).message}`);
             return undefined;

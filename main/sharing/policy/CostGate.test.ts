@@ -37,6 +37,27 @@ describe("cost gate", () => {
         expect(gate.decide(question)).toBeUndefined();
     });
 
+    it("before measuring, does not try a small saving while requests wait, nor keep a short prompt then", () => {
+        const gate = new CostGate();
+        const small = {...question, promptTokens: 60, reusedTokens: 70, ownPrefix: 10, donorTokens: 70};
+        expect(gate.decide(small)).toBeUndefined(); // nobody waiting: tried, to learn its costs
+        expect(gate.decide({...small, busy: true})).toMatchObject({useDonor: false, cold: true});
+        expect(gate.decide({...small, reusedTokens: 80, busy: true})).toBeUndefined(); // saves 70 ≥ 64: worth the experiment
+        expect(gate.worthCaching(40, 0.15)).toBe(true);
+        expect(gate.worthCaching(40, 0.15, true)).toBe(false);
+        expect(gate.worthCaching(64, 0.15, true)).toBe(true);
+    });
+
+    it("keeps a prompt only where its best use saves more than the capture that keeping it costs now", () => {
+        // prefill 1 ms a token: a 300-token prompt's best later use saves ~270 ms.
+        const gate = trained(1, 0.05, 0.1);
+        expect(gate.worthCaching(300, 0.15)).toBe(true);
+        for (let i = 0; i < 4; i++) gate.observeCapture(300, 400); // the capture waits 400 ms for the context
+        expect(Array.from({length: 7}, () => gate.worthCaching(300, 0.15)).some(Boolean)).toBe(false);
+        for (let i = 0; i < 30; i++) gate.observeCapture(300, 5);
+        expect(gate.worthCaching(300, 0.15)).toBe(true);
+    });
+
     it("counts a measured probe's cost against the donor of a probing policy", () => {
         // prefill 1 ms/token: floor 400 ms; donor without probe ≈ 21 + 0.1×(40+36) ≈ 29 ms; a probe as slow as a full prefill tips it
         const gate = trained(1, 0.05, 0.1);

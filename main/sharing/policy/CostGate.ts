@@ -48,10 +48,14 @@ export interface GateQuestion {
     inMemory: boolean;
     /** The recompute policy probes the prompt's first layers first (a measured policy). */
     probes?: boolean;
+    /** Requests are waiting for a sequence (see {@link coldMinSavedTokens}). */
+    busy?: boolean;
 }
 
 export interface GateAnswer {
     useDonor: boolean;
+    /** Decided before the costs were measured (see {@link coldMinSavedTokens}); no predictions then. */
+    cold?: boolean;
     /** Predicted milliseconds until the prompt's KV is ready, with the donor and from the floor. */
     donorMs: number;
     floorMs: number;
@@ -95,6 +99,14 @@ class LinearCost {
 /** Samples each rate needs before the gate acts on it. */
 const minSamples = 3;
 /**
+ * Before a donor's costs are measured, while requests wait for a sequence, one that saves fewer prompt
+ * tokens than this over the floor is not tried: its fixed costs (restore, edit, one more decode pass,
+ * each a wait for the context between other sequences' batches) are not paid back by a few tokens on
+ * any model, while a long shared prompt is worth the experiment that measures them. With nobody
+ * waiting the experiment costs no one else anything, and any donor is tried.
+ */
+export const coldMinSavedTokens = 64;
+/**
  * After this many donors skipped in a row, one goes ahead anyway, so the rates stay current. Each
  * such exploration that the rates still answer "no" to doubles the run (up to {@link maxExploreEvery}):
  * where donors keep losing (a tiny model under load) exploring costs less and less, and the first
@@ -132,6 +144,8 @@ export class CostGate {
      */
     private readonly restoreEdit = new LinearCost();
     private readonly readMsPerByte = new Ema();
+    /** Copying a served prompt's KV out of its sequence (the sequence is held meanwhile). */
+    private readonly capture = new LinearCost();
     /** Deviation probes: milliseconds against prompt tokens. */
     private readonly probe = new LinearCost();
     private readonly skippedDonors = new Explorer();
@@ -151,9 +165,11 @@ export class CostGate {
      * Whether to keep a prompt of `tokens` tokens as a donor: not when even its best use — a later
      * prompt the same but for its last token, from the memory tier, at `recomputeBudget` — is predicted
      * to be slower than a prefill (a tiny model, or a short prompt on a large one), except now and then
-     * (see {@link exploreEvery}), so the rates stay current. Yes until the rates have been measured.
+     * (see {@link exploreEvery}), so the rates stay current. The capture that keeping it costs now (the
+     * sequence is held meanwhile) counts against that use once measured. Until the rates have been
+     * measured, yes but for a short prompt while requests wait (see {@link coldMinSavedTokens}).
      */
-    public worthCaching(tokens: number, recomputeBudget: number): boolean {
+    public worthCaching(tokens: number, recomputeBudget: number, busy = false): boolean {
         const best = this.predict({
             promptTokens: tokens,
             ownPrefix: 0,
@@ -163,11 +179,19 @@ export class CostGate {
             donorBytes: 0,
             inMemory: true
         });
-        if (best == null || best.donorMs <= best.floorMs) {
+        if (best == null) return !busy || tokens >= coldMinSavedTokens;
+        // Keeping it costs a capture now; its best use must save more than that.
+        const captureMs = this.capture.count < minSamples ? 0 : this.capture.predict(tokens);
+        if (best.floorMs - best.donorMs > captureMs) {
             this.uncachedPrompts.reset();
             return true;
         }
         return this.uncachedPrompts.skip();
+    }
+
+    /** What copying a served prompt's `tokens` tokens of KV out of its sequence cost. */
+    public observeCapture(tokens: number, ms: number): void {
+        this.capture.add(tokens, ms);
     }
 
     /** What a deviation probe of `tokens` prompt tokens cost. */
@@ -183,11 +207,15 @@ export class CostGate {
 
     /**
      * Whether to use the donor. Until every rate involved has been measured a few times the donor is
-     * used (the gate must see edits to learn their cost).
+     * used (the gate must see edits to learn their cost; undefined means "use it, unmeasured"), but for
+     * a small saving while requests wait (see {@link coldMinSavedTokens}).
      */
     public decide(q: GateQuestion): GateAnswer | undefined {
         const predicted = this.predict(q);
-        if (predicted == null) return undefined;
+        if (predicted == null) {
+            if (q.busy !== true || q.reusedTokens - q.ownPrefix >= coldMinSavedTokens) return undefined;
+            return {useDonor: false, cold: true, donorMs: Number.NaN, floorMs: Number.NaN};
+        }
         let useDonor = predicted.donorMs <= predicted.floorMs;
         if (useDonor) this.skippedDonors.reset();
         else useDonor = this.skippedDonors.skip();
