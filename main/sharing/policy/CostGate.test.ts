@@ -118,6 +118,10 @@ describe("cost gate", () => {
         const through = () => Array.from({length: 64}, () => gate.decide(question)!.useDonor).flatMap((use, i) => (use ? [i] : []));
         // Runs of 8, 16, 32 skips: each exploration the rates still answer "no" to doubles the next run.
         expect(through()).toEqual([7, 23, 55]);
+        // While requests wait, the next exploration waits too: it goes ahead with the first skip after.
+        expect(Array.from({length: 80}, () => gate.decide({...question, busy: true})!.useDonor).some(Boolean)).toBe(false);
+        expect(gate.decide(question)!.useDonor).toBe(true);
+        expect(through()).toEqual([]); // the run is 128 long now
         // Cheap donors measured (restoring became fast): the rates favour the donor, and the runs start over.
         for (let i = 0; i < 12; i++)
             gate.observeEdit({donorTokens: 400, readBytes: 0, readMs: 0, restoreMs: 0.1, editMs: 0, computedTokens: 60, computeMs: 0.1});

@@ -110,7 +110,8 @@ export const coldMinSavedTokens = 64;
  * After this many donors skipped in a row, one goes ahead anyway, so the rates stay current. Each
  * such exploration that the rates still answer "no" to doubles the run (up to {@link maxExploreEvery}):
  * where donors keep losing (a tiny model under load) exploring costs less and less, and the first
- * prediction in a donor's favour starts over at the short run.
+ * prediction in a donor's favour starts over at the short run. An exploration waits until no request
+ * waits for a sequence: a donor predicted to lose would make them wait longer.
  */
 const exploreEvery = 8;
 const maxExploreEvery = 128;
@@ -120,9 +121,9 @@ class Explorer {
     private skipped = 0;
     private every = exploreEvery;
 
-    /** A skip: true when this one goes ahead after all. */
-    public skip(): boolean {
-        if (++this.skipped < this.every) return false;
+    /** A skip: true when this one goes ahead after all (never while `busy`). */
+    public skip(busy: boolean): boolean {
+        if (++this.skipped < this.every || busy) return false;
         this.skipped = 0;
         this.every = Math.min(maxExploreEvery, this.every * 2);
         return true;
@@ -186,7 +187,7 @@ export class CostGate {
             this.uncachedPrompts.reset();
             return true;
         }
-        return this.uncachedPrompts.skip();
+        return this.uncachedPrompts.skip(busy);
     }
 
     /** What copying a served prompt's `tokens` tokens of KV out of its sequence cost. */
@@ -218,7 +219,7 @@ export class CostGate {
         }
         let useDonor = predicted.donorMs <= predicted.floorMs;
         if (useDonor) this.skippedDonors.reset();
-        else useDonor = this.skippedDonors.skip();
+        else useDonor = this.skippedDonors.skip(q.busy === true);
         return {useDonor, ...predicted};
     }
 
