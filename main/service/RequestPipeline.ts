@@ -321,7 +321,7 @@ export class RequestPipeline {
             minGain: trace.minGainTokens,
             policy: sharing.scopePolicy,
             // Only requests that went through admission with sharing on feed the what-if curves.
-            candidates: sharing.enabled ? admission.candidates : undefined,
+            candidates: sharing.enabled && admission.skipped == null ? admission.candidates : undefined,
             budgetReuse: trace.budgetReuse,
             stages: result.kvshare.stages,
             // a prompt asked not to be kept is not replayed by the quality monitor either

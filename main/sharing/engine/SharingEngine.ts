@@ -72,6 +72,19 @@ export class SharingEngine {
         const stages = noStages();
         const cacheVersion = this.deps.cache.version;
         if (!settings.enabled) return {embedding: null, cacheVersion, stages, foundCount: 0, expectedReuse: 0, candidates: []};
+        // While requests wait, no search for a donor that could not pay off anyway: on a tiny model (or
+        // for a short prompt) even a perfect one is predicted slower than the floor, and the search's
+        // milliseconds on the main thread would delay everyone's next batch.
+        if (settings.costGate && this.deps.busy?.() === true && !this.gate.donorsCanPay(prompt.tokens.length, settings.recomputeBudget))
+            return {
+                embedding: null,
+                cacheVersion,
+                stages,
+                foundCount: 0,
+                expectedReuse: 0,
+                candidates: [],
+                skipped: "cost gate: no donor can beat the prefix floor for a prompt this short now; none looked for"
+            };
 
         const t = performance.now();
         const embedding = (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
@@ -151,7 +164,10 @@ export class SharingEngine {
         const floor = (note: string) => this.floor(sequence, prompt, stages, trace, note);
         if (!settings.enabled) return floor("sharing is off");
         if (!this.deps.kvEditing) return floor(this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
-        if (best == null) return floor(admission.foundCount === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens");
+        if (best == null)
+            return floor(
+                admission.skipped ?? (admission.foundCount === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens")
+            );
         if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens) return floor("the sequence's own prefix reuses as much");
         const {cache} = this.deps;
         // A quality replay must measure the donor path itself, whatever it would cost.

@@ -58,6 +58,8 @@ export interface Admission {
      * need them (see `candidateFrontier`).
      */
     candidates: CandidatePoint[];
+    /** Why no donor was looked for (the cost gate), when none was. */
+    skipped?: string;
 }
 
 /** The floor and the knobs `prepare` used, for the request log and the what-if curves. */

@@ -58,6 +58,12 @@ describe("cost gate", () => {
         expect(gate.worthCaching(300, 0.15)).toBe(true);
     });
 
+    it("says when no donor at all could beat the floor for a prompt of a given length", () => {
+        expect(new CostGate().donorsCanPay(40, 0.15)).toBe(true); // not measured yet
+        expect(trained(0.01, 0.05, 0.05).donorsCanPay(300, 0.15)).toBe(false); // a tiny model
+        expect(trained(0.5, 0.01, 0.5).donorsCanPay(300, 0.15)).toBe(true); // a large one
+    });
+
     it("counts a measured probe's cost against the donor of a probing policy", () => {
         // prefill 1 ms/token: floor 400 ms; donor without probe ≈ 21 + 0.1×(40+36) ≈ 29 ms; a probe as slow as a full prefill tips it
         const gate = trained(1, 0.05, 0.1);

@@ -171,15 +171,7 @@ export class CostGate {
      * measured, yes but for a short prompt while requests wait (see {@link coldMinSavedTokens}).
      */
     public worthCaching(tokens: number, recomputeBudget: number, busy = false): boolean {
-        const best = this.predict({
-            promptTokens: tokens,
-            ownPrefix: 0,
-            reusedTokens: tokens - 1,
-            recomputeBudget,
-            donorTokens: tokens,
-            donorBytes: 0,
-            inMemory: true
-        });
+        const best = this.bestUse(tokens, recomputeBudget);
         if (best == null) return !busy || tokens >= coldMinSavedTokens;
         // Keeping it costs a capture now; its best use must save more than that.
         const captureMs = this.capture.count < minSamples ? 0 : this.capture.predict(tokens);
@@ -188,6 +180,29 @@ export class CostGate {
             return true;
         }
         return this.uncachedPrompts.skip(busy);
+    }
+
+    /**
+     * Whether any donor could beat the floor for a prompt of `tokens` tokens: false once measured when
+     * even the best one (the same prompt but for its last token, from the memory tier) is predicted to
+     * be slower, so that looking for one (embedding, retrieval, alignment) is not worth its time.
+     */
+    public donorsCanPay(tokens: number, recomputeBudget: number): boolean {
+        const best = this.bestUse(tokens, recomputeBudget);
+        return best == null || best.donorMs <= best.floorMs;
+    }
+
+    /** The prediction for a prompt's best possible donor: itself but for its last token, in memory. */
+    private bestUse(tokens: number, recomputeBudget: number): {donorMs: number; floorMs: number} | undefined {
+        return this.predict({
+            promptTokens: tokens,
+            ownPrefix: 0,
+            reusedTokens: tokens - 1,
+            recomputeBudget,
+            donorTokens: tokens,
+            donorBytes: 0,
+            inMemory: true
+        });
     }
 
     /** What copying a served prompt's `tokens` tokens of KV out of its sequence cost. */
