@@ -2,10 +2,13 @@
  * `npm run bench:load`: N concurrent loopback clients (official `openai` client) for a bounded time,
  * a mix of paraphrased and unrelated prompts, streaming and not; sharing on and off side by side.
  * Prints completed / failed / lost / duplicated responses, p50/p95 TTFT and tokens/s.
- *   --clients N (32)  --seconds S per mode (20)  --parallel P sequences (4)  --max-tokens M (32)
+ *   --clients N (32)  --seconds S per mode and round (60)  --parallel P sequences (4)  --max-tokens M (32)
  *   --policy P (the settings' default recompute policy, for sharing on)
  *   --rounds R (2): the modes take turns R times (off, on, off, on, …), each for S seconds on a fresh
  *   server, and each mode's figures pool its rounds, so a drift of the machine's speed touches both.
+ *   A minute per round: on the 0.5B dummy model 32 clients wait ~50 s for a first token, so shorter
+ *   rounds measure little but the first wave, and each fresh server's first requests (the cost gate
+ *   measuring its rates) would weigh as much as the steady state.
  * Also prints where the time went per mode (server-side queue and prompt milliseconds, from the
  * non-streamed responses) and, with sharing on, how prompts were served (semantic, prefix, gate).
  */
@@ -26,7 +29,7 @@ const shared = path.resolve(here, "../../../shared");
 const {values} = parseArgs({
     options: {
         clients: {type: "string", default: "32"},
-        seconds: {type: "string", default: "20"},
+        seconds: {type: "string", default: "60"},
         parallel: {type: "string", default: "4"},
         "max-tokens": {type: "string", default: "32"},
         policy: {type: "string"},
@@ -203,7 +206,8 @@ function summarize(label: string, rounds: Round[]) {
     // Mean stage timings of the semantic hits: where a donor's time goes under load.
     const semanticStages = new Map<string, number>();
     const semantic = timed.filter((o) => o.served === "semantic" && o.stages != null);
-    for (const o of semantic) for (const [stage, ms] of Object.entries(o.stages!)) semanticStages.set(stage, (semanticStages.get(stage) ?? 0) + ms / semantic.length);
+    for (const o of semantic)
+        for (const [stage, ms] of Object.entries(o.stages!)) semanticStages.set(stage, (semanticStages.get(stage) ?? 0) + ms / semantic.length);
     const errors = new Map<string, number>();
     for (const r of rounds) for (const [message, count] of r.errors) errors.set(message, (errors.get(message) ?? 0) + count);
     return {
@@ -261,7 +265,9 @@ for (const r of results) {
     const served = [...r.served].map(([how, way]) => `${how} ${way.count} (${way.promptMs.toFixed(0)} ms)`).join(", ");
     const stages = [...r.semanticStages].map(([stage, ms]) => `${stage.replace(/_ms$/, "")} ${ms.toFixed(1)}`).join(", ");
     if (stages !== "") console.log(`  ${r.label}: semantic hits' mean stage ms: ${stages}`);
-    console.log(`  ${r.label}: mean queue ${r.queueMs.toFixed(0)} ms, mean prompt ${r.promptMs.toFixed(1)} ms (non-streamed); served (mean prompt ms): ${served}`);
+    console.log(
+        `  ${r.label}: mean queue ${r.queueMs.toFixed(0)} ms, mean prompt ${r.promptMs.toFixed(1)} ms (non-streamed); served (mean prompt ms): ${served}`
+    );
 }
 for (const r of results) for (const [message, count] of r.errors) console.log(`  ${r.label}: ${count} × ${message}`);
 const clean = results.every((r) => r.lost === 0 && r.duplicated === 0 && r.failed === 0);
