@@ -249,7 +249,8 @@ export class RequestPipeline {
      */
     private coalescingLeader(prompt: SharedPrompt, admission: Admission): InFlightPrompt | undefined {
         const settings = effectiveSharing(this.sharingSettings(), prompt.scope);
-        if (!settings.enabled || !this.sharing.kvEditing) return undefined;
+        // No donor can pay off for this prompt now (the cost gate skipped the search): nor can a wait for one.
+        if (!settings.enabled || !this.sharing.kvEditing || admission.skipped != null) return undefined;
         // Where a prefill is nearly free (a tiny model, a short prompt), waiting for another's costs more
         // than it saves: the cost gate's measured rate decides.
         const ownPrefillMs = this.sharing.predictPrefillMs(prompt.tokens.length);

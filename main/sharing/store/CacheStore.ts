@@ -163,7 +163,8 @@ export class CacheStore {
      * {@link SignCodeIndex}): filled from the vec0 table when first needed, then kept up to date by
      * this connection's changes. After another connection has committed, the entries it added are
      * read in before the next search (ids only grow, so those above `syncedThrough`); an entry it
-     * removed is dropped when a search finds its row gone.
+     * removed is dropped when a search finds its row gone. A vector it replaced (re-embedding after an
+     * embedder change, which the app does at start) is seen once this store is opened again.
      */
     private readonly signIndexes = new Map<string, SignCodeIndex>();
     private readonly staleSignIndexes = new Set<string>();
