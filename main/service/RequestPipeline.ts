@@ -171,7 +171,7 @@ export class RequestPipeline {
         }
         // A prompt that will be mostly prefilled: others like it arriving meanwhile may wait for its KV.
         const own =
-            this.sharing.kvEditing && sharing.enabled && prompt.store !== false && admission.expectedReuse < coalesceMinShare
+            this.sharing.kvEditing && sharing.enabled && prompt.store !== false && admission.skipped == null && admission.expectedReuse < coalesceMinShare
                 ? this.inFlightPrompts.add(scope, tokens)
                 : undefined;
         let result: GenerationResult;

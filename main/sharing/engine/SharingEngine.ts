@@ -18,7 +18,16 @@ import {
 import {alignTokens} from "../align/index.js";
 import type {DonorCache} from "../cache/DonorCache.js";
 import {dot, type Embedder} from "../embed/index.js";
-import {budgetLadder, CostGate, DECODE_RECOMPUTE_PER_STEP, deviationScores, isMeasuredPolicy, selectRecompute, summariseReuse} from "../policy/index.js";
+import {
+    budgetLadder,
+    CostGate,
+    DECODE_RECOMPUTE_PER_STEP,
+    deviationScores,
+    isMeasuredPolicy,
+    selectRecompute,
+    summariseReuse,
+    type DonorCharge
+} from "../policy/index.js";
 import {alignCandidates, alwaysEligible} from "./candidates.js";
 import {sharedScope} from "./scopes.js";
 import type {RecomputePolicy} from "../../../shared/settings.js";
@@ -75,7 +84,7 @@ export class SharingEngine {
         // While requests wait, no search for a donor that could not pay off anyway: on a tiny model (or
         // for a short prompt) even a perfect one is predicted slower than the floor, and the search's
         // milliseconds on the main thread would delay everyone's next batch.
-        if (settings.costGate && this.deps.busy?.() === true && !this.gate.donorsCanPay(prompt.tokens.length, settings.recomputeBudget))
+        if (settings.costGate && this.deps.busy?.() === true && !this.gate.donorsCanPay(prompt.tokens.length, this.gateCharge(prompt, settings)))
             return {
                 embedding: null,
                 cacheVersion,
@@ -102,6 +111,13 @@ export class SharingEngine {
         const settings = effectiveSharing(this.deps.settings(), prompt.scope);
         if (!settings.enabled) return admission;
         return this.select(prompt, admission.embedding, settings, {...noStages(), embed_ms: admission.stages.embed_ms});
+    }
+
+    /** What the cost gate charges a donor of this prompt for its recompute: the request's own choice, else the scope's. */
+    private gateCharge(prompt: Pick<SharedPrompt, "recomputePolicy" | "recomputeBudget">, settings: SharingSettings): DonorCharge {
+        const policy = prompt.recomputePolicy ?? settings.recomputePolicy;
+        const recomputeBudget = policy === "none" ? 0 : (prompt.recomputeBudget ?? settings.recomputeBudget);
+        return {recomputeBudget, probes: isMeasuredPolicy(policy) && recomputeBudget > 0};
     }
 
     /** Retrieve and align: the donor that lets the prompt reuse the most tokens, and every candidate. */
@@ -178,11 +194,10 @@ export class SharingEngine {
                       promptTokens: prompt.tokens.length,
                       ownPrefix,
                       reusedTokens: best.alignment.reusedTokens,
-                      recomputeBudget: policy === "none" ? 0 : settings.recomputeBudget,
+                      ...this.gateCharge(prompt, settings),
                       donorTokens: best.entry.tokens.length,
                       donorBytes: best.entry.bytes,
                       inMemory: cache.inMemory(best.entry),
-                      probes: isMeasuredPolicy(policy) && settings.recomputeBudget > 0,
                       busy: this.deps.busy?.() ?? false
                   });
         // The predictions depend on the shared memory tier: only the owner sees them.
@@ -334,7 +349,10 @@ export class SharingEngine {
         // Where even the best use of this KV would be slower than a prefill (a tiny model, a short
         // prompt on a large one), the cost gate's measured rates say so and (but for an occasional
         // one) it is not cached.
-        if (settings.costGate && !this.gate.worthCaching(tokens.length, effectiveSharing(settings, prompt.scope).recomputeBudget, this.deps.busy?.() ?? false))
+        if (
+            settings.costGate &&
+            !this.gate.worthCaching(tokens.length, this.gateCharge({}, effectiveSharing(settings, prompt.scope)), this.deps.busy?.() ?? false)
+        )
             return undefined;
         // The same prompt cached before in this scope: its KV is as good a donor as this one.
         if (this.deps.cache.findExact([prompt.scope], prompt.tokens) != null) return undefined;

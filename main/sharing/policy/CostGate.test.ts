@@ -43,25 +43,25 @@ describe("cost gate", () => {
         expect(gate.decide(small)).toBeUndefined(); // nobody waiting: tried, to learn its costs
         expect(gate.decide({...small, busy: true})).toMatchObject({useDonor: false, cold: true});
         expect(gate.decide({...small, reusedTokens: 80, busy: true})).toBeUndefined(); // saves 70 ≥ 64: worth the experiment
-        expect(gate.worthCaching(40, 0.15)).toBe(true);
-        expect(gate.worthCaching(40, 0.15, true)).toBe(false);
-        expect(gate.worthCaching(64, 0.15, true)).toBe(true);
+        expect(gate.worthCaching(40, {recomputeBudget: 0.15})).toBe(true);
+        expect(gate.worthCaching(40, {recomputeBudget: 0.15}, true)).toBe(false);
+        expect(gate.worthCaching(64, {recomputeBudget: 0.15}, true)).toBe(true);
     });
 
     it("keeps a prompt only where its best use saves more than the capture that keeping it costs now", () => {
         // prefill 1 ms a token: a 300-token prompt's best later use saves ~270 ms.
         const gate = trained(1, 0.05, 0.1);
-        expect(gate.worthCaching(300, 0.15)).toBe(true);
+        expect(gate.worthCaching(300, {recomputeBudget: 0.15})).toBe(true);
         for (let i = 0; i < 4; i++) gate.observeCapture(300, 400); // the capture waits 400 ms for the context
-        expect(Array.from({length: 7}, () => gate.worthCaching(300, 0.15)).some(Boolean)).toBe(false);
+        expect(Array.from({length: 7}, () => gate.worthCaching(300, {recomputeBudget: 0.15})).some(Boolean)).toBe(false);
         for (let i = 0; i < 30; i++) gate.observeCapture(300, 5);
-        expect(gate.worthCaching(300, 0.15)).toBe(true);
+        expect(gate.worthCaching(300, {recomputeBudget: 0.15})).toBe(true);
     });
 
     it("says when no donor at all could beat the floor for a prompt of a given length", () => {
-        expect(new CostGate().donorsCanPay(40, 0.15)).toBe(true); // not measured yet
-        expect(trained(0.01, 0.05, 0.05).donorsCanPay(300, 0.15)).toBe(false); // a tiny model
-        expect(trained(0.5, 0.01, 0.5).donorsCanPay(300, 0.15)).toBe(true); // a large one
+        expect(new CostGate().donorsCanPay(40, {recomputeBudget: 0.15})).toBe(true); // not measured yet
+        expect(trained(0.01, 0.05, 0.05).donorsCanPay(300, {recomputeBudget: 0.15})).toBe(false); // a tiny model
+        expect(trained(0.5, 0.01, 0.5).donorsCanPay(300, {recomputeBudget: 0.15})).toBe(true); // a large one
     });
 
     it("counts a measured probe's cost against the donor of a probing policy", () => {
@@ -104,11 +104,11 @@ describe("cost gate", () => {
     });
 
     it("keeps a prompt as a donor only where its best use beats a prefill (now and then otherwise)", () => {
-        expect(new CostGate().worthCaching(300, 0.15)).toBe(true);
+        expect(new CostGate().worthCaching(300, {recomputeBudget: 0.15})).toBe(true);
         const large = trained(0.5, 0.01, 0.5);
-        expect(Array.from({length: 16}, () => large.worthCaching(300, 0.15)).every(Boolean)).toBe(true);
+        expect(Array.from({length: 16}, () => large.worthCaching(300, {recomputeBudget: 0.15})).every(Boolean)).toBe(true);
         const tiny = trained(0.01, 0.05, 0.05);
-        const kept = Array.from({length: 24}, () => tiny.worthCaching(300, 0.15));
+        const kept = Array.from({length: 24}, () => tiny.worthCaching(300, {recomputeBudget: 0.15}));
         expect(kept.flatMap((keep, i) => (keep ? [i] : []))).toEqual([7, 23]); // after 8 refusals, then 16
     });
 

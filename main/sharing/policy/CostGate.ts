@@ -35,19 +35,23 @@ export interface EditObservation {
     computeMs: number;
 }
 
+/** What the recompute policy adds to a donor's path: its budget, and whether it probes first. */
+export interface DonorCharge {
+    recomputeBudget: number;
+    /** The recompute policy probes the prompt's first layers first (a measured policy). */
+    probes?: boolean;
+}
+
 /** The donor on offer and the floor it competes with. */
-export interface GateQuestion {
+export interface GateQuestion extends DonorCharge {
     promptTokens: number;
     /** Tokens the sequence's own KV already holds (the floor's reuse). */
     ownPrefix: number;
     /** Tokens the donor lets us keep, before recompute. */
     reusedTokens: number;
-    recomputeBudget: number;
     donorTokens: number;
     donorBytes: number;
     inMemory: boolean;
-    /** The recompute policy probes the prompt's first layers first (a measured policy). */
-    probes?: boolean;
     /** Requests are waiting for a sequence (see {@link coldMinSavedTokens}). */
     busy?: boolean;
 }
@@ -170,8 +174,8 @@ export class CostGate {
      * sequence is held meanwhile) counts against that use once measured. Until the rates have been
      * measured, yes but for a short prompt while requests wait (see {@link coldMinSavedTokens}).
      */
-    public worthCaching(tokens: number, recomputeBudget: number, busy = false): boolean {
-        const best = this.bestUse(tokens, recomputeBudget);
+    public worthCaching(tokens: number, charge: DonorCharge, busy = false): boolean {
+        const best = this.bestUse(tokens, charge);
         if (best == null) return !busy || tokens >= coldMinSavedTokens;
         // Keeping it costs a capture now; its best use must save more than that.
         const captureMs = this.capture.count < minSamples ? 0 : this.capture.predict(tokens);
@@ -187,22 +191,14 @@ export class CostGate {
      * even the best one (the same prompt but for its last token, from the memory tier) is predicted to
      * be slower, so that looking for one (embedding, retrieval, alignment) is not worth its time.
      */
-    public donorsCanPay(tokens: number, recomputeBudget: number): boolean {
-        const best = this.bestUse(tokens, recomputeBudget);
+    public donorsCanPay(tokens: number, charge: DonorCharge): boolean {
+        const best = this.bestUse(tokens, charge);
         return best == null || best.donorMs <= best.floorMs;
     }
 
     /** The prediction for a prompt's best possible donor: itself but for its last token, in memory. */
-    private bestUse(tokens: number, recomputeBudget: number): {donorMs: number; floorMs: number} | undefined {
-        return this.predict({
-            promptTokens: tokens,
-            ownPrefix: 0,
-            reusedTokens: tokens - 1,
-            recomputeBudget,
-            donorTokens: tokens,
-            donorBytes: 0,
-            inMemory: true
-        });
+    private bestUse(tokens: number, charge: DonorCharge): {donorMs: number; floorMs: number} | undefined {
+        return this.predict({promptTokens: tokens, ownPrefix: 0, reusedTokens: tokens - 1, donorTokens: tokens, donorBytes: 0, inMemory: true, ...charge});
     }
 
     /** What copying a served prompt's `tokens` tokens of KV out of its sequence cost. */

@@ -13,4 +13,4 @@ export {deviationScores, lastTokenAttention, type DonorRows, type ProbeRows} fro
 export {budgetLadder, nearestBudgetStep} from "./budgetLadder.js";
 export {summariseReuse, type ReuseSegment, type ReuseSummary} from "./summariseReuse.js";
 export type {ReuseLabel} from "./types.js";
-export {CostGate, type EditObservation, type GateAnswer, type GateQuestion} from "./CostGate.js";
+export {CostGate, type DonorCharge, type EditObservation, type GateAnswer, type GateQuestion} from "./CostGate.js";

@@ -426,7 +426,10 @@ export class CacheStore {
     /** Delete the row, its vector and its snapshot file; returns the removed entry. */
     remove(id: number): CacheEntry | undefined {
         const entry = this.db.transaction(() => this.removeRow(id))();
-        if (entry !== undefined) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
+        if (entry !== undefined) {
+            this.forgetVectors([entry]);
+            unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
+        }
         return entry;
     }
 
@@ -445,14 +448,18 @@ export class CacheStore {
         return ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
     }
 
-    /** Row + vector removal (inside the caller's transaction); the file is the caller's job. */
+    /** Drops removed entries from the in-memory search, once their removal is committed. */
+    private forgetVectors(entries: readonly CacheEntry[]): void {
+        for (const entry of entries) this.signIndexes.get(entry.modelFingerprint)?.delete(entry.id);
+    }
+
+    /** Row + vector removal (inside the caller's transaction); the in-memory index and the file are the caller's job. */
     private removeRow(id: number): CacheEntry | undefined {
         const entry = this.get(id);
         if (entry === undefined) return undefined;
         this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
         this.stmt("DELETE FROM entries WHERE id = ?").run(id);
         this.countChange(entry.modelFingerprint, -1);
-        this.signIndexes.get(entry.modelFingerprint)?.delete(id);
         return entry;
     }
 
@@ -497,6 +504,7 @@ export class CacheStore {
         })();
         // Files after the commit: a crash in between leaves orphan files, which the next
         // consistency pass deletes — never rows pointing at deleted files.
+        this.forgetVectors(removed);
         for (const entry of removed) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
         return removed;
     }
@@ -515,6 +523,7 @@ export class CacheStore {
         const rowCutoff = this.now() - (options.rowGraceMs ?? 0);
         const missing = rows.filter((r) => r.created_at <= rowCutoff && !fs.existsSync(snapshotAbsolutePath(this.cacheDir, r.snapshot_file)));
         const removedEntries = this.db.transaction(() => missing.map((r) => this.removeRow(r.id)).filter((e): e is CacheEntry => e !== undefined))();
+        this.forgetVectors(removedEntries);
 
         const referenced = new Set(rows.map((r) => r.snapshot_file));
         const deletedFiles: string[] = [];
