@@ -11,7 +11,8 @@
  * - `epic`: the same number of first tokens of every reused run (EPIC);
  * - `deviation`: the tokens whose layer-1 V deviates most from the donor's (CacheBlend), measured by a probe;
  * - `dhd`: the deviation weighted by the attention the last prompt token pays each token (KVShare v2, stage 1);
- * - `dhd-decode`: `dhd`, then up to 3 more of the next-highest per generated token while decoding (stage 2).
+ * - `dhd-decode`: `dhd`, then every other measured token, highest deviation first, 3 per generated token while
+ *   decoding (stage 2), until none is left or the answer ends.
  * The probing policies fall back to `boundary` where no probe can run (stock binary, an unknown graph).
  */
 export const recomputePolicies = ["none", "boundary", "epic", "deviation", "dhd", "dhd-decode"] as const;

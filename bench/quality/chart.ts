@@ -122,6 +122,7 @@ export function tradeoffSvg(input: TradeoffChartInput): string {
 export function tradeoffChart(
     stamp: string,
     quick: boolean,
+    model: string,
     workloads: readonly WorkloadCells[],
     all: WorkloadCells,
     goals: readonly GoalResult[],
@@ -131,7 +132,7 @@ export function tradeoffChart(
     const ttft = timing?.policies.map((p) => `${p.policy} ${ms(median(p.requests.map((r) => r.ttftMs)))}`);
     return tradeoffSvg({
         title: "KVShare recompute policies: agreement with full prefill vs prompt reuse",
-        subtitle: `${stamp}${quick ? " (--quick)" : ""} · stories260K, greedy, max_tokens 32 · one line per policy through budgets 0.05–0.3, none = one point`,
+        subtitle: `${stamp}${quick ? " (--quick)" : ""} · ${model}, greedy, max_tokens 32 · one line per policy through budgets 0.05–0.3, none = one point`,
         panels: [...workloads, all],
         footer: [
             ...goals.map((g) => `${g.verdict}: ${g.goal} — ${g.detail.length > 110 ? `${g.detail.slice(0, 110)}…` : g.detail}`),

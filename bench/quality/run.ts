@@ -2,7 +2,7 @@
  * `npm run bench:quality` — how much of full prefill's output each recompute policy keeps, and at what
  * reuse, over the real HTTP API (/v1/completions, greedy, temperature 0).
  *
- * Quality part (stories260K, 1 thread, parallel 1): per workload, a fresh KVShare server (cost gate off,
+ * Quality part (stories260K or --model, 1 thread, parallel 1): per workload, a fresh KVShare server (cost gate off,
  * so every target that has a donor is served from it whatever the policy) is seeded with the workload's
  * donor prompts (stored; a huge minGainTokens meanwhile, so each donor holds its own full-prefill KV).
  * Each target is then asked once of a second server with sharing and prefix reuse off (the full-prefill
@@ -16,7 +16,8 @@
  * of dhd vs dhd-decode, side by side with a rotating order.
  *
  * Flags: --quick (story workloads only, 3 targets each, no timing; < 3 min), --no-timing, --timing-only
- * (the timing part alone, nothing written).
+ * (the timing part alone, nothing written), --settings KEY,KEY (only these cells of the grid, e.g.
+ * `none,dhd-decode@0.15`), --model PATH (the quality part's model, default stories260K).
  * Writes bench/results/quality-<timestamp>.json and .svg. Exits 0 whether or not the goals hold.
  */
 import {mkdirSync, writeFileSync} from "node:fs";
@@ -30,20 +31,26 @@ import type {BenchRequest, Workload} from "../share/workloads.js";
 import {tradeoffChart} from "./chart.js";
 import {launch, type Answer, type BenchClient, type HitRecord} from "./client.js";
 import {checkGoals, honouredShare, type GoalResult} from "./goals.js";
-import {aggregate, pooled, probingPolicies, scoreAgainst, settingsGrid, type Cell, type TargetScore, type WorkloadCells} from "./score.js";
+import {aggregate, limitSettings, pooled, probingPolicies, scoreAgainst, settingsGrid, type Cell, type TargetScore, type WorkloadCells} from "./score.js";
 import {timingPart, type TimingResult} from "./timing.js";
 import {FULL_QUALITY_SIZES, QUICK_QUALITY_SIZES, qualityWorkloads} from "./workloads.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.resolve(here, "../results");
-const STORIES_MODEL = path.join(SHARED_DIR, "models", "stories260K.gguf");
 const MAX_TOKENS = 32;
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const QUICK = args.has("--quick");
 const TIMING = !QUICK && !args.has("--no-timing");
 /** Developer shortcut: only the timing part (its own tables; no goals, no files written). */
 const TIMING_ONLY = args.has("--timing-only");
+/** `--model PATH`: another trained model for the quality part (default stories260K). */
+const MODEL_ARG = args.has("--model") ? argv[argv.indexOf("--model") + 1] : undefined;
+const QUALITY_MODEL = path.resolve(MODEL_ARG ?? path.join(SHARED_DIR, "models", "stories260K.gguf"));
+/** `--settings none,dhd-decode@0.15`: only these cells of the grid (the goals judge what was measured). */
+const SETTINGS = argv[argv.indexOf("--settings") + 1];
+if (args.has("--settings")) limitSettings((SETTINGS ?? "").split(",").filter((k) => k !== ""));
 
 /** One answer as kept in the JSON: no token ids, the hit record without per-position detail. */
 interface StoredAnswer {
@@ -73,7 +80,7 @@ const stored = (a: Answer): StoredAnswer => ({text: a.text, completionTokens: a.
 /** Seeds one workload's donors on a fresh KVShare server, then asks every target under every setting. */
 async function runWorkload(workload: Workload, reference: BenchClient, warnings: string[], editing: {off?: string}): Promise<WorkloadResult> {
     const grid = settingsGrid();
-    const client = await launch(STORIES_MODEL, 1, {enabled: true, prefixReuse: true, costGate: false}, warnings);
+    const client = await launch(QUALITY_MODEL, 1, {enabled: true, prefixReuse: true, costGate: false}, warnings);
     try {
         const off = client.kvEditingOff;
         if (off != null && editing.off == null) {
@@ -171,16 +178,16 @@ function printCells(title: string, w: WorkloadCells): void {
 
 async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{results: WorkloadResult[]; modelId: string; kvEditingOff?: string}> {
     const grid = settingsGrid();
-    console.log(`== Quality: ${path.basename(STORIES_MODEL)}, 1 thread, parallel 1, max_tokens ${MAX_TOKENS}, temperature 0 ==`);
+    console.log(`== Quality: ${path.basename(QUALITY_MODEL)}, 1 thread, parallel 1, max_tokens ${MAX_TOKENS}, temperature 0 ==`);
     console.log(
-        `${grid.length} settings per target (none, then ${recomputePolicies.length - 1} policies × ${(grid.length - 1) / (recomputePolicies.length - 1)} budgets); ` +
+        `${grid.length} settings per target (${args.has("--settings") ? grid.map((g) => g.key).join(", ") : `none, then ${recomputePolicies.length - 1} policies × ${(grid.length - 1) / (recomputePolicies.length - 1)} budgets`}); ` +
             `reference: a server with sharing and prefix reuse off; KVShare server: cost gate off, other sharing settings default ` +
             `(threshold ${defaultSharingSettings.similarityThreshold}, minRunLength ${defaultSharingSettings.minRunLength}, minGainTokens ${defaultSharingSettings.minGainTokens})`
     );
     console.log(
         "token agreement: the output texts tokenized by the served model (no tokenize route in the API: in-process), leading equal tokens ÷ the longer"
     );
-    const reference = await launch(STORIES_MODEL, 1, {enabled: false, prefixReuse: false}, warnings);
+    const reference = await launch(QUALITY_MODEL, 1, {enabled: false, prefixReuse: false}, warnings);
     const modelId = reference.modelId;
     const results: WorkloadResult[] = [];
     const editing: {off?: string} = {};
@@ -266,7 +273,7 @@ async function main(): Promise<void> {
         seconds: {quality: qualitySeconds, total: (performance.now() - started) / 1000}
     };
     writeFileSync(`${base}.json`, JSON.stringify(json, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n");
-    writeFileSync(`${base}.svg`, tradeoffChart(stamp, QUICK, quality.results, all, goals, timing));
+    writeFileSync(`${base}.svg`, tradeoffChart(stamp, QUICK, path.basename(QUALITY_MODEL, ".gguf"), quality.results, all, goals, timing));
     console.log(`\nwrote ${path.relative(process.cwd(), base)}.json and .svg in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -21,11 +21,29 @@ export interface Setting {
 
 export const settingKey = (policy: RecomputePolicy, budget: number): string => (policy === "none" ? "none" : `${policy}@${budget}`);
 
-/** "none" first, then every other policy at every budget, in the settings' policy order. */
-export function settingsGrid(): Setting[] {
+let onlyKeys: ReadonlySet<string> | undefined;
+
+/**
+ * Limits the grid to these setting keys (`none`, `dhd-decode@0.15`, …) for a quicker run; throws on a key the
+ * full grid lacks.
+ */
+export function limitSettings(keys: readonly string[]): void {
+    const known = new Set(fullGrid().map((s) => s.key));
+    const unknown = keys.filter((k) => !known.has(k));
+    if (unknown.length > 0) throw new Error(`unknown setting ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
+    onlyKeys = new Set(keys);
+}
+
+function fullGrid(): Setting[] {
     const grid: Setting[] = [{key: "none", policy: "none", budget: 0}];
     for (const policy of recomputePolicies) if (policy !== "none") for (const budget of BUDGETS) grid.push({key: settingKey(policy, budget), policy, budget});
     return grid;
+}
+
+/** "none" first, then every other policy at every budget, in the settings' policy order (or the keys {@link limitSettings} kept). */
+export function settingsGrid(): Setting[] {
+    const only = onlyKeys;
+    return only == null ? fullGrid() : fullGrid().filter((s) => only.has(s.key));
 }
 
 /** The probing policies: where no probe can run they fall back to `boundary` and report so. */

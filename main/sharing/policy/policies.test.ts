@@ -32,7 +32,7 @@ describe("recompute policies", () => {
         expect(boundary.length).toBe(4);
     });
 
-    it("the measured policies take the highest scores anywhere after the exact prefix, and dhd-decode queues the next ones", () => {
+    it("the measured policies take the highest scores anywhere after the exact prefix, and dhd-decode queues every other measured one", () => {
         const scores = new Float32Array(46).fill(NaN);
         for (const run of runs) for (let i = 0; i < run.length; i++) scores[run.targetStart + i] = 0.01 * (run.targetStart + i);
         scores[33] = 9;
@@ -45,7 +45,8 @@ describe("recompute policies", () => {
         expect(plan.decodeQueue).toEqual([]);
         const decode = selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 0.1, scores});
         expect(positionsOf(decode.ranges)).toEqual(positionsOf(plan.ranges));
-        expect(decode.decodeQueue).toEqual([42, 41, 39, 38]);
+        // every kept token after the exact prefix with a measured deviation, highest first (not the last token: it is computed)
+        expect(decode.decodeQueue).toEqual([42, 41, 39, 38, 37, 36, 35, 34, 32, 31, 30, 29, 28, 27, 26, 23, 22, 21, 20, 19, 17, 16, 15, 14]);
     });
 
     it("a measured policy without scores acts as the boundary default and says so (but for a zero budget)", () => {

@@ -49,8 +49,9 @@ export interface RecomputePlan {
     /** The policy that chose the positions (a measured one without scores reads `boundary`). */
     readonly policy: RecomputePolicy;
     /**
-     * `dhd-decode` only: kept positions to recompute in place while decoding, highest score first (at most
-     * the budget again; tokens with no measured deviation are left alone).
+     * `dhd-decode` only: kept positions to recompute in place while decoding, highest score first: every
+     * measured kept token the prefill did not recompute (tokens with no measured deviation, such as an exact
+     * common prefix, are left alone).
      */
     readonly decodeQueue: number[];
 }
@@ -171,7 +172,10 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
     } else if (policy !== "none") {
         const ranked = options.scores == null ? [] : rankByScore(options.scores, runs, targetLength - 1);
         for (const position of ranked.slice(0, budget)) ranges.push({start: position, end: position + 1});
-        if (policy === "dhd-decode") decodeQueue = ranked.slice(budget, 2 * budget);
+        // The rest of the measured tokens (KVShare v2's low-deviation set) is fixed while decoding: the
+        // prefill's budget decides the first token, the queue keeps the KV the answer attends to moving
+        // towards a prefill's, until it is empty or the answer ends.
+        if (policy === "dhd-decode") decodeQueue = ranked.slice(budget);
     }
     ranges.push({start: targetLength - 1, end: targetLength});
 

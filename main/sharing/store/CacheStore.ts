@@ -14,7 +14,7 @@ import * as sqliteVec from "sqlite-vec";
 import {migrate} from "./schema.js";
 import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
-import {SignCodeIndex} from "./SignCodeIndex.js";
+import {ConnectionMirror} from "./ConnectionMirror.js";
 import {decodeTokens, encodeTokens, hashTokens} from "./tokens.js";
 import {ensureVectorIndex, INSERT_VECTOR_SQL, signCode, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
 
@@ -151,24 +151,8 @@ export class CacheStore {
     /** Prepared statements keyed by SQL (scope lists vary in length). */
     private readonly statements = new Map<string, Database.Statement>();
     private readonly exactSearchLimit: number;
-    /**
-     * Entries per model, counted when first needed (a count takes ~0.5 ms at 10,000 entries) and then
-     * kept up to date by this connection's inserts and removals; dropped when another connection has
-     * committed (`PRAGMA data_version` moves). Only chooses the kind of search, so a miscount after a
-     * rolled-back change costs nothing but speed.
-     */
-    private readonly entryCounts = new Map<string, number>();
-    /**
-     * Per model, its vectors in memory for the search beyond {@link exactSearchLimit} (see
-     * {@link SignCodeIndex}): filled from the vec0 table when first needed, then kept up to date by
-     * this connection's changes. After another connection has committed, the entries it added are
-     * read in before the next search (ids only grow, so those above `syncedThrough`); an entry it
-     * removed is dropped when a search finds its row gone. A vector it replaced (re-embedding after an
-     * embedder change, which the app does at start) is seen once this store is opened again.
-     */
-    private readonly signIndexes = new Map<string, SignCodeIndex>();
-    private readonly staleSignIndexes = new Set<string>();
-    private dataVersion: unknown;
+    /** Entry counts and in-memory vectors of the committed index (see {@link ConnectionMirror}). */
+    private readonly mirror: ConnectionMirror;
 
     private constructor(
         private readonly db: Database.Database,
@@ -180,6 +164,7 @@ export class CacheStore {
         this.embedder = {id: options.embedder.id, dimensions: options.embedder.dimensions};
         this.now = options.now ?? Date.now;
         this.exactSearchLimit = options.exactSearchLimit ?? EXACT_SEARCH_LIMIT;
+        this.mirror = new ConnectionMirror((sql) => this.stmt(sql), this.embedder.dimensions);
         migrate(db);
         this.vectorIndexState = ensureVectorIndex(db, this.embedder);
     }
@@ -257,8 +242,7 @@ export class CacheStore {
             }
             return Number(rowid);
         })();
-        if (embedding !== null) this.signIndexes.get(entry.modelFingerprint)?.set(id, entry.scope, embedding);
-        this.countChange(entry.modelFingerprint, 1);
+        this.mirror.added(entry.modelFingerprint, id, entry.scope, embedding);
         return this.get(id) as CacheEntry;
     }
 
@@ -274,7 +258,7 @@ export class CacheStore {
             this.stmt("UPDATE entries SET embedder_id = ? WHERE id = ?").run(this.embedder.id, id);
             return row;
         })();
-        this.signIndexes.get(row.model_fingerprint)?.set(id, row.scope, embedding);
+        this.mirror.vectorReplaced(row.model_fingerprint, id, row.scope, embedding);
     }
 
     /** Entries with no vector in the current index (after an embedder change), oldest first. */
@@ -325,8 +309,9 @@ export class CacheStore {
      * entries the caller may not use; the join re-checks both anyway.
      *
      * Up to {@link CacheStoreOptions.exactSearchLimit} entries of the model, the KNN compares every
-     * vector: the result is the exact top k. Beyond, an in-memory {@link SignCodeIndex} ranks sign bits by
-     * hamming distance and re-scores the best {@link OVERSAMPLE}·k with their exact cosine similarity (the
+     * vector: the result is the exact top k. Beyond, an in-memory sign-bit index (`SignCodeIndex`, kept
+     * by {@link ConnectionMirror}) ranks sign bits by hamming distance and re-scores the best
+     * {@link OVERSAMPLE}·k with their exact cosine similarity (the
      * similarity returned and ordered by): every entry sharing much of the prompt's text is among them,
      * while the order among near-ties of similarity is partly lost (`npm run bench:admission` measures it).
      */
@@ -336,7 +321,8 @@ export class CacheStore {
         const scopeList = scopes.map(() => "?").join(", ");
         const limit = Math.min(MAX_K, Math.floor(k));
         const filter = `model_fingerprint = ? AND scope IN (${scopeList})`;
-        if (this.entryCount(modelFingerprint) > this.exactSearchLimit) return this.nearestBySignCode(modelFingerprint, scopes, embedding, limit, minSimilarity);
+        if (this.mirror.entryCount(modelFingerprint) > this.exactSearchLimit)
+            return this.nearestBySignCode(modelFingerprint, scopes, embedding, limit, minSimilarity);
         const rows = this.stmt(
             `WITH knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? AND ${filter}) ` +
                 `SELECT ${ENTRY_COLUMNS.split(", ")
@@ -358,7 +344,7 @@ export class CacheStore {
 
     /** {@link nearest} beyond the exact-scan limit: sign bits, then the exact cosine of the best {@link OVERSAMPLE}·k. */
     private nearestBySignCode(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
-        const index = this.signIndex(modelFingerprint);
+        const index = this.mirror.index(modelFingerprint);
         const hits = index.search(scopes, embedding, k, Math.min(MAX_K, k * OVERSAMPLE)).filter((hit) => hit.similarity >= minSimilarity);
         if (hits.length === 0) return [];
         // By id alone, so SQLite looks up the few rows by rowid (a model filter here would have it walk
@@ -377,47 +363,6 @@ export class CacheStore {
         return out;
     }
 
-    /** The model's {@link SignCodeIndex}, with what other connections added since the last search read in. */
-    private signIndex(modelFingerprint: string): SignCodeIndex {
-        let index = this.signIndexes.get(modelFingerprint);
-        if (index === undefined) {
-            index = new SignCodeIndex(this.embedder.dimensions);
-            this.signIndexes.set(modelFingerprint, index);
-            this.staleSignIndexes.add(modelFingerprint);
-        }
-        if (this.staleSignIndexes.delete(modelFingerprint)) {
-            const rows = this.stmt(
-                `SELECT e.id, e.scope, v.vector FROM entries e JOIN ${VEC_TABLE} v ON v.rowid = e.id WHERE e.model_fingerprint = ? AND e.id > ? ORDER BY e.id`
-            ).all(modelFingerprint, index.syncedThrough) as Array<{id: number; scope: string; vector: Buffer}>;
-            for (const row of rows) {
-                index.set(row.id, row.scope, new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
-                index.syncedThrough = row.id;
-            }
-        }
-        return index;
-    }
-
-    /** Entries of the model (see {@link entryCounts}). */
-    private entryCount(modelFingerprint: string): number {
-        const version: unknown = this.stmt("PRAGMA data_version").pluck().get();
-        if (version !== this.dataVersion) {
-            this.entryCounts.clear();
-            for (const model of this.signIndexes.keys()) this.staleSignIndexes.add(model);
-            this.dataVersion = version;
-        }
-        let count = this.entryCounts.get(modelFingerprint);
-        if (count === undefined) {
-            count = this.stmt("SELECT COUNT(*) FROM entries WHERE model_fingerprint = ?").pluck().get(modelFingerprint) as number;
-            this.entryCounts.set(modelFingerprint, count);
-        }
-        return count;
-    }
-
-    private countChange(modelFingerprint: string, delta: number): void {
-        const count = this.entryCounts.get(modelFingerprint);
-        if (count !== undefined) this.entryCounts.set(modelFingerprint, count + delta);
-    }
-
     /** Record a use: last used = now, hit count + 1. */
     touch(id: number): void {
         this.stmt("UPDATE entries SET last_used_at = ?, hit_count = hit_count + 1 WHERE id = ?").run(this.now(), id);
@@ -427,7 +372,7 @@ export class CacheStore {
     remove(id: number): CacheEntry | undefined {
         const entry = this.db.transaction(() => this.removeRow(id))();
         if (entry !== undefined) {
-            this.forgetVectors([entry]);
+            this.mirror.removalsCommitted([entry]);
             unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
         }
         return entry;
@@ -448,18 +393,13 @@ export class CacheStore {
         return ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
     }
 
-    /** Drops removed entries from the in-memory search, once their removal is committed. */
-    private forgetVectors(entries: readonly CacheEntry[]): void {
-        for (const entry of entries) this.signIndexes.get(entry.modelFingerprint)?.delete(entry.id);
-    }
-
     /** Row + vector removal (inside the caller's transaction); the in-memory index and the file are the caller's job. */
     private removeRow(id: number): CacheEntry | undefined {
         const entry = this.get(id);
         if (entry === undefined) return undefined;
         this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
         this.stmt("DELETE FROM entries WHERE id = ?").run(id);
-        this.countChange(entry.modelFingerprint, -1);
+        this.mirror.rowRemoved(entry.modelFingerprint);
         return entry;
     }
 
@@ -504,7 +444,7 @@ export class CacheStore {
         })();
         // Files after the commit: a crash in between leaves orphan files, which the next
         // consistency pass deletes — never rows pointing at deleted files.
-        this.forgetVectors(removed);
+        this.mirror.removalsCommitted(removed);
         for (const entry of removed) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
         return removed;
     }
@@ -523,7 +463,7 @@ export class CacheStore {
         const rowCutoff = this.now() - (options.rowGraceMs ?? 0);
         const missing = rows.filter((r) => r.created_at <= rowCutoff && !fs.existsSync(snapshotAbsolutePath(this.cacheDir, r.snapshot_file)));
         const removedEntries = this.db.transaction(() => missing.map((r) => this.removeRow(r.id)).filter((e): e is CacheEntry => e !== undefined))();
-        this.forgetVectors(removedEntries);
+        this.mirror.removalsCommitted(removedEntries);
 
         const referenced = new Set(rows.map((r) => r.snapshot_file));
         const deletedFiles: string[] = [];

@@ -1,0 +1,96 @@
+/**
+ * What one CacheStore connection keeps in memory of the committed index, so a search costs no scan: the
+ * entry count per model (it chooses the kind of search) and, for models searched beyond the exact-scan
+ * limit, every vector in a {@link SignCodeIndex}.
+ *
+ * This connection's own changes are applied as they commit. Another connection's commits are noticed by
+ * `PRAGMA data_version`: the counts are then read again, and the entries it added are read in before the
+ * next search (ids only grow, so those above `syncedThrough`); an entry it removed is dropped when a search
+ * finds its row gone. A vector it replaced (re-embedding after an embedder change, which the app does at
+ * start) is seen once the store is opened again.
+ */
+import type Database from "better-sqlite3";
+import {SignCodeIndex} from "./SignCodeIndex.js";
+import {VEC_TABLE} from "./vectorIndex.js";
+
+/** Prepares (and caches) a statement of the store's connection. */
+export type PrepareStatement = (sql: string) => Database.Statement;
+
+export class ConnectionMirror {
+    /**
+     * Counted when first needed (~0.5 ms at 10,000 entries), then kept up to date. A miscount after a
+     * rolled-back change costs nothing but speed: the count only chooses the kind of search.
+     */
+    private readonly entryCounts = new Map<string, number>();
+    private readonly indexes = new Map<string, SignCodeIndex>();
+    /** Models whose index may lack entries another connection (or the first fill) added. */
+    private readonly stale = new Set<string>();
+    private dataVersion: unknown;
+
+    public constructor(
+        private readonly stmt: PrepareStatement,
+        private readonly dimensions: number
+    ) {}
+
+    /** Entries of the model, committed by any connection. */
+    public entryCount(modelFingerprint: string): number {
+        const version: unknown = this.stmt("PRAGMA data_version").pluck().get();
+        if (version !== this.dataVersion) {
+            this.entryCounts.clear();
+            for (const model of this.indexes.keys()) this.stale.add(model);
+            this.dataVersion = version;
+        }
+        let count = this.entryCounts.get(modelFingerprint);
+        if (count === undefined) {
+            count = this.stmt("SELECT COUNT(*) FROM entries WHERE model_fingerprint = ?").pluck().get(modelFingerprint) as number;
+            this.entryCounts.set(modelFingerprint, count);
+        }
+        return count;
+    }
+
+    /** The model's index, filled on first use, with what other connections added since the last search read in. */
+    public index(modelFingerprint: string): SignCodeIndex {
+        let index = this.indexes.get(modelFingerprint);
+        if (index === undefined) {
+            index = new SignCodeIndex(this.dimensions);
+            this.indexes.set(modelFingerprint, index);
+            this.stale.add(modelFingerprint);
+        }
+        if (this.stale.delete(modelFingerprint)) {
+            const rows = this.stmt(
+                `SELECT e.id, e.scope, v.vector FROM entries e JOIN ${VEC_TABLE} v ON v.rowid = e.id WHERE e.model_fingerprint = ? AND e.id > ? ORDER BY e.id`
+            ).all(modelFingerprint, index.syncedThrough) as Array<{id: number; scope: string; vector: Buffer}>;
+            for (const row of rows) {
+                index.set(row.id, row.scope, new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
+                index.syncedThrough = row.id;
+            }
+        }
+        return index;
+    }
+
+    /** This connection committed an entry (with its vector, or none: findable by exact hash only). */
+    public added(modelFingerprint: string, id: number, scope: string, embedding: Float32Array | null): void {
+        if (embedding !== null) this.indexes.get(modelFingerprint)?.set(id, scope, embedding);
+        this.countChange(modelFingerprint, 1);
+    }
+
+    /** This connection committed a new vector for an entry. */
+    public vectorReplaced(modelFingerprint: string, id: number, scope: string, embedding: Float32Array): void {
+        this.indexes.get(modelFingerprint)?.set(id, scope, embedding);
+    }
+
+    /** An entry's row went in a transaction of this connection that has not committed yet: only the count follows. */
+    public rowRemoved(modelFingerprint: string): void {
+        this.countChange(modelFingerprint, -1);
+    }
+
+    /** Removals of this connection committed: their vectors leave the search (a rolled-back removal hides no row). */
+    public removalsCommitted(entries: ReadonlyArray<{readonly id: number; readonly modelFingerprint: string}>): void {
+        for (const entry of entries) this.indexes.get(entry.modelFingerprint)?.delete(entry.id);
+    }
+
+    private countChange(modelFingerprint: string, delta: number): void {
+        const count = this.entryCounts.get(modelFingerprint);
+        if (count !== undefined) this.entryCounts.set(modelFingerprint, count + delta);
+    }
+}
