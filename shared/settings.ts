@@ -11,8 +11,8 @@
  * - `epic`: the same number of first tokens of every reused run (EPIC);
  * - `deviation`: the tokens whose layer-1 V deviates most from the donor's (CacheBlend), measured by a probe;
  * - `dhd`: the deviation weighted by the attention the last prompt token pays each token (KVShare v2, stage 1);
- * - `dhd-decode`: `dhd`, then every other measured token, highest deviation first, 3 per generated token while
- *   decoding (stage 2), until none is left or the answer ends.
+ * - `dhd-decode`: `dhd`, then the other measured tokens, highest deviation first, 3 per generated token while
+ *   decoding (stage 2), until none is left, the answer ends or 64 tokens of it are out.
  * The probing policies fall back to `boundary` where no probe can run (stock binary, an unknown graph).
  */
 export const recomputePolicies = ["none", "boundary", "epic", "deviation", "dhd", "dhd-decode"] as const;
@@ -30,7 +30,7 @@ export interface SharingSettings {
     topK: number;
     /** Shortest run of equal tokens worth reusing. */
     minRunLength: number;
-    /** Share (0..1) of kept tokens recomputed where reuse is most likely wrong. */
+    /** Share (0..1) of kept tokens recomputed before the first token where reuse is most likely wrong (`dhd-decode` fixes more while decoding). */
     recomputeBudget: number;
     /** How the recomputed tokens are chosen. */
     recomputePolicy: RecomputePolicy;

@@ -20,9 +20,10 @@
  * `none,dhd-decode@0.15`), --model PATH (the quality part's model, default stories260K).
  * Writes bench/results/quality-<timestamp>.json and .svg. Exits 0 whether or not the goals hold.
  */
-import {mkdirSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
+import {parseArgs} from "node:util";
 import {defaultSharingSettings, recomputePolicies} from "../../shared/settings.js";
 import {SHARED_DIR} from "../share/data.js";
 import {selfCheck} from "../share/metrics.js";
@@ -39,18 +40,52 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.resolve(here, "../results");
 const MAX_TOKENS = 32;
 
-const argv = process.argv.slice(2);
-const args = new Set(argv);
-const QUICK = args.has("--quick");
-const TIMING = !QUICK && !args.has("--no-timing");
+/** The command line (node's parseArgs: unknown flags and flags missing their value are refused). */
+function parseFlags(): {quick: boolean; noTiming: boolean; timingOnly: boolean; model?: string; settings?: string[]} {
+    try {
+        const {values} = parseArgs({
+            options: {
+                quick: {type: "boolean", default: false},
+                "no-timing": {type: "boolean", default: false},
+                "timing-only": {type: "boolean", default: false},
+                model: {type: "string"},
+                settings: {type: "string"}
+            },
+            strict: true
+        });
+        const settings = values.settings?.split(",").filter((k) => k !== "");
+        if (settings?.length === 0) throw new Error("--settings needs at least one setting, e.g. none,dhd-decode@0.15");
+        if (values.model != null && !existsSync(values.model)) throw new Error(`--model ${values.model}: no such file`);
+        return {
+            quick: values.quick,
+            noTiming: values["no-timing"],
+            timingOnly: values["timing-only"],
+            ...(values.model == null ? {} : {model: values.model}),
+            ...(settings == null ? {} : {settings})
+        };
+    } catch (error) {
+        console.error(`bench:quality: ${(error as Error).message}`);
+        process.exit(2);
+    }
+}
+
+const flags = parseFlags();
+const QUICK = flags.quick;
+const TIMING = !QUICK && !flags.noTiming;
 /** Developer shortcut: only the timing part (its own tables; no goals, no files written). */
-const TIMING_ONLY = args.has("--timing-only");
+const TIMING_ONLY = flags.timingOnly;
 /** `--model PATH`: another trained model for the quality part (default stories260K). */
-const MODEL_ARG = args.has("--model") ? argv[argv.indexOf("--model") + 1] : undefined;
-const QUALITY_MODEL = path.resolve(MODEL_ARG ?? path.join(SHARED_DIR, "models", "stories260K.gguf"));
-/** `--settings none,dhd-decode@0.15`: only these cells of the grid (the goals judge what was measured). */
-const SETTINGS = argv[argv.indexOf("--settings") + 1];
-if (args.has("--settings")) limitSettings((SETTINGS ?? "").split(",").filter((k) => k !== ""));
+const QUALITY_MODEL = path.resolve(flags.model ?? path.join(SHARED_DIR, "models", "stories260K.gguf"));
+/** `--settings none,dhd-decode@0.15`: only these cells of the grid (goals whose cells were not measured say NOT CHECKED). */
+const LIMITED = flags.settings != null;
+if (flags.settings != null) {
+    try {
+        limitSettings(flags.settings);
+    } catch (error) {
+        console.error(`bench:quality: ${(error as Error).message}`);
+        process.exit(2);
+    }
+}
 
 /** One answer as kept in the JSON: no token ids, the hit record without per-position detail. */
 interface StoredAnswer {
@@ -180,7 +215,7 @@ async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{
     const grid = settingsGrid();
     console.log(`== Quality: ${path.basename(QUALITY_MODEL)}, 1 thread, parallel 1, max_tokens ${MAX_TOKENS}, temperature 0 ==`);
     console.log(
-        `${grid.length} settings per target (${args.has("--settings") ? grid.map((g) => g.key).join(", ") : `none, then ${recomputePolicies.length - 1} policies × ${(grid.length - 1) / (recomputePolicies.length - 1)} budgets`}); ` +
+        `${grid.length} settings per target (${LIMITED ? grid.map((g) => g.key).join(", ") : `none, then ${recomputePolicies.length - 1} policies × ${(grid.length - 1) / (recomputePolicies.length - 1)} budgets`}); ` +
             `reference: a server with sharing and prefix reuse off; KVShare server: cost gate off, other sharing settings default ` +
             `(threshold ${defaultSharingSettings.similarityThreshold}, minRunLength ${defaultSharingSettings.minRunLength}, minGainTokens ${defaultSharingSettings.minGainTokens})`
     );
@@ -255,6 +290,7 @@ async function main(): Promise<void> {
         bench: "bench:quality",
         createdAt: new Date().toISOString(),
         quick: QUICK,
+        limitedGrid: LIMITED,
         quality: {
             model: quality.modelId,
             kvEditingOff: quality.kvEditingOff ?? null,

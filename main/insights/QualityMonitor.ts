@@ -1,7 +1,7 @@
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
-import type {SharedPrompt} from "../sharing/engine/types.js";
+import type {PreparedSequence, SharedPrompt} from "../sharing/engine/types.js";
 import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
 import {compareAnswers} from "./agreement.js";
 import type {QualityStore} from "./QualityStore.js";
@@ -53,7 +53,8 @@ export class QualityMonitor {
     private subscribedTo: MonitoredService | undefined;
     private readonly options: QualityMonitorOptions & typeof defaults;
     /** Checks finished, abandoned for a request, skipped (donor gone): for logs and tests. */
-    public readonly counts = {checked: 0, yielded: 0, skipped: 0};
+    /** Checks done, given way to a request, skipped; kept tokens the replays' decode stages recomputed. */
+    public readonly counts = {checked: 0, yielded: 0, skipped: 0, decodeRecomputed: 0};
 
     public constructor(options: QualityMonitorOptions) {
         this.options = {...defaults, ...options};
@@ -148,7 +149,7 @@ export class QualityMonitor {
                 this.options.requestLog.dropReplay(row.id);
                 return;
             }
-            const shared = await greedy(runtime.model, sequence, prepared.pendingTokens, maxTokens, signal);
+            const shared = await sharedGreedy(this.counts, engine, runtime.model, sequence, prepared, maxTokens, signal);
             const sharedMs = performance.now() - t;
             const agreement = compareAnswers(shared, full);
             this.options.checks.record({
@@ -176,7 +177,7 @@ export class QualityMonitor {
             const probed = await engine.prepare(sequence, probePrompt, probeAdmission);
             if (signal.aborted) throw new Yielded("a request arrived");
             if (probed.record.mode !== "semantic") return;
-            const atProbe = await greedy(runtime.model, sequence, probed.pendingTokens, maxTokens, signal);
+            const atProbe = await sharedGreedy(this.counts, engine, runtime.model, sequence, probed, maxTokens, signal);
             this.options.checks.record({
                 requestId: row.id,
                 at: Date.now(),
@@ -195,8 +196,41 @@ export class QualityMonitor {
     }
 }
 
-/** Greedy decoding of up to `maxTokens` after `input`; throws {@link Yielded} between tokens on abort. */
-async function greedy(model: LlamaModel, sequence: LlamaContextSequence, input: readonly Token[], maxTokens: number, signal: AbortSignal): Promise<number[]> {
+/**
+ * {@link greedy} on a prepared (shared-KV) sequence, with the decode stage its policy runs when served
+ * (`dhd-decode`), so a check measures what requests get.
+ */
+async function sharedGreedy(
+    counts: QualityMonitor["counts"],
+    engine: SharingEngine,
+    model: LlamaModel,
+    sequence: LlamaContextSequence,
+    prepared: PreparedSequence,
+    maxTokens: number,
+    signal: AbortSignal
+): Promise<number[]> {
+    const stage = engine.decodeStage(sequence, prepared);
+    try {
+        return await greedy(model, sequence, prepared.pendingTokens, maxTokens, signal, stage?.step);
+    } finally {
+        // Every replay starts from a cleared sequence, so a failed stage leaves nothing behind to clear.
+        await stage?.finish();
+        counts.decodeRecomputed += prepared.record.decode_recompute?.tokens ?? 0;
+    }
+}
+
+/**
+ * Greedy decoding of up to `maxTokens` after `input`; throws {@link Yielded} between tokens on abort.
+ * `beforeNextToken` runs after each token but the last, before the next is decoded.
+ */
+async function greedy(
+    model: LlamaModel,
+    sequence: LlamaContextSequence,
+    input: readonly Token[],
+    maxTokens: number,
+    signal: AbortSignal,
+    beforeNextToken?: () => Promise<void>
+): Promise<number[]> {
     if (signal.aborted) throw new Yielded("a request arrived");
     const out: number[] = [];
     if (maxTokens <= 0) return out;
@@ -207,6 +241,7 @@ async function greedy(model: LlamaModel, sequence: LlamaContextSequence, input: 
             if (model.isEogToken(token)) break;
             out.push(token);
             if (out.length >= maxTokens) break;
+            if (beforeNextToken != null) await beforeNextToken();
         }
     } finally {
         await iterator.return();

@@ -147,6 +147,9 @@ describe("idle quality monitor on real requests", () => {
         await waitFor(() => server.core.qualityMonitor.counts.checked >= 1, 30_000);
         const stats = await getJson<CacheStats>(server, "/kvshare/cache/stats?scope=user%3Adan");
         expect(stats.quality.checks).toBe(1);
+        // The replay runs the decode stage the request ran (the default policy, dhd-decode), so the check measures what was served.
+        expect(record.decode_recompute?.tokens).toBeGreaterThan(0);
+        expect(server.core.qualityMonitor.counts.decodeRecomputed).toBeGreaterThan(0);
         expect(stats.quality.checkedTokens).toBeGreaterThan(0);
         expect(stats.quality.agreement).toBeGreaterThanOrEqual(0);
         expect(stats.quality.agreement).toBeLessThanOrEqual(1);

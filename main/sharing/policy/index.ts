@@ -1,5 +1,6 @@
 /** Recompute policy: which target positions to compute when reusing a donor's KV. */
 export {
+    DECODE_RECOMPUTE_MAX_STEPS,
     DECODE_RECOMPUTE_PER_STEP,
     DEFAULT_RECOMPUTE_FRACTION,
     isMeasuredPolicy,

@@ -1,9 +1,10 @@
 /**
  * The recompute policies other than the edit-boundary default: none, EPIC, and the measured ones that rank
- * kept tokens by deviation scores (and queue the next ones for the decode stage); deviation scores themselves.
+ * kept tokens by deviation scores (and queue every other measured one for the decode stage, up to a cap); deviation
+ * scores themselves.
  */
 import {describe, expect, it} from "vitest";
-import {deviationScores, lastTokenAttention, selectRecompute, type ProbeRows} from "./index.js";
+import {DECODE_RECOMPUTE_MAX_STEPS, DECODE_RECOMPUTE_PER_STEP, deviationScores, lastTokenAttention, selectRecompute, type ProbeRows} from "./index.js";
 import type {KeptRun} from "../../kv/index.js";
 
 // donor 40 tokens; target = donor[0,10) + 4 new + donor[10,20) + 2 new + donor[20,40)  (46 tokens)
@@ -47,6 +48,21 @@ describe("recompute policies", () => {
         expect(positionsOf(decode.ranges)).toEqual(positionsOf(plan.ranges));
         // every kept token after the exact prefix with a measured deviation, highest first (not the last token: it is computed)
         expect(decode.decodeQueue).toEqual([42, 41, 39, 38, 37, 36, 35, 34, 32, 31, 30, 29, 28, 27, 26, 23, 22, 21, 20, 19, 17, 16, 15, 14]);
+        // nothing the prefill computes is queued; with the whole budget spent before the first token, nothing is left
+        expect(decode.decodeQueue.filter((p) => positionsOf(decode.ranges).includes(p))).toEqual([]);
+        expect(selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 1, scores}).decodeQueue).toEqual([]);
+    });
+
+    it("dhd-decode queues at most DECODE_RECOMPUTE_MAX_STEPS steps' worth, the highest scores", () => {
+        const long: KeptRun[] = [{donorStart: 0, targetStart: 5, length: 1000}];
+        const scores = new Float32Array(1005).fill(NaN);
+        for (let p = 5; p < 1005; p++) scores[p] = p;
+        const plan = selectRecompute(long, 1005, {policy: "dhd-decode", budgetFraction: 0.1, scores}); // 1000 kept → 100
+        const cap = DECODE_RECOMPUTE_PER_STEP * DECODE_RECOMPUTE_MAX_STEPS;
+        expect(plan.decodeQueue.length).toBe(cap);
+        // the last token (1004) is computed anyway; the budget took 1003 down to 904
+        expect(plan.decodeQueue[0]).toBe(903);
+        expect(plan.decodeQueue.at(-1)).toBe(903 - cap + 1);
     });
 
     it("a measured policy without scores acts as the boundary default and says so (but for a zero budget)", () => {

@@ -31,6 +31,13 @@ export function isMeasuredPolicy(policy: RecomputePolicy): boolean {
 /** Kept tokens recomputed per generated token by `dhd-decode` (the paper's setting). */
 export const DECODE_RECOMPUTE_PER_STEP = 3;
 
+/**
+ * Generated tokens the decode stage rides along with at most. The first tokens of an answer decide where
+ * a greedy answer goes, and later ones attend more and more to the answer itself; past this each step
+ * would still cost a bigger batch (on a CPU build ~1.8× a token's time) for the whole of a long answer.
+ */
+export const DECODE_RECOMPUTE_MAX_STEPS = 64;
+
 /** Result of {@link selectRecompute}. */
 export interface RecomputePlan {
     /** Every target position to compute, as sorted, merged, half-open ranges. Pass as the KV edit
@@ -49,9 +56,9 @@ export interface RecomputePlan {
     /** The policy that chose the positions (a measured one without scores reads `boundary`). */
     readonly policy: RecomputePolicy;
     /**
-     * `dhd-decode` only: kept positions to recompute in place while decoding, highest score first: every
-     * measured kept token the prefill did not recompute (tokens with no measured deviation, such as an exact
-     * common prefix, are left alone).
+     * `dhd-decode` only: kept positions to recompute in place while decoding, highest score first: the
+     * measured kept tokens the prefill did not recompute, up to {@link DECODE_RECOMPUTE_MAX_STEPS} steps'
+     * worth (tokens with no measured deviation, such as an exact common prefix, are left alone).
      */
     readonly decodeQueue: number[];
 }
@@ -174,8 +181,8 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
         for (const position of ranked.slice(0, budget)) ranges.push({start: position, end: position + 1});
         // The rest of the measured tokens (KVShare v2's low-deviation set) is fixed while decoding: the
         // prefill's budget decides the first token, the queue keeps the KV the answer attends to moving
-        // towards a prefill's, until it is empty or the answer ends.
-        if (policy === "dhd-decode") decodeQueue = ranked.slice(budget);
+        // towards a prefill's, until it is empty, the answer ends or the step cap is reached.
+        if (policy === "dhd-decode") decodeQueue = ranked.slice(budget, budget + DECODE_RECOMPUTE_PER_STEP * DECODE_RECOMPUTE_MAX_STEPS);
     }
     ranges.push({start: targetLength - 1, end: targetLength});
 

@@ -3,11 +3,12 @@
  * entry count per model (it chooses the kind of search) and, for models searched beyond the exact-scan
  * limit, every vector in a {@link SignCodeIndex}.
  *
- * This connection's own changes are applied as they commit. Another connection's commits are noticed by
- * `PRAGMA data_version`: the counts are then read again, and the entries it added are read in before the
- * next search (ids only grow, so those above `syncedThrough`); an entry it removed is dropped when a search
- * finds its row gone. A vector it replaced (re-embedding after an embedder change, which the app does at
- * start) is seen once the store is opened again.
+ * This connection's own changes are applied by the store as they commit (a count follows a removal inside
+ * its transaction already). Another connection's commits are noticed by `PRAGMA data_version`: the counts
+ * are then read again, and the entries it added are read in before the next search (ids only grow, so
+ * those above `syncedThrough`); an entry it removed is dropped from the index by the store's search when
+ * it finds the row gone. A vector it replaced (re-embedding after an embedder change, which the app does
+ * at start) is seen once the store is opened again.
  */
 import type Database from "better-sqlite3";
 import {SignCodeIndex} from "./SignCodeIndex.js";

@@ -82,7 +82,10 @@ function Form({settings}: {settings: AdminSettings}) {
                     <Field label="Minimum kept run" hint="Shortest run of equal tokens worth reusing">
                         {text("minRunLength", "setting-min-run")}
                     </Field>
-                    <Field label="Recompute budget" hint="0..1: share of kept tokens recomputed for quality">
+                    <Field
+                        label="Recompute budget"
+                        hint="0..1: share of kept tokens recomputed for quality before the first token (dhd-decode fixes more while decoding)"
+                    >
                         {text("recomputeBudget", "setting-recompute")}
                     </Field>
                     <Field
