@@ -90,34 +90,50 @@ describe("recompute policies", () => {
     });
 
     it("recomputes the decode stage's tokens in the same llama.cpp batch as each generated token", async () => {
-        // every llama.cpp batch the context builds, by size (node-llama-cpp starts each with initBatch)
-        const context = server.core.requirePipeline().runtime.context as unknown as {_ctx: object};
-        const real = context._ctx;
-        const sizes: number[] = [];
-        context._ctx = new Proxy(real, {
-            get(target, key) {
-                const value = Reflect.get(target, key) as unknown;
-                if (typeof value !== "function") return value;
-                if (key === "initBatch")
-                    return (size: number) => {
-                        sizes.push(size);
-                        return (value as (size: number) => unknown).call(target, size);
-                    };
-                return (value as (...args: unknown[]) => unknown).bind(target);
-            }
-        });
-        try {
-            await clearSequence();
-            sizes.length = 0;
-            const result = await ask(inserted, "teacher", {policy: "dhd-decode", budget: 0.3}, 8);
-            const decoded = result.kvshare.decode_recompute?.tokens ?? 0;
-            expect(decoded).toBeGreaterThan(3);
-            // after the edit's batch and the first token's: one batch per generated token, 3 queued tokens riding along
-            const steps = sizes.slice(2);
-            expect(steps.filter((size) => size === 4).length).toBe(Math.floor(decoded / 3));
-            expect(steps.every((size) => size <= 4)).toBe(true);
-        } finally {
-            context._ctx = real;
-        }
+        await clearSequence();
+        const {result, sizes} = await batchSizesOf(() => ask(inserted, "teacher", {policy: "dhd-decode", budget: 0.3}, 8));
+        const decoded = result.kvshare.decode_recompute?.tokens ?? 0;
+        expect(decoded).toBeGreaterThan(3);
+        // after the edit's batch and the first token's: one batch per generated token, 3 queued tokens riding along
+        const steps = sizes.slice(2);
+        expect(steps.filter((size) => size === 4).length).toBe(Math.floor(decoded / 3));
+        expect(steps.every((size) => size <= 4)).toBe(true);
+    });
+
+    it("stops once its queue is empty: the rest of the answer goes a token per batch", async () => {
+        await clearSequence();
+        // most of the measured tokens go before the first token, so the few left are done within the answer
+        const {result, sizes} = await batchSizesOf(() => ask(inserted, "teacher", {policy: "dhd-decode", budget: 0.6}, 16));
+        const decoded = result.kvshare.decode_recompute?.tokens ?? 0;
+        expect(decoded).toBeGreaterThan(0);
+        const steps = sizes.slice(2);
+        const carrying = Math.ceil(decoded / 3);
+        expect(steps.length).toBeGreaterThan(carrying);
+        expect(steps.slice(0, carrying).reduce((sum, size) => sum + size - 1, 0)).toBe(decoded);
+        expect(steps.slice(carrying).every((size) => size === 1)).toBe(true);
     });
 });
+
+/** Every llama.cpp batch the context builds while `run` runs, by size (node-llama-cpp starts each with initBatch). */
+async function batchSizesOf<T>(run: () => Promise<T>): Promise<{result: T; sizes: number[]}> {
+    const context = server.core.requirePipeline().runtime.context as unknown as {_ctx: object};
+    const real = context._ctx;
+    const sizes: number[] = [];
+    context._ctx = new Proxy(real, {
+        get(target, key) {
+            const value = Reflect.get(target, key) as unknown;
+            if (typeof value !== "function") return value;
+            if (key === "initBatch")
+                return (size: number) => {
+                    sizes.push(size);
+                    return (value as (size: number) => unknown).call(target, size);
+                };
+            return (value as (...args: unknown[]) => unknown).bind(target);
+        }
+    });
+    try {
+        return {result: await run(), sizes};
+    } finally {
+        context._ctx = real;
+    }
+}
