@@ -112,6 +112,33 @@ describe("recompute policies", () => {
         expect(steps.slice(0, carrying).reduce((sum, size) => sum + size - 1, 0)).toBe(decoded);
         expect(steps.slice(carrying).every((size) => size === 1)).toBe(true);
     });
+
+    it("an answer aborted while its queue runs leaves the prompt's KV whole: the same prompt next reuses all of it", async () => {
+        await clearSequence();
+        const controller = new AbortController();
+        let pieces = 0;
+        const aborted = await server.core.requirePipeline().complete(
+            inserted,
+            {maxTokens: 24, maxTokensExplicit: true, stops: [], sampling: {...defaultSampling, temperature: 0}},
+            {
+                signal: controller.signal,
+                arrivedAt: performance.now(),
+                user: "teacher",
+                // kept (store), so the sequence is left holding the prompt for this scope's next request
+                recompute: {policy: "dhd-decode", budget: 0.05, store: true},
+                onText: () => {
+                    if (++pieces === 3) controller.abort();
+                }
+            }
+        );
+        expect(aborted.finishReason).toBe("aborted");
+        expect(aborted.kvshare.mode).toBe("semantic");
+        expect(aborted.kvshare.decode_recompute?.tokens).toBeGreaterThan(0);
+        const again = await ask(inserted, "teacher", {}, 8);
+        expect(again.kvshare.mode).toBe("prefix");
+        expect(again.cachedTokens).toBe(again.promptTokens - 1);
+        expect(again.completionTokens).toBeGreaterThan(0);
+    });
 });
 
 /** Every llama.cpp batch the context builds while `run` runs, by size (node-llama-cpp starts each with initBatch). */
