@@ -111,7 +111,11 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
     results.push({
         goal: "2. dhd's agreement above boundary's at every budget (workload mean; ties only where both ≥ 99.95%)",
         verdict: BUDGETS.some((b) => unmeasured(all, ["dhd", b], ["boundary", b])) ? "NOT CHECKED" : below.length === 0 ? "PASS" : "FAIL",
-        detail: below.length === 0 ? `all ${BUDGETS.length} budgets` : `not above at budget ${below.join(", ")}`
+        detail: BUDGETS.some((b) => unmeasured(all, ["dhd", b], ["boundary", b]))
+            ? "dhd and boundary not measured at every budget (--settings)"
+            : below.length === 0
+              ? `all ${BUDGETS.length} budgets`
+              : `not above at budget ${below.join(", ")}`
     });
 
     // 3. dhd-decode over dhd, and what a decoded token costs.
@@ -149,7 +153,9 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
               : cost == null || !Number.isFinite(cost.dhdDecodeTpotMs - cost.dhdTpotMs)
                 ? "NOT CHECKED"
                 : "PASS",
-        detail: `agreement gain ${(100 * gain).toFixed(1)} points; ${costText}`
+        detail: Number.isFinite(gain)
+            ? `agreement gain ${(100 * gain).toFixed(1)} points; ${costText}`
+            : `dhd or dhd-decode not measured at ${GOAL_BUDGET} (--settings)`
     });
     return results;
 }
