@@ -153,7 +153,7 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
               : cost == null || !Number.isFinite(cost.dhdDecodeTpotMs - cost.dhdTpotMs)
                 ? "NOT CHECKED"
                 : "PASS",
-        detail: Number.isFinite(gain)
+        detail: !unmeasured(all, ["dhd", GOAL_BUDGET], ["dhd-decode", GOAL_BUDGET])
             ? `agreement gain ${(100 * gain).toFixed(1)} points; ${costText}`
             : `dhd or dhd-decode not measured at ${GOAL_BUDGET} (--settings)`
     });

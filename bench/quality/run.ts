@@ -15,7 +15,7 @@
  * Timing part (dummy ~0.5 B llama, 2 threads; see timing.ts): TTFT per policy at budget 0.15 and TPOT
  * of dhd vs dhd-decode, side by side with a rotating order.
  *
- * Flags: --quick (story workloads only, 3 targets each, no timing; < 3 min), --no-timing, --timing-only
+ * Flags: --quick (story workloads only, 3 targets each, no timing; about a minute), --no-timing, --timing-only
  * (the timing part alone, nothing written), --settings KEY,KEY (only these cells of the grid, e.g.
  * `none,dhd-decode@0.15`), --model PATH (the quality part's model, default stories260K).
  * Writes bench/results/quality-<timestamp>.json and .svg. Exits 0 whether or not the goals hold.

@@ -52,7 +52,6 @@ export class QualityMonitor {
     private unsubscribe: (() => void) | undefined;
     private subscribedTo: MonitoredService | undefined;
     private readonly options: QualityMonitorOptions & typeof defaults;
-    /** Checks finished, abandoned for a request, skipped (donor gone): for logs and tests. */
     /** Checks done, given way to a request, skipped; kept tokens the replays' decode stages recomputed. */
     public readonly counts = {checked: 0, yielded: 0, skipped: 0, decodeRecomputed: 0};
 
@@ -213,8 +212,8 @@ async function sharedGreedy(
     try {
         return await greedy(model, sequence, prepared.pendingTokens, maxTokens, signal, stage?.step);
     } finally {
-        // Every replay starts from a cleared sequence, so a failed stage leaves nothing behind to clear.
-        await stage?.finish();
+        // The sequence goes back to the pool after the last replay: one that lost cells must not be reused.
+        if (stage != null && !(await stage.finish())) await sequence.clearHistory();
         counts.decodeRecomputed += prepared.record.decode_recompute?.tokens ?? 0;
     }
 }
@@ -241,6 +240,7 @@ async function greedy(
             if (model.isEogToken(token)) break;
             out.push(token);
             if (out.length >= maxTokens) break;
+            if (signal.aborted) throw new Yielded("a request arrived");
             if (beforeNextToken != null) await beforeNextToken();
         }
     } finally {

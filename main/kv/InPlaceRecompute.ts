@@ -28,17 +28,27 @@ export class InPlaceRecompute {
     /** Milliseconds the steps held up decoding (cell removal, queueing). */
     public stepMs = 0;
 
+    /** Generated tokens seen (stepped or passed). */
+    private seen = 0;
+
     /**
      * @param queue tokens in the order they are to be recomputed (the most deviating first)
      * @param perStep how many go with each generated token
+     * @param maxSteps generated tokens after which the rest of the queue is dropped
      */
     public constructor(
         private readonly context: LlamaContext,
         private readonly sequence: LlamaContextSequence,
         queue: readonly InPlaceToken[],
-        private readonly perStep: number
+        private readonly perStep: number,
+        private readonly maxSteps = Number.POSITIVE_INFINITY
     ) {
         this.queue = queue.slice();
+    }
+
+    /** A generated token went by without a step (others were waiting): it counts towards `maxSteps` all the same. */
+    public pass(): void {
+        this.seen++;
     }
 
     public get remaining(): number {
@@ -50,6 +60,7 @@ export class InPlaceRecompute {
      * next tokens of the queue alongside the next generated token.
      */
     public async step(): Promise<void> {
+        if (++this.seen > this.maxSteps) this.queue.length = 0;
         if (this.queue.length === 0 || this.failure != null) return;
         // llama.cpp wants a sequence's positions increasing within a batch (and the generated token comes last)
         const items = this.queue.splice(0, this.perStep).sort((a, b) => a.position - b.position);

@@ -201,7 +201,13 @@ export class RequestPipeline {
                 // dhd-decode: a few more kept tokens recomputed in place with each generated token, while no
                 // request waits for a sequence (under load that compute goes to the waiting requests).
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
-                const fixUp = decodeStage == null ? undefined : () => (this.runtime.pool.queuedCount === 0 ? decodeStage.step() : Promise.resolve());
+                const fixUp =
+                    decodeStage == null
+                        ? undefined
+                        : async () => {
+                              if (this.runtime.pool.queuedCount === 0) await decodeStage.step();
+                              else decodeStage.pass();
+                          };
                 let decoded;
                 let intact = true;
                 try {

@@ -21,6 +21,7 @@ import {dot, type Embedder} from "../embed/index.js";
 import {
     budgetLadder,
     CostGate,
+    DECODE_RECOMPUTE_MAX_STEPS,
     DECODE_RECOMPUTE_PER_STEP,
     deviationScores,
     isMeasuredPolicy,
@@ -282,9 +283,10 @@ export class SharingEngine {
      */
     public decodeStage(sequence: LlamaContextSequence, prepared: PreparedSequence): DecodeStage | undefined {
         if (prepared.decodeQueue == null || prepared.decodeQueue.length === 0) return undefined;
-        const stage = new InPlaceRecompute(this.deps.context, sequence, prepared.decodeQueue, DECODE_RECOMPUTE_PER_STEP);
+        const stage = new InPlaceRecompute(this.deps.context, sequence, prepared.decodeQueue, DECODE_RECOMPUTE_PER_STEP, DECODE_RECOMPUTE_MAX_STEPS);
         return {
             step: () => stage.step(),
+            pass: () => stage.pass(),
             finish: async () => {
                 const done = await stage.finish();
                 if (done.error != null) this.deps.log.warn(`decode-stage recompute failed, the sequence is cleared: ${done.error}`);

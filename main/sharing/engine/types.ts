@@ -76,12 +76,14 @@ export interface PrepareTrace {
 }
 
 /**
- * The decode stage of `dhd-decode`: call `step` between generated tokens, `finish` before the sequence is let
- * go; `finish` resolves to false when the sequence lost part of its prompt's KV (a failed recompute): then it
- * must be cleared, not stored or reused.
+ * The decode stage of `dhd-decode`: call `step` between generated tokens (or `pass` where no step may run
+ * then: it still counts towards the stage's token cap), `finish` before the sequence is let go; `finish`
+ * resolves to false when the sequence lost part of its prompt's KV (a failed recompute): then it must be
+ * cleared, not stored or reused.
  */
 export interface DecodeStage {
     step(): Promise<void>;
+    pass(): void;
     finish(): Promise<boolean>;
 }
 
