@@ -40,7 +40,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.resolve(here, "../results");
 const MAX_TOKENS = 32;
 
-/** The command line (node's parseArgs: unknown flags and flags missing their value are refused). */
+/** The command line (node's parseArgs: unknown flags and flags missing their value are refused); applies `--settings`. */
 function parseFlags(): {quick: boolean; noTiming: boolean; timingOnly: boolean; model?: string; settings?: string[]} {
     try {
         const {values} = parseArgs({
@@ -55,6 +55,7 @@ function parseFlags(): {quick: boolean; noTiming: boolean; timingOnly: boolean; 
         });
         const settings = values.settings?.split(",").filter((k) => k !== "");
         if (settings?.length === 0) throw new Error("--settings needs at least one setting, e.g. none,dhd-decode@0.15");
+        if (settings != null) limitSettings(settings);
         if (values.model != null && !existsSync(values.model)) throw new Error(`--model ${values.model}: no such file`);
         return {
             quick: values.quick,
@@ -78,14 +79,6 @@ const TIMING_ONLY = flags.timingOnly;
 const QUALITY_MODEL = path.resolve(flags.model ?? path.join(SHARED_DIR, "models", "stories260K.gguf"));
 /** `--settings none,dhd-decode@0.15`: only these cells of the grid (goals whose cells were not measured say NOT CHECKED). */
 const LIMITED = flags.settings != null;
-if (flags.settings != null) {
-    try {
-        limitSettings(flags.settings);
-    } catch (error) {
-        console.error(`bench:quality: ${(error as Error).message}`);
-        process.exit(2);
-    }
-}
 
 /** One answer as kept in the JSON: no token ids, the hit record without per-position detail. */
 interface StoredAnswer {

@@ -148,7 +148,7 @@ export class QualityMonitor {
                 this.options.requestLog.dropReplay(row.id);
                 return;
             }
-            const shared = await sharedGreedy(this.counts, engine, runtime.model, sequence, prepared, maxTokens, signal);
+            const shared = await this.sharedGreedy(engine, runtime.model, sequence, prepared, maxTokens, signal);
             const sharedMs = performance.now() - t;
             const agreement = compareAnswers(shared, full);
             this.options.checks.record({
@@ -176,7 +176,7 @@ export class QualityMonitor {
             const probed = await engine.prepare(sequence, probePrompt, probeAdmission);
             if (signal.aborted) throw new Yielded("a request arrived");
             if (probed.record.mode !== "semantic") return;
-            const atProbe = await sharedGreedy(this.counts, engine, runtime.model, sequence, probed, maxTokens, signal);
+            const atProbe = await this.sharedGreedy(engine, runtime.model, sequence, probed, maxTokens, signal);
             this.options.checks.record({
                 requestId: row.id,
                 at: Date.now(),
@@ -193,28 +193,27 @@ export class QualityMonitor {
             lease.release();
         }
     }
-}
 
-/**
- * {@link greedy} on a prepared (shared-KV) sequence, with the decode stage its policy runs when served
- * (`dhd-decode`), so a check measures what requests get.
- */
-async function sharedGreedy(
-    counts: QualityMonitor["counts"],
-    engine: SharingEngine,
-    model: LlamaModel,
-    sequence: LlamaContextSequence,
-    prepared: PreparedSequence,
-    maxTokens: number,
-    signal: AbortSignal
-): Promise<number[]> {
-    const stage = engine.decodeStage(sequence, prepared);
-    try {
-        return await greedy(model, sequence, prepared.pendingTokens, maxTokens, signal, stage?.step);
-    } finally {
-        // The sequence goes back to the pool after the last replay: one that lost cells must not be reused.
-        if (stage != null && !(await stage.finish())) await sequence.clearHistory();
-        counts.decodeRecomputed += prepared.record.decode_recompute?.tokens ?? 0;
+    /**
+     * {@link greedy} on a prepared (shared-KV) sequence, with the decode stage its policy runs when served
+     * (`dhd-decode`), so a check measures what requests get.
+     */
+    private async sharedGreedy(
+        engine: SharingEngine,
+        model: LlamaModel,
+        sequence: LlamaContextSequence,
+        prepared: PreparedSequence,
+        maxTokens: number,
+        signal: AbortSignal
+    ): Promise<number[]> {
+        const stage = engine.decodeStage(sequence, prepared);
+        try {
+            return await greedy(model, sequence, prepared.pendingTokens, maxTokens, signal, stage?.step);
+        } finally {
+            // The sequence goes back to the pool after the last replay: one that lost cells must not be reused.
+            if (stage != null && !(await stage.finish())) await sequence.clearHistory();
+            this.counts.decodeRecomputed += prepared.record.decode_recompute?.tokens ?? 0;
+        }
     }
 }
 
