@@ -5,6 +5,7 @@
  * throughput and lost/duplicated answers per mode, and the ratios to sharing off. A second part sends
  * pairs of paraphrases (a, then b) back to back and with a one-second gap, and prints b's reuse.
  *   --clients 8,16,32  --rounds 3  --parallel 4  --max-tokens 8  --model PATH (stories260K)
+ *   --policy P: the recompute policy for KVShare (default: the settings' default)
  *   --dummy: the ~0.5B dummy-weight model (bench/dummyModel) instead, for realistic prefill cost
  *   --workload exercise (default): a class on one exercise: each student's prompt starts with their
  *     name, then the same story (TinyStories) and one of a few phrasings of the question, so prefix
@@ -21,7 +22,7 @@ import {parseArgs} from "node:util";
 import OpenAI from "openai";
 import {silentLogger} from "../../main/common/log.js";
 import {startServer, type RunningServer} from "../../main/app/startServer.js";
-import type {SharingSettings} from "../../shared/settings.js";
+import {recomputePolicies, type RecomputePolicy, type SharingSettings} from "../../shared/settings.js";
 import {ensureDummyModel} from "../dummyModel/generate.js";
 import {loadPrompts} from "../load/prompts.js";
 import {alignTokens} from "../../main/sharing/align/index.js";
@@ -38,9 +39,15 @@ const {values} = parseArgs({
         model: {type: "string"},
         dummy: {type: "boolean", default: false},
         workload: {type: "string", default: "exercise"},
-        pairs: {type: "string", default: "12"}
+        pairs: {type: "string", default: "12"},
+        policy: {type: "string"}
     }
 });
+const policy = values.policy as RecomputePolicy | undefined;
+if (policy != null && !recomputePolicies.includes(policy)) {
+    console.error(`--policy must be one of ${recomputePolicies.join(", ")}; got ${JSON.stringify(values.policy)}`);
+    process.exit(2);
+}
 const clientCounts = values.clients
     .split(",")
     .map(Number)
@@ -74,7 +81,7 @@ async function start(sharing: Partial<SharingSettings>, clients: number): Promis
             threads: 2,
             parallel: Number(values.parallel),
             api: {port: 0},
-            sharing,
+            sharing: {...sharing, ...(policy == null ? {} : {recomputePolicy: policy})},
             // Merged over the defaults: a whole burst queued at once, and the dummy model's long waits.
             limits: {maxQueue: clients * 2, queueTimeoutMs: 300_000, maxConcurrentPerKey: clients, maxInFlightBytesPerKey: 64 << 20, requestTimeoutMs: 300_000}
         }
@@ -265,7 +272,7 @@ async function pairs(clusters: string[][]) {
 
 const {clusters} = loadPrompts(path.join(shared, "data"));
 console.log(
-    `burst bench: ${path.basename(modelPath)}, ${values.parallel} sequences, ${rounds} rounds per burst size, max_tokens ${maxTokens}, ` +
+    `burst bench: ${path.basename(modelPath)}, recompute policy ${policy ?? "default"}, ${values.parallel} sequences, ${rounds} rounds per burst size, max_tokens ${maxTokens}, ` +
         (values.workload === "questions"
             ? `paraphrases of ${Math.min(clusters.length, rounds * 2)} COVID-Q questions (two per round)`
             : `a class on one exercise per round (student's name first, then a TinyStories story and one of ${questionPhrasings.length} phrasings of the question)`)

@@ -81,7 +81,9 @@ const migrations: readonly string[] = [
         shared_ms REAL NOT NULL,
         probe INTEGER NOT NULL DEFAULT 0
     );
-    CREATE INDEX quality_checks_by_time ON quality_checks(at);`
+    CREATE INDEX quality_checks_by_time ON quality_checks(at);`,
+    // The recompute policy a request was served with (a request may name its own): its quality replay uses it.
+    `ALTER TABLE request_log ADD COLUMN recompute_policy TEXT;`
 ];
 
 export const APP_DB_VERSION = migrations.length;

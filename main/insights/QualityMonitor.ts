@@ -122,7 +122,16 @@ export class QualityMonitor {
         const runtime = inference.runtime;
         const engine = inference.sharing;
         const tokens = row.tokens as Token[];
-        const prompt: SharedPrompt = {tokens, text: "", scope: row.scope, detail: false, revealDonor: false, replay: true, recomputeBudget: row.budget};
+        const prompt: SharedPrompt = {
+            tokens,
+            text: "",
+            scope: row.scope,
+            detail: false,
+            revealDonor: false,
+            replay: true,
+            recomputeBudget: row.budget,
+            recomputePolicy: row.recomputePolicy
+        };
         const admission = engine.admitReplay(prompt, row.donorId, row.donorSimilarity ?? 0);
         if (admission == null || tokens.length >= runtime.contextSize) {
             this.counts.skipped++;

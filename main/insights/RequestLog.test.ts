@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {openAppDb} from "../admin/appDb.js";
+import {APP_DB_VERSION, openAppDb} from "../admin/appDb.js";
 import {QualityStore} from "./QualityStore.js";
 import {RequestLog, type RequestLogEntry} from "./RequestLog.js";
 
@@ -98,6 +98,42 @@ describe("RequestLog in app.db", () => {
         expect(pending[0]).toMatchObject({scope: "group:ward-3", donorId: 5, budget: 0.15, donorSimilarity: 0.8});
         l.dropReplay(pending[0]!.id);
         expect(l.pendingReplays(10)).toEqual([]);
+    });
+
+    it("keeps the recompute policy a request was served with for its replay", () => {
+        share = 1;
+        const l = log();
+        l.add(entry({recomputePolicy: "boundary", replayTokens: [1, 2]}));
+        l.add(entry({replayTokens: [3, 4]}));
+        // newest first
+        expect(l.pendingReplays(10).map((p) => [p.tokens, p.recomputePolicy])).toEqual([
+            [[3, 4], undefined],
+            [[1, 2], "boundary"]
+        ]);
+    });
+
+    it("migrates a database of the previous schema: its requests stay, their replays use the scope's policy", () => {
+        db.close();
+        fs.rmSync(dir, {recursive: true, force: true});
+        fs.mkdirSync(dir);
+        // An app.db as the previous version left it: schema step 2, one request waiting for its check.
+        const file = path.join(dir, "app.db");
+        const old = openAppDb(file);
+        old.exec("ALTER TABLE request_log DROP COLUMN recompute_policy");
+        old.pragma(`user_version = ${APP_DB_VERSION - 1}`);
+        old.prepare(
+            "INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id, budget, replay_tokens) VALUES (?, 'a', 'global', 'semantic', 3, 2, 8, 5, 7, 0.15, ?)"
+        ).run(Date.now(), Buffer.from(new Int32Array([5, 6, 7]).buffer));
+        old.close();
+        db = openAppDb(file);
+        expect(db.pragma("user_version", {simple: true})).toBe(APP_DB_VERSION);
+        share = 1;
+        const l = log();
+        const [row] = l.pendingReplays(10);
+        expect(row).toMatchObject({tokens: [5, 6, 7], donorId: 7, budget: 0.15});
+        expect(row!.recomputePolicy).toBeUndefined();
+        l.add(entry({recomputePolicy: "dhd-decode"}));
+        expect(l.pendingReplays(10)[0]!.recomputePolicy).toBe("dhd-decode");
     });
 
     it("drops requests and checks past the retention, and the oldest beyond the row cap", () => {

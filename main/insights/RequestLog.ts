@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type {KvShareRecord} from "../../shared/openai.js";
+import {recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
 import type {CandidatePoint} from "../sharing/engine/candidates.js";
 import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "./whatIfRecord.js";
 
@@ -34,6 +35,8 @@ export interface RequestLogEntry {
     minGain?: number;
     /** The sharing scope policy in effect (global, group, user). */
     policy?: string;
+    /** The recompute policy the request was served with. */
+    recomputePolicy?: RecomputePolicy;
     /** Candidate frontier (see `candidateFrontier`). */
     candidates?: CandidatePoint[];
     /** Prompt tokens reused at each step of `budgetLadder` (donor requests only). */
@@ -54,6 +57,8 @@ export type RequestSummary = Pick<
     admissionMs: number;
 };
 
+const isRecomputePolicy = (value: string | null): value is RecomputePolicy => recomputePolicies.includes(value as RecomputePolicy);
+
 /** The part of a request's stages that is admission. */
 const admissionStages = ["embed_ms", "retrieve_ms", "align_ms"] as const;
 
@@ -66,6 +71,8 @@ export interface ReplayRow {
     donorId: number;
     donorSimilarity: number | null;
     budget: number;
+    /** Undefined for requests logged before the policy was (the scope's current one applies). */
+    recomputePolicy?: RecomputePolicy;
     tokens: number[];
 }
 
@@ -193,7 +200,7 @@ export class RequestLog {
         if (Date.now() - this.lastPrune >= pruneEveryMs) this.prune(db);
         const insert = db.prepare(`INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, recomputed_tokens, completion_tokens,
             ttft_ms, queue_ms, donor_id, donor_similarity, best_similarity, reusable_tokens, prefix_floor, threshold, budget, min_gain, policy,
-            whatif, stages, replay_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+            recompute_policy, whatif, stages, replay_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         db.transaction(() => {
             for (const e of batch) {
                 insert.run(
@@ -216,6 +223,7 @@ export class RequestLog {
                     e.budget ?? null,
                     e.minGain ?? null,
                     e.policy ?? null,
+                    e.recomputePolicy ?? null,
                     e.candidates == null
                         ? null
                         : encodeWhatIf({
@@ -299,7 +307,7 @@ export class RequestLog {
         if (db == null) return [];
         const rows = db
             .prepare(
-                `SELECT id, at, scope, policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
+                `SELECT id, at, scope, policy, recompute_policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
             WHERE replay_tokens IS NOT NULL ORDER BY id DESC LIMIT ?`
             )
             .all(limit) as Array<{
@@ -307,6 +315,7 @@ export class RequestLog {
             at: number;
             scope: string;
             policy: string | null;
+            recompute_policy: string | null;
             donor_id: number;
             donor_similarity: number | null;
             budget: number | null;
@@ -320,6 +329,7 @@ export class RequestLog {
             donorId: row.donor_id,
             donorSimilarity: row.donor_similarity,
             budget: row.budget ?? 0,
+            ...(isRecomputePolicy(row.recompute_policy) ? {recomputePolicy: row.recompute_policy} : {}),
             tokens: [
                 ...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))
             ]

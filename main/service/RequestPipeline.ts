@@ -325,6 +325,7 @@ export class RequestPipeline {
             prefixFloor: trace.prefixFloor,
             threshold: trace.similarityThreshold,
             budget: trace.recomputeBudget,
+            recomputePolicy: trace.recomputePolicy,
             minGain: trace.minGainTokens,
             policy: sharing.scopePolicy,
             // Only requests that went through admission with sharing on feed the what-if curves.

@@ -200,4 +200,38 @@ describe("idle quality monitor on real requests", () => {
             await monitor.stop();
         }
     });
+
+    it("replays a request with the recompute policy it was served with, not its scope's", async () => {
+        await server.core.qualityMonitor.stop();
+        const monitor = new QualityMonitor({
+            pipeline: () => server.core.pipeline,
+            requestLog: server.core.requestLog,
+            checks: server.core.qualityChecks,
+            share: () => 1,
+            log: server.core.log,
+            idleMs: 20,
+            pollMs: 5
+        });
+        server.core.monitorDefaultShare = 1;
+        try {
+            await complete(server, lily, "fay");
+            // The scope runs dhd-decode (the default); this request asks for boundary, which has no decode stage.
+            const res = await server.api("/v1/completions", {
+                method: "POST",
+                json: {prompt: tom, max_tokens: 8, temperature: 0, user: "fay", x_kvshare: {recompute_policy: "boundary"}}
+            });
+            expect(res.status).toBe(200);
+            const record = ((await res.json()) as {x_kvshare: {mode: string; recompute_policy?: string; decode_recompute?: unknown}}).x_kvshare;
+            await server.core.requirePipeline().settled();
+            expect(record).toMatchObject({mode: "semantic", recompute_policy: "boundary"});
+            expect(record.decode_recompute).toBeUndefined();
+            expect(server.core.requestLog.pendingReplays(10).map((row) => row.recomputePolicy)).toEqual(["boundary"]);
+            monitor.start();
+            await waitFor(() => monitor.counts.checked >= 1, 60_000);
+            // Replayed under the scope's dhd-decode, the check would have run a decode stage.
+            expect(monitor.counts.decodeRecomputed).toBe(0);
+        } finally {
+            await monitor.stop();
+        }
+    });
 });

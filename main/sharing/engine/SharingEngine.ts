@@ -176,6 +176,7 @@ export class SharingEngine {
             prefixFloor: ownPrefix,
             similarityThreshold: settings.similarityThreshold,
             recomputeBudget: settings.recomputeBudget,
+            recomputePolicy: policy,
             minGainTokens: settings.minGainTokens
         };
         const floor = (note: string) => this.floor(sequence, prompt, stages, trace, note);

@@ -68,6 +68,8 @@ export interface PrepareTrace {
     prefixFloor: number;
     similarityThreshold: number;
     recomputeBudget: number;
+    /** The recompute policy the request was served with (its own, else its scope's). */
+    recomputePolicy: RecomputePolicy;
     minGainTokens: number;
     /** With a donor: the prompt tokens left reused at each step of `budgetLadder`. */
     budgetReuse?: number[];
