@@ -197,7 +197,13 @@ export class RequestPipeline {
                 // 4. prepare KV, 5. generate.
                 const preparing = performance.now();
                 prepared = await this.sharing.prepare(lease.sequence, prompt, admission);
-                const prefilled = own == null ? undefined : () => this.offerEarly(own, lease.sequence, prompt, admission);
+                let storedEarly = false;
+                const prefilled =
+                    own == null
+                        ? undefined
+                        : async () => {
+                              storedEarly = await this.offerEarly(own, lease.sequence, prompt, admission);
+                          };
                 // dhd-decode: a few more kept tokens recomputed in place with each generated token, while no
                 // request waits for a sequence (under load that compute goes to the waiting requests).
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
@@ -233,8 +239,10 @@ export class RequestPipeline {
                 };
                 this.sharing.observeServed(result.kvshare, result.timings.promptMs);
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing
-                // when it was stored at the end of its prefill already).
-                store = intact ? await this.sharing.capture(lease.sequence, prompt, admission) : undefined;
+                // when it was stored at the end of its prefill already, unless the decode stage fixed
+                // some of its KV since: then this better copy takes that entry's place).
+                const fixedSinceStored = storedEarly && (prepared.record.decode_recompute?.tokens ?? 0) > 0;
+                store = intact ? await this.sharing.capture(lease.sequence, prompt, admission, fixedSinceStored) : undefined;
             } finally {
                 lease.release();
             }
@@ -280,14 +288,17 @@ export class RequestPipeline {
         return Math.min(coalesceWaitBoundsMs.max, Math.max(coalesceWaitBoundsMs.min, 2 * ownPrefillMs));
     }
 
-    /** At the end of a prefill others wait for: its KV becomes a donor now, not after the answer. */
-    private async offerEarly(own: InFlightPrompt, sequence: LlamaContextSequence, prompt: SharedPrompt, admission: Admission): Promise<void> {
+    /** At the end of a prefill others wait for: its KV becomes a donor now, not after the answer. Returns whether it was stored. */
+    private async offerEarly(own: InFlightPrompt, sequence: LlamaContextSequence, prompt: SharedPrompt, admission: Admission): Promise<boolean> {
+        let stored = false;
         if (own.waiters > 0) {
             const store = await this.sharing.capture(sequence, prompt, admission);
             // Indexed synchronously by `store`, before the waiters are woken.
             if (store != null) this.storeInBackground(store);
+            stored = store != null;
         }
         own.markReady();
+        return stored;
     }
 
     private storeInBackground(store: () => Promise<void>): void {

@@ -11,6 +11,11 @@ const exercise =
     "Read the story, then answer the question in one sentence. Once upon a time, there was a little girl named Lily. " +
     "She loved to play outside in the park with her red ball. One day, she saw a big dog near the tree. The dog wanted to play too, " +
     "so Lily threw the ball and the dog ran after it. They played until the sun went down, and then Lily went home happy.";
+/** A second paragraph: with it the exercise is under half of the prompt. */
+const sequel =
+    "The next morning Lily woke up early and ran back to the park. The big dog was already waiting under the tree with the red ball in its mouth. " +
+    "It dropped the ball at her feet and barked once. Lily laughed, picked it up and threw it as far as she could. The dog raced across the grass, " +
+    "caught the ball before it landed and brought it back, wagging its tail. A boy named Max watched them from the bench and asked if he could play too.";
 const students = ["Ava", "Ben", "Chloe", "Dev", "Emma", "Finn"];
 const promptOf = (name: string) => `Student: ${name}. ${exercise} Question: Who is the story about? Answer:`;
 
@@ -38,6 +43,37 @@ describe("a burst of like prompts", () => {
         for (const record of records.filter((r) => r.mode === "semantic")) {
             expect(record.reused_tokens / record.prompt_tokens).toBeGreaterThan(0.7);
             expect(record.scope).toBe("user:class-4b");
+        }
+    });
+
+    it("stores a leader's KV again once its decode stage fixed some of it, in place of the copy its waiters took", async () => {
+        const user = "class-4e";
+        const scope = `user:${user}`;
+        const pipeline = server.core.requirePipeline();
+        const cache = server.core.cache!;
+        // The leader reuses this one's exercise (under half of its prompt): a semantic hit whose kept tokens
+        // the decode stage (dhd-decode, the default) goes on fixing after its KV was stored for the waiter.
+        await ask(promptOf("Ivy"), user);
+        await pipeline.settled();
+        const before = cache.scopeTotals(scope).entries;
+        const longer = (name: string) => `Student: ${name}. ${exercise} ${sequel} Question: What did the dog do after the ball? Answer:`;
+        const prompts = [longer("Jon"), longer("Kim")];
+        const records = await Promise.all(prompts.map((prompt) => ask(prompt, user)));
+        await pipeline.settled();
+        const shares = records.map((record) => record.reused_tokens / record.prompt_tokens);
+        // One led (a semantic hit on the first prompt, under half reused), the other took its KV.
+        expect(Math.min(...shares)).toBeLessThan(0.5);
+        expect(Math.max(...shares)).toBeGreaterThan(0.7);
+        const leader = records[shares.indexOf(Math.min(...shares))]!;
+        expect(leader.mode).toBe("semantic");
+        expect(leader.decode_recompute?.tokens).toBeGreaterThan(0);
+        // One entry per prompt (the early copy was replaced, not kept beside), each captured after its answer.
+        expect(cache.scopeTotals(scope).entries).toBe(before + 2);
+        for (const prompt of prompts) {
+            const tokens = pipeline.runtime.prompts.completion(prompt).tokens;
+            const entry = cache.findExact([scope], tokens);
+            expect(entry).toBeDefined();
+            expect(entry!.tokens.length).toBeGreaterThan(tokens.length);
         }
     });
 

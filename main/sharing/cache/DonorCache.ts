@@ -167,8 +167,12 @@ export class DonorCache {
      * must not miss it because a file is still being written. Too large for the memory tier, it is
      * indexed once on disk. A failed write takes the entry back out. Failures are logged, never
      * thrown: a full disk must not fail a request that was already answered.
+     *
+     * @param replaces an entry of the same prompt this one supersedes: removed once this one is on disk
+     *   (a reader that already picked it finds it gone, as after an eviction, and admits again)
+     * @returns the new entry, or undefined when it could not be kept
      */
-    public async add(captured: CapturedState, prompt: DonorPrompt): Promise<void> {
+    public async add(captured: CapturedState, prompt: DonorPrompt, replaces?: number): Promise<CacheEntry | undefined> {
         const relative = `${SNAPSHOTS_SUBDIR}/${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}.kvsnap`;
         const {modelFingerprint} = this.options;
         let indexed: CacheEntry | undefined;
@@ -181,8 +185,13 @@ export class DonorCache {
             this.memory.unpin(relative);
             if (indexed == null) indexed = index();
             // Evicted or cleared while the file was written: the file has no row to belong to.
-            else if (this.store.get(indexed.id) == null) fs.rmSync(this.absolute(relative), {force: true});
+            else if (this.store.get(indexed.id) == null) {
+                fs.rmSync(this.absolute(relative), {force: true});
+                return undefined;
+            }
+            if (replaces != null && replaces !== indexed.id) this.remove(replaces);
             this.evictToBudget(this.options.budgets().maxSnapshotBytes);
+            return this.store.get(indexed.id);
         } catch (error) {
             this.options.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
             this.memory.delete(relative);
@@ -192,6 +201,7 @@ export class DonorCache {
             } catch {
                 // The folder itself may be what failed; nothing was written then.
             }
+            return undefined;
         }
     }
 

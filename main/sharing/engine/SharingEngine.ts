@@ -343,8 +343,16 @@ export class SharingEngine {
      * Captures the sequence's KV (prompt and answer) in memory so the sequence can be given back at
      * once; the returned function stores it as a donor for later prompts of the same scope. Returns
      * undefined when there is nothing worth caching.
+     *
+     * @param supersede the prompt's KV was stored before (at the end of its prefill, for requests waiting
+     *   on it) and is better now (the decode stage fixed some of it): store it again in that entry's place
      */
-    public async capture(sequence: LlamaContextSequence, prompt: SharedPrompt, admission: Admission): Promise<(() => Promise<void>) | undefined> {
+    public async capture(
+        sequence: LlamaContextSequence,
+        prompt: SharedPrompt,
+        admission: Admission,
+        supersede = false
+    ): Promise<(() => Promise<void>) | undefined> {
         const settings = this.deps.settings();
         if (!settings.enabled || prompt.store === false) return undefined;
         const tokens = sequence.contextTokens;
@@ -357,8 +365,9 @@ export class SharingEngine {
             !this.gate.worthCaching(tokens.length, this.gateCharge({}, effectiveSharing(settings, prompt.scope)), this.deps.busy?.() ?? false)
         )
             return undefined;
-        // The same prompt cached before in this scope: its KV is as good a donor as this one.
-        if (this.deps.cache.findExact([prompt.scope], prompt.tokens) != null) return undefined;
+        // The same prompt cached before in this scope: its KV is as good a donor as this one (unless superseded).
+        const earlier = this.deps.cache.findExact([prompt.scope], prompt.tokens);
+        if (earlier != null && !supersede) return undefined;
         let captured: Awaited<ReturnType<typeof captureForSnapshot>>;
         try {
             const t = performance.now();
@@ -368,7 +377,9 @@ export class SharingEngine {
             this.deps.log.warn(`could not capture the prompt's KV: ${(error as Error).message}`);
             return undefined;
         }
-        return () => this.deps.cache.add(captured, {tokens: prompt.tokens, text: prompt.text, scope: prompt.scope, embedding: admission.embedding});
+        return async () => {
+            await this.deps.cache.add(captured, {tokens: prompt.tokens, text: prompt.text, scope: prompt.scope, embedding: admission.embedding}, earlier?.id);
+        };
     }
 
     /** The requester's scope's nearest cached prompts, whatever their similarity (admission filters them). */
