@@ -168,8 +168,8 @@ export class DonorCache {
      * indexed once on disk. A failed write takes the entry back out. Failures are logged, never
      * thrown: a full disk must not fail a request that was already answered.
      *
-     * @param replaces an entry of the same prompt this one supersedes: removed once this one is on disk
-     *   (a reader that already picked it finds it gone, as after an eviction, and admits again)
+     * @param replaces an entry of the same prompt this one supersedes: removed once this one is on disk, as
+     *   an eviction would (requests admitted, or admitted again, from then on find this one instead)
      * @returns the new entry, or undefined when it could not be kept
      */
     public async add(captured: CapturedState, prompt: DonorPrompt, replaces?: number): Promise<CacheEntry | undefined> {
