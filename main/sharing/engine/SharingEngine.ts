@@ -3,35 +3,15 @@ import type {KvShareRecord} from "../../../shared/openai.js";
 import {effectiveSharing} from "../../../shared/settings.js";
 import type {Logger} from "../../common/log.js";
 import type {SharingSettings} from "../../config/settings.js";
-import {
-    captureForSnapshot,
-    commonPrefixLength,
-    decodeLlamaSeqState,
-    InPlaceRecompute,
-    modelLayerCount,
-    readLayerValues,
-    reuseKv,
-    type KvReuseReport,
-    type KvSnapshot,
-    type LayerProbe
-} from "../../kv/index.js";
+import {captureForSnapshot, commonPrefixLength, reuseKv, type KvReuseReport, type LayerProbe} from "../../kv/index.js";
 import {alignTokens} from "../align/index.js";
 import type {DonorCache} from "../cache/DonorCache.js";
 import {dot, type Embedder} from "../embed/index.js";
-import {
-    budgetLadder,
-    CostGate,
-    DECODE_RECOMPUTE_MAX_STEPS,
-    DECODE_RECOMPUTE_PER_STEP,
-    deviationScores,
-    isMeasuredPolicy,
-    selectRecompute,
-    summariseReuse,
-    type DonorCharge
-} from "../policy/index.js";
+import {budgetLadder, CostGate, isMeasuredPolicy, selectRecompute, summariseReuse, type DonorCharge} from "../policy/index.js";
 import {alignCandidates, alwaysEligible} from "./candidates.js";
+import {RecomputeStages} from "./RecomputeStages.js";
+import {addTimings, noStages, round3, roundStages} from "./stages.js";
 import {sharedScope} from "./scopes.js";
-import type {RecomputePolicy} from "../../../shared/settings.js";
 import type {Admission, Candidate, DecodeStage, FoundDonor, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
 
 export interface SharingEngineDeps {
@@ -55,8 +35,6 @@ export interface SharingEngineDeps {
     log: Logger;
 }
 
-const noStages = (): Stages => ({embed_ms: 0, retrieve_ms: 0, align_ms: 0, restore_ms: 0, edit_ms: 0, compute_ms: 0});
-
 /**
  * The KVShare steps around generation, each returning its result: `admit` (embed → retrieve → align)
  * before a sequence is scheduled, `prepare` (edit the best donor's KV into the sequence, or fall back
@@ -67,7 +45,17 @@ export class SharingEngine {
     /** Decides from measured rates whether a donor beats the prefix floor. */
     private readonly gate = new CostGate();
 
-    public constructor(private readonly deps: SharingEngineDeps) {}
+    /** The measured policies' probe before an edit and decode stage after it. */
+    private readonly recompute: RecomputeStages;
+
+    public constructor(private readonly deps: SharingEngineDeps) {
+        this.recompute = new RecomputeStages({
+            context: deps.context,
+            ...(deps.probe == null ? {} : {probe: deps.probe}),
+            log: deps.log,
+            observeProbe: (tokens, ms) => this.gate.observeProbe(tokens, ms)
+        });
+    }
 
     public get kvEditing(): boolean {
         return this.deps.kvEditing;
@@ -216,7 +204,7 @@ export class SharingEngine {
         if ("refused" in donor) return floor(donor.refused);
         const readMs = performance.now() - t;
 
-        const measured = await this.measureDeviation(policy, settings.recomputeBudget, prompt, best, donor.snapshot, stages);
+        const measured = await this.recompute.measure(policy, settings.recomputeBudget, prompt, best, donor.snapshot, stages);
         const recompute = selectRecompute(best.alignment.runs, prompt.tokens.length, {
             budgetFraction: settings.recomputeBudget,
             policy,
@@ -259,7 +247,7 @@ export class SharingEngine {
             // global counter and a memory tier shared by every scope would show other scopes' activity.
             donor: {
                 id: prompt.revealDonor ? best.entry.id : cache.publicDonorId(best.entry.id),
-                similarity: round(best.similarity),
+                similarity: round3(best.similarity),
                 exact: best.exact,
                 tokens: best.entry.tokens.length,
                 ...(prompt.revealDonor ? {tier: donor.tier, prompt: best.entry.promptText} : {})
@@ -278,52 +266,9 @@ export class SharingEngine {
         return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record, trace, ...(decodeQueue.length > 0 ? {decodeQueue} : {})};
     }
 
-    /**
-     * The decode stage of `dhd-decode` for a prepared sequence: recomputes its queued kept tokens a few per
-     * generated token. Undefined when nothing is queued.
-     */
+    /** See {@link RecomputeStages.decodeStage}. */
     public decodeStage(sequence: LlamaContextSequence, prepared: PreparedSequence): DecodeStage | undefined {
-        if (prepared.decodeQueue == null || prepared.decodeQueue.length === 0) return undefined;
-        const stage = new InPlaceRecompute(this.deps.context, sequence, prepared.decodeQueue, DECODE_RECOMPUTE_PER_STEP, DECODE_RECOMPUTE_MAX_STEPS);
-        return {
-            step: () => stage.step(),
-            pass: () => stage.pass(),
-            finish: async () => {
-                const done = await stage.finish();
-                if (done.error != null) this.deps.log.warn(`decode-stage recompute failed, the sequence is cleared: ${done.error}`);
-                prepared.record.decode_recompute = {tokens: done.tokens, ms: round(done.ms)};
-                return done.error == null;
-            }
-        };
-    }
-
-    /**
-     * Deviation scores of the kept tokens for the measured policies: the probe's fresh V at its layer
-     * against the donor's cached V (and the last token's attention, but for `deviation`). Without a probe,
-     * or when it fails, no scores: the policy then acts as `boundary`, and the note says why.
-     */
-    private async measureDeviation(
-        policy: RecomputePolicy,
-        budget: number,
-        prompt: SharedPrompt,
-        best: Candidate,
-        donor: KvSnapshot,
-        stages: Stages
-    ): Promise<{scores?: Float32Array; note?: string}> {
-        if (!isMeasuredPolicy(policy) || budget <= 0) return {};
-        if (this.deps.probe == null) return {note: "no deviation probe on this build: edit-boundary recompute"};
-        const started = performance.now();
-        try {
-            const probe = await this.deps.probe(prompt.tokens);
-            this.gate.observeProbe(prompt.tokens.length, probe.ms);
-            const donorValues = readLayerValues(decodeLlamaSeqState(donor.payload).stateData, probe.layer, modelLayerCount(this.deps.context.model));
-            return {scores: deviationScores(probe, donorValues, best.alignment.runs, prompt.tokens.length, policy !== "deviation")};
-        } catch (error) {
-            this.deps.log.warn(`deviation probe failed, recomputing at edit boundaries instead: ${(error as Error).message}`);
-            return {note: "the deviation probe failed: edit-boundary recompute"};
-        } finally {
-            stages.probe_ms = performance.now() - started;
-        }
+        return this.recompute.decodeStage(sequence, prepared);
     }
 
     /** Predicted milliseconds to prefill a prompt of `tokens` tokens, once the rate has been measured here. */
@@ -434,18 +379,4 @@ export class SharingEngine {
     private pieces(tokens: readonly Token[]): string[] {
         return tokens.map((token, i) => this.deps.detokenize([token], tokens.slice(Math.max(0, i - 4), i)));
     }
-}
-
-function addTimings(stages: Stages, report: KvReuseReport, extraRestoreMs: number): void {
-    stages.restore_ms += report.timings.restoreMs + extraRestoreMs;
-    stages.edit_ms += report.timings.editMs;
-    stages.compute_ms += report.timings.computeMs;
-}
-
-function roundStages(stages: Stages): Stages {
-    return Object.fromEntries(Object.entries(stages).map(([key, value]) => [key, round(value)])) as Stages;
-}
-
-function round(value: number): number {
-    return Math.round(value * 1000) / 1000;
 }
