@@ -4,6 +4,7 @@ import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {CacheStats, WhatIfCurves} from "../../shared/admin.js";
 import {QualityMonitor} from "../../main/insights/QualityMonitor.js";
+import {budgetLadder} from "../../main/sharing/policy/index.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 import {completeAndSettle} from "../support/complete.js";
 
@@ -232,6 +233,26 @@ describe("idle quality monitor on real requests", () => {
             expect(monitor.counts.decodeRecomputed).toBe(0);
         } finally {
             await monitor.stop();
+        }
+    });
+
+    it("puts the budget in use on the budget curve at the reuse the request got, under its own recompute policy", async () => {
+        await complete(server, lily, "gil");
+        const ladderStep = budgetLadder.indexOf(0.15);
+        const prompts: Record<string, string> = {none: tom, boundary: sam, dhd: lily.replace("red ball", "blue kite")};
+        for (const policy of ["none", "boundary", "dhd"]) {
+            const res = await server.api("/v1/completions", {
+                method: "POST",
+                json: {prompt: prompts[policy], max_tokens: 4, temperature: 0, user: "gil", x_kvshare: {recompute_policy: policy}}
+            });
+            expect(res.status).toBe(200);
+            const record = ((await res.json()) as {x_kvshare: {mode: string; reused_tokens: number; recompute_policy?: string}}).x_kvshare;
+            await server.core.requirePipeline().settled();
+            expect(record).toMatchObject({mode: "semantic", recompute_policy: policy});
+            const [row] = server.core.requestLog.whatIfRows(1, "user:gil");
+            expect(row!.budgetReuse![ladderStep], policy).toBe(record.reused_tokens);
+            // with none the budget recomputes nothing: the same reuse at every budget
+            if (policy === "none") expect(new Set(row!.budgetReuse).size).toBe(1);
         }
     });
 });

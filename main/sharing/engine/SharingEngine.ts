@@ -234,7 +234,11 @@ export class SharingEngine {
         // A quality check's replay is not a use: it must not keep a donor from eviction.
         if (prompt.replay !== true) cache.touch(best.entry.id);
         trace.donorId = best.entry.id;
-        trace.budgetReuse = budgetLadder.map((budgetFraction) => selectRecompute(best.alignment.runs, prompt.tokens.length, {budgetFraction}).reusedTokens);
+        // What each budget of the ladder would have left reused: the same policy, on the same scores.
+        const scores = measured.scores == null ? {} : {scores: measured.scores};
+        trace.budgetReuse = budgetLadder.map(
+            (budgetFraction) => selectRecompute(best.alignment.runs, prompt.tokens.length, {budgetFraction, policy, ...scores}).reusedTokens
+        );
         const summary = summariseReuse(best.alignment.runs, prompt.tokens.length, recompute.ranges);
         const record: KvShareRecord = {
             mode: "semantic",
