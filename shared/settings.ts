@@ -34,7 +34,11 @@ export interface SharingSettings {
     recomputeBudget: number;
     /** How the recomputed tokens are chosen. */
     recomputePolicy: RecomputePolicy;
-    /** A donor is used only when it lets us reuse at least this many more tokens than exact prefix reuse. */
+    /**
+     * A donor is used only when it lets us reuse at least this many more tokens than exact prefix reuse. A
+     * prefill of a few tokens costs about one decode step, less than any donor path (probe, restore, edit),
+     * and a few tokens kept from an unrelated prompt can change the answer from its first token.
+     */
     minGainTokens: number;
     /**
      * Skip a donor when rates measured while serving (prefill, snapshot read, edit, the wait for the
@@ -105,7 +109,7 @@ export const defaultSharingSettings: Readonly<SharingSettings> = Object.freeze({
     minRunLength: 4,
     recomputeBudget: 0.15,
     recomputePolicy: "dhd-decode",
-    minGainTokens: 4,
+    minGainTokens: 8,
     costGate: true,
     embedder: "lexical",
     scopePolicy: "global",
