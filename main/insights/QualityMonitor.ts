@@ -174,7 +174,9 @@ export class QualityMonitor {
             this.options.requestLog.dropReplay(row.id);
             this.counts.checked++;
 
-            // The same request at another budget of the ladder (in turn), for the what-if budget curve.
+            // The same request at another budget of the ladder (in turn), for the what-if budget curve; not
+            // under `none`, which no budget changes.
+            if (prepared.trace.recomputePolicy === "none") return;
             const probe = budgetLadder[this.counts.checked % budgetLadder.length]!;
             if (probe === nearestBudgetStep(row.budget)) return;
             t = performance.now();

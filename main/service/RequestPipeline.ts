@@ -10,6 +10,7 @@ import type {GenerationJob, GenerationResult, Sampling} from "../runtime/types.j
 import type {DonorCache} from "../sharing/cache/DonorCache.js";
 import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
+import type {CacheEntry} from "../sharing/store/index.js";
 import type {Admission, PreparedSequence, SharedPrompt} from "../sharing/engine/types.js";
 import {InFlightPrompts, type InFlightPrompt} from "./InFlightPrompts.js";
 
@@ -176,7 +177,7 @@ export class RequestPipeline {
                 : undefined;
         let result: GenerationResult;
         let prepared: PreparedSequence;
-        let store: (() => Promise<void>) | undefined;
+        let store: (() => Promise<CacheEntry | undefined>) | undefined;
         try {
             // 3. schedule: the highest expected reuse first, with aging.
             const lease = await this.runtime.pool.acquire(
@@ -197,12 +198,12 @@ export class RequestPipeline {
                 // 4. prepare KV, 5. generate.
                 const preparing = performance.now();
                 prepared = await this.sharing.prepare(lease.sequence, prompt, admission);
-                let storedEarly = false;
+                let storedEarly: Promise<CacheEntry | undefined> | undefined;
                 const prefilled =
                     own == null
                         ? undefined
                         : async () => {
-                              storedEarly = await this.offerEarly(own, lease.sequence, prompt, admission);
+                              storedEarly = (await this.offerEarly(own, lease.sequence, prompt, admission)).stored;
                           };
                 // dhd-decode: a few more kept tokens recomputed in place with each generated token, while no
                 // request waits for a sequence (under load that compute goes to the waiting requests).
@@ -241,8 +242,8 @@ export class RequestPipeline {
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing
                 // when it was stored at the end of its prefill already, unless the decode stage fixed
                 // some of its KV since: then this better copy takes that entry's place).
-                const fixedSinceStored = storedEarly && (prepared.record.decode_recompute?.tokens ?? 0) > 0;
-                store = intact ? await this.sharing.capture(lease.sequence, prompt, admission, fixedSinceStored) : undefined;
+                const supersede = (prepared.record.decode_recompute?.tokens ?? 0) > 0 ? storedEarly : undefined;
+                store = intact ? await this.sharing.capture(lease.sequence, prompt, admission, supersede) : undefined;
             } finally {
                 lease.release();
             }
@@ -288,23 +289,33 @@ export class RequestPipeline {
         return Math.min(coalesceWaitBoundsMs.max, Math.max(coalesceWaitBoundsMs.min, 2 * ownPrefillMs));
     }
 
-    /** At the end of a prefill others wait for: its KV becomes a donor now, not after the answer. Returns whether it was stored. */
-    private async offerEarly(own: InFlightPrompt, sequence: LlamaContextSequence, prompt: SharedPrompt, admission: Admission): Promise<boolean> {
-        let stored = false;
+    /**
+     * At the end of a prefill others wait for: its KV becomes a donor now, not after the answer. Gives the
+     * store under way (resolving to its entry once written), if any: in a wrapper, as an async function
+     * would resolve a returned promise.
+     */
+    private async offerEarly(
+        own: InFlightPrompt,
+        sequence: LlamaContextSequence,
+        prompt: SharedPrompt,
+        admission: Admission
+    ): Promise<{stored?: Promise<CacheEntry | undefined>}> {
+        let stored: Promise<CacheEntry | undefined> | undefined;
         if (own.waiters > 0) {
             const store = await this.sharing.capture(sequence, prompt, admission);
             // Indexed synchronously by `store`, before the waiters are woken.
-            if (store != null) this.storeInBackground(store);
-            stored = store != null;
+            if (store != null) stored = this.storeInBackground(store);
         }
         own.markReady();
-        return stored;
+        return stored == null ? {} : {stored};
     }
 
-    private storeInBackground(store: () => Promise<void>): void {
+    /** Runs a donor store in the background (`settled` waits for it); returns it, resolving to its entry. */
+    private storeInBackground(store: () => Promise<CacheEntry | undefined>): Promise<CacheEntry | undefined> {
         const writing = store();
         this.background.add(writing);
         void writing.finally(() => this.background.delete(writing));
+        return writing;
     }
 
     private log(

@@ -69,12 +69,21 @@ describe("a burst of like prompts", () => {
         expect(leader.decode_recompute?.tokens).toBeGreaterThan(0);
         // One entry per prompt (the early copy was replaced, not kept beside), each captured after its answer.
         expect(cache.scopeTotals(scope).entries).toBe(before + 2);
-        for (const prompt of prompts) {
+        const entries = prompts.map((prompt) => {
             const tokens = pipeline.runtime.prompts.completion(prompt).tokens;
             const entry = cache.findExact([scope], tokens);
             expect(entry).toBeDefined();
             expect(entry!.tokens.length).toBeGreaterThan(tokens.length);
-        }
+            return entry!;
+        });
+        // The waiter was served from the replaced entry: its logged donor id leads to the replacement (the
+        // quality monitor replays it against that).
+        const leaderEntry = entries[shares.indexOf(Math.min(...shares))]!;
+        const waiterRow = server.core.requestLog
+            .since(0, scope)
+            .find((row) => row.donorId != null && row.donorId !== leaderEntry.id && cache.get(row.donorId)?.id === leaderEntry.id);
+        expect(waiterRow, "the waiter's logged donor resolves to the leader's new entry").toBeDefined();
+        expect(cache.get(waiterRow!.donorId!)).toEqual(leaderEntry);
     });
 
     it("never lets another scope's burst wait for, or reuse, a prompt in flight", async () => {

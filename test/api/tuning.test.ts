@@ -43,6 +43,20 @@ afterAll(async () => {
     fs.rmSync(dataDir, {recursive: true, force: true});
 });
 
+/** A quality monitor of the test server's own that checks every sampled request after 20 ms of quiet. */
+function testMonitor(extra: {maxTokens?: number} = {}): QualityMonitor {
+    return new QualityMonitor({
+        pipeline: () => server.core.pipeline,
+        requestLog: server.core.requestLog,
+        checks: server.core.qualityChecks,
+        share: () => 1,
+        log: server.core.log,
+        idleMs: 20,
+        pollMs: 5,
+        ...extra
+    });
+}
+
 describe("what-if curves and request history from real requests", () => {
     let donorSimilarity = 0;
 
@@ -171,16 +185,7 @@ describe("idle quality monitor on real requests", () => {
     it("stops a replay between two tokens when a request arrives, and checks it later", async () => {
         await server.core.qualityMonitor.stop();
         // A monitor that decodes long answers, so that a request surely arrives mid-replay.
-        const monitor = new QualityMonitor({
-            pipeline: () => server.core.pipeline,
-            requestLog: server.core.requestLog,
-            checks: server.core.qualityChecks,
-            share: () => 1,
-            log: server.core.log,
-            idleMs: 20,
-            pollMs: 5,
-            maxTokens: 400
-        });
+        const monitor = testMonitor({maxTokens: 400});
         try {
             await complete(server, lily, "eve");
             await complete(server, lily.replace("red ball", "blue kite"), "eve");
@@ -204,15 +209,7 @@ describe("idle quality monitor on real requests", () => {
 
     it("replays a request with the recompute policy it was served with, not its scope's", async () => {
         await server.core.qualityMonitor.stop();
-        const monitor = new QualityMonitor({
-            pipeline: () => server.core.pipeline,
-            requestLog: server.core.requestLog,
-            checks: server.core.qualityChecks,
-            share: () => 1,
-            log: server.core.log,
-            idleMs: 20,
-            pollMs: 5
-        });
+        const monitor = testMonitor();
         server.core.monitorDefaultShare = 1;
         try {
             await complete(server, lily, "fay");
@@ -237,6 +234,8 @@ describe("idle quality monitor on real requests", () => {
     });
 
     it("puts the budget in use on the budget curve at the reuse the request got, under its own recompute policy", async () => {
+        await server.core.qualityMonitor.stop();
+        server.core.monitorDefaultShare = 1;
         await complete(server, lily, "gil");
         const ladderStep = budgetLadder.indexOf(0.15);
         const prompts: Record<string, string> = {none: tom, boundary: sam, dhd: lily.replace("red ball", "blue kite")};
@@ -253,6 +252,26 @@ describe("idle quality monitor on real requests", () => {
             expect(row!.budgetReuse![ladderStep], policy).toBe(record.reused_tokens);
             // with none the budget recomputes nothing: the same reuse at every budget
             if (policy === "none") expect(new Set(row!.budgetReuse).size).toBe(1);
+        }
+        // …and its quality check belongs at budget 0; the others' at the budget in use
+        const replays = server.core.requestLog.pendingReplays(10).filter((r) => r.scope === "user:gil");
+        expect(replays.map((r) => [r.recomputePolicy, r.budget])).toEqual([
+            ["dhd", 0.15],
+            ["boundary", 0.15],
+            ["none", 0]
+        ]);
+        // Checked: each at its own budget, plus one other budget of the ladder for the two whose budget matters.
+        const monitor = testMonitor();
+        try {
+            monitor.start();
+            // the third check's probe (if any) runs after it is counted: wait until the monitor is idle again
+            await waitFor(() => monitor.counts.checked >= 3 && !monitor.replaying, 60_000);
+            await monitor.stop();
+            const budgets = server.core.qualityChecks.byBudget(0, "user:gil").filter((b) => b.checks > 0);
+            expect(budgets.reduce((sum, b) => sum + b.checks, 0)).toBe(5);
+            expect(budgets.find((b) => b.budget === 0)?.checks).toBe(1);
+        } finally {
+            await monitor.stop();
         }
     });
 });

@@ -51,6 +51,9 @@ export interface DonorCacheOptions {
 /** Files above this size are fingerprinted by their GGUF metadata and tensor table, not a full hash. */
 export const fullHashLimitBytes = 256 * 1024 ** 2;
 
+/** Replaced entries whose successor is remembered (in memory, oldest forgotten first). */
+const maxSuccessors = 1024;
+
 export function cacheDirOf(dataDir: string): string {
     return path.join(dataDir, "cache");
 }
@@ -67,6 +70,8 @@ export class DonorCache {
     /** Keys the opaque donor ids shown to issued keys. */
     private readonly idSecret = crypto.randomBytes(32);
     private sharedPrefixEntries: SharedPrefixEntry[] = [];
+    /** Replaced entry id → the entry that replaced it. */
+    private readonly successors = new Map<number, number>();
     /** Verified snapshots kept resident (the memory tier). */
     private readonly memory: HotDonors;
     private changes = 0;
@@ -119,8 +124,14 @@ export class DonorCache {
         return this.sharedPrefixEntries;
     }
 
+    /**
+     * The entry `id`, or the one that replaced it (see `add`): a request logged with a donor that was
+     * replaced since is checked against its successor, the same prompt's KV.
+     */
     public get(id: number): CacheEntry | undefined {
-        return this.store.get(id);
+        let current = id;
+        for (let next = this.successors.get(current); next != null; next = this.successors.get(current)) current = next;
+        return this.store.get(current);
     }
 
     /** Whether a donor's KV is in the memory tier (no file read needed). */
@@ -189,7 +200,11 @@ export class DonorCache {
                 fs.rmSync(this.absolute(relative), {force: true});
                 return undefined;
             }
-            if (replaces != null && replaces !== indexed.id) this.remove(replaces);
+            if (replaces != null && replaces !== indexed.id && this.remove(replaces) != null) {
+                this.successors.set(replaces, indexed.id);
+                // Bounded: only the quality monitor's pending checks look these up, and soon.
+                if (this.successors.size > maxSuccessors) this.successors.delete(this.successors.keys().next().value!);
+            }
             this.evictToBudget(this.options.budgets().maxSnapshotBytes);
             return this.store.get(indexed.id);
         } catch (error) {

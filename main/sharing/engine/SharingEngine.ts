@@ -6,6 +6,7 @@ import type {SharingSettings} from "../../config/settings.js";
 import {captureForSnapshot, commonPrefixLength, reuseKv, type KvReuseReport, type LayerProbe} from "../../kv/index.js";
 import {alignTokens} from "../align/index.js";
 import type {DonorCache} from "../cache/DonorCache.js";
+import type {CacheEntry} from "../store/index.js";
 import {dot, type Embedder} from "../embed/index.js";
 import {budgetLadder, CostGate, isMeasuredPolicy, selectRecompute, summariseReuse, type DonorCharge} from "../policy/index.js";
 import {alignCandidates, alwaysEligible} from "./candidates.js";
@@ -163,7 +164,8 @@ export class SharingEngine {
         const trace: PrepareTrace = {
             prefixFloor: ownPrefix,
             similarityThreshold: settings.similarityThreshold,
-            recomputeBudget: settings.recomputeBudget,
+            // `none` recomputes no kept token whatever the budget: its checks belong at budget 0.
+            recomputeBudget: policy === "none" ? 0 : settings.recomputeBudget,
             recomputePolicy: policy,
             minGainTokens: settings.minGainTokens
         };
@@ -293,15 +295,16 @@ export class SharingEngine {
      * once; the returned function stores it as a donor for later prompts of the same scope. Returns
      * undefined when there is nothing worth caching.
      *
-     * @param supersede the prompt's KV was stored before (at the end of its prefill, for requests waiting
-     *   on it) and is better now (the decode stage fixed some of it): store it again in that entry's place
+     * @param supersede the store of this prompt's KV made earlier (at the end of its prefill, for requests
+     *   waiting on it), when the KV is better now (the decode stage fixed some of it): this one takes the
+     *   place of that entry once both are written
      */
     public async capture(
         sequence: LlamaContextSequence,
         prompt: SharedPrompt,
         admission: Admission,
-        supersede = false
-    ): Promise<(() => Promise<void>) | undefined> {
+        supersede?: Promise<CacheEntry | undefined>
+    ): Promise<(() => Promise<CacheEntry | undefined>) | undefined> {
         const settings = this.deps.settings();
         if (!settings.enabled || prompt.store === false) return undefined;
         const tokens = sequence.contextTokens;
@@ -315,8 +318,7 @@ export class SharingEngine {
         )
             return undefined;
         // The same prompt cached before in this scope: its KV is as good a donor as this one (unless superseded).
-        const earlier = this.deps.cache.findExact([prompt.scope], prompt.tokens);
-        if (earlier != null && !supersede) return undefined;
+        if (supersede == null && this.deps.cache.findExact([prompt.scope], prompt.tokens) != null) return undefined;
         let captured: Awaited<ReturnType<typeof captureForSnapshot>>;
         try {
             const t = performance.now();
@@ -327,7 +329,9 @@ export class SharingEngine {
             return undefined;
         }
         return async () => {
-            await this.deps.cache.add(captured, {tokens: prompt.tokens, text: prompt.text, scope: prompt.scope, embedding: admission.embedding}, earlier?.id);
+            // The earlier entry itself (not whatever holds these tokens now), once its own write is done.
+            const earlier = supersede == null ? undefined : await supersede;
+            return this.deps.cache.add(captured, {tokens: prompt.tokens, text: prompt.text, scope: prompt.scope, embedding: admission.embedding}, earlier?.id);
         };
     }
 
