@@ -5,12 +5,11 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
-import {createKvEditingContext} from "./createKvEditingContext.js";
 import {InPlaceRecompute} from "./InPlaceRecompute.js";
 import type {KvSnapshot} from "./snapshot.js";
 import {decodeLlamaSeqState} from "./snapshotFormat.js";
 import {readLayerValues} from "./stateValues.js";
-import {patchedBinaryLoaded, snapshotOf, STORIES_260K, STORY_A, testLlama} from "./__tests__/support.js";
+import {openStoriesContext, patchedBinaryLoaded, snapshotOf, STORY_A} from "./__tests__/support.js";
 
 const {patched, reason} = await patchedBinaryLoaded();
 
@@ -21,9 +20,7 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
     let tokens: Token[];
 
     beforeAll(async () => {
-        const llama = await testLlama();
-        model = await llama.loadModel({modelPath: STORIES_260K});
-        context = await createKvEditingContext(model, {contextSize: 512, sequences: 1, threads: 1});
+        ({model, context} = await openStoriesContext(1));
         sequence = context.getSequence();
         tokens = model.tokenize(STORY_A, true);
     });

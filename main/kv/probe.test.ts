@@ -9,7 +9,7 @@ import {createKvEditingContext} from "./createKvEditingContext.js";
 import {decodeLlamaSeqState} from "./snapshotFormat.js";
 import {probeLayer} from "./probe.js";
 import {readLayerValues} from "./stateValues.js";
-import {greedy, greedyFullPrefill, patchedBinaryLoaded, snapshotOf, STORIES_260K, STORY_A, testLlama} from "./__tests__/support.js";
+import {greedy, greedyFullPrefill, openStoriesContext, patchedBinaryLoaded, snapshotOf, STORY_A} from "./__tests__/support.js";
 
 const {patched, reason} = await patchedBinaryLoaded();
 
@@ -21,9 +21,7 @@ describe.skipIf(!patched)(`layer probe (${reason})`, () => {
     let tokens: Token[];
 
     beforeAll(async () => {
-        const llama = await testLlama();
-        model = await llama.loadModel({modelPath: STORIES_260K});
-        context = await createKvEditingContext(model, {contextSize: 512, sequences: 2, threads: 1});
+        ({model, context} = await openStoriesContext(2));
         main = context.getSequence();
         scratch = context.getSequence();
         tokens = model.tokenize(STORY_A, true);

@@ -10,8 +10,8 @@ import type {GenerationJob, GenerationResult, Sampling} from "../runtime/types.j
 import type {DonorCache} from "../sharing/cache/DonorCache.js";
 import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
-import type {CacheEntry} from "../sharing/store/index.js";
 import type {Admission, PreparedSequence, SharedPrompt} from "../sharing/engine/types.js";
+import type {CacheEntry} from "../sharing/store/index.js";
 import {InFlightPrompts, type InFlightPrompt} from "./InFlightPrompts.js";
 
 /** A prompt that would reuse at least this share of its tokens from one being prefilled waits for it. */

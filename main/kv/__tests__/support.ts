@@ -5,9 +5,10 @@
  */
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import {LlamaLogLevel, type Llama, type LlamaContextSequence, type Token} from "node-llama-cpp";
+import {LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token} from "node-llama-cpp";
 import {loadLlama, type LoadedBuild} from "../../runtime/nativeBuild.js";
 import {testGpuSetting} from "../../../test/support/backend.js";
+import {createKvEditingContext} from "../createKvEditingContext.js";
 import {buildSnapshotHeader, captureForSnapshot, writeSnapshot, type KvSnapshot} from "../snapshot.js";
 import type {SnapshotHeader} from "../snapshotFormat.js";
 
@@ -35,6 +36,12 @@ export function testBuild(): Promise<{llama: Llama; build: LoadedBuild}> {
 
 export async function testLlama(): Promise<Llama> {
     return (await testBuild()).llama;
+}
+
+/** stories260K in a KV-editing context of 512 tokens and `sequences` sequences, 1 thread (dispose both after). */
+export async function openStoriesContext(sequences: number): Promise<{model: LlamaModel; context: LlamaContext}> {
+    const model = await (await testLlama()).loadModel({modelPath: STORIES_260K});
+    return {model, context: await createKvEditingContext(model, {contextSize: 512, sequences, threads: 1})};
 }
 
 /** True when the loaded binary carries the KVShare patch (checked on the native class, no context needed). */
