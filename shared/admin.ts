@@ -4,7 +4,7 @@
  * same service functions in main/admin) and the renderer's two backends.
  */
 import type {ChatParams, KvShareRecord} from "./openai.js";
-import type {ApiSettings, SharingSettings} from "./settings.js";
+import type {ApiSettings, RecomputePolicy, SharingSettings} from "./settings.js";
 
 /** The sharing knobs an admin can change. */
 export type AdminSharingSettings = SharingSettings;
@@ -162,7 +162,7 @@ export interface WhatIfCurves {
     /** Milliseconds the server spent reading and computing. */
     computeMs: number;
     /** The values in effect for `scope` (its overrides over the globals). */
-    current: {similarityThreshold: number; recomputeBudget: number};
+    current: {similarityThreshold: number; recomputeBudget: number; recomputePolicy: RecomputePolicy};
     threshold: {
         /** Thresholds 0, 0.01, …, 1. */
         x: number[];
@@ -181,7 +181,11 @@ export interface WhatIfCurves {
     };
     budget: {
         x: number[];
-        /** Prompt tokens left reused by the donor requests at each budget. */
+        /** The recompute policy the curve is for: a budget recomputes different tokens under each. */
+        policy: RecomputePolicy;
+        /** Donor requests per recompute policy they were served with, most first (the curves there are). */
+        policies: Array<{policy: RecomputePolicy; donorRequests: number}>;
+        /** Prompt tokens left reused by the donor requests served with `policy` at each budget. */
         reusedTokens: number[];
         /** Donor requests behind `reusedTokens`. */
         donorRequests: number;
@@ -264,7 +268,7 @@ export interface AdminOps {
     patchSettings: {input: AdminSettingsPatch; output: AdminSettings};
     cacheStats: {input: {bucketMs?: number; since?: number; scope?: string}; output: CacheStats};
     /** What-if curves for the settings panel, from the logged requests (of `scope` when set). */
-    whatIf: {input: {scope?: string}; output: WhatIfCurves};
+    whatIf: {input: {scope?: string; recomputePolicy?: RecomputePolicy}; output: WhatIfCurves};
     clearCache: {input: Record<string, never>; output: {removedEntries: number; freedBytes: number}};
     listConversations: {input: {profile?: string}; output: ConversationRecord[]};
     saveConversation: {input: ConversationRecord; output: {id: string; updatedAt: number}};

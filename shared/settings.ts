@@ -18,6 +18,9 @@
 export const recomputePolicies = ["none", "boundary", "epic", "deviation", "dhd", "dhd-decode"] as const;
 export type RecomputePolicy = (typeof recomputePolicies)[number];
 
+/** Whether `value` names a recompute policy (input, or a column of an older database). */
+export const isRecomputePolicy = (value: unknown): value is RecomputePolicy => (recomputePolicies as readonly unknown[]).includes(value);
+
 /** The admin's knobs for semantic KV sharing. */
 export interface SharingSettings {
     /** Semantic sharing (donor retrieval and KV editing). Off: exact prefix reuse only. */

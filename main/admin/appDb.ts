@@ -83,7 +83,9 @@ const migrations: readonly string[] = [
     );
     CREATE INDEX quality_checks_by_time ON quality_checks(at);`,
     // The recompute policy a request was served with (a request may name its own): its quality replay uses it.
-    `ALTER TABLE request_log ADD COLUMN recompute_policy TEXT;`
+    `ALTER TABLE request_log ADD COLUMN recompute_policy TEXT;`,
+    // …and so is each quality check: the budget curve shows one policy's agreement, not a mix of them.
+    `ALTER TABLE quality_checks ADD COLUMN recompute_policy TEXT;`
 ];
 
 export const APP_DB_VERSION = migrations.length;

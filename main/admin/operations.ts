@@ -8,6 +8,7 @@ import {createKey, listKeys, revokeKey} from "./keysService.js";
 import {getSettings, patchSettings} from "./settingsService.js";
 import {cacheStats, clearCache} from "./statsService.js";
 import {whatIf} from "./whatIfService.js";
+import {isRecomputePolicy, recomputePolicies} from "../../shared/settings.js";
 import {objectInput, optionalNumber, optionalString} from "./validate.js";
 
 /**
@@ -34,7 +35,10 @@ const operations: {[K in AdminOp]: (deps: AdminDeps, input: Record<string, unkno
     },
     whatIf: (deps, input) => {
         const scope = optionalString(input.scope, "scope", 128) || undefined;
-        return whatIf(deps, scope == null ? {} : {scope});
+        const recomputePolicy = input.recomputePolicy;
+        if (recomputePolicy != null && !isRecomputePolicy(recomputePolicy))
+            throw invalidInput(`'recomputePolicy' must be one of ${recomputePolicies.join(", ")}.`, "recomputePolicy");
+        return whatIf(deps, {...(scope == null ? {} : {scope}), ...(recomputePolicy == null ? {} : {recomputePolicy})});
     },
     clearCache: (deps) => clearCache(deps),
     listConversations: (deps, input) => {

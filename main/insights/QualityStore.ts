@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type {QualityAgreement, QualitySummary} from "../../shared/admin.js";
+import type {RecomputePolicy} from "../../shared/settings.js";
 import {alwaysEligible} from "../sharing/engine/candidates.js";
 import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
 
@@ -9,6 +10,8 @@ export interface QualityCheck {
     at: number;
     scope: string;
     policy: string;
+    /** The recompute policy the check's shared-KV answer ran under. */
+    recomputePolicy?: RecomputePolicy;
     budget: number;
     similarity: number | null;
     checkedTokens: number;
@@ -69,14 +72,15 @@ export class QualityStore {
     public record(check: QualityCheck): void {
         this.database()
             ?.prepare(
-                `INSERT INTO quality_checks (request_id, at, scope, policy, budget, similarity, checked_tokens, matched_tokens, rouge_l, full_ms, shared_ms, probe)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+                `INSERT INTO quality_checks (request_id, at, scope, policy, recompute_policy, budget, similarity, checked_tokens, matched_tokens, rouge_l,
+            full_ms, shared_ms, probe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
             )
             .run(
                 check.requestId,
                 check.at,
                 check.scope,
                 check.policy,
+                check.recomputePolicy ?? null,
                 check.budget,
                 check.similarity,
                 check.checkedTokens,
@@ -89,25 +93,14 @@ export class QualityStore {
     }
 
     /**
-     * Checks since `since` (of `scope` when given), summed overall and per band (served budgets only)
-     * and per budget step (probes included).
+     * Checks since `since` (of `scope`, and run under `recomputePolicy`, when given), summed overall and per
+     * band (served budgets only) and per budget step (probes included).
      */
-    public summary(since: number, scope: string | undefined, extra: {share: number; pending: number}): QualitySummary {
-        const db = this.database();
-        const rows =
-            db == null
-                ? []
-                : ((scope == null
-                      ? db
-                            .prepare("SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe FROM quality_checks WHERE at >= ?")
-                            .raw()
-                            .all(since)
-                      : db
-                            .prepare(
-                                "SELECT at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe FROM quality_checks WHERE at >= ? AND scope = ?"
-                            )
-                            .raw()
-                            .all(since, scope)) as Array<[number, number, number | null, number, number, number, number]>);
+    public summary(since: number, scope: string | undefined, extra: {share: number; pending: number}, recomputePolicy?: RecomputePolicy): QualitySummary {
+        const rows = this.rows<[number, number, number | null, number, number, number, number]>(
+            "at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe",
+            {since, scope, recomputePolicy}
+        );
         const total = empty();
         const bands = similarityBands.map(empty);
         const budgets = budgetLadder.map(empty);
@@ -137,16 +130,7 @@ export class QualityStore {
      * thresholds 0, 1/(steps-1), …, 1: the what-if threshold curve's quality line.
      */
     public atOrAbove(since: number, scope: string | undefined, steps: number): Array<number | null> {
-        const db = this.database();
-        const rows =
-            db == null
-                ? []
-                : ((scope == null
-                      ? db.prepare("SELECT similarity, checked_tokens, matched_tokens FROM quality_checks WHERE at >= ? AND probe = 0").raw().all(since)
-                      : db
-                            .prepare("SELECT similarity, checked_tokens, matched_tokens FROM quality_checks WHERE at >= ? AND probe = 0 AND scope = ?")
-                            .raw()
-                            .all(since, scope)) as Array<[number | null, number, number]>);
+        const rows = this.rows<[number | null, number, number]>("similarity, checked_tokens, matched_tokens", {since, scope, servedOnly: true});
         const checked = new Float64Array(steps);
         const matched = new Float64Array(steps);
         for (const [similarity, c, m] of rows) {
@@ -166,9 +150,36 @@ export class QualityStore {
         return out;
     }
 
-    /** Checks per budget step since `since` (the what-if budget curve's quality line). */
-    public byBudget(since: number, scope?: string): Array<QualityAgreement & {budget: number}> {
-        return this.summary(since, scope, {share: 0, pending: 0}).budgets;
+    /**
+     * Checks per budget step since `since` (the what-if budget curve's quality line), of `scope` and run
+     * under `recomputePolicy` when given: a budget means different recompute under different policies.
+     */
+    public byBudget(since: number, scope?: string, recomputePolicy?: RecomputePolicy): Array<QualityAgreement & {budget: number}> {
+        return this.summary(since, scope, {share: 0, pending: 0}, recomputePolicy).budgets;
+    }
+
+    /** `columns` of the checks since `since` that match the filters given, as arrays. */
+    private rows<Row extends unknown[]>(
+        columns: string,
+        filter: {since: number; scope?: string | undefined; recomputePolicy?: RecomputePolicy | undefined; servedOnly?: boolean}
+    ): Row[] {
+        const db = this.database();
+        if (db == null) return [];
+        const where = ["at >= ?"];
+        const params: unknown[] = [filter.since];
+        if (filter.servedOnly === true) where.push("probe = 0");
+        if (filter.scope != null) {
+            where.push("scope = ?");
+            params.push(filter.scope);
+        }
+        if (filter.recomputePolicy != null) {
+            where.push("recompute_policy = ?");
+            params.push(filter.recomputePolicy);
+        }
+        return db
+            .prepare(`SELECT ${columns} FROM quality_checks WHERE ${where.join(" AND ")}`)
+            .raw()
+            .all(...params) as Row[];
     }
 
     private database(): Database.Database | undefined {

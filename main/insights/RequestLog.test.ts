@@ -112,18 +112,22 @@ describe("RequestLog in app.db", () => {
         ]);
     });
 
-    it("migrates a database of the previous schema: its requests stay, their replays use the scope's policy", () => {
+    it("migrates a database of an earlier schema: its requests and checks stay, their replays use the scope's policy", () => {
         db.close();
         fs.rmSync(dir, {recursive: true, force: true});
         fs.mkdirSync(dir);
-        // An app.db as the previous version left it: schema step 2, one request waiting for its check.
+        // An app.db as an earlier version left it: schema step 2, one request waiting for its check, one check.
         const file = path.join(dir, "app.db");
         const old = openAppDb(file);
-        old.exec("ALTER TABLE request_log DROP COLUMN recompute_policy");
-        old.pragma(`user_version = ${APP_DB_VERSION - 1}`);
+        old.exec("ALTER TABLE request_log DROP COLUMN recompute_policy; ALTER TABLE quality_checks DROP COLUMN recompute_policy");
+        old.pragma("user_version = 2");
         old.prepare(
             "INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id, budget, replay_tokens) VALUES (?, 'a', 'global', 'semantic', 3, 2, 8, 5, 7, 0.15, ?)"
         ).run(Date.now(), Buffer.from(new Int32Array([5, 6, 7]).buffer));
+        old.prepare(
+            `INSERT INTO quality_checks (request_id, at, scope, policy, budget, similarity, checked_tokens, matched_tokens, rouge_l, full_ms, shared_ms)
+            VALUES (1, ?, 'global', 'global', 0.15, 0.9, 8, 6, 0.8, 1, 1)`
+        ).run(Date.now());
         old.close();
         db = openAppDb(file);
         expect(db.pragma("user_version", {simple: true})).toBe(APP_DB_VERSION);
@@ -134,6 +138,10 @@ describe("RequestLog in app.db", () => {
         expect(row!.recomputePolicy).toBeUndefined();
         l.add(entry({recomputePolicy: "dhd-decode"}));
         expect(l.pendingReplays(10)[0]!.recomputePolicy).toBe("dhd-decode");
+        // The old check still counts overall; no policy's budget curve claims it.
+        const checks = new QualityStore(() => db);
+        expect(checks.summary(0, undefined, {share: 1, pending: 0})).toMatchObject({checks: 1, agreement: 0.75});
+        expect(checks.byBudget(0, undefined, "dhd-decode").every((b) => b.checks === 0)).toBe(true);
     });
 
     it("drops requests and checks past the retention, and the oldest beyond the row cap", () => {
@@ -187,6 +195,15 @@ describe("QualityStore", () => {
         expect(kept[100]).toBe(0);
         const ward = checks.summary(0, "group:ward-3", {share: 0.25, pending: 0});
         expect(ward.checks).toBe(2);
-        expect(ward.agreement).toBe(0.8);
+        expect(ward.agreement).toBe(0.8); // The budget curve of one recompute policy counts that policy's checks only.
+        checks.record({...base, recomputePolicy: "dhd", budget: 0.15, similarity: 0.9, checkedTokens: 10, matchedTokens: 5, rougeL: 0.5});
+        checks.record({...base, recomputePolicy: "dhd", budget: 0.3, similarity: 0.9, checkedTokens: 10, matchedTokens: 9, rougeL: 0.9, probe: true});
+        checks.record({...base, recomputePolicy: "boundary", budget: 0.15, similarity: 0.9, checkedTokens: 10, matchedTokens: 1, rougeL: 0.1});
+        const dhd = checks.byBudget(0, undefined, "dhd");
+        expect(dhd.find((b) => b.budget === 0.15)).toMatchObject({checks: 1, agreement: 0.5});
+        expect(dhd.find((b) => b.budget === 0.3)).toMatchObject({checks: 1, agreement: 0.9});
+        expect(dhd.reduce((sum, b) => sum + b.checks, 0)).toBe(2);
+        expect(checks.byBudget(0, "global", "dhd").every((b) => b.checks === 0)).toBe(true);
+        expect(checks.byBudget(0).find((b) => b.budget === 0.15)?.checks).toBe(4);
     });
 });

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type {KvShareRecord} from "../../shared/openai.js";
-import {recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
+import {isRecomputePolicy, type RecomputePolicy} from "../../shared/settings.js";
 import type {CandidatePoint} from "../sharing/engine/candidates.js";
 import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "./whatIfRecord.js";
 
@@ -56,8 +56,6 @@ export type RequestSummary = Pick<
     /** Admission (embed, retrieve, align), ms: with the queue wait, what TTFT holds besides prefill. */
     admissionMs: number;
 };
-
-const isRecomputePolicy = (value: string | null): value is RecomputePolicy => recomputePolicies.includes(value as RecomputePolicy);
 
 /** The part of a request's stages that is admission. */
 const admissionStages = ["embed_ms", "retrieve_ms", "align_ms"] as const;
@@ -294,10 +292,10 @@ export class RequestLog {
     /** Newest first. */
     private readWhatIfRows(db: Database.Database, where: string, params: unknown[], limit: number): Array<WhatIfRow & {id: number}> {
         const rows = db
-            .prepare(`SELECT id, whatif FROM request_log WHERE whatif IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
+            .prepare(`SELECT id, whatif, recompute_policy FROM request_log WHERE whatif IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
             .raw()
-            .all(...params, limit) as Array<[number, Buffer]>;
-        return rows.map(([id, record]) => ({id, ...decodeWhatIf(record)}));
+            .all(...params, limit) as Array<[number, Buffer, string | null]>;
+        return rows.map(([id, record, policy]) => ({id, ...decodeWhatIf(record), recomputePolicy: isRecomputePolicy(policy) ? policy : null}));
     }
 
     /** The most recent requests waiting for a quality check, newest first. */

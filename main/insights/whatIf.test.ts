@@ -1,4 +1,5 @@
 import {describe, expect, it} from "vitest";
+import type {RecomputePolicy} from "../../shared/settings.js";
 import {seededRandom} from "../../test/support/seededRandom.js";
 import type {WhatIfRow} from "./whatIfRecord.js";
 import {alwaysEligible, candidateFrontier, type CandidatePoint} from "../sharing/engine/candidates.js";
@@ -120,12 +121,29 @@ describe("what-if records", () => {
 });
 
 describe("budgetCurve", () => {
+    const ladder = (base: number) => budgetLadder.map((b) => Math.round(base * (1 - b)));
+    const served = (policy: RecomputePolicy | null, reuse: number[] | null): WhatIfRow => ({...row([], 0, 4, 100, reuse), recomputePolicy: policy});
+
     it("sums the donor requests' reuse at each budget step and skips the others", () => {
-        const ladder = (base: number) => budgetLadder.map((b) => Math.round(base * (1 - b)));
-        const curve = budgetCurve([row([], 0, 4, 100, ladder(100)), row([], 0, 4, 100, ladder(50)), row([], 0, 4, 100, null)]);
+        const curve = budgetCurve([served("dhd", ladder(100)), served("dhd", ladder(50)), served("dhd", null)], "dhd");
         expect(curve.x).toEqual([...budgetLadder]);
         expect(curve.donorRequests).toBe(2);
         expect(curve.reusedTokens[0]).toBe(150);
         expect(curve.reusedTokens.at(-1)).toBe(0);
+    });
+
+    it("is one recompute policy's curve, and counts the donor requests of every policy", () => {
+        const flat = budgetLadder.map(() => 70);
+        const rows = [served("none", flat), served("dhd", ladder(100)), served("none", flat), served(null, ladder(80)), served("boundary", null)];
+        const none = budgetCurve(rows, "none");
+        expect(none.reusedTokens).toEqual(budgetLadder.map(() => 140));
+        expect(none.donorRequests).toBe(2);
+        // most first; a request logged without its policy belongs to no curve
+        expect(none.policies).toEqual([
+            {policy: "none", donorRequests: 2},
+            {policy: "dhd", donorRequests: 1}
+        ]);
+        expect(budgetCurve(rows, "dhd").reusedTokens).toEqual(ladder(100));
+        expect(budgetCurve(rows, "epic")).toMatchObject({donorRequests: 0, reusedTokens: budgetLadder.map(() => 0)});
     });
 });

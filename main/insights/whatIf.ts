@@ -1,5 +1,6 @@
 import type {WhatIfCurves} from "../../shared/admin.js";
 import type {WhatIfRow} from "./whatIfRecord.js";
+import type {RecomputePolicy} from "../../shared/settings.js";
 import {budgetLadder} from "../sharing/policy/index.js";
 
 /** The curves are drawn from at most this many of the latest logged requests. */
@@ -77,14 +78,22 @@ export function thresholdCurve(rows: readonly WhatIfRow[]): Omit<WhatIfCurves["t
     return {x, hitRate, anyReuseRate, reusedTokens, promptTokens};
 }
 
-/** Prompt tokens the donor requests would have left reused at each budget of the ladder. */
-export function budgetCurve(rows: readonly WhatIfRow[]): {x: number[]; reusedTokens: number[]; donorRequests: number} {
+/**
+ * Prompt tokens the donor requests served with `policy` would have left reused at each budget of the
+ * ladder (a budget recomputes different tokens, or none, under different policies), and how many donor
+ * requests each policy served, most first: the other curves there are to show.
+ */
+export function budgetCurve(
+    rows: readonly WhatIfRow[],
+    policy: RecomputePolicy
+): {x: number[]; reusedTokens: number[]; donorRequests: number; policies: Array<{policy: RecomputePolicy; donorRequests: number}>} {
     const reusedTokens = new Array<number>(budgetLadder.length).fill(0);
-    let donorRequests = 0;
+    const perPolicy = new Map<RecomputePolicy, number>();
     for (const row of rows) {
-        if (row.budgetReuse == null || row.budgetReuse.length !== budgetLadder.length) continue;
-        donorRequests++;
-        row.budgetReuse.forEach((tokens, i) => (reusedTokens[i]! += tokens));
+        if (row.budgetReuse == null || row.budgetReuse.length !== budgetLadder.length || row.recomputePolicy == null) continue;
+        perPolicy.set(row.recomputePolicy, (perPolicy.get(row.recomputePolicy) ?? 0) + 1);
+        if (row.recomputePolicy === policy) row.budgetReuse.forEach((tokens, i) => (reusedTokens[i]! += tokens));
     }
-    return {x: [...budgetLadder], reusedTokens, donorRequests};
+    const policies = [...perPolicy].map(([p, donorRequests]) => ({policy: p, donorRequests})).sort((a, b) => b.donorRequests - a.donorRequests);
+    return {x: [...budgetLadder], reusedTokens, donorRequests: perPolicy.get(policy) ?? 0, policies};
 }

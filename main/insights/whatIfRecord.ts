@@ -1,3 +1,4 @@
+import type {RecomputePolicy} from "../../shared/settings.js";
 import type {CandidatePoint} from "../sharing/engine/candidates.js";
 
 /** What the what-if curves need of one logged request. */
@@ -10,6 +11,11 @@ export interface WhatIfRow {
     candidates: CandidatePoint[];
     /** Prompt tokens left reused at each step of `budgetLadder` (donor requests only). */
     budgetReuse: number[] | null;
+    /**
+     * The recompute policy `budgetReuse` was worked out for (the request's own; a column of the log, not
+     * part of the record); null for requests logged before the log kept it.
+     */
+    recomputePolicy?: RecomputePolicy | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import {recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
+import {isRecomputePolicy, recomputePolicies} from "../../shared/settings.js";
 import type {PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationIo} from "../service/RequestPipeline.js";
 import {defaultSampling, type Sampling} from "../runtime/types.js";
@@ -90,13 +90,13 @@ export function parseKvShareOptions(body: Body): GenerationIo["recompute"] {
         if (!kvshareFields.includes(key))
             throw ApiError.badRequest(`'x_kvshare.${key}' is not a known field; x_kvshare takes ${kvshareFields.join(", ")}.`, `x_kvshare.${key}`);
     const policy = options.recompute_policy;
-    if (policy != null && (typeof policy !== "string" || !(recomputePolicies as readonly string[]).includes(policy)))
+    if (policy != null && !isRecomputePolicy(policy))
         throw ApiError.badRequest(
             `'x_kvshare.recompute_policy' must be one of ${recomputePolicies.map((p) => `"${p}"`).join(", ")}.`,
             "x_kvshare.recompute_policy"
         );
     return {
-        policy: (policy ?? undefined) as RecomputePolicy | undefined,
+        policy: policy ?? undefined,
         budget: optionalNumber(options, "recompute_budget", 0, 1, "x_kvshare."),
         store: optionalBoolean(options, "store", "x_kvshare.")
     };

@@ -98,7 +98,13 @@ const cases = {
     ],
     whatIf: [
         {what: "reads the curves", compare: "shape", run: (call) => call("whatIf", {})},
-        {what: "reads one scope's curves", compare: "equal", run: async (call) => (await call("whatIf", {scope: "group:ward-1"})).scope}
+        {what: "reads one scope's curves", compare: "equal", run: async (call) => (await call("whatIf", {scope: "group:ward-1"})).scope},
+        {
+            what: "reads one recompute policy's budget curve",
+            compare: "equal",
+            run: async (call) => (await call("whatIf", {recomputePolicy: "boundary"})).budget.policy
+        },
+        {what: "refuses an unknown recompute policy", compare: "shape", run: (call) => call("whatIf", bad({recomputePolicy: "all"}))}
     ],
     clearCache: [
         {what: "clears the cache", compare: "shape", run: (call) => call("clearCache", {})},

@@ -68,7 +68,7 @@ describe("what-if curves and request history from real requests", () => {
 
         const curves = await getJson<WhatIfCurves>(server, "/kvshare/whatif?scope=group%3Award-1");
         expect(curves.requests).toBe(2);
-        expect(curves.current).toEqual({similarityThreshold: 0.3, recomputeBudget: 0.15});
+        expect(curves.current).toEqual({similarityThreshold: 0.3, recomputeBudget: 0.15, recomputePolicy: "dhd-decode"});
         const below = Math.floor(donorSimilarity * 100);
         // One of the two requests (the paraphrase) is served from a donor at every threshold up to its similarity.
         expect(curves.threshold.hitRate[below]).toBe(0.5);
@@ -239,6 +239,7 @@ describe("idle quality monitor on real requests", () => {
         await complete(server, lily, "gil");
         const ladderStep = budgetLadder.indexOf(0.15);
         const prompts: Record<string, string> = {none: tom, boundary: sam, dhd: lily.replace("red ball", "blue kite")};
+        const reused: Record<string, number> = {};
         for (const policy of ["none", "boundary", "dhd"]) {
             const res = await server.api("/v1/completions", {
                 method: "POST",
@@ -248,6 +249,7 @@ describe("idle quality monitor on real requests", () => {
             const record = ((await res.json()) as {x_kvshare: {mode: string; reused_tokens: number; recompute_policy?: string}}).x_kvshare;
             await server.core.requirePipeline().settled();
             expect(record).toMatchObject({mode: "semantic", recompute_policy: policy});
+            reused[policy] = record.reused_tokens;
             const [row] = server.core.requestLog.whatIfRows(1, "user:gil");
             expect(row!.budgetReuse![ladderStep], policy).toBe(record.reused_tokens);
             // with none the budget recomputes nothing: the same reuse at every budget
@@ -273,5 +275,26 @@ describe("idle quality monitor on real requests", () => {
         } finally {
             await monitor.stop();
         }
+        // The what-if budget curve is one policy's: its reuse and its checks only (the scope's own policy by default).
+        const scoped = await getJson<WhatIfCurves>(server, "/kvshare/whatif?scope=user%3Agil");
+        expect(scoped.current.recomputePolicy).toBe("dhd-decode");
+        expect(scoped.budget).toMatchObject({policy: "dhd-decode", donorRequests: 0});
+        expect(scoped.budget.checks.every((c) => c === 0)).toBe(true);
+        expect(scoped.budget.policies.map((p) => p.policy).sort()).toEqual(["boundary", "dhd", "none"]);
+        for (const policy of ["none", "boundary", "dhd"]) {
+            const curves = await getJson<WhatIfCurves>(server, `/kvshare/whatif?scope=user%3Agil&recomputePolicy=${policy}`);
+            expect(curves.budget.policy).toBe(policy);
+            expect(curves.budget.donorRequests, policy).toBe(1);
+            expect(curves.budget.reusedTokens[ladderStep], policy).toBe(reused[policy]);
+            // the served check, and for the policies a budget changes one probe at another budget
+            expect(
+                curves.budget.checks.reduce((a, b) => a + b, 0),
+                policy
+            ).toBe(policy === "none" ? 1 : 2);
+            expect(curves.budget.checks[policy === "none" ? 0 : ladderStep], policy).toBe(1);
+        }
+        const refused = await server.api("/kvshare/whatif?recomputePolicy=fastest");
+        expect(refused.status).toBe(400);
+        expect(((await refused.json()) as {error: {param: string}}).error.param).toBe("recomputePolicy");
     });
 });

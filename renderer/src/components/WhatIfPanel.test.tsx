@@ -15,7 +15,7 @@ describe("settings panel: what-if curves", () => {
         setBackend(backend);
         useAdminSettings.setState({settings: null, error: null, saving: false, savedAt: null, lastCleared: null, movedTo: null});
         useApiKeys.setState({keys: [], created: null, error: null, busy: false});
-        useWhatIf.setState({curves: null, scope: null, error: null});
+        useWhatIf.setState({curves: null, scope: null, policy: null, error: null});
     });
     afterEach(() => {
         cleanup();
@@ -51,5 +51,31 @@ describe("settings panel: what-if curves", () => {
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
         const patch = backend.adminFake.calls.find((c) => c.op === "patchSettings")!.input as {sharing: {scopeOverrides: unknown}};
         expect(patch.sharing.scopeOverrides).toEqual({global: {similarityThreshold: 0.9}});
+    });
+
+    it("shows one recompute policy's budget curve, the policy in use first, and another on request", async () => {
+        render(<AdminPanel />);
+        const choice = (await screen.findByTestId("whatif-policy")) as HTMLSelectElement;
+        expect(choice.value).toBe("dhd-decode");
+        expect(choice.options[0]!.textContent).toBe("dhd-decode · in use · 10 donor requests");
+        expect(screen.getByTestId("whatif-budget-basis").textContent).toContain("10 donor requests served with dhd-decode");
+        // The fake server served no request with boundary (the panel offers policies that served some; an API
+        // client may ask for any): its curve is empty, and the panel says why.
+        const before = backend.adminFake.count("whatIf");
+        await act(async () => void useWhatIf.getState().load(undefined, "boundary"));
+        expect(backend.adminFake.count("whatIf")).toBeGreaterThan(before);
+        expect(backend.adminFake.calls.at(-1)!.input).toEqual({recomputePolicy: "boundary"});
+        expect((screen.getByTestId("whatif-policy") as HTMLSelectElement).value).toBe("boundary");
+        expect(screen.getByTestId("whatif-budget-empty").textContent).toContain("No donor request was served with boundary yet");
+        // Back to the policy in use: the request names none, the scope's own applies.
+        await act(async () => fireEvent.change(screen.getByTestId("whatif-policy"), {target: {value: "dhd-decode"}}));
+        await waitFor(() => expect(useWhatIf.getState().curves?.budget.policy).toBe("dhd-decode"));
+        expect(backend.adminFake.calls.at(-1)!.input).toEqual({});
+        // A new scope starts from its own policy.
+        await act(async () => void useWhatIf.getState().load(undefined, "boundary"));
+        await act(async () => fireEvent.change(screen.getByTestId("whatif-scope"), {target: {value: "global"}}));
+        await waitFor(() => expect(useWhatIf.getState().curves?.scope).toBe("global"));
+        expect(useWhatIf.getState().policy).toBeNull();
+        expect(backend.adminFake.calls.at(-1)!.input).toEqual({scope: "global"});
     });
 });

@@ -2,6 +2,7 @@ import {CategoryScale, Chart as ChartJS, Filler, Legend, LinearScale, LineContro
 import {useEffect} from "react";
 import {Chart} from "react-chartjs-2";
 import type {AdminSettings, WhatIfCurves} from "../../../shared/admin.js";
+import type {RecomputePolicy} from "../../../shared/settings.js";
 import {canDrawCharts} from "../lib/canvas.js";
 import {formatPercent} from "../lib/format.js";
 import type {SettingsDraft} from "../lib/settingsForm.js";
@@ -220,6 +221,35 @@ function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved: numbe
     );
 }
 
+/**
+ * Which recompute policy's budget curve to show: a budget recomputes different tokens under each policy
+ * (none, under `none`), and requests may choose their own, so the curve is one policy's, the scope's own
+ * unless another is chosen.
+ */
+function PolicyChoice({curves}: {curves: WhatIfCurves}) {
+    const inUse = curves.current.recomputePolicy;
+    const served = new Map(curves.budget.policies.map((p) => [p.policy, p.donorRequests]));
+    const choices = [inUse, ...curves.budget.policies.map((p) => p.policy).filter((p) => p !== inUse)];
+    if (!choices.includes(curves.budget.policy)) choices.push(curves.budget.policy);
+    return (
+        <label className="field whatif-policy">
+            <span className="field-label">Recompute policy</span>
+            <select
+                data-testid="whatif-policy"
+                value={curves.budget.policy}
+                onChange={(e) => void useWhatIf.getState().load(undefined, e.target.value === inUse ? null : (e.target.value as RecomputePolicy))}
+            >
+                {choices.map((p) => (
+                    <option key={p} value={p}>
+                        {p}
+                        {p === inUse ? " · in use" : ""} · {served.get(p) ?? 0} donor requests
+                    </option>
+                ))}
+            </select>
+        </label>
+    );
+}
+
 /** "Saved 0.3 → 62 %; typed 0.45 → 40 %": the numbers behind the marks, for people and tests. */
 function ThresholdReadout({curves, saved, typed}: {curves: WhatIfCurves; saved: number; typed: number | null}) {
     const savedPoint = thresholdPoint(curves, saved);
@@ -333,15 +363,21 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                         </div>
                         <div className="chart-card" data-testid="whatif-budget-chart" data-saved={savedBudget} data-typed={typedBudget ?? ""}>
                             <h3>Reuse and measured agreement vs recompute budget</h3>
+                            <PolicyChoice curves={curves} />
                             <div className="chart-box">
                                 {curves.budget.donorRequests === 0 ? (
-                                    <p className="muted chart-empty">No request was served from a donor yet.</p>
+                                    <p className="muted chart-empty" data-testid="whatif-budget-empty">
+                                        {curves.budget.policies.length === 0
+                                            ? "No request was served from a donor yet."
+                                            : `No donor request was served with ${curves.budget.policy} yet: choose a policy that served some.`}
+                                    </p>
                                 ) : canDrawCharts() ? (
                                     <BudgetChart curves={curves} saved={savedBudget} typed={typedBudget} />
                                 ) : null}
                             </div>
                             <p className="muted small" data-testid="whatif-budget-basis">
-                                {curves.budget.donorRequests} donor requests; {curves.budget.checks.reduce((a, b) => a + b, 0)} quality checks this week
+                                {curves.budget.donorRequests} donor requests served with {curves.budget.policy};{" "}
+                                {curves.budget.checks.reduce((a, b) => a + b, 0)} quality checks this week
                             </p>
                         </div>
                     </div>

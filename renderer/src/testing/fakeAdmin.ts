@@ -11,7 +11,7 @@ import type {
     Profile,
     WhatIfCurves
 } from "../../../shared/admin.js";
-import {defaultApiPort, defaultSharingSettings, recomputePolicies} from "../../../shared/settings.js";
+import {defaultApiPort, defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
 export const fakeSettings: AdminSettings = {
@@ -87,7 +87,7 @@ export function fakeWhatIf(): WhatIfCurves {
         scopes: ["global"],
         requests: 10,
         computeMs: 0.5,
-        current: {similarityThreshold: 0.3, recomputeBudget: 0.15},
+        current: {similarityThreshold: 0.3, recomputeBudget: 0.15, recomputePolicy: "dhd-decode"},
         threshold: {
             x,
             hitRate: hits.map((h) => h / 10),
@@ -96,7 +96,15 @@ export function fakeWhatIf(): WhatIfCurves {
             promptTokens: 200,
             agreement: x.map((t) => (t <= 0.9 ? 0.96 : null))
         },
-        budget: {x: [0, 0.15, 1], reusedTokens: [100, 85, 0], donorRequests: 10, agreement: [null, 0.96, null], checks: [0, 2, 0]}
+        budget: {
+            x: [0, 0.15, 1],
+            policy: "dhd-decode",
+            policies: [{policy: "dhd-decode", donorRequests: 10}],
+            reusedTokens: [100, 85, 0],
+            donorRequests: 10,
+            agreement: [null, 0.96, null],
+            checks: [0, 2, 0]
+        }
     };
 }
 
@@ -212,8 +220,23 @@ export class FakeAdmin {
                 const scope = typeof value.scope === "string" && value.scope !== "" ? value.scope : null;
                 return {...structuredClone(this.stats), scope};
             }
-            case "whatIf":
-                return {...fakeWhatIf(), scope: typeof value.scope === "string" && value.scope !== "" ? value.scope : null};
+            case "whatIf": {
+                const policy = value.recomputePolicy;
+                if (policy != null && !isRecomputePolicy(policy)) throw invalid(`'recomputePolicy' must be one of ${recomputePolicies.join(", ")}.`);
+                const curves = fakeWhatIf();
+                const budget =
+                    policy == null || policy === curves.budget.policy
+                        ? curves.budget
+                        : {
+                              ...curves.budget,
+                              policy,
+                              reusedTokens: curves.budget.x.map(() => 0),
+                              donorRequests: 0,
+                              agreement: curves.budget.x.map(() => null),
+                              checks: curves.budget.x.map(() => 0)
+                          };
+                return {...curves, budget, scope: typeof value.scope === "string" && value.scope !== "" ? value.scope : null};
+            }
             case "clearCache": {
                 const removed = {removedEntries: this.stats.cache.entries, freedBytes: this.stats.cache.bytes};
                 this.stats = {...this.stats, cache: {...this.stats.cache, entries: 0, bytes: 0}};
