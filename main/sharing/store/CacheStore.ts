@@ -15,53 +15,9 @@ import {migrate} from "./schema.js";
 import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
-import {decodeTokens, encodeTokens, hashTokens} from "./tokens.js";
+import {encodeTokens, hashTokens} from "./tokens.js";
+import {ENTRY_COLUMNS, toEntry, type CacheEntry, type ConsistencyReport, type EntryRow, type NearestEntry, type NewCacheEntry} from "./cacheEntry.js";
 import {ensureVectorIndex, INSERT_VECTOR_SQL, signCode, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
-
-/** One cached prompt. */
-export interface CacheEntry {
-    readonly id: number;
-    readonly modelFingerprint: string;
-    /** Who may reuse it: "global", "group:<name>", "user:<name>", … (the caller decides the names). */
-    readonly scope: string;
-    readonly promptText: string;
-    readonly tokens: Int32Array;
-    /** sha256 hex of the tokens (see {@link hashTokens}). */
-    readonly tokenHash: string;
-    /** Snapshot path relative to the cache dir, '/' separators. */
-    readonly snapshotFile: string;
-    readonly bytes: number;
-    readonly createdAt: number;
-    readonly lastUsedAt: number;
-    readonly hitCount: number;
-    /** Embedder whose vector of this prompt is in the index; null when it has none (yet). */
-    readonly embedderId: string | null;
-}
-
-/** What {@link CacheStore.insert} needs; the rest is derived or defaulted. */
-export interface NewCacheEntry {
-    readonly modelFingerprint: string;
-    readonly scope: string;
-    readonly promptText: string;
-    readonly tokens: ArrayLike<number>;
-    /**
-     * Hash used for exact hits (see {@link CacheStore.findExact}); default: of `tokens`. The request path
-     * stores prompt + answer KV but looks entries up by the prompt, so it passes the prompt's hash.
-     */
-    readonly tokenHash?: string;
-    /** Relative to the cache dir (normally under `snapshots/`); must not escape it. */
-    readonly snapshotFile: string;
-    readonly bytes: number;
-    /** Default: now. */
-    readonly createdAt?: number;
-}
-
-/** A semantic candidate. */
-export interface NearestEntry {
-    readonly entry: CacheEntry;
-    /** Cosine similarity in [-1, 1]. */
-    readonly similarity: number;
-}
 
 /** Options of {@link CacheStore.open}. */
 export interface CacheStoreOptions {
@@ -82,46 +38,6 @@ export interface CacheStoreOptions {
     readonly exactSearchLimit?: number;
 }
 
-/** Result of {@link CacheStore.consistencyPass}. */
-export interface ConsistencyReport {
-    /** Rows dropped because their snapshot file is missing. */
-    readonly removedEntries: CacheEntry[];
-    /** Files (relative to the cache dir) deleted because no row points to them. */
-    readonly deletedFiles: string[];
-}
-
-interface EntryRow {
-    id: number;
-    model_fingerprint: string;
-    scope: string;
-    prompt_text: string;
-    tokens: Buffer;
-    token_hash: string;
-    snapshot_file: string;
-    bytes: number;
-    created_at: number;
-    last_used_at: number;
-    hit_count: number;
-    embedder_id: string | null;
-}
-
-function toEntry(row: EntryRow): CacheEntry {
-    return {
-        id: row.id,
-        modelFingerprint: row.model_fingerprint,
-        scope: row.scope,
-        promptText: row.prompt_text,
-        tokens: decodeTokens(row.tokens),
-        tokenHash: row.token_hash,
-        snapshotFile: row.snapshot_file,
-        bytes: row.bytes,
-        createdAt: row.created_at,
-        lastUsedAt: row.last_used_at,
-        hitCount: row.hit_count,
-        embedderId: row.embedder_id
-    };
-}
-
 /** sqlite-vec's KNN accepts k up to 4096. */
 const MAX_K = 4096;
 /**
@@ -138,7 +54,6 @@ export const EXACT_SEARCH_LIMIT = 2048;
  * distance as in cosine. `npm run bench:admission` measures recall for several values.
  */
 const OVERSAMPLE = 8;
-const ENTRY_COLUMNS = "id, model_fingerprint, scope, prompt_text, tokens, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id";
 
 /** Persistent cache index (see the module comment). Create with {@link CacheStore.open}. */
 export class CacheStore {

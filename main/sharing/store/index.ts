@@ -1,13 +1,6 @@
 /** Persistent cache index: entries (SQLite) + prompt embeddings (sqlite-vec). */
-export {
-    CacheStore,
-    EXACT_SEARCH_LIMIT,
-    type CacheEntry,
-    type CacheStoreOptions,
-    type ConsistencyReport,
-    type NearestEntry,
-    type NewCacheEntry
-} from "./CacheStore.js";
+export {CacheStore, EXACT_SEARCH_LIMIT, type CacheStoreOptions} from "./CacheStore.js";
+export type {CacheEntry, ConsistencyReport, NearestEntry, NewCacheEntry} from "./cacheEntry.js";
 export {SCHEMA_VERSION} from "./schema.js";
 export {SNAPSHOTS_SUBDIR} from "./snapshotFiles.js";
 export {decodeTokens, encodeTokens, hashTokens} from "./tokens.js";

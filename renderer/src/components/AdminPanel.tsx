@@ -1,12 +1,11 @@
 import {useEffect, useState, type ReactNode} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
-import {copyText} from "../lib/clipboard.js";
 import {isLoopback} from "../../../shared/hosts.js";
 import {draftFrom, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
-import {useApiKeys} from "../stores/useApiKeys.js";
+import {ApiKeys} from "./ApiKeys.js";
 import {WhatIfPanel} from "./WhatIfPanel.js";
 
 function Field({label, hint, children}: {label: string; hint?: string; children: ReactNode}) {
@@ -346,161 +345,6 @@ function MovedNotice({url, auth}: {url: string; auth: boolean}) {
             </a>
             . This address no longer answers.
         </p>
-    );
-}
-
-/** Keys for other apps and people: issue (shown once), list, revoke. */
-function ApiKeys() {
-    const keys = useApiKeys((s) => s.keys);
-    const created = useApiKeys((s) => s.created);
-    const error = useApiKeys((s) => s.error);
-    const busy = useApiKeys((s) => s.busy);
-    const [name, setName] = useState("");
-    const [group, setGroup] = useState("");
-    const [copied, setCopied] = useState<boolean | null>(null);
-    const [confirmRevoke, setConfirmRevoke] = useState<string | null>(null);
-    // Purging is the safer default: a departed person's prompts should not linger in the cache.
-    const [purgeOnRevoke, setPurgeOnRevoke] = useState(true);
-    useEffect(() => void useApiKeys.getState().load(), []);
-    useEffect(() => setCopied(null), [created]);
-
-    return (
-        <section className="admin-section" data-testid="api-keys">
-            <h2>API keys</h2>
-            <p className="muted small">
-                For other apps and people. A key acts as its owner (its own sharing scope, or its group&apos;s) and may use the OpenAI API only, not these
-                settings or anyone&apos;s chats. Only a hash is stored; revoking takes effect with the next request.
-            </p>
-            <form
-                className="row key-create"
-                onSubmit={(e) => {
-                    e.preventDefault();
-                    void useApiKeys
-                        .getState()
-                        .create(name, group)
-                        .then((ok) => {
-                            if (ok) {
-                                setName("");
-                                setGroup("");
-                            }
-                        });
-                }}
-            >
-                <input
-                    type="text"
-                    aria-label="Key name"
-                    placeholder="Name, e.g. reception-app"
-                    data-testid="key-name"
-                    value={name}
-                    onChange={(e) => setName(e.target.value)}
-                    spellCheck={false}
-                />
-                <input
-                    type="text"
-                    aria-label="Group"
-                    placeholder="Group (optional)"
-                    data-testid="key-group"
-                    value={group}
-                    onChange={(e) => setGroup(e.target.value)}
-                    spellCheck={false}
-                />
-                <button type="submit" className="button primary" data-testid="key-create" disabled={busy || name.trim() === ""}>
-                    Create key
-                </button>
-            </form>
-            {created ? (
-                <div className="created-key" role="status" data-testid="created-key-box">
-                    <p className="warning">
-                        <strong>Copy this key now: it will not be shown again.</strong> Key {created.entry.id} for {created.entry.name}
-                        {created.entry.group ? ` (group ${created.entry.group})` : ""}.
-                    </p>
-                    <div className="row">
-                        <code className="created-key-value" data-testid="created-key">
-                            {created.key}
-                        </code>
-                        <button
-                            type="button"
-                            className="button small"
-                            data-testid="created-key-copy"
-                            onClick={() => void copyText(created.key).then(setCopied)}
-                        >
-                            {copied === true ? "Copied" : copied === false ? "Copy failed: select it" : "Copy"}
-                        </button>
-                        <button type="button" className="button small" data-testid="created-key-done" onClick={() => useApiKeys.getState().dismissCreated()}>
-                            Done
-                        </button>
-                    </div>
-                </div>
-            ) : null}
-            {error ? (
-                <p className="form-error" role="alert" data-testid="keys-error">
-                    {error}
-                </p>
-            ) : null}
-            {keys.length === 0 ? (
-                <p className="muted small" data-testid="keys-empty">
-                    No keys issued yet.
-                </p>
-            ) : (
-                <table className="keys-table" data-testid="keys-table">
-                    <thead>
-                        <tr>
-                            <th>Name</th>
-                            <th>Group</th>
-                            <th>Key</th>
-                            <th>Created</th>
-                            <th />
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {keys.map((key) => (
-                            <tr key={key.id} data-testid="key-row" data-key-id={key.id}>
-                                <td>{key.name}</td>
-                                <td>{key.group ?? "—"}</td>
-                                <td>
-                                    <code>{key.hint}…</code>
-                                </td>
-                                <td>{new Date(key.createdAt).toLocaleString()}</td>
-                                <td className="key-actions">
-                                    {confirmRevoke === key.id ? (
-                                        <span className="row">
-                                            <label className="small" title="Delete the prompts and KV cached in this key's own scope">
-                                                <input
-                                                    type="checkbox"
-                                                    data-testid="key-revoke-purge"
-                                                    checked={purgeOnRevoke}
-                                                    onChange={(e) => setPurgeOnRevoke(e.target.checked)}
-                                                />{" "}
-                                                also delete its cached prompts
-                                            </label>
-                                            <button
-                                                type="button"
-                                                className="button small danger"
-                                                data-testid="key-revoke-confirm"
-                                                disabled={busy}
-                                                onClick={() => {
-                                                    setConfirmRevoke(null);
-                                                    void useApiKeys.getState().revoke(key.id, purgeOnRevoke);
-                                                }}
-                                            >
-                                                Revoke
-                                            </button>
-                                            <button type="button" className="button small" onClick={() => setConfirmRevoke(null)}>
-                                                Cancel
-                                            </button>
-                                        </span>
-                                    ) : (
-                                        <button type="button" className="button small" data-testid="key-revoke" onClick={() => setConfirmRevoke(key.id)}>
-                                            Revoke…
-                                        </button>
-                                    )}
-                                </td>
-                            </tr>
-                        ))}
-                    </tbody>
-                </table>
-            )}
-        </section>
     );
 }
 

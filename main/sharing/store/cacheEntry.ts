@@ -1,0 +1,92 @@
+/** A cached prompt's row: what the cache index holds per prompt, and its mapping from SQLite. */
+import {decodeTokens} from "./tokens.js";
+
+/** One cached prompt. */
+export interface CacheEntry {
+    readonly id: number;
+    readonly modelFingerprint: string;
+    /** Who may reuse it: "global", "group:<name>", "user:<name>", … (the caller decides the names). */
+    readonly scope: string;
+    readonly promptText: string;
+    readonly tokens: Int32Array;
+    /** sha256 hex of the tokens (see `hashTokens` in tokens.ts). */
+    readonly tokenHash: string;
+    /** Snapshot path relative to the cache dir, '/' separators. */
+    readonly snapshotFile: string;
+    readonly bytes: number;
+    readonly createdAt: number;
+    readonly lastUsedAt: number;
+    readonly hitCount: number;
+    /** Embedder whose vector of this prompt is in the index; null when it has none (yet). */
+    readonly embedderId: string | null;
+}
+
+/** What `CacheStore.insert` needs; the rest is derived or defaulted. */
+export interface NewCacheEntry {
+    readonly modelFingerprint: string;
+    readonly scope: string;
+    readonly promptText: string;
+    readonly tokens: ArrayLike<number>;
+    /**
+     * Hash used for exact hits (see `CacheStore.findExact`); default: of `tokens`. The request path
+     * stores prompt + answer KV but looks entries up by the prompt, so it passes the prompt's hash.
+     */
+    readonly tokenHash?: string;
+    /** Relative to the cache dir (normally under `snapshots/`); must not escape it. */
+    readonly snapshotFile: string;
+    readonly bytes: number;
+    /** Default: now. */
+    readonly createdAt?: number;
+}
+
+/** A semantic candidate. */
+export interface NearestEntry {
+    readonly entry: CacheEntry;
+    /** Cosine similarity in [-1, 1]. */
+    readonly similarity: number;
+}
+
+/** Result of `CacheStore.consistencyPass`. */
+export interface ConsistencyReport {
+    /** Rows dropped because their snapshot file is missing. */
+    readonly removedEntries: CacheEntry[];
+    /** Files (relative to the cache dir) deleted because no row points to them. */
+    readonly deletedFiles: string[];
+}
+
+/** The entries table's columns, in {@link EntryRow}'s order. */
+export const ENTRY_COLUMNS =
+    "id, model_fingerprint, scope, prompt_text, tokens, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id";
+
+/** A row of the entries table as better-sqlite3 returns it. */
+export interface EntryRow {
+    id: number;
+    model_fingerprint: string;
+    scope: string;
+    prompt_text: string;
+    tokens: Buffer;
+    token_hash: string;
+    snapshot_file: string;
+    bytes: number;
+    created_at: number;
+    last_used_at: number;
+    hit_count: number;
+    embedder_id: string | null;
+}
+
+export function toEntry(row: EntryRow): CacheEntry {
+    return {
+        id: row.id,
+        modelFingerprint: row.model_fingerprint,
+        scope: row.scope,
+        promptText: row.prompt_text,
+        tokens: decodeTokens(row.tokens),
+        tokenHash: row.token_hash,
+        snapshotFile: row.snapshot_file,
+        bytes: row.bytes,
+        createdAt: row.created_at,
+        lastUsedAt: row.last_used_at,
+        hitCount: row.hit_count,
+        embedderId: row.embedder_id
+    };
+}
