@@ -21,62 +21,27 @@
  * nothing written).
  * Writes bench/results/share-<timestamp>.json and .svg. Exits 0 whether or not the criterion holds.
  */
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {mkdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import type {ChatCompletion, Completion, KvShareRecord} from "../../shared/openai.js";
-import type {Logger} from "../../main/common/log.js";
-import {startServer, type RunningServer} from "../../main/app/startServer.js";
-import {defaultSettings, type SharingSettings} from "../../main/config/settings.js";
-import {DEFAULT_SHAPE, ensureDummyModel} from "../dummyModel/generate.js";
+import {defaultSettings} from "../../main/config/settings.js";
 import {SHARED_DIR} from "./data.js";
 import {bleu, rougeL, selfCheck} from "./metrics.js";
 import {barChartSvg, f3, mean, median, ms1, pct, table} from "./report.js";
-import {allWorkloads, clinicLetters, FULL_SIZES, QUICK_SIZES, type BenchRequest, type Workload} from "./workloads.js";
+import {ask, MODES, withServer, type Mode, type Outcome} from "./server.js";
+import {timingPart} from "./timing.js";
+import {allWorkloads, FULL_SIZES, QUICK_SIZES, type BenchRequest, type Workload} from "./workloads.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.resolve(here, "../results");
 const STORIES_MODEL = path.join(SHARED_DIR, "models", "stories260K.gguf");
-const API_KEY = "kvs-bench-share-0123456789abcdef";
 const MAX_TOKENS = 32;
-const TIMING_MAX_TOKENS = 4;
-const TIMING_TARGETS = 6;
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
 const TIMING = !QUICK && !args.has("--no-timing");
 /** Developer shortcut: only the timing part (no quality tables, no files written). */
 const TIMING_ONLY = args.has("--timing-only");
-
-interface Mode {
-    key: string;
-    label: string;
-    color: string;
-    sharing: Partial<SharingSettings>;
-}
-
-const MODES: Mode[] = [
-    {key: "full", label: "full prefill", color: "#8c8c8c", sharing: {enabled: false, prefixReuse: false}},
-    {key: "prefix", label: "exact prefix reuse", color: "#4e79a7", sharing: {enabled: false, prefixReuse: true}},
-    {key: "kvs-r0", label: "KVShare, no recompute", color: "#f28e2b", sharing: {enabled: true, prefixReuse: true, recomputeBudget: 0}},
-    {key: "kvshare", label: `KVShare, budget ${defaultSettings.sharing.recomputeBudget}`, color: "#59a14f", sharing: {enabled: true, prefixReuse: true}}
-];
-
-/** What one request gave back (the record without its per-position detail). */
-interface Outcome {
-    id: string;
-    role: BenchRequest["role"];
-    text: string;
-    finish: string | null;
-    promptTokens: number;
-    cachedTokens: number;
-    completionTokens: number;
-    ttftMs: number;
-    promptMs: number;
-    wallMs: number;
-    kv: Omit<KvShareRecord, "segments" | "prompt_pieces" | "donor_pieces">;
-}
 
 interface ModeSummary {
     mode: string;
@@ -98,72 +63,6 @@ interface ModeSummary {
     bleuSemanticHits: number;
     exactOutputs: number;
     notes: Record<string, number>;
-}
-
-/** Collects the server's warnings instead of printing them between table rows. */
-function collectingLogger(sink: string[]): Logger {
-    return {info() {}, warn: (m) => sink.push(`warn: ${m}`), error: (m) => sink.push(`error: ${m}`)};
-}
-
-async function withServer<T>(modelPath: string, threads: number, mode: Mode, warnings: string[], work: (server: RunningServer) => Promise<T>): Promise<T> {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "kvshare-bench-share-"));
-    const server = await startServer({
-        modelPath,
-        dataDir,
-        apiKey: API_KEY,
-        log: collectingLogger(warnings),
-        overrides: {threads, parallel: 1, api: {port: 0, host: "127.0.0.1"}, sharing: mode.sharing}
-    });
-    try {
-        return await work(server);
-    } finally {
-        await server.close();
-        rmSync(dataDir, {recursive: true, force: true});
-    }
-}
-
-async function ask(server: RunningServer, request: BenchRequest, maxTokens: number): Promise<Outcome> {
-    const pipeline = server.core.requirePipeline();
-    const model = pipeline.runtime.modelId;
-    const chat = request.api === "chat";
-    const body = chat
-        ? {
-              model,
-              messages: [...(request.system == null ? [] : [{role: "system", content: request.system}]), {role: "user", content: request.prompt}],
-              max_tokens: maxTokens,
-              temperature: 0
-          }
-        : {model, prompt: request.prompt, max_tokens: maxTokens, temperature: 0};
-    const started = performance.now();
-    const response = await fetch(`${server.url}/v1/${chat ? "chat/completions" : "completions"}`, {
-        method: "POST",
-        headers: {"content-type": "application/json", authorization: `Bearer ${API_KEY}`},
-        body: JSON.stringify(body)
-    });
-    const wallMs = performance.now() - started;
-    if (!response.ok) throw new Error(`request ${request.id}: HTTP ${response.status}: ${await response.text()}`);
-    const json = (await response.json()) as ChatCompletion | Completion;
-    await pipeline.settled(); // the served KV is in the cache before the next request
-    const choice = json.choices[0];
-    const text = choice == null ? "" : "message" in choice ? choice.message.content : choice.text;
-    if (json.usage == null || json.timings == null || json.x_kvshare == null)
-        throw new Error(`request ${request.id}: the response lacks usage, timings or x_kvshare`);
-    const {segments: _s, prompt_pieces: _p, donor_pieces: _d, ...kv} = json.x_kvshare;
-    if (json.usage.prompt_tokens_details.cached_tokens !== kv.reused_tokens)
-        throw new Error(`request ${request.id}: cached_tokens ${json.usage.prompt_tokens_details.cached_tokens} ≠ x_kvshare.reused_tokens ${kv.reused_tokens}`);
-    return {
-        id: request.id,
-        role: request.role,
-        text,
-        finish: choice?.finish_reason ?? null,
-        promptTokens: json.usage.prompt_tokens,
-        cachedTokens: json.usage.prompt_tokens_details.cached_tokens,
-        completionTokens: json.usage.completion_tokens,
-        ttftMs: json.timings.ttft_ms,
-        promptMs: json.timings.prompt_ms,
-        wallMs,
-        kv
-    };
 }
 
 function summarise(mode: Mode, outcomes: Outcome[], reference: Outcome[]): {summary: ModeSummary; scores: {rougeL: number; bleu: number}[]} {
@@ -366,156 +265,6 @@ function headline(results: WorkloadResult[]): {rows: HeadlineRow[]; pass: boolea
     console.log(`criterion (KVShare with the default budget ≥ 2× exact prefix reuse on ${[...headlineNames].join(", ")}): ${pass ? "PASS" : "FAIL"}`);
     if (QUICK) console.log("(--quick: a handful of requests per workload, too few to judge the criterion; the full run decides)");
     return {rows, pass};
-}
-
-interface TimingModeResult {
-    mode: string;
-    label: string;
-    seedTtftMs: number[];
-    targets: Array<{
-        step: number;
-        id: string;
-        ttftMs: number;
-        promptTokens: number;
-        reused: number;
-        computed: number;
-        recomputed: number;
-        kvMode: string;
-        stages: KvShareRecord["stages"];
-        note?: string;
-    }>;
-}
-
-async function timingPart(warnings: string[]): Promise<Record<string, unknown>> {
-    const threads = 2;
-    console.log(
-        `\n== Timing: dummy-weight llama (${DEFAULT_SHAPE.layers} layers, n_embd ${DEFAULT_SHAPE.embd}, ff ${DEFAULT_SHAPE.ff}, Q8_0, ~0.5 B), ${threads} threads, templated letters ==`
-    );
-    const {file, generatedMs} = ensureDummyModel();
-    console.log(
-        `model ${path.basename(file)} (${generatedMs == null ? "cached" : `generated in ${(generatedMs / 1000).toFixed(1)} s`}); one server per mode, all four up at once; ` +
-            `each gets 1 warm-up and 1 seed letter (a full prefill in every mode), then ${TIMING_TARGETS} target letters asked mode after mode ` +
-            `(the first mode rotates each step, so background load hits every mode alike); max_tokens ${TIMING_MAX_TOKENS}`
-    );
-    const letters = clinicLetters(1 + TIMING_TARGETS, 17).requests;
-    const warmup: BenchRequest = {id: "warmup", role: "seed", api: "completions", prompt: "The weather was calm and the sea was blue."};
-    const results = new Map<string, TimingModeResult>(MODES.map((m) => [m.key, {mode: m.key, label: m.label, seedTtftMs: [], targets: []}]));
-    const loadBefore = os.loadavg()[0] ?? 0;
-    const servers: {mode: Mode; server: RunningServer; dataDir: string}[] = [];
-    try {
-        for (const mode of MODES) {
-            const dataDir = mkdtempSync(path.join(os.tmpdir(), "kvshare-bench-share-"));
-            const server = await startServer({
-                modelPath: file,
-                dataDir,
-                apiKey: API_KEY,
-                log: collectingLogger(warnings),
-                overrides: {threads, parallel: 1, api: {port: 0, host: "127.0.0.1"}, sharing: mode.sharing}
-            });
-            servers.push({mode, server, dataDir});
-            await ask(server, warmup, 2);
-        }
-        for (const [step, letter] of letters.entries()) {
-            for (let k = 0; k < servers.length; k++) {
-                const {mode, server} = servers[(step + k) % servers.length] as (typeof servers)[number];
-                const result = results.get(mode.key) as TimingModeResult;
-                const o = await ask(server, letter, TIMING_MAX_TOKENS);
-                if (letter.role === "seed") result.seedTtftMs.push(o.ttftMs);
-                else
-                    result.targets.push({
-                        step,
-                        id: o.id,
-                        ttftMs: o.ttftMs,
-                        promptTokens: o.promptTokens,
-                        reused: o.kv.reused_tokens,
-                        computed: o.kv.computed_tokens,
-                        recomputed: o.kv.recomputed_tokens,
-                        kvMode: o.kv.mode,
-                        stages: o.kv.stages,
-                        note: o.kv.note
-                    });
-            }
-            process.stdout.write(`  letter ${step + 1}/${letters.length} done in all modes\n`);
-        }
-    } finally {
-        for (const {server, dataDir} of servers) {
-            await server.close();
-            rmSync(dataDir, {recursive: true, force: true});
-        }
-    }
-    const loadAfter = os.loadavg()[0] ?? 0;
-    console.log(
-        `1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (2 cores; above ~2 means other work competed with the bench)`
-    );
-    const med = (key: string): number => median(results.get(key)?.targets.map((t) => t.ttftMs) ?? []);
-    const rows = MODES.map((m) => {
-        const r = results.get(m.key) as TimingModeResult;
-        const stage = (name: keyof NonNullable<KvShareRecord["stages"]>): number => median(r.targets.map((t) => t.stages?.[name] ?? 0));
-        return [
-            m.label,
-            String(median(r.targets.map((t) => t.promptTokens))),
-            ms1(median(r.seedTtftMs)),
-            String(r.targets.length),
-            ms1(mean(r.targets.map((t) => t.ttftMs))),
-            ms1(med(m.key)),
-            ms1(Math.min(...r.targets.map((t) => t.ttftMs))),
-            ms1(mean(r.targets.map((t) => t.reused))),
-            ms1(mean(r.targets.map((t) => t.computed))),
-            `${ms1(stage("restore_ms"))} / ${ms1(stage("edit_ms"))} / ${ms1(stage("compute_ms"))}`
-        ];
-    });
-    console.log(
-        table(
-            [
-                "mode",
-                "prompt tok",
-                "seed TTFT (full) ms",
-                "targets",
-                "TTFT mean ms",
-                "TTFT median ms",
-                "TTFT min ms",
-                "reused tok",
-                "computed tok",
-                "restore / edit / compute ms (median)"
-            ],
-            rows
-        )
-    );
-    const best = (key: string): number => Math.min(...(results.get(key)?.targets.map((t) => t.ttftMs) ?? []));
-    const ratios = (stat: (key: string) => number): Record<string, number> => ({
-        kvshareVsFull: stat("full") / stat("kvshare"),
-        kvshareVsPrefix: stat("prefix") / stat("kvshare"),
-        kvshareNoRecomputeVsFull: stat("full") / stat("kvs-r0"),
-        kvshareNoRecomputeVsPrefix: stat("prefix") / stat("kvs-r0"),
-        prefixVsFull: stat("full") / stat("prefix")
-    });
-    const speedups = ratios(med);
-    const speedupsMin = ratios(best);
-    const x = (v: number | undefined): string => `${(v ?? Number.NaN).toFixed(2)}×`;
-    console.log(
-        table(
-            ["target TTFT speed-up", "KVShare vs full", "KVShare vs prefix", "KVShare r0 vs full", "KVShare r0 vs prefix", "prefix vs full"],
-            [
-                ["from medians", ...Object.values(speedups).map(x)],
-                ["from minima (least disturbed)", ...Object.values(speedupsMin).map(x)]
-            ]
-        )
-    );
-    console.log(`(KVShare = default budget ${defaultSettings.sharing.recomputeBudget}; r0 = no recompute; all four modes measured side by side in this run)`);
-    const odd = [...results.values()].flatMap((r) =>
-        r.targets.filter((t) => r.mode.startsWith("kvs") && t.kvMode !== "semantic").map((t) => `${r.label} ${t.id}: ${t.kvMode} (${t.note ?? ""})`)
-    );
-    if (odd.length > 0) console.log(`targets without semantic reuse in KVShare modes: ${odd.join("; ")}`);
-    return {
-        model: path.basename(file),
-        shape: DEFAULT_SHAPE,
-        threads,
-        maxTokens: TIMING_MAX_TOKENS,
-        loadAverage: {before: loadBefore, after: loadAfter},
-        modes: [...results.values()],
-        speedups,
-        speedupsMin
-    };
 }
 
 function chart(results: WorkloadResult[], stamp: string, head: {rows: HeadlineRow[]; pass: boolean}, timing: Record<string, unknown> | undefined): string {
