@@ -189,6 +189,8 @@ export interface WhatIfCurves {
         reusedTokens: number[];
         /** Donor requests behind `reusedTokens`. */
         donorRequests: number;
+        /** Donor requests logged before the log kept their recompute policy: on no policy's curve. */
+        unattributed: number;
         /** The quality monitor's measured agreement at each budget (null where it has no checks). */
         agreement: Array<number | null>;
         checks: number[];
@@ -267,7 +269,10 @@ export interface AdminOps {
     getSettings: {input: Record<string, never>; output: AdminSettings};
     patchSettings: {input: AdminSettingsPatch; output: AdminSettings};
     cacheStats: {input: {bucketMs?: number; since?: number; scope?: string}; output: CacheStats};
-    /** What-if curves for the settings panel, from the logged requests (of `scope` when set). */
+    /**
+     * What-if curves for the settings panel, from the logged requests (of `scope` when set); the budget
+     * curve of `recomputePolicy` (default: the policy in effect).
+     */
     whatIf: {input: {scope?: string; recomputePolicy?: RecomputePolicy}; output: WhatIfCurves};
     clearCache: {input: Record<string, never>; output: {removedEntries: number; freedBytes: number}};
     listConversations: {input: {profile?: string}; output: ConversationRecord[]};

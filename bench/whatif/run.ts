@@ -66,6 +66,8 @@ try {
             budget: 0.15,
             minGain: 4,
             policy: "group",
+            // most served with the default policy, some asking for their own: the panel draws one policy's budget curve
+            recomputePolicy: i % 5 === 0 ? "boundary" : "dhd-decode",
             candidates,
             budgetReuse: donor ? budgetLadder.map((b) => Math.round(best[1] * (1 - b))) : undefined
         });

@@ -35,7 +35,8 @@ const operations: {[K in AdminOp]: (deps: AdminDeps, input: Record<string, unkno
     },
     whatIf: (deps, input) => {
         const scope = optionalString(input.scope, "scope", 128) || undefined;
-        const recomputePolicy = input.recomputePolicy;
+        // Empty means the policy in effect, as an empty scope means every scope.
+        const recomputePolicy = input.recomputePolicy === "" ? undefined : input.recomputePolicy;
         if (recomputePolicy != null && !isRecomputePolicy(recomputePolicy))
             throw invalidInput(`'recomputePolicy' must be one of ${recomputePolicies.join(", ")}.`, "recomputePolicy");
         return whatIf(deps, {...(scope == null ? {} : {scope}), ...(recomputePolicy == null ? {} : {recomputePolicy})});

@@ -9,8 +9,8 @@ const qualityWindowMs = 7 * 86_400_000;
 /**
  * GET /kvshare/whatif: hit rate and reused prompt tokens against the similarity threshold, and reuse
  * with measured agreement against the recompute budget, from the latest logged requests (of `scope`
- * when given), with the values in effect marked. The budget curve is one recompute policy's (the
- * scope's own unless `recomputePolicy` names another): requests may choose theirs.
+ * when given), with the values in effect marked. The budget curve is one recompute policy's (the one in
+ * effect unless `recomputePolicy` names another): requests may choose theirs.
  */
 export function whatIf(
     deps: Pick<AdminDeps, "requestLog" | "qualityChecks" | "settings">,

@@ -145,5 +145,6 @@ describe("budgetCurve", () => {
         ]);
         expect(budgetCurve(rows, "dhd").reusedTokens).toEqual(ladder(100));
         expect(budgetCurve(rows, "epic")).toMatchObject({donorRequests: 0, reusedTokens: budgetLadder.map(() => 0)});
+        expect(none.unattributed).toBe(1);
     });
 });

@@ -81,19 +81,25 @@ export function thresholdCurve(rows: readonly WhatIfRow[]): Omit<WhatIfCurves["t
 /**
  * Prompt tokens the donor requests served with `policy` would have left reused at each budget of the
  * ladder (a budget recomputes different tokens, or none, under different policies), and how many donor
- * requests each policy served, most first: the other curves there are to show.
+ * requests each policy served, most first: the other curves there are to show. Donor requests logged before
+ * the log kept their policy are on no curve (`unattributed` counts them).
  */
 export function budgetCurve(
     rows: readonly WhatIfRow[],
     policy: RecomputePolicy
-): {x: number[]; reusedTokens: number[]; donorRequests: number; policies: Array<{policy: RecomputePolicy; donorRequests: number}>} {
+): {x: number[]; reusedTokens: number[]; donorRequests: number; policies: Array<{policy: RecomputePolicy; donorRequests: number}>; unattributed: number} {
     const reusedTokens = new Array<number>(budgetLadder.length).fill(0);
     const perPolicy = new Map<RecomputePolicy, number>();
+    let unattributed = 0;
     for (const row of rows) {
-        if (row.budgetReuse == null || row.budgetReuse.length !== budgetLadder.length || row.recomputePolicy == null) continue;
+        if (row.budgetReuse == null || row.budgetReuse.length !== budgetLadder.length) continue;
+        if (row.recomputePolicy == null) {
+            unattributed++;
+            continue;
+        }
         perPolicy.set(row.recomputePolicy, (perPolicy.get(row.recomputePolicy) ?? 0) + 1);
         if (row.recomputePolicy === policy) row.budgetReuse.forEach((tokens, i) => (reusedTokens[i]! += tokens));
     }
     const policies = [...perPolicy].map(([p, donorRequests]) => ({policy: p, donorRequests})).sort((a, b) => b.donorRequests - a.donorRequests);
-    return {x: [...budgetLadder], reusedTokens, donorRequests: perPolicy.get(policy) ?? 0, policies};
+    return {x: [...budgetLadder], reusedTokens, donorRequests: perPolicy.get(policy) ?? 0, policies, unattributed};
 }

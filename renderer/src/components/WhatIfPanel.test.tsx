@@ -53,29 +53,53 @@ describe("settings panel: what-if curves", () => {
         expect(patch.sharing.scopeOverrides).toEqual({global: {similarityThreshold: 0.9}});
     });
 
-    it("shows one recompute policy's budget curve, the policy in use first, and another on request", async () => {
+    it("shows one recompute policy's budget curve, the policy in use first, another on choice", async () => {
         render(<AdminPanel />);
         const choice = (await screen.findByTestId("whatif-policy")) as HTMLSelectElement;
         expect(choice.value).toBe("dhd-decode");
-        expect(choice.options[0]!.textContent).toBe("dhd-decode · in use · 10 donor requests");
+        expect([...choice.options].map((o) => o.textContent)).toEqual([
+            "DHD + decode-stage fixes · in use · 10 donor requests",
+            "Edit boundaries · 4 donor requests"
+        ]);
         expect(screen.getByTestId("whatif-budget-basis").textContent).toContain("10 donor requests served with dhd-decode");
-        // The fake server served no request with boundary (the panel offers policies that served some; an API
-        // client may ask for any): its curve is empty, and the panel says why.
-        const before = backend.adminFake.count("whatIf");
-        await act(async () => void useWhatIf.getState().load(undefined, "boundary"));
-        expect(backend.adminFake.count("whatIf")).toBeGreaterThan(before);
-        expect(backend.adminFake.calls.at(-1)!.input).toEqual({recomputePolicy: "boundary"});
+        // Choosing another policy asks the server for its curve.
+        await act(async () => fireEvent.change(choice, {target: {value: "boundary"}}));
+        expect(backend.adminFake.calls.at(-1)).toEqual({op: "whatIf", input: {recomputePolicy: "boundary"}});
+        await waitFor(() => expect(screen.getByTestId("whatif-budget-basis").textContent).toContain("4 donor requests served with boundary"));
         expect((screen.getByTestId("whatif-policy") as HTMLSelectElement).value).toBe("boundary");
-        expect(screen.getByTestId("whatif-budget-empty").textContent).toContain("No donor request was served with boundary yet");
-        // Back to the policy in use: the request names none, the scope's own applies.
+        // Back to the policy in use: the request names none, the one in effect applies.
         await act(async () => fireEvent.change(screen.getByTestId("whatif-policy"), {target: {value: "dhd-decode"}}));
+        expect(backend.adminFake.calls.at(-1)).toEqual({op: "whatIf", input: {}});
         await waitFor(() => expect(useWhatIf.getState().curves?.budget.policy).toBe("dhd-decode"));
-        expect(backend.adminFake.calls.at(-1)!.input).toEqual({});
-        // A new scope starts from its own policy.
-        await act(async () => void useWhatIf.getState().load(undefined, "boundary"));
+        // A policy that served nothing (an API client may ask for any): the panel says so.
+        await act(async () => void useWhatIf.getState().load(undefined, "epic"));
+        expect(screen.getByTestId("whatif-budget-empty").textContent).toContain("No donor request was served with epic yet");
+        // A new scope starts from the policy in effect.
         await act(async () => fireEvent.change(screen.getByTestId("whatif-scope"), {target: {value: "global"}}));
         await waitFor(() => expect(useWhatIf.getState().curves?.scope).toBe("global"));
         expect(useWhatIf.getState().policy).toBeNull();
-        expect(backend.adminFake.calls.at(-1)!.input).toEqual({scope: "global"});
+        expect(backend.adminFake.calls.at(-1)).toEqual({op: "whatIf", input: {scope: "global"}});
+    });
+
+    it("shows the latest load's curves when an earlier answer arrives last", async () => {
+        const answers: Array<() => void> = [];
+        const admin = backend.admin.bind(backend) as (op: string, input: unknown) => Promise<unknown>;
+        // Each answer is held until the test lets it through.
+        const held = (op: string, input: unknown): Promise<unknown> => {
+            const answer = admin(op, input);
+            return new Promise((resolve, reject) => answers.push(() => void answer.then(resolve, reject)));
+        };
+        backend.admin = held as typeof backend.admin;
+        const first = useWhatIf.getState().load(null, null);
+        // The policy in effect changes (a save), and the panel loads the same view again.
+        await admin("patchSettings", {sharing: {recomputePolicy: "boundary"}});
+        const second = useWhatIf.getState().load(null, null);
+        expect(answers).toHaveLength(2);
+        answers[1]!();
+        await second;
+        answers[0]!();
+        await first;
+        expect(useWhatIf.getState().curves?.current.recomputePolicy).toBe("boundary");
+        expect(useWhatIf.getState().curves?.budget).toMatchObject({policy: "boundary", donorRequests: 4});
     });
 });

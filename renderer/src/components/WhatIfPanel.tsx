@@ -5,7 +5,7 @@ import type {AdminSettings, WhatIfCurves} from "../../../shared/admin.js";
 import type {RecomputePolicy} from "../../../shared/settings.js";
 import {canDrawCharts} from "../lib/canvas.js";
 import {formatPercent} from "../lib/format.js";
-import type {SettingsDraft} from "../lib/settingsForm.js";
+import {recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
 import {budgetReuseAt, thresholdPoint, typedNumber} from "../lib/whatIf.js";
 import {useWhatIf} from "../stores/useWhatIf.js";
 
@@ -223,25 +223,27 @@ function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved: numbe
 
 /**
  * Which recompute policy's budget curve to show: a budget recomputes different tokens under each policy
- * (none, under `none`), and requests may choose their own, so the curve is one policy's, the scope's own
+ * (none, under `none`), and requests may choose their own, so the curve is one policy's, the one in effect
  * unless another is chosen.
  */
 function PolicyChoice({curves}: {curves: WhatIfCurves}) {
+    const chosen = useWhatIf((s) => s.policy);
     const inUse = curves.current.recomputePolicy;
+    const shown = chosen ?? inUse;
     const served = new Map(curves.budget.policies.map((p) => [p.policy, p.donorRequests]));
     const choices = [inUse, ...curves.budget.policies.map((p) => p.policy).filter((p) => p !== inUse)];
-    if (!choices.includes(curves.budget.policy)) choices.push(curves.budget.policy);
+    if (!choices.includes(shown)) choices.push(shown);
     return (
         <label className="field whatif-policy">
             <span className="field-label">Recompute policy</span>
             <select
                 data-testid="whatif-policy"
-                value={curves.budget.policy}
+                value={shown}
                 onChange={(e) => void useWhatIf.getState().load(undefined, e.target.value === inUse ? null : (e.target.value as RecomputePolicy))}
             >
                 {choices.map((p) => (
                     <option key={p} value={p}>
-                        {p}
+                        {recomputePolicyLabels[p]}
                         {p === inUse ? " · in use" : ""} · {served.get(p) ?? 0} donor requests
                     </option>
                 ))}
@@ -367,9 +369,11 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                             <div className="chart-box">
                                 {curves.budget.donorRequests === 0 ? (
                                     <p className="muted chart-empty" data-testid="whatif-budget-empty">
-                                        {curves.budget.policies.length === 0
-                                            ? "No request was served from a donor yet."
-                                            : `No donor request was served with ${curves.budget.policy} yet: choose a policy that served some.`}
+                                        {curves.budget.policies.length > 0
+                                            ? `No donor request was served with ${curves.budget.policy} yet: choose a policy that served some.`
+                                            : curves.budget.unattributed > 0
+                                              ? `The ${curves.budget.unattributed} latest donor requests were logged before the log kept their recompute policy: the budget curve starts with the next ones.`
+                                              : "No request was served from a donor yet."}
                                     </p>
                                 ) : canDrawCharts() ? (
                                     <BudgetChart curves={curves} saved={savedBudget} typed={typedBudget} />

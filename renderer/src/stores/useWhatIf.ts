@@ -8,15 +8,18 @@ interface WhatIfState {
     curves: WhatIfCurves | null;
     /** The scope the curves are for; null: every request. */
     scope: string | null;
-    /** The recompute policy whose budget curve is shown; null: the scope's own. */
+    /** The recompute policy whose budget curve is shown; null: the one in effect. */
     policy: RecomputePolicy | null;
     error: string | null;
     /**
      * Fetches the curves for `scope` (the server computes them from its request log), the budget curve of
-     * `policy`; a new scope starts from its own policy.
+     * `policy` (kept while the scope stays; a new scope starts from the policy in effect).
      */
     load: (scope?: string | null, policy?: RecomputePolicy | null) => Promise<void>;
 }
+
+/** Numbers the loads: only the latest one's answer (or error) is shown, whatever order answers arrive in. */
+let latest = 0;
 
 export const useWhatIf = create<WhatIfState>()((set, get) => ({
     curves: null,
@@ -24,13 +27,13 @@ export const useWhatIf = create<WhatIfState>()((set, get) => ({
     policy: null,
     error: null,
     load: async (scope = get().scope, policy = scope === get().scope ? get().policy : null) => {
+        const load = ++latest;
         set({scope, policy});
         try {
             const curves = await getBackend().admin("whatIf", {...(scope == null ? {} : {scope}), ...(policy == null ? {} : {recomputePolicy: policy})});
-            // A slower answer for a scope or policy no longer chosen is dropped.
-            if (get().scope === scope && get().policy === policy) set({curves, error: null});
+            if (load === latest) set({curves, error: null});
         } catch (error) {
-            set({error: errorMessage(error)});
+            if (load === latest) set({error: errorMessage(error)});
         }
     }
 }));

@@ -99,9 +99,13 @@ export function fakeWhatIf(): WhatIfCurves {
         budget: {
             x: [0, 0.15, 1],
             policy: "dhd-decode",
-            policies: [{policy: "dhd-decode", donorRequests: 10}],
+            policies: [
+                {policy: "dhd-decode", donorRequests: 10},
+                {policy: "boundary", donorRequests: 4}
+            ],
             reusedTokens: [100, 85, 0],
             donorRequests: 10,
+            unattributed: 0,
             agreement: [null, 0.96, null],
             checks: [0, 2, 0]
         }
@@ -221,21 +225,23 @@ export class FakeAdmin {
                 return {...structuredClone(this.stats), scope};
             }
             case "whatIf": {
-                const policy = value.recomputePolicy;
-                if (policy != null && !isRecomputePolicy(policy)) throw invalid(`'recomputePolicy' must be one of ${recomputePolicies.join(", ")}.`);
+                const asked = value.recomputePolicy === "" ? undefined : value.recomputePolicy;
+                if (asked != null && !isRecomputePolicy(asked)) throw invalid(`'recomputePolicy' must be one of ${recomputePolicies.join(", ")}.`);
+                // The fake's curves are of dhd-decode (10 donor requests) and boundary (4: the same curve scaled); none else.
                 const curves = fakeWhatIf();
-                const budget =
-                    policy == null || policy === curves.budget.policy
-                        ? curves.budget
-                        : {
-                              ...curves.budget,
-                              policy,
-                              reusedTokens: curves.budget.x.map(() => 0),
-                              donorRequests: 0,
-                              agreement: curves.budget.x.map(() => null),
-                              checks: curves.budget.x.map(() => 0)
-                          };
-                return {...curves, budget, scope: typeof value.scope === "string" && value.scope !== "" ? value.scope : null};
+                const inUse = this.settings.sharing.recomputePolicy;
+                const policy = asked ?? inUse;
+                const share = (curves.budget.policies.find((p) => p.policy === policy)?.donorRequests ?? 0) / curves.budget.donorRequests;
+                const budget = {
+                    ...curves.budget,
+                    policy,
+                    reusedTokens: curves.budget.reusedTokens.map((t) => t * share),
+                    donorRequests: curves.budget.donorRequests * share,
+                    agreement: share === 1 ? curves.budget.agreement : curves.budget.x.map(() => null),
+                    checks: share === 1 ? curves.budget.checks : curves.budget.x.map(() => 0)
+                };
+                const scope = typeof value.scope === "string" && value.scope !== "" ? value.scope : null;
+                return {...curves, scope, current: {...curves.current, recomputePolicy: inUse}, budget};
             }
             case "clearCache": {
                 const removed = {removedEntries: this.stats.cache.entries, freedBytes: this.stats.cache.bytes};
