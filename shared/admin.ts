@@ -139,7 +139,7 @@ export interface QualityAgreement {
     rougeL: number | null;
 }
 
-/** The quality monitor's results: overall, per similarity band and per recompute budget. */
+/** The quality monitor's results: overall, per similarity band, per recompute budget and per recompute policy. */
 export interface QualitySummary extends QualityAgreement {
     since: number;
     /** Share of shared-KV requests sampled for a check (0: the monitor is off). */
@@ -148,6 +148,11 @@ export interface QualitySummary extends QualityAgreement {
     pending: number;
     bands: Array<QualityAgreement & {label: string; min: number; max: number}>;
     budgets: Array<QualityAgreement & {budget: number}>;
+    /**
+     * Per recompute policy the checked answers were served with, most checks first (checks recorded before the
+     * policy was kept count in the totals only).
+     */
+    policies: Array<QualityAgreement & {policy: RecomputePolicy}>;
     /** When the latest check finished, unix ms; null before any. */
     lastCheckAt: number | null;
 }

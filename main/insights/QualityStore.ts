@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type {QualityAgreement, QualitySummary} from "../../shared/admin.js";
-import type {RecomputePolicy} from "../../shared/settings.js";
+import {isRecomputePolicy, type RecomputePolicy} from "../../shared/settings.js";
 import {alwaysEligible} from "../sharing/engine/candidates.js";
 import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
 
@@ -93,21 +93,27 @@ export class QualityStore {
     }
 
     /**
-     * Checks since `since` (of `scope`, and run under `recomputePolicy`, when given), summed overall and per
-     * band (served budgets only) and per budget step (probes included).
+     * Checks since `since` (of `scope`, and run under `recomputePolicy`, when given), summed overall, per
+     * band and per recompute policy (served budgets only), and per budget step (probes included).
      */
     public summary(since: number, scope: string | undefined, extra: {share: number; pending: number}, recomputePolicy?: RecomputePolicy): QualitySummary {
-        const rows = this.rows<[number, number, number | null, number, number, number, number]>(
-            "at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe",
+        const rows = this.rows<[number, number, number | null, number, number, number, number, string | null]>(
+            "at, budget, similarity, checked_tokens, matched_tokens, rouge_l, probe, recompute_policy",
             {since, scope, recomputePolicy}
         );
         const total = empty();
         const bands = similarityBands.map(empty);
         const budgets = budgetLadder.map(empty);
+        const policies = new Map<RecomputePolicy, Acc>();
         let lastCheckAt: number | null = null;
-        for (const [at, budget, similarity, checked, matched, rouge, probe] of rows) {
+        for (const [at, budget, similarity, checked, matched, rouge, probe, policy] of rows) {
             const step = budgets[budgetLadder.indexOf(nearestBudgetStep(budget))]!;
-            for (const acc of probe === 1 ? [step] : [total, bands[bandOf(similarity)]!, step]) {
+            const served = [total, bands[bandOf(similarity)]!, step];
+            if (isRecomputePolicy(policy)) {
+                if (!policies.has(policy)) policies.set(policy, empty());
+                served.push(policies.get(policy)!);
+            }
+            for (const acc of probe === 1 ? [step] : served) {
                 acc.checks++;
                 acc.checkedTokens += checked;
                 acc.matchedTokens += matched;
@@ -121,7 +127,8 @@ export class QualityStore {
             ...extra,
             lastCheckAt,
             bands: similarityBands.map((band, i) => ({...band, ...finish(bands[i]!)})),
-            budgets: budgetLadder.map((budget, i) => ({budget, ...finish(budgets[i]!)}))
+            budgets: budgetLadder.map((budget, i) => ({budget, ...finish(budgets[i]!)})),
+            policies: [...policies].map(([policy, acc]) => ({policy, ...finish(acc)})).sort((a, b) => b.checks - a.checks)
         };
     }
 

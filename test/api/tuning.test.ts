@@ -293,6 +293,13 @@ describe("idle quality monitor on real requests", () => {
             ).toBe(policy === "none" ? 1 : 2);
             expect(curves.budget.checks[policy === "none" ? 0 : ladderStep], policy).toBe(1);
         }
+        // …and the dashboard compares the policies' served checks side by side.
+        const stats = await getJson<CacheStats>(server, "/kvshare/cache/stats?scope=user%3Agil");
+        expect(stats.quality.policies.map((p) => [p.policy, p.checks]).sort()).toEqual([
+            ["boundary", 1],
+            ["dhd", 1],
+            ["none", 1]
+        ]);
         const refused = await server.api("/kvshare/whatif?recomputePolicy=fastest");
         expect(refused.status).toBe(400);
         expect(((await refused.json()) as {error: {param: string}}).error.param).toBe("recomputePolicy");

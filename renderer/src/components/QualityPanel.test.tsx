@@ -13,6 +13,20 @@ describe("quality monitor panel", () => {
         expect(screen.getByTestId("quality-rouge").textContent).toBe("0.97");
     });
 
+    it("compares the recompute policies the checked answers were served with, when there are several", () => {
+        const quality = fakeStats().quality;
+        render(<QualityPanel quality={quality} />);
+        const rows = [...screen.getByTestId("quality-policies").querySelectorAll("tbody tr")];
+        expect(rows.map((row) => [row.getAttribute("data-policy"), ...[...row.children].map((cell) => cell.textContent)])).toEqual([
+            ["dhd-decode", "DHD + decode-stage fixes", "1", "100%", "1.00"],
+            ["boundary", "Edit boundaries", "1", "92%", "0.94"]
+        ]);
+        cleanup();
+        // one policy: the headline says it all
+        render(<QualityPanel quality={{...quality, policies: quality.policies.slice(0, 1)}} />);
+        expect(screen.queryByTestId("quality-policies")).toBeNull();
+    });
+
     it("says when the monitor is off, and when checks are still waiting for an idle moment", () => {
         const quality = {...fakeStats().quality, checks: 0, checkedTokens: 0, matchedTokens: 0, agreement: null, rougeL: null};
         expect(qualityHeadline({...quality, share: 0, pending: 0})).toContain("The quality monitor is off");

@@ -2,6 +2,7 @@ import {Bar} from "react-chartjs-2";
 import type {QualitySummary} from "../../../shared/admin.js";
 import {canDrawCharts} from "../lib/canvas.js";
 import {formatPercent} from "../lib/format.js";
+import {recomputePolicyLabels} from "../lib/settingsForm.js";
 
 const common = {responsive: true, maintainAspectRatio: false, animation: false as const};
 
@@ -16,7 +17,10 @@ export function qualityHeadline(quality: QualitySummary): string {
     return `Answers from shared KV matched full compute in ${formatPercent(quality.agreement)} of checked tokens this week`;
 }
 
-/** The quality monitor's results: agreement overall and per similarity band (greedy replays, no text kept). */
+/**
+ * The quality monitor's results: agreement overall, per recompute policy where requests were served with several,
+ * and per similarity band (greedy replays, no text kept).
+ */
 export function QualityPanel({quality}: {quality: QualitySummary}) {
     const measured = quality.checks > 0 && quality.agreement != null;
     const bands = quality.bands.filter((band) => band.checks > 0);
@@ -44,6 +48,29 @@ export function QualityPanel({quality}: {quality: QualitySummary}) {
                         <dd>{quality.pending}</dd>
                     </div>
                 </dl>
+            ) : null}
+            {quality.policies.length > 1 ? (
+                <table className="quality-policies" data-testid="quality-policies">
+                    <caption className="muted small">By recompute policy (requests may name their own)</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">Policy</th>
+                            <th scope="col">Checks</th>
+                            <th scope="col">Identical tokens</th>
+                            <th scope="col">ROUGE-L</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {quality.policies.map((row) => (
+                            <tr key={row.policy} data-policy={row.policy}>
+                                <th scope="row">{recomputePolicyLabels[row.policy]}</th>
+                                <td>{row.checks}</td>
+                                <td>{row.agreement == null ? "—" : formatPercent(row.agreement)}</td>
+                                <td>{row.rougeL == null ? "—" : row.rougeL.toFixed(2)}</td>
+                            </tr>
+                        ))}
+                    </tbody>
+                </table>
             ) : null}
             {bands.length > 0 && canDrawCharts() ? (
                 <div className="chart-box short">

@@ -69,7 +69,11 @@ export function fakeStats(): CacheStats {
             pending: 0,
             lastCheckAt: now,
             bands: [{label: "0.85–1", min: 0.85, max: 1, checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97}],
-            budgets: [{budget: 0.15, checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97}]
+            budgets: [{budget: 0.15, checks: 2, checkedTokens: 50, matchedTokens: 48, agreement: 0.96, rougeL: 0.97}],
+            policies: [
+                {policy: "dhd-decode", checks: 1, checkedTokens: 25, matchedTokens: 25, agreement: 1, rougeL: 1},
+                {policy: "boundary", checks: 1, checkedTokens: 25, matchedTokens: 23, agreement: 0.92, rougeL: 0.94}
+            ]
         },
         historyDays: 30
     };
