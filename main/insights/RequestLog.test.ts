@@ -205,10 +205,16 @@ describe("QualityStore", () => {
         expect(dhd.reduce((sum, b) => sum + b.checks, 0)).toBe(2);
         expect(checks.byBudget(0, "global", "dhd").every((b) => b.checks === 0)).toBe(true);
         expect(checks.byBudget(0).find((b) => b.budget === 0.15)?.checks).toBe(4);
-        // The dashboard compares the policies the served checks ran under (probes and checks without a policy left out).
+        // The dashboard compares the policies the served checks ran under (probes and checks without a policy left
+        // out), most checks first, ties in the settings' order.
         expect(checks.summary(0, undefined, {share: 0.25, pending: 0}).policies).toEqual([
-            {policy: "dhd", checks: 1, checkedTokens: 10, matchedTokens: 5, agreement: 0.5, rougeL: 0.5},
-            {policy: "boundary", checks: 1, checkedTokens: 10, matchedTokens: 1, agreement: 0.1, rougeL: 0.1}
+            {policy: "boundary", checks: 1, checkedTokens: 10, matchedTokens: 1, agreement: 0.1, rougeL: 0.1},
+            {policy: "dhd", checks: 1, checkedTokens: 10, matchedTokens: 5, agreement: 0.5, rougeL: 0.5}
+        ]);
+        checks.record({...base, recomputePolicy: "dhd", budget: 0.15, similarity: 0.9, checkedTokens: 10, matchedTokens: 7, rougeL: 0.7});
+        expect(checks.summary(0, undefined, {share: 0.25, pending: 0}).policies.map((p) => [p.policy, p.checks])).toEqual([
+            ["dhd", 2],
+            ["boundary", 1]
         ]);
     });
 });

@@ -4,6 +4,7 @@ import {setBackend} from "../backend/current.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {useWhatIf} from "../stores/useWhatIf.js";
+import {fakeWhatIf} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {AdminPanel} from "./AdminPanel.js";
 
@@ -53,6 +54,18 @@ describe("settings panel: what-if curves", () => {
         expect(patch.sharing.scopeOverrides).toEqual({global: {similarityThreshold: 0.9}});
     });
 
+    /** Holds each admin answer until the test lets it through (in call order); gives back the unheld call. */
+    function holdAnswers(): {answers: Array<() => void>; admin: (op: string, input: unknown) => Promise<unknown>} {
+        const answers: Array<() => void> = [];
+        const admin = backend.admin.bind(backend) as (op: string, input: unknown) => Promise<unknown>;
+        const held = (op: string, input: unknown): Promise<unknown> => {
+            const answer = admin(op, input);
+            return new Promise((resolve, reject) => answers.push(() => void answer.then(resolve, reject)));
+        };
+        backend.admin = held as typeof backend.admin;
+        return {answers, admin};
+    }
+
     it("shows one recompute policy's budget curve, the policy in use first, another on choice", async () => {
         render(<AdminPanel />);
         const choice = (await screen.findByTestId("whatif-policy")) as HTMLSelectElement;
@@ -61,19 +74,24 @@ describe("settings panel: what-if curves", () => {
             "DHD + decode-stage fixes · in use · 10 donor requests",
             "Edit boundaries · 4 donor requests"
         ]);
-        expect(screen.getByTestId("whatif-budget-basis").textContent).toContain("10 donor requests served with dhd-decode");
-        // Choosing another policy asks the server for its curve.
-        await act(async () => fireEvent.change(choice, {target: {value: "boundary"}}));
+        const basis = () => screen.getByTestId("whatif-budget-basis").textContent;
+        expect(basis()).toContain("10 donor requests served with “DHD + decode-stage fixes”");
+        // Choosing another policy shows the choice at once and asks the server for its curve.
+        const {answers, admin} = holdAnswers();
+        act(() => void fireEvent.change(choice, {target: {value: "boundary"}}));
         expect(backend.adminFake.calls.at(-1)).toEqual({op: "whatIf", input: {recomputePolicy: "boundary"}});
-        await waitFor(() => expect(screen.getByTestId("whatif-budget-basis").textContent).toContain("4 donor requests served with boundary"));
         expect((screen.getByTestId("whatif-policy") as HTMLSelectElement).value).toBe("boundary");
+        expect(basis()).toContain("served with “DHD + decode-stage fixes”");
+        await act(async () => answers.shift()!());
+        await waitFor(() => expect(basis()).toContain("4 donor requests served with “Edit boundaries”"));
+        backend.admin = admin as typeof backend.admin;
         // Back to the policy in use: the request names none, the one in effect applies.
         await act(async () => fireEvent.change(screen.getByTestId("whatif-policy"), {target: {value: "dhd-decode"}}));
         expect(backend.adminFake.calls.at(-1)).toEqual({op: "whatIf", input: {}});
         await waitFor(() => expect(useWhatIf.getState().curves?.budget.policy).toBe("dhd-decode"));
         // A policy that served nothing (an API client may ask for any): the panel says so.
         await act(async () => void useWhatIf.getState().load(undefined, "epic"));
-        expect(screen.getByTestId("whatif-budget-empty").textContent).toContain("No donor request was served with epic yet");
+        expect(screen.getByTestId("whatif-budget-empty").textContent).toContain("No donor request was served with “First tokens of each run (EPIC)” yet");
         // A new scope starts from the policy in effect.
         await act(async () => fireEvent.change(screen.getByTestId("whatif-scope"), {target: {value: "global"}}));
         await waitFor(() => expect(useWhatIf.getState().curves?.scope).toBe("global"));
@@ -81,15 +99,34 @@ describe("settings panel: what-if curves", () => {
         expect(backend.adminFake.calls.at(-1)).toEqual({op: "whatIf", input: {scope: "global"}});
     });
 
-    it("shows the latest load's curves when an earlier answer arrives last", async () => {
-        const answers: Array<() => void> = [];
+    it("goes back to the curve shown when a choice fails, so choosing it again retries", async () => {
+        render(<AdminPanel />);
+        const choice = (await screen.findByTestId("whatif-policy")) as HTMLSelectElement;
+        backend.adminFake.failing.set("whatIf", new Error("the server went away"));
+        await act(async () => fireEvent.change(choice, {target: {value: "boundary"}}));
+        await waitFor(() => expect(useWhatIf.getState().error).toContain("the server went away"));
+        expect((screen.getByTestId("whatif-policy") as HTMLSelectElement).value).toBe("dhd-decode");
+        expect(useWhatIf.getState().policy).toBeNull();
+        backend.adminFake.failing.delete("whatIf");
+        await act(async () => fireEvent.change(screen.getByTestId("whatif-policy"), {target: {value: "boundary"}}));
+        await waitFor(() => expect(useWhatIf.getState().curves?.budget.policy).toBe("boundary"));
+        expect(useWhatIf.getState().error).toBeNull();
+    });
+
+    it("says why the budget curve is empty when the latest donor requests were logged without their policy", async () => {
+        const curves = fakeWhatIf();
+        const budget = {...curves.budget, policies: [], donorRequests: 0, unattributed: 3};
         const admin = backend.admin.bind(backend) as (op: string, input: unknown) => Promise<unknown>;
-        // Each answer is held until the test lets it through.
-        const held = (op: string, input: unknown): Promise<unknown> => {
-            const answer = admin(op, input);
-            return new Promise((resolve, reject) => answers.push(() => void answer.then(resolve, reject)));
-        };
-        backend.admin = held as typeof backend.admin;
+        const oldLog = async (op: string, input: unknown) => (op === "whatIf" ? {...curves, budget} : admin(op, input));
+        backend.admin = oldLog as typeof backend.admin;
+        render(<AdminPanel />);
+        expect((await screen.findByTestId("whatif-budget-empty")).textContent).toBe(
+            "The 3 latest donor requests were logged before the log kept recompute policies: the budget curve starts with the next ones."
+        );
+    });
+
+    it("shows the latest load's curves when an earlier answer (or error) arrives last", async () => {
+        const {answers, admin} = holdAnswers();
         const first = useWhatIf.getState().load(null, null);
         // The policy in effect changes (a save), and the panel loads the same view again.
         await admin("patchSettings", {sharing: {recomputePolicy: "boundary"}});
@@ -101,5 +138,15 @@ describe("settings panel: what-if curves", () => {
         await first;
         expect(useWhatIf.getState().curves?.current.recomputePolicy).toBe("boundary");
         expect(useWhatIf.getState().curves?.budget).toMatchObject({policy: "boundary", donorRequests: 4});
+        // …and a late failure of a load since replaced is no error of the panel's.
+        backend.adminFake.failing.set("whatIf", new Error("late"));
+        const failed = useWhatIf.getState().load(null, "dhd-decode");
+        backend.adminFake.failing.delete("whatIf");
+        const third = useWhatIf.getState().load(null, null);
+        answers[3]!();
+        await third;
+        answers[2]!();
+        await failed;
+        expect(useWhatIf.getState().error).toBeNull();
     });
 });

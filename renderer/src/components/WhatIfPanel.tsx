@@ -370,9 +370,9 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                                 {curves.budget.donorRequests === 0 ? (
                                     <p className="muted chart-empty" data-testid="whatif-budget-empty">
                                         {curves.budget.policies.length > 0
-                                            ? `No donor request was served with ${curves.budget.policy} yet: choose a policy that served some.`
+                                            ? `No donor request was served with “${recomputePolicyLabels[curves.budget.policy]}” yet: choose a policy that served some.`
                                             : curves.budget.unattributed > 0
-                                              ? `The ${curves.budget.unattributed} latest donor requests were logged before the log kept their recompute policy: the budget curve starts with the next ones.`
+                                              ? `${curves.budget.unattributed === 1 ? "The latest donor request was" : `The ${curves.budget.unattributed} latest donor requests were`} logged before the log kept recompute policies: the budget curve starts with the next ones.`
                                               : "No request was served from a donor yet."}
                                     </p>
                                 ) : canDrawCharts() ? (
@@ -380,7 +380,7 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                                 ) : null}
                             </div>
                             <p className="muted small" data-testid="whatif-budget-basis">
-                                {curves.budget.donorRequests} donor requests served with {curves.budget.policy};{" "}
+                                {curves.budget.donorRequests} donor requests served with “{recomputePolicyLabels[curves.budget.policy]}”;{" "}
                                 {curves.budget.checks.reduce((a, b) => a + b, 0)} quality checks this week
                             </p>
                         </div>

@@ -28,12 +28,14 @@ export const useWhatIf = create<WhatIfState>()((set, get) => ({
     error: null,
     load: async (scope = get().scope, policy = scope === get().scope ? get().policy : null) => {
         const load = ++latest;
+        // What the panel shows until the answer comes; a failed load goes back to it, so choosing again retries.
+        const shown = {scope: get().scope, policy: get().policy};
         set({scope, policy});
         try {
             const curves = await getBackend().admin("whatIf", {...(scope == null ? {} : {scope}), ...(policy == null ? {} : {recomputePolicy: policy})});
             if (load === latest) set({curves, error: null});
         } catch (error) {
-            if (load === latest) set({error: errorMessage(error)});
+            if (load === latest) set({error: errorMessage(error), ...(get().curves == null ? {} : shown)});
         }
     }
 }));
