@@ -27,10 +27,10 @@ function keyOf(server: RunningServer): string {
 }
 
 /** One completion through the real API, as another app would send it. */
-async function complete(request: APIRequestContext, server: RunningServer, prompt: string, user: string): Promise<Hit> {
+async function complete(request: APIRequestContext, server: RunningServer, prompt: string, user: string, extra: Record<string, unknown> = {}): Promise<Hit> {
     const response = await request.post(`${server.origin}/v1/completions`, {
         headers: {authorization: `Bearer ${keyOf(server)}`},
-        data: {prompt, max_tokens: 8, temperature: 0, user}
+        data: {prompt, max_tokens: 8, temperature: 0, user, ...extra}
     });
     expect(response.status()).toBe(200);
     const hit = ((await response.json()) as {x_kvshare: Hit}).x_kvshare;
@@ -156,6 +156,39 @@ test.describe("tuning with evidence", () => {
         await page.setViewportSize({width: 1280, height: 1100});
         await page.getByTestId("whatif").evaluate((element) => element.scrollIntoView({block: "start"}));
         await page.getByTestId("whatif").screenshot({path: join(shots, "whatif-curves.png")});
+        expect(problems).toEqual([]);
+    });
+});
+
+test.describe("the budget curve per recompute policy", () => {
+    let dataDir: string;
+    let server: RunningServer;
+    test.beforeAll(async () => {
+        dataDir = mkdtempSync(join(tmpdir(), "kvshare-e2e-policies-"));
+        server = await startServer({dataDir});
+    });
+    test.afterAll(async () => {
+        await server?.stop();
+        rmSync(dataDir, {recursive: true, force: true});
+    });
+
+    test("a request that names its own policy gets that policy's curve, which the admin can choose", async ({page, request}) => {
+        const problems: string[] = [];
+        page.on("pageerror", (e) => problems.push(e.message));
+        page.on("console", (m) => (m.type() === "error" ? problems.push(m.text()) : undefined));
+        await complete(request, server, lily, "nurse-1");
+        expect((await complete(request, server, tom, "nurse-2", {x_kvshare: {recompute_policy: "boundary"}})).mode).toBe("semantic");
+        expect((await complete(request, server, sam, "nurse-3")).mode).toBe("semantic");
+
+        await page.goto(server.url);
+        await openAdmin(page);
+        const choice = page.getByTestId("whatif-policy");
+        await expect(choice).toHaveValue("dhd-decode");
+        await expect(choice.locator("option")).toHaveText(["DHD + decode-stage fixes · in use · 1 donor requests", "Edit boundaries · 1 donor requests"]);
+        await expect(page.getByTestId("whatif-budget-basis")).toContainText("1 donor requests served with “DHD + decode-stage fixes”");
+        await choice.selectOption("boundary");
+        await expect(page.getByTestId("whatif-budget-basis")).toContainText("1 donor requests served with “Edit boundaries”");
+        await expect(page.getByTestId("whatif-budget-chart").locator("canvas")).toBeVisible();
         expect(problems).toEqual([]);
     });
 });
