@@ -18,6 +18,11 @@
 export const recomputePolicies = ["none", "boundary", "epic", "deviation", "dhd", "dhd-decode"] as const;
 export type RecomputePolicy = (typeof recomputePolicies)[number];
 
+/** Sorts per-policy figures the largest `count` first, ties in the settings' order (the panel's and the dashboard's lists). */
+export function byCountThenPolicy<T extends {policy: RecomputePolicy}>(count: (item: T) => number): (a: T, b: T) => number {
+    return (a, b) => count(b) - count(a) || recomputePolicies.indexOf(a.policy) - recomputePolicies.indexOf(b.policy);
+}
+
 /** Whether `value` names a recompute policy (input, or a column of an older database). */
 export const isRecomputePolicy = (value: unknown): value is RecomputePolicy => (recomputePolicies as readonly unknown[]).includes(value);
 

@@ -8,8 +8,8 @@ import {createKey, listKeys, revokeKey} from "./keysService.js";
 import {getSettings, patchSettings} from "./settingsService.js";
 import {cacheStats, clearCache} from "./statsService.js";
 import {whatIf} from "./whatIfService.js";
-import {isRecomputePolicy, recomputePolicies} from "../../shared/settings.js";
-import {objectInput, optionalNumber, optionalString} from "./validate.js";
+import {recomputePolicies} from "../../shared/settings.js";
+import {objectInput, optionalNumber, optionalOneOf, optionalString} from "./validate.js";
 
 /**
  * The operations that answer asynchronously (they read files, or move the API server); the others
@@ -36,9 +36,7 @@ const operations: {[K in AdminOp]: (deps: AdminDeps, input: Record<string, unkno
     whatIf: (deps, input) => {
         const scope = optionalString(input.scope, "scope", 128) || undefined;
         // Empty means the policy in effect, as an empty scope means every scope.
-        const recomputePolicy = input.recomputePolicy === "" ? undefined : input.recomputePolicy;
-        if (recomputePolicy != null && !isRecomputePolicy(recomputePolicy))
-            throw invalidInput(`'recomputePolicy' must be one of ${recomputePolicies.join(", ")}.`, "recomputePolicy");
+        const recomputePolicy = optionalOneOf(input.recomputePolicy, "recomputePolicy", recomputePolicies);
         return whatIf(deps, {...(scope == null ? {} : {scope}), ...(recomputePolicy == null ? {} : {recomputePolicy})});
     },
     clearCache: (deps) => clearCache(deps),

@@ -26,6 +26,14 @@ export function optionalString(value: unknown, param: string, max: number): stri
     return value;
 }
 
+/** One of `allowed`, or undefined when absent or empty (an empty query parameter means the default). */
+export function optionalOneOf<T extends string>(value: unknown, param: string, allowed: readonly T[]): T | undefined {
+    if (value === undefined || value === null || value === "") return undefined;
+    if (typeof value !== "string" || !(allowed as readonly string[]).includes(value))
+        throw invalidInput(`'${param}' must be one of ${allowed.join(", ")}.`, param);
+    return value as T;
+}
+
 /** 2000-01-01: nothing this app stores is older. */
 const earliestTimestamp = 946_684_800_000;
 /** Clocks of the desktop and the server may differ a little; a day ahead is an error, not skew. */

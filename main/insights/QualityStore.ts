@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type {QualityAgreement, QualitySummary} from "../../shared/admin.js";
-import {isRecomputePolicy, recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
+import {byCountThenPolicy, isRecomputePolicy, type RecomputePolicy} from "../../shared/settings.js";
 import {alwaysEligible} from "../sharing/engine/candidates.js";
 import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
 
@@ -128,9 +128,7 @@ export class QualityStore {
             lastCheckAt,
             bands: similarityBands.map((band, i) => ({...band, ...finish(bands[i]!)})),
             budgets: budgetLadder.map((budget, i) => ({budget, ...finish(budgets[i]!)})),
-            policies: [...policies]
-                .map(([policy, acc]) => ({policy, ...finish(acc)}))
-                .sort((a, b) => b.checks - a.checks || recomputePolicies.indexOf(a.policy) - recomputePolicies.indexOf(b.policy))
+            policies: [...policies].map(([policy, acc]) => ({policy, ...finish(acc)})).sort(byCountThenPolicy((p) => p.checks))
         };
     }
 

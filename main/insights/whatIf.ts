@@ -1,6 +1,6 @@
 import type {WhatIfCurves} from "../../shared/admin.js";
 import type {WhatIfRow} from "./whatIfRecord.js";
-import type {RecomputePolicy} from "../../shared/settings.js";
+import {byCountThenPolicy, type RecomputePolicy} from "../../shared/settings.js";
 import {budgetLadder} from "../sharing/policy/index.js";
 
 /** The curves are drawn from at most this many of the latest logged requests. */
@@ -100,6 +100,6 @@ export function budgetCurve(
         perPolicy.set(row.recomputePolicy, (perPolicy.get(row.recomputePolicy) ?? 0) + 1);
         if (row.recomputePolicy === policy) row.budgetReuse.forEach((tokens, i) => (reusedTokens[i]! += tokens));
     }
-    const policies = [...perPolicy].map(([p, donorRequests]) => ({policy: p, donorRequests})).sort((a, b) => b.donorRequests - a.donorRequests);
+    const policies = [...perPolicy].map(([p, donorRequests]) => ({policy: p, donorRequests})).sort(byCountThenPolicy((p) => p.donorRequests));
     return {x: [...budgetLadder], reusedTokens, donorRequests: perPolicy.get(policy) ?? 0, policies, unattributed};
 }
