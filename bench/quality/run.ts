@@ -32,7 +32,18 @@ import type {BenchRequest, Workload} from "../share/workloads.js";
 import {tradeoffChart} from "./chart.js";
 import {launch, type Answer, type BenchClient, type HitRecord} from "./client.js";
 import {checkGoals, honouredShare, type GoalResult} from "./goals.js";
-import {aggregate, limitSettings, pooled, probingPolicies, scoreAgainst, settingsGrid, type Cell, type TargetScore, type WorkloadCells} from "./score.js";
+import {
+    aggregate,
+    CEILING_SETTING,
+    limitSettings,
+    pooled,
+    probingPolicies,
+    scoreAgainst,
+    settingsGrid,
+    type Cell,
+    type TargetScore,
+    type WorkloadCells
+} from "./score.js";
 import {timingPart, type TimingResult} from "./timing.js";
 import {FULL_QUALITY_SIZES, QUICK_QUALITY_SIZES, qualityWorkloads} from "./workloads.js";
 
@@ -122,6 +133,7 @@ async function runWorkload(workload: Workload, reference: BenchClient, warnings:
         const donorsStored = client.cacheEntries();
         const targets: TargetResult[] = [];
         const answers = new Map<string, {a: Answer[]; s: TargetScore[]}>(grid.map((g) => [g.key, {a: [], s: []}]));
+        const ceiling: {a: Answer[]; s: TargetScore[]} = {a: [], s: []};
         for (const request of workload.requests.filter((r) => r.role === "target")) {
             if (request.api !== "completions") throw new Error(`${request.id}: only text completions are benched here`);
             const ref = await reference.complete(request.prompt, MAX_TOKENS);
@@ -138,6 +150,16 @@ async function runWorkload(workload: Workload, reference: BenchClient, warnings:
                 answers.get(setting.key)?.s.push(score);
                 result.answers[setting.key] = {...stored(a), ...score};
             }
+            await client.flush();
+            const f = await client.complete(request.prompt, MAX_TOKENS, {
+                recompute_policy: CEILING_SETTING.policy,
+                recompute_budget: CEILING_SETTING.budget,
+                store: false
+            });
+            const fScore = scoreAgainst(f, ref);
+            ceiling.a.push(f);
+            ceiling.s.push(fScore);
+            result.answers[CEILING_SETTING.key] = {...stored(f), ...fScore};
             targets.push(result);
         }
         const cells = grid.map((setting) => {
@@ -151,6 +173,7 @@ async function runWorkload(workload: Workload, reference: BenchClient, warnings:
             donors: donors.length,
             donorsStored,
             storeIgnored: client.storeIgnored,
+            ceiling: aggregate(CEILING_SETTING, ceiling.a, ceiling.s),
             targets
         };
     } finally {
@@ -202,6 +225,13 @@ function printCells(title: string, w: WorkloadCells): void {
     for (const c of w.cells) for (const [note, n] of Object.entries(c.notes)) counts[note] = (counts[note] ?? 0) + n;
     const notes = Object.entries(counts);
     if (notes.length > 0) console.log(`  answers not served from a donor: ${notes.map(([n, c]) => `${c}× "${n}"`).join("; ")}`);
+    const ceiling = w.ceiling;
+    if (ceiling != null)
+        console.log(
+            `  ceiling (every kept token recomputed, ${CEILING_SETTING.policy}@${CEILING_SETTING.budget}; what arithmetic alone leaves of full prefill): ` +
+                `agreement ${pct(ceiling.prefixAgreement)}, identical ${pct(ceiling.identicalShare)}, ROUGE-L ${f3(ceiling.rougeL)}, reuse ${pct(ceiling.reuse)}, ` +
+                `${ceiling.semantic}/${ceiling.targets} served from a donor`
+        );
 }
 
 async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{results: WorkloadResult[]; modelId: string; kvEditingOff?: string}> {

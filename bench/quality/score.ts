@@ -19,6 +19,14 @@ export interface Setting {
     budget: number;
 }
 
+/**
+ * The measurement's ceiling, asked of every target beside the grid: `boundary` at budget 1 recomputes every
+ * kept token, so nothing of the donor's KV but an exact common prefix is used, and what still differs from
+ * full prefill is arithmetic (the recomputed tokens' batches and KV cells are not a prefill's; on quantized
+ * weights that can flip a near-tie). No policy can be expected to agree more than this.
+ */
+export const CEILING_SETTING: Setting = {key: "ceiling", policy: "boundary", budget: 1};
+
 export const settingKey = (policy: RecomputePolicy, budget: number): string => (policy === "none" ? "none" : `${policy}@${budget}`);
 
 let onlyKeys: ReadonlySet<string> | undefined;
@@ -136,41 +144,52 @@ export function aggregate(setting: Setting, answers: readonly Answer[], scores: 
 export interface WorkloadCells {
     name: string;
     cells: Cell[];
+    /** Every kept token recomputed through the edit path: what arithmetic alone leaves of full prefill (see {@link CEILING_SETTING}). */
+    ceiling?: Cell;
 }
 
 /** Each workload weighs the same: the mean of the per-workload values, per setting. */
 export function pooled(workloads: readonly WorkloadCells[]): WorkloadCells {
-    const cells = settingsGrid().map((setting): Cell => {
-        const of = workloads.map((w) => w.cells.find((c) => c.key === setting.key)).filter((c): c is Cell => c != null);
-        const m = (f: (c: Cell) => number): number => mean(of.map(f));
-        const total = (f: (c: Cell) => number): number => of.reduce((x, c) => x + f(c), 0);
-        const merge = (f: (c: Cell) => Record<string, number>): Record<string, number> => {
-            const out: Record<string, number> = {};
-            for (const c of of) for (const [k, v] of Object.entries(f(c))) out[k] = (out[k] ?? 0) + v;
-            return out;
-        };
-        return {
-            key: setting.key,
-            policy: setting.policy,
-            budget: setting.budget,
-            targets: total((c) => c.targets),
-            prefixAgreement: m((c) => c.prefixAgreement),
-            identicalShare: m((c) => c.identicalShare),
-            rougeL: m((c) => c.rougeL),
-            reuse: m((c) => c.reuse),
-            recomputedMean: m((c) => c.recomputedMean),
-            semantic: total((c) => c.semantic),
-            reported: merge((c) => c.reported),
-            fellBackToBoundary: total((c) => c.fellBackToBoundary),
-            mismatched: total((c) => c.mismatched),
-            probeMsMean: m((c) => c.probeMsMean),
-            decodeRecomputeTokensMean: m((c) => c.decodeRecomputeTokensMean),
-            decodeRecomputeMsMean: m((c) => c.decodeRecomputeMsMean),
-            ttftMeanMs: m((c) => c.ttftMeanMs),
-            notes: merge((c) => c.notes)
-        };
-    });
-    return {name: "all (workload mean)", cells};
+    const cells = settingsGrid().map((setting) =>
+        poolCells(
+            setting,
+            workloads.map((w) => w.cells.find((c) => c.key === setting.key))
+        )
+    );
+    const ceilings = workloads.map((w) => w.ceiling);
+    return {name: "all (workload mean)", cells, ...(ceilings.some((c) => c != null) ? {ceiling: poolCells(CEILING_SETTING, ceilings)} : {})};
+}
+
+/** One setting's cells of several workloads as one: means of the rates, sums of the counts. */
+function poolCells(setting: Setting, cells: ReadonlyArray<Cell | undefined>): Cell {
+    const of = cells.filter((c): c is Cell => c != null);
+    const m = (f: (c: Cell) => number): number => mean(of.map(f));
+    const total = (f: (c: Cell) => number): number => of.reduce((x, c) => x + f(c), 0);
+    const merge = (f: (c: Cell) => Record<string, number>): Record<string, number> => {
+        const out: Record<string, number> = {};
+        for (const c of of) for (const [k, v] of Object.entries(f(c))) out[k] = (out[k] ?? 0) + v;
+        return out;
+    };
+    return {
+        key: setting.key,
+        policy: setting.policy,
+        budget: setting.budget,
+        targets: total((c) => c.targets),
+        prefixAgreement: m((c) => c.prefixAgreement),
+        identicalShare: m((c) => c.identicalShare),
+        rougeL: m((c) => c.rougeL),
+        reuse: m((c) => c.reuse),
+        recomputedMean: m((c) => c.recomputedMean),
+        semantic: total((c) => c.semantic),
+        reported: merge((c) => c.reported),
+        fellBackToBoundary: total((c) => c.fellBackToBoundary),
+        mismatched: total((c) => c.mismatched),
+        probeMsMean: m((c) => c.probeMsMean),
+        decodeRecomputeTokensMean: m((c) => c.decodeRecomputeTokensMean),
+        decodeRecomputeMsMean: m((c) => c.decodeRecomputeMsMean),
+        ttftMeanMs: m((c) => c.ttftMeanMs),
+        notes: merge((c) => c.notes)
+    };
 }
 
 export const cellOf = (w: WorkloadCells, policy: RecomputePolicy, budget: number): Cell | undefined =>
