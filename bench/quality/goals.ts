@@ -40,8 +40,8 @@ function goalOneFailures(w: WorkloadCells, policy: RecomputePolicy): string[] {
     if (c == null || none == null) return ["not measured"];
     const out: string[] = [];
     // Where even recomputing every kept token stays below the mark, the miss is not the policy's alone: say so.
-    const ceiling = w.ceiling != null && !(w.ceiling.prefixAgreement >= AGREEMENT_MIN) ? ` (ceiling ${pct(w.ceiling.prefixAgreement)})` : "";
-    if (!(c.prefixAgreement >= AGREEMENT_MIN)) out.push(`agreement ${pct(c.prefixAgreement)}${ceiling}`);
+    const ceilingNote = w.ceiling != null && !(w.ceiling.prefixAgreement >= AGREEMENT_MIN) ? ` (ceiling ${pct(w.ceiling.prefixAgreement)})` : "";
+    if (!(c.prefixAgreement >= AGREEMENT_MIN)) out.push(`agreement ${pct(c.prefixAgreement)}${ceilingNote}`);
     if (!(c.rougeL >= ROUGE_MIN)) out.push(`ROUGE-L ${f3(c.rougeL)}`);
     if (!(c.reuse >= none.reuse - REUSE_SLACK)) out.push(`reuse ${pct(c.reuse)} vs none ${pct(none.reuse)}`);
     return out;

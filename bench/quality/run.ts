@@ -224,7 +224,7 @@ function printCells(title: string, w: WorkloadCells): void {
         console.log(
             `  ceiling (every kept token recomputed, ${CEILING_SETTING.policy}@${CEILING_SETTING.budget}; what arithmetic alone leaves of full prefill): ` +
                 `agreement ${pct(ceiling.prefixAgreement)}, identical ${pct(ceiling.identicalShare)}, ROUGE-L ${f3(ceiling.rougeL)}, reuse ${pct(ceiling.reuse)}, ` +
-                `${ceiling.semantic}/${ceiling.targets} served from a donor`
+                `${ceiling.semantic}/${ceiling.targets} served from a donor (reported policy: ${reported(ceiling)})`
         );
 }
 
@@ -232,7 +232,7 @@ async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{
     const grid = settingsGrid();
     console.log(`== Quality: ${path.basename(QUALITY_MODEL)}, 1 thread, parallel 1, max_tokens ${MAX_TOKENS}, temperature 0 ==`);
     console.log(
-        `${grid.length} settings per target (${LIMITED ? grid.map((g) => g.key).join(", ") : `none, then ${recomputePolicies.length - 1} policies × ${(grid.length - 1) / (recomputePolicies.length - 1)} budgets`}); ` +
+        `${grid.length} settings per target (${LIMITED ? grid.map((g) => g.key).join(", ") : `none, then ${recomputePolicies.length - 1} policies × ${(grid.length - 1) / (recomputePolicies.length - 1)} budgets`}), then the ceiling; ` +
             `reference: a server with sharing and prefix reuse off; KVShare server: cost gate off, other sharing settings default ` +
             `(threshold ${defaultSharingSettings.similarityThreshold}, minRunLength ${defaultSharingSettings.minRunLength}, minGainTokens ${defaultSharingSettings.minGainTokens})`
     );
@@ -250,7 +250,7 @@ async function qualityPart(workloads: Workload[], warnings: string[]): Promise<{
             results.push(result);
             printCells(`${workload.name} — ${workload.description}`, result);
             console.log(
-                `  ${result.donors} donors seeded (${result.donorsStored} cached), ${result.targets.length} targets × ${grid.length} settings in ${((performance.now() - started) / 1000).toFixed(1)} s` +
+                `  ${result.donors} donors seeded (${result.donorsStored} cached), ${result.targets.length} targets × ${grid.length} settings + the ceiling in ${((performance.now() - started) / 1000).toFixed(1)} s` +
                     (result.storeIgnored > 0
                         ? `; the server stored ${result.storeIgnored} store:false answers (it does not read the field yet): removed again`
                         : "")

@@ -23,7 +23,7 @@ export interface Setting {
  * The measurement's ceiling, asked of every target beside the grid: `boundary` at budget 1 recomputes every
  * kept token, so nothing of the donor's KV but an exact common prefix is used, and what still differs from
  * full prefill is arithmetic (the recomputed tokens' batches and KV cells are not a prefill's; on quantized
- * weights that can flip a near-tie). No policy can be expected to agree more than this.
+ * weights that can flip a near-tie). A policy is not expected to agree more (a near-tie may still flip its way).
  */
 export const CEILING_SETTING: Setting = {key: "ceiling", policy: "boundary", budget: 1};
 
