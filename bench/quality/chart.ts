@@ -1,8 +1,8 @@
 /**
  * The quality bench's SVG: greedy-token agreement with full prefill (y) against the share of prompt
  * tokens reused (x), one panel per workload plus the workload mean, one line per recompute policy
- * through its budgets (more budget: less reuse, more agreement), `none` as a single point. The
- * trade-off curve: up and to the right is better.
+ * through its budgets (more budget: less reuse, more agreement), `none` as a single point, the ceiling
+ * (every kept token recomputed) as a dashed line. The trade-off curve: up and to the right is better.
  */
 import {recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
 import {median} from "../share/report.js";
@@ -77,10 +77,8 @@ export function tradeoffSvg(input: TradeoffChartInput): string {
             panel.cells.map((c) => c.reuse),
             0.1
         );
-        const [yLo, yHi] = range(
-            panel.cells.map((c) => c.prefixAgreement),
-            0.2
-        );
+        const ceiling = panel.ceiling?.prefixAgreement ?? Number.NaN;
+        const [yLo, yHi] = range([...panel.cells.map((c) => c.prefixAgreement), ceiling], 0.2);
         const X = (v: number): number => x0 + ((v - xLo) / (xHi - xLo || 1)) * panelW;
         const Y = (v: number): number => y0 + panelH - ((v - yLo) / (yHi - yLo || 1)) * panelH;
         out.push(`<text x="${x0}" y="${y0 - 8}" font-size="14" font-weight="bold" fill="#222">${esc(panel.name)}</text>`);
@@ -91,6 +89,14 @@ export function tradeoffSvg(input: TradeoffChartInput): string {
             out.push(`<line x1="${x0}" x2="${x0 + panelW}" y1="${Y(yv).toFixed(1)}" y2="${Y(yv).toFixed(1)}" stroke="#eee"/>`);
             out.push(`<text x="${x0 - 6}" y="${(Y(yv) + 4).toFixed(1)}" font-size="10" fill="#666" text-anchor="end">${percent(yv, yHi - yLo)}</text>`);
             out.push(`<text x="${X(xv).toFixed(1)}" y="${y0 + panelH + 14}" font-size="10" fill="#666" text-anchor="middle">${percent(xv, xHi - xLo)}</text>`);
+        }
+        // What recomputing every kept token gets: no policy's line is expected above it.
+        if (Number.isFinite(ceiling)) {
+            const y = Y(ceiling).toFixed(1);
+            out.push(`<line x1="${x0}" x2="${x0 + panelW}" y1="${y}" y2="${y}" stroke="#555" stroke-dasharray="5 4"/>`);
+            out.push(
+                `<text x="${x0 + panelW - 4}" y="${Number(y) - 4}" font-size="10" fill="#555" text-anchor="end">ceiling ${(ceiling * 100).toFixed(1)}%</text>`
+            );
         }
         out.push(`<text x="${x0 + panelW / 2}" y="${y0 + panelH + 30}" font-size="11" fill="#444" text-anchor="middle">prompt tokens reused</text>`);
         if (i % cols === 0)
@@ -132,7 +138,7 @@ export function tradeoffChart(
     const ttft = timing?.policies.map((p) => `${p.policy} ${ms(median(p.requests.map((r) => r.ttftMs)))}`);
     return tradeoffSvg({
         title: "KVShare recompute policies: agreement with full prefill vs prompt reuse",
-        subtitle: `${stamp}${quick ? " (--quick)" : ""} · ${model}, greedy, max_tokens 32 · one line per policy through budgets 0.05–0.3, none = one point`,
+        subtitle: `${stamp}${quick ? " (--quick)" : ""} · ${model}, greedy, max_tokens 32 · one line per policy through budgets 0.05–0.3, none = one point, dashed: every kept token recomputed`,
         panels: [...workloads, all],
         footer: [
             ...goals.map((g) => `${g.verdict}: ${g.goal} — ${g.detail.length > 110 ? `${g.detail.slice(0, 110)}…` : g.detail}`),
