@@ -57,3 +57,53 @@ test("shows the server's error message", async ({page, server}) => {
     await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
     await expect(page.getByTestId("send-button")).toBeVisible();
 });
+
+test("an answer that comes while the chat list is still loading stays, and is saved", async ({page, server}) => {
+    // The order that once lost it: the question is saved, the list is read (question only), the answer comes,
+    // then the list arrives.
+    const signal = () => {
+        let fire!: () => void;
+        const fired = new Promise<void>((resolve) => (fire = resolve));
+        return {fire, fired};
+    };
+    const questionSaved = signal();
+    const listRead = signal();
+    const answerShown = signal();
+    const listDelivered = signal();
+    let held = false;
+    await page.route("**/kvshare/conversations**", async (route) => {
+        const method = route.request().method();
+        if (method === "PUT") {
+            await route.fulfill({response: await route.fetch()});
+            questionSaved.fire();
+        } else if (method === "GET" && !held) {
+            held = true;
+            await questionSaved.fired;
+            const response = await route.fetch();
+            listRead.fire();
+            await answerShown.fired;
+            await route.fulfill({response});
+            listDelivered.fire();
+        } else await route.fallback();
+    });
+    await page.route("**/v1/chat/completions", async (route) => {
+        await listRead.fired;
+        await route.fulfill({
+            status: 400,
+            contentType: "application/json",
+            body: JSON.stringify({error: {message: "the prompt is longer than the context", type: "exceed_context_size_error", param: null, code: null}})
+        });
+    });
+    await page.goto(server.url);
+    await page.getByTestId("composer-input").fill("asked while loading");
+    await page.getByTestId("composer-input").press("Enter");
+    await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
+    answerShown.fire();
+    await listDelivered.fired;
+    await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
+    // From the server alone after a reload (this browser's copy of the chats dropped; the API key kept).
+    await page.evaluate(() => localStorage.removeItem("kvshare.conversations"));
+    await page.reload();
+    await page.getByRole("button", {name: "asked while loading", exact: true}).click();
+    await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
+});

@@ -146,6 +146,49 @@ describe("useConversations", () => {
             expect(toRecord(fromRecord(remote))).toEqual({...remote, params: {temperature: 0.7, max_tokens: 256}});
         });
 
+        it("keeps what changed here while the server's list was on its way: a new answer stays, a deleted chat stays gone", async () => {
+            const asked = state().create("Guest");
+            state().addMessage(asked, {role: "user", content: "too long"});
+            const other = state().create("Nurse");
+            state().addMessage(other, {role: "user", content: "bye"});
+            await flushConversationSaves();
+            // The list is read now, but answered only after the page has moved on.
+            const admin = backend.admin.bind(backend);
+            let answerList!: () => void;
+            const listHeld = new Promise<void>((resolve) => (answerList = resolve));
+            backend.admin = (async (op, input) => {
+                const output = await admin(op, input);
+                if (op === "listConversations") await listHeld;
+                return output;
+            }) as typeof backend.admin;
+            const loading = state().load();
+            await Promise.resolve();
+            state().addMessage(asked, {role: "assistant", content: "", error: "the prompt is longer than the context"});
+            state().remove(other);
+            answerList();
+            await loading;
+            expect(state().conversations.map((c) => c.id)).toEqual([asked]);
+            expect(state().conversations[0]!.messages.map((m) => m.error ?? m.content)).toEqual(["too long", "the prompt is longer than the context"]);
+            await flushConversationSaves();
+            await Promise.resolve();
+            expect(backend.adminFake.conversations.get(asked)!.messages).toHaveLength(2);
+            expect(backend.adminFake.conversations.has(other)).toBe(false);
+        });
+
+        it("takes the server's copy of a chat saved there later (another window)", async () => {
+            const id = state().create("Guest");
+            state().addMessage(id, {role: "user", content: "here"});
+            await flushConversationSaves();
+            const saved = backend.adminFake.conversations.get(id)!;
+            backend.adminFake.conversations.set(id, {
+                ...saved,
+                updatedAt: saved.updatedAt + 1000,
+                messages: [...saved.messages, {id: "m-elsewhere", role: "assistant", content: "from elsewhere", createdAt: saved.updatedAt + 1000}]
+            });
+            await state().load();
+            expect(selectActiveConversation(state())!.messages.map((m) => m.content)).toEqual(["here", "from elsewhere"]);
+        });
+
         it("notes when the server cannot save", async () => {
             backend.adminFake.failing.set("saveConversation", new Error("disk full"));
             const id = state().create();

@@ -98,6 +98,8 @@ export function fromRecord(r: ConversationRecord): Conversation {
 
 /** Saves to the server one at a time per chat, so an older copy never overwrites a newer one. */
 const saving = new Map<string, Promise<void>>();
+/** Chats deleted on this page: a list the server sent before their deletion landed must not bring them back. */
+const removedHere = new Set<string>();
 const timers = new Map<string, ReturnType<typeof setTimeout>>();
 let saveNow: (id: string) => void = () => undefined;
 
@@ -146,15 +148,24 @@ export const useConversations = create<ConversationsState>()(
                         set({syncError: errorMessage(error)});
                         return;
                     }
-                    const remote = records.map(fromRecord);
-                    const known = new Set(remote.map((c) => c.id));
+                    const local = new Map(get().conversations.map((c) => [c.id, c]));
+                    // The list left the server before whatever changed here meanwhile (a first message sent while
+                    // the page was still loading, its answer, a deletion): where this page's copy is as new or
+                    // newer, it is kept and saved again; only a copy saved later elsewhere replaces it.
+                    const remote = records
+                        .filter((r) => !removedHere.has(r.id))
+                        .map((r) => {
+                            const mine = local.get(r.id);
+                            return mine !== undefined && mine.updatedAt >= r.updatedAt ? mine : fromRecord(r);
+                        });
+                    const known = new Map(records.map((r) => [r.id, r.updatedAt]));
                     // Empty local chats are dropped, except the open one (a fresh page starts on a new chat;
                     // the server's chats are listed beside it).
                     const localOnly = get().conversations.filter((c) => !known.has(c.id) && (c.messages.length > 0 || c.id === get().activeId));
                     const conversations = [...localOnly, ...remote].sort((a, b) => b.updatedAt - a.updatedAt);
                     const activeId = conversations.some((c) => c.id === get().activeId) ? get().activeId : null;
                     set({conversations, activeId, loaded: true, syncError: null});
-                    for (const c of localOnly) save(c.id);
+                    for (const c of [...localOnly, ...remote.filter((c) => c.updatedAt > (known.get(c.id) ?? 0))]) save(c.id);
                 },
                 create: (profile = activeProfile()) => {
                     const {conversations, activeId} = get();
@@ -180,6 +191,7 @@ export const useConversations = create<ConversationsState>()(
                     else get().create(profile);
                 },
                 remove: (id) => {
+                    removedHere.add(id);
                     const removed = get().conversations.find((c) => c.id === id);
                     const conversations = get().conversations.filter((c) => c.id !== id);
                     const sameProfile = conversations.filter((c) => c.profile === removed?.profile);
