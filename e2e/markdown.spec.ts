@@ -25,6 +25,14 @@ const answer = [
     "[bad](javascript:window.__pwned=3) [good](https://example.com)"
 ].join("\n");
 
+/** The server's answer to a prompt longer than the context (OpenAI-style error JSON). */
+const tooLong = "the prompt is longer than the context";
+const contextError = {
+    status: 400,
+    contentType: "application/json",
+    body: JSON.stringify({error: {message: tooLong, type: "exceed_context_size_error", param: null, code: null}})
+};
+
 test("renders answers as sanitized markdown", async ({page, server}) => {
     await page.route("**/v1/chat/completions", (route) => route.fulfill({status: 200, headers: {"content-type": "text/event-stream"}, body: sseBody(answer)}));
     await page.goto(server.url);
@@ -44,17 +52,11 @@ test("renders answers as sanitized markdown", async ({page, server}) => {
 });
 
 test("shows the server's error message", async ({page, server}) => {
-    await page.route("**/v1/chat/completions", (route) =>
-        route.fulfill({
-            status: 400,
-            contentType: "application/json",
-            body: JSON.stringify({error: {message: "the prompt is longer than the context", type: "exceed_context_size_error", param: null, code: null}})
-        })
-    );
+    await page.route("**/v1/chat/completions", (route) => route.fulfill(contextError));
     await page.goto(server.url);
     await page.getByTestId("composer-input").fill("too long");
     await page.getByTestId("composer-input").press("Enter");
-    await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
+    await expect(page.getByTestId("answer-error")).toHaveText(tooLong);
     await expect(page.getByTestId("send-button")).toBeVisible();
 });
 
@@ -88,22 +90,18 @@ test("an answer that comes while the chat list is still loading stays, and is sa
     });
     await page.route("**/v1/chat/completions", async (route) => {
         await listRead.fired;
-        await route.fulfill({
-            status: 400,
-            contentType: "application/json",
-            body: JSON.stringify({error: {message: "the prompt is longer than the context", type: "exceed_context_size_error", param: null, code: null}})
-        });
+        await route.fulfill(contextError);
     });
     await page.goto(server.url);
     await page.getByTestId("composer-input").fill("asked while loading");
     await page.getByTestId("composer-input").press("Enter");
-    await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
+    await expect(page.getByTestId("answer-error")).toHaveText(tooLong);
     answerShown.fire();
     await listDelivered.fired;
-    await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
+    await expect(page.getByTestId("answer-error")).toHaveText(tooLong);
     // From the server alone after a reload (this browser's copy of the chats dropped; the API key kept).
     await page.evaluate(() => localStorage.removeItem("kvshare.conversations"));
     await page.reload();
     await page.getByRole("button", {name: "asked while loading", exact: true}).click();
-    await expect(page.getByTestId("answer-error")).toHaveText("the prompt is longer than the context");
+    await expect(page.getByTestId("answer-error")).toHaveText(tooLong);
 });
