@@ -47,6 +47,27 @@ describe("useProfiles", () => {
         expect(state().profiles).toEqual([{name: "Nurse"}]);
     });
 
+    it("keeps a profile added while the start-up list was on its way", async () => {
+        backend.adminFake.profiles = [{name: "Guest"}];
+        const admin = backend.admin.bind(backend);
+        let answerList!: () => void;
+        const listHeld = new Promise<void>((resolve) => (answerList = resolve));
+        backend.admin = (async (op, input) => {
+            const output = await admin(op, input);
+            if (op === "listProfiles") await listHeld;
+            return output;
+        }) as typeof backend.admin;
+        const loading = state().load();
+        await Promise.resolve();
+        expect(await state().add("Nurse")).toBe(true);
+        answerList();
+        await loading;
+        expect(state().profiles).toEqual([{name: "Guest"}, {name: "Nurse"}]);
+        expect(state().active).toBe("Nurse");
+        expect(state().loaded).toBe(true);
+        expect(localStorage.getItem(ACTIVE_PROFILE_STORAGE)).toBe("Nurse");
+    });
+
     it("shows the server's refusal", async () => {
         backend.adminFake.failing.set("saveProfile", new ApiError("'name' has characters that are not allowed.", 400));
         expect(await state().add("a/b")).toBe(false);

@@ -36,15 +36,33 @@ function storeActive(name: string): void {
     }
 }
 
+/**
+ * Every answer carries the server's whole list. Requests can be answered out of order (the start-up list
+ * arriving after a profile was added), so an answer is applied only when no later-sent one has been: an
+ * older list would drop the profile just added and move the active one away from it.
+ */
+let sent = 0;
+let applied = 0;
+function stale(request: number): boolean {
+    if (request < applied) return true;
+    applied = request;
+    return false;
+}
+
 export const useProfiles = create<ProfilesState>()((set, get) => ({
     profiles: [],
     active: storedActive(),
     loaded: false,
     error: null,
     load: async () => {
+        const request = ++sent;
         try {
             let profiles = await getBackend().admin("listProfiles", {});
             if (profiles.length === 0) profiles = await getBackend().admin("saveProfile", {name: DEFAULT_PROFILE});
+            if (stale(request)) {
+                set({loaded: true});
+                return;
+            }
             const active = profiles.some((p) => p.name === get().active) ? get().active : (profiles[0]?.name ?? DEFAULT_PROFILE);
             storeActive(active);
             set({profiles, active, loaded: true, error: null});
@@ -56,8 +74,14 @@ export const useProfiles = create<ProfilesState>()((set, get) => ({
         const name = rawName.trim();
         const group = rawGroup?.trim();
         if (name === "") return false;
+        const request = ++sent;
         try {
             const profiles = await getBackend().admin("saveProfile", group ? {name, group} : {name});
+            // A later answer already holds this profile (unless that later request removed it again).
+            if (stale(request)) {
+                get().select(name);
+                return true;
+            }
             storeActive(name);
             set({profiles, active: name, error: null});
             return true;
@@ -67,9 +91,16 @@ export const useProfiles = create<ProfilesState>()((set, get) => ({
         }
     },
     remove: async (name) => {
+        const request = ++sent;
         try {
             let profiles = await getBackend().admin("deleteProfile", {name});
             if (profiles.length === 0) profiles = await getBackend().admin("saveProfile", {name: DEFAULT_PROFILE});
+            if (stale(request)) {
+                // The later answer's list is newer; only the active choice may still name the removed profile.
+                const {profiles: newer, active} = get();
+                if (active === name && !newer.some((p) => p.name === name)) get().select(newer[0]?.name ?? DEFAULT_PROFILE);
+                return;
+            }
             const active = get().active === name ? (profiles[0]?.name ?? DEFAULT_PROFILE) : get().active;
             storeActive(active);
             set({profiles, active, error: null});
