@@ -1,3 +1,4 @@
+import {randomInt} from "node:crypto";
 import type {LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token} from "node-llama-cpp";
 import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
@@ -97,7 +98,9 @@ function toEvaluateOptions(sampling: Sampling, recentTokens: Token[]): SequenceE
         topK: sampling.temperature === 0 ? undefined : sampling.topK,
         topP: sampling.temperature === 0 ? undefined : sampling.topP,
         minP: sampling.temperature === 0 ? undefined : sampling.minP,
-        seed: sampling.seed,
+        // Without a seed node-llama-cpp seeds with the current second: requests sent within one second would
+        // sample the same answer. Each unseeded request draws its own.
+        seed: sampling.seed ?? randomInt(2 ** 32),
         repeatPenalty: penalties
             ? {
                   penalty: sampling.repeatPenalty,
@@ -105,6 +108,9 @@ function toEvaluateOptions(sampling: Sampling, recentTokens: Token[]): SequenceE
                   frequencyPenalty: sampling.frequencyPenalty,
                   punishTokens: () => recentTokens.slice(-64)
               }
-            : undefined
+            : undefined,
+        // The end-of-generation token comes back (it is not decoded): that is how a natural end is told from
+        // a token limit (`finish_reason` "stop", not "length").
+        yieldEogToken: true
     };
 }

@@ -162,7 +162,8 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
         frequencyPenalty: optionalNumber(body, "frequency_penalty", -2, 2) ?? 0,
         repeatPenalty: optionalNumber(body, "repeat_penalty", 0, 10) ?? 1
     };
-    if (sampling.seed != null) sampling.seed = Math.abs(sampling.seed) % 2 ** 32;
+    // llama.cpp takes a 32-bit seed: wrap like a uint32 cast (-1 is 0xFFFFFFFF), so -7 and 7 stay different seeds.
+    if (sampling.seed != null) sampling.seed = ((sampling.seed % 2 ** 32) + 2 ** 32) % 2 ** 32;
 
     const streamOptions = body.stream_options;
     if (streamOptions != null && (typeof streamOptions !== "object" || Array.isArray(streamOptions)))

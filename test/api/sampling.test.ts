@@ -1,0 +1,53 @@
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {otherModelPath, startTestServer, type TestServer} from "../support/testServer.js";
+
+let server: TestServer;
+beforeAll(async () => {
+    // stories260K rarely ends a story on its own within a few hundred tokens; this one ends "Once upon a time" at 169.
+    server = await startTestServer({modelPath: otherModelPath});
+});
+afterAll(async () => {
+    await server.close();
+});
+
+const model = "TinyStories-656K-Q8_0";
+const chat = (content: string) => [{role: "user" as const, content}];
+
+describe("finish_reason", () => {
+    it("is stop when the model ends the answer itself, streamed or not, and length at the token limit", async () => {
+        const ended = await server.client.completions.create({model, prompt: "Once upon a time", max_tokens: 400, temperature: 0});
+        expect(ended.usage!.completion_tokens).toBeLessThan(400);
+        expect(ended.choices[0]!.finish_reason).toBe("stop");
+
+        const stream = await server.client.completions.create({model, prompt: "Once upon a time", max_tokens: 400, temperature: 0, stream: true});
+        const reasons: string[] = [];
+        let text = "";
+        for await (const chunk of stream) {
+            text += chunk.choices[0]?.text ?? "";
+            if (chunk.choices[0]?.finish_reason != null) reasons.push(chunk.choices[0].finish_reason);
+        }
+        expect(reasons).toEqual(["stop"]);
+        expect(text).toBe(ended.choices[0]!.text);
+
+        const cut = await server.client.completions.create({model, prompt: "Once upon a time", max_tokens: ended.usage!.completion_tokens - 1, temperature: 0});
+        expect(cut.choices[0]!.finish_reason).toBe("length");
+        expect(cut.usage!.completion_tokens).toBe(ended.usage!.completion_tokens - 1);
+    });
+});
+
+describe("seed", () => {
+    it("draws a seed per request when none is given, even for requests sent at once", async () => {
+        const ask = () => server.client.chat.completions.create({model, messages: chat("A frog jumped"), max_tokens: 24, temperature: 1.5});
+        const answers = (await Promise.all([ask(), ask(), ask()])).map((c) => c.choices[0]!.message.content);
+        expect(new Set(answers).size).toBe(3);
+    });
+
+    it("repeats an answer for the same seed, tells negative seeds from positive ones, and takes -1 as none", async () => {
+        const ask = (seed: number) => server.client.chat.completions.create({model, messages: chat("A frog jumped"), max_tokens: 24, temperature: 1.5, seed});
+        const first = (await ask(7)).choices[0]!.message.content;
+        expect((await ask(7)).choices[0]!.message.content).toBe(first);
+        expect((await ask(-7)).choices[0]!.message.content).not.toBe(first);
+        // -1 wraps to llama.cpp's "no seed": each request draws one.
+        expect((await ask(-1)).choices[0]!.message.content).not.toBe((await ask(-1)).choices[0]!.message.content);
+    });
+});
