@@ -102,6 +102,39 @@ test.describe("chat in the served UI", () => {
         expect(consoleErrors).toEqual([]);
     });
 
+    test("keeps the focus in the message box, and keeps a half-written answer across a reload", async ({page, browser, server}) => {
+        await page.goto(server.url);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await page.getByTestId("new-chat").click();
+        await expect(page.getByTestId("composer-input")).toBeFocused();
+        await setMaxTokens(page, 1500);
+        await page.keyboard.press("Escape");
+        await expect(page.getByTestId("chat-settings")).toBeHidden();
+        await page.getByTestId("composer-input").fill("Sam had a blue kite");
+        await page.getByTestId("send-button").click();
+        await expect(page.getByTestId("composer-input")).toBeFocused();
+        const streaming = page.locator('[data-testid="message-assistant"][data-streaming="true"] .markdown');
+        await expect(streaming).not.toBeEmpty({timeout: 30_000});
+
+        await page.reload();
+        const answer = page.getByTestId("message-assistant");
+        await expect(answer).toHaveCount(1);
+        await expect(answer.getByTestId("answer-error")).toContainText("Interrupted");
+        await expect(answer.locator(".markdown")).not.toBeEmpty();
+        await expect(page.getByTestId("regenerate-button")).toBeVisible();
+
+        // The next page sent it to the server: a browser with nothing stored sees it too.
+        const fresh = await browser.newContext();
+        try {
+            const other = await fresh.newPage();
+            await other.goto(server.url);
+            await other.getByTestId("conversation-item").filter({hasText: "Sam had a blue kite"}).click();
+            await expect(other.getByTestId("message-assistant").getByTestId("answer-error")).toContainText("Interrupted");
+        } finally {
+            await fresh.close();
+        }
+    });
+
     test("asks for the API key when the page is opened without one", async ({page, server}) => {
         await page.goto(server.origin + "/");
         await expect(page.getByTestId("api-key-screen")).toBeVisible();

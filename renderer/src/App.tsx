@@ -10,6 +10,7 @@ import {Header} from "./components/Header.js";
 import {Sidebar} from "./components/Sidebar.js";
 import {DEFAULT_TITLE} from "./lib/types.js";
 import {subscribeMenuCommands} from "./menuCommands.js";
+import {keepPartialOnPageHide} from "./stores/useChatStream.js";
 import {useConnection} from "./stores/useConnection.js";
 import {selectActiveConversation, useConversations} from "./stores/useConversations.js";
 import {useProfiles} from "./stores/useProfiles.js";
@@ -40,9 +41,11 @@ export function App() {
             if (useConnection.getState().status !== "unauthorized") void useConnection.getState().refresh();
         }, HEALTH_POLL_MS);
         const unsubscribeMenu = subscribeMenuCommands();
+        const stopKeepingPartial = keepPartialOnPageHide();
         return () => {
             clearInterval(timer);
             unsubscribeMenu();
+            stopKeepingPartial();
         };
     }, []);
 

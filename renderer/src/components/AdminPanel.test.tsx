@@ -120,4 +120,20 @@ describe("AdminPanel: API server and keys", () => {
         expect((screen.getByTestId("setting-recompute-policy") as HTMLSelectElement).value).toBe("deviation");
         expect(backend.adminFake.settings.sharing.recomputePolicy).toBe("deviation");
     });
+
+    it("drops an error once the values it was about change (an edit, Reset)", async () => {
+        render(<AdminPanel />);
+        const threshold = await screen.findByTestId("setting-threshold");
+        fireEvent.change(threshold, {target: {value: "1.5"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.getByTestId("settings-error").textContent).toMatch(/between 0 and 1/);
+        fireEvent.click(screen.getByRole("button", {name: "Reset"}));
+        expect(screen.queryByTestId("settings-error")).toBeNull();
+
+        fireEvent.change(threshold, {target: {value: "abc"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.getByTestId("settings-error").textContent).toMatch(/must be a number/);
+        fireEvent.change(threshold, {target: {value: "0.6"}});
+        expect(screen.queryByTestId("settings-error")).toBeNull();
+    });
 });

@@ -28,7 +28,15 @@ function Form({settings}: {settings: AdminSettings}) {
     const lastCleared = useAdminSettings((s) => s.lastCleared);
     useEffect(() => setDraft(draftFrom(settings)), [settings]);
 
-    const set = <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => setDraft((d) => ({...d, [key]: value}));
+    // An error is about the values that were saved: once they change (an edit, Reset) it no longer applies.
+    const forgetError = (): void => {
+        setLocalError(null);
+        if (useAdminSettings.getState().error !== null) useAdminSettings.setState({error: null});
+    };
+    const set = <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => {
+        setDraft((d) => ({...d, [key]: value}));
+        forgetError();
+    };
     const text = (key: keyof SettingsDraft, testId: string) => (
         <input type="text" inputMode="decimal" data-testid={testId} value={draft[key] as string} onChange={(e) => set(key, e.target.value as never)} />
     );
@@ -319,7 +327,7 @@ function Form({settings}: {settings: AdminSettings}) {
                         disabled={!dirty}
                         onClick={() => {
                             setDraft(draftFrom(settings));
-                            setLocalError(null);
+                            forgetError();
                         }}
                     >
                         Reset

@@ -1,11 +1,20 @@
+import {useEffect} from "react";
 import type {Conversation} from "../lib/types.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
 import {NumberField} from "./NumberField.js";
 
+/** One chat's system prompt and sampling. */
 export function ChatSettings({conversation, onClose}: {conversation: Conversation; onClose: () => void}) {
     const {setSystemPrompt, setParams} = useConversations.getState();
     const contextSize = useConnection((s) => s.models[0]?.meta?.context_size);
+    useEffect(() => {
+        const onKey = (event: KeyboardEvent): void => {
+            if (event.key === "Escape" && !event.defaultPrevented) onClose();
+        };
+        document.addEventListener("keydown", onKey);
+        return () => document.removeEventListener("keydown", onKey);
+    }, [onClose]);
     return (
         <aside className="settings" data-testid="chat-settings" aria-label="Chat settings">
             <div className="settings-head">
@@ -24,7 +33,9 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                     onChange={(e) => setSystemPrompt(conversation.id, e.target.value)}
                 />
             </label>
+            {/* Keyed by chat: a half-typed (or refused) value stays with the chat it was typed in. */}
             <NumberField
+                key={`${conversation.id}-temperature`}
                 label="Temperature"
                 value={conversation.params.temperature}
                 min={0}
@@ -35,6 +46,7 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 onChange={(temperature) => setParams(conversation.id, {temperature})}
             />
             <NumberField
+                key={`${conversation.id}-max-tokens`}
                 label="Max tokens"
                 value={conversation.params.max_tokens}
                 min={1}

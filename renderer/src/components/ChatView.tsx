@@ -49,6 +49,15 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                     />
                 ))}
                 {inFlight ? <Message message={{role: "assistant", content: inFlight.text}} streaming /> : null}
+                {!inFlight && messages.at(-1)?.role === "user" ? (
+                    // A question whose answer never arrived (the app or the machine stopped while it was asked).
+                    <div className="unanswered" data-testid="unanswered">
+                        <span className="muted small">No answer to this question.</span>
+                        <button type="button" className="button" data-testid="answer-button" onClick={() => void regenerate(conversation.id)}>
+                            Answer it
+                        </button>
+                    </div>
+                ) : null}
             </div>
         </div>
     );

@@ -1,5 +1,7 @@
-import {useLayoutEffect, useRef, useState, type KeyboardEvent} from "react";
+import {useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent} from "react";
 import {useChatStream} from "../stores/useChatStream.js";
+import {useConversations} from "../stores/useConversations.js";
+import {useView} from "../stores/useView.js";
 
 const MAX_HEIGHT_PX = 220;
 
@@ -8,6 +10,10 @@ export function Composer({disabled}: {disabled: boolean}) {
     const streaming = useChatStream((s) => s.inFlight !== null);
     const {send, stop} = useChatStream.getState();
     const area = useRef<HTMLTextAreaElement>(null);
+    const activeId = useConversations((s) => s.activeId);
+    const focusRequests = useView((s) => s.composerFocus);
+    // A chat opened or started (the sidebar, "New chat") is ready to type into.
+    useEffect(() => area.current?.focus(), [activeId, focusRequests]);
 
     useLayoutEffect(() => {
         const el = area.current;
@@ -21,6 +27,8 @@ export function Composer({disabled}: {disabled: boolean}) {
         if (!canSend) return;
         const value = text;
         setText("");
+        // The Send button gives way to Stop: keep the focus where the next message is typed.
+        area.current?.focus();
         void send(value);
     };
     const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): void => {

@@ -28,7 +28,20 @@ export function Message({message, streaming = false, onRegenerate, onEdit}: Mess
                         onEdit(draft);
                     }}
                 >
-                    <textarea className="edit-area" value={draft} rows={3} data-testid="edit-input" onChange={(e) => setDraft(e.target.value)} autoFocus />
+                    <textarea
+                        className="edit-area"
+                        value={draft}
+                        rows={3}
+                        data-testid="edit-input"
+                        onChange={(e) => setDraft(e.target.value)}
+                        onKeyDown={(e) => {
+                            // Esc cancels the edit (and only the edit: an open settings panel stays).
+                            if (e.key !== "Escape") return;
+                            e.preventDefault();
+                            setEditing(false);
+                        }}
+                        autoFocus
+                    />
                     <div className="edit-actions">
                         <button type="button" className="button" onClick={() => setEditing(false)}>
                             Cancel

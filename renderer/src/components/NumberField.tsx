@@ -1,4 +1,4 @@
-import {useEffect, useState} from "react";
+import {useEffect, useId, useState} from "react";
 
 interface NumberFieldProps {
     label: string;
@@ -12,17 +12,30 @@ interface NumberFieldProps {
     onChange: (value: number | undefined) => void;
 }
 
-/** A number input that keeps what the user types and reports only valid values (empty = default). */
+/** Why `raw` is not a value the field accepts, or null when it is (empty means the default). */
+export function numberFieldProblem(raw: string, min: number, max: number, integer: boolean): string | null {
+    if (raw.trim() === "") return null;
+    const parsed = Number(raw);
+    if (!Number.isFinite(parsed)) return "Not a number.";
+    if (integer && !Number.isInteger(parsed)) return "Must be a whole number.";
+    if (parsed < min || parsed > max) return `Must be between ${min} and ${max}.`;
+    return null;
+}
+
+/**
+ * A number input that keeps what the user types and reports only valid values (empty = default). What it
+ * cannot take is flagged at the field, and the last valid value stays in force meanwhile.
+ */
 export function NumberField({label, value, min, max, step, integer = false, testId, hint, onChange}: NumberFieldProps) {
     const [text, setText] = useState(value === undefined ? "" : String(value));
     useEffect(() => setText(value === undefined ? "" : String(value)), [value]);
+    const problem = numberFieldProblem(text, min, max, integer);
+    const errorId = useId();
 
     const update = (raw: string): void => {
         setText(raw);
-        if (raw.trim() === "") return onChange(undefined);
-        const parsed = Number(raw);
-        if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) return;
-        onChange(parsed);
+        if (numberFieldProblem(raw, min, max, integer) != null) return;
+        onChange(raw.trim() === "" ? undefined : Number(raw));
     };
 
     return (
@@ -36,9 +49,17 @@ export function NumberField({label, value, min, max, step, integer = false, test
                 step={step}
                 value={text}
                 data-testid={testId}
+                aria-invalid={problem != null}
+                aria-describedby={problem != null ? errorId : undefined}
                 onChange={(e) => update(e.target.value)}
             />
-            {hint ? <span className="field-hint">{hint}</span> : null}
+            {problem != null ? (
+                <span className="field-error" id={errorId} role="alert" data-testid={`${testId}-error`}>
+                    {problem} {value === undefined ? "The default is used." : `${value} is used.`}
+                </span>
+            ) : hint ? (
+                <span className="field-hint">{hint}</span>
+            ) : null}
         </label>
     );
 }

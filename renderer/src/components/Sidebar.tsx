@@ -56,6 +56,7 @@ export function Sidebar() {
                 onClick={() => {
                     useConversations.getState().create(profile);
                     useView.getState().show("chat");
+                    useView.getState().focusComposer();
                 }}
             >
                 + New chat

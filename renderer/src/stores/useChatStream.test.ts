@@ -3,9 +3,9 @@ import {setBackend} from "../backend/current.js";
 import {ApiError} from "../backend/errors.js";
 import type {FakeBackend} from "../testing/fakes.js";
 import {freshChatState} from "../testing/freshChatState.js";
-import {toChatMessages, useChatStream} from "./useChatStream.js";
+import {INTERRUPTED, keepPartialOnPageHide, toChatMessages, useChatStream} from "./useChatStream.js";
 import {useConnection} from "./useConnection.js";
-import {selectActiveConversation, useConversations} from "./useConversations.js";
+import {CONVERSATIONS_STORAGE, selectActiveConversation, useConversations} from "./useConversations.js";
 
 const active = () => selectActiveConversation(useConversations.getState())!;
 
@@ -110,6 +110,38 @@ describe("useChatStream", () => {
         await regen;
         expect(active().messages.map((m) => m.content)).toEqual(["q", "new"]);
         expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "q"}]);
+    });
+
+    it("keeps what streamed, marked interrupted, when the page goes away mid-answer; the answer can then be regenerated", async () => {
+        const page = new EventTarget();
+        const stop = keepPartialOnPageHide(page as unknown as Window);
+        const sending = useChatStream.getState().send("q");
+        backend.delta("Once there");
+        page.dispatchEvent(new Event("pagehide"));
+        await sending;
+        stop();
+        expect(active().messages.map((m) => [m.content, m.error])).toEqual([
+            ["q", undefined],
+            ["Once there", INTERRUPTED]
+        ]);
+        expect(JSON.parse(localStorage.getItem(CONVERSATIONS_STORAGE)!).state.conversations[0].messages).toHaveLength(2);
+        expect(useChatStream.getState().inFlight).toBeNull();
+        const regen = useChatStream.getState().regenerate(active().id);
+        backend.delta("whole");
+        backend.complete();
+        await regen;
+        expect(active().messages.map((m) => m.content)).toEqual(["q", "whole"]);
+    });
+
+    it("answers a last question left without an answer", async () => {
+        const id = useConversations.getState().create();
+        useConversations.getState().addMessage(id, {role: "user", content: "q"});
+        const answering = useChatStream.getState().regenerate(id);
+        backend.delta("a");
+        backend.complete();
+        await answering;
+        expect(active().messages.map((m) => m.content)).toEqual(["q", "a"]);
+        expect(backend.requests[0]!.messages).toEqual([{role: "user", content: "q"}]);
     });
 
     it("records errors on the answer and asks for a key on 401", async () => {

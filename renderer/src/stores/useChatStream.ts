@@ -18,7 +18,7 @@ interface ChatStreamState {
     inFlight: InFlight | null;
     /** Sends a user message in the active chat (creating one if needed) and streams the answer. */
     send: (text: string) => Promise<void>;
-    /** Replaces the last answer of a chat with a new one. */
+    /** Replaces the last answer of a chat with a new one, or answers a last question left without one. */
     regenerate: (conversationId: string) => Promise<void>;
     /** Replaces a question (and everything after it) with new text and asks again. */
     editAndResend: (conversationId: string, messageId: string, text: string) => Promise<void>;
@@ -26,6 +26,9 @@ interface ChatStreamState {
 }
 
 let controller: AbortController | null = null;
+
+/** Why an answer is cut short when the page goes away (a reload, a closed tab) while it streams. */
+export const INTERRUPTED = "Interrupted: the page was closed or reloaded while this answer was written.";
 
 /** The messages sent to the model: the system prompt, then the chat (failed answers left out). */
 export function toChatMessages(conversation: Conversation): ChatMessage[] {
@@ -59,9 +62,12 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
                 onDelta,
                 abort.signal
             );
+            if (abort.signal.reason === INTERRUPTED) return;
             const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt});
             store.addMessage(conversationId, {role: "assistant", content: result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
         } catch (error) {
+            // The page went away: what streamed so far was kept then (see `keepPartialOnPageHide`).
+            if (abort.signal.reason === INTERRUPTED) return;
             const partial = get().inFlight?.text ?? "";
             if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
             store.addMessage(conversationId, {role: "assistant", content: partial, error: errorMessage(error)});
@@ -88,8 +94,8 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             if (get().inFlight) return;
             const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
             const last = conversation?.messages.at(-1);
-            if (!conversation || !last || last.role !== "assistant") return;
-            useConversations.getState().truncateFrom(conversationId, last.id);
+            if (!conversation || !last) return;
+            if (last.role === "assistant") useConversations.getState().truncateFrom(conversationId, last.id);
             await answer(conversationId);
         },
         editAndResend: async (conversationId, messageId, text) => {
@@ -106,3 +112,20 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         }
     };
 });
+
+/**
+ * When the page is hidden for good (reload, closed tab) while an answer streams, the text so far is kept in
+ * the chat, marked as interrupted (and so offered for regeneration), instead of vanishing with the page: the
+ * chat store writes it to this browser's storage at once, and the next page sends it to the server.
+ */
+export function keepPartialOnPageHide(target: Pick<Window, "addEventListener" | "removeEventListener"> = window): () => void {
+    const onHide = (): void => {
+        const inFlight = useChatStream.getState().inFlight;
+        if (!inFlight || !controller) return;
+        controller.abort(INTERRUPTED);
+        useConversations.getState().addMessage(inFlight.conversationId, {role: "assistant", content: inFlight.text, error: INTERRUPTED});
+        useChatStream.setState({inFlight: null});
+    };
+    target.addEventListener("pagehide", onHide);
+    return () => target.removeEventListener("pagehide", onHide);
+}

@@ -189,6 +189,22 @@ describe("useConversations", () => {
             expect(selectActiveConversation(state())!.messages.map((m) => m.content)).toEqual(["here", "from elsewhere"]);
         });
 
+        it("sends a settings change made just before a reload (the server's list is older than the chat here)", async () => {
+            const backend = new FakeBackend();
+            setBackend(backend);
+            const id = state().create("Guest");
+            state().addMessage(id, {role: "user", content: "hi"});
+            await flushConversationSaves();
+            const order = state().conversations.map((c) => c.id);
+            state().setParams(id, {max_tokens: 77});
+            state().setSystemPrompt(id, "You are a pirate.");
+            // The page reloads before the debounced save: the next page starts from the list and this page's copy.
+            await state().load();
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            expect(backend.adminFake.conversations.get(id)).toMatchObject({systemPrompt: "You are a pirate.", params: {max_tokens: 77}});
+            expect(state().conversations.map((c) => c.id)).toEqual(order);
+        });
+
         it("notes when the server cannot save", async () => {
             backend.adminFake.failing.set("saveConversation", new Error("disk full"));
             const id = state().create();

@@ -51,11 +51,16 @@ function blankConversation(profile: string): Conversation {
     return {id: newId(), title: DEFAULT_TITLE, profile, systemPrompt: "", params: {...DEFAULT_PARAMS}, messages: [], createdAt: now, updatedAt: now};
 }
 
+/** The time of a change to `c`: now, and always after its last change (two changes can share a millisecond). */
+function changedAt(c: Conversation): number {
+    return Math.max(Date.now(), c.updatedAt + 1);
+}
+
 /** Applies `change` to one conversation and moves it to the top of the list. */
 function touch(list: Conversation[], id: string, change: (c: Conversation) => Conversation): Conversation[] {
     const found = list.find((c) => c.id === id);
     if (!found) return list;
-    return [{...change(found), updatedAt: Date.now()}, ...list.filter((c) => c.id !== id)];
+    return [{...change(found), updatedAt: changedAt(found)}, ...list.filter((c) => c.id !== id)];
 }
 
 export function toRecord(c: Conversation): ConversationRecord {
@@ -224,12 +229,18 @@ export const useConversations = create<ConversationsState>()(
                     });
                     save(conversationId);
                 },
+                // A settings change is a change of the chat (its updatedAt moves, so a reload that comes before the
+                // debounced save still sends it), but it does not move the chat up the list.
                 setSystemPrompt: (conversationId, systemPrompt) => {
-                    set({conversations: get().conversations.map((c) => (c.id === conversationId ? {...c, systemPrompt} : c))});
+                    set({conversations: get().conversations.map((c) => (c.id === conversationId ? {...c, systemPrompt, updatedAt: changedAt(c)} : c))});
                     saveSoon(conversationId);
                 },
                 setParams: (conversationId, params) => {
-                    set({conversations: get().conversations.map((c) => (c.id === conversationId ? {...c, params: {...c.params, ...params}} : c))});
+                    set({
+                        conversations: get().conversations.map((c) =>
+                            c.id === conversationId ? {...c, params: {...c.params, ...params}, updatedAt: changedAt(c)} : c
+                        )
+                    });
                     saveSoon(conversationId);
                 }
             };

@@ -5,6 +5,9 @@ export type View = "chat" | "dashboard" | "admin";
 interface ViewState {
     view: View;
     show: (view: View) => void;
+    /** Counts requests to put the focus in the message box ("New chat" on a chat that is already new). */
+    composerFocus: number;
+    focusComposer: () => void;
 }
 
 const views: readonly View[] = ["chat", "dashboard", "admin"];
@@ -16,8 +19,10 @@ function fromHash(): View {
 }
 
 /** Which page is shown: the chat, the cache dashboard or the admin settings (kept in the URL's #/page). */
-export const useView = create<ViewState>()((set) => ({
+export const useView = create<ViewState>()((set, get) => ({
     view: fromHash(),
+    composerFocus: 0,
+    focusComposer: () => set({composerFocus: get().composerFocus + 1}),
     show: (view) => {
         if (typeof window !== "undefined" && !window.location.hash.includes("key=")) {
             const hash = view === "chat" ? "" : `#/${view}`;

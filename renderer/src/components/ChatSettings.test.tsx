@@ -1,0 +1,64 @@
+import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
+import {useState} from "react";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {setBackend} from "../backend/current.js";
+import {selectActiveConversation, useConversations} from "../stores/useConversations.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {ChatSettings} from "./ChatSettings.js";
+
+/** The panel as the app mounts it: the active chat's, closed by its button or Esc. */
+function Panel() {
+    const conversation = useConversations(selectActiveConversation);
+    const [open, setOpen] = useState(true);
+    if (!open || !conversation) return <p data-testid="closed" />;
+    return <ChatSettings conversation={conversation} onClose={() => setOpen(false)} />;
+}
+
+const chat = () => selectActiveConversation(useConversations.getState())!;
+
+describe("ChatSettings", () => {
+    beforeEach(() => {
+        localStorage.clear();
+        setBackend(new FakeBackend());
+        useConversations.setState({conversations: [], activeId: null, syncError: null});
+    });
+    afterEach(() => {
+        cleanup();
+        setBackend(null);
+    });
+
+    it("flags a value it cannot take and keeps the last valid one in force", () => {
+        useConversations.getState().create("Guest");
+        render(<Panel />);
+        const temperature = screen.getByTestId("temperature-input");
+        fireEvent.change(temperature, {target: {value: "5"}});
+        expect(temperature.getAttribute("aria-invalid")).toBe("true");
+        expect(screen.getByTestId("temperature-input-error").textContent).toBe("Must be between 0 and 2. 0.7 is used.");
+        expect(chat().params.temperature).toBe(0.7);
+        fireEvent.change(screen.getByTestId("max-tokens-input"), {target: {value: "1.5"}});
+        expect(screen.getByTestId("max-tokens-input-error").textContent).toMatch(/whole number/);
+        fireEvent.change(temperature, {target: {value: "1.2"}});
+        expect(temperature.getAttribute("aria-invalid")).toBe("false");
+        expect(screen.queryByTestId("temperature-input-error")).toBeNull();
+        expect(chat().params.temperature).toBe(1.2);
+    });
+
+    it("shows each chat's own values after a switch, not what was typed in another", () => {
+        const first = useConversations.getState().create("Guest");
+        useConversations.getState().addMessage(first, {role: "user", content: "Sam"});
+        const second = useConversations.getState().create("Guest");
+        useConversations.getState().select(first);
+        render(<Panel />);
+        fireEvent.change(screen.getByTestId("temperature-input"), {target: {value: "9"}});
+        expect((screen.getByTestId("temperature-input") as HTMLInputElement).value).toBe("9");
+        act(() => useConversations.getState().select(second));
+        expect((screen.getByTestId("temperature-input") as HTMLInputElement).value).toBe("0.7");
+    });
+
+    it("closes on Esc", () => {
+        useConversations.getState().create("Guest");
+        render(<Panel />);
+        fireEvent.keyDown(document, {key: "Escape"});
+        expect(screen.getByTestId("closed")).toBeTruthy();
+    });
+});
