@@ -112,7 +112,8 @@ export class AppCore implements ServerHost, ModelHost {
         this.requestLog = new RequestLog({
             db: () => this.db.get(),
             retentionDays: () => this.settings.sharing.historyDays,
-            replayShare: () => this.monitorShare
+            replayShare: () => this.monitorShare,
+            warn: (message) => this.log.warn(message)
         });
         this.qualityChecks = new QualityStore(() => this.db.get());
         this.qualityMonitor = new QualityMonitor({

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type Database from "better-sqlite3";
+import Database from "better-sqlite3";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {APP_DB_VERSION, openAppDb} from "../admin/appDb.js";
 import {QualityStore} from "./QualityStore.js";
@@ -98,6 +98,33 @@ describe("RequestLog in app.db", () => {
         expect(pending[0]).toMatchObject({scope: "group:ward-3", donorId: 5, budget: 0.15, donorSimilarity: 0.8});
         l.dropReplay(pending[0]!.id);
         expect(l.pendingReplays(10)).toEqual([]);
+    });
+
+    it("goes on when its writes fail (a full disk): the rows are lost with one warning, a checked replay is not offered again", () => {
+        share = 1;
+        const warnings: string[] = [];
+        const l = log({random: () => 0.5, warn: (message) => warnings.push(message)});
+        l.add(entry({replayTokens: [7, 8, 9]}));
+        const [pending] = l.pendingReplays(10);
+        const writable = db;
+        db = new Database(path.join(dir, "app.db"), {readonly: true});
+        try {
+            expect(() => l.dropReplay(pending!.id)).not.toThrow();
+            expect(l.pendingReplays(10)).toEqual([]);
+            l.add(entry());
+            l.add(entry());
+            expect(() => l.flush()).not.toThrow();
+            l.add(entry());
+            expect(() => l.flush()).not.toThrow();
+            expect(warnings).toEqual([
+                `could not mark request ${pending!.id} as checked: attempt to write a readonly database`,
+                "could not write 2 request log rows: attempt to write a readonly database"
+            ]);
+        } finally {
+            db.close();
+            db = writable;
+        }
+        expect(l.since(0)).toHaveLength(1);
     });
 
     it("keeps the recompute policy a request was served with for its replay", () => {

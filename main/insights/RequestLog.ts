@@ -86,7 +86,12 @@ export interface RequestLogOptions {
     /** How long new entries may wait before they are written (one transaction for a burst). */
     flushMs?: number;
     random?: () => number;
+    /** Where a failed write is reported (a full disk): the log loses those rows, the server keeps serving. */
+    warn?: (message: string) => void;
 }
+
+/** A failing write is reported at most this often (a full disk fails every flush). */
+const writeWarningEveryMs = 60_000;
 
 const columns =
     "id, at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id, queue_ms, " +
@@ -160,6 +165,10 @@ export class RequestLog {
     private pending: RequestLogEntry[] = [];
     private timer: NodeJS.Timeout | undefined;
     private lastPrune = 0;
+    /** When each kind of failed write was last reported. */
+    private readonly lastWriteWarning = new Map<string, number>();
+    /** Checked requests whose replay tokens could not be cleared (a full disk): never offered again. */
+    private readonly replayDone = new Set<number>();
     /** Entries kept when the database is unavailable (a read-only data folder must not fail requests). */
     private readonly memory: RequestLogEntry[] = [];
     private readonly maxRows: number;
@@ -194,6 +203,21 @@ export class RequestLog {
             this.memory.splice(0, Math.max(0, this.memory.length - this.maxRows));
             return;
         }
+        // A flush runs from a timer: a failing write (a full disk) must not end the process, only lose the batch.
+        try {
+            this.write(db, batch);
+        } catch (error) {
+            this.writeFailed("rows", `could not write ${batch.length} request log rows`, error);
+        }
+    }
+
+    private writeFailed(kind: "rows" | "replay", what: string, error: unknown): void {
+        if (Date.now() - (this.lastWriteWarning.get(kind) ?? -Infinity) < writeWarningEveryMs) return;
+        this.lastWriteWarning.set(kind, Date.now());
+        this.options.warn?.(`${what}: ${(error as Error).message}`);
+    }
+
+    private write(db: Database.Database, batch: readonly RequestLogEntry[]): void {
         // Old rows go before the batch is written (a batch is never older than the retention in practice).
         if (Date.now() - this.lastPrune >= pruneEveryMs) this.prune(db);
         const insert = db.prepare(`INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, recomputed_tokens, completion_tokens,
@@ -308,7 +332,7 @@ export class RequestLog {
                 `SELECT id, at, scope, policy, recompute_policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
             WHERE replay_tokens IS NOT NULL ORDER BY id DESC LIMIT ?`
             )
-            .all(limit) as Array<{
+            .all(limit + this.replayDone.size) as Array<{
             id: number;
             at: number;
             scope: string;
@@ -319,19 +343,22 @@ export class RequestLog {
             budget: number | null;
             replay_tokens: Buffer;
         }>;
-        return rows.map((row) => ({
-            id: row.id,
-            at: row.at,
-            scope: row.scope,
-            policy: row.policy ?? "global",
-            donorId: row.donor_id,
-            donorSimilarity: row.donor_similarity,
-            budget: row.budget ?? 0,
-            ...(isRecomputePolicy(row.recompute_policy) ? {recomputePolicy: row.recompute_policy} : {}),
-            tokens: [
-                ...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))
-            ]
-        }));
+        return rows
+            .filter((row) => !this.replayDone.has(row.id))
+            .slice(0, limit)
+            .map((row) => ({
+                id: row.id,
+                at: row.at,
+                scope: row.scope,
+                policy: row.policy ?? "global",
+                donorId: row.donor_id,
+                donorSimilarity: row.donor_similarity,
+                budget: row.budget ?? 0,
+                ...(isRecomputePolicy(row.recompute_policy) ? {recomputePolicy: row.recompute_policy} : {}),
+                tokens: [
+                    ...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))
+                ]
+            }));
     }
 
     /** How many sampled requests (of `scope` when given) wait for a quality check. */
@@ -348,7 +375,13 @@ export class RequestLog {
 
     /** Forgets a request's tokens once it has been checked (or cannot be: its donor is gone). */
     public dropReplay(id: number): void {
-        this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?").run(id);
+        try {
+            this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?").run(id);
+        } catch (error) {
+            // Not offered again all the same: a check that cannot be marked done must not run over and over.
+            this.replayDone.add(id);
+            this.writeFailed("replay", `could not mark request ${id} as checked`, error);
+        }
     }
 
     /** Forgets the sampled prompt tokens of every request of one scope (a purged key's). */

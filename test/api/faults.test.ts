@@ -74,7 +74,17 @@ describe("a damaged cache is detected, logged once, dropped, and the request sti
         ],
         ["a zero-length snapshot", (file) => fs.writeFileSync(file, Buffer.alloc(0)), /truncated|bad-header|corrupt/],
         ["another model's snapshot", (file) => fs.writeFileSync(file, foreignSnapshot), /foreign-model/],
-        ["a row whose file is missing", (file) => fs.rmSync(file), /unreadable|missing|ENOENT/]
+        ["a row whose file is missing", (file) => fs.rmSync(file), /unreadable|missing|ENOENT/],
+        [
+            // Unreadable, and it cannot be deleted either: it stays, and the request is still served.
+            "a folder where the snapshot should be",
+            (file) => {
+                fs.rmSync(file);
+                fs.mkdirSync(file);
+                fs.writeFileSync(path.join(file, "inside"), "x");
+            },
+            /could not delete the snapshot file/
+        ]
     ];
     for (const [name, spoil, reason] of damage) {
         it(name, async () => {
@@ -89,6 +99,7 @@ describe("a damaged cache is detected, logged once, dropped, and the request sti
             expect(warnings.join("\n")).toMatch(reason);
             // The bad entry is gone; tom's own prompt was cached in its place.
             expect(allEntries().map((e) => e.promptText)).toEqual([tom]);
+            fs.rmSync(file, {recursive: true, force: true});
         });
     }
 

@@ -89,7 +89,7 @@ export class DonorCache {
      */
     public static open(options: DonorCacheOptions): DonorCache {
         mkdirOwnerOnly(options.cacheDir);
-        const store = CacheStore.open({cacheDir: options.cacheDir, embedder: options.embedder});
+        const store = CacheStore.open({cacheDir: options.cacheDir, embedder: options.embedder, warn: (message) => options.log.warn(message)});
         if (store.vectorIndexState === "rebuilt") void reembedEntries(store, options.embedder, options.log);
         // Beside a model still serving (a switch), its fresh in-flight donors have no file yet: spare them.
         const {removedEntries, deletedFiles} = store.consistencyPass({rowGraceMs: options.anotherModelServes === true ? 60_000 : 0});
@@ -157,17 +157,29 @@ export class DonorCache {
             if (!(error instanceof SnapshotRefusedError)) throw error;
             // Evicted (or cleared) since admission: a plain miss, not a damaged cache.
             if (this.store.get(entry.id) == null) return {refused: "the donor was evicted meanwhile"};
-            if (this.remove(entry.id) != null)
-                this.options.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}): ${error.message}; entry dropped`);
+            try {
+                if (this.remove(entry.id) != null)
+                    this.options.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}): ${error.message}; entry dropped`);
+            } catch (removal) {
+                // The index cannot be written (a full disk): the refused KV is not used all the same.
+                this.options.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}), and could not be dropped: ${(removal as Error).message}`);
+            }
             return {refused: `donor snapshot refused (${error.reason}); entry dropped`};
         }
         this.memory.put(entry.snapshotFile, snapshot);
         return {snapshot, tier: "disk"};
     }
 
-    /** Counts a use of the donor (least recently used entries are evicted first). */
+    /**
+     * Counts a use of the donor (least recently used entries are evicted first). Bookkeeping only: a write
+     * that fails (a full disk) is logged and the request goes on.
+     */
     public touch(id: number): void {
-        this.store.touch(id);
+        try {
+            this.store.touch(id);
+        } catch (error) {
+            this.options.log.warn(`could not record the use of cache entry ${id}: ${(error as Error).message}`);
+        }
     }
 
     // --- store (capture)

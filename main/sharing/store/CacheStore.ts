@@ -29,6 +29,8 @@ export interface CacheStoreOptions {
     readonly dbFileName?: string;
     /** Clock in ms (tests). Default `Date.now`. */
     readonly now?: () => number;
+    /** Where a snapshot file that cannot be deleted is reported (it stays, an orphan for the next pass). */
+    readonly warn?: (message: string) => void;
     /** How long another connection's write lock is waited for (default 5000 ms). */
     readonly busyTimeoutMs?: number;
     /**
@@ -63,6 +65,7 @@ export class CacheStore {
     readonly dbPath: string;
     private readonly embedder: EmbedderIdentity;
     private readonly now: () => number;
+    private readonly warn: ((message: string) => void) | undefined;
     /** Prepared statements keyed by SQL (scope lists vary in length). */
     private readonly statements = new Map<string, Database.Statement>();
     private readonly exactSearchLimit: number;
@@ -78,6 +81,7 @@ export class CacheStore {
         this.dbPath = dbPath;
         this.embedder = {id: options.embedder.id, dimensions: options.embedder.dimensions};
         this.now = options.now ?? Date.now;
+        this.warn = options.warn;
         this.exactSearchLimit = options.exactSearchLimit ?? EXACT_SEARCH_LIMIT;
         this.mirror = new ConnectionMirror((sql) => this.stmt(sql), this.embedder.dimensions);
         migrate(db);
@@ -288,7 +292,7 @@ export class CacheStore {
         const entry = this.db.transaction(() => this.removeRow(id))();
         if (entry !== undefined) {
             this.mirror.removalsCommitted([entry]);
-            unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
+            unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile), this.warn);
         }
         return entry;
     }
@@ -360,7 +364,7 @@ export class CacheStore {
         // Files after the commit: a crash in between leaves orphan files, which the next
         // consistency pass deletes — never rows pointing at deleted files.
         this.mirror.removalsCommitted(removed);
-        for (const entry of removed) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile));
+        for (const entry of removed) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile), this.warn);
         return removed;
     }
 
@@ -385,7 +389,7 @@ export class CacheStore {
         const cutoff = Date.now() - graceMs; // file mtimes are wall-clock, whatever the injected clock
         for (const file of listFilesRelative(this.cacheDir, path.join(this.cacheDir, SNAPSHOTS_SUBDIR))) {
             if (referenced.has(file.relative) || file.mtimeMs > cutoff) continue;
-            if (unlinkQuiet(snapshotAbsolutePath(this.cacheDir, file.relative))) deletedFiles.push(file.relative);
+            if (unlinkQuiet(snapshotAbsolutePath(this.cacheDir, file.relative), this.warn)) deletedFiles.push(file.relative);
         }
         return {removedEntries, deletedFiles};
     }

@@ -24,16 +24,22 @@ export function snapshotAbsolutePath(cacheDir: string, relative: string): string
     return path.join(cacheDir, ...relative.split("/"));
 }
 
-/** Delete a file; a file that is already gone is fine (the goal state holds). */
-export function unlinkQuiet(file: string): boolean {
+/**
+ * Delete a file; returns whether it was deleted. A file that is already gone is fine (the goal state holds).
+ * One that cannot be deleted (no permission, a folder in its place) is left where it is and reported to
+ * `onError`: its row is gone already, so it is an orphan the next consistency pass tries again, and the
+ * request or start-up that removed the row goes on.
+ */
+export function unlinkQuiet(file: string, onError?: (message: string) => void): boolean {
     try {
         fs.unlinkSync(file);
         return true;
     } catch (error) {
         // Gone already, or its folder is (ENOTDIR: a path component is a file now): nothing to delete.
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "ENOTDIR") return false;
-        throw error;
+        if (code !== "ENOENT" && code !== "ENOTDIR")
+            onError?.(`could not delete the snapshot file ${path.basename(file)}: ${code ?? (error as Error).message}`);
+        return false;
     }
 }
 
