@@ -2,6 +2,7 @@ import {parseArgs} from "node:util";
 import {gpuBackends, gpuFallbacks, type GpuFallback, type GpuSetting} from "../shared/llamaBackend.js";
 import type {ServeOptions} from "./app/startServer.js";
 import {unsafeAuthReason} from "./config/addresses.js";
+import {startupRanges} from "./config/validateStoredSettings.js";
 
 export const serveUsage = `Usage: kvshare serve [options]
 
@@ -66,9 +67,9 @@ export function parseServeArgs(argv: string[]): ServeCommand {
         if (unsafe != null) throw new Error(`--no-auth with --host ${values.host}: ${unsafe}`);
     }
     if (Object.keys(api).length > 0) overrides.api = api;
-    if (values.threads != null) overrides.threads = integer("--threads", values.threads, 1, 256);
-    if (values.parallel != null) overrides.parallel = integer("--parallel", values.parallel, 1, 64);
-    if (values["ctx-size"] != null) overrides.contextSize = integer("--ctx-size", values["ctx-size"], 64, 1_048_576);
+    if (values.threads != null) overrides.threads = integer("--threads", values.threads, ...startupRanges.threads);
+    if (values.parallel != null) overrides.parallel = integer("--parallel", values.parallel, ...startupRanges.parallel);
+    if (values["ctx-size"] != null) overrides.contextSize = integer("--ctx-size", values["ctx-size"], ...startupRanges.contextSize);
     if (values.gpu != null) overrides.gpu = gpuSetting(values.gpu);
     if (values.cpu) overrides.gpu = false;
     if (values["gpu-fallback"] != null) {
@@ -94,7 +95,8 @@ function gpuSetting(value: string): GpuSetting {
 }
 
 function integer(flag: string, value: string, min: number, max: number): number {
-    const n = Number(value);
+    // Decimal digits only: Number() would take "" (and "  ") as 0 and "0x50" as 80.
+    const n = /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}; got '${value}'.`);
     return n;
 }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import {openSettingDamagedAside} from "../common/damagedDatabase.js";
 import {touchOwnerOnly} from "../config/ownerOnly.js";
 import Database from "better-sqlite3";
 import type {AppDatabase} from "./ports.js";
@@ -125,10 +126,17 @@ function migrate(db: Database.Database): void {
 export class AppDb implements AppDatabase {
     private db: Database.Database | undefined;
 
-    public constructor(private readonly dataDir: string) {}
+    /** @param warn where a damaged database file, set aside for a new one, is reported */
+    public constructor(
+        private readonly dataDir: string,
+        private readonly warn: (message: string) => void = () => undefined
+    ) {}
 
     public get(): Database.Database {
-        if (this.db == null || !this.db.open) this.db = openAppDb(path.join(this.dataDir, APP_DB_FILE));
+        if (this.db == null || !this.db.open) {
+            const file = path.join(this.dataDir, APP_DB_FILE);
+            this.db = openSettingDamagedAside(file, () => openAppDb(file), this.warn, "chats, profiles and request history start empty");
+        }
         return this.db;
     }
 

@@ -108,7 +108,7 @@ export class AppCore implements ServerHost, ModelHost {
         public readonly log: Logger
     ) {
         this.keys = KeyStore.inDataDir(dataDir);
-        this.db = new AppDb(dataDir);
+        this.db = new AppDb(dataDir, (message) => this.log.error(message));
         this.requestLog = new RequestLog({
             db: () => this.db.get(),
             retentionDays: () => this.settings.sharing.historyDays,

@@ -129,7 +129,19 @@ export class KeyStore {
             return;
         }
         if (mtimeMs === this.loadedMtimeMs) return;
-        this.keys = JSON.parse(fs.readFileSync(this.file, "utf8")) as IssuedKey[];
+        let keys: unknown;
+        try {
+            keys = JSON.parse(fs.readFileSync(this.file, "utf8"));
+        } catch (error) {
+            throw new Error(
+                `The API keys file ${this.file} is not valid JSON (${(error as Error).message}). Fix it, or delete it to revoke every issued key.`,
+                {
+                    cause: error
+                }
+            );
+        }
+        if (!Array.isArray(keys)) throw new Error(`The API keys file ${this.file} must hold a list of keys. Fix it, or delete it to revoke every issued key.`);
+        this.keys = keys as IssuedKey[];
         this.loadedMtimeMs = mtimeMs;
     }
 }

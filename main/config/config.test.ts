@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
 import {loadOrCreateApiKey} from "./apiKey.js";
+import {KeyStore} from "./apiKeys.js";
 import {parseServeArgs} from "../cliArgs.js";
 import {resolveModelPath, NoModelError} from "./resolveModel.js";
 import {defaultSettings, loadSettings, mergeSettings, saveSettings} from "./settings.js";
@@ -31,12 +32,53 @@ describe("settings", () => {
         fs.writeFileSync(path.join(dir, "settings.json"), "{ nope");
         expect(() => loadSettings(dir)).toThrow(/not valid JSON.*Fix or delete it/);
     });
+
+    it("name the API keys file when it is not a list of keys", () => {
+        const dir = tmp();
+        const file = path.join(dir, "keys.json");
+        fs.writeFileSync(file, "{ nope");
+        expect(() => KeyStore.inDataDir(dir).list()).toThrow(`The API keys file ${file} is not valid JSON`);
+        fs.writeFileSync(file, "{}");
+        expect(() => KeyStore.inDataDir(dir).list()).toThrow(/must hold a list of keys\. Fix it, or delete it to revoke every issued key\./);
+    });
+
+    it("refuse a settings file with a value the server cannot run with, naming the file and the setting", () => {
+        const dir = tmp();
+        const file = path.join(dir, "settings.json");
+        const refused: Array<[unknown, RegExp]> = [
+            [null, /must hold a JSON object/],
+            [{parallel: 0}, /parallel must be between 1 and 64/],
+            [{parallel: "lots"}, /parallel must be a number/],
+            [{threads: 1.5}, /threads must be a whole number/],
+            [{contextSize: "big"}, /contextSize must be a number/],
+            [{gpu: "amd"}, /gpu must be one of "auto", "cuda", "vulkan", "metal"/],
+            [{sharing: {topK: -5}}, /sharing.topK must be between 1 and 256/],
+            [{sharing: {recomputePolicy: "magic"}}, /sharing.recomputePolicy must be one of/],
+            [{api: {auth: "no"}}, /api.auth must be true or false/],
+            [{api: {port: 70000}}, /api.port must be between 0 and 65535/],
+            [{limits: {maxQueue: 0}}, /limits.maxQueue must be between 1/]
+        ];
+        for (const [stored, message] of refused) {
+            fs.writeFileSync(file, JSON.stringify(stored));
+            expect(() => loadSettings(dir)).toThrow(message);
+            expect(() => loadSettings(dir)).toThrow(`The settings file ${file}: `);
+            expect(() => loadSettings(dir)).toThrow(/Fix or delete it\.$/);
+        }
+        // Everything the app itself writes loads, and so do fields a newer version may add.
+        fs.writeFileSync(file, JSON.stringify({...defaultSettings, contextSize: "auto", gpu: false, modelPath: "/m.gguf", futureField: 1}));
+        expect(loadSettings(dir).contextSize).toBe("auto");
+    });
 });
 
 describe("CLI flags", () => {
     it("refuse bad numbers and unknown flags", () => {
         expect(() => parseServeArgs(["--port", "http"])).toThrow(/--port must be an integer/);
         expect(() => parseServeArgs(["--parallel", "0"])).toThrow(/--parallel/);
+        // Number() would read these as 0 (a random port) and 80.
+        expect(() => parseServeArgs(["--port", ""])).toThrow(/--port must be an integer/);
+        expect(() => parseServeArgs(["--port", " "])).toThrow(/--port must be an integer/);
+        expect(() => parseServeArgs(["--port", "0x50"])).toThrow(/--port must be an integer/);
+        expect(parseServeArgs(["--port", "8081"]).overrides?.api).toMatchObject({port: 8081});
         expect(() => parseServeArgs(["--frobnicate"])).toThrow();
     });
 

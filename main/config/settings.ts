@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {defaultApiPort, defaultSharingSettings, type ApiSettings, type SharingSettings} from "../../shared/settings.js";
 import type {GpuFallback, GpuSetting} from "../../shared/llamaBackend.js";
+import {validateStoredSettings} from "./validateStoredSettings.js";
 import {writeFileAtomic} from "./writeFileAtomic.js";
 
 export type {SharingSettings};
@@ -83,6 +84,11 @@ export function loadSettings(dataDir: string): Settings {
         stored = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Settings>;
     } catch (error) {
         throw new Error(`The settings file ${file} is not valid JSON (${(error as Error).message}). Fix or delete it.`, {cause: error});
+    }
+    try {
+        validateStoredSettings(stored);
+    } catch (error) {
+        throw new Error(`The settings file ${file}: ${(error as Error).message} Fix or delete it.`, {cause: error});
     }
     return mergeSettings(defaultSettings, stored);
 }

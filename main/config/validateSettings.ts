@@ -1,7 +1,6 @@
 import net from "node:net";
 import {isReservedName} from "./reservedNames.js";
-import {recomputePolicies, type ScopeOverride} from "../../shared/settings.js";
-import type {SharingSettings} from "./settings.js";
+import {recomputePolicies, type ScopeOverride, type SharingSettings} from "../../shared/settings.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
 export class SettingsValidationError extends Error {
@@ -23,23 +22,23 @@ export interface ValidatedSettingsPatch {
 /** Largest snapshot budget accepted: 1 TiB. */
 const maxBudgetBytes = 1024 ** 4;
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value != null && !Array.isArray(value);
 }
 
-function number(value: unknown, name: string, min: number, max: number, integer: boolean, what: string): number {
+export function number(value: unknown, name: string, min: number, max: number, integer: boolean, what: string): number {
     if (typeof value !== "number" || !Number.isFinite(value)) throw new SettingsValidationError(`${name} must be a number (${what}).`, name);
     if (integer && !Number.isInteger(value)) throw new SettingsValidationError(`${name} must be a whole number (${what}).`, name);
     if (value < min || value > max) throw new SettingsValidationError(`${name} must be between ${min} and ${max} (${what}); got ${value}.`, name);
     return value;
 }
 
-function boolean(value: unknown, name: string): boolean {
+export function boolean(value: unknown, name: string): boolean {
     if (typeof value !== "boolean") throw new SettingsValidationError(`${name} must be true or false.`, name);
     return value;
 }
 
-function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
     if (typeof value !== "string" || !(allowed as readonly string[]).includes(value))
         throw new SettingsValidationError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}.`, name);
     return value as T;

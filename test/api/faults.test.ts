@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from "vitest";
 import type {Logger} from "../../main/common/log.js";
@@ -150,5 +151,32 @@ describe("a damaged cache is detected, logged once, dropped, and the request sti
         expect(allEntries()).toHaveLength(0);
         expect(fs.existsSync(orphan)).toBe(false);
         expect(warnings.join("\n")).toMatch(/consistency pass/);
+    });
+});
+
+describe("a damaged database file is set aside and a new one started", () => {
+    it("app.db and the cache index overwritten with junk: the server starts, says so, keeps the files, and works", async () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-damaged-"));
+        fs.mkdirSync(path.join(dataDir, "cache"));
+        const junk = Buffer.alloc(8192, 0x5a);
+        fs.writeFileSync(path.join(dataDir, "app.db"), junk);
+        fs.writeFileSync(path.join(dataDir, "cache", "kvshare-cache.db"), junk);
+        const messages: string[] = [];
+        const logged: Logger = {info() {}, warn: (m) => void messages.push(m), error: (m) => void messages.push(m)};
+        const damaged = await startTestServer({dataDir, log: logged});
+        try {
+            const chats = await damaged.api("/kvshare/conversations");
+            expect(chats.status).toBe(200);
+            expect(await chats.json()).toEqual([]);
+            expect(await complete(damaged, lily)).toMatchObject({mode: expect.any(String)});
+            expect((await complete(damaged, tom)).mode).toBe("semantic");
+            expect(messages.filter((m) => /is damaged \(file is not a database\): kept as .*\.damaged-/.test(m))).toHaveLength(2);
+            const kept = (dir: string, name: string) => fs.readdirSync(dir).filter((f) => f.startsWith(`${name}.damaged-`));
+            expect(fs.readFileSync(path.join(dataDir, kept(dataDir, "app.db")[0]!))).toEqual(junk);
+            expect(kept(path.join(dataDir, "cache"), "kvshare-cache.db")).toHaveLength(1);
+        } finally {
+            await damaged.close();
+            fs.rmSync(dataDir, {recursive: true, force: true});
+        }
     });
 });

@@ -2,11 +2,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type {LlamaContext, Token} from "node-llama-cpp";
+import {openSettingDamagedAside} from "../../common/damagedDatabase.js";
 import type {Logger} from "../../common/log.js";
 import {mkdirOwnerOnly} from "../../config/ownerOnly.js";
 import {buildSnapshotHeader, readSnapshot, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvSnapshot} from "../../kv/index.js";
 import type {Embedder} from "../embed/index.js";
-import {CacheStore, hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type NearestEntry} from "../store/index.js";
+import {CACHE_DB_FILE, CacheStore, hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type NearestEntry} from "../store/index.js";
 import {sharedScope} from "../engine/scopes.js";
 import {HotDonors} from "./HotDonors.js";
 import {reembedEntries} from "./reembed.js";
@@ -89,7 +90,13 @@ export class DonorCache {
      */
     public static open(options: DonorCacheOptions): DonorCache {
         mkdirOwnerOnly(options.cacheDir);
-        const store = CacheStore.open({cacheDir: options.cacheDir, embedder: options.embedder, warn: (message) => options.log.warn(message)});
+        const warn = (message: string): void => options.log.warn(message);
+        const store = openSettingDamagedAside(
+            path.join(options.cacheDir, CACHE_DB_FILE),
+            () => CacheStore.open({cacheDir: options.cacheDir, embedder: options.embedder, warn}),
+            warn,
+            "the cache starts empty (its snapshot files are deleted as orphans)"
+        );
         if (store.vectorIndexState === "rebuilt") void reembedEntries(store, options.embedder, options.log);
         // Beside a model still serving (a switch), its fresh in-flight donors have no file yet: spare them.
         const {removedEntries, deletedFiles} = store.consistencyPass({rowGraceMs: options.anotherModelServes === true ? 60_000 : 0});

@@ -25,7 +25,7 @@ export interface CacheStoreOptions {
     readonly cacheDir: string;
     /** Identity of the configured embedder; a change rebuilds the (empty) vector index. */
     readonly embedder: EmbedderIdentity;
-    /** Database file name inside `cacheDir` (default `kvshare-cache.db`). */
+    /** Database file name inside `cacheDir` (default {@link CACHE_DB_FILE}). */
     readonly dbFileName?: string;
     /** Clock in ms (tests). Default `Date.now`. */
     readonly now?: () => number;
@@ -39,6 +39,9 @@ export interface CacheStoreOptions {
      */
     readonly exactSearchLimit?: number;
 }
+
+/** The index's file name inside the cache folder. */
+export const CACHE_DB_FILE = "kvshare-cache.db";
 
 /** sqlite-vec's KNN accepts k up to 4096. */
 const MAX_K = 4096;
@@ -92,7 +95,7 @@ export class CacheStore {
     static open(options: CacheStoreOptions): CacheStore {
         mkdirOwnerOnly(options.cacheDir);
         mkdirOwnerOnly(path.join(options.cacheDir, SNAPSHOTS_SUBDIR));
-        const dbPath = path.join(options.cacheDir, options.dbFileName ?? "kvshare-cache.db");
+        const dbPath = path.join(options.cacheDir, options.dbFileName ?? CACHE_DB_FILE);
         // Every prompt's text is in here: owner-only, and SQLite gives its -wal/-shm files the same mode.
         touchOwnerOnly(dbPath);
         const db = new Database(dbPath);

@@ -1,5 +1,5 @@
 /** Persistent cache index: entries (SQLite) + prompt embeddings (sqlite-vec). */
-export {CacheStore, EXACT_SEARCH_LIMIT, type CacheStoreOptions} from "./CacheStore.js";
+export {CACHE_DB_FILE, CacheStore, EXACT_SEARCH_LIMIT, type CacheStoreOptions} from "./CacheStore.js";
 export type {CacheEntry, ConsistencyReport, NearestEntry, NewCacheEntry} from "./cacheEntry.js";
 export {SCHEMA_VERSION} from "./schema.js";
 export {SNAPSHOTS_SUBDIR} from "./snapshotFiles.js";

@@ -1,0 +1,60 @@
+/**
+ * Checks the settings file as it is read at start-up. The admin panel's changes are checked as they are
+ * made; a file edited by hand is not, and a bad value there (0 sequences, a negative top k, a string for
+ * a number) would otherwise start a server that cannot serve, or fail deep inside llama.cpp.
+ */
+import {gpuBackends, gpuFallbacks} from "../../shared/llamaBackend.js";
+import {boolean, isObject, number, oneOf, SettingsValidationError, validateSettingsPatch} from "./validateSettings.js";
+
+/** Ranges of the start-up settings, shared with the command line's flags. */
+export const startupRanges = {
+    threads: [1, 256],
+    parallel: [1, 64],
+    contextSize: [64, 1_048_576]
+} as const satisfies Record<string, readonly [number, number]>;
+
+/** Each request limit's range (whole numbers) and what it counts. */
+const limitRanges: Record<string, readonly [number, number, string]> = {
+    maxQueue: [1, 100_000, "requests waiting"],
+    queueTimeoutMs: [1, 86_400_000, "ms"],
+    maxBodyBytes: [1024, 1024 ** 3, "bytes"],
+    maxTokensCap: [1, 1_048_576, "tokens"],
+    maxConcurrentPerKey: [1, 100_000, "requests"],
+    maxInFlightBytesPerKey: [1024, 16 * 1024 ** 3, "bytes"],
+    requestReceiveTimeoutMs: [1, 3_600_000, "ms"],
+    requestTimeoutMs: [1, 86_400_000, "ms"],
+    agingMs: [0, 3_600_000, "ms"]
+};
+
+/**
+ * Throws {@link SettingsValidationError} naming the first bad setting. Fields this version does not know
+ * are left alone (a newer version may have written them).
+ */
+export function validateStoredSettings(stored: unknown): void {
+    if (!isObject(stored)) throw new SettingsValidationError("it must hold a JSON object.", "settings");
+    const {modelPath, threads, parallel, contextSize, gpu, gpuFallback, api, sharing, limits} = stored;
+    if (modelPath !== undefined && (typeof modelPath !== "string" || modelPath.trim() === ""))
+        throw new SettingsValidationError("modelPath must be the path of a GGUF file.", "modelPath");
+    if (threads !== undefined) number(threads, "threads", ...startupRanges.threads, true, "llama.cpp CPU threads");
+    if (parallel !== undefined) number(parallel, "parallel", ...startupRanges.parallel, true, "sequences served at once");
+    if (contextSize !== undefined && contextSize !== "auto")
+        number(contextSize, "contextSize", ...startupRanges.contextSize, true, 'tokens per sequence, or "auto"');
+    if (gpu !== undefined && gpu !== false) oneOf(gpu, "gpu", ["auto", ...gpuBackends]);
+    if (gpuFallback !== undefined) oneOf(gpuFallback, "gpuFallback", gpuFallbacks);
+    if (sharing !== undefined) validateSettingsPatch({sharing});
+    if (api !== undefined) {
+        if (!isObject(api)) throw new SettingsValidationError("api must be an object.", "api");
+        // `auth` is set in the file only (never while the app runs); the rest as the panel checks it.
+        const {auth, ...live} = api;
+        if (auth !== undefined) boolean(auth, "api.auth");
+        validateSettingsPatch({api: live});
+    }
+    if (limits !== undefined) {
+        if (!isObject(limits)) throw new SettingsValidationError("limits must be an object.", "limits");
+        for (const [key, value] of Object.entries(limits)) {
+            const range = limitRanges[key];
+            if (range == null) continue;
+            number(value, `limits.${key}`, range[0], range[1], true, range[2]);
+        }
+    }
+}
