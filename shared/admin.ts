@@ -241,7 +241,8 @@ export interface ModelFile {
     id: string;
     sizeBytes: number;
     /** Found in the models folder, or the loaded model living elsewhere (`--model`, settings). */
-    source: "models-folder" | "loaded";
+    /** The models folder, the model loaded now, or one served earlier since the app started (from elsewhere). */
+    source: "models-folder" | "loaded" | "served";
     /** True for the model being served (or being loaded). */
     current: boolean;
     /** From the GGUF header when it could be read; null otherwise. */

@@ -105,8 +105,12 @@ export async function listModels(deps: ModelsDeps): Promise<ModelList> {
     const folder = modelsDir(deps.dataDir);
     const files = modelsFolderFiles(folder);
     const current = deps.models.modelPath == null ? undefined : path.resolve(deps.models.modelPath);
-    const entries: Array<{file: string; source: ModelFile["source"]}> = files.map((file) => ({file, source: "models-folder"}));
-    if (current != null && !files.includes(current)) entries.unshift({file: current, source: "loaded"});
+    // Files from elsewhere first: the loaded one, then those served earlier (`--model`, a path typed in),
+    // so a switch away from the start-up model can switch back.
+    const outside: Array<{file: string; source: ModelFile["source"]}> = [];
+    if (current != null && !files.includes(current)) outside.push({file: current, source: "loaded"});
+    for (const served of deps.models.servedPaths) if (served !== current && !files.includes(served)) outside.push({file: served, source: "served"});
+    const entries = [...outside, ...files.map((file) => ({file, source: "models-folder" as const}))];
     const models: ModelFile[] = [];
     for (const {file, source} of entries) {
         const stat = statFile(file);

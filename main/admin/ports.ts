@@ -53,6 +53,8 @@ export interface ModelHost {
     readonly status: ModelStatusName;
     readonly loadProgress: number;
     readonly modelPath: string | undefined;
+    /** Models served since the app started, most recent first (the picker keeps offering them). */
+    readonly servedPaths: readonly string[];
     /** True while a model loads or the replaced one finishes its requests. */
     readonly switching: boolean;
     readonly switchError: Error | undefined;

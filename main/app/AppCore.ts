@@ -15,6 +15,9 @@ import type {Logger} from "../common/log.js";
 import {QualityMonitor} from "../insights/QualityMonitor.js";
 import {QualityStore} from "../insights/QualityStore.js";
 import {whatIfWindow} from "../insights/whatIf.js";
+
+/** Models from outside the models folder the picker keeps offering. */
+const maxServedPaths = 10;
 import {RequestLog} from "../insights/RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
@@ -99,6 +102,12 @@ export class AppCore implements ServerHost, ModelHost {
      * with a 503 + retry-after.
      */
     public switchGraceMs = 60_000;
+    private served: string[] = [];
+
+    /** Models served since start-up, most recent first (the picker offers them after a switch away). */
+    public get servedPaths(): readonly string[] {
+        return this.served;
+    }
 
     public constructor(
         public settings: Settings,
@@ -255,6 +264,10 @@ export class AppCore implements ServerHost, ModelHost {
 
     private install(loaded: RequestPipeline): void {
         this.servingPath = this.modelPath;
+        if (this.modelPath != null) {
+            const served = path.resolve(this.modelPath);
+            this.served = [served, ...this.served.filter((p) => p !== served)].slice(0, maxServedPaths);
+        }
         this.pipeline = loaded;
         this.loadProgress = 1;
         this.status = "ok";

@@ -57,6 +57,12 @@ describe("switching models under load", () => {
         const after = await server.api("/v1/completions", {method: "POST", json: {prompt: "Once upon a time", max_tokens: 4}});
         expect(after.status).toBe(200);
         expect(((await after.json()) as {model: string}).model).toBe("TinyStories-656K-Q8_0");
+        // The start-up model (from outside the models folder) is still offered, to switch back to.
+        const listed = ((await (await server.api("/kvshare/models")).json()) as {models: Array<{path: string; source: string; current: boolean}>}).models;
+        expect(listed.map(({path: file, source, current}) => ({file, source, current}))).toEqual([
+            {file: path.resolve(otherModelPath), source: "loaded", current: true},
+            {file: path.resolve(testModelPath), source: "served", current: false}
+        ]);
         server.core.switchGraceMs = 60_000;
         expect((await putModel(path.resolve(testModelPath))).status).toBe(200);
         expect((await settledStatus()).modelId).toBe("stories260K");
