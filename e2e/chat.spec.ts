@@ -135,6 +135,37 @@ test.describe("chat in the served UI", () => {
         }
     });
 
+    test("two tabs on one chat: each takes in the other's turns, and the server keeps them all", async ({page, browser, server}) => {
+        await page.goto(server.url);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await setMaxTokens(page, 12);
+        await send(page, "Two tabs first");
+        await expect(page.getByTestId("message-assistant").first().getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+
+        const other = await page.context().newPage();
+        await other.goto(server.url);
+        await expect(other.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await other.getByTestId("conversation-item").filter({hasText: "Two tabs first"}).click();
+        await send(page, "Message from tab A");
+        await expect(page.getByTestId("message-assistant").nth(1).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+        await expect(other.getByTestId("message-user")).toHaveText(["Two tabs first", "Message from tab A"]);
+        await send(other, "Message from tab B");
+        await expect(other.getByTestId("message-assistant").nth(2).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+        await expect(page.getByTestId("message-user")).toHaveText(["Two tabs first", "Message from tab A", "Message from tab B"]);
+
+        const fresh = await browser.newContext();
+        try {
+            const third = await fresh.newPage();
+            await third.goto(server.url);
+            await third.getByTestId("conversation-item").filter({hasText: "Two tabs first"}).click();
+            await expect(third.getByTestId("message-user")).toHaveText(["Two tabs first", "Message from tab A", "Message from tab B"]);
+            await expect(third.getByTestId("message-assistant")).toHaveCount(3);
+        } finally {
+            await fresh.close();
+            await other.close();
+        }
+    });
+
     test("asks for the API key when the page is opened without one", async ({page, server}) => {
         await page.goto(server.origin + "/");
         await expect(page.getByTestId("api-key-screen")).toBeVisible();

@@ -12,7 +12,7 @@ import {DEFAULT_TITLE} from "./lib/types.js";
 import {subscribeMenuCommands} from "./menuCommands.js";
 import {keepPartialOnPageHide} from "./stores/useChatStream.js";
 import {useConnection} from "./stores/useConnection.js";
-import {selectActiveConversation, useConversations} from "./stores/useConversations.js";
+import {followOtherTabs, selectActiveConversation, useConversations} from "./stores/useConversations.js";
 import {useProfiles} from "./stores/useProfiles.js";
 import {useView} from "./stores/useView.js";
 
@@ -42,10 +42,12 @@ export function App() {
         }, HEALTH_POLL_MS);
         const unsubscribeMenu = subscribeMenuCommands();
         const stopKeepingPartial = keepPartialOnPageHide();
+        const stopFollowing = followOtherTabs();
         return () => {
             clearInterval(timer);
             unsubscribeMenu();
             stopKeepingPartial();
+            stopFollowing();
         };
     }, []);
 

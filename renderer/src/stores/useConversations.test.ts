@@ -4,8 +4,10 @@ import {FakeBackend} from "../testing/fakes.js";
 import {
     CONVERSATIONS_STORAGE,
     flushConversationSaves,
+    followOtherTabs,
     fromRecord,
     selectActiveConversation,
+    takeChatsFromOtherTab,
     titleFrom,
     toRecord,
     useConversations
@@ -203,6 +205,43 @@ describe("useConversations", () => {
             await new Promise((resolve) => setTimeout(resolve, 0));
             expect(backend.adminFake.conversations.get(id)).toMatchObject({systemPrompt: "You are a pirate.", params: {max_tokens: 77}});
             expect(state().conversations.map((c) => c.id)).toEqual(order);
+        });
+
+        it("takes in what another tab of this browser changed, so its next save does not drop it", async () => {
+            const backend = new FakeBackend();
+            setBackend(backend);
+            const shared = state().create("Guest");
+            state().addMessage(shared, {role: "user", content: "first"});
+            const gone = state().create("Nurse");
+            state().addMessage(gone, {role: "user", content: "deleted here"});
+            state().remove(gone);
+            const here = structuredClone(state().conversations);
+            // The other tab added a turn to the shared chat and started a chat of its own.
+            const sharedThere = {...here.find((c) => c.id === shared)!, updatedAt: Date.now() + 5000};
+            sharedThere.messages = [...sharedThere.messages, {id: "a1", role: "assistant" as const, content: "answer from the other tab", createdAt: 2}];
+            const theirsOnly = {...sharedThere, id: "other-tab-chat", title: "Theirs", updatedAt: Date.now() + 6000};
+            const stale = {...sharedThere, id: gone, updatedAt: Date.now() + 7000};
+            const storage = new EventTarget();
+            const stop = followOtherTabs(storage as unknown as Window);
+            const event = new Event("storage") as StorageEvent;
+            Object.assign(event, {
+                key: CONVERSATIONS_STORAGE,
+                newValue: JSON.stringify({state: {conversations: [sharedThere, theirsOnly, stale], activeId: "x"}})
+            });
+            storage.dispatchEvent(event);
+            stop();
+            expect(state().conversations.map((c) => c.id)).toEqual(["other-tab-chat", shared]);
+            expect(state().activeId).not.toBe("x");
+            // An older copy from the other tab changes nothing.
+            takeChatsFromOtherTab(JSON.stringify({state: {conversations: [{...sharedThere, updatedAt: 1, messages: []}]}}));
+            takeChatsFromOtherTab("not json");
+            state().addMessage(shared, {role: "user", content: "from this tab"});
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.get(shared)!.messages.map((m) => m.content)).toEqual([
+                "first",
+                "answer from the other tab",
+                "from this tab"
+            ]);
         });
 
         it("notes when the server cannot save", async () => {

@@ -262,6 +262,49 @@ export const useConversations = create<ConversationsState>()(
     )
 );
 
+/**
+ * Takes in the chats another tab of this browser changed (it writes them to the shared storage, which
+ * tells every other tab): a chat newer there replaces this tab's copy, one new there is added. Without it
+ * a tab left open on a chat would save its older copy over what the other tab added. Deletions are not
+ * taken over here (the server already has them; the chat goes at the next load). Returns a stop function.
+ */
+export function followOtherTabs(target: Pick<Window, "addEventListener" | "removeEventListener"> = window): () => void {
+    const onStorage = (event: StorageEvent): void => {
+        if (event.key === CONVERSATIONS_STORAGE) takeChatsFromOtherTab(event.newValue);
+    };
+    target.addEventListener("storage", onStorage);
+    return () => target.removeEventListener("storage", onStorage);
+}
+
+/** Merges the chats of another tab's stored state (see {@link followOtherTabs}). */
+export function takeChatsFromOtherTab(raw: string | null): void {
+    let theirs: Conversation[];
+    try {
+        const parsed = JSON.parse(raw ?? "null") as {state?: {conversations?: unknown}} | null;
+        if (!Array.isArray(parsed?.state?.conversations)) return;
+        theirs = parsed.state.conversations as Conversation[];
+    } catch {
+        return;
+    }
+    const {conversations} = useConversations.getState();
+    const ours = new Map(conversations.map((c) => [c.id, c]));
+    let changed = false;
+    const merged = conversations.map((c) => c);
+    for (const other of theirs) {
+        if (typeof other?.id !== "string" || removedHere.has(other.id)) continue;
+        const mine = ours.get(other.id);
+        if (mine === undefined) {
+            if (other.messages.length === 0) continue;
+            merged.push(other);
+            changed = true;
+        } else if (other.updatedAt > mine.updatedAt) {
+            merged[merged.indexOf(mine)] = other;
+            changed = true;
+        }
+    }
+    if (changed) useConversations.setState({conversations: merged.sort((a, b) => b.updatedAt - a.updatedAt)});
+}
+
 /** Resolves when every pending save has reached the server (tests, and before a reload). */
 export async function flushConversationSaves(): Promise<void> {
     for (const id of [...timers.keys()]) saveNow(id);
