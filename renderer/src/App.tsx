@@ -29,6 +29,7 @@ export function App() {
     const conversation = useConversations(selectActiveConversation);
     const status = useConnection((s) => s.status);
     const view = useView((s) => s.view);
+    const sidebarOpen = useView((s) => s.sidebarOpen);
     const [settingsOpen, setSettingsOpen] = useState(false);
     const reachable = status === "ok" || status === "loading";
 
@@ -51,6 +52,15 @@ export function App() {
         };
     }, []);
 
+    useEffect(() => {
+        if (!sidebarOpen) return;
+        const onKey = (event: KeyboardEvent): void => {
+            if (event.key === "Escape") useView.getState().setSidebarOpen(false);
+        };
+        document.addEventListener("keydown", onKey);
+        return () => document.removeEventListener("keydown", onKey);
+    }, [sidebarOpen]);
+
     // Server state is read when the server first becomes reachable (and again after a new API key).
     useEffect(() => {
         if (reachable) void loadServerState();
@@ -58,8 +68,9 @@ export function App() {
 
     const chat = view === "chat";
     return (
-        <div className={`app${settingsOpen && chat ? " with-settings" : ""}`}>
+        <div className={`app${settingsOpen && chat ? " with-settings" : ""}${sidebarOpen ? " sidebar-open" : ""}`}>
             <Sidebar />
+            {sidebarOpen ? <div className="drawer-backdrop" data-testid="drawer-backdrop" onClick={() => useView.getState().setSidebarOpen(false)} /> : null}
             <main className="main">
                 <BuildNotice />
                 {chat ? (

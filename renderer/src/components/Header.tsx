@@ -1,4 +1,5 @@
 import {selectModelName, useConnection} from "../stores/useConnection.js";
+import {useView} from "../stores/useView.js";
 import {HealthIndicator} from "./HealthIndicator.js";
 import {ModelPicker} from "./ModelPicker.js";
 
@@ -13,6 +14,16 @@ export function Header({title, settingsOpen, onToggleSettings}: HeaderProps) {
     const model = useConnection(selectModelName);
     return (
         <header className="header">
+            {/* Shown in narrow windows only, where the sidebar is a drawer. */}
+            <button
+                type="button"
+                className="icon-button menu-button"
+                data-testid="menu-button"
+                aria-label="Chats and pages"
+                onClick={() => useView.getState().setSidebarOpen(true)}
+            >
+                ☰
+            </button>
             <div className="header-title" title={title}>
                 {title}
             </div>

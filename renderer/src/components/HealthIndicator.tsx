@@ -16,7 +16,7 @@ export function HealthIndicator() {
     return (
         <span className={`health health-${status}`} data-testid="health-indicator" data-status={status} title={error ?? `${labels[status]}${busy}`}>
             <span className="health-dot" aria-hidden="true" />
-            {labels[status]}
+            <span className="health-label">{labels[status]}</span>
         </span>
     );
 }

@@ -27,7 +27,7 @@ export function Sidebar() {
     };
 
     return (
-        <aside className="sidebar">
+        <aside className="sidebar" data-testid="sidebar">
             <div className="brand">
                 <span className="brand-mark" aria-hidden="true">
                     ◆
