@@ -6,6 +6,9 @@ import {modelsDir, resolveDataDir} from "./config/dataDir.js";
 import {apiKeyPath, loadOrCreateApiKey} from "./config/apiKey.js";
 import {NoModelError} from "./config/resolveModel.js";
 import {KeyStore} from "./config/apiKeys.js";
+
+/** How long answers in progress may run on after SIGINT / SIGTERM (new connections are refused at once). */
+const shutdownGraceMs = 10_000;
 import {parseArgs} from "node:util";
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 usage or missing model. */
@@ -95,13 +98,17 @@ async function serve(argv: string[]): Promise<number> {
     // The e2e tests and scripts wait for this exact line.
     console.log(`KVShare ready: ${server.uiUrl}`);
 
+    let stopping = false;
     const stop = async () => {
-        console.log("shutting down");
-        await server.close();
+        // A second signal (Ctrl+C again) does not wait.
+        if (stopping) process.exit(1);
+        stopping = true;
+        console.log(`shutting down: answers in progress get up to ${shutdownGraceMs / 1000} s to finish (signal again to stop now)`);
+        await server.close(shutdownGraceMs);
         process.exit(0);
     };
-    process.once("SIGINT", () => void stop());
-    process.once("SIGTERM", () => void stop());
+    process.on("SIGINT", () => void stop());
+    process.on("SIGTERM", () => void stop());
     return -1;
 }
 

@@ -104,7 +104,7 @@ describe("model picker operations", () => {
             [{path: path.join(folder, "notes.txt")}, /must be one of the listed models or an absolute path/],
             [{path: path.join(dataDir, "missing.gguf")}, /No model file at/],
             [{path: folder + ".gguf"}, /No model file at/],
-            [{path: fake}, /fake.gguf is not a GGUF file/]
+            [{path: fake}, /fake.gguf cannot be served: it is not a GGUF file/]
         ] as const) {
             const response = await putModel(body);
             expect(response.status, JSON.stringify(body)).toBe(400);

@@ -153,6 +153,15 @@ function refuseWhileLoading(deps: ModelsDeps): void {
 }
 
 /**
+ * Why a model file cannot be served, found before anything is loaded or unloaded (a switch, the start-up
+ * model), or undefined when it looks servable: not a GGUF file, no weights, or cut short.
+ */
+export async function modelFileProblem(file: string): Promise<string | undefined> {
+    if (!hasGgufMagic(file)) return "it is not a GGUF file";
+    return weightsProblem(file);
+}
+
+/**
  * What makes a GGUF file unservable, read from its header and tensor table before anything is unloaded:
  * no weights (a vocabulary-only file), or tensor data that runs past the end of the file (truncated).
  * @returns the reason, or undefined when the file looks complete
@@ -197,8 +206,7 @@ export async function loadModel(deps: ModelsDeps, input: Record<string, unknown>
         if (statFile(requested) == null) throw invalidInput(`No model file at ${requested}.`, "path", "model_not_found");
     }
     const file = path.resolve(requested);
-    if (!hasGgufMagic(file)) throw invalidInput(`${path.basename(file)} is not a GGUF file.`, "path", "invalid_model_file");
-    const unusable = await weightsProblem(file);
+    const unusable = await modelFileProblem(file);
     if (unusable != null) throw invalidInput(`${path.basename(file)} cannot be served: ${unusable}.`, "path", "invalid_model_file");
     refuseWhileLoading(deps);
 

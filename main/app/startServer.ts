@@ -10,6 +10,7 @@ import {loadSettings, mergeSettings, type SettingsPatch} from "../config/setting
 import {ApiServer} from "../server/ApiServer.js";
 import {HttpServer} from "../server/HttpServer.js";
 import {apiRoutes} from "../server/routes.js";
+import {modelFileProblem} from "../admin/modelsService.js";
 import {AppCore} from "./AppCore.js";
 import {consoleLogger, type Logger} from "../common/log.js";
 
@@ -32,7 +33,8 @@ export interface RunningServer {
     /** The web UI's URL with the key in the fragment (never sent to the server, kept out of logs). */
     uiUrl: string;
     apiKey: string;
-    close(): Promise<void>;
+    /** Stops serving and unloads; with `graceMs`, requests in flight get that long to finish first. */
+    close(graceMs?: number): Promise<void>;
 }
 
 /** The renderer build that `npm run build:renderer` writes, found from source or from dist. */
@@ -108,8 +110,8 @@ export async function listen(core: AppCore, {servesUi = true}: {servesUi?: boole
         url,
         uiUrl: settings.api.auth ? `${url}/#key=${apiKey}` : `${url}/`,
         apiKey,
-        close: async () => {
-            await api.stop(0);
+        close: async (graceMs = 0) => {
+            await (graceMs > 0 ? api.drain(graceMs) : api.stop(0));
             await core.dispose();
         }
     };
@@ -130,6 +132,9 @@ export function createApiServer(core: AppCore, servesUi: boolean): ApiServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
     const {core, modelPath, noModel} = createCore(options);
     if (modelPath == null) throw noModel ?? new NoModelError("No model found.");
+    // The reason a file cannot be served, rather than llama.cpp's bare "Failed to load model".
+    const unusable = await modelFileProblem(modelPath);
+    if (unusable != null) throw new Error(`${modelPath} cannot be served: ${unusable}.`);
     await loadCoreModel(core, modelPath, options.verbose);
     return listen(core);
 }

@@ -24,8 +24,8 @@ export function resolveModelPath(options: {flag?: string; settingsPath?: string;
     for (const [candidate, source] of candidates) {
         if (candidate == null || candidate === "") continue;
         const resolved = path.resolve(candidate);
-        if (!fs.existsSync(resolved) || !fs.statSync(resolved).isFile())
-            throw new NoModelError(`The model file given by ${describe(source)} does not exist: ${resolved}`);
+        if (!fs.existsSync(resolved)) throw new NoModelError(`The model file given by ${describe(source)} does not exist: ${resolved}`);
+        if (!fs.statSync(resolved).isFile()) throw new NoModelError(`The model given by ${describe(source)} is a folder, not a GGUF file: ${resolved}`);
         return {path: resolved, source};
     }
     const folder = modelsDir(options.dataDir);

@@ -152,6 +152,19 @@ export class ApiServer implements ApiServerControl {
         return this.serialized(() => this.stopNow(graceMs));
     }
 
+    /**
+     * Shutting down: stops listening at once and waits up to `graceMs` for the requests in flight to finish
+     * (their answers complete); whatever still runs then is cut off.
+     */
+    public drain(graceMs: number): Promise<void> {
+        return this.serialized(async () => {
+            const http = this.http;
+            this.http = undefined;
+            this.bound = undefined;
+            await Promise.all([http?.closeGracefully(graceMs), ...[...this.retired].map((server) => server.close())]);
+        });
+    }
+
     private async stopNow(graceMs: number): Promise<void> {
         const http = this.http;
         this.http = undefined;

@@ -1,4 +1,4 @@
-import {spawnSync} from "node:child_process";
+import {spawn, spawnSync} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -50,6 +50,21 @@ describe("kvshare CLI input", () => {
         }
     });
 
+    it("serve names what is wrong with the model file: a folder, a file cut short", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-badmodel-"));
+        const whole = fs.readFileSync(path.resolve(repoRoot, "../shared/models/stories260K.gguf"));
+        const cut = path.join(dir, "cut.gguf");
+        fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+        const folder = cli("serve", "--model", dir, "--port", "0");
+        expect(folder.status).toBe(2);
+        expect(folder.stderr).toContain(`is a folder, not a GGUF file: ${dir}`);
+        const truncated = cli("serve", "--model", cut, "--port", "0", "--cpu");
+        expect(truncated.status).toBe(1);
+        expect(truncated.stderr).toMatch(/cut\.gguf cannot be served: the file is truncated/);
+        expect(truncated.stderr).not.toMatch(/\n\s+at [\w.<]+ \(/);
+        fs.rmSync(dir, {recursive: true, force: true});
+    });
+
     it("serve refuses --no-auth off loopback before loading anything", () => {
         const run = cli("serve", "--no-auth", "--host", "0.0.0.0", "--model", "/nonexistent.gguf");
         expect(run.status).toBe(2);
@@ -83,4 +98,59 @@ describe("bounded fuzz of the CLI", () => {
             if (run.status === 2) expect(run.stderr.trim().length).toBeGreaterThan(0);
         }
     });
+});
+
+describe("kvshare serve shutting down", () => {
+    it("on SIGTERM refuses new connections, lets the answer in progress finish, and exits 0", async () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-term-"));
+        const model = path.resolve(repoRoot, "../shared/models/stories260K.gguf");
+        const child = spawn(
+            process.execPath,
+            ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--data-dir", dataDir, "--port", "0", "--threads", "1", "--cpu"],
+            {
+                cwd: repoRoot,
+                stdio: ["ignore", "pipe", "pipe"]
+            }
+        );
+        const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        try {
+            let out = "";
+            const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
+                child.stdout.on("data", (chunk: Buffer) => {
+                    out += chunk.toString();
+                    const match = /KVShare ready: (http:\/\/[^/]+)\/#key=(\S+)/.exec(out);
+                    if (match) resolve(match);
+                });
+                void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+            });
+            const [, origin, key] = ready;
+            const headers = {authorization: `Bearer ${decodeURIComponent(key!)}`, "content-type": "application/json"};
+            const res = await fetch(`${origin}/v1/completions`, {
+                method: "POST",
+                headers,
+                body: JSON.stringify({prompt: "Once upon a time", max_tokens: 400, temperature: 0, stream: true})
+            });
+            expect(res.status).toBe(200);
+            const reader = res.body!.getReader();
+            let body = new TextDecoder().decode((await reader.read()).value);
+            child.kill("SIGTERM");
+            await expect
+                .poll(
+                    () =>
+                        fetch(`${origin}/health`).then(
+                            () => "answered",
+                            (error: Error) => String((error.cause as {code?: string})?.code)
+                        ),
+                    {timeout: 5000}
+                )
+                .toBe("ECONNREFUSED");
+            for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) body += new TextDecoder().decode(chunk.value);
+            expect(body.trimEnd().endsWith("data: [DONE]")).toBe(true);
+            expect(body).toMatch(/"finish_reason":"(length|stop)"/);
+            expect(await exited).toBe(0);
+        } finally {
+            child.kill("SIGKILL");
+            fs.rmSync(dataDir, {recursive: true, force: true});
+        }
+    }, 90_000);
 });
