@@ -199,6 +199,7 @@ export async function loadModel(deps: ModelsDeps, input: Record<string, unknown>
     refuseWhileLoading(deps);
     const listed = new Set(modelsFolderFiles(modelsDir(deps.dataDir)));
     if (deps.models.modelPath != null) listed.add(path.resolve(deps.models.modelPath));
+    for (const served of deps.models.servedPaths) listed.add(served);
     const isListed = listed.has(requested);
     if (!isListed) {
         if (!path.isAbsolute(requested) || !isGgufName(requested))

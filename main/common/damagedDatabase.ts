@@ -8,7 +8,8 @@ import fs from "node:fs";
 /** Whether `error` is SQLite saying the file is not a database, or a damaged one. */
 export function isDamagedDatabase(error: unknown): boolean {
     const code = (error as {code?: unknown} | null)?.code;
-    return code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT";
+    // Extended codes too (SQLITE_CORRUPT_VTAB: a damaged sqlite-vec table, SQLITE_CORRUPT_INDEX, …).
+    return typeof code === "string" && (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT"));
 }
 
 /** Renames `file` (and its -wal / -shm files) to `<file>.damaged-<time>`; returns the new name. */

@@ -65,7 +65,19 @@ describe("settings", () => {
             expect(() => loadSettings(dir)).toThrow(/Fix or delete it\.$/);
         }
         // Everything the app itself writes loads, and so do fields a newer version may add.
-        fs.writeFileSync(file, JSON.stringify({...defaultSettings, contextSize: "auto", gpu: false, modelPath: "/m.gguf", futureField: 1}));
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                ...defaultSettings,
+                threads: 512,
+                contextSize: "auto",
+                gpu: false,
+                modelPath: "/m.gguf",
+                futureField: 1,
+                sharing: {...defaultSettings.sharing, futureSharing: "x"},
+                api: {...defaultSettings.api, futureApi: 1}
+            })
+        );
         expect(loadSettings(dir).contextSize).toBe("auto");
     });
 });

@@ -4,11 +4,13 @@
  * a number) would otherwise start a server that cannot serve, or fail deep inside llama.cpp.
  */
 import {gpuBackends, gpuFallbacks} from "../../shared/llamaBackend.js";
+import {defaultSharingSettings} from "../../shared/settings.js";
 import {boolean, isObject, number, oneOf, SettingsValidationError, validateSettingsPatch} from "./validateSettings.js";
 
 /** Ranges of the start-up settings, shared with the command line's flags. */
 export const startupRanges = {
-    threads: [1, 256],
+    // The default is the machine's hardware threads, whatever their number: the file the app writes must load.
+    threads: [1, 4096],
     parallel: [1, 64],
     contextSize: [64, 1_048_576]
 } as const satisfies Record<string, readonly [number, number]>;
@@ -26,6 +28,14 @@ const limitRanges: Record<string, readonly [number, number, string]> = {
     agingMs: [0, 3_600_000, "ms"]
 };
 
+/** The API settings the panel changes live (`auth` is the file's alone). */
+const liveApiKeys = ["enabled", "host", "port", "corsOrigins", "allowedHosts"];
+
+/** The fields of `group` this version knows (a newer version may have written others). */
+function known(group: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(group).filter(([key]) => keys.includes(key)));
+}
+
 /**
  * Throws {@link SettingsValidationError} naming the first bad setting. Fields this version does not know
  * are left alone (a newer version may have written them).
@@ -41,13 +51,15 @@ export function validateStoredSettings(stored: unknown): void {
         number(contextSize, "contextSize", ...startupRanges.contextSize, true, 'tokens per sequence, or "auto"');
     if (gpu !== undefined && gpu !== false) oneOf(gpu, "gpu", ["auto", ...gpuBackends]);
     if (gpuFallback !== undefined) oneOf(gpuFallback, "gpuFallback", gpuFallbacks);
-    if (sharing !== undefined) validateSettingsPatch({sharing});
+    if (sharing !== undefined) {
+        if (!isObject(sharing)) throw new SettingsValidationError("sharing must be an object.", "sharing");
+        validateSettingsPatch({sharing: known(sharing, Object.keys(defaultSharingSettings))});
+    }
     if (api !== undefined) {
         if (!isObject(api)) throw new SettingsValidationError("api must be an object.", "api");
         // `auth` is set in the file only (never while the app runs); the rest as the panel checks it.
-        const {auth, ...live} = api;
-        if (auth !== undefined) boolean(auth, "api.auth");
-        validateSettingsPatch({api: live});
+        if (api.auth !== undefined) boolean(api.auth, "api.auth");
+        validateSettingsPatch({api: known(api, liveApiKeys)});
     }
     if (limits !== undefined) {
         if (!isObject(limits)) throw new SettingsValidationError("limits must be an object.", "limits");

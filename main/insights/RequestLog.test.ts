@@ -111,6 +111,7 @@ describe("RequestLog in app.db", () => {
         try {
             expect(() => l.dropReplay(pending!.id)).not.toThrow();
             expect(l.pendingReplays(10)).toEqual([]);
+            expect(l.pendingReplayCount()).toBe(0);
             l.add(entry());
             l.add(entry());
             expect(() => l.flush()).not.toThrow();

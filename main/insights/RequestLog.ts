@@ -366,10 +366,13 @@ export class RequestLog {
         this.flush();
         const db = this.database();
         if (db == null) return 0;
+        // Requests whose check is done but could not be marked so (see `dropReplay`) wait for nothing.
+        const done = [...this.replayDone];
+        const notDone = done.length === 0 ? "" : ` AND id NOT IN (${done.map(() => "?").join(", ")})`;
         const row =
             scope == null
-                ? db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL").get()
-                : db.prepare("SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL AND scope = ?").get(scope);
+                ? db.prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL${notDone}`).get(...done)
+                : db.prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL AND scope = ?${notDone}`).get(scope, ...done);
         return (row as {n: number}).n;
     }
 

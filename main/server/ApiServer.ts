@@ -46,7 +46,8 @@ export class ApiServer implements ApiServerControl {
     private http: HttpServer | undefined;
     private bound: ApiAddress | undefined;
     /** Servers that stopped listening (after a move or stop) while requests there finish. */
-    private readonly retired = new Set<HttpServer>();
+    /** Servers of a former address still finishing their requests, with the promise of their closing. */
+    private readonly retired = new Map<HttpServer, Promise<void>>();
     /** Start, move and stop run one at a time (two quick saves must not race for the port). */
     private queue: Promise<unknown> = Promise.resolve();
 
@@ -161,7 +162,8 @@ export class ApiServer implements ApiServerControl {
             const http = this.http;
             this.http = undefined;
             this.bound = undefined;
-            await Promise.all([http?.closeGracefully(graceMs), ...[...this.retired].map((server) => server.close())]);
+            // Servers of a former address are already finishing theirs, within their own grace.
+            await Promise.all([http?.closeGracefully(graceMs), ...this.retired.values()]);
         });
     }
 
@@ -173,7 +175,7 @@ export class ApiServer implements ApiServerControl {
             if (http != null) this.retire(http, graceMs);
             return;
         }
-        await Promise.all([http, ...this.retired].map((server) => server?.close()));
+        await Promise.all([http, ...this.retired.keys()].map((server) => server?.close()));
     }
 
     private async bind(http: HttpServer, host: string, port: number): Promise<ApiAddress> {
@@ -186,7 +188,7 @@ export class ApiServer implements ApiServerControl {
     }
 
     private retire(http: HttpServer, graceMs = moveGraceMs): void {
-        this.retired.add(http);
-        void http.closeGracefully(graceMs).finally(() => this.retired.delete(http));
+        const closed = http.closeGracefully(graceMs).finally(() => this.retired.delete(http));
+        this.retired.set(http, closed);
     }
 }

@@ -10,6 +10,7 @@ import {Header} from "./components/Header.js";
 import {Sidebar} from "./components/Sidebar.js";
 import {DEFAULT_TITLE} from "./lib/types.js";
 import {subscribeMenuCommands} from "./menuCommands.js";
+import {followAnswersElsewhere} from "./stores/answeringElsewhere.js";
 import {keepPartialOnPageHide} from "./stores/useChatStream.js";
 import {useConnection} from "./stores/useConnection.js";
 import {followOtherTabs, selectActiveConversation, useConversations} from "./stores/useConversations.js";
@@ -44,11 +45,13 @@ export function App() {
         const unsubscribeMenu = subscribeMenuCommands();
         const stopKeepingPartial = keepPartialOnPageHide();
         const stopFollowing = followOtherTabs();
+        const stopFollowingAnswers = followAnswersElsewhere();
         return () => {
             clearInterval(timer);
             unsubscribeMenu();
             stopKeepingPartial();
             stopFollowing();
+            stopFollowingAnswers();
         };
     }, []);
 

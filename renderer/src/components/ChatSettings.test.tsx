@@ -20,7 +20,7 @@ describe("ChatSettings", () => {
     beforeEach(() => {
         localStorage.clear();
         setBackend(new FakeBackend());
-        useConversations.setState({conversations: [], activeId: null, syncError: null});
+        useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
     });
     afterEach(() => {
         cleanup();

@@ -1,5 +1,6 @@
-import {useEffect, useRef} from "react";
+import {useEffect, useRef, useState} from "react";
 import type {Conversation} from "../lib/types.js";
+import {ANSWERING_STALE_MS, answeringElsewhere, useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {Message} from "./Message.js";
 
@@ -8,12 +9,23 @@ const STICK_PX = 80;
 export function ChatView({conversation}: {conversation: Conversation | undefined}) {
     const inFlight = useChatStream((s) => (conversation && s.inFlight?.conversationId === conversation.id ? s.inFlight : null));
     const regenerate = useChatStream((s) => s.regenerate);
+    const busy = useChatStream((s) => s.inFlight !== null);
+    const elsewhere = useAnsweringElsewhere((s) => s.entries);
+    const [now, setNow] = useState(Date.now);
     const editAndResend = useChatStream((s) => s.editAndResend);
     const scroller = useRef<HTMLDivElement>(null);
     const stick = useRef(true);
 
     const messages = conversation?.messages ?? [];
     const lastId = messages.at(-1)?.id;
+    const unanswered = !inFlight && messages.at(-1)?.role === "user";
+    const otherTabAnswers = conversation != null && answeringElsewhere(elsewhere, conversation.id, now);
+    // While another tab answers, look again now and then: if that tab is gone, the question needs an answer.
+    useEffect(() => {
+        if (!unanswered || !otherTabAnswers) return;
+        const timer = setInterval(() => setNow(Date.now()), ANSWERING_STALE_MS / 3);
+        return () => clearInterval(timer);
+    }, [unanswered, otherTabAnswers]);
 
     // Follow the answer as it streams unless the user scrolled up to read.
     useEffect(() => {
@@ -49,13 +61,19 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                     />
                 ))}
                 {inFlight ? <Message message={{role: "assistant", content: inFlight.text}} streaming /> : null}
-                {!inFlight && messages.at(-1)?.role === "user" ? (
+                {unanswered && otherTabAnswers ? (
+                    <div className="unanswered" data-testid="answered-elsewhere">
+                        <span className="muted small">Being answered in another tab…</span>
+                    </div>
+                ) : unanswered ? (
                     // A question whose answer never arrived (the app or the machine stopped while it was asked).
                     <div className="unanswered" data-testid="unanswered">
                         <span className="muted small">No answer to this question.</span>
-                        <button type="button" className="button" data-testid="answer-button" onClick={() => void regenerate(conversation.id)}>
-                            Answer it
-                        </button>
+                        {busy ? null : (
+                            <button type="button" className="button" data-testid="answer-button" onClick={() => void regenerate(conversation.id)}>
+                                Answer it
+                            </button>
+                        )}
                     </div>
                 ) : null}
             </div>

@@ -5,6 +5,7 @@ import {errorMessage, isUnauthorized} from "../backend/errors.js";
 import {statsFromResult} from "../lib/stats.js";
 import type {Conversation} from "../lib/types.js";
 import {useConnection} from "./useConnection.js";
+import {announceAnswering} from "./answeringElsewhere.js";
 import {useConversations} from "./useConversations.js";
 
 export interface InFlight {
@@ -50,8 +51,10 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         const startedAt = performance.now();
         let firstTextMs: number | undefined;
         set({inFlight: {conversationId, text: "", startedAt: Date.now()}});
+        const announced = announceAnswering(conversationId);
         const onDelta = (delta: string): void => {
             firstTextMs ??= performance.now() - startedAt;
+            announced.beat();
             const current = get().inFlight;
             if (current && current.conversationId === conversationId) set({inFlight: {...current, text: current.text + delta}});
         };
@@ -72,6 +75,7 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
             store.addMessage(conversationId, {role: "assistant", content: partial, error: errorMessage(error)});
         } finally {
+            announced.done();
             if (controller === abort) controller = null;
             set({inFlight: null});
         }
@@ -119,7 +123,9 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
  * chat store writes it to this browser's storage at once, and the next page sends it to the server.
  */
 export function keepPartialOnPageHide(target: Pick<Window, "addEventListener" | "removeEventListener"> = window): () => void {
-    const onHide = (): void => {
+    const onHide = (event: Event): void => {
+        // Kept in the back-forward cache, the page (and its stream) may come back as it was.
+        if ((event as PageTransitionEvent).persisted) return;
         const inFlight = useChatStream.getState().inFlight;
         if (!inFlight || !controller) return;
         controller.abort(INTERRUPTED);

@@ -20,7 +20,7 @@ describe("useConversations", () => {
         localStorage.clear();
         // Saves go to a fake server (never the network).
         setBackend(new FakeBackend());
-        useConversations.setState({conversations: [], activeId: null, syncError: null});
+        useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
     });
 
     it("creates a chat with default params and selects it; reuses an empty active chat", () => {
@@ -231,6 +231,16 @@ describe("useConversations", () => {
             storage.dispatchEvent(event);
             stop();
             expect(state().conversations.map((c) => c.id)).toEqual(["other-tab-chat", shared]);
+            // A chat deleted there goes here too, and this tab's next writes carry the deletion on.
+            takeChatsFromOtherTab(
+                JSON.stringify({state: {conversations: state().conversations.filter((c) => c.id !== "other-tab-chat"), removedIds: ["other-tab-chat"]}})
+            );
+            expect(state().conversations.map((c) => c.id)).toEqual([shared]);
+            expect(JSON.parse(localStorage.getItem(CONVERSATIONS_STORAGE)!).state.removedIds).toEqual([gone, "other-tab-chat"]);
+            // …and a reload of a page whose storage still held it does not send it back to the server.
+            useConversations.setState({conversations: [...state().conversations, theirsOnly]});
+            await state().load();
+            expect(state().conversations.map((c) => c.id)).toEqual([shared]);
             expect(state().activeId).not.toBe("x");
             // An older copy from the other tab changes nothing.
             takeChatsFromOtherTab(JSON.stringify({state: {conversations: [{...sharedThere, updatedAt: 1, messages: []}]}}));

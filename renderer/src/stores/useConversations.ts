@@ -21,6 +21,11 @@ interface ConversationsState {
     loaded: boolean;
     /** The last failure to save to or read from the server, if any. */
     syncError: string | null;
+    /**
+     * Chats deleted in this browser, most recent last: a server list sent before a deletion landed, or
+     * another tab's older copy of the stored chats, must not bring them back.
+     */
+    removedIds: string[];
     /** Reads the chats from the server, keeping local chats the server does not have yet (and saving them). */
     load: () => Promise<void>;
     /** Starts a chat for a profile (or reuses its empty active chat) and selects it. */
@@ -103,8 +108,8 @@ export function fromRecord(r: ConversationRecord): Conversation {
 
 /** Saves to the server one at a time per chat, so an older copy never overwrites a newer one. */
 const saving = new Map<string, Promise<void>>();
-/** Chats deleted on this page: a list the server sent before their deletion landed must not bring them back. */
-const removedHere = new Set<string>();
+/** Deleted chats remembered (in this browser's storage, shared by its tabs) so nothing brings them back. */
+const REMOVED_KEPT = 200;
 const timers = new Map<string, ReturnType<typeof setTimeout>>();
 let saveNow: (id: string) => void = () => undefined;
 
@@ -145,6 +150,7 @@ export const useConversations = create<ConversationsState>()(
                 activeId: null,
                 loaded: false,
                 syncError: null,
+                removedIds: [],
                 load: async () => {
                     let records: ConversationRecord[];
                     try {
@@ -158,7 +164,7 @@ export const useConversations = create<ConversationsState>()(
                     // the page was still loading, its answer, a deletion): where this page's copy is as new or
                     // newer, it is kept and saved again; only a copy saved later elsewhere replaces it.
                     const remote = records
-                        .filter((r) => !removedHere.has(r.id))
+                        .filter((r) => !get().removedIds.includes(r.id))
                         .map((r) => {
                             const mine = local.get(r.id);
                             return mine !== undefined && mine.updatedAt >= r.updatedAt ? mine : fromRecord(r);
@@ -166,7 +172,9 @@ export const useConversations = create<ConversationsState>()(
                     const known = new Map(records.map((r) => [r.id, r.updatedAt]));
                     // Empty local chats are dropped, except the open one (a fresh page starts on a new chat;
                     // the server's chats are listed beside it).
-                    const localOnly = get().conversations.filter((c) => !known.has(c.id) && (c.messages.length > 0 || c.id === get().activeId));
+                    const localOnly = get().conversations.filter(
+                        (c) => !known.has(c.id) && !get().removedIds.includes(c.id) && (c.messages.length > 0 || c.id === get().activeId)
+                    );
                     const conversations = [...localOnly, ...remote].sort((a, b) => b.updatedAt - a.updatedAt);
                     const activeId = conversations.some((c) => c.id === get().activeId) ? get().activeId : null;
                     set({conversations, activeId, loaded: true, syncError: null});
@@ -196,12 +204,11 @@ export const useConversations = create<ConversationsState>()(
                     else get().create(profile);
                 },
                 remove: (id) => {
-                    removedHere.add(id);
                     const removed = get().conversations.find((c) => c.id === id);
                     const conversations = get().conversations.filter((c) => c.id !== id);
                     const sameProfile = conversations.filter((c) => c.profile === removed?.profile);
                     const activeId = get().activeId === id ? (sameProfile[0]?.id ?? null) : get().activeId;
-                    set({conversations, activeId});
+                    set({conversations, activeId, removedIds: rememberRemoved(get().removedIds, [id])});
                     clearTimeout(timers.get(id));
                     if (removed && removed.messages.length > 0)
                         void getBackend()
@@ -249,7 +256,7 @@ export const useConversations = create<ConversationsState>()(
             name: CONVERSATIONS_STORAGE,
             version: 2,
             storage: createJSONStorage(() => localStorage),
-            partialize: (state) => ({conversations: state.conversations, activeId: state.activeId}),
+            partialize: (state) => ({conversations: state.conversations, activeId: state.activeId, removedIds: state.removedIds}),
             // v1 chats had no profile: they were the default profile's.
             migrate: (persisted) => {
                 const state = persisted as {conversations?: Array<Partial<Conversation>>; activeId?: string | null};
@@ -276,33 +283,49 @@ export function followOtherTabs(target: Pick<Window, "addEventListener" | "remov
     return () => target.removeEventListener("storage", onStorage);
 }
 
+/** Adds deleted chat ids to the remembered ones (the most recent {@link REMOVED_KEPT}). */
+function rememberRemoved(list: readonly string[], ids: readonly string[]): string[] {
+    return [...list.filter((id) => !ids.includes(id)), ...ids].slice(-REMOVED_KEPT);
+}
+
 /** Merges the chats of another tab's stored state (see {@link followOtherTabs}). */
 export function takeChatsFromOtherTab(raw: string | null): void {
     let theirs: Conversation[];
+    let theirRemovals: string[];
     try {
-        const parsed = JSON.parse(raw ?? "null") as {state?: {conversations?: unknown}} | null;
+        const parsed = JSON.parse(raw ?? "null") as {state?: {conversations?: unknown; removedIds?: unknown}} | null;
         if (!Array.isArray(parsed?.state?.conversations)) return;
         theirs = parsed.state.conversations as Conversation[];
+        theirRemovals = Array.isArray(parsed.state.removedIds) ? parsed.state.removedIds.filter((id): id is string => typeof id === "string") : [];
     } catch {
         return;
     }
-    const {conversations} = useConversations.getState();
-    const ours = new Map(conversations.map((c) => [c.id, c]));
-    let changed = false;
-    const merged = conversations.map((c) => c);
+    const {conversations, removedIds, activeId} = useConversations.getState();
+    // Deleted there: gone here too (it is off the server already), and remembered here as well.
+    const newlyRemoved = theirRemovals.filter((id) => !removedIds.includes(id));
+    const removed = rememberRemoved(removedIds, newlyRemoved);
+    let merged = conversations.filter((c) => !newlyRemoved.includes(c.id));
+    let changed = merged.length !== conversations.length || newlyRemoved.length > 0;
+    const ours = new Map(merged.map((c) => [c.id, c]));
     for (const other of theirs) {
-        if (typeof other?.id !== "string" || removedHere.has(other.id)) continue;
+        if (typeof other?.id !== "string" || removed.includes(other.id)) continue;
         const mine = ours.get(other.id);
         if (mine === undefined) {
             if (other.messages.length === 0) continue;
             merged.push(other);
             changed = true;
         } else if (other.updatedAt > mine.updatedAt) {
-            merged[merged.indexOf(mine)] = other;
+            merged = merged.map((c) => (c === mine ? other : c));
             changed = true;
         }
     }
-    if (changed) useConversations.setState({conversations: merged.sort((a, b) => b.updatedAt - a.updatedAt)});
+    if (!changed) return;
+    merged.sort((a, b) => b.updatedAt - a.updatedAt);
+    useConversations.setState({
+        conversations: merged,
+        removedIds: removed,
+        activeId: merged.some((c) => c.id === activeId) ? activeId : null
+    });
 }
 
 /** Resolves when every pending save has reached the server (tests, and before a reload). */

@@ -12,7 +12,7 @@ export function freshChatState(connection: Partial<ReturnType<typeof useConnecti
     localStorage.clear();
     const backend = new FakeBackend();
     setBackend(backend);
-    useConversations.setState({conversations: [], activeId: null});
+    useConversations.setState({conversations: [], activeId: null, removedIds: []});
     useChatStream.setState({inFlight: null});
     useConnection.setState(connection);
     return backend;
