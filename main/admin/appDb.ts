@@ -101,6 +101,8 @@ export function openAppDb(file: string): Database.Database {
         // FULL: an acknowledged conversation turn survives a power cut, not only a crash (writes are small).
         db.pragma("synchronous = FULL");
         db.pragma("foreign_keys = ON");
+        // A deleted chat's text is overwritten, not left in free pages.
+        db.pragma("secure_delete = ON");
         db.pragma("busy_timeout = 5000");
         migrate(db);
         return db;

@@ -172,8 +172,14 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
     if (user != null && typeof user !== "string") throw ApiError.badRequest("'user' must be a string.", "user");
     // `user` names a sharing scope: bounded, and never one of the issued keys' namespace.
     if (typeof user === "string" && user.length > maxUserLength) throw ApiError.badRequest(`'user' must be at most ${maxUserLength} characters.`, "user");
-    if (typeof user === "string" && user.trim().startsWith("key/"))
+    if (typeof user === "string" && user.startsWith("key/"))
         throw ApiError.badRequest("'user' must not start with 'key/' (the namespace of issued API keys).", "user");
+    // Taken as it is (" carol" is not "carol"), so refused where a copy could pass for someone else.
+    if (typeof user === "string" && (user !== user.trim() || /\p{Cc}|\p{Cf}/u.test(user)))
+        throw ApiError.badRequest(
+            "'user' must not begin or end with spaces or hold control or invisible format characters: it names whose cached prompts a request may reuse.",
+            "user"
+        );
     return {
         maxTokens,
         maxTokensExplicit: maxTokens != null,

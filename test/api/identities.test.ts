@@ -135,6 +135,11 @@ describe("API keys per app or person", () => {
             expect((await server.api(`/kvshare/keys/${entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
             expect(inScope()).toEqual([]);
             for (const gone of cached) expect(fs.existsSync(`${server.dataDir}/cache/${gone.file}`)).toBe(false);
+            // Nor is the text left in the index's files (free pages, the write-ahead log).
+            for (const file of ["kvshare-cache.db", "kvshare-cache.db-wal"]) {
+                const bytes = fs.existsSync(`${server.dataDir}/cache/${file}`) ? fs.readFileSync(`${server.dataDir}/cache/${file}`) : Buffer.alloc(0);
+                expect(bytes.includes("leaver wrote a private note"), file).toBe(false);
+            }
         } finally {
             db.close();
         }

@@ -42,6 +42,21 @@ describe("sharing scopes", () => {
         expect(bob.choices[0]!.message.content).not.toContain(secret);
     });
 
+    it("takes a user as it is written: a padded or invisible-character copy of a name is refused, not merged into it", async () => {
+        for (const copy of [" alice", "alice\u00a0", "\ufeffalice", "alice\t", "ali\u200bce"]) {
+            const {status, body} = await ask(copy, withoutSecret("Ann Smith"));
+            expect(status, JSON.stringify(copy)).toBe(400);
+            expect((body as unknown as {error: {param: string; message: string}}).error).toMatchObject({
+                param: "user",
+                message: expect.stringMatching(/must not begin or end with spaces/)
+            });
+        }
+        // A name with inner spaces is a name of its own, in no group: its own scope.
+        const spaced = (await ask("alice smith", withoutSecret("Ann Smith"))).body;
+        expect(spaced.x_kvshare.scope).toBe("user:alice smith");
+        expect(spaced.x_kvshare.reused_tokens).toBe(0);
+    });
+
     it("clears the sequence when a request is cut off mid-generation, both for it and after it", async () => {
         // Dave (in no group: a scope of his own) leaves his note on the one sequence.
         await ask("dave", withoutSecret("Fay Hill"));

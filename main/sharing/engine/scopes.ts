@@ -14,7 +14,8 @@ export const anonymousUser = "anonymous";
  * whoever sent them, and a request only ever sees donors of its own scope, so reuse never crosses scopes.
  */
 export function scopeFor(user: string | undefined, settings: Pick<SharingSettings, "scopePolicy" | "groups">, keyGroup?: string): string {
-    const who = user == null || user.trim() === "" ? anonymousUser : user.trim();
+    // Exactly as given: two spellings of a name are two people (the API refuses padded or invisible characters).
+    const who = user == null || user === "" ? anonymousUser : user;
     switch (settings.scopePolicy) {
         case "global":
             return "global";

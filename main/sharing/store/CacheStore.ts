@@ -106,6 +106,8 @@ export class CacheStore {
             // commits), and a lost cache row only costs a future prefill.
             db.pragma("synchronous = NORMAL");
             db.pragma("foreign_keys = ON");
+            // A deleted prompt's text is overwritten, not left in free pages (a purge means gone from the file).
+            db.pragma("secure_delete = ON");
             db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
             return new CacheStore(db, options, dbPath);
         } catch (error) {
@@ -312,7 +314,16 @@ export class CacheStore {
     /** Delete every entry of one scope, of every model (rows, vectors, snapshot files); returns them. */
     removeScope(scope: string): CacheEntry[] {
         const ids = (this.stmt("SELECT id FROM entries WHERE scope = ?").all(scope) as Array<{id: number}>).map((row) => row.id);
-        return ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
+        const removed = ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
+        // The write-ahead log still holds the removed rows' pages until a checkpoint: fold it in and empty it,
+        // so a purged scope's text is in neither file. A reader holding the log open only delays that.
+        if (removed.length > 0)
+            try {
+                this.db.pragma("wal_checkpoint(TRUNCATE)");
+            } catch {
+                // busy: the next automatic checkpoint overwrites it
+            }
+        return removed;
     }
 
     /** Row + vector removal (inside the caller's transaction); the in-memory index and the file are the caller's job. */
