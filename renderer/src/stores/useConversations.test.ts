@@ -155,14 +155,7 @@ describe("useConversations", () => {
             state().addMessage(other, {role: "user", content: "bye"});
             await flushConversationSaves();
             // The list is read now, but answered only after the page has moved on.
-            const admin = backend.admin.bind(backend);
-            let answerList!: () => void;
-            const listHeld = new Promise<void>((resolve) => (answerList = resolve));
-            backend.admin = (async (op, input) => {
-                const output = await admin(op, input);
-                if (op === "listConversations") await listHeld;
-                return output;
-            }) as typeof backend.admin;
+            const answerList = backend.holdAnswers("listConversations");
             const loading = state().load();
             await Promise.resolve();
             state().addMessage(asked, {role: "assistant", content: "", error: "the prompt is longer than the context"});

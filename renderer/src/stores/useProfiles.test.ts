@@ -49,14 +49,7 @@ describe("useProfiles", () => {
 
     it("keeps a profile added while the start-up list was on its way", async () => {
         backend.adminFake.profiles = [{name: "Guest"}];
-        const admin = backend.admin.bind(backend);
-        let answerList!: () => void;
-        const listHeld = new Promise<void>((resolve) => (answerList = resolve));
-        backend.admin = (async (op, input) => {
-            const output = await admin(op, input);
-            if (op === "listProfiles") await listHeld;
-            return output;
-        }) as typeof backend.admin;
+        const answerList = backend.holdAnswers("listProfiles");
         const loading = state().load();
         await Promise.resolve();
         expect(await state().add("Nurse")).toBe(true);

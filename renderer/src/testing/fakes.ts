@@ -100,6 +100,22 @@ export class FakeBackend implements Backend {
         return this.modelsImpl();
     }
 
+    /**
+     * Answers of `op` are read now but held back until the returned function is called (a reply that
+     * arrives after the page moved on).
+     */
+    holdAnswers(op: AdminOp): () => void {
+        const admin = this.admin.bind(this);
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        this.admin = (async (asked, input) => {
+            const output = await admin(asked, input);
+            if (asked === op) await held;
+            return output;
+        }) as typeof this.admin;
+        return release;
+    }
+
     admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>> {
         return this.adminFake.run(op, input);
     }
