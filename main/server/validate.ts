@@ -174,10 +174,11 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
     if (typeof user === "string" && user.length > maxUserLength) throw ApiError.badRequest(`'user' must be at most ${maxUserLength} characters.`, "user");
     if (typeof user === "string" && user.startsWith("key/"))
         throw ApiError.badRequest("'user' must not start with 'key/' (the namespace of issued API keys).", "user");
-    // Taken as it is (" carol" is not "carol"), so refused where a copy could pass for someone else.
-    if (typeof user === "string" && (user !== user.trim() || /\p{Cc}|\p{Cf}/u.test(user)))
+    // Taken as it is (" carol" is not "carol"): a padded copy is refused rather than made a look-alike scope.
+    // The same rule as a profile's name (trimmed, no control characters), which the desktop sends here.
+    if (typeof user === "string" && (user !== user.trim() || /[\u0000-\u001f]/.test(user)))
         throw ApiError.badRequest(
-            "'user' must not begin or end with spaces or hold control or invisible format characters: it names whose cached prompts a request may reuse.",
+            "'user' must not begin or end with spaces or hold control characters: it names whose cached prompts a request may reuse.",
             "user"
         );
     return {

@@ -42,8 +42,8 @@ describe("sharing scopes", () => {
         expect(bob.choices[0]!.message.content).not.toContain(secret);
     });
 
-    it("takes a user as it is written: a padded or invisible-character copy of a name is refused, not merged into it", async () => {
-        for (const copy of [" alice", "alice\u00a0", "\ufeffalice", "alice\t", "ali\u200bce"]) {
+    it("takes a user as it is written: a padded copy of a name is refused, not merged into it", async () => {
+        for (const copy of [" alice", "alice\u00a0", "\ufeffalice", "alice\t", "ali\u0007ce"]) {
             const {status, body} = await ask(copy, withoutSecret("Ann Smith"));
             expect(status, JSON.stringify(copy)).toBe(400);
             expect((body as unknown as {error: {param: string; message: string}}).error).toMatchObject({
@@ -55,6 +55,8 @@ describe("sharing scopes", () => {
         const spaced = (await ask("alice smith", withoutSecret("Ann Smith"))).body;
         expect(spaced.x_kvshare.scope).toBe("user:alice smith");
         expect(spaced.x_kvshare.reused_tokens).toBe(0);
+        // Names that need a joiner (Persian, emoji sequences) are names like any other.
+        expect((await ask("نیلو\u200cفر", withoutSecret("Ann Smith"))).body.x_kvshare.scope).toBe("user:نیلو\u200cفر");
     });
 
     it("clears the sequence when a request is cut off mid-generation, both for it and after it", async () => {
