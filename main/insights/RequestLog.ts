@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type {KvShareRecord} from "../../shared/openai.js";
 import {isRecomputePolicy, type RecomputePolicy} from "../../shared/settings.js";
 import type {CandidatePoint} from "../sharing/engine/candidates.js";
+import {truncateLog} from "../common/truncateLog.js";
 import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "./whatIfRecord.js";
 
 export type {WhatIfRow};
@@ -390,7 +391,10 @@ export class RequestLog {
     /** Forgets the sampled prompt tokens of every request of one scope (a purged key's). */
     public dropReplaysInScope(scope: string): void {
         this.flush();
-        this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE scope = ?").run(scope);
+        const db = this.database();
+        if (db == null) return;
+        // A purge: the sampled tokens leave the write-ahead log too.
+        if (db.prepare("UPDATE request_log SET replay_tokens = NULL WHERE scope = ?").run(scope).changes > 0) truncateLog(db);
     }
 
     /** Removes every logged request (tests, and the admin clearing history). */

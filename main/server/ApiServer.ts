@@ -162,8 +162,11 @@ export class ApiServer implements ApiServerControl {
             const http = this.http;
             this.http = undefined;
             this.bound = undefined;
-            // Servers of a former address are already finishing theirs, within their own grace.
-            await Promise.all([http?.closeGracefully(graceMs), ...this.retired.values()]);
+            // Servers of a former address are finishing theirs already: within this grace too, then cut off.
+            const former = [...this.retired.keys()];
+            const finished = Promise.all(this.retired.values());
+            await Promise.all([http?.closeGracefully(graceMs), Promise.race([finished, new Promise((resolve) => setTimeout(resolve, graceMs).unref())])]);
+            await Promise.all(former.map((server) => server.close()));
         });
     }
 

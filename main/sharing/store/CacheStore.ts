@@ -12,6 +12,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import {migrate} from "./schema.js";
+import {truncateLog} from "../../common/truncateLog.js";
 import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
@@ -317,12 +318,7 @@ export class CacheStore {
         const removed = ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
         // The write-ahead log still holds the removed rows' pages until a checkpoint: fold it in and empty it,
         // so a purged scope's text is in neither file. A reader holding the log open only delays that.
-        if (removed.length > 0)
-            try {
-                this.db.pragma("wal_checkpoint(TRUNCATE)");
-            } catch {
-                // busy: the next automatic checkpoint overwrites it
-            }
+        if (removed.length > 0) truncateLog(this.db);
         return removed;
     }
 

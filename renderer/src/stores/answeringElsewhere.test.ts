@@ -26,9 +26,15 @@ describe("answers streaming in another tab", () => {
         vi.setSystemTime(1_005_000);
         answer.beat();
         expect(JSON.parse(localStorage.getItem(ANSWERING_STORAGE)!)).toEqual({c1: 1_005_000});
-        announceAnswering("c2");
+        // Nothing streamed for a while (a long prefill): the timer keeps the entry fresh.
+        vi.advanceTimersByTime(10_000);
+        expect(JSON.parse(localStorage.getItem(ANSWERING_STORAGE)!)).toEqual({c1: 1_015_000});
+        const other = announceAnswering("c2");
         answer.done();
         expect(Object.keys(JSON.parse(localStorage.getItem(ANSWERING_STORAGE)!) as object)).toEqual(["c2"]);
+        other.done();
+        vi.advanceTimersByTime(10_000);
+        expect(JSON.parse(localStorage.getItem(ANSWERING_STORAGE)!)).toEqual({});
     });
 
     it("count while fresh: a tab that stopped refreshing (it crashed) no longer does", () => {

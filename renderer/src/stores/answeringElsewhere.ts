@@ -29,7 +29,10 @@ function write(entries: Record<string, number>): void {
     }
 }
 
-/** This tab's answer to `conversationId` is streaming: call `beat` as it goes, `done` at the end. */
+/**
+ * This tab is answering `conversationId`: the entry is refreshed on a timer (a long prefill streams nothing
+ * for a while) and by `beat` as text arrives, until `done`.
+ */
 export function announceAnswering(conversationId: string): {beat: () => void; done: () => void} {
     let last = 0;
     const beat = (): void => {
@@ -39,9 +42,11 @@ export function announceAnswering(conversationId: string): {beat: () => void; do
         write({...read(), [conversationId]: now});
     };
     beat();
+    const timer = setInterval(beat, HEARTBEAT_MS);
     return {
         beat,
         done: () => {
+            clearInterval(timer);
             const entries = read();
             delete entries[conversationId];
             write(entries);

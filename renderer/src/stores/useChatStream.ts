@@ -123,9 +123,9 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
  * chat store writes it to this browser's storage at once, and the next page sends it to the server.
  */
 export function keepPartialOnPageHide(target: Pick<Window, "addEventListener" | "removeEventListener"> = window): () => void {
-    const onHide = (event: Event): void => {
-        // Kept in the back-forward cache, the page (and its stream) may come back as it was.
-        if ((event as PageTransitionEvent).persisted) return;
+    // Into the back-forward cache too: the page may be dropped there without another event, and one that
+    // comes back shows the interrupted answer, which can be regenerated.
+    const onHide = (): void => {
         const inFlight = useChatStream.getState().inFlight;
         if (!inFlight || !controller) return;
         controller.abort(INTERRUPTED);
