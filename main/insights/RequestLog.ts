@@ -212,6 +212,11 @@ export class RequestLog {
         }
     }
 
+    /** SQL leaving out requests whose check is done but could not be marked so (see `dropReplay`); binds {@link replayDone}. */
+    private notDone(): string {
+        return this.replayDone.size === 0 ? "" : ` AND id NOT IN (${[...this.replayDone].map(() => "?").join(", ")})`;
+    }
+
     private writeFailed(kind: "rows" | "replay", what: string, error: unknown): void {
         if (Date.now() - (this.lastWriteWarning.get(kind) ?? -Infinity) < writeWarningEveryMs) return;
         this.lastWriteWarning.set(kind, Date.now());
@@ -331,9 +336,9 @@ export class RequestLog {
         const rows = db
             .prepare(
                 `SELECT id, at, scope, policy, recompute_policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
-            WHERE replay_tokens IS NOT NULL ORDER BY id DESC LIMIT ?`
+            WHERE replay_tokens IS NOT NULL${this.notDone()} ORDER BY id DESC LIMIT ?`
             )
-            .all(limit + this.replayDone.size) as Array<{
+            .all(...this.replayDone, limit) as Array<{
             id: number;
             at: number;
             scope: string;
@@ -344,22 +349,19 @@ export class RequestLog {
             budget: number | null;
             replay_tokens: Buffer;
         }>;
-        return rows
-            .filter((row) => !this.replayDone.has(row.id))
-            .slice(0, limit)
-            .map((row) => ({
-                id: row.id,
-                at: row.at,
-                scope: row.scope,
-                policy: row.policy ?? "global",
-                donorId: row.donor_id,
-                donorSimilarity: row.donor_similarity,
-                budget: row.budget ?? 0,
-                ...(isRecomputePolicy(row.recompute_policy) ? {recomputePolicy: row.recompute_policy} : {}),
-                tokens: [
-                    ...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))
-                ]
-            }));
+        return rows.map((row) => ({
+            id: row.id,
+            at: row.at,
+            scope: row.scope,
+            policy: row.policy ?? "global",
+            donorId: row.donor_id,
+            donorSimilarity: row.donor_similarity,
+            budget: row.budget ?? 0,
+            ...(isRecomputePolicy(row.recompute_policy) ? {recomputePolicy: row.recompute_policy} : {}),
+            tokens: [
+                ...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))
+            ]
+        }));
     }
 
     /** How many sampled requests (of `scope` when given) wait for a quality check. */
@@ -367,13 +369,12 @@ export class RequestLog {
         this.flush();
         const db = this.database();
         if (db == null) return 0;
-        // Requests whose check is done but could not be marked so (see `dropReplay`) wait for nothing.
-        const done = [...this.replayDone];
-        const notDone = done.length === 0 ? "" : ` AND id NOT IN (${done.map(() => "?").join(", ")})`;
         const row =
             scope == null
-                ? db.prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL${notDone}`).get(...done)
-                : db.prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL AND scope = ?${notDone}`).get(scope, ...done);
+                ? db.prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL${this.notDone()}`).get(...this.replayDone)
+                : db
+                      .prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL${this.notDone()} AND scope = ?`)
+                      .get(...this.replayDone, scope);
         return (row as {n: number}).n;
     }
 

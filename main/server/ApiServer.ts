@@ -159,14 +159,10 @@ export class ApiServer implements ApiServerControl {
      */
     public drain(graceMs: number): Promise<void> {
         return this.serialized(async () => {
-            const http = this.http;
-            this.http = undefined;
-            this.bound = undefined;
-            // Servers of a former address are finishing theirs already: within this grace too, then cut off.
-            const former = [...this.retired.keys()];
-            const finished = Promise.all(this.retired.values());
-            await Promise.all([http?.closeGracefully(graceMs), Promise.race([finished, new Promise((resolve) => setTimeout(resolve, graceMs).unref())])]);
-            await Promise.all(former.map((server) => server.close()));
+            // The serving server joins those of a former address (see `retire`); all get this grace, then are cut off.
+            await this.stopNow(graceMs);
+            await Promise.race([Promise.all(this.retired.values()), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+            await Promise.all([...this.retired.keys()].map((server) => server.close()));
         });
     }
 
