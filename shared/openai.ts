@@ -36,6 +36,9 @@ export interface SamplingFields {
     user?: string;
     stream?: boolean | null;
     stream_options?: {include_usage?: boolean} | null;
+    /** Structured output: the answer held to JSON (any object, or matching a JSON Schema). */
+    response_format?:
+        {type: "text"} | {type: "json_object"; schema?: object} | {type: "json_schema"; json_schema: {name?: string; schema: object; strict?: boolean}} | null;
     /** KVShare's own choices for this request. */
     x_kvshare?: KvShareRequestOptions | null;
 }

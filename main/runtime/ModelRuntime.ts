@@ -3,6 +3,7 @@ import {LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence,
 import {checkKvShiftability, createKvEditingContext, getKvEditingSupport, withExclusiveDecode} from "../kv/index.js";
 import {checkTextLength, ContextOverflowError} from "./errors.js";
 import {loadLlama, type GpuFallback, type GpuSetting, type LoadedBuild} from "./nativeBuild.js";
+import {GrammarCache} from "./GrammarCache.js";
 import {PromptBuilder} from "./PromptBuilder.js";
 import {SequencePool} from "./SequencePool.js";
 
@@ -38,6 +39,8 @@ export class ModelRuntime {
     public embeddingsInFlight = 0;
     /** Aborts every request still on this runtime when it is retired (model switch past its grace period). */
     private readonly retirement = new AbortController();
+    /** Structured output's grammars, built once per schema. */
+    public readonly grammars: GrammarCache;
 
     private constructor(
         public readonly options: ModelRuntimeOptions,
@@ -55,7 +58,9 @@ export class ModelRuntime {
         public readonly kvEditingUnavailableReason: string | undefined,
         /** The llama.cpp binary loaded (backend, patched or not, devices, and what is lost if anything). */
         public readonly build: LoadedBuild
-    ) {}
+    ) {
+        this.grammars = new GrammarCache(llama);
+    }
 
     /** Loads the model and creates its context; throws with llama.cpp's reason on failure. */
     public static async load(options: ModelRuntimeOptions): Promise<ModelRuntime> {

@@ -1,5 +1,5 @@
 import {randomInt} from "node:crypto";
-import type {LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token} from "node-llama-cpp";
+import {LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
 import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
 import {TextStreamer} from "./TextStreamer.js";
@@ -46,7 +46,11 @@ export async function decode(
 
     if (maxTokens > 0 && !job.signal.aborted) {
         const generated: Token[] = [];
-        const iterator = sequence.evaluate(pendingTokens, toEvaluateOptions(job.sampling, generated));
+        const options = toEvaluateOptions(job.sampling, generated);
+        const iterator = sequence.evaluate(
+            pendingTokens,
+            job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})}
+        );
         try {
             for await (const token of iterator) {
                 if (firstTokenAt === 0) {

@@ -1,4 +1,4 @@
-import type {Token} from "node-llama-cpp";
+import type {LlamaGrammar, Token} from "node-llama-cpp";
 import type {FinishReason, KvShareRecord} from "../../shared/openai.js";
 
 /** Sampling settings after validation and defaults. */
@@ -24,6 +24,12 @@ export const defaultSampling: Sampling = {
     repeatPenalty: 1
 };
 
+/** Structured output: the answer is constrained to JSON matching `schema` (a JSON Schema in the subset
+ * node-llama-cpp turns into a grammar; see the API's `response_format`). */
+export interface OutputFormat {
+    schema: Record<string, unknown>;
+}
+
 /** One generation job, independent of the endpoint that asked for it. */
 export interface GenerationJob {
     promptTokens: readonly Token[];
@@ -33,6 +39,8 @@ export interface GenerationJob {
     maxTokensExplicit: boolean;
     stops: readonly string[];
     sampling: Sampling;
+    /** Constrains sampling to the structured output's grammar. */
+    grammar?: LlamaGrammar;
     signal: AbortSignal;
     /** Gets each piece of text as soon as it is safe to show. */
     onText?(text: string): void;

@@ -1,8 +1,9 @@
 import {isRecomputePolicy, recomputePolicies} from "../../shared/settings.js";
 import type {PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationIo} from "../service/RequestPipeline.js";
-import {defaultSampling, type Sampling} from "../runtime/types.js";
+import {defaultSampling, type OutputFormat, type Sampling} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
+import {parseResponseFormat} from "./responseFormat.js";
 
 type Body = Record<string, unknown>;
 
@@ -15,6 +16,7 @@ export interface GenerationParams {
     stream: boolean;
     includeUsage: boolean;
     user?: string;
+    format?: OutputFormat;
 }
 
 export interface ChatParams extends GenerationParams {
@@ -188,7 +190,8 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
         sampling,
         stream: optionalBoolean(body, "stream") ?? false,
         includeUsage: (streamOptions as Body | null | undefined)?.include_usage === true,
-        user: user ?? undefined
+        user: user ?? undefined,
+        format: parseResponseFormat(body)
     };
 }
 

@@ -6,7 +6,8 @@ import {checkTextLength} from "../runtime/errors.js";
 import {checkFits, decode} from "../runtime/decode.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import type {PlainMessage} from "../runtime/PromptBuilder.js";
-import type {GenerationJob, GenerationResult, Sampling} from "../runtime/types.js";
+import {jsonGrammarEnd} from "../runtime/GrammarCache.js";
+import type {GenerationJob, GenerationResult, OutputFormat, Sampling} from "../runtime/types.js";
 import type {DonorCache} from "../sharing/cache/DonorCache.js";
 import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
@@ -30,6 +31,8 @@ export interface GenerationSettings {
     maxTokensExplicit: boolean;
     stops: string[];
     sampling: Sampling;
+    /** Structured output (`response_format`): JSON matching a schema. */
+    format?: OutputFormat;
 }
 
 /** How a caller follows a generation: streamed text, cancellation, arrival time for TTFT. */
@@ -135,12 +138,15 @@ export class RequestPipeline {
         const scope = scopeFor(io.user, sharing, io.group);
         for (const listener of this.arrivalListeners) listener();
         const signal = AbortSignal.any([io.signal, this.runtime.retirementSignal]);
+        const grammar = settings.format == null ? undefined : await this.runtime.grammars.grammarFor(settings.format);
         const job: GenerationJob = {
             promptTokens: tokens,
             maxTokens: settings.maxTokens,
             maxTokensExplicit: settings.maxTokensExplicit,
-            stops,
+            // node-llama-cpp's JSON grammars end in four newlines (then any more) and leave stopping there to the caller.
+            stops: grammar == null ? stops : [...stops, jsonGrammarEnd],
             sampling: settings.sampling,
+            ...(grammar == null ? {} : {grammar}),
             signal,
             onText: io.onText,
             arrivedAt: io.arrivedAt

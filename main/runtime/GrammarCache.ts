@@ -1,0 +1,37 @@
+import type {Llama, LlamaGrammar} from "node-llama-cpp";
+import type {OutputFormat} from "./types.js";
+
+/**
+ * Where node-llama-cpp's JSON Schema grammars end: four newlines, then any more. The grammar allows nothing
+ * else there, and stopping is left to the caller (its own chat session stops on the same text).
+ */
+export const jsonGrammarEnd = "\n\n\n\n";
+
+/** Grammars kept for reuse: an app asks with the same schema again and again. */
+const capacity = 32;
+
+/**
+ * The grammars of structured output (`response_format`), built from their JSON Schema by node-llama-cpp and
+ * kept, least recently used out, so a client that sends the same schema with every request does not pay the
+ * GBNF compile each time.
+ */
+export class GrammarCache {
+    private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+
+    public constructor(private readonly llama: Llama) {}
+
+    public grammarFor(format: OutputFormat): Promise<LlamaGrammar> {
+        const key = JSON.stringify(format.schema);
+        let grammar = this.grammars.get(key);
+        if (grammar != null) this.grammars.delete(key);
+        else {
+            // The schema was checked by the API; the cast is to node-llama-cpp's schema type.
+            grammar = this.llama.createGrammarForJsonSchema(format.schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]);
+            // A schema that failed to compile is not kept.
+            grammar.catch(() => this.grammars.delete(key));
+        }
+        this.grammars.set(key, grammar);
+        if (this.grammars.size > capacity) this.grammars.delete(this.grammars.keys().next().value as string);
+        return grammar;
+    }
+}

@@ -1,0 +1,205 @@
+/**
+ * `response_format` (OpenAI structured output): `text`, `json_object` (any JSON object) or `json_schema`
+ * (an object matching the given JSON Schema). The schema is checked here and rewritten into the subset
+ * node-llama-cpp turns into a grammar, because its converter does not refuse what it cannot express: it
+ * turns an unknown type, `anyOf` or `{}` into a grammar that only allows `null`, which would answer a
+ * client with `null` instead of an error. What cannot be enforced is refused with the path to it.
+ */
+import type {OutputFormat} from "../runtime/types.js";
+import {ApiError} from "./errors.js";
+
+type Schema = Record<string, unknown>;
+
+const formatParam = "response_format";
+const schemaParam = "response_format.json_schema.schema";
+
+/** Keywords that only describe (JSON Schema annotations): dropped. `format` is one too unless asserted. */
+const annotations = new Set(["title", "description", "default", "examples", "$schema", "$id", "$comment", "deprecated", "readOnly", "writeOnly", "strict"]);
+/** Formats the grammar can enforce; other formats are annotations (JSON Schema's default reading). */
+const enforcedFormats = new Set(["date-time", "time", "date"]);
+const basicTypes = new Set(["string", "number", "integer", "boolean", "null"]);
+const knownKeywords = new Set([
+    "type",
+    "enum",
+    "const",
+    "oneOf",
+    "anyOf",
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "format",
+    "$ref",
+    "$defs",
+    "definitions"
+]);
+/** Deepest nesting accepted (a grammar per request is built from it on the event loop). */
+const maxDepth = 32;
+
+/** Any JSON value: what `{}` or `true` allows. */
+const anyValue: Schema = {oneOf: [{type: ["string", "number", "boolean", "null"]}, {type: "object", additionalProperties: true}, {type: "array"}]};
+
+/** The request's `response_format`, checked; undefined for none or `text`. */
+export function parseResponseFormat(body: Record<string, unknown>): OutputFormat | undefined {
+    const raw = body.response_format;
+    if (raw == null) return undefined;
+    if (typeof raw !== "object" || Array.isArray(raw))
+        throw ApiError.badRequest('\'response_format\' must be an object such as {"type": "json_object"}.', formatParam);
+    const format = raw as Schema;
+    switch (format.type) {
+        case "text":
+            return undefined;
+        case "json_object":
+            // llama-server also takes a schema here; so do we.
+            return {schema: format.schema == null ? {type: "object", additionalProperties: true} : toGrammarSchema(format.schema, "response_format.schema")};
+        case "json_schema": {
+            const spec = format.json_schema;
+            if (spec == null || typeof spec !== "object" || Array.isArray(spec))
+                throw ApiError.badRequest("'response_format.json_schema' must be an object with a 'schema'.", "response_format.json_schema");
+            const schema = (spec as Schema).schema;
+            if (schema == null) throw ApiError.badRequest("'response_format.json_schema.schema' is required.", schemaParam);
+            return {schema: toGrammarSchema(schema, schemaParam)};
+        }
+        default:
+            throw ApiError.badRequest('\'response_format.type\' must be one of "text", "json_object", "json_schema".', "response_format.type");
+    }
+}
+
+/**
+ * A JSON Schema rewritten for node-llama-cpp's grammar: `anyOf` as `oneOf` (a grammar generates, it does not
+ * validate, so "exactly one" and "at least one" allow the same texts), `definitions` as `$defs`, `{}` as any
+ * value, an object without properties as any object; annotations dropped. Throws a 400 naming the first
+ * keyword or type it cannot enforce.
+ */
+export function toGrammarSchema(schema: unknown, param: string): Schema {
+    const defs = new Set<string>();
+    if (schema != null && typeof schema === "object" && !Array.isArray(schema))
+        for (const key of ["$defs", "definitions"]) {
+            const group = (schema as Schema)[key];
+            if (group != null && typeof group === "object") for (const name of Object.keys(group)) defs.add(name);
+        }
+    return rewrite(schema, param, "", defs, 0);
+}
+
+function rewrite(schema: unknown, param: string, at: string, defs: ReadonlySet<string>, depth: number): Schema {
+    if (depth > maxDepth) throw refused(param, at, `nesting deeper than ${maxDepth} levels`);
+    if (schema === true) return anyValue;
+    if (schema == null || typeof schema !== "object" || Array.isArray(schema)) throw invalid(param, at, "must be a JSON Schema object");
+    const out: Schema = {};
+    for (const [key, value] of Object.entries(schema as Schema)) {
+        if (annotations.has(key)) continue;
+        if (!knownKeywords.has(key)) throw refused(param, at, `the keyword '${key}'`);
+        const here = `${at}.${key}`;
+        switch (key) {
+            case "type":
+                out.type = checkType(value, param, here);
+                break;
+            case "oneOf":
+            case "anyOf": {
+                if (!Array.isArray(value) || value.length === 0) throw invalid(param, here, "must be a non-empty array of schemas");
+                if (out.oneOf != null) throw refused(param, at, "both 'oneOf' and 'anyOf'");
+                out.oneOf = value.map((s, i) => rewrite(s, param, `${here}[${i}]`, defs, depth + 1));
+                break;
+            }
+            case "properties": {
+                if (value == null || typeof value !== "object" || Array.isArray(value)) throw invalid(param, here, "must be an object of schemas");
+                out.properties = Object.fromEntries(
+                    Object.entries(value as Schema).map(([name, s]) => [name, rewrite(s, param, `${here}.${name}`, defs, depth + 1)])
+                );
+                break;
+            }
+            case "additionalProperties":
+            case "items":
+                out[key] = typeof value === "boolean" && key === "additionalProperties" ? value : rewrite(value, param, here, defs, depth + 1);
+                break;
+            case "prefixItems":
+                if (!Array.isArray(value)) throw invalid(param, here, "must be an array of schemas");
+                out.prefixItems = value.map((s, i) => rewrite(s, param, `${here}[${i}]`, defs, depth + 1));
+                break;
+            case "$defs":
+            case "definitions": {
+                if (value == null || typeof value !== "object" || Array.isArray(value)) throw invalid(param, here, "must be an object of schemas");
+                out.$defs = {
+                    ...((out.$defs as Schema | undefined) ?? {}),
+                    ...Object.fromEntries(Object.entries(value as Schema).map(([name, s]) => [name, rewrite(s, param, `${here}.${name}`, defs, depth + 1)]))
+                };
+                break;
+            }
+            case "$ref": {
+                const name = typeof value === "string" ? /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(value)?.[1] : undefined;
+                if (name == null || !defs.has(name))
+                    throw refused(param, here, `a reference other than one to the root's "$defs" (got ${JSON.stringify(value)})`);
+                out.$ref = `#/$defs/${name}`;
+                break;
+            }
+            case "format":
+                if (typeof value !== "string") throw invalid(param, here, "must be a string");
+                if (enforcedFormats.has(value)) out.format = value;
+                break;
+            case "enum":
+                if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar))
+                    throw refused(param, here, "an enum other than a non-empty list of strings, numbers, booleans or null");
+                out.enum = value;
+                break;
+            case "const":
+                if (!isScalar(value)) throw refused(param, here, "a const other than a string, number, boolean or null");
+                out.const = value;
+                break;
+            case "required":
+                if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw invalid(param, here, "must be an array of property names");
+                out.required = value;
+                break;
+            default:
+                // The numeric limits (lengths, item and property counts).
+                if (!Number.isInteger(value) || (value as number) < 0) throw invalid(param, here, "must be a non-negative integer");
+                out[key] = value;
+        }
+    }
+    return completed(out, param, at);
+}
+
+/** Fills what JSON Schema implies but the grammar would read otherwise. */
+function completed(schema: Schema, param: string, at: string): Schema {
+    const constraining = Object.keys(schema).filter((k) => k !== "$defs");
+    // `{}` allows any value (the grammar would allow only null).
+    if (constraining.length === 0) return {...anyValue, ...schema};
+    const types = schema.type == null ? [] : ([] as unknown[]).concat(schema.type);
+    if (schema.type == null && (schema.properties != null || schema.additionalProperties != null)) schema.type = "object";
+    if (schema.type == null && (schema.items != null || schema.prefixItems != null)) schema.type = "array";
+    // An object with no properties named allows any properties, unless it says otherwise.
+    if (schema.type === "object" && schema.properties == null && schema.additionalProperties == null) schema.additionalProperties = true;
+    if (schema.type == null && schema.oneOf == null && schema.enum == null && schema.const == null && schema.$ref == null)
+        throw refused(param, at, "a schema without 'type', 'enum', 'const', 'oneOf' / 'anyOf' or '$ref'");
+    if (types.length > 1 && types.some((t) => t === "object" || t === "array")) {
+        // The grammar takes a list of types for the scalar ones only: the rest becomes a union.
+        const {type: _t, ...rest} = schema;
+        return {oneOf: types.map((t) => ({...rest, type: t}))};
+    }
+    return schema;
+}
+
+function checkType(value: unknown, param: string, at: string): string | string[] {
+    const list = Array.isArray(value) ? value : [value];
+    if (list.length === 0) throw invalid(param, at, "must name at least one type");
+    for (const t of list)
+        if (typeof t !== "string" || !(basicTypes.has(t) || t === "object" || t === "array"))
+            throw invalid(param, at, `must be one of "string", "number", "integer", "boolean", "null", "object", "array" (got ${JSON.stringify(t)})`);
+    return Array.isArray(value) ? (list as string[]) : (value as string);
+}
+
+const isScalar = (v: unknown): boolean => v === null || ["string", "number", "boolean"].includes(typeof v);
+
+function invalid(param: string, at: string, what: string): ApiError {
+    return ApiError.badRequest(`'${param}${at}' ${what}.`, param);
+}
+
+function refused(param: string, at: string, what: string): ApiError {
+    return new ApiError(400, "invalid_request_error", `'${param}${at}': ${what} is not supported in structured output here.`, "unsupported_schema", param);
+}

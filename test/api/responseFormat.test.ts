@@ -1,0 +1,142 @@
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {startTestServer, type TestServer} from "../support/testServer.js";
+
+let server: TestServer;
+beforeAll(async () => {
+    server = await startTestServer();
+});
+afterAll(async () => {
+    await server.close();
+});
+
+const model = "stories260K";
+const messages = [{role: "user" as const, content: "Is the cat happy? Answer in JSON."}];
+
+const verdictSchema = {
+    type: "object",
+    properties: {
+        answer: {enum: ["yes", "no"]},
+        mood: {type: "string", maxLength: 12},
+        stars: {type: "integer"}
+    },
+    required: ["answer", "mood", "stars"],
+    additionalProperties: false
+};
+
+/** The answer parsed, or the reason it is not the JSON asked for. */
+function parsed(text: string): Record<string, unknown> {
+    const value: unknown = JSON.parse(text);
+    if (value == null || typeof value !== "object" || Array.isArray(value)) throw new Error(`not a JSON object: ${text}`);
+    return value as Record<string, unknown>;
+}
+
+describe("response_format", () => {
+    it("json_schema: the answer is JSON matching the schema, whatever the model would have said, streamed or not", async () => {
+        // A story model left alone writes a story; held to the schema it must fill in the object.
+        const free = await server.client.chat.completions.create({model, messages, max_tokens: 40, temperature: 0});
+        expect(() => parsed(free.choices[0]!.message.content!)).toThrow();
+
+        const response_format = {type: "json_schema" as const, json_schema: {name: "verdict", schema: verdictSchema, strict: true}};
+        for (const temperature of [0, 1]) {
+            const done = await server.client.chat.completions.create({model, messages, max_tokens: 200, temperature, seed: 3, response_format});
+            expect(done.choices[0]!.finish_reason).toBe("stop");
+            const value = parsed(done.choices[0]!.message.content!);
+            expect(Object.keys(value).sort()).toEqual(["answer", "mood", "stars"]);
+            expect(["yes", "no"]).toContain(value.answer);
+            expect(typeof value.mood).toBe("string");
+            expect((value.mood as string).length).toBeLessThanOrEqual(12);
+            expect(Number.isInteger(value.stars)).toBe(true);
+
+            const stream = await server.client.chat.completions.create({model, messages, max_tokens: 200, temperature, seed: 3, response_format, stream: true});
+            let text = "";
+            for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+            expect(text).toBe(done.choices[0]!.message.content);
+        }
+    });
+
+    it("json_object: a JSON object on both completion routes; anyOf, $defs and {} are honoured", async () => {
+        const chat = await server.client.chat.completions.create({model, messages, max_tokens: 300, temperature: 0, response_format: {type: "json_object"}});
+        if (chat.choices[0]!.finish_reason === "stop") parsed(chat.choices[0]!.message.content!);
+        else expect(chat.choices[0]!.message.content!.startsWith("{")).toBe(true);
+
+        const schema = {
+            $defs: {pet: {type: "object", properties: {name: {type: "string", maxLength: 8}, kind: {enum: ["cat", "dog"]}}, required: ["name", "kind"]}},
+            type: "object",
+            properties: {
+                pets: {type: "array", items: {$ref: "#/$defs/pet"}, minItems: 1, maxItems: 2},
+                note: {anyOf: [{type: "null"}, {const: "ok"}]},
+                extra: {}
+            },
+            required: ["pets", "note", "extra"]
+        };
+        const completion = await server.api("/v1/completions", {
+            method: "POST",
+            json: {
+                model,
+                prompt: "Once upon a time",
+                max_tokens: 200,
+                temperature: 0,
+                response_format: {type: "json_schema", json_schema: {name: "pets", schema}}
+            }
+        });
+        expect(completion.status).toBe(200);
+        const body = (await completion.json()) as {choices: Array<{text: string; finish_reason: string}>};
+        expect(body.choices[0]!.finish_reason).toBe("stop");
+        const value = parsed(body.choices[0]!.text) as {pets: Array<{name: string; kind: string}>; note: unknown};
+        expect(value.pets.length).toBeGreaterThanOrEqual(1);
+        expect(value.pets.length).toBeLessThanOrEqual(2);
+        for (const pet of value.pets) expect(["cat", "dog"]).toContain(pet.kind);
+        expect([null, "ok"]).toContain(value.note);
+        expect(value).toHaveProperty("extra");
+
+        const text = await server.client.chat.completions.create({model, messages, max_tokens: 8, temperature: 0, response_format: {type: "text"}});
+        expect(text.choices[0]!.message.content).toBe(
+            (await server.client.chat.completions.create({model, messages, max_tokens: 8, temperature: 0})).choices[0]!.message.content
+        );
+    });
+
+    it("refuses what it cannot enforce with a 400 naming where, instead of answering with something else", async () => {
+        const ask = (response_format: unknown) => server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 8, response_format}});
+        const cases: Array<[unknown, string, RegExp]> = [
+            [{type: "xml"}, "response_format.type", /text.*json_object.*json_schema/],
+            ["json", "response_format", /must be an object/],
+            [{type: "json_schema"}, "response_format.json_schema", /schema/],
+            [{type: "json_schema", json_schema: {name: "x"}}, "response_format.json_schema.schema", /required/],
+            [{type: "json_schema", json_schema: {schema: {type: "strin"}}}, "response_format.json_schema.schema", /\.type' must be one of/],
+            [
+                {type: "json_schema", json_schema: {schema: {type: "string", pattern: "^a+$"}}},
+                "response_format.json_schema.schema",
+                /'pattern' is not supported/
+            ],
+            [
+                {type: "json_schema", json_schema: {schema: {type: "object", properties: {n: {type: "number", minimum: 0}}}}},
+                "response_format.json_schema.schema",
+                /properties\.n': the keyword 'minimum'/
+            ],
+            [{type: "json_schema", json_schema: {schema: {$ref: "https://example.com/s.json"}}}, "response_format.json_schema.schema", /reference/]
+        ];
+        for (const [format, param, message] of cases) {
+            const response = await ask(format);
+            expect(response.status, JSON.stringify(format)).toBe(400);
+            const body = (await response.json()) as {error: {message: string; param: string; type: string}};
+            expect(body.error.type).toBe("invalid_request_error");
+            expect(body.error.param).toBe(param);
+            expect(body.error.message).toMatch(message);
+        }
+        // Annotations and formats the grammar does not assert are accepted.
+        const ok = await ask({
+            type: "json_schema",
+            json_schema: {
+                name: "x",
+                schema: {
+                    title: "T",
+                    description: "d",
+                    $schema: "https://json-schema.org/draft/2020-12/schema",
+                    type: "object",
+                    properties: {e: {type: "string", format: "email", maxLength: 5}}
+                }
+            }
+        });
+        expect(ok.status).toBe(200);
+    });
+});
