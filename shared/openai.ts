@@ -43,6 +43,12 @@ export interface SamplingFields {
     x_kvshare?: KvShareRequestOptions | null;
 }
 
+/** Log-probabilities as each route asks for them: chat a flag and a count, text completions the count. */
+export interface ChatLogprobFields {
+    logprobs?: boolean | null;
+    top_logprobs?: number | null;
+}
+
 /** A request's own recompute choices (`x_kvshare` in a completion body); what is left out follows the settings. */
 export interface KvShareRequestOptions {
     /** How the recomputed tokens are chosen (default: `sharing.recomputePolicy`). */
@@ -53,7 +59,7 @@ export interface KvShareRequestOptions {
     store?: boolean;
 }
 
-export interface ChatCompletionRequest extends SamplingFields {
+export interface ChatCompletionRequest extends SamplingFields, ChatLogprobFields {
     messages: ChatMessage[];
 }
 
@@ -61,6 +67,7 @@ export interface CompletionRequest extends SamplingFields {
     prompt: string | string[];
     echo?: boolean;
     suffix?: string | null;
+    logprobs?: number | null;
 }
 
 export interface EmbeddingRequest {
@@ -156,6 +163,30 @@ export interface KvShareRecord {
     note?: string;
 }
 
+/** One token of a chat answer with its log-probability (`logprobs: true`), and `top_logprobs` alternatives. */
+export interface ChatTokenLogprob {
+    token: string;
+    logprob: number;
+    /** The token's UTF-8 bytes (of its text as detokenized). */
+    bytes: number[];
+    top_logprobs: Array<{token: string; logprob: number; bytes: number[]}>;
+}
+
+/** `choices[].logprobs` of a chat answer or chunk. */
+export interface ChatLogprobs {
+    content: ChatTokenLogprob[];
+    refusal: null;
+}
+
+/** `choices[].logprobs` of a text completion (the legacy shape). */
+export interface CompletionLogprobs {
+    tokens: string[];
+    token_logprobs: number[];
+    top_logprobs: Array<Record<string, number>>;
+    /** Each token's character offset in the choice's text (after an echoed prompt). */
+    text_offset: number[];
+}
+
 export interface ChatCompletion {
     id: string;
     object: "chat.completion";
@@ -166,7 +197,7 @@ export interface ChatCompletion {
         index: number;
         message: {role: "assistant"; content: string};
         finish_reason: FinishReason;
-        logprobs: null;
+        logprobs: ChatLogprobs | null;
     }>;
     usage: Usage;
     timings: Timings;
@@ -183,7 +214,7 @@ export interface ChatCompletionChunk {
         index: number;
         delta: {role?: "assistant"; content?: string};
         finish_reason: FinishReason | null;
-        logprobs: null;
+        logprobs: ChatLogprobs | null;
     }>;
     usage?: Usage | null;
     timings?: Timings;
@@ -196,7 +227,7 @@ export interface Completion {
     created: number;
     model: string;
     system_fingerprint: string;
-    choices: Array<{index: number; text: string; finish_reason: FinishReason | null; logprobs: null}>;
+    choices: Array<{index: number; text: string; finish_reason: FinishReason | null; logprobs: CompletionLogprobs | null}>;
     usage?: Usage | null;
     timings?: Timings;
     x_kvshare?: KvShareRecord;

@@ -3,7 +3,8 @@ import {LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaModel,
 import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
 import {TextStreamer} from "./TextStreamer.js";
-import type {GenerationJob, GenerationResult, Sampling} from "./types.js";
+import {sampledTokens, tokenLogprob} from "./logprobs.js";
+import type {GenerationJob, GenerationResult, Sampling, TokenLogprob} from "./types.js";
 
 /** What decoding produced; the caller adds the prompt's side (reuse, timings) to make the result. */
 export interface Decoded {
@@ -13,6 +14,8 @@ export interface Decoded {
     /** performance.now() when the first token was sampled (the end of prefill). */
     firstTokenAt: number;
     endedAt: number;
+    /** With `job.logprobs`: one per token whose text was sent. */
+    logprobs?: TokenLogprob[];
 }
 
 /**
@@ -38,21 +41,30 @@ export async function decode(
     let completionTokens = 0;
     let text = "";
     let finishReason: GenerationResult["finishReason"] = "length";
+    // Log-probabilities go out with the text their tokens complete (a stop string's tokens never do).
+    const logprobs: TokenLogprob[] | undefined = job.logprobs == null ? undefined : [];
+    let unsent: TokenLogprob[] = [];
     const emit = (piece: string) => {
         if (piece.length === 0) return;
         text += piece;
-        job.onText?.(piece);
+        const sent = unsent;
+        unsent = [];
+        logprobs?.push(...sent);
+        job.onText?.(piece, logprobs == null ? undefined : sent);
     };
 
     if (maxTokens > 0 && !job.signal.aborted) {
         const generated: Token[] = [];
         const options = toEvaluateOptions(job.sampling, generated);
-        const iterator = sequence.evaluate(
+        const iterator = sampledTokens(
+            sequence,
             pendingTokens,
-            job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})}
+            job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})},
+            logprobs != null
         );
         try {
-            for await (const token of iterator) {
+            for await (const sampled of iterator) {
+                const token = sampled.token;
                 if (firstTokenAt === 0) {
                     await onPrefilled?.();
                     firstTokenAt = performance.now();
@@ -66,6 +78,7 @@ export async function decode(
                     break;
                 }
                 completionTokens++;
+                if (logprobs != null) unsent.push(tokenLogprob(model, sampled, generated.length > 0 ? generated : prompt, job.logprobs ?? 0));
                 generated.push(token);
                 const step = streamer.push(token);
                 emit(step.text);
@@ -85,7 +98,7 @@ export async function decode(
     emit(streamer.flush());
 
     const endedAt = performance.now();
-    return {text, finishReason, completionTokens, firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt, endedAt};
+    return {text, finishReason, completionTokens, firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt, endedAt, ...(logprobs == null ? {} : {logprobs})};
 }
 
 /** Throws {@link ContextOverflowError} when the prompt (plus an explicit max_tokens) cannot fit a sequence. */

@@ -30,6 +30,13 @@ export interface OutputFormat {
     schema: Record<string, unknown>;
 }
 
+/** A generated token's log-probability and the most likely tokens of its step (the API's `logprobs`). */
+export interface TokenLogprob {
+    text: string;
+    logprob: number;
+    top: Array<{text: string; logprob: number}>;
+}
+
 /** One generation job, independent of the endpoint that asked for it. */
 export interface GenerationJob {
     promptTokens: readonly Token[];
@@ -42,8 +49,11 @@ export interface GenerationJob {
     /** Constrains sampling to the structured output's grammar. */
     grammar?: LlamaGrammar;
     signal: AbortSignal;
-    /** Gets each piece of text as soon as it is safe to show. */
-    onText?(text: string): void;
+    /** Log-probabilities of the answer's tokens, with this many alternatives each (0-20); undefined: none. */
+    logprobs?: number;
+    /** Gets each piece of text as soon as it is safe to show, with the log-probabilities of the tokens it
+     * completes (when asked for). */
+    onText?(text: string, logprobs?: readonly TokenLogprob[]): void;
     /** Time the request arrived, for TTFT. */
     arrivedAt: number;
 }
@@ -64,4 +74,6 @@ export interface GenerationResult {
     cachedTokens: number;
     timings: GenerationTimings;
     kvshare: KvShareRecord;
+    /** With `logprobs` asked for: one per token of `text`. */
+    logprobs?: TokenLogprob[];
 }

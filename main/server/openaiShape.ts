@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
-import type {FinishReason, Timings, Usage} from "../../shared/openai.js";
-import type {GenerationResult} from "../runtime/types.js";
+import type {ChatLogprobs, CompletionLogprobs, FinishReason, Timings, Usage} from "../../shared/openai.js";
+import type {GenerationResult, TokenLogprob} from "../runtime/types.js";
 
 /** Identifies this build in `system_fingerprint`. */
 export const systemFingerprint = "kvshare-0.1";
@@ -45,4 +45,42 @@ export function toFinishReason(reason: GenerationResult["finishReason"]): Finish
 
 function round(value: number): number {
     return Math.round(value * 100) / 100;
+}
+
+const utf8 = (text: string): number[] => [...Buffer.from(text, "utf8")];
+
+/** Chat's `logprobs` for some tokens of the answer (all of them, or a chunk's). */
+export function toChatLogprobs(entries: readonly TokenLogprob[]): ChatLogprobs {
+    return {
+        content: entries.map((e) => ({
+            token: e.text,
+            logprob: e.logprob,
+            bytes: utf8(e.text),
+            top_logprobs: e.top.map((t) => ({token: t.text, logprob: t.logprob, bytes: utf8(t.text)}))
+        })),
+        refusal: null
+    };
+}
+
+/**
+ * Text completions' `logprobs` for some tokens of the answer, `offset` being where the first one's text starts
+ * in the choice's text (an echoed prompt, earlier chunks). Alternatives whose texts coincide keep the likelier.
+ */
+export function toCompletionLogprobs(entries: readonly TokenLogprob[], offset: number): CompletionLogprobs {
+    const textOffset: number[] = [];
+    let at = offset;
+    for (const e of entries) {
+        textOffset.push(at);
+        at += e.text.length;
+    }
+    return {
+        tokens: entries.map((e) => e.text),
+        token_logprobs: entries.map((e) => e.logprob),
+        top_logprobs: entries.map((e) => {
+            const top: Record<string, number> = {};
+            for (const t of e.top) if (!(t.text in top)) top[t.text] = t.logprob;
+            return top;
+        }),
+        text_offset: textOffset
+    };
 }

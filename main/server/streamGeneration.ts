@@ -1,4 +1,4 @@
-import type {GenerationResult} from "../runtime/types.js";
+import type {GenerationJob, GenerationResult, TokenLogprob} from "../runtime/types.js";
 import type {RequestContext} from "./context.js";
 import {toApiError} from "./errors.js";
 import {SseWriter} from "./sse.js";
@@ -7,7 +7,8 @@ import {SseWriter} from "./sse.js";
 export interface StreamShape {
     /** Sent once before the first text (e.g. the assistant role delta). */
     head?(): unknown;
-    delta(text: string): unknown;
+    /** A piece of the answer, with the log-probabilities of its tokens when they were asked for. */
+    delta(text: string, logprobs?: readonly TokenLogprob[]): unknown;
     finish(result: GenerationResult): unknown;
     usage(result: GenerationResult): unknown;
 }
@@ -22,7 +23,7 @@ export async function streamGeneration(
     ctx: RequestContext,
     shape: StreamShape,
     includeUsage: boolean,
-    run: (onText: (text: string) => void) => Promise<GenerationResult>
+    run: (onText: NonNullable<GenerationJob["onText"]>) => Promise<GenerationResult>
 ): Promise<void> {
     const sse = new SseWriter(ctx.res, ctx.corsHeaders);
     let started = false;
@@ -34,9 +35,9 @@ export async function streamGeneration(
     };
     let result: GenerationResult;
     try {
-        result = await run((text) => {
+        result = await run((text, logprobs) => {
             begin();
-            sse.send(shape.delta(text));
+            sse.send(shape.delta(text, logprobs));
         });
     } catch (error) {
         if (!started) throw error;

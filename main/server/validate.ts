@@ -17,6 +17,8 @@ export interface GenerationParams {
     includeUsage: boolean;
     user?: string;
     format?: OutputFormat;
+    /** Log-probabilities asked for, with this many alternatives per token. */
+    logprobs?: number;
 }
 
 export interface ChatParams extends GenerationParams {
@@ -33,6 +35,9 @@ export interface EmbeddingParams {
     encoding: "float" | "base64";
 }
 
+/** Most alternatives per token in `logprobs` (OpenAI's limit for chat). */
+const maxTopLogprobs = 20;
+
 /** Longest `user` accepted (it is stored as part of a scope name). */
 const maxUserLength = 256;
 
@@ -44,7 +49,11 @@ export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
     if (raw.length === 0) throw ApiError.badRequest("'messages' must contain at least one message.", "messages");
     const messages = raw.map((message, i) => parseMessage(message, i));
     if (!messages.some((m) => m.role === "user")) throw ApiError.badRequest("'messages' must contain at least one user message.", "messages");
-    return {messages, ...parseGenerationParams(body, maxTokensCap)};
+    // Chat asks with a flag and a count of alternatives; `top_logprobs` alone is refused, as OpenAI does.
+    const logprobs = optionalBoolean(body, "logprobs") ?? false;
+    const top = optionalInteger(body, "top_logprobs", 0, maxTopLogprobs);
+    if (top != null && !logprobs) throw ApiError.badRequest("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs");
+    return {messages, ...parseGenerationParams(body, maxTokensCap), ...(logprobs ? {logprobs: top ?? 0} : {})};
 }
 
 export function parseCompletionRequest(body: Body, maxTokensCap: number): CompletionParams {
@@ -58,7 +67,9 @@ export function parseCompletionRequest(body: Body, maxTokensCap: number): Comple
     if (prompt.length === 0) throw ApiError.badRequest("'prompt' must not be empty.", "prompt");
     if (body.suffix != null && body.suffix !== "")
         throw new ApiError(400, "invalid_request_error", "'suffix' (fill-in-the-middle) is not supported by this model.", "unsupported_parameter", "suffix");
-    return {prompt, echo: optionalBoolean(body, "echo") ?? false, ...parseGenerationParams(body, maxTokensCap)};
+    // Text completions ask with the count of alternatives itself (0: the chosen tokens' only).
+    const logprobs = optionalInteger(body, "logprobs", 0, maxTopLogprobs);
+    return {prompt, echo: optionalBoolean(body, "echo") ?? false, ...parseGenerationParams(body, maxTokensCap), ...(logprobs == null ? {} : {logprobs})};
 }
 
 export function parseEmbeddingRequest(body: Body): EmbeddingParams {

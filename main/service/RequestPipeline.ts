@@ -33,12 +33,14 @@ export interface GenerationSettings {
     sampling: Sampling;
     /** Structured output (`response_format`): JSON matching a schema. */
     format?: OutputFormat;
+    /** Log-probabilities of the answer's tokens, with this many alternatives each. */
+    logprobs?: number;
 }
 
 /** How a caller follows a generation: streamed text, cancellation, arrival time for TTFT. */
 export interface GenerationIo {
     signal: AbortSignal;
-    onText?(text: string): void;
+    onText?: GenerationJob["onText"];
     arrivedAt: number;
     /** Who is asking (profile, key owner or the API's `user`): decides the sharing scope. */
     user?: string;
@@ -149,6 +151,7 @@ export class RequestPipeline {
             ...(grammar == null ? {} : {grammar}),
             signal,
             onText: io.onText,
+            ...(settings.logprobs == null ? {} : {logprobs: settings.logprobs}),
             arrivedAt: io.arrivedAt
         };
         // Refuse what cannot fit before anything else.
@@ -242,7 +245,8 @@ export class RequestPipeline {
                         predictedMs: decoded.endedAt - decoded.firstTokenAt,
                         ttftMs: decoded.firstTokenAt - io.arrivedAt
                     },
-                    kvshare: prepared.record
+                    kvshare: prepared.record,
+                    ...(decoded.logprobs == null ? {} : {logprobs: decoded.logprobs})
                 };
                 this.sharing.observeServed(result.kvshare, result.timings.promptMs);
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing

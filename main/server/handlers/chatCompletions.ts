@@ -1,8 +1,8 @@
 import type {ChatCompletion, ChatCompletionChunk} from "../../../shared/openai.js";
-import type {GenerationResult} from "../../runtime/types.js";
+import type {GenerationJob, GenerationResult, TokenLogprob} from "../../runtime/types.js";
 import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
-import {newId, systemFingerprint, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
+import {newId, systemFingerprint, toChatLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
 import {checkModel, parseChatRequest, parseKvShareOptions} from "../validate.js";
 
@@ -14,7 +14,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const params = parseChatRequest(body, ctx.host.settings.limits.maxTokensCap);
     const recompute = parseKvShareOptions(body);
     const base = {id: newId("chatcmpl"), created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
-    const run = (onText?: (text: string) => void) =>
+    const run = (onText?: GenerationJob["onText"]) =>
         pipeline.chat(params.messages, params, {
             signal: ctx.signal,
             arrivedAt: ctx.arrivedAt,
@@ -29,7 +29,14 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
         const response: ChatCompletion = {
             ...base,
             object: "chat.completion",
-            choices: [{index: 0, message: {role: "assistant", content: result.text}, finish_reason: toFinishReason(result.finishReason), logprobs: null}],
+            choices: [
+                {
+                    index: 0,
+                    message: {role: "assistant", content: result.text},
+                    finish_reason: toFinishReason(result.finishReason),
+                    logprobs: result.logprobs == null ? null : toChatLogprobs(result.logprobs)
+                }
+            ],
             usage: toUsage(result),
             timings: toTimings(result),
             x_kvshare: result.kvshare
@@ -37,17 +44,28 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
         return sendJson(ctx.res, 200, response, ctx.corsHeaders);
     }
 
-    const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: GenerationResult | null): ChatCompletionChunk => ({
+    const chunk = (
+        delta: ChatCompletionChunk["choices"][number]["delta"],
+        finish: GenerationResult | null,
+        logprobs?: readonly TokenLogprob[]
+    ): ChatCompletionChunk => ({
         ...base,
         object: "chat.completion.chunk",
-        choices: [{index: 0, delta, finish_reason: finish == null ? null : toFinishReason(finish.finishReason), logprobs: null}],
+        choices: [
+            {
+                index: 0,
+                delta,
+                finish_reason: finish == null ? null : toFinishReason(finish.finishReason),
+                logprobs: logprobs == null ? null : toChatLogprobs(logprobs)
+            }
+        ],
         ...(finish == null ? {} : {timings: toTimings(finish), x_kvshare: finish.kvshare})
     });
     await streamGeneration(
         ctx,
         {
             head: () => chunk({role: "assistant", content: ""}, null),
-            delta: (text) => chunk({content: text}, null),
+            delta: (text, logprobs) => chunk({content: text}, null, logprobs),
             finish: (result) => chunk({}, result),
             usage: (result): ChatCompletionChunk => ({
                 ...base,

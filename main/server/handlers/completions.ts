@@ -1,7 +1,8 @@
 import type {Completion} from "../../../shared/openai.js";
+import type {GenerationJob} from "../../runtime/types.js";
 import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
-import {newId, systemFingerprint, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
+import {newId, systemFingerprint, toCompletionLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
 import {checkModel, parseCompletionRequest, parseKvShareOptions} from "../validate.js";
 
@@ -19,7 +20,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
         model: pipeline.runtime.modelId,
         system_fingerprint: systemFingerprint
     };
-    const run = (onText?: (text: string) => void) =>
+    const run = (onText?: GenerationJob["onText"]) =>
         pipeline.complete(params.prompt, params, {
             signal: ctx.signal,
             arrivedAt: ctx.arrivedAt,
@@ -29,12 +30,21 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
             recompute
         });
     const echo = params.echo ? params.prompt : "";
+    /** Characters of the choice's text sent so far (offsets of streamed log-probabilities). */
+    let streamed = echo.length;
 
     if (!params.stream) {
         const result = await run();
         const response: Completion = {
             ...base,
-            choices: [{index: 0, text: echo + result.text, finish_reason: toFinishReason(result.finishReason), logprobs: null}],
+            choices: [
+                {
+                    index: 0,
+                    text: echo + result.text,
+                    finish_reason: toFinishReason(result.finishReason),
+                    logprobs: result.logprobs == null ? null : toCompletionLogprobs(result.logprobs, echo.length)
+                }
+            ],
             usage: toUsage(result),
             timings: toTimings(result),
             x_kvshare: result.kvshare
@@ -46,7 +56,14 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
         ctx,
         {
             head: () => (echo === "" ? null : {...base, choices: [{index: 0, text: echo, finish_reason: null, logprobs: null}]}),
-            delta: (text): Completion => ({...base, choices: [{index: 0, text, finish_reason: null, logprobs: null}]}),
+            delta: (text, logprobs): Completion => {
+                const chunk: Completion = {
+                    ...base,
+                    choices: [{index: 0, text, finish_reason: null, logprobs: logprobs == null ? null : toCompletionLogprobs(logprobs, streamed)}]
+                };
+                streamed += text.length;
+                return chunk;
+            },
             finish: (result): Completion => ({
                 ...base,
                 choices: [{index: 0, text: "", finish_reason: toFinishReason(result.finishReason), logprobs: null}],
