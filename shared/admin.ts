@@ -104,8 +104,10 @@ export interface CacheStats {
     buckets: StatsBucket[];
     totals: {
         requests: number;
+        /** Requests that reused any cached KV, their sequence's own prefix included (often just the chat template's). */
         hits: number;
         donorHits: number;
+        /** donorHits ÷ requests: served from another prompt's KV (the what-if curves' hit rate). */
         hitRate: number;
         promptTokens: number;
         reusedTokens: number;
@@ -164,6 +166,13 @@ export interface WhatIfCurves {
     scopes: string[];
     /** Logged requests the curves are computed from (the latest, at most 10,000). */
     requests: number;
+    /**
+     * Of those, the ones actually served from a donor. The curves replay the threshold alone; the cost gate
+     * (when on) also serves a request from its own prefix where that is predicted faster, so fewer are.
+     */
+    servedFromDonor: number;
+    /** Whether the cost gate is on now. */
+    costGate: boolean;
     /** Milliseconds the server spent reading and computing. */
     computeMs: number;
     /** The values in effect for `scope` (its overrides over the globals). */

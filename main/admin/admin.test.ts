@@ -96,6 +96,11 @@ describe("cache stats, threshold live, clear", () => {
         expect(stats.cache.entries).toBeGreaterThanOrEqual(1);
         expect(stats.cache.bytes).toBeGreaterThan(0);
         expect(stats.cache.budgetBytes).toBe(server.core.settings.sharing.maxSnapshotBytes);
+        // A scope's view counts that scope's entries only.
+        const own = (await (await server.api("/kvshare/cache/stats?scope=global")).json()) as CacheStats;
+        expect(own.cache).toEqual(stats.cache);
+        const other = (await (await server.api("/kvshare/cache/stats?scope=user%3Anobody")).json()) as CacheStats;
+        expect(other.cache).toEqual({entries: 0, bytes: 0, budgetBytes: stats.cache.budgetBytes});
         expect(stats.topDonors[0]).toMatchObject({hits: 1, prompt: expect.stringContaining("Lily"), scope: "global"});
         expect(stats.buckets.reduce((sum, b) => sum + b.requests, 0)).toBe(2);
 
@@ -125,6 +130,8 @@ describe("cache stats, threshold live, clear", () => {
         core.requestLog.clear();
         const now = 1_700_000_000_000;
         core.requestLog.add({at: now - 25_000, user: "a", scope: "global", mode: "none", promptTokens: 10, reusedTokens: 0, completionTokens: 1, ttftMs: 20});
+        // Its own prefix of one token: some KV reused, but not a hit of the cache's (no donor).
+        core.requestLog.add({at: now - 22_000, user: "a", scope: "global", mode: "prefix", promptTokens: 10, reusedTokens: 1, completionTokens: 1, ttftMs: 19});
         core.requestLog.add({
             at: now - 1_000,
             user: "b",
@@ -138,10 +145,11 @@ describe("cache stats, threshold live, clear", () => {
         });
         const stats = cacheStats(core.admin, {bucketMs: 10_000}, now);
         expect(stats.buckets).toHaveLength(12);
-        expect(stats.buckets.slice(-4).map((b) => b.requests)).toEqual([1, 0, 1, 0]);
+        expect(stats.buckets.slice(-4).map((b) => b.requests)).toEqual([2, 0, 1, 0]);
         expect(stats.buckets.at(-1)!.start).toBe(now);
         expect(stats.buckets.at(-2)).toMatchObject({hits: 1, donorHits: 1, reusedTokens: 6, ttftWithReuseMs: 8, ttftWithoutReuseMs: null});
-        expect(stats.totals.hitRate).toBe(0.5);
+        expect(stats.totals).toMatchObject({requests: 3, hits: 2, donorHits: 1});
+        expect(stats.totals.hitRate).toBeCloseTo(1 / 3, 12);
         expect(stats.topDonors).toEqual([{id: 99, hits: 1, lifetimeHits: 0, prompt: null, scope: null, bytes: null}]);
         core.requestLog.clear();
     });

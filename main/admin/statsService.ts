@@ -120,14 +120,21 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
             requests: entries.length,
             hits: hits.length,
             donorHits: entries.filter((e) => e.donorId != null).length,
-            hitRate: entries.length === 0 ? 0 : hits.length / entries.length,
+            // Served from a donor, as the what-if curves count it; `hits` also counts a request's own prefix.
+            hitRate: entries.length === 0 ? 0 : entries.filter((e) => e.donorId != null).length / entries.length,
             promptTokens: entries.reduce((sum, e) => sum + e.promptTokens, 0),
             reusedTokens,
             timeSavedMs: timeSaved(reusedTokens)
         },
         ttft: {withReuse: summary(hits.map((e) => e.ttftMs)), withoutReuse: summary(entries.filter((e) => !isHit(e)).map((e) => e.ttftMs))},
         prefill,
-        cache: {entries: store?.count() ?? 0, bytes: store?.totalBytes() ?? 0, budgetBytes: deps.settings.sharing.maxSnapshotBytes},
+        // A scope's view counts that scope's entries (the budget is the whole cache's, shared by all).
+        cache: {
+            ...(input.scope == null
+                ? {entries: store?.count() ?? 0, bytes: store?.totalBytes() ?? 0}
+                : (store?.scopeTotals(input.scope) ?? {entries: 0, bytes: 0})),
+            budgetBytes: deps.settings.sharing.maxSnapshotBytes
+        },
         topDonors,
         scope: input.scope ?? null,
         scopes: deps.requestLog.scopes(now - deps.settings.sharing.historyDays * 86_400_000),

@@ -28,6 +28,8 @@ export function whatIf(
         scope: input.scope ?? null,
         scopes: deps.requestLog.scopes(now - deps.settings.sharing.historyDays * 86_400_000),
         requests: rows.length,
+        servedFromDonor: rows.reduce((n, row) => n + (row.servedFromDonor === true ? 1 : 0), 0),
+        costGate: deps.settings.sharing.costGate,
         current: {similarityThreshold: effective.similarityThreshold, recomputeBudget: effective.recomputeBudget, recomputePolicy: effective.recomputePolicy},
         threshold: {...threshold, agreement: deps.qualityChecks.atOrAbove(now - qualityWindowMs, input.scope, threshold.x.length)},
         budget: {...budget, policy, agreement: quality.map((q) => q.agreement), checks: quality.map((q) => q.checks)},

@@ -322,10 +322,15 @@ export class RequestLog {
     /** Newest first. */
     private readWhatIfRows(db: Database.Database, where: string, params: unknown[], limit: number): Array<WhatIfRow & {id: number}> {
         const rows = db
-            .prepare(`SELECT id, whatif, recompute_policy FROM request_log WHERE whatif IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
+            .prepare(`SELECT id, whatif, recompute_policy, mode FROM request_log WHERE whatif IS NOT NULL ${where} ORDER BY id DESC LIMIT ?`)
             .raw()
-            .all(...params, limit) as Array<[number, Buffer, string | null]>;
-        return rows.map(([id, record, policy]) => ({id, ...decodeWhatIf(record), recomputePolicy: isRecomputePolicy(policy) ? policy : null}));
+            .all(...params, limit) as Array<[number, Buffer, string | null, string]>;
+        return rows.map(([id, record, policy, mode]) => ({
+            id,
+            ...decodeWhatIf(record),
+            recomputePolicy: isRecomputePolicy(policy) ? policy : null,
+            servedFromDonor: mode === "semantic"
+        }));
     }
 
     /** The most recent requests waiting for a quality check, newest first. */

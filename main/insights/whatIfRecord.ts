@@ -16,6 +16,9 @@ export interface WhatIfRow {
      * part of the record); null for requests logged before the log kept it.
      */
     recomputePolicy?: RecomputePolicy | null;
+    /** Whether the request was served from a donor (a column of the log): what the cost gate and the
+     * settings of the time let through, against which the replay's "would have" reads. */
+    servedFromDonor?: boolean;
 }
 
 /**

@@ -68,6 +68,7 @@ describe("what-if curves and request history from real requests", () => {
 
         const curves = await getJson<WhatIfCurves>(server, "/kvshare/whatif?scope=group%3Award-1");
         expect(curves.requests).toBe(2);
+        expect(curves.servedFromDonor).toBe(1);
         expect(curves.current).toEqual({similarityThreshold: 0.3, recomputeBudget: 0.15, recomputePolicy: "dhd-decode"});
         const below = Math.floor(donorSimilarity * 100);
         // One of the two requests (the paraphrase) is served from a donor at every threshold up to its similarity.
@@ -98,6 +99,10 @@ describe("what-if curves and request history from real requests", () => {
         // The curve still knows what the global threshold would have given ward-2.
         expect(ward2.threshold.hitRate[30]).toBe(0.5);
         expect(ward2.threshold.hitRate[99]).toBe(0);
+        // Beside the replay (one hit in two at the global 0.3), what was served: none, the override turned ben's paraphrase down.
+        expect(ward2.requests).toBe(2);
+        expect(ward2.servedFromDonor).toBe(0);
+        expect(ward2.costGate).toBe(false);
         const bad = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {scopeOverrides: {"ward-2": {similarityThreshold: 0.5}}}}});
         expect(bad.status).toBe(400);
         expect(((await bad.json()) as {error: {param: string}}).error.param).toBe("sharing.scopeOverrides.ward-2");

@@ -18,6 +18,16 @@ describe("dashboard: time saved", () => {
         setBackend(null);
     });
 
+    it("heads with the share served from a donor, and says what the chart covers", async () => {
+        backend.adminFake.stats = {...fakeStats(), totals: {...fakeStats().totals, requests: 4, hits: 3, donorHits: 1, hitRate: 0.25}};
+        render(<Dashboard />);
+        const card = await screen.findByTestId("card-hit-rate");
+        expect(card.querySelector(".stat-card-value")?.textContent).toBe("25%");
+        expect(card.querySelector(".stat-card-hint")?.textContent).toBe("served from a donor · 3 reused some KV (own prefix included)");
+        const buckets = fakeStats().buckets.length;
+        expect(screen.getByTestId("over-time-window").textContent).toBe(`Last ${buckets * 10} s, one bar per 10 s; no line where no request came`);
+    });
+
     it("shows the estimate next to tokens saved, saying what it rests on", async () => {
         backend.adminFake.stats = {
             ...fakeStats(),

@@ -17,7 +17,7 @@ import {useEffect} from "react";
 import {Bar, Chart, Doughnut} from "react-chartjs-2";
 import type {CacheStats} from "../../../shared/admin.js";
 import {canDrawCharts} from "../lib/canvas.js";
-import {formatBytes, formatClock, formatPercent} from "../lib/format.js";
+import {formatBytes, formatClock, formatPercent, formatSpan} from "../lib/format.js";
 import {formatMs} from "../lib/stats.js";
 import {selectTokensSavedShare, useCacheStats} from "../stores/useCacheStats.js";
 import {QualityPanel} from "./QualityPanel.js";
@@ -93,11 +93,12 @@ function OverTime({stats}: {stats: CacheStats}) {
                     },
                     {
                         type: "line" as const,
-                        label: "Hit rate",
-                        data: stats.buckets.map((b) => (b.requests === 0 ? null : (100 * b.hits) / b.requests)),
+                        label: "Hit rate (from a donor)",
+                        data: stats.buckets.map((b) => (b.requests === 0 ? null : (100 * b.donorHits) / b.requests)),
                         borderColor: colors.rate,
                         backgroundColor: colors.rate,
-                        spanGaps: true,
+                        // A period without requests has no rate: the line breaks there rather than sloping through it.
+                        spanGaps: false,
                         tension: 0.25,
                         pointRadius: 3,
                         yAxisID: "rate",
@@ -282,7 +283,7 @@ export function Dashboard() {
                             testId="card-hit-rate"
                             title="Hit rate"
                             value={formatPercent(stats.totals.hitRate)}
-                            hint={`${stats.totals.hits} requests reused KV`}
+                            hint={`served from a donor · ${stats.totals.hits} reused some KV (own prefix included)`}
                         />
                         <Card
                             testId="card-tokens-saved"
@@ -301,6 +302,10 @@ export function Dashboard() {
                     <div className="charts">
                         <section className="chart-card wide" data-testid="chart-over-time">
                             <h2>Hit rate &amp; tokens saved over time</h2>
+                            <p className="chart-caption" data-testid="over-time-window">
+                                Last {formatSpan(stats.buckets.length * stats.bucketMs)}, one bar per {formatSpan(stats.bucketMs)}; no line where no request
+                                came
+                            </p>
                             <div className="chart-box">{canDrawCharts() ? <OverTime stats={stats} /> : null}</div>
                         </section>
                         <section className="chart-card" data-testid="chart-ttft">

@@ -29,6 +29,8 @@ describe("settings panel: what-if curves", () => {
         expect(saved.dataset.threshold).toBe("0.3");
         expect(Number(saved.dataset.hitRate)).toBeCloseTo(0.7, 12);
         expect(screen.queryByTestId("whatif-typed")).toBeNull();
+        // What was actually served beside what the threshold alone allows: the cost gate turned some down.
+        expect(screen.getByTestId("whatif-served").textContent).toMatch(/Served from a donor: 30% of the same 10 requests\. .*cost gate \(on\)/);
 
         fireEvent.change(screen.getByTestId("setting-threshold"), {target: {value: "0.6"}});
         const typed = screen.getByTestId("whatif-typed");

@@ -263,6 +263,13 @@ function ThresholdReadout({curves, saved, typed}: {curves: WhatIfCurves; saved: 
                 Saved <strong>{saved}</strong>: hit rate {formatPercent(savedPoint.hitRate)} (served from a donor), {formatPercent(savedPoint.reusedShare)} of
                 prompt tokens reused
             </span>
+            <span className="whatif-mark served" data-testid="whatif-served">
+                Served from a donor: {formatPercent(curves.requests === 0 ? 0 : curves.servedFromDonor / curves.requests)} of the same {curves.requests}{" "}
+                {curves.requests === 1 ? "request" : "requests"}.{" "}
+                {curves.costGate
+                    ? "The curves replay the threshold alone; the cost gate (on) also serves a request from its own prefix where that is predicted faster, so fewer are."
+                    : "The curves replay the threshold alone (the threshold of the time and the cost gate, then, decided what was served)."}
+            </span>
             {typedPoint != null && typed !== saved ? (
                 <span className="whatif-mark typed" data-testid="whatif-typed" data-threshold={typed} data-hit-rate={typedPoint.hitRate}>
                     Typed <strong>{typed}</strong>: expected hit rate {formatPercent(typedPoint.hitRate)}, {formatPercent(typedPoint.reusedShare)} of prompt

@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {formatBytes, formatClock, formatPercent} from "./format.js";
+import {formatBytes, formatClock, formatPercent, formatSpan} from "./format.js";
 
 describe("format", () => {
     it("formats bytes, shares and clock labels", () => {
@@ -10,5 +10,17 @@ describe("format", () => {
         expect(formatPercent(0.0042)).toBe("0.42%");
         expect(formatClock(new Date(2024, 0, 1, 9, 5, 7).getTime(), true)).toBe("09:05:07");
         expect(formatClock(new Date(2024, 0, 1, 9, 5, 7).getTime(), false)).toBe("09:05");
+    });
+});
+
+describe("formatSpan", () => {
+    it("names a span in its largest unit", () => {
+        expect(formatSpan(10_000)).toBe("10 s");
+        expect(formatSpan(120_000)).toBe("2 min");
+        expect(formatSpan(90_000)).toBe("1.5 min");
+        expect(formatSpan(3_600_000)).toBe("1 h");
+        expect(formatSpan(86_400_000)).toBe("1 day");
+        expect(formatSpan(3 * 86_400_000)).toBe("3 days");
+        expect(formatSpan(500)).toBe("500 ms");
     });
 });

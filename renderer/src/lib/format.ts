@@ -22,3 +22,20 @@ export function formatClock(ms: number, withSeconds: boolean): string {
     const two = (n: number) => String(n).padStart(2, "0");
     return `${two(d.getHours())}:${two(d.getMinutes())}${withSeconds ? `:${two(d.getSeconds())}` : ""}`;
 }
+
+/** A span of time in its largest whole unit: "10 s", "5 min", "6 h", "2 days" (rounded down below the next unit). */
+export function formatSpan(ms: number): string {
+    const units: Array<[number, string, string]> = [
+        [86_400_000, "day", "days"],
+        [3_600_000, "h", "h"],
+        [60_000, "min", "min"],
+        [1_000, "s", "s"]
+    ];
+    for (const [size, one, many] of units) {
+        if (ms >= size) {
+            const n = Math.round((ms / size) * 10) / 10;
+            return `${n} ${n === 1 ? one : many}`;
+        }
+    }
+    return `${Math.round(ms)} ms`;
+}

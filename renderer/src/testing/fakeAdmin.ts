@@ -90,6 +90,9 @@ export function fakeWhatIf(): WhatIfCurves {
         scope: null,
         scopes: ["global"],
         requests: 10,
+        // Fewer than the 7 the saved threshold lets through: the cost gate turned some down.
+        servedFromDonor: 3,
+        costGate: true,
         computeMs: 0.5,
         current: {similarityThreshold: 0.3, recomputeBudget: 0.15, recomputePolicy: "dhd-decode"},
         threshold: {
