@@ -108,6 +108,13 @@ describe("HttpBackend", () => {
         await expect(pending).resolves.toEqual({content: "", finishReason: "aborted"});
     });
 
+    it("says the server is not reachable where the browser says only that a fetch failed", async () => {
+        const {backend} = backendWith(async () => {
+            throw new TypeError("Failed to fetch");
+        });
+        await expect(backend.health()).rejects.toThrow("The KVShare server is not reachable (stopped, or moved to another address): Failed to fetch");
+    });
+
     it("fails when the stream ends without a finish reason or [DONE]", async () => {
         const {backend} = backendWith(async () => sseResponse([sse(chunk("cut"))]));
         await expect(backend.streamChat({messages: []}, () => {}, new AbortController().signal)).rejects.toThrow(/ended before/);

@@ -22,7 +22,22 @@ export class HttpBackend implements Backend {
     constructor(options: HttpBackendOptions) {
         this.baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
         this.getApiKey = options.getApiKey;
-        this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+        const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+        // The browser says only "Failed to fetch" (Firefox: "NetworkError…") when nothing answers: say what that means.
+        this.fetchImpl = async (input, init) => {
+            try {
+                return await fetchImpl(input, init);
+            } catch (error) {
+                if (error instanceof TypeError && !(init?.signal?.aborted ?? false))
+                    throw new ApiError(
+                        `The KVShare server is not reachable (stopped, or moved to another address): ${error.message}`,
+                        null,
+                        null,
+                        "unreachable"
+                    );
+                throw error;
+            }
+        };
     }
 
     async health(): Promise<HealthResponse> {

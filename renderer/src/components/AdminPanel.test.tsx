@@ -14,7 +14,16 @@ describe("AdminPanel: API server and keys", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useAdminSettings.setState({settings: null, error: null, saving: false, savedAt: null, lastCleared: null, movedTo: null});
+        useAdminSettings.setState({
+            settings: null,
+            error: null,
+            saving: false,
+            savedAt: null,
+            lastCleared: null,
+            clearError: null,
+            unsaved: null,
+            movedTo: null
+        });
         useApiKeys.setState({keys: [], created: null, error: null, busy: false});
         Object.defineProperty(navigator, "clipboard", {value: {writeText}, configurable: true});
         writeText.mockClear();
@@ -119,6 +128,43 @@ describe("AdminPanel: API server and keys", () => {
         await waitFor(() => expect(screen.getByTestId("settings-saved")).toBeTruthy());
         expect((screen.getByTestId("setting-recompute-policy") as HTMLSelectElement).value).toBe("deviation");
         expect(backend.adminFake.settings.sharing.recomputePolicy).toBe("deviation");
+    });
+
+    it("keeps unsaved edits when the panel is left and comes back, and asks before a reload loses them", async () => {
+        const first = render(<AdminPanel />);
+        const threshold = (await screen.findByTestId("setting-threshold")) as HTMLInputElement;
+        fireEvent.change(threshold, {target: {value: "0.55"}});
+        expect(screen.getByTestId("settings-unsaved").textContent).toBe("Unsaved changes");
+        const reload = new Event("beforeunload", {cancelable: true});
+        window.dispatchEvent(reload);
+        expect(reload.defaultPrevented).toBe(true);
+
+        first.unmount();
+        render(<AdminPanel />);
+        expect(((await screen.findByTestId("setting-threshold")) as HTMLInputElement).value).toBe("0.55");
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        await waitFor(() => expect(screen.getByTestId("settings-saved")).toBeTruthy());
+        expect(useAdminSettings.getState().unsaved).toBeNull();
+        const after = new Event("beforeunload", {cancelable: true});
+        window.dispatchEvent(after);
+        expect(after.defaultPrevented).toBe(false);
+    });
+
+    it("names settings as the panel does in the server's messages, and shows a failed Clear cache at its button", async () => {
+        render(<AdminPanel />);
+        fireEvent.change(await screen.findByTestId("setting-threshold"), {target: {value: "1.5"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.getByTestId("settings-error").textContent).toMatch(/^Similarity threshold must be between 0 and 1/);
+
+        backend.adminFake.failing.set("clearCache", new Error("The KVShare server is not reachable"));
+        fireEvent.click(screen.getByTestId("clear-cache"));
+        await act(async () => fireEvent.click(screen.getByTestId("clear-cache-confirm")));
+        expect(screen.getByTestId("clear-cache-result").textContent).toBe("Not cleared: The KVShare server is not reachable");
+        expect(screen.getByTestId("settings-error").textContent).not.toMatch(/reachable/);
+        backend.adminFake.failing.delete("clearCache");
+        fireEvent.click(screen.getByTestId("clear-cache"));
+        await act(async () => fireEvent.click(screen.getByTestId("clear-cache-confirm")));
+        expect(screen.getByTestId("clear-cache-result").textContent).toMatch(/^Removed \d+ (entry|entries), freed/);
     });
 
     it("drops an error once the values it was about change (an edit, Reset)", async () => {

@@ -1,8 +1,8 @@
-import {useEffect, useState, type ReactNode} from "react";
+import {useEffect, useRef, useState, type ReactNode} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
 import {isLoopback} from "../../../shared/hosts.js";
-import {draftFrom, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
+import {draftFrom, friendlySettingsError, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {ApiKeys} from "./ApiKeys.js";
@@ -18,15 +18,28 @@ function Field({label, hint, children}: {label: string; hint?: string; children:
     );
 }
 
+const sameSettings = (a: AdminSettings, b: AdminSettings): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
+
 function Form({settings}: {settings: AdminSettings}) {
-    const [draft, setDraft] = useState<SettingsDraft>(() => draftFrom(settings));
+    // Edits left unsaved when the panel was closed come back, as long as the settings beneath them are the same.
+    const [draft, setDraft] = useState<SettingsDraft>(() => {
+        const kept = useAdminSettings.getState().unsaved;
+        return kept != null && sameSettings(kept.base, settings) ? kept.draft : draftFrom(settings);
+    });
     const [localError, setLocalError] = useState<string | null>(null);
     const [confirmClear, setConfirmClear] = useState(false);
     const serverError = useAdminSettings((s) => s.error);
     const saving = useAdminSettings((s) => s.saving);
     const savedAt = useAdminSettings((s) => s.savedAt);
     const lastCleared = useAdminSettings((s) => s.lastCleared);
-    useEffect(() => setDraft(draftFrom(settings)), [settings]);
+    const clearError = useAdminSettings((s) => s.clearError);
+    const shown = useRef(settings);
+    useEffect(() => {
+        // A reload of the same values (the panel loads them again when it opens) keeps what is being typed.
+        if (sameSettings(shown.current, settings)) return;
+        shown.current = settings;
+        setDraft(draftFrom(settings));
+    }, [settings]);
 
     // An error is about the values that were saved: once they change (an edit, Reset) it no longer applies.
     const forgetError = (): void => {
@@ -43,13 +56,21 @@ function Form({settings}: {settings: AdminSettings}) {
     const patch = patchFrom(settings, draft);
     const dirty = typeof patch === "string" || Object.keys(patch).length > 0;
     const restart = settings.restartRequired.includes("sharing.embedder") && draft.embedder !== settings.sharing.embedder;
+    useEffect(() => useAdminSettings.setState({unsaved: dirty ? {draft, base: settings} : null}), [draft, settings, dirty]);
+    // A reload or closing the tab would lose them: the browser asks first.
+    useEffect(() => {
+        if (!dirty) return undefined;
+        const warn = (event: BeforeUnloadEvent): void => event.preventDefault();
+        window.addEventListener("beforeunload", warn);
+        return () => window.removeEventListener("beforeunload", warn);
+    }, [dirty]);
 
     const save = async (): Promise<void> => {
         if (typeof patch === "string") return setLocalError(patch);
         setLocalError(null);
         await useAdminSettings.getState().patch(patch);
     };
-    const error = localError ?? serverError;
+    const error = localError ?? (serverError == null ? null : friendlySettingsError(serverError));
 
     return (
         <form
@@ -199,10 +220,12 @@ function Form({settings}: {settings: AdminSettings}) {
                                 </button>
                             </div>
                         )}
-                        <span className="field-hint" data-testid="clear-cache-result">
-                            {lastCleared
-                                ? `Removed ${lastCleared.removedEntries} entries, freed ${formatBytes(lastCleared.freedBytes)}`
-                                : "Drops all KV snapshots and their index"}
+                        <span className={clearError == null ? "field-hint" : "field-hint form-error"} data-testid="clear-cache-result">
+                            {clearError != null
+                                ? `Not cleared: ${clearError}`
+                                : lastCleared
+                                  ? `Removed ${lastCleared.removedEntries} ${lastCleared.removedEntries === 1 ? "entry" : "entries"}, freed ${formatBytes(lastCleared.freedBytes)}`
+                                  : "Drops all KV snapshots and their index"}
                         </span>
                     </div>
                 </div>
@@ -316,6 +339,10 @@ function Form({settings}: {settings: AdminSettings}) {
                 ) : savedAt && !dirty ? (
                     <p className="saved" data-testid="settings-saved">
                         Saved · in effect now
+                    </p>
+                ) : dirty ? (
+                    <p className="muted small" data-testid="settings-unsaved">
+                        Unsaved changes
                     </p>
                 ) : (
                     <span />

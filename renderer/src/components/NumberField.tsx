@@ -1,4 +1,5 @@
 import {useEffect, useId, useState} from "react";
+import {parseDecimal} from "../lib/decimal.js";
 
 interface NumberFieldProps {
     label: string;
@@ -15,7 +16,7 @@ interface NumberFieldProps {
 /** Why `raw` is not a value the field accepts, or null when it is (empty means the default). */
 export function numberFieldProblem(raw: string, min: number, max: number, integer: boolean): string | null {
     if (raw.trim() === "") return null;
-    const parsed = Number(raw);
+    const parsed = parseDecimal(raw);
     if (!Number.isFinite(parsed)) return "Not a number.";
     if (integer && !Number.isInteger(parsed)) return "Must be a whole number.";
     if (parsed < min || parsed > max) return `Must be between ${min} and ${max}.`;
@@ -35,7 +36,7 @@ export function NumberField({label, value, min, max, step, integer = false, test
     const update = (raw: string): void => {
         setText(raw);
         if (numberFieldProblem(raw, min, max, integer) != null) return;
-        onChange(raw.trim() === "" ? undefined : Number(raw));
+        onChange(raw.trim() === "" ? undefined : parseDecimal(raw));
     };
 
     return (

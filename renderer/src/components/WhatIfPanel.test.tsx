@@ -14,7 +14,16 @@ describe("settings panel: what-if curves", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useAdminSettings.setState({settings: null, error: null, saving: false, savedAt: null, lastCleared: null, movedTo: null});
+        useAdminSettings.setState({
+            settings: null,
+            error: null,
+            saving: false,
+            savedAt: null,
+            lastCleared: null,
+            clearError: null,
+            unsaved: null,
+            movedTo: null
+        });
         useApiKeys.setState({keys: [], created: null, error: null, busy: false});
         useWhatIf.setState({curves: null, scope: null, policy: null, error: null});
     });

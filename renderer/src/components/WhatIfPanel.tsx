@@ -244,7 +244,7 @@ function PolicyChoice({curves}: {curves: WhatIfCurves}) {
                 {choices.map((p) => (
                     <option key={p} value={p}>
                         {recomputePolicyLabels[p]}
-                        {p === inUse ? " · in use" : ""} · {served.get(p) ?? 0} donor requests
+                        {p === inUse ? " · in use" : ""} · {served.get(p) ?? 0} donor {(served.get(p) ?? 0) === 1 ? "request" : "requests"}
                     </option>
                 ))}
             </select>
@@ -387,8 +387,8 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                                 ) : null}
                             </div>
                             <p className="muted small" data-testid="whatif-budget-basis">
-                                {curves.budget.donorRequests} donor requests served with “{recomputePolicyLabels[curves.budget.policy]}”;{" "}
-                                {curves.budget.checks.reduce((a, b) => a + b, 0)} quality checks this week
+                                {curves.budget.donorRequests} donor {curves.budget.donorRequests === 1 ? "request" : "requests"} served with “
+                                {recomputePolicyLabels[curves.budget.policy]}”; {curves.budget.checks.reduce((a, b) => a + b, 0)} quality checks this week
                             </p>
                         </div>
                     </div>

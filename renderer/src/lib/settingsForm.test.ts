@@ -2,7 +2,7 @@ import {describe, expect, it} from "vitest";
 import {fakeSettings} from "../testing/fakeAdmin.js";
 import {isLoopback} from "../../../shared/hosts.js";
 import {recomputePolicies} from "../../../shared/settings.js";
-import {draftFrom, parseGroups, parseSharedPrefixes, patchFrom, recomputePolicyLabels} from "./settingsForm.js";
+import {draftFrom, friendlySettingsError, parseGroups, parseSharedPrefixes, patchFrom, recomputePolicyLabels} from "./settingsForm.js";
 
 describe("settings form", () => {
     it("sends only what changed", () => {
@@ -30,6 +30,28 @@ describe("settings form", () => {
         expect(patchFrom(fakeSettings, {...draft, similarityThreshold: "1.5"})).toEqual({sharing: {similarityThreshold: 1.5}});
         expect(patchFrom(fakeSettings, {...draft, topK: "many"})).toBe("Top-k must be a number.");
         expect(parseGroups("just a name")).toMatch(/not "user = group"/);
+        // Only decimal numbers: the browser's Number() would read 0x1 as 1.
+        expect(patchFrom(fakeSettings, {...draft, similarityThreshold: "0x1"})).toBe("Similarity threshold must be a number.");
+        expect(patchFrom(fakeSettings, {...draft, budgetMiB: "-5"})).toBe("Cache budget must be at least 0 MiB; got -5.");
+        expect(patchFrom(fakeSettings, {...draft, scopeOverrides: {"group:ward-3": {similarityThreshold: "2", recomputeBudget: ""}}})).toMatch(
+            /^The threshold of group:ward-3 must be between 0 and 1/
+        );
+    });
+
+    it("refuses a user listed in two groups, naming both lines", () => {
+        expect(parseGroups("nurse-1 = ward-3\nnurse-2 = ward-3")).toEqual({"nurse-1": "ward-3", "nurse-2": "ward-3"});
+        expect(parseGroups("nurse-1 = ward 3\n\nnurse-1 = ward-4")).toBe(
+            "Line 3 of the groups puts nurse-1 in a group again (line 1 put them in ward 3): a user belongs to one group."
+        );
+    });
+
+    it("calls settings in the server's messages what the panel calls them", () => {
+        expect(friendlySettingsError("sharing.topK must be between 1 and 64; got 0.")).toBe("Top-k must be between 1 and 64; got 0.");
+        expect(friendlySettingsError("sharing.scopeOverrides.group:ward-3.recomputeBudget must be between 0 and 1.")).toBe(
+            "The budget for group:ward-3 must be between 0 and 1."
+        );
+        expect(friendlySettingsError("api.port 80 is in use")).toBe("Port 80 is in use");
+        expect(friendlySettingsError("sharing.somethingNew is odd")).toBe("sharing.somethingNew is odd");
     });
 
     it("sends the API server's on/off, host and port when they change", () => {

@@ -1,3 +1,4 @@
+import {parseDecimal} from "./decimal.js";
 import type {AdminSettings, AdminSettingsPatch, AdminSharingSettings} from "../../../shared/admin.js";
 import type {RecomputePolicy, ScopeOverride} from "../../../shared/settings.js";
 
@@ -95,6 +96,7 @@ export function parseScopeOverrides(draft: SettingsDraft["scopeOverrides"]): Rec
             if (fields[key].trim() === "") continue;
             const value = numeric(fields[key]);
             if (Number.isNaN(value)) return `The ${label} of ${scope} must be a number (or empty for the global value).`;
+            if (value < 0 || value > 1) return `The ${label} of ${scope} must be between 0 and 1 (or empty for the global value); got ${value}.`;
             override[key] = value;
         }
         if (Object.keys(override).length > 0) out[scope] = override;
@@ -108,8 +110,7 @@ function toMiB(bytes: number): string {
 
 /** Numbers as typed: a number when it parses, else the text itself (the server says what is wrong). */
 function numeric(text: string): number {
-    const trimmed = text.trim();
-    return trimmed === "" ? Number.NaN : Number(trimmed);
+    return parseDecimal(text);
 }
 
 const prefixSeparator = "\n---\n";
@@ -124,11 +125,18 @@ export function parseSharedPrefixes(text: string): string[] {
 
 export function parseGroups(text: string): Record<string, string> | string {
     const groups: Record<string, string> = {};
+    const lineOf = new Map<string, number>();
     for (const [index, line] of text.split("\n").entries()) {
         if (line.trim() === "") continue;
         const match = /^(.+?)\s*[=:]\s*(.+)$/.exec(line.trim());
         if (!match) return `Line ${index + 1} of the groups is not "user = group".`;
-        groups[match[1]!.trim()] = match[2]!.trim();
+        const user = match[1]!.trim();
+        // A user in two groups is a mistake to point at, not one for the last line to settle silently.
+        const earlier = lineOf.get(user);
+        if (earlier != null)
+            return `Line ${index + 1} of the groups puts ${user} in a group again (line ${earlier} put them in ${groups[user]}): a user belongs to one group.`;
+        lineOf.set(user, index + 1);
+        groups[user] = match[2]!.trim();
     }
     return groups;
 }
@@ -159,6 +167,7 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     for (const [field, key, label] of budgets) {
         const mib = numeric(draft[field]);
         if (Number.isNaN(mib)) return `${label} must be a number of MiB.`;
+        if (mib < 0) return `${label} must be at least 0 MiB; got ${mib}.`;
         const bytes = Math.round(mib * MiB);
         if (Math.abs(bytes - s[key]) >= MiB / 200) sharing[key] = bytes;
     }
@@ -199,4 +208,33 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     if (port !== settings.api.port) api.port = port;
     if (Object.keys(api).length > 0) patch.api = api;
     return patch;
+}
+
+/** The panel's names of the settings the server's messages name by their path. */
+const fieldLabels: Record<string, string> = {
+    "sharing.similarityThreshold": "Similarity threshold",
+    "sharing.topK": "Top-k",
+    "sharing.minRunLength": "Minimum kept run",
+    "sharing.recomputeBudget": "Recompute budget",
+    "sharing.minGainTokens": "Minimum gain",
+    "sharing.maxSnapshotBytes": "Snapshot budget",
+    "sharing.maxMemoryBytes": "Memory tier",
+    "sharing.historyDays": "History",
+    "sharing.monitorShare": "Quality monitor share",
+    "sharing.groups": "Groups",
+    "sharing.sharedPrefixes": "Shared prefixes",
+    "sharing.recomputePolicy": "Recompute policy",
+    "sharing.scopePolicy": "Sharing scope",
+    "api.port": "Port",
+    "api.host": "Host",
+    "api.corsOrigins": "CORS origins"
+};
+
+/** A server's message about a setting, with the setting called what the panel calls it. */
+export function friendlySettingsError(message: string): string {
+    return message
+        .replace(/sharing\.scopeOverrides\.(\S+?)\.(similarityThreshold|recomputeBudget)\b/g, (_m, scope: string, key: string) =>
+            key === "similarityThreshold" ? `The threshold for ${scope}` : `The budget for ${scope}`
+        )
+        .replace(/\b(sharing|api)\.[A-Za-z]+\b/g, (path) => fieldLabels[path] ?? path);
 }

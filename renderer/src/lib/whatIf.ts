@@ -1,3 +1,4 @@
+import {parseDecimal} from "./decimal.js";
 import type {WhatIfCurves} from "../../../shared/admin.js";
 
 /** What the threshold curve says about one threshold value. */
@@ -44,8 +45,6 @@ export function budgetReuseAt(curves: WhatIfCurves, budget: number): number | nu
 
 /** A typed number, or null when the text is not one (the curve then shows only the saved value). */
 export function typedNumber(text: string): number | null {
-    const trimmed = text.trim();
-    if (trimmed === "") return null;
-    const value = Number(trimmed);
+    const value = parseDecimal(text);
     return Number.isFinite(value) && value >= 0 && value <= 1 ? value : null;
 }

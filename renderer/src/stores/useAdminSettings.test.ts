@@ -11,7 +11,16 @@ describe("useAdminSettings", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useAdminSettings.setState({settings: null, error: null, saving: false, savedAt: null, lastCleared: null, movedTo: null});
+        useAdminSettings.setState({
+            settings: null,
+            error: null,
+            saving: false,
+            savedAt: null,
+            lastCleared: null,
+            clearError: null,
+            unsaved: null,
+            movedTo: null
+        });
     });
     afterEach(() => setBackend(null));
 

@@ -2,6 +2,7 @@ import {create} from "zustand";
 import type {AdminSettings, AdminSettingsPatch} from "../../../shared/admin.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
+import type {SettingsDraft} from "../lib/settingsForm.js";
 
 interface AdminSettingsState {
     settings: AdminSettings | null;
@@ -11,6 +12,10 @@ interface AdminSettingsState {
     /** Set after a successful change, for a short confirmation. */
     savedAt: number | null;
     lastCleared: {removedEntries: number; freedBytes: number} | null;
+    /** Why the last Clear cache failed (shown at its button, not with the form's errors). */
+    clearError: string | null;
+    /** Edits not saved yet, kept while the panel is closed (another view, not a reload) over the settings they were typed on. */
+    unsaved: {draft: SettingsDraft; base: AdminSettings} | null;
     /**
      * Where the API server moved after a change of its port or host, when it also serves this page
      * (headless mode): this page's address no longer answers, the app is at this URL now.
@@ -28,6 +33,8 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
     saving: false,
     savedAt: null,
     lastCleared: null,
+    clearError: null,
+    unsaved: null,
     movedTo: null,
     load: async () => {
         try {
@@ -53,10 +60,10 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
     clearCache: async () => {
         try {
             const lastCleared = await getBackend().admin("clearCache", {});
-            set({lastCleared, error: null});
+            set({lastCleared, clearError: null});
             return true;
         } catch (error) {
-            set({error: errorMessage(error)});
+            set({clearError: errorMessage(error)});
             return false;
         }
     }
