@@ -7,6 +7,9 @@ import {apiKeyPath, loadOrCreateApiKey} from "./config/apiKey.js";
 import {NoModelError} from "./config/resolveModel.js";
 import {KeyStore} from "./config/apiKeys.js";
 
+/** A signal this soon after the first is the same one passed on by a parent process, not a second request. */
+const repeatedSignalMs = 1_000;
+
 /** How long answers in progress may run on after SIGINT / SIGTERM (new connections are refused at once). */
 const shutdownGraceMs = 10_000;
 import {parseArgs} from "node:util";
@@ -98,11 +101,15 @@ async function serve(argv: string[]): Promise<number> {
     // The e2e tests and scripts wait for this exact line.
     console.log(`KVShare ready: ${server.uiUrl}`);
 
-    let stopping = false;
+    let stoppingSince: number | undefined;
     const stop = async () => {
-        // A second signal (Ctrl+C again) does not wait.
-        if (stopping) process.exit(1);
-        stopping = true;
+        // A second signal (Ctrl+C again) does not wait. One that follows within a second is the same stop
+        // delivered twice: a service manager signals the whole process group, and npm and tsx pass it on too.
+        if (stoppingSince != null) {
+            if (performance.now() - stoppingSince >= repeatedSignalMs) process.exit(1);
+            return;
+        }
+        stoppingSince = performance.now();
         console.log(`shutting down: answers in progress get up to ${shutdownGraceMs / 1000} s to finish (signal again to stop now)`);
         await server.close(shutdownGraceMs);
         process.exit(0);

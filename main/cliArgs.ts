@@ -13,7 +13,7 @@ export const serveUsage = `Usage: kvshare serve [options]
   --threads N            llama.cpp CPU threads
   --parallel N           sequences served at once (default 4)
   --ctx-size N           context tokens per sequence (default 2048)
-  --no-auth              do not require the API key (not recommended)
+  --no-auth              do not require the API key (loopback addresses only; not recommended)
   --cors-origin ORIGIN   allow a browser origin to call the API (repeatable)
   --allowed-host NAME    accept this Host name besides loopback and the listen address (repeatable)
   --cpu                  never use a GPU (same as --gpu cpu)

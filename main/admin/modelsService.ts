@@ -4,7 +4,7 @@ import {readGgufFileInfo} from "node-llama-cpp";
 import type {ModelFile, ModelList, ModelStatus} from "../../shared/admin.js";
 import type {AdminDeps} from "./ports.js";
 import {modelsDir} from "../config/dataDir.js";
-import {loadSettings, mergeSettings, saveSettings} from "../config/settings.js";
+import {saveSettingsPatch} from "../config/settings.js";
 import {AdminError, invalidInput} from "./errors.js";
 
 /** What the model operations use. */
@@ -218,7 +218,7 @@ export async function loadModel(deps: ModelsDeps, input: Record<string, unknown>
         .then(() => {
             deps.log.info(`model ${modelIdOf(file)} loaded in ${Math.round(performance.now() - started)} ms`);
             deps.settings.modelPath = file;
-            saveSettings(deps.dataDir, mergeSettings(loadSettings(deps.dataDir), {modelPath: file}));
+            saveSettingsPatch(deps.dataDir, {modelPath: file});
         })
         .catch((error: unknown) =>
             deps.log.error(

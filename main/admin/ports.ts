@@ -40,6 +40,8 @@ export interface CacheAdmin {
     /** Deletes a scope's cached prompts and keeps the scope empty; returns how many were removed. */
     purgeScope(scope: string): number;
     evictToBudget(bytes: number): void;
+    /** Makes the memory tier fit its (lowered) budget now. */
+    trimMemoryTier(): void;
     /** Makes the cache hold exactly the admin-marked shared prefixes. */
     refreshSharedPrefixes(): Promise<void>;
     /** The stand-in for an index id shown to others than the machine owner. */

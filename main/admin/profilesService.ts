@@ -1,5 +1,5 @@
 import type {Profile} from "../../shared/admin.js";
-import {loadSettings, mergeSettings, saveSettings} from "../config/settings.js";
+import {saveSettingsPatch} from "../config/settings.js";
 import type {AdminDeps} from "./ports.js";
 import {objectInput, optionalString, profileName, profileNamePattern, requiredString} from "./validate.js";
 
@@ -22,7 +22,7 @@ function setGroup(deps: ProfilesDeps, name: string, group: string | undefined): 
     else groups[name] = group;
     if (JSON.stringify(groups) === JSON.stringify(deps.settings.sharing.groups)) return;
     deps.settings.sharing.groups = groups;
-    saveSettings(deps.dataDir, mergeSettings(loadSettings(deps.dataDir), {sharing: {groups}}));
+    saveSettingsPatch(deps.dataDir, {sharing: {groups}});
 }
 
 /** PUT /kvshare/profiles/{name}: adds a profile or changes its group. */

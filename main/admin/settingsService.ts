@@ -1,5 +1,5 @@
 import type {AdminSettings, AdminSettingsPatch} from "../../shared/admin.js";
-import {loadSettings, mergeSettings, saveSettings, type SettingsPatch} from "../config/settings.js";
+import {saveSettingsPatch, type SettingsPatch} from "../config/settings.js";
 import {SettingsValidationError, validateSettingsPatch, type ValidatedSettingsPatch} from "../config/validateSettings.js";
 import {maxCharsPerToken} from "../runtime/errors.js";
 import {AdminError, invalidInput} from "./errors.js";
@@ -90,7 +90,7 @@ function checkSharedPrefixesFit(deps: SettingsDeps, texts: readonly string[]): v
  * PATCH /kvshare/settings: validates the change, applies it to the live settings (the sharing engine
  * and the HTTP server read them per request, so it takes effect at once) and saves it to
  * settings.json. The file gets only the change, over what it held: start-up flags such as
- * `--port 0` or `--threads 1` stay out of it. A smaller snapshot budget evicts at once. A new API
+ * `--port 0` or `--threads 1` stay out of it, and so do the defaults. A smaller snapshot or memory budget evicts at once. A new API
  * address is listened on before the old one is let go (the answer, sent from the old address, names
  * the new one in `api.url`); without a server change this settles synchronously.
  */
@@ -110,12 +110,13 @@ export async function patchSettings(deps: SettingsDeps, input: AdminSettingsPatc
     if (patch.sharing != null) filePatch.sharing = patch.sharing;
     if (Object.keys(api).length > 0) filePatch.api = api;
 
-    saveSettings(deps.dataDir, mergeSettings(loadSettings(deps.dataDir), filePatch));
+    saveSettingsPatch(deps.dataDir, filePatch);
     // In place: anything holding `deps.settings.sharing` (the engine's settings getter) sees the change.
     if (filePatch.sharing != null) Object.assign(deps.settings.sharing, filePatch.sharing);
     if (filePatch.api != null) Object.assign(deps.settings.api, filePatch.api);
 
     if (patch.sharing?.maxSnapshotBytes != null) deps.cache()?.evictToBudget(deps.settings.sharing.maxSnapshotBytes);
+    if (patch.sharing?.maxMemoryBytes != null) deps.cache()?.trimMemoryTier();
     if (patch.sharing?.sharedPrefixes != null) await deps.cache()?.refreshSharedPrefixes();
     deps.log.info(`settings changed: ${JSON.stringify(filePatch)}`);
     return getSettings(deps);

@@ -6,7 +6,7 @@ import {loadOrCreateApiKey} from "./apiKey.js";
 import {KeyStore} from "./apiKeys.js";
 import {parseServeArgs} from "../cliArgs.js";
 import {resolveModelPath, NoModelError} from "./resolveModel.js";
-import {defaultSettings, loadSettings, mergeSettings, saveSettings} from "./settings.js";
+import {defaultSettings, loadSettings, saveSettingsPatch} from "./settings.js";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-config-"));
 
@@ -17,14 +17,18 @@ describe("settings", () => {
         expect(parseServeArgs(["--host", "0.0.0.0"]).overrides?.api?.host).toBe("0.0.0.0");
     });
 
-    it("merge a partial file over the defaults and survive a round trip", () => {
+    it("merge a partial file over the defaults and survive a round trip, the file holding only what was changed", () => {
         const dir = tmp();
-        saveSettings(dir, mergeSettings(defaultSettings, {sharing: {similarityThreshold: 0.7}, api: {port: 9000}}));
+        saveSettingsPatch(dir, {sharing: {similarityThreshold: 0.7}, api: {port: 9000}});
+        saveSettingsPatch(dir, {sharing: {topK: 5}});
         const loaded = loadSettings(dir);
         expect(loaded.sharing.similarityThreshold).toBe(0.7);
-        expect(loaded.sharing.topK).toBe(defaultSettings.sharing.topK);
+        expect(loaded.sharing.topK).toBe(5);
+        expect(loaded.sharing.recomputeBudget).toBe(defaultSettings.sharing.recomputeBudget);
         expect(loaded.api.port).toBe(9000);
         expect(loaded.api.host).toBe("127.0.0.1");
+        // Defaults stay out of the file: a later version's reach settings nobody changed.
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "settings.json"), "utf8"))).toEqual({sharing: {similarityThreshold: 0.7, topK: 5}, api: {port: 9000}});
     });
 
     it("explain a broken settings file", () => {

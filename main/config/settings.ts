@@ -93,8 +93,16 @@ export function loadSettings(dataDir: string): Settings {
     return mergeSettings(defaultSettings, stored);
 }
 
-export function saveSettings(dataDir: string, settings: Settings): void {
-    writeFileAtomic(settingsPath(dataDir), JSON.stringify(settings, null, 4) + "\n");
+/**
+ * Writes `patch` into the settings file over what the file holds, and nothing else: settings never changed
+ * stay out of it, so a later version's defaults reach them (and this machine's start-up values, such as
+ * its core count, are not frozen into it). The file is checked first, as at start-up.
+ */
+export function saveSettingsPatch(dataDir: string, patch: SettingsPatch): void {
+    loadSettings(dataDir);
+    const file = settingsPath(dataDir);
+    const stored = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Settings) : ({} as Settings);
+    writeFileAtomic(file, JSON.stringify(mergeSettings(stored, patch), null, 4) + "\n");
 }
 
 /** A partial settings object: top-level fields, and any subset of each group. */

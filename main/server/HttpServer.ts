@@ -1,5 +1,6 @@
 import http from "node:http";
 import type {AddressInfo} from "node:net";
+import type {Duplex} from "node:stream";
 import {readJsonObject, type ByteBudget} from "./body.js";
 import type {RequestContext, Route, ServerHost} from "./context.js";
 import {ApiError, sendError, toApiError} from "./errors.js";
@@ -45,6 +46,8 @@ export class HttpServer {
         // may run for minutes, but a client that sends half a body is cut off with a 408.
         this.server.requestTimeout = limits.requestReceiveTimeoutMs;
         this.server.headersTimeout = Math.min(limits.requestReceiveTimeoutMs, 10_000);
+        // Node answers these itself with a bare status line; clients get an OpenAI-style body like every other error.
+        this.server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket));
     }
 
     /** Starts listening; port 0 picks a free port. */
@@ -223,4 +226,27 @@ function findRoute(routes: readonly Route[], method: string, pathname: string): 
         methodMismatch = true;
     }
     return {methodMismatch};
+}
+
+/** What Node could not parse or did not receive in time, answered as an OpenAI-style error (then the connection closes). */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+    // A client that went away, or a response already under way, gets nothing more.
+    if (error.code === "ECONNRESET" || !socket.writable || (socket as {bytesWritten?: number}).bytesWritten !== 0) {
+        socket.destroy();
+        return;
+    }
+    const [status, reason, apiError] =
+        error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? [408, "Request Timeout", new ApiError(408, "invalid_request_error", "The request (headers and body) did not arrive in time.", "request_timeout")]
+            : error.code === "HPE_HEADER_OVERFLOW"
+              ? [
+                    431,
+                    "Request Header Fields Too Large",
+                    new ApiError(431, "invalid_request_error", "The request's headers are too large.", "headers_too_large")
+                ]
+              : [400, "Bad Request", new ApiError(400, "invalid_request_error", "Malformed HTTP request.", "bad_http_request")];
+    const body = JSON.stringify(apiError.toBody());
+    socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    );
 }

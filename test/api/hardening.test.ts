@@ -79,7 +79,24 @@ describe("receive timeouts", () => {
             setTimeout(() => reject(new Error("the server kept the half-sent request open")), 15_000).unref();
         });
         expect(answer).toMatch(/^HTTP\/1\.1 408/);
+        // With an OpenAI-style body, as every other error (Node's own answer is a bare status line).
+        const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as {error: {type: string; code: string; message: string}};
+        expect(body.error).toMatchObject({type: "invalid_request_error", code: "request_timeout"});
         expect(Date.now() - started).toBeLessThan(15_000);
+    });
+
+    it("answers a request Node cannot parse with a 400 and an OpenAI-style body", async () => {
+        const port = quick.core.apiServer?.address?.port ?? 0;
+        const answer = await new Promise<string>((resolve, reject) => {
+            const socket = net.connect(port, "127.0.0.1", () => socket.write("GARBAGE / HTTP/9\r\n\r\n"));
+            let received = "";
+            socket.setEncoding("utf8");
+            socket.on("data", (chunk: string) => (received += chunk));
+            socket.on("close", () => resolve(received));
+            socket.on("error", reject);
+        });
+        expect(answer).toMatch(/^HTTP\/1\.1 400/);
+        expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toMatchObject({error: {type: "invalid_request_error", code: "bad_http_request"}});
     });
 
     it("does not cut off a response that streams longer than the receive timeout", async () => {

@@ -135,6 +135,20 @@ describe("semantic KV sharing on the request path", () => {
         }
     });
 
+    it("empties the memory tier as soon as the admin lowers its budget, not at the next donor stored", async () => {
+        const saved = server.core.settings.sharing.maxMemoryBytes;
+        await complete(server, lily, "u8");
+        expect(server.core.cache!.memoryBytes).toBeGreaterThan(0);
+        try {
+            const res = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {maxMemoryBytes: 0}}});
+            expect(res.status).toBe(200);
+            expect(server.core.cache!.memoryBytes).toBe(0);
+            expect((await complete(server, tom, "u8")).donor?.tier).toBe("disk");
+        } finally {
+            await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {maxMemoryBytes: saved}}});
+        }
+    });
+
     it("puts token pieces in the hit record when asked (the UI's alignment view)", async () => {
         await complete(server, lily, "u5");
         const res = await server.api("/v1/completions", {

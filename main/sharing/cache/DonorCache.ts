@@ -322,6 +322,11 @@ export class DonorCache {
         this.memory.clear();
     }
 
+    /** Makes the memory tier fit its budget now (it is read live, but otherwise only applied at the next put). */
+    public trimMemoryTier(): void {
+        this.memory.trim();
+    }
+
     /** Evicts least recently used entries (rows, files and memory tier) until the files fit `bytes`. */
     public evictToBudget(bytes: number): CacheEntry[] {
         const evicted = this.store.evictToBudget(bytes);
