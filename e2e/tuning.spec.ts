@@ -184,10 +184,10 @@ test.describe("the budget curve per recompute policy", () => {
         await openAdmin(page);
         const choice = page.getByTestId("whatif-policy");
         await expect(choice).toHaveValue("dhd-decode");
-        await expect(choice.locator("option")).toHaveText(["DHD + decode-stage fixes · in use · 1 donor requests", "Edit boundaries · 1 donor requests"]);
-        await expect(page.getByTestId("whatif-budget-basis")).toContainText("1 donor requests served with “DHD + decode-stage fixes”");
+        await expect(choice.locator("option")).toHaveText(["DHD + decode-stage fixes · in use · 1 donor request", "Edit boundaries · 1 donor request"]);
+        await expect(page.getByTestId("whatif-budget-basis")).toContainText("1 donor request served with “DHD + decode-stage fixes”");
         await choice.selectOption("boundary");
-        await expect(page.getByTestId("whatif-budget-basis")).toContainText("1 donor requests served with “Edit boundaries”");
+        await expect(page.getByTestId("whatif-budget-basis")).toContainText("1 donor request served with “Edit boundaries”");
         await expect(page.getByTestId("whatif-budget-chart").locator("canvas")).toBeVisible();
         expect(problems).toEqual([]);
     });
