@@ -24,6 +24,8 @@ export interface ServeOptions {
     rendererDir?: string;
     log?: Logger;
     verbose?: boolean;
+    /** Model load progress, 0..1 (the server already answers then: `/health` is 503). */
+    onLoadProgress?: (progress: number) => void;
 }
 
 export interface RunningServer {
@@ -79,9 +81,9 @@ export function createCore(options: ServeOptions): {core: AppCore; modelPath?: s
 }
 
 /** Loads the model into the core and logs what was loaded. */
-export async function loadCoreModel(core: AppCore, modelPath: string, verbose = false): Promise<void> {
+export async function loadCoreModel(core: AppCore, modelPath: string, verbose = false, onProgress?: (progress: number) => void): Promise<void> {
     const loadStart = performance.now();
-    await core.loadModel(modelPath, verbose);
+    await core.loadModel(modelPath, verbose, onProgress);
     const runtime = core.requirePipeline().runtime;
     const {settings} = core;
     const guard = runtime.prompts.guard;
@@ -128,13 +130,23 @@ export function createApiServer(core: AppCore, servesUi: boolean): ApiServer {
     });
 }
 
-/** Headless mode: load the model, start the API and serve the web UI. Used by the CLI and the tests. */
+/**
+ * Headless mode: start the API and serve the web UI, then load the model. Used by the CLI and the tests.
+ * Listening first, as llama-server does: `/health` answers 503 while the model loads (a service manager or
+ * client can tell "starting" from "down"), and a port already in use fails before a long load.
+ */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
     const {core, modelPath, noModel} = createCore(options);
     if (modelPath == null) throw noModel ?? new NoModelError("No model found.");
     // The reason a file cannot be served, rather than llama.cpp's bare "Failed to load model".
     const unusable = await modelFileProblem(modelPath);
     if (unusable != null) throw new Error(`${modelPath} cannot be served: ${unusable}.`);
-    await loadCoreModel(core, modelPath, options.verbose);
-    return listen(core);
+    const server = await listen(core);
+    try {
+        await loadCoreModel(core, modelPath, options.verbose, options.onLoadProgress);
+    } catch (error) {
+        await server.close();
+        throw error;
+    }
+    return server;
 }

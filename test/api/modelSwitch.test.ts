@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -25,6 +26,30 @@ async function settledStatus(): Promise<ModelStatus> {
         .not.toBe("loading");
     return ((await (await server.api("/kvshare/models")).json()) as {status: ModelStatus}).status;
 }
+
+describe("starting", () => {
+    it("listens before the model loads: /health is 503 then, 200 once it is ready", async () => {
+        const port = await new Promise<number>((resolve) => {
+            const probe = net.createServer().listen(0, "127.0.0.1", () => {
+                const {port: free} = probe.address() as net.AddressInfo;
+                probe.close(() => resolve(free));
+            });
+        });
+        let during: Promise<number> | undefined;
+        const starting = await startTestServer({
+            overrides: {api: {port, host: "127.0.0.1"}},
+            onLoadProgress: () => {
+                during ??= fetch(`http://127.0.0.1:${port}/health`).then((res) => res.status);
+            }
+        });
+        try {
+            expect(await during).toBe(503);
+            expect((await starting.api("/health", {noAuth: true})).status).toBe(200);
+        } finally {
+            await starting.close();
+        }
+    });
+});
 
 describe("switching models under load", () => {
     it("never answers 500: requests finish on the old model or end with 503 + retry-after", async () => {
