@@ -1,8 +1,8 @@
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {ApiError} from "../backend/errors.js";
 import {FakeBackend} from "../testing/fakes.js";
-import {selectTokensSavedShare, useCacheStats} from "./useCacheStats.js";
+import {DASHBOARD_SCOPE_STORAGE, selectTokensSavedShare, useCacheStats} from "./useCacheStats.js";
 
 const state = () => useCacheStats.getState();
 
@@ -31,5 +31,17 @@ describe("useCacheStats", () => {
         await state().load();
         expect(state().error).toMatch(/API key/);
         expect(selectTokensSavedShare({stats: null})).toBe(0);
+    });
+
+    it("remembers the chosen scope for this tab, so a reload shows the same view", async () => {
+        await state().setScope("group:ward-3");
+        expect(sessionStorage.getItem(DASHBOARD_SCOPE_STORAGE)).toBe("group:ward-3");
+        expect(backend.adminFake.calls.at(-1)?.input).toEqual({scope: "group:ward-3"});
+        // A reloaded page starts from what the tab kept.
+        vi.resetModules();
+        const reloaded = await import("./useCacheStats.js");
+        expect(reloaded.useCacheStats.getState().scope).toBe("group:ward-3");
+        await state().setScope(null);
+        expect(sessionStorage.getItem(DASHBOARD_SCOPE_STORAGE)).toBeNull();
     });
 });

@@ -15,11 +15,31 @@ interface CacheStatsState {
     setScope: (scope: string | null) => Promise<void>;
 }
 
+/** The dashboard's scope survives a reload of the tab (not other tabs: each admin view keeps its own). */
+export const DASHBOARD_SCOPE_STORAGE = "kvshare.dashboard.scope";
+
+function storedScope(): string | null {
+    try {
+        return sessionStorage.getItem(DASHBOARD_SCOPE_STORAGE);
+    } catch {
+        return null;
+    }
+}
+
+function storeScope(scope: string | null): void {
+    try {
+        if (scope == null) sessionStorage.removeItem(DASHBOARD_SCOPE_STORAGE);
+        else sessionStorage.setItem(DASHBOARD_SCOPE_STORAGE, scope);
+    } catch {
+        // Storage may be off (private mode, quota): the choice then lasts until the reload.
+    }
+}
+
 export const useCacheStats = create<CacheStatsState>()((set, get) => ({
     stats: null,
     error: null,
     loading: false,
-    scope: null,
+    scope: storedScope(),
     load: async () => {
         if (get().loading) return;
         const scope = get().scope;
@@ -32,6 +52,7 @@ export const useCacheStats = create<CacheStatsState>()((set, get) => ({
         }
     },
     setScope: async (scope) => {
+        storeScope(scope);
         set({scope, loading: false});
         await get().load();
     }
