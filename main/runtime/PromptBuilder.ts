@@ -66,6 +66,17 @@ export class PromptBuilder {
         return {tokens, stops: []};
     }
 
+    /** A text's tokens: with `addSpecial`, as a text completion's prompt (the start token where the model wants one). */
+    public tokenize(text: string, addSpecial: boolean): Token[] {
+        return addSpecial ? this.completion(text).tokens : this.model.tokenize(this.safeText(text));
+    }
+
+    /** Tokens in this model's vocabulary (ids are 0 to this, exclusive); from the file's token list. */
+    public get vocabularySize(): number {
+        const tokens = this.model.fileInfo.metadata.tokenizer?.ggml?.tokens;
+        return Array.isArray(tokens) ? tokens.length : 0;
+    }
+
     /** Number of tokens of a text, as embeddings and limits count them. */
     public countTokens(text: string): number {
         return this.model.tokenize(this.safeText(text)).length;

@@ -7,6 +7,7 @@ import {postEmbeddings} from "./handlers/embeddings.js";
 import {getHealth} from "./handlers/health.js";
 import {getModel, getModels} from "./handlers/models.js";
 import {getScopeStats, scopeStatsPath} from "./handlers/scopeStats.js";
+import {postDetokenize, postTokenize} from "./handlers/tokenize.js";
 
 /**
  * The API's one flat route table. OpenAI routes are answered under `/v1` and without it, as
@@ -16,6 +17,9 @@ import {getScopeStats, scopeStatsPath} from "./handlers/scopeStats.js";
 export function apiRoutes(admin: AdminDeps): Route[] {
     return [
         {method: "GET", path: "/health", handler: getHealth, public: true},
+        // llama-server's token routes, for clients that count or trim prompts in this model's tokens.
+        {method: "POST", path: "/tokenize", handler: postTokenize},
+        {method: "POST", path: "/detokenize", handler: postDetokenize},
         ...withAndWithoutV1([
             {method: "GET", path: "/models", handler: getModels},
             {method: "GET", path: "/models/", handler: getModel},

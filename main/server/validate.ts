@@ -116,6 +116,23 @@ export function parseKvShareOptions(body: Body): GenerationIo["recompute"] {
 }
 
 /** Throws 404 when the request names a model this server does not serve. */
+/** POST /tokenize: the text, whether to add the model's special start token (as a text completion does), whether to return pieces. */
+export function parseTokenizeRequest(body: Body): {content: string; addSpecial: boolean; withPieces: boolean} {
+    if (typeof body.content !== "string") throw ApiError.badRequest("'content' is required and must be a string.", "content");
+    return {content: body.content, addSpecial: optionalBoolean(body, "add_special") ?? false, withPieces: optionalBoolean(body, "with_pieces") ?? false};
+}
+
+/** POST /detokenize: token ids of this model's vocabulary (an id outside it would take llama.cpp out of bounds). */
+export function parseDetokenizeRequest(body: Body, vocabularySize: number): number[] {
+    const tokens = body.tokens;
+    if (!Array.isArray(tokens)) throw ApiError.badRequest("'tokens' is required and must be an array of token ids.", "tokens");
+    tokens.forEach((token, i) => {
+        if (!Number.isInteger(token) || (token as number) < 0 || (token as number) >= vocabularySize)
+            throw ApiError.badRequest(`'tokens[${i}]' must be a token id of this model, an integer from 0 to ${vocabularySize - 1}.`, "tokens");
+    });
+    return tokens as number[];
+}
+
 export function checkModel(body: Body, modelId: string): void {
     const model = body.model;
     if (model == null || model === "") return;
