@@ -1,4 +1,5 @@
-import type {Llama, LlamaGrammar} from "node-llama-cpp";
+import {LlamaGrammarEvaluationState, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {UnsupportedOutputFormatError} from "./errors.js";
 import type {OutputFormat} from "./types.js";
 
 /**
@@ -18,20 +19,38 @@ const capacity = 32;
 export class GrammarCache {
     private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
 
-    public constructor(private readonly llama: Llama) {}
+    public constructor(
+        private readonly llama: Llama,
+        private readonly model: LlamaModel
+    ) {}
 
+    /** @throws UnsupportedOutputFormatError when llama.cpp cannot parse the grammar the schema gives */
     public grammarFor(format: OutputFormat): Promise<LlamaGrammar> {
         const key = JSON.stringify(format.schema);
         let grammar = this.grammars.get(key);
         if (grammar != null) this.grammars.delete(key);
         else {
-            // The schema was checked by the API; the cast is to node-llama-cpp's schema type.
-            grammar = this.llama.createGrammarForJsonSchema(format.schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]);
+            grammar = this.build(format);
             // A schema that failed to compile is not kept.
             grammar.catch(() => this.grammars.delete(key));
         }
         this.grammars.set(key, grammar);
         if (this.grammars.size > capacity) this.grammars.delete(this.grammars.keys().next().value as string);
         return grammar;
+    }
+
+    private async build(format: OutputFormat): Promise<LlamaGrammar> {
+        // llama.cpp parses the grammar when it is made and again when a state is made: both here, so a grammar
+        // it refuses (too many repetitions from large length or item counts) is the request's error, not a
+        // failure mid-answer. The schema was checked by the API; the cast is to node-llama-cpp's schema type.
+        try {
+            const grammar = await this.llama.createGrammarForJsonSchema(format.schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]);
+            new LlamaGrammarEvaluationState({model: this.model, grammar});
+            return grammar;
+        } catch (error) {
+            throw new UnsupportedOutputFormatError(
+                `llama.cpp cannot build a grammar from this schema (${(error as Error).message}); large maxLength, minLength, maxItems or minItems values are the usual cause.`
+            );
+        }
     }
 }

@@ -59,7 +59,7 @@ export class ModelRuntime {
         /** The llama.cpp binary loaded (backend, patched or not, devices, and what is lost if anything). */
         public readonly build: LoadedBuild
     ) {
-        this.grammars = new GrammarCache(llama);
+        this.grammars = new GrammarCache(llama, model);
     }
 
     /** Loads the model and creates its context; throws with llama.cpp's reason on failure. */

@@ -34,3 +34,6 @@ export function checkTextLength(characters: number, contextSize: number): void {
 
 /** The model is not loaded (yet, or it failed): HTTP 503. */
 export class ModelUnavailableError extends Error {}
+
+/** A structured-output schema llama.cpp cannot turn into a grammar: HTTP 400. */
+export class UnsupportedOutputFormatError extends Error {}

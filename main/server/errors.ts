@@ -2,7 +2,7 @@ import type {ServerResponse} from "node:http";
 import type {ApiErrorBody, ApiErrorType} from "../../shared/openai.js";
 import {AdminError, type AdminErrorKind} from "../admin/errors.js";
 import {ModelSwitchedError, RequestTimeoutError} from "../runtime/abortReasons.js";
-import {ContextOverflowError, ModelUnavailableError} from "../runtime/errors.js";
+import {ContextOverflowError, ModelUnavailableError, UnsupportedOutputFormatError} from "../runtime/errors.js";
 import {QueueFullError, QueueTimeoutError} from "../runtime/SequencePool.js";
 
 /** An error that becomes an OpenAI-style JSON response with its HTTP status. */
@@ -49,6 +49,7 @@ export function toApiError(error: unknown): ApiError {
             error.retryAfterSeconds == null ? {} : {"retry-after": String(error.retryAfterSeconds)}
         );
     }
+    if (error instanceof UnsupportedOutputFormatError) return new ApiError(400, "invalid_request_error", error.message, "unsupported_schema", "response_format");
     if (error instanceof ContextOverflowError) return new ApiError(400, "exceed_context_size_error", error.message, "context_length_exceeded", null);
     if (error instanceof QueueFullError)
         return new ApiError(503, "unavailable_error", error.message, "server_busy", null, {"retry-after": String(error.retryAfterSeconds)});

@@ -123,6 +123,17 @@ describe("response_format", () => {
             expect(body.error.param).toBe(param);
             expect(body.error.message).toMatch(message);
         }
+        // A schema llama.cpp cannot build a grammar of (too many repetitions) is refused up front, not a 500 mid-request.
+        const large = await ask({
+            type: "json_schema",
+            json_schema: {schema: {type: "string", minLength: 1000, maxLength: 1000}}
+        });
+        expect(large.status).toBe(400);
+        expect(((await large.json()) as {error: {code: string; param: string; message: string}}).error).toMatchObject({
+            code: "unsupported_schema",
+            param: "response_format",
+            message: expect.stringMatching(/cannot build a grammar/)
+        });
         // Annotations and formats the grammar does not assert are accepted.
         const ok = await ask({
             type: "json_schema",
