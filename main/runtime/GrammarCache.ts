@@ -19,13 +19,24 @@ const capacity = 32;
 export class GrammarCache {
     private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
 
+    /**
+     * @param refusal why this model cannot be held to a grammar at all, when it cannot: on a vocabulary
+     *   without byte fallback llama.cpp's grammar sampler accepts tokens it then fails on, and node-llama-cpp
+     *   loses that error (the request never ends and the process gets an unhandled rejection)
+     */
     public constructor(
         private readonly llama: Llama,
-        private readonly model: LlamaModel
+        private readonly model: LlamaModel,
+        private readonly refusal?: string
     ) {}
 
     /** @throws UnsupportedOutputFormatError when llama.cpp cannot parse the grammar the schema gives */
-    public grammarFor(format: OutputFormat): Promise<LlamaGrammar> {
+    public async grammarFor(format: OutputFormat): Promise<LlamaGrammar> {
+        if (this.refusal != null) throw new UnsupportedOutputFormatError(this.refusal);
+        return this.cached(format);
+    }
+
+    private cached(format: OutputFormat): Promise<LlamaGrammar> {
         const key = JSON.stringify(format.schema);
         let grammar = this.grammars.get(key);
         if (grammar != null) this.grammars.delete(key);

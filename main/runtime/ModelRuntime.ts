@@ -59,7 +59,13 @@ export class ModelRuntime {
         /** The llama.cpp binary loaded (backend, patched or not, devices, and what is lost if anything). */
         public readonly build: LoadedBuild
     ) {
-        this.grammars = new GrammarCache(llama, model);
+        this.grammars = new GrammarCache(
+            llama,
+            model,
+            prompts.guard == null
+                ? undefined
+                : "Structured output is not available with this model: its vocabulary has no byte fallback, which llama.cpp's grammar sampling needs."
+        );
     }
 
     /** Loads the model and creates its context; throws with llama.cpp's reason on failure. */

@@ -51,3 +51,19 @@ describe("seed", () => {
         expect((await ask(-1)).choices[0]!.message.content).not.toBe((await ask(-1)).choices[0]!.message.content);
     });
 });
+
+describe("structured output on a vocabulary without byte fallback", () => {
+    it("is refused with a 400 saying why (llama.cpp's grammar sampling fails there), and the server goes on", async () => {
+        const res = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {model, messages: chat("hi"), max_tokens: 20, response_format: {type: "json_object"}}
+        });
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as {error: {code: string; message: string}}).error).toMatchObject({
+            code: "unsupported_schema",
+            message: expect.stringMatching(/no byte fallback/)
+        });
+        const after = await server.client.chat.completions.create({model, messages: chat("hi"), max_tokens: 4});
+        expect(after.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    });
+});
