@@ -1,12 +1,21 @@
-import {LlamaGrammarEvaluationState, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {LlamaGrammar, LlamaGrammarEvaluationState, type Llama, type LlamaModel} from "node-llama-cpp";
 import {UnsupportedOutputFormatError} from "./errors.js";
 import type {OutputFormat} from "./types.js";
 
 /**
- * Where node-llama-cpp's JSON Schema grammars end: four newlines, then any more. The grammar allows nothing
- * else there, and stopping is left to the caller (its own chat session stops on the same text).
+ * Where the answer of a node-llama-cpp JSON Schema grammar is over: its grammar ends in four newlines (then any
+ * more) and leaves stopping to the caller. Two newlines in a row occur nowhere else (its whitespace rules put
+ * at most one before indentation or a closing bracket, and strings hold no raw newline), so the answer stops at
+ * the second, not the fourth.
  */
-export const jsonGrammarEnd = "\n\n\n\n";
+export const jsonGrammarEnd = "\n\n";
+
+/**
+ * node-llama-cpp's integer rule allows an exponent with a sign ("-821e-4" is not an integer): integers here are
+ * written out, as JSON Schema's validators expect them.
+ */
+const integerRule = /^integer-number-rule ::= .*$/m;
+const plainIntegerRule = 'integer-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15})';
 
 /** Grammars kept for reuse: an app asks with the same schema again and again. */
 const capacity = 32;
@@ -55,7 +64,8 @@ export class GrammarCache {
         // it refuses (too many repetitions from large length or item counts) is the request's error, not a
         // failure mid-answer. The schema was checked by the API; the cast is to node-llama-cpp's schema type.
         try {
-            const grammar = await this.llama.createGrammarForJsonSchema(format.schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]);
+            const generated = await this.llama.createGrammarForJsonSchema(format.schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]);
+            const grammar = new LlamaGrammar(this.llama, {grammar: generated.grammar.replace(integerRule, plainIntegerRule)});
             new LlamaGrammarEvaluationState({model: this.model, grammar});
             return grammar;
         } catch (error) {

@@ -95,7 +95,16 @@ export async function decode(
     }
     // A timeout cuts the answer short like a token limit; a client's stop or disconnect is an abort.
     if (job.signal.aborted) finishReason = job.signal.reason instanceof RequestTimeoutError ? "length" : "aborted";
-    emit(streamer.flush());
+    const rest = streamer.flush();
+    if (job.grammar == null) emit(rest);
+    else {
+        // A held-back newline is the start of the grammar's closing newlines (JSON never ends in one): not part of
+        // the answer. A token limit that cut only those (or came right at the closing bracket) did not cut the
+        // answer: it had ended. (A number may go on, so one ending in a digit is not known to be complete.)
+        const answer = rest.replace(/\n+$/, "");
+        emit(answer);
+        if (finishReason === "length" && !/\d\s*$/.test(text) && isCompleteJson(text)) finishReason = "stop";
+    }
 
     const endedAt = performance.now();
     return {text, finishReason, completionTokens, firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt, endedAt, ...(logprobs == null ? {} : {logprobs})};
@@ -130,4 +139,13 @@ function toEvaluateOptions(sampling: Sampling, recentTokens: Token[]): SequenceE
         // a token limit (`finish_reason` "stop", not "length").
         yieldEogToken: true
     };
+}
+
+function isCompleteJson(text: string): boolean {
+    try {
+        JSON.parse(text);
+        return true;
+    } catch {
+        return false;
+    }
 }

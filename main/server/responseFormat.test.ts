@@ -27,6 +27,40 @@ describe("toGrammarSchema", () => {
         expect(toGrammarSchema({type: "string", format: "date"}, "p")).toEqual({type: "string", format: "date"});
     });
 
+    it("makes the keywords node-llama-cpp would ignore hold: beside an enum, a type list, a union; required properties", () => {
+        // The enum carries the type and lengths (the grammar reads it alone).
+        expect(toGrammarSchema({type: "integer", enum: [1.5, 2, "a"]}, "p")).toEqual({enum: [2]});
+        expect(toGrammarSchema({enum: ["abcdef", "ab"], maxLength: 2}, "p")).toEqual({enum: ["ab"]});
+        // A type list with a string's limit: one branch per type, each with the limit.
+        expect(toGrammarSchema({type: ["string", "null"], maxLength: 5}, "p")).toEqual({
+            oneOf: [
+                {type: "string", maxLength: 5},
+                {type: "null", maxLength: 5}
+            ]
+        });
+        // An object in a type list still means any object.
+        expect(toGrammarSchema({type: ["object", "null"]}, "p")).toEqual({oneOf: [{type: "object", additionalProperties: true}, {type: "null"}]});
+        // Keywords beside a union hold in every branch.
+        expect(toGrammarSchema({type: "object", properties: {a: {type: "string"}}, anyOf: [{type: "object"}]}, "p")).toEqual({
+            oneOf: [{type: "object", properties: {a: {type: "string"}}, additionalProperties: true}]
+        });
+        // Required but not described: present, with any value (or what additionalProperties allows).
+        expect(toGrammarSchema({type: "object", required: ["a", "b"], properties: {a: {type: "string"}}}, "p")).toEqual({
+            type: "object",
+            required: ["a", "b"],
+            properties: {a: {type: "string"}, b: any}
+        });
+        expect(toGrammarSchema({type: "object", required: ["n"], additionalProperties: {type: "integer"}}, "p")).toMatchObject({
+            properties: {n: {type: "integer"}}
+        });
+        // `items: false` after prefixItems: no more items than those.
+        expect(toGrammarSchema({type: "array", prefixItems: [{type: "string"}, {type: "number"}], items: false}, "p")).toEqual({
+            type: "array",
+            prefixItems: [{type: "string"}, {type: "number"}],
+            maxItems: 2
+        });
+    });
+
     it("refuses what it cannot enforce, naming the path", () => {
         const message = (schema: unknown) => {
             try {
@@ -43,7 +77,17 @@ describe("toGrammarSchema", () => {
         expect(message({$ref: "#/$defs/missing"})).toMatch(/reference/);
         expect(message({enum: [{a: 1}]})).toMatch(/enum/);
         expect(message({minItems: -1, type: "array"})).toMatch(/non-negative integer/);
-        expect(message({required: ["a"]})).toMatch(/without 'type'/);
+        expect(message({minItems: 1})).toMatch(/without 'type'/);
+        expect(message({type: "object", $ref: "#/$defs/x", $defs: {x: {type: "object"}}})).toMatch(/keywords beside '\$ref'/);
+        // No value can match: refused, not answered with one that does not.
+        expect(message({type: "object", required: ["x"], properties: {}, additionalProperties: false})).toMatch(
+            /no JSON value can match this schema \('x' is required/
+        );
+        expect(message({type: "null", enum: ["a"]})).toMatch(/none of its enum values is of its type/);
+        expect(message({type: "string", const: "abc", maxLength: 2})).toMatch(/none of its const values/);
+        expect(message({type: "array", minItems: 3, maxItems: 1})).toMatch(/minItems 3 is above maxItems 1/);
+        expect(message({type: "string", minLength: 5, maxLength: 2})).toMatch(/minLength 5 is above maxLength 2/);
+        expect(message({enum: Array.from({length: 1001}, (_, i) => i)})).toMatch(/more than 1000 enum values/);
         let deep: unknown = {type: "string"};
         for (let i = 0; i < 40; i++) deep = {type: "array", items: deep};
         expect(message(deep)).toMatch(/nesting deeper/);

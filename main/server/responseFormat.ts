@@ -7,6 +7,7 @@
  */
 import type {OutputFormat} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
+import {anyValue, satisfiable} from "./schemaConstraints.js";
 
 type Schema = Record<string, unknown>;
 
@@ -42,9 +43,9 @@ const knownKeywords = new Set([
 ]);
 /** Deepest nesting accepted (a grammar per request is built from it on the event loop). */
 const maxDepth = 32;
-
-/** Any JSON value: what `{}` or `true` allows. */
-const anyValue: Schema = {oneOf: [{type: ["string", "number", "boolean", "null"]}, {type: "object", additionalProperties: true}, {type: "array"}]};
+/** OpenAI's limits on a structured-output schema: enum values and object properties, counted over the whole schema. */
+const maxEnumValues = 1000;
+const maxProperties = 5000;
 
 /** The request's `response_format`, checked; undefined for none or `text`. */
 export function parseResponseFormat(body: Record<string, unknown>): OutputFormat | undefined {
@@ -85,10 +86,17 @@ export function toGrammarSchema(schema: unknown, param: string): Schema {
             const group = (schema as Schema)[key];
             if (group != null && typeof group === "object") for (const name of Object.keys(group)) defs.add(name);
         }
-    return rewrite(schema, param, "", defs, 0);
+    return rewrite(schema, param, "", {defs, enumValues: 0, properties: 0}, 0);
 }
 
-function rewrite(schema: unknown, param: string, at: string, defs: ReadonlySet<string>, depth: number): Schema {
+/** What a schema walk carries: the root's definitions, and the counts its size limits bound. */
+interface Walk {
+    readonly defs: ReadonlySet<string>;
+    enumValues: number;
+    properties: number;
+}
+
+function rewrite(schema: unknown, param: string, at: string, walk: Walk, depth: number): Schema {
     if (depth > maxDepth) throw refused(param, at, `nesting deeper than ${maxDepth} levels`);
     if (schema === true) return anyValue;
     if (schema == null || typeof schema !== "object" || Array.isArray(schema)) throw invalid(param, at, "must be a JSON Schema object");
@@ -105,36 +113,42 @@ function rewrite(schema: unknown, param: string, at: string, defs: ReadonlySet<s
             case "anyOf": {
                 if (!Array.isArray(value) || value.length === 0) throw invalid(param, here, "must be a non-empty array of schemas");
                 if (out.oneOf != null) throw refused(param, at, "both 'oneOf' and 'anyOf'");
-                out.oneOf = value.map((s, i) => rewrite(s, param, `${here}[${i}]`, defs, depth + 1));
+                out.oneOf = value.map((s, i) => rewrite(s, param, `${here}[${i}]`, walk, depth + 1));
                 break;
             }
             case "properties": {
                 if (value == null || typeof value !== "object" || Array.isArray(value)) throw invalid(param, here, "must be an object of schemas");
+                walk.properties += Object.keys(value as Schema).length;
+                if (walk.properties > maxProperties) throw refused(param, here, `more than ${maxProperties} properties in all`);
                 out.properties = Object.fromEntries(
-                    Object.entries(value as Schema).map(([name, s]) => [name, rewrite(s, param, `${here}.${name}`, defs, depth + 1)])
+                    Object.entries(value as Schema).map(([name, s]) => [name, rewrite(s, param, `${here}.${name}`, walk, depth + 1)])
                 );
                 break;
             }
             case "additionalProperties":
+                out[key] = typeof value === "boolean" ? value : rewrite(value, param, here, walk, depth + 1);
+                break;
             case "items":
-                out[key] = typeof value === "boolean" && key === "additionalProperties" ? value : rewrite(value, param, here, defs, depth + 1);
+                // `items: false` (no items past `prefixItems`) is a count limit for the grammar.
+                if (value === false) out.maxItems = Math.min((out.maxItems as number | undefined) ?? Infinity, prefixLength(schema as Schema));
+                else out.items = rewrite(value, param, here, walk, depth + 1);
                 break;
             case "prefixItems":
                 if (!Array.isArray(value)) throw invalid(param, here, "must be an array of schemas");
-                out.prefixItems = value.map((s, i) => rewrite(s, param, `${here}[${i}]`, defs, depth + 1));
+                out.prefixItems = value.map((s, i) => rewrite(s, param, `${here}[${i}]`, walk, depth + 1));
                 break;
             case "$defs":
             case "definitions": {
                 if (value == null || typeof value !== "object" || Array.isArray(value)) throw invalid(param, here, "must be an object of schemas");
                 out.$defs = {
                     ...((out.$defs as Schema | undefined) ?? {}),
-                    ...Object.fromEntries(Object.entries(value as Schema).map(([name, s]) => [name, rewrite(s, param, `${here}.${name}`, defs, depth + 1)]))
+                    ...Object.fromEntries(Object.entries(value as Schema).map(([name, s]) => [name, rewrite(s, param, `${here}.${name}`, walk, depth + 1)]))
                 };
                 break;
             }
             case "$ref": {
                 const name = typeof value === "string" ? /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(value)?.[1] : undefined;
-                if (name == null || !defs.has(name))
+                if (name == null || !walk.defs.has(name))
                     throw refused(param, here, `a reference other than one to the root's "$defs" (got ${JSON.stringify(value)})`);
                 out.$ref = `#/$defs/${name}`;
                 break;
@@ -146,6 +160,9 @@ function rewrite(schema: unknown, param: string, at: string, defs: ReadonlySet<s
             case "enum":
                 if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar))
                     throw refused(param, here, "an enum other than a non-empty list of strings, numbers, booleans or null");
+                // Sampling through a grammar of thousands of alternatives takes seconds per token.
+                walk.enumValues += value.length;
+                if (walk.enumValues > maxEnumValues) throw refused(param, here, `more than ${maxEnumValues} enum values in all`);
                 out.enum = value;
                 break;
             case "const":
@@ -157,31 +174,48 @@ function rewrite(schema: unknown, param: string, at: string, defs: ReadonlySet<s
                 out.required = value;
                 break;
             default:
-                // The numeric limits (lengths, item and property counts).
+                // The numeric limits (lengths, item and property counts); `items: false` may have set a lower maxItems.
                 if (!Number.isInteger(value) || (value as number) < 0) throw invalid(param, here, "must be a non-negative integer");
-                out[key] = value;
+                out[key] = key === "maxItems" && out.maxItems != null ? Math.min(out.maxItems as number, value as number) : value;
         }
     }
     return completed(out, param, at);
 }
 
-/** Fills what JSON Schema implies but the grammar would read otherwise. */
-function completed(schema: Schema, param: string, at: string): Schema {
-    const constraining = Object.keys(schema).filter((k) => k !== "$defs");
+const prefixLength = (schema: Schema): number => (Array.isArray(schema.prefixItems) ? schema.prefixItems.length : 0);
+
+/**
+ * Fills what JSON Schema implies but the grammar would read otherwise. node-llama-cpp reads the first of
+ * `$ref`, `oneOf`, `const`, `enum`, `type` and ignores the keywords beside it: what they would constrain is
+ * pushed into the branches of a union, reconciled with an enum or const, or refused.
+ */
+function completed(given: Schema, param: string, at: string): Schema {
+    const constraining = Object.keys(given).filter((k) => k !== "$defs");
     // `{}` allows any value (the grammar would allow only null).
-    if (constraining.length === 0) return {...anyValue, ...schema};
-    const types = schema.type == null ? [] : ([] as unknown[]).concat(schema.type);
+    if (constraining.length === 0) return {...anyValue, ...given};
+    const schema = satisfiable(given, (what) => unsatisfiable(param, at, what));
+    if (schema.$ref != null && Object.keys(schema).some((k) => k !== "$ref" && k !== "$defs"))
+        throw refused(param, at, "keywords beside '$ref' (put them in the definition)");
+    if (schema.$ref != null) return schema;
+    if (schema.oneOf != null) {
+        const {oneOf, $defs, ...beside} = schema;
+        if (Object.keys(beside).length === 0) return schema;
+        // Keywords beside a union hold in every branch: pushed down, each branch completed again.
+        const branches = (oneOf as Schema[]).map((branch) => completed({...beside, ...branch}, param, at));
+        return {...($defs == null ? {} : {$defs}), oneOf: branches};
+    }
+    if (schema.enum != null || schema.const != null) return schema;
     if (schema.type == null && (schema.properties != null || schema.additionalProperties != null)) schema.type = "object";
     if (schema.type == null && (schema.items != null || schema.prefixItems != null)) schema.type = "array";
+    if (schema.type == null) throw refused(param, at, "a schema without 'type', 'enum', 'const', 'oneOf' / 'anyOf' or '$ref'");
+    const types = ([] as string[]).concat(schema.type as string | string[]);
+    if (types.length > 1) {
+        // A list of types is read alone (a string's maxLength beside it would be dropped): a union of one each.
+        const {type: _t, $defs, ...rest} = schema;
+        return {...($defs == null ? {} : {$defs}), oneOf: types.map((t) => completed({...rest, type: t}, param, at))};
+    }
     // An object with no properties named allows any properties, unless it says otherwise.
     if (schema.type === "object" && schema.properties == null && schema.additionalProperties == null) schema.additionalProperties = true;
-    if (schema.type == null && schema.oneOf == null && schema.enum == null && schema.const == null && schema.$ref == null)
-        throw refused(param, at, "a schema without 'type', 'enum', 'const', 'oneOf' / 'anyOf' or '$ref'");
-    if (types.length > 1 && types.some((t) => t === "object" || t === "array")) {
-        // The grammar takes a list of types for the scalar ones only: the rest becomes a union.
-        const {type: _t, ...rest} = schema;
-        return {oneOf: types.map((t) => ({...rest, type: t}))};
-    }
     return schema;
 }
 
@@ -198,6 +232,10 @@ const isScalar = (v: unknown): boolean => v === null || ["string", "number", "bo
 
 function invalid(param: string, at: string, what: string): ApiError {
     return ApiError.badRequest(`'${param}${at}' ${what}.`, param);
+}
+
+function unsatisfiable(param: string, at: string, what: string): ApiError {
+    return new ApiError(400, "invalid_request_error", `'${param}${at}': no JSON value can match this schema (${what}).`, "unsatisfiable_schema", param);
 }
 
 function refused(param: string, at: string, what: string): ApiError {

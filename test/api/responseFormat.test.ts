@@ -95,6 +95,36 @@ describe("response_format", () => {
         );
     });
 
+    it("writes integers out (no exponent), and ends the answer at the closing bracket: no trailing newline, stop not length", async () => {
+        const schema = {type: "object", properties: {i: {type: "integer"}}, required: ["i"], additionalProperties: false};
+        for (let seed = 1; seed <= 6; seed++) {
+            const done = await server.client.chat.completions.create({
+                model,
+                messages,
+                max_tokens: 60,
+                temperature: 2,
+                seed,
+                response_format: {type: "json_schema", json_schema: {name: "n", schema}}
+            });
+            const text = done.choices[0]!.message.content!;
+            expect(text, text).toMatch(/^\{\s*"i":\s?-?\d+\s*\}$/);
+            expect(Number.isInteger(parsed(text).i)).toBe(true);
+        }
+        // Every token limit: never a newline of the grammar's end in the answer; a complete object is a stop.
+        for (let max = 2; max <= 9; max++) {
+            const cut = await server.client.chat.completions.create({model, messages, max_tokens: max, temperature: 0, response_format: {type: "json_object"}});
+            const text = cut.choices[0]!.message.content!;
+            expect(text.endsWith("\n"), JSON.stringify(text)).toBe(false);
+            let complete = true;
+            try {
+                JSON.parse(text);
+            } catch {
+                complete = false;
+            }
+            expect(cut.choices[0]!.finish_reason, `${max}: ${JSON.stringify(text)}`).toBe(complete ? "stop" : "length");
+        }
+    });
+
     it("refuses what it cannot enforce with a 400 naming where, instead of answering with something else", async () => {
         const ask = (response_format: unknown) => server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 8, response_format}});
         const cases: Array<[unknown, string, RegExp]> = [
