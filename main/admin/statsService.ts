@@ -91,6 +91,7 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
     });
 
     const hits = entries.filter(isHit);
+    const donorHits = entries.filter((e) => e.donorId != null).length;
     const reusedTokens = entries.reduce((sum, e) => sum + e.reusedTokens, 0);
     const donorCounts = new Map<number, number>();
     for (const entry of entries) if (entry.donorId != null) donorCounts.set(entry.donorId, (donorCounts.get(entry.donorId) ?? 0) + 1);
@@ -119,9 +120,9 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
         totals: {
             requests: entries.length,
             hits: hits.length,
-            donorHits: entries.filter((e) => e.donorId != null).length,
+            donorHits,
             // Served from a donor, as the what-if curves count it; `hits` also counts a request's own prefix.
-            hitRate: entries.length === 0 ? 0 : entries.filter((e) => e.donorId != null).length / entries.length,
+            hitRate: entries.length === 0 ? 0 : donorHits / entries.length,
             promptTokens: entries.reduce((sum, e) => sum + e.promptTokens, 0),
             reusedTokens,
             timeSavedMs: timeSaved(reusedTokens)

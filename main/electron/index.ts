@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import {app, BrowserWindow, ipcMain, Menu, protocol, session, shell} from "electron";
+import {app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell} from "electron";
 import {ipcChannels, type MenuCommand} from "../../shared/backend.js";
 import {createApiServer, createCore, defaultRendererDir, listen, loadCoreModel} from "../app/startServer.js";
 import {readRendererFile, rendererHeaders} from "../server/rendererFiles.js";
@@ -12,6 +12,7 @@ import {appIndexUrl, appScheme} from "./appUrl.js";
 import {registerIpcHandlers} from "./ipcHandlers.js";
 import {appMenuTemplate} from "./menu.js";
 import {applyNavigationGuards} from "./navigationGuards.js";
+import {askBeforeUnload} from "./unloadPrompt.js";
 import {mainWindowOptions} from "./windowOptions.js";
 import {loadWindowState, saveWindowState} from "./windowState.js";
 
@@ -78,6 +79,20 @@ if (!app.requestSingleInstanceLock()) {
         const state = loadWindowState(core.dataDir);
         window = new BrowserWindow(mainWindowOptions(preloadPath, state));
         applyNavigationGuards(window.webContents, (url) => shell.openExternal(url).catch(() => undefined));
+        askBeforeUnload(
+            window.webContents,
+            () =>
+                window == null ||
+                dialog.showMessageBoxSync(window, {
+                    type: "question",
+                    buttons: ["Leave", "Stay"],
+                    defaultId: 1,
+                    cancelId: 1,
+                    title: "Unsaved changes",
+                    message: "The settings have changes that are not saved.",
+                    detail: "Leave anyway and lose them?"
+                }) === 0
+        );
         window.once("ready-to-show", () => window?.show());
         window.on("close", () => {
             if (window != null) saveWindowState(core.dataDir, window.getBounds());

@@ -5,6 +5,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import type {MenuItemConstructorOptions} from "electron";
 import {appMenuTemplate, docsUrl} from "./menu.js";
 import {applyNavigationGuards, isWebUrl} from "./navigationGuards.js";
+import {askBeforeUnload} from "./unloadPrompt.js";
 import {mainWindowOptions} from "./windowOptions.js";
 
 describe("window options (Electron security checklist)", () => {
@@ -214,5 +215,20 @@ describe("Electron entry (mocked electron module)", () => {
         const healthHandler = (calls["ipcMain.handle"] ?? []).find((c) => c[0] === "kvshare:health")![1] as (event: unknown) => {status: string; model: null};
         const health = healthHandler({senderFrame: {url: "app://kvshare/index.html", parent: null}, sender: {id: 1, send() {}, isDestroyed: () => false}});
         expect(health).toMatchObject({status: "error", model: null});
+    });
+});
+
+describe("leaving a page with unsaved changes", () => {
+    it("asks, and overrides the page's objection only when the user chooses to leave", () => {
+        let listener: ((event: {preventDefault(): void}) => void) | undefined;
+        let answer = false;
+        askBeforeUnload({on: (_name, l) => (listener = l)}, () => answer);
+        const stay = {preventDefault: vi.fn()};
+        listener!(stay);
+        expect(stay.preventDefault).not.toHaveBeenCalled();
+        answer = true;
+        const leave = {preventDefault: vi.fn()};
+        listener!(leave);
+        expect(leave.preventDefault).toHaveBeenCalledOnce();
     });
 });

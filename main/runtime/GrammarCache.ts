@@ -1,3 +1,4 @@
+import {createHash} from "node:crypto";
 import {LlamaGrammar, LlamaGrammarEvaluationState, type Llama, type LlamaModel} from "node-llama-cpp";
 import {UnsupportedOutputFormatError} from "./errors.js";
 import type {OutputFormat} from "./types.js";
@@ -46,13 +47,14 @@ export class GrammarCache {
     }
 
     private cached(format: OutputFormat): Promise<LlamaGrammar> {
-        const key = JSON.stringify(format.schema);
+        // Keyed by a digest, not the schema's text (up to the API's limit each); a schema llama.cpp refused is kept
+        // as refused, so asking again costs nothing.
+        const key = createHash("sha256").update(JSON.stringify(format.schema)).digest("base64");
         let grammar = this.grammars.get(key);
         if (grammar != null) this.grammars.delete(key);
         else {
             grammar = this.build(format);
-            // A schema that failed to compile is not kept.
-            grammar.catch(() => this.grammars.delete(key));
+            grammar.catch(() => undefined);
         }
         this.grammars.set(key, grammar);
         if (this.grammars.size > capacity) this.grammars.delete(this.grammars.keys().next().value as string);

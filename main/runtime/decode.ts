@@ -60,7 +60,7 @@ export async function decode(
             sequence,
             pendingTokens,
             job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})},
-            logprobs != null
+            logprobs == null ? "none" : (job.logprobs ?? 0) > 0 ? "top" : "chosen"
         );
         try {
             for await (const sampled of iterator) {

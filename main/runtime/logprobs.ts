@@ -1,47 +1,61 @@
 import type {LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token} from "node-llama-cpp";
+import {tokenBytes, tokenPiece} from "./tokenPiece.js";
 import type {TokenLogprob} from "./types.js";
 
 /** What a log-probability of zero probability is reported as (JSON has no -Infinity; OpenAI uses -9999). */
 const floorLogprob = -9999;
 
-/** A sampled token, with the distribution it was sampled from when log-probabilities were asked for. */
+/** A sampled token, with the distribution it was sampled from (or only its own probability) when asked for. */
 export interface SampledToken {
     token: Token;
     /** Token → probability, most likely first (node-llama-cpp sorts them). */
     probabilities?: ReadonlyMap<Token, number>;
+    /** The token's own probability. */
+    confidence?: number;
 }
 
+/** What to read of each step's distribution: nothing, the chosen token's probability, or the whole of it. */
+export type LogprobDetail = "none" | "chosen" | "top";
+
 /**
- * The sequence's generated tokens, each with its step's probabilities when `withProbabilities` (node-llama-cpp
- * then copies the whole vocabulary's distribution out of llama.cpp at every step, so only when asked).
+ * The sequence's generated tokens with what `detail` asks of each step. The whole distribution is copied out of
+ * llama.cpp into a map at every step (on the event loop: on a large vocabulary that holds up every other
+ * request), so only when alternatives are asked for; the chosen token's probability comes without the copy.
  */
 export async function* sampledTokens(
     sequence: LlamaContextSequence,
     tokens: Token[],
     options: SequenceEvaluateOptions,
-    withProbabilities: boolean
+    detail: LogprobDetail
 ): AsyncGenerator<SampledToken, void, undefined> {
-    if (!withProbabilities) {
+    if (detail === "none") {
         for await (const token of sequence.evaluate(tokens, options)) yield {token};
         return;
     }
-    for await (const item of sequence.evaluateWithMetadata(tokens, {probabilities: true}, options))
-        yield {token: item.token, probabilities: item.probabilities};
+    const metadata = detail === "top" ? {probabilities: true as const} : {confidence: true as const};
+    for await (const item of sequence.evaluateWithMetadata(tokens, metadata, options)) {
+        const {probabilities, confidence} = item as {probabilities?: ReadonlyMap<Token, number>; confidence?: number};
+        yield {token: item.token, ...(probabilities == null ? {} : {probabilities}), ...(confidence == null ? {} : {confidence})};
+    }
 }
+
+const logprobOf = (probability: number | undefined): number =>
+    probability == null || probability <= 0 ? floorLogprob : Math.max(floorLogprob, Math.log(probability));
 
 /**
  * The chosen token's log-probability and the `top` most likely tokens of its step, as text (each piece
- * detokenized after the tokens before it, so a leading space comes out as the model writes it).
+ * detokenized after the tokens before it, so a leading space comes out as the model writes it) and bytes.
  */
 export function tokenLogprob(model: LlamaModel, sampled: SampledToken, previous: readonly Token[], top: number): TokenLogprob {
-    const piece = (token: Token) => model.detokenize([token], false, previous.slice(-8));
-    const logprob = (probability: number | undefined) =>
-        probability == null || probability <= 0 ? floorLogprob : Math.max(floorLogprob, Math.log(probability));
+    const entry = (token: Token) => {
+        const text = tokenPiece(model, token, previous);
+        return {text, bytes: tokenBytes(model, token, text)};
+    };
     const alternatives: TokenLogprob["top"] = [];
     if (sampled.probabilities != null)
         for (const [token, probability] of sampled.probabilities) {
             if (alternatives.length >= top) break;
-            alternatives.push({text: piece(token), logprob: logprob(probability)});
+            alternatives.push({...entry(token), logprob: logprobOf(probability)});
         }
-    return {text: piece(sampled.token), logprob: logprob(sampled.probabilities?.get(sampled.token)), top: alternatives};
+    return {...entry(sampled.token), logprob: logprobOf(sampled.probabilities?.get(sampled.token) ?? sampled.confidence), top: alternatives};
 }

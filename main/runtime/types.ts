@@ -33,8 +33,10 @@ export interface OutputFormat {
 /** A generated token's log-probability and the most likely tokens of its step (the API's `logprobs`). */
 export interface TokenLogprob {
     text: string;
+    /** The token's own bytes (a byte-fallback token is one byte of a character its text cannot show). */
+    bytes: number[];
     logprob: number;
-    top: Array<{text: string; logprob: number}>;
+    top: Array<{text: string; bytes: number[]; logprob: number}>;
 }
 
 /** One generation job, independent of the endpoint that asked for it. */

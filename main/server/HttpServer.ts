@@ -230,8 +230,10 @@ function findRoute(routes: readonly Route[], method: string, pathname: string): 
 
 /** What Node could not parse or did not receive in time, answered as an OpenAI-style error (then the connection closes). */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-    // A client that went away, or a response already under way, gets nothing more.
-    if (error.code === "ECONNRESET" || !socket.writable || (socket as {bytesWritten?: number}).bytesWritten !== 0) {
+    // A client that went away, or a response already under way on this connection, gets nothing more (as in Node's
+    // own handler: an earlier request's finished response on a kept-alive connection does not count).
+    const current = (socket as {_httpMessage?: {headersSent?: boolean}})._httpMessage;
+    if (error.code === "ECONNRESET" || !socket.writable || current?.headersSent === true) {
         socket.destroy();
         return;
     }

@@ -47,31 +47,32 @@ function round(value: number): number {
     return Math.round(value * 100) / 100;
 }
 
-const utf8 = (text: string): number[] => [...Buffer.from(text, "utf8")];
-
 /** Chat's `logprobs` for some tokens of the answer (all of them, or a chunk's). */
 export function toChatLogprobs(entries: readonly TokenLogprob[]): ChatLogprobs {
     return {
         content: entries.map((e) => ({
             token: e.text,
             logprob: e.logprob,
-            bytes: utf8(e.text),
-            top_logprobs: e.top.map((t) => ({token: t.text, logprob: t.logprob, bytes: utf8(t.text)}))
+            bytes: e.bytes,
+            top_logprobs: e.top.map((t) => ({token: t.text, logprob: t.logprob, bytes: t.bytes}))
         })),
         refusal: null
     };
 }
 
+/** Characters as OpenAI's `text_offset` counts them: code points (an emoji is one, not two UTF-16 units). */
+export const characters = (text: string): number => [...text].length;
+
 /**
  * Text completions' `logprobs` for some tokens of the answer, `offset` being where the first one's text starts
- * in the choice's text (an echoed prompt, earlier chunks). Alternatives whose texts coincide keep the likelier.
+ * in the choice's text, in characters (an echoed prompt, earlier chunks). Alternatives whose texts coincide keep the likelier.
  */
 export function toCompletionLogprobs(entries: readonly TokenLogprob[], offset: number): CompletionLogprobs {
     const textOffset: number[] = [];
     let at = offset;
     for (const e of entries) {
         textOffset.push(at);
-        at += e.text.length;
+        at += characters(e.text);
     }
     return {
         tokens: entries.map((e) => e.text),

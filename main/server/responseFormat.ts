@@ -46,6 +46,7 @@ const maxDepth = 32;
 /** OpenAI's limits on a structured-output schema: enum values and object properties, counted over the whole schema. */
 const maxEnumValues = 1000;
 const maxProperties = 5000;
+const maxSchemaCharacters = 120_000;
 
 /** The request's `response_format`, checked; undefined for none or `text`. */
 export function parseResponseFormat(body: Record<string, unknown>): OutputFormat | undefined {
@@ -80,6 +81,8 @@ export function parseResponseFormat(body: Record<string, unknown>): OutputFormat
  * keyword or type it cannot enforce.
  */
 export function toGrammarSchema(schema: unknown, param: string): Schema {
+    // Its grammar is built on the event loop: a bound on the whole, besides the counts below.
+    if (JSON.stringify(schema ?? null).length > maxSchemaCharacters) throw refused(param, "", `a schema over ${maxSchemaCharacters} characters of JSON`);
     const defs = new Set<string>();
     if (schema != null && typeof schema === "object" && !Array.isArray(schema))
         for (const key of ["$defs", "definitions"]) {

@@ -35,6 +35,9 @@ export interface EmbeddingParams {
     encoding: "float" | "base64";
 }
 
+/** Longest text /tokenize takes. */
+const maxTokenizeCharacters = 262_144;
+
 /** Most alternatives per token in `logprobs` (OpenAI's limit for chat). */
 const maxTopLogprobs = 20;
 
@@ -119,6 +122,9 @@ export function parseKvShareOptions(body: Body): GenerationIo["recompute"] {
 /** POST /tokenize: the text, whether to add the model's special start token (as a text completion does), whether to return pieces. */
 export function parseTokenizeRequest(body: Body): {content: string; addSpecial: boolean; withPieces: boolean} {
     if (typeof body.content !== "string") throw ApiError.badRequest("'content' is required and must be a string.", "content");
+    // Tokenizing runs on the event loop: a text of a few hundred thousand characters takes a noticeable while.
+    if (body.content.length > maxTokenizeCharacters)
+        throw ApiError.badRequest(`'content' may be at most ${maxTokenizeCharacters} characters; split a longer text.`, "content");
     return {content: body.content, addSpecial: optionalBoolean(body, "add_special") ?? false, withPieces: optionalBoolean(body, "with_pieces") ?? false};
 }
 

@@ -85,6 +85,33 @@ describe("receive timeouts", () => {
         expect(Date.now() - started).toBeLessThan(15_000);
     });
 
+    it("answers a half-sent request on a kept-alive connection too, after a first answered one", async () => {
+        const port = quick.core.apiServer?.address?.port ?? 0;
+        const answer = await new Promise<string>((resolve, reject) => {
+            const socket = net.connect(port, "127.0.0.1", () =>
+                socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`)
+            );
+            let received = "";
+            let second = false;
+            socket.setEncoding("utf8");
+            socket.on("data", (chunk: string) => {
+                received += chunk;
+                if (!second && received.includes('{"status"')) {
+                    second = true;
+                    socket.write(
+                        `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${quick.apiKey}\r\n` +
+                            'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"prompt": "Once'
+                    );
+                }
+            });
+            socket.on("close", () => resolve(received));
+            socket.on("error", reject);
+            setTimeout(() => reject(new Error("no answer to the half-sent second request")), 15_000).unref();
+        });
+        expect(answer).toMatch(/^HTTP\/1\.1 200/);
+        expect(answer).toMatch(/HTTP\/1\.1 408 Request Timeout[\s\S]*"code":"request_timeout"/);
+    });
+
     it("answers a request Node cannot parse with a 400 and an OpenAI-style body", async () => {
         const port = quick.core.apiServer?.address?.port ?? 0;
         const answer = await new Promise<string>((resolve, reject) => {

@@ -78,6 +78,20 @@ describe("logprobs", () => {
         });
     });
 
+    it("gives byte-fallback tokens their own byte, so the entries' bytes make the text; text offsets count characters", async () => {
+        const response_format = {type: "json_schema" as const, json_schema: {name: "w", schema: {enum: ["日本", "ünï 😀"]}}};
+        for (const seed of [1, 2, 3]) {
+            const done = await server.client.chat.completions.create({model, messages, max_tokens: 30, temperature: 1, seed, logprobs: true, response_format});
+            const content = done.choices[0]!.message.content!;
+            const entries = done.choices[0]!.logprobs!.content as unknown as ChatTokenLogprob[];
+            expect(Buffer.from(entries.flatMap((e) => e.bytes)).toString("utf8")).toBe(content);
+        }
+        const prompt = "😀 日本:";
+        const res = await server.api("/v1/completions", {method: "POST", json: {model, prompt, max_tokens: 6, temperature: 0, logprobs: 0, echo: true}});
+        const choice = ((await res.json()) as Completion).choices[0]!;
+        expect(choice.logprobs!.text_offset[0]).toBe([...prompt].length);
+    });
+
     it("refuses what OpenAI refuses", async () => {
         const chat = (extra: object) => server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 4, ...extra}});
         for (const [extra, param] of [

@@ -2,7 +2,7 @@ import type {Completion} from "../../../shared/openai.js";
 import type {GenerationJob} from "../../runtime/types.js";
 import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
-import {newId, systemFingerprint, toCompletionLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
+import {characters, newId, systemFingerprint, toCompletionLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
 import {checkModel, parseCompletionRequest, parseKvShareOptions} from "../validate.js";
 
@@ -31,7 +31,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
         });
     const echo = params.echo ? params.prompt : "";
     /** Characters of the choice's text sent so far (offsets of streamed log-probabilities). */
-    let streamed = echo.length;
+    let streamed = characters(echo);
 
     if (!params.stream) {
         const result = await run();
@@ -42,7 +42,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
                     index: 0,
                     text: echo + result.text,
                     finish_reason: toFinishReason(result.finishReason),
-                    logprobs: result.logprobs == null ? null : toCompletionLogprobs(result.logprobs, echo.length)
+                    logprobs: result.logprobs == null ? null : toCompletionLogprobs(result.logprobs, characters(echo))
                 }
             ],
             usage: toUsage(result),
@@ -61,7 +61,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
                     ...base,
                     choices: [{index: 0, text, finish_reason: null, logprobs: logprobs == null ? null : toCompletionLogprobs(logprobs, streamed)}]
                 };
-                streamed += text.length;
+                streamed += characters(text);
                 return chunk;
             },
             finish: (result): Completion => ({

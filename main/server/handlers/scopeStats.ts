@@ -20,12 +20,11 @@ export function getScopeStats(stats: StatsDeps): RouteHandler {
         const numbers = cacheStats(stats, {scope});
         // Nothing that counts across scopes: index ids (a global counter), lifetime hits and sizes of
         // shared entries, or the whole cache's totals would show other scopes' activity.
+        // (The cache box already counts this scope's entries only.)
         const cache = stats.cache();
-        const totals = cache?.scopeTotals(scope) ?? {entries: 0, bytes: 0};
         const view: CacheStats = {
             ...numbers,
             scopes: [scope],
-            cache: {...totals, budgetBytes: numbers.cache.budgetBytes},
             topDonors: numbers.topDonors.map((donor) => ({
                 id: cache?.publicDonorId(donor.id) ?? 0,
                 hits: donor.hits,

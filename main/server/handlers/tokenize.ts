@@ -1,4 +1,5 @@
 import type {Token} from "node-llama-cpp";
+import {tokenPiece} from "../../runtime/tokenPiece.js";
 import type {RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {parseDetokenizeRequest, parseTokenizeRequest} from "../validate.js";
@@ -11,8 +12,8 @@ export async function postTokenize(ctx: RequestContext): Promise<void> {
     const request = parseTokenizeRequest(await ctx.body());
     const runtime = ctx.host.requirePipeline().runtime;
     const tokens = runtime.prompts.tokenize(request.content, request.addSpecial);
-    const piece = (i: number) => runtime.model.detokenize([tokens[i]!], false, tokens.slice(Math.max(0, i - 8), i));
-    sendJson(ctx.res, 200, {tokens: request.withPieces ? tokens.map((id, i) => ({id, piece: piece(i)})) : tokens}, ctx.corsHeaders);
+    const withPieces = () => tokens.map((id, i) => ({id, piece: tokenPiece(runtime.model, id, tokens.slice(Math.max(0, i - 8), i))}));
+    sendJson(ctx.res, 200, {tokens: request.withPieces ? withPieces() : tokens}, ctx.corsHeaders);
 }
 
 /** POST /detokenize (llama-server's): the text of token ids of the loaded model. */

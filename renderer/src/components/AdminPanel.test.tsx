@@ -140,6 +140,10 @@ describe("AdminPanel: API server and keys", () => {
         expect(reload.defaultPrevented).toBe(true);
 
         first.unmount();
+        // The panel is closed (another view): the edits are still kept, and a reload still asks.
+        const closed = new Event("beforeunload", {cancelable: true});
+        window.dispatchEvent(closed);
+        expect(closed.defaultPrevented).toBe(true);
         render(<AdminPanel />);
         expect(((await screen.findByTestId("setting-threshold")) as HTMLInputElement).value).toBe("0.55");
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));

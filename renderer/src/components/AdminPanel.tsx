@@ -56,14 +56,8 @@ function Form({settings}: {settings: AdminSettings}) {
     const patch = patchFrom(settings, draft);
     const dirty = typeof patch === "string" || Object.keys(patch).length > 0;
     const restart = settings.restartRequired.includes("sharing.embedder") && draft.embedder !== settings.sharing.embedder;
+    // Kept in the store: a reload or close then asks first (see useAdminSettings), the panel open or not.
     useEffect(() => useAdminSettings.setState({unsaved: dirty ? {draft, base: settings} : null}), [draft, settings, dirty]);
-    // A reload or closing the tab would lose them: the browser asks first.
-    useEffect(() => {
-        if (!dirty) return undefined;
-        const warn = (event: BeforeUnloadEvent): void => event.preventDefault();
-        window.addEventListener("beforeunload", warn);
-        return () => window.removeEventListener("beforeunload", warn);
-    }, [dirty]);
 
     const save = async (): Promise<void> => {
         if (typeof patch === "string") return setLocalError(patch);

@@ -68,3 +68,11 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
         }
     }
 }));
+
+/** Unsaved settings edits (kept while the panel is closed too) make the browser ask before a reload or close loses them. */
+const askBeforeUnload = (event: BeforeUnloadEvent): void => event.preventDefault();
+useAdminSettings.subscribe((state, previous) => {
+    if ((state.unsaved == null) === (previous.unsaved == null)) return;
+    if (state.unsaved != null) window.addEventListener("beforeunload", askBeforeUnload);
+    else window.removeEventListener("beforeunload", askBeforeUnload);
+});
