@@ -52,6 +52,19 @@ export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
     if (raw.length === 0) throw ApiError.badRequest("'messages' must contain at least one message.", "messages");
     const messages = raw.map((message, i) => parseMessage(message, i));
     if (!messages.some((m) => m.role === "user")) throw ApiError.badRequest("'messages' must contain at least one user message.", "messages");
+    // Tool calls are not made: a request that needs one is refused rather than answered in text (with "auto" or
+    // "none" a text answer is one the client accepts).
+    for (const name of ["tool_choice", "function_call"]) {
+        const choice = body[name];
+        if (choice == null || choice === "auto" || choice === "none") continue;
+        throw new ApiError(
+            400,
+            "invalid_request_error",
+            `Tool calling is not supported by this server: '${name}' may only be "auto" or "none" (the model answers in text).`,
+            "unsupported_parameter",
+            name
+        );
+    }
     // Chat asks with a flag and a count of alternatives; `top_logprobs` alone is refused, as OpenAI does.
     const logprobs = optionalBoolean(body, "logprobs") ?? false;
     const top = optionalInteger(body, "top_logprobs", 0, maxTopLogprobs);

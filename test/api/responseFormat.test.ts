@@ -180,4 +180,18 @@ describe("response_format", () => {
         });
         expect(ok.status).toBe(200);
     });
+
+    it("tool calls: a request that needs one is refused (they are not made), one that allows text is answered", async () => {
+        const tools = [{type: "function", function: {name: "lookup", parameters: {type: "object", properties: {q: {type: "string"}}}}}];
+        const chat = (extra: object) => server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 4, tools, ...extra}});
+        for (const tool_choice of ["required", {type: "function", function: {name: "lookup"}}]) {
+            const refused = await chat({tool_choice});
+            expect(refused.status).toBe(400);
+            expect(((await refused.json()) as {error: {code: string; param: string}}).error).toMatchObject({
+                code: "unsupported_parameter",
+                param: "tool_choice"
+            });
+        }
+        for (const extra of [{}, {tool_choice: "auto"}, {tool_choice: "none"}]) expect((await chat(extra)).status).toBe(200);
+    });
 });
