@@ -78,7 +78,7 @@ export interface EmbeddingRequest {
     user?: string;
 }
 
-export type FinishReason = "stop" | "length";
+export type FinishReason = "stop" | "length" | "tool_calls";
 
 export interface Usage {
     prompt_tokens: number;
@@ -187,6 +187,13 @@ export interface CompletionLogprobs {
     text_offset: number[];
 }
 
+/** A function call in an answer (`tool_choice` "required" or named). */
+export interface ChatToolCall {
+    id: string;
+    type: "function";
+    function: {name: string; arguments: string};
+}
+
 export interface ChatCompletion {
     id: string;
     object: "chat.completion";
@@ -195,7 +202,7 @@ export interface ChatCompletion {
     system_fingerprint: string;
     choices: Array<{
         index: number;
-        message: {role: "assistant"; content: string};
+        message: {role: "assistant"; content: string | null; tool_calls?: ChatToolCall[]};
         finish_reason: FinishReason;
         logprobs: ChatLogprobs | null;
     }>;
@@ -212,7 +219,7 @@ export interface ChatCompletionChunk {
     system_fingerprint: string;
     choices: Array<{
         index: number;
-        delta: {role?: "assistant"; content?: string};
+        delta: {role?: "assistant"; content?: string | null; tool_calls?: Array<ChatToolCall & {index: number}>};
         finish_reason: FinishReason | null;
         logprobs: ChatLogprobs | null;
     }>;

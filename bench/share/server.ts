@@ -93,7 +93,7 @@ export async function ask(server: RunningServer, request: BenchRequest, maxToken
     const json = (await response.json()) as ChatCompletion | Completion;
     await pipeline.settled(); // the served KV is in the cache before the next request
     const choice = json.choices[0];
-    const text = choice == null ? "" : "message" in choice ? choice.message.content : choice.text;
+    const text = choice == null ? "" : "message" in choice ? (choice.message.content ?? "") : choice.text;
     if (json.usage == null || json.timings == null || json.x_kvshare == null)
         throw new Error(`request ${request.id}: the response lacks usage, timings or x_kvshare`);
     const {segments: _s, prompt_pieces: _p, donor_pieces: _d, ...kv} = json.x_kvshare;

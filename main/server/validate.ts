@@ -4,6 +4,7 @@ import type {GenerationIo} from "../service/RequestPipeline.js";
 import {defaultSampling, type OutputFormat, type Sampling} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
 import {parseResponseFormat} from "./responseFormat.js";
+import {parseToolChoice, type ForcedToolCall} from "./toolCalls.js";
 
 type Body = Record<string, unknown>;
 
@@ -23,6 +24,8 @@ export interface GenerationParams {
 
 export interface ChatParams extends GenerationParams {
     messages: PlainMessage[];
+    /** The tool call the answer must be (`tool_choice` "required" or a named function). */
+    toolCall?: ForcedToolCall;
 }
 
 export interface CompletionParams extends GenerationParams {
@@ -52,24 +55,29 @@ export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
     if (raw.length === 0) throw ApiError.badRequest("'messages' must contain at least one message.", "messages");
     const messages = raw.map((message, i) => parseMessage(message, i));
     if (!messages.some((m) => m.role === "user")) throw ApiError.badRequest("'messages' must contain at least one user message.", "messages");
-    // Tool calls are not made: a request that needs one is refused rather than answered in text (with "auto" or
-    // "none" a text answer is one the client accepts).
-    for (const name of ["tool_choice", "function_call"]) {
-        const choice = body[name];
-        if (choice == null || choice === "auto" || choice === "none") continue;
-        throw new ApiError(
-            400,
-            "invalid_request_error",
-            `Tool calling is not supported by this server: '${name}' may only be "auto" or "none" (the model answers in text).`,
-            "unsupported_parameter",
-            name
-        );
-    }
     // Chat asks with a flag and a count of alternatives; `top_logprobs` alone is refused, as OpenAI does.
     const logprobs = optionalBoolean(body, "logprobs") ?? false;
     const top = optionalInteger(body, "top_logprobs", 0, maxTopLogprobs);
     if (top != null && !logprobs) throw ApiError.badRequest("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs");
-    return {messages, ...parseGenerationParams(body, maxTokensCap), ...(logprobs ? {logprobs: top ?? 0} : {})};
+    const generation = parseGenerationParams(body, maxTokensCap);
+    const toolCall = parseToolChoice(body);
+    if (toolCall == null) return {messages, ...generation, ...(logprobs ? {logprobs: top ?? 0} : {})};
+    if (generation.format != null)
+        throw ApiError.badRequest("'response_format' cannot be asked for with a required tool call (the call's arguments are the answer).", "response_format");
+    return {
+        messages: withInstructions(messages, toolCall.instructions),
+        ...generation,
+        format: toolCall.format,
+        toolCall,
+        ...(logprobs ? {logprobs: top ?? 0} : {})
+    };
+}
+
+/** The tools' instructions at the head of the conversation, in its system message if it has one. */
+function withInstructions(messages: PlainMessage[], instructions: string): PlainMessage[] {
+    const [first, ...rest] = messages;
+    if (first?.role === "system") return [{role: "system", content: `${first.content}\n\n${instructions}`}, ...rest];
+    return [{role: "system", content: instructions}, ...messages];
 }
 
 export function parseCompletionRequest(body: Body, maxTokensCap: number): CompletionParams {
@@ -167,7 +175,17 @@ function parseMessage(value: unknown, index: number): PlainMessage {
     const {role, content} = value as Body;
     if (typeof role !== "string" || !roles.has(role))
         throw ApiError.badRequest(`${param}.role must be one of system, developer, user, assistant, tool.`, `${param}.role`);
-    const text = messageText(content, `${param}.content`, role);
+    const calls = (value as Body).tool_calls;
+    // An assistant's earlier calls stay in the conversation as text (the model's template is not told of tools).
+    const text =
+        role === "assistant" && content == null && Array.isArray(calls)
+            ? calls
+                  .map(
+                      (call) =>
+                          `${String((call as Body)?.function && ((call as Body).function as Body).name)}(${String(((call as Body)?.function as Body | undefined)?.arguments ?? "")})`
+                  )
+                  .join("\n")
+            : messageText(content, `${param}.content`, role);
     const plainRole = role === "developer" ? "system" : role === "tool" ? "user" : role;
     return {role: plainRole as PlainMessage["role"], content: text};
 }

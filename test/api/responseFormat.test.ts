@@ -181,17 +181,108 @@ describe("response_format", () => {
         expect(ok.status).toBe(200);
     });
 
-    it("tool calls: a request that needs one is refused (they are not made), one that allows text is answered", async () => {
-        const tools = [{type: "function", function: {name: "lookup", parameters: {type: "object", properties: {q: {type: "string"}}}}}];
-        const chat = (extra: object) => server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 4, tools, ...extra}});
-        for (const tool_choice of ["required", {type: "function", function: {name: "lookup"}}]) {
-            const refused = await chat({tool_choice});
-            expect(refused.status).toBe(400);
-            expect(((await refused.json()) as {error: {code: string; param: string}}).error).toMatchObject({
-                code: "unsupported_parameter",
-                param: "tool_choice"
-            });
+    it("tool calls the client requires: a call whose arguments match the function's schema, streamed or not", async () => {
+        const lookup = {
+            type: "function" as const,
+            function: {
+                name: "lookup",
+                description: "Find a pet",
+                parameters: {
+                    type: "object",
+                    properties: {kind: {enum: ["cat", "dog"]}, age: {type: "integer"}},
+                    required: ["kind", "age"],
+                    additionalProperties: false
+                }
+            }
+        };
+        const weather = {
+            type: "function" as const,
+            function: {name: "weather", parameters: {type: "object", properties: {city: {type: "string", maxLength: 10}}, required: ["city"]}}
+        };
+        const named = await server.client.chat.completions.create({
+            model,
+            messages,
+            max_tokens: 60,
+            temperature: 0,
+            tools: [lookup, weather],
+            tool_choice: {type: "function", function: {name: "lookup"}}
+        });
+        const choice = named.choices[0]!;
+        expect(choice.finish_reason).toBe("tool_calls");
+        expect(choice.message.content).toBeNull();
+        const call = choice.message.tool_calls![0]!;
+        expect(call).toMatchObject({type: "function", id: expect.stringMatching(/^call_/), function: {name: "lookup"}});
+        const args = JSON.parse((call as {function: {arguments: string}}).function.arguments) as {kind: string; age: number};
+        expect(["cat", "dog"]).toContain(args.kind);
+        expect(Number.isInteger(args.age)).toBe(true);
+
+        const stream = await server.client.chat.completions.create({
+            model,
+            messages,
+            max_tokens: 60,
+            temperature: 0,
+            tools: [lookup, weather],
+            tool_choice: {type: "function", function: {name: "lookup"}},
+            stream: true
+        });
+        const streamed: Array<{function?: {name?: string; arguments?: string}}> = [];
+        let finish: string | null = null;
+        for await (const chunk of stream) {
+            streamed.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
+            finish = chunk.choices[0]?.finish_reason ?? finish;
         }
-        for (const extra of [{}, {tool_choice: "auto"}, {tool_choice: "none"}]) expect((await chat(extra)).status).toBe(200);
+        expect(finish).toBe("tool_calls");
+        expect(streamed.map((c) => c.function?.arguments).join("")).toBe((call as {function: {arguments: string}}).function.arguments);
+
+        // "required" among two: the answer names one and gives its arguments.
+        for (const seed of [1, 2, 3]) {
+            const required = await server.client.chat.completions.create({
+                model,
+                messages,
+                max_tokens: 80,
+                temperature: 1,
+                seed,
+                tools: [lookup, weather],
+                tool_choice: "required"
+            });
+            const made = required.choices[0]!.message.tool_calls![0]! as {function: {name: string; arguments: string}};
+            expect(["lookup", "weather"]).toContain(made.function.name);
+            const given = JSON.parse(made.function.arguments) as Record<string, unknown>;
+            if (made.function.name === "weather") expect((given.city as string).length).toBeLessThanOrEqual(10);
+            else expect(["cat", "dog"]).toContain(given.kind);
+        }
+
+        // A conversation carrying an earlier call and its result goes on; "auto" answers in text.
+        const history = [
+            ...messages,
+            {
+                role: "assistant" as const,
+                content: null,
+                tool_calls: [{id: "call_1", type: "function" as const, function: {name: "lookup", arguments: '{"kind":"cat","age":2}'}}]
+            },
+            {role: "tool" as const, tool_call_id: "call_1", content: "Tom, a cat of 2"}
+        ];
+        const auto = await server.client.chat.completions.create({model, messages: history, max_tokens: 8, tools: [lookup]});
+        expect(auto.choices[0]!.finish_reason).not.toBe("tool_calls");
+        expect(typeof auto.choices[0]!.message.content).toBe("string");
+    });
+
+    it("refuses tool requests it cannot honour, naming the field", async () => {
+        const tools = [{type: "function", function: {name: "lookup", parameters: {type: "object", properties: {q: {type: "string"}}}}}];
+        const chat = (extra: object) => server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 4, ...extra}});
+        for (const [extra, param] of [
+            [{tools, tool_choice: {type: "function", function: {name: "other"}}}, "tool_choice"],
+            [{tool_choice: "required"}, "tool_choice"],
+            [{tools: [{type: "function", function: {name: "bad name"}}], tool_choice: "required"}, "tools[0].function.name"],
+            [
+                {tools: [{type: "function", function: {name: "x", parameters: {type: "string", pattern: "a"}}}], tool_choice: "required"},
+                "tools[0].function.parameters"
+            ],
+            [{tools, tool_choice: "required", response_format: {type: "json_object"}}, "response_format"]
+        ] as const) {
+            const res = await chat(extra);
+            expect(res.status, JSON.stringify(extra)).toBe(400);
+            expect(((await res.json()) as {error: {param: string}}).error.param).toBe(param);
+        }
     });
 });

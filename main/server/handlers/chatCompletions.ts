@@ -3,6 +3,7 @@ import type {GenerationJob, GenerationResult, TokenLogprob} from "../../runtime/
 import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {newId, systemFingerprint, toChatLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
+import {toToolCalls, type ToolCall} from "../toolCalls.js";
 import {streamGeneration} from "../streamGeneration.js";
 import {checkModel, parseChatRequest, parseKvShareOptions} from "../validate.js";
 
@@ -24,16 +25,23 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
             recompute
         });
 
+    // A required tool call: the answer (held to the arguments' grammar) is the call, not content.
+    const forced = params.toolCall;
+    const calls = (result: GenerationResult) => (forced == null ? undefined : toToolCalls(forced, result.text));
+    const finishReason = (result: GenerationResult, made: ToolCall[] | undefined) =>
+        made != null && result.finishReason !== "length" ? "tool_calls" : toFinishReason(result.finishReason);
+
     if (!params.stream) {
         const result = await run();
+        const made = calls(result);
         const response: ChatCompletion = {
             ...base,
             object: "chat.completion",
             choices: [
                 {
                     index: 0,
-                    message: {role: "assistant", content: result.text},
-                    finish_reason: toFinishReason(result.finishReason),
+                    message: made == null ? {role: "assistant", content: result.text} : {role: "assistant", content: null, tool_calls: made},
+                    finish_reason: finishReason(result, made),
                     logprobs: result.logprobs == null ? null : toChatLogprobs(result.logprobs)
                 }
             ],
@@ -55,7 +63,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
             {
                 index: 0,
                 delta,
-                finish_reason: finish == null ? null : toFinishReason(finish.finishReason),
+                finish_reason: finish == null ? null : finishReason(finish, calls(finish)),
                 logprobs: logprobs == null ? null : toChatLogprobs(logprobs)
             }
         ],
@@ -65,8 +73,12 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
         ctx,
         {
             head: () => chunk({role: "assistant", content: ""}, null),
-            delta: (text, logprobs) => chunk({content: text}, null, logprobs),
-            finish: (result) => chunk({}, result),
+            // A tool call's arguments go out whole with the last chunk (the call is known only once it parses).
+            delta: (text, logprobs) => chunk(forced == null ? {content: text} : {}, null, logprobs),
+            finish: (result) => {
+                const made = calls(result);
+                return chunk(made == null ? {} : {tool_calls: made.map((call, index) => ({index, ...call}))}, result);
+            },
             usage: (result): ChatCompletionChunk => ({
                 ...base,
                 object: "chat.completion.chunk",
