@@ -78,7 +78,7 @@ export interface EmbeddingRequest {
     user?: string;
 }
 
-export type FinishReason = "stop" | "length" | "tool_calls";
+export type FinishReason = "stop" | "length" | "tool_calls" | "function_call";
 
 export interface Usage {
     prompt_tokens: number;
@@ -202,7 +202,7 @@ export interface ChatCompletion {
     system_fingerprint: string;
     choices: Array<{
         index: number;
-        message: {role: "assistant"; content: string | null; tool_calls?: ChatToolCall[]};
+        message: {role: "assistant"; content: string | null; tool_calls?: ChatToolCall[]; function_call?: ChatToolCall["function"]};
         finish_reason: FinishReason;
         logprobs: ChatLogprobs | null;
     }>;
@@ -219,7 +219,7 @@ export interface ChatCompletionChunk {
     system_fingerprint: string;
     choices: Array<{
         index: number;
-        delta: {role?: "assistant"; content?: string | null; tool_calls?: Array<ChatToolCall & {index: number}>};
+        delta: {role?: "assistant"; content?: string | null; tool_calls?: Array<ChatToolCall & {index: number}>; function_call?: ChatToolCall["function"]};
         finish_reason: FinishReason | null;
         logprobs: ChatLogprobs | null;
     }>;

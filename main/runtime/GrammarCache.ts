@@ -42,7 +42,7 @@ export class GrammarCache {
 
     /** @throws UnsupportedOutputFormatError when llama.cpp cannot parse the grammar the schema gives */
     public async grammarFor(format: OutputFormat): Promise<LlamaGrammar> {
-        if (this.refusal != null) throw new UnsupportedOutputFormatError(this.refusal);
+        if (this.refusal != null) throw new UnsupportedOutputFormatError(this.refusal, format.param);
         return this.cached(format);
     }
 
@@ -72,7 +72,8 @@ export class GrammarCache {
             return grammar;
         } catch (error) {
             throw new UnsupportedOutputFormatError(
-                `llama.cpp cannot build a grammar from this schema (${(error as Error).message}); large maxLength, minLength, maxItems or minItems values are the usual cause.`
+                `llama.cpp cannot build a grammar from this schema (${(error as Error).message}); large maxLength, minLength, maxItems or minItems values are the usual cause.`,
+                format.param
             );
         }
     }

@@ -36,4 +36,12 @@ export function checkTextLength(characters: number, contextSize: number): void {
 export class ModelUnavailableError extends Error {}
 
 /** A structured-output schema llama.cpp cannot turn into a grammar: HTTP 400. */
-export class UnsupportedOutputFormatError extends Error {}
+export class UnsupportedOutputFormatError extends Error {
+    public constructor(
+        message: string,
+        /** The request field that asked for structured output. */
+        public readonly param: string
+    ) {
+        super(message);
+    }
+}

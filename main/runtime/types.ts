@@ -28,6 +28,8 @@ export const defaultSampling: Sampling = {
  * node-llama-cpp turns into a grammar; see the API's `response_format`). */
 export interface OutputFormat {
     schema: Record<string, unknown>;
+    /** The request field that asked for it (named in a refusal). */
+    param: string;
 }
 
 /** A generated token's log-probability and the most likely tokens of its step (the API's `logprobs`). */

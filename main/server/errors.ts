@@ -49,8 +49,7 @@ export function toApiError(error: unknown): ApiError {
             error.retryAfterSeconds == null ? {} : {"retry-after": String(error.retryAfterSeconds)}
         );
     }
-    if (error instanceof UnsupportedOutputFormatError)
-        return new ApiError(400, "invalid_request_error", error.message, "unsupported_schema", "response_format");
+    if (error instanceof UnsupportedOutputFormatError) return new ApiError(400, "invalid_request_error", error.message, "unsupported_schema", error.param);
     if (error instanceof ContextOverflowError) return new ApiError(400, "exceed_context_size_error", error.message, "context_length_exceeded", null);
     if (error instanceof QueueFullError)
         return new ApiError(503, "unavailable_error", error.message, "server_busy", null, {"retry-after": String(error.retryAfterSeconds)});

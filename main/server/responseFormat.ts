@@ -60,14 +60,17 @@ export function parseResponseFormat(body: Record<string, unknown>): OutputFormat
             return undefined;
         case "json_object":
             // llama-server also takes a schema here; so do we.
-            return {schema: format.schema == null ? {type: "object", additionalProperties: true} : toGrammarSchema(format.schema, "response_format.schema")};
+            return {
+                schema: format.schema == null ? {type: "object", additionalProperties: true} : toGrammarSchema(format.schema, "response_format.schema"),
+                param: formatParam
+            };
         case "json_schema": {
             const spec = format.json_schema;
             if (spec == null || typeof spec !== "object" || Array.isArray(spec))
                 throw ApiError.badRequest("'response_format.json_schema' must be an object with a 'schema'.", "response_format.json_schema");
             const schema = (spec as Schema).schema;
             if (schema == null) throw ApiError.badRequest("'response_format.json_schema.schema' is required.", schemaParam);
-            return {schema: toGrammarSchema(schema, schemaParam)};
+            return {schema: toGrammarSchema(schema, schemaParam), param: formatParam};
         }
         default:
             throw ApiError.badRequest('\'response_format.type\' must be one of "text", "json_object", "json_schema".', "response_format.type");

@@ -54,6 +54,15 @@ export function satisfiable(schema: Schema, fail: (what: string) => Error): Sche
         out.properties = properties;
     }
 
+    // The grammar writes every required property and reads no property count: counts the required ones break,
+    // or that the properties allowed cannot reach, have no answer.
+    const required = Array.isArray(out.required) ? (out.required as string[]).length : 0;
+    if (typeof out.maxProperties === "number" && required > out.maxProperties)
+        throw fail(`${required} properties are required, and maxProperties is ${out.maxProperties}`);
+    const allowed = Object.keys((out.properties as Schema | undefined) ?? {}).length;
+    if (out.additionalProperties === false && typeof out.minProperties === "number" && out.minProperties > allowed)
+        throw fail(`minProperties is ${out.minProperties}, and only ${allowed} properties are allowed`);
+
     if (out.enum == null && out.const == null) return out;
     let values = out.const !== undefined ? [out.const] : (out.enum as unknown[]);
     if (out.const !== undefined && Array.isArray(out.enum) && !out.enum.some((v) => v === out.const)) throw fail("its const is not one of its enum values");

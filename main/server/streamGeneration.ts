@@ -7,9 +7,10 @@ import {SseWriter} from "./sse.js";
 export interface StreamShape {
     /** Sent once before the first text (e.g. the assistant role delta). */
     head?(): unknown;
-    /** A piece of the answer, with the log-probabilities of its tokens when they were asked for. */
+    /** A piece of the answer, with the log-probabilities of its tokens when they were asked for; null: nothing to send. */
     delta(text: string, logprobs?: readonly TokenLogprob[]): unknown;
-    finish(result: GenerationResult): unknown;
+    /** The last chunks: what the answer still adds (a tool call), then the finish reason. */
+    finish(result: GenerationResult): unknown[];
     usage(result: GenerationResult): unknown;
 }
 
@@ -37,7 +38,8 @@ export async function streamGeneration(
     try {
         result = await run((text, logprobs) => {
             begin();
-            sse.send(shape.delta(text, logprobs));
+            const chunk = shape.delta(text, logprobs);
+            if (chunk != null) sse.send(chunk);
         });
     } catch (error) {
         if (!started) throw error;
@@ -46,7 +48,7 @@ export async function streamGeneration(
         return;
     }
     begin();
-    sse.send(shape.finish(result));
+    for (const chunk of shape.finish(result)) sse.send(chunk);
     if (includeUsage) sse.send(shape.usage(result));
     sse.done();
 }

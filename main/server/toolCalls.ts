@@ -1,8 +1,9 @@
 /**
- * Tool calls the client requires (`tool_choice` "required" or a named function): the answer is held to a
- * grammar of the function's arguments, so even a model without a tool-calling template answers with a call
- * whose arguments match the function's JSON Schema. With "auto" (the default) or "none" the model answers in
- * text: deciding on its own to call is left to the chat template, which is not read for it here.
+ * Tool calls the client requires (`tool_choice` "required" or a named function; the legacy `functions` /
+ * `function_call` too): the answer is held to a grammar of the function's arguments, so even a model without a
+ * tool-calling template answers with a call whose arguments match the function's JSON Schema. With "auto" (the
+ * default) or "none" the model answers in text: deciding on its own to call is left to the chat template, which
+ * is not read for it here.
  */
 import {randomBytes} from "node:crypto";
 import type {OutputFormat} from "../runtime/types.js";
@@ -11,7 +12,7 @@ import {toGrammarSchema} from "./responseFormat.js";
 
 type Body = Record<string, unknown>;
 
-/** A function the client offers: its parameters as sent, and as the grammar takes them. */
+/** A function the client offers, its parameters as the grammar takes them. */
 interface ToolFunction {
     name: string;
     description: string;
@@ -26,6 +27,8 @@ export interface ForcedToolCall {
     only?: string;
     /** A system message telling the model the functions, before the conversation. */
     instructions: string;
+    /** Asked with the legacy `functions` / `function_call`: answered as `message.function_call`. */
+    legacy: boolean;
 }
 
 /** The calls of an answer, as the API returns them. */
@@ -38,20 +41,28 @@ export interface ToolCall {
 const namePattern = /^[a-zA-Z0-9_-]{1,64}$/;
 const anyObject = {type: "object", properties: {}, additionalProperties: true};
 
-/** The call `tool_choice` requires, or undefined when the model may answer in text. */
+/**
+ * The call `tool_choice` requires, or undefined when the model may answer in text. The tools are checked
+ * whenever they are sent, required or not.
+ */
 export function parseToolChoice(body: Body): ForcedToolCall | undefined {
-    const choice = body.tool_choice ?? body.function_call;
-    const param = body.tool_choice != null ? "tool_choice" : "function_call";
+    const legacy = body.tools == null && (body.functions != null || body.function_call != null);
+    const param = legacy ? "function_call" : "tool_choice";
+    const tools = parseTools(body, legacy);
+    if (body.parallel_tool_calls != null && typeof body.parallel_tool_calls !== "boolean")
+        throw ApiError.badRequest("'parallel_tool_calls' must be a boolean.", "parallel_tool_calls");
+    const choice = legacy ? body.function_call : body.tool_choice;
     if (choice == null || choice === "auto" || choice === "none") return undefined;
-    const tools = parseTools(body);
-    if (tools.length === 0) throw ApiError.badRequest(`'${param}' requires 'tools' with at least one function.`, param);
+    if (tools.length === 0) throw ApiError.badRequest(`'${param}' requires ${legacy ? "'functions'" : "'tools'"} with at least one function.`, param);
     let chosen = tools;
     if (choice !== "required") {
-        const name = typeof choice === "object" ? (((choice as Body).function as Body | undefined)?.name ?? (choice as Body).name) : undefined;
-        const tool = tools.find((t) => t.name === name);
-        if (typeof name !== "string" || tool == null)
+        const named = legacy ? (choice as Body | null) : (choice as Body | null)?.type === "function" ? ((choice as Body).function as Body | null) : null;
+        const tool = tools.find((t) => t.name === named?.name);
+        if (tool == null)
             throw ApiError.badRequest(
-                `'${param}' must be "auto", "none", "required" or name one of the tools ({"type": "function", "function": {"name": …}}).`,
+                legacy
+                    ? `'function_call' must be "auto", "none" or {"name": …} naming one of the functions.`
+                    : `'tool_choice' must be "auto", "none", "required" or {"type": "function", "function": {"name": …}} naming one of the tools.`,
                 param
             );
         chosen = [tool];
@@ -59,11 +70,13 @@ export function parseToolChoice(body: Body): ForcedToolCall | undefined {
     const described = chosen
         .map((t) => `- ${t.name}${t.description === "" ? "" : `: ${t.description}`}\n  arguments (JSON Schema): ${JSON.stringify(t.parameters)}`)
         .join("\n");
-    const instructions =
-        chosen.length === 1
-            ? `Answer by calling the function ${chosen[0]!.name}, writing its arguments as JSON.\n${described}`
-            : `Answer by calling one of these functions, as JSON {"name": …, "arguments": {…}}.\n${described}`;
-    if (chosen.length === 1) return {format: {schema: chosen[0]!.grammarSchema}, only: chosen[0]!.name, instructions};
+    if (chosen.length === 1)
+        return {
+            format: {schema: chosen[0]!.grammarSchema, param},
+            only: chosen[0]!.name,
+            instructions: `Answer by calling the function ${chosen[0]!.name}, writing its arguments as JSON.\n${described}`,
+            legacy
+        };
     const schema = {
         oneOf: chosen.map((t) => ({
             type: "object",
@@ -72,40 +85,60 @@ export function parseToolChoice(body: Body): ForcedToolCall | undefined {
             additionalProperties: false
         }))
     };
-    return {format: {schema: toGrammarSchema(schema, "tools")}, instructions};
+    return {
+        format: {schema: toGrammarSchema(schema, legacy ? "functions" : "tools"), param},
+        instructions: `Answer by calling one of these functions, as JSON {"name": …, "arguments": {…}}.\n${described}`,
+        legacy
+    };
 }
 
-function parseTools(body: Body): ToolFunction[] {
-    const tools = body.tools ?? (Array.isArray(body.functions) ? (body.functions as unknown[]).map((f) => ({type: "function", function: f})) : undefined);
-    if (tools == null) return [];
-    if (!Array.isArray(tools)) throw ApiError.badRequest('\'tools\' must be an array of {"type": "function", "function": {…}}.', "tools");
-    return tools.map((tool, i) => {
-        const param = `tools[${i}]`;
-        const fn = (tool as Body | null)?.function as Body | undefined;
-        if ((tool as Body | null)?.type !== "function" || fn == null || typeof fn !== "object")
-            throw ApiError.badRequest(`'${param}' must be {"type": "function", "function": {"name", "parameters"}}.`, param);
+function parseTools(body: Body, legacy: boolean): ToolFunction[] {
+    const list = legacy ? body.functions : body.tools;
+    const field = legacy ? "functions" : "tools";
+    if (list == null) return [];
+    if (!Array.isArray(list))
+        throw ApiError.badRequest(
+            legacy ? "'functions' must be an array of functions." : `'tools' must be an array of {"type": "function", "function": {…}}.`,
+            field
+        );
+    const seen = new Set<string>();
+    return list.map((item, i) => {
+        const param = legacy ? `functions[${i}]` : `tools[${i}].function`;
+        const fn = (legacy ? item : (item as Body | null)?.function) as Body | null | undefined;
+        if ((!legacy && (item as Body | null)?.type !== "function") || fn == null || typeof fn !== "object" || Array.isArray(fn))
+            throw ApiError.badRequest(`'${field}[${i}]' must be {"type": "function", "function": {"name", "parameters"}}.`, `${field}[${i}]`);
         if (typeof fn.name !== "string" || !namePattern.test(fn.name))
-            throw ApiError.badRequest(`'${param}.function.name' must be 1-64 letters, digits, '_' or '-'.`, `${param}.function.name`);
+            throw ApiError.badRequest(`'${param}.name' must be 1-64 letters, digits, '_' or '-'.`, `${param}.name`);
+        if (seen.has(fn.name)) throw ApiError.badRequest(`'${param}.name': another function is named ${fn.name} already.`, `${param}.name`);
+        seen.add(fn.name);
         if (fn.description != null && typeof fn.description !== "string")
-            throw ApiError.badRequest(`'${param}.function.description' must be a string.`, `${param}.function.description`);
+            throw ApiError.badRequest(`'${param}.description' must be a string.`, `${param}.description`);
         const parameters = fn.parameters ?? anyObject;
+        // Arguments are keyword arguments: an object, as OpenAI requires.
+        if (typeof parameters !== "object" || parameters == null || (parameters as Body).type !== "object")
+            throw ApiError.badRequest(`'${param}.parameters' must be a JSON Schema of an object ({"type": "object", …}).`, `${param}.parameters`);
         return {
             name: fn.name,
             description: (fn.description as string | undefined) ?? "",
             parameters,
-            grammarSchema: toGrammarSchema(parameters, `${param}.function.parameters`)
+            grammarSchema: toGrammarSchema(parameters, `${param}.parameters`)
         };
     });
 }
 
-/** The answer's text as the call it was held to; undefined when it is not one (cut short by the token limit). */
-export function toToolCalls(forced: ForcedToolCall, text: string): ToolCall[] | undefined {
+/**
+ * The answer's text as the call it was held to. Cut short by the token limit it is still a call, with what
+ * was written of its name and arguments (never the `{"name", "arguments"}` wrapper as content).
+ */
+export function toToolCalls(forced: ForcedToolCall, text: string): ToolCall[] {
     const id = `call_${randomBytes(12).toString("hex")}`;
     if (forced.only != null) return [{id, type: "function", function: {name: forced.only, arguments: text}}];
     try {
         const call = JSON.parse(text) as {name: string; arguments: unknown};
         return [{id, type: "function", function: {name: call.name, arguments: JSON.stringify(call.arguments)}}];
     } catch {
-        return undefined;
+        const name = /"name"\s*:\s*"([^"]*)"/.exec(text)?.[1] ?? "";
+        const at = /"arguments"\s*:\s*/.exec(text);
+        return [{id, type: "function", function: {name, arguments: at == null ? "" : text.slice(at.index + at[0].length)}}];
     }
 }

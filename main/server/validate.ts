@@ -47,7 +47,7 @@ const maxTopLogprobs = 20;
 /** Longest `user` accepted (it is stored as part of a scope name). */
 const maxUserLength = 256;
 
-const roles = new Set(["system", "developer", "user", "assistant", "tool"]);
+const roles = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
 export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
     const raw = body.messages;
@@ -64,9 +64,11 @@ export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
     if (toolCall == null) return {messages, ...generation, ...(logprobs ? {logprobs: top ?? 0} : {})};
     if (generation.format != null)
         throw ApiError.badRequest("'response_format' cannot be asked for with a required tool call (the call's arguments are the answer).", "response_format");
+    // The request's stop strings would cut the call's arguments short: a required call ends with them.
     return {
         messages: withInstructions(messages, toolCall.instructions),
         ...generation,
+        stops: [],
         format: toolCall.format,
         toolCall,
         ...(logprobs ? {logprobs: top ?? 0} : {})
@@ -174,20 +176,27 @@ function parseMessage(value: unknown, index: number): PlainMessage {
         throw ApiError.badRequest(`${param} must be an object with 'role' and 'content'.`, param);
     const {role, content} = value as Body;
     if (typeof role !== "string" || !roles.has(role))
-        throw ApiError.badRequest(`${param}.role must be one of system, developer, user, assistant, tool.`, `${param}.role`);
-    const calls = (value as Body).tool_calls;
+        throw ApiError.badRequest(`${param}.role must be one of system, developer, user, assistant, tool, function.`, `${param}.role`);
     // An assistant's earlier calls stay in the conversation as text (the model's template is not told of tools).
+    const calls = (value as Body).tool_calls ?? ((value as Body).function_call == null ? undefined : [{function: (value as Body).function_call}]);
     const text =
-        role === "assistant" && content == null && Array.isArray(calls)
-            ? calls
-                  .map(
-                      (call) =>
-                          `${String((call as Body)?.function && ((call as Body).function as Body).name)}(${String(((call as Body)?.function as Body | undefined)?.arguments ?? "")})`
-                  )
-                  .join("\n")
-            : messageText(content, `${param}.content`, role);
-    const plainRole = role === "developer" ? "system" : role === "tool" ? "user" : role;
+        role === "assistant" && content == null && calls != null ? callsText(calls, `${param}.tool_calls`) : messageText(content, `${param}.content`, role);
+    // Results of tool and function calls are what the user side brings in.
+    const plainRole = role === "developer" ? "system" : role === "tool" || role === "function" ? "user" : role;
     return {role: plainRole as PlainMessage["role"], content: text};
+}
+
+/** An assistant's earlier calls as text: `name(arguments)` a line. */
+function callsText(calls: unknown, param: string): string {
+    if (!Array.isArray(calls)) throw ApiError.badRequest(`'${param}' must be an array of calls.`, param);
+    return calls
+        .map((call, i) => {
+            const fn = (call as Body | null)?.function as Body | undefined;
+            if (fn == null || typeof fn.name !== "string" || typeof fn.arguments !== "string")
+                throw ApiError.badRequest(`'${param}[${i}].function' must have a 'name' and its 'arguments' as a JSON string.`, `${param}[${i}]`);
+            return `${fn.name}(${fn.arguments})`;
+        })
+        .join("\n");
 }
 
 function messageText(content: unknown, param: string, role: string): string {

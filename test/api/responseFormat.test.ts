@@ -227,11 +227,17 @@ describe("response_format", () => {
         });
         const streamed: Array<{function?: {name?: string; arguments?: string}}> = [];
         let finish: string | null = null;
+        const shapes: string[] = [];
         for await (const chunk of stream) {
-            streamed.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
+            const delta = chunk.choices[0]?.delta;
+            streamed.push(...(delta?.tool_calls ?? []));
             finish = chunk.choices[0]?.finish_reason ?? finish;
+            if (chunk.choices[0] != null) shapes.push(delta?.tool_calls != null ? "call" : chunk.choices[0].finish_reason != null ? "finish" : "other");
         }
         expect(finish).toBe("tool_calls");
+        // The call in a chunk of its own, then the finish reason (the SDK's stream helpers expect that order), no empty chunks.
+        expect(shapes.slice(-2)).toEqual(["call", "finish"]);
+        expect(shapes.length).toBeLessThanOrEqual(3);
         expect(streamed.map((c) => c.function?.arguments).join("")).toBe((call as {function: {arguments: string}}).function.arguments);
 
         // "required" among two: the answer names one and gives its arguments.
@@ -252,6 +258,43 @@ describe("response_format", () => {
             else expect(["cat", "dog"]).toContain(given.kind);
         }
 
+        // Cut by the token limit, or asked with stop strings: still a call (never the wrapper as content), and the
+        // request's stop strings do not cut the arguments.
+        const cut = await server.client.chat.completions.create({
+            model,
+            messages,
+            max_tokens: 8,
+            temperature: 0,
+            tools: [lookup, weather],
+            tool_choice: "required"
+        });
+        expect(cut.choices[0]!.finish_reason).toBe("length");
+        expect(cut.choices[0]!.message.content).toBeNull();
+        expect(cut.choices[0]!.message.tool_calls).toHaveLength(1);
+        const stopped = await server.client.chat.completions.create({
+            model,
+            messages,
+            max_tokens: 60,
+            temperature: 0,
+            tools: [lookup],
+            tool_choice: "required",
+            stop: ['"', "}"]
+        });
+        expect(stopped.choices[0]!.finish_reason).toBe("tool_calls");
+        JSON.parse((stopped.choices[0]!.message.tool_calls![0]! as {function: {arguments: string}}).function.arguments);
+
+        // The legacy functions API answers in its own shape.
+        const legacy = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {model, messages, max_tokens: 60, temperature: 0, functions: [lookup.function], function_call: {name: "lookup"}}
+        });
+        const legacyChoice = (
+            (await legacy.json()) as {choices: Array<{finish_reason: string; message: {content: null; function_call: {name: string; arguments: string}}}>}
+        ).choices[0]!;
+        expect(legacyChoice.finish_reason).toBe("function_call");
+        expect(legacyChoice.message.function_call.name).toBe("lookup");
+        expect(["cat", "dog"]).toContain((JSON.parse(legacyChoice.message.function_call.arguments) as {kind: string}).kind);
+
         // A conversation carrying an earlier call and its result goes on; "auto" answers in text.
         const history = [
             ...messages,
@@ -260,7 +303,8 @@ describe("response_format", () => {
                 content: null,
                 tool_calls: [{id: "call_1", type: "function" as const, function: {name: "lookup", arguments: '{"kind":"cat","age":2}'}}]
             },
-            {role: "tool" as const, tool_call_id: "call_1", content: "Tom, a cat of 2"}
+            {role: "tool" as const, tool_call_id: "call_1", content: "Tom, a cat of 2"},
+            {role: "function" as const, name: "lookup", content: "Tom"}
         ];
         const auto = await server.client.chat.completions.create({model, messages: history, max_tokens: 8, tools: [lookup]});
         expect(auto.choices[0]!.finish_reason).not.toBe("tool_calls");
@@ -278,7 +322,16 @@ describe("response_format", () => {
                 {tools: [{type: "function", function: {name: "x", parameters: {type: "string", pattern: "a"}}}], tool_choice: "required"},
                 "tools[0].function.parameters"
             ],
-            [{tools, tool_choice: "required", response_format: {type: "json_object"}}, "response_format"]
+            [{tools, tool_choice: "required", response_format: {type: "json_object"}}, "response_format"],
+            [{tools: [...tools, ...tools], tool_choice: "required"}, "tools[1].function.name"],
+            [{tools: [{type: "function", function: {name: "x", parameters: {type: "array"}}}], tool_choice: "required"}, "tools[0].function.parameters"],
+            [{tools: {a: 1}}, "tools"],
+            [{tools, tool_choice: {type: "xyz", function: {name: "lookup"}}}, "tool_choice"],
+            [{tools, parallel_tool_calls: "yes"}, "parallel_tool_calls"],
+            [
+                {tools: [{type: "function", function: {name: "x", parameters: {type: "object", properties: {a: {type: "strin"}}}}}]},
+                "tools[0].function.parameters"
+            ]
         ] as const) {
             const res = await chat(extra);
             expect(res.status, JSON.stringify(extra)).toBe(400);

@@ -63,6 +63,12 @@ describe("structured output on a vocabulary without byte fallback", () => {
             code: "unsupported_schema",
             message: expect.stringMatching(/no byte fallback/)
         });
+        const tool = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {model, messages: chat("hi"), max_tokens: 20, tools: [{type: "function", function: {name: "f"}}], tool_choice: "required"}
+        });
+        expect(tool.status).toBe(400);
+        expect(((await tool.json()) as {error: {param: string}}).error.param).toBe("tool_choice");
         const after = await server.client.chat.completions.create({model, messages: chat("hi"), max_tokens: 4});
         expect(after.choices[0]!.message.content!.length).toBeGreaterThan(0);
     });

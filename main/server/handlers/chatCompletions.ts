@@ -1,4 +1,4 @@
-import type {ChatCompletion, ChatCompletionChunk} from "../../../shared/openai.js";
+import type {ChatCompletion, ChatCompletionChunk, FinishReason} from "../../../shared/openai.js";
 import type {GenerationJob, GenerationResult, TokenLogprob} from "../../runtime/types.js";
 import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
@@ -28,8 +28,12 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     // A required tool call: the answer (held to the arguments' grammar) is the call, not content.
     const forced = params.toolCall;
     const calls = (result: GenerationResult) => (forced == null ? undefined : toToolCalls(forced, result.text));
-    const finishReason = (result: GenerationResult, made: ToolCall[] | undefined) =>
-        made != null && result.finishReason !== "length" ? "tool_calls" : toFinishReason(result.finishReason);
+    const finishReason = (result: GenerationResult): FinishReason =>
+        forced != null && result.finishReason !== "length" ? (forced.legacy ? "function_call" : "tool_calls") : toFinishReason(result.finishReason);
+    /** The call as the request asked for it: `tool_calls`, or the legacy API's single `function_call`. */
+    const messageCalls = (made: ToolCall[]) => (forced?.legacy === true ? {function_call: made[0]!.function} : {tool_calls: made});
+    const deltaCalls = (made: ToolCall[]) =>
+        forced?.legacy === true ? {function_call: made[0]!.function} : {tool_calls: made.map((call, index) => ({index, ...call}))};
 
     if (!params.stream) {
         const result = await run();
@@ -40,8 +44,8 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
             choices: [
                 {
                     index: 0,
-                    message: made == null ? {role: "assistant", content: result.text} : {role: "assistant", content: null, tool_calls: made},
-                    finish_reason: finishReason(result, made),
+                    message: made == null ? {role: "assistant", content: result.text} : {role: "assistant", content: null, ...messageCalls(made)},
+                    finish_reason: finishReason(result),
                     logprobs: result.logprobs == null ? null : toChatLogprobs(result.logprobs)
                 }
             ],
@@ -63,7 +67,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
             {
                 index: 0,
                 delta,
-                finish_reason: finish == null ? null : finishReason(finish, calls(finish)),
+                finish_reason: finish == null ? null : finishReason(finish),
                 logprobs: logprobs == null ? null : toChatLogprobs(logprobs)
             }
         ],
@@ -73,11 +77,12 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
         ctx,
         {
             head: () => chunk({role: "assistant", content: ""}, null),
-            // A tool call's arguments go out whole with the last chunk (the call is known only once it parses).
-            delta: (text, logprobs) => chunk(forced == null ? {content: text} : {}, null, logprobs),
+            // A tool call goes out whole once the answer is over (it is known only then), in a chunk of its own
+            // before the finish reason's, as OpenAI sends them (the SDK's stream helpers expect that order).
+            delta: (text, logprobs) => (forced == null ? chunk({content: text}, null, logprobs) : logprobs == null ? null : chunk({}, null, logprobs)),
             finish: (result) => {
                 const made = calls(result);
-                return chunk(made == null ? {} : {tool_calls: made.map((call, index) => ({index, ...call}))}, result);
+                return [...(made == null ? [] : [chunk(deltaCalls(made), null)]), chunk({}, result)];
             },
             usage: (result): ChatCompletionChunk => ({
                 ...base,

@@ -64,12 +64,14 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
                 streamed += characters(text);
                 return chunk;
             },
-            finish: (result): Completion => ({
-                ...base,
-                choices: [{index: 0, text: "", finish_reason: toFinishReason(result.finishReason), logprobs: null}],
-                timings: toTimings(result),
-                x_kvshare: result.kvshare
-            }),
+            finish: (result): Completion[] => [
+                {
+                    ...base,
+                    choices: [{index: 0, text: "", finish_reason: toFinishReason(result.finishReason), logprobs: null}],
+                    timings: toTimings(result),
+                    x_kvshare: result.kvshare
+                }
+            ],
             usage: (result): Completion => ({...base, choices: [], usage: toUsage(result), timings: toTimings(result), x_kvshare: result.kvshare})
         },
         params.includeUsage,
