@@ -90,7 +90,9 @@ describe("toGrammarSchema", () => {
         expect(message({type: "object", properties: {a: {type: "integer"}, b: {type: "integer"}}, required: ["a", "b"], maxProperties: 1})).toMatch(
             /2 properties are required, and maxProperties is 1/
         );
-        expect(message({type: "object", properties: {a: {type: "integer"}}, additionalProperties: false, minProperties: 2})).toMatch(/only 1 properties are allowed/);
+        expect(message({type: "object", properties: {a: {type: "integer"}}, additionalProperties: false, minProperties: 2})).toMatch(
+            /only 1 properties are allowed/
+        );
         expect(message({enum: Array.from({length: 1001}, (_, i) => i)})).toMatch(/more than 1000 enum values/);
         let deep: unknown = {type: "string"};
         for (let i = 0; i < 40; i++) deep = {type: "array", items: deep};
@@ -102,7 +104,10 @@ describe("parseResponseFormat", () => {
     it("maps the OpenAI shapes", () => {
         expect(parseResponseFormat({})).toBeUndefined();
         expect(parseResponseFormat({response_format: {type: "text"}})).toBeUndefined();
-        expect(parseResponseFormat({response_format: {type: "json_object"}})).toEqual({schema: {type: "object", additionalProperties: true}, param: "response_format"});
+        expect(parseResponseFormat({response_format: {type: "json_object"}})).toEqual({
+            schema: {type: "object", additionalProperties: true},
+            param: "response_format"
+        });
         expect(parseResponseFormat({response_format: {type: "json_schema", json_schema: {name: "n", strict: true, schema: {type: "boolean"}}}})).toEqual({
             schema: {type: "boolean"},
             param: "response_format"

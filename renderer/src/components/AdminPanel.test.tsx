@@ -2,7 +2,7 @@ import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library
 import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {API_KEY_STORAGE} from "../backend/apiKey.js";
 import {setBackend} from "../backend/current.js";
-import {useAdminSettings} from "../stores/useAdminSettings.js";
+import {adminSettingsInitialState, useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {fakeSettings} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
@@ -14,16 +14,7 @@ describe("AdminPanel: API server and keys", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useAdminSettings.setState({
-            settings: null,
-            error: null,
-            saving: false,
-            savedAt: null,
-            lastCleared: null,
-            clearError: null,
-            unsaved: null,
-            movedTo: null
-        });
+        useAdminSettings.setState(adminSettingsInitialState);
         useApiKeys.setState({keys: [], created: null, error: null, busy: false});
         Object.defineProperty(navigator, "clipboard", {value: {writeText}, configurable: true});
         writeText.mockClear();

@@ -1,7 +1,7 @@
 import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
-import {useAdminSettings} from "../stores/useAdminSettings.js";
+import {adminSettingsInitialState, useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {useWhatIf} from "../stores/useWhatIf.js";
 import {fakeWhatIf} from "../testing/fakeAdmin.js";
@@ -14,16 +14,7 @@ describe("settings panel: what-if curves", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useAdminSettings.setState({
-            settings: null,
-            error: null,
-            saving: false,
-            savedAt: null,
-            lastCleared: null,
-            clearError: null,
-            unsaved: null,
-            movedTo: null
-        });
+        useAdminSettings.setState(adminSettingsInitialState);
         useApiKeys.setState({keys: [], created: null, error: null, busy: false});
         useWhatIf.setState({curves: null, scope: null, policy: null, error: null});
     });

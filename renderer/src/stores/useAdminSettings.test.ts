@@ -2,7 +2,7 @@ import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {fakeSettings} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
-import {useAdminSettings} from "./useAdminSettings.js";
+import {adminSettingsInitialState, useAdminSettings} from "./useAdminSettings.js";
 
 const state = () => useAdminSettings.getState();
 
@@ -11,16 +11,7 @@ describe("useAdminSettings", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useAdminSettings.setState({
-            settings: null,
-            error: null,
-            saving: false,
-            savedAt: null,
-            lastCleared: null,
-            clearError: null,
-            unsaved: null,
-            movedTo: null
-        });
+        useAdminSettings.setState(adminSettingsInitialState);
     });
     afterEach(() => setBackend(null));
 

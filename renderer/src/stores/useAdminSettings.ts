@@ -27,7 +27,8 @@ interface AdminSettingsState {
     clearCache: () => Promise<boolean>;
 }
 
-export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
+/** The store's data before anything is loaded (tests reset to it). */
+export const adminSettingsInitialState = {
     settings: null,
     error: null,
     saving: false,
@@ -35,7 +36,11 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
     lastCleared: null,
     clearError: null,
     unsaved: null,
-    movedTo: null,
+    movedTo: null
+} satisfies Partial<AdminSettingsState>;
+
+export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
+    ...adminSettingsInitialState,
     load: async () => {
         try {
             set({settings: await getBackend().admin("getSettings", {}), error: null});
