@@ -27,6 +27,15 @@ describe("toGrammarSchema", () => {
         expect(toGrammarSchema({type: "string", format: "date"}, "p")).toEqual({type: "string", format: "date"});
     });
 
+    it("keeps recursion a value can end: an optional property, a union with a way out, an array that may be empty", () => {
+        for (const n of [
+            {type: "object", properties: {c: {$ref: "#/$defs/n"}}},
+            {oneOf: [{type: "null"}, {type: "object", properties: {c: {$ref: "#/$defs/n"}}, required: ["c"]}]},
+            {type: "array", items: {$ref: "#/$defs/n"}}
+        ])
+            expect(() => toGrammarSchema({$defs: {n}, $ref: "#/$defs/n"}, "p")).not.toThrow();
+    });
+
     it("makes the keywords node-llama-cpp would ignore hold: beside an enum, a type list, a union; required properties", () => {
         // The enum carries the type and lengths (the grammar reads it alone).
         expect(toGrammarSchema({type: "integer", enum: [1.5, 2, "a"]}, "p")).toEqual({enum: [2]});
@@ -94,6 +103,17 @@ describe("toGrammarSchema", () => {
             /only 1 properties are allowed/
         );
         expect(message({enum: Array.from({length: 1001}, (_, i) => i)})).toMatch(/more than 1000 enum values/);
+        // A value that must contain itself has no end (the grammar would write until the token limit).
+        const node = {type: "object", properties: {c: {$ref: "#/$defs/n"}}, required: ["c"]};
+        expect(message({$defs: {n: node}, $ref: "#/$defs/n"})).toMatch(
+            /\$defs\.n': no JSON value can match this schema \(a value of it must contain another without end/
+        );
+        expect(
+            message({
+                $defs: {a: {type: "array", minItems: 1, items: {$ref: "#/$defs/b"}}, b: {oneOf: [{$ref: "#/$defs/a"}, {$ref: "#/$defs/a"}]}},
+                $ref: "#/$defs/a"
+            })
+        ).toMatch(/without end/);
         let deep: unknown = {type: "string"};
         for (let i = 0; i < 40; i++) deep = {type: "array", items: deep};
         expect(message(deep)).toMatch(/nesting deeper/);

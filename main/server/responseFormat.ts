@@ -7,7 +7,7 @@
  */
 import type {OutputFormat} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
-import {anyValue, satisfiable} from "./schemaConstraints.js";
+import {anyValue, endlessDefinition, satisfiable} from "./schemaConstraints.js";
 
 type Schema = Record<string, unknown>;
 
@@ -92,7 +92,10 @@ export function toGrammarSchema(schema: unknown, param: string): Schema {
             const group = (schema as Schema)[key];
             if (group != null && typeof group === "object") for (const name of Object.keys(group)) defs.add(name);
         }
-    return rewrite(schema, param, "", {defs, enumValues: 0, properties: 0}, 0);
+    const rewritten = rewrite(schema, param, "", {defs, enumValues: 0, properties: 0}, 0);
+    const endless = endlessDefinition(rewritten);
+    if (endless != null) throw unsatisfiable(param, `.$defs.${endless}`, "a value of it must contain another without end");
+    return rewritten;
 }
 
 /** What a schema walk carries: the root's definitions, and the counts its size limits bound. */

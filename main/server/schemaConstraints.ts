@@ -77,3 +77,53 @@ export function satisfiable(schema: Schema, fail: (what: string) => Error): Sche
     const {type: _type, minLength: _min, maxLength: _max, const: _const, enum: _enum, ...rest} = out;
     return out.const !== undefined ? {...rest, const: values[0]} : {...rest, enum: values};
 }
+
+/**
+ * A definition that must contain itself (`{"c": {"$ref": itself}}` with `c` required) has no finite value: the
+ * grammar would write until the token limit. Returns the first such definition the root cannot avoid, if any.
+ * Only what a value must hold counts: required properties, the items of an array that needs some, every
+ * branch of a union.
+ */
+export function endlessDefinition(root: Schema): string | undefined {
+    const defs = (root.$defs as Record<string, Schema> | undefined) ?? {};
+    const forced = (schema: unknown): Set<string> => {
+        const out = new Set<string>();
+        if (schema == null || typeof schema !== "object") return out;
+        const s = schema as Schema;
+        const name = typeof s.$ref === "string" ? /^#\/\$defs\/(.+)$/.exec(s.$ref)?.[1] : undefined;
+        if (name != null) out.add(name);
+        if (Array.isArray(s.oneOf)) {
+            // A union forces only what every branch forces.
+            const branches = (s.oneOf as unknown[]).map(forced);
+            for (const ref of branches[0] ?? []) if (branches.every((b) => b.has(ref))) out.add(ref);
+        }
+        const properties = (s.properties as Schema | undefined) ?? {};
+        for (const key of (s.required as string[] | undefined) ?? []) for (const ref of forced(properties[key])) out.add(ref);
+        if (typeof s.minItems === "number" && s.minItems > 0) for (const ref of forced(s.items)) out.add(ref);
+        for (const item of (s.prefixItems as unknown[] | undefined) ?? []) for (const ref of forced(item)) out.add(ref);
+        return out;
+    };
+    const edges = new Map(Object.entries(defs).map(([name, schema]) => [name, forced(schema)]));
+    const reachesItself = (start: string): boolean => {
+        const seen = new Set<string>();
+        const stack = [...(edges.get(start) ?? [])];
+        while (stack.length > 0) {
+            const next = stack.pop()!;
+            if (next === start) return true;
+            if (seen.has(next)) continue;
+            seen.add(next);
+            stack.push(...(edges.get(next) ?? []));
+        }
+        return false;
+    };
+    // The definitions the root's value must hold, directly or through others.
+    const must = new Set<string>();
+    const stack = [...forced({...root, $defs: undefined})];
+    while (stack.length > 0) {
+        const next = stack.pop()!;
+        if (must.has(next)) continue;
+        must.add(next);
+        stack.push(...(edges.get(next) ?? []));
+    }
+    return [...must].find(reachesItself);
+}
