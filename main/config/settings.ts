@@ -77,8 +77,13 @@ export function settingsPath(dataDir: string): string {
 
 /** Reads the settings file; a missing file gives the defaults, a broken one a clear error. */
 export function loadSettings(dataDir: string): Settings {
+    return mergeSettings(defaultSettings, readStoredSettings(dataDir));
+}
+
+/** What the settings file holds (nothing when there is none), checked; a broken file is a clear error. */
+function readStoredSettings(dataDir: string): SettingsPatch {
     const file = settingsPath(dataDir);
-    if (!fs.existsSync(file)) return structuredClone(defaultSettings);
+    if (!fs.existsSync(file)) return {};
     let stored: Partial<Settings>;
     try {
         stored = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Settings>;
@@ -90,7 +95,7 @@ export function loadSettings(dataDir: string): Settings {
     } catch (error) {
         throw new Error(`The settings file ${file}: ${(error as Error).message} Fix or delete it.`, {cause: error});
     }
-    return mergeSettings(defaultSettings, stored);
+    return stored;
 }
 
 /**
@@ -99,10 +104,8 @@ export function loadSettings(dataDir: string): Settings {
  * its core count, are not frozen into it). The file is checked first, as at start-up.
  */
 export function saveSettingsPatch(dataDir: string, patch: SettingsPatch): void {
-    loadSettings(dataDir);
-    const file = settingsPath(dataDir);
-    const stored = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Settings) : ({} as Settings);
-    writeFileAtomic(file, JSON.stringify(mergeSettings(stored, patch), null, 4) + "\n");
+    const stored = readStoredSettings(dataDir) as Settings;
+    writeFileAtomic(settingsPath(dataDir), JSON.stringify(mergeSettings(stored, patch), null, 4) + "\n");
 }
 
 /** A partial settings object: top-level fields, and any subset of each group. */

@@ -1,4 +1,5 @@
 import type {Token} from "node-llama-cpp";
+import {contextTokens} from "./tokenPiece.js";
 
 /** Turns tokens into text; the model's `detokenize` fits (`lastTokens` fixes spacing). */
 export type Detokenizer = (tokens: readonly Token[], lastTokens: readonly Token[]) => string;
@@ -11,7 +12,6 @@ export interface StreamStep {
 }
 
 const maxPendingTokens = 4;
-const contextTokens = 8;
 
 /**
  * Incremental detokenization with stop strings, for streaming.

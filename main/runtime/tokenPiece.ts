@@ -1,7 +1,7 @@
 import type {LlamaModel, Token} from "node-llama-cpp";
 
 /** Tokens before a piece that decide how it is written (a leading space after a word, say). */
-const contextTokens = 8;
+export const contextTokens = 8;
 
 /** One token's text as the model writes it after `previous` (the tokens before it). */
 export function tokenPiece(model: LlamaModel, token: Token, previous: readonly Token[]): string {

@@ -59,9 +59,9 @@ export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
     const logprobs = optionalBoolean(body, "logprobs") ?? false;
     const top = optionalInteger(body, "top_logprobs", 0, maxTopLogprobs);
     if (top != null && !logprobs) throw ApiError.badRequest("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs");
-    const generation = parseGenerationParams(body, maxTokensCap);
+    const generation = {...parseGenerationParams(body, maxTokensCap), ...(logprobs ? {logprobs: top ?? 0} : {})};
     const toolCall = parseToolChoice(body);
-    if (toolCall == null) return {messages, ...generation, ...(logprobs ? {logprobs: top ?? 0} : {})};
+    if (toolCall == null) return {messages, ...generation};
     if (generation.format != null)
         throw ApiError.badRequest("'response_format' cannot be asked for with a required tool call (the call's arguments are the answer).", "response_format");
     // The request's stop strings would cut the call's arguments short: a required call ends with them.
@@ -70,8 +70,7 @@ export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
         ...generation,
         stops: [],
         format: toolCall.format,
-        toolCall,
-        ...(logprobs ? {logprobs: top ?? 0} : {})
+        toolCall
     };
 }
 

@@ -199,14 +199,15 @@ describe("response_format", () => {
             type: "function" as const,
             function: {name: "weather", parameters: {type: "object", properties: {city: {type: "string", maxLength: 10}}, required: ["city"]}}
         };
-        const named = await server.client.chat.completions.create({
+        const namedCall = {
             model,
             messages,
             max_tokens: 60,
             temperature: 0,
             tools: [lookup, weather],
-            tool_choice: {type: "function", function: {name: "lookup"}}
-        });
+            tool_choice: {type: "function" as const, function: {name: "lookup"}}
+        };
+        const named = await server.client.chat.completions.create(namedCall);
         const choice = named.choices[0]!;
         expect(choice.finish_reason).toBe("tool_calls");
         expect(choice.message.content).toBeNull();
@@ -216,15 +217,7 @@ describe("response_format", () => {
         expect(["cat", "dog"]).toContain(args.kind);
         expect(Number.isInteger(args.age)).toBe(true);
 
-        const stream = await server.client.chat.completions.create({
-            model,
-            messages,
-            max_tokens: 60,
-            temperature: 0,
-            tools: [lookup, weather],
-            tool_choice: {type: "function", function: {name: "lookup"}},
-            stream: true
-        });
+        const stream = await server.client.chat.completions.create({...namedCall, stream: true});
         const streamed: Array<{function?: {name?: string; arguments?: string}}> = [];
         let finish: string | null = null;
         const shapes: string[] = [];
