@@ -1,10 +1,59 @@
 import {VocabGuard} from "./VocabGuard.js";
-import {LlamaText, SpecialToken, resolveChatWrapper, type ChatHistoryItem, type ChatWrapper, type LlamaModel, type Token} from "node-llama-cpp";
+import {callSyntaxOf, type CallSyntax} from "./callSyntax.js";
+import {
+    LlamaText,
+    SpecialToken,
+    resolveChatWrapper,
+    type ChatHistoryItem,
+    type ChatModelFunctionCall,
+    type ChatModelFunctions,
+    type ChatModelResponse,
+    type ChatWrapper,
+    type ChatWrapperGeneratedContextState,
+    type GbnfJsonSchema,
+    type LlamaModel,
+    type Token
+} from "node-llama-cpp";
 
-/** A chat message after validation: text only, role known. */
+/** A call an assistant made earlier in the conversation. */
+export interface HistoryCall {
+    id?: string;
+    name: string;
+    /** The arguments as the client sent them: a JSON string. */
+    arguments: string;
+}
+
+/** A chat message after validation: text, role known, and an assistant's calls or a tool's result. */
 export interface PlainMessage {
     role: "system" | "user" | "assistant";
     content: string;
+    /** An assistant's calls, written in the model's own call syntax. */
+    calls?: HistoryCall[];
+    /** Set on a tool's (or legacy function's) result: the call it answers, by id or name. */
+    result?: {callId?: string; name?: string};
+}
+
+/** A function offered to the model (`tools` with `tool_choice` "auto"): described in its template's words. */
+export interface OfferedFunction {
+    name: string;
+    description: string;
+    /** JSON Schema of the arguments, as node-llama-cpp documents it to the model. */
+    parameters: Record<string, unknown>;
+}
+
+/** A message's whole text, its calls included (what is embedded and counted). */
+export function messageText(message: PlainMessage): string {
+    const calls = (message.calls ?? []).map((call) => `${call.name}(${call.arguments})`);
+    return [message.content, ...calls].filter((part) => part.length > 0).join("\n");
+}
+
+/** A JSON string's value, or the string itself when it is not JSON (a tool's result may be plain text). */
+function jsonOrText(text: string): unknown {
+    try {
+        return JSON.parse(text) as unknown;
+    } catch {
+        return text;
+    }
 }
 
 export interface BuiltPrompt {
@@ -37,15 +86,25 @@ export class PromptBuilder {
         return this.chatWrapper.wrapperName;
     }
 
-    public chat(messages: readonly PlainMessage[]): BuiltPrompt {
-        const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
-            if (message.role === "system") return {type: "system", text: message.content};
-            if (message.role === "user") return {type: "user", text: message.content};
-            return {type: "model", response: [message.content]};
-        });
-        // An empty model turn makes the template end with the assistant's opening marker.
-        history.push({type: "model", response: []});
-        const state = this.chatWrapper.generateContextState({chatHistory: history});
+    /** The model's function-call syntax (how its answers call functions). */
+    public get callSyntax(): CallSyntax {
+        return callSyntaxOf(this.chatWrapper);
+    }
+
+    /**
+     * A chat's prompt. Earlier calls and their results are written in the model's own call syntax; with
+     * `functions` the template also describes them and tells the model how to call them.
+     */
+    public chat(messages: readonly PlainMessage[], functions?: readonly OfferedFunction[]): BuiltPrompt {
+        const {history, resultsLast} = toHistory(messages);
+        // An empty model turn makes the template end with the assistant's opening marker. After the results of
+        // its calls the assistant's turn goes on (the template writes whatever comes after results).
+        if (!resultsLast) history.push({type: "model", response: []});
+        const availableFunctions: ChatModelFunctions | undefined =
+            functions == null || functions.length === 0
+                ? undefined
+                : Object.fromEntries(functions.map((f) => [f.name, {description: f.description, params: f.parameters as GbnfJsonSchema}]));
+        const state = this.contextState(history, availableFunctions);
         const stops: string[] = [];
         for (const trigger of state.stopGenerationTriggers) {
             // Triggers made only of special tokens (EOS, EOT) are caught as end-of-generation tokens.
@@ -54,8 +113,24 @@ export class PromptBuilder {
                 if (text.length > 0) stops.push(text);
             }
         }
+        // The model writing a call's result means its calls are over: the client runs them.
+        if (availableFunctions != null) stops.push(...this.callSyntax.resultPrefixes);
         const contextText = LlamaText(state.contextText.values.map((value) => (typeof value === "string" ? this.safeText(value) : value)));
         return {tokens: contextText.tokenize(this.model.tokenizer), stops};
+    }
+
+    /**
+     * The template's rendering. Schemas with parts a template's describer cannot read (it throws on some that
+     * only describe, such as a property given as null) are described by name and description alone.
+     */
+    private contextState(chatHistory: ChatHistoryItem[], availableFunctions: ChatModelFunctions | undefined): ChatWrapperGeneratedContextState {
+        try {
+            return this.chatWrapper.generateContextState({chatHistory, availableFunctions, documentFunctionParams: true});
+        } catch (error) {
+            if (availableFunctions == null) throw error;
+            const described = Object.fromEntries(Object.entries(availableFunctions).map(([name, f]) => [name, {description: f.description}]));
+            return this.chatWrapper.generateContextState({chatHistory, availableFunctions: described, documentFunctionParams: true});
+        }
     }
 
     /** A raw completion prompt: BOS (when the model wants it) + the text's tokens. */
@@ -85,4 +160,46 @@ export class PromptBuilder {
     private addsBos(): boolean {
         return this.model.fileInfo.metadata.tokenizer?.ggml?.add_bos_token !== false;
     }
+}
+
+/**
+ * node-llama-cpp's chat history: an assistant's calls become call items of its turn, and the tool results
+ * that follow it (matched by call id, else by name, else in order) become those calls' results. A result
+ * matching no call stays in the conversation as the user side's text.
+ */
+function toHistory(messages: readonly PlainMessage[]): {history: ChatHistoryItem[]; resultsLast: boolean} {
+    const history: ChatHistoryItem[] = [];
+    let resultsLast = false;
+    /** The calls of the latest assistant turn still waiting for a result, with their ids. */
+    let open: Array<{call: ChatModelFunctionCall; id?: string}> = [];
+    for (const message of messages) {
+        if (message.role === "assistant") {
+            const calls = (message.calls ?? []).map((c) => ({
+                id: c.id,
+                call: {type: "functionCall", name: c.name, params: jsonOrText(c.arguments), result: ""} satisfies ChatModelFunctionCall
+            }));
+            const response: ChatModelResponse["response"] = [...(message.content.length > 0 ? [message.content] : []), ...calls.map((c) => c.call)];
+            history.push({type: "model", response});
+            open = calls;
+            resultsLast = false;
+            continue;
+        }
+        if (message.result != null) {
+            const {callId, name} = message.result;
+            const match =
+                open.find((c) => callId != null && c.id === callId) ??
+                open.find((c) => name != null && c.call.name === name) ??
+                (callId == null && name == null ? open[0] : undefined);
+            if (match != null) {
+                match.call.result = jsonOrText(message.content);
+                open = open.filter((c) => c !== match);
+                resultsLast = true;
+                continue;
+            }
+        }
+        open = [];
+        resultsLast = false;
+        history.push(message.role === "system" ? {type: "system", text: message.content} : {type: "user", text: message.content});
+    }
+    return {history, resultsLast};
 }

@@ -35,7 +35,7 @@ export async function decode(
 ): Promise<Decoded> {
     const prompt = job.promptTokens;
     const maxTokens = Math.min(job.maxTokens ?? Number.POSITIVE_INFINITY, sequence.contextSize - prompt.length);
-    const streamer = new TextStreamer((tokens, lastTokens) => model.detokenize(tokens, false, lastTokens), job.stops, prompt);
+    const streamer = new TextStreamer((tokens, lastTokens) => model.detokenize(tokens, job.specialText ?? false, lastTokens), job.stops, prompt);
 
     let firstTokenAt = 0;
     let completionTokens = 0;

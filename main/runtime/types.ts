@@ -55,6 +55,8 @@ export interface GenerationJob {
     signal: AbortSignal;
     /** Log-probabilities of the answer's tokens, with this many alternatives each (0-20); undefined: none. */
     logprobs?: number;
+    /** The answer's text shows special tokens' text too (a model's call syntax may be made of them). */
+    specialText?: boolean;
     /** Gets each piece of text as soon as it is safe to show, with the log-probabilities of the tokens it
      * completes (when asked for). */
     onText?(text: string, logprobs?: readonly TokenLogprob[]): void;

@@ -1,23 +1,30 @@
 /**
- * Tool calls the client requires (`tool_choice` "required" or a named function; the legacy `functions` /
+ * Tool calls. Required ones (`tool_choice` "required" or a named function; the legacy `functions` /
  * `function_call` too): the answer is held to a grammar of the function's arguments, so even a model without a
  * tool-calling template answers with a call whose arguments match the function's JSON Schema. With "auto" (the
- * default) or "none" the model answers in text: deciding on its own to call is left to the chat template, which
- * is not read for it here.
+ * default) the functions are offered in the model's own chat template and the model decides: its answer is read
+ * for calls in its template's call syntax (see `runtime/callSyntax.ts`). With "none" it answers in text.
  */
 import {randomBytes} from "node:crypto";
 import type {OutputFormat} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
 import {toGrammarSchema} from "./responseFormat.js";
+import type {OfferedFunction} from "../runtime/PromptBuilder.js";
+import {parseCalls, type CallSyntax} from "../runtime/callSyntax.js";
 
 type Body = Record<string, unknown>;
 
-/** A function the client offers, its parameters as the grammar takes them. */
-interface ToolFunction {
-    name: string;
-    description: string;
-    parameters: unknown;
-    grammarSchema: Record<string, unknown>;
+/** A function the client offers. */
+interface ToolFunction extends OfferedFunction {
+    /** Where it was sent (named in a refusal). */
+    param: string;
+}
+
+/** Functions the model may call or not (`tool_choice` "auto"). */
+export interface OfferedTools {
+    functions: OfferedFunction[];
+    /** Asked with the legacy `functions`: a call is answered as `message.function_call`. */
+    legacy: boolean;
 }
 
 /** A call the answer must be: to one function, or to one of several (then the answer names it). */
@@ -42,17 +49,22 @@ const namePattern = /^[a-zA-Z0-9_-]{1,64}$/;
 const anyObject = {type: "object", properties: {}, additionalProperties: true};
 
 /**
- * The call `tool_choice` requires, or undefined when the model may answer in text. The tools are checked
- * whenever they are sent, required or not.
+ * What `tool_choice` asks: a call the answer must be, or functions the model may call, or neither. The tools
+ * are checked whenever they are sent; their schemas must be enforceable only where a call is required (with
+ * "auto" they only describe the arguments to the model).
  */
-export function parseToolChoice(body: Body): ForcedToolCall | undefined {
+export function parseToolChoice(body: Body): {forced?: ForcedToolCall; offered?: OfferedTools} {
     const legacy = body.tools == null && (body.functions != null || body.function_call != null);
     const param = legacy ? "function_call" : "tool_choice";
     const tools = parseTools(body, legacy);
     if (body.parallel_tool_calls != null && typeof body.parallel_tool_calls !== "boolean")
         throw ApiError.badRequest("'parallel_tool_calls' must be a boolean.", "parallel_tool_calls");
     const choice = legacy ? body.function_call : body.tool_choice;
-    if (choice == null || choice === "auto" || choice === "none") return undefined;
+    if (choice === "none") return {};
+    if (choice == null || choice === "auto") {
+        tools.forEach(checkDescribable);
+        return tools.length === 0 ? {} : {offered: {functions: tools.map(({param: _, ...f}) => f), legacy}};
+    }
     if (tools.length === 0) throw ApiError.badRequest(`'${param}' requires ${legacy ? "'functions'" : "'tools'"} with at least one function.`, param);
     let chosen = tools;
     if (choice !== "required") {
@@ -70,12 +82,15 @@ export function parseToolChoice(body: Body): ForcedToolCall | undefined {
     const described = chosen
         .map((t) => `- ${t.name}${t.description === "" ? "" : `: ${t.description}`}\n  arguments (JSON Schema): ${JSON.stringify(t.parameters)}`)
         .join("\n");
+    const grammarSchema = (t: ToolFunction) => toGrammarSchema(t.parameters, `${t.param}.parameters`);
     if (chosen.length === 1)
         return {
-            format: {schema: chosen[0]!.grammarSchema, param},
-            only: chosen[0]!.name,
-            instructions: `Answer by calling the function ${chosen[0]!.name}, writing its arguments as JSON.\n${described}`,
-            legacy
+            forced: {
+                format: {schema: grammarSchema(chosen[0]!), param},
+                only: chosen[0]!.name,
+                instructions: `Answer by calling the function ${chosen[0]!.name}, writing its arguments as JSON.\n${described}`,
+                legacy
+            }
         };
     const schema = {
         oneOf: chosen.map((t) => ({
@@ -86,10 +101,24 @@ export function parseToolChoice(body: Body): ForcedToolCall | undefined {
         }))
     };
     return {
-        format: {schema: toGrammarSchema(schema, legacy ? "functions" : "tools"), param},
-        instructions: `Answer by calling one of these functions, as JSON {"name": …, "arguments": {…}}.\n${described}`,
-        legacy
+        forced: {
+            format: {schema: toGrammarSchema(schema, legacy ? "functions" : "tools"), param},
+            instructions: `Answer by calling one of these functions, as JSON {"name": …, "arguments": {…}}.\n${described}`,
+            legacy
+        }
     };
+}
+
+/**
+ * An offered function's schema only describes its arguments to the model, so what a grammar cannot enforce
+ * (`pattern`, `minimum`, …) is fine there; what is not a JSON Schema, or matches nothing, is still a 400.
+ */
+function checkDescribable(tool: ToolFunction): void {
+    try {
+        toGrammarSchema(tool.parameters, `${tool.param}.parameters`);
+    } catch (error) {
+        if (!(error instanceof ApiError && error.code === "unsupported_schema")) throw error;
+    }
 }
 
 function parseTools(body: Body, legacy: boolean): ToolFunction[] {
@@ -117,12 +146,7 @@ function parseTools(body: Body, legacy: boolean): ToolFunction[] {
         // Arguments are keyword arguments: an object, as OpenAI requires.
         if (typeof parameters !== "object" || parameters == null || (parameters as Body).type !== "object")
             throw ApiError.badRequest(`'${param}.parameters' must be a JSON Schema of an object ({"type": "object", …}).`, `${param}.parameters`);
-        return {
-            name: fn.name,
-            description: (fn.description as string | undefined) ?? "",
-            parameters,
-            grammarSchema: toGrammarSchema(parameters, `${param}.parameters`)
-        };
+        return {name: fn.name, description: (fn.description as string | undefined) ?? "", parameters: parameters as Record<string, unknown>, param};
     });
 }
 
@@ -141,4 +165,24 @@ export function toToolCalls(forced: ForcedToolCall, text: string): ToolCall[] {
         const at = /"arguments"\s*:\s*/.exec(text);
         return [{id, type: "function", function: {name, arguments: at == null ? "" : text.slice(at.index + at[0].length)}}];
     }
+}
+
+/**
+ * The calls an answer to offered functions makes, read in the model's call syntax, with the text before them
+ * as content (null when there is none); null when it makes no call.
+ */
+export function toOfferedCalls(offered: OfferedTools, syntax: CallSyntax, text: string): {content: string | null; calls: ToolCall[]} | null {
+    const parsed = parseCalls(
+        text,
+        syntax,
+        offered.functions.map((f) => f.name)
+    );
+    if (parsed == null) return null;
+    // The legacy API answers with one call.
+    const calls = (offered.legacy ? parsed.calls.slice(0, 1) : parsed.calls).map((call): ToolCall => ({
+        id: `call_${randomBytes(12).toString("hex")}`,
+        type: "function",
+        function: call
+    }));
+    return {content: parsed.content.length > 0 ? parsed.content : null, calls};
 }

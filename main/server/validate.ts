@@ -1,10 +1,10 @@
 import {isRecomputePolicy, recomputePolicies} from "../../shared/settings.js";
-import type {PlainMessage} from "../runtime/PromptBuilder.js";
+import type {HistoryCall, PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationIo} from "../service/RequestPipeline.js";
 import {defaultSampling, type OutputFormat, type Sampling} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
 import {parseResponseFormat} from "./responseFormat.js";
-import {parseToolChoice, type ForcedToolCall} from "./toolCalls.js";
+import {parseToolChoice, type ForcedToolCall, type OfferedTools} from "./toolCalls.js";
 
 type Body = Record<string, unknown>;
 
@@ -26,6 +26,8 @@ export interface ChatParams extends GenerationParams {
     messages: PlainMessage[];
     /** The tool call the answer must be (`tool_choice` "required" or a named function). */
     toolCall?: ForcedToolCall;
+    /** Functions the model may call (`tool_choice` "auto"). */
+    tools?: OfferedTools;
 }
 
 export interface CompletionParams extends GenerationParams {
@@ -60,8 +62,9 @@ export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
     const top = optionalInteger(body, "top_logprobs", 0, maxTopLogprobs);
     if (top != null && !logprobs) throw ApiError.badRequest("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs");
     const generation = {...parseGenerationParams(body, maxTokensCap), ...(logprobs ? {logprobs: top ?? 0} : {})};
-    const toolCall = parseToolChoice(body);
-    if (toolCall == null) return {messages, ...generation};
+    const {forced: toolCall, offered} = parseToolChoice(body);
+    // Structured output is the answer's whole shape: no call syntax fits in it, so functions are not offered then.
+    if (toolCall == null) return {messages, ...generation, ...(offered == null || generation.format != null ? {} : {tools: offered})};
     if (generation.format != null)
         throw ApiError.badRequest("'response_format' cannot be asked for with a required tool call (the call's arguments are the answer).", "response_format");
     // The request's stop strings would cut the call's arguments short: a required call ends with them.
@@ -176,26 +179,35 @@ function parseMessage(value: unknown, index: number): PlainMessage {
     const {role, content} = value as Body;
     if (typeof role !== "string" || !roles.has(role))
         throw ApiError.badRequest(`${param}.role must be one of system, developer, user, assistant, tool, function.`, `${param}.role`);
-    // An assistant's earlier calls stay in the conversation as text (the model's template is not told of tools).
-    const calls = (value as Body).tool_calls ?? ((value as Body).function_call == null ? undefined : [{function: (value as Body).function_call}]);
-    const text =
-        role === "assistant" && content == null && calls != null ? callsText(calls, `${param}.tool_calls`) : messageText(content, `${param}.content`, role);
-    // Results of tool and function calls are what the user side brings in.
-    const plainRole = role === "developer" ? "system" : role === "tool" || role === "function" ? "user" : role;
-    return {role: plainRole as PlainMessage["role"], content: text};
+    const message = value as Body;
+    // Results of tool and function calls are what the user side brings in, tied to the call they answer.
+    if (role === "tool" || role === "function") {
+        const callId = message.tool_call_id;
+        if (callId != null && typeof callId !== "string") throw ApiError.badRequest(`'${param}.tool_call_id' must be a string.`, `${param}.tool_call_id`);
+        if (message.name != null && typeof message.name !== "string") throw ApiError.badRequest(`'${param}.name' must be a string.`, `${param}.name`);
+        const result = {...(callId == null ? {} : {callId}), ...(typeof message.name === "string" ? {name: message.name} : {})};
+        return {role: "user", content: messageText(content, `${param}.content`, role), result};
+    }
+    const calls = message.tool_calls ?? (message.function_call == null ? undefined : [{function: message.function_call}]);
+    if (role === "assistant" && calls != null)
+        return {
+            role: "assistant",
+            content: content == null ? "" : messageText(content, `${param}.content`, role),
+            calls: parseCalls(calls, `${param}.tool_calls`)
+        };
+    return {role: role === "developer" ? "system" : (role as PlainMessage["role"]), content: messageText(content, `${param}.content`, role)};
 }
 
-/** An assistant's earlier calls as text: `name(arguments)` a line. */
-function callsText(calls: unknown, param: string): string {
+/** An assistant's earlier calls. */
+function parseCalls(calls: unknown, param: string): HistoryCall[] {
     if (!Array.isArray(calls)) throw ApiError.badRequest(`'${param}' must be an array of calls.`, param);
-    return calls
-        .map((call, i) => {
-            const fn = (call as Body | null)?.function as Body | undefined;
-            if (fn == null || typeof fn.name !== "string" || typeof fn.arguments !== "string")
-                throw ApiError.badRequest(`'${param}[${i}].function' must have a 'name' and its 'arguments' as a JSON string.`, `${param}[${i}]`);
-            return `${fn.name}(${fn.arguments})`;
-        })
-        .join("\n");
+    return calls.map((call, i) => {
+        const fn = (call as Body | null)?.function as Body | undefined;
+        if (fn == null || typeof fn.name !== "string" || typeof fn.arguments !== "string")
+            throw ApiError.badRequest(`'${param}[${i}].function' must have a 'name' and its 'arguments' as a JSON string.`, `${param}[${i}]`);
+        const id = (call as Body).id;
+        return {...(typeof id === "string" ? {id} : {}), name: fn.name, arguments: fn.arguments};
+    });
 }
 
 function messageText(content: unknown, param: string, role: string): string {

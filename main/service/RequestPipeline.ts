@@ -5,7 +5,7 @@ import type {RequestLog} from "../insights/RequestLog.js";
 import {checkTextLength} from "../runtime/errors.js";
 import {checkFits, decode} from "../runtime/decode.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
-import type {PlainMessage} from "../runtime/PromptBuilder.js";
+import {messageText, type OfferedFunction, type PlainMessage} from "../runtime/PromptBuilder.js";
 import {jsonGrammarEnd} from "../runtime/GrammarCache.js";
 import type {GenerationJob, GenerationResult, OutputFormat, Sampling} from "../runtime/types.js";
 import type {DonorCache} from "../sharing/cache/DonorCache.js";
@@ -35,6 +35,8 @@ export interface GenerationSettings {
     format?: OutputFormat;
     /** Log-probabilities of the answer's tokens, with this many alternatives each. */
     logprobs?: number;
+    /** Functions the model may call (chat only): described in its template, its answer read with special tokens' text. */
+    tools?: {functions: readonly OfferedFunction[]};
 }
 
 /** How a caller follows a generation: streamed text, cancellation, arrival time for TTFT. */
@@ -80,12 +82,13 @@ export class RequestPipeline {
     ) {}
 
     public chat(messages: readonly PlainMessage[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+        const texts = messages.map(messageText);
         checkTextLength(
-            messages.reduce((sum, message) => sum + message.content.length, 0),
+            texts.reduce((sum, text) => sum + text.length, 0),
             this.runtime.contextSize
         );
-        const prompt = this.runtime.prompts.chat(messages);
-        const text = messages.map((message) => message.content).join("\n");
+        const prompt = this.runtime.prompts.chat(messages, settings.tools?.functions);
+        const text = texts.join("\n");
         return this.counted(io.signal, () => this.serve(prompt.tokens, text, [...prompt.stops, ...settings.stops], settings, io));
     }
 
@@ -152,6 +155,7 @@ export class RequestPipeline {
             signal,
             onText: io.onText,
             ...(settings.logprobs == null ? {} : {logprobs: settings.logprobs}),
+            ...(settings.tools == null ? {} : {specialText: true}),
             arrivedAt: io.arrivedAt
         };
         // Refuse what cannot fit before anything else.

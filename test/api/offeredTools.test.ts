@@ -1,0 +1,108 @@
+/**
+ * Functions offered with `tool_choice` "auto" (the default when `tools` are sent), black-box over HTTP on
+ * stories260K: they are described in the model's template, an agent's earlier calls and their results are
+ * written into the prompt, and an answer that makes no call comes back as text, streamed or not. (Reading calls
+ * out of answers in each template's syntax is covered in main/runtime/callSyntax.test.ts: this story model never
+ * writes one.)
+ */
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {startTestServer, type TestServer} from "../support/testServer.js";
+
+let server: TestServer;
+beforeAll(async () => {
+    server = await startTestServer();
+});
+afterAll(async () => {
+    await server.close();
+});
+
+const model = "stories260K";
+const messages = [{role: "user" as const, content: "Where did the little cat go?"}];
+const find = {
+    type: "function" as const,
+    function: {
+        name: "find_pet",
+        description: "Finds where a pet is now",
+        // Keywords a grammar could not enforce are fine here: the schema only describes the arguments.
+        parameters: {type: "object", properties: {name: {type: "string", pattern: "^[A-Z]"}, age: {type: "integer", minimum: 0}}, required: ["name"]}
+    }
+};
+
+describe("offered functions (tool_choice auto)", () => {
+    it("are described in the prompt; an answer without a call is text, the same streamed", async () => {
+        const ask = (extra: object) => server.client.chat.completions.create({model, messages, max_tokens: 24, temperature: 0, ...extra});
+        const plain = await ask({});
+        const offered = await ask({tools: [find]});
+        const none = await ask({tools: [find], tool_choice: "none"});
+        expect(offered.usage!.prompt_tokens).toBeGreaterThan(plain.usage!.prompt_tokens + 50);
+        expect(none.usage!.prompt_tokens).toBe(plain.usage!.prompt_tokens);
+
+        const choice = offered.choices[0]!;
+        expect(["stop", "length"]).toContain(choice.finish_reason);
+        expect(choice.message.tool_calls ?? []).toEqual([]);
+        expect(typeof choice.message.content).toBe("string");
+        expect(choice.message.content!.length).toBeGreaterThan(0);
+
+        const stream = await server.client.chat.completions.create({model, messages, max_tokens: 24, temperature: 0, tools: [find], stream: true});
+        let streamed = "";
+        let finish: string | null = null;
+        for await (const chunk of stream) {
+            expect(chunk.choices[0]?.delta.tool_calls).toBeUndefined();
+            streamed += chunk.choices[0]?.delta.content ?? "";
+            finish = chunk.choices[0]?.finish_reason ?? finish;
+        }
+        expect(streamed).toBe(choice.message.content);
+        expect(finish).toBe(choice.finish_reason);
+    });
+
+    it("writes an agent's earlier calls and their results into the prompt, matched by call id", async () => {
+        const conversation = (result: string) => [
+            ...messages,
+            {
+                role: "assistant" as const,
+                content: null,
+                tool_calls: [{id: "call_7", type: "function" as const, function: {name: "find_pet", arguments: '{"name":"Kit"}'}}]
+            },
+            {role: "tool" as const, tool_call_id: "call_7", content: result}
+        ];
+        const ask = (result: string) =>
+            server.client.chat.completions.create({model, messages: conversation(result), max_tokens: 8, temperature: 0, tools: [find]});
+        const short = await ask("garden");
+        const long = await ask("under the big red bed in the house by the old tree");
+        const extra = (await (
+            await server.api("/tokenize", {method: "POST", json: {content: " under the big red bed in the house by the old tree"}})
+        ).json()) as {tokens: number[]};
+        const garden = (await (await server.api("/tokenize", {method: "POST", json: {content: " garden"}})).json()) as {tokens: number[]};
+        // The result is in the prompt: the longer one costs its own tokens more.
+        expect(long.usage!.prompt_tokens - short.usage!.prompt_tokens).toBeGreaterThanOrEqual(extra.tokens.length - garden.tokens.length - 2);
+        expect(long.choices[0]!.message.content).not.toBeNull();
+
+        // The legacy API's function results, matched by name.
+        const legacy = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {
+                model,
+                max_tokens: 8,
+                functions: [find.function],
+                messages: [
+                    ...messages,
+                    {role: "assistant", content: null, function_call: {name: "find_pet", arguments: "{}"}},
+                    {role: "function", name: "find_pet", content: "garden"}
+                ]
+            }
+        });
+        expect(legacy.status).toBe(200);
+        expect(((await legacy.json()) as {choices: Array<{message: {content: unknown}}>}).choices[0]!.message.content).toEqual(expect.any(String));
+    });
+
+    it("still refuses tools that are not function schemas, and tool results that are not text", async () => {
+        for (const [extra, param] of [
+            [{tools: [{type: "function", function: {name: "x", parameters: {type: "object", properties: {a: null}}}}]}, "tools[0].function.parameters"],
+            [{tools: [find], messages: [...messages, {role: "tool", tool_call_id: 7, content: "x"}]}, "messages[1].tool_call_id"]
+        ] as const) {
+            const res = await server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 4, ...extra}});
+            expect(res.status, JSON.stringify(extra)).toBe(400);
+            expect(((await res.json()) as {error: {param: string}}).error.param).toBe(param);
+        }
+    });
+});
