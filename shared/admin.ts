@@ -237,6 +237,13 @@ export interface ConversationRecord {
     messages: StoredMessageRecord[];
 }
 
+/** What saving a chat did: saved (as `updatedAt`), or not, because of the stored copy in `conflict`. */
+export interface SaveConversationResult {
+    id: string;
+    updatedAt: number;
+    conflict?: ConversationRecord;
+}
+
 export interface Profile {
     name: string;
     group?: string;
@@ -291,7 +298,11 @@ export interface AdminOps {
     whatIf: {input: {scope?: string; recomputePolicy?: RecomputePolicy}; output: WhatIfCurves};
     clearCache: {input: Record<string, never>; output: {removedEntries: number; freedBytes: number}};
     listConversations: {input: {profile?: string}; output: ConversationRecord[]};
-    saveConversation: {input: ConversationRecord; output: {id: string; updatedAt: number}};
+    /**
+     * Saves a chat unless another window changed it since `baseUpdatedAt` (the stored version this copy
+     * grew from) in a way this copy does not extend: then nothing is saved and `conflict` is the stored copy.
+     */
+    saveConversation: {input: ConversationRecord & {baseUpdatedAt?: number}; output: SaveConversationResult};
     deleteConversation: {input: {id: string}; output: {deleted: boolean}};
     listProfiles: {input: Record<string, never>; output: Profile[]};
     saveProfile: {input: Profile; output: Profile[]};

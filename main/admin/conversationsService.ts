@@ -1,5 +1,5 @@
 import type {ChatParams} from "../../shared/backend.js";
-import type {ConversationRecord, StoredMessageRecord} from "../../shared/admin.js";
+import type {ConversationRecord, SaveConversationResult, StoredMessageRecord} from "../../shared/admin.js";
 import type {KvShareRecord} from "../../shared/openai.js";
 import {invalidInput} from "./errors.js";
 import type {AppDatabase} from "./ports.js";
@@ -49,8 +49,13 @@ export function listConversations(appDb: AppDatabase, input: {profile?: string} 
             ? db.prepare("SELECT * FROM conversations ORDER BY updated_at DESC LIMIT ?").all(listLimit)
             : db.prepare("SELECT * FROM conversations WHERE profile = ? ORDER BY updated_at DESC LIMIT ?").all(profile, listLimit)
     ) as ConversationRow[];
-    const messages = db.prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY position");
-    return rows.map((row) => ({
+    return rows.map((row) => toRecord(appDb, row));
+}
+
+/** A stored chat with its messages. */
+function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord {
+    const messages = appDb.get().prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY position").all(row.id) as MessageRow[];
+    return {
         id: row.id,
         title: row.title,
         profile: row.profile,
@@ -58,7 +63,7 @@ export function listConversations(appDb: AppDatabase, input: {profile?: string} 
         params: parseJson<ChatParams>(row.params) ?? {},
         createdAt: row.created_at,
         updatedAt: row.updated_at,
-        messages: (messages.all(row.id) as MessageRow[]).map((m) => {
+        messages: messages.map((m) => {
             const message: StoredMessageRecord = {id: m.id, role: m.role, content: m.content, createdAt: m.created_at};
             const stats = parseJson<Record<string, unknown>>(m.stats);
             const hit = parseJson<KvShareRecord>(m.hit);
@@ -67,7 +72,7 @@ export function listConversations(appDb: AppDatabase, input: {profile?: string} 
             if (m.error != null) message.error = m.error;
             return message;
         })
-    }));
+    };
 }
 
 function validParams(value: unknown): ChatParams {
@@ -128,11 +133,36 @@ export function validConversation(input: unknown, now = Date.now()): Conversatio
     };
 }
 
-/** PUT /kvshare/conversations/{id}: creates or replaces a conversation and its messages (one transaction). */
-export function saveConversation(appDb: AppDatabase, input: unknown): {id: string; updatedAt: number} {
+/** Whether `list` starts with every id of `prefix`, in order. */
+function startsWith(list: readonly string[], prefix: readonly string[]): boolean {
+    return prefix.length <= list.length && prefix.every((id, i) => list[i] === id);
+}
+
+/**
+ * PUT /kvshare/conversations/{id}: creates or replaces a chat and its messages (one transaction). A chat open
+ * in two browsers is saved from both: a copy is saved over the stored one when it grew from it (`baseUpdatedAt`
+ * is the stored version's), is the same save again, or only adds messages after the stored ones; otherwise it
+ * would drop what the other window saved, so nothing is saved and the stored copy comes back as `conflict`.
+ */
+export function saveConversation(appDb: AppDatabase, input: unknown): SaveConversationResult {
     const conversation = validConversation(input);
+    const base = (input as {baseUpdatedAt?: unknown}).baseUpdatedAt;
+    if (base != null && (typeof base !== "number" || !Number.isFinite(base))) throw invalidInput("'baseUpdatedAt' must be a number.", "baseUpdatedAt");
     const db = appDb.get();
-    db.transaction(() => {
+    return db.transaction((): SaveConversationResult => {
+        const stored = db.prepare("SELECT * FROM conversations WHERE id = ?").get(conversation.id) as ConversationRow | undefined;
+        if (stored != null && stored.updated_at !== base && stored.updated_at !== conversation.updatedAt) {
+            const storedIds = (
+                db.prepare("SELECT id FROM messages WHERE conversation_id = ? ORDER BY position").all(conversation.id) as Array<{id: string}>
+            ).map((m) => m.id);
+            if (
+                !startsWith(
+                    conversation.messages.map((m) => m.id),
+                    storedIds
+                )
+            )
+                return {id: conversation.id, updatedAt: stored.updated_at, conflict: toRecord(appDb, stored)};
+        }
         db.prepare(
             "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
                 "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, title = excluded.title, system_prompt = excluded.system_prompt, " +
@@ -163,8 +193,8 @@ export function saveConversation(appDb: AppDatabase, input: unknown): {id: strin
                 m.error ?? null
             )
         );
+        return {id: conversation.id, updatedAt: conversation.updatedAt};
     })();
-    return {id: conversation.id, updatedAt: conversation.updatedAt};
 }
 
 /** DELETE /kvshare/conversations/{id} */

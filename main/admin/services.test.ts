@@ -50,6 +50,28 @@ describe("admin services without a model", () => {
         expect(listConversations(db)).toEqual([]);
     });
 
+    it("keeps a chat two browsers save: a copy that would drop the other's messages is refused with the stored one", () => {
+        const t = conversation.updatedAt;
+        const reply = (id: string) => ({id, role: "assistant" as const, content: id, createdAt: t});
+        saveConversation(db, conversation);
+        // Browser A answers; it grew from the stored version.
+        const a = {...conversation, updatedAt: t + 10, messages: [...conversation.messages, reply("a")]};
+        expect(saveConversation(db, {...a, baseUpdatedAt: t})).toEqual({id: "c-1", updatedAt: t + 10});
+        // Browser B, still on the first version, answers too: saving it would drop A's answer.
+        const b = {...conversation, updatedAt: t + 20, messages: [...conversation.messages, reply("b")]};
+        expect(saveConversation(db, {...b, baseUpdatedAt: t})).toEqual({id: "c-1", updatedAt: t + 10, conflict: a});
+        expect(listConversations(db)).toEqual([a]);
+        // A regenerates its answer (a truncation) from what it saved: taken.
+        const a2 = {...a, updatedAt: t + 30, messages: [...conversation.messages, reply("a2")]};
+        expect(saveConversation(db, {...a2, baseUpdatedAt: t + 10}).conflict).toBeUndefined();
+        // A copy that only adds after the stored messages is taken whatever it grew from; the same save again too.
+        const more = {...a2, updatedAt: t + 40, messages: [...a2.messages, {...reply("q"), role: "user" as const}]};
+        expect(saveConversation(db, more).conflict).toBeUndefined();
+        expect(saveConversation(db, {...more, baseUpdatedAt: 1}).conflict).toBeUndefined();
+        expect(listConversations(db)[0]!.messages.map((m) => m.id)).toEqual(["m1", "a2", "q"]);
+        expect(() => saveConversation(db, {...more, baseUpdatedAt: "yesterday"})).toThrow(expect.objectContaining({param: "baseUpdatedAt"}) as Error);
+    });
+
     it("keeps profiles' groups in step with the live settings and settings.json", () => {
         const settings: Settings = structuredClone(defaultSettings);
         const deps = {db, settings, dataDir};

@@ -135,6 +135,27 @@ const cases = {
             run: (call) =>
                 call("saveConversation", bad({...conversation("c-3", "alice", at), messages: [{id: "m", role: "system", content: "x", createdAt: at}]}))
         },
+        {
+            what: "keeps what another window saved when a copy would drop it, and answers with it; takes a copy that only adds",
+            compare: "equal",
+            run: async (call) => {
+                const first = conversation("c-x", "alice", at);
+                const reply = (id: string, createdAt: number) => ({id, role: "assistant" as const, content: id, createdAt});
+                await call("saveConversation", first);
+                const theirs = {...first, updatedAt: at + 100, messages: [first.messages[0]!, reply("theirs", at + 50)]};
+                const saved = await call("saveConversation", {...theirs, baseUpdatedAt: at});
+                const refused = await call("saveConversation", {
+                    ...first,
+                    updatedAt: at + 200,
+                    messages: [first.messages[0]!, reply("mine", at + 60)],
+                    baseUpdatedAt: at
+                });
+                const again = await call("saveConversation", {...theirs, baseUpdatedAt: at});
+                const added = await call("saveConversation", {...theirs, updatedAt: at + 300, messages: [...theirs.messages, reply("more", at + 250)]});
+                const stored = (await call("listConversations", {})).find((c) => c.id === "c-x")!;
+                return {saved, refused, again, added, stored};
+            }
+        },
         {what: "refuses an id with a space", compare: "shape", run: (call) => call("saveConversation", {...conversation("c-4", "alice", at), id: "c 4"})},
         {
             what: "refuses a message id with a slash",

@@ -17,6 +17,8 @@ export function Sidebar() {
     const conversations = all.filter((c) => c.profile === profile);
     const activeId = useConversations((s) => s.activeId);
     const syncError = useConversations((s) => s.syncError);
+    const conflictNotice = useConversations((s) => s.conflictNotice);
+    const dismissConflictNotice = useConversations((s) => s.dismissConflictNotice);
     const {select, remove} = useConversations.getState();
     const streamingIn = useChatStream((s) => s.inFlight?.conversationId ?? null);
     const view = useView((s) => s.view);
@@ -78,6 +80,14 @@ export function Sidebar() {
                     ))}
                 </ul>
             </nav>
+            {conflictNotice ? (
+                <div className="conflict-notice small" role="status">
+                    <p>{conflictNotice}</p>
+                    <button type="button" className="link-button" onClick={dismissConflictNotice}>
+                        Dismiss
+                    </button>
+                </div>
+            ) : null}
             {syncError ? (
                 <p className="sync-error small" role="status" title={syncError}>
                     Not saved to the server: {syncError}

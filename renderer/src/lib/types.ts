@@ -38,6 +38,8 @@ export interface Conversation {
     messages: StoredMessage[];
     createdAt: number;
     updatedAt: number;
+    /** The server's version this copy grew from (its `updatedAt` when last read from or saved to the server). */
+    syncedAt?: number;
 }
 
 export const DEFAULT_PARAMS: Readonly<ChatParams> = {temperature: 0.7, max_tokens: 256};

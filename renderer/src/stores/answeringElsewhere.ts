@@ -54,6 +54,11 @@ export function announceAnswering(conversationId: string): {beat: () => void; do
     };
 }
 
+/** Whether a tab of this browser (this one included) is answering `conversationId` now. */
+export function answeringInThisBrowser(conversationId: string): boolean {
+    return answeringElsewhere(read(), conversationId);
+}
+
 /** Other tabs' entries, as last seen (updated by {@link followAnswersElsewhere}). */
 export const useAnsweringElsewhere = create<{entries: Record<string, number>}>()(() => ({entries: {}}));
 

@@ -12,6 +12,7 @@ import {
     toRecord,
     useConversations
 } from "./useConversations.js";
+import {ANSWERING_STORAGE} from "./answeringElsewhere.js";
 
 const state = () => useConversations.getState();
 
@@ -20,7 +21,7 @@ describe("useConversations", () => {
         localStorage.clear();
         // Saves go to a fake server (never the network).
         setBackend(new FakeBackend());
-        useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
+        useConversations.setState({conversations: [], activeId: null, syncError: null, conflictNotice: null, removedIds: []});
     });
 
     it("creates a chat with default params and selects it; reuses an empty active chat", () => {
@@ -245,6 +246,58 @@ describe("useConversations", () => {
                 "answer from the other tab",
                 "from this tab"
             ]);
+        });
+
+        it("keeps both versions of a chat another browser changed meanwhile: this window's becomes a chat of its own", async () => {
+            const id = state().create("Guest");
+            state().addMessage(id, {role: "user", content: "q"});
+            await flushConversationSaves();
+            const saved = backend.adminFake.conversations.get(id)!;
+            expect(state().conversations[0]!.syncedAt).toBe(saved.updatedAt);
+            // Another browser answered the question and saved.
+            const theirs = {
+                ...saved,
+                updatedAt: saved.updatedAt + 1000,
+                messages: [...saved.messages, {id: "theirs", role: "assistant" as const, content: "their answer", createdAt: saved.updatedAt + 900}]
+            };
+            backend.adminFake.conversations.set(id, theirs);
+            // While an answer streams into the chat in this browser, nothing is moved under it.
+            localStorage.setItem(ANSWERING_STORAGE, JSON.stringify({[id]: Date.now()}));
+            state().addMessage(id, {role: "assistant", content: "my answer"});
+            await flushConversationSaves();
+            expect(state().conversations.map((c) => c.id)).toEqual([id]);
+            localStorage.removeItem(ANSWERING_STORAGE);
+
+            state().addMessage(id, {role: "user", content: "my next question"});
+            await flushConversationSaves();
+            await flushConversationSaves();
+            const [copy, original] = state().conversations;
+            expect(original!.id).toBe(id);
+            expect(original!.messages.map((m) => m.content)).toEqual(["q", "their answer"]);
+            expect(copy!.title).toBe("q (this window's copy)");
+            expect(copy!.messages.map((m) => m.content)).toEqual(["q", "my answer", "my next question"]);
+            expect(state().activeId).toBe(copy!.id);
+            expect(state().conflictNotice).toContain("changed in another window");
+            expect(backend.adminFake.conversations.get(copy!.id)!.messages).toHaveLength(3);
+            expect(backend.adminFake.conversations.get(id)).toEqual(theirs);
+
+            // A copy holding nothing the stored one lacks just takes the stored one.
+            const later = {
+                ...theirs,
+                updatedAt: theirs.updatedAt + 1000,
+                messages: [...theirs.messages, {id: "x", role: "user" as const, content: "x", createdAt: 1}]
+            };
+            backend.adminFake.conversations.set(id, later);
+            state().setSystemPrompt(id, "Be brief");
+            await flushConversationSaves();
+            expect(
+                state()
+                    .conversations.find((c) => c.id === id)!
+                    .messages.map((m) => m.id)
+            ).toEqual(later.messages.map((m) => m.id));
+            expect(state().conversations).toHaveLength(2);
+            state().dismissConflictNotice();
+            expect(state().conflictNotice).toBeNull();
         });
 
         it("notes when the server cannot save", async () => {

@@ -7,6 +7,7 @@ import {errorMessage} from "../backend/errors.js";
 import {newId} from "../lib/ids.js";
 import {DEFAULT_PARAMS, DEFAULT_PROFILE, DEFAULT_TITLE, type AnswerStats, type Conversation, type StoredMessage} from "../lib/types.js";
 import {useProfiles} from "./useProfiles.js";
+import {answeringInThisBrowser} from "./answeringElsewhere.js";
 
 export const CONVERSATIONS_STORAGE = "kvshare.conversations";
 const TITLE_LENGTH = 48;
@@ -21,6 +22,9 @@ interface ConversationsState {
     loaded: boolean;
     /** The last failure to save to or read from the server, if any. */
     syncError: string | null;
+    /** A chat changed in another browser meanwhile: what was done with this one's version (shown until dismissed). */
+    conflictNotice: string | null;
+    dismissConflictNotice: () => void;
     /**
      * Chats deleted in this browser, most recent last: a server list sent before a deletion landed, or
      * another tab's older copy of the stored chats, must not bring them back.
@@ -125,8 +129,16 @@ export const useConversations = create<ConversationsState>()(
                     // Empty chats stay local until their first message.
                     if (!conversation || conversation.messages.length === 0) return;
                     try {
-                        await getBackend().admin("saveConversation", toRecord(conversation));
-                        if (get().syncError !== null) set({syncError: null});
+                        const saved = await getBackend().admin("saveConversation", {
+                            ...toRecord(conversation),
+                            ...(conversation.syncedAt == null ? {} : {baseUpdatedAt: conversation.syncedAt})
+                        });
+                        if (saved.conflict != null) takeConflict(saved.conflict);
+                        else
+                            set({
+                                conversations: get().conversations.map((c) => (c.id === id ? {...c, syncedAt: saved.updatedAt} : c)),
+                                ...(get().syncError === null ? {} : {syncError: null})
+                            });
                     } catch (error) {
                         set({syncError: errorMessage(error)});
                     }
@@ -137,6 +149,32 @@ export const useConversations = create<ConversationsState>()(
                 });
             };
             saveNow = save;
+            /**
+             * Another browser saved this chat since this copy was read, in a way this copy does not extend. Where
+             * this copy holds nothing the stored one lacks, the stored one is simply taken; otherwise this copy
+             * becomes a chat of its own beside the stored one, so neither loses anything. An answer streaming
+             * into the chat here is let finish first (its save comes back here, with the answer).
+             */
+            const takeConflict = (stored: ConversationRecord): void => {
+                const mine = get().conversations.find((c) => c.id === stored.id);
+                if (mine == null || answeringInThisBrowser(stored.id)) return;
+                const theirs: Conversation = {...fromRecord(stored), syncedAt: stored.updatedAt};
+                const storedIds = new Set(stored.messages.map((m) => m.id));
+                const others = get().conversations.filter((c) => c.id !== stored.id);
+                if (mine.messages.every((m) => storedIds.has(m.id))) {
+                    set({conversations: [...others, theirs].sort((a, b) => b.updatedAt - a.updatedAt)});
+                    return;
+                }
+                const now = Date.now();
+                const copy: Conversation = {...mine, id: newId(), title: `${mine.title} (this window's copy)`, createdAt: now, updatedAt: now};
+                delete copy.syncedAt;
+                set({
+                    conversations: [copy, ...[...others, theirs].sort((a, b) => b.updatedAt - a.updatedAt)],
+                    activeId: get().activeId === stored.id ? copy.id : get().activeId,
+                    conflictNotice: `“${mine.title}” was changed in another window meanwhile: that version is kept under its name, and this window's as “${copy.title}”.`
+                });
+                save(copy.id);
+            };
             const saveSoon = (id: string): void => {
                 clearTimeout(timers.get(id));
                 timers.set(
@@ -150,6 +188,8 @@ export const useConversations = create<ConversationsState>()(
                 activeId: null,
                 loaded: false,
                 syncError: null,
+                conflictNotice: null,
+                dismissConflictNotice: () => set({conflictNotice: null}),
                 removedIds: [],
                 load: async () => {
                     let records: ConversationRecord[];
@@ -167,7 +207,8 @@ export const useConversations = create<ConversationsState>()(
                         .filter((r) => !get().removedIds.includes(r.id))
                         .map((r) => {
                             const mine = local.get(r.id);
-                            return mine !== undefined && mine.updatedAt >= r.updatedAt ? mine : fromRecord(r);
+                            if (mine === undefined || mine.updatedAt < r.updatedAt) return {...fromRecord(r), syncedAt: r.updatedAt};
+                            return mine.updatedAt === r.updatedAt ? {...mine, syncedAt: r.updatedAt} : mine;
                         });
                     const known = new Map(records.map((r) => [r.id, r.updatedAt]));
                     // Empty local chats are dropped, except the open one (a fresh page starts on a new chat;
@@ -314,7 +355,8 @@ export function takeChatsFromOtherTab(raw: string | null): void {
             if (other.messages.length === 0) continue;
             merged.push(other);
             changed = true;
-        } else if (other.updatedAt > mine.updatedAt) {
+        } else if (other.updatedAt > mine.updatedAt || (other.updatedAt === mine.updatedAt && (other.syncedAt ?? 0) > (mine.syncedAt ?? 0))) {
+            // Newer there, or the same copy that tab has since saved (what the server holds is what a save grows from).
             merged = merged.map((c) => (c === mine ? other : c));
             changed = true;
         }

@@ -267,7 +267,12 @@ export class FakeAdmin {
                     requiredString(m.id, `messages[${i}].id`, 80, idPattern);
                 });
                 requiredString(value.id, "id", 80, idPattern);
-                const c = structuredClone(value) as unknown as ConversationRecord;
+                const {baseUpdatedAt: base, ...c} = structuredClone(value) as unknown as ConversationRecord & {baseUpdatedAt?: number};
+                const stored = this.conversations.get(c.id);
+                // Another window's save that this copy does not extend is kept; the stored copy comes back.
+                const extendsStored = stored != null && stored.messages.every((m, i) => c.messages[i]?.id === m.id);
+                if (stored != null && stored.updatedAt !== base && stored.updatedAt !== c.updatedAt && !extendsStored)
+                    return {id: c.id, updatedAt: stored.updatedAt, conflict: structuredClone(stored)};
                 this.conversations.set(c.id, c);
                 return {id: c.id, updatedAt: c.updatedAt};
             }
