@@ -1,5 +1,6 @@
 import {isReservedName} from "../config/reservedNames.js";
 import {invalidInput} from "./errors.js";
+import {namePattern} from "../../shared/names.js";
 
 /** Input checks for the admin operations; every failure is a 400 with the field named. */
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -54,7 +55,7 @@ export function optionalNumber(value: unknown, param: string, min: number, max: 
 }
 
 /** A profile name: what the chat request sends as `user`. */
-export const profileNamePattern = /^[^\u0000-\u001f/\\]{1,64}$/;
+export const profileNamePattern = namePattern("/\\\\");
 
 /** A profile or group name, trimmed; a 400 when malformed or reserved. */
 export function profileName(value: unknown, param: string): string {

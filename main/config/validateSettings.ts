@@ -1,6 +1,7 @@
 import net from "node:net";
 import {isReservedName} from "./reservedNames.js";
 import {recomputePolicies, type ScopeOverride, type SharingSettings} from "../../shared/settings.js";
+import {namePattern} from "../../shared/names.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
 export class SettingsValidationError extends Error {
@@ -44,16 +45,19 @@ export function oneOf<T extends string>(value: unknown, name: string, allowed: r
     return value as T;
 }
 
-const namePattern = /^[^\u0000-\u001f]{1,64}$/;
+const userOrGroupName = namePattern();
 
 function groups(value: unknown, name: string): Record<string, string> {
     if (!isObject(value)) throw new SettingsValidationError(`${name} must be an object mapping a user name to a group name.`, name);
     const out: Record<string, string> = {};
     for (const [user, group] of Object.entries(value)) {
-        if (!namePattern.test(user.trim()) || user.trim() !== user)
-            throw new SettingsValidationError(`${name}: user names are 1 to 64 characters without control characters or outer spaces.`, name);
-        if (typeof group !== "string" || !namePattern.test(group.trim()) || group.trim() !== group)
-            throw new SettingsValidationError(`${name}: the group of '${user}' must be 1 to 64 characters without control characters or outer spaces.`, name);
+        if (!userOrGroupName.test(user.trim()) || user.trim() !== user)
+            throw new SettingsValidationError(`${name}: user names are 1 to 64 characters without control or invisible characters or outer spaces.`, name);
+        if (typeof group !== "string" || !userOrGroupName.test(group.trim()) || group.trim() !== group)
+            throw new SettingsValidationError(
+                `${name}: the group of '${user}' must be 1 to 64 characters without control or invisible characters or outer spaces.`,
+                name
+            );
         if (isReservedName(user) || isReservedName(group))
             throw new SettingsValidationError(`${name}: '${isReservedName(user) ? user : group}' is a reserved name.`, name);
         out[user] = group;

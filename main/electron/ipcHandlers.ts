@@ -61,8 +61,8 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {ad
         ipcChannels.chatStart,
         guard((event, streamId: unknown, request: unknown) => {
             if (typeof streamId !== "string" || !/^[\w-]{1,64}$/.test(streamId) || streams.has(streamId)) throw new Error("IPC refused: bad stream id");
-            const params = parseChatRequest(toRequestBody(request), core.settings.limits.maxTokensCap);
             const pipeline = core.requirePipeline();
+            const params = parseChatRequest(toRequestBody(request), core.settings.limits.maxTokensCap, pipeline.runtime.prompts.vocabularySize);
             const abort = new AbortController();
             streams.set(streamId, abort);
             // A closed window must not leave its generation running (no orphaned work).

@@ -59,6 +59,14 @@ describe("chat prompts with tools", () => {
         expect(next.endsWith("Thanks![/INST]")).toBe(true);
     });
 
+    it("continues an assistant message the conversation ends with (a prefill), without closing its turn", () => {
+        const prefill = text([question, {role: "assistant", content: "Tom is in the"}]);
+        expect(prefill.endsWith(squash("[/INST] Tom is in the"))).toBe(true);
+        // An answered question followed by a new one is a new turn as before.
+        const next = text([question, {role: "assistant", content: "Tom is in the garden."}, {role: "user", content: "And Kit?"}]);
+        expect(next.endsWith(squash("And Kit? [/INST]"))).toBe(true);
+    });
+
     it("matches results by function name (the legacy API), else in order; a result of no call is the user's text", () => {
         const byName = text([question, calls, {role: "user", content: "sun", result: {name: "weather"}}, {role: "user", content: "home", result: {}}]);
         expect(byName).toContain(squash('||call: find({"name": "Tom"})\n||result: "home"'));

@@ -96,10 +96,11 @@ export class PromptBuilder {
      * `functions` the template also describes them and tells the model how to call them.
      */
     public chat(messages: readonly PlainMessage[], functions?: readonly OfferedFunction[]): BuiltPrompt {
-        const {history, resultsLast} = toHistory(messages);
+        const {history, turnOpen} = toHistory(messages);
         // An empty model turn makes the template end with the assistant's opening marker. After the results of
-        // its calls the assistant's turn goes on (the template writes whatever comes after results).
-        if (!resultsLast) history.push({type: "model", response: []});
+        // its calls, or after an assistant message the conversation ends with (a prefill, "continue"), the
+        // assistant's turn goes on: the answer continues it.
+        if (!turnOpen) history.push({type: "model", response: []});
         const availableFunctions: ChatModelFunctions | undefined =
             functions == null || functions.length === 0
                 ? undefined
@@ -167,9 +168,10 @@ export class PromptBuilder {
  * that follow it (matched by call id, else by name, else in order) become those calls' results. A result
  * matching no call stays in the conversation as the user side's text.
  */
-function toHistory(messages: readonly PlainMessage[]): {history: ChatHistoryItem[]; resultsLast: boolean} {
+function toHistory(messages: readonly PlainMessage[]): {history: ChatHistoryItem[]; turnOpen: boolean} {
     const history: ChatHistoryItem[] = [];
-    let resultsLast = false;
+    /** The conversation ends inside the assistant's turn: with its text, or with results of its calls. */
+    let turnOpen = false;
     /** The calls of the latest assistant turn still waiting for a result, with their ids. */
     let open: Array<{call: ChatModelFunctionCall; id?: string}> = [];
     for (const message of messages) {
@@ -181,7 +183,7 @@ function toHistory(messages: readonly PlainMessage[]): {history: ChatHistoryItem
             const response: ChatModelResponse["response"] = [...(message.content.length > 0 ? [message.content] : []), ...calls.map((c) => c.call)];
             history.push({type: "model", response});
             open = calls;
-            resultsLast = false;
+            turnOpen = calls.length === 0 && message.content.length > 0;
             continue;
         }
         if (message.result != null) {
@@ -193,13 +195,13 @@ function toHistory(messages: readonly PlainMessage[]): {history: ChatHistoryItem
             if (match != null) {
                 match.call.result = jsonOrText(message.content);
                 open = open.filter((c) => c !== match);
-                resultsLast = true;
+                turnOpen = true;
                 continue;
             }
         }
         open = [];
-        resultsLast = false;
+        turnOpen = false;
         history.push(message.role === "system" ? {type: "system", text: message.content} : {type: "user", text: message.content});
     }
-    return {history, resultsLast};
+    return {history, turnOpen};
 }

@@ -1,5 +1,5 @@
 import {randomInt} from "node:crypto";
-import {LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
+import {LlamaGrammarEvaluationState, TokenBias, type LlamaContextSequence, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
 import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
 import {TextStreamer} from "./TextStreamer.js";
@@ -55,7 +55,7 @@ export async function decode(
 
     if (maxTokens > 0 && !job.signal.aborted) {
         const generated: Token[] = [];
-        const options = toEvaluateOptions(job.sampling, generated);
+        const options = toEvaluateOptions(job.sampling, generated, model);
         const iterator = sampledTokens(
             sequence,
             pendingTokens,
@@ -117,7 +117,7 @@ export function checkFits(promptLength: number, job: GenerationJob, contextSize:
         throw new ContextOverflowError(promptLength, job.maxTokens, contextSize);
 }
 
-function toEvaluateOptions(sampling: Sampling, recentTokens: Token[]): SequenceEvaluateOptions {
+function toEvaluateOptions(sampling: Sampling, recentTokens: Token[], model: LlamaModel): SequenceEvaluateOptions {
     const penalties = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0 || sampling.repeatPenalty !== 1;
     return {
         temperature: sampling.temperature,
@@ -135,10 +135,17 @@ function toEvaluateOptions(sampling: Sampling, recentTokens: Token[]): SequenceE
                   punishTokens: () => recentTokens.slice(-64)
               }
             : undefined,
+        tokenBias: sampling.logitBias == null ? undefined : toTokenBias(sampling.logitBias, model),
         // The end-of-generation token comes back (it is not decoded): that is how a natural end is told from
         // a token limit (`finish_reason` "stop", not "length").
         yieldEogToken: true
     };
+}
+
+function toTokenBias(biases: ReadonlyMap<number, number>, model: LlamaModel): TokenBias {
+    const bias = new TokenBias(model.tokenizer);
+    for (const [token, value] of biases) bias.set(token as Token, value <= -100 ? "never" : {logit: value});
+    return bias;
 }
 
 function isCompleteJson(text: string): boolean {

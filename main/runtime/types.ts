@@ -12,6 +12,8 @@ export interface Sampling {
     presencePenalty: number;
     frequencyPenalty: number;
     repeatPenalty: number;
+    /** Token id → added to its logit (-100: never sampled). */
+    logitBias?: ReadonlyMap<number, number>;
 }
 
 export const defaultSampling: Sampling = {

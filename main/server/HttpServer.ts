@@ -109,11 +109,14 @@ export class HttpServer {
                 return;
             }
 
-            const {route, methodMismatch} = findRoute(this.routes, req.method ?? "GET", url.pathname);
+            const {route, allowedMethods} = findRoute(this.routes, req.method ?? "GET", url.pathname);
             if (route == null) {
-                if (methodMismatch)
-                    throw new ApiError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}.`, "method_not_allowed");
-                if (req.method === "GET" && !isApiPath(url.pathname)) return serveStatic(this.context(req, res, url, arrivedAt, cors, anonymous));
+                if (allowedMethods.length > 0)
+                    throw new ApiError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}.`, "method_not_allowed", null, {
+                        allow: allowedMethods.join(", ")
+                    });
+                if ((req.method === "GET" || req.method === "HEAD") && !isApiPath(url.pathname))
+                    return serveStatic(this.context(req, res, url, arrivedAt, cors, anonymous));
                 throw new ApiError(404, "not_found_error", `Unknown route ${req.method} ${url.pathname}.`, "not_found");
             }
             const identity = !route.public && settings.api.auth ? authenticate(req, this.host.apiKey, this.host.keys) : anonymous;
@@ -216,16 +219,19 @@ function isApiPath(pathname: string): boolean {
     return pathname.startsWith("/v1/") || pathname === "/v1";
 }
 
-/** The route for a request, or whether the path exists under another method (405 rather than 404). */
-function findRoute(routes: readonly Route[], method: string, pathname: string): {route?: Route; methodMismatch: boolean} {
-    let methodMismatch = false;
+/**
+ * The route for a request, or the methods the path has (a 405's `Allow`; none: 404). HEAD is answered by
+ * the GET route (Node sends its headers without the body), as uptime checkers expect.
+ */
+function findRoute(routes: readonly Route[], method: string, pathname: string): {route?: Route; allowedMethods: string[]} {
+    const allowedMethods: string[] = [];
     for (const route of routes) {
         const matches = route.path.endsWith("/") ? pathname.startsWith(route.path) && pathname.length > route.path.length : pathname === route.path;
         if (!matches) continue;
-        if (route.method === method) return {route, methodMismatch: false};
-        methodMismatch = true;
+        if (route.method === method || (method === "HEAD" && route.method === "GET")) return {route, allowedMethods: []};
+        allowedMethods.push(...(route.method === "GET" ? ["GET", "HEAD"] : [route.method]));
     }
-    return {methodMismatch};
+    return {allowedMethods};
 }
 
 /** What Node could not parse or did not receive in time, answered as an OpenAI-style error (then the connection closes). */

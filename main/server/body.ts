@@ -14,6 +14,14 @@ export interface ByteBudget {
  * JSON (400), and anything but a JSON object (400).
  */
 export async function readJsonObject(req: IncomingMessage, limit: number, budget?: ByteBudget): Promise<Record<string, unknown>> {
+    const encoding = req.headers["content-encoding"];
+    if (encoding != null && encoding.trim().toLowerCase() !== "identity")
+        throw new ApiError(
+            415,
+            "invalid_request_error",
+            `Request bodies sent with Content-Encoding '${encoding}' are not accepted: send plain JSON.`,
+            "unsupported_encoding"
+        );
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > limit) throw tooLarge(limit);
     const chunks: Buffer[] = [];

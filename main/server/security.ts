@@ -84,12 +84,27 @@ export function corsHeaders(req: IncomingMessage, allowlist: readonly string[]):
     };
 }
 
+/** Headers every allowed origin may send, whatever it asks for. */
+const alwaysAllowedHeaders = "authorization, content-type, x-api-key";
+
+/**
+ * The preflight's answer, for an origin already allowed. The headers it asks to send are allowed as asked
+ * (client libraries add their own: the OpenAI SDK's `x-stainless-*`, `openai-organization`, …; a fixed list broke
+ * each new one), once checked to be header names; the bearer key still decides what a request may do.
+ */
 export function preflightHeaders(req: IncomingMessage): Record<string, string> {
+    const asked = req.headers["access-control-request-headers"];
+    const names = (typeof asked === "string" ? asked : "")
+        .split(",")
+        .map((name) => name.trim().toLowerCase())
+        .filter((name) => /^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(name))
+        .slice(0, 64);
     const headers: Record<string, string> = {
         "access-control-allow-methods": "GET, POST, OPTIONS",
-        "access-control-allow-headers":
-            "authorization, content-type, x-api-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout",
-        "access-control-max-age": "600"
+        "access-control-allow-headers": [alwaysAllowedHeaders, ...names].join(", "),
+        "access-control-max-age": "600",
+        // The answer depends on what was asked: caches must keep one per set of headers.
+        vary: "Origin, Access-Control-Request-Headers"
     };
     if (req.headers["access-control-request-private-network"] === "true") headers["access-control-allow-private-network"] = "true";
     return headers;

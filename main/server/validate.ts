@@ -1,4 +1,5 @@
 import {isRecomputePolicy, recomputePolicies} from "../../shared/settings.js";
+import {hasInvisibleCharacters} from "../../shared/names.js";
 import type {HistoryCall, PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationIo} from "../service/RequestPipeline.js";
 import {defaultSampling, type OutputFormat, type Sampling} from "../runtime/types.js";
@@ -51,17 +52,16 @@ const maxUserLength = 256;
 
 const roles = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
-export function parseChatRequest(body: Body, maxTokensCap: number): ChatParams {
+export function parseChatRequest(body: Body, maxTokensCap: number, vocabularySize: number): ChatParams {
     const raw = body.messages;
     if (!Array.isArray(raw)) throw ApiError.badRequest("'messages' is required and must be an array of messages.", "messages");
     if (raw.length === 0) throw ApiError.badRequest("'messages' must contain at least one message.", "messages");
     const messages = raw.map((message, i) => parseMessage(message, i));
-    if (!messages.some((m) => m.role === "user")) throw ApiError.badRequest("'messages' must contain at least one user message.", "messages");
     // Chat asks with a flag and a count of alternatives; `top_logprobs` alone is refused, as OpenAI does.
     const logprobs = optionalBoolean(body, "logprobs") ?? false;
     const top = optionalInteger(body, "top_logprobs", 0, maxTopLogprobs);
     if (top != null && !logprobs) throw ApiError.badRequest("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs");
-    const generation = {...parseGenerationParams(body, maxTokensCap), ...(logprobs ? {logprobs: top ?? 0} : {})};
+    const generation = {...parseGenerationParams(body, maxTokensCap, vocabularySize), ...(logprobs ? {logprobs: top ?? 0} : {})};
     const {forced: toolCall, offered} = parseToolChoice(body);
     // Structured output is the answer's whole shape: no call syntax fits in it, so functions are not offered then.
     if (toolCall == null) return {messages, ...generation, ...(offered == null || generation.format != null ? {} : {tools: offered})};
@@ -84,7 +84,7 @@ function withInstructions(messages: PlainMessage[], instructions: string): Plain
     return [{role: "system", content: instructions}, ...messages];
 }
 
-export function parseCompletionRequest(body: Body, maxTokensCap: number): CompletionParams {
+export function parseCompletionRequest(body: Body, maxTokensCap: number, vocabularySize: number): CompletionParams {
     let prompt = body.prompt;
     if (Array.isArray(prompt)) {
         if (prompt.length !== 1 || typeof prompt[0] !== "string")
@@ -95,12 +95,19 @@ export function parseCompletionRequest(body: Body, maxTokensCap: number): Comple
     if (prompt.length === 0) throw ApiError.badRequest("'prompt' must not be empty.", "prompt");
     if (body.suffix != null && body.suffix !== "")
         throw new ApiError(400, "invalid_request_error", "'suffix' (fill-in-the-middle) is not supported by this model.", "unsupported_parameter", "suffix");
+    // One completion per request: `best_of` above 1 would be ignored, so it is refused like `n`.
+    optionalInteger(body, "best_of", 1, 1);
     // Text completions ask with the count of alternatives itself (0: the chosen tokens' only).
     const logprobs = optionalInteger(body, "logprobs", 0, maxTopLogprobs);
-    return {prompt, echo: optionalBoolean(body, "echo") ?? false, ...parseGenerationParams(body, maxTokensCap), ...(logprobs == null ? {} : {logprobs})};
+    return {
+        prompt,
+        echo: optionalBoolean(body, "echo") ?? false,
+        ...parseGenerationParams(body, maxTokensCap, vocabularySize),
+        ...(logprobs == null ? {} : {logprobs})
+    };
 }
 
-export function parseEmbeddingRequest(body: Body): EmbeddingParams {
+export function parseEmbeddingRequest(body: Body, vectorSize: number): EmbeddingParams {
     const input = body.input;
     let inputs: string[];
     if (typeof input === "string") inputs = [input];
@@ -110,6 +117,16 @@ export function parseEmbeddingRequest(body: Body): EmbeddingParams {
     if (inputs.length > 256) throw ApiError.badRequest("'input' may hold at most 256 strings.", "input");
     const encoding = body.encoding_format ?? "float";
     if (encoding !== "float" && encoding !== "base64") throw ApiError.badRequest('\'encoding_format\' must be "float" or "base64".', "encoding_format");
+    // Shortening a vector is sound only for models trained for it (as OpenAI's are); a GGUF does not say so.
+    const dimensions = body.dimensions;
+    if (dimensions != null && dimensions !== vectorSize)
+        throw new ApiError(
+            400,
+            "invalid_request_error",
+            `'dimensions': this model's embeddings have ${vectorSize} dimensions and cannot be shortened; send ${vectorSize} or leave it out.`,
+            "unsupported_parameter",
+            "dimensions"
+        );
     return {inputs, encoding};
 }
 
@@ -228,7 +245,7 @@ function messageText(content: unknown, param: string, role: string): string {
     throw ApiError.badRequest(`${param} must be a string or an array of text parts.`, param);
 }
 
-function parseGenerationParams(body: Body, maxTokensCap: number): GenerationParams {
+function parseGenerationParams(body: Body, maxTokensCap: number, vocabularySize: number): GenerationParams {
     const maxTokens = optionalInteger(body, "max_completion_tokens", 1, maxTokensCap) ?? optionalInteger(body, "max_tokens", 1, maxTokensCap);
     // Only one choice per request is generated: any `n` but 1 is refused.
     optionalInteger(body, "n", 1, 1);
@@ -249,6 +266,8 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
         frequencyPenalty: optionalNumber(body, "frequency_penalty", -2, 2) ?? 0,
         repeatPenalty: optionalNumber(body, "repeat_penalty", 0, 10) ?? 1
     };
+    const logitBias = parseLogitBias(body.logit_bias, vocabularySize);
+    if (logitBias != null) sampling.logitBias = logitBias;
     // llama.cpp takes a 32-bit seed: wrap like a uint32 cast (-1 is 0xFFFFFFFF), so -7 and 7 stay different seeds.
     if (sampling.seed != null) sampling.seed = ((sampling.seed % 2 ** 32) + 2 ** 32) % 2 ** 32;
 
@@ -263,9 +282,9 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
         throw ApiError.badRequest("'user' must not start with 'key/' (the namespace of issued API keys).", "user");
     // Taken as it is (" carol" is not "carol"): a padded copy is refused rather than made a look-alike scope.
     // The same rule as a profile's name (trimmed, no control characters), which the desktop sends here.
-    if (typeof user === "string" && (user !== user.trim() || /[\u0000-\u001f]/.test(user)))
+    if (typeof user === "string" && (user !== user.trim() || hasInvisibleCharacters(user)))
         throw ApiError.badRequest(
-            "'user' must not begin or end with spaces or hold control characters: it names whose cached prompts a request may reuse.",
+            "'user' must not begin or end with spaces or hold control or invisible characters (zero-width, bidi): it names whose cached prompts a request may reuse.",
             "user"
         );
     return {
@@ -278,6 +297,33 @@ function parseGenerationParams(body: Body, maxTokensCap: number): GenerationPara
         user: user ?? undefined,
         format: parseResponseFormat(body)
     };
+}
+
+/** Most entries in `logit_bias` (OpenAI's limit). */
+const maxLogitBiasEntries = 300;
+
+/**
+ * `logit_bias`: token id (a string key, as JSON has them) → a number from -100 to 100 added to the token's logit;
+ * -100 bans the token, as OpenAI's does in practice. Ids outside the vocabulary are refused (llama.cpp would
+ * read past its logits).
+ */
+function parseLogitBias(value: unknown, vocabularySize: number): Map<number, number> | undefined {
+    if (value == null) return undefined;
+    const param = "logit_bias";
+    if (typeof value !== "object" || Array.isArray(value))
+        throw ApiError.badRequest("'logit_bias' must be an object of token ids to numbers from -100 to 100.", param);
+    const entries = Object.entries(value as Body);
+    if (entries.length > maxLogitBiasEntries) throw ApiError.badRequest(`'logit_bias' holds at most ${maxLogitBiasEntries} tokens.`, param);
+    const biases = new Map<number, number>();
+    for (const [key, bias] of entries) {
+        const token = Number(key);
+        if (!/^\d+$/.test(key) || token >= vocabularySize)
+            throw ApiError.badRequest(`'logit_bias' key '${key}' is not a token id of this model (0 to ${vocabularySize - 1}).`, param);
+        if (typeof bias !== "number" || !Number.isFinite(bias) || bias < -100 || bias > 100)
+            throw ApiError.badRequest(`'logit_bias' value of token ${key} must be a number from -100 to 100.`, param);
+        if (bias !== 0) biases.set(token, bias);
+    }
+    return biases.size === 0 ? undefined : biases;
 }
 
 /** `body[name]` as a number in [min, max]; `parent` ("x_kvshare.") prefixes the name in messages and `param`. */

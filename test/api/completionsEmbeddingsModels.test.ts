@@ -38,12 +38,18 @@ describe("POST /v1/completions", () => {
 });
 
 describe("POST /v1/embeddings", () => {
-    it("returns float vectors of the model's width", async () => {
-        const res = await server.client.embeddings.create({model: "stories260K", input: ["a cat", "a dog"], encoding_format: "float"});
+    it("returns unit-length float vectors of the model's width; other dimensions are a 400", async () => {
+        const res = await server.client.embeddings.create({model: "stories260K", input: ["a cat", "a dog"], encoding_format: "float", dimensions: 64});
         expect(res.data).toHaveLength(2);
         expect(res.data[0]!.embedding).toHaveLength(64);
         expect(res.data[0]!.embedding).not.toEqual(res.data[1]!.embedding);
+        // Unit length: a dot product is the cosine, as clients of OpenAI's embeddings compute it.
+        for (const {embedding} of res.data) expect(Math.hypot(...embedding)).toBeCloseTo(1, 5);
         expect(res.usage.prompt_tokens).toBeGreaterThan(0);
+
+        const shorter = await server.api("/v1/embeddings", {method: "POST", json: {input: "a cat", dimensions: 8}});
+        expect(shorter.status).toBe(400);
+        expect(((await shorter.json()) as {error: {param: string; code: string}}).error).toMatchObject({param: "dimensions", code: "unsupported_parameter"});
     });
 
     it("returns the same vector in base64 (the SDK's default encoding)", async () => {

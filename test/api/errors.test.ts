@@ -53,7 +53,13 @@ describe("bad requests get OpenAI-style 4xx errors and the server keeps serving"
             "invalid_request_error"
         ],
         ["a body over the size limit", {method: "POST", json: {messages: [{role: "user", content: "x".repeat(100 * 1024)}]}}, 413, "invalid_request_error"],
-        ["an unknown model", {method: "POST", json: {...ok, model: "gpt-5"}}, 404, "not_found_error"]
+        ["an unknown model", {method: "POST", json: {...ok, model: "gpt-5"}}, 404, "not_found_error"],
+        [
+            "a gzip-encoded body",
+            {method: "POST", body: Buffer.from([0x1f, 0x8b, 0x08, 0x00]), headers: {"content-type": "application/json", "content-encoding": "gzip"}},
+            415,
+            "invalid_request_error"
+        ]
     ];
     for (const [name, init, status, type] of cases) {
         it(name, async () => {
@@ -81,9 +87,26 @@ describe("bad requests get OpenAI-style 4xx errors and the server keeps serving"
         await expect(server.client.chat.completions.create({model: "stories260K", messages: []})).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     });
 
-    it("unknown routes are 404 JSON, wrong methods 405", async () => {
+    it("unknown routes are 404 JSON, wrong methods 405 saying which are allowed; HEAD is answered as GET", async () => {
         await expectError(await server.api("/v1/nope"), 404, "not_found_error");
-        await expectError(await server.api("/v1/chat/completions"), 405, "invalid_request_error");
+        const wrong = await server.api("/v1/chat/completions");
+        expect(wrong.headers.get("allow")).toBe("POST");
+        await expectError(wrong, 405, "invalid_request_error");
+        expect((await server.api("/v1/models", {method: "DELETE"})).headers.get("allow")).toBe("GET, HEAD");
+        for (const path of ["/health", "/v1/models"]) {
+            const head = await server.api(path, {method: "HEAD"});
+            expect(head.status, path).toBe(200);
+            expect(head.headers.get("content-type")).toMatch(/application\/json/);
+            expect(await head.text()).toBe("");
+        }
+    });
+
+    it("takes what OpenAI takes: a conversation of system messages only, the model named with its file extension", async () => {
+        const res = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "system", content: "Tell a story."}], max_tokens: 4}});
+        expect(res.status).toBe(200);
+        expect((await server.api("/v1/models/stories260K.gguf")).status).toBe(200);
+        const bestOf = await server.api("/v1/completions", {method: "POST", json: {prompt: "Once", best_of: 2}});
+        expect((await expectError(bestOf, 400, "invalid_request_error")).param).toBe("best_of");
     });
 });
 
@@ -124,11 +147,20 @@ describe("CORS", () => {
         server.core.settings.api.corsOrigins = ["http://localhost:5173"];
         const res = await fetch(`${server.url}/v1/chat/completions`, {
             method: "OPTIONS",
-            headers: {origin: "http://localhost:5173", "access-control-request-method": "POST", "access-control-request-private-network": "true"}
+            headers: {
+                origin: "http://localhost:5173",
+                "access-control-request-method": "POST",
+                "access-control-request-private-network": "true",
+                // The OpenAI SDK's stream helper and an organization header; a malformed name is left out.
+                "access-control-request-headers": "content-type, x-stainless-helper-method, OpenAI-Organization, bad name"
+            }
         });
         expect(res.status).toBe(204);
         expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
-        expect(res.headers.get("access-control-allow-headers")).toMatch(/authorization/);
+        const allowed = res.headers.get("access-control-allow-headers")!.split(", ");
+        expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-stainless-helper-method", "openai-organization"]));
+        expect(allowed).not.toContain("bad name");
+        expect(res.headers.get("vary")).toMatch(/Access-Control-Request-Headers/);
         expect(res.headers.get("access-control-allow-private-network")).toBe("true");
     });
 });

@@ -73,3 +73,43 @@ describe("structured output on a vocabulary without byte fallback", () => {
         expect(after.choices[0]!.message.content!.length).toBeGreaterThan(0);
     });
 });
+
+describe("logit_bias", () => {
+    it("bans a token at -100 and makes one win at +100, on both routes; keys outside the vocabulary are a 400", async () => {
+        const prompt = "Once upon a time";
+        const tokenize = async (content: string) =>
+            ((await (await server.api("/tokenize", {method: "POST", json: {content}})).json()) as {tokens: number[]}).tokens;
+        // The greedy answer's first token, by its text (the logprobs entries); its id is among that text's tokens.
+        const plain = await server.client.completions.create({model, prompt, max_tokens: 6, temperature: 0, logprobs: 0});
+        const firstPiece = plain.choices[0]!.logprobs!.tokens![0]!;
+        const ids = await tokenize(firstPiece);
+        const banned = await server.client.completions.create({
+            model,
+            prompt,
+            max_tokens: 6,
+            temperature: 0,
+            logprobs: 0,
+            logit_bias: Object.fromEntries(ids.map((id) => [id, -100]))
+        });
+        expect(banned.choices[0]!.logprobs!.tokens![0]).not.toBe(firstPiece);
+        expect(banned.choices[0]!.text).not.toBe(plain.choices[0]!.text);
+
+        // Every token of the answer is the favoured one, whatever the model would say.
+        const dog = (await tokenize(" dog")).at(-1)!;
+        const dogPiece = ((await (await server.api("/detokenize", {method: "POST", json: {tokens: [dog]}})).json()) as {content: string}).content;
+        const favoured = await server.client.chat.completions.create({
+            model,
+            messages: chat("Tell me a story."),
+            max_tokens: 4,
+            temperature: 0,
+            logit_bias: {[dog]: 100}
+        });
+        expect(favoured.choices[0]!.message.content!.trim()).toBe(dogPiece.repeat(4).trim());
+
+        for (const logit_bias of [{"99999": 5}, {"-1": 5}, {"1.5": 5}, {"5": 101}, {"5": "x"}, [1, 2]]) {
+            const res = await server.api("/v1/completions", {method: "POST", json: {model, prompt, max_tokens: 2, logit_bias}});
+            expect(res.status, JSON.stringify(logit_bias)).toBe(400);
+            expect(((await res.json()) as {error: {param: string}}).error.param).toBe("logit_bias");
+        }
+    });
+});

@@ -43,7 +43,7 @@ describe("sharing scopes", () => {
     });
 
     it("takes a user as it is written: a padded copy of a name is refused, not merged into it", async () => {
-        for (const copy of [" alice", "alice\u00a0", "\ufeffalice", "alice\t", "ali\u0007ce"]) {
+        for (const copy of [" alice", "alice\u00a0", "\ufeffalice", "alice\t", "ali\u0007ce", "alice\u200b", "\u202eecila", "al\u00adice"]) {
             const {status, body} = await ask(copy, withoutSecret("Ann Smith"));
             expect(status, JSON.stringify(copy)).toBe(400);
             expect((body as unknown as {error: {param: string; message: string}}).error).toMatchObject({

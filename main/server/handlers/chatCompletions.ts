@@ -13,7 +13,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const body = await ctx.body();
     const pipeline = ctx.host.requirePipeline();
     checkModel(body, pipeline.runtime.modelId);
-    const params = parseChatRequest(body, ctx.host.settings.limits.maxTokensCap);
+    const params = parseChatRequest(body, ctx.host.settings.limits.maxTokensCap, pipeline.runtime.prompts.vocabularySize);
     const recompute = parseKvShareOptions(body);
     const base = {id: newId("chatcmpl"), created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: GenerationJob["onText"]) =>

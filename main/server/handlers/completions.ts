@@ -11,7 +11,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     const body = await ctx.body();
     const pipeline = ctx.host.requirePipeline();
     checkModel(body, pipeline.runtime.modelId);
-    const params = parseCompletionRequest(body, ctx.host.settings.limits.maxTokensCap);
+    const params = parseCompletionRequest(body, ctx.host.settings.limits.maxTokensCap, pipeline.runtime.prompts.vocabularySize);
     const recompute = parseKvShareOptions(body);
     const base = {
         id: newId("cmpl"),

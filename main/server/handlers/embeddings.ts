@@ -3,14 +3,17 @@ import type {RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {checkModel, parseEmbeddingRequest} from "../validate.js";
 
-/** POST /v1/embeddings: float arrays, or base64 of little-endian float32 (what the OpenAI SDKs ask for by default). */
+/**
+ * POST /v1/embeddings: unit-length vectors (as OpenAI's and llama-server's are: clients compare them with a dot
+ * product), as float arrays or base64 of little-endian float32 (what the OpenAI SDKs ask for by default).
+ */
 export async function postEmbeddings(ctx: RequestContext): Promise<void> {
     const body = await ctx.body();
     const pipeline = ctx.host.requirePipeline();
     const runtime = pipeline.runtime;
     checkModel(body, runtime.modelId);
-    const params = parseEmbeddingRequest(body);
-    const vectors = await runtime.embed(params.inputs);
+    const params = parseEmbeddingRequest(body, runtime.model.embeddingVectorSize);
+    const vectors = (await runtime.embed(params.inputs)).map(unitLength);
     const promptTokens = params.inputs.reduce((sum, text) => sum + runtime.prompts.countTokens(text), 0);
     const response: EmbeddingResponse = {
         object: "list",
@@ -23,6 +26,11 @@ export async function postEmbeddings(ctx: RequestContext): Promise<void> {
         usage: {prompt_tokens: promptTokens, total_tokens: promptTokens}
     };
     sendJson(ctx.res, 200, response, ctx.corsHeaders);
+}
+
+function unitLength(vector: readonly number[]): number[] {
+    const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+    return norm === 0 ? [...vector] : vector.map((x) => x / norm);
 }
 
 function toBase64Float32(vector: readonly number[]): string {

@@ -17,6 +17,8 @@ export function getModels(ctx: RequestContext): void {
 export function getModel(ctx: RequestContext): void {
     const model = modelObject(ctx);
     const id = decodeURIComponent(ctx.url.pathname.replace(/^(\/v1)?\/models\//, ""));
-    if (id !== model.id) throw new ApiError(404, "not_found_error", `The model '${id}' does not exist.`, "model_not_found", "model");
+    // Requests may name the model with or without its file extension; so may this route.
+    if (id !== model.id && id !== `${model.id}.gguf`)
+        throw new ApiError(404, "not_found_error", `The model '${id}' does not exist.`, "model_not_found", "model");
     sendJson(ctx.res, 200, model, ctx.corsHeaders);
 }
