@@ -3,6 +3,7 @@ import {downloadDefaultModel} from "./app/downloadDefaultModel.js";
 import {startServer} from "./app/startServer.js";
 import {parseServeArgs, serveUsage} from "./cliArgs.js";
 import {modelsDir, resolveDataDir} from "./config/dataDir.js";
+import {lockDataDir} from "./config/dataDirLock.js";
 import {apiKeyPath, loadOrCreateApiKey} from "./config/apiKey.js";
 import {NoModelError} from "./config/resolveModel.js";
 import {KeyStore} from "./config/apiKeys.js";
@@ -82,10 +83,13 @@ async function serve(argv: string[]): Promise<number> {
         console.log(serveUsage);
         return 0;
     }
-    if (options.downloadDefaultModel && options.modelPath == null) options.modelPath = await downloadDefaultModel(modelsDir(resolveDataDir(options.dataDir)));
-
+    const dataDir = resolveDataDir(options.dataDir);
     let server;
     try {
+        // Taken before a download into the folder; the server takes it over (and releases it when it stops).
+        // Refused ("another KVShare server (pid N) is using DIR"): reported below, exit code 1.
+        options.lock = lockDataDir(dataDir);
+        if (options.downloadDefaultModel && options.modelPath == null) options.modelPath = await downloadDefaultModel(modelsDir(dataDir));
         server = await startServer(options);
     } catch (error) {
         if (error instanceof NoModelError) {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import {openSettingDamagedAside} from "../common/damagedDatabase.js";
+import {checkDatabaseIntact, openSettingDamagedAside} from "../common/damagedDatabase.js";
 import {touchOwnerOnly} from "../config/ownerOnly.js";
 import Database from "better-sqlite3";
 import type {AppDatabase} from "./ports.js";
@@ -91,7 +91,7 @@ const migrations: readonly string[] = [
 
 export const APP_DB_VERSION = migrations.length;
 
-/** Opens (creating and migrating) an app database file: WAL, foreign keys on. */
+/** Opens (creating and migrating) an app database file: WAL, foreign keys on; throws if its pages are damaged. */
 export function openAppDb(file: string): Database.Database {
     // Chats are private: owner-only, and SQLite gives its -wal/-shm files the same mode.
     touchOwnerOnly(file);
@@ -104,6 +104,9 @@ export function openAppDb(file: string): Database.Database {
         // A deleted chat's text is overwritten, not left in free pages.
         db.pragma("secure_delete = ON");
         db.pragma("busy_timeout = 5000");
+        // A damaged page (in the messages table, say) would fail every read of it from now on: found here,
+        // the file is set aside like one that is not a database at all.
+        checkDatabaseIntact(db);
         migrate(db);
         return db;
     } catch (error) {

@@ -116,7 +116,7 @@ export class AppCore implements ServerHost, ModelHost {
         public readonly rendererDir: string | undefined,
         public readonly log: Logger
     ) {
-        this.keys = KeyStore.inDataDir(dataDir);
+        this.keys = KeyStore.inDataDir(dataDir, log);
         this.db = new AppDb(dataDir, (message) => this.log.error(message));
         this.requestLog = new RequestLog({
             db: () => this.db.get(),

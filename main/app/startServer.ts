@@ -5,6 +5,8 @@ import {unsafeAuthReason} from "../config/addresses.js";
 import {mkdirOwnerOnly, secureDataDir} from "../config/ownerOnly.js";
 import {loadOrCreateApiKey} from "../config/apiKey.js";
 import {resolveDataDir} from "../config/dataDir.js";
+import {lockDataDir, type DataDirLock} from "../config/dataDirLock.js";
+import {removeStaleTempFiles} from "../config/writeFileAtomic.js";
 import {NoModelError, resolveModelPath} from "../config/resolveModel.js";
 import {loadSettings, mergeSettings, type SettingsPatch} from "../config/settings.js";
 import {ApiServer} from "../server/ApiServer.js";
@@ -26,6 +28,11 @@ export interface ServeOptions {
     verbose?: boolean;
     /** Model load progress, 0..1 (the server already answers then: `/health` is 503). */
     onLoadProgress?: (progress: number) => void;
+    /**
+     * The data folder's lock, when the caller took it already (the CLI, before downloading a model); the
+     * server then owns it and releases it when it closes. Without it, {@link createCore} takes it.
+     */
+    lock?: DataDirLock;
 }
 
 export interface RunningServer {
@@ -47,11 +54,15 @@ export function defaultRendererDir(): string {
     return path.resolve(here, "../../dist/renderer");
 }
 
+/** The small files the app writes atomically in the data folder (their temporary files are cleaned at start). */
+const atomicallyWrittenFiles = ["settings.json", "keys.json", "api-key", "window-state.json"];
+
 /**
  * Builds the core from the data folder, settings and flags, without loading the model or listening.
- * Shared by headless mode and the Electron shell.
+ * Shared by headless mode and the Electron shell. Takes the data folder's single-instance lock (throws
+ * DataDirLockedError when another server uses it); the caller releases `lock` once done with the core.
  */
-export function createCore(options: ServeOptions): {core: AppCore; modelPath?: string; noModel?: NoModelError} {
+export function createCore(options: ServeOptions): {core: AppCore; lock: DataDirLock; modelPath?: string; noModel?: NoModelError} {
     const log = options.log ?? consoleLogger;
     const dataDir = resolveDataDir(options.dataDir);
     // Owner-only: it holds chats, cached prompts and keys (patient text on a shared machine). An
@@ -69,14 +80,27 @@ export function createCore(options: ServeOptions): {core: AppCore; modelPath?: s
     const settings = mergeSettings(loadSettings(dataDir), options.overrides ?? {});
     const unsafe = unsafeAuthReason(settings.api);
     if (unsafe != null) throw new Error(unsafe);
-    const apiKey = options.apiKey ?? loadOrCreateApiKey(dataDir).key;
-    const core = new AppCore(settings, apiKey, dataDir, options.rendererDir ?? defaultRendererDir(), log);
+    // Before anything is written or opened (the key, the database, the cache): a second server stops here.
+    if (options.lock != null && options.lock.dataDir !== dataDir) throw new Error(`The lock given is on ${options.lock.dataDir}, not on ${dataDir}.`);
+    const lock = options.lock ?? lockDataDir(dataDir);
+    let core: AppCore;
     try {
-        return {core, modelPath: resolveModelPath({flag: options.modelPath, settingsPath: settings.modelPath, dataDir}).path};
+        // Holding the lock, no other server writes here; a minute's age spares a CLI `key create` in progress.
+        const removed = removeStaleTempFiles(dataDir, atomicallyWrittenFiles);
+        if (removed.length > 0)
+            log.info(`data folder ${dataDir}: removed ${removed.length} temporary files left by an interrupted write (${removed.join(", ")})`);
+        const apiKey = options.apiKey ?? loadOrCreateApiKey(dataDir).key;
+        core = new AppCore(settings, apiKey, dataDir, options.rendererDir ?? defaultRendererDir(), log);
+    } catch (error) {
+        if (options.lock == null) lock.release();
+        throw error;
+    }
+    try {
+        return {core, lock, modelPath: resolveModelPath({flag: options.modelPath, settingsPath: settings.modelPath, dataDir}).path};
     } catch (error) {
         if (!(error instanceof NoModelError)) throw error;
         core.markNoModel(error.message);
-        return {core, noModel: error};
+        return {core, lock, noModel: error};
     }
 }
 
@@ -110,7 +134,8 @@ export async function listen(core: AppCore, {servesUi = true}: {servesUi?: boole
     return {
         core,
         url,
-        uiUrl: settings.api.auth ? `${url}/#key=${apiKey}` : `${url}/`,
+        // Encoded: the page reads the fragment as URL parameters, where a '+' or '&' in a key would change it.
+        uiUrl: settings.api.auth ? `${url}/#key=${encodeURIComponent(apiKey)}` : `${url}/`,
         apiKey,
         close: async (graceMs = 0) => {
             await (graceMs > 0 ? api.drain(graceMs) : api.stop(0));
@@ -136,17 +161,29 @@ export function createApiServer(core: AppCore, servesUi: boolean): ApiServer {
  * client can tell "starting" from "down"), and a port already in use fails before a long load.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-    const {core, modelPath, noModel} = createCore(options);
-    if (modelPath == null) throw noModel ?? new NoModelError("No model found.");
-    // The reason a file cannot be served, rather than llama.cpp's bare "Failed to load model".
-    const unusable = await modelFileProblem(modelPath);
-    if (unusable != null) throw new Error(`${modelPath} cannot be served: ${unusable}.`);
-    const server = await listen(core);
+    const {core, modelPath, noModel, lock} = createCore(options);
+    let server: RunningServer | undefined;
     try {
+        if (modelPath == null) throw noModel ?? new NoModelError("No model found.");
+        // The reason a file cannot be served, rather than llama.cpp's bare "Failed to load model".
+        const unusable = await modelFileProblem(modelPath);
+        if (unusable != null) throw new Error(`${modelPath} cannot be served: ${unusable}.`);
+        server = await listen(core);
         await loadCoreModel(core, modelPath, options.verbose, options.onLoadProgress);
     } catch (error) {
-        await server.close();
+        await (server != null ? server.close() : core.dispose()).catch(() => undefined);
+        lock.release();
         throw error;
     }
-    return server;
+    const {close} = server;
+    return {
+        ...server,
+        close: async (graceMs) => {
+            try {
+                await close(graceMs);
+            } finally {
+                lock.release();
+            }
+        }
+    };
 }

@@ -31,7 +31,18 @@ export function touchOwnerOnly(file: string): void {
  * Electron creates owner-only). Only these are tightened: a data folder the user pointed at a shared
  * place must not have unrelated files changed.
  */
-const appEntries = new Set(["settings.json", "keys.json", "api-key", "app.db", "app.db-wal", "app.db-shm", "window-state.json", "cache", "models"]);
+const appEntries = new Set([
+    "settings.json",
+    "keys.json",
+    "api-key",
+    "app.db",
+    "app.db-wal",
+    "app.db-shm",
+    "window-state.json",
+    "server.lock",
+    "cache",
+    "models"
+]);
 
 /**
  * Start-up check: takes group and other permissions off the data folder's own files and folders (the

@@ -48,7 +48,16 @@ if (!app.requestSingleInstanceLock()) {
         });
 
         // With no model yet (first run) the window still opens; the model picker loads one.
-        const {core, modelPath} = createCore({dataDir: app.getPath("userData"), rendererDir});
+        let created: ReturnType<typeof createCore>;
+        try {
+            created = createCore({dataDir: app.getPath("userData"), rendererDir});
+        } catch (error) {
+            // A `kvshare serve` on the same folder (the lock), or a data folder file it cannot use: said, not hung.
+            dialog.showErrorBox("KVShare cannot start", (error as Error).message);
+            app.quit();
+            return;
+        }
+        const {core, modelPath, lock} = created;
         // The desktop app checks what sharing costs by default (idle replays); the headless API does not.
         core.monitorDefaultShare = desktopMonitorShare;
         // The window talks over IPC, not through the API server: the settings panel may turn it off and on.
@@ -58,6 +67,7 @@ if (!app.requestSingleInstanceLock()) {
             unregisterIpc();
             await core.apiServer?.stop(0);
             await core.dispose();
+            lock.release();
         };
 
         const sendMenuCommand = (command: MenuCommand): void => {

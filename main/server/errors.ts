@@ -1,6 +1,7 @@
 import type {ServerResponse} from "node:http";
 import type {ApiErrorBody, ApiErrorType} from "../../shared/openai.js";
 import {AdminError, type AdminErrorKind} from "../admin/errors.js";
+import {KeysUnavailableError} from "../config/apiKeys.js";
 import {ModelSwitchedError, RequestTimeoutError} from "../runtime/abortReasons.js";
 import {ContextOverflowError, ModelUnavailableError, UnsupportedOutputFormatError} from "../runtime/errors.js";
 import {QueueFullError, QueueTimeoutError} from "../runtime/SequencePool.js";
@@ -56,6 +57,8 @@ export function toApiError(error: unknown): ApiError {
     if (error instanceof QueueTimeoutError) return new ApiError(503, "unavailable_error", error.message, "queue_timeout", null, {"retry-after": "1"});
     if (error instanceof RequestTimeoutError) return new ApiError(503, "unavailable_error", error.message, "request_timeout", null, {"retry-after": "1"});
     if (error instanceof ModelSwitchedError) return new ApiError(503, "unavailable_error", error.message, "model_switched", null, {"retry-after": "1"});
+    if (error instanceof KeysUnavailableError)
+        return new ApiError(503, "unavailable_error", error.message, "keys_unavailable", null, {"retry-after": String(error.retryAfterSeconds)});
     if (error instanceof ModelUnavailableError) return new ApiError(503, "unavailable_error", error.message, "model_unavailable", null, {"retry-after": "5"});
     return new ApiError(500, "server_error", "Internal server error: " + (error instanceof Error ? error.message : String(error)), "internal_error");
 }

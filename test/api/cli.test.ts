@@ -6,6 +6,31 @@ import {fileURLToPath} from "node:url";
 import {describe, expect, it} from "vitest";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const model = path.resolve(repoRoot, "../shared/models/stories260K.gguf");
+
+/** A real `kvshare serve` on the tiny model: `ready` gives its origin and key, or rejects with its output if it exits first. */
+function spawnServe(dataDir: string) {
+    const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--data-dir", dataDir, "--port", "0", "--threads", "1", "--cpu"],
+        {cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"]}
+    );
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const ready = new Promise<{origin: string; key: string}>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+            out += chunk.toString();
+            const match = /KVShare ready: (http:\/\/[^/]+)\/#key=(\S+)/.exec(out);
+            if (match) resolve({origin: match[1]!, key: decodeURIComponent(match[2]!)});
+        });
+        void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}${err}`)));
+    });
+    // Whoever does not wait for it must not get an unhandled rejection.
+    ready.catch(() => undefined);
+    return {child, ready, exited, output: () => ({stdout: out, stderr: err})};
+}
 
 describe("kvshare serve without a model", () => {
     it("says what to do and exits with code 2", () => {
@@ -52,7 +77,7 @@ describe("kvshare CLI input", () => {
 
     it("serve names what is wrong with the model file: a folder, a file cut short", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-badmodel-"));
-        const whole = fs.readFileSync(path.resolve(repoRoot, "../shared/models/stories260K.gguf"));
+        const whole = fs.readFileSync(model);
         const cut = path.join(dir, "cut.gguf");
         fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
         const folder = cli("serve", "--model", dir, "--port", "0");
@@ -103,28 +128,10 @@ describe("bounded fuzz of the CLI", () => {
 describe("kvshare serve shutting down", () => {
     it("on SIGTERM (delivered twice within a moment) refuses new connections, lets the answer in progress finish, and exits 0", async () => {
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-term-"));
-        const model = path.resolve(repoRoot, "../shared/models/stories260K.gguf");
-        const child = spawn(
-            process.execPath,
-            ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--data-dir", dataDir, "--port", "0", "--threads", "1", "--cpu"],
-            {
-                cwd: repoRoot,
-                stdio: ["ignore", "pipe", "pipe"]
-            }
-        );
-        const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        const {child, ready, exited} = spawnServe(dataDir);
         try {
-            let out = "";
-            const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
-                child.stdout.on("data", (chunk: Buffer) => {
-                    out += chunk.toString();
-                    const match = /KVShare ready: (http:\/\/[^/]+)\/#key=(\S+)/.exec(out);
-                    if (match) resolve(match);
-                });
-                void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-            });
-            const [, origin, key] = ready;
-            const headers = {authorization: `Bearer ${decodeURIComponent(key!)}`, "content-type": "application/json"};
+            const {origin, key} = await ready;
+            const headers = {authorization: `Bearer ${key}`, "content-type": "application/json"};
             const res = await fetch(`${origin}/v1/completions`, {
                 method: "POST",
                 headers,
@@ -156,4 +163,40 @@ describe("kvshare serve shutting down", () => {
             fs.rmSync(dataDir, {recursive: true, force: true});
         }
     }, 90_000);
+});
+
+describe("one server per data folder", () => {
+    it("a second serve on the folder is refused, naming the folder and the first server, and a killed server's lock does not block a restart", async () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-twice-"));
+        const lockFile = path.join(dataDir, "server.lock");
+        const first = spawnServe(dataDir);
+        let third: ReturnType<typeof spawnServe> | undefined;
+        try {
+            const {origin, key} = await first.ready;
+            const second = spawnServe(dataDir);
+            expect(await second.exited).toBe(1);
+            expect(second.output().stderr).toContain(`another KVShare server (pid ${first.child.pid}) is using ${dataDir}; stop it or use --data-dir`);
+            expect(second.output().stderr).not.toMatch(/\n\s+at [\w.<]+ \(/);
+            // Refused before loading a model or listening.
+            expect(second.output().stdout).not.toMatch(/API:|KVShare ready|loaded/);
+            expect((await fetch(`${origin}/health`, {headers: {authorization: `Bearer ${key}`}})).status).toBe(200);
+
+            // kill -9: no clean-up runs, the lock stays, naming a process that is gone.
+            first.child.kill("SIGKILL");
+            await first.exited;
+            expect(JSON.parse(fs.readFileSync(lockFile, "utf8")).pid).toBe(first.child.pid);
+            third = spawnServe(dataDir);
+            const restarted = await third.ready;
+            expect(restarted.key).toBe(key);
+            expect(JSON.parse(fs.readFileSync(lockFile, "utf8")).pid).toBe(third.child.pid);
+            // A normal stop removes the lock.
+            third.child.kill("SIGTERM");
+            expect(await third.exited).toBe(0);
+            expect(fs.existsSync(lockFile)).toBe(false);
+        } finally {
+            first.child.kill("SIGKILL");
+            third?.child.kill("SIGKILL");
+            fs.rmSync(dataDir, {recursive: true, force: true});
+        }
+    }, 120_000);
 });

@@ -200,4 +200,23 @@ describe("API keys per app or person", () => {
         expect((await chat(server.apiKey)).status).toBe(200);
         expect((await long).status).toBe(200);
     });
+
+    it("while keys.json cannot be read, answers an issued key 503 without the file's path, and a token of no key 401", async () => {
+        const file = `${server.dataDir}/keys.json`;
+        const good = fs.readFileSync(file, "utf8");
+        try {
+            fs.writeFileSync(file, '[{"id":"abc", "na');
+            const issued = await chat(nurseKey);
+            expect(issued.status).toBe(503);
+            const body = (await issued.json()) as {error: {code: string; message: string}};
+            expect(body.error.code).toBe("keys_unavailable");
+            expect(body.error.message).not.toContain(server.dataDir);
+            expect((await chat("nonsense")).status).toBe(401);
+            // The app's own key is not in that file: it goes on working.
+            expect((await chat(server.apiKey)).status).toBe(200);
+        } finally {
+            fs.writeFileSync(file, good);
+        }
+        expect((await chat(nurseKey)).status).toBe(200);
+    });
 });

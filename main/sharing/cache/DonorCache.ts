@@ -203,6 +203,8 @@ export class DonorCache {
      * @returns the new entry, or undefined when it could not be kept
      */
     public async add(captured: CapturedState, prompt: DonorPrompt, replaces?: number): Promise<CacheEntry | undefined> {
+        // Found damaged (and reported) by a lookup: it is set aside at the next start, and nothing is found in it until then.
+        if (this.store.damaged) return undefined;
         const relative = `${SNAPSHOTS_SUBDIR}/${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}.kvsnap`;
         const {modelFingerprint} = this.options;
         let indexed: CacheEntry | undefined;
@@ -305,10 +307,7 @@ export class DonorCache {
     /** Removes one cached prompt (row, vector, file, memory tier); returns it, or undefined if it was gone. */
     public remove(id: number): CacheEntry | undefined {
         const removed = this.store.remove(id);
-        if (removed != null) {
-            this.memory.delete(removed.snapshotFile);
-            this.changes++;
-        }
+        if (removed != null) this.forget([removed]);
         return removed;
     }
 
@@ -329,15 +328,15 @@ export class DonorCache {
 
     /** Evicts least recently used entries (rows, files and memory tier) until the files fit `bytes`. */
     public evictToBudget(bytes: number): CacheEntry[] {
-        const evicted = this.store.evictToBudget(bytes);
-        for (const entry of evicted) this.memory.delete(entry.snapshotFile);
-        if (evicted.length > 0) this.changes++;
-        return evicted;
+        return this.forget(this.store.evictToBudget(bytes));
     }
 
-    /** Removes every cached prompt; the admin-marked shared prefixes (configuration) are put back. */
+    /**
+     * Removes every cached prompt, as thoroughly as a purge (its text is left in neither the index nor its
+     * write-ahead log); the admin-marked shared prefixes (configuration) are put back.
+     */
     public clear(): {removedEntries: number; freedBytes: number} {
-        const removed = this.evictToBudget(0);
+        const removed = this.forget(this.store.clear());
         this.memory.clear();
         void this.refreshSharedPrefixes().catch((error: unknown) =>
             this.options.log.warn(`could not restore the shared prefixes: ${(error as Error).message}`)
@@ -352,10 +351,14 @@ export class DonorCache {
      */
     public purgeScope(scope: string): number {
         this.purgedScopes.add(scope);
-        const removed = this.store.removeScope(scope);
+        return this.forget(this.store.removeScope(scope)).length;
+    }
+
+    /** Entries the index removed leave the memory tier, and admissions made before are stale. */
+    private forget(removed: CacheEntry[]): CacheEntry[] {
         for (const entry of removed) this.memory.delete(entry.snapshotFile);
         if (removed.length > 0) this.changes++;
-        return removed.length;
+        return removed;
     }
 
     /** A stable per-process stand-in for an entry id that tells nothing about how many entries exist. */

@@ -5,6 +5,8 @@ import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {CacheStore, hashTokens, SCHEMA_VERSION, type CacheStoreOptions, type NewCacheEntry} from "./index.js";
+import {isDamagedDatabase} from "../../common/damagedDatabase.js";
+import {damageRootPage} from "../../common/__tests__/damagePage.js";
 import {dot, LexicalEmbedder} from "../embed/index.js";
 import {tinyStories, WordTokenizer} from "../../../test/support/testData.js";
 
@@ -433,5 +435,61 @@ describe("CacheStore", () => {
         raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
         raw.close();
         expect(() => open()).toThrow(/newer/);
+    });
+
+    describe("a damaged index", () => {
+        /** sqlite-vec's table of the vectors themselves, which every exact search reads. */
+        const VECTOR_CHUNKS = "vec_entries_vector_chunks00";
+        const stories = tinyStories().slice(0, 5);
+        const knn = (db: Database.Database) =>
+            db
+                .prepare("SELECT rowid FROM vec_entries WHERE embedding MATCH ? AND k = 3 AND model_fingerprint = ? AND scope IN ('global')")
+                .all(Buffer.from(embedder.embedOne(stories[0]!).buffer), MODEL_A);
+
+        it("is refused at open when a page of its vector table is damaged, as a damaged database", () => {
+            for (const story of stories) add(story);
+            store.close();
+            damageRootPage(store.dbPath, VECTOR_CHUNKS);
+            // What the damage does unchecked: the file opens, and every search fails with a plain error.
+            const raw = new Database(store.dbPath);
+            sqliteVec.load(raw);
+            expect(() => knn(raw)).toThrow(expect.objectContaining({code: "SQLITE_ERROR", message: "could not open vectors blob for chunk 1"}));
+            raw.close();
+
+            let refusal: unknown;
+            try {
+                store = open();
+            } catch (error) {
+                refusal = error;
+            }
+            expect(isDamagedDatabase(refusal)).toBe(true);
+            expect((refusal as Error).message).toMatch(/^quick check: .*btreeInitPage\(\) returns error code 11/);
+        });
+
+        it("a lookup that meets damage while open finds nothing, says so once, and marks the file to be set aside", () => {
+            const entries = stories.map((story) => add(story));
+            store.close();
+            const warnings: string[] = [];
+            store = open(embedder, {warn: (message) => warnings.push(message)});
+            expect(store.nearest(MODEL_A, ["global"], embedder.embedOne(stories[0]!), 3, 0)).toHaveLength(3);
+            damageRootPage(store.dbPath, VECTOR_CHUNKS);
+            // Another connection's commit makes the store read the file again rather than the pages it holds.
+            const other = new Database(store.dbPath);
+            other.prepare("INSERT INTO meta (key, value) VALUES ('touched', 'yes')").run();
+            other.close();
+
+            for (let request = 0; request < 3; request++) {
+                expect(store.nearest(MODEL_A, ["global"], embedder.embedOne(stories[request]!), 3, 0)).toEqual([]);
+                expect(store.findExact(MODEL_A, ["global"], entries[request]!.tokenHash)).toBeUndefined();
+                expect(store.get(entries[request]!.id)).toBeUndefined();
+            }
+            expect(store.damaged).toBe(true);
+            expect(warnings).toEqual([
+                `${store.dbPath} is damaged (could not open vectors blob for chunk 1): requests are served without sharing, and it is set aside for a new one at its next open`
+            ]);
+            expect(fs.readFileSync(`${store.dbPath}.damaged`, "utf8")).toBe("could not open vectors blob for chunk 1 (found while serving)");
+            // A caller's mistake is still an error, not damage.
+            expect(() => store.nearest(MODEL_A, ["global"], new Float32Array(3), 3, 0)).toThrow(RangeError);
+        });
     });
 });

@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import {migrate} from "./schema.js";
 import {truncateLog} from "../../common/truncateLog.js";
+import {checkDatabaseIntact, markDamaged, readFailureKind} from "../../common/damagedDatabase.js";
 import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
@@ -30,7 +31,10 @@ export interface CacheStoreOptions {
     readonly dbFileName?: string;
     /** Clock in ms (tests). Default `Date.now`. */
     readonly now?: () => number;
-    /** Where a snapshot file that cannot be deleted is reported (it stays, an orphan for the next pass). */
+    /**
+     * Where a snapshot file that cannot be deleted is reported (it stays, an orphan for the next pass), and a
+     * lookup that failed (once, not per request: see {@link CacheStore.damaged}).
+     */
     readonly warn?: (message: string) => void;
     /** How long another connection's write lock is waited for (default 5000 ms). */
     readonly busyTimeoutMs?: number;
@@ -75,6 +79,10 @@ export class CacheStore {
     private readonly exactSearchLimit: number;
     /** Entry counts and in-memory vectors of the committed index (see {@link ConnectionMirror}). */
     private readonly mirror: ConnectionMirror;
+    /** Why a lookup found the index damaged, once one has (see {@link damaged}). */
+    private damage: string | undefined;
+    /** A lookup failed for a passing reason (a lock, the disk) and none has worked since: reported already. */
+    private lookupsFailing = false;
 
     private constructor(
         private readonly db: Database.Database,
@@ -92,7 +100,10 @@ export class CacheStore {
         this.vectorIndexState = ensureVectorIndex(db, this.embedder);
     }
 
-    /** Open (creating if needed) the store in `options.cacheDir`, migrating its schema. */
+    /**
+     * Open (creating if needed) the store in `options.cacheDir`, migrating its schema; throws a damaged-database
+     * error (see `openSettingDamagedAside`) if a page of the index is damaged.
+     */
     static open(options: CacheStoreOptions): CacheStore {
         mkdirOwnerOnly(options.cacheDir);
         mkdirOwnerOnly(path.join(options.cacheDir, SNAPSHOTS_SUBDIR));
@@ -110,6 +121,9 @@ export class CacheStore {
             // A deleted prompt's text is overwritten, not left in free pages (a purge means gone from the file).
             db.pragma("secure_delete = ON");
             db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+            // sqlite-vec reports a damaged page of its tables as a plain error, on every search that reaches it:
+            // found here, the file is set aside like one that is not a database at all.
+            checkDatabaseIntact(db);
             return new CacheStore(db, options, dbPath);
         } catch (error) {
             db.close();
@@ -124,6 +138,38 @@ export class CacheStore {
             this.statements.set(sql, s);
         }
         return s;
+    }
+
+    /**
+     * Whether a lookup found the index damaged while open. Lookups ({@link findExact}, {@link nearest},
+     * {@link get}) then find nothing, so requests are served without sharing instead of failing; the
+     * damage is reported once, and the file marked, to be set aside for a new one at its next open.
+     */
+    get damaged(): boolean {
+        return this.damage !== undefined;
+    }
+
+    /** Runs a lookup of the request path: a failing one gives `nothing` instead of failing the request. */
+    private lookup<T>(nothing: T, read: () => T): T {
+        if (this.damage !== undefined) return nothing;
+        try {
+            const found = read();
+            this.lookupsFailing = false;
+            return found;
+        } catch (error) {
+            const kind = readFailureKind(error);
+            if (kind === undefined) throw error;
+            if (kind === "damaged") this.markDamaged((error as Error).message);
+            else if (!this.lookupsFailing) this.warn?.(`cache lookup failed (${(error as Error).message}): requests are served without sharing meanwhile`);
+            this.lookupsFailing = kind === "passing";
+            return nothing;
+        }
+    }
+
+    private markDamaged(reason: string): void {
+        this.damage = reason;
+        markDamaged(this.dbPath, `${reason} (found while serving)`);
+        this.warn?.(`${this.dbPath} is damaged (${reason}): requests are served without sharing, and it is set aside for a new one at its next open`);
     }
 
     private checkEmbedding(embedding: Float32Array): void {
@@ -168,7 +214,7 @@ export class CacheStore {
             return Number(rowid);
         })();
         this.mirror.added(entry.modelFingerprint, id, entry.scope, embedding);
-        return this.get(id) as CacheEntry;
+        return this.entry(id) as CacheEntry;
     }
 
     /** Put (or replace) the vector of an existing entry — used to re-embed after an index rebuild. */
@@ -186,18 +232,28 @@ export class CacheStore {
         this.mirror.vectorReplaced(row.model_fingerprint, id, row.scope, embedding);
     }
 
-    /** Entries with no vector in the current index (after an embedder change), oldest first. */
+    /**
+     * Entries with no vector in the current index (after an embedder change), oldest first; none once the
+     * index is {@link damaged} (re-embedding into it would be lost, and {@link get} finds nothing to re-embed).
+     */
     entriesWithoutEmbedding(limit = 1000): Array<{id: number; promptText: string}> {
-        return (
-            this.stmt("SELECT id, prompt_text FROM entries WHERE embedder_id IS NULL ORDER BY id LIMIT ?").all(limit) as Array<{
-                id: number;
-                prompt_text: string;
-            }>
-        ).map((r) => ({id: r.id, promptText: r.prompt_text}));
+        const rows = this.lookup(
+            [],
+            () =>
+                this.stmt("SELECT id, prompt_text FROM entries WHERE embedder_id IS NULL ORDER BY id LIMIT ?").all(limit) as Array<{
+                    id: number;
+                    prompt_text: string;
+                }>
+        );
+        return rows.map((r) => ({id: r.id, promptText: r.prompt_text}));
     }
 
-    /** The entry with this id, if any. */
+    /** The entry with this id, if any (none once the index is {@link damaged}). */
     get(id: number): CacheEntry | undefined {
+        return this.lookup(undefined, () => this.entry(id));
+    }
+
+    private entry(id: number): CacheEntry | undefined {
         const row = this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id = ?`).get(id) as EntryRow | undefined;
         return row === undefined ? undefined : toEntry(row);
     }
@@ -220,10 +276,14 @@ export class CacheStore {
      */
     findExact(modelFingerprint: string, scopes: readonly string[], tokenHash: string): CacheEntry | undefined {
         if (scopes.length === 0) return undefined;
-        const row = this.stmt(
-            `SELECT ${ENTRY_COLUMNS} FROM entries WHERE model_fingerprint = ? AND token_hash = ? ` +
-                `AND scope IN (${scopes.map(() => "?").join(", ")}) ORDER BY last_used_at DESC, id DESC LIMIT 1`
-        ).get(modelFingerprint, tokenHash, ...scopes) as EntryRow | undefined;
+        const row = this.lookup(
+            undefined,
+            () =>
+                this.stmt(
+                    `SELECT ${ENTRY_COLUMNS} FROM entries WHERE model_fingerprint = ? AND token_hash = ? ` +
+                        `AND scope IN (${scopes.map(() => "?").join(", ")}) ORDER BY last_used_at DESC, id DESC LIMIT 1`
+                ).get(modelFingerprint, tokenHash, ...scopes) as EntryRow | undefined
+        );
         return row === undefined ? undefined : toEntry(row);
     }
 
@@ -239,15 +299,23 @@ export class CacheStore {
      * {@link OVERSAMPLE}·k with their exact cosine similarity (the
      * similarity returned and ordered by): every entry sharing much of the prompt's text is among them,
      * while the order among near-ties of similarity is partly lost (`npm run bench:admission` measures it).
+     * Nothing is found once the index is {@link damaged}.
      */
     nearest(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
         this.checkEmbedding(embedding);
         if (scopes.length === 0 || k < 1) return [];
-        const scopeList = scopes.map(() => "?").join(", ");
         const limit = Math.min(MAX_K, Math.floor(k));
+        return this.lookup([], () =>
+            this.mirror.entryCount(modelFingerprint) > this.exactSearchLimit
+                ? this.nearestBySignCode(modelFingerprint, scopes, embedding, limit, minSimilarity)
+                : this.nearestExactly(modelFingerprint, scopes, embedding, limit, minSimilarity)
+        );
+    }
+
+    /** {@link nearest} up to the exact-scan limit: sqlite-vec's KNN compares every vector of the model. */
+    private nearestExactly(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, limit: number, minSimilarity: number): NearestEntry[] {
+        const scopeList = scopes.map(() => "?").join(", ");
         const filter = `model_fingerprint = ? AND scope IN (${scopeList})`;
-        if (this.mirror.entryCount(modelFingerprint) > this.exactSearchLimit)
-            return this.nearestBySignCode(modelFingerprint, scopes, embedding, limit, minSimilarity);
         const rows = this.stmt(
             `WITH knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? AND ${filter}) ` +
                 `SELECT ${ENTRY_COLUMNS.split(", ")
@@ -296,10 +364,7 @@ export class CacheStore {
     /** Delete the row, its vector and its snapshot file; returns the removed entry. */
     remove(id: number): CacheEntry | undefined {
         const entry = this.db.transaction(() => this.removeRow(id))();
-        if (entry !== undefined) {
-            this.mirror.removalsCommitted([entry]);
-            unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile), this.warn);
-        }
+        if (entry !== undefined) this.removalsCommitted([entry]);
         return entry;
     }
 
@@ -312,19 +377,33 @@ export class CacheStore {
         return {entries: row.entries, bytes: row.bytes};
     }
 
-    /** Delete every entry of one scope, of every model (rows, vectors, snapshot files); returns them. */
+    /** Delete every entry of one scope, of every model (rows, vectors, snapshot files), leaving no trace; returns them. */
     removeScope(scope: string): CacheEntry[] {
-        const ids = (this.stmt("SELECT id FROM entries WHERE scope = ?").all(scope) as Array<{id: number}>).map((row) => row.id);
-        const removed = ids.map((id) => this.remove(id)).filter((entry): entry is CacheEntry => entry !== undefined);
-        // The write-ahead log still holds the removed rows' pages until a checkpoint: fold it in and empty it,
-        // so a purged scope's text is in neither file. A reader holding the log open only delays that.
+        return this.erase("WHERE scope = ?", scope);
+    }
+
+    /** Delete every entry, of every model (rows, vectors, snapshot files), leaving no trace; returns them. */
+    clear(): CacheEntry[] {
+        return this.erase("");
+    }
+
+    /** Deletes the entries `where` selects so that their text is in neither the index nor its log (a purge, a clear). */
+    private erase(where: string, ...params: unknown[]): CacheEntry[] {
+        const select = this.stmt(`SELECT id FROM entries ${where}`).pluck();
+        const removed = this.db.transaction(() => {
+            const ids = select.all(...params) as number[];
+            return ids.map((id) => this.removeRow(id)).filter((entry): entry is CacheEntry => entry !== undefined);
+        })();
+        this.removalsCommitted(removed);
+        // secure_delete overwrote the rows' pages, but the write-ahead log still holds their earlier versions
+        // until a checkpoint: fold it in and empty it. A reader holding the log open only delays that.
         if (removed.length > 0) truncateLog(this.db);
         return removed;
     }
 
     /** Row + vector removal (inside the caller's transaction); the in-memory index and the file are the caller's job. */
     private removeRow(id: number): CacheEntry | undefined {
-        const entry = this.get(id);
+        const entry = this.entry(id);
         if (entry === undefined) return undefined;
         this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
         this.stmt("DELETE FROM entries WHERE id = ?").run(id);
@@ -371,11 +450,16 @@ export class CacheStore {
             }
             return out;
         })();
+        this.removalsCommitted(removed);
+        return removed;
+    }
+
+    /** Removed rows committed: their vectors leave the search and their files are deleted. */
+    private removalsCommitted(removed: readonly CacheEntry[]): void {
+        this.mirror.removalsCommitted(removed);
         // Files after the commit: a crash in between leaves orphan files, which the next
         // consistency pass deletes — never rows pointing at deleted files.
-        this.mirror.removalsCommitted(removed);
         for (const entry of removed) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile), this.warn);
-        return removed;
     }
 
     /**

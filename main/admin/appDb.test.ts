@@ -1,0 +1,66 @@
+/**
+ * The app database on real files: a damaged page in the middle of it (the messages table) is found when
+ * it opens, and the file set aside for a new one, instead of failing every chat read and save for good.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {APP_DB_FILE, AppDb} from "./appDb.js";
+import {damageRootPage} from "../common/__tests__/damagePage.js";
+
+describe("AppDb", () => {
+    let dir: string;
+    let warnings: string[];
+    let appDb: AppDb;
+
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-appdb-"));
+        warnings = [];
+        appDb = new AppDb(dir, (message) => warnings.push(message));
+    });
+    afterEach(() => {
+        appDb.close();
+        fs.rmSync(dir, {recursive: true, force: true});
+    });
+
+    /** A chat long enough that its messages fill several pages (the root page is then an interior one). */
+    const saveChat = (db: Database.Database): void => {
+        db.prepare("INSERT INTO conversations (id, profile, title, created_at, updated_at) VALUES ('c1', 'default', 'a chat', 1, 1)").run();
+        const insert = db.prepare("INSERT INTO messages (conversation_id, id, position, role, content, created_at) VALUES ('c1', ?, ?, 'user', ?, 1)");
+        for (let i = 0; i < 40; i++) insert.run(`m${i}`, i, `message ${i} `.repeat(60));
+    };
+
+    it("sets a file with a damaged messages page aside at open and starts a new one", () => {
+        saveChat(appDb.get());
+        appDb.close();
+        const file = path.join(dir, APP_DB_FILE);
+        damageRootPage(file, "messages");
+        // The damage is real: the file opens, and every read of the chat's messages fails.
+        const raw = new Database(file);
+        expect(() => raw.prepare("SELECT content FROM messages WHERE conversation_id = 'c1'").all()).toThrow(/malformed/);
+        raw.close();
+
+        const db = appDb.get();
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(
+            /app\.db is damaged \(quick check: .*\): kept as .*app\.db\.damaged-.*, and a new one started; chats, profiles and request history start empty\./
+        );
+        const kept = fs.readdirSync(dir).filter((name) => name.startsWith(`${APP_DB_FILE}.damaged-`) && !name.endsWith("-wal") && !name.endsWith("-shm"));
+        expect(kept).toHaveLength(1);
+        // The damaged file is kept as it was, for whoever wants its chats back.
+        expect(fs.readFileSync(path.join(dir, kept[0]!)).subarray(0, 16).toString()).toBe("SQLite format 3\0");
+        expect(db.prepare("SELECT COUNT(*) FROM messages").pluck().get()).toBe(0);
+        saveChat(db);
+        expect(db.prepare("SELECT COUNT(*) FROM messages").pluck().get()).toBe(40);
+    });
+
+    it("opens a sound file as it is, without a warning", () => {
+        saveChat(appDb.get());
+        appDb.close();
+        expect(appDb.get().prepare("SELECT COUNT(*) FROM messages").pluck().get()).toBe(40);
+        expect(warnings).toEqual([]);
+        expect(fs.readdirSync(dir).filter((name) => name.includes(".damaged"))).toEqual([]);
+    });
+});
