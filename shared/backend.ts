@@ -8,6 +8,11 @@ export interface ChatStreamRequest {
     params?: ChatParams;
     /** Who is asking (a desktop profile); the server uses it for sharing scopes. */
     user?: string;
+    /**
+     * "drop_oldest": when the conversation does not fit the model's context, its oldest messages are left out
+     * (system messages and the last question kept) and the hit record says how many (`dropped_messages`).
+     */
+    contextOverflow?: "drop_oldest";
 }
 
 /** The outcome of one streamed answer. */

@@ -161,6 +161,8 @@ export interface KvShareRecord {
     decode_recompute?: {tokens: number; ms: number};
     /** Why reuse was limited, when it was (e.g. stock binary: prefix reuse only). */
     note?: string;
+    /** Earlier messages left out so the conversation fits the model's context (`context_overflow: "drop_oldest"`). */
+    dropped_messages?: number;
 }
 
 /** One token of a chat answer with its log-probability (`logprobs: true`), and `top_logprobs` alternatives. */

@@ -1,5 +1,6 @@
 import {VocabGuard} from "./VocabGuard.js";
 import {callSyntaxOf, type CallSyntax} from "./callSyntax.js";
+import {PromptTokenizer} from "./PromptTokenizer.js";
 import {
     LlamaText,
     SpecialToken,
@@ -71,8 +72,11 @@ export class PromptBuilder {
     /** Set for vocabularies without byte fallback; see {@link VocabGuard}. */
     public readonly guard: VocabGuard | null;
 
+    private readonly tokenizer: PromptTokenizer;
+
     public constructor(private readonly model: LlamaModel) {
         this.chatWrapper = resolveChatWrapper(model);
+        this.tokenizer = new PromptTokenizer(model);
         this.guard = VocabGuard.forModel(model);
     }
 
@@ -117,7 +121,7 @@ export class PromptBuilder {
         // The model writing a call's result means its calls are over: the client runs them.
         if (availableFunctions != null) stops.push(...this.callSyntax.resultPrefixes);
         const contextText = LlamaText(state.contextText.values.map((value) => (typeof value === "string" ? this.safeText(value) : value)));
-        return {tokens: contextText.tokenize(this.model.tokenizer), stops};
+        return {tokens: this.tokenizer.tokens(contextText), stops};
     }
 
     /**
@@ -138,7 +142,7 @@ export class PromptBuilder {
     public completion(text: string): BuiltPrompt {
         const withBos = this.model.tokens.bos != null && this.addsBos();
         const safe = this.safeText(text);
-        const tokens = LlamaText(withBos ? [new SpecialToken("BOS"), safe] : [safe]).tokenize(this.model.tokenizer);
+        const tokens = this.tokenizer.tokens(LlamaText(withBos ? [new SpecialToken("BOS"), safe] : [safe]));
         return {tokens, stops: []};
     }
 
