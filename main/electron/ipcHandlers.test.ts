@@ -80,6 +80,25 @@ describe("IPC chat", () => {
         unregister();
     });
 
+    it("leaves out a long chat's oldest messages when the window asks (contextOverflow), and says so", async () => {
+        const {invoke, ipc} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        const {event, sent} = fakeEvent("app://kvshare/index.html");
+        const turn = "Lily and Tom went to the park with their dog and played with a red ball until the sun went down.";
+        const messages = [
+            ...Array.from({length: 40}, () => [
+                {role: "user", content: turn},
+                {role: "assistant", content: turn}
+            ]).flat(),
+            {role: "user", content: "And then?"}
+        ];
+        await invoke(ipcChannels.chatStart, event, "s-long", {messages, params: {max_tokens: 8}, contextOverflow: "drop_oldest"});
+        await expect.poll(() => sent.some((e) => e.type === "done" || e.type === "error"), {timeout: 20_000}).toBe(true);
+        const done = sent.find((e) => e.type === "done") as Extract<ChatStreamEvent, {type: "done"}> | undefined;
+        expect(done?.result.kvshare?.dropped_messages).toBeGreaterThan(0);
+        unregister();
+    });
+
     it("validates requests with the API's rules and stops on abort", async () => {
         const {invoke, ipc} = fakeIpcMain();
         const unregister = registerIpcHandlers(ipc, core);

@@ -77,6 +77,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {ad
                     user: params.user,
                     detail: true,
                     revealDonor: true,
+                    ...((request as ChatStreamRequest | null)?.contextOverflow === "drop_oldest" ? {contextOverflow: "drop_oldest" as const} : {}),
                     onText: (text) => send({streamId, type: "delta", text})
                 })
                 .then(

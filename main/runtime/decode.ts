@@ -110,11 +110,16 @@ export async function decode(
     return {text, finishReason, completionTokens, firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt, endedAt, ...(logprobs == null ? {} : {logprobs})};
 }
 
+/** Whether a prompt of this length (plus an explicit max_tokens) fits a sequence. */
+export function fitsContext(promptLength: number, job: Pick<GenerationJob, "maxTokens" | "maxTokensExplicit">, contextSize: number): boolean {
+    if (promptLength >= contextSize) return false;
+    return !(job.maxTokensExplicit && job.maxTokens != null && promptLength + job.maxTokens > contextSize);
+}
+
 /** Throws {@link ContextOverflowError} when the prompt (plus an explicit max_tokens) cannot fit a sequence. */
 export function checkFits(promptLength: number, job: GenerationJob, contextSize: number): void {
-    if (promptLength >= contextSize) throw new ContextOverflowError(promptLength, 0, contextSize);
-    if (job.maxTokensExplicit && job.maxTokens != null && promptLength + job.maxTokens > contextSize)
-        throw new ContextOverflowError(promptLength, job.maxTokens, contextSize);
+    if (fitsContext(promptLength, job, contextSize)) return;
+    throw new ContextOverflowError(promptLength, promptLength >= contextSize ? 0 : (job.maxTokens ?? 0), contextSize);
 }
 
 function toEvaluateOptions(sampling: Sampling, recentTokens: Token[], model: LlamaModel): SequenceEvaluateOptions {

@@ -131,18 +131,18 @@ export function parseEmbeddingRequest(body: Body, vectorSize: number): Embedding
 }
 
 /** The fields `x_kvshare` may hold. */
-const kvshareFields: readonly string[] = ["recompute_policy", "recompute_budget", "store"];
+const kvshareFields: readonly string[] = ["recompute_policy", "recompute_budget", "store", "context_overflow"];
 
 /**
  * The request's own recompute choices (`x_kvshare`: `recompute_policy`, `recompute_budget`, `store`);
  * undefined when absent. Unknown fields are refused here, unlike at the top level: a misspelt field
  * would otherwise silently run the request under the settings' policy (or cache a prompt asked not to be).
  */
-export function parseKvShareOptions(body: Body): GenerationIo["recompute"] {
+export function parseKvShareOptions(body: Body, route: "chat" | "completion"): Pick<GenerationIo, "recompute" | "contextOverflow"> {
     const raw = body.x_kvshare;
-    if (raw == null) return undefined;
+    if (raw == null) return {};
     if (typeof raw !== "object" || Array.isArray(raw))
-        throw ApiError.badRequest("'x_kvshare' must be an object with recompute_policy, recompute_budget and/or store.", "x_kvshare");
+        throw ApiError.badRequest("'x_kvshare' must be an object with recompute_policy, recompute_budget, store and/or context_overflow.", "x_kvshare");
     const options = raw as Body;
     for (const key of Object.keys(options))
         if (!kvshareFields.includes(key))
@@ -153,10 +153,21 @@ export function parseKvShareOptions(body: Body): GenerationIo["recompute"] {
             `'x_kvshare.recompute_policy' must be one of ${recomputePolicies.map((p) => `"${p}"`).join(", ")}.`,
             "x_kvshare.recompute_policy"
         );
+    const overflow = options.context_overflow;
+    if (overflow != null && overflow !== "error" && overflow !== "drop_oldest")
+        throw ApiError.badRequest(`'x_kvshare.context_overflow' must be "error" or "drop_oldest".`, "x_kvshare.context_overflow");
+    if (overflow === "drop_oldest" && route !== "chat")
+        throw ApiError.badRequest(
+            `'x_kvshare.context_overflow' "drop_oldest" leaves out a chat's messages: it is for chat completions.`,
+            "x_kvshare.context_overflow"
+        );
     return {
-        policy: policy ?? undefined,
-        budget: optionalNumber(options, "recompute_budget", 0, 1, "x_kvshare."),
-        store: optionalBoolean(options, "store", "x_kvshare.")
+        recompute: {
+            policy: policy ?? undefined,
+            budget: optionalNumber(options, "recompute_budget", 0, 1, "x_kvshare."),
+            store: optionalBoolean(options, "store", "x_kvshare.")
+        },
+        ...(overflow === "drop_oldest" ? {contextOverflow: "drop_oldest" as const} : {})
     };
 }
 

@@ -3,9 +3,10 @@ import {effectiveSharing, type RecomputePolicy} from "../../shared/settings.js";
 import type {SharingSettings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
 import {checkTextLength} from "../runtime/errors.js";
-import {checkFits, decode} from "../runtime/decode.js";
+import {checkFits, decode, fitsContext} from "../runtime/decode.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import {messageText, type OfferedFunction, type PlainMessage} from "../runtime/PromptBuilder.js";
+import {fitConversation} from "./fitConversation.js";
 import {jsonGrammarEnd} from "../runtime/GrammarCache.js";
 import type {GenerationJob, GenerationResult, OutputFormat, Sampling} from "../runtime/types.js";
 import type {DonorCache} from "../sharing/cache/DonorCache.js";
@@ -52,6 +53,8 @@ export interface GenerationIo {
     detail?: boolean;
     /** Include donor texts in the hit record (the machine owner only). */
     revealDonor?: boolean;
+    /** A chat too long for the context: refused (the default, as OpenAI does), or its oldest messages left out. */
+    contextOverflow?: "drop_oldest";
     /** The request's own recompute choice (`x_kvshare` in the body): policy, budget, and whether its KV is kept. */
     recompute?: {policy?: RecomputePolicy; budget?: number; store?: boolean};
 }
@@ -82,14 +85,28 @@ export class RequestPipeline {
     ) {}
 
     public chat(messages: readonly PlainMessage[], settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
-        const texts = messages.map(messageText);
+        const functions = settings.tools?.functions;
+        const fitted =
+            io.contextOverflow === "drop_oldest"
+                ? fitConversation(
+                      messages,
+                      this.runtime.contextSize,
+                      (kept) => this.runtime.prompts.chat(kept, functions).tokens.length,
+                      (tokens) => fitsContext(tokens, settings, this.runtime.contextSize)
+                  )
+                : {messages: [...messages], dropped: 0};
+        const texts = fitted.messages.map(messageText);
         checkTextLength(
             texts.reduce((sum, text) => sum + text.length, 0),
             this.runtime.contextSize
         );
-        const prompt = this.runtime.prompts.chat(messages, settings.tools?.functions);
+        const prompt = this.runtime.prompts.chat(fitted.messages, functions);
         const text = texts.join("\n");
-        return this.counted(io.signal, () => this.serve(prompt.tokens, text, [...prompt.stops, ...settings.stops], settings, io));
+        return this.counted(io.signal, async () => {
+            const result = await this.serve(prompt.tokens, text, [...prompt.stops, ...settings.stops], settings, io);
+            if (fitted.dropped > 0) result.kvshare.dropped_messages = fitted.dropped;
+            return result;
+        });
     }
 
     public complete(text: string, settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {

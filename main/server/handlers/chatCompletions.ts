@@ -14,7 +14,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const pipeline = ctx.host.requirePipeline();
     checkModel(body, pipeline.runtime.modelId);
     const params = parseChatRequest(body, ctx.host.settings.limits.maxTokensCap, pipeline.runtime.prompts.vocabularySize);
-    const recompute = parseKvShareOptions(body);
+    const kvshare = parseKvShareOptions(body, "chat");
     const base = {id: newId("chatcmpl"), created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: GenerationJob["onText"]) =>
         pipeline.chat(params.messages, params, {
@@ -23,7 +23,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
             onText,
             ...requester(ctx, params.user),
             detail: body.x_kvshare_detail === true,
-            recompute
+            ...kvshare
         });
 
     // A required tool call: the answer (held to the arguments' grammar) is the call, not content. Offered

@@ -12,7 +12,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     const pipeline = ctx.host.requirePipeline();
     checkModel(body, pipeline.runtime.modelId);
     const params = parseCompletionRequest(body, ctx.host.settings.limits.maxTokensCap, pipeline.runtime.prompts.vocabularySize);
-    const recompute = parseKvShareOptions(body);
+    const kvshare = parseKvShareOptions(body, "completion");
     const base = {
         id: newId("cmpl"),
         object: "text_completion" as const,
@@ -27,7 +27,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
             onText,
             ...requester(ctx, params.user),
             detail: body.x_kvshare_detail === true,
-            recompute
+            ...kvshare
         });
     const echo = params.echo ? params.prompt : "";
     /** Characters of the choice's text sent so far (offsets of streamed log-probabilities). */
