@@ -95,6 +95,15 @@ describe("model picker operations", () => {
     it("refuses paths that are not listed models or absolute .gguf files with a 400", async () => {
         const fake = path.join(dataDir, "fake.gguf");
         fs.writeFileSync(fake, "this is not a model");
+        // The magic and a garbage header: node-llama-cpp's reader trusted its counts and never came back.
+        const garbage = path.join(dataDir, "garbage.gguf");
+        fs.writeFileSync(garbage, "GGUF garbage");
+        const header = Buffer.alloc(24);
+        header.write("GGUF", 0, "latin1");
+        header.writeUInt32LE(3, 4);
+        header.writeBigUInt64LE(10n ** 9n, 8);
+        const huge = path.join(dataDir, "huge-counts.gguf");
+        fs.writeFileSync(huge, Buffer.concat([header, Buffer.alloc(1000)]));
         for (const [body, pattern] of [
             [{}, /'path' must be a non-empty string/],
             [{path: 42}, /'path' must be a non-empty string/],
@@ -104,7 +113,9 @@ describe("model picker operations", () => {
             [{path: path.join(folder, "notes.txt")}, /must be one of the listed models or an absolute path/],
             [{path: path.join(dataDir, "missing.gguf")}, /No model file at/],
             [{path: folder + ".gguf"}, /No model file at/],
-            [{path: fake}, /fake.gguf cannot be served: it is not a GGUF file/]
+            [{path: fake}, /fake.gguf cannot be served: it is not a GGUF file/],
+            [{path: garbage}, /garbage.gguf cannot be served: its header is cut short \(12 bytes\)/],
+            [{path: huge}, /huge-counts.gguf cannot be served: its header counts 1000000000 tensors and 0 metadata entries, more than its 1024 bytes/]
         ] as const) {
             const response = await putModel(body);
             expect(response.status, JSON.stringify(body)).toBe(400);

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {readGgufFileInfo} from "node-llama-cpp";
+import {ggufHeaderProblem} from "../common/ggufHeader.js";
 import type {ModelFile, ModelList, ModelStatus} from "../../shared/admin.js";
 import type {AdminDeps} from "./ports.js";
 import {modelsDir} from "../config/dataDir.js";
@@ -47,6 +48,8 @@ async function headerFacts(file: string, stat: fs.Stats): Promise<HeaderFacts> {
     const cached = headerCache.get(key);
     if (cached != null) return cached;
     let facts: HeaderFacts = {architecture: null, contextLength: null};
+    // A header whose counts cannot be right is never given to the reader (see ggufHeaderProblem).
+    if (ggufHeaderProblem(file) != null) return facts;
     try {
         const info = await readGgufFileInfo(file, {
             readTensorInfo: false,
@@ -128,19 +131,6 @@ export async function listModels(deps: ModelsDeps): Promise<ModelList> {
 }
 
 /** True when the file starts with the GGUF magic. */
-function hasGgufMagic(file: string): boolean {
-    let fd: number | undefined;
-    try {
-        fd = fs.openSync(file, "r");
-        const magic = Buffer.alloc(4);
-        return fs.readSync(fd, magic, 0, 4, 0) === 4 && magic.toString("latin1") === "GGUF";
-    } catch {
-        return false;
-    } finally {
-        if (fd != null) fs.closeSync(fd);
-    }
-}
-
 /** 409 while a model loads: one switch at a time. */
 function refuseWhileLoading(deps: ModelsDeps): void {
     if (deps.models.status === "loading" || deps.models.switching)
@@ -154,11 +144,10 @@ function refuseWhileLoading(deps: ModelsDeps): void {
 
 /**
  * Why a model file cannot be served, found before anything is loaded or unloaded (a switch, the start-up
- * model), or undefined when it looks servable: not a GGUF file, no weights, or cut short.
+ * model), or undefined when it looks servable: not a GGUF file, a header that cannot be right, no weights, or cut short.
  */
 export async function modelFileProblem(file: string): Promise<string | undefined> {
-    if (!hasGgufMagic(file)) return "it is not a GGUF file";
-    return weightsProblem(file);
+    return ggufHeaderProblem(file) ?? weightsProblem(file);
 }
 
 /**
