@@ -32,7 +32,10 @@ export interface ChatParams extends GenerationParams {
 }
 
 export interface CompletionParams extends GenerationParams {
+    /** The prompt's text; empty when it was sent as token ids. */
     prompt: string;
+    /** The prompt as token ids, when it was sent so (taken as given: no start token is added). */
+    promptTokens?: number[];
     echo: boolean;
 }
 
@@ -86,13 +89,14 @@ function withInstructions(messages: PlainMessage[], instructions: string): Plain
 
 export function parseCompletionRequest(body: Body, maxTokensCap: number, vocabularySize: number): CompletionParams {
     let prompt = body.prompt;
-    if (Array.isArray(prompt)) {
-        if (prompt.length !== 1 || typeof prompt[0] !== "string")
-            throw ApiError.badRequest("'prompt' must be a string or an array holding exactly one string.", "prompt");
-        prompt = prompt[0];
-    }
-    if (typeof prompt !== "string") throw ApiError.badRequest("'prompt' is required and must be a string.", "prompt");
-    if (prompt.length === 0) throw ApiError.badRequest("'prompt' must not be empty.", "prompt");
+    // One prompt per request: a string, token ids, or a list holding one of them (as the OpenAI SDKs send it).
+    if (Array.isArray(prompt) && prompt.length === 1 && (typeof prompt[0] === "string" || Array.isArray(prompt[0]))) prompt = prompt[0];
+    const promptTokens =
+        Array.isArray(prompt) && prompt.length > 0 && prompt.every((t) => typeof t === "number") ? tokenIds(prompt, vocabularySize, "prompt") : undefined;
+    if (promptTokens != null) prompt = "";
+    else if (typeof prompt !== "string")
+        throw ApiError.badRequest("'prompt' is required and must be a string, an array of token ids, or an array holding one of them.", "prompt");
+    else if (prompt.length === 0) throw ApiError.badRequest("'prompt' must not be empty.", "prompt");
     if (body.suffix != null && body.suffix !== "")
         throw new ApiError(400, "invalid_request_error", "'suffix' (fill-in-the-middle) is not supported by this model.", "unsupported_parameter", "suffix");
     // One completion per request: `best_of` above 1 would be ignored, so it is refused like `n`.
@@ -100,7 +104,8 @@ export function parseCompletionRequest(body: Body, maxTokensCap: number, vocabul
     // Text completions ask with the count of alternatives itself (0: the chosen tokens' only).
     const logprobs = optionalInteger(body, "logprobs", 0, maxTopLogprobs);
     return {
-        prompt,
+        prompt: prompt as string,
+        ...(promptTokens == null ? {} : {promptTokens}),
         echo: optionalBoolean(body, "echo") ?? false,
         ...parseGenerationParams(body, maxTokensCap, vocabularySize),
         ...(logprobs == null ? {} : {logprobs})
@@ -185,9 +190,14 @@ export function parseTokenizeRequest(body: Body): {content: string; addSpecial: 
 export function parseDetokenizeRequest(body: Body, vocabularySize: number): number[] {
     const tokens = body.tokens;
     if (!Array.isArray(tokens)) throw ApiError.badRequest("'tokens' is required and must be an array of token ids.", "tokens");
+    return tokenIds(tokens, vocabularySize, "tokens");
+}
+
+/** Token ids of this model's vocabulary (an id outside it would make llama.cpp read out of bounds). */
+function tokenIds(tokens: readonly unknown[], vocabularySize: number, param: string): number[] {
     tokens.forEach((token, i) => {
         if (!Number.isInteger(token) || (token as number) < 0 || (token as number) >= vocabularySize)
-            throw ApiError.badRequest(`'tokens[${i}]' must be a token id of this model, an integer from 0 to ${vocabularySize - 1}.`, "tokens");
+            throw ApiError.badRequest(`'${param}[${i}]' must be a token id of this model, an integer from 0 to ${vocabularySize - 1}.`, param);
     });
     return tokens as number[];
 }

@@ -109,10 +109,11 @@ export class RequestPipeline {
         });
     }
 
-    public complete(text: string, settings: GenerationSettings, io: GenerationIo): Promise<GenerationResult> {
+    /** A text completion; `tokens`: the prompt given as token ids (then `text` is their text), taken as they are. */
+    public complete(text: string, settings: GenerationSettings, io: GenerationIo, tokens?: readonly Token[]): Promise<GenerationResult> {
         checkTextLength(text.length, this.runtime.contextSize);
-        const prompt = this.runtime.prompts.completion(text);
-        return this.counted(io.signal, () => this.serve(prompt.tokens, text, settings.stops, settings, io));
+        const promptTokens = tokens ?? this.runtime.prompts.completion(text).tokens;
+        return this.counted(io.signal, () => this.serve(promptTokens, text, settings.stops, settings, io));
     }
 
     /** Requests anywhere between arrival and answer (embedding, queue, generation). */

@@ -35,6 +35,28 @@ describe("POST /v1/completions", () => {
         expect(stopped.choices[0]!.text).toBe(text.slice(0, text.indexOf(word)));
         expect(stopped.choices[0]!.finish_reason).toBe("stop");
     });
+
+    it("takes the prompt as token ids (as evaluation harnesses send it): the same answer as its text", async () => {
+        const prompt = "Once upon a time";
+        const tokens = ((await (await server.api("/tokenize", {method: "POST", json: {content: prompt, add_special: true}})).json()) as {tokens: number[]})
+            .tokens;
+        const asText = await server.client.completions.create({model: "stories260K", prompt, max_tokens: 12, temperature: 0});
+        for (const given of [tokens, [tokens]]) {
+            const asIds = await server.client.completions.create({model: "stories260K", prompt: given, max_tokens: 12, temperature: 0, echo: true});
+            expect(asIds.usage!.prompt_tokens).toBe(tokens.length);
+            expect(asIds.choices[0]!.text.endsWith(asText.choices[0]!.text)).toBe(true);
+            expect(asIds.choices[0]!.text).toContain(prompt);
+        }
+        for (const [bad, param] of [
+            [[1, 999_999], "prompt"],
+            [["a", "b"], "prompt"],
+            [[[1], [2]], "prompt"]
+        ] as const) {
+            const res = await server.api("/v1/completions", {method: "POST", json: {prompt: bad, max_tokens: 2}});
+            expect(res.status, JSON.stringify(bad)).toBe(400);
+            expect(((await res.json()) as {error: {param: string}}).error.param).toBe(param);
+        }
+    });
 });
 
 describe("POST /v1/embeddings", () => {
