@@ -141,8 +141,10 @@ function startsWith(list: readonly string[], prefix: readonly string[]): boolean
 /**
  * PUT /kvshare/conversations/{id}: creates or replaces a chat and its messages (one transaction). A chat open
  * in two browsers is saved from both: a copy is saved over the stored one when it grew from it (`baseUpdatedAt`
- * is the stored version's), is the same save again, or only adds messages after the stored ones; otherwise it
- * would drop what the other window saved, so nothing is saved and the stored copy comes back as `conflict`.
+ * is the stored version's) or holds every stored message in order (only adds after them, or is the same save
+ * again); otherwise it would drop what the other window saved, so nothing is saved and the stored copy comes
+ * back as `conflict`. (The times are the browsers' clocks, so equal times never mean the same save.) Settings of
+ * the chat (title, system prompt, parameters) are the last saver's.
  */
 export function saveConversation(appDb: AppDatabase, input: unknown): SaveConversationResult {
     const conversation = validConversation(input);
@@ -151,7 +153,7 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
     const db = appDb.get();
     return db.transaction((): SaveConversationResult => {
         const stored = db.prepare("SELECT * FROM conversations WHERE id = ?").get(conversation.id) as ConversationRow | undefined;
-        if (stored != null && stored.updated_at !== base && stored.updated_at !== conversation.updatedAt) {
+        if (stored != null && stored.updated_at !== base) {
             const storedIds = (
                 db.prepare("SELECT id FROM messages WHERE conversation_id = ? ORDER BY position").all(conversation.id) as Array<{id: string}>
             ).map((m) => m.id);

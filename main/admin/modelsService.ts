@@ -130,7 +130,6 @@ export async function listModels(deps: ModelsDeps): Promise<ModelList> {
     return {modelsDir: folder, models, status: modelStatus(deps)};
 }
 
-/** True when the file starts with the GGUF magic. */
 /** 409 while a model loads: one switch at a time. */
 function refuseWhileLoading(deps: ModelsDeps): void {
     if (deps.models.status === "loading" || deps.models.switching)

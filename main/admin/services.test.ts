@@ -69,6 +69,11 @@ describe("admin services without a model", () => {
         expect(saveConversation(db, more).conflict).toBeUndefined();
         expect(saveConversation(db, {...more, baseUpdatedAt: 1}).conflict).toBeUndefined();
         expect(listConversations(db)[0]!.messages.map((m) => m.id)).toEqual(["m1", "a2", "q"]);
+        // Two browsers whose clocks lag the stored time both send that time + 1: the second would drop the first's.
+        const laggingA = {...more, updatedAt: t + 41, messages: [...more.messages, reply("from-a")]};
+        const laggingB = {...more, updatedAt: t + 41, messages: [...more.messages, reply("from-b")]};
+        expect(saveConversation(db, {...laggingA, baseUpdatedAt: t + 40}).conflict).toBeUndefined();
+        expect(saveConversation(db, {...laggingB, baseUpdatedAt: t + 40}).conflict).toEqual(laggingA);
         expect(() => saveConversation(db, {...more, baseUpdatedAt: "yesterday"})).toThrow(expect.objectContaining({param: "baseUpdatedAt"}) as Error);
     });
 

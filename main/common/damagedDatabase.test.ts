@@ -81,5 +81,9 @@ describe("damaged databases", () => {
         expect(readFailureKind(failure(() => reader.prepare("SELECT text FROM notes").all()))).toBe("damaged");
         reader.close();
         expect(readFailureKind(new RangeError("not SQLite's"))).toBeUndefined();
+        // A mistake in a query is SQLite's plain error too, but says nothing about the file.
+        const sound = new Database(":memory:");
+        expect(readFailureKind(failure(() => sound.prepare("SELECT nothing FROM nowhere").all()))).toBe("passing");
+        sound.close();
     });
 });

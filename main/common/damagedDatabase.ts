@@ -25,13 +25,16 @@ export function isDamagedDatabase(error: unknown): boolean {
 
 /**
  * What a failed read of an open database says about its file: `damaged` (SQLite's corruption codes, and
- * the plain SQLITE_ERROR an extension such as sqlite-vec reports a damaged page with), `passing` (a lock,
- * a full disk, an I/O or memory failure: the file may be sound), or undefined when it is no SQLite failure.
+ * the plain SQLITE_ERROR an extension such as sqlite-vec reports a damaged page with: "could not open vectors
+ * blob for chunk 1"), `passing` (a lock, a full disk, an I/O or memory failure, any other error: the file may be
+ * sound, and a mistake in a query must not have the whole index set aside), or undefined when it is no SQLite
+ * failure.
  */
 export function readFailureKind(error: unknown): "damaged" | "passing" | undefined {
     const code = sqliteCode(error);
     if (code === undefined) return undefined;
-    return isDamagedDatabase(error) || code === "SQLITE_ERROR" ? "damaged" : "passing";
+    const damagedPage = code === "SQLITE_ERROR" && /\b(blob|chunk|malformed|corrupt)/i.test((error as Error).message);
+    return isDamagedDatabase(error) || damagedPage ? "damaged" : "passing";
 }
 
 /** Thrown by {@link checkDatabaseIntact}; its code makes it a damaged database to {@link isDamagedDatabase}. */

@@ -90,6 +90,11 @@ export class PromptBuilder {
         return this.chatWrapper.wrapperName;
     }
 
+    /** The first special token's text in `text` (see {@link PromptTokenizer.specialTokenText}). */
+    public specialTokenText(text: string): string | undefined {
+        return this.tokenizer.specialTokenText(text);
+    }
+
     /** The model's function-call syntax (how its answers call functions). */
     public get callSyntax(): CallSyntax {
         return callSyntaxOf(this.chatWrapper);

@@ -17,8 +17,13 @@ export class PromptTokenizer {
     /** Special tokens by the first character of their text, longest first; null when the file lists no types. */
     private readonly specials: Map<string, Array<{text: string; token: Token}>> | null;
 
+    /** Control tokens (GGUF token type 3). */
+    private readonly controlTokens: Set<Token>;
+
     public constructor(private readonly model: LlamaModel) {
         this.specials = specialTokensOf(model);
+        const types = (model.fileInfo.metadata.tokenizer?.ggml as {token_type?: readonly number[]} | undefined)?.token_type ?? [];
+        this.controlTokens = new Set(types.flatMap((type, id) => (type === 3 ? [id as Token] : [])));
     }
 
     /** The tokens of `text`, whose plain strings are message text and whose special values are the template's. */
@@ -44,6 +49,19 @@ export class PromptTokenizer {
         // Each stretch of text follows a special token (or starts the prompt): llama.cpp gives it the word-start
         // space there too, on vocabularies that want one.
         return runs.flatMap((run) => (typeof run === "string" ? this.model.tokenize(run, false) : run));
+    }
+
+    /**
+     * The first special token's text found in `text`, if any. Text a template renders into its markup (a
+     * function's description or schema, earlier calls' arguments, with some models' Jinja templates) would be
+     * read as that token.
+     */
+    public specialTokenText(text: string): string | undefined {
+        // Only control tokens (turn and role markers, end of text) change what the prompt means; user-defined
+        // tokens are matched in plain text alike.
+        for (const part of this.splitMarkup(new SpecialTokensText(text)))
+            if (typeof part !== "string" && this.controlTokens.has(part)) return this.model.detokenize([part], true);
+        return undefined;
     }
 
     /** The template's markup as text and the special tokens named in it. */

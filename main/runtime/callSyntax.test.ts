@@ -52,10 +52,6 @@ describe("a model's call syntax", () => {
             const bare = parseCalls(written(wrapper, "now", undefined), syntax, names);
             expect(bare?.calls).toEqual([{name: "now", arguments: "{}"}]);
 
-            // Generation stops at an end-of-turn token that may end the syntax: the call is read without it.
-            const cut = parseCalls(call.slice(0, call.lastIndexOf("}") + 1), syntax, names);
-            expect(cut?.calls[0]?.name).toBe("get_weather");
-
             // Not calls: plain text, an unknown function, arguments that are not a JSON object, or prose after.
             expect(parseCalls("The weather is fine.", syntax, names)).toBeNull();
             expect(parseCalls(written(wrapper, "get_time", {a: 1}), syntax, names)).toBeNull();
@@ -78,6 +74,26 @@ describe("a model's call syntax", () => {
                 {name: "get_weather", arguments: '{"city":"Paris"}'},
                 {name: "get", arguments: '{"id":7}'}
             ]);
+        }
+    });
+
+    it("does not read a call cut off before its arguments closed (max_tokens): that is text", () => {
+        const general = callSyntaxOf(new GeneralChatWrapper());
+        expect(parseCalls("||call: get_weather(", general, names)).toBeNull();
+        expect(parseCalls('||call: get_weather({"city": "Ro', general, names)).toBeNull();
+        const qwen = callSyntaxOf(new QwenChatWrapper());
+        expect(parseCalls('<tool_call>\n{"name": "get_weather", "arguments": ', qwen, names)).toBeNull();
+        // Cut inside the closing text (an end-of-turn token ends it) the call is whole.
+        const llama = callSyntaxOf(new Llama3_1ChatWrapper());
+        expect(parseCalls("<function=now></function", llama, names)?.calls).toEqual([{name: "now", arguments: "{}"}]);
+    });
+
+    it("reads an answer of a great many spaces in linear time (a model drifting into whitespace until max_tokens)", () => {
+        // 200k characters: a scan per position of the run, as before, would not end within the test's time.
+        const spaces = " ".repeat(200_000);
+        for (const syntax of [callSyntaxOf(new GeneralChatWrapper()), callSyntaxOf(new QwenChatWrapper())]) {
+            expect(parseCalls(`${spaces}The end.`, syntax, names)).toBeNull();
+            expect(parseCalls(`${spaces}|${spaces}`, syntax, names)).toBeNull();
         }
     });
 

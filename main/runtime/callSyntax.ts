@@ -85,9 +85,12 @@ function matchLoose(text: string, at: number, expected: string): number | "parti
 /** The first marker match at or after `from`: where it starts and ends. */
 function findMarker(text: string, markers: readonly string[], from = 0): {start: number; end: number} | null {
     for (let at = from; at < text.length; at++) {
+        // A marker starts on a character, not a space: trying each position of a long run of spaces would scan
+        // the rest of the run each time (an answer of thousands of spaces took seconds).
+        if (/\s/.test(text[at]!)) continue;
         for (const marker of markers) {
             const end = matchLoose(text, at, marker);
-            if (typeof end === "number" && end >= 0 && !/\s/.test(text[at]!)) return {start: at, end};
+            if (typeof end === "number" && end >= 0) return {start: at, end};
         }
     }
     return null;
@@ -172,7 +175,9 @@ function readCall(text: string, from: number, syntax: CallSyntax, names: readonl
     // Arguments left out (a function without parameters: the syntax's empty placeholder) read as {}.
     if (suffix.trim().length === 0) return json >= 0 || text.slice(at).trim().length === 0 ? {call: {name, arguments: args}, end: at} : null;
     const end = matchLoose(text, at, suffix);
-    if (end === "partial") return {call: {name, arguments: args}, end: text.length};
+    // Cut inside its closing text (generation stops at an end-of-turn token that may be part of it) the call is
+    // whole; cut before any of it (at "name(" or before the arguments' object closed) it is not a call.
+    if (end === "partial") return text.slice(at).trim().length > 0 ? {call: {name, arguments: args}, end: text.length} : null;
     return end < 0 ? null : {call: {name, arguments: args}, end};
 }
 

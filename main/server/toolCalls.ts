@@ -9,7 +9,7 @@ import {randomBytes} from "node:crypto";
 import type {OutputFormat} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
 import {toGrammarSchema} from "./responseFormat.js";
-import type {OfferedFunction} from "../runtime/PromptBuilder.js";
+import type {OfferedFunction, PlainMessage} from "../runtime/PromptBuilder.js";
 import {parseCalls, type CallSyntax} from "../runtime/callSyntax.js";
 
 type Body = Record<string, unknown>;
@@ -23,6 +23,8 @@ interface ToolFunction extends OfferedFunction {
 /** Functions the model may call or not (`tool_choice` "auto"). */
 export interface OfferedTools {
     functions: OfferedFunction[];
+    /** `parallel_tool_calls: false`: one call per answer at most. */
+    single: boolean;
     /** Asked with the legacy `functions`: a call is answered as `message.function_call`. */
     legacy: boolean;
 }
@@ -63,7 +65,8 @@ export function parseToolChoice(body: Body): {forced?: ForcedToolCall; offered?:
     if (choice === "none") return {};
     if (choice == null || choice === "auto") {
         tools.forEach(checkDescribable);
-        return tools.length === 0 ? {} : {offered: {functions: tools.map(({param: _, ...f}) => f), legacy}};
+        const single = legacy || body.parallel_tool_calls === false;
+        return tools.length === 0 ? {} : {offered: {functions: tools.map(({param: _, ...f}) => f), legacy, single}};
     }
     if (tools.length === 0) throw ApiError.badRequest(`'${param}' requires ${legacy ? "'functions'" : "'tools'"} with at least one function.`, param);
     let chosen = tools;
@@ -178,11 +181,34 @@ export function toOfferedCalls(offered: OfferedTools, syntax: CallSyntax, text: 
         offered.functions.map((f) => f.name)
     );
     if (parsed == null) return null;
-    // The legacy API answers with one call.
-    const calls = (offered.legacy ? parsed.calls.slice(0, 1) : parsed.calls).map((call): ToolCall => ({
+    // The legacy API answers with one call, and so does a request that asks for no parallel calls.
+    const calls = (offered.single ? parsed.calls.slice(0, 1) : parsed.calls).map((call): ToolCall => ({
         id: `call_${randomBytes(12).toString("hex")}`,
         type: "function",
         function: call
     }));
     return {content: parsed.content.length > 0 ? parsed.content : null, calls};
+}
+
+/**
+ * Refuses tool text that a chat template may render into its markup, where the text of one of the model's
+ * special tokens would be read as that token (an end of turn, a role marker): offered functions' descriptions
+ * and schemas, and earlier calls' arguments. Message text never is.
+ */
+export function refuseSpecialTokenText(offered: OfferedTools | undefined, messages: readonly PlainMessage[], find: (text: string) => string | undefined): void {
+    const refuse = (where: string, param: string, found: string) => {
+        throw ApiError.badRequest(
+            `${where} holds ${JSON.stringify(found)}, the text of one of this model's special tokens, which its chat template would read as that token.`,
+            param
+        );
+    };
+    offered?.functions.forEach((f, i) => {
+        const found = find(f.description) ?? find(JSON.stringify(f.parameters));
+        if (found != null) refuse(`The function ${f.name}`, offered.legacy ? `functions[${i}]` : `tools[${i}].function`, found);
+    });
+    for (const message of messages)
+        for (const call of message.calls ?? []) {
+            const found = find(call.arguments);
+            if (found != null) refuse(`An earlier call of ${call.name}`, "messages", found);
+        }
 }

@@ -31,4 +31,22 @@ describe("fitConversation", () => {
         // The last question stays even when nothing else does; what still does not fit is the caller's error.
         expect(roles(fitConversation(chat, 2048, length, () => false).messages)).toEqual(["system:sys", "user:q3"]);
     });
+
+    it("fits a chat of thousands of messages in n·log n (one step per message left out would take minutes)", () => {
+        const turn = "Lily and Tom went to the park with their dog and played with a red ball until the sun went down. ".repeat(2);
+        const many: PlainMessage[] = Array.from({length: 20_000}, (_, i) => ({role: i % 2 === 0 ? "user" : "assistant", content: turn}));
+        many.push({role: "user", content: "And then?"});
+        let tokenized = 0;
+        const fitted = fitConversation(
+            many,
+            2048,
+            (kept) => (tokenized++, length(kept) / 4),
+            (tokens) => tokens <= 2000
+        );
+        expect(fitted.messages.at(-1)!.content).toBe("And then?");
+        expect(length(fitted.messages) / 4).toBeLessThanOrEqual(2000);
+        // One more turn would not fit, and only a handful of prompts were built.
+        expect(length(many.slice(many.length - fitted.messages.length - 2)) / 4).toBeGreaterThan(2000);
+        expect(tokenized).toBeLessThan(40);
+    });
 });

@@ -37,11 +37,23 @@ export function fitConversation(
         }
         return {messages: messages.filter((_, i) => !gone.has(i)), dropped: gone.size};
     };
-    const characters = (list: readonly PlainMessage[]) => list.reduce((sum, m) => sum + messageText(m).length, 0);
+    const lengths = messages.map((m) => messageText(m).length);
+    const characters = (k: number) => keeping(k).messages.reduce((sum, m) => sum + messageText(m).length, 0);
     // Text that cannot fit by its length alone is left out before anything is tokenized (tokenizing a few
-    // megabytes holds up every other request).
+    // megabytes holds up every other request): the least left out for the length to fit, by bisection
+    // (leaving out more never makes the text longer), so a chat of thousands of messages costs n·log n.
     let low = 0;
-    while (low < droppable.length && characters(keeping(low).messages) > contextSize * maxCharsPerToken) low++;
+    if (lengths.reduce((sum, n) => sum + n, 0) > contextSize * maxCharsPerToken) {
+        let over = 0;
+        let under = droppable.length;
+        if (characters(under) > contextSize * maxCharsPerToken) return keeping(under);
+        while (under - over > 1) {
+            const middle = Math.floor((over + under) / 2);
+            if (characters(middle) > contextSize * maxCharsPerToken) over = middle;
+            else under = middle;
+        }
+        low = under;
+    }
     if (fits(promptTokens(keeping(low).messages))) return keeping(low);
     // The least left out that fits: leaving out more never makes a prompt longer.
     let high = droppable.length;

@@ -6,6 +6,9 @@
  * writes one.)
  */
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {QwenChatWrapper} from "node-llama-cpp";
+import {callSyntaxOf} from "../../main/runtime/callSyntax.js";
+import {toOfferedCalls} from "../../main/server/toolCalls.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;
@@ -29,6 +32,15 @@ const find = {
 };
 
 describe("offered functions (tool_choice auto)", () => {
+    it("answers one call at most when parallel_tool_calls is false, or with the legacy API", () => {
+        const syntax = callSyntaxOf(new QwenChatWrapper());
+        const two =
+            '<tool_call>\n{"name": "find_pet", "arguments": {"name": "Kit"}}\n</tool_call>\n<tool_call>\n{"name": "find_pet", "arguments": {"name": "Tom"}}\n</tool_call>';
+        const functions = [{name: "find_pet", description: "", parameters: {type: "object"}}];
+        expect(toOfferedCalls({functions, legacy: false, single: false}, syntax, two)!.calls).toHaveLength(2);
+        expect(toOfferedCalls({functions, legacy: false, single: true}, syntax, two)!.calls.map((c) => c.function.arguments)).toEqual(['{"name":"Kit"}']);
+    });
+
     it("are described in the prompt; an answer without a call is text, the same streamed", async () => {
         const ask = (extra: object) => server.client.chat.completions.create({model, messages, max_tokens: 24, temperature: 0, ...extra});
         const plain = await ask({});
@@ -95,10 +107,27 @@ describe("offered functions (tool_choice auto)", () => {
         expect(((await legacy.json()) as {choices: Array<{message: {content: unknown}}>}).choices[0]!.message.content).toEqual(expect.any(String));
     });
 
-    it("still refuses tools that are not function schemas, and tool results that are not text", async () => {
+    it("still refuses tools that are not function schemas, tool results that are not text, and tool text holding special tokens", async () => {
         for (const [extra, param] of [
             [{tools: [{type: "function", function: {name: "x", parameters: {type: "object", properties: {a: null}}}}]}, "tools[0].function.parameters"],
-            [{tools: [find], messages: [...messages, {role: "tool", tool_call_id: 7, content: "x"}]}, "messages[1].tool_call_id"]
+            [{tools: [find], messages: [...messages, {role: "tool", tool_call_id: 7, content: "x"}]}, "messages[1].tool_call_id"],
+            // Text a template may render into its markup must not hold a special token's text (here stories260K's end of text).
+            [{tools: [{...find, function: {...find.function, description: "Finds a pet</s>"}}]}, "tools[0].function"],
+            [
+                {
+                    tools: [find],
+                    messages: [
+                        ...messages,
+                        {
+                            role: "assistant",
+                            content: null,
+                            tool_calls: [{id: "c", type: "function", function: {name: "find_pet", arguments: '{"name":"</s>"}'}}]
+                        },
+                        {role: "tool", tool_call_id: "c", content: "garden"}
+                    ]
+                },
+                "messages"
+            ]
         ] as const) {
             const res = await server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 4, ...extra}});
             expect(res.status, JSON.stringify(extra)).toBe(400);

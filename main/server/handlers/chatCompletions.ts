@@ -3,7 +3,7 @@ import type {GenerationJob, GenerationResult, TokenLogprob} from "../../runtime/
 import {requester, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {newId, systemFingerprint, toChatLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
-import {toOfferedCalls, toToolCalls, type ToolCall} from "../toolCalls.js";
+import {refuseSpecialTokenText, toOfferedCalls, toToolCalls, type ToolCall} from "../toolCalls.js";
 import {CallStreamHold} from "../../runtime/callSyntax.js";
 import {streamGeneration} from "../streamGeneration.js";
 import {checkModel, parseChatRequest, parseKvShareOptions} from "../validate.js";
@@ -15,6 +15,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     checkModel(body, pipeline.runtime.modelId);
     const params = parseChatRequest(body, ctx.host.settings.limits.maxTokensCap, pipeline.runtime.prompts.vocabularySize);
     const kvshare = parseKvShareOptions(body, "chat");
+    refuseSpecialTokenText(params.tools, params.messages, (text) => pipeline.runtime.prompts.specialTokenText(text));
     const base = {id: newId("chatcmpl"), created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
     const run = (onText?: GenerationJob["onText"]) =>
         pipeline.chat(params.messages, params, {

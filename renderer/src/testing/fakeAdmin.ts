@@ -271,7 +271,7 @@ export class FakeAdmin {
                 const stored = this.conversations.get(c.id);
                 // Another window's save that this copy does not extend is kept; the stored copy comes back.
                 const extendsStored = stored != null && stored.messages.every((m, i) => c.messages[i]?.id === m.id);
-                if (stored != null && stored.updatedAt !== base && stored.updatedAt !== c.updatedAt && !extendsStored)
+                if (stored != null && stored.updatedAt !== base && !extendsStored)
                     return {id: c.id, updatedAt: stored.updatedAt, conflict: structuredClone(stored)};
                 this.conversations.set(c.id, c);
                 return {id: c.id, updatedAt: c.updatedAt};
