@@ -13,7 +13,8 @@ import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import {migrate} from "./schema.js";
 import {truncateLog} from "../../common/truncateLog.js";
-import {checkDatabaseIntact, markDamaged, readFailureKind} from "../../common/damagedDatabase.js";
+import {checkDatabaseIntact} from "../../common/damagedDatabase.js";
+import {LookupGuard} from "./LookupGuard.js";
 import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
@@ -79,10 +80,8 @@ export class CacheStore {
     private readonly exactSearchLimit: number;
     /** Entry counts and in-memory vectors of the committed index (see {@link ConnectionMirror}). */
     private readonly mirror: ConnectionMirror;
-    /** Why a lookup found the index damaged, once one has (see {@link damaged}). */
-    private damage: string | undefined;
-    /** A lookup failed for a passing reason (a lock, the disk) and none has worked since: reported already. */
-    private lookupsFailing = false;
+    /** Request-path reads that find nothing rather than fail (see {@link damaged}). */
+    private readonly guard: LookupGuard;
 
     private constructor(
         private readonly db: Database.Database,
@@ -96,6 +95,7 @@ export class CacheStore {
         this.warn = options.warn;
         this.exactSearchLimit = options.exactSearchLimit ?? EXACT_SEARCH_LIMIT;
         this.mirror = new ConnectionMirror((sql) => this.stmt(sql), this.embedder.dimensions);
+        this.guard = new LookupGuard(dbPath, options.warn);
         migrate(db);
         this.vectorIndexState = ensureVectorIndex(db, this.embedder);
     }
@@ -146,30 +146,12 @@ export class CacheStore {
      * damage is reported once, and the file marked, to be set aside for a new one at its next open.
      */
     get damaged(): boolean {
-        return this.damage !== undefined;
+        return this.guard.damaged;
     }
 
     /** Runs a lookup of the request path: a failing one gives `nothing` instead of failing the request. */
     private lookup<T>(nothing: T, read: () => T): T {
-        if (this.damage !== undefined) return nothing;
-        try {
-            const found = read();
-            this.lookupsFailing = false;
-            return found;
-        } catch (error) {
-            const kind = readFailureKind(error);
-            if (kind === undefined) throw error;
-            if (kind === "damaged") this.markDamaged((error as Error).message);
-            else if (!this.lookupsFailing) this.warn?.(`cache lookup failed (${(error as Error).message}): requests are served without sharing meanwhile`);
-            this.lookupsFailing = kind === "passing";
-            return nothing;
-        }
-    }
-
-    private markDamaged(reason: string): void {
-        this.damage = reason;
-        markDamaged(this.dbPath, `${reason} (found while serving)`);
-        this.warn?.(`${this.dbPath} is damaged (${reason}): requests are served without sharing, and it is set aside for a new one at its next open`);
+        return this.guard.read(nothing, read);
     }
 
     private checkEmbedding(embedding: Float32Array): void {
