@@ -49,7 +49,7 @@ test.describe("chat in the served UI", () => {
         // The key from #key=… is kept and taken out of the address bar.
         await expect(page).not.toHaveURL(/#key=/);
         await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
-        await expect(page.getByTestId("model-name")).not.toHaveText("No model");
+        await expect(page.getByTestId("model-select").locator("option:checked")).toContainText("(current)");
         await expect(page).toHaveTitle(/KVShare/);
 
         // 1. A streamed answer.

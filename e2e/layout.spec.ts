@@ -73,4 +73,32 @@ test.describe("layout in small windows", () => {
         await expect(page.locator(".header-title")).toHaveText("Cache dashboard");
         await expectFits(page, "menu-button");
     });
+
+    for (const [width, height] of [
+        [400, 800],
+        [375, 700]
+    ] as const) {
+        test(`${width}×${height}: the header's controls keep their size and do not overlap`, async ({page, server}) => {
+            await page.setViewportSize({width, height});
+            await page.goto(server.url);
+            await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+            await page.getByTestId("composer-input").fill("Once upon a time there was a very long title for a narrow header");
+            await page.getByTestId("composer-input").press("Enter");
+            await expect(page.getByTestId("message-assistant").first().getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+            const box = async (testId: string) => (await page.getByTestId(testId).boundingBox())!;
+            const [select, load, health, toggle] = [
+                await box("model-select"),
+                await box("model-load"),
+                await box("health-indicator"),
+                await box("settings-toggle")
+            ];
+            expect(select.width, "the model picker shows the model's name").toBeGreaterThanOrEqual(80);
+            expect(load.x, "Load comes after the picker").toBeGreaterThanOrEqual(select.x + select.width);
+            expect(health.x, "the health dot is not under Load").toBeGreaterThanOrEqual(load.x + load.width);
+            expect(toggle.x, "Settings is not under the health dot").toBeGreaterThanOrEqual(health.x + health.width);
+            await expectFits(page, "settings-toggle");
+            await expectFits(page, "menu-button");
+            await page.locator(".header").screenshot({path: join(shots, `layout-${width}-header.png`)});
+        });
+    }
 });

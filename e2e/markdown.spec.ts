@@ -51,6 +51,41 @@ test("renders answers as sanitized markdown", async ({page, server}) => {
     expect(await page.evaluate(() => (window as unknown as {__pwned?: number}).__pwned)).toBeUndefined();
 });
 
+test("keeps task lists' ticks, and copies a code block with its button", async ({page, server, context}) => {
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    const tasks = [
+        "```sh",
+        "npm test",
+        "```",
+        "",
+        "- [ ] write the story",
+        "- [x] name the fox",
+        "",
+        '<input type="text" value="typed"> <input type="checkbox">'
+    ].join("\n");
+    await page.route("**/v1/chat/completions", (route) => route.fulfill({status: 200, headers: {"content-type": "text/event-stream"}, body: sseBody(tasks)}));
+    await page.goto(server.url);
+    await page.getByTestId("composer-input").fill("a task list");
+    await page.getByTestId("composer-input").press("Enter");
+
+    const message = page.getByTestId("message-assistant");
+    await expect(message.getByTestId("answer-stats")).toBeVisible();
+    const boxes = message.locator("li input");
+    await expect(boxes).toHaveCount(2);
+    await expect(message.locator("input")).toHaveCount(3);
+    await expect(boxes.nth(0)).not.toBeChecked();
+    await expect(boxes.nth(1)).toBeChecked();
+    await expect(boxes.nth(0)).toBeDisabled();
+    await expect(boxes.nth(1)).toBeDisabled();
+    // Model-written fields are dropped; a checkbox is kept only as a disabled record.
+    await expect(message.locator('input[type="text"]')).toHaveCount(0);
+    await expect(message.locator("input:not([disabled])")).toHaveCount(0);
+
+    await message.getByRole("button", {name: "Copy code"}).click();
+    await expect(message.getByRole("button", {name: "Copy code"})).toHaveText("Copied");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("npm test\n");
+});
+
 test("shows the server's error message", async ({page, server}) => {
     await page.route("**/v1/chat/completions", (route) => route.fulfill(contextError));
     await page.goto(server.url);

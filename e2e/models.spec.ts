@@ -13,8 +13,10 @@ test.afterAll(async () => {
 
 test("the header's model picker switches to another model with a progress bar", async ({page}) => {
     await page.goto(server.url);
-    await expect(page.getByTestId("model-name")).toHaveText("stories260K");
     const select = page.getByTestId("model-select");
+    // The served model is named once: in the picker.
+    await expect(select.locator("option:checked")).toHaveText(/^stories260K · .* \(current\)$/);
+    await expect(page.getByTestId("model-name")).toHaveCount(0);
     await expect(select.locator("option")).toHaveText([/^stories260K · .* \(current\)$/, /^TinyStories-656K-Q8_0 · .*llama/]);
     await expect(page.getByTestId("model-load")).toBeDisabled();
 
@@ -30,7 +32,7 @@ test("the header's model picker switches to another model with a progress bar", 
     await select.selectOption(tiny!);
     await page.getByTestId("model-load").click();
 
-    await expect(page.getByTestId("model-name")).toHaveText("TinyStories-656K-Q8_0");
+    await expect(select.locator("option:checked")).toHaveText(/TinyStories-656K-Q8_0 .*\(current\)/);
     await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
     expect(await page.evaluate(() => (window as unknown as {__sawProgress: boolean}).__sawProgress)).toBe(true);
     await expect(page.getByTestId("model-progress")).toHaveCount(0);

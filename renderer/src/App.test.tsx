@@ -5,6 +5,7 @@ import {setBackend} from "./backend/current.js";
 import {ApiError} from "./backend/errors.js";
 import {useConnection} from "./stores/useConnection.js";
 import type {FakeBackend} from "./testing/fakes.js";
+import {nextFrame} from "./testing/frames.js";
 import {freshChatState} from "./testing/freshChatState.js";
 
 function type(text: string): HTMLTextAreaElement {
@@ -25,7 +26,9 @@ describe("App", () => {
 
     it("shows the model and health, streams an answer with stats, and stops one", async () => {
         render(<App />);
-        await waitFor(() => expect(screen.getByTestId("model-name").textContent).toBe("stories260K"));
+        // The model's name, once: in the picker.
+        await waitFor(() => expect((screen.getByTestId("model-select") as HTMLSelectElement).selectedOptions[0]!.textContent).toMatch(/^stories260K /));
+        expect(screen.queryByTestId("model-name")).toBeNull();
         expect(screen.getByTestId("health-indicator").dataset.status).toBe("ok");
         expect(screen.getAllByTestId("conversation-item")).toHaveLength(1);
 
@@ -35,9 +38,15 @@ describe("App", () => {
         expect(input.value).toBe("");
         expect(screen.getByTestId("stop-button")).toBeTruthy();
 
-        act(() => backend.delta("There was"));
+        await act(async () => {
+            backend.delta("There was");
+            await nextFrame();
+        });
         expect(screen.getByTestId("message-assistant").textContent).toContain("There was");
-        act(() => backend.delta(" a **cat**"));
+        await act(async () => {
+            backend.delta(" a **cat**");
+            await nextFrame();
+        });
         expect(screen.getByTestId("message-assistant").querySelector("strong")?.textContent).toBe("cat");
         await act(async () => backend.complete());
         expect(screen.getByTestId("answer-stats").textContent).toContain("500 tok/s");
@@ -91,6 +100,28 @@ describe("App", () => {
             ],
             params: {max_tokens: 999, temperature: 0.7}
         });
+    });
+
+    it("gives the focus back: to the settings toggle when Esc closes the settings, to the composer after an edit is sent", async () => {
+        render(<App />);
+        const toggle = screen.getByTestId("settings-toggle");
+        toggle.focus();
+        fireEvent.click(toggle);
+        const prompt = screen.getByTestId("system-prompt-input");
+        prompt.focus();
+        fireEvent.keyDown(prompt, {key: "Escape"});
+        expect(screen.queryByTestId("chat-settings")).toBeNull();
+        expect(document.activeElement).toBe(toggle);
+
+        fireEvent.keyDown(type("a"), {key: "Enter"});
+        await act(async () => backend.complete({content: "one"}));
+        fireEvent.click(screen.getByTestId("edit-button"));
+        const edit = screen.getByTestId("edit-input");
+        expect(document.activeElement).toBe(edit);
+        fireEvent.change(edit, {target: {value: "b"}});
+        fireEvent.keyDown(edit, {key: "Enter"});
+        expect(document.activeElement).toBe(screen.getByTestId("composer-input"));
+        await act(async () => backend.complete({content: "two"}));
     });
 
     it("starts new chats and deletes them", async () => {

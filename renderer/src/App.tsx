@@ -58,7 +58,8 @@ export function App() {
     useEffect(() => {
         if (!sidebarOpen) return;
         const onKey = (event: KeyboardEvent): void => {
-            if (event.key === "Escape") useView.getState().setSidebarOpen(false);
+            // Not an Esc that closed something inside the drawer (renaming a chat).
+            if (event.key === "Escape" && !event.defaultPrevented) useView.getState().setSidebarOpen(false);
         };
         document.addEventListener("keydown", onKey);
         return () => document.removeEventListener("keydown", onKey);

@@ -30,6 +30,13 @@ describe("BridgeBackend", () => {
         expect(bridge.listenerCount).toBe(0);
     });
 
+    it("passes the chat's context overflow choice to the main process", async () => {
+        const bridge = new FakeBridge();
+        void new BridgeBackend(bridge).streamChat({messages: [], contextOverflow: "drop_oldest"}, () => {}, new AbortController().signal);
+        await started(bridge);
+        expect(bridge.started[0]!.request.contextOverflow).toBe("drop_oldest");
+    });
+
     it("rejects with the error event's message", async () => {
         const bridge = new FakeBridge();
         const pending = new BridgeBackend(bridge).streamChat({messages: []}, () => {}, new AbortController().signal);

@@ -115,6 +115,30 @@ describe("HttpBackend", () => {
         await expect(backend.health()).rejects.toThrow("The KVShare server is not reachable (stopped, or moved to another address): Failed to fetch");
     });
 
+    it("says the server is not reachable when the connection breaks mid-answer, not just 'network error'", async () => {
+        let feed: ReturnType<typeof pushableResponse> | undefined;
+        const {backend} = backendWith(async (_input, init) => {
+            feed = pushableResponse(init?.signal);
+            return feed.response;
+        });
+        const deltas: string[] = [];
+        const pending = backend.streamChat({messages: []}, (t) => deltas.push(t), new AbortController().signal).catch((e: unknown) => e);
+        await vi.waitFor(() => expect(feed).toBeDefined());
+        feed!.push(sse(chunk("Once")));
+        await vi.waitFor(() => expect(deltas).toEqual(["Once"]));
+        feed!.fail(new TypeError("network error"));
+        const error = await pending;
+        expect(error).toBeInstanceOf(ApiError);
+        expect((error as ApiError).code).toBe("unreachable");
+        expect((error as ApiError).message).toBe("The KVShare server is not reachable (stopped, or moved to another address): network error");
+    });
+
+    it("asks the server to leave out a long chat's oldest messages (x_kvshare.context_overflow)", async () => {
+        const {backend, fetchMock} = backendWith(async () => sseResponse([sse(chunk("a", "stop")), sse("[DONE]")]));
+        await backend.streamChat({messages: [{role: "user", content: "hi"}], contextOverflow: "drop_oldest"}, () => {}, new AbortController().signal);
+        expect(JSON.parse(fetchMock.mock.calls[0]![1]?.body as string)).toMatchObject({x_kvshare: {context_overflow: "drop_oldest"}, x_kvshare_detail: true});
+    });
+
     it("fails when the stream ends without a finish reason or [DONE]", async () => {
         const {backend} = backendWith(async () => sseResponse([sse(chunk("cut"))]));
         await expect(backend.streamChat({messages: []}, () => {}, new AbortController().signal)).rejects.toThrow(/ended before/);

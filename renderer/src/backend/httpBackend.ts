@@ -1,6 +1,14 @@
 import {adminHttpRoutes, type AdminInput, type AdminOp, type AdminOutput} from "../../../shared/admin.js";
 import type {Backend, ChatStreamRequest, ChatStreamResult} from "../../../shared/backend.js";
-import type {ChatCompletionChunk, ChatCompletionRequest, FinishReason, HealthResponse, ModelList, ModelObject} from "../../../shared/openai.js";
+import type {
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    FinishReason,
+    HealthResponse,
+    KvShareRequestOptions,
+    ModelList,
+    ModelObject
+} from "../../../shared/openai.js";
 import {ApiError, apiErrorFrom, apiErrorFromResponse} from "./errors.js";
 import {readSseData} from "./sse.js";
 
@@ -28,13 +36,7 @@ export class HttpBackend implements Backend {
             try {
                 return await fetchImpl(input, init);
             } catch (error) {
-                if (error instanceof TypeError && !(init?.signal?.aborted ?? false))
-                    throw new ApiError(
-                        `The KVShare server is not reachable (stopped, or moved to another address): ${error.message}`,
-                        null,
-                        null,
-                        "unreachable"
-                    );
+                if (error instanceof TypeError && !(init?.signal?.aborted ?? false)) throw unreachable(error);
                 throw error;
             }
         };
@@ -51,7 +53,7 @@ export class HttpBackend implements Backend {
 
     async streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult> {
         // x_kvshare_detail: the hit record carries the prompt's and the donor's token texts (the hit strip).
-        const body: ChatCompletionRequest & {x_kvshare_detail: boolean} = {
+        const body: ChatCompletionRequest & {x_kvshare_detail: boolean; x_kvshare?: KvShareRequestOptions & {context_overflow?: "drop_oldest"}} = {
             messages: request.messages,
             ...request.params,
             stream: true,
@@ -59,6 +61,7 @@ export class HttpBackend implements Backend {
             x_kvshare_detail: true
         };
         if (request.user !== undefined) body.user = request.user;
+        if (request.contextOverflow !== undefined) body.x_kvshare = {context_overflow: request.contextOverflow};
 
         const result: ChatStreamResult = {content: "", finishReason: "aborted"};
         let finishReason: FinishReason | null = null;
@@ -95,6 +98,8 @@ export class HttpBackend implements Backend {
             }
         } catch (error) {
             if (signal.aborted) return result;
+            // The connection broke while the answer streamed: the browser says only "network error".
+            if (error instanceof TypeError) throw unreachable(error);
             throw error;
         }
         if (signal.aborted && finishReason === null) return result;
@@ -140,6 +145,11 @@ export class HttpBackend implements Backend {
         const key = this.getApiKey();
         return key ? {authorization: `Bearer ${key}`} : {};
     }
+}
+
+/** What a network failure (no answer, or a connection cut mid-answer) means here, in plain words. */
+function unreachable(error: TypeError): ApiError {
+    return new ApiError(`The KVShare server is not reachable (stopped, or moved to another address): ${error.message}`, null, null, "unreachable");
 }
 
 function parseEvent(data: string): Record<string, unknown> {

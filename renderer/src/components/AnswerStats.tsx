@@ -8,6 +8,8 @@ export function AnswerStats({stats}: {stats: Stats}) {
     if (stats.promptTokens !== undefined) parts.push(["prompt", `${stats.promptTokens} prompt`, "Prompt tokens"]);
     if (stats.cachedTokens !== undefined) parts.push(["cached", `${stats.cachedTokens} cached`, "Prompt tokens whose KV cache was reused"]);
     if (stats.completionTokens !== undefined) parts.push(["completion", `${stats.completionTokens} generated`, "Generated tokens"]);
+    else if (stats.streamedPieces !== undefined)
+        parts.push(["completion", `~${stats.streamedPieces} generated`, "Generated tokens, counted as the text streamed (about one piece per token)"]);
     if (stats.finishReason === "aborted" && stats.elapsedMs !== undefined)
         parts.push(["elapsed", `stopped after ${formatMs(stats.elapsedMs)}`, "Time until stopped"]);
     return (

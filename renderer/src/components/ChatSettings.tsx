@@ -1,13 +1,13 @@
 import {useEffect} from "react";
 import type {Conversation} from "../lib/types.js";
-import {useConnection} from "../stores/useConnection.js";
+import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
 import {NumberField} from "./NumberField.js";
 
 /** One chat's system prompt and sampling. */
 export function ChatSettings({conversation, onClose}: {conversation: Conversation; onClose: () => void}) {
     const {setSystemPrompt, setParams} = useConversations.getState();
-    const contextSize = useConnection((s) => s.models[0]?.meta?.context_size);
+    const contextSize = useConnection(selectContextSize);
     useEffect(() => {
         const onKey = (event: KeyboardEvent): void => {
             if (event.key === "Escape" && !event.defaultPrevented) onClose();

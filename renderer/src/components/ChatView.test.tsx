@@ -1,9 +1,11 @@
-import {act, cleanup, render, screen} from "@testing-library/react";
+import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
-import {selectActiveConversation, useConversations} from "../stores/useConversations.js";
+import {useChatStream} from "../stores/useChatStream.js";
+import {flushConversationSaves, selectActiveConversation, useConversations} from "../stores/useConversations.js";
 import {FakeBackend} from "../testing/fakes.js";
+import {nextFrame} from "../testing/frames.js";
 import {ChatView} from "./ChatView.js";
 
 function View() {
@@ -41,5 +43,174 @@ describe("ChatView: a question without an answer", () => {
             backend.complete();
         });
         expect(useConversations.getState().conversations[0]!.messages.map((m) => m.content)).toEqual(["q", "a"]);
+    });
+});
+
+/** A chat of `turns` questions and answers. */
+function chatWith(turns: number, prefix: string): string {
+    const id = useConversations.getState().create();
+    for (let i = 0; i < turns; i++) {
+        useConversations.getState().addMessage(id, {role: "user", content: `${prefix} question ${i}`});
+        useConversations.getState().addMessage(id, {role: "assistant", content: `${prefix} answer ${i}`});
+    }
+    // The next create() must start a new chat, not reuse this one.
+    return id;
+}
+
+/**
+ * happy-dom lays nothing out: the chat's scroller gets a height of 400 px and content of 100 px per message
+ * plus 1 px per character of the messages, so that streamed text makes it grow.
+ */
+function layOutChatView(): () => void {
+    const chatView = (el: Element) => el.classList.contains("chat-view");
+    Object.defineProperty(HTMLElement.prototype, "scrollHeight", {
+        configurable: true,
+        get(this: HTMLElement) {
+            return chatView(this) ? this.querySelectorAll(".message").length * 100 + (this.querySelector(".messages")?.textContent?.length ?? 0) : 0;
+        }
+    });
+    Object.defineProperty(HTMLElement.prototype, "clientHeight", {
+        configurable: true,
+        get(this: HTMLElement) {
+            return chatView(this) ? 400 : 0;
+        }
+    });
+    return () => {
+        delete (HTMLElement.prototype as {scrollHeight?: number}).scrollHeight;
+        delete (HTMLElement.prototype as {clientHeight?: number}).clientHeight;
+    };
+}
+
+describe("ChatView: the newest message in sight", () => {
+    let backend: FakeBackend;
+    /** Streams text into the answer and lets it be drawn. */
+    const streamed = (text: string) =>
+        act(async () => {
+            backend.delta(text);
+            await nextFrame();
+        });
+    let restoreLayout: () => void;
+    beforeEach(() => {
+        localStorage.clear();
+        backend = new FakeBackend();
+        setBackend(backend);
+        useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
+        useChatStream.setState({inFlight: null});
+        restoreLayout = layOutChatView();
+    });
+    afterEach(async () => {
+        cleanup();
+        restoreLayout();
+        // Saves still on their way go to this test's fake server, not to the network.
+        await flushConversationSaves();
+        setBackend(null);
+    });
+
+    it("opens every chat at its newest message, though the last one was scrolled up, and follows its answer", async () => {
+        const first = chatWith(5, "fox");
+        const second = chatWith(5, "frog");
+        act(() => useConversations.getState().select(first));
+        render(<View />);
+        const scroller = screen.getByTestId("chat-view");
+        expect(scroller.scrollTop).toBe(scroller.scrollHeight);
+        expect(screen.queryByTestId("jump-to-latest")).toBeNull();
+
+        // Scrolled to the top of the first chat to read it again…
+        scroller.scrollTop = 0;
+        fireEvent.scroll(scroller);
+        expect(screen.getByTestId("jump-to-latest")).toBeTruthy();
+
+        // …the second chat still opens at its newest message, and follows the answer as it streams.
+        act(() => useConversations.getState().select(second));
+        expect(scroller.scrollTop).toBe(scroller.scrollHeight);
+        expect(screen.queryByTestId("jump-to-latest")).toBeNull();
+        let sending!: Promise<void>;
+        act(() => void (sending = useChatStream.getState().send("And then?")));
+        await streamed("The frog jumped");
+        expect(scroller.scrollTop).toBe(scroller.scrollHeight);
+        await streamed(" into the pond and swam");
+        expect(scroller.scrollTop).toBe(scroller.scrollHeight);
+
+        // Scrolled up in this chat while it streams: the text no longer moves the view, until "Jump to latest".
+        scroller.scrollTop = 100;
+        fireEvent.scroll(scroller);
+        await streamed(" far away");
+        expect(scroller.scrollTop).toBe(100);
+        fireEvent.click(screen.getByTestId("jump-to-latest"));
+        expect(scroller.scrollTop).toBe(scroller.scrollHeight);
+        await streamed(" and back.");
+        expect(scroller.scrollTop).toBe(scroller.scrollHeight);
+        await act(async () => {
+            backend.complete();
+            await sending;
+        });
+    });
+
+    it("is a log for screen readers, busy while an answer is written", () => {
+        chatWith(1, "fox");
+        render(<View />);
+        const log = screen.getByRole("log");
+        expect(log.getAttribute("aria-live")).toBe("polite");
+        expect(log.getAttribute("aria-busy")).toBe("false");
+        act(() => void useChatStream.getState().send("more"));
+        expect(log.getAttribute("aria-busy")).toBe("true");
+        act(() => useChatStream.getState().stop());
+    });
+});
+
+describe("ChatView: messages", () => {
+    let backend: FakeBackend;
+    beforeEach(() => {
+        localStorage.clear();
+        backend = new FakeBackend();
+        setBackend(backend);
+        useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
+        useChatStream.setState({inFlight: null});
+    });
+    afterEach(async () => {
+        cleanup();
+        await flushConversationSaves();
+        setBackend(null);
+    });
+
+    it("notes under an answer how many earlier messages were left out to fit the context", () => {
+        const id = useConversations.getState().create();
+        useConversations.getState().addMessage(id, {role: "user", content: "q"});
+        const hit = {mode: "prefix" as const, prompt_tokens: 2000, reused_tokens: 0, computed_tokens: 2000, recomputed_tokens: 0};
+        useConversations.getState().addMessage(id, {role: "assistant", content: "a", hit: {...hit, dropped_messages: 4}});
+        useConversations.getState().addMessage(id, {role: "user", content: "q2"});
+        useConversations.getState().addMessage(id, {role: "assistant", content: "a2", hit});
+        render(<View />);
+        expect(screen.getAllByTestId("context-note").map((n) => n.textContent)).toEqual(["4 earlier messages were left out to fit the model's context."]);
+    });
+
+    it("warns in the edit box what sending removes; Enter sends the edit, Shift+Enter is a new line", async () => {
+        chatWith(2, "fox");
+        render(<View />);
+        fireEvent.click(screen.getAllByTestId("edit-button")[0]!);
+        expect(screen.getByTestId("edit-removes").textContent).toBe("Sending removes the 3 messages after this one.");
+        const input = screen.getByTestId("edit-input") as HTMLTextAreaElement;
+        fireEvent.change(input, {target: {value: "Once upon a time"}});
+        fireEvent.keyDown(input, {key: "Enter", shiftKey: true});
+        expect(backend.requests).toHaveLength(0);
+        await act(async () => fireEvent.keyDown(input, {key: "Enter"}));
+        expect(backend.requests[0]!.messages).toEqual([{role: "user", content: "Once upon a time"}]);
+        await act(async () => backend.complete({content: "there was"}));
+        await act(async () => fireEvent.click(screen.getByTestId("edit-button")));
+        expect(screen.getByTestId("edit-removes").textContent).toBe("Sending removes the message after this one.");
+    });
+
+    it("offers no Copy on an answer that failed before any text, and the generated count of a stopped one", () => {
+        const id = useConversations.getState().create();
+        useConversations.getState().addMessage(id, {role: "user", content: "q"});
+        useConversations.getState().addMessage(id, {role: "assistant", content: "Once", stats: {finishReason: "aborted", elapsedMs: 900, streamedPieces: 7}});
+        useConversations.getState().addMessage(id, {role: "user", content: "q2"});
+        useConversations.getState().addMessage(id, {role: "assistant", content: "", error: "boom"});
+        render(<View />);
+        const [stopped, failed] = screen.getAllByTestId("message-assistant");
+        expect(stopped!.querySelector("[data-testid=answer-stats]")!.textContent).toContain("~7 generated");
+        expect(stopped!.querySelector("[data-testid=copy-button]")).toBeTruthy();
+        expect(failed!.querySelector("[data-testid=copy-button]")).toBeNull();
+        expect(failed!.querySelector("[data-testid=regenerate-button]")).toBeTruthy();
     });
 });

@@ -1,23 +1,22 @@
-import {useEffect, useRef, useState} from "react";
+import {useEffect, useState} from "react";
 import type {Conversation} from "../lib/types.js";
 import {ANSWERING_STALE_MS, answeringElsewhere, useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {Message} from "./Message.js";
-
-const STICK_PX = 80;
+import {useFollowLatest} from "./useFollowLatest.js";
 
 export function ChatView({conversation}: {conversation: Conversation | undefined}) {
     const inFlight = useChatStream((s) => (conversation && s.inFlight?.conversationId === conversation.id ? s.inFlight : null));
     const regenerate = useChatStream((s) => s.regenerate);
+    // One answer is written at a time: while any chat is answered, none offers to ask again.
     const busy = useChatStream((s) => s.inFlight !== null);
     const elsewhere = useAnsweringElsewhere((s) => s.entries);
     const [now, setNow] = useState(Date.now);
     const editAndResend = useChatStream((s) => s.editAndResend);
-    const scroller = useRef<HTMLDivElement>(null);
-    const stick = useRef(true);
 
     const messages = conversation?.messages ?? [];
     const lastId = messages.at(-1)?.id;
+    const {scroller, following, onScroll, jumpToLatest} = useFollowLatest(conversation?.id, `${lastId}:${inFlight?.text.length ?? -1}`);
     const unanswered = !inFlight && messages.at(-1)?.role === "user";
     const otherTabAnswers = conversation != null && answeringElsewhere(elsewhere, conversation.id, now);
     // While another tab answers, look again now and then: if that tab is gone, the question needs an answer.
@@ -26,17 +25,6 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
         const timer = setInterval(() => setNow(Date.now()), ANSWERING_STALE_MS / 3);
         return () => clearInterval(timer);
     }, [unanswered, otherTabAnswers]);
-
-    // Follow the answer as it streams unless the user scrolled up to read.
-    useEffect(() => {
-        const el = scroller.current;
-        if (el && stick.current) el.scrollTop = el.scrollHeight;
-    }, [messages.length, inFlight?.text, conversation?.id]);
-
-    const onScroll = (): void => {
-        const el = scroller.current;
-        if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
-    };
 
     if (!conversation || (messages.length === 0 && !inFlight)) {
         return (
@@ -51,13 +39,15 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
 
     return (
         <div className="chat-view" ref={scroller} onScroll={onScroll} data-testid="chat-view">
-            <div className="messages">
-                {messages.map((m) => (
+            {/* A log: screen readers announce new messages, and the answer once it is written (busy meanwhile). */}
+            <div className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={inFlight !== null}>
+                {messages.map((m, index) => (
                     <Message
                         key={m.id}
                         message={m}
-                        onRegenerate={m.role === "assistant" && m.id === lastId && !inFlight ? () => void regenerate(conversation.id) : undefined}
-                        onEdit={m.role === "user" && !inFlight ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
+                        onRegenerate={m.role === "assistant" && m.id === lastId && !busy ? () => void regenerate(conversation.id) : undefined}
+                        onEdit={m.role === "user" && !busy ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
+                        laterMessages={messages.length - index - 1}
                     />
                 ))}
                 {inFlight ? <Message message={{role: "assistant", content: inFlight.text}} streaming /> : null}
@@ -77,6 +67,11 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                     </div>
                 ) : null}
             </div>
+            {following ? null : (
+                <button type="button" className="jump-latest" data-testid="jump-to-latest" onClick={jumpToLatest}>
+                    ↓ Jump to latest
+                </button>
+            )}
         </div>
     );
 }

@@ -1,19 +1,26 @@
-import {useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent} from "react";
+import {useEffect, useLayoutEffect, useRef} from "react";
+import {isSendKey} from "../lib/keys.js";
+import {messageSizeProblem} from "../lib/messageSize.js";
 import {useChatStream} from "../stores/useChatStream.js";
+import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
+import {useDrafts} from "../stores/useDrafts.js";
 import {useView} from "../stores/useView.js";
+import {AnswerInOtherChat} from "./AnswerInOtherChat.js";
 
 const MAX_HEIGHT_PX = 220;
 
+/** The active chat's message box: its own draft, Send, or Stop while this chat's answer is written. */
 export function Composer({disabled}: {disabled: boolean}) {
-    const [text, setText] = useState("");
-    const streaming = useChatStream((s) => s.inFlight !== null);
-    const {send, stop} = useChatStream.getState();
+    const conversationId = useConversations((s) => s.activeId);
+    const answeringId = useChatStream((s) => s.inFlight?.conversationId ?? null);
+    const draftKey = conversationId ?? "";
+    const text = useDrafts((s) => s.drafts[draftKey] ?? "");
+    const contextSize = useConnection(selectContextSize);
     const area = useRef<HTMLTextAreaElement>(null);
-    const activeId = useConversations((s) => s.activeId);
     const focusRequests = useView((s) => s.composerFocus);
     // A chat opened or started (the sidebar, "New chat") is ready to type into.
-    useEffect(() => area.current?.focus(), [activeId, focusRequests]);
+    useEffect(() => area.current?.focus(), [conversationId, focusRequests]);
 
     useLayoutEffect(() => {
         const el = area.current;
@@ -22,49 +29,72 @@ export function Composer({disabled}: {disabled: boolean}) {
         el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
     }, [text]);
 
-    const canSend = !streaming && !disabled && text.trim() !== "";
+    const setText = (value: string): void => useDrafts.getState().setDraft(draftKey, value);
+    const answeringHere = answeringId !== null && answeringId === conversationId;
+    const sizeProblem = messageSizeProblem(text, contextSize);
+    const canSend = answeringId === null && !disabled && text.trim() !== "" && sizeProblem === null;
     const submit = (): void => {
         if (!canSend) return;
         const value = text;
         setText("");
         // The Send button gives way to Stop: keep the focus where the next message is typed.
         area.current?.focus();
-        void send(value);
-    };
-    const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): void => {
-        if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
-            event.preventDefault();
-            submit();
-        }
+        void useChatStream.getState().send(value);
     };
 
     return (
-        <form
-            className="composer"
-            onSubmit={(event) => {
-                event.preventDefault();
-                submit();
-            }}
-        >
-            <textarea
-                ref={area}
-                rows={1}
-                value={text}
-                placeholder="Send a message  (Enter to send, Shift+Enter for a new line)"
-                data-testid="composer-input"
-                aria-label="Message"
-                onChange={(event) => setText(event.target.value)}
-                onKeyDown={onKeyDown}
-            />
-            {streaming ? (
-                <button type="button" className="button stop" data-testid="stop-button" onClick={stop}>
-                    Stop
-                </button>
-            ) : (
-                <button type="submit" className="button primary" data-testid="send-button" disabled={!canSend}>
-                    Send
-                </button>
-            )}
-        </form>
+        <>
+            {answeringId !== null && !answeringHere ? <AnswerInOtherChat conversationId={answeringId} /> : null}
+            {sizeProblem !== null ? (
+                <p className="composer-notice composer-error" role="alert" data-testid="message-too-big">
+                    {sizeProblem}
+                </p>
+            ) : null}
+            <form
+                className="composer"
+                onSubmit={(event) => {
+                    event.preventDefault();
+                    submit();
+                }}
+            >
+                <textarea
+                    ref={area}
+                    rows={1}
+                    value={text}
+                    placeholder="Send a message  (Enter to send, Shift+Enter for a new line)"
+                    data-testid="composer-input"
+                    aria-label="Message"
+                    aria-invalid={sizeProblem !== null}
+                    onChange={(event) => setText(event.target.value)}
+                    onKeyDown={(event) => {
+                        if (!isSendKey(event)) return;
+                        event.preventDefault();
+                        submit();
+                    }}
+                />
+                {answeringHere ? (
+                    // A button of its own (key): were Stop and Send one reused <button>, the click that stops
+                    // would turn it into Send before the browser acts on the click, and submit the draft.
+                    <button
+                        key="stop"
+                        type="button"
+                        className="button stop"
+                        data-testid="stop-button"
+                        onClick={(event) => {
+                            event.preventDefault();
+                            useChatStream.getState().stop();
+                            // Stop goes away with the answer: the focus stays where the next message is typed.
+                            area.current?.focus();
+                        }}
+                    >
+                        Stop
+                    </button>
+                ) : (
+                    <button key="send" type="submit" className="button primary" data-testid="send-button" disabled={!canSend}>
+                        Send
+                    </button>
+                )}
+            </form>
+        </>
     );
 }

@@ -1,7 +1,7 @@
-import {selectModelName, useConnection} from "../stores/useConnection.js";
 import {useView} from "../stores/useView.js";
 import {HealthIndicator} from "./HealthIndicator.js";
 import {ModelPicker} from "./ModelPicker.js";
+import {useReturnFocus} from "./useReturnFocus.js";
 
 interface HeaderProps {
     title: string;
@@ -10,8 +10,9 @@ interface HeaderProps {
     onToggleSettings?: () => void;
 }
 
-export function Header({title, settingsOpen, onToggleSettings}: HeaderProps) {
-    const model = useConnection(selectModelName);
+export function Header({title, settingsOpen = false, onToggleSettings}: HeaderProps) {
+    // Settings closed from inside (Esc, ×): the focus comes back to the toggle.
+    const toggle = useReturnFocus<HTMLButtonElement>(settingsOpen);
     return (
         <header className="header">
             {/* Shown in narrow windows only, where the sidebar is a drawer. */}
@@ -29,20 +30,20 @@ export function Header({title, settingsOpen, onToggleSettings}: HeaderProps) {
             </div>
             <div className="header-right">
                 <ModelPicker />
-                <span className="model-name" data-testid="model-name" title="Model served by this KVShare instance">
-                    {model ?? "No model"}
-                </span>
                 <HealthIndicator />
                 {onToggleSettings ? (
                     <button
+                        ref={toggle}
                         type="button"
                         className={`icon-button${settingsOpen ? " active" : ""}`}
                         data-testid="settings-toggle"
-                        aria-pressed={settingsOpen ?? false}
+                        aria-pressed={settingsOpen}
                         onClick={onToggleSettings}
                         title="System prompt and sampling"
+                        aria-label="Settings"
                     >
-                        Settings
+                        <span aria-hidden="true">⚙</span>
+                        <span className="settings-label"> Settings</span>
                     </button>
                 ) : null}
             </div>

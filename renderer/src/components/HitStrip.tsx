@@ -1,6 +1,6 @@
 import {useState} from "react";
 import type {KvShareRecord} from "../../../shared/openai.js";
-import {countLabels, donorLabels, groupRuns, hitKind, promptLabels} from "../lib/hitStrip.js";
+import {countLabels, donorLabels, groupRuns, hitKind, promptLabels, tokenWindow} from "../lib/hitStrip.js";
 
 /** Tokens drawn at most per row; longer prompts show their end. */
 const MAX_TOKENS = 480;
@@ -10,9 +10,8 @@ const MAX_TAIL = 24;
 const kindText = {donor: "Shared-cache hit", prefix: "Prefix reuse", miss: "Cache miss"} as const;
 
 function Tokens<L extends string>({pieces, labels, testId}: {pieces: string[]; labels: L[]; testId: string}) {
-    const from = Math.max(0, pieces.length - MAX_TOKENS);
-    const firstUnused = labels.indexOf("unused" as L);
-    const shown = firstUnused >= 0 && pieces.length - firstUnused > MAX_TAIL ? pieces.slice(0, firstUnused + MAX_TAIL) : pieces;
+    const {from, to} = tokenWindow(labels, MAX_TOKENS, MAX_TAIL);
+    const shown = pieces.slice(0, to);
     const hidden = pieces.length - shown.length;
     return (
         <div className="tokens" data-testid={testId}>

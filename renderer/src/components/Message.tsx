@@ -1,9 +1,10 @@
-import {useState} from "react";
 import type {StoredMessage} from "../lib/types.js";
 import {AnswerStats} from "./AnswerStats.js";
+import {ContextNote} from "./ContextNote.js";
 import {HitStrip} from "./HitStrip.js";
 import {Markdown} from "./Markdown.js";
 import {MessageActions} from "./MessageActions.js";
+import {UserMessage} from "./UserMessage.js";
 
 interface MessageProps {
     message: Pick<StoredMessage, "role" | "content" | "stats" | "error" | "hit">;
@@ -11,70 +12,14 @@ interface MessageProps {
     onRegenerate?: (() => void) | undefined;
     /** Edit a question and ask again (drops what followed it). */
     onEdit?: ((text: string) => void) | undefined;
+    /** Messages after this one in the chat. */
+    laterMessages?: number;
 }
 
-export function Message({message, streaming = false, onRegenerate, onEdit}: MessageProps) {
-    const [editing, setEditing] = useState(false);
-    const [draft, setDraft] = useState(message.content);
-    if (message.role === "user") {
-        if (editing && onEdit) {
-            return (
-                <form
-                    className="message message-user editing"
-                    data-testid="message-user-edit"
-                    onSubmit={(e) => {
-                        e.preventDefault();
-                        setEditing(false);
-                        onEdit(draft);
-                    }}
-                >
-                    <textarea
-                        className="edit-area"
-                        value={draft}
-                        rows={3}
-                        data-testid="edit-input"
-                        onChange={(e) => setDraft(e.target.value)}
-                        onKeyDown={(e) => {
-                            // Esc cancels the edit (and only the edit: an open settings panel stays).
-                            if (e.key !== "Escape") return;
-                            e.preventDefault();
-                            setEditing(false);
-                        }}
-                        autoFocus
-                    />
-                    <div className="edit-actions">
-                        <button type="button" className="button" onClick={() => setEditing(false)}>
-                            Cancel
-                        </button>
-                        <button type="submit" className="button primary" data-testid="edit-send" disabled={draft.trim() === ""}>
-                            Save &amp; send
-                        </button>
-                    </div>
-                </form>
-            );
-        }
-        return (
-            <div className="message message-user">
-                <div className="bubble" data-testid="message-user">
-                    {message.content}
-                </div>
-                {onEdit ? (
-                    <button
-                        type="button"
-                        className="link-button edit-button"
-                        data-testid="edit-button"
-                        onClick={() => {
-                            setDraft(message.content);
-                            setEditing(true);
-                        }}
-                    >
-                        Edit
-                    </button>
-                ) : null}
-            </div>
-        );
-    }
+export function Message({message, streaming = false, onRegenerate, onEdit, laterMessages = 0}: MessageProps) {
+    if (message.role === "user") return <UserMessage content={message.content} onEdit={onEdit} laterMessages={laterMessages} />;
     const empty = message.content === "";
+    const dropped = message.hit?.dropped_messages ?? 0;
     return (
         <div className="message message-assistant" data-testid="message-assistant" data-streaming={streaming}>
             <div className="answer">
@@ -93,6 +38,7 @@ export function Message({message, streaming = false, onRegenerate, onEdit}: Mess
                     {message.error}
                 </div>
             ) : null}
+            {dropped > 0 ? <ContextNote dropped={dropped} /> : null}
             {message.stats ? <AnswerStats stats={message.stats} /> : null}
             {message.hit ? <HitStrip record={message.hit} /> : null}
             {!streaming ? <MessageActions text={message.content} onRegenerate={onRegenerate} /> : null}

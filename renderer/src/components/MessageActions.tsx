@@ -8,6 +8,9 @@ interface MessageActionsProps {
 
 export function MessageActions({text, onRegenerate}: MessageActionsProps) {
     const [copied, setCopied] = useState(false);
+    // An answer that failed before any text has nothing to copy.
+    const canCopy = text !== "";
+    if (!canCopy && !onRegenerate) return null;
     const copy = async (): Promise<void> => {
         if (await copyText(text)) {
             setCopied(true);
@@ -16,9 +19,11 @@ export function MessageActions({text, onRegenerate}: MessageActionsProps) {
     };
     return (
         <div className="message-actions">
-            <button type="button" className="link-button" data-testid="copy-button" onClick={() => void copy()}>
-                {copied ? "Copied" : "Copy"}
-            </button>
+            {canCopy ? (
+                <button type="button" className="link-button" data-testid="copy-button" onClick={() => void copy()}>
+                    {copied ? "Copied" : "Copy"}
+                </button>
+            ) : null}
             {onRegenerate ? (
                 <button type="button" className="link-button" data-testid="regenerate-button" onClick={onRegenerate}>
                     Regenerate

@@ -38,4 +38,22 @@ describe("ModelPicker", () => {
         await waitFor(() => expect(screen.getByTestId("model-error").textContent).toBe("failed to load model"));
         expect(screen.queryByTestId("model-progress")).toBeNull();
     });
+
+    it("lists the loaded model once when the models folder holds it too, and names it only in the picker", async () => {
+        const loaded = "/home/me/models/stories260K.gguf";
+        backend.adminFake.models = [{...backend.adminFake.models[0]!, path: loaded, source: "loaded"}, ...backend.adminFake.models];
+        backend.adminFake.modelStatus = {...backend.adminFake.modelStatus, modelPath: loaded};
+        render(<ModelPicker />);
+        const select = (await screen.findByTestId("model-select")) as HTMLSelectElement;
+        expect([...select.options].map((o) => o.value)).toEqual([loaded, "/data/models/TinyStories-656K-Q8_0.gguf"]);
+        expect(screen.queryByTestId("model-name")).toBeNull();
+    });
+
+    it("names the served model where there is no list to pick from", async () => {
+        backend.adminFake.models = [];
+        useConnection.setState({models: [{id: "stories260K", object: "model", created: 1, owned_by: "kvshare"}]});
+        render(<ModelPicker />);
+        await waitFor(() => expect(screen.getByTestId("model-name").textContent).toBe("stories260K"));
+        expect(screen.queryByTestId("model-select")).toBeNull();
+    });
 });

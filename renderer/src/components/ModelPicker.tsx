@@ -1,12 +1,22 @@
 import {useEffect} from "react";
 import {formatBytes, formatPercent} from "../lib/format.js";
-import {useConnection} from "../stores/useConnection.js";
-import {selectCanLoad, useModels} from "../stores/useModels.js";
+import {selectModelName, useConnection} from "../stores/useConnection.js";
+import {pickerModels, selectCanLoad, useModels} from "../stores/useModels.js";
+
+/** The served model's name, where there is no list to pick from (the picker shows it otherwise). */
+function ModelName() {
+    const model = useConnection(selectModelName);
+    return (
+        <span className="model-name" data-testid="model-name" title="Model served by this KVShare instance">
+            {model ?? "No model"}
+        </span>
+    );
+}
 
 /** The header's model switcher: the models folder's GGUF files, "Load", the load progress and errors. */
 export function ModelPicker() {
     const connection = useConnection((s) => s.status);
-    const models = useModels((s) => s.models);
+    const models = pickerModels(useModels((s) => s.models));
     const selected = useModels((s) => s.selected);
     const status = useModels((s) => s.status);
     const error = useModels((s) => s.error);
@@ -17,7 +27,7 @@ export function ModelPicker() {
         if (reachable) void useModels.getState().refresh();
     }, [reachable]);
 
-    if (models.length === 0) return null;
+    if (models.length === 0) return <ModelName />;
     const loading = status?.status === "loading";
     return (
         <div className="model-picker" data-testid="model-picker">

@@ -2,6 +2,9 @@ import {useState} from "react";
 import {useConversations} from "../stores/useConversations.js";
 import {useProfiles} from "../stores/useProfiles.js";
 
+/** The longest profile (and group) name the server takes. */
+const MAX_NAME_CHARS = 64;
+
 /** Who is asking: picks the profile sent as the request's `user` (its sharing scope) and adds new ones. */
 export function ProfileSwitcher() {
     const profiles = useProfiles((s) => s.profiles);
@@ -63,8 +66,21 @@ export function ProfileSwitcher() {
                             });
                     }}
                 >
-                    <input data-testid="profile-name-input" placeholder="Name (e.g. Nurse)" value={name} autoFocus onChange={(e) => setName(e.target.value)} />
-                    <input data-testid="profile-group-input" placeholder="Group (optional)" value={group} onChange={(e) => setGroup(e.target.value)} />
+                    <input
+                        data-testid="profile-name-input"
+                        placeholder="Name (e.g. Nurse)"
+                        value={name}
+                        maxLength={MAX_NAME_CHARS}
+                        autoFocus
+                        onChange={(e) => setName(e.target.value)}
+                    />
+                    <input
+                        data-testid="profile-group-input"
+                        placeholder="Group (optional)"
+                        value={group}
+                        maxLength={MAX_NAME_CHARS}
+                        onChange={(e) => setGroup(e.target.value)}
+                    />
                     <button type="submit" className="button primary small" data-testid="profile-save" disabled={name.trim() === ""}>
                         Add
                     </button>

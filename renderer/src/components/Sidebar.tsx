@@ -1,9 +1,14 @@
+import {useState} from "react";
+import {searchConversations} from "../lib/conversationSearch.js";
+import {openConversation} from "../stores/openConversation.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConversations} from "../stores/useConversations.js";
+import {useLocalCopy} from "../stores/useLocalCopy.js";
 import {useProfiles} from "../stores/useProfiles.js";
 import {useView, type View} from "../stores/useView.js";
 import {ConversationItem} from "./ConversationItem.js";
 import {ProfileSwitcher} from "./ProfileSwitcher.js";
+import {UndoDelete} from "./UndoDelete.js";
 
 const pages: Array<[View, string, string]> = [
     ["chat", "Chats", "nav-chat"],
@@ -14,12 +19,15 @@ const pages: Array<[View, string, string]> = [
 export function Sidebar() {
     const profile = useProfiles((s) => s.active);
     const all = useConversations((s) => s.conversations);
-    const conversations = all.filter((c) => c.profile === profile);
+    const [query, setQuery] = useState("");
+    const ofProfile = all.filter((c) => c.profile === profile);
+    const conversations = searchConversations(ofProfile, query);
     const activeId = useConversations((s) => s.activeId);
     const syncError = useConversations((s) => s.syncError);
     const conflictNotice = useConversations((s) => s.conflictNotice);
     const dismissConflictNotice = useConversations((s) => s.dismissConflictNotice);
-    const {select, remove} = useConversations.getState();
+    const localCopyError = useLocalCopy((s) => s.error);
+    const {remove, rename} = useConversations.getState();
     const streamingIn = useChatStream((s) => s.inFlight?.conversationId ?? null);
     const view = useView((s) => s.view);
 
@@ -63,23 +71,39 @@ export function Sidebar() {
             >
                 + New chat
             </button>
+            {ofProfile.length > 0 ? (
+                <input
+                    type="search"
+                    className="chat-search"
+                    data-testid="chat-search"
+                    placeholder="Search chats"
+                    aria-label="Search chats by title and text"
+                    value={query}
+                    onChange={(e) => setQuery(e.target.value)}
+                />
+            ) : null}
             <nav className="conversations" aria-label="Chats">
-                {conversations.length === 0 ? <p className="muted small">No chats yet</p> : null}
+                {ofProfile.length === 0 ? <p className="muted small">No chats yet</p> : null}
+                {ofProfile.length > 0 && conversations.length === 0 ? (
+                    <p className="muted small" data-testid="no-search-results">
+                        No chat matches “{query.trim()}”
+                    </p>
+                ) : null}
                 <ul>
                     {conversations.map((c) => (
                         <ConversationItem
                             key={c.id}
                             conversation={c}
                             active={c.id === activeId}
-                            onSelect={(id) => {
-                                select(id);
-                                useView.getState().show("chat");
-                            }}
+                            answering={c.id === streamingIn}
+                            onSelect={openConversation}
                             onDelete={onDelete}
+                            onRename={rename}
                         />
                     ))}
                 </ul>
             </nav>
+            <UndoDelete />
             {conflictNotice ? (
                 <div className="conflict-notice small" role="status">
                     <p>{conflictNotice}</p>
@@ -87,6 +111,11 @@ export function Sidebar() {
                         Dismiss
                     </button>
                 </div>
+            ) : null}
+            {localCopyError ? (
+                <p className="sync-error small" role="status" data-testid="local-copy-error" title={localCopyError}>
+                    This browser is not keeping a copy of the chats (its storage is full): they are kept on the server only.
+                </p>
             ) : null}
             {syncError ? (
                 <p className="sync-error small" role="status" title={syncError}>

@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import type {KvShareRecord} from "../../../shared/openai.js";
-import {countLabels, donorLabels, groupRuns, hitKind, promptLabels} from "./hitStrip.js";
+import {countLabels, donorLabels, groupRuns, hitKind, promptLabels, tokenWindow} from "./hitStrip.js";
 
 const semantic: KvShareRecord = {
     mode: "semantic",
@@ -58,5 +58,15 @@ describe("hit strip", () => {
             {label: "reused", text: " he!", start: 6, length: 2}
         ]);
         expect(groupRuns(semantic.prompt_pieces!, promptLabels(semantic), 6)).toEqual([{label: "reused", text: " he!", start: 6, length: 2}]);
+    });
+
+    it("draws the end of a long prompt, and a long donor's kept and replaced tokens, not its unused answer", () => {
+        expect(tokenWindow(Array(1000).fill("new"), 480, 24)).toEqual({from: 520, to: 1000});
+        // A short donor prompt (35 tokens) followed by its 1499-token answer: the prompt, then 24 of the answer.
+        const donor = [...Array(31).fill("kept"), ...Array(4).fill("replaced"), ...Array(1499).fill("unused")];
+        expect(tokenWindow(donor, 480, 24)).toEqual({from: 0, to: 59});
+        // A long donor prompt: its end, up to 24 tokens into the answer.
+        const long = [...Array(600).fill("kept"), ...Array(900).fill("unused")];
+        expect(tokenWindow(long, 480, 24)).toEqual({from: 144, to: 624});
     });
 });

@@ -66,3 +66,14 @@ export function countLabels<L extends string>(labels: readonly L[]): Partial<Rec
     for (const label of labels) counts[label] = (counts[label] ?? 0) + 1;
     return counts;
 }
+
+/**
+ * The positions of a token row that are drawn, [from, to): at most `maxTokens`, ending at the row's end, or,
+ * where the row has an unused tail (a donor's own answer), `maxTail` tokens into it: the window then holds
+ * the kept and replaced tokens the row is about, however long the donor's answer was.
+ */
+export function tokenWindow(labels: readonly string[], maxTokens: number, maxTail: number): {from: number; to: number} {
+    const firstUnused = labels.indexOf("unused");
+    const to = firstUnused >= 0 ? Math.min(labels.length, firstUnused + maxTail) : labels.length;
+    return {from: Math.max(0, to - maxTokens), to};
+}

@@ -14,4 +14,25 @@ describe("renderMarkdown", () => {
     it("keeps single line breaks of model output", () => {
         expect(renderMarkdown("one\ntwo")).toContain("one<br>two");
     });
+
+    it("keeps task lists' checked state as disabled checkboxes", () => {
+        const list = document.createElement("div");
+        list.innerHTML = renderMarkdown("- [ ] to do\n- [x] done");
+        const boxes = [...list.querySelectorAll("input")];
+        expect(boxes.map((b) => [b.type, b.checked, b.disabled])).toEqual([
+            ["checkbox", false, true],
+            ["checkbox", true, true]
+        ]);
+    });
+
+    it("gives each code block a Copy button", () => {
+        const answer = document.createElement("div");
+        // (Text first: DOMPurify under happy-dom drops a leading <pre>; e2e/markdown.spec.ts checks Chromium.)
+        answer.innerHTML = renderMarkdown("Two blocks:\n\n```js\nconst a = 1;\n```\n\ntext\n\n```\nb\n```");
+        const blocks = [...answer.querySelectorAll(".code-block")];
+        expect(blocks.map((b) => [b.querySelector("button.code-copy")?.textContent, b.querySelector("pre")?.textContent])).toEqual([
+            ["Copy", "const a = 1;\n"],
+            ["Copy", "b\n"]
+        ]);
+    });
 });

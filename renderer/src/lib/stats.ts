@@ -5,6 +5,8 @@ export interface ClientTiming {
     /** ms from sending to the first text, measured by the page. */
     firstTextMs?: number;
     elapsedMs: number;
+    /** Text pieces that streamed (about one per token): the size of an answer stopped before the server counted it. */
+    streamedPieces?: number;
 }
 
 /** Condenses a stream result (usage, timings, x_kvshare) into what is shown under an answer. */
@@ -24,6 +26,7 @@ export function statsFromResult(result: ChatStreamResult, client: ClientTiming):
         stats.completionTokens ??= timings.predicted_n;
     }
     if (stats.ttftMs === undefined && client.firstTextMs !== undefined) stats.ttftMs = Math.round(client.firstTextMs);
+    if (stats.completionTokens === undefined && client.streamedPieces !== undefined && client.streamedPieces > 0) stats.streamedPieces = client.streamedPieces;
     if (kvshare) stats.kvMode = kvshare.mode;
     return stats;
 }

@@ -13,6 +13,8 @@ export interface AnswerStats {
     kvMode?: string;
     /** Wall time of the whole answer as seen by the page. */
     elapsedMs?: number;
+    /** Text pieces streamed, when the server's token count is missing (an answer stopped mid-stream). */
+    streamedPieces?: number;
 }
 
 export interface StoredMessage {

@@ -2,6 +2,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {ApiError} from "../backend/errors.js";
 import type {FakeBackend} from "../testing/fakes.js";
+import {nextFrame} from "../testing/frames.js";
 import {freshChatState} from "../testing/freshChatState.js";
 import {INTERRUPTED, keepPartialOnPageHide, toChatMessages, useChatStream} from "./useChatStream.js";
 import {useConnection} from "./useConnection.js";
@@ -23,15 +24,20 @@ describe("useChatStream", () => {
         expect(backend.requests[0]!.params).toEqual({temperature: 0.7, max_tokens: 256});
 
         backend.delta("there");
+        await nextFrame();
         expect(useChatStream.getState().inFlight?.text).toBe("there");
+        // Pieces that come within one frame are drawn together.
         backend.delta(" was");
-        expect(useChatStream.getState().inFlight?.text).toBe("there was");
+        backend.delta(" a");
+        expect(useChatStream.getState().inFlight?.text).toBe("there");
+        await nextFrame();
+        expect(useChatStream.getState().inFlight?.text).toBe("there was a");
         backend.complete();
         await sending;
 
         expect(useChatStream.getState().inFlight).toBeNull();
         const answer = active().messages[1]!;
-        expect(answer).toMatchObject({role: "assistant", content: "there was"});
+        expect(answer).toMatchObject({role: "assistant", content: "there was a"});
         expect(answer.stats).toMatchObject({finishReason: "stop", promptTokens: 12, cachedTokens: 4, completionTokens: 3, tokensPerSecond: 500, ttftMs: 3.5});
     });
 
@@ -46,7 +52,9 @@ describe("useChatStream", () => {
                 {role: "user", content: "hi"}
             ],
             params: {max_tokens: 1000, temperature: 0},
-            user: "Guest"
+            user: "Guest",
+            // A long chat is not refused once over the context: the server leaves its oldest messages out.
+            contextOverflow: "drop_oldest"
         });
         backend.complete();
         await sending;
@@ -80,6 +88,8 @@ describe("useChatStream", () => {
         await sending;
         expect(active().messages[1]).toMatchObject({content: "Once", stats: {finishReason: "aborted"}});
         expect(active().messages[1]!.stats!.ttftMs).toBeTypeOf("number");
+        // The server counted nothing (the stream was cut): the pieces that streamed say how much was written.
+        expect(active().messages[1]!.stats!.streamedPieces).toBe(1);
         expect(useChatStream.getState().inFlight).toBeNull();
 
         const again = useChatStream.getState().send("short");

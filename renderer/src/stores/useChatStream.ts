@@ -1,7 +1,9 @@
 import {create} from "zustand";
+import type {ChatStreamRequest} from "../../../shared/backend.js";
 import type {ChatMessage} from "../../../shared/openai.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage, isUnauthorized} from "../backend/errors.js";
+import {frameBatched} from "../lib/frameBatched.js";
 import {statsFromResult} from "../lib/stats.js";
 import type {Conversation} from "../lib/types.js";
 import {useConnection} from "./useConnection.js";
@@ -27,6 +29,8 @@ interface ChatStreamState {
 }
 
 let controller: AbortController | null = null;
+/** Shows the streaming answer's text not drawn yet (it is drawn once a frame). */
+let showStreamed: (() => void) | null = null;
 
 /** Why an answer is cut short when the page goes away (a reload, a closed tab) while it streams. */
 export const INTERRUPTED = "Interrupted: the page was closed or reloaded while this answer was written.";
@@ -42,6 +46,14 @@ export function toChatMessages(conversation: Conversation): ChatMessage[] {
     return messages;
 }
 
+/**
+ * What is sent to answer a chat. A long chat would outgrow the model's context and fail from then on: the
+ * server leaves out its oldest messages instead (the answer's hit record says how many).
+ */
+export function toChatRequest(conversation: Conversation): ChatStreamRequest {
+    return {messages: toChatMessages(conversation), params: conversation.params, user: conversation.profile, contextOverflow: "drop_oldest"};
+}
+
 export const useChatStream = create<ChatStreamState>()((set, get) => {
     async function answer(conversationId: string): Promise<void> {
         const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
@@ -50,23 +62,26 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         controller = abort;
         const startedAt = performance.now();
         let firstTextMs: number | undefined;
+        let pieces = 0;
         set({inFlight: {conversationId, text: "", startedAt: Date.now()}});
         const announced = announceAnswering(conversationId);
+        const streamed = frameBatched((text) => {
+            const current = get().inFlight;
+            if (current && current.conversationId === conversationId) set({inFlight: {...current, text: current.text + text}});
+        });
+        showStreamed = streamed.flush;
         const onDelta = (delta: string): void => {
             firstTextMs ??= performance.now() - startedAt;
+            pieces++;
             announced.beat();
-            const current = get().inFlight;
-            if (current && current.conversationId === conversationId) set({inFlight: {...current, text: current.text + delta}});
+            streamed.push(delta);
         };
         const store = useConversations.getState();
         try {
-            const result = await getBackend().streamChat(
-                {messages: toChatMessages(conversation), params: conversation.params, user: conversation.profile},
-                onDelta,
-                abort.signal
-            );
+            // Ended either way: all the text that came is in `inFlight` (the partial answer of a failure).
+            const result = await getBackend().streamChat(toChatRequest(conversation), onDelta, abort.signal).finally(streamed.flush);
             if (abort.signal.reason === INTERRUPTED) return;
-            const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt});
+            const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt, streamedPieces: pieces});
             store.addMessage(conversationId, {role: "assistant", content: result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
         } catch (error) {
             // The page went away: what streamed so far was kept then (see `keepPartialOnPageHide`).
@@ -77,6 +92,7 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         } finally {
             announced.done();
             if (controller === abort) controller = null;
+            if (showStreamed === streamed.flush) showStreamed = null;
             set({inFlight: null});
         }
     }
@@ -126,6 +142,7 @@ export function keepPartialOnPageHide(target: Pick<Window, "addEventListener" | 
     // Into the back-forward cache too: the page may be dropped there without another event, and one that
     // comes back shows the interrupted answer, which can be regenerated.
     const onHide = (): void => {
+        showStreamed?.();
         const inFlight = useChatStream.getState().inFlight;
         if (!inFlight || !controller) return;
         controller.abort(INTERRUPTED);

@@ -58,3 +58,8 @@ export const useConnection = create<ConnectionState>()((set, get) => ({
 export function selectModelName(state: Pick<ConnectionState, "models" | "health">): string | null {
     return state.models[0]?.id ?? state.health?.model ?? null;
 }
+
+/** The served model's context (tokens per sequence), when the server says. */
+export function selectContextSize(state: Pick<ConnectionState, "models">): number | undefined {
+    return state.models[0]?.meta?.context_size;
+}

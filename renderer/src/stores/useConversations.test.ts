@@ -1,4 +1,4 @@
-import {beforeEach, describe, expect, it} from "vitest";
+import {beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {
@@ -13,6 +13,7 @@ import {
     useConversations
 } from "./useConversations.js";
 import {ANSWERING_STORAGE} from "./answeringElsewhere.js";
+import {useLocalCopy} from "./useLocalCopy.js";
 
 const state = () => useConversations.getState();
 
@@ -21,7 +22,15 @@ describe("useConversations", () => {
         localStorage.clear();
         // Saves go to a fake server (never the network).
         setBackend(new FakeBackend());
-        useConversations.setState({conversations: [], activeId: null, syncError: null, conflictNotice: null, removedIds: []});
+        useConversations.setState({
+            conversations: [],
+            activeId: null,
+            syncError: null,
+            conflictNotice: null,
+            removedIds: [],
+            restoredIds: [],
+            recentlyRemoved: null
+        });
     });
 
     it("creates a chat with default params and selects it; reuses an empty active chat", () => {
@@ -298,6 +307,97 @@ describe("useConversations", () => {
             expect(state().conversations).toHaveLength(2);
             state().dismissConflictNotice();
             expect(state().conflictNotice).toBeNull();
+        });
+
+        it("undoes a deletion: the chat comes back, opened again, and saved on the server again", async () => {
+            const id = state().create();
+            state().addMessage(id, {role: "user", content: "Lily"});
+            state().addMessage(id, {role: "assistant", content: "ran"});
+            await flushConversationSaves();
+            state().remove(id);
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.has(id)).toBe(false);
+            expect(state().recentlyRemoved?.conversation.id).toBe(id);
+
+            state().undoRemove();
+            expect(state().activeId).toBe(id);
+            expect(state().removedIds).not.toContain(id);
+            expect(state().recentlyRemoved).toBeNull();
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.get(id)!.messages.map((m) => m.content)).toEqual(["Lily", "ran"]);
+        });
+
+        it("undone at once, while the deletion is on its way, the chat is still on the server afterwards", async () => {
+            const id = state().create();
+            state().addMessage(id, {role: "user", content: "Lily"});
+            await flushConversationSaves();
+            const release = backend.holdAnswers("deleteConversation");
+            state().remove(id);
+            state().undoRemove();
+            release();
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.get(id)!.messages.map((m) => m.content)).toEqual(["Lily"]);
+        });
+
+        it("a deletion undone in another tab is undone here too; a tab's old copy brings nothing back", () => {
+            const id = state().create();
+            state().addMessage(id, {role: "user", content: "Lily"});
+            const chat = structuredClone(selectActiveConversation(state())!);
+            state().remove(id);
+            // Another tab, which never saw the deletion, writes its old copy: the chat stays deleted.
+            takeChatsFromOtherTab(JSON.stringify({state: {conversations: [chat], removedIds: []}}));
+            expect(state().conversations).toEqual([]);
+            // The tab that undid the deletion marks the chat brought back.
+            takeChatsFromOtherTab(JSON.stringify({state: {conversations: [chat], removedIds: [], restoredIds: [id]}}));
+            expect(state().conversations.map((c) => c.id)).toEqual([id]);
+            expect(state().removedIds).not.toContain(id);
+            expect(JSON.parse(localStorage.getItem(CONVERSATIONS_STORAGE)!).state.restoredIds).toEqual([id]);
+            // Deleted again (there): gone again here.
+            takeChatsFromOtherTab(JSON.stringify({state: {conversations: [], removedIds: [id], restoredIds: []}}));
+            expect(state().conversations).toEqual([]);
+            expect(state().restoredIds).toEqual([]);
+        });
+
+        it("renames a chat and saves the name; a chat named so keeps it when its first question is edited", async () => {
+            const named = state().create();
+            state().addMessage(named, {role: "user", content: "Once upon a time"});
+            state().rename(named, "  The   fox story ");
+            state().rename(named, "   ");
+            expect(selectActiveConversation(state())!.title).toBe("The fox story");
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.get(named)!.title).toBe("The fox story");
+            const first = selectActiveConversation(state())!.messages[0]!;
+            state().truncateFrom(named, first.id);
+            state().addMessage(named, {role: "user", content: "Twice upon a time"});
+            expect(selectActiveConversation(state())!.title).toBe("The fox story");
+
+            // A title taken from the first question follows an edit of it.
+            const auto = state().create();
+            state().addMessage(auto, {role: "user", content: "Once upon a time"});
+            state().truncateFrom(auto, selectActiveConversation(state())!.messages[0]!.id);
+            state().addMessage(auto, {role: "user", content: "Twice upon a time"});
+            expect(selectActiveConversation(state())!.title).toBe("Twice upon a time");
+            await flushConversationSaves();
+        });
+
+        it("keeps working when this browser's storage is full, and says the local copy is not kept", async () => {
+            const setItem = vi.spyOn(localStorage, "setItem").mockImplementation(() => {
+                throw new DOMException("Failed to execute 'setItem' on 'Storage': exceeded the quota.", "QuotaExceededError");
+            });
+            try {
+                const id = state().create();
+                expect(() => state().addMessage(id, {role: "user", content: "a very long paste"})).not.toThrow();
+                expect(selectActiveConversation(state())!.messages.map((m) => m.content)).toEqual(["a very long paste"]);
+                expect(useLocalCopy.getState().error).toMatch(/exceeded the quota/);
+                await flushConversationSaves();
+                expect(backend.adminFake.conversations.get(id)!.messages).toHaveLength(1);
+            } finally {
+                setItem.mockRestore();
+            }
+            // Room again: the copy is kept, and the notice goes.
+            state().create();
+            expect(useLocalCopy.getState().error).toBeNull();
+            expect(JSON.parse(localStorage.getItem(CONVERSATIONS_STORAGE)!).state.conversations).toHaveLength(2);
         });
 
         it("notes when the server cannot save", async () => {

@@ -8,9 +8,12 @@ import {newId} from "../lib/ids.js";
 import {DEFAULT_PARAMS, DEFAULT_PROFILE, DEFAULT_TITLE, type AnswerStats, type Conversation, type StoredMessage} from "../lib/types.js";
 import {useProfiles} from "./useProfiles.js";
 import {answeringInThisBrowser} from "./answeringElsewhere.js";
+import {guardedLocalStorage} from "./useLocalCopy.js";
 
 export const CONVERSATIONS_STORAGE = "kvshare.conversations";
 const TITLE_LENGTH = 48;
+/** The longest title the server stores. */
+export const MAX_TITLE_CHARS = 500;
 /** Typing in the system prompt saves after this pause. */
 const SAVE_DEBOUNCE_MS = 400;
 
@@ -30,6 +33,14 @@ interface ConversationsState {
      * another tab's older copy of the stored chats, must not bring them back.
      */
     removedIds: string[];
+    /** Deleted chats brought back (undo) in this browser: a tab that took in the deletion takes them back. */
+    restoredIds: string[];
+    /** The chat deleted last, while its deletion can still be undone (this page only). */
+    recentlyRemoved: RemovedConversation | null;
+    /** Brings the chat deleted last back, here and on the server. */
+    undoRemove: () => void;
+    /** The deletion stands: no more undo. */
+    forgetRemoved: () => void;
     /** Reads the chats from the server, keeping local chats the server does not have yet (and saving them). */
     load: () => Promise<void>;
     /** Starts a chat for a profile (or reuses its empty active chat) and selects it. */
@@ -38,11 +49,19 @@ interface ConversationsState {
     /** After a profile switch: that profile's most recent chat, or a new one. */
     showProfile: (profile: string) => void;
     remove: (id: string) => void;
+    /** Names a chat (blank names are ignored); a chat named so keeps its name when its first question is edited. */
+    rename: (id: string, title: string) => void;
     addMessage: (conversationId: string, message: Omit<StoredMessage, "id" | "createdAt">) => StoredMessage;
     /** Drops a message and everything after it (used to regenerate an answer or edit a question). */
     truncateFrom: (conversationId: string, messageId: string) => void;
     setSystemPrompt: (conversationId: string, systemPrompt: string) => void;
     setParams: (conversationId: string, params: Partial<ChatParams>) => void;
+}
+
+export interface RemovedConversation {
+    conversation: Conversation;
+    /** It was the open chat: undo opens it again. */
+    wasActive: boolean;
 }
 
 export function titleFrom(text: string): string {
@@ -120,11 +139,18 @@ let saveNow: (id: string) => void = () => undefined;
 export const useConversations = create<ConversationsState>()(
     persist(
         (set, get) => {
+            /** Runs a chat's server calls in order: a save after an undone deletion lands after the deletion. */
+            const queue = (id: string, task: () => Promise<void>): void => {
+                const next = (saving.get(id) ?? Promise.resolve()).then(task);
+                saving.set(id, next);
+                void next.finally(() => {
+                    if (saving.get(id) === next) saving.delete(id);
+                });
+            };
             const save = (id: string): void => {
                 clearTimeout(timers.get(id));
                 timers.delete(id);
-                const previous = saving.get(id) ?? Promise.resolve();
-                const next = previous.then(async () => {
+                queue(id, async () => {
                     const conversation = get().conversations.find((c) => c.id === id);
                     // Empty chats stay local until their first message.
                     if (!conversation || conversation.messages.length === 0) return;
@@ -142,10 +168,6 @@ export const useConversations = create<ConversationsState>()(
                     } catch (error) {
                         set({syncError: errorMessage(error)});
                     }
-                });
-                saving.set(id, next);
-                void next.finally(() => {
-                    if (saving.get(id) === next) saving.delete(id);
                 });
             };
             saveNow = save;
@@ -191,6 +213,25 @@ export const useConversations = create<ConversationsState>()(
                 conflictNotice: null,
                 dismissConflictNotice: () => set({conflictNotice: null}),
                 removedIds: [],
+                restoredIds: [],
+                recentlyRemoved: null,
+                undoRemove: () => {
+                    const removed = get().recentlyRemoved;
+                    if (removed === null) return;
+                    const {conversation, wasActive} = removed;
+                    // The server's copy is gone: this one is saved anew, not over a stored version.
+                    const restored: Conversation = {...conversation};
+                    delete restored.syncedAt;
+                    set({
+                        conversations: [...get().conversations.filter((c) => c.id !== conversation.id), restored].sort((a, b) => b.updatedAt - a.updatedAt),
+                        removedIds: get().removedIds.filter((id) => id !== conversation.id),
+                        restoredIds: rememberIds(get().restoredIds, [conversation.id]),
+                        recentlyRemoved: null,
+                        ...(wasActive ? {activeId: conversation.id} : {})
+                    });
+                    save(conversation.id);
+                },
+                forgetRemoved: () => set({recentlyRemoved: null}),
                 load: async () => {
                     let records: ConversationRecord[];
                     try {
@@ -249,19 +290,38 @@ export const useConversations = create<ConversationsState>()(
                     const conversations = get().conversations.filter((c) => c.id !== id);
                     const sameProfile = conversations.filter((c) => c.profile === removed?.profile);
                     const activeId = get().activeId === id ? (sameProfile[0]?.id ?? null) : get().activeId;
-                    set({conversations, activeId, removedIds: rememberRemoved(get().removedIds, [id])});
+                    const worthUndo = removed != null && removed.messages.length > 0;
+                    set({
+                        conversations,
+                        activeId,
+                        removedIds: rememberIds(get().removedIds, [id]),
+                        restoredIds: get().restoredIds.filter((restored) => restored !== id),
+                        recentlyRemoved: worthUndo ? {conversation: removed, wasActive: get().activeId === id} : get().recentlyRemoved
+                    });
                     clearTimeout(timers.get(id));
-                    if (removed && removed.messages.length > 0)
-                        void getBackend()
-                            .admin("deleteConversation", {id})
-                            .catch((error: unknown) => set({syncError: errorMessage(error)}));
+                    timers.delete(id);
+                    if (worthUndo)
+                        queue(id, async () => {
+                            try {
+                                await getBackend().admin("deleteConversation", {id});
+                            } catch (error) {
+                                set({syncError: errorMessage(error)});
+                            }
+                        });
+                },
+                rename: (id, title) => {
+                    const name = title.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE_CHARS);
+                    if (name === "") return;
+                    set({conversations: get().conversations.map((c) => (c.id === id && c.title !== name ? {...c, title: name, updatedAt: changedAt(c)} : c))});
+                    save(id);
                 },
                 addMessage: (conversationId, message) => {
                     const stored: StoredMessage = {...message, id: newId(), createdAt: Date.now()};
                     set({
                         conversations: touch(get().conversations, conversationId, (c) => ({
                             ...c,
-                            title: c.messages.length === 0 && message.role === "user" ? titleFrom(message.content) : c.title,
+                            // A chat named by hand keeps its name.
+                            title: c.messages.length === 0 && message.role === "user" && c.title === DEFAULT_TITLE ? titleFrom(message.content) : c.title,
                             messages: [...c.messages, stored]
                         }))
                     });
@@ -272,7 +332,11 @@ export const useConversations = create<ConversationsState>()(
                     set({
                         conversations: touch(get().conversations, conversationId, (c) => {
                             const index = c.messages.findIndex((m) => m.id === messageId);
-                            return index < 0 ? c : {...c, messages: c.messages.slice(0, index)};
+                            if (index < 0) return c;
+                            // All of it goes (its first question is edited): a title taken from that question goes too.
+                            const first = c.messages[0];
+                            const titled = index === 0 && first !== undefined && c.title === titleFrom(first.content);
+                            return {...c, messages: c.messages.slice(0, index), ...(titled ? {title: DEFAULT_TITLE} : {})};
                         })
                     });
                     save(conversationId);
@@ -296,8 +360,13 @@ export const useConversations = create<ConversationsState>()(
         {
             name: CONVERSATIONS_STORAGE,
             version: 2,
-            storage: createJSONStorage(() => localStorage),
-            partialize: (state) => ({conversations: state.conversations, activeId: state.activeId, removedIds: state.removedIds}),
+            storage: createJSONStorage(() => guardedLocalStorage),
+            partialize: (state) => ({
+                conversations: state.conversations,
+                activeId: state.activeId,
+                removedIds: state.removedIds,
+                restoredIds: state.restoredIds
+            }),
             // v1 chats had no profile: they were the default profile's.
             migrate: (persisted) => {
                 const state = persisted as {conversations?: Array<Partial<Conversation>>; activeId?: string | null};
@@ -324,8 +393,8 @@ export function followOtherTabs(target: Pick<Window, "addEventListener" | "remov
     return () => target.removeEventListener("storage", onStorage);
 }
 
-/** Adds deleted chat ids to the remembered ones (the most recent {@link REMOVED_KEPT}). */
-function rememberRemoved(list: readonly string[], ids: readonly string[]): string[] {
+/** Adds chat ids to remembered ones (deleted, or brought back), keeping the most recent {@link REMOVED_KEPT}. */
+function rememberIds(list: readonly string[], ids: readonly string[]): string[] {
     return [...list.filter((id) => !ids.includes(id)), ...ids].slice(-REMOVED_KEPT);
 }
 
@@ -333,20 +402,30 @@ function rememberRemoved(list: readonly string[], ids: readonly string[]): strin
 export function takeChatsFromOtherTab(raw: string | null): void {
     let theirs: Conversation[];
     let theirRemovals: string[];
+    let theirRestorals: string[];
+    const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((id): id is string => typeof id === "string") : []);
     try {
-        const parsed = JSON.parse(raw ?? "null") as {state?: {conversations?: unknown; removedIds?: unknown}} | null;
+        const parsed = JSON.parse(raw ?? "null") as {state?: {conversations?: unknown; removedIds?: unknown; restoredIds?: unknown}} | null;
         if (!Array.isArray(parsed?.state?.conversations)) return;
         theirs = parsed.state.conversations as Conversation[];
-        theirRemovals = Array.isArray(parsed.state.removedIds) ? parsed.state.removedIds.filter((id): id is string => typeof id === "string") : [];
+        theirRemovals = ids(parsed.state.removedIds);
+        theirRestorals = ids(parsed.state.restoredIds);
     } catch {
         return;
     }
-    const {conversations, removedIds, activeId} = useConversations.getState();
+    const {conversations, removedIds, restoredIds, activeId} = useConversations.getState();
+    // Brought back there (undo): no longer deleted here either (a tab's old copy, without the mark, is not enough).
+    const restoredThere = theirRestorals.filter((id) => removedIds.includes(id) && !theirRemovals.includes(id));
+    const stillRemoved = removedIds.filter((id) => !restoredThere.includes(id));
     // Deleted there: gone here too (it is off the server already), and remembered here as well.
-    const newlyRemoved = theirRemovals.filter((id) => !removedIds.includes(id));
-    const removed = rememberRemoved(removedIds, newlyRemoved);
+    const newlyRemoved = theirRemovals.filter((id) => !stillRemoved.includes(id));
+    const removed = rememberIds(stillRemoved, newlyRemoved);
+    const restored = rememberIds(
+        restoredIds.filter((id) => !newlyRemoved.includes(id)),
+        restoredThere
+    );
     let merged = conversations.filter((c) => !newlyRemoved.includes(c.id));
-    let changed = merged.length !== conversations.length || newlyRemoved.length > 0;
+    let changed = merged.length !== conversations.length || newlyRemoved.length > 0 || restoredThere.length > 0;
     const ours = new Map(merged.map((c) => [c.id, c]));
     for (const other of theirs) {
         if (typeof other?.id !== "string" || removed.includes(other.id)) continue;
@@ -366,6 +445,7 @@ export function takeChatsFromOtherTab(raw: string | null): void {
     useConversations.setState({
         conversations: merged,
         removedIds: removed,
+        restoredIds: restored,
         activeId: merged.some((c) => c.id === activeId) ? activeId : null
     });
 }

@@ -102,3 +102,13 @@ export function selectCanLoad(state: Pick<ModelsState, "selected" | "status" | "
     if (state.selected === null || state.watching || state.status?.status === "loading") return false;
     return state.selected !== state.status?.modelPath || state.status.status === "error";
 }
+
+/**
+ * The picker's list: the loaded model living outside the models folder and its copy (or link) in the folder
+ * are one model, listed once, as the current one.
+ */
+export function pickerModels(models: readonly ModelFile[]): ModelFile[] {
+    const current = models.find((m) => m.current);
+    if (current === undefined) return [...models];
+    return models.filter((m) => m === current || m.id !== current.id || m.sizeBytes !== current.sizeBytes);
+}

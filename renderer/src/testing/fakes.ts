@@ -22,7 +22,9 @@ export function pushableResponse(signal?: AbortSignal | null, init: ResponseInit
     return {
         response: new Response(body, init),
         push: (text: string) => controller.enqueue(encoder.encode(text)),
-        close: () => controller.close()
+        close: () => controller.close(),
+        /** Breaks the body as a lost connection does (Chromium: TypeError "network error"). */
+        fail: (error: unknown) => controller.error(error)
     };
 }
 

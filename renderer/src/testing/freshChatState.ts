@@ -2,6 +2,7 @@ import {setBackend} from "../backend/current.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
+import {useDrafts} from "../stores/useDrafts.js";
 import {FakeBackend} from "./fakes.js";
 
 /**
@@ -12,7 +13,8 @@ export function freshChatState(connection: Partial<ReturnType<typeof useConnecti
     localStorage.clear();
     const backend = new FakeBackend();
     setBackend(backend);
-    useConversations.setState({conversations: [], activeId: null, removedIds: []});
+    useConversations.setState({conversations: [], activeId: null, removedIds: [], restoredIds: [], recentlyRemoved: null, loaded: false});
+    useDrafts.setState({drafts: {}});
     useChatStream.setState({inFlight: null});
     useConnection.setState(connection);
     return backend;

@@ -1,0 +1,244 @@
+import {mkdirSync} from "node:fs";
+import {join} from "node:path";
+import type {Page} from "@playwright/test";
+import {expect, test} from "./fixtures.js";
+import {repoRoot, startServer} from "./server.js";
+
+const shots = join(repoRoot, "e2e/screenshots");
+mkdirSync(shots, {recursive: true});
+
+async function open(page: Page, url: string): Promise<void> {
+    await page.goto(url);
+    await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+}
+
+async function send(page: Page, text: string): Promise<void> {
+    await page.getByTestId("composer-input").fill(text);
+    await page.getByTestId("composer-input").press("Enter");
+}
+
+/** Sets the open chat's max tokens (a long answer streams for a few seconds on the tiny model). */
+async function setMaxTokens(page: Page, value: number): Promise<void> {
+    await page.getByTestId("settings-toggle").click();
+    await page.getByTestId("max-tokens-input").fill(String(value));
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("chat-settings")).toBeHidden();
+}
+
+/** Waits for the nth answer (0-based) to be complete. */
+async function answered(page: Page, nth: number): Promise<void> {
+    await expect(page.getByTestId("message-assistant").nth(nth).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+}
+
+/** How far the chat is scrolled from its newest message, in px. */
+async function gapBelow(page: Page): Promise<number> {
+    return page.getByTestId("chat-view").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+}
+
+test.describe("chat controls in the served UI", () => {
+    test("Stop stops the answer and leaves the draft in the message box", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        // As long as the context allows: the answer streams for seconds, on a busy machine too.
+        await setMaxTokens(page, 2000);
+        await send(page, "Once upon a time there was a little fox");
+        await expect(page.getByTestId("stop-button")).toBeVisible();
+        await page.getByTestId("composer-input").fill("My next question, still drafting");
+        await page.getByTestId("stop-button").click();
+
+        await expect(page.getByTestId("aborted-tag")).toBeVisible();
+        await expect(page.getByTestId("send-button")).toBeVisible();
+        await expect(page.getByTestId("composer-input")).toHaveValue("My next question, still drafting");
+        await expect(page.getByTestId("composer-input")).toBeFocused();
+        // Nothing was sent after the stop, not even a moment later.
+        await page.waitForTimeout(500);
+        await expect(page.getByTestId("message-user")).toHaveText(["Once upon a time there was a little fox"]);
+        await expect(page.getByTestId("message-assistant")).toHaveCount(1);
+        // The stopped answer says how much it had written.
+        await expect(page.getByTestId("answer-stats")).toContainText("generated");
+    });
+
+    test("while one chat is answered, another says so, offers no Stop, and sends once it is done", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 2000);
+        await send(page, "Once upon a time there was a tiny owl");
+        await expect(page.getByTestId("stop-button")).toBeVisible();
+
+        await page.getByTestId("new-chat").click();
+        await expect(page.getByTestId("answer-in-other-chat")).toContainText("An answer is being written in “Once upon a time there was a tiny owl”");
+        await expect(page.getByTestId("stop-button")).toHaveCount(0);
+        await send(page, "A question for this chat");
+        await expect(page.getByTestId("chat-empty")).toBeVisible();
+        await expect(page.getByTestId("composer-input")).toHaveValue("A question for this chat");
+        await page.screenshot({path: join(shots, "chat-answer-in-other-chat.png")});
+
+        // Its Stop is in the chat being answered.
+        await page.getByTestId("go-to-answer").click();
+        await expect(page.getByTestId("message-user")).toHaveText(["Once upon a time there was a tiny owl"]);
+        await page.getByTestId("stop-button").click();
+        await expect(page.getByTestId("aborted-tag")).toBeVisible();
+
+        await page.getByTestId("conversation-item").filter({hasText: "New chat"}).locator(".conversation-select").click();
+        await expect(page.getByTestId("composer-input")).toHaveValue("A question for this chat");
+        await page.getByTestId("composer-input").press("Enter");
+        await expect(page.getByTestId("message-user")).toHaveText(["A question for this chat"]);
+        await answered(page, 0);
+    });
+
+    test("each chat opens at its newest message, and an answer is followed unless scrolled up in its chat", async ({page, server}) => {
+        await page.setViewportSize({width: 1280, height: 520});
+        await open(page, server.url);
+        for (const animal of ["fox", "frog"]) {
+            await page.getByTestId("new-chat").click();
+            await setMaxTokens(page, 160);
+            for (let i = 0; i < 3; i++) {
+                await send(page, `Once upon a time there was a ${animal} number ${i}`);
+                await answered(page, i);
+            }
+        }
+        // Scrolled to the top of the frog chat…
+        await page.getByTestId("chat-view").evaluate((el) => (el.scrollTop = 0));
+        await expect(page.getByTestId("jump-to-latest")).toBeVisible();
+
+        // …the fox chat still opens at its newest message.
+        await page.getByTestId("conversation-item").filter({hasText: "fox number 0"}).locator(".conversation-select").click();
+        await expect(page.getByTestId("message-user").first()).toHaveText("Once upon a time there was a fox number 0");
+        expect(await gapBelow(page)).toBeLessThan(2);
+        await expect(page.getByTestId("jump-to-latest")).toHaveCount(0);
+
+        // A new answer here is followed as it streams, to its end.
+        await setMaxTokens(page, 400);
+        await send(page, "Tell me what the fox did next");
+        let followed = 0;
+        while ((await page.locator('[data-testid="message-assistant"][data-streaming="true"]').count()) > 0) {
+            if ((await gapBelow(page)) < 2) followed++;
+            await page.waitForTimeout(50);
+        }
+        await answered(page, 3);
+        expect(await gapBelow(page)).toBeLessThan(2);
+        expect(followed).toBeGreaterThan(0);
+
+        // Scrolled up: the view stays put, and "Jump to latest" brings it back.
+        await page.getByTestId("chat-view").evaluate((el) => (el.scrollTop = 0));
+        await page.getByTestId("jump-to-latest").click();
+        expect(await gapBelow(page)).toBeLessThan(2);
+        await expect(page.getByTestId("jump-to-latest")).toHaveCount(0);
+    });
+
+    test("a long chat goes on past the model's context, and says what was left out", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        const questions = ["What did the frog do", "Where did the frog go", "Who did the frog meet", "What did they eat", "Why was the frog sad"];
+        let asked = 0;
+        // Default settings (256 tokens an answer): the chat outgrows the test model's context after a few turns.
+        while (asked < 14 && (await page.getByTestId("context-note").count()) === 0) {
+            await send(page, `${questions[asked % questions.length]} ${asked}`);
+            await answered(page, asked);
+            await expect(page.getByTestId("message-assistant").nth(asked).getByTestId("answer-error")).toHaveCount(0);
+            asked++;
+        }
+        await expect(page.getByTestId("context-note").first()).toHaveText(/^\d+ earlier messages? (was|were) left out to fit the model's context\.$/);
+        // And it goes on.
+        await send(page, "And then?");
+        await answered(page, asked);
+        await expect(page.getByTestId("answer-error")).toHaveCount(0);
+    });
+
+    test("a message far too big is refused at the message box, with the reason", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await page.getByTestId("composer-input").fill("x".repeat(1_000_001));
+        await expect(page.getByTestId("message-too-big")).toContainText("1,000,001 characters");
+        await page.getByTestId("composer-input").press("Enter");
+        await expect(page.getByTestId("send-button")).toBeDisabled();
+        await expect(page.getByTestId("chat-empty")).toBeVisible();
+        await page.getByTestId("composer-input").fill("Once upon a time");
+        await expect(page.getByTestId("message-too-big")).toHaveCount(0);
+    });
+
+    test("message actions are readable (WCAG AA) and the messages are a live log", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 16);
+        await send(page, "A readable answer");
+        await answered(page, 0);
+        await expect(page.getByRole("log")).toHaveAttribute("aria-live", "polite");
+        await expect(page.locator('.conversation-select[aria-current="true"]')).toHaveText("A readable answer");
+        const contrast = await page.getByTestId("copy-button").evaluate((button) => {
+            const rgb = (css: string): number[] => (css.match(/[\d.]+/g) ?? []).map(Number);
+            const luminance = ([r, g, b]: number[]): number => {
+                const [lr, lg, lb] = [r!, g!, b!].map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+                return 0.2126 * lr! + 0.7152 * lg! + 0.0722 * lb!;
+            };
+            let background = [255, 255, 255];
+            let opacity = 1;
+            for (let el: Element | null = button; el; el = el.parentElement) {
+                const style = getComputedStyle(el);
+                opacity *= Number(style.opacity);
+                const bg = rgb(style.backgroundColor);
+                if (bg.length === 3 || (bg.length === 4 && bg[3] === 1)) {
+                    background = bg.slice(0, 3);
+                    break;
+                }
+            }
+            // The text blends into the background as far as it (or an ancestor) is transparent.
+            const text = rgb(getComputedStyle(button).color)
+                .slice(0, 3)
+                .map((c, i) => c * opacity + background[i]! * (1 - opacity));
+            const [light, dark] = [luminance(text), luminance(background)].sort((a, b) => b - a);
+            return (light! + 0.05) / (dark! + 0.05);
+        });
+        expect(contrast).toBeGreaterThanOrEqual(4.5);
+    });
+
+    test("a chat can be renamed, found by its text, and brought back after a deletion, on the server too", async ({page, browser, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 16);
+        await send(page, "A whale called Xylophonia");
+        await answered(page, 0);
+        const item = page.getByTestId("conversation-item").filter({hasText: "Xylophonia"});
+        await item.locator(".conversation-select").dblclick();
+        await page.getByTestId("rename-input").fill("The whale story");
+        await page.getByTestId("rename-input").press("Enter");
+        const renamed = page.getByTestId("conversation-item").filter({hasText: "The whale story"});
+        await expect(renamed).toHaveCount(1);
+
+        await page.getByTestId("chat-search").fill("xylophonia WHALE");
+        await expect(page.getByTestId("conversation-item")).toHaveCount(1);
+        await page.getByTestId("chat-search").fill("");
+
+        await renamed.hover();
+        await renamed.getByTestId("delete-conversation").click();
+        await expect(renamed).toHaveCount(0);
+        await page.getByTestId("undo-delete-button").click();
+        await expect(renamed).toHaveCount(1);
+
+        // Another browser, with nothing stored, finds it on the server, under its new name.
+        const fresh = await browser.newContext();
+        try {
+            const other = await fresh.newPage();
+            await open(other, server.url);
+            await other.getByTestId("conversation-item").filter({hasText: "The whale story"}).locator(".conversation-select").click();
+            await expect(other.getByTestId("message-user")).toHaveText(["A whale called Xylophonia"]);
+        } finally {
+            await fresh.close();
+        }
+    });
+
+    test("a server that stops mid-answer is reported in plain words", async ({page}) => {
+        // Its own server: this one is killed.
+        const own = await startServer();
+        try {
+            await open(page, own.url);
+            await setMaxTokens(page, 2000);
+            await send(page, "Once upon a time there was a sleepy bear");
+            await expect(page.locator('[data-testid="message-assistant"][data-streaming="true"] .markdown')).not.toBeEmpty();
+            await own.kill("SIGKILL");
+            await expect(page.getByTestId("answer-error")).toContainText("The KVShare server is not reachable (stopped, or moved to another address)");
+        } finally {
+            await own.stop();
+        }
+    });
+});

@@ -1,0 +1,138 @@
+import {act, cleanup, fireEvent, render, screen, waitFor, within} from "@testing-library/react";
+import {flushSync} from "react-dom";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {App} from "../App.js";
+import {setBackend} from "../backend/current.js";
+import {useChatStream} from "../stores/useChatStream.js";
+import {useConnection} from "../stores/useConnection.js";
+import {useConversations} from "../stores/useConversations.js";
+import {useProfiles} from "../stores/useProfiles.js";
+import {models, type FakeBackend} from "../testing/fakes.js";
+import {freshChatState} from "../testing/freshChatState.js";
+
+function composer(): HTMLTextAreaElement {
+    return screen.getByTestId("composer-input") as HTMLTextAreaElement;
+}
+
+function type(text: string): HTMLTextAreaElement {
+    fireEvent.change(composer(), {target: {value: text}});
+    return composer();
+}
+
+function openChat(title: string): void {
+    const item = screen.getAllByTestId("conversation-item").find((li) => li.textContent?.includes(title));
+    if (!item) throw new Error(`no chat titled ${title}`);
+    fireEvent.click(within(item).getAllByRole("button")[0]!);
+}
+
+describe("Composer", () => {
+    let backend: FakeBackend;
+    const realStop = useChatStream.getState().stop;
+    beforeEach(() => {
+        backend = freshChatState({apiKey: null, status: "checking", health: null, models: [], error: null});
+        useProfiles.setState({profiles: [], active: "Guest", loaded: false, error: null});
+    });
+    afterEach(() => {
+        cleanup();
+        useChatStream.setState({stop: realStop});
+        setBackend(null);
+    });
+
+    it("Stop stops the answer and keeps the draft: it never submits it", async () => {
+        render(<App />);
+        fireEvent.keyDown(type("Once upon a time there was a little fox"), {key: "Enter"});
+        act(() => backend.delta("There"));
+        // Chromium lets the stop's re-render (a microtask) happen before the click's default action; here the
+        // stop re-renders at once, so a Stop that shared its <button> with Send would submit the draft.
+        useChatStream.setState({
+            stop: () => {
+                realStop();
+                flushSync(() => useChatStream.setState({inFlight: null}));
+            }
+        });
+        type("My next question, still drafting");
+        await act(async () => fireEvent.click(screen.getByTestId("stop-button")));
+
+        expect(backend.requests).toHaveLength(1);
+        expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["Once upon a time there was a little fox"]);
+        expect(composer().value).toBe("My next question, still drafting");
+        expect(screen.getByTestId("aborted-tag")).toBeTruthy();
+        // Stop is gone with the answer: the focus is back where the next message is typed.
+        expect(document.activeElement).toBe(composer());
+    });
+
+    it("while one chat is answered, another says so, offers no Stop, and keeps its draft unsent", async () => {
+        render(<App />);
+        // The server's chats are read first (that drops empty chats not open then).
+        await waitFor(() => expect(useConversations.getState().loaded).toBe(true));
+        fireEvent.keyDown(type("Tell me about the fox"), {key: "Enter"});
+        act(() => backend.delta("The fox"));
+        fireEvent.click(screen.getByTestId("new-chat"));
+
+        expect(screen.queryByTestId("stop-button")).toBeNull();
+        expect(screen.getByTestId("answer-in-other-chat").textContent).toContain("An answer is being written in “Tell me about the fox”");
+        fireEvent.keyDown(type("A question for this chat"), {key: "Enter"});
+        fireEvent.click(screen.getByTestId("send-button"));
+        expect(backend.requests).toHaveLength(1);
+        expect(composer().value).toBe("A question for this chat");
+        expect((screen.getByTestId("send-button") as HTMLButtonElement).disabled).toBe(true);
+
+        // That chat's own Stop is where its answer is.
+        fireEvent.click(screen.getByTestId("go-to-answer"));
+        expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["Tell me about the fox"]);
+        expect(composer().value).toBe("");
+        await act(async () => fireEvent.click(screen.getByTestId("stop-button")));
+        expect(screen.getByTestId("aborted-tag")).toBeTruthy();
+
+        // Back in the other chat, its draft is where it was left, and it sends now.
+        openChat("New chat");
+        expect(screen.queryByTestId("answer-in-other-chat")).toBeNull();
+        expect(composer().value).toBe("A question for this chat");
+        fireEvent.keyDown(composer(), {key: "Enter"});
+        expect(backend.requests).toHaveLength(2);
+        expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "A question for this chat"}]);
+        await act(async () => backend.complete({content: "ok"}));
+    });
+
+    it("leads to the chat being answered as its own profile, after a profile switch", async () => {
+        render(<App />);
+        await waitFor(() => expect(useConversations.getState().loaded).toBe(true));
+        await act(async () => void (await useProfiles.getState().add("Nurse")));
+        act(() => useConversations.getState().showProfile("Nurse"));
+        fireEvent.keyDown(type("Lily had a fever"), {key: "Enter"});
+        const asked = useConversations.getState().activeId;
+
+        act(() => {
+            useProfiles.getState().select("Guest");
+            useConversations.getState().showProfile("Guest");
+        });
+        expect(screen.queryByTestId("stop-button")).toBeNull();
+        fireEvent.click(screen.getByTestId("go-to-answer"));
+        expect(useProfiles.getState().active).toBe("Nurse");
+        expect(useConversations.getState().activeId).toBe(asked);
+        expect(screen.getByTestId("stop-button")).toBeTruthy();
+        await act(async () => fireEvent.click(screen.getByTestId("stop-button")));
+    });
+
+    it("refuses a message far beyond the model's context, or over 1 MB, at the composer", async () => {
+        backend.modelsImpl = async () => [{...models[0]!, meta: {context_size: 2048, parallel: 1, architecture: "llama", kv_editing: true}}];
+        render(<App />);
+        await waitFor(() => expect(useConnection.getState().models[0]?.meta?.context_size).toBe(2048));
+
+        fireEvent.keyDown(type("word ".repeat(20_000)), {key: "Enter"});
+        expect(screen.getByTestId("message-too-big").textContent).toBe(
+            "This message is about 25,000 tokens; the model's context holds 2,048. Shorten it, or load a model with a larger context."
+        );
+        expect((screen.getByTestId("send-button") as HTMLButtonElement).disabled).toBe(true);
+
+        act(() => useConnection.setState({models: []}));
+        fireEvent.keyDown(type("x".repeat(1_000_001)), {key: "Enter"});
+        expect(screen.getByTestId("message-too-big").textContent).toMatch(/^This message is 1,000,001 characters long; a message can hold at most 1,000,000/);
+        expect(backend.requests).toHaveLength(0);
+        expect(screen.queryByTestId("message-user")).toBeNull();
+
+        fireEvent.keyDown(type("A short one"), {key: "Enter"});
+        expect(screen.queryByTestId("message-too-big")).toBeNull();
+        expect(backend.requests).toHaveLength(1);
+    });
+});

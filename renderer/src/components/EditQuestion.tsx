@@ -1,0 +1,75 @@
+import {useState} from "react";
+import {isSendKey} from "../lib/keys.js";
+import {messageSizeProblem} from "../lib/messageSize.js";
+import {selectContextSize, useConnection} from "../stores/useConnection.js";
+
+interface EditQuestionProps {
+    initial: string;
+    /** Messages after the question: sending the edit removes them. */
+    laterMessages: number;
+    onSend: (text: string) => void;
+    onCancel: () => void;
+}
+
+function removalWarning(later: number): string {
+    return later === 1 ? "Sending removes the message after this one." : `Sending removes the ${later} messages after this one.`;
+}
+
+/** A question being edited: Enter (or "Save & send") asks it again in place of the old one; Esc cancels. */
+export function EditQuestion({initial, laterMessages, onSend, onCancel}: EditQuestionProps) {
+    const [draft, setDraft] = useState(initial);
+    const contextSize = useConnection(selectContextSize);
+    const sizeProblem = messageSizeProblem(draft, contextSize);
+    const canSend = draft.trim() !== "" && sizeProblem === null;
+    const send = (): void => {
+        if (canSend) onSend(draft);
+    };
+    return (
+        <form
+            className="message message-user editing"
+            data-testid="message-user-edit"
+            onSubmit={(e) => {
+                e.preventDefault();
+                send();
+            }}
+        >
+            <textarea
+                className="edit-area"
+                value={draft}
+                rows={3}
+                data-testid="edit-input"
+                aria-label="Edit the question"
+                aria-invalid={sizeProblem !== null}
+                onChange={(e) => setDraft(e.target.value)}
+                onKeyDown={(e) => {
+                    if (isSendKey(e)) {
+                        e.preventDefault();
+                        send();
+                    } else if (e.key === "Escape") {
+                        // Esc cancels the edit (and only the edit: an open settings panel stays).
+                        e.preventDefault();
+                        onCancel();
+                    }
+                }}
+                autoFocus
+            />
+            {sizeProblem !== null ? (
+                <p className="edit-note composer-error" role="alert" data-testid="edit-too-big">
+                    {sizeProblem}
+                </p>
+            ) : laterMessages > 0 ? (
+                <p className="edit-note" data-testid="edit-removes">
+                    {removalWarning(laterMessages)}
+                </p>
+            ) : null}
+            <div className="edit-actions">
+                <button type="button" className="button" onClick={onCancel}>
+                    Cancel
+                </button>
+                <button type="submit" className="button primary" data-testid="edit-send" disabled={!canSend}>
+                    Save &amp; send
+                </button>
+            </div>
+        </form>
+    );
+}

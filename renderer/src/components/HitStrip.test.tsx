@@ -1,0 +1,44 @@
+import {cleanup, render, screen} from "@testing-library/react";
+import {afterEach, describe, expect, it} from "vitest";
+import type {KvShareRecord} from "../../../shared/openai.js";
+import {HitStrip} from "./HitStrip.js";
+
+/** "Once upon a time there was a tiny KILL." reusing the KV of "…a tiny TERM.", whose answer was 1499 tokens. */
+function longDonorRecord(): KvShareRecord {
+    const prompt = ["Once", " upon", " a", " time", " there", " was", " a", " tiny", " K", "ILL", "."];
+    const donorPrompt = ["Once", " upon", " a", " time", " there", " was", " a", " tiny", " T", "ERM", "."];
+    const answer = Array.from({length: 1499}, (_, i) => ` w${i}`);
+    return {
+        mode: "semantic",
+        prompt_tokens: prompt.length,
+        reused_tokens: 9,
+        computed_tokens: 2,
+        recomputed_tokens: 0,
+        donor: {id: 7, similarity: 0.93, exact: false, prompt: donorPrompt.join(""), tokens: donorPrompt.length + answer.length},
+        segments: [
+            {label: "reused", start: 0, end: 8},
+            {label: "new", start: 8, end: 10},
+            {label: "reused", start: 10, end: 11}
+        ],
+        runs: [
+            {donor_start: 0, target_start: 0, length: 8},
+            {donor_start: 10, target_start: 10, length: 1}
+        ],
+        prompt_pieces: prompt,
+        donor_pieces: [...donorPrompt, ...answer]
+    };
+}
+
+describe("HitStrip", () => {
+    afterEach(cleanup);
+
+    it("draws a long donor's kept and replaced tokens, and only the start of its unused answer", () => {
+        render(<HitStrip record={longDonorRecord()} />);
+        const donor = screen.getByTestId("hit-donor-tokens");
+        expect([...donor.querySelectorAll(".tok-kept")].map((t) => t.textContent)).toEqual(["Once upon a time there was a tiny", "."]);
+        expect([...donor.querySelectorAll(".tok-replaced")].map((t) => t.textContent)).toEqual([" TERM"]);
+        expect(donor.querySelector(".tok-unused")!.textContent).toMatch(/^ w0 w1 .* w23$/);
+        expect(donor.textContent).toContain("… +1475");
+        expect(screen.getByTestId("hit-donor").textContent).toContain("9 kept · 0 moved · 2 replaced · 1499 unused");
+    });
+});

@@ -1,0 +1,97 @@
+import {act, cleanup, fireEvent, render, screen, within} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {setBackend} from "../backend/current.js";
+import {useChatStream} from "../stores/useChatStream.js";
+import {flushConversationSaves, useConversations} from "../stores/useConversations.js";
+import {useLocalCopy} from "../stores/useLocalCopy.js";
+import type {FakeBackend} from "../testing/fakes.js";
+import {freshChatState} from "../testing/freshChatState.js";
+import {Sidebar} from "./Sidebar.js";
+
+function chat(question: string, answer: string): string {
+    const {create, addMessage} = useConversations.getState();
+    const id = create();
+    addMessage(id, {role: "user", content: question});
+    addMessage(id, {role: "assistant", content: answer});
+    return id;
+}
+
+const titles = () => screen.queryAllByTestId("conversation-item").map((li) => li.querySelector(".conversation-select")!.textContent);
+
+describe("Sidebar", () => {
+    let backend: FakeBackend;
+    beforeEach(() => {
+        backend = freshChatState({status: "ok", error: null});
+        useLocalCopy.setState({error: null});
+    });
+    afterEach(async () => {
+        cleanup();
+        await flushConversationSaves();
+        setBackend(null);
+    });
+
+    it("filters the chats by title and text", () => {
+        chat("Once upon a time there was a fox", "It ran into the forest");
+        chat("Once upon a time there was a frog", "It sat by the pond");
+        render(<Sidebar />);
+        const search = screen.getByTestId("chat-search");
+        fireEvent.change(search, {target: {value: "POND"}});
+        expect(titles()).toEqual(["Once upon a time there was a frog"]);
+        fireEvent.change(search, {target: {value: "once forest"}});
+        expect(titles()).toEqual(["Once upon a time there was a fox"]);
+        fireEvent.change(search, {target: {value: "dragon"}});
+        expect(titles()).toEqual([]);
+        expect(screen.getByTestId("no-search-results").textContent).toBe("No chat matches “dragon”");
+        fireEvent.change(search, {target: {value: ""}});
+        expect(titles()).toHaveLength(2);
+    });
+
+    it("renames a chat on a double-click (Enter keeps the name, Esc cancels) and marks the open one current", async () => {
+        const id = chat("Once upon a time there was a fox", "It ran");
+        render(<Sidebar />);
+        const item = screen.getByTestId("conversation-item");
+        expect(within(item).getByText("Once upon a time there was a fox").closest("button")!.getAttribute("aria-current")).toBe("true");
+
+        fireEvent.doubleClick(item.querySelector(".conversation-select")!);
+        const input = screen.getByTestId("rename-input") as HTMLInputElement;
+        expect(input.maxLength).toBe(500);
+        fireEvent.change(input, {target: {value: "Fox story"}});
+        fireEvent.keyDown(input, {key: "Escape"});
+        expect(titles()).toEqual(["Once upon a time there was a fox"]);
+
+        fireEvent.click(screen.getByTestId("rename-conversation"));
+        fireEvent.change(screen.getByTestId("rename-input"), {target: {value: "Fox story"}});
+        fireEvent.keyDown(screen.getByTestId("rename-input"), {key: "Enter"});
+        expect(titles()).toEqual(["Fox story"]);
+        expect(document.activeElement).toBe(screen.getByTestId("conversation-item").querySelector(".conversation-select"));
+        await flushConversationSaves();
+        expect(backend.adminFake.conversations.get(id)!.title).toBe("Fox story");
+    });
+
+    it("offers to undo a deletion, which brings the chat back", async () => {
+        chat("Once upon a time there was a fox", "It ran");
+        render(<Sidebar />);
+        fireEvent.click(screen.getByTestId("delete-conversation"));
+        expect(titles()).toEqual([]);
+        expect(screen.getByTestId("undo-delete").textContent).toContain("Deleted “Once upon a time there was a fox”.");
+        fireEvent.click(screen.getByTestId("undo-delete-button"));
+        expect(titles()).toEqual(["Once upon a time there was a fox"]);
+        expect(screen.queryByTestId("undo-delete")).toBeNull();
+    });
+
+    it("marks the chat being answered, and says when this browser keeps no copy of the chats", () => {
+        chat("Once upon a time there was a fox", "It ran");
+        render(<Sidebar />);
+        act(() => void useChatStream.getState().send("And then?"));
+        expect(screen.getByRole("img", {name: "Answering:"})).toBeTruthy();
+        act(() => useChatStream.getState().stop());
+        act(() => useLocalCopy.setState({error: "exceeded the quota"}));
+        expect(screen.getByTestId("local-copy-error").textContent).toMatch(/not keeping a copy of the chats/);
+    });
+
+    it("limits a profile's name to what the server takes", () => {
+        render(<Sidebar />);
+        fireEvent.click(screen.getByTestId("profile-add"));
+        expect((screen.getByTestId("profile-name-input") as HTMLInputElement).maxLength).toBe(64);
+    });
+});
