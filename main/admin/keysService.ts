@@ -1,5 +1,5 @@
 import type {ApiKeyInfo, CreatedApiKey} from "../../shared/admin.js";
-import {KeyValidationError, type IssuedKey} from "../config/apiKeys.js";
+import {KeysFileDamagedError, KeyValidationError, type IssuedKey} from "../config/apiKeys.js";
 import {AdminError, invalidInput} from "./errors.js";
 import type {AdminDeps} from "./ports.js";
 
@@ -15,7 +15,17 @@ function info(key: IssuedKey): ApiKeyInfo {
 
 /** GET /kvshare/keys */
 export function listKeys(deps: Pick<AdminDeps, "keys">): ApiKeyInfo[] {
-    return deps.keys.list().map(info);
+    return keyFile(() => deps.keys.list().map(info));
+}
+
+/** Runs a key operation; a damaged keys file is the admin's to fix: 503 saying which file and what is wrong. */
+function keyFile<T>(operation: () => T): T {
+    try {
+        return operation();
+    } catch (error) {
+        if (error instanceof KeysFileDamagedError) throw new AdminError("unavailable", error.message, "keys_file_damaged", null, error.retryAfterSeconds);
+        throw error;
+    }
 }
 
 /**
@@ -26,7 +36,7 @@ export function createKey(deps: Pick<AdminDeps, "keys" | "log">, input: Record<s
     const name = requiredString(input.name, "name", 64);
     const group = optionalString(input.group, "group", 64);
     try {
-        const {key, entry} = deps.keys.create(name, group == null || group.trim() === "" ? undefined : group);
+        const {key, entry} = keyFile(() => deps.keys.create(name, group == null || group.trim() === "" ? undefined : group));
         deps.log.info(`key ${entry.id} issued to ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}`);
         return {key, entry: info(entry)};
     } catch (error) {
@@ -44,7 +54,7 @@ export function createKey(deps: Pick<AdminDeps, "keys" | "log">, input: Record<s
 export function revokeKey(deps: KeysDeps, input: Record<string, unknown>): ApiKeyInfo[] {
     const id = requiredString(input.id, "id", 64, /^[\w-]+$/);
     const purge = input.purge === true || input.purge === "true";
-    const key = deps.keys.list().find((k) => k.id === id);
+    const key = keyFile(() => deps.keys.list()).find((k) => k.id === id);
     if (key == null) throw new AdminError("not_found", `No key with id '${id}'.`, "not_found", "id");
     const cache = deps.cache();
     // Refused before revoking: a purge that cannot run now could not be asked for again.
@@ -56,7 +66,7 @@ export function revokeKey(deps: KeysDeps, input: Record<string, unknown>): ApiKe
             null,
             5
         );
-    deps.keys.revoke(id);
+    keyFile(() => deps.keys.revoke(id));
     if (purge && cache != null) {
         // Its id scope, and the name scope keys issued before scopes were keyed by id used.
         const scopes = [issuedKeyUser(id), `key/${key.name}`].map((user) => scopeFor(user, {scopePolicy: "user", groups: {}}));

@@ -104,6 +104,18 @@ describe("model picker operations", () => {
         header.writeBigUInt64LE(10n ** 9n, 8);
         const huge = path.join(dataDir, "huge-counts.gguf");
         fs.writeFileSync(huge, Buffer.concat([header, Buffer.alloc(1000)]));
+        // One metadata entry, an array of bytes whose length has a flipped high bit (2^50): the reader allocated for it.
+        const entry = Buffer.alloc(8 + 4 + 4 + 4 + 8);
+        entry.writeBigUInt64LE(4n, 0);
+        entry.write("test", 8, "latin1");
+        entry.writeUInt32LE(9, 12);
+        entry.writeUInt32LE(0, 16);
+        entry.writeBigUInt64LE(2n ** 50n, 20);
+        const oneEntry = Buffer.from(header);
+        oneEntry.writeBigUInt64LE(1n, 8);
+        oneEntry.writeBigUInt64LE(1n, 16);
+        const longArray = path.join(dataDir, "long-array.gguf");
+        fs.writeFileSync(longArray, Buffer.concat([oneEntry, entry, Buffer.alloc(100)]));
         for (const [body, pattern] of [
             [{}, /'path' must be a non-empty string/],
             [{path: 42}, /'path' must be a non-empty string/],
@@ -115,7 +127,8 @@ describe("model picker operations", () => {
             [{path: folder + ".gguf"}, /No model file at/],
             [{path: fake}, /fake.gguf cannot be served: it is not a GGUF file/],
             [{path: garbage}, /garbage.gguf cannot be served: its header is cut short \(12 bytes\)/],
-            [{path: huge}, /huge-counts.gguf cannot be served: its header counts 1000000000 tensors and 0 metadata entries, more than its 1024 bytes/]
+            [{path: huge}, /huge-counts.gguf cannot be served: its header counts 1000000000 tensors and 0 metadata entries, more than its 1024 bytes/],
+            [{path: longArray}, /long-array.gguf cannot be served: its metadata entry 0 has an array of 1125899906842624 items, more than the file can hold/]
         ] as const) {
             const response = await putModel(body);
             expect(response.status, JSON.stringify(body)).toBe(400);

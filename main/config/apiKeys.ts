@@ -43,6 +43,11 @@ export class KeysUnavailableError extends Error {
     }
 }
 
+/** The key list cannot be read or changed while its file is damaged (the message names the file, for the admin). */
+export class KeysFileDamagedError extends Error {
+    public readonly retryAfterSeconds = 30;
+}
+
 /** A name or group refused by {@link KeyStore.create}; `param` is the field at fault. */
 export class KeyValidationError extends Error {
     /** `duplicate`: the name is taken by an active key (a conflict, not a malformed name). */
@@ -201,7 +206,7 @@ export class KeyStore {
     }
 
     private damagedError(): Error {
-        return new Error(`The API keys file ${this.file} ${this.damaged?.problem}. Fix it, or delete it to revoke every issued key.`);
+        return new KeysFileDamagedError(`The API keys file ${this.file} ${this.damaged?.problem}. Fix it, or delete it to revoke every issued key.`);
     }
 
     private versionOf(stat: fs.Stats): string {

@@ -208,7 +208,17 @@ export function refuseSpecialTokenText(offered: OfferedTools | undefined, messag
     });
     for (const message of messages)
         for (const call of message.calls ?? []) {
-            const found = find(call.arguments);
+            // As parsed too: a JSON escape ("\u003c/s\u003e") is the token's text once the template writes the value out.
+            const found = find(call.arguments) ?? find(reserialized(call.arguments));
             if (found != null) refuse(`An earlier call of ${call.name}`, "messages", found);
         }
+}
+
+/** A JSON text as written out again after parsing (escapes resolved), or the text itself when it is not JSON. */
+function reserialized(text: string): string {
+    try {
+        return JSON.stringify(JSON.parse(text));
+    } catch {
+        return text;
+    }
 }

@@ -66,6 +66,13 @@ export function parseChatRequest(body: Body, maxTokensCap: number, vocabularySiz
     if (top != null && !logprobs) throw ApiError.badRequest("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs");
     const generation = {...parseGenerationParams(body, maxTokensCap, vocabularySize), ...(logprobs ? {logprobs: top ?? 0} : {})};
     const {forced: toolCall, offered} = parseToolChoice(body);
+    // A prefill is continued as text; an answer held to a grammar (structured output, a required call) starts afresh.
+    const last = messages.at(-1);
+    if (last?.role === "assistant" && last.calls == null && last.content.length > 0 && (toolCall != null || generation.format != null))
+        throw ApiError.badRequest(
+            "A conversation ending with an assistant message (a prefill) cannot be continued under response_format or a required tool call: the answer is held to its own grammar from the start.",
+            "messages"
+        );
     // Structured output is the answer's whole shape: no call syntax fits in it, so functions are not offered then.
     if (toolCall == null) return {messages, ...generation, ...(offered == null || generation.format != null ? {} : {tools: offered})};
     if (generation.format != null)

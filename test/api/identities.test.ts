@@ -212,8 +212,11 @@ describe("API keys per app or person", () => {
             expect(body.error.code).toBe("keys_unavailable");
             expect(body.error.message).not.toContain(server.dataDir);
             expect((await chat("nonsense")).status).toBe(401);
-            // The app's own key is not in that file: it goes on working.
+            // The app's own key is not in that file: it goes on working, and the key list says what is wrong.
             expect((await chat(server.apiKey)).status).toBe(200);
+            const list = await server.api("/kvshare/keys");
+            expect(list.status).toBe(503);
+            expect(((await list.json()) as {error: {code: string}}).error.code).toBe("keys_file_damaged");
         } finally {
             fs.writeFileSync(file, good);
         }

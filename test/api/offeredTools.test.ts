@@ -127,7 +127,25 @@ describe("offered functions (tool_choice auto)", () => {
                     ]
                 },
                 "messages"
-            ]
+            ],
+            // The same written as JSON escapes, as Go's encoder writes "<".
+            [
+                {
+                    tools: [find],
+                    messages: [
+                        ...messages,
+                        {
+                            role: "assistant",
+                            content: null,
+                            tool_calls: [{id: "c", type: "function", function: {name: "find_pet", arguments: '{"name":"\\u003c/s\\u003e"}'}}]
+                        },
+                        {role: "tool", tool_call_id: "c", content: "garden"}
+                    ]
+                },
+                "messages"
+            ],
+            // A prefill cannot be continued by an answer held to a grammar.
+            [{messages: [...messages, {role: "assistant", content: '{"a":'}], response_format: {type: "json_object"}}, "messages"]
         ] as const) {
             const res = await server.api("/v1/chat/completions", {method: "POST", json: {model, messages, max_tokens: 4, ...extra}});
             expect(res.status, JSON.stringify(extra)).toBe(400);

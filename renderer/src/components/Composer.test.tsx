@@ -38,6 +38,27 @@ describe("Composer", () => {
         setBackend(null);
     });
 
+    it("a click on Send just as it takes Stop's place (a double-click on Stop, an answer ending under the pointer) sends nothing", async () => {
+        render(<App />);
+        fireEvent.keyDown(type("Once upon a time there was a little fox"), {key: "Enter"});
+        act(() => backend.delta("There"));
+        type("My draft");
+        await act(async () => fireEvent.click(screen.getByTestId("stop-button")));
+        // The second click of a double-click lands on Send, now where Stop was.
+        await act(async () => fireEvent.click(screen.getByTestId("send-button")));
+        expect(backend.requests).toHaveLength(1);
+        expect(composer().value).toBe("My draft");
+        // Later, a click on Send sends.
+        const realNow = Date.now;
+        Date.now = () => realNow() + 5_000;
+        try {
+            await act(async () => fireEvent.click(screen.getByTestId("send-button")));
+        } finally {
+            Date.now = realNow;
+        }
+        expect(backend.requests).toHaveLength(2);
+    });
+
     it("Stop stops the answer and keeps the draft: it never submits it", async () => {
         render(<App />);
         fireEvent.keyDown(type("Once upon a time there was a little fox"), {key: "Enter"});

@@ -10,6 +10,11 @@ import {AnswerInOtherChat} from "./AnswerInOtherChat.js";
 
 const MAX_HEIGHT_PX = 220;
 
+/** How long after a click on Stop a click on Send (in its place) is taken as aimed at Stop. */
+const STOP_CLICK_GRACE_MS = 800;
+/** How long after an answer ends by itself a click on Send is taken as aimed at the Stop it replaced. */
+const ANSWER_END_GRACE_MS = 300;
+
 /** The active chat's message box: its own draft, Send, or Stop while this chat's answer is written. */
 export function Composer({disabled}: {disabled: boolean}) {
     const conversationId = useConversations((s) => s.activeId);
@@ -31,6 +36,15 @@ export function Composer({disabled}: {disabled: boolean}) {
 
     const setText = (value: string): void => useDrafts.getState().setDraft(draftKey, value);
     const answeringHere = answeringId !== null && answeringId === conversationId;
+    // Send takes Stop's place when the answer ends: a click arriving just then was aimed at Stop (the second click
+    // of a double-click on Stop, a click on Stop as the answer ended by itself) and must not send the draft. Too
+    // soon after the change for a person to have seen it: 300 ms after the answer ended, 800 after Stop.
+    const sendBlockedUntil = useRef(0);
+    const wasAnswering = useRef(answeringHere);
+    useEffect(() => {
+        if (wasAnswering.current && !answeringHere) sendBlockedUntil.current = Math.max(sendBlockedUntil.current, Date.now() + ANSWER_END_GRACE_MS);
+        wasAnswering.current = answeringHere;
+    }, [answeringHere]);
     const sizeProblem = messageSizeProblem(text, contextSize);
     const canSend = answeringId === null && !disabled && text.trim() !== "" && sizeProblem === null;
     const submit = (): void => {
@@ -82,6 +96,7 @@ export function Composer({disabled}: {disabled: boolean}) {
                         data-testid="stop-button"
                         onClick={(event) => {
                             event.preventDefault();
+                            sendBlockedUntil.current = Date.now() + STOP_CLICK_GRACE_MS;
                             useChatStream.getState().stop();
                             // Stop goes away with the answer: the focus stays where the next message is typed.
                             area.current?.focus();
@@ -90,7 +105,16 @@ export function Composer({disabled}: {disabled: boolean}) {
                         Stop
                     </button>
                 ) : (
-                    <button key="send" type="submit" className="button primary" data-testid="send-button" disabled={!canSend}>
+                    <button
+                        key="send"
+                        type="submit"
+                        className="button primary"
+                        data-testid="send-button"
+                        disabled={!canSend}
+                        onClick={(event) => {
+                            if (Date.now() < sendBlockedUntil.current) event.preventDefault();
+                        }}
+                    >
                         Send
                     </button>
                 )}

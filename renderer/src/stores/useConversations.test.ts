@@ -28,6 +28,7 @@ describe("useConversations", () => {
             syncError: null,
             conflictNotice: null,
             removedIds: [],
+            removedAt: {},
             restoredIds: [],
             recentlyRemoved: null
         });
@@ -398,6 +399,34 @@ describe("useConversations", () => {
             state().create();
             expect(useLocalCopy.getState().error).toBeNull();
             expect(JSON.parse(localStorage.getItem(CONVERSATIONS_STORAGE)!).state.conversations).toHaveLength(2);
+        });
+
+        it("shows again a chat deleted here that another browser wrote to since; a list from before the deletion does not bring it back", async () => {
+            const id = state().create("Guest");
+            state().addMessage(id, {role: "user", content: "q"});
+            await flushConversationSaves();
+            const saved = structuredClone(backend.adminFake.conversations.get(id)!);
+            state().remove(id);
+            await flushConversationSaves();
+            // A server list sent before the deletion landed still holds the chat as it was: it stays deleted here.
+            backend.adminFake.conversations.set(id, saved);
+            await state().load();
+            expect(state().conversations.map((c) => c.id)).not.toContain(id);
+            // Another browser, still showing it, wrote to it: the server has it again, changed since the deletion.
+            backend.adminFake.conversations.set(id, {
+                ...saved,
+                updatedAt: saved.updatedAt + 1000,
+                messages: [
+                    ...saved.messages,
+                    {id: "b", role: "user" as const, content: "written elsewhere after the delete", createdAt: saved.updatedAt + 1000}
+                ]
+            });
+            await state().load();
+            expect(
+                state()
+                    .conversations.find((c) => c.id === id)
+                    ?.messages.map((m) => m.content)
+            ).toEqual(["q", "written elsewhere after the delete"]);
         });
 
         it("notes when the server cannot save", async () => {

@@ -33,6 +33,11 @@ interface ConversationsState {
      * another tab's older copy of the stored chats, must not bring them back.
      */
     removedIds: string[];
+    /**
+     * The last change time of each deleted chat as it was deleted: a server copy changed after that was written
+     * to in another browser since, and is shown again rather than hidden here for good.
+     */
+    removedAt: Record<string, number>;
     /** Deleted chats brought back (undo) in this browser: a tab that took in the deletion takes them back. */
     restoredIds: string[];
     /** The chat deleted last, while its deletion can still be undone (this page only). */
@@ -213,6 +218,7 @@ export const useConversations = create<ConversationsState>()(
                 conflictNotice: null,
                 dismissConflictNotice: () => set({conflictNotice: null}),
                 removedIds: [],
+                removedAt: {},
                 restoredIds: [],
                 recentlyRemoved: null,
                 undoRemove: () => {
@@ -244,8 +250,9 @@ export const useConversations = create<ConversationsState>()(
                     // The list left the server before whatever changed here meanwhile (a first message sent while
                     // the page was still loading, its answer, a deletion): where this page's copy is as new or
                     // newer, it is kept and saved again; only a copy saved later elsewhere replaces it.
+                    const hidden = (r: ConversationRecord) => get().removedIds.includes(r.id) && r.updatedAt <= (get().removedAt[r.id] ?? Infinity);
                     const remote = records
-                        .filter((r) => !get().removedIds.includes(r.id))
+                        .filter((r) => !hidden(r))
                         .map((r) => {
                             const mine = local.get(r.id);
                             if (mine === undefined || mine.updatedAt < r.updatedAt) return {...fromRecord(r), syncedAt: r.updatedAt};
@@ -295,6 +302,7 @@ export const useConversations = create<ConversationsState>()(
                         conversations,
                         activeId,
                         removedIds: rememberIds(get().removedIds, [id]),
+                        removedAt: keptFor(rememberIds(get().removedIds, [id]), {...get().removedAt, [id]: removed?.updatedAt ?? Date.now()}),
                         restoredIds: get().restoredIds.filter((restored) => restored !== id),
                         recentlyRemoved: worthUndo ? {conversation: removed, wasActive: get().activeId === id} : get().recentlyRemoved
                     });
@@ -365,6 +373,7 @@ export const useConversations = create<ConversationsState>()(
                 conversations: state.conversations,
                 activeId: state.activeId,
                 removedIds: state.removedIds,
+                removedAt: state.removedAt,
                 restoredIds: state.restoredIds
             }),
             // v1 chats had no profile: they were the default profile's.
@@ -394,6 +403,11 @@ export function followOtherTabs(target: Pick<Window, "addEventListener" | "remov
 }
 
 /** Adds chat ids to remembered ones (deleted, or brought back), keeping the most recent {@link REMOVED_KEPT}. */
+/** The entries of `times` for the ids still remembered. */
+function keptFor(ids: readonly string[], times: Readonly<Record<string, number>>): Record<string, number> {
+    return Object.fromEntries(ids.flatMap((id) => (times[id] == null ? [] : [[id, times[id]]])));
+}
+
 function rememberIds(list: readonly string[], ids: readonly string[]): string[] {
     return [...list.filter((id) => !ids.includes(id)), ...ids].slice(-REMOVED_KEPT);
 }
@@ -403,17 +417,23 @@ export function takeChatsFromOtherTab(raw: string | null): void {
     let theirs: Conversation[];
     let theirRemovals: string[];
     let theirRestorals: string[];
+    let theirRemovalTimes: Record<string, number> = {};
     const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((id): id is string => typeof id === "string") : []);
     try {
-        const parsed = JSON.parse(raw ?? "null") as {state?: {conversations?: unknown; removedIds?: unknown; restoredIds?: unknown}} | null;
+        const parsed = JSON.parse(raw ?? "null") as {
+            state?: {conversations?: unknown; removedIds?: unknown; removedAt?: unknown; restoredIds?: unknown};
+        } | null;
         if (!Array.isArray(parsed?.state?.conversations)) return;
         theirs = parsed.state.conversations as Conversation[];
         theirRemovals = ids(parsed.state.removedIds);
         theirRestorals = ids(parsed.state.restoredIds);
+        const times = parsed.state.removedAt;
+        if (typeof times === "object" && times != null && !Array.isArray(times))
+            theirRemovalTimes = Object.fromEntries(Object.entries(times).filter((entry): entry is [string, number] => typeof entry[1] === "number"));
     } catch {
         return;
     }
-    const {conversations, removedIds, restoredIds, activeId} = useConversations.getState();
+    const {conversations, removedIds, removedAt, restoredIds, activeId} = useConversations.getState();
     // Brought back there (undo): no longer deleted here either (a tab's old copy, without the mark, is not enough).
     const restoredThere = theirRestorals.filter((id) => removedIds.includes(id) && !theirRemovals.includes(id));
     const stillRemoved = removedIds.filter((id) => !restoredThere.includes(id));
@@ -445,6 +465,7 @@ export function takeChatsFromOtherTab(raw: string | null): void {
     useConversations.setState({
         conversations: merged,
         removedIds: removed,
+        removedAt: keptFor(removed, {...theirRemovalTimes, ...removedAt}),
         restoredIds: restored,
         activeId: merged.some((c) => c.id === activeId) ? activeId : null
     });

@@ -13,7 +13,7 @@ export function freshChatState(connection: Partial<ReturnType<typeof useConnecti
     localStorage.clear();
     const backend = new FakeBackend();
     setBackend(backend);
-    useConversations.setState({conversations: [], activeId: null, removedIds: [], restoredIds: [], recentlyRemoved: null, loaded: false});
+    useConversations.setState({conversations: [], activeId: null, removedIds: [], removedAt: {}, restoredIds: [], recentlyRemoved: null, loaded: false});
     useDrafts.setState({drafts: {}});
     useChatStream.setState({inFlight: null});
     useConnection.setState(connection);
