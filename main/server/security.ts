@@ -101,7 +101,7 @@ export function preflightHeaders(req: IncomingMessage): Record<string, string> {
         .slice(0, 64);
     const headers: Record<string, string> = {
         "access-control-allow-methods": "GET, POST, OPTIONS",
-        "access-control-allow-headers": [alwaysAllowedHeaders, ...names].join(", "),
+        "access-control-allow-headers": [...new Set([...alwaysAllowedHeaders.split(", "), ...names])].join(", "),
         "access-control-max-age": "600",
         // The answer depends on what was asked: caches must keep one per set of headers.
         vary: "Origin, Access-Control-Request-Headers"
