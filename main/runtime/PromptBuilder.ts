@@ -73,10 +73,13 @@ export class PromptBuilder {
     public readonly guard: VocabGuard | null;
 
     private readonly tokenizer: PromptTokenizer;
+    /** The model's function-call syntax (how its answers call functions), read once from its chat wrapper. */
+    public readonly callSyntax: CallSyntax;
 
     public constructor(private readonly model: LlamaModel) {
         this.chatWrapper = resolveChatWrapper(model);
         this.tokenizer = new PromptTokenizer(model);
+        this.callSyntax = callSyntaxOf(this.chatWrapper);
         this.guard = VocabGuard.forModel(model);
     }
 
@@ -93,11 +96,6 @@ export class PromptBuilder {
     /** The first special token's text in `text` (see {@link PromptTokenizer.specialTokenText}). */
     public specialTokenText(text: string): string | undefined {
         return this.tokenizer.specialTokenText(text);
-    }
-
-    /** The model's function-call syntax (how its answers call functions). */
-    public get callSyntax(): CallSyntax {
-        return callSyntaxOf(this.chatWrapper);
     }
 
     /**

@@ -3,7 +3,8 @@ import type {HealthResponse, ModelObject} from "../../shared/openai.js";
 import type {Logger} from "../common/log.js";
 import type {Identity, KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
-import type {RequestPipeline} from "../service/RequestPipeline.js";
+import type {GenerationIo, RequestPipeline} from "../service/RequestPipeline.js";
+import type {GenerationJob} from "../runtime/types.js";
 import {issuedKeyUser} from "../sharing/engine/scopes.js";
 
 /** What the HTTP layer serves from; the app core provides it. */
@@ -63,4 +64,18 @@ export function requester(ctx: RequestContext, user: string | undefined): {user?
     // Issued keys live in their own namespace, by key id: a key named like a desktop profile, or like a
     // revoked key, never shares its scope.
     return {user: issuedKeyUser(ctx.identity.keyId ?? ctx.identity.name), group: ctx.identity.group, revealDonor: false};
+}
+
+/**
+ * What a completion route passes the pipeline besides the prompt: cancellation, arrival time, streamed text,
+ * who asks, and the request's own `x_kvshare` choices.
+ */
+export function generationIo(
+    ctx: RequestContext,
+    user: string | undefined,
+    body: Record<string, unknown>,
+    kvshare: Pick<GenerationIo, "recompute" | "contextOverflow">,
+    onText?: GenerationJob["onText"]
+): GenerationIo {
+    return {signal: ctx.signal, arrivedAt: ctx.arrivedAt, onText, ...requester(ctx, user), detail: body.x_kvshare_detail === true, ...kvshare};
 }

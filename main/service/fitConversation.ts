@@ -27,7 +27,8 @@ export function fitConversation(
 ): FittedConversation {
     // The messages that may go, oldest first: all but system messages and the last message.
     const droppable = messages.flatMap((message, i) => (message.role !== "system" && i < messages.length - 1 ? [i] : []));
-    const keeping = (k: number): FittedConversation => {
+    /** The indices left out when the `k` oldest droppable messages go. */
+    const leftOut = (k: number): Set<number> => {
         const gone = new Set(droppable.slice(0, k));
         // What follows a left-out message without its question (answers, results) goes too.
         for (const i of k === 0 ? [] : droppable.slice(k)) {
@@ -35,10 +36,17 @@ export function fitConversation(
             if (message.role === "user" && message.result == null) break;
             gone.add(i);
         }
+        return gone;
+    };
+    const keeping = (k: number): FittedConversation => {
+        const gone = leftOut(k);
         return {messages: messages.filter((_, i) => !gone.has(i)), dropped: gone.size};
     };
     const lengths = messages.map((m) => messageText(m).length);
-    const characters = (k: number) => keeping(k).messages.reduce((sum, m) => sum + messageText(m).length, 0);
+    const characters = (k: number) => {
+        const gone = leftOut(k);
+        return lengths.reduce((sum, n, i) => (gone.has(i) ? sum : sum + n), 0);
+    };
     // Text that cannot fit by its length alone is left out before anything is tokenized (tokenizing a few
     // megabytes holds up every other request): the least left out for the length to fit, by bisection
     // (leaving out more never makes the text longer), so a chat of thousands of messages costs n·log n.

@@ -1,6 +1,6 @@
 import type {ChatCompletion, ChatCompletionChunk, FinishReason} from "../../../shared/openai.js";
 import type {GenerationJob, GenerationResult, TokenLogprob} from "../../runtime/types.js";
-import {requester, type RequestContext} from "../context.js";
+import {generationIo, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {newId, systemFingerprint, toChatLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {refuseSpecialTokenText, toOfferedCalls, toToolCalls, type ToolCall} from "../toolCalls.js";
@@ -17,15 +17,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     const kvshare = parseKvShareOptions(body, "chat");
     refuseSpecialTokenText(params.tools, params.messages, (text) => pipeline.runtime.prompts.specialTokenText(text));
     const base = {id: newId("chatcmpl"), created: unixNow(), model: pipeline.runtime.modelId, system_fingerprint: systemFingerprint};
-    const run = (onText?: GenerationJob["onText"]) =>
-        pipeline.chat(params.messages, params, {
-            signal: ctx.signal,
-            arrivedAt: ctx.arrivedAt,
-            onText,
-            ...requester(ctx, params.user),
-            detail: body.x_kvshare_detail === true,
-            ...kvshare
-        });
+    const run = (onText?: GenerationJob["onText"]) => pipeline.chat(params.messages, params, generationIo(ctx, params.user, body, kvshare, onText));
 
     // A required tool call: the answer (held to the arguments' grammar) is the call, not content. Offered
     // functions: the answer may call them in the model's own call syntax, after some text or none.

@@ -1,7 +1,7 @@
 import type {Completion} from "../../../shared/openai.js";
 import type {Token} from "node-llama-cpp";
 import type {GenerationJob} from "../../runtime/types.js";
-import {requester, type RequestContext} from "../context.js";
+import {generationIo, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {characters, newId, systemFingerprint, toCompletionLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
@@ -24,20 +24,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     // A prompt of token ids is taken as given; its text is what echo shows and what is embedded.
     const tokens = params.promptTokens as Token[] | undefined;
     const promptText = tokens == null ? params.prompt : pipeline.runtime.model.detokenize(tokens, true);
-    const run = (onText?: GenerationJob["onText"]) =>
-        pipeline.complete(
-            promptText,
-            params,
-            {
-                signal: ctx.signal,
-                arrivedAt: ctx.arrivedAt,
-                onText,
-                ...requester(ctx, params.user),
-                detail: body.x_kvshare_detail === true,
-                ...kvshare
-            },
-            tokens
-        );
+    const run = (onText?: GenerationJob["onText"]) => pipeline.complete(promptText, params, generationIo(ctx, params.user, body, kvshare, onText), tokens);
     const echo = params.echo ? promptText : "";
     /** Characters of the choice's text sent so far (offsets of streamed log-probabilities). */
     let streamed = characters(echo);
