@@ -1,5 +1,5 @@
 import path from "node:path";
-import {LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel} from "node-llama-cpp";
+import {LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel, type Token} from "node-llama-cpp";
 import {checkKvShiftability, createKvEditingContext, getKvEditingSupport, withExclusiveDecode} from "../kv/index.js";
 import {checkTextLength, ContextOverflowError} from "./errors.js";
 import {loadLlama, type GpuFallback, type GpuSetting, type LoadedBuild} from "./nativeBuild.js";
@@ -117,15 +117,15 @@ export class ModelRuntime {
     }
 
     /**
-     * Embeds texts one after another on a dedicated embedding context (created on first use, as large
-     * as a sequence's context).
-     * @throws ContextOverflowError for a text longer than the context
+     * Embeds texts (or token ids, taken as they are) one after another on a dedicated embedding context
+     * (created on first use, as large as a sequence's context).
+     * @throws ContextOverflowError for an input longer than the context
      */
-    public embed(texts: readonly string[]): Promise<number[][]> {
-        for (const text of texts) {
-            checkTextLength(text.length, this.contextSize);
-            // +2: the embedding context adds BOS and EOS around the text.
-            const tokens = this.prompts.countTokens(text) + 2;
+    public embed(inputs: ReadonlyArray<string | readonly Token[]>): Promise<number[][]> {
+        for (const input of inputs) {
+            if (typeof input === "string") checkTextLength(input.length, this.contextSize);
+            // +2: the embedding context adds BOS and EOS around the input.
+            const tokens = (typeof input === "string" ? this.prompts.countTokens(input) : input.length) + 2;
             if (tokens >= this.contextSize) return Promise.reject(new ContextOverflowError(tokens, 0, this.contextSize));
         }
         if (this.retirement.signal.aborted) return Promise.reject(this.retirement.signal.reason);
@@ -134,8 +134,11 @@ export class ModelRuntime {
             this.embeddingContext ??= this.model.createEmbeddingContext({threads: this.options.threads, contextSize: this.contextSize});
             const embeddingContext = await this.embeddingContext;
             const vectors: number[][] = [];
-            for (const text of texts)
-                vectors.push([...(await withExclusiveDecode(this.llama, () => embeddingContext.getEmbeddingFor(this.prompts.safeText(text)))).vector]);
+            for (const input of inputs) {
+                // A copy: node-llama-cpp adds BOS and EOS to the array it is given.
+                const resolved = typeof input === "string" ? this.prompts.safeText(input) : [...input];
+                vectors.push([...(await withExclusiveDecode(this.llama, () => embeddingContext.getEmbeddingFor(resolved))).vector]);
+            }
             return vectors;
         });
         this.embeddingQueue = work.catch(() => undefined);

@@ -40,7 +40,8 @@ export interface CompletionParams extends GenerationParams {
 }
 
 export interface EmbeddingParams {
-    inputs: string[];
+    /** Texts, or token ids taken as they are (as the OpenAI API allows: lm-eval and LangChain send both). */
+    inputs: Array<string | number[]>;
     encoding: "float" | "base64";
 }
 
@@ -119,14 +120,21 @@ export function parseCompletionRequest(body: Body, maxTokensCap: number, vocabul
     };
 }
 
-export function parseEmbeddingRequest(body: Body, vectorSize: number): EmbeddingParams {
+export function parseEmbeddingRequest(body: Body, vectorSize: number, vocabularySize: number): EmbeddingParams {
     const input = body.input;
-    let inputs: string[];
+    const isIds = (value: unknown): value is unknown[] => Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === "number");
+    let inputs: Array<string | number[]>;
     if (typeof input === "string") inputs = [input];
+    else if (isIds(input)) inputs = [tokenIds(input, vocabularySize, "input")];
     else if (Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === "string")) inputs = input as string[];
-    else throw ApiError.badRequest("'input' is required and must be a string or a non-empty array of strings.", "input");
+    else if (Array.isArray(input) && input.length > 0 && input.every(isIds)) inputs = input.map((ids, i) => tokenIds(ids, vocabularySize, `input[${i}]`));
+    else
+        throw ApiError.badRequest(
+            "'input' is required and must be a string, an array of strings, an array of token ids, or an array of such arrays (none of them empty).",
+            "input"
+        );
     if (inputs.some((text) => text.length === 0)) throw ApiError.badRequest("'input' must not contain empty strings.", "input");
-    if (inputs.length > 256) throw ApiError.badRequest("'input' may hold at most 256 strings.", "input");
+    if (inputs.length > 256) throw ApiError.badRequest("'input' may hold at most 256 inputs.", "input");
     const encoding = body.encoding_format ?? "float";
     if (encoding !== "float" && encoding !== "base64") throw ApiError.badRequest('\'encoding_format\' must be "float" or "base64".', "encoding_format");
     // Shortening a vector is sound only for models trained for it (as OpenAI's are); a GGUF does not say so.

@@ -82,6 +82,32 @@ describe("POST /v1/embeddings", () => {
         expect(a).toHaveLength(64);
         a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 4));
     });
+
+    it("takes token ids, one list or several, as the OpenAI API allows; ids outside the vocabulary are a 400", async () => {
+        const tokenize = async (content: string) =>
+            ((await (await server.api("/tokenize", {method: "POST", json: {content}})).json()) as {tokens: number[]}).tokens;
+        const [cat, dog] = [await tokenize("a cat"), await tokenize("a dog")];
+        const byText = await server.client.embeddings.create({model: "stories260K", input: ["a cat", "a dog"], encoding_format: "float"});
+        const one = await server.client.embeddings.create({model: "stories260K", input: cat, encoding_format: "float"});
+        const several = await server.client.embeddings.create({model: "stories260K", input: [cat, dog], encoding_format: "float"});
+        expect(one.data).toHaveLength(1);
+        expect(several.data).toHaveLength(2);
+        expect(several.usage.prompt_tokens).toBe(cat.length + dog.length);
+        // The text's own tokens embed to the text's vector.
+        one.data[0]!.embedding.forEach((v, i) => expect(v).toBeCloseTo(byText.data[0]!.embedding[i]!, 5));
+        several.data[1]!.embedding.forEach((v, i) => expect(v).toBeCloseTo(byText.data[1]!.embedding[i]!, 5));
+
+        for (const [input, param] of [
+            [[cat, [1e9]], "input[1]"],
+            [[cat, []], "input"],
+            [["a cat", cat], "input"],
+            [[1.5], "input"]
+        ] as const) {
+            const res = await server.api("/v1/embeddings", {method: "POST", json: {input}});
+            expect(res.status).toBe(400);
+            expect(((await res.json()) as {error: {param: string}}).error.param).toBe(param);
+        }
+    });
 });
 
 describe("GET /v1/models", () => {

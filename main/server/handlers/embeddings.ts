@@ -1,3 +1,4 @@
+import type {Token} from "node-llama-cpp";
 import type {EmbeddingResponse} from "../../../shared/openai.js";
 import type {RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
@@ -12,9 +13,9 @@ export async function postEmbeddings(ctx: RequestContext): Promise<void> {
     const pipeline = ctx.host.requirePipeline();
     const runtime = pipeline.runtime;
     checkModel(body, runtime.modelId);
-    const params = parseEmbeddingRequest(body, runtime.model.embeddingVectorSize);
-    const vectors = (await runtime.embed(params.inputs)).map(unitLength);
-    const promptTokens = params.inputs.reduce((sum, text) => sum + runtime.prompts.countTokens(text), 0);
+    const params = parseEmbeddingRequest(body, runtime.model.embeddingVectorSize, runtime.prompts.vocabularySize);
+    const vectors = (await runtime.embed(params.inputs as Array<string | Token[]>)).map(unitLength);
+    const promptTokens = params.inputs.reduce((sum, input) => sum + (typeof input === "string" ? runtime.prompts.countTokens(input) : input.length), 0);
     const response: EmbeddingResponse = {
         object: "list",
         data: vectors.map((vector, index) => ({
