@@ -183,8 +183,9 @@ export interface ChatLogprobs {
 /** `choices[].logprobs` of a text completion (the legacy shape). */
 export interface CompletionLogprobs {
     tokens: string[];
-    token_logprobs: number[];
-    top_logprobs: Array<Record<string, number>>;
+    /** null for a token nothing before it scores (an echoed prompt's first). */
+    token_logprobs: Array<number | null>;
+    top_logprobs: Array<Record<string, number> | null>;
     /** Each token's character offset in the choice's text (after an echoed prompt). */
     text_offset: number[];
 }

@@ -3,8 +3,8 @@ import {LlamaGrammarEvaluationState, TokenBias, type LlamaContextSequence, type 
 import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
 import {TextStreamer} from "./TextStreamer.js";
-import {sampledTokens, tokenLogprob} from "./logprobs.js";
-import type {GenerationJob, GenerationResult, Sampling, TokenLogprob} from "./types.js";
+import {sampledTokens, scorePrompt, tokenLogprob} from "./logprobs.js";
+import type {GenerationJob, GenerationResult, PromptLogprobs, Sampling, TokenLogprob} from "./types.js";
 
 /** What decoding produced; the caller adds the prompt's side (reuse, timings) to make the result. */
 export interface Decoded {
@@ -16,6 +16,8 @@ export interface Decoded {
     endedAt: number;
     /** With `job.logprobs`: one per token whose text was sent. */
     logprobs?: TokenLogprob[];
+    /** With `job.promptLogprobs`: one per prompt token. */
+    promptLogprobs?: PromptLogprobs;
 }
 
 /**
@@ -53,12 +55,20 @@ export async function decode(
         job.onText?.(piece, logprobs == null ? undefined : sent);
     };
 
+    let pending = pendingTokens;
+    let promptLogprobs: PromptLogprobs | undefined;
+    if (job.promptLogprobs === true && maxTokens > 0 && !job.signal.aborted) {
+        promptLogprobs = await scorePrompt(model, sequence, prompt, pendingTokens, job.logprobs ?? 0);
+        pending = pendingTokens.slice(-1);
+        job.onPromptLogprobs?.(promptLogprobs);
+    }
+
     if (maxTokens > 0 && !job.signal.aborted) {
         const generated: Token[] = [];
         const options = toEvaluateOptions(job.sampling, generated, model);
         const iterator = sampledTokens(
             sequence,
-            pendingTokens,
+            pending,
             job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})},
             logprobs == null ? "none" : (job.logprobs ?? 0) > 0 ? "top" : "chosen"
         );
@@ -107,7 +117,15 @@ export async function decode(
     }
 
     const endedAt = performance.now();
-    return {text, finishReason, completionTokens, firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt, endedAt, ...(logprobs == null ? {} : {logprobs})};
+    return {
+        text,
+        finishReason,
+        completionTokens,
+        firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt,
+        endedAt,
+        ...(logprobs == null ? {} : {logprobs}),
+        ...(promptLogprobs == null ? {} : {promptLogprobs})
+    };
 }
 
 /** Whether a prompt of this length (plus an explicit max_tokens) fits a sequence. */

@@ -1,6 +1,6 @@
-import type {LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token} from "node-llama-cpp";
-import {tokenBytes, tokenPiece} from "./tokenPiece.js";
-import type {TokenLogprob} from "./types.js";
+import type {ControlledEvaluateInputItem, LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token} from "node-llama-cpp";
+import {contextTokens, tokenBytes, tokenPiece} from "./tokenPiece.js";
+import type {PromptLogprobs, TokenLogprob} from "./types.js";
 
 /** What a log-probability of zero probability is reported as (JSON has no -Infinity; OpenAI uses -9999). */
 const floorLogprob = -9999;
@@ -58,4 +58,32 @@ export function tokenLogprob(model: LlamaModel, sampled: SampledToken, previous:
             alternatives.push({...entry(token), logprob: logprobOf(probability)});
         }
     return {...entry(sampled.token), logprob: logprobOf(sampled.probabilities?.get(sampled.token) ?? sampled.confidence), top: alternatives};
+}
+
+/**
+ * Evaluates the prompt's `pending` tokens but the last (which decoding evaluates with the first sampled token)
+ * with the model's distribution read after each, and scores every prompt token by the distribution before it:
+ * a prompt token's log-probability given all before it, as evaluation harnesses read it (`echo` with
+ * `logprobs`). Tokens before `pending` (KV reused rather than computed) and the first token have no
+ * distribution before them and are unscored. Every scored token copies the vocabulary's probabilities out of
+ * llama.cpp, so this costs far more than a prefill on a large vocabulary: only on request.
+ */
+export async function scorePrompt(
+    model: LlamaModel,
+    sequence: LlamaContextSequence,
+    prompt: readonly Token[],
+    pending: readonly Token[],
+    top: number
+): Promise<PromptLogprobs> {
+    const start = prompt.length - pending.length;
+    // Sampling options left out: greedy, so the distribution is the model's own (no temperature, no top-k).
+    const input = pending.slice(0, -1).map((token): ControlledEvaluateInputItem => [token, {generateNext: {probabilities: true}}]);
+    const outputs = input.length === 0 ? [] : await sequence.controlledEvaluate(input);
+    return prompt.map((token, i) => {
+        const previous = prompt.slice(Math.max(0, i - contextTokens), i);
+        const probabilities = i > start ? outputs[i - start - 1]?.next.probabilities : undefined;
+        if (probabilities != null) return tokenLogprob(model, {token, probabilities}, previous, top);
+        const text = tokenPiece(model, token, previous);
+        return {text, bytes: tokenBytes(model, token, text), logprob: null, top: null};
+    });
 }

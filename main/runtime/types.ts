@@ -43,6 +43,17 @@ export interface TokenLogprob {
     top: Array<{text: string; bytes: number[]; logprob: number}>;
 }
 
+/** A prompt token with nothing before it in the computed prompt to score it (the first one): text only. */
+export interface UnscoredToken {
+    text: string;
+    bytes: number[];
+    logprob: null;
+    top: null;
+}
+
+/** Each prompt token's log-probability given the tokens before it (the first one unscored). */
+export type PromptLogprobs = Array<TokenLogprob | UnscoredToken>;
+
 /** One generation job, independent of the endpoint that asked for it. */
 export interface GenerationJob {
     promptTokens: readonly Token[];
@@ -57,6 +68,13 @@ export interface GenerationJob {
     signal: AbortSignal;
     /** Log-probabilities of the answer's tokens, with this many alternatives each (0-20); undefined: none. */
     logprobs?: number;
+    /**
+     * Log-probabilities of the prompt's own tokens too, with `logprobs` alternatives each (a text completion's
+     * `echo` with `logprobs`, how evaluation harnesses score text): every prompt token is computed then.
+     */
+    promptLogprobs?: boolean;
+    /** Gets the prompt's log-probabilities once they are computed, before any text. */
+    onPromptLogprobs?(logprobs: PromptLogprobs): void;
     /** The answer's text shows special tokens' text too (a model's call syntax may be made of them). */
     specialText?: boolean;
     /** Gets each piece of text as soon as it is safe to show, with the log-probabilities of the tokens it
@@ -84,4 +102,6 @@ export interface GenerationResult {
     kvshare: KvShareRecord;
     /** With `logprobs` asked for: one per token of `text`. */
     logprobs?: TokenLogprob[];
+    /** With `promptLogprobs` asked for: one per prompt token. */
+    promptLogprobs?: PromptLogprobs;
 }

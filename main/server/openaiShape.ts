@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type {ChatLogprobs, CompletionLogprobs, FinishReason, Timings, Usage} from "../../shared/openai.js";
-import type {GenerationResult, TokenLogprob} from "../runtime/types.js";
+import type {GenerationResult, TokenLogprob, UnscoredToken} from "../runtime/types.js";
 
 /** Identifies this build in `system_fingerprint`. */
 export const systemFingerprint = "kvshare-0.1";
@@ -64,10 +64,11 @@ export function toChatLogprobs(entries: readonly TokenLogprob[]): ChatLogprobs {
 export const characters = (text: string): number => [...text].length;
 
 /**
- * Text completions' `logprobs` for some tokens of the answer, `offset` being where the first one's text starts
- * in the choice's text, in characters (an echoed prompt, earlier chunks). Alternatives whose texts coincide keep the likelier.
+ * Text completions' `logprobs` for some tokens of the choice's text (an echoed prompt's, the answer's), `offset`
+ * being where the first one's text starts in it, in characters (after an echoed prompt, earlier chunks).
+ * Alternatives whose texts coincide keep the likelier. An unscored token (an echoed prompt's first) has nulls.
  */
-export function toCompletionLogprobs(entries: readonly TokenLogprob[], offset: number): CompletionLogprobs {
+export function toCompletionLogprobs(entries: ReadonlyArray<TokenLogprob | UnscoredToken>, offset: number): CompletionLogprobs {
     const textOffset: number[] = [];
     let at = offset;
     for (const e of entries) {
@@ -78,6 +79,7 @@ export function toCompletionLogprobs(entries: readonly TokenLogprob[], offset: n
         tokens: entries.map((e) => e.text),
         token_logprobs: entries.map((e) => e.logprob),
         top_logprobs: entries.map((e) => {
+            if (e.top == null) return null;
             const top: Record<string, number> = {};
             for (const t of e.top) if (!(t.text in top)) top[t.text] = t.logprob;
             return top;

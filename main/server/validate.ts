@@ -37,6 +37,8 @@ export interface CompletionParams extends GenerationParams {
     /** The prompt as token ids, when it was sent so (taken as given: no start token is added). */
     promptTokens?: number[];
     echo: boolean;
+    /** `echo` with `logprobs`: the prompt's tokens are scored too (the legacy API's way to score text). */
+    promptLogprobs: boolean;
 }
 
 export interface EmbeddingParams {
@@ -111,10 +113,12 @@ export function parseCompletionRequest(body: Body, maxTokensCap: number, vocabul
     optionalInteger(body, "best_of", 1, 1);
     // Text completions ask with the count of alternatives itself (0: the chosen tokens' only).
     const logprobs = optionalInteger(body, "logprobs", 0, maxTopLogprobs);
+    const echo = optionalBoolean(body, "echo") ?? false;
     return {
         prompt: prompt as string,
         ...(promptTokens == null ? {} : {promptTokens}),
-        echo: optionalBoolean(body, "echo") ?? false,
+        echo,
+        promptLogprobs: echo && logprobs != null,
         ...parseGenerationParams(body, maxTokensCap, vocabularySize),
         ...(logprobs == null ? {} : {logprobs})
     };

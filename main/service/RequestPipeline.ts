@@ -36,6 +36,8 @@ export interface GenerationSettings {
     format?: OutputFormat;
     /** Log-probabilities of the answer's tokens, with this many alternatives each. */
     logprobs?: number;
+    /** The prompt's tokens' log-probabilities too (`logprobs` alternatives each): the whole prompt is computed, nothing reused. */
+    promptLogprobs?: boolean;
     /** Functions the model may call (chat only): described in its template, its answer read with special tokens' text. */
     tools?: {functions: readonly OfferedFunction[]};
 }
@@ -44,6 +46,8 @@ export interface GenerationSettings {
 export interface GenerationIo {
     signal: AbortSignal;
     onText?: GenerationJob["onText"];
+    /** With `promptLogprobs`: gets them before any text. */
+    onPromptLogprobs?: GenerationJob["onPromptLogprobs"];
     arrivedAt: number;
     /** Who is asking (profile, key owner or the API's `user`): decides the sharing scope. */
     user?: string;
@@ -173,6 +177,7 @@ export class RequestPipeline {
             signal,
             onText: io.onText,
             ...(settings.logprobs == null ? {} : {logprobs: settings.logprobs}),
+            ...(settings.promptLogprobs === true ? {promptLogprobs: true, onPromptLogprobs: io.onPromptLogprobs} : {}),
             ...(settings.tools == null ? {} : {specialText: true}),
             arrivedAt: io.arrivedAt
         };
@@ -186,7 +191,8 @@ export class RequestPipeline {
             revealDonor: io.revealDonor ?? false,
             recomputePolicy: io.recompute?.policy,
             recomputeBudget: io.recompute?.budget,
-            store: io.recompute?.store
+            store: io.recompute?.store,
+            ...(settings.promptLogprobs === true ? {computeAll: true} : {})
         };
 
         // 1. admit: embed, retrieve, align.
@@ -268,7 +274,8 @@ export class RequestPipeline {
                         ttftMs: decoded.firstTokenAt - io.arrivedAt
                     },
                     kvshare: prepared.record,
-                    ...(decoded.logprobs == null ? {} : {logprobs: decoded.logprobs})
+                    ...(decoded.logprobs == null ? {} : {logprobs: decoded.logprobs}),
+                    ...(decoded.promptLogprobs == null ? {} : {promptLogprobs: decoded.promptLogprobs})
                 };
                 this.sharing.observeServed(result.kvshare, result.timings.promptMs);
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing
@@ -297,7 +304,8 @@ export class RequestPipeline {
     private coalescingLeader(prompt: SharedPrompt, admission: Admission): InFlightPrompt | undefined {
         const settings = effectiveSharing(this.sharingSettings(), prompt.scope);
         // No donor can pay off for this prompt now (the cost gate skipped the search): nor can a wait for one.
-        if (!settings.enabled || !this.sharing.kvEditing || admission.skipped != null) return undefined;
+        // A prompt computed whole (scored) reuses nothing, so it has nothing to wait for.
+        if (prompt.computeAll === true || !settings.enabled || !this.sharing.kvEditing || admission.skipped != null) return undefined;
         // Where a prefill is nearly free (a tiny model, a short prompt), waiting for another's costs more
         // than it saves: the cost gate's measured rate decides.
         const ownPrefillMs = this.sharing.predictPrefillMs(prompt.tokens.length);

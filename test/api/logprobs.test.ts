@@ -69,13 +69,22 @@ describe("logprobs", () => {
         const body = (await response.json()) as Completion;
         const choice = body.choices[0]!;
         const lp = choice.logprobs!;
-        expect(lp.tokens.length).toBe(body.usage!.completion_tokens);
-        expect(lp.text_offset[0]).toBe(prompt.length);
+        // The echoed prompt's tokens first (scored), then the answer's.
+        const promptTokens = body.usage!.prompt_tokens;
+        expect(lp.tokens.length).toBe(promptTokens + body.usage!.completion_tokens);
+        expect(lp.text_offset[0]).toBe(0);
+        expect(lp.text_offset[promptTokens]).toBe(prompt.length);
         lp.tokens.forEach((token, i) => {
             expect(choice.text.slice(lp.text_offset[i], lp.text_offset[i]! + token.length)).toBe(token);
+            if (i < promptTokens) return;
             expect(Object.keys(lp.top_logprobs[i]!).length).toBeLessThanOrEqual(2);
             expect(Math.max(...Object.values(lp.top_logprobs[i]!))).toBe(lp.token_logprobs[i]);
         });
+        const answerOnly = (await (
+            await server.api("/v1/completions", {method: "POST", json: {model, prompt, max_tokens: 12, temperature: 0, logprobs: 2}})
+        ).json()) as Completion;
+        expect(answerOnly.choices[0]!.logprobs!.tokens).toEqual(lp.tokens.slice(promptTokens));
+        expect(answerOnly.choices[0]!.logprobs!.text_offset[0]).toBe(0);
     });
 
     it("gives byte-fallback tokens their own byte, so the entries' bytes make the text; text offsets count characters", async () => {
@@ -88,8 +97,55 @@ describe("logprobs", () => {
         }
         const prompt = "😀 日本:";
         const res = await server.api("/v1/completions", {method: "POST", json: {model, prompt, max_tokens: 6, temperature: 0, logprobs: 0, echo: true}});
-        const choice = ((await res.json()) as Completion).choices[0]!;
-        expect(choice.logprobs!.text_offset[0]).toBe([...prompt].length);
+        const done = (await res.json()) as Completion;
+        expect(done.choices[0]!.logprobs!.text_offset[done.usage!.prompt_tokens]).toBe([...prompt].length);
+    });
+
+    it("text completions with echo and logprobs score the prompt's own tokens, as evaluation harnesses read them", async () => {
+        const prompt = "Once upon a time there was a little girl named Lily. She";
+        const ids = ((await (await server.api("/tokenize", {method: "POST", json: {content: prompt, add_special: true}})).json()) as {tokens: number[]}).tokens;
+        const complete = async (json: object) => {
+            const res = await server.api("/v1/completions", {method: "POST", json: {model, temperature: 0, ...json}});
+            expect(res.status).toBe(200);
+            return (await res.json()) as Completion & {x_kvshare: {reused_tokens: number}};
+        };
+        // Served once first, so that an exact donor (and the sequence's own prefix) is there to be reused.
+        await complete({prompt, max_tokens: 1});
+        const scored = await complete({prompt, max_tokens: 1, logprobs: 5, echo: true});
+        const lp = scored.choices[0]!.logprobs!;
+        expect(scored.usage!.prompt_tokens).toBe(ids.length);
+        expect(lp.token_logprobs).toHaveLength(ids.length + 1);
+        // Nothing before the first token scores it; every later one has its log-probability and alternatives.
+        expect(lp.token_logprobs[0]).toBeNull();
+        expect(lp.top_logprobs[0]).toBeNull();
+        for (const value of lp.token_logprobs.slice(1)) expect(value).toBeLessThanOrEqual(0);
+        expect(lp.tokens.join("")).toBe(scored.choices[0]!.text);
+        // Scores need every prompt token computed: nothing was reused.
+        expect(scored.x_kvshare.reused_tokens).toBe(0);
+        expect(scored.usage!.prompt_tokens_details?.cached_tokens ?? 0).toBe(0);
+
+        // A prompt token's score is the model's distribution after the tokens before it: the same as the
+        // alternatives of a one-token answer to those tokens alone (computed in other batches: float rounding).
+        for (const at of [3, 8, ids.length - 1]) {
+            const next = await complete({prompt: ids.slice(0, at), max_tokens: 1, logprobs: 5});
+            const alternatives = next.choices[0]!.logprobs!.top_logprobs[0]!;
+            expect(Object.keys(lp.top_logprobs[at]!)).toEqual(Object.keys(alternatives));
+            for (const [token, value] of Object.entries(alternatives)) expect(lp.top_logprobs[at]![token]).toBeCloseTo(value, 2);
+            const own = lp.tokens[at]!;
+            if (own in alternatives) expect(lp.token_logprobs[at]).toBeCloseTo(alternatives[own]!, 2);
+        }
+
+        // Streamed: the echoed prompt's chunk carries the same scores.
+        const res = await server.api("/v1/completions", {
+            method: "POST",
+            json: {model, prompt, max_tokens: 1, logprobs: 5, echo: true, temperature: 0, stream: true}
+        });
+        const chunks = (await res.text())
+            .split("\n")
+            .filter((line) => line.startsWith("data: {"))
+            .map((line) => JSON.parse(line.slice(6)) as Completion);
+        expect(chunks[0]!.choices[0]!.text).toBe(prompt);
+        expect(chunks[0]!.choices[0]!.logprobs!.token_logprobs).toEqual(lp.token_logprobs.slice(0, ids.length));
     });
 
     it("refuses what OpenAI refuses", async () => {

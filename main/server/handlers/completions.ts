@@ -1,6 +1,6 @@
-import type {Completion} from "../../../shared/openai.js";
+import type {Completion, CompletionLogprobs} from "../../../shared/openai.js";
 import type {Token} from "node-llama-cpp";
-import type {GenerationJob} from "../../runtime/types.js";
+import type {GenerationJob, PromptLogprobs} from "../../runtime/types.js";
 import {generationIo, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {characters, newId, systemFingerprint, toCompletionLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
@@ -24,7 +24,13 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     // A prompt of token ids is taken as given; its text is what echo shows and what is embedded.
     const tokens = params.promptTokens as Token[] | undefined;
     const promptText = tokens == null ? params.prompt : pipeline.runtime.model.detokenize(tokens, true);
-    const run = (onText?: GenerationJob["onText"]) => pipeline.complete(promptText, params, generationIo(ctx, params.user, body, kvshare, onText), tokens);
+    /** With `echo` and `logprobs`: the prompt's tokens' (scored before any text). */
+    let promptLogprobs: CompletionLogprobs | undefined;
+    const onPromptLogprobs = (entries: PromptLogprobs) => {
+        promptLogprobs = toCompletionLogprobs(entries, 0);
+    };
+    const run = (onText?: GenerationJob["onText"]) =>
+        pipeline.complete(promptText, params, {...generationIo(ctx, params.user, body, kvshare, onText), onPromptLogprobs}, tokens);
     const echo = params.echo ? promptText : "";
     /** Characters of the choice's text sent so far (offsets of streamed log-probabilities). */
     let streamed = characters(echo);
@@ -38,7 +44,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
                     index: 0,
                     text: echo + result.text,
                     finish_reason: toFinishReason(result.finishReason),
-                    logprobs: result.logprobs == null ? null : toCompletionLogprobs(result.logprobs, characters(echo))
+                    logprobs: result.logprobs == null ? null : joined(promptLogprobs, toCompletionLogprobs(result.logprobs, characters(echo)))
                 }
             ],
             usage: toUsage(result),
@@ -51,7 +57,7 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     await streamGeneration(
         ctx,
         {
-            head: () => (echo === "" ? null : {...base, choices: [{index: 0, text: echo, finish_reason: null, logprobs: null}]}),
+            head: () => (echo === "" ? null : {...base, choices: [{index: 0, text: echo, finish_reason: null, logprobs: promptLogprobs ?? null}]}),
             delta: (text, logprobs): Completion => {
                 const chunk: Completion = {
                     ...base,
@@ -73,4 +79,15 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
         params.includeUsage,
         run
     );
+}
+
+/** The echoed prompt's log-probabilities (when scored) followed by the answer's. */
+function joined(prompt: CompletionLogprobs | undefined, answer: CompletionLogprobs): CompletionLogprobs {
+    if (prompt == null) return answer;
+    return {
+        tokens: [...prompt.tokens, ...answer.tokens],
+        token_logprobs: [...prompt.token_logprobs, ...answer.token_logprobs],
+        top_logprobs: [...prompt.top_logprobs, ...answer.top_logprobs],
+        text_offset: [...prompt.text_offset, ...answer.text_offset]
+    };
 }

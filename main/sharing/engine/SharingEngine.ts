@@ -160,7 +160,7 @@ export class SharingEngine {
         const policy = prompt.recomputePolicy ?? settings.recomputePolicy;
         const stages = {...admission.stages};
         const best = admission.best;
-        const ownPrefix = commonPrefixLength(sequence.contextTokens, prompt.tokens);
+        const ownPrefix = prompt.computeAll === true ? 0 : commonPrefixLength(sequence.contextTokens, prompt.tokens);
         const trace: PrepareTrace = {
             prefixFloor: ownPrefix,
             similarityThreshold: settings.similarityThreshold,
@@ -170,6 +170,7 @@ export class SharingEngine {
             minGainTokens: settings.minGainTokens
         };
         const floor = (note: string) => this.floor(sequence, prompt, stages, trace, note);
+        if (prompt.computeAll === true) return floor("the prompt's log-probabilities were asked for: every prompt token computed");
         if (!settings.enabled) return floor("sharing is off");
         if (!this.deps.kvEditing) return floor(this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
         if (best == null)
@@ -356,6 +357,19 @@ export class SharingEngine {
     }
 
     private async floor(sequence: LlamaContextSequence, prompt: SharedPrompt, stages: Stages, trace: PrepareTrace, note: string): Promise<PreparedSequence> {
+        if (prompt.computeAll === true) {
+            await sequence.clearHistory();
+            // Decoding computes the whole prompt, reading each token's distribution on the way.
+            const whole: KvReuseReport = {
+                mode: "none",
+                reason: note,
+                reusedTokens: 0,
+                computedTokens: 0,
+                pendingTokens: [...prompt.tokens],
+                timings: {restoreMs: 0, editMs: 0, computeMs: 0, totalMs: 0}
+            };
+            return this.toPrepared(whole, prompt, stages, trace, note);
+        }
         if (!this.deps.settings().prefixReuse) {
             await sequence.clearHistory();
             note = `${note}; prefix reuse is off`;

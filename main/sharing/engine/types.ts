@@ -22,6 +22,8 @@ export interface SharedPrompt {
     recomputePolicy?: RecomputePolicy;
     /** False: this prompt's KV is not kept as a donor (a request that asks not to be cached). */
     store?: boolean;
+    /** Every prompt token is computed, none reused (not even the sequence's own prefix): its log-probabilities are read. */
+    computeAll?: boolean;
     /** A quality check's replay of a logged request: the donor's use is not counted. */
     replay?: boolean;
 }
