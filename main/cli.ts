@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import fs from "node:fs";
+import os from "node:os";
+import {parseArgs} from "node:util";
 import {downloadDefaultModel} from "./app/downloadDefaultModel.js";
 import {startServer} from "./app/startServer.js";
 import {parseServeArgs, serveUsage} from "./cliArgs.js";
@@ -7,13 +10,16 @@ import {lockDataDir} from "./config/dataDirLock.js";
 import {apiKeyPath, loadOrCreateApiKey} from "./config/apiKey.js";
 import {NoModelError} from "./config/resolveModel.js";
 import {KeyStore} from "./config/apiKeys.js";
+import {isLoopback} from "../shared/hosts.js";
 
 /** A signal this soon after the first is the same one passed on by a parent process, not a second request. */
 const repeatedSignalMs = 1_000;
 
-/** How long answers in progress may run on after SIGINT / SIGTERM (new connections are refused at once). */
+/** How long answers in progress may run on after SIGINT / SIGTERM / SIGHUP (new connections are refused at once). */
 const shutdownGraceMs = 10_000;
-import {parseArgs} from "node:util";
+
+/** The signals that stop the server: Ctrl+C, a service manager's stop, the terminal closing. */
+const stopSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 usage or missing model. */
 async function main(argv: string[]): Promise<number> {
@@ -45,9 +51,10 @@ function keyCommand(argv: string[]): number {
             console.log(keyUsage);
             return 0;
         }
-        const dataDir = resolveDataDir(values["data-dir"]);
+        const dataDir = usableDataDir(values["data-dir"]);
         const keys = KeyStore.inDataDir(dataDir);
-        const [action, arg] = positionals;
+        const [action, arg, ...extra] = positionals;
+        if (extra.length > 0) throw new Error(`unexpected argument${extra.length > 1 ? "s" : ""}: ${extra.join(" ")} (a name with spaces goes in quotes)`);
         if (action == null) {
             console.log(loadOrCreateApiKey(dataDir).key);
             console.error(`(the app's own key, stored in ${apiKeyPath(dataDir)})`);
@@ -55,9 +62,10 @@ function keyCommand(argv: string[]): number {
             const {key, entry} = keys.create(arg, values.group);
             console.log(key);
             console.error(`key ${entry.id} for ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}: shown once, only its hash is stored`);
-        } else if (action === "list") {
-            for (const key of keys.list())
-                console.log(`${key.id}  ${key.hint}…  ${key.name}${key.group != null ? `  group:${key.group}` : ""}  ${key.createdAt}`);
+        } else if (action === "list" && arg == null) {
+            const list = keys.list();
+            if (list.length === 0) console.error("no keys issued (kvshare key create NAME issues one)");
+            for (const key of list) console.log(`${key.id}  ${key.hint}…  ${key.name}${key.group != null ? `  group:${key.group}` : ""}  ${key.createdAt}`);
         } else if (action === "revoke" && arg != null) {
             if (!keys.revoke(arg)) throw new Error(`No key with id ${arg}.`);
             console.log(`revoked ${arg}`);
@@ -73,8 +81,10 @@ function keyCommand(argv: string[]): number {
 
 async function serve(argv: string[]): Promise<number> {
     let options;
+    let dataDir;
     try {
         options = parseServeArgs(argv);
+        dataDir = usableDataDir(options.dataDir);
     } catch (error) {
         console.error(`${(error as Error).message}\n\n${serveUsage}`);
         return 2;
@@ -83,7 +93,13 @@ async function serve(argv: string[]): Promise<number> {
         console.log(serveUsage);
         return 0;
     }
-    const dataDir = resolveDataDir(options.dataDir);
+    // Stopped while starting (the model loading): nothing is served yet, so stop at once, leaving the folder unlocked.
+    const stopStarting = (signal: NodeJS.Signals) => {
+        console.error(`stopped (${signal}) before the server was ready`);
+        options.lock?.release();
+        process.exit(128 + (os.constants.signals[signal] ?? 0));
+    };
+    for (const signal of stopSignals) process.on(signal, stopStarting);
     let server;
     try {
         // Taken before a download into the folder; the server takes it over (and releases it when it stops).
@@ -101,6 +117,10 @@ async function serve(argv: string[]): Promise<number> {
     }
     const {settings} = server.core;
     console.log(`API: ${server.url}/v1 (${settings.api.auth ? "bearer key required" : "NO AUTH"})`);
+    if (!isLoopback(settings.api.host))
+        console.error(
+            `warning: listening on ${settings.api.host}: the API and the web UI can be reached from other machines on the network, over plain HTTP (prompts, answers and the key travel unencrypted); anyone with a key can use it`
+        );
     if (settings.api.auth) console.log(`API key: ${server.apiKey}`);
     // The e2e tests and scripts wait for this exact line.
     console.log(`KVShare ready: ${server.uiUrl}`);
@@ -118,9 +138,20 @@ async function serve(argv: string[]): Promise<number> {
         await server.close(shutdownGraceMs);
         process.exit(0);
     };
-    process.on("SIGINT", () => void stop());
-    process.on("SIGTERM", () => void stop());
+    for (const signal of stopSignals) {
+        process.off(signal, stopStarting);
+        process.on(signal, () => void stop());
+    }
     return -1;
+}
+
+/** The data folder asked for (or the default), refused when it names something that is not a folder. */
+function usableDataDir(flag: string | undefined): string {
+    const dataDir = resolveDataDir(flag);
+    const stat = fs.statSync(dataDir, {throwIfNoEntry: false});
+    if (stat != null && !stat.isDirectory())
+        throw new Error(`The data folder ${dataDir} is a file, not a folder: give --data-dir (or KVSHARE_DATA_DIR) a folder, or a path to create one at.`);
+    return dataDir;
 }
 
 main(process.argv.slice(2)).then(

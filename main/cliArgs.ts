@@ -3,6 +3,7 @@ import {gpuBackends, gpuFallbacks, type GpuFallback, type GpuSetting} from "../s
 import type {ServeOptions} from "./app/startServer.js";
 import {unsafeAuthReason} from "./config/addresses.js";
 import {startupRanges} from "./config/validateStoredSettings.js";
+import {SettingsValidationError, validateSettingsPatch} from "./config/validateSettings.js";
 
 export const serveUsage = `Usage: kvshare serve [options]
 
@@ -32,29 +33,7 @@ export interface ServeCommand extends ServeOptions {
 
 /** Parses `serve` flags into server options; unknown flags and bad numbers are errors. */
 export function parseServeArgs(argv: string[]): ServeCommand {
-    const {values} = parseArgs({
-        args: argv,
-        strict: true,
-        allowPositionals: false,
-        options: {
-            model: {type: "string"},
-            "data-dir": {type: "string"},
-            host: {type: "string"},
-            port: {type: "string"},
-            threads: {type: "string"},
-            parallel: {type: "string"},
-            "ctx-size": {type: "string"},
-            "no-auth": {type: "boolean"},
-            "cors-origin": {type: "string", multiple: true},
-            "allowed-host": {type: "string", multiple: true},
-            cpu: {type: "boolean"},
-            gpu: {type: "string"},
-            "gpu-fallback": {type: "string"},
-            verbose: {type: "boolean"},
-            "download-default-model": {type: "boolean"},
-            help: {type: "boolean", short: "h"}
-        }
-    });
+    const {values} = parseServeFlags(argv);
     const overrides: NonNullable<ServeOptions["overrides"]> = {};
     const api: NonNullable<typeof overrides.api> = {};
     if (values.host != null) api.host = values.host;
@@ -66,6 +45,7 @@ export function parseServeArgs(argv: string[]): ServeCommand {
         const unsafe = unsafeAuthReason({host: values.host, auth: false});
         if (unsafe != null) throw new Error(`--no-auth with --host ${values.host}: ${unsafe}`);
     }
+    checkApiFlags(api);
     if (Object.keys(api).length > 0) overrides.api = api;
     if (values.threads != null) overrides.threads = integer("--threads", values.threads, ...startupRanges.threads);
     if (values.parallel != null) overrides.parallel = integer("--parallel", values.parallel, ...startupRanges.parallel);
@@ -94,9 +74,60 @@ function gpuSetting(value: string): GpuSetting {
     throw new Error(`--gpu must be one of auto, cpu, ${gpuBackends.join(", ")}; got '${value}'.`);
 }
 
+/** The settings panel's own checks, on the API flags (an origin with a path would refuse every request from it). */
+function checkApiFlags({auth: _auth, ...api}: NonNullable<NonNullable<ServeOptions["overrides"]>["api"]>): void {
+    const flags: Record<string, string> = {
+        "api.host": "--host",
+        "api.port": "--port",
+        "api.corsOrigins": "--cors-origin",
+        "api.allowedHosts": "--allowed-host"
+    };
+    try {
+        validateSettingsPatch({api});
+    } catch (error) {
+        if (!(error instanceof SettingsValidationError)) throw error;
+        const flag = flags[error.param];
+        throw new Error(flag == null ? error.message : error.message.replace(error.param, flag), {cause: error});
+    }
+}
+
 function integer(flag: string, value: string, min: number, max: number): number {
     // Decimal digits only: Number() would take "" (and "  ") as 0 and "0x50" as 80.
     const n = /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}; got '${value}'.`);
     return n;
+}
+
+function parseServeFlags(argv: string[]) {
+    try {
+        return parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                model: {type: "string"},
+                "data-dir": {type: "string"},
+                host: {type: "string"},
+                port: {type: "string"},
+                threads: {type: "string"},
+                parallel: {type: "string"},
+                "ctx-size": {type: "string"},
+                "no-auth": {type: "boolean"},
+                "cors-origin": {type: "string", multiple: true},
+                "allowed-host": {type: "string", multiple: true},
+                cpu: {type: "boolean"},
+                gpu: {type: "string"},
+                "gpu-fallback": {type: "string"},
+                verbose: {type: "boolean"},
+                "download-default-model": {type: "boolean"},
+                help: {type: "boolean", short: "h"}
+            }
+        });
+    } catch (error) {
+        // `npm run serve --model X` (no `--`): npm takes the flag as its own and passes only the path on.
+        const npmAteFlags = process.env.npm_lifecycle_event != null && /Unexpected argument/.test((error as Error).message);
+        throw npmAteFlags
+            ? new Error(`${(error as Error).message}: with npm, put -- before the options (npm run serve -- --model PATH)`, {cause: error})
+            : error;
+    }
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {readGgufFileInfo} from "node-llama-cpp";
 import {ggufHeaderProblem} from "../common/ggufHeader.js";
+import {ggmlTensorBytes} from "../common/ggmlTensorBytes.js";
 import type {ModelFile, ModelList, ModelStatus} from "../../shared/admin.js";
 import type {AdminDeps} from "./ports.js";
 import {modelsDir} from "../config/dataDir.js";
@@ -170,9 +171,12 @@ async function weightsProblem(file: string): Promise<string | undefined> {
     const tensors = info.tensorInfo ?? [];
     if (Number(info.tensorCount) === 0 || tensors.length === 0) return "it holds no weights (a vocabulary-only file)";
     const size = fs.statSync(file).size;
-    // The last tensor's data starts at its file offset: a file cut before it is certainly truncated.
+    // The last tensor's data starts at its file offset: a file cut before it is certainly truncated; one cut
+    // inside it is, where the tensor's size is known from its type.
     const lastOffset = Math.max(...tensors.map((tensor) => Number(tensor.fileOffset)));
     if (lastOffset >= size) return `the file is truncated (${size} bytes; its tensor table points past the end)`;
+    const dataEnd = Math.max(...tensors.map((tensor) => Number(tensor.fileOffset) + (ggmlTensorBytes(tensor.ggmlType, tensor.dimensions) ?? 0)));
+    if (dataEnd > size) return `the file is truncated (${size} bytes; its weights need ${dataEnd})`;
     return undefined;
 }
 

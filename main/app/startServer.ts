@@ -62,7 +62,14 @@ const atomicallyWrittenFiles = ["settings.json", "keys.json", "api-key", "window
  * Shared by headless mode and the Electron shell. Takes the data folder's single-instance lock (throws
  * DataDirLockedError when another server uses it); the caller releases `lock` once done with the core.
  */
-export function createCore(options: ServeOptions): {core: AppCore; lock: DataDirLock; modelPath?: string; noModel?: NoModelError} {
+export function createCore(options: ServeOptions): {
+    core: AppCore;
+    lock: DataDirLock;
+    modelPath?: string;
+    /** Later files of the models folder, when the model was picked from it. */
+    otherModels?: string[];
+    noModel?: NoModelError;
+} {
     const log = options.log ?? consoleLogger;
     const dataDir = resolveDataDir(options.dataDir);
     // Owner-only: it holds chats, cached prompts and keys (patient text on a shared machine). An
@@ -96,7 +103,8 @@ export function createCore(options: ServeOptions): {core: AppCore; lock: DataDir
         throw error;
     }
     try {
-        return {core, lock, modelPath: resolveModelPath({flag: options.modelPath, settingsPath: settings.modelPath, dataDir}).path};
+        const resolved = resolveModelPath({flag: options.modelPath, settingsPath: settings.modelPath, dataDir});
+        return {core, lock, modelPath: resolved.path, otherModels: resolved.others ?? []};
     } catch (error) {
         if (!(error instanceof NoModelError)) throw error;
         core.markNoModel(error.message);
@@ -161,12 +169,23 @@ export function createApiServer(core: AppCore, servesUi: boolean): ApiServer {
  * client can tell "starting" from "down"), and a port already in use fails before a long load.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-    const {core, modelPath, noModel, lock} = createCore(options);
+    const created = createCore(options);
+    const {core, noModel, lock} = created;
+    let modelPath = created.modelPath;
+    const otherModels = created.otherModels ?? [];
     let server: RunningServer | undefined;
     try {
         if (modelPath == null) throw noModel ?? new NoModelError("No model found.");
-        // The reason a file cannot be served, rather than llama.cpp's bare "Failed to load model".
-        const unusable = await modelFileProblem(modelPath);
+        // The reason a file cannot be served, rather than llama.cpp's bare "Failed to load model". A file picked
+        // from the models folder (not named by the user) that cannot be served, a download cut short say, is
+        // passed over for the folder's next one.
+        let unusable = await modelFileProblem(modelPath);
+        for (const other of otherModels) {
+            if (unusable == null) break;
+            core.log.warn(`${modelPath} cannot be served: ${unusable}; trying ${path.basename(other)}, the models folder's next file`);
+            modelPath = other;
+            unusable = await modelFileProblem(modelPath);
+        }
         if (unusable != null) throw new Error(`${modelPath} cannot be served: ${unusable}.`);
         server = await listen(core);
         await loadCoreModel(core, modelPath, options.verbose, options.onLoadProgress);

@@ -9,11 +9,12 @@ export class NoModelError extends Error {}
 
 /**
  * Picks the model file: `--model`, else `KVSHARE_MODEL`, else the settings file, else the first
- * `.gguf` in the app's models folder.
+ * `.gguf` in the app's models folder (`others`: the folder's later ones, in order, for when that one cannot be served).
  */
 export function resolveModelPath(options: {flag?: string; settingsPath?: string; dataDir: string; env?: NodeJS.ProcessEnv}): {
     path: string;
     source: ModelSource;
+    others?: string[];
 } {
     const env = options.env ?? process.env;
     const candidates: Array<[string | undefined, ModelSource]> = [
@@ -35,7 +36,7 @@ export function resolveModelPath(options: {flag?: string; settingsPath?: string;
               .filter((name) => name.toLowerCase().endsWith(".gguf"))
               .sort()
         : [];
-    if (found[0] != null) return {path: path.join(folder, found[0]), source: "models-folder"};
+    if (found[0] != null) return {path: path.join(folder, found[0]), source: "models-folder", others: found.slice(1).map((name) => path.join(folder, name))};
     throw new NoModelError(
         "No model found. Do one of these:\n" +
             "  - pass a GGUF file: npm run serve -- --model /path/to/model.gguf\n" +

@@ -25,6 +25,7 @@ import {fileURLToPath} from "node:url";
 import {getLlama, getLlamaGpuTypes, LlamaLogLevel, type Llama} from "node-llama-cpp";
 import {gpuBackends, gpuFallbacks, type Backend, type GpuBackend, type GpuFallback, type GpuSetting} from "../../shared/llamaBackend.js";
 import {isPatchedLlama} from "../kv/index.js";
+import {asarUnpacked} from "../common/asarUnpacked.js";
 
 export type {Backend, GpuBackend, GpuFallback, GpuSetting};
 
@@ -109,7 +110,7 @@ export function localBuildsDir(): string {
     const entry = fileURLToPath(import.meta.resolve("node-llama-cpp"));
     let dir = path.dirname(entry);
     while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    return path.join(dir.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`), "llama", "localBuilds");
+    return path.join(asarUnpacked(dir), "llama", "localBuilds");
 }
 
 const platformName = ({darwin: "mac", win32: "win"} as Record<string, string>)[process.platform] ?? process.platform;

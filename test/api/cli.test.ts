@@ -9,11 +9,17 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const model = path.resolve(repoRoot, "../shared/models/stories260K.gguf");
 
 /** A real `kvshare serve` on the tiny model: `ready` gives its origin and key, or rejects with its output if it exits first. */
-function spawnServe(dataDir: string) {
+function spawnServe(dataDir: string, args = ["--model", model]) {
+    const env = {...process.env};
+    delete env.KVSHARE_MODEL;
     const child = spawn(
         process.execPath,
-        ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--data-dir", dataDir, "--port", "0", "--threads", "1", "--cpu"],
-        {cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"]}
+        ["--import", "tsx", "main/cli.ts", "serve", ...args, "--data-dir", dataDir, "--port", "0", "--threads", "1", "--cpu"],
+        {
+            cwd: repoRoot,
+            stdio: ["ignore", "pipe", "pipe"],
+            env
+        }
     );
     let out = "";
     let err = "";
@@ -90,6 +96,24 @@ describe("kvshare CLI input", () => {
         fs.rmSync(dir, {recursive: true, force: true});
     });
 
+    it("checks the API flags as the settings panel does, and a data folder that is a file, naming the flag", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-file-")), "not-a-folder");
+        fs.writeFileSync(file, "x");
+        for (const [args, message] of [
+            [["--cors-origin", "http://localhost:3000/"], "--cors-origin: 'http://localhost:3000/' is not an origin"],
+            [["--allowed-host", "bad host!"], "--allowed-host must be an IP address"],
+            [["--host", "127.0.0.1:8080"], "--host must be an IP address"],
+            [["--data-dir", file], `The data folder ${file} is a file, not a folder`]
+        ] as const) {
+            const run = cli("serve", ...args, "--model", "/nonexistent.gguf");
+            expect(run.status, args.join(" ")).toBe(2);
+            expect(run.stderr).toContain(message);
+        }
+        const key = cli("key", "create", "alice", "smith");
+        expect(key.status).toBe(2);
+        expect(key.stderr).toContain("unexpected argument: smith");
+    });
+
     it("serve refuses --no-auth off loopback before loading anything", () => {
         const run = cli("serve", "--no-auth", "--host", "0.0.0.0", "--model", "/nonexistent.gguf");
         expect(run.status).toBe(2);
@@ -163,6 +187,47 @@ describe("kvshare serve shutting down", () => {
             fs.rmSync(dataDir, {recursive: true, force: true});
         }
     }, 90_000);
+});
+
+describe("kvshare serve starting", () => {
+    it("stopped while the model loads, it exits at once and leaves the data folder unlocked", async () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-early-"));
+        const lockFile = path.join(dataDir, "server.lock");
+        const {child, exited, output} = spawnServe(dataDir);
+        try {
+            // The lock is taken before the model loads: signalled as soon as it is there, the server is still starting.
+            await expect.poll(() => fs.existsSync(lockFile), {timeout: 30_000, interval: 5}).toBe(true);
+            child.kill("SIGTERM");
+            expect(await exited).toBe(143);
+            expect(output().stdout).not.toMatch(/KVShare ready/);
+            expect(output().stderr).toContain("stopped (SIGTERM) before the server was ready");
+            expect(fs.existsSync(lockFile)).toBe(false);
+        } finally {
+            child.kill("SIGKILL");
+            fs.rmSync(dataDir, {recursive: true, force: true});
+        }
+    }, 60_000);
+
+    it("passes over a models-folder file that cannot be served for the next one, and warns when listening beyond loopback", async () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-folder-"));
+        fs.mkdirSync(path.join(dataDir, "models"));
+        const bytes = fs.readFileSync(model);
+        fs.writeFileSync(path.join(dataDir, "models", "a-partial.gguf"), bytes.subarray(0, bytes.length - 100));
+        fs.writeFileSync(path.join(dataDir, "models", "b-stories.gguf"), bytes);
+        const {child, ready, exited, output} = spawnServe(dataDir, ["--host", "0.0.0.0"]);
+        try {
+            const {origin, key} = await ready;
+            const models = (await (await fetch(`${origin}/v1/models`, {headers: {authorization: `Bearer ${key}`}})).json()) as {data: Array<{id: string}>};
+            expect(models.data.map((m) => m.id)).toEqual(["b-stories"]);
+            expect(output().stderr).toMatch(/a-partial\.gguf cannot be served: the file is truncated .*; trying b-stories\.gguf/);
+            expect(output().stderr).toMatch(/warning: listening on 0\.0\.0\.0: the API and the web UI can be reached from other machines/);
+            child.kill("SIGTERM");
+            expect(await exited).toBe(0);
+        } finally {
+            child.kill("SIGKILL");
+            fs.rmSync(dataDir, {recursive: true, force: true});
+        }
+    }, 60_000);
 });
 
 describe("one server per data folder", () => {

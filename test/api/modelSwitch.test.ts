@@ -99,11 +99,15 @@ describe("switching to a file that cannot be served", () => {
         const truncated = path.join(dir, "truncated.gguf");
         const bytes = fs.readFileSync(testModelPath);
         fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+        // Only the end of the last tensor missing (its data starts before the cut): its size tells.
+        const endCut = path.join(dir, "end-cut.gguf");
+        fs.writeFileSync(endCut, bytes.subarray(0, bytes.length - 100));
         const zeros = path.join(dir, "zeros.gguf");
         fs.writeFileSync(zeros, Buffer.alloc(4096));
         for (const [file, pattern] of [
             [vocabOnly, /no weights/],
             [truncated, /truncated/],
+            [endCut, /truncated \(\d+ bytes; its weights need \d+\)/],
             [zeros, /not a GGUF file/]
         ] as const) {
             const res = await putModel(file);

@@ -21,6 +21,7 @@ import {ConnectionMirror} from "./ConnectionMirror.js";
 import {encodeTokens, hashTokens} from "./tokens.js";
 import {ENTRY_COLUMNS, toEntry, type CacheEntry, type ConsistencyReport, type EntryRow, type NearestEntry, type NewCacheEntry} from "./cacheEntry.js";
 import {ensureVectorIndex, INSERT_VECTOR_SQL, signCode, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
+import {asarUnpacked} from "../../common/asarUnpacked.js";
 
 /** Options of {@link CacheStore.open}. */
 export interface CacheStoreOptions {
@@ -112,7 +113,8 @@ export class CacheStore {
         touchOwnerOnly(dbPath);
         const db = new Database(dbPath);
         try {
-            sqliteVec.load(db);
+            // Packaged, the extension is unpacked beside app.asar: SQLite opens it with the OS's loader.
+            db.loadExtension(asarUnpacked(sqliteVec.getLoadablePath()));
             db.pragma("journal_mode = WAL");
             // NORMAL is durable across app crashes in WAL mode (only an OS crash can lose the last
             // commits), and a lost cache row only costs a future prefill.
