@@ -227,6 +227,54 @@ test.describe("chat controls in the served UI", () => {
         }
     });
 
+    test("an edited question keeps the old version: switch between them, after a reload and in another browser too", async ({page, browser, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 16);
+        await send(page, "Lily had a red ball");
+        await answered(page, 0);
+        // The text as toHaveText reads it (textContent: no line breaks added between paragraphs).
+        const firstAnswer = (await page.getByTestId("message-assistant").locator(".answer").textContent()) ?? "";
+
+        await page.getByTestId("message-user").hover();
+        await page.getByTestId("edit-button").click();
+        await expect(page.getByTestId("edit-keeps")).toContainText("is kept");
+        await page.getByTestId("edit-input").fill("Tom had a blue kite");
+        await page.getByTestId("edit-send").click();
+        await answered(page, 0);
+        await expect(page.getByTestId("message-user")).toHaveText(["Tom had a blue kite"]);
+        await expect(page.getByTestId("version-label")).toHaveText("2/2");
+        await expect(page.getByTestId("version-switcher")).toContainText("Version 2 of 2");
+
+        await page.getByRole("button", {name: "Previous version"}).click();
+        await expect(page.getByTestId("message-user")).toHaveText(["Lily had a red ball"]);
+        await expect(page.getByTestId("message-assistant").locator(".answer")).toHaveText(firstAnswer);
+        await expect(page.getByTestId("version-label")).toHaveText("1/2");
+        await page.screenshot({path: join(shots, "chat-versions.png")});
+
+        // The versions, and which one is shown, survive a reload…
+        await page.reload();
+        await expect(page.getByTestId("message-user")).toHaveText(["Lily had a red ball"]);
+        await expect(page.getByTestId("version-label")).toHaveText("1/2");
+        await page.getByRole("button", {name: "Next version"}).click();
+        await expect(page.getByTestId("message-user")).toHaveText(["Tom had a blue kite"]);
+        await expect(page.getByTestId("message-assistant")).toHaveCount(1);
+
+        // …and are on the server: a browser with nothing stored sees both.
+        const fresh = await browser.newContext();
+        try {
+            const other = await fresh.newPage();
+            await open(other, server.url);
+            await other.getByTestId("conversation-item").filter({hasText: "Tom had a blue kite"}).locator(".conversation-select").click();
+            await expect(other.getByTestId("message-user")).toHaveText(["Tom had a blue kite"]);
+            await expect(other.getByTestId("version-label")).toHaveText("2/2");
+            await other.getByRole("button", {name: "Previous version"}).click();
+            await expect(other.getByTestId("message-assistant").locator(".answer")).toHaveText(firstAnswer);
+        } finally {
+            await fresh.close();
+        }
+    });
+
     test("a server that stops mid-answer is reported in plain words", async ({page}) => {
         // Its own server: this one is killed.
         const own = await startServer();

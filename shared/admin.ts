@@ -223,6 +223,13 @@ export interface StoredMessageRecord {
     /** The answer's hit record (x_kvshare), pieces included when the request asked for them. */
     hit?: KvShareRecord;
     error?: string;
+    /**
+     * The other versions of the chat from this message on (an edited question, a regenerated answer), each
+     * a whole continuation; only on messages shown, never on the first message of a kept version.
+     */
+    alternatives?: StoredMessageRecord[][];
+    /** Where the version shown sits among all of them (0..alternatives.length; alternatives.length if absent). */
+    alternativeIndex?: number;
 }
 
 export interface ConversationRecord {

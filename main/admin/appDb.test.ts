@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import {APP_DB_FILE, AppDb} from "./appDb.js";
+import {APP_DB_FILE, APP_DB_VERSION, AppDb, openAppDb} from "./appDb.js";
+import {listConversations, saveConversation} from "./conversationsService.js";
 import {damageRootPage} from "../common/__tests__/damagePage.js";
 
 describe("AppDb", () => {
@@ -54,6 +55,29 @@ describe("AppDb", () => {
         expect(db.prepare("SELECT COUNT(*) FROM messages").pluck().get()).toBe(0);
         saveChat(db);
         expect(db.prepare("SELECT COUNT(*) FROM messages").pluck().get()).toBe(40);
+    });
+
+    it("opens a database from before message versions: its chats read as before, and versions can be saved", () => {
+        const file = path.join(dir, APP_DB_FILE);
+        const old = openAppDb(file);
+        // The step before versions: no columns for them.
+        old.exec("ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index");
+        old.pragma(`user_version = ${APP_DB_VERSION - 1}`);
+        saveChat(old);
+        old.close();
+
+        const [chat] = listConversations(appDb);
+        expect(appDb.get().pragma("user_version", {simple: true})).toBe(APP_DB_VERSION);
+        expect(chat!.messages).toHaveLength(40);
+        expect(chat!.messages.some((m) => "alternatives" in m || "alternativeIndex" in m)).toBe(false);
+        // (The old rows' times are not ones a save takes: given real ones.)
+        const at = 1_750_000_000_000;
+        const [first, ...rest] = chat!.messages.map((m) => ({...m, createdAt: at}));
+        const edited = {...first!, id: "m0b", content: "edited", alternatives: [[first!, ...rest]], alternativeIndex: 1};
+        const saved = {...chat!, createdAt: at, updatedAt: at + 1, messages: [edited]};
+        expect(saveConversation(appDb, {...saved, baseUpdatedAt: 1}).conflict).toBeUndefined();
+        expect(listConversations(appDb)[0]!.messages).toEqual([edited]);
+        expect(warnings).toEqual([]);
     });
 
     it("opens a sound file as it is, without a warning", () => {

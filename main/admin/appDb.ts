@@ -86,7 +86,11 @@ const migrations: readonly string[] = [
     // The recompute policy a request was served with (a request may name its own): its quality replay uses it.
     `ALTER TABLE request_log ADD COLUMN recompute_policy TEXT;`,
     // …and so is each quality check: the budget curve shows one policy's agreement, not a mix of them.
-    `ALTER TABLE quality_checks ADD COLUMN recompute_policy TEXT;`
+    `ALTER TABLE quality_checks ADD COLUMN recompute_policy TEXT;`,
+    // A message keeps the other versions of the chat from it on (an edited question, a regenerated answer): JSON
+    // of the whole continuations, and where the version shown sits among them. Older rows have none.
+    `ALTER TABLE messages ADD COLUMN alternatives TEXT;
+    ALTER TABLE messages ADD COLUMN alternative_index INTEGER;`
 ];
 
 export const APP_DB_VERSION = migrations.length;

@@ -1,14 +1,14 @@
 import type {ChatParams} from "../../shared/backend.js";
 import type {ConversationRecord, SaveConversationResult, StoredMessageRecord} from "../../shared/admin.js";
+import {everyMessage} from "../../shared/messageVersions.js";
 import type {KvShareRecord} from "../../shared/openai.js";
+import {maxContent, validMessages} from "./conversationMessages.js";
 import {invalidInput} from "./errors.js";
 import type {AppDatabase} from "./ports.js";
 import {idPattern, isObject, objectInput, optionalString, profileNamePattern, requiredString, timestamp} from "./validate.js";
 
 /** Most recent conversations returned by a listing. */
 const listLimit = 200;
-const maxMessages = 5000;
-const maxContent = 1_000_000;
 
 interface ConversationRow {
     id: string;
@@ -29,6 +29,9 @@ interface MessageRow {
     stats: string | null;
     hit: string | null;
     error: string | null;
+    /** The other versions of the chat from this message on (JSON), and where the one shown sits among them. */
+    alternatives: string | null;
+    alternative_index: number | null;
 }
 
 function parseJson<T>(text: string | null): T | undefined {
@@ -70,6 +73,11 @@ function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord 
             if (stats != null) message.stats = stats;
             if (hit != null) message.hit = hit;
             if (m.error != null) message.error = m.error;
+            const alternatives = parseJson<StoredMessageRecord[][]>(m.alternatives);
+            if (alternatives != null && alternatives.length > 0) {
+                message.alternatives = alternatives;
+                message.alternativeIndex = m.alternative_index ?? alternatives.length;
+            }
             return message;
         })
     };
@@ -88,39 +96,10 @@ function validParams(value: unknown): ChatParams {
     return params;
 }
 
-function validMessage(value: unknown, index: number, now: number): StoredMessageRecord {
-    const param = `messages[${index}]`;
-    if (!isObject(value)) throw invalidInput(`'${param}' must be an object.`, param);
-    const role = value.role;
-    if (role !== "user" && role !== "assistant") throw invalidInput(`'${param}.role' must be "user" or "assistant".`, `${param}.role`);
-    if (typeof value.content !== "string" || value.content.length > maxContent)
-        throw invalidInput(`'${param}.content' must be a string of at most ${maxContent} characters.`, `${param}.content`);
-    const message: StoredMessageRecord = {
-        id: requiredString(value.id, `${param}.id`, 80, idPattern),
-        role,
-        content: value.content,
-        createdAt: timestamp(value.createdAt, `${param}.createdAt`, now)
-    };
-    if (value.stats !== undefined) {
-        if (!isObject(value.stats)) throw invalidInput(`'${param}.stats' must be an object.`, `${param}.stats`);
-        message.stats = value.stats;
-    }
-    if (value.hit !== undefined) {
-        if (!isObject(value.hit) || typeof value.hit.mode !== "string") throw invalidInput(`'${param}.hit' must be a hit record (x_kvshare).`, `${param}.hit`);
-        message.hit = value.hit as unknown as KvShareRecord;
-    }
-    const error = optionalString(value.error, `${param}.error`, 10_000);
-    if (error != null) message.error = error;
-    return message;
-}
-
 /** Validates a whole conversation as the renderer sends it. */
 export function validConversation(input: unknown, now = Date.now()): ConversationRecord {
     const value = objectInput(input, "The conversation");
-    if (!Array.isArray(value.messages)) throw invalidInput("'messages' must be a list.", "messages");
-    if (value.messages.length > maxMessages) throw invalidInput(`A conversation holds at most ${maxMessages} messages.`, "messages");
-    const messages = value.messages.map((m, i) => validMessage(m, i, now));
-    if (new Set(messages.map((m) => m.id)).size !== messages.length) throw invalidInput("Message ids must be unique in a conversation.", "messages");
+    const messages = validMessages(value.messages, now);
     return {
         id: requiredString(value.id, "id", 80, idPattern),
         title: requiredString(value.title, "title", 500),
@@ -133,18 +112,20 @@ export function validConversation(input: unknown, now = Date.now()): Conversatio
     };
 }
 
-/** Whether `list` starts with every id of `prefix`, in order. */
-function startsWith(list: readonly string[], prefix: readonly string[]): boolean {
-    return prefix.length <= list.length && prefix.every((id, i) => list[i] === id);
+/** Whether `copy` holds every message of `stored`, in any of its versions. */
+function holdsAll(copy: readonly StoredMessageRecord[], stored: readonly StoredMessageRecord[]): boolean {
+    const ids = new Set(everyMessage(copy).map((m) => m.id));
+    return everyMessage(stored).every((m) => ids.has(m.id));
 }
 
 /**
  * PUT /kvshare/conversations/{id}: creates or replaces a chat and its messages (one transaction). A chat open
  * in two browsers is saved from both: a copy is saved over the stored one when it grew from it (`baseUpdatedAt`
- * is the stored version's) or holds every stored message in order (only adds after them, or is the same save
- * again); otherwise it would drop what the other window saved, so nothing is saved and the stored copy comes
- * back as `conflict`. (The times are the browsers' clocks, so equal times never mean the same save.) Settings of
- * the chat (title, system prompt, parameters) are the last saver's.
+ * is the stored version's) or holds every stored message, those of versions not shown included (it only adds
+ * to them, shows another version, or is the same save again); otherwise it would drop what the other window
+ * saved, so nothing is saved and the stored copy comes back as `conflict`. (The times are the browsers' clocks,
+ * so equal times never mean the same save.) Settings of the chat (title, system prompt, parameters) and which
+ * version is shown are the last saver's.
  */
 export function saveConversation(appDb: AppDatabase, input: unknown): SaveConversationResult {
     const conversation = validConversation(input);
@@ -154,16 +135,8 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
     return db.transaction((): SaveConversationResult => {
         const stored = db.prepare("SELECT * FROM conversations WHERE id = ?").get(conversation.id) as ConversationRow | undefined;
         if (stored != null && stored.updated_at !== base) {
-            const storedIds = (
-                db.prepare("SELECT id FROM messages WHERE conversation_id = ? ORDER BY position").all(conversation.id) as Array<{id: string}>
-            ).map((m) => m.id);
-            if (
-                !startsWith(
-                    conversation.messages.map((m) => m.id),
-                    storedIds
-                )
-            )
-                return {id: conversation.id, updatedAt: stored.updated_at, conflict: toRecord(appDb, stored)};
+            const storedRecord = toRecord(appDb, stored);
+            if (!holdsAll(conversation.messages, storedRecord.messages)) return {id: conversation.id, updatedAt: stored.updated_at, conflict: storedRecord};
         }
         db.prepare(
             "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
@@ -180,7 +153,8 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
         );
         db.prepare("DELETE FROM messages WHERE conversation_id = ?").run(conversation.id);
         const insert = db.prepare(
-            "INSERT INTO messages (conversation_id, id, position, role, content, created_at, stats, hit, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO messages (conversation_id, id, position, role, content, created_at, stats, hit, error, alternatives, alternative_index) " +
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         );
         conversation.messages.forEach((m, position) =>
             insert.run(
@@ -192,7 +166,9 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
                 m.createdAt,
                 m.stats == null ? null : JSON.stringify(m.stats),
                 m.hit == null ? null : JSON.stringify(m.hit),
-                m.error ?? null
+                m.error ?? null,
+                m.alternatives == null ? null : JSON.stringify(m.alternatives),
+                m.alternativeIndex ?? null
             )
         );
         return {id: conversation.id, updatedAt: conversation.updatedAt};

@@ -77,6 +77,84 @@ describe("admin services without a model", () => {
         expect(() => saveConversation(db, {...more, baseUpdatedAt: "yesterday"})).toThrow(expect.objectContaining({param: "baseUpdatedAt"}) as Error);
     });
 
+    it("stores the versions of a chat and which is shown; refuses versions that break the limits", () => {
+        const t = conversation.updatedAt;
+        const m = (id: string, role: "user" | "assistant" = "assistant", extra: object = {}) => ({id, role, content: `text ${id}`, createdAt: t, ...extra});
+        // The first question was edited (version 2 of 2 shown); in the first version the answer was regenerated.
+        const versions = {
+            ...conversation,
+            messages: [
+                m("q1b", "user", {
+                    alternatives: [[m("q1", "user"), m("a1b", "assistant", {alternatives: [[m("a1")]], alternativeIndex: 0})]],
+                    alternativeIndex: 1
+                }),
+                m("a1c")
+            ]
+        };
+        expect(saveConversation(db, versions)).toEqual({id: "c-1", updatedAt: t});
+        expect(listConversations(db)).toEqual([versions]);
+        // Which version is shown defaults to the last one.
+        const unsaid = {...versions, messages: [m("q1b", "user", {alternatives: [[m("q1", "user"), m("q2", "user")]]})]};
+        expect(saveConversation(db, {...unsaid, baseUpdatedAt: t}).conflict).toBeUndefined();
+        expect(listConversations(db)[0]!.messages[0]).toMatchObject({id: "q1b", alternativeIndex: 1, alternatives: [[{id: "q1"}, {id: "q2"}]]});
+
+        const refused = (messages: unknown[], param: string) =>
+            expect(() => saveConversation(db, {...conversation, messages})).toThrow(expect.objectContaining({kind: "invalid_input", param}) as Error);
+        // An id used in two versions, an empty version, an index past the versions, versions on a kept version's head.
+        refused([m("q", "user", {alternatives: [[m("q", "user")]]})], "messages");
+        refused([m("q", "user", {alternatives: [[]]})], "messages[0].alternatives");
+        refused([m("q", "user", {alternatives: [[m("q0", "user")]], alternativeIndex: 2})], "messages[0].alternativeIndex");
+        refused([m("q", "user", {alternatives: [[m("q0", "user", {alternatives: [[m("q00", "user")]]})]]})], "messages[0].alternatives[0][0]");
+        refused([m("q", "user", {alternatives: [[m("q0", "user", {role: "system"})]]})], "messages[0].alternatives[0][0].role");
+        // Every version counts toward the messages a chat may hold.
+        const many = (prefix: string, n: number) => Array.from({length: n}, (_, i) => m(`${prefix}${i}`));
+        expect(() => saveConversation(db, {...conversation, messages: [m("q", "user", {alternatives: [many("x", 2500), many("y", 2500)]})]})).toThrow(
+            /at most 5000 messages, all versions counted/
+        );
+        // Versions nest only so deep: each level an answer regenerated inside a kept version of the one above.
+        const nested = (levels: number) => {
+            let version: unknown[] = [m("leaf")];
+            for (let level = 0; level < levels; level++)
+                version = [m(`q${level}`, "user"), m(`a${level}`, "assistant", {alternatives: [version], alternativeIndex: 1})];
+            return version;
+        };
+        expect(() => saveConversation(db, {...conversation, messages: nested(101)})).toThrow(/more than 100 deep/);
+        // Nothing refused was stored.
+        expect(listConversations(db)[0]!.messages.map((x) => x.id)).toEqual(["q1b"]);
+        const deepest = {...conversation, messages: nested(100) as ConversationRecord["messages"]};
+        expect(saveConversation(db, {...deepest, baseUpdatedAt: t}).conflict).toBeUndefined();
+        expect(listConversations(db)).toEqual([deepest]);
+    });
+
+    it("takes a version switch or an edit from a window that is up to date, and never drops another window's version", () => {
+        const t = conversation.updatedAt;
+        const reply = (id: string) => ({id, role: "assistant" as const, content: id, createdAt: t});
+        const q1 = conversation.messages[0]!;
+        const first = {...conversation, messages: [q1, reply("a1")]};
+        saveConversation(db, first);
+        // Browser A edits the question (a new version) from the stored copy, then switches back: both taken.
+        const edited = {
+            ...first,
+            updatedAt: t + 10,
+            messages: [{id: "q1b", role: "user" as const, content: "Edited", createdAt: t, alternatives: [first.messages], alternativeIndex: 1}]
+        };
+        expect(saveConversation(db, {...edited, baseUpdatedAt: t}).conflict).toBeUndefined();
+        const switched = {
+            ...first,
+            updatedAt: t + 20,
+            messages: [{...q1, alternatives: [[{id: "q1b", role: "user" as const, content: "Edited", createdAt: t}]], alternativeIndex: 0}, reply("a1")]
+        };
+        expect(saveConversation(db, {...switched, baseUpdatedAt: t + 10}).conflict).toBeUndefined();
+        expect(listConversations(db)).toEqual([switched]);
+        // Browser B, still on the first save, answers again on the old version: that would drop A's edit.
+        const stale = {...first, updatedAt: t + 30, messages: [...first.messages, {...reply("q2"), role: "user" as const}]};
+        expect(saveConversation(db, {...stale, baseUpdatedAt: t})).toEqual({id: "c-1", updatedAt: t + 20, conflict: switched});
+        // B, behind as well, showing the edited version: it holds every stored message, so nothing is dropped.
+        const shownThere = {...edited, updatedAt: t + 40};
+        expect(saveConversation(db, {...shownThere, baseUpdatedAt: t}).conflict).toBeUndefined();
+        expect(listConversations(db)[0]!.messages.map((m) => m.id)).toEqual(["q1b"]);
+    });
+
     it("keeps profiles' groups in step with the live settings and settings.json", () => {
         const settings: Settings = structuredClone(defaultSettings);
         const deps = {db, settings, dataDir};

@@ -147,7 +147,10 @@ describe("RequestLog in app.db", () => {
         // An app.db as an earlier version left it: schema step 2, one request waiting for its check, one check.
         const file = path.join(dir, "app.db");
         const old = openAppDb(file);
-        old.exec("ALTER TABLE request_log DROP COLUMN recompute_policy; ALTER TABLE quality_checks DROP COLUMN recompute_policy");
+        old.exec(
+            "ALTER TABLE request_log DROP COLUMN recompute_policy; ALTER TABLE quality_checks DROP COLUMN recompute_policy; " +
+                "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index"
+        );
         old.pragma("user_version = 2");
         old.prepare(
             "INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id, budget, replay_tokens) VALUES (?, 'a', 'global', 'semantic', 3, 2, 8, 5, 7, 0.15, ?)"

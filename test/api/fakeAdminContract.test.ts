@@ -156,6 +156,34 @@ const cases = {
                 return {saved, refused, again, added, stored};
             }
         },
+        {
+            what: "keeps the versions of a chat and which is shown; a copy behind is taken when it holds every version, refused when it drops one",
+            compare: "equal",
+            run: async (call) => {
+                const first = conversation("c-v", "alice", at);
+                const [question, answer] = first.messages as [ConversationRecord["messages"][number], ConversationRecord["messages"][number]];
+                const edit = {id: "c-v-edit", role: "user" as const, content: "Hello again", createdAt: at + 10};
+                await call("saveConversation", first);
+                const edited = {...first, updatedAt: at + 100, messages: [{...edit, alternatives: [[question, answer]], alternativeIndex: 1}]};
+                const saved = await call("saveConversation", {...edited, baseUpdatedAt: at});
+                // Behind (grown from the first save), adding to the old version: it would drop the edit.
+                const refused = await call("saveConversation", {...first, updatedAt: at + 200, baseUpdatedAt: at});
+                // Behind as well, but holding every message: it shows the first version again.
+                const switched = {...first, updatedAt: at + 300, messages: [{...question, alternatives: [[edit]], alternativeIndex: 0}, answer]};
+                const taken = await call("saveConversation", {...switched, baseUpdatedAt: at});
+                const stored = (await call("listConversations", {})).find((c) => c.id === "c-v")!;
+                return {saved, refused, taken, stored};
+            }
+        },
+        {
+            what: "refuses a message id used in two versions",
+            compare: "shape",
+            run: (call) => {
+                const chat = conversation("c-6", "alice", at);
+                const [question] = chat.messages;
+                return call("saveConversation", {...chat, messages: [{...question!, alternatives: [[{...question!}]]}]});
+            }
+        },
         {what: "refuses an id with a space", compare: "shape", run: (call) => call("saveConversation", {...conversation("c-4", "alice", at), id: "c 4"})},
         {
             what: "refuses a message id with a slash",

@@ -184,11 +184,13 @@ describe("ChatView: messages", () => {
         expect(screen.getAllByTestId("context-note").map((n) => n.textContent)).toEqual(["4 earlier messages were left out to fit the model's context."]);
     });
 
-    it("warns in the edit box what sending removes; Enter sends the edit, Shift+Enter is a new line", async () => {
+    it("says in the edit box that sending keeps the current version; Enter sends the edit, Shift+Enter is a new line", async () => {
         chatWith(2, "fox");
         render(<View />);
         fireEvent.click(screen.getAllByTestId("edit-button")[0]!);
-        expect(screen.getByTestId("edit-removes").textContent).toBe("Sending removes the 3 messages after this one.");
+        expect(screen.getByTestId("edit-keeps").textContent).toBe(
+            "Sending starts a new version; the current one (this question and the 3 messages after it) is kept: switch back to it with ‹ ›."
+        );
         const input = screen.getByTestId("edit-input") as HTMLTextAreaElement;
         fireEvent.change(input, {target: {value: "Once upon a time"}});
         fireEvent.keyDown(input, {key: "Enter", shiftKey: true});
@@ -197,7 +199,46 @@ describe("ChatView: messages", () => {
         expect(backend.requests[0]!.messages).toEqual([{role: "user", content: "Once upon a time"}]);
         await act(async () => backend.complete({content: "there was"}));
         await act(async () => fireEvent.click(screen.getByTestId("edit-button")));
-        expect(screen.getByTestId("edit-removes").textContent).toBe("Sending removes the message after this one.");
+        expect(screen.getByTestId("edit-keeps").textContent).toContain("(this question and the message after it)");
+    });
+
+    it("shows the versions of an edited question, switches between them with the keyboard, and not while the chat is answered", async () => {
+        chatWith(2, "fox");
+        render(<View />);
+        fireEvent.click(screen.getAllByTestId("edit-button")[1]!);
+        fireEvent.change(screen.getByTestId("edit-input"), {target: {value: "Once upon a time"}});
+        await act(async () => fireEvent.click(screen.getByTestId("edit-send")));
+        // While the new version is answered, the versions cannot be switched (the answer goes to the one shown).
+        expect((screen.getByRole("button", {name: "Previous version"}) as HTMLButtonElement).disabled).toBe(true);
+        await act(async () => backend.complete({content: "there was a fox"}));
+        const texts = () => [...document.querySelectorAll(".bubble, .answer")].map((e) => e.textContent.trim());
+        expect(texts()).toEqual(["fox question 0", "fox answer 0", "Once upon a time", "there was a fox"]);
+        expect(screen.getByTestId("version-label").textContent).toBe("2/2");
+        expect(screen.getByTestId("version-switcher").textContent).toContain("Version 2 of 2");
+        expect((screen.getByRole("button", {name: "Next version"}) as HTMLButtonElement).disabled).toBe(true);
+
+        const previous = screen.getByRole("button", {name: "Previous version"});
+        previous.focus();
+        await act(async () => fireEvent.click(previous));
+        expect(texts()).toEqual(["fox question 0", "fox answer 0", "fox question 1", "fox answer 1"]);
+        expect(screen.getByTestId("version-label").textContent).toBe("1/2");
+        // The question shown is another element now: its switcher has the focus (Previous is disabled: Next).
+        expect(document.activeElement).toBe(screen.getByRole("button", {name: "Next version"}));
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Next version"})));
+        expect(texts()).toEqual(["fox question 0", "fox answer 0", "Once upon a time", "there was a fox"]);
+    });
+
+    it("hides a regenerated answer while the new one is written, then shows its versions", async () => {
+        chatWith(1, "fox");
+        render(<View />);
+        await act(async () => fireEvent.click(screen.getByTestId("regenerate-button")));
+        expect(screen.queryByText("fox answer 0")).toBeNull();
+        expect(screen.getAllByTestId("message-assistant")).toHaveLength(1);
+        await act(async () => backend.complete({content: "a new answer"}));
+        expect(screen.getAllByTestId("message-assistant").map((m) => m.querySelector(".answer")!.textContent.trim())).toEqual(["a new answer"]);
+        expect(screen.getByTestId("version-label").textContent).toBe("2/2");
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Previous version"})));
+        expect(screen.getByText("fox answer 0")).toBeTruthy();
     });
 
     it("offers no Copy on an answer that failed before any text, and the generated count of a stopped one", () => {

@@ -1,7 +1,9 @@
 import {useEffect, useState} from "react";
 import type {Conversation} from "../lib/types.js";
+import {versionPosition} from "../lib/versions.js";
 import {ANSWERING_STALE_MS, answeringElsewhere, useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
 import {useChatStream} from "../stores/useChatStream.js";
+import {useConversations} from "../stores/useConversations.js";
 import {Message} from "./Message.js";
 import {useFollowLatest} from "./useFollowLatest.js";
 
@@ -13,9 +15,13 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     const elsewhere = useAnsweringElsewhere((s) => s.entries);
     const [now, setNow] = useState(Date.now);
     const editAndResend = useChatStream((s) => s.editAndResend);
+    const showVersion = useConversations((s) => s.showVersion);
 
     const messages = conversation?.messages ?? [];
     const lastId = messages.at(-1)?.id;
+    // A regenerated answer gives way to the new one while it is written (it stays as an older version).
+    const replacedAt = inFlight?.replaces === undefined ? -1 : messages.findIndex((m) => m.id === inFlight.replaces);
+    const shown = replacedAt < 0 ? messages : messages.slice(0, replacedAt);
     const {scroller, following, onScroll, jumpToLatest} = useFollowLatest(conversation?.id, `${lastId}:${inFlight?.text.length ?? -1}`);
     const unanswered = !inFlight && messages.at(-1)?.role === "user";
     const otherTabAnswers = conversation != null && answeringElsewhere(elsewhere, conversation.id, now);
@@ -41,13 +47,23 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
         <div className="chat-view" ref={scroller} onScroll={onScroll} data-testid="chat-view">
             {/* A log: screen readers announce new messages, and the answer once it is written (busy meanwhile). */}
             <div className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={inFlight !== null}>
-                {messages.map((m, index) => (
+                {shown.map((m, index) => (
                     <Message
                         key={m.id}
                         message={m}
                         onRegenerate={m.role === "assistant" && m.id === lastId && !busy ? () => void regenerate(conversation.id) : undefined}
                         onEdit={m.role === "user" && !busy ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
                         laterMessages={messages.length - index - 1}
+                        versions={
+                            m.alternatives?.length
+                                ? {
+                                      ...versionPosition(m),
+                                      at: `${conversation.id}:${index}`,
+                                      // While this chat is answered the answer goes after the version shown: it stays put.
+                                      onShow: inFlight ? undefined : (target) => showVersion(conversation.id, m.id, target)
+                                  }
+                                : undefined
+                        }
                     />
                 ))}
                 {inFlight ? <Message message={{role: "assistant", content: inFlight.text}} streaming /> : null}

@@ -5,17 +5,19 @@ import {selectContextSize, useConnection} from "../stores/useConnection.js";
 
 interface EditQuestionProps {
     initial: string;
-    /** Messages after the question: sending the edit removes them. */
+    /** Messages after the question: sending the edit keeps them, with the question, as the older version. */
     laterMessages: number;
     onSend: (text: string) => void;
     onCancel: () => void;
 }
 
-function removalWarning(later: number): string {
-    return later === 1 ? "Sending removes the message after this one." : `Sending removes the ${later} messages after this one.`;
+/** What sending keeps: nothing is lost by an edit, and the note says where the old version stays. */
+function keptNote(later: number): string {
+    const kept = later === 0 ? "this question" : later === 1 ? "this question and the message after it" : `this question and the ${later} messages after it`;
+    return `Sending starts a new version; the current one (${kept}) is kept: switch back to it with ‹ ›.`;
 }
 
-/** A question being edited: Enter (or "Save & send") asks it again in place of the old one; Esc cancels. */
+/** A question being edited: Enter (or "Save & send") asks it again as a new version of the chat; Esc cancels. */
 export function EditQuestion({initial, laterMessages, onSend, onCancel}: EditQuestionProps) {
     const [draft, setDraft] = useState(initial);
     const contextSize = useConnection(selectContextSize);
@@ -57,11 +59,11 @@ export function EditQuestion({initial, laterMessages, onSend, onCancel}: EditQue
                 <p className="edit-note composer-error" role="alert" data-testid="edit-too-big">
                     {sizeProblem}
                 </p>
-            ) : laterMessages > 0 ? (
-                <p className="edit-note" data-testid="edit-removes">
-                    {removalWarning(laterMessages)}
+            ) : (
+                <p className="edit-note" data-testid="edit-keeps">
+                    {keptNote(laterMessages)}
                 </p>
-            ) : null}
+            )}
             <div className="edit-actions">
                 <button type="button" className="button" onClick={onCancel}>
                     Cancel

@@ -5,19 +5,22 @@ import {HitStrip} from "./HitStrip.js";
 import {Markdown} from "./Markdown.js";
 import {MessageActions} from "./MessageActions.js";
 import {UserMessage} from "./UserMessage.js";
+import type {Versions} from "./VersionSwitcher.js";
 
 interface MessageProps {
     message: Pick<StoredMessage, "role" | "content" | "stats" | "error" | "hit">;
     streaming?: boolean;
     onRegenerate?: (() => void) | undefined;
-    /** Edit a question and ask again (drops what followed it). */
+    /** Edit a question and ask again (a new version of the chat from there on). */
     onEdit?: ((text: string) => void) | undefined;
     /** Messages after this one in the chat. */
     laterMessages?: number;
+    /** Where the message has other versions: which is shown (`at` names its place in the chat). */
+    versions?: (Versions & {at: string}) | undefined;
 }
 
-export function Message({message, streaming = false, onRegenerate, onEdit, laterMessages = 0}: MessageProps) {
-    if (message.role === "user") return <UserMessage content={message.content} onEdit={onEdit} laterMessages={laterMessages} />;
+export function Message({message, streaming = false, onRegenerate, onEdit, laterMessages = 0, versions}: MessageProps) {
+    if (message.role === "user") return <UserMessage content={message.content} onEdit={onEdit} laterMessages={laterMessages} versions={versions} />;
     const empty = message.content === "";
     const dropped = message.hit?.dropped_messages ?? 0;
     return (
@@ -41,7 +44,7 @@ export function Message({message, streaming = false, onRegenerate, onEdit, later
             {dropped > 0 ? <ContextNote dropped={dropped} /> : null}
             {message.stats ? <AnswerStats stats={message.stats} /> : null}
             {message.hit ? <HitStrip record={message.hit} /> : null}
-            {!streaming ? <MessageActions text={message.content} onRegenerate={onRegenerate} /> : null}
+            {!streaming ? <MessageActions text={message.content} onRegenerate={onRegenerate} versions={versions} /> : null}
         </div>
     );
 }

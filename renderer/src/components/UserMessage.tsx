@@ -2,17 +2,20 @@ import {useState} from "react";
 import {useView} from "../stores/useView.js";
 import {EditQuestion} from "./EditQuestion.js";
 import {useReturnFocus} from "./useReturnFocus.js";
+import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
 
 interface UserMessageProps {
     content: string;
-    /** Edit the question and ask again (drops what followed it); absent where that is not offered now. */
+    /** Edit the question and ask again (a new version from here on); absent where that is not offered now. */
     onEdit?: ((text: string) => void) | undefined;
-    /** Messages after this one (an edit removes them). */
+    /** Messages after this one (kept, with it, as the older version when an edit is sent). */
     laterMessages: number;
+    /** Where the question has other versions: which is shown. */
+    versions?: (Versions & {at: string}) | undefined;
 }
 
-/** A question, with "Edit" to change it and ask again. */
-export function UserMessage({content, onEdit, laterMessages}: UserMessageProps) {
+/** A question, with "Edit" to change it and ask again, and its versions where it was edited. */
+export function UserMessage({content, onEdit, laterMessages, versions}: UserMessageProps) {
     const [editing, setEditing] = useState(false);
     const editButton = useReturnFocus<HTMLButtonElement>(editing);
 
@@ -36,10 +39,15 @@ export function UserMessage({content, onEdit, laterMessages}: UserMessageProps) 
             <div className="bubble" data-testid="message-user">
                 {content}
             </div>
-            {onEdit ? (
-                <button ref={editButton} type="button" className="link-button edit-button" data-testid="edit-button" onClick={() => setEditing(true)}>
-                    Edit
-                </button>
+            {onEdit || versions ? (
+                <div className="user-actions">
+                    {versions ? <VersionSwitcher {...versions} /> : null}
+                    {onEdit ? (
+                        <button ref={editButton} type="button" className="link-button edit-button" data-testid="edit-button" onClick={() => setEditing(true)}>
+                            Edit
+                        </button>
+                    ) : null}
+                </div>
             ) : null}
         </div>
     );

@@ -28,6 +28,14 @@ export interface StoredMessage {
     error?: string;
     /** The answer's hit record (x_kvshare with token pieces): drawn as the hit strip. */
     hit?: KvShareRecord;
+    /**
+     * The other versions of the chat from this message on (an edited question, a regenerated answer): each
+     * is a whole continuation, that version's message here and all that followed it. Only on a message
+     * shown; the first message of a kept version never has them (they are its siblings, held here).
+     */
+    alternatives?: StoredMessage[][];
+    /** Where the version shown sits among all of them (0..alternatives.length), so their order stays put. */
+    alternativeIndex?: number;
 }
 
 export interface Conversation {

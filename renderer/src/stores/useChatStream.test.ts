@@ -72,6 +72,7 @@ describe("useChatStream", () => {
 
         const question = conversation().messages[0]!;
         const again = useChatStream.getState().editAndResend(id, question.id, "Tom went out");
+        // Only the version shown is sent: the old question and its answer are kept, not asked about.
         expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "Tom went out"}]);
         backend.complete();
         await again;
@@ -79,6 +80,30 @@ describe("useChatStream", () => {
             ["user", "Tom went out"],
             ["assistant", ""]
         ]);
+        expect(conversation().messages[0]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["Lily went out", ""]]);
+    });
+
+    it("asks about the version shown only, after switching back to an older one", async () => {
+        const id = useConversations.getState().create();
+        const conversation = () => useConversations.getState().conversations.find((c) => c.id === id)!;
+        const first = useChatStream.getState().send("Lily went out");
+        backend.complete({content: "She saw a dog."});
+        await first;
+        const edit = useChatStream.getState().editAndResend(id, conversation().messages[0]!.id, "Tom went out");
+        backend.complete({content: "He saw a cat."});
+        await edit;
+        useConversations.getState().showVersion(id, conversation().messages[0]!.id, 0);
+        const next = useChatStream.getState().send("What then?");
+        expect(backend.requests.at(-1)!.messages).toEqual([
+            {role: "user", content: "Lily went out"},
+            {role: "assistant", content: "She saw a dog."},
+            {role: "user", content: "What then?"}
+        ]);
+        backend.complete({content: "They played."});
+        await next;
+        // The other version is still there, with its answer.
+        useConversations.getState().showVersion(id, conversation().messages[0]!.id, 1);
+        expect(conversation().messages.map((m) => m.content)).toEqual(["Tom went out", "He saw a cat."]);
     });
 
     it("stops mid-stream, keeps the partial answer marked aborted, and can send again", async () => {
@@ -113,13 +138,16 @@ describe("useChatStream", () => {
         backend.delta("old");
         backend.complete();
         await sending;
+        const old = active().messages[1]!;
         const regen = useChatStream.getState().regenerate(active().id);
-        expect(active().messages.map((m) => m.content)).toEqual(["q"]);
+        // The old answer stays in the chat while the new one is written (which hides it), and is not sent.
+        expect(useChatStream.getState().inFlight?.replaces).toBe(old.id);
+        expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "q"}]);
         backend.delta("new");
         backend.complete();
         await regen;
         expect(active().messages.map((m) => m.content)).toEqual(["q", "new"]);
-        expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "q"}]);
+        expect(active().messages[1]).toMatchObject({alternativeIndex: 1, alternatives: [[{id: old.id, content: "old"}]]});
     });
 
     it("keeps what streamed, marked interrupted, when the page goes away mid-answer; the answer can then be regenerated", async () => {
@@ -141,6 +169,25 @@ describe("useChatStream", () => {
         backend.complete();
         await regen;
         expect(active().messages.map((m) => m.content)).toEqual(["q", "whole"]);
+        expect(active().messages[1]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["Once there"]]);
+    });
+
+    it("keeps a regenerated answer cut by the page going away as a new version, the old one kept", async () => {
+        const page = new EventTarget();
+        const stop = keepPartialOnPageHide(page as unknown as Window);
+        const sending = useChatStream.getState().send("q");
+        backend.complete({content: "first"});
+        await sending;
+        const regen = useChatStream.getState().regenerate(active().id);
+        backend.delta("sec");
+        page.dispatchEvent(new Event("pagehide"));
+        await regen;
+        stop();
+        expect(active().messages.map((m) => [m.content, m.error])).toEqual([
+            ["q", undefined],
+            ["sec", INTERRUPTED]
+        ]);
+        expect(active().messages[1]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["first"]]);
     });
 
     it("answers a last question left without an answer", async () => {

@@ -5,7 +5,7 @@ import {getBackend} from "../backend/current.js";
 import {errorMessage, isUnauthorized} from "../backend/errors.js";
 import {frameBatched} from "../lib/frameBatched.js";
 import {statsFromResult} from "../lib/stats.js";
-import type {Conversation} from "../lib/types.js";
+import type {Conversation, StoredMessage} from "../lib/types.js";
 import {useConnection} from "./useConnection.js";
 import {announceAnswering} from "./answeringElsewhere.js";
 import {useConversations} from "./useConversations.js";
@@ -15,15 +15,17 @@ export interface InFlight {
     /** Text received so far. */
     text: string;
     startedAt: number;
+    /** The answer being regenerated: it becomes an older version once this one is written (hidden meanwhile). */
+    replaces?: string;
 }
 
 interface ChatStreamState {
     inFlight: InFlight | null;
     /** Sends a user message in the active chat (creating one if needed) and streams the answer. */
     send: (text: string) => Promise<void>;
-    /** Replaces the last answer of a chat with a new one, or answers a last question left without one. */
+    /** Writes a new version of the last answer of a chat (the old one is kept), or answers a last question left without one. */
     regenerate: (conversationId: string) => Promise<void>;
-    /** Replaces a question (and everything after it) with new text and asks again. */
+    /** Asks a question again with new text, as a new version of the chat from there on (the old one is kept). */
     editAndResend: (conversationId: string, messageId: string, text: string) => Promise<void>;
     stop: () => void;
 }
@@ -54,16 +56,28 @@ export function toChatRequest(conversation: Conversation): ChatStreamRequest {
     return {messages: toChatMessages(conversation), params: conversation.params, user: conversation.profile, contextOverflow: "drop_oldest"};
 }
 
+/** Keeps a finished (or failed) answer: as a new version of the one it regenerates, or after the question. */
+function keepAnswer(conversationId: string, replaces: string | undefined, answer: Omit<StoredMessage, "id" | "createdAt">): void {
+    const store = useConversations.getState();
+    if (replaces === undefined) store.addMessage(conversationId, answer);
+    else store.addVersion(conversationId, replaces, answer);
+}
+
 export const useChatStream = create<ChatStreamState>()((set, get) => {
-    async function answer(conversationId: string): Promise<void> {
-        const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
-        if (!conversation) return;
+    /** Answers the chat as shown, or, with `replaces`, the chat up to that answer (a new version of it). */
+    async function answer(conversationId: string, replaces?: string): Promise<void> {
+        const shown = useConversations.getState().conversations.find((c) => c.id === conversationId);
+        if (!shown) return;
+        const cut = replaces === undefined ? -1 : shown.messages.findIndex((m) => m.id === replaces);
+        // Only the version shown is asked about: the other versions' text never goes to the model.
+        const conversation = cut < 0 ? shown : {...shown, messages: shown.messages.slice(0, cut)};
+        const kept = cut < 0 ? undefined : replaces;
         const abort = new AbortController();
         controller = abort;
         const startedAt = performance.now();
         let firstTextMs: number | undefined;
         let pieces = 0;
-        set({inFlight: {conversationId, text: "", startedAt: Date.now()}});
+        set({inFlight: {conversationId, text: "", startedAt: Date.now(), ...(kept === undefined ? {} : {replaces: kept})}});
         const announced = announceAnswering(conversationId);
         const streamed = frameBatched((text) => {
             const current = get().inFlight;
@@ -76,19 +90,18 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             announced.beat();
             streamed.push(delta);
         };
-        const store = useConversations.getState();
         try {
             // Ended either way: all the text that came is in `inFlight` (the partial answer of a failure).
             const result = await getBackend().streamChat(toChatRequest(conversation), onDelta, abort.signal).finally(streamed.flush);
             if (abort.signal.reason === INTERRUPTED) return;
             const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt, streamedPieces: pieces});
-            store.addMessage(conversationId, {role: "assistant", content: result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
+            keepAnswer(conversationId, kept, {role: "assistant", content: result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
         } catch (error) {
             // The page went away: what streamed so far was kept then (see `keepPartialOnPageHide`).
             if (abort.signal.reason === INTERRUPTED) return;
             const partial = get().inFlight?.text ?? "";
             if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
-            store.addMessage(conversationId, {role: "assistant", content: partial, error: errorMessage(error)});
+            keepAnswer(conversationId, kept, {role: "assistant", content: partial, error: errorMessage(error)});
         } finally {
             announced.done();
             if (controller === abort) controller = null;
@@ -115,16 +128,14 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
             const last = conversation?.messages.at(-1);
             if (!conversation || !last) return;
-            if (last.role === "assistant") useConversations.getState().truncateFrom(conversationId, last.id);
-            await answer(conversationId);
+            await answer(conversationId, last.role === "assistant" ? last.id : undefined);
         },
         editAndResend: async (conversationId, messageId, text) => {
             const content = text.trim();
             if (content === "" || get().inFlight) return;
             const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
             if (!conversation?.messages.some((m) => m.id === messageId && m.role === "user")) return;
-            useConversations.getState().truncateFrom(conversationId, messageId);
-            useConversations.getState().addMessage(conversationId, {role: "user", content});
+            useConversations.getState().addVersion(conversationId, messageId, {role: "user", content});
             await answer(conversationId);
         },
         stop: () => {
@@ -146,7 +157,7 @@ export function keepPartialOnPageHide(target: Pick<Window, "addEventListener" | 
         const inFlight = useChatStream.getState().inFlight;
         if (!inFlight || !controller) return;
         controller.abort(INTERRUPTED);
-        useConversations.getState().addMessage(inFlight.conversationId, {role: "assistant", content: inFlight.text, error: INTERRUPTED});
+        keepAnswer(inFlight.conversationId, inFlight.replaces, {role: "assistant", content: inFlight.text, error: INTERRUPTED});
         useChatStream.setState({inFlight: null});
     };
     target.addEventListener("pagehide", onHide);

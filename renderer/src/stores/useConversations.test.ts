@@ -69,12 +69,26 @@ describe("useConversations", () => {
         expect(state().conversations).toEqual([]);
     });
 
-    it("truncates from a message (regenerate)", () => {
+    it("starts a new version from a message, keeping the old one, and switches between them without moving the chat up", () => {
         const id = state().create();
         state().addMessage(id, {role: "user", content: "q"});
         const answer = state().addMessage(id, {role: "assistant", content: "a"});
-        state().truncateFrom(id, answer.id);
-        expect(selectActiveConversation(state())!.messages.map((m) => m.content)).toEqual(["q"]);
+        const again = state().addVersion(id, answer.id, {role: "assistant", content: "a2"});
+        const shown = () => state().conversations.find((c) => c.id === id)!;
+        expect(shown().messages.map((m) => m.content)).toEqual(["q", "a2"]);
+        expect(shown().messages[1]).toMatchObject({id: again.id, alternativeIndex: 1, alternatives: [[{id: answer.id, content: "a"}]]});
+
+        const other = state().create();
+        state().addMessage(other, {role: "user", content: "another chat"});
+        const before = shown().updatedAt;
+        state().showVersion(id, again.id, 0);
+        expect(shown().messages.map((m) => m.content)).toEqual(["q", "a"]);
+        expect(shown().messages[1]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["a2"]]);
+        expect(shown().updatedAt).toBeGreaterThan(before);
+        expect(state().conversations[0]!.id).toBe(other);
+        // A message no longer shown: the answer is not lost, it goes at the end.
+        state().addVersion(id, again.id, {role: "assistant", content: "late"});
+        expect(shown().messages.map((m) => m.content)).toEqual(["q", "a", "late"]);
     });
 
     it("keeps a system prompt and params per chat", () => {
@@ -310,6 +324,64 @@ describe("useConversations", () => {
             expect(state().conflictNotice).toBeNull();
         });
 
+        it("saves the versions of a chat and reads them back; a switch from a window that is up to date is saved", async () => {
+            const id = state().create();
+            const question = state().addMessage(id, {role: "user", content: "q"});
+            state().addMessage(id, {role: "assistant", content: "a"});
+            const edited = state().addVersion(id, question.id, {role: "user", content: "q2"});
+            state().addMessage(id, {role: "assistant", content: "a2"});
+            await flushConversationSaves();
+            const saved = () => backend.adminFake.conversations.get(id)!;
+            expect(saved().messages.map((m) => m.content)).toEqual(["q2", "a2"]);
+            expect(saved().messages[0]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["q", "a"]]);
+
+            state().showVersion(id, edited.id, 0);
+            await flushConversationSaves();
+            expect(state().syncError).toBeNull();
+            expect(state().conflictNotice).toBeNull();
+            expect(saved().messages.map((m) => m.content)).toEqual(["q", "a"]);
+            expect(saved().messages[0]).toMatchObject({alternativeIndex: 0, alternatives: [[{content: "q2"}, {content: "a2"}]]});
+
+            // Another page reads it from the server: both versions, the same one shown.
+            useConversations.setState({conversations: [], activeId: null});
+            await state().load();
+            const loaded = state().conversations.find((c) => c.id === id)!;
+            expect(loaded.messages.map((m) => m.content)).toEqual(["q", "a"]);
+            expect(loaded.messages[0]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["q2", "a2"]]);
+            expect(toRecord(loaded)).toEqual(saved());
+        });
+
+        it("a window behind another cannot drop the version the other one made; its own is kept as a copy", async () => {
+            const id = state().create();
+            const question = state().addMessage(id, {role: "user", content: "q"});
+            state().addMessage(id, {role: "assistant", content: "a"});
+            await flushConversationSaves();
+            // Another browser edits the question and saves: the stored chat now has two versions.
+            const stored = backend.adminFake.conversations.get(id)!;
+            const theirs = {
+                ...stored,
+                updatedAt: stored.updatedAt + 1000,
+                messages: [{id: "q-theirs", role: "user" as const, content: "their edit", createdAt: 2, alternatives: [stored.messages], alternativeIndex: 1}]
+            };
+            backend.adminFake.conversations.set(id, theirs);
+            // This window, behind, edits the same question its own way.
+            state().addVersion(id, question.id, {role: "user", content: "my edit"});
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.get(id)).toEqual(theirs);
+            const copy = state().conversations.find((c) => c.id !== id)!;
+            expect(copy.messages.map((m) => m.content)).toEqual(["my edit"]);
+            expect(copy.messages[0]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["q", "a"]]);
+            expect(state().conflictNotice).toContain("changed in another window");
+
+            // A window behind that holds every stored message (it only shows another version) is not refused.
+            const original = state().conversations.find((c) => c.id === id)!;
+            useConversations.setState({conversations: state().conversations.map((c) => (c.id === id ? {...c, syncedAt: 1} : c))});
+            state().showVersion(id, original.messages[0]!.id, 0);
+            await flushConversationSaves();
+            expect(backend.adminFake.conversations.get(id)!.messages.map((m) => m.content)).toEqual(["q", "a"]);
+            expect(state().conversations).toHaveLength(2);
+        });
+
         it("undoes a deletion: the chat comes back, opened again, and saved on the server again", async () => {
             const id = state().create();
             state().addMessage(id, {role: "user", content: "Lily"});
@@ -368,15 +440,13 @@ describe("useConversations", () => {
             await flushConversationSaves();
             expect(backend.adminFake.conversations.get(named)!.title).toBe("The fox story");
             const first = selectActiveConversation(state())!.messages[0]!;
-            state().truncateFrom(named, first.id);
-            state().addMessage(named, {role: "user", content: "Twice upon a time"});
+            state().addVersion(named, first.id, {role: "user", content: "Twice upon a time"});
             expect(selectActiveConversation(state())!.title).toBe("The fox story");
 
             // A title taken from the first question follows an edit of it.
             const auto = state().create();
             state().addMessage(auto, {role: "user", content: "Once upon a time"});
-            state().truncateFrom(auto, selectActiveConversation(state())!.messages[0]!.id);
-            state().addMessage(auto, {role: "user", content: "Twice upon a time"});
+            state().addVersion(auto, selectActiveConversation(state())!.messages[0]!.id, {role: "user", content: "Twice upon a time"});
             expect(selectActiveConversation(state())!.title).toBe("Twice upon a time");
             await flushConversationSaves();
         });

@@ -1,11 +1,14 @@
 import {create} from "zustand";
 import {createJSONStorage, persist} from "zustand/middleware";
-import type {ConversationRecord, StoredMessageRecord} from "../../../shared/admin.js";
+import type {ConversationRecord} from "../../../shared/admin.js";
 import type {ChatParams} from "../../../shared/backend.js";
 import {getBackend} from "../backend/current.js";
+import {everyMessage} from "../../../shared/messageVersions.js";
 import {errorMessage} from "../backend/errors.js";
 import {newId} from "../lib/ids.js";
-import {DEFAULT_PARAMS, DEFAULT_PROFILE, DEFAULT_TITLE, type AnswerStats, type Conversation, type StoredMessage} from "../lib/types.js";
+import {DEFAULT_PARAMS, DEFAULT_PROFILE, DEFAULT_TITLE, type Conversation, type StoredMessage} from "../lib/types.js";
+import {showVersion, startVersion, versionPosition} from "../lib/versions.js";
+import {fromMessageRecord, toMessageRecord} from "../lib/messageRecords.js";
 import {useProfiles} from "./useProfiles.js";
 import {answeringInThisBrowser} from "./answeringElsewhere.js";
 import {guardedLocalStorage} from "./useLocalCopy.js";
@@ -57,8 +60,14 @@ interface ConversationsState {
     /** Names a chat (blank names are ignored); a chat named so keeps its name when its first question is edited. */
     rename: (id: string, title: string) => void;
     addMessage: (conversationId: string, message: Omit<StoredMessage, "id" | "createdAt">) => StoredMessage;
-    /** Drops a message and everything after it (used to regenerate an answer or edit a question). */
-    truncateFrom: (conversationId: string, messageId: string) => void;
+    /**
+     * Asks again from a message (an edited question, a regenerated answer): `message` starts a new version of
+     * the chat there, shown from now on; the old version, from that message on, is kept. A message no longer
+     * in the chat shown: `message` is added at its end.
+     */
+    addVersion: (conversationId: string, messageId: string, message: Omit<StoredMessage, "id" | "createdAt">) => StoredMessage;
+    /** Shows version `target` (0-based) of the chat from a message on. */
+    showVersion: (conversationId: string, messageId: string, target: number) => void;
     setSystemPrompt: (conversationId: string, systemPrompt: string) => void;
     setParams: (conversationId: string, params: Partial<ChatParams>) => void;
 }
@@ -105,13 +114,7 @@ export function toRecord(c: Conversation): ConversationRecord {
         params: c.params,
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
-        messages: c.messages.map((m) => {
-            const record: StoredMessageRecord = {id: m.id, role: m.role, content: m.content, createdAt: m.createdAt};
-            if (m.stats) record.stats = {...m.stats};
-            if (m.hit) record.hit = m.hit;
-            if (m.error !== undefined) record.error = m.error;
-            return record;
-        })
+        messages: c.messages.map(toMessageRecord)
     };
 }
 
@@ -124,13 +127,7 @@ export function fromRecord(r: ConversationRecord): Conversation {
         params: {...DEFAULT_PARAMS, ...r.params},
         createdAt: r.createdAt,
         updatedAt: r.updatedAt,
-        messages: r.messages.map((m) => {
-            const message: StoredMessage = {id: m.id, role: m.role, content: m.content, createdAt: m.createdAt};
-            if (m.stats) message.stats = m.stats as unknown as AnswerStats;
-            if (m.hit) message.hit = m.hit;
-            if (m.error !== undefined) message.error = m.error;
-            return message;
-        })
+        messages: r.messages.map(fromMessageRecord)
     };
 }
 
@@ -186,9 +183,10 @@ export const useConversations = create<ConversationsState>()(
                 const mine = get().conversations.find((c) => c.id === stored.id);
                 if (mine == null || answeringInThisBrowser(stored.id)) return;
                 const theirs: Conversation = {...fromRecord(stored), syncedAt: stored.updatedAt};
-                const storedIds = new Set(stored.messages.map((m) => m.id));
+                // Every version counts: a version kept only here is not to be lost either.
+                const storedIds = new Set(everyMessage(stored.messages).map((m) => m.id));
                 const others = get().conversations.filter((c) => c.id !== stored.id);
-                if (mine.messages.every((m) => storedIds.has(m.id))) {
+                if (everyMessage(mine.messages).every((m) => storedIds.has(m.id))) {
                     set({conversations: [...others, theirs].sort((a, b) => b.updatedAt - a.updatedAt)});
                     return;
                 }
@@ -336,15 +334,31 @@ export const useConversations = create<ConversationsState>()(
                     save(conversationId);
                     return stored;
                 },
-                truncateFrom: (conversationId, messageId) => {
+                addVersion: (conversationId, messageId, message) => {
+                    const stored: StoredMessage = {...message, id: newId(), createdAt: Date.now()};
                     set({
                         conversations: touch(get().conversations, conversationId, (c) => {
                             const index = c.messages.findIndex((m) => m.id === messageId);
-                            if (index < 0) return c;
-                            // All of it goes (its first question is edited): a title taken from that question goes too.
+                            if (index < 0) return {...c, messages: [...c.messages, stored]};
+                            // A title taken from the first question follows an edit of it (one named by hand stays).
                             const first = c.messages[0];
-                            const titled = index === 0 && first !== undefined && c.title === titleFrom(first.content);
-                            return {...c, messages: c.messages.slice(0, index), ...(titled ? {title: DEFAULT_TITLE} : {})};
+                            const titled =
+                                index === 0 && message.role === "user" && first !== undefined && [titleFrom(first.content), DEFAULT_TITLE].includes(c.title);
+                            return {...c, messages: startVersion(c.messages, index, [stored]), ...(titled ? {title: titleFrom(message.content)} : {})};
+                        })
+                    });
+                    save(conversationId);
+                    return stored;
+                },
+                // Which version is shown is saved with the chat (another browser opens it the same), but looking
+                // at another version does not move the chat up the list.
+                showVersion: (conversationId, messageId, target) => {
+                    set({
+                        conversations: get().conversations.map((c) => {
+                            const index = c.messages.findIndex((m) => m.id === messageId);
+                            const head = c.messages[index];
+                            if (c.id !== conversationId || head === undefined || versionPosition(head).index === target) return c;
+                            return {...c, messages: showVersion(c.messages, index, target), updatedAt: changedAt(c)};
                         })
                     });
                     save(conversationId);

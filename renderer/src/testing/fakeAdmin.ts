@@ -9,8 +9,10 @@ import type {
     ModelFile,
     ModelStatus,
     Profile,
+    StoredMessageRecord,
     WhatIfCurves
 } from "../../../shared/admin.js";
+import {everyMessage} from "../../../shared/messageVersions.js";
 import {defaultApiPort, defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
@@ -169,6 +171,27 @@ const idPattern = /^[\w.:-]{1,80}$/;
 const keyNamePattern = /^[\w.@-]{1,64}$/;
 
 /**
+ * Like the server's message checks (main/admin/conversationMessages.ts), in brief: roles, ids unique across
+ * the versions kept, each version a non-empty list; a message keeping versions says which is shown.
+ */
+function checkMessages(list: unknown, param: string, ids: Set<string>): void {
+    if (!Array.isArray(list)) throw invalid(`'${param}' must be a list.`);
+    list.forEach((m: {role?: unknown; id?: unknown; alternatives?: unknown; alternativeIndex?: unknown}, i) => {
+        if (m.role !== "user" && m.role !== "assistant") throw invalid(`'${param}[${i}].role' must be "user" or "assistant".`);
+        const id = requiredString(m.id, `${param}[${i}].id`, 80, idPattern);
+        if (ids.has(id)) throw invalid("Message ids must be unique in a conversation.");
+        ids.add(id);
+        const versions = m.alternatives;
+        if (versions === undefined || (Array.isArray(versions) && versions.length === 0)) return;
+        const at = `${param}[${i}].alternatives`;
+        if (!Array.isArray(versions) || !versions.every((v) => Array.isArray(v) && v.length > 0))
+            throw invalid(`'${at}' must be a list of versions, each a non-empty list of messages.`);
+        versions.forEach((version: unknown[], v) => checkMessages(version, `${at}[${v}]`, ids));
+        m.alternativeIndex ??= versions.length;
+    });
+}
+
+/**
  * An in-memory stand-in for the server's admin operations; records every call. What it answers, and
  * the status, type, code and message of what it refuses, are held to the real server's by
  * test/api/fakeAdminContract.test.ts.
@@ -261,17 +284,15 @@ export class FakeAdmin {
                     .sort((a, b) => b.updatedAt - a.updatedAt)
                     .map((c) => structuredClone(c));
             case "saveConversation": {
-                if (!Array.isArray(value.messages)) throw invalid("'messages' must be a list.");
-                value.messages.forEach((m: {role?: unknown; id?: unknown}, i) => {
-                    if (m.role !== "user" && m.role !== "assistant") throw invalid(`'messages[${i}].role' must be "user" or "assistant".`);
-                    requiredString(m.id, `messages[${i}].id`, 80, idPattern);
-                });
-                requiredString(value.id, "id", 80, idPattern);
                 const {baseUpdatedAt: base, ...c} = structuredClone(value) as unknown as ConversationRecord & {baseUpdatedAt?: number};
+                checkMessages(c.messages, "messages", new Set());
+                requiredString(c.id, "id", 80, idPattern);
                 const stored = this.conversations.get(c.id);
-                // Another window's save that this copy does not extend is kept; the stored copy comes back.
-                const extendsStored = stored != null && stored.messages.every((m, i) => c.messages[i]?.id === m.id);
-                if (stored != null && stored.updatedAt !== base && !extendsStored)
+                // Another window's save that would drop a message of the stored copy (of any version) is kept; the
+                // stored copy comes back.
+                const ids = new Set(everyMessage<StoredMessageRecord>(c.messages).map((m) => m.id));
+                const holdsStored = stored != null && everyMessage<StoredMessageRecord>(stored.messages).every((m) => ids.has(m.id));
+                if (stored != null && stored.updatedAt !== base && !holdsStored)
                     return {id: c.id, updatedAt: stored.updatedAt, conflict: structuredClone(stored)};
                 this.conversations.set(c.id, c);
                 return {id: c.id, updatedAt: c.updatedAt};
