@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import {parseArgs} from "node:util";
 import {downloadDefaultModel} from "./app/downloadDefaultModel.js";
-import {startServer} from "./app/startServer.js";
+import {shutdownGraceMs, startServer} from "./app/startServer.js";
 import {parseServeArgs, serveUsage} from "./cliArgs.js";
 import {modelsDir, resolveDataDir} from "./config/dataDir.js";
 import {lockDataDir} from "./config/dataDirLock.js";
@@ -14,9 +14,6 @@ import {isLoopback} from "../shared/hosts.js";
 
 /** A signal this soon after the first is the same one passed on by a parent process, not a second request. */
 const repeatedSignalMs = 1_000;
-
-/** How long answers in progress may run on after SIGINT / SIGTERM / SIGHUP (new connections are refused at once). */
-const shutdownGraceMs = 10_000;
 
 /** The signals that stop the server: Ctrl+C, a service manager's stop, the terminal closing. */
 const stopSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;

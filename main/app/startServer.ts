@@ -163,6 +163,9 @@ export function createApiServer(core: AppCore, servesUi: boolean): ApiServer {
     });
 }
 
+/** How long answers in progress may run on once the server is told to stop (new requests are refused at once). */
+export const shutdownGraceMs = 10_000;
+
 /**
  * Headless mode: start the API and serve the web UI, then load the model. Used by the CLI and the tests.
  * Listening first, as llama-server does: `/health` answers 503 while the model loads (a service manager or

@@ -127,7 +127,11 @@ describe("model choice", () => {
         fs.writeFileSync(inFolder, "x");
         const flag = path.join(dir, "flag.gguf");
         fs.writeFileSync(flag, "x");
-        expect(resolveModelPath({dataDir: dir, env: {}})).toEqual({path: inFolder, source: "models-folder"});
+        expect(resolveModelPath({dataDir: dir, env: {}})).toEqual({path: inFolder, source: "models-folder", others: []});
+        // The folder's later files (in name order) are there for when the first cannot be served.
+        const later = path.join(dir, "models", "c.gguf");
+        fs.writeFileSync(later, "x");
+        expect(resolveModelPath({dataDir: dir, env: {}}).others).toEqual([later]);
         expect(resolveModelPath({dataDir: dir, settingsPath: flag, env: {}}).source).toBe("settings");
         expect(resolveModelPath({dataDir: dir, settingsPath: inFolder, env: {KVSHARE_MODEL: flag}}).source).toBe("env");
         expect(resolveModelPath({dataDir: dir, flag, env: {KVSHARE_MODEL: inFolder}}).source).toBe("flag");

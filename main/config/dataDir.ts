@@ -5,8 +5,10 @@ export const appFolderName = "kvshare-desktop";
 
 /**
  * Where the app keeps its settings, API key, models, database and KV snapshots:
- * `--data-dir`, else `KVSHARE_DATA_DIR`, else the platform's per-user data folder
- * (the same folder Electron's `app.getPath("userData")` gives).
+ * `--data-dir`, else `KVSHARE_DATA_DIR`, else the platform's per-user data folder.
+ * The CLI and the desktop app both take it from here, so they share keys, models and the cache, and the
+ * folder's lock keeps them from serving it at once. Electron's `userData` is left to Chromium's profile: it
+ * is another folder on Linux (under ~/.config) and wherever the app's name differs from {@link appFolderName}.
  */
 export function resolveDataDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
     if (explicit != null && explicit !== "") return path.resolve(explicit);

@@ -4,17 +4,20 @@
  */
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import {app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell} from "electron";
+import {app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell} from "electron";
 import {ipcChannels, type MenuCommand} from "../../shared/backend.js";
-import {createApiServer, createCore, defaultRendererDir, listen, loadCoreModel} from "../app/startServer.js";
+import {modelFileProblem} from "../admin/modelsService.js";
+import {createApiServer, createCore, defaultRendererDir, listen, loadCoreModel, shutdownGraceMs} from "../app/startServer.js";
+import {resolveDataDir} from "../config/dataDir.js";
 import {readRendererFile, rendererHeaders} from "../server/rendererFiles.js";
 import {appIndexUrl, appScheme} from "./appUrl.js";
 import {registerIpcHandlers} from "./ipcHandlers.js";
 import {appMenuTemplate} from "./menu.js";
 import {applyNavigationGuards} from "./navigationGuards.js";
+import {quitAfterShutdown} from "./quitAfterShutdown.js";
 import {askBeforeUnload} from "./unloadPrompt.js";
 import {mainWindowOptions} from "./windowOptions.js";
-import {loadWindowState, saveWindowState} from "./windowState.js";
+import {loadWindowState, placeOnDisplays, saveWindowState} from "./windowState.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const preloadPath = path.resolve(here, "../../preload/index.cjs");
@@ -36,7 +39,11 @@ if (!app.requestSingleInstanceLock()) {
     });
     app.on("window-all-closed", () => app.quit());
     let disposeCore: (() => Promise<void>) | undefined;
-    app.on("before-quit", () => void disposeCore?.().catch(() => undefined));
+    quitAfterShutdown(
+        app,
+        async () => disposeCore?.(),
+        (error) => console.error(`shutting down: ${(error as Error).message}`)
+    );
 
     void app.whenReady().then(async () => {
         // Electron security checklist: no permission (camera, notifications, ...) is ever granted to web content.
@@ -50,7 +57,10 @@ if (!app.requestSingleInstanceLock()) {
         // With no model yet (first run) the window still opens; the model picker loads one.
         let created: ReturnType<typeof createCore>;
         try {
-            created = createCore({dataDir: app.getPath("userData"), rendererDir});
+            // The data folder as the CLI resolves it, not Electron's userData (which holds Chromium's profile):
+            // keys from `kvshare key create`, models and the cache are shared, and the folder's lock keeps a
+            // `kvshare serve` and the app from serving one folder at once.
+            created = createCore({dataDir: resolveDataDir(), rendererDir});
         } catch (error) {
             // A `kvshare serve` on the same folder (the lock), or a data folder file it cannot use: said, not hung.
             dialog.showErrorBox("KVShare cannot start", (error as Error).message);
@@ -63,11 +73,25 @@ if (!app.requestSingleInstanceLock()) {
         // The window talks over IPC, not through the API server: the settings panel may turn it off and on.
         core.apiServer = createApiServer(core, false);
         const unregisterIpc = registerIpcHandlers(ipcMain, core);
+        // The normal bounds, not the current ones: a window closed while minimised on Windows is at -32000, -32000.
+        const rememberWindow = (): void => {
+            if (window == null || window.isDestroyed()) return;
+            try {
+                saveWindowState(core.dataDir, window.getNormalBounds());
+            } catch (error) {
+                core.log.warn(`could not save the window's position: ${(error as Error).message}`);
+            }
+        };
         disposeCore = async () => {
-            unregisterIpc();
-            await core.apiServer?.stop(0);
-            await core.dispose();
-            lock.release();
+            rememberWindow();
+            // The window goes at once; new chats and API requests are refused while those running finish.
+            if (window != null && !window.isDestroyed()) window.hide();
+            try {
+                await Promise.all([unregisterIpc(shutdownGraceMs), core.apiServer?.drain(shutdownGraceMs)]);
+                await core.dispose();
+            } finally {
+                lock.release();
+            }
         };
 
         const sendMenuCommand = (command: MenuCommand): void => {
@@ -86,8 +110,8 @@ if (!app.requestSingleInstanceLock()) {
             )
         );
 
-        const state = loadWindowState(core.dataDir);
-        window = new BrowserWindow(mainWindowOptions(preloadPath, state));
+        const workAreas = screen.getAllDisplays().map((display) => display.workArea);
+        window = new BrowserWindow(mainWindowOptions(preloadPath, placeOnDisplays(loadWindowState(core.dataDir), workAreas)));
         applyNavigationGuards(window.webContents, (url) => shell.openExternal(url).catch(() => undefined));
         askBeforeUnload(
             window.webContents,
@@ -104,13 +128,18 @@ if (!app.requestSingleInstanceLock()) {
                 }) === 0
         );
         window.once("ready-to-show", () => window?.show());
-        window.on("close", () => {
-            if (window != null) saveWindowState(core.dataDir, window.getBounds());
-        });
+        window.on("close", rememberWindow);
         await window.loadURL(appIndexUrl);
 
-        // The model loads after the window shows; the UI reports "loading" until then.
-        if (modelPath != null) await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+        // The model loads after the window shows; the UI reports "loading" until then. A file that cannot be
+        // served is named with the reason the CLI gives, not llama.cpp's bare "Failed to load model".
+        const unusable = modelPath == null ? undefined : await modelFileProblem(modelPath);
+        if (unusable != null) {
+            const reason = `${modelPath} cannot be served: ${unusable}.`;
+            core.markNoModel(reason);
+            core.log.error(`model load failed: ${reason}`);
+        } else if (modelPath != null)
+            await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
         if (core.settings.api.enabled) {
             // A busy port must not take the desktop app down: chat works over IPC without the API.
             await listen(core, {servesUi: false}).then(

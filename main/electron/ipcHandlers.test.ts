@@ -1,3 +1,4 @@
+import {EventEmitter} from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -113,6 +114,68 @@ describe("IPC chat", () => {
         expect(done.result.finishReason).toBe("aborted");
         expect(done.result.usage!.completion_tokens).toBeLessThan(1500);
         unregister();
+    });
+});
+
+describe("IPC chats over a window's lifetime", () => {
+    /** A window whose `destroyed` listeners can be counted and fired (a real EventEmitter, as WebContents is). */
+    function windowSender() {
+        const sent: ChatStreamEvent[] = [];
+        const sender = Object.assign(new EventEmitter(), {
+            id: 7,
+            send: (_channel: string, payload: unknown) => void sent.push(payload as ChatStreamEvent),
+            isDestroyed: () => false
+        });
+        const event: IpcEventLike = {senderFrame: {url: "app://kvshare/index.html", parent: null}, sender};
+        const doneOf = (streamId: string) =>
+            sent.find((e) => e.streamId === streamId && e.type === "done") as Extract<ChatStreamEvent, {type: "done"}> | undefined;
+        return {sender, event, sent, doneOf};
+    }
+    const ask = (maxTokens: number) => ({messages: [{role: "user", content: "Once upon a time"}], params: {max_tokens: maxTokens, temperature: 0}});
+
+    it("leaves no listener on the window once its chats have ended, and still stops a chat when the window goes", async () => {
+        const {invoke, ipc} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        const {sender, event, sent, doneOf} = windowSender();
+        for (let i = 0; i < 12; i++) {
+            await invoke(ipcChannels.chatStart, event, `many-${i}`, ask(2));
+            await expect.poll(() => doneOf(`many-${i}`) != null, {timeout: 10_000}).toBe(true);
+        }
+        await expect.poll(() => sender.listenerCount("destroyed")).toBe(0);
+
+        await invoke(ipcChannels.chatStart, event, "gone", ask(1500));
+        await expect.poll(() => sent.some((e) => e.streamId === "gone" && e.type === "delta"), {timeout: 10_000}).toBe(true);
+        expect(sender.listenerCount("destroyed")).toBe(1);
+        sender.emit("destroyed");
+        await expect.poll(() => doneOf("gone")?.result.finishReason, {timeout: 10_000}).toBe("aborted");
+        await expect.poll(() => sender.listenerCount("destroyed")).toBe(0);
+        await unregister();
+    });
+
+    it("on shutdown refuses new chats, lets running ones finish within the grace, then removes the handlers", async () => {
+        const {invoke, ipc, handlers} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        const {event, sent, doneOf} = windowSender();
+        await invoke(ipcChannels.chatStart, event, "finishing", ask(200));
+        await expect.poll(() => sent.some((e) => e.streamId === "finishing" && e.type === "delta"), {timeout: 10_000}).toBe(true);
+        const closed = unregister(20_000);
+        await expect(invoke(ipcChannels.chatStart, event, "late", ask(5))).rejects.toThrow(/shutting down/);
+        // The window may still save the answer meanwhile.
+        expect(handlers.has(ipcChannels.admin)).toBe(true);
+        await closed;
+        expect(doneOf("finishing")?.result).toMatchObject({finishReason: "length", usage: {completion_tokens: 200}});
+        expect(handlers.size).toBe(0);
+    });
+
+    it("on shutdown stops the chats still running when the grace runs out", async () => {
+        const {invoke, ipc, handlers} = fakeIpcMain();
+        const unregister = registerIpcHandlers(ipc, core);
+        const {event, sent, doneOf} = windowSender();
+        await invoke(ipcChannels.chatStart, event, "long", ask(1500));
+        await expect.poll(() => sent.some((e) => e.streamId === "long" && e.type === "delta"), {timeout: 10_000}).toBe(true);
+        await unregister(100);
+        expect(handlers.size).toBe(0);
+        await expect.poll(() => doneOf("long")?.result.finishReason, {timeout: 10_000}).toBe("aborted");
     });
 });
 

@@ -19,6 +19,7 @@ export interface IpcEventLike {
         isDestroyed(): boolean;
         /** Electron's WebContents event: the window closed or reloaded away. */
         once?(event: "destroyed", listener: () => void): unknown;
+        removeListener?(event: "destroyed", listener: () => void): unknown;
     };
 }
 
@@ -37,9 +38,23 @@ export function isTrustedSender(event: IpcEventLike): boolean {
     return isAppUrl(frame.url);
 }
 
+/** A chat streaming to a window: how to stop it, and when it has ended (never rejects). */
+interface RunningChat {
+    abort: AbortController;
+    ended: Promise<void>;
+}
+
+/**
+ * Stops the handlers. New chats are refused at once; those running get up to `graceMs` to finish (their
+ * answers complete, and the window may still save them over the admin channel), then the rest are stopped
+ * and every handler is removed. With no grace this all happens before it returns.
+ */
+export type UnregisterIpcHandlers = (graceMs?: number) => Promise<void>;
+
 /** Registers every IPC handler; each refuses untrusted senders and validates its arguments. */
-export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {admin: AdminDeps}): () => void {
-    const streams = new Map<string, AbortController>();
+export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {admin: AdminDeps}): UnregisterIpcHandlers {
+    const streams = new Map<string, RunningChat>();
+    let closing = false;
     const guard =
         <A extends unknown[], R>(fn: (event: IpcEventLike, ...args: A) => R) =>
         (event: IpcEventLike, ...args: unknown[]) => {
@@ -60,17 +75,19 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {ad
     ipcMain.handle(
         ipcChannels.chatStart,
         guard((event, streamId: unknown, request: unknown) => {
+            if (closing) throw new Error("IPC refused: the app is shutting down");
             if (typeof streamId !== "string" || !/^[\w-]{1,64}$/.test(streamId) || streams.has(streamId)) throw new Error("IPC refused: bad stream id");
             const pipeline = core.requirePipeline();
             const params = parseChatRequest(toRequestBody(request), core.settings.limits.maxTokensCap, pipeline.runtime.prompts.vocabularySize);
             const abort = new AbortController();
-            streams.set(streamId, abort);
-            // A closed window must not leave its generation running (no orphaned work).
-            event.sender.once?.("destroyed", () => abort.abort(new ClientGoneError()));
+            // A closed window must not leave its generation running (no orphaned work). The listener goes
+            // with the chat: a window lives through many chats, and each would otherwise leave one behind.
+            const onSenderGone = () => abort.abort(new ClientGoneError());
+            event.sender.once?.("destroyed", onSenderGone);
             const send = (payload: ChatStreamEvent) => {
                 if (!event.sender.isDestroyed()) event.sender.send(ipcChannels.chatEvent, payload);
             };
-            void pipeline
+            const ended = pipeline
                 .chat(params.messages, params, {
                     signal: abort.signal,
                     arrivedAt: performance.now(),
@@ -93,14 +110,18 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {ad
                     },
                     (error: unknown) => send({streamId, type: "error", message: toApiError(error).message})
                 )
-                .finally(() => streams.delete(streamId));
+                .finally(() => {
+                    streams.delete(streamId);
+                    event.sender.removeListener?.("destroyed", onSenderGone);
+                });
+            streams.set(streamId, {abort, ended});
         })
     );
 
     ipcMain.handle(
         ipcChannels.chatAbort,
         guard((_event, streamId: unknown) => {
-            if (typeof streamId === "string") streams.get(streamId)?.abort(new Error("stopped by the user"));
+            if (typeof streamId === "string") streams.get(streamId)?.abort.abort(new Error("stopped by the user"));
         })
     );
 
@@ -118,11 +139,24 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, core: ServerHost & {ad
         })
     );
 
-    return () => {
+    return async (graceMs = 0) => {
+        closing = true;
+        if (graceMs > 0 && streams.size > 0)
+            await settledWithin(
+                [...streams.values()].map((chat) => chat.ended),
+                graceMs
+            );
+        for (const chat of streams.values()) chat.abort.abort(new Error("the app is shutting down"));
         for (const channel of [ipcChannels.health, ipcChannels.listModels, ipcChannels.chatStart, ipcChannels.chatAbort, ipcChannels.admin])
             ipcMain.removeHandler(channel);
-        for (const abort of streams.values()) abort.abort();
     };
+}
+
+/** Resolves once every promise has settled, or after `ms`, whichever comes first. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
 }
 
 /** Maps the bridge's request onto the API's request body so one validator serves both. */

@@ -1,8 +1,6 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import type {MenuItemConstructorOptions} from "electron";
+import {bootDesktop, trustedEvent} from "./__tests__/fakeElectron.js";
 import {appMenuTemplate, docsUrl} from "./menu.js";
 import {applyNavigationGuards, isWebUrl} from "./navigationGuards.js";
 import {askBeforeUnload} from "./unloadPrompt.js";
@@ -130,63 +128,15 @@ describe("navigation guards", () => {
 });
 
 describe("Electron entry (mocked electron module)", () => {
-    const calls: Record<string, unknown[][]> = {};
-    const record =
-        (name: string) =>
-        (...args: unknown[]) => {
-            (calls[name] ??= []).push(args);
-        };
     beforeEach(() => {
         vi.resetModules();
-        for (const key of Object.keys(calls)) delete calls[key];
     });
     afterEach(() => {
         vi.unstubAllEnvs();
     });
 
-    /** Boots main/electron/index.ts against a fake `electron` (the one boundary tests fake). */
-    async function boot(model: string) {
-        const loadURL = vi.fn(async () => {});
-        const send = vi.fn();
-        const openExternal = vi.fn(async () => {});
-        class FakeWindow {
-            public webContents = {on: vi.fn(), setWindowOpenHandler: vi.fn(), send, isDestroyed: () => false};
-            public constructor(options: unknown) {
-                record("BrowserWindow")(options);
-            }
-            public loadURL = loadURL;
-            public once = vi.fn();
-            public on = vi.fn();
-        }
-        let ready: () => void = () => {};
-        const userData = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-electron-"));
-        fs.writeFileSync(path.join(userData, "settings.json"), JSON.stringify({threads: 1, api: {port: 0}}));
-        vi.doMock("electron", () => ({
-            app: {
-                isPackaged: false,
-                requestSingleInstanceLock: () => true,
-                on: vi.fn(),
-                quit: vi.fn(),
-                getPath: () => userData,
-                whenReady: () =>
-                    new Promise<void>((resolve) => {
-                        ready = resolve;
-                    })
-            },
-            BrowserWindow: FakeWindow,
-            ipcMain: {handle: record("ipcMain.handle"), removeHandler: vi.fn()},
-            protocol: {registerSchemesAsPrivileged: record("registerSchemesAsPrivileged"), handle: record("protocol.handle")},
-            session: {defaultSession: {setPermissionRequestHandler: record("setPermissionRequestHandler")}},
-            shell: {openExternal},
-            Menu: {buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({template}), setApplicationMenu: record("Menu.setApplicationMenu")}
-        }));
-        vi.stubEnv("KVSHARE_MODEL", model);
-        await import("./index.js");
-        return {loadURL, send, openExternal, ready: () => ready()};
-    }
-
     it("registers the app protocol, denies permissions, and loads the renderer from app://", async () => {
-        const {loadURL, send, openExternal, ready} = await boot((await import("../../test/support/testServer.js")).testModelPath);
+        const {calls, loadURL, send, openExternal, ready} = await bootDesktop({model: (await import("../../test/support/testServer.js")).testModelPath});
         expect(calls.registerSchemesAsPrivileged?.[0]).toEqual([[{scheme: "app", privileges: {standard: true, secure: true, supportFetchAPI: true}}]]);
         ready();
         await vi.waitFor(() => expect(loadURL).toHaveBeenCalledWith("app://kvshare/index.html"));
@@ -209,12 +159,10 @@ describe("Electron entry (mocked electron module)", () => {
     });
 
     it("opens the window on a first run without any model, reporting why in health", async () => {
-        const {loadURL, ready} = await boot("");
+        const {loadURL, ready, handler} = await bootDesktop({model: ""});
         ready();
         await vi.waitFor(() => expect(loadURL).toHaveBeenCalledWith("app://kvshare/index.html"));
-        const healthHandler = (calls["ipcMain.handle"] ?? []).find((c) => c[0] === "kvshare:health")![1] as (event: unknown) => {status: string; model: null};
-        const health = healthHandler({senderFrame: {url: "app://kvshare/index.html", parent: null}, sender: {id: 1, send() {}, isDestroyed: () => false}});
-        expect(health).toMatchObject({status: "error", model: null});
+        expect(handler("kvshare:health")(trustedEvent())).toMatchObject({status: "error", model: null});
     });
 });
 
