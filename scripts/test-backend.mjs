@@ -15,7 +15,9 @@ const suites = [
     "test/api/scopes.test.ts",
     "test/api/burst.test.ts",
     "test/api/sharedPrefixes.test.ts",
-    "test/api/deviationRecompute.test.ts"
+    "test/api/deviationRecompute.test.ts",
+    // Every prompt token's distribution read back (scoring with echo): the logits of a whole batch.
+    "test/api/logprobs.test.ts"
 ];
 const env = {...process.env, KVSHARE_TEST_BACKEND: backend};
 // llama.cpp's Vulkan backend skips CPU-type devices such as lavapipe unless they are listed.

@@ -125,14 +125,15 @@ describe("logprobs", () => {
         expect(scored.usage!.prompt_tokens_details?.cached_tokens ?? 0).toBe(0);
 
         // A prompt token's score is the model's distribution after the tokens before it: the same as the
-        // alternatives of a one-token answer to those tokens alone (computed in other batches: float rounding).
+        // alternatives of a one-token answer to those tokens alone (computed in other batches, on a GPU too: float
+        // rounding, so compared as probabilities).
         for (const at of [3, 8, ids.length - 1]) {
             const next = await complete({prompt: ids.slice(0, at), max_tokens: 1, logprobs: 5});
             const alternatives = next.choices[0]!.logprobs!.top_logprobs[0]!;
             expect(Object.keys(lp.top_logprobs[at]!)).toEqual(Object.keys(alternatives));
-            for (const [token, value] of Object.entries(alternatives)) expect(lp.top_logprobs[at]![token]).toBeCloseTo(value, 2);
+            for (const [token, value] of Object.entries(alternatives)) expect(Math.exp(lp.top_logprobs[at]![token]!)).toBeCloseTo(Math.exp(value), 2);
             const own = lp.tokens[at]!;
-            if (own in alternatives) expect(lp.token_logprobs[at]).toBeCloseTo(alternatives[own]!, 2);
+            if (own in alternatives) expect(Math.exp(lp.token_logprobs[at]!)).toBeCloseTo(Math.exp(alternatives[own]!), 2);
         }
 
         // Streamed: the echoed prompt's chunk carries the same scores.
