@@ -4,7 +4,7 @@ import {AdminError, invalidInput} from "./errors.js";
 import type {AdminDeps} from "./ports.js";
 
 /** What the key operations use. */
-export type KeysDeps = Pick<AdminDeps, "keys" | "cache" | "requestLog" | "log">;
+export type KeysDeps = Pick<AdminDeps, "keys" | "cache" | "requestLog" | "log" | "forgetLiveKv">;
 import {issuedKeyUser, scopeFor} from "../sharing/engine/scopes.js";
 import {optionalString, requiredString} from "./validate.js";
 
@@ -70,7 +70,11 @@ export function revokeKey(deps: KeysDeps, input: Record<string, unknown>): ApiKe
     if (purge && cache != null) {
         // Its id scope, and the name scope keys issued before scopes were keyed by id used.
         const scopes = [issuedKeyUser(id), `key/${key.name}`].map((user) => scopeFor(user, {scopePolicy: "user", groups: {}}));
-        let removed = 0;
+        // And what it sent into a shared scope (the global one, its group's): under the global policy that is all of it.
+        let removed = cache.purgeOwner(issuedKeyUser(id));
+        deps.requestLog.dropReplaysOf(issuedKeyUser(id));
+        // Its prompts may still be in a sequence's KV, where an exact repeat would reuse them as a prefix.
+        deps.forgetLiveKv?.();
         for (const scope of scopes) {
             removed += cache.purgeScope(scope);
             deps.requestLog.dropReplaysInScope(scope);

@@ -39,6 +39,8 @@ export interface CacheAdmin {
     clear(): {removedEntries: number; freedBytes: number};
     /** Deletes a scope's cached prompts and keeps the scope empty; returns how many were removed. */
     purgeScope(scope: string): number;
+    /** Deletes every cached prompt one sender stored, in any scope, and keeps none of theirs; returns how many were removed. */
+    purgeOwner(owner: string): number;
     evictToBudget(bytes: number): void;
     /** Makes the memory tier fit its (lowered) budget now. */
     trimMemoryTier(): void;
@@ -104,6 +106,8 @@ export interface AdminDeps extends SettingsHost {
     monitorShare(): number;
     /** The loaded model's donor cache (undefined while no model is loaded). */
     cache(): CacheAdmin | undefined;
+    /** Drops the KV the model's sequences hold (now, or as their requests end): what was cleared leaves memory too. */
+    forgetLiveKv?(): void;
     /** The API server, where one is attached. */
     apiServer(): ApiServerControl | undefined;
 }

@@ -144,9 +144,13 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
     };
 }
 
-/** POST /kvshare/cache/clear: removes every cached prompt (rows, vectors, snapshot files, the memory tier). */
-export function clearCache(deps: Pick<AdminDeps, "cache" | "log">): {removedEntries: number; freedBytes: number} {
+/**
+ * POST /kvshare/cache/clear: removes every cached prompt (rows, vectors, snapshot files, the memory tier), and
+ * the KV the sequences still hold (an exact prompt asked again would otherwise reuse it as its own prefix).
+ */
+export function clearCache(deps: Pick<AdminDeps, "cache" | "log" | "forgetLiveKv">): {removedEntries: number; freedBytes: number} {
     const cleared = deps.cache()?.clear() ?? {removedEntries: 0, freedBytes: 0};
+    deps.forgetLiveKv?.();
     deps.log.info(`cache cleared: ${cleared.removedEntries} entries, ${cleared.freedBytes} bytes`);
     return cleared;
 }

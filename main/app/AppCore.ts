@@ -147,6 +147,7 @@ export class AppCore implements ServerHost, ModelHost {
             models: this,
             monitorShare: () => this.monitorShare,
             cache: () => this.cache,
+            forgetLiveKv: () => this.pipeline?.runtime.pool.forget(),
             apiServer: () => this.apiServer
         };
     }

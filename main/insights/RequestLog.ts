@@ -396,11 +396,20 @@ export class RequestLog {
 
     /** Forgets the sampled prompt tokens of every request of one scope (a purged key's). */
     public dropReplaysInScope(scope: string): void {
+        this.dropReplaysWhere("scope", scope);
+    }
+
+    /** Forgets the prompts one user sent, kept for quality replays, in whatever scope (a revoked key's, purged). */
+    public dropReplaysOf(user: string): void {
+        this.dropReplaysWhere("user", user);
+    }
+
+    private dropReplaysWhere(column: "scope" | "user", value: string): void {
         this.flush();
         const db = this.database();
         if (db == null) return;
         // A purge: the sampled tokens leave the write-ahead log too.
-        if (db.prepare("UPDATE request_log SET replay_tokens = NULL WHERE scope = ?").run(scope).changes > 0) truncateLog(db);
+        if (db.prepare(`UPDATE request_log SET replay_tokens = NULL WHERE ${column} = ?`).run(value).changes > 0) truncateLog(db);
     }
 
     /** Removes every logged request (tests, and the admin clearing history). */

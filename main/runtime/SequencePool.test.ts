@@ -56,3 +56,32 @@ describe("sequence pool order", () => {
         expect(await firstServed(ticket(0, 0), ticket(0.9, 5_000), 60)).toBe("late");
     });
 });
+
+describe("forgetting the sequences' KV (a cleared cache, a purged key)", () => {
+    it("clears an idle sequence before anyone gets it, and a busy one as its request lets it go", async () => {
+        const pool = new SequencePool([sequence], () => ({maxQueue: 8, queueTimeoutMs: 10_000, agingMs: 500}));
+        const prompt = model.tokenize("Once upon a time there was a cat");
+        const fill = async () => {
+            const lease = await pool.acquire({...ticket(0), promptTokens: prompt});
+            await lease.sequence.clearHistory();
+            await lease.sequence.evaluateWithoutGeneratingNewTokens(prompt);
+            return lease;
+        };
+        // Idle: the next request gets it empty, and not as its scope's own (nothing to keep).
+        (await fill()).release();
+        pool.forget();
+        const next = await pool.acquire({...ticket(0), promptTokens: prompt});
+        expect(next.sequence.contextTokens).toEqual([]);
+        expect(next.sameScope).toBe(false);
+        next.release();
+
+        // Busy: left alone while its request runs, cleared when it is given back.
+        const busy = await fill();
+        pool.forget();
+        expect(busy.sequence.contextTokens.length).toBe(prompt.length);
+        busy.release();
+        const after = await pool.acquire({...ticket(0), promptTokens: prompt});
+        expect(after.sequence.contextTokens).toEqual([]);
+        after.release();
+    });
+});

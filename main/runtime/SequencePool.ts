@@ -70,6 +70,8 @@ const donorAffinityBonus = 0.25;
 export class SequencePool {
     private readonly idle = new Set<number>();
     private readonly owners: Array<string | undefined>;
+    /** Busy sequences whose KV goes when their request lets them go (see {@link forget}). */
+    private readonly forgetOnRelease = new Set<number>();
     private readonly waiters: Waiter[] = [];
     private lastDonorId: number | undefined;
 
@@ -145,10 +147,40 @@ export class SequencePool {
             release: () => {
                 if (released) return;
                 released = true;
-                this.idle.add(index);
-                this.dispatch();
+                if (this.forgetOnRelease.delete(index)) void this.clear(index);
+                else {
+                    this.idle.add(index);
+                    this.dispatch();
+                }
             }
         };
+    }
+
+    /**
+     * Drops the KV every sequence holds (a cleared cache, a purged key: none of those prompts may stay in
+     * memory either). Idle sequences are taken out of the pool until cleared, so no request starts on one
+     * meanwhile; busy ones are cleared when their request lets them go.
+     */
+    public forget(): void {
+        this.sequences.forEach((_, index) => {
+            if (!this.idle.has(index)) this.forgetOnRelease.add(index);
+            else {
+                this.idle.delete(index);
+                void this.clear(index);
+            }
+        });
+    }
+
+    private async clear(index: number): Promise<void> {
+        try {
+            await this.sequences[index]!.clearHistory();
+        } catch {
+            // Whoever gets it next clears it first: it belongs to no scope now.
+        } finally {
+            this.owners[index] = undefined;
+            this.idle.add(index);
+            this.dispatch();
+        }
     }
 
     private dispatch(): void {

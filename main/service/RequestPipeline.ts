@@ -187,6 +187,7 @@ export class RequestPipeline {
             tokens,
             text,
             scope,
+            ...(io.user == null ? {} : {owner: io.user}),
             detail: io.detail ?? false,
             revealDonor: io.revealDonor ?? false,
             recomputePolicy: io.recompute?.policy,

@@ -145,6 +145,44 @@ describe("API keys per app or person", () => {
         }
     });
 
+    it("purges what a revoked key sent into a shared scope too (the global policy puts everyone's prompts there), and only that", async () => {
+        const sharing = server.core.settings.sharing;
+        const saved = sharing.scopePolicy;
+        sharing.scopePolicy = "global";
+        const leaver = server.core.keys.create("leaver-global");
+        const stayer = server.core.keys.create("stayer-global");
+        const db = new Database(`${server.dataDir}/cache/kvshare-cache.db`, {readonly: true});
+        try {
+            for (const [key, prompt] of [
+                [leaver.key, "Once upon a time, the departing nurse noted the patient's private history."],
+                [stayer.key, "Once upon a time, the staying nurse planned the garden party for the ward."]
+            ] as const) {
+                const res = await fetch(`${server.url}/v1/completions`, {
+                    method: "POST",
+                    headers: {authorization: `Bearer ${key}`, "content-type": "application/json"},
+                    body: JSON.stringify({prompt, max_tokens: 2})
+                });
+                expect(res.status).toBe(200);
+            }
+            await server.core.requirePipeline().settled();
+            const stored = (text: string) =>
+                db.prepare("SELECT scope, owner FROM entries WHERE prompt_text LIKE ?").all(`%${text}%`) as Array<{scope: string; owner: string}>;
+            expect(stored("departing nurse")).toEqual([{scope: "global", owner: `key/${leaver.entry.id}`}]);
+            expect(stored("staying nurse")).toHaveLength(1);
+
+            expect((await server.api(`/kvshare/keys/${leaver.entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
+            expect(stored("departing nurse")).toEqual([]);
+            expect(stored("staying nurse")).toHaveLength(1);
+            for (const file of ["kvshare-cache.db", "kvshare-cache.db-wal"]) {
+                const bytes = fs.existsSync(`${server.dataDir}/cache/${file}`) ? fs.readFileSync(`${server.dataDir}/cache/${file}`) : Buffer.alloc(0);
+                expect(bytes.includes("departing nurse noted"), file).toBe(false);
+            }
+        } finally {
+            db.close();
+            sharing.scopePolicy = saved;
+        }
+    });
+
     it("keeps a purged scope empty, even of a request still being served when the purge ran", async () => {
         const {key, entry} = server.core.keys.create("leaver-2");
         const scope = `user:key/${entry.id}`;

@@ -59,6 +59,19 @@ describe("sharing scopes", () => {
         expect((await ask("نیلو\u200cفر", withoutSecret("Ann Smith"))).body.x_kvshare.scope).toBe("user:نیلو\u200cفر");
     });
 
+    it("leaves no cleared prompt in a sequence's KV: the same prompt asked again after clearing the cache is computed afresh", async () => {
+        const note = withSecret("Gil Ray");
+        await ask("alice", note);
+        // Before the clear the one sequence holds it: asked again, all but its last token is reused.
+        const again = (await ask("alice", note)).body;
+        expect(again.x_kvshare.reused_tokens).toBe(again.x_kvshare.prompt_tokens - 1);
+        expect((await server.api("/kvshare/cache/clear", {method: "POST"})).status).toBe(200);
+        const cleared = (await ask("alice", note)).body;
+        expect(cleared.x_kvshare.mode).toBe("none");
+        expect(cleared.x_kvshare.reused_tokens).toBe(0);
+        expect(cleared.usage.prompt_tokens_details.cached_tokens).toBe(0);
+    });
+
     it("clears the sequence when a request is cut off mid-generation, both for it and after it", async () => {
         // Dave (in no group: a scope of his own) leaves his note on the one sequence.
         await ask("dave", withoutSecret("Fay Hill"));

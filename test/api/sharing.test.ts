@@ -84,6 +84,19 @@ describe("semantic KV sharing on the request path", () => {
         }
     });
 
+    it("with exact prefix reuse off, a prompt asked again is served from its cached copy, not computed afresh", async () => {
+        server.core.settings.sharing.prefixReuse = false;
+        try {
+            await complete(server, lily, "u-noprefix");
+            // The sequence still holds this very prompt: with prefix reuse off it is not kept, so the donor is what reuses it.
+            const again = await complete(server, lily, "u-noprefix");
+            expect(again.mode).toBe("semantic");
+            expect(again.reused_tokens).toBeGreaterThan(again.prompt_tokens / 2);
+        } finally {
+            server.core.settings.sharing.prefixReuse = true;
+        }
+    });
+
     it("keeps the index and the snapshots across a restart", async () => {
         await complete(server, lily, "u4");
         await server.close();

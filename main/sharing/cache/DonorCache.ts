@@ -19,6 +19,8 @@ export interface DonorPrompt {
     scope: string;
     /** Embedded at admission; embedded here when admission did not (a replay, sharing just turned on). */
     embedding: Float32Array | null;
+    /** Who sent it (the request's user), kept so that what one sender stored can be deleted wherever it is shared. */
+    owner?: string;
 }
 
 /** A donor's KV ready to be edited into a sequence, or why it cannot be. */
@@ -68,6 +70,7 @@ export function cacheDirOf(dataDir: string): string {
 export class DonorCache {
     /** Scopes purged while this cache is open: nothing is stored into them again. */
     private readonly purgedScopes = new Set<string>();
+    private readonly purgedOwners = new Set<string>();
     /** Keys the opaque donor ids shown to issued keys. */
     private readonly idSecret = crypto.randomBytes(32);
     private sharedPrefixEntries: SharedPrefixEntry[] = [];
@@ -243,6 +246,7 @@ export class DonorCache {
 
     private index(relative: string, tokens: readonly number[], bytes: number, prompt: DonorPrompt, embedding: Float32Array | null): CacheEntry {
         if (this.purgedScopes.has(prompt.scope)) throw new Error(`the scope ${prompt.scope} was purged`);
+        if (prompt.owner != null && this.purgedOwners.has(prompt.owner)) throw new Error("its sender's cached prompts were purged");
         this.changes++;
         return this.store.insert(
             {
@@ -252,7 +256,8 @@ export class DonorCache {
                 tokens,
                 tokenHash: hashTokens(prompt.tokens),
                 snapshotFile: relative,
-                bytes
+                bytes,
+                ...(prompt.owner == null ? {} : {owner: prompt.owner})
             },
             embedding
         );
@@ -352,6 +357,17 @@ export class DonorCache {
     public purgeScope(scope: string): number {
         this.purgedScopes.add(scope);
         return this.forget(this.store.removeScope(scope)).length;
+    }
+
+    /**
+     * Deletes every cached prompt one sender (a revoked key's user) stored, in whatever scope the policy put it
+     * (the global scope holds everyone's), and stores none of theirs afterwards (a request still being served).
+     * Prompts stored before senders were kept cannot be told apart and stay.
+     * @returns how many entries were removed
+     */
+    public purgeOwner(owner: string): number {
+        this.purgedOwners.add(owner);
+        return this.forget(this.store.removeOwner(owner)).length;
     }
 
     /** Entries the index removed leave the memory tier, and admissions made before are stale. */

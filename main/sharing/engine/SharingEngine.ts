@@ -160,7 +160,8 @@ export class SharingEngine {
         const policy = prompt.recomputePolicy ?? settings.recomputePolicy;
         const stages = {...admission.stages};
         const best = admission.best;
-        const ownPrefix = prompt.computeAll === true ? 0 : commonPrefixLength(sequence.contextTokens, prompt.tokens);
+        // With prefix reuse off the floor keeps nothing of the sequence's own KV: a donor need only beat nothing.
+        const ownPrefix = prompt.computeAll === true || !this.deps.settings().prefixReuse ? 0 : commonPrefixLength(sequence.contextTokens, prompt.tokens);
         const trace: PrepareTrace = {
             prefixFloor: ownPrefix,
             similarityThreshold: settings.similarityThreshold,
@@ -332,7 +333,17 @@ export class SharingEngine {
         return async () => {
             // The earlier entry itself (not whatever holds these tokens now), once its own write is done.
             const earlier = supersede == null ? undefined : await supersede;
-            return this.deps.cache.add(captured, {tokens: prompt.tokens, text: prompt.text, scope: prompt.scope, embedding: admission.embedding}, earlier?.id);
+            return this.deps.cache.add(
+                captured,
+                {
+                    tokens: prompt.tokens,
+                    text: prompt.text,
+                    scope: prompt.scope,
+                    embedding: admission.embedding,
+                    ...(prompt.owner == null ? {} : {owner: prompt.owner})
+                },
+                earlier?.id
+            );
         };
     }
 

@@ -12,6 +12,8 @@ export interface SharedPrompt {
     text: string;
     /** Sharing scope (see `scopeFor`). */
     scope: string;
+    /** Who asks (the request's user): kept with its cached KV, so that what a revoked key sent can be deleted. */
+    owner?: string;
     /** Put token pieces into the hit record (the UI's alignment view asks for it). */
     detail: boolean;
     /** Include the donor's text in the hit record (the machine owner's key only). */

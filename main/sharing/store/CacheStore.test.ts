@@ -406,6 +406,8 @@ describe("CacheStore", () => {
             const v = embedder.embedOne(e.promptText);
             insert.run(BigInt(e.id), e.modelFingerprint, e.scope, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
         }
+        // …and no senders' column (version 3 added it).
+        raw.exec("DROP INDEX entries_owner; ALTER TABLE entries DROP COLUMN owner");
         raw.pragma("user_version = 1");
         raw.close();
 

@@ -175,8 +175,8 @@ export class CacheStore {
         const tokenHash = entry.tokenHash ?? hashTokens(entry.tokens);
         const id = this.db.transaction(() => {
             const info = this.stmt(
-                "INSERT INTO entries (model_fingerprint, scope, prompt_text, tokens, token_count, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id) " +
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
+                "INSERT INTO entries (model_fingerprint, scope, prompt_text, tokens, token_count, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id, owner) " +
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
             ).run(
                 entry.modelFingerprint,
                 entry.scope,
@@ -188,7 +188,8 @@ export class CacheStore {
                 Math.round(entry.bytes),
                 created,
                 created,
-                embedding === null ? null : this.embedder.id
+                embedding === null ? null : this.embedder.id,
+                entry.owner ?? null
             );
             const rowid = BigInt(info.lastInsertRowid);
             if (embedding !== null) {
@@ -364,6 +365,11 @@ export class CacheStore {
     /** Delete every entry of one scope, of every model (rows, vectors, snapshot files), leaving no trace; returns them. */
     removeScope(scope: string): CacheEntry[] {
         return this.erase("WHERE scope = ?", scope);
+    }
+
+    /** Delete every entry one sender stored, in whatever scope (rows, vectors, snapshot files); returns them. */
+    removeOwner(owner: string): CacheEntry[] {
+        return this.erase("WHERE owner = ?", owner);
     }
 
     /** Delete every entry, of every model (rows, vectors, snapshot files), leaving no trace; returns them. */

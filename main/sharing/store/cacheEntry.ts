@@ -19,6 +19,8 @@ export interface CacheEntry {
     readonly hitCount: number;
     /** Embedder whose vector of this prompt is in the index; null when it has none (yet). */
     readonly embedderId: string | null;
+    /** Who sent the prompt (the request's user); null when unknown (stored before senders were kept, a shared prefix). */
+    readonly owner: string | null;
 }
 
 /** What `CacheStore.insert` needs; the rest is derived or defaulted. */
@@ -37,6 +39,8 @@ export interface NewCacheEntry {
     readonly bytes: number;
     /** Default: now. */
     readonly createdAt?: number;
+    /** Who sent the prompt (see {@link CacheEntry.owner}). */
+    readonly owner?: string;
 }
 
 /** A semantic candidate. */
@@ -56,7 +60,7 @@ export interface ConsistencyReport {
 
 /** The entries table's columns, in {@link EntryRow}'s order. */
 export const ENTRY_COLUMNS =
-    "id, model_fingerprint, scope, prompt_text, tokens, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id";
+    "id, model_fingerprint, scope, prompt_text, tokens, token_hash, snapshot_file, bytes, created_at, last_used_at, hit_count, embedder_id, owner";
 
 /** A row of the entries table as better-sqlite3 returns it. */
 export interface EntryRow {
@@ -72,6 +76,7 @@ export interface EntryRow {
     last_used_at: number;
     hit_count: number;
     embedder_id: string | null;
+    owner: string | null;
 }
 
 export function toEntry(row: EntryRow): CacheEntry {
@@ -87,6 +92,7 @@ export function toEntry(row: EntryRow): CacheEntry {
         createdAt: row.created_at,
         lastUsedAt: row.last_used_at,
         hitCount: row.hit_count,
-        embedderId: row.embedder_id
+        embedderId: row.embedder_id,
+        owner: row.owner
     };
 }

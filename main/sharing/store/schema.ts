@@ -42,7 +42,16 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
     `);
     },
     // 2: the vector index searches sign bits and re-scores with the vectors (see vectorIndex.ts).
-    upgradeFloatIndex
+    upgradeFloatIndex,
+    // 3: who sent each prompt (the request's user: a profile, an issued key's key/<id>), so that revoking a
+    // key can delete what it sent wherever the scope policy put it (the global scope shares everyone's).
+    // NULL for prompts stored before.
+    (db) => {
+        db.exec(`
+      ALTER TABLE entries ADD COLUMN owner TEXT;
+      CREATE INDEX entries_owner ON entries (owner);
+    `);
+    }
 ];
 
 /** The schema version this code writes. */
