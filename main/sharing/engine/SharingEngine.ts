@@ -176,7 +176,13 @@ export class SharingEngine {
         if (!this.deps.kvEditing) return floor(this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
         if (best == null)
             return floor(
-                admission.skipped ?? (admission.foundCount === 0 ? "no cached prompt above the similarity threshold" : "no donor shares enough tokens")
+                admission.skipped ??
+                    (admission.foundCount > 0
+                        ? "no donor shares enough tokens"
+                        : // Told apart for the admin: a threshold to lower, or simply nothing cached in this scope to compare with.
+                          admission.candidates.length > 0
+                          ? "no cached prompt above the similarity threshold"
+                          : "nothing cached in this scope is like it (no cached prompt found to compare with)")
             );
         if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens) return floor("the sequence's own prefix reuses as much");
         const {cache} = this.deps;
