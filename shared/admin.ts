@@ -36,6 +36,13 @@ export interface AdminSettings {
 export interface AdminSettingsPatch {
     sharing?: Partial<AdminSharingSettings>;
     api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]; allowedHosts?: string[]};
+    /**
+     * The groups a change of `sharing.groups` was made over (as last read). With it, only the lines the change
+     * adds, regroups or removes are applied, over the groups as they are now, so a line changed meanwhile (a
+     * profile's group) is kept; a line changed both ways is a 409 (`groups_changed`). Without it the groups are
+     * replaced whole.
+     */
+    baseGroups?: Record<string, string>;
 }
 
 /** An API key issued to an app or a person, as listed (never its hash). */

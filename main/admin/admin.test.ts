@@ -24,7 +24,7 @@ async function chat(user: string, content: string) {
         json: {messages: [{role: "user", content}], user, max_tokens: 8, temperature: 0}
     });
     expect(response.status).toBe(200);
-    return (await response.json()) as {x_kvshare: {mode: string; reused_tokens: number; donor?: {similarity: number}}};
+    return (await response.json()) as {x_kvshare: {mode: string; reused_tokens: number; scope?: string; donor?: {similarity: number}}};
 }
 
 /** The donor's snapshot is written after the answer is sent: wait until the cache holds it. */
@@ -228,5 +228,53 @@ describe("conversations and profiles in app.db", () => {
     it("refuses unknown operations", () => {
         expect(() => runAdminOp(server.core.admin, "dropEverything", {})).toThrow(/Unknown admin operation/);
         expect(() => runAdminOp(server.core.admin, "getSettings", "nope")).toThrow(/must be a JSON object/);
+    });
+});
+
+describe("a profile's group is the one its requests use", () => {
+    const question = "Once upon a time, there was a cat named Tim. He liked milk.";
+    const profiles = async () => (await (await server.api("/kvshare/profiles")).json()) as Profile[];
+    const patch = (json: unknown) => server.api("/kvshare/settings", {method: "PATCH", json});
+    afterAll(async () => {
+        for (const name of ["nurse1", "teacher1"]) runAdminOp(server.core.admin, "deleteProfile", {name});
+        await runAdminOp(server.core.admin, "patchSettings", {sharing: {scopePolicy: "global", groups: {}}});
+    });
+
+    it("shows the group the admin set in the settings, everywhere (a)", async () => {
+        expect((await patch({sharing: {scopePolicy: "group"}})).status).toBe(200);
+        await server.api("/kvshare/profiles/nurse1", {method: "PUT", json: {group: "ward1"}});
+        expect((await chat("nurse1", question)).x_kvshare.scope).toBe("group:ward1");
+        // The admin's Groups box, saved over the groups it showed.
+        const shown = ((await (await server.api("/kvshare/settings")).json()) as AdminSettings).sharing.groups;
+        expect((await patch({sharing: {groups: {nurse1: "ward2"}}, baseGroups: shown})).status).toBe(200);
+        expect(await profiles()).toContainEqual({name: "nurse1", group: "ward2"});
+        expect(runAdminOp(server.core.admin, "listProfiles", {})).toContainEqual({name: "nurse1", group: "ward2"});
+        expect((await chat("nurse1", question)).x_kvshare.scope).toBe("group:ward2");
+    });
+
+    it("keeps a profile's group added while the settings panel was open, and refuses a save over a line changed meanwhile (b)", async () => {
+        // The panel is opened…
+        const shown = ((await (await server.api("/kvshare/settings")).json()) as AdminSettings).sharing.groups;
+        // …a profile is added from the sidebar…
+        await server.api("/kvshare/profiles/teacher1", {method: "PUT", json: {group: "class7"}});
+        // …and the panel saves its groups with an unrelated line added.
+        const saved = await patch({sharing: {groups: {...shown, lab: "night"}}, baseGroups: shown});
+        expect(saved.status).toBe(200);
+        const showsNow = ((await saved.json()) as AdminSettings).sharing.groups;
+        expect(showsNow).toEqual({nurse1: "ward2", teacher1: "class7", lab: "night"});
+        expect(await profiles()).toContainEqual({name: "teacher1", group: "class7"});
+        expect((await chat("teacher1", question)).x_kvshare.scope).toBe("group:class7");
+
+        // The panel, showing what it saved, regroups teacher1, who was regrouped meanwhile: 409 over HTTP and IPC alike.
+        await server.api("/kvshare/profiles/teacher1", {method: "PUT", json: {group: "class8"}});
+        const input = {sharing: {groups: {...showsNow, teacher1: "class9"}}, baseGroups: showsNow};
+        const refused = await patch(input);
+        expect(refused.status).toBe(409);
+        const body = (await refused.json()) as {error: {message: string; code: string; param: string}};
+        expect(body.error).toMatchObject({code: "groups_changed", param: "sharing.groups"});
+        expect(body.error.message).toMatch(/teacher1 was moved from class7 to class8 meanwhile, and this change puts them in class9\. Nothing was saved/);
+        await expect(runAdminOp(server.core.admin, "patchSettings", input)).rejects.toMatchObject({kind: "conflict", message: body.error.message});
+        expect(server.core.settings.sharing.groups).toEqual({nurse1: "ward2", teacher1: "class8", lab: "night"});
+        expect((await chat("teacher1", question)).x_kvshare.scope).toBe("group:class8");
     });
 });

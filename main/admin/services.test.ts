@@ -12,6 +12,7 @@ import {deleteConversation, listConversations, saveConversation} from "./convers
 import {AdminError} from "./errors.js";
 import {createKey, listKeys, revokeKey} from "./keysService.js";
 import {deleteProfile, listProfiles, saveProfile} from "./profilesService.js";
+import {getSettings, patchSettings, type SettingsDeps} from "./settingsService.js";
 import {cacheStats} from "./statsService.js";
 import {RequestLog, type RequestLogEntry} from "../insights/RequestLog.js";
 
@@ -165,6 +166,89 @@ describe("admin services without a model", () => {
         expect(deleteProfile(deps, {name: "Nurse"})).toEqual([]);
         expect(listProfiles(deps)).toEqual([]);
         expect(settings.sharing.groups).toEqual({});
+    });
+
+    /** What the profile and settings operations use, over live settings and a real settings.json. */
+    function groupsDeps() {
+        const settings: Settings = structuredClone(defaultSettings);
+        const deps = {
+            db,
+            settings,
+            dataDir,
+            apiKey: "kvs-test-key",
+            apiServer: () => undefined,
+            models: {loaded: () => undefined},
+            cache: () => undefined,
+            log: silentLogger
+        } as unknown as SettingsDeps & {db: AppDb};
+        return {settings, deps};
+    }
+
+    it("lists a profile's group from sharing.groups, so a change of the groups in the settings shows there (a)", async () => {
+        const {settings, deps} = groupsDeps();
+        saveProfile(deps, {name: "nurse1", group: "ward1"});
+        // The admin's Groups box: `nurse1 = ward2`, saved (whole, as an API client may).
+        await patchSettings(deps, {sharing: {groups: {nurse1: "ward2"}}});
+        expect(settings.sharing.groups).toEqual({nurse1: "ward2"});
+        expect(listProfiles(deps)).toEqual([{name: "nurse1", group: "ward2"}]);
+        // Out of the groups: in no group, as its requests are.
+        await patchSettings(deps, {sharing: {groups: {}}});
+        expect(listProfiles(deps)).toEqual([{name: "nurse1"}]);
+        // A group kept in the table by an older version, which the settings no longer hold, is not shown.
+        db.get().prepare("UPDATE profiles SET grp = 'ward1'").run();
+        expect(listProfiles(deps)).toEqual([{name: "nurse1"}]);
+        // Regrouping from the sidebar writes the groups, and only them.
+        expect(saveProfile(deps, {name: "nurse1", group: "ward3"})).toEqual([{name: "nurse1", group: "ward3"}]);
+        expect(loadSettings(dataDir).sharing.groups).toEqual({nurse1: "ward3"});
+    });
+
+    it("keeps a group line added while the panel was open: a groups change made over older groups applies only its own lines (b)", async () => {
+        const {settings, deps} = groupsDeps();
+        saveProfile(deps, {name: "nurse1", group: "ward1"});
+        const panel = getSettings(deps).sharing.groups;
+        // Meanwhile, from the sidebar: a new profile with a group.
+        saveProfile(deps, {name: "teacher1", group: "class7"});
+        // The panel, still showing the groups it read, adds an unrelated line and saves them.
+        const saved = await patchSettings(deps, {sharing: {groups: {...panel, lab: "night"}}, baseGroups: panel});
+        const expected = {nurse1: "ward1", teacher1: "class7", lab: "night"};
+        expect(saved.sharing.groups).toEqual(expected);
+        expect(settings.sharing.groups).toEqual(expected);
+        expect(loadSettings(dataDir).sharing.groups).toEqual(expected);
+        expect(listProfiles(deps)).toEqual([
+            {name: "nurse1", group: "ward1"},
+            {name: "teacher1", group: "class7"}
+        ]);
+        // A line removed or regrouped in the panel is, when no one changed it meanwhile.
+        const read = getSettings(deps).sharing.groups;
+        await patchSettings(deps, {sharing: {groups: {nurse1: "ward2", teacher1: "class7"}}, baseGroups: read});
+        expect(settings.sharing.groups).toEqual({nurse1: "ward2", teacher1: "class7"});
+    });
+
+    it("refuses, with a 409 naming the line, a groups change made over a line that was changed differently meanwhile", async () => {
+        const {settings, deps} = groupsDeps();
+        saveProfile(deps, {name: "nurse1", group: "ward1"});
+        saveProfile(deps, {name: "teacher1", group: "class7"});
+        const panel = getSettings(deps).sharing.groups;
+        saveProfile(deps, {name: "nurse1", group: "ward4"});
+        deleteProfile(deps, {name: "teacher1"});
+        const file = loadSettings(dataDir).sharing.groups;
+        const refused = patchSettings(deps, {sharing: {groups: {nurse1: "ward3", teacher1: "class8"}, topK: 3}, baseGroups: panel});
+        await expect(refused).rejects.toMatchObject({
+            kind: "conflict",
+            code: "groups_changed",
+            param: "sharing.groups",
+            message:
+                "sharing.groups changed after the copy this change was made on was read: nurse1 was moved from ward1 to ward4 meanwhile, and this change puts them in ward3; " +
+                "teacher1 was taken out of class7 meanwhile, and this change puts them in class8. Nothing was saved: read the settings again and make the change over the groups as they are now."
+        });
+        // Nothing was saved, not even the other setting.
+        expect(settings.sharing.groups).toEqual({nurse1: "ward4"});
+        expect(settings.sharing.topK).toBe(defaultSettings.sharing.topK);
+        expect(loadSettings(dataDir).sharing.groups).toEqual(file);
+        // The same change made on both sides is no conflict; a malformed base is a 400.
+        await patchSettings(deps, {sharing: {groups: {nurse1: "ward4"}}, baseGroups: panel});
+        expect(settings.sharing.groups).toEqual({nurse1: "ward4"});
+        await expect(patchSettings(deps, {sharing: {groups: {}}, baseGroups: ["nurse1"]})).rejects.toMatchObject({kind: "invalid_input", param: "baseGroups"});
     });
 
     it("issues and revokes keys; refuses a purge while no model is loaded, before revoking", () => {

@@ -5,6 +5,7 @@ import {maxCharsPerToken} from "../runtime/errors.js";
 import {AdminError, invalidInput} from "./errors.js";
 import {ApiListenError, type AdminDeps} from "./ports.js";
 import {unsafeAuthReason} from "../config/addresses.js";
+import {isObject} from "./validate.js";
 
 /** What the settings operations use. */
 export type SettingsDeps = Pick<AdminDeps, "settings" | "dataDir" | "apiKey" | "apiServer" | "models" | "cache" | "log">;
@@ -86,28 +87,75 @@ function checkSharedPrefixesFit(deps: SettingsDeps, texts: readonly string[]): v
     });
 }
 
+/** `baseGroups` as sent: absent, or user → group names (it is only compared, never saved). */
+function optionalGroups(value: unknown, param: string): Record<string, string> | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (!isObject(value) || !Object.values(value).every((group) => typeof group === "string"))
+        throw invalidInput(`'${param}' must be an object mapping a user name to a group name.`, param);
+    return value as Record<string, string>;
+}
+
+const own = (groups: Record<string, string>, user: string): string | undefined => (Object.hasOwn(groups, user) ? groups[user] : undefined);
+
+/**
+ * A change of `sharing.groups` made over `base` (the groups as the panel read them), applied over the groups
+ * as they are `now`: only the lines it changes (added, regrouped, removed) are taken, so a line changed
+ * meanwhile (a profile added or regrouped, another admin's save) stays. A line changed both here and
+ * meanwhile, differently, is a 409 naming it: nothing is saved.
+ */
+function groupsOver(now: Record<string, string>, base: Record<string, string>, wanted: Record<string, string>): Record<string, string> {
+    const groups = {...now};
+    const conflicts: string[] = [];
+    for (const user of new Set([...Object.keys(base), ...Object.keys(wanted)])) {
+        const [was, want, is] = [own(base, user), own(wanted, user), own(now, user)];
+        if (want === was) continue;
+        if (is !== was && is !== want) {
+            const meanwhile = is == null ? `taken out of ${was}` : was == null ? `put in ${is}` : `moved from ${was} to ${is}`;
+            conflicts.push(`${user} was ${meanwhile} meanwhile, and this change ${want == null ? "takes them out" : `puts them in ${want}`}`);
+        } else if (want == null) delete groups[user];
+        else groups[user] = want;
+    }
+    if (conflicts.length > 0)
+        throw new AdminError(
+            "conflict",
+            `sharing.groups changed after the copy this change was made on was read: ${conflicts.join("; ")}. Nothing was saved: read the settings again and make the change over the groups as they are now.`,
+            "groups_changed",
+            "sharing.groups"
+        );
+    return groups;
+}
+
 /**
  * PATCH /kvshare/settings: validates the change, applies it to the live settings (the sharing engine
  * and the HTTP server read them per request, so it takes effect at once) and saves it to
  * settings.json. The file gets only the change, over what it held: start-up flags such as
  * `--port 0` or `--threads 1` stay out of it, and so do the defaults. A smaller snapshot or memory budget evicts at once. A new API
  * address is listened on before the old one is let go (the answer, sent from the old address, names
- * the new one in `api.url`); without a server change this settles synchronously.
+ * the new one in `api.url`); without a server change this settles synchronously. A change of
+ * `sharing.groups` replaces them whole, unless it names the groups it was made over (`baseGroups`): then
+ * only its own lines are applied, over the groups as they are now (see {@link groupsOver}).
  */
 export async function patchSettings(deps: SettingsDeps, input: AdminSettingsPatch | unknown): Promise<AdminSettings> {
+    const {baseGroups: rawBase, ...settingsInput} = isObject(input) ? input : {};
     let patch;
     try {
-        patch = validateSettingsPatch(input);
+        patch = validateSettingsPatch(isObject(input) ? settingsInput : input);
     } catch (error) {
         if (error instanceof SettingsValidationError) throw invalidInput(error.message, error.param, "invalid_setting");
         throw error;
     }
+    const base = optionalGroups(rawBase, "baseGroups");
+    const wanted = patch.sharing?.groups;
+    // The groups this change leaves: checked before anything moves, and again over the groups as they are then.
+    const groupsNow = (): Record<string, string> | undefined =>
+        wanted == null || base == null ? wanted : groupsOver(deps.settings.sharing.groups, base, wanted);
+    groupsNow();
     if (patch.sharing?.sharedPrefixes != null) checkSharedPrefixesFit(deps, patch.sharing.sharedPrefixes);
     const api = patch.api ?? {};
     if (api.enabled != null || api.host != null || api.port != null) await applyApiServer(deps, api);
 
     const filePatch: SettingsPatch = {};
-    if (patch.sharing != null) filePatch.sharing = patch.sharing;
+    if (patch.sharing != null) filePatch.sharing = wanted == null ? patch.sharing : {...patch.sharing, groups: groupsNow()!};
     if (Object.keys(api).length > 0) filePatch.api = api;
 
     saveSettingsPatch(deps.dataDir, filePatch);

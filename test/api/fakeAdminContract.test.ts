@@ -76,6 +76,26 @@ const cases = {
             compare: "equal",
             run: async (call) => (await call("patchSettings", {sharing: {recomputePolicy: "epic"}})).sharing.recomputePolicy
         },
+        {
+            what: "applies a groups change made over older groups to its own lines only, and refuses one over a line changed meanwhile",
+            compare: "equal",
+            run: async (call) => {
+                await call("patchSettings", {sharing: {groups: {ann: "ward-1"}}});
+                const base = (await call("getSettings", {})).sharing.groups;
+                // Meanwhile, another window adds a line.
+                await call("patchSettings", {sharing: {groups: {...base, bo: "ward-2"}}, baseGroups: base});
+                const kept = (await call("patchSettings", {sharing: {groups: {...base, cy: "ward-3"}}, baseGroups: base})).sharing.groups;
+                const refused = await call("patchSettings", {sharing: {groups: {bo: "ward-9"}, topK: 2}, baseGroups: base}).then(() => "saved", outcomeOfError);
+                const after = (await call("getSettings", {})).sharing;
+                const replaced = (await call("patchSettings", {sharing: {groups: {}}})).sharing.groups;
+                return {kept, refused, after: {groups: after.groups, topK: after.topK}, replaced};
+            }
+        },
+        {
+            what: "refuses a base of the groups that is not a map of names",
+            compare: "shape",
+            run: (call) => call("patchSettings", bad({sharing: {groups: {}}, baseGroups: ["ann"]}))
+        },
         {what: "refuses a threshold above 1", compare: "shape", run: (call) => call("patchSettings", {sharing: {similarityThreshold: 1.5}})},
         {what: "refuses an unknown recompute policy", compare: "shape", run: (call) => call("patchSettings", bad({sharing: {recomputePolicy: "fastest"}}))},
         {what: "refuses an unknown sharing setting", compare: "shape", run: (call) => call("patchSettings", bad({sharing: {bogus: 1}}))},
@@ -205,7 +225,21 @@ const cases = {
         },
         {what: "refuses an id with a space", compare: "shape", run: (call) => call("deleteConversation", {id: "c gone"})}
     ],
-    listProfiles: [{what: "lists none at first", compare: "equal", run: (call) => call("listProfiles", {})}],
+    listProfiles: [
+        {what: "lists none at first", compare: "equal", run: (call) => call("listProfiles", {})},
+        {
+            what: "shows each profile's line of the sharing groups, as the settings change it",
+            compare: "equal",
+            run: async (call) => {
+                await call("saveProfile", {name: "nurse1", group: "ward1"});
+                const before = await call("listProfiles", {});
+                await call("patchSettings", {sharing: {groups: {nurse1: "ward2"}}});
+                const after = await call("listProfiles", {});
+                await call("deleteProfile", {name: "nurse1"});
+                return {before, after, groups: (await call("getSettings", {})).sharing.groups};
+            }
+        }
+    ],
     saveProfile: [
         {
             what: "adds profiles and changes a group in place",
@@ -216,6 +250,7 @@ const cases = {
                 return call("saveProfile", {name: "dana", group: "ward-2"});
             }
         },
+        {what: "keeps the profiles' groups in the sharing groups", compare: "equal", run: async (call) => (await call("getSettings", {})).sharing.groups},
         {what: "refuses a reserved name", compare: "shape", run: (call) => call("saveProfile", {name: "admin"})},
         {what: "refuses a name with a slash", compare: "shape", run: (call) => call("saveProfile", {name: "a/b"})},
         {what: "refuses an empty name", compare: "shape", run: (call) => call("saveProfile", {name: "  "})}
@@ -225,6 +260,14 @@ const cases = {
             what: "deletes a profile, and one that is not there",
             compare: "equal",
             run: async (call) => [await call("deleteProfile", {name: "eli"}), await call("deleteProfile", {name: "nobody"})]
+        },
+        {
+            what: "takes the profile's line out of the sharing groups",
+            compare: "equal",
+            run: async (call) => {
+                const listed = await call("deleteProfile", {name: "dana"});
+                return {listed, groups: (await call("getSettings", {})).sharing.groups};
+            }
         }
     ],
     listModels: [{what: "lists the models", compare: "shape", run: (call) => call("listModels", {})}],

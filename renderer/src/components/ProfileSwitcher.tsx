@@ -48,7 +48,11 @@ export function ProfileSwitcher() {
                     +
                 </button>
             </div>
-            {current?.group ? <div className="profile-group muted small">group {current.group}</div> : null}
+            {current?.group ? (
+                <div className="profile-group muted small" data-testid="profile-group">
+                    group {current.group}
+                </div>
+            ) : null}
             {adding ? (
                 <form
                     className="profile-form"

@@ -1,8 +1,10 @@
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {fakeSettings} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
+import {draftFrom} from "../lib/settingsForm.js";
 import {adminSettingsInitialState, useAdminSettings} from "./useAdminSettings.js";
+import {useProfiles} from "./useProfiles.js";
 
 const state = () => useAdminSettings.getState();
 
@@ -12,6 +14,7 @@ describe("useAdminSettings", () => {
         backend = new FakeBackend();
         setBackend(backend);
         useAdminSettings.setState(adminSettingsInitialState);
+        useProfiles.setState({profiles: [], active: "Guest", loaded: false, error: null});
     });
     afterEach(() => setBackend(null));
 
@@ -64,5 +67,64 @@ describe("useAdminSettings", () => {
         expect(state().error).toMatch(/headless mode/);
         expect(state().settings?.api).toMatchObject({enabled: true, port: fakeSettings.api.port});
         expect(state().movedTo).toBeNull();
+    });
+
+    /** What the panel's form does while it holds edits not saved: keeps them, over the settings they were typed on. */
+    const editing = () => useAdminSettings.setState({unsaved: {draft: draftFrom(state().settings!), base: state().settings!}});
+
+    it("reads the settings again after a profile change when nothing is being edited, so the Groups box shows it", async () => {
+        await state().refresh();
+        expect(backend.adminFake.count("getSettings")).toBe(0);
+        await state().load();
+        const loaded = state().settings;
+        expect(await useProfiles.getState().add("teacher1", "class7")).toBe(true);
+        await vi.waitFor(() => expect(state().settings?.sharing.groups).toEqual({teacher1: "class7"}));
+        expect(loaded?.sharing.groups).toEqual({});
+    });
+
+    it("keeps the copy unsaved edits were typed on, and a groups change sent over it keeps a line added meanwhile (b)", async () => {
+        await state().load();
+        editing();
+        expect(await useProfiles.getState().add("teacher1", "class7")).toBe(true);
+        await state().refresh();
+        expect(state().settings?.sharing.groups).toEqual({});
+        // The admin adds an unrelated line to the groups they see and saves.
+        expect(await state().patch({sharing: {groups: {lab: "night"}}})).toBe(true);
+        expect(backend.adminFake.calls.at(-1)).toEqual({op: "patchSettings", input: {sharing: {groups: {lab: "night"}}, baseGroups: {}}});
+        expect(state().settings?.sharing.groups).toEqual({teacher1: "class7", lab: "night"});
+        expect(backend.adminFake.settings.sharing.groups).toEqual({teacher1: "class7", lab: "night"});
+    });
+
+    it("shows why a groups change over a line changed meanwhile was refused, and saves nothing", async () => {
+        backend.adminFake.settings.sharing.groups = {nurse1: "ward1"};
+        await state().load();
+        editing();
+        expect(await useProfiles.getState().add("nurse1", "ward4")).toBe(true);
+        expect(await state().patch({sharing: {groups: {nurse1: "ward3"}, topK: 2}})).toBe(false);
+        expect(state().error).toMatch(/nurse1 was moved from ward1 to ward4 meanwhile, and this change puts them in ward3\. Nothing was saved/);
+        expect(backend.adminFake.settings.sharing).toMatchObject({groups: {nurse1: "ward4"}, topK: fakeSettings.sharing.topK});
+    });
+
+    it("does not show a read answered after a later one", async () => {
+        await state().load();
+        const admin = backend.admin.bind(backend);
+        let answerFirst!: () => void;
+        const first = new Promise<void>((resolve) => (answerFirst = resolve));
+        let held = true;
+        backend.admin = (async (op: Parameters<typeof admin>[0], input: never) => {
+            const output: unknown = await admin(op, input);
+            if (op === "getSettings" && held) {
+                held = false;
+                await first;
+            }
+            return output;
+        }) as typeof backend.admin;
+        const older = state().load();
+        await Promise.resolve();
+        await useProfiles.getState().add("teacher1", "class7");
+        await vi.waitFor(() => expect(state().settings?.sharing.groups).toEqual({teacher1: "class7"}));
+        answerFirst();
+        await older;
+        expect(state().settings?.sharing.groups).toEqual({teacher1: "class7"});
     });
 });

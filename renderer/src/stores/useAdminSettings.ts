@@ -22,7 +22,17 @@ interface AdminSettingsState {
      */
     movedTo: string | null;
     load: () => Promise<void>;
-    /** Sends a change; the server validates it and it takes effect at once. Resolves to success. */
+    /**
+     * Reads the settings again after a change made elsewhere in the app (a profile added or regrouped changes
+     * `sharing.groups`): shown at once when nothing is being edited over them (the panel's form then shows the
+     * fresh copy). Unsaved edits keep the copy they were typed on: the groups change they send names it, and the
+     * server applies only its own lines over the groups as they are now. Nothing is read before a first load.
+     */
+    refresh: () => Promise<void>;
+    /**
+     * Sends a change; the server validates it and it takes effect at once. Resolves to success. A change of the
+     * groups carries the groups it was made over (`baseGroups`), so a line changed meanwhile is not dropped.
+     */
     patch: (patch: AdminSettingsPatch) => Promise<boolean>;
     clearCache: () => Promise<boolean>;
 }
@@ -39,20 +49,50 @@ export const adminSettingsInitialState = {
     movedTo: null
 } satisfies Partial<AdminSettingsState>;
 
+/**
+ * Reads can be answered out of order (a load sent before a profile was added, answered after the refresh that
+ * followed it): an answer is shown only when no later-sent read or change has been. A change's own answer is
+ * always shown (it is what was saved).
+ */
+let sent = 0;
+let shown = 0;
+function older(request: number): boolean {
+    if (request < shown) return true;
+    shown = request;
+    return false;
+}
+
 export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
     ...adminSettingsInitialState,
     load: async () => {
+        const request = ++sent;
         try {
-            set({settings: await getBackend().admin("getSettings", {}), error: null});
+            const settings = await getBackend().admin("getSettings", {});
+            if (!older(request)) set({settings, error: null});
         } catch (error) {
             set({error: errorMessage(error)});
         }
     },
+    refresh: async () => {
+        if (get().settings == null) return;
+        const request = ++sent;
+        try {
+            const settings = await getBackend().admin("getSettings", {});
+            if (get().unsaved != null || get().saving || older(request)) return;
+            set({settings});
+        } catch {
+            // Not shown: the panel's own load says why the settings cannot be read, and a save still names its base.
+        }
+    },
     patch: async (patch) => {
         set({saving: true});
+        const request = ++sent;
         try {
-            const before = get().settings?.api.url ?? null;
-            const settings = await getBackend().admin("patchSettings", patch);
+            const current = get().settings;
+            const before = current?.api.url ?? null;
+            const baseGroups = patch.sharing?.groups != null && current != null ? {baseGroups: current.sharing.groups} : {};
+            const settings = await getBackend().admin("patchSettings", {...patch, ...baseGroups});
+            shown = Math.max(shown, request);
             const {url, servesUi} = settings.api;
             const moved = servesUi && url != null && before != null && url !== before;
             set({settings, error: null, saving: false, savedAt: Date.now(), ...(moved ? {movedTo: url} : {})});

@@ -3,6 +3,7 @@ import type {Profile} from "../../../shared/admin.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
 import {DEFAULT_PROFILE} from "../lib/types.js";
+import {useAdminSettings} from "./useAdminSettings.js";
 
 export const ACTIVE_PROFILE_STORAGE = "kvshare.profile";
 
@@ -14,7 +15,10 @@ interface ProfilesState {
     error: string | null;
     /** Reads the profiles from the server; creates the default one when there is none. */
     load: () => Promise<void>;
-    /** Adds (or regroups) a profile and makes it the active one. */
+    /**
+     * Adds (or regroups) a profile and makes it the active one. A profile's group is its line of the sharing
+     * groups (`sharing.groups`, what requests use): the admin settings are read again for it.
+     */
     add: (name: string, group?: string) => Promise<boolean>;
     remove: (name: string) => Promise<void>;
     select: (name: string) => void;
@@ -77,6 +81,7 @@ export const useProfiles = create<ProfilesState>()((set, get) => ({
         const request = ++sent;
         try {
             const profiles = await getBackend().admin("saveProfile", group ? {name, group} : {name});
+            void useAdminSettings.getState().refresh();
             // A later answer already holds this profile (unless that later request removed it again).
             if (stale(request)) {
                 get().select(name);
@@ -95,6 +100,7 @@ export const useProfiles = create<ProfilesState>()((set, get) => ({
         try {
             let profiles = await getBackend().admin("deleteProfile", {name});
             if (profiles.length === 0) profiles = await getBackend().admin("saveProfile", {name: DEFAULT_PROFILE});
+            void useAdminSettings.getState().refresh();
             if (stale(request)) {
                 // The later answer's list is newer; only the active choice may still name the removed profile.
                 const {profiles: newer, active} = get();
@@ -114,3 +120,16 @@ export const useProfiles = create<ProfilesState>()((set, get) => ({
         set({active: name});
     }
 }));
+
+/**
+ * A profile's group is its line of the sharing groups, which the admin settings change too (the Groups box):
+ * when settings arrive whose groups differ from the groups shown here, the list is read again (from the
+ * server, which derives them the same way, rather than from a copy of the settings that may be older).
+ */
+useAdminSettings.subscribe((state, previous) => {
+    const groups = state.settings?.sharing.groups;
+    if (groups == null || groups === previous.settings?.sharing.groups) return;
+    const {profiles, loaded} = useProfiles.getState();
+    const drifted = profiles.some((p) => (Object.hasOwn(groups, p.name) ? groups[p.name] : undefined) !== p.group);
+    if (loaded && drifted) void useProfiles.getState().load();
+});

@@ -191,6 +191,34 @@ function checkMessages(list: unknown, param: string, ids: Set<string>): void {
     });
 }
 
+const own = (groups: Record<string, string>, user: string): string | undefined => (Object.hasOwn(groups, user) ? groups[user] : undefined);
+
+/**
+ * Like the server's (main/admin/settingsService.ts): a change of the groups made over `base`, applied over the
+ * groups as they are `now` (only its own lines); a line changed both ways is a 409 naming it.
+ */
+function groupsOver(now: Record<string, string>, base: Record<string, string>, wanted: Record<string, string>): Record<string, string> {
+    const groups = {...now};
+    const conflicts: string[] = [];
+    for (const user of new Set([...Object.keys(base), ...Object.keys(wanted)])) {
+        const [was, want, is] = [own(base, user), own(wanted, user), own(now, user)];
+        if (want === was) continue;
+        if (is !== was && is !== want) {
+            const meanwhile = is == null ? `taken out of ${was}` : was == null ? `put in ${is}` : `moved from ${was} to ${is}`;
+            conflicts.push(`${user} was ${meanwhile} meanwhile, and this change ${want == null ? "takes them out" : `puts them in ${want}`}`);
+        } else if (want == null) delete groups[user];
+        else groups[user] = want;
+    }
+    if (conflicts.length > 0)
+        throw new ApiError(
+            `sharing.groups changed after the copy this change was made on was read: ${conflicts.join("; ")}. Nothing was saved: read the settings again and make the change over the groups as they are now.`,
+            409,
+            "invalid_request_error",
+            "groups_changed"
+        );
+    return groups;
+}
+
 /**
  * An in-memory stand-in for the server's admin operations; records every call. What it answers, and
  * the status, type, code and message of what it refuses, are held to the real server's by
@@ -200,7 +228,8 @@ export class FakeAdmin {
     calls: Array<{op: AdminOp; input: unknown}> = [];
     settings: AdminSettings = structuredClone(fakeSettings);
     conversations = new Map<string, ConversationRecord>();
-    profiles: Profile[] = [];
+    /** The profiles' names, in the order added; their groups are `settings.sharing.groups`, as on the server. */
+    profiles: string[] = [];
     stats: CacheStats = fakeStats();
     models: ModelFile[] = structuredClone(fakeModels);
     modelStatus: ModelStatus = {status: "ok", progress: 1, modelId: "stories260K", modelPath: "/data/models/stories260K.gguf", error: null};
@@ -224,7 +253,7 @@ export class FakeAdmin {
             case "getSettings":
                 return structuredClone(this.settings);
             case "patchSettings": {
-                const sharing = (value.sharing ?? {}) as Record<string, unknown>;
+                const sharing = {...((value.sharing ?? {}) as Record<string, unknown>)};
                 for (const key of Object.keys(sharing))
                     if (!Object.hasOwn(defaultSharingSettings, key)) throw invalid(`Unknown sharing setting '${key}'.`, "invalid_setting");
                 const threshold = sharing.similarityThreshold;
@@ -232,6 +261,11 @@ export class FakeAdmin {
                     throw invalid(`sharing.similarityThreshold must be between 0 and 1 (a cosine similarity); got ${threshold}.`, "invalid_setting");
                 if ("recomputePolicy" in sharing && !(recomputePolicies as readonly unknown[]).includes(sharing.recomputePolicy))
                     throw invalid(`sharing.recomputePolicy must be one of ${recomputePolicies.map((p) => `"${p}"`).join(", ")}.`, "invalid_setting");
+                const base = value.baseGroups;
+                if (base != null && (typeof base !== "object" || Array.isArray(base) || !Object.values(base).every((g) => typeof g === "string")))
+                    throw invalid("'baseGroups' must be an object mapping a user name to a group name.");
+                if (sharing.groups != null && base != null)
+                    sharing.groups = groupsOver(this.settings.sharing.groups, base as Record<string, string>, sharing.groups as Record<string, string>);
                 const api = (value.api ?? {}) as Partial<AdminSettings["api"]>;
                 if (api.enabled === false && this.settings.api.servesUi)
                     throw invalid("In headless mode the API serves this page; stop the server instead (Ctrl+C where `serve` runs).", "invalid_setting");
@@ -300,20 +334,20 @@ export class FakeAdmin {
             case "deleteConversation":
                 return {deleted: this.conversations.delete(requiredString(value.id, "id", 80, idPattern))};
             case "listProfiles":
-                return structuredClone(this.profiles);
+                return this.listProfiles();
             case "saveProfile": {
                 const name = requiredString(value.name, "name", 64, profileNamePattern).trim();
                 if (isReserved(name)) throw invalid(`'${name}' is reserved; choose another name.`, "reserved_name");
                 const group = typeof value.group === "string" && value.group.trim() !== "" ? value.group.trim() : undefined;
-                const profile: Profile = group == null ? {name} : {name, group};
-                const at = this.profiles.findIndex((p) => p.name === name);
-                this.profiles = at < 0 ? [...this.profiles, profile] : this.profiles.map((p, i) => (i === at ? profile : p));
-                return structuredClone(this.profiles);
+                if (!this.profiles.includes(name)) this.profiles = [...this.profiles, name];
+                this.setGroup(name, group);
+                return this.listProfiles();
             }
             case "deleteProfile": {
                 const name = requiredString(value.name, "name", 64, profileNamePattern);
-                this.profiles = this.profiles.filter((p) => p.name !== name);
-                return structuredClone(this.profiles);
+                this.profiles = this.profiles.filter((p) => p !== name);
+                this.setGroup(name, undefined);
+                return this.listProfiles();
             }
             case "listModels": {
                 const current = this.modelStatus.modelPath;
@@ -371,6 +405,20 @@ export class FakeAdmin {
                 throw new Error(`FakeAdmin does not implement '${String(unhandled)}'`);
             }
         }
+    }
+
+    /** Like the server's: each profile with its line of `sharing.groups`. */
+    private listProfiles(): Profile[] {
+        const groups = this.settings.sharing.groups;
+        return this.profiles.map((name) => (Object.hasOwn(groups, name) ? {name, group: groups[name]!} : {name}));
+    }
+
+    /** Like the server's: a profile's group is its line of `sharing.groups`. */
+    private setGroup(name: string, group: string | undefined): void {
+        const groups = {...this.settings.sharing.groups};
+        if (group == null) delete groups[name];
+        else groups[name] = group;
+        this.settings = {...this.settings, sharing: {...this.settings.sharing, groups}};
     }
 
     count(op: AdminOp): number {
