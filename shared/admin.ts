@@ -300,6 +300,32 @@ export interface ModelList {
     status: ModelStatus;
 }
 
+/** A cached prompt as the admin's list shows it: its text cut to a preview. */
+export interface CachedPrompt {
+    id: number;
+    scope: string;
+    /** Who sent it (a profile, an issued key's `key/<id>`); absent when unknown (cached before senders were kept). */
+    sender?: string;
+    /** The first characters of its text. */
+    preview: string;
+    /** Characters of its whole text. */
+    characters: number;
+    tokens: number;
+    /** Its KV snapshot's size. */
+    bytes: number;
+    createdAt: number;
+    lastUsedAt: number;
+    hits: number;
+    /** Cached for the model loaded now (entries of other models wait for theirs). */
+    currentModel: boolean;
+}
+
+/** A page of cached prompts, most recently used first, and how many match. */
+export interface CachedPromptPage {
+    total: number;
+    entries: CachedPrompt[];
+}
+
 /** Every admin operation: its input and output. */
 export interface AdminOps {
     getSettings: {input: Record<string, never>; output: AdminSettings};
@@ -311,6 +337,10 @@ export interface AdminOps {
      */
     whatIf: {input: {scope?: string; recomputePolicy?: RecomputePolicy}; output: WhatIfCurves};
     clearCache: {input: Record<string, never>; output: {removedEntries: number; freedBytes: number}};
+    /** Cached prompts (of `scope`, holding `text`), a page at a time: where one confidential prompt is found. */
+    listCachedPrompts: {input: {scope?: string; text?: string; offset?: number; limit?: number}; output: CachedPromptPage};
+    /** Deletes one cached prompt (its text, its KV), as thoroughly as clearing the cache. */
+    deleteCachedPrompt: {input: {id: string}; output: {deleted: boolean}};
     listConversations: {input: {profile?: string}; output: ConversationRecord[]};
     /**
      * Saves a chat unless another window changed it since `baseUpdatedAt` (the stored version this copy
@@ -349,6 +379,8 @@ export const adminHttpRoutes: {readonly [K in AdminOp]: {method: "GET" | "POST" 
     cacheStats: {method: "GET", path: "/kvshare/cache/stats"},
     whatIf: {method: "GET", path: "/kvshare/whatif"},
     clearCache: {method: "POST", path: "/kvshare/cache/clear"},
+    listCachedPrompts: {method: "GET", path: "/kvshare/cache/entries"},
+    deleteCachedPrompt: {method: "DELETE", path: "/kvshare/cache/entries/", key: "id"},
     listConversations: {method: "GET", path: "/kvshare/conversations"},
     saveConversation: {method: "PUT", path: "/kvshare/conversations/", key: "id"},
     deleteConversation: {method: "DELETE", path: "/kvshare/conversations/", key: "id"},

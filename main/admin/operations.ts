@@ -7,6 +7,7 @@ import {listModels, loadModel, modelStatus} from "./modelsService.js";
 import {createKey, listKeys, revokeKey} from "./keysService.js";
 import {getSettings, patchSettings} from "./settingsService.js";
 import {cacheStats, clearCache} from "./statsService.js";
+import {deleteCachedPrompt, listCachedPrompts} from "./cachedPromptsService.js";
 import {whatIf} from "./whatIfService.js";
 import {recomputePolicies} from "../../shared/settings.js";
 import {objectInput, optionalNumber, optionalOneOf, optionalString} from "./validate.js";
@@ -40,6 +41,8 @@ const operations: {[K in AdminOp]: (deps: AdminDeps, input: Record<string, unkno
         return whatIf(deps, {...(scope == null ? {} : {scope}), ...(recomputePolicy == null ? {} : {recomputePolicy})});
     },
     clearCache: (deps) => clearCache(deps),
+    listCachedPrompts: (deps, input) => listCachedPrompts(deps, input),
+    deleteCachedPrompt: (deps, input) => deleteCachedPrompt(deps, input),
     listConversations: (deps, input) => {
         const profile = optionalString(input.profile, "profile", 64);
         return listConversations(deps.db, profile == null ? {} : {profile});

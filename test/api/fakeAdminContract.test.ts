@@ -130,6 +130,22 @@ const cases = {
         {what: "clears the cache", compare: "shape", run: (call) => call("clearCache", {})},
         {what: "leaves nothing to clear", compare: "equal", run: async (call) => (await call("clearCache", {}), await call("clearCache", {}))}
     ],
+    listCachedPrompts: [
+        {
+            what: "lists nothing once the cache is cleared, whatever the filter",
+            compare: "equal",
+            run: async (call) => (
+                await call("clearCache", {}),
+                [await call("listCachedPrompts", {}), await call("listCachedPrompts", {scope: "global", text: "x", offset: 5, limit: 3})]
+            )
+        },
+        {what: "refuses a page of more than 200", compare: "shape", run: (call) => call("listCachedPrompts", {limit: 500})},
+        {what: "refuses a negative offset", compare: "shape", run: (call) => call("listCachedPrompts", {offset: -1})}
+    ],
+    deleteCachedPrompt: [
+        {what: "answers 404 for an id that is not cached", compare: "shape", run: (call) => call("deleteCachedPrompt", {id: "999999"})},
+        {what: "refuses an id that is not a number", compare: "shape", run: (call) => call("deleteCachedPrompt", {id: "abc"})}
+    ],
     listConversations: [
         {what: "lists none at first", compare: "equal", run: (call) => call("listConversations", {})},
         {

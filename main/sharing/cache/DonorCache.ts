@@ -7,7 +7,16 @@ import type {Logger} from "../../common/log.js";
 import {mkdirOwnerOnly} from "../../config/ownerOnly.js";
 import {buildSnapshotHeader, readSnapshot, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvSnapshot} from "../../kv/index.js";
 import type {Embedder} from "../embed/index.js";
-import {CACHE_DB_FILE, CacheStore, hashTokens, SNAPSHOTS_SUBDIR, type CacheEntry, type NearestEntry} from "../store/index.js";
+import {
+    CACHE_DB_FILE,
+    CacheStore,
+    hashTokens,
+    SNAPSHOTS_SUBDIR,
+    type CacheEntry,
+    type CacheEntryQuery,
+    type CacheEntrySummary,
+    type NearestEntry
+} from "../store/index.js";
 import {sharedScope} from "../engine/scopes.js";
 import {HotDonors} from "./HotDonors.js";
 import {reembedEntries} from "./reembed.js";
@@ -359,6 +368,25 @@ export class DonorCache {
         return this.forget(this.store.removeScope(scope)).length;
     }
 
+    /** A page of cached prompts for the admin's list (see `CacheStore.browse`). */
+    public browse(query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]} {
+        return this.store.browse(query);
+    }
+
+    /**
+     * Deletes one cached prompt as thoroughly as a purge (its text is left in neither the index nor its
+     * write-ahead log, its KV leaves the memory tier). An admin-marked shared prefix is configuration: it is
+     * unmarked in the settings, not deleted here (it would be put back).
+     * @returns the deleted entry, undefined when there is none with that id
+     * @throws when the entry is a marked shared prefix
+     */
+    public purgeEntry(id: number): CacheEntry | undefined {
+        if (this.store.get(id)?.scope === sharedScope) throw new SharedPrefixEntryError();
+        const removed = this.store.purge(id);
+        if (removed != null) this.forget([removed]);
+        return removed;
+    }
+
     /**
      * Deletes every cached prompt one sender (a revoked key's user) stored, in whatever scope the policy put it
      * (the global scope holds everyone's), and stores none of theirs afterwards (a request still being served).
@@ -395,4 +423,12 @@ function sameTokens(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
     if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
+}
+
+/** Deleting a marked shared prefix's entry is refused: the settings mark it, and it would be put back. */
+export class SharedPrefixEntryError extends Error {
+    public constructor() {
+        super("This cached prompt is a marked shared prefix: unmark it in the settings (shared prefixes) to remove it.");
+        this.name = "SharedPrefixEntryError";
+    }
 }

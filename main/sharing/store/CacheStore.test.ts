@@ -439,6 +439,43 @@ describe("CacheStore", () => {
         expect(() => open()).toThrow(/newer/);
     });
 
+    it("lists cached prompts for the admin, most recently used first, by scope and by a piece of their text, a page at a time", () => {
+        const notes = ["Patient Ann: 100% sure_of it", "Patient Bob has a cough", "Lesson plan for class 7", "Patient Cy: fever"];
+        const added = notes.map((text, i) => {
+            clock += 1000;
+            return add(text, {scope: i === 2 ? "group:teachers" : "group:ward", owner: `nurse-${i}`});
+        });
+        const all = store.browse({offset: 0, limit: 10});
+        expect(all.total).toBe(4);
+        expect(all.entries.map((e) => e.id)).toEqual([...added].reverse().map((e) => e.id));
+        expect(all.entries[0]).toMatchObject({scope: "group:ward", owner: "nurse-3", preview: notes[3], promptCharacters: notes[3]!.length});
+        expect(store.browse({scope: "group:teachers", offset: 0, limit: 10}).entries.map((e) => e.preview)).toEqual([notes[2]]);
+        // Matched as text: LIKE's wildcards in what is searched for are taken literally.
+        expect(store.browse({text: "patient", offset: 0, limit: 10}).total).toBe(3);
+        expect(store.browse({text: "100% sure_of", offset: 0, limit: 10}).entries.map((e) => e.id)).toEqual([added[0]!.id]);
+        expect(store.browse({text: "0%_s", offset: 0, limit: 10}).total).toBe(0);
+        const page = store.browse({scope: "group:ward", offset: 1, limit: 1});
+        expect(page).toMatchObject({total: 3, entries: [{id: added[1]!.id}]});
+        // A long prompt is previewed, not sent whole.
+        const long = add("x".repeat(5000));
+        expect(store.browse({offset: 0, limit: 1}).entries[0]).toMatchObject({id: long.id, promptCharacters: 5000});
+        expect(store.browse({offset: 0, limit: 1}).entries[0]!.preview.length).toBe(300);
+    });
+
+    it("purges one entry leaving its text in neither the index nor its write-ahead log", () => {
+        const secret = add("Confidential: patient Dee tested positive");
+        const kept = add("A story about a cat");
+        expect(store.purge(secret.id)?.id).toBe(secret.id);
+        expect(store.get(secret.id)).toBeUndefined();
+        expect(store.get(kept.id)).toBeDefined();
+        expect(fs.existsSync(path.join(dir, secret.snapshotFile))).toBe(false);
+        for (const file of ["kvshare-cache.db", "kvshare-cache.db-wal"]) {
+            const bytes = fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file)) : Buffer.alloc(0);
+            expect(bytes.includes("tested positive"), file).toBe(false);
+        }
+        expect(store.purge(secret.id)).toBeUndefined();
+    });
+
     describe("a damaged index", () => {
         /** sqlite-vec's table of the vectors themselves, which every exact search reads. */
         const VECTOR_CHUNKS = "vec_entries_vector_chunks00";

@@ -19,7 +19,18 @@ import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOT
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
 import {encodeTokens, hashTokens} from "./tokens.js";
-import {ENTRY_COLUMNS, toEntry, type CacheEntry, type ConsistencyReport, type EntryRow, type NearestEntry, type NewCacheEntry} from "./cacheEntry.js";
+import {
+    ENTRY_COLUMNS,
+    summaryPreviewCharacters,
+    toEntry,
+    type CacheEntry,
+    type CacheEntryQuery,
+    type CacheEntrySummary,
+    type ConsistencyReport,
+    type EntryRow,
+    type NearestEntry,
+    type NewCacheEntry
+} from "./cacheEntry.js";
 import {ensureVectorIndex, INSERT_VECTOR_SQL, signCode, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
 import {asarUnpacked} from "../../common/asarUnpacked.js";
 
@@ -243,6 +254,59 @@ export class CacheStore {
         return row === undefined ? undefined : toEntry(row);
     }
 
+    /**
+     * A page of cached prompts, most recently used first (all models), and how many match: the admin's list,
+     * where one confidential prompt can be found and deleted. `text` matches anywhere, case-insensitively for ASCII.
+     */
+    browse(query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]} {
+        const conditions: string[] = [];
+        const params: unknown[] = [];
+        if (query.scope != null) {
+            conditions.push("scope = ?");
+            params.push(query.scope);
+        }
+        if (query.text != null && query.text !== "") {
+            conditions.push("prompt_text LIKE ? ESCAPE '\\'");
+            params.push(`%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+        }
+        const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
+        return this.lookup({total: 0, entries: []}, () => {
+            const total = (this.stmt(`SELECT COUNT(*) AS n FROM entries ${where}`).get(...params) as {n: number}).n;
+            const rows = this.stmt(
+                `SELECT id, model_fingerprint, scope, owner, substr(prompt_text, 1, ${summaryPreviewCharacters}) AS preview, length(prompt_text) AS characters, ` +
+                    `token_count, bytes, created_at, last_used_at, hit_count FROM entries ${where} ORDER BY last_used_at DESC, id DESC LIMIT ? OFFSET ?`
+            ).all(...params, query.limit, query.offset) as Array<{
+                id: number;
+                model_fingerprint: string;
+                scope: string;
+                owner: string | null;
+                preview: string;
+                characters: number;
+                token_count: number;
+                bytes: number;
+                created_at: number;
+                last_used_at: number;
+                hit_count: number;
+            }>;
+            return {
+                total,
+                entries: rows.map((row) => ({
+                    id: row.id,
+                    modelFingerprint: row.model_fingerprint,
+                    scope: row.scope,
+                    owner: row.owner,
+                    preview: row.preview,
+                    promptCharacters: row.characters,
+                    tokens: row.token_count,
+                    bytes: row.bytes,
+                    createdAt: row.created_at,
+                    lastUsedAt: row.last_used_at,
+                    hitCount: row.hit_count
+                }))
+            };
+        });
+    }
+
     /** Number of entries (all models). */
     count(): number {
         return (this.stmt("SELECT COUNT(*) AS n FROM entries").get() as {n: number}).n;
@@ -365,6 +429,11 @@ export class CacheStore {
     /** Delete every entry of one scope, of every model (rows, vectors, snapshot files), leaving no trace; returns them. */
     removeScope(scope: string): CacheEntry[] {
         return this.erase("WHERE scope = ?", scope);
+    }
+
+    /** Delete one entry leaving no trace of its text (as a purge: the write-ahead log too); returns it. */
+    purge(id: number): CacheEntry | undefined {
+        return this.erase("WHERE id = ?", id)[0];
     }
 
     /** Delete every entry one sender stored, in whatever scope (rows, vectors, snapshot files); returns them. */

@@ -43,6 +43,33 @@ export interface NewCacheEntry {
     readonly owner?: string;
 }
 
+/** What the admin's list of cached prompts shows of one (the text cut to a preview). */
+export interface CacheEntrySummary {
+    readonly id: number;
+    readonly modelFingerprint: string;
+    readonly scope: string;
+    readonly owner: string | null;
+    /** The prompt's text, its first {@link summaryPreviewCharacters} characters. */
+    readonly preview: string;
+    readonly promptCharacters: number;
+    readonly tokens: number;
+    readonly bytes: number;
+    readonly createdAt: number;
+    readonly lastUsedAt: number;
+    readonly hitCount: number;
+}
+
+/** Characters of a cached prompt's text the list shows. */
+export const summaryPreviewCharacters = 300;
+
+/** Which cached prompts to list: one scope's, those whose text holds `text`, a page of them (most recently used first). */
+export interface CacheEntryQuery {
+    readonly scope?: string;
+    readonly text?: string;
+    readonly offset: number;
+    readonly limit: number;
+}
+
 /** A semantic candidate. */
 export interface NearestEntry {
     readonly entry: CacheEntry;

@@ -4,6 +4,7 @@ import type {
     AdminOutput,
     AdminSettings,
     ApiKeyInfo,
+    CachedPrompt,
     CacheStats,
     ConversationRecord,
     ModelFile,
@@ -155,6 +156,14 @@ function requiredString(value: unknown, param: string, max: number, pattern?: Re
     return value;
 }
 
+/** Like the server's `optionalString`. */
+function optionalString(value: unknown, param: string, max: number): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") throw invalid(`'${param}' must be a string.`);
+    if (value.length > max) throw invalid(`'${param}' must be at most ${max} characters.`);
+    return value;
+}
+
 /** Like the server's `optionalNumber` (query parameters arrive as strings). */
 function optionalNumber(value: unknown, param: string, min: number, max: number): number | undefined {
     if (value === undefined || value === null || value === "") return undefined;
@@ -234,6 +243,8 @@ export class FakeAdmin {
     models: ModelFile[] = structuredClone(fakeModels);
     modelStatus: ModelStatus = {status: "ok", progress: 1, modelId: "stories260K", modelPath: "/data/models/stories260K.gguf", error: null};
     keys: ApiKeyInfo[] = [];
+    /** The cached prompts the admin's list shows (none until a test puts some). */
+    cachedPrompts: CachedPrompt[] = [];
     private nextKey = 1;
     /** Makes the next calls of these operations fail. */
     failing = new Map<AdminOp, Error>();
@@ -310,7 +321,32 @@ export class FakeAdmin {
             case "clearCache": {
                 const removed = {removedEntries: this.stats.cache.entries, freedBytes: this.stats.cache.bytes};
                 this.stats = {...this.stats, cache: {...this.stats.cache, entries: 0, bytes: 0}};
+                this.cachedPrompts = [];
                 return removed;
+            }
+            case "listCachedPrompts": {
+                const scope = optionalString(value.scope, "scope", 128) || undefined;
+                const text = (optionalString(value.text, "text", 500) || undefined)?.toLowerCase();
+                const offset = Math.floor(optionalNumber(value.offset, "offset", 0, Number.MAX_SAFE_INTEGER) ?? 0);
+                const limit = Math.floor(optionalNumber(value.limit, "limit", 1, 200) ?? 50);
+                const matching = this.cachedPrompts
+                    .filter((p) => (scope == null || p.scope === scope) && (text == null || p.preview.toLowerCase().includes(text)))
+                    .sort((a, b) => b.lastUsedAt - a.lastUsedAt || b.id - a.id);
+                return {total: matching.length, entries: structuredClone(matching.slice(offset, offset + limit))};
+            }
+            case "deleteCachedPrompt": {
+                const id = Number(requiredString(String(value.id ?? ""), "id", 20, /^\d+$/));
+                const found = this.cachedPrompts.find((p) => p.id === id);
+                if (found == null) throw new ApiError(`No cached prompt with id ${id}.`, 404, "not_found_error", "not_found");
+                if (found.scope === "shared")
+                    throw new ApiError(
+                        "This cached prompt is a marked shared prefix: unmark it in the settings (shared prefixes) to remove it.",
+                        409,
+                        "invalid_request_error",
+                        "shared_prefix"
+                    );
+                this.cachedPrompts = this.cachedPrompts.filter((p) => p.id !== id);
+                return {deleted: true};
             }
             case "listConversations":
                 return [...this.conversations.values()]
