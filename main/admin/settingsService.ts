@@ -6,6 +6,7 @@ import {AdminError, invalidInput} from "./errors.js";
 import {ApiListenError, type AdminDeps} from "./ports.js";
 import {unsafeAuthReason} from "../config/addresses.js";
 import {isObject} from "./validate.js";
+import {groupsConflictMessage, mergeGroups} from "../../shared/groupsMerge.js";
 
 /** What the settings operations use. */
 export type SettingsDeps = Pick<AdminDeps, "settings" | "dataDir" | "apiKey" | "apiServer" | "models" | "cache" | "log">;
@@ -95,33 +96,14 @@ function optionalGroups(value: unknown, param: string): Record<string, string> |
     return value as Record<string, string>;
 }
 
-const own = (groups: Record<string, string>, user: string): string | undefined => (Object.hasOwn(groups, user) ? groups[user] : undefined);
-
 /**
  * A change of `sharing.groups` made over `base` (the groups as the panel read them), applied over the groups
- * as they are `now`: only the lines it changes (added, regrouped, removed) are taken, so a line changed
- * meanwhile (a profile added or regrouped, another admin's save) stays. A line changed both here and
- * meanwhile, differently, is a 409 naming it: nothing is saved.
+ * as they are `now` (see {@link mergeGroups}); a line changed both here and meanwhile, differently, is a 409
+ * naming it: nothing is saved.
  */
 function groupsOver(now: Record<string, string>, base: Record<string, string>, wanted: Record<string, string>): Record<string, string> {
-    const groups = {...now};
-    const conflicts: string[] = [];
-    for (const user of new Set([...Object.keys(base), ...Object.keys(wanted)])) {
-        const [was, want, is] = [own(base, user), own(wanted, user), own(now, user)];
-        if (want === was) continue;
-        if (is !== was && is !== want) {
-            const meanwhile = is == null ? `taken out of ${was}` : was == null ? `put in ${is}` : `moved from ${was} to ${is}`;
-            conflicts.push(`${user} was ${meanwhile} meanwhile, and this change ${want == null ? "takes them out" : `puts them in ${want}`}`);
-        } else if (want == null) delete groups[user];
-        else groups[user] = want;
-    }
-    if (conflicts.length > 0)
-        throw new AdminError(
-            "conflict",
-            `sharing.groups changed after the copy this change was made on was read: ${conflicts.join("; ")}. Nothing was saved: read the settings again and make the change over the groups as they are now.`,
-            "groups_changed",
-            "sharing.groups"
-        );
+    const {groups, conflicts} = mergeGroups(now, base, wanted);
+    if (conflicts.length > 0) throw new AdminError("conflict", groupsConflictMessage(conflicts), "groups_changed", "sharing.groups");
     return groups;
 }
 

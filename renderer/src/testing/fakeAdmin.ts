@@ -14,6 +14,7 @@ import type {
     WhatIfCurves
 } from "../../../shared/admin.js";
 import {everyMessage} from "../../../shared/messageVersions.js";
+import {groupsConflictMessage, mergeGroups} from "../../../shared/groupsMerge.js";
 import {defaultApiPort, defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
 
@@ -200,31 +201,10 @@ function checkMessages(list: unknown, param: string, ids: Set<string>): void {
     });
 }
 
-const own = (groups: Record<string, string>, user: string): string | undefined => (Object.hasOwn(groups, user) ? groups[user] : undefined);
-
-/**
- * Like the server's (main/admin/settingsService.ts): a change of the groups made over `base`, applied over the
- * groups as they are `now` (only its own lines); a line changed both ways is a 409 naming it.
- */
+/** Like the server's (main/admin/settingsService.ts): the same merge, a line changed both ways a 409 naming it. */
 function groupsOver(now: Record<string, string>, base: Record<string, string>, wanted: Record<string, string>): Record<string, string> {
-    const groups = {...now};
-    const conflicts: string[] = [];
-    for (const user of new Set([...Object.keys(base), ...Object.keys(wanted)])) {
-        const [was, want, is] = [own(base, user), own(wanted, user), own(now, user)];
-        if (want === was) continue;
-        if (is !== was && is !== want) {
-            const meanwhile = is == null ? `taken out of ${was}` : was == null ? `put in ${is}` : `moved from ${was} to ${is}`;
-            conflicts.push(`${user} was ${meanwhile} meanwhile, and this change ${want == null ? "takes them out" : `puts them in ${want}`}`);
-        } else if (want == null) delete groups[user];
-        else groups[user] = want;
-    }
-    if (conflicts.length > 0)
-        throw new ApiError(
-            `sharing.groups changed after the copy this change was made on was read: ${conflicts.join("; ")}. Nothing was saved: read the settings again and make the change over the groups as they are now.`,
-            409,
-            "invalid_request_error",
-            "groups_changed"
-        );
+    const {groups, conflicts} = mergeGroups(now, base, wanted);
+    if (conflicts.length > 0) throw new ApiError(groupsConflictMessage(conflicts), 409, "invalid_request_error", "groups_changed");
     return groups;
 }
 
