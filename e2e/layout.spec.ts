@@ -2,16 +2,22 @@ import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {repoRoot} from "./server.js";
+import {repoRoot, startServer, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
 
-/** The page fits its window: nothing scrolls sideways, and the element is wholly inside the window. */
-async function expectFits(page: Page, testId: string): Promise<void> {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+/**
+ * The page fits its window: nothing scrolls sideways (neither the document nor the dashboard's and admin
+ * pages' own scrolling box), and the element is wholly inside the window.
+ */
+async function expectFits(page: Page, testId: string, nth = 0): Promise<void> {
+    const overflow = await page.evaluate(() => {
+        const pageBox = document.querySelector(".page-scroll");
+        return Math.max(document.documentElement.scrollWidth - window.innerWidth, pageBox == null ? 0 : pageBox.scrollWidth - pageBox.clientWidth);
+    });
     expect(overflow, "the page scrolls sideways").toBeLessThanOrEqual(0);
-    const box = (await page.getByTestId(testId).boundingBox())!;
+    const box = (await page.getByTestId(testId).nth(nth).boundingBox())!;
     const width = page.viewportSize()!.width;
     expect(box.x, `${testId} starts inside the window`).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width, `${testId} ends inside the window`).toBeLessThanOrEqual(width);
@@ -101,4 +107,81 @@ test.describe("layout in small windows", () => {
             await page.locator(".header").screenshot({path: join(shots, `layout-${width}-header.png`)});
         });
     }
+
+    test.describe("375×700: the dashboard and the admin settings", () => {
+        // Its own server: issued keys and a per-user scope policy must not leak into the other specs' server.
+        let own: RunningServer;
+        test.beforeAll(async () => {
+            own = await startServer();
+            const app = {authorization: `Bearer ${decodeURIComponent(new URL(own.url).hash.replace(/^#key=/, ""))}`};
+            const json = (data: unknown) => ({method: "POST", headers: {...app, "content-type": "application/json"}, body: JSON.stringify(data)});
+            await fetch(`${own.origin}/kvshare/settings`, {...json({sharing: {scopePolicy: "user"}}), method: "PATCH"});
+            const model = ((await (await fetch(`${own.origin}/v1/models`, {headers: app})).json()) as {data: Array<{id: string}>}).data[0]!.id;
+            // Two keys with long names: their scopes (named by the key) make the widest scope choices.
+            for (const name of ["reception-desk-tablet-app", "night-shift-nurse-station"]) {
+                const {key} = (await (await fetch(`${own.origin}/kvshare/keys`, json({name}))).json()) as {key: string};
+                for (const content of ["Once upon a time there was a little girl named Lily", "Once upon a time there was a little girl named Sue"]) {
+                    const answer = await fetch(`${own.origin}/v1/chat/completions`, {
+                        ...json({model, max_tokens: 4, messages: [{role: "user", content}]}),
+                        headers: {authorization: `Bearer ${key}`, "content-type": "application/json"}
+                    });
+                    expect(answer.status).toBe(200);
+                }
+            }
+        });
+        test.afterAll(async () => await own?.stop());
+
+        test.beforeEach(async ({page}) => {
+            await page.setViewportSize({width: 375, height: 700});
+            await page.goto(own.url);
+            await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        });
+        const open = async (page: Page, view: "dashboard" | "admin"): Promise<void> => {
+            await page.getByTestId("menu-button").click();
+            await page.getByTestId(`nav-${view}`).click();
+        };
+
+        test("the dashboard fits, its scopes named by the key, its charts named by their numbers", async ({page}) => {
+            await open(page, "dashboard");
+            await expect(page.getByTestId("card-requests").locator(".stat-card-value")).toHaveText("4");
+            await expectFits(page, "dashboard-scope");
+            await expectFits(page, "dashboard-refresh");
+            await expectFits(page, "chart-ttft");
+            await expect(page.getByTestId("dashboard-scope").locator("option", {hasText: "reception-desk-tablet-app (API key) · user:key/"})).toHaveCount(1);
+            await expect(page.getByTestId("chart-ttft").getByRole("img", {name: /^Time to first token, queue wait included\. With reuse/})).toBeVisible();
+            for (const chart of ["chart-over-time", "chart-cache-size", "chart-top-donors"])
+                expect(await page.getByTestId(chart).getByRole("img").getAttribute("aria-label"), chart).toMatch(/\d/);
+            await page.screenshot({path: join(shots, "layout-375-dashboard.png")});
+        });
+
+        test("the admin settings fit: what-if choices and charts, the keys with their actions; a revocation by keyboard", async ({page}) => {
+            await open(page, "admin");
+            await expect(page.getByTestId("whatif-threshold-chart").locator("canvas")).toBeVisible();
+            await expect(page.getByTestId("key-row")).toHaveCount(2);
+            for (const testId of [
+                "whatif-scope",
+                "whatif-policy",
+                "whatif-threshold-chart",
+                "whatif-budget-chart",
+                "setting-recompute-policy",
+                "settings-save"
+            ])
+                await expectFits(page, testId);
+            await expectFits(page, "key-revoke", 0);
+            await expectFits(page, "key-revoke", 1);
+
+            // Enter on Revoke… puts the focus on the confirmation (the button pressed is gone); Esc cancels back to it.
+            const revoke = page.getByRole("button", {name: "Revoke night-shift-nurse-station…"});
+            await revoke.focus();
+            await page.keyboard.press("Enter");
+            const confirm = page.getByRole("button", {name: "Revoke night-shift-nurse-station", exact: true});
+            await expect(confirm).toBeFocused();
+            await expectFits(page, "key-revoke-confirm");
+            await page.getByTestId("api-keys").screenshot({path: join(shots, "layout-375-keys.png")});
+            await page.keyboard.press("Escape");
+            await expect(page.getByTestId("key-revoke-confirm")).toHaveCount(0);
+            await expect(revoke).toBeFocused();
+            await expect(page.getByTestId("key-row")).toHaveCount(2);
+        });
+    });
 });

@@ -4,6 +4,7 @@ import {API_KEY_STORAGE} from "../backend/apiKey.js";
 import {setBackend} from "../backend/current.js";
 import {adminSettingsInitialState, useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
+import {useModels} from "../stores/useModels.js";
 import {fakeSettings} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {AdminPanel} from "./AdminPanel.js";
@@ -176,5 +177,83 @@ describe("AdminPanel: API server and keys", () => {
         expect(screen.getByTestId("settings-error").textContent).toMatch(/must be a number/);
         fireEvent.change(threshold, {target: {value: "0.6"}});
         expect(screen.queryByTestId("settings-error")).toBeNull();
+    });
+});
+
+describe("AdminPanel: changes waiting for a model load, and confirmations by keyboard", () => {
+    let backend: FakeBackend;
+    const loaded = {status: "ok", progress: 1, modelId: "stories260K", modelPath: "/data/models/stories260K.gguf", error: null} as const;
+    beforeEach(() => {
+        backend = new FakeBackend();
+        setBackend(backend);
+        useAdminSettings.setState(adminSettingsInitialState);
+        useApiKeys.setState({keys: [], created: null, error: null, busy: false});
+        useModels.setState({status: loaded});
+    });
+    afterEach(() => {
+        cleanup();
+        setBackend(null);
+    });
+    const footer = () => screen.getByTestId("settings-saved").textContent;
+    const embedderHint = () => screen.getByTestId("setting-embedder").closest("label")!.querySelector(".field-hint")!.textContent;
+
+    it("says a saved embedder waits for the model's next load, until a load that started with it ends", async () => {
+        render(<AdminPanel />);
+        fireEvent.change(await screen.findByTestId("setting-embedder"), {target: {value: "model"}});
+        expect(embedderHint()).toMatch(/used after the model is loaded again/);
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        await waitFor(() => expect(footer()).toBe("Saved · the embedder takes effect when the model is next loaded"));
+        expect(embedderHint()).toMatch(/model in use keeps the previous embedder until it is loaded again/);
+        // Another change saved meanwhile: the embedder still waits.
+        fireEvent.change(screen.getByTestId("setting-threshold"), {target: {value: "0.4"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        await waitFor(() => expect(backend.adminFake.settings.sharing.similarityThreshold).toBe(0.4));
+        expect(footer()).toMatch(/the embedder takes effect when the model is next loaded/);
+
+        // A model load (the picker's) starts with the saved embedder: once it is loaded, the change is in effect.
+        act(() => useModels.setState({status: {...loaded, status: "loading", progress: 0}}));
+        expect(footer()).toMatch(/next loaded/);
+        act(() => useModels.setState({status: loaded}));
+        expect(footer()).toBe("Saved · in effect now");
+        expect(embedderHint()).toBe("Used to find similar prompts");
+    });
+
+    it("takes the embedder saved back to the one in use as in effect at once", async () => {
+        render(<AdminPanel />);
+        fireEvent.change(await screen.findByTestId("setting-embedder"), {target: {value: "model"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        await waitFor(() => expect(footer()).toMatch(/next loaded/));
+        fireEvent.change(screen.getByTestId("setting-embedder"), {target: {value: "lexical"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        await waitFor(() => expect(footer()).toBe("Saved · in effect now"));
+    });
+
+    it("names each Revoke… by its key, moves the focus to the confirmation, and Esc cancels it back to the button", async () => {
+        backend.adminFake.keys = [
+            {id: "5cba5e37dedb", name: "reception-app", hint: "kvs-aaaa", createdAt: "2025-01-01T00:00:00.000Z"},
+            {id: "0b1d2e3f4a5b", name: "nurse-station", hint: "kvs-bbbb", createdAt: "2025-01-01T00:00:00.000Z"}
+        ];
+        render(<AdminPanel />);
+        const revoke = await screen.findByRole("button", {name: "Revoke reception-app…"});
+        expect(screen.getByRole("button", {name: "Revoke nurse-station…"})).not.toBe(revoke);
+        revoke.focus();
+        fireEvent.click(revoke);
+        const confirm = screen.getByRole("button", {name: "Revoke reception-app"});
+        expect(document.activeElement).toBe(confirm);
+        // Esc anywhere in the question (the purge option too) cancels it; nothing is revoked.
+        fireEvent.keyDown(screen.getByTestId("key-revoke-purge"), {key: "Escape"});
+        expect(screen.queryByTestId("key-revoke-confirm")).toBeNull();
+        expect(document.activeElement).toBe(screen.getByRole("button", {name: "Revoke reception-app…"}));
+        expect(backend.adminFake.count("revokeKey")).toBe(0);
+    });
+
+    it("moves the focus to Clear cache's confirmation, and Esc cancels it", async () => {
+        render(<AdminPanel />);
+        fireEvent.click(await screen.findByTestId("clear-cache"));
+        expect(document.activeElement).toBe(screen.getByTestId("clear-cache-confirm"));
+        fireEvent.keyDown(screen.getByTestId("clear-cache-confirm"), {key: "Escape"});
+        expect(screen.queryByTestId("clear-cache-confirm")).toBeNull();
+        expect(document.activeElement).toBe(screen.getByTestId("clear-cache"));
+        expect(backend.adminFake.count("clearCache")).toBe(0);
     });
 });

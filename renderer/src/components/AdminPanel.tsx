@@ -6,6 +6,8 @@ import {draftFrom, friendlySettingsError, patchFrom, recomputePolicyLabels, type
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {ApiKeys} from "./ApiKeys.js";
+import {ConfirmButton} from "./ConfirmButton.js";
+import {usePendingReload} from "./usePendingReload.js";
 import {WhatIfPanel} from "./WhatIfPanel.js";
 
 function Field({label, hint, children}: {label: string; hint?: string; children: ReactNode}) {
@@ -20,6 +22,25 @@ function Field({label, hint, children}: {label: string; hint?: string; children:
 
 const sameSettings = (a: AdminSettings, b: AdminSettings): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
+/** How the footer names a setting that waits for the model's next load. */
+const reloadNames: Record<string, string> = {"sharing.embedder": "the embedder"};
+
+/** What a save did: in effect now, or (for settings the model takes up when loaded) waiting for its next load. */
+function SavedNote({pending}: {pending: string[]}) {
+    if (pending.length === 0)
+        return (
+            <p className="saved" data-testid="settings-saved">
+                Saved · in effect now
+            </p>
+        );
+    const names = pending.map((name) => reloadNames[name] ?? name).join(" and ");
+    return (
+        <p className="saved pending" data-testid="settings-saved">
+            Saved · {names} {pending.length === 1 ? "takes" : "take"} effect when the model is next loaded
+        </p>
+    );
+}
+
 function Form({settings}: {settings: AdminSettings}) {
     // Edits left unsaved when the panel was closed come back, as long as the settings beneath them are the same.
     const [draft, setDraft] = useState<SettingsDraft>(() => {
@@ -27,7 +48,6 @@ function Form({settings}: {settings: AdminSettings}) {
         return kept != null && sameSettings(kept.base, settings) ? kept.draft : draftFrom(settings);
     });
     const [localError, setLocalError] = useState<string | null>(null);
-    const [confirmClear, setConfirmClear] = useState(false);
     const serverError = useAdminSettings((s) => s.error);
     const saving = useAdminSettings((s) => s.saving);
     const savedAt = useAdminSettings((s) => s.savedAt);
@@ -46,16 +66,18 @@ function Form({settings}: {settings: AdminSettings}) {
         setLocalError(null);
         if (useAdminSettings.getState().error !== null) useAdminSettings.setState({error: null});
     };
-    const set = <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => {
-        setDraft((d) => ({...d, [key]: value}));
+    const update = (change: (draft: SettingsDraft) => SettingsDraft): void => {
+        setDraft(change);
         forgetError();
     };
+    const set = <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => update((d) => ({...d, [key]: value}));
     const text = (key: keyof SettingsDraft, testId: string) => (
         <input type="text" inputMode="decimal" data-testid={testId} value={draft[key] as string} onChange={(e) => set(key, e.target.value as never)} />
     );
     const patch = patchFrom(settings, draft);
     const dirty = typeof patch === "string" || Object.keys(patch).length > 0;
-    const restart = settings.restartRequired.includes("sharing.embedder") && draft.embedder !== settings.sharing.embedder;
+    const pending = usePendingReload(settings);
+    const embedderWaits = settings.restartRequired.includes("sharing.embedder") && draft.embedder !== settings.sharing.embedder;
     // Kept in the store: a reload or close then asks first (see useAdminSettings), the panel open or not.
     useEffect(() => useAdminSettings.setState({unsaved: dirty ? {draft, base: settings} : null}), [draft, settings, dirty]);
 
@@ -129,7 +151,16 @@ function Form({settings}: {settings: AdminSettings}) {
                     <Field label="Minimum gain" hint="Tokens a donor must add over prefix reuse">
                         {text("minGainTokens", "setting-min-gain")}
                     </Field>
-                    <Field label="Embedder" hint={restart ? "Saved now; used after the model is loaded again (restart)" : "Used to find similar prompts"}>
+                    <Field
+                        label="Embedder"
+                        hint={
+                            embedderWaits
+                                ? "Saved now; used after the model is loaded again (restart)"
+                                : pending.includes("sharing.embedder")
+                                  ? "Saved; the model in use keeps the previous embedder until it is loaded again"
+                                  : "Used to find similar prompts"
+                        }
+                    >
                         <select
                             data-testid="setting-embedder"
                             value={draft.embedder}
@@ -141,7 +172,7 @@ function Form({settings}: {settings: AdminSettings}) {
                     </Field>
                 </div>
             </section>
-            <WhatIfPanel settings={settings} draft={draft} setDraft={setDraft} />
+            <WhatIfPanel settings={settings} draft={draft} setDraft={update} />
             <section className="admin-section">
                 <h2>Sharing scopes</h2>
                 <div className="admin-grid">
@@ -190,30 +221,14 @@ function Form({settings}: {settings: AdminSettings}) {
                     </Field>
                     <div className="field">
                         <span className="field-label">Clear cache</span>
-                        {confirmClear ? (
-                            <div className="row">
-                                <button
-                                    type="button"
-                                    className="button danger"
-                                    data-testid="clear-cache-confirm"
-                                    onClick={() => {
-                                        setConfirmClear(false);
-                                        void useAdminSettings.getState().clearCache();
-                                    }}
-                                >
-                                    Remove every cached prompt
-                                </button>
-                                <button type="button" className="button" onClick={() => setConfirmClear(false)}>
-                                    Cancel
-                                </button>
-                            </div>
-                        ) : (
-                            <div className="row">
-                                <button type="button" className="button" data-testid="clear-cache" onClick={() => setConfirmClear(true)}>
-                                    Clear cache…
-                                </button>
-                            </div>
-                        )}
+                        <div className="row">
+                            <ConfirmButton
+                                label="Clear cache…"
+                                confirmLabel="Remove every cached prompt"
+                                testId="clear-cache"
+                                onConfirm={() => void useAdminSettings.getState().clearCache()}
+                            />
+                        </div>
                         <span className={clearError == null ? "field-hint" : "field-hint form-error"} data-testid="clear-cache-result">
                             {clearError != null
                                 ? `Not cleared: ${clearError}`
@@ -331,9 +346,7 @@ function Form({settings}: {settings: AdminSettings}) {
                         {error}
                     </p>
                 ) : savedAt && !dirty ? (
-                    <p className="saved" data-testid="settings-saved">
-                        Saved · in effect now
-                    </p>
+                    <SavedNote pending={pending} />
                 ) : dirty ? (
                     <p className="muted small" data-testid="settings-unsaved">
                         Unsaved changes
@@ -388,7 +401,9 @@ export function AdminPanel() {
             <div className="page-head">
                 <div>
                     <h1>Admin settings</h1>
-                    <p className="muted">Every change is checked by the server and takes effect without a restart.</p>
+                    <p className="muted">
+                        Every change is checked by the server and takes effect without a restart, unless its field says it waits for the next model load.
+                    </p>
                 </div>
             </div>
             {movedTo ? <MovedNotice url={movedTo} auth={settings?.api.auth ?? true} /> : null}

@@ -1,6 +1,7 @@
 import {useEffect, useState} from "react";
 import {copyText} from "../lib/clipboard.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
+import {ConfirmButton} from "./ConfirmButton.js";
 
 /** Keys for other apps and people: issue (shown once), list, revoke. */
 export function ApiKeys() {
@@ -11,7 +12,6 @@ export function ApiKeys() {
     const [name, setName] = useState("");
     const [group, setGroup] = useState("");
     const [copied, setCopied] = useState<boolean | null>(null);
-    const [confirmRevoke, setConfirmRevoke] = useState<string | null>(null);
     // Purging is the safer default: a departed person's prompts should not linger in the cache.
     const [purgeOnRevoke, setPurgeOnRevoke] = useState(true);
     useEffect(() => void useApiKeys.getState().load(), []);
@@ -96,57 +96,48 @@ export function ApiKeys() {
                 </p>
             ) : (
                 <table className="keys-table" data-testid="keys-table">
+                    <caption className="visually-hidden">Keys issued</caption>
                     <thead>
                         <tr>
                             <th>Name</th>
                             <th>Group</th>
                             <th>Key</th>
                             <th>Created</th>
-                            <th />
+                            <th>
+                                <span className="visually-hidden">Actions</span>
+                            </th>
                         </tr>
                     </thead>
                     <tbody>
                         {keys.map((key) => (
                             <tr key={key.id} data-testid="key-row" data-key-id={key.id}>
-                                <td>{key.name}</td>
-                                <td>{key.group ?? "—"}</td>
-                                <td>
+                                <td className="key-name">{key.name}</td>
+                                <td data-label="Group">{key.group ?? "—"}</td>
+                                <td data-label="Key">
                                     <code>{key.hint}…</code>
                                 </td>
-                                <td>{new Date(key.createdAt).toLocaleString()}</td>
+                                <td data-label="Created">{new Date(key.createdAt).toLocaleString()}</td>
                                 <td className="key-actions">
-                                    {confirmRevoke === key.id ? (
-                                        <span className="row">
-                                            <label className="small" title="Delete the prompts and KV cached in this key's own scope">
-                                                <input
-                                                    type="checkbox"
-                                                    data-testid="key-revoke-purge"
-                                                    checked={purgeOnRevoke}
-                                                    onChange={(e) => setPurgeOnRevoke(e.target.checked)}
-                                                />{" "}
-                                                also delete its cached prompts
-                                            </label>
-                                            <button
-                                                type="button"
-                                                className="button small danger"
-                                                data-testid="key-revoke-confirm"
-                                                disabled={busy}
-                                                onClick={() => {
-                                                    setConfirmRevoke(null);
-                                                    void useApiKeys.getState().revoke(key.id, purgeOnRevoke);
-                                                }}
-                                            >
-                                                Revoke
-                                            </button>
-                                            <button type="button" className="button small" onClick={() => setConfirmRevoke(null)}>
-                                                Cancel
-                                            </button>
-                                        </span>
-                                    ) : (
-                                        <button type="button" className="button small" data-testid="key-revoke" onClick={() => setConfirmRevoke(key.id)}>
-                                            Revoke…
-                                        </button>
-                                    )}
+                                    <ConfirmButton
+                                        small
+                                        label="Revoke…"
+                                        name={`Revoke ${key.name}…`}
+                                        confirmLabel="Revoke"
+                                        confirmName={`Revoke ${key.name}`}
+                                        busy={busy}
+                                        testId="key-revoke"
+                                        onConfirm={() => void useApiKeys.getState().revoke(key.id, purgeOnRevoke)}
+                                    >
+                                        <label className="small" title="Delete the prompts and KV cached in this key's own scope">
+                                            <input
+                                                type="checkbox"
+                                                data-testid="key-revoke-purge"
+                                                checked={purgeOnRevoke}
+                                                onChange={(e) => setPurgeOnRevoke(e.target.checked)}
+                                            />{" "}
+                                            also delete its cached prompts
+                                        </label>
+                                    </ConfirmButton>
                                 </td>
                             </tr>
                         ))}

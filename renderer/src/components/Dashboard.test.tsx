@@ -1,6 +1,7 @@
-import {cleanup, render, screen} from "@testing-library/react";
+import {cleanup, render, screen, waitFor, within} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
+import {useApiKeys} from "../stores/useApiKeys.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
 import {fakeStats} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
@@ -11,7 +12,8 @@ describe("dashboard: time saved", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useCacheStats.setState({stats: null, error: null, loading: false});
+        useCacheStats.setState({stats: null, error: null, loading: false, scope: null});
+        useApiKeys.setState({keys: [], created: null, error: null, busy: false});
     });
     afterEach(() => {
         cleanup();
@@ -51,5 +53,35 @@ describe("dashboard: time saved", () => {
         expect(timeSavedFigures({...stats, prefill: {msPerToken: 0.02, requests: 1}}).hint).toContain("(0.020 ms/token, 1 request without reuse)");
         expect(stats.buckets.map(bucketTimeSaved)).toEqual(["≈ 8 ms of prefill saved", ""]);
         expect(bucketTimeSaved({...stats.buckets[0]!, timeSavedMs: null})).toBe("");
+    });
+
+    it("names an issued key's scope by the key, its id beside", async () => {
+        backend.adminFake.keys = [{id: "5cba5e37dedb", name: "reception-app", hint: "kvs-aaaa", createdAt: "2025-01-01T00:00:00.000Z"}];
+        backend.adminFake.stats = {...fakeStats(), scopes: ["global", "user:key/5cba5e37dedb"]};
+        useCacheStats.setState({scope: "user:key/5cba5e37dedb"});
+        render(<Dashboard />);
+        const choice = (await screen.findByTestId("dashboard-scope")) as HTMLSelectElement;
+        await waitFor(() =>
+            expect([...choice.options].map((o) => o.textContent)).toEqual(["All scopes", "global", "reception-app (API key) · user:key/5cba5e37dedb"])
+        );
+        expect(within(screen.getByTestId("chart-quality")).getByRole("heading").textContent).toBe(
+            "Quality monitor · reception-app (API key) user:key/5cba5e37dedb"
+        );
+    });
+
+    it("names each chart with what it shows, and says the TTFT includes the queue wait", async () => {
+        render(<Dashboard />);
+        await screen.findByTestId("chart-ttft");
+        const name = (testId: string) => within(screen.getByTestId(testId)).getByRole("img").getAttribute("aria-label");
+        expect(name("chart-over-time")).toMatch(
+            /^Hit rate and tokens saved over the last 20 s: 40 prompt tokens saved, 1 of 3 requests served from a donor; most in one 10 s bar: 40 tokens at \d\d:\d\d:\d\d\.$/
+        );
+        expect(name("chart-ttft")).toBe(
+            "Time to first token, queue wait included. With reuse (1 request): mean 5 ms, median 5 ms. Without reuse (2 requests): mean 12 ms, median 12 ms."
+        );
+        expect(name("chart-cache-size")).toBe("Cache snapshots use 25% of the budget: 1.0 KiB of 4.0 KiB in 2 entries.");
+        expect(name("chart-top-donors")).toBe("Prompts reused most as donors: “Once upon a time” 1 time.");
+        expect(within(screen.getByTestId("chart-ttft")).getByRole("heading").textContent).toBe("TTFT with vs without reuse, queue wait included");
+        expect(screen.getByTestId("card-ttft").textContent).toContain("queue wait included");
     });
 });

@@ -16,11 +16,14 @@ import {
 import {useEffect} from "react";
 import {Bar, Chart, Doughnut} from "react-chartjs-2";
 import type {CacheStats} from "../../../shared/admin.js";
-import {canDrawCharts} from "../lib/canvas.js";
 import {formatBytes, formatClock, formatPercent, formatSpan} from "../lib/format.js";
 import {formatMs} from "../lib/stats.js";
+import {useApiKeys} from "../stores/useApiKeys.js";
 import {selectTokensSavedShare, useCacheStats} from "../stores/useCacheStats.js";
+import {ChartBox} from "./ChartBox.js";
+import {cacheSizeSummary, overTimeSummary, topDonorsSummary, ttftSummary} from "./chartSummaries.js";
 import {QualityPanel} from "./QualityPanel.js";
+import {ScopeName, scopeText, useScopeLabel} from "./ScopeName.js";
 
 ChartJS.register(
     ArcElement,
@@ -167,22 +170,20 @@ function CacheSize({stats}: {stats: CacheStats}) {
     const free = Math.max(0, budgetBytes - bytes);
     return (
         <div className="cache-size">
-            <div className="cache-size-chart">
-                {canDrawCharts() ? (
-                    <Doughnut
-                        data={{
-                            labels: ["Snapshots", "Free budget"],
-                            datasets: [{data: [bytes, free], backgroundColor: [colors.warn, "rgba(148, 163, 184, 0.25)"], borderWidth: 0}]
-                        }}
-                        options={{
-                            ...common,
-                            cutout: "70%",
-                            plugins: {legend: {display: false}, tooltip: {callbacks: {label: (item) => `${item.label}: ${formatBytes(Number(item.raw))}`}}}
-                        }}
-                    />
-                ) : null}
+            <ChartBox className="cache-size-chart" summary={cacheSizeSummary(stats)}>
+                <Doughnut
+                    data={{
+                        labels: ["Snapshots", "Free budget"],
+                        datasets: [{data: [bytes, free], backgroundColor: [colors.warn, "rgba(148, 163, 184, 0.25)"], borderWidth: 0}]
+                    }}
+                    options={{
+                        ...common,
+                        cutout: "70%",
+                        plugins: {legend: {display: false}, tooltip: {callbacks: {label: (item) => `${item.label}: ${formatBytes(Number(item.raw))}`}}}
+                    }}
+                />
                 <div className="cache-size-center">{formatPercent(budgetBytes > 0 ? bytes / budgetBytes : 0)}</div>
-            </div>
+            </ChartBox>
             <dl className="cache-size-facts">
                 <div>
                     <dt>Used</dt>
@@ -201,27 +202,37 @@ function CacheSize({stats}: {stats: CacheStats}) {
     );
 }
 
+/** A donor's bar label: its prompt on one short line. */
+function donorLabel(donor: CacheStats["topDonors"][number]): string {
+    const text = donor.prompt?.replace(/\s+/g, " ").trim() ?? `#${donor.id} (evicted)`;
+    return text.length > 42 ? `${text.slice(0, 41)}…` : text;
+}
+
 function TopDonors({stats}: {stats: CacheStats}) {
-    if (stats.topDonors.length === 0) return <p className="muted chart-empty">No donor has been reused yet. Ask a paraphrase of an earlier question.</p>;
-    const label = (prompt: string | null, id: number) => {
-        const text = prompt?.replace(/\s+/g, " ").trim() ?? `#${id} (evicted)`;
-        return text.length > 42 ? `${text.slice(0, 41)}…` : text;
-    };
+    if (stats.topDonors.length === 0)
+        return (
+            <div className="chart-box short">
+                <p className="muted chart-empty">No donor has been reused yet. Ask a paraphrase of an earlier question.</p>
+            </div>
+        );
+    const labels = stats.topDonors.map(donorLabel);
     return (
-        <Bar
-            data={{
-                labels: stats.topDonors.map((d) => label(d.prompt, d.id)),
-                datasets: [
-                    {label: "Times reused", data: stats.topDonors.map((d) => d.hits), backgroundColor: colors.rate, borderRadius: 4, maxBarThickness: 26}
-                ]
-            }}
-            options={{
-                ...common,
-                indexAxis: "y",
-                plugins: {legend: {display: false}},
-                scales: {x: {beginAtZero: true, ticks: {precision: 0}, grid: {color: colors.grid}}, y: {grid: {display: false}}}
-            }}
-        />
+        <ChartBox className="chart-box short" summary={topDonorsSummary(stats, labels)}>
+            <Bar
+                data={{
+                    labels,
+                    datasets: [
+                        {label: "Times reused", data: stats.topDonors.map((d) => d.hits), backgroundColor: colors.rate, borderRadius: 4, maxBarThickness: 26}
+                    ]
+                }}
+                options={{
+                    ...common,
+                    indexAxis: "y",
+                    plugins: {legend: {display: false}},
+                    scales: {x: {beginAtZero: true, ticks: {precision: 0}, grid: {color: colors.grid}}, y: {grid: {display: false}}}
+                }}
+            />
+        </ChartBox>
     );
 }
 
@@ -231,10 +242,13 @@ export function Dashboard() {
     const error = useCacheStats((s) => s.error);
     const saved = useCacheStats(selectTokensSavedShare);
     const scope = useCacheStats((s) => s.scope);
+    const label = useScopeLabel();
 
     useEffect(() => {
         const {load} = useCacheStats.getState();
         void load();
+        // For the scopes' names: an issued key's scope is named by its id.
+        void useApiKeys.getState().load();
         const timer = setInterval(() => void useCacheStats.getState().load(), REFRESH_MS);
         return () => clearInterval(timer);
     }, []);
@@ -260,7 +274,7 @@ export function Dashboard() {
                         <option value="">All scopes</option>
                         {[...new Set([...(stats?.scopes ?? []), ...(scope == null ? [] : [scope])])].map((s) => (
                             <option key={s} value={s}>
-                                {s}
+                                {scopeText(label(s))}
                             </option>
                         ))}
                     </select>
@@ -296,7 +310,7 @@ export function Dashboard() {
                             testId="card-ttft"
                             title="Median TTFT"
                             value={stats.ttft.withReuse.medianMs == null ? "—" : formatMs(stats.ttft.withReuse.medianMs)}
-                            hint={`with reuse · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without`}
+                            hint={`with reuse · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without · queue wait included`}
                         />
                     </div>
                     <div className="charts">
@@ -306,11 +320,19 @@ export function Dashboard() {
                                 Last {formatSpan(stats.buckets.length * stats.bucketMs)}, one bar per {formatSpan(stats.bucketMs)}; no line where no request
                                 came
                             </p>
-                            <div className="chart-box">{canDrawCharts() ? <OverTime stats={stats} /> : null}</div>
+                            <ChartBox summary={overTimeSummary(stats)}>
+                                <OverTime stats={stats} />
+                            </ChartBox>
                         </section>
                         <section className="chart-card" data-testid="chart-ttft">
-                            <h2>TTFT with vs without reuse</h2>
-                            <div className="chart-box">{canDrawCharts() ? <TtftChart stats={stats} /> : null}</div>
+                            <h2>TTFT with vs without reuse, queue wait included</h2>
+                            <p className="chart-caption" data-testid="ttft-caption">
+                                From arrival to the first token: a request that waited for a free sequence looks slower whether it reused KV or not, so the gap
+                                is not prefill alone.
+                            </p>
+                            <ChartBox summary={ttftSummary(stats)}>
+                                <TtftChart stats={stats} />
+                            </ChartBox>
                         </section>
                         <section className="chart-card" data-testid="chart-cache-size">
                             <h2>Cache size vs budget</h2>
@@ -319,12 +341,20 @@ export function Dashboard() {
                             </div>
                         </section>
                         <section className="chart-card wide" data-testid="chart-quality">
-                            <h2>Quality monitor{stats.scope ? ` · ${stats.scope}` : ""}</h2>
+                            <h2>
+                                Quality monitor
+                                {stats.scope ? (
+                                    <>
+                                        {" · "}
+                                        <ScopeName scope={stats.scope} />
+                                    </>
+                                ) : null}
+                            </h2>
                             <QualityPanel quality={stats.quality} />
                         </section>
                         <section className="chart-card wide" data-testid="chart-top-donors">
                             <h2>Top donors</h2>
-                            <div className="chart-box short">{canDrawCharts() || stats.topDonors.length === 0 ? <TopDonors stats={stats} /> : null}</div>
+                            <TopDonors stats={stats} />
                         </section>
                     </div>
                 </>

@@ -1,5 +1,6 @@
-import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
+import {act, cleanup, fireEvent, render, screen, waitFor, within} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import type {WhatIfCurves} from "../../../shared/admin.js";
 import {setBackend} from "../backend/current.js";
 import {adminSettingsInitialState, useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
@@ -54,6 +55,59 @@ describe("settings panel: what-if curves", () => {
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
         const patch = backend.adminFake.calls.find((c) => c.op === "patchSettings")!.input as {sharing: {scopeOverrides: unknown}};
         expect(patch.sharing.scopeOverrides).toEqual({global: {similarityThreshold: 0.9}});
+    });
+
+    it("drops a scope's error once its field is edited, as the global fields do", async () => {
+        render(<AdminPanel />);
+        await screen.findByTestId("whatif-saved");
+        await act(async () => fireEvent.change(screen.getByTestId("whatif-scope"), {target: {value: "global"}}));
+        await waitFor(() => expect(useWhatIf.getState().curves?.scope).toBe("global"));
+        fireEvent.change(screen.getByTestId("scope-threshold"), {target: {value: "2"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.getByTestId("settings-error").textContent).toMatch(/threshold of global must be between 0 and 1/);
+        fireEvent.change(screen.getByTestId("scope-threshold"), {target: {value: "0.5"}});
+        expect(screen.queryByTestId("settings-error")).toBeNull();
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(backend.adminFake.settings.sharing.scopeOverrides).toEqual({global: {similarityThreshold: 0.5}});
+    });
+
+    it("names an issued key's scope by the key, its id beside", async () => {
+        backend.adminFake.keys = [{id: "5cba5e37dedb", name: "reception-app", hint: "kvs-aaaa", createdAt: "2025-01-01T00:00:00.000Z"}];
+        const admin = backend.admin.bind(backend) as (op: string, input: unknown) => Promise<unknown>;
+        const withKeyScope = async (op: string, input: unknown) => {
+            const answer = await admin(op, input);
+            return op === "whatIf" ? {...(answer as WhatIfCurves), scopes: ["global", "user:key/5cba5e37dedb", "user:key/gone00000000"]} : answer;
+        };
+        backend.admin = withKeyScope as typeof backend.admin;
+        render(<AdminPanel />);
+        await screen.findByTestId("whatif-saved");
+        const choice = screen.getByTestId("whatif-scope") as HTMLSelectElement;
+        await waitFor(() => expect([...choice.options].map((o) => o.textContent)).toContain("reception-app (API key) · user:key/5cba5e37dedb"));
+        // A revoked key is no longer listed: its scope keeps its id.
+        expect([...choice.options].map((o) => o.textContent)).toContain("user:key/gone00000000");
+        await act(async () => fireEvent.change(choice, {target: {value: "user:key/5cba5e37dedb"}}));
+        await waitFor(() => expect(screen.getByTestId("whatif-basis").textContent).toContain("of reception-app (API key) user:key/5cba5e37dedb"));
+        expect(screen.getByTestId("scope-threshold").closest("label")!.textContent).toContain("Threshold for reception-app (API key)");
+    });
+
+    it("says the tokens are kept before recompute, which requests the curves cover, and names each chart with its numbers", async () => {
+        render(<AdminPanel />);
+        const saved = await screen.findByTestId("whatif-saved");
+        // The dashboard's "tokens saved" are after recompute: the curve's tokens are not called reused.
+        expect(saved.textContent).toMatch(/35% of prompt tokens kept before recompute$/);
+        expect(saved.textContent).not.toMatch(/reused/);
+        expect(screen.getByTestId("whatif-kept-note").textContent).toMatch(/dashboard's tokens saved count what is left after recompute/);
+        expect(screen.getByTestId("whatif-basis").textContent).toMatch(
+            /^From the latest 10 requests that searched for a donor .*whose search the cost gate skipped .* are not in the curves/
+        );
+        const name = (testId: string) => within(screen.getByTestId(testId)).getByRole("img").getAttribute("aria-label");
+        expect(name("whatif-threshold-chart")).toBe(
+            "Hit rate against the similarity threshold, from 100% at 0 to 0% at 1, over 10 requests. At the saved 0.3: hit rate 70%, 35% of prompt tokens kept before recompute."
+        );
+        fireEvent.change(screen.getByTestId("setting-recompute"), {target: {value: "1"}});
+        expect(name("whatif-budget-chart")).toBe(
+            "Donor tokens left reused against the recompute budget, for 10 requests served with “DHD + decode-stage fixes”: 85% at the saved budget 0.15; 0% at the typed budget 1; 0% at budget 1. Measured agreement with full compute: 96% at 0.15."
+        );
     });
 
     /** Holds each admin answer until the test lets it through (in call order); gives back the unheld call. */

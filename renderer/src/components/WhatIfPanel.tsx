@@ -3,11 +3,13 @@ import {useEffect} from "react";
 import {Chart} from "react-chartjs-2";
 import type {AdminSettings, WhatIfCurves} from "../../../shared/admin.js";
 import type {RecomputePolicy} from "../../../shared/settings.js";
-import {canDrawCharts} from "../lib/canvas.js";
 import {formatPercent} from "../lib/format.js";
 import {recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
 import {budgetReuseAt, thresholdPoint, typedNumber} from "../lib/whatIf.js";
 import {useWhatIf} from "../stores/useWhatIf.js";
+import {ChartBox} from "./ChartBox.js";
+import {budgetSummary, thresholdSummary} from "./chartSummaries.js";
+import {ScopeName, scopeText, useScopeLabel} from "./ScopeName.js";
 
 ChartJS.register(CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip);
 
@@ -79,7 +81,8 @@ function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: nu
                     },
                     {
                         type: "line" as const,
-                        label: "Prompt tokens reused",
+                        // Before recompute: the budget then recomputes some of them, which the dashboard's "tokens saved" leaves out.
+                        label: "Prompt tokens kept (before recompute)",
                         data: x.map((t, i) => ({x: t, y: share(reusedTokens[i]!)})),
                         borderColor: colors.tokens,
                         pointRadius: 0,
@@ -261,7 +264,7 @@ function ThresholdReadout({curves, saved, typed}: {curves: WhatIfCurves; saved: 
         <div className="whatif-readout">
             <span className="whatif-mark saved" data-testid="whatif-saved" data-threshold={saved} data-hit-rate={savedPoint.hitRate}>
                 Saved <strong>{saved}</strong>: hit rate {formatPercent(savedPoint.hitRate)} (served from a donor), {formatPercent(savedPoint.reusedShare)} of
-                prompt tokens reused
+                prompt tokens kept before recompute
             </span>
             <span className="whatif-mark served" data-testid="whatif-served">
                 Served from a donor: {formatPercent(curves.requests === 0 ? 0 : curves.servedFromDonor / curves.requests)} of the same {curves.requests}{" "}
@@ -273,9 +276,13 @@ function ThresholdReadout({curves, saved, typed}: {curves: WhatIfCurves; saved: 
             {typedPoint != null && typed !== saved ? (
                 <span className="whatif-mark typed" data-testid="whatif-typed" data-threshold={typed} data-hit-rate={typedPoint.hitRate}>
                     Typed <strong>{typed}</strong>: expected hit rate {formatPercent(typedPoint.hitRate)}, {formatPercent(typedPoint.reusedShare)} of prompt
-                    tokens
+                    tokens kept before recompute
                 </span>
             ) : null}
+            <span className="whatif-note muted small" data-testid="whatif-kept-note">
+                Kept: reused before the recompute budget computes some of them again. The dashboard&apos;s tokens saved count what is left after recompute, so
+                they are fewer.
+            </span>
         </div>
     );
 }
@@ -283,6 +290,7 @@ function ThresholdReadout({curves, saved, typed}: {curves: WhatIfCurves; saved: 
 /** A scope's own threshold and budget, over the global values (empty: the global value). */
 function ScopeFields({scope, draft, setDraft, settings}: {scope: string; draft: SettingsDraft; setDraft: Props["setDraft"]; settings: AdminSettings}) {
     const fields = draft.scopeOverrides[scope] ?? {similarityThreshold: "", recomputeBudget: ""};
+    const {name} = useScopeLabel()(scope);
     const set = (key: "similarityThreshold" | "recomputeBudget", value: string) =>
         setDraft((d) => ({...d, scopeOverrides: {...d.scopeOverrides, [scope]: {...fields, [key]: value}}}));
     const knobs = [
@@ -294,7 +302,7 @@ function ScopeFields({scope, draft, setDraft, settings}: {scope: string; draft: 
             {knobs.map(([key, label, testId]) => (
                 <label className="field" key={key}>
                     <span className="field-label">
-                        {label[0]!.toUpperCase() + label.slice(1)} for {scope}
+                        {label[0]!.toUpperCase() + label.slice(1)} for {name}
                     </span>
                     <input
                         type="text"
@@ -327,6 +335,8 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
     const {savedThreshold, savedBudget, typedThreshold, typedBudget} = marks(settings, draft, scope);
     const scopes = [...new Set([...(curves?.scopes ?? []), ...Object.keys(settings.sharing.scopeOverrides), ...Object.keys(draft.scopeOverrides)])].sort();
     const overridden = Object.keys(settings.sharing.scopeOverrides);
+    // Issued keys' scopes by the key's name (the keys are loaded by the keys section of the same page).
+    const label = useScopeLabel();
 
     return (
         <section className="admin-section whatif" data-testid="whatif">
@@ -334,11 +344,24 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                 <div>
                     <h2>What the threshold and budget will do</h2>
                     <p className="muted small" data-testid="whatif-basis">
-                        {curves == null
-                            ? "Loading…"
-                            : curves.requests === 0
-                              ? "No logged requests yet: the curves appear once the server has answered some."
-                              : `From the latest ${curves.requests} requests${scope ? ` of ${scope}` : ""} (computed in ${curves.computeMs.toFixed(1)} ms). Type a value above to see it marked before you save.`}
+                        {curves == null ? (
+                            "Loading…"
+                        ) : curves.requests === 0 ? (
+                            "No logged requests yet: the curves appear once the server has answered some."
+                        ) : (
+                            <>
+                                From the latest {curves.requests} {curves.requests === 1 ? "request" : "requests"}
+                                {scope ? (
+                                    <>
+                                        {" "}
+                                        of <ScopeName scope={scope} />
+                                    </>
+                                ) : null}{" "}
+                                that searched for a donor (computed in {curves.computeMs.toFixed(1)} ms): requests served with sharing off, or whose search the
+                                cost gate skipped while others waited, are not in the curves, so the dashboard may count more. Type a value above to see it
+                                marked before you save.
+                            </>
+                        )}
                     </p>
                 </div>
                 <label className="field whatif-scope">
@@ -351,7 +374,7 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                         <option value="">All requests (global values)</option>
                         {scopes.map((s) => (
                             <option key={s} value={s}>
-                                {s}
+                                {scopeText(label(s))}
                                 {overridden.includes(s) ? " · own values" : ""}
                             </option>
                         ))}
@@ -366,15 +389,15 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                     <div className="whatif-charts">
                         <div className="chart-card" data-testid="whatif-threshold-chart" data-saved={savedThreshold} data-typed={typedThreshold ?? ""}>
                             <h3>Hit rate vs similarity threshold</h3>
-                            <div className="chart-box">
-                                {canDrawCharts() ? <ThresholdChart curves={curves} saved={savedThreshold} typed={typedThreshold} /> : null}
-                            </div>
+                            <ChartBox summary={thresholdSummary(curves, savedThreshold, typedThreshold)}>
+                                <ThresholdChart curves={curves} saved={savedThreshold} typed={typedThreshold} />
+                            </ChartBox>
                         </div>
                         <div className="chart-card" data-testid="whatif-budget-chart" data-saved={savedBudget} data-typed={typedBudget ?? ""}>
                             <h3>Reuse and measured agreement vs recompute budget</h3>
                             <PolicyChoice curves={curves} />
-                            <div className="chart-box">
-                                {curves.budget.donorRequests === 0 ? (
+                            {curves.budget.donorRequests === 0 ? (
+                                <div className="chart-box">
                                     <p className="muted chart-empty" data-testid="whatif-budget-empty">
                                         {curves.budget.policies.length > 0
                                             ? `No donor request was served with “${recomputePolicyLabels[curves.budget.policy]}” yet: choose a policy that served some.`
@@ -382,10 +405,12 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                                               ? `${curves.budget.unattributed === 1 ? "The latest donor request was" : `The ${curves.budget.unattributed} latest donor requests were`} logged before the log kept recompute policies: the budget curve starts with the next ones.`
                                               : "No request was served from a donor yet."}
                                     </p>
-                                ) : canDrawCharts() ? (
+                                </div>
+                            ) : (
+                                <ChartBox summary={budgetSummary(curves, savedBudget, typedBudget)}>
                                     <BudgetChart curves={curves} saved={savedBudget} typed={typedBudget} />
-                                ) : null}
-                            </div>
+                                </ChartBox>
+                            )}
                             <p className="muted small" data-testid="whatif-budget-basis">
                                 {curves.budget.donorRequests} donor {curves.budget.donorRequests === 1 ? "request" : "requests"} served with “
                                 {recomputePolicyLabels[curves.budget.policy]}”; {curves.budget.checks.reduce((a, b) => a + b, 0)} quality checks this week

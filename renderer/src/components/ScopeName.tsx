@@ -1,0 +1,40 @@
+import type {ApiKeyInfo} from "../../../shared/admin.js";
+import {useApiKeys} from "../stores/useApiKeys.js";
+
+/** An issued key's requests run in the scope `user:key/ID`: the id means nothing to the admin, the key's name does. */
+const keyScope = /^user:key\/(.+)$/;
+
+export interface ScopeLabel {
+    /** What the admin knows the scope by: the key's name, or the scope itself. */
+    name: string;
+    /** The scope as the server names it, where `name` is not it. */
+    id: string | null;
+}
+
+export function scopeLabel(scope: string, keys: readonly ApiKeyInfo[]): ScopeLabel {
+    const id = keyScope.exec(scope)?.[1];
+    const key = id == null ? undefined : keys.find((k) => k.id === id);
+    return key == null ? {name: scope, id: null} : {name: `${key.name} (API key)`, id: scope};
+}
+
+/** One line, for a select's option: the name, then the id. */
+export function scopeText(label: ScopeLabel): string {
+    return label.id == null ? label.name : `${label.name} · ${label.id}`;
+}
+
+/** Names scopes by the keys issued (load them with `useApiKeys.getState().load()`); a revoked key's scope keeps its id. */
+export function useScopeLabel(): (scope: string) => ScopeLabel {
+    const keys = useApiKeys((s) => s.keys);
+    return (scope) => scopeLabel(scope, keys);
+}
+
+/** A scope in running text: the key's name, its id beside it in muted type. */
+export function ScopeName({scope}: {scope: string}) {
+    const {name, id} = useScopeLabel()(scope);
+    return (
+        <>
+            {name}
+            {id == null ? null : <span className="scope-id"> {id}</span>}
+        </>
+    );
+}
