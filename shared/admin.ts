@@ -73,7 +73,7 @@ export interface StatsBucket {
     donorHits: number;
     promptTokens: number;
     reusedTokens: number;
-    /** Mean TTFT of requests with reuse / without, ms; null when there were none. */
+    /** Mean TTFT of requests with reuse / without, ms, the wait for a sequence left out; null when there were none. */
     ttftWithReuseMs: number | null;
     ttftWithoutReuseMs: number | null;
     /** ≈ prefill time the reused tokens saved: reusedTokens × {@link PrefillSpeed.msPerToken}; null while that is unknown. */

@@ -310,7 +310,7 @@ export function Dashboard() {
                             testId="card-ttft"
                             title="Median TTFT"
                             value={stats.ttft.withReuse.medianMs == null ? "—" : formatMs(stats.ttft.withReuse.medianMs)}
-                            hint={`with reuse · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without · queue wait included`}
+                            hint={`with reuse · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without · queue wait left out`}
                         />
                     </div>
                     <div className="charts">
@@ -325,7 +325,7 @@ export function Dashboard() {
                             </ChartBox>
                         </section>
                         <section className="chart-card" data-testid="chart-ttft">
-                            <h2>TTFT with vs without reuse, queue wait included</h2>
+                            <h2>TTFT with vs without reuse, queue wait left out</h2>
                             <p className="chart-caption" data-testid="ttft-caption">
                                 From arrival to the first token: a request that waited for a free sequence looks slower whether it reused KV or not, so the gap
                                 is not prefill alone.

@@ -27,7 +27,7 @@ export function ttftSummary(stats: CacheStats): string {
     const ms = (value: number | null) => (value == null ? "none" : formatMs(value));
     const {withReuse, withoutReuse} = stats.ttft;
     return (
-        `Time to first token, queue wait included. With reuse (${requestsText(withReuse.count)}): mean ${ms(withReuse.meanMs)}, median ${ms(withReuse.medianMs)}. ` +
+        `Time to first token, queue wait left out. With reuse (${requestsText(withReuse.count)}): mean ${ms(withReuse.meanMs)}, median ${ms(withReuse.medianMs)}. ` +
         `Without reuse (${requestsText(withoutReuse.count)}): mean ${ms(withoutReuse.meanMs)}, median ${ms(withoutReuse.medianMs)}.`
     );
 }
