@@ -20,6 +20,7 @@ import {formatBytes, formatClock, formatPercent, formatSpan} from "../lib/format
 import {formatMs} from "../lib/stats.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {selectTokensSavedShare, useCacheStats} from "../stores/useCacheStats.js";
+import {CachedPromptsPanel} from "./CachedPromptsPanel.js";
 import {ChartBox} from "./ChartBox.js";
 import {cacheSizeSummary, overTimeSummary, topDonorsSummary, ttftSummary} from "./chartSummaries.js";
 import {QualityPanel} from "./QualityPanel.js";
@@ -236,7 +237,7 @@ function TopDonors({stats}: {stats: CacheStats}) {
     );
 }
 
-/** The cache dashboard: hit rate, tokens and ≈ time saved over time, TTFT with vs without reuse, cache size vs budget, top donors. */
+/** The cache dashboard: hit rate, tokens and ≈ time saved over time, TTFT with vs without reuse, cache size vs budget, top donors, the cached prompts. */
 export function Dashboard() {
     const stats = useCacheStats((s) => s.stats);
     const error = useCacheStats((s) => s.error);
@@ -361,6 +362,7 @@ export function Dashboard() {
             ) : !error ? (
                 <p className="muted">Loading…</p>
             ) : null}
+            <CachedPromptsPanel />
         </div>
     );
 }

@@ -1,0 +1,18 @@
+import type {Page} from "@playwright/test";
+import {expect} from "./fixtures.js";
+
+/**
+ * The page fits its window: nothing scrolls sideways (neither the document nor the dashboard's and admin
+ * pages' own scrolling box), and the element is wholly inside the window.
+ */
+export async function expectFits(page: Page, testId: string, nth = 0): Promise<void> {
+    const overflow = await page.evaluate(() => {
+        const pageBox = document.querySelector(".page-scroll");
+        return Math.max(document.documentElement.scrollWidth - window.innerWidth, pageBox == null ? 0 : pageBox.scrollWidth - pageBox.clientWidth);
+    });
+    expect(overflow, "the page scrolls sideways").toBeLessThanOrEqual(0);
+    const box = (await page.getByTestId(testId).nth(nth).boundingBox())!;
+    const width = page.viewportSize()!.width;
+    expect(box.x, `${testId} starts inside the window`).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width, `${testId} ends inside the window`).toBeLessThanOrEqual(width);
+}

@@ -1,0 +1,106 @@
+import type {ReactNode} from "react";
+import type {CachedPrompt} from "../../../shared/admin.js";
+import {formatBytes, formatSpan} from "../lib/format.js";
+import {ConfirmButton} from "./ConfirmButton.js";
+import {ScopeName, useScopeLabel} from "./ScopeName.js";
+
+/** A prompt's first words on one line: what names it in buttons and messages (rows otherwise read the same). */
+export function promptWords(text: string, words = 6, max = 40): string {
+    const line = text.replace(/\s+/g, " ").trim().split(" ").slice(0, words).join(" ");
+    return line.length > max ? line.slice(0, max).trimEnd() : line;
+}
+
+/** How long ago something happened, as of `now`. */
+export function timeAgo(at: number, now: number): string {
+    const ms = now - at;
+    return ms < 1000 ? "just now" : `${formatSpan(ms)} ago`;
+}
+
+/** An issued key sends as `key/ID` (its scope is `user:key/ID`): the admin knows it by the key's name, as its scope. */
+function SenderName({sender}: {sender: string}) {
+    const label = useScopeLabel()(`user:${sender}`);
+    if (label.id == null) return <>{sender}</>;
+    return (
+        <>
+            {label.name}
+            <span className="scope-id"> {sender}</span>
+        </>
+    );
+}
+
+function Fact({label, children}: {label: string; children: ReactNode}) {
+    return (
+        <div>
+            <dt>{label}</dt>
+            <dd>{children}</dd>
+        </div>
+    );
+}
+
+interface Props {
+    entry: CachedPrompt;
+    /** When the list was fetched. */
+    now: number;
+    /** A deletion is in progress. */
+    busy: boolean;
+    onDelete: (entry: CachedPrompt) => void;
+}
+
+/** One cached prompt: its text as far as the server previews it, who and what it is, and its deletion. */
+export function CachedPromptRow({entry, now, busy, onDelete}: Props) {
+    const words = promptWords(entry.preview);
+    const cut = entry.characters > entry.preview.length;
+    return (
+        <li className="cached-prompt" data-testid="cached-prompt" data-entry-id={entry.id}>
+            <div className="cached-prompt-body">
+                <p className="cached-prompt-text" data-testid="cached-prompt-text">
+                    {entry.preview}
+                    {cut ? (
+                        <>
+                            <span aria-hidden="true">…</span>
+                            <span className="visually-hidden">
+                                {" "}
+                                (the first {entry.preview.length} of {entry.characters} characters)
+                            </span>
+                        </>
+                    ) : null}
+                </p>
+                <dl className="cached-prompt-facts">
+                    <Fact label="Scope">
+                        <ScopeName scope={entry.scope} />
+                    </Fact>
+                    <Fact label="Sender">{entry.sender == null ? "—" : <SenderName sender={entry.sender} />}</Fact>
+                    <Fact label="Tokens">{entry.tokens}</Fact>
+                    <Fact label="Size">{formatBytes(entry.bytes)}</Fact>
+                    <Fact label="Last used">
+                        <time dateTime={new Date(entry.lastUsedAt).toISOString()} title={new Date(entry.lastUsedAt).toLocaleString()}>
+                            {timeAgo(entry.lastUsedAt, now)}
+                        </time>
+                    </Fact>
+                    <Fact label="Hits">{entry.hits}</Fact>
+                </dl>
+            </div>
+            <div className="cached-prompt-actions">
+                {entry.currentModel ? null : (
+                    <span
+                        className="tag cached-prompt-other"
+                        data-testid="cached-prompt-other-model"
+                        title="Cached for another model: used once it is loaded again"
+                    >
+                        Other model<span className="visually-hidden">: used once it is loaded again</span>
+                    </span>
+                )}
+                <ConfirmButton
+                    small
+                    label="Delete…"
+                    name={`Delete cached prompt “${words}”…`}
+                    confirmLabel="Delete"
+                    confirmName={`Delete cached prompt “${words}”`}
+                    busy={busy}
+                    testId="cached-prompt-delete"
+                    onConfirm={() => onDelete(entry)}
+                />
+            </div>
+        </li>
+    );
+}

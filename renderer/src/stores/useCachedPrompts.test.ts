@@ -1,0 +1,117 @@
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import type {CachedPrompt} from "../../../shared/admin.js";
+import {setBackend} from "../backend/current.js";
+import {ApiError} from "../backend/errors.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {CACHED_PROMPTS_PAGE_SIZE, useCachedPrompts} from "./useCachedPrompts.js";
+
+const state = () => useCachedPrompts.getState();
+
+/** A cached prompt; a larger id was used more recently (the list's order). */
+function prompt(id: number, preview: string, scope = "global"): CachedPrompt {
+    return {
+        id,
+        scope,
+        preview,
+        characters: preview.length,
+        tokens: 10,
+        bytes: 2048,
+        createdAt: 1_700_000_000_000,
+        lastUsedAt: 1_700_000_000_000 + id,
+        hits: 0,
+        currentModel: true
+    };
+}
+
+describe("useCachedPrompts", () => {
+    let backend: FakeBackend;
+    beforeEach(() => {
+        backend = new FakeBackend();
+        setBackend(backend);
+        useCachedPrompts.setState({page: null, text: "", scope: null, offset: 0, scopes: [], error: null, deleting: false, deleted: null, deleteError: null});
+    });
+    afterEach(() => setBackend(null));
+
+    it("lists the most recently used first, a page at a time, and keeps the scopes it saw", async () => {
+        backend.adminFake.cachedPrompts = [prompt(1, "Once upon a time", "user:nurse-a"), prompt(2, "There was a cat", "shared")];
+        await state().load();
+        expect(backend.adminFake.calls.at(-1)).toEqual({op: "listCachedPrompts", input: {offset: 0, limit: CACHED_PROMPTS_PAGE_SIZE}});
+        expect(state().page?.entries.map((e) => e.id)).toEqual([2, 1]);
+        expect(state().page?.total).toBe(2);
+        expect(state().scopes).toEqual(["shared", "user:nurse-a"]);
+        expect(state().loadedAt).toBeGreaterThan(0);
+        expect(state().loading).toBe(false);
+
+        // A scope chosen lists its entries alone; the others stay choosable.
+        await state().setScope("shared");
+        expect(backend.adminFake.calls.at(-1)?.input).toEqual({scope: "shared", offset: 0, limit: CACHED_PROMPTS_PAGE_SIZE});
+        expect(state().page?.entries.map((e) => e.id)).toEqual([2]);
+        expect(state().scopes).toEqual(["shared", "user:nurse-a"]);
+    });
+
+    it("searches the trimmed text from the first page, and sends none for blanks", async () => {
+        backend.adminFake.cachedPrompts = Array.from({length: 30}, (_, i) => prompt(i + 1, i === 4 ? "Patient Dee Moss has the fever" : `Story ${i + 1}`));
+        await state().goTo(20);
+        expect(state().page?.entries).toHaveLength(10);
+        await state().search("  the FEVER ");
+        expect(backend.adminFake.calls.at(-1)?.input).toEqual({text: "the FEVER", offset: 0, limit: CACHED_PROMPTS_PAGE_SIZE});
+        expect(state().page?.entries.map((e) => e.id)).toEqual([5]);
+        await state().search("   ");
+        expect(backend.adminFake.calls.at(-1)?.input).toEqual({offset: 0, limit: CACHED_PROMPTS_PAGE_SIZE});
+        expect(state().page?.total).toBe(30);
+    });
+
+    it("shows the latest search's answer when an earlier one comes back after it", async () => {
+        backend.adminFake.cachedPrompts = [prompt(1, "the rare fever"), prompt(2, "the garden")];
+        const plain = backend.admin;
+        const release = backend.holdAnswers("listCachedPrompts");
+        const slow = state().search("fever");
+        backend.admin = plain;
+        await state().search("garden");
+        release();
+        await slow;
+        expect(state().text).toBe("garden");
+        expect(state().page?.entries.map((e) => e.id)).toEqual([2]);
+        expect(state().loading).toBe(false);
+    });
+
+    it("deletes one, reloads, and says which; a page emptied by it gives way to the one before", async () => {
+        backend.adminFake.cachedPrompts = Array.from({length: CACHED_PROMPTS_PAGE_SIZE + 1}, (_, i) => prompt(i + 1, `Prompt number ${i + 1}`));
+        await state().goTo(CACHED_PROMPTS_PAGE_SIZE);
+        const last = state().page!.entries[0]!;
+        expect(last.id).toBe(1);
+        expect(await state().remove(last)).toBe(true);
+        expect(backend.adminFake.calls.find((c) => c.op === "deleteCachedPrompt")?.input).toEqual({id: "1"});
+        expect(state().deleted).toEqual(last);
+        expect(state().offset).toBe(0);
+        expect(state().page?.entries).toHaveLength(CACHED_PROMPTS_PAGE_SIZE);
+        expect(state().page?.entries.some((e) => e.id === 1)).toBe(false);
+        // The next change of the list forgets it.
+        await state().search("Prompt");
+        expect(state().deleted).toBeNull();
+    });
+
+    it("shows the server's message for a marked shared prefix, keeping it listed", async () => {
+        backend.adminFake.cachedPrompts = [prompt(1, "You are the clinic's assistant", "shared")];
+        await state().load();
+        expect(await state().remove(state().page!.entries[0]!)).toBe(false);
+        expect(state().deleteError).toMatch(/unmark it in the settings/);
+        expect(state().deleted).toBeNull();
+        expect(state().deleting).toBe(false);
+        expect(state().page?.total).toBe(1);
+    });
+
+    it("reports a load the server cannot answer (no model loaded)", async () => {
+        backend.adminFake.failing.set(
+            "listCachedPrompts",
+            new ApiError("The cached prompts can be listed once a model is loaded; retry when it is ready.", 503, "server_error", "model_unavailable")
+        );
+        await state().load();
+        expect(state().error).toMatch(/once a model is loaded/);
+        expect(state().loading).toBe(false);
+        backend.adminFake.failing.clear();
+        await state().load();
+        expect(state().error).toBeNull();
+        expect(state().page).toEqual({total: 0, entries: []});
+    });
+});
