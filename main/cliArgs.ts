@@ -1,8 +1,8 @@
 import {parseArgs} from "node:util";
 import {gpuBackends, gpuFallbacks, type GpuFallback, type GpuSetting} from "../shared/llamaBackend.js";
+import {runtimeRanges} from "../shared/settings.js";
 import type {ServeOptions} from "./app/startServer.js";
 import {unsafeAuthReason} from "./config/addresses.js";
-import {startupRanges} from "./config/validateStoredSettings.js";
 import {SettingsValidationError, validateSettingsPatch} from "./config/validateSettings.js";
 
 export const serveUsage = `Usage: kvshare serve [options]
@@ -47,9 +47,9 @@ export function parseServeArgs(argv: string[]): ServeCommand {
     }
     checkApiFlags(api);
     if (Object.keys(api).length > 0) overrides.api = api;
-    if (values.threads != null) overrides.threads = integer("--threads", values.threads, ...startupRanges.threads);
-    if (values.parallel != null) overrides.parallel = integer("--parallel", values.parallel, ...startupRanges.parallel);
-    if (values["ctx-size"] != null) overrides.contextSize = integer("--ctx-size", values["ctx-size"], ...startupRanges.contextSize);
+    if (values.threads != null) overrides.threads = integer("--threads", values.threads, ...runtimeRanges.threads);
+    if (values.parallel != null) overrides.parallel = integer("--parallel", values.parallel, ...runtimeRanges.parallel);
+    if (values["ctx-size"] != null) overrides.contextSize = integer("--ctx-size", values["ctx-size"], ...runtimeRanges.contextSize);
     if (values.gpu != null) overrides.gpu = gpuSetting(values.gpu);
     if (values.cpu) overrides.gpu = false;
     if (values["gpu-fallback"] != null) {

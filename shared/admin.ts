@@ -4,7 +4,8 @@
  * same service functions in main/admin) and the renderer's two backends.
  */
 import type {ChatParams, KvShareRecord} from "./openai.js";
-import type {ApiSettings, RecomputePolicy, SharingSettings} from "./settings.js";
+import type {Backend} from "./llamaBackend.js";
+import type {ApiSettings, RecomputePolicy, RuntimeSettings, SharingSettings} from "./settings.js";
 
 /** The sharing knobs an admin can change. */
 export type AdminSharingSettings = SharingSettings;
@@ -23,19 +24,47 @@ export interface AdminSettings {
          */
         servesUi: boolean;
     };
+    /** How the model runs (absent from a server that does not report it). */
+    runtime?: AdminRuntimeSettings;
     /** Dotted setting names that are shown but cannot be changed from the panel (they need a restart). */
     readOnly: string[];
     /** Dotted setting names whose new value is saved but used only after the model is loaded again. */
     restartRequired: string[];
 }
 
+/** What the model serving now was loaded with, and what those settings came to. */
+export interface LoadedRuntimeSettings extends RuntimeSettings {
+    /** Tokens per sequence the context has ("auto" resolved). */
+    contextTokens: number;
+    /** The llama.cpp backend loaded ("auto" resolved; "cpu" when no GPU is used). */
+    backend: Backend;
+}
+
 /**
- * What PATCH /kvshare/settings accepts: any subset of the sharing knobs, the CORS allowlist, and the API
- * server's on/off, host and port (the server moves at once; a busy port is a 409 and nothing changes).
+ * The runtime settings: the values the next model load uses (the live settings), with those the model
+ * serving now was loaded with. The two differ after a change, until the model is loaded again.
+ */
+export interface AdminRuntimeSettings extends RuntimeSettings {
+    /** Null while no model serves. */
+    loaded: LoadedRuntimeSettings | null;
+    /** What settings.json holds (defaults filled in): the values of the next start without flags; null when the file cannot be read. */
+    saved: RuntimeSettings | null;
+    /** Settings a start-up flag (`serve --threads 1`) sets for this run over settings.json; a change from the panel replaces the flag's value. */
+    flagOverrides: Array<keyof RuntimeSettings>;
+    /** This machine's logical CPU cores (hardware threads). */
+    cores: number;
+}
+
+/**
+ * What PATCH /kvshare/settings accepts: any subset of the sharing knobs, the CORS allowlist, the API
+ * server's on/off, host and port (the server moves at once; a busy port is a 409 and nothing changes), and
+ * the runtime settings.
  */
 export interface AdminSettingsPatch {
     sharing?: Partial<AdminSharingSettings>;
     api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]; allowedHosts?: string[]};
+    /** Saved at once (settings.json's top-level fields of the same names), used from the next model load. */
+    runtime?: Partial<RuntimeSettings>;
     /**
      * The groups a change of `sharing.groups` was made over (as last read). With it, only the lines the change
      * adds, regroups or removes are applied, over the groups as they are now, so a line changed meanwhile (a

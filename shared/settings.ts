@@ -2,6 +2,7 @@
  * The sharing settings' shape and defaults, shared by the server (main/config/settings.ts) and the
  * renderer's settings panel.
  */
+import type {GpuFallback, GpuSetting} from "./llamaBackend.js";
 
 /**
  * Which reused tokens are recomputed when a donor's KV is edited in (all policies also compute new tokens
@@ -89,6 +90,36 @@ export interface ScopeOverride {
     similarityThreshold?: number;
     recomputeBudget?: number;
 }
+
+/** How the model runs: read when a model is loaded (the settings file's top-level fields, the panel's `runtime`). */
+export interface RuntimeSettings {
+    /** llama.cpp CPU threads. */
+    threads: number;
+    /** Parallel sequences (users served at once). */
+    parallel: number;
+    /** Tokens per sequence; "auto" lets the runtime choose from memory. */
+    contextSize: number | "auto";
+    /** "auto" (the GPU found), false (CPU only) or "vulkan" | "cuda" | "metal"; always a KVShare-patched build when one exists. */
+    gpu: GpuSetting;
+    /**
+     * A GPU found without a KVShare-patched build for it: "stock-gpu" runs it with node-llama-cpp's stock
+     * binary (exact prefix reuse only), "patched-cpu" keeps KV sharing on the CPU.
+     */
+    gpuFallback: GpuFallback;
+}
+
+export const runtimeSettingNames = ["threads", "parallel", "contextSize", "gpu", "gpuFallback"] as const satisfies ReadonlyArray<keyof RuntimeSettings>;
+
+/**
+ * The whole-number ranges of the runtime settings, the same for the settings file, the command line's flags
+ * (`--threads`, `--parallel`, `--ctx-size`) and the settings panel.
+ */
+export const runtimeRanges = {
+    // The default is the machine's hardware threads, whatever their number: the file the app writes must load.
+    threads: [1, 4096],
+    parallel: [1, 64],
+    contextSize: [64, 1_048_576]
+} as const satisfies Record<string, readonly [number, number]>;
 
 /** The port the local API server listens on unless told otherwise (settings, `--port`). */
 export const defaultApiPort = 8080;

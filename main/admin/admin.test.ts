@@ -57,7 +57,8 @@ describe("settings", () => {
             [{sharing: {scopePolicy: "everyone"}}, /scopePolicy must be one of/],
             [{sharing: {nope: 1}}, /Unknown sharing setting 'nope'/],
             [{api: {auth: false}}, /api.auth cannot be changed/],
-            [{threads: 8}, /'threads' cannot be changed/],
+            [{threads: 8}, /'threads' is changed as 'runtime.threads'/],
+            [{limits: {maxQueue: 8}}, /'limits' cannot be changed/],
             [{api: {corsOrigins: ["http://x.example/path"]}}, /not an origin/]
         ] as const) {
             const response = await server.api("/kvshare/settings", {method: "PATCH", json});

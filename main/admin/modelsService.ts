@@ -184,7 +184,8 @@ async function weightsProblem(file: string): Promise<string | undefined> {
  * PUT /kvshare/model: checks that `path` is a listed model or an absolute path to an existing GGUF
  * file, then swaps the model in the background (the old one finishes its requests and is disposed;
  * chat requests get 503 until the new one is ready). Returns the "loading" status at once; poll
- * `modelStatus` for progress. A model that loads is remembered in settings.json for the next start.
+ * `modelStatus` for progress. A model that loads is remembered in settings.json for the next start. The
+ * model serving now may be named too: it is loaded again, with the runtime settings as they are now.
  */
 export async function loadModel(deps: ModelsDeps, input: Record<string, unknown>): Promise<ModelStatus> {
     const requested = requiredString(input.path, "path", 4096);

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type {LoadedRuntimeSettings} from "../../shared/admin.js";
 import type {KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
 import type {Logger} from "../common/log.js";
@@ -72,8 +73,8 @@ export interface ModelHost {
     readonly loadErrorMessage: string | undefined;
     /** Resolves once the model serves; sets the status to "loading" before its first await. */
     loadModel(modelPath: string): Promise<void>;
-    /** The loaded model's context size and tokenizer, or undefined while none is loaded. */
-    loaded(): {contextSize: number; countTokens(text: string): number} | undefined;
+    /** The loaded model's context size, tokenizer and the runtime settings it was loaded with, or undefined while none is loaded. */
+    loaded(): {contextSize: number; countTokens(text: string): number; runtime: LoadedRuntimeSettings} | undefined;
 }
 
 /** The local API server, started, moved and stopped live. */

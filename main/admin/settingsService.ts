@@ -7,6 +7,8 @@ import {ApiListenError, type AdminDeps} from "./ports.js";
 import {unsafeAuthReason} from "../config/addresses.js";
 import {isObject} from "./validate.js";
 import {groupsConflictMessage, mergeGroups} from "../../shared/groupsMerge.js";
+import {runtimeSettingNames} from "../../shared/settings.js";
+import {runtimeSettingsView} from "./runtimeSettingsView.js";
 
 /** What the settings operations use. */
 export type SettingsDeps = Pick<AdminDeps, "settings" | "dataDir" | "apiKey" | "apiServer" | "models" | "cache" | "log">;
@@ -14,14 +16,14 @@ export type SettingsDeps = Pick<AdminDeps, "settings" | "dataDir" | "apiKey" | "
 /** Settings shown but not changeable from the panel: they are read when the server starts. */
 const readOnly = ["api.auth", "api.key"];
 /** Saved at once, used from the next model load. */
-const restartRequired = ["sharing.embedder"];
+const restartRequired = ["sharing.embedder", ...runtimeSettingNames.map((name) => `runtime.${name}`)];
 
 function maskKey(key: string): string {
     return key.length <= 4 ? "••••" : `${"•".repeat(8)}${key.slice(-4)}`;
 }
 
 /** GET /kvshare/settings */
-export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiServer">): AdminSettings {
+export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiServer" | "dataDir" | "models">): AdminSettings {
     const {sharing, api} = deps.settings;
     return {
         sharing: {...sharing, groups: {...sharing.groups}},
@@ -36,6 +38,7 @@ export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiSe
             url: deps.apiServer()?.url ?? null,
             servesUi: deps.apiServer()?.servesUi ?? false
         },
+        runtime: runtimeSettingsView(deps),
         readOnly: [...readOnly],
         restartRequired: [...restartRequired]
     };
@@ -113,7 +116,8 @@ function groupsOver(now: Record<string, string>, base: Record<string, string>, w
  * settings.json. The file gets only the change, over what it held: start-up flags such as
  * `--port 0` or `--threads 1` stay out of it, and so do the defaults. A smaller snapshot or memory budget evicts at once. A new API
  * address is listened on before the old one is let go (the answer, sent from the old address, names
- * the new one in `api.url`); without a server change this settles synchronously. A change of
+ * the new one in `api.url`); without a server change this settles synchronously. The runtime settings are
+ * saved and set live, and the next model load reads them (the model serving now keeps its own). A change of
  * `sharing.groups` replaces them whole, unless it names the groups it was made over (`baseGroups`): then
  * only its own lines are applied, over the groups as they are now (see {@link groupsOver}).
  */
@@ -139,11 +143,14 @@ export async function patchSettings(deps: SettingsDeps, input: AdminSettingsPatc
     const filePatch: SettingsPatch = {};
     if (patch.sharing != null) filePatch.sharing = wanted == null ? patch.sharing : {...patch.sharing, groups: groupsNow()!};
     if (Object.keys(api).length > 0) filePatch.api = api;
+    // The settings file holds them at the top level.
+    Object.assign(filePatch, patch.runtime);
 
     saveSettingsPatch(deps.dataDir, filePatch);
     // In place: anything holding `deps.settings.sharing` (the engine's settings getter) sees the change.
     if (filePatch.sharing != null) Object.assign(deps.settings.sharing, filePatch.sharing);
     if (filePatch.api != null) Object.assign(deps.settings.api, filePatch.api);
+    Object.assign(deps.settings, patch.runtime);
 
     if (patch.sharing?.maxSnapshotBytes != null) deps.cache()?.evictToBudget(deps.settings.sharing.maxSnapshotBytes);
     if (patch.sharing?.maxMemoryBytes != null) deps.cache()?.trimMemoryTier();

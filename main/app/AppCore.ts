@@ -157,10 +157,16 @@ export class AppCore implements ServerHost, ModelHost {
         return this.pipeline?.cache;
     }
 
-    /** The loaded model's context size and tokenizer (the settings panel's checks). */
-    public loaded(): {contextSize: number; countTokens(text: string): number} | undefined {
+    /** The loaded model's context size and tokenizer (the settings panel's checks), and what it was loaded with. */
+    public loaded(): ReturnType<ModelHost["loaded"]> {
         const runtime = this.pipeline?.runtime;
-        return runtime == null ? undefined : {contextSize: runtime.contextSize, countTokens: (text) => runtime.prompts.countTokens(text)};
+        if (runtime == null) return undefined;
+        const {threads, parallel, contextSize, gpu, gpuFallback} = runtime.options;
+        return {
+            contextSize: runtime.contextSize,
+            countTokens: (text) => runtime.prompts.countTokens(text),
+            runtime: {threads, parallel, contextSize, gpu, gpuFallback, contextTokens: runtime.contextSize, backend: runtime.build.backend}
+        };
     }
 
     /** Share (0..1) of shared-KV requests the idle quality monitor replays. */

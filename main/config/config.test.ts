@@ -56,6 +56,8 @@ describe("settings", () => {
             [{threads: 1.5}, /threads must be a whole number/],
             [{contextSize: "big"}, /contextSize must be a number/],
             [{gpu: "amd"}, /gpu must be one of "auto", "cuda", "vulkan", "metal"/],
+            [{contextSize: 32}, /contextSize must be between 64 and 1048576/],
+            [{gpuFallback: "cpu"}, /gpuFallback must be one of "stock-gpu", "patched-cpu"/],
             [{sharing: {topK: -5}}, /sharing.topK must be between 1 and 256/],
             [{sharing: {recomputePolicy: "magic"}}, /sharing.recomputePolicy must be one of/],
             [{api: {auth: "no"}}, /api.auth must be true or false/],

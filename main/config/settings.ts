@@ -1,29 +1,18 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {defaultApiPort, defaultSharingSettings, type ApiSettings, type SharingSettings} from "../../shared/settings.js";
-import type {GpuFallback, GpuSetting} from "../../shared/llamaBackend.js";
+import {defaultApiPort, defaultSharingSettings, type ApiSettings, type RuntimeSettings, type SharingSettings} from "../../shared/settings.js";
 import {validateStoredSettings} from "./validateStoredSettings.js";
 import {writeFileAtomic} from "./writeFileAtomic.js";
 
 export type {SharingSettings};
 
-/** Everything an admin can set; the settings file holds any subset, defaults fill the rest. */
-export interface Settings {
+/**
+ * Everything an admin can set; the settings file holds any subset, defaults fill the rest. The runtime
+ * settings (threads, parallel, contextSize, gpu, gpuFallback) apply at the next model load.
+ */
+export interface Settings extends RuntimeSettings {
     modelPath?: string;
-    /** llama.cpp CPU threads. */
-    threads: number;
-    /** Parallel sequences (users served at once). */
-    parallel: number;
-    /** Tokens per sequence; "auto" lets the runtime choose from memory. */
-    contextSize: number | "auto";
-    /** "auto" (the GPU found), false (CPU only) or "vulkan" | "cuda" | "metal"; always a KVShare-patched build when one exists. */
-    gpu: GpuSetting;
-    /**
-     * A GPU found without a KVShare-patched build for it: "stock-gpu" runs it with node-llama-cpp's stock
-     * binary (exact prefix reuse only), "patched-cpu" keeps KV sharing on the CPU. Applies at the next model load.
-     */
-    gpuFallback: GpuFallback;
     api: ApiSettings;
     sharing: SharingSettings;
     limits: {

@@ -1,6 +1,7 @@
 import net from "node:net";
 import {isReservedName} from "./reservedNames.js";
-import {recomputePolicies, type ScopeOverride, type SharingSettings} from "../../shared/settings.js";
+import {recomputePolicies, runtimeRanges, runtimeSettingNames, type RuntimeSettings, type ScopeOverride, type SharingSettings} from "../../shared/settings.js";
+import {gpuBackends, gpuFallbacks} from "../../shared/llamaBackend.js";
 import {namePattern} from "../../shared/names.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
@@ -18,6 +19,8 @@ export class SettingsValidationError extends Error {
 export interface ValidatedSettingsPatch {
     sharing?: Partial<SharingSettings>;
     api?: {enabled?: boolean; host?: string; port?: number; corsOrigins?: string[]; allowedHosts?: string[]};
+    /** Saved now, used from the next model load. */
+    runtime?: Partial<RuntimeSettings>;
 }
 
 /** Largest snapshot budget accepted: 1 TiB. */
@@ -43,6 +46,27 @@ export function oneOf<T extends string>(value: unknown, name: string, allowed: r
     if (typeof value !== "string" || !(allowed as readonly string[]).includes(value))
         throw new SettingsValidationError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}.`, name);
     return value as T;
+}
+
+/** Each runtime setting's check: the settings file's, the panel's and (for the ranges) the command line's. */
+const runtimeChecks: {[K in keyof RuntimeSettings]: (value: unknown, name: string) => RuntimeSettings[K]} = {
+    threads: (value, name) => number(value, name, ...runtimeRanges.threads, true, "llama.cpp CPU threads"),
+    parallel: (value, name) => number(value, name, ...runtimeRanges.parallel, true, "sequences served at once"),
+    contextSize: (value, name) => (value === "auto" ? value : number(value, name, ...runtimeRanges.contextSize, true, 'tokens per sequence, or "auto"')),
+    gpu: (value, name) => {
+        if (value === false || value === "auto" || (gpuBackends as readonly unknown[]).includes(value)) return value as RuntimeSettings["gpu"];
+        throw new SettingsValidationError(`${name} must be one of ${["auto", ...gpuBackends].map((a) => `"${a}"`).join(", ")}, or false (CPU only).`, name);
+    },
+    gpuFallback: (value, name) => oneOf(value, name, gpuFallbacks)
+};
+
+/** Checks one runtime setting; `name` is how a refusal names it (`threads` in the file, `runtime.threads` in a change). */
+export function runtimeSetting<K extends keyof RuntimeSettings>(key: K, value: unknown, name: string): RuntimeSettings[K] {
+    return runtimeChecks[key](value, name);
+}
+
+function isRuntimeSettingName(key: string): key is keyof RuntimeSettings {
+    return (runtimeSettingNames as readonly string[]).includes(key);
 }
 
 const userOrGroupName = namePattern();
@@ -105,9 +129,12 @@ function hostList(value: unknown, name: string): string[] {
 export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
     if (!isObject(input)) throw new SettingsValidationError("The settings change must be a JSON object.", "settings");
     const out: ValidatedSettingsPatch = {};
-    for (const key of Object.keys(input))
-        if (key !== "sharing" && key !== "api")
-            throw new SettingsValidationError(`'${key}' cannot be changed while the app runs (only 'sharing' and 'api').`, key);
+    for (const key of Object.keys(input)) {
+        if (key === "sharing" || key === "api" || key === "runtime") continue;
+        // The settings file holds them at the top level; a change names them in their group, as the panel reads them.
+        if (isRuntimeSettingName(key)) throw new SettingsValidationError(`'${key}' is changed as 'runtime.${key}' ({"runtime": {"${key}": …}}).`, key);
+        throw new SettingsValidationError(`'${key}' cannot be changed while the app runs (only 'sharing', 'api' and 'runtime').`, key);
+    }
 
     if (input.sharing !== undefined) {
         const sharing = input.sharing;
@@ -205,6 +232,19 @@ export function validateSettingsPatch(input: unknown): ValidatedSettingsPatch {
             }
         }
         out.api = patch;
+    }
+
+    if (input.runtime !== undefined) {
+        const runtime = input.runtime;
+        if (!isObject(runtime)) throw new SettingsValidationError("runtime must be an object.", "runtime");
+        const patch: Partial<Record<keyof RuntimeSettings, unknown>> = {};
+        for (const [key, value] of Object.entries(runtime)) {
+            const name = `runtime.${key}`;
+            if (!isRuntimeSettingName(key))
+                throw new SettingsValidationError(`Unknown runtime setting '${key}' (only ${runtimeSettingNames.join(", ")}).`, name);
+            patch[key] = runtimeSetting(key, value, name);
+        }
+        out.runtime = patch as Partial<RuntimeSettings>;
     }
     return out;
 }

@@ -3,17 +3,8 @@
  * made; a file edited by hand is not, and a bad value there (0 sequences, a negative top k, a string for
  * a number) would otherwise start a server that cannot serve, or fail deep inside llama.cpp.
  */
-import {gpuBackends, gpuFallbacks} from "../../shared/llamaBackend.js";
-import {defaultSharingSettings} from "../../shared/settings.js";
-import {boolean, isObject, number, oneOf, SettingsValidationError, validateSettingsPatch} from "./validateSettings.js";
-
-/** Ranges of the start-up settings, shared with the command line's flags. */
-export const startupRanges = {
-    // The default is the machine's hardware threads, whatever their number: the file the app writes must load.
-    threads: [1, 4096],
-    parallel: [1, 64],
-    contextSize: [64, 1_048_576]
-} as const satisfies Record<string, readonly [number, number]>;
+import {defaultSharingSettings, runtimeSettingNames} from "../../shared/settings.js";
+import {boolean, isObject, number, runtimeSetting, SettingsValidationError, validateSettingsPatch} from "./validateSettings.js";
 
 /** Each request limit's range (whole numbers) and what it counts. */
 const limitRanges: Record<string, readonly [number, number, string]> = {
@@ -42,15 +33,10 @@ function known(group: Record<string, unknown>, keys: readonly string[]): Record<
  */
 export function validateStoredSettings(stored: unknown): void {
     if (!isObject(stored)) throw new SettingsValidationError("it must hold a JSON object.", "settings");
-    const {modelPath, threads, parallel, contextSize, gpu, gpuFallback, api, sharing, limits} = stored;
+    const {modelPath, api, sharing, limits} = stored;
     if (modelPath !== undefined && (typeof modelPath !== "string" || modelPath.trim() === ""))
         throw new SettingsValidationError("modelPath must be the path of a GGUF file.", "modelPath");
-    if (threads !== undefined) number(threads, "threads", ...startupRanges.threads, true, "llama.cpp CPU threads");
-    if (parallel !== undefined) number(parallel, "parallel", ...startupRanges.parallel, true, "sequences served at once");
-    if (contextSize !== undefined && contextSize !== "auto")
-        number(contextSize, "contextSize", ...startupRanges.contextSize, true, 'tokens per sequence, or "auto"');
-    if (gpu !== undefined && gpu !== false) oneOf(gpu, "gpu", ["auto", ...gpuBackends]);
-    if (gpuFallback !== undefined) oneOf(gpuFallback, "gpuFallback", gpuFallbacks);
+    for (const key of runtimeSettingNames) if (stored[key] !== undefined) runtimeSetting(key, stored[key], key);
     if (sharing !== undefined) {
         if (!isObject(sharing)) throw new SettingsValidationError("sharing must be an object.", "sharing");
         validateSettingsPatch({sharing: known(sharing, Object.keys(defaultSharingSettings))});

@@ -11,6 +11,7 @@ import {adminOps, type AdminInput, type AdminOp, type AdminOutput, type Conversa
 import {ApiError} from "../../renderer/src/backend/errors.js";
 import {HttpBackend} from "../../renderer/src/backend/httpBackend.js";
 import {FakeAdmin} from "../../renderer/src/testing/fakeAdmin.js";
+import {testGpuSetting} from "../support/backend.js";
 import {startTestServer, testApiKey, type TestServer} from "../support/testServer.js";
 import {waitFor} from "../support/waitFor.js";
 
@@ -100,6 +101,33 @@ const cases = {
         {what: "refuses an unknown recompute policy", compare: "shape", run: (call) => call("patchSettings", bad({sharing: {recomputePolicy: "fastest"}}))},
         {what: "refuses an unknown sharing setting", compare: "shape", run: (call) => call("patchSettings", bad({sharing: {bogus: 1}}))},
         {what: "refuses to turn off the API that serves the page (headless)", compare: "shape", run: (call) => call("patchSettings", {api: {enabled: false}})},
+        {what: "changes a runtime setting", compare: "shape", run: (call) => call("patchSettings", {runtime: {parallel: 4}})},
+        {
+            what: "saves runtime settings for the next model load, replacing a flag's value; the model serving keeps its own",
+            compare: "equal",
+            run: async (call) => {
+                const before = (await call("getSettings", {})).runtime!;
+                const after = (await call("patchSettings", {runtime: {threads: 2, parallel: 3, contextSize: "auto", gpuFallback: "patched-cpu"}})).runtime!;
+                const {threads, parallel, contextSize, gpu, gpuFallback} = before;
+                // Back to the values the server started with: the contract's model loads read them.
+                await call("patchSettings", {runtime: {threads, parallel, contextSize, gpuFallback}});
+                return {
+                    next: [after.threads, after.parallel, after.contextSize, after.gpuFallback, after.gpu === gpu],
+                    saved: [after.saved?.threads, after.saved?.contextSize],
+                    flagOverrides: after.flagOverrides,
+                    loadedKept: JSON.stringify(after.loaded) === JSON.stringify(before.loaded)
+                };
+            }
+        },
+        {what: "refuses threads out of the command line's range", compare: "shape", run: (call) => call("patchSettings", {runtime: {threads: 0}})},
+        {
+            what: "refuses a context size that is neither tokens nor auto",
+            compare: "shape",
+            run: (call) => call("patchSettings", bad({runtime: {contextSize: "max"}}))
+        },
+        {what: "refuses an unknown GPU backend", compare: "shape", run: (call) => call("patchSettings", bad({runtime: {gpu: "opencl"}}))},
+        {what: "refuses an unknown runtime setting", compare: "shape", run: (call) => call("patchSettings", bad({runtime: {batch: 512}}))},
+        {what: "refuses a runtime setting outside its group", compare: "shape", run: (call) => call("patchSettings", bad({threads: 2}))},
         {
             what: "refuses a busy port with 409, changing nothing",
             compare: "equal",
@@ -402,8 +430,9 @@ beforeAll(async () => {
     busy = net.createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     busyPort = (busy.address() as net.AddressInfo).port;
-    // The same world on both sides: that port is taken.
+    // The same world on both sides: that port is taken, and the server started with the test server's flags.
     fake.busyPorts.add(busyPort);
+    fake.startedWith({threads: 1, gpu: testGpuSetting});
     // Some traffic, so the dashboard's lists (buckets, top donors, scopes) have entries to compare.
     for (const content of ["Once upon a time there was a girl named Lily.", "Once upon a time there was a girl named Mia."]) {
         const res = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content}], max_tokens: 4, temperature: 0}});

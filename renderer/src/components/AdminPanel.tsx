@@ -1,29 +1,25 @@
-import {useEffect, useRef, useState, type ReactNode} from "react";
+import {useEffect, useRef, useState} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
 import {isLoopback} from "../../../shared/hosts.js";
 import {draftFrom, friendlySettingsError, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
+import {listedNames, runtimeNamesInSentence} from "../lib/runtimeForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {ApiKeys} from "./ApiKeys.js";
 import {ConfirmButton} from "./ConfirmButton.js";
+import {Field} from "./Field.js";
+import {RuntimeSettings} from "./RuntimeSettings.js";
 import {usePendingReload} from "./usePendingReload.js";
 import {WhatIfPanel} from "./WhatIfPanel.js";
-
-function Field({label, hint, children}: {label: string; hint?: string; children: ReactNode}) {
-    return (
-        <label className="field">
-            <span className="field-label">{label}</span>
-            {children}
-            {hint ? <span className="field-hint">{hint}</span> : null}
-        </label>
-    );
-}
 
 const sameSettings = (a: AdminSettings, b: AdminSettings): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 /** How the footer names a setting that waits for the model's next load. */
-const reloadNames: Record<string, string> = {"sharing.embedder": "the embedder"};
+const reloadNames: Record<string, string> = {
+    "sharing.embedder": "the embedder",
+    ...Object.fromEntries(Object.entries(runtimeNamesInSentence).map(([key, name]) => [`runtime.${key}`, name]))
+};
 
 /** What a save did: in effect now, or (for settings the model takes up when loaded) waiting for its next load. */
 function SavedNote({pending}: {pending: string[]}) {
@@ -33,7 +29,7 @@ function SavedNote({pending}: {pending: string[]}) {
                 Saved · in effect now
             </p>
         );
-    const names = pending.map((name) => reloadNames[name] ?? name).join(" and ");
+    const names = listedNames(pending.map((name) => reloadNames[name] ?? name));
     return (
         <p className="saved pending" data-testid="settings-saved">
             Saved · {names} {pending.length === 1 ? "takes" : "take"} effect when the model is next loaded
@@ -268,6 +264,9 @@ function Form({settings}: {settings: AdminSettings}) {
                     </Field>
                 </div>
             </section>
+            {settings.runtime != null && draft.runtime != null ? (
+                <RuntimeSettings runtime={settings.runtime} draft={draft.runtime} onChange={(runtime) => update((d) => ({...d, runtime}))} unsaved={dirty} />
+            ) : null}
             <section className="admin-section">
                 <h2>Local API server</h2>
                 <p className="muted small">

@@ -1,4 +1,5 @@
 import {parseDecimal} from "./decimal.js";
+import {runtimeDraftFrom, runtimeLabels, runtimePatchFrom, type RuntimeDraft} from "./runtimeForm.js";
 import type {AdminSettings, AdminSettingsPatch, AdminSharingSettings} from "../../../shared/admin.js";
 import type {RecomputePolicy, ScopeOverride} from "../../../shared/settings.js";
 
@@ -42,6 +43,8 @@ export interface SettingsDraft {
     historyDays: string;
     /** Quality monitor share in percent; empty: the app's default. */
     monitorPercent: string;
+    /** The runtime settings as typed; null when the server does not report them. */
+    runtime: RuntimeDraft | null;
 }
 
 const MiB = 1024 ** 2;
@@ -80,7 +83,8 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
             ])
         ),
         historyDays: String(s.historyDays),
-        monitorPercent: s.monitorShare == null ? "" : String(Math.round(s.monitorShare * 10_000) / 100)
+        monitorPercent: s.monitorShare == null ? "" : String(Math.round(s.monitorShare * 10_000) / 100),
+        runtime: settings.runtime == null ? null : runtimeDraftFrom(settings.runtime)
     };
 }
 
@@ -207,6 +211,11 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     if (Number.isNaN(port)) return "Port must be a number (0 picks a free one).";
     if (port !== settings.api.port) api.port = port;
     if (Object.keys(api).length > 0) patch.api = api;
+    if (settings.runtime != null && draft.runtime != null) {
+        const runtime = runtimePatchFrom(settings.runtime, draft.runtime);
+        if (typeof runtime === "string") return runtime;
+        if (Object.keys(runtime).length > 0) patch.runtime = runtime;
+    }
     return patch;
 }
 
@@ -227,7 +236,8 @@ const fieldLabels: Record<string, string> = {
     "sharing.scopePolicy": "Sharing scope",
     "api.port": "Port",
     "api.host": "Host",
-    "api.corsOrigins": "CORS origins"
+    "api.corsOrigins": "CORS origins",
+    ...Object.fromEntries(Object.entries(runtimeLabels).map(([key, label]) => [`runtime.${key}`, label]))
 };
 
 /** A server's message about a setting, with the setting called what the panel calls it. */
@@ -236,5 +246,5 @@ export function friendlySettingsError(message: string): string {
         .replace(/sharing\.scopeOverrides\.(\S+?)\.(similarityThreshold|recomputeBudget)\b/g, (_m, scope: string, key: string) =>
             key === "similarityThreshold" ? `The threshold for ${scope}` : `The budget for ${scope}`
         )
-        .replace(/\b(sharing|api)\.[A-Za-z]+\b/g, (path) => fieldLabels[path] ?? path);
+        .replace(/\b(sharing|api|runtime)\.[A-Za-z]+\b/g, (path) => fieldLabels[path] ?? path);
 }

@@ -17,6 +17,8 @@ import {everyMessage} from "../../../shared/messageVersions.js";
 import {groupsConflictMessage, mergeGroups} from "../../../shared/groupsMerge.js";
 import {defaultApiPort, defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
+import type {RuntimeSettings} from "../../../shared/settings.js";
+import {checkRuntimeChange, fakeRuntime, runtimeChanged, runtimeLoaded, runtimeStartedWith} from "./fakeRuntime.js";
 
 export const fakeSettings: AdminSettings = {
     sharing: {...defaultSharingSettings, groups: {}},
@@ -32,8 +34,9 @@ export const fakeSettings: AdminSettings = {
         url: `http://127.0.0.1:${defaultApiPort}`,
         servesUi: true
     },
+    runtime: fakeRuntime,
     readOnly: ["api.auth", "api.key"],
-    restartRequired: ["sharing.embedder"]
+    restartRequired: ["sharing.embedder", "runtime.threads", "runtime.parallel", "runtime.contextSize", "runtime.gpu", "runtime.gpuFallback"]
 };
 
 export function fakeStats(): CacheStats {
@@ -244,6 +247,7 @@ export class FakeAdmin {
             case "getSettings":
                 return structuredClone(this.settings);
             case "patchSettings": {
+                const runtime = checkRuntimeChange(value);
                 const sharing = {...((value.sharing ?? {}) as Record<string, unknown>)};
                 for (const key of Object.keys(sharing))
                     if (!Object.hasOwn(defaultSharingSettings, key)) throw invalid(`Unknown sharing setting '${key}'.`, "invalid_setting");
@@ -271,6 +275,7 @@ export class FakeAdmin {
                     );
                 const url = merged.enabled ? `http://${merged.host}:${merged.port}` : null;
                 this.settings = {...this.settings, sharing: {...this.settings.sharing, ...sharing}, api: {...merged, url}};
+                if (this.settings.runtime != null) this.settings.runtime = runtimeChanged(this.settings.runtime, runtime);
                 return structuredClone(this.settings);
             }
             case "cacheStats": {
@@ -435,6 +440,17 @@ export class FakeAdmin {
         if (group == null) delete groups[name];
         else groups[name] = group;
         this.settings = {...this.settings, sharing: {...this.settings.sharing, groups}};
+    }
+
+    /** As the server's model load does once it ends: the model serves, with the runtime settings as they were then. */
+    finishLoad(): void {
+        this.modelStatus = {...this.modelStatus, status: "ok", progress: 1, error: null};
+        if (this.settings.runtime != null) this.settings = {...this.settings, runtime: runtimeLoaded(this.settings.runtime)};
+    }
+
+    /** As a server started with these flags over its settings file (`serve --threads 1 --cpu`). */
+    startedWith(flags: Partial<RuntimeSettings>): void {
+        if (this.settings.runtime != null) this.settings = {...this.settings, runtime: runtimeStartedWith(this.settings.runtime, flags)};
     }
 
     count(op: AdminOp): number {

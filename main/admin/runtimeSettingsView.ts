@@ -1,0 +1,36 @@
+import os from "node:os";
+import type {AdminRuntimeSettings} from "../../shared/admin.js";
+import {runtimeSettingNames, type RuntimeSettings} from "../../shared/settings.js";
+import {loadSettings} from "../config/settings.js";
+import type {AdminDeps} from "./ports.js";
+
+function pickRuntime(settings: RuntimeSettings): RuntimeSettings {
+    const {threads, parallel, contextSize, gpu, gpuFallback} = settings;
+    return {threads, parallel, contextSize, gpu, gpuFallback};
+}
+
+/** What settings.json holds, defaults filled in; null when the file cannot be read now (edited by hand meanwhile). */
+function savedRuntime(dataDir: string): RuntimeSettings | null {
+    try {
+        return pickRuntime(loadSettings(dataDir));
+    } catch {
+        return null;
+    }
+}
+
+/**
+ * The runtime settings as the panel shows them: the live ones (the next model load reads them), what the
+ * model serving now was loaded with, and what the settings file holds.
+ */
+export function runtimeSettingsView(deps: Pick<AdminDeps, "settings" | "dataDir" | "models">): AdminRuntimeSettings {
+    const next = pickRuntime(deps.settings);
+    const saved = savedRuntime(deps.dataDir);
+    return {
+        ...next,
+        loaded: deps.models.loaded()?.runtime ?? null,
+        saved,
+        // A change writes the live settings and the file alike, so where they differ a start-up flag set the live value.
+        flagOverrides: saved == null ? [] : runtimeSettingNames.filter((name) => next[name] !== saved[name]),
+        cores: os.availableParallelism()
+    };
+}

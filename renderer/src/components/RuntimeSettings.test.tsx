@@ -1,0 +1,115 @@
+import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {setBackend} from "../backend/current.js";
+import {adminSettingsInitialState, useAdminSettings} from "../stores/useAdminSettings.js";
+import {useApiKeys} from "../stores/useApiKeys.js";
+import {useModels} from "../stores/useModels.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {AdminPanel} from "./AdminPanel.js";
+
+describe("AdminPanel: model runtime settings", () => {
+    let backend: FakeBackend;
+    beforeEach(() => {
+        backend = new FakeBackend();
+        setBackend(backend);
+        useAdminSettings.setState(adminSettingsInitialState);
+        useApiKeys.setState({keys: [], created: null, error: null, busy: false});
+        useModels.setState({models: [], modelsDir: null, status: null, selected: null, error: null, watching: false, pollMs: 5});
+    });
+    afterEach(() => {
+        cleanup();
+        setBackend(null);
+    });
+
+    const input = (testId: string) => screen.getByTestId(testId) as HTMLInputElement;
+    const hintOf = (testId: string) => screen.getByTestId(testId).closest("label")!.querySelector(".field-hint")!.textContent;
+    const status = () => screen.getByTestId("runtime-status").textContent;
+    const save = async () => act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+
+    it("shows the values the model runs with and the machine's cores, saves a change for the next load, and reloads the model to apply it", async () => {
+        render(<AdminPanel />);
+        expect((await screen.findByTestId("setting-threads")) as HTMLInputElement).toHaveProperty("value", "8");
+        expect(input("setting-parallel").value).toBe("4");
+        expect(input("setting-context").value).toBe("2048");
+        expect((screen.getByTestId("setting-gpu") as HTMLSelectElement).value).toBe("auto");
+        expect(hintOf("setting-threads")).toBe("This machine has 8 logical cores; more threads than cores slows generation under load");
+        expect(status()).toBe("The model in use runs with these values: 4 sequences × 2048 tokens, 8 threads, on the CPU.");
+        expect(screen.queryByTestId("runtime-reload")).toBeNull();
+
+        fireEvent.change(input("setting-threads"), {target: {value: "16"}});
+        expect(hintOf("setting-threads")).toMatch(/more threads than cores slows generation under load \(16 is more\)$/);
+        fireEvent.change(input("setting-threads"), {target: {value: "6"}});
+        fireEvent.change(input("setting-parallel"), {target: {value: "2"}});
+        fireEvent.change(input("setting-context"), {target: {value: "Auto"}});
+        fireEvent.change(screen.getByTestId("setting-gpu"), {target: {value: "cpu"}});
+        // The reload applies what is saved: not offered over unsaved edits.
+        await save();
+        expect(backend.adminFake.calls.find((c) => c.op === "patchSettings")?.input).toEqual({
+            runtime: {threads: 6, parallel: 2, contextSize: "auto", gpu: false}
+        });
+        await waitFor(() =>
+            expect(screen.getByTestId("settings-saved").textContent).toBe(
+                "Saved · CPU threads, sequences at once, context per sequence and the GPU take effect when the model is next loaded"
+            )
+        );
+        expect(status()).toMatch(/^Saved · CPU threads, sequences at once, context per sequence and the GPU take effect when the model is next loaded\./);
+        expect(hintOf("setting-parallel")).toMatch(/the model in use has 4$/);
+        expect(hintOf("setting-gpu")).toMatch(/the model in use has auto$/);
+
+        const reload = screen.getByTestId("runtime-reload") as HTMLButtonElement;
+        expect(reload.disabled).toBe(false);
+        fireEvent.change(input("setting-threads"), {target: {value: "5"}});
+        expect(reload.disabled).toBe(true);
+        expect(status()).toMatch(/Save or reset the other changes first/);
+        fireEvent.click(screen.getByRole("button", {name: "Reset"}));
+        expect(reload.disabled).toBe(false);
+
+        await act(async () => fireEvent.click(reload));
+        expect(backend.adminFake.calls.filter((c) => c.op === "loadModel").map((c) => c.input)).toEqual([{path: "/data/models/stories260K.gguf"}]);
+        expect((screen.getByTestId("runtime-progress") as HTMLProgressElement).value).toBe(0);
+        act(() => void (backend.adminFake.modelStatus = {...backend.adminFake.modelStatus, progress: 0.5}));
+        await waitFor(() => expect((screen.getByTestId("runtime-progress") as HTMLProgressElement).value).toBe(0.5));
+
+        // The load ends: the settings are read again, and the model runs with the saved values.
+        act(() => backend.adminFake.finishLoad());
+        await waitFor(() => expect(status()).toBe("The model in use runs with these values: 2 sequences × 2048 tokens, 6 threads, on the CPU."));
+        expect(screen.getByTestId("settings-saved").textContent).toBe("Saved · in effect now");
+        expect(hintOf("setting-parallel")).toBe("Requests answered at the same time, each in a sequence of its own");
+    });
+
+    it("shows a failed reload, the model in use going on serving", async () => {
+        render(<AdminPanel />);
+        fireEvent.change(await screen.findByTestId("setting-parallel"), {target: {value: "3"}});
+        await save();
+        await act(async () => fireEvent.click(await screen.findByTestId("runtime-reload")));
+        act(() => void (backend.adminFake.modelStatus = {...backend.adminFake.modelStatus, status: "error", error: "not enough memory for 3 sequences"}));
+        await waitFor(() => expect(screen.getByTestId("runtime-reload-error").textContent).toBe("not enough memory for 3 sequences"));
+    });
+
+    it("names the field of a value the server refuses, and of text that is no number", async () => {
+        render(<AdminPanel />);
+        fireEvent.change(await screen.findByTestId("setting-threads"), {target: {value: "0"}});
+        await save();
+        expect(screen.getByTestId("settings-error").textContent).toBe("CPU threads must be between 1 and 4096 (llama.cpp CPU threads); got 0.");
+        fireEvent.change(input("setting-threads"), {target: {value: "8"}});
+        fireEvent.change(input("setting-context"), {target: {value: "big"}});
+        await save();
+        expect(screen.getByTestId("settings-error").textContent).toBe('Context per sequence must be a number of tokens, or "auto".');
+        expect(backend.adminFake.settings.runtime).toMatchObject({threads: 8, contextSize: 2048});
+    });
+
+    it("says which values a start-up flag set for this run, and what settings.json holds", async () => {
+        backend.adminFake.startedWith({threads: 2, gpu: false});
+        render(<AdminPanel />);
+        await screen.findByTestId("setting-threads");
+        expect(hintOf("setting-threads")).toMatch(/ · set by a start-up flag for this run \(settings\.json: 8\); saving a value here replaces it$/);
+        expect(hintOf("setting-gpu")).toMatch(/set by a start-up flag for this run \(settings\.json: auto\)/);
+        expect((screen.getByTestId("setting-gpu") as HTMLSelectElement).value).toBe("cpu");
+        expect(hintOf("setting-parallel")).not.toMatch(/flag/);
+
+        fireEvent.change(input("setting-threads"), {target: {value: "4"}});
+        await save();
+        await waitFor(() => expect(hintOf("setting-threads")).toMatch(/the model in use has 2$/));
+        expect(backend.adminFake.settings.runtime?.flagOverrides).toEqual(["gpu"]);
+    });
+});

@@ -1,0 +1,83 @@
+import type {AdminRuntimeSettings} from "../../../shared/admin.js";
+import type {GpuBackend, GpuFallback, GpuSetting} from "../../../shared/llamaBackend.js";
+import {runtimeSettingNames, type RuntimeSettings} from "../../../shared/settings.js";
+import {parseDecimal} from "./decimal.js";
+
+/** The panel's names of the runtime settings. */
+export const runtimeLabels: Readonly<Record<keyof RuntimeSettings, string>> = {
+    threads: "CPU threads",
+    parallel: "Sequences at once",
+    contextSize: "Context per sequence",
+    gpu: "GPU",
+    gpuFallback: "GPU without a KVShare build"
+};
+
+/** The same names inside a sentence ("… take effect when the model is next loaded"). */
+export const runtimeNamesInSentence: Readonly<Record<keyof RuntimeSettings, string>> = {
+    threads: "CPU threads",
+    parallel: "sequences at once",
+    contextSize: "context per sequence",
+    gpu: "the GPU",
+    gpuFallback: "the GPU fallback"
+};
+
+/** Names listed in a sentence: "a", "a and b", "a, b and c". */
+export function listedNames(names: readonly string[]): string {
+    return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;
+}
+
+/** The GPU setting as the panel's select holds it (a select's values are strings: "cpu" is false). */
+export type GpuChoice = "auto" | "cpu" | GpuBackend;
+
+/** The runtime fields as typed (strings for numbers, so a bad value reaches the server's validator). */
+export interface RuntimeDraft {
+    threads: string;
+    parallel: string;
+    /** Tokens, or "auto". */
+    contextSize: string;
+    gpu: GpuChoice;
+    gpuFallback: GpuFallback;
+}
+
+const gpuChoice = (gpu: GpuSetting): GpuChoice => (gpu === false ? "cpu" : gpu);
+const gpuSetting = (choice: GpuChoice): GpuSetting => (choice === "cpu" ? false : choice);
+
+export function runtimeDraftFrom(runtime: RuntimeSettings): RuntimeDraft {
+    return {
+        threads: String(runtime.threads),
+        parallel: String(runtime.parallel),
+        contextSize: String(runtime.contextSize),
+        gpu: gpuChoice(runtime.gpu),
+        gpuFallback: runtime.gpuFallback
+    };
+}
+
+/** The runtime part of a settings change: what differs from the saved values; or an error message for text that is no number. */
+export function runtimePatchFrom(runtime: RuntimeSettings, draft: RuntimeDraft): Partial<RuntimeSettings> | string {
+    const patch: Partial<RuntimeSettings> = {};
+    for (const key of ["threads", "parallel"] as const) {
+        const value = parseDecimal(draft[key]);
+        if (Number.isNaN(value)) return `${runtimeLabels[key]} must be a number.`;
+        if (value !== runtime[key]) patch[key] = value;
+    }
+    const typed = draft.contextSize.trim().toLowerCase();
+    const contextSize = typed === "auto" ? "auto" : parseDecimal(typed);
+    if (Number.isNaN(contextSize)) return `${runtimeLabels.contextSize} must be a number of tokens, or "auto".`;
+    if (contextSize !== runtime.contextSize) patch.contextSize = contextSize;
+    const gpu = gpuSetting(draft.gpu);
+    if (gpu !== runtime.gpu) patch.gpu = gpu;
+    if (draft.gpuFallback !== runtime.gpuFallback) patch.gpuFallback = draft.gpuFallback;
+    return patch;
+}
+
+/** The runtime settings saved but not in effect: the model serving now was loaded with other values. */
+export function runtimePending(runtime: AdminRuntimeSettings): Array<keyof RuntimeSettings> {
+    const loaded = runtime.loaded;
+    return loaded == null ? [] : runtimeSettingNames.filter((name) => runtime[name] !== loaded[name]);
+}
+
+/** A runtime value as the panel shows it. */
+export function runtimeValueText(key: keyof RuntimeSettings, value: RuntimeSettings[keyof RuntimeSettings]): string {
+    if (key === "gpu") return value === false ? "CPU only" : String(value);
+    return String(value);
+}
