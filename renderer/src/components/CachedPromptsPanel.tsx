@@ -3,7 +3,7 @@ import type {CachedPrompt} from "../../../shared/admin.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
 import {CACHED_PROMPTS_PAGE_SIZE, useCachedPrompts} from "../stores/useCachedPrompts.js";
 import {CachedPromptRow, promptWords} from "./CachedPromptRow.js";
-import {ScopeName, scopeText, useScopeLabel} from "./ScopeName.js";
+import {ScopeName, ScopeSelect} from "./ScopeName.js";
 
 /** How long the search waits after the last key: one request per pause, not per letter. */
 export const SEARCH_DEBOUNCE_MS = 300;
@@ -15,7 +15,6 @@ function Filters() {
     const listed = useCachedPrompts((s) => s.scopes);
     // The request history's scopes too: the dashboard's own choice, so both name the same scopes.
     const requested = useCacheStats((s) => s.stats?.scopes);
-    const label = useScopeLabel();
     const [typed, setTyped] = useState(text);
 
     useEffect(() => {
@@ -44,20 +43,13 @@ function Filters() {
                 onChange={(e) => setTyped(e.target.value)}
                 spellCheck={false}
             />
-            <select
-                className="select"
-                aria-label="Scope of the cached prompts"
-                data-testid="cached-prompts-scope"
-                value={scope ?? ""}
-                onChange={(e) => void useCachedPrompts.getState().setScope(e.target.value === "" ? null : e.target.value)}
-            >
-                <option value="">All scopes</option>
-                {scopes.map((s) => (
-                    <option key={s} value={s}>
-                        {scopeText(label(s))}
-                    </option>
-                ))}
-            </select>
+            <ScopeSelect
+                scopes={scopes}
+                value={scope}
+                onChange={(chosen) => void useCachedPrompts.getState().setScope(chosen)}
+                label="Scope of the cached prompts"
+                testId="cached-prompts-scope"
+            />
             <button type="button" className="button" data-testid="cached-prompts-reload" onClick={() => void useCachedPrompts.getState().load()}>
                 Reload
             </button>

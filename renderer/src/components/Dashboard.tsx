@@ -24,7 +24,7 @@ import {CachedPromptsPanel} from "./CachedPromptsPanel.js";
 import {ChartBox} from "./ChartBox.js";
 import {cacheSizeSummary, overTimeSummary, topDonorsSummary, ttftSummary} from "./chartSummaries.js";
 import {QualityPanel} from "./QualityPanel.js";
-import {ScopeName, scopeText, useScopeLabel} from "./ScopeName.js";
+import {ScopeName, ScopeSelect} from "./ScopeName.js";
 
 ChartJS.register(
     ArcElement,
@@ -243,7 +243,6 @@ export function Dashboard() {
     const error = useCacheStats((s) => s.error);
     const saved = useCacheStats(selectTokensSavedShare);
     const scope = useCacheStats((s) => s.scope);
-    const label = useScopeLabel();
 
     useEffect(() => {
         const {load} = useCacheStats.getState();
@@ -265,20 +264,13 @@ export function Dashboard() {
                     </p>
                 </div>
                 <div className="row">
-                    <select
-                        className="select"
-                        aria-label="Scope"
-                        data-testid="dashboard-scope"
-                        value={scope ?? ""}
-                        onChange={(e) => void useCacheStats.getState().setScope(e.target.value === "" ? null : e.target.value)}
-                    >
-                        <option value="">All scopes</option>
-                        {[...new Set([...(stats?.scopes ?? []), ...(scope == null ? [] : [scope])])].map((s) => (
-                            <option key={s} value={s}>
-                                {scopeText(label(s))}
-                            </option>
-                        ))}
-                    </select>
+                    <ScopeSelect
+                        scopes={stats?.scopes ?? []}
+                        value={scope}
+                        onChange={(chosen) => void useCacheStats.getState().setScope(chosen)}
+                        label="Scope"
+                        testId="dashboard-scope"
+                    />
                     <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>
                         Refresh
                     </button>

@@ -38,3 +38,37 @@ export function ScopeName({scope}: {scope: string}) {
         </>
     );
 }
+
+/** A choice of scope ("All scopes" first), each named as {@link ScopeName} names it. */
+export function ScopeSelect({
+    scopes,
+    value,
+    onChange,
+    label,
+    testId
+}: {
+    scopes: readonly string[];
+    value: string | null;
+    onChange: (scope: string | null) => void;
+    /** Its accessible name. */
+    label: string;
+    testId: string;
+}) {
+    const name = useScopeLabel();
+    return (
+        <select
+            className="select"
+            aria-label={label}
+            data-testid={testId}
+            value={value ?? ""}
+            onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}
+        >
+            <option value="">All scopes</option>
+            {[...new Set([...scopes, ...(value == null ? [] : [value])])].map((s) => (
+                <option key={s} value={s}>
+                    {scopeText(name(s))}
+                </option>
+            ))}
+        </select>
+    );
+}
