@@ -58,7 +58,7 @@ export async function decode(
     let pending = pendingTokens;
     let promptLogprobs: PromptLogprobs | undefined;
     if (job.promptLogprobs === true && maxTokens > 0 && !job.signal.aborted) {
-        promptLogprobs = await scorePrompt(model, sequence, prompt, pendingTokens, job.logprobs ?? 0);
+        promptLogprobs = await scorePrompt(model, sequence, prompt, pendingTokens, job.logprobs ?? 0, job.signal);
         pending = pendingTokens.slice(-1);
         job.onPromptLogprobs?.(promptLogprobs);
     }

@@ -1,6 +1,6 @@
 import type {ControlledEvaluateInputItem, LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token} from "node-llama-cpp";
 import {contextTokens, tokenBytes, tokenPiece} from "./tokenPiece.js";
-import type {PromptLogprobs, TokenLogprob} from "./types.js";
+import type {PromptLogprobs, TokenLogprob, UnscoredToken} from "./types.js";
 
 /** What a log-probability of zero probability is reported as (JSON has no -Infinity; OpenAI uses -9999). */
 const floorLogprob = -9999;
@@ -60,30 +60,49 @@ export function tokenLogprob(model: LlamaModel, sampled: SampledToken, previous:
     return {...entry(sampled.token), logprob: logprobOf(sampled.probabilities?.get(sampled.token) ?? sampled.confidence), top: alternatives};
 }
 
+/** Prompt tokens scored per batch: each holds the vocabulary's distribution until it is read down to `top`. */
+const scoreChunkTokens = 32;
+
 /**
  * Evaluates the prompt's `pending` tokens but the last (which decoding evaluates with the first sampled token)
  * with the model's distribution read after each, and scores every prompt token by the distribution before it:
  * a prompt token's log-probability given all before it, as evaluation harnesses read it (`echo` with
  * `logprobs`). Tokens before `pending` (KV reused rather than computed) and the first token have no
  * distribution before them and are unscored. Every scored token copies the vocabulary's probabilities out of
- * llama.cpp, so this costs far more than a prefill on a large vocabulary: only on request.
+ * llama.cpp (tens of ms and ~10 MB on a 150k vocabulary), so the prompt goes in small batches, each read down
+ * to its `top` alternatives before the next (memory stays bounded whatever the prompt's length, and other
+ * requests' batches run between them), and `signal` stops it between batches.
+ * @throws the signal's reason when it aborts (the sequence then holds a prefix of the prompt)
  */
 export async function scorePrompt(
     model: LlamaModel,
     sequence: LlamaContextSequence,
     prompt: readonly Token[],
     pending: readonly Token[],
-    top: number
+    top: number,
+    signal: AbortSignal
 ): Promise<PromptLogprobs> {
     const start = prompt.length - pending.length;
-    // Sampling options left out: greedy, so the distribution is the model's own (no temperature, no top-k).
-    const input = pending.slice(0, -1).map((token): ControlledEvaluateInputItem => [token, {generateNext: {probabilities: true}}]);
-    const outputs = input.length === 0 ? [] : await sequence.controlledEvaluate(input);
-    return prompt.map((token, i) => {
-        const previous = prompt.slice(Math.max(0, i - contextTokens), i);
-        const probabilities = i > start ? outputs[i - start - 1]?.next.probabilities : undefined;
-        if (probabilities != null) return tokenLogprob(model, {token, probabilities}, previous, top);
-        const text = tokenPiece(model, token, previous);
+    const unscored = (i: number): UnscoredToken => {
+        const token = prompt[i]!;
+        const text = tokenPiece(model, token, prompt.slice(Math.max(0, i - contextTokens), i));
         return {text, bytes: tokenBytes(model, token, text), logprob: null, top: null};
-    });
+    };
+    const scored: PromptLogprobs = [];
+    for (let i = 0; i <= start && i < prompt.length; i++) scored.push(unscored(i));
+    // Each evaluated token's distribution scores the prompt token after it.
+    const evaluated = pending.slice(0, -1);
+    for (let from = 0; from < evaluated.length; from += scoreChunkTokens) {
+        if (signal.aborted) throw signal.reason;
+        const chunk = evaluated.slice(from, from + scoreChunkTokens);
+        // Sampling options left out: greedy, so the distribution is the model's own (no temperature, no top-k).
+        const outputs = await sequence.controlledEvaluate(chunk.map((token): ControlledEvaluateInputItem => [token, {generateNext: {probabilities: true}}]));
+        chunk.forEach((_, k) => {
+            const at = start + from + k + 1;
+            const probabilities = outputs[k]?.next.probabilities;
+            const token = prompt[at]!;
+            scored.push(probabilities == null ? unscored(at) : tokenLogprob(model, {token, probabilities}, prompt.slice(Math.max(0, at - contextTokens), at), top));
+        });
+    }
+    return scored;
 }

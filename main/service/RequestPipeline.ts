@@ -196,8 +196,9 @@ export class RequestPipeline {
             ...(settings.promptLogprobs === true ? {computeAll: true} : {})
         };
 
-        // 1. admit: embed, retrieve, align.
-        let admission = await this.sharing.admit(prompt);
+        // 1. admit: embed, retrieve, align. A prompt scored whole reuses nothing: nothing to look for, nor to
+        // rank it by in the queue (its donor would say it reuses what it does not).
+        let admission = prompt.computeAll === true ? this.sharing.notAdmitted("its log-probabilities were asked for") : await this.sharing.admit(prompt);
         // 2. coalesce. Decided with no await since admission, so that of a burst arriving at once the
         // first prompt is registered as being prefilled before the next one looks.
         const leader = this.coalescingLeader(prompt, admission);
@@ -210,7 +211,12 @@ export class RequestPipeline {
         }
         // A prompt that will be mostly prefilled: others like it arriving meanwhile may wait for its KV.
         const own =
-            this.sharing.kvEditing && sharing.enabled && prompt.store !== false && admission.skipped == null && admission.expectedReuse < coalesceMinShare
+            this.sharing.kvEditing &&
+            sharing.enabled &&
+            prompt.store !== false &&
+            prompt.computeAll !== true &&
+            admission.skipped == null &&
+            admission.expectedReuse < coalesceMinShare
                 ? this.inFlightPrompts.add(scope, tokens)
                 : undefined;
         let result: GenerationResult;
@@ -278,7 +284,8 @@ export class RequestPipeline {
                     ...(decoded.logprobs == null ? {} : {logprobs: decoded.logprobs}),
                     ...(decoded.promptLogprobs == null ? {} : {promptLogprobs: decoded.promptLogprobs})
                 };
-                this.sharing.observeServed(result.kvshare, result.timings.promptMs);
+                // Scoring reads every token's distribution out: its prompt time is not a prefill's, for the cost model.
+                if (prompt.computeAll !== true) this.sharing.observeServed(result.kvshare, result.timings.promptMs);
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing
                 // when it was stored at the end of its prefill already, unless the decode stage fixed
                 // some of its KV since: then this better copy takes that entry's place).

@@ -102,7 +102,9 @@ describe("logprobs", () => {
     });
 
     it("text completions with echo and logprobs score the prompt's own tokens, as evaluation harnesses read them", async () => {
-        const prompt = "Once upon a time there was a little girl named Lily. She";
+        // Longer than one scoring batch (32 tokens): the scores go on across batches.
+        const prompt =
+            "Once upon a time there was a little girl named Lily. She loved to play in the park with her friend Tom. One day they found a big red ball under a tree. She";
         const ids = ((await (await server.api("/tokenize", {method: "POST", json: {content: prompt, add_special: true}})).json()) as {tokens: number[]}).tokens;
         const complete = async (json: object) => {
             const res = await server.api("/v1/completions", {method: "POST", json: {model, temperature: 0, ...json}});
@@ -122,18 +124,27 @@ describe("logprobs", () => {
         expect(lp.tokens.join("")).toBe(scored.choices[0]!.text);
         // Scores need every prompt token computed: nothing was reused.
         expect(scored.x_kvshare.reused_tokens).toBe(0);
+        // Nor was a donor looked for (none could be used).
+        expect((scored.x_kvshare as {stages?: {embed_ms?: number}}).stages?.embed_ms ?? 0).toBe(0);
         expect(scored.usage!.prompt_tokens_details?.cached_tokens ?? 0).toBe(0);
 
         // A prompt token's score is the model's distribution after the tokens before it: the same as the
         // alternatives of a one-token answer to those tokens alone (computed in other batches, on a GPU too: float
         // rounding, so compared as probabilities).
-        for (const at of [3, 8, ids.length - 1]) {
-            const next = await complete({prompt: ids.slice(0, at), max_tokens: 1, logprobs: 5});
-            const alternatives = next.choices[0]!.logprobs!.top_logprobs[0]!;
-            expect(Object.keys(lp.top_logprobs[at]!)).toEqual(Object.keys(alternatives));
-            for (const [token, value] of Object.entries(alternatives)) expect(Math.exp(lp.top_logprobs[at]![token]!)).toBeCloseTo(Math.exp(value), 2);
-            const own = lp.tokens[at]!;
-            if (own in alternatives) expect(Math.exp(lp.token_logprobs[at]!)).toBeCloseTo(Math.exp(alternatives[own]!), 2);
+        expect(ids.length).toBeGreaterThan(40);
+        // Sharing off for these: a donor's KV (another prompt's, moved) shifts a distribution, as it is meant to.
+        server.core.settings.sharing.enabled = false;
+        try {
+            for (const at of [3, 8, 33, 34, ids.length - 1]) {
+                const next = await complete({prompt: ids.slice(0, at), max_tokens: 1, logprobs: 5});
+                const alternatives = next.choices[0]!.logprobs!.top_logprobs[0]!;
+                expect(Object.keys(lp.top_logprobs[at]!)).toEqual(Object.keys(alternatives));
+                for (const [token, value] of Object.entries(alternatives)) expect(Math.exp(lp.top_logprobs[at]![token]!)).toBeCloseTo(Math.exp(value), 2);
+                const own = lp.tokens[at]!;
+                if (own in alternatives) expect(Math.exp(lp.token_logprobs[at]!)).toBeCloseTo(Math.exp(alternatives[own]!), 2);
+            }
+        } finally {
+            server.core.settings.sharing.enabled = true;
         }
 
         // Streamed: the echoed prompt's chunk carries the same scores.

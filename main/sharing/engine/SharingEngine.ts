@@ -91,6 +91,11 @@ export class SharingEngine {
         return this.select(prompt, embedding, settings, stages);
     }
 
+    /** An admission that looked for nothing (`why` says so): the prompt is computed whole. */
+    public notAdmitted(why: string): Admission {
+        return {embedding: null, cacheVersion: this.deps.cache.version, stages: noStages(), foundCount: 0, expectedReuse: 0, candidates: [], skipped: why};
+    }
+
     /**
      * Admission again, with the prompt's embedding, when donors were stored or removed since it was
      * admitted: a request that waited for a sequence while similar ones were served (a class sending
