@@ -15,8 +15,11 @@ import {isLoopback} from "../shared/hosts.js";
 /** A signal this soon after the first is the same one passed on by a parent process, not a second request. */
 const repeatedSignalMs = 1_000;
 
-/** The signals that stop the server: Ctrl+C, a service manager's stop, the terminal closing. */
-const stopSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/**
+ * The signals that stop the server: Ctrl+C and a service manager's stop. Not SIGHUP: a listener for it would
+ * undo `nohup` (the server would stop with the terminal) and turn a service manager's reload into a stop.
+ */
+const stopSignals = ["SIGINT", "SIGTERM"] as const;
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 usage or missing model. */
 async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,7 @@ import type {AdminDeps} from "./ports.js";
 import {optionalNumber, optionalString, requiredString} from "./validate.js";
 
 /** What the cached-prompt operations use. */
-export type CachedPromptsDeps = Pick<AdminDeps, "cache" | "log" | "forgetLiveKv">;
+export type CachedPromptsDeps = Pick<AdminDeps, "cache" | "log" | "forgetLiveKv" | "requestLog">;
 
 /** Most cached prompts one page lists. */
 const maxPage = 200;
@@ -55,7 +55,8 @@ export function listCachedPrompts(deps: CachedPromptsDeps, input: Record<string,
 
 /**
  * DELETE /kvshare/cache/entries/{id}: deletes one cached prompt as thoroughly as clearing the cache does (its
- * text in neither the index nor its log, its KV file and memory copy gone, no sequence holding it).
+ * text in neither the index nor its log, its KV file and memory copy gone, no sequence holding it, its own
+ * request's prompt no longer kept for a quality replay).
  */
 export function deleteCachedPrompt(deps: CachedPromptsDeps, input: Record<string, unknown>): {deleted: boolean} {
     const id = Number(requiredString(String(input.id ?? ""), "id", 20, /^\d+$/));
@@ -68,6 +69,8 @@ export function deleteCachedPrompt(deps: CachedPromptsDeps, input: Record<string
         throw error;
     }
     if (removed == null) throw new AdminError("not_found", `No cached prompt with id ${id}.`, "not_found", "id");
+    // Its own request's prompt, kept for a quality replay, holds its text too (and a replay would compute its KV again).
+    deps.requestLog.dropReplaysOfPrompt(removed.scope, removed.tokens);
     deps.forgetLiveKv?.();
     deps.log.info(`cached prompt ${id} deleted`);
     return {deleted: true};

@@ -46,7 +46,7 @@ export interface CacheAdmin {
     /** A page of cached prompts, most recently used first (all models), and how many match. */
     browse(query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]};
     /** Deletes one cached prompt leaving no trace of it; undefined when there is none; throws for a marked shared prefix. */
-    purgeEntry(id: number): {id: number} | undefined;
+    purgeEntry(id: number): {id: number; scope: string; tokens: ArrayLike<number>} | undefined;
     /** The loaded model's fingerprint (its entries are the ones in use). */
     readonly modelFingerprint: string;
     evictToBudget(bytes: number): void;

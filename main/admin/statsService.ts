@@ -151,11 +151,14 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
 }
 
 /**
- * POST /kvshare/cache/clear: removes every cached prompt (rows, vectors, snapshot files, the memory tier), and
- * the KV the sequences still hold (an exact prompt asked again would otherwise reuse it as its own prefix).
+ * POST /kvshare/cache/clear: removes every cached prompt (rows, vectors, snapshot files, the memory tier), the
+ * KV the sequences still hold (an exact prompt asked again would otherwise reuse it as its own prefix), and the
+ * prompts the request log keeps for quality replays.
  */
-export function clearCache(deps: Pick<AdminDeps, "cache" | "log" | "forgetLiveKv">): {removedEntries: number; freedBytes: number} {
+export function clearCache(deps: Pick<AdminDeps, "cache" | "log" | "forgetLiveKv" | "requestLog">): {removedEntries: number; freedBytes: number} {
     const cleared = deps.cache()?.clear() ?? {removedEntries: 0, freedBytes: 0};
+    // The prompts kept for quality replays are cached prompts' text too, and a replay would compute their KV again.
+    deps.requestLog.dropAllReplays();
     deps.forgetLiveKv?.();
     deps.log.info(`cache cleared: ${cleared.removedEntries} entries, ${cleared.freedBytes} bytes`);
     return cleared;

@@ -100,6 +100,26 @@ describe("RequestLog in app.db", () => {
         expect(l.pendingReplays(10)).toEqual([]);
     });
 
+    it("forgets the kept prompts a deleted cached prompt begins with (in its scope), those of one user, or all", () => {
+        share = 1;
+        const l = log();
+        l.add(entry({replayTokens: [7, 8, 9]}));
+        l.add(entry({replayTokens: [7, 8, 9], scope: "group:ward-4"}));
+        l.add(entry({replayTokens: [7, 8, 1]}));
+        l.add(entry({replayTokens: [5, 6], user: "nurse-2"}));
+        // The cached entry holds the prompt and its answer: [7, 8, 9] then [4, 4].
+        l.dropReplaysOfPrompt("group:ward-3", [7, 8, 9, 4, 4]);
+        expect(l.pendingReplays(10).map((p) => [p.scope, p.tokens])).toEqual([
+            ["group:ward-3", [5, 6]],
+            ["group:ward-3", [7, 8, 1]],
+            ["group:ward-4", [7, 8, 9]]
+        ]);
+        l.dropReplaysOf("nurse-2");
+        expect(l.pendingReplays(10)).toHaveLength(2);
+        l.dropAllReplays();
+        expect(l.pendingReplays(10)).toEqual([]);
+    });
+
     it("goes on when its writes fail (a full disk): the rows are lost with one warning, a checked replay is not offered again", () => {
         share = 1;
         const warnings: string[] = [];

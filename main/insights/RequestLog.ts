@@ -404,6 +404,36 @@ export class RequestLog {
         this.dropReplaysWhere("user", user);
     }
 
+    /**
+     * Forgets the logged prompts of a scope that a deleted cached prompt begins with (its own request's, kept for
+     * quality replays: they hold its text, and a replay would put its KV back in a sequence). `tokens` are the
+     * deleted entry's (its prompt, then its answer).
+     */
+    public dropReplaysOfPrompt(scope: string, tokens: ArrayLike<number>): void {
+        this.flush();
+        const db = this.database();
+        if (db == null) return;
+        const rows = db.prepare("SELECT id, replay_tokens FROM request_log WHERE scope = ? AND replay_tokens IS NOT NULL").all(scope) as Array<{
+            id: number;
+            replay_tokens: Buffer;
+        }>;
+        const isPrefix = (blob: Buffer): boolean => {
+            const replay = new Int32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+            return replay.length <= tokens.length && replay.every((token, i) => token === tokens[i]);
+        };
+        const drop = db.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?");
+        const dropped = db.transaction(() => rows.filter((row) => isPrefix(row.replay_tokens)).map((row) => drop.run(row.id)).length)();
+        if (dropped > 0) truncateLog(db);
+    }
+
+    /** Forgets every logged prompt kept for quality replays (the cache cleared: nothing of it is to come back). */
+    public dropAllReplays(): void {
+        this.flush();
+        const db = this.database();
+        if (db == null) return;
+        if (db.prepare("UPDATE request_log SET replay_tokens = NULL WHERE replay_tokens IS NOT NULL").run().changes > 0) truncateLog(db);
+    }
+
     private dropReplaysWhere(column: "scope" | "user", value: string): void {
         this.flush();
         const db = this.database();

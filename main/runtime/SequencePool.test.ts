@@ -83,5 +83,16 @@ describe("forgetting the sequences' KV (a cleared cache, a purged key)", () => {
         const after = await pool.acquire({...ticket(0), promptTokens: prompt});
         expect(after.sequence.contextTokens).toEqual([]);
         after.release();
+
+        // Twice at once (a clear, then a purge): the second is answered by the clear under way, and the next
+        // request's own KV is not dropped when it lets the sequence go.
+        (await fill()).release();
+        pool.forget();
+        pool.forget();
+        const kept = await fill();
+        kept.release();
+        const later = await pool.acquire({...ticket(0), promptTokens: prompt});
+        expect(later.sequence.contextTokens.length).toBe(prompt.length);
+        later.release();
     });
 });

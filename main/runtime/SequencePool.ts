@@ -177,6 +177,8 @@ export class SequencePool {
         } catch {
             // Whoever gets it next clears it first: it belongs to no scope now.
         } finally {
+            // A forget that came while this clear ran (the sequence was out of the pool) is answered by it.
+            this.forgetOnRelease.delete(index);
             this.owners[index] = undefined;
             this.idle.add(index);
             this.dispatch();

@@ -14,6 +14,7 @@ import {damageRootPage} from "../../common/__tests__/damagePage.js";
 import {LexicalEmbedder} from "../embed/index.js";
 import {CACHE_DB_FILE, CacheStore} from "../store/index.js";
 import {DonorCache} from "./DonorCache.js";
+import {captureForSnapshot} from "../../kv/index.js";
 import {STORIES_260K, tinyStories} from "../../../test/support/testData.js";
 
 describe("DonorCache's index", () => {
@@ -121,6 +122,27 @@ describe("DonorCache's index", () => {
         expect(keptAside()).toHaveLength(1);
         expect(cache!.count()).toBe(0);
         expect(lookUp(stories[0]!)).toEqual({nearest: [], exact: undefined});
+    });
+
+    it("does not store again a prompt deleted while its request was still answering (its better copy, after the decode stage)", async () => {
+        cache = openCache();
+        const sequence = context.getSequence();
+        try {
+            const tokens = model.tokenize(stories[0]!);
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens);
+            const prompt = {tokens, text: stories[0]!, scope: "global", embedding: null};
+            // Stored at the end of its prefill (others waited for it), then deleted by the admin.
+            const early = await cache.add(await captureForSnapshot(sequence), prompt);
+            expect(early).toBeDefined();
+            expect(cache.purgeEntry(early!.id)?.id).toBe(early!.id);
+            // Its answer done, the request offers the copy its decode stage fixed, in the deleted entry's place: refused.
+            expect(await cache.add(await captureForSnapshot(sequence), prompt, early!.id)).toBeUndefined();
+            expect(cache.browse({offset: 0, limit: 10}).total).toBe(0);
+            // The same prompt asked again later is cached like any other.
+            expect(await cache.add(await captureForSnapshot(sequence), prompt)).toBeDefined();
+        } finally {
+            sequence.dispose();
+        }
     });
 
     it("clearing leaves the cleared prompts' text in neither the index nor its write-ahead log", () => {

@@ -80,6 +80,12 @@ export class DonorCache {
     /** Scopes purged while this cache is open: nothing is stored into them again. */
     private readonly purgedScopes = new Set<string>();
     private readonly purgedOwners = new Set<string>();
+    /**
+     * Entries the admin deleted one by one: a request still answering when its prompt was deleted (stored early,
+     * for others waiting on it) would otherwise store its better copy in that entry's place. Bounded, as the
+     * successors are: only requests running at the time could still name one.
+     */
+    private readonly deletedIds = new Set<number>();
     /** Keys the opaque donor ids shown to issued keys. */
     private readonly idSecret = crypto.randomBytes(32);
     private sharedPrefixEntries: SharedPrefixEntry[] = [];
@@ -217,6 +223,7 @@ export class DonorCache {
     public async add(captured: CapturedState, prompt: DonorPrompt, replaces?: number): Promise<CacheEntry | undefined> {
         // Found damaged (and reported) by a lookup: it is set aside at the next start, and nothing is found in it until then.
         if (this.store.damaged) return undefined;
+        if (replaces != null && this.deletedIds.has(replaces)) return undefined;
         const relative = `${SNAPSHOTS_SUBDIR}/${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}.kvsnap`;
         const {modelFingerprint} = this.options;
         let indexed: CacheEntry | undefined;
@@ -383,7 +390,11 @@ export class DonorCache {
     public purgeEntry(id: number): CacheEntry | undefined {
         if (this.store.get(id)?.scope === sharedScope) throw new SharedPrefixEntryError();
         const removed = this.store.purge(id);
-        if (removed != null) this.forget([removed]);
+        if (removed != null) {
+            this.forget([removed]);
+            this.deletedIds.add(id);
+            if (this.deletedIds.size > maxSuccessors) this.deletedIds.delete(this.deletedIds.values().next().value!);
+        }
         return removed;
     }
 
