@@ -132,16 +132,18 @@ export async function patchSettings(deps: SettingsDeps, input: AdminSettingsPatc
     }
     const base = optionalGroups(rawBase, "baseGroups");
     const wanted = patch.sharing?.groups;
-    // The groups this change leaves: checked before anything moves, and again over the groups as they are then.
-    const groupsNow = (): Record<string, string> | undefined =>
-        wanted == null || base == null ? wanted : groupsOver(deps.settings.sharing.groups, base, wanted);
-    groupsNow();
+    // The groups this change leaves, checked (a 409) before anything moves.
+    const groupsBefore = {...deps.settings.sharing.groups};
+    const groups = wanted == null || base == null ? wanted : groupsOver(groupsBefore, base, wanted);
     if (patch.sharing?.sharedPrefixes != null) checkSharedPrefixesFit(deps, patch.sharing.sharedPrefixes);
     const api = patch.api ?? {};
     if (api.enabled != null || api.host != null || api.port != null) await applyApiServer(deps, api);
 
     const filePatch: SettingsPatch = {};
-    if (patch.sharing != null) filePatch.sharing = wanted == null ? patch.sharing : {...patch.sharing, groups: groupsNow()!};
+    // A profile saved while the API server moved (the await above) changed its line meanwhile: this change's own
+    // lines go over the groups as they are now, and that line stays (no refusal once the server has moved).
+    const applied = groups == null ? undefined : mergeGroups(deps.settings.sharing.groups, groupsBefore, groups).groups;
+    if (patch.sharing != null) filePatch.sharing = applied == null ? patch.sharing : {...patch.sharing, groups: applied};
     if (Object.keys(api).length > 0) filePatch.api = api;
     // The settings file holds them at the top level.
     Object.assign(filePatch, patch.runtime);

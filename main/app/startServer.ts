@@ -163,6 +163,24 @@ export function createApiServer(core: AppCore, servesUi: boolean): ApiServer {
     });
 }
 
+/**
+ * The model file to load: `modelPath`, or where it cannot be served and it was picked from the models folder
+ * (not named by the user; a download cut short, say), the folder's next file that can (`others`).
+ * @throws naming the file and why it cannot be served, rather than llama.cpp's bare "Failed to load model"
+ */
+export async function servableModel(core: Pick<AppCore, "log">, modelPath: string, others: readonly string[]): Promise<string> {
+    let chosen = modelPath;
+    let unusable = await modelFileProblem(chosen);
+    for (const other of others) {
+        if (unusable == null) break;
+        core.log.warn(`${chosen} cannot be served: ${unusable}; trying ${path.basename(other)}, the models folder's next file`);
+        chosen = other;
+        unusable = await modelFileProblem(chosen);
+    }
+    if (unusable != null) throw new Error(`${chosen} cannot be served: ${unusable}.`);
+    return chosen;
+}
+
 /** How long answers in progress may run on once the server is told to stop (new requests are refused at once). */
 export const shutdownGraceMs = 10_000;
 
@@ -179,17 +197,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     let server: RunningServer | undefined;
     try {
         if (modelPath == null) throw noModel ?? new NoModelError("No model found.");
-        // The reason a file cannot be served, rather than llama.cpp's bare "Failed to load model". A file picked
-        // from the models folder (not named by the user) that cannot be served, a download cut short say, is
-        // passed over for the folder's next one.
-        let unusable = await modelFileProblem(modelPath);
-        for (const other of otherModels) {
-            if (unusable == null) break;
-            core.log.warn(`${modelPath} cannot be served: ${unusable}; trying ${path.basename(other)}, the models folder's next file`);
-            modelPath = other;
-            unusable = await modelFileProblem(modelPath);
-        }
-        if (unusable != null) throw new Error(`${modelPath} cannot be served: ${unusable}.`);
+        modelPath = await servableModel(core, modelPath, otherModels);
         server = await listen(core);
         await loadCoreModel(core, modelPath, options.verbose, options.onLoadProgress);
     } catch (error) {

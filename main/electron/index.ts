@@ -6,14 +6,14 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell} from "electron";
 import {ipcChannels, type MenuCommand} from "../../shared/backend.js";
-import {modelFileProblem} from "../admin/modelsService.js";
-import {createApiServer, createCore, defaultRendererDir, listen, loadCoreModel, shutdownGraceMs} from "../app/startServer.js";
+import {createApiServer, createCore, defaultRendererDir, listen, loadCoreModel, servableModel, shutdownGraceMs} from "../app/startServer.js";
 import {resolveDataDir} from "../config/dataDir.js";
 import {readRendererFile, rendererHeaders} from "../server/rendererFiles.js";
 import {appIndexUrl, appScheme} from "./appUrl.js";
 import {registerIpcHandlers} from "./ipcHandlers.js";
 import {appMenuTemplate} from "./menu.js";
 import {applyNavigationGuards} from "./navigationGuards.js";
+import {adoptLegacyDataDir} from "./legacyDataDir.js";
 import {quitAfterShutdown} from "./quitAfterShutdown.js";
 import {askBeforeUnload} from "./unloadPrompt.js";
 import {mainWindowOptions} from "./windowOptions.js";
@@ -42,7 +42,9 @@ if (!app.requestSingleInstanceLock()) {
     quitAfterShutdown(
         app,
         async () => disposeCore?.(),
-        (error) => console.error(`shutting down: ${(error as Error).message}`)
+        (error) => console.error(`shutting down: ${(error as Error).message}`),
+        // The answers' grace, then as long again for the model, the database and the cache to close.
+        2 * shutdownGraceMs
     );
 
     void app.whenReady().then(async () => {
@@ -60,14 +62,20 @@ if (!app.requestSingleInstanceLock()) {
             // The data folder as the CLI resolves it, not Electron's userData (which holds Chromium's profile):
             // keys from `kvshare key create`, models and the cache are shared, and the folder's lock keeps a
             // `kvshare serve` and the app from serving one folder at once.
-            created = createCore({dataDir: resolveDataDir(), rendererDir});
+            const dataDir = resolveDataDir();
+            // An earlier version kept its data in userData: brought over once, so no chat, key or model goes missing.
+            if (process.env.KVSHARE_DATA_DIR == null) {
+                const moved = adoptLegacyDataDir(app.getPath("userData"), dataDir);
+                if (moved.length > 0) console.info(`[kvshare] moved ${moved.join(", ")} from ${app.getPath("userData")} to the data folder ${dataDir}`);
+            }
+            created = createCore({dataDir, rendererDir});
         } catch (error) {
             // A `kvshare serve` on the same folder (the lock), or a data folder file it cannot use: said, not hung.
             dialog.showErrorBox("KVShare cannot start", (error as Error).message);
             app.quit();
             return;
         }
-        const {core, modelPath, lock} = created;
+        const {core, modelPath, otherModels, lock} = created;
         // The desktop app checks what sharing costs by default (idle replays); the headless API does not.
         core.monitorDefaultShare = desktopMonitorShare;
         // The window talks over IPC, not through the API server: the settings panel may turn it off and on.
@@ -132,14 +140,16 @@ if (!app.requestSingleInstanceLock()) {
         await window.loadURL(appIndexUrl);
 
         // The model loads after the window shows; the UI reports "loading" until then. A file that cannot be
-        // served is named with the reason the CLI gives, not llama.cpp's bare "Failed to load model".
-        const unusable = modelPath == null ? undefined : await modelFileProblem(modelPath);
-        if (unusable != null) {
-            const reason = `${modelPath} cannot be served: ${unusable}.`;
-            core.markNoModel(reason);
-            core.log.error(`model load failed: ${reason}`);
-        } else if (modelPath != null)
-            await loadCoreModel(core, modelPath).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+        // served is passed over, or named with its reason, as `kvshare serve` does.
+        if (modelPath != null) {
+            const servable = await servableModel(core, modelPath, otherModels ?? []).catch((error: unknown) => {
+                core.markNoModel((error as Error).message);
+                core.log.error(`model load failed: ${(error as Error).message}`);
+                return undefined;
+            });
+            if (servable != null)
+                await loadCoreModel(core, servable).catch((error: unknown) => core.log.error(`model load failed: ${(error as Error).message}`));
+        }
         if (core.settings.api.enabled) {
             // A busy port must not take the desktop app down: chat works over IPC without the API.
             await listen(core, {servesUi: false}).then(

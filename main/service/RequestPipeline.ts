@@ -301,7 +301,8 @@ export class RequestPipeline {
         if (this.runtime.retirementSignal.aborted && !io.signal.aborted) throw this.runtime.retirementSignal.reason;
         // ... and store it as a donor (indexed at once from memory, the file written in the background).
         if (store != null) this.storeInBackground(store);
-        this.log(io, prompt, sharing, admission, prepared, result);
+        // The wait for a sequence alone: a wait for another's prefill (coalescing) is what reuse costs, not queueing.
+        this.log(io, prompt, sharing, admission, prepared, result, result.timings.queueMs - coalesceMs);
         return result;
     }
 
@@ -372,7 +373,9 @@ export class RequestPipeline {
         sharing: SharingSettings,
         admission: Admission,
         prepared: PreparedSequence,
-        result: GenerationResult
+        result: GenerationResult,
+        /** How long it waited for a sequence (the dashboard leaves that out of the TTFT it compares). */
+        sequenceWaitMs: number
     ): void {
         const best = admission.candidates.at(-1);
         const semantic = result.kvshare.mode === "semantic";
@@ -388,7 +391,7 @@ export class RequestPipeline {
             ttftMs: result.timings.ttftMs,
             donorId: semantic ? trace.donorId : undefined,
             recomputedTokens: result.kvshare.recomputed_tokens,
-            queueMs: result.timings.queueMs,
+            queueMs: sequenceWaitMs,
             donorSimilarity: result.kvshare.donor?.similarity,
             bestSimilarity: best?.[0],
             reusableTokens: best?.[1] ?? 0,
