@@ -47,6 +47,8 @@ function validMessage(value: unknown, param: string, walk: Walk, depth: number):
     // Unique across versions too: a version is shown by moving its messages, found by their ids.
     if (walk.ids.has(message.id)) throw invalidInput("Message ids must be unique in a conversation.", "messages");
     walk.ids.add(message.id);
+    // And counted as read: a list checked before a long version nested in one of its messages would let both in.
+    if (walk.ids.size > maxMessages) throw invalidInput(`A conversation holds at most ${maxMessages} messages, all versions counted.`, "messages");
     if (value.stats !== undefined) {
         if (!isObject(value.stats)) throw invalidInput(`'${param}.stats' must be an object.`, `${param}.stats`);
         message.stats = value.stats;

@@ -112,6 +112,11 @@ describe("admin services without a model", () => {
         expect(() => saveConversation(db, {...conversation, messages: [m("q", "user", {alternatives: [many("x", 2500), many("y", 2500)]})]})).toThrow(
             /at most 5000 messages, all versions counted/
         );
+        // A version nested in the first of many shown messages counts too (the shown list was counted before it).
+        const [first, ...rest] = many("s", 3000);
+        expect(() => saveConversation(db, {...conversation, messages: [{...first!, alternatives: [many("v", 2500)]}, ...rest]})).toThrow(
+            /at most 5000 messages, all versions counted/
+        );
         // Versions nest only so deep: each level an answer regenerated inside a kept version of the one above.
         const nested = (levels: number) => {
             let version: unknown[] = [m("leaf")];

@@ -8,7 +8,8 @@ import {resolveDataDir} from "../config/dataDir.js";
 import {lockDataDir, type DataDirLock} from "../config/dataDirLock.js";
 import {removeStaleTempFiles} from "../config/writeFileAtomic.js";
 import {NoModelError, resolveModelPath} from "../config/resolveModel.js";
-import {loadSettings, mergeSettings, type SettingsPatch} from "../config/settings.js";
+import {defaultSettings, loadSettings, mergeSettings, settingsPath, type SettingsPatch} from "../config/settings.js";
+import {runtimeSettingNames} from "../../shared/settings.js";
 import {ApiServer} from "../server/ApiServer.js";
 import {HttpServer} from "../server/HttpServer.js";
 import {apiRoutes} from "../server/routes.js";
@@ -164,6 +165,20 @@ export function createApiServer(core: AppCore, servesUi: boolean): ApiServer {
 }
 
 /**
+ * A model that failed to load where the settings file chose the runtime (a panel's change saved for the next
+ * start, say): the failure names those values and where they come from, so the next start is not a riddle.
+ */
+function withRuntimeHint(error: Error, core: Pick<AppCore, "settings" | "dataDir">, flags: ServeOptions["overrides"]): Error {
+    const fromFile = runtimeSettingNames.filter((name) => flags?.[name] === undefined && core.settings[name] !== defaultSettings[name]);
+    if (fromFile.length === 0) return error;
+    const values = fromFile.map((name) => `${name} ${JSON.stringify(core.settings[name])}`).join(", ");
+    return new Error(
+        `${error.message} (${settingsPath(core.dataDir)} sets ${values}: change them there or in the settings panel, or give other values with --threads / --parallel / --ctx-size / --gpu)`,
+        {cause: error}
+    );
+}
+
+/**
  * The model file to load: `modelPath`, or where it cannot be served and it was picked from the models folder
  * (not named by the user; a download cut short, say), the folder's next file that can (`others`).
  * @throws naming the file and why it cannot be served, rather than llama.cpp's bare "Failed to load model"
@@ -199,7 +214,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (modelPath == null) throw noModel ?? new NoModelError("No model found.");
         modelPath = await servableModel(core, modelPath, otherModels);
         server = await listen(core);
-        await loadCoreModel(core, modelPath, options.verbose, options.onLoadProgress);
+        await loadCoreModel(core, modelPath, options.verbose, options.onLoadProgress).catch((error: unknown) => {
+            throw withRuntimeHint(error as Error, core, options.overrides);
+        });
     } catch (error) {
         await (server != null ? server.close() : core.dispose()).catch(() => undefined);
         lock.release();

@@ -188,6 +188,7 @@ export class RequestPipeline {
             text,
             scope,
             ...(io.user == null ? {} : {owner: io.user}),
+            epoch: this.cache.epoch,
             detail: io.detail ?? false,
             revealDonor: io.revealDonor ?? false,
             recomputePolicy: io.recompute?.policy,
@@ -266,7 +267,8 @@ export class RequestPipeline {
                 } finally {
                     intact = (await decodeStage?.finish()) ?? true;
                     // A prompt asked not to be kept leaves no KV behind either; a sequence that lost cells holds no prompt.
-                    if (!intact || prompt.store === false) await lease.sequence.clearHistory();
+                    // Nor one purged or cleared while it was served: its KV may not stay for the next request's prefix.
+                    if (!intact || prompt.store === false || !this.cache.keeps(prompt)) await lease.sequence.clearHistory();
                 }
                 result = {
                     text: decoded.text,

@@ -114,6 +114,17 @@ describe("kvshare CLI input", () => {
         expect(key.stderr).toContain("unexpected argument: smith");
     });
 
+    it("names the settings file's runtime values when they keep the model from loading", () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-runtime-"));
+        // Saved from the panel for the next start: far more KV than any machine has.
+        fs.writeFileSync(path.join(dataDir, "settings.json"), JSON.stringify({parallel: 64, contextSize: 1_048_576}));
+        const run = cli("serve", "--model", model, "--data-dir", dataDir, "--port", "0", "--cpu", "--threads", "1");
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain(`${path.join(dataDir, "settings.json")} sets parallel 64, contextSize 1048576`);
+        expect(run.stderr).not.toMatch(/\n\s+at [\w.<]+ \(/);
+        fs.rmSync(dataDir, {recursive: true, force: true});
+    });
+
     it("serve refuses --no-auth off loopback before loading anything", () => {
         const run = cli("serve", "--no-auth", "--host", "0.0.0.0", "--model", "/nonexistent.gguf");
         expect(run.status).toBe(2);

@@ -72,6 +72,50 @@ describe("sharing scopes", () => {
         expect(cleared.usage.prompt_tokens_details.cached_tokens).toBe(0);
     });
 
+    it("keeps nothing of a request served while the cache was cleared: no entry, no KV left in its sequence", async () => {
+        const note = withSecret("Hal Roe");
+        const res = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {messages: [{role: "user", content: note}], max_tokens: 300, temperature: 0, user: "alice", stream: true}
+        });
+        expect(res.status).toBe(200);
+        const reader = await readUntilFirstText(res);
+        expect((await server.api("/kvshare/cache/clear", {method: "POST"})).status).toBe(200);
+        while (!(await reader.read()).done);
+        await waitForIdleSequences(server);
+        await server.core.requirePipeline().settled();
+        const entries = (await (await server.api(`/kvshare/cache/entries?text=${encodeURIComponent("Hal Roe")}`)).json()) as {total: number};
+        expect(entries.total).toBe(0);
+        const again = (await ask("alice", note)).body;
+        expect(again.x_kvshare.reused_tokens).toBe(0);
+    });
+
+    it("keeps nothing of a revoked key's request that waited for the sequence while its prompts were purged", async () => {
+        const {key, entry} = server.core.keys.create("leaving-tablet", "ward-1");
+        // Bob holds the one sequence; the key's request waits for it.
+        const holder = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {messages: [{role: "user", content: withoutSecret("Ida Fox")}], max_tokens: 300, temperature: 0, user: "bob", stream: true}
+        });
+        const holding = await readUntilFirstText(holder);
+        // Like nothing cached before: only the key's own KV, left in the sequence, could give alice any of it.
+        const note = "The tablet in room twelve noted that Jo Kim takes insulin at nine each evening, after the soup.";
+        const queued = fetch(`${server.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: {authorization: `Bearer ${key}`, "content-type": "application/json"},
+            body: JSON.stringify({messages: [{role: "user", content: note}], max_tokens: 4, temperature: 0})
+        });
+        await waitFor("the key's request queued", async () => ((await health(server)).queued ?? 0) > 0 || undefined);
+        expect((await server.api(`/kvshare/keys/${entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
+        while (!(await holding.read()).done);
+        expect((await queued).status).toBe(200);
+        await waitForIdleSequences(server);
+        await server.core.requirePipeline().settled();
+        // Served after the purge, as it was let in before; its KV left nothing for alice (same group) to reuse.
+        const alice = (await ask("alice", note)).body;
+        expect(alice.x_kvshare.reused_tokens).toBe(0);
+    });
+
     it("clears the sequence when a request is cut off mid-generation, both for it and after it", async () => {
         // Dave (in no group: a scope of his own) leaves his note on the one sequence.
         await ask("dave", withoutSecret("Fay Hill"));

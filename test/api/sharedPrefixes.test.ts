@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ChatCompletion} from "../../shared/openai.js";
 import {sharedScope} from "../../main/sharing/engine/scopes.js";
@@ -69,6 +70,9 @@ describe("admin-marked shared prefixes", () => {
         expect(before).toEqual([system]);
         const res = await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {sharedPrefixes: []}}});
         expect(res.status).toBe(200);
+        // Deleted as a purge deletes: the index's write-ahead log is emptied (it held the rows' earlier versions).
+        const wal = `${server.dataDir}/cache/kvshare-cache.db-wal`;
+        expect(fs.existsSync(wal) ? fs.statSync(wal).size : 0).toBe(0);
         const carol = await ask("carol", "Can I bring my child along?");
         expect(carol.donor?.prompt).not.toBe(system);
         const shared = [];

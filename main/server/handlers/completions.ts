@@ -1,6 +1,7 @@
 import type {Completion, CompletionLogprobs} from "../../../shared/openai.js";
 import type {Token} from "node-llama-cpp";
 import type {GenerationJob, PromptLogprobs} from "../../runtime/types.js";
+import {contextTokens, tokenPiece} from "../../runtime/tokenPiece.js";
 import {generationIo, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 import {characters, newId, systemFingerprint, toCompletionLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
@@ -21,9 +22,13 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
         model: pipeline.runtime.modelId,
         system_fingerprint: systemFingerprint
     };
-    // A prompt of token ids is taken as given; its text is what echo shows and what is embedded.
+    // A prompt of token ids is taken as given; its text is what echo shows and what is embedded: as a text prompt's
+    // reads (a start token is no text), so that the echoed tokens' pieces and offsets add up to it.
     const tokens = params.promptTokens as Token[] | undefined;
-    const promptText = tokens == null ? params.prompt : pipeline.runtime.model.detokenize(tokens, true);
+    const promptText =
+        tokens == null
+            ? params.prompt
+            : tokens.map((token, i) => tokenPiece(pipeline.runtime.model, token, tokens.slice(Math.max(0, i - contextTokens), i))).join("");
     /** With `echo` and `logprobs`: the prompt's tokens' (scored before any text). */
     let promptLogprobs: CompletionLogprobs | undefined;
     const onPromptLogprobs = (entries: PromptLogprobs) => {

@@ -30,6 +30,8 @@ export interface DonorPrompt {
     embedding: Float32Array | null;
     /** Who sent it (the request's user), kept so that what one sender stored can be deleted wherever it is shared. */
     owner?: string;
+    /** {@link DonorCache.epoch} when its request arrived: a cache cleared since then does not take it. */
+    epoch?: number;
 }
 
 /** A donor's KV ready to be edited into a sequence, or why it cannot be. */
@@ -80,6 +82,8 @@ export class DonorCache {
     /** Scopes purged while this cache is open: nothing is stored into them again. */
     private readonly purgedScopes = new Set<string>();
     private readonly purgedOwners = new Set<string>();
+    /** How often the cache was cleared (see {@link epoch}). */
+    private clears = 0;
     /**
      * Entries the admin deleted one by one: a request still answering when its prompt was deleted (stored early,
      * for others waiting on it) would otherwise store its better copy in that entry's place. Bounded, as the
@@ -261,8 +265,7 @@ export class DonorCache {
     }
 
     private index(relative: string, tokens: readonly number[], bytes: number, prompt: DonorPrompt, embedding: Float32Array | null): CacheEntry {
-        if (this.purgedScopes.has(prompt.scope)) throw new Error(`the scope ${prompt.scope} was purged`);
-        if (prompt.owner != null && this.purgedOwners.has(prompt.owner)) throw new Error("its sender's cached prompts were purged");
+        if (!this.keeps(prompt)) throw new Error("its scope or sender was purged, or the cache cleared, while it was served");
         this.changes++;
         return this.store.insert(
             {
@@ -290,7 +293,8 @@ export class DonorCache {
         const {modelFingerprint, prefill} = this.options;
         const {texts, minRunLength} = this.options.sharedPrefixSettings();
         for (const entry of this.store.entriesInScope(modelFingerprint, sharedScope)) {
-            if (!texts.includes(entry.promptText)) this.remove(entry.id);
+            // As thoroughly as a purge: an unmarked text (a clinic's template with a name in it) leaves no trace.
+            if (!texts.includes(entry.promptText)) this.erase(entry.id);
         }
         if (texts.length > 0 && prefill == null)
             this.options.log.warn("shared prefixes are marked, but KV editing is off: they are shared only through each scope's own cache");
@@ -357,6 +361,7 @@ export class DonorCache {
      * write-ahead log); the admin-marked shared prefixes (configuration) are put back.
      */
     public clear(): {removedEntries: number; freedBytes: number} {
+        this.clears++;
         const removed = this.forget(this.store.clear());
         this.memory.clear();
         void this.refreshSharedPrefixes().catch((error: unknown) =>
@@ -375,6 +380,22 @@ export class DonorCache {
         return this.forget(this.store.removeScope(scope)).length;
     }
 
+    /** Counts the clears: a request notes it on arrival, and what it served is not kept once the cache was cleared since. */
+    public get epoch(): number {
+        return this.clears;
+    }
+
+    /**
+     * Whether a request's prompt may be kept (its KV stored, or left in its sequence for the next one): not when its
+     * scope or its sender was purged, or the cache cleared, since it arrived — it was served meanwhile, as it should
+     * be, but nothing of it may stay behind.
+     */
+    public keeps(prompt: Pick<DonorPrompt, "scope" | "owner" | "epoch">): boolean {
+        if (this.purgedScopes.has(prompt.scope)) return false;
+        if (prompt.owner != null && this.purgedOwners.has(prompt.owner)) return false;
+        return prompt.epoch == null || prompt.epoch === this.clears;
+    }
+
     /** A page of cached prompts for the admin's list (see `CacheStore.browse`). */
     public browse(query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]} {
         return this.store.browse(query);
@@ -389,9 +410,8 @@ export class DonorCache {
      */
     public purgeEntry(id: number): CacheEntry | undefined {
         if (this.store.get(id)?.scope === sharedScope) throw new SharedPrefixEntryError();
-        const removed = this.store.purge(id);
+        const removed = this.erase(id);
         if (removed != null) {
-            this.forget([removed]);
             this.deletedIds.add(id);
             if (this.deletedIds.size > maxSuccessors) this.deletedIds.delete(this.deletedIds.values().next().value!);
         }
@@ -407,6 +427,13 @@ export class DonorCache {
     public purgeOwner(owner: string): number {
         this.purgedOwners.add(owner);
         return this.forget(this.store.removeOwner(owner)).length;
+    }
+
+    /** Deletes one entry leaving no trace of its text (index, write-ahead log, memory tier, file). */
+    private erase(id: number): CacheEntry | undefined {
+        const removed = this.store.purge(id);
+        if (removed != null) this.forget([removed]);
+        return removed;
     }
 
     /** Entries the index removed leave the memory tier, and admissions made before are stale. */

@@ -351,7 +351,8 @@ export class SharingEngine {
                     text: prompt.text,
                     scope: prompt.scope,
                     embedding: admission.embedding,
-                    ...(prompt.owner == null ? {} : {owner: prompt.owner})
+                    ...(prompt.owner == null ? {} : {owner: prompt.owner}),
+                    ...(prompt.epoch == null ? {} : {epoch: prompt.epoch})
                 },
                 earlier?.id
             );

@@ -14,6 +14,8 @@ export interface SharedPrompt {
     scope: string;
     /** Who asks (the request's user): kept with its cached KV, so that what a revoked key sent can be deleted. */
     owner?: string;
+    /** The donor cache's epoch when it arrived: cleared since, nothing of this prompt is kept. */
+    epoch?: number;
     /** Put token pieces into the hit record (the UI's alignment view asks for it). */
     detail: boolean;
     /** Include the donor's text in the hit record (the machine owner's key only). */
