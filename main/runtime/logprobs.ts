@@ -101,7 +101,9 @@ export async function scorePrompt(
             const at = start + from + k + 1;
             const probabilities = outputs[k]?.next.probabilities;
             const token = prompt[at]!;
-            scored.push(probabilities == null ? unscored(at) : tokenLogprob(model, {token, probabilities}, prompt.slice(Math.max(0, at - contextTokens), at), top));
+            scored.push(
+                probabilities == null ? unscored(at) : tokenLogprob(model, {token, probabilities}, prompt.slice(Math.max(0, at - contextTokens), at), top)
+            );
         });
     }
     return scored;
