@@ -2,33 +2,11 @@ import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
+import {answered, open, send, setMaxTokens} from "./chatSteps.js";
 import {repoRoot, startServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
-
-async function open(page: Page, url: string): Promise<void> {
-    await page.goto(url);
-    await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
-}
-
-async function send(page: Page, text: string): Promise<void> {
-    await page.getByTestId("composer-input").fill(text);
-    await page.getByTestId("composer-input").press("Enter");
-}
-
-/** Sets the open chat's max tokens (a long answer streams for a few seconds on the tiny model). */
-async function setMaxTokens(page: Page, value: number): Promise<void> {
-    await page.getByTestId("settings-toggle").click();
-    await page.getByTestId("max-tokens-input").fill(String(value));
-    await page.keyboard.press("Escape");
-    await expect(page.getByTestId("chat-settings")).toBeHidden();
-}
-
-/** Waits for the nth answer (0-based) to be complete. */
-async function answered(page: Page, nth: number): Promise<void> {
-    await expect(page.getByTestId("message-assistant").nth(nth).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
-}
 
 /** How far the chat is scrolled from its newest message, in px. */
 async function gapBelow(page: Page): Promise<number> {

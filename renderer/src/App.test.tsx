@@ -3,7 +3,9 @@ import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {App} from "./App.js";
 import {setBackend} from "./backend/current.js";
 import {ApiError} from "./backend/errors.js";
+import {useChatsNotSaved} from "./stores/useChatsNotSaved.js";
 import {useConnection} from "./stores/useConnection.js";
+import {flushConversationSaves} from "./stores/useConversations.js";
 import type {FakeBackend} from "./testing/fakes.js";
 import {nextFrame} from "./testing/frames.js";
 import {freshChatState} from "./testing/freshChatState.js";
@@ -18,6 +20,7 @@ describe("App", () => {
     let backend: FakeBackend;
     beforeEach(() => {
         backend = freshChatState({apiKey: null, status: "checking", health: null, models: [], error: null});
+        useChatsNotSaved.setState({tooLarge: {}});
     });
     afterEach(() => {
         cleanup();
@@ -150,5 +153,39 @@ describe("App", () => {
         fireEvent.keyDown(type("hi"), {key: "Enter"});
         await act(async () => backend.fail(new ApiError("prompt is longer than the context", 400)));
         expect(screen.getByTestId("answer-error").textContent).toBe("prompt is longer than the context");
+    });
+    it("says at a chat the server refused to save for its size that it is kept in this page only, and asks before a reload", async () => {
+        render(<App />);
+        await waitFor(() => expect(screen.getByTestId("health-indicator").dataset.status).toBe("ok"));
+        backend.adminFake.failing.set(
+            "saveConversation",
+            new ApiError("The request body is larger than the limit of 4194304 bytes.", 413, "invalid_request_error", "request_too_large")
+        );
+        fireEvent.keyDown(type("A very long paste"), {key: "Enter"});
+        await act(async () => {
+            backend.complete({content: "ok"});
+            await flushConversationSaves();
+        });
+        expect(screen.getByTestId("chat-not-saved").textContent).toMatch(/too large for the server to save \(The request body is larger/);
+        const reload = new Event("beforeunload", {cancelable: true});
+        window.dispatchEvent(reload);
+        expect(reload.defaultPrevented).toBe(true);
+        // Another chat saved meanwhile changes nothing for this one.
+        fireEvent.click(screen.getByTestId("new-chat"));
+        expect(screen.queryByTestId("chat-not-saved")).toBeNull();
+        fireEvent.click(screen.getAllByTestId("conversation-item")[1]!.querySelector("button")!);
+        expect(screen.getByTestId("chat-not-saved")).toBeTruthy();
+
+        // Saved after all (a server with a higher limit): the notice and the question go.
+        backend.adminFake.failing.clear();
+        fireEvent.keyDown(type("More"), {key: "Enter"});
+        await act(async () => {
+            backend.complete({content: "saved"});
+            await flushConversationSaves();
+        });
+        expect(screen.queryByTestId("chat-not-saved")).toBeNull();
+        const after = new Event("beforeunload", {cancelable: true});
+        window.dispatchEvent(after);
+        expect(after.defaultPrevented).toBe(false);
     });
 });

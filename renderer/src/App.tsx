@@ -2,6 +2,7 @@ import {useEffect, useState} from "react";
 import {AdminPanel} from "./components/AdminPanel.js";
 import {ApiKeyScreen} from "./components/ApiKeyScreen.js";
 import {BuildNotice} from "./components/BuildNotice.js";
+import {ChatNotSaved} from "./components/ChatNotSaved.js";
 import {ChatSettings} from "./components/ChatSettings.js";
 import {ChatView} from "./components/ChatView.js";
 import {Composer} from "./components/Composer.js";
@@ -82,6 +83,7 @@ export function App() {
                         <Header title={conversation?.title ?? DEFAULT_TITLE} settingsOpen={settingsOpen} onToggleSettings={() => setSettingsOpen((o) => !o)} />
                         <ChatView conversation={conversation} />
                         <div className="composer-wrap">
+                            {conversation ? <ChatNotSaved conversationId={conversation.id} /> : null}
                             <Composer disabled={status === "unauthorized"} />
                         </div>
                     </>

@@ -35,7 +35,18 @@ describe("CachedPromptsPanel", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useCachedPrompts.setState({page: null, text: "", scope: null, offset: 0, scopes: [], error: null, deleting: false, deleted: null, deleteError: null});
+        useCachedPrompts.setState({
+            page: null,
+            text: "",
+            scope: null,
+            offset: 0,
+            scopes: [],
+            error: null,
+            changed: false,
+            deleting: false,
+            deleted: null,
+            deleteError: null
+        });
         useCacheStats.setState({stats: null, error: null, loading: false, scope: null});
         useApiKeys.setState({keys: [reception], created: null, error: null, busy: false});
     });
@@ -93,6 +104,32 @@ describe("CachedPromptsPanel", () => {
         await act(async () => fireEvent.submit(search));
         expect(screen.getByTestId("cached-prompts-empty").textContent).toBe("No cached prompt holds ‘zebra’");
         expect(screen.queryByTestId("cached-prompts-range")).toBeNull();
+    });
+
+    it("takes at most the text the server searches for, and lists no rows after a failed search", async () => {
+        backend.adminFake.cachedPrompts = [prompt(1, "Patient Dee Moss has the rare fever"), prompt(2, "A cat in the garden")];
+        render(<CachedPromptsPanel />);
+        await screen.findAllByTestId("cached-prompt");
+        const search = screen.getByRole("searchbox", {name: "Search the cached prompts' text"}) as HTMLInputElement;
+        expect(search.maxLength).toBe(500);
+        backend.adminFake.failing.set("listCachedPrompts", new Error("The KVShare server is not reachable"));
+        fireEvent.change(search, {target: {value: "fever"}});
+        await act(async () => fireEvent.submit(search));
+        expect(screen.getByTestId("cached-prompts-error").textContent).toBe("The KVShare server is not reachable");
+        expect(screen.queryByTestId("cached-prompt")).toBeNull();
+        expect(screen.queryByTestId("cached-prompts-range")).toBeNull();
+    });
+
+    it("says when the list changed between pages, and reloads it from the first page", async () => {
+        backend.adminFake.cachedPrompts = Array.from({length: 30}, (_, i) => prompt(i + 1, `Story number ${i + 1}`, {lastUsedAt: 1000 + i}));
+        render(<CachedPromptsPanel />);
+        await waitFor(() => expect(screen.getByTestId("cached-prompts-range").textContent).toBe("1–20 of 30"));
+        backend.adminFake.cachedPrompts = [...backend.adminFake.cachedPrompts, prompt(31, "Story number 31", {lastUsedAt: 2000})];
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Next"})));
+        expect(screen.getByTestId("cached-prompts-changed").textContent).toMatch(/^The list changed since it was loaded/);
+        await act(async () => fireEvent.click(screen.getByTestId("cached-prompts-restart")));
+        expect(screen.getByTestId("cached-prompts-range").textContent).toBe("1–20 of 31");
+        expect(screen.queryByTestId("cached-prompts-changed")).toBeNull();
     });
 
     it("says when nothing is cached, in a scope named by its key", async () => {

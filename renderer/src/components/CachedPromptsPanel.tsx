@@ -1,7 +1,7 @@
 import {useEffect, useId, useRef, useState} from "react";
 import type {CachedPrompt} from "../../../shared/admin.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
-import {CACHED_PROMPTS_PAGE_SIZE, useCachedPrompts} from "../stores/useCachedPrompts.js";
+import {CACHED_PROMPTS_PAGE_SIZE, CACHED_PROMPTS_SEARCH_MAX, useCachedPrompts} from "../stores/useCachedPrompts.js";
 import {CachedPromptRow, promptWords} from "./CachedPromptRow.js";
 import {ScopeName, ScopeSelect} from "./ScopeName.js";
 
@@ -40,6 +40,7 @@ function Filters() {
                 placeholder="Search the text, e.g. a name"
                 data-testid="cached-prompts-search"
                 value={typed}
+                maxLength={CACHED_PROMPTS_SEARCH_MAX}
                 onChange={(e) => setTyped(e.target.value)}
                 spellCheck={false}
             />
@@ -97,6 +98,18 @@ function Pager({offset, shown, total}: {offset: number; shown: number; total: nu
     );
 }
 
+/** Pages are cut by position: prompts cached or deleted between two pages shift them (entries repeat or are missed). */
+function ListChanged() {
+    return (
+        <p className="warning small" role="status" data-testid="cached-prompts-changed">
+            The list changed since it was loaded: entries may repeat or be missing.{" "}
+            <button type="button" className="link-button inline" data-testid="cached-prompts-restart" onClick={() => void useCachedPrompts.getState().goTo(0)}>
+                Reload from the first page
+            </button>
+        </p>
+    );
+}
+
 /** What an empty list means: nothing cached (in the scope chosen), or nothing holding the text searched. */
 function Empty({text, scope}: {text: string; scope: string | null}) {
     const where =
@@ -130,6 +143,7 @@ export function CachedPromptsPanel() {
     const scope = useCachedPrompts((s) => s.scope);
     const offset = useCachedPrompts((s) => s.offset);
     const error = useCachedPrompts((s) => s.error);
+    const changed = useCachedPrompts((s) => s.changed);
     const loading = useCachedPrompts((s) => s.loading);
     const deleting = useCachedPrompts((s) => s.deleting);
     const deleted = useCachedPrompts((s) => s.deleted);
@@ -180,6 +194,7 @@ export function CachedPromptsPanel() {
                             <CachedPromptRow key={entry.id} entry={entry} now={loadedAt} busy={deleting} onDelete={(e) => void remove(e)} />
                         ))}
                     </ul>
+                    {changed ? <ListChanged /> : null}
                     <Pager offset={offset} shown={page.entries.length} total={page.total} />
                 </>
             )}

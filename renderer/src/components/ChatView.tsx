@@ -1,10 +1,9 @@
-import {useEffect, useState} from "react";
 import type {Conversation} from "../lib/types.js";
 import {versionPosition} from "../lib/versions.js";
-import {ANSWERING_STALE_MS, answeringElsewhere, useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConversations} from "../stores/useConversations.js";
 import {Message} from "./Message.js";
+import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
 import {useFollowLatest} from "./useFollowLatest.js";
 
 export function ChatView({conversation}: {conversation: Conversation | undefined}) {
@@ -12,8 +11,9 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     const regenerate = useChatStream((s) => s.regenerate);
     // One answer is written at a time: while any chat is answered, none offers to ask again.
     const busy = useChatStream((s) => s.inFlight !== null);
-    const elsewhere = useAnsweringElsewhere((s) => s.entries);
-    const [now, setNow] = useState(Date.now);
+    // Nor does a chat another tab answers: the answer goes after its question there (the composer says so).
+    const otherTabAnswers = useAnsweredInOtherTab(conversation?.id);
+    const locked = busy || otherTabAnswers;
     const editAndResend = useChatStream((s) => s.editAndResend);
     const showVersion = useConversations((s) => s.showVersion);
 
@@ -24,13 +24,6 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     const shown = replacedAt < 0 ? messages : messages.slice(0, replacedAt);
     const {scroller, following, onScroll, jumpToLatest} = useFollowLatest(conversation?.id, `${lastId}:${inFlight?.text.length ?? -1}`);
     const unanswered = !inFlight && messages.at(-1)?.role === "user";
-    const otherTabAnswers = conversation != null && answeringElsewhere(elsewhere, conversation.id, now);
-    // While another tab answers, look again now and then: if that tab is gone, the question needs an answer.
-    useEffect(() => {
-        if (!unanswered || !otherTabAnswers) return;
-        const timer = setInterval(() => setNow(Date.now()), ANSWERING_STALE_MS / 3);
-        return () => clearInterval(timer);
-    }, [unanswered, otherTabAnswers]);
 
     if (!conversation || (messages.length === 0 && !inFlight)) {
         return (
@@ -51,16 +44,16 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                     <Message
                         key={m.id}
                         message={m}
-                        onRegenerate={m.role === "assistant" && m.id === lastId && !busy ? () => void regenerate(conversation.id) : undefined}
-                        onEdit={m.role === "user" && !busy ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
+                        onRegenerate={m.role === "assistant" && m.id === lastId && !locked ? () => void regenerate(conversation.id) : undefined}
+                        onEdit={m.role === "user" && !locked ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
                         laterMessages={messages.length - index - 1}
                         versions={
                             m.alternatives?.length
                                 ? {
                                       ...versionPosition(m),
                                       at: `${conversation.id}:${index}`,
-                                      // While this chat is answered the answer goes after the version shown: it stays put.
-                                      onShow: inFlight ? undefined : (target) => showVersion(conversation.id, m.id, target)
+                                      // While this chat is answered (here or in another tab) the version shown stays put.
+                                      onShow: inFlight || otherTabAnswers ? undefined : (target) => showVersion(conversation.id, m.id, target)
                                   }
                                 : undefined
                         }

@@ -3,6 +3,7 @@ import {flushSync} from "react-dom";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {App} from "../App.js";
 import {setBackend} from "../backend/current.js";
+import {ANSWERING_STORAGE, useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
@@ -112,6 +113,45 @@ describe("Composer", () => {
         fireEvent.keyDown(composer(), {key: "Enter"});
         expect(backend.requests).toHaveLength(2);
         expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "A question for this chat"}]);
+        await act(async () => backend.complete({content: "ok"}));
+    });
+
+    it("while another tab answers this chat, says so and offers no send, edit, regenerate or switch of versions here", async () => {
+        render(<App />);
+        await waitFor(() => expect(useConversations.getState().loaded).toBe(true));
+        const id = useConversations.getState().activeId!;
+        act(() => {
+            const question = useConversations.getState().addMessage(id, {role: "user", content: "Lily went out"});
+            useConversations.getState().addMessage(id, {role: "assistant", content: "She saw a dog."});
+            useConversations.getState().addVersion(id, question.id, {role: "user", content: "Tom went out"});
+            useConversations.getState().addMessage(id, {role: "assistant", content: "He saw a cat."});
+        });
+        // Another tab of this browser regenerates the last answer (its entry, as that tab writes it).
+        act(() => {
+            localStorage.setItem(ANSWERING_STORAGE, JSON.stringify({[id]: Date.now()}));
+            useAnsweringElsewhere.setState({entries: {[id]: Date.now()}});
+        });
+        expect(screen.getByTestId("answer-in-other-tab").textContent).toContain("This chat is being answered in another tab");
+        const previous = () => screen.getByRole("button", {name: "Previous version"}) as HTMLButtonElement;
+        expect(previous().disabled).toBe(true);
+        expect(screen.queryByTestId("edit-button")).toBeNull();
+        expect(screen.queryByTestId("regenerate-button")).toBeNull();
+        fireEvent.keyDown(type("What then?"), {key: "Enter"});
+        expect((screen.getByTestId("send-button") as HTMLButtonElement).disabled).toBe(true);
+        expect(backend.requests).toHaveLength(0);
+        expect(composer().value).toBe("What then?");
+
+        // That answer is kept: this tab may go on.
+        act(() => {
+            localStorage.removeItem(ANSWERING_STORAGE);
+            useAnsweringElsewhere.setState({entries: {}});
+        });
+        expect(screen.queryByTestId("answer-in-other-tab")).toBeNull();
+        expect(previous().disabled).toBe(false);
+        expect(screen.getAllByTestId("edit-button")).toHaveLength(1);
+        expect(screen.getByTestId("regenerate-button")).toBeTruthy();
+        fireEvent.keyDown(composer(), {key: "Enter"});
+        expect(backend.requests).toHaveLength(1);
         await act(async () => backend.complete({content: "ok"}));
     });
 

@@ -7,6 +7,8 @@ import {useConversations} from "../stores/useConversations.js";
 import {useDrafts} from "../stores/useDrafts.js";
 import {useView} from "../stores/useView.js";
 import {AnswerInOtherChat} from "./AnswerInOtherChat.js";
+import {AnswerInOtherTab} from "./AnswerInOtherTab.js";
+import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
 
 const MAX_HEIGHT_PX = 220;
 
@@ -19,6 +21,7 @@ const ANSWER_END_GRACE_MS = 300;
 export function Composer({disabled}: {disabled: boolean}) {
     const conversationId = useConversations((s) => s.activeId);
     const answeringId = useChatStream((s) => s.inFlight?.conversationId ?? null);
+    const otherTabAnswers = useAnsweredInOtherTab(conversationId);
     const draftKey = conversationId ?? "";
     const text = useDrafts((s) => s.drafts[draftKey] ?? "");
     const contextSize = useConnection(selectContextSize);
@@ -46,7 +49,7 @@ export function Composer({disabled}: {disabled: boolean}) {
         wasAnswering.current = answeringHere;
     }, [answeringHere]);
     const sizeProblem = messageSizeProblem(text, contextSize);
-    const canSend = answeringId === null && !disabled && text.trim() !== "" && sizeProblem === null;
+    const canSend = answeringId === null && !otherTabAnswers && !disabled && text.trim() !== "" && sizeProblem === null;
     const submit = (): void => {
         if (!canSend) return;
         const value = text;
@@ -59,6 +62,7 @@ export function Composer({disabled}: {disabled: boolean}) {
     return (
         <>
             {answeringId !== null && !answeringHere ? <AnswerInOtherChat conversationId={answeringId} /> : null}
+            {otherTabAnswers && !answeringHere ? <AnswerInOtherTab /> : null}
             {sizeProblem !== null ? (
                 <p className="composer-notice composer-error" role="alert" data-testid="message-too-big">
                     {sizeProblem}

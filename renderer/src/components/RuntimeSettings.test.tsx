@@ -6,6 +6,7 @@ import {useApiKeys} from "../stores/useApiKeys.js";
 import {useModels} from "../stores/useModels.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {AdminPanel} from "./AdminPanel.js";
+import {ModelPicker} from "./ModelPicker.js";
 
 describe("AdminPanel: model runtime settings", () => {
     let backend: FakeBackend;
@@ -77,13 +78,39 @@ describe("AdminPanel: model runtime settings", () => {
         expect(hintOf("setting-parallel")).toBe("Requests answered at the same time, each in a sequence of its own");
     });
 
-    it("shows a failed reload, the model in use going on serving", async () => {
+    it("shows a failed reload, the model in use going on serving with the earlier settings, here and in the model picker", async () => {
+        render(
+            <>
+                <ModelPicker />
+                <AdminPanel />
+            </>
+        );
+        fireEvent.change(await screen.findByTestId("setting-parallel"), {target: {value: "3"}});
+        await save();
+        await act(async () => fireEvent.click(await screen.findByTestId("runtime-reload")));
+        // As the server reports it: the old model serves on ("ok"), and says why the new load failed.
+        const failure = "Could not switch models: stories260K is too large for the available RAM. Still serving stories260K.";
+        act(() => void (backend.adminFake.modelStatus = {...backend.adminFake.modelStatus, status: "ok", progress: 1, error: failure}));
+        await waitFor(() =>
+            expect(screen.getByTestId("runtime-reload-error").textContent).toBe(
+                `The reload failed: ${failure} The model keeps serving with the earlier settings: change the values back (each field's hint says what it runs with), or to ones this machine can hold, save, and reload again.`
+            )
+        );
+        expect(screen.getByTestId("model-error").textContent).toBe(failure);
+        expect(status()).toMatch(/sequences at once takes effect when the model is next loaded/);
+    });
+
+    it("shows a failed reload that left no model serving", async () => {
         render(<AdminPanel />);
         fireEvent.change(await screen.findByTestId("setting-parallel"), {target: {value: "3"}});
         await save();
         await act(async () => fireEvent.click(await screen.findByTestId("runtime-reload")));
         act(() => void (backend.adminFake.modelStatus = {...backend.adminFake.modelStatus, status: "error", error: "not enough memory for 3 sequences"}));
-        await waitFor(() => expect(screen.getByTestId("runtime-reload-error").textContent).toBe("not enough memory for 3 sequences"));
+        await waitFor(() =>
+            expect(screen.getByTestId("runtime-reload-error").textContent).toMatch(
+                /^The reload failed: not enough memory for 3 sequences No model is serving now/
+            )
+        );
     });
 
     it("names the field of a value the server refuses, and of text that is no number", async () => {

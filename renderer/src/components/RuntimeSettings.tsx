@@ -37,6 +37,13 @@ function valueNotes(runtime: AdminRuntimeSettings, key: keyof RuntimeValues): st
     return notes.length === 0 ? "" : ` · ${notes.join("; ")}`;
 }
 
+/** What to do after a reload failed: the values saved do not fit (memory, most often), the earlier ones did. */
+function reloadFailureAdvice(stillServing: boolean): string {
+    return stillServing
+        ? "The model keeps serving with the earlier settings: change the values back (each field's hint says what it runs with), or to ones this machine can hold, save, and reload again."
+        : "No model is serving now: change the values back, or to ones this machine can hold, save, and reload again.";
+}
+
 /** Reads the settings again once a model load ends (here or in the model picker): the model serving now changed. */
 function useSettingsAfterLoad(status: ModelStatus | null): void {
     const was = useRef(status?.status);
@@ -156,7 +163,9 @@ export function RuntimeSettings({runtime, draft, onChange, unsaved}: Props) {
             )}
             {reloadAsked && !loading && modelsError != null ? (
                 <p className="form-error" role="alert" data-testid="runtime-reload-error">
-                    {modelsError}
+                    {/* Advice for a load that failed (the values did not fit), not for a reload refused before it started. */}
+                    The reload failed: {modelsError}
+                    {status?.error == null ? null : ` ${reloadFailureAdvice(status.status === "ok")}`}
                 </p>
             ) : null}
         </section>

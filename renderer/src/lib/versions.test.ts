@@ -1,7 +1,7 @@
 import {describe, expect, it} from "vitest";
 import {everyMessage} from "../../../shared/messageVersions.js";
 import type {StoredMessage} from "./types.js";
-import {showVersion, startVersion, versionPosition} from "./versions.js";
+import {answerAfter, showVersion, startVersion, versionPosition} from "./versions.js";
 
 const msg = (id: string, role: StoredMessage["role"] = id.startsWith("q") ? "user" : "assistant"): StoredMessage => ({
     id,
@@ -68,5 +68,25 @@ describe("message versions", () => {
         expect(startVersion(chat, 1, [])).toEqual(chat);
         // A stored index out of range (a copy from elsewhere) is read as the nearest place.
         expect(versionPosition({...chat[0]!, alternatives: [[msg("q0")]], alternativeIndex: 7})).toEqual({index: 1, count: 2});
+    });
+    it("keeps an answer after its question in whichever version holds it, the version shown staying shown", () => {
+        // The last question was edited (q2b), then the first version shown again while q2b was being answered.
+        const edited = startVersion(chat, 2, [msg("q2b")]);
+        const back = showVersion(edited, 2, 0);
+        const answered = answerAfter(back, "q2b", msg("a2b"))!;
+        expect(ids(answered)).toEqual(["q1", "a1", "q2", "a2"]);
+        expect(answered[2]!.alternatives!.map(ids)).toEqual([["q2b", "a2b"]]);
+        expect(versionPosition(answered[2]!)).toEqual({index: 0, count: 2});
+        expect(ids(showVersion(answered, 2, 1))).toEqual(["q1", "a1", "q2b", "a2b"]);
+        // Shown, and last: after it. Followed by an answer (regenerated): a new version of that answer, shown.
+        expect(ids(answerAfter(edited, "q2b", msg("a2b"))!)).toEqual(["q1", "a1", "q2b", "a2b"]);
+        const regenerated = answerAfter(back, "q2", msg("a2c"))!;
+        expect(ids(regenerated)).toEqual(["q1", "a1", "q2", "a2c"]);
+        expect(regenerated[3]!.alternatives!.map(ids)).toEqual([["a2"]]);
+        // An answer regenerated in a version kept aside is a new version there; what is shown does not move.
+        const aside = answerAfter(showVersion(answered, 2, 1), "q2", msg("a2c"))!;
+        expect(ids(aside)).toEqual(["q1", "a1", "q2b", "a2b"]);
+        expect(ids(showVersion(aside, 2, 0))).toEqual(["q1", "a1", "q2", "a2c"]);
+        expect(answerAfter(chat, "gone", msg("x"))).toBeUndefined();
     });
 });

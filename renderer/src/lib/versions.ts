@@ -66,3 +66,25 @@ export function showVersion(messages: readonly StoredMessage[], at: number, targ
     if (target < 0 || target >= versions.length) return [...messages];
     return show(messages, at, versions, target);
 }
+
+/**
+ * Keeps `answer` after the question `questionId`, in whichever version holds it (the one shown, or one kept on
+ * a message, at any depth): right after it where it is last there, else as a new version from the message after
+ * it (a regenerated answer). The version shown stays the one shown: an answer to a version kept aside is added
+ * there. Undefined where no version holds the question.
+ */
+export function answerAfter(messages: readonly StoredMessage[], questionId: string, answer: StoredMessage): StoredMessage[] | undefined {
+    const at = messages.findIndex((m) => m.id === questionId);
+    if (at >= 0) return at === messages.length - 1 ? [...messages, answer] : startVersion(messages, at + 1, [answer]);
+    for (const [index, message] of messages.entries()) {
+        const versions = message.alternatives ?? [];
+        for (const [which, version] of versions.entries()) {
+            const changed = answerAfter(version, questionId, answer);
+            if (changed === undefined) continue;
+            const kept = [...messages];
+            kept[index] = {...message, alternatives: versions.map((other, i) => (i === which ? changed : other))};
+            return kept;
+        }
+    }
+    return undefined;
+}

@@ -35,9 +35,10 @@ function write(entries: Record<string, number>): void {
  */
 export function announceAnswering(conversationId: string): {beat: () => void; done: () => void} {
     let last = 0;
+    let over = false;
     const beat = (): void => {
         const now = Date.now();
-        if (now - last < HEARTBEAT_MS) return;
+        if (over || now - last < HEARTBEAT_MS) return;
         last = now;
         write({...read(), [conversationId]: now});
     };
@@ -45,7 +46,10 @@ export function announceAnswering(conversationId: string): {beat: () => void; do
     const timer = setInterval(beat, HEARTBEAT_MS);
     return {
         beat,
+        // Once: a second call (the page went away, then the answer ended) must not remove a later answer's entry.
         done: () => {
+            if (over) return;
+            over = true;
             clearInterval(timer);
             const entries = read();
             delete entries[conversationId];

@@ -2,6 +2,7 @@ import {create} from "zustand";
 import type {AdminSettings, AdminSettingsPatch} from "../../../shared/admin.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
+import {askBeforeLeaving} from "../lib/leaveGuard.js";
 import type {SettingsDraft} from "../lib/settingsForm.js";
 
 interface AdminSettingsState {
@@ -115,9 +116,6 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
 }));
 
 /** Unsaved settings edits (kept while the panel is closed too) make the browser ask before a reload or close loses them. */
-const askBeforeUnload = (event: BeforeUnloadEvent): void => event.preventDefault();
 useAdminSettings.subscribe((state, previous) => {
-    if ((state.unsaved == null) === (previous.unsaved == null)) return;
-    if (state.unsaved != null) window.addEventListener("beforeunload", askBeforeUnload);
-    else window.removeEventListener("beforeunload", askBeforeUnload);
+    if ((state.unsaved == null) !== (previous.unsaved == null)) askBeforeLeaving("unsaved settings", state.unsaved != null);
 });

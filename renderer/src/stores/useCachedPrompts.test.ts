@@ -28,7 +28,18 @@ describe("useCachedPrompts", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useCachedPrompts.setState({page: null, text: "", scope: null, offset: 0, scopes: [], error: null, deleting: false, deleted: null, deleteError: null});
+        useCachedPrompts.setState({
+            page: null,
+            text: "",
+            scope: null,
+            offset: 0,
+            scopes: [],
+            error: null,
+            changed: false,
+            deleting: false,
+            deleted: null,
+            deleteError: null
+        });
     });
     afterEach(() => setBackend(null));
 
@@ -113,5 +124,29 @@ describe("useCachedPrompts", () => {
         await state().load();
         expect(state().error).toBeNull();
         expect(state().page).toEqual({total: 0, entries: []});
+    });
+    it("shows no rows after a failed search: those listed were the last search's", async () => {
+        backend.adminFake.cachedPrompts = [prompt(1, "the rare fever"), prompt(2, "the garden")];
+        await state().search("garden");
+        expect(state().page?.entries.map((e) => e.id)).toEqual([2]);
+        backend.adminFake.failing.set("listCachedPrompts", new ApiError("'text' must be at most 500 characters.", 400, "invalid_request_error"));
+        await state().search("x".repeat(600));
+        expect(state().error).toMatch(/at most 500 characters/);
+        expect(state().page).toBeNull();
+    });
+
+    it("says when the list changed between two pages (entries may repeat), until a load from the first page", async () => {
+        backend.adminFake.cachedPrompts = Array.from({length: 30}, (_, i) => prompt(i + 1, `Story ${i + 1}`));
+        await state().load();
+        await state().goTo(CACHED_PROMPTS_PAGE_SIZE);
+        expect(state().changed).toBe(false);
+        await state().goTo(0);
+        // A prompt is cached meanwhile: the next page starts one entry earlier, repeating the last one seen.
+        backend.adminFake.cachedPrompts = [...backend.adminFake.cachedPrompts, prompt(31, "Story 31")];
+        await state().goTo(CACHED_PROMPTS_PAGE_SIZE);
+        expect(state().changed).toBe(true);
+        await state().goTo(0);
+        expect(state().changed).toBe(false);
+        expect(state().page?.total).toBe(31);
     });
 });

@@ -5,6 +5,8 @@ import {errorMessage} from "../backend/errors.js";
 
 /** Entries one page of the list shows. */
 export const CACHED_PROMPTS_PAGE_SIZE = 20;
+/** The longest text the server searches for (it refuses longer ones). */
+export const CACHED_PROMPTS_SEARCH_MAX = 500;
 
 interface CachedPromptsState {
     /** The page shown; null until the first answer. */
@@ -20,16 +22,21 @@ interface CachedPromptsState {
     /** Every scope an entry has been listed in, for the scope choice (the request history misses some, e.g. "shared"). */
     scopes: string[];
     loading: boolean;
-    /** Why the last load failed (no model loaded, server gone). */
+    /** Why the last load failed (no model loaded, server gone): no page is shown then, none being the one asked for. */
     error: string | null;
+    /**
+     * The count of entries changed between two pages (prompts cached or deleted meanwhile): pages are cut by
+     * position, so entries may repeat or be missed; a load from the first page starts afresh.
+     */
+    changed: boolean;
     /** A deletion in progress. */
     deleting: boolean;
     /** What the last deletion did, for the status line (the entry's row is gone by then). */
     deleted: CachedPrompt | null;
     /** Why the last deletion was refused: the server's message (a marked shared prefix, say how to remove it). */
     deleteError: string | null;
-    /** Fetches the page at the offset, for the text and scope chosen. */
-    load: () => Promise<void>;
+    /** Fetches the page at the offset, for the text and scope chosen (`pagedFrom`: the count of the page it follows). */
+    load: (pagedFrom?: number) => Promise<void>;
     /** Searches for a piece of text (from the first page). */
     search: (text: string) => Promise<void>;
     /** Lists one scope's entries (null: all), from the first page. */
@@ -56,10 +63,11 @@ export const useCachedPrompts = create<CachedPromptsState>()((set, get) => ({
     scopes: [],
     loading: false,
     error: null,
+    changed: false,
     deleting: false,
     deleted: null,
     deleteError: null,
-    load: async () => {
+    load: async (pagedFrom) => {
         const request = ++latestRequest;
         const {text, scope, offset} = get();
         set({loading: true});
@@ -74,12 +82,15 @@ export const useCachedPrompts = create<CachedPromptsState>()((set, get) => ({
             // A page emptied under it (its last entries deleted, here or elsewhere): the last page that has some.
             if (page.entries.length === 0 && page.total > 0 && offset > 0) {
                 set({offset: lastPageStart(page.total)});
-                return await get().load();
+                return await get().load(pagedFrom);
             }
             const seen = new Set([...get().scopes, ...page.entries.map((e) => e.scope)]);
-            set({page, loadedAt: Date.now(), error: null, loading: false, scopes: [...seen].sort()});
+            // The first page starts afresh; the pages after it keep the mark once it is set.
+            const changed = offset > 0 && (get().changed || (pagedFrom !== undefined && page.total !== pagedFrom));
+            set({page, loadedAt: Date.now(), error: null, changed, loading: false, scopes: [...seen].sort()});
         } catch (error) {
-            if (request === latestRequest) set({error: errorMessage(error), loading: false});
+            // The rows shown were another search's (or page's): they go, and the error stands alone.
+            if (request === latestRequest) set({page: null, error: errorMessage(error), loading: false});
         }
     },
     search: async (text) => {
@@ -91,8 +102,9 @@ export const useCachedPrompts = create<CachedPromptsState>()((set, get) => ({
         await get().load();
     },
     goTo: async (offset) => {
+        const pagedFrom = get().page?.total;
         set({offset: Math.max(0, offset), deleted: null, deleteError: null});
-        await get().load();
+        await get().load(pagedFrom);
     },
     remove: async (entry) => {
         set({deleting: true, deleted: null, deleteError: null});

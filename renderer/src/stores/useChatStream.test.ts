@@ -6,7 +6,9 @@ import {nextFrame} from "../testing/frames.js";
 import {freshChatState} from "../testing/freshChatState.js";
 import {INTERRUPTED, keepPartialOnPageHide, toChatMessages, useChatStream} from "./useChatStream.js";
 import {useConnection} from "./useConnection.js";
-import {CONVERSATIONS_STORAGE, selectActiveConversation, useConversations} from "./useConversations.js";
+import {CONVERSATIONS_STORAGE, selectActiveConversation, takeChatsFromOtherTab, useConversations} from "./useConversations.js";
+import {ANSWERING_STORAGE} from "./answeringElsewhere.js";
+import {showVersion} from "../lib/versions.js";
 
 const active = () => selectActiveConversation(useConversations.getState())!;
 
@@ -155,7 +157,10 @@ describe("useChatStream", () => {
         const stop = keepPartialOnPageHide(page as unknown as Window);
         const sending = useChatStream.getState().send("q");
         backend.delta("Once there");
+        expect(Object.keys(JSON.parse(localStorage.getItem(ANSWERING_STORAGE)!))).toEqual([active().id]);
         page.dispatchEvent(new Event("pagehide"));
+        // The other tabs (and this page, reloaded) are told at once: the page may be gone before the answer's end runs.
+        expect(JSON.parse(localStorage.getItem(ANSWERING_STORAGE)!)).toEqual({});
         await sending;
         stop();
         expect(active().messages.map((m) => [m.content, m.error])).toEqual([
@@ -217,5 +222,41 @@ describe("useChatStream", () => {
         await sending;
         expect(toChatMessages(active())).toEqual([{role: "user", content: "q"}]);
         await vi.waitFor(() => expect(useChatStream.getState().inFlight).toBeNull());
+    });
+    it("keeps the answer after its question, in its version, when another tab shows another version meanwhile", async () => {
+        const id = useConversations.getState().create();
+        const conversation = () => useConversations.getState().conversations.find((c) => c.id === id)!;
+        const first = useChatStream.getState().send("Lily went out");
+        backend.complete({content: "She saw a dog."});
+        await first;
+        const edit = useChatStream.getState().editAndResend(id, conversation().messages[0]!.id, "Tom went out");
+        backend.delta("He saw");
+        // Another tab of this browser shows the first version again; this tab takes its copy in.
+        const there = {...conversation(), messages: showVersion(conversation().messages, 0, 0), updatedAt: conversation().updatedAt + 1};
+        takeChatsFromOtherTab(JSON.stringify({state: {conversations: [there]}}));
+        expect(conversation().messages.map((m) => m.content)).toEqual(["Lily went out", "She saw a dog."]);
+        backend.complete({content: "He saw a cat."});
+        await edit;
+        // The first version stays as it was, and shown; the edited question has its answer.
+        expect(conversation().messages.map((m) => m.content)).toEqual(["Lily went out", "She saw a dog."]);
+        expect(conversation().messages[0]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["Tom went out", "He saw a cat."]]);
+        expect(backend.adminFake.count("saveConversation")).toBeGreaterThan(0);
+    });
+
+    it("asks nothing in a chat another tab of this browser is answering", async () => {
+        const id = useConversations.getState().create();
+        const question = useConversations.getState().addMessage(id, {role: "user", content: "q"});
+        localStorage.setItem(ANSWERING_STORAGE, JSON.stringify({[id]: Date.now()}));
+        await useChatStream.getState().send("another question");
+        await useChatStream.getState().regenerate(id);
+        await useChatStream.getState().editAndResend(id, question.id, "edited");
+        expect(backend.requests).toHaveLength(0);
+        expect(active().messages.map((m) => m.content)).toEqual(["q"]);
+        // That tab is done: this one may ask.
+        localStorage.removeItem(ANSWERING_STORAGE);
+        const answering = useChatStream.getState().regenerate(id);
+        backend.complete({content: "a"});
+        await answering;
+        expect(active().messages.map((m) => m.content)).toEqual(["q", "a"]);
     });
 });

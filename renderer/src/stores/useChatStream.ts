@@ -7,7 +7,7 @@ import {frameBatched} from "../lib/frameBatched.js";
 import {statsFromResult} from "../lib/stats.js";
 import type {Conversation, StoredMessage} from "../lib/types.js";
 import {useConnection} from "./useConnection.js";
-import {announceAnswering} from "./answeringElsewhere.js";
+import {announceAnswering, answeringInThisBrowser} from "./answeringElsewhere.js";
 import {useConversations} from "./useConversations.js";
 
 export interface InFlight {
@@ -15,6 +15,8 @@ export interface InFlight {
     /** Text received so far. */
     text: string;
     startedAt: number;
+    /** The question answered: the answer is kept after it, in whichever version holds it by then. */
+    questionId: string;
     /** The answer being regenerated: it becomes an older version once this one is written (hidden meanwhile). */
     replaces?: string;
 }
@@ -33,6 +35,8 @@ interface ChatStreamState {
 let controller: AbortController | null = null;
 /** Shows the streaming answer's text not drawn yet (it is drawn once a frame). */
 let showStreamed: (() => void) | null = null;
+/** Tells the other tabs the answer streaming here is over (also when the page goes away mid-answer). */
+let stopAnnouncing: (() => void) | null = null;
 
 /** Why an answer is cut short when the page goes away (a reload, a closed tab) while it streams. */
 export const INTERRUPTED = "Interrupted: the page was closed or reloaded while this answer was written.";
@@ -56,11 +60,12 @@ export function toChatRequest(conversation: Conversation): ChatStreamRequest {
     return {messages: toChatMessages(conversation), params: conversation.params, user: conversation.profile, contextOverflow: "drop_oldest"};
 }
 
-/** Keeps a finished (or failed) answer: as a new version of the one it regenerates, or after the question. */
-function keepAnswer(conversationId: string, replaces: string | undefined, answer: Omit<StoredMessage, "id" | "createdAt">): void {
-    const store = useConversations.getState();
-    if (replaces === undefined) store.addMessage(conversationId, answer);
-    else store.addVersion(conversationId, replaces, answer);
+/**
+ * Keeps a finished (or failed) answer after the question it answers: a new version of the answer it regenerates,
+ * or the next message. Another tab may have shown another version meanwhile: the answer still goes to its question.
+ */
+function keepAnswer(inFlight: Pick<InFlight, "conversationId" | "questionId">, answer: Omit<StoredMessage, "id" | "createdAt">): void {
+    useConversations.getState().addAnswer(inFlight.conversationId, inFlight.questionId, answer);
 }
 
 export const useChatStream = create<ChatStreamState>()((set, get) => {
@@ -72,13 +77,17 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         // Only the version shown is asked about: the other versions' text never goes to the model.
         const conversation = cut < 0 ? shown : {...shown, messages: shown.messages.slice(0, cut)};
         const kept = cut < 0 ? undefined : replaces;
+        const questionId = conversation.messages.at(-1)?.id;
+        if (questionId === undefined) return;
+        const asked = {conversationId, questionId};
         const abort = new AbortController();
         controller = abort;
         const startedAt = performance.now();
         let firstTextMs: number | undefined;
         let pieces = 0;
-        set({inFlight: {conversationId, text: "", startedAt: Date.now(), ...(kept === undefined ? {} : {replaces: kept})}});
+        set({inFlight: {...asked, text: "", startedAt: Date.now(), ...(kept === undefined ? {} : {replaces: kept})}});
         const announced = announceAnswering(conversationId);
+        stopAnnouncing = announced.done;
         const streamed = frameBatched((text) => {
             const current = get().inFlight;
             if (current && current.conversationId === conversationId) set({inFlight: {...current, text: current.text + text}});
@@ -95,15 +104,16 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             const result = await getBackend().streamChat(toChatRequest(conversation), onDelta, abort.signal).finally(streamed.flush);
             if (abort.signal.reason === INTERRUPTED) return;
             const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt, streamedPieces: pieces});
-            keepAnswer(conversationId, kept, {role: "assistant", content: result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
+            keepAnswer(asked, {role: "assistant", content: result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
         } catch (error) {
             // The page went away: what streamed so far was kept then (see `keepPartialOnPageHide`).
             if (abort.signal.reason === INTERRUPTED) return;
             const partial = get().inFlight?.text ?? "";
             if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
-            keepAnswer(conversationId, kept, {role: "assistant", content: partial, error: errorMessage(error)});
+            keepAnswer(asked, {role: "assistant", content: partial, error: errorMessage(error)});
         } finally {
             announced.done();
+            if (stopAnnouncing === announced.done) stopAnnouncing = null;
             if (controller === abort) controller = null;
             if (showStreamed === streamed.flush) showStreamed = null;
             set({inFlight: null});
@@ -120,11 +130,13 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
                 conversations.activeId && conversations.conversations.some((c) => c.id === conversations.activeId)
                     ? conversations.activeId
                     : conversations.create();
+            // Another tab of this browser answers this chat (this one answers none): a second answer would land beside that one.
+            if (answeringInThisBrowser(conversationId)) return;
             conversations.addMessage(conversationId, {role: "user", content});
             await answer(conversationId);
         },
         regenerate: async (conversationId) => {
-            if (get().inFlight) return;
+            if (get().inFlight || answeringInThisBrowser(conversationId)) return;
             const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
             const last = conversation?.messages.at(-1);
             if (!conversation || !last) return;
@@ -132,7 +144,7 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         },
         editAndResend: async (conversationId, messageId, text) => {
             const content = text.trim();
-            if (content === "" || get().inFlight) return;
+            if (content === "" || get().inFlight || answeringInThisBrowser(conversationId)) return;
             const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
             if (!conversation?.messages.some((m) => m.id === messageId && m.role === "user")) return;
             useConversations.getState().addVersion(conversationId, messageId, {role: "user", content});
@@ -157,7 +169,9 @@ export function keepPartialOnPageHide(target: Pick<Window, "addEventListener" | 
         const inFlight = useChatStream.getState().inFlight;
         if (!inFlight || !controller) return;
         controller.abort(INTERRUPTED);
-        keepAnswer(inFlight.conversationId, inFlight.replaces, {role: "assistant", content: inFlight.text, error: INTERRUPTED});
+        keepAnswer(inFlight, {role: "assistant", content: inFlight.text, error: INTERRUPTED});
+        // At once: the page may be gone before the answer's own ending runs, and the next page would wait for a stale entry.
+        stopAnnouncing?.();
         useChatStream.setState({inFlight: null});
     };
     target.addEventListener("pagehide", onHide);

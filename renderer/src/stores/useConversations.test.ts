@@ -324,6 +324,59 @@ describe("useConversations", () => {
             expect(state().conflictNotice).toBeNull();
         });
 
+        it("keeps a version made while the server was down, though another browser saved the chat since", async () => {
+            const id = state().create();
+            const question = state().addMessage(id, {role: "user", content: "q"});
+            state().addMessage(id, {role: "assistant", content: "a"});
+            await flushConversationSaves();
+            const stored = backend.adminFake.conversations.get(id)!;
+            // The server stops; this window edits the question (the save fails) and is closed.
+            backend.adminFake.failing.set("saveConversation", new Error("Failed to fetch"));
+            state().addVersion(id, question.id, {role: "user", content: "my edit"});
+            await flushConversationSaves();
+            backend.adminFake.failing.clear();
+            // The server is back; another browser adds a message, saved later than the edit here.
+            const theirs = {
+                ...stored,
+                updatedAt: Date.now() + 5000,
+                messages: [...stored.messages, {id: "theirs", role: "user" as const, content: "their question", createdAt: 3}]
+            };
+            backend.adminFake.conversations.set(id, theirs);
+            // This window opens again: neither copy is lost.
+            await state().load();
+            await flushConversationSaves();
+            const original = state().conversations.find((c) => c.id === id)!;
+            expect(original.messages.map((m) => m.content)).toEqual(["q", "a", "their question"]);
+            const copy = state().conversations.find((c) => c.id !== id)!;
+            expect(copy.title).toBe("my edit (this window's copy)");
+            expect(copy.messages.map((m) => m.content)).toEqual(["my edit"]);
+            expect(copy.messages[0]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["q", "a"]]);
+            expect(state().conflictNotice).toContain("changed in another window");
+            expect(backend.adminFake.conversations.get(copy.id)!.messages.map((m) => m.content)).toEqual(["my edit"]);
+            expect(backend.adminFake.conversations.get(id)).toEqual(theirs);
+        });
+
+        it("saves again a copy made while the server was down that holds every stored message, though saved there later", async () => {
+            const id = state().create();
+            const question = state().addMessage(id, {role: "user", content: "q"});
+            await flushConversationSaves();
+            const stored = backend.adminFake.conversations.get(id)!;
+            backend.adminFake.failing.set("saveConversation", new Error("Failed to fetch"));
+            state().addVersion(id, question.id, {role: "user", content: "my edit"});
+            await flushConversationSaves();
+            backend.adminFake.failing.clear();
+            // Another browser only renamed it meanwhile.
+            backend.adminFake.conversations.set(id, {...stored, title: "Named", updatedAt: Date.now() + 5000});
+            await state().load();
+            await flushConversationSaves();
+            expect(state().conversations).toHaveLength(1);
+            expect(state().conflictNotice).toBeNull();
+            const saved = backend.adminFake.conversations.get(id)!;
+            expect(saved.messages.map((m) => m.content)).toEqual(["my edit"]);
+            expect(saved.messages[0]!.alternatives!.map((v) => v.map((m) => m.content))).toEqual([["q"]]);
+            expect(saved.updatedAt).toBeGreaterThan(stored.updatedAt);
+        });
+
         it("saves the versions of a chat and reads them back; a switch from a window that is up to date is saved", async () => {
             const id = state().create();
             const question = state().addMessage(id, {role: "user", content: "q"});

@@ -3,15 +3,16 @@ import {createJSONStorage, persist} from "zustand/middleware";
 import type {ConversationRecord} from "../../../shared/admin.js";
 import type {ChatParams} from "../../../shared/backend.js";
 import {getBackend} from "../backend/current.js";
-import {everyMessage} from "../../../shared/messageVersions.js";
 import {errorMessage} from "../backend/errors.js";
+import {holdsEveryMessage} from "../lib/holdsEveryMessage.js";
 import {newId} from "../lib/ids.js";
 import {DEFAULT_PARAMS, DEFAULT_PROFILE, DEFAULT_TITLE, type Conversation, type StoredMessage} from "../lib/types.js";
-import {showVersion, startVersion, versionPosition} from "../lib/versions.js";
+import {answerAfter, showVersion, startVersion, versionPosition} from "../lib/versions.js";
 import {fromMessageRecord, toMessageRecord} from "../lib/messageRecords.js";
 import {useProfiles} from "./useProfiles.js";
 import {answeringInThisBrowser} from "./answeringElsewhere.js";
 import {guardedLocalStorage} from "./useLocalCopy.js";
+import {forgetNotSaved, noteSave} from "./useChatsNotSaved.js";
 
 export const CONVERSATIONS_STORAGE = "kvshare.conversations";
 const TITLE_LENGTH = 48;
@@ -61,6 +62,11 @@ interface ConversationsState {
     rename: (id: string, title: string) => void;
     addMessage: (conversationId: string, message: Omit<StoredMessage, "id" | "createdAt">) => StoredMessage;
     /**
+     * Keeps an answer after the question it answers, in whichever version holds that question (the version shown
+     * may have changed while it was written: what is shown stays); at the chat's end where no version holds it.
+     */
+    addAnswer: (conversationId: string, questionId: string, answer: Omit<StoredMessage, "id" | "createdAt">) => StoredMessage;
+    /**
      * Asks again from a message (an edited question, a regenerated answer): `message` starts a new version of
      * the chat there, shown from now on; the old version, from that message on, is kept. A message no longer
      * in the chat shown: `message` is added at its end.
@@ -94,7 +100,7 @@ function blankConversation(profile: string): Conversation {
 }
 
 /** The time of a change to `c`: now, and always after its last change (two changes can share a millisecond). */
-function changedAt(c: Conversation): number {
+function changedAt(c: Pick<Conversation, "updatedAt">): number {
     return Math.max(Date.now(), c.updatedAt + 1);
 }
 
@@ -161,6 +167,7 @@ export const useConversations = create<ConversationsState>()(
                             ...toRecord(conversation),
                             ...(conversation.syncedAt == null ? {} : {baseUpdatedAt: conversation.syncedAt})
                         });
+                        noteSave(id);
                         if (saved.conflict != null) takeConflict(saved.conflict);
                         else
                             set({
@@ -168,6 +175,7 @@ export const useConversations = create<ConversationsState>()(
                                 ...(get().syncError === null ? {} : {syncError: null})
                             });
                     } catch (error) {
+                        noteSave(id, error);
                         set({syncError: errorMessage(error)});
                     }
                 });
@@ -183,10 +191,9 @@ export const useConversations = create<ConversationsState>()(
                 const mine = get().conversations.find((c) => c.id === stored.id);
                 if (mine == null || answeringInThisBrowser(stored.id)) return;
                 const theirs: Conversation = {...fromRecord(stored), syncedAt: stored.updatedAt};
-                // Every version counts: a version kept only here is not to be lost either.
-                const storedIds = new Set(everyMessage(stored.messages).map((m) => m.id));
                 const others = get().conversations.filter((c) => c.id !== stored.id);
-                if (everyMessage(mine.messages).every((m) => storedIds.has(m.id))) {
+                // Every version counts: a version kept only here is not to be lost either.
+                if (holdsEveryMessage(stored.messages, mine.messages)) {
                     set({conversations: [...others, theirs].sort((a, b) => b.updatedAt - a.updatedAt)});
                     return;
                 }
@@ -247,13 +254,25 @@ export const useConversations = create<ConversationsState>()(
                     const local = new Map(get().conversations.map((c) => [c.id, c]));
                     // The list left the server before whatever changed here meanwhile (a first message sent while
                     // the page was still loading, its answer, a deletion): where this page's copy is as new or
-                    // newer, it is kept and saved again; only a copy saved later elsewhere replaces it.
+                    // newer, it is kept and saved again; a copy saved later elsewhere replaces it, unless this one
+                    // holds messages the server never got (a save that failed, the server down): as for a refused
+                    // save, this copy is saved over the stored one where it holds every stored message, and
+                    // otherwise becomes a chat of its own beside it (`takeConflict`, once the list is set).
                     const hidden = (r: ConversationRecord) => get().removedIds.includes(r.id) && r.updatedAt <= (get().removedAt[r.id] ?? Infinity);
+                    const conflicts: ConversationRecord[] = [];
                     const remote = records
                         .filter((r) => !hidden(r))
                         .map((r) => {
                             const mine = local.get(r.id);
-                            if (mine === undefined || mine.updatedAt < r.updatedAt) return {...fromRecord(r), syncedAt: r.updatedAt};
+                            const stored: Conversation = {...fromRecord(r), syncedAt: r.updatedAt};
+                            if (mine === undefined) return stored;
+                            if (mine.updatedAt < r.updatedAt) {
+                                if (holdsEveryMessage(r.messages, mine.messages)) return stored;
+                                // Saved again, as the newest: it drops nothing stored (the server takes such a save).
+                                if (holdsEveryMessage(mine.messages, r.messages)) return {...mine, updatedAt: changedAt(r), syncedAt: r.updatedAt};
+                                conflicts.push(r);
+                                return mine;
+                            }
                             return mine.updatedAt === r.updatedAt ? {...mine, syncedAt: r.updatedAt} : mine;
                         });
                     const known = new Map(records.map((r) => [r.id, r.updatedAt]));
@@ -266,6 +285,7 @@ export const useConversations = create<ConversationsState>()(
                     const activeId = conversations.some((c) => c.id === get().activeId) ? get().activeId : null;
                     set({conversations, activeId, loaded: true, syncError: null});
                     for (const c of [...localOnly, ...remote.filter((c) => c.updatedAt > (known.get(c.id) ?? 0))]) save(c.id);
+                    for (const r of conflicts) takeConflict(r);
                 },
                 create: (profile = activeProfile()) => {
                     const {conversations, activeId} = get();
@@ -306,6 +326,7 @@ export const useConversations = create<ConversationsState>()(
                     });
                     clearTimeout(timers.get(id));
                     timers.delete(id);
+                    forgetNotSaved(id);
                     if (worthUndo)
                         queue(id, async () => {
                             try {
@@ -329,6 +350,17 @@ export const useConversations = create<ConversationsState>()(
                             // A chat named by hand keeps its name.
                             title: c.messages.length === 0 && message.role === "user" && c.title === DEFAULT_TITLE ? titleFrom(message.content) : c.title,
                             messages: [...c.messages, stored]
+                        }))
+                    });
+                    save(conversationId);
+                    return stored;
+                },
+                addAnswer: (conversationId, questionId, answer) => {
+                    const stored: StoredMessage = {...answer, id: newId(), createdAt: Date.now()};
+                    set({
+                        conversations: touch(get().conversations, conversationId, (c) => ({
+                            ...c,
+                            messages: answerAfter(c.messages, questionId, stored) ?? [...c.messages, stored]
                         }))
                     });
                     save(conversationId);

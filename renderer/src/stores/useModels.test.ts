@@ -74,6 +74,12 @@ describe("useModels", () => {
         await state().refresh();
         expect(state().error).toBe("failed to load model");
         expect(selectCanLoad(state())).toBe(true);
+
+        // A load that failed while the model loaded before serves on: "ok", with why.
+        const kept = "Could not switch models: it is too large for the available RAM. Still serving stories260K.";
+        backend.adminFake.modelStatus = {status: "ok", progress: 1, modelId: "stories260K", modelPath: stories, error: kept};
+        await state().refresh();
+        expect(state().error).toBe(kept);
     });
 
     it("follows a load that was already running when the list was read", async () => {

@@ -30,8 +30,13 @@ interface ModelsState {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Why the last load failed: with nothing serving ("error"), or while the model loaded before goes on serving
+ * ("ok" with an error: a switch or a reload with new settings that did not fit), which must not pass unsaid.
+ */
 function statusError(status: ModelStatus): string | null {
-    return status.status === "error" ? (status.error ?? "The model failed to load") : null;
+    if (status.status === "error") return status.error ?? "The model failed to load";
+    return status.status === "ok" ? status.error : null;
 }
 
 export const useModels = create<ModelsState>()((set, get) => {

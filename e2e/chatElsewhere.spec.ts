@@ -1,0 +1,115 @@
+import type {Page} from "@playwright/test";
+import {expect, test} from "./fixtures.js";
+import {answered, open, send, setMaxTokens} from "./chatSteps.js";
+import type {RunningServer} from "./server.js";
+
+async function edit(page: Page, text: string): Promise<void> {
+    await page.getByTestId("message-user").first().hover();
+    await page.getByTestId("edit-button").first().click();
+    await page.getByTestId("edit-input").fill(text);
+    await page.getByTestId("edit-send").click();
+}
+
+function chat(page: Page, title: string) {
+    return page.getByTestId("conversation-item").filter({hasText: title}).locator(".conversation-select");
+}
+
+/** The server's copy of the chats (what another browser would read). */
+async function storedChats(server: RunningServer): Promise<Array<{title: string; messages: Array<{content: string}>}>> {
+    const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
+    const response = await fetch(`${server.origin}/kvshare/conversations`, {headers: {authorization: `Bearer ${key}`}});
+    return (await response.json()) as Array<{title: string; messages: Array<{content: string}>}>;
+}
+
+test.describe("a chat open in other tabs and browsers", () => {
+    test("while one tab answers a chat, another tab of the browser waits to switch its versions, edit or send; the answer stays with its question", async ({
+        page,
+        server
+    }) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 16);
+        await send(page, "Lily had a red ball");
+        await answered(page, 0);
+        // Another tab of the same browser (the same storage), on that chat.
+        const other = await page.context().newPage();
+        await open(other, server.url);
+        await chat(other, "Lily had a red ball").click();
+        await expect(other.getByTestId("message-user")).toHaveText(["Lily had a red ball"]);
+
+        // The question is edited in the first tab (version 2/2), and gets a long answer.
+        await setMaxTokens(page, 2000);
+        await edit(page, "Tom had a blue kite");
+        await expect(page.getByTestId("stop-button")).toBeVisible();
+        await expect(other.getByTestId("message-user")).toHaveText(["Tom had a blue kite"]);
+        await expect(other.getByTestId("answer-in-other-tab")).toContainText("This chat is being answered in another tab");
+        await expect(other.getByRole("button", {name: "Previous version"})).toBeDisabled();
+        await expect(other.getByTestId("edit-button")).toHaveCount(0);
+        await other.getByTestId("composer-input").fill("What then?");
+        await expect(other.getByTestId("send-button")).toBeDisabled();
+
+        // The answer ends (stopped here): it is the edited question's, and that tab may go on.
+        await page.getByTestId("stop-button").click();
+        await expect(page.getByTestId("aborted-tag")).toBeVisible();
+        await expect(page.getByTestId("message-user")).toHaveText(["Tom had a blue kite"]);
+        await expect(page.getByTestId("message-assistant")).toHaveCount(1);
+        await expect(other.getByTestId("answer-in-other-tab")).toHaveCount(0);
+        await expect(other.getByTestId("message-assistant")).toHaveCount(1);
+        await other.getByRole("button", {name: "Previous version"}).click();
+        await expect(other.getByTestId("message-user")).toHaveText(["Lily had a red ball"]);
+        await expect(other.getByTestId("message-assistant")).toHaveCount(1);
+        await expect(other.getByTestId("send-button")).toBeEnabled();
+        await other.close();
+    });
+
+    test("a version made while the server could not be reached is kept, as this window's copy, though another browser saved the chat since", async ({
+        browser,
+        server
+    }) => {
+        const contextA = await browser.newContext();
+        const contextB = await browser.newContext();
+        try {
+            const a = await contextA.newPage();
+            await open(a, server.url);
+            await a.getByTestId("new-chat").click();
+            await setMaxTokens(a, 16);
+            await send(a, "Anna had a green hat");
+            await answered(a, 0);
+            await expect.poll(async () => (await storedChats(server)).some((c) => c.title === "Anna had a green hat")).toBe(true);
+
+            const b = await contextB.newPage();
+            await open(b, server.url);
+            await chat(b, "Anna had a green hat").click();
+            await expect(b.getByTestId("message-user")).toHaveText(["Anna had a green hat"]);
+
+            // A's saves do not reach the server (as when it is stopped); A edits the question, then is closed.
+            await a.route("**/kvshare/conversations/**", (route) => route.abort());
+            await edit(a, "Ben had a yellow boat");
+            await answered(a, 0);
+            await expect(a.getByText(/^Not saved to the server/)).toBeVisible();
+            await a.close();
+
+            // B adds a turn, saved.
+            await setMaxTokens(b, 16);
+            await send(b, "Where did she go");
+            await answered(b, 1);
+            await expect.poll(async () => (await storedChats(server)).find((c) => c.title === "Anna had a green hat")?.messages.length).toBe(4);
+
+            // A opens again: its edit is kept beside B's turn, and saved.
+            const again = await contextA.newPage();
+            await open(again, server.url);
+            await expect(chat(again, "Ben had a yellow boat (this window's copy)")).toHaveCount(1);
+            await expect(again.getByText(/was changed in another window meanwhile/)).toBeVisible();
+            await chat(again, "Ben had a yellow boat (this window's copy)").click();
+            await expect(again.getByTestId("message-user")).toHaveText(["Ben had a yellow boat"]);
+            await chat(again, "Anna had a green hat").click();
+            await expect(again.getByTestId("message-user")).toHaveText(["Anna had a green hat", "Where did she go"]);
+            await expect
+                .poll(async () => (await storedChats(server)).find((c) => c.title === "Ben had a yellow boat (this window's copy)")?.messages[0]?.content)
+                .toBe("Ben had a yellow boat");
+        } finally {
+            await contextA.close();
+            await contextB.close();
+        }
+    });
+});

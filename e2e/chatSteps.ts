@@ -1,0 +1,27 @@
+import type {Page} from "@playwright/test";
+import {expect} from "./fixtures.js";
+
+/** Opens the served UI and waits for the model to be ready. */
+export async function open(page: Page, url: string): Promise<void> {
+    await page.goto(url);
+    await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+}
+
+/** Types a message into the open chat and sends it with Enter. */
+export async function send(page: Page, text: string): Promise<void> {
+    await page.getByTestId("composer-input").fill(text);
+    await page.getByTestId("composer-input").press("Enter");
+}
+
+/** Sets the open chat's max tokens (a long answer streams for a few seconds on the tiny model). */
+export async function setMaxTokens(page: Page, value: number): Promise<void> {
+    await page.getByTestId("settings-toggle").click();
+    await page.getByTestId("max-tokens-input").fill(String(value));
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("chat-settings")).toBeHidden();
+}
+
+/** Waits for the nth answer (0-based) to be complete. */
+export async function answered(page: Page, nth: number): Promise<void> {
+    await expect(page.getByTestId("message-assistant").nth(nth).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+}
