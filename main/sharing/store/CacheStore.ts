@@ -19,9 +19,9 @@ import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOT
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
 import {encodeTokens, hashTokens} from "./tokens.js";
+import {browseEntries} from "./browseEntries.js";
 import {
     ENTRY_COLUMNS,
-    summaryPreviewCharacters,
     toEntry,
     type CacheEntry,
     type CacheEntryQuery,
@@ -256,55 +256,10 @@ export class CacheStore {
 
     /**
      * A page of cached prompts, most recently used first (all models), and how many match: the admin's list,
-     * where one confidential prompt can be found and deleted. `text` matches anywhere, case-insensitively for ASCII.
+     * where one confidential prompt can be found and deleted (see `browseEntries`).
      */
     browse(query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]} {
-        const conditions: string[] = [];
-        const params: unknown[] = [];
-        if (query.scope != null) {
-            conditions.push("scope = ?");
-            params.push(query.scope);
-        }
-        if (query.text != null && query.text !== "") {
-            conditions.push("prompt_text LIKE ? ESCAPE '\\'");
-            params.push(`%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-        }
-        const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
-        return this.lookup({total: 0, entries: []}, () => {
-            const total = (this.stmt(`SELECT COUNT(*) AS n FROM entries ${where}`).get(...params) as {n: number}).n;
-            const rows = this.stmt(
-                `SELECT id, model_fingerprint, scope, owner, substr(prompt_text, 1, ${summaryPreviewCharacters}) AS preview, length(prompt_text) AS characters, ` +
-                    `token_count, bytes, created_at, last_used_at, hit_count FROM entries ${where} ORDER BY last_used_at DESC, id DESC LIMIT ? OFFSET ?`
-            ).all(...params, query.limit, query.offset) as Array<{
-                id: number;
-                model_fingerprint: string;
-                scope: string;
-                owner: string | null;
-                preview: string;
-                characters: number;
-                token_count: number;
-                bytes: number;
-                created_at: number;
-                last_used_at: number;
-                hit_count: number;
-            }>;
-            return {
-                total,
-                entries: rows.map((row) => ({
-                    id: row.id,
-                    modelFingerprint: row.model_fingerprint,
-                    scope: row.scope,
-                    owner: row.owner,
-                    preview: row.preview,
-                    promptCharacters: row.characters,
-                    tokens: row.token_count,
-                    bytes: row.bytes,
-                    createdAt: row.created_at,
-                    lastUsedAt: row.last_used_at,
-                    hitCount: row.hit_count
-                }))
-            };
-        });
+        return this.lookup({total: 0, entries: []}, () => browseEntries((sql) => this.stmt(sql), query));
     }
 
     /** Number of entries (all models). */
