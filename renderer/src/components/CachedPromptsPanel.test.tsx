@@ -6,26 +6,15 @@ import {useApiKeys} from "../stores/useApiKeys.js";
 import {useCachedPrompts} from "../stores/useCachedPrompts.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
 import {FakeBackend} from "../testing/fakes.js";
+import {cachedPrompt, resetCachedPrompts} from "../testing/cachedPrompts.js";
 import {promptWords, timeAgo} from "./CachedPromptRow.js";
 import {CachedPromptsPanel} from "./CachedPromptsPanel.js";
 
 const reception = {id: "5cba5e37dedb", name: "reception-app", hint: "kvs-aaaa", createdAt: "2025-01-01T00:00:00.000Z"};
 
-/** A cached prompt; a larger id was used more recently (the list's order). */
+/** A cached prompt used five minutes ago, of 3 MiB, twice reused. */
 function prompt(id: number, preview: string, more: Partial<CachedPrompt> = {}): CachedPrompt {
-    return {
-        id,
-        scope: "global",
-        preview,
-        characters: preview.length,
-        tokens: 12,
-        bytes: 3 * 1024 * 1024,
-        createdAt: Date.now() - 600_000,
-        lastUsedAt: Date.now() - 300_000,
-        hits: 2,
-        currentModel: true,
-        ...more
-    };
+    return cachedPrompt(id, preview, {tokens: 12, bytes: 3 * 1024 * 1024, createdAt: Date.now() - 600_000, lastUsedAt: Date.now() - 300_000, hits: 2, ...more});
 }
 
 const listCalls = (backend: FakeBackend) => backend.adminFake.calls.filter((c) => c.op === "listCachedPrompts").map((c) => c.input);
@@ -35,18 +24,7 @@ describe("CachedPromptsPanel", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useCachedPrompts.setState({
-            page: null,
-            text: "",
-            scope: null,
-            offset: 0,
-            scopes: [],
-            error: null,
-            changed: false,
-            deleting: false,
-            deleted: null,
-            deleteError: null
-        });
+        resetCachedPrompts();
         useCacheStats.setState({stats: null, error: null, loading: false, scope: null});
         useApiKeys.setState({keys: [reception], created: null, error: null, busy: false});
     });

@@ -1,45 +1,21 @@
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
-import type {CachedPrompt} from "../../../shared/admin.js";
 import {setBackend} from "../backend/current.js";
 import {ApiError} from "../backend/errors.js";
 import {FakeBackend} from "../testing/fakes.js";
+import {cachedPrompt, resetCachedPrompts} from "../testing/cachedPrompts.js";
 import {CACHED_PROMPTS_PAGE_SIZE, useCachedPrompts} from "./useCachedPrompts.js";
 
 const state = () => useCachedPrompts.getState();
 
-/** A cached prompt; a larger id was used more recently (the list's order). */
-function prompt(id: number, preview: string, scope = "global"): CachedPrompt {
-    return {
-        id,
-        scope,
-        preview,
-        characters: preview.length,
-        tokens: 10,
-        bytes: 2048,
-        createdAt: 1_700_000_000_000,
-        lastUsedAt: 1_700_000_000_000 + id,
-        hits: 0,
-        currentModel: true
-    };
-}
+/** A cached prompt of `scope`; a larger id was used more recently (the list's order). */
+const prompt = (id: number, preview: string, scope = "global") => cachedPrompt(id, preview, {scope});
 
 describe("useCachedPrompts", () => {
     let backend: FakeBackend;
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useCachedPrompts.setState({
-            page: null,
-            text: "",
-            scope: null,
-            offset: 0,
-            scopes: [],
-            error: null,
-            changed: false,
-            deleting: false,
-            deleted: null,
-            deleteError: null
-        });
+        resetCachedPrompts();
     });
     afterEach(() => setBackend(null));
 
