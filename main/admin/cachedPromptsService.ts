@@ -70,7 +70,7 @@ export function deleteCachedPrompt(deps: CachedPromptsDeps, input: Record<string
     }
     if (removed == null) throw new AdminError("not_found", `No cached prompt with id ${id}.`, "not_found", "id");
     // Its own request's prompt, kept for a quality replay, holds its text too (and a replay would compute its KV again).
-    deps.requestLog.dropReplaysOfPrompt(removed.scope, removed.tokens);
+    deps.requestLog.replays.dropOfPrompt(removed.scope, removed.tokens);
     deps.forgetLiveKv?.();
     deps.log.info(`cached prompt ${id} deleted`);
     return {deleted: true};

@@ -72,12 +72,12 @@ export function revokeKey(deps: KeysDeps, input: Record<string, unknown>): ApiKe
         const scopes = [issuedKeyUser(id), `key/${key.name}`].map((user) => scopeFor(user, {scopePolicy: "user", groups: {}}));
         // And what it sent into a shared scope (the global one, its group's): under the global policy that is all of it.
         let removed = cache.purgeOwner(issuedKeyUser(id));
-        deps.requestLog.dropReplaysOf(issuedKeyUser(id));
+        deps.requestLog.replays.dropOf(issuedKeyUser(id));
         // Its prompts may still be in a sequence's KV, where an exact repeat would reuse them as a prefix.
         deps.forgetLiveKv?.();
         for (const scope of scopes) {
             removed += cache.purgeScope(scope);
-            deps.requestLog.dropReplaysInScope(scope);
+            deps.requestLog.replays.dropInScope(scope);
         }
         deps.log.info(`key ${id} revoked; ${removed} cached prompts of its scope purged`);
     } else {

@@ -145,7 +145,7 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
         topDonors,
         scope: input.scope ?? null,
         scopes: deps.requestLog.scopes(now - deps.settings.sharing.historyDays * 86_400_000),
-        quality: deps.qualityChecks.summary(now - weekMs, input.scope, {share: deps.monitorShare(), pending: deps.requestLog.pendingReplayCount(input.scope)}),
+        quality: deps.qualityChecks.summary(now - weekMs, input.scope, {share: deps.monitorShare(), pending: deps.requestLog.replays.count(input.scope)}),
         historyDays: deps.settings.sharing.historyDays
     };
 }
@@ -158,7 +158,7 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
 export function clearCache(deps: Pick<AdminDeps, "cache" | "log" | "forgetLiveKv" | "requestLog">): {removedEntries: number; freedBytes: number} {
     const cleared = deps.cache()?.clear() ?? {removedEntries: 0, freedBytes: 0};
     // The prompts kept for quality replays are cached prompts' text too, and a replay would compute their KV again.
-    deps.requestLog.dropAllReplays();
+    deps.requestLog.replays.dropAll();
     deps.forgetLiveKv?.();
     deps.log.info(`cache cleared: ${cleared.removedEntries} entries, ${cleared.freedBytes} bytes`);
     return cleared;

@@ -96,7 +96,7 @@ export class QualityMonitor {
             return;
         }
         if (Date.now() - this.lastActivity < this.options.idleMs || this.options.share() <= 0) return;
-        const [row] = this.options.requestLog.pendingReplays(1);
+        const [row] = this.options.requestLog.replays.pending(1);
         if (row == null) return;
         const controller = new AbortController();
         this.current = controller;
@@ -107,7 +107,7 @@ export class QualityMonitor {
                     return;
                 }
                 // A check that fails for another reason is not retried forever.
-                this.options.requestLog.dropReplay(row.id);
+                this.options.requestLog.replays.drop(row.id);
                 this.options.log.warn(`quality check of request ${row.id} failed: ${(error as Error).message}`);
             })
             .finally(() => {
@@ -135,7 +135,7 @@ export class QualityMonitor {
         const admission = engine.admitReplay(prompt, row.donorId, row.donorSimilarity ?? 0);
         if (admission == null || tokens.length >= runtime.contextSize) {
             this.counts.skipped++;
-            this.options.requestLog.dropReplay(row.id);
+            this.options.requestLog.replays.drop(row.id);
             return;
         }
         const lease = await runtime.pool.acquire({promptTokens: tokens, scope: row.scope, expectedReuse: 0}, signal);
@@ -154,7 +154,7 @@ export class QualityMonitor {
             if (prepared.record.mode !== "semantic") {
                 // The donor no longer helps this prompt (e.g. a minimum gain raised since): nothing to compare.
                 this.counts.skipped++;
-                this.options.requestLog.dropReplay(row.id);
+                this.options.requestLog.replays.drop(row.id);
                 return;
             }
             const shared = await this.sharedGreedy(engine, runtime.model, sequence, prepared, maxTokens, signal);
@@ -172,7 +172,7 @@ export class QualityMonitor {
                 fullMs,
                 sharedMs
             });
-            this.options.requestLog.dropReplay(row.id);
+            this.options.requestLog.replays.drop(row.id);
             this.counts.checked++;
 
             // The same request at another budget of the ladder (in turn), for the what-if budget curve; not

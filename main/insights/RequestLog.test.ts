@@ -93,11 +93,11 @@ describe("RequestLog in app.db", () => {
         l.add(entry({mode: "prefix", donorId: undefined, replayTokens: [1]}));
         share = 0.4;
         l.add(entry({replayTokens: [4]}));
-        const pending = l.pendingReplays(10);
+        const pending = l.replays.pending(10);
         expect(pending.map((p) => p.tokens)).toEqual([[7, 8, 9]]);
         expect(pending[0]).toMatchObject({scope: "group:ward-3", donorId: 5, budget: 0.15, donorSimilarity: 0.8});
-        l.dropReplay(pending[0]!.id);
-        expect(l.pendingReplays(10)).toEqual([]);
+        l.replays.drop(pending[0]!.id);
+        expect(l.replays.pending(10)).toEqual([]);
     });
 
     it("forgets the kept prompts a deleted cached prompt begins with (in its scope), those of one user, or all", () => {
@@ -108,16 +108,16 @@ describe("RequestLog in app.db", () => {
         l.add(entry({replayTokens: [7, 8, 1]}));
         l.add(entry({replayTokens: [5, 6], user: "nurse-2"}));
         // The cached entry holds the prompt and its answer: [7, 8, 9] then [4, 4].
-        l.dropReplaysOfPrompt("group:ward-3", [7, 8, 9, 4, 4]);
-        expect(l.pendingReplays(10).map((p) => [p.scope, p.tokens])).toEqual([
+        l.replays.dropOfPrompt("group:ward-3", [7, 8, 9, 4, 4]);
+        expect(l.replays.pending(10).map((p) => [p.scope, p.tokens])).toEqual([
             ["group:ward-3", [5, 6]],
             ["group:ward-3", [7, 8, 1]],
             ["group:ward-4", [7, 8, 9]]
         ]);
-        l.dropReplaysOf("nurse-2");
-        expect(l.pendingReplays(10)).toHaveLength(2);
-        l.dropAllReplays();
-        expect(l.pendingReplays(10)).toEqual([]);
+        l.replays.dropOf("nurse-2");
+        expect(l.replays.pending(10)).toHaveLength(2);
+        l.replays.dropAll();
+        expect(l.replays.pending(10)).toEqual([]);
     });
 
     it("goes on when its writes fail (a full disk): the rows are lost with one warning, a checked replay is not offered again", () => {
@@ -125,13 +125,13 @@ describe("RequestLog in app.db", () => {
         const warnings: string[] = [];
         const l = log({random: () => 0.5, warn: (message) => warnings.push(message)});
         l.add(entry({replayTokens: [7, 8, 9]}));
-        const [pending] = l.pendingReplays(10);
+        const [pending] = l.replays.pending(10);
         const writable = db;
         db = new Database(path.join(dir, "app.db"), {readonly: true});
         try {
-            expect(() => l.dropReplay(pending!.id)).not.toThrow();
-            expect(l.pendingReplays(10)).toEqual([]);
-            expect(l.pendingReplayCount()).toBe(0);
+            expect(() => l.replays.drop(pending!.id)).not.toThrow();
+            expect(l.replays.pending(10)).toEqual([]);
+            expect(l.replays.count()).toBe(0);
             l.add(entry());
             l.add(entry());
             expect(() => l.flush()).not.toThrow();
@@ -154,7 +154,7 @@ describe("RequestLog in app.db", () => {
         l.add(entry({recomputePolicy: "boundary", replayTokens: [1, 2]}));
         l.add(entry({replayTokens: [3, 4]}));
         // newest first
-        expect(l.pendingReplays(10).map((p) => [p.tokens, p.recomputePolicy])).toEqual([
+        expect(l.replays.pending(10).map((p) => [p.tokens, p.recomputePolicy])).toEqual([
             [[3, 4], undefined],
             [[1, 2], "boundary"]
         ]);
@@ -184,11 +184,11 @@ describe("RequestLog in app.db", () => {
         expect(db.pragma("user_version", {simple: true})).toBe(APP_DB_VERSION);
         share = 1;
         const l = log();
-        const [row] = l.pendingReplays(10);
+        const [row] = l.replays.pending(10);
         expect(row).toMatchObject({tokens: [5, 6, 7], donorId: 7, budget: 0.15});
         expect(row!.recomputePolicy).toBeUndefined();
         l.add(entry({recomputePolicy: "dhd-decode"}));
-        expect(l.pendingReplays(10)[0]!.recomputePolicy).toBe("dhd-decode");
+        expect(l.replays.pending(10)[0]!.recomputePolicy).toBe("dhd-decode");
         // The old check still counts overall; no policy's budget curve claims it.
         const checks = new QualityStore(() => db);
         expect(checks.summary(0, undefined, {share: 1, pending: 0})).toMatchObject({checks: 1, agreement: 0.75});

@@ -2,10 +2,11 @@ import type Database from "better-sqlite3";
 import type {KvShareRecord} from "../../shared/openai.js";
 import {isRecomputePolicy, type RecomputePolicy} from "../../shared/settings.js";
 import type {CandidatePoint} from "../sharing/engine/candidates.js";
-import {truncateLog} from "../common/truncateLog.js";
+import {ReplayQueue} from "./ReplayQueue.js";
 import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "./whatIfRecord.js";
 
 export type {WhatIfRow};
+export type {ReplayRow} from "./ReplayQueue.js";
 
 /** What the dashboard, the what-if curves and the quality monitor need to know about one served request. */
 export interface RequestLogEntry {
@@ -60,20 +61,6 @@ export type RequestSummary = Pick<
 
 /** The part of a request's stages that is admission. */
 const admissionStages = ["embed_ms", "retrieve_ms", "align_ms"] as const;
-
-/** A logged request waiting for its quality check. */
-export interface ReplayRow {
-    id: number;
-    at: number;
-    scope: string;
-    policy: string;
-    donorId: number;
-    donorSimilarity: number | null;
-    budget: number;
-    /** Undefined for requests logged before the policy was (the scope's current one applies). */
-    recomputePolicy?: RecomputePolicy;
-    tokens: number[];
-}
 
 export interface RequestLogOptions {
     /** The app database; undefined when it cannot be opened (then the log is in memory only). */
@@ -168,13 +155,18 @@ export class RequestLog {
     private lastPrune = 0;
     /** When each kind of failed write was last reported. */
     private readonly lastWriteWarning = new Map<string, number>();
-    /** Checked requests whose replay tokens could not be cleared (a full disk): never offered again. */
-    private readonly replayDone = new Set<number>();
     /** Entries kept when the database is unavailable (a read-only data folder must not fail requests). */
     private readonly memory: RequestLogEntry[] = [];
     private readonly maxRows: number;
     /** The what-if views by scope ("" for all; see {@link whatIfRows}); dropped when rows are deleted. */
     private readonly whatIfCache = new Map<string, {limit: number; lastId: number; rows: Array<WhatIfRow & {id: number}>}>();
+
+    /** The requests sampled for a quality check: their prompts, until checked or purged. */
+    public readonly replays = new ReplayQueue({
+        database: () => this.database(),
+        flush: () => this.flush(),
+        writeFailed: (what, error) => this.writeFailed("replay", what, error)
+    });
 
     public constructor(private readonly options: RequestLogOptions) {
         this.maxRows = options.maxRows ?? 200_000;
@@ -210,11 +202,6 @@ export class RequestLog {
         } catch (error) {
             this.writeFailed("rows", `could not write ${batch.length} request log rows`, error);
         }
-    }
-
-    /** SQL leaving out requests whose check is done but could not be marked so (see `dropReplay`); binds {@link replayDone}. */
-    private notDone(): string {
-        return this.replayDone.size === 0 ? "" : ` AND id NOT IN (${[...this.replayDone].map(() => "?").join(", ")})`;
     }
 
     private writeFailed(kind: "rows" | "replay", what: string, error: unknown): void {
@@ -331,115 +318,6 @@ export class RequestLog {
             recomputePolicy: isRecomputePolicy(policy) ? policy : null,
             servedFromDonor: mode === "semantic"
         }));
-    }
-
-    /** The most recent requests waiting for a quality check, newest first. */
-    public pendingReplays(limit: number): ReplayRow[] {
-        this.flush();
-        const db = this.database();
-        if (db == null) return [];
-        const rows = db
-            .prepare(
-                `SELECT id, at, scope, policy, recompute_policy, donor_id, donor_similarity, budget, replay_tokens FROM request_log
-            WHERE replay_tokens IS NOT NULL${this.notDone()} ORDER BY id DESC LIMIT ?`
-            )
-            .all(...this.replayDone, limit) as Array<{
-            id: number;
-            at: number;
-            scope: string;
-            policy: string | null;
-            recompute_policy: string | null;
-            donor_id: number;
-            donor_similarity: number | null;
-            budget: number | null;
-            replay_tokens: Buffer;
-        }>;
-        return rows.map((row) => ({
-            id: row.id,
-            at: row.at,
-            scope: row.scope,
-            policy: row.policy ?? "global",
-            donorId: row.donor_id,
-            donorSimilarity: row.donor_similarity,
-            budget: row.budget ?? 0,
-            ...(isRecomputePolicy(row.recompute_policy) ? {recomputePolicy: row.recompute_policy} : {}),
-            tokens: [
-                ...new Int32Array(row.replay_tokens.buffer.slice(row.replay_tokens.byteOffset, row.replay_tokens.byteOffset + row.replay_tokens.byteLength))
-            ]
-        }));
-    }
-
-    /** How many sampled requests (of `scope` when given) wait for a quality check. */
-    public pendingReplayCount(scope?: string): number {
-        this.flush();
-        const db = this.database();
-        if (db == null) return 0;
-        const row =
-            scope == null
-                ? db.prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL${this.notDone()}`).get(...this.replayDone)
-                : db
-                      .prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL${this.notDone()} AND scope = ?`)
-                      .get(...this.replayDone, scope);
-        return (row as {n: number}).n;
-    }
-
-    /** Forgets a request's tokens once it has been checked (or cannot be: its donor is gone). */
-    public dropReplay(id: number): void {
-        try {
-            this.database()?.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?").run(id);
-        } catch (error) {
-            // Not offered again all the same: a check that cannot be marked done must not run over and over.
-            this.replayDone.add(id);
-            this.writeFailed("replay", `could not mark request ${id} as checked`, error);
-        }
-    }
-
-    /** Forgets the sampled prompt tokens of every request of one scope (a purged key's). */
-    public dropReplaysInScope(scope: string): void {
-        this.dropReplaysWhere("scope", scope);
-    }
-
-    /** Forgets the prompts one user sent, kept for quality replays, in whatever scope (a revoked key's, purged). */
-    public dropReplaysOf(user: string): void {
-        this.dropReplaysWhere("user", user);
-    }
-
-    /**
-     * Forgets the logged prompts of a scope that a deleted cached prompt begins with (its own request's, kept for
-     * quality replays: they hold its text, and a replay would put its KV back in a sequence). `tokens` are the
-     * deleted entry's (its prompt, then its answer).
-     */
-    public dropReplaysOfPrompt(scope: string, tokens: ArrayLike<number>): void {
-        this.flush();
-        const db = this.database();
-        if (db == null) return;
-        const rows = db.prepare("SELECT id, replay_tokens FROM request_log WHERE scope = ? AND replay_tokens IS NOT NULL").all(scope) as Array<{
-            id: number;
-            replay_tokens: Buffer;
-        }>;
-        const isPrefix = (blob: Buffer): boolean => {
-            const replay = new Int32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
-            return replay.length <= tokens.length && replay.every((token, i) => token === tokens[i]);
-        };
-        const drop = db.prepare("UPDATE request_log SET replay_tokens = NULL WHERE id = ?");
-        const dropped = db.transaction(() => rows.filter((row) => isPrefix(row.replay_tokens)).map((row) => drop.run(row.id)).length)();
-        if (dropped > 0) truncateLog(db);
-    }
-
-    /** Forgets every logged prompt kept for quality replays (the cache cleared: nothing of it is to come back). */
-    public dropAllReplays(): void {
-        this.flush();
-        const db = this.database();
-        if (db == null) return;
-        if (db.prepare("UPDATE request_log SET replay_tokens = NULL WHERE replay_tokens IS NOT NULL").run().changes > 0) truncateLog(db);
-    }
-
-    private dropReplaysWhere(column: "scope" | "user", value: string): void {
-        this.flush();
-        const db = this.database();
-        if (db == null) return;
-        // A purge: the sampled tokens leave the write-ahead log too.
-        if (db.prepare(`UPDATE request_log SET replay_tokens = NULL WHERE ${column} = ?`).run(value).changes > 0) truncateLog(db);
     }
 
     /** Removes every logged request (tests, and the admin clearing history). */

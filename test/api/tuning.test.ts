@@ -162,7 +162,7 @@ describe("idle quality monitor on real requests", () => {
         await complete(server, lily, "dan");
         const record = await complete(server, sam, "dan");
         expect(record.mode).toBe("semantic");
-        expect(server.core.requestLog.pendingReplays(10)).toHaveLength(1);
+        expect(server.core.requestLog.replays.pending(10)).toHaveLength(1);
         // The core's own monitor checks it after ~2 s of quiet.
         await waitFor(() => server.core.qualityMonitor.counts.checked >= 1, 30_000);
         const stats = await getJson<CacheStats>(server, "/kvshare/cache/stats?scope=user%3Adan");
@@ -177,7 +177,7 @@ describe("idle quality monitor on real requests", () => {
         expect(stats.quality.rougeL).toBeLessThanOrEqual(1);
         // Another scope's view does not see it; the request's tokens are forgotten once checked.
         expect((await getJson<CacheStats>(server, "/kvshare/cache/stats?scope=group%3Award-3")).quality.checks).toBe(0);
-        expect(server.core.requestLog.pendingReplays(10)).toEqual([]);
+        expect(server.core.requestLog.replays.pending(10)).toEqual([]);
         // The checks feed the budget curve at the request's budget.
         const curves = await getJson<WhatIfCurves>(server, "/kvshare/whatif");
         expect(curves.budget.checks[curves.budget.x.indexOf(0.15)]).toBe(1);
@@ -194,7 +194,7 @@ describe("idle quality monitor on real requests", () => {
         try {
             await complete(server, lily, "eve");
             await complete(server, lily.replace("red ball", "blue kite"), "eve");
-            expect(server.core.requestLog.pendingReplays(10)).toHaveLength(1);
+            expect(server.core.requestLog.replays.pending(10)).toHaveLength(1);
             monitor.start();
             await waitFor(() => monitor.replaying, 10_000);
             const started = performance.now();
@@ -206,7 +206,7 @@ describe("idle quality monitor on real requests", () => {
             expect(timings.queue_ms ?? 0).toBeLessThan(50);
             expect(performance.now() - started).toBeLessThan(5_000);
             await waitFor(() => monitor.counts.checked >= 1, 60_000);
-            expect(server.core.requestLog.pendingReplays(10)).toEqual([]);
+            expect(server.core.requestLog.replays.pending(10)).toEqual([]);
         } finally {
             await monitor.stop();
         }
@@ -228,7 +228,7 @@ describe("idle quality monitor on real requests", () => {
             await server.core.requirePipeline().settled();
             expect(record).toMatchObject({mode: "semantic", recompute_policy: "boundary"});
             expect(record.decode_recompute).toBeUndefined();
-            expect(server.core.requestLog.pendingReplays(10).map((row) => row.recomputePolicy)).toEqual(["boundary"]);
+            expect(server.core.requestLog.replays.pending(10).map((row) => row.recomputePolicy)).toEqual(["boundary"]);
             monitor.start();
             await waitFor(() => monitor.counts.checked >= 1, 60_000);
             // Replayed under the scope's dhd-decode, the check would have run a decode stage.
@@ -261,7 +261,7 @@ describe("idle quality monitor on real requests", () => {
             if (policy === "none") expect(new Set(row!.budgetReuse).size).toBe(1);
         }
         // …and its quality check belongs at budget 0; the others' at the budget in use
-        const replays = server.core.requestLog.pendingReplays(10).filter((r) => r.scope === "user:gil");
+        const replays = server.core.requestLog.replays.pending(10).filter((r) => r.scope === "user:gil");
         expect(replays.map((r) => [r.recomputePolicy, r.budget])).toEqual([
             ["dhd", 0.15],
             ["boundary", 0.15],
