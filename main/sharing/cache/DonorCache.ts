@@ -3,10 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type {LlamaContext, Token} from "node-llama-cpp";
 import {openSettingDamagedAside} from "../../common/damagedDatabase.js";
-import type {Logger} from "../../common/log.js";
 import {mkdirOwnerOnly} from "../../config/ownerOnly.js";
 import {buildSnapshotHeader, readSnapshot, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvSnapshot} from "../../kv/index.js";
-import type {Embedder} from "../embed/index.js";
 import {
     CACHE_DB_FILE,
     CacheStore,
@@ -19,6 +17,8 @@ import {
 } from "../store/index.js";
 import {sharedScope} from "../engine/scopes.js";
 import {HotDonors} from "./HotDonors.js";
+import {SharedPrefixEntryError, syncSharedPrefixes, type SharedPrefixEntry, type SharedPrefixOptions} from "./sharedPrefixes.js";
+import {maxRememberedIds, PurgeLedger, type KeptPrompt} from "./PurgeLedger.js";
 import {reembedEntries} from "./reembed.js";
 
 /** What a donor is stored from: the served prompt, its scope and its embedding. */
@@ -37,36 +37,21 @@ export interface DonorPrompt {
 /** A donor's KV ready to be edited into a sequence, or why it cannot be. */
 export type LoadedDonor = {snapshot: KvSnapshot; tier: "memory" | "disk"} | {refused: string};
 
-/** An admin-marked shared prefix in the index, with its text's vector (a candidate for every prompt). */
-export interface SharedPrefixEntry {
-    entry: CacheEntry;
-    vector: Float32Array;
-}
+export {SharedPrefixEntryError, type SharedPrefixEntry};
 
-export interface DonorCacheOptions {
+export interface DonorCacheOptions extends SharedPrefixOptions {
     cacheDir: string;
-    embedder: Embedder;
     modelFingerprint: string;
     /** The context donors are loaded into (a snapshot must match its KV layout). */
     context: LlamaContext;
     /** Byte budgets, read live: `maxSnapshotBytes` (disk) and `maxMemoryBytes` (memory tier). */
     budgets(): {maxSnapshotBytes: number; maxMemoryBytes: number};
-    /** The admin-marked shared prefix texts and the minimum kept-run length, read live. */
-    sharedPrefixSettings(): {texts: readonly string[]; minRunLength: number};
-    /** The token forms a shared prefix text takes in prompts (as a chat system prompt, as raw text). */
-    sharedPrefixForms(text: string): Array<readonly Token[]>;
-    /** Computes the KV of tokens alone, or undefined where KV editing is off (then prefixes are not stored). */
-    prefill?: (tokens: readonly Token[]) => Promise<CapturedState>;
-    log: Logger;
     /** Another model goes on serving from the same index while this one loads: spare its fresh rows. */
     anotherModelServes?: boolean;
 }
 
 /** Files above this size are fingerprinted by their GGUF metadata and tensor table, not a full hash. */
 export const fullHashLimitBytes = 256 * 1024 ** 2;
-
-/** Replaced entries whose successor is remembered (in memory, oldest forgotten first). */
-const maxSuccessors = 1024;
 
 export function cacheDirOf(dataDir: string): string {
     return path.join(dataDir, "cache");
@@ -79,17 +64,8 @@ export function cacheDirOf(dataDir: string): string {
  * through here, so the index, the files and the memory tier never disagree.
  */
 export class DonorCache {
-    /** Scopes purged while this cache is open: nothing is stored into them again. */
-    private readonly purgedScopes = new Set<string>();
-    private readonly purgedOwners = new Set<string>();
-    /** How often the cache was cleared (see {@link epoch}). */
-    private clears = 0;
-    /**
-     * Entries the admin deleted one by one: a request still answering when its prompt was deleted (stored early,
-     * for others waiting on it) would otherwise store its better copy in that entry's place. Bounded, as the
-     * successors are: only requests running at the time could still name one.
-     */
-    private readonly deletedIds = new Set<number>();
+    /** What was purged while this cache is open: nothing of it is stored again. */
+    private readonly purges = new PurgeLedger();
     /** Keys the opaque donor ids shown to issued keys. */
     private readonly idSecret = crypto.randomBytes(32);
     private sharedPrefixEntries: SharedPrefixEntry[] = [];
@@ -227,7 +203,7 @@ export class DonorCache {
     public async add(captured: CapturedState, prompt: DonorPrompt, replaces?: number): Promise<CacheEntry | undefined> {
         // Found damaged (and reported) by a lookup: it is set aside at the next start, and nothing is found in it until then.
         if (this.store.damaged) return undefined;
-        if (replaces != null && this.deletedIds.has(replaces)) return undefined;
+        if (replaces != null && this.purges.wasDeleted(replaces)) return undefined;
         const relative = `${SNAPSHOTS_SUBDIR}/${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}.kvsnap`;
         const {modelFingerprint} = this.options;
         let indexed: CacheEntry | undefined;
@@ -247,7 +223,7 @@ export class DonorCache {
             if (replaces != null && replaces !== indexed.id && this.remove(replaces) != null) {
                 this.successors.set(replaces, indexed.id);
                 // Bounded: only the quality monitor's pending checks look these up, and soon.
-                if (this.successors.size > maxSuccessors) this.successors.delete(this.successors.keys().next().value!);
+                if (this.successors.size > maxRememberedIds) this.successors.delete(this.successors.keys().next().value!);
             }
             this.evictToBudget(this.options.budgets().maxSnapshotBytes);
             return this.store.get(indexed.id);
@@ -290,28 +266,12 @@ export class DonorCache {
      * editing (a prefix donor is reused through the edit path).
      */
     public async refreshSharedPrefixes(): Promise<void> {
-        const {modelFingerprint, prefill} = this.options;
-        const {texts, minRunLength} = this.options.sharedPrefixSettings();
-        for (const entry of this.store.entriesInScope(modelFingerprint, sharedScope)) {
-            // As thoroughly as a purge: an unmarked text (a clinic's template with a name in it) leaves no trace.
-            if (!texts.includes(entry.promptText)) this.erase(entry.id);
-        }
-        if (texts.length > 0 && prefill == null)
-            this.options.log.warn("shared prefixes are marked, but KV editing is off: they are shared only through each scope's own cache");
-        const vectors = new Map<string, Float32Array>();
-        for (const text of texts) {
-            const embedding = (await this.options.embedder.embed([text]))[0] ?? null;
-            if (embedding != null) vectors.set(text, embedding);
-            if (prefill == null) continue;
-            for (const tokens of this.options.sharedPrefixForms(text)) {
-                if (tokens.length < 2 * minRunLength) continue;
-                if (this.findExact([sharedScope], tokens) != null) continue;
-                await this.add(await prefill(tokens), {tokens, text, scope: sharedScope, embedding});
-            }
-        }
-        this.sharedPrefixEntries = this.store.entriesInScope(modelFingerprint, sharedScope).flatMap((entry) => {
-            const vector = vectors.get(entry.promptText);
-            return vector == null ? [] : [{entry, vector}];
+        const {modelFingerprint} = this.options;
+        this.sharedPrefixEntries = await syncSharedPrefixes(this.options, {
+            entries: () => this.store.entriesInScope(modelFingerprint, sharedScope),
+            erase: (id) => void this.erase(id),
+            has: (tokens) => this.findExact([sharedScope], tokens) != null,
+            add: async (captured, prompt) => void (await this.add(captured, prompt))
         });
     }
 
@@ -361,7 +321,7 @@ export class DonorCache {
      * write-ahead log); the admin-marked shared prefixes (configuration) are put back.
      */
     public clear(): {removedEntries: number; freedBytes: number} {
-        this.clears++;
+        this.purges.cleared();
         const removed = this.forget(this.store.clear());
         this.memory.clear();
         void this.refreshSharedPrefixes().catch((error: unknown) =>
@@ -376,24 +336,18 @@ export class DonorCache {
      * @returns how many entries were removed
      */
     public purgeScope(scope: string): number {
-        this.purgedScopes.add(scope);
+        this.purges.scopePurged(scope);
         return this.forget(this.store.removeScope(scope)).length;
     }
 
     /** Counts the clears: a request notes it on arrival, and what it served is not kept once the cache was cleared since. */
     public get epoch(): number {
-        return this.clears;
+        return this.purges.epoch;
     }
 
-    /**
-     * Whether a request's prompt may be kept (its KV stored, or left in its sequence for the next one): not when its
-     * scope or its sender was purged, or the cache cleared, since it arrived — it was served meanwhile, as it should
-     * be, but nothing of it may stay behind.
-     */
-    public keeps(prompt: Pick<DonorPrompt, "scope" | "owner" | "epoch">): boolean {
-        if (this.purgedScopes.has(prompt.scope)) return false;
-        if (prompt.owner != null && this.purgedOwners.has(prompt.owner)) return false;
-        return prompt.epoch == null || prompt.epoch === this.clears;
+    /** Whether a request's prompt may be kept (see {@link PurgeLedger.keeps}). */
+    public keeps(prompt: KeptPrompt): boolean {
+        return this.purges.keeps(prompt);
     }
 
     /** A page of cached prompts for the admin's list (see `CacheStore.browse`). */
@@ -411,10 +365,7 @@ export class DonorCache {
     public purgeEntry(id: number): CacheEntry | undefined {
         if (this.store.get(id)?.scope === sharedScope) throw new SharedPrefixEntryError();
         const removed = this.erase(id);
-        if (removed != null) {
-            this.deletedIds.add(id);
-            if (this.deletedIds.size > maxSuccessors) this.deletedIds.delete(this.deletedIds.values().next().value!);
-        }
+        if (removed != null) this.purges.entryDeleted(id);
         return removed;
     }
 
@@ -425,7 +376,7 @@ export class DonorCache {
      * @returns how many entries were removed
      */
     public purgeOwner(owner: string): number {
-        this.purgedOwners.add(owner);
+        this.purges.ownerPurged(owner);
         return this.forget(this.store.removeOwner(owner)).length;
     }
 
@@ -461,12 +412,4 @@ function sameTokens(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
     if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
-}
-
-/** Deleting a marked shared prefix's entry is refused: the settings mark it, and it would be put back. */
-export class SharedPrefixEntryError extends Error {
-    public constructor() {
-        super("This cached prompt is a marked shared prefix: unmark it in the settings (shared prefixes) to remove it.");
-        this.name = "SharedPrefixEntryError";
-    }
 }
