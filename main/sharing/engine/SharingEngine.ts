@@ -11,7 +11,8 @@ import {dot, type Embedder} from "../embed/index.js";
 import {budgetLadder, CostGate, isMeasuredPolicy, selectRecompute, summariseReuse, type DonorCharge} from "../policy/index.js";
 import {alignCandidates, alwaysEligible} from "./candidates.js";
 import {RecomputeStages} from "./RecomputeStages.js";
-import {addTimings, noStages, round3, roundStages} from "./stages.js";
+import {floorRecord, semanticRecord} from "./shareRecords.js";
+import {addTimings, noStages} from "./stages.js";
 import {sharedScope} from "./scopes.js";
 import type {Admission, Candidate, DecodeStage, FoundDonor, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
 
@@ -255,32 +256,17 @@ export class SharingEngine {
             (budgetFraction) => selectRecompute(best.alignment.runs, prompt.tokens.length, {budgetFraction, policy, ...scores}).reusedTokens
         );
         const summary = summariseReuse(best.alignment.runs, prompt.tokens.length, recompute.ranges);
-        const record: KvShareRecord = {
-            mode: "semantic",
-            prompt_tokens: prompt.tokens.length,
-            reused_tokens: summary.counts.reused,
-            computed_tokens: summary.counts.recomputed + summary.counts.new,
-            recomputed_tokens: summary.counts.recomputed,
-            scope: prompt.scope,
-            // For others than the machine owner the donor's id is opaque and the tier left out: a
-            // global counter and a memory tier shared by every scope would show other scopes' activity.
-            donor: {
-                id: prompt.revealDonor ? best.entry.id : cache.publicDonorId(best.entry.id),
-                similarity: round3(best.similarity),
-                exact: best.exact,
-                tokens: best.entry.tokens.length,
-                ...(prompt.revealDonor ? {tier: donor.tier, prompt: best.entry.promptText} : {})
-            },
-            segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
-            runs: best.alignment.runs.map((run) => ({donor_start: run.donorStart, target_start: run.targetStart, length: run.length})),
-            stages: roundStages(stages),
-            recompute_policy: recompute.policy,
-            ...(measured.note == null ? {} : {note: measured.note})
-        };
-        if (prompt.detail) {
-            record.prompt_pieces = this.pieces(prompt.tokens);
-            if (prompt.revealDonor) record.donor_pieces = this.pieces([...best.entry.tokens] as Token[]);
-        }
+        const record = semanticRecord({
+            prompt,
+            best,
+            tier: donor.tier,
+            publicDonorId: cache.publicDonorId(best.entry.id),
+            summary,
+            stages,
+            policy: recompute.policy,
+            ...(measured.note == null ? {} : {note: measured.note}),
+            pieces: (tokens) => this.pieces(tokens)
+        });
         const decodeQueue = recompute.decodeQueue.map((position) => ({position, token: prompt.tokens[position] as Token}));
         return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record, trace, ...(decodeQueue.length > 0 ? {decodeQueue} : {})};
     }
@@ -403,21 +389,7 @@ export class SharingEngine {
     }
 
     private toPrepared(report: KvReuseReport, prompt: SharedPrompt, stages: Stages, trace: PrepareTrace, note: string): PreparedSequence {
-        return {
-            pendingTokens: report.pendingTokens,
-            cachedTokens: report.reusedTokens,
-            trace,
-            record: {
-                mode: report.mode,
-                prompt_tokens: prompt.tokens.length,
-                reused_tokens: report.reusedTokens,
-                computed_tokens: prompt.tokens.length - report.reusedTokens,
-                recomputed_tokens: 0,
-                scope: prompt.scope,
-                stages: roundStages(stages),
-                note
-            }
-        };
+        return {pendingTokens: report.pendingTokens, cachedTokens: report.reusedTokens, trace, record: floorRecord(report, prompt, stages, note)};
     }
 
     /** Each token's text as it reads in place (with its leading space), so pieces join to the prompt. */
