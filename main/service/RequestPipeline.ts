@@ -10,11 +10,12 @@ import {fitConversation} from "./fitConversation.js";
 import {jsonGrammarEnd} from "../runtime/GrammarCache.js";
 import type {GenerationJob, GenerationResult, OutputFormat, Sampling} from "../runtime/types.js";
 import type {DonorCache} from "../sharing/cache/DonorCache.js";
-import {anonymousUser, scopeFor} from "../sharing/engine/scopes.js";
+import {scopeFor} from "../sharing/engine/scopes.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
 import type {Admission, PreparedSequence, SharedPrompt} from "../sharing/engine/types.js";
 import type {CacheEntry} from "../sharing/store/index.js";
 import {InFlightPrompts, type InFlightPrompt} from "./InFlightPrompts.js";
+import {servedEntry} from "./servedEntry.js";
 
 /** A prompt that would reuse at least this share of its tokens from one being prefilled waits for it. */
 const coalesceMinShare = 0.5;
@@ -304,7 +305,7 @@ export class RequestPipeline {
         // ... and store it as a donor (indexed at once from memory, the file written in the background).
         if (store != null) this.storeInBackground(store);
         // The wait for a sequence alone: a wait for another's prefill (coalescing) is what reuse costs, not queueing.
-        this.log(io, prompt, sharing, admission, prepared, result, result.timings.queueMs - coalesceMs);
+        this.requestLog?.add(servedEntry({user: io.user, prompt, sharing, admission, prepared, result, sequenceWaitMs: result.timings.queueMs - coalesceMs}));
         return result;
     }
 
@@ -367,48 +368,5 @@ export class RequestPipeline {
         this.background.add(writing);
         void writing.finally(() => this.background.delete(writing));
         return writing;
-    }
-
-    private log(
-        io: GenerationIo,
-        prompt: SharedPrompt,
-        sharing: SharingSettings,
-        admission: Admission,
-        prepared: PreparedSequence,
-        result: GenerationResult,
-        /** How long it waited for a sequence (the dashboard leaves that out of the TTFT it compares). */
-        sequenceWaitMs: number
-    ): void {
-        const best = admission.candidates.at(-1);
-        const semantic = result.kvshare.mode === "semantic";
-        const {trace} = prepared;
-        this.requestLog?.add({
-            at: Date.now(),
-            user: io.user ?? anonymousUser,
-            scope: prompt.scope,
-            mode: result.kvshare.mode,
-            promptTokens: result.promptTokens,
-            reusedTokens: result.cachedTokens,
-            completionTokens: result.completionTokens,
-            ttftMs: result.timings.ttftMs,
-            donorId: semantic ? trace.donorId : undefined,
-            recomputedTokens: result.kvshare.recomputed_tokens,
-            queueMs: sequenceWaitMs,
-            donorSimilarity: result.kvshare.donor?.similarity,
-            bestSimilarity: best?.[0],
-            reusableTokens: best?.[1] ?? 0,
-            prefixFloor: trace.prefixFloor,
-            threshold: trace.similarityThreshold,
-            budget: trace.recomputeBudget,
-            recomputePolicy: trace.recomputePolicy,
-            minGain: trace.minGainTokens,
-            policy: sharing.scopePolicy,
-            // Only requests that went through admission with sharing on feed the what-if curves.
-            candidates: sharing.enabled && admission.skipped == null ? admission.candidates : undefined,
-            budgetReuse: trace.budgetReuse,
-            stages: result.kvshare.stages,
-            // a prompt asked not to be kept is not replayed by the quality monitor either
-            replayTokens: semantic && prompt.store !== false ? prompt.tokens : undefined
-        });
     }
 }
