@@ -1,12 +1,12 @@
 import {useEffect, useRef, useState} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
-import {isLoopback} from "../../../shared/hosts.js";
 import {draftFrom, friendlySettingsError, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
 import {listedNames, runtimeNamesInSentence} from "../lib/runtimeForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {ApiKeys} from "./ApiKeys.js";
+import {ApiServerSettings} from "./ApiServerSettings.js";
 import {ConfirmButton} from "./ConfirmButton.js";
 import {Field} from "./Field.js";
 import {RuntimeSettings} from "./RuntimeSettings.js";
@@ -267,78 +267,7 @@ function Form({settings}: {settings: AdminSettings}) {
             {settings.runtime != null && draft.runtime != null ? (
                 <RuntimeSettings runtime={settings.runtime} draft={draft.runtime} onChange={(runtime) => update((d) => ({...d, runtime}))} unsaved={dirty} />
             ) : null}
-            <section className="admin-section">
-                <h2>Local API server</h2>
-                <p className="muted small">
-                    On/off, address and CORS origins apply at once. Whether a key is required is read at start-up (settings.json or <code>serve</code> flags).
-                </p>
-                <p className="small" data-testid="api-url">
-                    {settings.api.url ? (
-                        <>
-                            Listening on <code>{settings.api.url}/v1</code>
-                        </>
-                    ) : settings.api.enabled ? (
-                        "Not running (the address could not be bound at start-up): save an address to try again."
-                    ) : (
-                        "Off: other apps cannot reach the API."
-                    )}
-                </p>
-                <div className="admin-grid">
-                    <div className="field">
-                        <label className="check">
-                            <input
-                                type="checkbox"
-                                data-testid="setting-api-enabled"
-                                checked={draft.apiEnabled}
-                                disabled={settings.api.servesUi}
-                                onChange={(e) => set("apiEnabled", e.target.checked)}
-                            />{" "}
-                            API server on
-                        </label>
-                        <span className="field-hint">
-                            {settings.api.servesUi
-                                ? "This page is served by the API server: to turn it off, stop the serve process"
-                                : "Off: only this window can use the model"}
-                        </span>
-                    </div>
-                    <span />
-                    <Field label="Host" hint="127.0.0.1: this machine only; 0.0.0.0: every network interface">
-                        <input
-                            type="text"
-                            data-testid="setting-api-host"
-                            value={draft.apiHost}
-                            onChange={(e) => set("apiHost", e.target.value)}
-                            spellCheck={false}
-                        />
-                    </Field>
-                    <Field label="Port" hint={settings.api.servesUi ? "0 picks a free port; this page moves with the server" : "0 picks a free port"}>
-                        {text("apiPort", "setting-api-port")}
-                    </Field>
-                </div>
-                {draft.apiHost.trim() !== "" && !isLoopback(draft.apiHost) ? (
-                    <p className="warning" role="note" data-testid="api-lan-warning">
-                        <strong>{draft.apiHost.trim()}</strong> makes the API reachable from other machines on the network. Only the key keeps them out:
-                        {settings.api.auth
-                            ? " keep “key required” on and give each app or person a key of their own (below)."
-                            : " a key is not required now, so this address is refused until api.auth is turned on."}
-                    </p>
-                ) : null}
-                <dl className="readonly-grid" data-testid="api-readonly">
-                    <div>
-                        <dt>Key required</dt>
-                        <dd>{settings.api.auth ? "yes" : "no"}</dd>
-                    </div>
-                    <div>
-                        <dt>App key</dt>
-                        <dd>
-                            <code>{settings.api.keyHint}</code>
-                        </dd>
-                    </div>
-                </dl>
-                <Field label="CORS origins" hint="One origin per line, e.g. http://localhost:3000">
-                    <textarea rows={2} data-testid="setting-cors" value={draft.corsOrigins} onChange={(e) => set("corsOrigins", e.target.value)} />
-                </Field>
-            </section>
+            <ApiServerSettings settings={settings} draft={draft} set={set} text={text} />
             <div className="admin-footer">
                 {error ? (
                     <p className="form-error" role="alert" data-testid="settings-error">
