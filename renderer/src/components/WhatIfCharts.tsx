@@ -18,6 +18,27 @@ const colors = {
 };
 const common = {responsive: true, maintainAspectRatio: false, animation: false as const};
 
+/**
+ * The saved value's dot and, when another value is typed, the typed one's diamond, each at its curve's height
+ * (none where the curve has no point there).
+ */
+function valueMarks(saved: number, savedY: number | null | undefined, typed: number | null, typedY: number | null | undefined) {
+    const mark = (label: string, x: number, y: number, color: string, pointRadius: number, pointStyle: "circle" | "rectRot") => ({
+        type: "scatter" as const,
+        label,
+        data: [{x, y}],
+        backgroundColor: color,
+        borderColor: "#fff",
+        borderWidth: 2,
+        pointRadius,
+        pointStyle
+    });
+    return [
+        ...(savedY == null ? [] : [mark(`Saved ${saved}`, saved, savedY, colors.saved, 7, "circle")]),
+        ...(typed == null || typedY == null || typed === saved ? [] : [mark(`Typed ${typed}`, typed, typedY, colors.typed, 8, "rectRot")])
+    ];
+}
+
 export function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: number; typed: number | null}) {
     const {x, hitRate, anyReuseRate, reusedTokens, promptTokens, agreement} = curves.threshold;
     const share = (tokens: number) => (promptTokens > 0 ? (100 * tokens) / promptTokens : 0);
@@ -74,34 +95,7 @@ export function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; sa
                               }
                           ]
                         : []),
-                    ...(savedPoint
-                        ? [
-                              {
-                                  type: "scatter" as const,
-                                  label: `Saved ${saved}`,
-                                  data: [{x: saved, y: 100 * savedPoint.hitRate}],
-                                  backgroundColor: colors.saved,
-                                  borderColor: "#fff",
-                                  borderWidth: 2,
-                                  pointRadius: 7,
-                                  pointStyle: "circle" as const
-                              }
-                          ]
-                        : []),
-                    ...(typedPoint && typed !== saved
-                        ? [
-                              {
-                                  type: "scatter" as const,
-                                  label: `Typed ${typed}`,
-                                  data: [{x: typed, y: 100 * typedPoint.hitRate}],
-                                  backgroundColor: colors.typed,
-                                  borderColor: "#fff",
-                                  borderWidth: 2,
-                                  pointRadius: 8,
-                                  pointStyle: "rectRot" as const
-                              }
-                          ]
-                        : [])
+                    ...valueMarks(saved, savedPoint && 100 * savedPoint.hitRate, typed, typedPoint && 100 * typedPoint.hitRate)
                 ]
             }}
             options={{
@@ -154,33 +148,7 @@ export function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved
                         borderWidth: 1.5,
                         borderDash: [4, 3]
                     },
-                    ...(savedReuse != null
-                        ? [
-                              {
-                                  type: "scatter" as const,
-                                  label: `Saved ${saved}`,
-                                  data: [{x: saved, y: pct(savedReuse)}],
-                                  backgroundColor: colors.saved,
-                                  borderColor: "#fff",
-                                  borderWidth: 2,
-                                  pointRadius: 7
-                              }
-                          ]
-                        : []),
-                    ...(typedReuse != null && typed !== saved
-                        ? [
-                              {
-                                  type: "scatter" as const,
-                                  label: `Typed ${typed}`,
-                                  data: [{x: typed, y: pct(typedReuse)}],
-                                  backgroundColor: colors.typed,
-                                  borderColor: "#fff",
-                                  borderWidth: 2,
-                                  pointRadius: 8,
-                                  pointStyle: "rectRot" as const
-                              }
-                          ]
-                        : [])
+                    ...valueMarks(saved, savedReuse == null ? null : pct(savedReuse), typed, typedReuse == null ? null : pct(typedReuse))
                 ]
             }}
             options={{
