@@ -38,6 +38,14 @@ export interface Answer {
     /** First token to last: `completionTokens - 1` token steps. */
     predictedMs: number;
     kv: HitRecord;
+    /** Asked with `margins`: each output token's text offset (code points) and its top two log-probabilities' gap. */
+    margins?: TokenMargin[];
+}
+
+/** How decided greedy decoding was at one output token: top-1 minus top-2 log-probability, nats. */
+export interface TokenMargin {
+    offset: number;
+    margin: number;
 }
 
 /** Collects the server's warnings instead of printing them between table rows. */
@@ -102,9 +110,16 @@ export class BenchClient {
     }
 
     /** Greedy completion over HTTP; waits for the donor write, so the next request sees it. */
-    public async complete(prompt: string, maxTokens: number, choice?: RecomputeChoice): Promise<Answer> {
+    public async complete(prompt: string, maxTokens: number, choice?: RecomputeChoice, options: {margins?: boolean} = {}): Promise<Answer> {
         const entriesBefore = this.cacheEntries();
-        const body = {model: this.modelId, prompt, max_tokens: maxTokens, temperature: 0, ...(choice == null ? {} : {x_kvshare: choice})};
+        const body = {
+            model: this.modelId,
+            prompt,
+            max_tokens: maxTokens,
+            temperature: 0,
+            ...(choice == null ? {} : {x_kvshare: choice}),
+            ...(options.margins === true ? {logprobs: 2} : {})
+        };
         const response = await fetch(`${this.server.url}/v1/completions`, {
             method: "POST",
             headers: {"content-type": "application/json", authorization: `Bearer ${API_KEY}`},
@@ -127,7 +142,8 @@ export class BenchClient {
             ttftMs: json.timings.ttft_ms,
             promptMs: json.timings.prompt_ms,
             predictedMs: json.timings.predicted_ms,
-            kv
+            kv,
+            ...(options.margins === true ? {margins: marginsOf(choiceOut?.logprobs)} : {})
         };
     }
 
@@ -174,4 +190,13 @@ export class BenchClient {
         this.pipeline.cache.remove(entry.id);
         this.storeIgnored++;
     }
+}
+
+/** Each output token's margin from a legacy `logprobs` object (top two per token; one alone: a certain token). */
+function marginsOf(logprobs: Completion["choices"][number]["logprobs"] | undefined): TokenMargin[] {
+    if (logprobs == null) return [];
+    return logprobs.text_offset.map((offset, i) => {
+        const [first = -Infinity, second = -Infinity] = Object.values(logprobs.top_logprobs[i] ?? {}).sort((a, b) => b - a);
+        return {offset, margin: first - second};
+    });
 }

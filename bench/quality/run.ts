@@ -28,14 +28,15 @@ import {parseArgs} from "node:util";
 import {defaultSharingSettings, recomputePolicies} from "../../shared/settings.js";
 import {SHARED_DIR} from "../share/data.js";
 import {selfCheck} from "../share/metrics.js";
-import {f3, ms1, pct, table} from "../share/report.js";
+import {f3, median, ms1, pct, table} from "../share/report.js";
 import type {BenchRequest, Workload} from "../share/workloads.js";
 import {tradeoffChart} from "./chart.js";
-import {launch, type Answer, type BenchClient, type HitRecord} from "./client.js";
+import {launch, type Answer, type BenchClient, type HitRecord, type TokenMargin} from "./client.js";
 import {checkGoals, honouredShare, type GoalResult} from "./goals.js";
 import {
     aggregate,
     CEILING_SETTING,
+    GOAL_BUDGET,
     limitSettings,
     pooled,
     probingPolicies,
@@ -46,6 +47,7 @@ import {
     type TargetScore,
     type WorkloadCells
 } from "./score.js";
+import {divergenceMargin, NEAR_TIE_NATS, summariseNearTies, type NearTieSummary} from "./nearTies.js";
 import {timingPart, type TimingResult} from "./timing.js";
 import {FULL_QUALITY_SIZES, QUICK_QUALITY_SIZES, qualityWorkloads} from "./workloads.js";
 
@@ -100,12 +102,15 @@ interface StoredAnswer {
     outputTokens: number;
     ttftMs: number;
     kv: HitRecord;
+    /** The reference's: each output token's top-two gap (see nearTies.ts). */
+    margins?: TokenMargin[];
 }
 
 interface TargetResult {
     request: BenchRequest;
     reference: StoredAnswer;
-    answers: Record<string, StoredAnswer & TargetScore>;
+    /** `divergenceMargin`: full prefill's top-two gap where this answer first differs from it. */
+    answers: Record<string, StoredAnswer & TargetScore & {divergenceMargin?: number}>;
 }
 
 interface WorkloadResult extends WorkloadCells {
@@ -114,9 +119,22 @@ interface WorkloadResult extends WorkloadCells {
     donorsStored: number;
     storeIgnored: number;
     targets: TargetResult[];
+    /** The default policy at the goal budget, and `none`: where their misses part from full prefill. */
+    nearTies: Record<string, NearTieSummary>;
 }
 
-const stored = (a: Answer): StoredAnswer => ({text: a.text, completionTokens: a.completionTokens, outputTokens: a.tokens.length, ttftMs: a.ttftMs, kv: a.kv});
+const stored = (a: Answer): StoredAnswer => ({
+    text: a.text,
+    completionTokens: a.completionTokens,
+    outputTokens: a.tokens.length,
+    ttftMs: a.ttftMs,
+    kv: a.kv,
+    ...(a.margins == null ? {} : {margins: a.margins})
+});
+
+/** The settings whose misses are looked at for near ties: the default policy at the goal budget, and `none`. */
+const nearTieKeys = (grid: readonly Setting[]): string[] =>
+    grid.filter((g) => g.policy === "none" || (g.policy === defaultSharingSettings.recomputePolicy && g.budget === GOAL_BUDGET)).map((g) => g.key);
 
 /** Seeds one workload's donors on a fresh KVShare server, then asks every target under every setting. */
 async function runWorkload(workload: Workload, reference: BenchClient, warnings: string[], editing: {off?: string}): Promise<WorkloadResult> {
@@ -139,7 +157,7 @@ async function runWorkload(workload: Workload, reference: BenchClient, warnings:
         const answers = new Map<string, {a: Answer[]; s: TargetScore[]}>(asked.map((g) => [g.key, {a: [], s: []}]));
         for (const request of workload.requests.filter((r) => r.role === "target")) {
             if (request.api !== "completions") throw new Error(`${request.id}: only text completions are benched here`);
-            const ref = await reference.complete(request.prompt, MAX_TOKENS);
+            const ref = await reference.complete(request.prompt, MAX_TOKENS, undefined, {margins: true});
             const result: TargetResult = {request, reference: stored(ref), answers: {}};
             for (const setting of asked) {
                 await client.flush();
@@ -151,7 +169,8 @@ async function runWorkload(workload: Workload, reference: BenchClient, warnings:
                 const score = scoreAgainst(a, ref);
                 answers.get(setting.key)?.a.push(a);
                 answers.get(setting.key)?.s.push(score);
-                result.answers[setting.key] = {...stored(a), ...score};
+                const margin = divergenceMargin(a, ref);
+                result.answers[setting.key] = {...stored(a), ...score, ...(margin == null ? {} : {divergenceMargin: margin})};
             }
             targets.push(result);
         }
@@ -168,11 +187,48 @@ async function runWorkload(workload: Workload, reference: BenchClient, warnings:
             donorsStored,
             storeIgnored: client.storeIgnored,
             ceiling: cellOfSetting(CEILING_SETTING),
-            targets
+            targets,
+            nearTies: Object.fromEntries(nearTieKeys(grid).map((key) => [key, nearTiesOf(targets, key)]))
         };
     } finally {
         await client.close();
     }
+}
+
+/** A setting's misses over some targets, against their references' margins. */
+function nearTiesOf(targets: readonly TargetResult[], key: string): NearTieSummary {
+    const missed = targets.filter((t) => t.answers[key] != null && !t.answers[key].identical);
+    return summariseNearTies(
+        missed.map((t) => t.answers[key]?.divergenceMargin),
+        targets.map((t) => t.reference.margins ?? [])
+    );
+}
+
+/** Where the misses part from full prefill, per workload and pooled. */
+function printNearTies(results: readonly WorkloadResult[]): void {
+    const keys = nearTieKeys(settingsGrid());
+    if (keys.length === 0) return;
+    console.log(`\n== Where answers part from full prefill: its own top-two gap at the first differing token (near tie: < ${NEAR_TIE_NATS} nats) ==`);
+    const line = (s: NearTieSummary): string =>
+        s.misses === 0
+            ? "no miss"
+            : `${s.misses} missed, ${s.nearTieMisses} at a near tie` +
+              (s.missMargins.length === 0 ? "" : ` (gap median ${median(s.missMargins).toFixed(2)}, max ${s.missMargins.at(-1)!.toFixed(2)} nats)`);
+    const all = results.flatMap((w) => w.targets);
+    console.log(
+        table(
+            ["workload", ...keys, "near-tie tokens in full prefill"],
+            [
+                ...results.map((w) => [
+                    w.name,
+                    ...keys.map((k) => line(w.nearTies[k] ?? nearTiesOf(w.targets, k))),
+                    pct(nearTiesOf(w.targets, keys[0]!).nearTieTokenShare)
+                ]),
+                ["all", ...keys.map((k) => line(nearTiesOf(all, k))), pct(nearTiesOf(all, keys[0]!).nearTieTokenShare)]
+            ]
+        )
+    );
+    console.log("  (a miss: an answer not identical to full prefill's; a greedy token flips where the gap is below the error reused KV leaves in the logits)");
 }
 
 function printCells(title: string, w: WorkloadCells): void {
@@ -297,6 +353,7 @@ async function main(): Promise<void> {
     const all = pooled(quality.results);
     printCells("all workloads (mean per workload)", all);
     const goals = checkGoals(quality.results, all, timing?.decodeCost);
+    printNearTies(quality.results);
     printVerdicts(quality.results, goals);
     if (warnings.length > 0) console.log(`\nserver warnings (${warnings.length}): ${[...new Set(warnings)].slice(0, 10).join(" | ")}`);
 
