@@ -26,8 +26,8 @@ async function ask(server: RunningServer, content: string): Promise<void> {
     expect(answer.status).toBe(200);
 }
 
-/** The KV is written just after the answer: wait until the cache lists a prompt holding `text`. */
-async function cached(server: RunningServer, text: string): Promise<void> {
+/** The KV is written just after the answer: wait until the cache lists `count` prompts holding `text`. */
+async function cached(server: RunningServer, text: string, count = 1): Promise<void> {
     await expect
         .poll(
             async () => {
@@ -38,7 +38,7 @@ async function cached(server: RunningServer, text: string): Promise<void> {
             },
             {timeout: 30_000}
         )
-        .toBe(1);
+        .toBe(count);
 }
 
 /** Deletes what this spec cached: a prompt left behind could be another spec's donor and turn its expected miss into a hit. */
@@ -65,6 +65,7 @@ test.describe("cached prompts on the dashboard", () => {
     test.afterAll(async ({server}) => {
         await forget(server, "Quillworth");
         await forget(server, "Marmalade");
+        await forget(server, "Zephyrine");
     });
 
     test("finds one confidential prompt by a word of it and deletes it by keyboard; the other stays", async ({page, server}) => {
@@ -96,6 +97,33 @@ test.describe("cached prompts on the dashboard", () => {
         // The server agrees: the confidential prompt is gone for good.
         const left = await fetch(`${server.origin}/kvshare/cache/entries?text=Quillworth`, {headers: {authorization: `Bearer ${appKey(server)}`}});
         expect(((await left.json()) as {total: number}).total).toBe(0);
+    });
+
+    test("pages a search whatever its case while prompts are cached meanwhile, and shows those on asking", async ({page, server}) => {
+        // One page and one more: 21 prompts of a school whose name is in capitals, searched for in lowercase.
+        const school = (pupil: number) => `Once upon a time at the ÉCOLE ZEPHYRINE, pupil ${pupil} drew a map of the sea.`;
+        for (let pupil = 1; pupil <= 21; pupil++) await ask(server, school(pupil));
+        await cached(server, "Zephyrine", 21);
+
+        await page.goto(server.url);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await page.getByTestId("nav-dashboard").click();
+        await page.getByTestId("cached-prompts-search").fill("école zephyrine");
+        await expect(page.getByTestId("cached-prompts-range")).toHaveText("1–20 of 21");
+        await expect(page.getByTestId("cached-prompt-text").first()).toContainText("pupil 21 drew");
+
+        // Cached after the list was loaded: the next page is the one that was, and the new one is counted.
+        await ask(server, school(22));
+        await cached(server, "Zephyrine", 22);
+        await page.getByRole("button", {name: "Next"}).click();
+        await expect(page.getByTestId("cached-prompts-range")).toHaveText("21–21 of 21");
+        await expect(page.getByTestId("cached-prompt-text")).toContainText("pupil 1 drew");
+        await expect(page.getByTestId("cached-prompts-newer")).toHaveText("1 prompt was cached since this list was loaded. Show the newest");
+        await page.getByTestId("cached-prompts").screenshot({path: join(shots, "dashboard-cached-prompts-newer.png")});
+        await page.getByRole("button", {name: "Show the newest"}).click();
+        await expect(page.getByTestId("cached-prompts-range")).toHaveText("1–20 of 22");
+        await expect(page.getByTestId("cached-prompt-text").first()).toContainText("pupil 22 drew");
+        await expect(page.getByTestId("cached-prompts-newer")).toHaveCount(0);
     });
 
     test("375×700: the panel, its confirmation included, does not scroll the page sideways", async ({page, server}) => {

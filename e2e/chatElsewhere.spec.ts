@@ -1,6 +1,6 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {answered, open, send, setMaxTokens} from "./chatSteps.js";
+import {answered, open, rename, send, setMaxTokens, setSystemPrompt} from "./chatSteps.js";
 import type {RunningServer} from "./server.js";
 
 async function edit(page: Page, text: string): Promise<void> {
@@ -15,10 +15,15 @@ function chat(page: Page, title: string) {
 }
 
 /** The server's copy of the chats (what another browser would read). */
-async function storedChats(server: RunningServer): Promise<Array<{title: string; messages: Array<{content: string}>}>> {
+async function storedChats(server: RunningServer): Promise<Array<{title: string; systemPrompt: string; messages: Array<{content: string}>}>> {
     const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
     const response = await fetch(`${server.origin}/kvshare/conversations`, {headers: {authorization: `Bearer ${key}`}});
-    return (await response.json()) as Array<{title: string; messages: Array<{content: string}>}>;
+    return (await response.json()) as Array<{title: string; systemPrompt: string; messages: Array<{content: string}>}>;
+}
+
+/** The server's copy of the chat named `title`. */
+async function storedChat(server: RunningServer, title: string) {
+    return (await storedChats(server)).find((c) => c.title === title);
 }
 
 test.describe("a chat open in other tabs and browsers", () => {
@@ -107,6 +112,59 @@ test.describe("a chat open in other tabs and browsers", () => {
             await expect
                 .poll(async () => (await storedChats(server)).find((c) => c.title === "Ben had a yellow boat (this window's copy)")?.messages[0]?.content)
                 .toBe("Ben had a yellow boat");
+        } finally {
+            await contextA.close();
+            await contextB.close();
+        }
+    });
+
+    test("a chat renamed in one browser and given a system prompt in another keeps both; a name given in both is the later one, shown in both", async ({
+        browser,
+        server
+    }) => {
+        const contextA = await browser.newContext();
+        const contextB = await browser.newContext();
+        try {
+            const a = await contextA.newPage();
+            await open(a, server.url);
+            await a.getByTestId("new-chat").click();
+            await setMaxTokens(a, 16);
+            await send(a, "Mia found a shell");
+            await answered(a, 0);
+            await expect.poll(async () => (await storedChat(server, "Mia found a shell"))?.messages.length).toBe(2);
+            const b = await contextB.newPage();
+            await open(b, server.url);
+            await chat(b, "Mia found a shell").click();
+            await expect(b.getByTestId("message-user")).toHaveText(["Mia found a shell"]);
+
+            // A names the chat; B, which read it before that, gives it a system prompt.
+            await rename(a, "Mia found a shell", "The shell");
+            await expect.poll(async () => (await storedChat(server, "The shell")) != null).toBe(true);
+            await setSystemPrompt(b, "Answer in rhyme.");
+            await expect.poll(async () => (await storedChat(server, "The shell"))?.systemPrompt).toBe("Answer in rhyme.");
+            // B shows A's name as soon as the server answers its save.
+            await expect(chat(b, "The shell")).toHaveCount(1);
+
+            // Both reloaded: both changes are there, in both.
+            for (const page of [a, b]) {
+                await page.reload();
+                await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+                await chat(page, "The shell").click();
+                await expect(page.getByTestId("message-user")).toHaveText(["Mia found a shell"]);
+                await page.getByTestId("settings-toggle").click();
+                await expect(page.getByTestId("system-prompt-input")).toHaveValue("Answer in rhyme.");
+                await page.keyboard.press("Escape");
+            }
+
+            // Both name it: B's name, saved later, is kept, and A shows it once it is looked at again.
+            await rename(a, "The shell", "Named in A");
+            await expect.poll(async () => (await storedChat(server, "Named in A")) != null).toBe(true);
+            await rename(b, "The shell", "Named in B");
+            await expect.poll(async () => (await storedChat(server, "Named in B"))?.systemPrompt).toBe("Answer in rhyme.");
+            await a.evaluate(() => window.dispatchEvent(new Event("focus")));
+            await expect(chat(a, "Named in B")).toHaveCount(1);
+            await expect(chat(a, "Named in A")).toHaveCount(0);
+            expect((await storedChats(server)).filter((c) => c.messages[0]?.content === "Mia found a shell").map((c) => c.title)).toEqual(["Named in B"]);
         } finally {
             await contextA.close();
             await contextB.close();

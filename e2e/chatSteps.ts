@@ -25,3 +25,18 @@ export async function setMaxTokens(page: Page, value: number): Promise<void> {
 export async function answered(page: Page, nth: number): Promise<void> {
     await expect(page.getByTestId("message-assistant").nth(nth).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
 }
+
+/** Renames the chat listed as `from` the way a person does: double-click its name, type, Enter. */
+export async function rename(page: Page, from: string, to: string): Promise<void> {
+    await page.getByTestId("conversation-item").filter({hasText: from}).locator(".conversation-select").dblclick();
+    await page.getByTestId("rename-input").fill(to);
+    await page.getByTestId("rename-input").press("Enter");
+}
+
+/** Sets the open chat's system prompt in its settings, then closes them. */
+export async function setSystemPrompt(page: Page, text: string): Promise<void> {
+    await page.getByTestId("settings-toggle").click();
+    await page.getByTestId("system-prompt-input").fill(text);
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("chat-settings")).toBeHidden();
+}

@@ -280,11 +280,22 @@ export interface ConversationRecord {
     messages: StoredMessageRecord[];
 }
 
+/**
+ * What a chat keeps besides its messages that its user sets: two windows' saves of one chat are merged field by
+ * field (each sampling parameter a field of its own), see shared/conversationSettings.ts.
+ */
+export type ConversationSettings = Pick<ConversationRecord, "title" | "systemPrompt" | "params">;
+
 /** What saving a chat did: saved (as `updatedAt`), or not, because of the stored copy in `conflict`. */
 export interface SaveConversationResult {
     id: string;
     updatedAt: number;
     conflict?: ConversationRecord;
+    /**
+     * The settings saved, where they are not the save's own: another window changed some since the save's
+     * `baseSettings`, and those changes were kept.
+     */
+    settings?: ConversationSettings;
 }
 
 export interface Profile {
@@ -349,10 +360,23 @@ export interface CachedPrompt {
     currentModel: boolean;
 }
 
-/** A page of cached prompts, most recently used first, and how many match. */
+/**
+ * A page of cached prompts, newest cached first, of a listing: the prompts that matched when its first page was
+ * fetched (see shared/cachedPromptsListing.ts). Paged by its cursors, no prompt of it repeats or goes missing,
+ * whatever is cached, used or deleted meanwhile.
+ */
 export interface CachedPromptPage {
+    /** The listing's prompts, those deleted since left out. */
     total: number;
+    /** Where this page starts among them (0: the first page). */
+    start: number;
     entries: CachedPrompt[];
+    /** The `cursor` of the next page (older prompts); null on the last page. */
+    nextCursor: string | null;
+    /** The `cursor` of the page before; null on the first page. */
+    previousCursor: string | null;
+    /** Matching prompts cached since the listing began: not in its pages, first in a new listing (without a cursor). */
+    newer: number;
 }
 
 /** Every admin operation: its input and output. */
@@ -366,16 +390,22 @@ export interface AdminOps {
      */
     whatIf: {input: {scope?: string; recomputePolicy?: RecomputePolicy}; output: WhatIfCurves};
     clearCache: {input: Record<string, never>; output: {removedEntries: number; freedBytes: number}};
-    /** Cached prompts (of `scope`, holding `text`), a page at a time: where one confidential prompt is found. */
-    listCachedPrompts: {input: {scope?: string; text?: string; offset?: number; limit?: number}; output: CachedPromptPage};
+    /**
+     * Cached prompts (of `scope`, holding `text` whatever its case), a page at a time: where one confidential prompt
+     * is found. `cursor`: a page's `nextCursor` or `previousCursor`, sent with the same `scope` and `text`; none, a
+     * new listing's first page. `offset` (not with a cursor) skips entries by position.
+     */
+    listCachedPrompts: {input: {scope?: string; text?: string; cursor?: string; offset?: number; limit?: number}; output: CachedPromptPage};
     /** Deletes one cached prompt (its text, its KV), as thoroughly as clearing the cache. */
     deleteCachedPrompt: {input: {id: string}; output: {deleted: boolean}};
     listConversations: {input: {profile?: string}; output: ConversationRecord[]};
     /**
      * Saves a chat unless another window changed it since `baseUpdatedAt` (the stored version this copy
      * grew from) in a way this copy does not extend: then nothing is saved and `conflict` is the stored copy.
+     * Saved over a later version, only the settings changed since `baseSettings` (that version's) are this
+     * copy's; the others stay as stored, and come back as `settings`. Without `baseSettings`, all are this copy's.
      */
-    saveConversation: {input: ConversationRecord & {baseUpdatedAt?: number}; output: SaveConversationResult};
+    saveConversation: {input: ConversationRecord & {baseUpdatedAt?: number; baseSettings?: ConversationSettings}; output: SaveConversationResult};
     deleteConversation: {input: {id: string}; output: {deleted: boolean}};
     listProfiles: {input: Record<string, never>; output: Profile[]};
     saveProfile: {input: Profile; output: Profile[]};

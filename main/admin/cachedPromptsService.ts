@@ -1,7 +1,9 @@
 import type {CachedPrompt, CachedPromptPage} from "../../shared/admin.js";
+import {CursorError, cursorMaxLength, neighbourCursors, requestedPage, type ListingFilters} from "../../shared/cachedPromptsListing.js";
 import {SharedPrefixEntryError} from "../sharing/cache/DonorCache.js";
-import {AdminError} from "./errors.js";
+import {AdminError, invalidInput} from "./errors.js";
 import type {AdminDeps} from "./ports.js";
+import type {CacheEntryQuery} from "../sharing/store/index.js";
 import {optionalNumber, optionalString, requiredString} from "./validate.js";
 
 /** What the cached-prompt operations use. */
@@ -18,25 +20,35 @@ function loadedCache(deps: CachedPromptsDeps) {
     return cache;
 }
 
+/** The page a request asks for (see `requestedPage`); a bad cursor, or one beside an offset, is a 400. */
+function pageAsked(input: Record<string, unknown>, filters: ListingFilters): Omit<CacheEntryQuery, "limit"> {
+    const cursor = optionalString(input.cursor, "cursor", cursorMaxLength) || undefined;
+    const offset = optionalNumber(input.offset, "offset", 0, Number.MAX_SAFE_INTEGER);
+    try {
+        return requestedPage(cursor, offset == null ? undefined : Math.floor(offset), filters);
+    } catch (error) {
+        if (error instanceof CursorError) throw invalidInput(error.message, error.param, "invalid_cursor");
+        throw error;
+    }
+}
+
 /**
- * GET /kvshare/cache/entries: cached prompts, most recently used first (every model's: those of another model
- * wait for it), of one scope and holding a piece of text when asked, a page at a time. The texts are previews:
- * the machine owner's list, where one confidential prompt can be found and deleted.
+ * GET /kvshare/cache/entries: cached prompts, newest cached first (every model's: those of another model wait for
+ * it), of one scope and holding a piece of text (whatever its case) when asked, a page at a time: each page's
+ * cursors fetch the pages next to it in the same listing (see shared/cachedPromptsListing.ts). The texts are
+ * previews: the machine owner's list, where one confidential prompt can be found and deleted.
  */
 export function listCachedPrompts(deps: CachedPromptsDeps, input: Record<string, unknown>): CachedPromptPage {
     const scope = optionalString(input.scope, "scope", 128) || undefined;
     const text = optionalString(input.text, "text", 500) || undefined;
-    const offset = optionalNumber(input.offset, "offset", 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const filters = {...(scope == null ? {} : {scope}), ...(text == null ? {} : {text})};
+    const at = pageAsked(input, filters);
     const limit = optionalNumber(input.limit, "limit", 1, maxPage) ?? 50;
     const cache = loadedCache(deps);
-    const page = cache.browse({
-        ...(scope == null ? {} : {scope}),
-        ...(text == null ? {} : {text}),
-        offset: Math.floor(offset),
-        limit: Math.floor(limit)
-    });
+    const page = cache.browse({...filters, ...at, limit: Math.floor(limit)});
     return {
         total: page.total,
+        start: page.start,
         entries: page.entries.map((e): CachedPrompt => ({
             id: e.id,
             scope: e.scope,
@@ -49,7 +61,9 @@ export function listCachedPrompts(deps: CachedPromptsDeps, input: Record<string,
             lastUsedAt: e.lastUsedAt,
             hits: e.hitCount,
             currentModel: e.modelFingerprint === cache.modelFingerprint
-        }))
+        })),
+        ...neighbourCursors(page, filters),
+        newer: page.newer
     };
 }
 

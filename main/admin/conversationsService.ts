@@ -1,5 +1,6 @@
 import type {ChatParams} from "../../shared/backend.js";
-import type {ConversationRecord, SaveConversationResult, StoredMessageRecord} from "../../shared/admin.js";
+import type {ConversationRecord, ConversationSettings, SaveConversationResult, StoredMessageRecord} from "../../shared/admin.js";
+import {mergeSettings, sameSettings, settingsOf} from "../../shared/conversationSettings.js";
 import {everyMessage} from "../../shared/messageVersions.js";
 import type {KvShareRecord} from "../../shared/openai.js";
 import {maxContent, validMessages} from "./conversationMessages.js";
@@ -55,15 +56,21 @@ export function listConversations(appDb: AppDatabase, input: {profile?: string} 
     return rows.map((row) => toRecord(appDb, row));
 }
 
+/** A stored chat's settings (what it keeps besides its messages). */
+function settingsOfRow(row: ConversationRow): ConversationSettings {
+    return {title: row.title, systemPrompt: row.system_prompt, params: parseJson<ChatParams>(row.params) ?? {}};
+}
+
 /** A stored chat with its messages. */
 function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord {
     const messages = appDb.get().prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY position").all(row.id) as MessageRow[];
+    const {title, systemPrompt, params} = settingsOfRow(row);
     return {
         id: row.id,
-        title: row.title,
+        title,
         profile: row.profile,
-        systemPrompt: row.system_prompt,
-        params: parseJson<ChatParams>(row.params) ?? {},
+        systemPrompt,
+        params,
         createdAt: row.created_at,
         updatedAt: row.updated_at,
         messages: messages.map((m) => {
@@ -83,17 +90,28 @@ function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord 
     };
 }
 
-function validParams(value: unknown): ChatParams {
+function validParams(value: unknown, param = "params"): ChatParams {
     if (value === undefined) return {};
-    if (!isObject(value)) throw invalidInput("'params' must be an object.", "params");
+    if (!isObject(value)) throw invalidInput(`'${param}' must be an object.`, param);
     const params: ChatParams = {};
     for (const key of ["temperature", "top_p", "max_tokens", "seed"] as const) {
         const v = value[key];
         if (v === undefined || v === null) continue;
-        if (typeof v !== "number" || !Number.isFinite(v)) throw invalidInput(`'params.${key}' must be a number.`, `params.${key}`);
+        if (typeof v !== "number" || !Number.isFinite(v)) throw invalidInput(`'${param}.${key}' must be a number.`, `${param}.${key}`);
         params[key] = v;
     }
     return params;
+}
+
+/** The settings the saving window last read from the server (`baseSettings`), if it sent them (older apps do not). */
+function validBaseSettings(value: unknown): ConversationSettings | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (!isObject(value)) throw invalidInput("'baseSettings' must be an object.", "baseSettings");
+    return {
+        title: requiredString(value.title, "baseSettings.title", 500),
+        systemPrompt: optionalString(value.systemPrompt, "baseSettings.systemPrompt", maxContent) ?? "",
+        params: validParams(value.params, "baseSettings.params")
+    };
 }
 
 /** Validates a whole conversation as the renderer sends it. */
@@ -124,19 +142,26 @@ function holdsAll(copy: readonly StoredMessageRecord[], stored: readonly StoredM
  * is the stored version's) or holds every stored message, those of versions not shown included (it only adds
  * to them, shows another version, or is the same save again); otherwise it would drop what the other window
  * saved, so nothing is saved and the stored copy comes back as `conflict`. (The times are the browsers' clocks,
- * so equal times never mean the same save.) Settings of the chat (title, system prompt, parameters) and which
- * version is shown are the last saver's.
+ * so equal times never mean the same save.) Which version is shown is the last saver's. So are the chat's
+ * settings (title, system prompt, each parameter) where the copy grew from the stored version or says nothing
+ * of its base; saved over a later version, only those it changed since `baseSettings` are its own, the others
+ * stay as another window saved them, and the settings saved come back as `settings` where they differ from
+ * the copy's.
  */
 export function saveConversation(appDb: AppDatabase, input: unknown): SaveConversationResult {
     const conversation = validConversation(input);
     const base = (input as {baseUpdatedAt?: unknown}).baseUpdatedAt;
     if (base != null && (typeof base !== "number" || !Number.isFinite(base))) throw invalidInput("'baseUpdatedAt' must be a number.", "baseUpdatedAt");
+    const baseSettings = validBaseSettings((input as {baseSettings?: unknown}).baseSettings);
     const db = appDb.get();
     return db.transaction((): SaveConversationResult => {
         const stored = db.prepare("SELECT * FROM conversations WHERE id = ?").get(conversation.id) as ConversationRow | undefined;
+        let settings = settingsOf(conversation);
         if (stored != null && stored.updated_at !== base) {
             const storedRecord = toRecord(appDb, stored);
             if (!holdsAll(conversation.messages, storedRecord.messages)) return {id: conversation.id, updatedAt: stored.updated_at, conflict: storedRecord};
+            // Another window saved since this copy's base: what it changed stays unless this copy changed it too.
+            if (baseSettings != null) settings = mergeSettings(settingsOfRow(stored), baseSettings, settings);
         }
         db.prepare(
             "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
@@ -145,9 +170,9 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
         ).run(
             conversation.id,
             conversation.profile,
-            conversation.title,
-            conversation.systemPrompt,
-            JSON.stringify(conversation.params),
+            settings.title,
+            settings.systemPrompt,
+            JSON.stringify(settings.params),
             conversation.createdAt,
             conversation.updatedAt
         );
@@ -171,7 +196,7 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
                 m.alternativeIndex ?? null
             )
         );
-        return {id: conversation.id, updatedAt: conversation.updatedAt};
+        return {id: conversation.id, updatedAt: conversation.updatedAt, ...(sameSettings(settings, conversation) ? {} : {settings})};
     })();
 }
 

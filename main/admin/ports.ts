@@ -5,7 +5,7 @@ import type {Settings} from "../config/settings.js";
 import type {Logger} from "../common/log.js";
 import type {RequestLog} from "../insights/RequestLog.js";
 import type {QualityStore} from "../insights/QualityStore.js";
-import type {CacheEntryQuery, CacheEntrySummary} from "../sharing/store/index.js";
+import type {CacheEntryPage, CacheEntryQuery} from "../sharing/store/index.js";
 
 /**
  * The small interfaces the admin services work through. The app core provides them; services never
@@ -43,8 +43,8 @@ export interface CacheAdmin {
     purgeScope(scope: string): number;
     /** Deletes every cached prompt one sender stored, in any scope, and keeps none of theirs; returns how many were removed. */
     purgeOwner(owner: string): number;
-    /** A page of cached prompts, most recently used first (all models), and how many match. */
-    browse(query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]};
+    /** A page of cached prompts, newest cached first (all models), and how many match. */
+    browse(query: CacheEntryQuery): CacheEntryPage;
     /** Deletes one cached prompt leaving no trace of it; undefined when there is none; throws for a marked shared prefix. */
     purgeEntry(id: number): {id: number; scope: string; tokens: ArrayLike<number>} | undefined;
     /** The loaded model's fingerprint (its entries are the ones in use). */

@@ -168,7 +168,8 @@ const cases = {
             )
         },
         {what: "refuses a page of more than 200", compare: "shape", run: (call) => call("listCachedPrompts", {limit: 500})},
-        {what: "refuses a negative offset", compare: "shape", run: (call) => call("listCachedPrompts", {offset: -1})}
+        {what: "refuses a negative offset", compare: "shape", run: (call) => call("listCachedPrompts", {offset: -1})},
+        {what: "refuses a cursor it did not give out", compare: "shape", run: (call) => call("listCachedPrompts", {cursor: "not-a-cursor"})}
     ],
     deleteCachedPrompt: [
         {what: "answers 404 for an id that is not cached", compare: "shape", run: (call) => call("deleteCachedPrompt", {id: "999999"})},
@@ -237,6 +238,33 @@ const cases = {
                 const taken = await call("saveConversation", {...switched, baseUpdatedAt: at});
                 const stored = (await call("listConversations", {})).find((c) => c.id === "c-v")!;
                 return {saved, refused, taken, stored};
+            }
+        },
+        {
+            what: "merges the settings of saves from one version: changes of different ones both kept, one changed in both the later save's",
+            compare: "equal",
+            run: async (call) => {
+                const first = conversation("c-s", "alice", at);
+                const base = {title: first.title, systemPrompt: first.systemPrompt, params: first.params};
+                await call("saveConversation", first);
+                const renamed = await call("saveConversation", {...first, title: "Named in A", updatedAt: at + 100, baseUpdatedAt: at, baseSettings: base});
+                const prompted = await call("saveConversation", {
+                    ...first,
+                    systemPrompt: "Rhyme.",
+                    params: {...first.params, max_tokens: 8},
+                    updatedAt: at + 200,
+                    baseUpdatedAt: at,
+                    baseSettings: base
+                });
+                const renamedAgain = await call("saveConversation", {
+                    ...first,
+                    title: "Named in B",
+                    updatedAt: at + 300,
+                    baseUpdatedAt: at,
+                    baseSettings: base
+                });
+                const stored = (await call("listConversations", {})).find((c) => c.id === "c-s")!;
+                return {renamed, prompted, renamedAgain, stored};
             }
         },
         {

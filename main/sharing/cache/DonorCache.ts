@@ -11,8 +11,8 @@ import {
     hashTokens,
     SNAPSHOTS_SUBDIR,
     type CacheEntry,
+    type CacheEntryPage,
     type CacheEntryQuery,
-    type CacheEntrySummary,
     type NearestEntry
 } from "../store/index.js";
 import {sharedScope} from "../engine/scopes.js";
@@ -351,7 +351,7 @@ export class DonorCache {
     }
 
     /** A page of cached prompts for the admin's list (see `CacheStore.browse`). */
-    public browse(query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]} {
+    public browse(query: CacheEntryQuery): CacheEntryPage {
         return this.store.browse(query);
     }
 

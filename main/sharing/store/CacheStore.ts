@@ -19,13 +19,13 @@ import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOT
 import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
 import {encodeTokens, hashTokens} from "./tokens.js";
-import {browseEntries} from "./browseEntries.js";
+import {browseEntries, registerTextSearch} from "./browseEntries.js";
 import {
     ENTRY_COLUMNS,
     toEntry,
     type CacheEntry,
+    type CacheEntryPage,
     type CacheEntryQuery,
-    type CacheEntrySummary,
     type ConsistencyReport,
     type EntryRow,
     type NearestEntry,
@@ -126,6 +126,7 @@ export class CacheStore {
         try {
             // Packaged, the extension is unpacked beside app.asar: SQLite opens it with the OS's loader.
             db.loadExtension(asarUnpacked(sqliteVec.getLoadablePath()));
+            registerTextSearch(db);
             db.pragma("journal_mode = WAL");
             // NORMAL is durable across app crashes in WAL mode (only an OS crash can lose the last
             // commits), and a lost cache row only costs a future prefill.
@@ -255,11 +256,13 @@ export class CacheStore {
     }
 
     /**
-     * A page of cached prompts, most recently used first (all models), and how many match: the admin's list,
-     * where one confidential prompt can be found and deleted (see `browseEntries`).
+     * A page of cached prompts, newest cached first (all models), and how many match: the admin's list, where one
+     * confidential prompt can be found and deleted (see `browseEntries`). Its reads share one transaction, so that the
+     * counts and the page agree even while another process (the CLI server beside the app) writes.
      */
-    browse(query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]} {
-        return this.lookup({total: 0, entries: []}, () => browseEntries((sql) => this.stmt(sql), query));
+    browse(query: CacheEntryQuery): CacheEntryPage {
+        const none: CacheEntryPage = {total: 0, start: 0, entries: [], newest: 0, newer: 0, nextBefore: null, previousAfter: null};
+        return this.lookup(none, () => this.db.transaction(() => browseEntries((sql) => this.stmt(sql), query))());
     }
 
     /** Number of entries (all models). */

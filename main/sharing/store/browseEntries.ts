@@ -1,6 +1,7 @@
 /** The admin's list of cached prompts: a page of summaries, filtered by scope and by a piece of text. */
 import type Database from "better-sqlite3";
-import {summaryPreviewCharacters, type CacheEntryQuery, type CacheEntrySummary} from "./cacheEntry.js";
+import {foldCase, pageWindow} from "../../../shared/cachedPromptsListing.js";
+import {summaryPreviewCharacters, type CacheEntryPage, type CacheEntryQuery, type CacheEntrySummary} from "./cacheEntry.js";
 
 interface SummaryRow {
     id: number;
@@ -16,11 +17,21 @@ interface SummaryRow {
     hit_count: number;
 }
 
+/** The SQL function {@link registerTextSearch} adds: whether a text, case folded, holds an already folded piece. */
+const HOLDS_FOLDED = "kvshare_holds_folded";
+
 /**
- * A page of cached prompts, most recently used first (all models), and how many match. `text` matches anywhere,
- * case-insensitively for ASCII (SQLite's LIKE); its wildcards are taken literally. `stmt` prepares (and caches) a statement.
+ * Adds the text search's SQL function to a connection. SQLite's LIKE folds the case of ASCII letters only ("ÉCOLE"
+ * would not find "école"); this folds any script's (see `foldCase`), and takes `%` and `_` as the characters they are.
  */
-export function browseEntries(stmt: (sql: string) => Database.Statement, query: CacheEntryQuery): {total: number; entries: CacheEntrySummary[]} {
+export function registerTextSearch(db: Database.Database): void {
+    db.function(HOLDS_FOLDED, {deterministic: true}, (text: unknown, folded: unknown) =>
+        typeof text === "string" && typeof folded === "string" && foldCase(text).includes(folded) ? 1 : 0
+    );
+}
+
+/** The WHERE clause of a query's filters, and its parameters; the cheap scope test first. */
+function filters(query: CacheEntryQuery): {where: string; params: unknown[]} {
     const conditions: string[] = [];
     const params: unknown[] = [];
     if (query.scope != null) {
@@ -28,29 +39,66 @@ export function browseEntries(stmt: (sql: string) => Database.Statement, query: 
         params.push(query.scope);
     }
     if (query.text != null && query.text !== "") {
-        conditions.push("prompt_text LIKE ? ESCAPE '\\'");
-        params.push(`%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+        // Calling into JS costs more than the search itself: a text of ASCII characters alone (its length in characters
+        // that in bytes) folds to its lowercase, where LIKE, which folds ASCII letters, finds exactly what the function
+        // would; only the other texts go to it.
+        conditions.push(
+            "CASE WHEN length(prompt_text) = octet_length(prompt_text) THEN prompt_text LIKE ? ESCAPE '\\' " + `ELSE ${HOLDS_FOLDED}(prompt_text, ?) END`
+        );
+        const folded = foldCase(query.text);
+        params.push(`%${folded.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, folded);
     }
-    const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
-    const total = (stmt(`SELECT COUNT(*) AS n FROM entries ${where}`).get(...params) as {n: number}).n;
+    return {where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, params};
+}
+
+/**
+ * A page of cached prompts, newest cached first (all models), where it lies among those matching, and how many
+ * were cached since the listing began. Every matching id is read at once: a text search reads each prompt's text
+ * once per page, and the counts, the page and its neighbours' boundaries all come from that one pass.
+ * `stmt` prepares (and caches) a statement; call it inside a transaction, so that its reads see one state.
+ */
+export function browseEntries(stmt: (sql: string) => Database.Statement, query: CacheEntryQuery): CacheEntryPage {
+    const {where, params} = filters(query);
+    const newest = query.newest ?? (stmt("SELECT COALESCE(MAX(id), 0) FROM entries").pluck().get() as number);
+    // Unordered, SQLite may read the ids off its smallest index instead of the whole table: sorted here.
+    const matching = (
+        stmt(`SELECT id FROM entries ${where}`)
+            .pluck()
+            .all(...params) as number[]
+    ).sort((a, b) => b - a);
+    const newer = matching.findIndex((id) => id <= newest);
+    const listing = newer < 0 ? [] : matching.slice(newer);
+    const window = pageWindow(listing, query, query.limit);
+    return {
+        total: listing.length,
+        start: window.start,
+        entries: summaries(stmt, listing.slice(window.start, window.end)),
+        newest,
+        newer: newer < 0 ? matching.length : newer,
+        nextBefore: window.nextBefore,
+        previousAfter: window.previousAfter
+    };
+}
+
+/** The summaries of these entries, in the order of `ids` (newest first). */
+function summaries(stmt: (sql: string) => Database.Statement, ids: readonly number[]): CacheEntrySummary[] {
+    if (ids.length === 0) return [];
+    // The ids as one JSON parameter: one statement whatever the page's length.
     const rows = stmt(
         `SELECT id, model_fingerprint, scope, owner, substr(prompt_text, 1, ${summaryPreviewCharacters}) AS preview, length(prompt_text) AS characters, ` +
-            `token_count, bytes, created_at, last_used_at, hit_count FROM entries ${where} ORDER BY last_used_at DESC, id DESC LIMIT ? OFFSET ?`
-    ).all(...params, query.limit, query.offset) as SummaryRow[];
-    return {
-        total,
-        entries: rows.map((row) => ({
-            id: row.id,
-            modelFingerprint: row.model_fingerprint,
-            scope: row.scope,
-            owner: row.owner,
-            preview: row.preview,
-            promptCharacters: row.characters,
-            tokens: row.token_count,
-            bytes: row.bytes,
-            createdAt: row.created_at,
-            lastUsedAt: row.last_used_at,
-            hitCount: row.hit_count
-        }))
-    };
+            `token_count, bytes, created_at, last_used_at, hit_count FROM entries WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`
+    ).all(JSON.stringify(ids)) as SummaryRow[];
+    return rows.map((row) => ({
+        id: row.id,
+        modelFingerprint: row.model_fingerprint,
+        scope: row.scope,
+        owner: row.owner,
+        preview: row.preview,
+        promptCharacters: row.characters,
+        tokens: row.token_count,
+        bytes: row.bytes,
+        createdAt: row.created_at,
+        lastUsedAt: row.last_used_at,
+        hitCount: row.hit_count
+    }));
 }

@@ -62,12 +62,39 @@ export interface CacheEntrySummary {
 /** Characters of a cached prompt's text the list shows. */
 export const summaryPreviewCharacters = 300;
 
-/** Which cached prompts to list: one scope's, those whose text holds `text`, a page of them (most recently used first). */
+/**
+ * Which cached prompts to list: one scope's, those whose text holds `text` (case folded), a page of them, newest
+ * cached first (see shared/cachedPromptsListing.ts for why that order, and what a listing is).
+ */
 export interface CacheEntryQuery {
     readonly scope?: string;
     readonly text?: string;
-    readonly offset: number;
+    /** The listing's newest id: prompts cached after it are left out (and counted). Default: the newest now, a new listing. */
+    readonly newest?: number;
+    /** The page of the entries just older than this id (the one after a page ending with it). */
+    readonly before?: number;
+    /** The page of the entries just newer than this id (the one before a page starting with it; 0: the last page). */
+    readonly after?: number;
+    /** Entries skipped, from the start or from `before`. */
+    readonly offset?: number;
     readonly limit: number;
+}
+
+/** A page of cached prompts, where it lies in its listing, and where the pages next to it are. */
+export interface CacheEntryPage {
+    /** Matching entries of the listing (cached by its start, not deleted since). */
+    readonly total: number;
+    /** Index of the page's first entry among them. */
+    readonly start: number;
+    readonly entries: CacheEntrySummary[];
+    /** The listing's newest id (see {@link CacheEntryQuery.newest}), for the cursors of the pages next to this one. */
+    readonly newest: number;
+    /** Matching entries cached since the listing began: a new listing shows them. */
+    readonly newer: number;
+    /** `before` of the next page; null on the last page. */
+    readonly nextBefore: number | null;
+    /** `after` of the previous page; null on the first page. */
+    readonly previousAfter: number | null;
 }
 
 /** A semantic candidate. */

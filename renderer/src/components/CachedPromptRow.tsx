@@ -28,6 +28,15 @@ function SenderName({sender}: {sender: string}) {
     );
 }
 
+/** A time as how long ago it was, the date itself on hover. */
+function Ago({at, now}: {at: number; now: number}) {
+    return (
+        <time dateTime={new Date(at).toISOString()} title={new Date(at).toLocaleString()}>
+            {timeAgo(at, now)}
+        </time>
+    );
+}
+
 function Fact({label, children}: {label: string; children: ReactNode}) {
     return (
         <div>
@@ -72,10 +81,12 @@ export function CachedPromptRow({entry, now, busy, onDelete}: Props) {
                     <Fact label="Sender">{entry.sender == null ? "—" : <SenderName sender={entry.sender} />}</Fact>
                     <Fact label="Tokens">{entry.tokens}</Fact>
                     <Fact label="Size">{formatBytes(entry.bytes)}</Fact>
+                    {/* When it was cached: the list's order. */}
+                    <Fact label="Cached">
+                        <Ago at={entry.createdAt} now={now} />
+                    </Fact>
                     <Fact label="Last used">
-                        <time dateTime={new Date(entry.lastUsedAt).toISOString()} title={new Date(entry.lastUsedAt).toLocaleString()}>
-                            {timeAgo(entry.lastUsedAt, now)}
-                        </time>
+                        <Ago at={entry.lastUsedAt} now={now} />
                     </Fact>
                     <Fact label="Hits">{entry.hits}</Fact>
                 </dl>

@@ -48,6 +48,7 @@ describe("CachedPromptsPanel", () => {
             "Sender: reception-app (API key) key/5cba5e37dedb",
             "Tokens: 12",
             "Size: 3.0 MiB",
+            "Cached: 10 min ago",
             "Last used: 5 min ago",
             "Hits: 2"
         ]);
@@ -64,7 +65,7 @@ describe("CachedPromptsPanel", () => {
         expect([...scope.options].map((o) => o.textContent)).toEqual(["All scopes", "shared", "reception-app (API key) · user:key/5cba5e37dedb"]);
         fireEvent.change(scope, {target: {value: "shared"}});
         await waitFor(() => expect(screen.getAllByTestId("cached-prompt")).toHaveLength(1));
-        expect(listCalls(backend).at(-1)).toEqual({scope: "shared", offset: 0, limit: 20});
+        expect(listCalls(backend).at(-1)).toEqual({scope: "shared", limit: 20});
     });
 
     it("searches a pause after typing, once, and says when nothing holds the text", async () => {
@@ -74,7 +75,7 @@ describe("CachedPromptsPanel", () => {
         const search = screen.getByRole("searchbox", {name: "Search the cached prompts' text"});
         for (const typed of ["f", "fe", "fev", "fever"]) fireEvent.change(search, {target: {value: typed}});
         await waitFor(() => expect(screen.getAllByTestId("cached-prompt")).toHaveLength(1));
-        expect(listCalls(backend).filter((input) => "text" in (input as object))).toEqual([{text: "fever", offset: 0, limit: 20}]);
+        expect(listCalls(backend).filter((input) => "text" in (input as object))).toEqual([{text: "fever", limit: 20}]);
         expect(screen.getByTestId("cached-prompt-text").textContent).toContain("rare fever");
 
         // Enter searches at once.
@@ -98,16 +99,25 @@ describe("CachedPromptsPanel", () => {
         expect(screen.queryByTestId("cached-prompts-range")).toBeNull();
     });
 
-    it("says when the list changed between pages, and reloads it from the first page", async () => {
+    it("pages the list as it was loaded while prompts are cached, says how many were, and shows them on asking", async () => {
         backend.adminFake.cachedPrompts = Array.from({length: 30}, (_, i) => prompt(i + 1, `Story number ${i + 1}`, {lastUsedAt: 1000 + i}));
         render(<CachedPromptsPanel />);
         await waitFor(() => expect(screen.getByTestId("cached-prompts-range").textContent).toBe("1–20 of 30"));
-        backend.adminFake.cachedPrompts = [...backend.adminFake.cachedPrompts, prompt(31, "Story number 31", {lastUsedAt: 2000})];
+        expect(screen.getByTestId("cached-prompts").textContent).toContain("newest cached first");
+        // One cached and one of the next page reused meanwhile: the next page is the one that was, without a repeat.
+        backend.adminFake.cachedPrompts = [
+            ...backend.adminFake.cachedPrompts.map((p) => (p.id === 3 ? {...p, lastUsedAt: Date.now(), hits: 3} : p)),
+            prompt(31, "Story number 31", {lastUsedAt: 2000})
+        ];
         await act(async () => fireEvent.click(screen.getByRole("button", {name: "Next"})));
-        expect(screen.getByTestId("cached-prompts-changed").textContent).toMatch(/^The list changed since it was loaded/);
-        await act(async () => fireEvent.click(screen.getByTestId("cached-prompts-restart")));
-        expect(screen.getByTestId("cached-prompts-range").textContent).toBe("1–20 of 31");
+        expect(screen.getByTestId("cached-prompts-range").textContent).toBe("21–30 of 30");
+        expect(screen.getAllByTestId("cached-prompt").map((r) => r.getAttribute("data-entry-id"))).toEqual(["10", "9", "8", "7", "6", "5", "4", "3", "2", "1"]);
         expect(screen.queryByTestId("cached-prompts-changed")).toBeNull();
+        expect(screen.getByTestId("cached-prompts-newer").textContent).toBe("1 prompt was cached since this list was loaded. Show the newest");
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Show the newest"})));
+        expect(screen.getByTestId("cached-prompts-range").textContent).toBe("1–20 of 31");
+        expect(screen.getAllByTestId("cached-prompt")[0]!.getAttribute("data-entry-id")).toBe("31");
+        expect(screen.queryByTestId("cached-prompts-newer")).toBeNull();
     });
 
     it("says when nothing is cached, in a scope named by its key", async () => {

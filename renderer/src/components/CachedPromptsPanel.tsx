@@ -1,7 +1,7 @@
 import {useEffect, useId, useRef, useState} from "react";
-import type {CachedPrompt} from "../../../shared/admin.js";
+import type {CachedPrompt, CachedPromptPage} from "../../../shared/admin.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
-import {CACHED_PROMPTS_PAGE_SIZE, CACHED_PROMPTS_SEARCH_MAX, useCachedPrompts} from "../stores/useCachedPrompts.js";
+import {CACHED_PROMPTS_SEARCH_MAX, useCachedPrompts} from "../stores/useCachedPrompts.js";
 import {CachedPromptRow, promptWords} from "./CachedPromptRow.js";
 import {ScopeName, ScopeSelect} from "./ScopeName.js";
 
@@ -58,38 +58,40 @@ function Filters() {
     );
 }
 
-/** Previous / Next, with where the page lies ("21–40 of 57"). Ends stay focusable (aria-disabled) so the focus is not lost there. */
-function Pager({offset, shown, total}: {offset: number; shown: number; total: number}) {
-    const hasPrevious = offset > 0;
-    const hasNext = offset + shown < total;
-    const goTo = (to: number) => void useCachedPrompts.getState().goTo(to);
+/**
+ * Previous / Next, through the pages of one listing, with where the page lies ("21–40 of 57"). Ends stay focusable
+ * (aria-disabled) so the focus is not lost there.
+ */
+function Pager({page}: {page: CachedPromptPage}) {
+    const {start, total, nextCursor, previousCursor} = page;
+    const shown = page.entries.length;
+    const paged = nextCursor != null || previousCursor != null;
+    const goTo = (cursor: string | null) => {
+        if (cursor != null) void useCachedPrompts.getState().goTo(cursor);
+    };
     return (
         <nav className="row cached-prompts-pager" aria-label="Pages of cached prompts">
-            {hasPrevious || hasNext ? (
+            {paged ? (
                 <button
                     type="button"
                     className="button small"
                     data-testid="cached-prompts-previous"
-                    aria-disabled={!hasPrevious}
-                    onClick={() => {
-                        if (hasPrevious) goTo(offset - CACHED_PROMPTS_PAGE_SIZE);
-                    }}
+                    aria-disabled={previousCursor == null}
+                    onClick={() => goTo(previousCursor)}
                 >
                     Previous
                 </button>
             ) : null}
             <span className="muted small" data-testid="cached-prompts-range">
-                {shown === 0 ? 0 : offset + 1}–{offset + shown} of {total}
+                {shown === 0 ? 0 : start + 1}–{start + shown} of {total}
             </span>
-            {hasPrevious || hasNext ? (
+            {paged ? (
                 <button
                     type="button"
                     className="button small"
                     data-testid="cached-prompts-next"
-                    aria-disabled={!hasNext}
-                    onClick={() => {
-                        if (hasNext) goTo(offset + CACHED_PROMPTS_PAGE_SIZE);
-                    }}
+                    aria-disabled={nextCursor == null}
+                    onClick={() => goTo(nextCursor)}
                 >
                     Next
                 </button>
@@ -98,13 +100,21 @@ function Pager({offset, shown, total}: {offset: number; shown: number; total: nu
     );
 }
 
-/** Pages are cut by position: prompts cached or deleted between two pages shift them (entries repeat or are missed). */
-function ListChanged() {
+/**
+ * Prompts cached since the list was loaded: its pages leave them out (that is what keeps them from shifting), so
+ * they are counted here, with the way to a list that starts with them.
+ */
+function Newer({count}: {count: number}) {
     return (
-        <p className="warning small" role="status" data-testid="cached-prompts-changed">
-            The list changed since it was loaded: entries may repeat or be missing.{" "}
-            <button type="button" className="link-button inline" data-testid="cached-prompts-restart" onClick={() => void useCachedPrompts.getState().goTo(0)}>
-                Reload from the first page
+        <p className="muted small" role="status" data-testid="cached-prompts-newer">
+            {count === 1 ? "1 prompt was" : `${count} prompts were`} cached since this list was loaded.{" "}
+            <button
+                type="button"
+                className="link-button inline"
+                data-testid="cached-prompts-newest"
+                onClick={() => void useCachedPrompts.getState().goTo(null)}
+            >
+                Show the newest
             </button>
         </p>
     );
@@ -133,17 +143,16 @@ function Empty({text, scope}: {text: string; scope: string | null}) {
 }
 
 /**
- * The cached prompts, most recently used first: found by a piece of their text or their scope, and deleted
- * one at a time (one confidential prompt goes without clearing everyone's cache).
+ * The cached prompts, newest cached first (an order that hits do not change, so the pages hold still): found by a
+ * piece of their text or their scope, and deleted one at a time (one confidential prompt goes without clearing
+ * everyone's cache).
  */
 export function CachedPromptsPanel() {
     const page = useCachedPrompts((s) => s.page);
     const loadedAt = useCachedPrompts((s) => s.loadedAt);
     const text = useCachedPrompts((s) => s.text);
     const scope = useCachedPrompts((s) => s.scope);
-    const offset = useCachedPrompts((s) => s.offset);
     const error = useCachedPrompts((s) => s.error);
-    const changed = useCachedPrompts((s) => s.changed);
     const loading = useCachedPrompts((s) => s.loading);
     const deleting = useCachedPrompts((s) => s.deleting);
     const deleted = useCachedPrompts((s) => s.deleted);
@@ -164,7 +173,8 @@ export function CachedPromptsPanel() {
                 Cached prompts
             </h2>
             <p className="chart-caption">
-                The prompts kept with their KV for reuse, most recently used first. Deleting one removes its text and KV for good; the others stay.
+                The prompts kept with their KV for reuse, newest cached first. The pages hold the list as it was loaded, so none repeats or goes missing while
+                prompts are cached or reused. Deleting one removes its text and KV for good; the others stay.
             </p>
             <Filters />
             {error ? (
@@ -181,6 +191,7 @@ export function CachedPromptsPanel() {
             <p className="saved small cached-prompts-status" role="status" data-testid="cached-prompts-status">
                 {deleted ? `Deleted the cached prompt starting “${promptWords(deleted.preview)}”.` : null}
             </p>
+            {page != null && page.newer > 0 ? <Newer count={page.newer} /> : null}
             {page == null ? (
                 error ? null : (
                     <p className="muted">Loading…</p>
@@ -194,8 +205,7 @@ export function CachedPromptsPanel() {
                             <CachedPromptRow key={entry.id} entry={entry} now={loadedAt} busy={deleting} onDelete={(e) => void remove(e)} />
                         ))}
                     </ul>
-                    {changed ? <ListChanged /> : null}
-                    <Pager offset={offset} shown={page.entries.length} total={page.total} />
+                    <Pager page={page} />
                 </>
             )}
         </section>

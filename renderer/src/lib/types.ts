@@ -1,3 +1,4 @@
+import type {ConversationSettings} from "../../../shared/admin.js";
 import type {ChatParams, ChatStreamResult} from "../../../shared/backend.js";
 import type {KvShareRecord} from "../../../shared/openai.js";
 
@@ -50,6 +51,8 @@ export interface Conversation {
     updatedAt: number;
     /** The server's version this copy grew from (its `updatedAt` when last read from or saved to the server). */
     syncedAt?: number;
+    /** That version's settings: those that differ here were changed here, and a save keeps only those as its own. */
+    syncedSettings?: ConversationSettings;
 }
 
 export const DEFAULT_PARAMS: Readonly<ChatParams> = {temperature: 0.7, max_tokens: 256};

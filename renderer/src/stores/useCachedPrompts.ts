@@ -1,7 +1,7 @@
 import {create} from "zustand";
 import type {CachedPrompt, CachedPromptPage} from "../../../shared/admin.js";
 import {getBackend} from "../backend/current.js";
-import {errorMessage} from "../backend/errors.js";
+import {ApiError, errorMessage} from "../backend/errors.js";
 
 /** Entries one page of the list shows. */
 export const CACHED_PROMPTS_PAGE_SIZE = 20;
@@ -17,33 +17,31 @@ interface CachedPromptsState {
     text: string;
     /** The scope the entries are of (null: every scope). */
     scope: string | null;
-    /** Where the page shown starts in the matching entries. */
-    offset: number;
+    /**
+     * The cursor of the page shown: it names the page within its listing (the prompts that matched when the first
+     * page was fetched), so that paging on repeats and misses none of them. Null: a new listing's first page.
+     */
+    cursor: string | null;
     /** Every scope an entry has been listed in, for the scope choice (the request history misses some, e.g. "shared"). */
     scopes: string[];
     loading: boolean;
     /** Why the last load failed (no model loaded, server gone): no page is shown then, none being the one asked for. */
     error: string | null;
-    /**
-     * The count of entries changed between two pages (prompts cached or deleted meanwhile): pages are cut by
-     * position, so entries may repeat or be missed; a load from the first page starts afresh.
-     */
-    changed: boolean;
     /** A deletion in progress. */
     deleting: boolean;
     /** What the last deletion did, for the status line (the entry's row is gone by then). */
     deleted: CachedPrompt | null;
     /** Why the last deletion was refused: the server's message (a marked shared prefix, say how to remove it). */
     deleteError: string | null;
-    /** Fetches the page at the offset, for the text and scope chosen (`pagedFrom`: the count of the page it follows). */
-    load: (pagedFrom?: number) => Promise<void>;
-    /** Searches for a piece of text (from the first page). */
+    /** Fetches the page of the cursor again, for the text and scope chosen (its listing's prompts, as they are now). */
+    load: () => Promise<void>;
+    /** Searches for a piece of text (a new listing, from its first page). */
     search: (text: string) => Promise<void>;
-    /** Lists one scope's entries (null: all), from the first page. */
+    /** Lists one scope's entries (null: all), a new listing from its first page. */
     setScope: (scope: string | null) => Promise<void>;
-    /** Goes to the page starting at `offset`. */
-    goTo: (offset: number) => Promise<void>;
-    /** Deletes one cached prompt and reloads the list; resolves to success. */
+    /** Goes to the page of a cursor the page shown gave (null: a new listing's first page, the newest prompts on top). */
+    goTo: (cursor: string | null) => Promise<void>;
+    /** Deletes one cached prompt and reloads the page; resolves to success. */
     remove: (entry: CachedPrompt) => Promise<boolean>;
 }
 
@@ -59,59 +57,67 @@ export const useCachedPrompts = create<CachedPromptsState>()((set, get) => ({
     loadedAt: 0,
     text: "",
     scope: null,
-    offset: 0,
+    cursor: null,
     scopes: [],
     loading: false,
     error: null,
-    changed: false,
     deleting: false,
     deleted: null,
     deleteError: null,
-    load: async (pagedFrom) => {
+    load: async () => {
         const request = ++latestRequest;
-        const {text, scope, offset} = get();
+        const {text, scope, cursor} = get();
         set({loading: true});
         try {
             const page = await getBackend().admin("listCachedPrompts", {
                 ...(text.trim() === "" ? {} : {text: text.trim()}),
                 ...(scope == null ? {} : {scope}),
-                offset,
+                ...(cursor == null ? {} : {cursor}),
                 limit: CACHED_PROMPTS_PAGE_SIZE
             });
             if (request !== latestRequest) return;
-            // A page emptied under it (its last entries deleted, here or elsewhere): the last page that has some.
-            if (page.entries.length === 0 && page.total > 0 && offset > 0) {
-                set({offset: lastPageStart(page.total)});
-                return await get().load(pagedFrom);
+            // A page emptied under it (its entries deleted, here or elsewhere): the page before it.
+            if (page.entries.length === 0 && page.previousCursor != null) {
+                set({cursor: page.previousCursor});
+                return await get().load();
             }
             const seen = new Set([...get().scopes, ...page.entries.map((e) => e.scope)]);
-            // The first page starts afresh; the pages after it keep the mark once it is set.
-            const changed = offset > 0 && (get().changed || (pagedFrom !== undefined && page.total !== pagedFrom));
-            set({page, loadedAt: Date.now(), error: null, changed, loading: false, scopes: [...seen].sort()});
+            set({page, loadedAt: Date.now(), error: null, loading: false, scopes: [...seen].sort()});
         } catch (error) {
+            if (request !== latestRequest) return;
+            // A cursor the server no longer takes (given out by an older version): the list starts afresh.
+            if (cursor != null && error instanceof ApiError && error.code === "invalid_cursor") {
+                set({cursor: null});
+                return await get().load();
+            }
             // The rows shown were another search's (or page's): they go, and the error stands alone.
-            if (request === latestRequest) set({page: null, error: errorMessage(error), loading: false});
+            set({page: null, error: errorMessage(error), loading: false});
         }
     },
     search: async (text) => {
-        set({text, offset: 0, deleted: null, deleteError: null});
+        set({text, cursor: null, deleted: null, deleteError: null});
         await get().load();
     },
     setScope: async (scope) => {
-        set({scope, offset: 0, deleted: null, deleteError: null});
+        set({scope, cursor: null, deleted: null, deleteError: null});
         await get().load();
     },
-    goTo: async (offset) => {
-        const pagedFrom = get().page?.total;
-        set({offset: Math.max(0, offset), deleted: null, deleteError: null});
-        await get().load(pagedFrom);
+    goTo: async (cursor) => {
+        set({cursor, deleted: null, deleteError: null});
+        await get().load();
     },
     remove: async (entry) => {
         set({deleting: true, deleted: null, deleteError: null});
         try {
             await getBackend().admin("deleteCachedPrompt", {id: String(entry.id)});
         } catch (error) {
-            set({deleting: false, deleteError: errorMessage(error)});
+            // Gone already (deleted in another window, evicted, the cache cleared): said so, and the row goes too.
+            const gone = error instanceof ApiError && error.status === 404;
+            set({
+                deleting: false,
+                deleteError: gone ? "That prompt was no longer cached: it was deleted meanwhile (elsewhere, or to make room)." : errorMessage(error)
+            });
+            if (gone) await get().load();
             return false;
         }
         set({deleting: false, deleted: entry});
@@ -119,8 +125,3 @@ export const useCachedPrompts = create<CachedPromptsState>()((set, get) => ({
         return true;
     }
 }));
-
-/** The offset of the last page of `total` entries. */
-function lastPageStart(total: number): number {
-    return Math.max(0, Math.floor((total - 1) / CACHED_PROMPTS_PAGE_SIZE) * CACHED_PROMPTS_PAGE_SIZE);
-}

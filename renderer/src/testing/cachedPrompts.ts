@@ -1,7 +1,7 @@
 import type {CachedPrompt} from "../../../shared/admin.js";
 import {useCachedPrompts} from "../stores/useCachedPrompts.js";
 
-/** A cached prompt as the server lists it; a larger id was used more recently (the list's order). */
+/** A cached prompt as the server lists it; a larger id was cached later (the list's order: newest cached first). */
 export function cachedPrompt(id: number, preview: string, more: Partial<CachedPrompt> = {}): CachedPrompt {
     return {
         id,
@@ -10,7 +10,7 @@ export function cachedPrompt(id: number, preview: string, more: Partial<CachedPr
         characters: preview.length,
         tokens: 10,
         bytes: 2048,
-        createdAt: 1_700_000_000_000,
+        createdAt: 1_700_000_000_000 + id,
         lastUsedAt: 1_700_000_000_000 + id,
         hits: 0,
         currentModel: true,
@@ -24,10 +24,9 @@ export function resetCachedPrompts(): void {
         page: null,
         text: "",
         scope: null,
-        offset: 0,
+        cursor: null,
         scopes: [],
         error: null,
-        changed: false,
         deleting: false,
         deleted: null,
         deleteError: null

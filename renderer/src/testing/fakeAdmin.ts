@@ -5,14 +5,18 @@ import type {
     AdminSettings,
     ApiKeyInfo,
     CachedPrompt,
+    CachedPromptPage,
     CacheStats,
     ConversationRecord,
+    ConversationSettings,
     ModelFile,
     ModelStatus,
     Profile,
     StoredMessageRecord,
     WhatIfCurves
 } from "../../../shared/admin.js";
+import {mergeSettings, sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
+import {CursorError, cursorMaxLength, foldCase, neighbourCursors, pageWindow, requestedPage} from "../../../shared/cachedPromptsListing.js";
 import {everyMessage} from "../../../shared/messageVersions.js";
 import {groupsConflictMessage, mergeGroups} from "../../../shared/groupsMerge.js";
 import {defaultApiPort, defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
@@ -176,6 +180,40 @@ function optionalNumber(value: unknown, param: string, min: number, max: number)
     return n;
 }
 
+/** Like the server's list of cached prompts (main/admin/cachedPromptsService.ts), over `prompts`' previews. */
+function listCachedPrompts(prompts: readonly CachedPrompt[], value: Record<string, unknown>): CachedPromptPage {
+    const scope = optionalString(value.scope, "scope", 128) || undefined;
+    const text = optionalString(value.text, "text", 500) || undefined;
+    const filters = {...(scope == null ? {} : {scope}), ...(text == null ? {} : {text})};
+    const cursor = optionalString(value.cursor, "cursor", cursorMaxLength) || undefined;
+    const offset = optionalNumber(value.offset, "offset", 0, Number.MAX_SAFE_INTEGER);
+    let at;
+    try {
+        at = requestedPage(cursor, offset == null ? undefined : Math.floor(offset), filters);
+    } catch (error) {
+        throw error instanceof CursorError ? invalid(error.message, "invalid_cursor") : error;
+    }
+    const limit = Math.floor(optionalNumber(value.limit, "limit", 1, 200) ?? 50);
+    const newest = at.newest ?? Math.max(0, ...prompts.map((p) => p.id));
+    const folded = text == null ? undefined : foldCase(text);
+    const matching = prompts
+        .filter((p) => (scope == null || p.scope === scope) && (folded == null || foldCase(p.preview).includes(folded)))
+        .sort((a, b) => b.id - a.id);
+    const listing = matching.filter((p) => p.id <= newest);
+    const window = pageWindow(
+        listing.map((p) => p.id),
+        at,
+        limit
+    );
+    return {
+        total: listing.length,
+        start: window.start,
+        entries: structuredClone(listing.slice(window.start, window.end)),
+        ...neighbourCursors({...window, newest}, filters),
+        newer: matching.length - listing.length
+    };
+}
+
 /** Names the server keeps for itself (main/config/reservedNames.ts), compared case-insensitively. */
 const reservedNames = new Set(["anonymous", "admin", "shared", "__proto__", "constructor", "prototype", "hasownproperty", "tostring", "valueof"]);
 const isReserved = (name: string) => reservedNames.has(name.trim().toLowerCase());
@@ -309,16 +347,8 @@ export class FakeAdmin {
                 this.cachedPrompts = [];
                 return removed;
             }
-            case "listCachedPrompts": {
-                const scope = optionalString(value.scope, "scope", 128) || undefined;
-                const text = (optionalString(value.text, "text", 500) || undefined)?.toLowerCase();
-                const offset = Math.floor(optionalNumber(value.offset, "offset", 0, Number.MAX_SAFE_INTEGER) ?? 0);
-                const limit = Math.floor(optionalNumber(value.limit, "limit", 1, 200) ?? 50);
-                const matching = this.cachedPrompts
-                    .filter((p) => (scope == null || p.scope === scope) && (text == null || p.preview.toLowerCase().includes(text)))
-                    .sort((a, b) => b.lastUsedAt - a.lastUsedAt || b.id - a.id);
-                return {total: matching.length, entries: structuredClone(matching.slice(offset, offset + limit))};
-            }
+            case "listCachedPrompts":
+                return listCachedPrompts(this.cachedPrompts, value);
             case "deleteCachedPrompt": {
                 const id = Number(requiredString(String(value.id ?? ""), "id", 20, /^\d+$/));
                 const found = this.cachedPrompts.find((p) => p.id === id);
@@ -339,7 +369,11 @@ export class FakeAdmin {
                     .sort((a, b) => b.updatedAt - a.updatedAt)
                     .map((c) => structuredClone(c));
             case "saveConversation": {
-                const {baseUpdatedAt: base, ...c} = structuredClone(value) as unknown as ConversationRecord & {baseUpdatedAt?: number};
+                const {
+                    baseUpdatedAt: base,
+                    baseSettings,
+                    ...c
+                } = structuredClone(value) as unknown as ConversationRecord & {baseUpdatedAt?: number; baseSettings?: ConversationSettings};
                 checkMessages(c.messages, "messages", new Set());
                 requiredString(c.id, "id", 80, idPattern);
                 const stored = this.conversations.get(c.id);
@@ -349,8 +383,10 @@ export class FakeAdmin {
                 const holdsStored = stored != null && everyMessage<StoredMessageRecord>(stored.messages).every((m) => ids.has(m.id));
                 if (stored != null && stored.updatedAt !== base && !holdsStored)
                     return {id: c.id, updatedAt: stored.updatedAt, conflict: structuredClone(stored)};
-                this.conversations.set(c.id, c);
-                return {id: c.id, updatedAt: c.updatedAt};
+                // Saved over a later version: the settings it did not change since its base stay as stored.
+                const settings = stored != null && stored.updatedAt !== base && baseSettings != null ? mergeSettings(stored, baseSettings, c) : settingsOf(c);
+                this.conversations.set(c.id, {...c, ...settings});
+                return {id: c.id, updatedAt: c.updatedAt, ...(sameSettings(settings, c) ? {} : {settings: structuredClone(settings)})};
             }
             case "deleteConversation":
                 return {deleted: this.conversations.delete(requiredString(value.id, "id", 80, idPattern))};

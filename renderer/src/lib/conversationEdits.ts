@@ -1,0 +1,72 @@
+import {newId} from "./ids.js";
+import {DEFAULT_PARAMS, DEFAULT_TITLE, type Conversation, type StoredMessage} from "./types.js";
+import {answerAfter, showVersion, startVersion, versionPosition} from "./versions.js";
+
+/**
+ * The changes made to one chat in this page (its messages, their versions, its name), each returning a new
+ * chat and changing nothing it is given. Which chat moves up the list, and when it is saved, is the store's.
+ */
+
+/** A title taken from a question is at most this long. */
+const TITLE_LENGTH = 48;
+/** The longest title the server stores. */
+export const MAX_TITLE_CHARS = 500;
+
+/** A chat's title taken from its first question (one line, shortened). */
+export function titleFrom(text: string): string {
+    const line = text.replace(/\s+/g, " ").trim();
+    if (line === "") return DEFAULT_TITLE;
+    return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1).trimEnd()}…` : line;
+}
+
+/** A name given by hand as it is kept: one line, at most {@link MAX_TITLE_CHARS}; empty where it is blank. */
+export function titleTyped(title: string): string {
+    return title.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE_CHARS);
+}
+
+/** A new, empty chat of a profile. */
+export function blankConversation(profile: string): Conversation {
+    const now = Date.now();
+    return {id: newId(), title: DEFAULT_TITLE, profile, systemPrompt: "", params: {...DEFAULT_PARAMS}, messages: [], createdAt: now, updatedAt: now};
+}
+
+/** The time of a change to `c`: now, and always after its last change (two changes can share a millisecond). */
+export function changedAt(c: Pick<Conversation, "updatedAt">): number {
+    return Math.max(Date.now(), c.updatedAt + 1);
+}
+
+/** A message made now, from what the page says of it. */
+export function stamped(message: Omit<StoredMessage, "id" | "createdAt">): StoredMessage {
+    return {...message, id: newId(), createdAt: Date.now()};
+}
+
+/** `message` added at the chat's end; a first question names a chat not named yet (one named by hand keeps its name). */
+export function withMessage(c: Conversation, message: StoredMessage): Conversation {
+    const titled = c.messages.length === 0 && message.role === "user" && c.title === DEFAULT_TITLE;
+    return {...c, title: titled ? titleFrom(message.content) : c.title, messages: [...c.messages, message]};
+}
+
+/** `answer` kept after the question it answers, in whichever version holds it; at the chat's end where none does. */
+export function withAnswer(c: Conversation, questionId: string, answer: StoredMessage): Conversation {
+    return {...c, messages: answerAfter(c.messages, questionId, answer) ?? [...c.messages, answer]};
+}
+
+/**
+ * A new version of the chat from message `messageId` on, starting with `message` (at the chat's end where that
+ * message is gone). A title taken from the first question follows an edit of it (one named by hand stays).
+ */
+export function withVersion(c: Conversation, messageId: string, message: StoredMessage): Conversation {
+    const index = c.messages.findIndex((m) => m.id === messageId);
+    if (index < 0) return {...c, messages: [...c.messages, message]};
+    const first = c.messages[0];
+    const titled = index === 0 && message.role === "user" && first !== undefined && [titleFrom(first.content), DEFAULT_TITLE].includes(c.title);
+    return {...c, messages: startVersion(c.messages, index, [message]), ...(titled ? {title: titleFrom(message.content)} : {})};
+}
+
+/** The chat showing version `target` from message `messageId` on; `c` itself where that is shown already, or gone. */
+export function withVersionShown(c: Conversation, messageId: string, target: number): Conversation {
+    const index = c.messages.findIndex((m) => m.id === messageId);
+    const head = c.messages[index];
+    if (head === undefined || versionPosition(head).index === target) return c;
+    return {...c, messages: showVersion(c.messages, index, target)};
+}

@@ -1,0 +1,39 @@
+import type {ConversationRecord, ConversationSettings} from "../../../shared/admin.js";
+import {fromMessageRecord, toMessageRecord} from "./messageRecords.js";
+import {DEFAULT_PARAMS, type Conversation} from "./types.js";
+
+/** A chat as the server stores it: what a save sends, without what only this page keeps about it. */
+export function toRecord(c: Conversation): ConversationRecord {
+    return {
+        id: c.id,
+        title: c.title,
+        profile: c.profile,
+        systemPrompt: c.systemPrompt,
+        params: c.params,
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+        messages: c.messages.map(toMessageRecord)
+    };
+}
+
+/** Settings read from the server as this page shows them: a parameter left unset there is at its default here. */
+export function shownSettings(s: ConversationSettings): ConversationSettings {
+    return {title: s.title, systemPrompt: s.systemPrompt, params: {...DEFAULT_PARAMS, ...s.params}};
+}
+
+/** A stored chat as this page keeps it. */
+export function fromRecord(r: ConversationRecord): Conversation {
+    return {
+        id: r.id,
+        profile: r.profile,
+        ...shownSettings(r),
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+        messages: r.messages.map(fromMessageRecord)
+    };
+}
+
+/** The server's copy of a chat, as the version this page's copy grows from from now on (its time and settings). */
+export function fromServer(r: ConversationRecord): Conversation {
+    return {...fromRecord(r), syncedAt: r.updatedAt, syncedSettings: shownSettings(r)};
+}

@@ -1,0 +1,234 @@
+import type {ConversationRecord, SaveConversationResult} from "../../../shared/admin.js";
+import {sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
+import {getBackend} from "../backend/current.js";
+import {errorMessage} from "../backend/errors.js";
+import {changedAt} from "../lib/conversationEdits.js";
+import {fromServer, shownSettings, toRecord} from "../lib/conversationRecords.js";
+import {holdsEveryMessage} from "../lib/holdsEveryMessage.js";
+import {newId} from "../lib/ids.js";
+import {rebasedSettings, type ServerSettings} from "../lib/syncedSettings.js";
+import type {Conversation} from "../lib/types.js";
+import {answeringInThisBrowser} from "./answeringElsewhere.js";
+import type {ConversationsState} from "./conversationsState.js";
+import {forgetNotSaved, noteSave} from "./useChatsNotSaved.js";
+
+/** Typing in the system prompt saves after this pause. */
+const SAVE_DEBOUNCE_MS = 400;
+
+/** Saves to the server one at a time per chat, so an older copy never overwrites a newer one. */
+const saving = new Map<string, Promise<void>>();
+/** Saves waiting for the typing to pause. */
+const timers = new Map<string, ReturnType<typeof setTimeout>>();
+let saveNow: (id: string) => void = () => undefined;
+
+/** How the chats of the store travel to and from the server (one per store; see {@link createConversationSync}). */
+export interface ConversationSync {
+    /** Saves a chat now (after any server call of it on its way); empty chats stay local until their first message. */
+    save: (id: string) => void;
+    /** Saves a chat once the typing pauses. */
+    saveSoon: (id: string) => void;
+    /** Saves no more of a deleted chat; deletes it on the server too (after any save on its way) where `onServer`. */
+    drop: (id: string, onServer: boolean) => void;
+    /** See {@link ConversationsState.load}. */
+    load: () => Promise<void>;
+    /** See {@link ConversationsState.refresh}. */
+    refresh: () => Promise<void>;
+}
+
+type Get = () => ConversationsState;
+type Set = (partial: Partial<ConversationsState>) => void;
+
+const newestFirst = (a: Conversation, b: Conversation): number => b.updatedAt - a.updatedAt;
+
+/**
+ * This page's copy of a chat once the server's answer to its save is known: it grows from the version saved,
+ * with the settings the server kept from another window's save (those not changed here since it was sent).
+ */
+function savedCopy(c: Conversation, sent: Conversation, saved: SaveConversationResult): Conversation {
+    const settings = settingsOf(sent);
+    return {...c, ...rebasedSettings(c, {updatedAt: saved.updatedAt, settings: saved.settings == null ? settings : shownSettings(saved.settings)}, settings)};
+}
+
+/** The settings of the server's copy `r`, as this page shows them. */
+function serverSettings(r: ConversationRecord): ServerSettings {
+    return {updatedAt: r.updatedAt, settings: shownSettings(r)};
+}
+
+/**
+ * The server's copy `r` taken over this page's, which holds no message it lacks; settings changed only here
+ * are kept on it, which makes it a change to save (its time moves on). A copy that never said what it last read
+ * takes the server's settings.
+ */
+function takeStored(mine: Conversation, r: ConversationRecord): Conversation {
+    const stored = fromServer(r);
+    const settings = rebasedSettings(mine, serverSettings(r), mine.syncedSettings ?? settingsOf(mine));
+    return sameSettings(settings, stored) ? stored : {...stored, ...settings, updatedAt: changedAt(stored)};
+}
+
+/**
+ * This page's copy of a chat beside the server's `r` in a list the server sent: which to keep, or undefined
+ * where each holds messages the other lacks (a conflict). The list left the server before whatever changed
+ * here meanwhile (a first message sent while the page was still loading, its answer): where this page's copy
+ * is as new or newer, it is kept (and saved again where newer); a copy saved later elsewhere replaces it,
+ * unless this one holds messages the server never got (a save that failed, the server down): then this copy
+ * is saved over the stored one, which it holds every message of. Settings changed here since this copy last
+ * read the server are kept in every case, the others taken from the server.
+ */
+function listedCopy(mine: Conversation, r: ConversationRecord): Conversation | undefined {
+    const server = serverSettings(r);
+    if (mine.updatedAt < r.updatedAt) {
+        if (holdsEveryMessage(r.messages, mine.messages)) return takeStored(mine, r);
+        // Saved again, as the newest: it drops nothing stored (the server takes such a save).
+        if (holdsEveryMessage(mine.messages, r.messages))
+            return {...mine, ...rebasedSettings(mine, server, mine.syncedSettings ?? server.settings), updatedAt: changedAt(r)};
+        return undefined;
+    }
+    if (mine.updatedAt > r.updatedAt) return mine;
+    // The same save. Where it reads back as this copy (a parameter cleared here reads back as its default), this
+    // copy stays as it is; otherwise its answer was lost (a page closed) and the settings the server kept are taken.
+    if (sameSettings(shownSettings(mine), server.settings)) return {...mine, syncedAt: r.updatedAt, syncedSettings: settingsOf(mine)};
+    return {...mine, ...rebasedSettings(mine, server, mine.syncedSettings ?? server.settings)};
+}
+
+/** The store's server calls, over its `get` and `set`. */
+export function createConversationSync(get: Get, set: Set): ConversationSync {
+    /** Runs a chat's server calls in order: a save after an undone deletion lands after the deletion. */
+    const queue = (id: string, task: () => Promise<void>): void => {
+        const next = (saving.get(id) ?? Promise.resolve()).then(task);
+        saving.set(id, next);
+        void next.finally(() => {
+            if (saving.get(id) === next) saving.delete(id);
+        });
+    };
+    const save = (id: string): void => {
+        clearTimeout(timers.get(id));
+        timers.delete(id);
+        queue(id, async () => {
+            const conversation = get().conversations.find((c) => c.id === id);
+            // Empty chats stay local until their first message.
+            if (!conversation || conversation.messages.length === 0) return;
+            try {
+                const saved = await getBackend().admin("saveConversation", {
+                    ...toRecord(conversation),
+                    ...(conversation.syncedAt == null ? {} : {baseUpdatedAt: conversation.syncedAt}),
+                    ...(conversation.syncedSettings == null ? {} : {baseSettings: conversation.syncedSettings})
+                });
+                noteSave(id);
+                if (saved.conflict != null) takeConflict(saved.conflict);
+                else
+                    set({
+                        conversations: get().conversations.map((c) => (c.id === id ? savedCopy(c, conversation, saved) : c)),
+                        ...(get().syncError === null ? {} : {syncError: null})
+                    });
+            } catch (error) {
+                noteSave(id, error);
+                set({syncError: errorMessage(error)});
+            }
+        });
+    };
+    saveNow = save;
+    /**
+     * Another browser saved this chat since this copy was read, in a way this copy does not extend. Where
+     * this copy holds nothing the stored one lacks, the stored one is taken (with the settings changed here);
+     * otherwise this copy becomes a chat of its own beside the stored one, so neither loses anything. An answer
+     * streaming into the chat here is let finish first (its save comes back here, with the answer).
+     */
+    const takeConflict = (stored: ConversationRecord): void => {
+        const mine = get().conversations.find((c) => c.id === stored.id);
+        if (mine == null || answeringInThisBrowser(stored.id)) return;
+        const others = get().conversations.filter((c) => c.id !== stored.id);
+        // Every version counts: a version kept only here is not to be lost either.
+        if (holdsEveryMessage(stored.messages, mine.messages)) {
+            const taken = takeStored(mine, stored);
+            set({conversations: [...others, taken].sort(newestFirst)});
+            if (taken.updatedAt !== stored.updatedAt) save(taken.id);
+            return;
+        }
+        const now = Date.now();
+        const copy: Conversation = {...mine, id: newId(), title: `${mine.title} (this window's copy)`, createdAt: now, updatedAt: now};
+        delete copy.syncedAt;
+        delete copy.syncedSettings;
+        set({
+            conversations: [copy, ...[...others, fromServer(stored)].sort(newestFirst)],
+            activeId: get().activeId === stored.id ? copy.id : get().activeId,
+            conflictNotice: `“${mine.title}” was changed in another window meanwhile: that version is kept under its name, and this window's as “${copy.title}”.`
+        });
+        save(copy.id);
+    };
+    /**
+     * Reads the server's list into the store. A first load (`refresh` false) keeps local chats the server does
+     * not have yet, saving them, and drops empty ones but the open one; a refresh leaves those as they are.
+     */
+    const read = async (refresh: boolean): Promise<void> => {
+        let records: ConversationRecord[];
+        try {
+            records = await getBackend().admin("listConversations", {});
+        } catch (error) {
+            set({syncError: errorMessage(error)});
+            return;
+        }
+        const {conversations, activeId, removedIds, removedAt} = get();
+        const local = new Map(conversations.map((c) => [c.id, c]));
+        // Deleted here: a list sent before the deletion landed does not bring it back (a copy changed since does).
+        const hidden = (r: ConversationRecord) => removedIds.includes(r.id) && r.updatedAt <= (removedAt[r.id] ?? Infinity);
+        const conflicts: ConversationRecord[] = [];
+        const remote = records
+            .filter((r) => !hidden(r))
+            .map((r) => {
+                const mine = local.get(r.id);
+                if (mine === undefined) return fromServer(r);
+                const kept = listedCopy(mine, r);
+                // Each holds messages the other lacks: settled by `takeConflict`, once the list is set.
+                if (kept === undefined) conflicts.push(r);
+                return kept ?? mine;
+            });
+        const known = new Map(records.map((r) => [r.id, r.updatedAt]));
+        // Empty local chats are dropped, except the open one (a fresh page starts on a new chat; the server's
+        // chats are listed beside it).
+        const localOnly = conversations.filter(
+            (c) => !known.has(c.id) && !removedIds.includes(c.id) && (refresh || c.messages.length > 0 || c.id === activeId)
+        );
+        const merged = [...localOnly, ...remote].sort(newestFirst);
+        set({
+            conversations: merged,
+            activeId: merged.some((c) => c.id === activeId) ? activeId : null,
+            loaded: true,
+            // A refresh saves none of the chats a failed save left behind: the notice of it stays.
+            ...(refresh ? {} : {syncError: null})
+        });
+        for (const c of [...(refresh ? [] : localOnly), ...remote.filter((c) => c.updatedAt > (known.get(c.id) ?? 0))]) save(c.id);
+        for (const r of conflicts) takeConflict(r);
+    };
+
+    return {
+        save,
+        saveSoon: (id) => {
+            clearTimeout(timers.get(id));
+            timers.set(
+                id,
+                setTimeout(() => save(id), SAVE_DEBOUNCE_MS)
+            );
+        },
+        drop: (id, onServer) => {
+            clearTimeout(timers.get(id));
+            timers.delete(id);
+            forgetNotSaved(id);
+            if (onServer)
+                queue(id, async () => {
+                    try {
+                        await getBackend().admin("deleteConversation", {id});
+                    } catch (error) {
+                        set({syncError: errorMessage(error)});
+                    }
+                });
+        },
+        load: () => read(false),
+        refresh: () => read(true)
+    };
+}
+
+/** Resolves when every pending save has reached the server (tests, and before a reload). */
+export async function flushConversationSaves(): Promise<void> {
+    for (const id of [...timers.keys()]) saveNow(id);
+    await Promise.all([...saving.values()]);
+}

@@ -1,0 +1,24 @@
+import {setBackend} from "../backend/current.js";
+import {FakeBackend} from "../testing/fakes.js";
+import {useConversations} from "./useConversations.js";
+
+/**
+ * Every test of the chats' store starts the same way: empty storage, a fresh fake server (saves never reach
+ * the network), no chats, nothing deleted, no notices. Returns the fake server.
+ */
+export function freshConversations(): FakeBackend {
+    localStorage.clear();
+    const backend = new FakeBackend();
+    setBackend(backend);
+    useConversations.setState({
+        conversations: [],
+        activeId: null,
+        syncError: null,
+        conflictNotice: null,
+        removedIds: [],
+        removedAt: {},
+        restoredIds: [],
+        recentlyRemoved: null
+    });
+    return backend;
+}
