@@ -117,8 +117,13 @@ export interface KvShareDonor {
     /** Cosine similarity of the prompt embeddings (1 for an exact hit). */
     similarity: number;
     exact: boolean;
-    /** The donor's text: only for the app's own key (the machine owner), never for issued keys. */
+    /**
+     * The donor's text: only for the app's own key (the machine owner), never for issued keys, and only where the
+     * donor is the same sender's prompt (or a marked shared prefix): under the app's key every profile asks.
+     */
     prompt?: string;
+    /** True where the donor is another sender's prompt, its text withheld (`prompt` and `donor_pieces` absent). */
+    prompt_hidden?: boolean;
     tokens: number;
     /** Where its KV came from: the memory tier or a snapshot file. */
     tier?: "memory" | "disk";

@@ -168,6 +168,28 @@ describe("sharing scopes", () => {
     });
 });
 
+describe("a donor's text", () => {
+    it("is shown to its own sender only, though its KV is shared with the scope", async () => {
+        const detail = {x_kvshare_detail: true};
+        await ask("alice", withSecret("Fay Lund"));
+        // Carol, in alice's ward, reuses alice's KV under the app's key, as every profile of the desktop does.
+        const carol = (await ask("carol", withSecret("Fay Lunde"), detail)).body.x_kvshare;
+        expect(carol.mode).toBe("semantic");
+        expect(carol.reused_tokens).toBeGreaterThan(carol.prompt_tokens / 2);
+        expect(carol.donor).toMatchObject({prompt_hidden: true});
+        expect(carol.donor?.prompt).toBeUndefined();
+        expect(carol.donor_pieces).toBeUndefined();
+        expect(JSON.stringify(carol)).not.toContain("Fay Lund.");
+        expect(carol.prompt_pieces?.join("")).toContain("Fay Lunde");
+        // Alice's own paraphrase shows her donor's text.
+        const alice = (await ask("alice", withSecret("Fay Lunds"), detail)).body.x_kvshare;
+        expect(alice.mode).toBe("semantic");
+        expect(alice.donor?.prompt_hidden).toBeUndefined();
+        expect(alice.donor?.prompt).toMatch(/Fay Lunde?\./);
+        expect(alice.donor_pieces?.join("")).toContain("Fay Lund");
+    });
+});
+
 describe("in-flight donors keep to their scope", () => {
     const askNow = async (user: string, content: string) => {
         const res = await server.api("/v1/chat/completions", {
@@ -189,7 +211,8 @@ describe("in-flight donors keep to their scope", () => {
         await askNow("alice", withSecret("Eve Park"));
         const carol = await askNow("carol", withSecret("Eve Parks"));
         expect(carol.reused_tokens).toBeGreaterThan(carol.prompt_tokens / 2);
-        if (carol.mode === "semantic") expect(carol.donor?.prompt).toContain("Eve Park");
+        // Alice's prompt, shared with her ward: its KV reused, its text not shown to another sender.
+        if (carol.mode === "semantic") expect(carol.donor).toMatchObject({prompt_hidden: true});
         await server.core.requirePipeline().settled();
     });
 });

@@ -4,6 +4,7 @@ import type {KvShareRecord} from "../../../shared/openai.js";
 import type {RecomputePolicy} from "../../../shared/settings.js";
 import type {KvReuseReport} from "../../kv/index.js";
 import type {ReuseSummary} from "../policy/index.js";
+import {sharedScope} from "./scopes.js";
 import {round3, roundStages} from "./stages.js";
 import type {Candidate, SharedPrompt, Stages} from "./types.js";
 
@@ -25,6 +26,7 @@ export interface SemanticRecordInput {
 
 /** The record of a prompt served from a donor. */
 export function semanticRecord({prompt, best, tier, publicDonorId, summary, stages, policy, note, pieces}: SemanticRecordInput): KvShareRecord {
+    const showText = prompt.revealDonor && sameSender(best.entry, prompt);
     const record: KvShareRecord = {
         mode: "semantic",
         prompt_tokens: prompt.tokens.length,
@@ -39,7 +41,8 @@ export function semanticRecord({prompt, best, tier, publicDonorId, summary, stag
             similarity: round3(best.similarity),
             exact: best.exact,
             tokens: best.entry.tokens.length,
-            ...(prompt.revealDonor ? {tier, prompt: best.entry.promptText} : {})
+            ...(prompt.revealDonor ? {tier} : {}),
+            ...(showText ? {prompt: best.entry.promptText} : prompt.revealDonor ? {prompt_hidden: true} : {})
         },
         segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
         runs: best.alignment.runs.map((run) => ({donor_start: run.donorStart, target_start: run.targetStart, length: run.length})),
@@ -49,9 +52,19 @@ export function semanticRecord({prompt, best, tier, publicDonorId, summary, stag
     };
     if (prompt.detail) {
         record.prompt_pieces = pieces(prompt.tokens);
-        if (prompt.revealDonor) record.donor_pieces = pieces([...best.entry.tokens] as Token[]);
+        if (showText) record.donor_pieces = pieces([...best.entry.tokens] as Token[]);
     }
     return record;
+}
+
+/**
+ * Whether a donor's text may be shown to the requester: the app's key serves every profile of a shared desktop,
+ * and one profile's prompt (a patient's notes) is not another's to read, though its KV may be shared. A marked
+ * shared prefix is the admin's configuration, not anyone's prompt. Prompts cached before senders were kept have
+ * none: shown only to requests that name no sender either.
+ */
+function sameSender(entry: Candidate["entry"], prompt: SharedPrompt): boolean {
+    return entry.scope === sharedScope || (entry.owner ?? undefined) === prompt.owner;
 }
 
 /** The record of a prompt served from the floor (the sequence's own prefix, or nothing): `note` says why. */

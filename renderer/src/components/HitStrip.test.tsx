@@ -1,6 +1,7 @@
-import {cleanup, render, screen} from "@testing-library/react";
-import {afterEach, describe, expect, it} from "vitest";
+import {cleanup, fireEvent, render, screen} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import type {KvShareRecord} from "../../../shared/openai.js";
+import {useHitStripPreference} from "../stores/useHitStripPreference.js";
 import {HitStrip} from "./HitStrip.js";
 
 /** "Once upon a time there was a tiny KILL." reusing the KV of "…a tiny TERM.", whose answer was 1499 tokens. */
@@ -30,9 +31,35 @@ function longDonorRecord(): KvShareRecord {
 }
 
 describe("HitStrip", () => {
+    beforeEach(() => {
+        localStorage.clear();
+        useHitStripPreference.setState({tokensOpen: false});
+    });
     afterEach(cleanup);
 
+    it("shows a one-line summary until its tokens are asked for, then keeps them open for every answer", () => {
+        render(<HitStrip record={longDonorRecord()} />);
+        expect(screen.getByTestId("hit-reused").textContent).toBe("9 of 11 prompt tokens reused");
+        expect(screen.queryByTestId("hit-prompt-tokens")).toBeNull();
+        fireEvent.click(screen.getByRole("button", {name: "Show tokens"}));
+        expect(screen.getByTestId("hit-prompt-tokens")).toBeTruthy();
+        cleanup();
+        // Another answer, or the page reloaded: open as left.
+        render(<HitStrip record={longDonorRecord()} />);
+        expect(screen.getByTestId("hit-prompt-tokens")).toBeTruthy();
+        expect(JSON.parse(localStorage.getItem("kvshare.hitStrip") ?? "{}")).toMatchObject({state: {tokensOpen: true}});
+    });
+
+    it("says so where the donor is another person's prompt, and shows none of its text", () => {
+        useHitStripPreference.setState({tokensOpen: true});
+        const {donor_pieces: _pieces, ...record} = longDonorRecord();
+        render(<HitStrip record={{...record, donor: {id: 7, similarity: 0.93, exact: false, tokens: 1510, prompt_hidden: true}}} />);
+        expect(screen.getByTestId("hit-donor-hidden").textContent).toMatch(/Another person's prompt/);
+        expect(screen.getByTestId("hit-donor").textContent).not.toContain("TERM");
+    });
+
     it("draws a long donor's kept and replaced tokens, and only the start of its unused answer", () => {
+        useHitStripPreference.setState({tokensOpen: true});
         render(<HitStrip record={longDonorRecord()} />);
         const donor = screen.getByTestId("hit-donor-tokens");
         expect([...donor.querySelectorAll(".tok-kept")].map((t) => t.textContent)).toEqual(["Once upon a time there was a tiny", "."]);

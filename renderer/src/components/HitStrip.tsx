@@ -1,5 +1,5 @@
-import {useState} from "react";
 import type {KvShareRecord} from "../../../shared/openai.js";
+import {useHitStripPreference} from "../stores/useHitStripPreference.js";
 import {countLabels, donorLabels, groupRuns, hitKind, promptLabels, tokenWindow} from "../lib/hitStrip.js";
 
 /** Tokens drawn at most per row; longer prompts show their end. */
@@ -40,7 +40,8 @@ function Tokens<L extends string>({pieces, labels, testId}: {pieces: string[]; l
  * KV was reused, aligned beside it (kept / moved / replaced), with its similarity.
  */
 export function HitStrip({record}: {record: KvShareRecord}) {
-    const [open, setOpen] = useState(true);
+    const open = useHitStripPreference((s) => s.tokensOpen);
+    const setOpen = useHitStripPreference((s) => s.setTokensOpen);
     const kind = hitKind(record);
     const labels = promptLabels(record);
     const counts = countLabels(labels);
@@ -84,7 +85,7 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                     </span>
                 ) : null}
                 {record.prompt_pieces ? (
-                    <button type="button" className="link-button hit-toggle" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
+                    <button type="button" className="link-button hit-toggle" onClick={() => setOpen(!open)} aria-expanded={open}>
                         {open ? "Hide tokens" : "Show tokens"}
                     </button>
                 ) : null}
@@ -119,7 +120,14 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                     ) : donor ? (
                         <div className="hit-row" data-testid="hit-donor">
                             <span className="hit-row-label">Donor #{donor.id}</span>
-                            <div className="tokens">{donor.prompt}</div>
+                            {donor.prompt_hidden ? (
+                                <div className="hit-note muted" data-testid="hit-donor-hidden">
+                                    Another person&apos;s prompt: its KV was reused, its text is not shown here (the admin sees cached prompts on the
+                                    dashboard).
+                                </div>
+                            ) : (
+                                <div className="tokens">{donor.prompt}</div>
+                            )}
                         </div>
                     ) : null}
                     <div className="hit-legend" aria-hidden="true">
