@@ -20,6 +20,7 @@ import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
 import {encodeTokens, hashTokens} from "./tokens.js";
 import {browseEntries, registerTextSearch} from "./browseEntries.js";
+import {MAX_K, nearestBySignCode, nearestExactly} from "./nearestEntries.js";
 import {
     ENTRY_COLUMNS,
     toEntry,
@@ -61,8 +62,6 @@ export interface CacheStoreOptions {
 /** The index's file name inside the cache folder. */
 export const CACHE_DB_FILE = "kvshare-cache.db";
 
-/** sqlite-vec's KNN accepts k up to 4096. */
-const MAX_K = 4096;
 /**
  * Default of {@link CacheStoreOptions.exactSearchLimit}: sqlite-vec's exact scan of this many 384-dim
  * vectors takes 2–3 ms on the 2-core dev machine (about 1.1 µs a vector), still inside admission's
@@ -70,13 +69,6 @@ const MAX_K = 4096;
  * model than that. Beyond, the sign-bit search stays near 1.3 ms at 10,000.
  */
 export const EXACT_SEARCH_LIMIT = 2048;
-/**
- * Candidates the sign-bit search keeps per result, for the exact re-score. Its cost grows with this
- * (each is a 384-dim dot product) and what more candidates buy is the order among
- * near-ties of similarity; a prompt sharing much of the query's text is far ahead in hamming
- * distance as in cosine. `npm run bench:admission` measures recall for several values.
- */
-const OVERSAMPLE = 8;
 
 /** Persistent cache index (see the module comment). Create with {@link CacheStore.open}. */
 export class CacheStore {
@@ -303,7 +295,7 @@ export class CacheStore {
      * Up to {@link CacheStoreOptions.exactSearchLimit} entries of the model, the KNN compares every
      * vector: the result is the exact top k. Beyond, an in-memory sign-bit index (`SignCodeIndex`, kept
      * by {@link ConnectionMirror}) ranks sign bits by hamming distance and re-scores the best
-     * {@link OVERSAMPLE}·k with their exact cosine similarity (the
+     * `OVERSAMPLE`·k with their exact cosine similarity (the
      * similarity returned and ordered by): every entry sharing much of the prompt's text is among them,
      * while the order among near-ties of similarity is partly lost (`npm run bench:admission` measures it).
      * Nothing is found once the index is {@link damaged}.
@@ -311,56 +303,13 @@ export class CacheStore {
     nearest(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
         this.checkEmbedding(embedding);
         if (scopes.length === 0 || k < 1) return [];
-        const limit = Math.min(MAX_K, Math.floor(k));
+        const query = {modelFingerprint, scopes, embedding, k: Math.min(MAX_K, Math.floor(k)), minSimilarity};
+        const stmt = (sql: string) => this.stmt(sql);
         return this.lookup([], () =>
             this.mirror.entryCount(modelFingerprint) > this.exactSearchLimit
-                ? this.nearestBySignCode(modelFingerprint, scopes, embedding, limit, minSimilarity)
-                : this.nearestExactly(modelFingerprint, scopes, embedding, limit, minSimilarity)
+                ? nearestBySignCode(stmt, this.mirror.index(modelFingerprint), query)
+                : nearestExactly(stmt, query)
         );
-    }
-
-    /** {@link nearest} up to the exact-scan limit: sqlite-vec's KNN compares every vector of the model. */
-    private nearestExactly(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, limit: number, minSimilarity: number): NearestEntry[] {
-        const scopeList = scopes.map(() => "?").join(", ");
-        const filter = `model_fingerprint = ? AND scope IN (${scopeList})`;
-        const rows = this.stmt(
-            `WITH knn AS (SELECT rowid, distance FROM ${VEC_TABLE} WHERE embedding MATCH ? AND k = ? AND ${filter}) ` +
-                `SELECT ${ENTRY_COLUMNS.split(", ")
-                    .map((c) => `e.${c}`)
-                    .join(", ")}, knn.distance AS distance ` +
-                `FROM knn JOIN entries e ON e.id = knn.rowid ` +
-                `WHERE e.model_fingerprint = ? AND e.scope IN (${scopeList}) ORDER BY knn.distance, e.id`
-        ).all(vectorBlob(embedding), limit, modelFingerprint, ...scopes, modelFingerprint, ...scopes) as Array<EntryRow & {distance: number | null}>;
-        const out: NearestEntry[] = [];
-        for (const row of rows) {
-            // A zero vector (a text without features) has no cosine: sqlite-vec gives NULL, never a match.
-            if (row.distance === null) continue;
-            // sqlite-vec's cosine distance is 1 − cosine similarity.
-            const similarity = 1 - row.distance;
-            if (similarity >= minSimilarity) out.push({entry: toEntry(row), similarity});
-        }
-        return out;
-    }
-
-    /** {@link nearest} beyond the exact-scan limit: sign bits, then the exact cosine of the best {@link OVERSAMPLE}·k. */
-    private nearestBySignCode(modelFingerprint: string, scopes: readonly string[], embedding: Float32Array, k: number, minSimilarity: number): NearestEntry[] {
-        const index = this.mirror.index(modelFingerprint);
-        const hits = index.search(scopes, embedding, k, Math.min(MAX_K, k * OVERSAMPLE)).filter((hit) => hit.similarity >= minSimilarity);
-        if (hits.length === 0) return [];
-        // By id alone, so SQLite looks up the few rows by rowid (a model filter here would have it walk
-        // the model's index instead); model and scope are checked again below.
-        const rows = this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id IN (${hits.map(() => "?").join(", ")})`).all(
-            ...hits.map((hit) => hit.id)
-        ) as EntryRow[];
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        const out: NearestEntry[] = [];
-        for (const hit of hits) {
-            const row = byId.get(hit.id);
-            // Removed by another connection since the index was filled.
-            if (row === undefined) index.delete(hit.id);
-            else if (row.model_fingerprint === modelFingerprint && scopes.includes(row.scope)) out.push({entry: toEntry(row), similarity: hit.similarity});
-        }
-        return out;
     }
 
     /** Record a use: last used = now, hit count + 1. */
