@@ -170,6 +170,20 @@ test.describe("chat in the served UI", () => {
         await page.goto(server.origin + "/");
         await expect(page.getByTestId("api-key-screen")).toBeVisible();
         await page.screenshot({path: join(shots, "api-key.png")});
+        // A modal dialog, named by its heading: the focus starts in its labelled key field, Tab stays in it,
+        // and the app behind it is inert.
+        const dialog = page.getByRole("dialog", {name: "API key"});
+        await expect(dialog).toHaveAttribute("aria-modal", "true");
+        const field = dialog.getByLabel("Key", {exact: true});
+        await expect(field).toBeFocused();
+        await expect(page.locator(".app")).toHaveAttribute("inert", "");
+        await field.fill("typed");
+        for (const key of ["Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"]) {
+            await page.keyboard.press(key);
+            expect(await dialog.evaluate((el) => el.contains(document.activeElement)), `${key} stays in the dialog`).toBe(true);
+        }
+        await page.getByTestId("new-chat").focus();
+        expect(await dialog.evaluate((el) => el.contains(document.activeElement)), "nothing behind it takes the focus").toBe(true);
         await page.getByTestId("api-key-input").fill("wrong-key");
         await page.getByTestId("api-key-save").click();
         await expect(page.getByTestId("api-key-screen")).toBeVisible();
@@ -178,5 +192,90 @@ test.describe("chat in the served UI", () => {
         await page.getByTestId("api-key-save").click();
         await expect(page.getByTestId("api-key-screen")).toBeHidden();
         await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect(page.locator(".app")).not.toHaveAttribute("inert");
+    });
+
+    test("while the server is not reachable, Send waits with the reason beside it and the draft kept, and comes back by itself", async ({page, server}) => {
+        await page.goto(server.url);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        // A request that fails on the way (the server stopped) is reported in plain words, not the browser's own.
+        await page.route("**/v1/chat/completions", (route) => route.abort("connectionrefused"));
+        await send(page, "Asked as the connection fails");
+        await expect(page.getByTestId("answer-error")).toHaveText("The KVShare server is not reachable (stopped, or moved to another address)");
+
+        // Every request fails now, as with the server stopped: the next health check says so.
+        await page.route(`${server.origin}/**`, (route) => route.abort("connectionrefused"));
+        await page.getByTestId("composer-input").fill("A question while the server is down");
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "error", {timeout: 15_000});
+        const sendButton = page.getByTestId("send-button");
+        await expect(sendButton).toBeDisabled();
+        const reason = "The server is not reachable — your text is kept. Send comes back as soon as the server answers again.";
+        await expect(page.getByTestId("composer-unavailable")).toHaveText(reason);
+        await expect(sendButton).toHaveAccessibleDescription(reason);
+        await page.getByTestId("composer-input").press("Enter");
+        await expect(page.getByTestId("message-user")).toHaveCount(1);
+        await expect(page.getByTestId("composer-input")).toHaveValue("A question while the server is down");
+        await page.screenshot({path: join(shots, "chat-server-down.png")});
+
+        // The server answers again: Send is back without a reload, and sends the kept text.
+        await page.unrouteAll();
+        await expect(sendButton).toBeEnabled({timeout: 15_000});
+        await expect(page.getByTestId("composer-unavailable")).toHaveCount(0);
+        await sendButton.click();
+        await expect(page.getByTestId("message-user")).toHaveCount(2);
+        await expect(page.getByTestId("message-assistant").nth(1).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+    });
+
+    test("while an answer is written its caret follows the last word, nothing moves when it ends, and the tab is named after the chat", async ({
+        page,
+        server
+    }) => {
+        await page.goto(server.url);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect(page).toHaveTitle("KVShare");
+        await setMaxTokens(page, 120);
+        await page.keyboard.press("Escape");
+        await expect(page.getByTestId("chat-settings")).toBeHidden();
+        // Where the question, the answer and the caret are, every frame, from the page itself.
+        await page.evaluate(() => {
+            const frames: Array<{streaming: boolean; question: number; answer: number; text: DOMRect | null; caret: DOMRect | null}> = [];
+            (window as unknown as {__frames: typeof frames}).__frames = frames;
+            const tick = (): void => {
+                const answer = document.querySelector<HTMLElement>('[data-testid="message-assistant"]');
+                const question = document.querySelector('[data-testid="message-user"]');
+                if (answer && question)
+                    frames.push({
+                        streaming: answer.dataset.streaming === "true",
+                        question: question.getBoundingClientRect().top,
+                        answer: answer.getBoundingClientRect().top,
+                        text: answer.querySelector(".markdown")?.getBoundingClientRect() ?? null,
+                        caret: answer.querySelector(".caret")?.getBoundingClientRect() ?? null
+                    });
+                requestAnimationFrame(tick);
+            };
+            requestAnimationFrame(tick);
+        });
+        await send(page, "Once upon a time there was a fox");
+        await expect(page.getByTestId("message-assistant").getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+        const frames = await page.evaluate(
+            () =>
+                (window as unknown as {__frames: Array<{streaming: boolean; question: number; answer: number; text: DOMRect | null; caret: DOMRect | null}>})
+                    .__frames
+        );
+        const written = frames.filter((f) => f.streaming && f.caret !== null && f.text !== null);
+        expect(written.length, "frames while the answer was written").toBeGreaterThan(0);
+        for (const {caret, text} of written) {
+            // In the text's box, on its last line: not on a line of its own below it.
+            expect(caret!.bottom).toBeLessThanOrEqual(text!.bottom + 1);
+            expect(caret!.top).toBeGreaterThan(text!.bottom - 2 * caret!.height);
+        }
+        const last = written.at(-1)!;
+        const done = frames.at(-1)!;
+        expect(done.streaming).toBe(false);
+        expect(done.question, "the question stays put").toBeCloseTo(last.question, 0);
+        expect(done.answer, "the answer stays put").toBeCloseTo(last.answer, 0);
+        await expect(page).toHaveTitle("Once upon a time there was a fox — KVShare");
+        await page.getByTestId("new-chat").click();
+        await expect(page).toHaveTitle("KVShare");
     });
 });

@@ -3,10 +3,18 @@ import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {answered, open, send, setMaxTokens} from "./chatSteps.js";
-import {repoRoot, startServer} from "./server.js";
+import {repoRoot, startServer, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
+
+/** The server's copy of the chat named `title` (what another browser would read). */
+async function storedChat(server: RunningServer, title: string) {
+    const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
+    const response = await fetch(`${server.origin}/kvshare/conversations`, {headers: {authorization: `Bearer ${key}`}});
+    const chats = (await response.json()) as Array<{title: string; params: {temperature?: number}; messages: Array<{content: string}>}>;
+    return chats.find((c) => c.title === title);
+}
 
 /** How far the chat is scrolled from its newest message, in px. */
 async function gapBelow(page: Page): Promise<number> {
@@ -203,6 +211,60 @@ test.describe("chat controls in the served UI", () => {
         } finally {
             await fresh.close();
         }
+    });
+
+    test("a chat deleted while it is answered, then brought back, holds the answer as far as it was written, marked stopped", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 2000);
+        await send(page, "Once upon a time there was a brave little mouse");
+        const streaming = page.locator('[data-testid="message-assistant"][data-streaming="true"] .markdown');
+        await expect(streaming).not.toBeEmpty();
+        const item = page.getByTestId("conversation-item").filter({hasText: "brave little mouse"});
+        await item.hover();
+        await item.getByTestId("delete-conversation").click();
+        await expect(item).toHaveCount(0);
+        await page.getByTestId("undo-delete-button").click();
+        await expect(item).toHaveCount(1);
+        await expect(page.getByTestId("message-user")).toHaveText(["Once upon a time there was a brave little mouse"]);
+        await expect(page.getByTestId("message-assistant")).toHaveCount(1);
+        await expect(page.getByTestId("message-assistant").locator(".markdown")).not.toBeEmpty();
+        await expect(page.getByTestId("aborted-tag")).toBeVisible();
+        await expect(page.getByTestId("unanswered")).toHaveCount(0);
+        // So on the server too, and after a reload.
+        await expect.poll(async () => (await storedChat(server, "Once upon a time there was a brave little mouse"))?.messages.length).toBe(2);
+        await page.reload();
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await item.locator(".conversation-select").click();
+        await expect(page.getByTestId("aborted-tag")).toBeVisible();
+    });
+
+    test("text a number field cannot read is flagged there, and the last valid value stays in force, on the server too", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 16);
+        await send(page, "A cat named Quillby");
+        await answered(page, 0);
+        await page.getByTestId("settings-toggle").click();
+        const temperature = page.getByTestId("temperature-input");
+        await temperature.fill("0.2");
+        await expect.poll(async () => (await storedChat(server, "A cat named Quillby"))?.params.temperature).toBe(0.2);
+        // Emptied, then `1e` typed (as on the way to `1e-1`): `1` is taken, `1e` is not a number yet.
+        await temperature.fill("");
+        await temperature.pressSequentially("1e");
+        await expect(temperature).toHaveAttribute("aria-invalid", "true");
+        await expect(page.getByTestId("temperature-input-error")).toHaveText("Not a number. 1 is used.");
+        await page.waitForTimeout(1000);
+        expect((await storedChat(server, "A cat named Quillby"))?.params.temperature).toBe(1);
+        // Text that is no number at all typed into an empty field is flagged as well; emptied, the default is used.
+        await temperature.fill("");
+        await temperature.pressSequentially("e");
+        await expect(page.getByTestId("temperature-input-error")).toHaveText("Not a number. The default is used.");
+        await temperature.press("Backspace");
+        await expect(page.getByTestId("temperature-input-error")).toHaveCount(0);
+        await temperature.pressSequentially("0.5");
+        await expect(temperature).toHaveAttribute("aria-invalid", "false");
+        await expect.poll(async () => (await storedChat(server, "A cat named Quillby"))?.params.temperature).toBe(0.5);
     });
 
     test("an edited question keeps the old version: switch between them, after a reload and in another browser too", async ({page, browser, server}) => {

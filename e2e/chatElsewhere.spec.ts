@@ -67,6 +67,82 @@ test.describe("a chat open in other tabs and browsers", () => {
         await other.close();
     });
 
+    test("tabs answering at the same time never lock their own chats, and each lock goes the moment its answer is kept", async ({page, server}) => {
+        // Three tabs of one browser, each on a chat of its own.
+        const long = page;
+        const tabs = [long];
+        const questions = ["Once upon a time a slow snail", "Once upon a time a quick hare", "Once upon a time a small wren"];
+        for (const [i, question] of questions.entries()) {
+            const tab = i === 0 ? long : await page.context().newPage();
+            if (i > 0) tabs.push(tab);
+            await open(tab, server.url);
+            await tab.getByTestId("new-chat").click();
+            await setMaxTokens(tab, 24);
+            await send(tab, question);
+            await answered(tab, 0);
+        }
+        const [, watcher, third] = tabs as [Page, Page, Page];
+
+        // All three answer at once: one long answer, two short ones that end first.
+        await setMaxTokens(long, 2000);
+        await send(long, "And then what happened?");
+        for (const tab of [watcher, third]) await send(tab, "And then what happened?");
+        await expect(long.getByTestId("stop-button")).toBeVisible();
+        for (const tab of [watcher, third]) await answered(tab, 1);
+        // Its own answer is no other tab's: it keeps its Stop, and says nothing of another tab.
+        await expect(long.getByTestId("stop-button")).toBeVisible();
+        await expect(long.getByTestId("answer-in-other-tab")).toHaveCount(0);
+        // Another tab on that chat waits for it.
+        await chat(watcher, questions[0]!).click();
+        await expect(watcher.getByTestId("answer-in-other-tab")).toBeVisible();
+        await expect(watcher.getByTestId("send-button")).toBeDisabled();
+
+        await long.getByTestId("stop-button").click();
+        await expect(long.getByTestId("aborted-tag")).toBeVisible();
+        // At once, in every tab (a lock left to go stale would stay for many seconds).
+        for (const tab of tabs) await expect(tab.getByTestId("answer-in-other-tab")).toHaveCount(0, {timeout: 3000});
+        await expect(long.getByTestId("regenerate-button")).not.toHaveCount(0);
+        await long.getByTestId("composer-input").fill("And then?");
+        await expect(long.getByTestId("send-button")).toBeEnabled();
+        await expect(watcher.getByTestId("message-assistant")).toHaveCount(2);
+        await watcher.getByTestId("composer-input").fill("What then?");
+        await expect(watcher.getByTestId("send-button")).toBeEnabled();
+        await watcher.close();
+        await third.close();
+    });
+
+    test("a reloaded tab opens the chat it showed, not the one another tab opened since; a new tab opens the one shown last", async ({page, server}) => {
+        await open(page, server.url);
+        for (const question of ["Pip the puppy dug a hole", "Rex the robot found a key"]) {
+            await page.getByTestId("new-chat").click();
+            await setMaxTokens(page, 16);
+            await send(page, question);
+            await answered(page, 0);
+        }
+        await chat(page, "Pip the puppy dug a hole").click();
+        await expect(page.getByTestId("message-user")).toHaveText(["Pip the puppy dug a hole"]);
+        const other = await page.context().newPage();
+        await open(other, server.url);
+        await chat(other, "Rex the robot found a key").click();
+        await expect(other.getByTestId("message-user")).toHaveText(["Rex the robot found a key"]);
+
+        await page.reload();
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect(page.getByTestId("message-user")).toHaveText(["Pip the puppy dug a hole"]);
+        await other.reload();
+        await expect(other.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect(other.getByTestId("message-user")).toHaveText(["Rex the robot found a key"]);
+
+        // A tab opened now has no chat of its own yet: it opens the one the tabs showed last.
+        await chat(other, "Pip the puppy dug a hole").click();
+        await chat(other, "Rex the robot found a key").click();
+        const fresh = await page.context().newPage();
+        await open(fresh, server.url);
+        await expect(fresh.getByTestId("message-user")).toHaveText(["Rex the robot found a key"]);
+        await other.close();
+        await fresh.close();
+    });
+
     test("a version made while the server could not be reached is kept, as this window's copy, though another browser saved the chat since", async ({
         browser,
         server

@@ -1,9 +1,10 @@
-import {mkdirSync} from "node:fs";
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {expectFits} from "./layoutChecks.js";
-import {repoRoot, startServer, type RunningServer} from "./server.js";
+import {repoRoot, startServer, testModelPath, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
@@ -39,10 +40,33 @@ test.describe("layout in small windows", () => {
         await expectFits(page, "menu-button");
         await expectFits(page, "settings-toggle");
 
-        await page.getByTestId("menu-button").click();
+        const menu = page.getByRole("button", {name: "Chats and pages"});
+        await expect(menu).toHaveAttribute("aria-expanded", "false");
+        await menu.focus();
+        await page.keyboard.press("Enter");
         await expect(page.getByTestId("sidebar")).toBeVisible();
         await expectFits(page, "sidebar");
         await page.screenshot({path: join(shots, "layout-700-drawer.png")});
+        // The open drawer is a modal: the focus is in it, Tab stays in it (the page behind is inert), Esc
+        // closes it and gives the focus back to the menu button.
+        await expect(menu).toHaveAttribute("aria-expanded", "true");
+        const drawer = page.getByRole("dialog", {name: "Chats and pages"});
+        await expect(drawer).toBeFocused();
+        await expect(page.locator("main")).toHaveAttribute("inert", "");
+        // (Past its last control the focus may leave for the browser's own controls, the body here, never the page.)
+        for (let i = 0; i < 16; i++) {
+            await page.keyboard.press("Tab");
+            const where = await page.evaluate(() =>
+                document.activeElement?.closest("#sidebar") ? "drawer" : document.activeElement === document.body ? "browser" : "page"
+            );
+            expect(where, "Tab stays in the drawer").not.toBe("page");
+        }
+        await page.keyboard.press("Escape");
+        await expect(page.getByTestId("sidebar")).toBeHidden();
+        await expect(menu).toBeFocused();
+        await expect(menu).toHaveAttribute("aria-expanded", "false");
+        await expect(page.locator("main")).not.toHaveAttribute("inert");
+        await menu.click();
         // A new chat, then back to the first one: each pick closes the drawer.
         await page.getByTestId("new-chat").click();
         await expect(page.getByTestId("sidebar")).toBeHidden();
@@ -169,4 +193,92 @@ test.describe("layout in small windows", () => {
             await expect(page.getByTestId("key-row")).toHaveCount(2);
         });
     });
+});
+
+test.describe("a model that fails to load, in a phone-sized window", () => {
+    // Its own server, with a file that is no model in its models folder: the shared one must keep its model.
+    let own: RunningServer;
+    let folder: string;
+    test.beforeAll(async () => {
+        folder = mkdtempSync(join(tmpdir(), "kvshare-broken-model-"));
+        const broken = join(folder, "Broken-Model-7B-Instruct-Q4_K_M.gguf");
+        writeFileSync(broken, Buffer.alloc(4096, 7));
+        own = await startServer({modelsFolder: [testModelPath(), broken]});
+    });
+    test.afterAll(async () => {
+        await own?.stop();
+        rmSync(folder, {recursive: true, force: true});
+    });
+
+    test("375×700: the error wraps on a line under the header, says what to do, and the header fits", async ({page}) => {
+        await page.setViewportSize({width: 375, height: 700});
+        await page.goto(own.url);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        const select = page.getByTestId("model-select");
+        await select.selectOption((await select.locator("option", {hasText: "Broken-Model"}).getAttribute("value"))!);
+        await page.getByTestId("model-load").click();
+
+        await expect(page.getByTestId("model-error")).toContainText("Broken-Model-7B-Instruct-Q4_K_M");
+        await expectFits(page, "settings-toggle");
+        await expectFits(page, "menu-button");
+        const problem = page.getByTestId("model-load-problem");
+        await expect(problem).toHaveAttribute("role", "alert");
+        // What to do, beside what went wrong; the model before it still answers.
+        await expect(problem.getByTestId("model-error-advice")).toHaveText("The model in use goes on answering. Choose another model file and press Load.");
+        await expectFits(page, "model-load-problem");
+        expect((await page.locator(".header").boundingBox())!.height, "the header keeps its height").toBeLessThanOrEqual(53);
+        expect((await select.boundingBox())!.width, "the model picker keeps its width").toBeGreaterThanOrEqual(80);
+        // All of the message is on screen (not cut, not in a tooltip only).
+        const text = problem.locator("p");
+        expect(await text.evaluate((el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight)).toBe(true);
+        await page.screenshot({path: join(shots, "layout-375-model-error.png")});
+
+        await problem.getByRole("button", {name: "Dismiss the model error"}).click();
+        await expect(problem).toHaveCount(0);
+    });
+});
+
+test("375×700 on a touch screen: the actions shown on hover elsewhere are shown, and named for what they act on", async ({browser, server}) => {
+    const phone = await browser.newContext({viewport: {width: 375, height: 700}, hasTouch: true, isMobile: true});
+    try {
+        const page = await phone.newPage();
+        await page.goto(server.url);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        expect(await page.evaluate(() => matchMedia("(hover: none)").matches), "a screen with no hover").toBe(true);
+        await page.getByTestId("composer-input").fill("A question asked on a phone");
+        await page.getByTestId("composer-input").press("Enter");
+        await expect(page.getByTestId("message-assistant").first().getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+
+        const edit = page.getByTestId("edit-button");
+        expect(await edit.evaluate((el) => getComputedStyle(el).opacity), "Edit is shown without hover").toBe("1");
+        await expect(edit).toHaveAccessibleName("Edit question");
+        await expect(page.getByRole("button", {name: "Copy answer"})).toBeVisible();
+        await expect(page.getByRole("button", {name: "Regenerate answer"})).toBeVisible();
+        // Who said what, for screen readers.
+        await expect(page.getByRole("heading", {name: "You said:"})).toHaveCount(1);
+        await expect(page.getByRole("heading", {name: "Assistant said:"})).toHaveCount(1);
+
+        await page.getByTestId("menu-button").tap();
+        const rename = page.getByTestId("conversation-item").filter({hasText: "A question asked on a phone"}).getByTestId("rename-conversation");
+        expect(await rename.evaluate((el) => getComputedStyle(el).opacity), "a chat's actions are shown without hover").toBe("1");
+        await page.screenshot({path: join(shots, "layout-375-touch.png")});
+    } finally {
+        await phone.close();
+    }
+});
+
+test("1280×800: hover-revealed actions show when the keyboard reaches them", async ({page, server}) => {
+    await page.goto(server.url);
+    await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+    await page.getByTestId("composer-input").fill("A question for the keyboard");
+    await page.getByTestId("composer-input").press("Enter");
+    await expect(page.getByTestId("message-assistant").first().getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+    await page.mouse.move(0, 0);
+    const edit = page.getByTestId("edit-button");
+    expect(await edit.evaluate((el) => getComputedStyle(el).opacity), "hidden until hovered or focused").toBe("0");
+    // Shift+Tab from the message box goes back through the answer's actions to the question's Edit.
+    await page.getByTestId("composer-input").focus();
+    for (let i = 0; i < 10 && !(await edit.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press("Shift+Tab");
+    await expect(edit).toBeFocused();
+    expect(await edit.evaluate((el) => getComputedStyle(el).opacity)).toBe("1");
 });

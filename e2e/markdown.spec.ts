@@ -1,4 +1,7 @@
+import {join} from "node:path";
 import {expect, test} from "./fixtures.js";
+import {expectFits, lineCount} from "./layoutChecks.js";
+import {repoRoot} from "./server.js";
 
 /** A canned SSE answer, so markdown rendering and sanitizing are checked in a real Chromium. */
 function sseBody(text: string): string {
@@ -140,3 +143,70 @@ test("an answer that comes while the chat list is still loading stays, and is sa
     await page.getByRole("button", {name: "asked while loading", exact: true}).click();
     await expect(page.getByTestId("answer-error")).toHaveText(tooLong);
 });
+
+/** A table wider than a phone, a long link, a code block and Hebrew beside English. */
+const wideAnswer = [
+    "The doses, from https://example.com/a/very/long/path/that/does/not/break/anywhere/because/it/is/one/single/token/of/text",
+    "",
+    "| Name | Dose (mg) | Frequency | Route | Notes |",
+    "|------|----------:|-----------|-------|-------|",
+    "| Amoxicillin | 250 | every 8 hours | oral | take with food; finish the whole course |",
+    "| Paracetamol | 1000 | every 6 hours | oral | at most 4000 mg a day |",
+    "",
+    "```python",
+    'print("the first line of code")',
+    "```",
+    "",
+    "שלום עולם, זה טקסט בעברית עם המספר 250.",
+    "",
+    "The end."
+].join("\n");
+
+for (const width of [375, 1280]) {
+    test(`${width} px: a table keeps its words and numbers whole and scrolls in its own box; code and Hebrew are laid out for reading`, async ({
+        page,
+        server
+    }) => {
+        await page.setViewportSize({width, height: 800});
+        await page.route("**/v1/chat/completions", (route) =>
+            route.fulfill({status: 200, headers: {"content-type": "text/event-stream"}, body: sseBody(wideAnswer)})
+        );
+        await page.goto(server.url);
+        await page.getByTestId("composer-input").fill("שלום! the doses, please");
+        await page.getByTestId("composer-input").press("Enter");
+        const message = page.getByTestId("message-assistant");
+        await expect(message.getByTestId("answer-stats")).toBeVisible();
+
+        // Nothing widens the page: not the table, not the long link (which wraps inside the answer).
+        await expectFits(page, "message-assistant");
+        const link = message.locator("a").first();
+        expect((await link.boundingBox())!.x + (await link.boundingBox())!.width).toBeLessThanOrEqual(width);
+        for (const text of ["Name", "Amoxicillin", "Paracetamol", "250", "1000"])
+            expect(await lineCount(message.locator("th, td").filter({hasText: new RegExp(`^${text}$`)})), `"${text}" on one line`).toBe(1);
+
+        // The table scrolls sideways in a box of its own, named, which the keyboard scrolls.
+        const box = message.getByRole("region", {name: "Table: Name, Dose (mg), Frequency, Route, Notes"});
+        const [scrollWidth, clientWidth] = await box.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+        if (width === 375) {
+            expect(scrollWidth, "the table is wider than the answer").toBeGreaterThan(clientWidth);
+            await box.focus();
+            await page.keyboard.press("ArrowRight");
+            await expect.poll(() => box.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+        } else expect(scrollWidth, "a table that fits does not scroll").toBe(clientWidth);
+
+        // The code block's Copy is on a bar above the code, not over its first line.
+        const copy = (await message.getByRole("button", {name: "Copy code"}).boundingBox())!;
+        const code = (await message.locator("pre code").boundingBox())!;
+        expect(copy.y + copy.height, "Copy ends above the code").toBeLessThanOrEqual(code.y);
+        await expect(message.locator(".code-language")).toHaveText("python");
+
+        // Hebrew runs right to left, English beside it left to right; the question too.
+        const direction = (locator: ReturnType<typeof page.locator>) => locator.evaluate((el) => getComputedStyle(el).direction);
+        expect(await direction(message.locator("p", {hasText: "שלום עולם"}))).toBe("rtl");
+        expect(await direction(message.locator("p", {hasText: "The end."}))).toBe("ltr");
+        expect(await direction(page.getByTestId("message-user"))).toBe("rtl");
+        await page.getByTestId("composer-input").fill("مرحبا بالعالم");
+        expect(await direction(page.getByTestId("composer-input"))).toBe("rtl");
+        await page.screenshot({path: join(repoRoot, `e2e/screenshots/markdown-wide-${width}.png`)});
+    });
+}

@@ -6,7 +6,7 @@ import {ApiError} from "./backend/errors.js";
 import {useChatsNotSaved} from "./stores/useChatsNotSaved.js";
 import {useConnection} from "./stores/useConnection.js";
 import {flushConversationSaves} from "./stores/useConversations.js";
-import type {FakeBackend} from "./testing/fakes.js";
+import {health, type FakeBackend} from "./testing/fakes.js";
 import {nextFrame} from "./testing/frames.js";
 import {freshChatState} from "./testing/freshChatState.js";
 
@@ -154,6 +154,107 @@ describe("App", () => {
         await act(async () => backend.fail(new ApiError("prompt is longer than the context", 400)));
         expect(screen.getByTestId("answer-error").textContent).toBe("prompt is longer than the context");
     });
+    it("asks for the key in a modal dialog: named by its heading, the labelled field focused, Tab kept inside, the app behind inert", async () => {
+        backend.modelsImpl = async () => {
+            throw new ApiError("Invalid API key", 401);
+        };
+        const {container} = render(<App />);
+        const dialog = await screen.findByRole("dialog", {name: "API key"});
+        expect(dialog.getAttribute("aria-modal")).toBe("true");
+        const field = screen.getByLabelText("Key");
+        expect(field).toBe(screen.getByTestId("api-key-input"));
+        expect(document.activeElement).toBe(field);
+        // Everything else on the page is inert; the dialog is outside it.
+        const app = container.querySelector(".app")!;
+        expect(app.hasAttribute("inert")).toBe(true);
+        expect(app.contains(dialog)).toBe(false);
+
+        // With the only control there, Tab stays on it; with Connect too, Tab and Shift+Tab go round the two.
+        fireEvent.keyDown(field, {key: "Tab"});
+        expect(document.activeElement).toBe(field);
+        fireEvent.change(field, {target: {value: "sk-1"}});
+        const connect = screen.getByTestId("api-key-save");
+        fireEvent.keyDown(field, {key: "Tab", shiftKey: true});
+        expect(document.activeElement).toBe(connect);
+        fireEvent.keyDown(connect, {key: "Tab"});
+        expect(document.activeElement).toBe(field);
+
+        backend.modelsImpl = async () => [];
+        await act(async () => fireEvent.click(connect));
+        expect(screen.queryByRole("dialog")).toBeNull();
+        expect(app.hasAttribute("inert")).toBe(false);
+    });
+
+    it("while the server is not reachable, keeps the text and Send waits, saying why; Send comes back with the server", async () => {
+        render(<App />);
+        await waitFor(() => expect(screen.getByTestId("health-indicator").dataset.status).toBe("ok"));
+        backend.healthImpl = async () => {
+            throw new ApiError("The KVShare server is not reachable (stopped, or moved to another address)", null, null, "unreachable");
+        };
+        await act(async () => useConnection.getState().refresh());
+        const input = type("Still here?");
+        fireEvent.keyDown(input, {key: "Enter"});
+        expect(backend.requests).toHaveLength(0);
+        expect(input.value).toBe("Still here?");
+        const sendButton = screen.getByTestId("send-button") as HTMLButtonElement;
+        expect(sendButton.disabled).toBe(true);
+        const reason = screen.getByTestId("composer-unavailable");
+        expect(reason.textContent).toBe("The server is not reachable — your text is kept. Send comes back as soon as the server answers again.");
+        expect(sendButton.getAttribute("aria-describedby")).toBe(reason.id);
+
+        backend.healthImpl = async () => health;
+        await act(async () => useConnection.getState().refresh());
+        expect(screen.queryByTestId("composer-unavailable")).toBeNull();
+        fireEvent.keyDown(input, {key: "Enter"});
+        expect(backend.requests).toHaveLength(1);
+        await act(async () => backend.complete({content: "yes"}));
+    });
+
+    it("the drawer (narrow windows) takes the focus and leaves the page behind inert; Esc closes it back to the menu button", () => {
+        const {container} = render(<App />);
+        const menu = screen.getByRole("button", {name: "Chats and pages"});
+        expect(menu.getAttribute("aria-expanded")).toBe("false");
+        menu.focus();
+        fireEvent.click(menu);
+        const drawer = screen.getByRole("dialog", {name: "Chats and pages"});
+        expect(drawer.getAttribute("aria-modal")).toBe("true");
+        expect(menu.getAttribute("aria-expanded")).toBe("true");
+        expect(menu.getAttribute("aria-controls")).toBe(drawer.id);
+        expect(document.activeElement).toBe(drawer);
+        expect(container.querySelector("main")!.hasAttribute("inert")).toBe(true);
+
+        fireEvent.keyDown(document.activeElement!, {key: "Escape"});
+        expect(screen.queryByRole("dialog")).toBeNull();
+        expect(menu.getAttribute("aria-expanded")).toBe("false");
+        expect(container.querySelector("main")!.hasAttribute("inert")).toBe(false);
+        expect(document.activeElement).toBe(menu);
+    });
+
+    it("names the settings toggle's state and panel, and each message's speaker and buttons for screen readers", async () => {
+        render(<App />);
+        const toggle = screen.getByRole("button", {name: "Settings"});
+        expect(toggle.getAttribute("aria-expanded")).toBe("false");
+        fireEvent.click(toggle);
+        expect(toggle.getAttribute("aria-expanded")).toBe("true");
+        expect(document.getElementById(toggle.getAttribute("aria-controls")!)).toBe(screen.getByTestId("chat-settings"));
+        fireEvent.click(toggle);
+
+        fireEvent.keyDown(type("Lily"), {key: "Enter"});
+        await act(async () => backend.complete({content: "She ran."}));
+        expect(screen.getAllByRole("heading", {level: 2}).map((h) => h.textContent)).toEqual(["You said:", "Assistant said:"]);
+        for (const name of ["Edit question", "Copy answer", "Regenerate answer"]) expect(screen.getByRole("button", {name})).toBeTruthy();
+    });
+
+    it("names the browser tab after the open chat, and the app alone for a new one", async () => {
+        render(<App />);
+        expect(document.title).toBe("KVShare");
+        fireEvent.keyDown(type("Lily and the fox"), {key: "Enter"});
+        expect(document.title).toBe("Lily and the fox — KVShare");
+        await act(async () => backend.complete({content: "ok"}));
+        fireEvent.click(screen.getByTestId("new-chat"));
+        expect(document.title).toBe("KVShare");
+    });
+
     it("says at a chat the server refused to save for its size that it is kept in this page only, and asks before a reload", async () => {
         render(<App />);
         await waitFor(() => expect(screen.getByTestId("health-indicator").dataset.status).toBe("ok"));

@@ -8,6 +8,7 @@ import {ChatView} from "./components/ChatView.js";
 import {Composer} from "./components/Composer.js";
 import {Dashboard} from "./components/Dashboard.js";
 import {Header} from "./components/Header.js";
+import {KeyNotice} from "./components/KeyNotice.js";
 import {Sidebar} from "./components/Sidebar.js";
 import {DEFAULT_TITLE} from "./lib/types.js";
 import {subscribeMenuCommands} from "./menuCommands.js";
@@ -19,6 +20,14 @@ import {useProfiles} from "./stores/useProfiles.js";
 import {useView} from "./stores/useView.js";
 
 const HEALTH_POLL_MS = 5000;
+/** Where the sidebar is a drawer (as styles.css draws it). */
+const DRAWER_WINDOW = "(max-width: 760px)";
+
+/** The browser tab's title: the open chat's, once it has one, or the page's (a new, empty chat is just the app). */
+function tabTitle(view: string, chatTitle: string | null): string {
+    const page = view === "dashboard" ? "Cache dashboard" : view === "admin" ? "Admin settings" : chatTitle;
+    return page === null ? "KVShare" : `${page} — KVShare`;
+}
 
 /** Once the server answers: profiles, then the chats from its database. */
 async function loadServerState(): Promise<void> {
@@ -37,7 +46,7 @@ export function App() {
 
     useEffect(() => {
         const {init, refresh} = useConnection.getState();
-        init();
+        void init();
         void refresh();
         if (useConversations.getState().activeId === null) useConversations.getState().create();
         const timer = setInterval(() => {
@@ -56,6 +65,22 @@ export function App() {
         };
     }, []);
 
+    // A drawer left open when the window widens would leave the page inert behind a sidebar that is no drawer.
+    useEffect(() => {
+        if (typeof window.matchMedia !== "function") return;
+        const drawerWindow = window.matchMedia(DRAWER_WINDOW);
+        const onChange = (event: MediaQueryListEvent): void => {
+            if (!event.matches) useView.getState().setSidebarOpen(false);
+        };
+        drawerWindow.addEventListener("change", onChange);
+        return () => drawerWindow.removeEventListener("change", onChange);
+    }, []);
+
+    const chatTitle = conversation && conversation.messages.length > 0 ? conversation.title : null;
+    useEffect(() => {
+        document.title = tabTitle(view, chatTitle);
+    }, [view, chatTitle]);
+
     useEffect(() => {
         if (!sidebarOpen) return;
         const onKey = (event: KeyboardEvent): void => {
@@ -72,30 +97,42 @@ export function App() {
     }, [reachable]);
 
     const chat = view === "chat";
+    const keyNeeded = status === "unauthorized";
     return (
-        <div className={`app${settingsOpen && chat ? " with-settings" : ""}${sidebarOpen ? " sidebar-open" : ""}`}>
-            <Sidebar />
-            {sidebarOpen ? <div className="drawer-backdrop" data-testid="drawer-backdrop" onClick={() => useView.getState().setSidebarOpen(false)} /> : null}
-            <main className="main">
-                <BuildNotice />
-                {chat ? (
-                    <>
-                        <Header title={conversation?.title ?? DEFAULT_TITLE} settingsOpen={settingsOpen} onToggleSettings={() => setSettingsOpen((o) => !o)} />
-                        <ChatView conversation={conversation} />
-                        <div className="composer-wrap">
-                            {conversation ? <ChatNotSaved conversationId={conversation.id} /> : null}
-                            <Composer disabled={status === "unauthorized"} />
-                        </div>
-                    </>
-                ) : (
-                    <>
-                        <Header title={view === "dashboard" ? "Cache dashboard" : "Admin settings"} />
-                        <div className="page-scroll">{view === "dashboard" ? <Dashboard /> : <AdminPanel />}</div>
-                    </>
-                )}
-            </main>
-            {settingsOpen && chat && conversation ? <ChatSettings conversation={conversation} onClose={() => setSettingsOpen(false)} /> : null}
-            {status === "unauthorized" ? <ApiKeyScreen /> : null}
-        </div>
+        <>
+            {/* Inert behind the API key dialog: nothing there can be reached until a key is given. */}
+            <div className={`app${settingsOpen && chat ? " with-settings" : ""}${sidebarOpen ? " sidebar-open" : ""}`} inert={keyNeeded}>
+                <Sidebar />
+                {sidebarOpen ? (
+                    <div className="drawer-backdrop" data-testid="drawer-backdrop" onClick={() => useView.getState().setSidebarOpen(false)} />
+                ) : null}
+                {/* Inert behind the open drawer (narrow windows): Tab and screen readers stay in the drawer. */}
+                <main className="main" inert={sidebarOpen}>
+                    <BuildNotice />
+                    <KeyNotice />
+                    {chat ? (
+                        <>
+                            <Header
+                                title={conversation?.title ?? DEFAULT_TITLE}
+                                settingsOpen={settingsOpen}
+                                onToggleSettings={() => setSettingsOpen((o) => !o)}
+                            />
+                            <ChatView conversation={conversation} />
+                            <div className="composer-wrap">
+                                {conversation ? <ChatNotSaved conversationId={conversation.id} /> : null}
+                                <Composer disabled={keyNeeded} />
+                            </div>
+                        </>
+                    ) : (
+                        <>
+                            <Header title={view === "dashboard" ? "Cache dashboard" : "Admin settings"} />
+                            <div className="page-scroll">{view === "dashboard" ? <Dashboard /> : <AdminPanel />}</div>
+                        </>
+                    )}
+                </main>
+                {settingsOpen && chat && conversation ? <ChatSettings conversation={conversation} onClose={() => setSettingsOpen(false)} /> : null}
+            </div>
+            {keyNeeded ? <ApiKeyScreen /> : null}
+        </>
     );
 }

@@ -1,34 +1,99 @@
 import {beforeEach, describe, expect, it, vi} from "vitest";
-import {API_KEY_STORAGE, consumeKeyFromLocation, loadApiKey, saveApiKey} from "./apiKey.js";
+import {API_KEY_STORAGE, LINK_KEY_REFUSED, checkApiKey, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyVerdict} from "./apiKey.js";
+
+/** A server that takes `keys` only, as the real one answers GET /v1/models (401 for any other key). */
+function serverTaking(...keys: string[]): {fetch: typeof fetch; asked: string[]} {
+    const asked: string[] = [];
+    const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+        expect(String(input)).toBe("/v1/models");
+        const key = new Headers(init?.headers).get("authorization")?.replace(/^Bearer /, "") ?? "";
+        asked.push(key);
+        return keys.includes(key)
+            ? new Response(JSON.stringify({object: "list", data: []}), {status: 200})
+            : new Response(JSON.stringify({error: {message: "Incorrect API key provided.", type: "authentication_error"}}), {status: 401});
+    }) as typeof fetch;
+    return {fetch: fetchImpl, asked};
+}
+
+const check =
+    (server: {fetch: typeof fetch}) =>
+    (key: string): Promise<KeyVerdict> =>
+        checkApiKey(key, server.fetch);
 
 describe("API key", () => {
     beforeEach(() => localStorage.clear());
 
-    it("takes the key from #key=, stores it and strips it from the address bar", () => {
+    it("takes the key from #key=, stores it and strips it from the address bar", async () => {
         const replaceState = vi.fn();
-        const key = consumeKeyFromLocation({hash: "#key=sk-abc", pathname: "/", search: "?x=1"}, {replaceState, state: null}, localStorage);
-        expect(key).toBe("sk-abc");
+        const taken = consumeKeyFromLocation({hash: "#key=sk-abc", pathname: "/", search: "?x=1"}, {replaceState, state: null}, localStorage);
+        // With no key stored, at once: nothing is asked of the server.
         expect(localStorage.getItem(API_KEY_STORAGE)).toBe("sk-abc");
         expect(replaceState).toHaveBeenCalledWith(null, "", "/?x=1");
+        expect(await taken).toEqual({key: "sk-abc", notice: null});
     });
 
-    it("keeps other fragment parameters", () => {
+    it("keeps other fragment parameters", async () => {
         const replaceState = vi.fn();
-        consumeKeyFromLocation({hash: "#key=k&chat=2", pathname: "/app/", search: ""}, {replaceState, state: null}, localStorage);
+        await consumeKeyFromLocation({hash: "#key=k&chat=2", pathname: "/app/", search: ""}, {replaceState, state: null}, localStorage);
         expect(replaceState).toHaveBeenCalledWith(null, "", "/app/#chat=2");
     });
 
-    it("does nothing without a key in the fragment", () => {
+    it("does nothing without a key in the fragment", async () => {
         const replaceState = vi.fn();
-        expect(consumeKeyFromLocation({hash: "", pathname: "/", search: ""}, {replaceState, state: null}, localStorage)).toBeNull();
+        expect(await consumeKeyFromLocation({hash: "", pathname: "/", search: ""}, {replaceState, state: null}, localStorage)).toEqual({
+            key: null,
+            notice: null
+        });
         expect(replaceState).not.toHaveBeenCalled();
     });
 
-    it("works against the real window location", () => {
+    it("works against the real window location", async () => {
         window.history.replaceState(null, "", "/#key=from-window");
-        expect(consumeKeyFromLocation()).toBe("from-window");
+        expect((await consumeKeyFromLocation()).key).toBe("from-window");
         expect(window.location.hash).toBe("");
         expect(loadApiKey()).toBe("from-window");
+    });
+
+    it("keeps a stored key that works over a link's key the server refuses, and says so", async () => {
+        saveApiKey("good");
+        const server = serverTaking("good");
+        const replaceState = vi.fn();
+        const result = await consumeKeyFromLocation({hash: "#key=stale", pathname: "/", search: ""}, {replaceState, state: null}, localStorage, check(server));
+        expect(result).toEqual({key: "good", notice: LINK_KEY_REFUSED});
+        expect(loadApiKey()).toBe("good");
+        expect(replaceState).toHaveBeenCalledWith(null, "", "/");
+        expect(server.asked).toEqual(["stale", "good"]);
+    });
+
+    it("replaces a stored key with a link's key the server takes (a new key), or where it refuses both", async () => {
+        saveApiKey("old");
+        const rotated = serverTaking("new");
+        const location = (key: string) => ({hash: `#key=${key}`, pathname: "/", search: ""});
+        const history = {replaceState: vi.fn(), state: null};
+        expect(await consumeKeyFromLocation(location("new"), history, localStorage, check(rotated))).toEqual({key: "new", notice: null});
+        expect(loadApiKey()).toBe("new");
+        expect(rotated.asked).toEqual(["new"]);
+
+        // Neither works: the link's key is taken, as without a stored key (the key screen asks for one).
+        const neither = serverTaking();
+        expect(await consumeKeyFromLocation(location("wrong"), history, localStorage, check(neither))).toEqual({key: "wrong", notice: null});
+        expect(loadApiKey()).toBe("wrong");
+
+        // The server cannot be asked: the link's key is taken.
+        const down = (async () => {
+            throw new TypeError("Failed to fetch");
+        }) as typeof fetch;
+        expect(await consumeKeyFromLocation(location("other"), history, localStorage, (key) => checkApiKey(key, down))).toEqual({
+            key: "other",
+            notice: null
+        });
+        expect(loadApiKey()).toBe("other");
+    });
+
+    it("checks a key with the server: taken, refused, or not known", async () => {
+        expect(await checkApiKey("good", serverTaking("good").fetch)).toBe("accepted");
+        expect(await checkApiKey("bad", serverTaking("good").fetch)).toBe("refused");
+        expect(await checkApiKey("k", (async () => new Response("busy", {status: 503})) as typeof fetch)).toBe("unknown");
     });
 
     it("saves, trims and clears", () => {

@@ -147,9 +147,15 @@ export class HttpBackend implements Backend {
     }
 }
 
-/** What a network failure (no answer, or a connection cut mid-answer) means here, in plain words. */
+/**
+ * What a network failure (no answer, or a connection cut mid-answer) means here, in plain words. The
+ * browser's own text ("Failed to fetch", "NetworkError when attempting to fetch resource.") says nothing
+ * more to a person and is left out of the message (it stays the error's cause, for debugging).
+ */
 function unreachable(error: TypeError): ApiError {
-    return new ApiError(`The KVShare server is not reachable (stopped, or moved to another address): ${error.message}`, null, null, "unreachable");
+    const plain = new ApiError("The KVShare server is not reachable (stopped, or moved to another address)", null, null, "unreachable");
+    plain.cause = error;
+    return plain;
 }
 
 function parseEvent(data: string): Record<string, unknown> {

@@ -1,26 +1,84 @@
-import {useState} from "react";
+import {useEffect, useId, useRef, useState, type KeyboardEvent} from "react";
 import {useConnection} from "../stores/useConnection.js";
 
-/** Shown when the server answers 401: the key printed by the CLI (`#key=…`) is missing or wrong. */
+/** What Tab can reach inside the dialog, in order. */
+function focusables(root: HTMLElement): HTMLElement[] {
+    return [...root.querySelectorAll<HTMLElement>("input, button, textarea, select, a[href], [tabindex]:not([tabindex='-1'])")].filter(
+        (el) => !(el as HTMLInputElement).disabled && el.tabIndex >= 0
+    );
+}
+
+/**
+ * Shown when the server answers 401: the key printed by the CLI (`#key=…`) is missing or wrong. A modal
+ * dialog: the app behind it is inert (App), the focus starts in the key field and Tab stays in the dialog.
+ */
 export function ApiKeyScreen() {
     const error = useConnection((s) => s.error);
     const [key, setKey] = useState("");
+    const dialog = useRef<HTMLFormElement>(null);
+    const input = useRef<HTMLInputElement>(null);
+    const ids = useId();
+    const [titleId, hintId, inputId, errorId] = [`${ids}-title`, `${ids}-hint`, `${ids}-input`, `${ids}-error`];
+
+    useEffect(() => input.current?.focus(), []);
+
+    // Tab past the last control comes back to the first (Shift+Tab the other way): the page behind is inert,
+    // and leaving the dialog for the browser's own controls would be the only way out otherwise.
+    const keepTabInside = (event: KeyboardEvent<HTMLFormElement>): void => {
+        if (event.key !== "Tab" || !dialog.current) return;
+        const inside = focusables(dialog.current);
+        const first = inside[0];
+        const last = inside.at(-1);
+        if (!first || !last) return;
+        const focused = document.activeElement;
+        if (event.shiftKey && (focused === first || !dialog.current.contains(focused))) {
+            event.preventDefault();
+            last.focus();
+        } else if (!event.shiftKey && (focused === last || !dialog.current.contains(focused))) {
+            event.preventDefault();
+            first.focus();
+        }
+    };
+
     return (
         <div className="overlay" data-testid="api-key-screen">
             <form
+                ref={dialog}
                 className="card"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby={titleId}
+                aria-describedby={hintId}
+                onKeyDown={keepTabInside}
                 onSubmit={(event) => {
                     event.preventDefault();
                     if (key.trim() !== "") void useConnection.getState().setApiKey(key);
                 }}
             >
-                <h2>API key</h2>
-                <p className="muted">
+                <h2 id={titleId}>API key</h2>
+                <p className="muted" id={hintId}>
                     This KVShare server requires a key. Paste the key shown by <code>kvshare serve</code> (the part after <code>#key=</code> in the URL it
                     prints).
                 </p>
-                {error ? <p className="form-error">{error}</p> : null}
-                <input type="password" autoFocus value={key} placeholder="API key" data-testid="api-key-input" onChange={(e) => setKey(e.target.value)} />
+                {error ? (
+                    <p className="form-error" id={errorId} role="alert">
+                        {error}
+                    </p>
+                ) : null}
+                <label className="field" htmlFor={inputId}>
+                    <span className="field-label">Key</span>
+                    <input
+                        ref={input}
+                        id={inputId}
+                        type="password"
+                        autoComplete="off"
+                        value={key}
+                        placeholder="kvs-…"
+                        data-testid="api-key-input"
+                        aria-describedby={error ? errorId : undefined}
+                        onChange={(e) => setKey(e.target.value)}
+                    />
+                </label>
                 <button type="submit" className="button primary" data-testid="api-key-save" disabled={key.trim() === ""}>
                     Connect
                 </button>

@@ -16,7 +16,7 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
         return () => document.removeEventListener("keydown", onKey);
     }, [onClose]);
     return (
-        <aside className="settings" data-testid="chat-settings" aria-label="Chat settings">
+        <aside className="settings" id="chat-settings" data-testid="chat-settings" aria-label="Chat settings">
             <div className="settings-head">
                 <h2>Chat settings</h2>
                 <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">

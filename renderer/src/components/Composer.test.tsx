@@ -3,7 +3,7 @@ import {flushSync} from "react-dom";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {App} from "../App.js";
 import {setBackend} from "../backend/current.js";
-import {ANSWERING_STORAGE, useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
+import {answeringEntryKey, useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
@@ -128,7 +128,7 @@ describe("Composer", () => {
         });
         // Another tab of this browser regenerates the last answer (its entry, as that tab writes it).
         act(() => {
-            localStorage.setItem(ANSWERING_STORAGE, JSON.stringify({[id]: Date.now()}));
+            localStorage.setItem(answeringEntryKey("another-tab", id), String(Date.now()));
             useAnsweringElsewhere.setState({entries: {[id]: Date.now()}});
         });
         expect(screen.getByTestId("answer-in-other-tab").textContent).toContain("This chat is being answered in another tab");
@@ -143,7 +143,7 @@ describe("Composer", () => {
 
         // That answer is kept: this tab may go on.
         act(() => {
-            localStorage.removeItem(ANSWERING_STORAGE);
+            localStorage.removeItem(answeringEntryKey("another-tab", id));
             useAnsweringElsewhere.setState({entries: {}});
         });
         expect(screen.queryByTestId("answer-in-other-tab")).toBeNull();

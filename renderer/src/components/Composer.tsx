@@ -1,10 +1,11 @@
-import {useEffect, useLayoutEffect, useRef} from "react";
+import {useEffect, useId, useLayoutEffect, useRef} from "react";
 import {isSendKey} from "../lib/keys.js";
 import {messageSizeProblem} from "../lib/messageSize.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
 import {useDrafts} from "../stores/useDrafts.js";
+import {useModels} from "../stores/useModels.js";
 import {useView} from "../stores/useView.js";
 import {AnswerInOtherChat} from "./AnswerInOtherChat.js";
 import {AnswerInOtherTab} from "./AnswerInOtherTab.js";
@@ -16,6 +17,20 @@ const MAX_HEIGHT_PX = 220;
 const STOP_CLICK_GRACE_MS = 800;
 /** How long after an answer ends by itself a click on Send is taken as aimed at the Stop it replaced. */
 const ANSWER_END_GRACE_MS = 300;
+
+/**
+ * Why nothing can be sent now, while the server is known not to answer (the health check failed), or null.
+ * A request sent then would only fail: Send waits, the draft stays, and the health check (every few seconds)
+ * gives Send back as soon as the server answers again.
+ */
+function useUnavailableReason(): string | null {
+    const down = useConnection((s) => s.status === "error");
+    const noModel = useModels((s) => s.status?.status === "error");
+    if (!down) return null;
+    return noModel
+        ? "No model is loaded, so nothing can be answered — your text is kept. Load a model (above) to send it."
+        : "The server is not reachable — your text is kept. Send comes back as soon as the server answers again.";
+}
 
 /** The active chat's message box: its own draft, Send, or Stop while this chat's answer is written. */
 export function Composer({disabled}: {disabled: boolean}) {
@@ -49,7 +64,9 @@ export function Composer({disabled}: {disabled: boolean}) {
         wasAnswering.current = answeringHere;
     }, [answeringHere]);
     const sizeProblem = messageSizeProblem(text, contextSize);
-    const canSend = answeringId === null && !otherTabAnswers && !disabled && text.trim() !== "" && sizeProblem === null;
+    const unavailable = useUnavailableReason();
+    const unavailableId = useId();
+    const canSend = answeringId === null && !otherTabAnswers && !disabled && unavailable === null && text.trim() !== "" && sizeProblem === null;
     const submit = (): void => {
         if (!canSend) return;
         const value = text;
@@ -68,6 +85,11 @@ export function Composer({disabled}: {disabled: boolean}) {
                     {sizeProblem}
                 </p>
             ) : null}
+            {unavailable !== null ? (
+                <p className="composer-notice composer-unavailable" role="status" id={unavailableId} data-testid="composer-unavailable">
+                    {unavailable}
+                </p>
+            ) : null}
             <form
                 className="composer"
                 onSubmit={(event) => {
@@ -82,6 +104,8 @@ export function Composer({disabled}: {disabled: boolean}) {
                     placeholder="Send a message  (Enter to send, Shift+Enter for a new line)"
                     data-testid="composer-input"
                     aria-label="Message"
+                    // Hebrew or Arabic typed here runs right to left (the first strong letter decides).
+                    dir="auto"
                     aria-invalid={sizeProblem !== null}
                     onChange={(event) => setText(event.target.value)}
                     onKeyDown={(event) => {
@@ -115,6 +139,7 @@ export function Composer({disabled}: {disabled: boolean}) {
                         className="button primary"
                         data-testid="send-button"
                         disabled={!canSend}
+                        aria-describedby={unavailable !== null ? unavailableId : undefined}
                         onClick={(event) => {
                             if (Date.now() < sendBlockedUntil.current) event.preventDefault();
                         }}

@@ -33,6 +33,8 @@ export function ConversationItem({conversation, active, answering, onSelect, onD
                         ref={selectButton}
                         type="button"
                         className="conversation-select"
+                        // A Hebrew or Arabic title runs right to left (and is cut at its end).
+                        dir="auto"
                         aria-current={active ? "true" : undefined}
                         onClick={() => onSelect(id)}
                         onDoubleClick={() => setRenaming(true)}

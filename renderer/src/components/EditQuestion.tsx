@@ -41,6 +41,8 @@ export function EditQuestion({initial, laterMessages, onSend, onCancel}: EditQue
                 rows={3}
                 data-testid="edit-input"
                 aria-label="Edit the question"
+                // A question in Hebrew or Arabic runs right to left here, as in its bubble.
+                dir="auto"
                 aria-invalid={sizeProblem !== null}
                 onChange={(e) => setDraft(e.target.value)}
                 onKeyDown={(e) => {

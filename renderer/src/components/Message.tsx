@@ -3,7 +3,7 @@ import {AnswerStats} from "./AnswerStats.js";
 import {ContextNote} from "./ContextNote.js";
 import {HitStrip} from "./HitStrip.js";
 import {Markdown} from "./Markdown.js";
-import {MessageActions} from "./MessageActions.js";
+import {MessageActions, MessageActionsPlaceholder} from "./MessageActions.js";
 import {UserMessage} from "./UserMessage.js";
 import type {Versions} from "./VersionSwitcher.js";
 
@@ -25,6 +25,8 @@ export function Message({message, streaming = false, onRegenerate, onEdit, later
     const dropped = message.hit?.dropped_messages ?? 0;
     return (
         <div className="message message-assistant" data-testid="message-assistant" data-streaming={streaming}>
+            {/* Who said it, for screen readers (announced with the answer in the chat's log); a heading to jump by. */}
+            <h2 className="visually-hidden">Assistant said:</h2>
             <div className="answer">
                 {empty && streaming ? (
                     <span className="typing" aria-label="Waiting for the model">
@@ -33,8 +35,8 @@ export function Message({message, streaming = false, onRegenerate, onEdit, later
                         <i />
                     </span>
                 ) : null}
-                {!empty ? <Markdown text={message.content} /> : null}
-                {streaming && !empty ? <span className="caret" aria-hidden="true" /> : null}
+                {/* While it is written, the caret follows the last word (inside the last paragraph, item or code line). */}
+                {!empty ? <Markdown text={message.content} caret={streaming} /> : null}
             </div>
             {message.error !== undefined ? (
                 <div className="answer-error" role="alert" data-testid="answer-error">
@@ -44,7 +46,8 @@ export function Message({message, streaming = false, onRegenerate, onEdit, later
             {dropped > 0 ? <ContextNote dropped={dropped} /> : null}
             {message.stats ? <AnswerStats stats={message.stats} /> : null}
             {message.hit ? <HitStrip record={message.hit} /> : null}
-            {!streaming ? <MessageActions text={message.content} onRegenerate={onRegenerate} versions={versions} /> : null}
+            {/* While it is written, an empty row holds the actions' place: the answer does not jump when they come. */}
+            {streaming ? <MessageActionsPlaceholder /> : <MessageActions text={message.content} onRegenerate={onRegenerate} versions={versions} />}
         </div>
     );
 }

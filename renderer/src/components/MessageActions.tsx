@@ -9,6 +9,18 @@ interface MessageActionsProps {
     versions?: (Versions & {at: string}) | undefined;
 }
 
+/**
+ * The actions' row while the answer is written: as tall as the row that comes with the finished answer, and
+ * neither seen nor read (nothing in it can be done yet).
+ */
+export function MessageActionsPlaceholder() {
+    return (
+        <div className="message-actions placeholder" aria-hidden="true" data-testid="message-actions-placeholder">
+            <span className="link-button">Copy</span>
+        </div>
+    );
+}
+
 export function MessageActions({text, onRegenerate, versions}: MessageActionsProps) {
     const [copied, setCopied] = useState(false);
     // An answer that failed before any text has nothing to copy.
@@ -20,16 +32,17 @@ export function MessageActions({text, onRegenerate, versions}: MessageActionsPro
             setTimeout(() => setCopied(false), 1200);
         }
     };
+    // The names say what the short labels act on (a screen reader lists many "Copy" buttons otherwise).
     return (
-        <div className="message-actions">
+        <div className="message-actions" data-testid="message-actions">
             {versions ? <VersionSwitcher {...versions} /> : null}
             {canCopy ? (
-                <button type="button" className="link-button" data-testid="copy-button" onClick={() => void copy()}>
+                <button type="button" className="link-button" data-testid="copy-button" aria-label="Copy answer" onClick={() => void copy()}>
                     {copied ? "Copied" : "Copy"}
                 </button>
             ) : null}
             {onRegenerate ? (
-                <button type="button" className="link-button" data-testid="regenerate-button" onClick={onRegenerate}>
+                <button type="button" className="link-button" data-testid="regenerate-button" aria-label="Regenerate answer" onClick={onRegenerate}>
                     Regenerate
                 </button>
             ) : null}

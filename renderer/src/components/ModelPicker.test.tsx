@@ -39,6 +39,30 @@ describe("ModelPicker", () => {
         expect(screen.queryByTestId("model-progress")).toBeNull();
     });
 
+    it("shows a failed load in full on a line of its own with what to do; dismissed, it stays so until a load fails again", async () => {
+        render(<ModelPicker />);
+        const select = (await screen.findByTestId("model-select")) as HTMLSelectElement;
+        fireEvent.change(select, {target: {value: "/data/models/TinyStories-656K-Q8_0.gguf"}});
+        await act(async () => fireEvent.click(screen.getByTestId("model-load")));
+        const failure = "Could not switch models: TinyStories-656K-Q8_0 is too large for the available RAM. Still serving stories260K.";
+        act(() => void (backend.adminFake.modelStatus = {...backend.adminFake.modelStatus, status: "ok", progress: 1, error: failure}));
+        const problem = await screen.findByRole("alert");
+        await waitFor(() => expect(screen.getByTestId("model-error").textContent).toBe(failure));
+        expect(problem.textContent).toContain(
+            "The model in use goes on answering. To try again, choose a model and press Load: a smaller one, or fewer sequences or a shorter context (Admin settings), where memory is short."
+        );
+        expect(select.getAttribute("aria-invalid")).toBe("true");
+
+        fireEvent.click(screen.getByRole("button", {name: "Dismiss the model error"}));
+        expect(screen.queryByTestId("model-load-problem")).toBeNull();
+        // Another try is a new failure: it shows.
+        fireEvent.change(select, {target: {value: "/data/models/stories260K.gguf"}});
+        await act(async () => fireEvent.click(screen.getByTestId("model-load")));
+        act(() => void (backend.adminFake.modelStatus = {...backend.adminFake.modelStatus, status: "error", progress: 0, error: "out of memory"}));
+        await waitFor(() => expect(screen.getByTestId("model-error").textContent).toBe("out of memory"));
+        expect(screen.getByTestId("model-error-advice").textContent).toMatch(/^No model is answering now\. Choose a model and press Load/);
+    });
+
     it("lists the loaded model once when the models folder holds it too, and names it only in the picker", async () => {
         const loaded = "/home/me/models/stories260K.gguf";
         backend.adminFake.models = [{...backend.adminFake.models[0]!, path: loaded, source: "loaded"}, ...backend.adminFake.models];

@@ -1,4 +1,5 @@
 import {useRef, useState} from "react";
+import {isComposingKey} from "../lib/keys.js";
 import {MAX_TITLE_CHARS} from "../stores/useConversations.js";
 
 interface RenameFieldProps {
@@ -29,7 +30,8 @@ export function RenameField({initial, onDone}: RenameFieldProps) {
             onChange={(e) => setName(e.target.value)}
             onBlur={() => end(name)}
             onKeyDown={(e) => {
-                if (e.key === "Enter") {
+                // An IME's Enter picks the composed characters: the name is not done yet.
+                if (e.key === "Enter" && !isComposingKey(e)) {
                     e.preventDefault();
                     end(name);
                 } else if (e.key === "Escape") {

@@ -1,5 +1,5 @@
 import {act, cleanup, fireEvent, render, screen, within} from "@testing-library/react";
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {flushConversationSaves, useConversations} from "../stores/useConversations.js";
@@ -77,6 +77,32 @@ describe("Sidebar", () => {
         fireEvent.click(screen.getByTestId("undo-delete-button"));
         expect(titles()).toEqual(["Once upon a time there was a fox"]);
         expect(screen.queryByTestId("undo-delete")).toBeNull();
+    });
+
+    it("deletes a chat being answered once its stopped answer is kept: Undo brings it back with that answer, marked stopped", async () => {
+        const id = chat("Once upon a time there was a fox", "It ran");
+        render(<Sidebar />);
+        let sending!: Promise<void>;
+        act(() => void (sending = useChatStream.getState().send("And then?")));
+        act(() => backend.delta("It jumped over"));
+        fireEvent.click(screen.getByTestId("delete-conversation"));
+        await act(() => sending);
+        await vi.waitFor(() => expect(titles()).toEqual([]));
+        expect(useChatStream.getState().inFlight).toBeNull();
+        fireEvent.click(screen.getByTestId("undo-delete-button"));
+        expect(titles()).toEqual(["Once upon a time there was a fox"]);
+        const restored = useConversations.getState().conversations.find((c) => c.id === id)!;
+        expect(restored.messages.map((m) => [m.role, m.content])).toEqual([
+            ["user", "Once upon a time there was a fox"],
+            ["assistant", "It ran"],
+            ["user", "And then?"],
+            ["assistant", "It jumped over"]
+        ]);
+        expect(restored.messages[3]!.stats?.finishReason).toBe("aborted");
+        expect(useConversations.getState().activeId).toBe(id);
+        // And so on the server too, once the undo is saved.
+        await flushConversationSaves();
+        expect(backend.adminFake.conversations.get(id)!.messages.map((m) => m.content)).toContain("It jumped over");
     });
 
     it("marks the chat being answered, and says when this browser keeps no copy of the chats", () => {

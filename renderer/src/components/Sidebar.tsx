@@ -1,4 +1,4 @@
-import {useState} from "react";
+import {useEffect, useRef, useState} from "react";
 import {searchConversations} from "../lib/conversationSearch.js";
 import {openConversation} from "../stores/openConversation.js";
 import {useChatStream} from "../stores/useChatStream.js";
@@ -30,14 +30,37 @@ export function Sidebar() {
     const {remove, rename} = useConversations.getState();
     const streamingIn = useChatStream((s) => s.inFlight?.conversationId ?? null);
     const view = useView((s) => s.view);
+    // Narrow windows: the sidebar is a drawer, open over the page (made inert behind it by App).
+    const drawerOpen = useView((s) => s.sidebarOpen);
+    const aside = useRef<HTMLElement>(null);
+    // The drawer opened: the focus goes into it (a keyboard or screen reader user is where they asked to be).
+    useEffect(() => {
+        if (drawerOpen) aside.current?.focus();
+    }, [drawerOpen]);
 
     const onDelete = (id: string): void => {
-        if (id === streamingIn) useChatStream.getState().stop();
-        remove(id);
+        if (useChatStream.getState().inFlight?.conversationId !== id) return remove(id);
+        // The stopped answer is written into the chat once its stream ends: deleted before that, the chat Undo
+        // brings back would lack it (its question left unanswered). Deleted once it is kept, and only if still
+        // there (a second click meanwhile deleted it already).
+        void useChatStream
+            .getState()
+            .stopAndKeep()
+            .then(() => {
+                if (useConversations.getState().conversations.some((c) => c.id === id)) remove(id);
+            });
     };
 
     return (
-        <aside className="sidebar" data-testid="sidebar">
+        <aside
+            ref={aside}
+            className="sidebar"
+            id="sidebar"
+            data-testid="sidebar"
+            tabIndex={-1}
+            aria-label="Chats and pages"
+            {...(drawerOpen ? {role: "dialog", "aria-modal": true} : {})}
+        >
             <div className="brand">
                 <span className="brand-mark" aria-hidden="true">
                     ◆

@@ -36,19 +36,28 @@ export function UserMessage({content, onEdit, laterMessages, versions}: UserMess
     }
     return (
         <div className="message message-user">
-            <div className="bubble" data-testid="message-user">
+            {/* Who said it, for screen readers (the bubble's place and colour say it on screen); a heading to jump by. */}
+            <h2 className="visually-hidden">You said:</h2>
+            {/* dir="auto": a question in Hebrew or Arabic runs right to left. */}
+            <div className="bubble" data-testid="message-user" dir="auto">
                 {content}
             </div>
-            {onEdit || versions ? (
-                <div className="user-actions">
-                    {versions ? <VersionSwitcher {...versions} /> : null}
-                    {onEdit ? (
-                        <button ref={editButton} type="button" className="link-button edit-button" data-testid="edit-button" onClick={() => setEditing(true)}>
-                            Edit
-                        </button>
-                    ) : null}
-                </div>
-            ) : null}
+            {/* Always there, empty while an answer is written (no Edit then): the chat does not shift when Edit comes back. */}
+            <div className="user-actions">
+                {versions ? <VersionSwitcher {...versions} /> : null}
+                {onEdit ? (
+                    <button
+                        ref={editButton}
+                        type="button"
+                        className="link-button edit-button"
+                        data-testid="edit-button"
+                        aria-label="Edit question"
+                        onClick={() => setEditing(true)}
+                    >
+                        Edit
+                    </button>
+                ) : null}
+            </div>
         </div>
     );
 }

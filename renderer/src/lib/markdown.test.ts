@@ -36,3 +36,47 @@ describe("renderMarkdown", () => {
         ]);
     });
 });
+
+describe("renderMarkdown: layout", () => {
+    const rendered = (text: string, caret = false): HTMLElement => {
+        const answer = document.createElement("div");
+        answer.innerHTML = renderMarkdown(text, {caret});
+        return answer;
+    };
+
+    it("puts each table in a focusable box named after its columns, which scrolls sideways", () => {
+        const box = rendered("Doses:\n\n| Name | Dose (mg) |\n|---|---:|\n| Amoxicillin | 250 |").querySelector(".table-scroll")!;
+        expect(box.getAttribute("role")).toBe("region");
+        expect(box.getAttribute("tabindex")).toBe("0");
+        expect(box.getAttribute("aria-label")).toBe("Table: Name, Dose (mg)");
+        expect(box.querySelector("td")?.textContent).toBe("Amoxicillin");
+    });
+
+    it("gives each top-level block its own text direction, and code none", () => {
+        // (A paragraph first: DOMPurify under happy-dom drops a leading block; e2e/markdown.spec.ts checks Chromium.)
+        const answer = rendered("Intro\n\nשלום עולם\n\n- one\n- two\n\n> quoted\n\n```\ncode\n```");
+        const dir = (selector: string) => answer.querySelector(selector)?.getAttribute("dir");
+        expect([dir("p:last-of-type"), dir("ul"), dir("blockquote"), dir("li"), dir("blockquote > p"), dir(".code-block")]).toEqual([
+            "auto",
+            "auto",
+            "auto",
+            null,
+            null,
+            null
+        ]);
+    });
+
+    it("names a code block's language on the bar that holds its Copy button", () => {
+        const bar = rendered("Code:\n\n```python\nx = 1\n```").querySelector(".code-block > .code-bar")!;
+        expect([bar.querySelector(".code-language")?.textContent, bar.querySelector("button.code-copy")?.textContent]).toEqual(["python", "Copy"]);
+    });
+
+    it("puts the caret of an answer being written after its last word, in its deepest last block", () => {
+        const caretParent = (text: string) => rendered(text, true).querySelector(".caret")!.parentElement!;
+        expect(caretParent("One\n\nTwo **words**\n").tagName).toBe("P");
+        expect(caretParent("One\n\nTwo **words**\n").textContent).toBe("Two words");
+        expect(caretParent("- one\n- two").textContent).toBe("two");
+        expect(caretParent("Code:\n\n```js\nlet a\n```").tagName).toBe("CODE");
+        expect(rendered("Done").querySelector(".caret")).toBeNull();
+    });
+});

@@ -22,23 +22,116 @@ function ensureHooks(): void {
     });
 }
 
-/** Wraps each code block with a Copy button (its clicks are handled by the Markdown component). */
+/**
+ * Wraps each code block with a bar above the code: its language (where the block names one) and a Copy button
+ * (its clicks are handled by the Markdown component). The bar keeps the button off the code's first line.
+ */
 function addCodeCopyButtons(root: DocumentFragment): void {
     for (const pre of [...root.querySelectorAll("pre")]) {
         const block = document.createElement("div");
         block.className = "code-block";
+        const bar = document.createElement("div");
+        bar.className = "code-bar";
+        const language = document.createElement("span");
+        language.className = "code-language";
+        language.textContent = /\blanguage-(\S+)/.exec(pre.querySelector("code")?.className ?? "")?.[1] ?? "";
         const button = document.createElement("button");
         button.type = "button";
         button.className = "code-copy";
         button.setAttribute("aria-label", "Copy code");
         button.textContent = "Copy";
+        bar.append(language, button);
         pre.replaceWith(block);
-        block.append(button, pre);
+        block.append(bar, pre);
     }
 }
 
-/** Markdown to sanitized HTML (model output is untrusted), code blocks with a Copy button. */
-export function renderMarkdown(text: string): string {
+/**
+ * Puts each table in a box of its own that scrolls sideways: a wide table keeps its words and numbers whole
+ * and scrolls within the answer instead of widening it. The box takes the keyboard focus (arrow keys scroll
+ * it) and is named after the table's columns.
+ */
+function wrapTables(root: DocumentFragment): void {
+    for (const table of [...root.querySelectorAll("table")]) {
+        const box = document.createElement("div");
+        box.className = "table-scroll";
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        const columns = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim()).filter((name) => name !== "");
+        const named = columns.join(", ");
+        box.setAttribute("aria-label", columns.length === 0 ? "Table" : `Table: ${named.length > 80 ? `${named.slice(0, 79)}…` : named}`);
+        table.replaceWith(box);
+        box.append(table);
+    }
+}
+
+/**
+ * Each top-level block (paragraph, heading, list, quote, table) takes its direction from its own text
+ * (dir="auto"): Hebrew or Arabic runs right to left, beside English that runs left to right. Code stays left
+ * to right. Nested blocks follow their top-level block (an element with dir of its own would not count towards
+ * its parent's "auto" direction).
+ */
+function setTextDirections(root: DocumentFragment): void {
+    for (const block of [...root.children])
+        if (block.matches("p, h1, h2, h3, h4, h5, h6, ul, ol, blockquote, .table-scroll, dl")) block.setAttribute("dir", "auto");
+}
+
+/** Elements the streaming caret goes into when last: it ends up after the last word, not on a line of its own. */
+const CARET_HOSTS = new Set([
+    "P",
+    "H1",
+    "H2",
+    "H3",
+    "H4",
+    "H5",
+    "H6",
+    "UL",
+    "OL",
+    "LI",
+    "BLOCKQUOTE",
+    "DIV",
+    "PRE",
+    "CODE",
+    "TABLE",
+    "TBODY",
+    "TR",
+    "TD",
+    "TH",
+    "DL",
+    "DD"
+]);
+
+/** The last node that shows something (model output often ends in a line break or spaces). */
+function lastShown(node: Node): Node | null {
+    let last = node.lastChild;
+    while (last !== null && last.nodeType === Node.TEXT_NODE && (last.textContent ?? "").trim() === "") last = last.previousSibling;
+    return last;
+}
+
+/** Appends the blinking caret of an answer being written at the end of its deepest last block. */
+function appendCaret(root: HTMLElement): void {
+    let host: Element = root;
+    for (;;) {
+        const last = lastShown(host);
+        if (!(last instanceof Element) || !CARET_HOSTS.has(last.tagName)) break;
+        host = last;
+    }
+    const caret = document.createElement("span");
+    caret.className = "caret";
+    caret.setAttribute("aria-hidden", "true");
+    host.append(caret);
+}
+
+export interface MarkdownOptions {
+    /** The answer is being written: a blinking caret after its last word. */
+    caret?: boolean;
+}
+
+/**
+ * Markdown to sanitized HTML (model output is untrusted): code blocks with a Copy button, tables that scroll
+ * sideways, each block in its own text direction.
+ */
+export function renderMarkdown(text: string, {caret = false}: MarkdownOptions = {}): string {
     ensureHooks();
     const html = marked.parse(text) as string;
     const fragment = DOMPurify.sanitize(html, {
@@ -47,7 +140,10 @@ export function renderMarkdown(text: string): string {
         RETURN_DOM_FRAGMENT: true
     });
     addCodeCopyButtons(fragment);
+    wrapTables(fragment);
+    setTextDirections(fragment);
     const container = document.createElement("div");
     container.append(fragment);
+    if (caret) appendCaret(container);
     return container.innerHTML;
 }

@@ -1,7 +1,7 @@
 import {beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {FakeBackend} from "../testing/fakes.js";
-import {ANSWERING_STORAGE} from "./answeringElsewhere.js";
+import {THIS_TAB, answeringEntryKey} from "./answeringElsewhere.js";
 import {freshConversations} from "./conversationsTestState.js";
 import {flushConversationSaves, fromRecord, selectActiveConversation, toRecord, useConversations} from "./useConversations.js";
 
@@ -131,11 +131,11 @@ describe("useConversations with the server's database", () => {
         };
         backend.adminFake.conversations.set(id, theirs);
         // While an answer streams into the chat in this browser, nothing is moved under it.
-        localStorage.setItem(ANSWERING_STORAGE, JSON.stringify({[id]: Date.now()}));
+        localStorage.setItem(answeringEntryKey(THIS_TAB, id), String(Date.now()));
         state().addMessage(id, {role: "assistant", content: "my answer"});
         await flushConversationSaves();
         expect(state().conversations.map((c) => c.id)).toEqual([id]);
-        localStorage.removeItem(ANSWERING_STORAGE);
+        localStorage.removeItem(answeringEntryKey(THIS_TAB, id));
 
         state().addMessage(id, {role: "user", content: "my next question"});
         await flushConversationSaves();

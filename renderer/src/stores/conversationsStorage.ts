@@ -3,14 +3,61 @@ import {DEFAULT_PROFILE, type Conversation} from "../lib/types.js";
 import type {ConversationsState, PersistedConversations} from "./conversationsState.js";
 import {guardedLocalStorage} from "./useLocalCopy.js";
 
-/** Where this browser keeps its copy of the chats (every tab of it writes and reads the same key). */
+/**
+ * Where this browser keeps its copy of the chats (every tab of it writes and reads the same key). Its `activeId`
+ * is the chat the tabs showed last: what a new tab opens.
+ */
 export const CONVERSATIONS_STORAGE = "kvshare.conversations";
+
+/**
+ * Where a tab keeps the chat it shows: the tab's own storage, which a reload of the tab keeps and no other tab
+ * sees. The `activeId` in the shared storage is whichever tab wrote last: on its own, a reload would open the
+ * chat another tab had just opened.
+ */
+export const TAB_ACTIVE_CHAT_STORAGE = "kvshare.activeChat";
+
+/** The chat this tab showed last (before a reload), or null where it has shown none yet (a new tab). */
+export function loadTabActiveChat(): string | null {
+    try {
+        const id = sessionStorage.getItem(TAB_ACTIVE_CHAT_STORAGE);
+        return id === null || id === "" ? null : id;
+    } catch {
+        return null;
+    }
+}
+
+/** Remembers the chat this tab shows (none: forgotten, so a reload starts as a new tab does). */
+export function saveTabActiveChat(id: string | null): void {
+    try {
+        if (id === null) sessionStorage.removeItem(TAB_ACTIVE_CHAT_STORAGE);
+        else sessionStorage.setItem(TAB_ACTIVE_CHAT_STORAGE, id);
+    } catch {
+        // Storage refused: a reload opens the chat the tabs last showed, as a new tab does.
+    }
+}
+
+/**
+ * The chat a tab opens on as the stored state is read: the one it showed before a reload, while the stored
+ * chats still hold it (none where another tab deleted it, or it was an empty chat, which other tabs never take
+ * in: the tab then starts on a new chat, not on another tab's); a new tab opens the chat the tabs last showed.
+ */
+export function tabActiveChat(stored: Pick<PersistedConversations, "conversations" | "activeId">): string | null {
+    const own = loadTabActiveChat();
+    if (own === null) return stored.activeId;
+    return stored.conversations.some((c) => c.id === own) ? own : null;
+}
 
 /** How the chats are kept in this browser's storage: the chats and what was deleted or brought back. */
 export const conversationsStorage: PersistOptions<ConversationsState, PersistedConversations> = {
     name: CONVERSATIONS_STORAGE,
     version: 2,
     storage: createJSONStorage(() => guardedLocalStorage),
+    // The stored state, but the chat shown is this tab's own (see `tabActiveChat`).
+    merge: (persisted, current) => {
+        const stored = (persisted ?? {}) as Partial<PersistedConversations>;
+        const merged = {...current, ...stored};
+        return {...merged, activeId: tabActiveChat({conversations: merged.conversations, activeId: merged.activeId ?? null})};
+    },
     partialize: (state) => ({
         conversations: state.conversations,
         activeId: state.activeId,

@@ -7,7 +7,7 @@ import {freshChatState} from "../testing/freshChatState.js";
 import {INTERRUPTED, keepPartialOnPageHide, toChatMessages, useChatStream} from "./useChatStream.js";
 import {useConnection} from "./useConnection.js";
 import {CONVERSATIONS_STORAGE, selectActiveConversation, takeChatsFromOtherTab, useConversations} from "./useConversations.js";
-import {ANSWERING_STORAGE} from "./answeringElsewhere.js";
+import {THIS_TAB, answeringEntryKey, answeringInThisBrowser} from "./answeringElsewhere.js";
 import {showVersion} from "../lib/versions.js";
 
 const active = () => selectActiveConversation(useConversations.getState())!;
@@ -157,10 +157,10 @@ describe("useChatStream", () => {
         const stop = keepPartialOnPageHide(page as unknown as Window);
         const sending = useChatStream.getState().send("q");
         backend.delta("Once there");
-        expect(Object.keys(JSON.parse(localStorage.getItem(ANSWERING_STORAGE)!))).toEqual([active().id]);
+        expect(localStorage.getItem(answeringEntryKey(THIS_TAB, active().id))).not.toBeNull();
         page.dispatchEvent(new Event("pagehide"));
         // The other tabs (and this page, reloaded) are told at once: the page may be gone before the answer's end runs.
-        expect(JSON.parse(localStorage.getItem(ANSWERING_STORAGE)!)).toEqual({});
+        expect(answeringInThisBrowser(active().id)).toBe(false);
         await sending;
         stop();
         expect(active().messages.map((m) => [m.content, m.error])).toEqual([
@@ -246,14 +246,14 @@ describe("useChatStream", () => {
     it("asks nothing in a chat another tab of this browser is answering", async () => {
         const id = useConversations.getState().create();
         const question = useConversations.getState().addMessage(id, {role: "user", content: "q"});
-        localStorage.setItem(ANSWERING_STORAGE, JSON.stringify({[id]: Date.now()}));
+        localStorage.setItem(answeringEntryKey("another-tab", id), String(Date.now()));
         await useChatStream.getState().send("another question");
         await useChatStream.getState().regenerate(id);
         await useChatStream.getState().editAndResend(id, question.id, "edited");
         expect(backend.requests).toHaveLength(0);
         expect(active().messages.map((m) => m.content)).toEqual(["q"]);
         // That tab is done: this one may ask.
-        localStorage.removeItem(ANSWERING_STORAGE);
+        localStorage.removeItem(answeringEntryKey("another-tab", id));
         const answering = useChatStream.getState().regenerate(id);
         backend.complete({content: "a"});
         await answering;

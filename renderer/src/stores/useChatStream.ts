@@ -30,9 +30,16 @@ interface ChatStreamState {
     /** Asks a question again with new text, as a new version of the chat from there on (the old one is kept). */
     editAndResend: (conversationId: string, messageId: string, text: string) => Promise<void>;
     stop: () => void;
+    /**
+     * Stops the answer being written, if any; resolves once what it wrote is kept in its chat (marked as
+     * stopped), so that whatever comes next (a deletion, whose undo brings the chat back) finds it there.
+     */
+    stopAndKeep: () => Promise<void>;
 }
 
 let controller: AbortController | null = null;
+/** Settles once the answer being written is kept in its chat (or given up), and `inFlight` is cleared. */
+let answerKept: Promise<void> | null = null;
 /** Shows the streaming answer's text not drawn yet (it is drawn once a frame). */
 let showStreamed: (() => void) | null = null;
 /** Tells the other tabs the answer streaming here is over (also when the page goes away mid-answer). */
@@ -82,6 +89,9 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         const asked = {conversationId, questionId};
         const abort = new AbortController();
         controller = abort;
+        let settle!: () => void;
+        const ended = new Promise<void>((resolve) => (settle = resolve));
+        answerKept = ended;
         const startedAt = performance.now();
         let firstTextMs: number | undefined;
         let pieces = 0;
@@ -117,6 +127,8 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             if (controller === abort) controller = null;
             if (showStreamed === streamed.flush) showStreamed = null;
             set({inFlight: null});
+            if (answerKept === ended) answerKept = null;
+            settle();
         }
     }
 
@@ -152,6 +164,11 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         },
         stop: () => {
             controller?.abort();
+        },
+        stopAndKeep: async () => {
+            const kept = answerKept;
+            controller?.abort();
+            await kept;
         }
     };
 });

@@ -1,7 +1,7 @@
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {ApiError} from "../backend/errors.js";
-import {API_KEY_STORAGE} from "../backend/apiKey.js";
+import {API_KEY_STORAGE, LINK_KEY_REFUSED} from "../backend/apiKey.js";
 import {FakeBackend, health} from "../testing/fakes.js";
 import {selectModelName, useConnection} from "./useConnection.js";
 
@@ -11,18 +11,52 @@ describe("useConnection", () => {
         localStorage.clear();
         backend = new FakeBackend();
         setBackend(backend);
-        useConnection.setState({apiKey: null, status: "checking", health: null, models: [], error: null});
+        useConnection.setState({apiKey: null, status: "checking", health: null, models: [], error: null, keyNotice: null});
     });
     afterEach(() => setBackend(null));
 
-    it("reads the key from the URL fragment first, else from storage", () => {
-        localStorage.setItem(API_KEY_STORAGE, "stored");
-        useConnection.getState().init();
-        expect(useConnection.getState().apiKey).toBe("stored");
+    it("reads the key from the URL fragment first, else from storage", async () => {
+        await useConnection.getState().init();
+        expect(useConnection.getState().apiKey).toBeNull();
         window.history.replaceState(null, "", "/#key=fresh");
-        useConnection.getState().init();
+        void useConnection.getState().init();
+        // No key stored: the link's is taken at once.
         expect(useConnection.getState().apiKey).toBe("fresh");
         expect(localStorage.getItem(API_KEY_STORAGE)).toBe("fresh");
+        await useConnection.getState().init();
+        expect(useConnection.getState().apiKey).toBe("fresh");
+    });
+
+    it("keeps the stored key over a link's key the server refuses, says so once, and reads the server only once that is settled", async () => {
+        localStorage.setItem(API_KEY_STORAGE, "good");
+        let answer!: () => void;
+        const answered = new Promise<void>((resolve) => (answer = resolve));
+        const asked: string[] = [];
+        vi.stubGlobal("fetch", async (_input: RequestInfo | URL, init?: RequestInit) => {
+            const key = new Headers(init?.headers).get("authorization")?.replace(/^Bearer /, "") ?? "";
+            asked.push(key);
+            await answered;
+            return new Response("{}", {status: key === "good" ? 200 : 401});
+        });
+        try {
+            window.history.replaceState(null, "", "/#key=stale");
+            const settled = useConnection.getState().init();
+            const refreshed = useConnection.getState().refresh();
+            expect(window.location.hash).toBe("");
+            expect(useConnection.getState().apiKey).toBe("good");
+            await Promise.resolve();
+            expect(useConnection.getState().status).toBe("checking");
+            answer();
+            await settled;
+            await refreshed;
+            expect(asked).toEqual(["stale", "good"]);
+            expect(useConnection.getState()).toMatchObject({apiKey: "good", status: "ok", keyNotice: LINK_KEY_REFUSED});
+            expect(localStorage.getItem(API_KEY_STORAGE)).toBe("good");
+            useConnection.getState().dismissKeyNotice();
+            expect(useConnection.getState().keyNotice).toBeNull();
+        } finally {
+            vi.unstubAllGlobals();
+        }
     });
 
     it("loads health and the model list", async () => {

@@ -13,8 +13,15 @@ interface ConnectionState {
     models: ModelObject[];
     /** Why the server is not usable, when it is not. */
     error: string | null;
-    /** Reads a key from the URL fragment or storage; call once at start-up. */
-    init: () => void;
+    /** Said once about the key of a `#key=` link (it was refused, the saved key kept), until dismissed. */
+    keyNotice: string | null;
+    dismissKeyNotice: () => void;
+    /**
+     * Reads a key from the URL fragment or storage; call once at start-up. A link's key that differs from the
+     * stored one is checked with the server first (the stored key stays meanwhile, and `refresh` waits for the
+     * outcome); resolves once the key is settled.
+     */
+    init: () => Promise<void>;
     /** Checks /health and /v1/models. */
     refresh: () => Promise<void>;
     setApiKey: (key: string) => Promise<void>;
@@ -22,17 +29,32 @@ interface ConnectionState {
     requireKey: (message?: string) => void;
 }
 
+/** Settles once the key a `#key=` link brought is checked and taken (or not): requests wait for it. */
+let keySettled: Promise<void> = Promise.resolve();
+
 export const useConnection = create<ConnectionState>()((set, get) => ({
     apiKey: null,
     status: "checking",
     health: null,
     models: [],
     error: null,
+    keyNotice: null,
+    dismissKeyNotice: () => set({keyNotice: null}),
     init: () => {
-        const fromUrl = typeof window === "undefined" ? null : consumeKeyFromLocation();
-        set({apiKey: fromUrl ?? loadApiKey()});
+        set({apiKey: loadApiKey()});
+        if (typeof window === "undefined") return keySettled;
+        // A link's key with no (or the same) key stored is stored before this returns; another waits for the server.
+        const fromUrl = consumeKeyFromLocation();
+        set({apiKey: loadApiKey()});
+        keySettled = fromUrl.then(
+            ({key, notice}) => set({apiKey: key ?? loadApiKey(), ...(notice === null ? {} : {keyNotice: notice})}),
+            // The address bar could not be rewritten: whatever key is stored is used, as without a link.
+            () => set({apiKey: loadApiKey()})
+        );
+        return keySettled;
     },
     refresh: async () => {
+        await keySettled;
         const backend = getBackend();
         try {
             const health = await backend.health();

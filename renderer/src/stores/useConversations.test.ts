@@ -1,6 +1,7 @@
 import {beforeEach, describe, expect, it, vi} from "vitest";
 import type {FakeBackend} from "../testing/fakes.js";
 import {freshConversations} from "./conversationsTestState.js";
+import {TAB_ACTIVE_CHAT_STORAGE} from "./conversationsStorage.js";
 import {CONVERSATIONS_STORAGE, flushConversationSaves, selectActiveConversation, titleFrom, useConversations} from "./useConversations.js";
 import {useLocalCopy} from "./useLocalCopy.js";
 
@@ -90,6 +91,37 @@ describe("useConversations: the chats of this page", () => {
         await useConversations.persist.rehydrate();
         expect(state().activeId).toBe(id);
         expect(state().conversations[0]!.messages[0]!.content).toBe("remember me");
+    });
+
+    it("opens each tab, after a reload, on the chat it showed, not on the one another tab opened since; a new tab on the last one shown", async () => {
+        sessionStorage.clear();
+        const mine = state().create();
+        state().addMessage(mine, {role: "user", content: "mine"});
+        const theirs = state().create();
+        state().addMessage(theirs, {role: "user", content: "theirs"});
+        state().select(mine);
+        expect(sessionStorage.getItem(TAB_ACTIVE_CHAT_STORAGE)).toBe(mine);
+        // Another tab (its own tab storage, the same shared one) opens the other chat, and writes the shared state.
+        const stored = JSON.parse(localStorage.getItem(CONVERSATIONS_STORAGE)!) as {state: {activeId: string}};
+        const shared = JSON.stringify({...stored, state: {...stored.state, activeId: theirs}});
+        /** A page of this tab (`tab`: what its tab storage holds) reads the stored state, as it does when it opens. */
+        const reload = async (tab: string | null): Promise<string | null> => {
+            useConversations.setState({conversations: [], activeId: null});
+            localStorage.setItem(CONVERSATIONS_STORAGE, shared);
+            if (tab === null) sessionStorage.removeItem(TAB_ACTIVE_CHAT_STORAGE);
+            else sessionStorage.setItem(TAB_ACTIVE_CHAT_STORAGE, tab);
+            await useConversations.persist.rehydrate();
+            return state().activeId;
+        };
+
+        // This tab is reloaded: its chat again.
+        expect(await reload(mine)).toBe(mine);
+        expect(state().conversations).toHaveLength(2);
+        // A new tab (nothing in its tab storage) opens the chat the tabs showed last.
+        expect(await reload(null)).toBe(theirs);
+        // A tab whose chat is gone from the stored ones (deleted in another tab) starts on none: a new chat, not another tab's.
+        expect(await reload("deleted-elsewhere")).toBeNull();
+        sessionStorage.clear();
     });
 
     it("renames a chat and saves the name; a chat named so keeps it when its first question is edited", async () => {

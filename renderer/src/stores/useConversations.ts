@@ -5,7 +5,7 @@ import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import {DEFAULT_PROFILE, type Conversation} from "../lib/types.js";
 import {createConversationSync} from "./conversationSync.js";
 import type {ConversationsState} from "./conversationsState.js";
-import {CONVERSATIONS_STORAGE, conversationsStorage} from "./conversationsStorage.js";
+import {CONVERSATIONS_STORAGE, conversationsStorage, saveTabActiveChat} from "./conversationsStorage.js";
 import {mergeOtherTabChats} from "./otherTabChats.js";
 import {useProfiles} from "./useProfiles.js";
 
@@ -159,6 +159,12 @@ export const useConversations = create<ConversationsState>()(
         };
     }, conversationsStorage)
 );
+
+// Each tab remembers the chat it shows, for its own reload (see `tabActiveChat`): the one it opened on, then each it opens.
+saveTabActiveChat(useConversations.getState().activeId);
+useConversations.subscribe((state, previous) => {
+    if (state.activeId !== previous.activeId) saveTabActiveChat(state.activeId);
+});
 
 /**
  * Takes in the chats changed elsewhere. Another tab of this browser writes them to the shared storage, which

@@ -1,0 +1,41 @@
+import {expect, test} from "./fixtures.js";
+import {open} from "./chatSteps.js";
+
+test.describe("a #key= link in a browser that is signed in", () => {
+    test("a link with a key the server refuses keeps every tab signed in with the saved key, and says so once", async ({page, server}) => {
+        await open(page, server.url);
+        await expect(page).not.toHaveURL(/#key=/);
+
+        // An old link (a key since replaced), opened in another tab of the browser.
+        const stale = await page.context().newPage();
+        await stale.goto(`${server.origin}/#key=sk-an-old-key-no-longer-valid`);
+        await expect(stale.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect(stale.getByTestId("api-key-screen")).toHaveCount(0);
+        await expect(stale.getByTestId("key-notice")).toHaveText(/The link's key was not accepted; still signed in with the saved key\./);
+        await expect(stale).not.toHaveURL(/#key=/);
+        await stale.getByTestId("key-notice-dismiss").click();
+        await expect(stale.getByTestId("key-notice")).toHaveCount(0);
+
+        // The other tab, reloaded, is still signed in; the notice is not said again.
+        await page.reload();
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect(page.getByTestId("api-key-screen")).toHaveCount(0);
+        await stale.reload();
+        await expect(stale.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect(stale.getByTestId("key-notice")).toHaveCount(0);
+        await stale.close();
+    });
+
+    test("with no key saved, a link's key is taken as it is: a refused one asks for a key", async ({browser, server}) => {
+        const context = await browser.newContext();
+        try {
+            const page = await context.newPage();
+            await page.goto(`${server.origin}/#key=sk-not-a-key`);
+            await expect(page.getByTestId("api-key-screen")).toBeVisible();
+            await expect(page.getByTestId("key-notice")).toHaveCount(0);
+            await expect(page).not.toHaveURL(/#key=/);
+        } finally {
+            await context.close();
+        }
+    });
+});
