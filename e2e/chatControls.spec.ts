@@ -44,6 +44,34 @@ test.describe("chat controls in the served UI", () => {
         await expect(page.getByTestId("answer-stats")).toContainText("generated");
     });
 
+    test("an answer cut at the max tokens goes on with Continue, in place, and the server's copy holds the whole of it", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 6);
+        await send(page, "Once upon a time there was a sleepy old bear");
+        await answered(page, 0);
+        const answer = page.getByTestId("message-assistant");
+        await expect(answer.getByTestId("answer-stats")).toHaveAttribute("data-finish", "length");
+        const cut = ((await answer.locator(".answer").textContent()) ?? "").trim();
+        expect(cut.length).toBeGreaterThan(0);
+        // Only the last answer, cut short, offers it.
+        await answer.getByRole("button", {name: "Continue the answer"}).click();
+        // The same answer grows (the stats shown until the click are the cut answer's: wait for more text, then its end).
+        await expect.poll(async () => ((await answer.locator(".answer").textContent()) ?? "").trim().length, {timeout: 60_000}).toBeGreaterThan(cut.length);
+        await expect(answer).toHaveAttribute("data-streaming", "false", {timeout: 60_000});
+        await expect(answer.getByTestId("answer-stats")).toBeVisible();
+        await expect(page.getByTestId("message-assistant")).toHaveCount(1);
+        const whole = ((await answer.locator(".answer").textContent()) ?? "").trim();
+        expect(whole.startsWith(cut)).toBe(true);
+        expect(whole.length).toBeGreaterThan(cut.length);
+        await expect(page.getByTestId("version-switcher")).toHaveCount(0);
+        // The page draws the answer's markdown (its line breaks as paragraphs): compared without white space.
+        const bare = (text: string | undefined) => text?.replace(/\s+/g, "");
+        await expect
+            .poll(async () => bare((await storedChat(server, "Once upon a time there was a sleepy old bear"))?.messages.at(-1)?.content))
+            .toBe(bare(whole));
+    });
+
     test("while one chat is answered, another says so, offers no Stop, and sends once it is done", async ({page, server}) => {
         await open(page, server.url);
         await page.getByTestId("new-chat").click();

@@ -1,6 +1,6 @@
 import type {Conversation} from "../lib/types.js";
 import {versionPosition} from "../lib/versions.js";
-import {useChatStream} from "../stores/useChatStream.js";
+import {canContinue, useChatStream} from "../stores/useChatStream.js";
 import {useConversations} from "../stores/useConversations.js";
 import {Message} from "./Message.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
@@ -9,6 +9,7 @@ import {useFollowLatest} from "./useFollowLatest.js";
 export function ChatView({conversation}: {conversation: Conversation | undefined}) {
     const inFlight = useChatStream((s) => (conversation && s.inFlight?.conversationId === conversation.id ? s.inFlight : null));
     const regenerate = useChatStream((s) => s.regenerate);
+    const continueAnswer = useChatStream((s) => s.continueAnswer);
     // One answer is written at a time: while any chat is answered, none offers to ask again.
     const busy = useChatStream((s) => s.inFlight !== null);
     // Nor does a chat another tab answers: the answer goes after its question there (the composer says so).
@@ -19,8 +20,10 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
 
     const messages = conversation?.messages ?? [];
     const lastId = messages.at(-1)?.id;
-    // A regenerated answer gives way to the new one while it is written (it stays as an older version).
-    const replacedAt = inFlight?.replaces === undefined ? -1 : messages.findIndex((m) => m.id === inFlight.replaces);
+    // A regenerated answer gives way to the new one while it is written (it stays as an older version); a
+    // continued one to itself growing.
+    const givesWay = inFlight?.replaces ?? inFlight?.continues;
+    const replacedAt = givesWay === undefined ? -1 : messages.findIndex((m) => m.id === givesWay);
     const shown = replacedAt < 0 ? messages : messages.slice(0, replacedAt);
     const {scroller, following, onScroll, jumpToLatest} = useFollowLatest(conversation?.id, `${lastId}:${inFlight?.text.length ?? -1}`);
     const unanswered = !inFlight && messages.at(-1)?.role === "user";
@@ -45,6 +48,7 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                         key={m.id}
                         message={m}
                         onRegenerate={m.role === "assistant" && m.id === lastId && !locked ? () => void regenerate(conversation.id) : undefined}
+                        onContinue={m.id === lastId && !locked && canContinue(m) ? () => void continueAnswer(conversation.id) : undefined}
                         onEdit={m.role === "user" && !locked ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
                         laterMessages={messages.length - index - 1}
                         versions={

@@ -11,6 +11,8 @@ interface MessageProps {
     message: Pick<StoredMessage, "role" | "content" | "stats" | "error" | "hit">;
     streaming?: boolean;
     onRegenerate?: (() => void) | undefined;
+    /** Go on with an answer cut short (max tokens, or stopped). */
+    onContinue?: (() => void) | undefined;
     /** Edit a question and ask again (a new version of the chat from there on). */
     onEdit?: ((text: string) => void) | undefined;
     /** Messages after this one in the chat. */
@@ -19,7 +21,7 @@ interface MessageProps {
     versions?: (Versions & {at: string}) | undefined;
 }
 
-export function Message({message, streaming = false, onRegenerate, onEdit, laterMessages = 0, versions}: MessageProps) {
+export function Message({message, streaming = false, onRegenerate, onContinue, onEdit, laterMessages = 0, versions}: MessageProps) {
     if (message.role === "user") return <UserMessage content={message.content} onEdit={onEdit} laterMessages={laterMessages} versions={versions} />;
     const empty = message.content === "";
     const dropped = message.hit?.dropped_messages ?? 0;
@@ -47,7 +49,11 @@ export function Message({message, streaming = false, onRegenerate, onEdit, later
             {message.stats ? <AnswerStats stats={message.stats} /> : null}
             {message.hit ? <HitStrip record={message.hit} /> : null}
             {/* While it is written, an empty row holds the actions' place: the answer does not jump when they come. */}
-            {streaming ? <MessageActionsPlaceholder /> : <MessageActions text={message.content} onRegenerate={onRegenerate} versions={versions} />}
+            {streaming ? (
+                <MessageActionsPlaceholder />
+            ) : (
+                <MessageActions text={message.content} onRegenerate={onRegenerate} onContinue={onContinue} versions={versions} />
+            )}
         </div>
     );
 }

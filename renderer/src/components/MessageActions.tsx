@@ -5,6 +5,8 @@ import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
 interface MessageActionsProps {
     text: string;
     onRegenerate?: (() => void) | undefined;
+    /** Go on with an answer cut short (max tokens, or stopped). */
+    onContinue?: (() => void) | undefined;
     /** Where the answer was regenerated: which of its versions is shown. */
     versions?: (Versions & {at: string}) | undefined;
 }
@@ -21,7 +23,7 @@ export function MessageActionsPlaceholder() {
     );
 }
 
-export function MessageActions({text, onRegenerate, versions}: MessageActionsProps) {
+export function MessageActions({text, onRegenerate, onContinue, versions}: MessageActionsProps) {
     const [copied, setCopied] = useState(false);
     // An answer that failed before any text has nothing to copy.
     const canCopy = text !== "";
@@ -39,6 +41,11 @@ export function MessageActions({text, onRegenerate, versions}: MessageActionsPro
             {canCopy ? (
                 <button type="button" className="link-button" data-testid="copy-button" aria-label="Copy answer" onClick={() => void copy()}>
                     {copied ? "Copied" : "Copy"}
+                </button>
+            ) : null}
+            {onContinue ? (
+                <button type="button" className="link-button" data-testid="continue-button" aria-label="Continue the answer" onClick={onContinue}>
+                    Continue
                 </button>
             ) : null}
             {onRegenerate ? (

@@ -52,6 +52,20 @@ export function withAnswer(c: Conversation, questionId: string, answer: StoredMe
 }
 
 /**
+ * The shown answer `answerId` rewritten as `answer` (a continued answer: its text longer, its stats and hit record
+ * the continuation's), keeping its place, id and versions; null where no answer with that id is shown.
+ */
+export function withAnswerRewritten(c: Conversation, answerId: string, answer: Omit<StoredMessage, "id" | "createdAt">): Conversation | null {
+    const index = c.messages.findIndex((m) => m.id === answerId);
+    const old = c.messages[index];
+    if (old === undefined || old.role !== "assistant") return null;
+    const {stats: _stats, error: _error, hit: _hit, ...kept} = old;
+    const messages = [...c.messages];
+    messages[index] = {...kept, ...answer};
+    return {...c, messages};
+}
+
+/**
  * A new version of the chat from message `messageId` on, starting with `message` (at the chat's end where that
  * message is gone). A title taken from the first question follows an edit of it (one named by hand stays).
  */

@@ -59,6 +59,11 @@ export interface ConversationsState {
      * in the chat shown: `message` is added at its end.
      */
     addVersion: (conversationId: string, messageId: string, message: Omit<StoredMessage, "id" | "createdAt">) => StoredMessage;
+    /**
+     * Rewrites the shown answer `answerId` as `answer` (a continued answer); where it is no longer shown, `answer`
+     * is kept after the question it answers instead, as a new answer would be.
+     */
+    rewriteAnswer: (conversationId: string, questionId: string, answerId: string, answer: Omit<StoredMessage, "id" | "createdAt">) => void;
     /** Shows version `target` (0-based) of the chat from a message on. */
     showVersion: (conversationId: string, messageId: string, target: number) => void;
     setSystemPrompt: (conversationId: string, systemPrompt: string) => void;

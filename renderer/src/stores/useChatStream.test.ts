@@ -4,7 +4,7 @@ import {ApiError} from "../backend/errors.js";
 import type {FakeBackend} from "../testing/fakes.js";
 import {nextFrame} from "../testing/frames.js";
 import {freshChatState} from "../testing/freshChatState.js";
-import {INTERRUPTED, keepPartialOnPageHide, toChatMessages, useChatStream} from "./useChatStream.js";
+import {canContinue, INTERRUPTED, keepPartialOnPageHide, toChatMessages, useChatStream} from "./useChatStream.js";
 import {useConnection} from "./useConnection.js";
 import {CONVERSATIONS_STORAGE, selectActiveConversation, takeChatsFromOtherTab, useConversations} from "./useConversations.js";
 import {THIS_TAB, answeringEntryKey, answeringInThisBrowser} from "./answeringElsewhere.js";
@@ -41,6 +41,56 @@ describe("useChatStream", () => {
         const answer = active().messages[1]!;
         expect(answer).toMatchObject({role: "assistant", content: "there was a"});
         expect(answer.stats).toMatchObject({finishReason: "stop", promptTokens: 12, cachedTokens: 4, completionTokens: 3, tokensPerSecond: 500, ttftMs: 3.5});
+    });
+
+    it("continues an answer cut at the max tokens in place: the model is sent the answer so far, and it grows", async () => {
+        const first = useChatStream.getState().send("Once upon a time");
+        backend.delta("there was a");
+        backend.complete({finishReason: "length"});
+        await first;
+        const cut = active().messages[1]!;
+        expect(canContinue(cut)).toBe(true);
+
+        const continuing = useChatStream.getState().continueAnswer(active().id);
+        expect(backend.requests[1]!.messages).toEqual([
+            {role: "user", content: "Once upon a time"},
+            {role: "assistant", content: "there was a"}
+        ]);
+        // The answer streams on from where it stopped, drawn whole.
+        expect(useChatStream.getState().inFlight).toMatchObject({text: "there was a", continues: cut.id});
+        backend.delta(" little girl.");
+        await nextFrame();
+        expect(useChatStream.getState().inFlight?.text).toBe("there was a little girl.");
+        backend.complete();
+        await continuing;
+
+        // One answer, longer, in its place: no new version, the same id; its stats are the continuation's.
+        expect(active().messages).toHaveLength(2);
+        const done = active().messages[1]!;
+        expect(done).toMatchObject({id: cut.id, role: "assistant", content: "there was a little girl."});
+        expect(done.alternatives).toBeUndefined();
+        expect(done.stats?.finishReason).toBe("stop");
+        expect(canContinue(done)).toBe(false);
+    });
+
+    it("keeps what a stopped continuation wrote, and offers to go on again", async () => {
+        const first = useChatStream.getState().send("Once upon a time");
+        backend.delta("there");
+        useChatStream.getState().stop();
+        await first;
+        expect(canContinue(active().messages[1])).toBe(true);
+        const continuing = useChatStream.getState().continueAnswer(active().id);
+        backend.delta(" was");
+        await nextFrame();
+        useChatStream.getState().stop();
+        await continuing;
+        expect(active().messages.map((m) => m.content)).toEqual(["Once upon a time", "there was"]);
+        expect(active().messages[1]!.stats?.finishReason).toBe("aborted");
+        expect(canContinue(active().messages[1])).toBe(true);
+        // An answer the model ended, a failed one, or a question: nothing to continue.
+        expect(canContinue({role: "assistant", content: "x", stats: {finishReason: "stop"}})).toBe(false);
+        expect(canContinue({role: "assistant", content: "x", error: "the server failed"})).toBe(false);
+        expect(canContinue({role: "user", content: "x"})).toBe(false);
     });
 
     it("sends the system prompt and the chat's params", async () => {

@@ -19,6 +19,8 @@ export interface InFlight {
     questionId: string;
     /** The answer being regenerated: it becomes an older version once this one is written (hidden meanwhile). */
     replaces?: string;
+    /** The answer being continued: `text` starts with its text, and it is rewritten longer once done (hidden meanwhile). */
+    continues?: string;
 }
 
 interface ChatStreamState {
@@ -27,6 +29,11 @@ interface ChatStreamState {
     send: (text: string) => Promise<void>;
     /** Writes a new version of the last answer of a chat (the old one is kept), or answers a last question left without one. */
     regenerate: (conversationId: string) => Promise<void>;
+    /**
+     * Goes on with a chat's last answer where it stopped (cut at the max tokens, or stopped by hand): the model is
+     * sent the answer so far and continues it, and the answer is rewritten longer, in place.
+     */
+    continueAnswer: (conversationId: string) => Promise<void>;
     /** Asks a question again with new text, as a new version of the chat from there on (the old one is kept). */
     editAndResend: (conversationId: string, messageId: string, text: string) => Promise<void>;
     stop: () => void;
@@ -70,23 +77,39 @@ export function toChatRequest(conversation: Conversation): ChatStreamRequest {
 /**
  * Keeps a finished (or failed) answer after the question it answers: a new version of the answer it regenerates,
  * or the next message. Another tab may have shown another version meanwhile: the answer still goes to its question.
+ * A continued answer is rewritten in place, `answer` holding its whole text.
  */
-function keepAnswer(inFlight: Pick<InFlight, "conversationId" | "questionId">, answer: Omit<StoredMessage, "id" | "createdAt">): void {
-    useConversations.getState().addAnswer(inFlight.conversationId, inFlight.questionId, answer);
+function keepAnswer(inFlight: Pick<InFlight, "conversationId" | "questionId" | "continues">, answer: Omit<StoredMessage, "id" | "createdAt">): void {
+    const conversations = useConversations.getState();
+    if (inFlight.continues === undefined) conversations.addAnswer(inFlight.conversationId, inFlight.questionId, answer);
+    else conversations.rewriteAnswer(inFlight.conversationId, inFlight.questionId, inFlight.continues, answer);
+}
+
+/** Whether a chat's last answer can be continued: it has text and stopped before the model ended it. */
+export function canContinue(message: Pick<StoredMessage, "role" | "content" | "stats" | "error"> | undefined): boolean {
+    if (message?.role !== "assistant" || message.content === "" || message.error !== undefined) return false;
+    return message.stats?.finishReason === "length" || message.stats?.finishReason === "aborted";
 }
 
 export const useChatStream = create<ChatStreamState>()((set, get) => {
-    /** Answers the chat as shown, or, with `replaces`, the chat up to that answer (a new version of it). */
-    async function answer(conversationId: string, replaces?: string): Promise<void> {
+    /**
+     * Answers the chat as shown; with `replaces`, the chat up to that answer (a new version of it); with `continues`,
+     * the chat ending in that answer, which the model goes on with.
+     */
+    async function answer(conversationId: string, {replaces, continues}: {replaces?: string; continues?: string} = {}): Promise<void> {
         const shown = useConversations.getState().conversations.find((c) => c.id === conversationId);
         if (!shown) return;
         const cut = replaces === undefined ? -1 : shown.messages.findIndex((m) => m.id === replaces);
         // Only the version shown is asked about: the other versions' text never goes to the model.
         const conversation = cut < 0 ? shown : {...shown, messages: shown.messages.slice(0, cut)};
         const kept = cut < 0 ? undefined : replaces;
-        const questionId = conversation.messages.at(-1)?.id;
+        const continued = continues === undefined ? undefined : conversation.messages.at(-1);
+        if (continues !== undefined && continued?.id !== continues) return;
+        // A continued answer's question is the message before it.
+        const questionId = conversation.messages.at(continued === undefined ? -1 : -2)?.id;
         if (questionId === undefined) return;
-        const asked = {conversationId, questionId};
+        const asked = {conversationId, questionId, ...(continued === undefined ? {} : {continues: continued.id})};
+        const before = continued?.content ?? "";
         const abort = new AbortController();
         controller = abort;
         let settle!: () => void;
@@ -95,7 +118,7 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         const startedAt = performance.now();
         let firstTextMs: number | undefined;
         let pieces = 0;
-        set({inFlight: {...asked, text: "", startedAt: Date.now(), ...(kept === undefined ? {} : {replaces: kept})}});
+        set({inFlight: {...asked, text: before, startedAt: Date.now(), ...(kept === undefined ? {} : {replaces: kept})}});
         const announced = announceAnswering(conversationId);
         stopAnnouncing = announced.done;
         const streamed = frameBatched((text) => {
@@ -114,11 +137,12 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             const result = await getBackend().streamChat(toChatRequest(conversation), onDelta, abort.signal).finally(streamed.flush);
             if (abort.signal.reason === INTERRUPTED) return;
             const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt, streamedPieces: pieces});
-            keepAnswer(asked, {role: "assistant", content: result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
+            keepAnswer(asked, {role: "assistant", content: before + result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
         } catch (error) {
             // The page went away: what streamed so far was kept then (see `keepPartialOnPageHide`).
             if (abort.signal.reason === INTERRUPTED) return;
-            const partial = get().inFlight?.text ?? "";
+            // The streamed text (a continued answer's begins with what it continues).
+            const partial = get().inFlight?.text ?? before;
             if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
             keepAnswer(asked, {role: "assistant", content: partial, error: errorMessage(error)});
         } finally {
@@ -152,7 +176,16 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
             const last = conversation?.messages.at(-1);
             if (!conversation || !last) return;
-            await answer(conversationId, last.role === "assistant" ? last.id : undefined);
+            await answer(conversationId, last.role === "assistant" ? {replaces: last.id} : {});
+        },
+        continueAnswer: async (conversationId) => {
+            if (get().inFlight || answeringInThisBrowser(conversationId)) return;
+            const last = useConversations
+                .getState()
+                .conversations.find((c) => c.id === conversationId)
+                ?.messages.at(-1);
+            if (!last || !canContinue(last)) return;
+            await answer(conversationId, {continues: last.id});
         },
         editAndResend: async (conversationId, messageId, text) => {
             const content = text.trim();

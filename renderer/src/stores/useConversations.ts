@@ -1,6 +1,16 @@
 import {create} from "zustand";
 import {persist} from "zustand/middleware";
-import {blankConversation, changedAt, stamped, titleTyped, withAnswer, withMessage, withVersion, withVersionShown} from "../lib/conversationEdits.js";
+import {
+    blankConversation,
+    changedAt,
+    stamped,
+    titleTyped,
+    withAnswer,
+    withAnswerRewritten,
+    withMessage,
+    withVersion,
+    withVersionShown
+} from "../lib/conversationEdits.js";
 import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import {DEFAULT_PROFILE, type Conversation} from "../lib/types.js";
 import {createConversationSync} from "./conversationSync.js";
@@ -134,6 +144,16 @@ export const useConversations = create<ConversationsState>()(
                 set({conversations: touch(get().conversations, conversationId, (c) => withAnswer(c, questionId, stored))});
                 sync.save(conversationId);
                 return stored;
+            },
+            rewriteAnswer: (conversationId, questionId, answerId, answer) => {
+                set({
+                    conversations: touch(
+                        get().conversations,
+                        conversationId,
+                        (c) => withAnswerRewritten(c, answerId, answer) ?? withAnswer(c, questionId, stamped(answer))
+                    )
+                });
+                sync.save(conversationId);
             },
             addVersion: (conversationId, messageId, message) => {
                 const stored = stamped(message);
