@@ -233,7 +233,10 @@ test.describe("chat in the served UI", () => {
         await page.goto(server.url);
         await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
         await expect(page).toHaveTitle("KVShare");
-        await setMaxTokens(page, 120);
+        // Greedy, and long enough to stream over many frames: a sampled answer may end at its first tokens.
+        await page.getByTestId("settings-toggle").click();
+        await page.getByTestId("temperature-input").fill("0");
+        await page.getByTestId("max-tokens-input").fill("400");
         await page.keyboard.press("Escape");
         await expect(page.getByTestId("chat-settings")).toBeHidden();
         // Where the question, the answer and the caret are, every frame, from the page itself.

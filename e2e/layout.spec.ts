@@ -1,4 +1,4 @@
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
@@ -101,15 +101,17 @@ test.describe("layout in small windows", () => {
             await page.getByTestId("composer-input").press("Enter");
             await expect(page.getByTestId("message-assistant").first().getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
             const box = async (testId: string) => (await page.getByTestId(testId).boundingBox())!;
-            const [select, load, health, toggle] = [
+            const [select, load, models, health, toggle] = [
                 await box("model-select"),
                 await box("model-load"),
+                await box("models-info-toggle"),
                 await box("health-indicator"),
                 await box("settings-toggle")
             ];
             expect(select.width, "the model picker shows the model's name").toBeGreaterThanOrEqual(80);
             expect(load.x, "Load comes after the picker").toBeGreaterThanOrEqual(select.x + select.width);
-            expect(health.x, "the health dot is not under Load").toBeGreaterThanOrEqual(load.x + load.width);
+            expect(models.x, "the models folder's button comes after Load").toBeGreaterThanOrEqual(load.x + load.width);
+            expect(health.x, "the health dot is not under the models folder's button").toBeGreaterThanOrEqual(models.x + models.width);
             expect(toggle.x, "Settings is not under the health dot").toBeGreaterThanOrEqual(health.x + health.width);
             await expectFits(page, "settings-toggle");
             await expectFits(page, "menu-button");
@@ -196,13 +198,14 @@ test.describe("layout in small windows", () => {
 });
 
 test.describe("a model that fails to load, in a phone-sized window", () => {
-    // Its own server, with a file that is no model in its models folder: the shared one must keep its model.
+    // Its own server, with a model in its models folder that turns out to be no model: the shared one must keep its model.
     let own: RunningServer;
     let folder: string;
+    let broken: string;
     test.beforeAll(async () => {
         folder = mkdtempSync(join(tmpdir(), "kvshare-broken-model-"));
-        const broken = join(folder, "Broken-Model-7B-Instruct-Q4_K_M.gguf");
-        writeFileSync(broken, Buffer.alloc(4096, 7));
+        broken = join(folder, "Broken-Model-7B-Instruct-Q4_K_M.gguf");
+        copyFileSync(testModelPath(), broken);
         own = await startServer({modelsFolder: [testModelPath(), broken]});
     });
     test.afterAll(async () => {
@@ -215,7 +218,12 @@ test.describe("a model that fails to load, in a phone-sized window", () => {
         await page.goto(own.url);
         await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
         const select = page.getByTestId("model-select");
-        await select.selectOption((await select.locator("option", {hasText: "Broken-Model"}).getAttribute("value"))!);
+        const option = select.locator("option", {hasText: "Broken-Model"});
+        await expect(option).toBeEnabled();
+        // Listed as a model, then overwritten by something else (a download restarted) before Load is pressed:
+        // the server refuses it, the model before it serving on.
+        writeFileSync(broken, Buffer.alloc(4096, 7));
+        await select.selectOption((await option.getAttribute("value"))!);
         await page.getByTestId("model-load").click();
 
         await expect(page.getByTestId("model-error")).toContainText("Broken-Model-7B-Instruct-Q4_K_M");
@@ -235,6 +243,11 @@ test.describe("a model that fails to load, in a phone-sized window", () => {
 
         await problem.getByRole("button", {name: "Dismiss the model error"}).click();
         await expect(problem).toHaveCount(0);
+        // The list read again says so too: the file is offered as one that cannot be served, with why.
+        await page.getByTestId("models-info-toggle").click();
+        await page.getByTestId("models-refresh").click();
+        await expect(option).toHaveText(/^Broken-Model-7B-Instruct-Q4_K_M · 4.0 KiB · cannot be served: it is not a GGUF file$/);
+        await expect(option).toBeDisabled();
     });
 });
 

@@ -159,7 +159,6 @@ export interface ModelFile {
     /** The file name without `.gguf` (the id the API serves it as). */
     id: string;
     sizeBytes: number;
-    /** Found in the models folder, or the loaded model living elsewhere (`--model`, settings). */
     /** The models folder, the model loaded now, or one served earlier since the app started (from elsewhere). */
     source: "models-folder" | "loaded" | "served";
     /** True for the model being served (or being loaded). */
@@ -168,6 +167,11 @@ export interface ModelFile {
     architecture: string | null;
     /** The context length the model was trained with (GGUF header), or null. */
     contextLength: number | null;
+    /**
+     * Why the file cannot be served, as `loadModel` would refuse it (not a GGUF file, a header that cannot be
+     * right, no weights, cut short), or null when it looks servable.
+     */
+    problem: string | null;
 }
 
 /** The model slot: what is loaded or loading, how far, and why it failed. */
@@ -183,7 +187,10 @@ export interface ModelStatus {
 }
 
 export interface ModelList {
-    /** The data folder's models folder, where the picker looks for `.gguf` files. */
+    /**
+     * The data folder's models folder, where the picker looks for `.gguf` files (a path on the server's
+     * machine); the listing creates it when it is missing, so there is a folder to copy models into.
+     */
     modelsDir: string;
     models: ModelFile[];
     status: ModelStatus;

@@ -48,10 +48,59 @@ describe("model picker operations", () => {
             expect(model.sizeBytes).toBe(fs.statSync(model.path).size);
             expect(model.architecture).toBe("llama");
             expect(model.contextLength).toBeGreaterThan(0);
+            expect(model.problem).toBeNull();
         }
         expect(list.status).toEqual({status: "ok", progress: 1, modelId: "stories260K", modelPath: storiesLink, error: null});
         expect((await server.api("/kvshare/models", {noAuth: true})).status).toBe(401);
         expect((await server.api("/kvshare/model", {method: "PUT", json: {path: tinyLink}, noAuth: true})).status).toBe(401);
+    });
+
+    it("lists the files that cannot be served with the reason a load would give, and no header facts it cannot read", async () => {
+        const vocabLink = path.join(folder, "vocab-only.gguf");
+        fs.symlinkSync(path.resolve(path.dirname(testModelPath), "vocab-only/ggml-vocab-llama-spm.gguf"), vocabLink);
+        const bytes = fs.readFileSync(testModelPath);
+        const truncated = path.join(folder, "truncated.gguf");
+        fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+        const notGguf = path.join(folder, "renamed.gguf");
+        fs.writeFileSync(notGguf, Buffer.alloc(4096, 7));
+        try {
+            const list = await runAdminOp(server.core.admin, "listModels", {});
+            const problems = Object.fromEntries(list.models.map((m) => [m.id, m.problem]));
+            expect(problems).toEqual({
+                "TinyStories-656K-Q8_0": null,
+                renamed: "it is not a GGUF file",
+                stories260K: null,
+                truncated: expect.stringMatching(/^the file is truncated \(\d+ bytes; its tensor table points past the end\)$/),
+                "vocab-only": "it holds no weights (a vocabulary-only file)"
+            });
+            expect(list.models.find((m) => m.id === "renamed")).toMatchObject({architecture: null, contextLength: null});
+            // What a load of each says is what the list said, word for word.
+            for (const model of list.models.filter((m) => m.problem !== null)) {
+                const response = await putModel({path: model.path});
+                expect(response.status, model.id).toBe(400);
+                expect(((await response.json()) as {error: {message: string}}).error.message).toBe(`${model.id}.gguf cannot be served: ${model.problem}.`);
+            }
+            // A file put right (the same name, a whole model now) is listed as servable: facts follow the file.
+            fs.writeFileSync(truncated, bytes);
+            expect((await runAdminOp(server.core.admin, "listModels", {})).models.find((m) => m.id === "truncated")?.problem).toBeNull();
+        } finally {
+            for (const file of [vocabLink, truncated, notGguf]) fs.rmSync(file, {force: true});
+        }
+    });
+
+    it("creates the models folder when it is missing, owner-only, so the folder the picker names is there to copy into", async () => {
+        const other = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-models-missing-"));
+        try {
+            const list = await runAdminOp({...server.core.admin, dataDir: other}, "listModels", {});
+            expect(list.modelsDir).toBe(path.join(other, "models"));
+            const stat = fs.statSync(list.modelsDir);
+            expect(stat.isDirectory()).toBe(true);
+            if (process.platform !== "win32") expect(stat.mode & 0o777).toBe(0o700);
+            // The loaded model (elsewhere) is still listed.
+            expect(list.models.map((m) => [m.id, m.current])).toEqual([["stories260K", true]]);
+        } finally {
+            fs.rmSync(other, {recursive: true, force: true});
+        }
     });
 
     it("switches to another model in the background and back, recreating the sharing engine", async () => {

@@ -6,6 +6,7 @@ import {ggmlTensorBytes} from "../common/ggmlTensorBytes.js";
 import type {ModelFile, ModelList, ModelStatus} from "../../shared/admin.js";
 import type {AdminDeps} from "./ports.js";
 import {modelsDir} from "../config/dataDir.js";
+import {ownerOnlyDirMode} from "../config/ownerOnly.js";
 import {saveSettingsPatch} from "../config/settings.js";
 import {AdminError, invalidInput} from "./errors.js";
 
@@ -21,6 +22,8 @@ const ignoredGgufKeys = ["tokenizer.ggml.tokens", "tokenizer.ggml.scores", "toke
 interface HeaderFacts {
     architecture: string | null;
     contextLength: number | null;
+    /** Why the file cannot be served (see {@link modelFileProblem}), or null. */
+    problem: string | null;
 }
 
 /** Header facts by `path|size|mtime`: a file is parsed once until it changes. */
@@ -43,30 +46,42 @@ function statFile(file: string): fs.Stats | undefined {
     }
 }
 
-/** Reads the GGUF header (no tensor table, no vocabulary) for the architecture and trained context. */
+/** Reads a GGUF file's header and tensor table (no vocabulary); throws where the reader cannot. */
+function readGgufInfo(file: string) {
+    return readGgufFileInfo(file, {
+        readTensorInfo: true,
+        sourceType: "filesystem",
+        logWarnings: false,
+        ignoreKeys: ignoredGgufKeys,
+        spliceSplitFiles: false
+    });
+}
+
+/**
+ * Reads the GGUF header and tensor table (no vocabulary) for the architecture, the trained context and why
+ * the file cannot be served: the picker offers an unservable file (a vocabulary-only one, one cut short) as
+ * such, with its reason, instead of as a model that fails only once chosen.
+ */
 async function headerFacts(file: string, stat: fs.Stats): Promise<HeaderFacts> {
     const key = `${file}|${stat.size}|${stat.mtimeMs}`;
     const cached = headerCache.get(key);
     if (cached != null) return cached;
-    let facts: HeaderFacts = {architecture: null, contextLength: null};
     // A header whose counts cannot be right is never given to the reader (see ggufHeaderProblem).
-    if (ggufHeaderProblem(file) != null) return facts;
-    try {
-        const info = await readGgufFileInfo(file, {
-            readTensorInfo: false,
-            sourceType: "filesystem",
-            logWarnings: false,
-            ignoreKeys: ignoredGgufKeys,
-            spliceSplitFiles: false
-        });
-        const architecture = info.metadata.general?.architecture;
-        const contextLength = (info.architectureMetadata as {context_length?: unknown}).context_length;
-        facts = {
-            architecture: typeof architecture === "string" ? architecture : null,
-            contextLength: typeof contextLength === "number" && Number.isFinite(contextLength) ? contextLength : null
-        };
-    } catch {
-        // Not a readable GGUF: listed without header facts; loading it reports llama.cpp's reason.
+    const headerProblem = ggufHeaderProblem(file);
+    let facts: HeaderFacts = {architecture: null, contextLength: null, problem: headerProblem ?? null};
+    if (headerProblem == null) {
+        try {
+            const info = await readGgufInfo(file);
+            const architecture = info.metadata.general?.architecture;
+            const contextLength = (info.architectureMetadata as {context_length?: unknown}).context_length;
+            facts = {
+                architecture: typeof architecture === "string" ? architecture : null,
+                contextLength: typeof contextLength === "number" && Number.isFinite(contextLength) ? contextLength : null,
+                problem: weightsProblemOf(info, stat.size) ?? null
+            };
+        } catch (error) {
+            facts = {...facts, problem: unreadableHeader(error)};
+        }
     }
     if (headerCache.size > 4 * maxListed) headerCache.clear();
     headerCache.set(key, facts);
@@ -89,6 +104,21 @@ function modelsFolderFiles(folder: string): string[] {
         .slice(0, maxListed);
 }
 
+/**
+ * Creates the models folder when it is missing (owner-only, as every folder the app makes in its data
+ * folder): the picker tells the user to copy models into it, and a folder to be created first is a step
+ * they would have to guess. A folder that exists is left as it is (it may be the user's, shared); one that
+ * cannot be made (a read-only data folder) is left missing, and lists nothing.
+ */
+function ensureFolder(folder: string): void {
+    if (fs.existsSync(folder)) return;
+    try {
+        fs.mkdirSync(folder, {mode: ownerOnlyDirMode});
+    } catch {
+        // Listed as empty: the path the picker shows still says where models go.
+    }
+}
+
 /** The loaded (or loading) model and how far its load got. */
 export function modelStatus(deps: ModelsDeps): ModelStatus {
     return {
@@ -107,6 +137,7 @@ export function modelStatus(deps: ModelsDeps): ModelStatus {
 /** GET /kvshare/models: the models folder's GGUF files plus the current model, with sizes and header facts. */
 export async function listModels(deps: ModelsDeps): Promise<ModelList> {
     const folder = modelsDir(deps.dataDir);
+    ensureFolder(folder);
     const files = modelsFolderFiles(folder);
     const current = deps.models.modelPath == null ? undefined : path.resolve(deps.models.modelPath);
     // Files from elsewhere first: the loaded one, then those served earlier (`--model`, a path typed in),
@@ -150,6 +181,11 @@ export async function modelFileProblem(file: string): Promise<string | undefined
     return ggufHeaderProblem(file) ?? weightsProblem(file);
 }
 
+/** Why a file the GGUF reader failed on cannot be served. */
+function unreadableHeader(error: unknown): string {
+    return `its header cannot be read (${(error as Error).message})`;
+}
+
 /**
  * What makes a GGUF file unservable, read from its header and tensor table before anything is unloaded:
  * no weights (a vocabulary-only file), or tensor data that runs past the end of the file (truncated).
@@ -158,19 +194,17 @@ export async function modelFileProblem(file: string): Promise<string | undefined
 async function weightsProblem(file: string): Promise<string | undefined> {
     let info;
     try {
-        info = await readGgufFileInfo(file, {
-            readTensorInfo: true,
-            sourceType: "filesystem",
-            logWarnings: false,
-            ignoreKeys: ignoredGgufKeys,
-            spliceSplitFiles: false
-        });
+        info = await readGgufInfo(file);
     } catch (error) {
-        return `its header cannot be read (${(error as Error).message})`;
+        return unreadableHeader(error);
     }
+    return weightsProblemOf(info, fs.statSync(file).size);
+}
+
+/** {@link weightsProblem} of a header already read, of a file of `size` bytes. */
+function weightsProblemOf(info: Awaited<ReturnType<typeof readGgufInfo>>, size: number): string | undefined {
     const tensors = info.tensorInfo ?? [];
     if (Number(info.tensorCount) === 0 || tensors.length === 0) return "it holds no weights (a vocabulary-only file)";
-    const size = fs.statSync(file).size;
     // The last tensor's data starts at its file offset: a file cut before it is certainly truncated; one cut
     // inside it is, where the tensor's size is known from its type.
     const lastOffset = Math.max(...tensors.map((tensor) => Number(tensor.fileOffset)));

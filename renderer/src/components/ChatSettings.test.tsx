@@ -1,9 +1,11 @@
 import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
 import {useState} from "react";
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
+import {HttpBackend} from "../backend/httpBackend.js";
+import {toChatRequest} from "../stores/useChatStream.js";
 import {flushConversationSaves, selectActiveConversation, useConversations} from "../stores/useConversations.js";
-import {FakeBackend} from "../testing/fakes.js";
+import {chunk, FakeBackend, sse, sseResponse} from "../testing/fakes.js";
 import {ChatSettings} from "./ChatSettings.js";
 
 /** The panel as the app mounts it: the active chat's, closed by its button or Esc. */
@@ -112,5 +114,69 @@ describe("ChatSettings", () => {
         render(<Panel />);
         fireEvent.keyDown(document, {key: "Escape"});
         expect(screen.getByTestId("closed")).toBeTruthy();
+    });
+
+    it("sets Top P and a Seed per chat, saved with the chat and sent with its questions; an emptied Seed is a random one again", async () => {
+        const backend = new FakeBackend();
+        setBackend(backend);
+        const first = useConversations.getState().create("Guest");
+        useConversations.getState().addMessage(first, {role: "user", content: "Sam"});
+        const second = useConversations.getState().create("Guest");
+        useConversations.getState().addMessage(second, {role: "user", content: "Kim"});
+        useConversations.getState().select(first);
+        render(<Panel />);
+        expect(screen.getByTestId("seed-input").closest("label")!.textContent).toContain(
+            "Empty = a random seed each answer. The same seed with the same settings and chat repeats an answer."
+        );
+        typeNumber(screen.getByTestId("top-p-input"), "0.9");
+        typeNumber(screen.getByTestId("seed-input"), "42");
+        expect(chat().params).toMatchObject({top_p: 0.9, seed: 42});
+        await flushConversationSaves();
+        expect(backend.adminFake.conversations.get(first)!.params).toMatchObject({top_p: 0.9, seed: 42});
+
+        // What a question of this chat sends: both, as the OpenAI API names them.
+        const fetchMock = vi.fn(async () => sseResponse([sse(chunk("Hi", "stop")), sse("[DONE]")]));
+        const http = new HttpBackend({getApiKey: () => "k", fetch: fetchMock as unknown as typeof fetch});
+        await http.streamChat(toChatRequest(chat()), () => {}, new AbortController().signal);
+        const body = JSON.parse((fetchMock.mock.calls[0] as unknown as [string, RequestInit])[1].body as string) as Record<string, unknown>;
+        expect(body).toMatchObject({top_p: 0.9, seed: 42});
+
+        // The other chat keeps its own (none).
+        act(() => useConversations.getState().select(second));
+        expect((screen.getByTestId("seed-input") as HTMLInputElement).value).toBe("");
+        expect((screen.getByTestId("top-p-input") as HTMLInputElement).value).toBe("");
+        expect(chat().params.seed).toBeUndefined();
+        act(() => useConversations.getState().select(first));
+        expect((screen.getByTestId("seed-input") as HTMLInputElement).value).toBe("42");
+
+        // Emptied: no seed is sent, each answer draws its own.
+        typeNumber(screen.getByTestId("seed-input"), "");
+        expect(chat().params.seed).toBeUndefined();
+        await http.streamChat(toChatRequest(chat()), () => {}, new AbortController().signal);
+        const again = JSON.parse((fetchMock.mock.calls[1] as unknown as [string, RequestInit])[1].body as string) as Record<string, unknown>;
+        expect(again).not.toHaveProperty("seed");
+        expect(again).toMatchObject({top_p: 0.9});
+    });
+
+    it("refuses a Top P outside 0..1 and a Seed that is not a whole 32-bit number, keeping the value in force", () => {
+        useConversations.getState().create("Guest");
+        render(<Panel />);
+        const topP = screen.getByTestId("top-p-input");
+        typeNumber(topP, "0.5");
+        typeNumber(topP, "1.5");
+        expect(screen.getByTestId("top-p-input-error").textContent).toBe("Must be between 0 and 1. 0.5 is used.");
+        expect(chat().params.top_p).toBe(0.5);
+        const seed = screen.getByTestId("seed-input");
+        typeNumber(seed, "7");
+        typeNumber(seed, "7.5");
+        expect(screen.getByTestId("seed-input-error").textContent).toBe("Must be a whole number. 7 is used.");
+        // The largest 32-bit value is llama.cpp's "no seed": not one to repeat an answer with.
+        typeNumber(seed, "4294967295");
+        expect(screen.getByTestId("seed-input-error").textContent).toBe("Must be between 0 and 4294967294. 7 is used.");
+        typeNumber(seed, "-1");
+        expect(screen.getByTestId("seed-input-error").textContent).toMatch(/^Must be between 0 and 4294967294/);
+        typeNumber(seed, "4294967294");
+        expect(screen.queryByTestId("seed-input-error")).toBeNull();
+        expect(chat().params.seed).toBe(4294967294);
     });
 });

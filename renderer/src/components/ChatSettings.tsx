@@ -4,6 +4,12 @@ import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
 import {NumberField} from "./NumberField.js";
 
+/**
+ * The largest seed: llama.cpp's sampler takes a 32-bit one (the server wraps larger ones, so two seeds typed
+ * here would silently be the same one), and reads the largest 32-bit value as "no seed" (a random one).
+ */
+const maxSeed = 2 ** 32 - 2;
+
 /** One chat's system prompt and sampling. */
 export function ChatSettings({conversation, onClose}: {conversation: Conversation; onClose: () => void}) {
     const {setSystemPrompt, setParams} = useConversations.getState();
@@ -44,6 +50,29 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 testId="temperature-input"
                 hint="0 = greedy; higher = more varied"
                 onChange={(temperature) => setParams(conversation.id, {temperature})}
+            />
+            <NumberField
+                key={`${conversation.id}-top-p`}
+                label="Top P"
+                value={conversation.params.top_p}
+                min={0}
+                max={1}
+                step={0.05}
+                testId="top-p-input"
+                hint="Picks only among the likeliest words that together make up this share; lower = more focused (empty = 0.95)"
+                onChange={(top_p) => setParams(conversation.id, {top_p})}
+            />
+            <NumberField
+                key={`${conversation.id}-seed`}
+                label="Seed"
+                value={conversation.params.seed}
+                min={0}
+                max={maxSeed}
+                step={1}
+                integer
+                testId="seed-input"
+                hint="Empty = a random seed each answer. The same seed with the same settings and chat repeats an answer."
+                onChange={(seed) => setParams(conversation.id, {seed})}
             />
             <NumberField
                 key={`${conversation.id}-max-tokens`}

@@ -1,27 +1,7 @@
-import {useEffect, useRef} from "react";
 import {useView} from "../stores/useView.js";
 import {HealthIndicator} from "./HealthIndicator.js";
 import {ModelLoadProblem, ModelPicker} from "./ModelPicker.js";
 import {useReturnFocus} from "./useReturnFocus.js";
-
-/**
- * The drawer (narrow windows) closed with the focus in it, or nowhere (Esc, a click beside it, a page picked):
- * the focus goes back to the menu button that opened it, not to the page's top. A focus already moved
- * elsewhere (a chat picked puts it in the message box) stays there.
- */
-function useDrawerReturnFocus(open: boolean) {
-    const button = useRef<HTMLButtonElement>(null);
-    const wasOpen = useRef(open);
-    useEffect(() => {
-        const closed = wasOpen.current && !open;
-        wasOpen.current = open;
-        if (!closed) return;
-        const focused = document.activeElement;
-        const lost = focused === null || focused === document.body || !focused.isConnected || focused.closest("#sidebar") !== null;
-        if (lost) button.current?.focus();
-    }, [open]);
-    return button;
-}
 
 interface HeaderProps {
     title: string;
@@ -34,7 +14,9 @@ export function Header({title, settingsOpen = false, onToggleSettings}: HeaderPr
     // Settings closed from inside (Esc, ×): the focus comes back to the toggle.
     const toggle = useReturnFocus<HTMLButtonElement>(settingsOpen);
     const sidebarOpen = useView((s) => s.sidebarOpen);
-    const menu = useDrawerReturnFocus(sidebarOpen);
+    // The drawer (narrow windows) closed with the focus in it, or nowhere (Esc, a click beside it, a page picked): the
+    // focus goes back to the menu button, not to the page's top; one moved elsewhere (a chat picked: the message box) stays.
+    const menu = useReturnFocus<HTMLButtonElement>(sidebarOpen, "#sidebar");
     return (
         <>
             <header className="header">

@@ -1,5 +1,5 @@
 import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {afterEach, beforeEach, describe, expect, it, onTestFinished, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useModels} from "../stores/useModels.js";
@@ -11,20 +11,47 @@ describe("ModelPicker", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useConnection.setState({status: "ok"});
-        useModels.setState({models: [], modelsDir: null, status: null, selected: null, error: null, watching: false, pollMs: 5});
+        useConnection.setState({status: "ok", models: []});
+        useModels.setState({
+            models: [],
+            modelsDir: null,
+            status: null,
+            selected: null,
+            error: null,
+            refused: null,
+            refreshedAt: 0,
+            refreshing: false,
+            watching: false,
+            pollMs: 5
+        });
     });
     afterEach(() => {
         cleanup();
         setBackend(null);
+        vi.useRealTimers();
     });
+
+    /** The served model as /v1/models names it, run with `contextSize` tokens per sequence. */
+    const served = (contextSize: number) =>
+        useConnection.setState({
+            models: [
+                {
+                    id: "stories260K",
+                    object: "model",
+                    created: 1,
+                    owned_by: "kvshare",
+                    meta: {context_size: contextSize, parallel: 4, architecture: "llama", kv_editing: true}
+                }
+            ]
+        });
+    const listCalls = () => backend.adminFake.calls.filter((c) => c.op === "listModels").length;
 
     it("lists the models, loads the chosen one with a progress bar, and shows a failure", async () => {
         render(<ModelPicker />);
         const select = (await screen.findByTestId("model-select")) as HTMLSelectElement;
         expect([...select.options].map((o) => o.textContent)).toEqual([
-            "stories260K · 1.1 MiB · llama · 512 ctx (current)",
-            "TinyStories-656K-Q8_0 · 977 KiB · llama · 512 ctx"
+            "stories260K · 1.1 MiB · llama · trained 512 ctx (current)",
+            "TinyStories-656K-Q8_0 · 977 KiB · llama · trained 512 ctx"
         ]);
         const load = screen.getByTestId("model-load") as HTMLButtonElement;
         expect(load.disabled).toBe(true);
@@ -79,5 +106,122 @@ describe("ModelPicker", () => {
         render(<ModelPicker />);
         await waitFor(() => expect(screen.getByTestId("model-name").textContent).toBe("stories260K"));
         expect(screen.queryByTestId("model-select")).toBeNull();
+    });
+
+    it("lists a file that cannot be served last, as a disabled option with the reason, which Load does not take", async () => {
+        backend.adminFake.models.unshift({
+            ...backend.adminFake.models[1]!,
+            path: "/data/models/ggml-vocab-llama-spm.gguf",
+            id: "ggml-vocab-llama-spm",
+            sizeBytes: 723_869,
+            architecture: "llama",
+            contextLength: 4096,
+            problem: "it holds no weights (a vocabulary-only file)"
+        });
+        render(<ModelPicker />);
+        const select = (await screen.findByTestId("model-select")) as HTMLSelectElement;
+        await waitFor(() => expect(select.options).toHaveLength(3));
+        const last = select.options[2]!;
+        expect(last.textContent).toBe("ggml-vocab-llama-spm · 707 KiB · cannot be served: it holds no weights (a vocabulary-only file)");
+        expect(last.disabled).toBe(true);
+        expect([...select.options].slice(0, 2).map((o) => o.disabled)).toEqual([false, false]);
+        // Chosen anyway (a stale list, a script): Load stays off.
+        fireEvent.change(select, {target: {value: last.value}});
+        expect((screen.getByTestId("model-load") as HTMLButtonElement).disabled).toBe(true);
+    });
+
+    it("says where models go, copies the folder, and lists a file copied in on Refresh", async () => {
+        const writeText = vi.spyOn(navigator.clipboard, "writeText");
+        render(<ModelPicker />);
+        await screen.findByTestId("model-select");
+        const toggle = screen.getByRole("button", {name: "Models folder and details"});
+        expect(toggle.getAttribute("aria-expanded")).toBe("false");
+        fireEvent.click(toggle);
+        expect(toggle.getAttribute("aria-expanded")).toBe("true");
+        const panel = screen.getByTestId("models-info");
+        expect(toggle.getAttribute("aria-controls")).toBe(panel.id);
+        expect(screen.getByTestId("models-dir").textContent).toBe("/data/models");
+        expect(panel.textContent).toContain("Copy .gguf files here");
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Copy"})));
+        expect(writeText).toHaveBeenCalledWith("/data/models");
+        expect(screen.getByTestId("models-dir-copy").textContent).toBe("Copied");
+        expect(screen.getByTestId("models-count").textContent).toBe("2 models");
+
+        backend.adminFake.models.push({
+            ...backend.adminFake.models[1]!,
+            path: "/data/models/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf",
+            id: "Qwen2.5-0.5B-Instruct-Q4_K_M"
+        });
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Refresh"})));
+        const select = screen.getByTestId("model-select") as HTMLSelectElement;
+        await waitFor(() => expect([...select.options].map((o) => o.value)).toContain("/data/models/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf"));
+        expect(screen.getByTestId("models-count").textContent).toBe("3 models");
+    });
+
+    it("closes the popover on Esc (the focus back on its button, the chat settings' Esc untouched) and on a click elsewhere", async () => {
+        const outside = vi.fn();
+        const settingsEsc = (event: KeyboardEvent) => void (!event.defaultPrevented && outside());
+        document.addEventListener("keydown", settingsEsc);
+        onTestFinished(() => document.removeEventListener("keydown", settingsEsc));
+        render(<ModelPicker />);
+        await screen.findByTestId("model-select");
+        const toggle = screen.getByTestId("models-info-toggle");
+        fireEvent.click(toggle);
+        screen.getByRole("button", {name: "Refresh"}).focus();
+        fireEvent.keyDown(screen.getByRole("button", {name: "Refresh"}), {key: "Escape"});
+        expect(screen.queryByTestId("models-info")).toBeNull();
+        expect(document.activeElement).toBe(toggle);
+        expect(outside).not.toHaveBeenCalled();
+        fireEvent.click(toggle);
+        fireEvent.pointerDown(screen.getByTestId("models-dir"));
+        expect(screen.getByTestId("models-info")).toBeTruthy();
+        fireEvent.pointerDown(document.body);
+        expect(screen.queryByTestId("models-info")).toBeNull();
+    });
+
+    it("reads the folder again when the picker or the window gets the focus, throttled", async () => {
+        vi.useFakeTimers({toFake: ["Date"]});
+        render(<ModelPicker />);
+        const select = (await screen.findByTestId("model-select")) as HTMLSelectElement;
+        await waitFor(() => expect(useModels.getState().refreshing).toBe(false));
+        expect(listCalls()).toBe(1);
+        backend.adminFake.models.push({...backend.adminFake.models[1]!, path: "/data/models/copied.gguf", id: "copied"});
+        // Right after the first read: the focus does not read again.
+        fireEvent.focus(select);
+        expect(listCalls()).toBe(1);
+        vi.setSystemTime(Date.now() + 60_000);
+        await act(async () => void fireEvent.focus(select));
+        await waitFor(() => expect([...select.options].map((o) => o.value)).toContain("/data/models/copied.gguf"));
+        expect(listCalls()).toBe(2);
+        // The window's focus (back from the file manager) reads it too.
+        backend.adminFake.models.push({...backend.adminFake.models[1]!, path: "/data/models/copied-too.gguf", id: "copied-too"});
+        vi.setSystemTime(Date.now() + 60_000);
+        await act(async () => void window.dispatchEvent(new Event("focus")));
+        await waitFor(() => expect([...select.options].map((o) => o.value)).toContain("/data/models/copied-too.gguf"));
+        expect(listCalls()).toBe(3);
+    });
+
+    it("shows the served model's trained context beside the one it runs with, and a hint where it runs longer", async () => {
+        served(512);
+        const {unmount} = render(<ModelPicker />);
+        const select = (await screen.findByTestId("model-select")) as HTMLSelectElement;
+        await waitFor(() => expect(select.options[0]!.textContent).toBe("stories260K · 1.1 MiB · llama · trained 512 ctx · runs 512 (current)"));
+        fireEvent.click(screen.getByRole("button", {name: "Models folder and details"}));
+        expect(screen.getByTestId("model-context").textContent).toBe("stories260K runs with 512 tokens of context per sequence; it was trained with 512.");
+        expect(screen.queryByTestId("model-context-hint")).toBeNull();
+        unmount();
+
+        served(2048);
+        render(<ModelPicker />);
+        const longer = (await screen.findByTestId("model-select")) as HTMLSelectElement;
+        await waitFor(() => expect(longer.options[0]!.textContent).toBe("stories260K · 1.1 MiB · llama · trained 512 ctx · runs 2048 (current)"));
+        // Said on the button too, where the popover is closed.
+        const toggle = screen.getByRole("button", {name: "Models folder and details (the context is longer than the model was trained for)"});
+        fireEvent.click(toggle);
+        expect(screen.getByTestId("model-context-hint").textContent).toBe(
+            "That is longer than it was trained for: past 512 tokens its answers may degrade. Set Context per sequence to 512 or less in Admin settings."
+        );
+        // A hint, not an error.
+        expect(screen.queryByRole("alert")).toBeNull();
     });
 });

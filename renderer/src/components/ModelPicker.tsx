@@ -1,8 +1,10 @@
-import {useEffect, useState} from "react";
-import type {ModelStatus} from "../../../shared/admin.js";
+import {useEffect, useId, useRef, useState} from "react";
+import type {ModelFile, ModelStatus} from "../../../shared/admin.js";
+import {copyText} from "../lib/clipboard.js";
 import {formatBytes, formatPercent} from "../lib/format.js";
-import {selectModelName, useConnection} from "../stores/useConnection.js";
-import {pickerModels, selectCanLoad, useModels} from "../stores/useModels.js";
+import {selectContextSize, selectModelName, useConnection} from "../stores/useConnection.js";
+import {contextFit, pickerModels, selectCanLoad, useModels} from "../stores/useModels.js";
+import {useReturnFocus} from "./useReturnFocus.js";
 
 /** The served model's name, where there is no list to pick from (the picker shows it otherwise). */
 function ModelName() {
@@ -79,12 +81,145 @@ export function ModelLoadProblem() {
     );
 }
 
+/** The option's words for one model file: what it is, its trained context, and why it cannot be served. */
+function optionText(m: ModelFile, running: number | undefined): string {
+    let text = `${m.id} · ${formatBytes(m.sizeBytes)}`;
+    if (m.problem !== null && !m.current) return `${text} · cannot be served: ${m.problem}`;
+    if (m.architecture) text += ` · ${m.architecture}`;
+    if (m.contextLength) text += ` · trained ${m.contextLength} ctx`;
+    // The served model runs with the server's context, which may differ from the one it was trained with.
+    if (m.current) text += running === undefined ? " (current)" : ` · runs ${running} (current)`;
+    return text;
+}
+
 /**
- * The header's model switcher: the models folder's GGUF files, "Load", the load progress and errors. The
- * header shows the errors on a line of their own below it (`withProblem` false, and ModelLoadProblem there).
+ * Where models go, a way to read the folder again, and the served model's context: what a user looking for
+ * "add a model" needs, behind one small button so the header stays one line in a phone's width.
+ */
+function ModelsInfo({models, running}: {models: ModelFile[]; running: number | undefined}) {
+    const modelsDir = useModels((s) => s.modelsDir);
+    const refreshing = useModels((s) => s.refreshing);
+    const [open, setOpen] = useState(false);
+    const [copied, setCopied] = useState<boolean | null>(null);
+    const toggle = useReturnFocus<HTMLButtonElement>(open);
+    const panel = useRef<HTMLDivElement>(null);
+    const panelId = useId();
+    const current = models.find((m) => m.current);
+    const fit = contextFit(current, running);
+    const servable = models.filter((m) => m.problem === null || m.current).length;
+
+    useEffect(() => {
+        if (!open) return;
+        setCopied(null);
+        // A click or a tap elsewhere, or Esc, closes it: it is a popover, not a page of its own.
+        const onPointer = (event: PointerEvent): void => {
+            const target = event.target as Node | null;
+            if (target !== null && (panel.current?.contains(target) || toggle.current?.contains(target))) return;
+            setOpen(false);
+        };
+        const onKey = (event: KeyboardEvent): void => {
+            if (event.key !== "Escape" || event.defaultPrevented) return;
+            // Esc here is this popover's, not the chat settings' (which close on Esc too).
+            event.preventDefault();
+            setOpen(false);
+            toggle.current?.focus();
+        };
+        document.addEventListener("pointerdown", onPointer);
+        // Capture: before the chat settings' own Esc listener, which leaves a prevented Esc alone.
+        document.addEventListener("keydown", onKey, true);
+        return () => {
+            document.removeEventListener("pointerdown", onPointer);
+            document.removeEventListener("keydown", onKey, true);
+        };
+    }, [open, toggle]);
+
+    const label = fit?.longer ? "Models folder and details (the context is longer than the model was trained for)" : "Models folder and details";
+    return (
+        <>
+            <button
+                ref={toggle}
+                type="button"
+                className={`icon-button model-info-toggle${open ? " active" : ""}${fit?.longer ? " warn" : ""}`}
+                data-testid="models-info-toggle"
+                aria-expanded={open}
+                aria-controls={open ? panelId : undefined}
+                aria-label={label}
+                title="Add models, refresh the list, context"
+                onClick={() => {
+                    // Opening is looking for models: the list is read again (a file just copied in shows).
+                    if (!open) useModels.getState().refreshStale();
+                    setOpen(!open);
+                }}
+            >
+                <span aria-hidden="true">+</span>
+                <span className="model-info-label"> Models</span>
+                {fit?.longer ? (
+                    <span className="model-info-mark" aria-hidden="true">
+                        !
+                    </span>
+                ) : null}
+            </button>
+            {open ? (
+                <div ref={panel} id={panelId} className="model-info" role="group" aria-label="Models folder and details" data-testid="models-info">
+                    <p className="model-info-head">Models folder</p>
+                    <div className="model-folder">
+                        <code data-testid="models-dir" title={modelsDir ?? undefined}>
+                            {modelsDir ?? "Unknown"}
+                        </code>
+                        {modelsDir !== null ? (
+                            <button
+                                type="button"
+                                className="button small"
+                                data-testid="models-dir-copy"
+                                onClick={() => void copyText(modelsDir).then(setCopied)}
+                            >
+                                {copied === true ? "Copied" : copied === false ? "Copy failed: select it" : "Copy"}
+                            </button>
+                        ) : null}
+                    </div>
+                    <p className="small">Copy .gguf files here (a folder on the computer that runs KVShare).</p>
+                    <div className="model-info-row">
+                        <button
+                            type="button"
+                            className="button small"
+                            data-testid="models-refresh"
+                            disabled={refreshing}
+                            onClick={() => void useModels.getState().refresh()}
+                        >
+                            {refreshing ? "Refreshing…" : "Refresh"}
+                        </button>
+                        <span className="muted small" data-testid="models-count">
+                            {servable === 1 ? "1 model" : `${servable} models`}
+                            {models.length > servable ? `, ${models.length - servable} cannot be served` : ""}
+                        </span>
+                    </div>
+                    {fit !== null && current !== undefined ? (
+                        <>
+                            <p className="small" data-testid="model-context">
+                                {current.id} runs with {fit.running} tokens of context per sequence; it was trained with {fit.trained}.
+                            </p>
+                            {fit.longer ? (
+                                <p className="small model-context-hint" data-testid="model-context-hint">
+                                    That is longer than it was trained for: past {fit.trained} tokens its answers may degrade. Set Context per sequence to{" "}
+                                    {fit.trained} or less in Admin settings.
+                                </p>
+                            ) : null}
+                        </>
+                    ) : null}
+                </div>
+            ) : null}
+        </>
+    );
+}
+
+/**
+ * The header's model switcher: the models folder's GGUF files (those that cannot be served listed as such),
+ * "Load", the load progress and errors, and a popover with the models folder and a refresh. The header shows
+ * the errors on a line of their own below it (`withProblem` false, and ModelLoadProblem there).
  */
 export function ModelPicker({withProblem = true}: {withProblem?: boolean}) {
     const connection = useConnection((s) => s.status);
+    const running = useConnection(selectContextSize);
     const models = pickerModels(useModels((s) => s.models));
     const selected = useModels((s) => s.selected);
     const status = useModels((s) => s.status);
@@ -94,6 +229,21 @@ export function ModelPicker({withProblem = true}: {withProblem?: boolean}) {
 
     useEffect(() => {
         if (reachable) void useModels.getState().refresh();
+    }, [reachable]);
+
+    // Back in the window (after copying a file into the models folder, say), the list is read again.
+    useEffect(() => {
+        if (!reachable) return;
+        const onFocus = (): void => useModels.getState().refreshStale();
+        const onVisible = (): void => {
+            if (document.visibilityState === "visible") onFocus();
+        };
+        window.addEventListener("focus", onFocus);
+        document.addEventListener("visibilitychange", onVisible);
+        return () => {
+            window.removeEventListener("focus", onFocus);
+            document.removeEventListener("visibilitychange", onVisible);
+        };
     }, [reachable]);
 
     if (models.length === 0) return <ModelName />;
@@ -106,14 +256,12 @@ export function ModelPicker({withProblem = true}: {withProblem?: boolean}) {
                 value={selected ?? ""}
                 disabled={loading}
                 aria-invalid={failed}
+                onFocus={() => useModels.getState().refreshStale()}
                 onChange={(e) => useModels.getState().select(e.target.value)}
             >
                 {models.map((m) => (
-                    <option key={m.path} value={m.path} title={m.path}>
-                        {m.id} · {formatBytes(m.sizeBytes)}
-                        {m.architecture ? ` · ${m.architecture}` : ""}
-                        {m.contextLength ? ` · ${m.contextLength} ctx` : ""}
-                        {m.current ? " (current)" : ""}
+                    <option key={m.path} value={m.path} title={m.problem ?? m.path} disabled={m.problem !== null && !m.current}>
+                        {optionText(m, running)}
                     </option>
                 ))}
             </select>
@@ -128,6 +276,7 @@ export function ModelPicker({withProblem = true}: {withProblem?: boolean}) {
             >
                 Load
             </button>
+            <ModelsInfo models={models} running={running} />
             {loading ? (
                 <span className="model-progress" data-testid="model-loading" title={`Loading ${status.modelId ?? "model"}…`}>
                     <progress data-testid="model-progress" max={1} value={status.progress} aria-label="Model load progress" />

@@ -3,8 +3,9 @@ import {useEffect, useRef, type RefObject} from "react";
 /**
  * When what was opened from an element closes (an edit box, a panel) and the focus went with it, the focus
  * goes back to that element, so a keyboard user goes on from where they were instead of the page's top.
+ * `staysIn`: what was opened stays in the page when closed (a drawer slid away): focus left inside it is lost too.
  */
-export function useReturnFocus<T extends HTMLElement>(open: boolean): RefObject<T | null> {
+export function useReturnFocus<T extends HTMLElement>(open: boolean, staysIn?: string): RefObject<T | null> {
     const target = useRef<T>(null);
     const wasOpen = useRef(open);
     useEffect(() => {
@@ -12,7 +13,8 @@ export function useReturnFocus<T extends HTMLElement>(open: boolean): RefObject<
         wasOpen.current = open;
         if (!closed) return;
         const focused = document.activeElement;
-        if (focused === null || focused === document.body || !focused.isConnected) target.current?.focus();
-    }, [open]);
+        const lost = focused === null || focused === document.body || !focused.isConnected || (staysIn !== undefined && focused.closest(staysIn) !== null);
+        if (lost) target.current?.focus();
+    }, [open, staysIn]);
     return target;
 }

@@ -3,7 +3,8 @@ import {setBackend} from "../backend/current.js";
 import {ApiError} from "../backend/errors.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {useConnection} from "./useConnection.js";
-import {selectCanLoad, useModels} from "./useModels.js";
+import type {ModelFile} from "../../../shared/admin.js";
+import {contextFit, MODEL_REFRESH_THROTTLE_MS, pickerModels, selectCanLoad, useModels} from "./useModels.js";
 
 const state = () => useModels.getState();
 const tiny = "/data/models/TinyStories-656K-Q8_0.gguf";
@@ -14,9 +15,23 @@ describe("useModels", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useModels.setState({models: [], modelsDir: null, status: null, selected: null, error: null, watching: false, pollMs: 0});
+        useModels.setState({
+            models: [],
+            modelsDir: null,
+            status: null,
+            selected: null,
+            error: null,
+            refused: null,
+            refreshedAt: 0,
+            refreshing: false,
+            watching: false,
+            pollMs: 0
+        });
     });
-    afterEach(() => setBackend(null));
+    afterEach(() => {
+        setBackend(null);
+        vi.useRealTimers();
+    });
 
     it("lists the models and selects the current one", async () => {
         await state().refresh();
@@ -95,5 +110,79 @@ describe("useModels", () => {
         await state().refresh();
         expect(state().error).toMatch(/Internal server error/);
         expect(state().models).toEqual([]);
+    });
+
+    it("reads the list again on focus at most once per throttle period, and never twice at once", async () => {
+        vi.useFakeTimers({toFake: ["Date"]});
+        const lists = () => backend.adminFake.calls.filter((c) => c.op === "listModels").length;
+        await state().refresh();
+        expect(lists()).toBe(1);
+        // A file copied into the folder meanwhile: focus right after the last read does not read again...
+        backend.adminFake.models.push({...backend.adminFake.models[1]!, path: "/data/models/new.gguf", id: "new"});
+        state().refreshStale();
+        expect(lists()).toBe(1);
+        // ...focus once the period is over does, and shows the new file.
+        vi.setSystemTime(Date.now() + MODEL_REFRESH_THROTTLE_MS);
+        state().refreshStale();
+        state().refreshStale();
+        await vi.waitFor(() => expect(state().refreshing).toBe(false));
+        expect(lists()).toBe(2);
+        expect(state().models.map((m) => m.id)).toContain("new");
+    });
+
+    it("offers no Load for a file that cannot be served, and does not keep it chosen once the list says so", async () => {
+        const broken: ModelFile = {
+            ...backend.adminFake.models[1]!,
+            path: "/data/models/vocab.gguf",
+            id: "vocab",
+            problem: "it holds no weights (a vocabulary-only file)"
+        };
+        backend.adminFake.models.push(broken);
+        await state().refresh();
+        state().select(broken.path);
+        expect(selectCanLoad(state())).toBe(false);
+        // Chosen while it still looked whole, then found broken by the next read: the choice goes back to the served model.
+        state().select(tiny);
+        backend.adminFake.models[1] = {...backend.adminFake.models[1]!, problem: "the file is truncated (10 bytes; its tensor table points past the end)"};
+        await state().refresh();
+        expect(state().selected).toBe(stories);
+    });
+
+    it("keeps a refused load's reason through later reads of the list, until the next load", async () => {
+        const broken: ModelFile = {
+            ...backend.adminFake.models[1]!,
+            path: "/data/models/vocab.gguf",
+            id: "vocab",
+            problem: "it holds no weights (a vocabulary-only file)"
+        };
+        backend.adminFake.models.push(broken);
+        await state().refresh();
+        await state().load(broken.path);
+        const refusal = "vocab.gguf cannot be served: it holds no weights (a vocabulary-only file).";
+        expect(state().error).toBe(refusal);
+        // The window regains the focus: the list is read again, and the reason stays.
+        await state().refresh();
+        expect(state().error).toBe(refusal);
+        const loading = state().load(tiny);
+        await vi.waitFor(() => expect(state().status?.status).toBe("loading"));
+        expect(state().error).toBeNull();
+        backend.adminFake.finishLoad();
+        await loading;
+        await state().refresh();
+        expect(state().error).toBeNull();
+    });
+
+    it("lists the files that cannot be served after every model there is to choose", () => {
+        const [stories260K, tinyStories] = backend.adminFake.models as [ModelFile, ModelFile];
+        const broken: ModelFile = {...tinyStories, path: "/data/models/a-broken.gguf", id: "a-broken", problem: "it is not a GGUF file"};
+        expect(pickerModels([broken, stories260K, tinyStories]).map((m) => m.id)).toEqual(["stories260K", "TinyStories-656K-Q8_0", "a-broken"]);
+    });
+
+    it("compares the context the server runs with to the one the model was trained with", () => {
+        expect(contextFit({contextLength: 2048}, 4096)).toEqual({trained: 2048, running: 4096, longer: true});
+        expect(contextFit({contextLength: 2048}, 2048)).toEqual({trained: 2048, running: 2048, longer: false});
+        expect(contextFit({contextLength: null}, 4096)).toBeNull();
+        expect(contextFit({contextLength: 2048}, undefined)).toBeNull();
+        expect(contextFit(undefined, 4096)).toBeNull();
     });
 });

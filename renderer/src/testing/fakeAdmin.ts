@@ -305,6 +305,8 @@ export class FakeAdmin {
                     // The fake has no disk: a file it does not list is not there.
                     throw invalid(`No model file at ${path}.`, "model_not_found");
                 }
+                // As the server: a file it lists as unservable is refused before anything is unloaded.
+                if (model.problem !== null) throw invalid(`${path.slice(path.lastIndexOf("/") + 1)} cannot be served: ${model.problem}.`, "invalid_model_file");
                 this.modelStatus = {status: "loading", progress: 0, modelId: model.id, modelPath: model.path, error: null};
                 return structuredClone(this.modelStatus);
             }

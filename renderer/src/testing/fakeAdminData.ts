@@ -117,7 +117,8 @@ export const fakeModels: ModelFile[] = [
         source: "models-folder",
         current: true,
         architecture: "llama",
-        contextLength: 512
+        contextLength: 512,
+        problem: null
     },
     {
         path: "/data/models/TinyStories-656K-Q8_0.gguf",
@@ -126,6 +127,7 @@ export const fakeModels: ModelFile[] = [
         source: "models-folder",
         current: false,
         architecture: "llama",
-        contextLength: 512
+        contextLength: 512,
+        problem: null
     }
 ];
