@@ -37,11 +37,12 @@ export function semanticRecord({prompt, best, tier, publicDonorId, summary, stag
         // For others than the machine owner the donor's id is opaque and the tier left out: a
         // global counter and a memory tier shared by every scope would show other scopes' activity.
         donor: {
-            id: prompt.revealDonor ? best.entry.id : publicDonorId,
+            // The index's own id and the tier only with the text: without it they would still tell one sender about another's.
+            id: showText ? best.entry.id : publicDonorId,
             similarity: round3(best.similarity),
             exact: best.exact,
             tokens: best.entry.tokens.length,
-            ...(prompt.revealDonor ? {tier} : {}),
+            ...(showText ? {tier} : {}),
             ...(showText ? {prompt: best.entry.promptText} : prompt.revealDonor ? {prompt_hidden: true} : {})
         },
         segments: summary.segments.map(({label, start, end}) => ({label, start, end})),
@@ -60,8 +61,8 @@ export function semanticRecord({prompt, best, tier, publicDonorId, summary, stag
 /**
  * Whether a donor's text may be shown to the requester: the app's key serves every profile of a shared desktop,
  * and one profile's prompt (a patient's notes) is not another's to read, though its KV may be shared. A marked
- * shared prefix is the admin's configuration, not anyone's prompt. Prompts cached before senders were kept have
- * none: shown only to requests that name no sender either.
+ * shared prefix is the admin's configuration, not anyone's prompt. Requests that name no sender (the owner's own
+ * scripts) are one sender; prompts cached before senders were kept read as theirs.
  */
 function sameSender(entry: Candidate["entry"], prompt: SharedPrompt): boolean {
     return entry.scope === sharedScope || (entry.owner ?? undefined) === prompt.owner;

@@ -1,15 +1,19 @@
 import {beforeEach, describe, expect, it, vi} from "vitest";
 import {API_KEY_STORAGE, LINK_KEY_REFUSED, checkApiKey, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyVerdict} from "./apiKey.js";
 
-/** A server that takes `keys` only, as the real one answers GET /v1/models (401 for any other key). */
+/**
+ * A server that takes `keys` only for the app's own API, as the real one answers GET /kvshare/model: 403 for an
+ * issued key (`issued`: good for the OpenAI API only), 401 for any other.
+ */
 function serverTaking(...keys: string[]): {fetch: typeof fetch; asked: string[]} {
     const asked: string[] = [];
     const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
-        expect(String(input)).toBe("/v1/models");
+        expect(String(input)).toBe("/kvshare/model");
         const key = new Headers(init?.headers).get("authorization")?.replace(/^Bearer /, "") ?? "";
         asked.push(key);
+        if (key.startsWith("issued")) return new Response(JSON.stringify({error: {message: "app's own key only", type: "permission_error"}}), {status: 403});
         return keys.includes(key)
-            ? new Response(JSON.stringify({object: "list", data: []}), {status: 200})
+            ? new Response(JSON.stringify({state: "ready"}), {status: 200})
             : new Response(JSON.stringify({error: {message: "Incorrect API key provided.", type: "authentication_error"}}), {status: 401});
     }) as typeof fetch;
     return {fetch: fetchImpl, asked};
@@ -65,6 +69,19 @@ describe("API key", () => {
         expect(server.asked).toEqual(["stale", "good"]);
     });
 
+    it("keeps the app's key over a link carrying an issued key (the OpenAI API's only)", async () => {
+        saveApiKey("good");
+        const server = serverTaking("good");
+        const result = await consumeKeyFromLocation(
+            {hash: "#key=issued-observer", pathname: "/", search: ""},
+            {replaceState: vi.fn(), state: null},
+            localStorage,
+            check(server)
+        );
+        expect(result).toEqual({key: "good", notice: LINK_KEY_REFUSED});
+        expect(loadApiKey()).toBe("good");
+    });
+
     it("replaces a stored key with a link's key the server takes (a new key), or where it refuses both", async () => {
         saveApiKey("old");
         const rotated = serverTaking("new");
@@ -93,6 +110,8 @@ describe("API key", () => {
     it("checks a key with the server: taken, refused, or not known", async () => {
         expect(await checkApiKey("good", serverTaking("good").fetch)).toBe("accepted");
         expect(await checkApiKey("bad", serverTaking("good").fetch)).toBe("refused");
+        // An issued key: good for the OpenAI API, not for this page's chats and settings.
+        expect(await checkApiKey("issued-observer", serverTaking("good").fetch)).toBe("refused");
         expect(await checkApiKey("k", (async () => new Response("busy", {status: 503})) as typeof fetch)).toBe("unknown");
     });
 

@@ -23,12 +23,13 @@ export function saveApiKey(key: string | null, storage: Storage = localStorage):
 export type KeyVerdict = "accepted" | "refused" | "unknown";
 
 /**
- * Asks the server of this page whether it takes `key`: an authenticated GET /v1/models, the cheapest request
- * that needs one.
+ * Asks the server of this page whether it takes `key` for this page: the cheapest request of the app's own API
+ * (GET /kvshare/model). The page's chats and settings need the app's key: an issued key, which the OpenAI API
+ * takes, is refused there (403), so a link with one does not replace the app's key in every tab.
  */
 export async function checkApiKey(key: string, fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): Promise<KeyVerdict> {
     try {
-        const response = await fetchImpl("/v1/models", {headers: {authorization: `Bearer ${key.trim()}`}});
+        const response = await fetchImpl("/kvshare/model", {headers: {authorization: `Bearer ${key.trim()}`}});
         // Read to the end: the connection is then free for the next request.
         await response.text().catch(() => "");
         if (response.ok) return "accepted";

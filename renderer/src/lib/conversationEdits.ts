@@ -53,13 +53,15 @@ export function withAnswer(c: Conversation, questionId: string, answer: StoredMe
 
 /**
  * The shown answer `answerId` rewritten as `answer` (a continued answer: its text longer, its stats and hit record
- * the continuation's), keeping its place, id and versions; null where no answer with that id is shown.
+ * the continuation's where it has them, its error the continuation's or none), keeping its place, id and versions;
+ * null where no answer with that id is shown.
  */
 export function withAnswerRewritten(c: Conversation, answerId: string, answer: Omit<StoredMessage, "id" | "createdAt">): Conversation | null {
     const index = c.messages.findIndex((m) => m.id === answerId);
     const old = c.messages[index];
     if (old === undefined || old.role !== "assistant") return null;
-    const {stats: _stats, error: _error, hit: _hit, ...kept} = old;
+    // A continuation that failed has no stats of its own: the answer's stay (what it continued still stopped where it did).
+    const {error: _error, ...kept} = old;
     const messages = [...c.messages];
     messages[index] = {...kept, ...answer};
     return {...c, messages};

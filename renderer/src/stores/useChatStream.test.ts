@@ -89,8 +89,31 @@ describe("useChatStream", () => {
         expect(canContinue(active().messages[1])).toBe(true);
         // An answer the model ended, a failed one, or a question: nothing to continue.
         expect(canContinue({role: "assistant", content: "x", stats: {finishReason: "stop"}})).toBe(false);
-        expect(canContinue({role: "assistant", content: "x", error: "the server failed"})).toBe(false);
+        expect(canContinue({role: "assistant", content: "", error: "the server failed"})).toBe(false);
         expect(canContinue({role: "user", content: "x"})).toBe(false);
+    });
+
+    it("leaves an answer whole when its continuation fails, says why, and goes on once asked again", async () => {
+        const first = useChatStream.getState().send("Once upon a time");
+        backend.delta("there was a");
+        backend.complete({finishReason: "length"});
+        await first;
+        const cut = active().messages[1]!;
+        const failing = useChatStream.getState().continueAnswer(active().id);
+        backend.fail(new Error("the server went away"));
+        await failing;
+        const failed = active().messages[1]!;
+        expect(failed).toMatchObject({id: cut.id, content: "there was a", error: "the server went away"});
+        // What it continued still stopped at the max tokens: its stats stay, and Continue is offered again.
+        expect(failed.stats).toEqual(cut.stats);
+        expect(canContinue(failed)).toBe(true);
+        const again = useChatStream.getState().continueAnswer(active().id);
+        backend.delta(" fox.");
+        backend.complete();
+        await again;
+        expect(active().messages[1]).toMatchObject({id: cut.id, content: "there was a fox."});
+        expect(active().messages[1]!.error).toBeUndefined();
+        expect(active().messages[1]!.stats?.finishReason).toBe("stop");
     });
 
     it("sends the system prompt and the chat's params", async () => {

@@ -85,10 +85,13 @@ function keepAnswer(inFlight: Pick<InFlight, "conversationId" | "questionId" | "
     else conversations.rewriteAnswer(inFlight.conversationId, inFlight.questionId, inFlight.continues, answer);
 }
 
-/** Whether a chat's last answer can be continued: it has text and stopped before the model ended it. */
+/**
+ * Whether a chat's last answer can be continued: it has text and stopped before the model ended it (the max tokens,
+ * stopped by hand, or cut off by a failure: a server gone, the page closed, a continuation that failed).
+ */
 export function canContinue(message: Pick<StoredMessage, "role" | "content" | "stats" | "error"> | undefined): boolean {
-    if (message?.role !== "assistant" || message.content === "" || message.error !== undefined) return false;
-    return message.stats?.finishReason === "length" || message.stats?.finishReason === "aborted";
+    if (message?.role !== "assistant" || message.content === "") return false;
+    return message.error !== undefined || message.stats?.finishReason === "length" || message.stats?.finishReason === "aborted";
 }
 
 export const useChatStream = create<ChatStreamState>()((set, get) => {
