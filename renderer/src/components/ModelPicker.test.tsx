@@ -2,7 +2,7 @@ import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library
 import {afterEach, beforeEach, describe, expect, it, onTestFinished, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {useConnection} from "../stores/useConnection.js";
-import {useModels} from "../stores/useModels.js";
+import {useModels, noModelsYet} from "../stores/useModels.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {ModelPicker} from "./ModelPicker.js";
 
@@ -12,18 +12,7 @@ describe("ModelPicker", () => {
         backend = new FakeBackend();
         setBackend(backend);
         useConnection.setState({status: "ok", models: []});
-        useModels.setState({
-            models: [],
-            modelsDir: null,
-            status: null,
-            selected: null,
-            error: null,
-            refused: null,
-            refreshedAt: 0,
-            refreshing: false,
-            watching: false,
-            pollMs: 5
-        });
+        useModels.setState({...noModelsYet, pollMs: 5});
     });
     afterEach(() => {
         cleanup();

@@ -4,7 +4,7 @@ import {ApiError} from "../backend/errors.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {useConnection} from "./useConnection.js";
 import type {ModelFile} from "../../../shared/admin.js";
-import {contextFit, MODEL_REFRESH_THROTTLE_MS, pickerModels, selectCanLoad, useModels} from "./useModels.js";
+import {contextFit, MODEL_REFRESH_THROTTLE_MS, pickerModels, selectCanLoad, useModels, noModelsYet} from "./useModels.js";
 
 const state = () => useModels.getState();
 const tiny = "/data/models/TinyStories-656K-Q8_0.gguf";
@@ -15,18 +15,7 @@ describe("useModels", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
-        useModels.setState({
-            models: [],
-            modelsDir: null,
-            status: null,
-            selected: null,
-            error: null,
-            refused: null,
-            refreshedAt: 0,
-            refreshing: false,
-            watching: false,
-            pollMs: 0
-        });
+        useModels.setState({...noModelsYet, pollMs: 0});
     });
     afterEach(() => {
         setBackend(null);

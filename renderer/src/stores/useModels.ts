@@ -48,6 +48,20 @@ interface ModelsState {
     load: (path?: string) => Promise<void>;
 }
 
+/** The store's data before anything is read (tests reset to it). */
+export const noModelsYet = {
+    models: [],
+    modelsDir: null,
+    status: null,
+    selected: null,
+    error: null,
+    refused: null,
+    refreshedAt: 0,
+    refreshing: false,
+    watching: false,
+    pollMs: MODEL_POLL_MS
+} satisfies Partial<ModelsState>;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -82,16 +96,7 @@ export const useModels = create<ModelsState>()((set, get) => {
     };
 
     return {
-        models: [],
-        modelsDir: null,
-        status: null,
-        selected: null,
-        error: null,
-        refused: null,
-        refreshedAt: 0,
-        refreshing: false,
-        watching: false,
-        pollMs: MODEL_POLL_MS,
+        ...noModelsYet,
         refresh: async () => {
             set({refreshedAt: Date.now(), refreshing: true});
             try {
