@@ -1,4 +1,5 @@
 import type {StoredMessageRecord} from "../../shared/admin.js";
+import {keptHit} from "../../shared/keptHit.js";
 import type {KvShareRecord} from "../../shared/openai.js";
 import {invalidInput} from "./errors.js";
 import {idPattern, isObject, optionalString, requiredString, timestamp} from "./validate.js";
@@ -55,7 +56,7 @@ function validMessage(value: unknown, param: string, walk: Walk, depth: number):
     }
     if (value.hit !== undefined) {
         if (!isObject(value.hit) || typeof value.hit.mode !== "string") throw invalidInput(`'${param}.hit' must be a hit record (x_kvshare).`, `${param}.hit`);
-        message.hit = value.hit as unknown as KvShareRecord;
+        message.hit = keptHit(value.hit as unknown as KvShareRecord);
     }
     const error = optionalString(value.error, `${param}.error`, 10_000);
     if (error != null) message.error = error;

@@ -1,6 +1,7 @@
 import type {ChatParams} from "../../shared/backend.js";
 import type {ConversationRecord, ConversationSettings, SaveConversationResult, StoredMessageRecord} from "../../shared/admin.js";
 import {mergeSettings, sameSettings, settingsOf} from "../../shared/conversationSettings.js";
+import {keptHit, withKeptHits} from "../../shared/keptHit.js";
 import {everyMessage} from "../../shared/messageVersions.js";
 import type {KvShareRecord} from "../../shared/openai.js";
 import {maxContent, validMessages} from "./conversationMessages.js";
@@ -78,11 +79,12 @@ function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord 
             const stats = parseJson<Record<string, unknown>>(m.stats);
             const hit = parseJson<KvShareRecord>(m.hit);
             if (stats != null) message.stats = stats;
-            if (hit != null) message.hit = hit;
+            // Chats saved before hit records were kept without donor texts lose them as they are read.
+            if (hit != null) message.hit = keptHit(hit);
             if (m.error != null) message.error = m.error;
             const alternatives = parseJson<StoredMessageRecord[][]>(m.alternatives);
             if (alternatives != null && alternatives.length > 0) {
-                message.alternatives = alternatives;
+                message.alternatives = alternatives.map((version) => withKeptHits(version));
                 message.alternativeIndex = m.alternative_index ?? alternatives.length;
             }
             return message;

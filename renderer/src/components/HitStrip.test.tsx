@@ -58,6 +58,13 @@ describe("HitStrip", () => {
         expect(screen.getByTestId("hit-donor").textContent).not.toContain("TERM");
     });
 
+    it("says a saved chat does not keep the donor's text, where the answer was read back without it", () => {
+        useHitStripPreference.setState({tokensOpen: true});
+        const {donor_pieces: _pieces, ...record} = longDonorRecord();
+        render(<HitStrip record={{...record, donor: {id: 7, similarity: 0.93, exact: false, tokens: 1510}}} />);
+        expect(screen.getByTestId("hit-donor-not-kept").textContent).toMatch(/a saved chat does not keep it/);
+    });
+
     it("draws a long donor's kept and replaced tokens, and only the start of its unused answer", () => {
         useHitStripPreference.setState({tokensOpen: true});
         render(<HitStrip record={longDonorRecord()} />);

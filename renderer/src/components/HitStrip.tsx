@@ -125,8 +125,12 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                                     Another person&apos;s prompt: its KV was reused, its text is not shown here (the admin sees cached prompts on the
                                     dashboard).
                                 </div>
-                            ) : (
+                            ) : donor.prompt !== undefined ? (
                                 <div className="tokens">{donor.prompt}</div>
+                            ) : (
+                                <div className="hit-note muted" data-testid="hit-donor-not-kept">
+                                    Its text is shown with the answer only: a saved chat does not keep it.
+                                </div>
                             )}
                         </div>
                     ) : null}

@@ -1,4 +1,5 @@
 import {createJSONStorage, type PersistOptions} from "zustand/middleware";
+import {withKeptHits} from "../../../shared/keptHit.js";
 import {DEFAULT_PROFILE, type Conversation} from "../lib/types.js";
 import type {ConversationsState, PersistedConversations} from "./conversationsState.js";
 import {guardedLocalStorage} from "./useLocalCopy.js";
@@ -59,7 +60,8 @@ export const conversationsStorage: PersistOptions<ConversationsState, PersistedC
         return {...merged, activeId: tabActiveChat({conversations: merged.conversations, activeId: merged.activeId ?? null})};
     },
     partialize: (state) => ({
-        conversations: state.conversations,
+        // As the server keeps them: no donor's text in this browser's storage either (see keptHit).
+        conversations: state.conversations.map((c) => ({...c, messages: withKeptHits(c.messages)})),
         activeId: state.activeId,
         removedIds: state.removedIds,
         removedAt: state.removedAt,

@@ -16,6 +16,7 @@ import type {
 } from "../../../shared/admin.js";
 import {mergeSettings, sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
 import {CursorError, cursorMaxLength, foldCase, neighbourCursors, pageWindow, requestedPage} from "../../../shared/cachedPromptsListing.js";
+import {withKeptHits} from "../../../shared/keptHit.js";
 import {everyMessage} from "../../../shared/messageVersions.js";
 import {groupsConflictMessage, mergeGroups} from "../../../shared/groupsMerge.js";
 import {defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
@@ -260,7 +261,7 @@ export class FakeAdmin {
                     return {id: c.id, updatedAt: stored.updatedAt, conflict: structuredClone(stored)};
                 // Saved over a later version: the settings it did not change since its base stay as stored.
                 const settings = stored != null && stored.updatedAt !== base && baseSettings != null ? mergeSettings(stored, baseSettings, c) : settingsOf(c);
-                this.conversations.set(c.id, {...c, ...settings});
+                this.conversations.set(c.id, {...c, ...settings, messages: withKeptHits(c.messages)});
                 return {id: c.id, updatedAt: c.updatedAt, ...(sameSettings(settings, c) ? {} : {settings: structuredClone(settings)})};
             }
             case "deleteConversation":
