@@ -12,6 +12,17 @@ const stories = "/data/models/stories260K.gguf";
 
 describe("useModels", () => {
     let backend: FakeBackend;
+    /** A vocabulary-only file in the models folder, as the server lists one: with why it cannot be served. */
+    const addVocabularyOnly = (): ModelFile => {
+        const broken: ModelFile = {
+            ...backend.adminFake.models[1]!,
+            path: "/data/models/vocab.gguf",
+            id: "vocab",
+            problem: "it holds no weights (a vocabulary-only file)"
+        };
+        backend.adminFake.models.push(broken);
+        return broken;
+    };
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
@@ -120,13 +131,7 @@ describe("useModels", () => {
     });
 
     it("offers no Load for a file that cannot be served, and does not keep it chosen once the list says so", async () => {
-        const broken: ModelFile = {
-            ...backend.adminFake.models[1]!,
-            path: "/data/models/vocab.gguf",
-            id: "vocab",
-            problem: "it holds no weights (a vocabulary-only file)"
-        };
-        backend.adminFake.models.push(broken);
+        const broken = addVocabularyOnly();
         await state().refresh();
         state().select(broken.path);
         expect(selectCanLoad(state())).toBe(false);
@@ -138,13 +143,7 @@ describe("useModels", () => {
     });
 
     it("keeps a refused load's reason through later reads of the list, until the next load", async () => {
-        const broken: ModelFile = {
-            ...backend.adminFake.models[1]!,
-            path: "/data/models/vocab.gguf",
-            id: "vocab",
-            problem: "it holds no weights (a vocabulary-only file)"
-        };
-        backend.adminFake.models.push(broken);
+        const broken = addVocabularyOnly();
         await state().refresh();
         await state().load(broken.path);
         const refusal = "vocab.gguf cannot be served: it holds no weights (a vocabulary-only file).";
