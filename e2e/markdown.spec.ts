@@ -210,3 +210,72 @@ for (const width of [375, 1280]) {
         await page.screenshot({path: join(repoRoot, `e2e/screenshots/markdown-wide-${width}.png`)});
     });
 }
+
+/** Code in a language the app colours, formulas inline and displayed, a formula too wide for a phone, and prices. */
+const mathAndCode = [
+    "```python",
+    "def dose(weight_kg):  # mg per day",
+    '    return 15 * weight_kg, "oral"',
+    "```",
+    "",
+    "The dose is $d = 15\\,w$ mg, and \\(x^2\\) too.",
+    "",
+    "$$",
+    "\\frac{a + b}{c} = \\sum_{i=1}^{n} i",
+    "$$",
+    "",
+    "$$a_1 + a_2 + a_3 + a_4 + a_5 + a_6 + a_7 + a_8 + a_9 + a_{10} + a_{11} + a_{12} + a_{13} + a_{14} + a_{15} + a_{16}$$",
+    "",
+    "It costs $5 and $10, or $5-$10 a day."
+].join("\n");
+
+for (const colorScheme of ["light", "dark"] as const) {
+    test(`${colorScheme}: code is coloured by language and formulas are laid out as math, in a phone's width`, async ({page, server}) => {
+        await page.emulateMedia({colorScheme});
+        await page.setViewportSize({width: 375, height: 800});
+        await page.route("**/v1/chat/completions", (route) =>
+            route.fulfill({status: 200, headers: {"content-type": "text/event-stream"}, body: sseBody(mathAndCode)})
+        );
+        await page.goto(server.url);
+        await page.getByTestId("composer-input").fill("math and code, please");
+        await page.getByTestId("composer-input").press("Enter");
+        const message = page.getByTestId("message-assistant");
+        await expect(message.getByTestId("answer-stats")).toBeVisible();
+
+        // Keywords, strings and comments each have a colour of their own, none the text's, readable on the code's
+        // background; the code copies as it was written.
+        const colour = (selector: string) =>
+            message
+                .locator(selector)
+                .first()
+                .evaluate((el) => getComputedStyle(el).color);
+        const colours = [await colour("pre code"), await colour(".hljs-keyword"), await colour(".hljs-string"), await colour(".hljs-comment")];
+        expect(new Set(colours).size, colours.join(" ")).toBe(4);
+        const contrast = await message.locator(".hljs-comment").evaluate((el) => {
+            const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+            const luminance = (css: string) => {
+                const [r, g, b] = rgb(css).map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+                return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+            };
+            const [fore, back] = [luminance(getComputedStyle(el).color), luminance(getComputedStyle(el.closest(".code-block")!).backgroundColor)];
+            return (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
+        });
+        expect(contrast, "comment colour on the code's background").toBeGreaterThanOrEqual(4.5);
+
+        // Formulas are MathML the browser lays out: a fraction stands taller than a line, the displayed one sits on a
+        // line of its own, the TeX source is not shown beside them, and prices stay text.
+        await expect(message.locator("math")).toHaveCount(4);
+        const fraction = (await message.locator("mfrac").boundingBox())!;
+        const inline = (await message.locator("math").first().boundingBox())!;
+        expect(fraction.height, "the fraction's two lines").toBeGreaterThan(inline.height * 1.5);
+        await expect(message.locator('math[display="block"]')).toHaveCount(2);
+        await expect(message).not.toContainText("\\frac");
+        await expect(message).toContainText("It costs $5 and $10, or $5-$10 a day.");
+        // The formula wider than the phone scrolls in its own box; the page does not.
+        await expectFits(page, "message-assistant");
+        const wide = message.locator('math[display="block"]').last();
+        const [scrollWidth, clientWidth] = await wide.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+        expect(scrollWidth, "the long sum is wider than the answer").toBeGreaterThan(clientWidth);
+        await page.screenshot({path: join(repoRoot, `e2e/screenshots/markdown-math-code-${colorScheme}.png`)});
+    });
+}

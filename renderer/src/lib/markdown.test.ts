@@ -8,7 +8,9 @@ describe("renderMarkdown", () => {
         const html = renderMarkdown("**bold** and `x`\n\n```js\nconst a = 1;\n```");
         expect(html).toContain("<strong>bold</strong>");
         expect(html).toContain("<code>x</code>");
-        expect(html).toMatch(/<pre><code class="language-js">const a = 1;\n<\/code><\/pre>/);
+        expect(html).toMatch(
+            /<pre><code class="hljs language-js"><span class="hljs-keyword">const<\/span> a = <span class="hljs-number">1<\/span>;\n<\/code><\/pre>/
+        );
     });
 
     it("keeps single line breaks of model output", () => {
@@ -78,5 +80,62 @@ describe("renderMarkdown: layout", () => {
         expect(caretParent("- one\n- two").textContent).toBe("two");
         expect(caretParent("Code:\n\n```js\nlet a\n```").tagName).toBe("CODE");
         expect(rendered("Done").querySelector(".caret")).toBeNull();
+    });
+});
+
+describe("renderMarkdown: code colours and formulas", () => {
+    const rendered = (text: string): HTMLElement => {
+        const answer = document.createElement("div");
+        // (Text first: DOMPurify under happy-dom drops a leading block; e2e/markdown.spec.ts checks Chromium.)
+        answer.innerHTML = renderMarkdown(`Answer:\n\n${text}`);
+        return answer;
+    };
+
+    it("colours a block in a language it knows, by name or alias, and leaves the code's text as it was", () => {
+        const code = rendered("```py\ndef f(x): return 'a<b>'  # done\n```").querySelector("pre code")!;
+        expect(code.className).toBe("hljs language-py");
+        expect([...code.querySelectorAll("span")].map((s) => [s.className, s.textContent])).toEqual(
+            expect.arrayContaining([
+                ["hljs-keyword", "def"],
+                ["hljs-string", "'a<b>'"],
+                ["hljs-comment", "# done"]
+            ])
+        );
+        expect(code.textContent).toBe("def f(x): return 'a<b>'  # done\n");
+    });
+
+    it("leaves a block in an unknown or unnamed language uncoloured", () => {
+        for (const fence of ["```klingon", "```"]) {
+            const code = rendered(`${fence}\nlet a = 1\n\`\`\``).querySelector("pre code")!;
+            expect(code.querySelector("span")).toBeNull();
+            expect(code.textContent).toBe("let a = 1\n");
+        }
+    });
+
+    it("renders TeX between $…$, \\(…\\), \\[…\\] and $$…$$ as MathML, inline and on lines of their own", () => {
+        const answer = rendered("Euler: $e^{i\\pi}+1=0$ and \\(x^2\\).\n\n$$\n\\frac{a}{b}\n$$\n\nthen \\[\\sum_i i\\]");
+        const formulas = [...answer.querySelectorAll("math")];
+        expect(formulas.map((m) => [m.getAttribute("display"), m.textContent])).toEqual([
+            [null, "eiπ+1=0"],
+            [null, "x2"],
+            ["block", "ab"],
+            ["block", "∑ii"]
+        ]);
+        expect(answer.querySelector("mfrac")).not.toBeNull();
+        // The TeX source is not shown a second time beside the formula.
+        expect(answer.textContent).not.toContain("frac");
+    });
+
+    it("keeps prices, code and unfinished formulas as text", () => {
+        const answer = rendered("It costs $5 and $10, or $5-$10 a day. `$x$` and $$\\frac{a}{b}");
+        expect(answer.querySelector("math")).toBeNull();
+        expect(answer.textContent).toContain("It costs $5 and $10, or $5-$10 a day. $x$ and $$\\frac{a}{b}");
+    });
+
+    it("shows a formula it cannot read as its source, and never a link out of one", () => {
+        const broken = rendered("bad $\\frac{a$ ok").querySelector(".katex-error")!;
+        expect(broken.textContent).toBe("\\frac{a");
+        const link = rendered("$\\href{javascript:alert(1)}{x}$");
+        expect(link.querySelector("[href]")).toBeNull();
     });
 });

@@ -1,7 +1,9 @@
 import DOMPurify from "dompurify";
 import {Marked} from "marked";
+import {codeHighlighting} from "./markdownCode.js";
+import {mathExtensions} from "./markdownMath.js";
 
-const marked = new Marked({gfm: true, breaks: true, async: false});
+const marked = new Marked({gfm: true, breaks: true, async: false}, {extensions: mathExtensions, renderer: codeHighlighting});
 
 let hooked = false;
 
@@ -128,14 +130,14 @@ export interface MarkdownOptions {
 }
 
 /**
- * Markdown to sanitized HTML (model output is untrusted): code blocks with a Copy button, tables that scroll
- * sideways, each block in its own text direction.
+ * Markdown to sanitized HTML (model output is untrusted): code blocks coloured by language with a Copy button,
+ * TeX as MathML, tables that scroll sideways, each block in its own text direction.
  */
 export function renderMarkdown(text: string, {caret = false}: MarkdownOptions = {}): string {
     ensureHooks();
     const html = marked.parse(text) as string;
     const fragment = DOMPurify.sanitize(html, {
-        USE_PROFILES: {html: true},
+        USE_PROFILES: {html: true, mathMl: true},
         FORBID_TAGS: ["style", "form", "button", "iframe"],
         RETURN_DOM_FRAGMENT: true
     });

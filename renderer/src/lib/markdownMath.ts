@@ -1,0 +1,86 @@
+import katex from "katex";
+import type {TokenizerAndRendererExtension, Tokens} from "marked";
+
+/**
+ * TeX to MathML (no fonts or style sheet to ship: the browser lays MathML out itself). KaTeX escapes what it
+ * is given and, untrusted, keeps `\href` and friends out; a formula it cannot read is shown as its source in red.
+ * Its `<semantics>`/`<annotation>` wrapper (the TeX source again, for copy and paste) is dropped: DOMPurify would
+ * remove the wrapper but keep the annotation's text, which would show the source beside the formula.
+ */
+export function texToMathMl(tex: string, display: boolean): string {
+    const html = katex.renderToString(tex, {
+        displayMode: display,
+        output: "mathml",
+        throwOnError: false,
+        strict: "ignore",
+        trust: false,
+        // A model's runaway macro or huge size must not stall the chat window.
+        maxExpand: 500,
+        maxSize: 20
+    });
+    return html.replace(/<annotation\b[^>]*>[\s\S]*?<\/annotation>/g, "").replace(/<\/?semantics>/g, "");
+}
+
+interface MathToken extends Tokens.Generic {
+    type: "math";
+    raw: string;
+    tex: string;
+    display: boolean;
+}
+
+/**
+ * Inline math: `\(…\)`, `\[…\]` and `$$…$$` (shown as a block), and `$…$` as pandoc reads it — the opening `$` is
+ * followed by a non-space, the closing one follows a non-space and no digit follows it — so prices ("$5 and $10",
+ * "$5-$10") stay text — and no backtick comes between (a price before a code span is not a formula).
+ */
+const INLINE_RULES: readonly {pattern: RegExp; display: boolean}[] = [
+    {pattern: /^\$\$((?:\\[\s\S]|[^\\$])+?)\$\$/, display: true},
+    {pattern: /^\\\[([\s\S]+?)\\\]/, display: true},
+    {pattern: /^\\\(([\s\S]+?)\\\)/, display: false},
+    {pattern: /^\$(?![\s$])((?:\\[\s\S]|[^\\$`])+?)(?<![\s\\])\$(?!\d)/, display: false}
+];
+
+/** A formula on lines of its own: `$$` or `\[` opening a line, the closing one ending a line. */
+const BLOCK_RULES: readonly RegExp[] = [/^ {0,3}\$\$([\s\S]+?)\$\$[ \t]*(?:\n|$)/, /^ {0,3}\\\[([\s\S]+?)\\\][ \t]*(?:\n|$)/];
+
+function mathToken(raw: string, tex: string, display: boolean): MathToken | undefined {
+    return tex.trim() === "" ? undefined : {type: "math", raw, tex: tex.trim(), display};
+}
+
+const inlineMath: TokenizerAndRendererExtension = {
+    name: "math",
+    level: "inline",
+    start: (src) => {
+        const at = src.search(/\$|\\[([]/);
+        return at < 0 ? undefined : at;
+    },
+    tokenizer(src) {
+        for (const {pattern, display} of INLINE_RULES) {
+            const match = pattern.exec(src);
+            if (match) return mathToken(match[0], match[1] ?? "", display);
+        }
+        return undefined;
+    },
+    renderer: (token) => texToMathMl((token as MathToken).tex, (token as MathToken).display)
+};
+
+const blockMath: TokenizerAndRendererExtension = {
+    name: "mathBlock",
+    level: "block",
+    start: (src) => {
+        const at = src.search(/^ {0,3}(?:\$\$|\\\[)/m);
+        return at < 0 ? undefined : at;
+    },
+    tokenizer(src) {
+        for (const pattern of BLOCK_RULES) {
+            const match = pattern.exec(src);
+            const token = match ? mathToken(match[0], match[1] ?? "", true) : undefined;
+            if (token) return {...token, type: "mathBlock"};
+        }
+        return undefined;
+    },
+    renderer: (token) => `<p class="math-block">${texToMathMl((token as MathToken).tex, true)}</p>\n`
+};
+
+/** The marked extensions that render TeX in answers (see texToMathMl). */
+export const mathExtensions: TokenizerAndRendererExtension[] = [blockMath, inlineMath];
