@@ -215,12 +215,20 @@ test.describe("chat in the served UI", () => {
         await page.getByTestId("composer-input").press("Enter");
         await expect(page.getByTestId("message-user")).toHaveCount(1);
         await expect(page.getByTestId("composer-input")).toHaveValue("A question while the server is down");
+        // Asking again waits too, saying why, and an edited question is not sent.
+        await expect(page.getByTestId("regenerate-button")).toBeDisabled();
+        await expect(page.getByTestId("regenerate-button")).toHaveAttribute("title", reason);
+        await page.getByTestId("edit-button").click();
+        await expect(page.getByTestId("edit-unavailable")).toHaveText(reason);
+        await expect(page.getByTestId("edit-send")).toBeDisabled();
+        await page.getByTestId("edit-input").press("Escape");
         await page.screenshot({path: join(shots, "chat-server-down.png")});
 
         // The server answers again: Send is back without a reload, and sends the kept text.
         await page.unrouteAll();
         await expect(sendButton).toBeEnabled({timeout: 15_000});
         await expect(page.getByTestId("composer-unavailable")).toHaveCount(0);
+        await expect(page.getByTestId("regenerate-button")).toBeEnabled();
         await sendButton.click();
         await expect(page.getByTestId("message-user")).toHaveCount(2);
         await expect(page.getByTestId("message-assistant").nth(1).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});

@@ -3,6 +3,7 @@ import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
 import {useChatStream} from "../stores/useChatStream.js";
+import {useConnection} from "../stores/useConnection.js";
 import {flushConversationSaves, selectActiveConversation, useConversations} from "../stores/useConversations.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {nextFrame} from "../testing/frames.js";
@@ -20,6 +21,7 @@ describe("ChatView: a question without an answer", () => {
         setBackend(backend);
         useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
         useAnsweringElsewhere.setState({entries: {}});
+        useConnection.setState({status: "ok"});
     });
     afterEach(() => {
         cleanup();
@@ -43,6 +45,22 @@ describe("ChatView: a question without an answer", () => {
             backend.complete();
         });
         expect(useConversations.getState().conversations[0]!.messages.map((m) => m.content)).toEqual(["q", "a"]);
+    });
+
+    it("waits, saying why, while the server does not answer, and is offered again when it does", async () => {
+        const id = useConversations.getState().create();
+        useConversations.getState().addMessage(id, {role: "user", content: "q"});
+        act(() => useConnection.setState({status: "error"}));
+        render(<View />);
+        const button = screen.getByTestId("answer-button") as HTMLButtonElement;
+        expect(button.disabled).toBe(true);
+        expect(button.title).toMatch(/not reachable/);
+        fireEvent.click(button);
+        expect(backend.requests).toHaveLength(0);
+        act(() => useConnection.setState({status: "ok"}));
+        expect(button.disabled).toBe(false);
+        await act(async () => button.click());
+        expect(backend.requests).toHaveLength(1);
     });
 });
 

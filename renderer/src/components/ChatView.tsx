@@ -5,6 +5,7 @@ import {useConversations} from "../stores/useConversations.js";
 import {Message} from "./Message.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
 import {useFollowLatest} from "./useFollowLatest.js";
+import {useUnavailableReason} from "./useUnavailableReason.js";
 
 export function ChatView({conversation}: {conversation: Conversation | undefined}) {
     const inFlight = useChatStream((s) => (conversation && s.inFlight?.conversationId === conversation.id ? s.inFlight : null));
@@ -16,6 +17,7 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     const otherTabAnswers = useAnsweredInOtherTab(conversation?.id);
     const locked = busy || otherTabAnswers;
     const editAndResend = useChatStream((s) => s.editAndResend);
+    const unavailable = useUnavailableReason();
     const showVersion = useConversations((s) => s.showVersion);
 
     const messages = conversation?.messages ?? [];
@@ -73,7 +75,15 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                     <div className="unanswered" data-testid="unanswered">
                         <span className="muted small">No answer to this question.</span>
                         {busy ? null : (
-                            <button type="button" className="button" data-testid="answer-button" onClick={() => void regenerate(conversation.id)}>
+                            <button
+                                type="button"
+                                className="button"
+                                data-testid="answer-button"
+                                // While the server does not answer, it waits (the composer says why).
+                                disabled={unavailable !== null}
+                                title={unavailable ?? undefined}
+                                onClick={() => void regenerate(conversation.id)}
+                            >
                                 Answer it
                             </button>
                         )}

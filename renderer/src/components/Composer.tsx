@@ -5,11 +5,11 @@ import {useChatStream} from "../stores/useChatStream.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
 import {useDrafts} from "../stores/useDrafts.js";
-import {useModels} from "../stores/useModels.js";
 import {useView} from "../stores/useView.js";
 import {AnswerInOtherChat} from "./AnswerInOtherChat.js";
 import {AnswerInOtherTab} from "./AnswerInOtherTab.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
+import {useUnavailableReason} from "./useUnavailableReason.js";
 
 const MAX_HEIGHT_PX = 220;
 
@@ -17,20 +17,6 @@ const MAX_HEIGHT_PX = 220;
 const STOP_CLICK_GRACE_MS = 800;
 /** How long after an answer ends by itself a click on Send is taken as aimed at the Stop it replaced. */
 const ANSWER_END_GRACE_MS = 300;
-
-/**
- * Why nothing can be sent now, while the server is known not to answer (the health check failed), or null.
- * A request sent then would only fail: Send waits, the draft stays, and the health check (every few seconds)
- * gives Send back as soon as the server answers again.
- */
-function useUnavailableReason(): string | null {
-    const down = useConnection((s) => s.status === "error");
-    const noModel = useModels((s) => s.status?.status === "error");
-    if (!down) return null;
-    return noModel
-        ? "No model is loaded, so nothing can be answered — your text is kept. Load a model (above) to send it."
-        : "The server is not reachable — your text is kept. Send comes back as soon as the server answers again.";
-}
 
 /** The active chat's message box: its own draft, Send, or Stop while this chat's answer is written. */
 export function Composer({disabled}: {disabled: boolean}) {

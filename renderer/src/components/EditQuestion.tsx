@@ -2,6 +2,7 @@ import {useState} from "react";
 import {isSendKey} from "../lib/keys.js";
 import {messageSizeProblem} from "../lib/messageSize.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
+import {useUnavailableReason} from "./useUnavailableReason.js";
 
 interface EditQuestionProps {
     initial: string;
@@ -22,7 +23,8 @@ export function EditQuestion({initial, laterMessages, onSend, onCancel}: EditQue
     const [draft, setDraft] = useState(initial);
     const contextSize = useConnection(selectContextSize);
     const sizeProblem = messageSizeProblem(draft, contextSize);
-    const canSend = draft.trim() !== "" && sizeProblem === null;
+    const unavailable = useUnavailableReason();
+    const canSend = draft.trim() !== "" && sizeProblem === null && unavailable === null;
     const send = (): void => {
         if (canSend) onSend(draft);
     };
@@ -60,6 +62,10 @@ export function EditQuestion({initial, laterMessages, onSend, onCancel}: EditQue
             {sizeProblem !== null ? (
                 <p className="edit-note composer-error" role="alert" data-testid="edit-too-big">
                     {sizeProblem}
+                </p>
+            ) : unavailable !== null ? (
+                <p className="edit-note" role="status" data-testid="edit-unavailable">
+                    {unavailable}
                 </p>
             ) : (
                 <p className="edit-note" data-testid="edit-keeps">

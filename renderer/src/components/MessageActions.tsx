@@ -1,5 +1,6 @@
 import {useState} from "react";
 import {copyText} from "../lib/clipboard.js";
+import {useUnavailableReason} from "./useUnavailableReason.js";
 import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
 
 interface MessageActionsProps {
@@ -25,6 +26,8 @@ export function MessageActionsPlaceholder() {
 
 export function MessageActions({text, onRegenerate, onContinue, versions}: MessageActionsProps) {
     const [copied, setCopied] = useState(false);
+    // While the server does not answer, what would ask it waits (and says why) instead of failing.
+    const unavailable = useUnavailableReason();
     // An answer that failed before any text has nothing to copy.
     const canCopy = text !== "";
     if (!canCopy && !onRegenerate && !versions) return null;
@@ -44,12 +47,28 @@ export function MessageActions({text, onRegenerate, onContinue, versions}: Messa
                 </button>
             ) : null}
             {onContinue ? (
-                <button type="button" className="link-button" data-testid="continue-button" aria-label="Continue the answer" onClick={onContinue}>
+                <button
+                    type="button"
+                    className="link-button"
+                    data-testid="continue-button"
+                    aria-label="Continue the answer"
+                    disabled={unavailable !== null}
+                    title={unavailable ?? undefined}
+                    onClick={onContinue}
+                >
                     Continue
                 </button>
             ) : null}
             {onRegenerate ? (
-                <button type="button" className="link-button" data-testid="regenerate-button" aria-label="Regenerate answer" onClick={onRegenerate}>
+                <button
+                    type="button"
+                    className="link-button"
+                    data-testid="regenerate-button"
+                    aria-label="Regenerate answer"
+                    disabled={unavailable !== null}
+                    title={unavailable ?? undefined}
+                    onClick={onRegenerate}
+                >
                     Regenerate
                 </button>
             ) : null}
