@@ -38,13 +38,47 @@ export function saveTabActiveChat(id: string | null): void {
 }
 
 /**
+ * Where a tab keeps the ids of the new (empty) chats it started: "New chat" reuses an empty chat only where it is
+ * the tab's own. The shared storage holds every tab's empty chats: two tabs pressing New chat must not both land
+ * in one chat and write their questions into it.
+ */
+const TAB_NEW_CHATS_STORAGE = "kvshare.newChats";
+/** Enough for any tab's empty chats (New chat reuses one, so a tab rarely has more than one or two). */
+const TAB_NEW_CHATS_KEPT = 20;
+
+function loadTabNewChats(): string[] {
+    try {
+        const ids: unknown = JSON.parse(sessionStorage.getItem(TAB_NEW_CHATS_STORAGE) ?? "[]");
+        return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
+    } catch {
+        return [];
+    }
+}
+
+/** Remembers that this tab started the (empty) chat `id`. */
+export function rememberTabNewChat(id: string): void {
+    try {
+        sessionStorage.setItem(TAB_NEW_CHATS_STORAGE, JSON.stringify([...loadTabNewChats().filter((kept) => kept !== id), id].slice(-TAB_NEW_CHATS_KEPT)));
+    } catch {
+        // Storage refused: New chat starts another chat rather than reuse this one.
+    }
+}
+
+/** Whether this tab started the chat `id` (see rememberTabNewChat). */
+export function isTabNewChat(id: string): boolean {
+    return loadTabNewChats().includes(id);
+}
+
+/**
  * The chat a tab opens on as the stored state is read: the one it showed before a reload, while the stored
  * chats still hold it (none where another tab deleted it, or it was an empty chat, which other tabs never take
- * in: the tab then starts on a new chat, not on another tab's); a new tab opens the chat the tabs last showed.
+ * in: the tab then starts on a new chat, not on another tab's); a new tab opens the chat the tabs last showed,
+ * unless that is another tab's empty chat (the new tab starts one of its own: two tabs in one empty chat would
+ * both write their first question into it).
  */
 export function tabActiveChat(stored: Pick<PersistedConversations, "conversations" | "activeId">): string | null {
     const own = loadTabActiveChat();
-    if (own === null) return stored.activeId;
+    if (own === null) return stored.conversations.find((c) => c.id === stored.activeId)?.messages.length === 0 ? null : stored.activeId;
     return stored.conversations.some((c) => c.id === own) ? own : null;
 }
 

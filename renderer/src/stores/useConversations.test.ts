@@ -124,6 +124,37 @@ describe("useConversations: the chats of this page", () => {
         sessionStorage.clear();
     });
 
+    it("starts a chat of its own where another tab's empty chat is the one shown last, and never reuses that one", async () => {
+        sessionStorage.clear();
+        // Another tab pressed New chat: its empty chat is in the shared storage, shown last.
+        const theirs = state().create();
+        const shared = localStorage.getItem(CONVERSATIONS_STORAGE)!;
+        // This tab opens (its own tab storage is empty) on the shared state.
+        sessionStorage.clear();
+        useConversations.setState({conversations: [], activeId: null});
+        localStorage.setItem(CONVERSATIONS_STORAGE, shared);
+        await useConversations.persist.rehydrate();
+        expect(state().activeId).toBeNull();
+        // Its New chat is a chat of its own, not the other tab's (two first questions would land in one chat)...
+        const mine = state().create();
+        expect(mine).not.toBe(theirs);
+        expect(
+            state()
+                .conversations.map((c) => c.id)
+                .sort()
+        ).toEqual([mine, theirs].sort());
+        // ...which it reuses, as before, even after a reload of the tab.
+        expect(state().create()).toBe(mine);
+        state().select(theirs);
+        expect(state().create()).toBe(mine);
+        const before = localStorage.getItem(CONVERSATIONS_STORAGE)!;
+        useConversations.setState({conversations: [], activeId: null});
+        localStorage.setItem(CONVERSATIONS_STORAGE, before);
+        await useConversations.persist.rehydrate();
+        expect(state().create()).toBe(mine);
+        sessionStorage.clear();
+    });
+
     it("renames a chat and saves the name; a chat named so keeps it when its first question is edited", async () => {
         const named = state().create();
         state().addMessage(named, {role: "user", content: "Once upon a time"});

@@ -15,7 +15,7 @@ import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import {DEFAULT_PROFILE, type Conversation} from "../lib/types.js";
 import {createConversationSync} from "./conversationSync.js";
 import type {ConversationsState} from "./conversationsState.js";
-import {CONVERSATIONS_STORAGE, conversationsStorage, saveTabActiveChat} from "./conversationsStorage.js";
+import {CONVERSATIONS_STORAGE, conversationsStorage, isTabNewChat, rememberTabNewChat, saveTabActiveChat} from "./conversationsStorage.js";
 import {mergeOtherTabChats} from "./otherTabChats.js";
 import {useProfiles} from "./useProfiles.js";
 
@@ -88,14 +88,17 @@ export const useConversations = create<ConversationsState>()(
             refresh: sync.refresh,
             create: (profile = activeProfile()) => {
                 const {conversations, activeId} = get();
+                // Only an empty chat this tab started is reused: another tab's may get its first question any moment.
+                const reusable = (c: Conversation) => c.messages.length === 0 && c.profile === profile && isTabNewChat(c.id);
                 const active = conversations.find((c) => c.id === activeId);
-                if (active && active.messages.length === 0 && active.profile === profile) return active.id;
-                const emptyOfProfile = conversations.find((c) => c.messages.length === 0 && c.profile === profile);
+                if (active && reusable(active)) return active.id;
+                const emptyOfProfile = conversations.find(reusable);
                 if (emptyOfProfile) {
                     set({activeId: emptyOfProfile.id});
                     return emptyOfProfile.id;
                 }
                 const conversation = blankConversation(profile);
+                rememberTabNewChat(conversation.id);
                 set({conversations: [conversation, ...conversations], activeId: conversation.id});
                 return conversation.id;
             },
