@@ -285,6 +285,13 @@ function messageText(content: unknown, param: string, role: string): string {
     throw ApiError.badRequest(`${param} must be a string or an array of text parts.`, param);
 }
 
+/**
+ * Stop strings a request may give. OpenAI takes 4, but clients that talk to local servers send more (an editor's
+ * code completion sends a stop per block keyword), as llama-server and LM Studio accept; each is looked for after
+ * every token, so the list is bounded.
+ */
+const maxStopStrings = 64;
+
 function parseGenerationParams(body: Body, maxTokensCap: number, vocabularySize: number): GenerationParams {
     const maxTokens = optionalInteger(body, "max_completion_tokens", 1, maxTokensCap) ?? optionalInteger(body, "max_tokens", 1, maxTokensCap);
     // Only one choice per request is generated: any `n` but 1 is refused.
@@ -292,8 +299,8 @@ function parseGenerationParams(body: Body, maxTokensCap: number, vocabularySize:
     const stop = body.stop;
     let stops: string[] = [];
     if (typeof stop === "string") stops = [stop];
-    else if (Array.isArray(stop) && stop.length <= 4 && stop.every((s) => typeof s === "string")) stops = stop as string[];
-    else if (stop != null) throw ApiError.badRequest("'stop' must be a string or an array of up to 4 strings.", "stop");
+    else if (Array.isArray(stop) && stop.length <= maxStopStrings && stop.every((s) => typeof s === "string")) stops = stop as string[];
+    else if (stop != null) throw ApiError.badRequest(`'stop' must be a string or an array of up to ${maxStopStrings} strings.`, "stop");
     stops = stops.filter((s) => s.length > 0);
 
     const sampling: Sampling = {

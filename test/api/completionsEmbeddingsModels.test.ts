@@ -34,6 +34,22 @@ describe("POST /v1/completions", () => {
         });
         expect(stopped.choices[0]!.text).toBe(text.slice(0, text.indexOf(word)));
         expect(stopped.choices[0]!.finish_reason).toBe("stop");
+        // More than OpenAI's 4 (an editor's code completion sends a stop per block keyword), up to 64.
+        const many = Array.from({length: 63}, (_, i) => `never-said-${i}`);
+        const manyStopped = await server.client.completions.create({
+            model: "stories260K",
+            prompt: "Once upon a time",
+            max_tokens: 40,
+            temperature: 0,
+            stop: [...many, word]
+        });
+        expect(manyStopped.choices[0]!.text).toBe(stopped.choices[0]!.text);
+        const tooMany = await server.api("/v1/completions", {method: "POST", json: {prompt: "Once", max_tokens: 2, stop: [...many, word, "x"]}});
+        expect(tooMany.status).toBe(400);
+        expect(((await tooMany.json()) as {error: {param: string; message: string}}).error).toMatchObject({
+            param: "stop",
+            message: expect.stringContaining("64")
+        });
     });
 
     it("takes the prompt as token ids (as evaluation harnesses send it): the same answer as its text", async () => {
