@@ -92,3 +92,18 @@ describe("chat prompts with tools", () => {
         expect(odd).toContain(squash("// Finds a pet by name\nfunction find();"));
     });
 });
+
+describe("chat prompts", () => {
+    it("keep an empty question as a turn of its own (the template would leave it out, and the model go on with the last answer)", () => {
+        const before: PlainMessage[] = [
+            {role: "user", content: "hello"},
+            {role: "assistant", content: "hi"}
+        ];
+        const asked = text([...before, {role: "user", content: ""}]);
+        const unasked = text(before);
+        expect(asked).not.toBe(unasked);
+        expect(asked).toBe(text([...before, {role: "user", content: " "}]));
+        expect(asked.match(/\[INST\]/g)?.length).toBe(2);
+        expect(text([{role: "user", content: ""}])).toContain("[INST]");
+    });
+});

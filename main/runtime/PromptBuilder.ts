@@ -208,7 +208,12 @@ function toHistory(messages: readonly PlainMessage[]): {history: ChatHistoryItem
         }
         open = [];
         turnOpen = false;
-        history.push(message.role === "system" ? {type: "system", text: message.content} : {type: "user", text: message.content});
+        // node-llama-cpp's own templates leave out a user turn without text (the prompt would end after the last
+        // answer, and the model go on with it): an empty question is a turn of one space. An empty system prompt
+        // goes, as clients send one to mean none.
+        history.push(
+            message.role === "system" ? {type: "system", text: message.content} : {type: "user", text: message.content === "" ? " " : message.content}
+        );
     }
     return {history, turnOpen};
 }

@@ -23,6 +23,7 @@ export class TextStreamer {
     private pending: Token[] = [];
     private held = "";
     private done = false;
+    private decodedChars = 0;
 
     /**
      * @param precedingTokens the tokens before the first generated one (the prompt's end): a tokenizer
@@ -37,6 +38,20 @@ export class TextStreamer {
         this.committed = precedingTokens.slice(-contextTokens);
     }
 
+    /**
+     * The answer's length in characters through the last token whose text is decoded (shown, held back, or past a
+     * stop string); a token still held for the rest of its character is not counted yet. What a token's
+     * log-probability is sent with: the text through it.
+     */
+    public get decodedLength(): number {
+        return this.decodedChars;
+    }
+
+    /** Whether every pushed token's text is decoded (none waits for the rest of a character). */
+    public get allDecoded(): boolean {
+        return this.pending.length === 0;
+    }
+
     /** Everything shown so far plus held text is the answer; this is what was shown. */
     public push(token: Token): StreamStep {
         if (this.done) return {text: "", stopped: true};
@@ -46,6 +61,7 @@ export class TextStreamer {
 
         this.committed.push(...this.pending);
         this.pending = [];
+        this.decodedChars += decoded.length;
         return this.release(this.held + decoded);
     }
 
@@ -53,7 +69,11 @@ export class TextStreamer {
     public flush(): string {
         if (this.done) return "";
         let text = this.held;
-        if (this.pending.length > 0) text += this.detokenize(this.pending, this.committed.slice(-contextTokens));
+        if (this.pending.length > 0) {
+            const decoded = this.detokenize(this.pending, this.committed.slice(-contextTokens));
+            this.decodedChars += decoded.length;
+            text += decoded;
+        }
         this.pending = [];
         this.held = "";
         this.done = true;

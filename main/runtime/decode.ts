@@ -43,14 +43,21 @@ export async function decode(
     let completionTokens = 0;
     let text = "";
     let finishReason: GenerationResult["finishReason"] = "length";
-    // Log-probabilities go out with the text their tokens complete (a stop string's tokens never do).
+    // A token's log-probability goes out with the text that completes the token's own: not before (its text may yet
+    // turn out to be a stop string's start, held back), and never for a token whose text ends past a stop string's
+    // start. `end`: the answer's length through the token, once its text is decoded.
     const logprobs: TokenLogprob[] | undefined = job.logprobs == null ? undefined : [];
-    let unsent: TokenLogprob[] = [];
+    let unsent: Array<{logprob: TokenLogprob; end?: number}> = [];
+    const markDecoded = () => {
+        if (!streamer.allDecoded) return;
+        for (const item of unsent) item.end ??= streamer.decodedLength;
+    };
     const emit = (piece: string) => {
         if (piece.length === 0) return;
         text += piece;
-        const sent = unsent;
-        unsent = [];
+        const due = unsent.filter((item) => item.end != null && item.end <= text.length);
+        unsent = unsent.filter((item) => !due.includes(item));
+        const sent = due.map((item) => item.logprob);
         logprobs?.push(...sent);
         job.onText?.(piece, logprobs == null ? undefined : sent);
     };
@@ -88,9 +95,10 @@ export async function decode(
                     break;
                 }
                 completionTokens++;
-                if (logprobs != null) unsent.push(tokenLogprob(model, sampled, generated.length > 0 ? generated : prompt, job.logprobs ?? 0));
+                if (logprobs != null) unsent.push({logprob: tokenLogprob(model, sampled, generated.length > 0 ? generated : prompt, job.logprobs ?? 0)});
                 generated.push(token);
                 const step = streamer.push(token);
+                markDecoded();
                 emit(step.text);
                 if (step.stopped) {
                     finishReason = "stop";
@@ -106,6 +114,7 @@ export async function decode(
     // A timeout cuts the answer short like a token limit; a client's stop or disconnect is an abort.
     if (job.signal.aborted) finishReason = job.signal.reason instanceof RequestTimeoutError ? "length" : "aborted";
     const rest = streamer.flush();
+    markDecoded();
     if (job.grammar == null) emit(rest);
     else {
         // A held-back newline is the start of the grammar's closing newlines (JSON never ends in one): not part of
@@ -128,10 +137,14 @@ export async function decode(
     };
 }
 
-/** Whether a prompt of this length (plus an explicit max_tokens) fits a sequence. */
+/**
+ * Whether a prompt of this length (plus an explicit max_tokens) fits a sequence. A max_tokens as large as the context
+ * or larger could never fit beside any prompt: it is a client's fixed default (4096, say), not sized to this model,
+ * and is read as "until the context ends" (as llama-server and LM Studio do) instead of refusing every request.
+ */
 export function fitsContext(promptLength: number, job: Pick<GenerationJob, "maxTokens" | "maxTokensExplicit">, contextSize: number): boolean {
     if (promptLength >= contextSize) return false;
-    return !(job.maxTokensExplicit && job.maxTokens != null && promptLength + job.maxTokens > contextSize);
+    return !(job.maxTokensExplicit && job.maxTokens != null && job.maxTokens < contextSize && promptLength + job.maxTokens > contextSize);
 }
 
 /** Throws {@link ContextOverflowError} when the prompt (plus an explicit max_tokens) cannot fit a sequence. */
@@ -167,7 +180,14 @@ function toEvaluateOptions(sampling: Sampling, recentTokens: Token[], model: Lla
 
 function toTokenBias(biases: ReadonlyMap<number, number>, model: LlamaModel): TokenBias {
     const bias = new TokenBias(model.tokenizer);
-    for (const [token, value] of biases) bias.set(token as Token, value <= -100 ? "never" : {logit: value});
+    for (const [token, value] of biases) {
+        const logit = value <= -100 ? -Infinity : value;
+        // node-llama-cpp's `set` skips end-of-generation tokens, but llama.cpp's logit-bias sampler takes any token and
+        // OpenAI biases the end of text as any other (banning it is how a client asks for a long answer): those go
+        // into the map the sampler is built from (the one node-llama-cpp's own `set` fills) directly.
+        if (model.isEogToken(token as Token)) (bias as unknown as {_biases: Map<Token, number>})._biases.set(token as Token, logit);
+        else bias.set(token as Token, {logit});
+    }
     return bias;
 }
 

@@ -49,7 +49,8 @@ const logprobOf = (probability: number | undefined): number =>
 export function tokenLogprob(model: LlamaModel, sampled: SampledToken, previous: readonly Token[], top: number): TokenLogprob {
     const entry = (token: Token) => {
         const text = tokenPiece(model, token, previous);
-        return {text, bytes: tokenBytes(model, token, text)};
+        const bytes = tokenBytes(model, token, text);
+        return {text: pieceOrBytes(text, bytes), bytes};
     };
     const alternatives: TokenLogprob["top"] = [];
     if (sampled.probabilities != null)
@@ -58,6 +59,17 @@ export function tokenLogprob(model: LlamaModel, sampled: SampledToken, previous:
             alternatives.push({...entry(token), logprob: logprobOf(probability)});
         }
     return {...entry(sampled.token), logprob: logprobOf(sampled.probabilities?.get(sampled.token) ?? sampled.confidence), top: alternatives};
+}
+
+/**
+ * A token's text as logprobs give it: a token that is part of a character split over several tokens (a byte of it)
+ * has no text of its own (the tokenizer gives "" or a replacement character), and is written as OpenAI writes
+ * one, "bytes:" and its bytes (`bytes:\\xe6`), so a client that reads only `token` still tells it from an empty one.
+ */
+function pieceOrBytes(text: string, bytes: readonly number[]): string {
+    const whole = text !== "" && !text.includes("\uFFFD");
+    if (whole || bytes.length === 0 || Buffer.from(text, "utf8").equals(Buffer.from(bytes))) return text;
+    return `bytes:${bytes.map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("")}`;
 }
 
 /** Prompt tokens scored per batch: each holds the vocabulary's distribution until it is read down to `top`. */

@@ -71,9 +71,12 @@ export const characters = (text: string): number => [...text].length;
 export function toCompletionLogprobs(entries: ReadonlyArray<TokenLogprob | UnscoredToken>, offset: number): CompletionLogprobs {
     const textOffset: number[] = [];
     let at = offset;
+    // Counted from the tokens' bytes: the bytes of a character split over several tokens make one character once
+    // all are in (the decoder holds an unfinished character's bytes), whatever the pieces' own texts say.
+    const decoder = new TextDecoder();
     for (const e of entries) {
         textOffset.push(at);
-        at += characters(e.text);
+        at += characters(decoder.decode(Uint8Array.from(e.bytes), {stream: true}));
     }
     return {
         tokens: entries.map((e) => e.text),

@@ -64,6 +64,26 @@ describe("context overflow", () => {
         expect(short.x_kvshare.dropped_messages).toBeUndefined();
     });
 
+    it("reads a max_tokens as large as the context as 'until the context ends' (a client's fixed default), and refuses a smaller one that does not fit", async () => {
+        // A prompt a few tokens short of the context (2048), so that the answer is short.
+        const prompt = "Lily ran and ran. ".repeat(290);
+        const promptTokens = (
+            (await (await server.api("/tokenize", {method: "POST", json: {content: prompt, add_special: true}})).json()) as {tokens: number[]}
+        ).tokens.length;
+        expect(promptTokens).toBeGreaterThan(2000);
+        expect(promptTokens).toBeLessThan(2045);
+        for (const max_tokens of [2048, 4096]) {
+            const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens, temperature: 0}});
+            expect(res.status, `max_tokens ${max_tokens}`).toBe(200);
+            const done = (await res.json()) as {choices: Array<{finish_reason: string}>; usage: {prompt_tokens: number; completion_tokens: number}};
+            expect(done.usage.prompt_tokens).toBe(promptTokens);
+            expect([done.choices[0]!.finish_reason, done.usage.completion_tokens]).toEqual(["length", 2048 - promptTokens]);
+        }
+        const refused = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 2047}});
+        expect(refused.status).toBe(400);
+        expect(((await refused.json()) as {error: {code: string}}).error.code).toBe("context_length_exceeded");
+    });
+
     it("still refuses a last message that cannot fit alone, a bad value, and drop_oldest on text completions", async () => {
         const huge = await ask({messages: [{role: "user", content: "Lily ran and ran. ".repeat(600)}], x_kvshare: {context_overflow: "drop_oldest"}});
         expect(huge.status).toBe(400);

@@ -94,11 +94,56 @@ describe("logprobs", () => {
             const content = done.choices[0]!.message.content!;
             const entries = done.choices[0]!.logprobs!.content as unknown as ChatTokenLogprob[];
             expect(Buffer.from(entries.flatMap((e) => e.bytes)).toString("utf8")).toBe(content);
+            // A byte of a split character is named by its bytes, as OpenAI names one ("bytes:\\xe6"); a whole one by its text.
+            for (const e of entries) {
+                const own = Buffer.from(e.bytes).toString("utf8");
+                if (own.includes("\uFFFD")) expect(e.token).toBe(`bytes:${e.bytes.map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("")}`);
+                else expect(e.token).toBe(own);
+            }
         }
         const prompt = "😀 日本:";
         const res = await server.api("/v1/completions", {method: "POST", json: {model, prompt, max_tokens: 6, temperature: 0, logprobs: 0, echo: true}});
         const done = (await res.json()) as Completion;
-        expect(done.choices[0]!.logprobs!.text_offset[done.usage!.prompt_tokens]).toBe([...prompt].length);
+        const lp = done.choices[0]!.logprobs!;
+        expect(lp.text_offset[done.usage!.prompt_tokens]).toBe([...prompt].length);
+        // Each token's offset is where its character starts: the bytes of "😀" all at 0, then " " at 1.
+        expect(lp.tokens.some((t) => t.startsWith("bytes:"))).toBe(true);
+        const starts = lp.text_offset.slice(0, done.usage!.prompt_tokens);
+        expect([...new Set(starts)]).toEqual([...new Set(starts)].sort((a, b) => a - b));
+        expect(starts.at(-1)).toBeLessThan([...prompt].length);
+    });
+
+    it("sends no token past a stop string: the entries' tokens make the text cut at the stop, streamed or not", async () => {
+        const base = {model, prompt: "Once upon a time", max_tokens: 30, temperature: 0};
+        const free = (await server.client.completions.create(base)).choices[0]!.text;
+        const words = free.split(" ");
+        // A stop that begins at a word (held back while it may be the stop) and one that is a whole later phrase.
+        for (const stop of [` ${words[4]!}`, ` ${words[6]!} ${words[7]!}`]) {
+            const cut = free.slice(0, free.indexOf(stop));
+            const done = await server.client.completions.create({...base, stop, logprobs: 1});
+            expect(done.choices[0]!.text, stop).toBe(cut);
+            expect(done.choices[0]!.logprobs!.tokens!.join(""), stop).toBe(cut);
+            const stream = await server.client.completions.create({...base, stop, logprobs: 1, stream: true});
+            let text = "";
+            const tokens: string[] = [];
+            for await (const chunk of stream) {
+                text += chunk.choices[0]?.text ?? "";
+                tokens.push(...(chunk.choices[0]?.logprobs?.tokens ?? []));
+            }
+            expect(text, stop).toBe(cut);
+            expect(tokens.join(""), stop).toBe(cut);
+        }
+        // A stop that starts inside a token ("named Lily" in " named"): the text stops before it, and the token that
+        // reaches past the stop's start is not sent (the entries make the text up to that token's start: all but its space).
+        const inside = `${words[6]!} ${words[7]!}`;
+        const cut = free.slice(0, free.indexOf(inside));
+        const done = await server.client.completions.create({...base, stop: inside, logprobs: 1});
+        expect(done.choices[0]!.text).toBe(cut);
+        expect(done.choices[0]!.logprobs!.tokens!.join("")).toBe(cut.slice(0, -1));
+        const stream = await server.client.completions.create({...base, stop: inside, logprobs: 1, stream: true});
+        const tokens: string[] = [];
+        for await (const chunk of stream) tokens.push(...(chunk.choices[0]?.logprobs?.tokens ?? []));
+        expect(tokens.join("")).toBe(cut.slice(0, -1));
     });
 
     it("text completions with echo and logprobs score the prompt's own tokens, as evaluation harnesses read them", async () => {

@@ -1,4 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {readGgufFileInfo} from "node-llama-cpp";
 import {otherModelPath, startTestServer, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;
@@ -75,7 +76,7 @@ describe("structured output on a vocabulary without byte fallback", () => {
 });
 
 describe("logit_bias", () => {
-    it("bans a token at -100 and makes one win at +100, on both routes; keys outside the vocabulary are a 400", async () => {
+    it("bans a token at -100 and makes one win at +100, on both routes, the end of text too; keys outside the vocabulary are a 400", async () => {
         const prompt = "Once upon a time";
         const tokenize = async (content: string) =>
             ((await (await server.api("/tokenize", {method: "POST", json: {content}})).json()) as {tokens: number[]}).tokens;
@@ -105,6 +106,18 @@ describe("logit_bias", () => {
             logit_bias: {[dog]: 100}
         });
         expect(favoured.choices[0]!.message.content!.trim()).toBe(dogPiece.repeat(4).trim());
+
+        // The end of text too (node-llama-cpp's own bias setter skips it): banned, the story that ends by itself goes on
+        // to the token limit; favoured, the answer ends at once.
+        const eos = (await readGgufFileInfo(otherModelPath)).metadata.tokenizer.ggml.eos_token_id!;
+        const ended = await server.client.completions.create({model, prompt, max_tokens: 400, temperature: 0});
+        expect(ended.choices[0]!.finish_reason).toBe("stop");
+        const cap = ended.usage!.completion_tokens + 10;
+        const endless = await server.client.completions.create({model, prompt, max_tokens: cap, temperature: 0, logit_bias: {[eos]: -100}});
+        expect([endless.choices[0]!.finish_reason, endless.usage!.completion_tokens]).toEqual(["length", cap]);
+        expect(endless.choices[0]!.text.startsWith(ended.choices[0]!.text)).toBe(true);
+        const over = await server.client.chat.completions.create({model, messages: chat("Tell me a story."), max_tokens: 20, logit_bias: {[eos]: 100}});
+        expect([over.choices[0]!.finish_reason, over.usage!.completion_tokens]).toEqual(["stop", 0]);
 
         for (const logit_bias of [{"99999": 5}, {"-1": 5}, {"1.5": 5}, {"5": 101}, {"5": "x"}, [1, 2]]) {
             const res = await server.api("/v1/completions", {method: "POST", json: {model, prompt, max_tokens: 2, logit_bias}});
