@@ -113,7 +113,7 @@ describe("ChatView: the newest message in sight", () => {
         backend = new FakeBackend();
         setBackend(backend);
         useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
-        useChatStream.setState({inFlight: null});
+        useChatStream.setState({answers: {}});
         restoreLayout = layOutChatView();
     });
     afterEach(async () => {
@@ -172,7 +172,7 @@ describe("ChatView: the newest message in sight", () => {
         expect(log.getAttribute("aria-busy")).toBe("false");
         act(() => void useChatStream.getState().send("more"));
         expect(log.getAttribute("aria-busy")).toBe("true");
-        act(() => useChatStream.getState().stop());
+        act(() => useChatStream.getState().stop(useConversations.getState().activeId!));
     });
 });
 
@@ -183,7 +183,7 @@ describe("ChatView: messages", () => {
         backend = new FakeBackend();
         setBackend(backend);
         useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
-        useChatStream.setState({inFlight: null});
+        useChatStream.setState({answers: {}});
     });
     afterEach(async () => {
         cleanup();

@@ -1,6 +1,6 @@
 import type {Conversation} from "../lib/types.js";
 import {versionPosition} from "../lib/versions.js";
-import {canContinue, useChatStream} from "../stores/useChatStream.js";
+import {canContinue, selectAnswer, useChatStream} from "../stores/useChatStream.js";
 import {useConversations} from "../stores/useConversations.js";
 import {Message} from "./Message.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
@@ -8,11 +8,11 @@ import {useFollowLatest} from "./useFollowLatest.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
 
 export function ChatView({conversation}: {conversation: Conversation | undefined}) {
-    const inFlight = useChatStream((s) => (conversation && s.inFlight?.conversationId === conversation.id ? s.inFlight : null));
+    const inFlight = useChatStream(selectAnswer(conversation?.id));
     const regenerate = useChatStream((s) => s.regenerate);
     const continueAnswer = useChatStream((s) => s.continueAnswer);
-    // One answer is written at a time: while any chat is answered, none offers to ask again.
-    const busy = useChatStream((s) => s.inFlight !== null);
+    // A chat answers one question at a time: while it is answered, it offers nothing that asks again.
+    const busy = inFlight !== null;
     // Nor does a chat another tab answers: the answer goes after its question there (the composer says so).
     const otherTabAnswers = useAnsweredInOtherTab(conversation?.id);
     const locked = busy || otherTabAnswers;

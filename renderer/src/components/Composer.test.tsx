@@ -10,6 +10,7 @@ import {useConversations} from "../stores/useConversations.js";
 import {useProfiles} from "../stores/useProfiles.js";
 import {models, type FakeBackend} from "../testing/fakes.js";
 import {freshChatState} from "../testing/freshChatState.js";
+import {nextFrame} from "../testing/frames.js";
 
 function composer(): HTMLTextAreaElement {
     return screen.getByTestId("composer-input") as HTMLTextAreaElement;
@@ -67,9 +68,9 @@ describe("Composer", () => {
         // Chromium lets the stop's re-render (a microtask) happen before the click's default action; here the
         // stop re-renders at once, so a Stop that shared its <button> with Send would submit the draft.
         useChatStream.setState({
-            stop: () => {
-                realStop();
-                flushSync(() => useChatStream.setState({inFlight: null}));
+            stop: (conversationId) => {
+                realStop(conversationId);
+                flushSync(() => useChatStream.setState({answers: {}}));
             }
         });
         type("My next question, still drafting");
@@ -83,37 +84,39 @@ describe("Composer", () => {
         expect(document.activeElement).toBe(composer());
     });
 
-    it("while one chat is answered, another says so, offers no Stop, and keeps its draft unsent", async () => {
+    it("answers another chat while one is answered: each chat its own Stop, each answer kept in its own chat", async () => {
         render(<App />);
         // The server's chats are read first (that drops empty chats not open then).
         await waitFor(() => expect(useConversations.getState().loaded).toBe(true));
         fireEvent.keyDown(type("Tell me about the fox"), {key: "Enter"});
+        const fox = useConversations.getState().activeId!;
         act(() => backend.delta("The fox"));
         fireEvent.click(screen.getByTestId("new-chat"));
 
+        // The new chat is not being answered: no Stop here, and it sends at once.
         expect(screen.queryByTestId("stop-button")).toBeNull();
-        expect(screen.getByTestId("answer-in-other-chat").textContent).toContain("An answer is being written in “Tell me about the fox”");
         fireEvent.keyDown(type("A question for this chat"), {key: "Enter"});
-        fireEvent.click(screen.getByTestId("send-button"));
-        expect(backend.requests).toHaveLength(1);
-        expect(composer().value).toBe("A question for this chat");
-        expect((screen.getByTestId("send-button") as HTMLButtonElement).disabled).toBe(true);
-
-        // That chat's own Stop is where its answer is.
-        fireEvent.click(screen.getByTestId("go-to-answer"));
-        expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["Tell me about the fox"]);
-        expect(composer().value).toBe("");
-        await act(async () => fireEvent.click(screen.getByTestId("stop-button")));
-        expect(screen.getByTestId("aborted-tag")).toBeTruthy();
-
-        // Back in the other chat, its draft is where it was left, and it sends now.
-        openChat("New chat");
-        expect(screen.queryByTestId("answer-in-other-chat")).toBeNull();
-        expect(composer().value).toBe("A question for this chat");
-        fireEvent.keyDown(composer(), {key: "Enter"});
         expect(backend.requests).toHaveLength(2);
         expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "A question for this chat"}]);
-        await act(async () => backend.complete({content: "ok"}));
+        expect(composer().value).toBe("");
+        act(() => backend.delta("An answer", 1));
+        await act(async () => nextFrame());
+        expect(screen.getByTestId("message-assistant").textContent).toContain("An answer");
+        // Its Stop stops this chat's answer only.
+        await act(async () => fireEvent.click(screen.getByTestId("stop-button")));
+        expect(screen.getByTestId("aborted-tag")).toBeTruthy();
+        expect(backend.open).toBe(1);
+
+        // The first chat went on meanwhile, and its answer is kept there.
+        openChat("Tell me about the fox");
+        act(() => backend.delta(" ran away."));
+        await act(async () => backend.complete());
+        const kept = useConversations.getState().conversations.find((c) => c.id === fox)!;
+        expect(kept.messages.map((m) => [m.role, m.content])).toEqual([
+            ["user", "Tell me about the fox"],
+            ["assistant", "The fox ran away."]
+        ]);
+        expect(screen.queryByTestId("stop-button")).toBeNull();
     });
 
     it("while another tab answers this chat, says so and offers no send, edit, regenerate or switch of versions here", async () => {
@@ -155,24 +158,23 @@ describe("Composer", () => {
         await act(async () => backend.complete({content: "ok"}));
     });
 
-    it("leads to the chat being answered as its own profile, after a profile switch", async () => {
+    it("goes on writing an answer after a switch to another profile, and keeps it in its own profile's chat", async () => {
         render(<App />);
         await waitFor(() => expect(useConversations.getState().loaded).toBe(true));
         await act(async () => void (await useProfiles.getState().add("Nurse")));
         act(() => useConversations.getState().showProfile("Nurse"));
         fireEvent.keyDown(type("Lily had a fever"), {key: "Enter"});
-        const asked = useConversations.getState().activeId;
+        const asked = useConversations.getState().activeId!;
 
         act(() => {
             useProfiles.getState().select("Guest");
             useConversations.getState().showProfile("Guest");
         });
         expect(screen.queryByTestId("stop-button")).toBeNull();
-        fireEvent.click(screen.getByTestId("go-to-answer"));
-        expect(useProfiles.getState().active).toBe("Nurse");
-        expect(useConversations.getState().activeId).toBe(asked);
-        expect(screen.getByTestId("stop-button")).toBeTruthy();
-        await act(async () => fireEvent.click(screen.getByTestId("stop-button")));
+        act(() => backend.delta("Drink water."));
+        await act(async () => backend.complete());
+        const chat = useConversations.getState().conversations.find((c) => c.id === asked)!;
+        expect([chat.profile, chat.messages.at(-1)?.content]).toEqual(["Nurse", "Drink water."]);
     });
 
     it("refuses a message far beyond the model's context, or over 1 MB, at the composer", async () => {

@@ -1,12 +1,11 @@
 import {useEffect, useId, useLayoutEffect, useRef} from "react";
 import {isSendKey} from "../lib/keys.js";
 import {messageSizeProblem} from "../lib/messageSize.js";
-import {useChatStream} from "../stores/useChatStream.js";
+import {selectAnswer, useChatStream} from "../stores/useChatStream.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
 import {useDrafts} from "../stores/useDrafts.js";
 import {useView} from "../stores/useView.js";
-import {AnswerInOtherChat} from "./AnswerInOtherChat.js";
 import {AnswerInOtherTab} from "./AnswerInOtherTab.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
@@ -21,7 +20,6 @@ const ANSWER_END_GRACE_MS = 300;
 /** The active chat's message box: its own draft, Send, or Stop while this chat's answer is written. */
 export function Composer({disabled}: {disabled: boolean}) {
     const conversationId = useConversations((s) => s.activeId);
-    const answeringId = useChatStream((s) => s.inFlight?.conversationId ?? null);
     const otherTabAnswers = useAnsweredInOtherTab(conversationId);
     const draftKey = conversationId ?? "";
     const text = useDrafts((s) => s.drafts[draftKey] ?? "");
@@ -39,7 +37,7 @@ export function Composer({disabled}: {disabled: boolean}) {
     }, [text]);
 
     const setText = (value: string): void => useDrafts.getState().setDraft(draftKey, value);
-    const answeringHere = answeringId !== null && answeringId === conversationId;
+    const answeringHere = useChatStream((s) => selectAnswer(conversationId)(s) !== null);
     // Send takes Stop's place when the answer ends: a click arriving just then was aimed at Stop (the second click
     // of a double-click on Stop, a click on Stop as the answer ended by itself) and must not send the draft. Too
     // soon after the change for a person to have seen it: 300 ms after the answer ended, 800 after Stop.
@@ -52,7 +50,7 @@ export function Composer({disabled}: {disabled: boolean}) {
     const sizeProblem = messageSizeProblem(text, contextSize);
     const unavailable = useUnavailableReason();
     const unavailableId = useId();
-    const canSend = answeringId === null && !otherTabAnswers && !disabled && unavailable === null && text.trim() !== "" && sizeProblem === null;
+    const canSend = !answeringHere && !otherTabAnswers && !disabled && unavailable === null && text.trim() !== "" && sizeProblem === null;
     const submit = (): void => {
         if (!canSend) return;
         const value = text;
@@ -64,7 +62,6 @@ export function Composer({disabled}: {disabled: boolean}) {
 
     return (
         <>
-            {answeringId !== null && !answeringHere ? <AnswerInOtherChat conversationId={answeringId} /> : null}
             {otherTabAnswers && !answeringHere ? <AnswerInOtherTab /> : null}
             {sizeProblem !== null ? (
                 <p className="composer-notice composer-error" role="alert" data-testid="message-too-big">
@@ -111,7 +108,7 @@ export function Composer({disabled}: {disabled: boolean}) {
                         onClick={(event) => {
                             event.preventDefault();
                             sendBlockedUntil.current = Date.now() + STOP_CLICK_GRACE_MS;
-                            useChatStream.getState().stop();
+                            if (conversationId !== null) useChatStream.getState().stop(conversationId);
                             // Stop goes away with the answer: the focus stays where the next message is typed.
                             area.current?.focus();
                         }}

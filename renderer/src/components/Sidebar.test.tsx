@@ -8,6 +8,9 @@ import type {FakeBackend} from "../testing/fakes.js";
 import {freshChatState} from "../testing/freshChatState.js";
 import {Sidebar} from "./Sidebar.js";
 
+/** The answer being written (these tests write one at a time), or null. */
+const answerShown = () => Object.values(useChatStream.getState().answers)[0] ?? null;
+
 function chat(question: string, answer: string): string {
     const {create, addMessage} = useConversations.getState();
     const id = create();
@@ -88,7 +91,7 @@ describe("Sidebar", () => {
         fireEvent.click(screen.getByTestId("delete-conversation"));
         await act(() => sending);
         await vi.waitFor(() => expect(titles()).toEqual([]));
-        expect(useChatStream.getState().inFlight).toBeNull();
+        expect(answerShown()).toBeNull();
         fireEvent.click(screen.getByTestId("undo-delete-button"));
         expect(titles()).toEqual(["Once upon a time there was a fox"]);
         const restored = useConversations.getState().conversations.find((c) => c.id === id)!;
@@ -110,7 +113,7 @@ describe("Sidebar", () => {
         render(<Sidebar />);
         act(() => void useChatStream.getState().send("And then?"));
         expect(screen.getByRole("img", {name: "Answering:"})).toBeTruthy();
-        act(() => useChatStream.getState().stop());
+        act(() => useChatStream.getState().stop(useConversations.getState().activeId!));
         act(() => useLocalCopy.setState({error: "exceeded the quota"}));
         expect(screen.getByTestId("local-copy-error").textContent).toMatch(/not keeping a copy of the chats/);
     });

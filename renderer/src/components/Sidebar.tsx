@@ -28,7 +28,7 @@ export function Sidebar() {
     const dismissConflictNotice = useConversations((s) => s.dismissConflictNotice);
     const localCopyError = useLocalCopy((s) => s.error);
     const {remove, rename} = useConversations.getState();
-    const streamingIn = useChatStream((s) => s.inFlight?.conversationId ?? null);
+    const answers = useChatStream((s) => s.answers);
     const view = useView((s) => s.view);
     // Narrow windows: the sidebar is a drawer, open over the page (made inert behind it by App).
     const drawerOpen = useView((s) => s.sidebarOpen);
@@ -39,13 +39,13 @@ export function Sidebar() {
     }, [drawerOpen]);
 
     const onDelete = (id: string): void => {
-        if (useChatStream.getState().inFlight?.conversationId !== id) return remove(id);
+        if (useChatStream.getState().answers[id] === undefined) return remove(id);
         // The stopped answer is written into the chat once its stream ends: deleted before that, the chat Undo
         // brings back would lack it (its question left unanswered). Deleted once it is kept, and only if still
         // there (a second click meanwhile deleted it already).
         void useChatStream
             .getState()
-            .stopAndKeep()
+            .stopAndKeep(id)
             .then(() => {
                 if (useConversations.getState().conversations.some((c) => c.id === id)) remove(id);
             });
@@ -118,7 +118,7 @@ export function Sidebar() {
                             key={c.id}
                             conversation={c}
                             active={c.id === activeId}
-                            answering={c.id === streamingIn}
+                            answering={answers[c.id] !== undefined}
                             onSelect={openConversation}
                             onDelete={onDelete}
                             onRename={rename}

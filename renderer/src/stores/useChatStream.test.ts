@@ -10,6 +10,9 @@ import {CONVERSATIONS_STORAGE, selectActiveConversation, takeChatsFromOtherTab, 
 import {THIS_TAB, answeringEntryKey, answeringInThisBrowser} from "./answeringElsewhere.js";
 import {showVersion} from "../lib/versions.js";
 
+/** The answer being written (these tests write one at a time), or null. */
+const answerShown = () => Object.values(useChatStream.getState().answers)[0] ?? null;
+
 const active = () => selectActiveConversation(useConversations.getState())!;
 
 describe("useChatStream", () => {
@@ -27,17 +30,17 @@ describe("useChatStream", () => {
 
         backend.delta("there");
         await nextFrame();
-        expect(useChatStream.getState().inFlight?.text).toBe("there");
+        expect(answerShown()?.text).toBe("there");
         // Pieces that come within one frame are drawn together.
         backend.delta(" was");
         backend.delta(" a");
-        expect(useChatStream.getState().inFlight?.text).toBe("there");
+        expect(answerShown()?.text).toBe("there");
         await nextFrame();
-        expect(useChatStream.getState().inFlight?.text).toBe("there was a");
+        expect(answerShown()?.text).toBe("there was a");
         backend.complete();
         await sending;
 
-        expect(useChatStream.getState().inFlight).toBeNull();
+        expect(answerShown()).toBeNull();
         const answer = active().messages[1]!;
         expect(answer).toMatchObject({role: "assistant", content: "there was a"});
         expect(answer.stats).toMatchObject({finishReason: "stop", promptTokens: 12, cachedTokens: 4, completionTokens: 3, tokensPerSecond: 500, ttftMs: 3.5});
@@ -57,10 +60,10 @@ describe("useChatStream", () => {
             {role: "assistant", content: "there was a"}
         ]);
         // The answer streams on from where it stopped, drawn whole.
-        expect(useChatStream.getState().inFlight).toMatchObject({text: "there was a", continues: cut.id});
+        expect(answerShown()).toMatchObject({text: "there was a", continues: cut.id});
         backend.delta(" little girl.");
         await nextFrame();
-        expect(useChatStream.getState().inFlight?.text).toBe("there was a little girl.");
+        expect(answerShown()?.text).toBe("there was a little girl.");
         backend.complete();
         await continuing;
 
@@ -76,13 +79,13 @@ describe("useChatStream", () => {
     it("keeps what a stopped continuation wrote, and offers to go on again", async () => {
         const first = useChatStream.getState().send("Once upon a time");
         backend.delta("there");
-        useChatStream.getState().stop();
+        useChatStream.getState().stop(active().id);
         await first;
         expect(canContinue(active().messages[1])).toBe(true);
         const continuing = useChatStream.getState().continueAnswer(active().id);
         backend.delta(" was");
         await nextFrame();
-        useChatStream.getState().stop();
+        useChatStream.getState().stop(active().id);
         await continuing;
         expect(active().messages.map((m) => m.content)).toEqual(["Once upon a time", "there was"]);
         expect(active().messages[1]!.stats?.finishReason).toBe("aborted");
@@ -184,13 +187,13 @@ describe("useChatStream", () => {
     it("stops mid-stream, keeps the partial answer marked aborted, and can send again", async () => {
         const sending = useChatStream.getState().send("long story");
         backend.delta("Once");
-        useChatStream.getState().stop();
+        useChatStream.getState().stop(active().id);
         await sending;
         expect(active().messages[1]).toMatchObject({content: "Once", stats: {finishReason: "aborted"}});
         expect(active().messages[1]!.stats!.ttftMs).toBeTypeOf("number");
         // The server counted nothing (the stream was cut): the pieces that streamed say how much was written.
         expect(active().messages[1]!.stats!.streamedPieces).toBe(1);
-        expect(useChatStream.getState().inFlight).toBeNull();
+        expect(answerShown()).toBeNull();
 
         const again = useChatStream.getState().send("short");
         expect(backend.requests[1]!.messages.map((m) => m.content)).toEqual(["long story", "Once", "short"]);
@@ -216,13 +219,50 @@ describe("useChatStream", () => {
         const old = active().messages[1]!;
         const regen = useChatStream.getState().regenerate(active().id);
         // The old answer stays in the chat while the new one is written (which hides it), and is not sent.
-        expect(useChatStream.getState().inFlight?.replaces).toBe(old.id);
+        expect(answerShown()?.replaces).toBe(old.id);
         expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "q"}]);
         backend.delta("new");
         backend.complete();
         await regen;
         expect(active().messages.map((m) => m.content)).toEqual(["q", "new"]);
         expect(active().messages[1]).toMatchObject({alternativeIndex: 1, alternatives: [[{id: old.id, content: "old"}]]});
+    });
+
+    it("answers several chats at once, each on its own: its own text, its own Stop, kept in its own chat, and each kept when the page goes away", async () => {
+        const page = new EventTarget();
+        const stopWatching = keepPartialOnPageHide(page as unknown as Window);
+        const chat = (id: string) => useConversations.getState().conversations.find((c) => c.id === id)!;
+        const first = useChatStream.getState().send("first question");
+        const a = active().id;
+        const b = useConversations.getState().create();
+        const second = useChatStream.getState().send("second question");
+        const c = useConversations.getState().create();
+        const third = useChatStream.getState().send("third question");
+        expect(backend.requests.map((r) => r.messages.at(-1)?.content)).toEqual(["first question", "second question", "third question"]);
+        // A chat being answered asks nothing more meanwhile.
+        await useChatStream.getState().regenerate(b);
+        expect(backend.requests).toHaveLength(3);
+
+        backend.delta("one", 0);
+        backend.delta("two", 1);
+        backend.delta("three", 2);
+        await nextFrame();
+        const {answers} = useChatStream.getState();
+        expect([answers[a]?.text, answers[b]?.text, answers[c]?.text]).toEqual(["one", "two", "three"]);
+
+        useChatStream.getState().stop(b);
+        await second;
+        expect(chat(b).messages.at(-1)).toMatchObject({content: "two", stats: {finishReason: "aborted"}});
+        expect(Object.keys(useChatStream.getState().answers).sort()).toEqual([a, c].sort());
+
+        backend.complete({}, 1);
+        await third;
+        expect(chat(c).messages.at(-1)?.content).toBe("three");
+        page.dispatchEvent(new Event("pagehide"));
+        await first;
+        stopWatching();
+        expect(chat(a).messages.at(-1)).toMatchObject({content: "one", error: INTERRUPTED});
+        expect(useChatStream.getState().answers).toEqual({});
     });
 
     it("keeps what streamed, marked interrupted, when the page goes away mid-answer; the answer can then be regenerated", async () => {
@@ -241,7 +281,7 @@ describe("useChatStream", () => {
             ["Once there", INTERRUPTED]
         ]);
         expect(JSON.parse(localStorage.getItem(CONVERSATIONS_STORAGE)!).state.conversations[0].messages).toHaveLength(2);
-        expect(useChatStream.getState().inFlight).toBeNull();
+        expect(answerShown()).toBeNull();
         const regen = useChatStream.getState().regenerate(active().id);
         backend.delta("whole");
         backend.complete();
@@ -294,7 +334,7 @@ describe("useChatStream", () => {
         backend.fail(new Error("boom"));
         await sending;
         expect(toChatMessages(active())).toEqual([{role: "user", content: "q"}]);
-        await vi.waitFor(() => expect(useChatStream.getState().inFlight).toBeNull());
+        await vi.waitFor(() => expect(answerShown()).toBeNull());
     });
     it("keeps the answer after its question, in its version, when another tab shows another version meanwhile", async () => {
         const id = useConversations.getState().create();

@@ -24,7 +24,11 @@ export interface InFlight {
 }
 
 interface ChatStreamState {
-    inFlight: InFlight | null;
+    /**
+     * The answers being written, by chat: each chat answers one question at a time, and several chats at once
+     * (the server serves several requests side by side, and queues the rest).
+     */
+    answers: Readonly<Record<string, InFlight>>;
     /** Sends a user message in the active chat (creating one if needed) and streams the answer. */
     send: (text: string) => Promise<void>;
     /** Writes a new version of the last answer of a chat (the old one is kept), or answers a last question left without one. */
@@ -36,21 +40,41 @@ interface ChatStreamState {
     continueAnswer: (conversationId: string) => Promise<void>;
     /** Asks a question again with new text, as a new version of the chat from there on (the old one is kept). */
     editAndResend: (conversationId: string, messageId: string, text: string) => Promise<void>;
-    stop: () => void;
+    /** Stops the answer a chat is being written, if any. */
+    stop: (conversationId: string) => void;
     /**
-     * Stops the answer being written, if any; resolves once what it wrote is kept in its chat (marked as
+     * Stops the answer a chat is being written, if any; resolves once what it wrote is kept in its chat (marked as
      * stopped), so that whatever comes next (a deletion, whose undo brings the chat back) finds it there.
      */
-    stopAndKeep: () => Promise<void>;
+    stopAndKeep: (conversationId: string) => Promise<void>;
 }
 
-let controller: AbortController | null = null;
-/** Settles once the answer being written is kept in its chat (or given up), and `inFlight` is cleared. */
-let answerKept: Promise<void> | null = null;
-/** Shows the streaming answer's text not drawn yet (it is drawn once a frame). */
-let showStreamed: (() => void) | null = null;
-/** Tells the other tabs the answer streaming here is over (also when the page goes away mid-answer). */
-let stopAnnouncing: (() => void) | null = null;
+/** What an answer being written holds besides its text: how to stop it, and when it is kept. */
+interface Running {
+    controller: AbortController;
+    /** Settles once the answer is kept in its chat (or given up), and its entry in `answers` is gone. */
+    kept: Promise<void>;
+    /** Shows the streamed text not drawn yet (it is drawn once a frame). */
+    showStreamed: () => void;
+    /** Tells the other tabs the answer streaming here is over (also when the page goes away mid-answer). */
+    stopAnnouncing: () => void;
+}
+
+/** The answers being written, by chat (see `answers`). */
+const running = new Map<string, Running>();
+
+/** The answer a chat is being written, or null. */
+export const selectAnswer =
+    (conversationId: string | null | undefined) =>
+    (state: Pick<ChatStreamState, "answers">): InFlight | null =>
+        conversationId == null ? null : (state.answers[conversationId] ?? null);
+
+/** `answers` without one chat's. */
+function without(answers: Readonly<Record<string, InFlight>>, conversationId: string): Record<string, InFlight> {
+    const rest = {...answers};
+    delete rest[conversationId];
+    return rest;
+}
 
 /** Why an answer is cut short when the page goes away (a reload, a closed tab) while it streams. */
 export const INTERRUPTED = "Interrupted: the page was closed or reloaded while this answer was written.";
@@ -105,7 +129,7 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         const cut = replaces === undefined ? -1 : shown.messages.findIndex((m) => m.id === replaces);
         // Only the version shown is asked about: the other versions' text never goes to the model.
         const conversation = cut < 0 ? shown : {...shown, messages: shown.messages.slice(0, cut)};
-        const kept = cut < 0 ? undefined : replaces;
+        const replaced = cut < 0 ? undefined : replaces;
         const continued = continues === undefined ? undefined : conversation.messages.at(-1);
         if (continues !== undefined && continued?.id !== continues) return;
         // A continued answer's question is the message before it.
@@ -114,21 +138,20 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         const asked = {conversationId, questionId, ...(continued === undefined ? {} : {continues: continued.id})};
         const before = continued?.content ?? "";
         const abort = new AbortController();
-        controller = abort;
         let settle!: () => void;
-        const ended = new Promise<void>((resolve) => (settle = resolve));
-        answerKept = ended;
+        const kept = new Promise<void>((resolve) => (settle = resolve));
         const startedAt = performance.now();
         let firstTextMs: number | undefined;
         let pieces = 0;
-        set({inFlight: {...asked, text: before, startedAt: Date.now(), ...(kept === undefined ? {} : {replaces: kept})}});
+        const answering: InFlight = {...asked, text: before, startedAt: Date.now(), ...(replaced === undefined ? {} : {replaces: replaced})};
+        set({answers: {...get().answers, [conversationId]: answering}});
         const announced = announceAnswering(conversationId);
-        stopAnnouncing = announced.done;
         const streamed = frameBatched((text) => {
-            const current = get().inFlight;
-            if (current && current.conversationId === conversationId) set({inFlight: {...current, text: current.text + text}});
+            const current = get().answers[conversationId];
+            if (current) set({answers: {...get().answers, [conversationId]: {...current, text: current.text + text}}});
         });
-        showStreamed = streamed.flush;
+        const entry: Running = {controller: abort, kept, showStreamed: streamed.flush, stopAnnouncing: announced.done};
+        running.set(conversationId, entry);
         const onDelta = (delta: string): void => {
             firstTextMs ??= performance.now() - startedAt;
             pieces++;
@@ -136,7 +159,7 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             streamed.push(delta);
         };
         try {
-            // Ended either way: all the text that came is in `inFlight` (the partial answer of a failure).
+            // Ended either way: all the text that came is in `answers` (the partial answer of a failure).
             const result = await getBackend().streamChat(toChatRequest(conversation), onDelta, abort.signal).finally(streamed.flush);
             if (abort.signal.reason === INTERRUPTED) return;
             const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt, streamedPieces: pieces});
@@ -145,44 +168,45 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             // The page went away: what streamed so far was kept then (see `keepPartialOnPageHide`).
             if (abort.signal.reason === INTERRUPTED) return;
             // The streamed text (a continued answer's begins with what it continues).
-            const partial = get().inFlight?.text ?? before;
+            const partial = get().answers[conversationId]?.text ?? before;
             if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
             keepAnswer(asked, {role: "assistant", content: partial, error: errorMessage(error)});
         } finally {
             announced.done();
-            if (stopAnnouncing === announced.done) stopAnnouncing = null;
-            if (controller === abort) controller = null;
-            if (showStreamed === streamed.flush) showStreamed = null;
-            set({inFlight: null});
-            if (answerKept === ended) answerKept = null;
+            if (running.get(conversationId) === entry) {
+                running.delete(conversationId);
+                set({answers: without(get().answers, conversationId)});
+            }
             settle();
         }
     }
 
+    /** Whether a chat is being answered, here or in another tab of this browser (a second answer would land beside it). */
+    const answering = (conversationId: string): boolean => get().answers[conversationId] !== undefined || answeringInThisBrowser(conversationId);
+
     return {
-        inFlight: null,
+        answers: {},
         send: async (text) => {
             const content = text.trim();
-            if (content === "" || get().inFlight) return;
+            if (content === "") return;
             const conversations = useConversations.getState();
             const conversationId =
                 conversations.activeId && conversations.conversations.some((c) => c.id === conversations.activeId)
                     ? conversations.activeId
                     : conversations.create();
-            // Another tab of this browser answers this chat (this one answers none): a second answer would land beside that one.
-            if (answeringInThisBrowser(conversationId)) return;
+            if (answering(conversationId)) return;
             conversations.addMessage(conversationId, {role: "user", content});
             await answer(conversationId);
         },
         regenerate: async (conversationId) => {
-            if (get().inFlight || answeringInThisBrowser(conversationId)) return;
+            if (answering(conversationId)) return;
             const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
             const last = conversation?.messages.at(-1);
             if (!conversation || !last) return;
             await answer(conversationId, last.role === "assistant" ? {replaces: last.id} : {});
         },
         continueAnswer: async (conversationId) => {
-            if (get().inFlight || answeringInThisBrowser(conversationId)) return;
+            if (answering(conversationId)) return;
             const last = useConversations
                 .getState()
                 .conversations.find((c) => c.id === conversationId)
@@ -192,25 +216,25 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         },
         editAndResend: async (conversationId, messageId, text) => {
             const content = text.trim();
-            if (content === "" || get().inFlight || answeringInThisBrowser(conversationId)) return;
+            if (content === "" || answering(conversationId)) return;
             const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
             if (!conversation?.messages.some((m) => m.id === messageId && m.role === "user")) return;
             useConversations.getState().addVersion(conversationId, messageId, {role: "user", content});
             await answer(conversationId);
         },
-        stop: () => {
-            controller?.abort();
+        stop: (conversationId) => {
+            running.get(conversationId)?.controller.abort();
         },
-        stopAndKeep: async () => {
-            const kept = answerKept;
-            controller?.abort();
-            await kept;
+        stopAndKeep: async (conversationId) => {
+            const entry = running.get(conversationId);
+            entry?.controller.abort();
+            await entry?.kept;
         }
     };
 });
 
 /**
- * When the page is hidden for good (reload, closed tab) while an answer streams, the text so far is kept in
+ * When the page is hidden for good (reload, closed tab) while answers stream, the text of each so far is kept in
  * the chat, marked as interrupted (and so offered for regeneration), instead of vanishing with the page: the
  * chat store writes it to this browser's storage at once, and the next page sends it to the server.
  */
@@ -218,14 +242,17 @@ export function keepPartialOnPageHide(target: Pick<Window, "addEventListener" | 
     // Into the back-forward cache too: the page may be dropped there without another event, and one that
     // comes back shows the interrupted answer, which can be regenerated.
     const onHide = (): void => {
-        showStreamed?.();
-        const inFlight = useChatStream.getState().inFlight;
-        if (!inFlight || !controller) return;
-        controller.abort(INTERRUPTED);
-        keepAnswer(inFlight, {role: "assistant", content: inFlight.text, error: INTERRUPTED});
-        // At once: the page may be gone before the answer's own ending runs, and the next page would wait for a stale entry.
-        stopAnnouncing?.();
-        useChatStream.setState({inFlight: null});
+        for (const [conversationId, entry] of running) {
+            entry.showStreamed();
+            const answering = useChatStream.getState().answers[conversationId];
+            running.delete(conversationId);
+            if (!answering) continue;
+            entry.controller.abort(INTERRUPTED);
+            keepAnswer(answering, {role: "assistant", content: answering.text, error: INTERRUPTED});
+            // At once: the page may be gone before the answer's own ending runs, and the next page would wait for a stale entry.
+            entry.stopAnnouncing();
+        }
+        useChatStream.setState({answers: {}});
     };
     target.addEventListener("pagehide", onHide);
     return () => target.removeEventListener("pagehide", onHide);

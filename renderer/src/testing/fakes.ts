@@ -138,16 +138,17 @@ export class FakeBackend implements Backend {
         });
     }
 
-    /** Sends text to the oldest open stream. */
-    delta(text: string): void {
-        const entry = this.pending[0];
+    /** Sends text to an open stream: the oldest, or the `stream`-th oldest. */
+    delta(text: string, stream = 0): void {
+        const entry = this.pending[stream];
         if (!entry) throw new Error("no open stream");
         entry.text += text;
         entry.onDelta(text);
     }
 
-    complete(result: Partial<ChatStreamResult> = {}): void {
-        const entry = this.pending.shift();
+    /** Ends an open stream (the oldest, or the `stream`-th oldest) with its text so far. */
+    complete(result: Partial<ChatStreamResult> = {}, stream = 0): void {
+        const [entry] = this.pending.splice(stream, 1);
         if (!entry) throw new Error("no open stream");
         entry.finish({content: entry.text, finishReason: "stop", usage, timings, ...result});
     }

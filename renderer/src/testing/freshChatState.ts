@@ -15,7 +15,7 @@ export function freshChatState(connection: Partial<ReturnType<typeof useConnecti
     setBackend(backend);
     useConversations.setState({conversations: [], activeId: null, removedIds: [], removedAt: {}, restoredIds: [], recentlyRemoved: null, loaded: false});
     useDrafts.setState({drafts: {}});
-    useChatStream.setState({inFlight: null});
+    useChatStream.setState({answers: {}});
     useConnection.setState(connection);
     return backend;
 }
