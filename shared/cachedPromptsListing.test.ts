@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {CursorError, decodeCursor, encodeCursor, foldCase, neighbourCursors, pageWindow, requestedPage, type ListingFilters} from "./cachedPromptsListing.js";
+import {CursorError, decodeCursor, encodeCursor, neighbourCursors, pageWindow, requestedPage, type ListingFilters} from "./cachedPromptsListing.js";
 
 /** Ids newest first, as a listing holds them: `count` down to 1. */
 const ids = (count: number) => Array.from({length: count}, (_, i) => count - i);
@@ -73,22 +73,5 @@ describe("cursors", () => {
         expect(refused(good, {scope: "global", text: "FEVER"})).toMatch(/^cursor: 'cursor' belongs to another search/);
         expect(refused(good, {scope: "global"})).toMatch(/^cursor: 'cursor' belongs to another search/);
         expect(refused(good, search, 0)).toBe("offset: 'offset' cannot be combined with 'cursor': the cursor names its page.");
-    });
-});
-
-describe("foldCase", () => {
-    it("folds any script's case, so that a piece of a text folds to a piece of the folded text", () => {
-        const alike = [
-            ["ÉCOLE", "école"],
-            ["STRASSE", "straße"],
-            ["ΣΟΦΟΣ ΦΙΛΟΣ", "σοφος φιλοσ"],
-            ["ПРИВЕТ", "привет"],
-            ["ﬁle", "FILE"],
-            ["\u01c4EMAL", "\u01c5emal"]
-        ];
-        for (const [a, b] of alike) expect(foldCase(a!), `${a} ~ ${b}`).toBe(foldCase(b!));
-        expect(foldCase("L'ÉCOLE de la Rue").includes(foldCase("école DE"))).toBe(true);
-        // Nothing else changes: wildcards, digits, marks.
-        expect(foldCase("100% Sure_of it!")).toBe("100% sure_of it!");
     });
 });

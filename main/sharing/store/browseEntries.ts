@@ -1,6 +1,7 @@
 /** The admin's list of cached prompts: a page of summaries, filtered by scope and by a piece of text. */
 import type Database from "better-sqlite3";
-import {foldCase, pageWindow} from "../../../shared/cachedPromptsListing.js";
+import {pageWindow} from "../../../shared/cachedPromptsListing.js";
+import {foldCase} from "../../../shared/foldCase.js";
 import {summaryPreviewCharacters, type CacheEntryPage, type CacheEntryQuery, type CacheEntrySummary} from "./cacheEntry.js";
 
 interface SummaryRow {

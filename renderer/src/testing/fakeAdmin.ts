@@ -15,7 +15,8 @@ import type {
     StoredMessageRecord
 } from "../../../shared/admin.js";
 import {mergeSettings, sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
-import {CursorError, cursorMaxLength, foldCase, neighbourCursors, pageWindow, requestedPage} from "../../../shared/cachedPromptsListing.js";
+import {CursorError, cursorMaxLength, neighbourCursors, pageWindow, requestedPage} from "../../../shared/cachedPromptsListing.js";
+import {foldCase} from "../../../shared/foldCase.js";
 import {withKeptHits} from "../../../shared/keptHit.js";
 import {everyMessage} from "../../../shared/messageVersions.js";
 import {groupsConflictMessage, mergeGroups} from "../../../shared/groupsMerge.js";
