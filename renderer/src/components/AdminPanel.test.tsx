@@ -57,6 +57,25 @@ describe("AdminPanel: API server and keys", () => {
         expect(backend.adminFake.calls.filter((c) => c.op === "revokeKey").map((c) => c.input)).toEqual([{id: expect.any(String), purge: true}]);
     });
 
+    it("shows what another window saved when this one gets the focus again, unless something is being typed", async () => {
+        render(<AdminPanel />);
+        const topK = (await screen.findByTestId("setting-topk")) as HTMLInputElement;
+        expect(topK.value).toBe(String(fakeSettings.sharing.topK));
+        backend.adminFake.settings.sharing = {...backend.adminFake.settings.sharing, topK: 12};
+        await act(async () => window.dispatchEvent(new Event("focus")));
+        await waitFor(() => expect(topK.value).toBe("12"));
+        // While an edit is being typed, the page keeps it (a save then says what changed elsewhere).
+        fireEvent.change(topK, {target: {value: "9"}});
+        backend.adminFake.settings.sharing = {...backend.adminFake.settings.sharing, topK: 15};
+        await act(async () => window.dispatchEvent(new Event("focus")));
+        expect(topK.value).toBe("9");
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.getByTestId("settings-error").textContent).toMatch(/^Changed in another window since this page read the settings: Top-k \(now 15\)/);
+        expect(backend.adminFake.settings.sharing.topK).toBe(15);
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(backend.adminFake.settings.sharing.topK).toBe(9);
+    });
+
     it("shows a refused name with the server's message", async () => {
         render(<AdminPanel />);
         fireEvent.change(await screen.findByTestId("key-name"), {target: {value: "admin"}});

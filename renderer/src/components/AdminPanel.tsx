@@ -290,6 +290,9 @@ function Form({settings}: {settings: AdminSettings}) {
                         onClick={() => {
                             setDraft(draftFrom(settings));
                             forgetError();
+                            // And the values in effect now, where another window saved meanwhile.
+                            useAdminSettings.setState({unsaved: null, seenElsewhere: null});
+                            void useAdminSettings.getState().refresh();
                         }}
                     >
                         Reset
@@ -318,12 +321,37 @@ function MovedNotice({url, auth}: {url: string; auth: boolean}) {
     );
 }
 
+/** How often the open settings page reads the settings again while it is shown (another window or admin may change them). */
+const FOLLOW_MS = 10_000;
+
+/**
+ * Keeps the page's settings those in effect: read again when the window gets the focus or is shown again, and every
+ * few seconds while it is shown (another window's save would otherwise stay unseen here, under an old "Saved").
+ * Edits being typed keep the copy they were typed on (see `refresh`).
+ */
+function useSettingsFollowed(): void {
+    useEffect(() => {
+        const refresh = (): void => {
+            if (document.visibilityState === "visible") void useAdminSettings.getState().refresh();
+        };
+        const timer = setInterval(refresh, FOLLOW_MS);
+        window.addEventListener("focus", refresh);
+        document.addEventListener("visibilitychange", refresh);
+        return () => {
+            clearInterval(timer);
+            window.removeEventListener("focus", refresh);
+            document.removeEventListener("visibilitychange", refresh);
+        };
+    }, []);
+}
+
 /** The admin settings page. */
 export function AdminPanel() {
     const settings = useAdminSettings((s) => s.settings);
     const error = useAdminSettings((s) => s.error);
     const movedTo = useAdminSettings((s) => s.movedTo);
     useEffect(() => void useAdminSettings.getState().load(), []);
+    useSettingsFollowed();
     return (
         <div className="page admin" data-testid="admin-panel">
             <div className="page-head">

@@ -240,6 +240,11 @@ const fieldLabels: Record<string, string> = {
     ...Object.fromEntries(Object.entries(runtimeLabels).map(([key, label]) => [`runtime.${key}`, label]))
 };
 
+/** What the panel calls a setting the server names by its path (`sharing.recomputeBudget`: "Recompute budget"). */
+export function settingLabel(path: string): string {
+    return fieldLabels[path] ?? path;
+}
+
 /** A server's message about a setting, with the setting called what the panel calls it. */
 export function friendlySettingsError(message: string): string {
     return message

@@ -72,6 +72,34 @@ describe("useAdminSettings", () => {
     /** What the panel's form does while it holds edits not saved: keeps them, over the settings they were typed on. */
     const editing = () => useAdminSettings.setState({unsaved: {draft: draftFrom(state().settings!), base: state().settings!}});
 
+    it("says which fields another window changed since the page read them, saves nothing, and saves on a second try", async () => {
+        await state().load();
+        // Another window saves a budget and turns sharing off.
+        backend.adminFake.settings.sharing = {...backend.adminFake.settings.sharing, recomputeBudget: 0.1, enabled: false};
+        expect(await state().patch({sharing: {recomputeBudget: 0.3, topK: 7}})).toBe(false);
+        expect(state().error).toBe(
+            "Changed in another window since this page read the settings: Recompute budget (now 0.1). Your other changes are not saved yet either: save again to replace it with yours, or Reset to see theirs."
+        );
+        expect(backend.adminFake.settings.sharing).toMatchObject({recomputeBudget: 0.1, topK: fakeSettings.sharing.topK});
+        // Saved again, knowingly: this change's fields go through, the other window's other field stays.
+        expect(await state().patch({sharing: {recomputeBudget: 0.3, topK: 7}})).toBe(true);
+        expect(backend.adminFake.settings.sharing).toMatchObject({recomputeBudget: 0.3, topK: 7, enabled: false});
+        expect(state().seenElsewhere).toBeNull();
+        // A field nobody else changed saves at once.
+        expect(await state().patch({sharing: {topK: 8}})).toBe(true);
+    });
+
+    it("shows another window's save when read again, without the last save's 'Saved'", async () => {
+        await state().load();
+        expect(await state().patch({sharing: {topK: 7}})).toBe(true);
+        expect(state().savedAt).not.toBeNull();
+        await state().refresh();
+        expect(state().savedAt).not.toBeNull();
+        backend.adminFake.settings.sharing = {...backend.adminFake.settings.sharing, topK: 12};
+        await state().refresh();
+        expect([state().settings?.sharing.topK, state().savedAt]).toEqual([12, null]);
+    });
+
     it("reads the settings again after a profile change when nothing is being edited, so the Groups box shows it", async () => {
         await state().refresh();
         expect(backend.adminFake.count("getSettings")).toBe(0);

@@ -4,6 +4,7 @@ import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
 import {askBeforeLeaving} from "../lib/leaveGuard.js";
 import type {SettingsDraft} from "../lib/settingsForm.js";
+import {changedElsewhere, changedElsewhereMessage} from "../lib/settingsChangedElsewhere.js";
 
 interface AdminSettingsState {
     settings: AdminSettings | null;
@@ -22,6 +23,11 @@ interface AdminSettingsState {
      * (headless mode): this page's address no longer answers, the app is at this URL now.
      */
     movedTo: string | null;
+    /**
+     * The settings as read when a save found some of its fields changed elsewhere (and said so): a save made again
+     * over them replaces those values, knowingly.
+     */
+    seenElsewhere: AdminSettings | null;
     load: () => Promise<void>;
     /**
      * Reads the settings again after a change made elsewhere in the app (a profile added or regrouped changes
@@ -47,7 +53,8 @@ export const adminSettingsInitialState = {
     lastCleared: null,
     clearError: null,
     unsaved: null,
-    movedTo: null
+    movedTo: null,
+    seenElsewhere: null
 } satisfies Partial<AdminSettingsState>;
 
 /**
@@ -80,7 +87,8 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
         try {
             const settings = await getBackend().admin("getSettings", {});
             if (get().unsaved != null || get().saving || older(request)) return;
-            set({settings});
+            // Changed elsewhere: the last save's "Saved" no longer describes what is shown.
+            if (JSON.stringify(settings) !== JSON.stringify(get().settings)) set({settings, savedAt: null});
         } catch {
             // Not shown: the panel's own load says why the settings cannot be read, and a save still names its base.
         }
@@ -90,13 +98,23 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
         const request = ++sent;
         try {
             const current = get().settings;
+            if (current != null) {
+                // Another window may have changed what this change sets since this page read the settings: say so
+                // rather than replace its values unseen (a save made again after that goes through).
+                const fresh = await getBackend().admin("getSettings", {});
+                const clashes = changedElsewhere(patch, get().seenElsewhere ?? current, fresh);
+                if (clashes.length > 0) {
+                    set({error: changedElsewhereMessage(clashes, fresh), saving: false, seenElsewhere: fresh});
+                    return false;
+                }
+            }
             const before = current?.api.url ?? null;
             const baseGroups = patch.sharing?.groups != null && current != null ? {baseGroups: current.sharing.groups} : {};
             const settings = await getBackend().admin("patchSettings", {...patch, ...baseGroups});
             shown = Math.max(shown, request);
             const {url, servesUi} = settings.api;
             const moved = servesUi && url != null && before != null && url !== before;
-            set({settings, error: null, saving: false, savedAt: Date.now(), ...(moved ? {movedTo: url} : {})});
+            set({settings, error: null, saving: false, savedAt: Date.now(), seenElsewhere: null, ...(moved ? {movedTo: url} : {})});
             return true;
         } catch (error) {
             set({error: errorMessage(error), saving: false});
