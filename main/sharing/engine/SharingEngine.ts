@@ -180,17 +180,28 @@ export class SharingEngine {
         if (prompt.computeAll === true) return floor("the prompt's log-probabilities were asked for: every prompt token computed");
         if (!settings.enabled) return floor("sharing is off");
         if (!this.deps.kvEditing) return floor(this.deps.editingUnavailableReason ?? "KV editing unavailable: exact prefix reuse only");
+        // A prompt like this one may never have been kept: the cost gate keeps prompts whose reuse cannot save time
+        // here out of the cache. Said where no donor served, so that the admin does not lower the threshold for it.
+        const keptOut = (): string =>
+            settings.costGate && this.gate.keepsOut(prompt.tokens.length, this.gateCharge(prompt, settings))
+                ? "; the cost gate keeps prompts this short out of the cache on this machine (reusing one is predicted no faster than computing it)"
+                : "";
         if (best == null)
             return floor(
                 admission.skipped ??
                     (admission.foundCount > 0
                         ? "no donor shares enough tokens"
                         : // Told apart for the admin: a threshold to lower, or simply nothing cached in this scope to compare with.
-                          admission.candidates.length > 0
-                          ? "no cached prompt above the similarity threshold"
-                          : "nothing cached in this scope is like it (no cached prompt found to compare with)")
+                          (admission.candidates.length > 0
+                              ? "no cached prompt above the similarity threshold"
+                              : "nothing cached in this scope is like it (no cached prompt found to compare with)") + keptOut())
             );
-        if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens) return floor("the sequence's own prefix reuses as much");
+        if (best.alignment.reusedTokens < ownPrefix + settings.minGainTokens)
+            return floor(
+                ownPrefix >= best.alignment.reusedTokens
+                    ? "the sequence's own prefix reuses as much"
+                    : `the best donor would reuse ${best.alignment.reusedTokens} tokens, too few beyond the sequence's own prefix (${ownPrefix}) to be worth an edit (minimum gain ${settings.minGainTokens})${keptOut()}`
+            );
         const {cache} = this.deps;
         // A quality replay must measure the donor path itself, whatever it would cost.
         const verdict =

@@ -110,6 +110,16 @@ describe("cost gate", () => {
         const tiny = trained(0.01, 0.05, 0.05);
         const kept = Array.from({length: 24}, () => tiny.worthCaching(300, {recomputeBudget: 0.15}));
         expect(kept.flatMap((keep, i) => (keep ? [i] : []))).toEqual([7, 23]); // after 8 refusals, then 16
+        // What a prompt served from the floor is told: the tiny model's prompts are kept out, the large one's not,
+        // nothing before the rates are measured; asking decides nothing (the explorer's count is untouched).
+        expect([
+            tiny.keepsOut(300, {recomputeBudget: 0.15}),
+            large.keepsOut(300, {recomputeBudget: 0.15}),
+            new CostGate().keepsOut(300, {recomputeBudget: 0.15})
+        ]).toEqual([true, false, false]);
+        const asked = trained(0.01, 0.05, 0.05);
+        for (let i = 0; i < 20; i++) asked.keepsOut(300, {recomputeBudget: 0.15});
+        expect(Array.from({length: 8}, () => asked.worthCaching(300, {recomputeBudget: 0.15})).flatMap((keep, i) => (keep ? [i] : []))).toEqual([7]);
     });
 
     it("counts the disk read for a donor not in memory", () => {

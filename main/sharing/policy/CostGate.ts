@@ -177,13 +177,27 @@ export class CostGate {
     public worthCaching(tokens: number, charge: DonorCharge, busy = false): boolean {
         const best = this.bestUse(tokens, charge);
         if (best == null) return !busy || tokens >= coldMinSavedTokens;
-        // Keeping it costs a capture now; its best use must save more than that.
-        const captureMs = this.capture.count < minSamples ? 0 : this.capture.predict(tokens);
-        if (best.floorMs - best.donorMs > captureMs) {
+        if (this.pays(tokens, best)) {
             this.uncachedPrompts.reset();
             return true;
         }
         return this.uncachedPrompts.skip(busy);
+    }
+
+    /**
+     * Whether prompts of `tokens` tokens are, as measured, kept out of the cache (but for the occasional one that
+     * keeps the rates current): what a prompt served from the floor is told, so that the admin does not look for
+     * the reason in the similarity threshold. Nothing is decided or counted.
+     */
+    public keepsOut(tokens: number, charge: DonorCharge): boolean {
+        const best = this.bestUse(tokens, charge);
+        return best != null && !this.pays(tokens, best);
+    }
+
+    /** Keeping a prompt costs a capture now: its best use must save more than that. */
+    private pays(tokens: number, best: {donorMs: number; floorMs: number}): boolean {
+        const captureMs = this.capture.count < minSamples ? 0 : this.capture.predict(tokens);
+        return best.floorMs - best.donorMs > captureMs;
     }
 
     /**

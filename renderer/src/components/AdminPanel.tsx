@@ -109,10 +109,14 @@ function Form({settings}: {settings: AdminSettings}) {
                         />{" "}
                         Exact prefix reuse
                     </label>
-                    <label className="check" title="Skip a donor when measured rates predict it is slower than a prefill from the prefix">
+                    <label className="check" aria-describedby="cost-gate-hint">
                         <input type="checkbox" data-testid="setting-cost-gate" checked={draft.costGate} onChange={(e) => set("costGate", e.target.checked)} />{" "}
                         Cost-aware gate
                     </label>
+                    <p className="muted small field-hint" id="cost-gate-hint" data-testid="cost-gate-hint">
+                        Uses this machine&apos;s measured speeds: skips a donor predicted slower than computing the prompt, and keeps prompts whose reuse could
+                        never save time (short ones, on a small model) out of the cache. Off: every prompt is cached and every donor tried.
+                    </p>
                     <Field label="Similarity threshold" hint="0..1: cosine similarity a cached prompt needs to be a donor">
                         {text("similarityThreshold", "setting-threshold")}
                     </Field>
