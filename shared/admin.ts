@@ -27,6 +27,10 @@ export interface AdminSettings {
          * from the panel, and a new port or host moves the page too (to `url`).
          */
         servesUi: boolean;
+        /** What settings.json holds for the address (the next start without flags); null when the file cannot be read. */
+        saved: {host: string; port: number} | null;
+        /** Address settings a start-up flag (`serve --port 9000`) set for this run over settings.json; a change from the panel replaces the flag's value. */
+        flagOverrides: Array<"host" | "port">;
     };
     /** How the model runs (absent from a server that does not report it). */
     runtime?: AdminRuntimeSettings;

@@ -1,5 +1,5 @@
 import type {AdminSettings, AdminSettingsPatch} from "../../shared/admin.js";
-import {saveSettingsPatch, type SettingsPatch} from "../config/settings.js";
+import {loadSettings, saveSettingsPatch, type SettingsPatch} from "../config/settings.js";
 import {SettingsValidationError, validateSettingsPatch, type ValidatedSettingsPatch} from "../config/validateSettings.js";
 import {maxCharsPerToken} from "../runtime/errors.js";
 import {AdminError, invalidInput} from "./errors.js";
@@ -22,9 +22,20 @@ function maskKey(key: string): string {
     return key.length <= 4 ? "••••" : `${"•".repeat(8)}${key.slice(-4)}`;
 }
 
+/** What settings.json holds for the API's address; null when the file cannot be read now (edited by hand meanwhile). */
+function savedAddress(dataDir: string): {host: string; port: number} | null {
+    try {
+        const {host, port} = loadSettings(dataDir).api;
+        return {host, port};
+    } catch {
+        return null;
+    }
+}
+
 /** GET /kvshare/settings */
 export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiServer" | "dataDir" | "models">): AdminSettings {
     const {sharing, api} = deps.settings;
+    const saved = savedAddress(deps.dataDir);
     return {
         sharing: {...sharing, groups: {...sharing.groups}},
         api: {
@@ -36,7 +47,10 @@ export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiSe
             allowedHosts: [...api.allowedHosts],
             keyHint: maskKey(deps.apiKey),
             url: deps.apiServer()?.url ?? null,
-            servesUi: deps.apiServer()?.servesUi ?? false
+            servesUi: deps.apiServer()?.servesUi ?? false,
+            saved,
+            // A change writes the live settings and the file alike, so where they differ a start-up flag set the live value.
+            flagOverrides: saved == null ? [] : (["host", "port"] as const).filter((name) => api[name] !== saved[name])
         },
         runtime: runtimeSettingsView(deps),
         readOnly: [...readOnly],

@@ -44,6 +44,9 @@ describe("runtime settings from the panel", () => {
         expect(shown.flagOverrides).toEqual(expect.arrayContaining(["parallel", "contextSize", "gpu"]));
         expect(shown.cores).toBeGreaterThanOrEqual(1);
         expect(await sequences()).toBe(2);
+        // The address too (as `serve --port 0`): the port a flag set, beside the one settings.json keeps.
+        const {api} = (await (await server.api("/kvshare/settings")).json()) as AdminSettings;
+        expect([api.port, api.saved, api.flagOverrides]).toEqual([0, {host: "127.0.0.1", port: 8080}, ["port"]]);
     });
 
     it("refuses a value outside the command line's ranges with a 400 naming the field", async () => {

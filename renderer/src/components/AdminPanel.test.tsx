@@ -57,6 +57,16 @@ describe("AdminPanel: API server and keys", () => {
         expect(backend.adminFake.calls.filter((c) => c.op === "revokeKey").map((c) => c.input)).toEqual([{id: expect.any(String), purge: true}]);
     });
 
+    it("says where a start-up flag set the port for this run, and what settings.json keeps for the next start", async () => {
+        backend.adminFake.settings.api = {...backend.adminFake.settings.api, port: 18941, saved: {host: "127.0.0.1", port: 18944}, flagOverrides: ["port"]};
+        render(<AdminPanel />);
+        const port = await screen.findByTestId("setting-api-port");
+        const hint = port.closest("label, .field")?.querySelector(".field-hint")?.textContent;
+        expect(hint).toMatch(/· set by a start-up flag for this run \(settings\.json: 18944\); saving a value here replaces it$/);
+        const host = screen.getByTestId("setting-api-host").closest("label, .field")?.querySelector(".field-hint")?.textContent;
+        expect(host).not.toMatch(/start-up flag/);
+    });
+
     it("shows what another window saved when this one gets the focus again, unless something is being typed", async () => {
         render(<AdminPanel />);
         const topK = (await screen.findByTestId("setting-topk")) as HTMLInputElement;

@@ -13,6 +13,16 @@ interface Props {
     text: (key: keyof SettingsDraft, testId: string) => ReactNode;
 }
 
+/**
+ * A start-up flag (`serve --port 9000`) that set the address for this run over settings.json: the field shows the
+ * flag's value, and the next start without it uses the saved one (a saved port the flag hides would look lost).
+ */
+function flagNote(settings: AdminSettings, key: "host" | "port"): string {
+    const {flagOverrides, saved} = settings.api;
+    if (!flagOverrides.includes(key)) return "";
+    return ` · set by a start-up flag for this run${saved == null ? "" : ` (settings.json: ${saved[key]})`}; saving a value here replaces it`;
+}
+
 /** Changes apply at once (the key requirement at start-up): the page says which. */
 export function ApiServerSettings({settings, draft, set, text}: Props) {
     return (
@@ -51,7 +61,7 @@ export function ApiServerSettings({settings, draft, set, text}: Props) {
                     </span>
                 </div>
                 <span />
-                <Field label="Host" hint="127.0.0.1: this machine only; 0.0.0.0: every network interface">
+                <Field label="Host" hint={`127.0.0.1: this machine only; 0.0.0.0: every network interface${flagNote(settings, "host")}`}>
                     <input
                         type="text"
                         data-testid="setting-api-host"
@@ -60,7 +70,10 @@ export function ApiServerSettings({settings, draft, set, text}: Props) {
                         spellCheck={false}
                     />
                 </Field>
-                <Field label="Port" hint={settings.api.servesUi ? "0 picks a free port; this page moves with the server" : "0 picks a free port"}>
+                <Field
+                    label="Port"
+                    hint={`${settings.api.servesUi ? "0 picks a free port; this page moves with the server" : "0 picks a free port"}${flagNote(settings, "port")}`}
+                >
                     {text("apiPort", "setting-api-port")}
                 </Field>
             </div>

@@ -189,7 +189,11 @@ export class FakeAdmin {
                         "api_listen_failed"
                     );
                 const url = merged.enabled ? `http://${merged.host}:${merged.port}` : null;
-                this.settings = {...this.settings, sharing: {...this.settings.sharing, ...sharing}, api: {...merged, url}};
+                this.settings = {
+                    ...this.settings,
+                    sharing: {...this.settings.sharing, ...sharing},
+                    api: {...merged, url, saved: {host: merged.host, port: merged.port}, flagOverrides: []}
+                };
                 if (this.settings.runtime != null) this.settings.runtime = runtimeChanged(this.settings.runtime, runtime);
                 return structuredClone(this.settings);
             }

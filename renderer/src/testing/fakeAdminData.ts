@@ -15,7 +15,9 @@ export const fakeSettings: AdminSettings = {
         allowedHosts: [],
         keyHint: "••••••••abcd",
         url: `http://127.0.0.1:${defaultApiPort}`,
-        servesUi: true
+        servesUi: true,
+        saved: {host: "127.0.0.1", port: defaultApiPort},
+        flagOverrides: []
     },
     runtime: fakeRuntime,
     readOnly: ["api.auth", "api.key"],
