@@ -70,6 +70,11 @@ function older(request: number): boolean {
     return false;
 }
 
+/** The values a save sets (what the model in use was loaded with left out), to tell another window's save. */
+function savedValues(settings: AdminSettings): string {
+    return JSON.stringify([settings.sharing, settings.api, settings.runtime == null ? null : {...settings.runtime, loaded: null}]);
+}
+
 export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
     ...adminSettingsInitialState,
     load: async () => {
@@ -87,8 +92,10 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
         try {
             const settings = await getBackend().admin("getSettings", {});
             if (get().unsaved != null || get().saving || older(request)) return;
-            // Changed elsewhere: the last save's "Saved" no longer describes what is shown.
-            if (JSON.stringify(settings) !== JSON.stringify(get().settings)) set({settings, savedAt: null});
+            const before = get().settings;
+            // Values changed elsewhere: the last save's "Saved" no longer describes what is shown (a model loaded since,
+            // which the runtime section reports, changes no value).
+            set({settings, ...(before != null && savedValues(before) !== savedValues(settings) ? {savedAt: null} : {})});
         } catch {
             // Not shown: the panel's own load says why the settings cannot be read, and a save still names its base.
         }
