@@ -36,7 +36,7 @@ export interface TopDonor {
     id: number;
     /** Times it served as donor in the window (from the request log). */
     hits: number;
-    /** Lifetime hit count from the cache index (0 when the entry was evicted). */
+    /** Lifetime hit count from the cache index (the top list holds only donors still cached). */
     lifetimeHits: number;
     prompt: string | null;
     scope: string | null;

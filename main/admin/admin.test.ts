@@ -5,6 +5,7 @@ import type {AdminSettings, CacheStats, ConversationRecord, Profile} from "../..
 import {startTestServer, type TestServer} from "../../test/support/testServer.js";
 import {APP_DB_FILE, APP_DB_VERSION, openAppDb} from "./appDb.js";
 import {runAdminOp} from "./operations.js";
+import type {CacheAdmin} from "./ports.js";
 import {cacheStats, chooseBucketMs} from "./statsService.js";
 
 const lily = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball.";
@@ -152,7 +153,44 @@ describe("cache stats, threshold live, clear", () => {
         expect(stats.buckets.at(-2)).toMatchObject({hits: 1, donorHits: 1, reusedTokens: 6, ttftWithReuseMs: 5, ttftWithoutReuseMs: null});
         expect(stats.totals).toMatchObject({requests: 3, hits: 2, donorHits: 1});
         expect(stats.totals.hitRate).toBeCloseTo(1 / 3, 12);
-        expect(stats.topDonors).toEqual([{id: 99, hits: 1, lifetimeHits: 0, prompt: null, scope: null, bytes: null}]);
+        // Donor 99 is not cached (anymore): nothing of it left to show.
+        expect(stats.topDonors).toEqual([]);
+        core.requestLog.clear();
+    });
+
+    it("lists as top donors the prompts still cached, the most reused first, and leaves out the removed ones", () => {
+        const core = server.core;
+        core.requestLog.clear();
+        const now = 1_700_000_000_000;
+        const served = (donorId: number, at: number) =>
+            core.requestLog.add({at, user: "a", scope: "global", mode: "semantic", promptTokens: 10, reusedTokens: 6, completionTokens: 1, ttftMs: 8, donorId});
+        // Donor 7 was reused most, then deleted (or evicted, or cleared); 8 and 9 are still cached.
+        served(7, now - 4_000);
+        served(7, now - 3_000);
+        served(7, now - 2_500);
+        served(8, now - 2_000);
+        served(8, now - 1_500);
+        served(9, now - 1_000);
+        const entries = new Map([
+            [8, {scope: "global", promptText: "Once upon a time", hitCount: 5, bytes: 512}],
+            [9, {scope: "user:ben", promptText: "Ben's question", hitCount: 1, bytes: 256}]
+        ]);
+        const store: Pick<CacheAdmin, "get" | "count" | "totalBytes" | "scopeTotals"> = {
+            get: (id) => entries.get(id),
+            count: () => entries.size,
+            totalBytes: () => 768,
+            scopeTotals: () => ({entries: 1, bytes: 512})
+        };
+        const deps = {...core.admin, cache: () => store as CacheAdmin};
+        expect(cacheStats(deps, {}, now).topDonors).toEqual([
+            {id: 8, hits: 2, lifetimeHits: 5, prompt: "Once upon a time", scope: "global", bytes: 512},
+            {id: 9, hits: 1, lifetimeHits: 1, prompt: "Ben's question", scope: "user:ben", bytes: 256}
+        ]);
+        // A scope's view keeps another scope's donor, without its text.
+        expect(cacheStats(deps, {scope: "global"}, now).topDonors.map((d) => [d.id, d.prompt])).toEqual([
+            [8, "Once upon a time"],
+            [9, null]
+        ]);
         core.requestLog.clear();
     });
 });

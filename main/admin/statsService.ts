@@ -102,22 +102,24 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
     const donorCounts = new Map<number, number>();
     for (const entry of entries) if (entry.donorId != null) donorCounts.set(entry.donorId, (donorCounts.get(entry.donorId) ?? 0) + 1);
     const store = deps.cache();
-    const topDonors: TopDonor[] = [...donorCounts.entries()]
-        .sort((a, b) => b[1] - a[1] || b[0] - a[0])
-        .slice(0, topDonorCount)
-        .map(([id, count]) => {
-            const cached = store?.get(id);
-            // A scope's view shows only that scope's donor texts (and the admin-marked shared prefixes).
-            const visible = input.scope == null || cached?.scope === input.scope || cached?.scope === sharedScope;
-            return {
-                id,
-                hits: count,
-                lifetimeHits: cached?.hitCount ?? 0,
-                prompt: visible ? (cached?.promptText ?? null) : null,
-                scope: cached?.scope ?? null,
-                bytes: cached?.bytes ?? null
-            };
+    const topDonors: TopDonor[] = [];
+    for (const [id, count] of [...donorCounts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])) {
+        if (topDonors.length === topDonorCount) break;
+        // Only the donors still cached: one deleted, evicted, cleared or unmarked since serves no one again and has
+        // no text left to show, and the index cannot tell which of these removed it.
+        const cached = store?.get(id);
+        if (cached == null) continue;
+        // A scope's view shows only that scope's donor texts (and the admin-marked shared prefixes).
+        const visible = input.scope == null || cached.scope === input.scope || cached.scope === sharedScope;
+        topDonors.push({
+            id,
+            hits: count,
+            lifetimeHits: cached.hitCount,
+            prompt: visible ? cached.promptText : null,
+            scope: cached.scope,
+            bytes: cached.bytes
         });
+    }
 
     return {
         now,

@@ -5,7 +5,9 @@ import {useApiKeys} from "../stores/useApiKeys.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
 import {fakeStats} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
+import {fitText, fitToAxis, wrapText} from "../lib/chartText.js";
 import {bucketTimeSaved, Dashboard, timeSavedFigures} from "./Dashboard.js";
+import {donorTitle} from "./TopDonors.js";
 
 describe("dashboard: time saved", () => {
     let backend: FakeBackend;
@@ -67,6 +69,65 @@ describe("dashboard: time saved", () => {
         expect(within(screen.getByTestId("chart-quality")).getByRole("heading").textContent).toBe(
             "Quality monitor · reception-app (API key) user:key/5cba5e37dedb"
         );
+    });
+
+    it("says the history's days in the singular for one day", async () => {
+        backend.adminFake.stats = {...fakeStats(), historyDays: 1};
+        render(<Dashboard />);
+        await screen.findByTestId("card-requests");
+        expect(screen.getByTestId("dashboard").querySelector(".page-head p")?.textContent).toContain("History of the last 1 day, kept across restarts");
+    });
+
+    it("shows no rate and no chart without requests, saying there is nothing yet", async () => {
+        const stats = fakeStats();
+        const none = {count: 0, meanMs: null, medianMs: null};
+        backend.adminFake.stats = {
+            ...stats,
+            buckets: stats.buckets.map((b) => ({...b, requests: 0, hits: 0, donorHits: 0, promptTokens: 0, reusedTokens: 0})),
+            totals: {requests: 0, hits: 0, donorHits: 0, hitRate: 0, promptTokens: 0, reusedTokens: 0, timeSavedMs: null},
+            ttft: {withReuse: none, withoutReuse: none},
+            prefill: {msPerToken: null, requests: 0},
+            topDonors: []
+        };
+        render(<Dashboard />);
+        const value = (testId: string) => screen.getByTestId(testId).querySelector(".stat-card-value")?.textContent;
+        await screen.findByTestId("card-hit-rate");
+        expect([value("card-hit-rate"), value("card-time-saved"), value("card-ttft")]).toEqual(["—", "—", "—"]);
+        expect(screen.getByTestId("card-tokens-saved").querySelector(".stat-card-hint")?.textContent).toBe("— of 0 prompt tokens");
+        for (const chart of ["chart-over-time", "chart-ttft", "chart-top-donors"]) {
+            expect(within(screen.getByTestId(chart)).queryByRole("img")).toBeNull();
+            expect(screen.getByTestId(chart).querySelector(".chart-empty")?.textContent).toMatch(/^No /);
+        }
+    });
+
+    it("says when the donors reused are no longer cached, and names a donor whose text this view leaves out by its id", async () => {
+        backend.adminFake.stats = {...fakeStats(), topDonors: []};
+        render(<Dashboard />);
+        const donors = await screen.findByTestId("chart-top-donors");
+        expect(donors.querySelector(".chart-empty")?.textContent).toBe("None of the prompts reused as donors in this window is cached any more.");
+        cleanup();
+        backend.adminFake.stats = {...fakeStats(), topDonors: [{id: 65, hits: 2, lifetimeHits: 4, prompt: null, scope: "user:ben", bytes: 512}]};
+        render(<Dashboard />);
+        const hidden = await screen.findByTestId("chart-top-donors");
+        expect(within(hidden).getByRole("img").getAttribute("aria-label")).toBe("Prompts reused most as donors: “#65 · another scope's prompt” 2 times.");
+    });
+
+    it("cuts a donor's label at its end to fit the axis, the whole text in its tooltip", () => {
+        const question = "Are pregnant healthcare personnel at increased risk for adverse outcomes?";
+        // One unit a character: the start is kept, an ellipsis at the end, the end never drawn past the room.
+        expect(fitText(question, 24, (t) => t.length)).toBe("Are pregnant healthcare…");
+        expect(fitText("Short", 24, (t) => t.length)).toBe("Short");
+        expect(fitText("a😀b😀c", 3, (t) => [...t].length)).toBe("a😀…");
+        // On a phone's chart: the axis may take 162 px (150 for the label), 6 px a character in this stand-in for the canvas.
+        const ctx = {font: "", save() {}, restore() {}, measureText: (t: string) => ({width: 6 * t.length})} as unknown as CanvasRenderingContext2D;
+        expect(fitToAxis({ctx, maxWidth: 162}, question)).toBe("Are pregnant healthcare…");
+        expect(wrapText(question, 40, 6)).toEqual(["Are pregnant healthcare personnel at", "increased risk for adverse outcomes?"]);
+        expect(wrapText("x".repeat(100), 40, 2)).toEqual(["x".repeat(40), `${"x".repeat(39)}…`]);
+        const stats = {
+            ...fakeStats(),
+            topDonors: [{id: 3, hits: 2, lifetimeHits: 2, prompt: `${question}\n  And for their babies?`, scope: "global", bytes: 1}]
+        };
+        expect(donorTitle(stats, 0)).toEqual(["Are pregnant healthcare personnel at", "increased risk for adverse outcomes? And", "for their babies?"]);
     });
 
     it("names each chart with what it shows, and says the TTFT leaves the queue wait out", async () => {

@@ -22,7 +22,9 @@ import {useApiKeys} from "../stores/useApiKeys.js";
 import {selectTokensSavedShare, useCacheStats} from "../stores/useCacheStats.js";
 import {CachedPromptsPanel} from "./CachedPromptsPanel.js";
 import {ChartBox} from "./ChartBox.js";
-import {cacheSizeSummary, overTimeSummary, topDonorsSummary, ttftSummary} from "./chartSummaries.js";
+import {ChartEmpty, chartColors as colors, staticChart as common} from "./chartParts.js";
+import {TopDonors} from "./TopDonors.js";
+import {cacheSizeSummary, overTimeSummary, ttftSummary} from "./chartSummaries.js";
 import {QualityPanel} from "./QualityPanel.js";
 import {ScopeName, ScopeSelect} from "./ScopeName.js";
 
@@ -42,9 +44,6 @@ ChartJS.register(
 );
 
 const REFRESH_MS = 5000;
-const colors = {reused: "#16a34a", reusedSoft: "rgba(22, 163, 74, 0.18)", rate: "#2563eb", miss: "#94a3b8", warn: "#d97706", grid: "rgba(113, 113, 122, 0.15)"};
-/** Static charts: screenshots and tests see the final picture. */
-const common = {responsive: true, maintainAspectRatio: false, animation: false as const};
 
 function Card({title, value, hint, testId}: {title: string; value: string; hint?: string; testId: string}) {
     return (
@@ -54,6 +53,11 @@ function Card({title, value, hint, testId}: {title: string; value: string; hint?
             {hint ? <div className="stat-card-hint">{hint}</div> : null}
         </div>
     );
+}
+
+/** A share of something there is none of yet reads "—", as the times do: "0%" would claim a measured rate. */
+function formatShare(share: number, of: number): string {
+    return of === 0 ? "—" : formatPercent(share);
 }
 
 /** Per-token prefill cost, in ms with enough digits for a fast machine. */
@@ -203,40 +207,6 @@ function CacheSize({stats}: {stats: CacheStats}) {
     );
 }
 
-/** A donor's bar label: its prompt on one short line. */
-function donorLabel(donor: CacheStats["topDonors"][number]): string {
-    const text = donor.prompt?.replace(/\s+/g, " ").trim() ?? `#${donor.id} (evicted)`;
-    return text.length > 42 ? `${text.slice(0, 41)}…` : text;
-}
-
-function TopDonors({stats}: {stats: CacheStats}) {
-    if (stats.topDonors.length === 0)
-        return (
-            <div className="chart-box short">
-                <p className="muted chart-empty">No donor has been reused yet. Ask a paraphrase of an earlier question.</p>
-            </div>
-        );
-    const labels = stats.topDonors.map(donorLabel);
-    return (
-        <ChartBox className="chart-box short" summary={topDonorsSummary(stats, labels)}>
-            <Bar
-                data={{
-                    labels,
-                    datasets: [
-                        {label: "Times reused", data: stats.topDonors.map((d) => d.hits), backgroundColor: colors.rate, borderRadius: 4, maxBarThickness: 26}
-                    ]
-                }}
-                options={{
-                    ...common,
-                    indexAxis: "y",
-                    plugins: {legend: {display: false}},
-                    scales: {x: {beginAtZero: true, ticks: {precision: 0}, grid: {color: colors.grid}}, y: {grid: {display: false}}}
-                }}
-            />
-        </ChartBox>
-    );
-}
-
 /** The cache dashboard: hit rate, tokens and ≈ time saved over time, TTFT with vs without reuse, cache size vs budget, top donors, the cached prompts. */
 export function Dashboard() {
     const stats = useCacheStats((s) => s.stats);
@@ -259,8 +229,9 @@ export function Dashboard() {
                 <div>
                     <h1>Cache dashboard</h1>
                     <p className="muted">
-                        How much prompt work the shared KV cache saves, and what it costs in answer quality. History of the last {stats?.historyDays ?? "…"}{" "}
-                        days, kept across restarts; refreshes every {REFRESH_MS / 1000} s.
+                        How much prompt work the shared KV cache saves, and what it costs in answer quality. History of the last{" "}
+                        {stats == null ? "… days" : `${stats.historyDays} ${stats.historyDays === 1 ? "day" : "days"}`}, kept across restarts; refreshes every{" "}
+                        {REFRESH_MS / 1000} s.
                     </p>
                 </div>
                 <div className="row">
@@ -289,14 +260,14 @@ export function Dashboard() {
                         <Card
                             testId="card-hit-rate"
                             title="Hit rate"
-                            value={formatPercent(stats.totals.hitRate)}
+                            value={formatShare(stats.totals.hitRate, stats.totals.requests)}
                             hint={`served from a donor · ${stats.totals.hits} reused some KV (own prefix included)`}
                         />
                         <Card
                             testId="card-tokens-saved"
                             title="Tokens saved"
                             value={String(stats.totals.reusedTokens)}
-                            hint={`${formatPercent(saved)} of ${stats.totals.promptTokens} prompt tokens`}
+                            hint={`${formatShare(saved, stats.totals.promptTokens)} of ${stats.totals.promptTokens} prompt tokens`}
                         />
                         <Card testId="card-time-saved" title="Time saved" {...timeSavedFigures(stats)} />
                         <Card
@@ -313,9 +284,13 @@ export function Dashboard() {
                                 Last {formatSpan(stats.buckets.length * stats.bucketMs)}, one bar per {formatSpan(stats.bucketMs)}; no line where no request
                                 came
                             </p>
-                            <ChartBox summary={overTimeSummary(stats)}>
-                                <OverTime stats={stats} />
-                            </ChartBox>
+                            {stats.buckets.every((b) => b.requests === 0) ? (
+                                <ChartEmpty>No request in this window yet: the bars and the line start with the first one.</ChartEmpty>
+                            ) : (
+                                <ChartBox summary={overTimeSummary(stats)}>
+                                    <OverTime stats={stats} />
+                                </ChartBox>
+                            )}
                         </section>
                         <section className="chart-card" data-testid="chart-ttft">
                             <h2>TTFT with vs without reuse, queue wait left out</h2>
@@ -323,9 +298,13 @@ export function Dashboard() {
                                 From arrival to the first token: a request that waited for a free sequence looks slower whether it reused KV or not, so the gap
                                 is not prefill alone.
                             </p>
-                            <ChartBox summary={ttftSummary(stats)}>
-                                <TtftChart stats={stats} />
-                            </ChartBox>
+                            {stats.ttft.withReuse.count + stats.ttft.withoutReuse.count === 0 ? (
+                                <ChartEmpty>No request answered yet: the times appear with the first answer.</ChartEmpty>
+                            ) : (
+                                <ChartBox summary={ttftSummary(stats)}>
+                                    <TtftChart stats={stats} />
+                                </ChartBox>
+                            )}
                         </section>
                         <section className="chart-card" data-testid="chart-cache-size">
                             <h2>Cache size vs budget</h2>

@@ -11,10 +11,16 @@ export interface ScopeLabel {
     id: string | null;
 }
 
-export function scopeLabel(scope: string, keys: readonly ApiKeyInfo[]): ScopeLabel {
+/**
+ * How the admin knows `scope`: an issued key's scope by the key's name; by "a revoked key" and the start
+ * of its id where the key is no longer listed (revoking is what takes a key off the list, while its
+ * requests stay in the history). `keys` null: the list is not known yet, and the scope is shown as it is.
+ */
+export function scopeLabel(scope: string, keys: readonly ApiKeyInfo[] | null): ScopeLabel {
     const id = keyScope.exec(scope)?.[1];
-    const key = id == null ? undefined : keys.find((k) => k.id === id);
-    return key == null ? {name: scope, id: null} : {name: `${key.name} (API key)`, id: scope};
+    if (id == null || keys == null) return {name: scope, id: null};
+    const key = keys.find((k) => k.id === id);
+    return {name: key == null ? `a revoked key (${id.slice(0, 4)}…)` : `${key.name} (API key)`, id: scope};
 }
 
 /** One line, for a select's option: the name, then the id. */
@@ -22,10 +28,12 @@ export function scopeText(label: ScopeLabel): string {
     return label.id == null ? label.name : `${label.name} · ${label.id}`;
 }
 
-/** Names scopes by the keys issued (load them with `useApiKeys.getState().load()`); a revoked key's scope keeps its id. */
+/** Names scopes by the keys issued (load them with `useApiKeys.getState().load()`), as {@link scopeLabel} does. */
 export function useScopeLabel(): (scope: string) => ScopeLabel {
     const keys = useApiKeys((s) => s.keys);
-    return (scope) => scopeLabel(scope, keys);
+    // The store's first, empty list is not the server's: until a load replaces it, every key would look revoked.
+    const listed = keys === useApiKeys.getInitialState().keys ? null : keys;
+    return (scope) => scopeLabel(scope, listed);
 }
 
 /** A scope in running text: the key's name, its id beside it in muted type. */

@@ -83,8 +83,8 @@ describe("settings panel: what-if curves", () => {
         await screen.findByTestId("whatif-saved");
         const choice = screen.getByTestId("whatif-scope") as HTMLSelectElement;
         await waitFor(() => expect([...choice.options].map((o) => o.textContent)).toContain("reception-app (API key) · user:key/5cba5e37dedb"));
-        // A revoked key is no longer listed: its scope keeps its id.
-        expect([...choice.options].map((o) => o.textContent)).toContain("user:key/gone00000000");
+        // A revoked key is no longer listed: its scope is named as one, its id beside.
+        expect([...choice.options].map((o) => o.textContent)).toContain("a revoked key (gone…) · user:key/gone00000000");
         await act(async () => fireEvent.change(choice, {target: {value: "user:key/5cba5e37dedb"}}));
         await waitFor(() => expect(screen.getByTestId("whatif-basis").textContent).toContain("of reception-app (API key) user:key/5cba5e37dedb"));
         expect(screen.getByTestId("scope-threshold").closest("label")!.textContent).toContain("Threshold for reception-app (API key)");
