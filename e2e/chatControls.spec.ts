@@ -3,6 +3,7 @@ import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {answered, open, send, setMaxTokens} from "./chatSteps.js";
+import {textContrast} from "./layoutChecks.js";
 import {repoRoot, startServer, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
@@ -179,30 +180,7 @@ test.describe("chat controls in the served UI", () => {
         await answered(page, 0);
         await expect(page.getByRole("log")).toHaveAttribute("aria-live", "polite");
         await expect(page.locator('.conversation-select[aria-current="true"]')).toHaveText("A readable answer");
-        const contrast = await page.getByTestId("copy-button").evaluate((button) => {
-            const rgb = (css: string): number[] => (css.match(/[\d.]+/g) ?? []).map(Number);
-            const luminance = ([r, g, b]: number[]): number => {
-                const [lr, lg, lb] = [r!, g!, b!].map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
-                return 0.2126 * lr! + 0.7152 * lg! + 0.0722 * lb!;
-            };
-            let background = [255, 255, 255];
-            let opacity = 1;
-            for (let el: Element | null = button; el; el = el.parentElement) {
-                const style = getComputedStyle(el);
-                opacity *= Number(style.opacity);
-                const bg = rgb(style.backgroundColor);
-                if (bg.length === 3 || (bg.length === 4 && bg[3] === 1)) {
-                    background = bg.slice(0, 3);
-                    break;
-                }
-            }
-            // The text blends into the background as far as it (or an ancestor) is transparent.
-            const text = rgb(getComputedStyle(button).color)
-                .slice(0, 3)
-                .map((c, i) => c * opacity + background[i]! * (1 - opacity));
-            const [light, dark] = [luminance(text), luminance(background)].sort((a, b) => b - a);
-            return (light! + 0.05) / (dark! + 0.05);
-        });
+        const contrast = await textContrast(page.getByTestId("copy-button"));
         expect(contrast).toBeGreaterThanOrEqual(4.5);
     });
 

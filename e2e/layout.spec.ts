@@ -3,13 +3,32 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {expectFits} from "./layoutChecks.js";
+import {expectFits, textContrast} from "./layoutChecks.js";
 import {repoRoot, startServer, testModelPath, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
 
 test.describe("layout in small windows", () => {
+    for (const colorScheme of ["light", "dark"] as const)
+        test(`${colorScheme}: filled buttons (Save, a confirmed deletion) keep their white text readable`, async ({page, server}) => {
+            await page.emulateMedia({colorScheme});
+            await page.goto(server.url);
+            await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+            await page.getByTestId("nav-admin").click();
+            const topK = page.getByTestId("setting-topk");
+            const before = await topK.inputValue();
+            await topK.fill(String(Number(before) + 1));
+            const save = page.getByTestId("settings-save");
+            await expect(save).toBeEnabled();
+            expect(await textContrast(save), "Save").toBeGreaterThanOrEqual(4.5);
+            await page.getByTestId("clear-cache").click();
+            expect(await textContrast(page.getByTestId("clear-cache-confirm")), "Clear cache's confirmation").toBeGreaterThanOrEqual(4.5);
+            await page.getByTestId("clear-cache-confirm").press("Escape");
+            await page.getByRole("button", {name: "Reset"}).click();
+            await expect(topK).toHaveValue(before);
+        });
+
     test("800×600: the header fits, and the chat settings float over the chat", async ({page, server}) => {
         await page.setViewportSize({width: 800, height: 600});
         await page.goto(server.url);

@@ -26,3 +26,33 @@ export async function lineCount(locator: Locator): Promise<number> {
         return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
     });
 }
+
+/**
+ * The contrast ratio (WCAG) of an element's text against the first opaque background behind it, the text blended
+ * into that background as far as it (or an ancestor) is transparent. AA asks 4.5 for body text.
+ */
+export async function textContrast(locator: Locator): Promise<number> {
+    return locator.evaluate((element) => {
+        const rgb = (css: string): number[] => (css.match(/[\d.]+/g) ?? []).map(Number);
+        const luminance = ([r, g, b]: number[]): number => {
+            const [lr, lg, lb] = [r!, g!, b!].map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+            return 0.2126 * lr! + 0.7152 * lg! + 0.0722 * lb!;
+        };
+        let background = [255, 255, 255];
+        let opacity = 1;
+        for (let el: Element | null = element; el; el = el.parentElement) {
+            const style = getComputedStyle(el);
+            opacity *= Number(style.opacity);
+            const bg = rgb(style.backgroundColor);
+            if (bg.length === 3 || (bg.length === 4 && bg[3] === 1)) {
+                background = bg.slice(0, 3);
+                break;
+            }
+        }
+        const text = rgb(getComputedStyle(element).color)
+            .slice(0, 3)
+            .map((c, i) => c * opacity + background[i]! * (1 - opacity));
+        const [light, dark] = [luminance(text), luminance(background)].sort((a, b) => b - a);
+        return (light! + 0.05) / (dark! + 0.05);
+    });
+}

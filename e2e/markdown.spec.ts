@@ -1,6 +1,6 @@
 import {join} from "node:path";
 import {expect, test} from "./fixtures.js";
-import {expectFits, lineCount} from "./layoutChecks.js";
+import {expectFits, lineCount, textContrast} from "./layoutChecks.js";
 import {repoRoot} from "./server.js";
 
 /** A canned SSE answer, so markdown rendering and sanitizing are checked in a real Chromium. */
@@ -251,15 +251,7 @@ for (const colorScheme of ["light", "dark"] as const) {
                 .evaluate((el) => getComputedStyle(el).color);
         const colours = [await colour("pre code"), await colour(".hljs-keyword"), await colour(".hljs-string"), await colour(".hljs-comment")];
         expect(new Set(colours).size, colours.join(" ")).toBe(4);
-        const contrast = await message.locator(".hljs-comment").evaluate((el) => {
-            const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
-            const luminance = (css: string) => {
-                const [r, g, b] = rgb(css).map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
-                return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-            };
-            const [fore, back] = [luminance(getComputedStyle(el).color), luminance(getComputedStyle(el.closest(".code-block")!).backgroundColor)];
-            return (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
-        });
+        const contrast = await textContrast(message.locator(".hljs-comment").first());
         expect(contrast, "comment colour on the code's background").toBeGreaterThanOrEqual(4.5);
 
         // Formulas are MathML the browser lays out: a fraction stands taller than a line, the displayed one sits on a
