@@ -229,10 +229,13 @@ describe("AdminPanel: changes waiting for a model load, and confirmations by key
     it("says a saved embedder waits for the model's next load, until a load that started with it ends", async () => {
         render(<AdminPanel />);
         fireEvent.change(await screen.findByTestId("setting-embedder"), {target: {value: "model"}});
-        expect(embedderHint()).toMatch(/used after the model is loaded again/);
+        expect(embedderHint()).toMatch(/used once the model is loaded again \(Reload model now, under Model runtime\)/);
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
         await waitFor(() => expect(footer()).toBe("Saved · the embedder takes effect when the model is next loaded"));
         expect(embedderHint()).toMatch(/model in use keeps the previous embedder until it is loaded again/);
+        // The model runtime section offers the reload that applies it (a headless admin has no other way short of a restart).
+        expect(screen.getByTestId("runtime-status").textContent).toMatch(/^Saved · the embedder takes effect when the model is next loaded\./);
+        expect((screen.getByTestId("runtime-reload") as HTMLButtonElement).disabled).toBe(false);
         // Another change saved meanwhile: the embedder still waits.
         fireEvent.change(screen.getByTestId("setting-threshold"), {target: {value: "0.4"}});
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));

@@ -2,7 +2,7 @@ import {useEffect, useRef, useState} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
 import {draftFrom, friendlySettingsError, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
-import {listedNames, runtimeNamesInSentence} from "../lib/runtimeForm.js";
+import {waitsForReload} from "../lib/runtimeForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {ApiKeys} from "./ApiKeys.js";
@@ -15,12 +15,6 @@ import {WhatIfPanel} from "./WhatIfPanel.js";
 
 const sameSettings = (a: AdminSettings, b: AdminSettings): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
-/** How the footer names a setting that waits for the model's next load. */
-const reloadNames: Record<string, string> = {
-    "sharing.embedder": "the embedder",
-    ...Object.fromEntries(Object.entries(runtimeNamesInSentence).map(([key, name]) => [`runtime.${key}`, name]))
-};
-
 /** What a save did: in effect now, or (for settings the model takes up when loaded) waiting for its next load. */
 function SavedNote({pending}: {pending: string[]}) {
     if (pending.length === 0)
@@ -29,10 +23,9 @@ function SavedNote({pending}: {pending: string[]}) {
                 Saved · in effect now
             </p>
         );
-    const names = listedNames(pending.map((name) => reloadNames[name] ?? name));
     return (
         <p className="saved pending" data-testid="settings-saved">
-            Saved · {names} {pending.length === 1 ? "takes" : "take"} effect when the model is next loaded
+            Saved · {waitsForReload(pending)}
         </p>
     );
 }
@@ -155,7 +148,7 @@ function Form({settings}: {settings: AdminSettings}) {
                         label="Embedder"
                         hint={
                             embedderWaits
-                                ? "Saved now; used after the model is loaded again (restart)"
+                                ? "Saved now; used once the model is loaded again (Reload model now, under Model runtime)"
                                 : pending.includes("sharing.embedder")
                                   ? "Saved; the model in use keeps the previous embedder until it is loaded again"
                                   : "Used to find similar prompts"
@@ -269,7 +262,13 @@ function Form({settings}: {settings: AdminSettings}) {
                 </div>
             </section>
             {settings.runtime != null && draft.runtime != null ? (
-                <RuntimeSettings runtime={settings.runtime} draft={draft.runtime} onChange={(runtime) => update((d) => ({...d, runtime}))} unsaved={dirty} />
+                <RuntimeSettings
+                    runtime={settings.runtime}
+                    draft={draft.runtime}
+                    onChange={(runtime) => update((d) => ({...d, runtime}))}
+                    unsaved={dirty}
+                    pending={pending}
+                />
             ) : null}
             <ApiServerSettings settings={settings} draft={draft} set={set} text={text} />
             <div className="admin-footer">

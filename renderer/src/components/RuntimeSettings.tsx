@@ -2,8 +2,8 @@ import {useEffect, useRef, useState} from "react";
 import type {AdminRuntimeSettings, ModelStatus} from "../../../shared/admin.js";
 import {gpuBackends, gpuFallbacks, type GpuBackend, type GpuFallback} from "../../../shared/llamaBackend.js";
 import type {RuntimeSettings as RuntimeValues} from "../../../shared/settings.js";
-import {formatPercent} from "../lib/format.js";
-import {listedNames, runtimeLabels, runtimeNamesInSentence, runtimePending, runtimeValueText, type GpuChoice, type RuntimeDraft} from "../lib/runtimeForm.js";
+import {counted, formatPercent} from "../lib/format.js";
+import {runtimeLabels, runtimeValueText, waitsForReload, type GpuChoice, type RuntimeDraft} from "../lib/runtimeForm.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {useModels} from "../stores/useModels.js";
 import {Field} from "./Field.js";
@@ -21,6 +21,8 @@ interface Props {
     onChange: (draft: RuntimeDraft) => void;
     /** Unsaved edits anywhere in the form: a reload applies only what is saved. */
     unsaved: boolean;
+    /** Saved settings waiting for the model's next load (dotted names: these values, and others such as the embedder). */
+    pending: readonly string[];
 }
 
 /**
@@ -53,8 +55,11 @@ function useSettingsAfterLoad(status: ModelStatus | null): void {
     }, [status?.status]);
 }
 
-/** The settings panel's model runtime section: threads, sequences, context, GPU; applied by loading the model again. */
-export function RuntimeSettings({runtime, draft, onChange, unsaved}: Props) {
+/**
+ * The settings panel's model runtime section: threads, sequences, context, GPU; applied by loading the model again
+ * ("Reload model now", offered for every saved setting that waits for it, the embedder too).
+ */
+export function RuntimeSettings({runtime, draft, onChange, unsaved, pending}: Props) {
     const status = useModels((s) => s.status);
     const modelsError = useModels((s) => s.error);
     const [reloadAsked, setReloadAsked] = useState(false);
@@ -73,7 +78,6 @@ export function RuntimeSettings({runtime, draft, onChange, unsaved}: Props) {
         (typedThreads > runtime.cores ? ` (${typedThreads} is more)` : "") +
         valueNotes(runtime, "threads");
     const loading = status?.status === "loading";
-    const pending = runtimePending(runtime);
     const reload = async (): Promise<void> => {
         const path = useModels.getState().status?.modelPath;
         if (path == null) return;
@@ -134,10 +138,7 @@ export function RuntimeSettings({runtime, draft, onChange, unsaved}: Props) {
                 </p>
             ) : pending.length > 0 ? (
                 <div className="warning" role="status" data-testid="runtime-status">
-                    <p className="saved pending">
-                        Saved · {listedNames(pending.map((key) => runtimeNamesInSentence[key]))} {pending.length === 1 ? "takes" : "take"} effect when the model
-                        is next loaded.
-                    </p>
+                    <p className="saved pending">Saved · {waitsForReload(pending)}.</p>
                     <div className="row">
                         <button
                             type="button"
@@ -157,8 +158,8 @@ export function RuntimeSettings({runtime, draft, onChange, unsaved}: Props) {
                 </div>
             ) : (
                 <p className="muted small" data-testid="runtime-status">
-                    The model in use runs with these values: {runtime.loaded.parallel} sequences × {runtime.loaded.contextTokens} tokens,{" "}
-                    {runtime.loaded.threads} threads, on {runtime.loaded.backend === "cpu" ? "the CPU" : backendNames[runtime.loaded.backend]}.
+                    The model in use runs with these values: {counted(runtime.loaded.parallel, "sequence")} × {runtime.loaded.contextTokens} tokens,{" "}
+                    {counted(runtime.loaded.threads, "thread")}, on {runtime.loaded.backend === "cpu" ? "the CPU" : backendNames[runtime.loaded.backend]}.
                 </p>
             )}
             {reloadAsked && !loading && modelsError != null ? (

@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {formatBytes, formatClock, formatPercent, formatSpan} from "./format.js";
+import {counted, formatBytes, formatClock, formatPercent, formatSpan} from "./format.js";
 
 describe("format", () => {
     it("formats bytes, shares and clock labels", () => {
@@ -22,5 +22,17 @@ describe("formatSpan", () => {
         expect(formatSpan(86_400_000)).toBe("1 day");
         expect(formatSpan(3 * 86_400_000)).toBe("3 days");
         expect(formatSpan(500)).toBe("500 ms");
+    });
+});
+
+describe("counted", () => {
+    it("says one in the singular and any other count in the plural", () => {
+        expect([counted(1, "thread"), counted(4, "thread"), counted(0, "sequence"), counted(1, "query", "queries"), counted(2, "query", "queries")]).toEqual([
+            "1 thread",
+            "4 threads",
+            "0 sequences",
+            "1 query",
+            "2 queries"
+        ]);
     });
 });

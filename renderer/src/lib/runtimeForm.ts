@@ -26,6 +26,17 @@ export function listedNames(names: readonly string[]): string {
     return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;
 }
 
+/** How the panel names a setting that waits for the model's next load, by its dotted name. */
+const reloadNames: Readonly<Record<string, string>> = {
+    "sharing.embedder": "the embedder",
+    ...Object.fromEntries(Object.entries(runtimeNamesInSentence).map(([key, name]) => [`runtime.${key}`, name]))
+};
+
+/** "CPU threads and the embedder take effect when the model is next loaded": what waits for the next load (dotted names). */
+export function waitsForReload(pending: readonly string[]): string {
+    return `${listedNames(pending.map((name) => reloadNames[name] ?? name))} ${pending.length === 1 ? "takes" : "take"} effect when the model is next loaded`;
+}
+
 /** The GPU setting as the panel's select holds it (a select's values are strings: "cpu" is false). */
 export type GpuChoice = "auto" | "cpu" | GpuBackend;
 
