@@ -32,7 +32,13 @@ describe("settings form", () => {
         expect(parseGroups("just a name")).toMatch(/not "user = group"/);
         // Only decimal numbers: the browser's Number() would read 0x1 as 1.
         expect(patchFrom(fakeSettings, {...draft, similarityThreshold: "0x1"})).toBe("Similarity threshold must be a number.");
-        expect(patchFrom(fakeSettings, {...draft, budgetMiB: "-5"})).toBe("Cache budget must be at least 0 MiB; got -5.");
+        // Budgets and the monitor's share are bounded here, in the fields' own units and names (the server speaks of bytes and shares).
+        expect(patchFrom(fakeSettings, {...draft, budgetMiB: "-5"})).toBe("Snapshot budget must be between 0 and 1,048,576 MiB (1 TiB); got -5.");
+        expect(patchFrom(fakeSettings, {...draft, memoryMiB: "2000000"})).toBe("Memory tier must be between 0 and 1,048,576 MiB (1 TiB); got 2,000,000.");
+        expect(patchFrom(fakeSettings, {...draft, monitorPercent: "250"})).toBe(
+            "The quality monitor share must be between 0 and 100% (or empty for the app's default); got 250%."
+        );
+        expect(patchFrom(fakeSettings, {...draft, monitorPercent: "25"})).toEqual({sharing: {monitorShare: 0.25}});
         expect(patchFrom(fakeSettings, {...draft, scopeOverrides: {"group:ward-3": {similarityThreshold: "2", recomputeBudget: ""}}})).toMatch(
             /^The threshold of group:ward-3 must be between 0 and 1/
         );

@@ -117,6 +117,9 @@ function numeric(text: string): number {
     return parseDecimal(text);
 }
 
+/** The largest snapshot budget or memory tier the server takes (1 TiB), in the fields' MiB. */
+const maxBudgetMiB = 1024 * 1024;
+
 const prefixSeparator = "\n---\n";
 
 /** The marked shared prefixes typed in one box, separated by lines holding only `---`. */
@@ -164,14 +167,16 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
         if (Number.isNaN(value)) return `${label} must be a number.`;
         if (value !== s[key]) (sharing as Record<string, unknown>)[key] = value;
     }
+    // Named and bounded as the fields show them (MiB): the server's own message would speak of bytes.
     const budgets: Array<["budgetMiB" | "memoryMiB", "maxSnapshotBytes" | "maxMemoryBytes", string]> = [
-        ["budgetMiB", "maxSnapshotBytes", "Cache budget"],
-        ["memoryMiB", "maxMemoryBytes", "Memory budget"]
+        ["budgetMiB", "maxSnapshotBytes", "Snapshot budget"],
+        ["memoryMiB", "maxMemoryBytes", "Memory tier"]
     ];
     for (const [field, key, label] of budgets) {
         const mib = numeric(draft[field]);
         if (Number.isNaN(mib)) return `${label} must be a number of MiB.`;
-        if (mib < 0) return `${label} must be at least 0 MiB; got ${mib}.`;
+        if (mib < 0 || mib > maxBudgetMiB)
+            return `${label} must be between 0 and ${maxBudgetMiB.toLocaleString("en-US")} MiB (1 TiB); got ${mib.toLocaleString("en-US")}.`;
         const bytes = Math.round(mib * MiB);
         if (Math.abs(bytes - s[key]) >= MiB / 200) sharing[key] = bytes;
     }
@@ -194,6 +199,8 @@ export function patchFrom(settings: AdminSettings, draft: SettingsDraft): AdminS
     if (days !== s.historyDays) sharing.historyDays = days;
     const monitor = draft.monitorPercent.trim() === "" ? null : numeric(draft.monitorPercent) / 100;
     if (monitor != null && Number.isNaN(monitor)) return "The quality monitor share must be a percentage (or empty for the app's default).";
+    if (monitor != null && (monitor < 0 || monitor > 1))
+        return `The quality monitor share must be between 0 and 100% (or empty for the app's default); got ${draft.monitorPercent.trim()}%.`;
     if (monitor !== s.monitorShare) sharing.monitorShare = monitor;
 
     const patch: AdminSettingsPatch = {};
