@@ -24,6 +24,35 @@ export function MessageActionsPlaceholder() {
     );
 }
 
+/** An action that asks the model again: it waits while the server does not answer, its title saying why. */
+function AskButton({
+    testId,
+    name,
+    label,
+    unavailable,
+    onClick
+}: {
+    testId: string;
+    name: string;
+    label: string;
+    unavailable: string | null;
+    onClick: () => void;
+}) {
+    return (
+        <button
+            type="button"
+            className="link-button"
+            data-testid={testId}
+            aria-label={name}
+            disabled={unavailable !== null}
+            title={unavailable ?? undefined}
+            onClick={onClick}
+        >
+            {label}
+        </button>
+    );
+}
+
 export function MessageActions({text, onRegenerate, onContinue, versions}: MessageActionsProps) {
     const [copied, setCopied] = useState(false);
     // While the server does not answer, what would ask it waits (and says why) instead of failing.
@@ -47,30 +76,10 @@ export function MessageActions({text, onRegenerate, onContinue, versions}: Messa
                 </button>
             ) : null}
             {onContinue ? (
-                <button
-                    type="button"
-                    className="link-button"
-                    data-testid="continue-button"
-                    aria-label="Continue the answer"
-                    disabled={unavailable !== null}
-                    title={unavailable ?? undefined}
-                    onClick={onContinue}
-                >
-                    Continue
-                </button>
+                <AskButton testId="continue-button" name="Continue the answer" label="Continue" unavailable={unavailable} onClick={onContinue} />
             ) : null}
             {onRegenerate ? (
-                <button
-                    type="button"
-                    className="link-button"
-                    data-testid="regenerate-button"
-                    aria-label="Regenerate answer"
-                    disabled={unavailable !== null}
-                    title={unavailable ?? undefined}
-                    onClick={onRegenerate}
-                >
-                    Regenerate
-                </button>
+                <AskButton testId="regenerate-button" name="Regenerate answer" label="Regenerate" unavailable={unavailable} onClick={onRegenerate} />
             ) : null}
         </div>
     );
