@@ -184,7 +184,10 @@ test.describe("the budget curve per recompute policy", () => {
         await openAdmin(page);
         const choice = page.getByTestId("whatif-policy");
         await expect(choice).toHaveValue("dhd-decode");
-        await expect(choice.locator("option")).toHaveText(["DHD + decode-stage fixes · in use · 1 donor request", "Edit boundaries · 1 donor request"]);
+        await expect(choice.locator("option")).toHaveText(["DHD + decode-stage fixes", "Edit boundaries"]);
+        await expect(page.getByTestId("whatif-policy-hint")).toHaveText(
+            "In use: DHD + decode-stage fixes. Donor requests served: 1 with DHD + decode-stage fixes, 1 with Edit boundaries."
+        );
         await expect(page.getByTestId("whatif-budget-basis")).toContainText("1 donor request served with “DHD + decode-stage fixes”");
         await choice.selectOption("boundary");
         await expect(page.getByTestId("whatif-budget-basis")).toContainText("1 donor request served with “Edit boundaries”");

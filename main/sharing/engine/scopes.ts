@@ -1,10 +1,6 @@
 import type {SharingSettings} from "../../config/settings.js";
 
-/**
- * The scope of admin-marked shared prefixes (system prompts, templates): searched by every request
- * besides its own scope. Only the engine writes to it, from the marked texts alone.
- */
-export const sharedScope = "shared";
+export {sharedScope} from "../../../shared/scopes.js";
 
 /** The identity a request runs as: a desktop profile, an API key's owner, or the `user` field. */
 export const anonymousUser = "anonymous";

@@ -1,5 +1,6 @@
 import type {ReactNode} from "react";
 import type {CachedPrompt} from "../../../shared/admin.js";
+import {sharedScope} from "../../../shared/scopes.js";
 import {formatBytes, formatSpan} from "../lib/format.js";
 import {ConfirmButton} from "./ConfirmButton.js";
 import {ScopeName, useScopeLabel} from "./ScopeName.js";
@@ -55,10 +56,14 @@ interface Props {
     onDelete: (entry: CachedPrompt) => void;
 }
 
-/** One cached prompt: its text as far as the server previews it, who and what it is, and its deletion. */
+/**
+ * One cached prompt: its text as far as the server previews it, who and what it is, and its deletion; a marked
+ * shared prefix instead says where it is removed (the server refuses to delete it).
+ */
 export function CachedPromptRow({entry, now, busy, onDelete}: Props) {
     const words = promptWords(entry.preview);
     const cut = entry.characters > entry.preview.length;
+    const marked = entry.scope === sharedScope;
     return (
         <li className="cached-prompt" data-testid="cached-prompt" data-entry-id={entry.id}>
             <div className="cached-prompt-body">
@@ -90,6 +95,14 @@ export function CachedPromptRow({entry, now, busy, onDelete}: Props) {
                     </Fact>
                     <Fact label="Hits">{entry.hits}</Fact>
                 </dl>
+                {marked ? (
+                    // The server keeps each marked text in every form prompts take it in, one entry each, with nothing
+                    // in the listing saying which form an entry is: the token counts are what tell the rows apart.
+                    <p className="muted small" data-testid="cached-prompt-shared-note">
+                        A marked shared prefix, kept as a chat&apos;s system prompt and as plain text: the same text is listed once per form, with its own token
+                        count. To remove it, take its text out of the Shared prefixes box in the settings (Sharing scopes) and save.
+                    </p>
+                ) : null}
             </div>
             <div className="cached-prompt-actions">
                 {entry.currentModel ? null : (
@@ -101,16 +114,18 @@ export function CachedPromptRow({entry, now, busy, onDelete}: Props) {
                         Other model<span className="visually-hidden">: used once it is loaded again</span>
                     </span>
                 )}
-                <ConfirmButton
-                    small
-                    label="Delete…"
-                    name={`Delete cached prompt “${words}”…`}
-                    confirmLabel="Delete"
-                    confirmName={`Delete cached prompt “${words}”`}
-                    busy={busy}
-                    testId="cached-prompt-delete"
-                    onConfirm={() => onDelete(entry)}
-                />
+                {marked ? null : (
+                    <ConfirmButton
+                        small
+                        label="Delete…"
+                        name={`Delete cached prompt “${words}”…`}
+                        confirmLabel="Delete"
+                        confirmName={`Delete cached prompt “${words}”`}
+                        busy={busy}
+                        testId="cached-prompt-delete"
+                        onConfirm={() => onDelete(entry)}
+                    />
+                )}
             </div>
         </li>
     );

@@ -159,14 +159,39 @@ describe("CachedPromptsPanel", () => {
         expect(backend.adminFake.cachedPrompts.map((p) => p.id)).toEqual([2]);
     });
 
-    it("shows the server's refusal of a marked shared prefix, which stays listed", async () => {
-        backend.adminFake.cachedPrompts = [prompt(1, "You are the clinic's assistant", {scope: "shared"})];
+    it("shows the server's refusal of a deletion, and the prompt stays listed", async () => {
+        backend.adminFake.cachedPrompts = [prompt(1, "A cat in the garden")];
         render(<CachedPromptsPanel />);
         fireEvent.click(await screen.findByTestId("cached-prompt-delete"));
+        backend.adminFake.failing.set("deleteCachedPrompt", new Error("The cache is busy: try again."));
         await act(async () => fireEvent.click(screen.getByTestId("cached-prompt-delete-confirm")));
-        expect(screen.getByRole("alert").textContent).toMatch(/marked shared prefix: unmark it in the settings/);
+        expect(screen.getByRole("alert").textContent).toBe("The cache is busy: try again.");
         expect(screen.getAllByTestId("cached-prompt")).toHaveLength(1);
         expect(screen.getByRole("status").textContent).toBe("");
+    });
+
+    it("offers no deletion of a marked shared prefix (the server refuses it), says where it goes, and why its text is listed twice", async () => {
+        // The server keeps a marked text in two forms (a chat's system prompt, the plain text): two rows, the same text.
+        const text = "You are the triage assistant of Lakeside Clinic. Be brief.";
+        backend.adminFake.cachedPrompts = [prompt(1, text, {scope: "shared", tokens: 40}), prompt(2, text, {scope: "shared", tokens: 75}), prompt(3, "A cat")];
+        render(<CachedPromptsPanel />);
+        await screen.findAllByTestId("cached-prompt");
+        const row = (id: number) => screen.getAllByTestId("cached-prompt").find((r) => r.dataset.entryId === String(id))!;
+        for (const [id, tokens] of [
+            [1, "40"],
+            [2, "75"]
+        ] as const) {
+            const shared = row(id);
+            expect(within(shared).queryByTestId("cached-prompt-delete")).toBeNull();
+            expect(within(shared).queryByRole("button")).toBeNull();
+            const note = within(shared).getByTestId("cached-prompt-shared-note").textContent;
+            expect(note).toMatch(/marked shared prefix, kept as a chat's system prompt and as plain text: the same text is listed once per form/);
+            expect(note).toMatch(/To remove it, take its text out of the Shared prefixes box in the settings/);
+            expect(within(shared).getByText("Tokens").nextElementSibling?.textContent).toBe(tokens);
+        }
+        // A prompt of a scope is deleted here, as before.
+        expect(within(row(3)).getByTestId("cached-prompt-delete")).toBeTruthy();
+        expect(within(row(3)).queryByTestId("cached-prompt-shared-note")).toBeNull();
     });
 });
 

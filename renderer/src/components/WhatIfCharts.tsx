@@ -39,6 +39,15 @@ function valueMarks(saved: number, savedY: number | null | undefined, typed: num
     ];
 }
 
+/**
+ * The series that have points: an empty one (measured agreement before any quality check) would still get a
+ * legend entry, naming a line the chart does not draw.
+ */
+function drawn<T extends {data: readonly unknown[]}>(datasets: T[]): T[] {
+    return datasets.filter((d) => d.data.length > 0);
+}
+
+/** Hit rate, any reuse, prompt tokens kept and measured agreement against the similarity threshold; the saved and typed values marked. */
 export function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; saved: number; typed: number | null}) {
     const {x, hitRate, anyReuseRate, reusedTokens, promptTokens, agreement} = curves.threshold;
     const share = (tokens: number) => (promptTokens > 0 ? (100 * tokens) / promptTokens : 0);
@@ -48,7 +57,7 @@ export function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; sa
         <Chart
             type="line"
             data={{
-                datasets: [
+                datasets: drawn([
                     {
                         type: "line" as const,
                         label: "Hit rate (from a donor)",
@@ -81,22 +90,18 @@ export function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; sa
                         borderWidth: 2,
                         stepped: "after" as const
                     },
-                    ...(agreement.some((a) => a != null)
-                        ? [
-                              {
-                                  type: "line" as const,
-                                  label: "Measured agreement (checks at or above)",
-                                  data: x.flatMap((t, i) => (agreement[i] == null ? [] : [{x: t, y: 100 * agreement[i]!}])),
-                                  borderColor: colors.quality,
-                                  borderDash: [2, 3],
-                                  pointRadius: 0,
-                                  borderWidth: 2,
-                                  stepped: "after" as const
-                              }
-                          ]
-                        : []),
+                    {
+                        type: "line" as const,
+                        label: "Measured agreement (checks at or above)",
+                        data: x.flatMap((t, i) => (agreement[i] == null ? [] : [{x: t, y: 100 * agreement[i]!}])),
+                        borderColor: colors.quality,
+                        borderDash: [2, 3],
+                        pointRadius: 0,
+                        borderWidth: 2,
+                        stepped: "after" as const
+                    },
                     ...valueMarks(saved, savedPoint && 100 * savedPoint.hitRate, typed, typedPoint && 100 * typedPoint.hitRate)
-                ]
+                ])
             }}
             options={{
                 ...common,
@@ -118,6 +123,7 @@ export function ThresholdChart({curves, saved, typed}: {curves: WhatIfCurves; sa
     );
 }
 
+/** Donor tokens left reused and measured agreement against the recompute budget; the saved and typed values marked. */
 export function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved: number; typed: number | null}) {
     const {x, reusedTokens, agreement} = curves.budget;
     const max = Math.max(1, ...reusedTokens);
@@ -128,7 +134,7 @@ export function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved
         <Chart
             type="line"
             data={{
-                datasets: [
+                datasets: drawn([
                     {
                         type: "line" as const,
                         label: "Donor tokens left reused (% of budget 0)",
@@ -149,7 +155,7 @@ export function BudgetChart({curves, saved, typed}: {curves: WhatIfCurves; saved
                         borderDash: [4, 3]
                     },
                     ...valueMarks(saved, savedReuse == null ? null : pct(savedReuse), typed, typedReuse == null ? null : pct(typedReuse))
-                ]
+                ])
             }}
             options={{
                 ...common,

@@ -71,6 +71,29 @@ describe("settings panel: what-if curves", () => {
         expect(backend.adminFake.settings.sharing.scopeOverrides).toEqual({global: {similarityThreshold: 0.5}});
     });
 
+    it("offers the groups the settings name, saved or typed, before any of their requests is logged", async () => {
+        backend.adminFake.settings.sharing = {...backend.adminFake.settings.sharing, scopePolicy: "group", groups: {DrPatel: "ward-7"}};
+        backend.adminFake.keys = [{id: "5cba5e37dedb", name: "reception-app", group: "front-desk", hint: "kvs-aaaa", createdAt: "2025-01-01T00:00:00.000Z"}];
+        await act(async () => useApiKeys.getState().load());
+        render(<AdminPanel />);
+        await screen.findByTestId("whatif-saved");
+        const options = () => [...(screen.getByTestId("whatif-scope") as HTMLSelectElement).options].map((o) => o.value);
+        // The history holds global's requests alone: the saved group and the key's group are offered beside it.
+        expect(options()).toEqual(["", "global", "group:front-desk", "group:ward-7"]);
+        // A ward typed in the group lines, not saved yet, can be tuned in the same save.
+        fireEvent.change(screen.getByTestId("setting-groups"), {target: {value: "DrPatel = ward-7\nNurse = ward-3"}});
+        expect(options()).toEqual(["", "global", "group:front-desk", "group:ward-3", "group:ward-7"]);
+        await act(async () => fireEvent.change(screen.getByTestId("whatif-scope"), {target: {value: "group:ward-3"}}));
+        await waitFor(() => expect(useWhatIf.getState().curves?.scope).toBe("group:ward-3"));
+        fireEvent.change(screen.getByTestId("scope-budget"), {target: {value: "0.4"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(backend.adminFake.settings.sharing.scopeOverrides).toEqual({"group:ward-3": {recomputeBudget: 0.4}});
+        expect(backend.adminFake.settings.sharing.groups).toEqual({DrPatel: "ward-7", Nurse: "ward-3"});
+        // Under another policy no request runs in a group's scope: only the one with its own values stays.
+        fireEvent.change(screen.getByTestId("setting-scope"), {target: {value: "user"}});
+        expect(options()).toEqual(["", "global", "group:ward-3"]);
+    });
+
     it("names an issued key's scope by the key, its id beside", async () => {
         backend.adminFake.keys = [{id: "5cba5e37dedb", name: "reception-app", hint: "kvs-aaaa", createdAt: "2025-01-01T00:00:00.000Z"}];
         const admin = backend.admin.bind(backend) as (op: string, input: unknown) => Promise<unknown>;
@@ -126,10 +149,11 @@ describe("settings panel: what-if curves", () => {
         render(<AdminPanel />);
         const choice = (await screen.findByTestId("whatif-policy")) as HTMLSelectElement;
         expect(choice.value).toBe("dhd-decode");
-        expect([...choice.options].map((o) => o.textContent)).toEqual([
-            "DHD + decode-stage fixes · in use · 10 donor requests",
-            "Edit boundaries · 4 donor requests"
-        ]);
+        // The options name the policy alone, short enough for a phone-wide select; which is in use and what each served is said below.
+        expect([...choice.options].map((o) => o.textContent)).toEqual(["DHD + decode-stage fixes", "Edit boundaries"]);
+        expect(screen.getByTestId("whatif-policy-hint").textContent).toBe(
+            "In use: DHD + decode-stage fixes. Donor requests served: 10 with DHD + decode-stage fixes, 4 with Edit boundaries."
+        );
         const basis = () => screen.getByTestId("whatif-budget-basis").textContent;
         expect(basis()).toContain("10 donor requests served with “DHD + decode-stage fixes”");
         // Choosing another policy shows the choice at once and asks the server for its curve.

@@ -2,8 +2,9 @@ import {useEffect} from "react";
 import type {AdminSettings, WhatIfCurves} from "../../../shared/admin.js";
 import type {RecomputePolicy} from "../../../shared/settings.js";
 import {formatPercent} from "../lib/format.js";
-import {recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
+import {parseGroups, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
 import {thresholdPoint, typedNumber} from "../lib/whatIf.js";
+import {useApiKeys} from "../stores/useApiKeys.js";
 import {useWhatIf} from "../stores/useWhatIf.js";
 import {ChartBox} from "./ChartBox.js";
 import {budgetSummary, thresholdSummary} from "./chartSummaries.js";
@@ -33,6 +34,19 @@ function marks(settings: AdminSettings, draft: SettingsDraft, scope: string | nu
 }
 
 /**
+ * The scopes of the groups named in the settings (saved, typed in the group lines, or an issued key's group),
+ * when the draft shares by group: a ward's requests will run in `group:NAME`, so it can be tuned before its
+ * first request is logged. None under another policy, where no request runs in a group's scope.
+ */
+function groupScopes(settings: AdminSettings, draft: SettingsDraft, keyGroups: ReadonlyArray<string | undefined>): string[] {
+    if (draft.scopePolicy !== "group") return [];
+    // A malformed line is the form's error to report on Save; the saved groups are still offered meanwhile.
+    const typed = parseGroups(draft.groups);
+    const names = [...Object.values(settings.sharing.groups), ...(typeof typed === "string" ? [] : Object.values(typed)), ...keyGroups];
+    return names.flatMap((name) => (name == null || name === "" ? [] : [`group:${name}`]));
+}
+
+/**
  * Which recompute policy's budget curve to show: a budget recomputes different tokens under each policy
  * (none, under `none`), and requests may choose their own, so the curve is one policy's, the one in effect
  * unless another is chosen.
@@ -44,6 +58,9 @@ function PolicyChoice({curves}: {curves: WhatIfCurves}) {
     const served = new Map(curves.budget.policies.map((p) => [p.policy, p.donorRequests]));
     const choices = [inUse, ...curves.budget.policies.map((p) => p.policy).filter((p) => p !== inUse)];
     if (!choices.includes(shown)) choices.push(shown);
+    // The options name the policy alone: with "in use" and its donor requests beside, a long policy name was cut
+    // off in a phone-wide select. The hint below, which wraps, says the rest.
+    const counts = choices.map((p) => `${served.get(p) ?? 0} with ${recomputePolicyLabels[p]}`).join(", ");
     return (
         <label className="field whatif-policy">
             <span className="field-label">Recompute policy</span>
@@ -55,10 +72,12 @@ function PolicyChoice({curves}: {curves: WhatIfCurves}) {
                 {choices.map((p) => (
                     <option key={p} value={p}>
                         {recomputePolicyLabels[p]}
-                        {p === inUse ? " · in use" : ""} · {served.get(p) ?? 0} donor {(served.get(p) ?? 0) === 1 ? "request" : "requests"}
                     </option>
                 ))}
             </select>
+            <span className="field-hint" data-testid="whatif-policy-hint">
+                In use: {recomputePolicyLabels[inUse]}. Donor requests served: {counts}.
+            </span>
         </label>
     );
 }
@@ -141,7 +160,17 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
     const error = useWhatIf((s) => s.error);
     useEffect(() => void useWhatIf.getState().load(), [settings]);
     const {savedThreshold, savedBudget, typedThreshold, typedBudget} = marks(settings, draft, scope);
-    const scopes = [...new Set([...(curves?.scopes ?? []), ...Object.keys(settings.sharing.scopeOverrides), ...Object.keys(draft.scopeOverrides)])].sort();
+    const keyGroups = useApiKeys((s) => s.keys).map((k) => k.group);
+    const scopes = [
+        ...new Set([
+            ...(curves?.scopes ?? []),
+            ...Object.keys(settings.sharing.scopeOverrides),
+            ...Object.keys(draft.scopeOverrides),
+            ...groupScopes(settings, draft, keyGroups),
+            // The one chosen stays listed when the group line that offered it is edited away.
+            ...(scope == null ? [] : [scope])
+        ])
+    ].sort();
     const overridden = Object.keys(settings.sharing.scopeOverrides);
     // Issued keys' scopes by the key's name (the keys are loaded by the keys section of the same page).
     const label = useScopeLabel();
