@@ -25,7 +25,10 @@ const answer = [
     "```",
     "",
     '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">',
-    "[bad](javascript:window.__pwned=3) [good](https://example.com)"
+    "[bad](javascript:window.__pwned=3) [good](https://example.com)",
+    "",
+    // MathML is let through for formulas: a model's own <math> must not carry a link (some browsers follow one).
+    '<math><mtext href="https://evil.example/">click</mtext><mi xlink:href="https://evil.example/">x</mi></math>'
 ].join("\n");
 
 /** The server's answer to a prompt longer than the context (OpenAI-style error JSON). */
@@ -50,6 +53,12 @@ test("renders answers as sanitized markdown", async ({page, server}) => {
     await expect(message.locator("script")).toHaveCount(0);
     await expect(message.locator("[onerror]")).toHaveCount(0);
     await expect(message.locator('a[href^="javascript"]')).toHaveCount(0);
+    await expect(message.locator("mtext")).toHaveText("click");
+    expect(
+        await message.evaluate(
+            (el) => [...el.querySelectorAll("*")].filter((e) => e.tagName !== "A" && (e.hasAttribute("href") || e.hasAttribute("xlink:href"))).length
+        )
+    ).toBe(0);
     await expect(message.locator('a[href="https://example.com"]')).toHaveAttribute("rel", "noopener noreferrer");
     expect(await page.evaluate(() => (window as unknown as {__pwned?: number}).__pwned)).toBeUndefined();
 });

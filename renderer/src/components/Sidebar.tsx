@@ -1,6 +1,7 @@
 import {useEffect, useRef, useState} from "react";
 import {searchConversations} from "../lib/conversationSearch.js";
 import {openConversation} from "../stores/openConversation.js";
+import {useShallow} from "zustand/react/shallow";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConversations} from "../stores/useConversations.js";
 import {useLocalCopy} from "../stores/useLocalCopy.js";
@@ -28,7 +29,8 @@ export function Sidebar() {
     const dismissConflictNotice = useConversations((s) => s.dismissConflictNotice);
     const localCopyError = useLocalCopy((s) => s.error);
     const {remove, rename} = useConversations.getState();
-    const answers = useChatStream((s) => s.answers);
+    // The chats being answered, not their text: the list is not drawn again for every streamed frame.
+    const answering = useChatStream(useShallow((s) => Object.keys(s.answers)));
     const view = useView((s) => s.view);
     // Narrow windows: the sidebar is a drawer, open over the page (made inert behind it by App).
     const drawerOpen = useView((s) => s.sidebarOpen);
@@ -118,7 +120,7 @@ export function Sidebar() {
                             key={c.id}
                             conversation={c}
                             active={c.id === activeId}
-                            answering={answers[c.id] !== undefined}
+                            answering={answering.includes(c.id)}
                             onSelect={openConversation}
                             onDelete={onDelete}
                             onRename={rename}

@@ -132,6 +132,20 @@ describe("renderMarkdown: code colours and formulas", () => {
         expect(answer.textContent).toContain("It costs $5 and $10, or $5-$10 a day. $x$ and $$\\frac{a}{b}");
     });
 
+    it("finds a formula at the start of a later line, and leaves a code block being written uncoloured until it is closed", () => {
+        expect(rendered("a\n$x^2$ b").querySelector("math")?.textContent).toBe("x2");
+        expect(rendered("a\n\n$$\nx\n$$").querySelector('math[display="block"]')).not.toBeNull();
+        expect(rendered("```py\ndef f(): pass").querySelector("pre code span")).toBeNull();
+        expect(rendered("```py\ndef f(): pass\n```").querySelector("pre code span.hljs-keyword")?.textContent).toBe("def");
+    });
+
+    it("shows a formula nested past what KaTeX can hold as its source, and an answer it cannot render as its text", () => {
+        const deep = `$${"{".repeat(20_000)}x${"}".repeat(20_000)}$`;
+        const answer = rendered(deep);
+        expect(answer.querySelector("math")).toBeNull();
+        expect(answer.textContent).toContain("{{{x}}}");
+    });
+
     it("shows a formula it cannot read as its source, and never a link out of one", () => {
         const broken = rendered("bad $\\frac{a$ ok").querySelector(".katex-error")!;
         expect(broken.textContent).toBe("\\frac{a");

@@ -14,6 +14,11 @@ function ensureHooks(): void {
     DOMPurify.addHook("uponSanitizeElement", (node, data) => {
         if (data.tagName === "input" && node instanceof Element && node.getAttribute("type")?.toLowerCase() !== "checkbox") node.remove();
     });
+    // MathML is let through for the formulas, and with it a model's own <math>: a link there (href on any MathML
+    // element, which some browsers follow) would open a page in the app's place. Links are <a>'s alone.
+    DOMPurify.addHook("uponSanitizeAttribute", (node, data) => {
+        if ((data.attrName === "href" || data.attrName === "xlink:href") && node.nodeName.toLowerCase() !== "a") data.keepAttr = false;
+    });
     DOMPurify.addHook("afterSanitizeAttributes", (node) => {
         // Links open outside the app window and never get the opener.
         if (node.tagName === "A" && node.hasAttribute("href")) {
@@ -133,7 +138,20 @@ export interface MarkdownOptions {
  * Markdown to sanitized HTML (model output is untrusted): code blocks coloured by language with a Copy button,
  * TeX as MathML, tables that scroll sideways, each block in its own text direction.
  */
-export function renderMarkdown(text: string, {caret = false}: MarkdownOptions = {}): string {
+export function renderMarkdown(text: string, options: MarkdownOptions = {}): string {
+    try {
+        return renderSanitized(text, options);
+    } catch {
+        // Whatever breaks the rendering (a formula nested deep enough to exhaust the stack, say) must not take the
+        // window with it, nor come back with the chat on every reload: the answer is shown as its plain text.
+        const shown = document.createElement("p");
+        shown.className = "markdown-plain";
+        shown.textContent = text;
+        return shown.outerHTML;
+    }
+}
+
+function renderSanitized(text: string, {caret = false}: MarkdownOptions): string {
     ensureHooks();
     const html = marked.parse(text) as string;
     const fragment = DOMPurify.sanitize(html, {

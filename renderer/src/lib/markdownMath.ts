@@ -1,5 +1,6 @@
 import katex from "katex";
 import type {TokenizerAndRendererExtension, Tokens} from "marked";
+import {recentResults} from "./recentResults.js";
 
 /**
  * TeX to MathML (no fonts or style sheet to ship: the browser lays MathML out itself). KaTeX escapes what it
@@ -8,16 +9,31 @@ import type {TokenizerAndRendererExtension, Tokens} from "marked";
  * remove the wrapper but keep the annotation's text, which would show the source beside the formula.
  */
 export function texToMathMl(tex: string, display: boolean): string {
-    const html = katex.renderToString(tex, {
-        displayMode: display,
-        output: "mathml",
-        throwOnError: false,
-        strict: "ignore",
-        trust: false,
-        // A model's runaway macro or huge size must not stall the chat window.
-        maxExpand: 500,
-        maxSize: 20
-    });
+    return mathMlOf(`${display ? "D" : "I"}${tex}`);
+}
+
+const mathMlOf = recentResults((key) => renderTex(key.slice(1), key.startsWith("D")));
+
+function renderTex(tex: string, display: boolean): string {
+    let html: string;
+    try {
+        html = katex.renderToString(tex, {
+            displayMode: display,
+            output: "mathml",
+            throwOnError: false,
+            strict: "ignore",
+            trust: false,
+            // A model's runaway macro or huge size must not stall the chat window.
+            maxExpand: 500,
+            maxSize: 20
+        });
+    } catch {
+        // Beyond what KaTeX reports as a parse error (a formula nested deep enough to exhaust the stack): its source.
+        const source = document.createElement("span");
+        source.className = "katex-error";
+        source.textContent = tex;
+        return source.outerHTML;
+    }
     return html.replace(/<annotation\b[^>]*>[\s\S]*?<\/annotation>/g, "").replace(/<\/?semantics>/g, "");
 }
 
@@ -50,8 +66,11 @@ function mathToken(raw: string, tex: string, display: boolean): MathToken | unde
 const inlineMath: TokenizerAndRendererExtension = {
     name: "math",
     level: "inline",
+    // Searched in the current line only: marked asks at every piece of text, and a search to the end of the answer each
+    // time made rendering quadratic in its length (the text stops at a line's end anyway, as line breaks are kept).
     start: (src) => {
-        const at = src.search(/\$|\\[([]/);
+        const end = src.indexOf("\n");
+        const at = (end < 0 ? src : src.slice(0, end + 1)).search(/\$|\\[([]/);
         return at < 0 ? undefined : at;
     },
     tokenizer(src) {
@@ -67,8 +86,10 @@ const inlineMath: TokenizerAndRendererExtension = {
 const blockMath: TokenizerAndRendererExtension = {
     name: "mathBlock",
     level: "block",
+    // Searched in the current paragraph only (see the inline one): a formula after a blank line starts a block anyway.
     start: (src) => {
-        const at = src.search(/^ {0,3}(?:\$\$|\\\[)/m);
+        const end = src.indexOf("\n\n");
+        const at = (end < 0 ? src : src.slice(0, end + 1)).search(/^ {0,3}(?:\$\$|\\\[)/m);
         return at < 0 ? undefined : at;
     },
     tokenizer(src) {

@@ -81,7 +81,7 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
         const request = ++sent;
         try {
             const settings = await getBackend().admin("getSettings", {});
-            if (!older(request)) set({settings, error: null});
+            if (!older(request)) set({settings, error: null, seenElsewhere: null});
         } catch (error) {
             set({error: errorMessage(error)});
         }
@@ -95,7 +95,8 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
             const before = get().settings;
             // Values changed elsewhere: the last save's "Saved" no longer describes what is shown (a model loaded since,
             // which the runtime section reports, changes no value).
-            set({settings, ...(before != null && savedValues(before) !== savedValues(settings) ? {savedAt: null} : {})});
+            // What another window changed is shown now: a save then replaces it knowingly (see `seenElsewhere`).
+            set({settings, seenElsewhere: null, ...(before != null && savedValues(before) !== savedValues(settings) ? {savedAt: null} : {})});
         } catch {
             // Not shown: the panel's own load says why the settings cannot be read, and a save still names its base.
         }
