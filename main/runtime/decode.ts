@@ -72,7 +72,7 @@ export async function decode(
 
     if (maxTokens > 0 && !job.signal.aborted) {
         const generated: Token[] = [];
-        const options = toEvaluateOptions(job.sampling, generated, model);
+        const options = toEvaluateOptions(job.sampling, generated, model, job.grammar != null);
         const iterator = sampledTokens(
             sequence,
             pending,
@@ -153,7 +153,7 @@ export function checkFits(promptLength: number, job: GenerationJob, contextSize:
     throw new ContextOverflowError(promptLength, promptLength >= contextSize ? 0 : (job.maxTokens ?? 0), contextSize);
 }
 
-function toEvaluateOptions(sampling: Sampling, recentTokens: Token[], model: LlamaModel): SequenceEvaluateOptions {
+function toEvaluateOptions(sampling: Sampling, recentTokens: Token[], model: LlamaModel, grammar: boolean): SequenceEvaluateOptions {
     const penalties = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0 || sampling.repeatPenalty !== 1;
     return {
         temperature: sampling.temperature,
@@ -171,24 +171,34 @@ function toEvaluateOptions(sampling: Sampling, recentTokens: Token[], model: Lla
                   punishTokens: () => recentTokens.slice(-64)
               }
             : undefined,
-        tokenBias: sampling.logitBias == null ? undefined : toTokenBias(sampling.logitBias, model),
+        tokenBias: sampling.logitBias == null ? undefined : toTokenBias(sampling.logitBias, model, grammar),
         // The end-of-generation token comes back (it is not decoded): that is how a natural end is told from
         // a token limit (`finish_reason` "stop", not "length").
         yieldEogToken: true
     };
 }
 
-function toTokenBias(biases: ReadonlyMap<number, number>, model: LlamaModel): TokenBias {
+function toTokenBias(biases: ReadonlyMap<number, number>, model: LlamaModel, grammar: boolean): TokenBias {
     const bias = new TokenBias(model.tokenizer);
     for (const [token, value] of biases) {
         const logit = value <= -100 ? -Infinity : value;
-        // node-llama-cpp's `set` skips end-of-generation tokens, but llama.cpp's logit-bias sampler takes any token and
-        // OpenAI biases the end of text as any other (banning it is how a client asks for a long answer): those go
-        // into the map the sampler is built from (the one node-llama-cpp's own `set` fills) directly.
-        if (model.isEogToken(token as Token)) (bias as unknown as {_biases: Map<Token, number>})._biases.set(token as Token, logit);
-        else bias.set(token as Token, {logit});
+        if (!model.isEogToken(token as Token)) bias.set(token as Token, {logit});
+        // A grammar must be able to end: node-llama-cpp fails outside any caller's reach when its end is banned.
+        else if (!grammar) eogBiases(bias).set(token as Token, logit);
     }
     return bias;
+}
+
+/**
+ * The map node-llama-cpp builds llama.cpp's logit-bias sampler from. Its `set` skips end-of-generation tokens, but
+ * the sampler takes any token and OpenAI biases the end of text as any other (banning it is how a client asks for a
+ * long answer): those go into the map directly. It is internal: a version without it fails here, loudly, rather than
+ * ignore the bias.
+ */
+function eogBiases(bias: TokenBias): Map<Token, number> {
+    const map = (bias as unknown as {_biases?: unknown})._biases;
+    if (!(map instanceof Map)) throw new Error("node-llama-cpp's TokenBias has no bias map: logit_bias on the end-of-text token needs an update here");
+    return map as Map<Token, number>;
 }
 
 function isCompleteJson(text: string): boolean {

@@ -98,7 +98,8 @@ export async function scorePrompt(
     const unscored = (i: number): UnscoredToken => {
         const token = prompt[i]!;
         const text = tokenPiece(model, token, prompt.slice(Math.max(0, i - contextTokens), i));
-        return {text, bytes: tokenBytes(model, token, text), logprob: null, top: null};
+        const bytes = tokenBytes(model, token, text);
+        return {text: pieceOrBytes(text, bytes), bytes, logprob: null, top: null};
     };
     const scored: PromptLogprobs = [];
     for (let i = 0; i <= start && i < prompt.length; i++) scored.push(unscored(i));

@@ -63,6 +63,11 @@ export function toChatLogprobs(entries: readonly TokenLogprob[]): ChatLogprobs {
 /** Characters as OpenAI's `text_offset` counts them: code points (an emoji is one, not two UTF-16 units). */
 export const characters = (text: string): number => [...text].length;
 
+/** Characters (code points) the tokens' text makes, counted from their bytes (a split character is one, once whole). */
+export function tokenCharacters(entries: ReadonlyArray<Pick<TokenLogprob, "bytes">>): number {
+    return characters(new TextDecoder().decode(Uint8Array.from(entries.flatMap((e) => e.bytes))));
+}
+
 /**
  * Text completions' `logprobs` for some tokens of the choice's text (an echoed prompt's, the answer's), `offset`
  * being where the first one's text starts in it, in characters (after an echoed prompt, earlier chunks).

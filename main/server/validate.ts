@@ -291,6 +291,8 @@ function messageText(content: unknown, param: string, role: string): string {
  * every token, so the list is bounded.
  */
 const maxStopStrings = 64;
+/** The longest stop string taken, in characters. */
+const maxStopLength = 1000;
 
 function parseGenerationParams(body: Body, maxTokensCap: number, vocabularySize: number): GenerationParams {
     const maxTokens = optionalInteger(body, "max_completion_tokens", 1, maxTokensCap) ?? optionalInteger(body, "max_tokens", 1, maxTokensCap);
@@ -301,6 +303,8 @@ function parseGenerationParams(body: Body, maxTokensCap: number, vocabularySize:
     if (typeof stop === "string") stops = [stop];
     else if (Array.isArray(stop) && stop.length <= maxStopStrings && stop.every((s) => typeof s === "string")) stops = stop as string[];
     else if (stop != null) throw ApiError.badRequest(`'stop' must be a string or an array of up to ${maxStopStrings} strings.`, "stop");
+    // Each is looked for in the text held back after every token: bounded, so that 64 of them stay cheap.
+    if (stops.some((s) => s.length > maxStopLength)) throw ApiError.badRequest(`Each of 'stop' may be at most ${maxStopLength} characters long.`, "stop");
     stops = stops.filter((s) => s.length > 0);
 
     const sampling: Sampling = {

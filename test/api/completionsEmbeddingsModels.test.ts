@@ -50,6 +50,10 @@ describe("POST /v1/completions", () => {
             param: "stop",
             message: expect.stringContaining("64")
         });
+        // Each is looked for after every token: a stop over 1,000 characters is refused.
+        const tooLong = await server.api("/v1/completions", {method: "POST", json: {prompt: "Once", max_tokens: 2, stop: ["x".repeat(1001)]}});
+        expect(tooLong.status).toBe(400);
+        expect(((await tooLong.json()) as {error: {param: string}}).error.param).toBe("stop");
     });
 
     it("takes the prompt as token ids (as evaluation harnesses send it): the same answer as its text", async () => {

@@ -113,6 +113,25 @@ describe("logprobs", () => {
         expect(starts.at(-1)).toBeLessThan([...prompt].length);
     });
 
+    it("streams text offsets that agree with the whole answer's, though a token's text began in an earlier chunk", async () => {
+        const base = {model, prompt: "Once upon a time", max_tokens: 30, temperature: 0, logprobs: 0};
+        const whole = await server.client.completions.create(base);
+        const lp = whole.choices[0]!.logprobs!;
+        // A stop that never matches but begins with the end of a word of the answer: that end is held back (it may be
+        // the stop) and sent with the next chunk, while its token's entry waits for the text through it.
+        const word = whole.choices[0]!.text.split(" ").find((w) => /^[a-z]{4,}$/i.test(w))!;
+        const stop = `${word.slice(-2)}Zq#`;
+        const stream = await server.client.completions.create({...base, stop, stream: true});
+        const tokens: string[] = [];
+        const offsets: number[] = [];
+        for await (const chunk of stream) {
+            tokens.push(...(chunk.choices[0]?.logprobs?.tokens ?? []));
+            offsets.push(...(chunk.choices[0]?.logprobs?.text_offset ?? []));
+        }
+        expect(tokens).toEqual(lp.tokens);
+        expect(offsets).toEqual(lp.text_offset);
+    });
+
     it("sends no token past a stop string: the entries' tokens make the text cut at the stop, streamed or not", async () => {
         const base = {model, prompt: "Once upon a time", max_tokens: 30, temperature: 0};
         const free = (await server.client.completions.create(base)).choices[0]!.text;

@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {startTestServer, type TestServer} from "../support/testServer.js";
+import {readGgufFileInfo} from "node-llama-cpp";
+import {startTestServer, testModelPath, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -330,5 +331,18 @@ describe("response_format", () => {
             expect(res.status, JSON.stringify(extra)).toBe(400);
             expect(((await res.json()) as {error: {param: string}}).error.param).toBe(param);
         }
+    });
+});
+
+describe("structured output with the end of text banned", () => {
+    it("still ends its JSON (a grammar must be able to end: the bias on the end of text is left out there)", async () => {
+        const eos = (await readGgufFileInfo(testModelPath)).metadata.tokenizer.ggml.eos_token_id!;
+        const response_format = {type: "json_schema" as const, json_schema: {name: "v", schema: {enum: ["yes", "no"]}}};
+        const done = await server.client.chat.completions.create({model, messages, max_tokens: 20, temperature: 0, logit_bias: {[eos]: -100}, response_format});
+        expect(['"yes"', '"no"']).toContain(done.choices[0]!.message.content);
+        expect(done.choices[0]!.finish_reason).toBe("stop");
+        // And the server goes on serving.
+        const next = await server.client.chat.completions.create({model, messages, max_tokens: 4, temperature: 0});
+        expect(next.choices[0]!.message.content!.length).toBeGreaterThan(0);
     });
 });

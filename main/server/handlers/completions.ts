@@ -4,7 +4,7 @@ import type {GenerationJob, PromptLogprobs} from "../../runtime/types.js";
 import {contextTokens, tokenPiece} from "../../runtime/tokenPiece.js";
 import {generationIo, type RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
-import {characters, newId, systemFingerprint, toCompletionLogprobs, toFinishReason, toTimings, toUsage, unixNow} from "../openaiShape.js";
+import {characters, newId, systemFingerprint, toCompletionLogprobs, toFinishReason, toTimings, toUsage, tokenCharacters, unixNow} from "../openaiShape.js";
 import {streamGeneration} from "../streamGeneration.js";
 import {checkModel, parseCompletionRequest, parseKvShareOptions} from "../validate.js";
 
@@ -37,8 +37,11 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
     const run = (onText?: GenerationJob["onText"]) =>
         pipeline.complete(promptText, params, {...generationIo(ctx, params.user, body, kvshare, onText), onPromptLogprobs}, tokens);
     const echo = params.echo ? promptText : "";
-    /** Characters of the choice's text sent so far (offsets of streamed log-probabilities). */
-    let streamed = characters(echo);
+    /**
+     * Characters of the choice's text covered by the log-probabilities sent so far: the next entry's offset. Not the
+     * text sent: a token's entry goes out with the chunk that completes its text, which may have begun in an earlier one.
+     */
+    let covered = characters(echo);
 
     if (!params.stream) {
         const result = await run();
@@ -66,9 +69,9 @@ export async function postCompletions(ctx: RequestContext): Promise<void> {
             delta: (text, logprobs): Completion => {
                 const chunk: Completion = {
                     ...base,
-                    choices: [{index: 0, text, finish_reason: null, logprobs: logprobs == null ? null : toCompletionLogprobs(logprobs, streamed)}]
+                    choices: [{index: 0, text, finish_reason: null, logprobs: logprobs == null ? null : toCompletionLogprobs(logprobs, covered)}]
                 };
-                streamed += characters(text);
+                if (logprobs != null) covered += tokenCharacters(logprobs);
                 return chunk;
             },
             finish: (result): Completion[] => [
