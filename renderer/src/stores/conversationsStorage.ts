@@ -78,7 +78,10 @@ export function isTabNewChat(id: string): boolean {
  */
 export function tabActiveChat(stored: Pick<PersistedConversations, "conversations" | "activeId">): string | null {
     const own = loadTabActiveChat();
-    if (own === null) return stored.conversations.find((c) => c.id === stored.activeId)?.messages.length === 0 ? null : stored.activeId;
+    if (own === null) {
+        const shown = stored.conversations.find((c) => c.id === stored.activeId);
+        return shown != null && (shown.messages.length > 0 || isTabNewChat(shown.id)) ? shown.id : null;
+    }
     return stored.conversations.some((c) => c.id === own) ? own : null;
 }
 
@@ -87,10 +90,13 @@ export const conversationsStorage: PersistOptions<ConversationsState, PersistedC
     name: CONVERSATIONS_STORAGE,
     version: 2,
     storage: createJSONStorage(() => guardedLocalStorage),
-    // The stored state, but the chat shown is this tab's own (see `tabActiveChat`).
+    // The stored state, but the chat shown is this tab's own (see `tabActiveChat`), and of the empty chats only this
+    // tab's: another tab's is that tab's to write its first question into (empty chats are never on the server, and a
+    // tab that closed leaves its one behind in the shared storage).
     merge: (persisted, current) => {
         const stored = (persisted ?? {}) as Partial<PersistedConversations>;
         const merged = {...current, ...stored};
+        if (merged.conversations != null) merged.conversations = merged.conversations.filter((c) => c.messages.length > 0 || isTabNewChat(c.id));
         return {...merged, activeId: tabActiveChat({conversations: merged.conversations, activeId: merged.activeId ?? null})};
     },
     partialize: (state) => ({
