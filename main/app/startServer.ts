@@ -16,6 +16,7 @@ import {apiRoutes} from "../server/routes.js";
 import {modelFileProblem} from "../admin/modelsService.js";
 import {AppCore} from "./AppCore.js";
 import {consoleLogger, type Logger} from "../common/log.js";
+import {counted} from "../../shared/counted.js";
 
 export interface ServeOptions {
     modelPath?: string;
@@ -126,7 +127,7 @@ export async function loadCoreModel(core: AppCore, modelPath: string, verbose = 
         );
     core.log.info(
         `model ${runtime.modelId} (${runtime.architecture}, template ${runtime.prompts.templateName}) loaded in ` +
-            `${Math.round(performance.now() - loadStart)} ms: ${settings.parallel} sequences × ${runtime.contextSize} tokens, ${settings.threads} threads`
+            `${Math.round(performance.now() - loadStart)} ms: ${counted(settings.parallel, "sequence")} × ${runtime.contextSize} tokens, ${counted(settings.threads, "thread")}`
     );
 }
 
