@@ -93,9 +93,11 @@ describe("Composer", () => {
         act(() => backend.delta("The fox"));
         fireEvent.click(screen.getByTestId("new-chat"));
 
-        // The new chat is not being answered: no Stop here, and it sends at once.
+        // The new chat is not being answered: no Stop here, and it sends at once (a click on its Send is not taken as
+        // aimed at the other chat's Stop).
         expect(screen.queryByTestId("stop-button")).toBeNull();
-        fireEvent.keyDown(type("A question for this chat"), {key: "Enter"});
+        type("A question for this chat");
+        fireEvent.click(screen.getByTestId("send-button"));
         expect(backend.requests).toHaveLength(2);
         expect(backend.requests[1]!.messages).toEqual([{role: "user", content: "A question for this chat"}]);
         expect(composer().value).toBe("");

@@ -41,12 +41,15 @@ export function Composer({disabled}: {disabled: boolean}) {
     // Send takes Stop's place when the answer ends: a click arriving just then was aimed at Stop (the second click
     // of a double-click on Stop, a click on Stop as the answer ended by itself) and must not send the draft. Too
     // soon after the change for a person to have seen it: 300 ms after the answer ended, 800 after Stop.
+    // Only within one chat: another chat opened (its own Send, no Stop there to aim at) sends at once.
     const sendBlockedUntil = useRef(0);
-    const wasAnswering = useRef(answeringHere);
+    const wasAnswering = useRef({conversationId, answering: answeringHere});
     useEffect(() => {
-        if (wasAnswering.current && !answeringHere) sendBlockedUntil.current = Math.max(sendBlockedUntil.current, Date.now() + ANSWER_END_GRACE_MS);
-        wasAnswering.current = answeringHere;
-    }, [answeringHere]);
+        const was = wasAnswering.current;
+        if (was.conversationId !== conversationId) sendBlockedUntil.current = 0;
+        else if (was.answering && !answeringHere) sendBlockedUntil.current = Math.max(sendBlockedUntil.current, Date.now() + ANSWER_END_GRACE_MS);
+        wasAnswering.current = {conversationId, answering: answeringHere};
+    }, [answeringHere, conversationId]);
     const sizeProblem = messageSizeProblem(text, contextSize);
     const unavailable = useUnavailableReason();
     const unavailableId = useId();
