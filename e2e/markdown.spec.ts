@@ -95,7 +95,8 @@ test("keeps task lists' ticks, and copies a code block with its button", async (
 
     await message.getByRole("button", {name: "Copy code"}).click();
     await expect(message.getByRole("button", {name: "Copy code"})).toHaveText("Copied");
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("npm test\n");
+    // The code as written, without the line break that ends every block.
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("npm test");
 });
 
 test("shows the server's error message", async ({page, server}) => {
@@ -235,7 +236,11 @@ const mathAndCode = [
     "",
     "$$a_1 + a_2 + a_3 + a_4 + a_5 + a_6 + a_7 + a_8 + a_9 + a_{10} + a_{11} + a_{12} + a_{13} + a_{14} + a_{15} + a_{16}$$",
     "",
-    "It costs $5 and $10, or $5-$10 a day."
+    "It costs $5 and $10, or $5-$10 a day.",
+    "",
+    "$$\\begin{aligned} f(x) &= x^2+2x+1 \\\\ &= (x+1)^2 \\end{aligned}$$",
+    "",
+    "for all $x \\in \\mathbb{R}$."
 ].join("\n");
 
 for (const colorScheme of ["light", "dark"] as const) {
@@ -265,16 +270,22 @@ for (const colorScheme of ["light", "dark"] as const) {
 
         // Formulas are MathML the browser lays out: a fraction stands taller than a line, the displayed one sits on a
         // line of its own, the TeX source is not shown beside them, and prices stay text.
-        await expect(message.locator("math")).toHaveCount(4);
+        await expect(message.locator("math")).toHaveCount(6);
         const fraction = (await message.locator("mfrac").boundingBox())!;
         const inline = (await message.locator("math").first().boundingBox())!;
         expect(fraction.height, "the fraction's two lines").toBeGreaterThan(inline.height * 1.5);
-        await expect(message.locator('math[display="block"]')).toHaveCount(2);
+        await expect(message.locator('math[display="block"]')).toHaveCount(3);
+        // Aligned equations line up at their "=" (KaTeX's column alignment, which MathML Core ignores, is the style's),
+        // and \mathbb{R} is ℝ, not an italic R.
+        const equals = await message.locator("mtable mo", {hasText: "="}).evaluateAll((signs) => signs.map((s) => Math.round(s.getBoundingClientRect().x)));
+        expect(equals).toHaveLength(2);
+        expect(Math.abs(equals[0]! - equals[1]!), `the "=" at ${equals.join(" and ")}`).toBeLessThanOrEqual(1);
+        await expect(message.locator("mi", {hasText: "ℝ"})).toHaveCount(1);
         await expect(message).not.toContainText("\\frac");
         await expect(message).toContainText("It costs $5 and $10, or $5-$10 a day.");
         // The formula wider than the phone scrolls in its own box; the page does not.
         await expectFits(page, "message-assistant");
-        const wide = message.locator('math[display="block"]').last();
+        const wide = message.locator('math[display="block"]').nth(1);
         const [scrollWidth, clientWidth] = await wide.evaluate((el) => [el.scrollWidth, el.clientWidth]);
         expect(scrollWidth, "the long sum is wider than the answer").toBeGreaterThan(clientWidth);
         await page.screenshot({path: join(repoRoot, `e2e/screenshots/markdown-math-code-${colorScheme}.png`)});

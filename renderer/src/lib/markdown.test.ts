@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {renderMarkdown} from "./markdown.js";
+import {renderMarkdown, renderMarkdownBlocks} from "./markdown.js";
 
 // DOMPurify does not walk happy-dom's trees faithfully, so sanitizing (scripts, handlers,
 // javascript: links, link targets) is checked in a real Chromium by e2e/markdown.spec.ts.
@@ -132,11 +132,16 @@ describe("renderMarkdown: code colours and formulas", () => {
         expect(answer.textContent).toContain("It costs $5 and $10, or $5-$10 a day. $x$ and $$\\frac{a}{b}");
     });
 
-    it("finds a formula at the start of a later line, and leaves a code block being written uncoloured until it is closed", () => {
+    it("finds a formula at the start of a later line, and colours a code block being written once it is closed (or the answer ends)", () => {
         expect(rendered("a\n$x^2$ b").querySelector("math")?.textContent).toBe("x2");
         expect(rendered("a\n\n$$\nx\n$$").querySelector('math[display="block"]')).not.toBeNull();
-        expect(rendered("```py\ndef f(): pass").querySelector("pre code span")).toBeNull();
-        expect(rendered("```py\ndef f(): pass\n```").querySelector("pre code span.hljs-keyword")?.textContent).toBe("def");
+        const open = "Code:\n\n```py\ndef f(): pass";
+        const writing = document.createElement("div");
+        writing.innerHTML = renderMarkdown(open, {caret: true});
+        expect(writing.querySelector("pre code span[class^=\"hljs\"]")).toBeNull();
+        expect(rendered(`${open}\n\`\`\``).querySelector("pre code span.hljs-keyword")?.textContent).toBe("def");
+        // An answer that ended with its block open (stopped, or cut at the max tokens) is coloured all the same.
+        expect(rendered(open).querySelector("pre code span.hljs-keyword")?.textContent).toBe("def");
     });
 
     it("shows a formula nested past what KaTeX can hold as its source, and an answer it cannot render as its text", () => {
@@ -151,5 +156,26 @@ describe("renderMarkdown: code colours and formulas", () => {
         expect(broken.textContent).toBe("\\frac{a");
         const link = rendered("$\\href{javascript:alert(1)}{x}$");
         expect(link.querySelector("[href]")).toBeNull();
+    });
+});
+
+describe("renderMarkdownBlocks", () => {
+    it("gives each top-level block its own HTML, the same string for a block done however the answer grows", () => {
+        const start = "One paragraph.\n\n```py\nx = 1\n```\n\nThe third";
+        const before = renderMarkdownBlocks(start, {caret: true});
+        const after = renderMarkdownBlocks(`${start} grows, and a fourth:\n\n- item`, {caret: true});
+        expect(before).toHaveLength(3);
+        expect(after).toHaveLength(4);
+        // The blocks done are the same strings (the page leaves their elements, and what is selected in them, alone).
+        expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+        expect(after[2]).not.toEqual(before[2]);
+        // The caret is in the block being written only.
+        expect(after.map((html) => html.includes('class="caret"'))).toEqual([false, false, false, true]);
+        expect(renderMarkdownBlocks(start).join("")).toBe(renderMarkdown(start));
+    });
+
+    it("resolves a reference-style link defined in another block", () => {
+        const blocks = renderMarkdownBlocks("See [the docs][d].\n\n[d]: https://example.com/docs");
+        expect(blocks.join("")).toContain('href="https://example.com/docs"');
     });
 });

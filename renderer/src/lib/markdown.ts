@@ -1,9 +1,14 @@
 import DOMPurify from "dompurify";
-import {Marked} from "marked";
+import {Marked, type Token, type TokensList} from "marked";
 import {codeHighlighting} from "./markdownCode.js";
 import {mathExtensions} from "./markdownMath.js";
+import {recentResults} from "./recentResults.js";
 
-const marked = new Marked({gfm: true, breaks: true, async: false}, {extensions: mathExtensions, renderer: codeHighlighting});
+/** The parser while an answer is written (its last code block coloured once closed), and once it is done. */
+const parsers = {
+    streaming: new Marked({gfm: true, breaks: true, async: false}, {extensions: mathExtensions, renderer: codeHighlighting(true)}),
+    done: new Marked({gfm: true, breaks: true, async: false}, {extensions: mathExtensions, renderer: codeHighlighting(false)})
+};
 
 let hooked = false;
 
@@ -139,21 +144,51 @@ export interface MarkdownOptions {
  * TeX as MathML, tables that scroll sideways, each block in its own text direction.
  */
 export function renderMarkdown(text: string, options: MarkdownOptions = {}): string {
+    return renderMarkdownBlocks(text, options).join("");
+}
+
+/**
+ * The answer's top-level blocks (paragraphs, lists, code blocks, tables…), each as sanitized HTML (see
+ * renderMarkdown). While an answer is written only its last block changes: the others keep their HTML string, so the
+ * page leaves their elements alone (what is selected or focused in them stays) and draws only the last one again,
+ * whatever the answer's length.
+ */
+export function renderMarkdownBlocks(text: string, {caret = false}: MarkdownOptions = {}): string[] {
     try {
-        return renderSanitized(text, options);
+        const tokens = parsers.done.lexer(text);
+        const blocks = tokens.filter((token) => token.type !== "space");
+        // Reference-style links are defined anywhere in the text: a block using one is parsed with them.
+        const linked = Object.keys(tokens.links).length > 0;
+        return blocks.map((token, i) => {
+            // Only the last block can still be an open code block: the others are the same written or done (one key).
+            const writing = caret && i === blocks.length - 1;
+            return linked
+                ? renderBlock(writing ? parsers.streaming : parsers.done, token, tokens.links, writing)
+                : blockHtml(`${writing ? "w" : "d"}${token.raw}`);
+        });
     } catch {
         // Whatever breaks the rendering (a formula nested deep enough to exhaust the stack, say) must not take the
         // window with it, nor come back with the chat on every reload: the answer is shown as its plain text.
         const shown = document.createElement("p");
         shown.className = "markdown-plain";
         shown.textContent = text;
-        return shown.outerHTML;
+        return [shown.outerHTML];
     }
 }
 
-function renderSanitized(text: string, {caret = false}: MarkdownOptions): string {
+/** A block's HTML by its source (after "w": the block being written, with the caret; "d": a block done), kept a while. */
+const blockHtml = recentResults((key) => {
+    const writing = key.startsWith("w");
+    const parser = writing ? parsers.streaming : parsers.done;
+    const [token] = parser.lexer(key.slice(1));
+    return token == null ? "" : renderBlock(parser, token, {}, writing);
+});
+
+function renderBlock(parser: Marked, token: Token, links: TokensList["links"], caret: boolean): string {
     ensureHooks();
-    const html = marked.parse(text) as string;
+    // A line break first: each block is parsed on its own, and happy-dom's parser (the unit tests') drops a fragment's
+    // leading element; browsers keep it either way, and the break is white space between blocks.
+    const html = `\n${parser.parser(Object.assign([token], {links}))}`;
     const fragment = DOMPurify.sanitize(html, {
         USE_PROFILES: {html: true, mathMl: true},
         FORBID_TAGS: ["style", "form", "button", "iframe"],

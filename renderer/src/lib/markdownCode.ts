@@ -8,12 +8,6 @@ function knownLanguage(info: string | undefined): string | undefined {
     return name !== undefined && name !== "" && hljs.getLanguage(name) !== undefined ? name : undefined;
 }
 
-/**
- * Colours a fenced code block whose language highlight.js knows (its common set: about 40 languages and their
- * aliases); other blocks are left to marked. highlight.js escapes the code and adds only `<span class="hljs-…">`,
- * and the result still goes through the sanitizer. Blocks without a language are not guessed at: guessing runs
- * every grammar on every streamed token, and a guess can change colours as the block grows.
- */
 /** A fence closing a block (a block still being written has none yet). */
 const closingFence = /\n {0,3}(`{3,}|~{3,})[ \t]*\n*$/;
 
@@ -23,14 +17,22 @@ const highlighted = recentResults((key) => {
     return hljs.highlight(key.slice(at + 1), {language: key.slice(0, at), ignoreIllegals: true}).value;
 });
 
-export const codeHighlighting: RendererObject = {
-    code({text, lang, raw}: Tokens.Code) {
-        const language = knownLanguage(lang);
-        // A block not closed yet (being written) is coloured once it is: colouring it anew for every streamed token
-        // would cost time that grows with the square of its length.
-        if (language === undefined || !closingFence.test(raw)) return false;
-        const value = highlighted(`${language}\n${text}`);
-        const name = (lang ?? "").trim().split(/\s+/)[0] ?? language;
-        return `<pre><code class="hljs language-${name.replace(/[^\w+#.-]/g, "")}">${value}\n</code></pre>\n`;
-    }
-};
+/**
+ * Colours a fenced code block whose language highlight.js knows (its common set: about 40 languages and their
+ * aliases); other blocks are left to marked. highlight.js escapes the code and adds only `<span class="hljs-…">`,
+ * and the result still goes through the sanitizer. Blocks without a language are not guessed at: guessing runs
+ * every grammar on every streamed token, and a guess can change colours as the block grows. While an answer is
+ * written (`streaming`), a block not closed yet is coloured once it is: colouring it anew for every streamed token
+ * would cost time that grows with the square of its length; an answer that ended with its block open is coloured.
+ */
+export function codeHighlighting(streaming: boolean): RendererObject {
+    return {
+        code({text, lang, raw}: Tokens.Code) {
+            const language = knownLanguage(lang);
+            if (language === undefined || (streaming && !closingFence.test(raw))) return false;
+            const value = highlighted(`${language}\n${text}`);
+            const name = (lang ?? "").trim().split(/\s+/)[0] ?? language;
+            return `<pre><code class="hljs language-${name.replace(/[^\w+#.-]/g, "")}">${value}\n</code></pre>\n`;
+        }
+    };
+}

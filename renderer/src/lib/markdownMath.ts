@@ -1,5 +1,6 @@
 import katex from "katex";
 import type {TokenizerAndRendererExtension, Tokens} from "marked";
+import {withStyledLetters} from "./mathLetters.js";
 import {recentResults} from "./recentResults.js";
 
 /**
@@ -34,7 +35,7 @@ function renderTex(tex: string, display: boolean): string {
         source.textContent = tex;
         return source.outerHTML;
     }
-    return html.replace(/<annotation\b[^>]*>[\s\S]*?<\/annotation>/g, "").replace(/<\/?semantics>/g, "");
+    return withStyledLetters(html.replace(/<annotation\b[^>]*>[\s\S]*?<\/annotation>/g, "").replace(/<\/?semantics>/g, ""));
 }
 
 interface MathToken extends Tokens.Generic {
