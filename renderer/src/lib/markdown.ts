@@ -176,13 +176,17 @@ export function renderMarkdownBlocks(text: string, {caret = false}: MarkdownOpti
     }
 }
 
-/** A block's HTML by its source (after "w": the block being written, with the caret; "d": a block done), kept a while. */
+/**
+ * A block's HTML by its source (after "w": the block being written, with the caret; "d": a block done), kept for
+ * as many blocks as a very long answer holds: every block is looked up at every streamed frame, and a cache smaller
+ * than the answer would miss them all, in turn.
+ */
 const blockHtml = recentResults((key) => {
     const writing = key.startsWith("w");
     const parser = writing ? parsers.streaming : parsers.done;
     const [token] = parser.lexer(key.slice(1));
     return token == null ? "" : renderBlock(parser, token, {}, writing);
-});
+}, 8192);
 
 function renderBlock(parser: Marked, token: Token, links: TokensList["links"], caret: boolean): string {
     ensureHooks();
