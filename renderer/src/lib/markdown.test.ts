@@ -138,7 +138,7 @@ describe("renderMarkdown: code colours and formulas", () => {
         const open = "Code:\n\n```py\ndef f(): pass";
         const writing = document.createElement("div");
         writing.innerHTML = renderMarkdown(open, {caret: true});
-        expect(writing.querySelector("pre code span[class^=\"hljs\"]")).toBeNull();
+        expect(writing.querySelector('pre code span[class^="hljs"]')).toBeNull();
         expect(rendered(`${open}\n\`\`\``).querySelector("pre code span.hljs-keyword")?.textContent).toBe("def");
         // An answer that ended with its block open (stopped, or cut at the max tokens) is coloured all the same.
         expect(rendered(open).querySelector("pre code span.hljs-keyword")?.textContent).toBe("def");
