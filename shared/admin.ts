@@ -4,7 +4,7 @@
  * same service functions in main/admin) and the renderer's two backends.
  */
 import type {ChatParams, KvShareRecord} from "./openai.js";
-import type {Backend} from "./llamaBackend.js";
+import type {Backend, GpuBackendSupport} from "./llamaBackend.js";
 import type {ApiSettings, RecomputePolicy, RuntimeSettings, SharingSettings} from "./settings.js";
 import type {CacheStats, WhatIfCurves} from "./adminStats.js";
 
@@ -61,6 +61,8 @@ export interface AdminRuntimeSettings extends RuntimeSettings {
     flagOverrides: Array<keyof RuntimeSettings>;
     /** This machine's logical CPU cores (hardware threads). */
     cores: number;
+    /** What this machine offers of each GPU backend (found here, patched build installed); null until its drivers have been looked for. */
+    gpuBackends: GpuBackendSupport[] | null;
 }
 
 /**

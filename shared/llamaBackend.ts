@@ -12,3 +12,12 @@ export type GpuFallback = "stock-gpu" | "patched-cpu";
 
 export const gpuBackends: readonly GpuBackend[] = ["cuda", "vulkan", "metal"];
 export const gpuFallbacks: readonly GpuFallback[] = ["stock-gpu", "patched-cpu"];
+
+/** What this machine offers of one GPU backend (the settings panel's GPU choice says it before a reload finds out). */
+export interface GpuBackendSupport {
+    backend: GpuBackend;
+    /** Its runtime libraries (driver, toolkit) are found here: node-llama-cpp could run it. */
+    found: boolean;
+    /** A KVShare-patched build of it is installed (`npm run build:native -- --gpu <backend>`): KV sharing on it. */
+    patched: boolean;
+}

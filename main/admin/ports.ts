@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type {LoadedRuntimeSettings} from "../../shared/admin.js";
+import type {GpuBackendSupport} from "../../shared/llamaBackend.js";
 import type {KeyStore} from "../config/apiKeys.js";
 import type {Settings} from "../config/settings.js";
 import type {Logger} from "../common/log.js";
@@ -75,6 +76,8 @@ export interface ModelHost {
     loadModel(modelPath: string): Promise<void>;
     /** The loaded model's context size, tokenizer and the runtime settings it was loaded with, or undefined while none is loaded. */
     loaded(): {contextSize: number; countTokens(text: string): number; runtime: LoadedRuntimeSettings} | undefined;
+    /** What this machine offers of each GPU backend; undefined until its drivers have been looked for (a moment after start). */
+    gpuBackends(): readonly GpuBackendSupport[] | undefined;
 }
 
 /** The local API server, started, moved and stopped live. */

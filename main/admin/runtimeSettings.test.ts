@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import type {LoadedRuntimeSettings} from "../../shared/admin.js";
+import type {GpuBackendSupport} from "../../shared/llamaBackend.js";
 import {silentLogger} from "../common/log.js";
 import {defaultSettings, loadSettings, mergeSettings, settingsPath, type Settings} from "../config/settings.js";
 import {getSettings, patchSettings, type SettingsDeps} from "./settingsService.js";
@@ -15,6 +16,13 @@ beforeEach(() => {
 afterEach(() => {
     fs.rmSync(dataDir, {recursive: true, force: true});
 });
+
+/** What the machine offers of each GPU backend, as the app core reports it. */
+const gpuSupport: GpuBackendSupport[] = [
+    {backend: "cuda", found: false, patched: false},
+    {backend: "vulkan", found: true, patched: true},
+    {backend: "metal", found: false, patched: false}
+];
 
 /** A start-up flag's thread count, other than the default (the machine's core count) whatever the machine. */
 const flagThreads = defaultSettings.threads + 1;
@@ -37,7 +45,10 @@ function runtimeDeps() {
         dataDir,
         apiKey: "kvs-test-key",
         apiServer: () => undefined,
-        models: {loaded: () => (serving ? {contextSize: 2048, countTokens: (text: string) => text.length, runtime: loaded} : undefined)},
+        models: {
+            loaded: () => (serving ? {contextSize: 2048, countTokens: (text: string) => text.length, runtime: loaded} : undefined),
+            gpuBackends: () => gpuSupport
+        },
         cache: () => undefined,
         log: silentLogger
     } as unknown as SettingsDeps;
@@ -59,7 +70,8 @@ describe("runtime settings", () => {
             loaded,
             saved: {threads: defaultSettings.threads, parallel: 4, contextSize: 2048, gpu: "auto", gpuFallback: "stock-gpu"},
             flagOverrides: ["threads"],
-            cores: os.availableParallelism()
+            cores: os.availableParallelism(),
+            gpuBackends: gpuSupport
         });
         expect(restartRequired).toEqual([
             "sharing.embedder",

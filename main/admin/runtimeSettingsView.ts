@@ -31,6 +31,7 @@ export function runtimeSettingsView(deps: Pick<AdminDeps, "settings" | "dataDir"
         saved,
         // A change writes the live settings and the file alike, so where they differ a start-up flag set the live value.
         flagOverrides: saved == null ? [] : runtimeSettingNames.filter((name) => next[name] !== saved[name]),
-        cores: os.availableParallelism()
+        cores: os.availableParallelism(),
+        gpuBackends: deps.models.gpuBackends()?.map((support) => ({...support})) ?? null
     };
 }

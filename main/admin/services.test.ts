@@ -182,7 +182,7 @@ describe("admin services without a model", () => {
             dataDir,
             apiKey: "kvs-test-key",
             apiServer: () => undefined,
-            models: {loaded: () => undefined},
+            models: {loaded: () => undefined, gpuBackends: () => undefined},
             cache: () => undefined,
             log: silentLogger
         } as unknown as SettingsDeps & {db: AppDb};

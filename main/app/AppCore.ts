@@ -15,10 +15,12 @@ import type {Logger} from "../common/log.js";
 import {QualityMonitor} from "../insights/QualityMonitor.js";
 import {QualityStore} from "../insights/QualityStore.js";
 import {whatIfWindow} from "../insights/whatIf.js";
+import {RequestLog} from "../insights/RequestLog.js";
+import {foundGpuTypes, gpuBackendSupport} from "../runtime/nativeBuild.js";
+import type {GpuBackend} from "../../shared/llamaBackend.js";
 
 /** Models from outside the models folder the picker keeps offering. */
 const maxServedPaths = 10;
-import {RequestLog} from "../insights/RequestLog.js";
 
 export type CoreStatus = "loading" | "ok" | "error";
 
@@ -103,6 +105,8 @@ export class AppCore implements ServerHost, ModelHost {
      */
     public switchGraceMs = 60_000;
     private served: string[] = [];
+    /** GPU backends whose drivers were found here; undefined until looked for. */
+    private gpuFound: readonly GpuBackend[] | undefined;
 
     /** Models served since start-up, most recent first (the picker offers them after a switch away). */
     public get servedPaths(): readonly string[] {
@@ -116,6 +120,13 @@ export class AppCore implements ServerHost, ModelHost {
         public readonly rendererDir: string | undefined,
         public readonly log: Logger
     ) {
+        foundGpuTypes().then(
+            (found) => (this.gpuFound = found),
+            (error: unknown) => {
+                this.gpuFound = [];
+                log.warn(`looking for GPU drivers failed: ${(error as Error).message}`);
+            }
+        );
         this.keys = KeyStore.inDataDir(dataDir, log);
         this.db = new AppDb(dataDir, (message) => this.log.error(message));
         this.requestLog = new RequestLog({
@@ -155,6 +166,11 @@ export class AppCore implements ServerHost, ModelHost {
     /** The loaded model's donor cache. */
     public get cache(): DonorCache | undefined {
         return this.pipeline?.cache;
+    }
+
+    /** See {@link ModelHost.gpuBackends}: the patched builds are looked for at each call (one may be installed while the app runs). */
+    public gpuBackends(): ReturnType<ModelHost["gpuBackends"]> {
+        return this.gpuFound == null ? undefined : gpuBackendSupport(this.gpuFound);
     }
 
     /** The loaded model's context size and tokenizer (the settings panel's checks), and what it was loaded with. */

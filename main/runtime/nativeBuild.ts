@@ -23,7 +23,15 @@ import os from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {getLlama, getLlamaGpuTypes, LlamaLogLevel, type Llama} from "node-llama-cpp";
-import {gpuBackends, gpuFallbacks, type Backend, type GpuBackend, type GpuFallback, type GpuSetting} from "../../shared/llamaBackend.js";
+import {
+    gpuBackends,
+    gpuFallbacks,
+    type Backend,
+    type GpuBackend,
+    type GpuBackendSupport,
+    type GpuFallback,
+    type GpuSetting
+} from "../../shared/llamaBackend.js";
 import {isPatchedLlama} from "../kv/index.js";
 import {asarUnpacked} from "../common/asarUnpacked.js";
 
@@ -125,6 +133,22 @@ export function installedPatchedBuilds(dir = localBuildsDir()): Set<Backend> {
     return found;
 }
 
+let foundTypes: Promise<GpuBackend[]> | undefined;
+
+/**
+ * GPU backends whose runtime libraries exist here (node-llama-cpp's detection), memoised: drivers and
+ * toolkits do not come and go while the app runs.
+ */
+export function foundGpuTypes(): Promise<GpuBackend[]> {
+    foundTypes ??= getLlamaGpuTypes("supported").then((types) => types.filter((t): t is GpuBackend => t !== false));
+    return foundTypes;
+}
+
+/** What this machine offers of each GPU backend: found here (`found`, from {@link foundGpuTypes}), and a patched build installed. */
+export function gpuBackendSupport(found: readonly GpuBackend[], patched = installedPatchedBuilds()): GpuBackendSupport[] {
+    return gpuBackends.map((backend) => ({backend, found: found.includes(backend), patched: patched.has(backend)}));
+}
+
 /** Options for loading a binary: the patched local build only, or the stock prebuilt one. */
 function llamaOptions(backend: Backend, patched: boolean) {
     return {
@@ -210,7 +234,7 @@ export async function loadLlama(options: LoadLlamaOptions): Promise<{llama: Llam
     let plan = await planBuild({
         requested: options.gpu,
         fallback: options.gpuFallback,
-        gpuTypes: options.gpu === "auto" ? (await getLlamaGpuTypes("supported")).filter((t): t is GpuBackend => t !== false) : [],
+        gpuTypes: options.gpu === "auto" ? await foundGpuTypes() : [],
         patchedBuilds,
         devicesOf: probeDevices
     });

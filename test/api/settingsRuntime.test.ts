@@ -5,8 +5,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import {getLlamaGpuTypes} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {AdminSettings, ModelStatus} from "../../shared/admin.js";
+import {gpuBackends} from "../../shared/llamaBackend.js";
+import {installedPatchedBuilds} from "../../main/runtime/nativeBuild.js";
 import {testBackend, testGpuSetting} from "../support/backend.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 import {health, waitFor} from "../support/waitFor.js";
@@ -43,6 +46,13 @@ describe("runtime settings from the panel", () => {
         expect(shown.saved).toMatchObject({parallel: 4, contextSize: 2048, gpu: "auto"});
         expect(shown.flagOverrides).toEqual(expect.arrayContaining(["parallel", "contextSize", "gpu"]));
         expect(shown.cores).toBeGreaterThanOrEqual(1);
+        // What the GPU select offers: each backend as this machine has it (drivers found, patched builds installed).
+        const found = await getLlamaGpuTypes("supported");
+        const patched = installedPatchedBuilds();
+        // Looked for once at start-up, beside the model's load.
+        const offered = await waitFor("the GPU drivers looked for", async () => (await runtime()).gpuBackends ?? undefined);
+        expect(offered).toEqual(gpuBackends.map((backend) => ({backend, found: found.includes(backend), patched: patched.has(backend)})));
+        expect(offered.find((b) => b.backend === testBackend)?.patched ?? testBackend === "cpu").toBe(true);
         expect(await sequences()).toBe(2);
         // The address too (as `serve --port 0`): the port a flag set, beside the one settings.json keeps.
         const {api} = (await (await server.api("/kvshare/settings")).json()) as AdminSettings;

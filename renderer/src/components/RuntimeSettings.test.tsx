@@ -27,6 +27,23 @@ describe("AdminPanel: model runtime settings", () => {
     const status = () => screen.getByTestId("runtime-status").textContent;
     const save = async () => act(async () => fireEvent.click(screen.getByTestId("settings-save")));
 
+    it("offers the GPU backends this machine has, and says what a choice comes to on it", async () => {
+        render(<AdminPanel />);
+        const select = (await screen.findByTestId("setting-gpu")) as HTMLSelectElement;
+        const option = (value: string) => select.querySelector(`option[value="${value}"]`) as HTMLOptionElement;
+        // The fake machine: a Vulkan driver without a patched Vulkan build, no CUDA, no Metal.
+        expect([option("cuda").textContent, option("cuda").disabled]).toEqual(["CUDA (not found on this machine)", true]);
+        expect([option("metal").textContent, option("metal").disabled]).toEqual(["Metal (not found on this machine)", true]);
+        expect([option("vulkan").textContent, option("vulkan").disabled]).toEqual(["Vulkan (no KVShare build)", false]);
+        expect(hintOf("setting-gpu")).toBe("Auto uses the GPU found · Vulkan found without a KVShare build: the setting below decides");
+        fireEvent.change(select, {target: {value: "vulkan"}});
+        expect(hintOf("setting-gpu")).toBe(
+            "Auto uses the GPU found · no KVShare build of Vulkan here (`npm run build:native -- --gpu vulkan`): the setting below decides"
+        );
+        fireEvent.change(select, {target: {value: "cpu"}});
+        expect(hintOf("setting-gpu")).toBe("Auto uses the GPU found");
+    });
+
     it("shows the values the model runs with and the machine's cores, saves a change for the next load, and reloads the model to apply it", async () => {
         render(<AdminPanel />);
         expect((await screen.findByTestId("setting-threads")) as HTMLInputElement).toHaveProperty("value", "8");

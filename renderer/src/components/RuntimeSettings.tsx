@@ -1,14 +1,21 @@
 import {useEffect, useRef, useState} from "react";
 import type {AdminRuntimeSettings, ModelStatus} from "../../../shared/admin.js";
-import {gpuBackends, gpuFallbacks, type GpuBackend, type GpuFallback} from "../../../shared/llamaBackend.js";
+import {gpuBackends, gpuFallbacks, type GpuFallback} from "../../../shared/llamaBackend.js";
 import type {RuntimeSettings as RuntimeValues} from "../../../shared/settings.js";
 import {counted, formatPercent} from "../lib/format.js";
-import {runtimeLabels, runtimeValueText, waitsForReload, type GpuChoice, type RuntimeDraft} from "../lib/runtimeForm.js";
+import {
+    backendNames,
+    gpuChoiceNote,
+    gpuOption,
+    runtimeLabels,
+    runtimeValueText,
+    waitsForReload,
+    type GpuChoice,
+    type RuntimeDraft
+} from "../lib/runtimeForm.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {useModels} from "../stores/useModels.js";
 import {Field} from "./Field.js";
-
-const backendNames: Record<GpuBackend, string> = {cuda: "CUDA", vulkan: "Vulkan", metal: "Metal"};
 
 const fallbackLabels: Record<GpuFallback, string> = {
     "stock-gpu": "Its stock build (exact prefix reuse only)",
@@ -77,6 +84,8 @@ export function RuntimeSettings({runtime, draft, onChange, unsaved, pending}: Pr
         `This machine has ${runtime.cores} logical cores; more threads than cores slows generation under load` +
         (typedThreads > runtime.cores ? ` (${typedThreads} is more)` : "") +
         valueNotes(runtime, "threads");
+    const gpuNote = gpuChoiceNote(draft.gpu, runtime.gpuBackends);
+    const gpuHint = `Auto uses the GPU found${gpuNote === "" ? "" : ` · ${gpuNote}`}${valueNotes(runtime, "gpu")}`;
     const loading = status?.status === "loading";
     const reload = async (): Promise<void> => {
         const path = useModels.getState().status?.modelPath;
@@ -105,15 +114,19 @@ export function RuntimeSettings({runtime, draft, onChange, unsaved, pending}: Pr
                 >
                     {text("contextSize", "setting-context")}
                 </Field>
-                <Field label={runtimeLabels.gpu} hint={`Auto uses the GPU found${valueNotes(runtime, "gpu")}`}>
+                <Field label={runtimeLabels.gpu} hint={gpuHint}>
                     <select data-testid="setting-gpu" value={draft.gpu} onChange={(e) => set("gpu", e.target.value as GpuChoice)}>
                         <option value="auto">Auto</option>
                         <option value="cpu">CPU only</option>
-                        {gpuBackends.map((backend) => (
-                            <option key={backend} value={backend}>
-                                {backendNames[backend]}
-                            </option>
-                        ))}
+                        {gpuBackends.map((backend) => {
+                            const option = gpuOption(backend, runtime.gpuBackends);
+                            // The value in force stays choosable, so the select never shows a blank.
+                            return (
+                                <option key={backend} value={backend} disabled={option.unavailable && draft.gpu !== backend}>
+                                    {option.label}
+                                </option>
+                            );
+                        })}
                     </select>
                 </Field>
                 <Field label={runtimeLabels.gpuFallback} hint={`A GPU found without a KVShare-patched build runs with…${valueNotes(runtime, "gpuFallback")}`}>

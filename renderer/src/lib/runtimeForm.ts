@@ -1,5 +1,5 @@
 import type {AdminRuntimeSettings} from "../../../shared/admin.js";
-import type {GpuBackend, GpuFallback, GpuSetting} from "../../../shared/llamaBackend.js";
+import type {GpuBackend, GpuBackendSupport, GpuFallback, GpuSetting} from "../../../shared/llamaBackend.js";
 import {runtimeSettingNames, type RuntimeSettings} from "../../../shared/settings.js";
 import {parseDecimal} from "./decimal.js";
 
@@ -35,6 +35,36 @@ const reloadNames: Readonly<Record<string, string>> = {
 /** "CPU threads and the embedder take effect when the model is next loaded": what waits for the next load (dotted names). */
 export function waitsForReload(pending: readonly string[]): string {
     return `${listedNames(pending.map((name) => reloadNames[name] ?? name))} ${pending.length === 1 ? "takes" : "take"} effect when the model is next loaded`;
+}
+
+/** The panel's names of the GPU backends. */
+export const backendNames: Readonly<Record<GpuBackend, string>> = {cuda: "CUDA", vulkan: "Vulkan", metal: "Metal"};
+
+/**
+ * A GPU backend's entry in the select, by what this machine offers of it (unknown until the server has looked
+ * for its drivers): one not found here cannot be chosen — a reload with it runs on the CPU.
+ */
+export function gpuOption(backend: GpuBackend, supports: readonly GpuBackendSupport[] | null): {label: string; unavailable: boolean} {
+    const support = supports?.find((s) => s.backend === backend);
+    const name = backendNames[backend];
+    if (support == null) return {label: name, unavailable: false};
+    if (!support.found) return {label: `${name} (not found on this machine)`, unavailable: true};
+    return {label: support.patched ? name : `${name} (no KVShare build)`, unavailable: false};
+}
+
+/** What the GPU choice comes to on this machine, for its hint; "" where nothing needs saying. */
+export function gpuChoiceNote(choice: GpuChoice, supports: readonly GpuBackendSupport[] | null): string {
+    if (supports == null || choice === "cpu") return "";
+    if (choice === "auto") {
+        const found = supports.filter((s) => s.found);
+        if (found.length === 0) return "no GPU driver is found here: the model runs on the CPU";
+        const unpatched = found.filter((s) => !s.patched).map((s) => backendNames[s.backend]);
+        return unpatched.length === 0 ? "" : `${listedNames(unpatched)} found without a KVShare build: the setting below decides`;
+    }
+    const support = supports.find((s) => s.backend === choice);
+    const name = backendNames[choice];
+    if (support == null || !support.found) return `${name} is not found on this machine: a reload runs on the CPU`;
+    return support.patched ? "" : `no KVShare build of ${name} here (\`npm run build:native -- --gpu ${choice}\`): the setting below decides`;
 }
 
 /** The GPU setting as the panel's select holds it (a select's values are strings: "cpu" is false). */

@@ -17,7 +17,13 @@ export const fakeRuntime: AdminRuntimeSettings = {
     loaded: {...fileValues, contextTokens: 2048, backend: "cpu"},
     saved: {...fileValues},
     flagOverrides: [],
-    cores: 8
+    cores: 8,
+    // A Linux machine with a Vulkan driver, no patched Vulkan build, no CUDA toolkit.
+    gpuBackends: [
+        {backend: "cuda", found: false, patched: false},
+        {backend: "vulkan", found: true, patched: false},
+        {backend: "metal", found: false, patched: false}
+    ]
 };
 
 function refused(message: string): ApiError {
