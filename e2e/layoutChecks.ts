@@ -56,3 +56,24 @@ export async function textContrast(locator: Locator): Promise<number> {
         return (light! + 0.05) / (dark! + 0.05);
     });
 }
+
+/**
+ * How far an element's left and right edges, as drawn, differ in colour from its middle (RGB distance, 0–441):
+ * a scrolling box's edge shade says there is more of it that way. Sampled in the top padding row (no text there).
+ */
+export async function edgeShades(locator: Locator): Promise<{left: number; right: number}> {
+    const png = (await locator.screenshot()).toString("base64");
+    return locator.page().evaluate(async (data) => {
+        const image = new Image();
+        image.src = `data:image/png;base64,${data}`;
+        await image.decode();
+        const canvas = document.createElement("canvas");
+        [canvas.width, canvas.height] = [image.width, image.height];
+        const context = canvas.getContext("2d")!;
+        context.drawImage(image, 0, 0);
+        const at = (x: number): number[] => [...context.getImageData(x, 2, 1, 1).data].slice(0, 3);
+        const distance = (a: number[], b: number[]): number => Math.hypot(...a.map((c, i) => c - b[i]!));
+        const middle = at(Math.floor(image.width / 2));
+        return {left: distance(at(1), middle), right: distance(at(image.width - 2), middle)};
+    }, png);
+}

@@ -1,6 +1,6 @@
 import {join} from "node:path";
 import {expect, test} from "./fixtures.js";
-import {expectFits, lineCount, textContrast} from "./layoutChecks.js";
+import {edgeShades, expectFits, lineCount, textContrast} from "./layoutChecks.js";
 import {repoRoot} from "./server.js";
 
 /** A canned SSE answer, so markdown rendering and sanitizing are checked in a real Chromium. */
@@ -240,7 +240,7 @@ const mathAndCode = [
     "",
     "$$\\begin{aligned} f(x) &= x^2+2x+1 \\\\ &= (x+1)^2 \\end{aligned}$$",
     "",
-    "for all $x \\in \\mathbb{R}$."
+    "for all $x \\in \\mathbb{R}$, and $y = -2 - x$."
 ].join("\n");
 
 for (const colorScheme of ["light", "dark"] as const) {
@@ -270,7 +270,7 @@ for (const colorScheme of ["light", "dark"] as const) {
 
         // Formulas are MathML the browser lays out: a fraction stands taller than a line, the displayed one sits on a
         // line of its own, the TeX source is not shown beside them, and prices stay text.
-        await expect(message.locator("math")).toHaveCount(6);
+        await expect(message.locator("math")).toHaveCount(7);
         const fraction = (await message.locator("mfrac").boundingBox())!;
         const inline = (await message.locator("math").first().boundingBox())!;
         expect(fraction.height, "the fraction's two lines").toBeGreaterThan(inline.height * 1.5);
@@ -281,6 +281,15 @@ for (const colorScheme of ["light", "dark"] as const) {
         expect(equals).toHaveLength(2);
         expect(Math.abs(equals[0]! - equals[1]!), `the "=" at ${equals.join(" and ")}`).toBeLessThanOrEqual(1);
         await expect(message.locator("mi", {hasText: "ℝ"})).toHaveCount(1);
+        // A sign sits against what it signs, a subtraction has room on both sides: "y = −2 − x", not "y = − 2 − x".
+        const [sign, two, minus, x] = await message
+            .locator("math")
+            .last()
+            .locator("mo, mn, mi")
+            .evaluateAll((nodes) => nodes.slice(2).map((n) => n.getBoundingClientRect()));
+        expect(two!.left - sign!.right, "between the sign and 2").toBeLessThan(1);
+        expect(minus!.left - two!.right, "before the subtraction").toBeGreaterThan(2);
+        expect(x!.left - minus!.right, "after the subtraction").toBeGreaterThan(2);
         await expect(message).not.toContainText("\\frac");
         await expect(message).toContainText("It costs $5 and $10, or $5-$10 a day.");
         // The formula wider than the phone scrolls in its own box; the page does not.
@@ -288,6 +297,16 @@ for (const colorScheme of ["light", "dark"] as const) {
         const wide = message.locator('math[display="block"]').nth(1);
         const [scrollWidth, clientWidth] = await wide.evaluate((el) => [el.scrollWidth, el.clientWidth]);
         expect(scrollWidth, "the long sum is wider than the answer").toBeGreaterThan(clientWidth);
+        // A shade at an edge says there is more of it that way (a phone shows no scroll bar): at the right edge first,
+        // at the left one once scrolled to its end.
+        const fits = await edgeShades(message.locator('math[display="block"]').first());
+        expect(Math.max(fits.left, fits.right), "a formula that fits has no shade").toBeLessThan(4);
+        const start = await edgeShades(wide);
+        expect(start.right, "the right edge's shade").toBeGreaterThan(12);
+        expect(start.left, "no shade at the left edge").toBeLessThan(4);
+        await wide.evaluate((el) => el.scrollBy(el.scrollWidth, 0));
+        const end = await edgeShades(wide);
+        expect([end.left > 12, end.right < 4], `edges once scrolled: ${JSON.stringify(end)}`).toEqual([true, true]);
         await page.screenshot({path: join(repoRoot, `e2e/screenshots/markdown-math-code-${colorScheme}.png`)});
     });
 }

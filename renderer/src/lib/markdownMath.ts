@@ -35,7 +35,21 @@ function renderTex(tex: string, display: boolean): string {
         source.textContent = tex;
         return source.outerHTML;
     }
-    return withStyledLetters(html.replace(/<annotation\b[^>]*>[\s\S]*?<\/annotation>/g, "").replace(/<\/?semantics>/g, ""));
+    return withStyledLetters(withUnarySigns(html.replace(/<annotation\b[^>]*>[\s\S]*?<\/annotation>/g, "").replace(/<\/?semantics>/g, "")));
+}
+
+/** What may end an operand: a sign after one of these is subtraction (or addition), after any other operator a sign of its own. */
+const OPERAND_ENDS = new Set([")", "]", "}", "⟩", "⌉", "⌋", "|", "∣", "‖", "!", "′", "″"]);
+
+/**
+ * A minus or plus that follows an operator ("x = −2", "(−1)", "2 − −3") is a sign, set close to what it signs, as
+ * TeX sets it. KaTeX's MathML leaves each an `<mo>` among others of one row, and a browser spaces such an operator
+ * as a subtraction ("= − 2"); a sign that opens its row it already takes for one.
+ */
+function withUnarySigns(mathMl: string): string {
+    return mathMl.replace(/(<mo\b[^>]*>([^<]*)<\/mo>)<mo>([−+±∓])<\/mo>/g, (whole, before: string, previous: string, sign: string) =>
+        OPERAND_ENDS.has(previous) ? whole : `${before}<mo lspace="0em" rspace="0em">${sign}</mo>`
+    );
 }
 
 interface MathToken extends Tokens.Generic {
