@@ -174,6 +174,30 @@ describe("renderMarkdownBlocks", () => {
         expect(renderMarkdownBlocks(start).join("")).toBe(renderMarkdown(start));
     });
 
+    it("renders every prefix of a streamed answer as it renders that text on its own (the blocks done are lexed once)", () => {
+        const answer = [
+            "Intro line\nSetext heading\n===",
+            "- item one\n\n- item two, loose\n  continued\n\n- item three",
+            "    indented code\n\n    more of it",
+            "> quoted\nlazy line",
+            "| a | b |\n|---|---|\n| 1 | 2 |",
+            "$$\nx = -1\n$$",
+            "<div>\nraw html\n</div>",
+            "```js\nconst open = 1;\n\nstill code",
+            "```\n\n# Heading\n\nlast paragraph"
+        ].join("\n\n");
+        for (const step of [1, 7, 23]) {
+            for (let end = 1; end <= answer.length; end += step) {
+                const streamed = renderMarkdownBlocks(answer.slice(0, end), {caret: true});
+                renderMarkdownBlocks("\u0001"); // another text: the next one is lexed whole
+                expect(streamed, `${step}: ${JSON.stringify(answer.slice(0, end))}`).toEqual(renderMarkdownBlocks(answer.slice(0, end), {caret: true}));
+            }
+        }
+        // A link definition written later applies to the blocks before it.
+        renderMarkdownBlocks("See [the docs][d].\n\nMore.\n\nAnd more.\n\n");
+        expect(renderMarkdownBlocks("See [the docs][d].\n\nMore.\n\nAnd more.\n\n[d]: https://example.com/d")[0]).toContain('href="https://example.com/d"');
+    });
+
     it("resolves a reference-style link defined in another block", () => {
         const blocks = renderMarkdownBlocks("See [the docs][d].\n\n[d]: https://example.com/docs");
         expect(blocks.join("")).toContain('href="https://example.com/docs"');

@@ -155,7 +155,7 @@ export function renderMarkdown(text: string, options: MarkdownOptions = {}): str
  */
 export function renderMarkdownBlocks(text: string, {caret = false}: MarkdownOptions = {}): string[] {
     try {
-        const tokens = parsers.done.lexer(text);
+        const tokens = lexBlocks(text);
         const blocks = tokens.filter((token) => token.type !== "space");
         // Reference-style links are defined anywhere in the text: a block using one is parsed with them.
         const linked = Object.keys(tokens.links).length > 0;
@@ -175,6 +175,38 @@ export function renderMarkdownBlocks(text: string, {caret = false}: MarkdownOpti
         return [shown.outerHTML];
     }
 }
+
+/** The text lexed last and its tokens, whose sources make up the text (line breaks as the lexer writes them). */
+let lastLexed: {text: string; tokens: TokensList} | undefined;
+
+/**
+ * The text's block tokens. While an answer streams, each frame's text is the last one's with more after it: the
+ * blocks before the last two are final (text added after them can change only the block it continues, or the
+ * paragraph before a heading's underline), so only the text from there is lexed again, and a long answer is not
+ * lexed whole at every frame. Reference-style link definitions apply across the text: with any, all is lexed.
+ */
+function lexBlocks(text: string): TokensList {
+    const last = lastLexed;
+    if (last != null && text.startsWith(last.text) && Object.keys(last.tokens.links).length === 0) {
+        const blocks = last.tokens.map((token, i) => ({token, i})).filter(({token}) => token.type !== "space");
+        const from = blocks.at(-2)?.i;
+        if (from != null && from > 0) {
+            const start = last.tokens.slice(0, from).reduce((length, token) => length + token.raw.length, 0);
+            const tail = parsers.done.lexer(text.slice(start));
+            if (Object.keys(tail.links).length === 0 && sourceOf(tail) === text.slice(start)) {
+                const tokens = Object.assign([...last.tokens.slice(0, from), ...tail], {links: tail.links});
+                lastLexed = {text, tokens};
+                return tokens;
+            }
+        }
+    }
+    const tokens = parsers.done.lexer(text);
+    // Kept only where the tokens' sources are the text itself (no line endings rewritten): the offsets above need it.
+    lastLexed = sourceOf(tokens) === text ? {text, tokens} : undefined;
+    return tokens;
+}
+
+const sourceOf = (tokens: readonly Token[]): string => tokens.reduce((joined, token) => joined + token.raw, "");
 
 /**
  * A block's HTML by its source (after "w": the block being written, with the caret; "d": a block done), kept for
