@@ -13,7 +13,13 @@ export function tokenPiece(model: LlamaModel, token: Token, previous: readonly T
  * which its text alone (a replacement character) loses; any other token's are its text's UTF-8.
  */
 export function tokenBytes(model: LlamaModel, token: Token, text: string): number[] {
+    const byte = fallbackByte(model, token);
+    return byte != null ? [byte] : [...Buffer.from(text, "utf8")];
+}
+
+/** The byte a byte-fallback token (`<0xE6>`) stands for; null for any other token. */
+export function fallbackByte(model: LlamaModel, token: Token): number | null {
     const name = (model.fileInfo.metadata.tokenizer?.ggml?.tokens as string[] | undefined)?.[token];
     const byte = name == null ? null : /^<0x([0-9A-Fa-f]{2})>$/.exec(name);
-    return byte != null ? [parseInt(byte[1]!, 16)] : [...Buffer.from(text, "utf8")];
+    return byte == null ? null : parseInt(byte[1]!, 16);
 }

@@ -32,6 +32,22 @@ describe("/tokenize and /detokenize", () => {
         expect(pieces.map((p) => p.piece).join("")).toBe(text);
     });
 
+    it("give a byte of a character split over tokens as that byte, so the pieces make up the text in any script", async () => {
+        for (const text of ["日本", "مرحبا", "café 👩🏽‍⚕️ ok"]) {
+            const pieces = (await post("/tokenize", {content: text, with_pieces: true})).body.tokens as Array<{id: number; piece: string | number[]}>;
+            const bytes = pieces.flatMap((p) => (typeof p.piece === "string" ? [...Buffer.from(p.piece, "utf8")] : p.piece));
+            expect(Buffer.from(bytes).toString("utf8"), JSON.stringify(pieces)).toBe(text);
+            expect(
+                pieces.some((p) => Array.isArray(p.piece)),
+                text
+            ).toBe(true);
+            expect(
+                pieces.every((p) => typeof p.piece !== "string" || !p.piece.includes("\uFFFD")),
+                text
+            ).toBe(true);
+        }
+    });
+
     it("refuse what is not text or not a token of this model, and need a key", async () => {
         for (const [path, json, param] of [
             ["/tokenize", {}, "content"],
