@@ -11,6 +11,7 @@ mkdirSync(shots, {recursive: true});
 // Words no other spec sends: the searches find these prompts alone on the shared server.
 const confidential = "Once upon a time the nurse wrote that Patient Quillworth has the rare fever.";
 const harmless = "Once upon a time there was a Marmalade cat who liked the garden.";
+const arabic = "مرحبا، اسمي Quorvale ودرجتي في الامتحان 17/20";
 
 const appKey = (server: RunningServer) => decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
 
@@ -61,11 +62,36 @@ test.describe("cached prompts on the dashboard", () => {
         await ask(server, harmless);
         await cached(server, "Quillworth");
         await cached(server, "Marmalade");
+        await ask(server, arabic);
+        await cached(server, "Quorvale");
     });
     test.afterAll(async ({server}) => {
         await forget(server, "Quillworth");
         await forget(server, "Marmalade");
         await forget(server, "Zephyrine");
+        await forget(server, "Quorvale");
+    });
+
+    test("shows a prompt in Arabic right to left, its Latin name and numbers in place", async ({page, server}) => {
+        await page.goto(server.url);
+        await page.getByTestId("nav-dashboard").click();
+        await search(page, "Quorvale");
+        const text = page.getByTestId("cached-prompt-text");
+        await expect(text).toContainText(arabic);
+        expect(await text.evaluate((el) => getComputedStyle(el).direction)).toBe("rtl");
+        // Right to left, the greeting opens the line at its right end and the grade closes it at the left.
+        const [greeting, grade] = await text.evaluate((el) => {
+            const box = (word: string): DOMRect => {
+                const node = el.firstChild!;
+                const range = document.createRange();
+                const at = node.textContent!.indexOf(word);
+                range.setStart(node, at);
+                range.setEnd(node, at + word.length);
+                return range.getBoundingClientRect();
+            };
+            return [box("مرحبا").left, box("17/20").left];
+        });
+        expect(greeting, "the greeting right of the grade").toBeGreaterThan(grade!);
     });
 
     test("finds one confidential prompt by a word of it and deletes it by keyboard; the other stays", async ({page, server}) => {

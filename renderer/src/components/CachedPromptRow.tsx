@@ -67,7 +67,8 @@ export function CachedPromptRow({entry, now, busy, onDelete}: Props) {
     return (
         <li className="cached-prompt" data-testid="cached-prompt" data-entry-id={entry.id}>
             <div className="cached-prompt-body">
-                <p className="cached-prompt-text" data-testid="cached-prompt-text">
+                {/* dir="auto": a prompt in Arabic or Hebrew runs right to left (its words were shown in the wrong order). */}
+                <p className="cached-prompt-text" data-testid="cached-prompt-text" dir="auto">
                     {entry.preview}
                     {cut ? (
                         <>

@@ -14,7 +14,7 @@ function Tokens<L extends string>({pieces, labels, testId}: {pieces: string[]; l
     const shown = pieces.slice(0, to);
     const hidden = pieces.length - shown.length;
     return (
-        <div className="tokens" data-testid={testId}>
+        <div className="tokens" data-testid={testId} dir="auto">
             {from > 0 ? (
                 <span className="tok tok-skip" title={`${from} earlier tokens not shown`}>
                     …
@@ -126,7 +126,9 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                                     dashboard).
                                 </div>
                             ) : donor.prompt !== undefined ? (
-                                <div className="tokens">{donor.prompt}</div>
+                                <div className="tokens" dir="auto">
+                                    {donor.prompt}
+                                </div>
                             ) : (
                                 <div className="hit-note muted" data-testid="hit-donor-not-kept">
                                     Its text is shown with the answer only: a saved chat does not keep it.
