@@ -53,10 +53,10 @@ describe("LexicalEmbedder", () => {
     const e = new LexicalEmbedder();
 
     it("has a stable id and the configured dimensions", () => {
-        expect(e.id).toBe("lexical-v1-384");
+        expect(e.id).toBe("lexical-v2-384");
         expect(e.dimensions).toBe(384);
         const small = new LexicalEmbedder({dimensions: 64});
-        expect(small.id).toBe("lexical-v1-64");
+        expect(small.id).toBe("lexical-v2-64");
         expect(small.embedOne("hello world")).toHaveLength(64);
         expect(() => new LexicalEmbedder({dimensions: 3})).toThrow(RangeError);
     });
@@ -122,16 +122,44 @@ describe("LexicalEmbedder", () => {
     });
 
     it("splits text into the same words as the Unicode definition, ASCII or not", () => {
+        // Words are runs of letters, digits and marks, without the accents and vowel marks a writer may leave out
+        // (Latin-Greek-Cyrillic combining accents, Hebrew points, Arabic harakat, the tatweel).
+        const optional = /[\u0300-\u036f\u0640[\p{Script=Hebrew}&&\p{Mn}][[\p{Script_Extensions=Arabic}&&\p{Mn}]--[\u0800-\u08ff]]]/gv;
         const definition = (text: string) =>
             text
+                .normalize("NFKD")
+                .replace(optional, "")
                 .normalize("NFKC")
                 .toLowerCase()
                 .match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
         let ascii = "";
         for (let c = 0; c < 128; c++) ascii += `${String.fromCharCode(c)}w${c}`;
-        const mixed = ["Café naïve ﬁne ① Ⅻ", "the\u0301 e\u0301t\u00e9", "我喜欢 公园 😀 𐐏𐐯𐑊𐐬 x😀y", "tail é", "é", "\ud800 lone surrogate \udc00"];
+        const mixed = [
+            "Café naïve ﬁne ① Ⅻ",
+            "the\u0301 e\u0301t\u00e9",
+            "مَا عَاصِمَةُ فَرَنْسَا؟ مـــا",
+            "שָׁלוֹם עוֹלָם",
+            "Ñandú año йод ё",
+            "한국어 हिन्दी",
+            "我喜欢 公园 😀 𐐏𐐯𐑊𐐬 x😀y",
+            "tail é",
+            "é",
+            "\ud800 lone surrogate \udc00"
+        ];
         for (const text of [ascii, "don't\ttab_here 3.14 A-B", "  leading and trailing  ", "", "...", ...mixed, ...tinyStories().slice(0, 20)])
             expect(lexicalWords(text)).toEqual(definition(text));
+    });
+
+    it("takes a question with and without its accents or vowel marks for the same one", () => {
+        const same = [
+            ["ما عاصمة فرنسا؟", "مَا عَاصِمَةُ فَرَنْسَا؟"],
+            ["ما عاصمة فرنسا؟", "مـــا عاصـــمة فرنســا؟"],
+            ["מה השעה עכשיו", "מָה הַשָּׁעָה עַכְשָׁיו"],
+            ["¿Cuál es la canción del año?", "¿Cual es la cancion del ano?"]
+        ];
+        for (const [a, b] of same) expect(dot(e.embedOne(a!), e.embedOne(b!)), `${a} ~ ${b}`).toBeCloseTo(1, 5);
+        // Vowel signs that spell a word in other scripts stay: two Hindi words apart by one are two words.
+        expect(lexicalWords("कुल काल")).toEqual(["कुल", "काल"]);
     });
 
     it("returns a zero vector for text without words", () => {

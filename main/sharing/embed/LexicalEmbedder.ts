@@ -3,7 +3,7 @@
  * it is a sound default rather than a stand-in: KV reuse needs shared *tokens*, and shared words,
  * word pairs and character trigrams are exactly what predicts shared tokens.
  *
- * Features (after NFKC + lower-casing, words = runs of Unicode letters/digits):
+ * Features (after NFKC, optional accents and vowel marks dropped, lower-casing; words = runs of Unicode letters/digits):
  * - word unigrams (weight 1): shared vocabulary;
  * - word bigrams (weight 1): shared phrases, i.e. shared token runs — what alignment can reuse;
  * - character trigrams of each word padded with `#` (weight 0.5): inflections and typos
@@ -12,6 +12,7 @@
  * Counts are damped (1 + ln tf) so one repeated word cannot dominate, hashed with signed feature
  * hashing (the sign halves the bias that collisions add to dot products) and L2-normalised.
  */
+import {withoutOptionalMarks} from "../../../shared/foldCase.js";
 import {normalizeInPlace, type Embedder} from "./types.js";
 
 /** Options of {@link LexicalEmbedder}. */
@@ -24,7 +25,7 @@ const WORD_WEIGHT = 1;
 const BIGRAM_WEIGHT = 1;
 const TRIGRAM_WEIGHT = 0.5;
 /** Bump when features or hashing change, so stores rebuild their index. */
-const ALGORITHM_VERSION = 1;
+const ALGORITHM_VERSION = 2;
 
 /** FNV-1a's offset basis and prime (32-bit). */
 const FNV_BASIS = 0x811c9dc5;
@@ -77,7 +78,9 @@ export function lexicalWords(text: string): string[] {
     // ASCII is its own NFKC form, and its letters, digits and (absent) marks are [a-z0-9] once
     // lower-cased: a scan that asks the Unicode classes only of the other characters gives the same
     // words as the regex /[\p{L}\p{N}\p{M}]+/gu several times faster.
-    const normalized = (ASCII_ONLY.test(text) ? text : text.normalize("NFKC")).toLowerCase();
+    // Accents and vowel marks a writer may leave out (Arabic harakat, Hebrew points, Latin accents) go: the same
+    // question with and without them is one question.
+    const normalized = (ASCII_ONLY.test(text) ? text : withoutOptionalMarks(text.normalize("NFKC"))).toLowerCase();
     const words: string[] = [];
     let start = -1;
     for (let i = 0; i < normalized.length;) {
