@@ -321,3 +321,13 @@ export const adminOps = Object.keys(adminHttpRoutes) as AdminOp[];
 export function isAdminOp(value: unknown): value is AdminOp {
     return typeof value === "string" && Object.prototype.hasOwnProperty.call(adminHttpRoutes, value);
 }
+
+/** `GET /kvshare/whoami`: who a key signs in as (any key may ask), so the page shows what that key may do. */
+export interface SignedIn {
+    /** The app's own key: every chat, the dashboard and the settings. Otherwise an issued key: chat only, its own scope. */
+    app: boolean;
+    /** The issued key's name (a person, a class); "admin" for the app's key. */
+    name: string;
+    /** The issued key's group, whose members share KV with each other; null for none. */
+    group: string | null;
+}

@@ -8,6 +8,7 @@ import {getHealth} from "./handlers/health.js";
 import {getModel, getModels} from "./handlers/models.js";
 import {getScopeStats, scopeStatsPath} from "./handlers/scopeStats.js";
 import {postDetokenize, postTokenize} from "./handlers/tokenize.js";
+import {getWhoami, whoamiPath} from "./handlers/whoami.js";
 
 /**
  * The API's one flat route table. OpenAI routes are answered under `/v1` and without it, as
@@ -30,7 +31,9 @@ export function apiRoutes(admin: AdminDeps): Route[] {
         // Settings, cache stats, conversations, profiles, keys: the app's own key only.
         ...adminRoutes(admin),
         // A key holder's view of its own scope (numbers only): any key, not only the app's own.
-        {method: "GET", path: scopeStatsPath, handler: getScopeStats(admin)}
+        {method: "GET", path: scopeStatsPath, handler: getScopeStats(admin)},
+        // Who the key signs in as: any key (the page offers an issued key's holder the chat alone).
+        {method: "GET", path: whoamiPath, handler: getWhoami}
     ];
 }
 

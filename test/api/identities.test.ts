@@ -67,6 +67,17 @@ describe("API keys per app or person", () => {
         expect(server.core.settings.sharing.scopePolicy).toBe("user");
     });
 
+    it("tells a key who it signs in as (the page offers an issued key the chat alone); no key, no answer", async () => {
+        const whoami = async (key?: string) => {
+            const res = await fetch(`${server.url}/kvshare/whoami`, {headers: key == null ? {} : {authorization: `Bearer ${key}`}});
+            return {status: res.status, body: (await res.json()) as unknown};
+        };
+        expect(await whoami(nurseKey)).toEqual({status: 200, body: {app: false, name: "nurse1", group: "ward-1"}});
+        expect(await whoami(server.apiKey)).toEqual({status: 200, body: {app: true, name: "admin", group: null}});
+        expect((await whoami()).status).toBe(401);
+        expect((await whoami(revokedKey)).status).toBe(401);
+    });
+
     it("never shows an issued key another prompt's text in the hit record", async () => {
         const other = server.core.keys.create("nurse2").key;
         const story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball.";

@@ -124,7 +124,10 @@ describe("LexicalEmbedder", () => {
     it("splits text into the same words as the Unicode definition, ASCII or not", () => {
         // Words are runs of letters, digits and marks, without the accents and vowel marks a writer may leave out
         // (Latin-Greek-Cyrillic combining accents, Hebrew points, Arabic harakat, the tatweel).
-        const optional = /[\u0300-\u036f\u0640[\p{Script=Hebrew}&&\p{Mn}][[\p{Script_Extensions=Arabic}&&\p{Mn}]--[\u0800-\u08ff]]]/gv;
+        const optional = new RegExp(
+            String.raw`[\u0300-\u036f\u0640[\p{Script=Hebrew}&&\p{Mn}][[\p{Script_Extensions=Arabic}&&\p{Mn}]--[\u0800-\u08ff]]]`,
+            "gv"
+        );
         const definition = (text: string) =>
             text
                 .normalize("NFKD")
