@@ -47,7 +47,7 @@ export function createKey(deps: Pick<AdminDeps, "keys" | "log">, input: Record<s
 }
 
 /**
- * DELETE /kvshare/keys/{id}[?purge=true]: the key stops working with the next request. With `purge`,
+ * DELETE /kvshare/keys/{id}[?purge=true]: the key stops working at once: its next request is refused and what it is running stops (a stream ends with an error saying why). With `purge`,
  * the cached prompts of the key's own scope (its KV and prompt texts) are deleted too; prompts it sent
  * into a group's scope belong to the group and stay.
  */

@@ -109,6 +109,8 @@ export class KeyStore {
     private loadedVersion = "";
     /** Set while the file cannot be read: which version is damaged and why. */
     private damaged: {version: string; problem: string} | undefined;
+    /** Told the ids of keys that left the list (revoked here, or by another process: the CLI, a hand edit). */
+    private readonly removedListeners = new Set<(ids: string[]) => void>();
 
     /**
      * A file that cannot be read at start-up is refused (the server does not start): with no good list
@@ -125,6 +127,20 @@ export class KeyStore {
 
     public static inDataDir(dataDir: string, log?: Logger): KeyStore {
         return new KeyStore(path.join(dataDir, "keys.json"), log);
+    }
+
+    /**
+     * Calls `listener` with the ids of keys that leave the list from now on, so what runs under a revoked key
+     * can be stopped. Returns the unsubscribe.
+     */
+    public onRemoved(listener: (ids: string[]) => void): () => void {
+        this.removedListeners.add(listener);
+        return () => this.removedListeners.delete(listener);
+    }
+
+    /** Reads the file again if another process changed it (a revocation by the CLI is then told to the listeners). */
+    public refresh(): void {
+        this.reload(true);
     }
 
     /** Throws (naming the file, for the admin) while the file cannot be read. */
@@ -196,7 +212,7 @@ export class KeyStore {
      */
     private save(keys: IssuedKey[]): void {
         this.write(this.file, JSON.stringify(keys, null, 2) + "\n", 0o600);
-        this.keys = keys;
+        this.take(keys);
         this.loadedVersion = this.versionOf(fs.statSync(this.file));
     }
 
@@ -227,7 +243,7 @@ export class KeyStore {
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code === "ENOENT") {
                 // No file: no issued key (deleting it is how the admin revokes them all).
-                this.keys = [];
+                this.take([]);
                 this.loadedVersion = "absent";
                 this.markReadable(logDamage);
             } else {
@@ -255,9 +271,17 @@ export class KeyStore {
             this.markDamaged(version, keys.problem, logDamage);
             return;
         }
-        this.keys = keys;
+        this.take(keys);
         this.loadedVersion = version;
         this.markReadable(logDamage);
+    }
+
+    /** Takes `keys` as the list, telling the listeners which keys left it. */
+    private take(keys: IssuedKey[]): void {
+        const kept = new Set(keys.map((key) => key.id));
+        const removed = this.keys.filter((key) => !kept.has(key.id)).map((key) => key.id);
+        this.keys = keys;
+        if (removed.length > 0) for (const listener of this.removedListeners) listener(removed);
     }
 
     private markDamaged(version: string, problem: string, logDamage: boolean): void {

@@ -23,3 +23,10 @@ export class ModelSwitchedError extends Error {
         super("The model was switched while this request ran. Retry: it will be served by the new model.");
     }
 }
+
+/** The request's API key was revoked while it ran: it stops, and the client is told why (401, or in-stream). */
+export class KeyRevokedError extends Error {
+    public constructor() {
+        super("This API key was revoked while the request ran.");
+    }
+}

@@ -7,6 +7,7 @@ import {ApiError, sendError, toApiError} from "./errors.js";
 import {serveStatic} from "./handlers/staticFiles.js";
 import type {Identity} from "../config/apiKeys.js";
 import {ClientGoneError, RequestTimeoutError} from "../runtime/abortReasons.js";
+import {KeyedRequests} from "./KeyedRequests.js";
 import {authenticate, checkHost, corsHeaders, preflightHeaders} from "./security.js";
 
 /**
@@ -25,12 +26,15 @@ export class HttpServer {
     private closing = false;
     /** The address this server listens on (the Host check allows it); set by {@link listen}. */
     private boundHost = "127.0.0.1";
+    /** Issued keys' requests in flight: a revoked key's stop at once. */
+    private readonly keyed: KeyedRequests;
 
     public constructor(
         private readonly host: ServerHost,
         private readonly routes: readonly Route[]
     ) {
         const limits = host.settings.limits;
+        this.keyed = new KeyedRequests(host.keys);
         // Checked every second so the receive timeouts below hold to about a second.
         this.server = http.createServer({connectionsCheckingInterval: 1000}, (req, res) => {
             this.pending.add(res);
@@ -64,6 +68,7 @@ export class HttpServer {
     }
 
     public close(): Promise<void> {
+        this.keyed.close();
         return new Promise((resolve) => {
             this.closing = true;
             this.server.close(() => resolve());
@@ -84,7 +89,11 @@ export class HttpServer {
         this.server.closeIdleConnections();
         const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
         timer.unref();
-        return closed.finally(() => clearTimeout(timer));
+        // The requests it lets finish are still stopped by a revocation until the last one ends.
+        return closed.finally(() => {
+            clearTimeout(timer);
+            this.keyed.close();
+        });
     }
 
     private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -198,6 +207,7 @@ export class HttpServer {
         res.on("close", () => {
             if (!res.writableFinished) abort.abort(new ClientGoneError());
         });
+        if (identity.keyId != null) this.keyed.add(identity.keyId, abort, res);
         return {
             req,
             res,

@@ -2,6 +2,7 @@ import type {LlamaContextSequence, Token} from "node-llama-cpp";
 import {effectiveSharing, type RecomputePolicy} from "../../shared/settings.js";
 import type {SharingSettings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
+import {KeyRevokedError} from "../runtime/abortReasons.js";
 import {checkTextLength} from "../runtime/errors.js";
 import {checkFits, decode, fitsContext} from "../runtime/decode.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
@@ -149,7 +150,10 @@ export class RequestPipeline {
     private async counted(clientSignal: AbortSignal, work: () => Promise<GenerationResult>): Promise<GenerationResult> {
         this.running++;
         try {
-            return await work();
+            const result = await work();
+            // Cut short because the key was revoked meanwhile: the client is told so, not handed a short answer.
+            if (clientSignal.aborted && clientSignal.reason instanceof KeyRevokedError) throw clientSignal.reason;
+            return result;
         } catch (error) {
             // Whatever broke once the model was being let go (a context disposed mid-prefill, say) is
             // the switch's doing: the client retries on the new model.

@@ -208,13 +208,47 @@ describe("API keys per app or person", () => {
         });
         await new Promise((resolve) => setTimeout(resolve, 50));
         expect((await server.api(`/kvshare/keys/${entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
-        expect((await running).status).toBe(200);
+        // Stopped by the revocation (401), unless it had ended already.
+        expect([200, 401]).toContain((await running).status);
         await server.core.requirePipeline().settled();
         const db = new Database(`${server.dataDir}/cache/kvshare-cache.db`, {readonly: true});
         try {
             expect(db.prepare("SELECT COUNT(*) AS n FROM entries WHERE scope = ?").get(scope)).toEqual({n: 0});
         } finally {
             db.close();
+        }
+    });
+
+    it("stops a revoked key's running stream at once, revoked here or by another process, and tells its client why", async () => {
+        for (const revokeBy of ["admin route", "another process"] as const) {
+            const {key, entry} = server.core.keys.create(`streamer-${revokeBy === "admin route" ? "a" : "b"}`);
+            const response = await fetch(`${server.url}/v1/chat/completions`, {
+                method: "POST",
+                headers: {authorization: `Bearer ${key}`, "content-type": "application/json"},
+                // The end-of-text token held off: the answer runs to its limit unless it is stopped.
+                body: JSON.stringify({messages: [{role: "user", content: "Once upon a time"}], max_tokens: 1800, stream: true, logit_bias: {"2": -100}})
+            });
+            expect(response.status).toBe(200);
+            const reader = response.body!.getReader();
+            const decoder = new TextDecoder();
+            let text = decoder.decode((await reader.read()).value);
+            const revokedAt = performance.now();
+            if (revokeBy === "admin route") expect((await server.api(`/kvshare/keys/${entry.id}`, {method: "DELETE"})).status).toBe(200);
+            else expect(KeyStore.inDataDir(server.dataDir).revoke(entry.id)).toBe(true);
+            for (let read = await reader.read(); !read.done; read = await reader.read()) text += decoder.decode(read.value, {stream: true});
+            const stoppedMs = performance.now() - revokedAt;
+            const events = text
+                .split("\n\n")
+                .filter((event) => event.startsWith("data: {"))
+                .map((event) => JSON.parse(event.slice(6)) as {error?: {code: string; type: string}; choices?: Array<{finish_reason: string | null}>});
+            expect(events.at(-1)?.error, revokeBy).toMatchObject({code: "invalid_api_key", type: "authentication_error"});
+            expect(
+                events.some((event) => event.choices?.[0]?.finish_reason != null),
+                "no finish of a whole answer"
+            ).toBe(false);
+            // Within the poll of the keys file (1 s) and a token's time, not the 1,800 tokens' end.
+            expect(stoppedMs, revokeBy).toBeLessThan(revokeBy === "admin route" ? 1000 : 2500);
+            expect(events.filter((event) => event.choices != null).length, revokeBy).toBeLessThan(1800);
         }
     });
 
