@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import {parseArgs} from "node:util";
 import {downloadDefaultModel} from "./app/downloadDefaultModel.js";
+import {networkUrls} from "./app/networkUrls.js";
 import {shutdownGraceMs, startServer} from "./app/startServer.js";
 import {parseServeArgs, serveUsage} from "./cliArgs.js";
 import {modelsDir, resolveDataDir} from "./config/dataDir.js";
@@ -121,6 +122,9 @@ async function serve(argv: string[]): Promise<number> {
         console.error(
             `warning: listening on ${settings.api.host}: the API and the web UI can be reached from other machines on the network, over plain HTTP (prompts, answers and the key travel unencrypted); anyone with a key can use it`
         );
+    // Where other machines open the page (each person signs in with their own key; the app's key stays here).
+    const port = Number(new URL(server.url).port);
+    for (const url of networkUrls(settings.api.host, port)) console.log(`on the network: ${url}`);
     if (settings.api.auth) console.log(`API key: ${server.apiKey}`);
     // The e2e tests and scripts wait for this exact line.
     console.log(`KVShare ready: ${server.uiUrl}`);

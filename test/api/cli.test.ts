@@ -232,6 +232,14 @@ describe("kvshare serve starting", () => {
             expect(models.data.map((m) => m.id)).toEqual(["b-stories"]);
             expect(output().stderr).toMatch(/a-partial\.gguf cannot be served: the file is truncated .*; trying b-stories\.gguf/);
             expect(output().stderr).toMatch(/warning: listening on 0\.0\.0\.0: the API and the web UI can be reached from other machines/);
+            // Where the other machines open it: this machine's network addresses, without the app's key.
+            const port = new URL(origin).port;
+            const lan = Object.values(os.networkInterfaces())
+                .flat()
+                .filter((address) => address != null && !address.internal && address.family === "IPv4")
+                .map((address) => `on the network: http://${address!.address}:${port}/`);
+            for (const line of lan) expect(output().stdout).toContain(line);
+            expect(output().stdout).not.toMatch(/on the network: .*key/);
             child.kill("SIGTERM");
             expect(await exited).toBe(0);
         } finally {
