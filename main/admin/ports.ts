@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type {LoadedRuntimeSettings} from "../../shared/admin.js";
 import type {GpuBackendSupport} from "../../shared/llamaBackend.js";
 import type {KeyStore} from "../config/apiKeys.js";
-import type {Settings} from "../config/settings.js";
+import type {Settings, SettingsPatch} from "../config/settings.js";
 import type {Logger} from "../common/log.js";
 import type {RequestLog} from "../insights/RequestLog.js";
 import type {QualityStore} from "../insights/QualityStore.js";
@@ -17,6 +17,8 @@ import type {CacheEntryPage, CacheEntryQuery} from "../sharing/store/index.js";
 export interface SettingsHost {
     readonly settings: Settings;
     readonly dataDir: string;
+    /** What start-up flags (`serve --threads 1`) set over settings.json for this run; none in the desktop app. */
+    readonly startupFlags?: SettingsPatch;
 }
 
 /** The app's own database (conversations, profiles, request history), opened on first use. */

@@ -43,6 +43,7 @@ function runtimeDeps() {
     const deps = {
         settings,
         dataDir,
+        startupFlags: {threads: flagThreads},
         apiKey: "kvs-test-key",
         apiServer: () => undefined,
         models: {
@@ -83,6 +84,9 @@ describe("runtime settings", () => {
         ]);
         unload();
         expect(getSettings(deps).runtime?.loaded).toBeNull();
+        // A value edited into the file by hand while the app runs differs from the live one, but no flag set it.
+        fs.writeFileSync(settingsPath(dataDir), JSON.stringify({parallel: 6}));
+        expect(getSettings(deps).runtime).toMatchObject({parallel: 4, saved: {parallel: 6}, flagOverrides: ["threads"]});
         // A file broken by hand meanwhile: what it holds is not known, and the panel still opens.
         fs.writeFileSync(settingsPath(dataDir), "{ nope");
         expect(getSettings(deps).runtime).toMatchObject({threads: flagThreads, saved: null, flagOverrides: []});

@@ -8,10 +8,10 @@ import {unsafeAuthReason} from "../config/addresses.js";
 import {isObject} from "./validate.js";
 import {groupsConflictMessage, mergeGroups} from "../../shared/groupsMerge.js";
 import {runtimeSettingNames} from "../../shared/settings.js";
-import {runtimeSettingsView} from "./runtimeSettingsView.js";
+import {runtimeSettingsView, setByFlag} from "./runtimeSettingsView.js";
 
 /** What the settings operations use. */
-export type SettingsDeps = Pick<AdminDeps, "settings" | "dataDir" | "apiKey" | "apiServer" | "models" | "cache" | "log">;
+export type SettingsDeps = Pick<AdminDeps, "settings" | "dataDir" | "startupFlags" | "apiKey" | "apiServer" | "models" | "cache" | "log">;
 
 /** Settings shown but not changeable from the panel: they are read when the server starts. */
 const readOnly = ["api.auth", "api.key"];
@@ -33,7 +33,7 @@ function savedAddress(dataDir: string): {host: string; port: number} | null {
 }
 
 /** GET /kvshare/settings */
-export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiServer" | "dataDir" | "models">): AdminSettings {
+export function getSettings(deps: Pick<AdminDeps, "settings" | "startupFlags" | "apiKey" | "apiServer" | "dataDir" | "models">): AdminSettings {
     const {sharing, api} = deps.settings;
     const saved = savedAddress(deps.dataDir);
     return {
@@ -49,8 +49,7 @@ export function getSettings(deps: Pick<AdminDeps, "settings" | "apiKey" | "apiSe
             url: deps.apiServer()?.url ?? null,
             servesUi: deps.apiServer()?.servesUi ?? false,
             saved,
-            // A change writes the live settings and the file alike, so where they differ a start-up flag set the live value.
-            flagOverrides: saved == null ? [] : (["host", "port"] as const).filter((name) => api[name] !== saved[name])
+            flagOverrides: saved == null ? [] : (["host", "port"] as const).filter((name) => setByFlag(deps.startupFlags?.api?.[name], api[name], saved[name]))
         },
         runtime: runtimeSettingsView(deps),
         readOnly: [...readOnly],

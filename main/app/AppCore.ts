@@ -3,7 +3,7 @@ import type {HealthResponse, ModelObject} from "../../shared/openai.js";
 import {AppDb} from "../admin/appDb.js";
 import type {AdminDeps, ModelHost} from "../admin/ports.js";
 import {KeyStore} from "../config/apiKeys.js";
-import type {Settings} from "../config/settings.js";
+import type {Settings, SettingsPatch} from "../config/settings.js";
 import {ModelSwitchedError} from "../runtime/abortReasons.js";
 import {ModelUnavailableError} from "../runtime/errors.js";
 import type {ServerHost} from "../server/context.js";
@@ -104,6 +104,8 @@ export class AppCore implements ServerHost, ModelHost {
      * with a 503 + retry-after.
      */
     public switchGraceMs = 60_000;
+    /** What start-up flags set over settings.json for this run (`serve --threads 1`); the panel says which values they are. */
+    public startupFlags: SettingsPatch = {};
     private served: string[] = [];
     /** GPU backends whose drivers were found here; undefined until looked for. */
     private gpuFound: readonly GpuBackend[] | undefined;
@@ -144,9 +146,13 @@ export class AppCore implements ServerHost, ModelHost {
             log
         });
         const liveSettings = () => this.settings;
+        const startupFlags = () => this.startupFlags;
         this.admin = {
             get settings() {
                 return liveSettings();
+            },
+            get startupFlags() {
+                return startupFlags();
             },
             dataDir,
             apiKey,

@@ -100,6 +100,7 @@ export function createCore(options: ServeOptions): {
             log.info(`data folder ${dataDir}: removed ${removed.length} temporary files left by an interrupted write (${removed.join(", ")})`);
         const apiKey = options.apiKey ?? loadOrCreateApiKey(dataDir).key;
         core = new AppCore(settings, apiKey, dataDir, options.rendererDir ?? defaultRendererDir(), log);
+        core.startupFlags = options.overrides ?? {};
     } catch (error) {
         if (options.lock == null) lock.release();
         throw error;
