@@ -167,7 +167,7 @@ export async function patchSettings(deps: SettingsDeps, input: AdminSettingsPatc
     if (filePatch.api != null) Object.assign(deps.settings.api, filePatch.api);
     Object.assign(deps.settings, patch.runtime);
 
-    if (patch.sharing?.maxSnapshotBytes != null) deps.cache()?.evictToBudget(deps.settings.sharing.maxSnapshotBytes);
+    if (patch.sharing?.maxSnapshotBytes != null) await deps.cache()?.evictToBudget(deps.settings.sharing.maxSnapshotBytes);
     if (patch.sharing?.maxMemoryBytes != null) deps.cache()?.trimMemoryTier();
     if (patch.sharing?.sharedPrefixes != null) await deps.cache()?.refreshSharedPrefixes();
     deps.log.info(`settings changed: ${JSON.stringify(filePatch)}`);

@@ -34,6 +34,9 @@ export interface DonorPrompt {
     epoch?: number;
 }
 
+/** Entries evicted per step when the admin lowers the budget: each step is a few tens of ms, requests run between them. */
+const evictionStep = 64;
+
 /** A donor's KV ready to be edited into a sequence, or why it cannot be. */
 export type LoadedDonor = {snapshot: KvSnapshot; tier: "memory" | "disk"} | {refused: string};
 
@@ -100,6 +103,11 @@ export class DonorCache {
         const {removedEntries, deletedFiles} = store.consistencyPass({rowGraceMs: options.anotherModelServes === true ? 60_000 : 0});
         if (removedEntries.length + deletedFiles.length > 0)
             options.log.warn(`cache consistency pass: dropped ${removedEntries.length} entries without files, deleted ${deletedFiles.length} orphan files`);
+        void store.warmIndex(options.modelFingerprint).catch((error: unknown) => {
+            // Closed meanwhile (a model switched away), or a damaged index the first search reports: the search fills it.
+            if (!/closed|not open/i.test((error as Error).message))
+                options.log.warn(`could not read the cache's search index ahead: ${(error as Error).message}`);
+        });
         return new DonorCache(options, store);
     }
 
@@ -225,7 +233,10 @@ export class DonorCache {
                 // Bounded: only the quality monitor's pending checks look these up, and soon.
                 if (this.successors.size > maxRememberedIds) this.successors.delete(this.successors.keys().next().value!);
             }
-            this.evictToBudget(this.options.budgets().maxSnapshotBytes);
+            const budget = this.options.budgets().maxSnapshotBytes;
+            // A twentieth of the budget further each time: a cache at its budget is sorted for eviction once per
+            // twentieth of it stored, not for every prompt.
+            if (this.forget(this.store.evictToBudget(budget, {slackBytes: Math.floor(budget / 20)})).length > 0) this.store.reclaimSpace();
             return this.store.get(indexed.id);
         } catch (error) {
             this.options.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
@@ -311,9 +322,20 @@ export class DonorCache {
         this.memory.trim();
     }
 
-    /** Evicts least recently used entries (rows, files and memory tier) until the files fit `bytes`. */
-    public evictToBudget(bytes: number): CacheEntry[] {
-        return this.forget(this.store.evictToBudget(bytes));
+    /**
+     * Evicts least recently used entries (rows, files and memory tier) until the files fit `bytes`, a few hundred
+     * at a time with requests served in between (a budget lowered by thousands of entries took seconds in one go).
+     */
+    public async evictToBudget(bytes: number): Promise<CacheEntry[]> {
+        // Chosen once (a sort of the whole index), removed a step at a time: an entry used meanwhile goes all the same.
+        const victims = this.store.evictionOrder(bytes);
+        const removed: CacheEntry[] = [];
+        for (let at = 0; at < victims.length; at += evictionStep) {
+            if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+            removed.push(...this.forget(this.store.removeEntries(victims.slice(at, at + evictionStep))));
+        }
+        if (removed.length > 0) this.store.reclaimSpace();
+        return removed;
     }
 
     /**

@@ -333,6 +333,92 @@ describe("CacheStore", () => {
         expect(store.count()).toBe(0);
     });
 
+    it("evictToBudget: past the budget by the slack asked; the same order to remove in steps", () => {
+        for (let i = 0; i < 20; i++) {
+            add(`entry ${i}`, {bytes: 1000});
+            clock += 1000; // the first added is the stalest
+        }
+        // 20,000 bytes over a 19,500 budget: one entry would do; a 4,000-byte slack takes five.
+        expect(store.evictToBudget(19_500, {slackBytes: 4_000}).map((e) => e.promptText)).toEqual(["entry 0", "entry 1", "entry 2", "entry 3", "entry 4"]);
+        expect(store.totalBytes()).toBe(15_000);
+        // Within the budget: nothing, whatever the slack.
+        expect(store.evictToBudget(15_000, {slackBytes: 10_000})).toEqual([]);
+        // In steps: the order chosen once, removed two at a time; one gone meanwhile is skipped.
+        const order = store.evictionOrder(10_000);
+        expect(order).toHaveLength(5);
+        expect(store.get(order[0]!)?.promptText).toBe("entry 5");
+        store.remove(order[1]!);
+        expect(store.removeEntries(order.slice(0, 2)).map((e) => e.id)).toEqual([order[0]]);
+        expect(store.removeEntries(order.slice(2, 4))).toHaveLength(2);
+        expect(store.removeEntries(order.slice(4))).toHaveLength(1);
+        expect(store.totalBytes()).toBe(10_000);
+        expect(store.evictionOrder(10_000)).toEqual([]);
+    });
+
+    it("gives an eviction's space back to the file system: the index file shrinks and its log is emptied", () => {
+        const raw = () => (store as unknown as {db: Database.Database}).db;
+        expect(raw().pragma("auto_vacuum", {simple: true})).toBe(2);
+        const long = "a long prompt about the clinic's opening hours and the nurse on duty. ".repeat(40);
+        for (let i = 0; i < 1500; i++) add(`${i} ${long}`, {bytes: 10});
+        const fileBytes = () => fs.statSync(store.dbPath).size;
+        const logBytes = () => (fs.existsSync(`${store.dbPath}-wal`) ? fs.statSync(`${store.dbPath}-wal`).size : 0);
+        raw().pragma("wal_checkpoint(TRUNCATE)");
+        const full = fileBytes();
+        expect(full).toBeGreaterThan(4 << 20);
+        expect(store.evictToBudget(100).length).toBe(1490);
+        store.reclaimSpace();
+        expect(fileBytes(), "the index file after evicting 99% of its prompts").toBeLessThan(full / 4);
+        expect(logBytes(), "the write-ahead log").toBe(0);
+    });
+
+    it("rebuilds an index made without auto-vacuum once a quarter of it is free pages, and keeps what it holds", () => {
+        store.close();
+        fs.rmSync(dir, {recursive: true, force: true});
+        fs.mkdirSync(dir);
+        // As an earlier version made it: no auto-vacuum, then most of it deleted.
+        const old = new Database(path.join(dir, "kvshare-cache.db"));
+        old.pragma("journal_mode = WAL");
+        old.exec(
+            "CREATE TABLE filler (x BLOB); INSERT INTO filler SELECT zeroblob(4000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i FROM n);"
+        );
+        old.exec("DELETE FROM filler WHERE rowid > 10; PRAGMA wal_checkpoint(TRUNCATE);");
+        expect(old.pragma("auto_vacuum", {simple: true})).toBe(0);
+        const before = fs.statSync(path.join(dir, "kvshare-cache.db")).size;
+        old.close();
+        store = open();
+        const db = (store as unknown as {db: Database.Database}).db;
+        expect(db.pragma("auto_vacuum", {simple: true})).toBe(2);
+        expect((db.prepare("SELECT COUNT(*) AS n FROM filler").get() as {n: number}).n).toBe(10);
+        expect(fs.statSync(store.dbPath).size).toBeLessThan(before / 10);
+        expect(add("still works").id).toBeGreaterThan(0);
+    });
+
+    it("reads the search index in ahead of the first search, a batch at a time with the event loop free in between", async () => {
+        store.close();
+        store = open(embedder, {exactSearchLimit: 10});
+        const texts = tinyStories().slice(0, 1500);
+        for (const text of texts) add(text);
+        store.close();
+        store = open(embedder, {exactSearchLimit: 10});
+        const mirror = (store as unknown as {mirror: {indexes: Map<string, {count: number}>}}).mirror;
+        expect(mirror.indexes.get(MODEL_A)).toBeUndefined();
+        let turns = 0;
+        let spinning = true;
+        const spin = (): void => {
+            turns++;
+            if (spinning) setImmediate(spin);
+        };
+        setImmediate(spin);
+        await store.warmIndex(MODEL_A);
+        spinning = false;
+        expect(mirror.indexes.get(MODEL_A)?.count).toBe(texts.length);
+        // 1,500 entries in batches: other work ran between them.
+        expect(turns).toBeGreaterThanOrEqual(2);
+        // The index answers as a search reading it in would.
+        const probe = embedder.embedOne(texts[42]!);
+        expect(store.nearest(MODEL_A, ["global"], probe, 1, 0)[0]?.entry.promptText).toBe(texts[42]);
+    });
+
     it("consistencyPass drops rows without files and deletes unreferenced old files", () => {
         const kept = add("kept entry");
         const lost = add("entry whose file vanished");

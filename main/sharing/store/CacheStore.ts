@@ -12,7 +12,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import {migrate} from "./schema.js";
-import {truncateLog} from "../../common/truncateLog.js";
+import {prepareSpaceReclaim, reclaimSpace} from "./reclaimSpace.js";
 import {checkDatabaseIntact} from "../../common/damagedDatabase.js";
 import {LookupGuard} from "./LookupGuard.js";
 import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
@@ -71,6 +71,16 @@ export const CACHE_DB_FILE = "kvshare-cache.db";
 export const EXACT_SEARCH_LIMIT = 2048;
 
 /** Persistent cache index (see the module comment). Create with {@link CacheStore.open}. */
+/** See {@link CacheStore.evictToBudget}. */
+export interface EvictionOptions {
+    /** Entries never evicted (a donor being restored right now). */
+    keep?: Iterable<number>;
+    /** Bytes to evict past the budget, once over it. */
+    slackBytes?: number;
+}
+
+const isEntry = (entry: CacheEntry | undefined): entry is CacheEntry => entry !== undefined;
+
 export class CacheStore {
     /** What opening did to the vector index ("rebuilt" ⇒ entries need re-embedding, see {@link entriesWithoutEmbedding}). */
     readonly vectorIndexState: VectorIndexState;
@@ -119,6 +129,8 @@ export class CacheStore {
             // Packaged, the extension is unpacked beside app.asar: SQLite opens it with the OS's loader.
             db.loadExtension(asarUnpacked(sqliteVec.getLoadablePath()));
             registerTextSearch(db);
+            // Before the log mode: a new database takes auto-vacuum only while it has no page yet.
+            prepareSpaceReclaim(db);
             db.pragma("journal_mode = WAL");
             // NORMAL is durable across app crashes in WAL mode (only an OS crash can lose the last
             // commits), and a lost cache row only costs a future prefill.
@@ -312,6 +324,15 @@ export class CacheStore {
         );
     }
 
+    /**
+     * Reads the model's vectors into the in-memory search index in the background (see ConnectionMirror.warm), where
+     * its searches use one (more than {@link CacheStoreOptions.exactSearchLimit} entries): the first request after a
+     * start then finds it ready instead of filling it.
+     */
+    async warmIndex(modelFingerprint: string): Promise<void> {
+        if (this.mirror.entryCount(modelFingerprint) > this.exactSearchLimit) await this.mirror.warm(modelFingerprint);
+    }
+
     /** Record a use: last used = now, hit count + 1. */
     touch(id: number): void {
         this.stmt("UPDATE entries SET last_used_at = ?, hit_count = hit_count + 1 WHERE id = ?").run(this.now(), id);
@@ -363,7 +384,7 @@ export class CacheStore {
         this.removalsCommitted(removed);
         // secure_delete overwrote the rows' pages, but the write-ahead log still holds their earlier versions
         // until a checkpoint: fold it in and empty it. A reader holding the log open only delays that.
-        if (removed.length > 0) truncateLog(this.db);
+        if (removed.length > 0) reclaimSpace(this.db);
         return removed;
     }
 
@@ -394,30 +415,54 @@ export class CacheStore {
      * The 1 s floor keeps size meaningful among entries used in the same instant. Entries in
      * `options.keep` (e.g. a donor being restored right now) are never evicted, so the budget may
      * stay exceeded when only those remain.
+     *
+     * `slackBytes`: once over the budget, evict that much further, so that a cache at its budget is not
+     * sorted whole again for every prompt it stores (the sort costs ~15 ms at 15,000 entries).
      */
-    evictToBudget(maxBytes: number, options: {keep?: Iterable<number>} = {}): CacheEntry[] {
-        const keep = new Set(options.keep ?? []);
-        const now = this.now();
-        const removed = this.db.transaction(() => {
-            let total = this.totalBytes();
-            const out: CacheEntry[] = [];
-            if (total <= maxBytes) return out;
-            const order = this.stmt(
-                "SELECT id, bytes FROM entries ORDER BY CAST(MAX(? - last_used_at, 0) + 1000 AS REAL) * bytes DESC, last_used_at ASC, id ASC"
-            ).all(now) as Array<{id: number; bytes: number}>;
-            for (const {id} of order) {
-                if (total <= maxBytes) break;
-                if (keep.has(id)) continue;
-                const entry = this.removeRow(id);
-                if (entry !== undefined) {
-                    out.push(entry);
-                    total -= entry.bytes;
-                }
-            }
-            return out;
-        })();
+    evictToBudget(maxBytes: number, options: EvictionOptions = {}): CacheEntry[] {
+        // One transaction: the removals act on the total and the order they were chosen by.
+        const removed = this.db.transaction(() =>
+            this.evictionOrder(maxBytes, options)
+                .map((id) => this.removeRow(id))
+                .filter(isEntry)
+        )();
         this.removalsCommitted(removed);
         return removed;
+    }
+
+    /** The ids {@link evictToBudget} would remove, in its order (the caller removes them in steps, see removeEntries). */
+    evictionOrder(maxBytes: number, options: EvictionOptions = {}): number[] {
+        const keep = new Set(options.keep ?? []);
+        let total = this.totalBytes();
+        if (total <= maxBytes) return [];
+        const target = Math.max(0, maxBytes - Math.max(0, options.slackBytes ?? 0));
+        const order = this.stmt(
+            "SELECT id, bytes FROM entries ORDER BY CAST(MAX(? - last_used_at, 0) + 1000 AS REAL) * bytes DESC, last_used_at ASC, id ASC"
+        ).all(this.now()) as Array<{id: number; bytes: number}>;
+        const ids: number[] = [];
+        for (const {id, bytes} of order) {
+            if (total <= target) break;
+            if (keep.has(id)) continue;
+            ids.push(id);
+            total -= bytes;
+        }
+        return ids;
+    }
+
+    /** Removes these entries (rows, vectors, files) in one transaction; returns those that were still there. */
+    removeEntries(ids: readonly number[]): CacheEntry[] {
+        const removed = this.db.transaction(() => ids.map((id) => this.removeRow(id)).filter(isEntry))();
+        this.removalsCommitted(removed);
+        return removed;
+    }
+
+    /**
+     * Gives the space of removed entries back to the file system (see reclaimSpace): after evictions, whose log
+     * would otherwise keep its high-water mark and the file its size. Once per batch of evictions: it costs a
+     * checkpoint.
+     */
+    reclaimSpace(): void {
+        reclaimSpace(this.db);
     }
 
     /** Removed rows committed: their vectors leave the search and their files are deleted. */
