@@ -10,16 +10,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import * as sqliteVec from "sqlite-vec";
 import {migrate} from "./schema.js";
-import {prepareSpaceReclaim, reclaimSpace} from "./reclaimSpace.js";
-import {checkDatabaseIntact} from "../../common/damagedDatabase.js";
+import {reclaimSpace} from "./reclaimSpace.js";
 import {LookupGuard} from "./LookupGuard.js";
-import {listFilesRelative, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
-import {mkdirOwnerOnly, touchOwnerOnly} from "../../config/ownerOnly.js";
+import {deleteUnreferencedSnapshots, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
+import {mkdirOwnerOnly} from "../../config/ownerOnly.js";
+import {openCacheDatabase} from "./cacheDatabase.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
+import {evictionOrder, type EvictionOptions} from "./evictionOrder.js";
 import {encodeTokens, hashTokens} from "./tokens.js";
-import {browseEntries, registerTextSearch} from "./browseEntries.js";
+import {browseEntries} from "./browseEntries.js";
 import {MAX_K, nearestBySignCode, nearestExactly} from "./nearestEntries.js";
 import {
     ENTRY_COLUMNS,
@@ -33,7 +33,6 @@ import {
     type NewCacheEntry
 } from "./cacheEntry.js";
 import {ensureVectorIndex, INSERT_VECTOR_SQL, signCode, VEC_TABLE, vectorBlob, type EmbedderIdentity, type VectorIndexState} from "./vectorIndex.js";
-import {asarUnpacked} from "../../common/asarUnpacked.js";
 
 /** Options of {@link CacheStore.open}. */
 export interface CacheStoreOptions {
@@ -71,14 +70,6 @@ export const CACHE_DB_FILE = "kvshare-cache.db";
 export const EXACT_SEARCH_LIMIT = 2048;
 
 /** Persistent cache index (see the module comment). Create with {@link CacheStore.open}. */
-/** See {@link CacheStore.evictToBudget}. */
-export interface EvictionOptions {
-    /** Entries never evicted (a donor being restored right now). */
-    keep?: Iterable<number>;
-    /** Bytes to evict past the budget, once over it. */
-    slackBytes?: number;
-}
-
 const isEntry = (entry: CacheEntry | undefined): entry is CacheEntry => entry !== undefined;
 
 export class CacheStore {
@@ -122,26 +113,8 @@ export class CacheStore {
         mkdirOwnerOnly(options.cacheDir);
         mkdirOwnerOnly(path.join(options.cacheDir, SNAPSHOTS_SUBDIR));
         const dbPath = path.join(options.cacheDir, options.dbFileName ?? CACHE_DB_FILE);
-        // Every prompt's text is in here: owner-only, and SQLite gives its -wal/-shm files the same mode.
-        touchOwnerOnly(dbPath);
-        const db = new Database(dbPath);
+        const db = openCacheDatabase(dbPath, options.busyTimeoutMs);
         try {
-            // Packaged, the extension is unpacked beside app.asar: SQLite opens it with the OS's loader.
-            db.loadExtension(asarUnpacked(sqliteVec.getLoadablePath()));
-            registerTextSearch(db);
-            // Before the log mode: a new database takes auto-vacuum only while it has no page yet.
-            prepareSpaceReclaim(db);
-            db.pragma("journal_mode = WAL");
-            // NORMAL is durable across app crashes in WAL mode (only an OS crash can lose the last
-            // commits), and a lost cache row only costs a future prefill.
-            db.pragma("synchronous = NORMAL");
-            db.pragma("foreign_keys = ON");
-            // A deleted prompt's text is overwritten, not left in free pages (a purge means gone from the file).
-            db.pragma("secure_delete = ON");
-            db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-            // sqlite-vec reports a damaged page of its tables as a plain error, on every search that reaches it:
-            // found here, the file is set aside like one that is not a database at all.
-            checkDatabaseIntact(db);
             return new CacheStore(db, options, dbPath);
         } catch (error) {
             db.close();
@@ -409,15 +382,10 @@ export class CacheStore {
     }
 
     /**
-     * Evict until the snapshots total at most `maxBytes`; returns the removed entries (rows, vectors
-     * and files are gone). Order: highest (time since last use + 1 s) × bytes first — an old entry
-     * goes before a fresh one, and of two equally stale entries the bigger frees more for its loss.
-     * The 1 s floor keeps size meaningful among entries used in the same instant. Entries in
-     * `options.keep` (e.g. a donor being restored right now) are never evicted, so the budget may
-     * stay exceeded when only those remain.
-     *
-     * `slackBytes`: once over the budget, evict that much further, so that a cache at its budget is not
-     * sorted whole again for every prompt it stores (the sort costs ~15 ms at 15,000 entries).
+     * Evict until the snapshots total at most `maxBytes` (see {@link evictionOrder}: the stalest and biggest first,
+     * kept entries spared); returns the removed entries (rows, vectors and files are gone). `slackBytes`: once over
+     * the budget, evict that much further, so that a cache at its budget is not sorted whole again for every prompt
+     * it stores (the sort costs ~15 ms at 15,000 entries).
      */
     evictToBudget(maxBytes: number, options: EvictionOptions = {}): CacheEntry[] {
         // One transaction: the removals act on the total and the order they were chosen by.
@@ -432,21 +400,7 @@ export class CacheStore {
 
     /** The ids {@link evictToBudget} would remove, in its order (the caller removes them in steps, see removeEntries). */
     evictionOrder(maxBytes: number, options: EvictionOptions = {}): number[] {
-        const keep = new Set(options.keep ?? []);
-        let total = this.totalBytes();
-        if (total <= maxBytes) return [];
-        const target = Math.max(0, maxBytes - Math.max(0, options.slackBytes ?? 0));
-        const order = this.stmt(
-            "SELECT id, bytes FROM entries ORDER BY CAST(MAX(? - last_used_at, 0) + 1000 AS REAL) * bytes DESC, last_used_at ASC, id ASC"
-        ).all(this.now()) as Array<{id: number; bytes: number}>;
-        const ids: number[] = [];
-        for (const {id, bytes} of order) {
-            if (total <= target) break;
-            if (keep.has(id)) continue;
-            ids.push(id);
-            total -= bytes;
-        }
-        return ids;
+        return evictionOrder((sql) => this.stmt(sql), this.now(), this.totalBytes(), maxBytes, options);
     }
 
     /** Removes these entries (rows, vectors, files) in one transaction; returns those that were still there. */
@@ -489,13 +443,8 @@ export class CacheStore {
         const removedEntries = this.db.transaction(() => missing.map((r) => this.removeRow(r.id)).filter((e): e is CacheEntry => e !== undefined))();
         this.mirror.removalsCommitted(removedEntries);
 
-        const referenced = new Set(rows.map((r) => r.snapshot_file));
-        const deletedFiles: string[] = [];
-        const cutoff = Date.now() - graceMs; // file mtimes are wall-clock, whatever the injected clock
-        for (const file of listFilesRelative(this.cacheDir, path.join(this.cacheDir, SNAPSHOTS_SUBDIR))) {
-            if (referenced.has(file.relative) || file.mtimeMs > cutoff) continue;
-            if (unlinkQuiet(snapshotAbsolutePath(this.cacheDir, file.relative), this.warn)) deletedFiles.push(file.relative);
-        }
+        // File mtimes are wall-clock, whatever the injected clock.
+        const deletedFiles = deleteUnreferencedSnapshots(this.cacheDir, new Set(rows.map((r) => r.snapshot_file)), Date.now() - graceMs, this.warn);
         return {removedEntries, deletedFiles};
     }
 

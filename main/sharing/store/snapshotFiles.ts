@@ -63,3 +63,16 @@ export function listFilesRelative(base: string, dir: string): Array<{relative: s
     walk(dir);
     return out;
 }
+
+/**
+ * Deletes the files under `snapshots/` that no row points to (`referenced`), but for those modified after `cutoffMs`
+ * (a snapshot is written before its row is inserted); returns the deleted files, relative to `cacheDir`.
+ */
+export function deleteUnreferencedSnapshots(cacheDir: string, referenced: ReadonlySet<string>, cutoffMs: number, warn?: (message: string) => void): string[] {
+    const deleted: string[] = [];
+    for (const file of listFilesRelative(cacheDir, path.join(cacheDir, SNAPSHOTS_SUBDIR))) {
+        if (referenced.has(file.relative) || file.mtimeMs > cutoffMs) continue;
+        if (unlinkQuiet(snapshotAbsolutePath(cacheDir, file.relative), warn)) deleted.push(file.relative);
+    }
+    return deleted;
+}
