@@ -1,7 +1,7 @@
 import type {CacheStats, PrefillSpeed, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
 import type {AdminDeps} from "./ports.js";
 import {sharedScope} from "../sharing/engine/scopes.js";
-import type {RequestSummary} from "../insights/RequestLog.js";
+import {medianOf} from "../insights/StatsColumns.js";
 
 /** What the dashboard numbers are read from. */
 export type StatsDeps = Pick<AdminDeps, "requestLog" | "qualityChecks" | "cache" | "settings" | "monitorShare">;
@@ -15,44 +15,8 @@ const topDonorCount = 8;
 /** The quality monitor's summary covers this window ("this week"). */
 const weekMs = 7 * 86_400_000;
 
-/**
- * A request's time to first token once a sequence was free for it: what reuse changes. The wait for a sequence
- * is left out (requests that reuse are served first, so with it the comparison would flatter reuse under load).
- */
-const servedTtft = (e: {ttftMs: number; queueMs: number}): number => Math.max(0, e.ttftMs - e.queueMs);
-
-function summary(values: number[]): TtftSummary {
-    if (values.length === 0) return {count: 0, meanMs: null, medianMs: null};
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-    return {count: values.length, meanMs: values.reduce((a, b) => a + b, 0) / values.length, medianMs: median};
-}
-
-function median(values: number[]): number | null {
-    return summary(values).medianMs;
-}
-
-function mean(values: number[]): number | null {
-    return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/** A request "hit" the cache when any of its prompt's KV came from the cache. */
-export function isHit(entry: RequestSummary): boolean {
-    return entry.reusedTokens > 0;
-}
-
-/**
- * What a prompt token costs to prefill here, from the requests that computed their whole prompt:
- * what their TTFT holds besides the queue wait and admission, per prompt token. The median, so a
- * request slowed by something else (a model load, a busy machine) does not move it; short prompts
- * carry the fixed cost of the first decode step, so the estimate errs on the high side for them.
- * Requests of every model in the window count alike: the log does not say which model served.
- */
-export function prefillSpeed(entries: readonly RequestSummary[]): PrefillSpeed {
-    const rates = entries.filter((e) => !isHit(e) && e.promptTokens > 0).map((e) => Math.max(0, e.ttftMs - e.queueMs - e.admissionMs) / e.promptTokens);
-    return {msPerToken: median(rates), requests: rates.length};
-}
+// The per-request definitions (a hit, the TTFT once a sequence was free, the prefill rate) are the columns'
+// (`main/insights/StatsColumns.ts`); the test keeps the row-by-row reference this aggregation must equal.
 
 /** A bucket width that covers the window in at most {@link maxBuckets} buckets, rounded to a nice step. */
 export function chooseBucketMs(spanMs: number): number {
@@ -62,45 +26,95 @@ export function chooseBucketMs(spanMs: number): number {
 }
 
 /**
+ * What a view sums, per time bucket and over the whole window. A request "hit" the cache when any of its prompt's
+ * KV came from the cache (its own prefix included); TTFT is the served TTFT (the wait for a sequence left out:
+ * requests that reuse are served first, so with it the comparison would flatter reuse under load).
+ */
+class Tally {
+    public requests = 0;
+    public hits = 0;
+    public donorHits = 0;
+    public promptTokens = 0;
+    public reusedTokens = 0;
+    public hitTtftSum = 0;
+    public missTtftSum = 0;
+
+    public add(promptTokens: number, reusedTokens: number, donorId: number, hit: boolean, servedTtft: number): void {
+        this.requests++;
+        this.promptTokens += promptTokens;
+        this.reusedTokens += reusedTokens;
+        if (!Number.isNaN(donorId)) this.donorHits++;
+        if (hit) {
+            this.hits++;
+            this.hitTtftSum += servedTtft;
+        } else this.missTtftSum += servedTtft;
+    }
+}
+
+/**
  * GET /kvshare/cache/stats: the dashboard's numbers from the request log (hit rate, tokens saved, the
- * prefill time they saved as estimated by {@link prefillSpeed}, and TTFT with vs without reuse per time
+ * prefill time they saved, and TTFT with vs without reuse per time
  * bucket, top donors) and the cache index (entries, bytes against the snapshot budget).
+ *
+ * One pass over the log's in-memory columns ({@link RequestLog.statsColumns}: no row is read from SQLite again
+ * or turned into an object), in the order `RequestLog.since` gives its rows, so every sum and mean is the one a
+ * row-by-row aggregation of `since`'s rows gives, to the last bit; the medians are selected, not sorted, from the
+ * same values. The time saved: reused tokens × this machine's prefill ms per token, the median over the window's
+ * requests served without reuse of (TTFT − queue wait − admission) ÷ prompt tokens (see `StatsColumns.prefillRate`).
+ * A scope's view is the same pass over that scope's rows.
  */
 export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: number; scope?: string} = {}, now = Date.now()): CacheStats {
-    const entries = deps.requestLog.since(input.since ?? 0, input.scope);
-    const first = entries[0]?.at ?? now;
+    const columns = deps.requestLog.statsColumns();
+    const since = input.since ?? 0;
+    const scopeId = input.scope == null ? null : columns.scopeId(input.scope);
+    const n = columns.length;
+    const {at, scope, promptTokens, reusedTokens, donorId, servedTtft, prefillRate} = columns;
+    const inView = (i: number): boolean => at[i]! >= since && (scopeId == null || scope[i] === scopeId);
+
+    let firstIndex = 0;
+    while (firstIndex < n && !inView(firstIndex)) firstIndex++;
+    const first = firstIndex < n ? at[firstIndex]! : now;
     const bucketMs = Math.max(minBucketMs, Math.round(input.bucketMs ?? chooseBucketMs(now - first)));
     const start0 = Math.floor(first / bucketMs) * bucketMs;
     const count = Math.min(maxBuckets * 4, Math.max(minBuckets, Math.floor((now - start0) / bucketMs) + 1));
     const firstBucket = Math.floor(now / bucketMs) * bucketMs - (count - 1) * bucketMs;
 
-    const prefill = prefillSpeed(entries);
-    const timeSaved = (reusedTokens: number) => (prefill.msPerToken == null ? null : reusedTokens * prefill.msPerToken);
-    const groups: RequestSummary[][] = Array.from({length: count}, () => []);
-    for (const entry of entries) {
-        const index = Math.floor((entry.at - firstBucket) / bucketMs);
-        if (index >= 0 && index < count) groups[index]!.push(entry);
-    }
-    const buckets: StatsBucket[] = groups.map((group, index) => {
-        const reusedTokens = group.reduce((sum, e) => sum + e.reusedTokens, 0);
-        return {
-            start: firstBucket + index * bucketMs,
-            requests: group.length,
-            hits: group.filter(isHit).length,
-            donorHits: group.filter((e) => e.donorId != null).length,
-            promptTokens: group.reduce((sum, e) => sum + e.promptTokens, 0),
-            reusedTokens,
-            ttftWithReuseMs: mean(group.filter(isHit).map(servedTtft)),
-            ttftWithoutReuseMs: mean(group.filter((e) => !isHit(e)).map(servedTtft)),
-            timeSavedMs: timeSaved(reusedTokens)
-        };
-    });
-
-    const hits = entries.filter(isHit);
-    const donorHits = entries.filter((e) => e.donorId != null).length;
-    const reusedTokens = entries.reduce((sum, e) => sum + e.reusedTokens, 0);
+    const groups = Array.from({length: count}, () => new Tally());
+    const total = new Tally();
+    const hitTtft = new Float64Array(n);
+    const missTtft = new Float64Array(n);
+    const rates = new Float64Array(n);
+    let rateCount = 0;
     const donorCounts = new Map<number, number>();
-    for (const entry of entries) if (entry.donorId != null) donorCounts.set(entry.donorId, (donorCounts.get(entry.donorId) ?? 0) + 1);
+    for (let i = firstIndex; i < n; i++) {
+        if (!inView(i)) continue;
+        const hit = reusedTokens[i]! > 0;
+        const donor = donorId[i]!;
+        const index = Math.floor((at[i]! - firstBucket) / bucketMs);
+        total.add(promptTokens[i]!, reusedTokens[i]!, donor, hit, servedTtft[i]!);
+        if (index >= 0 && index < count) groups[index]!.add(promptTokens[i]!, reusedTokens[i]!, donor, hit, servedTtft[i]!);
+        if (hit) hitTtft[total.hits - 1] = servedTtft[i]!;
+        else missTtft[total.requests - total.hits - 1] = servedTtft[i]!;
+        if (!Number.isNaN(prefillRate[i]!)) rates[rateCount++] = prefillRate[i]!;
+        if (!Number.isNaN(donor)) donorCounts.set(donor, (donorCounts.get(donor) ?? 0) + 1);
+    }
+
+    const prefill: PrefillSpeed = {msPerToken: medianOf(rates, rateCount), requests: rateCount};
+    const timeSaved = (reusedTokens: number) => (prefill.msPerToken == null ? null : reusedTokens * prefill.msPerToken);
+    const buckets: StatsBucket[] = groups.map((group, index) => ({
+        start: firstBucket + index * bucketMs,
+        requests: group.requests,
+        hits: group.hits,
+        donorHits: group.donorHits,
+        promptTokens: group.promptTokens,
+        reusedTokens: group.reusedTokens,
+        ttftWithReuseMs: group.hits === 0 ? null : group.hitTtftSum / group.hits,
+        ttftWithoutReuseMs: group.requests === group.hits ? null : group.missTtftSum / (group.requests - group.hits),
+        timeSavedMs: timeSaved(group.reusedTokens)
+    }));
+    const misses = total.requests - total.hits;
+    const summaryOf = (values: Float64Array, count: number, sum: number): TtftSummary =>
+        count === 0 ? {count: 0, meanMs: null, medianMs: null} : {count, meanMs: sum / count, medianMs: medianOf(values, count)};
     const store = deps.cache();
     const topDonors: TopDonor[] = [];
     for (const [id, count] of [...donorCounts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])) {
@@ -126,16 +140,16 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
         bucketMs,
         buckets,
         totals: {
-            requests: entries.length,
-            hits: hits.length,
-            donorHits,
+            requests: total.requests,
+            hits: total.hits,
+            donorHits: total.donorHits,
             // Served from a donor, as the what-if curves count it; `hits` also counts a request's own prefix.
-            hitRate: entries.length === 0 ? 0 : donorHits / entries.length,
-            promptTokens: entries.reduce((sum, e) => sum + e.promptTokens, 0),
-            reusedTokens,
-            timeSavedMs: timeSaved(reusedTokens)
+            hitRate: total.requests === 0 ? 0 : total.donorHits / total.requests,
+            promptTokens: total.promptTokens,
+            reusedTokens: total.reusedTokens,
+            timeSavedMs: timeSaved(total.reusedTokens)
         },
-        ttft: {withReuse: summary(hits.map(servedTtft)), withoutReuse: summary(entries.filter((e) => !isHit(e)).map(servedTtft))},
+        ttft: {withReuse: summaryOf(hitTtft, total.hits, total.hitTtftSum), withoutReuse: summaryOf(missTtft, misses, total.missTtftSum)},
         prefill,
         // A scope's view counts that scope's entries (the budget is the whole cache's, shared by all).
         cache: {

@@ -82,10 +82,13 @@ export class ReplayQueue {
         this.log.flush();
         const db = this.log.database();
         if (db == null) return 0;
+        // Through the index of sampled rows (a few): SQLite would otherwise pick the scope's index and read every row
+        // of the scope (0.3 s a dashboard poll at 200k rows).
+        const from = "FROM request_log INDEXED BY request_log_replays WHERE replay_tokens IS NOT NULL";
         const row =
             scope == null
-                ? db.prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL${this.notDone()}`).get(...this.done)
-                : db.prepare(`SELECT COUNT(*) AS n FROM request_log WHERE replay_tokens IS NOT NULL${this.notDone()} AND scope = ?`).get(...this.done, scope);
+                ? db.prepare(`SELECT COUNT(*) AS n ${from}${this.notDone()}`).get(...this.done)
+                : db.prepare(`SELECT COUNT(*) AS n ${from}${this.notDone()} AND scope = ?`).get(...this.done, scope);
         return (row as {n: number}).n;
     }
 

@@ -3,6 +3,7 @@ import type {KvShareRecord} from "../../shared/openai.js";
 import {isRecomputePolicy, type RecomputePolicy} from "../../shared/settings.js";
 import type {CandidatePoint} from "../sharing/engine/candidates.js";
 import {ReplayQueue} from "./ReplayQueue.js";
+import {StatsColumns, type StatsRow} from "./StatsColumns.js";
 import {decodeWhatIf, encodeWhatIf, type WhatIfRow} from "./whatIfRecord.js";
 
 export type {WhatIfRow};
@@ -85,6 +86,11 @@ const columns =
     "id, at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id, queue_ms, " +
     admissionStages.map((stage) => `COALESCE(json_extract(stages, '$.${stage}'), 0)`).join(" + ") +
     " AS admission_ms";
+/** The dashboard's columns (see {@link StatsColumns}); admission only where a prefill rate is computed from it. */
+const statsColumns =
+    "id, at, scope, prompt_tokens, reused_tokens, donor_id, ttft_ms, queue_ms, CASE WHEN reused_tokens <= 0 AND prompt_tokens > 0 THEN " +
+    admissionStages.map((stage) => `COALESCE(json_extract(stages, '$.${stage}'), 0)`).join(" + ") +
+    " END AS admission_ms";
 const pruneEveryMs = 60_000;
 /** What-if views (scopes) kept in memory at most. */
 const maxWhatIfViews = 32;
@@ -140,6 +146,11 @@ function summaryOf(entry: RequestLogEntry): RequestSummary {
     };
 }
 
+function statsRowOf(entry: RequestLogEntry): Omit<StatsRow, "id"> {
+    const summary = summaryOf(entry);
+    return {...summary, donorId: summary.donorId ?? null};
+}
+
 function json(value: unknown): string | null {
     return value == null ? null : JSON.stringify(value);
 }
@@ -160,6 +171,9 @@ export class RequestLog {
     private readonly maxRows: number;
     /** The what-if views by scope ("" for all; see {@link whatIfRows}); dropped when rows are deleted. */
     private readonly whatIfCache = new Map<string, {limit: number; lastId: number; rows: Array<WhatIfRow & {id: number}>}>();
+
+    /** The dashboard's numbers of every row in `db`, topped up with the rows written since (see {@link statsColumns}). */
+    private stats: {db: Database.Database; lastId: number; columns: StatsColumns} | undefined;
 
     /** The requests sampled for a quality check: their prompts, until checked or purged. */
     public readonly replays = new ReplayQueue({
@@ -267,14 +281,59 @@ export class RequestLog {
         return (rows as SummaryRow[]).map(toSummary);
     }
 
-    /** The scopes with requests since `since`, most requests first. */
-    public scopes(since = 0): string[] {
+    /**
+     * Every logged request's dashboard numbers, in {@link since}'s order (oldest first). Kept in memory and topped up
+     * with the rows written since the last call only (a read of the whole log held the event loop ~2 s at the row
+     * cap; see {@link StatsColumns}); rows pruned here are dropped from it, and a row count that disagrees with the
+     * table (rows deleted some other way) reads it afresh. The returned columns are the log's own: read, never change.
+     */
+    public statsColumns(): StatsColumns {
         this.flush();
         const db = this.database();
-        if (db == null) return [...new Set(this.memory.filter((e) => e.at >= since).map((e) => e.scope))];
-        return (
-            db.prepare("SELECT scope FROM request_log WHERE at >= ? GROUP BY scope ORDER BY COUNT(*) DESC, scope").all(since) as Array<{scope: string}>
-        ).map((row) => row.scope);
+        if (db == null) return StatsColumns.of(this.memory.map((e, i) => ({...statsRowOf(e), id: i})));
+        let stats = this.stats;
+        if (stats?.db !== db) stats = this.stats = {db, lastId: 0, columns: new StatsColumns()};
+        this.readStatsRows(db, stats);
+        const rows = (db.prepare("SELECT COUNT(*) AS n FROM request_log").get() as {n: number}).n;
+        if (rows !== stats.columns.length) {
+            stats = this.stats = {db, lastId: 0, columns: new StatsColumns()};
+            this.readStatsRows(db, stats);
+        }
+        return stats.columns;
+    }
+
+    private readStatsRows(db: Database.Database, stats: {lastId: number; columns: StatsColumns}): void {
+        const rows = db.prepare(`SELECT ${statsColumns} FROM request_log WHERE id > ? ORDER BY id`).raw().all(stats.lastId) as Array<
+            [number, number, string, number, number, number | null, number, number, number | null]
+        >;
+        if (rows.length === 0) return;
+        const columns = stats.columns;
+        let [lastAt, lastId] = columns.last();
+        let ordered = true;
+        for (const [id, at, scope, promptTokens, reusedTokens, donorId, ttftMs, queueMs, admissionMs] of rows) {
+            if (at < lastAt || (at === lastAt && id < lastId)) ordered = false;
+            [lastAt, lastId] = [at, id];
+            columns.push({id, at, scope, promptTokens, reusedTokens, donorId, ttftMs, queueMs, admissionMs});
+        }
+        if (!ordered) columns.sortByTime();
+        stats.lastId = rows.at(-1)![0];
+    }
+
+    /** The scopes with requests since `since`, most requests first. */
+    public scopes(since = 0): string[] {
+        if (this.database() == null) {
+            this.flush();
+            return [...new Set(this.memory.filter((e) => e.at >= since).map((e) => e.scope))];
+        }
+        const columns = this.statsColumns();
+        const counts = new Float64Array(columns.scopes.length);
+        for (let i = 0; i < columns.length; i++) if (columns.at[i]! >= since) counts[columns.scope[i]!]!++;
+        // Ties in SQLite's order (the bytes of the UTF-8 text), as `ORDER BY COUNT(*) DESC, scope` gave them.
+        return columns.scopes
+            .map((scope, i) => ({scope, count: counts[i]!}))
+            .filter((s) => s.count > 0)
+            .sort((a, b) => b.count - a.count || Buffer.compare(Buffer.from(a.scope), Buffer.from(b.scope)))
+            .map((s) => s.scope);
     }
 
     /**
@@ -325,6 +384,7 @@ export class RequestLog {
         this.pending = [];
         this.memory.length = 0;
         this.whatIfCache.clear();
+        this.stats = undefined;
         this.database()?.prepare("DELETE FROM request_log").run();
     }
 
@@ -339,6 +399,11 @@ export class RequestLog {
         if (excess > 0) removed += db.prepare("DELETE FROM request_log WHERE id IN (SELECT id FROM request_log ORDER BY id LIMIT ?)").run(excess).changes;
         // The in-memory what-if view may hold removed rows: read it afresh next time.
         if (removed > 0) this.whatIfCache.clear();
+        // The stats columns drop the same rows: those past the retention, then the oldest ids (the cap).
+        if (removed > 0 && this.stats?.db === db) {
+            const first = (db.prepare("SELECT MIN(id) AS id FROM request_log").get() as {id: number | null}).id ?? Infinity;
+            this.stats.columns.retain((at, id) => at >= cutoff && id >= first);
+        }
     }
 
     /** Writes what is pending (shutdown). */

@@ -90,7 +90,7 @@ describe("sharing scopes", () => {
         expect(again.x_kvshare.reused_tokens).toBe(0);
     });
 
-    it("keeps nothing of a revoked key's request that waited for the sequence while its prompts were purged", async () => {
+    it("stops a revoked key's request that waited for the sequence while its prompts were purged, and keeps nothing of it", async () => {
         const {key, entry} = server.core.keys.create("leaving-tablet", "ward-1");
         // Bob holds the one sequence; the key's request waits for it.
         const holder = await server.api("/v1/chat/completions", {
@@ -107,11 +107,14 @@ describe("sharing scopes", () => {
         });
         await waitFor("the key's request queued", async () => ((await health(server)).queued ?? 0) > 0 || undefined);
         expect((await server.api(`/kvshare/keys/${entry.id}?purge=true`, {method: "DELETE"})).status).toBe(200);
+        // Stopped where it waited: the key was revoked (a 401 saying so), and nothing of it was computed.
+        const refused = await queued;
+        expect(refused.status).toBe(401);
+        expect(((await refused.json()) as {error: {code: string}}).error.code).toBe("invalid_api_key");
         while (!(await holding.read()).done);
-        expect((await queued).status).toBe(200);
         await waitForIdleSequences(server);
         await server.core.requirePipeline().settled();
-        // Served after the purge, as it was let in before; its KV left nothing for alice (same group) to reuse.
+        // Its KV left nothing for alice (same group) to reuse.
         const alice = (await ask("alice", note)).body;
         expect(alice.x_kvshare.reused_tokens).toBe(0);
     });
