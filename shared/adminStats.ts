@@ -62,7 +62,11 @@ export interface CacheStats {
     ttft: {withReuse: TtftSummary; withoutReuse: TtftSummary};
     /** What the time saved is estimated from, over the same window. */
     prefill: PrefillSpeed;
-    cache: {entries: number; bytes: number; budgetBytes: number};
+    /**
+     * The cache's snapshots (a scope's view: its own entries) against the disk budget, and the memory tier (KV kept
+     * in memory for the donors used most recently) against its budget: the whole cache's, null in a scope's view.
+     */
+    cache: {entries: number; bytes: number; budgetBytes: number; memoryBytes: number | null; memoryBudgetBytes: number};
     topDonors: TopDonor[];
     /** The scope this view is limited to (a group admin's view), or null for every scope. */
     scope: string | null;

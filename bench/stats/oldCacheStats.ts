@@ -112,7 +112,10 @@ export function oldCacheStats(
             ...(input.scope == null
                 ? {entries: store?.count() ?? 0, bytes: store?.totalBytes() ?? 0}
                 : (store?.scopeTotals(input.scope) ?? {entries: 0, bytes: 0})),
-            budgetBytes: deps.settings.sharing.maxSnapshotBytes
+            budgetBytes: deps.settings.sharing.maxSnapshotBytes,
+            // The memory tier holds every scope's donors: only the whole cache's view shows it.
+            memoryBytes: input.scope == null ? (store?.memoryBytes ?? 0) : null,
+            memoryBudgetBytes: deps.settings.sharing.maxMemoryBytes
         },
         topDonors,
         scope: input.scope ?? null,

@@ -37,6 +37,8 @@ export interface CachedPromptInfo {
 /** The loaded model's donor cache, as far as the admin may change it. */
 export interface CacheAdmin {
     count(): number;
+    /** Bytes of KV resident in the memory tier. */
+    readonly memoryBytes: number;
     totalBytes(): number;
     scopeTotals(scope: string): {entries: number; bytes: number};
     get(id: number): CachedPromptInfo | undefined;

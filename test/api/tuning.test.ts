@@ -117,6 +117,19 @@ describe("what-if curves and request history from real requests", () => {
         expect(ward3.totals.requests).toBe(2);
         expect(ward3.totals.donorHits).toBe(1);
         expect(ward3.topDonors.every((d) => d.scope === "group:ward-3" && d.prompt === lily)).toBe(true);
+        // The memory tier (every scope's donors) in the whole cache's view only, against its budget; a lowered budget
+        // shows at once.
+        expect(all.cache.memoryBytes).toBe(server.core.cache!.memoryBytes);
+        expect(all.cache.memoryBytes).toBeGreaterThan(0);
+        expect(all.cache.memoryBudgetBytes).toBe(server.core.settings.sharing.maxMemoryBytes);
+        expect(ward3.cache.memoryBytes).toBeNull();
+        const budget = server.core.settings.sharing.maxMemoryBytes;
+        try {
+            expect((await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {maxMemoryBytes: 0}}})).status).toBe(200);
+            expect((await getJson<CacheStats>(server, "/kvshare/cache/stats")).cache).toMatchObject({memoryBytes: 0, memoryBudgetBytes: 0});
+        } finally {
+            await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {maxMemoryBytes: budget}}});
+        }
     });
 
     it("lets a group's own key read its group's numbers, and nothing of other scopes or anyone's texts", async () => {

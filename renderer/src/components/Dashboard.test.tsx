@@ -32,6 +32,16 @@ describe("dashboard: time saved", () => {
         expect(screen.getByTestId("over-time-window").textContent).toBe(`Last ${buckets * 10} s, one bar per 10 s; no line where no request came`);
     });
 
+    it("shows the memory tier against its budget in the whole cache's view, and not in one scope's", async () => {
+        render(<Dashboard />);
+        expect((await screen.findByTestId("cache-memory")).textContent).toBe("512 B of 2.0 KiB");
+        cleanup();
+        backend.adminFake.stats = {...fakeStats(), scope: "group:ward-1", cache: {...fakeStats().cache, memoryBytes: null}};
+        render(<Dashboard />);
+        await screen.findByTestId("cache-entries");
+        expect(screen.queryByTestId("cache-memory")).toBeNull();
+    });
+
     it("shows the estimate next to tokens saved, saying what it rests on", async () => {
         backend.adminFake.stats = {
             ...fakeStats(),

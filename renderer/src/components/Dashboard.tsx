@@ -202,6 +202,14 @@ function CacheSize({stats}: {stats: CacheStats}) {
                     <dt>Entries</dt>
                     <dd data-testid="cache-entries">{stats.cache.entries}</dd>
                 </div>
+                {stats.cache.memoryBytes == null ? null : (
+                    <div title="KV of the donors used most recently, kept in memory: served without reading their files">
+                        <dt>In memory</dt>
+                        <dd data-testid="cache-memory">
+                            {formatBytes(stats.cache.memoryBytes)} of {formatBytes(stats.cache.memoryBudgetBytes)}
+                        </dd>
+                    </div>
+                )}
             </dl>
         </div>
     );

@@ -46,7 +46,7 @@ export function fakeStats(): CacheStats {
         totals: {requests: 3, hits: 1, donorHits: 1, hitRate: 1 / 3, promptTokens: 150, reusedTokens: 40, timeSavedMs: 8},
         ttft: {withReuse: {count: 1, meanMs: 5, medianMs: 5}, withoutReuse: {count: 2, meanMs: 11.5, medianMs: 11.5}},
         prefill: {msPerToken: 0.2, requests: 2},
-        cache: {entries: 2, bytes: 1024, budgetBytes: 4096},
+        cache: {entries: 2, bytes: 1024, budgetBytes: 4096, memoryBytes: 512, memoryBudgetBytes: 2048},
         topDonors: [{id: 1, hits: 1, lifetimeHits: 3, prompt: "Once upon a time", scope: "global", bytes: 512}],
         scope: null,
         scopes: ["global"],
