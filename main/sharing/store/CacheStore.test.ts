@@ -333,6 +333,17 @@ describe("CacheStore", () => {
         expect(store.count()).toBe(0);
     });
 
+    it("reads the cache's total, a scope's and the eviction order from an index, never every prompt's row", () => {
+        const db = (store as unknown as {db: Database.Database}).db;
+        const plan = (sql: string, ...params: unknown[]) =>
+            (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{detail: string}>).map((row) => row.detail).join(" | ");
+        expect(plan("SELECT COALESCE(SUM(bytes), 0) AS total FROM entries")).toMatch(/COVERING INDEX/);
+        expect(plan("SELECT COUNT(*) AS entries, COALESCE(SUM(bytes), 0) AS bytes FROM entries WHERE scope = ?", "global")).toMatch(/COVERING INDEX/);
+        expect(plan("SELECT id, bytes FROM entries ORDER BY CAST(MAX(? - last_used_at, 0) + 1000 AS REAL) * bytes DESC, last_used_at ASC, id ASC", 1)).toMatch(
+            /COVERING INDEX/
+        );
+    });
+
     it("evictToBudget: past the budget by the slack asked; the same order to remove in steps", () => {
         for (let i = 0; i < 20; i++) {
             add(`entry ${i}`, {bytes: 1000});
@@ -494,6 +505,8 @@ describe("CacheStore", () => {
         }
         // …and no senders' column (version 3 added it).
         raw.exec("DROP INDEX entries_owner; ALTER TABLE entries DROP COLUMN owner");
+        // …and its indexes of last use (version 4 put the sizes beside it, and beside the scope).
+        raw.exec("DROP INDEX entries_last_used_bytes; DROP INDEX entries_scope_bytes; CREATE INDEX entries_last_used ON entries (last_used_at)");
         raw.pragma("user_version = 1");
         raw.close();
 

@@ -79,11 +79,18 @@ export class ConnectionMirror {
 
     /** Reads the model's entries added since the index's last read into it (at most `limit`; -1: all); returns how many. */
     private readInto(modelFingerprint: string, index: SignCodeIndex, limit: number): number {
-        const rows = this.stmt(
-            `SELECT e.id, e.scope, v.vector FROM entries e JOIN ${VEC_TABLE} v ON v.rowid = e.id WHERE e.model_fingerprint = ? AND e.id > ? ORDER BY e.id LIMIT ?`
-        ).all(modelFingerprint, index.syncedThrough, limit) as Array<{id: number; scope: string; vector: Buffer}>;
+        // Entries by id from where the index stopped (`+`: not through the model's index, with which SQLite read every
+        // entry of the model and sorted them for each batch), then each one's vector by its rowid (an entry without
+        // one is found by exact hash only).
+        const rows = this.stmt("SELECT id, scope FROM entries WHERE id > ? AND +model_fingerprint = ? ORDER BY id LIMIT ?").all(
+            index.syncedThrough,
+            modelFingerprint,
+            limit
+        ) as Array<{id: number; scope: string}>;
+        const vectorOf = this.stmt(`SELECT vector FROM ${VEC_TABLE} WHERE rowid = ?`).pluck();
         for (const row of rows) {
-            index.set(row.id, row.scope, new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
+            const vector = vectorOf.get(BigInt(row.id)) as Buffer | undefined;
+            if (vector != null) index.set(row.id, row.scope, new Float32Array(vector.buffer.slice(vector.byteOffset, vector.byteOffset + vector.byteLength)));
             index.syncedThrough = row.id;
         }
         return rows.length;

@@ -51,6 +51,15 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE entries ADD COLUMN owner TEXT;
       CREATE INDEX entries_owner ON entries (owner);
     `);
+    },
+    // 4: sizes beside last use and scope, so that the cache's total, a scope's and the eviction order are read from
+    // an index alone: a sum over the table read every prompt's text (17 ms at 15,000 entries, for every prompt stored).
+    (db) => {
+        db.exec(`
+      DROP INDEX entries_last_used;
+      CREATE INDEX entries_last_used_bytes ON entries (last_used_at, bytes);
+      CREATE INDEX entries_scope_bytes ON entries (scope, bytes);
+    `);
     }
 ];
 
