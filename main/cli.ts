@@ -123,7 +123,8 @@ async function serve(argv: string[]): Promise<number> {
             `warning: listening on ${settings.api.host}: the API and the web UI can be reached from other machines on the network, over plain HTTP (prompts, answers and the key travel unencrypted); anyone with a key can use it`
         );
     // Where other machines open the page (each person signs in with their own key; the app's key stays here).
-    const port = Number(new URL(server.url).port);
+    // The URL leaves out the scheme's own port (80).
+    const port = Number(new URL(server.url).port || 80);
     for (const url of networkUrls(settings.api.host, port)) console.log(`on the network: ${url}`);
     if (settings.api.auth) console.log(`API key: ${server.apiKey}`);
     // The e2e tests and scripts wait for this exact line.

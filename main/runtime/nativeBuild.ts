@@ -140,7 +140,14 @@ let foundTypes: Promise<GpuBackend[]> | undefined;
  * toolkits do not come and go while the app runs.
  */
 export function foundGpuTypes(): Promise<GpuBackend[]> {
-    foundTypes ??= getLlamaGpuTypes("supported").then((types) => types.filter((t): t is GpuBackend => t !== false));
+    foundTypes ??= getLlamaGpuTypes("supported").then(
+        (types) => types.filter((t): t is GpuBackend => t !== false),
+        (error: unknown) => {
+            // Not kept: the next load looks again.
+            foundTypes = undefined;
+            throw error;
+        }
+    );
     return foundTypes;
 }
 

@@ -15,6 +15,8 @@ export async function postEmbeddings(ctx: RequestContext): Promise<void> {
     checkModel(body, runtime.modelId);
     const params = parseEmbeddingRequest(body, runtime.model.embeddingVectorSize, runtime.prompts.vocabularySize);
     const vectors = (await runtime.embed(params.inputs as Array<string | Token[]>)).map(unitLength);
+    // Stopped meanwhile (the key revoked, the client gone, the time limit): no answer with the vectors.
+    ctx.signal.throwIfAborted();
     const promptTokens = params.inputs.reduce((sum, input) => sum + (typeof input === "string" ? runtime.prompts.countTokens(input) : input.length), 0);
     const response: EmbeddingResponse = {
         object: "list",

@@ -330,11 +330,16 @@ export class DonorCache {
         // Chosen once (a sort of the whole index), removed a step at a time: an entry used meanwhile goes all the same.
         const victims = this.store.evictionOrder(bytes);
         const removed: CacheEntry[] = [];
-        for (let at = 0; at < victims.length; at += evictionStep) {
-            if (at > 0) await new Promise((resolve) => setImmediate(resolve));
-            removed.push(...this.forget(this.store.removeEntries(victims.slice(at, at + evictionStep))));
+        try {
+            for (let at = 0; at < victims.length; at += evictionStep) {
+                if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+                removed.push(...this.forget(this.store.removeEntries(victims.slice(at, at + evictionStep))));
+            }
+            if (removed.length > 0) this.store.reclaimSpace();
+        } catch (error) {
+            // The store closed between steps (the model switched): the new one evicts to the budget as it stores.
+            if (!/closed|not open/i.test((error as Error).message)) throw error;
         }
-        if (removed.length > 0) this.store.reclaimSpace();
         return removed;
     }
 

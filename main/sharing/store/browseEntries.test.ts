@@ -100,5 +100,12 @@ describe("browseEntries", () => {
         expect(found("100% SURE_OF")).toEqual([sure]);
         expect(found("0%_s")).toEqual([]);
         expect(store.browse({text: "PATIENT", limit: 10})).toMatchObject({total: 1, newer: 0});
+        // Accents and vowel marks aside, as a browser's find in page; marks alone hold no word and find nothing.
+        const arabic = add("عَاصِمَة فرنسا").id;
+        expect(found("LECOLE")).toEqual([]);
+        expect(found("l'ecole")).toEqual([school]);
+        expect(found("عاصمة")).toEqual([arabic]);
+        expect(found("ـ")).toEqual([]);
+        expect(found("́")).toEqual([]);
     });
 });

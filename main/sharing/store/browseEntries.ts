@@ -39,7 +39,9 @@ function filters(query: CacheEntryQuery): {where: string; params: unknown[]} {
         conditions.push("scope = ?");
         params.push(query.scope);
     }
-    if (query.text != null && query.text !== "") {
+    // A text of marks alone (a tatweel, an accent) folds to nothing: it holds no word, and finds nothing.
+    if (query.text != null && query.text !== "" && foldCase(query.text) === "") conditions.push("0");
+    else if (query.text != null && query.text !== "") {
         // Calling into JS costs more than the search itself: a text of ASCII characters alone (its length in characters
         // that in bytes) folds to its lowercase, where LIKE, which folds ASCII letters, finds exactly what the function
         // would; only the other texts go to it.

@@ -29,7 +29,8 @@ export function prepareSpaceReclaim(db: Database.Database): void {
         // In WAL mode the rebuilt file is in the log: fold it in, and the file shrinks.
         truncateLog(db);
     } catch {
-        // Another connection is reading (a model switch's second store): the next open rebuilds it.
+        // Busy (another connection writing) or a full disk: the next open tries again. (A reader does not stop it; it
+        // only keeps the log from being emptied until it is done.)
     }
 }
 

@@ -56,7 +56,7 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
     // an index alone: a sum over the table read every prompt's text (17 ms at 15,000 entries, for every prompt stored).
     (db) => {
         db.exec(`
-      DROP INDEX entries_last_used;
+      DROP INDEX IF EXISTS entries_last_used;
       CREATE INDEX entries_last_used_bytes ON entries (last_used_at, bytes);
       CREATE INDEX entries_scope_bytes ON entries (scope, bytes);
     `);
