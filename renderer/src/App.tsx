@@ -17,6 +17,8 @@ import {keepPartialOnPageHide} from "./stores/useChatStream.js";
 import {useConnection} from "./stores/useConnection.js";
 import {followOtherTabs, selectActiveConversation, useConversations} from "./stores/useConversations.js";
 import {useProfiles} from "./stores/useProfiles.js";
+import {followSignIns} from "./stores/signOut.js";
+import {selectMayAdmin, useSignedIn} from "./stores/useSignedIn.js";
 import {useView} from "./stores/useView.js";
 
 const HEALTH_POLL_MS = 5000;
@@ -29,8 +31,14 @@ function tabTitle(view: string, chatTitle: string | null): string {
     return page === null ? "KVShare" : `${page} — KVShare`;
 }
 
-/** Once the server answers: profiles, then the chats from its database. */
+/**
+ * Once the server answers: who the key signs in as, then (the app's own key) the profiles and the chats from its
+ * database. An issued key gets the chat alone: its chats stay in this browser, and the app's routes, which would
+ * refuse it, are not asked.
+ */
 async function loadServerState(): Promise<void> {
+    const signedIn = await useSignedIn.getState().load();
+    if (signedIn?.app !== true) return;
     await useProfiles.getState().load();
     await useConversations.getState().load();
     useConversations.getState().showProfile(useProfiles.getState().active);
@@ -41,16 +49,24 @@ export function App() {
     const status = useConnection((s) => s.status);
     const view = useView((s) => s.view);
     const sidebarOpen = useView((s) => s.sidebarOpen);
+    // The dashboard and the settings are the app's own key's: any other key (or one not known yet) is shown the chat.
+    const mayAdmin = useSignedIn(selectMayAdmin);
+    const page = mayAdmin ? view : "chat";
     const [settingsOpen, setSettingsOpen] = useState(false);
     const reachable = status === "ok" || status === "loading";
 
     useEffect(() => {
         const {init, refresh} = useConnection.getState();
+        // Before the key is read: a link's key replacing the saved one forgets what was kept for that one.
+        const stopFollowingSignIns = followSignIns();
         void init();
         void refresh();
         if (useConversations.getState().activeId === null) useConversations.getState().create();
         const timer = setInterval(() => {
-            if (useConnection.getState().status !== "unauthorized") void useConnection.getState().refresh();
+            const {status} = useConnection.getState();
+            if (status !== "unauthorized") void useConnection.getState().refresh();
+            // Who the key is could not be asked (the server was busy, say): asked again, then what it may read.
+            if ((status === "ok" || status === "loading") && useSignedIn.getState().signedIn === null) void loadServerState();
         }, HEALTH_POLL_MS);
         const unsubscribeMenu = subscribeMenuCommands();
         const stopKeepingPartial = keepPartialOnPageHide();
@@ -62,6 +78,7 @@ export function App() {
             stopKeepingPartial();
             stopFollowing();
             stopFollowingAnswers();
+            stopFollowingSignIns();
         };
     }, []);
 
@@ -78,8 +95,8 @@ export function App() {
 
     const chatTitle = conversation && conversation.messages.length > 0 ? conversation.title : null;
     useEffect(() => {
-        document.title = tabTitle(view, chatTitle);
-    }, [view, chatTitle]);
+        document.title = tabTitle(page, chatTitle);
+    }, [page, chatTitle]);
 
     useEffect(() => {
         if (!sidebarOpen) return;
@@ -96,7 +113,7 @@ export function App() {
         if (reachable) void loadServerState();
     }, [reachable]);
 
-    const chat = view === "chat";
+    const chat = page === "chat";
     const keyNeeded = status === "unauthorized";
     return (
         <>
@@ -125,8 +142,8 @@ export function App() {
                         </>
                     ) : (
                         <>
-                            <Header title={view === "dashboard" ? "Cache dashboard" : "Admin settings"} />
-                            <div className="page-scroll">{view === "dashboard" ? <Dashboard /> : <AdminPanel />}</div>
+                            <Header title={page === "dashboard" ? "Cache dashboard" : "Admin settings"} />
+                            <div className="page-scroll">{page === "dashboard" ? <Dashboard /> : <AdminPanel />}</div>
                         </>
                     )}
                 </main>

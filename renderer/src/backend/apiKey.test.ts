@@ -1,19 +1,19 @@
 import {beforeEach, describe, expect, it, vi} from "vitest";
-import {API_KEY_STORAGE, LINK_KEY_REFUSED, checkApiKey, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyVerdict} from "./apiKey.js";
+import {API_KEY_STORAGE, LINK_KEY_REFUSED, LINK_KEY_REPLACED, checkApiKey, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyVerdict} from "./apiKey.js";
 
 /**
- * A server that takes `keys` only for the app's own API, as the real one answers GET /kvshare/model: 403 for an
- * issued key (`issued`: good for the OpenAI API only), 401 for any other.
+ * A server that takes `keys`, as the real one answers GET /kvshare/whoami: who the key signs in as (an issued key,
+ * `issued-…`, as its holder; the app's own key as the app), 401 for any other key.
  */
 function serverTaking(...keys: string[]): {fetch: typeof fetch; asked: string[]} {
     const asked: string[] = [];
     const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
-        expect(String(input)).toBe("/kvshare/model");
+        expect(String(input)).toBe("/kvshare/whoami");
         const key = new Headers(init?.headers).get("authorization")?.replace(/^Bearer /, "") ?? "";
         asked.push(key);
-        if (key.startsWith("issued")) return new Response(JSON.stringify({error: {message: "app's own key only", type: "permission_error"}}), {status: 403});
+        const issued = key.startsWith("issued");
         return keys.includes(key)
-            ? new Response(JSON.stringify({state: "ready"}), {status: 200})
+            ? new Response(JSON.stringify({app: !issued, name: issued ? key : "admin", group: null}), {status: 200})
             : new Response(JSON.stringify({error: {message: "Incorrect API key provided.", type: "authentication_error"}}), {status: 401});
     }) as typeof fetch;
     return {fetch: fetchImpl, asked};
@@ -69,17 +69,19 @@ describe("API key", () => {
         expect(server.asked).toEqual(["stale", "good"]);
     });
 
-    it("keeps the app's key over a link carrying an issued key (the OpenAI API's only)", async () => {
+    it("signs in with a link's valid issued key over the stored app key (a link is a sign-in), and says so", async () => {
         saveApiKey("good");
-        const server = serverTaking("good");
+        const server = serverTaking("good", "issued-student");
         const result = await consumeKeyFromLocation(
-            {hash: "#key=issued-observer", pathname: "/", search: ""},
+            {hash: "#key=issued-student", pathname: "/", search: ""},
             {replaceState: vi.fn(), state: null},
             localStorage,
             check(server)
         );
-        expect(result).toEqual({key: "good", notice: LINK_KEY_REFUSED});
-        expect(loadApiKey()).toBe("good");
+        expect(result).toEqual({key: "issued-student", notice: LINK_KEY_REPLACED});
+        expect(loadApiKey()).toBe("issued-student");
+        // Taken on its own answer: the stored key is not asked about.
+        expect(server.asked).toEqual(["issued-student"]);
     });
 
     it("replaces a stored key with a link's key the server takes (a new key), or where it refuses both", async () => {
@@ -87,7 +89,7 @@ describe("API key", () => {
         const rotated = serverTaking("new");
         const location = (key: string) => ({hash: `#key=${key}`, pathname: "/", search: ""});
         const history = {replaceState: vi.fn(), state: null};
-        expect(await consumeKeyFromLocation(location("new"), history, localStorage, check(rotated))).toEqual({key: "new", notice: null});
+        expect(await consumeKeyFromLocation(location("new"), history, localStorage, check(rotated))).toEqual({key: "new", notice: LINK_KEY_REPLACED});
         expect(loadApiKey()).toBe("new");
         expect(rotated.asked).toEqual(["new"]);
 
@@ -102,7 +104,7 @@ describe("API key", () => {
         }) as typeof fetch;
         expect(await consumeKeyFromLocation(location("other"), history, localStorage, (key) => checkApiKey(key, down))).toEqual({
             key: "other",
-            notice: null
+            notice: LINK_KEY_REPLACED
         });
         expect(loadApiKey()).toBe("other");
     });
@@ -110,8 +112,8 @@ describe("API key", () => {
     it("checks a key with the server: taken, refused, or not known", async () => {
         expect(await checkApiKey("good", serverTaking("good").fetch)).toBe("accepted");
         expect(await checkApiKey("bad", serverTaking("good").fetch)).toBe("refused");
-        // An issued key: good for the OpenAI API, not for this page's chats and settings.
-        expect(await checkApiKey("issued-observer", serverTaking("good").fetch)).toBe("refused");
+        // An issued key the server knows: taken (the page then offers its holder the chat alone).
+        expect(await checkApiKey("issued-observer", serverTaking("good", "issued-observer").fetch)).toBe("accepted");
         expect(await checkApiKey("k", (async () => new Response("busy", {status: 503})) as typeof fetch)).toBe("unknown");
     });
 

@@ -1,4 +1,4 @@
-import {adminHttpRoutes, type AdminInput, type AdminOp, type AdminOutput} from "../../../shared/admin.js";
+import {adminHttpRoutes, type AdminInput, type AdminOp, type AdminOutput, type SignedIn} from "../../../shared/admin.js";
 import type {Backend, ChatStreamRequest, ChatStreamResult} from "../../../shared/backend.js";
 import type {
     ChatCompletionChunk,
@@ -11,6 +11,7 @@ import type {
 } from "../../../shared/openai.js";
 import {ApiError, apiErrorFrom, apiErrorFromResponse} from "./errors.js";
 import {readSseData} from "./sse.js";
+import {WHOAMI_PATH} from "./whoami.js";
 
 export interface HttpBackendOptions {
     /** Origin (and optional path prefix) of the API; "" means the page's own origin. */
@@ -49,6 +50,11 @@ export class HttpBackend implements Backend {
     async listModels(): Promise<ModelObject[]> {
         const list = (await this.getJson("/v1/models")) as ModelList;
         return Array.isArray(list.data) ? list.data : [];
+    }
+
+    /** Who the key signs in as: any valid key may ask (the app's own key, or an issued key's name and group). */
+    async whoami(): Promise<SignedIn> {
+        return (await this.getJson(WHOAMI_PATH)) as SignedIn;
     }
 
     async streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult> {

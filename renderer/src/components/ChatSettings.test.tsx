@@ -2,6 +2,8 @@ import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
 import {useState} from "react";
 import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
+import {APP_USER} from "../backend/whoami.js";
+import {useSignedIn} from "../stores/useSignedIn.js";
 import {HttpBackend} from "../backend/httpBackend.js";
 import {toChatRequest} from "../stores/useChatStream.js";
 import {flushConversationSaves, selectActiveConversation, useConversations} from "../stores/useConversations.js";
@@ -37,6 +39,8 @@ describe("ChatSettings", () => {
     beforeEach(() => {
         localStorage.clear();
         setBackend(new FakeBackend());
+        // The app's own key, as the server said (the chats saved to the server, the models listed).
+        useSignedIn.setState({signedIn: APP_USER});
         useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
     });
     afterEach(() => {

@@ -1,6 +1,8 @@
 import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
+import {APP_USER} from "../backend/whoami.js";
+import {useSignedIn} from "../stores/useSignedIn.js";
 import {useAnsweringElsewhere} from "../stores/answeringElsewhere.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConnection} from "../stores/useConnection.js";
@@ -19,6 +21,8 @@ describe("ChatView: a question without an answer", () => {
         localStorage.clear();
         backend = new FakeBackend();
         setBackend(backend);
+        // The app's own key, as the server said: the chats are saved to the server.
+        useSignedIn.setState({signedIn: APP_USER});
         useConversations.setState({conversations: [], activeId: null, syncError: null, removedIds: []});
         useAnsweringElsewhere.setState({entries: {}});
         useConnection.setState({status: "ok"});

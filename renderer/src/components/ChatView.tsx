@@ -1,7 +1,9 @@
+import {CHATS_IN_BROWSER, CHATS_ON_SERVER} from "../lib/chatsKept.js";
 import type {Conversation} from "../lib/types.js";
 import {versionPosition} from "../lib/versions.js";
 import {canContinue, selectAnswer, useChatStream} from "../stores/useChatStream.js";
 import {useConversations} from "../stores/useConversations.js";
+import {selectChatOnly, useSignedIn} from "../stores/useSignedIn.js";
 import {Message} from "./Message.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
 import {useFollowLatest} from "./useFollowLatest.js";
@@ -19,6 +21,7 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     const editAndResend = useChatStream((s) => s.editAndResend);
     const unavailable = useUnavailableReason();
     const showVersion = useConversations((s) => s.showVersion);
+    const chatOnly = useSignedIn(selectChatOnly);
 
     const messages = conversation?.messages ?? [];
     const lastId = messages.at(-1)?.id;
@@ -35,7 +38,9 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
             <div className="chat-view empty" data-testid="chat-empty">
                 <div className="empty-state">
                     <h1>What can I help with?</h1>
-                    <p className="muted">Everything runs on this machine. Your chats are saved in this KVShare server's database.</p>
+                    <p className="muted" data-testid="chats-kept-intro">
+                        {chatOnly ? `Everything runs on this KVShare server. ${CHATS_IN_BROWSER}` : `Everything runs on this machine. ${CHATS_ON_SERVER}`}
+                    </p>
                 </div>
             </div>
         );

@@ -1,6 +1,8 @@
 import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it, onTestFinished, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
+import {APP_USER} from "../backend/whoami.js";
+import {useSignedIn} from "../stores/useSignedIn.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useModels, noModelsYet} from "../stores/useModels.js";
 import {FakeBackend} from "../testing/fakes.js";
@@ -11,6 +13,8 @@ describe("ModelPicker", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
+        // The app's own key, as the server said (the chats saved to the server, the models listed).
+        useSignedIn.setState({signedIn: APP_USER});
         useConnection.setState({status: "ok", models: []});
         useModels.setState({...noModelsYet, pollMs: 5});
     });

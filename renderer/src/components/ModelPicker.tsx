@@ -4,6 +4,7 @@ import {copyText} from "../lib/clipboard.js";
 import {formatBytes, formatPercent} from "../lib/format.js";
 import {selectContextSize, selectModelName, useConnection} from "../stores/useConnection.js";
 import {contextFit, pickerModels, selectCanLoad, useModels} from "../stores/useModels.js";
+import {selectMayAdmin, useSignedIn} from "../stores/useSignedIn.js";
 import {useReturnFocus} from "./useReturnFocus.js";
 
 /** The served model's name, where there is no list to pick from (the picker shows it otherwise). */
@@ -39,7 +40,8 @@ export function ModelLoadProblem() {
     const error = useModels((s) => s.error);
     const status = useModels((s) => s.status);
     // As the picker: where no models are listed (a key that may not list them), there is nothing to load.
-    const listed = useModels((s) => s.models.length > 0);
+    const mayAdmin = useSignedIn(selectMayAdmin);
+    const listed = useModels((s) => s.models.length > 0) && mayAdmin;
     const [dismissed, setDismissed] = useState(dismissedError);
     // A new load clears the error: the same message again after it is a new failure, and shows.
     useEffect(() => {
@@ -225,7 +227,10 @@ export function ModelPicker({withProblem = true}: {withProblem?: boolean}) {
     const status = useModels((s) => s.status);
     const failed = useModels((s) => s.error !== null);
     const canLoad = useModels(selectCanLoad);
-    const reachable = connection === "ok" || connection === "loading";
+    // The models folder and switching are the app's own key's: any other key is shown the served model's name
+    // (GET /v1/models, which any key may read), and the app's routes are not asked.
+    const mayAdmin = useSignedIn(selectMayAdmin);
+    const reachable = (connection === "ok" || connection === "loading") && mayAdmin;
 
     useEffect(() => {
         if (reachable) void useModels.getState().refresh();
@@ -246,7 +251,7 @@ export function ModelPicker({withProblem = true}: {withProblem?: boolean}) {
         };
     }, [reachable]);
 
-    if (models.length === 0) return <ModelName />;
+    if (models.length === 0 || !mayAdmin) return <ModelName />;
     const loading = status?.status === "loading";
     return (
         <div className="model-picker" data-testid="model-picker">

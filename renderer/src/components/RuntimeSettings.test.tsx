@@ -1,6 +1,8 @@
 import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
+import {APP_USER} from "../backend/whoami.js";
+import {useSignedIn} from "../stores/useSignedIn.js";
 import {adminSettingsInitialState, useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {useModels} from "../stores/useModels.js";
@@ -13,6 +15,8 @@ describe("AdminPanel: model runtime settings", () => {
     beforeEach(() => {
         backend = new FakeBackend();
         setBackend(backend);
+        // The app's own key, as the server said (the chats saved to the server, the models listed).
+        useSignedIn.setState({signedIn: APP_USER});
         useAdminSettings.setState(adminSettingsInitialState);
         useApiKeys.setState({keys: [], created: null, error: null, busy: false});
         useModels.setState({models: [], modelsDir: null, status: null, selected: null, error: null, watching: false, pollMs: 5});

@@ -4,11 +4,12 @@ import {openConversation} from "../stores/openConversation.js";
 import {useShallow} from "zustand/react/shallow";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConversations} from "../stores/useConversations.js";
-import {useLocalCopy} from "../stores/useLocalCopy.js";
 import {useProfiles} from "../stores/useProfiles.js";
+import {selectMayAdmin, useSignedIn} from "../stores/useSignedIn.js";
 import {useView, type View} from "../stores/useView.js";
 import {ConversationItem} from "./ConversationItem.js";
-import {ProfileSwitcher} from "./ProfileSwitcher.js";
+import {SidebarFooter} from "./SidebarFooter.js";
+import {SignedInAs} from "./SignedInAs.js";
 import {UndoDelete} from "./UndoDelete.js";
 
 const pages: Array<[View, string, string]> = [
@@ -24,10 +25,10 @@ export function Sidebar() {
     const ofProfile = all.filter((c) => c.profile === profile);
     const conversations = searchConversations(ofProfile, query);
     const activeId = useConversations((s) => s.activeId);
-    const syncError = useConversations((s) => s.syncError);
     const conflictNotice = useConversations((s) => s.conflictNotice);
     const dismissConflictNotice = useConversations((s) => s.dismissConflictNotice);
-    const localCopyError = useLocalCopy((s) => s.error);
+    // The dashboard and the settings are the app's own key's: an issued key (or one not known yet) has the chat alone.
+    const mayAdmin = useSignedIn(selectMayAdmin);
     const {remove, rename} = useConversations.getState();
     // The chats being answered, not their text: the list is not drawn again for every streamed frame.
     const answering = useChatStream(useShallow((s) => Object.keys(s.answers)));
@@ -69,21 +70,23 @@ export function Sidebar() {
                 </span>{" "}
                 KVShare
             </div>
-            <ProfileSwitcher />
-            <nav className="pages" aria-label="Pages">
-                {pages.map(([id, label, testId]) => (
-                    <button
-                        key={id}
-                        type="button"
-                        className={`page-link${view === id ? " active" : ""}`}
-                        data-testid={testId}
-                        aria-current={view === id ? "page" : undefined}
-                        onClick={() => useView.getState().show(id)}
-                    >
-                        {label}
-                    </button>
-                ))}
-            </nav>
+            <SignedInAs />
+            {mayAdmin ? (
+                <nav className="pages" aria-label="Pages">
+                    {pages.map(([id, label, testId]) => (
+                        <button
+                            key={id}
+                            type="button"
+                            className={`page-link${view === id ? " active" : ""}`}
+                            data-testid={testId}
+                            aria-current={view === id ? "page" : undefined}
+                            onClick={() => useView.getState().show(id)}
+                        >
+                            {label}
+                        </button>
+                    ))}
+                </nav>
+            ) : null}
             <button
                 type="button"
                 className="new-chat"
@@ -137,16 +140,7 @@ export function Sidebar() {
                     </button>
                 </div>
             ) : null}
-            {localCopyError ? (
-                <p className="sync-error small" role="status" data-testid="local-copy-error" title={localCopyError}>
-                    This browser is not keeping a copy of the chats (its storage is full): they are kept on the server only.
-                </p>
-            ) : null}
-            {syncError ? (
-                <p className="sync-error small" role="status" title={syncError}>
-                    Not saved to the server: {syncError}
-                </p>
-            ) : null}
+            <SidebarFooter />
         </aside>
     );
 }

@@ -11,6 +11,7 @@ import type {Conversation} from "../lib/types.js";
 import {answeringInThisBrowser} from "./answeringElsewhere.js";
 import type {ConversationsState} from "./conversationsState.js";
 import {forgetNotSaved, noteSave} from "./useChatsNotSaved.js";
+import {keepsChatsOnServer, signedInKnown} from "./useSignedIn.js";
 
 /** Typing in the system prompt saves after this pause. */
 const SAVE_DEBOUNCE_MS = 400;
@@ -104,6 +105,9 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         clearTimeout(timers.get(id));
         timers.delete(id);
         queue(id, async () => {
+            // An issued key's chats are kept in this browser only (the server refuses it its database): nothing is
+            // sent before the server has said whose key this is, and only the app's own key's chats then.
+            if (!keepsChatsOnServer() && (await signedInKnown())?.app !== true) return;
             const conversation = get().conversations.find((c) => c.id === id);
             // Empty chats stay local until their first message.
             if (!conversation || conversation.messages.length === 0) return;
@@ -160,6 +164,8 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
      * not have yet, saving them, and drops empty ones but the open one; a refresh leaves those as they are.
      */
     const read = async (refresh: boolean): Promise<void> => {
+        // Not the app's key (or not known yet): there is no server copy to read (see `save`).
+        if (!keepsChatsOnServer()) return;
         let records: ConversationRecord[];
         try {
             records = await getBackend().admin("listConversations", {});
@@ -215,6 +221,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             forgetNotSaved(id);
             if (onServer)
                 queue(id, async () => {
+                    if (!keepsChatsOnServer() && (await signedInKnown())?.app !== true) return;
                     try {
                         await getBackend().admin("deleteConversation", {id});
                     } catch (error) {

@@ -1,4 +1,6 @@
 import {setBackend} from "../backend/current.js";
+import {APP_USER} from "../backend/whoami.js";
+import {useSignedIn} from "./useSignedIn.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {useConversations} from "./useConversations.js";
 
@@ -20,5 +22,7 @@ export function freshConversations(): FakeBackend {
         restoredIds: [],
         recentlyRemoved: null
     });
+    // The app's own key, as the server said: the chats are saved to the server (a test of an issued key says so).
+    useSignedIn.setState({signedIn: APP_USER});
     return backend;
 }

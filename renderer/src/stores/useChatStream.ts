@@ -79,6 +79,9 @@ function without(answers: Readonly<Record<string, InFlight>>, conversationId: st
 /** Why an answer is cut short when the page goes away (a reload, a closed tab) while it streams. */
 export const INTERRUPTED = "Interrupted: the page was closed or reloaded while this answer was written.";
 
+/** Why an answer is stopped and dropped: its chat is being forgotten (signed out), so nothing of it is kept. */
+const FORGOTTEN = "Forgotten: signed out of this browser while this answer was written.";
+
 /** The messages sent to the model: the system prompt, then the chat (failed answers left out). */
 export function toChatMessages(conversation: Conversation): ChatMessage[] {
     const messages: ChatMessage[] = [];
@@ -161,12 +164,12 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
         try {
             // Ended either way: all the text that came is in `answers` (the partial answer of a failure).
             const result = await getBackend().streamChat(toChatRequest(conversation), onDelta, abort.signal).finally(streamed.flush);
-            if (abort.signal.reason === INTERRUPTED) return;
+            if (abort.signal.reason === INTERRUPTED || abort.signal.reason === FORGOTTEN) return;
             const stats = statsFromResult(result, {firstTextMs, elapsedMs: performance.now() - startedAt, streamedPieces: pieces});
             keepAnswer(asked, {role: "assistant", content: before + result.content, stats, ...(result.kvshare ? {hit: result.kvshare} : {})});
         } catch (error) {
-            // The page went away: what streamed so far was kept then (see `keepPartialOnPageHide`).
-            if (abort.signal.reason === INTERRUPTED) return;
+            // The page went away: what streamed so far was kept then (see `keepPartialOnPageHide`); or it was forgotten.
+            if (abort.signal.reason === INTERRUPTED || abort.signal.reason === FORGOTTEN) return;
             // The streamed text (a continued answer's begins with what it continues).
             const partial = get().answers[conversationId]?.text ?? before;
             if (isUnauthorized(error)) useConnection.getState().requireKey(errorMessage(error));
@@ -256,4 +259,14 @@ export function keepPartialOnPageHide(target: Pick<Window, "addEventListener" | 
     };
     target.addEventListener("pagehide", onHide);
     return () => target.removeEventListener("pagehide", onHide);
+}
+
+/** Stops every answer being written and keeps nothing of them (signing out: their chats are forgotten). */
+export function dropAnswers(): void {
+    for (const [conversationId, entry] of running) {
+        running.delete(conversationId);
+        entry.controller.abort(FORGOTTEN);
+        entry.stopAnnouncing();
+    }
+    useChatStream.setState({answers: {}});
 }

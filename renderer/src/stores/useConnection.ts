@@ -13,7 +13,7 @@ interface ConnectionState {
     models: ModelObject[];
     /** Why the server is not usable, when it is not. */
     error: string | null;
-    /** Said once about the key of a `#key=` link (it was refused, the saved key kept), until dismissed. */
+    /** Said once about the key of a `#key=` link (refused, the saved key kept; or taken over the saved one), until dismissed. */
     keyNotice: string | null;
     dismissKeyNotice: () => void;
     /**
@@ -27,6 +27,8 @@ interface ConnectionState {
     setApiKey: (key: string) => Promise<void>;
     /** Called when any request got 401: shows the API key screen. */
     requireKey: (message?: string) => void;
+    /** The key was forgotten (signed out, here or in another tab): the key screen shows, with nothing to blame. */
+    signedOut: () => void;
 }
 
 /** Settles once the key a `#key=` link brought is checked and taken (or not): requests wait for it. */
@@ -73,6 +75,9 @@ export const useConnection = create<ConnectionState>()((set, get) => ({
     },
     requireKey: (message) => {
         set({status: "unauthorized", error: message ?? "An API key is required"});
+    },
+    signedOut: () => {
+        set({apiKey: null, status: "unauthorized", error: null, keyNotice: null});
     }
 }));
 

@@ -1,4 +1,6 @@
-import type {AdminInput, AdminOp, AdminOutput} from "../../../shared/admin.js";
+import type {AdminInput, AdminOp, AdminOutput, SignedIn} from "../../../shared/admin.js";
+import {ApiError} from "../backend/errors.js";
+import {APP_USER} from "../backend/whoami.js";
 import {FakeAdmin} from "./fakeAdmin.js";
 import type {Backend, ChatStreamRequest, ChatStreamResult} from "../../../shared/backend.js";
 import type {ChatCompletionChunk, HealthResponse, ModelObject, Timings, Usage} from "../../../shared/openai.js";
@@ -90,6 +92,8 @@ export class FakeBackend implements Backend {
     readonly kind = "http" as const;
     requests: ChatStreamRequest[] = [];
     readonly adminFake = new FakeAdmin();
+    /** Who the key signs in as (GET /kvshare/whoami): the app's own key unless a test makes it a member's ({@link asMember}). */
+    signedIn: SignedIn = APP_USER;
     healthImpl: () => Promise<HealthResponse> = async () => health;
     modelsImpl: () => Promise<ModelObject[]> = async () => models;
     private pending: Array<{onDelta: (t: string) => void; finish: (r: ChatStreamResult | Error) => void; text: string}> = [];
@@ -100,6 +104,23 @@ export class FakeBackend implements Backend {
 
     listModels(): Promise<ModelObject[]> {
         return this.modelsImpl();
+    }
+
+    async whoami(): Promise<SignedIn> {
+        return structuredClone(this.signedIn);
+    }
+
+    /**
+     * Makes the key an issued one (a student's), as the real server answers it: whoami names its holder, and every
+     * app route is refused with the server's 403 (still recorded in `adminFake.calls`, so a test sees none was asked).
+     */
+    asMember(name = "student-ana", group: string | null = "class-4b"): this {
+        this.signedIn = {app: false, name, group};
+        this.admin = (async (op, input) => {
+            this.adminFake.calls.push({op, input: structuredClone(input)});
+            throw new ApiError("This key may use the OpenAI API only; the app's own key is needed for /kvshare routes.", 403, "permission_error", "admin_only");
+        }) as typeof this.admin;
+        return this;
     }
 
     /**

@@ -1,8 +1,10 @@
 import {setBackend} from "../backend/current.js";
+import {APP_USER} from "../backend/whoami.js";
 import {useChatStream} from "../stores/useChatStream.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
 import {useDrafts} from "../stores/useDrafts.js";
+import {useSignedIn} from "../stores/useSignedIn.js";
 import {FakeBackend} from "./fakes.js";
 
 /**
@@ -17,5 +19,7 @@ export function freshChatState(connection: Partial<ReturnType<typeof useConnecti
     useDrafts.setState({drafts: {}});
     useChatStream.setState({answers: {}});
     useConnection.setState(connection);
+    // The app's own key, as the server said: the chats are saved to the server (a test of an issued key says so).
+    useSignedIn.setState({signedIn: APP_USER});
     return backend;
 }

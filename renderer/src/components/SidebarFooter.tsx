@@ -1,0 +1,48 @@
+import {getBackend} from "../backend/current.js";
+import {CHATS_IN_BROWSER} from "../lib/chatsKept.js";
+import {SIGN_OUT_QUESTION, signOut} from "../stores/signOut.js";
+import {useConversations} from "../stores/useConversations.js";
+import {useLocalCopy} from "../stores/useLocalCopy.js";
+import {selectChatOnly, useSignedIn} from "../stores/useSignedIn.js";
+import {ConfirmButton} from "./ConfirmButton.js";
+
+/**
+ * The sidebar's foot: where the chats are kept (and what failed of it), and Sign out. A page served over HTTP is
+ * often a shared computer's (a classroom): signing out forgets the key and the chats this browser keeps. The
+ * Electron window has no key to forget.
+ */
+export function SidebarFooter() {
+    const chatOnly = useSignedIn(selectChatOnly);
+    const syncError = useConversations((s) => s.syncError);
+    const localCopyError = useLocalCopy((s) => s.error);
+    const signsOut = getBackend().kind === "http";
+    return (
+        <div className="sidebar-footer">
+            {localCopyError ? (
+                <p className="sync-error small" role="status" data-testid="local-copy-error" title={localCopyError}>
+                    {chatOnly
+                        ? "This browser cannot keep the chats (its storage is full): they are kept in this page only, until it is closed or reloaded."
+                        : "This browser is not keeping a copy of the chats (its storage is full): they are kept on the server only."}
+                </p>
+            ) : null}
+            {/* Never for an issued key: its chats are not sent to the server. */}
+            {syncError && !chatOnly ? (
+                <p className="sync-error small" role="status" title={syncError}>
+                    Not saved to the server: {syncError}
+                </p>
+            ) : null}
+            {chatOnly ? (
+                <p className="muted small chats-kept" data-testid="chats-kept">
+                    {CHATS_IN_BROWSER}
+                </p>
+            ) : null}
+            {signsOut ? (
+                <div className="sign-out">
+                    <ConfirmButton label="Sign out…" confirmLabel="Sign out" onConfirm={() => void signOut()} small testId="sign-out">
+                        <span className="small sign-out-question">{SIGN_OUT_QUESTION}</span>
+                    </ConfirmButton>
+                </div>
+            ) : null}
+        </div>
+    );
+}

@@ -1,0 +1,102 @@
+import {API_KEY_STORAGE, loadApiKey, saveApiKey} from "../backend/apiKey.js";
+import {forgetAppStorage} from "../lib/appStorage.js";
+import {DEFAULT_PROFILE} from "../lib/types.js";
+import {useAdminSettings} from "./useAdminSettings.js";
+import {useApiKeys} from "./useApiKeys.js";
+import {useCachedPrompts} from "./useCachedPrompts.js";
+import {useCacheStats} from "./useCacheStats.js";
+import {dropAnswers} from "./useChatStream.js";
+import {useChatsNotSaved} from "./useChatsNotSaved.js";
+import {useConnection} from "./useConnection.js";
+import {flushConversationSaves, useConversations} from "./useConversations.js";
+import {useDrafts} from "./useDrafts.js";
+import {noModelsYet, useModels} from "./useModels.js";
+import {useProfiles} from "./useProfiles.js";
+import {keepsChatsOnServer} from "./useSignedIn.js";
+import {useWhatIf} from "./useWhatIf.js";
+
+/** What the confirmation asks before signing out. */
+export const SIGN_OUT_QUESTION = "Sign out of this browser? Your key and the chats kept in this browser are forgotten here.";
+
+/**
+ * Forgets, in this page, everything of the key signed in before: its chats, drafts and answers being written, which
+ * profile asked, and what the app's own key read (settings, keys, the dashboard). `storage` "all": this browser's
+ * copies too (the key itself stays: signing out removes it first); "tab": this tab's own storage only, where another
+ * tab already forgot the shared one (and may be writing the next key's chats there).
+ */
+export function forgetChatsHere(storage: "all" | "tab"): void {
+    dropAnswers();
+    useConversations.setState({
+        conversations: [],
+        activeId: null,
+        loaded: false,
+        syncError: null,
+        conflictNotice: null,
+        removedIds: [],
+        removedAt: {},
+        restoredIds: [],
+        recentlyRemoved: null
+    });
+    useDrafts.setState({drafts: {}});
+    useChatsNotSaved.setState({tooLarge: {}});
+    useProfiles.setState({profiles: [], active: DEFAULT_PROFILE, loaded: false, error: null});
+    useModels.setState(noModelsYet);
+    // What the app's own key read: a page opened anew holds none of it.
+    useAdminSettings.setState(useAdminSettings.getInitialState(), true);
+    useApiKeys.setState(useApiKeys.getInitialState(), true);
+    useCachedPrompts.setState(useCachedPrompts.getInitialState(), true);
+    useWhatIf.setState(useWhatIf.getInitialState(), true);
+    useCacheStats.setState({...useCacheStats.getInitialState(), scope: null}, true);
+    if (storage === "all") forgetAppStorage(() => localStorage, [API_KEY_STORAGE]);
+    forgetAppStorage(() => sessionStorage);
+    // A page starts on a new chat: so does the next person's.
+    useConversations.getState().create();
+}
+
+/**
+ * Signs this browser out: its key and every chat, draft and local copy it keeps for the app are forgotten, and the
+ * key screen shows. The app's own key keeps its chats on the server too: a save on its way gets there first.
+ */
+export async function signOut(): Promise<void> {
+    dropAnswers();
+    if (keepsChatsOnServer()) await flushConversationSaves().catch(() => undefined);
+    saveApiKey(null);
+    forgetChatsHere("all");
+    useConnection.getState().signedOut();
+}
+
+/**
+ * Follows the key of this browser: another key than the one before (a link, the key screen, another tab) is
+ * another person, who must not see what was kept for the key before; a sign-out in another tab signs this one out
+ * too (the `storage` event), and a key signed in there is taken here. Returns a stop function.
+ */
+export function followSignIns(target: Pick<Window, "addEventListener" | "removeEventListener"> = window): () => void {
+    // Set while taking another tab's key: that tab forgot the shared storage already (and may be writing there now).
+    let fromOtherTab = false;
+    const stopFollowing = useConnection.subscribe((state, previous) => {
+        if (state.apiKey !== null && previous.apiKey !== null && state.apiKey !== previous.apiKey) forgetChatsHere(fromOtherTab ? "tab" : "all");
+    });
+    const onStorage = (event: StorageEvent): void => {
+        // `null`: the whole storage was cleared.
+        if (event.key !== API_KEY_STORAGE && event.key !== null) return;
+        const key = loadApiKey();
+        if (key === useConnection.getState().apiKey) return;
+        if (key === null) {
+            dropAnswers();
+            forgetChatsHere("tab");
+            useConnection.getState().signedOut();
+            return;
+        }
+        fromOtherTab = true;
+        try {
+            void useConnection.getState().setApiKey(key);
+        } finally {
+            fromOtherTab = false;
+        }
+    };
+    target.addEventListener("storage", onStorage);
+    return () => {
+        stopFollowing();
+        target.removeEventListener("storage", onStorage);
+    };
+}
