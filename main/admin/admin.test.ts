@@ -99,9 +99,16 @@ describe("cache stats, threshold live, clear", () => {
         expect(stats.cache.budgetBytes).toBe(server.core.settings.sharing.maxSnapshotBytes);
         // A scope's view counts that scope's entries only.
         const own = (await (await server.api("/kvshare/cache/stats?scope=global")).json()) as CacheStats;
-        expect(own.cache).toEqual(stats.cache);
+        // The memory tier holds every scope's donors: in the whole cache's view only.
+        expect(own.cache).toEqual({...stats.cache, memoryBytes: null});
         const other = (await (await server.api("/kvshare/cache/stats?scope=user%3Anobody")).json()) as CacheStats;
-        expect(other.cache).toEqual({entries: 0, bytes: 0, budgetBytes: stats.cache.budgetBytes});
+        expect(other.cache).toEqual({
+            entries: 0,
+            bytes: 0,
+            budgetBytes: stats.cache.budgetBytes,
+            memoryBytes: null,
+            memoryBudgetBytes: stats.cache.memoryBudgetBytes
+        });
         expect(stats.topDonors[0]).toMatchObject({hits: 1, prompt: expect.stringContaining("Lily"), scope: "global"});
         expect(stats.buckets.reduce((sum, b) => sum + b.requests, 0)).toBe(2);
 
