@@ -51,8 +51,8 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
             await expect(page.getByTestId("nav-dashboard")).toHaveCount(0);
             await expect(page.getByTestId("nav-admin")).toHaveCount(0);
             await expect(page.getByTestId("model-name")).toHaveText(/stories260K/);
-            await expect(page.getByTestId("chats-kept-intro")).toContainText("kept in this browser only");
-            await expect(page.getByTestId("chats-kept")).toContainText("kept in this browser only");
+            await expect(page.getByTestId("chats-kept-intro")).toContainText("kept in this browser only: signing out forgets it");
+            await expect(page.getByTestId("chats-kept")).toContainText("kept in this browser only: signing out forgets it");
             await page.screenshot({path: join(shots, "chat-only-1280.png")});
 
             await send(page, "Once upon a time");
@@ -83,6 +83,8 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
             await page.screenshot({path: join(shots, "chat-only-375-sign-out.png")});
             await page.getByTestId("sign-out-confirm").click();
             await expect(page.getByTestId("api-key-screen")).toBeVisible();
+            // Opaque: nothing of the chats before shows behind it.
+            expect(await page.getByTestId("api-key-screen").evaluate((el) => getComputedStyle(el).backgroundColor)).toMatch(/^rgb\(/);
             const kept = await page.evaluate(() => Object.keys(localStorage).filter((name) => name !== "kvshare.conversations"));
             expect(kept).toEqual([]);
             expect(await page.evaluate(() => localStorage.getItem("kvshare.conversations") ?? "")).not.toContain("Once upon a time");
@@ -111,7 +113,8 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
 
             // The student opens their link in a new tab of the teacher's browser.
             const student = await context.newPage();
-            const refused = [...refusals(page), ...refusals(student)];
+            const refusedHere = refusals(page);
+            const refusedThere = refusals(student);
             await student.goto(studentLink);
             await expect(student.getByTestId("signed-in-name")).toHaveText("student-ana");
             await expect(student.getByTestId("key-notice")).toContainText("Signed in with the link's key");
@@ -123,7 +126,7 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
             await expect(page.getByTestId("signed-in-name")).toHaveText("student-ana");
             await expect(page.getByTestId("nav-dashboard")).toHaveCount(0);
             await expect(page.getByTestId("conversation-item")).not.toContainText("The teacher's question");
-            expect(refused).toEqual([]);
+            expect([...refusedHere, ...refusedThere]).toEqual([]);
 
             // The app's key signs in again (its link, in a new tab): its chats are on the server.
             const teacher = await context.newPage();

@@ -32,13 +32,11 @@ function tabTitle(view: string, chatTitle: string | null): string {
 }
 
 /**
- * Once the server answers: who the key signs in as, then (the app's own key) the profiles and the chats from its
- * database. An issued key gets the chat alone: its chats stay in this browser, and the app's routes, which would
+ * The app's own key's profiles and chats from the server's database, once the server answers and has said the key
+ * is the app's. An issued key gets the chat alone: its chats stay in this browser, and the app's routes, which would
  * refuse it, are not asked.
  */
-async function loadServerState(): Promise<void> {
-    const signedIn = await useSignedIn.getState().load();
-    if (signedIn?.app !== true) return;
+async function loadAppState(): Promise<void> {
     await useProfiles.getState().load();
     await useConversations.getState().load();
     useConversations.getState().showProfile(useProfiles.getState().active);
@@ -65,8 +63,8 @@ export function App() {
         const timer = setInterval(() => {
             const {status} = useConnection.getState();
             if (status !== "unauthorized") void useConnection.getState().refresh();
-            // Who the key is could not be asked (the server was busy, say): asked again, then what it may read.
-            if ((status === "ok" || status === "loading") && useSignedIn.getState().signedIn === null) void loadServerState();
+            // Who the key is could not be asked (the server was busy, say): asked again.
+            if (status !== "unauthorized" && useSignedIn.getState().signedIn === null) void useSignedIn.getState().ask();
         }, HEALTH_POLL_MS);
         const unsubscribeMenu = subscribeMenuCommands();
         const stopKeepingPartial = keepPartialOnPageHide();
@@ -108,10 +106,17 @@ export function App() {
         return () => document.removeEventListener("keydown", onKey);
     }, [sidebarOpen]);
 
-    // Server state is read when the server first becomes reachable (and again after a new API key).
+    // Who the key signs in as, at once and after each new key: it needs no model (with none loaded, the settings and
+    // the model picker are how one is loaded).
+    const apiKey = useConnection((s) => s.apiKey);
     useEffect(() => {
-        if (reachable) void loadServerState();
-    }, [reachable]);
+        // Not while a key is asked for (signed out): the key screen's key is asked about once the server takes it.
+        if (status !== "unauthorized" && useSignedIn.getState().signedIn === null) void useSignedIn.getState().ask();
+    }, [apiKey, status]);
+    // The app's own key's state is read when the server is reachable and has said whose key it is (again after a new key).
+    useEffect(() => {
+        if (reachable && mayAdmin) void loadAppState();
+    }, [reachable, mayAdmin]);
 
     const chat = page === "chat";
     const keyNeeded = status === "unauthorized";

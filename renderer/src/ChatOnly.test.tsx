@@ -93,3 +93,22 @@ describe("App with an issued key (a student's): the chat alone", () => {
         expect(backend.adminFake.calls).toEqual([]);
     });
 });
+
+describe("App with the app's own key and no model loaded", () => {
+    afterEach(() => {
+        cleanup();
+        setBackend(null);
+    });
+
+    it("offers the settings and the dashboard, where a model is loaded: who the key is needs no model", async () => {
+        const backend = freshChatState({apiKey: null, status: "checking", health: null, models: [], error: null});
+        backend.healthImpl = async () => ({status: "error", error: "No model found."}) as unknown as Awaited<ReturnType<FakeBackend["health"]>>;
+        useSignedIn.setState({signedIn: null});
+        saveApiKey("sk-app");
+        useView.getState().show("chat");
+        render(<App />);
+        await screen.findByTestId("nav-admin");
+        expect(screen.getByTestId("nav-dashboard")).toBeTruthy();
+        expect(useSignedIn.getState().signedIn?.app).toBe(true);
+    });
+});

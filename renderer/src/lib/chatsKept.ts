@@ -4,4 +4,7 @@
  * browser alone, since the server keeps no chats for it.
  */
 export const CHATS_ON_SERVER = "Your chats are saved in this KVShare server's database.";
-export const CHATS_IN_BROWSER = "Your chats are kept in this browser only, not on the server: signing out forgets them.";
+// True to the letter: the server keeps no chat list for an issued key, but what is sent is cached as prompts (and logged),
+// which the server's administrator sees.
+export const CHATS_IN_BROWSER =
+    "Your chat list is kept in this browser only: signing out forgets it. What you send is also kept in the server's cache, which its administrator can see.";

@@ -193,6 +193,19 @@ describe("renderMarkdownBlocks", () => {
                 expect(streamed, `${step}: ${JSON.stringify(answer.slice(0, end))}`).toEqual(renderMarkdownBlocks(answer.slice(0, end), {caret: true}));
             }
         }
+        // Text added later that reaches back over more than two blocks: a formula closed at last, a setext underline
+        // under lines read as several blocks.
+        for (const [before, more] of [
+            ["$$\na\n\nb\n\nc\n", "$$"],
+            ["a\n$$\nx\n$$\nb\n$$\ny\n$$\nc", "\n="],
+            ["intro\n\none\n$$\nx\n$$\ntwo\n$$\ny\n$$\nthree", "\n---"]
+        ]) {
+            renderMarkdownBlocks("\u0001");
+            renderMarkdownBlocks(before!);
+            const streamed = renderMarkdownBlocks(before! + more!);
+            renderMarkdownBlocks("\u0001");
+            expect(streamed, JSON.stringify(before! + more!)).toEqual(renderMarkdownBlocks(before! + more!));
+        }
         // A link definition written later applies to the blocks before it.
         renderMarkdownBlocks("See [the docs][d].\n\nMore.\n\nAnd more.\n\n");
         expect(renderMarkdownBlocks("See [the docs][d].\n\nMore.\n\nAnd more.\n\n[d]: https://example.com/d")[0]).toContain('href="https://example.com/d"');

@@ -189,8 +189,11 @@ function lexBlocks(text: string): TokensList {
     const last = lastLexed;
     if (last != null && text.startsWith(last.text) && Object.keys(last.tokens.links).length === 0) {
         const blocks = last.tokens.map((token, i) => ({token, i})).filter(({token}) => token.type !== "space");
-        const from = blocks.at(-2)?.i;
-        if (from != null && from > 0) {
+        // From a block before the last two that follows a blank line: text added later can reach back over no blank line
+        // (a setext underline makes a heading of the lines above it, however many blocks they were read as).
+        let from: number | undefined;
+        for (let k = blocks.length - 2; k >= 1 && from == null; k--) if (last.tokens[blocks[k]!.i - 1]?.type === "space") from = blocks[k]!.i;
+        if (from != null) {
             const start = last.tokens.slice(0, from).reduce((length, token) => length + token.raw.length, 0);
             const tail = parsers.done.lexer(text.slice(start));
             if (Object.keys(tail.links).length === 0 && sourceOf(tail) === text.slice(start)) {

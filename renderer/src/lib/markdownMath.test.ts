@@ -18,6 +18,9 @@ describe("TeX to MathML", () => {
         expect(signs("a \\cdot (-b) \\pm c")).toEqual(["− unary", "± binary"]);
         // After an operand's end (a closing bracket, a factorial) it is an operation.
         expect(signs("(x) - 1 + n! - 1")).toEqual(["− binary", "+ binary", "− binary"]);
+        // After an ellipsis or a norm's closing bars too.
+        expect(signs("1 + 2 + \\cdots + n")).toEqual(["+ binary", "+ binary", "+ binary"]);
+        expect(signs("\\|x\\| - 1")).toEqual(["− binary"]);
         // A sign that opens its row is the browser's own prefix form: left as KaTeX wrote it.
         expect(signs("-x + 3")).toEqual(["− binary", "+ binary"]);
         expect(texToMathMl("-x", false)).toMatch(/<mrow><mo>−<\/mo><mi>x<\/mi>/);

@@ -39,7 +39,7 @@ function renderTex(tex: string, display: boolean): string {
 }
 
 /** What may end an operand: a sign after one of these is subtraction (or addition), after any other operator a sign of its own. */
-const OPERAND_ENDS = new Set([")", "]", "}", "⟩", "⌉", "⌋", "|", "∣", "‖", "!", "′", "″"]);
+const OPERAND_ENDS = new Set([")", "]", "}", "⟩", "⌉", "⌋", "|", "∣", "‖", "∥", "!", "′", "″", "⋯", "…", "⋮", "⋱"]);
 
 /**
  * A minus or plus that follows an operator ("x = −2", "(−1)", "2 − −3") is a sign, set close to what it signs, as
@@ -65,14 +65,20 @@ interface MathToken extends Tokens.Generic {
  * "$5-$10") stay text — and no backtick comes between (a price before a code span is not a formula).
  */
 const INLINE_RULES: readonly {pattern: RegExp; display: boolean}[] = [
-    {pattern: /^\$\$((?:\\[\s\S]|[^\\$])+?)\$\$/, display: true},
-    {pattern: /^\\\[([\s\S]+?)\\\]/, display: true},
-    {pattern: /^\\\(([\s\S]+?)\\\)/, display: false},
+    {pattern: /^\$\$((?:\\[\s\S]|(?!\n[ \t]*\n)[^\\$])+?)\$\$/, display: true},
+    {pattern: /^\\\[((?:(?!\n[ \t]*\n)[\s\S])+?)\\\]/, display: true},
+    {pattern: /^\\\(((?:(?!\n[ \t]*\n)[\s\S])+?)\\\)/, display: false},
     {pattern: /^\$(?![\s$])((?:\\[\s\S]|[^\\$`])+?)(?<![\s\\])\$(?!\d)/, display: false}
 ];
 
-/** A formula on lines of its own: `$$` or `\[` opening a line, the closing one ending a line. */
-const BLOCK_RULES: readonly RegExp[] = [/^ {0,3}\$\$([\s\S]+?)\$\$[ \t]*(?:\n|$)/, /^ {0,3}\\\[([\s\S]+?)\\\][ \t]*(?:\n|$)/];
+/**
+ * A formula on lines of its own: `$$` or `\[` opening a line, the closing one ending a line. None spans a blank line
+ * (TeX ends a formula there): an unclosed `$$` stays text instead of taking in everything to the next one.
+ */
+const BLOCK_RULES: readonly RegExp[] = [
+    /^ {0,3}\$\$((?:(?!\n[ \t]*\n)[\s\S])+?)\$\$[ \t]*(?:\n|$)/,
+    /^ {0,3}\\\[((?:(?!\n[ \t]*\n)[\s\S])+?)\\\][ \t]*(?:\n|$)/
+];
 
 function mathToken(raw: string, tex: string, display: boolean): MathToken | undefined {
     return tex.trim() === "" ? undefined : {type: "math", raw, tex: tex.trim(), display};

@@ -11,7 +11,7 @@ import type {Conversation} from "../lib/types.js";
 import {answeringInThisBrowser} from "./answeringElsewhere.js";
 import type {ConversationsState} from "./conversationsState.js";
 import {forgetNotSaved, noteSave} from "./useChatsNotSaved.js";
-import {keepsChatsOnServer, signedInKnown} from "./useSignedIn.js";
+import {identityEpoch, keepsChatsOnServer, signedInKnown} from "./useSignedIn.js";
 
 /** Typing in the system prompt saves after this pause. */
 const SAVE_DEBOUNCE_MS = 400;
@@ -111,12 +111,15 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             const conversation = get().conversations.find((c) => c.id === id);
             // Empty chats stay local until their first message.
             if (!conversation || conversation.messages.length === 0) return;
+            const epoch = identityEpoch();
             try {
                 const saved = await getBackend().admin("saveConversation", {
                     ...toRecord(conversation),
                     ...(conversation.syncedAt == null ? {} : {baseUpdatedAt: conversation.syncedAt}),
                     ...(conversation.syncedSettings == null ? {} : {baseSettings: conversation.syncedSettings})
                 });
+                // Signed out meanwhile: the chat's answer is not taken back into a page that forgot it.
+                if (epoch !== identityEpoch()) return;
                 noteSave(id);
                 if (saved.conflict != null) takeConflict(saved.conflict);
                 else
@@ -166,13 +169,16 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
     const read = async (refresh: boolean): Promise<void> => {
         // Not the app's key (or not known yet): there is no server copy to read (see `save`).
         if (!keepsChatsOnServer()) return;
+        const epoch = identityEpoch();
         let records: ConversationRecord[];
         try {
             records = await getBackend().admin("listConversations", {});
         } catch (error) {
-            set({syncError: errorMessage(error)});
+            if (epoch === identityEpoch()) set({syncError: errorMessage(error)});
             return;
         }
+        // Signed out, or another key taken, while the list was on its way: it is someone else's.
+        if (epoch !== identityEpoch()) return;
         const {conversations, activeId, removedIds, removedAt} = get();
         const local = new Map(conversations.map((c) => [c.id, c]));
         // Deleted here: a list sent before the deletion landed does not bring it back (a copy changed since does).

@@ -36,6 +36,23 @@ describe("signing out", () => {
         setBackend(null);
     });
 
+    it("takes in no chat list or profiles that come back after the sign-out (they were read for the one before)", async () => {
+        await chatWithAnswer(backend, "the teacher's question");
+        await flushConversationSaves();
+        const releaseList = backend.holdAnswers("listConversations");
+        const reading = useConversations.getState().refresh();
+        const releaseProfiles = backend.holdAnswers("listProfiles");
+        const profiles = useProfiles.getState().load();
+        forgetChatsHere("all");
+        releaseList();
+        releaseProfiles();
+        await reading;
+        await profiles;
+        expect(useConversations.getState().conversations.flatMap((c) => c.messages)).toEqual([]);
+        expect(localStorage.getItem(CONVERSATIONS_STORAGE) ?? "").not.toContain("teacher");
+        expect(useProfiles.getState().profiles).toEqual([]);
+    });
+
     it("forgets the key and everything the app keeps in this browser's storages, and asks for a key", async () => {
         await chatWithAnswer(backend, "a private question");
         await flushConversationSaves();

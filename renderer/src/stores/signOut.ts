@@ -12,7 +12,7 @@ import {flushConversationSaves, useConversations} from "./useConversations.js";
 import {useDrafts} from "./useDrafts.js";
 import {noModelsYet, useModels} from "./useModels.js";
 import {useProfiles} from "./useProfiles.js";
-import {keepsChatsOnServer} from "./useSignedIn.js";
+import {forgetIdentity, keepsChatsOnServer} from "./useSignedIn.js";
 import {useWhatIf} from "./useWhatIf.js";
 
 /** What the confirmation asks before signing out. */
@@ -25,6 +25,8 @@ export const SIGN_OUT_QUESTION = "Sign out of this browser? Your key and the cha
  * tab already forgot the shared one (and may be writing the next key's chats there).
  */
 export function forgetChatsHere(storage: "all" | "tab"): void {
+    // Reads and saves on their way for whoever was signed in are not taken in after this.
+    forgetIdentity();
     dropAnswers();
     useConversations.setState({
         conversations: [],
@@ -57,9 +59,14 @@ export function forgetChatsHere(storage: "all" | "tab"): void {
  * Signs this browser out: its key and every chat, draft and local copy it keeps for the app are forgotten, and the
  * key screen shows. The app's own key keeps its chats on the server too: a save on its way gets there first.
  */
+/** How long a sign-out waits for the app key's saves still on their way. */
+const signOutSaveWaitMs = 2000;
+
 export async function signOut(): Promise<void> {
     dropAnswers();
-    if (keepsChatsOnServer()) await flushConversationSaves().catch(() => undefined);
+    // Saves on their way are given a moment (a server that does not answer must not keep the next person waiting).
+    if (keepsChatsOnServer())
+        await Promise.race([flushConversationSaves().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, signOutSaveWaitMs))]);
     saveApiKey(null);
     forgetChatsHere("all");
     useConnection.getState().signedOut();

@@ -4,6 +4,7 @@ import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
 import {DEFAULT_PROFILE} from "../lib/types.js";
 import {useAdminSettings} from "./useAdminSettings.js";
+import {identityEpoch} from "./useSignedIn.js";
 
 export const ACTIVE_PROFILE_STORAGE = "kvshare.profile";
 
@@ -60,9 +61,12 @@ export const useProfiles = create<ProfilesState>()((set, get) => ({
     error: null,
     load: async () => {
         const request = ++sent;
+        const epoch = identityEpoch();
         try {
             let profiles = await getBackend().admin("listProfiles", {});
             if (profiles.length === 0) profiles = await getBackend().admin("saveProfile", {name: DEFAULT_PROFILE});
+            // Signed out, or another key taken, meanwhile: these are someone else's profiles.
+            if (epoch !== identityEpoch()) return;
             if (stale(request)) {
                 set({loaded: true});
                 return;

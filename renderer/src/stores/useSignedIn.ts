@@ -13,13 +13,29 @@ interface SignedInState {
     signedIn: SignedIn | null;
     /** Asks the server (the Electron window is the app's own user without asking); resolves to the answer, null where none came. */
     load: () => Promise<SignedIn | null>;
+    /** {@link load}, unless an ask for this key is on its way (a slow server is not asked again and again). */
+    ask: () => Promise<SignedIn | null>;
 }
 
 /** Answers to a key that is no longer the one in use are not taken: each ask, and each key change, moves this on. */
 let asked = 0;
 
-export const useSignedIn = create<SignedInState>()((set) => ({
+/** The ask on its way, and the key it was made with. */
+let pending: {key: string | null; answer: Promise<SignedIn | null>} | undefined;
+
+export const useSignedIn = create<SignedInState>()((set, get) => ({
     signedIn: null,
+    ask: () => {
+        const key = useConnection.getState().apiKey;
+        if (pending?.key === key) return pending.answer;
+        const answer = get()
+            .load()
+            .finally(() => {
+                if (pending?.answer === answer) pending = undefined;
+            });
+        pending = {key, answer};
+        return answer;
+    },
     load: async () => {
         const backend = getBackend();
         if (!asksWhoami(backend)) {
@@ -81,9 +97,23 @@ export function signedInKnown(): Promise<SignedIn | null> {
     });
 }
 
+/** Moves on with each new key and each sign-out: what was read or saved for the one before is not taken in. */
+let identity = 0;
+
+/** The current identity's number: an answer that comes back under another was asked for someone else. */
+export function identityEpoch(): number {
+    return identity;
+}
+
+/** This page no longer acts for whoever it acted for (signed out, or another key taken): answers on their way are dropped. */
+export function forgetIdentity(): void {
+    identity++;
+}
+
 // Another key, another person: who it is is asked again (nothing is offered on the word of the key before).
 useConnection.subscribe((state, previous) => {
     if (state.apiKey === previous.apiKey) return;
     asked++;
+    identity++;
     if (useSignedIn.getState().signedIn !== null) useSignedIn.setState({signedIn: null});
 });
