@@ -8,7 +8,7 @@ import {useCacheStats} from "./useCacheStats.js";
 import {dropAnswers} from "./useChatStream.js";
 import {useChatsNotSaved} from "./useChatsNotSaved.js";
 import {useConnection} from "./useConnection.js";
-import {flushConversationSaves, useConversations} from "./useConversations.js";
+import {flushConversationSaves, noChatsYet, useConversations} from "./useConversations.js";
 import {useDrafts} from "./useDrafts.js";
 import {noModelsYet, useModels} from "./useModels.js";
 import {useProfiles} from "./useProfiles.js";
@@ -28,17 +28,7 @@ export function forgetChatsHere(storage: "all" | "tab"): void {
     // Reads and saves on their way for whoever was signed in are not taken in after this.
     forgetIdentity();
     dropAnswers();
-    useConversations.setState({
-        conversations: [],
-        activeId: null,
-        loaded: false,
-        syncError: null,
-        conflictNotice: null,
-        removedIds: [],
-        removedAt: {},
-        restoredIds: [],
-        recentlyRemoved: null
-    });
+    useConversations.setState(noChatsYet);
     useDrafts.setState({drafts: {}});
     useChatsNotSaved.setState({tooLarge: {}});
     useProfiles.setState({profiles: [], active: DEFAULT_PROFILE, loaded: false, error: null});

@@ -52,20 +52,25 @@ function changeInPlace(list: Conversation[], id: string, change: (c: Conversatio
  * The chats of this browser: kept in its storage (shared by its tabs), saved to the server's database (the
  * source of truth) as they change, and read from it when the page opens.
  */
+/** The store's chats before anything is read or typed (a sign-out and the tests go back to it). */
+export const noChatsYet = {
+    conversations: [],
+    activeId: null,
+    loaded: false,
+    syncError: null,
+    conflictNotice: null,
+    removedIds: [],
+    removedAt: {},
+    restoredIds: [],
+    recentlyRemoved: null
+} satisfies Partial<ConversationsState>;
+
 export const useConversations = create<ConversationsState>()(
     persist((set, get) => {
         const sync = createConversationSync(get, set);
         return {
-            conversations: [],
-            activeId: null,
-            loaded: false,
-            syncError: null,
-            conflictNotice: null,
+            ...noChatsYet,
             dismissConflictNotice: () => set({conflictNotice: null}),
-            removedIds: [],
-            removedAt: {},
-            restoredIds: [],
-            recentlyRemoved: null,
             undoRemove: () => {
                 const removed = get().recentlyRemoved;
                 if (removed === null) return;
