@@ -330,4 +330,6 @@ export interface SignedIn {
     name: string;
     /** The issued key's group, whose members share KV with each other; null for none. */
     group: string | null;
+    /** Whether the server asks for a key at all: without one (`--no-auth`, the Electron window) there is nobody to sign out. */
+    keyRequired: boolean;
 }

@@ -5,6 +5,7 @@ import {setBackend} from "./backend/current.js";
 import {ApiError} from "./backend/errors.js";
 import {useChatsNotSaved} from "./stores/useChatsNotSaved.js";
 import {useConnection} from "./stores/useConnection.js";
+import {useSignedIn} from "./stores/useSignedIn.js";
 import {flushConversationSaves} from "./stores/useConversations.js";
 import {health, type FakeBackend} from "./testing/fakes.js";
 import {nextFrame} from "./testing/frames.js";
@@ -64,6 +65,16 @@ describe("App", () => {
         expect(answers).toHaveLength(2);
         expect(answers[1]!.querySelector("[data-testid=aborted-tag]")).toBeTruthy();
         expect(screen.getByTestId("send-button")).toBeTruthy();
+    });
+
+    it("offers Sign out only where the server asks for a key (one without auth has nobody signed in)", async () => {
+        useSignedIn.setState({signedIn: null});
+        backend.signedIn = {...backend.signedIn, keyRequired: false};
+        render(<App />);
+        await waitFor(() => expect(useSignedIn.getState().signedIn?.keyRequired).toBe(false));
+        expect(screen.queryByTestId("sign-out")).toBeNull();
+        act(() => useSignedIn.setState({signedIn: {...backend.signedIn, keyRequired: true}}));
+        expect(screen.getByTestId("sign-out")).toBeTruthy();
     });
 
     it("Shift+Enter does not send", () => {

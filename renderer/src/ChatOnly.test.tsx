@@ -4,6 +4,7 @@ import {App} from "./App.js";
 import {API_KEY_STORAGE, saveApiKey} from "./backend/apiKey.js";
 import {setBackend} from "./backend/current.js";
 import {CHATS_IN_BROWSER} from "./lib/chatsKept.js";
+import {keptResults} from "./lib/recentResults.js";
 import {CONVERSATIONS_STORAGE, useConversations} from "./stores/useConversations.js";
 import {useSignedIn} from "./stores/useSignedIn.js";
 import {useView} from "./stores/useView.js";
@@ -71,7 +72,9 @@ describe("App with an issued key (a student's): the chat alone", () => {
 
     it("signs out after a confirmation: the key and the chats forgotten, the key screen shown", async () => {
         send("My secret question");
-        await act(async () => backend.complete({content: "An answer"}));
+        await act(async () => backend.complete({content: "An answer with `code`"}));
+        fireEvent.change(screen.getByTestId("chat-search"), {target: {value: "secret"}});
+        expect(keptResults()).toBeGreaterThan(0);
         sessionStorage.setItem("kvshare.dashboard.scope", "user:ana");
         localStorage.setItem("other-site", "kept");
 
@@ -89,6 +92,9 @@ describe("App with an issued key (a student's): the chat alone", () => {
         expect(sessionStorage.getItem("kvshare.dashboard.scope")).toBeNull();
         expect(useConversations.getState().conversations.every((c) => c.messages.length === 0)).toBe(true);
         expect(screen.queryByText("My secret question")).toBeNull();
+        // Nor what the page held of them in memory: the search typed, the answers' rendered markdown.
+        expect((screen.getByTestId("chat-search") as HTMLInputElement).value).toBe("");
+        expect(keptResults()).toBe(0);
         expect(useSignedIn.getState().signedIn).toBeNull();
         expect(backend.adminFake.calls).toEqual([]);
     });

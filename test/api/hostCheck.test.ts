@@ -27,6 +27,12 @@ describe("Host check and CORS on an IPv6 loopback spelled out in full, without a
         }
     });
 
+    it("tells a page that no key is asked for (nobody to sign out)", async () => {
+        const res = await rawRequest({host: "::1", port, path: "/kvshare/whoami", headers: {host: `localhost:${port}`}});
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.body)).toEqual({app: true, name: "anonymous", group: null, keyRequired: false});
+    });
+
     it("serves loopback Host names in any spelling", async () => {
         for (const name of ["[::1]", "[0:0:0:0:0:0:0:1]", "localhost", "127.0.0.1", "[::ffff:127.0.0.1]"]) {
             const res = await rawRequest({host: "::1", port, path: "/v1/models", headers: {host: `${name}:${port}`}});

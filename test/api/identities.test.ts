@@ -72,8 +72,8 @@ describe("API keys per app or person", () => {
             const res = await fetch(`${server.url}/kvshare/whoami`, {headers: key == null ? {} : {authorization: `Bearer ${key}`}});
             return {status: res.status, body: (await res.json()) as unknown};
         };
-        expect(await whoami(nurseKey)).toEqual({status: 200, body: {app: false, name: "nurse1", group: "ward-1"}});
-        expect(await whoami(server.apiKey)).toEqual({status: 200, body: {app: true, name: "admin", group: null}});
+        expect(await whoami(nurseKey)).toEqual({status: 200, body: {app: false, name: "nurse1", group: "ward-1", keyRequired: true}});
+        expect(await whoami(server.apiKey)).toEqual({status: 200, body: {app: true, name: "admin", group: null, keyRequired: true}});
         expect((await whoami()).status).toBe(401);
         expect((await whoami(revokedKey)).status).toBe(401);
     });

@@ -11,6 +11,6 @@ export const whoamiPath = "/kvshare/whoami";
  */
 export function getWhoami(ctx: RequestContext): void {
     const {admin, name, group} = ctx.identity;
-    const view: SignedIn = {app: admin, name, group: admin ? null : (group ?? null)};
+    const view: SignedIn = {app: admin, name, group: admin ? null : (group ?? null), keyRequired: ctx.host.settings.api.auth};
     sendJson(ctx.res, 200, view, ctx.corsHeaders);
 }

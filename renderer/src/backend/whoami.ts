@@ -5,7 +5,7 @@ import type {Backend} from "../../../shared/backend.js";
 export const WHOAMI_PATH = "/kvshare/whoami";
 
 /** The app's own user: what the Electron window always is (its bridge needs no key). */
-export const APP_USER: SignedIn = {app: true, name: "admin", group: null};
+export const APP_USER: SignedIn = {app: true, name: "admin", group: null, keyRequired: false};
 
 /** A backend that can ask the server who its key signs in as (HTTP); the Electron bridge has no key to ask about. */
 export type WhoamiBackend = Backend & {whoami(): Promise<SignedIn>};

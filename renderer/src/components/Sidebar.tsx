@@ -22,6 +22,11 @@ export function Sidebar() {
     const profile = useProfiles((s) => s.active);
     const all = useConversations((s) => s.conversations);
     const [query, setQuery] = useState("");
+    // Another person (a sign-out, another key): the search typed for the one before is not theirs to see.
+    const signedIn = useSignedIn((s) => s.signedIn);
+    useEffect(() => {
+        if (signedIn === null) setQuery("");
+    }, [signedIn]);
     const ofProfile = all.filter((c) => c.profile === profile);
     const conversations = searchConversations(ofProfile, query);
     const activeId = useConversations((s) => s.activeId);

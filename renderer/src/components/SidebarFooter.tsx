@@ -9,13 +9,15 @@ import {ConfirmButton} from "./ConfirmButton.js";
 /**
  * The sidebar's foot: where the chats are kept (and what failed of it), and Sign out. A page served over HTTP is
  * often a shared computer's (a classroom): signing out forgets the key and the chats this browser keeps. The
- * Electron window has no key to forget.
+ * Electron window, and a server without auth, have no key to forget.
  */
 export function SidebarFooter() {
     const chatOnly = useSignedIn(selectChatOnly);
     const syncError = useConversations((s) => s.syncError);
     const localCopyError = useLocalCopy((s) => s.error);
-    const signsOut = getBackend().kind === "http";
+    // A server that asks for no key (`--no-auth`) has nobody signed in: a sign-out would forget only this browser's
+    // copies, and the next page would read the same chats back from the server.
+    const signsOut = useSignedIn((s) => s.signedIn?.keyRequired === true) && getBackend().kind === "http";
     return (
         <div className="sidebar-footer">
             {localCopyError ? (

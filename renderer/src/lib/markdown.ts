@@ -2,7 +2,7 @@ import DOMPurify from "dompurify";
 import {Marked, type Token, type TokensList} from "marked";
 import {codeHighlighting} from "./markdownCode.js";
 import {mathExtensions} from "./markdownMath.js";
-import {recentResults} from "./recentResults.js";
+import {forgetRecentResults, recentResults} from "./recentResults.js";
 
 /** The parser while an answer is written (its last code block coloured once closed), and once it is done. */
 const parsers = {
@@ -174,6 +174,12 @@ export function renderMarkdownBlocks(text: string, {caret = false}: MarkdownOpti
         shown.textContent = text;
         return [shown.outerHTML];
     }
+}
+
+/** Forgets what was rendered (the blocks, their code and formulas, the text lexed last): it is the chats' own text. */
+export function forgetRenderedMarkdown(): void {
+    forgetRecentResults();
+    lastLexed = undefined;
 }
 
 /** The text lexed last and its tokens, whose sources make up the text (line breaks as the lexer writes them). */

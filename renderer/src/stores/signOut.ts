@@ -1,5 +1,6 @@
 import {API_KEY_STORAGE, loadApiKey, saveApiKey} from "../backend/apiKey.js";
 import {forgetAppStorage} from "../lib/appStorage.js";
+import {forgetRenderedMarkdown} from "../lib/markdown.js";
 import {DEFAULT_PROFILE} from "../lib/types.js";
 import {useAdminSettings} from "./useAdminSettings.js";
 import {useApiKeys} from "./useApiKeys.js";
@@ -30,6 +31,7 @@ export function forgetChatsHere(storage: "all" | "tab"): void {
     dropAnswers();
     useConversations.setState(noChatsYet);
     useDrafts.setState({drafts: {}});
+    forgetRenderedMarkdown();
     useChatsNotSaved.setState({tooLarge: {}});
     useProfiles.setState({profiles: [], active: DEFAULT_PROFILE, loaded: false, error: null});
     useModels.setState(noModelsYet);

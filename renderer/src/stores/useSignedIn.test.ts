@@ -21,7 +21,7 @@ describe("useSignedIn", () => {
 
     it("asks the server who an issued key is: the chat alone, its chats kept in this browser", async () => {
         backend.asMember("student-ana", "class-4b");
-        expect(await useSignedIn.getState().load()).toEqual({app: false, name: "student-ana", group: "class-4b"});
+        expect(await useSignedIn.getState().load()).toEqual({app: false, name: "student-ana", group: "class-4b", keyRequired: true});
         const state = useSignedIn.getState();
         expect(selectChatOnly(state)).toBe(true);
         expect(selectMayAdmin(state)).toBe(false);
@@ -47,7 +47,7 @@ describe("useSignedIn", () => {
         backend.whoami = () => new Promise<SignedIn>((resolve) => (answer = resolve));
         const asking = useSignedIn.getState().load();
         useConnection.setState({apiKey: "k2"});
-        answer({app: true, name: "admin", group: null});
+        answer({app: true, name: "admin", group: null, keyRequired: true});
         expect(await asking).toBeNull();
         expect(useSignedIn.getState().signedIn).toBeNull();
 

@@ -93,7 +93,7 @@ export class FakeBackend implements Backend {
     requests: ChatStreamRequest[] = [];
     readonly adminFake = new FakeAdmin();
     /** Who the key signs in as (GET /kvshare/whoami): the app's own key unless a test makes it a member's ({@link asMember}). */
-    signedIn: SignedIn = APP_USER;
+    signedIn: SignedIn = {...APP_USER, keyRequired: true};
     healthImpl: () => Promise<HealthResponse> = async () => health;
     modelsImpl: () => Promise<ModelObject[]> = async () => models;
     private pending: Array<{onDelta: (t: string) => void; finish: (r: ChatStreamResult | Error) => void; text: string}> = [];
@@ -115,7 +115,7 @@ export class FakeBackend implements Backend {
      * app route is refused with the server's 403 (still recorded in `adminFake.calls`, so a test sees none was asked).
      */
     asMember(name = "student-ana", group: string | null = "class-4b"): this {
-        this.signedIn = {app: false, name, group};
+        this.signedIn = {app: false, name, group, keyRequired: true};
         this.admin = (async (op, input) => {
             this.adminFake.calls.push({op, input: structuredClone(input)});
             throw new ApiError("This key may use the OpenAI API only; the app's own key is needed for /kvshare routes.", 403, "permission_error", "admin_only");

@@ -20,6 +20,6 @@ export function freshChatState(connection: Partial<ReturnType<typeof useConnecti
     useChatStream.setState({answers: {}});
     useConnection.setState(connection);
     // The app's own key, as the server said: the chats are saved to the server (a test of an issued key says so).
-    useSignedIn.setState({signedIn: APP_USER});
+    useSignedIn.setState({signedIn: {...APP_USER, keyRequired: true}});
     return backend;
 }

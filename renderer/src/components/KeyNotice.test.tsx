@@ -1,0 +1,42 @@
+import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {LINK_KEY_REFUSED, LINK_KEY_REPLACED, loadApiKey, saveApiKey} from "../backend/apiKey.js";
+import {setBackend} from "../backend/current.js";
+import {useConnection} from "../stores/useConnection.js";
+import {useSignedIn} from "../stores/useSignedIn.js";
+import {freshChatState} from "../testing/freshChatState.js";
+import {KeyNotice} from "./KeyNotice.js";
+
+describe("KeyNotice", () => {
+    beforeEach(() => {
+        freshChatState({apiKey: "sk-ana", status: "ok", error: null});
+        saveApiKey("sk-ana");
+    });
+    afterEach(() => {
+        cleanup();
+        setBackend(null);
+    });
+
+    it("where a link's key was refused, names whose saved key is still used and offers to sign it out", async () => {
+        useSignedIn.setState({signedIn: {app: false, name: "student-ana", group: "class-4b", keyRequired: true}});
+        useConnection.setState({keyNotice: LINK_KEY_REFUSED});
+        render(<KeyNotice />);
+        expect(screen.getByTestId("key-notice").textContent).toContain("Signed in as student-ana (group class-4b). Not you?");
+        fireEvent.click(screen.getByTestId("key-notice-sign-out"));
+        await act(async () => fireEvent.click(screen.getByTestId("key-notice-sign-out-confirm")));
+        expect(loadApiKey()).toBeNull();
+        expect(useConnection.getState()).toMatchObject({apiKey: null, status: "unauthorized", keyNotice: null});
+    });
+
+    it("names nobody until the server has said who the key is, nor where the link's key was taken", () => {
+        useSignedIn.setState({signedIn: null});
+        useConnection.setState({keyNotice: LINK_KEY_REFUSED});
+        render(<KeyNotice />);
+        expect(screen.getByTestId("key-notice").textContent).not.toContain("Signed in as");
+        act(() => useSignedIn.setState({signedIn: {app: true, name: "admin", group: null, keyRequired: true}}));
+        expect(screen.getByTestId("key-notice-name").textContent).toBe("admin");
+        act(() => useConnection.setState({keyNotice: LINK_KEY_REPLACED}));
+        expect(screen.queryByTestId("key-notice-name")).toBeNull();
+        expect(screen.queryByTestId("key-notice-sign-out")).toBeNull();
+    });
+});
