@@ -17,7 +17,7 @@ const entries = Number(values.entries);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-bench-cache-"));
 process.on("exit", () => fs.rmSync(work, {recursive: true, force: true}));
 const base = path.join(work, "base");
-const E = {id: "lexical-v2-384", dimensions: 384};
+const E = {id: "lexical-v3-384", dimensions: 384};
 const vec = () => {
     const v = new Float32Array(384);
     for (let i = 0; i < 384; i++) v[i] = Math.random() - 0.5;

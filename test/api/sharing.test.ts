@@ -59,6 +59,17 @@ describe("semantic KV sharing on the request path", () => {
         expect(third.donor?.tier).toBe("disk");
     });
 
+    it("shares between prompts of emoji alone, and between a question with and without its vowel marks", async () => {
+        await complete(server, "🍔 ❓ 🍕🍕🍕🍕🍕🍕 🚗🚗🚗", "u-emoji");
+        const emoji = await complete(server, "🌭 ❓ 🍕🍕🍕🍕🍕🍕 🚗🚗🚗", "u-emoji");
+        expect(emoji.mode).toBe("semantic");
+        expect(emoji.reused_tokens / emoji.prompt_tokens).toBeGreaterThan(0.5);
+        await complete(server, "مَا عَاصِمَةُ فَرَنْسَا؟ وَمَا أَكْبَرُ مَدِينَةٍ فِيهَا؟", "u-arabic");
+        const arabic = await complete(server, "ما عاصمة فرنسا؟ وما أكبر مدينة فيها؟", "u-arabic");
+        expect(arabic.mode).toBe("semantic");
+        expect(arabic.reused_tokens).toBeGreaterThan(0);
+    });
+
     it("gives an unrelated prompt nothing", async () => {
         await complete(server, lily, "u2");
         const record = await complete(server, unrelated, "u2");

@@ -53,10 +53,10 @@ describe("LexicalEmbedder", () => {
     const e = new LexicalEmbedder();
 
     it("has a stable id and the configured dimensions", () => {
-        expect(e.id).toBe("lexical-v2-384");
+        expect(e.id).toBe("lexical-v3-384");
         expect(e.dimensions).toBe(384);
         const small = new LexicalEmbedder({dimensions: 64});
-        expect(small.id).toBe("lexical-v2-64");
+        expect(small.id).toBe("lexical-v3-64");
         expect(small.embedOne("hello world")).toHaveLength(64);
         expect(() => new LexicalEmbedder({dimensions: 3})).toThrow(RangeError);
     });
@@ -134,7 +134,7 @@ describe("LexicalEmbedder", () => {
                 .replace(optional, "")
                 .normalize("NFKC")
                 .toLowerCase()
-                .match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
+                .match(new RegExp(String.raw`[[\p{L}\p{N}\p{M}]--[\uFE00-\uFE0F]]+|[\p{Extended_Pictographic}\p{Regional_Indicator}]`, "gv")) ?? [];
         let ascii = "";
         for (let c = 0; c < 128; c++) ascii += `${String.fromCharCode(c)}w${c}`;
         const mixed = [
@@ -145,6 +145,7 @@ describe("LexicalEmbedder", () => {
             "Ñandú año йод ё",
             "한국어 हिन्दी",
             "我喜欢 公园 😀 𐐏𐐯𐑊𐐬 x😀y",
+            "❤️ 👍🏽👍 👩‍👩‍👧 🇫🇷 ok✅ ©2024 e\uFE0Fe",
             "tail é",
             "é",
             "\ud800 lone surrogate \udc00"
@@ -163,6 +164,15 @@ describe("LexicalEmbedder", () => {
         for (const [a, b] of same) expect(dot(e.embedOne(a!), e.embedOne(b!)), `${a} ~ ${b}`).toBeCloseTo(1, 5);
         // Vowel signs that spell a word in other scripts stay: two Hindi words apart by one are two words.
         expect(lexicalWords("कुल काल")).toEqual(["कुल", "काल"]);
+    });
+
+    it("takes emoji for words: a prompt of emoji alone shares with its like, whatever skin tone or selector", () => {
+        const pizza = e.embedOne("🍕🍕❓");
+        expect(norm(pizza)).toBeCloseTo(1, 5);
+        expect(dot(pizza, e.embedOne("🍕 🍕 ❓"))).toBeCloseTo(1, 5);
+        expect(dot(e.embedOne("❤️ you"), e.embedOne("❤ you"))).toBeCloseTo(1, 5);
+        expect(dot(e.embedOne("👍🏽 thanks"), e.embedOne("👍 thanks"))).toBeCloseTo(1, 5);
+        expect(dot(pizza, e.embedOne("🍕🍕🍔❓"))).toBeGreaterThan(dot(pizza, e.embedOne("🚗🚕❓")) + 0.3);
     });
 
     it("returns a zero vector for text without words", () => {

@@ -3,7 +3,8 @@
  * it is a sound default rather than a stand-in: KV reuse needs shared *tokens*, and shared words,
  * word pairs and character trigrams are exactly what predicts shared tokens.
  *
- * Features (after NFKC, optional accents and vowel marks dropped, lower-casing; words = runs of Unicode letters/digits):
+ * Features (after NFKC, optional accents and vowel marks dropped, lower-casing; words = runs of Unicode letters/digits,
+ * and each emoji or flag letter a word of its own, so a prompt of emoji alone is not an empty vector that shares nothing):
  * - word unigrams (weight 1): shared vocabulary;
  * - word bigrams (weight 1): shared phrases, i.e. shared token runs — what alignment can reuse;
  * - character trigrams of each word padded with `#` (weight 0.5): inflections and typos
@@ -25,7 +26,7 @@ const WORD_WEIGHT = 1;
 const BIGRAM_WEIGHT = 1;
 const TRIGRAM_WEIGHT = 0.5;
 /** Bump when features or hashing change, so stores rebuild their index. */
-const ALGORITHM_VERSION = 2;
+const ALGORITHM_VERSION = 3;
 
 /** FNV-1a's offset basis and prime (32-bit). */
 const FNV_BASIS = 0x811c9dc5;
@@ -67,13 +68,16 @@ const TRIGRAM = 2;
 const KIND_WEIGHT = [WORD_WEIGHT, BIGRAM_WEIGHT, TRIGRAM_WEIGHT] as const;
 
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
-const WORD_CHARACTER = /^[\p{L}\p{N}\p{M}]$/u;
+/** Letters, digits and marks, but the variation selectors (U+FE0F turns "❤" into an emoji: no word of its own). */
+const WORD_CHARACTER = new RegExp(String.raw`^[[\p{L}\p{N}\p{M}]--[\uFE00-\uFE0F]]$`, "v");
+/** An emoji (skin tones, joiners and selectors between them are left out) or a flag's letter: a word of one character. */
+const PICTOGRAPH = /^[\p{Extended_Pictographic}\p{Regional_Indicator}]$/u;
 /** ASCII letters (lower-cased by then) and digits. */
 const ASCII_WORD = new Uint8Array(128);
 for (let c = 0x30; c <= 0x39; c++) ASCII_WORD[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) ASCII_WORD[c] = 1;
 
-/** Words of `text`: lower-cased, NFKC-normalised runs of letters, digits and combining marks. */
+/** Words of `text`: lower-cased, NFKC-normalised runs of letters, digits and combining marks, and each emoji alone. */
 export function lexicalWords(text: string): string[] {
     // ASCII is its own NFKC form, and its letters, digits and (absent) marks are [a-z0-9] once
     // lower-cased: a scan that asks the Unicode classes only of the other characters gives the same
@@ -91,7 +95,15 @@ export function lexicalWords(text: string): string[] {
         else {
             const cp = normalized.codePointAt(i) as number;
             width = cp > 0xffff ? 2 : 1;
-            inWord = WORD_CHARACTER.test(String.fromCodePoint(cp));
+            const character = String.fromCodePoint(cp);
+            inWord = WORD_CHARACTER.test(character);
+            if (!inWord && PICTOGRAPH.test(character)) {
+                if (start >= 0) words.push(normalized.slice(start, i));
+                words.push(character);
+                start = -1;
+                i += width;
+                continue;
+            }
         }
         if (inWord) {
             if (start < 0) start = i;

@@ -53,7 +53,7 @@ describe("CacheStore", () => {
         const raw = new Database(store.dbPath, {readonly: true});
         expect(raw.pragma("journal_mode", {simple: true})).toBe("wal");
         expect(raw.pragma("user_version", {simple: true})).toBe(SCHEMA_VERSION);
-        expect(raw.prepare("SELECT value FROM meta WHERE key = 'embedder_id'").get()).toEqual({value: "lexical-v2-384"});
+        expect(raw.prepare("SELECT value FROM meta WHERE key = 'embedder_id'").get()).toEqual({value: "lexical-v3-384"});
         raw.close();
         // foreign_keys is per connection; check ours through a fresh open of the same file.
         const s2 = open();
@@ -76,7 +76,7 @@ describe("CacheStore", () => {
             createdAt: clock,
             lastUsedAt: clock,
             hitCount: 0,
-            embedderId: "lexical-v2-384"
+            embedderId: "lexical-v3-384"
         });
         // Stored bytes are little-endian int32, whatever reads them.
         const raw = new Database(store.dbPath, {readonly: true});
@@ -482,7 +482,7 @@ describe("CacheStore", () => {
         pending.forEach((p, i) => store.setEmbedding(p.id, vectors[i]!));
         expect(store.entriesWithoutEmbedding()).toEqual([]);
         expect(store.nearest(MODEL_A, ["global"], small.embedOne(texts[1]!), 1, 0.5)[0]?.entry.id).toBe(ids[1]);
-        expect(store.get(ids[0]!)?.embedderId).toBe("lexical-v2-64");
+        expect(store.get(ids[0]!)?.embedderId).toBe("lexical-v3-64");
         store.close();
 
         store = open(small);
