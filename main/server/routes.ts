@@ -6,6 +6,7 @@ import {postCompletions} from "./handlers/completions.js";
 import {postEmbeddings} from "./handlers/embeddings.js";
 import {getHealth} from "./handlers/health.js";
 import {getModel, getModels} from "./handlers/models.js";
+import {postResponses} from "./handlers/responses.js";
 import {getScopeStats, scopeStatsPath} from "./handlers/scopeStats.js";
 import {postDetokenize, postTokenize} from "./handlers/tokenize.js";
 import {getWhoami, whoamiPath} from "./handlers/whoami.js";
@@ -26,6 +27,7 @@ export function apiRoutes(admin: AdminDeps): Route[] {
             {method: "GET", path: "/models/", handler: getModel},
             {method: "POST", path: "/chat/completions", handler: postChatCompletions},
             {method: "POST", path: "/completions", handler: postCompletions},
+            {method: "POST", path: "/responses", handler: postResponses},
             {method: "POST", path: "/embeddings", handler: postEmbeddings}
         ]),
         // Settings, cache stats, conversations, profiles, keys: the app's own key only.

@@ -51,7 +51,15 @@ const fields = [
     "frequency_penalty",
     "encoding_format",
     "echo",
-    "suffix"
+    "suffix",
+    "instructions",
+    "max_output_tokens",
+    "text",
+    "tools",
+    "tool_choice",
+    "include",
+    "top_logprobs",
+    "truncation"
 ];
 
 function mutate(random: () => number, base: Record<string, unknown>): Record<string, unknown> | unknown[] | string {
@@ -69,15 +77,16 @@ function mutate(random: () => number, base: Record<string, unknown>): Record<str
 }
 
 describe("bounded fuzz of the generation endpoints", () => {
-    it("answers 300 mutated requests with 2xx or an OpenAI-style 4xx, never a crash or 5xx", async () => {
+    it("answers 400 mutated requests with 2xx or an OpenAI-style 4xx, never a crash or 5xx", async () => {
         const random = seededRandom(1234);
         const endpoints: Array<[string, Record<string, unknown>]> = [
             ["/v1/chat/completions", {messages: [{role: "user", content: "Hi"}], max_tokens: 3}],
             ["/v1/completions", {prompt: "Once", max_tokens: 3}],
-            ["/v1/embeddings", {input: "a cat"}]
+            ["/v1/embeddings", {input: "a cat"}],
+            ["/v1/responses", {input: [{role: "user", content: [{type: "input_text", text: "Hi"}]}], max_output_tokens: 3}]
         ];
         const statuses = new Map<number, number>();
-        for (let i = 0; i < 300; i++) {
+        for (let i = 0; i < 400; i++) {
             const [route, base] = endpoints[i % endpoints.length]!;
             const body = mutate(random, base);
             const res = await server.api(route, {
