@@ -75,6 +75,20 @@ describe("recompute policies", () => {
         expect(seen.get("dhd-decode")).toBe(seen.get("dhd"));
     });
 
+    it("runs no probe where all that is kept is a common prefix (a prompt asked again or continued): nothing can deviate", async () => {
+        for (const text of [story, `${story} Then they went home.`]) {
+            await clearSequence();
+            const result = await ask(text, "teacher", {policy: "dhd-decode", budget: 0.3});
+            const record = result.kvshare;
+            expect(record.mode).toBe("semantic");
+            expect(record.recompute_policy).toBe("dhd-decode");
+            expect(record.runs).toEqual([expect.objectContaining({donor_start: 0, target_start: 0})]);
+            expect(record.stages?.probe_ms).toBeUndefined();
+            expect(record.recomputed_tokens).toBeLessThanOrEqual(1);
+            expect(record.decode_recompute).toBeUndefined();
+        }
+    });
+
     it("recomputing every kept token answers as a full prefill does, with each policy", async () => {
         const full = await ask(inserted, "someone-else");
         expect(full.kvshare.mode).not.toBe("semantic");

@@ -7,7 +7,7 @@ import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
 import type {RecomputePolicy} from "../../../shared/settings.js";
 import type {Logger} from "../../common/log.js";
 import {decodeLlamaSeqState, InPlaceRecompute, modelLayerCount, readLayerValues, type KvSnapshot, type LayerProbe} from "../../kv/index.js";
-import {DECODE_RECOMPUTE_MAX_STEPS, DECODE_RECOMPUTE_PER_STEP, deviationScores, isMeasuredPolicy} from "../policy/index.js";
+import {DECODE_RECOMPUTE_MAX_STEPS, DECODE_RECOMPUTE_PER_STEP, deviationScores, isCommonPrefix, isMeasuredPolicy} from "../policy/index.js";
 import {round3} from "./stages.js";
 import type {Candidate, DecodeStage, PreparedSequence, SharedPrompt, Stages} from "./types.js";
 
@@ -37,6 +37,9 @@ export class RecomputeStages {
         stages: Stages
     ): Promise<{scores?: Float32Array; note?: string}> {
         if (!isMeasuredPolicy(policy) || budget <= 0) return {};
+        // Everything kept is a common prefix (a prompt asked again, or continued): its KV is a prefill's, nothing
+        // can deviate, and the probe (a pass over the prompt's first layers) would be paid for nothing.
+        if (best.alignment.runs.every(isCommonPrefix)) return {scores: new Float32Array(prompt.tokens.length)};
         if (this.deps.probe == null) return {note: "no deviation probe on this build: edit-boundary recompute"};
         const started = performance.now();
         try {

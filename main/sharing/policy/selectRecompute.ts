@@ -162,7 +162,7 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
     for (const run of runs) {
         if (run.targetStart > t) ranges.push({start: t, end: run.targetStart});
         // An exact common prefix saw the same left context: its KV is exact, nothing to fix.
-        if (!(run.targetStart === 0 && run.donorStart === 0)) boundary.push({run, editSize: run.targetStart - t + Math.abs(run.donorStart - d)});
+        if (!isCommonPrefix(run)) boundary.push({run, editSize: run.targetStart - t + Math.abs(run.donorStart - d)});
         t = run.targetStart + run.length;
         d = run.donorStart + run.length;
     }
@@ -223,6 +223,11 @@ function allocateEvenly(budget: number, lengths: readonly number[], editSizes: r
     return quota;
 }
 
+/** A run kept at the start of both prompts: an exact common prefix, whose KV saw the same left context as a prefill's. */
+export function isCommonPrefix(run: KeptRun): boolean {
+    return run.targetStart === 0 && run.donorStart === 0;
+}
+
 /**
  * Kept positions before `end` with a positive score, highest first (ties: earlier first). An exact common
  * prefix is left out: its KV is a prefill's (same left context), whatever rounding the probe shows.
@@ -230,7 +235,7 @@ function allocateEvenly(budget: number, lengths: readonly number[], editSizes: r
 function rankByScore(scores: Float32Array, runs: readonly KeptRun[], end: number): number[] {
     const positions: number[] = [];
     for (const run of runs)
-        if (!(run.targetStart === 0 && run.donorStart === 0))
+        if (!isCommonPrefix(run))
             for (let p = run.targetStart; p < Math.min(end, run.targetStart + run.length); p++) if ((scores[p] as number) > 0) positions.push(p);
     return positions.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
 }
