@@ -56,6 +56,13 @@ describe("planBuild: which binary to load", () => {
         expect(await planBuild({...vulkanBox, requested: "vulkan", fallback: "stock-gpu"})).toEqual({backend: "vulkan", patched: true});
         const none = await planBuild({...machine({patched: ["cpu"]}), requested: "cuda", fallback: "stock-gpu"});
         expect(none).toEqual({backend: "cpu", patched: true, notice: "no CUDA device found: running on the CPU"});
+        // Its patched build installed, but no device to run it on (the driver missing or hidden): the CPU, said so.
+        const hidden = machine({gpuTypes: ["vulkan"], patched: ["cpu", "vulkan"]});
+        expect(await planBuild({...hidden, requested: "vulkan", fallback: "stock-gpu"})).toEqual({
+            backend: "cpu",
+            patched: true,
+            notice: "no Vulkan device found: running on the CPU"
+        });
         const nothing = await planBuild({...machine({}), requested: false, fallback: "stock-gpu"});
         expect(nothing).toMatchObject({backend: "cpu", patched: false});
         expect(nothing.notice).toMatch(/no KVShare-patched CPU build.*`npm run build:native`/);

@@ -90,7 +90,8 @@ export async function planBuild(inputs: PlanInputs): Promise<BuildPlan> {
                       .join("; ")
               };
     if (requested === false) return cpu();
-    if (requested !== "auto" && patchedBuilds.has(requested)) return {backend: requested, patched: true};
+    // An explicit backend is checked for a device like any other: with its driver missing or hidden, its binary would
+    // fail to load (and the notice would blame the build) or load and run on the CPU while saying it is on the GPU.
     const candidates = requested === "auto" ? inputs.gpuTypes : [requested];
     // A patched build that sees a device wins over a better-ranked backend without one (Vulkan drives NVIDIA cards too).
     for (const backend of candidates) if (patchedBuilds.has(backend) && (await inputs.devicesOf(backend, true)).length > 0) return {backend, patched: true};
