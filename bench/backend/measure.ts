@@ -3,6 +3,9 @@
  * model file) through main/runtime/nativeBuild.ts and prints prefill and decode speed as one JSON line.
  */
 import {LlamaLogLevel, type Token} from "node-llama-cpp";
+import {createKvEditingContext} from "../../main/kv/createKvEditingContext.js";
+import {addonOf, sequenceIdOf} from "../../main/kv/internals.js";
+import {PARKING_OFFSET} from "../../main/kv/editPlan.js";
 import {loadLlama, type Backend} from "../../main/runtime/nativeBuild.js";
 
 const [backend, kind, modelPath, promptArg, decodeArg, threadsArg] = process.argv.slice(2) as [Backend, string, string, string, string, string];
@@ -32,13 +35,46 @@ for await (const _token of sequence.evaluate(prompt.slice(-1), {temperature: 0})
     if (++n >= decodeTokens) break;
 }
 const decodeMs = performance.now() - t;
+await context.dispose();
+
+/**
+ * A patched build: a decode right after the prompt's cells moved as a donor edit moves them (parked, then put at
+ * their new positions; llama.cpp re-rotates them before the decode), against a decode after nothing moved, in a
+ * context of the app's shape (4 sequences × 2048 cells, one unified KV).
+ */
+async function movedCellsDecodeMs(): Promise<{moved: number; still: number} | undefined> {
+    if (!build.patched) return undefined;
+    const editing = await createKvEditingContext(model, {sequences: 4, contextSize: 2048, threads: Number(threadsArg)});
+    const seq = editing.getSequence();
+    const addon = addonOf(editing);
+    const id = sequenceIdOf(seq);
+    await seq.evaluateWithoutGeneratingNewTokens(prompt.slice(0, Math.min(promptTokens, 256)));
+    const decodeOne = async (): Promise<number> => {
+        const started = performance.now();
+        await seq.evaluateWithoutGeneratingNewTokens(prompt.slice(0, 1));
+        return performance.now() - started;
+    };
+    const still: number[] = [];
+    const moved: number[] = [];
+    for (let i = 0; i < 3; i++) {
+        still.push(await decodeOne());
+        await seq.eraseContextTokenRanges([{start: 0, end: 1}]);
+        addon.shiftSequenceTokenCells(id, 0, -1, PARKING_OFFSET);
+        addon.shiftSequenceTokenCells(id, PARKING_OFFSET, -1, -PARKING_OFFSET);
+        moved.push(await decodeOne());
+    }
+    await editing.dispose();
+    const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
+    return {moved: median(moved), still: median(still)};
+}
+const movedCells = await movedCellsDecodeMs();
 console.log(
     JSON.stringify({
         build: {backend: build.backend, patched: build.patched, devices: build.devices},
         prefillTokensPerS: (promptTokens - 1) / (prefillMs / 1000),
-        decodeTokensPerS: n / (decodeMs / 1000)
+        decodeTokensPerS: n / (decodeMs / 1000),
+        ...(movedCells == null ? {} : {movedCellsDecodeMs: movedCells.moved, decodeMs: movedCells.still})
     })
 );
-await context.dispose();
 await model.dispose();
 await llama.dispose();

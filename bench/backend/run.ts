@@ -6,7 +6,8 @@
  *
  * Flags: --model FILE (default: the ~0.5 B dummy model of bench:kv), --prompt N (512), --decode N (32),
  * --threads N (2), --gpu vulkan|cuda|metal (default: the patched GPU build installed, else vulkan).
- * Each build runs in its own process (two llama.cpp builds cannot share one).
+ * Each build runs in its own process (two llama.cpp builds cannot share one). A patched build also times a decode
+ * right after a donor edit moved the prompt's cells (llama.cpp re-rotates them first) against one after nothing moved.
  */
 import {spawnSync} from "node:child_process";
 import path from "node:path";
@@ -43,7 +44,13 @@ for (const [backend, kind] of [
         {env, encoding: "utf8", timeout: 1_800_000}
     );
     const line = res.stdout.trim().split("\n").pop() ?? "";
-    let result: {build: {backend: string; patched: boolean; devices: string[]}; prefillTokensPerS: number; decodeTokensPerS: number};
+    let result: {
+        build: {backend: string; patched: boolean; devices: string[]};
+        prefillTokensPerS: number;
+        decodeTokensPerS: number;
+        movedCellsDecodeMs?: number;
+        decodeMs?: number;
+    };
     try {
         result = JSON.parse(line);
     } catch {
@@ -53,7 +60,10 @@ for (const [backend, kind] of [
     const where = result.build.devices.length > 0 ? result.build.devices.join(", ") : "CPU";
     console.log(
         `${name.padEnd(16)} loaded ${result.build.backend} ${result.build.patched ? "patched" : "stock"} on ${where}: ` +
-            `prefill ${result.prefillTokensPerS.toFixed(1)} tok/s, decode ${result.decodeTokensPerS.toFixed(1)} tok/s`
+            `prefill ${result.prefillTokensPerS.toFixed(1)} tok/s, decode ${result.decodeTokensPerS.toFixed(1)} tok/s` +
+            (result.movedCellsDecodeMs == null
+                ? ""
+                : `; a decode right after a donor edit moved the prompt's cells ${result.movedCellsDecodeMs.toFixed(1)} ms, after nothing moved ${result.decodeMs!.toFixed(1)} ms (${(result.movedCellsDecodeMs / result.decodeMs!).toFixed(2)}×)`)
     );
     rows.push({name, prefill: result.prefillTokensPerS, decode: result.decodeTokensPerS});
 }
