@@ -45,14 +45,22 @@ describe("AdminPanel: API server and keys", () => {
         expect(row.textContent).toContain("reception");
         expect(row.textContent).toContain("front-desk");
         expect(row.textContent).not.toContain(key);
-        fireEvent.click(screen.getByTestId("created-key-done"));
+        const done = screen.getByTestId("created-key-done");
+        done.focus();
+        fireEvent.click(done);
         expect(screen.queryByTestId("created-key")).toBeNull();
+        // "Done" went with the focus: it is on the next key's name, not the page's top.
+        expect(document.activeElement).toBe(screen.getByTestId("key-name"));
 
         fireEvent.click(screen.getByTestId("key-revoke"));
         // Purging the key's cached prompts is offered, and ticked by default.
         expect((screen.getByTestId("key-revoke-purge") as HTMLInputElement).checked).toBe(true);
-        await act(async () => fireEvent.click(screen.getByTestId("key-revoke-confirm")));
+        const confirm = screen.getByTestId("key-revoke-confirm");
+        confirm.focus();
+        await act(async () => fireEvent.click(confirm));
         expect(screen.queryByTestId("key-row")).toBeNull();
+        // So did the revoked key's row.
+        expect(document.activeElement).toBe(screen.getByTestId("key-name"));
         expect(backend.adminFake.count("revokeKey")).toBe(1);
         expect(backend.adminFake.calls.filter((c) => c.op === "revokeKey").map((c) => c.input)).toEqual([{id: expect.any(String), purge: true}]);
     });

@@ -11,6 +11,7 @@ import {ConfirmButton} from "./ConfirmButton.js";
 import {Field} from "./Field.js";
 import {RuntimeSettings} from "./RuntimeSettings.js";
 import {usePendingReload} from "./usePendingReload.js";
+import {useStickyBarRoom} from "./useStickyBarRoom.js";
 import {WhatIfPanel} from "./WhatIfPanel.js";
 
 const sameSettings = (a: AdminSettings, b: AdminSettings): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
@@ -76,6 +77,7 @@ function Form({settings}: {settings: AdminSettings}) {
         await useAdminSettings.getState().patch(patch);
     };
     const error = localError ?? (serverError == null ? null : friendlySettingsError(serverError));
+    const footer = useStickyBarRoom<HTMLDivElement>();
 
     return (
         <form
@@ -271,7 +273,7 @@ function Form({settings}: {settings: AdminSettings}) {
                 />
             ) : null}
             <ApiServerSettings settings={settings} draft={draft} set={set} text={text} />
-            <div className="admin-footer">
+            <div className="admin-footer" ref={footer}>
                 {error ? (
                     <p className="form-error" role="alert" data-testid="settings-error">
                         {error}

@@ -15,7 +15,7 @@ function focusables(root: HTMLElement): HTMLElement[] {
 export function ApiKeyScreen() {
     const error = useConnection((s) => s.error);
     const [key, setKey] = useState("");
-    const dialog = useRef<HTMLFormElement>(null);
+    const dialog = useRef<HTMLDivElement>(null);
     const input = useRef<HTMLInputElement>(null);
     const ids = useId();
     const [titleId, hintId, inputId, errorId] = [`${ids}-title`, `${ids}-hint`, `${ids}-input`, `${ids}-error`];
@@ -24,7 +24,7 @@ export function ApiKeyScreen() {
 
     // Tab past the last control comes back to the first (Shift+Tab the other way): the page behind is inert,
     // and leaving the dialog for the browser's own controls would be the only way out otherwise.
-    const keepTabInside = (event: KeyboardEvent<HTMLFormElement>): void => {
+    const keepTabInside = (event: KeyboardEvent<HTMLDivElement>): void => {
         if (event.key !== "Tab" || !dialog.current) return;
         const inside = focusables(dialog.current);
         const first = inside[0];
@@ -42,47 +42,43 @@ export function ApiKeyScreen() {
 
     return (
         <div className="overlay" data-testid="api-key-screen">
-            <form
-                ref={dialog}
-                className="card"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby={titleId}
-                aria-describedby={hintId}
-                onKeyDown={keepTabInside}
-                onSubmit={(event) => {
-                    event.preventDefault();
-                    if (key.trim() !== "") void useConnection.getState().setApiKey(key);
-                }}
-            >
-                <h2 id={titleId}>API key</h2>
-                <p className="muted" id={hintId}>
-                    This KVShare server requires a key. Paste the key shown by <code>kvshare serve</code> (the part after <code>#key=</code> in the URL it
-                    prints).
-                </p>
-                {error ? (
-                    <p className="form-error" id={errorId} role="alert">
-                        {error}
+            {/* The dialog a div around its form (a form may not take the dialog role). */}
+            <div ref={dialog} className="card" role="dialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={hintId} onKeyDown={keepTabInside}>
+                <form
+                    onSubmit={(event) => {
+                        event.preventDefault();
+                        if (key.trim() !== "") void useConnection.getState().setApiKey(key);
+                    }}
+                >
+                    <h2 id={titleId}>API key</h2>
+                    <p className="muted" id={hintId}>
+                        This KVShare server requires a key. Paste the key shown by <code>kvshare serve</code> (the part after <code>#key=</code> in the URL it
+                        prints).
                     </p>
-                ) : null}
-                <label className="field" htmlFor={inputId}>
-                    <span className="field-label">Key</span>
-                    <input
-                        ref={input}
-                        id={inputId}
-                        type="password"
-                        autoComplete="off"
-                        value={key}
-                        placeholder="kvs-…"
-                        data-testid="api-key-input"
-                        aria-describedby={error ? errorId : undefined}
-                        onChange={(e) => setKey(e.target.value)}
-                    />
-                </label>
-                <button type="submit" className="button primary" data-testid="api-key-save" disabled={key.trim() === ""}>
-                    Connect
-                </button>
-            </form>
+                    {error ? (
+                        <p className="form-error" id={errorId} role="alert">
+                            {error}
+                        </p>
+                    ) : null}
+                    <label className="field" htmlFor={inputId}>
+                        <span className="field-label">Key</span>
+                        <input
+                            ref={input}
+                            id={inputId}
+                            type="password"
+                            autoComplete="off"
+                            value={key}
+                            placeholder="kvs-…"
+                            data-testid="api-key-input"
+                            aria-describedby={error ? errorId : undefined}
+                            onChange={(e) => setKey(e.target.value)}
+                        />
+                    </label>
+                    <button type="submit" className="button primary" data-testid="api-key-save" disabled={key.trim() === ""}>
+                        Connect
+                    </button>
+                </form>
+            </div>
         </div>
     );
 }

@@ -1,4 +1,4 @@
-import {useEffect, useState} from "react";
+import {useEffect, useRef, useState} from "react";
 import {copyText} from "../lib/clipboard.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {ConfirmButton} from "./ConfirmButton.js";
@@ -16,6 +16,12 @@ export function ApiKeys() {
     const [purgeOnRevoke, setPurgeOnRevoke] = useState(true);
     useEffect(() => void useApiKeys.getState().load(), []);
     useEffect(() => setCopied(null), [created]);
+    // "Done" and a revoked key's row go with the focus: it goes to the name of the next key, not the page's top.
+    const nameField = useRef<HTMLInputElement>(null);
+    const focusIfLost = (): void => {
+        const focused = document.activeElement;
+        if (focused === null || focused === document.body || !focused.isConnected) nameField.current?.focus();
+    };
 
     return (
         <section className="admin-section" data-testid="api-keys">
@@ -40,6 +46,7 @@ export function ApiKeys() {
                 }}
             >
                 <input
+                    ref={nameField}
                     type="text"
                     aria-label="Key name"
                     placeholder="Name, e.g. reception-app"
@@ -79,7 +86,15 @@ export function ApiKeys() {
                         >
                             {copied === true ? "Copied" : copied === false ? "Copy failed: select it" : "Copy"}
                         </button>
-                        <button type="button" className="button small" data-testid="created-key-done" onClick={() => useApiKeys.getState().dismissCreated()}>
+                        <button
+                            type="button"
+                            className="button small"
+                            data-testid="created-key-done"
+                            onClick={() => {
+                                useApiKeys.getState().dismissCreated();
+                                nameField.current?.focus();
+                            }}
+                        >
                             Done
                         </button>
                     </div>
@@ -126,7 +141,7 @@ export function ApiKeys() {
                                         confirmName={`Revoke ${key.name}`}
                                         busy={busy}
                                         testId="key-revoke"
-                                        onConfirm={() => void useApiKeys.getState().revoke(key.id, purgeOnRevoke)}
+                                        onConfirm={() => void useApiKeys.getState().revoke(key.id, purgeOnRevoke).then(focusIfLost)}
                                     >
                                         <label className="small" title="Delete the prompts and KV cached in this key's own scope">
                                             <input

@@ -1,7 +1,9 @@
-import {cleanup, render, screen} from "@testing-library/react";
+import {cleanup, fireEvent, render, screen} from "@testing-library/react";
 import {afterEach, describe, expect, it} from "vitest";
 import type {ModelObject} from "../../../shared/openai.js";
+import {APP_USER} from "../backend/whoami.js";
 import {useConnection} from "../stores/useConnection.js";
+import {useSignedIn} from "../stores/useSignedIn.js";
 import {BuildNotice} from "./BuildNotice.js";
 
 const model = (meta: NonNullable<ModelObject["meta"]>): ModelObject => ({id: "m", object: "model", created: 0, owned_by: "local", meta});
@@ -11,6 +13,8 @@ describe("BuildNotice", () => {
     afterEach(() => {
         cleanup();
         useConnection.setState({models: []});
+        useSignedIn.setState({signedIn: null});
+        sessionStorage.clear();
     });
 
     it("stays hidden on a patched build with nothing lost", () => {
@@ -36,5 +40,33 @@ describe("BuildNotice", () => {
         });
         render(<BuildNotice />);
         expect(screen.getByTestId("build-notice").textContent).toMatch(/^The GPU is not used\. GPU \(CUDA\) is not used/);
+    });
+
+    const stock = () =>
+        useConnection.setState({models: [model({...base, kv_editing: false, backend: "cpu", kvshare_patched: false, devices: [], build_notice: "run it"})]});
+
+    it("can be dismissed for the session: not shown again on the next page of this tab", () => {
+        stock();
+        render(<BuildNotice />);
+        fireEvent.click(screen.getByRole("button", {name: "Dismiss the build notice"}));
+        expect(screen.queryByTestId("build-notice")).toBeNull();
+        cleanup();
+        render(<BuildNotice />);
+        expect(screen.queryByTestId("build-notice")).toBeNull();
+        sessionStorage.clear();
+        cleanup();
+        render(<BuildNotice />);
+        expect(screen.getByTestId("build-notice")).toBeTruthy();
+    });
+
+    it("is not shown to one signed in with an issued key (the chat alone): the admin's to act on", () => {
+        stock();
+        useSignedIn.setState({signedIn: {...APP_USER, app: false}});
+        render(<BuildNotice />);
+        expect(screen.queryByTestId("build-notice")).toBeNull();
+        useSignedIn.setState({signedIn: APP_USER});
+        cleanup();
+        render(<BuildNotice />);
+        expect(screen.getByTestId("build-notice")).toBeTruthy();
     });
 });

@@ -178,6 +178,23 @@ describe("ChatView: the newest message in sight", () => {
         expect(log.getAttribute("aria-busy")).toBe("true");
         act(() => useChatStream.getState().stop(useConversations.getState().activeId!));
     });
+
+    it("has a log of its own for every chat: another chat opened is not announced as new messages", () => {
+        const first = chatWith(1, "fox");
+        chatWith(1, "frog");
+        render(<View />);
+        const log = screen.getByRole("log");
+        act(() => useConversations.getState().select(first));
+        expect(screen.getByRole("log")).not.toBe(log);
+        expect(log.isConnected).toBe(false);
+    });
+
+    it("is headed by the chat's title for screen readers, as the other pages are by theirs", () => {
+        chatWith(1, "fox");
+        render(<View />);
+        const title = useConversations.getState().conversations.find((c) => c.id === useConversations.getState().activeId)!.title;
+        expect(screen.getByRole("heading", {level: 1}).textContent).toBe(title);
+    });
 });
 
 describe("ChatView: messages", () => {
@@ -275,5 +292,19 @@ describe("ChatView: messages", () => {
         expect(stopped!.querySelector("[data-testid=copy-button]")).toBeTruthy();
         expect(failed!.querySelector("[data-testid=copy-button]")).toBeNull();
         expect(failed!.querySelector("[data-testid=regenerate-button]")).toBeTruthy();
+    });
+
+    it("names what changes for screen readers: the wait for the model, and Copy once it copied", async () => {
+        const id = useConversations.getState().create();
+        useConversations.getState().addMessage(id, {role: "user", content: "q"});
+        useConversations.getState().addMessage(id, {role: "assistant", content: "Once upon a time"});
+        render(<View />);
+        Object.defineProperty(navigator, "clipboard", {value: {writeText: () => Promise.resolve()}, configurable: true});
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Copy answer"})));
+        expect(screen.getByTestId("copy-button").textContent).toBe("Copied");
+        expect(screen.getByRole("button", {name: "Copied"})).toBe(screen.getByTestId("copy-button"));
+        act(() => void useChatStream.getState().send("And then?"));
+        expect(screen.getByRole("status").textContent).toBe("Waiting for the model");
+        act(() => useChatStream.getState().stop(id));
     });
 });

@@ -48,8 +48,13 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
 
     return (
         <div className="chat-view" ref={scroller} onScroll={onScroll} data-testid="chat-view">
-            {/* A log: screen readers announce new messages, and the answer once it is written (busy meanwhile). */}
-            <div className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={inFlight !== null}>
+            {/* The page's heading: the chat's title (shown in the header, which is not a heading on every page). */}
+            <h1 className="visually-hidden" data-testid="chat-heading" dir="auto">
+                {conversation.title}
+            </h1>
+            {/* A log: screen readers announce new messages, and the answer once it is written (busy meanwhile). One of
+                its own per chat (key): another chat opened is not news, and would be read out whole as an addition. */}
+            <div key={conversation.id} className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={inFlight !== null}>
                 {shown.map((m, index) => (
                     <Message
                         key={m.id}

@@ -84,6 +84,18 @@ describe("Composer", () => {
         expect(document.activeElement).toBe(composer());
     });
 
+    it("an answer ending by itself with the focus on Stop gives the focus to the message box", async () => {
+        render(<App />);
+        fireEvent.keyDown(type("Once upon a time there was a little fox"), {key: "Enter"});
+        act(() => backend.delta("There"));
+        const stop = screen.getByTestId("stop-button");
+        act(() => stop.focus());
+        expect(document.activeElement).toBe(stop);
+        await act(async () => backend.complete());
+        expect(screen.queryByTestId("stop-button")).toBeNull();
+        expect(document.activeElement).toBe(composer());
+    });
+
     it("answers another chat while one is answered: each chat its own Stop, each answer kept in its own chat", async () => {
         render(<App />);
         // The server's chats are read first (that drops empty chats not open then).

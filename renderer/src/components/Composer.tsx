@@ -47,7 +47,13 @@ export function Composer({disabled}: {disabled: boolean}) {
     useEffect(() => {
         const was = wasAnswering.current;
         if (was.conversationId !== conversationId) sendBlockedUntil.current = 0;
-        else if (was.answering && !answeringHere) sendBlockedUntil.current = Math.max(sendBlockedUntil.current, Date.now() + ANSWER_END_GRACE_MS);
+        else if (was.answering && !answeringHere) {
+            sendBlockedUntil.current = Math.max(sendBlockedUntil.current, Date.now() + ANSWER_END_GRACE_MS);
+            // The answer ended by itself with the focus on Stop, which went with it: the focus goes where the next
+            // message is typed, not to the page's top.
+            const focused = document.activeElement;
+            if (focused === null || focused === document.body || !focused.isConnected) area.current?.focus();
+        }
         wasAnswering.current = {conversationId, answering: answeringHere};
     }, [answeringHere, conversationId]);
     const sizeProblem = messageSizeProblem(text, contextSize);

@@ -18,7 +18,7 @@ export function ConversationItem({conversation, active, answering, onSelect, onD
     const selectButton = useReturnFocus<HTMLButtonElement>(renaming);
     const {id, title} = conversation;
     return (
-        <li className={`conversation${active ? " active" : ""}`} data-testid="conversation-item" data-active={active}>
+        <li className={`conversation${active ? " active" : ""}`} data-testid="conversation-item" data-active={active} data-conversation-id={id}>
             {renaming ? (
                 <RenameField
                     initial={title}

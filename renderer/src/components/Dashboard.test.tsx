@@ -1,5 +1,5 @@
-import {cleanup, render, screen, waitFor, within} from "@testing-library/react";
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {act, cleanup, fireEvent, render, screen, waitFor, within} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
@@ -52,15 +52,37 @@ describe("dashboard: time saved", () => {
         const card = await screen.findByTestId("card-time-saved");
         expect(card.querySelector(".stat-card-value")?.textContent).toBe("≈ 2.40 s");
         expect(card.querySelector(".stat-card-hint")?.textContent).toBe(
-            "≈ time saved, estimated from this machine's prefill speed (0.60 ms/token, 12 requests without reuse)"
+            "≈ prefill time of the reused tokens, at this machine's prefill speed (0.60 ms/token, 12 requests without reuse); what reuse itself costs (reading, moving, recomputing) is not taken off: TTFT with and without reuse, below, shows the net"
         );
+    });
+
+    it("pauses its automatic refresh on request, and says so", async () => {
+        vi.useFakeTimers({shouldAdvanceTime: true});
+        try {
+            render(<Dashboard />);
+            await screen.findByTestId("card-time-saved");
+            const loads = () => backend.adminFake.count("cacheStats");
+            const before = loads();
+            await act(async () => vi.advanceTimersByTime(5_100));
+            expect(loads()).toBe(before + 1);
+            fireEvent.click(screen.getByTestId("dashboard-follow"));
+            expect(screen.getByTestId("dashboard-follow").getAttribute("aria-pressed")).toBe("true");
+            expect(screen.getByText(/automatic refresh paused/)).toBeTruthy();
+            await act(async () => vi.advanceTimersByTime(20_000));
+            expect(loads()).toBe(before + 1);
+            fireEvent.click(screen.getByTestId("dashboard-follow"));
+            await act(async () => vi.advanceTimersByTime(5_100));
+            expect(loads()).toBe(before + 2);
+        } finally {
+            vi.useRealTimers();
+        }
     });
 
     it("says when there is nothing to estimate from yet, and per bucket only where tokens were saved", () => {
         const stats = fakeStats();
         expect(timeSavedFigures({...stats, totals: {...stats.totals, timeSavedMs: null}, prefill: {msPerToken: null, requests: 0}})).toEqual({
             value: "—",
-            hint: "≈ time saved, estimated from this machine's prefill speed once a request has been served without reuse"
+            hint: "≈ prefill time saved, estimated from this machine's prefill speed once a request has been served without reuse"
         });
         expect(timeSavedFigures({...stats, prefill: {msPerToken: 0.02, requests: 1}}).hint).toContain("(0.020 ms/token, 1 request without reuse)");
         expect(stats.buckets.map(bucketTimeSaved)).toEqual(["≈ 8 ms of prefill saved", ""]);

@@ -13,7 +13,7 @@ import {
     PointElement,
     Tooltip
 } from "chart.js";
-import {useEffect} from "react";
+import {useEffect, useState} from "react";
 import {Bar, Chart, Doughnut} from "react-chartjs-2";
 import type {CacheStats} from "../../../shared/admin.js";
 import {formatBytes, formatClock, formatPercent, formatSpan} from "../lib/format.js";
@@ -69,10 +69,10 @@ function formatMsPerToken(ms: number): string {
 export function timeSavedFigures(stats: CacheStats): {value: string; hint: string} {
     const {msPerToken, requests} = stats.prefill;
     if (stats.totals.timeSavedMs == null || msPerToken == null)
-        return {value: "—", hint: "≈ time saved, estimated from this machine's prefill speed once a request has been served without reuse"};
+        return {value: "—", hint: "≈ prefill time saved, estimated from this machine's prefill speed once a request has been served without reuse"};
     return {
         value: `≈ ${formatMs(stats.totals.timeSavedMs)}`,
-        hint: `≈ time saved, estimated from this machine's prefill speed (${formatMsPerToken(msPerToken)}/token, ${requests} request${requests === 1 ? "" : "s"} without reuse)`
+        hint: `≈ prefill time of the reused tokens, at this machine's prefill speed (${formatMsPerToken(msPerToken)}/token, ${requests} request${requests === 1 ? "" : "s"} without reuse); what reuse itself costs (reading, moving, recomputing) is not taken off: TTFT with and without reuse, below, shows the net`
     };
 }
 
@@ -222,14 +222,18 @@ export function Dashboard() {
     const saved = useCacheStats(selectTokensSavedShare);
     const scope = useCacheStats((s) => s.scope);
 
+    // Numbers that change under the eye every few seconds can be paused (someone reading them, a screen reader).
+    const [following, setFollowing] = useState(true);
     useEffect(() => {
-        const {load} = useCacheStats.getState();
-        void load();
+        void useCacheStats.getState().load();
         // For the scopes' names: an issued key's scope is named by its id.
         void useApiKeys.getState().load();
+    }, []);
+    useEffect(() => {
+        if (!following) return;
         const timer = setInterval(() => void useCacheStats.getState().load(), REFRESH_MS);
         return () => clearInterval(timer);
-    }, []);
+    }, [following]);
 
     return (
         <div className="page dashboard" data-testid="dashboard">
@@ -238,8 +242,8 @@ export function Dashboard() {
                     <h1>Cache dashboard</h1>
                     <p className="muted">
                         How much prompt work the shared KV cache saves, and what it costs in answer quality. History of the last{" "}
-                        {stats == null ? "… days" : `${stats.historyDays} ${stats.historyDays === 1 ? "day" : "days"}`}, kept across restarts; refreshes every{" "}
-                        {REFRESH_MS / 1000} s.
+                        {stats == null ? "… days" : `${stats.historyDays} ${stats.historyDays === 1 ? "day" : "days"}`}, kept across restarts;{" "}
+                        {following ? `refreshes every ${REFRESH_MS / 1000} s.` : "automatic refresh paused."}
                     </p>
                 </div>
                 <div className="row">
@@ -252,6 +256,9 @@ export function Dashboard() {
                     />
                     <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>
                         Refresh
+                    </button>
+                    <button type="button" className="button" data-testid="dashboard-follow" aria-pressed={!following} onClick={() => setFollowing((f) => !f)}>
+                        {following ? "Pause refresh" : "Resume refresh"}
                     </button>
                 </div>
             </div>

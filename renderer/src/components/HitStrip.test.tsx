@@ -40,6 +40,9 @@ describe("HitStrip", () => {
     it("shows a one-line summary until its tokens are asked for, then keeps them open for every answer", () => {
         render(<HitStrip record={longDonorRecord()} />);
         expect(screen.getByTestId("hit-reused").textContent).toBe("9 of 11 prompt tokens reused");
+        // Not a landmark of its own: every answer has one.
+        expect(screen.queryByRole("region")).toBeNull();
+        expect(screen.getByRole("group", {name: "KV cache reuse"})).toBeTruthy();
         expect(screen.queryByTestId("hit-prompt-tokens")).toBeNull();
         fireEvent.click(screen.getByRole("button", {name: "Show tokens"}));
         expect(screen.getByTestId("hit-prompt-tokens")).toBeTruthy();
@@ -74,5 +77,16 @@ describe("HitStrip", () => {
         expect(donor.querySelector(".tok-unused")!.textContent).toMatch(/^ w0 w1 .* w23$/);
         expect(donor.textContent).toContain("… +1475");
         expect(screen.getByTestId("hit-donor").textContent).toContain("9 kept · 0 moved · 2 replaced · 1499 unused");
+    });
+
+    it("names each run's kind for screen readers, once a run, and keeps its key readable", () => {
+        useHitStripPreference.setState({tokensOpen: true});
+        render(<HitStrip record={longDonorRecord()} />);
+        const prompt = screen.getByTestId("hit-prompt-tokens");
+        expect([...prompt.querySelectorAll(".visually-hidden")].map((s) => s.textContent)).toEqual(["[reused] ", "[new] ", "[reused] "]);
+        expect(prompt.textContent).toBe("[reused] Once upon a time there was a tiny[new]  KILL[reused] .");
+        const legend = screen.getByTestId("hit-legend");
+        expect(legend.closest("[aria-hidden=true]")).toBeNull();
+        expect(legend.textContent).toBe("Key:reusedrecomputednewkeptmovedreplacedunused");
     });
 });

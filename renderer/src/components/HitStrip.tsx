@@ -1,3 +1,4 @@
+import {Fragment} from "react";
 import type {KvShareRecord} from "../../../shared/openai.js";
 import {useHitStripPreference} from "../stores/useHitStripPreference.js";
 import {countLabels, donorLabels, groupRuns, hitKind, promptLabels, tokenWindow} from "../lib/hitStrip.js";
@@ -21,9 +22,13 @@ function Tokens<L extends string>({pieces, labels, testId}: {pieces: string[]; l
                 </span>
             ) : null}
             {groupRuns(shown, labels, from).map((run) => (
-                <span key={run.start} className={`tok tok-${run.label}`} title={`${run.label}: ${run.length} token${run.length === 1 ? "" : "s"}`}>
-                    {run.text}
-                </span>
+                // Its kind in words for screen readers (the eye has its colour and line): once a run, not a token.
+                <Fragment key={run.start}>
+                    <span className="visually-hidden">{`[${run.label}] `}</span>
+                    <span className={`tok tok-${run.label}`} title={`${run.label}: ${run.length} token${run.length === 1 ? "" : "s"}`}>
+                        {run.text}
+                    </span>
+                </Fragment>
             ))}
             {hidden > 0 ? (
                 <span className="tok tok-skip" title={`${hidden} more unused donor tokens`}>
@@ -50,7 +55,10 @@ export function HitStrip({record}: {record: KvShareRecord}) {
     const donorCounts = countLabels(donorTokenLabels);
     const share = record.prompt_tokens > 0 ? record.reused_tokens / record.prompt_tokens : 0;
     return (
-        <section
+        // A group, not a region: every answer has one, and a landmark per answer, all of one name, would crowd the
+        // page's landmarks.
+        <div
+            role="group"
             className={`hit-strip hit-${kind}`}
             data-testid="hit-strip"
             data-hit={kind}
@@ -136,7 +144,8 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                             )}
                         </div>
                     ) : null}
-                    <div className="hit-legend" aria-hidden="true">
+                    <div className="hit-legend" data-testid="hit-legend">
+                        <span className="visually-hidden">Key:</span>
                         <span className="tok tok-reused">reused</span>
                         <span className="tok tok-recomputed">recomputed</span>
                         <span className="tok tok-new">new</span>
@@ -152,6 +161,6 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                     </div>
                 </div>
             ) : null}
-        </section>
+        </div>
     );
 }

@@ -12,8 +12,13 @@ function copyCodeBlock(event: MouseEvent<HTMLDivElement>): void {
     if (!button || !code) return;
     void copyText(code.textContent.replace(/\n$/, "")).then((copied) => {
         if (!copied) return;
+        // Its name follows its words: a screen reader hears "Copied" too.
         button.textContent = "Copied";
-        setTimeout(() => (button.textContent = "Copy"), 1200);
+        button.setAttribute("aria-label", "Copied");
+        setTimeout(() => {
+            button.textContent = "Copy";
+            button.setAttribute("aria-label", "Copy code");
+        }, 1200);
     });
 }
 

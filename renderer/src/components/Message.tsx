@@ -31,7 +31,8 @@ export function Message({message, streaming = false, onRegenerate, onContinue, o
             <h2 className="visually-hidden">Assistant said:</h2>
             <div className="answer">
                 {empty && streaming ? (
-                    <span className="typing" aria-label="Waiting for the model">
+                    <span className="typing" role="status">
+                        <span className="visually-hidden">Waiting for the model</span>
                         <i />
                         <i />
                         <i />

@@ -71,7 +71,13 @@ export function MessageActions({text, onRegenerate, onContinue, versions}: Messa
         <div className="message-actions" data-testid="message-actions">
             {versions ? <VersionSwitcher {...versions} /> : null}
             {canCopy ? (
-                <button type="button" className="link-button" data-testid="copy-button" aria-label="Copy answer" onClick={() => void copy()}>
+                <button
+                    type="button"
+                    className="link-button"
+                    data-testid="copy-button"
+                    aria-label={copied ? "Copied" : "Copy answer"}
+                    onClick={() => void copy()}
+                >
                     {copied ? "Copied" : "Copy"}
                 </button>
             ) : null}

@@ -1,4 +1,4 @@
-import {useState} from "react";
+import {useRef, useState} from "react";
 import {useConversations} from "../stores/useConversations.js";
 import {useProfiles} from "../stores/useProfiles.js";
 
@@ -13,6 +13,7 @@ export function ProfileSwitcher() {
     const [adding, setAdding] = useState(false);
     const [name, setName] = useState("");
     const [group, setGroup] = useState("");
+    const addButton = useRef<HTMLButtonElement>(null);
 
     const choose = (profile: string): void => {
         useProfiles.getState().select(profile);
@@ -38,6 +39,7 @@ export function ProfileSwitcher() {
                     ))}
                 </select>
                 <button
+                    ref={addButton}
                     type="button"
                     className="icon-button small"
                     data-testid="profile-add"
@@ -56,6 +58,14 @@ export function ProfileSwitcher() {
             {adding ? (
                 <form
                     className="profile-form"
+                    aria-label="Add a profile"
+                    // Esc leaves the form as it came: closed, the focus back on its + button.
+                    onKeyDown={(event) => {
+                        if (event.key !== "Escape") return;
+                        event.preventDefault();
+                        setAdding(false);
+                        addButton.current?.focus();
+                    }}
                     onSubmit={(event) => {
                         event.preventDefault();
                         void useProfiles
@@ -72,6 +82,7 @@ export function ProfileSwitcher() {
                 >
                     <input
                         data-testid="profile-name-input"
+                        aria-label="Profile name"
                         placeholder="Name (e.g. Nurse)"
                         value={name}
                         maxLength={MAX_NAME_CHARS}
@@ -80,6 +91,7 @@ export function ProfileSwitcher() {
                     />
                     <input
                         data-testid="profile-group-input"
+                        aria-label="Profile group (optional)"
                         placeholder="Group (optional)"
                         value={group}
                         maxLength={MAX_NAME_CHARS}

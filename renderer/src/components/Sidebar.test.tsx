@@ -45,6 +45,8 @@ describe("Sidebar", () => {
         fireEvent.change(search, {target: {value: "dragon"}});
         expect(titles()).toEqual([]);
         expect(screen.getByTestId("no-search-results").textContent).toBe("No chat matches “dragon”");
+        // Said, not only shown: its status region was there before the text came.
+        expect(screen.getByTestId("no-search-results").parentElement!.getAttribute("role")).toBe("status");
         fireEvent.change(search, {target: {value: ""}});
         expect(titles()).toHaveLength(2);
     });
@@ -122,5 +124,15 @@ describe("Sidebar", () => {
         render(<Sidebar />);
         fireEvent.click(screen.getByTestId("profile-add"));
         expect((screen.getByTestId("profile-name-input") as HTMLInputElement).maxLength).toBe(64);
+    });
+
+    it("names the new profile's fields, and Esc closes the form back to its + button", () => {
+        render(<Sidebar />);
+        fireEvent.click(screen.getByTestId("profile-add"));
+        expect(screen.getByRole("textbox", {name: "Profile name"})).toBe(screen.getByTestId("profile-name-input"));
+        expect(screen.getByRole("textbox", {name: "Profile group (optional)"})).toBeTruthy();
+        fireEvent.keyDown(screen.getByTestId("profile-name-input"), {key: "Escape"});
+        expect(screen.queryByTestId("profile-name-input")).toBeNull();
+        expect(document.activeElement).toBe(screen.getByTestId("profile-add"));
     });
 });

@@ -40,7 +40,7 @@ export function Sidebar() {
     const view = useView((s) => s.view);
     // Narrow windows: the sidebar is a drawer, open over the page (made inert behind it by App).
     const drawerOpen = useView((s) => s.sidebarOpen);
-    const aside = useRef<HTMLElement>(null);
+    const aside = useRef<HTMLDivElement>(null);
     // The drawer opened: the focus goes into it (a keyboard or screen reader user is where they asked to be).
     useEffect(() => {
         if (drawerOpen) aside.current?.focus();
@@ -60,14 +60,15 @@ export function Sidebar() {
     };
 
     return (
-        <aside
+        // A div with a role, not an <aside>: an aside may not be a dialog, which the drawer is while open.
+        <div
             ref={aside}
             className="sidebar"
             id="sidebar"
             data-testid="sidebar"
             tabIndex={-1}
             aria-label="Chats and pages"
-            {...(drawerOpen ? {role: "dialog", "aria-modal": true} : {})}
+            {...(drawerOpen ? {role: "dialog", "aria-modal": true} : {role: "complementary"})}
         >
             <div className="brand">
                 <span className="brand-mark" aria-hidden="true">
@@ -117,11 +118,14 @@ export function Sidebar() {
             ) : null}
             <nav className="conversations" aria-label="Chats">
                 {ofProfile.length === 0 ? <p className="muted small">No chats yet</p> : null}
-                {ofProfile.length > 0 && conversations.length === 0 ? (
-                    <p className="muted small" data-testid="no-search-results">
-                        No chat matches “{query.trim()}”
-                    </p>
-                ) : null}
+                {/* Always there (a live region added with its text in it may go unannounced); says when none match. */}
+                <div role="status">
+                    {ofProfile.length > 0 && conversations.length === 0 ? (
+                        <p className="muted small" data-testid="no-search-results">
+                            No chat matches “{query.trim()}”
+                        </p>
+                    ) : null}
+                </div>
                 <ul>
                     {conversations.map((c) => (
                         <ConversationItem
@@ -146,6 +150,6 @@ export function Sidebar() {
                 </div>
             ) : null}
             <SidebarFooter />
-        </aside>
+        </div>
     );
 }
