@@ -67,6 +67,35 @@ describe("the Responses API", () => {
         expect((response as unknown as {store: boolean}).store).toBe(false);
     });
 
+    it("folds the instructions and the system or developer messages the input starts with into one system message", async () => {
+        const folded = await server.client.responses.create({
+            instructions: "Tell a story.",
+            input: [
+                {role: "developer", content: "Keep it short."},
+                {role: "user", content: story}
+            ],
+            ...greedy
+        });
+        const chat = await server.client.chat.completions.create({
+            model: "stories260K",
+            messages: [
+                {role: "system", content: "Tell a story.\n\nKeep it short."},
+                {role: "user", content: story}
+            ],
+            temperature: 0,
+            max_tokens: 24
+        });
+        expect(folded.usage!.input_tokens).toBe(chat.usage!.prompt_tokens);
+        expect(folded.output_text).toBe(chat.choices[0]!.message.content);
+        // The sampling it ran with, not the API's defaults: none was asked for here but the temperature.
+        expect(folded.temperature).toBe(0);
+        expect(folded.top_p).toBe(0.95);
+        // `top_logprobs` without `include` asks for nothing (clients send it always): no refusal, no log-probabilities.
+        const plain = await server.client.responses.create({input: story, ...greedy, ...({top_logprobs: 3} as object)});
+        const item = plain.output[0];
+        expect(item?.type === "message" && item.content[0]?.type === "output_text" ? item.content[0].logprobs : undefined).toEqual([]);
+    });
+
     it("says a response cut by max_output_tokens is incomplete", async () => {
         const response = await server.client.responses.create({input: story, temperature: 0, max_output_tokens: 3});
         expect(response.usage!.output_tokens).toBe(3);
@@ -223,6 +252,12 @@ describe("the Responses API", () => {
         expect(await refused({input: "hi", text: {format: {type: "json_schema", name: "x", schema: "not a schema"}}})).toMatchObject({
             param: expect.stringMatching(/^text\.format/)
         });
+        const schemaError = await refused({input: "hi", text: {format: {type: "json_schema", name: "x"}}});
+        expect(schemaError.param).toMatch(/^text\.format/);
+        expect(schemaError.message).not.toMatch(/response_format|json_schema\.schema/);
+        // truncation "auto" with x_kvshare asking for the error instead is a contradiction, said so.
+        expect(await refused({input: "hi", truncation: "auto", x_kvshare: {context_overflow: "error"}})).toMatchObject({param: "truncation"});
+        expect(await refused({input: "hi", truncation: "auto", x_kvshare: "drop"})).toMatchObject({param: "x_kvshare"});
         expect(await refused({input: []})).toMatchObject({param: "input"});
         expect(await refused({})).toMatchObject({param: "input"});
         expect(await refused({input: [{type: "item_reference", id: "msg_1"}]})).toMatchObject({param: "input[0].type"});

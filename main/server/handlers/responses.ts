@@ -1,10 +1,11 @@
 import type {TokenLogprob} from "../../runtime/types.js";
 import {prepareChatAnswer, type ChatAnswer} from "../chatAnswer.js";
 import type {RequestContext} from "../context.js";
-import {ApiError, sendJson} from "../errors.js";
+import {ApiError, sendJson, toApiError} from "../errors.js";
+import {ClientGoneError} from "../../runtime/abortReasons.js";
 import {ResponseEvents} from "../responses/responseEvents.js";
 import {outputOf, responseDone, responseInProgress} from "../responses/responseObject.js";
-import {responsesParam, toChatRequest} from "../responses/responsesRequest.js";
+import {responsesMessage, responsesParam, toChatRequest} from "../responses/responsesRequest.js";
 import {streamGeneration} from "../streamGeneration.js";
 
 /**
@@ -13,11 +14,16 @@ import {streamGeneration} from "../streamGeneration.js";
  */
 export async function postResponses(ctx: RequestContext): Promise<void> {
     const body = await ctx.body();
-    const answer = prepare(ctx, toChatRequest(body));
-    const started = responseInProgress(body, answer.modelId);
+    const answer = renamingErrors(() => prepareChatAnswer(ctx, toChatRequest(body)));
+    const started = responseInProgress(body, answer.modelId, answer.params.sampling);
+    // Refusals while it runs (a schema the grammar cannot hold, the context exceeded) name the Responses parameters too.
+    const run: ChatAnswer["run"] = (onText) =>
+        answer.run(onText).catch((error: unknown) => {
+            throw renamed(error);
+        });
 
     if (!answer.params.stream) {
-        const result = await answer.run();
+        const result = await run();
         return sendJson(ctx.res, 200, responseDone(started, result, outputOf(result, answer.read(result))), ctx.corsHeaders);
     }
 
@@ -50,21 +56,23 @@ export async function postResponses(ctx: RequestContext): Promise<void> {
             usage: () => null
         },
         false,
-        answer.run
+        run
     );
 }
 
-/** The chat answer to the request; a refusal of its parameters names them as the Responses request does. */
-function prepare(ctx: RequestContext, chat: Record<string, unknown>): ChatAnswer {
+/** `work`'s result; a refusal it throws names the parameters (and shows their shapes) as the Responses request has them. */
+function renamingErrors<T>(work: () => T): T {
     try {
-        return prepareChatAnswer(ctx, chat);
+        return work();
     } catch (error) {
-        if (!(error instanceof ApiError) || error.param == null) throw error;
-        const param = responsesParam(error.param);
-        const message = error.message
-            .replace(/'max_tokens'/g, "'max_output_tokens'")
-            .replace(/'response_format'/g, "'text.format'")
-            .replace(/'messages(\[\d+\])?[^']*'/g, "'input'");
-        throw new ApiError(error.status, error.type, message, error.code, param, error.headers);
+        throw renamed(error);
     }
+}
+
+/** A refusal of the request (a 4xx) in the Responses API's names; anything else as it is (a client gone, a failure). */
+function renamed(error: unknown): unknown {
+    if (error instanceof ClientGoneError) return error;
+    const refusal = toApiError(error);
+    if (refusal.status >= 500) return error;
+    return new ApiError(refusal.status, refusal.type, responsesMessage(refusal.message), refusal.code, responsesParam(refusal.param), refusal.headers);
 }

@@ -73,13 +73,13 @@ export function itemId(prefix: "msg" | "fc"): string {
     return `${prefix}_${crypto.randomBytes(12).toString("hex")}`;
 }
 
-/** The request's settings, as a response repeats them (clients read them back, e.g. the instructions). */
-function echoed(body: Body): Body {
+/** The request's settings, as a response repeats them (clients read them back, e.g. the instructions), with the sampling used. */
+function echoed(body: Body, sampling: {temperature: number; topP: number}): Body {
     return {
         instructions: body.instructions ?? null,
         max_output_tokens: body.max_output_tokens ?? null,
-        temperature: body.temperature ?? 1,
-        top_p: body.top_p ?? 1,
+        temperature: sampling.temperature,
+        top_p: sampling.topP,
         tools: body.tools ?? [],
         tool_choice: body.tool_choice ?? "auto",
         parallel_tool_calls: body.parallel_tool_calls ?? true,
@@ -92,7 +92,7 @@ function echoed(body: Body): Body {
 }
 
 /** The response before its answer: what a stream's first event carries. */
-export function responseInProgress(body: Body, model: string): ResponseObject {
+export function responseInProgress(body: Body, model: string, sampling: {temperature: number; topP: number}): ResponseObject {
     return {
         id: `resp_${crypto.randomBytes(12).toString("hex")}`,
         object: "response",
@@ -105,7 +105,7 @@ export function responseInProgress(body: Body, model: string): ResponseObject {
         usage: null,
         store: false,
         previous_response_id: null,
-        ...echoed(body)
+        ...echoed(body, sampling)
     };
 }
 

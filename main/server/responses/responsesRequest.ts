@@ -43,9 +43,18 @@ const outputLogprobs = "message.output_text.logprobs";
 const paramNames: ReadonlyArray<[RegExp, string]> = [
     [/^messages\b.*/, "input"],
     [/^max_tokens$/, "max_output_tokens"],
-    [/^response_format\b.*/, "text.format"],
-    [/^tools\[(\d+)\]\.function\b/, "tools[$1]"],
+    [/^response_format(?:\.json_schema)?/, "text.format"],
+    [/^tools\[(\d+)\]\.function/, "tools[$1]"],
     [/^tool_choice\b.*/, "tool_choice"]
+];
+
+/** The same renames in an error's words, where it names a chat parameter or shows chat's shape of one. */
+const messageNames: ReadonlyArray<[RegExp, string]> = [
+    [/'messages(?:\[\d+\])?[^']*'/g, "'input'"],
+    [/\bmax_tokens\b/g, "max_output_tokens"],
+    [/'response_format(?:\.json_schema)?([^']*)'/g, "'text.format$1'"],
+    [/'tools\[(\d+)\]\.function([^']*)'/g, "'tools[$1]$2'"],
+    [/\{"type": "function", "function": \{"name": …\}\}/g, '{"type": "function", "name": …}']
 ];
 
 /**
@@ -68,23 +77,31 @@ export function toChatRequest(body: Body): Body {
             throw new ApiError(400, "invalid_request_error", `'${field}' is not supported: ${why}.`, "unsupported_parameter", field);
     const chat: Body = {};
     for (const [key, value] of Object.entries(body)) if (!responsesOnly.includes(key)) chat[key] = value;
-    chat.messages = [...instructionMessages(body.instructions), ...inputMessages(body.input)];
+    chat.messages = leadingSystemFolded([...instructionMessages(body.instructions), ...inputMessages(body.input)]);
     if (body.max_output_tokens != null) chat.max_tokens = body.max_output_tokens;
     const format = textFormat(body.text);
     if (format != null) chat.response_format = format;
     if (body.tools != null) chat.tools = tools(body.tools);
     if (body.tool_choice != null) chat.tool_choice = toolChoice(body.tool_choice);
+    // `top_logprobs` alone (a client sending it always) asks for nothing: only `include` asks for log-probabilities.
     if (wantsLogprobs(body.include)) {
         chat.logprobs = true;
         if (body.top_logprobs != null) chat.top_logprobs = body.top_logprobs;
-    } else if (body.top_logprobs != null && body.top_logprobs !== 0) {
-        throw ApiError.badRequest(`'top_logprobs' needs 'include' to hold "${outputLogprobs}".`, "top_logprobs");
     }
     if (body.truncation != null && body.truncation !== "disabled") {
         if (body.truncation !== "auto") throw ApiError.badRequest(`'truncation' must be "auto" or "disabled".`, "truncation");
-        // "auto": a conversation longer than the context loses its oldest turns instead of failing.
+        // "auto": a conversation longer than the context loses its oldest turns instead of failing. An `x_kvshare` that
+        // is not an object is left to its own check (a 400), and one that asks for the error is a contradiction.
         const options = body.x_kvshare;
-        chat.x_kvshare = {...(options != null && typeof options === "object" && !Array.isArray(options) ? options : {}), context_overflow: "drop_oldest"};
+        if (options == null || (typeof options === "object" && !Array.isArray(options))) {
+            const overflow = (options as Body | null)?.context_overflow;
+            if (overflow != null && overflow !== "drop_oldest")
+                throw ApiError.badRequest(
+                    `'truncation' "auto" leaves out the oldest turns: 'x_kvshare.context_overflow' must not ask otherwise.`,
+                    "truncation"
+                );
+            chat.x_kvshare = {...(options as Body | null), context_overflow: "drop_oldest"};
+        }
     }
     return chat;
 }
@@ -94,6 +111,26 @@ export function responsesParam(param: string | null): string | null {
     if (param == null) return null;
     for (const [pattern, name] of paramNames) if (pattern.test(param)) return param.replace(pattern, name);
     return param;
+}
+
+/** An error's words with the chat parameters it names renamed as the Responses request has them. */
+export function responsesMessage(message: string): string {
+    return messageNames.reduce((text, [pattern, name]) => text.replace(pattern, name), message);
+}
+
+/**
+ * The instructions and the system (developer) messages the input starts with, as one system message: clients send
+ * both (Codex: instructions and a developer message), and many chat templates take one system message only.
+ */
+function leadingSystemFolded(messages: Body[]): Body[] {
+    let leading = 0;
+    while (leading < messages.length && (messages[leading]!.role === "system" || messages[leading]!.role === "developer")) leading++;
+    if (leading < 2) return messages;
+    const content = messages
+        .slice(0, leading)
+        .map((m) => m.content as string)
+        .join("\n\n");
+    return [{role: "system", content}, ...messages.slice(leading)];
 }
 
 function instructionMessages(instructions: unknown): Body[] {

@@ -68,8 +68,9 @@ const TRIGRAM = 2;
 const KIND_WEIGHT = [WORD_WEIGHT, BIGRAM_WEIGHT, TRIGRAM_WEIGHT] as const;
 
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
-/** Letters, digits and marks, but the variation selectors (U+FE0F turns "❤" into an emoji: no word of its own). */
-const WORD_CHARACTER = new RegExp(String.raw`^[[\p{L}\p{N}\p{M}]--[\uFE00-\uFE0F]]$`, "v");
+const WORD_CHARACTER = /^[\p{L}\p{N}\p{M}]$/u;
+/** Variation selectors: U+FE0F turns "❤" into an emoji, or "1" into a keycap's; they are dropped, neither word nor break. */
+const VARIATION_SELECTORS = /[\uFE00-\uFE0F]/g;
 /** An emoji (skin tones, joiners and selectors between them are left out) or a flag's letter: a word of one character. */
 const PICTOGRAPH = /^[\p{Extended_Pictographic}\p{Regional_Indicator}]$/u;
 /** ASCII letters (lower-cased by then) and digits. */
@@ -84,7 +85,7 @@ export function lexicalWords(text: string): string[] {
     // words as the regex /[\p{L}\p{N}\p{M}]+/gu several times faster.
     // Accents and vowel marks a writer may leave out (Arabic harakat, Hebrew points, Latin accents) go: the same
     // question with and without them is one question.
-    const normalized = (ASCII_ONLY.test(text) ? text : withoutOptionalMarks(text.normalize("NFKC"))).toLowerCase();
+    const normalized = (ASCII_ONLY.test(text) ? text : withoutOptionalMarks(text.normalize("NFKC")).replace(VARIATION_SELECTORS, "")).toLowerCase();
     const words: string[] = [];
     let start = -1;
     for (let i = 0; i < normalized.length;) {

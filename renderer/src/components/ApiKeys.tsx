@@ -1,4 +1,5 @@
 import {useEffect, useRef, useState} from "react";
+import {focusLost} from "../lib/focusLost.js";
 import {copyText} from "../lib/clipboard.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {ConfirmButton} from "./ConfirmButton.js";
@@ -19,8 +20,7 @@ export function ApiKeys() {
     // "Done" and a revoked key's row go with the focus: it goes to the name of the next key, not the page's top.
     const nameField = useRef<HTMLInputElement>(null);
     const focusIfLost = (): void => {
-        const focused = document.activeElement;
-        if (focused === null || focused === document.body || !focused.isConnected) nameField.current?.focus();
+        if (focusLost()) nameField.current?.focus();
     };
 
     return (

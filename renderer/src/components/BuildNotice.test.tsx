@@ -1,5 +1,5 @@
-import {cleanup, fireEvent, render, screen} from "@testing-library/react";
-import {afterEach, describe, expect, it} from "vitest";
+import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
+import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import type {ModelObject} from "../../../shared/openai.js";
 import {APP_USER} from "../backend/whoami.js";
 import {useConnection} from "../stores/useConnection.js";
@@ -10,6 +10,8 @@ const model = (meta: NonNullable<ModelObject["meta"]>): ModelObject => ({id: "m"
 const base = {context_size: 512, parallel: 2, architecture: "llama"};
 
 describe("BuildNotice", () => {
+    // The app's own key (the admin), as the server said: the notice is theirs to act on.
+    beforeEach(() => useSignedIn.setState({signedIn: APP_USER}));
     afterEach(() => {
         cleanup();
         useConnection.setState({models: []});
@@ -67,6 +69,23 @@ describe("BuildNotice", () => {
         useSignedIn.setState({signedIn: APP_USER});
         cleanup();
         render(<BuildNotice />);
+        expect(screen.getByTestId("build-notice")).toBeTruthy();
+    });
+
+    it("waits for the server to say who the key is, and is shown again to the next person after a sign-out", () => {
+        stock();
+        useSignedIn.setState({signedIn: null});
+        render(<BuildNotice />);
+        expect(screen.queryByTestId("build-notice")).toBeNull();
+        act(() => useSignedIn.setState({signedIn: APP_USER}));
+        fireEvent.click(screen.getByRole("button", {name: "Dismiss the build notice"}));
+        expect(screen.queryByTestId("build-notice")).toBeNull();
+        // A sign-out forgets the session's storage; the next admin signs in.
+        act(() => {
+            sessionStorage.clear();
+            useSignedIn.setState({signedIn: null});
+        });
+        act(() => useSignedIn.setState({signedIn: APP_USER}));
         expect(screen.getByTestId("build-notice")).toBeTruthy();
     });
 });

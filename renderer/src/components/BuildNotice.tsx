@@ -1,6 +1,6 @@
-import {useState} from "react";
+import {useEffect, useState} from "react";
 import {useConnection} from "../stores/useConnection.js";
-import {selectChatOnly, useSignedIn} from "../stores/useSignedIn.js";
+import {selectMayAdmin, useSignedIn} from "../stores/useSignedIn.js";
 
 /** Where a dismissal is kept: for this tab's session (the build may be fixed by the next one). */
 const DISMISSED_KEY = "kvshare.buildNoticeDismissed";
@@ -20,9 +20,13 @@ function dismissedBefore(): boolean {
  */
 export function BuildNotice() {
     const meta = useConnection((s) => s.models[0]?.meta);
-    const chatOnly = useSignedIn(selectChatOnly);
+    // Shown once the server says the key is the app's own (an issued key's holder would see it flash meanwhile).
+    const mayAdmin = useSignedIn(selectMayAdmin);
+    const signedIn = useSignedIn((s) => s.signedIn);
     const [dismissed, setDismissed] = useState(dismissedBefore);
-    if (chatOnly || dismissed) return null;
+    // Another person signed in (a sign-out forgot the session's storage): shown to them as to anyone.
+    useEffect(() => setDismissed(dismissedBefore()), [signedIn]);
+    if (!mayAdmin || dismissed) return null;
     if (meta?.build_notice == null && meta?.kvshare_patched !== false) return null;
     const lost = meta.kvshare_patched === false ? "Semantic KV sharing is off" : "The GPU is not used";
     return (

@@ -1,4 +1,5 @@
 import {useEffect, useId, useLayoutEffect, useRef} from "react";
+import {focusLost} from "../lib/focusLost.js";
 import {isSendKey} from "../lib/keys.js";
 import {messageSizeProblem} from "../lib/messageSize.js";
 import {selectAnswer, useChatStream} from "../stores/useChatStream.js";
@@ -26,8 +27,11 @@ export function Composer({disabled}: {disabled: boolean}) {
     const contextSize = useConnection(selectContextSize);
     const area = useRef<HTMLTextAreaElement>(null);
     const focusRequests = useView((s) => s.composerFocus);
-    // A chat opened or started (the sidebar, "New chat") is ready to type into.
-    useEffect(() => area.current?.focus(), [conversationId, focusRequests]);
+    // A chat opened or started (the sidebar, "New chat") is ready to type into; not where the open chat was deleted
+    // and the focus went to its Undo (the sidebar's toast), which a keyboard user may want next.
+    useEffect(() => {
+        if (document.activeElement?.closest(".undo-toast") == null) area.current?.focus();
+    }, [conversationId, focusRequests]);
 
     useLayoutEffect(() => {
         const el = area.current;
@@ -51,8 +55,7 @@ export function Composer({disabled}: {disabled: boolean}) {
             sendBlockedUntil.current = Math.max(sendBlockedUntil.current, Date.now() + ANSWER_END_GRACE_MS);
             // The answer ended by itself with the focus on Stop, which went with it: the focus goes where the next
             // message is typed, not to the page's top.
-            const focused = document.activeElement;
-            if (focused === null || focused === document.body || !focused.isConnected) area.current?.focus();
+            if (focusLost()) area.current?.focus();
         }
         wasAnswering.current = {conversationId, answering: answeringHere};
     }, [answeringHere, conversationId]);

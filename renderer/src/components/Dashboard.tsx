@@ -257,7 +257,7 @@ export function Dashboard() {
                     <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>
                         Refresh
                     </button>
-                    <button type="button" className="button" data-testid="dashboard-follow" aria-pressed={!following} onClick={() => setFollowing((f) => !f)}>
+                    <button type="button" className="button" data-testid="dashboard-follow" onClick={() => setFollowing((f) => !f)}>
                         {following ? "Pause refresh" : "Resume refresh"}
                     </button>
                 </div>

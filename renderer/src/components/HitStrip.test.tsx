@@ -84,6 +84,8 @@ describe("HitStrip", () => {
         render(<HitStrip record={longDonorRecord()} />);
         const prompt = screen.getByTestId("hit-prompt-tokens");
         expect([...prompt.querySelectorAll(".visually-hidden")].map((s) => s.textContent)).toEqual(["[reused] ", "[new] ", "[reused] "]);
+        // Each with a direction of its own: the row's dir="auto" follows the prompt's script, not the labels' (a Hebrew prompt stays right to left).
+        expect([...prompt.querySelectorAll(".visually-hidden")].every((s) => s.getAttribute("dir") === "ltr")).toBe(true);
         expect(prompt.textContent).toBe("[reused] Once upon a time there was a tiny[new]  KILL[reused] .");
         const legend = screen.getByTestId("hit-legend");
         expect(legend.closest("[aria-hidden=true]")).toBeNull();

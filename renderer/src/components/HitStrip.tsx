@@ -22,9 +22,10 @@ function Tokens<L extends string>({pieces, labels, testId}: {pieces: string[]; l
                 </span>
             ) : null}
             {groupRuns(shown, labels, from).map((run) => (
-                // Its kind in words for screen readers (the eye has its colour and line): once a run, not a token.
+                // Its kind in words for screen readers (the eye has its colour and line): once a run, not a token. Its
+                // own direction, so that the row's dir="auto" still follows the prompt's script (a Hebrew prompt's).
                 <Fragment key={run.start}>
-                    <span className="visually-hidden">{`[${run.label}] `}</span>
+                    <span className="visually-hidden" dir="ltr">{`[${run.label}] `}</span>
                     <span className={`tok tok-${run.label}`} title={`${run.label}: ${run.length} token${run.length === 1 ? "" : "s"}`}>
                         {run.text}
                     </span>

@@ -62,7 +62,7 @@ describe("UndoDelete", () => {
         expect(screen.queryByTestId("undo-delete")).toBeNull();
     });
 
-    it("its time up with the focus on Undo, the focus goes to New chat, not the page's top", () => {
+    it("gone from the store with the focus on Undo (forgotten, a sign-out), the focus goes to New chat, not the page's top", () => {
         vi.useFakeTimers();
         chat("Once upon a time there was a fox");
         render(<Sidebar />);

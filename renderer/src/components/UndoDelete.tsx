@@ -1,4 +1,5 @@
 import {useEffect, useRef, useState} from "react";
+import {focusLost} from "../lib/focusLost.js";
 import {useConversations} from "../stores/useConversations.js";
 
 /** How long a deletion can be undone (while the pointer or the focus is not on it). */
@@ -28,9 +29,10 @@ export function UndoDelete() {
 
     useEffect(() => {
         left.current = UNDO_MS;
+        // A new toast is not held by the last one's pointer (gone from under it without a mouseleave: a tap, a sign-out).
+        setHeld({pointer: false, focus: false});
         if (removed === null) return;
-        const focused = document.activeElement;
-        if (focused === null || focused === document.body || !focused.isConnected) undo.current?.focus();
+        if (focusLost()) undo.current?.focus();
     }, [removed]);
     useEffect(() => {
         if (removed === null || paused) return;
