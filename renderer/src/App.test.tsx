@@ -1,4 +1,4 @@
-import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library/react";
+import {act, cleanup, fireEvent, render, screen, waitFor, within} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {App} from "./App.js";
 import {setBackend} from "./backend/current.js";
@@ -147,6 +147,21 @@ describe("App", () => {
         expect(screen.getByTestId("chat-empty")).toBeTruthy();
         fireEvent.click(screen.getAllByTestId("delete-conversation")[1]!);
         expect(screen.getAllByTestId("conversation-item")).toHaveLength(1);
+    });
+
+    it("deleting the open chat leaves the focus on Undo (not the message box of the chat opened instead)", async () => {
+        render(<App />);
+        fireEvent.keyDown(type("first"), {key: "Enter"});
+        await act(async () => backend.complete({content: "x"}));
+        fireEvent.click(screen.getByTestId("new-chat"));
+        fireEvent.keyDown(type("second"), {key: "Enter"});
+        await act(async () => backend.complete({content: "y"}));
+        // The open chat's ×, pressed from the keyboard: the button goes with its row, and the focus with it.
+        const open = screen.getAllByTestId("conversation-item").find((item) => item.className.includes("active"))!;
+        const remove = within(open).getByTestId("delete-conversation");
+        remove.focus();
+        await act(async () => fireEvent.click(remove));
+        expect(document.activeElement).toBe(screen.getByTestId("undo-delete-button"));
     });
 
     it("asks for an API key on 401 and shows server errors under the answer", async () => {
