@@ -2,6 +2,7 @@ import {act, cleanup, fireEvent, render, screen, waitFor} from "@testing-library
 import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {API_KEY_STORAGE} from "../backend/apiKey.js";
 import {setBackend} from "../backend/current.js";
+import {ApiError} from "../backend/errors.js";
 import {adminSettingsInitialState, useAdminSettings} from "../stores/useAdminSettings.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {useModels} from "../stores/useModels.js";
@@ -63,6 +64,22 @@ describe("AdminPanel: API server and keys", () => {
         expect(document.activeElement).toBe(screen.getByTestId("key-name"));
         expect(backend.adminFake.count("revokeKey")).toBe(1);
         expect(backend.adminFake.calls.filter((c) => c.op === "revokeKey").map((c) => c.input)).toEqual([{id: expect.any(String), purge: true}]);
+    });
+
+    it("a revocation that fails keeps its row, and the focus goes back to its Revoke button", async () => {
+        backend.adminFake.keys = [{id: "5cba5e37dedb", name: "reception-app", hint: "kvs-aaaa", createdAt: "2025-01-01T00:00:00.000Z"}];
+        const admin = backend.admin.bind(backend);
+        backend.admin = (async (op, input) => {
+            if (op === "revokeKey") throw new ApiError("The keys file cannot be written.", 503, "unavailable_error", "keys_unavailable");
+            return admin(op, input);
+        }) as typeof backend.admin;
+        render(<AdminPanel />);
+        fireEvent.click(await screen.findByTestId("key-revoke"));
+        const confirm = screen.getByTestId("key-revoke-confirm");
+        confirm.focus();
+        await act(async () => fireEvent.click(confirm));
+        expect(screen.getByTestId("key-row")).toBeTruthy();
+        expect(document.activeElement).toBe(screen.getByTestId("key-revoke"));
     });
 
     it("says where a start-up flag set the port for this run, and what settings.json keeps for the next start", async () => {

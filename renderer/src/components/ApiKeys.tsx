@@ -19,8 +19,11 @@ export function ApiKeys() {
     useEffect(() => setCopied(null), [created]);
     // "Done" and a revoked key's row go with the focus: it goes to the name of the next key, not the page's top.
     const nameField = useRef<HTMLInputElement>(null);
-    const focusIfLost = (): void => {
-        if (focusLost()) nameField.current?.focus();
+    // A revocation that failed leaves the row: the focus goes back to its Revoke button (the error says why).
+    const focusIfLost = (keptRow?: string): void => {
+        if (!focusLost()) return;
+        const revoke = keptRow === undefined ? null : document.querySelector<HTMLElement>(`[data-key-id="${CSS.escape(keptRow)}"] [data-testid=key-revoke]`);
+        (revoke ?? nameField.current)?.focus();
     };
 
     return (
@@ -141,7 +144,12 @@ export function ApiKeys() {
                                         confirmName={`Revoke ${key.name}`}
                                         busy={busy}
                                         testId="key-revoke"
-                                        onConfirm={() => void useApiKeys.getState().revoke(key.id, purgeOnRevoke).then(focusIfLost)}
+                                        onConfirm={() =>
+                                            void useApiKeys
+                                                .getState()
+                                                .revoke(key.id, purgeOnRevoke)
+                                                .then((revoked) => focusIfLost(revoked ? undefined : key.id))
+                                        }
                                     >
                                         <label className="small" title="Delete the prompts and KV cached in this key's own scope">
                                             <input
