@@ -304,7 +304,11 @@ describe("ChatView: messages", () => {
         expect(screen.getByTestId("copy-button").textContent).toBe("Copied");
         expect(screen.getByRole("button", {name: "Copied"})).toBe(screen.getByTestId("copy-button"));
         act(() => void useChatStream.getState().send("And then?"));
-        expect(screen.getByRole("status").textContent).toBe("Waiting for the model");
+        // Outside the log, which is busy (and not read out) while the answer is written.
+        const waiting = screen.getByTestId("chat-waiting");
+        expect(waiting.getAttribute("role")).toBe("status");
+        expect(waiting.textContent).toBe("Waiting for the model");
+        expect(waiting.closest("[role=log]")).toBeNull();
         act(() => useChatStream.getState().stop(id));
     });
 });

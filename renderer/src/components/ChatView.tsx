@@ -52,6 +52,10 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
             <h1 className="visually-hidden" data-testid="chat-heading" dir="auto">
                 {conversation.title}
             </h1>
+            {/* The wait for the model, said outside the log (a busy log's changes are not read out until it is done). */}
+            <p className="visually-hidden" role="status" data-testid="chat-waiting">
+                {inFlight !== null && inFlight.text === "" ? "Waiting for the model" : ""}
+            </p>
             {/* A log: screen readers announce new messages, and the answer once it is written (busy meanwhile). One of
                 its own per chat (key): another chat opened is not news, and would be read out whole as an addition. */}
             <div key={conversation.id} className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={inFlight !== null}>

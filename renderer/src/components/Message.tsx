@@ -31,8 +31,8 @@ export function Message({message, streaming = false, onRegenerate, onContinue, o
             <h2 className="visually-hidden">Assistant said:</h2>
             <div className="answer">
                 {empty && streaming ? (
-                    <span className="typing" role="status">
-                        <span className="visually-hidden">Waiting for the model</span>
+                    // Said to screen readers by the chat's own status line (this sits in the log, silent while it is busy).
+                    <span className="typing" aria-hidden="true">
                         <i />
                         <i />
                         <i />
