@@ -1,4 +1,4 @@
-import type {GenerationJob, GenerationResult} from "../runtime/types.js";
+import type {GenerationJob, GenerationResult, TokenLogprob} from "../runtime/types.js";
 import {CallStreamHold} from "../runtime/callSyntax.js";
 import {generationIo, type RequestContext} from "./context.js";
 import {refuseSpecialTokenText, toOfferedCalls, toToolCalls, type ToolCall} from "./toolCalls.js";
@@ -27,8 +27,41 @@ export interface ChatAnswer {
     readonly forced: boolean;
     /** The legacy `functions` API was used (a single `function_call` is answered). */
     readonly legacy: boolean;
-    /** For a stream with functions offered: holds back text that may be the start of a call (none otherwise). */
-    streamHold(): CallStreamHold | undefined;
+    /** What of a streamed answer goes out as text, and when (see {@link StreamedText}). */
+    streamedText(): StreamedText;
+}
+
+/** Text of a streamed answer to send, with its tokens' log-probabilities where they were asked for. */
+export interface TextPiece {
+    text: string;
+    logprobs?: readonly TokenLogprob[];
+}
+
+/**
+ * With functions offered, a streamed answer's text goes out as it comes until a call may be starting; what was held
+ * back goes out at the end as the calls, or as text where it was none. Without, every piece goes out at once.
+ */
+export class StreamedText {
+    private heldLogprobs: TokenLogprob[] = [];
+
+    public constructor(private readonly hold: CallStreamHold | undefined) {}
+
+    /** What of a decoded piece may go out now; null: nothing yet. */
+    public push(text: string, logprobs?: readonly TokenLogprob[]): TextPiece | null {
+        if (this.hold == null) return {text, ...(logprobs == null ? {} : {logprobs})};
+        const safe = this.hold.push(text);
+        if (logprobs != null) this.heldLogprobs.push(...logprobs);
+        if (safe.length === 0) return null;
+        const sent = this.heldLogprobs;
+        this.heldLogprobs = [];
+        return {text: safe, ...(logprobs == null ? {} : {logprobs: sent})};
+    }
+
+    /** At the answer's end, what was held back: its text (none where the answer is calls) and its log-probabilities. */
+    public rest(read: AnswerRead): TextPiece {
+        const text = read.calls == null ? (this.hold?.held ?? "") : "";
+        return {text, ...(this.heldLogprobs.length === 0 ? {} : {logprobs: this.heldLogprobs})};
+    }
 }
 
 /** Reads a chat request's body (model, messages, sampling, tools, `x_kvshare`) and prepares its answer. */
@@ -62,6 +95,6 @@ export function prepareChatAnswer(ctx: RequestContext, body: Record<string, unkn
         endsInCalls: (result) => (forced != null && result.finishReason !== "length") || (forced == null && read(result).calls != null),
         forced: forced != null,
         legacy: forced?.legacy ?? offered?.legacy ?? false,
-        streamHold: () => (syntax == null ? undefined : new CallStreamHold(syntax))
+        streamedText: () => new StreamedText(syntax == null ? undefined : new CallStreamHold(syntax))
     };
 }

@@ -58,10 +58,7 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
         ],
         ...(finish == null ? {} : {timings: toTimings(finish), x_kvshare: finish.kvshare})
     });
-    // Offered functions: text goes out as it comes until a call may be starting; what was held back then goes
-    // out at the end as calls, or as text when it was none.
-    const hold = answer.streamHold();
-    let heldLogprobs: TokenLogprob[] = [];
+    const streamed = answer.streamedText();
     await streamGeneration(
         ctx,
         {
@@ -70,20 +67,14 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
             // before the finish reason's, as OpenAI sends them (the SDK's stream helpers expect that order).
             delta: (text, logprobs) => {
                 if (answer.forced) return logprobs == null ? null : chunk({}, null, logprobs);
-                if (hold == null) return chunk({content: text}, null, logprobs);
-                const safe = hold.push(text);
-                if (logprobs != null) heldLogprobs.push(...logprobs);
-                if (safe.length === 0) return null;
-                const sent = heldLogprobs;
-                heldLogprobs = [];
-                return chunk({content: safe}, null, logprobs == null ? undefined : sent);
+                const piece = streamed.push(text, logprobs);
+                return piece == null ? null : chunk({content: piece.text}, null, piece.logprobs);
             },
             finish: (result) => {
-                const {calls} = answered(result);
-                const rest = hold?.held ?? "";
-                const last = heldLogprobs.length === 0 ? undefined : heldLogprobs;
-                if (calls != null) return [chunk(deltaCalls(calls), null, last), chunk({}, result)];
-                return [...(rest.length === 0 ? [] : [chunk({content: rest}, null, last)]), chunk({}, result)];
+                const read = answered(result);
+                const rest = streamed.rest(read);
+                if (read.calls != null) return [chunk(deltaCalls(read.calls), null, rest.logprobs), chunk({}, result)];
+                return [...(rest.text.length === 0 ? [] : [chunk({content: rest.text}, null, rest.logprobs)]), chunk({}, result)];
             },
             usage: (result): ChatCompletionChunk => ({
                 ...base,

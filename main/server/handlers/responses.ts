@@ -1,4 +1,3 @@
-import type {TokenLogprob} from "../../runtime/types.js";
 import {prepareChatAnswer, type ChatAnswer} from "../chatAnswer.js";
 import type {RequestContext} from "../context.js";
 import {ApiError, sendJson, toApiError} from "../errors.js";
@@ -28,10 +27,9 @@ export async function postResponses(ctx: RequestContext): Promise<void> {
     }
 
     const events = new ResponseEvents(started);
-    // Offered functions: text goes out as it comes until a call may be starting; what was held back goes out at the
-    // end as the calls' items, or as text when it was none. A required call's answer is the call alone.
-    const hold = answer.streamHold();
-    let heldLogprobs: TokenLogprob[] = [];
+    // Text held back while a call may be starting goes out at the end as the calls' items, or as text; a required
+    // call's answer is the call alone.
+    const streamed = answer.streamedText();
     await streamGeneration(
         ctx,
         {
@@ -39,18 +37,13 @@ export async function postResponses(ctx: RequestContext): Promise<void> {
             head: () => events.head(),
             delta: (text, logprobs) => {
                 if (answer.forced) return null;
-                if (hold == null) return events.text(text, logprobs);
-                const safe = hold.push(text);
-                if (logprobs != null) heldLogprobs.push(...logprobs);
-                if (safe.length === 0) return null;
-                const sent = heldLogprobs;
-                heldLogprobs = [];
-                return events.text(safe, logprobs == null ? undefined : sent);
+                const piece = streamed.push(text, logprobs);
+                return piece == null ? null : events.text(piece.text, piece.logprobs);
             },
             finish: (result) => {
                 const read = answer.read(result);
-                const rest = read.calls == null ? (hold?.held ?? "") : "";
-                return [...(rest === "" ? [] : events.text(rest, heldLogprobs)), ...events.finish(result, read)];
+                const rest = streamed.rest(read);
+                return [...(rest.text === "" ? [] : events.text(rest.text, rest.logprobs)), ...events.finish(result, read)];
             },
             failure: (error) => events.failure(error),
             usage: () => null
