@@ -1,8 +1,7 @@
 import {LINK_KEY_REFUSED} from "../backend/apiKey.js";
-import {SIGN_OUT_QUESTION, signOut} from "../stores/signOut.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useSignedIn} from "../stores/useSignedIn.js";
-import {ConfirmButton} from "./ConfirmButton.js";
+import {SignOutButton} from "./SignOutButton.js";
 
 /**
  * Says, once, what became of the key a `#key=` link brought. Refused: the saved key is still used, and it may be
@@ -20,10 +19,7 @@ export function KeyNotice() {
                 <>
                     {" "}
                     Signed in as <strong data-testid="key-notice-name">{signedIn.name}</strong>
-                    {signedIn.group !== null ? ` (group ${signedIn.group})` : ""}. Not you?{" "}
-                    <ConfirmButton label="Sign out…" confirmLabel="Sign out" onConfirm={() => void signOut()} small testId="key-notice-sign-out">
-                        <span className="small">{SIGN_OUT_QUESTION}</span>
-                    </ConfirmButton>
+                    {signedIn.group !== null ? ` (group ${signedIn.group})` : ""}. Not you? <SignOutButton testId="key-notice-sign-out" />
                 </>
             ) : null}{" "}
             <button type="button" className="link-button" data-testid="key-notice-dismiss" onClick={() => useConnection.getState().dismissKeyNotice()}>

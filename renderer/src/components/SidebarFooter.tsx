@@ -1,10 +1,9 @@
 import {getBackend} from "../backend/current.js";
 import {CHATS_IN_BROWSER} from "../lib/chatsKept.js";
-import {SIGN_OUT_QUESTION, signOut} from "../stores/signOut.js";
 import {useConversations} from "../stores/useConversations.js";
 import {useLocalCopy} from "../stores/useLocalCopy.js";
 import {selectChatOnly, useSignedIn} from "../stores/useSignedIn.js";
-import {ConfirmButton} from "./ConfirmButton.js";
+import {SignOutButton} from "./SignOutButton.js";
 
 /**
  * The sidebar's foot: where the chats are kept (and what failed of it), and Sign out. A page served over HTTP is
@@ -40,9 +39,7 @@ export function SidebarFooter() {
             ) : null}
             {signsOut ? (
                 <div className="sign-out">
-                    <ConfirmButton label="Sign out…" confirmLabel="Sign out" onConfirm={() => void signOut()} small testId="sign-out">
-                        <span className="small sign-out-question">{SIGN_OUT_QUESTION}</span>
-                    </ConfirmButton>
+                    <SignOutButton testId="sign-out" />
                 </div>
             ) : null}
         </div>
