@@ -116,17 +116,28 @@ describe("a model's call syntax", () => {
             sent += hold.push(c);
             seen.push(sent);
         }
-        expect(sent).toBe("Sure | here. ");
-        // The lone "|" was held only until a character showed it was no call (spaces may come inside the syntax).
-        expect(seen[5]).toBe("Sure ");
-        expect(seen[6]).toBe("Sure ");
+        // What the whole answer's content is: the space before the call never went out.
+        expect(sent).toBe("Sure | here.");
+        // The lone "|" was held only until a character showed it was no call (spaces may come inside the syntax),
+        // and a space until text followed it.
+        expect(seen[4]).toBe("Sure");
+        expect(seen[5]).toBe("Sure");
+        expect(seen[6]).toBe("Sure");
         expect(seen[7]).toBe("Sure | h");
-        expect(hold.held).toBe('||call: get_weather({"city": "Rome"})');
+        expect(hold.held).toBe(' ||call: get_weather({"city": "Rome"})');
         expect(parseCalls(answer, syntax, names)?.content).toBe("Sure | here.");
 
         const text = new CallStreamHold(syntax);
         expect(text.push("a |") + text.push("| not a call")).toBe("a || not a call");
         expect(text.held).toBe("");
+
+        // Whitespace alone before a call is never sent: the stream opens no content the whole answer lacks.
+        const spaced = new CallStreamHold(syntax);
+        expect(spaced.push("\n") + spaced.push(" \n") + spaced.push("||call: now({})")).toBe("");
+        // Without a call it goes out with the text after it, or at the end as held text.
+        const plain = new CallStreamHold(syntax);
+        expect(plain.push("\n") + plain.push("Hi \n")).toBe("\nHi");
+        expect(plain.held).toBe(" \n");
     });
 
     it("knows where each template writes a call's result: the model writing one means its calls are over", () => {

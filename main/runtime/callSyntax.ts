@@ -207,8 +207,9 @@ function jsonObjectEnd(text: string, at: number): number {
 }
 
 /**
- * Streams an answer's text as content while holding back whatever may be the start of a call: once a call
- * starts, nothing more is content until the answer is over (then it is read as calls, or sent as text after all).
+ * Streams an answer's text as content while holding back whatever may be the start of a call, and whitespace until
+ * text follows it: once a call starts, nothing more is content until the answer is over (then it is read as calls,
+ * or sent as text after all).
  */
 export class CallStreamHold {
     private text = "";
@@ -225,7 +226,10 @@ export class CallStreamHold {
         const unsent = this.text.slice(this.sent);
         const start = callStart(unsent, this.syntax);
         if (start >= 0) this.calling = true;
-        const safe = start >= 0 ? start : unsent.length - possibleCallStartLength(unsent, this.syntax);
+        const free = start >= 0 ? start : unsent.length - possibleCallStartLength(unsent, this.syntax);
+        // Whitespace waits for the text after it: before a call it is no content (a whole answer's content is
+        // trimmed), so a stream never opens a message with it that the whole answer would not have.
+        const safe = unsent.slice(0, free).trimEnd().length;
         this.sent += safe;
         return unsent.slice(0, safe);
     }
