@@ -28,6 +28,21 @@ test.describe("a #key= link in a browser that is signed in", () => {
         await stale.close();
     });
 
+    test("a link pasted into the open tab's address bar (only its fragment changes) is taken as on opening it", async ({page, server}) => {
+        await open(page, server.url);
+        await expect(page).not.toHaveURL(/#key=/);
+        // The same document: no page load, a hashchange alone.
+        const loads: string[] = [];
+        page.on("load", () => loads.push(page.url()));
+        await page.evaluate(() => {
+            window.location.hash = "#key=sk-pasted-and-refused";
+        });
+        await expect(page.getByTestId("key-notice")).toHaveText(/The link's key was not accepted; still signed in with the saved key\./);
+        await expect(page).not.toHaveURL(/#key=/);
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        expect(loads).toEqual([]);
+    });
+
     test("with no key saved, a link's key is taken as it is: a refused one asks for a key", async ({browser, server}) => {
         const context = await browser.newContext();
         try {

@@ -1,4 +1,4 @@
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {API_KEY_STORAGE, loadApiKey, saveApiKey} from "../backend/apiKey.js";
 import {setBackend} from "../backend/current.js";
 import {answeringEntryKey} from "./answeringElsewhere.js";
@@ -113,6 +113,34 @@ describe("signing out", () => {
         expect(loadApiKey()).toBe("sk-three");
         expect(JSON.stringify(useConversations.getState().conversations)).not.toContain("second person");
         expect(localStorage.getItem(CONVERSATIONS_STORAGE) ?? "").not.toContain("second person");
+    });
+
+    it("takes the key of a link pasted into this tab's address bar (its fragment alone changes) as on opening it", async () => {
+        await chatWithAnswer(backend, "the first person's question");
+        const asked: string[] = [];
+        const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((_input, init) => {
+            asked.push(new Headers(init?.headers).get("authorization") ?? "");
+            return Promise.resolve(new Response("{}", {status: 200}));
+        });
+        try {
+            window.history.replaceState(null, "", "/#key=sk-two");
+            window.dispatchEvent(new HashChangeEvent("hashchange"));
+            await vi.waitFor(() => expect(useConnection.getState().apiKey).toBe("sk-two"));
+            // Asked of the server first (another key was saved), then out of the address bar and saved.
+            expect(asked).toEqual(["Bearer sk-two"]);
+            expect(window.location.hash).toBe("");
+            expect(loadApiKey()).toBe("sk-two");
+            expect(useConnection.getState().keyNotice).toMatch(/Signed in with the link's key/);
+            expect(JSON.stringify(useConversations.getState().conversations)).not.toContain("first person");
+
+            // Another fragment (a page of the app) is no sign-in.
+            window.history.replaceState(null, "", "/#/dashboard");
+            window.dispatchEvent(new HashChangeEvent("hashchange"));
+            expect(asked).toHaveLength(1);
+        } finally {
+            fetchSpy.mockRestore();
+            window.history.replaceState(null, "", "/");
+        }
     });
 
     it("keeps the chats where the same key comes back (a reload, the key screen after a server restart)", async () => {

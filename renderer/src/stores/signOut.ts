@@ -67,7 +67,8 @@ export async function signOut(): Promise<void> {
 /**
  * Follows the key of this browser: another key than the one before (a link, the key screen, another tab) is
  * another person, who must not see what was kept for the key before; a sign-out in another tab signs this one out
- * too (the `storage` event), and a key signed in there is taken here. Returns a stop function.
+ * too (the `storage` event), and a key signed in there is taken here, as is a `#key=` link pasted into this tab's
+ * address bar. Returns a stop function.
  */
 export function followSignIns(target: Pick<Window, "addEventListener" | "removeEventListener"> = window): () => void {
     // Set while taking another tab's key: that tab forgot the shared storage already (and may be writing there now).
@@ -93,9 +94,18 @@ export function followSignIns(target: Pick<Window, "addEventListener" | "removeE
             fromOtherTab = false;
         }
     };
+    // A `#key=` link pasted into this tab's address bar changes its fragment alone (the page stays): the key is
+    // taken as on opening the link, not left in the address bar while the key before goes on being used.
+    const onHashChange = (): void => {
+        if (!new URLSearchParams(window.location.hash.replace(/^#/, "")).has("key")) return;
+        const connection = useConnection.getState();
+        void connection.init().then(() => useConnection.getState().refresh());
+    };
     target.addEventListener("storage", onStorage);
+    target.addEventListener("hashchange", onHashChange);
     return () => {
         stopFollowing();
         target.removeEventListener("storage", onStorage);
+        target.removeEventListener("hashchange", onHashChange);
     };
 }
