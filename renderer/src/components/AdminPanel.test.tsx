@@ -30,6 +30,16 @@ describe("AdminPanel: API server and keys", () => {
     it("issues a key shown once with a copy button and a warning, lists it, and revokes it", async () => {
         render(<AdminPanel />);
         expect(await screen.findByTestId("keys-empty")).toBeTruthy();
+        // Named by labels in sight, not by placeholders that go once something is typed.
+        for (const [name, testId] of [
+            ["Key name", "key-name"],
+            ["Group (optional)", "key-group"]
+        ]) {
+            const field = screen.getByRole("textbox", {name});
+            expect(field).toBe(screen.getByTestId(testId!));
+            expect(field.getAttribute("aria-label")).toBeNull();
+            expect(field.closest("label")?.querySelector(".field-label")?.textContent).toBe(name);
+        }
         fireEvent.change(screen.getByTestId("key-name"), {target: {value: "reception"}});
         fireEvent.change(screen.getByTestId("key-group"), {target: {value: "front-desk"}});
         await act(async () => fireEvent.click(screen.getByTestId("key-create")));

@@ -3,6 +3,7 @@ import {focusLost} from "../lib/focusLost.js";
 import {copyText} from "../lib/clipboard.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {ConfirmButton} from "./ConfirmButton.js";
+import {Field} from "./Field.js";
 
 /** Keys for other apps and people: issue (shown once), list, revoke. */
 export function ApiKeys() {
@@ -48,25 +49,28 @@ export function ApiKeys() {
                         });
                 }}
             >
-                <input
-                    ref={nameField}
-                    type="text"
-                    aria-label="Key name"
-                    placeholder="Name, e.g. reception-app"
-                    data-testid="key-name"
-                    value={name}
-                    onChange={(e) => setName(e.target.value)}
-                    spellCheck={false}
-                />
-                <input
-                    type="text"
-                    aria-label="Group"
-                    placeholder="Group (optional)"
-                    data-testid="key-group"
-                    value={group}
-                    onChange={(e) => setGroup(e.target.value)}
-                    spellCheck={false}
-                />
+                {/* Labels that stay in sight: a placeholder is gone once something is typed. */}
+                <Field label="Key name">
+                    <input
+                        ref={nameField}
+                        type="text"
+                        placeholder="e.g. reception-app"
+                        data-testid="key-name"
+                        value={name}
+                        onChange={(e) => setName(e.target.value)}
+                        spellCheck={false}
+                    />
+                </Field>
+                <Field label="Group (optional)">
+                    <input
+                        type="text"
+                        placeholder="e.g. ward-3"
+                        data-testid="key-group"
+                        value={group}
+                        onChange={(e) => setGroup(e.target.value)}
+                        spellCheck={false}
+                    />
+                </Field>
                 <button type="submit" className="button primary" data-testid="key-create" disabled={busy || name.trim() === ""}>
                     Create key
                 </button>

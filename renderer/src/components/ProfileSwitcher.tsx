@@ -1,6 +1,7 @@
 import {useRef, useState} from "react";
 import {useConversations} from "../stores/useConversations.js";
 import {useProfiles} from "../stores/useProfiles.js";
+import {Field} from "./Field.js";
 
 /** The longest profile (and group) name the server takes. */
 const MAX_NAME_CHARS = 64;
@@ -80,23 +81,25 @@ export function ProfileSwitcher() {
                             });
                     }}
                 >
-                    <input
-                        data-testid="profile-name-input"
-                        aria-label="Profile name"
-                        placeholder="Name (e.g. Nurse)"
-                        value={name}
-                        maxLength={MAX_NAME_CHARS}
-                        autoFocus
-                        onChange={(e) => setName(e.target.value)}
-                    />
-                    <input
-                        data-testid="profile-group-input"
-                        aria-label="Profile group (optional)"
-                        placeholder="Group (optional)"
-                        value={group}
-                        maxLength={MAX_NAME_CHARS}
-                        onChange={(e) => setGroup(e.target.value)}
-                    />
+                    <Field label="Profile name">
+                        <input
+                            data-testid="profile-name-input"
+                            placeholder="e.g. Nurse"
+                            value={name}
+                            maxLength={MAX_NAME_CHARS}
+                            autoFocus
+                            onChange={(e) => setName(e.target.value)}
+                        />
+                    </Field>
+                    <Field label="Group (optional)">
+                        <input
+                            data-testid="profile-group-input"
+                            placeholder="e.g. ward-3"
+                            value={group}
+                            maxLength={MAX_NAME_CHARS}
+                            onChange={(e) => setGroup(e.target.value)}
+                        />
+                    </Field>
                     <button type="submit" className="button primary small" data-testid="profile-save" disabled={name.trim() === ""}>
                         Add
                     </button>

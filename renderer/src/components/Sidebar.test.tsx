@@ -130,7 +130,8 @@ describe("Sidebar", () => {
         render(<Sidebar />);
         fireEvent.click(screen.getByTestId("profile-add"));
         expect(screen.getByRole("textbox", {name: "Profile name"})).toBe(screen.getByTestId("profile-name-input"));
-        expect(screen.getByRole("textbox", {name: "Profile group (optional)"})).toBeTruthy();
+        expect(screen.getByTestId("profile-name-input").closest("label")?.querySelector(".field-label")?.textContent).toBe("Profile name");
+        expect(screen.getByRole("textbox", {name: "Group (optional)"})).toBeTruthy();
         fireEvent.keyDown(screen.getByTestId("profile-name-input"), {key: "Escape"});
         expect(screen.queryByTestId("profile-name-input")).toBeNull();
         expect(document.activeElement).toBe(screen.getByTestId("profile-add"));
