@@ -25,7 +25,8 @@ export function AnswerStats({stats}: {stats: Stats}) {
                 </span>
             ) : null}
             {parts.map(([key, text, title]) => (
-                <span key={key} className={`stat stat-${key}`} title={title}>
+                // Not read out as the answer's end is (the log announces what is added): figures to look up, not news.
+                <span key={key} className={`stat stat-${key}`} title={title} aria-live="off">
                     {text}
                 </span>
             ))}

@@ -280,6 +280,24 @@ describe("ChatView: messages", () => {
         expect(screen.getByText("fox answer 0")).toBeTruthy();
     });
 
+    it("announces a finished answer without its figures: the stats are there to look up, how it ended is said", () => {
+        const id = useConversations.getState().create();
+        useConversations.getState().addMessage(id, {role: "user", content: "q"});
+        useConversations.getState().addMessage(id, {
+            role: "assistant",
+            content: "Once upon",
+            stats: {finishReason: "length", tokensPerSecond: 40, ttftMs: 120, promptTokens: 9, completionTokens: 2}
+        });
+        render(<View />);
+        const stats = screen.getByTestId("answer-stats");
+        const silent = (element: Element) => element.closest('[aria-live="off"]') !== null;
+        const figures = [...stats.querySelectorAll(".stat")];
+        expect(figures.map((figure) => figure.textContent)).toEqual(["40.0 tok/s", "TTFT 120 ms", "9 prompt", "2 generated"]);
+        expect(figures.every(silent)).toBe(true);
+        expect(silent(screen.getByText("max tokens"))).toBe(false);
+        expect(silent(screen.getByText("Once upon"))).toBe(false);
+    });
+
     it("offers no Copy on an answer that failed before any text, and the generated count of a stopped one", () => {
         const id = useConversations.getState().create();
         useConversations.getState().addMessage(id, {role: "user", content: "q"});

@@ -57,9 +57,10 @@ export function HitStrip({record}: {record: KvShareRecord}) {
     const share = record.prompt_tokens > 0 ? record.reused_tokens / record.prompt_tokens : 0;
     return (
         // A group, not a region: every answer has one, and a landmark per answer, all of one name, would crowd the
-        // page's landmarks.
+        // page's landmarks. Not read out with the answer the chat's log announces: there to look up, not news.
         <div
             role="group"
+            aria-live="off"
             className={`hit-strip hit-${kind}`}
             data-testid="hit-strip"
             data-hit={kind}
