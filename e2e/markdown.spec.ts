@@ -97,8 +97,10 @@ test("keeps task lists' ticks, and copies a code block with its button", async (
     await expect(copyCode).toHaveAccessibleName("Copy code");
     await copyCode.click();
     await expect(copyCode).toHaveText("Copied");
-    // Its name follows its words, for screen readers.
+    // Its name follows its words, and the page says it (a focused button's new name is not read by every screen reader).
     await expect(copyCode).toHaveAccessibleName("Copied");
+    await expect(page.getByRole("status").filter({hasText: "Copied"})).toHaveText("Copied");
+    await expect(copyCode).toBeFocused();
     // The code as written, without the line break that ends every block.
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("npm test");
 });
