@@ -11,6 +11,8 @@ import {lockDataDir} from "./config/dataDirLock.js";
 import {apiKeyPath, loadOrCreateApiKey} from "./config/apiKey.js";
 import {NoModelError} from "./config/resolveModel.js";
 import {KeyStore} from "./config/apiKeys.js";
+import {loadSettings} from "./config/settings.js";
+import {keySharingText} from "../shared/scopes.js";
 import {isLoopback} from "../shared/hosts.js";
 
 /** A signal this soon after the first is the same one passed on by a parent process, not a second request. */
@@ -63,6 +65,7 @@ function keyCommand(argv: string[]): number {
             const {key, entry} = keys.create(arg, values.group);
             console.log(key);
             console.error(`key ${entry.id} for ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}: shown once, only its hash is stored`);
+            console.error(keySharingText(loadSettings(dataDir).sharing.scopePolicy, entry.group ?? null));
         } else if (action === "list" && arg == null) {
             const list = keys.list();
             if (list.length === 0) console.error("no keys issued (kvshare key create NAME issues one)");

@@ -3,6 +3,7 @@
  * renderer's settings panel.
  */
 import type {GpuFallback, GpuSetting} from "./llamaBackend.js";
+import type {ScopePolicy} from "./scopes.js";
 
 /**
  * Which reused tokens are recomputed when a donor's KV is edited in (all policies also compute new tokens
@@ -59,7 +60,7 @@ export interface SharingSettings {
      * Who may reuse whose KV: "global" (everyone), "group" (members of the same group), "user" (only
      * one's own). Reuse never crosses scopes.
      */
-    scopePolicy: "global" | "group" | "user";
+    scopePolicy: ScopePolicy;
     /** user → group name, for the "group" policy. */
     groups: Record<string, string>;
     /** Disk budget for KV snapshots, bytes. */

@@ -114,6 +114,18 @@ describe("kvshare CLI input", () => {
         expect(key.stderr).toContain("unexpected argument: smith");
     });
 
+    it("key create says with whom the new key's prompts share KV under the sharing scope saved", () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-keyscope-"));
+        // The default scope: a group is no wall.
+        const grouped = cli("key", "create", "ana", "--group", "ward-3", "--data-dir", dataDir);
+        expect(grouped.status).toBe(0);
+        expect(grouped.stderr).toContain("its prompts share KV with everyone's; group ward-3 keeps them apart only under the “same group” scope");
+        fs.writeFileSync(path.join(dataDir, "settings.json"), JSON.stringify({sharing: {scopePolicy: "group"}}));
+        expect(cli("key", "create", "bo", "--group", "ward-3", "--data-dir", dataDir).stderr).toContain("its prompts share KV with group ward-3 only");
+        expect(cli("key", "create", "cy", "--data-dir", dataDir).stderr).toContain("with no group, its prompts share KV with its own only");
+        fs.rmSync(dataDir, {recursive: true, force: true});
+    });
+
     it("names the settings file's runtime values when they keep the model from loading", () => {
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-runtime-"));
         // Saved from the panel for the next start: far more KV than any machine has.

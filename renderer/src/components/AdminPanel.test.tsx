@@ -30,6 +30,8 @@ describe("AdminPanel: API server and keys", () => {
     it("issues a key shown once with a copy button and a warning, lists it, and revokes it", async () => {
         render(<AdminPanel />);
         expect(await screen.findByTestId("keys-empty")).toBeTruthy();
+        // With whom keys share under the saved scope (a group given to a key is no wall under "everyone shares").
+        expect(screen.getByTestId("key-sharing").textContent).toContain("every key's prompts share KV with everyone's, whatever its group");
         // Named by labels in sight, not by placeholders that go once something is typed.
         for (const [name, testId] of [
             ["Key name", "key-name"],

@@ -369,7 +369,7 @@ export function AdminPanel() {
             </div>
             {movedTo ? <MovedNotice url={movedTo} auth={settings?.api.auth ?? true} /> : null}
             {settings ? <Form settings={settings} /> : error ? <p className="form-error">{error}</p> : <p className="muted">Loading…</p>}
-            {settings ? <ApiKeys /> : null}
+            {settings ? <ApiKeys scopePolicy={settings.sharing.scopePolicy} /> : null}
         </div>
     );
 }

@@ -1,12 +1,13 @@
 import {useEffect, useRef, useState} from "react";
+import {keySharingText, type ScopePolicy} from "../../../shared/scopes.js";
 import {focusLost} from "../lib/focusLost.js";
 import {copyText} from "../lib/clipboard.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {ConfirmButton} from "./ConfirmButton.js";
 import {Field} from "./Field.js";
 
-/** Keys for other apps and people: issue (shown once), list, revoke. */
-export function ApiKeys() {
+/** Keys for other apps and people: issue (shown once), list, revoke. `scopePolicy`: the sharing scope saved. */
+export function ApiKeys({scopePolicy}: {scopePolicy: ScopePolicy}) {
     const keys = useApiKeys((s) => s.keys);
     const created = useApiKeys((s) => s.created);
     const error = useApiKeys((s) => s.error);
@@ -31,8 +32,11 @@ export function ApiKeys() {
         <section className="admin-section" data-testid="api-keys">
             <h2>API keys</h2>
             <p className="muted small">
-                For other apps and people. A key acts as its owner (its own sharing scope, or its group&apos;s) and may use the OpenAI API only, not these
-                settings or anyone&apos;s chats. Only a hash is stored; revoking takes effect with the next request.
+                For other apps and people. A key may use the OpenAI API only, not these settings or anyone&apos;s chats. Only a hash is stored; revoking takes
+                effect with the next request.
+            </p>
+            <p className="muted small" data-testid="key-sharing">
+                {keySharingText(scopePolicy)}
             </p>
             <form
                 className="row key-create"
