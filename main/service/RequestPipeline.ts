@@ -310,6 +310,9 @@ export class RequestPipeline {
         if (store != null) this.storeInBackground(store);
         // The wait for a sequence alone: a wait for another's prefill (coalescing) is what reuse costs, not queueing.
         this.requestLog?.add(servedEntry({user: io.user, prompt, sharing, admission, prepared, result, sequenceWaitMs: result.timings.queueMs - coalesceMs}));
+        // The stages' times are the owner's (the request log has them): the search's grows with every scope's
+        // cached prompts, which an issued key is not to count.
+        if (io.revealDonor !== true) delete result.kvshare.stages;
         return result;
     }
 

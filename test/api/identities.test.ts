@@ -96,6 +96,9 @@ describe("API keys per app or person", () => {
         expect(record.donor?.prompt).toBeUndefined();
         expect(record.donor_pieces).toBeUndefined();
         expect(record.prompt_pieces?.length).toBe(record.prompt_tokens);
+        // Nor the stages' times: the search's grows with every scope's cached prompts.
+        expect(record.stages).toBeUndefined();
+        expect((await ask(server.apiKey, story)).stages?.retrieve_ms).toBeGreaterThanOrEqual(0);
     });
 
     it("gives a key issued under a former holder's name an empty scope of its own", async () => {
