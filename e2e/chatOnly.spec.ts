@@ -102,7 +102,7 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
         }
     });
 
-    test("a student's link opened where the app's key is saved signs in as the student, and says the key before is forgotten", async ({browser}) => {
+    test("a student's link opened where the app's key is saved offers to sign in as the student; taken, the key before is forgotten", async ({browser}) => {
         const context = await browser.newContext();
         try {
             const page = await context.newPage();
@@ -116,6 +116,13 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
             const refusedHere = refusals(page);
             const refusedThere = refusals(student);
             await student.goto(studentLink);
+            // A link alone signs nobody in: the person at the browser is told whose each key is, and decides.
+            const offer = student.getByTestId("key-offer");
+            await expect(offer).toContainText("This link signs in as student-ana (group class-4b). This browser is signed in as admin.");
+            await expect(student).not.toHaveURL(/#key=/);
+            await expect(student.getByTestId("profile-select")).toBeVisible();
+            await expect(student.getByTestId("conversation-item").filter({hasText: "The teacher's question"})).toHaveCount(1);
+            await offer.getByRole("button", {name: "Sign in as student-ana"}).click();
             await expect(student.getByTestId("signed-in-name")).toHaveText("student-ana");
             await expect(student.getByTestId("key-notice")).toContainText("Signed in with the link's key");
             await expect(student.getByTestId("conversation-item")).not.toContainText("The teacher's question");
@@ -131,6 +138,7 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
             // The app's key signs in again (its link, in a new tab): its chats are on the server.
             const teacher = await context.newPage();
             await teacher.goto(own.url);
+            await teacher.getByTestId("key-offer").getByRole("button", {name: "Sign in as admin"}).click();
             await expect(teacher.getByTestId("profile-select")).toBeVisible();
             await expect(teacher.getByTestId("conversation-item").filter({hasText: "The teacher's question"})).toHaveCount(1);
         } finally {

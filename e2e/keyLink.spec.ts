@@ -43,6 +43,32 @@ test.describe("a #key= link in a browser that is signed in", () => {
         expect(loads).toEqual([]);
     });
 
+    test("a link whose key the server takes, opened where another key works, is offered, not taken: staying keeps everything", async ({page, server}) => {
+        await open(page, server.url);
+        const app = {authorization: `Bearer ${decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""))}`, "content-type": "application/json"};
+        const created = await page.request.post(`${server.origin}/kvshare/keys`, {headers: app, data: {name: "mallory", group: "class-4b"}});
+        expect(created.status()).toBe(200);
+        const {key} = (await created.json()) as {key: string};
+        // Sent to this browser's person by someone else: their own key, to read what this person asks next.
+        await page.evaluate(
+            (link) => {
+                window.location.hash = link;
+            },
+            `#key=${encodeURIComponent(key)}`
+        );
+        const offer = page.getByTestId("key-offer");
+        await expect(offer).toContainText("This link signs in as mallory (group class-4b). This browser is signed in as admin.");
+        await expect(page).not.toHaveURL(/#key=/);
+        await offer.getByRole("button", {name: "Stay signed in as admin"}).click();
+        await expect(offer).toHaveCount(0);
+        await expect(page.getByTestId("profile-select")).toBeVisible();
+        await expect(page.getByTestId("nav-dashboard")).toBeVisible();
+        // The key kept is the app's: a reload signs in as it, with nothing offered.
+        await page.reload();
+        await expect(page.getByTestId("nav-dashboard")).toBeVisible();
+        await expect(page.getByTestId("key-offer")).toHaveCount(0);
+    });
+
     test("with no key saved, a link's key is taken as it is: a refused one asks for a key", async ({browser, server}) => {
         const context = await browser.newContext();
         try {

@@ -1,5 +1,5 @@
 import {beforeEach, describe, expect, it, vi} from "vitest";
-import {API_KEY_STORAGE, LINK_KEY_REFUSED, LINK_KEY_REPLACED, checkApiKey, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyVerdict} from "./apiKey.js";
+import {API_KEY_STORAGE, LINK_KEY_REFUSED, LINK_KEY_REPLACED, checkApiKey, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyCheck} from "./apiKey.js";
 
 /**
  * A server that takes `keys`, as the real one answers GET /kvshare/whoami: who the key signs in as (an issued key,
@@ -13,7 +13,7 @@ function serverTaking(...keys: string[]): {fetch: typeof fetch; asked: string[]}
         asked.push(key);
         const issued = key.startsWith("issued");
         return keys.includes(key)
-            ? new Response(JSON.stringify({app: !issued, name: issued ? key : "admin", group: null}), {status: 200})
+            ? new Response(JSON.stringify({app: !issued, name: issued ? key : "admin", group: issued ? "class-4b" : null, keyRequired: true}), {status: 200})
             : new Response(JSON.stringify({error: {message: "Incorrect API key provided.", type: "authentication_error"}}), {status: 401});
     }) as typeof fetch;
     return {fetch: fetchImpl, asked};
@@ -21,7 +21,7 @@ function serverTaking(...keys: string[]): {fetch: typeof fetch; asked: string[]}
 
 const check =
     (server: {fetch: typeof fetch}) =>
-    (key: string): Promise<KeyVerdict> =>
+    (key: string): Promise<KeyCheck> =>
         checkApiKey(key, server.fetch);
 
 describe("API key", () => {
@@ -69,7 +69,7 @@ describe("API key", () => {
         expect(server.asked).toEqual(["stale", "good"]);
     });
 
-    it("signs in with a link's valid issued key over the stored app key (a link is a sign-in), and says so", async () => {
+    it("only offers a link's valid key while the stored one works (a link alone signs nobody in), saying whose it is", async () => {
         saveApiKey("good");
         const server = serverTaking("good", "issued-student");
         const result = await consumeKeyFromLocation(
@@ -78,43 +78,52 @@ describe("API key", () => {
             localStorage,
             check(server)
         );
-        expect(result).toEqual({key: "issued-student", notice: LINK_KEY_REPLACED});
-        expect(loadApiKey()).toBe("issued-student");
-        // Taken on its own answer: the stored key is not asked about.
-        expect(server.asked).toEqual(["issued-student"]);
+        expect(result).toEqual({
+            key: "good",
+            notice: null,
+            offer: {key: "issued-student", who: {app: false, name: "issued-student", group: "class-4b", keyRequired: true}}
+        });
+        expect(loadApiKey()).toBe("good");
+        expect(server.asked).toEqual(["issued-student", "good"]);
     });
 
-    it("replaces a stored key with a link's key the server takes (a new key), or where it refuses both", async () => {
+    it("replaces a stored key that no longer works with a link's key the server takes (a new key), or where it refuses both", async () => {
         saveApiKey("old");
         const rotated = serverTaking("new");
         const location = (key: string) => ({hash: `#key=${key}`, pathname: "/", search: ""});
         const history = {replaceState: vi.fn(), state: null};
         expect(await consumeKeyFromLocation(location("new"), history, localStorage, check(rotated))).toEqual({key: "new", notice: LINK_KEY_REPLACED});
         expect(loadApiKey()).toBe("new");
-        expect(rotated.asked).toEqual(["new"]);
+        expect(rotated.asked).toEqual(["new", "old"]);
 
         // Neither works: the link's key is taken, as without a stored key (the key screen asks for one).
         const neither = serverTaking();
         expect(await consumeKeyFromLocation(location("wrong"), history, localStorage, check(neither))).toEqual({key: "wrong", notice: null});
         expect(loadApiKey()).toBe("wrong");
 
-        // The server cannot be asked: the link's key is taken.
+        // The server cannot be asked: the link's key is offered, whose it is unknown.
         const down = (async () => {
             throw new TypeError("Failed to fetch");
         }) as typeof fetch;
         expect(await consumeKeyFromLocation(location("other"), history, localStorage, (key) => checkApiKey(key, down))).toEqual({
-            key: "other",
-            notice: LINK_KEY_REPLACED
+            key: "wrong",
+            notice: null,
+            offer: {key: "other", who: null}
         });
-        expect(loadApiKey()).toBe("other");
+        expect(loadApiKey()).toBe("wrong");
     });
 
-    it("checks a key with the server: taken, refused, or not known", async () => {
-        expect(await checkApiKey("good", serverTaking("good").fetch)).toBe("accepted");
-        expect(await checkApiKey("bad", serverTaking("good").fetch)).toBe("refused");
+    it("checks a key with the server: taken (and whose it is), refused, or not known", async () => {
+        expect(await checkApiKey("good", serverTaking("good").fetch)).toEqual({
+            verdict: "accepted",
+            who: {app: true, name: "admin", group: null, keyRequired: true}
+        });
+        expect(await checkApiKey("bad", serverTaking("good").fetch)).toEqual({verdict: "refused", who: null});
         // An issued key the server knows: taken (the page then offers its holder the chat alone).
-        expect(await checkApiKey("issued-observer", serverTaking("good", "issued-observer").fetch)).toBe("accepted");
-        expect(await checkApiKey("k", (async () => new Response("busy", {status: 503})) as typeof fetch)).toBe("unknown");
+        expect((await checkApiKey("issued-observer", serverTaking("good", "issued-observer").fetch)).verdict).toBe("accepted");
+        expect(await checkApiKey("k", (async () => new Response("busy", {status: 503})) as typeof fetch)).toEqual({verdict: "unknown", who: null});
+        // Taken, but the answer says nobody: whose it is stays unknown.
+        expect(await checkApiKey("k", (async () => new Response("<html>", {status: 200})) as typeof fetch)).toEqual({verdict: "accepted", who: null});
     });
 
     it("saves, trims and clears", () => {

@@ -1,3 +1,4 @@
+import type {SignedIn} from "../../../shared/admin.js";
 import {WHOAMI_PATH} from "./whoami.js";
 
 /** Where the API key of the served UI is kept between visits. */
@@ -24,20 +25,37 @@ export function saveApiKey(key: string | null, storage: Storage = localStorage):
 /** What the server makes of a key: taken, refused (401/403), or not known (not reached, another failure). */
 export type KeyVerdict = "accepted" | "refused" | "unknown";
 
+/** A key's check: the verdict, and who the key signs in as where it was taken (null: the answer did not say). */
+export interface KeyCheck {
+    verdict: KeyVerdict;
+    who: SignedIn | null;
+}
+
 /**
- * Asks the server of this page whether it takes `key` (GET /kvshare/whoami, which any valid key may ask): the app's
- * own key and an issued one (a student's, which the page offers the chat alone) are both accepted; an unknown,
- * revoked or mistyped key is refused (401).
+ * Asks the server of this page whether it takes `key` (GET /kvshare/whoami, which any valid key may ask), and who
+ * it signs in as: the app's own key and an issued one (a student's, which the page offers the chat alone) are both
+ * accepted; an unknown, revoked or mistyped key is refused (401).
  */
-export async function checkApiKey(key: string, fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): Promise<KeyVerdict> {
+export async function checkApiKey(key: string, fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): Promise<KeyCheck> {
     try {
         const response = await fetchImpl(WHOAMI_PATH, {headers: {authorization: `Bearer ${key.trim()}`}});
         // Read to the end: the connection is then free for the next request.
-        await response.text().catch(() => "");
-        if (response.ok) return "accepted";
-        return response.status === 401 || response.status === 403 ? "refused" : "unknown";
+        const body = await response.text().catch(() => "");
+        if (response.ok) return {verdict: "accepted", who: readSignedIn(body)};
+        return {verdict: response.status === 401 || response.status === 403 ? "refused" : "unknown", who: null};
     } catch {
-        return "unknown";
+        return {verdict: "unknown", who: null};
+    }
+}
+
+function readSignedIn(body: string): SignedIn | null {
+    try {
+        const who = JSON.parse(body) as Partial<SignedIn> | null;
+        return typeof who?.name === "string" && typeof who.app === "boolean"
+            ? {app: who.app, name: who.name, group: typeof who.group === "string" ? who.group : null, keyRequired: who.keyRequired !== false}
+            : null;
+    } catch {
+        return null;
     }
 }
 
@@ -45,15 +63,23 @@ export async function checkApiKey(key: string, fetchImpl: typeof fetch = (input,
 export const LINK_KEY_REFUSED = "The link's key was not accepted; still signed in with the saved key.";
 
 /**
- * Said once where a `#key=` link signed in with another key than the one saved: a link is an explicit sign-in (a
- * student opening their own link on a shared computer), and what this browser kept for the key before is not theirs.
+ * Said once where a `#key=` link's key was taken over the one saved (the person at the browser said so, or the saved
+ * key no longer works): what this browser kept for the key before is not the new key's holder's.
  */
 export const LINK_KEY_REPLACED = "Signed in with the link's key. The key saved before, and the chats this browser kept with it, are forgotten here.";
 
-/** What a `#key=` link came to: the key to use (null: the link had none) and what to tell the user, if anything. */
+/** A link's key not taken yet: another key is signed in here, and the person at the browser decides. */
+export interface KeyOffer {
+    key: string;
+    /** Who the link's key signs in as (null: the server could not say). */
+    who: SignedIn | null;
+}
+
+/** What a `#key=` link came to: the key to use (null: the link had none), what to tell the user, and a key to offer. */
 export interface KeyFromLocation {
     key: string | null;
     notice: string | null;
+    offer?: KeyOffer;
 }
 
 /**
@@ -61,19 +87,19 @@ export interface KeyFromLocation {
  * student's own key. Takes the key from the fragment, stores it and strips it from the address bar so it is not
  * left in history or screenshots.
  *
- * The stored key is shared by every tab of the browser: a stale link (an old key, from history or an old
- * message) opened while a working key is stored would sign every tab out on its next request. So where a
- * different key is stored, the link's key replaces it only if the server takes it (or cannot be asked), or
- * if the server refuses the stored one too; otherwise the stored key stays, and `notice` says so. A link's key
- * the server takes replaces the stored one whichever kind each is (app or issued): the link is an explicit
- * sign-in, and `notice` says that the key before is gone. With no stored key (or the same one), the link's key
- * is stored at once, before anything is awaited.
+ * The stored key is shared by every tab of the browser, and is someone's. With no stored key (or the same one), the
+ * link's key is stored at once, before anything is awaited. Otherwise the link's key is checked with the server:
+ * refused, the stored key stays (a stale link: an old key, from history or an old message) and `notice` says so,
+ * unless the server refuses the stored one too; taken (or not checkable) while the stored key still works, it is
+ * only offered (`offer`): a link is no sign-in by itself, or anyone could send another person a link with their own
+ * key and read what that person then asks in their scope. Where the stored key no longer works, the link's key
+ * replaces it, and `notice` says that the key before is gone.
  */
 export async function consumeKeyFromLocation(
     location: Pick<Location, "hash" | "pathname" | "search"> = window.location,
     history: Pick<History, "replaceState" | "state"> = window.history,
     storage: Storage = localStorage,
-    check: (key: string) => Promise<KeyVerdict> = checkApiKey
+    check: (key: string) => Promise<KeyCheck> = checkApiKey
 ): Promise<KeyFromLocation> {
     const hash = location.hash.startsWith("#") ? location.hash.slice(1) : location.hash;
     if (hash === "") return {key: null, notice: null};
@@ -89,12 +115,15 @@ export async function consumeKeyFromLocation(
         saveApiKey(fromLink, storage);
         return {key: fromLink, notice: null};
     }
-    if ((await check(fromLink)) !== "refused") {
+    const link = await check(fromLink);
+    const storedWorks = (await check(stored)).verdict !== "refused";
+    if (link.verdict !== "refused" && storedWorks) return {key: stored, notice: null, offer: {key: fromLink, who: link.who}};
+    if (link.verdict !== "refused") {
         saveApiKey(fromLink, storage);
         return {key: fromLink, notice: LINK_KEY_REPLACED};
     }
     // Neither works: the link's key is taken, as without a stored key (the key screen asks for one; nothing to say).
-    if ((await check(stored)) === "refused") {
+    if (!storedWorks) {
         saveApiKey(fromLink, storage);
         return {key: fromLink, notice: null};
     }

@@ -28,6 +28,25 @@ describe("KeyNotice", () => {
         expect(useConnection.getState()).toMatchObject({apiKey: null, status: "unauthorized", keyNotice: null});
     });
 
+    it("offers a link's key while another is signed in, saying whose each is: taken only once asked for", async () => {
+        useSignedIn.setState({signedIn: {app: true, name: "admin", group: null, keyRequired: true}});
+        useConnection.setState({keyOffer: {key: "sk-bo", who: {app: false, name: "bo", group: "class-4b", keyRequired: true}}});
+        render(<KeyNotice />);
+        expect(screen.getByTestId("key-offer").textContent).toContain("This link signs in as bo (group class-4b). This browser is signed in as admin.");
+        expect(screen.getByRole("group", {name: /This link signs in as bo/})).toBeTruthy();
+        expect(loadApiKey()).toBe("sk-ana");
+        fireEvent.click(screen.getByRole("button", {name: "Stay signed in as admin"}));
+        expect(screen.queryByTestId("key-offer")).toBeNull();
+        expect(useConnection.getState()).toMatchObject({apiKey: "sk-ana", keyOffer: null, keyNotice: null});
+
+        act(() => useConnection.setState({keyOffer: {key: "sk-bo", who: null}}));
+        expect(screen.getByTestId("key-offer").textContent).toContain("This link signs in with another key.");
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Sign in with the link's key"})));
+        expect(loadApiKey()).toBe("sk-bo");
+        expect(useConnection.getState()).toMatchObject({apiKey: "sk-bo", keyOffer: null, keyNotice: LINK_KEY_REPLACED});
+        expect(screen.getByTestId("key-notice").textContent).toContain("Signed in with the link's key.");
+    });
+
     it("names nobody until the server has said who the key is, nor where the link's key was taken", () => {
         useSignedIn.setState({signedIn: null});
         useConnection.setState({keyNotice: LINK_KEY_REFUSED});

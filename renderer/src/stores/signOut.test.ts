@@ -125,18 +125,22 @@ describe("signing out", () => {
         try {
             window.history.replaceState(null, "", "/#key=sk-two");
             window.dispatchEvent(new HashChangeEvent("hashchange"));
-            await vi.waitFor(() => expect(useConnection.getState().apiKey).toBe("sk-two"));
-            // Asked of the server first (another key was saved), then out of the address bar and saved.
-            expect(asked).toEqual(["Bearer sk-two"]);
+            // Out of the address bar, asked of the server (another key is saved, which still works), and offered.
+            await vi.waitFor(() => expect(useConnection.getState().keyOffer?.key).toBe("sk-two"));
+            expect(asked).toEqual(["Bearer sk-two", "Bearer sk-one"]);
             expect(window.location.hash).toBe("");
+            expect(loadApiKey()).toBe("sk-one");
+            expect(JSON.stringify(useConversations.getState().conversations)).toContain("first person");
+            // Taken: the chats of the key before are forgotten here.
+            await useConnection.getState().acceptKeyOffer();
+            expect(useConnection.getState().apiKey).toBe("sk-two");
             expect(loadApiKey()).toBe("sk-two");
-            expect(useConnection.getState().keyNotice).toMatch(/Signed in with the link's key/);
             expect(JSON.stringify(useConversations.getState().conversations)).not.toContain("first person");
 
             // Another fragment (a page of the app) is no sign-in.
             window.history.replaceState(null, "", "/#/dashboard");
             window.dispatchEvent(new HashChangeEvent("hashchange"));
-            expect(asked).toHaveLength(1);
+            expect(asked).toHaveLength(2);
         } finally {
             fetchSpy.mockRestore();
             window.history.replaceState(null, "", "/");

@@ -1,6 +1,6 @@
 import {create} from "zustand";
 import type {HealthResponse, ModelObject} from "../../../shared/openai.js";
-import {consumeKeyFromLocation, loadApiKey, saveApiKey} from "../backend/apiKey.js";
+import {LINK_KEY_REPLACED, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyOffer} from "../backend/apiKey.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage, isUnauthorized} from "../backend/errors.js";
 
@@ -16,6 +16,12 @@ interface ConnectionState {
     /** Said once about the key of a `#key=` link (refused, the saved key kept; or taken over the saved one), until dismissed. */
     keyNotice: string | null;
     dismissKeyNotice: () => void;
+    /** A `#key=` link's key, offered while another key is signed in here: taken only once the person says so. */
+    keyOffer: KeyOffer | null;
+    /** Signs in with the offered key (what was kept for the key before is forgotten here). */
+    acceptKeyOffer: () => Promise<void>;
+    /** Stays signed in with the key before; the link's key is dropped. */
+    declineKeyOffer: () => void;
     /**
      * Reads a key from the URL fragment or storage; call once at start-up. A link's key that differs from the
      * stored one is checked with the server first (the stored key stays meanwhile, and `refresh` waits for the
@@ -42,6 +48,14 @@ export const useConnection = create<ConnectionState>()((set, get) => ({
     error: null,
     keyNotice: null,
     dismissKeyNotice: () => set({keyNotice: null}),
+    keyOffer: null,
+    acceptKeyOffer: async () => {
+        const offer = get().keyOffer;
+        if (offer === null) return;
+        set({keyOffer: null, keyNotice: LINK_KEY_REPLACED});
+        await get().setApiKey(offer.key);
+    },
+    declineKeyOffer: () => set({keyOffer: null}),
     init: () => {
         set({apiKey: loadApiKey()});
         if (typeof window === "undefined") return keySettled;
@@ -49,7 +63,8 @@ export const useConnection = create<ConnectionState>()((set, get) => ({
         const fromUrl = consumeKeyFromLocation();
         set({apiKey: loadApiKey()});
         keySettled = fromUrl.then(
-            ({key, notice}) => set({apiKey: key ?? loadApiKey(), ...(notice === null ? {} : {keyNotice: notice})}),
+            ({key, notice, offer}) =>
+                set({apiKey: key ?? loadApiKey(), ...(notice === null ? {} : {keyNotice: notice}), ...(offer === undefined ? {} : {keyOffer: offer})}),
             // The address bar could not be rewritten: whatever key is stored is used, as without a link.
             () => set({apiKey: loadApiKey()})
         );
@@ -77,7 +92,7 @@ export const useConnection = create<ConnectionState>()((set, get) => ({
         set({status: "unauthorized", error: message ?? "An API key is required"});
     },
     signedOut: () => {
-        set({apiKey: null, status: "unauthorized", error: null, keyNotice: null});
+        set({apiKey: null, status: "unauthorized", error: null, keyNotice: null, keyOffer: null});
     }
 }));
 
