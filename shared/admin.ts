@@ -260,7 +260,11 @@ export interface AdminOps {
     listCachedPrompts: {input: {scope?: string; text?: string; cursor?: string; offset?: number; limit?: number}; output: CachedPromptPage};
     /** Deletes one cached prompt (its text, its KV), as thoroughly as clearing the cache. */
     deleteCachedPrompt: {input: {id: string}; output: {deleted: boolean}};
-    listConversations: {input: {profile?: string}; output: ConversationRecord[]};
+    /**
+     * Chats with their messages, newest first, a page (`CONVERSATION_PAGE`) at a time: `before`, the cursor of the
+     * last chat of the page before (`conversationCursor`); `text`, only chats whose title or messages hold its words.
+     */
+    listConversations: {input: {profile?: string; before?: string; text?: string}; output: ConversationRecord[]};
     /**
      * Saves a chat unless another window changed it since `baseUpdatedAt` (the stored version this copy
      * grew from) in a way this copy does not extend: then nothing is saved and `conflict` is the stored copy.

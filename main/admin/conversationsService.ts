@@ -1,5 +1,6 @@
 import type {ChatParams} from "../../shared/backend.js";
 import type {ConversationRecord, ConversationSettings, SaveConversationResult, StoredMessageRecord} from "../../shared/admin.js";
+import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} from "../../shared/conversationSearch.js";
 import {mergeSettings, sameSettings, settingsOf} from "../../shared/conversationSettings.js";
 import {keptHit, withKeptHits} from "../../shared/keptHit.js";
 import {everyMessage} from "../../shared/messageVersions.js";
@@ -8,9 +9,6 @@ import {maxContent, validMessages} from "./conversationMessages.js";
 import {invalidInput} from "./errors.js";
 import type {AppDatabase} from "./ports.js";
 import {idPattern, isObject, objectInput, optionalString, profileNamePattern, requiredString, timestamp} from "./validate.js";
-
-/** Most recent conversations returned by a listing. */
-const listLimit = 200;
 
 interface ConversationRow {
     id: string;
@@ -45,16 +43,37 @@ function parseJson<T>(text: string | null): T | undefined {
     }
 }
 
-/** GET /kvshare/conversations: the most recent chats with their messages, newest first. */
-export function listConversations(appDb: AppDatabase, input: {profile?: string} = {}): ConversationRecord[] {
+/**
+ * GET /kvshare/conversations: chats with their messages, newest first, a page ({@link CONVERSATION_PAGE}) at a time:
+ * `before` (a cursor: the last chat of the page before) for older ones; `text`, only those whose title or messages
+ * hold each of its words (any case, any script), so a chat no page read yet is found too.
+ */
+export function listConversations(appDb: AppDatabase, input: {profile?: string; before?: string; text?: string} = {}): ConversationRecord[] {
     const db = appDb.get();
-    const profile = optionalString(input.profile, "profile", 64);
-    const rows = (
-        profile == null
-            ? db.prepare("SELECT * FROM conversations ORDER BY updated_at DESC LIMIT ?").all(listLimit)
-            : db.prepare("SELECT * FROM conversations WHERE profile = ? ORDER BY updated_at DESC LIMIT ?").all(profile, listLimit)
-    ) as ConversationRow[];
-    return rows.map((row) => toRecord(appDb, row));
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (input.profile != null) {
+        conditions.push("profile = ?");
+        params.push(input.profile);
+    }
+    if (input.before != null) {
+        const cursor = readConversationCursor(input.before);
+        if (cursor == null) throw invalidInput("'before' must be a cursor from a listing (the updatedAt and id of its last chat).", "before");
+        conditions.push("(updated_at < ? OR (updated_at = ? AND id < ?))");
+        params.push(cursor.updatedAt, cursor.updatedAt, cursor.id);
+    }
+    const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
+    const words = searchWords(input.text ?? "");
+    // Read whole (a chat's row is small): its messages are read one chat at a time as the page fills.
+    const rows = db.prepare(`SELECT * FROM conversations ${where} ORDER BY updated_at DESC, id DESC`).all(...params) as ConversationRow[];
+    const page: ConversationRecord[] = [];
+    for (const row of rows) {
+        const record = toRecord(appDb, row);
+        if (words.length > 0 && !holdsEveryWord([record.title, ...record.messages.map((m) => m.content)], words)) continue;
+        page.push(record);
+        if (page.length === CONVERSATION_PAGE) break;
+    }
+    return page;
 }
 
 /** A stored chat's settings (what it keeps besides its messages). */

@@ -45,7 +45,9 @@ const operations: {[K in AdminOp]: (deps: AdminDeps, input: Record<string, unkno
     deleteCachedPrompt: (deps, input) => deleteCachedPrompt(deps, input),
     listConversations: (deps, input) => {
         const profile = optionalString(input.profile, "profile", 64);
-        return listConversations(deps.db, profile == null ? {} : {profile});
+        const before = optionalString(input.before, "before", 120);
+        const text = optionalString(input.text, "text", 1000);
+        return listConversations(deps.db, {...(profile == null ? {} : {profile}), ...(before == null ? {} : {before}), ...(text == null ? {} : {text})});
     },
     saveConversation: (deps, input) => saveConversation(deps.db, input),
     deleteConversation: (deps, input) => deleteConversation(deps.db, input),

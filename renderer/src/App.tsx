@@ -12,6 +12,7 @@ import {KeyNotice} from "./components/KeyNotice.js";
 import {Sidebar} from "./components/Sidebar.js";
 import {DEFAULT_TITLE} from "./lib/types.js";
 import {subscribeMenuCommands} from "./menuCommands.js";
+import {DRAWER_WINDOW, followShortcuts} from "./shortcuts.js";
 import {followAnswersElsewhere} from "./stores/answeringElsewhere.js";
 import {keepPartialOnPageHide} from "./stores/useChatStream.js";
 import {useConnection} from "./stores/useConnection.js";
@@ -22,8 +23,6 @@ import {selectMayAdmin, useSignedIn} from "./stores/useSignedIn.js";
 import {useView} from "./stores/useView.js";
 
 const HEALTH_POLL_MS = 5000;
-/** Where the sidebar is a drawer (as styles.css draws it). */
-const DRAWER_WINDOW = "(max-width: 760px)";
 
 /** The browser tab's title: the open chat's, once it has one, or the page's (a new, empty chat is just the app). */
 function tabTitle(view: string, chatTitle: string | null): string {
@@ -70,7 +69,9 @@ export function App() {
         const stopKeepingPartial = keepPartialOnPageHide();
         const stopFollowing = followOtherTabs();
         const stopFollowingAnswers = followAnswersElsewhere();
+        const stopShortcuts = followShortcuts();
         return () => {
+            stopShortcuts();
             clearInterval(timer);
             unsubscribeMenu();
             stopKeepingPartial();

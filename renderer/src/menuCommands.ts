@@ -1,14 +1,11 @@
 import type {KvshareBridge, MenuCommand} from "../../shared/backend.js";
-import {useConversations} from "./stores/useConversations.js";
-import {useProfiles} from "./stores/useProfiles.js";
-import {useView} from "./stores/useView.js";
+import {startNewChat} from "./stores/newChat.js";
 
 /** Does what an application menu entry asks (Electron only; the browser has no app menu). */
 export function handleMenuCommand(command: MenuCommand): void {
     switch (command) {
         case "new-chat":
-            useConversations.getState().create(useProfiles.getState().active);
-            useView.getState().show("chat");
+            startNewChat();
             break;
     }
 }

@@ -8,6 +8,7 @@
 import net from "node:net";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {adminOps, type AdminInput, type AdminOp, type AdminOutput, type ConversationRecord} from "../../shared/admin.js";
+import {conversationCursor} from "../../shared/conversationSearch.js";
 import {ApiError} from "../../renderer/src/backend/errors.js";
 import {HttpBackend} from "../../renderer/src/backend/httpBackend.js";
 import {FakeAdmin} from "../../renderer/src/testing/fakeAdmin.js";
@@ -185,7 +186,23 @@ const cases = {
                 await call("saveConversation", conversation("c-new", "bob", at + 5000));
                 return {all: await call("listConversations", {}), alice: (await call("listConversations", {profile: "alice"})).map((c) => c.id)};
             }
-        }
+        },
+        {
+            what: "lists those after a cursor (older pages), and those holding a text's words in any case",
+            compare: "equal",
+            run: async (call) => {
+                const ids = async (input: AdminInput<"listConversations">) => (await call("listConversations", input)).map((c) => c.id);
+                return {
+                    older: await ids({before: conversationCursor({updatedAt: at + 5000, id: "c-new"})}),
+                    none: await ids({before: conversationCursor({updatedAt: at, id: "c-old"})}),
+                    words: await ids({text: "HELLO  chat"}),
+                    title: await ids({text: "c-old"}),
+                    both: await ids({text: "hello", profile: "bob"}),
+                    neither: await ids({text: "hello zebra"})
+                };
+            }
+        },
+        {what: "refuses a cursor it did not give out", compare: "shape", run: (call) => call("listConversations", {before: "yesterday"})}
     ],
     saveConversation: [
         {what: "saves a chat", compare: "equal", run: (call) => call("saveConversation", conversation("c-1", "alice", at + 9000))},

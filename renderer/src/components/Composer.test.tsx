@@ -84,6 +84,23 @@ describe("Composer", () => {
         expect(document.activeElement).toBe(composer());
     });
 
+    it("Esc in the message box stops the answer (as Stop does); with no answer written it does nothing", async () => {
+        render(<App />);
+        fireEvent.keyDown(type("Once upon a time there was a little fox"), {key: "Enter"});
+        act(() => backend.delta("There"));
+        expect(screen.getByTestId("stop-button").getAttribute("aria-keyshortcuts")).toBe("Escape");
+        type("half a next question");
+        await act(async () => fireEvent.keyDown(composer(), {key: "Escape"}));
+        await waitFor(() => expect(screen.getByTestId("aborted-tag")).toBeTruthy());
+        expect(composer().value).toBe("half a next question");
+        expect(screen.queryByTestId("stop-button")).toBeNull();
+        // Nothing to stop: the key is left to whatever else listens (it is not taken).
+        const event = new KeyboardEvent("keydown", {key: "Escape", bubbles: true, cancelable: true});
+        composer().dispatchEvent(event);
+        expect(event.defaultPrevented).toBe(false);
+        expect(backend.requests).toHaveLength(1);
+    });
+
     it("an answer ending by itself with the focus on Stop gives the focus to the message box", async () => {
         render(<App />);
         fireEvent.keyDown(type("Once upon a time there was a little fox"), {key: "Enter"});

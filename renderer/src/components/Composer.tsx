@@ -71,6 +71,13 @@ export function Composer({disabled}: {disabled: boolean}) {
         area.current?.focus();
         void useChatStream.getState().send(value);
     };
+    const stopHere = (): void => {
+        // An Enter pressed right after (meant for the answer being stopped) sends nothing.
+        sendBlockedUntil.current = Date.now() + STOP_CLICK_GRACE_MS;
+        if (conversationId !== null) useChatStream.getState().stop(conversationId);
+        // Stop goes away with the answer: the focus stays where the next message is typed.
+        area.current?.focus();
+    };
 
     return (
         <>
@@ -104,6 +111,12 @@ export function Composer({disabled}: {disabled: boolean}) {
                     aria-invalid={sizeProblem !== null}
                     onChange={(event) => setText(event.target.value)}
                     onKeyDown={(event) => {
+                        // Esc stops the answer being written (as the Stop button does).
+                        if (event.key === "Escape" && answeringHere && !event.nativeEvent.isComposing) {
+                            event.preventDefault();
+                            stopHere();
+                            return;
+                        }
                         if (!isSendKey(event)) return;
                         event.preventDefault();
                         submit();
@@ -117,12 +130,11 @@ export function Composer({disabled}: {disabled: boolean}) {
                         type="button"
                         className="button stop"
                         data-testid="stop-button"
+                        title="Stop (Esc)"
+                        aria-keyshortcuts="Escape"
                         onClick={(event) => {
                             event.preventDefault();
-                            sendBlockedUntil.current = Date.now() + STOP_CLICK_GRACE_MS;
-                            if (conversationId !== null) useChatStream.getState().stop(conversationId);
-                            // Stop goes away with the answer: the focus stays where the next message is typed.
-                            area.current?.focus();
+                            stopHere();
                         }}
                     >
                         Stop

@@ -6,6 +6,8 @@ import {flushConversationSaves, useConversations} from "../stores/useConversatio
 import {useLocalCopy} from "../stores/useLocalCopy.js";
 import type {FakeBackend} from "../testing/fakes.js";
 import {freshChatState} from "../testing/freshChatState.js";
+import {CONVERSATION_PAGE} from "../../../shared/conversationSearch.js";
+import {useProfiles} from "../stores/useProfiles.js";
 import {Sidebar} from "./Sidebar.js";
 
 /** The answer being written (these tests write one at a time), or null. */
@@ -49,6 +51,37 @@ describe("Sidebar", () => {
         expect(screen.getByTestId("no-search-results").parentElement!.getAttribute("role")).toBe("status");
         fireEvent.change(search, {target: {value: ""}});
         expect(titles()).toHaveLength(2);
+    });
+
+    it("reads older chats a page at a time, and finds one no page read yet by its words", async () => {
+        const profile = useProfiles.getState().active;
+        const start = Date.UTC(2026, 0, 1);
+        for (let i = 0; i < CONVERSATION_PAGE + 3; i++)
+            await backend.adminFake.run("saveConversation", {
+                id: `old-${String(i).padStart(3, "0")}`,
+                title: `Chat ${i}`,
+                profile,
+                systemPrompt: "",
+                params: {},
+                createdAt: start + i * 1000,
+                updatedAt: start + i * 1000,
+                messages: [{id: `q${i}`, role: "user", content: i === 1 ? "the zebra question" : `question ${i}`, createdAt: start + i * 1000}]
+            });
+        await act(() => useConversations.getState().load());
+        render(<Sidebar />);
+        expect(titles()).toHaveLength(CONVERSATION_PAGE);
+
+        // A search finds the oldest chats on the server too, after a pause in the typing.
+        fireEvent.change(screen.getByTestId("chat-search"), {target: {value: "ZEBRA"}});
+        expect(titles()).toEqual([]);
+        await act(() => vi.waitFor(() => expect(titles()).toEqual(["Chat 1"])));
+        fireEvent.change(screen.getByTestId("chat-search"), {target: {value: ""}});
+
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Show older chats"})));
+        await vi.waitFor(() => expect(titles()).toHaveLength(CONVERSATION_PAGE + 3));
+        // Every chat read: nothing more to show.
+        expect(screen.queryByTestId("load-older-chats")).toBeNull();
+        expect(useConversations.getState().olderCursor).toBeNull();
     });
 
     it("renames a chat on a double-click (Enter keeps the name, Esc cancels) and marks the open one current", async () => {

@@ -8,6 +8,9 @@ import {useProfiles} from "../stores/useProfiles.js";
 import {selectMayAdmin, useSignedIn} from "../stores/useSignedIn.js";
 import {useView, type View} from "../stores/useView.js";
 import {ConversationItem} from "./ConversationItem.js";
+import {OlderChats} from "./OlderChats.js";
+import {SHORTCUTS} from "../shortcuts.js";
+import {startNewChat} from "../stores/newChat.js";
 import {SidebarFooter} from "./SidebarFooter.js";
 import {SignedInAs} from "./SignedInAs.js";
 import {UndoDelete} from "./UndoDelete.js";
@@ -30,6 +33,7 @@ export function Sidebar() {
     const ofProfile = all.filter((c) => c.profile === profile);
     const conversations = searchConversations(ofProfile, query);
     const activeId = useConversations((s) => s.activeId);
+    const olderCursor = useConversations((s) => s.olderCursor);
     const conflictNotice = useConversations((s) => s.conflictNotice);
     const dismissConflictNotice = useConversations((s) => s.dismissConflictNotice);
     // The dashboard and the settings are the app's own key's: an issued key (or one not known yet) has the chat alone.
@@ -97,27 +101,27 @@ export function Sidebar() {
                 type="button"
                 className="new-chat"
                 data-testid="new-chat"
-                onClick={() => {
-                    useConversations.getState().create(profile);
-                    useView.getState().show("chat");
-                    useView.getState().focusComposer();
-                }}
+                title={`New chat (${SHORTCUTS.newChat.label})`}
+                aria-keyshortcuts={SHORTCUTS.newChat.keys}
+                onClick={startNewChat}
             >
                 + New chat
             </button>
-            {ofProfile.length > 0 ? (
+            {ofProfile.length > 0 || olderCursor !== null ? (
                 <input
                     type="search"
                     className="chat-search"
                     data-testid="chat-search"
                     placeholder="Search chats"
                     aria-label="Search chats by title and text"
+                    title={`Search chats (${SHORTCUTS.searchChats.label})`}
+                    aria-keyshortcuts={SHORTCUTS.searchChats.keys}
                     value={query}
                     onChange={(e) => setQuery(e.target.value)}
                 />
             ) : null}
             <nav className="conversations" aria-label="Chats">
-                {ofProfile.length === 0 ? <p className="muted small">No chats yet</p> : null}
+                {ofProfile.length === 0 && olderCursor === null ? <p className="muted small">No chats yet</p> : null}
                 {/* Always there (a live region added with its text in it may go unannounced); says when none match. */}
                 <div role="status">
                     {ofProfile.length > 0 && conversations.length === 0 ? (
@@ -139,6 +143,7 @@ export function Sidebar() {
                         />
                     ))}
                 </ul>
+                <OlderChats query={query} />
             </nav>
             <UndoDelete />
             {conflictNotice ? (

@@ -1,4 +1,5 @@
 import type {ConversationRecord, SaveConversationResult} from "../../../shared/admin.js";
+import {CONVERSATION_PAGE, conversationCursor} from "../../../shared/conversationSearch.js";
 import {sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
@@ -34,6 +35,10 @@ export interface ConversationSync {
     load: () => Promise<void>;
     /** See {@link ConversationsState.refresh}. */
     refresh: () => Promise<void>;
+    /** See {@link ConversationsState.loadOlder}. */
+    loadOlder: () => Promise<void>;
+    /** See {@link ConversationsState.findOlder}. */
+    findOlder: (query: string) => Promise<void>;
 }
 
 type Get = () => ConversationsState;
@@ -163,16 +168,17 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         save(copy.id);
     };
     /**
-     * Reads the server's list into the store. A first load (`refresh` false) keeps local chats the server does
-     * not have yet, saving them, and drops empty ones but the open one; a refresh leaves those as they are.
+     * Reads a page of the server's list into the store: the newest, or those after a cursor (`before`), or those
+     * holding a search's words (`text`). A first load (`refresh` false) keeps local chats the server does not have
+     * yet, saving them, and drops empty ones but the open one; a refresh, or an older page, leaves those as they are.
      */
-    const read = async (refresh: boolean): Promise<void> => {
+    const read = async (refresh: boolean, page: {before?: string; text?: string} = {}): Promise<void> => {
         // Not the app's key (or not known yet): there is no server copy to read (see `save`).
         if (!keepsChatsOnServer()) return;
         const epoch = identityEpoch();
         let records: ConversationRecord[];
         try {
-            records = await getBackend().admin("listConversations", {});
+            records = await getBackend().admin("listConversations", page);
         } catch (error) {
             if (epoch === identityEpoch()) set({syncError: errorMessage(error)});
             return;
@@ -201,10 +207,15 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             (c) => !known.has(c.id) && !removedIds.includes(c.id) && (refresh || c.messages.length > 0 || c.id === activeId)
         );
         const merged = [...localOnly, ...remote].sort(newestFirst);
+        // Where the next older page starts: after the first page and each older one (a refresh reads the newest
+        // again, and a search's matches are no page); none once a page comes short.
+        const paged = page.text === undefined && (!refresh || page.before !== undefined);
+        const last = records.at(-1);
         set({
             conversations: merged,
             activeId: merged.some((c) => c.id === activeId) ? activeId : null,
             loaded: true,
+            ...(paged ? {olderCursor: records.length === CONVERSATION_PAGE && last !== undefined ? conversationCursor(last) : null} : {}),
             // A refresh saves none of the chats a failed save left behind: the notice of it stays.
             ...(refresh ? {} : {syncError: null})
         });
@@ -236,7 +247,14 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
                 });
         },
         load: () => read(false),
-        refresh: () => read(true)
+        refresh: () => read(true),
+        loadOlder: async () => {
+            const before = get().olderCursor;
+            if (before !== null) await read(true, {before});
+        },
+        findOlder: async (query) => {
+            if (get().olderCursor !== null && query.trim() !== "") await read(true, {text: query});
+        }
     };
 }
 

@@ -39,6 +39,15 @@ export interface ConversationsState {
      * they are (another browser may have deleted them: they are not saved back).
      */
     refresh: () => Promise<void>;
+    /**
+     * Where the server's next page of older chats starts (a listing gives the newest 200);
+     * null: every chat is read, or the server keeps none for this key.
+     */
+    olderCursor: string | null;
+    /** Reads the next page of older chats into the list. */
+    loadOlder: () => Promise<void>;
+    /** Reads the chats holding `query`'s words from the server, older ones no page read yet included. */
+    findOlder: (query: string) => Promise<void>;
     /** Starts a chat for a profile (or reuses its empty active chat) and selects it. */
     create: (profile?: string) => string;
     select: (id: string) => void;

@@ -62,7 +62,8 @@ export const noChatsYet = {
     removedIds: [],
     removedAt: {},
     restoredIds: [],
-    recentlyRemoved: null
+    recentlyRemoved: null,
+    olderCursor: null
 } satisfies Partial<ConversationsState>;
 
 export const useConversations = create<ConversationsState>()(
@@ -91,6 +92,8 @@ export const useConversations = create<ConversationsState>()(
             forgetRemoved: () => set({recentlyRemoved: null}),
             load: sync.load,
             refresh: sync.refresh,
+            loadOlder: sync.loadOlder,
+            findOlder: sync.findOlder,
             create: (profile = activeProfile()) => {
                 const {conversations, activeId} = get();
                 // Only an empty chat this tab started is reused: another tab's may get its first question any moment.

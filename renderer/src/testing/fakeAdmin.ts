@@ -16,6 +16,7 @@ import type {
 } from "../../../shared/admin.js";
 import {mergeSettings, sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
 import {CursorError, cursorMaxLength, neighbourCursors, pageWindow, requestedPage} from "../../../shared/cachedPromptsListing.js";
+import {CONVERSATION_PAGE, afterCursor, holdsEveryWord, readConversationCursor, searchWords} from "../../../shared/conversationSearch.js";
 import {foldCase} from "../../../shared/foldCase.js";
 import {withKeptHits} from "../../../shared/keptHit.js";
 import {everyMessage} from "../../../shared/messageVersions.js";
@@ -244,11 +245,18 @@ export class FakeAdmin {
                 this.cachedPrompts = this.cachedPrompts.filter((p) => p.id !== id);
                 return {deleted: true};
             }
-            case "listConversations":
+            case "listConversations": {
+                const before = value.before == null ? null : readConversationCursor(String(value.before));
+                if (value.before != null && before == null) throw invalid("'before' must be a cursor from a listing (the updatedAt and id of its last chat).");
+                const words = searchWords(typeof value.text === "string" ? value.text : "");
                 return [...this.conversations.values()]
                     .filter((c) => value.profile == null || c.profile === value.profile)
-                    .sort((a, b) => b.updatedAt - a.updatedAt)
+                    .filter((c) => before == null || afterCursor(c, before))
+                    .filter((c) => holdsEveryWord([c.title, ...c.messages.map((m) => m.content)], words))
+                    .sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1))
+                    .slice(0, CONVERSATION_PAGE)
                     .map((c) => structuredClone(c));
+            }
             case "saveConversation": {
                 const {
                     baseUpdatedAt: base,

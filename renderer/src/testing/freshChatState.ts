@@ -15,7 +15,16 @@ export function freshChatState(connection: Partial<ReturnType<typeof useConnecti
     localStorage.clear();
     const backend = new FakeBackend();
     setBackend(backend);
-    useConversations.setState({conversations: [], activeId: null, removedIds: [], removedAt: {}, restoredIds: [], recentlyRemoved: null, loaded: false});
+    useConversations.setState({
+        conversations: [],
+        activeId: null,
+        removedIds: [],
+        removedAt: {},
+        restoredIds: [],
+        recentlyRemoved: null,
+        loaded: false,
+        olderCursor: null
+    });
     useDrafts.setState({drafts: {}});
     useChatStream.setState({answers: {}});
     useConnection.setState(connection);
