@@ -1,3 +1,4 @@
+import {readFile} from "node:fs/promises";
 import {join} from "node:path";
 import type {Page, Response} from "@playwright/test";
 import {answered, send} from "./chatSteps.js";
@@ -97,6 +98,30 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
             await expect(page.getByTestId("api-key-screen")).toBeVisible();
             expect(await page.evaluate(() => localStorage.getItem("kvshare.apiKey"))).toBeNull();
             expect([...refused, ...refusedThere]).toEqual([]);
+        } finally {
+            await context.close();
+        }
+    });
+
+    test("a student whose key is revoked is told so, and can download the chats kept in this browser before another key forgets them", async ({browser}) => {
+        const app = {authorization: `Bearer ${decodeURIComponent(new URL(own.url).hash.replace(/^#key=/, ""))}`, "content-type": "application/json"};
+        const created = await fetch(`${own.origin}/kvshare/keys`, {method: "POST", headers: app, body: JSON.stringify({name: "student-bo"})});
+        const {key, entry} = (await created.json()) as {key: string; entry: {id: string}};
+        const context = await browser.newContext();
+        try {
+            const page = await context.newPage();
+            await page.goto(`${own.origin}/#key=${encodeURIComponent(key)}`);
+            await expect(page.getByTestId("signed-in-name")).toHaveText("student-bo");
+            await send(page, "Bo's question about the moon");
+            await answered(page, 0);
+
+            expect((await fetch(`${own.origin}/kvshare/keys/${entry.id}`, {method: "DELETE", headers: app})).status).toBe(200);
+            await send(page, "Another question");
+            const screen = page.getByTestId("api-key-screen");
+            await expect(screen.getByTestId("key-no-longer-accepted")).toContainText("The key of student-bo is no longer accepted: it may have been revoked.");
+            const [download] = await Promise.all([page.waitForEvent("download"), screen.getByTestId("download-all-chats").click()]);
+            const file = JSON.parse(await readFile(await download.path(), "utf8")) as {conversations: Array<{messages: Array<{content: string}>}>};
+            expect(file.conversations.flatMap((c) => c.messages.map((m) => m.content))).toContain("Bo's question about the moon");
         } finally {
             await context.close();
         }

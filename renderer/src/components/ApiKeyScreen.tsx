@@ -1,5 +1,7 @@
 import {useEffect, useId, useRef, useState, type KeyboardEvent} from "react";
 import {useConnection} from "../stores/useConnection.js";
+import {useSignedIn} from "../stores/useSignedIn.js";
+import {DownloadAllChats} from "./DownloadAllChats.js";
 
 /** What Tab can reach inside the dialog, in order. */
 function focusables(root: HTMLElement): HTMLElement[] {
@@ -9,11 +11,15 @@ function focusables(root: HTMLElement): HTMLElement[] {
 }
 
 /**
- * Shown when the server answers 401: the key printed by the CLI (`#key=…`) is missing or wrong. A modal
+ * Shown when the server answers 401: the key printed by the CLI (`#key=…`) is missing or wrong, or a person's own
+ * key was revoked (then it says so, and offers their chats, which the next key would forget, as a download). A modal
  * dialog: the app behind it is inert (App), the focus starts in the key field and Tab stays in the dialog.
  */
 export function ApiKeyScreen() {
     const error = useConnection((s) => s.error);
+    // Who the key was before the server refused it: an issued key's chats are in this browser alone.
+    const signedIn = useSignedIn((s) => s.signedIn);
+    const issued = signedIn !== null && !signedIn.app ? signedIn : null;
     const [key, setKey] = useState("");
     const dialog = useRef<HTMLDivElement>(null);
     const input = useRef<HTMLInputElement>(null);
@@ -51,10 +57,19 @@ export function ApiKeyScreen() {
                     }}
                 >
                     <h2 id={titleId}>API key</h2>
-                    <p className="muted" id={hintId}>
-                        This KVShare server requires a key. Paste the key shown by <code>kvshare serve</code> (the part after <code>#key=</code> in the URL it
-                        prints).
-                    </p>
+                    {issued !== null ? (
+                        // A person's own key the server took before: most likely revoked, and they should hear so.
+                        <p className="muted" id={hintId} data-testid="key-no-longer-accepted">
+                            The key of <strong>{issued.name}</strong> is no longer accepted: it may have been revoked. Ask whoever gave it to you for a new link
+                            or key. Signing in with another key forgets the chats kept in this browser: download them first.
+                        </p>
+                    ) : (
+                        <p className="muted" id={hintId}>
+                            This KVShare server requires a key. Open the link you were given (it holds the key after <code>#key=</code>), or paste a key: your
+                            own, from whoever runs the server, or the server&apos;s own key shown by <code>kvshare serve</code>.
+                        </p>
+                    )}
+                    {issued !== null ? <DownloadAllChats /> : null}
                     {error ? (
                         <p className="form-error" id={errorId} role="alert">
                             {error}

@@ -1,4 +1,5 @@
 import {useEffect} from "react";
+import {chatAsMarkdown, chatsAsJson, downloadText, exportFileName} from "../lib/chatExport.js";
 import type {Conversation} from "../lib/types.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
@@ -87,6 +88,29 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 onChange={(max_tokens) => setParams(conversation.id, {max_tokens})}
             />
             <p className="muted small">Settings apply to this chat only and are used from the next message on.</p>
+            <div className="field">
+                <span className="field-label">Download this chat</span>
+                <div className="row">
+                    <button
+                        type="button"
+                        className="button small"
+                        data-testid="download-chat-markdown"
+                        disabled={conversation.messages.length === 0}
+                        onClick={() => downloadText(exportFileName(conversation.title, "md"), chatAsMarkdown(conversation), "text/markdown")}
+                    >
+                        Markdown
+                    </button>
+                    <button
+                        type="button"
+                        className="button small"
+                        data-testid="download-chat-json"
+                        disabled={conversation.messages.length === 0}
+                        onClick={() => downloadText(exportFileName(conversation.title, "json"), chatsAsJson([conversation]), "application/json")}
+                    >
+                        JSON
+                    </button>
+                </div>
+            </div>
         </aside>
     );
 }

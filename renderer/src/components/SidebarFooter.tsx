@@ -3,6 +3,7 @@ import {CHATS_IN_BROWSER} from "../lib/chatsKept.js";
 import {useConversations} from "../stores/useConversations.js";
 import {useLocalCopy} from "../stores/useLocalCopy.js";
 import {selectChatOnly, useSignedIn} from "../stores/useSignedIn.js";
+import {DownloadAllChats} from "./DownloadAllChats.js";
 import {SignOutButton} from "./SignOutButton.js";
 
 /**
@@ -37,6 +38,7 @@ export function SidebarFooter() {
                     {CHATS_IN_BROWSER}
                 </p>
             ) : null}
+            <DownloadAllChats />
             {signsOut ? (
                 <div className="sign-out">
                     <SignOutButton testId="sign-out" />

@@ -1,0 +1,38 @@
+import {readFile} from "node:fs/promises";
+import {expect, test} from "./fixtures.js";
+import {answered, open, send} from "./chatSteps.js";
+
+test("a chat downloads as Markdown and JSON from its settings, and every chat as one JSON file from the sidebar", async ({page, server}) => {
+    await open(page, server.url);
+    await send(page, "Once upon a time there was a red ball");
+    await answered(page, 0);
+    const answer = (await page.getByTestId("message-assistant").first().locator(".answer").textContent())?.trim() ?? "";
+    expect(answer.length).toBeGreaterThan(0);
+
+    await page.getByTestId("settings-toggle").click();
+    const [markdown] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-chat-markdown").click()]);
+    expect(markdown.suggestedFilename()).toBe("Once-upon-a-time-there-was-a-red-ball.md");
+    const text = await readFile(await markdown.path(), "utf8");
+    expect(text).toContain("# Once upon a time there was a red ball");
+    expect(text).toContain("**You:**\n\nOnce upon a time there was a red ball");
+    expect(text).toContain(`**Assistant:**\n\n${answer.slice(0, 20)}`);
+
+    const [json] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-chat-json").click()]);
+    const one = JSON.parse(await readFile(await json.path(), "utf8")) as {
+        format: string;
+        conversations: Array<{messages: Array<{role: string; content: string}>}>;
+    };
+    expect(one.format).toBe("kvshare-chats");
+    expect(one.conversations).toHaveLength(1);
+    expect(one.conversations[0]!.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    await page.keyboard.press("Escape");
+
+    // A second chat: the sidebar's download holds both.
+    await page.getByTestId("new-chat").click();
+    await send(page, "The little dog was sad");
+    await answered(page, 0);
+    const [all] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-all-chats").click()]);
+    expect(all.suggestedFilename()).toMatch(/^kvshare-chats-\d{4}-\d{2}-\d{2}\.json$/);
+    const every = JSON.parse(await readFile(await all.path(), "utf8")) as {conversations: Array<{title: string}>};
+    expect(every.conversations.map((c) => c.title).sort()).toEqual(["Once upon a time there was a red ball", "The little dog was sad"]);
+});
