@@ -30,6 +30,11 @@ export interface TtftSummary {
     count: number;
     meanMs: number | null;
     medianMs: number | null;
+    /**
+     * The median prompt's length in tokens: requests with reuse are often longer (a chat's later turns), so their
+     * TTFT is compared with that of prompts of another length; null for none.
+     */
+    medianPromptTokens: number | null;
 }
 
 export interface TopDonor {

@@ -12,17 +12,26 @@ import {sharedScope} from "../../main/sharing/engine/scopes.js";
 
 const servedTtft = (e: {ttftMs: number; queueMs: number}): number => Math.max(0, e.ttftMs - e.queueMs);
 const isHit = (e: RequestSummary): boolean => e.reusedTokens > 0;
-function summary(values: number[]): TtftSummary {
-    if (values.length === 0) return {count: 0, meanMs: null, medianMs: null};
+function median(values: number[]): number | null {
+    if (values.length === 0) return null;
     const sorted = [...values].sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
-    const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-    return {count: values.length, meanMs: values.reduce((a, b) => a + b, 0) / values.length, medianMs: median};
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+function summary(entries: readonly RequestSummary[]): TtftSummary {
+    const values = entries.map(servedTtft);
+    if (values.length === 0) return {count: 0, meanMs: null, medianMs: null, medianPromptTokens: null};
+    return {
+        count: values.length,
+        meanMs: values.reduce((a, b) => a + b, 0) / values.length,
+        medianMs: median(values),
+        medianPromptTokens: median(entries.map((e) => e.promptTokens))
+    };
 }
 const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
 function prefillSpeed(entries: readonly RequestSummary[]): PrefillSpeed {
     const rates = entries.filter((e) => !isHit(e) && e.promptTokens > 0).map((e) => Math.max(0, e.ttftMs - e.queueMs - e.admissionMs) / e.promptTokens);
-    return {msPerToken: summary(rates).medianMs, requests: rates.length};
+    return {msPerToken: median(rates), requests: rates.length};
 }
 
 export function oldCacheStats(
@@ -106,7 +115,7 @@ export function oldCacheStats(
             reusedTokens,
             timeSavedMs: timeSaved(reusedTokens)
         },
-        ttft: {withReuse: summary(hits.map(servedTtft)), withoutReuse: summary(entries.filter((e) => !isHit(e)).map(servedTtft))},
+        ttft: {withReuse: summary(hits), withoutReuse: summary(entries.filter((e) => !isHit(e)))},
         prefill,
         cache: {
             ...(input.scope == null

@@ -146,7 +146,7 @@ describe("cache stats, threshold live, clear", () => {
             user: "b",
             scope: "global",
             mode: "semantic",
-            promptTokens: 10,
+            promptTokens: 30,
             reusedTokens: 6,
             completionTokens: 1,
             ttftMs: 8,
@@ -160,6 +160,9 @@ describe("cache stats, threshold live, clear", () => {
         expect(stats.buckets.at(-1)!.start).toBe(now);
         expect(stats.buckets.at(-2)).toMatchObject({hits: 1, donorHits: 1, reusedTokens: 6, ttftWithReuseMs: 5, ttftWithoutReuseMs: null});
         expect(stats.totals).toMatchObject({requests: 3, hits: 2, donorHits: 1});
+        // Each side with its median prompt length: the prompts compared are not alike.
+        expect(stats.ttft.withReuse).toMatchObject({count: 2, medianMs: 12, medianPromptTokens: 20});
+        expect(stats.ttft.withoutReuse).toMatchObject({count: 1, medianMs: 20, medianPromptTokens: 10});
         expect(stats.totals.hitRate).toBeCloseTo(1 / 3, 12);
         // Donor 99 is not cached (anymore): nothing of it left to show.
         expect(stats.topDonors).toEqual([]);

@@ -83,6 +83,8 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
     const total = new Tally();
     const hitTtft = new Float64Array(n);
     const missTtft = new Float64Array(n);
+    const hitPrompt = new Float64Array(n);
+    const missPrompt = new Float64Array(n);
     const rates = new Float64Array(n);
     let rateCount = 0;
     const donorCounts = new Map<number, number>();
@@ -93,8 +95,13 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
         const index = Math.floor((at[i]! - firstBucket) / bucketMs);
         total.add(promptTokens[i]!, reusedTokens[i]!, donor, hit, servedTtft[i]!);
         if (index >= 0 && index < count) groups[index]!.add(promptTokens[i]!, reusedTokens[i]!, donor, hit, servedTtft[i]!);
-        if (hit) hitTtft[total.hits - 1] = servedTtft[i]!;
-        else missTtft[total.requests - total.hits - 1] = servedTtft[i]!;
+        if (hit) {
+            hitTtft[total.hits - 1] = servedTtft[i]!;
+            hitPrompt[total.hits - 1] = promptTokens[i]!;
+        } else {
+            missTtft[total.requests - total.hits - 1] = servedTtft[i]!;
+            missPrompt[total.requests - total.hits - 1] = promptTokens[i]!;
+        }
         if (!Number.isNaN(prefillRate[i]!)) rates[rateCount++] = prefillRate[i]!;
         if (!Number.isNaN(donor)) donorCounts.set(donor, (donorCounts.get(donor) ?? 0) + 1);
     }
@@ -113,8 +120,10 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
         timeSavedMs: timeSaved(group.reusedTokens)
     }));
     const misses = total.requests - total.hits;
-    const summaryOf = (values: Float64Array, count: number, sum: number): TtftSummary =>
-        count === 0 ? {count: 0, meanMs: null, medianMs: null} : {count, meanMs: sum / count, medianMs: medianOf(values, count)};
+    const summaryOf = (values: Float64Array, prompts: Float64Array, count: number, sum: number): TtftSummary =>
+        count === 0
+            ? {count: 0, meanMs: null, medianMs: null, medianPromptTokens: null}
+            : {count, meanMs: sum / count, medianMs: medianOf(values, count), medianPromptTokens: medianOf(prompts, count)};
     const store = deps.cache();
     const topDonors: TopDonor[] = [];
     for (const [id, count] of [...donorCounts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])) {
@@ -149,7 +158,10 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
             reusedTokens: total.reusedTokens,
             timeSavedMs: timeSaved(total.reusedTokens)
         },
-        ttft: {withReuse: summaryOf(hitTtft, total.hits, total.hitTtftSum), withoutReuse: summaryOf(missTtft, misses, total.missTtftSum)},
+        ttft: {
+            withReuse: summaryOf(hitTtft, hitPrompt, total.hits, total.hitTtftSum),
+            withoutReuse: summaryOf(missTtft, missPrompt, misses, total.missTtftSum)
+        },
         prefill,
         // A scope's view counts that scope's entries (the budget is the whole cache's, shared by all).
         cache: {

@@ -112,7 +112,7 @@ describe("dashboard: time saved", () => {
 
     it("shows no rate and no chart without requests, saying there is nothing yet", async () => {
         const stats = fakeStats();
-        const none = {count: 0, meanMs: null, medianMs: null};
+        const none = {count: 0, meanMs: null, medianMs: null, medianPromptTokens: null};
         backend.adminFake.stats = {
             ...stats,
             buckets: stats.buckets.map((b) => ({...b, requests: 0, hits: 0, donorHits: 0, promptTokens: 0, reusedTokens: 0})),
@@ -170,7 +170,7 @@ describe("dashboard: time saved", () => {
             /^Hit rate and tokens saved over the last 20 s: 40 prompt tokens saved, 1 of 3 requests served from a donor; most in one 10 s bar: 40 tokens at \d\d:\d\d:\d\d\.$/
         );
         expect(name("chart-ttft")).toBe(
-            "Time to first token, queue wait left out. With reuse (1 request): mean 5 ms, median 5 ms. Without reuse (2 requests): mean 12 ms, median 12 ms."
+            "Time to first token, queue wait left out. With reuse (1 request, median prompt 40 tokens): mean 5 ms, median 5 ms. Without reuse (2 requests, median prompt 12 tokens): mean 12 ms, median 12 ms."
         );
         expect(name("chart-cache-size")).toBe("Cache snapshots use 25% of the budget: 1.0 KiB of 4.0 KiB in 2 entries.");
         expect(name("chart-top-donors")).toBe("Prompts reused most as donors: “Once upon a time” 1 time.");

@@ -138,12 +138,17 @@ function OverTime({stats}: {stats: CacheStats}) {
     );
 }
 
+/** A side of the TTFT comparison: how many requests, and how long their prompts were (the lengths differ). */
+export function ttftSide(side: CacheStats["ttft"]["withReuse"]): string {
+    return side.medianPromptTokens == null ? String(side.count) : `${side.count}, ~${Math.round(side.medianPromptTokens)} prompt tokens`;
+}
+
 function TtftChart({stats}: {stats: CacheStats}) {
     const {withReuse, withoutReuse} = stats.ttft;
     return (
         <Bar
             data={{
-                labels: [`With reuse (${withReuse.count})`, `Without reuse (${withoutReuse.count})`],
+                labels: [`With reuse (${ttftSide(withReuse)})`, `Without reuse (${ttftSide(withoutReuse)})`],
                 datasets: [
                     {
                         label: "Mean TTFT (ms)",
@@ -289,7 +294,7 @@ export function Dashboard() {
                             testId="card-ttft"
                             title="Median TTFT"
                             value={stats.ttft.withReuse.medianMs == null ? "—" : formatMs(stats.ttft.withReuse.medianMs)}
-                            hint={`with reuse · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without · queue wait left out`}
+                            hint={`with reuse (${ttftSide(stats.ttft.withReuse)}) · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without (${ttftSide(stats.ttft.withoutReuse)}) · queue wait left out`}
                         />
                     </div>
                     <div className="charts">
@@ -311,7 +316,8 @@ export function Dashboard() {
                             <h2>TTFT with vs without reuse, queue wait left out</h2>
                             <p className="chart-caption" data-testid="ttft-caption">
                                 From arrival to the first token: a request that waited for a free sequence looks slower whether it reused KV or not, so the gap
-                                is not prefill alone.
+                                is not prefill alone; nor are the prompts alike (a chat&apos;s later turns, longer, reuse most): each side says its median
+                                prompt length.
                             </p>
                             {stats.ttft.withReuse.count + stats.ttft.withoutReuse.count === 0 ? (
                                 <ChartEmpty>No request answered yet: the times appear with the first answer.</ChartEmpty>

@@ -23,12 +23,15 @@ export function overTimeSummary(stats: CacheStats): string {
 }
 
 /** The dashboard's TTFT bars. */
+/** ", median prompt 40 tokens", or nothing where there is none. */
+const promptsText = (tokens: number | null): string => (tokens == null ? "" : `, median prompt ${Math.round(tokens)} tokens`);
+
 export function ttftSummary(stats: CacheStats): string {
     const ms = (value: number | null) => (value == null ? "none" : formatMs(value));
     const {withReuse, withoutReuse} = stats.ttft;
     return (
-        `Time to first token, queue wait left out. With reuse (${requestsText(withReuse.count)}): mean ${ms(withReuse.meanMs)}, median ${ms(withReuse.medianMs)}. ` +
-        `Without reuse (${requestsText(withoutReuse.count)}): mean ${ms(withoutReuse.meanMs)}, median ${ms(withoutReuse.medianMs)}.`
+        `Time to first token, queue wait left out. With reuse (${requestsText(withReuse.count)}${promptsText(withReuse.medianPromptTokens)}): mean ${ms(withReuse.meanMs)}, median ${ms(withReuse.medianMs)}. ` +
+        `Without reuse (${requestsText(withoutReuse.count)}${promptsText(withoutReuse.medianPromptTokens)}): mean ${ms(withoutReuse.meanMs)}, median ${ms(withoutReuse.medianMs)}.`
     );
 }
 

@@ -44,7 +44,10 @@ export function fakeStats(): CacheStats {
             {start: now, requests: 1, hits: 0, donorHits: 0, promptTokens: 50, reusedTokens: 0, ttftWithReuseMs: null, ttftWithoutReuseMs: 11, timeSavedMs: 0}
         ],
         totals: {requests: 3, hits: 1, donorHits: 1, hitRate: 1 / 3, promptTokens: 150, reusedTokens: 40, timeSavedMs: 8},
-        ttft: {withReuse: {count: 1, meanMs: 5, medianMs: 5}, withoutReuse: {count: 2, meanMs: 11.5, medianMs: 11.5}},
+        ttft: {
+            withReuse: {count: 1, meanMs: 5, medianMs: 5, medianPromptTokens: 40},
+            withoutReuse: {count: 2, meanMs: 11.5, medianMs: 11.5, medianPromptTokens: 12}
+        },
         prefill: {msPerToken: 0.2, requests: 2},
         cache: {entries: 2, bytes: 1024, budgetBytes: 4096, memoryBytes: 512, memoryBudgetBytes: 2048},
         topDonors: [{id: 1, hits: 1, lifetimeHits: 3, prompt: "Once upon a time", scope: "global", bytes: 512}],
