@@ -298,6 +298,30 @@ describe("ChatView: messages", () => {
         expect(silent(screen.getByText("Once upon"))).toBe(false);
     });
 
+    it("branches a chat at an answer: a new chat with the version shown up to there and the same settings, opened and saved", async () => {
+        const id = chatWith(2, "fox");
+        // The first answer regenerated: two versions of the chat from there, the new one shown.
+        const firstAnswer = useConversations.getState().conversations.find((c) => c.id === id)!.messages[1]!;
+        useConversations.getState().addVersion(id, firstAnswer.id, {role: "assistant", content: "fox answer 0, again"});
+        useConversations.getState().setSystemPrompt(id, "Be brief.");
+        useConversations.getState().setParams(id, {temperature: 0.1});
+        render(<View />);
+        // Questions can be copied too.
+        expect(screen.getAllByRole("button", {name: "Copy question"})).toHaveLength(1);
+        const [first] = screen.getAllByRole("button", {name: "New chat from here"});
+        act(() => first!.click());
+        const branched = selectActiveConversation(useConversations.getState())!;
+        expect(branched.id).not.toBe(id);
+        // The version shown alone.
+        expect(branched.messages.map((m) => m.content)).toEqual(["fox question 0", "fox answer 0, again"]);
+        expect(branched.messages.some((m) => m.alternatives !== undefined)).toBe(false);
+        expect(branched).toMatchObject({systemPrompt: "Be brief.", params: {temperature: 0.1}, title: "fox question 0 (branch)"});
+        // The chat it came from is as it was.
+        expect(useConversations.getState().conversations.find((c) => c.id === id)!.messages).toHaveLength(2);
+        await flushConversationSaves();
+        expect(backend.adminFake.calls.some((c) => c.op === "saveConversation" && (c.input as {id: string}).id === branched.id)).toBe(true);
+    });
+
     it("offers no Copy on an answer that failed before any text, and the generated count of a stopped one", () => {
         const id = useConversations.getState().create();
         useConversations.getState().addMessage(id, {role: "user", content: "q"});

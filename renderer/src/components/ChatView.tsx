@@ -4,10 +4,16 @@ import {versionPosition} from "../lib/versions.js";
 import {canContinue, selectAnswer, useChatStream} from "../stores/useChatStream.js";
 import {useConversations} from "../stores/useConversations.js";
 import {selectChatOnly, useSignedIn} from "../stores/useSignedIn.js";
+import {useView} from "../stores/useView.js";
 import {Message} from "./Message.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
 import {useFollowLatest} from "./useFollowLatest.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
+
+/** A new chat holding this one up to an answer, shown, with the focus where its next question is typed. */
+function branchHere(conversationId: string, messageId: string): void {
+    if (useConversations.getState().branch(conversationId, messageId) !== null) useView.getState().focusComposer();
+}
 
 export function ChatView({conversation}: {conversation: Conversation | undefined}) {
     const inFlight = useChatStream(selectAnswer(conversation?.id));
@@ -66,6 +72,7 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                         onRegenerate={m.role === "assistant" && m.id === lastId && !locked ? () => void regenerate(conversation.id) : undefined}
                         onContinue={m.id === lastId && !locked && canContinue(m) ? () => void continueAnswer(conversation.id) : undefined}
                         onEdit={m.role === "user" && !locked ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
+                        onBranch={m.role === "assistant" && m.content !== "" ? () => branchHere(conversation.id, m.id) : undefined}
                         laterMessages={messages.length - index - 1}
                         versions={
                             m.alternatives?.length

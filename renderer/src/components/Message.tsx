@@ -17,11 +17,13 @@ interface MessageProps {
     onEdit?: ((text: string) => void) | undefined;
     /** Messages after this one in the chat. */
     laterMessages?: number;
+    /** A new chat holding the chat up to this message. */
+    onBranch?: (() => void) | undefined;
     /** Where the message has other versions: which is shown (`at` names its place in the chat). */
     versions?: (Versions & {at: string}) | undefined;
 }
 
-export function Message({message, streaming = false, onRegenerate, onContinue, onEdit, laterMessages = 0, versions}: MessageProps) {
+export function Message({message, streaming = false, onRegenerate, onContinue, onEdit, onBranch, laterMessages = 0, versions}: MessageProps) {
     if (message.role === "user") return <UserMessage content={message.content} onEdit={onEdit} laterMessages={laterMessages} versions={versions} />;
     const empty = message.content === "";
     const dropped = message.hit?.dropped_messages ?? 0;
@@ -53,7 +55,7 @@ export function Message({message, streaming = false, onRegenerate, onContinue, o
             {streaming ? (
                 <MessageActionsPlaceholder />
             ) : (
-                <MessageActions text={message.content} onRegenerate={onRegenerate} onContinue={onContinue} versions={versions} />
+                <MessageActions text={message.content} onRegenerate={onRegenerate} onContinue={onContinue} onBranch={onBranch} versions={versions} />
             )}
         </div>
     );

@@ -1,5 +1,4 @@
-import {useState} from "react";
-import {copyText} from "../lib/clipboard.js";
+import {CopyButton} from "./CopyButton.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
 import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
 
@@ -8,8 +7,26 @@ interface MessageActionsProps {
     onRegenerate?: (() => void) | undefined;
     /** Go on with an answer cut short (max tokens, or stopped). */
     onContinue?: (() => void) | undefined;
+    /** A new chat holding the chat up to this answer (the version shown), to go on from here elsewhere. */
+    onBranch?: (() => void) | undefined;
     /** Where the answer was regenerated: which of its versions is shown. */
     versions?: (Versions & {at: string}) | undefined;
+}
+
+/** "Branch": a new chat from here on (see {@link MessageActionsProps.onBranch}). */
+export function BranchButton({onBranch}: {onBranch: () => void}) {
+    return (
+        <button
+            type="button"
+            className="link-button"
+            data-testid="branch-button"
+            aria-label="New chat from here"
+            title="A new chat holding this chat up to here"
+            onClick={onBranch}
+        >
+            Branch
+        </button>
+    );
 }
 
 /**
@@ -53,40 +70,24 @@ function AskButton({
     );
 }
 
-export function MessageActions({text, onRegenerate, onContinue, versions}: MessageActionsProps) {
-    const [copied, setCopied] = useState(false);
+export function MessageActions({text, onRegenerate, onContinue, onBranch, versions}: MessageActionsProps) {
     // While the server does not answer, what would ask it waits (and says why) instead of failing.
     const unavailable = useUnavailableReason();
     // An answer that failed before any text has nothing to copy.
     const canCopy = text !== "";
     if (!canCopy && !onRegenerate && !versions) return null;
-    const copy = async (): Promise<void> => {
-        if (await copyText(text)) {
-            setCopied(true);
-            setTimeout(() => setCopied(false), 1200);
-        }
-    };
     // The names say what the short labels act on (a screen reader lists many "Copy" buttons otherwise).
     return (
         <div className="message-actions" data-testid="message-actions">
             {versions ? <VersionSwitcher {...versions} /> : null}
-            {canCopy ? (
-                <button
-                    type="button"
-                    className="link-button"
-                    data-testid="copy-button"
-                    aria-label={copied ? "Copied" : "Copy answer"}
-                    onClick={() => void copy()}
-                >
-                    {copied ? "Copied" : "Copy"}
-                </button>
-            ) : null}
+            {canCopy ? <CopyButton text={text} name="Copy answer" testId="copy-button" /> : null}
             {onContinue ? (
                 <AskButton testId="continue-button" name="Continue the answer" label="Continue" unavailable={unavailable} onClick={onContinue} />
             ) : null}
             {onRegenerate ? (
                 <AskButton testId="regenerate-button" name="Regenerate answer" label="Regenerate" unavailable={unavailable} onClick={onRegenerate} />
             ) : null}
+            {onBranch ? <BranchButton onBranch={onBranch} /> : null}
         </div>
     );
 }

@@ -1,5 +1,6 @@
 import {useState} from "react";
 import {useView} from "../stores/useView.js";
+import {CopyButton} from "./CopyButton.js";
 import {EditQuestion} from "./EditQuestion.js";
 import {useReturnFocus} from "./useReturnFocus.js";
 import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
@@ -14,7 +15,7 @@ interface UserMessageProps {
     versions?: (Versions & {at: string}) | undefined;
 }
 
-/** A question, with "Edit" to change it and ask again, and its versions where it was edited. */
+/** A question, with "Copy", "Edit" to change it and ask again, and its versions where it was edited. */
 export function UserMessage({content, onEdit, laterMessages, versions}: UserMessageProps) {
     const [editing, setEditing] = useState(false);
     const editButton = useReturnFocus<HTMLButtonElement>(editing);
@@ -45,6 +46,7 @@ export function UserMessage({content, onEdit, laterMessages, versions}: UserMess
             {/* Always there, empty while an answer is written (no Edit then): the chat does not shift when Edit comes back. */}
             <div className="user-actions">
                 {versions ? <VersionSwitcher {...versions} /> : null}
+                <CopyButton text={content} name="Copy question" testId="copy-question" />
                 {onEdit ? (
                     <button
                         ref={editButton}

@@ -51,6 +51,11 @@ export interface ConversationsState {
     /** Starts a chat for a profile (or reuses its empty active chat) and selects it. */
     create: (profile?: string) => string;
     select: (id: string) => void;
+    /**
+     * Starts a chat holding chat `conversationId` up to message `messageId` (the version shown; its settings too),
+     * and shows it; null where there is no such message.
+     */
+    branch: (conversationId: string, messageId: string) => string | null;
     /** After a profile switch: that profile's most recent chat, or a new one. */
     showProfile: (profile: string) => void;
     remove: (id: string) => void;

@@ -110,6 +110,23 @@ export const useConversations = create<ConversationsState>()(
                 set({conversations: [conversation, ...conversations], activeId: conversation.id});
                 return conversation.id;
             },
+            branch: (conversationId, messageId) => {
+                const source = get().conversations.find((c) => c.id === conversationId);
+                const end = source?.messages.findIndex((m) => m.id === messageId) ?? -1;
+                if (source === undefined || end < 0) return null;
+                // The version shown alone: the others stay with the chat they were made in.
+                const messages = source.messages.slice(0, end + 1).map(({alternatives: _versions, alternativeIndex: _shown, ...m}) => structuredClone(m));
+                const copy: Conversation = {
+                    ...blankConversation(source.profile),
+                    title: titleTyped(`${source.title} (branch)`),
+                    systemPrompt: source.systemPrompt,
+                    params: {...source.params},
+                    messages
+                };
+                set({conversations: [copy, ...get().conversations], activeId: copy.id});
+                sync.save(copy.id);
+                return copy.id;
+            },
             select: (id) => {
                 if (get().conversations.some((c) => c.id === id)) set({activeId: id});
             },
