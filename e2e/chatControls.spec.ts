@@ -7,6 +7,8 @@ import {textContrast} from "./layoutChecks.js";
 import {repoRoot, startServer, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
+/** The app's own key, from the UI's link (`#key=…`). */
+const appKey = (server: {url: string}) => decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
 mkdirSync(shots, {recursive: true});
 
 /** The server's copy of the chat named `title` (what another browser would read). */
@@ -170,6 +172,30 @@ test.describe("chat controls in the served UI", () => {
         await expect(page.getByTestId("chat-empty")).toBeVisible();
         await page.getByTestId("composer-input").fill("Once upon a time");
         await expect(page.getByTestId("message-too-big")).toHaveCount(0);
+    });
+
+    test("a pasted text the estimate lets through is counted by the model's tokenizer and refused where it cannot fit", async ({page, server}) => {
+        await open(page, server.url);
+        const models = (await (await page.request.get(`${server.origin}/v1/models`, {headers: {authorization: `Bearer ${appKey(server)}`}})).json()) as {
+            data: Array<{meta?: {context_size?: number}}>;
+        };
+        const contextSize = models.data[0]!.meta!.context_size!;
+        // About 1.2 × the context at 4 characters a token (the estimate lets it through); this model's small
+        // vocabulary reads it as far more tokens.
+        const sentence = "Once upon a time, there was a little girl named Lily who loved her red ball. ";
+        const text = sentence.repeat(Math.ceil((contextSize * 4 * 1.2) / sentence.length));
+        await page.getByTestId("new-chat").click();
+        await page.getByTestId("composer-input").fill(text);
+        await expect(page.getByTestId("message-too-big")).toContainText(
+            new RegExp(`^This message is [\\d,]+ tokens with the chat's system prompt; the model's context holds ${contextSize.toLocaleString("en-US")}\\.`)
+        );
+        await expect(page.getByTestId("send-button")).toBeDisabled();
+        await page.getByTestId("composer-input").press("Enter");
+        await expect(page.getByTestId("chat-empty")).toBeVisible();
+        // Cut to a tenth: it fits, and nothing is said.
+        await page.getByTestId("composer-input").fill(text.slice(0, Math.floor(text.length / 10)));
+        await expect(page.getByTestId("message-too-big")).toHaveCount(0);
+        await expect(page.getByTestId("send-button")).toBeEnabled();
     });
 
     test("message actions are readable (WCAG AA) and the messages are a live log", async ({page, server}) => {

@@ -36,6 +36,8 @@ export interface Backend {
     streamChat(request: ChatStreamRequest, onDelta: (text: string) => void, signal: AbortSignal): Promise<ChatStreamResult>;
     /** One app/admin operation (settings, cache stats, conversations, profiles; see shared/admin.ts). */
     admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>>;
+    /** How many tokens the loaded model reads `text` as (any key may ask); absent where the backend cannot count. */
+    countTokens?(text: string, signal?: AbortSignal): Promise<number>;
 }
 
 /**

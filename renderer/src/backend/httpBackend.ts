@@ -114,6 +114,19 @@ export class HttpBackend implements Backend {
         return result;
     }
 
+    async countTokens(text: string, signal?: AbortSignal): Promise<number> {
+        const response = await this.fetchImpl(this.url("/tokenize"), {
+            method: "POST",
+            headers: {...this.headers(), "content-type": "application/json"},
+            body: JSON.stringify({content: text}),
+            ...(signal === undefined ? {} : {signal})
+        });
+        if (!response.ok) throw await apiErrorFromResponse(response);
+        const {tokens} = (await response.json()) as {tokens?: unknown};
+        if (!Array.isArray(tokens)) throw new ApiError("The server did not say how many tokens the text is", response.status);
+        return tokens.length;
+    }
+
     async admin<K extends AdminOp>(op: K, input: AdminInput<K>): Promise<AdminOutput<K>> {
         const route = adminHttpRoutes[op];
         const fields = {...(input as Record<string, unknown>)};

@@ -2,6 +2,7 @@ import {useEffect, useId, useLayoutEffect, useRef} from "react";
 import {focusLost} from "../lib/focusLost.js";
 import {isSendKey} from "../lib/keys.js";
 import {messageSizeProblem} from "../lib/messageSize.js";
+import {useExactTokenCount} from "./useExactTokenCount.js";
 import {selectAnswer, useChatStream} from "../stores/useChatStream.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
@@ -59,7 +60,10 @@ export function Composer({disabled}: {disabled: boolean}) {
         }
         wasAnswering.current = {conversationId, answering: answeringHere};
     }, [answeringHere, conversationId]);
-    const sizeProblem = messageSizeProblem(text, contextSize);
+    // What the server reads first of each question: the chat's system prompt (the count is of both).
+    const systemPrompt = useConversations((s) => s.conversations.find((c) => c.id === conversationId)?.systemPrompt ?? "");
+    const exactTokens = useExactTokenCount(systemPrompt === "" ? text : `${systemPrompt}\n${text}`, contextSize);
+    const sizeProblem = messageSizeProblem(text, contextSize, exactTokens);
     const unavailable = useUnavailableReason();
     const unavailableId = useId();
     const canSend = !answeringHere && !otherTabAnswers && !disabled && unavailable === null && text.trim() !== "" && sizeProblem === null;
