@@ -2,7 +2,7 @@ import {readFile} from "node:fs/promises";
 import {expect, test} from "./fixtures.js";
 import {answered, open, send} from "./chatSteps.js";
 
-test("a chat downloads as Markdown and JSON from its settings, and every chat as one JSON file from the sidebar", async ({page, server}) => {
+test("a chat downloads as Markdown and JSON from its settings, every chat as one JSON file from the sidebar, which imports back", async ({page, server}) => {
     await open(page, server.url);
     await send(page, "Once upon a time there was a red ball");
     await answered(page, 0);
@@ -35,4 +35,14 @@ test("a chat downloads as Markdown and JSON from its settings, and every chat as
     expect(all.suggestedFilename()).toMatch(/^kvshare-chats-\d{4}-\d{2}-\d{2}\.json$/);
     const every = JSON.parse(await readFile(await all.path(), "utf8")) as {conversations: Array<{title: string}>};
     expect(every.conversations.map((c) => c.title).sort()).toEqual(["Once upon a time there was a red ball", "The little dog was sad"]);
+
+    // Read back in (another browser, another server): each chat added as a new one, kept on the server.
+    await page.getByTestId("import-chats-file").setInputFiles(await all.path());
+    await expect(page.getByTestId("import-chats-said")).toHaveText("2 chats added.");
+    await expect(page.getByTestId("conversation-item").filter({hasText: "The little dog was sad"})).toHaveCount(2);
+    await page.getByTestId("import-chats-file").setInputFiles({name: "notes.json", mimeType: "application/json", buffer: Buffer.from('{"notes": []}')});
+    await expect(page.getByTestId("import-chats-said")).toContainText("not a file of chats this app downloaded");
+    await page.reload();
+    await expect(page.getByTestId("conversation-item").filter({hasText: "The little dog was sad"})).toHaveCount(2);
+    await expect(page.getByTestId("conversation-item").filter({hasText: "Once upon a time there was a red ball"})).toHaveCount(2);
 });

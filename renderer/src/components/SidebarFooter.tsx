@@ -4,6 +4,7 @@ import {useConversations} from "../stores/useConversations.js";
 import {useLocalCopy} from "../stores/useLocalCopy.js";
 import {selectChatOnly, useSignedIn} from "../stores/useSignedIn.js";
 import {DownloadAllChats} from "./DownloadAllChats.js";
+import {ImportChats} from "./ImportChats.js";
 import {SignOutButton} from "./SignOutButton.js";
 
 /**
@@ -38,7 +39,10 @@ export function SidebarFooter() {
                     {CHATS_IN_BROWSER}
                 </p>
             ) : null}
-            <DownloadAllChats />
+            <div className="chat-files">
+                <DownloadAllChats />
+                <ImportChats />
+            </div>
             {signsOut ? (
                 <div className="sign-out">
                     <SignOutButton testId="sign-out" />

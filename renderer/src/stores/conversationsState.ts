@@ -51,6 +51,8 @@ export interface ConversationsState {
     /** Starts a chat for a profile (or reuses its empty active chat) and selects it. */
     create: (profile?: string) => string;
     select: (id: string) => void;
+    /** Adds chats read from a file (new ids, at the top of the list), saves them, and opens the first. */
+    importChats: (chats: Conversation[]) => void;
     /**
      * Starts a chat holding chat `conversationId` up to message `messageId` (the version shown; its settings too),
      * and shows it; null where there is no such message.

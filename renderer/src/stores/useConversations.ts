@@ -127,6 +127,11 @@ export const useConversations = create<ConversationsState>()(
                 sync.save(copy.id);
                 return copy.id;
             },
+            importChats: (chats) => {
+                if (chats.length === 0) return;
+                set({conversations: [...chats, ...get().conversations].sort((a, b) => b.updatedAt - a.updatedAt), activeId: chats[0]!.id});
+                for (const c of chats) sync.save(c.id);
+            },
             select: (id) => {
                 if (get().conversations.some((c) => c.id === id)) set({activeId: id});
             },
