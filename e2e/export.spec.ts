@@ -1,6 +1,8 @@
 import {readFile} from "node:fs/promises";
+import {join} from "node:path";
 import {expect, test} from "./fixtures.js";
 import {answered, open, send} from "./chatSteps.js";
+import {repoRoot} from "./server.js";
 
 test("a chat downloads as Markdown and JSON from its settings, every chat as one JSON file from the sidebar, which imports back", async ({page, server}) => {
     await open(page, server.url);
@@ -39,6 +41,7 @@ test("a chat downloads as Markdown and JSON from its settings, every chat as one
     // Read back in (another browser, another server): each chat added as a new one, kept on the server.
     await page.getByTestId("import-chats-file").setInputFiles(await all.path());
     await expect(page.getByTestId("import-chats-said")).toHaveText("2 chats added.");
+    await page.getByTestId("sidebar").screenshot({path: join(repoRoot, "e2e/screenshots/chats-imported.png")});
     await expect(page.getByTestId("conversation-item").filter({hasText: "The little dog was sad"})).toHaveCount(2);
     await page.getByTestId("import-chats-file").setInputFiles({name: "notes.json", mimeType: "application/json", buffer: Buffer.from('{"notes": []}')});
     await expect(page.getByTestId("import-chats-said")).toContainText("not a file of chats this app downloaded");
