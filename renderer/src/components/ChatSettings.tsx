@@ -3,6 +3,7 @@ import {chatAsMarkdown, chatsAsJson, downloadText, exportFileName} from "../lib/
 import type {Conversation} from "../lib/types.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
+import {NewChatDefaults} from "./NewChatDefaults.js";
 import {NumberField} from "./NumberField.js";
 
 /**
@@ -88,6 +89,7 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 onChange={(max_tokens) => setParams(conversation.id, {max_tokens})}
             />
             <p className="muted small">Settings apply to this chat only and are used from the next message on.</p>
+            <NewChatDefaults key={conversation.id} conversation={conversation} />
             <div className="field">
                 <span className="field-label">Download this chat</span>
                 <div className="row">

@@ -1,5 +1,6 @@
 import {newId} from "./ids.js";
-import {DEFAULT_PARAMS, DEFAULT_TITLE, type Conversation, type StoredMessage} from "./types.js";
+import {loadChatDefaults} from "./chatDefaults.js";
+import {DEFAULT_TITLE, type Conversation, type StoredMessage} from "./types.js";
 import {answerAfter, showVersion, startVersion, versionPosition} from "./versions.js";
 
 /**
@@ -24,10 +25,11 @@ export function titleTyped(title: string): string {
     return title.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE_CHARS);
 }
 
-/** A new, empty chat of a profile. */
+/** A new, empty chat of a profile, with the settings new chats start with here (see loadChatDefaults). */
 export function blankConversation(profile: string): Conversation {
     const now = Date.now();
-    return {id: newId(), title: DEFAULT_TITLE, profile, systemPrompt: "", params: {...DEFAULT_PARAMS}, messages: [], createdAt: now, updatedAt: now};
+    const {systemPrompt, params} = loadChatDefaults();
+    return {id: newId(), title: DEFAULT_TITLE, profile, systemPrompt, params: {...params}, messages: [], createdAt: now, updatedAt: now};
 }
 
 /** The time of a change to `c`: now, and always after its last change (two changes can share a millisecond). */
