@@ -1,5 +1,5 @@
 import type {ConversationSettings} from "./admin.js";
-import type {ChatParams} from "./openai.js";
+import {CHAT_PARAM_KEYS, type ChatParams} from "./openai.js";
 
 /**
  * A chat open in two windows may have its settings changed in both before either hears of the other. Each
@@ -48,4 +48,15 @@ export function sameSettings(a: ConversationSettings, b: ConversationSettings): 
 /** The settings of a chat, and nothing else of it. */
 export function settingsOf(chat: ConversationSettings): ConversationSettings {
     return {title: chat.title, systemPrompt: chat.systemPrompt, params: {...chat.params}};
+}
+
+/** The sampling of a chat read from what a browser or a file kept: the known fields holding numbers, nothing else. */
+export function readChatParams(value: unknown): ChatParams {
+    const params: ChatParams = {};
+    if (typeof value !== "object" || value === null) return params;
+    for (const key of CHAT_PARAM_KEYS) {
+        const v = (value as Record<string, unknown>)[key];
+        if (typeof v === "number" && Number.isFinite(v)) params[key] = v;
+    }
+    return params;
 }

@@ -305,10 +305,18 @@ export interface HealthResponse {
     queued?: number;
 }
 
-/** The sampling fields (OpenAI names) the UI lets a user set per chat. */
+/** The sampling fields (OpenAI's names, and llama.cpp's for its own samplers) the UI lets a user set per chat. */
 export interface ChatParams {
     temperature?: number;
     top_p?: number;
     max_tokens?: number;
     seed?: number;
+    top_k?: number;
+    min_p?: number;
+    repeat_penalty?: number;
 }
+
+/** Every field of {@link ChatParams}: what a chat keeps, a save is checked for and a file of chats is read for. */
+export const CHAT_PARAM_KEYS = ["temperature", "top_p", "max_tokens", "seed", "top_k", "min_p", "repeat_penalty"] as const satisfies ReadonlyArray<
+    keyof ChatParams
+>;

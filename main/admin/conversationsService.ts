@@ -4,7 +4,7 @@ import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} 
 import {mergeSettings, sameSettings, settingsOf} from "../../shared/conversationSettings.js";
 import {keptHit, withKeptHits} from "../../shared/keptHit.js";
 import {everyMessage} from "../../shared/messageVersions.js";
-import type {KvShareRecord} from "../../shared/openai.js";
+import {CHAT_PARAM_KEYS, type KvShareRecord} from "../../shared/openai.js";
 import {maxContent, validMessages} from "./conversationMessages.js";
 import {invalidInput} from "./errors.js";
 import type {AppDatabase} from "./ports.js";
@@ -115,7 +115,7 @@ function validParams(value: unknown, param = "params"): ChatParams {
     if (value === undefined) return {};
     if (!isObject(value)) throw invalidInput(`'${param}' must be an object.`, param);
     const params: ChatParams = {};
-    for (const key of ["temperature", "top_p", "max_tokens", "seed"] as const) {
+    for (const key of CHAT_PARAM_KEYS) {
         const v = value[key];
         if (v === undefined || v === null) continue;
         if (typeof v !== "number" || !Number.isFinite(v)) throw invalidInput(`'${param}.${key}' must be a number.`, `${param}.${key}`);

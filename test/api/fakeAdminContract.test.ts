@@ -43,7 +43,7 @@ const conversation = (id: string, profile: string, updatedAt: number): Conversat
     title: `Chat ${id}`,
     profile,
     systemPrompt: "Be brief.",
-    params: {temperature: 0.2, max_tokens: 64},
+    params: {temperature: 0.2, max_tokens: 64, top_k: 20, min_p: 0.1, repeat_penalty: 1.1},
     createdAt: updatedAt - 1000,
     updatedAt,
     messages: [

@@ -162,6 +162,30 @@ describe("ChatSettings", () => {
         expect(again).toMatchObject({top_p: 0.9});
     });
 
+    it("sets llama.cpp's Top K, Min P and repeat penalty per chat, saved with it and sent with its questions", async () => {
+        const backend = new FakeBackend();
+        setBackend(backend);
+        const id = useConversations.getState().create("Guest");
+        useConversations.getState().addMessage(id, {role: "user", content: "Sam"});
+        render(<Panel />);
+        typeNumber(screen.getByTestId("top-k-input"), "20");
+        typeNumber(screen.getByTestId("min-p-input"), "0.1");
+        typeNumber(screen.getByTestId("repeat-penalty-input"), "1.15");
+        expect(chat().params).toMatchObject({top_k: 20, min_p: 0.1, repeat_penalty: 1.15});
+        await flushConversationSaves();
+        expect(backend.adminFake.conversations.get(id)!.params).toMatchObject({top_k: 20, min_p: 0.1, repeat_penalty: 1.15});
+        const fetchMock = vi.fn(async () => sseResponse([sse(chunk("Hi", "stop")), sse("[DONE]")]));
+        const http = new HttpBackend({getApiKey: () => "k", fetch: fetchMock as unknown as typeof fetch});
+        await http.streamChat(toChatRequest(chat()), () => {}, new AbortController().signal);
+        const body = JSON.parse((fetchMock.mock.calls[0] as unknown as [string, RequestInit])[1].body as string) as Record<string, unknown>;
+        expect(body).toMatchObject({top_k: 20, min_p: 0.1, repeat_penalty: 1.15});
+        // Each within llama.cpp's range, as for the other fields.
+        typeNumber(screen.getByTestId("top-k-input"), "2.5");
+        expect(chat().params.top_k).toBe(20);
+        typeNumber(screen.getByTestId("min-p-input"), "2");
+        expect(chat().params.min_p).toBe(0.1);
+    });
+
     it("refuses a Top P outside 0..1 and a Seed that is not a whole 32-bit number, keeping the value in force", () => {
         useConversations.getState().create("Guest");
         render(<Panel />);

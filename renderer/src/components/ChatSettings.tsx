@@ -65,6 +65,40 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 onChange={(top_p) => setParams(conversation.id, {top_p})}
             />
             <NumberField
+                key={`${conversation.id}-top-k`}
+                label="Top K"
+                value={conversation.params.top_k}
+                min={0}
+                max={1000}
+                step={1}
+                integer
+                testId="top-k-input"
+                hint="Picks only among this many likeliest words; 0 = no limit (empty = 40)"
+                onChange={(top_k) => setParams(conversation.id, {top_k})}
+            />
+            <NumberField
+                key={`${conversation.id}-min-p`}
+                label="Min P"
+                value={conversation.params.min_p}
+                min={0}
+                max={1}
+                step={0.01}
+                testId="min-p-input"
+                hint="Leaves out words less likely than this share of the likeliest one's chance (empty = 0.05)"
+                onChange={(min_p) => setParams(conversation.id, {min_p})}
+            />
+            <NumberField
+                key={`${conversation.id}-repeat-penalty`}
+                label="Repeat penalty"
+                value={conversation.params.repeat_penalty}
+                min={0}
+                max={10}
+                step={0.05}
+                testId="repeat-penalty-input"
+                hint="Above 1, words just used are less likely again; 1 = off (empty = 1)"
+                onChange={(repeat_penalty) => setParams(conversation.id, {repeat_penalty})}
+            />
+            <NumberField
                 key={`${conversation.id}-seed`}
                 label="Seed"
                 value={conversation.params.seed}

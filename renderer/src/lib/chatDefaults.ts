@@ -1,3 +1,4 @@
+import {readChatParams} from "../../../shared/conversationSettings.js";
 import type {ChatParams} from "../../../shared/openai.js";
 import {DEFAULT_PARAMS} from "./types.js";
 
@@ -13,24 +14,13 @@ export interface ChatDefaults {
 /** The app's own: no system prompt, its default sampling. */
 export const APP_CHAT_DEFAULTS: Readonly<ChatDefaults> = {systemPrompt: "", params: DEFAULT_PARAMS};
 
-/** The sampling numbers a chat keeps, read from what was stored (anything else left out). */
-function readParams(value: unknown): ChatParams {
-    const params: ChatParams = {};
-    if (typeof value !== "object" || value === null) return params;
-    for (const key of ["temperature", "top_p", "max_tokens", "seed"] as const) {
-        const v = (value as Record<string, unknown>)[key];
-        if (typeof v === "number" && Number.isFinite(v)) params[key] = v;
-    }
-    return params;
-}
-
 /** The settings new chats start with here: those saved with "Use for new chats", else the app's. */
 export function loadChatDefaults(storage: () => Storage = () => localStorage): ChatDefaults {
     try {
         const raw = storage().getItem(CHAT_DEFAULTS_STORAGE);
         if (raw === null) return {...APP_CHAT_DEFAULTS, params: {...DEFAULT_PARAMS}};
         const value = JSON.parse(raw) as {systemPrompt?: unknown; params?: unknown};
-        return {systemPrompt: typeof value.systemPrompt === "string" ? value.systemPrompt : "", params: readParams(value.params)};
+        return {systemPrompt: typeof value.systemPrompt === "string" ? value.systemPrompt : "", params: readChatParams(value.params)};
     } catch {
         return {...APP_CHAT_DEFAULTS, params: {...DEFAULT_PARAMS}};
     }
@@ -40,7 +30,7 @@ export function loadChatDefaults(storage: () => Storage = () => localStorage): C
 export function saveChatDefaults(defaults: ChatDefaults | null, storage: () => Storage = () => localStorage): boolean {
     try {
         if (defaults === null) storage().removeItem(CHAT_DEFAULTS_STORAGE);
-        else storage().setItem(CHAT_DEFAULTS_STORAGE, JSON.stringify({systemPrompt: defaults.systemPrompt, params: readParams(defaults.params)}));
+        else storage().setItem(CHAT_DEFAULTS_STORAGE, JSON.stringify({systemPrompt: defaults.systemPrompt, params: readChatParams(defaults.params)}));
         return true;
     } catch {
         return false;

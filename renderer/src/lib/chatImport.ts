@@ -1,4 +1,5 @@
 import type {ConversationRecord, StoredMessageRecord} from "../../../shared/admin.js";
+import {readChatParams} from "../../../shared/conversationSettings.js";
 import {everyMessage} from "../../../shared/messageVersions.js";
 import {CHATS_EXPORT_FORMAT} from "./chatExport.js";
 import {fromRecord} from "./conversationRecords.js";
@@ -75,7 +76,7 @@ export function readChatsFile(text: string, profileFor: (profile: string) => str
             title: titleTyped(value.title) || "Imported chat",
             profile: profileFor(typeof value.profile === "string" ? value.profile : ""),
             systemPrompt: typeof value.systemPrompt === "string" ? value.systemPrompt : "",
-            params: isObject(value.params) ? readParams(value.params) : {},
+            params: readChatParams(value.params),
             createdAt: isTime(value.createdAt) ? value.createdAt : now,
             // In the file's order at the top of the list: the first chat of the file first.
             updatedAt: now - i
@@ -83,14 +84,4 @@ export function readChatsFile(text: string, profileFor: (profile: string) => str
         chats.push(fromRecord(record));
     });
     return {chats, skipped};
-}
-
-/** The sampling a chat keeps: numbers only, those it knows. */
-function readParams(value: Record<string, unknown>): ConversationRecord["params"] {
-    const params: ConversationRecord["params"] = {};
-    for (const key of ["temperature", "top_p", "max_tokens", "seed"] as const) {
-        const v = value[key];
-        if (typeof v === "number" && Number.isFinite(v)) params[key] = v;
-    }
-    return params;
 }
