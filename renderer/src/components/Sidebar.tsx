@@ -13,6 +13,7 @@ import {SHORTCUTS} from "../shortcuts.js";
 import {startNewChat} from "../stores/newChat.js";
 import {SidebarFooter} from "./SidebarFooter.js";
 import {SignedInAs} from "./SignedInAs.js";
+import {ThemeButton} from "./ThemeButton.js";
 import {UndoDelete} from "./UndoDelete.js";
 
 const pages: Array<[View, string, string]> = [
@@ -79,6 +80,7 @@ export function Sidebar() {
                     ◆
                 </span>{" "}
                 KVShare
+                <ThemeButton />
             </div>
             <SignedInAs />
             {mayAdmin ? (
