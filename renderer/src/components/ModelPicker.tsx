@@ -272,7 +272,7 @@ export function ModelPicker({withProblem = true}: {withProblem?: boolean}) {
             </select>
             <button
                 type="button"
-                className="icon-button"
+                className="icon-button model-load"
                 data-testid="model-load"
                 disabled={!canLoad}
                 onClick={() => void useModels.getState().load()}
