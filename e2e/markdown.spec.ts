@@ -27,8 +27,10 @@ const answer = [
     '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">',
     "[bad](javascript:window.__pwned=3) [good](https://example.com)",
     "",
-    // MathML is let through for formulas: a model's own <math> must not carry a link (some browsers follow one).
-    '<math><mtext href="https://evil.example/">click</mtext><mi xlink:href="https://evil.example/">x</mi></math>'
+    // A model's own <math> is its text too (formulas are written in TeX): no link rides on it.
+    '<math><mtext href="https://evil.example/">click</mtext><mi xlink:href="https://evil.example/">x</mi></math>',
+    "",
+    "Wrap it in a <div> element. Water is H<sub>2</sub>O."
 ].join("\n");
 
 /** The server's answer to a prompt longer than the context (OpenAI-style error JSON). */
@@ -53,7 +55,12 @@ test("renders answers as sanitized markdown", async ({page, server}) => {
     await expect(message.locator("script")).toHaveCount(0);
     await expect(message.locator("[onerror]")).toHaveCount(0);
     await expect(message.locator('a[href^="javascript"]')).toHaveCount(0);
-    await expect(message.locator("mtext")).toHaveText("click");
+    // Raw HTML is shown as the text the model wrote; formatting tags alone are kept.
+    await expect(message.locator("mtext")).toHaveCount(0);
+    await expect(message).toContainText('<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">');
+    await expect(message).toContainText("Wrap it in a <div> element. Water is H2O.");
+    await expect(message.locator("sub")).toHaveText("2");
+    await expect(message.locator("img")).toHaveCount(0);
     expect(
         await message.evaluate(
             (el) => [...el.querySelectorAll("*")].filter((e) => e.tagName !== "A" && (e.hasAttribute("href") || e.hasAttribute("xlink:href"))).length
@@ -84,12 +91,14 @@ test("keeps task lists' ticks, and copies a code block with its button", async (
     await expect(message.getByTestId("answer-stats")).toBeVisible();
     const boxes = message.locator("li input");
     await expect(boxes).toHaveCount(2);
-    await expect(message.locator("input")).toHaveCount(3);
+    // The model's own <input>s are its text: only the task list's ticks are fields.
+    await expect(message.locator("input")).toHaveCount(2);
+    await expect(message).toContainText('<input type="text" value="typed"> <input type="checkbox">');
     await expect(boxes.nth(0)).not.toBeChecked();
     await expect(boxes.nth(1)).toBeChecked();
     await expect(boxes.nth(0)).toBeDisabled();
     await expect(boxes.nth(1)).toBeDisabled();
-    // Model-written fields are dropped; a checkbox is kept only as a disabled record.
+    // A tick is kept only as a disabled record.
     await expect(message.locator('input[type="text"]')).toHaveCount(0);
     await expect(message.locator("input:not([disabled])")).toHaveCount(0);
 

@@ -13,6 +13,16 @@ describe("renderMarkdown", () => {
         );
     });
 
+    it("shows raw HTML as the text the model wrote, keeping formatting tags (a line break in a cell, sub- and superscripts)", () => {
+        const html = renderMarkdown(
+            "Wrap it in a <div> and H<sub>2</sub>O.\n\n| a | b |\n|---|---|\n| 1<br>2 | x |\n\n<table>\n<tr><td>raw</td></tr>\n</table>"
+        );
+        expect(html).toContain("Wrap it in a &lt;div&gt; and H<sub>2</sub>O.");
+        expect(html).toMatch(/<td>1<br>2<\/td>/);
+        expect(html).toContain('<p class="raw-html" dir="auto">&lt;table&gt;\n&lt;tr&gt;&lt;td&gt;raw&lt;/td&gt;&lt;/tr&gt;\n&lt;/table&gt;</p>');
+        expect(html).not.toContain("<table>\n<tr>");
+    });
+
     it("keeps single line breaks of model output", () => {
         expect(renderMarkdown("one\ntwo")).toContain("one<br>two");
     });

@@ -1,13 +1,14 @@
 import DOMPurify from "dompurify";
 import {Marked, type Token, type TokensList} from "marked";
 import {codeHighlighting} from "./markdownCode.js";
+import {rawHtmlAsText} from "./markdownHtml.js";
 import {mathExtensions} from "./markdownMath.js";
 import {forgetRecentResults, recentResults} from "./recentResults.js";
 
 /** The parser while an answer is written (its last code block coloured once closed), and once it is done. */
 const parsers = {
-    streaming: new Marked({gfm: true, breaks: true, async: false}, {extensions: mathExtensions, renderer: codeHighlighting(true)}),
-    done: new Marked({gfm: true, breaks: true, async: false}, {extensions: mathExtensions, renderer: codeHighlighting(false)})
+    streaming: new Marked({gfm: true, breaks: true, async: false}, {extensions: mathExtensions, renderer: {...codeHighlighting(true), ...rawHtmlAsText}}),
+    done: new Marked({gfm: true, breaks: true, async: false}, {extensions: mathExtensions, renderer: {...codeHighlighting(false), ...rawHtmlAsText}})
 };
 
 let hooked = false;
