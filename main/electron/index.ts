@@ -50,6 +50,9 @@ if (!app.requestSingleInstanceLock()) {
     void app.whenReady().then(async () => {
         // Electron security checklist: no permission (camera, notifications, ...) is ever granted to web content.
         session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+        // Nor reported as granted when a page only checks (which skips the request), nor any device (USB, HID, serial).
+        session.defaultSession.setPermissionCheckHandler(() => false);
+        session.defaultSession.setDevicePermissionHandler(() => false);
         protocol.handle(appScheme, (request) => {
             const file = readRendererFile(rendererDir, new URL(request.url).pathname);
             if (file == null) return new Response("not found", {status: 404});

@@ -2,15 +2,17 @@ import {isAppUrl} from "./appUrl.js";
 
 /** The parts of WebContents the guards use (structural, so tests need no Electron). */
 export interface GuardedContents {
-    on(event: "will-navigate" | "will-attach-webview", listener: (event: {preventDefault(): void}, url: string) => void): unknown;
+    on(event: "will-navigate" | "will-redirect" | "will-attach-webview", listener: (event: {preventDefault(): void}, url: string) => void): unknown;
     setWindowOpenHandler(handler: (details: {url: string}) => {action: "deny"}): void;
 }
 
 /** Electron security checklist: stay on the app's origin; links to the web open in the system browser, nothing else opens. */
 export function applyNavigationGuards(contents: GuardedContents, openExternal: (url: string) => unknown): void {
-    contents.on("will-navigate", (event, url) => {
-        if (!isAppUrl(url)) event.preventDefault();
-    });
+    // A redirect is a navigation too (the app's own pages never redirect; nothing else may be reached through one).
+    for (const navigation of ["will-navigate", "will-redirect"] as const)
+        contents.on(navigation, (event, url) => {
+            if (!isAppUrl(url)) event.preventDefault();
+        });
     contents.on("will-attach-webview", (event) => event.preventDefault());
     contents.setWindowOpenHandler(({url}) => {
         if (isWebUrl(url)) void openExternal(url);

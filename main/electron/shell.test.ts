@@ -98,13 +98,13 @@ describe("navigation guards", () => {
         let openHandler: ((details: {url: string}) => {action: "deny"}) | undefined;
         return {
             contents: {
-                on: (name: "will-navigate" | "will-attach-webview", listener: (event: {preventDefault(): void}, url: string) => void) =>
+                on: (name: "will-navigate" | "will-redirect" | "will-attach-webview", listener: (event: {preventDefault(): void}, url: string) => void) =>
                     listeners.set(name, listener),
                 setWindowOpenHandler: (handler: (details: {url: string}) => {action: "deny"}) => void (openHandler = handler)
             },
-            navigate(url: string) {
+            navigate(url: string, how: "will-navigate" | "will-redirect" = "will-navigate") {
                 const event = {preventDefault: vi.fn()};
-                listeners.get("will-navigate")!(event, url);
+                listeners.get(how)!(event, url);
                 return event.preventDefault.mock.calls.length > 0;
             },
             open: (url: string) => openHandler!({url})
@@ -118,6 +118,9 @@ describe("navigation guards", () => {
         expect(fake.navigate("app://kvshare/index.html")).toBe(false);
         expect(fake.navigate("https://evil.example/")).toBe(true);
         expect(fake.navigate("file:///etc/passwd")).toBe(true);
+        // A redirect is held to the same rule.
+        expect(fake.navigate("https://evil.example/", "will-redirect")).toBe(true);
+        expect(fake.navigate("app://kvshare/index.html", "will-redirect")).toBe(false);
         expect(fake.open("https://example.org/docs")).toEqual({action: "deny"});
         expect(openExternal).toHaveBeenCalledWith("https://example.org/docs");
         expect(fake.open("file:///bin/sh")).toEqual({action: "deny"});
@@ -144,6 +147,11 @@ describe("Electron entry (mocked electron module)", () => {
         const decision = vi.fn();
         permissionHandler({}, "media", decision);
         expect(decision).toHaveBeenCalledWith(false);
+        // A permission checked (not requested) is not granted either, nor any device.
+        const checkHandler = (calls.setPermissionCheckHandler![0] as [(...args: unknown[]) => boolean])[0];
+        expect(checkHandler({}, "clipboard-sanitized-write", "app://kvshare", {})).toBe(false);
+        const deviceHandler = (calls.setDevicePermissionHandler![0] as [(...args: unknown[]) => boolean])[0];
+        expect(deviceHandler({deviceType: "usb", origin: "app://kvshare"})).toBe(false);
         expect((calls["ipcMain.handle"] ?? []).map((c) => c[0])).toEqual(expect.arrayContaining(["kvshare:health", "kvshare:chat:start"]));
         const options = calls.BrowserWindow![0]![0] as {webPreferences: {sandbox: boolean}};
         expect(options.webPreferences.sandbox).toBe(true);

@@ -79,3 +79,20 @@ describe("llama.cpp binaries in the desktop packages", () => {
         expect(included("node_modules/better-sqlite3/build/Release/better_sqlite3.node")).toBe(true);
     });
 });
+
+describe("the desktop package's Electron fuses", () => {
+    it("are a configuration electron-builder takes: no NODE_OPTIONS or --inspect, the app from its checked app.asar only, Node mode kept", async () => {
+        const config = await loadConfig();
+        const {validateConfiguration} = await import("app-builder-lib/out/util/config/config.js");
+        await validateConfiguration(config, {isEnabled: false} as never);
+        expect(config.electronFuses).toMatchObject({
+            enableNodeOptionsEnvironmentVariable: false,
+            enableNodeCliInspectArguments: false,
+            onlyLoadAppFromAsar: true,
+            enableEmbeddedAsarIntegrityValidation: true,
+            grantFileProtocolExtraPrivileges: false,
+            // The device probe runs the app's binary as Node.
+            runAsNode: true
+        });
+    });
+});

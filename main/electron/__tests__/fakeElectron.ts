@@ -78,7 +78,13 @@ export async function bootDesktop({model, workAreas = [{x: 0, y: 0, width: 1920,
         ipcMain: {handle: record("ipcMain.handle"), removeHandler},
         protocol: {registerSchemesAsPrivileged: record("registerSchemesAsPrivileged"), handle: record("protocol.handle")},
         screen: {getAllDisplays: () => workAreas.map((workArea) => ({workArea}))},
-        session: {defaultSession: {setPermissionRequestHandler: record("setPermissionRequestHandler")}},
+        session: {
+            defaultSession: {
+                setPermissionRequestHandler: record("setPermissionRequestHandler"),
+                setPermissionCheckHandler: record("setPermissionCheckHandler"),
+                setDevicePermissionHandler: record("setDevicePermissionHandler")
+            }
+        },
         shell: {openExternal},
         Menu: {buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({template}), setApplicationMenu: record("Menu.setApplicationMenu")}
     }));
