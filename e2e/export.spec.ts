@@ -2,9 +2,17 @@ import {readFile} from "node:fs/promises";
 import {join} from "node:path";
 import {expect, test} from "./fixtures.js";
 import {answered, open, send} from "./chatSteps.js";
-import {repoRoot} from "./server.js";
+import {repoRoot, startServer, type RunningServer} from "./server.js";
 
-test("a chat downloads as Markdown and JSON from its settings, every chat as one JSON file from the sidebar, which imports back", async ({page, server}) => {
+// A server of its own: every chat the app key has is downloaded, and the shared server holds other specs' chats.
+let own: RunningServer;
+test.beforeAll(async () => {
+    own = await startServer();
+});
+test.afterAll(async () => await own?.stop());
+
+test("a chat downloads as Markdown and JSON from its settings, every chat as one JSON file from the sidebar, which imports back", async ({page}) => {
+    const server = own;
     await open(page, server.url);
     await send(page, "Once upon a time there was a red ball");
     await answered(page, 0);

@@ -267,7 +267,17 @@ describe("App", () => {
 
         fireEvent.keyDown(type("Lily"), {key: "Enter"});
         await act(async () => backend.complete({content: "She ran."}));
-        expect(screen.getAllByRole("heading", {level: 2}).map((h) => h.textContent)).toEqual(["You said:", "Assistant said:"]);
+        expect(
+            within(screen.getByRole("log"))
+                .getAllByRole("heading", {level: 2})
+                .map((h) => h.textContent)
+        ).toEqual(["You said:", "Assistant said:"]);
+        // The chat list's stretches of time are headings too, in the sidebar.
+        expect(
+            within(screen.getByRole("navigation", {name: "Chats"}))
+                .getAllByRole("heading", {level: 2})
+                .map((h) => h.textContent)
+        ).toEqual(["Today"]);
         for (const name of ["Edit question", "Copy answer", "Regenerate answer"]) expect(screen.getByRole("button", {name})).toBeTruthy();
     });
 

@@ -1,4 +1,5 @@
 import {useEffect, useRef, useState} from "react";
+import {groupByAge} from "../lib/chatGroups.js";
 import {searchConversations} from "../lib/conversationSearch.js";
 import {openConversation} from "../stores/openConversation.js";
 import {useShallow} from "zustand/react/shallow";
@@ -132,19 +133,27 @@ export function Sidebar() {
                         </p>
                     ) : null}
                 </div>
-                <ul>
-                    {conversations.map((c) => (
-                        <ConversationItem
-                            key={c.id}
-                            conversation={c}
-                            active={c.id === activeId}
-                            answering={answering.includes(c.id)}
-                            onSelect={openConversation}
-                            onDelete={onDelete}
-                            onRename={rename}
-                        />
-                    ))}
-                </ul>
+                {/* In stretches of time (Today, Yesterday, …), each a heading to jump by. */}
+                {groupByAge(conversations).map((group) => (
+                    <section key={group.label} className="chat-group" aria-labelledby={`chat-group-${group.label}`}>
+                        <h2 className="chat-group-label" id={`chat-group-${group.label}`}>
+                            {group.label}
+                        </h2>
+                        <ul>
+                            {group.conversations.map((c) => (
+                                <ConversationItem
+                                    key={c.id}
+                                    conversation={c}
+                                    active={c.id === activeId}
+                                    answering={answering.includes(c.id)}
+                                    onSelect={openConversation}
+                                    onDelete={onDelete}
+                                    onRename={rename}
+                                />
+                            ))}
+                        </ul>
+                    </section>
+                ))}
                 <OlderChats query={query} />
             </nav>
             <UndoDelete />

@@ -1,0 +1,34 @@
+import {describe, expect, it} from "vitest";
+import {groupByAge} from "./chatGroups.js";
+import {DEFAULT_PARAMS, type Conversation} from "./types.js";
+
+const chat = (id: string, updatedAt: number): Conversation => ({
+    id,
+    title: id,
+    profile: "Guest",
+    systemPrompt: "",
+    params: {...DEFAULT_PARAMS},
+    messages: [],
+    createdAt: updatedAt,
+    updatedAt
+});
+
+describe("groupByAge", () => {
+    it("puts the chats, newest first, under Today, Yesterday, the previous 7 and 30 days, then their month", () => {
+        const now = new Date(2026, 10, 30, 9, 0).getTime();
+        const at = (days: number, hours = 12) => new Date(2026, 10, 30 - days, hours, 0).getTime();
+        const groups = groupByAge(
+            [chat("a", at(0, 8)), chat("b", at(1, 23)), chat("c", at(1, 0)), chat("d", at(3)), chat("e", at(20)), chat("f", at(70)), chat("g", at(100))],
+            now
+        );
+        expect(groups.map((g) => [g.label, g.conversations.map((c) => c.id).join("")])).toEqual([
+            ["Today", "a"],
+            ["Yesterday", "bc"],
+            ["Previous 7 days", "d"],
+            ["Previous 30 days", "e"],
+            [new Date(at(70)).toLocaleDateString(undefined, {month: "long", year: "numeric"}), "f"],
+            [new Date(at(100)).toLocaleDateString(undefined, {month: "long", year: "numeric"}), "g"]
+        ]);
+        expect(groupByAge([], now)).toEqual([]);
+    });
+});

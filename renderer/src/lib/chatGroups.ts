@@ -1,0 +1,34 @@
+import type {Conversation} from "./types.js";
+
+/** A stretch of the chat list, by when its chats were last changed. */
+export interface ChatGroup {
+    label: string;
+    conversations: Conversation[];
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The chats (newest first) in stretches of time, as peers' sidebars show them: Today, Yesterday, the previous 7 and
+ * 30 days, then each older month. Days are the local calendar's (a chat of 23:50 yesterday is yesterday's).
+ */
+export function groupByAge(conversations: readonly Conversation[], now = Date.now()): ChatGroup[] {
+    const today = new Date(now);
+    today.setHours(0, 0, 0, 0);
+    const start = today.getTime();
+    const labelOf = (at: number): string => {
+        if (at >= start) return "Today";
+        if (at >= start - DAY_MS) return "Yesterday";
+        if (at >= start - 7 * DAY_MS) return "Previous 7 days";
+        if (at >= start - 30 * DAY_MS) return "Previous 30 days";
+        return new Date(at).toLocaleDateString(undefined, {month: "long", year: "numeric"});
+    };
+    const groups: ChatGroup[] = [];
+    for (const c of conversations) {
+        const label = labelOf(c.updatedAt);
+        const last = groups.at(-1);
+        if (last?.label === label) last.conversations.push(c);
+        else groups.push({label, conversations: [c]});
+    }
+    return groups;
+}
