@@ -1,4 +1,5 @@
 import {beforeEach, describe, expect, it} from "vitest";
+import {CONVERSATION_PAGE} from "../../../shared/conversationSearch.js";
 import {setBackend} from "../backend/current.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {THIS_TAB, answeringEntryKey} from "./answeringElsewhere.js";
@@ -303,6 +304,39 @@ describe("useConversations with the server's database", () => {
                 .conversations.find((c) => c.id === id)
                 ?.messages.map((m) => m.content)
         ).toEqual(["q", "written elsewhere after the delete"]);
+    });
+
+    it("on a reload keeps the older chats read before without saving them, and brings back none deleted in another browser", async () => {
+        const start = Date.UTC(2026, 0, 1);
+        for (let i = 0; i < CONVERSATION_PAGE + 3; i++)
+            await backend.adminFake.run("saveConversation", {
+                id: `old-${String(i).padStart(3, "0")}`,
+                title: `Chat ${i}`,
+                profile: "Guest",
+                systemPrompt: "",
+                params: {},
+                createdAt: start + i * 1000,
+                updatedAt: start + i * 1000,
+                messages: [{id: `q${i}`, role: "user", content: `question ${i}`, createdAt: start + i * 1000}]
+            });
+        await state().load();
+        await state().loadOlder();
+        expect(state().conversations.filter((c) => c.id.startsWith("old-"))).toHaveLength(CONVERSATION_PAGE + 3);
+        const saves = backend.adminFake.count("saveConversation");
+        // Another browser deletes an older chat and one the first page holds.
+        await backend.adminFake.run("deleteConversation", {id: "old-000"});
+        await backend.adminFake.run("deleteConversation", {id: "old-100"});
+
+        // This page is opened again: its stored chats are read back with the server's first page.
+        await state().load();
+        await flushConversationSaves();
+        expect(backend.adminFake.count("saveConversation")).toBe(saves);
+        expect(backend.adminFake.conversations.has("old-000")).toBe(false);
+        expect(backend.adminFake.conversations.has("old-100")).toBe(false);
+        const shown = state().conversations.map((c) => c.id);
+        // Older than the page: kept as read (its deletion is found when that page is read again); within it: gone.
+        expect(shown).toContain("old-001");
+        expect(shown).not.toContain("old-100");
     });
 
     it("notes when the server cannot save", async () => {

@@ -1,5 +1,5 @@
 import type {ConversationRecord, SaveConversationResult} from "../../../shared/admin.js";
-import {CONVERSATION_PAGE, conversationCursor} from "../../../shared/conversationSearch.js";
+import {CONVERSATION_PAGE, afterCursor, conversationCursor} from "../../../shared/conversationSearch.js";
 import {sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
@@ -201,16 +201,25 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
                 return kept ?? mine;
             });
         const known = new Map(records.map((r) => [r.id, r.updatedAt]));
+        const last = records.at(-1);
+        // The page reaches as far back as its last chat, or (a page that came short) to the first chat there is.
+        const beyondPage = (c: Conversation): boolean => records.length === CONVERSATION_PAGE && last !== undefined && afterCursor(c, last);
+        // What this page holds that the server's first page does not: on a first load, a chat never saved, or changed
+        // here since, is saved; one the server had, unchanged since, is kept where it is older than the page (read
+        // from an older page before: nothing to save), and gone where the page reaches it (deleted in another
+        // browser: not brought back). A refresh, an older page or a search leaves them as they are.
+        const untouched = (c: Conversation): boolean => c.syncedAt != null && c.updatedAt <= c.syncedAt;
+        const unlisted = conversations.filter((c) => !known.has(c.id) && !removedIds.includes(c.id));
         // Empty local chats are dropped, except the open one (a fresh page starts on a new chat; the server's
         // chats are listed beside it).
-        const localOnly = conversations.filter(
-            (c) => !known.has(c.id) && !removedIds.includes(c.id) && (refresh || c.messages.length > 0 || c.id === activeId)
-        );
+        const localOnly = refresh
+            ? unlisted
+            : unlisted.filter((c) => (untouched(c) ? beyondPage(c) || answeringInThisBrowser(c.id) : c.messages.length > 0 || c.id === activeId));
+        const toSave = refresh ? [] : localOnly.filter((c) => !untouched(c));
         const merged = [...localOnly, ...remote].sort(newestFirst);
         // Where the next older page starts: after the first page and each older one (a refresh reads the newest
         // again, and a search's matches are no page); none once a page comes short.
         const paged = page.text === undefined && (!refresh || page.before !== undefined);
-        const last = records.at(-1);
         set({
             conversations: merged,
             activeId: merged.some((c) => c.id === activeId) ? activeId : null,
@@ -219,7 +228,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             // A refresh saves none of the chats a failed save left behind: the notice of it stays.
             ...(refresh ? {} : {syncError: null})
         });
-        for (const c of [...(refresh ? [] : localOnly), ...remote.filter((c) => c.updatedAt > (known.get(c.id) ?? 0))]) save(c.id);
+        for (const c of [...toSave, ...remote.filter((c) => c.updatedAt > (known.get(c.id) ?? 0))]) save(c.id);
         for (const r of conflicts) takeConflict(r);
     };
 
