@@ -1,5 +1,5 @@
 import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
-import {afterEach, beforeEach, describe, expect, it} from "vitest";
+import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {APP_USER} from "../backend/whoami.js";
 import {useSignedIn} from "../stores/useSignedIn.js";
@@ -320,6 +320,21 @@ describe("ChatView: messages", () => {
         expect(useConversations.getState().conversations.find((c) => c.id === id)!.messages).toHaveLength(2);
         await flushConversationSaves();
         expect(backend.adminFake.calls.some((c) => c.op === "saveConversation" && (c.input as {id: string}).id === branched.id)).toBe(true);
+    });
+
+    it("says in its place that a message cannot be shown (a record of another shape), and shows the rest of the chat", () => {
+        const id = useConversations.getState().create();
+        useConversations.getState().addMessage(id, {role: "user", content: "q"});
+        // As a stored copy of another version, or a crafted file, might hold it.
+        useConversations
+            .getState()
+            .addMessage(id, {role: "assistant", content: "a", stats: {finishReason: "stop", tokensPerSecond: "fast" as unknown as number}});
+        useConversations.getState().addMessage(id, {role: "user", content: "still here"});
+        const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
+        render(<View />);
+        quiet.mockRestore();
+        expect(screen.getByTestId("message-unshown").textContent).toBe("This message could not be shown.");
+        expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["q", "still here"]);
     });
 
     it("offers no Copy on an answer that failed before any text, and the generated count of a stopped one", () => {

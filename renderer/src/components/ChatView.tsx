@@ -6,6 +6,7 @@ import {useConversations} from "../stores/useConversations.js";
 import {selectChatOnly, useSignedIn} from "../stores/useSignedIn.js";
 import {useView} from "../stores/useView.js";
 import {Message} from "./Message.js";
+import {MessageBoundary} from "./MessageBoundary.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
 import {useFollowLatest} from "./useFollowLatest.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
@@ -66,25 +67,26 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                 its own per chat (key): another chat opened is not news, and would be read out whole as an addition. */}
             <div key={conversation.id} className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={inFlight !== null}>
                 {shown.map((m, index) => (
-                    <Message
-                        key={m.id}
-                        message={m}
-                        onRegenerate={m.role === "assistant" && m.id === lastId && !locked ? () => void regenerate(conversation.id) : undefined}
-                        onContinue={m.id === lastId && !locked && canContinue(m) ? () => void continueAnswer(conversation.id) : undefined}
-                        onEdit={m.role === "user" && !locked ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
-                        onBranch={m.role === "assistant" && m.content !== "" ? () => branchHere(conversation.id, m.id) : undefined}
-                        laterMessages={messages.length - index - 1}
-                        versions={
-                            m.alternatives?.length
-                                ? {
-                                      ...versionPosition(m),
-                                      at: `${conversation.id}:${index}`,
-                                      // While this chat is answered (here or in another tab) the version shown stays put.
-                                      onShow: inFlight || otherTabAnswers ? undefined : (target) => showVersion(conversation.id, m.id, target)
-                                  }
-                                : undefined
-                        }
-                    />
+                    <MessageBoundary key={m.id}>
+                        <Message
+                            message={m}
+                            onRegenerate={m.role === "assistant" && m.id === lastId && !locked ? () => void regenerate(conversation.id) : undefined}
+                            onContinue={m.id === lastId && !locked && canContinue(m) ? () => void continueAnswer(conversation.id) : undefined}
+                            onEdit={m.role === "user" && !locked ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
+                            onBranch={m.role === "assistant" && m.content !== "" ? () => branchHere(conversation.id, m.id) : undefined}
+                            laterMessages={messages.length - index - 1}
+                            versions={
+                                m.alternatives?.length
+                                    ? {
+                                          ...versionPosition(m),
+                                          at: `${conversation.id}:${index}`,
+                                          // While this chat is answered (here or in another tab) the version shown stays put.
+                                          onShow: inFlight || otherTabAnswers ? undefined : (target) => showVersion(conversation.id, m.id, target)
+                                      }
+                                    : undefined
+                            }
+                        />
+                    </MessageBoundary>
                 ))}
                 {inFlight ? <Message message={{role: "assistant", content: inFlight.text}} streaming /> : null}
                 {unanswered && otherTabAnswers ? (

@@ -3,6 +3,9 @@ import {NotAChatsFile, readChatsFile} from "../lib/chatImport.js";
 import {useConversations} from "../stores/useConversations.js";
 import {useProfiles} from "../stores/useProfiles.js";
 
+/** The largest file read in (the page holds it whole while it reads it). */
+const MAX_FILE_BYTES = 64 * 2 ** 20;
+
 const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? "" : "s"}`;
 
 /**
@@ -13,6 +16,10 @@ export function ImportChats() {
     const input = useRef<HTMLInputElement>(null);
     const [said, setSaid] = useState("");
     const read = async (file: File): Promise<void> => {
+        if (file.size > MAX_FILE_BYTES) {
+            setSaid(`This file is ${Math.round(file.size / 2 ** 20)} MiB; a file of chats is read up to ${MAX_FILE_BYTES / 2 ** 20} MiB.`);
+            return;
+        }
         const {profiles, active} = useProfiles.getState();
         const known = new Set(profiles.map((p) => p.name));
         try {

@@ -37,10 +37,42 @@ describe("reading a file of chats", () => {
         expect(chats.map((c) => c.id)).not.toContain("c1");
         expect(chats[0]!.updatedAt).toBeGreaterThan(chats[1]!.updatedAt);
         expect(chats[0]).toMatchObject({systemPrompt: "Be brief.", params: {temperature: 0.3}});
-        expect(chats[0]!.messages[1]).toMatchObject({content: "Yes.", alternatives: [[{content: "No."}]], alternativeIndex: 1});
+        expect(chats[0]!.messages[1]).toMatchObject({content: "Yes.", stats: {finishReason: "stop"}, alternatives: [[{content: "No."}]], alternativeIndex: 1});
         // Read twice: added twice, each with an id of its own.
         const again = readChatsFile(file, () => "Guest", 1000).chats;
         expect(again[0]!.id).not.toBe(chats[0]!.id);
+    });
+
+    it("takes of a message only what the page can draw: ids of its own, stats' numbers, no hit record, no date to come", () => {
+        const hostile = JSON.stringify({
+            format: "kvshare-chats",
+            version: 1,
+            conversations: [
+                {
+                    title: "Crafted",
+                    messages: [
+                        {id: "q", role: "user", content: "x", createdAt: 9e15},
+                        {id: "q", role: "assistant", content: "y", createdAt: 2, stats: {tokensPerSecond: "x"}, hit: {mode: "semantic", reused_tokens: {}}},
+                        {id: "<script>", role: "assistant", content: "z", createdAt: 3, stats: {finishReason: "stop", ttftMs: "9", promptTokens: 4, evil: {}}}
+                    ]
+                }
+            ]
+        });
+        const [chat] = readChatsFile(hostile, () => "Guest", 1000).chats;
+        const [q, a, b] = chat!.messages;
+        expect(new Set(chat!.messages.map((m) => m.id)).size).toBe(3);
+        expect(chat!.messages.map((m) => m.id)).not.toContain("<script>");
+        expect(q!.createdAt).toBe(1000);
+        expect(a!.stats).toBeUndefined();
+        expect(a!.hit).toBeUndefined();
+        expect(b!.stats).toEqual({finishReason: "stop", promptTokens: 4});
+        // More messages than a chat holds: not a chat this app wrote.
+        const many = JSON.stringify({
+            format: "kvshare-chats",
+            version: 1,
+            conversations: [{title: "Huge", messages: Array.from({length: 5001}, (_, i) => ({role: "user", content: `m${i}`, createdAt: 1}))}]
+        });
+        expect(readChatsFile(many, () => "Guest")).toMatchObject({chats: [], skipped: 1});
     });
 
     it("skips entries that are no chat, and refuses a file that is not one of chats", () => {
@@ -51,13 +83,7 @@ describe("reading a file of chats", () => {
                 ...good.conversations,
                 {title: "no messages", messages: []},
                 {title: "a system message", messages: [{id: "s", role: "system", content: "x", createdAt: 1}]},
-                {
-                    title: "twice the same id",
-                    messages: [
-                        {id: "q", role: "user", content: "x", createdAt: 1},
-                        {id: "q", role: "assistant", content: "y", createdAt: 2}
-                    ]
-                },
+                {title: "a message of no text", messages: [{id: "q", role: "user", createdAt: 1}]},
                 "not even an object"
             ]
         });
