@@ -186,6 +186,8 @@ test.describe("chat controls in the served UI", () => {
         const text = sentence.repeat(Math.ceil((contextSize * 4 * 1.2) / sentence.length));
         await page.getByTestId("new-chat").click();
         await page.getByTestId("composer-input").fill(text);
+        // Sent at once (before the count is back), it waits for the count: nothing goes to the server.
+        await page.getByTestId("composer-input").press("Enter");
         await expect(page.getByTestId("message-too-big")).toContainText(
             new RegExp(`^This message is [\\d,]+ tokens with the chat's system prompt; the model's context holds ${contextSize.toLocaleString("en-US")}\\.`)
         );

@@ -122,6 +122,10 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
             const [download] = await Promise.all([page.waitForEvent("download"), screen.getByTestId("download-all-chats").click()]);
             const file = JSON.parse(await readFile(await download.path(), "utf8")) as {conversations: Array<{messages: Array<{content: string}>}>};
             expect(file.conversations.flatMap((c) => c.messages.map((m) => m.content))).toContain("Bo's question about the moon");
+            // Opened again later (the server no longer says whose the key was): the chats are still offered.
+            await page.reload();
+            await expect(screen.getByTestId("key-screen-chats")).toContainText("Signing in with another key forgets the chats this browser keeps");
+            await expect(screen.getByTestId("download-all-chats")).toBeVisible();
         } finally {
             await context.close();
         }

@@ -65,7 +65,12 @@ function keyCommand(argv: string[]): number {
             const {key, entry} = keys.create(arg, values.group);
             console.log(key);
             console.error(`key ${entry.id} for ${entry.name}${entry.group != null ? ` (group ${entry.group})` : ""}: shown once, only its hash is stored`);
-            console.error(keySharingText(loadSettings(dataDir).sharing.scopePolicy, entry.group ?? null));
+            // The key is made whatever the settings file holds: a file that cannot be read leaves only this line out.
+            try {
+                console.error(keySharingText(loadSettings(dataDir).sharing.scopePolicy, entry.group ?? null));
+            } catch (error) {
+                console.error(`(with whom it shares KV is not known: ${(error as Error).message})`);
+            }
         } else if (action === "list" && arg == null) {
             const list = keys.list();
             if (list.length === 0) console.error("no keys issued (kvshare key create NAME issues one)");

@@ -3,6 +3,7 @@ import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "./backend/current.js";
 import {Sidebar} from "./components/Sidebar.js";
 import {followShortcuts} from "./shortcuts.js";
+import {useConnection} from "./stores/useConnection.js";
 import {useConversations} from "./stores/useConversations.js";
 import {useView} from "./stores/useView.js";
 import {freshChatState} from "./testing/freshChatState.js";
@@ -46,8 +47,14 @@ describe("keyboard shortcuts", () => {
         expect(document.activeElement).toBe(search);
     });
 
-    it("leaves other keys, and these keys without Ctrl, to the page", () => {
+    it("leaves other keys, these keys without Ctrl, and every key behind the key dialog to the page", () => {
         expect(press("n").defaultPrevented).toBe(false);
+        // No chat search on the page (no chat yet): the browser's own Ctrl+K stays.
+        expect(press("k").defaultPrevented).toBe(false);
+        useConnection.setState({status: "unauthorized"});
+        const before = useConversations.getState().conversations.length;
+        expect(press("O", true).defaultPrevented).toBe(false);
+        expect(useConversations.getState().conversations).toHaveLength(before);
         const plain = new KeyboardEvent("keydown", {key: "k", bubbles: true, cancelable: true});
         document.body.dispatchEvent(plain);
         expect(plain.defaultPrevented).toBe(false);

@@ -1,5 +1,6 @@
 import {useEffect, useId, useRef, useState, type KeyboardEvent} from "react";
 import {useConnection} from "../stores/useConnection.js";
+import {useConversations} from "../stores/useConversations.js";
 import {useSignedIn} from "../stores/useSignedIn.js";
 import {DownloadAllChats} from "./DownloadAllChats.js";
 
@@ -12,7 +13,8 @@ function focusables(root: HTMLElement): HTMLElement[] {
 
 /**
  * Shown when the server answers 401: the key printed by the CLI (`#key=…`) is missing or wrong, or a person's own
- * key was revoked (then it says so, and offers their chats, which the next key would forget, as a download). A modal
+ * key was revoked (then it says so). The chats this browser keeps, which the next key would forget, are offered as a
+ * download. A modal
  * dialog: the app behind it is inert (App), the focus starts in the key field and Tab stays in the dialog.
  */
 export function ApiKeyScreen() {
@@ -20,6 +22,7 @@ export function ApiKeyScreen() {
     // Who the key was before the server refused it: an issued key's chats are in this browser alone.
     const signedIn = useSignedIn((s) => s.signedIn);
     const issued = signedIn !== null && !signedIn.app ? signedIn : null;
+    const keptHere = useConversations((s) => s.conversations.some((c) => c.messages.length > 0));
     const [key, setKey] = useState("");
     const dialog = useRef<HTMLDivElement>(null);
     const input = useRef<HTMLInputElement>(null);
@@ -61,7 +64,7 @@ export function ApiKeyScreen() {
                         // A person's own key the server took before: most likely revoked, and they should hear so.
                         <p className="muted" id={hintId} data-testid="key-no-longer-accepted">
                             The key of <strong>{issued.name}</strong> is no longer accepted: it may have been revoked. Ask whoever gave it to you for a new link
-                            or key. Signing in with another key forgets the chats kept in this browser: download them first.
+                            or key.
                         </p>
                     ) : (
                         <p className="muted" id={hintId}>
@@ -69,7 +72,13 @@ export function ApiKeyScreen() {
                             own, from whoever runs the server, or the server&apos;s own key shown by <code>kvshare serve</code>.
                         </p>
                     )}
-                    {issued !== null ? <DownloadAllChats /> : null}
+                    {/* Whoever's they are (a key revoked meanwhile, or before this page opened): another key forgets them. */}
+                    {keptHere ? (
+                        <div className="key-screen-chats" data-testid="key-screen-chats">
+                            <p className="muted small">Signing in with another key forgets the chats this browser keeps: download them first.</p>
+                            <DownloadAllChats />
+                        </div>
+                    ) : null}
                     {error ? (
                         <p className="form-error" id={errorId} role="alert">
                             {error}

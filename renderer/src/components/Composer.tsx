@@ -62,11 +62,11 @@ export function Composer({disabled}: {disabled: boolean}) {
     }, [answeringHere, conversationId]);
     // What the server reads first of each question: the chat's system prompt (the count is of both).
     const systemPrompt = useConversations((s) => s.conversations.find((c) => c.id === conversationId)?.systemPrompt ?? "");
-    const exactTokens = useExactTokenCount(systemPrompt === "" ? text : `${systemPrompt}\n${text}`, contextSize);
-    const sizeProblem = messageSizeProblem(text, contextSize, exactTokens);
+    const exact = useExactTokenCount(systemPrompt === "" ? text : `${systemPrompt}\n${text}`, contextSize);
+    const sizeProblem = messageSizeProblem(text, contextSize, exact.tokens);
     const unavailable = useUnavailableReason();
     const unavailableId = useId();
-    const canSend = !answeringHere && !otherTabAnswers && !disabled && unavailable === null && text.trim() !== "" && sizeProblem === null;
+    const canSend = !answeringHere && !otherTabAnswers && !disabled && unavailable === null && text.trim() !== "" && sizeProblem === null && !exact.counting;
     const submit = (): void => {
         if (!canSend) return;
         const value = text;
@@ -155,7 +155,7 @@ export function Composer({disabled}: {disabled: boolean}) {
                             if (Date.now() < sendBlockedUntil.current) event.preventDefault();
                         }}
                     >
-                        Send
+                        {exact.counting ? "Counting…" : "Send"}
                     </button>
                 )}
             </form>

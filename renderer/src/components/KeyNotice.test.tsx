@@ -47,6 +47,14 @@ describe("KeyNotice", () => {
         expect(screen.getByTestId("key-notice").textContent).toContain("Signed in with the link's key.");
     });
 
+    it("drops an offer once another key is taken here (another tab's sign-in, the key screen): it was asked of the key before", async () => {
+        useConnection.setState({keyOffer: {key: "sk-bo", who: null}});
+        render(<KeyNotice />);
+        expect(screen.getByTestId("key-offer")).toBeTruthy();
+        await act(async () => useConnection.getState().setApiKey("sk-cy"));
+        expect(screen.queryByTestId("key-offer")).toBeNull();
+    });
+
     it("names nobody until the server has said who the key is, nor where the link's key was taken", () => {
         useSignedIn.setState({signedIn: null});
         useConnection.setState({keyNotice: LINK_KEY_REFUSED});

@@ -272,7 +272,9 @@ export function ModelPicker({withProblem = true}: {withProblem?: boolean}) {
             </select>
             <button
                 type="button"
-                className="icon-button model-load"
+                // Nothing to load (the model picked is the one served): narrow windows leave it out. Not while one
+                // loads: the button pressed keeps its place, and the focus.
+                className={`icon-button model-load${!canLoad && !loading ? " nothing-to-load" : ""}`}
                 data-testid="model-load"
                 disabled={!canLoad}
                 onClick={() => void useModels.getState().load()}

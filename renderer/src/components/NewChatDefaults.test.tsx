@@ -2,6 +2,7 @@ import {act, cleanup, fireEvent, render, screen} from "@testing-library/react";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {CHAT_DEFAULTS_STORAGE} from "../lib/chatDefaults.js";
+import {THEME_STORAGE} from "../lib/theme.js";
 import {forgetChatsHere} from "../stores/signOut.js";
 import {selectActiveConversation, useConversations} from "../stores/useConversations.js";
 import {freshChatState} from "../testing/freshChatState.js";
@@ -39,8 +40,10 @@ describe("settings for new chats", () => {
 
         act(() => fireEvent.click(screen.getByRole("button", {name: "Use for new chats"})));
         expect(localStorage.getItem(CHAT_DEFAULTS_STORAGE)).not.toBeNull();
-        // Another person's browser session starts with the app's settings.
+        // Another person's browser session starts with the app's settings; the colours picked are the screen's, and stay.
+        localStorage.setItem(THEME_STORAGE, "dark");
         forgetChatsHere("all");
         expect(localStorage.getItem(CHAT_DEFAULTS_STORAGE)).toBeNull();
+        expect(localStorage.getItem(THEME_STORAGE)).toBe("dark");
     });
 });

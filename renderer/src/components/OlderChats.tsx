@@ -8,27 +8,21 @@ const SEARCH_PAUSE_MS = 300;
  * The chats the server keeps beyond the pages read (a listing gives the newest ones): a button reads the next page
  * in, and a search asks the server for the older chats holding its words, so no chat is out of reach.
  */
-export function OlderChats({query}: {query: string}) {
+export function OlderChats({query, profile}: {query: string; profile: string}) {
     const olderCursor = useConversations((s) => s.olderCursor);
-    const [busy, setBusy] = useState(false);
     const searching = query.trim() !== "";
+    // Reads in flight (a search typed on while one is on its way): busy until the last is back.
+    const [reading, setReading] = useState(0);
+    const busy = reading > 0;
+    const whileReading = (read: Promise<void>): void => {
+        setReading((n) => n + 1);
+        void read.finally(() => setReading((n) => n - 1));
+    };
     useEffect(() => {
         if (!searching || olderCursor === null) return;
-        let current = true;
-        const timer = setTimeout(() => {
-            setBusy(true);
-            void useConversations
-                .getState()
-                .findOlder(query)
-                .finally(() => {
-                    if (current) setBusy(false);
-                });
-        }, SEARCH_PAUSE_MS);
-        return () => {
-            current = false;
-            clearTimeout(timer);
-        };
-    }, [query, searching, olderCursor]);
+        const timer = setTimeout(() => whileReading(useConversations.getState().findOlder(query, profile)), SEARCH_PAUSE_MS);
+        return () => clearTimeout(timer);
+    }, [query, profile, searching, olderCursor]);
     if (olderCursor === null) return null;
     if (searching)
         return (
@@ -42,13 +36,7 @@ export function OlderChats({query}: {query: string}) {
             className="link-button older-chats"
             data-testid="load-older-chats"
             disabled={busy}
-            onClick={() => {
-                setBusy(true);
-                void useConversations
-                    .getState()
-                    .loadOlder()
-                    .finally(() => setBusy(false));
-            }}
+            onClick={() => whileReading(useConversations.getState().loadOlder())}
         >
             {busy ? "Reading older chats…" : "Show older chats"}
         </button>

@@ -154,7 +154,7 @@ export function Sidebar() {
                         </ul>
                     </section>
                 ))}
-                <OlderChats query={query} />
+                <OlderChats query={query} profile={profile} />
             </nav>
             <UndoDelete />
             {conflictNotice ? (

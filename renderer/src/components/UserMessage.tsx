@@ -43,7 +43,7 @@ export function UserMessage({content, onEdit, laterMessages, versions}: UserMess
             <div className="bubble" data-testid="message-user" dir="auto">
                 {content}
             </div>
-            {/* Always there, empty while an answer is written (no Edit then): the chat does not shift when Edit comes back. */}
+            {/* Always there (Copy is; Edit is not while an answer is written): the chat does not shift when Edit comes back. */}
             <div className="user-actions">
                 {versions ? <VersionSwitcher {...versions} /> : null}
                 <CopyButton text={content} name="Copy question" testId="copy-question" />

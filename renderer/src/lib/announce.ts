@@ -6,6 +6,19 @@ const ANNOUNCER_ID = "kvshare-announcer";
  * screen readers (VoiceOver) do not read out a focused button's new name.
  */
 export function announce(text: string, doc: Document = document): void {
+    const region = announcer(doc);
+    // The same words twice in a row are still news: emptied first, then written once the emptying was seen.
+    region.textContent = "";
+    setTimeout(() => {
+        region.textContent = text;
+    }, 50);
+}
+
+/**
+ * The status region, made on the first call: at start-up (a live region added with its words in it may go
+ * unannounced, so it is there, empty, before anything is said).
+ */
+export function announcer(doc: Document = document): HTMLElement {
     let region = doc.getElementById(ANNOUNCER_ID);
     if (region === null) {
         region = doc.createElement("div");
@@ -15,10 +28,5 @@ export function announce(text: string, doc: Document = document): void {
         region.setAttribute("data-testid", "announcer");
         doc.body.appendChild(region);
     }
-    // The same words twice in a row are still news: emptied first, then written once the emptying was seen.
-    region.textContent = "";
-    const target = region;
-    setTimeout(() => {
-        target.textContent = text;
-    }, 50);
+    return region;
 }

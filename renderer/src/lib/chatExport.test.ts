@@ -18,6 +18,15 @@ const chat: Conversation = {
             content: "Down the road.",
             createdAt: 2,
             stats: {finishReason: "stop", promptTokens: 9},
+            hit: {
+                mode: "semantic",
+                prompt_tokens: 9,
+                reused_tokens: 6,
+                computed_tokens: 3,
+                recomputed_tokens: 1,
+                donor: {id: 4, similarity: 0.9, exact: false, tokens: 12, prompt: "another person's words"},
+                donor_pieces: ["another", " person"]
+            },
             alternatives: [[{id: "a0", role: "assistant", content: "Next door.", createdAt: 2}]],
             alternativeIndex: 1
         },
@@ -48,6 +57,9 @@ describe("chat export", () => {
         expect(stored).toMatchObject({id: "c1", title: chat.title, systemPrompt: chat.systemPrompt, params: {temperature: 0.2}});
         expect(stored!.messages[1]).toMatchObject({content: "Down the road.", alternatives: [[{content: "Next door."}]], alternativeIndex: 1});
         expect(stored!.messages[3]).toMatchObject({error: "the server stopped"});
+        // The hit record as a saved chat keeps it: the donor's text is not this chat's.
+        expect(stored!.messages[1]!.hit).toMatchObject({reused_tokens: 6, donor: {id: 4}});
+        expect(JSON.stringify(file)).not.toContain("another person");
     });
 
     it("names the file after the chat, in any script, never empty", () => {

@@ -1,4 +1,5 @@
 import type {ConversationRecord} from "../../../shared/admin.js";
+import {withKeptHits} from "../../../shared/keptHit.js";
 import {toRecord} from "./conversationRecords.js";
 import type {Conversation} from "./types.js";
 
@@ -13,9 +14,16 @@ export interface ChatsExport {
     conversations: ConversationRecord[];
 }
 
-/** Chats as JSON, to keep or to move to another app (its messages, versions, settings and hit records). */
+/**
+ * Chats as JSON, to keep or to move to another app (its messages, versions, settings and hit records). The hit
+ * records as a saved chat keeps them: without a donor's text (another person's prompt, shown with the answer only).
+ */
 export function chatsAsJson(conversations: readonly Conversation[], now = new Date()): string {
-    const file: ChatsExport = {format: CHATS_EXPORT_FORMAT, version: 1, exportedAt: now.toISOString(), conversations: conversations.map(toRecord)};
+    const records = conversations.map((c) => {
+        const record = toRecord(c);
+        return {...record, messages: withKeptHits(record.messages)};
+    });
+    const file: ChatsExport = {format: CHATS_EXPORT_FORMAT, version: 1, exportedAt: now.toISOString(), conversations: records};
     return `${JSON.stringify(file, null, 2)}\n`;
 }
 

@@ -20,8 +20,9 @@ function ensureHooks(): void {
     DOMPurify.addHook("uponSanitizeElement", (node, data) => {
         if (data.tagName === "input" && node instanceof Element && node.getAttribute("type")?.toLowerCase() !== "checkbox") node.remove();
     });
-    // MathML is let through for the formulas, and with it a model's own <math>: a link there (href on any MathML
-    // element, which some browsers follow) would open a page in the app's place. Links are <a>'s alone.
+    // MathML is let through for the formulas (a model's own <math> is shown as its text: see rawHtmlAsText): a link
+    // there (href on any MathML element, which some browsers follow) would open a page in the app's place. Links are
+    // <a>'s alone.
     DOMPurify.addHook("uponSanitizeAttribute", (node, data) => {
         if ((data.attrName === "href" || data.attrName === "xlink:href") && node.nodeName.toLowerCase() !== "a") data.keepAttr = false;
     });

@@ -18,9 +18,14 @@ export function estimatedTokens(text: string): number {
     return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
-/** Whether a message is long enough, against the context, that its exact count is worth asking the server for. */
+/**
+ * Whether a message is long enough, against the context, that its exact count is worth asking the server for; not
+ * one the estimate refuses already (far beyond the context: the server is not made to read it).
+ */
 export function worthCounting(text: string, contextSize?: number | null): boolean {
-    return contextSize != null && contextSize > 0 && estimatedTokens(text) > contextSize * WORTH_COUNTING;
+    if (contextSize == null || contextSize <= 0 || text.length > MAX_MESSAGE_CHARS) return false;
+    const tokens = estimatedTokens(text);
+    return tokens > contextSize * WORTH_COUNTING && tokens <= contextSize * FAR_BEYOND;
 }
 
 /**

@@ -38,7 +38,7 @@ export interface ConversationSync {
     /** See {@link ConversationsState.loadOlder}. */
     loadOlder: () => Promise<void>;
     /** See {@link ConversationsState.findOlder}. */
-    findOlder: (query: string) => Promise<void>;
+    findOlder: (query: string, profile: string) => Promise<void>;
 }
 
 type Get = () => ConversationsState;
@@ -172,7 +172,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
      * holding a search's words (`text`). A first load (`refresh` false) keeps local chats the server does not have
      * yet, saving them, and drops empty ones but the open one; a refresh, or an older page, leaves those as they are.
      */
-    const read = async (refresh: boolean, page: {before?: string; text?: string} = {}): Promise<void> => {
+    const read = async (refresh: boolean, page: {before?: string; text?: string; profile?: string} = {}): Promise<void> => {
         // Not the app's key (or not known yet): there is no server copy to read (see `save`).
         if (!keepsChatsOnServer()) return;
         const epoch = identityEpoch();
@@ -261,8 +261,10 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             const before = get().olderCursor;
             if (before !== null) await read(true, {before});
         },
-        findOlder: async (query) => {
-            if (get().olderCursor !== null && query.trim() !== "") await read(true, {text: query});
+        findOlder: async (query, profile) => {
+            // As long a search as the server takes; the words past it only narrow what the page filters anyway.
+            const text = query.trim().slice(0, 1000);
+            if (get().olderCursor !== null && text !== "") await read(true, {text, profile});
         }
     };
 }

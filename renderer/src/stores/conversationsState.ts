@@ -46,8 +46,8 @@ export interface ConversationsState {
     olderCursor: string | null;
     /** Reads the next page of older chats into the list. */
     loadOlder: () => Promise<void>;
-    /** Reads the chats holding `query`'s words from the server, older ones no page read yet included. */
-    findOlder: (query: string) => Promise<void>;
+    /** Reads a profile's chats holding `query`'s words from the server, older ones no page read yet included. */
+    findOlder: (query: string, profile: string) => Promise<void>;
     /** Starts a chat for a profile (or reuses its empty active chat) and selects it. */
     create: (profile?: string) => string;
     select: (id: string) => void;

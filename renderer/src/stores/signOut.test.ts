@@ -137,10 +137,16 @@ describe("signing out", () => {
             expect(loadApiKey()).toBe("sk-two");
             expect(JSON.stringify(useConversations.getState().conversations)).not.toContain("first person");
 
-            // Another fragment (a page of the app) is no sign-in.
+            // Another fragment (a page of the app) is no sign-in: the key is not read again.
+            const init = vi.spyOn(useConnection.getState(), "init");
             window.history.replaceState(null, "", "/#/dashboard");
             window.dispatchEvent(new HashChangeEvent("hashchange"));
-            expect(asked).toHaveLength(2);
+            expect(init).not.toHaveBeenCalled();
+            window.history.replaceState(null, "", "/#key=sk-three");
+            window.dispatchEvent(new HashChangeEvent("hashchange"));
+            expect(init).toHaveBeenCalledTimes(1);
+            await vi.waitFor(() => expect(useConnection.getState().keyOffer?.key).toBe("sk-three"));
+            init.mockRestore();
         } finally {
             fetchSpy.mockRestore();
             window.history.replaceState(null, "", "/");

@@ -1,3 +1,4 @@
+import {THEME_STORAGE} from "../lib/theme.js";
 import {API_KEY_STORAGE, loadApiKey, saveApiKey} from "../backend/apiKey.js";
 import {forgetAppStorage} from "../lib/appStorage.js";
 import {forgetRenderedMarkdown} from "../lib/markdown.js";
@@ -41,7 +42,8 @@ export function forgetChatsHere(storage: "all" | "tab"): void {
     useCachedPrompts.setState(useCachedPrompts.getInitialState(), true);
     useWhatIf.setState(useWhatIf.getInitialState(), true);
     useCacheStats.setState({...useCacheStats.getInitialState(), scope: null}, true);
-    if (storage === "all") forgetAppStorage(() => localStorage, [API_KEY_STORAGE]);
+    // The colours picked are the screen's, not the person's: they stay (and stay shown).
+    if (storage === "all") forgetAppStorage(() => localStorage, [API_KEY_STORAGE, THEME_STORAGE]);
     forgetAppStorage(() => sessionStorage);
     // A page starts on a new chat: so does the next person's.
     useConversations.getState().create();

@@ -23,7 +23,7 @@ interface ConnectionState {
     /** Stays signed in with the key before; the link's key is dropped. */
     declineKeyOffer: () => void;
     /**
-     * Reads a key from the URL fragment or storage; call once at start-up. A link's key that differs from the
+     * Reads a key from the URL fragment or storage: at start-up, and when a `#key=` link is pasted into the tab. A link's key that differs from the
      * stored one is checked with the server first (the stored key stays meanwhile, and `refresh` waits for the
      * outcome); resolves once the key is settled.
      */
@@ -85,7 +85,8 @@ export const useConnection = create<ConnectionState>()((set, get) => ({
     },
     setApiKey: async (key) => {
         saveApiKey(key);
-        set({apiKey: key.trim(), status: "checking", error: null});
+        // A link's key offered for the key before is no longer the question (another tab signed in, the key screen).
+        set({apiKey: key.trim(), status: "checking", error: null, keyOffer: null});
         await get().refresh();
     },
     requireKey: (message) => {
