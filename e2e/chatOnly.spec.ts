@@ -126,6 +126,16 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
             await page.reload();
             await expect(screen.getByTestId("key-screen-chats")).toContainText("Signing in with another key forgets the chats this browser keeps");
             await expect(screen.getByTestId("download-all-chats")).toBeVisible();
+
+            // A new link from the teacher: offered on the key screen (the chats could still be downloaded), taken when asked.
+            const renewed = await fetch(`${own.origin}/kvshare/keys`, {method: "POST", headers: app, body: JSON.stringify({name: "student-bo-2"})});
+            const {key: newKey} = (await renewed.json()) as {key: string};
+            await page.goto(`${own.origin}/#key=${encodeURIComponent(newKey)}`);
+            await expect(screen.getByTestId("key-screen-offer")).toContainText("The link you opened signs in as student-bo-2.");
+            await expect(screen.getByTestId("download-all-chats")).toBeVisible();
+            await screen.getByRole("button", {name: "Sign in as student-bo-2"}).click();
+            await expect(page.getByTestId("signed-in-name")).toHaveText("student-bo-2");
+            await expect(page.getByTestId("conversation-item")).not.toContainText("Bo's question about the moon");
         } finally {
             await context.close();
         }

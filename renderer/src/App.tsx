@@ -16,7 +16,7 @@ import {DRAWER_WINDOW, followShortcuts} from "./shortcuts.js";
 import {followAnswersElsewhere} from "./stores/answeringElsewhere.js";
 import {keepPartialOnPageHide} from "./stores/useChatStream.js";
 import {useConnection} from "./stores/useConnection.js";
-import {followOtherTabs, selectActiveConversation, useConversations} from "./stores/useConversations.js";
+import {followOtherTabs, holdsChatsHere, selectActiveConversation, useConversations} from "./stores/useConversations.js";
 import {useProfiles} from "./stores/useProfiles.js";
 import {followSignIns} from "./stores/signOut.js";
 import {selectMayAdmin, useSignedIn} from "./stores/useSignedIn.js";
@@ -56,7 +56,7 @@ export function App() {
         const {init, refresh} = useConnection.getState();
         // Before the key is read: a link's key replacing the saved one forgets what was kept for that one.
         const stopFollowingSignIns = followSignIns();
-        void init();
+        void init(holdsChatsHere);
         void refresh();
         if (useConversations.getState().activeId === null) useConversations.getState().create();
         const timer = setInterval(() => {

@@ -113,6 +113,24 @@ describe("API key", () => {
         expect(loadApiKey()).toBe("wrong");
     });
 
+    it("offers a link's key over a stored key that no longer works where this browser keeps that key's chats", async () => {
+        saveApiKey("revoked");
+        const server = serverTaking("issued-new");
+        const location = {hash: "#key=issued-new", pathname: "/", search: ""};
+        const history = {replaceState: vi.fn(), state: null};
+        expect(await consumeKeyFromLocation(location, history, localStorage, check(server), () => true)).toMatchObject({
+            key: "revoked",
+            notice: null,
+            offer: {key: "issued-new"}
+        });
+        expect(loadApiKey()).toBe("revoked");
+        // No chats to lose: taken at once.
+        expect(await consumeKeyFromLocation(location, history, localStorage, check(server), () => false)).toEqual({
+            key: "issued-new",
+            notice: LINK_KEY_REPLACED
+        });
+    });
+
     it("checks a key with the server: taken (and whose it is), refused, or not known", async () => {
         expect(await checkApiKey("good", serverTaking("good").fetch)).toEqual({
             verdict: "accepted",

@@ -93,13 +93,15 @@ export interface KeyFromLocation {
  * unless the server refuses the stored one too; taken (or not checkable) while the stored key still works, it is
  * only offered (`offer`): a link is no sign-in by itself, or anyone could send another person a link with their own
  * key and read what that person then asks in their scope. Where the stored key no longer works, the link's key
- * replaces it, and `notice` says that the key before is gone.
+ * replaces it, and `notice` says that the key before is gone; unless this browser `keepsChats` (of the key
+ * before), which the new key would forget: then it is offered too.
  */
 export async function consumeKeyFromLocation(
     location: Pick<Location, "hash" | "pathname" | "search"> = window.location,
     history: Pick<History, "replaceState" | "state"> = window.history,
     storage: Storage = localStorage,
-    check: (key: string) => Promise<KeyCheck> = checkApiKey
+    check: (key: string) => Promise<KeyCheck> = checkApiKey,
+    keepsChats: () => boolean = () => false
 ): Promise<KeyFromLocation> {
     const hash = location.hash.startsWith("#") ? location.hash.slice(1) : location.hash;
     if (hash === "") return {key: null, notice: null};
@@ -117,7 +119,9 @@ export async function consumeKeyFromLocation(
     }
     const link = await check(fromLink);
     const storedWorks = (await check(stored)).verdict !== "refused";
-    if (link.verdict !== "refused" && storedWorks) return {key: stored, notice: null, offer: {key: fromLink, who: link.who}};
+    // Offered too where the key before no longer works but this browser keeps its chats, which a new key forgets:
+    // they may be downloaded first (the key screen offers both).
+    if (link.verdict !== "refused" && (storedWorks || keepsChats())) return {key: stored, notice: null, offer: {key: fromLink, who: link.who}};
     if (link.verdict !== "refused") {
         saveApiKey(fromLink, storage);
         return {key: fromLink, notice: LINK_KEY_REPLACED};

@@ -23,6 +23,7 @@ export function ApiKeyScreen() {
     const signedIn = useSignedIn((s) => s.signedIn);
     const issued = signedIn !== null && !signedIn.app ? signedIn : null;
     const keptHere = useConversations((s) => s.conversations.some((c) => c.messages.length > 0));
+    const offer = useConnection((s) => s.keyOffer);
     const [key, setKey] = useState("");
     const dialog = useRef<HTMLDivElement>(null);
     const input = useRef<HTMLInputElement>(null);
@@ -72,6 +73,29 @@ export function ApiKeyScreen() {
                             own, from whoever runs the server, or the server&apos;s own key shown by <code>kvshare serve</code>.
                         </p>
                     )}
+                    {offer !== null ? (
+                        // A link's key, held back while this browser keeps the chats of the key before (see KeyNotice).
+                        <div className="key-screen-offer" data-testid="key-screen-offer">
+                            <p>
+                                {offer.who !== null ? (
+                                    <>
+                                        The link you opened signs in as <strong>{offer.who.name}</strong>
+                                        {offer.who.group !== null ? ` (group ${offer.who.group})` : ""}.
+                                    </>
+                                ) : (
+                                    "The link you opened holds a key."
+                                )}
+                            </p>
+                            <button
+                                type="button"
+                                className="button primary"
+                                data-testid="key-screen-offer-accept"
+                                onClick={() => void useConnection.getState().acceptKeyOffer()}
+                            >
+                                {offer.who !== null ? `Sign in as ${offer.who.name}` : "Sign in with the link's key"}
+                            </button>
+                        </div>
+                    ) : null}
                     {/* Whoever's they are (a key revoked meanwhile, or before this page opened): another key forgets them. */}
                     {keptHere ? (
                         <div className="key-screen-chats" data-testid="key-screen-chats">

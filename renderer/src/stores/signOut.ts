@@ -10,7 +10,7 @@ import {useCacheStats} from "./useCacheStats.js";
 import {dropAnswers} from "./useChatStream.js";
 import {useChatsNotSaved} from "./useChatsNotSaved.js";
 import {useConnection} from "./useConnection.js";
-import {flushConversationSaves, noChatsYet, useConversations} from "./useConversations.js";
+import {flushConversationSaves, holdsChatsHere, noChatsYet, useConversations} from "./useConversations.js";
 import {useDrafts} from "./useDrafts.js";
 import {noModelsYet, useModels} from "./useModels.js";
 import {useProfiles} from "./useProfiles.js";
@@ -101,7 +101,7 @@ export function followSignIns(target: Pick<Window, "addEventListener" | "removeE
     const onHashChange = (): void => {
         if (!new URLSearchParams(window.location.hash.replace(/^#/, "")).has("key")) return;
         const connection = useConnection.getState();
-        void connection.init().then(() => useConnection.getState().refresh());
+        void connection.init(holdsChatsHere).then(() => useConnection.getState().refresh());
     };
     target.addEventListener("storage", onStorage);
     target.addEventListener("hashchange", onHashChange);

@@ -1,6 +1,6 @@
 import {create} from "zustand";
 import type {HealthResponse, ModelObject} from "../../../shared/openai.js";
-import {LINK_KEY_REPLACED, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyOffer} from "../backend/apiKey.js";
+import {LINK_KEY_REPLACED, checkApiKey, consumeKeyFromLocation, loadApiKey, saveApiKey, type KeyOffer} from "../backend/apiKey.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage, isUnauthorized} from "../backend/errors.js";
 
@@ -27,7 +27,7 @@ interface ConnectionState {
      * stored one is checked with the server first (the stored key stays meanwhile, and `refresh` waits for the
      * outcome); resolves once the key is settled.
      */
-    init: () => Promise<void>;
+    init: (keepsChats?: () => boolean) => Promise<void>;
     /** Checks /health and /v1/models. */
     refresh: () => Promise<void>;
     setApiKey: (key: string) => Promise<void>;
@@ -56,11 +56,11 @@ export const useConnection = create<ConnectionState>()((set, get) => ({
         await get().setApiKey(offer.key);
     },
     declineKeyOffer: () => set({keyOffer: null}),
-    init: () => {
+    init: (keepsChats) => {
         set({apiKey: loadApiKey()});
         if (typeof window === "undefined") return keySettled;
         // A link's key with no (or the same) key stored is stored before this returns; another waits for the server.
-        const fromUrl = consumeKeyFromLocation();
+        const fromUrl = consumeKeyFromLocation(window.location, window.history, localStorage, checkApiKey, keepsChats);
         set({apiKey: loadApiKey()});
         keySettled = fromUrl.then(
             ({key, notice, offer}) =>

@@ -258,3 +258,8 @@ export function takeChatsFromOtherTab(raw: string | null): void {
 export function selectActiveConversation(state: Pick<ConversationsState, "conversations" | "activeId">): Conversation | undefined {
     return state.conversations.find((c) => c.id === state.activeId);
 }
+
+/** Whether this browser keeps chats with messages (of the key signed in): what a new key would forget here. */
+export function holdsChatsHere(): boolean {
+    return useConversations.getState().conversations.some((c) => c.messages.length > 0);
+}
