@@ -35,8 +35,11 @@ export function OlderChats({query, profile}: {query: string; profile: string}) {
             type="button"
             className="link-button older-chats"
             data-testid="load-older-chats"
-            disabled={busy}
-            onClick={() => whileReading(useConversations.getState().loadOlder())}
+            // Not disabled while it reads: a disabled button would drop the keyboard's focus to the page.
+            aria-busy={busy}
+            onClick={() => {
+                if (!busy) whileReading(useConversations.getState().loadOlder());
+            }}
         >
             {busy ? "Reading older chats…" : "Show older chats"}
         </button>
