@@ -9,7 +9,7 @@ import {ipcChannels, type MenuCommand} from "../../shared/backend.js";
 import {createApiServer, createCore, defaultRendererDir, listen, loadCoreModel, servableModel, shutdownGraceMs} from "../app/startServer.js";
 import {resolveDataDir} from "../config/dataDir.js";
 import {readRendererFile, rendererHeaders} from "../server/rendererFiles.js";
-import {appIndexUrl, appScheme} from "./appUrl.js";
+import {appIndexUrl, appScheme, isAppUrl} from "./appUrl.js";
 import {registerIpcHandlers} from "./ipcHandlers.js";
 import {appMenuTemplate} from "./menu.js";
 import {applyNavigationGuards} from "./navigationGuards.js";
@@ -50,8 +50,9 @@ if (!app.requestSingleInstanceLock()) {
     void app.whenReady().then(async () => {
         // Electron security checklist: no permission (camera, notifications, ...) is ever granted to web content.
         session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-        // Nor reported as granted when a page only checks (which skips the request), nor any device (USB, HID, serial).
-        session.defaultSession.setPermissionCheckHandler(() => false);
+        // Nor reported as granted when a page only checks (which skips the request), nor any device (USB, HID, serial);
+        // but the app's own page may write to the clipboard (Copy), which Chromium asks of this check.
+        session.defaultSession.setPermissionCheckHandler((_contents, permission, origin) => permission === "clipboard-sanitized-write" && isAppUrl(origin));
         session.defaultSession.setDevicePermissionHandler(() => false);
         protocol.handle(appScheme, (request) => {
             const file = readRendererFile(rendererDir, new URL(request.url).pathname);

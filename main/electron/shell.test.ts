@@ -147,9 +147,12 @@ describe("Electron entry (mocked electron module)", () => {
         const decision = vi.fn();
         permissionHandler({}, "media", decision);
         expect(decision).toHaveBeenCalledWith(false);
-        // A permission checked (not requested) is not granted either, nor any device.
+        // A permission checked (not requested) is not granted either, but the app's own Copy; nor any device.
         const checkHandler = (calls.setPermissionCheckHandler![0] as [(...args: unknown[]) => boolean])[0];
-        expect(checkHandler({}, "clipboard-sanitized-write", "app://kvshare", {})).toBe(false);
+        expect(checkHandler({}, "clipboard-sanitized-write", "app://kvshare", {})).toBe(true);
+        expect(checkHandler({}, "clipboard-sanitized-write", "https://evil.example", {})).toBe(false);
+        expect(checkHandler({}, "clipboard-read", "app://kvshare", {})).toBe(false);
+        expect(checkHandler({}, "media", "app://kvshare", {})).toBe(false);
         const deviceHandler = (calls.setDevicePermissionHandler![0] as [(...args: unknown[]) => boolean])[0];
         expect(deviceHandler({deviceType: "usb", origin: "app://kvshare"})).toBe(false);
         expect((calls["ipcMain.handle"] ?? []).map((c) => c[0])).toEqual(expect.arrayContaining(["kvshare:health", "kvshare:chat:start"]));
