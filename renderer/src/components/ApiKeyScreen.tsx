@@ -1,8 +1,9 @@
 import {useEffect, useId, useRef, useState, type KeyboardEvent} from "react";
 import {useConnection} from "../stores/useConnection.js";
-import {useConversations} from "../stores/useConversations.js";
+import {selectHoldsChats, useConversations} from "../stores/useConversations.js";
 import {useSignedIn} from "../stores/useSignedIn.js";
 import {DownloadAllChats} from "./DownloadAllChats.js";
+import {AcceptKeyOffer, Who} from "./KeyNotice.js";
 
 /** What Tab can reach inside the dialog, in order. */
 function focusables(root: HTMLElement): HTMLElement[] {
@@ -22,7 +23,7 @@ export function ApiKeyScreen() {
     // Who the key was before the server refused it: an issued key's chats are in this browser alone.
     const signedIn = useSignedIn((s) => s.signedIn);
     const issued = signedIn !== null && !signedIn.app ? signedIn : null;
-    const keptHere = useConversations((s) => s.conversations.some((c) => c.messages.length > 0));
+    const keptHere = useConversations(selectHoldsChats);
     const offer = useConnection((s) => s.keyOffer);
     const [key, setKey] = useState("");
     const dialog = useRef<HTMLDivElement>(null);
@@ -79,21 +80,13 @@ export function ApiKeyScreen() {
                             <p>
                                 {offer.who !== null ? (
                                     <>
-                                        The link you opened signs in as <strong>{offer.who.name}</strong>
-                                        {offer.who.group !== null ? ` (group ${offer.who.group})` : ""}.
+                                        The link you opened signs in as <Who who={offer.who} testId="key-screen-offer-name" />.
                                     </>
                                 ) : (
                                     "The link you opened holds a key."
                                 )}
                             </p>
-                            <button
-                                type="button"
-                                className="button primary"
-                                data-testid="key-screen-offer-accept"
-                                onClick={() => void useConnection.getState().acceptKeyOffer()}
-                            >
-                                {offer.who !== null ? `Sign in as ${offer.who.name}` : "Sign in with the link's key"}
-                            </button>
+                            <AcceptKeyOffer offer={offer} testId="key-screen-offer-accept" className="button primary" />
                         </div>
                     ) : null}
                     {/* Whoever's they are (a key revoked meanwhile, or before this page opened): another key forgets them. */}

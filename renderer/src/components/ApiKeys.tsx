@@ -1,9 +1,9 @@
 import {useEffect, useRef, useState} from "react";
 import {keySharingText, type ScopePolicy} from "../../../shared/scopes.js";
 import {focusLost} from "../lib/focusLost.js";
-import {copyText} from "../lib/clipboard.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {ConfirmButton} from "./ConfirmButton.js";
+import {CopyButton} from "./CopyButton.js";
 import {Field} from "./Field.js";
 
 /** Keys for other apps and people: issue (shown once), list, revoke. `scopePolicy`: the sharing scope saved. */
@@ -14,11 +14,9 @@ export function ApiKeys({scopePolicy}: {scopePolicy: ScopePolicy}) {
     const busy = useApiKeys((s) => s.busy);
     const [name, setName] = useState("");
     const [group, setGroup] = useState("");
-    const [copied, setCopied] = useState<boolean | null>(null);
     // Purging is the safer default: a departed person's prompts should not linger in the cache.
     const [purgeOnRevoke, setPurgeOnRevoke] = useState(true);
     useEffect(() => void useApiKeys.getState().load(), []);
-    useEffect(() => setCopied(null), [created]);
     // "Done" and a revoked key's row go with the focus: it goes to the name of the next key, not the page's top.
     const nameField = useRef<HTMLInputElement>(null);
     // A revocation that failed leaves the row: the focus goes back to its Revoke button (the error says why).
@@ -89,14 +87,8 @@ export function ApiKeys({scopePolicy}: {scopePolicy: ScopePolicy}) {
                         <code className="created-key-value" data-testid="created-key">
                             {created.key}
                         </code>
-                        <button
-                            type="button"
-                            className="button small"
-                            data-testid="created-key-copy"
-                            onClick={() => void copyText(created.key).then(setCopied)}
-                        >
-                            {copied === true ? "Copied" : copied === false ? "Copy failed: select it" : "Copy"}
-                        </button>
+                        {/* Keyed by the key: a new key's button starts at "Copy". */}
+                        <CopyButton key={created.key} text={created.key} testId="created-key-copy" className="button small" />
                         <button
                             type="button"
                             className="button small"

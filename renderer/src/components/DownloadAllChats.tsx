@@ -1,6 +1,6 @@
 import {useState} from "react";
 import {chatsAsJson, downloadText} from "../lib/chatExport.js";
-import {useConversations} from "../stores/useConversations.js";
+import {selectHoldsChats, useConversations} from "../stores/useConversations.js";
 
 /** Today's date as a file name's part (2026-11-30). */
 const today = (): string => new Date().toISOString().slice(0, 10);
@@ -10,7 +10,7 @@ const today = (): string => new Date().toISOString().slice(0, 10);
  * sign-out forgets them) or to take elsewhere. The server's older pages are read in first: every chat is in it.
  */
 export function DownloadAllChats() {
-    const any = useConversations((s) => s.conversations.some((c) => c.messages.length > 0) || s.olderCursor !== null);
+    const any = useConversations((s) => selectHoldsChats(s) || s.olderCursor !== null);
     const [busy, setBusy] = useState(false);
     if (!any) return null;
     const download = async (): Promise<void> => {

@@ -1,16 +1,25 @@
 import type {SignedIn} from "../../../shared/admin.js";
-import {LINK_KEY_REFUSED} from "../backend/apiKey.js";
+import {LINK_KEY_REFUSED, type KeyOffer} from "../backend/apiKey.js";
 import {useConnection} from "../stores/useConnection.js";
 import {useSignedIn} from "../stores/useSignedIn.js";
 import {SignOutButton} from "./SignOutButton.js";
 
 /** "ana (group 4b)", the name in bold. */
-function Who({who, testId}: {who: SignedIn; testId: string}) {
+export function Who({who, testId}: {who: SignedIn; testId: string}) {
     return (
         <>
             <strong data-testid={testId}>{who.name}</strong>
             {who.group !== null ? ` (group ${who.group})` : ""}
         </>
+    );
+}
+
+/** Signs in with a link's key offered here ("Sign in as bo"). */
+export function AcceptKeyOffer({offer, testId, className}: {offer: KeyOffer; testId: string; className: string}) {
+    return (
+        <button type="button" className={className} data-testid={testId} onClick={() => void useConnection.getState().acceptKeyOffer()}>
+            {offer.who !== null ? `Sign in as ${offer.who.name}` : "Sign in with the link's key"}
+        </button>
     );
 }
 
@@ -25,7 +34,6 @@ export function KeyNotice() {
     const offer = useConnection((s) => s.keyOffer);
     const signedIn = useSignedIn((s) => s.signedIn);
     if (offer !== null) {
-        const name = offer.who?.name;
         return (
             <div className="warning" role="group" aria-labelledby="key-offer-text" data-testid="key-offer">
                 <span id="key-offer-text" role="status">
@@ -43,14 +51,7 @@ export function KeyNotice() {
                         </>
                     ) : null}
                 </span>{" "}
-                <button
-                    type="button"
-                    className="button primary small"
-                    data-testid="key-offer-accept"
-                    onClick={() => void useConnection.getState().acceptKeyOffer()}
-                >
-                    {name !== undefined ? `Sign in as ${name}` : "Sign in with the link's key"}
-                </button>{" "}
+                <AcceptKeyOffer offer={offer} testId="key-offer-accept" className="button primary small" />{" "}
                 <button type="button" className="button small" data-testid="key-offer-decline" onClick={() => useConnection.getState().declineKeyOffer()}>
                     {signedIn !== null ? `Stay signed in as ${signedIn.name}` : "Keep the key signed in"}
                 </button>

@@ -1,11 +1,11 @@
 import {useEffect, useId, useRef, useState} from "react";
 import type {ModelFile, ModelStatus} from "../../../shared/admin.js";
-import {copyText} from "../lib/clipboard.js";
 import {formatBytes, formatPercent} from "../lib/format.js";
 import {selectContextSize, selectModelName, useConnection} from "../stores/useConnection.js";
 import {contextFit, pickerModels, selectCanLoad, useModels} from "../stores/useModels.js";
 import {selectMayAdmin, useSignedIn} from "../stores/useSignedIn.js";
 import {useReturnFocus} from "./useReturnFocus.js";
+import {CopyButton} from "./CopyButton.js";
 
 /** The served model's name, where there is no list to pick from (the picker shows it otherwise). */
 function ModelName() {
@@ -102,7 +102,6 @@ function ModelsInfo({models, running}: {models: ModelFile[]; running: number | u
     const modelsDir = useModels((s) => s.modelsDir);
     const refreshing = useModels((s) => s.refreshing);
     const [open, setOpen] = useState(false);
-    const [copied, setCopied] = useState<boolean | null>(null);
     const toggle = useReturnFocus<HTMLButtonElement>(open);
     const panel = useRef<HTMLDivElement>(null);
     const panelId = useId();
@@ -112,7 +111,6 @@ function ModelsInfo({models, running}: {models: ModelFile[]; running: number | u
 
     useEffect(() => {
         if (!open) return;
-        setCopied(null);
         // A click or a tap elsewhere, or Esc, closes it: it is a popover, not a page of its own.
         const onPointer = (event: PointerEvent): void => {
             const target = event.target as Node | null;
@@ -168,16 +166,7 @@ function ModelsInfo({models, running}: {models: ModelFile[]; running: number | u
                         <code data-testid="models-dir" title={modelsDir ?? undefined}>
                             {modelsDir ?? "Unknown"}
                         </code>
-                        {modelsDir !== null ? (
-                            <button
-                                type="button"
-                                className="button small"
-                                data-testid="models-dir-copy"
-                                onClick={() => void copyText(modelsDir).then(setCopied)}
-                            >
-                                {copied === true ? "Copied" : copied === false ? "Copy failed: select it" : "Copy"}
-                            </button>
-                        ) : null}
+                        {modelsDir !== null ? <CopyButton text={modelsDir} testId="models-dir-copy" className="button small" /> : null}
                     </div>
                     <p className="small">Copy .gguf files here (a folder on the computer that runs KVShare).</p>
                     <div className="model-info-row">

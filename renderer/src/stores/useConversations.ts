@@ -259,7 +259,10 @@ export function selectActiveConversation(state: Pick<ConversationsState, "conver
     return state.conversations.find((c) => c.id === state.activeId);
 }
 
-/** Whether this browser keeps chats with messages (of the key signed in): what a new key would forget here. */
+/** Whether the store holds chats with messages (of the key signed in): what a new key would forget here. */
+export const selectHoldsChats = (state: Pick<ConversationsState, "conversations">): boolean => state.conversations.some((c) => c.messages.length > 0);
+
+/** {@link selectHoldsChats}, now. */
 export function holdsChatsHere(): boolean {
-    return useConversations.getState().conversations.some((c) => c.messages.length > 0);
+    return selectHoldsChats(useConversations.getState());
 }
