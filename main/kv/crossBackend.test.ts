@@ -34,7 +34,7 @@ async function otherAvailable(): Promise<boolean> {
     const saved = process.env.GGML_VK_VISIBLE_DEVICES;
     process.env.GGML_VK_VISIBLE_DEVICES = otherEnv.GGML_VK_VISIBLE_DEVICES;
     try {
-        return (await probeDevices("vulkan", true)).length > 0;
+        return (await probeDevices("vulkan", true)).devices.length > 0;
     } finally {
         if (saved == null) delete process.env.GGML_VK_VISIBLE_DEVICES;
         else process.env.GGML_VK_VISIBLE_DEVICES = saved;

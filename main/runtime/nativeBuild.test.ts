@@ -4,18 +4,22 @@ import path from "node:path";
 import {getLlamaGpuTypes} from "node-llama-cpp";
 import {describe, expect, it} from "vitest";
 import {LlamaLogLevel} from "node-llama-cpp";
-import {installedPatchedBuilds, loadLlama, planBuild, probeDevices, type Backend, type GpuBackend, type PlanInputs} from "./nativeBuild.js";
+import {buildLoadError, installedPatchedBuilds, loadLlama, planBuild, probeDevices, type Backend, type GpuBackend, type PlanInputs} from "./nativeBuild.js";
 
 /** A machine description for the policy: which GPU runtimes exist, which patched builds, which devices. */
 function machine(options: {
     gpuTypes?: GpuBackend[];
     patched?: Backend[];
     devices?: Partial<Record<`${GpuBackend}:${boolean}`, string[]>>;
+    loadErrors?: Partial<Record<`${GpuBackend}:${boolean}`, string>>;
 }): Omit<PlanInputs, "requested" | "fallback"> {
     return {
         gpuTypes: options.gpuTypes ?? [],
         patchedBuilds: new Set(options.patched ?? []),
-        devicesOf: async (backend, patched) => options.devices?.[`${backend}:${patched}`] ?? []
+        devicesOf: async (backend, patched) => {
+            const loadError = options.loadErrors?.[`${backend}:${patched}`];
+            return {devices: options.devices?.[`${backend}:${patched}`] ?? [], ...(loadError == null ? {} : {loadError})};
+        }
     };
 }
 
@@ -69,6 +73,40 @@ describe("planBuild: which binary to load", () => {
     });
 });
 
+describe("planBuild: a patched build that does not load", () => {
+    const broken = "undefined symbol: ggml_backend_vk_reg";
+
+    it("says the build failed to load, not that there is no device, for an explicit backend", async () => {
+        const box = machine({gpuTypes: ["vulkan"], patched: ["cpu", "vulkan"], loadErrors: {"vulkan:true": broken}});
+        const plan = await planBuild({...box, requested: "vulkan", fallback: "stock-gpu"});
+        expect(plan).toMatchObject({backend: "cpu", patched: true});
+        expect(plan.notice).toBe(
+            `the KVShare-patched Vulkan build did not load (${broken}): running on the CPU; install the driver if the error names one of its libraries, else rebuild it with \`npm run build:native -- --gpu vulkan\``
+        );
+        expect(plan.notice).not.toMatch(/no Vulkan device found/);
+        // "auto" reports it too: an installed build that stopped loading (a system update) is not passed over in silence.
+        expect((await planBuild({...box, requested: "auto", fallback: "stock-gpu"})).notice).toMatch(/patched Vulkan build did not load/);
+    });
+
+    it("lets gpuFallback decide when the GPU is there but its patched build will not load", async () => {
+        const box = machine({gpuTypes: ["vulkan"], patched: ["cpu", "vulkan"], loadErrors: {"vulkan:true": broken}, devices: {"vulkan:false": ["Arc A770"]}});
+        const stock = await planBuild({...box, requested: "auto", fallback: "stock-gpu"});
+        expect(stock).toMatchObject({backend: "vulkan", patched: false});
+        expect(stock.notice).toMatch(/^the KVShare-patched Vulkan build did not load \(undefined symbol.*\): running node-llama-cpp's stock Vulkan binary/);
+        const cpu = await planBuild({...box, requested: "auto", fallback: "patched-cpu"});
+        expect(cpu).toMatchObject({backend: "cpu", patched: true});
+        expect(cpu.notice).toMatch(/^Arc A770 \(Vulkan\) is not used: the KVShare-patched Vulkan build did not load/);
+    });
+
+    it("reads a load failure from what node-llama-cpp logged, and a missing device as no failure", () => {
+        expect(buildLoadError(true, `${broken}\n    at Object.Module._extensions`)).toBe(broken);
+        expect(buildLoadError(true, "Vulkan device is not supported")).toBeUndefined();
+        expect(buildLoadError(true, "NoBinaryFoundError")).toBeUndefined();
+        // A stock binary without its runtime: that GPU is simply not here.
+        expect(buildLoadError(false, "libcuda.so.1: cannot open shared object file")).toBeUndefined();
+    });
+});
+
 describe("loadLlama", () => {
     it("refuses settings it does not know, before loading anything", async () => {
         const base = {maxThreads: 1, logLevel: LlamaLogLevel.error};
@@ -108,11 +146,11 @@ describe.runIf(lavapipe)("with Mesa's lavapipe driver (a real Vulkan device)", (
             // The driver is installed; this test hides it itself (the run may have it hidden already).
             delete process.env.VK_ICD_FILENAMES;
             delete process.env.GGML_VK_VISIBLE_DEVICES;
-            expect(await probeDevices("vulkan", false)).toEqual([]);
+            expect(await probeDevices("vulkan", false)).toEqual({devices: []});
             process.env.GGML_VK_VISIBLE_DEVICES = "0";
-            expect((await probeDevices("vulkan", false))[0]).toMatch(/llvmpipe/);
+            expect((await probeDevices("vulkan", false)).devices[0]).toMatch(/llvmpipe/);
             process.env.VK_ICD_FILENAMES = "/nonexistent.json";
-            expect(await probeDevices("vulkan", false)).toEqual([]);
+            expect(await probeDevices("vulkan", false)).toEqual({devices: []});
             delete process.env.VK_ICD_FILENAMES;
             // No patched Vulkan build (as on a machine where only the CPU one was built): the policy's notice names the device.
             const plan = await planBuild({
@@ -124,7 +162,13 @@ describe.runIf(lavapipe)("with Mesa's lavapipe driver (a real Vulkan device)", (
             });
             expect(plan).toMatchObject({backend: "vulkan", patched: false});
             expect(plan.notice).toMatch(/llvmpipe.*npm run build:native -- --gpu vulkan/);
-            if (installedPatchedBuilds().has("vulkan")) expect((await probeDevices("vulkan", true))[0]).toMatch(/llvmpipe/);
+            if (installedPatchedBuilds().has("vulkan")) {
+                expect((await probeDevices("vulkan", true)).devices[0]).toMatch(/llvmpipe/);
+                // The patched build with the driver hidden loads and finds no device: not a build that failed to load.
+                process.env.VK_ICD_FILENAMES = "/nonexistent.json";
+                expect(await probeDevices("vulkan", true)).toEqual({devices: []});
+                delete process.env.VK_ICD_FILENAMES;
+            }
         } finally {
             for (const [name, value] of [
                 ["GGML_VK_VISIBLE_DEVICES", saved.visible],

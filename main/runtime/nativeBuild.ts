@@ -66,8 +66,18 @@ export interface PlanInputs {
     gpuTypes: readonly GpuBackend[];
     /** Backends with a patched local build installed. */
     patchedBuilds: ReadonlySet<Backend>;
-    /** Devices a binary lists (a child process per call; memoised). */
-    devicesOf(backend: GpuBackend, patched: boolean): Promise<string[]>;
+    /** Devices a binary lists, or why it did not load (a child process per call; memoised). */
+    devicesOf(backend: GpuBackend, patched: boolean): Promise<DeviceProbe>;
+}
+
+/** What a binary showed in a child process: its devices, or why it did not load at all. */
+export interface DeviceProbe {
+    devices: string[];
+    /**
+     * Set when the binary itself failed to load (built for another system, a library missing), as opposed to
+     * loading and finding no device: the one needs a rebuild, the other a driver.
+     */
+    loadError?: string;
 }
 
 const backendName: Record<Backend, string> = {cpu: "CPU", vulkan: "Vulkan", cuda: "CUDA", metal: "Metal"};
@@ -93,24 +103,38 @@ export async function planBuild(inputs: PlanInputs): Promise<BuildPlan> {
     // An explicit backend is checked for a device like any other: with its driver missing or hidden, its binary would
     // fail to load (and the notice would blame the build) or load and run on the CPU while saying it is on the GPU.
     const candidates = requested === "auto" ? inputs.gpuTypes : [requested];
+    // A patched build that will not load is reported, not passed over in silence: it needs rebuilding, and "no
+    // device found" would send the user looking for a driver.
+    const unloadable = new Map<GpuBackend, string>();
     // A patched build that sees a device wins over a better-ranked backend without one (Vulkan drives NVIDIA cards too).
-    for (const backend of candidates) if (patchedBuilds.has(backend) && (await inputs.devicesOf(backend, true)).length > 0) return {backend, patched: true};
     for (const backend of candidates) {
-        if (patchedBuilds.has(backend)) continue;
-        const devices = await inputs.devicesOf(backend, false);
+        if (!patchedBuilds.has(backend)) continue;
+        const probe = await inputs.devicesOf(backend, true);
+        if (probe.loadError != null) unloadable.set(backend, `the KVShare-patched ${backendName[backend]} build did not load (${probe.loadError})`);
+        else if (probe.devices.length > 0) return {backend, patched: true};
+    }
+    for (const backend of candidates) {
+        if (patchedBuilds.has(backend) && !unloadable.has(backend)) continue;
+        const {devices} = await inputs.devicesOf(backend, false);
         if (devices.length === 0) continue;
         const gpu = `${devices[0]} (${backendName[backend]})`;
+        const missing = unloadable.get(backend) ?? `no KVShare-patched ${backendName[backend]} build for ${gpu}`;
         const build = `run \`${buildCommand(backend)}\` to build it`;
         if (inputs.fallback === "stock-gpu" || !patchedBuilds.has("cpu"))
             return {
                 backend,
                 patched: false,
-                notice: `no KVShare-patched ${backendName[backend]} build for ${gpu}: running node-llama-cpp's stock ${backendName[backend]} binary, so semantic KV sharing is off (exact prefix reuse only); ${build}, or set gpuFallback to "patched-cpu" to keep KV sharing on the CPU`
+                notice: `${missing}: running node-llama-cpp's stock ${backendName[backend]} binary, so semantic KV sharing is off (exact prefix reuse only); ${build}, or set gpuFallback to "patched-cpu" to keep KV sharing on the CPU`
             };
         return cpu(
-            `${gpu} is not used: there is no KVShare-patched ${backendName[backend]} build, so the model runs on the patched CPU build (KV sharing on, GPU speed lost); ${build}, or set gpuFallback to "stock-gpu" to use the GPU without KV sharing`
+            `${gpu} is not used: ${unloadable.get(backend) ?? `there is no KVShare-patched ${backendName[backend]} build`}, so the model runs on the patched CPU build (KV sharing on, GPU speed lost); ${build}, or set gpuFallback to "stock-gpu" to use the GPU without KV sharing`
         );
     }
+    const failed = [...unloadable].map(
+        ([backend, reason]) =>
+            `${reason}: running on the CPU; install the driver if the error names one of its libraries, else rebuild it with \`${buildCommand(backend)}\``
+    );
+    if (failed.length > 0) return cpu(failed.join("; "));
     return cpu(requested === "auto" ? undefined : `no ${backendName[requested]} device found: running on the CPU`);
 }
 
@@ -169,7 +193,7 @@ function llamaOptions(backend: Backend, patched: boolean) {
     };
 }
 
-const deviceProbes = new Map<string, Promise<string[]>>();
+const deviceProbes = new Map<string, Promise<DeviceProbe>>();
 let probeScript: string | undefined;
 
 /**
@@ -183,9 +207,18 @@ function probeScriptFile(): string {
         file,
         `const {getLlama, LlamaLogLevel} = await import(${JSON.stringify(import.meta.resolve("node-llama-cpp"))});
 const [backend, options] = JSON.parse(process.argv[2]);
-const llama = await getLlama({...options, logLevel: LlamaLogLevel.disabled});
-process.stdout.write("\\n" + JSON.stringify(llama.gpu === backend ? await llama.getGpuDeviceNames() : []) + "\\n");
-await llama.dispose();
+// node-llama-cpp logs why a local build failed to load, then throws a generic NoBinaryFoundError.
+let loadError;
+console.error = (...args) => void (loadError = args.find((arg) => arg instanceof Error)?.message ?? loadError);
+let result;
+try {
+    const llama = await getLlama({...options, logLevel: LlamaLogLevel.disabled});
+    result = {devices: llama.gpu === backend ? await llama.getGpuDeviceNames() : []};
+    await llama.dispose();
+} catch (error) {
+    result = {devices: [], loadError: loadError ?? String(error?.message ?? error)};
+}
+process.stdout.write("\\n" + JSON.stringify(result) + "\\n");
 `
     );
     probeScript = file;
@@ -193,14 +226,23 @@ await llama.dispose();
 }
 
 /**
+ * Why a patched binary's load failed, or undefined where it loaded or only found no device (llama.cpp's
+ * "device is not supported"; a stock binary without its runtime is the same: no such GPU here).
+ */
+export function buildLoadError(patched: boolean, loadError: string | undefined): string | undefined {
+    if (!patched || loadError == null || /device is not supported|NoBinaryFoundError/i.test(loadError)) return undefined;
+    return loadError.split("\n")[0];
+}
+
+/**
  * Lists the devices a binary sees, in a child process: two builds of llama.cpp cannot share one process
  * (their libraries have the same names), so nothing is loaded here before the choice is made.
  */
-export function probeDevices(backend: GpuBackend, patched: boolean): Promise<string[]> {
+export function probeDevices(backend: GpuBackend, patched: boolean): Promise<DeviceProbe> {
     const key = `${backend}:${patched}:${process.env.GGML_VK_VISIBLE_DEVICES ?? ""}:${process.env.VK_ICD_FILENAMES ?? ""}:${process.env.CUDA_VISIBLE_DEVICES ?? ""}`;
     let probe = deviceProbes.get(key);
     if (probe == null) {
-        probe = new Promise<string[]>((resolve) => {
+        probe = new Promise<DeviceProbe>((resolve) => {
             const child = spawn(process.execPath, [probeScriptFile(), JSON.stringify([backend, llamaOptions(backend, patched)])], {
                 env: {...process.env, ELECTRON_RUN_AS_NODE: "1"},
                 stdio: ["ignore", "pipe", "ignore"],
@@ -208,13 +250,14 @@ export function probeDevices(backend: GpuBackend, patched: boolean): Promise<str
             });
             let out = "";
             child.stdout.on("data", (chunk: Buffer) => void (out += chunk.toString()));
-            child.on("error", () => resolve([]));
+            child.on("error", () => resolve({devices: []}));
             child.on("close", () => {
                 try {
-                    const devices = JSON.parse(out.trim().split("\n").pop() ?? "[]") as unknown;
-                    resolve(Array.isArray(devices) ? devices.map(String) : []);
+                    const found = JSON.parse(out.trim().split("\n").pop() ?? "{}") as {devices?: unknown; loadError?: unknown};
+                    const loadError = buildLoadError(patched, typeof found.loadError === "string" ? found.loadError : undefined);
+                    resolve({devices: Array.isArray(found.devices) ? found.devices.map(String) : [], ...(loadError == null ? {} : {loadError})});
                 } catch {
-                    resolve([]);
+                    resolve({devices: []});
                 }
             });
         });
