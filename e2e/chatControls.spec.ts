@@ -212,7 +212,7 @@ test.describe("chat controls in the served UI", () => {
         expect(contrast).toBeGreaterThanOrEqual(4.5);
     });
 
-    test("a chat can be renamed, found by its text, and brought back after a deletion, on the server too", async ({page, browser, server}) => {
+    test("a chat can be renamed, found by its text, brought back after a deletion and pinned, on the server too", async ({page, browser, server}) => {
         await open(page, server.url);
         await page.getByTestId("new-chat").click();
         await setMaxTokens(page, 16);
@@ -235,12 +235,25 @@ test.describe("chat controls in the served UI", () => {
         await page.getByTestId("undo-delete-button").click();
         await expect(renamed).toHaveCount(1);
 
+        // Pinned: listed on top under its own heading, the button saying it is pressed.
+        await page.getByTestId("new-chat").click();
+        await send(page, "A later chat about a fox");
+        await answered(page, 0);
+        await renamed.hover();
+        await renamed.getByTestId("pin-conversation").click();
+        await expect(renamed.getByTestId("pin-conversation")).toHaveAttribute("aria-pressed", "true");
+        const pinnedGroup = page.locator("section.chat-group", {has: page.getByRole("heading", {name: "Pinned"})});
+        await expect(pinnedGroup.locator(".conversation-select")).toHaveText(["The whale story"]);
+        await expect(page.locator("section.chat-group").first()).toHaveAttribute("aria-labelledby", "chat-group-Pinned");
+        await page.getByRole("complementary", {name: "Chats and pages"}).screenshot({path: join(shots, "pinned-chat.png")});
+
         // Another browser, with nothing stored, finds it on the server, under its new name.
         const fresh = await browser.newContext();
         try {
             const other = await fresh.newPage();
             await open(other, server.url);
-            await other.getByTestId("conversation-item").filter({hasText: "The whale story"}).locator(".conversation-select").click();
+            const pinnedThere = other.locator("section.chat-group", {has: other.getByRole("heading", {name: "Pinned"})});
+            await pinnedThere.getByTestId("conversation-item").filter({hasText: "The whale story"}).locator(".conversation-select").click();
             await expect(other.getByTestId("message-user")).toHaveText(["A whale called Xylophonia"]);
         } finally {
             await fresh.close();

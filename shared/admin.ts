@@ -132,6 +132,8 @@ export interface ConversationRecord {
     params: ChatParams;
     createdAt: number;
     updatedAt: number;
+    /** Kept at the top of the chat list, whatever its age (absent: not pinned). */
+    pinned?: boolean;
     messages: StoredMessageRecord[];
 }
 
@@ -139,7 +141,7 @@ export interface ConversationRecord {
  * What a chat keeps besides its messages that its user sets: two windows' saves of one chat are merged field by
  * field (each sampling parameter a field of its own), see shared/conversationSettings.ts.
  */
-export type ConversationSettings = Pick<ConversationRecord, "title" | "systemPrompt" | "params">;
+export type ConversationSettings = Pick<ConversationRecord, "title" | "systemPrompt" | "params" | "pinned">;
 
 /** What saving a chat did: saved (as `updatedAt`), or not, because of the stored copy in `conflict`. */
 export interface SaveConversationResult {
@@ -264,7 +266,8 @@ export interface AdminOps {
      * Chats with their messages, newest first, a page (`CONVERSATION_PAGE`) at a time: `before`, the cursor of the
      * last chat of the page before (`conversationCursor`); `text`, only chats whose title or messages hold its words.
      */
-    listConversations: {input: {profile?: string; before?: string; text?: string}; output: ConversationRecord[]};
+    /** `pinned`: the pinned chats only, of any age (a page of the newest may not reach them). */
+    listConversations: {input: {profile?: string; before?: string; text?: string; pinned?: boolean}; output: ConversationRecord[]};
     /**
      * Saves a chat unless another window changed it since `baseUpdatedAt` (the stored version this copy
      * grew from) in a way this copy does not extend: then nothing is saved and `conflict` is the stored copy.

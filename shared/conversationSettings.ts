@@ -36,18 +36,24 @@ export function mergeSettings(theirs: ConversationSettings, base: ConversationSe
     return {
         title: pick(theirs.title, base.title, mine.title),
         systemPrompt: pick(theirs.systemPrompt, base.systemPrompt, mine.systemPrompt),
-        params: mergeParams(theirs.params, base.params, mine.params)
+        params: mergeParams(theirs.params, base.params, mine.params),
+        pinned: pick(theirs.pinned === true, base.pinned === true, mine.pinned === true)
     };
 }
 
 /** Whether two chats' settings are the same (an unset parameter equals a missing one). */
 export function sameSettings(a: ConversationSettings, b: ConversationSettings): boolean {
-    return a.title === b.title && a.systemPrompt === b.systemPrompt && paramKeys(a.params, b.params).every((key) => a.params[key] === b.params[key]);
+    return (
+        a.title === b.title &&
+        a.systemPrompt === b.systemPrompt &&
+        (a.pinned === true) === (b.pinned === true) &&
+        paramKeys(a.params, b.params).every((key) => a.params[key] === b.params[key])
+    );
 }
 
 /** The settings of a chat, and nothing else of it. */
 export function settingsOf(chat: ConversationSettings): ConversationSettings {
-    return {title: chat.title, systemPrompt: chat.systemPrompt, params: {...chat.params}};
+    return {title: chat.title, systemPrompt: chat.systemPrompt, params: {...chat.params}, pinned: chat.pinned === true};
 }
 
 /** The sampling of a chat read from what a browser or a file kept: the known fields holding numbers, nothing else. */

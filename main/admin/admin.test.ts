@@ -278,6 +278,27 @@ describe("conversations and profiles in app.db", () => {
         for (const c of many) runAdminOp(server.core.admin, "deleteConversation", {id: c.id});
     });
 
+    it("pins a chat: kept with it, listed with ?pinned=true however old, and unpinned", async () => {
+        const old = {...conversation, id: "c-old", updatedAt: 1_700_000_000_000, createdAt: 1_700_000_000_000, pinned: true};
+        const recent = {...conversation, id: "c-new"};
+        for (const c of [old, recent]) expect((await server.api(`/kvshare/conversations/${c.id}`, {method: "PUT", json: c})).status).toBe(200);
+        const list = async (query = "") => (await (await server.api(`/kvshare/conversations${query}`)).json()) as ConversationRecord[];
+        expect((await list()).map((c) => [c.id, c.pinned])).toEqual([
+            ["c-new", undefined],
+            ["c-old", true]
+        ]);
+        expect(await list("?pinned=true")).toEqual([old]);
+        expect(await list("?pinned=false")).toHaveLength(2);
+        const bad = await server.api("/kvshare/conversations?pinned=yes");
+        expect(bad.status).toBe(400);
+        expect(((await bad.json()) as {error: {param: string}}).error.param).toBe("pinned");
+        const badSave = await server.api("/kvshare/conversations/c-old", {method: "PUT", json: {...old, pinned: "yes"}});
+        expect(badSave.status).toBe(400);
+        await server.api("/kvshare/conversations/c-old", {method: "PUT", json: {...old, pinned: false, baseUpdatedAt: old.updatedAt}});
+        expect(await list("?pinned=true")).toEqual([]);
+        for (const c of [old, recent]) await server.api(`/kvshare/conversations/${c.id}`, {method: "DELETE"});
+    });
+
     it("keeps conversations across a reopen of the database (WAL, schema version)", () => {
         runAdminOp(server.core.admin, "saveConversation", conversation);
         server.core.db.close();

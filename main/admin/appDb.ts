@@ -90,7 +90,9 @@ const migrations: readonly string[] = [
     // A message keeps the other versions of the chat from it on (an edited question, a regenerated answer): JSON
     // of the whole continuations, and where the version shown sits among them. Older rows have none.
     `ALTER TABLE messages ADD COLUMN alternatives TEXT;
-    ALTER TABLE messages ADD COLUMN alternative_index INTEGER;`
+    ALTER TABLE messages ADD COLUMN alternative_index INTEGER;`,
+    // A chat can be pinned to the top of the list (0 or 1).
+    `ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`
 ];
 
 export const APP_DB_VERSION = migrations.length;

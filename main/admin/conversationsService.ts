@@ -8,7 +8,7 @@ import {CHAT_PARAM_KEYS, type KvShareRecord} from "../../shared/openai.js";
 import {maxContent, validMessages} from "./conversationMessages.js";
 import {invalidInput} from "./errors.js";
 import type {AppDatabase} from "./ports.js";
-import {idPattern, isObject, objectInput, optionalString, profileNamePattern, requiredString, timestamp} from "./validate.js";
+import {idPattern, isObject, objectInput, optionalBoolean, optionalString, profileNamePattern, requiredString, timestamp} from "./validate.js";
 
 interface ConversationRow {
     id: string;
@@ -18,6 +18,7 @@ interface ConversationRow {
     params: string;
     created_at: number;
     updated_at: number;
+    pinned: number;
 }
 
 interface MessageRow {
@@ -46,9 +47,9 @@ function parseJson<T>(text: string | null): T | undefined {
 /**
  * GET /kvshare/conversations: chats with their messages, newest first, a page ({@link CONVERSATION_PAGE}) at a time:
  * `before` (a cursor: the last chat of the page before) for older ones; `text`, only those whose title or messages
- * hold each of its words (any case, any script), so a chat no page read yet is found too.
+ * hold each of its words (any case, any script), so a chat no page read yet is found too; `pinned`, the pinned ones only.
  */
-export function listConversations(appDb: AppDatabase, input: {profile?: string; before?: string; text?: string} = {}): ConversationRecord[] {
+export function listConversations(appDb: AppDatabase, input: {profile?: string; before?: string; text?: string; pinned?: boolean} = {}): ConversationRecord[] {
     const db = appDb.get();
     const conditions: string[] = [];
     const params: unknown[] = [];
@@ -56,6 +57,7 @@ export function listConversations(appDb: AppDatabase, input: {profile?: string; 
         conditions.push("profile = ?");
         params.push(input.profile);
     }
+    if (input.pinned === true) conditions.push("pinned = 1");
     if (input.before != null) {
         const cursor = readConversationCursor(input.before);
         if (cursor == null) throw invalidInput("'before' must be a cursor from a listing (the updatedAt and id of its last chat).", "before");
@@ -78,13 +80,13 @@ export function listConversations(appDb: AppDatabase, input: {profile?: string; 
 
 /** A stored chat's settings (what it keeps besides its messages). */
 function settingsOfRow(row: ConversationRow): ConversationSettings {
-    return {title: row.title, systemPrompt: row.system_prompt, params: parseJson<ChatParams>(row.params) ?? {}};
+    return {title: row.title, systemPrompt: row.system_prompt, params: parseJson<ChatParams>(row.params) ?? {}, pinned: row.pinned === 1};
 }
 
 /** A stored chat with its messages. */
 function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord {
     const messages = appDb.get().prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY position").all(row.id) as MessageRow[];
-    const {title, systemPrompt, params} = settingsOfRow(row);
+    const {title, systemPrompt, params, pinned} = settingsOfRow(row);
     return {
         id: row.id,
         title,
@@ -93,6 +95,7 @@ function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord 
         params,
         createdAt: row.created_at,
         updatedAt: row.updated_at,
+        ...(pinned === true ? {pinned} : {}),
         messages: messages.map((m) => {
             const message: StoredMessageRecord = {id: m.id, role: m.role, content: m.content, createdAt: m.created_at};
             const stats = parseJson<Record<string, unknown>>(m.stats);
@@ -131,7 +134,8 @@ function validBaseSettings(value: unknown): ConversationSettings | undefined {
     return {
         title: requiredString(value.title, "baseSettings.title", 500),
         systemPrompt: optionalString(value.systemPrompt, "baseSettings.systemPrompt", maxContent) ?? "",
-        params: validParams(value.params, "baseSettings.params")
+        params: validParams(value.params, "baseSettings.params"),
+        pinned: optionalBoolean(value.pinned, "baseSettings.pinned")
     };
 }
 
@@ -147,6 +151,7 @@ export function validConversation(input: unknown, now = Date.now()): Conversatio
         params: validParams(value.params),
         createdAt: timestamp(value.createdAt, "createdAt", now),
         updatedAt: timestamp(value.updatedAt, "updatedAt", now),
+        ...(optionalBoolean(value.pinned, "pinned") ? {pinned: true} : {}),
         messages
     };
 }
@@ -164,7 +169,7 @@ function holdsAll(copy: readonly StoredMessageRecord[], stored: readonly StoredM
  * to them, shows another version, or is the same save again); otherwise it would drop what the other window
  * saved, so nothing is saved and the stored copy comes back as `conflict`. (The times are the browsers' clocks,
  * so equal times never mean the same save.) Which version is shown is the last saver's. So are the chat's
- * settings (title, system prompt, each parameter) where the copy grew from the stored version or says nothing
+ * settings (title, system prompt, each parameter, pinned) where the copy grew from the stored version or says nothing
  * of its base; saved over a later version, only those it changed since `baseSettings` are its own, the others
  * stay as another window saved them, and the settings saved come back as `settings` where they differ from
  * the copy's.
@@ -185,9 +190,9 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
             if (baseSettings != null) settings = mergeSettings(settingsOfRow(stored), baseSettings, settings);
         }
         db.prepare(
-            "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
+            "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " +
                 "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, title = excluded.title, system_prompt = excluded.system_prompt, " +
-                "params = excluded.params, updated_at = excluded.updated_at"
+                "params = excluded.params, updated_at = excluded.updated_at, pinned = excluded.pinned"
         ).run(
             conversation.id,
             conversation.profile,
@@ -195,7 +200,8 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
             settings.systemPrompt,
             JSON.stringify(settings.params),
             conversation.createdAt,
-            conversation.updatedAt
+            conversation.updatedAt,
+            settings.pinned === true ? 1 : 0
         );
         db.prepare("DELETE FROM messages WHERE conversation_id = ?").run(conversation.id);
         const insert = db.prepare(

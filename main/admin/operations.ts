@@ -10,7 +10,7 @@ import {cacheStats, clearCache} from "./statsService.js";
 import {deleteCachedPrompt, listCachedPrompts} from "./cachedPromptsService.js";
 import {whatIf} from "./whatIfService.js";
 import {recomputePolicies} from "../../shared/settings.js";
-import {objectInput, optionalNumber, optionalOneOf, optionalString} from "./validate.js";
+import {objectInput, optionalBoolean, optionalNumber, optionalOneOf, optionalString} from "./validate.js";
 
 /**
  * The operations that answer asynchronously (they read files, or move the API server); the others
@@ -47,7 +47,13 @@ const operations: {[K in AdminOp]: (deps: AdminDeps, input: Record<string, unkno
         const profile = optionalString(input.profile, "profile", 64);
         const before = optionalString(input.before, "before", 120);
         const text = optionalString(input.text, "text", 1000);
-        return listConversations(deps.db, {...(profile == null ? {} : {profile}), ...(before == null ? {} : {before}), ...(text == null ? {} : {text})});
+        const pinned = optionalBoolean(input.pinned, "pinned");
+        return listConversations(deps.db, {
+            ...(profile == null ? {} : {profile}),
+            ...(before == null ? {} : {before}),
+            ...(text == null ? {} : {text}),
+            ...(pinned ? {pinned} : {})
+        });
     },
     saveConversation: (deps, input) => saveConversation(deps.db, input),
     deleteConversation: (deps, input) => deleteConversation(deps.db, input),

@@ -35,6 +35,14 @@ export function optionalOneOf<T extends string>(value: unknown, param: string, a
     return value as T;
 }
 
+/** true or false, or undefined when absent; a query parameter's "true" and "false" are read as those. */
+export function optionalBoolean(value: unknown, param: string): boolean | undefined {
+    if (value === undefined || value === null || value === "") return undefined;
+    if (value === true || value === "true") return true;
+    if (value === false || value === "false") return false;
+    throw invalidInput(`'${param}' must be true or false.`, param);
+}
+
 /** 2000-01-01: nothing this app stores is older. */
 const earliestTimestamp = 946_684_800_000;
 /** Clocks of the desktop and the server may differ a little; a day ahead is an error, not skew. */

@@ -202,7 +202,17 @@ const cases = {
                 };
             }
         },
-        {what: "refuses a cursor it did not give out", compare: "shape", run: (call) => call("listConversations", {before: "yesterday"})}
+        {what: "refuses a cursor it did not give out", compare: "shape", run: (call) => call("listConversations", {before: "yesterday"})},
+        {
+            what: "lists the pinned chats only, however old",
+            compare: "equal",
+            run: async (call) => {
+                await call("saveConversation", {...conversation("c-pinned", "alice", at - 90_000), pinned: true});
+                await call("saveConversation", conversation("c-loose", "alice", at + 7000));
+                return {pinned: await call("listConversations", {pinned: true}), all: (await call("listConversations", {})).map((c) => [c.id, c.pinned])};
+            }
+        },
+        {what: "refuses a pinned that is not true or false", compare: "shape", run: (call) => call("listConversations", bad({pinned: "maybe"}))}
     ],
     saveConversation: [
         {what: "saves a chat", compare: "equal", run: (call) => call("saveConversation", conversation("c-1", "alice", at + 9000))},
@@ -282,6 +292,20 @@ const cases = {
                 });
                 const stored = (await call("listConversations", {})).find((c) => c.id === "c-s")!;
                 return {renamed, prompted, renamedAgain, stored};
+            }
+        },
+        {
+            what: "merges pinning like the other settings: a pin in one window and a rename in another both kept",
+            compare: "equal",
+            run: async (call) => {
+                const first = conversation("c-p", "alice", at);
+                const base = {title: first.title, systemPrompt: first.systemPrompt, params: first.params, pinned: false};
+                await call("saveConversation", first);
+                const pinned = await call("saveConversation", {...first, pinned: true, updatedAt: at + 100, baseUpdatedAt: at, baseSettings: base});
+                const renamed = await call("saveConversation", {...first, title: "Named in B", updatedAt: at + 200, baseUpdatedAt: at, baseSettings: base});
+                const stored = (await call("listConversations", {})).find((c) => c.id === "c-p")!;
+                const unpinned = await call("saveConversation", {...stored, pinned: false, updatedAt: at + 300, baseUpdatedAt: stored.updatedAt});
+                return {pinned, renamed, stored, unpinned, after: (await call("listConversations", {pinned: true})).map((c) => c.id)};
             }
         },
         {

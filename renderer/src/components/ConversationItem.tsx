@@ -11,12 +11,23 @@ interface ConversationItemProps {
     onSelect: (id: string) => void;
     onDelete: (id: string) => void;
     onRename: (id: string, title: string) => void;
+    onPin: (id: string, pinned: boolean) => void;
 }
 
-export function ConversationItem({conversation, active, answering, onSelect, onDelete, onRename}: ConversationItemProps) {
+/** A pushpin, drawn (an emoji's look depends on the system's fonts, and some have none). */
+function PinIcon() {
+    return (
+        <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+            <path d="M6 1.5h4l-.6 4.2 2.6 2.3v1H8.6V15h-1.2V9H4V8l2.6-2.3z" fill="currentColor" />
+        </svg>
+    );
+}
+
+export function ConversationItem({conversation, active, answering, onSelect, onDelete, onRename, onPin}: ConversationItemProps) {
     const [renaming, setRenaming] = useState(false);
     const selectButton = useReturnFocus<HTMLButtonElement>(renaming);
     const {id, title} = conversation;
+    const pinned = conversation.pinned === true;
     return (
         <li className={`conversation${active ? " active" : ""}`} data-testid="conversation-item" data-active={active} data-conversation-id={id}>
             {renaming ? (
@@ -42,6 +53,17 @@ export function ConversationItem({conversation, active, answering, onSelect, onD
                     >
                         {answering ? <span className="answering-dot" role="img" aria-label="Answering:" /> : null}
                         {title}
+                    </button>
+                    <button
+                        type="button"
+                        className={`conversation-action conversation-pin${pinned ? " pinned" : ""}`}
+                        data-testid="pin-conversation"
+                        aria-label={`Pin “${title}”`}
+                        aria-pressed={pinned}
+                        title={pinned ? "Unpin chat" : "Pin chat to the top"}
+                        onClick={() => onPin(id, !pinned)}
+                    >
+                        <PinIcon />
                     </button>
                     <button
                         type="button"

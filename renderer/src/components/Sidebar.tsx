@@ -1,5 +1,5 @@
 import {useEffect, useRef, useState} from "react";
-import {groupByAge} from "../lib/chatGroups.js";
+import {groupChats} from "../lib/chatGroups.js";
 import {searchConversations} from "../lib/conversationSearch.js";
 import {openConversation} from "../stores/openConversation.js";
 import {useShallow} from "zustand/react/shallow";
@@ -40,7 +40,7 @@ export function Sidebar() {
     const dismissConflictNotice = useConversations((s) => s.dismissConflictNotice);
     // The dashboard and the settings are the app's own key's: an issued key (or one not known yet) has the chat alone.
     const mayAdmin = useSignedIn(selectMayAdmin);
-    const {remove, rename} = useConversations.getState();
+    const {remove, rename, setPinned} = useConversations.getState();
     // The chats being answered, not their text: the list is not drawn again for every streamed frame.
     const answering = useChatStream(useShallow((s) => Object.keys(s.answers)));
     const view = useView((s) => s.view);
@@ -133,8 +133,8 @@ export function Sidebar() {
                         </p>
                     ) : null}
                 </div>
-                {/* In stretches of time (Today, Yesterday, …), each a heading to jump by. */}
-                {groupByAge(conversations).map((group) => (
+                {/* Pinned, then in stretches of time (Today, Yesterday, …), each a heading to jump by. */}
+                {groupChats(conversations).map((group) => (
                     <section key={group.label} className="chat-group" aria-labelledby={`chat-group-${group.label}`}>
                         <h2 className="chat-group-label" id={`chat-group-${group.label}`}>
                             {group.label}
@@ -149,6 +149,7 @@ export function Sidebar() {
                                     onSelect={openConversation}
                                     onDelete={onDelete}
                                     onRename={rename}
+                                    onPin={setPinned}
                                 />
                             ))}
                         </ul>

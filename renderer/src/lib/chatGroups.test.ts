@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {groupByAge} from "./chatGroups.js";
+import {groupChats} from "./chatGroups.js";
 import {DEFAULT_PARAMS, type Conversation} from "./types.js";
 
 const chat = (id: string, updatedAt: number): Conversation => ({
@@ -13,11 +13,22 @@ const chat = (id: string, updatedAt: number): Conversation => ({
     updatedAt
 });
 
-describe("groupByAge", () => {
+describe("groupChats", () => {
+    it("puts the pinned chats on top, newest first, whatever their age, and each other chat under its time", () => {
+        const now = new Date(2026, 10, 30, 9, 0).getTime();
+        const old = new Date(2025, 0, 5).getTime();
+        const groups = groupChats([chat("a", now - 1000), {...chat("b", now - 2000), pinned: true}, {...chat("c", old), pinned: true}, chat("d", old)], now);
+        expect(groups.map((g) => [g.label, g.conversations.map((c) => c.id).join("")])).toEqual([
+            ["Pinned", "bc"],
+            ["Today", "a"],
+            [new Date(old).toLocaleDateString(undefined, {month: "long", year: "numeric"}), "d"]
+        ]);
+    });
+
     it("puts the chats, newest first, under Today, Yesterday, the previous 7 and 30 days, then their month", () => {
         const now = new Date(2026, 10, 30, 9, 0).getTime();
         const at = (days: number, hours = 12) => new Date(2026, 10, 30 - days, hours, 0).getTime();
-        const groups = groupByAge(
+        const groups = groupChats(
             [chat("a", at(0, 8)), chat("b", at(1, 23)), chat("c", at(1, 0)), chat("d", at(3)), chat("e", at(20)), chat("f", at(70)), chat("g", at(100))],
             now
         );
@@ -29,6 +40,6 @@ describe("groupByAge", () => {
             [new Date(at(70)).toLocaleDateString(undefined, {month: "long", year: "numeric"}), "f"],
             [new Date(at(100)).toLocaleDateString(undefined, {month: "long", year: "numeric"}), "g"]
         ]);
-        expect(groupByAge([], now)).toEqual([]);
+        expect(groupChats([], now)).toEqual([]);
     });
 });

@@ -9,10 +9,11 @@ export interface ChatGroup {
 const DAY_MS = 86_400_000;
 
 /**
- * The chats (newest first) in stretches of time, as peers' sidebars show them: Today, Yesterday, the previous 7 and
- * 30 days, then each older month. Days are the local calendar's (a chat of 23:50 yesterday is yesterday's).
+ * The chats (newest first) as peers' sidebars show them: the pinned ones on top (Pinned), the others in stretches
+ * of time: Today, Yesterday, the previous 7 and 30 days, then each older month. Days are the local calendar's (a
+ * chat of 23:50 yesterday is yesterday's).
  */
-export function groupByAge(conversations: readonly Conversation[], now = Date.now()): ChatGroup[] {
+export function groupChats(conversations: readonly Conversation[], now = Date.now()): ChatGroup[] {
     const today = new Date(now);
     today.setHours(0, 0, 0, 0);
     const start = today.getTime();
@@ -23,8 +24,10 @@ export function groupByAge(conversations: readonly Conversation[], now = Date.no
         if (at >= start - 30 * DAY_MS) return "Previous 30 days";
         return new Date(at).toLocaleDateString(undefined, {month: "long", year: "numeric"});
     };
-    const groups: ChatGroup[] = [];
+    const pinned = conversations.filter((c) => c.pinned === true);
+    const groups: ChatGroup[] = pinned.length > 0 ? [{label: "Pinned", conversations: pinned}] : [];
     for (const c of conversations) {
+        if (c.pinned === true) continue;
         const label = labelOf(c.updatedAt);
         const last = groups.at(-1);
         if (last?.label === label) last.conversations.push(c);

@@ -27,7 +27,7 @@ const chat = (id: string, profile: string, title: string): Conversation => ({
 
 describe("reading a file of chats", () => {
     it("reads back what Download wrote, as new chats (new ids, the file's order on top), versions and settings kept", () => {
-        const file = chatsAsJson([chat("c1", "Nurse", "Ward rounds"), chat("c2", "Gone", "Old profile")]);
+        const file = chatsAsJson([{...chat("c1", "Nurse", "Ward rounds"), pinned: true}, chat("c2", "Gone", "Old profile")]);
         const {chats, skipped} = readChatsFile(file, (profile) => (profile === "Nurse" ? "Nurse" : "Guest"), 1000);
         expect(skipped).toBe(0);
         expect(chats.map((c) => [c.title, c.profile])).toEqual([
@@ -36,7 +36,8 @@ describe("reading a file of chats", () => {
         ]);
         expect(chats.map((c) => c.id)).not.toContain("c1");
         expect(chats[0]!.updatedAt).toBeGreaterThan(chats[1]!.updatedAt);
-        expect(chats[0]).toMatchObject({systemPrompt: "Be brief.", params: {temperature: 0.3}});
+        expect(chats[0]).toMatchObject({systemPrompt: "Be brief.", params: {temperature: 0.3}, pinned: true});
+        expect(chats[1]!.pinned).toBe(false);
         expect(chats[0]!.messages[1]).toMatchObject({content: "Yes.", stats: {finishReason: "stop"}, alternatives: [[{content: "No."}]], alternativeIndex: 1});
         // Read twice: added twice, each with an id of its own.
         const again = readChatsFile(file, () => "Guest", 1000).chats;

@@ -75,7 +75,7 @@ function readMessages(list: unknown[], depth: number, walk: Walk): StoredMessage
 
 /**
  * The chats of a file written by "Download" (this app's export), as new chats of `profileFor(theirs)`: each gets a
- * new id (a file read twice adds its chats twice, and replaces none), and keeps its title, settings, messages and
+ * new id (a file read twice adds its chats twice, and replaces none), and keeps its title, settings (a pin too), messages and
  * versions, within what the server keeps (see readMessage). Entries that are no chat are skipped and counted; a
  * file that is not an export of chats is refused.
  */
@@ -106,7 +106,8 @@ export function readChatsFile(text: string, profileFor: (profile: string) => str
             params: readChatParams(value.params),
             createdAt: typeof value.createdAt === "number" && Number.isFinite(value.createdAt) ? Math.min(Math.max(0, value.createdAt), now) : now,
             // In the file's order at the top of the list: the first chat of the file first.
-            updatedAt: now - i
+            updatedAt: now - i,
+            ...(value.pinned === true ? {pinned: true} : {})
         };
         chats.push(fromRecord(record));
     });

@@ -12,13 +12,14 @@ export function toRecord(c: Conversation): ConversationRecord {
         params: c.params,
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
+        ...(c.pinned === true ? {pinned: true} : {}),
         messages: c.messages.map(toMessageRecord)
     };
 }
 
 /** Settings read from the server as this page shows them: a parameter left unset there is at its default here. */
 export function shownSettings(s: ConversationSettings): ConversationSettings {
-    return {title: s.title, systemPrompt: s.systemPrompt, params: {...DEFAULT_PARAMS, ...s.params}};
+    return {title: s.title, systemPrompt: s.systemPrompt, params: {...DEFAULT_PARAMS, ...s.params}, pinned: s.pinned === true};
 }
 
 /** A stored chat as this page keeps it. */

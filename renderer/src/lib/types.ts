@@ -49,6 +49,8 @@ export interface Conversation {
     messages: StoredMessage[];
     createdAt: number;
     updatedAt: number;
+    /** Kept at the top of the list, whatever its age. */
+    pinned?: boolean;
     /** The server's version this copy grew from (its `updatedAt` when last read from or saved to the server). */
     syncedAt?: number;
     /** That version's settings: those that differ here were changed here, and a save keeps only those as its own. */

@@ -339,6 +339,37 @@ describe("useConversations with the server's database", () => {
         expect(shown).not.toContain("old-100");
     });
 
+    it("lists a pinned chat older than the first page on the first load, and saves a pin like a name", async () => {
+        const start = Date.UTC(2026, 0, 1);
+        for (let i = 0; i < CONVERSATION_PAGE + 2; i++)
+            await backend.adminFake.run("saveConversation", {
+                id: `c-${String(i).padStart(3, "0")}`,
+                title: `Chat ${i}`,
+                profile: "Guest",
+                systemPrompt: "",
+                params: {},
+                createdAt: start + i * 1000,
+                updatedAt: start + i * 1000,
+                ...(i === 0 ? {pinned: true} : {}),
+                messages: [{id: `q${i}`, role: "user", content: `question ${i}`, createdAt: start + i * 1000}]
+            });
+        await state().load();
+        const shown = state().conversations.map((c) => c.id);
+        // The oldest chat, pinned: beyond the first page, read all the same; the one beside it is not.
+        expect(shown).toContain("c-000");
+        expect(shown).not.toContain("c-001");
+        expect(state().olderCursor).not.toBeNull();
+        const saves = backend.adminFake.count("saveConversation");
+        await flushConversationSaves();
+        expect(backend.adminFake.count("saveConversation")).toBe(saves);
+
+        state().setPinned("c-000", false);
+        state().setPinned("c-150", true);
+        await flushConversationSaves();
+        expect(backend.adminFake.conversations.get("c-000")!.pinned).toBeUndefined();
+        expect(backend.adminFake.conversations.get("c-150")!.pinned).toBe(true);
+    });
+
     it("notes when the server cannot save", async () => {
         backend.adminFake.failing.set("saveConversation", new Error("disk full"));
         const id = state().create();

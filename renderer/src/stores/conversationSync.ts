@@ -172,7 +172,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
      * holding a search's words (`text`). A first load (`refresh` false) keeps local chats the server does not have
      * yet, saving them, and drops empty ones but the open one; a refresh, or an older page, leaves those as they are.
      */
-    const read = async (refresh: boolean, page: {before?: string; text?: string; profile?: string} = {}): Promise<void> => {
+    const read = async (refresh: boolean, page: {before?: string; text?: string; profile?: string; pinned?: boolean} = {}): Promise<void> => {
         // Not the app's key (or not known yet): there is no server copy to read (see `save`).
         if (!keepsChatsOnServer()) return;
         const epoch = identityEpoch();
@@ -255,7 +255,12 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
                     }
                 });
         },
-        load: () => read(false),
+        load: async () => {
+            await read(false);
+            // A pinned chat older than the first page is on top of the list all the same (read as a refresh: it
+            // moves no page's cursor and saves nothing).
+            if (get().olderCursor !== null) await read(true, {pinned: true});
+        },
         refresh: () => read(true),
         loadOlder: async () => {
             const before = get().olderCursor;

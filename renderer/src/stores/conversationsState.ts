@@ -63,6 +63,8 @@ export interface ConversationsState {
     remove: (id: string) => void;
     /** Names a chat (blank names are ignored); a chat named so keeps its name when its first question is edited. */
     rename: (id: string, title: string) => void;
+    /** Pins a chat to the top of the list, or unpins it (saved like its name: another window's changes kept). */
+    setPinned: (id: string, pinned: boolean) => void;
     addMessage: (conversationId: string, message: Omit<StoredMessage, "id" | "createdAt">) => StoredMessage;
     /**
      * Keeps an answer after the question it answers, in whichever version holds that question (the version shown

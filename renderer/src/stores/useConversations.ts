@@ -166,6 +166,10 @@ export const useConversations = create<ConversationsState>()(
                 set({conversations: changeInPlace(get().conversations, id, (c) => (c.title === name ? c : {...c, title: name}))});
                 sync.save(id);
             },
+            setPinned: (id, pinned) => {
+                set({conversations: changeInPlace(get().conversations, id, (c) => ((c.pinned === true) === pinned ? c : {...c, pinned}))});
+                sync.save(id);
+            },
             addMessage: (conversationId, message) => {
                 const stored = stamped(message);
                 set({conversations: touch(get().conversations, conversationId, (c) => withMessage(c, stored))});

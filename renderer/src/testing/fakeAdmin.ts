@@ -248,10 +248,12 @@ export class FakeAdmin {
             case "listConversations": {
                 const before = value.before == null ? null : readConversationCursor(String(value.before));
                 if (value.before != null && before == null) throw invalid("'before' must be a cursor from a listing (the updatedAt and id of its last chat).");
+                if (![undefined, null, "", true, false, "true", "false"].includes(value.pinned as never)) throw invalid("'pinned' must be true or false.");
                 const words = searchWords(typeof value.text === "string" ? value.text : "");
                 return [...this.conversations.values()]
                     .filter((c) => value.profile == null || c.profile === value.profile)
                     .filter((c) => before == null || afterCursor(c, before))
+                    .filter((c) => !(value.pinned === true || value.pinned === "true") || c.pinned === true)
                     .filter((c) => holdsEveryWord([c.title, ...c.messages.map((m) => m.content)], words))
                     .sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1))
                     .slice(0, CONVERSATION_PAGE)
@@ -274,7 +276,10 @@ export class FakeAdmin {
                     return {id: c.id, updatedAt: stored.updatedAt, conflict: structuredClone(stored)};
                 // Saved over a later version: the settings it did not change since its base stay as stored.
                 const settings = stored != null && stored.updatedAt !== base && baseSettings != null ? mergeSettings(stored, baseSettings, c) : settingsOf(c);
-                this.conversations.set(c.id, {...c, ...settings, messages: withKeptHits(c.messages)});
+                const saved: ConversationRecord = {...c, ...settings, messages: withKeptHits(c.messages)};
+                // The server lists a chat that is not pinned without the field.
+                if (saved.pinned !== true) delete saved.pinned;
+                this.conversations.set(c.id, saved);
                 return {id: c.id, updatedAt: c.updatedAt, ...(sameSettings(settings, c) ? {} : {settings: structuredClone(settings)})};
             }
             case "deleteConversation":
