@@ -75,6 +75,28 @@ test.describe("chat controls in the served UI", () => {
             .toBe(bare(whole));
     });
 
+    test("an answer edited by hand is kept as a new version, marked edited, and the model continues from what was written", async ({page, server}) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 8);
+        await send(page, "Tell me about the little red hen");
+        await answered(page, 0);
+        const answer = page.getByTestId("message-assistant");
+        await answer.getByRole("button", {name: "Edit answer"}).click();
+        await page.getByTestId("edit-input").fill("The little red hen found a");
+        await page.getByTestId("edit-input").press("Control+Enter");
+        await expect(answer.locator(".answer")).toHaveText("The little red hen found a");
+        await expect(answer.getByTestId("edited-tag")).toBeVisible();
+        await expect(page.getByTestId("version-label")).toHaveText("2/2");
+        await answer.getByRole("button", {name: "Continue the answer"}).click();
+        await expect.poll(async () => ((await answer.locator(".answer").textContent()) ?? "").trim().length, {timeout: 60_000}).toBeGreaterThan(26);
+        await expect(answer).toHaveAttribute("data-streaming", "false", {timeout: 60_000});
+        expect(((await answer.locator(".answer").textContent()) ?? "").trim()).toMatch(/^The little red hen found a\S*\s*\S/);
+        await expect
+            .poll(async () => (await storedChat(server, "Tell me about the little red hen"))?.messages.at(-1)?.content ?? "")
+            .toMatch(/^The little red hen found a./);
+    });
+
     test("answers two chats at once: each streams on its own, with its own Stop, and the list marks the one still answered", async ({page, server}) => {
         await open(page, server.url);
         await page.getByTestId("new-chat").click();

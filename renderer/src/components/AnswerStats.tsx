@@ -19,6 +19,11 @@ export function AnswerStats({stats}: {stats: Stats}) {
                     aborted
                 </span>
             ) : null}
+            {stats.finishReason === "edited" ? (
+                <span className="tag" data-testid="edited-tag" title="Written by hand: not the model's answer">
+                    edited
+                </span>
+            ) : null}
             {stats.finishReason === "length" ? (
                 <span className="tag" title="Stopped at the max tokens limit">
                     max tokens

@@ -267,6 +267,41 @@ describe("ChatView: messages", () => {
         expect(texts()).toEqual(["fox question 0", "fox answer 0", "Once upon a time", "there was a fox"]);
     });
 
+    it("edits an answer by hand as a new version, marked edited, without asking the model; Continue goes on from it", async () => {
+        chatWith(2, "fox");
+        render(<View />);
+        const answers = () => [...document.querySelectorAll(".answer")].map((e) => e.textContent.trim());
+        fireEvent.click(screen.getAllByTestId("edit-answer-button")[0]!);
+        expect(screen.getByTestId("edit-keeps").textContent).toBe(
+            "Saving starts a new version; the current one (this answer and the 2 messages after it) is kept: switch back to it with ‹ ›. Ctrl+Enter saves."
+        );
+        const input = screen.getByTestId("edit-input") as HTMLTextAreaElement;
+        expect(input.value).toBe("fox answer 0");
+        // Enter is a new line in an answer; Ctrl+Enter saves; Esc cancels and gives the focus back to Edit.
+        fireEvent.keyDown(input, {key: "Escape"});
+        expect(document.activeElement).toBe(screen.getAllByTestId("edit-answer-button")[0]);
+        fireEvent.click(screen.getAllByTestId("edit-answer-button")[0]!);
+        fireEvent.change(screen.getByTestId("edit-input"), {target: {value: "The fox was red and  \n"}});
+        fireEvent.keyDown(screen.getByTestId("edit-input"), {key: "Enter"});
+        expect(screen.getByTestId("edit-input")).toBeTruthy();
+        await act(async () => fireEvent.keyDown(screen.getByTestId("edit-input"), {key: "Enter", ctrlKey: true}));
+        expect(backend.requests).toHaveLength(0);
+        expect(answers()).toEqual(["The fox was red and"]);
+        expect(screen.getByTestId("edited-tag").textContent).toBe("edited");
+        expect(screen.getByTestId("version-label").textContent).toBe("2/2");
+        // The model goes on from the text written by hand.
+        await act(async () => fireEvent.click(screen.getByTestId("continue-button")));
+        expect(backend.requests[0]!.messages.at(-1)).toEqual({role: "assistant", content: "The fox was red and"});
+        await act(async () => backend.complete({content: " quick."}));
+        expect(answers()).toEqual(["The fox was red and quick."]);
+        await flushConversationSaves();
+        const saved = backend.adminFake.conversations.get(useConversations.getState().activeId!)!;
+        expect(saved.messages.map((m) => m.content)).toEqual(["fox question 0", "The fox was red and quick."]);
+        // The model's answer and what followed it are kept as the older version.
+        await act(async () => fireEvent.click(screen.getByRole("button", {name: "Previous version"})));
+        expect(answers()).toEqual(["fox answer 0", "fox answer 1"]);
+    });
+
     it("hides a regenerated answer while the new one is written, then shows its versions", async () => {
         chatWith(1, "fox");
         render(<View />);

@@ -26,6 +26,7 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     const otherTabAnswers = useAnsweredInOtherTab(conversation?.id);
     const locked = busy || otherTabAnswers;
     const editAndResend = useChatStream((s) => s.editAndResend);
+    const editAnswer = useChatStream((s) => s.editAnswer);
     const unavailable = useUnavailableReason();
     const showVersion = useConversations((s) => s.showVersion);
     const chatOnly = useSignedIn(selectChatOnly);
@@ -72,7 +73,13 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                             message={m}
                             onRegenerate={m.role === "assistant" && m.id === lastId && !locked ? () => void regenerate(conversation.id) : undefined}
                             onContinue={m.id === lastId && !locked && canContinue(m) ? () => void continueAnswer(conversation.id) : undefined}
-                            onEdit={m.role === "user" && !locked ? (text) => void editAndResend(conversation.id, m.id, text) : undefined}
+                            onEdit={
+                                locked
+                                    ? undefined
+                                    : m.role === "user"
+                                      ? (text) => void editAndResend(conversation.id, m.id, text)
+                                      : (text) => editAnswer(conversation.id, m.id, text)
+                            }
                             onBranch={m.role === "assistant" && m.content !== "" ? () => branchHere(conversation.id, m.id) : undefined}
                             laterMessages={messages.length - index - 1}
                             versions={

@@ -1,9 +1,13 @@
+import {useState} from "react";
 import type {StoredMessage} from "../lib/types.js";
+import {useView} from "../stores/useView.js";
 import {AnswerStats} from "./AnswerStats.js";
 import {ContextNote} from "./ContextNote.js";
+import {EditMessage} from "./EditMessage.js";
 import {HitStrip} from "./HitStrip.js";
 import {Markdown} from "./Markdown.js";
 import {MessageActions, MessageActionsPlaceholder} from "./MessageActions.js";
+import {useReturnFocus} from "./useReturnFocus.js";
 import {UserMessage} from "./UserMessage.js";
 import type {Versions} from "./VersionSwitcher.js";
 
@@ -13,7 +17,10 @@ interface MessageProps {
     onRegenerate?: (() => void) | undefined;
     /** Go on with an answer cut short (max tokens, or stopped). */
     onContinue?: (() => void) | undefined;
-    /** Edit a question and ask again (a new version of the chat from there on). */
+    /**
+     * Edit the message, as a new version of the chat from there on: a question is asked again, an answer kept as
+     * written (to steer what follows, or to be continued by the model).
+     */
     onEdit?: ((text: string) => void) | undefined;
     /** Messages after this one in the chat. */
     laterMessages?: number;
@@ -23,8 +30,33 @@ interface MessageProps {
     versions?: (Versions & {at: string}) | undefined;
 }
 
-export function Message({message, streaming = false, onRegenerate, onContinue, onEdit, onBranch, laterMessages = 0, versions}: MessageProps) {
+export function Message(props: MessageProps) {
+    const {message, onEdit, laterMessages = 0, versions} = props;
     if (message.role === "user") return <UserMessage content={message.content} onEdit={onEdit} laterMessages={laterMessages} versions={versions} />;
+    return <AnswerMessage {...props} />;
+}
+
+/** An answer: its text, how it ended, its figures and reuse strip, and what can be done with it. */
+function AnswerMessage({message, streaming = false, onRegenerate, onContinue, onEdit, onBranch, laterMessages = 0, versions}: MessageProps) {
+    const [editing, setEditing] = useState(false);
+    const editButton = useReturnFocus<HTMLButtonElement>(editing);
+    if (editing && onEdit && !streaming) {
+        return (
+            <EditMessage
+                role="assistant"
+                initial={message.content}
+                laterMessages={laterMessages}
+                onCancel={() => setEditing(false)}
+                onSave={(text) => {
+                    setEditing(false);
+                    onEdit(text);
+                    // The edited answer is a message of its own (this one stays as the older version): the focus goes
+                    // where the next message is typed.
+                    useView.getState().focusComposer();
+                }}
+            />
+        );
+    }
     const empty = message.content === "";
     const dropped = message.hit?.dropped_messages ?? 0;
     return (
@@ -55,7 +87,15 @@ export function Message({message, streaming = false, onRegenerate, onContinue, o
             {streaming ? (
                 <MessageActionsPlaceholder />
             ) : (
-                <MessageActions text={message.content} onRegenerate={onRegenerate} onContinue={onContinue} onBranch={onBranch} versions={versions} />
+                <MessageActions
+                    text={message.content}
+                    onRegenerate={onRegenerate}
+                    onContinue={onContinue}
+                    onEdit={onEdit ? () => setEditing(true) : undefined}
+                    editButton={editButton}
+                    onBranch={onBranch}
+                    versions={versions}
+                />
             )}
         </div>
     );

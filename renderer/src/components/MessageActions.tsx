@@ -1,3 +1,4 @@
+import type {RefObject} from "react";
 import {CopyButton} from "./CopyButton.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
 import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
@@ -7,6 +8,9 @@ interface MessageActionsProps {
     onRegenerate?: (() => void) | undefined;
     /** Go on with an answer cut short (max tokens, or stopped). */
     onContinue?: (() => void) | undefined;
+    /** Edit the answer by hand (a new version of the chat from here on); `editButton` gets the focus back on a cancel. */
+    onEdit?: (() => void) | undefined;
+    editButton?: RefObject<HTMLButtonElement | null>;
     /** A new chat holding the chat up to this answer (the version shown), to go on from here elsewhere. */
     onBranch?: (() => void) | undefined;
     /** Where the answer was regenerated: which of its versions is shown. */
@@ -70,12 +74,12 @@ function AskButton({
     );
 }
 
-export function MessageActions({text, onRegenerate, onContinue, onBranch, versions}: MessageActionsProps) {
+export function MessageActions({text, onRegenerate, onContinue, onEdit, editButton, onBranch, versions}: MessageActionsProps) {
     // While the server does not answer, what would ask it waits (and says why) instead of failing.
     const unavailable = useUnavailableReason();
     // An answer that failed before any text has nothing to copy.
     const canCopy = text !== "";
-    if (!canCopy && !onRegenerate && !versions) return null;
+    if (!canCopy && !onRegenerate && !onEdit && !versions) return null;
     // The names say what the short labels act on (a screen reader lists many "Copy" buttons otherwise).
     return (
         <div className="message-actions" data-testid="message-actions">
@@ -86,6 +90,11 @@ export function MessageActions({text, onRegenerate, onContinue, onBranch, versio
             ) : null}
             {onRegenerate ? (
                 <AskButton testId="regenerate-button" name="Regenerate answer" label="Regenerate" unavailable={unavailable} onClick={onRegenerate} />
+            ) : null}
+            {onEdit ? (
+                <button ref={editButton} type="button" className="link-button" data-testid="edit-answer-button" aria-label="Edit answer" onClick={onEdit}>
+                    Edit
+                </button>
             ) : null}
             {onBranch ? <BranchButton onBranch={onBranch} /> : null}
         </div>

@@ -1,7 +1,7 @@
 import {useState} from "react";
 import {useView} from "../stores/useView.js";
 import {CopyButton} from "./CopyButton.js";
-import {EditQuestion} from "./EditQuestion.js";
+import {EditMessage} from "./EditMessage.js";
 import {useReturnFocus} from "./useReturnFocus.js";
 import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
 
@@ -22,11 +22,12 @@ export function UserMessage({content, onEdit, laterMessages, versions}: UserMess
 
     if (editing && onEdit) {
         return (
-            <EditQuestion
+            <EditMessage
+                role="user"
                 initial={content}
                 laterMessages={laterMessages}
                 onCancel={() => setEditing(false)}
-                onSend={(text) => {
+                onSave={(text) => {
                     setEditing(false);
                     onEdit(text);
                     // The edit box is gone: the focus goes where the next message is typed.

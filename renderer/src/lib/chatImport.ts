@@ -23,7 +23,7 @@ const MAX_MESSAGES = 5000;
 /** Versions nested in versions, as deep as the server keeps them. */
 const MAX_VERSION_DEPTH = 100;
 
-const finishReasons = new Set(["stop", "length", "tool_calls", "function_call", "aborted"]);
+const finishReasons = new Set(["stop", "length", "tool_calls", "function_call", "aborted", "edited"]);
 const statNumbers = ["promptTokens", "cachedTokens", "completionTokens", "tokensPerSecond", "ttftMs", "elapsedMs", "streamedPieces"] as const;
 
 /** An answer's stats as the page draws them: its numbers and how it ended, nothing else (the stats line shows them as they are). */

@@ -4,7 +4,8 @@ import type {KvShareRecord} from "../../../shared/openai.js";
 
 /** What is kept about one answer besides its text. */
 export interface AnswerStats {
-    finishReason: ChatStreamResult["finishReason"];
+    /** How the answer ended; "edited": written by hand, not by the model. */
+    finishReason: ChatStreamResult["finishReason"] | "edited";
     promptTokens?: number;
     cachedTokens?: number;
     completionTokens?: number;

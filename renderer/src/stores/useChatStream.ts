@@ -40,6 +40,11 @@ interface ChatStreamState {
     continueAnswer: (conversationId: string) => Promise<void>;
     /** Asks a question again with new text, as a new version of the chat from there on (the old one is kept). */
     editAndResend: (conversationId: string, messageId: string, text: string) => Promise<void>;
+    /**
+     * Keeps an answer rewritten by hand, as a new version of the chat from there on (the old one is kept), marked
+     * as edited; the model is not asked (Continue goes on from the text written).
+     */
+    editAnswer: (conversationId: string, answerId: string, text: string) => void;
     /** Stops the answer a chat is being written, if any. */
     stop: (conversationId: string) => void;
     /**
@@ -118,7 +123,8 @@ function keepAnswer(inFlight: Pick<InFlight, "conversationId" | "questionId" | "
  */
 export function canContinue(message: Pick<StoredMessage, "role" | "content" | "stats" | "error"> | undefined): boolean {
     if (message?.role !== "assistant" || message.content === "") return false;
-    return message.error !== undefined || message.stats?.finishReason === "length" || message.stats?.finishReason === "aborted";
+    // An answer written by hand is continued as it stands (write its start, and let the model go on).
+    return message.error !== undefined || ["length", "aborted", "edited"].includes(message.stats?.finishReason ?? "stop");
 }
 
 export const useChatStream = create<ChatStreamState>()((set, get) => {
@@ -224,6 +230,13 @@ export const useChatStream = create<ChatStreamState>()((set, get) => {
             if (!conversation?.messages.some((m) => m.id === messageId && m.role === "user")) return;
             useConversations.getState().addVersion(conversationId, messageId, {role: "user", content});
             await answer(conversationId);
+        },
+        editAnswer: (conversationId, answerId, text) => {
+            const content = text.trimEnd();
+            if (content.trim() === "" || answering(conversationId)) return;
+            const conversation = useConversations.getState().conversations.find((c) => c.id === conversationId);
+            if (!conversation?.messages.some((m) => m.id === answerId && m.role === "assistant")) return;
+            useConversations.getState().addVersion(conversationId, answerId, {role: "assistant", content, stats: {finishReason: "edited"}});
         },
         stop: (conversationId) => {
             running.get(conversationId)?.controller.abort();
