@@ -182,7 +182,7 @@ function Form({settings}: {settings: AdminSettings}) {
                             <option value="user">Each user only with themselves</option>
                         </select>
                     </Field>
-                    <Field label="Groups" hint="One “user = group” per line (profiles with a group are added here)">
+                    <Field label="Groups" hint="One “user = group” per line (profiles with a group are added here; a name holding = or : goes in quotes)">
                         <textarea
                             rows={3}
                             data-testid="setting-groups"

@@ -51,6 +51,25 @@ describe("settings form", () => {
         );
     });
 
+    it("reads back every group line it writes, whatever the names hold; a save of another field leaves the groups as they are", () => {
+        const groups = {"Night: nurse": "ward-3", "a=b": "x = y", 'say "hi"': '"q"', " padded ": "ward 4", plain: "ward:5"};
+        const settings = {...fakeSettings, sharing: {...fakeSettings.sharing, groups}};
+        const draft = draftFrom(settings);
+        expect(draft.groups.split("\n")).toEqual([
+            '"Night: nurse" = ward-3',
+            '"a=b" = x = y',
+            '"say \\"hi\\"" = "\\"q\\""',
+            '" padded " = ward 4',
+            "plain = ward:5"
+        ]);
+        expect(parseGroups(draft.groups)).toEqual(groups);
+        expect(patchFrom(settings, {...draft, topK: "9"})).toEqual({sharing: {topK: 9}});
+        // Typed by hand: "=" is the separator where a line has one, so a name with ":" needs no quotes beside it.
+        expect(parseGroups("ward3:nurse1 = ward-3\nnurse-2: ward-4")).toEqual({"ward3:nurse1": "ward-3", "nurse-2": "ward-4"});
+        expect(parseGroups('"unclosed = ward')).toMatch(/goes in quotes/);
+        expect(parseGroups("= ward")).toMatch(/not "user = group"/);
+    });
+
     it("calls settings in the server's messages what the panel calls them", () => {
         expect(friendlySettingsError("sharing.topK must be between 1 and 64; got 0.")).toBe("Top-k must be between 1 and 64; got 0.");
         expect(friendlySettingsError("sharing.scopeOverrides.group:ward-3.recomputeBudget must be between 0 and 1.")).toBe(

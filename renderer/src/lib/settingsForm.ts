@@ -64,7 +64,7 @@ export function draftFrom(settings: AdminSettings): SettingsDraft {
         embedder: s.embedder,
         scopePolicy: s.scopePolicy,
         groups: Object.entries(s.groups)
-            .map(([user, group]) => `${user} = ${group}`)
+            .map(([user, group]) => groupLine(user, group))
             .join("\n"),
         sharedPrefixes: s.sharedPrefixes.join(prefixSeparator),
         budgetMiB: toMiB(s.maxSnapshotBytes),
@@ -130,20 +130,53 @@ export function parseSharedPrefixes(text: string): string[] {
         .filter((part) => part !== "");
 }
 
+/** A name as a groups line holds it: in quotes (JSON's) where it could be misread (a separator, spaces at its ends). */
+function quotedWhereNeeded(name: string, side: "user" | "group"): string {
+    const misread = side === "user" ? /[=:"]/.test(name) : name.startsWith('"');
+    return misread || name !== name.trim() ? JSON.stringify(name) : name;
+}
+
+/** One line of the groups box; {@link parseGroups} reads it back as it was, whatever the names hold. */
+export function groupLine(user: string, group: string): string {
+    return `${quotedWhereNeeded(user, "user")} = ${quotedWhereNeeded(group, "group")}`;
+}
+
+/** A name of a groups line: a quoted one read as JSON, else trimmed; null where the quotes are malformed. */
+function nameOf(text: string): string | null {
+    const name = text.trim();
+    if (!name.startsWith('"')) return name;
+    try {
+        const parsed: unknown = JSON.parse(name);
+        return typeof parsed === "string" ? parsed : null;
+    } catch {
+        return null;
+    }
+}
+
+/**
+ * The groups box read: one "user = group" per line ("user: group" too). A name holding "=", ":" or a quote is written
+ * in quotes ("Night: nurse" = ward-3); unquoted, a line splits at its first "=", or at its first ":" where it has none.
+ */
 export function parseGroups(text: string): Record<string, string> | string {
     const groups: Record<string, string> = {};
     const lineOf = new Map<string, number>();
     for (const [index, line] of text.split("\n").entries()) {
         if (line.trim() === "") continue;
-        const match = /^(.+?)\s*[=:]\s*(.+)$/.exec(line.trim());
-        if (!match) return `Line ${index + 1} of the groups is not "user = group".`;
-        const user = match[1]!.trim();
+        const trimmed = line.trim();
+        const quoted = /^("(?:[^"\\]|\\.)*")\s*[=:]\s*(.+)$/.exec(trimmed);
+        const separator = trimmed.includes("=") ? "=" : ":";
+        const at = trimmed.indexOf(separator);
+        const [userText, groupText] = quoted ? [quoted[1]!, quoted[2]!] : at > 0 ? [trimmed.slice(0, at), trimmed.slice(at + 1)] : [null, null];
+        const user = userText === null ? null : nameOf(userText);
+        const group = groupText === null ? null : nameOf(groupText);
+        if (user === null || group === null || user === "" || group === "")
+            return `Line ${index + 1} of the groups is not "user = group" (a name holding "=", ":" or a quote goes in quotes: "Night: nurse" = ward-3).`;
         // A user in two groups is a mistake to point at, not one for the last line to settle silently.
         const earlier = lineOf.get(user);
         if (earlier != null)
             return `Line ${index + 1} of the groups puts ${user} in a group again (line ${earlier} put them in ${groups[user]}): a user belongs to one group.`;
         lineOf.set(user, index + 1);
-        groups[user] = match[2]!.trim();
+        groups[user] = group;
     }
     return groups;
 }
