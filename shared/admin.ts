@@ -246,7 +246,8 @@ export interface CachedPromptPage {
 /** Every admin operation: its input and output. */
 export interface AdminOps {
     getSettings: {input: Record<string, never>; output: AdminSettings};
-    patchSettings: {input: AdminSettingsPatch; output: AdminSettings};
+    /** `evicted`: the cached prompts a smaller snapshot budget removed at once (none removed: absent). */
+    patchSettings: {input: AdminSettingsPatch; output: AdminSettings & {evicted?: {removedEntries: number; freedBytes: number}}};
     cacheStats: {input: {bucketMs?: number; since?: number; scope?: string}; output: CacheStats};
     /**
      * What-if curves for the settings panel, from the logged requests (of `scope` when set); the budget

@@ -130,6 +130,22 @@ describe("cache stats, threshold live, clear", () => {
         expect(cacheStats(server.core.admin).cache.bytes).toBe(0);
     });
 
+    it("says what a smaller snapshot budget removed at once, and nothing where it removed nothing", async () => {
+        await chat("nurse", lily);
+        await cacheHolds(1);
+        const before = cacheStats(server.core.admin).cache;
+        const budget = server.core.settings.sharing.maxSnapshotBytes;
+        const patch = async (maxSnapshotBytes: number) =>
+            (await (await server.api("/kvshare/settings", {method: "PATCH", json: {sharing: {maxSnapshotBytes}}})).json()) as AdminSettings & {
+                evicted?: {removedEntries: number; freedBytes: number};
+            };
+        const lowered = await patch(0);
+        expect(lowered.evicted).toEqual({removedEntries: before.entries, freedBytes: before.bytes});
+        expect(lowered.sharing.maxSnapshotBytes).toBe(0);
+        expect(cacheStats(server.core.admin).cache.entries).toBe(0);
+        expect((await patch(budget)).evicted).toBeUndefined();
+    });
+
     it("buckets time in nice steps", () => {
         expect(chooseBucketMs(0)).toBe(10_000);
         expect(chooseBucketMs(30 * 60_000)).toBe(30_000);

@@ -54,8 +54,8 @@ export interface CacheAdmin {
     purgeEntry(id: number): {id: number; scope: string; tokens: ArrayLike<number>} | undefined;
     /** The loaded model's fingerprint (its entries are the ones in use). */
     readonly modelFingerprint: string;
-    /** Evicts until the snapshots fit `bytes`, in steps with requests served in between. */
-    evictToBudget(bytes: number): Promise<unknown>;
+    /** Evicts until the snapshots fit `bytes`, in steps with requests served in between; what it removed. */
+    evictToBudget(bytes: number): Promise<ReadonlyArray<{bytes: number}>>;
     /** Makes the memory tier fit its (lowered) budget now. */
     trimMemoryTier(): void;
     /** Makes the cache hold exactly the admin-marked shared prefixes. */

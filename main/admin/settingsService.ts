@@ -134,7 +134,10 @@ function groupsOver(now: Record<string, string>, base: Record<string, string>, w
  * `sharing.groups` replaces them whole, unless it names the groups it was made over (`baseGroups`): then
  * only its own lines are applied, over the groups as they are now (see {@link groupsOver}).
  */
-export async function patchSettings(deps: SettingsDeps, input: AdminSettingsPatch | unknown): Promise<AdminSettings> {
+export async function patchSettings(
+    deps: SettingsDeps,
+    input: AdminSettingsPatch | unknown
+): Promise<AdminSettings & {evicted?: {removedEntries: number; freedBytes: number}}> {
     const {baseGroups: rawBase, ...settingsInput} = isObject(input) ? input : {};
     let patch;
     try {
@@ -167,9 +170,13 @@ export async function patchSettings(deps: SettingsDeps, input: AdminSettingsPatc
     if (filePatch.api != null) Object.assign(deps.settings.api, filePatch.api);
     Object.assign(deps.settings, patch.runtime);
 
-    if (patch.sharing?.maxSnapshotBytes != null) await deps.cache()?.evictToBudget(deps.settings.sharing.maxSnapshotBytes);
+    // What a smaller budget removed is said (the page says it beside "Saved"), as a clearing of the cache is.
+    const evicted = patch.sharing?.maxSnapshotBytes == null ? [] : ((await deps.cache()?.evictToBudget(deps.settings.sharing.maxSnapshotBytes)) ?? []);
     if (patch.sharing?.maxMemoryBytes != null) deps.cache()?.trimMemoryTier();
     if (patch.sharing?.sharedPrefixes != null) await deps.cache()?.refreshSharedPrefixes();
     deps.log.info(`settings changed: ${JSON.stringify(filePatch)}`);
-    return getSettings(deps);
+    if (evicted.length === 0) return getSettings(deps);
+    const freedBytes = evicted.reduce((sum, entry) => sum + entry.bytes, 0);
+    deps.log.info(`the smaller snapshot budget removed ${evicted.length} cached prompts (${freedBytes} bytes)`);
+    return {...getSettings(deps), evicted: {removedEntries: evicted.length, freedBytes}};
 }

@@ -316,6 +316,31 @@ describe("AdminPanel: changes waiting for a model load, and confirmations by key
         expect(backend.adminFake.count("revokeKey")).toBe(0);
     });
 
+    it("asks before a smaller snapshot budget removes cached prompts, and says beside Saved how many it removed", async () => {
+        backend.adminFake.stats = {...backend.adminFake.stats, cache: {...backend.adminFake.stats.cache, entries: 40, bytes: 40 * 1_048_576}};
+        render(<AdminPanel />);
+        const budget = await screen.findByTestId("setting-budget");
+        fireEvent.change(budget, {target: {value: "10"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.getByTestId("evict-question").querySelector("p")!.textContent).toBe(
+            "The cache holds 40 cached prompts in 40.0 MiB, more than a budget of 10.0 MiB: saving removes the least recently used of them now (raising the budget again does not bring them back)."
+        );
+        expect(backend.adminFake.count("patchSettings")).toBe(0);
+        // Cancel goes back to the form, the edit kept; an edit drops the question too.
+        fireEvent.click(screen.getByRole("button", {name: "Cancel"}));
+        expect(screen.queryByTestId("evict-question")).toBeNull();
+        expect((budget as HTMLInputElement).value).toBe("10");
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        await act(async () => fireEvent.click(screen.getByTestId("evict-confirm")));
+        expect(backend.adminFake.count("patchSettings")).toBe(1);
+        expect(screen.getByTestId("settings-saved").textContent).toBe("Saved · in effect now · the smaller budget removed 30 cached prompts (30.0 MiB)");
+        // A budget the cache fits in, or a larger one, is saved without asking.
+        fireEvent.change(budget, {target: {value: "20"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.queryByTestId("evict-question")).toBeNull();
+        expect(screen.getByTestId("settings-saved").textContent).toBe("Saved · in effect now");
+    });
+
     it("moves the focus to Clear cache's confirmation, and Esc cancels it", async () => {
         render(<AdminPanel />);
         fireEvent.click(await screen.findByTestId("clear-cache"));

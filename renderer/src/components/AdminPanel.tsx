@@ -2,7 +2,6 @@ import {useEffect, useRef, useState} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
 import {draftFrom, friendlySettingsError, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
-import {waitsForReload} from "../lib/runtimeForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {ApiKeys} from "./ApiKeys.js";
@@ -10,26 +9,12 @@ import {ApiServerSettings} from "./ApiServerSettings.js";
 import {ConfirmButton} from "./ConfirmButton.js";
 import {Field} from "./Field.js";
 import {RuntimeSettings} from "./RuntimeSettings.js";
+import {EvictionQuestion, evictionAhead, SavedNote, type EvictionAhead} from "./SaveNotes.js";
 import {usePendingReload} from "./usePendingReload.js";
 import {useStickyBarRoom} from "./useStickyBarRoom.js";
 import {WhatIfPanel} from "./WhatIfPanel.js";
 
 const sameSettings = (a: AdminSettings, b: AdminSettings): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
-
-/** What a save did: in effect now, or (for settings the model takes up when loaded) waiting for its next load. */
-function SavedNote({pending}: {pending: string[]}) {
-    if (pending.length === 0)
-        return (
-            <p className="saved" data-testid="settings-saved">
-                Saved · in effect now
-            </p>
-        );
-    return (
-        <p className="saved pending" data-testid="settings-saved">
-            Saved · {waitsForReload(pending)}
-        </p>
-    );
-}
 
 function Form({settings}: {settings: AdminSettings}) {
     // Edits left unsaved when the panel was closed come back, as long as the settings beneath them are the same.
@@ -42,6 +27,9 @@ function Form({settings}: {settings: AdminSettings}) {
     const saving = useAdminSettings((s) => s.saving);
     const savedAt = useAdminSettings((s) => s.savedAt);
     const lastCleared = useAdminSettings((s) => s.lastCleared);
+    const lastEvicted = useAdminSettings((s) => s.lastEvicted);
+    // A save that would remove cached prompts (a smaller snapshot budget) asks first.
+    const [asking, setAsking] = useState<EvictionAhead | null>(null);
     const clearError = useAdminSettings((s) => s.clearError);
     const shown = useRef(settings);
     useEffect(() => {
@@ -58,6 +46,7 @@ function Form({settings}: {settings: AdminSettings}) {
     };
     const update = (change: (draft: SettingsDraft) => SettingsDraft): void => {
         setDraft(change);
+        setAsking(null);
         forgetError();
     };
     const set = <K extends keyof SettingsDraft>(key: K, value: SettingsDraft[K]) => update((d) => ({...d, [key]: value}));
@@ -71,10 +60,12 @@ function Form({settings}: {settings: AdminSettings}) {
     // Kept in the store: a reload or close then asks first (see useAdminSettings), the panel open or not.
     useEffect(() => useAdminSettings.setState({unsaved: dirty ? {draft, base: settings} : null}), [draft, settings, dirty]);
 
-    const save = async (): Promise<void> => {
+    const save = async (confirmed = false): Promise<void> => {
         if (typeof patch === "string") return setLocalError(patch);
         setLocalError(null);
-        await useAdminSettings.getState().patch(patch);
+        const ahead = confirmed ? null : await evictionAhead(patch, settings.sharing.maxSnapshotBytes);
+        setAsking(ahead);
+        if (ahead === null) await useAdminSettings.getState().patch(patch);
     };
     const error = localError ?? (serverError == null ? null : friendlySettingsError(serverError));
     const footer = useStickyBarRoom<HTMLDivElement>();
@@ -274,12 +265,14 @@ function Form({settings}: {settings: AdminSettings}) {
             ) : null}
             <ApiServerSettings settings={settings} draft={draft} set={set} text={text} />
             <div className="admin-footer" ref={footer}>
-                {error ? (
+                {asking ? (
+                    <EvictionQuestion ahead={asking} onSave={() => void save(true)} onCancel={() => setAsking(null)} />
+                ) : error ? (
                     <p className="form-error" role="alert" data-testid="settings-error">
                         {error}
                     </p>
                 ) : savedAt && !dirty ? (
-                    <SavedNote pending={pending} />
+                    <SavedNote pending={pending} evicted={lastEvicted} />
                 ) : dirty ? (
                     <p className="muted small" data-testid="settings-unsaved">
                         Unsaved changes

@@ -14,6 +14,8 @@ interface AdminSettingsState {
     /** Set after a successful change, for a short confirmation. */
     savedAt: number | null;
     lastCleared: {removedEntries: number; freedBytes: number} | null;
+    /** What the last save removed from the cache (a smaller snapshot budget), said beside "Saved"; null: nothing. */
+    lastEvicted: {removedEntries: number; freedBytes: number} | null;
     /** Why the last Clear cache failed (shown at its button, not with the form's errors). */
     clearError: string | null;
     /** Edits not saved yet, kept while the panel is closed (another view, not a reload) over the settings they were typed on. */
@@ -51,6 +53,7 @@ export const adminSettingsInitialState = {
     saving: false,
     savedAt: null,
     lastCleared: null,
+    lastEvicted: null,
     clearError: null,
     unsaved: null,
     movedTo: null,
@@ -118,11 +121,19 @@ export const useAdminSettings = create<AdminSettingsState>()((set, get) => ({
             }
             const before = current?.api.url ?? null;
             const baseGroups = patch.sharing?.groups != null && current != null ? {baseGroups: current.sharing.groups} : {};
-            const settings = await getBackend().admin("patchSettings", {...patch, ...baseGroups});
+            const {evicted, ...settings} = await getBackend().admin("patchSettings", {...patch, ...baseGroups});
             shown = Math.max(shown, request);
             const {url, servesUi} = settings.api;
             const moved = servesUi && url != null && before != null && url !== before;
-            set({settings, error: null, saving: false, savedAt: Date.now(), seenElsewhere: null, ...(moved ? {movedTo: url} : {})});
+            set({
+                settings,
+                error: null,
+                saving: false,
+                savedAt: Date.now(),
+                lastEvicted: evicted ?? null,
+                seenElsewhere: null,
+                ...(moved ? {movedTo: url} : {})
+            });
             return true;
         } catch (error) {
             set({error: errorMessage(error), saving: false});

@@ -196,7 +196,14 @@ export class FakeAdmin {
                     api: {...merged, url, saved: {host: merged.host, port: merged.port}, flagOverrides: []}
                 };
                 if (this.settings.runtime != null) this.settings.runtime = runtimeChanged(this.settings.runtime, runtime);
-                return structuredClone(this.settings);
+                // A smaller budget removes cached prompts (entries of the average size here) until the rest fits.
+                const {entries, bytes} = this.stats.cache;
+                const budget = sharing.maxSnapshotBytes;
+                if (typeof budget !== "number" || bytes <= budget || entries === 0) return structuredClone(this.settings);
+                const removedEntries = Math.min(entries, Math.ceil((bytes - budget) / (bytes / entries)));
+                const freedBytes = removedEntries === entries ? bytes : Math.round((removedEntries * bytes) / entries);
+                this.stats = {...this.stats, cache: {...this.stats.cache, entries: entries - removedEntries, bytes: bytes - freedBytes}};
+                return {...structuredClone(this.settings), evicted: {removedEntries, freedBytes}};
             }
             case "cacheStats": {
                 optionalNumber(value.bucketMs, "bucketMs", 1000, 30 * 86_400_000);
