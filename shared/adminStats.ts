@@ -20,8 +20,13 @@ export interface StatsBucket {
 
 /** This machine's prefill cost per prompt token, measured from requests served without any reuse. */
 export interface PrefillSpeed {
-    /** Median over those requests of (TTFT − queue wait − admission) ÷ prompt tokens; null without any. */
+    /**
+     * Milliseconds per prompt token: the slope of (TTFT − queue wait − admission) against prompt tokens over those
+     * requests (through the origin while their prompts are all about as long); null without any.
+     */
     msPerToken: number | null;
+    /** The fixed milliseconds of a prefill besides its tokens (paid with reuse too); null without any request. */
+    fixedMs: number | null;
     /** How many requests it was measured from. */
     requests: number;
 }

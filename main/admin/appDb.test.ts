@@ -60,9 +60,11 @@ describe("AppDb", () => {
     it("opens a database from before message versions: its chats read as before, and versions can be saved", () => {
         const file = path.join(dir, APP_DB_FILE);
         const old = openAppDb(file);
-        // The step before versions: no columns for them.
-        old.exec("ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index");
-        old.pragma(`user_version = ${APP_DB_VERSION - 1}`);
+        // The step before versions: no columns for them (nor for the pins that came after them).
+        old.exec(
+            "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index; ALTER TABLE conversations DROP COLUMN pinned"
+        );
+        old.pragma(`user_version = ${APP_DB_VERSION - 2}`);
         saveChat(old);
         old.close();
 

@@ -272,7 +272,7 @@ describe("admin services without a model", () => {
         expect(() => revokeKey(deps, {id: entry.id})).toThrow(expect.objectContaining({kind: "not_found"}) as Error);
     });
 
-    it("estimates the prefill time reuse saved from this machine's requests served without reuse", () => {
+    it("estimates the prefill time reuse saved from this machine's requests served without reuse: a token at the line's slope", () => {
         const now = 1_750_000_060_000;
         const request = (at: number, over: Partial<RequestLogEntry>): RequestLogEntry => ({
             at: now - at,
@@ -286,20 +286,20 @@ describe("admin services without a model", () => {
             ...over
         });
         const logged = [
-            // Without reuse: TTFT less queue wait and admission, per prompt token: 1.1, 1.0 and 1.2 ms.
+            // Without reuse: TTFT less queue wait and admission is 30 ms + 1 ms per prompt token (130, 230 and 80 ms).
             request(50_000, {
                 promptTokens: 100,
-                ttftMs: 130,
+                ttftMs: 150,
                 queueMs: 10,
                 stages: {embed_ms: 5, retrieve_ms: 3, align_ms: 2, restore_ms: 0, edit_ms: 0, compute_ms: 0}
             }),
-            request(45_000, {promptTokens: 200, ttftMs: 230, stages: {embed_ms: 10, retrieve_ms: 10, align_ms: 10, restore_ms: 0, edit_ms: 0, compute_ms: 0}}),
-            request(40_000, {promptTokens: 50, ttftMs: 80, queueMs: 20}),
+            request(45_000, {promptTokens: 200, ttftMs: 260, stages: {embed_ms: 10, retrieve_ms: 10, align_ms: 10, restore_ms: 0, edit_ms: 0, compute_ms: 0}}),
+            request(40_000, {promptTokens: 50, ttftMs: 100, queueMs: 20}),
             // With reuse: 250 and 60 tokens not computed.
             request(25_000, {mode: "semantic", promptTokens: 300, reusedTokens: 250, ttftMs: 40, donorId: 7}),
             request(5_000, {mode: "prefix", promptTokens: 100, reusedTokens: 60, ttftMs: 50}),
-            // Another scope, served slower: it counts only in a view that takes it in.
-            request(4_000, {scope: "user:ann", promptTokens: 100, ttftMs: 500}),
+            // Another scope's, on the same machine: it prices every scope's reused tokens alike.
+            request(4_000, {scope: "user:ann", promptTokens: 300, ttftMs: 330}),
             // A scope whose requests all reused KV.
             request(3_000, {scope: "user:bo", mode: "prefix", promptTokens: 100, reusedTokens: 90, ttftMs: 9})
         ];
@@ -324,23 +324,36 @@ describe("admin services without a model", () => {
         }
         for (const log of [persisted, memoryOnly]) {
             const global = statsOf(log, "global");
-            expect(global.prefill.requests).toBe(3);
-            expect(global.prefill.msPerToken).toBeCloseTo(1.1, 9);
-            expect(global.totals.timeSavedMs).toBeCloseTo(310 * 1.1, 6);
+            // The slope: 1 ms a token (the mean rate, 1.1 to 1.6 ms, charged the 30 ms a prefill takes anyway to its tokens).
+            expect(global.prefill).toEqual({msPerToken: expect.closeTo(1, 9) as number, fixedMs: expect.closeTo(30, 6) as number, requests: 4});
+            expect(global.totals.timeSavedMs).toBeCloseTo(310, 6);
             const saved = global.buckets.filter((b) => b.reusedTokens > 0).map((b) => [b.reusedTokens, b.timeSavedMs]);
             expect(saved).toHaveLength(2);
-            expect(saved[0]![1]).toBeCloseTo(250 * 1.1, 6);
-            expect(saved[1]![1]).toBeCloseTo(60 * 1.1, 6);
+            expect(saved[0]![1]).toBeCloseTo(250, 6);
+            expect(saved[1]![1]).toBeCloseTo(60, 6);
             expect(global.buckets.filter((b) => b.reusedTokens === 0).every((b) => b.timeSavedMs === 0)).toBe(true);
-            // Every scope: four requests without reuse, 1.0, 1.1, 1.2 and 5 ms per token.
+            // Every scope's view prices a token alike: the whole is the sum of the scopes' time saved.
             const all = statsOf(log);
-            expect(all.prefill).toEqual({msPerToken: expect.closeTo(1.15, 9) as number, requests: 4});
-            expect(all.totals.timeSavedMs).toBeCloseTo(400 * 1.15, 6);
-            // A view without any request served without reuse has nothing to estimate from.
+            expect(all.prefill).toEqual(global.prefill);
             const hitsOnly = statsOf(log, "user:bo");
-            expect(hitsOnly.totals).toMatchObject({requests: 1, reusedTokens: 90, timeSavedMs: null});
-            expect(hitsOnly.prefill).toEqual({msPerToken: null, requests: 0});
-            expect(hitsOnly.buckets.every((b) => b.timeSavedMs === null)).toBe(true);
+            expect(hitsOnly.totals).toMatchObject({requests: 1, reusedTokens: 90});
+            expect(hitsOnly.totals.timeSavedMs).toBeCloseTo(90, 6);
+            expect(all.totals.timeSavedMs).toBeCloseTo(global.totals.timeSavedMs! + hitsOnly.totals.timeSavedMs!, 6);
+            // A window without any request served without reuse has nothing to estimate from.
+            const late = cacheStats(
+                {
+                    requestLog: log,
+                    qualityChecks: new QualityStore(() => db.get()),
+                    cache: () => undefined,
+                    settings: structuredClone(defaultSettings),
+                    monitorShare: () => 0
+                },
+                {bucketMs: 10_000, since: now - 3_500},
+                now
+            );
+            expect(late.prefill).toEqual({msPerToken: null, fixedMs: null, requests: 0});
+            expect(late.totals).toMatchObject({reusedTokens: 90, timeSavedMs: null});
+            expect(late.buckets.every((b) => b.timeSavedMs === null)).toBe(true);
         }
         persisted.flush();
     });

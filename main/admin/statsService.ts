@@ -1,3 +1,4 @@
+import {LineFit} from "../common/lineFit.js";
 import type {CacheStats, PrefillSpeed, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
 import type {AdminDeps} from "./ports.js";
 import {sharedScope} from "../sharing/engine/scopes.js";
@@ -59,8 +60,10 @@ class Tally {
  * One pass over the log's in-memory columns ({@link RequestLog.statsColumns}: no row is read from SQLite again
  * or turned into an object), in the order `RequestLog.since` gives its rows, so every sum and mean is the one a
  * row-by-row aggregation of `since`'s rows gives, to the last bit; the medians are selected, not sorted, from the
- * same values. The time saved: reused tokens × this machine's prefill ms per token, the median over the window's
- * requests served without reuse of (TTFT − queue wait − admission) ÷ prompt tokens (see `StatsColumns.prefillRate`).
+ * same values. The time saved: reused tokens × this machine's prefill ms per token: the slope of (TTFT − queue wait −
+ * admission) against prompt tokens over the window's requests served without reuse, of every scope (see
+ * `StatsColumns.prefillRate`). The slope, not the mean rate: a pass's fixed cost (a weights pass, sampling) is paid
+ * with or without reuse, and charged per token it made a short prompt's tokens look several times dearer.
  * A scope's view is the same pass over that scope's rows.
  */
 export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: number; scope?: string} = {}, now = Date.now()): CacheStats {
@@ -85,8 +88,6 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
     const missTtft = new Float64Array(n);
     const hitPrompt = new Float64Array(n);
     const missPrompt = new Float64Array(n);
-    const rates = new Float64Array(n);
-    let rateCount = 0;
     const donorCounts = new Map<number, number>();
     for (let i = firstIndex; i < n; i++) {
         if (!inView(i)) continue;
@@ -102,11 +103,15 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
             missTtft[total.requests - total.hits - 1] = servedTtft[i]!;
             missPrompt[total.requests - total.hits - 1] = promptTokens[i]!;
         }
-        if (!Number.isNaN(prefillRate[i]!)) rates[rateCount++] = prefillRate[i]!;
         if (!Number.isNaN(donor)) donorCounts.set(donor, (donorCounts.get(donor) ?? 0) + 1);
     }
 
-    const prefill: PrefillSpeed = {msPerToken: medianOf(rates, rateCount), requests: rateCount};
+    // This machine's prefill, whoever asked: every scope's view (and the sum of them) prices a reused token alike.
+    const fit = new LineFit(1);
+    for (let i = 0; i < n; i++) if (at[i]! >= since && !Number.isNaN(prefillRate[i]!)) fit.add(promptTokens[i]!, prefillRate[i]! * promptTokens[i]!);
+    const line = fit.line();
+    const prefill: PrefillSpeed =
+        fit.count === 0 ? {msPerToken: null, fixedMs: null, requests: 0} : {msPerToken: line.perToken, fixedMs: line.fixed, requests: fit.count};
     const timeSaved = (reusedTokens: number) => (prefill.msPerToken == null ? null : reusedTokens * prefill.msPerToken);
     const buckets: StatsBucket[] = groups.map((group, index) => ({
         start: firstBucket + index * bucketMs,

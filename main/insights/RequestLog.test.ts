@@ -169,7 +169,8 @@ describe("RequestLog in app.db", () => {
         const old = openAppDb(file);
         old.exec(
             "ALTER TABLE request_log DROP COLUMN recompute_policy; ALTER TABLE quality_checks DROP COLUMN recompute_policy; " +
-                "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index"
+                "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index; " +
+                "ALTER TABLE conversations DROP COLUMN pinned"
         );
         old.pragma("user_version = 2");
         old.prepare(

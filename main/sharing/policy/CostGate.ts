@@ -8,6 +8,8 @@
  * large model that pass outweighs the tokens saved, so decode costs are fitted as a line, not a rate.
  */
 
+import {LineFit} from "../../common/lineFit.js";
+
 /** Exponential moving average; `count` tells whether it has seen enough to be trusted. */
 class Ema {
     public value = 0;
@@ -65,41 +67,6 @@ export interface GateAnswer {
     floorMs: number;
 }
 
-/**
- * `ms ≈ fixed + perToken × tokens`, fitted by exponentially weighted least squares (recent samples count
- * most); through the origin while all samples have about the same token count.
- */
-class LinearCost {
-    private w = 0;
-    private x = 0;
-    private y = 0;
-    private xx = 0;
-    private xy = 0;
-    public count = 0;
-
-    public constructor(private readonly decay = 0.9) {}
-
-    public add(tokens: number, ms: number): void {
-        if (!Number.isFinite(ms) || ms < 0 || !(tokens > 0)) return;
-        const d = this.decay;
-        this.w = d * this.w + 1;
-        this.x = d * this.x + tokens;
-        this.y = d * this.y + ms;
-        this.xx = d * this.xx + tokens * tokens;
-        this.xy = d * this.xy + tokens * ms;
-        this.count++;
-    }
-
-    public predict(tokens: number): number {
-        const spread = this.w * this.xx - this.x * this.x;
-        // Too little spread in token counts to separate the fixed part: a rate through the origin.
-        if (spread <= 1e-9 * this.w * this.xx) return this.x === 0 ? 0 : (tokens * this.y) / this.x;
-        const perToken = Math.max(0, (this.w * this.xy - this.x * this.y) / spread);
-        const fixed = Math.max(0, (this.y - perToken * this.x) / this.w);
-        return fixed + perToken * tokens;
-    }
-}
-
 /** Samples each rate needs before the gate acts on it. */
 const minSamples = 3;
 /**
@@ -141,18 +108,18 @@ class Explorer {
 }
 
 export class CostGate {
-    private readonly prefill = new LinearCost();
-    private readonly editCompute = new LinearCost();
+    private readonly prefill = new LineFit();
+    private readonly editCompute = new LineFit();
     /**
      * Restore and edit against the donor's tokens. A line, not a rate: under load most of it is the
      * wait for the context between other sequences' batches, the same for a short donor as a long one.
      */
-    private readonly restoreEdit = new LinearCost();
+    private readonly restoreEdit = new LineFit();
     private readonly readMsPerByte = new Ema();
     /** Copying a served prompt's KV out of its sequence (the sequence is held meanwhile). */
-    private readonly capture = new LinearCost();
+    private readonly capture = new LineFit();
     /** Deviation probes: milliseconds against prompt tokens. */
-    private readonly probe = new LinearCost();
+    private readonly probe = new LineFit();
     private readonly skippedDonors = new Explorer();
     private readonly uncachedPrompts = new Explorer();
 

@@ -46,13 +46,13 @@ describe("dashboard: time saved", () => {
         backend.adminFake.stats = {
             ...fakeStats(),
             totals: {...fakeStats().totals, reusedTokens: 4000, timeSavedMs: 2400},
-            prefill: {msPerToken: 0.6, requests: 12}
+            prefill: {msPerToken: 0.6, fixedMs: 4, requests: 12}
         };
         render(<Dashboard />);
         const card = await screen.findByTestId("card-time-saved");
         expect(card.querySelector(".stat-card-value")?.textContent).toBe("≈ 2.40 s");
         expect(card.querySelector(".stat-card-hint")?.textContent).toBe(
-            "≈ prefill time of the reused tokens, at this machine's prefill speed (0.60 ms/token, 12 requests without reuse); what reuse itself costs (reading, moving, recomputing) is not taken off: TTFT with and without reuse, below, shows the net"
+            "≈ prefill time of the reused tokens, at this machine's prefill speed (0.60 ms/token beyond 4 ms a prefill takes anyway; fitted over 12 requests without reuse, of every scope); what reuse itself costs (reading, moving, recomputing) is not taken off: TTFT with and without reuse, below, shows the net"
         );
     });
 
@@ -80,11 +80,13 @@ describe("dashboard: time saved", () => {
 
     it("says when there is nothing to estimate from yet, and per bucket only where tokens were saved", () => {
         const stats = fakeStats();
-        expect(timeSavedFigures({...stats, totals: {...stats.totals, timeSavedMs: null}, prefill: {msPerToken: null, requests: 0}})).toEqual({
+        expect(timeSavedFigures({...stats, totals: {...stats.totals, timeSavedMs: null}, prefill: {msPerToken: null, fixedMs: null, requests: 0}})).toEqual({
             value: "—",
             hint: "≈ prefill time saved, estimated from this machine's prefill speed once a request has been served without reuse"
         });
-        expect(timeSavedFigures({...stats, prefill: {msPerToken: 0.02, requests: 1}}).hint).toContain("(0.020 ms/token, 1 request without reuse)");
+        expect(timeSavedFigures({...stats, prefill: {msPerToken: 0.02, fixedMs: 0, requests: 1}}).hint).toContain(
+            "(0.020 ms/token; fitted over 1 request without reuse, of every scope)"
+        );
         expect(stats.buckets.map(bucketTimeSaved)).toEqual(["≈ 8 ms of prefill saved", ""]);
         expect(bucketTimeSaved({...stats.buckets[0]!, timeSavedMs: null})).toBe("");
     });
@@ -118,7 +120,7 @@ describe("dashboard: time saved", () => {
             buckets: stats.buckets.map((b) => ({...b, requests: 0, hits: 0, donorHits: 0, promptTokens: 0, reusedTokens: 0})),
             totals: {requests: 0, hits: 0, donorHits: 0, hitRate: 0, promptTokens: 0, reusedTokens: 0, timeSavedMs: null},
             ttft: {withReuse: none, withoutReuse: none},
-            prefill: {msPerToken: null, requests: 0},
+            prefill: {msPerToken: null, fixedMs: null, requests: 0},
             topDonors: []
         };
         render(<Dashboard />);

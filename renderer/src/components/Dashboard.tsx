@@ -67,12 +67,12 @@ function formatMsPerToken(ms: number): string {
 
 /** The time-saved card: the estimate over the window, and what it rests on. */
 export function timeSavedFigures(stats: CacheStats): {value: string; hint: string} {
-    const {msPerToken, requests} = stats.prefill;
+    const {msPerToken, fixedMs, requests} = stats.prefill;
     if (stats.totals.timeSavedMs == null || msPerToken == null)
         return {value: "—", hint: "≈ prefill time saved, estimated from this machine's prefill speed once a request has been served without reuse"};
     return {
         value: `≈ ${formatMs(stats.totals.timeSavedMs)}`,
-        hint: `≈ prefill time of the reused tokens, at this machine's prefill speed (${formatMsPerToken(msPerToken)}/token, ${requests} request${requests === 1 ? "" : "s"} without reuse); what reuse itself costs (reading, moving, recomputing) is not taken off: TTFT with and without reuse, below, shows the net`
+        hint: `≈ prefill time of the reused tokens, at this machine's prefill speed (${formatMsPerToken(msPerToken)}/token${fixedMs != null && fixedMs > 0 ? ` beyond ${formatMs(fixedMs)} a prefill takes anyway` : ""}; fitted over ${requests} request${requests === 1 ? "" : "s"} without reuse, of every scope); what reuse itself costs (reading, moving, recomputing) is not taken off: TTFT with and without reuse, below, shows the net`
     };
 }
 

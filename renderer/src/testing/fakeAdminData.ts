@@ -48,7 +48,7 @@ export function fakeStats(): CacheStats {
             withReuse: {count: 1, meanMs: 5, medianMs: 5, medianPromptTokens: 40},
             withoutReuse: {count: 2, meanMs: 11.5, medianMs: 11.5, medianPromptTokens: 12}
         },
-        prefill: {msPerToken: 0.2, requests: 2},
+        prefill: {msPerToken: 0.2, fixedMs: 0, requests: 2},
         cache: {entries: 2, bytes: 1024, budgetBytes: 4096, memoryBytes: 512, memoryBudgetBytes: 2048},
         topDonors: [{id: 1, hits: 1, lifetimeHits: 3, prompt: "Once upon a time", scope: "global", bytes: 512}],
         scope: null,

@@ -1,0 +1,40 @@
+/**
+ * `ms ≈ fixed + perToken × tokens`, fitted by exponentially weighted least squares (with `decay` < 1 recent samples
+ * count most; 1 weighs all alike); through the origin while all samples have about the same token count, where the
+ * fixed part cannot be told from the per-token one.
+ */
+export class LineFit {
+    private w = 0;
+    private x = 0;
+    private y = 0;
+    private xx = 0;
+    private xy = 0;
+    public count = 0;
+
+    public constructor(private readonly decay = 0.9) {}
+
+    public add(tokens: number, ms: number): void {
+        if (!Number.isFinite(ms) || ms < 0 || !(tokens > 0)) return;
+        const d = this.decay;
+        this.w = d * this.w + 1;
+        this.x = d * this.x + tokens;
+        this.y = d * this.y + ms;
+        this.xx = d * this.xx + tokens * tokens;
+        this.xy = d * this.xy + tokens * ms;
+        this.count++;
+    }
+
+    /** The fitted line's parts: milliseconds per token, and the fixed milliseconds of a pass (0 through the origin). */
+    public line(): {perToken: number; fixed: number} {
+        const spread = this.w * this.xx - this.x * this.x;
+        // Too little spread in token counts to separate the fixed part: a rate through the origin.
+        if (spread <= 1e-9 * this.w * this.xx) return {perToken: this.x === 0 ? 0 : this.y / this.x, fixed: 0};
+        const perToken = Math.max(0, (this.w * this.xy - this.x * this.y) / spread);
+        return {perToken, fixed: Math.max(0, (this.y - perToken * this.x) / this.w)};
+    }
+
+    public predict(tokens: number): number {
+        const {perToken, fixed} = this.line();
+        return fixed + perToken * tokens;
+    }
+}
