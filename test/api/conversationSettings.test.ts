@@ -56,9 +56,10 @@ describe("a chat's settings saved from two windows that read the same version", 
         const a = await saveFrom(read, {title: "The red ball", params: {...read.params, temperature: 0.2}}, start + 100);
         expect(a).toEqual({id: "two-fields", updatedAt: start + 100});
         const b = await saveFrom(read, {systemPrompt: "Answer in rhyme.", params: {...read.params, max_tokens: 64}}, start + 200);
-        const both = {title: "The red ball", systemPrompt: "Answer in rhyme.", params: {temperature: 0.2, max_tokens: 64}};
+        const both = {title: "The red ball", systemPrompt: "Answer in rhyme.", params: {temperature: 0.2, max_tokens: 64}, pinned: false};
         expect(b).toEqual({id: "two-fields", updatedAt: start + 200, settings: both});
-        expect(await storedChat("two-fields")).toMatchObject({...both, updatedAt: start + 200});
+        const {pinned: _unpinned, ...stored} = both;
+        expect(await storedChat("two-fields")).toMatchObject({...stored, updatedAt: start + 200});
     });
 
     it("takes the later save's value of a setting both changed, and keeps the earlier one's other changes", async () => {
@@ -66,7 +67,7 @@ describe("a chat's settings saved from two windows that read the same version", 
         await save(read);
         await saveFrom(read, {title: "Named in A", systemPrompt: "Be brief."}, start + 100);
         const b = await saveFrom(read, {title: "Named in B"}, start + 200);
-        expect(b.settings).toEqual({title: "Named in B", systemPrompt: "Be brief.", params: read.params});
+        expect(b.settings).toEqual({title: "Named in B", systemPrompt: "Be brief.", params: read.params, pinned: false});
         expect(await storedChat("one-field")).toMatchObject({title: "Named in B", systemPrompt: "Be brief."});
         // A's next save, grown from what it read back then, changes nothing it did not change: B's name stays.
         const a = await saveFrom(
