@@ -7,7 +7,7 @@ import {fakeStats} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {fitText, fitToAxis, wrapText} from "../lib/chartText.js";
 import {bucketTimeSaved, Dashboard, timeSavedFigures} from "./Dashboard.js";
-import {donorTitle} from "./TopDonors.js";
+import {donorLabels, donorTitle} from "./TopDonors.js";
 
 describe("dashboard: time saved", () => {
     let backend: FakeBackend;
@@ -144,6 +144,29 @@ describe("dashboard: time saved", () => {
         render(<Dashboard />);
         const hidden = await screen.findByTestId("chart-top-donors");
         expect(within(hidden).getByRole("img").getAttribute("aria-label")).toBe("Prompts reused most as donors: “#65 · another scope's prompt” 2 times.");
+    });
+
+    it("labels donors that start alike (one system prompt) by where they part, a donor alone by its start", () => {
+        const system = "You are a helpful assistant at a help desk. Answer briefly.";
+        const donor = (id: number, prompt: string | null) => ({id, hits: 1, lifetimeHits: 1, prompt, scope: "global", bytes: 1});
+        expect(
+            donorLabels([
+                donor(1, `${system} How do I reset my password?`),
+                donor(2, `${system} Where is the printer on floor 2?`),
+                donor(3, "Once upon a time there was a fox"),
+                donor(4, "Once upon a time there was a fox"),
+                donor(5, null)
+            ])
+        ).toEqual([
+            "… How do I reset my password?",
+            "… Where is the printer on floor 2?",
+            // The same text twice (two scopes): nothing after the shared start, its own start kept.
+            "Once upon a time there was a fox",
+            "Once upon a time there was a fox",
+            "#5 · another scope's prompt"
+        ]);
+        // Two words in common are no shared start.
+        expect(donorLabels([donor(1, "How do cats purr?"), donor(2, "How do dogs bark?")])).toEqual(["How do cats purr?", "How do dogs bark?"]);
     });
 
     it("cuts a donor's label at its end to fit the axis, the whole text in its tooltip", () => {

@@ -1,7 +1,7 @@
 import type {Scale} from "chart.js";
 import {Bar} from "react-chartjs-2";
 import type {CacheStats} from "../../../shared/admin.js";
-import {fitText, fitToAxis, wrapText} from "../lib/chartText.js";
+import {distinctStarts, fitText, fitToAxis, wrapText} from "../lib/chartText.js";
 import {ChartBox} from "./ChartBox.js";
 import {ChartEmpty, chartColors as colors, staticChart as common} from "./chartParts.js";
 import {topDonorsSummary} from "./chartSummaries.js";
@@ -13,9 +13,9 @@ function donorText(donor: Donor): string {
     return donor.prompt?.replace(/\s+/g, " ").trim() ?? `#${donor.id} · another scope's prompt`;
 }
 
-/** A donor's bar label: its text on one short line. */
-function donorLabel(donor: Donor): string {
-    return fitText(donorText(donor), 42, (text) => text.length);
+/** The donors' bar labels: each one's text on one short line, from where it parts from the others' (see distinctStarts). */
+export function donorLabels(donors: readonly Donor[]): string[] {
+    return distinctStarts(donors.map(donorText)).map((text) => fitText(text, 42, (t) => t.length));
 }
 
 /** A donor bar's tooltip title: the donor's whole text (within reason), in lines that fit a phone's chart. */
@@ -34,7 +34,7 @@ export function TopDonors({stats}: {stats: CacheStats}) {
                     : "No donor has been reused yet. Ask a paraphrase of an earlier question."}
             </ChartEmpty>
         );
-    const labels = stats.topDonors.map(donorLabel);
+    const labels = donorLabels(stats.topDonors);
     return (
         <ChartBox className="chart-box short" summary={topDonorsSummary(stats, labels)}>
             <Bar

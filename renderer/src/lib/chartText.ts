@@ -58,3 +58,25 @@ export function fitToAxis(scale: Pick<Scale, "ctx" | "maxWidth">, label: string)
     ctx.restore();
     return fitted;
 }
+
+/** Words a share of the start of: at least this many before a label leaves them out. */
+const MIN_SHARED_WORDS = 3;
+
+/**
+ * Labels that tell texts apart: where a text starts with the same words as another (the system prompt every chat
+ * prompt begins with), those words give way to "…" and the label shows what follows them; a text that shares no
+ * such start, or holds nothing after it, keeps its own start.
+ */
+export function distinctStarts(texts: readonly string[]): string[] {
+    const words = texts.map((text) => text.split(" "));
+    return words.map((own, i) => {
+        let shared = 0;
+        words.forEach((other, j) => {
+            if (j === i) return;
+            let n = 0;
+            while (n < own.length && n < other.length && own[n] === other[n]) n++;
+            shared = Math.max(shared, n);
+        });
+        return shared >= MIN_SHARED_WORDS && shared < own.length ? `… ${own.slice(shared).join(" ")}` : (texts[i] ?? "");
+    });
+}
