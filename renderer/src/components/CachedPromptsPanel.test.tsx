@@ -27,6 +27,7 @@ describe("CachedPromptsPanel", () => {
         resetCachedPrompts();
         useCacheStats.setState({stats: null, error: null, loading: false, scope: null});
         useApiKeys.setState({keys: [reception], created: null, error: null, busy: false});
+        backend.adminFake.keys = [reception];
     });
     afterEach(() => {
         cleanup();
@@ -34,6 +35,8 @@ describe("CachedPromptsPanel", () => {
     });
 
     it("lists each prompt with its scope and sender by the key's name, its size, use, and a mark for another model's", async () => {
+        // The keys are read by the panel itself (opened first, before the dashboard or the settings read them).
+        useApiKeys.setState(useApiKeys.getInitialState());
         backend.adminFake.cachedPrompts = [
             prompt(1, "Once upon a time there was a cat", {scope: "user:key/5cba5e37dedb", sender: "key/5cba5e37dedb", characters: 900}),
             prompt(2, "You are the clinic's assistant", {scope: "shared", currentModel: false, lastUsedAt: Date.now() - 200_000})

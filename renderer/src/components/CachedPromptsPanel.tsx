@@ -1,3 +1,4 @@
+import {useApiKeys} from "../stores/useApiKeys.js";
 import {useEffect, useId, useRef, useState} from "react";
 import type {CachedPrompt, CachedPromptPage} from "../../../shared/admin.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
@@ -160,7 +161,11 @@ export function CachedPromptsPanel() {
     const heading = useRef<HTMLHeadingElement>(null);
     const titleId = useId();
 
-    useEffect(() => void useCachedPrompts.getState().load(), []);
+    useEffect(() => {
+        void useCachedPrompts.getState().load();
+        // For the senders' and scopes' names: an issued key sends as its id, the admin knows it by its name.
+        void useApiKeys.getState().load();
+    }, []);
 
     const remove = async (entry: CachedPrompt): Promise<void> => {
         // The deleted row goes, and the focus with it: the heading takes it, the status line says what happened.
