@@ -341,6 +341,18 @@ describe("AdminPanel: changes waiting for a model load, and confirmations by key
         expect(screen.getByTestId("settings-saved").textContent).toBe("Saved · in effect now");
     });
 
+    it("says after a change of the sharing scopes that what was cached before is reused by no one now", async () => {
+        render(<AdminPanel />);
+        fireEvent.change(await screen.findByTestId("setting-scope"), {target: {value: "group"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(backend.adminFake.settings.sharing.scopePolicy).toBe("group");
+        expect(screen.getByTestId("scope-change-note").textContent).toMatch(/^Prompts cached before stay in the scopes they were cached in/);
+        fireEvent.change(screen.getByTestId("setting-topk"), {target: {value: "9"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(screen.getByTestId("settings-saved")).toBeTruthy();
+        expect(screen.queryByTestId("scope-change-note")).toBeNull();
+    });
+
     it("moves the focus to Clear cache's confirmation, and Esc cancels it", async () => {
         render(<AdminPanel />);
         fireEvent.click(await screen.findByTestId("clear-cache"));

@@ -30,6 +30,8 @@ function Form({settings}: {settings: AdminSettings}) {
     const lastEvicted = useAdminSettings((s) => s.lastEvicted);
     // A save that would remove cached prompts (a smaller snapshot budget) asks first.
     const [asking, setAsking] = useState<EvictionAhead | null>(null);
+    // The last save changed the sharing scopes: said beside "Saved", what was cached before being out of every scope now.
+    const [scopeChanged, setScopeChanged] = useState(false);
     const clearError = useAdminSettings((s) => s.clearError);
     const shown = useRef(settings);
     useEffect(() => {
@@ -65,7 +67,7 @@ function Form({settings}: {settings: AdminSettings}) {
         setLocalError(null);
         const ahead = confirmed ? null : await evictionAhead(patch, settings.sharing.maxSnapshotBytes);
         setAsking(ahead);
-        if (ahead === null) await useAdminSettings.getState().patch(patch);
+        if (ahead === null && (await useAdminSettings.getState().patch(patch))) setScopeChanged(patch.sharing?.scopePolicy != null);
     };
     const error = localError ?? (serverError == null ? null : friendlySettingsError(serverError));
     const footer = useStickyBarRoom<HTMLDivElement>();
@@ -272,7 +274,7 @@ function Form({settings}: {settings: AdminSettings}) {
                         {error}
                     </p>
                 ) : savedAt && !dirty ? (
-                    <SavedNote pending={pending} evicted={lastEvicted} />
+                    <SavedNote pending={pending} evicted={lastEvicted} scopeChanged={scopeChanged} />
                 ) : dirty ? (
                     <p className="muted small" data-testid="settings-unsaved">
                         Unsaved changes

@@ -4,16 +4,33 @@ import {formatBytes} from "../lib/format.js";
 import {waitsForReload} from "../lib/runtimeForm.js";
 
 /** What a save did: in effect now, or (for settings the model takes up when loaded) waiting for its next load. */
-export function SavedNote({pending, evicted}: {pending: string[]; evicted: {removedEntries: number; freedBytes: number} | null}) {
+export function SavedNote({
+    pending,
+    evicted,
+    scopeChanged
+}: {
+    pending: string[];
+    evicted: {removedEntries: number; freedBytes: number} | null;
+    /** The save changed who shares with whom: what was cached before is in scopes no request is in now. */
+    scopeChanged: boolean;
+}) {
     const removed =
         evicted == null
             ? ""
             : ` · the smaller budget removed ${evicted.removedEntries} cached ${evicted.removedEntries === 1 ? "prompt" : "prompts"} (${formatBytes(evicted.freedBytes)})`;
     return (
-        <p className={pending.length === 0 ? "saved" : "saved pending"} data-testid="settings-saved">
-            Saved · {pending.length === 0 ? "in effect now" : waitsForReload(pending)}
-            {removed}
-        </p>
+        <div>
+            <p className={pending.length === 0 ? "saved" : "saved pending"} data-testid="settings-saved">
+                Saved · {pending.length === 0 ? "in effect now" : waitsForReload(pending)}
+                {removed}
+            </p>
+            {scopeChanged ? (
+                <p className="muted small" data-testid="scope-change-note">
+                    Prompts cached before stay in the scopes they were cached in, which requests under the new sharing no longer match: no one reuses them (but
+                    the marked shared prefixes). They go as the budget needs room, or at once with Clear cache.
+                </p>
+            ) : null}
+        </div>
     );
 }
 
