@@ -141,10 +141,17 @@ describe("runtime settings", () => {
         expect(loadSettings(dataDir)).toMatchObject({threads: defaultSettings.threads, parallel: 2, contextSize: "auto", gpu: false});
 
         // A change of a value a flag set replaces the flag's for this run, and is saved for the next start.
-        const threads = await patchSettings(deps, {runtime: {threads: 3, contextSize: 4096}});
-        expect(threads.runtime).toMatchObject({threads: 3, contextSize: 4096, flagOverrides: [], loaded: {threads: flagThreads, contextSize: 2048}});
-        expect(fileHolds()).toEqual({threads: 3, parallel: 2, contextSize: 4096, gpu: false, gpuFallback: "patched-cpu"});
-        expect(settings.threads).toBe(3);
+        const threads = await patchSettings(deps, {runtime: {threads: 1, contextSize: 4096}});
+        expect(threads.runtime).toMatchObject({threads: 1, contextSize: 4096, flagOverrides: [], loaded: {threads: flagThreads, contextSize: 2048}});
+        expect(fileHolds()).toEqual({threads: 1, parallel: 2, contextSize: 4096, gpu: false, gpuFallback: "patched-cpu"});
+        expect(settings.threads).toBe(1);
+        // More threads than this machine has cores: refused (a flag may still ask for it, as this run's did).
+        await expect(patchSettings(deps, {runtime: {threads: os.availableParallelism() + 1}})).rejects.toMatchObject({
+            code: "invalid_setting",
+            param: "runtime.threads",
+            message: expect.stringMatching(/^runtime\.threads must be at most \d+, this machine's logical cores; got \d+\./) as string
+        });
+        expect(settings.threads).toBe(1);
         // Sent with another group's change: both are saved.
         await patchSettings(deps, {runtime: {parallel: 8}, sharing: {topK: 5}});
         expect(fileHolds()).toMatchObject({parallel: 8, sharing: {topK: 5}});

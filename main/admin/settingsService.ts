@@ -1,3 +1,4 @@
+import os from "node:os";
 import type {AdminSettings, AdminSettingsPatch} from "../../shared/admin.js";
 import {loadSettings, saveSettingsPatch, type SettingsPatch} from "../config/settings.js";
 import {SettingsValidationError, validateSettingsPatch, type ValidatedSettingsPatch} from "../config/validateSettings.js";
@@ -146,6 +147,15 @@ export async function patchSettings(
         if (error instanceof SettingsValidationError) throw invalidInput(error.message, error.param, "invalid_setting");
         throw error;
     }
+    // More threads than cores: llama.cpp's threads wait on each other at every step, and generation under load slows
+    // down many times over (a settings file or a start-up flag may still ask for it, with a warning in the log).
+    const cores = os.availableParallelism();
+    if (patch.runtime?.threads != null && patch.runtime.threads > cores)
+        throw invalidInput(
+            `runtime.threads must be at most ${cores}, this machine's logical cores; got ${patch.runtime.threads}. More threads than cores slows generation down.`,
+            "runtime.threads",
+            "invalid_setting"
+        );
     const base = optionalGroups(rawBase, "baseGroups");
     const wanted = patch.sharing?.groups;
     // The groups this change leaves, checked (a 409) before anything moves.

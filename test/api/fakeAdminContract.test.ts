@@ -1,3 +1,4 @@
+import os from "node:os";
 /**
  * The renderer's tests run against FakeAdmin (renderer/src/testing/fakeAdmin.ts) instead of a server.
  * This holds the fake to the real one: every admin operation of shared/admin.ts is called on both,
@@ -121,6 +122,7 @@ const cases = {
             }
         },
         {what: "refuses threads out of the command line's range", compare: "shape", run: (call) => call("patchSettings", {runtime: {threads: 0}})},
+        {what: "refuses more threads than the machine has cores", compare: "shape", run: (call) => call("patchSettings", {runtime: {threads: 4096}})},
         {
             what: "refuses a context size that is neither tokens nor auto",
             compare: "shape",
@@ -502,6 +504,8 @@ beforeAll(async () => {
     // The same world on both sides: that port is taken, and the server started with the test server's flags.
     fake.busyPorts.add(busyPort);
     fake.startedWith({threads: 1, gpu: testGpuSetting});
+    // On this machine's cores (the fake's own machine has 8).
+    if (fake.settings.runtime != null) fake.settings.runtime = {...fake.settings.runtime, cores: os.availableParallelism()};
     // Some traffic, so the dashboard's lists (buckets, top donors, scopes) have entries to compare.
     for (const content of ["Once upon a time there was a girl named Lily.", "Once upon a time there was a girl named Mia."]) {
         const res = await server.api("/v1/chat/completions", {method: "POST", json: {messages: [{role: "user", content}], max_tokens: 4, temperature: 0}});

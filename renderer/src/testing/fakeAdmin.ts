@@ -163,7 +163,7 @@ export class FakeAdmin {
             case "getSettings":
                 return structuredClone(this.settings);
             case "patchSettings": {
-                const runtime = checkRuntimeChange(value);
+                const runtime = checkRuntimeChange(value, this.settings.runtime?.cores);
                 const sharing = {...((value.sharing ?? {}) as Record<string, unknown>)};
                 for (const key of Object.keys(sharing))
                     if (!Object.hasOwn(defaultSharingSettings, key)) throw invalid(`Unknown sharing setting '${key}'.`, "invalid_setting");

@@ -56,7 +56,7 @@ function check(key: keyof RuntimeSettings, value: unknown): unknown {
 }
 
 /** Like the server's check of a settings change's `runtime` (and of runtime names sent at its top level). */
-export function checkRuntimeChange(change: Record<string, unknown>): Partial<RuntimeSettings> {
+export function checkRuntimeChange(change: Record<string, unknown>, cores = Infinity): Partial<RuntimeSettings> {
     for (const key of Object.keys(change)) if (isRuntimeName(key)) throw refused(`'${key}' is changed as 'runtime.${key}' ({"runtime": {"${key}": …}}).`);
     const runtime = change.runtime;
     if (runtime === undefined) return {};
@@ -66,6 +66,10 @@ export function checkRuntimeChange(change: Record<string, unknown>): Partial<Run
         if (!isRuntimeName(key)) throw refused(`Unknown runtime setting '${key}' (only ${runtimeSettingNames.join(", ")}).`);
         checked[key] = check(key, value);
     }
+    if (typeof checked.threads === "number" && checked.threads > cores)
+        throw refused(
+            `runtime.threads must be at most ${cores}, this machine's logical cores; got ${checked.threads}. More threads than cores slows generation down.`
+        );
     return checked as Partial<RuntimeSettings>;
 }
 
