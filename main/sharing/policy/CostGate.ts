@@ -220,6 +220,7 @@ export class CostGate {
         const rates: Array<{count: number}> = [this.prefill, this.editCompute, this.restoreEdit];
         if (!q.inMemory) rates.push(this.readMsPerByte);
         if (rates.some((rate) => rate.count < minSamples)) return undefined;
+        // At most: the budget spares an exact common prefix, which the question does not tell apart from the rest.
         const computed = q.promptTokens - q.reusedTokens + Math.round(q.recomputeBudget * q.reusedTokens);
         // The edit computes all but the last prompt token, which generation's first decode takes.
         const donorMs =

@@ -25,11 +25,11 @@ describe("recompute policies", () => {
     });
 
     it("EPIC gives every run after an edit the same number of first tokens", () => {
-        const plan = selectRecompute(runs, 46, {policy: "epic", budgetFraction: 0.15}); // 40 kept → 6
+        const plan = selectRecompute(runs, 46, {policy: "epic", budgetFraction: 0.2}); // 30 kept after the exact prefix → 6
         const kept = positionsOf(plan.ranges).filter((p) => ![10, 11, 12, 13, 24, 25, 45].includes(p));
         expect(kept).toEqual([14, 15, 16, 26, 27, 28]);
         // the boundary default splits by run length instead: the longer run gets more
-        const boundary = positionsOf(selectRecompute(runs, 46, {policy: "boundary", budgetFraction: 0.15}).ranges).filter((p) => p >= 26 && p < 45);
+        const boundary = positionsOf(selectRecompute(runs, 46, {policy: "boundary", budgetFraction: 0.2}).ranges).filter((p) => p >= 26 && p < 45);
         expect(boundary.length).toBe(4);
     });
 
@@ -40,11 +40,11 @@ describe("recompute policies", () => {
         scores[5] = 8; // inside the exact common prefix: its KV is a prefill's, never recomputed
         scores[18] = 7;
         scores[40] = 0; // no measured deviation: never chosen, never queued
-        const plan = selectRecompute(runs, 46, {policy: "dhd", budgetFraction: 0.1, scores}); // 40 kept → 4
+        const plan = selectRecompute(runs, 46, {policy: "dhd", budgetFraction: 0.15, scores}); // 30 kept after the exact prefix → 4
         expect(plan.policy).toBe("dhd");
         expect(positionsOf(plan.ranges)).toEqual([10, 11, 12, 13, 18, 24, 25, 33, 43, 44, 45]);
         expect(plan.decodeQueue).toEqual([]);
-        const decode = selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 0.1, scores});
+        const decode = selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 0.15, scores});
         expect(positionsOf(decode.ranges)).toEqual(positionsOf(plan.ranges));
         // every kept token after the exact prefix with a measured deviation, highest first (not the last token: it is computed)
         expect(decode.decodeQueue).toEqual([42, 41, 39, 38, 37, 36, 35, 34, 32, 31, 30, 29, 28, 27, 26, 23, 22, 21, 20, 19, 17, 16, 15, 14]);

@@ -14,7 +14,8 @@ describe("selectRecompute", () => {
             newTokens: 0,
             recomputedTokens: 1,
             reusedTokens: 49,
-            budget: 7,
+            // The whole target is an exact prefix of the donor: nothing can deviate, no budget.
+            budget: 0,
             boundaryRuns: 0,
             policy: "boundary",
             decodeQueue: []
@@ -33,12 +34,12 @@ describe("selectRecompute", () => {
             {donorStart: 20, targetStart: 23, length: 20}
         ];
         const plan = selectRecompute(runs, 43);
-        expect(plan.budget).toBe(6); // ⌊0.15 × 40⌋
+        expect(plan.budget).toBe(3); // ⌊0.15 × 20⌋: the exact prefix's 20 cannot deviate and are not counted
         expect(plan.ranges).toEqual([
-            {start: 20, end: 29},
+            {start: 20, end: 26},
             {start: 42, end: 43}
         ]);
-        expect(plan).toMatchObject({newTokens: 3, recomputedTokens: 7, reusedTokens: 33, boundaryRuns: 1});
+        expect(plan).toMatchObject({newTokens: 3, recomputedTokens: 4, reusedTokens: 36, boundaryRuns: 1});
     });
 
     it("budget 0 computes only new tokens and the last one (KVShare v1)", () => {
@@ -68,8 +69,8 @@ describe("selectRecompute", () => {
             {donorStart: 620, targetStart: 610, length: 100},
             {donorStart: 730, targetStart: 720, length: 100}
         ];
-        const plan = selectRecompute(runs, 830, {budgetFraction: 0.1});
-        expect(plan.budget).toBe(80);
+        const plan = selectRecompute(runs, 830, {budgetFraction: 0.134});
+        expect(plan.budget).toBe(80); // ⌊0.134 × 600⌋: the exact prefix's 200 are not counted
         const windowAt = (start: number) => plan.ranges.find((r) => r.start <= start && start < r.end);
         // 3 × 1 first, then 77 split 399:99:99 → 51 + 13 + 13 (largest remainder), so 52 / 14 / 14.
         expect(windowAt(205)).toEqual({start: 200, end: 205 + 52});
@@ -92,14 +93,28 @@ describe("selectRecompute", () => {
         expect(covers(plan.ranges, 1)).toBe(false);
     });
 
-    it("never recomputes more than the runs hold", () => {
+    it("lends a long exact prefix's tokens no budget: the few kept after it keep most of their reuse", () => {
+        // A long shared system prompt, then a question: 10 new tokens and 8 kept ones.
         const runs: KeptRun[] = [
             {donorStart: 0, targetStart: 0, length: 1000},
             {donorStart: 1000, targetStart: 1010, length: 8}
         ];
         const plan = selectRecompute(runs, 1018);
-        expect(plan.budget).toBe(151);
-        expect(plan.ranges).toEqual([{start: 1000, end: 1018}]);
+        expect(plan.budget).toBe(1);
+        expect(plan.ranges).toEqual([
+            {start: 1000, end: 1011},
+            {start: 1017, end: 1018}
+        ]);
+    });
+
+    it("never recomputes more than the runs hold", () => {
+        const runs: KeptRun[] = [
+            {donorStart: 2, targetStart: 0, length: 5},
+            {donorStart: 9, targetStart: 7, length: 3}
+        ];
+        const plan = selectRecompute(runs, 10, {budgetFraction: 1});
+        expect(plan.budget).toBe(8);
+        expect(plan.ranges).toEqual([{start: 0, end: 10}]);
     });
 
     it("rejects unsorted, overlapping or out-of-range runs and bad fractions", () => {
@@ -148,7 +163,7 @@ describe("summariseReuse", () => {
             {donorStart: 0, targetStart: 0, length: 4},
             {donorStart: 4, targetStart: 6, length: 4}
         ];
-        const plan = selectRecompute(runs, 10, {budgetFraction: 0.25}); // budget 2
+        const plan = selectRecompute(runs, 10, {budgetFraction: 0.5}); // budget 2: half the 4 kept after the exact prefix
         const s = summariseReuse(runs, 10, plan.ranges);
         // positions 6–7: budget window after the insert; 9: the last token.
         expect(s.labels).toEqual(["reused", "reused", "reused", "reused", "new", "new", "recomputed", "recomputed", "reused", "recomputed"]);

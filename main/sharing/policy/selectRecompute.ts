@@ -14,8 +14,8 @@ import type {KeptRun, PositionRange} from "../../kv/index.js";
 
 /** Options of {@link selectRecompute}. */
 export interface RecomputeOptions {
-    /** Share of the kept tokens that may be recomputed (default 0.15, the paper's `has_top_ratio`;
-     * it sweeps 0.1–0.4). 0 recomputes only new tokens and the last token, as KVShare v1 did. */
+    /** Share of the kept tokens after an exact common prefix that may be recomputed (default 0.15, the paper's
+     * `has_top_ratio`; it sweeps 0.1–0.4). 0 recomputes only new tokens and the last token, as KVShare v1 did. */
     readonly budgetFraction?: number;
     /** Default `boundary`. The measured policies need `scores`; without them they act as `boundary`. */
     readonly policy?: RecomputePolicy;
@@ -49,7 +49,7 @@ export interface RecomputePlan {
     readonly recomputedTokens: number;
     /** Kept positions whose donor KV is used as is. */
     readonly reusedTokens: number;
-    /** Recompute budget in tokens: ⌊budgetFraction × kept tokens⌋. */
+    /** Recompute budget in tokens: ⌊budgetFraction × kept tokens after an exact common prefix⌋. */
     readonly budget: number;
     /** Kept runs that follow an edit boundary (all but an exact common prefix). */
     readonly boundaryRuns: number;
@@ -152,7 +152,11 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
     if (targetLength === 0) return {ranges: [], newTokens: 0, recomputedTokens: 0, reusedTokens: 0, budget: 0, boundaryRuns: 0, policy, decodeQueue: []};
 
     const kept = runs.reduce((s, r) => s + r.length, 0);
-    const budget = policy === "none" ? 0 : Math.floor(fraction * kept);
+    // A share of the kept tokens whose KV can be wrong: an exact common prefix saw the same left context (its KV is a
+    // prefill's) and is never recomputed, so counting it would hand a long shared system prompt's budget to the few
+    // tokens after it, recomputing most of what reuse saved.
+    const mayDeviate = kept - runs.filter(isCommonPrefix).reduce((s, r) => s + r.length, 0);
+    const budget = policy === "none" ? 0 : Math.floor(fraction * mayDeviate);
     const ranges: PositionRange[] = [];
 
     // Uncovered positions; remember each run's preceding edit size for the allocation.

@@ -116,7 +116,7 @@ function Form({settings}: {settings: AdminSettings}) {
                     </Field>
                     <Field
                         label="Recompute budget"
-                        hint="0..1: share of kept tokens recomputed for quality before the first token (dhd-decode fixes more while decoding)"
+                        hint="0..1: share of kept tokens (past an exact shared start, whose KV is exact) recomputed for quality before the first token (dhd-decode fixes more while decoding)"
                     >
                         {text("recomputeBudget", "setting-recompute")}
                     </Field>
