@@ -185,6 +185,7 @@ test.describe("layout in small windows", () => {
                 expect(await page.getByTestId(chart).getByRole("img").getAttribute("aria-label"), chart).toMatch(/\d/);
             await page.screenshot({path: join(shots, "layout-375-dashboard.png")});
             await page.getByTestId("chart-top-donors").screenshot({path: join(shots, "layout-375-top-donors.png")});
+            await page.getByTestId("chart-ttft").screenshot({path: join(shots, "layout-375-ttft.png")});
         });
 
         test("the admin settings fit: what-if choices and charts, the keys with their actions; a revocation by keyboard", async ({page}) => {

@@ -6,7 +6,7 @@ import {useCacheStats} from "../stores/useCacheStats.js";
 import {fakeStats} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {fitText, fitToAxis, wrapText} from "../lib/chartText.js";
-import {bucketTimeSaved, Dashboard, timeSavedFigures} from "./Dashboard.js";
+import {bucketTimeSaved, Dashboard, timeSavedFigures, ttftLabel} from "./Dashboard.js";
 import {donorLabels, donorTitle} from "./TopDonors.js";
 
 describe("dashboard: time saved", () => {
@@ -144,6 +144,15 @@ describe("dashboard: time saved", () => {
         render(<Dashboard />);
         const hidden = await screen.findByTestId("chart-top-donors");
         expect(within(hidden).getByRole("img").getAttribute("aria-label")).toBe("Prompts reused most as donors: “#65 · another scope's prompt” 2 times.");
+    });
+
+    it("labels the TTFT bars in short lines: the side, its requests, their prompts' median length", () => {
+        expect(ttftLabel("With reuse", {count: 104, meanMs: 1, medianMs: 1, medianPromptTokens: 109.6})).toEqual([
+            "With reuse",
+            "104 requests",
+            "~110 prompt tokens"
+        ]);
+        expect(ttftLabel("Without reuse", {count: 1, meanMs: 1, medianMs: 1, medianPromptTokens: null})).toEqual(["Without reuse", "1 request"]);
     });
 
     it("labels donors that start alike (one system prompt) by where they part, a donor alone by its start", () => {

@@ -143,12 +143,19 @@ export function ttftSide(side: CacheStats["ttft"]["withReuse"]): string {
     return side.medianPromptTokens == null ? String(side.count) : `${side.count}, ~${Math.round(side.medianPromptTokens)} prompt tokens`;
 }
 
+/** A bar's label in short lines (a phone's chart has about 120 px a bar): the side, its requests, their prompts' length. */
+export function ttftLabel(name: string, side: CacheStats["ttft"]["withReuse"]): string[] {
+    const requests = `${side.count} ${side.count === 1 ? "request" : "requests"}`;
+    return side.medianPromptTokens == null ? [name, requests] : [name, requests, `~${Math.round(side.medianPromptTokens)} prompt tokens`];
+}
+
 function TtftChart({stats}: {stats: CacheStats}) {
     const {withReuse, withoutReuse} = stats.ttft;
     return (
         <Bar
             data={{
-                labels: [`With reuse (${ttftSide(withReuse)})`, `Without reuse (${ttftSide(withoutReuse)})`],
+                // Two lines each, never turned: on a phone a turned label ran off the card and squeezed the plot.
+                labels: [ttftLabel("With reuse", withReuse), ttftLabel("Without reuse", withoutReuse)],
                 datasets: [
                     {
                         label: "Mean TTFT (ms)",
@@ -169,7 +176,10 @@ function TtftChart({stats}: {stats: CacheStats}) {
             options={{
                 ...common,
                 plugins: {legend: {position: "bottom", labels: {boxWidth: 12}}},
-                scales: {x: {grid: {display: false}}, y: {beginAtZero: true, title: {display: true, text: "ms to first token"}, grid: {color: colors.grid}}}
+                scales: {
+                    x: {grid: {display: false}, ticks: {maxRotation: 0, autoSkip: false}},
+                    y: {beginAtZero: true, title: {display: true, text: "ms to first token"}, grid: {color: colors.grid}}
+                }
             }}
         />
     );
