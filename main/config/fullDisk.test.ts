@@ -60,6 +60,17 @@ describe.runIf(disk != null)("on a full disk (a 1 MiB tmpfs)", () => {
         expect(fs.readFileSync(file, "utf8")).toBe("new\n");
     });
 
+    it("a snapshot the disk fills up during is refused whole: never a short file under its name", async () => {
+        // More than the tmpfs holds: the write takes what fits and reports no error, the next one nothing.
+        const file = path.join(dir, "entry.kvsnap");
+        await expect(writeFileAtomically(file, [Buffer.alloc(1536 * 1024, 7)])).rejects.toThrow(/ENOSPC/);
+        expect(fs.existsSync(file)).toBe(false);
+        expect(tempFiles(dir)).toEqual([]);
+        await writeFileAtomically(file, [Buffer.alloc(256 * 1024, 7), Buffer.alloc(256 * 1024, 8)]);
+        expect(fs.statSync(file).size).toBe(512 * 1024);
+        fs.rmSync(file);
+    });
+
     it("a key that could not be saved is not issued: not listed, its name free, gone after a restart too", () => {
         const store = KeyStore.inDataDir(dir, silentLogger);
         const kept = store.create("kept");

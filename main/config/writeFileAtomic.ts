@@ -1,6 +1,6 @@
 import {randomBytes} from "node:crypto";
 import fs from "node:fs";
-import {open, rename, rm} from "node:fs/promises";
+import {open, rename, rm, type FileHandle} from "node:fs/promises";
 import path from "node:path";
 import {mkdirOwnerOnly, ownerOnlyFileMode} from "./ownerOnly.js";
 
@@ -90,6 +90,19 @@ export function removeStaleTempFiles(dir: string, targets: readonly string[], mi
 }
 
 /**
+ * Writes all of `chunk`: a write may take only part of it without an error (a disk filling up takes what fits),
+ * and a short file renamed into place would be a truncated snapshot under its final name. Nothing written at
+ * all is the disk full.
+ */
+async function writeWhole(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+    for (let at = 0; at < chunk.byteLength;) {
+        const {bytesWritten} = await handle.write(chunk, at, chunk.byteLength - at);
+        if (bytesWritten === 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), {code: "ENOSPC"});
+        at += bytesWritten;
+    }
+}
+
+/**
  * Asynchronous atomic write of `chunks` (KV snapshots): temporary file (owner-only, exclusive),
  * fsync, rename over the target, fsync of the folder. On any failure the temporary file is removed.
  */
@@ -98,7 +111,7 @@ export async function writeFileAtomically(filePath: string, chunks: readonly Uin
     const handle = await open(tmpPath, "wx", 0o600);
     try {
         try {
-            for (const chunk of chunks) await handle.write(chunk);
+            for (const chunk of chunks) await writeWhole(handle, chunk);
             await handle.sync();
         } finally {
             await handle.close();
