@@ -5,7 +5,7 @@ import {checkTextLength, ContextOverflowError} from "./errors.js";
 import {loadLlama, type GpuFallback, type GpuSetting, type LoadedBuild} from "./nativeBuild.js";
 import {GrammarCache} from "./GrammarCache.js";
 import {PromptBuilder} from "./PromptBuilder.js";
-import {SequencePool} from "./SequencePool.js";
+import {QueueFullError, SequencePool} from "./SequencePool.js";
 
 export interface ModelRuntimeOptions {
     modelPath: string;
@@ -118,10 +118,13 @@ export class ModelRuntime {
 
     /**
      * Embeds texts (or token ids, taken as they are) one after another on a dedicated embedding context
-     * (created on first use, as large as a sequence's context).
+     * (created on first use, as large as a sequence's context). `signal` (the client gone, the time limit, a revoked
+     * key) stops the work between inputs, as retiring or disposing the runtime does: a long request abandoned would
+     * otherwise hold the model for minutes, and a shutdown wait for it.
      * @throws ContextOverflowError for an input longer than the context
+     * @throws QueueFullError when as many embedding requests wait as chat requests may
      */
-    public embed(inputs: ReadonlyArray<string | readonly Token[]>): Promise<number[][]> {
+    public embed(inputs: ReadonlyArray<string | readonly Token[]>, signal?: AbortSignal): Promise<number[][]> {
         for (const input of inputs) {
             if (typeof input === "string") checkTextLength(input.length, this.contextSize);
             // +2: the embedding context adds BOS and EOS around the input.
@@ -129,12 +132,17 @@ export class ModelRuntime {
             if (tokens >= this.contextSize) return Promise.reject(new ContextOverflowError(tokens, 0, this.contextSize));
         }
         if (this.retirement.signal.aborted) return Promise.reject(this.retirement.signal.reason);
+        // One request embedding, and as many waiting behind it as may wait for a sequence.
+        if (this.embeddingsInFlight > this.options.queueLimits().maxQueue)
+            return Promise.reject(new QueueFullError(1, "The server is busy: the embedding queue is full. Retry shortly."));
+        const stop = signal == null ? this.retirement.signal : AbortSignal.any([signal, this.retirement.signal]);
         this.embeddingsInFlight++;
         const work = this.embeddingQueue.then(async () => {
             this.embeddingContext ??= this.model.createEmbeddingContext({threads: this.options.threads, contextSize: this.contextSize});
             const embeddingContext = await this.embeddingContext;
             const vectors: number[][] = [];
             for (const input of inputs) {
+                stop.throwIfAborted();
                 // A copy: node-llama-cpp adds BOS and EOS to the array it is given.
                 const resolved = typeof input === "string" ? this.prompts.safeText(input) : [...input];
                 vectors.push([...(await withExclusiveDecode(this.llama, () => embeddingContext.getEmbeddingFor(resolved))).vector]);
@@ -159,6 +167,8 @@ export class ModelRuntime {
     }
 
     public async dispose(): Promise<void> {
+        // Queued and running embeddings stop at their next input (a request's vectors are all or nothing).
+        if (!this.retirement.signal.aborted) this.retirement.abort(new Error("The model was unloaded while this request ran."));
         await this.embeddingQueue;
         if (this.embeddingContext != null) await (await this.embeddingContext.catch(() => undefined))?.dispose();
         await this.context.dispose();

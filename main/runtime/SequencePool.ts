@@ -3,8 +3,11 @@ import {commonPrefixLength} from "../kv/index.js";
 
 /** Thrown when the wait queue is full: the HTTP layer answers 503 with `retry-after`. */
 export class QueueFullError extends Error {
-    public constructor(public readonly retryAfterSeconds: number) {
-        super("The server is busy: all sequences are in use and the wait queue is full. Retry shortly.");
+    public constructor(
+        public readonly retryAfterSeconds: number,
+        message = "The server is busy: all sequences are in use and the wait queue is full. Retry shortly."
+    ) {
+        super(message);
     }
 }
 

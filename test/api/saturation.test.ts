@@ -97,4 +97,24 @@ describe("backpressure, timeouts and cancellation", () => {
             server.core.settings.limits.maxQueue = 0;
         }
     });
+
+    it("stops an embeddings request between its inputs when its client leaves, and refuses one more than the queue holds", async () => {
+        // Minutes of work on this model: 200 inputs of some 500 tokens.
+        const input = Array.from({length: 200}, (_, i) => `${i} ${"hello world cat dog sun ".repeat(80)}`);
+        const runtime = server.core.requirePipeline().runtime;
+        const abort = new AbortController();
+        const abandoned = server.api("/v1/embeddings", {method: "POST", json: {input}, signal: abort.signal}).catch((error: unknown) => error);
+        await waitFor("the embeddings request to run", () => runtime.embeddingsInFlight === 1);
+        // No waiting room (maxQueue 0): a second one is refused, as a chat request would be.
+        const refused = await server.api("/v1/embeddings", {method: "POST", json: {input: "a cat"}});
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get("retry-after")).toBe("1");
+        expect(((await refused.json()) as {error: {message: string}}).error.message).toMatch(/embedding queue is full/);
+        abort.abort();
+        expect(await abandoned).toBeInstanceOf(Error);
+        // It stops at its next input, long before its 200 are done, and the model serves the next request.
+        await waitFor("the abandoned embeddings to stop", () => runtime.embeddingsInFlight === 0, 15_000);
+        const next = await server.api("/v1/completions", {method: "POST", json: short});
+        expect(next.status).toBe(200);
+    });
 });

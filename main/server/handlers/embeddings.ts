@@ -14,9 +14,8 @@ export async function postEmbeddings(ctx: RequestContext): Promise<void> {
     const runtime = pipeline.runtime;
     checkModel(body, runtime.modelId);
     const params = parseEmbeddingRequest(body, runtime.model.embeddingVectorSize, runtime.prompts.vocabularySize);
-    const vectors = (await runtime.embed(params.inputs as Array<string | Token[]>)).map(unitLength);
-    // Stopped meanwhile (the key revoked, the client gone, the time limit): no answer with the vectors.
-    ctx.signal.throwIfAborted();
+    // Stopped between inputs (the key revoked, the client gone, the time limit): no answer, and the model is free.
+    const vectors = (await runtime.embed(params.inputs as Array<string | Token[]>, ctx.signal)).map(unitLength);
     const promptTokens = params.inputs.reduce((sum, input) => sum + (typeof input === "string" ? runtime.prompts.countTokens(input) : input.length), 0);
     const response: EmbeddingResponse = {
         object: "list",
