@@ -1,39 +1,21 @@
-import {spawnSync} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from "vitest";
 import {KeyStore, type KeysWriter} from "./apiKeys.js";
 import {silentLogger} from "../common/log.js";
+import Database from "better-sqlite3";
+import {toApiError} from "../server/errors.js";
 import {removeStaleTempFiles, writeFileAtomic, writeFileAtomically} from "./writeFileAtomic.js";
+import {fillDisk as fillAll, freeDisk as freeAll, mountTmpfs, unmountTmpfs} from "../../test/support/tmpfs.js";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "kvshare-disk-"));
 const tempFiles = (dir: string) => fs.readdirSync(dir).filter((name) => /\.tmp|\.tmp-/.test(name));
 
-/**
- * A real full disk: a 1 MiB tmpfs, filled up. Mounting needs root on Linux (CI runs as root); elsewhere
- * these tests are skipped and the injected writer below still covers the key store.
- */
-function mountTmpfs(): string | undefined {
-    if (process.platform !== "linux" || process.getuid?.() !== 0) return undefined;
-    const dir = tmp();
-    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]);
-    if (mounted.status === 0) return dir;
-    fs.rmSync(dir, {recursive: true, force: true});
-    return undefined;
-}
-
-const disk = mountTmpfs();
-const filler = () => path.join(disk!, "filler");
-/** Takes every free block of the tmpfs. */
-function fillDisk(): void {
-    try {
-        fs.writeFileSync(filler(), Buffer.alloc(4 * 1024 * 1024));
-    } catch (error) {
-        expect((error as NodeJS.ErrnoException).code).toBe("ENOSPC");
-    }
-}
-const freeDisk = () => fs.rmSync(filler(), {force: true});
+/** A real full disk: a 1 MiB tmpfs, filled up (root only; skipped elsewhere, the injected writer below still covers the key store). */
+const disk = mountTmpfs("1m");
+const fillDisk = () => fillAll(disk!);
+const freeDisk = () => freeAll(disk!);
 
 describe.runIf(disk != null)("on a full disk (a 1 MiB tmpfs)", () => {
     let dir: string;
@@ -42,10 +24,7 @@ describe.runIf(disk != null)("on a full disk (a 1 MiB tmpfs)", () => {
         fs.mkdirSync(dir);
     });
     beforeEach(freeDisk);
-    afterAll(() => {
-        spawnSync("umount", [disk!]);
-        fs.rmSync(disk!, {recursive: true, force: true});
-    });
+    afterAll(() => unmountTmpfs(disk!));
 
     it("a failed atomic write leaves the old file and no temporary file", async () => {
         const file = path.join(dir, "settings.json");
@@ -69,6 +48,33 @@ describe.runIf(disk != null)("on a full disk (a 1 MiB tmpfs)", () => {
         await writeFileAtomically(file, [Buffer.alloc(256 * 1024, 7), Buffer.alloc(256 * 1024, 8)]);
         expect(fs.statSync(file).size).toBe(512 * 1024);
         fs.rmSync(file);
+    });
+
+    it("a full disk reads over HTTP as 507 disk_full, SQLite's and the file system's alike", () => {
+        const db = new Database(path.join(dir, "full.db"));
+        db.exec("CREATE TABLE t (x BLOB)");
+        fillDisk();
+        let sqliteError: unknown;
+        try {
+            db.prepare("INSERT INTO t VALUES (?)").run(Buffer.alloc(256 * 1024));
+        } catch (error) {
+            sqliteError = error;
+        }
+        let fileError: unknown;
+        try {
+            fs.writeFileSync(path.join(dir, "more"), Buffer.alloc(64 * 1024));
+        } catch (error) {
+            fileError = error;
+        }
+        db.close();
+        for (const error of [sqliteError, fileError]) {
+            const api = toApiError(error);
+            expect(api.status).toBe(507);
+            expect(api.code).toBe("disk_full");
+            expect(api.message).toMatch(/^The disk holding the app's data folder is full \(.*\): free some space there\.$/);
+        }
+        fs.rmSync(path.join(dir, "more"), {force: true});
+        fs.rmSync(path.join(dir, "full.db"), {force: true});
     });
 
     it("a key that could not be saved is not issued: not listed, its name free, gone after a restart too", () => {

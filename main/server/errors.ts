@@ -1,3 +1,4 @@
+import {isDiskFull} from "../common/diskSpace.js";
 import type {ServerResponse} from "node:http";
 import type {ApiErrorBody, ApiErrorType} from "../../shared/openai.js";
 import {AdminError, type AdminErrorKind} from "../admin/errors.js";
@@ -61,6 +62,14 @@ export function toApiError(error: unknown): ApiError {
     if (error instanceof KeysUnavailableError)
         return new ApiError(503, "unavailable_error", error.message, "keys_unavailable", null, {"retry-after": String(error.retryAfterSeconds)});
     if (error instanceof ModelUnavailableError) return new ApiError(503, "unavailable_error", error.message, "model_unavailable", null, {"retry-after": "5"});
+    // The data folder's disk: what the admin must act on, said as such (WebDAV's 507), not as a bug of the server.
+    if (isDiskFull(error))
+        return new ApiError(
+            507,
+            "server_error",
+            `The disk holding the app's data folder is full (${error instanceof Error ? error.message : String(error)}): free some space there.`,
+            "disk_full"
+        );
     return new ApiError(500, "server_error", "Internal server error: " + (error instanceof Error ? error.message : String(error)), "internal_error");
 }
 

@@ -1,3 +1,4 @@
+import {diskReserve, diskSpace} from "../../common/diskSpace.js";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -219,6 +220,7 @@ export class DonorCache {
             const embedding = prompt.embedding ?? (await this.options.embedder.embed([prompt.text]))[0] ?? null;
             const header = buildSnapshotHeader({captured, modelFingerprint});
             const index = () => this.index(relative, header.tokens, header.payloadBytes, prompt, embedding);
+            if (!this.roomOnDisk(header.payloadBytes)) return undefined;
             if (this.memory.putPinned(relative, {header, tokens: header.tokens, payload: captured.payload})) indexed = index();
             await writeSnapshot({captured, header, filePath: this.absolute(relative), modelFingerprint});
             this.memory.unpin(relative);
@@ -249,6 +251,23 @@ export class DonorCache {
             }
             return undefined;
         }
+    }
+
+    /**
+     * Whether a snapshot of `bytes` fits on the disk with its reserve left free (see diskReserve), evicting the least
+     * recently used entries to make room where that is enough: the byte budget alone (2 GiB by default) let the cache
+     * fill a smaller disk, after which nothing could be saved, cleared or started.
+     */
+    private roomOnDisk(bytes: number): boolean {
+        const disk = diskSpace(this.options.cacheDir);
+        if (disk == null) return true;
+        const short = bytes + diskReserve(disk.size) - disk.free;
+        if (short <= 0) return true;
+        const held = this.store.totalBytes();
+        if (held >= short && this.forget(this.store.evictToBudget(held - short)).length > 0) this.store.reclaimSpace();
+        const room = held >= short;
+        if (!room) this.options.log.warn(`the disk holding the cache is nearly full (${disk.free} bytes free): this prompt's KV is not cached`);
+        return room;
     }
 
     private index(relative: string, tokens: readonly number[], bytes: number, prompt: DonorPrompt, embedding: Float32Array | null): CacheEntry {

@@ -7,6 +7,7 @@
  * path) and the writer (store after generation) proceed together; busy_timeout covers a second
  * process (the CLI server next to the desktop app) holding the write lock for a moment.
  */
+import {isDiskFull} from "../../common/diskSpace.js";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -313,7 +314,7 @@ export class CacheStore {
 
     /** Delete the row, its vector and its snapshot file; returns the removed entry. */
     remove(id: number): CacheEntry | undefined {
-        const entry = this.db.transaction(() => this.removeRow(id))();
+        const entry = this.makingRoom([id], () => this.db.transaction(() => this.removeRow(id))());
         if (entry !== undefined) this.removalsCommitted([entry]);
         return entry;
     }
@@ -350,10 +351,14 @@ export class CacheStore {
     /** Deletes the entries `where` selects so that their text is in neither the index nor its log (a purge, a clear). */
     private erase(where: string, ...params: unknown[]): CacheEntry[] {
         const select = this.stmt(`SELECT id FROM entries ${where}`).pluck();
-        const removed = this.db.transaction(() => {
-            const ids = select.all(...params) as number[];
-            return ids.map((id) => this.removeRow(id)).filter((entry): entry is CacheEntry => entry !== undefined);
-        })();
+        const removed = this.makingRoom(
+            () => select.all(...params) as number[],
+            () =>
+                this.db.transaction(() => {
+                    const ids = select.all(...params) as number[];
+                    return ids.map((id) => this.removeRow(id)).filter((entry): entry is CacheEntry => entry !== undefined);
+                })()
+        );
         this.removalsCommitted(removed);
         // secure_delete overwrote the rows' pages, but the write-ahead log still holds their earlier versions
         // until a checkpoint: fold it in and empty it. A reader holding the log open only delays that.
@@ -405,7 +410,7 @@ export class CacheStore {
 
     /** Removes these entries (rows, vectors, files) in one transaction; returns those that were still there. */
     removeEntries(ids: readonly number[]): CacheEntry[] {
-        const removed = this.db.transaction(() => ids.map((id) => this.removeRow(id)).filter(isEntry))();
+        const removed = this.makingRoom(ids, () => this.db.transaction(() => ids.map((id) => this.removeRow(id)).filter(isEntry))());
         this.removalsCommitted(removed);
         return removed;
     }
@@ -417,6 +422,24 @@ export class CacheStore {
      */
     reclaimSpace(): void {
         reclaimSpace(this.db);
+    }
+
+    /**
+     * Runs a removal; on a full disk, where SQLite cannot write the deletion to its log, the files of the entries it
+     * removes are deleted first to make room, and it runs again: a cache that filled the disk can still be cleared.
+     * A row left without its file, should that fail too, is dropped by the lookup that meets it or the next start.
+     */
+    private makingRoom<T>(ids: readonly number[] | (() => readonly number[]), removal: () => T): T {
+        try {
+            return removal();
+        } catch (error) {
+            if (!isDiskFull(error)) throw error;
+            for (const id of typeof ids === "function" ? ids() : ids) {
+                const entry = this.entry(id);
+                if (entry !== undefined) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile), this.warn);
+            }
+            return removal();
+        }
     }
 
     /** Removed rows committed: their vectors leave the search and their files are deleted. */
