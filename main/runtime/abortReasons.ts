@@ -30,3 +30,18 @@ export class KeyRevokedError extends Error {
         super("This API key was revoked while the request ran.");
     }
 }
+
+/**
+ * The server stopped (or moved to another address) and this request outlived the grace it was given: the client is
+ * told so (503, or an error event that ends its stream), then its connection is closed.
+ */
+export class ServerStoppingError extends Error {
+    public constructor() {
+        super("The server is shutting down (or moving to another address): this request was cut off. Retry once it answers again.");
+    }
+}
+
+/** Reasons a request is stopped for that its client is told of, rather than handed a short answer as if it had ended. */
+export function toldToClient(reason: unknown): boolean {
+    return reason instanceof KeyRevokedError || reason instanceof ServerStoppingError;
+}

@@ -6,9 +6,12 @@ import type {RequestContext, Route, ServerHost} from "./context.js";
 import {ApiError, sendError, toApiError} from "./errors.js";
 import {serveStatic} from "./handlers/staticFiles.js";
 import type {Identity} from "../config/apiKeys.js";
-import {ClientGoneError, RequestTimeoutError} from "../runtime/abortReasons.js";
+import {ClientGoneError, RequestTimeoutError, ServerStoppingError} from "../runtime/abortReasons.js";
 import {KeyedRequests} from "./KeyedRequests.js";
 import {authenticate, checkHost, corsHeaders, preflightHeaders} from "./security.js";
+
+/** How long requests stopped by a shutdown get to tell their clients why before the connections close. */
+const cutOffMs = 500;
 
 /**
  * The local HTTP server: the OpenAI-compatible API plus the web UI. One pre-routing step does the
@@ -23,6 +26,8 @@ export class HttpServer {
     private readonly bytesInFlight = new Map<string, number>();
     /** Responses not finished yet, so that a move can end their connections once they are done. */
     private readonly pending = new Set<http.ServerResponse>();
+    /** Each request's abort, while it runs: a shutdown past its grace stops them (see closeGracefully). */
+    private readonly running = new Set<AbortController>();
     private closing = false;
     /** The address this server listens on (the Host check allows it); set by {@link listen}. */
     private boundHost = "127.0.0.1";
@@ -72,8 +77,18 @@ export class HttpServer {
         return new Promise((resolve) => {
             this.closing = true;
             this.server.close(() => resolve());
-            this.server.closeAllConnections();
+            this.cutOff();
         });
+    }
+
+    /**
+     * Stops what still runs and tells each client why (an error event ends a stream), then closes every connection a
+     * moment later: cut without a word, a stream looked like a network failure.
+     */
+    private cutOff(): void {
+        if (this.running.size === 0) return this.server.closeAllConnections();
+        for (const abort of this.running) abort.abort(new ServerStoppingError());
+        setTimeout(() => this.server.closeAllConnections(), cutOffMs).unref();
     }
 
     /**
@@ -87,7 +102,7 @@ export class HttpServer {
         for (const res of this.pending) if (!res.headersSent) res.setHeader("connection", "close");
         const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
         this.server.closeIdleConnections();
-        const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+        const timer = setTimeout(() => this.cutOff(), graceMs);
         timer.unref();
         // The requests it lets finish are still stopped by a revocation until the last one ends.
         return closed.finally(() => {
@@ -200,6 +215,8 @@ export class HttpServer {
         identity: Identity
     ): RequestContext {
         const abort = new AbortController();
+        this.running.add(abort);
+        res.on("close", () => this.running.delete(abort));
         const timeoutMs = this.host.settings.limits.requestTimeoutMs;
         const timeout = setTimeout(() => abort.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
         res.on("close", () => clearTimeout(timeout));

@@ -3,7 +3,7 @@ import type {ServerResponse} from "node:http";
 import type {ApiErrorBody, ApiErrorType} from "../../shared/openai.js";
 import {AdminError, type AdminErrorKind} from "../admin/errors.js";
 import {KeysUnavailableError} from "../config/apiKeys.js";
-import {KeyRevokedError, ModelSwitchedError, RequestTimeoutError} from "../runtime/abortReasons.js";
+import {KeyRevokedError, ModelSwitchedError, RequestTimeoutError, ServerStoppingError} from "../runtime/abortReasons.js";
 import {ContextOverflowError, ModelUnavailableError, UnsupportedOutputFormatError} from "../runtime/errors.js";
 import {QueueFullError, QueueTimeoutError} from "../runtime/SequencePool.js";
 
@@ -58,6 +58,7 @@ export function toApiError(error: unknown): ApiError {
     if (error instanceof QueueTimeoutError) return new ApiError(503, "unavailable_error", error.message, "queue_timeout", null, {"retry-after": "1"});
     if (error instanceof KeyRevokedError) return new ApiError(401, "authentication_error", error.message, "invalid_api_key");
     if (error instanceof RequestTimeoutError) return new ApiError(503, "unavailable_error", error.message, "request_timeout", null, {"retry-after": "1"});
+    if (error instanceof ServerStoppingError) return new ApiError(503, "unavailable_error", error.message, "server_stopping", null, {"retry-after": "5"});
     if (error instanceof ModelSwitchedError) return new ApiError(503, "unavailable_error", error.message, "model_switched", null, {"retry-after": "1"});
     if (error instanceof KeysUnavailableError)
         return new ApiError(503, "unavailable_error", error.message, "keys_unavailable", null, {"retry-after": String(error.retryAfterSeconds)});

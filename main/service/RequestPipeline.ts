@@ -2,7 +2,7 @@ import type {LlamaContextSequence, Token} from "node-llama-cpp";
 import {effectiveSharing, type RecomputePolicy} from "../../shared/settings.js";
 import type {SharingSettings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
-import {KeyRevokedError} from "../runtime/abortReasons.js";
+import {toldToClient} from "../runtime/abortReasons.js";
 import {checkTextLength} from "../runtime/errors.js";
 import {checkFits, decode, fitsContext} from "../runtime/decode.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
@@ -151,8 +151,8 @@ export class RequestPipeline {
         this.running++;
         try {
             const result = await work();
-            // Cut short because the key was revoked meanwhile: the client is told so, not handed a short answer.
-            if (clientSignal.aborted && clientSignal.reason instanceof KeyRevokedError) throw clientSignal.reason;
+            // Cut short because the key was revoked or the server is stopping: the client is told so, not handed a short answer.
+            if (clientSignal.aborted && toldToClient(clientSignal.reason)) throw clientSignal.reason;
             return result;
         } catch (error) {
             // Whatever broke once the model was being let go (a context disposed mid-prefill, say) is
