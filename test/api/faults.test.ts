@@ -98,6 +98,8 @@ describe("a damaged cache is detected, logged once, dropped, and the request sti
             expect(record.note).toMatch(/refused/);
             expect(warnings.filter((w) => w.includes("refused"))).toHaveLength(1);
             expect(warnings.join("\n")).toMatch(reason);
+            // Said once: "snapshot refused (reason)" is not repeated.
+            expect(warnings.join("\n")).not.toMatch(/snapshot refused \([^)]*\):? snapshot refused/);
             // The bad entry is gone; tom's own prompt was cached in its place.
             expect(allEntries().map((e) => e.promptText)).toEqual([tom]);
             fs.rmSync(file, {recursive: true, force: true});

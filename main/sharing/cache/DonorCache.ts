@@ -173,7 +173,7 @@ export class DonorCache {
             if (this.store.get(entry.id) == null) return {refused: "the donor was evicted meanwhile"};
             try {
                 if (this.remove(entry.id) != null)
-                    this.options.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}): ${error.message}; entry dropped`);
+                    this.options.log.warn(`cache entry ${entry.id}: ${error.message}; entry dropped`);
             } catch (removal) {
                 // The index cannot be written (a full disk): the refused KV is not used all the same.
                 this.options.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}), and could not be dropped: ${(removal as Error).message}`);
