@@ -1,3 +1,4 @@
+import {ServedTotals} from "./ServedTotals.js";
 import type Database from "better-sqlite3";
 import {isRecomputePolicy} from "../../shared/settings.js";
 import {ReplayQueue} from "./ReplayQueue.js";
@@ -75,7 +76,11 @@ export class RequestLog {
     }
 
     /** Records a served request (written within `flushMs`). */
+    /** What was served since this process started (GET /metrics): never pruned, never read back from the database. */
+    public readonly totals = new ServedTotals();
+
     public add(entry: RequestLogEntry): void {
+        this.totals.add(entry);
         const sampled =
             entry.mode === "semantic" &&
             entry.donorId != null &&
