@@ -73,7 +73,8 @@ export function listConversations(appDb: AppDatabase, input: {profile?: string; 
         const record = toRecord(appDb, row);
         if (words.length > 0 && !holdsEveryWord([record.title, ...record.messages.map((m) => m.content)], words)) continue;
         page.push(record);
-        if (page.length === CONVERSATION_PAGE) break;
+        // The pinned chats come whole (a few, and the list shows them all on top).
+        if (page.length === CONVERSATION_PAGE && input.pinned !== true) break;
     }
     return page;
 }

@@ -148,7 +148,7 @@ export async function patchSettings(
         throw error;
     }
     // More threads than cores: llama.cpp's threads wait on each other at every step, and generation under load slows
-    // down many times over (a settings file or a start-up flag may still ask for it, with a warning in the log).
+    // down many times over (a settings file or a start-up flag may still ask for it: the panel shows the core count).
     const cores = os.availableParallelism();
     if (patch.runtime?.threads != null && patch.runtime.threads > cores)
         throw invalidInput(

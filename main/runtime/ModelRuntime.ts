@@ -147,10 +147,23 @@ export class ModelRuntime {
                 const resolved = typeof input === "string" ? this.prompts.safeText(input) : [...input];
                 vectors.push([...(await withExclusiveDecode(this.llama, () => embeddingContext.getEmbeddingFor(resolved))).vector]);
             }
+            // Stopped while the last input was embedded: no answer (a revoked key, the time limit, a shutdown).
+            stop.throwIfAborted();
             return vectors;
         });
         this.embeddingQueue = work.catch(() => undefined);
-        return work.finally(() => this.embeddingsInFlight--);
+        // Stopped (its client gone) while it waits or runs: its place in the queue is given up at once, not when its
+        // turn would have come (it then ends at its first check); retries of abandoned requests would fill the queue.
+        let onStop!: () => void;
+        const stopped = new Promise<never>((_, reject) => {
+            onStop = () => reject(stop.reason as Error);
+            if (stop.aborted) onStop();
+            else stop.addEventListener("abort", onStop, {once: true});
+        });
+        return Promise.race([work, stopped]).finally(() => {
+            stop.removeEventListener("abort", onStop);
+            this.embeddingsInFlight--;
+        });
     }
 
     /**

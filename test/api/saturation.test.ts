@@ -102,19 +102,38 @@ describe("backpressure, timeouts and cancellation", () => {
         // Minutes of work on this model: 200 inputs of some 500 tokens.
         const input = Array.from({length: 200}, (_, i) => `${i} ${"hello world cat dog sun ".repeat(80)}`);
         const runtime = server.core.requirePipeline().runtime;
-        const abort = new AbortController();
-        const abandoned = server.api("/v1/embeddings", {method: "POST", json: {input}, signal: abort.signal}).catch((error: unknown) => error);
+        const long = (abort: AbortController) =>
+            server.api("/v1/embeddings", {method: "POST", json: {input}, signal: abort.signal}).catch((error: unknown) => error);
+        const first = new AbortController();
+        const abandoned = long(first);
         await waitFor("the embeddings request to run", () => runtime.embeddingsInFlight === 1);
         // No waiting room (maxQueue 0): a second one is refused, as a chat request would be.
         const refused = await server.api("/v1/embeddings", {method: "POST", json: {input: "a cat"}});
         expect(refused.status).toBe(503);
         expect(refused.headers.get("retry-after")).toBe("1");
         expect(((await refused.json()) as {error: {message: string}}).error.message).toMatch(/embedding queue is full/);
-        abort.abort();
-        expect(await abandoned).toBeInstanceOf(Error);
-        // It stops at its next input, long before its 200 are done, and the model serves the next request.
-        await waitFor("the abandoned embeddings to stop", () => runtime.embeddingsInFlight === 0, 15_000);
-        const next = await server.api("/v1/completions", {method: "POST", json: short});
-        expect(next.status).toBe(200);
+
+        // One place to wait: a request that waits there and is abandoned gives its place up at once.
+        server.core.settings.limits.maxQueue = 1;
+        try {
+            const second = new AbortController();
+            const waiting = long(second);
+            await waitFor("the second request to wait", () => runtime.embeddingsInFlight === 2);
+            second.abort();
+            expect(await waiting).toBeInstanceOf(Error);
+            await waitFor("its place to be given up", () => runtime.embeddingsInFlight === 1, 5_000);
+            const next = server.api("/v1/embeddings", {method: "POST", json: {input: "a cat"}});
+            await waitFor("the next one to wait in its place", () => runtime.embeddingsInFlight === 2, 5_000);
+
+            first.abort();
+            expect(await abandoned).toBeInstanceOf(Error);
+            // The first stops at its next input, long before its 200 are done, and the one waiting is answered.
+            expect((await next).status).toBe(200);
+            await waitFor("the abandoned embeddings to stop", () => runtime.embeddingsInFlight === 0, 15_000);
+        } finally {
+            server.core.settings.limits.maxQueue = 0;
+        }
+        const after = await server.api("/v1/completions", {method: "POST", json: short});
+        expect(after.status).toBe(200);
     });
 });

@@ -46,7 +46,14 @@ export function getMetrics(admin: Pick<AdminDeps, "requestLog" | "cache" | "sett
         const cache = admin.cache();
         const {sharing} = admin.settings;
         const metrics: Metric[] = [
-            one("llamacpp:prompt_tokens_total", "Prompt tokens of the requests served, reused ones included.", "counter", totals.promptTokens),
+            // As llama-server counts it: the prompt tokens computed (those whose KV came from the cache are not).
+            one(
+                "llamacpp:prompt_tokens_total",
+                "Prompt tokens computed (new, and reused ones computed again).",
+                "counter",
+                totals.promptTokens - totals.reusedTokens
+            ),
+            one("kvshare_prompt_tokens_total", "Prompt tokens of the requests served, reused ones included.", "counter", totals.promptTokens),
             one("llamacpp:tokens_predicted_total", "Tokens generated.", "counter", totals.completionTokens),
             one("llamacpp:requests_processing", "Requests holding a sequence now.", "gauge", health.slots_busy ?? 0),
             one("llamacpp:requests_deferred", "Requests waiting for a sequence now.", "gauge", health.queued ?? 0),
@@ -83,7 +90,8 @@ export function getMetrics(admin: Pick<AdminDeps, "requestLog" | "cache" | "sett
                 name: "kvshare_model_loaded",
                 help: "1 while a model is loaded and serving, labelled with its name.",
                 type: "gauge",
-                samples: health.model == null ? [] : [{labels: {model: health.model}, value: health.status === "ok" ? 1 : 0}]
+                // 0 without a label while no model is loaded, so that an alert on 0 fires then too.
+                samples: health.model == null ? [{value: 0}] : [{labels: {model: health.model}, value: health.status === "ok" ? 1 : 0}]
             },
             one("kvshare_cache_entries", "Cached prompts (donors) of every model.", "gauge", cache?.count() ?? 0),
             one("kvshare_cache_bytes", "Bytes of the cached prompts' KV snapshot files.", "gauge", cache?.totalBytes() ?? 0),

@@ -347,6 +347,11 @@ describe("AdminPanel: changes waiting for a model load, and confirmations by key
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
         expect(backend.adminFake.settings.sharing.scopePolicy).toBe("group");
         expect(screen.getByTestId("scope-change-note").textContent).toMatch(/^Prompts cached before stay in the scopes they were cached in/);
+        // Under groups, moving a user to another group moves their scope too.
+        fireEvent.change(screen.getByTestId("setting-groups"), {target: {value: "nurse-1 = ward-9"}});
+        await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
+        expect(backend.adminFake.settings.sharing.groups).toMatchObject({"nurse-1": "ward-9"});
+        expect(screen.getByTestId("scope-change-note")).toBeTruthy();
         fireEvent.change(screen.getByTestId("setting-topk"), {target: {value: "9"}});
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
         expect(screen.getByTestId("settings-saved")).toBeTruthy();

@@ -48,6 +48,7 @@ function Form({settings}: {settings: AdminSettings}) {
     };
     const update = (change: (draft: SettingsDraft) => SettingsDraft): void => {
         setDraft(change);
+        edits.current++;
         setAsking(null);
         forgetError();
     };
@@ -62,12 +63,19 @@ function Form({settings}: {settings: AdminSettings}) {
     // Kept in the store: a reload or close then asks first (see useAdminSettings), the panel open or not.
     useEffect(() => useAdminSettings.setState({unsaved: dirty ? {draft, base: settings} : null}), [draft, settings, dirty]);
 
+    // Edits since a save began: the answer to a question asked about an older draft is not acted on.
+    const edits = useRef(0);
     const save = async (confirmed = false): Promise<void> => {
         if (typeof patch === "string") return setLocalError(patch);
         setLocalError(null);
+        const began = edits.current;
         const ahead = confirmed ? null : await evictionAhead(patch, settings.sharing.maxSnapshotBytes);
+        if (edits.current !== began) return;
         setAsking(ahead);
-        if (ahead === null && (await useAdminSettings.getState().patch(patch))) setScopeChanged(patch.sharing?.scopePolicy != null);
+        if (ahead !== null || !(await useAdminSettings.getState().patch(patch))) return;
+        // Who shares with whom changed: the policy, or (under groups) a user's group.
+        const groupsMoved = patch.sharing?.groups != null && (patch.sharing.scopePolicy ?? settings.sharing.scopePolicy) === "group";
+        setScopeChanged(patch.sharing?.scopePolicy != null || groupsMoved);
     };
     const error = localError ?? (serverError == null ? null : friendlySettingsError(serverError));
     const footer = useStickyBarRoom<HTMLDivElement>();

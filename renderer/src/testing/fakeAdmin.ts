@@ -263,7 +263,7 @@ export class FakeAdmin {
                     .filter((c) => !(value.pinned === true || value.pinned === "true") || c.pinned === true)
                     .filter((c) => holdsEveryWord([c.title, ...c.messages.map((m) => m.content)], words))
                     .sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1))
-                    .slice(0, CONVERSATION_PAGE)
+                    .slice(0, value.pinned === true || value.pinned === "true" ? undefined : CONVERSATION_PAGE)
                     .map((c) => structuredClone(c));
             }
             case "saveConversation": {
