@@ -6,10 +6,9 @@
  */
 import type Database from "better-sqlite3";
 import type {CacheStats, PrefillSpeed, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
-import {chooseBucketMs, type StatsDeps} from "../../main/admin/statsService.js";
+import {chooseBucketMs, prefillFit, prefillSpeed, type StatsDeps} from "../../main/admin/statsService.js";
 import type {RequestSummary} from "../../main/insights/RequestLog.js";
 import {sharedScope} from "../../main/sharing/engine/scopes.js";
-import {LineFit} from "../../main/common/lineFit.js";
 
 const servedTtft = (e: {ttftMs: number; queueMs: number}): number => Math.max(0, e.ttftMs - e.queueMs);
 const isHit = (e: RequestSummary): boolean => e.reusedTokens > 0;
@@ -31,13 +30,11 @@ function summary(entries: readonly RequestSummary[]): TtftSummary {
 }
 const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
 /** The line of net TTFT against prompt tokens over every scope's requests without reuse (the machine's prefill). */
-function prefillSpeed(entries: readonly RequestSummary[]): PrefillSpeed {
-    const fit = new LineFit(1);
+function prefillOf(entries: readonly RequestSummary[]): PrefillSpeed {
+    const fit = prefillFit();
     for (const e of entries)
         if (!isHit(e) && e.promptTokens > 0) fit.add(e.promptTokens, (Math.max(0, e.ttftMs - e.queueMs - e.admissionMs) / e.promptTokens) * e.promptTokens);
-    if (fit.count === 0) return {msPerToken: null, fixedMs: null, requests: 0};
-    const {perToken, fixed} = fit.line();
-    return {msPerToken: perToken, fixedMs: fixed, requests: fit.count};
+    return prefillSpeed(fit);
 }
 
 export function oldCacheStats(
@@ -52,7 +49,7 @@ export function oldCacheStats(
     const start0 = Math.floor(first / bucketMs) * bucketMs;
     const count = Math.min(240, Math.max(12, Math.floor((now - start0) / bucketMs) + 1));
     const firstBucket = Math.floor(now / bucketMs) * bucketMs - (count - 1) * bucketMs;
-    const prefill = prefillSpeed(input.scope == null ? entries : deps.requestLog.since(input.since ?? 0));
+    const prefill = prefillOf(input.scope == null ? entries : deps.requestLog.since(input.since ?? 0));
     const timeSaved = (reusedTokens: number) => (prefill.msPerToken == null ? null : reusedTokens * prefill.msPerToken);
     const groups: RequestSummary[][] = Array.from({length: count}, () => []);
     for (const entry of entries) {

@@ -286,7 +286,7 @@ describe("admin services without a model", () => {
             ...over
         });
         const logged = [
-            // Without reuse: TTFT less queue wait and admission is 30 ms + 1 ms per prompt token (130, 230 and 80 ms).
+            // Without reuse: TTFT less queue wait and admission is 30 ms + 1 ms per prompt token (130, 230, 80 and 430 ms).
             request(50_000, {
                 promptTokens: 100,
                 ttftMs: 150,
@@ -295,6 +295,7 @@ describe("admin services without a model", () => {
             }),
             request(45_000, {promptTokens: 200, ttftMs: 260, stages: {embed_ms: 10, retrieve_ms: 10, align_ms: 10, restore_ms: 0, edit_ms: 0, compute_ms: 0}}),
             request(40_000, {promptTokens: 50, ttftMs: 100, queueMs: 20}),
+            request(35_000, {promptTokens: 400, ttftMs: 430}),
             // With reuse: 250 and 60 tokens not computed.
             request(25_000, {mode: "semantic", promptTokens: 300, reusedTokens: 250, ttftMs: 40, donorId: 7}),
             request(5_000, {mode: "prefix", promptTokens: 100, reusedTokens: 60, ttftMs: 50}),
@@ -325,7 +326,7 @@ describe("admin services without a model", () => {
         for (const log of [persisted, memoryOnly]) {
             const global = statsOf(log, "global");
             // The slope: 1 ms a token (the mean rate, 1.1 to 1.6 ms, charged the 30 ms a prefill takes anyway to its tokens).
-            expect(global.prefill).toEqual({msPerToken: expect.closeTo(1, 9) as number, fixedMs: expect.closeTo(30, 6) as number, requests: 4});
+            expect(global.prefill).toEqual({msPerToken: expect.closeTo(1, 9) as number, fixedMs: expect.closeTo(30, 6) as number, requests: 5});
             expect(global.totals.timeSavedMs).toBeCloseTo(310, 6);
             const saved = global.buckets.filter((b) => b.reusedTokens > 0).map((b) => [b.reusedTokens, b.timeSavedMs]);
             expect(saved).toHaveLength(2);
@@ -354,6 +355,19 @@ describe("admin services without a model", () => {
             expect(late.prefill).toEqual({msPerToken: null, fixedMs: null, requests: 0});
             expect(late.totals).toMatchObject({reusedTokens: 90, timeSavedMs: null});
             expect(late.buckets.every((b) => b.timeSavedMs === null)).toBe(true);
+            // A key holder's own view fits its scope's requests alone: ann's one request, a rate through the origin.
+            const own = cacheStats(
+                {
+                    requestLog: log,
+                    qualityChecks: new QualityStore(() => db.get()),
+                    cache: () => undefined,
+                    settings: structuredClone(defaultSettings),
+                    monitorShare: () => 0
+                },
+                {bucketMs: 10_000, scope: "user:ann", ownPrefill: true},
+                now
+            );
+            expect(own.prefill).toEqual({msPerToken: expect.closeTo(330 / 300, 9) as number, fixedMs: 0, requests: 1});
         }
         persisted.flush();
     });

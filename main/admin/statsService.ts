@@ -66,7 +66,26 @@ class Tally {
  * with or without reuse, and charged per token it made a short prompt's tokens look several times dearer.
  * A scope's view is the same pass over that scope's rows.
  */
-export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: number; scope?: string} = {}, now = Date.now()): CacheStats {
+/** The prefill line's fit: a slope only where the prompts' lengths spread enough (a coefficient of variation of 0.2). */
+export function prefillFit(): LineFit {
+    return new LineFit(1, 0.04);
+}
+
+/** Fewer requests than this fit no slope: the rate through the origin stands in. */
+const minSlopeRequests = 5;
+
+/** The dashboard's prefill speed from its fit (see {@link prefillFit}). */
+export function prefillSpeed(fit: LineFit): PrefillSpeed {
+    if (fit.count === 0) return {msPerToken: null, fixedMs: null, requests: 0};
+    const {perToken, fixed} = fit.count < minSlopeRequests ? fit.throughOrigin() : fit.line();
+    return {msPerToken: perToken, fixedMs: fixed, requests: fit.count};
+}
+
+export function cacheStats(
+    deps: StatsDeps,
+    input: {bucketMs?: number; since?: number; scope?: string; ownPrefill?: boolean} = {},
+    now = Date.now()
+): CacheStats {
     const columns = deps.requestLog.statsColumns();
     const since = input.since ?? 0;
     const scopeId = input.scope == null ? null : columns.scopeId(input.scope);
@@ -106,12 +125,13 @@ export function cacheStats(deps: StatsDeps, input: {bucketMs?: number; since?: n
         if (!Number.isNaN(donor)) donorCounts.set(donor, (donorCounts.get(donor) ?? 0) + 1);
     }
 
-    // This machine's prefill, whoever asked: every scope's view (and the sum of them) prices a reused token alike.
-    const fit = new LineFit(1);
-    for (let i = 0; i < n; i++) if (at[i]! >= since && !Number.isNaN(prefillRate[i]!)) fit.add(promptTokens[i]!, prefillRate[i]! * promptTokens[i]!);
-    const line = fit.line();
-    const prefill: PrefillSpeed =
-        fit.count === 0 ? {msPerToken: null, fixedMs: null, requests: 0} : {msPerToken: line.perToken, fixedMs: line.fixed, requests: fit.count};
+    // This machine's prefill, whoever asked: every scope's view (and the sum of them) prices a reused token alike; but a
+    // key holder's own view fits its scope's requests alone (how many requests the others sent is not theirs to see).
+    const fit = prefillFit();
+    for (let i = 0; i < n; i++)
+        if (at[i]! >= since && (input.ownPrefill !== true || inView(i)) && !Number.isNaN(prefillRate[i]!))
+            fit.add(promptTokens[i]!, prefillRate[i]! * promptTokens[i]!);
+    const prefill = prefillSpeed(fit);
     const timeSaved = (reusedTokens: number) => (prefill.msPerToken == null ? null : reusedTokens * prefill.msPerToken);
     const buckets: StatsBucket[] = groups.map((group, index) => ({
         start: firstBucket + index * bucketMs,

@@ -1,7 +1,9 @@
 /**
  * `ms ≈ fixed + perToken × tokens`, fitted by exponentially weighted least squares (with `decay` < 1 recent samples
  * count most; 1 weighs all alike); through the origin while all samples have about the same token count, where the
- * fixed part cannot be told from the per-token one.
+ * fixed part cannot be told from the per-token one. `minRelativeSpread`: how far apart the token counts must be (their
+ * variance over their squared mean) before a slope is trusted over the rate through the origin; with it, a slope of 0
+ * or less is not trusted either (a few near-equal lengths make the slope noise: 0 one time, ten times the rate the next).
  */
 export class LineFit {
     private w = 0;
@@ -11,7 +13,10 @@ export class LineFit {
     private xy = 0;
     public count = 0;
 
-    public constructor(private readonly decay = 0.9) {}
+    public constructor(
+        private readonly decay = 0.9,
+        private readonly minRelativeSpread = 0
+    ) {}
 
     public add(tokens: number, ms: number): void {
         if (!Number.isFinite(ms) || ms < 0 || !(tokens > 0)) return;
@@ -28,9 +33,16 @@ export class LineFit {
     public line(): {perToken: number; fixed: number} {
         const spread = this.w * this.xx - this.x * this.x;
         // Too little spread in token counts to separate the fixed part: a rate through the origin.
-        if (spread <= 1e-9 * this.w * this.xx) return {perToken: this.x === 0 ? 0 : this.y / this.x, fixed: 0};
-        const perToken = Math.max(0, (this.w * this.xy - this.x * this.y) / spread);
+        if (spread <= 1e-9 * this.w * this.xx || spread < this.minRelativeSpread * this.x * this.x) return this.throughOrigin();
+        const slope = (this.w * this.xy - this.x * this.y) / spread;
+        if (this.minRelativeSpread > 0 && slope <= 0) return this.throughOrigin();
+        const perToken = Math.max(0, slope);
         return {perToken, fixed: Math.max(0, (this.y - perToken * this.x) / this.w)};
+    }
+
+    /** The rate through the origin: milliseconds over tokens, the fixed part charged to the tokens. */
+    public throughOrigin(): {perToken: number; fixed: number} {
+        return {perToken: this.x === 0 ? 0 : this.y / this.x, fixed: 0};
     }
 
     public predict(tokens: number): number {

@@ -17,7 +17,7 @@ export function getScopeStats(stats: StatsDeps): RouteHandler {
     return (ctx: RequestContext) => {
         const who = requester(ctx, undefined);
         const scope = scopeFor(who.user, ctx.host.settings.sharing, who.group);
-        const numbers = cacheStats(stats, {scope});
+        const numbers = cacheStats(stats, {scope, ownPrefill: true});
         // Nothing that counts across scopes: index ids (a global counter), lifetime hits and sizes of
         // shared entries, or the whole cache's totals would show other scopes' activity.
         // (The cache box already counts this scope's entries only.)
