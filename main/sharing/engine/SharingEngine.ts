@@ -8,7 +8,7 @@ import {alignTokens} from "../align/index.js";
 import type {DonorCache} from "../cache/DonorCache.js";
 import type {CacheEntry} from "../store/index.js";
 import {dot, type Embedder} from "../embed/index.js";
-import {budgetLadder, CostGate, isCommonPrefix, isMeasuredPolicy, selectRecompute, summariseReuse, type DonorCharge} from "../policy/index.js";
+import {budgetLadder, CostGate, deviatingKept, isCommonPrefix, isMeasuredPolicy, selectRecompute, summariseReuse, type DonorCharge} from "../policy/index.js";
 import {alignCandidates, alwaysEligible} from "./candidates.js";
 import {RecomputeStages} from "./RecomputeStages.js";
 import {floorRecord, semanticRecord} from "./shareRecords.js";
@@ -211,6 +211,7 @@ export class SharingEngine {
                       promptTokens: prompt.tokens.length,
                       ownPrefix,
                       reusedTokens: best.alignment.reusedTokens,
+                      deviatingTokens: deviatingKept(best.alignment.runs),
                       // All that is kept a common prefix: no probe runs and nothing of it is recomputed.
                       ...(best.alignment.runs.every(isCommonPrefix) ? {recomputeBudget: 0, probes: false} : this.gateCharge(prompt, settings)),
                       donorTokens: best.entry.tokens.length,

@@ -82,6 +82,16 @@ describe("cost gate", () => {
         expect(answer.donorMs).toBeLessThan(answer.floorMs);
     });
 
+    it("prices the recompute budget on the kept tokens after an exact common prefix, as the plan spends it", () => {
+        const gate = trained(5, 0.01, 5);
+        // A long shared start kept exactly, 40 kept tokens after it: 4 recomputed, not 36.
+        const shared = gate.decide({...question, deviatingTokens: 40})!;
+        const counted = gate.decide(question)!;
+        expect(shared.floorMs).toBe(counted.floorMs);
+        // The 32 tokens less are priced at the edit's measured compute rate (5 ms a token).
+        expect(counted.donorMs - shared.donorMs).toBeCloseTo(32 * 5, 6);
+    });
+
     it("skips the donor where prefill is nearly free and restoring costs more (a tiny model)", () => {
         const answer = trained(0.01, 0.05, 0.05).decide(question)!;
         expect(answer.useDonor).toBe(false);

@@ -51,6 +51,8 @@ export interface GateQuestion extends DonorCharge {
     ownPrefix: number;
     /** Tokens the donor lets us keep, before recompute. */
     reusedTokens: number;
+    /** Of those, the ones the recompute budget is a share of (see deviatingKept); all of them where not given. */
+    deviatingTokens?: number;
     donorTokens: number;
     donorBytes: number;
     inMemory: boolean;
@@ -220,8 +222,7 @@ export class CostGate {
         const rates: Array<{count: number}> = [this.prefill, this.editCompute, this.restoreEdit];
         if (!q.inMemory) rates.push(this.readMsPerByte);
         if (rates.some((rate) => rate.count < minSamples)) return undefined;
-        // At most: the budget spares an exact common prefix, which the question does not tell apart from the rest.
-        const computed = q.promptTokens - q.reusedTokens + Math.round(q.recomputeBudget * q.reusedTokens);
+        const computed = q.promptTokens - q.reusedTokens + Math.round(q.recomputeBudget * (q.deviatingTokens ?? q.reusedTokens));
         // The edit computes all but the last prompt token, which generation's first decode takes.
         const donorMs =
             (q.inMemory ? 0 : q.donorBytes * this.readMsPerByte.value) +

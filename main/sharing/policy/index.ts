@@ -3,6 +3,7 @@ export {
     DECODE_RECOMPUTE_MAX_STEPS,
     DECODE_RECOMPUTE_PER_STEP,
     DEFAULT_RECOMPUTE_FRACTION,
+    deviatingKept,
     isCommonPrefix,
     isMeasuredPolicy,
     mergeRanges,

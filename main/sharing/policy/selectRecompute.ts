@@ -152,11 +152,7 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
     if (targetLength === 0) return {ranges: [], newTokens: 0, recomputedTokens: 0, reusedTokens: 0, budget: 0, boundaryRuns: 0, policy, decodeQueue: []};
 
     const kept = runs.reduce((s, r) => s + r.length, 0);
-    // A share of the kept tokens whose KV can be wrong: an exact common prefix saw the same left context (its KV is a
-    // prefill's) and is never recomputed, so counting it would hand a long shared system prompt's budget to the few
-    // tokens after it, recomputing most of what reuse saved.
-    const mayDeviate = kept - runs.filter(isCommonPrefix).reduce((s, r) => s + r.length, 0);
-    const budget = policy === "none" ? 0 : Math.floor(fraction * mayDeviate);
+    const budget = policy === "none" ? 0 : Math.floor(fraction * deviatingKept(runs));
     const ranges: PositionRange[] = [];
 
     // Uncovered positions; remember each run's preceding edit size for the allocation.
@@ -228,6 +224,15 @@ function allocateEvenly(budget: number, lengths: readonly number[], editSizes: r
 }
 
 /** A run kept at the start of both prompts: an exact common prefix, whose KV saw the same left context as a prefill's. */
+/**
+ * The kept tokens a recompute budget is a share of: those whose KV can be wrong. An exact common prefix saw the same
+ * left context (its KV is a prefill's) and is never recomputed, so counting it would hand a long shared system
+ * prompt's budget to the few tokens after it, recomputing most of what reuse saved.
+ */
+export function deviatingKept(runs: readonly KeptRun[]): number {
+    return runs.reduce((sum, run) => sum + (isCommonPrefix(run) ? 0 : run.length), 0);
+}
+
 export function isCommonPrefix(run: KeptRun): boolean {
     return run.targetStart === 0 && run.donorStart === 0;
 }
