@@ -172,8 +172,7 @@ export class DonorCache {
             // Evicted (or cleared) since admission: a plain miss, not a damaged cache.
             if (this.store.get(entry.id) == null) return {refused: "the donor was evicted meanwhile"};
             try {
-                if (this.remove(entry.id) != null)
-                    this.options.log.warn(`cache entry ${entry.id}: ${error.message}; entry dropped`);
+                if (this.remove(entry.id) != null) this.options.log.warn(`cache entry ${entry.id}: ${error.message}; entry dropped`);
             } catch (removal) {
                 // The index cannot be written (a full disk): the refused KV is not used all the same.
                 this.options.log.warn(`cache entry ${entry.id}: snapshot refused (${error.reason}), and could not be dropped: ${(removal as Error).message}`);
@@ -220,7 +219,7 @@ export class DonorCache {
             const embedding = prompt.embedding ?? (await this.options.embedder.embed([prompt.text]))[0] ?? null;
             const header = buildSnapshotHeader({captured, modelFingerprint});
             const index = () => this.index(relative, header.tokens, header.payloadBytes, prompt, embedding);
-            if (!this.roomOnDisk(header.payloadBytes)) return undefined;
+            if (!(await this.roomOnDisk(header.payloadBytes))) return undefined;
             if (this.memory.putPinned(relative, {header, tokens: header.tokens, payload: captured.payload})) indexed = index();
             await writeSnapshot({captured, header, filePath: this.absolute(relative), modelFingerprint});
             this.memory.unpin(relative);
@@ -258,15 +257,19 @@ export class DonorCache {
      * recently used entries to make room where that is enough: the byte budget alone (2 GiB by default) let the cache
      * fill a smaller disk, after which nothing could be saved, cleared or started.
      */
-    private roomOnDisk(bytes: number): boolean {
+    private async roomOnDisk(bytes: number): Promise<boolean> {
         const disk = diskSpace(this.options.cacheDir);
         if (disk == null) return true;
         const short = bytes + diskReserve(disk.size) - disk.free;
         if (short <= 0) return true;
+        // In steps with requests served between them, and able to delete on a disk that is full already.
         const held = this.store.totalBytes();
-        if (held >= short && this.forget(this.store.evictToBudget(held - short)).length > 0) this.store.reclaimSpace();
-        const room = held >= short;
-        if (!room) this.options.log.warn(`the disk holding the cache is nearly full (${disk.free} bytes free): this prompt's KV is not cached`);
+        if (held > 0) await this.evictToBudget(Math.max(0, held - short));
+        // What the disk holds now decides (files still being written, other programs' files): two prompts stored at
+        // once may both pass, and the reserve takes that.
+        const after = diskSpace(this.options.cacheDir);
+        const room = after == null || after.free >= bytes + diskReserve(after.size);
+        if (!room) this.options.log.warn(`the disk holding the cache is nearly full (${after.free} bytes free): this prompt's KV is not cached`);
         return room;
     }
 
