@@ -4,7 +4,17 @@ import path from "node:path";
 import {getLlamaGpuTypes} from "node-llama-cpp";
 import {describe, expect, it} from "vitest";
 import {LlamaLogLevel} from "node-llama-cpp";
-import {buildLoadError, installedPatchedBuilds, loadLlama, planBuild, probeDevices, type Backend, type GpuBackend, type PlanInputs} from "./nativeBuild.js";
+import {
+    buildLoadError,
+    installedPatchedBuilds,
+    loadLlama,
+    localBuildsDir,
+    planBuild,
+    probeDevices,
+    type Backend,
+    type GpuBackend,
+    type PlanInputs
+} from "./nativeBuild.js";
 
 /** A machine description for the policy: which GPU runtimes exist, which patched builds, which devices. */
 function machine(options: {
@@ -116,6 +126,22 @@ describe("loadLlama", () => {
         await expect(loadLlama({...base, gpu: "auto", gpuFallback: "cpu" as never})).rejects.toThrow(
             /settings\.gpuFallback must be "stock-gpu" or "patched-cpu"/
         );
+    });
+});
+
+describe("probeDevices, where node-llama-cpp's own check says nothing", () => {
+    it("loads the patched addon itself: one that fails is a build that did not load, one that loads found no device", async () => {
+        // No CUDA build here: node-llama-cpp finds no binary and logs nothing, so the addon named decides.
+        const broken = await probeDevices("cuda", true, path.join(os.tmpdir(), "kvshare-no-such-build", "llama-addon.node"));
+        expect(broken.devices).toEqual([]);
+        expect(broken.loadError).toMatch(/Cannot find module .*kvshare-no-such-build/);
+        const cpuAddon = path.join(
+            localBuildsDir(),
+            `${process.platform === "darwin" ? "mac" : process.platform}-${process.arch}`,
+            "Release",
+            "llama-addon.node"
+        );
+        if (installedPatchedBuilds().has("cpu")) expect(await probeDevices("cuda", true, cpuAddon)).toEqual({devices: []});
     });
 });
 

@@ -152,10 +152,15 @@ const platformName = ({darwin: "mac", win32: "win"} as Record<string, string>)[p
 export function installedPatchedBuilds(dir = localBuildsDir()): Set<Backend> {
     const found = new Set<Backend>();
     for (const backend of ["cpu", ...gpuBackends] as Backend[]) {
-        const folder = path.join(dir, [platformName, process.arch, ...(backend === "cpu" ? [] : [backend])].join("-"));
-        if (fs.existsSync(path.join(folder, "kvshare-native.json")) && fs.existsSync(path.join(folder, "Release", "llama-addon.node"))) found.add(backend);
+        const addon = patchedAddon(backend, dir);
+        if (fs.existsSync(path.join(path.dirname(addon), "..", "kvshare-native.json")) && fs.existsSync(addon)) found.add(backend);
     }
     return found;
+}
+
+/** Where a backend's patched build keeps its addon (`npm run build:native`'s local build folder). */
+function patchedAddon(backend: Backend, dir = localBuildsDir()): string {
+    return path.join(dir, [platformName, process.arch, ...(backend === "cpu" ? [] : [backend])].join("-"), "Release", "llama-addon.node");
 }
 
 let foundTypes: Promise<GpuBackend[]> | undefined;
@@ -206,7 +211,8 @@ function probeScriptFile(): string {
     fs.writeFileSync(
         file,
         `const {getLlama, LlamaLogLevel} = await import(${JSON.stringify(import.meta.resolve("node-llama-cpp"))});
-const [backend, options] = JSON.parse(process.argv[2]);
+const {createRequire} = await import("node:module");
+const [backend, options, addon] = JSON.parse(process.argv[2]);
 // node-llama-cpp logs why a local build failed to load, then throws a generic NoBinaryFoundError.
 let loadError;
 console.error = (...args) => void (loadError = args.find((arg) => arg instanceof Error)?.message ?? loadError);
@@ -216,6 +222,15 @@ try {
     result = {devices: llama.gpu === backend ? await llama.getGpuDeviceNames() : []};
     await llama.dispose();
 } catch (error) {
+    // Where node-llama-cpp tested the binary in a process of its own first (a build for another system version, a
+    // GPU build on Windows), a failure says nothing: loading the addon itself tells a broken build from no device.
+    if (loadError == null && addon != null) {
+        try {
+            createRequire(import.meta.url)(addon);
+        } catch (failure) {
+            loadError = String(failure?.message ?? failure);
+        }
+    }
     result = {devices: [], loadError: loadError ?? String(error?.message ?? error)};
 }
 process.stdout.write("\\n" + JSON.stringify(result) + "\\n");
@@ -238,12 +253,12 @@ export function buildLoadError(patched: boolean, loadError: string | undefined):
  * Lists the devices a binary sees, in a child process: two builds of llama.cpp cannot share one process
  * (their libraries have the same names), so nothing is loaded here before the choice is made.
  */
-export function probeDevices(backend: GpuBackend, patched: boolean): Promise<DeviceProbe> {
-    const key = `${backend}:${patched}:${process.env.GGML_VK_VISIBLE_DEVICES ?? ""}:${process.env.VK_ICD_FILENAMES ?? ""}:${process.env.CUDA_VISIBLE_DEVICES ?? ""}`;
+export function probeDevices(backend: GpuBackend, patched: boolean, addon = patched ? patchedAddon(backend) : undefined): Promise<DeviceProbe> {
+    const key = `${backend}:${patched}:${addon ?? ""}:${process.env.GGML_VK_VISIBLE_DEVICES ?? ""}:${process.env.VK_ICD_FILENAMES ?? ""}:${process.env.CUDA_VISIBLE_DEVICES ?? ""}`;
     let probe = deviceProbes.get(key);
     if (probe == null) {
         probe = new Promise<DeviceProbe>((resolve) => {
-            const child = spawn(process.execPath, [probeScriptFile(), JSON.stringify([backend, llamaOptions(backend, patched)])], {
+            const child = spawn(process.execPath, [probeScriptFile(), JSON.stringify([backend, llamaOptions(backend, patched), addon ?? null])], {
                 env: {...process.env, ELECTRON_RUN_AS_NODE: "1"},
                 stdio: ["ignore", "pipe", "ignore"],
                 timeout: 60_000
