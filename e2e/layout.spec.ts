@@ -176,6 +176,9 @@ test.describe("layout in small windows", () => {
         test("the dashboard fits, its scopes named by the key, its charts named by their numbers", async ({page}) => {
             await open(page, "dashboard");
             await expect(page.getByTestId("card-requests").locator(".stat-card-value")).toHaveText("4");
+            // What runs now, from the server's health (nothing runs: every sequence free).
+            await expect(page.getByTestId("card-now").locator(".stat-card-value")).toHaveText("0 answering");
+            await expect(page.getByTestId("card-now").locator(".stat-card-hint")).toHaveText(/^0 waiting · \d+ of \d+ sequences free · all scopes$/);
             await expectFits(page, "dashboard-scope");
             await expectFits(page, "dashboard-refresh");
             await expectFits(page, "chart-ttft");

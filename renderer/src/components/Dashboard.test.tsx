@@ -6,7 +6,7 @@ import {useCacheStats} from "../stores/useCacheStats.js";
 import {fakeStats} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {fitText, fitToAxis, wrapText} from "../lib/chartText.js";
-import {bucketTimeSaved, Dashboard, timeSavedFigures, ttftLabel} from "./Dashboard.js";
+import {bucketTimeSaved, Dashboard, nowFigures, timeSavedFigures, ttftLabel} from "./Dashboard.js";
 import {donorLabels, donorTitle} from "./TopDonors.js";
 
 describe("dashboard: time saved", () => {
@@ -144,6 +144,15 @@ describe("dashboard: time saved", () => {
         render(<Dashboard />);
         const hidden = await screen.findByTestId("chart-top-donors");
         expect(within(hidden).getByRole("img").getAttribute("aria-label")).toBe("Prompts reused most as donors: “#65 · another scope's prompt” 2 times.");
+    });
+
+    it("says what is answered and waiting now, all scopes, from the server's health; nothing where it does not say", () => {
+        expect(nowFigures({status: "ok", model: "m", slots_idle: 1, slots_busy: 3, queued: 5})).toEqual({
+            value: "3 answering",
+            hint: "5 waiting · 1 of 4 sequences free · all scopes"
+        });
+        expect(nowFigures({status: "ok"}).value).toBe("—");
+        expect(nowFigures(null).value).toBe("—");
     });
 
     it("labels the TTFT bars in short lines: the side, its requests, their prompts' median length", () => {

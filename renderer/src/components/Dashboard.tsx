@@ -1,3 +1,5 @@
+import type {HealthResponse} from "../../../shared/openai.js";
+import {useConnection} from "../stores/useConnection.js";
 import {
     ArcElement,
     BarController,
@@ -63,6 +65,19 @@ function formatShare(share: number, of: number): string {
 /** Per-token prefill cost, in ms with enough digits for a fast machine. */
 function formatMsPerToken(ms: number): string {
     return `${ms < 0.1 ? ms.toFixed(3) : ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`;
+}
+
+/**
+ * The "Now" card: the requests being answered and waiting this moment, every scope's (the header's health check,
+ * every few seconds), as llama-server's slots show them; "—" where the server does not say (not the owner's key).
+ */
+export function nowFigures(health: HealthResponse | null): {value: string; hint: string} {
+    if (health?.slots_busy == null || health.slots_idle == null) return {value: "—", hint: "requests being answered and waiting, all scopes"};
+    const sequences = health.slots_busy + health.slots_idle;
+    return {
+        value: `${health.slots_busy} answering`,
+        hint: `${health.queued ?? 0} waiting · ${health.slots_idle} of ${sequences} ${sequences === 1 ? "sequence" : "sequences"} free · all scopes`
+    };
 }
 
 /** The time-saved card: the estimate over the window, and what it rests on. */
@@ -236,6 +251,7 @@ export function Dashboard() {
     const error = useCacheStats((s) => s.error);
     const saved = useCacheStats(selectTokensSavedShare);
     const scope = useCacheStats((s) => s.scope);
+    const health = useConnection((s) => s.health);
 
     // Numbers that change under the eye every few seconds can be paused (someone reading them, a screen reader).
     const [following, setFollowing] = useState(true);
@@ -306,6 +322,7 @@ export function Dashboard() {
                             value={stats.ttft.withReuse.medianMs == null ? "—" : formatMs(stats.ttft.withReuse.medianMs)}
                             hint={`with reuse (${ttftSide(stats.ttft.withReuse)}) · ${stats.ttft.withoutReuse.medianMs == null ? "—" : formatMs(stats.ttft.withoutReuse.medianMs)} without (${ttftSide(stats.ttft.withoutReuse)}) · queue wait left out`}
                         />
+                        <Card testId="card-now" title="Now" {...nowFigures(health)} />
                     </div>
                     <div className="charts">
                         <section className="chart-card wide" data-testid="chart-over-time">
