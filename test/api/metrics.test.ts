@@ -3,7 +3,7 @@
  * answers' usage says, and the machine owner's only.
  */
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import type {ChatCompletion} from "../../shared/openai.js";
+import type {ChatCompletion, ModelList} from "../../shared/openai.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 
 let server: TestServer;
@@ -69,5 +69,24 @@ describe("GET /metrics", () => {
         expect(refused.status).toBe(403);
         expect(((await refused.json()) as {error: {code: string}}).error.code).toBe("admin_only");
         expect((await server.api("/metrics", {noAuth: true})).status).toBe(401);
+    });
+});
+
+describe("GET /props", () => {
+    it("tells llama-server's clients the context, sequences, model and template /v1/models and the server use, to any key", async () => {
+        const models = (await (await server.api("/v1/models")).json()) as ModelList;
+        const model = models.data[0]!;
+        const {key} = server.core.keys.create("props-reader");
+        const res = await server.api("/props", {headers: {authorization: `Bearer ${key}`}});
+        expect(res.status).toBe(200);
+        const props = (await res.json()) as Record<string, unknown> & {default_generation_settings: {n_ctx: number; params: {temperature: number}}};
+        expect(props).toMatchObject({total_slots: model.meta!.parallel, model_alias: model.id, modalities: {vision: false, audio: false}});
+        expect(props.default_generation_settings.n_ctx).toBe(model.meta!.context_size);
+        expect(props.default_generation_settings.params.temperature).toBe(0.8);
+        expect(props.chat_template).toBe(server.core.requirePipeline().runtime.prompts.templateName);
+        expect(props.build_info).toMatch(/build/);
+        // The model file's path names the owner's folders: not given.
+        expect(JSON.stringify(props)).not.toContain(".gguf");
+        expect((await server.api("/props", {noAuth: true})).status).toBe(401);
     });
 });
