@@ -304,7 +304,7 @@ describe("admin services without a model", () => {
             // A scope whose requests all reused KV.
             request(3_000, {scope: "user:bo", mode: "prefix", promptTokens: 100, reusedTokens: 90, ttftMs: 9})
         ];
-        const statsOf = (requestLog: RequestLog, scope?: string) =>
+        const statsOf = (requestLog: RequestLog, scope?: string, more: {since?: number; ownPrefill?: boolean} = {}) =>
             cacheStats(
                 {
                     requestLog,
@@ -313,7 +313,7 @@ describe("admin services without a model", () => {
                     settings: structuredClone(defaultSettings),
                     monitorShare: () => 0
                 },
-                {bucketMs: 10_000, ...(scope == null ? {} : {scope})},
+                {bucketMs: 10_000, ...(scope == null ? {} : {scope}), ...more},
                 now
             );
 
@@ -341,32 +341,12 @@ describe("admin services without a model", () => {
             expect(hitsOnly.totals.timeSavedMs).toBeCloseTo(90, 6);
             expect(all.totals.timeSavedMs).toBeCloseTo(global.totals.timeSavedMs! + hitsOnly.totals.timeSavedMs!, 6);
             // A window without any request served without reuse has nothing to estimate from.
-            const late = cacheStats(
-                {
-                    requestLog: log,
-                    qualityChecks: new QualityStore(() => db.get()),
-                    cache: () => undefined,
-                    settings: structuredClone(defaultSettings),
-                    monitorShare: () => 0
-                },
-                {bucketMs: 10_000, since: now - 3_500},
-                now
-            );
+            const late = statsOf(log, undefined, {since: now - 3_500});
             expect(late.prefill).toEqual({msPerToken: null, fixedMs: null, requests: 0});
             expect(late.totals).toMatchObject({reusedTokens: 90, timeSavedMs: null});
             expect(late.buckets.every((b) => b.timeSavedMs === null)).toBe(true);
             // A key holder's own view fits its scope's requests alone: ann's one request, a rate through the origin.
-            const own = cacheStats(
-                {
-                    requestLog: log,
-                    qualityChecks: new QualityStore(() => db.get()),
-                    cache: () => undefined,
-                    settings: structuredClone(defaultSettings),
-                    monitorShare: () => 0
-                },
-                {bucketMs: 10_000, scope: "user:ann", ownPrefill: true},
-                now
-            );
+            const own = statsOf(log, "user:ann", {ownPrefill: true});
             expect(own.prefill).toEqual({msPerToken: expect.closeTo(330 / 300, 9) as number, fixedMs: 0, requests: 1});
         }
         persisted.flush();

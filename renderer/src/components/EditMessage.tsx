@@ -2,6 +2,7 @@ import {useState} from "react";
 import {isComposingKey, isSendKey} from "../lib/keys.js";
 import {messageSizeProblem} from "../lib/messageSize.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
+import {useView} from "../stores/useView.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
 
 interface EditMessageProps {
@@ -11,7 +12,8 @@ interface EditMessageProps {
     /** Messages after this one: saving the edit keeps them, with this message, as the older version. */
     laterMessages: number;
     onSave: (text: string) => void;
-    onCancel: () => void;
+    /** Closes the edit box (saved or cancelled). */
+    onClose: () => void;
 }
 
 /** What saving keeps: nothing is lost by an edit, and the note says where the old version stays. */
@@ -27,7 +29,7 @@ function keptNote(role: EditMessageProps["role"], later: number): string {
  * cancels. An edited question is asked again ("Save & send"); an edited answer is kept as written ("Save"), to steer
  * what follows or to be continued by the model.
  */
-export function EditMessage({role, initial, laterMessages, onSave, onCancel}: EditMessageProps) {
+export function EditMessage({role, initial, laterMessages, onSave, onClose}: EditMessageProps) {
     const [draft, setDraft] = useState(initial);
     const contextSize = useConnection(selectContextSize);
     const sizeProblem = messageSizeProblem(draft, contextSize);
@@ -36,7 +38,11 @@ export function EditMessage({role, initial, laterMessages, onSave, onCancel}: Ed
     const waits = role === "user" ? unavailable : null;
     const canSave = draft.trim() !== "" && sizeProblem === null && waits === null;
     const save = (): void => {
-        if (canSave) onSave(draft);
+        if (!canSave) return;
+        onClose();
+        onSave(draft);
+        // The edit box is gone (and the message edited is another one now): the focus goes where the next message is typed.
+        useView.getState().focusComposer();
     };
     return (
         <form
@@ -66,7 +72,7 @@ export function EditMessage({role, initial, laterMessages, onSave, onCancel}: Ed
                     } else if (e.key === "Escape") {
                         // Esc cancels the edit (and only the edit: an open settings panel stays).
                         e.preventDefault();
-                        onCancel();
+                        onClose();
                     }
                 }}
                 autoFocus
@@ -85,7 +91,7 @@ export function EditMessage({role, initial, laterMessages, onSave, onCancel}: Ed
                 </p>
             )}
             <div className="edit-actions">
-                <button type="button" className="button" onClick={onCancel}>
+                <button type="button" className="button" onClick={onClose}>
                     Cancel
                 </button>
                 <button type="submit" className="button primary" data-testid="edit-send" disabled={!canSave}>

@@ -1,6 +1,5 @@
 import {useState} from "react";
 import type {StoredMessage} from "../lib/types.js";
-import {useView} from "../stores/useView.js";
 import {AnswerStats} from "./AnswerStats.js";
 import {ContextNote} from "./ContextNote.js";
 import {EditMessage} from "./EditMessage.js";
@@ -41,21 +40,7 @@ function AnswerMessage({message, streaming = false, onRegenerate, onContinue, on
     const [editing, setEditing] = useState(false);
     const editButton = useReturnFocus<HTMLButtonElement>(editing);
     if (editing && onEdit && !streaming) {
-        return (
-            <EditMessage
-                role="assistant"
-                initial={message.content}
-                laterMessages={laterMessages}
-                onCancel={() => setEditing(false)}
-                onSave={(text) => {
-                    setEditing(false);
-                    onEdit(text);
-                    // The edited answer is a message of its own (this one stays as the older version): the focus goes
-                    // where the next message is typed.
-                    useView.getState().focusComposer();
-                }}
-            />
-        );
+        return <EditMessage role="assistant" initial={message.content} laterMessages={laterMessages} onClose={() => setEditing(false)} onSave={onEdit} />;
     }
     const empty = message.content === "";
     const dropped = message.hit?.dropped_messages ?? 0;

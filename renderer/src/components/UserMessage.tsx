@@ -1,5 +1,4 @@
 import {useState} from "react";
-import {useView} from "../stores/useView.js";
 import {CopyButton} from "./CopyButton.js";
 import {EditMessage} from "./EditMessage.js";
 import {useReturnFocus} from "./useReturnFocus.js";
@@ -21,20 +20,7 @@ export function UserMessage({content, onEdit, laterMessages, versions}: UserMess
     const editButton = useReturnFocus<HTMLButtonElement>(editing);
 
     if (editing && onEdit) {
-        return (
-            <EditMessage
-                role="user"
-                initial={content}
-                laterMessages={laterMessages}
-                onCancel={() => setEditing(false)}
-                onSave={(text) => {
-                    setEditing(false);
-                    onEdit(text);
-                    // The edit box is gone: the focus goes where the next message is typed.
-                    useView.getState().focusComposer();
-                }}
-            />
-        );
+        return <EditMessage role="user" initial={content} laterMessages={laterMessages} onClose={() => setEditing(false)} onSave={onEdit} />;
     }
     return (
         <div className="message message-user">

@@ -8,6 +8,23 @@ import {flushConversationSaves, fromRecord, selectActiveConversation, toRecord, 
 
 const state = () => useConversations.getState();
 
+/** `count` chats saved on the server by another browser, one a second from 2026-01-01 (`prefix-000` the oldest). */
+async function saveChatsOnServer(backend: FakeBackend, prefix: string, count: number, pinned: (i: number) => boolean = () => false): Promise<void> {
+    const start = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < count; i++)
+        await backend.adminFake.run("saveConversation", {
+            id: `${prefix}-${String(i).padStart(3, "0")}`,
+            title: `Chat ${i}`,
+            profile: "Guest",
+            systemPrompt: "",
+            params: {},
+            createdAt: start + i * 1000,
+            updatedAt: start + i * 1000,
+            ...(pinned(i) ? {pinned: true} : {}),
+            messages: [{id: `q${i}`, role: "user", content: `question ${i}`, createdAt: start + i * 1000}]
+        });
+}
+
 describe("useConversations with the server's database", () => {
     let backend: FakeBackend;
     beforeEach(() => {
@@ -307,18 +324,7 @@ describe("useConversations with the server's database", () => {
     });
 
     it("on a reload keeps the older chats read before without saving them, and brings back none deleted in another browser", async () => {
-        const start = Date.UTC(2026, 0, 1);
-        for (let i = 0; i < CONVERSATION_PAGE + 3; i++)
-            await backend.adminFake.run("saveConversation", {
-                id: `old-${String(i).padStart(3, "0")}`,
-                title: `Chat ${i}`,
-                profile: "Guest",
-                systemPrompt: "",
-                params: {},
-                createdAt: start + i * 1000,
-                updatedAt: start + i * 1000,
-                messages: [{id: `q${i}`, role: "user", content: `question ${i}`, createdAt: start + i * 1000}]
-            });
+        await saveChatsOnServer(backend, "old", CONVERSATION_PAGE + 3);
         await state().load();
         await state().loadOlder();
         expect(state().conversations.filter((c) => c.id.startsWith("old-"))).toHaveLength(CONVERSATION_PAGE + 3);
@@ -340,19 +346,7 @@ describe("useConversations with the server's database", () => {
     });
 
     it("lists a pinned chat older than the first page on the first load, and saves a pin like a name", async () => {
-        const start = Date.UTC(2026, 0, 1);
-        for (let i = 0; i < CONVERSATION_PAGE + 2; i++)
-            await backend.adminFake.run("saveConversation", {
-                id: `c-${String(i).padStart(3, "0")}`,
-                title: `Chat ${i}`,
-                profile: "Guest",
-                systemPrompt: "",
-                params: {},
-                createdAt: start + i * 1000,
-                updatedAt: start + i * 1000,
-                ...(i === 0 ? {pinned: true} : {}),
-                messages: [{id: `q${i}`, role: "user", content: `question ${i}`, createdAt: start + i * 1000}]
-            });
+        await saveChatsOnServer(backend, "c", CONVERSATION_PAGE + 2, (i) => i === 0);
         await state().load();
         const shown = state().conversations.map((c) => c.id);
         // The oldest chat, pinned: beyond the first page, read all the same; the one beside it is not.
