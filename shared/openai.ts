@@ -316,6 +316,12 @@ export interface ChatParams {
     repeat_penalty?: number;
 }
 
+/**
+ * What a request that leaves a sampler unset is sampled with: the server's defaults (`/props` says them), and what the
+ * chat settings' hints say an empty field means.
+ */
+export const SAMPLING_DEFAULTS = {temperature: 0.8, top_p: 0.95, top_k: 40, min_p: 0.05, repeat_penalty: 1, presence_penalty: 0, frequency_penalty: 0} as const;
+
 /** Every field of {@link ChatParams}: what a chat keeps, a save is checked for and a file of chats is read for. */
 export const CHAT_PARAM_KEYS = ["temperature", "top_p", "max_tokens", "seed", "top_k", "min_p", "repeat_penalty"] as const satisfies ReadonlyArray<
     keyof ChatParams

@@ -1,3 +1,4 @@
+import {SAMPLING_DEFAULTS} from "../../shared/openai.js";
 import type {LlamaGrammar, Token} from "node-llama-cpp";
 import type {FinishReason, KvShareRecord} from "../../shared/openai.js";
 
@@ -17,13 +18,13 @@ export interface Sampling {
 }
 
 export const defaultSampling: Sampling = {
-    temperature: 0.8,
-    topP: 0.95,
-    topK: 40,
-    minP: 0.05,
-    presencePenalty: 0,
-    frequencyPenalty: 0,
-    repeatPenalty: 1
+    temperature: SAMPLING_DEFAULTS.temperature,
+    topP: SAMPLING_DEFAULTS.top_p,
+    topK: SAMPLING_DEFAULTS.top_k,
+    minP: SAMPLING_DEFAULTS.min_p,
+    presencePenalty: SAMPLING_DEFAULTS.presence_penalty,
+    frequencyPenalty: SAMPLING_DEFAULTS.frequency_penalty,
+    repeatPenalty: SAMPLING_DEFAULTS.repeat_penalty
 };
 
 /** Structured output: the answer is constrained to JSON matching `schema` (a JSON Schema in the subset

@@ -1,4 +1,4 @@
-import {defaultSampling} from "../../runtime/types.js";
+import {SAMPLING_DEFAULTS} from "../../../shared/openai.js";
 import type {RequestContext} from "../context.js";
 import {sendJson} from "../errors.js";
 
@@ -9,7 +9,6 @@ import {sendJson} from "../errors.js";
  */
 export function getProps(ctx: RequestContext): void {
     const runtime = ctx.host.requirePipeline().runtime;
-    const model = ctx.host.modelObjects()[0]!;
     sendJson(
         ctx.res,
         200,
@@ -17,18 +16,10 @@ export function getProps(ctx: RequestContext): void {
             default_generation_settings: {
                 n_ctx: runtime.contextSize,
                 // What a request that sets none of them is sampled with.
-                params: {
-                    temperature: defaultSampling.temperature,
-                    top_k: defaultSampling.topK,
-                    top_p: defaultSampling.topP,
-                    min_p: defaultSampling.minP,
-                    repeat_penalty: defaultSampling.repeatPenalty,
-                    presence_penalty: defaultSampling.presencePenalty,
-                    frequency_penalty: defaultSampling.frequencyPenalty
-                }
+                params: SAMPLING_DEFAULTS
             },
             total_slots: runtime.pool.size,
-            model_alias: model.id,
+            model_alias: runtime.modelId,
             chat_template: runtime.prompts.templateName,
             modalities: {vision: false, audio: false},
             build_info: `node-llama-cpp, ${runtime.build.backend} build${runtime.build.patched ? ", KVShare-patched" : ", stock (no KV sharing)"}`

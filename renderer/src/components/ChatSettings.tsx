@@ -1,5 +1,6 @@
 import {useEffect} from "react";
 import {chatAsMarkdown, chatsAsJson, downloadText, exportFileName} from "../lib/chatExport.js";
+import {SAMPLING_DEFAULTS} from "../../../shared/openai.js";
 import type {Conversation} from "../lib/types.js";
 import {selectContextSize, useConnection} from "../stores/useConnection.js";
 import {useConversations} from "../stores/useConversations.js";
@@ -61,7 +62,7 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 max={1}
                 step={0.05}
                 testId="top-p-input"
-                hint="Picks only among the likeliest words that together make up this share; lower = more focused (empty = 0.95)"
+                hint={`Picks only among the likeliest words that together make up this share; lower = more focused (empty = ${SAMPLING_DEFAULTS.top_p})`}
                 onChange={(top_p) => setParams(conversation.id, {top_p})}
             />
             <NumberField
@@ -73,7 +74,7 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 step={1}
                 integer
                 testId="top-k-input"
-                hint="Picks only among this many likeliest words; 0 = no limit (empty = 40)"
+                hint={`Picks only among this many likeliest words; 0 = no limit (empty = ${SAMPLING_DEFAULTS.top_k})`}
                 onChange={(top_k) => setParams(conversation.id, {top_k})}
             />
             <NumberField
@@ -84,7 +85,7 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 max={1}
                 step={0.01}
                 testId="min-p-input"
-                hint="Leaves out words less likely than this share of the likeliest one's chance (empty = 0.05)"
+                hint={`Leaves out words less likely than this share of the likeliest one's chance (empty = ${SAMPLING_DEFAULTS.min_p})`}
                 onChange={(min_p) => setParams(conversation.id, {min_p})}
             />
             <NumberField
@@ -95,7 +96,7 @@ export function ChatSettings({conversation, onClose}: {conversation: Conversatio
                 max={10}
                 step={0.05}
                 testId="repeat-penalty-input"
-                hint="Above 1, words just used are less likely again; 1 = off (empty = 1)"
+                hint={`Above 1, words just used are less likely again; 1 = off (empty = ${SAMPLING_DEFAULTS.repeat_penalty})`}
                 onChange={(repeat_penalty) => setParams(conversation.id, {repeat_penalty})}
             />
             <NumberField
