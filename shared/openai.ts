@@ -162,8 +162,13 @@ export interface KvShareRecord {
     stages?: {embed_ms: number; retrieve_ms: number; align_ms: number; restore_ms: number; edit_ms: number; compute_ms: number; probe_ms?: number};
     /** The recompute policy that chose the recomputed tokens (a probing policy that could not probe says `boundary`). */
     recompute_policy?: string;
-    /** Kept tokens recomputed in place while decoding (`dhd-decode`), and what that cost. */
-    decode_recompute?: {tokens: number; ms: number};
+    /**
+     * Reused prompt tokens whose KV was recomputed in place while decoding after all (`dhd-decode`, `dhd-guard`), and
+     * what that held decoding up; `flushed_at`: `dhd-guard` recomputed the KV after the common prefix at once (every
+     * reused token past it, and the cells computed over them) before the answer's token of this index (0: the first),
+     * which may have been a near tie.
+     */
+    decode_recompute?: {tokens: number; ms: number; flushed_at?: number};
     /** Why reuse was limited, when it was (e.g. stock binary: prefix reuse only). */
     note?: string;
     /** Earlier messages left out so the conversation fits the model's context (`context_overflow: "drop_oldest"`). */

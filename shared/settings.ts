@@ -14,10 +14,13 @@ import type {ScopePolicy} from "./scopes.js";
  * - `deviation`: the tokens whose layer-1 V deviates most from the donor's (CacheBlend), measured by a probe;
  * - `dhd`: the deviation weighted by the attention the last prompt token pays each token (KVShare v2, stage 1);
  * - `dhd-decode`: `dhd`, then the other measured tokens, highest deviation first, 3 per generated token while
- *   decoding (stage 2), until none is left, the answer ends or 64 tokens of it are out.
+ *   decoding (stage 2), until none is left, the answer ends or 64 tokens of it are out;
+ * - `dhd-guard`: `dhd-decode`, and before taking a token a runner-up may be close to (the token's probability
+ *   under 62%: within 0.5 nats), first token included, the KV after the exact common prefix is recomputed at
+ *   once, in place, and the token sampled again: a near tie then goes the way full prefill's does.
  * The probing policies fall back to `boundary` where no probe can run (stock binary, an unknown graph).
  */
-export const recomputePolicies = ["none", "boundary", "epic", "deviation", "dhd", "dhd-decode"] as const;
+export const recomputePolicies = ["none", "boundary", "epic", "deviation", "dhd", "dhd-decode", "dhd-guard"] as const;
 export type RecomputePolicy = (typeof recomputePolicies)[number];
 
 /** Sorts per-policy figures the largest `count` first, ties in the settings' order (the panel's and the dashboard's lists). */

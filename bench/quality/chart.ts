@@ -16,7 +16,8 @@ export const POLICY_COLORS: Record<RecomputePolicy, string> = {
     epic: "#f28e2b",
     deviation: "#b07aa1",
     dhd: "#59a14f",
-    "dhd-decode": "#e15759"
+    "dhd-decode": "#e15759",
+    "dhd-guard": "#76b7b2"
 };
 
 const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -252,6 +252,8 @@ function printCells(title: string, w: WorkloadCells): void {
                 "fell back",
                 "probe ms",
                 "decode recompute tok / ms",
+                "guard flushed (at 1st token)",
+                "never computed",
                 "TTFT ms"
             ],
             w.cells.map((c) => [
@@ -267,6 +269,8 @@ function printCells(title: string, w: WorkloadCells): void {
                 probingPolicies.includes(c.policy) ? String(c.fellBackToBoundary) : "–",
                 ms1(c.probeMsMean),
                 Number.isFinite(c.decodeRecomputeTokensMean) ? `${ms1(c.decodeRecomputeTokensMean)} / ${ms1(c.decodeRecomputeMsMean)}` : "–",
+                c.policy === "dhd-guard" ? `${c.flushed}/${c.semantic} (${c.flushedFirst})` : "–",
+                pct(c.neverComputed),
                 ms1(c.ttftMeanMs)
             ])
         )

@@ -55,7 +55,7 @@ export function settingsGrid(): Setting[] {
 }
 
 /** The probing policies: where no probe can run they fall back to `boundary` and report so. */
-export const probingPolicies: readonly RecomputePolicy[] = ["deviation", "dhd", "dhd-decode"];
+export const probingPolicies: readonly RecomputePolicy[] = ["deviation", "dhd", "dhd-decode", "dhd-guard"];
 
 /** One answer scored against the full-prefill answer to the same prompt. */
 export interface TargetScore {
@@ -97,6 +97,11 @@ export interface Cell {
     probeMsMean: number;
     decodeRecomputeTokensMean: number;
     decodeRecomputeMsMean: number;
+    /** Semantic answers whose guard recomputed the reused KV at once before a possible near tie, and those before the first token. */
+    flushed: number;
+    flushedFirst: number;
+    /** Σ (reused − recomputed while decoding) ÷ Σ prompt tokens: the prompt's KV no stage computed for the request. */
+    neverComputed: number;
     ttftMeanMs: number;
     /** Answers not served from a donor, by the record's note. */
     notes: Record<string, number>;
@@ -135,6 +140,10 @@ export function aggregate(setting: Setting, answers: readonly Answer[], scores: 
         probeMsMean: mean(semantic.filter((a) => a.kv.stages?.probe_ms != null).map((a) => a.kv.stages?.probe_ms ?? 0)),
         decodeRecomputeTokensMean: mean(semantic.filter((a) => a.kv.decode_recompute != null).map((a) => a.kv.decode_recompute?.tokens ?? 0)),
         decodeRecomputeMsMean: mean(semantic.filter((a) => a.kv.decode_recompute != null).map((a) => a.kv.decode_recompute?.ms ?? 0)),
+        flushed: semantic.filter((a) => a.kv.decode_recompute?.flushed_at != null).length,
+        flushedFirst: semantic.filter((a) => a.kv.decode_recompute?.flushed_at === 0).length,
+        neverComputed:
+            sum(answers.map((a) => a.kv.reused_tokens - (a.kv.decode_recompute?.tokens ?? 0))) / Math.max(1, sum(answers.map((a) => a.kv.prompt_tokens))),
         ttftMeanMs: mean(answers.map((a) => a.ttftMs)),
         notes
     };
@@ -187,6 +196,9 @@ function poolCells(setting: Setting, cells: ReadonlyArray<Cell | undefined>): Ce
         probeMsMean: m((c) => c.probeMsMean),
         decodeRecomputeTokensMean: m((c) => c.decodeRecomputeTokensMean),
         decodeRecomputeMsMean: m((c) => c.decodeRecomputeMsMean),
+        flushed: total((c) => c.flushed),
+        flushedFirst: total((c) => c.flushedFirst),
+        neverComputed: m((c) => c.neverComputed),
         ttftMeanMs: m((c) => c.ttftMeanMs),
         notes: merge((c) => c.notes)
     };

@@ -34,7 +34,7 @@ interface PolicyTiming {
         mode: string;
         reportedPolicy: string | null;
         probeMs: number | null;
-        decodeRecompute: {tokens: number; ms: number} | null;
+        decodeRecompute: {tokens: number; ms: number; flushed_at?: number} | null;
         note: string | null;
     }>;
 }
@@ -118,7 +118,8 @@ export async function timingPart(warnings: string[]): Promise<TimingResult> {
                 "TTFT min ms",
                 "probe ms",
                 "TPOT median ms",
-                "decode recompute tok / ms"
+                "decode recompute tok / ms",
+                "guard flushed (at 1st token)"
             ],
             results.map((r) => {
                 const reported = [...new Set(r.requests.map((x) => x.reportedPolicy ?? "(absent)"))].join(",");
@@ -136,7 +137,10 @@ export async function timingPart(warnings: string[]): Promise<TimingResult> {
                     ms1(Math.min(...r.requests.map((x) => x.ttftMs))),
                     ms1(med(r, (x) => x.probeMs ?? Number.NaN)),
                     ms1(med(r, (x) => x.tpotMs)),
-                    dr.length === 0 ? "–" : `${ms1(mean(dr.map((x) => x.tokens)))} / ${ms1(mean(dr.map((x) => x.ms)))}`
+                    dr.length === 0 ? "–" : `${ms1(mean(dr.map((x) => x.tokens)))} / ${ms1(mean(dr.map((x) => x.ms)))}`,
+                    r.policy === "dhd-guard"
+                        ? `${dr.filter((x) => x.flushed_at != null).length}/${r.requests.length} (${dr.filter((x) => x.flushed_at === 0).length})`
+                        : "–"
                 ];
             })
         )

@@ -1,5 +1,7 @@
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import {decode, type DecodeHooks} from "../runtime/decode.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
+import {defaultSampling, type GenerationJob} from "../runtime/types.js";
 import type {SharingEngine} from "../sharing/engine/SharingEngine.js";
 import type {PreparedSequence, SharedPrompt} from "../sharing/engine/types.js";
 import {budgetLadder, nearestBudgetStep} from "../sharing/policy/index.js";
@@ -144,7 +146,7 @@ export class QualityMonitor {
             const maxTokens = Math.min(this.options.maxTokens, runtime.contextSize - tokens.length - 1);
             let t = performance.now();
             await sequence.clearHistory();
-            const full = await greedy(runtime.model, sequence, tokens, maxTokens, signal);
+            const full = await greedy(runtime.model, sequence, tokens, tokens, maxTokens, signal);
             const fullMs = performance.now() - t;
 
             t = performance.now();
@@ -157,7 +159,7 @@ export class QualityMonitor {
                 this.options.requestLog.replays.drop(row.id);
                 return;
             }
-            const shared = await this.sharedGreedy(engine, runtime.model, sequence, prepared, maxTokens, signal);
+            const shared = await this.sharedGreedy(engine, runtime.model, sequence, tokens, prepared, maxTokens, signal);
             const sharedMs = performance.now() - t;
             const agreement = compareAnswers(shared, full);
             this.options.checks.record({
@@ -188,7 +190,7 @@ export class QualityMonitor {
             const probed = await engine.prepare(sequence, probePrompt, probeAdmission);
             if (signal.aborted) throw new Yielded("a request arrived");
             if (probed.record.mode !== "semantic") return;
-            const atProbe = await this.sharedGreedy(engine, runtime.model, sequence, probed, maxTokens, signal);
+            const atProbe = await this.sharedGreedy(engine, runtime.model, sequence, tokens, probed, maxTokens, signal);
             this.options.checks.record({
                 requestId: row.id,
                 at: Date.now(),
@@ -209,19 +211,29 @@ export class QualityMonitor {
 
     /**
      * {@link greedy} on a prepared (shared-KV) sequence, with the decode stage its policy runs when served
-     * (`dhd-decode`), so a check measures what requests get.
+     * (`dhd-decode`, `dhd-guard`), so a check measures what requests get.
      */
     private async sharedGreedy(
         engine: SharingEngine,
         model: LlamaModel,
         sequence: LlamaContextSequence,
+        prompt: readonly Token[],
         prepared: PreparedSequence,
         maxTokens: number,
         signal: AbortSignal
     ): Promise<number[]> {
         const stage = engine.decodeStage(sequence, prepared);
         try {
-            return await greedy(model, sequence, prepared.pendingTokens, maxTokens, signal, stage?.step);
+            // It runs while no request waits (one that arrives aborts it): the stage's recompute is never held back.
+            return await greedy(
+                model,
+                sequence,
+                prompt,
+                prepared.pendingTokens,
+                maxTokens,
+                signal,
+                stage?.hooks(() => false)
+            );
         } finally {
             // The sequence goes back to the pool after the last replay: one that lost cells must not be reused.
             if (stage != null && !(await stage.finish())) await sequence.clearHistory();
@@ -231,32 +243,30 @@ export class QualityMonitor {
 }
 
 /**
- * Greedy decoding of up to `maxTokens` after `input`; throws {@link Yielded} between tokens on abort.
- * `beforeNextToken` runs after each token but the last, before the next is decoded.
+ * Greedy decoding of up to `maxTokens` after `pending` (the prompt's tokens the sequence does not hold yet), through
+ * the decode loop requests go through; throws {@link Yielded} on abort.
  */
 async function greedy(
     model: LlamaModel,
     sequence: LlamaContextSequence,
-    input: readonly Token[],
+    prompt: readonly Token[],
+    pending: readonly Token[],
     maxTokens: number,
     signal: AbortSignal,
-    beforeNextToken?: () => Promise<void>
+    hooks: DecodeHooks = {}
 ): Promise<number[]> {
     if (signal.aborted) throw new Yielded("a request arrived");
-    const out: number[] = [];
-    if (maxTokens <= 0) return out;
-    const iterator = sequence.evaluate([...input], {temperature: 0});
-    try {
-        for await (const token of iterator) {
-            if (signal.aborted) throw new Yielded("a request arrived");
-            if (model.isEogToken(token)) break;
-            out.push(token);
-            if (out.length >= maxTokens) break;
-            if (signal.aborted) throw new Yielded("a request arrived");
-            if (beforeNextToken != null) await beforeNextToken();
-        }
-    } finally {
-        await iterator.return();
-    }
-    return out;
+    if (maxTokens <= 0) return [];
+    const job: GenerationJob = {
+        promptTokens: prompt,
+        maxTokens,
+        maxTokensExplicit: true,
+        stops: [],
+        sampling: {...defaultSampling, temperature: 0},
+        signal,
+        arrivedAt: performance.now()
+    };
+    const decoded = await decode(model, sequence, pending.slice(), job, hooks);
+    if (signal.aborted) throw new Yielded("a request arrived");
+    return decoded.tokens;
 }

@@ -73,9 +73,30 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
             await iterator.return();
         }
         expect(stage.remaining).toBe(0);
-        expect(await stage.finish()).toEqual({tokens: 5, ms: expect.any(Number)});
+        expect(await stage.finish()).toEqual({tokens: 5, ms: expect.any(Number), flushed: false});
         // the same tokens at the same positions over the same earlier cells: a prefill's values at every layer
         // (a 1-token batch may round differently from the prefill's)
+        expect(maxValueDifference(await snapshotOf(sequence), prefill)).toBeLessThan(1e-2);
+    });
+
+    it("flushes the rest of its queue and the cells computed over it in one batch: each sees the fresh cells before it", async () => {
+        await sequence.clearHistory();
+        await sequence.evaluateWithoutGeneratingNewTokens(tokens);
+        const prefill = await snapshotOf(sequence);
+        await sequence.clearHistory();
+        // a wrong token's KV at position 4 (as reused KV is wrong), and every later cell computed over it
+        const wrong = tokens.slice();
+        wrong[4] = tokens[5] as Token;
+        await sequence.evaluateWithoutGeneratingNewTokens(wrong);
+        expect(maxValueDifference(await snapshotOf(sequence), prefill)).toBeGreaterThan(1e-2);
+        const stage = new InPlaceRecompute(context, sequence, queueOf([4, 2]), 1);
+        await stage.step(); // position 4 first (the queue's order), alone: later cells still saw the wrong one
+        expect(stage.flushable).toBe(true);
+        const later = tokens.map((token, position) => ({position, token})).slice(5);
+        expect(await stage.flush(later)).toBe(true);
+        expect(stage.flushable).toBe(false);
+        expect(await stage.flush(later)).toBe(false); // once per answer
+        expect(await stage.finish()).toEqual({tokens: 2 + later.length, ms: expect.any(Number), flushed: true});
         expect(maxValueDifference(await snapshotOf(sequence), prefill)).toBeLessThan(1e-2);
     });
 
@@ -88,6 +109,6 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
         await stage.step();
         await stage.step(); // the fourth generated token: past the cap
         expect(stage.remaining).toBe(0);
-        expect(await stage.finish()).toEqual({tokens: 2, ms: expect.any(Number)});
+        expect(await stage.finish()).toEqual({tokens: 2, ms: expect.any(Number), flushed: false});
     });
 });

@@ -23,13 +23,15 @@ export class InPlaceRecompute {
     private readonly queue: InPlaceToken[];
     private readonly decoding: Array<Promise<void>> = [];
     private failure: Error | undefined;
-    /** Tokens whose cells were recomputed (or are being). */
+    /** Cells recomputed (or being): queued tokens, and at a flush its extra cells too. */
     public recomputed = 0;
     /** Milliseconds the steps held up decoding (cell removal, queueing). */
     public stepMs = 0;
 
     /** Generated tokens seen (stepped or passed). */
     private seen = 0;
+    /** Whether the rest of the queue was recomputed at once ({@link flush}). */
+    public flushed = false;
 
     /**
      * @param queue tokens in the order they are to be recomputed (the most deviating first)
@@ -62,8 +64,48 @@ export class InPlaceRecompute {
     public async step(): Promise<void> {
         if (++this.seen > this.maxSteps) this.queue.length = 0;
         if (this.queue.length === 0 || this.failure != null) return;
+        const items = this.queue.splice(0, this.perStep);
+        this.recomputed += items.length;
+        this.decoding.push((await this.recompute(items)).done);
+    }
+
+    /** Whether {@link flush} may still run: once, within `maxSteps` generated tokens, and not after a failure. */
+    public get flushable(): boolean {
+        return !this.flushed && this.failure == null && this.seen <= this.maxSteps;
+    }
+
+    /**
+     * Recomputes the whole rest of the queue at once, with `extra` cells (computed over the KV as it was), in
+     * one batch, and waits for it: for a caller about to sample a token that reused KV may decide. Each cell
+     * sees the fresh ones before it in the batch, so cells after the first wrong one must all be in it.
+     * @returns whether it recomputed them
+     */
+    public async flush(extra: readonly InPlaceToken[]): Promise<boolean> {
+        if (!this.flushable) return false;
+        // Decoding waits for all of it (earlier steps' recompute included): that wait is the stage's cost too.
+        const waiting = performance.now();
+        await Promise.all(this.decoding.splice(0));
+        this.stepMs += performance.now() - waiting;
+        if (this.failure != null) return false;
+        const queued = this.queue.splice(0);
+        const positions = new Set(queued.map((t) => t.position));
+        const items = [...queued, ...extra.filter((t) => !positions.has(t.position))];
+        this.recomputed += items.length;
+        const {done} = await this.recompute(items);
+        const computing = performance.now();
+        await done;
+        this.stepMs += performance.now() - computing;
+        this.flushed = true;
+        return this.failure == null;
+    }
+
+    /**
+     * Removes the tokens' cells and queues their decode at their positions; resolves once they are queued, with
+     * `done` for their decode (wrapped: a promise resolved with a promise would wait for it).
+     */
+    private async recompute(tokens: InPlaceToken[]): Promise<{done: Promise<void>}> {
         // llama.cpp wants a sequence's positions increasing within a batch (and the generated token comes last)
-        const items = this.queue.splice(0, this.perStep).sort((a, b) => a.position - b.position);
+        const items = tokens.sort((a, b) => a.position - b.position);
         const started = performance.now();
         const addon = requirePatchedAddon(this.context);
         const id = sequenceIdOf(this.sequence);
@@ -73,7 +115,6 @@ export class InPlaceRecompute {
             await withNlcLocks([contextLockScope(this.context)], () => {
                 for (const {position} of items) addon.removeTokenCellsFromSequence(id, position, position + 1);
             });
-            this.recomputed += items.length;
             decoded = Promise.all(items.map(({position, token}) => decodeAtPositions(this.sequence, position, [token]))).then(
                 () => undefined,
                 (error: unknown) => {
@@ -84,10 +125,10 @@ export class InPlaceRecompute {
         } catch (error) {
             this.failure = error as Error;
         } finally {
-            const release = () => relaxPositions(this.context, addon, -1).catch(() => undefined);
-            this.decoding.push(decoded == null ? release() : decoded.finally(release));
+            this.stepMs += performance.now() - started;
         }
-        this.stepMs += performance.now() - started;
+        const release = () => relaxPositions(this.context, addon, -1).catch(() => undefined);
+        return {done: decoded == null ? release() : decoded.finally(release)};
     }
 
     /**
@@ -95,8 +136,8 @@ export class InPlaceRecompute {
      * some removed cells were not recomputed: the sequence lacks part of its prompt and must be cleared, not
      * reused or stored.
      */
-    public async finish(): Promise<{tokens: number; ms: number; error?: string}> {
+    public async finish(): Promise<{tokens: number; ms: number; flushed: boolean; error?: string}> {
         await Promise.all(this.decoding);
-        return {tokens: this.recomputed, ms: this.stepMs, ...(this.failure == null ? {} : {error: this.failure.message})};
+        return {tokens: this.recomputed, ms: this.stepMs, flushed: this.flushed, ...(this.failure == null ? {} : {error: this.failure.message})};
     }
 }

@@ -11,6 +11,8 @@ export interface Decoded {
     text: string;
     finishReason: GenerationResult["finishReason"];
     completionTokens: number;
+    /** The answer's tokens (an end-of-generation token not included). */
+    tokens: Token[];
     /** performance.now() when the first token was sampled (the end of prefill). */
     firstTokenAt: number;
     endedAt: number;
@@ -18,6 +20,27 @@ export interface Decoded {
     logprobs?: TokenLogprob[];
     /** With `job.promptLogprobs`: one per prompt token. */
     promptLogprobs?: PromptLogprobs;
+}
+
+/** A prompt or answer token whose cell decoding computed, at its position. */
+export interface ComputedCell {
+    readonly position: number;
+    readonly token: Token;
+}
+
+/** Where a caller that fixes the sequence's KV while it is decoded steps in. */
+export interface DecodeHooks {
+    /** Runs once the prompt's KV is complete (at the first sampled token), before decoding goes on. */
+    onPrefilled?: () => Promise<void>;
+    /** Runs after each sampled token, before the next one is decoded (the sequence's KV may be fixed up then). */
+    beforeNextToken?: () => Promise<void>;
+    /**
+     * Shown each sampled token's probability before the token is taken (not with a grammar, nor with prompt
+     * logprobs): resolves true when it fixed the sequence's KV, and then the token is sampled again from the
+     * last token fed, decoded anew over the fixed KV. `computed`: the cells decoding itself computed so far over
+     * the KV as it was, but the last one fed (which is decoded again).
+     */
+    recheck?: (probability: number, taken: number, computed: () => readonly ComputedCell[]) => Promise<boolean>;
 }
 
 /**
@@ -30,11 +53,9 @@ export async function decode(
     sequence: LlamaContextSequence,
     pendingTokens: Token[],
     job: GenerationJob,
-    /** Runs once the prompt's KV is complete (at the first sampled token), before decoding goes on. */
-    onPrefilled?: () => Promise<void>,
-    /** Runs after each sampled token, before the next one is decoded (the sequence's KV may be fixed up then). */
-    beforeNextToken?: () => Promise<void>
+    hooks: DecodeHooks = {}
 ): Promise<Decoded> {
+    const {onPrefilled, beforeNextToken} = hooks;
     const prompt = job.promptTokens;
     const maxTokens = Math.min(job.maxTokens ?? Number.POSITIVE_INFINITY, sequence.contextSize - prompt.length);
     const streamer = new TextStreamer((tokens, lastTokens) => model.detokenize(tokens, job.specialText ?? false, lastTokens), job.stops, prompt);
@@ -63,6 +84,7 @@ export async function decode(
     };
 
     let pending = pendingTokens;
+    const generated: Token[] = [];
     let promptLogprobs: PromptLogprobs | undefined;
     if (job.promptLogprobs === true && maxTokens > 0 && !job.signal.aborted) {
         promptLogprobs = await scorePrompt(model, sequence, prompt, pendingTokens, job.logprobs ?? 0, job.signal);
@@ -71,16 +93,36 @@ export async function decode(
     }
 
     if (maxTokens > 0 && !job.signal.aborted) {
-        const generated: Token[] = [];
         const options = toEvaluateOptions(job.sampling, generated, model, job.grammar != null);
-        const iterator = sampledTokens(
-            sequence,
-            pending,
-            job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})},
-            logprobs == null ? "none" : (job.logprobs ?? 0) > 0 ? "top" : "chosen"
-        );
+        // A grammar's state takes each sampled token as it is sampled: one sampled again would be taken twice.
+        const recheck = job.grammar == null && promptLogprobs == null ? hooks.recheck : undefined;
+        const evaluateOptions =
+            job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})};
+        const detail = logprobs != null ? ((job.logprobs ?? 0) > 0 ? "top" : "chosen") : recheck != null ? "chosen" : "none";
+        let iterator = sampledTokens(sequence, pending, evaluateOptions, detail);
+        const firstPending = prompt.length - pending.length;
         try {
-            for await (const sampled of iterator) {
+            for (;;) {
+                const next = await iterator.next();
+                if (next.done === true) break;
+                const sampled = next.value;
+                const probability = sampled.confidence ?? sampled.probabilities?.get(sampled.token);
+                if (recheck != null && probability != null && !job.signal.aborted) {
+                    // Every cell decoding computed but the last one fed; the answer's are after the prompt.
+                    const computed = (): ComputedCell[] =>
+                        [
+                            ...pending.map((token, i) => ({position: firstPending + i, token})),
+                            ...generated.map((token, i) => ({position: prompt.length + i, token}))
+                        ].slice(0, -1);
+                    if (await recheck(probability, generated.length, computed)) {
+                        await iterator.return();
+                        const fed = sequence.contextTokens;
+                        const last = fed.at(-1)!;
+                        await sequence.eraseContextTokenRanges([{start: fed.length - 1, end: fed.length}]);
+                        iterator = sampledTokens(sequence, [last], evaluateOptions, detail);
+                        continue;
+                    }
+                }
                 const token = sampled.token;
                 if (firstTokenAt === 0) {
                     await onPrefilled?.();
@@ -130,6 +172,7 @@ export async function decode(
         text,
         finishReason,
         completionTokens,
+        tokens: generated,
         firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt,
         endedAt,
         ...(logprobs == null ? {} : {logprobs}),

@@ -4,7 +4,7 @@ import type {SharingSettings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
 import {toldToClient} from "../runtime/abortReasons.js";
 import {checkTextLength} from "../runtime/errors.js";
-import {checkFits, decode, fitsContext} from "../runtime/decode.js";
+import {checkFits, decode, fitsContext, type DecodeHooks} from "../runtime/decode.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import {messageText, type OfferedFunction, type PlainMessage} from "../runtime/PromptBuilder.js";
 import {fitConversation} from "./fitConversation.js";
@@ -255,20 +255,18 @@ export class RequestPipeline {
                         : async () => {
                               storedEarly = (await this.offerEarly(own, lease.sequence, prompt, admission)).stored;
                           };
-                // dhd-decode: a few more kept tokens recomputed in place with each generated token, while no
-                // request waits for a sequence (under load that compute goes to the waiting requests).
+                // dhd-decode, dhd-guard: a few more kept tokens recomputed in place with each generated token, and
+                // the guard's recompute, while no request waits for a sequence (under load that compute goes to the
+                // waiting requests).
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
-                const fixUp =
-                    decodeStage == null
-                        ? undefined
-                        : async () => {
-                              if (this.runtime.pool.queuedCount === 0) await decodeStage.step();
-                              else decodeStage.pass();
-                          };
+                const hooks: DecodeHooks = {
+                    ...(prefilled == null ? {} : {onPrefilled: prefilled}),
+                    ...decodeStage?.hooks(() => this.runtime.pool.queuedCount > 0)
+                };
                 let decoded;
                 let intact = true;
                 try {
-                    decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, prefilled, fixUp);
+                    decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, hooks);
                 } finally {
                     intact = (await decodeStage?.finish()) ?? true;
                     // A prompt asked not to be kept leaves no KV behind either; a sequence that lost cells holds no prompt.

@@ -1,8 +1,9 @@
 /**
  * Recompute policies on the real request path (stories260K, patched binary): the measured policies probe the
  * target's first layers and pick kept tokens by deviation, never inside the exact common prefix (whose KV is
- * exact); `dhd-decode` recomputes more kept tokens in place while decoding; recomputing every kept token gives
- * what a full prefill gives whatever the policy.
+ * exact); `dhd-decode` recomputes more kept tokens in place while decoding, and `dhd-guard` all of them at once
+ * before a token that may be a near tie; recomputing every kept token gives what a full prefill gives whatever the
+ * policy.
  */
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
@@ -61,17 +62,18 @@ describe("recompute policies", () => {
             if (policy === "none")
                 expect(record.recomputed_tokens).toBe(1); // the last prompt token only
             else expect(record.recomputed_tokens).toBeGreaterThan(5);
-            if (policy === "deviation" || policy === "dhd" || policy === "dhd-decode") {
+            if (policy === "deviation" || policy === "dhd" || policy === "dhd-decode" || policy === "dhd-guard") {
                 expect(record.stages?.probe_ms).toBeGreaterThan(0);
                 expect(positions.filter((p) => p < prefix)).toEqual([]);
             }
-            if (policy === "dhd-decode") expect(record.decode_recompute?.tokens).toBeGreaterThan(0);
+            if (policy === "dhd-decode" || policy === "dhd-guard") expect(record.decode_recompute?.tokens).toBeGreaterThan(0);
             seen.set(policy, positions.join(","));
         }
         // the measured choice is not the boundary heuristic's, and attention weighting changes it
         expect(seen.get("dhd")).not.toBe(seen.get("boundary"));
         expect(seen.get("dhd")).not.toBe(seen.get("deviation"));
         expect(seen.get("dhd-decode")).toBe(seen.get("dhd"));
+        expect(seen.get("dhd-guard")).toBe(seen.get("dhd"));
     });
 
     it("runs no probe where all that is kept is a common prefix (a prompt asked again or continued): nothing can deviate", async () => {
@@ -124,6 +126,27 @@ describe("recompute policies", () => {
         expect(steps.length).toBeGreaterThan(carrying);
         expect(steps.slice(0, carrying).reduce((sum, size) => sum + size - 1, 0)).toBe(decoded);
         expect(steps.slice(carrying).every((size) => size === 1)).toBe(true);
+    });
+
+    it("dhd-guard: before a token that may be a near tie, recomputes every reused token past the common prefix in one batch, then answers as full prefill does", async () => {
+        const full = await ask(inserted, "someone-else", {}, 16);
+        await clearSequence();
+        const decodeOnly = await ask(inserted, "teacher", {policy: "dhd-decode", budget: 0.05}, 16);
+        await clearSequence();
+        const {result, sizes} = await batchSizesOf(() => ask(inserted, "teacher", {policy: "dhd-guard", budget: 0.05}, 16));
+        const record = result.kvshare;
+        expect(record.recompute_policy).toBe("dhd-guard");
+        // the prefill is dhd-decode's: same reuse before the first token
+        expect(record.reused_tokens).toBe(decodeOnly.kvshare.reused_tokens);
+        expect(record.decode_recompute?.flushed_at).toBeGreaterThanOrEqual(0);
+        expect(decodeOnly.kvshare.decode_recompute?.flushed_at).toBeUndefined();
+        const commonPrefix = record.runs?.find((run) => run.donor_start === 0 && run.target_start === 0)?.length ?? 0;
+        expect(commonPrefix).toBeGreaterThan(10);
+        // counted once each: every reused token past the common prefix had its KV computed after all
+        expect(record.decode_recompute?.tokens).toBe(record.reused_tokens - commonPrefix);
+        // one batch held them all (with the cells computed over them)
+        expect(Math.max(...sizes)).toBeGreaterThanOrEqual(record.reused_tokens - commonPrefix);
+        expect(result.text).toBe(full.text);
     });
 
     it("an answer aborted while its queue runs leaves the prompt's KV whole: the same prompt next reuses all of it", async () => {

@@ -1,15 +1,24 @@
 /**
  * The two stages the measured recompute policies add around a donor edit (KVShare v2's DHD): before it, the
  * probe whose layer-`c` values score each kept token's deviation from the donor's; after it, while the
- * answer is decoded, the decode stage that recomputes the measured tokens the prefill left (`dhd-decode`).
+ * answer is decoded, the decode stage that recomputes the measured tokens the prefill left (`dhd-decode`), and
+ * with `dhd-guard` all of the reused KV before a token that may be a near tie.
  */
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
 import type {RecomputePolicy} from "../../../shared/settings.js";
 import type {Logger} from "../../common/log.js";
 import {decodeLlamaSeqState, InPlaceRecompute, modelLayerCount, readLayerValues, type KvSnapshot, type LayerProbe} from "../../kv/index.js";
-import {DECODE_RECOMPUTE_MAX_STEPS, DECODE_RECOMPUTE_PER_STEP, deviationScores, isCommonPrefix, isMeasuredPolicy} from "../policy/index.js";
+import {
+    DECODE_RECOMPUTE_MAX_STEPS,
+    DECODE_RECOMPUTE_PER_STEP,
+    deviationScores,
+    isCommonPrefix,
+    isMeasuredPolicy,
+    mayBeNearTie,
+    type RecomputePlan
+} from "../policy/index.js";
 import {round3} from "./stages.js";
-import type {Candidate, DecodeStage, PreparedSequence, SharedPrompt, Stages} from "./types.js";
+import type {Candidate, DecodeStage, PositionedToken, PreparedSequence, SharedPrompt, Stages} from "./types.js";
 
 export interface RecomputeStagesDeps {
     context: LlamaContext;
@@ -56,21 +65,54 @@ export class RecomputeStages {
     }
 
     /**
-     * The decode stage of `dhd-decode` for a prepared sequence: recomputes its queued kept tokens a few per
-     * generated token. Undefined when nothing is queued.
+     * The decode stage of `dhd-decode` and `dhd-guard` for a prepared sequence: recomputes its queued kept tokens
+     * a few per generated token, and for `dhd-guard` all the KV after the common prefix before a token that may be
+     * a near tie. Undefined when nothing is queued.
      */
     public decodeStage(sequence: LlamaContextSequence, prepared: PreparedSequence): DecodeStage | undefined {
         if (prepared.decodeQueue == null || prepared.decodeQueue.length === 0) return undefined;
         const stage = new InPlaceRecompute(this.deps.context, sequence, prepared.decodeQueue, DECODE_RECOMPUTE_PER_STEP, DECODE_RECOMPUTE_MAX_STEPS);
+        const guard = prepared.guard;
+        let flushedAt: number | undefined;
         return {
-            step: () => stage.step(),
-            pass: () => stage.pass(),
+            hooks: (othersWaiting) => ({
+                beforeNextToken: async () => {
+                    if (othersWaiting()) stage.pass();
+                    else await stage.step();
+                },
+                ...(guard == null
+                    ? {}
+                    : {
+                          // The guard's recompute is a prefill's worth of the prompt's tail: not while others wait for one.
+                          recheck: async (probability: number, taken: number, computed: () => readonly PositionedToken[]) => {
+                              if (!stage.flushable || !mayBeNearTie(probability) || othersWaiting()) return false;
+                              flushedAt = taken;
+                              return stage.flush([...guard.cells, ...computed()]);
+                          }
+                      })
+            }),
             finish: async () => {
                 const done = await stage.finish();
                 if (done.error != null) this.deps.log.warn(`decode-stage recompute failed, the sequence is cleared: ${done.error}`);
-                prepared.record.decode_recompute = {tokens: done.tokens, ms: round3(done.ms)};
+                // Counted as reused tokens whose KV was computed after all: after a flush, every one past the common prefix.
+                const tokens = done.flushed && guard != null ? guard.reused : done.tokens;
+                prepared.record.decode_recompute = {tokens, ms: round3(done.ms), ...(done.flushed && flushedAt != null ? {flushed_at: flushedAt} : {})};
                 return done.error == null;
             }
         };
     }
+}
+
+/**
+ * `dhd-guard`'s cells for a plan: the prompt's after the exact common prefix that the sequence holds before
+ * decoding (all but the `pending` last ones), and how many of them hold donor KV.
+ */
+export function guardOf(plan: RecomputePlan, prompt: readonly Token[], pending: number): {cells: PositionedToken[]; reused: number} {
+    const held = prompt.length - pending;
+    const cells = Array.from({length: Math.max(0, held - plan.commonPrefix)}, (_, i) => ({
+        position: plan.commonPrefix + i,
+        token: prompt[plan.commonPrefix + i] as Token
+    }));
+    const computed = plan.ranges.reduce((sum, r) => sum + Math.max(0, Math.min(r.end, held) - Math.max(r.start, plan.commonPrefix)), 0);
+    return {cells, reused: cells.length - computed};
 }

@@ -10,7 +10,7 @@ import type {CacheEntry} from "../store/index.js";
 import {dot, type Embedder} from "../embed/index.js";
 import {budgetLadder, CostGate, deviatingKept, isCommonPrefix, isMeasuredPolicy, selectRecompute, summariseReuse, type DonorCharge} from "../policy/index.js";
 import {alignCandidates, alwaysEligible} from "./candidates.js";
-import {RecomputeStages} from "./RecomputeStages.js";
+import {guardOf, RecomputeStages} from "./RecomputeStages.js";
 import {floorRecord, semanticRecord} from "./shareRecords.js";
 import {addTimings, noStages} from "./stages.js";
 import {sharedScope} from "./scopes.js";
@@ -281,7 +281,15 @@ export class SharingEngine {
             pieces: (tokens) => this.pieces(tokens)
         });
         const decodeQueue = recompute.decodeQueue.map((position) => ({position, token: prompt.tokens[position] as Token}));
-        return {pendingTokens: report.pendingTokens, cachedTokens: summary.counts.reused, record, trace, ...(decodeQueue.length > 0 ? {decodeQueue} : {})};
+        return {
+            pendingTokens: report.pendingTokens,
+            cachedTokens: summary.counts.reused,
+            record,
+            trace,
+            ...(decodeQueue.length > 0 ? {decodeQueue} : {}),
+            // The guard has something to fix while any measured kept token's donor KV is left as is.
+            ...(recompute.policy === "dhd-guard" && decodeQueue.length > 0 ? {guard: guardOf(recompute, prompt.tokens, report.pendingTokens.length)} : {})
+        };
     }
 
     /** See {@link RecomputeStages.decodeStage}. */

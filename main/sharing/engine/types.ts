@@ -83,23 +83,48 @@ export interface PrepareTrace {
     donorId?: number;
 }
 
+/** A cell of the sequence at its position. */
+export interface PositionedToken {
+    position: number;
+    token: Token;
+}
+
 /**
- * The decode stage of `dhd-decode`: call `step` between generated tokens (or `pass` where no step may run
- * then: it still counts towards the stage's token cap), `finish` before the sequence is let go; `finish`
- * resolves to false when the sequence lost part of its prompt's KV (a failed recompute): then it must be
+ * What the decode loop calls while a sequence with a decode stage answers (the shape of the runtime's decode hooks):
+ * `beforeNextToken` after each generated token, and for `dhd-guard` `recheck` before a sampled token is taken: where
+ * it may be a near tie, the prompt's KV after the common prefix and `computed` (the cells decoding computed over
+ * it) are recomputed at once, and true says the token is to be sampled again.
+ */
+export interface DecodeStageHooks {
+    beforeNextToken(): Promise<void>;
+    recheck?(probability: number, taken: number, computed: () => readonly PositionedToken[]): Promise<boolean>;
+}
+
+/**
+ * The decode stage of `dhd-decode` and `dhd-guard`: its `hooks` go to the decode loop; `finish` before the sequence
+ * is let go resolves to false when the sequence lost part of its prompt's KV (a failed recompute): then it must be
  * cleared, not stored or reused.
  */
 export interface DecodeStage {
-    step(): Promise<void>;
-    pass(): void;
+    /**
+     * @param othersWaiting while true, no recompute runs (the compute goes to the waiting requests; a skipped
+     * token still counts towards the stage's token cap)
+     */
+    hooks(othersWaiting: () => boolean): DecodeStageHooks;
     finish(): Promise<boolean>;
 }
 
 /** A sequence made ready for generation: its KV holds the prompt except `pendingTokens`. */
 export interface PreparedSequence {
     pendingTokens: Token[];
-    /** `dhd-decode`: kept prompt tokens to recompute in place while decoding, most deviating first. */
-    decodeQueue?: Array<{position: number; token: Token}>;
+    /** `dhd-decode`, `dhd-guard`: kept prompt tokens to recompute in place while decoding, most deviating first. */
+    decodeQueue?: PositionedToken[];
+    /**
+     * `dhd-guard` with a decode queue: the prompt's cells after the exact common prefix that the sequence holds
+     * before decoding (the pending tokens are decoding's own), all recomputed at once before a possible near tie;
+     * `reused`: how many of them hold donor KV.
+     */
+    guard?: {cells: PositionedToken[]; reused: number};
     /** Prompt tokens whose KV was not computed for this request. */
     cachedTokens: number;
     record: KvShareRecord;

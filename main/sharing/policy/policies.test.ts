@@ -4,7 +4,15 @@
  * scores themselves.
  */
 import {describe, expect, it} from "vitest";
-import {DECODE_RECOMPUTE_MAX_STEPS, DECODE_RECOMPUTE_PER_STEP, deviationScores, lastTokenAttention, selectRecompute, type ProbeRows} from "./index.js";
+import {
+    DECODE_RECOMPUTE_MAX_STEPS,
+    DECODE_RECOMPUTE_PER_STEP,
+    deviationScores,
+    lastTokenAttention,
+    mayBeNearTie,
+    selectRecompute,
+    type ProbeRows
+} from "./index.js";
 import type {KeptRun} from "../../kv/index.js";
 
 // donor 40 tokens; target = donor[0,10) + 4 new + donor[10,20) + 2 new + donor[20,40)  (46 tokens)
@@ -51,6 +59,21 @@ describe("recompute policies", () => {
         // nothing the prefill computes is queued; with the whole budget spent before the first token, nothing is left
         expect(decode.decodeQueue.filter((p) => positionsOf(decode.ranges).includes(p))).toEqual([]);
         expect(selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 1, scores}).decodeQueue).toEqual([]);
+        // dhd-guard chooses and queues as dhd-decode does; every plan says where the exact common prefix ends
+        const guard = selectRecompute(runs, 46, {policy: "dhd-guard", budgetFraction: 0.15, scores});
+        expect(guard.policy).toBe("dhd-guard");
+        expect(guard.ranges).toEqual(decode.ranges);
+        expect(guard.decodeQueue).toEqual(decode.decodeQueue);
+        expect([plan.commonPrefix, guard.commonPrefix]).toEqual([10, 10]);
+        expect(selectRecompute(runs.slice(1), 46, {policy: "dhd-guard", budgetFraction: 0.15, scores}).commonPrefix).toBe(0);
+    });
+
+    it("a near tie is read from the token's own probability: a runner-up within 0.5 nats leaves it under 62%", () => {
+        const within = (gap: number) => 1 / (1 + Math.exp(-gap)); // the top token's probability with one runner-up `gap` nats below, nothing else
+        expect(mayBeNearTie(within(0.49))).toBe(true);
+        expect(mayBeNearTie(within(0.51))).toBe(false);
+        expect(mayBeNearTie(0.3)).toBe(true); // a flat step: no tie need be there, it is taken as one
+        expect(mayBeNearTie(0.99)).toBe(false);
     });
 
     it("dhd-decode queues at most DECODE_RECOMPUTE_MAX_STEPS steps' worth, the highest scores", () => {

@@ -18,7 +18,8 @@ describe("selectRecompute", () => {
             budget: 0,
             boundaryRuns: 0,
             policy: "boundary",
-            decodeQueue: []
+            decodeQueue: [],
+            commonPrefix: 50
         });
     });
 

@@ -25,10 +25,15 @@ export interface RecomputeOptions {
 
 /** Policies that rank kept tokens by a probe's deviation scores. */
 export function isMeasuredPolicy(policy: RecomputePolicy): boolean {
-    return policy === "deviation" || policy === "dhd" || policy === "dhd-decode";
+    return policy === "deviation" || policy === "dhd" || policy === "dhd-decode" || policy === "dhd-guard";
 }
 
-/** Kept tokens recomputed per generated token by `dhd-decode` (the paper's setting). */
+/** Whether a policy runs the decode stage (KVShare v2's stage 2). */
+export function hasDecodeStage(policy: RecomputePolicy): boolean {
+    return policy === "dhd-decode" || policy === "dhd-guard";
+}
+
+/** Kept tokens recomputed per generated token by the decode stage (the paper's setting). */
 export const DECODE_RECOMPUTE_PER_STEP = 3;
 
 /**
@@ -37,6 +42,20 @@ export const DECODE_RECOMPUTE_PER_STEP = 3;
  * would still cost a bigger batch (on a CPU build ~1.8× a token's time) for the whole of a long answer.
  */
 export const DECODE_RECOMPUTE_MAX_STEPS = 64;
+
+/**
+ * `dhd-guard` recomputes the KV after the common prefix before taking a token a runner-up may be within this
+ * many nats of: where full prefill's own top two are that close, the small error reused KV leaves in the
+ * logits decides between them. A token's own probability bounds the gap (two within δ nats leave the first at
+ * most 1 / (1 + e^-δ), 62% at 0.5), so it is read without copying the distribution out of llama.cpp; a flat
+ * step that is no tie costs the same recompute, once per answer.
+ */
+export const NEAR_TIE_GUARD_NATS = 0.5;
+
+/** Whether a token sampled with this probability may have had a runner-up within `nats` of it. */
+export function mayBeNearTie(probability: number, nats = NEAR_TIE_GUARD_NATS): boolean {
+    return probability < 1 / (1 + Math.exp(-nats));
+}
 
 /** Result of {@link selectRecompute}. */
 export interface RecomputePlan {
@@ -56,11 +75,13 @@ export interface RecomputePlan {
     /** The policy that chose the positions (a measured one without scores reads `boundary`). */
     readonly policy: RecomputePolicy;
     /**
-     * `dhd-decode` only: kept positions to recompute in place while decoding, highest score first: the
-     * measured kept tokens the prefill did not recompute, up to {@link DECODE_RECOMPUTE_MAX_STEPS} steps'
+     * `dhd-decode` and `dhd-guard` only: kept positions to recompute in place while decoding, highest score first:
+     * the measured kept tokens the prefill did not recompute, up to {@link DECODE_RECOMPUTE_MAX_STEPS} steps'
      * worth (tokens with no measured deviation, such as an exact common prefix, are left alone).
      */
     readonly decodeQueue: number[];
+    /** Target tokens of an exact common prefix (their KV is a prefill's); 0 without one. */
+    readonly commonPrefix: number;
 }
 
 export const DEFAULT_RECOMPUTE_FRACTION = 0.15;
@@ -149,7 +170,8 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
     const requested = options.policy ?? "boundary";
     // Without scores a measured policy falls back (and says so), unless there is no budget to spend anyway.
     const policy: RecomputePolicy = isMeasuredPolicy(requested) && options.scores == null && fraction > 0 ? "boundary" : requested;
-    if (targetLength === 0) return {ranges: [], newTokens: 0, recomputedTokens: 0, reusedTokens: 0, budget: 0, boundaryRuns: 0, policy, decodeQueue: []};
+    if (targetLength === 0)
+        return {ranges: [], newTokens: 0, recomputedTokens: 0, reusedTokens: 0, budget: 0, boundaryRuns: 0, policy, decodeQueue: [], commonPrefix: 0};
 
     const kept = runs.reduce((s, r) => s + r.length, 0);
     const budget = policy === "none" ? 0 : Math.floor(fraction * deviatingKept(runs));
@@ -182,7 +204,7 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
         // The rest of the measured tokens (KVShare v2's low-deviation set) is fixed while decoding: the
         // prefill's budget decides the first token, the queue keeps the KV the answer attends to moving
         // towards a prefill's, until it is empty, the answer ends or the step cap is reached.
-        if (policy === "dhd-decode") decodeQueue = ranked.slice(budget, budget + DECODE_RECOMPUTE_PER_STEP * DECODE_RECOMPUTE_MAX_STEPS);
+        if (hasDecodeStage(policy)) decodeQueue = ranked.slice(budget, budget + DECODE_RECOMPUTE_PER_STEP * DECODE_RECOMPUTE_MAX_STEPS);
     }
     ranges.push({start: targetLength - 1, end: targetLength});
 
@@ -197,7 +219,8 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
         budget,
         boundaryRuns: boundary.length,
         policy,
-        decodeQueue
+        decodeQueue,
+        commonPrefix: runs[0] != null && isCommonPrefix(runs[0]) ? runs[0].length : 0
     };
 }
 

@@ -1,7 +1,7 @@
 import {useEffect, useRef, useState} from "react";
 import type {AdminSettings} from "../../../shared/admin.js";
 import {loadApiKey} from "../backend/apiKey.js";
-import {draftFrom, friendlySettingsError, patchFrom, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
+import {draftFrom, friendlySettingsError, patchFrom, recomputePolicyHints, recomputePolicyLabels, type SettingsDraft} from "../lib/settingsForm.js";
 import {formatBytes} from "../lib/format.js";
 import {useAdminSettings} from "../stores/useAdminSettings.js";
 import {ApiKeys} from "./ApiKeys.js";
@@ -124,13 +124,13 @@ function Form({settings}: {settings: AdminSettings}) {
                     </Field>
                     <Field
                         label="Recompute budget"
-                        hint="0..1: share of kept tokens (past an exact shared start, whose KV is exact) recomputed for quality before the first token (dhd-decode fixes more while decoding)"
+                        hint="0..1: share of kept tokens (past an exact shared start, whose KV is exact) recomputed for quality before the first token (dhd-decode and dhd-guard fix more while decoding)"
                     >
                         {text("recomputeBudget", "setting-recompute")}
                     </Field>
                     <Field
                         label="Recompute policy"
-                        hint="Which kept tokens the budget goes to; the measured ones fall back to edit boundaries where no probe can run"
+                        hint={`${recomputePolicyHints[draft.recomputePolicy]}. The measured ones fall back to edit boundaries where no probe can run`}
                     >
                         <select
                             data-testid="setting-recompute-policy"

@@ -2,7 +2,7 @@ import {describe, expect, it} from "vitest";
 import {fakeSettings} from "../testing/fakeAdmin.js";
 import {isLoopback} from "../../../shared/hosts.js";
 import {recomputePolicies} from "../../../shared/settings.js";
-import {draftFrom, friendlySettingsError, parseGroups, parseSharedPrefixes, patchFrom, recomputePolicyLabels} from "./settingsForm.js";
+import {draftFrom, friendlySettingsError, parseGroups, parseSharedPrefixes, patchFrom, recomputePolicyHints, recomputePolicyLabels} from "./settingsForm.js";
 
 describe("settings form", () => {
     it("sends only what changed", () => {
@@ -23,6 +23,7 @@ describe("settings form", () => {
         expect(patchFrom(fakeSettings, {...draft, recomputePolicy: "epic"})).toEqual({sharing: {recomputePolicy: "epic"}});
         expect(patchFrom({...fakeSettings, sharing: {...fakeSettings.sharing, recomputePolicy: "none"}}, {...draft, recomputePolicy: "none"})).toEqual({});
         expect(Object.keys(recomputePolicyLabels)).toEqual([...recomputePolicies]);
+        expect(Object.keys(recomputePolicyHints)).toEqual([...recomputePolicies]);
     });
 
     it("passes out-of-range numbers on for the server to refuse, but not unreadable text", () => {

@@ -10,7 +10,20 @@ export const recomputePolicyLabels: Readonly<Record<RecomputePolicy, string>> = 
     epic: "First tokens of each run (EPIC)",
     deviation: "Measured deviation (CacheBlend)",
     dhd: "Deviation × attention (DHD)",
-    "dhd-decode": "DHD + decode-stage fixes"
+    "dhd-decode": "DHD + decode-stage fixes",
+    "dhd-guard": "DHD + decode fixes + near-tie guard"
+};
+
+/** What each recompute policy buys and costs, as the settings panel explains the one chosen. */
+export const recomputePolicyHints: Readonly<Record<RecomputePolicy, string>> = {
+    none: "Only new tokens are computed: the most reuse, the answers furthest from a full prefill's",
+    boundary: "The budget goes to the first tokens after each edit (a guess, no measurement)",
+    epic: "The budget goes to the same number of first tokens of every reused run",
+    deviation: "A probe of the first layers measures which reused tokens deviate most; the budget goes to them",
+    dhd: "Measured deviation weighted by the attention the prompt's end pays each token",
+    "dhd-decode": "DHD, then more measured tokens fixed a few per generated token while the machine has time",
+    "dhd-guard":
+        "DHD with decode fixes; before any token the model is unsure of (a runner-up within 0.5 nats), all reused KV past the shared start is recomputed at once: answers as a full prefill's, but that token waits for it (the first one too) while no other request waits"
 };
 
 /** The admin form's fields as typed (strings for numbers, so a bad value reaches the server's validator). */
