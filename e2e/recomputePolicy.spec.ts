@@ -31,8 +31,13 @@ test.describe("recompute policy in the settings panel", () => {
             "First tokens of each run (EPIC)",
             "Measured deviation (CacheBlend)",
             "Deviation × attention (DHD)",
-            "DHD + decode-stage fixes"
+            "DHD + decode-stage fixes",
+            "DHD + decode fixes + near-tie guard"
         ]);
+        // the hint says what the chosen policy buys and costs
+        await expect(page.getByText(/more measured tokens fixed a few per generated token/)).toBeVisible();
+        await select.selectOption({label: "DHD + decode fixes + near-tie guard"});
+        await expect(page.getByText(/answers as a full prefill's, but that token waits for it/)).toBeVisible();
 
         await select.selectOption({label: "First tokens of each run (EPIC)"});
         await page.getByTestId("settings-save").click();

@@ -31,6 +31,9 @@ export interface DecodeCost {
     dhdDecodeTpotMs: number;
     /** The hit records' own `decode_recompute.ms` per output token (dhd-decode), median. */
     recordedMsPerToken: number;
+    /** Median TTFT of dhd-decode and of dhd-guard (whose guard may recompute before the first token). */
+    dhdDecodeTtftMs: number;
+    dhdGuardTtftMs: number;
 }
 
 /** Goal 1 for one policy and workload: the three conditions, each as text when it fails. */
@@ -163,7 +166,46 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
             ? `dhd or dhd-decode not measured at ${GOAL_BUDGET} (--settings)`
             : `agreement gain ${(100 * gain).toFixed(1)} points; ${costText}`
     });
+    guardTable(all, cost);
     return results;
+}
+
+/** What the near-tie guard buys over `dhd-decode`, and what it costs (no goal of its own: printed beside them). */
+function guardTable(all: WorkloadCells, cost: DecodeCost | undefined): void {
+    console.log("\n== The near-tie guard: dhd-guard vs dhd-decode (workload mean) ==");
+    console.log(
+        table(
+            [
+                "budget",
+                "dhd-decode agreement",
+                "dhd-guard agreement",
+                "dhd-guard ROUGE-L",
+                "flushed (before the 1st token)",
+                "never computed: dhd-decode",
+                "dhd-guard"
+            ],
+            BUDGETS.map((b) => {
+                const dd = cellOf(all, "dhd-decode", b);
+                const g = cellOf(all, "dhd-guard", b);
+                return [
+                    String(b),
+                    pct(dd?.prefixAgreement ?? Number.NaN),
+                    pct(g?.prefixAgreement ?? Number.NaN),
+                    f3(g?.rougeL ?? Number.NaN),
+                    g == null ? "–" : `${g.flushed}/${g.semantic} (${g.flushedFirst})`,
+                    pct(dd?.neverComputed ?? Number.NaN),
+                    pct(g?.neverComputed ?? Number.NaN)
+                ];
+            })
+        )
+    );
+    console.log(
+        "  (never computed: prompt tokens whose donor KV no stage recomputed, over all prompt tokens; the guard recomputes every reused token past the common prefix where it flushes)"
+    );
+    if (cost != null)
+        console.log(
+            `  TTFT on the dummy model (its flat distributions make every first token unsure): dhd-decode ${ms1(cost.dhdDecodeTtftMs)} ms, dhd-guard ${ms1(cost.dhdGuardTtftMs)} ms`
+        );
 }
 
 /** Whether the server ran the requested policies at all (before the request field is parsed, it does not). */

@@ -1,7 +1,7 @@
 /**
  * The quality bench's timing part, on the dummy-weight ~0.5 B llama (2 threads): TTFT of every recompute
  * policy at budget 0.15 on templated clinic letters, and time per output token (TPOT) so that
- * dhd-decode's per-token cost over dhd shows. One server; each target letter is asked once per policy,
+ * dhd-decode's per-token cost over dhd shows (and dhd-guard's TTFT where its guard flushes before the first token). One server; each target letter is asked once per policy,
  * policy after policy, the first policy rotating from letter to letter, so background load on the
  * machine lands on every policy alike.
  */
@@ -152,7 +152,9 @@ export async function timingPart(warnings: string[]): Promise<TimingResult> {
         dhdDecodeTpotMs: med(dd, (x) => x.tpotMs),
         recordedMsPerToken: median(
             finite(dd.requests.map((x) => (x.decodeRecompute == null ? Number.NaN : x.decodeRecompute.ms / Math.max(1, x.completionTokens))))
-        )
+        ),
+        dhdDecodeTtftMs: med(dd, (x) => x.ttftMs),
+        dhdGuardTtftMs: med(byPolicy("dhd-guard"), (x) => x.ttftMs)
     };
     console.log(
         `dhd-decode vs dhd, same letters, same run: TPOT ${ms1(decodeCost.dhdDecodeTpotMs)} vs ${ms1(decodeCost.dhdTpotMs)} ms ` +

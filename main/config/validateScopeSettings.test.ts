@@ -47,7 +47,7 @@ describe("recompute policy setting", () => {
         for (const value of ["DHD", "cacheblend", "", 2, null, ["dhd"]]) {
             const error = refused({sharing: {recomputePolicy: value}});
             expect(error.param, String(value)).toBe("sharing.recomputePolicy");
-            expect(error.message).toBe('sharing.recomputePolicy must be one of "none", "boundary", "epic", "deviation", "dhd", "dhd-decode".');
+            expect(error.message).toBe('sharing.recomputePolicy must be one of "none", "boundary", "epic", "deviation", "dhd", "dhd-decode", "dhd-guard".');
         }
     });
 });

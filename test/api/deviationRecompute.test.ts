@@ -93,7 +93,7 @@ describe("recompute policies", () => {
     it("recomputing every kept token answers as a full prefill does, with each policy", async () => {
         const full = await ask(inserted, "someone-else");
         expect(full.kvshare.mode).not.toBe("semantic");
-        for (const policy of ["boundary", "dhd", "dhd-decode"] as const) {
+        for (const policy of ["boundary", "dhd", "dhd-decode", "dhd-guard"] as const) {
             await clearSequence();
             const result = await ask(inserted, "teacher", {policy, budget: 1});
             // at most the exact common prefix is left (its KV is a prefill's already)
@@ -147,6 +147,21 @@ describe("recompute policies", () => {
         // one batch held them all (with the cells computed over them)
         expect(Math.max(...sizes)).toBeGreaterThanOrEqual(record.reused_tokens - commonPrefix);
         expect(result.text).toBe(full.text);
+    });
+
+    it("dhd-guard leaves the guard (and the decode stage) to an idle machine: while another request waits for the sequence, nothing is recomputed", async () => {
+        await clearSequence();
+        // one sequence: the second request waits for it while the first answers
+        const [first, second] = await Promise.all([
+            ask(inserted, "teacher", {policy: "dhd-guard", budget: 0.05}, 16),
+            ask(inserted, "teacher", {policy: "dhd-guard", budget: 0.05}, 16)
+        ]);
+        expect(first.kvshare.recompute_policy).toBe("dhd-guard");
+        expect(first.kvshare.decode_recompute?.flushed_at).toBeUndefined();
+        expect(first.kvshare.decode_recompute?.tokens).toBe(0);
+        // alone by then, the second one's guard runs
+        expect(second.kvshare.mode).toBe("semantic");
+        expect(second.kvshare.decode_recompute?.flushed_at).toBeGreaterThanOrEqual(0);
     });
 
     it("an answer aborted while its queue runs leaves the prompt's KV whole: the same prompt next reuses all of it", async () => {

@@ -41,7 +41,7 @@ describe("x_kvshare: a request's own recompute choices", () => {
         ] as const) {
             const error = await refusal(path, json);
             expect(error.param).toBe("x_kvshare.recompute_policy");
-            expect(error.message).toContain('"none", "boundary", "epic", "deviation", "dhd", "dhd-decode"');
+            expect(error.message).toContain('"none", "boundary", "epic", "deviation", "dhd", "dhd-decode", "dhd-guard"');
         }
     });
 

@@ -167,7 +167,7 @@ describe("AdminPanel: API server and keys", () => {
         expect(screen.getByTestId("settings-error").textContent).toMatch(/already in use/);
     });
 
-    it("offers the six recompute policies by name next to the budget, and saves the one picked", async () => {
+    it("offers the seven recompute policies by name next to the budget, says what the one chosen does, and saves the one picked", async () => {
         render(<AdminPanel />);
         const select = (await screen.findByTestId("setting-recompute-policy")) as HTMLSelectElement;
         expect(select.closest("label")?.querySelector(".field-label")?.textContent).toBe("Recompute policy");
@@ -177,10 +177,14 @@ describe("AdminPanel: API server and keys", () => {
             ["epic", "First tokens of each run (EPIC)"],
             ["deviation", "Measured deviation (CacheBlend)"],
             ["dhd", "Deviation × attention (DHD)"],
-            ["dhd-decode", "DHD + decode-stage fixes"]
+            ["dhd-decode", "DHD + decode-stage fixes"],
+            ["dhd-guard", "DHD + decode fixes + near-tie guard"]
         ]);
         expect(select.value).toBe("dhd-decode");
+        const hint = () => select.closest("label")?.querySelector(".field-hint")?.textContent ?? "";
+        expect(hint()).toMatch(/^DHD, then more measured tokens fixed/);
         fireEvent.change(select, {target: {value: "deviation"}});
+        expect(hint()).toMatch(/^A probe of the first layers measures/);
         await act(async () => fireEvent.click(screen.getByTestId("settings-save")));
         expect(backend.adminFake.calls.find((c) => c.op === "patchSettings")?.input).toEqual({sharing: {recomputePolicy: "deviation"}});
         await waitFor(() => expect(screen.getByTestId("settings-saved")).toBeTruthy());
