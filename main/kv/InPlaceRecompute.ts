@@ -13,11 +13,17 @@ import {contextLockScope, decodeAtPositions, sequenceIdOf, withNlcLocks} from ".
 import {requirePatchedAddon} from "./nativeSupport.js";
 import {relaxPositions} from "./relaxedPositions.js";
 
-/** A prompt token to recompute in place. */
+/** A token of the sequence at its position (one to recompute in place). */
 export interface InPlaceToken {
     readonly position: number;
     readonly token: Token;
 }
+
+/**
+ * A check before a sampled token is taken, as the decode loop reads it: "fixed" (the KV was recomputed: sample the
+ * token again), "continue" (take it; check the next one), "done" (take it; no check will fix anything any more).
+ */
+export type GuardVerdict = "fixed" | "continue" | "done";
 
 export class InPlaceRecompute {
     private readonly queue: InPlaceToken[];
@@ -69,9 +75,9 @@ export class InPlaceRecompute {
         this.decoding.push((await this.recompute(items)).done);
     }
 
-    /** Whether {@link flush} may still run: once, within `maxSteps` generated tokens, and not after a failure. */
+    /** Whether {@link flush} may still run: once, before the `maxSteps`-th generated token is taken, and not after a failure. */
     public get flushable(): boolean {
-        return !this.flushed && this.failure == null && this.seen <= this.maxSteps;
+        return !this.flushed && this.failure == null && this.seen < this.maxSteps;
     }
 
     /**
@@ -90,13 +96,14 @@ export class InPlaceRecompute {
         const queued = this.queue.splice(0);
         const positions = new Set(queued.map((t) => t.position));
         const items = [...queued, ...extra.filter((t) => !positions.has(t.position))];
-        this.recomputed += items.length;
         const {done} = await this.recompute(items);
         const computing = performance.now();
         await done;
         this.stepMs += performance.now() - computing;
         this.flushed = true;
-        return this.failure == null;
+        if (this.failure != null) return false;
+        this.recomputed += items.length;
+        return true;
     }
 
     /**
@@ -111,11 +118,14 @@ export class InPlaceRecompute {
         const id = sequenceIdOf(this.sequence);
         await relaxPositions(this.context, addon, +1);
         let decoded: Promise<void> | undefined;
+        // Contiguous positions go as one decode: node-llama-cpp shares its batches between its items, and a flush's
+        // hundreds of single-token items would queue ahead of every other sequence's next token.
+        const runs = contiguousRuns(items);
         try {
             await withNlcLocks([contextLockScope(this.context)], () => {
-                for (const {position} of items) addon.removeTokenCellsFromSequence(id, position, position + 1);
+                for (const run of runs) addon.removeTokenCellsFromSequence(id, run.position, run.position + run.tokens.length);
             });
-            decoded = Promise.all(items.map(({position, token}) => decodeAtPositions(this.sequence, position, [token]))).then(
+            decoded = Promise.all(runs.map(({position, tokens}) => decodeAtPositions(this.sequence, position, tokens))).then(
                 () => undefined,
                 (error: unknown) => {
                     // The cells are gone: the sequence no longer holds its prompt (see `finish`).
@@ -140,4 +150,15 @@ export class InPlaceRecompute {
         await Promise.all(this.decoding);
         return {tokens: this.recomputed, ms: this.stepMs, flushed: this.flushed, ...(this.failure == null ? {} : {error: this.failure.message})};
     }
+}
+
+/** Sorted tokens as runs of consecutive positions. */
+function contiguousRuns(items: readonly InPlaceToken[]): Array<{position: number; tokens: Token[]}> {
+    const runs: Array<{position: number; tokens: Token[]}> = [];
+    for (const {position, token} of items) {
+        const last = runs.at(-1);
+        if (last != null && last.position + last.tokens.length === position) last.tokens.push(token);
+        else runs.push({position, tokens: [token]});
+    }
+    return runs;
 }

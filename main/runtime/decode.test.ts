@@ -6,7 +6,8 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {getLlama, LlamaLogLevel, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token} from "node-llama-cpp";
 import {STORIES_260K} from "../../test/support/testData.js";
-import {decode, type ComputedCell} from "./decode.js";
+import type {GuardVerdict, InPlaceToken} from "../kv/index.js";
+import {decode} from "./decode.js";
 import {defaultSampling, type GenerationJob} from "./types.js";
 
 let model: LlamaModel;
@@ -46,48 +47,65 @@ async function answer(pending: number, hooks: Parameters<typeof decode>[4] = {},
 }
 
 describe("decode: recheck before a token is taken", () => {
-    it("samples a sent-back token again after decoding the last token fed anew: the same greedy answer, the same cells", async () => {
+    /** A recheck that answers each call from `verdicts` (then "continue"), recording what it was shown. */
+    const scripted = (verdicts: readonly GuardVerdict[]) => {
+        const seen: Array<{probability: number; taken: number; computed: InPlaceToken[]}> = [];
+        const recheck = async (probability: number, taken: number, computed: () => readonly InPlaceToken[]): Promise<GuardVerdict> => {
+            seen.push({probability, taken, computed: computed().slice()});
+            return verdicts[seen.length - 1] ?? "continue";
+        };
+        return {seen, recheck};
+    };
+
+    it("samples a token sent back ('fixed') again after decoding the last token fed anew: the same greedy answer, the same cells; then checks no more", async () => {
         const plain = await answer(3);
-        const seen: Array<{probability: number; taken: number; computed: ComputedCell[]}> = [];
-        const sendBack = new Set([0, 4]); // the first token, and the fifth
-        const rechecked = await answer(3, {
-            recheck: async (probability, taken, computed) => {
-                const call = seen.length;
-                seen.push({probability, taken, computed: computed().slice()});
-                return sendBack.has(call);
-            }
-        });
+        const late = scripted(["continue", "continue", "continue", "continue", "fixed"]);
+        const rechecked = await answer(3, {recheck: late.recheck});
         expect(rechecked.decoded.text).toBe(plain.decoded.text);
-        expect(rechecked.decoded.completionTokens).toBe(plain.decoded.completionTokens);
+        expect(rechecked.decoded.tokens).toEqual(plain.decoded.tokens);
         expect(rechecked.fed).toEqual(plain.fed);
-        // each sampled token is shown (an end of text too), a sent-back one twice (its step sampled anew)
-        expect(seen.length).toBe(plain.decoded.completionTokens + (plain.decoded.finishReason === "stop" ? 1 : 0) + 2);
-        for (const {probability} of seen) {
+        // five calls: the fifth fixed the KV, once per answer
+        expect(late.seen.map((c) => c.taken)).toEqual([0, 1, 2, 3, 4]);
+        for (const {probability} of late.seen) {
             expect(probability).toBeGreaterThan(0);
             expect(probability).toBeLessThanOrEqual(1);
         }
         const n = rechecked.tokens.length;
         // first call: the pending prompt tokens were computed, the last of them is the one fed last
-        expect(seen[0]!.computed).toEqual([
+        expect(late.seen[0]!.computed).toEqual([
             {position: n - 3, token: rechecked.tokens[n - 3]},
             {position: n - 2, token: rechecked.tokens[n - 2]}
         ]);
-        // a later call: the pending tokens and the answer's, but the last answer token (fed last)
-        // answer tokens taken before each call: a sent-back token's step is shown again with the same count
-        expect(seen.map((c) => c.taken)).toEqual(seen.map((_, call) => (call === 0 ? 0 : call <= 4 ? call - 1 : call - 2)));
-        const later = seen.at(-1)!.computed;
-        expect(later.length).toBe(2 + seen.at(-1)!.taken);
-        expect(later.length).toBeGreaterThan(4);
-        expect(later.map((c) => c.position)).toEqual(Array.from({length: later.length}, (_, i) => n - 3 + i));
-        expect(later.slice(3).map((c) => c.token)).toEqual(rechecked.fed.slice(n, n + later.length - 3));
+        // the fifth: the pending tokens and the four answer tokens, but the last of them (fed last)
+        const fifth = late.seen[4]!.computed;
+        expect(fifth.map((c) => c.position)).toEqual(Array.from({length: 6}, (_, i) => n - 3 + i));
+        expect(fifth.slice(3).map((c) => c.token)).toEqual(plain.decoded.tokens.slice(0, 3));
+
+        const first = scripted(["fixed"]);
+        const again = await answer(3, {recheck: first.recheck});
+        expect(first.seen.length).toBe(1);
+        expect(again.decoded.tokens).toEqual(plain.decoded.tokens);
+        expect(again.fed).toEqual(plain.fed);
     });
 
-    it("does not recheck while scoring the prompt (every prompt token is computed then)", async () => {
-        let calls = 0;
-        const recheck = async () => (calls++, false);
-        await answer(3, {recheck}, {promptLogprobs: true, logprobs: 0});
-        expect(calls).toBe(0);
-        await answer(3, {recheck});
-        expect(calls).toBeGreaterThan(0);
+    it("after 'done' takes the token and reads no more probabilities: the same answer", async () => {
+        const plain = await answer(1);
+        const done = scripted(["continue", "done"]);
+        const checked = await answer(1, {recheck: done.recheck});
+        expect(done.seen.length).toBe(2);
+        expect(checked.decoded.tokens).toEqual(plain.decoded.tokens);
+        expect(checked.fed).toEqual(plain.fed);
+    });
+
+    it("rechecks greedy answers only, and not while scoring the prompt (every prompt token is computed then)", async () => {
+        const scoring = scripted([]);
+        await answer(3, {recheck: scoring.recheck}, {promptLogprobs: true, logprobs: 0});
+        expect(scoring.seen.length).toBe(0);
+        const sampling = scripted([]);
+        await answer(3, {recheck: sampling.recheck}, {sampling: {...defaultSampling, temperature: 0.8, seed: 7}});
+        expect(sampling.seen.length).toBe(0);
+        const greedy = scripted([]);
+        await answer(3, {recheck: greedy.recheck});
+        expect(greedy.seen.length).toBeGreaterThan(0);
     });
 });

@@ -3,7 +3,8 @@ import {LlamaGrammarEvaluationState, TokenBias, type LlamaContextSequence, type 
 import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
 import {TextStreamer} from "./TextStreamer.js";
-import {sampledTokens, scorePrompt, tokenLogprob} from "./logprobs.js";
+import type {GuardVerdict, InPlaceToken} from "../kv/index.js";
+import {sampledTokens, scorePrompt, tokenLogprob, type LogprobDetail} from "./logprobs.js";
 import type {GenerationJob, GenerationResult, PromptLogprobs, Sampling, TokenLogprob} from "./types.js";
 
 /** What decoding produced; the caller adds the prompt's side (reuse, timings) to make the result. */
@@ -22,12 +23,6 @@ export interface Decoded {
     promptLogprobs?: PromptLogprobs;
 }
 
-/** A prompt or answer token whose cell decoding computed, at its position. */
-export interface ComputedCell {
-    readonly position: number;
-    readonly token: Token;
-}
-
 /** Where a caller that fixes the sequence's KV while it is decoded steps in. */
 export interface DecodeHooks {
     /** Runs once the prompt's KV is complete (at the first sampled token), before decoding goes on. */
@@ -35,12 +30,14 @@ export interface DecodeHooks {
     /** Runs after each sampled token, before the next one is decoded (the sequence's KV may be fixed up then). */
     beforeNextToken?: () => Promise<void>;
     /**
-     * Shown each sampled token's probability before the token is taken (not with a grammar, nor with prompt
-     * logprobs): resolves true when it fixed the sequence's KV, and then the token is sampled again from the
-     * last token fed, decoded anew over the fixed KV. `computed`: the cells decoding itself computed so far over
-     * the KV as it was, but the last one fed (which is decoded again).
+     * Shown each greedy token's probability before the token is taken (only under greedy decoding, where the answer
+     * is the one the distributions decide, and not with a grammar nor with prompt logprobs): "fixed" when it fixed the
+     * sequence's KV, and then the token is sampled again from the last token fed, decoded anew over the fixed KV;
+     * "done" when no later check could fix anything (none is made then, nor is the probability read any more).
+     * `taken`: answer tokens taken before this one; `computed`: the cells decoding itself computed so far over the
+     * KV as it was, but the last one fed (which is decoded again).
      */
-    recheck?: (probability: number, taken: number, computed: () => readonly ComputedCell[]) => Promise<boolean>;
+    recheck?: (probability: number, taken: number, computed: () => readonly InPlaceToken[]) => Promise<GuardVerdict>;
 }
 
 /**
@@ -94,12 +91,17 @@ export async function decode(
 
     if (maxTokens > 0 && !job.signal.aborted) {
         const options = toEvaluateOptions(job.sampling, generated, model, job.grammar != null);
-        // A grammar's state takes each sampled token as it is sampled: one sampled again would be taken twice.
-        const recheck = job.grammar == null && promptLogprobs == null ? hooks.recheck : undefined;
         const evaluateOptions =
             job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})};
-        const detail = logprobs != null ? ((job.logprobs ?? 0) > 0 ? "top" : "chosen") : recheck != null ? "chosen" : "none";
-        let iterator = sampledTokens(sequence, pending, evaluateOptions, detail);
+        // Only greedy answers are rechecked: a sampled one is a draw whatever the KV (and a sampler started again
+        // would start its random sequence again); a grammar's state takes each token as it is sampled, so one sampled
+        // again would be taken twice.
+        let recheck = job.sampling.temperature === 0 && job.grammar == null && promptLogprobs == null ? hooks.recheck : undefined;
+        // Reading a token's probability sorts the vocabulary at each token: only while something asks for it.
+        const detail = (): LogprobDetail => (logprobs != null ? ((job.logprobs ?? 0) > 0 ? "top" : "chosen") : recheck != null ? "chosen" : "none");
+        let iterator = sampledTokens(sequence, pending, evaluateOptions, detail());
+        /** The next token is fed by an iterator of its own, which reads no probability (the checks are done). */
+        let plainFromNext = false;
         const firstPending = prompt.length - pending.length;
         try {
             for (;;) {
@@ -109,19 +111,24 @@ export async function decode(
                 const probability = sampled.confidence ?? sampled.probabilities?.get(sampled.token);
                 if (recheck != null && probability != null && !job.signal.aborted) {
                     // Every cell decoding computed but the last one fed; the answer's are after the prompt.
-                    const computed = (): ComputedCell[] =>
+                    const computed = (): InPlaceToken[] =>
                         [
                             ...pending.map((token, i) => ({position: firstPending + i, token})),
                             ...generated.map((token, i) => ({position: prompt.length + i, token}))
                         ].slice(0, -1);
-                    if (await recheck(probability, generated.length, computed)) {
+                    const verdict = await recheck(probability, generated.length, computed);
+                    if (verdict !== "continue") recheck = undefined;
+                    if (verdict === "fixed") {
                         await iterator.return();
+                        // A stop or a timeout that came during the recompute ends the answer here.
+                        if (job.signal.aborted) break;
                         const fed = sequence.contextTokens;
                         const last = fed.at(-1)!;
                         await sequence.eraseContextTokenRanges([{start: fed.length - 1, end: fed.length}]);
-                        iterator = sampledTokens(sequence, [last], evaluateOptions, detail);
+                        iterator = sampledTokens(sequence, [last], evaluateOptions, detail());
                         continue;
                     }
+                    plainFromNext = verdict === "done" && detail() === "none";
                 }
                 const token = sampled.token;
                 if (firstTokenAt === 0) {
@@ -148,6 +155,12 @@ export async function decode(
                 }
                 if (completionTokens >= maxTokens) break;
                 if (beforeNextToken != null) await beforeNextToken();
+                if (plainFromNext) {
+                    // The token is fed by the next iterator as it would have been by this one.
+                    plainFromNext = false;
+                    await iterator.return();
+                    iterator = sampledTokens(sequence, [token], evaluateOptions, "none");
+                }
             }
         } finally {
             await iterator.return();

@@ -7,7 +7,16 @@
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
 import type {RecomputePolicy} from "../../../shared/settings.js";
 import type {Logger} from "../../common/log.js";
-import {decodeLlamaSeqState, InPlaceRecompute, modelLayerCount, readLayerValues, type KvSnapshot, type LayerProbe} from "../../kv/index.js";
+import {
+    decodeLlamaSeqState,
+    InPlaceRecompute,
+    modelLayerCount,
+    readLayerValues,
+    type GuardVerdict,
+    type InPlaceToken,
+    type KvSnapshot,
+    type LayerProbe
+} from "../../kv/index.js";
 import {
     DECODE_RECOMPUTE_MAX_STEPS,
     DECODE_RECOMPUTE_PER_STEP,
@@ -18,7 +27,7 @@ import {
     type RecomputePlan
 } from "../policy/index.js";
 import {round3} from "./stages.js";
-import type {Candidate, DecodeStage, PositionedToken, PreparedSequence, SharedPrompt, Stages} from "./types.js";
+import type {Candidate, DecodeStage, PreparedSequence, SharedPrompt, Stages} from "./types.js";
 
 export interface RecomputeStagesDeps {
     context: LlamaContext;
@@ -66,13 +75,13 @@ export class RecomputeStages {
 
     /**
      * The decode stage of `dhd-decode` and `dhd-guard` for a prepared sequence: recomputes its queued kept tokens
-     * a few per generated token, and for `dhd-guard` all the KV after the common prefix before a token that may be
-     * a near tie. Undefined when nothing is queued.
+     * a few per generated token, and for `dhd-guard` all the reused KV past the common prefix before a token that may
+     * be a near tie. Undefined when there is nothing to recompute.
      */
     public decodeStage(sequence: LlamaContextSequence, prepared: PreparedSequence): DecodeStage | undefined {
-        if (prepared.decodeQueue == null || prepared.decodeQueue.length === 0) return undefined;
-        const stage = new InPlaceRecompute(this.deps.context, sequence, prepared.decodeQueue, DECODE_RECOMPUTE_PER_STEP, DECODE_RECOMPUTE_MAX_STEPS);
         const guard = prepared.guard;
+        if ((prepared.decodeQueue ?? []).length === 0 && guard == null) return undefined;
+        const stage = new InPlaceRecompute(this.deps.context, sequence, prepared.decodeQueue ?? [], DECODE_RECOMPUTE_PER_STEP, DECODE_RECOMPUTE_MAX_STEPS);
         let flushedAt: number | undefined;
         return {
             hooks: (othersWaiting) => ({
@@ -84,19 +93,26 @@ export class RecomputeStages {
                     ? {}
                     : {
                           // The guard's recompute is a prefill's worth of the prompt's tail: not while others wait for one.
-                          recheck: async (probability: number, taken: number, computed: () => readonly PositionedToken[]) => {
-                              if (!stage.flushable || !mayBeNearTie(probability) || othersWaiting()) return false;
+                          recheck: async (probability: number, taken: number, computed: () => readonly InPlaceToken[]): Promise<GuardVerdict> => {
+                              if (!stage.flushable) return "done";
+                              if (!mayBeNearTie(probability) || othersWaiting()) return "continue";
                               flushedAt = taken;
-                              return stage.flush([...guard.cells, ...computed()]);
+                              if (await stage.flush([...guard.cells, ...computed()])) return "fixed";
+                              // Its cells are gone: an answer over what is left would not be the model's.
+                              throw new Error("the near-tie guard's recompute failed: the sequence lost part of its prompt");
                           }
                       })
             }),
             finish: async () => {
                 const done = await stage.finish();
                 if (done.error != null) this.deps.log.warn(`decode-stage recompute failed, the sequence is cleared: ${done.error}`);
+                const flushed = done.flushed && done.error == null && guard != null && flushedAt != null;
                 // Counted as reused tokens whose KV was computed after all: after a flush, every one past the common prefix.
-                const tokens = done.flushed && guard != null ? guard.reused : done.tokens;
-                prepared.record.decode_recompute = {tokens, ms: round3(done.ms), ...(done.flushed && flushedAt != null ? {flushed_at: flushedAt} : {})};
+                prepared.record.decode_recompute = {
+                    tokens: flushed ? guard.reused : done.tokens,
+                    ms: round3(done.ms),
+                    ...(flushed ? {flushed_at: flushedAt} : {})
+                };
                 return done.error == null;
             }
         };
@@ -105,14 +121,16 @@ export class RecomputeStages {
 
 /**
  * `dhd-guard`'s cells for a plan: the prompt's after the exact common prefix that the sequence holds before
- * decoding (all but the `pending` last ones), and how many of them hold donor KV.
+ * decoding (all but the `pending` last ones), and how many of them hold donor KV; none where none does (the guard
+ * has nothing to fix).
  */
-export function guardOf(plan: RecomputePlan, prompt: readonly Token[], pending: number): {cells: PositionedToken[]; reused: number} {
+export function guardFor(plan: RecomputePlan, prompt: readonly Token[], pending: number): {guard?: {cells: InPlaceToken[]; reused: number}} {
     const held = prompt.length - pending;
     const cells = Array.from({length: Math.max(0, held - plan.commonPrefix)}, (_, i) => ({
         position: plan.commonPrefix + i,
         token: prompt[plan.commonPrefix + i] as Token
     }));
     const computed = plan.ranges.reduce((sum, r) => sum + Math.max(0, Math.min(r.end, held) - Math.max(r.start, plan.commonPrefix)), 0);
-    return {cells, reused: cells.length - computed};
+    const reused = cells.length - computed;
+    return reused > 0 ? {guard: {cells, reused}} : {};
 }

@@ -10,7 +10,7 @@ import type {CacheEntry} from "../store/index.js";
 import {dot, type Embedder} from "../embed/index.js";
 import {budgetLadder, CostGate, deviatingKept, isCommonPrefix, isMeasuredPolicy, selectRecompute, summariseReuse, type DonorCharge} from "../policy/index.js";
 import {alignCandidates, alwaysEligible} from "./candidates.js";
-import {guardOf, RecomputeStages} from "./RecomputeStages.js";
+import {guardFor, RecomputeStages} from "./RecomputeStages.js";
 import {floorRecord, semanticRecord} from "./shareRecords.js";
 import {addTimings, noStages} from "./stages.js";
 import {sharedScope} from "./scopes.js";
@@ -287,8 +287,7 @@ export class SharingEngine {
             record,
             trace,
             ...(decodeQueue.length > 0 ? {decodeQueue} : {}),
-            // The guard has something to fix while any measured kept token's donor KV is left as is.
-            ...(recompute.policy === "dhd-guard" && decodeQueue.length > 0 ? {guard: guardOf(recompute, prompt.tokens, report.pendingTokens.length)} : {})
+            ...(recompute.policy === "dhd-guard" ? guardFor(recompute, prompt.tokens, report.pendingTokens.length) : {})
         };
     }
 

@@ -1,6 +1,7 @@
 import type {Token} from "node-llama-cpp";
 import type {KvShareRecord} from "../../../shared/openai.js";
 import type {RecomputePolicy} from "../../../shared/settings.js";
+import type {GuardVerdict, InPlaceToken} from "../../kv/index.js";
 import type {Alignment} from "../align/index.js";
 import type {CacheEntry} from "../store/index.js";
 import type {CandidatePoint} from "./candidates.js";
@@ -83,21 +84,15 @@ export interface PrepareTrace {
     donorId?: number;
 }
 
-/** A cell of the sequence at its position. */
-export interface PositionedToken {
-    position: number;
-    token: Token;
-}
-
 /**
  * What the decode loop calls while a sequence with a decode stage answers (the shape of the runtime's decode hooks):
  * `beforeNextToken` after each generated token, and for `dhd-guard` `recheck` before a sampled token is taken: where
  * it may be a near tie, the prompt's KV after the common prefix and `computed` (the cells decoding computed over
- * it) are recomputed at once, and true says the token is to be sampled again.
+ * it) are recomputed at once, and "fixed" says the token is to be sampled again ("done": no more checks).
  */
 export interface DecodeStageHooks {
     beforeNextToken(): Promise<void>;
-    recheck?(probability: number, taken: number, computed: () => readonly PositionedToken[]): Promise<boolean>;
+    recheck?(probability: number, taken: number, computed: () => readonly InPlaceToken[]): Promise<GuardVerdict>;
 }
 
 /**
@@ -118,13 +113,13 @@ export interface DecodeStage {
 export interface PreparedSequence {
     pendingTokens: Token[];
     /** `dhd-decode`, `dhd-guard`: kept prompt tokens to recompute in place while decoding, most deviating first. */
-    decodeQueue?: PositionedToken[];
+    decodeQueue?: InPlaceToken[];
     /**
      * `dhd-guard` with a decode queue: the prompt's cells after the exact common prefix that the sequence holds
      * before decoding (the pending tokens are decoding's own), all recomputed at once before a possible near tie;
      * `reused`: how many of them hold donor KV.
      */
-    guard?: {cells: PositionedToken[]; reused: number};
+    guard?: {cells: InPlaceToken[]; reused: number};
     /** Prompt tokens whose KV was not computed for this request. */
     cachedTokens: number;
     record: KvShareRecord;
