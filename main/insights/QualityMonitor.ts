@@ -132,7 +132,9 @@ export class QualityMonitor {
             revealDonor: false,
             replay: true,
             recomputeBudget: row.budget,
-            recomputePolicy: row.recomputePolicy
+            recomputePolicy: row.recomputePolicy,
+            // replayed greedily: a guard runs as it would on a greedy request
+            guardable: true
         };
         const admission = engine.admitReplay(prompt, row.donorId, row.donorSimilarity ?? 0);
         if (admission == null || tokens.length >= runtime.contextSize) {

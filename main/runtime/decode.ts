@@ -93,10 +93,7 @@ export async function decode(
         const options = toEvaluateOptions(job.sampling, generated, model, job.grammar != null);
         const evaluateOptions =
             job.grammar == null ? options : {...options, grammarEvaluationState: new LlamaGrammarEvaluationState({model, grammar: job.grammar})};
-        // Only greedy answers are rechecked: a sampled one is a draw whatever the KV (and a sampler started again
-        // would start its random sequence again); a grammar's state takes each token as it is sampled, so one sampled
-        // again would be taken twice.
-        let recheck = job.sampling.temperature === 0 && job.grammar == null && promptLogprobs == null ? hooks.recheck : undefined;
+        let recheck = rechecks(job) ? hooks.recheck : undefined;
         // Reading a token's probability sorts the vocabulary at each token: only while something asks for it.
         const detail = (): LogprobDetail => (logprobs != null ? ((job.logprobs ?? 0) > 0 ? "top" : "chosen") : recheck != null ? "chosen" : "none");
         let iterator = sampledTokens(sequence, pending, evaluateOptions, detail());
@@ -191,6 +188,15 @@ export async function decode(
         ...(logprobs == null ? {} : {logprobs}),
         ...(promptLogprobs == null ? {} : {promptLogprobs})
     };
+}
+
+/**
+ * Whether {@link decode} shows this job's tokens to a `recheck` hook: only a greedy answer's (a sampled one is a draw
+ * whatever the KV, and a sampler started again would start its random sequence again), not under a grammar (its
+ * state takes each token as it is sampled: one sampled again would be taken twice), nor while the prompt is scored.
+ */
+export function rechecks(job: Pick<GenerationJob, "sampling" | "grammar" | "promptLogprobs">): boolean {
+    return job.sampling.temperature === 0 && job.grammar == null && job.promptLogprobs !== true;
 }
 
 /**

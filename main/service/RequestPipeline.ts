@@ -4,7 +4,7 @@ import type {SharingSettings} from "../config/settings.js";
 import type {RequestLog} from "../insights/RequestLog.js";
 import {toldToClient} from "../runtime/abortReasons.js";
 import {checkTextLength} from "../runtime/errors.js";
-import {checkFits, decode, fitsContext, type DecodeHooks} from "../runtime/decode.js";
+import {checkFits, decode, fitsContext, rechecks, type DecodeHooks} from "../runtime/decode.js";
 import type {ModelRuntime} from "../runtime/ModelRuntime.js";
 import {messageText, type OfferedFunction, type PlainMessage} from "../runtime/PromptBuilder.js";
 import {fitConversation} from "./fitConversation.js";
@@ -199,7 +199,8 @@ export class RequestPipeline {
             recomputePolicy: io.recompute?.policy,
             recomputeBudget: io.recompute?.budget,
             store: io.recompute?.store,
-            ...(settings.promptLogprobs === true ? {computeAll: true} : {})
+            ...(settings.promptLogprobs === true ? {computeAll: true} : {}),
+            ...(rechecks(job) ? {guardable: true} : {})
         };
 
         // 1. admit: embed, retrieve, align. A prompt scored whole reuses nothing: nothing to look for, nor to
@@ -290,7 +291,7 @@ export class RequestPipeline {
                     ...(decoded.promptLogprobs == null ? {} : {promptLogprobs: decoded.promptLogprobs})
                 };
                 // Scoring reads every token's distribution out: its prompt time is not a prefill's, for the cost model.
-                if (prompt.computeAll !== true) this.sharing.observeServed(result.kvshare, result.timings.promptMs);
+                if (prompt.computeAll !== true) this.sharing.observeServed(result.kvshare, result.timings.promptMs, prepared.guard != null);
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing
                 // when it was stored at the end of its prefill already, unless the decode stage fixed
                 // some of its KV since: then this better copy takes that entry's place).

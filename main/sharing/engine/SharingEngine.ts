@@ -110,10 +110,10 @@ export class SharingEngine {
     }
 
     /** What the cost gate charges a donor of this prompt for its recompute: the request's own choice, else the scope's. */
-    private gateCharge(prompt: Pick<SharedPrompt, "recomputePolicy" | "recomputeBudget">, settings: SharingSettings): DonorCharge {
+    private gateCharge(prompt: Pick<SharedPrompt, "recomputePolicy" | "recomputeBudget" | "guardable">, settings: SharingSettings): DonorCharge {
         const policy = prompt.recomputePolicy ?? settings.recomputePolicy;
         const recomputeBudget = policy === "none" ? 0 : (prompt.recomputeBudget ?? settings.recomputeBudget);
-        return {recomputeBudget, probes: isMeasuredPolicy(policy) && recomputeBudget > 0};
+        return {recomputeBudget, probes: isMeasuredPolicy(policy) && recomputeBudget > 0, guards: policy === "dhd-guard" && prompt.guardable === true};
     }
 
     /** Retrieve and align: the donor that lets the prompt reuse the most tokens, and every candidate. */
@@ -287,7 +287,7 @@ export class SharingEngine {
             record,
             trace,
             ...(decodeQueue.length > 0 ? {decodeQueue} : {}),
-            ...(recompute.policy === "dhd-guard" ? guardFor(recompute, prompt.tokens, report.pendingTokens.length) : {})
+            ...(recompute.policy === "dhd-guard" && prompt.guardable === true ? guardFor(recompute, prompt.tokens, report.pendingTokens.length) : {})
         };
     }
 
@@ -305,8 +305,9 @@ export class SharingEngine {
      * Feeds the cost gate what a prompt served from the floor cost: its prefill ran in the sequence's
      * own evaluation, which only the pipeline times.
      */
-    public observeServed(record: KvShareRecord, promptMs: number): void {
+    public observeServed(record: KvShareRecord, promptMs: number, guarded = false): void {
         if (record.mode !== "semantic") this.gate.observeFloor(record.computed_tokens, promptMs);
+        else if (guarded) this.gate.observeGuard(record.decode_recompute?.flushed_at === 0);
     }
 
     /**

@@ -31,6 +31,8 @@ export interface SharedPrompt {
     computeAll?: boolean;
     /** A quality check's replay of a logged request: the donor's use is not counted. */
     replay?: boolean;
+    /** Its answer is decoded greedily (no grammar, no prompt scoring): `dhd-guard`'s checks can run on it. */
+    guardable?: boolean;
 }
 
 export type Stages = NonNullable<KvShareRecord["stages"]>;

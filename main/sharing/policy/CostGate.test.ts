@@ -76,6 +76,26 @@ describe("cost gate", () => {
         expect(gate.decide(question)?.useDonor).toBe(true);
     });
 
+    it("charges dhd-guard's recompute before the first token at the share of guarded answers measured to need it", () => {
+        // prefill 1 ms/token: floor 400 ms; the donor path computes 40 new + 10% of 300 deviating kept tokens at 1 ms
+        const gate = trained(1, 0.05, 1);
+        const guarded = {...question, deviatingTokens: 300, guards: true};
+        const unmeasured = gate.decide(guarded)!;
+        expect(unmeasured.donorMs).toBeCloseTo(gate.decide({...question, deviatingTokens: 300})!.donorMs, 6);
+        expect(unmeasured.useDonor).toBe(true);
+        // every guarded answer so far recomputed before its first token: the 300 kept and 40 new cells (less the
+        // last token) again, on top of the path; a donor no faster than the floor any more
+        for (let i = 0; i < 4; i++) gate.observeGuard(true);
+        const always = gate.decide(guarded)!;
+        expect(always.donorMs - unmeasured.donorMs).toBeCloseTo(339, 0);
+        expect(always.useDonor).toBe(false);
+        // a prompt's best use (kept tokens unknown) and a request with no guard are charged nothing of it
+        expect(gate.decide({...question, deviatingTokens: 300})!.useDonor).toBe(true);
+        // once few guarded answers need it, the donor pays again
+        for (let i = 0; i < 40; i++) gate.observeGuard(false);
+        expect(gate.decide(guarded)!.useDonor).toBe(true);
+    });
+
     it("takes the donor where prefill is expensive (a large model)", () => {
         const answer = trained(5, 0.01, 5)!.decide(question)!;
         expect(answer.useDonor).toBe(true);

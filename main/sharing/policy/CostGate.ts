@@ -42,6 +42,11 @@ export interface DonorCharge {
     recomputeBudget: number;
     /** The recompute policy probes the prompt's first layers first (a measured policy). */
     probes?: boolean;
+    /**
+     * `dhd-guard` on a greedy answer: where the first token is unsure, every cell after the common prefix is
+     * computed again before it (charged at the share of guarded answers measured to do so).
+     */
+    guards?: boolean;
 }
 
 /** The donor on offer and the floor it competes with. */
@@ -124,6 +129,13 @@ export class CostGate {
     private readonly probe = new LineFit();
     private readonly skippedDonors = new Explorer();
     private readonly uncachedPrompts = new Explorer();
+    /** Of the guarded answers served from a donor, the share whose guard recomputed before the first token (1 or 0 each). */
+    private readonly guardBeforeFirst = new Ema(0.1);
+
+    /** A guarded answer served from a donor, and whether its guard recomputed before the first token. */
+    public observeGuard(beforeFirstToken: boolean): void {
+        this.guardBeforeFirst.add(beforeFirstToken ? 1 : 0);
+    }
 
     /** A prompt served from the floor: `computedTokens` prefilled in `promptMs`. */
     public observeFloor(computedTokens: number, promptMs: number): void {
@@ -217,6 +229,17 @@ export class CostGate {
         return {useDonor, ...predicted};
     }
 
+    /**
+     * What a guard is expected to add before the first token: the cells after the common prefix (the kept tokens the
+     * budget is a share of, and the computed ones) computed again, times the share of guarded answers measured to
+     * do that. Only where those kept tokens are known (an actual donor, not a prompt's best use), once measured.
+     */
+    private guardMs(q: GateQuestion): number {
+        if (q.guards !== true || q.deviatingTokens == null || this.guardBeforeFirst.count < minSamples) return 0;
+        const cells = q.deviatingTokens + (q.promptTokens - q.reusedTokens) - 1;
+        return cells > 0 ? this.guardBeforeFirst.value * this.editCompute.predict(cells) : 0;
+    }
+
     /** Milliseconds until the prompt's KV is ready, with the donor and from the floor; undefined until measured. */
     private predict(q: GateQuestion): {donorMs: number; floorMs: number} | undefined {
         const rates: Array<{count: number}> = [this.prefill, this.editCompute, this.restoreEdit];
@@ -230,6 +253,7 @@ export class CostGate {
             (computed > 1 ? this.editCompute.predict(computed - 1) : 0) +
             // a probe runs before the edit; counted once measured (a partial pass: a share of a prefill)
             (q.probes === true && this.probe.count >= minSamples ? this.probe.predict(q.promptTokens) : 0) +
+            this.guardMs(q) +
             this.prefill.predict(1);
         return {donorMs, floorMs: this.prefill.predict(Math.max(1, q.promptTokens - q.ownPrefix))};
     }
