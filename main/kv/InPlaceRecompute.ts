@@ -75,6 +75,11 @@ export class InPlaceRecompute {
         this.decoding.push((await this.recompute(items)).done);
     }
 
+    /** Whether a recompute failed (its cells are gone: the sequence no longer holds its prompt). */
+    public get failed(): boolean {
+        return this.failure != null;
+    }
+
     /** Whether {@link flush} may still run: once, before the `maxSteps`-th generated token is taken, and not after a failure. */
     public get flushable(): boolean {
         return !this.flushed && this.failure == null && this.seen < this.maxSteps;
@@ -96,7 +101,7 @@ export class InPlaceRecompute {
         const queued = this.queue.splice(0);
         const positions = new Set(queued.map((t) => t.position));
         const items = [...queued, ...extra.filter((t) => !positions.has(t.position))];
-        const {done} = await this.recompute(items);
+        const {done} = await this.recompute(items, true);
         const computing = performance.now();
         await done;
         this.stepMs += performance.now() - computing;
@@ -110,7 +115,7 @@ export class InPlaceRecompute {
      * Removes the tokens' cells and queues their decode at their positions; resolves once they are queued, with
      * `done` for their decode (wrapped: a promise resolved with a promise would wait for it).
      */
-    private async recompute(tokens: InPlaceToken[]): Promise<{done: Promise<void>}> {
+    private async recompute(tokens: InPlaceToken[], inTurn = false): Promise<{done: Promise<void>}> {
         // llama.cpp wants a sequence's positions increasing within a batch (and the generated token comes last)
         const items = tokens.sort((a, b) => a.position - b.position);
         const started = performance.now();
@@ -125,7 +130,15 @@ export class InPlaceRecompute {
             await withNlcLocks([contextLockScope(this.context)], () => {
                 for (const run of runs) addon.removeTokenCellsFromSequence(id, run.position, run.position + run.tokens.length);
             });
-            decoded = Promise.all(runs.map(({position, tokens}) => decodeAtPositions(this.sequence, position, tokens))).then(
+            // Runs of a flush go one after another: node-llama-cpp gives parallel items a share of each batch, so a
+            // later run could be computed while an earlier run's cells below it are still missing.
+            const decodes = inTurn
+                ? runs.reduce<Promise<unknown>>(
+                      (before, {position, tokens}) => before.then(() => decodeAtPositions(this.sequence, position, tokens)),
+                      Promise.resolve()
+                  )
+                : Promise.all(runs.map(({position, tokens}) => decodeAtPositions(this.sequence, position, tokens)));
+            decoded = decodes.then(
                 () => undefined,
                 (error: unknown) => {
                     // The cells are gone: the sequence no longer holds its prompt (see `finish`).

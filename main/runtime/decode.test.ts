@@ -88,6 +88,24 @@ describe("decode: recheck before a token is taken", () => {
         expect(again.fed).toEqual(plain.fed);
     });
 
+    it("a stop during the recompute ends the answer there, the last cell fed (computed over the KV as it was) taken out", async () => {
+        const controller = new AbortController();
+        const tokens = prompt();
+        await sequence.clearHistory();
+        await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
+        const decoded = await decode(model, sequence, tokens.slice(-1), greedyJob(tokens, {signal: controller.signal}), {
+            recheck: async (_probability, taken) => {
+                if (taken < 2) return "continue";
+                controller.abort();
+                return "fixed";
+            }
+        });
+        expect(decoded.finishReason).toBe("aborted");
+        expect(decoded.tokens.length).toBe(2);
+        // the prompt and the first answer token; the second (fed last) is out
+        expect(sequence.contextTokens).toEqual([...tokens, decoded.tokens[0]]);
+    });
+
     it("after 'done' takes the token and reads no more probabilities: the same answer", async () => {
         const plain = await answer(1);
         const done = scripted(["continue", "done"]);

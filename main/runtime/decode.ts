@@ -117,11 +117,12 @@ export async function decode(
                     if (verdict !== "continue") recheck = undefined;
                     if (verdict === "fixed") {
                         await iterator.return();
-                        // A stop or a timeout that came during the recompute ends the answer here.
-                        if (job.signal.aborted) break;
                         const fed = sequence.contextTokens;
                         const last = fed.at(-1)!;
+                        // The last cell fed was computed over the KV as it was: out, and decoded anew (but where a stop
+                        // or a timeout came during the recompute: the answer ends here, without it).
                         await sequence.eraseContextTokenRanges([{start: fed.length - 1, end: fed.length}]);
+                        if (job.signal.aborted) break;
                         iterator = sampledTokens(sequence, [last], evaluateOptions, detail());
                         continue;
                     }

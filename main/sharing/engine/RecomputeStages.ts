@@ -94,11 +94,14 @@ export class RecomputeStages {
                     : {
                           // The guard's recompute is a prefill's worth of the prompt's tail: not while others wait for one.
                           recheck: async (probability: number, taken: number, computed: () => readonly InPlaceToken[]): Promise<GuardVerdict> => {
+                              // Cells lost to a failed recompute: an answer over what is left would not be the model's.
+                              if (stage.failed) throw new Error("a decode-stage recompute failed: the sequence lost part of its prompt");
                               if (!stage.flushable) return "done";
-                              if (!mayBeNearTie(probability) || othersWaiting()) return "continue";
+                              if (othersWaiting()) return "continue";
+                              if (taken === 0) guard.checkedFirst = true;
+                              if (!mayBeNearTie(probability)) return "continue";
                               flushedAt = taken;
                               if (await stage.flush([...guard.cells, ...computed()])) return "fixed";
-                              // Its cells are gone: an answer over what is left would not be the model's.
                               throw new Error("the near-tie guard's recompute failed: the sequence lost part of its prompt");
                           }
                       })

@@ -117,11 +117,12 @@ export interface PreparedSequence {
     /** `dhd-decode`, `dhd-guard`: kept prompt tokens to recompute in place while decoding, most deviating first. */
     decodeQueue?: InPlaceToken[];
     /**
-     * `dhd-guard` with a decode queue: the prompt's cells after the exact common prefix that the sequence holds
-     * before decoding (the pending tokens are decoding's own), all recomputed at once before a possible near tie;
-     * `reused`: how many of them hold donor KV.
+     * `dhd-guard` on a greedy request, where reused KV is left past the exact common prefix: the prompt's cells after
+     * that prefix that the sequence holds before decoding (the pending tokens are decoding's own), all recomputed at
+     * once before a possible near tie; `reused`: how many of them hold donor KV; `checkedFirst`: the first token was
+     * checked (not skipped while others waited), so whether it flushed there says something of the guard's cost.
      */
-    guard?: {cells: InPlaceToken[]; reused: number};
+    guard?: {cells: InPlaceToken[]; reused: number; checkedFirst?: boolean};
     /** Prompt tokens whose KV was not computed for this request. */
     cachedTokens: number;
     record: KvShareRecord;

@@ -84,11 +84,13 @@ describe("cost gate", () => {
         expect(unmeasured.donorMs).toBeCloseTo(gate.decide({...question, deviatingTokens: 300})!.donorMs, 6);
         expect(unmeasured.useDonor).toBe(true);
         // every guarded answer so far recomputed before its first token: the 300 kept and 40 new cells (less the
-        // last token) again, on top of the path; a donor no faster than the floor any more
+        // last token) again, and the last token decoded again, on top of the path; a donor no faster than the floor any more
         for (let i = 0; i < 4; i++) gate.observeGuard(true);
         const always = gate.decide(guarded)!;
-        expect(always.donorMs - unmeasured.donorMs).toBeCloseTo(339, 0);
+        expect(always.donorMs - unmeasured.donorMs).toBeCloseTo(339 + 1, 0);
         expect(always.useDonor).toBe(false);
+        // while requests wait the guard does not run: nothing charged
+        expect(gate.decide({...guarded, busy: true})!.donorMs).toBeCloseTo(unmeasured.donorMs, 6);
         // a prompt's best use (kept tokens unknown) and a request with no guard are charged nothing of it
         expect(gate.decide({...question, deviatingTokens: 300})!.useDonor).toBe(true);
         // once few guarded answers need it, the donor pays again

@@ -129,10 +129,10 @@ export class CostGate {
     private readonly probe = new LineFit();
     private readonly skippedDonors = new Explorer();
     private readonly uncachedPrompts = new Explorer();
-    /** Of the guarded answers served from a donor, the share whose guard recomputed before the first token (1 or 0 each). */
+    /** Of the guarded answers served from a donor (their first token checked), the share whose guard recomputed before it (1 or 0 each). */
     private readonly guardBeforeFirst = new Ema(0.1);
 
-    /** A guarded answer served from a donor, and whether its guard recomputed before the first token. */
+    /** A guarded answer served from a donor whose first token was checked, and whether its guard recomputed before it. */
     public observeGuard(beforeFirstToken: boolean): void {
         this.guardBeforeFirst.add(beforeFirstToken ? 1 : 0);
     }
@@ -235,9 +235,11 @@ export class CostGate {
      * do that. Only where those kept tokens are known (an actual donor, not a prompt's best use), once measured.
      */
     private guardMs(q: GateQuestion): number {
-        if (q.guards !== true || q.deviatingTokens == null || this.guardBeforeFirst.count < minSamples) return 0;
+        // While requests wait the guard does not run (their compute goes to them).
+        if (q.guards !== true || q.busy === true || q.deviatingTokens == null || this.guardBeforeFirst.count < minSamples) return 0;
         const cells = q.deviatingTokens + (q.promptTokens - q.reusedTokens) - 1;
-        return cells > 0 ? this.guardBeforeFirst.value * this.editCompute.predict(cells) : 0;
+        // the cells, then the last prompt token decoded again
+        return cells > 0 ? this.guardBeforeFirst.value * (this.editCompute.predict(cells) + this.prefill.predict(1)) : 0;
     }
 
     /** Milliseconds until the prompt's KV is ready, with the donor and from the floor; undefined until measured. */
