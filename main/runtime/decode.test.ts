@@ -4,8 +4,8 @@
  * the token's probability and the cells decoding computed (but the last one fed) at their positions.
  */
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {getLlama, LlamaLogLevel, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token} from "node-llama-cpp";
-import {STORIES_260K} from "../../test/support/testData.js";
+import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import {openStoriesContext} from "../kv/__tests__/support.js";
 import type {GuardVerdict, InPlaceToken} from "../kv/index.js";
 import {decode} from "./decode.js";
 import {defaultSampling, type GenerationJob} from "./types.js";
@@ -14,9 +14,7 @@ let model: LlamaModel;
 let context: LlamaContext;
 let sequence: LlamaContextSequence;
 beforeAll(async () => {
-    const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 1});
-    model = await llama.loadModel({modelPath: STORIES_260K});
-    context = await model.createContext({contextSize: 256, sequences: 1, threads: 1});
+    ({model, context} = await openStoriesContext(1));
     sequence = context.getSequence();
 });
 afterAll(async () => {
