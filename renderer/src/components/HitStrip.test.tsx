@@ -54,6 +54,17 @@ describe("HitStrip", () => {
         expect(JSON.parse(localStorage.getItem("kvshare.hitStrip") ?? "{}")).toMatchObject({state: {tokensOpen: true}});
     });
 
+    it("says what was recomputed and how: before the first token, while decoding, and a near-tie guard's recompute", () => {
+        const base = {...longDonorRecord(), recomputed_tokens: 3, recompute_policy: "dhd-guard"};
+        render(<HitStrip record={{...base, decode_recompute: {tokens: 6, ms: 2}}} />);
+        expect(screen.getByTestId("hit-recomputed").textContent).toBe("3 recomputed (dhd-guard) + 6 while decoding");
+        cleanup();
+        render(<HitStrip record={{...base, decode_recompute: {tokens: 6, ms: 9, flushed_at: 0}}} />);
+        expect(screen.getByTestId("hit-recomputed").textContent).toBe(
+            "3 recomputed (dhd-guard) + 6 while decoding, at once before answer token 1 (the model was unsure of it)"
+        );
+    });
+
     it("says so where the donor is another person's prompt, and shows none of its text", () => {
         useHitStripPreference.setState({tokensOpen: true});
         const {donor_pieces: _pieces, ...record} = longDonorRecord();

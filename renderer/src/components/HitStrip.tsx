@@ -82,6 +82,9 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                     <span className="muted" data-testid="hit-recomputed" title="Kept tokens recomputed, and the policy that chose them">
                         {record.recomputed_tokens} recomputed{record.recompute_policy ? ` (${record.recompute_policy})` : ""}
                         {record.decode_recompute ? ` + ${record.decode_recompute.tokens} while decoding` : ""}
+                        {record.decode_recompute?.flushed_at != null
+                            ? `, at once before answer token ${record.decode_recompute.flushed_at + 1} (the model was unsure of it)`
+                            : ""}
                     </span>
                 ) : null}
                 {donor ? (
