@@ -98,6 +98,11 @@ export class SequencePool {
         return this.waiters.length;
     }
 
+    /** Each sequence: whether a request holds it now, and how many tokens of KV it keeps (for a later prefix). */
+    public slots(): Array<{id: number; busy: boolean; tokens: number}> {
+        return this.sequences.map((sequence, id) => ({id, busy: !this.idle.has(id), tokens: sequence.contextTokens.length}));
+    }
+
     /** Waits for a free sequence (or fails fast when the queue is full, times out, or `signal` aborts). */
     public acquire(ticket: AdmissionTicket, signal?: AbortSignal): Promise<SequenceLease> {
         const enqueuedAt = performance.now();

@@ -7,6 +7,7 @@ import {postEmbeddings} from "./handlers/embeddings.js";
 import {getHealth} from "./handlers/health.js";
 import {getMetrics} from "./handlers/metrics.js";
 import {getProps} from "./handlers/props.js";
+import {getSlots} from "./handlers/slots.js";
 import {getModel, getModels} from "./handlers/models.js";
 import {postResponses} from "./handlers/responses.js";
 import {getScopeStats, scopeStatsPath} from "./handlers/scopeStats.js";
@@ -24,6 +25,7 @@ export function apiRoutes(admin: AdminDeps): Route[] {
         // llama-server's Prometheus metrics (and KV sharing's own), for the machine owner's monitoring.
         {method: "GET", path: "/metrics", handler: getMetrics(admin)},
         {method: "GET", path: "/props", handler: getProps},
+        {method: "GET", path: "/slots", handler: getSlots},
         // llama-server's token routes, for clients that count or trim prompts in this model's tokens.
         {method: "POST", path: "/tokenize", handler: postTokenize},
         {method: "POST", path: "/detokenize", handler: postDetokenize},

@@ -1,6 +1,6 @@
 /**
  * GET /metrics over real HTTP on a real server (stories260K): Prometheus' text format, its counters equal to what the
- * answers' usage says, and the machine owner's only.
+ * answers' usage says, and the machine owner's only; llama-server's /props and /slots, to any key.
  */
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ChatCompletion, ModelList} from "../../shared/openai.js";
@@ -88,5 +88,39 @@ describe("GET /props", () => {
         // The model file's path names the owner's folders: not given.
         expect(JSON.stringify(props)).not.toContain(".gguf");
         expect((await server.api("/props", {noAuth: true})).status).toBe(401);
+    });
+});
+
+describe("GET /slots", () => {
+    it("lists each sequence as llama-server's slots do (context, busy, KV kept), to any key, and no prompt", async () => {
+        const {key} = server.core.keys.create("slots-reader");
+        const slots = async () => {
+            const res = await server.api("/slots", {headers: {authorization: `Bearer ${key}`}});
+            expect(res.status).toBe(200);
+            return (await res.json()) as Array<{id: number; n_ctx: number; is_processing: boolean; n_past: number}>;
+        };
+        const runtime = server.core.requirePipeline().runtime;
+        const idle = await slots();
+        expect(idle.map((s) => s.id)).toEqual(Array.from({length: runtime.pool.size}, (_, i) => i));
+        expect(idle.every((s) => s.n_ctx === runtime.contextSize && !s.is_processing)).toBe(true);
+        // while an answer streams (its end of text banned: it runs until stopped), its sequence is busy
+        const controller = new AbortController();
+        const eos = runtime.model.tokens.eos!;
+        const res = await server.api("/v1/chat/completions", {
+            method: "POST",
+            json: {messages: [{role: "user", content: lily}], max_tokens: 400, temperature: 0, stream: true, logit_bias: {[eos]: -100}},
+            signal: controller.signal
+        });
+        const reader = res.body!.getReader();
+        await reader.read(); // the first event: the answer has begun
+        const busy = await slots();
+        expect(busy.filter((s) => s.is_processing).length).toBe(1);
+        expect(busy.find((s) => s.is_processing)!.n_past).toBeGreaterThan(0);
+        expect(JSON.stringify(busy)).not.toContain("Lily");
+        controller.abort();
+        await reader.cancel().catch(() => undefined);
+        await server.core.requirePipeline().settled();
+        await expect.poll(async () => (await slots()).some((s) => s.is_processing)).toBe(false);
+        expect((await server.api("/slots", {noAuth: true})).status).toBe(401);
     });
 });
