@@ -97,6 +97,9 @@ test.describe("a chat open in other tabs and browsers", () => {
         await expect(watcher.getByTestId("answer-in-other-tab")).toBeVisible();
         await expect(watcher.getByTestId("send-button")).toBeDisabled();
 
+        // The first tab is behind the two opened since, and a page behind others takes no click (its hit test finds only
+        // <html>): it is brought to the front first.
+        await long.bringToFront();
         await long.getByTestId("stop-button").click();
         await expect(long.getByTestId("aborted-tag")).toBeVisible();
         // At once, in every tab (a lock left to go stale would stay for many seconds).

@@ -151,7 +151,10 @@ export class HttpServer {
             // A refusal of the client's request (4xx) is the client's to read, not the server log's.
             if (toApiError(error).status >= 500) this.host.log.warn(`${req.method} ${req.url}: ${(error as Error).message}`);
             if (!res.headersSent) {
-                sendError(res, error, cors);
+                // Refused before its body was read through (too large, too many bytes in flight): the rest of the body
+                // is not read, so the connection ends with the answer; a client told so does not send its next
+                // request on a socket the server is closing (it read a reset).
+                sendError(res, error, req.complete ? cors : {...cors, connection: "close"});
             } else if (!res.writableEnded) {
                 res.end();
             }

@@ -46,6 +46,8 @@ describe("one client cannot stall everyone", () => {
         const second = await post("/v1/completions", {prompt: "Once upon a time", max_tokens: 2, padding}, key);
         expect(second.status).toBe(429);
         expect(second.headers.get("retry-after")).toBe("1");
+        // its body was not read through: the connection ends with the answer, and the client is told so
+        expect(second.headers.get("connection")).toBe("close");
         // The owner's key has a budget of its own.
         expect((await post("/v1/completions", {prompt: "Once upon a time", max_tokens: 2, padding})).status).toBe(200);
         expect((await long).status).toBe(200);
