@@ -97,32 +97,39 @@ test.describe("chat controls in the served UI", () => {
             .toMatch(/^The little red hen found a./);
     });
 
-    test("answers two chats at once: each streams on its own, with its own Stop, and the list marks the one still answered", async ({page, server}) => {
-        await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 2000);
-        await send(page, "Once upon a time there was a tiny owl");
-        await expect(page.getByTestId("stop-button")).toBeVisible();
+    test("answers two chats at once: each streams on its own, with its own Stop, and the list marks the one still answered", async ({page}) => {
+        // A server of its own, whose context lets the long answer outlast the others on a fast machine.
+        const server = await startServer({contextSize: 8192});
+        try {
+            await open(page, server.url);
+            await page.getByTestId("new-chat").click();
+            // long enough to be written still once the other chat is answered, however fast the machine
+            await setMaxTokens(page, 8000);
+            await send(page, "Once upon a time there was a tiny owl");
+            await expect(page.getByTestId("stop-button")).toBeVisible();
 
-        // Another chat asks and is answered while the owl's answer is still written.
-        await page.getByTestId("new-chat").click();
-        await expect(page.getByTestId("stop-button")).toHaveCount(0);
-        await setMaxTokens(page, 24);
-        await send(page, "A question for this chat");
-        await answered(page, 0);
-        await expect(page.getByTestId("message-user")).toHaveText(["A question for this chat"]);
-        const owl = page.getByTestId("conversation-item").filter({hasText: "tiny owl"});
-        await expect(owl.getByRole("img", {name: "Answering:"})).toBeVisible();
-        await page.screenshot({path: join(shots, "chat-two-answers-at-once.png")});
+            // Another chat asks and is answered while the owl's answer is still written.
+            await page.getByTestId("new-chat").click();
+            await expect(page.getByTestId("stop-button")).toHaveCount(0);
+            await setMaxTokens(page, 24);
+            await send(page, "A question for this chat");
+            await answered(page, 0);
+            await expect(page.getByTestId("message-user")).toHaveText(["A question for this chat"]);
+            const owl = page.getByTestId("conversation-item").filter({hasText: "tiny owl"});
+            await expect(owl.getByRole("img", {name: "Answering:"})).toBeVisible();
+            await page.screenshot({path: join(shots, "chat-two-answers-at-once.png")});
 
-        // The owl's Stop is in its chat, and stops that answer only.
-        await owl.locator(".conversation-select").click();
-        await expect(page.getByTestId("message-user")).toHaveText(["Once upon a time there was a tiny owl"]);
-        await page.getByTestId("stop-button").click();
-        await expect(page.getByTestId("aborted-tag")).toBeVisible();
-        await expect(owl.getByRole("img", {name: "Answering:"})).toHaveCount(0);
-        await expect.poll(async () => (await storedChat(server, "Once upon a time there was a tiny owl"))?.messages.length).toBe(2);
-        await expect.poll(async () => (await storedChat(server, "A question for this chat"))?.messages.length).toBe(2);
+            // The owl's Stop is in its chat, and stops that answer only.
+            await owl.locator(".conversation-select").click();
+            await expect(page.getByTestId("message-user")).toHaveText(["Once upon a time there was a tiny owl"]);
+            await page.getByTestId("stop-button").click();
+            await expect(page.getByTestId("aborted-tag")).toBeVisible();
+            await expect(owl.getByRole("img", {name: "Answering:"})).toHaveCount(0);
+            await expect.poll(async () => (await storedChat(server, "Once upon a time there was a tiny owl"))?.messages.length).toBe(2);
+            await expect.poll(async () => (await storedChat(server, "A question for this chat"))?.messages.length).toBe(2);
+        } finally {
+            await server.stop();
+        }
     });
 
     test("each chat opens at its newest message, and an answer is followed unless scrolled up in its chat", async ({page, server}) => {

@@ -1,7 +1,7 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {answered, open, rename, send, setMaxTokens, setSystemPrompt} from "./chatSteps.js";
-import type {RunningServer} from "./server.js";
+import {startServer, type RunningServer} from "./server.js";
 
 async function edit(page: Page, text: string): Promise<void> {
     await page.getByTestId("message-user").first().hover();
@@ -67,51 +67,58 @@ test.describe("a chat open in other tabs and browsers", () => {
         await other.close();
     });
 
-    test("tabs answering at the same time never lock their own chats, and each lock goes the moment its answer is kept", async ({page, server}) => {
-        // Three tabs of one browser, each on a chat of its own.
-        const long = page;
-        const tabs = [long];
-        const questions = ["Once upon a time a slow snail", "Once upon a time a quick hare", "Once upon a time a small wren"];
-        for (const [i, question] of questions.entries()) {
-            const tab = i === 0 ? long : await page.context().newPage();
-            if (i > 0) tabs.push(tab);
-            await open(tab, server.url);
-            await tab.getByTestId("new-chat").click();
-            await setMaxTokens(tab, 24);
-            await send(tab, question);
-            await answered(tab, 0);
+    test("tabs answering at the same time never lock their own chats, and each lock goes the moment its answer is kept", async ({page}) => {
+        // A server of its own, whose context lets the long answer outlast the others on a fast machine.
+        const server = await startServer({contextSize: 8192});
+        try {
+            // Three tabs of one browser, each on a chat of its own.
+            const long = page;
+            const tabs = [long];
+            const questions = ["Once upon a time a slow snail", "Once upon a time a quick hare", "Once upon a time a small wren"];
+            for (const [i, question] of questions.entries()) {
+                const tab = i === 0 ? long : await page.context().newPage();
+                if (i > 0) tabs.push(tab);
+                await open(tab, server.url);
+                await tab.getByTestId("new-chat").click();
+                await setMaxTokens(tab, 24);
+                await send(tab, question);
+                await answered(tab, 0);
+            }
+            const [, watcher, third] = tabs as [Page, Page, Page];
+
+            // All three answer at once: one long answer, two short ones that end first.
+            // long enough to be written still once the two others are answered, however fast the machine
+            await setMaxTokens(long, 8000);
+            await send(long, "And then what happened?");
+            for (const tab of [watcher, third]) await send(tab, "And then what happened?");
+            await expect(long.getByTestId("stop-button")).toBeVisible();
+            for (const tab of [watcher, third]) await answered(tab, 1);
+            // Its own answer is no other tab's: it keeps its Stop, and says nothing of another tab.
+            await expect(long.getByTestId("stop-button")).toBeVisible();
+            await expect(long.getByTestId("answer-in-other-tab")).toHaveCount(0);
+            // Another tab on that chat waits for it.
+            await chat(watcher, questions[0]!).click();
+            await expect(watcher.getByTestId("answer-in-other-tab")).toBeVisible();
+            await expect(watcher.getByTestId("send-button")).toBeDisabled();
+
+            // The first tab is behind the two opened since, and a page behind others takes no click (its hit test finds only
+            // <html>): it is brought to the front first.
+            await long.bringToFront();
+            await long.getByTestId("stop-button").click();
+            await expect(long.getByTestId("aborted-tag")).toBeVisible();
+            // At once, in every tab (a lock left to go stale would stay for many seconds).
+            for (const tab of tabs) await expect(tab.getByTestId("answer-in-other-tab")).toHaveCount(0, {timeout: 3000});
+            await expect(long.getByTestId("regenerate-button")).not.toHaveCount(0);
+            await long.getByTestId("composer-input").fill("And then?");
+            await expect(long.getByTestId("send-button")).toBeEnabled();
+            await expect(watcher.getByTestId("message-assistant")).toHaveCount(2);
+            await watcher.getByTestId("composer-input").fill("What then?");
+            await expect(watcher.getByTestId("send-button")).toBeEnabled();
+            await watcher.close();
+            await third.close();
+        } finally {
+            await server.stop();
         }
-        const [, watcher, third] = tabs as [Page, Page, Page];
-
-        // All three answer at once: one long answer, two short ones that end first.
-        await setMaxTokens(long, 2000);
-        await send(long, "And then what happened?");
-        for (const tab of [watcher, third]) await send(tab, "And then what happened?");
-        await expect(long.getByTestId("stop-button")).toBeVisible();
-        for (const tab of [watcher, third]) await answered(tab, 1);
-        // Its own answer is no other tab's: it keeps its Stop, and says nothing of another tab.
-        await expect(long.getByTestId("stop-button")).toBeVisible();
-        await expect(long.getByTestId("answer-in-other-tab")).toHaveCount(0);
-        // Another tab on that chat waits for it.
-        await chat(watcher, questions[0]!).click();
-        await expect(watcher.getByTestId("answer-in-other-tab")).toBeVisible();
-        await expect(watcher.getByTestId("send-button")).toBeDisabled();
-
-        // The first tab is behind the two opened since, and a page behind others takes no click (its hit test finds only
-        // <html>): it is brought to the front first.
-        await long.bringToFront();
-        await long.getByTestId("stop-button").click();
-        await expect(long.getByTestId("aborted-tag")).toBeVisible();
-        // At once, in every tab (a lock left to go stale would stay for many seconds).
-        for (const tab of tabs) await expect(tab.getByTestId("answer-in-other-tab")).toHaveCount(0, {timeout: 3000});
-        await expect(long.getByTestId("regenerate-button")).not.toHaveCount(0);
-        await long.getByTestId("composer-input").fill("And then?");
-        await expect(long.getByTestId("send-button")).toBeEnabled();
-        await expect(watcher.getByTestId("message-assistant")).toHaveCount(2);
-        await watcher.getByTestId("composer-input").fill("What then?");
-        await expect(watcher.getByTestId("send-button")).toBeEnabled();
-        await watcher.close();
-        await third.close();
     });
 
     test("a reloaded tab opens the chat it showed, not the one another tab opened since; a new tab opens the one shown last", async ({page, server}) => {

@@ -28,6 +28,11 @@ export interface SpawnOptions {
     needsUi?: boolean;
     /** Model files to offer in the data folder's `models/` (symlinked, never copied). */
     modelsFolder?: string[];
+    /**
+     * Context per sequence, past the model's trained 2048 where a test needs an answer long enough to outlast others
+     * on a fast machine (the tiny model writes ~1000 tokens a second); the model's own by default.
+     */
+    contextSize?: number;
 }
 
 export function testModelPath(): string {
@@ -52,7 +57,8 @@ export async function startServer(options: SpawnOptions = {}): Promise<RunningSe
     }
     // The cost gate off (as in the API tests): on the tiny test model it would skip most donors.
     const settingsFile = join(dataDir, "settings.json");
-    if (!existsSync(settingsFile)) writeFileSync(settingsFile, JSON.stringify({sharing: {costGate: false}}));
+    if (!existsSync(settingsFile))
+        writeFileSync(settingsFile, JSON.stringify({sharing: {costGate: false}, ...(options.contextSize == null ? {} : {contextSize: options.contextSize})}));
     const child = spawn(
         process.execPath,
         ["--import", "tsx", "main/cli.ts", "serve", "--model", model, "--port", "0", "--data-dir", dataDir, "--threads", "1"],
