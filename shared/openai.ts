@@ -165,8 +165,9 @@ export interface KvShareRecord {
     /**
      * Reused prompt tokens whose KV was recomputed in place while decoding after all (`dhd-decode`, `dhd-guard`), and
      * what that held decoding up; `flushed_at`: `dhd-guard` recomputed the KV after the common prefix at once (every
-     * reused token past it, and the cells computed over them) before the answer's token of this index (0: the first),
-     * which may have been a near tie.
+     * reused token past it, and the cells computed over them; `tokens` says how many reused ones, fewer where a request
+     * that came meanwhile or a stop ended it between two batches) before the answer's token of this index (0: the
+     * first), which may have been a near tie.
      */
     decode_recompute?: {tokens: number; ms: number; flushed_at?: number};
     /** Why reuse was limited, when it was (e.g. stock binary: prefix reuse only). */

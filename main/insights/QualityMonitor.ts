@@ -234,7 +234,7 @@ export class QualityMonitor {
                 prepared.pendingTokens,
                 maxTokens,
                 signal,
-                stage?.hooks(() => false)
+                stage?.hooks(() => signal.aborted)
             );
         } finally {
             // The sequence goes back to the pool after the last replay: one that lost cells must not be reused.

@@ -5,6 +5,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import {createKvEditingContext} from "./createKvEditingContext.js";
 import {InPlaceRecompute} from "./InPlaceRecompute.js";
 import type {KvSnapshot} from "./snapshot.js";
 import {decodeLlamaSeqState} from "./snapshotFormat.js";
@@ -73,7 +74,7 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
             await iterator.return();
         }
         expect(stage.remaining).toBe(0);
-        expect(await stage.finish()).toEqual({tokens: 5, ms: expect.any(Number), flushed: false});
+        expect(await stage.finish()).toEqual({tokens: 5, ms: expect.any(Number), fresh: new Set([9, 4, 7, 12, 20])});
         // the same tokens at the same positions over the same earlier cells: a prefill's values at every layer
         // (a 1-token batch may round differently from the prefill's)
         expect(maxValueDifference(await snapshotOf(sequence), prefill)).toBeLessThan(1e-2);
@@ -93,11 +94,46 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
         await stage.step(); // position 4 first (the queue's order), alone: later cells still saw the wrong one
         expect(stage.flushable).toBe(true);
         const later = tokens.map((token, position) => ({position, token})).slice(5);
-        expect(await stage.flush(later)).toBe(true);
+        expect(await stage.flush(later)).toBe("done");
         expect(stage.flushable).toBe(false);
-        expect(await stage.flush(later)).toBe(false); // once per answer
-        expect(await stage.finish()).toEqual({tokens: 2 + later.length, ms: expect.any(Number), flushed: true});
+        expect(await stage.flush(later)).toBe("skipped"); // once per answer
+        const done = await stage.finish();
+        expect(done).toEqual({tokens: 2 + later.length, ms: expect.any(Number), fresh: expect.any(Set)});
+        expect([...done.fresh].sort((a, b) => a - b)).toEqual([2, 4, ...later.map((t) => t.position)]);
         expect(maxValueDifference(await snapshotOf(sequence), prefill)).toBeLessThan(1e-2);
+    });
+
+    it("a flush goes a context batch at a time and yields between two: the cells before hold fresh KV, the rest theirs as it was", async () => {
+        const small = await createKvEditingContext(model, {contextSize: 512, batchSize: 8, sequences: 1, threads: 1});
+        try {
+            const own = small.getSequence();
+            const wrong = tokens.slice();
+            wrong[4] = tokens[5] as Token;
+            await own.evaluateWithoutGeneratingNewTokens(wrong);
+            const before = await snapshotOf(own);
+            const stage = new InPlaceRecompute(small, own, queueOf([4]), 1);
+            let asked = 0;
+            const rest = tokens.map((token, position) => ({position, token})).slice(5);
+            // yields when asked the second time: after two batches of 8 (positions 4–19)
+            expect(await stage.flush(rest, () => ++asked === 2)).toBe("stopped");
+            expect(asked).toBe(2);
+            const done = await stage.finish();
+            expect(done.error).toBeUndefined();
+            expect([...done.fresh].sort((a, b) => a - b)).toEqual(Array.from({length: 16}, (_, i) => 4 + i));
+            // every position still holds a cell (the sequence holds its whole prompt), and the ones past the stop the
+            // KV they had
+            const after = readLayerValues(decodeLlamaSeqState((await snapshotOf(own)).payload).stateData, 0);
+            const old = readLayerValues(decodeLlamaSeqState(before.payload).stateData, 0);
+            expect([...after.positions].sort((a, b) => a - b)).toEqual(tokens.map((_, i) => i));
+            const row = (values: typeof after, position: number) => {
+                const cell = [...values.positions].indexOf(position);
+                return [...values.rows.slice(cell * values.nEmbdV, (cell + 1) * values.nEmbdV)];
+            };
+            expect(row(after, 30)).toEqual(row(old, 30));
+            expect(row(after, 4)).not.toEqual(row(old, 4));
+        } finally {
+            await small.dispose();
+        }
     });
 
     it("drops the rest of its queue after maxSteps generated tokens, stepped or passed", async () => {
@@ -109,6 +145,6 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
         await stage.step();
         await stage.step(); // the fourth generated token: past the cap
         expect(stage.remaining).toBe(0);
-        expect(await stage.finish()).toEqual({tokens: 2, ms: expect.any(Number), flushed: false});
+        expect(await stage.finish()).toEqual({tokens: 2, ms: expect.any(Number), fresh: new Set([3, 5])});
     });
 });

@@ -25,6 +25,13 @@ export interface InPlaceToken {
  */
 export type GuardVerdict = "fixed" | "continue" | "done";
 
+/**
+ * How {@link InPlaceRecompute.flush} ended: "done" (every cell recomputed), "stopped" (the caller asked it to yield
+ * between two batches: the cells before hold fresh KV, the rest their KV as it was), "failed" (cells were taken out
+ * and not computed again: the sequence lost part of its prompt), "skipped" (it may not run: see `flushable`).
+ */
+export type FlushOutcome = "done" | "stopped" | "failed" | "skipped";
+
 export class InPlaceRecompute {
     private readonly queue: InPlaceToken[];
     private readonly decoding: Array<Promise<void>> = [];
@@ -36,8 +43,10 @@ export class InPlaceRecompute {
 
     /** Generated tokens seen (stepped or passed). */
     private seen = 0;
-    /** Whether the rest of the queue was recomputed at once ({@link flush}). */
-    public flushed = false;
+    /** Whether {@link flush} ran (once per answer). */
+    private flushed = false;
+    /** Positions whose decode went through (cells holding fresh KV). */
+    private readonly fresh = new Set<number>();
 
     /**
      * @param queue tokens in the order they are to be recomputed (the most deviating first)
@@ -86,29 +95,35 @@ export class InPlaceRecompute {
     }
 
     /**
-     * Recomputes the whole rest of the queue at once, with `extra` cells (computed over the KV as it was), in
-     * one batch, and waits for it: for a caller about to sample a token that reused KV may decide. Each cell
-     * sees the fresh ones before it in the batch, so cells after the first wrong one must all be in it.
-     * @returns whether it recomputed them
+     * Recomputes the whole rest of the queue at once, with `extra` cells (computed over the KV as it was), and waits
+     * for it: for a caller about to sample a token that reused KV may decide. Each cell sees the fresh ones before it,
+     * so cells after the first wrong one must all be in it. It goes a context batch at a time in position order, each
+     * batch's cells taken out just before it is decoded: between two batches `yieldNow` may stop it (a stop, or a
+     * request waiting for a sequence), and every cell then still holds a token's KV, fresh or as it was.
      */
-    public async flush(extra: readonly InPlaceToken[]): Promise<boolean> {
-        if (!this.flushable) return false;
+    public async flush(extra: readonly InPlaceToken[], yieldNow: () => boolean = () => false): Promise<FlushOutcome> {
+        if (!this.flushable) return "skipped";
+        this.flushed = true;
         // Decoding waits for all of it (earlier steps' recompute included): that wait is the stage's cost too.
         const waiting = performance.now();
         await Promise.all(this.decoding.splice(0));
         this.stepMs += performance.now() - waiting;
-        if (this.failure != null) return false;
+        if (this.failure != null) return "failed";
         const queued = this.queue.splice(0);
         const positions = new Set(queued.map((t) => t.position));
-        const items = [...queued, ...extra.filter((t) => !positions.has(t.position))];
-        const {done} = await this.recompute(items, true);
-        const computing = performance.now();
-        await done;
-        this.stepMs += performance.now() - computing;
-        this.flushed = true;
-        if (this.failure != null) return false;
-        this.recomputed += items.length;
-        return true;
+        const items = [...queued, ...extra.filter((t) => !positions.has(t.position))].sort((a, b) => a.position - b.position);
+        const batch = Math.max(1, this.context.batchSize);
+        for (let start = 0; start < items.length; start += batch) {
+            if (start > 0 && yieldNow()) return "stopped";
+            const chunk = items.slice(start, start + batch);
+            const {done} = await this.recompute(chunk, true);
+            const computing = performance.now();
+            await done;
+            this.stepMs += performance.now() - computing;
+            if (this.failure != null) return "failed";
+            this.recomputed += chunk.length;
+        }
+        return "done";
     }
 
     /**
@@ -139,7 +154,9 @@ export class InPlaceRecompute {
                   )
                 : Promise.all(runs.map(({position, tokens}) => decodeAtPositions(this.sequence, position, tokens)));
             decoded = decodes.then(
-                () => undefined,
+                () => {
+                    for (const {position} of items) this.fresh.add(position);
+                },
                 (error: unknown) => {
                     // The cells are gone: the sequence no longer holds its prompt (see `finish`).
                     this.failure = error as Error;
@@ -159,9 +176,9 @@ export class InPlaceRecompute {
      * some removed cells were not recomputed: the sequence lacks part of its prompt and must be cleared, not
      * reused or stored.
      */
-    public async finish(): Promise<{tokens: number; ms: number; flushed: boolean; error?: string}> {
+    public async finish(): Promise<{tokens: number; ms: number; fresh: ReadonlySet<number>; error?: string}> {
         await Promise.all(this.decoding);
-        return {tokens: this.recomputed, ms: this.stepMs, flushed: this.flushed, ...(this.failure == null ? {} : {error: this.failure.message})};
+        return {tokens: this.recomputed, ms: this.stepMs, fresh: this.fresh, ...(this.failure == null ? {} : {error: this.failure.message})};
     }
 }
 

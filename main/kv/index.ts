@@ -11,7 +11,7 @@ export {getKvEditingSupport, isPatchedLlama, type KvEditingSupport} from "./nati
 export type {KvReuseReport, KvReuseTimings} from "./report.js";
 export {reuseKv, type ReuseKvOptions} from "./reuse.js";
 export type {DonorSource} from "./applyEditPlan.js";
-export {InPlaceRecompute, type GuardVerdict, type InPlaceToken} from "./InPlaceRecompute.js";
+export {InPlaceRecompute, type FlushOutcome, type GuardVerdict, type InPlaceToken} from "./InPlaceRecompute.js";
 export {modelLayerCount, probeLayer, type LayerProbe} from "./probe.js";
 export {withExclusiveDecode} from "./exclusiveDecode.js";
 export {readLayerValues, UnsupportedStateLayoutError, type LayerValues} from "./stateValues.js";

@@ -262,7 +262,8 @@ export class RequestPipeline {
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
                 const hooks: DecodeHooks = {
                     ...(prefilled == null ? {} : {onPrefilled: prefilled}),
-                    ...decodeStage?.hooks(() => this.runtime.pool.queuedCount > 0)
+                    // (A stop also ends the guard's recompute between two batches.)
+                    ...decodeStage?.hooks(() => this.runtime.pool.queuedCount > 0 || signal.aborted)
                 };
                 let decoded;
                 let intact = true;

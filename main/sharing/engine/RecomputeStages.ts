@@ -101,20 +101,27 @@ export class RecomputeStages {
                               if (taken === 0) guard.checkedFirst = true;
                               if (!mayBeNearTie(probability)) return "continue";
                               flushedAt = taken;
-                              if (await stage.flush([...guard.cells, ...computed()])) return "fixed";
-                              throw new Error("the near-tie guard's recompute failed: the sequence lost part of its prompt");
+                              // A request that comes meanwhile (or a stop) ends it between two batches: the answer goes on
+                              // over the KV as far as it got.
+                              const outcome = await stage.flush([...guard.cells, ...computed()], othersWaiting);
+                              if (outcome === "failed") throw new Error("the near-tie guard's recompute failed: the sequence lost part of its prompt");
+                              return outcome === "skipped" ? "done" : "fixed";
                           }
                       })
             }),
             finish: async () => {
                 const done = await stage.finish();
                 if (done.error != null) this.deps.log.warn(`decode-stage recompute failed, the sequence is cleared: ${done.error}`);
-                const flushed = done.flushed && done.error == null && guard != null && flushedAt != null;
-                // Counted as reused tokens whose KV was computed after all: after a flush, every one past the common prefix.
+                // Counted as reused tokens whose KV was computed after all (the decode stage's queue holds only those).
+                let tokens = done.fresh.size;
+                if (guard != null) {
+                    tokens = 0;
+                    for (const position of done.fresh) if (guard.donorKv.has(position)) tokens++;
+                }
                 prepared.record.decode_recompute = {
-                    tokens: flushed ? guard.reused : done.tokens,
+                    tokens,
                     ms: round3(done.ms),
-                    ...(flushed ? {flushed_at: flushedAt} : {})
+                    ...(flushedAt != null && done.error == null ? {flushed_at: flushedAt} : {})
                 };
                 return done.error == null;
             }
@@ -123,17 +130,22 @@ export class RecomputeStages {
 }
 
 /**
- * `dhd-guard`'s cells for a plan: the prompt's after the exact common prefix that the sequence holds before
- * decoding (all but the `pending` last ones), and how many of them hold donor KV; none where none does (the guard
- * has nothing to fix).
+ * `dhd-guard`'s cells for a plan: those the sequence holds before decoding (all but the `pending` last ones) from the
+ * first that holds donor KV on (the computed ones before it saw only exact KV: the common prefix and each other), and
+ * which positions hold donor KV; none where none does (the guard has nothing to fix).
  */
-export function guardFor(plan: RecomputePlan, prompt: readonly Token[], pending: number): {guard?: {cells: InPlaceToken[]; reused: number}} {
+export function guardFor(plan: RecomputePlan, prompt: readonly Token[], pending: number): {guard?: {cells: InPlaceToken[]; donorKv: Set<number>}} {
     const held = prompt.length - pending;
-    const cells = Array.from({length: Math.max(0, held - plan.commonPrefix)}, (_, i) => ({
-        position: plan.commonPrefix + i,
-        token: prompt[plan.commonPrefix + i] as Token
-    }));
-    const computed = plan.ranges.reduce((sum, r) => sum + Math.max(0, Math.min(r.end, held) - Math.max(r.start, plan.commonPrefix)), 0);
-    const reused = cells.length - computed;
-    return reused > 0 ? {guard: {cells, reused}} : {};
+    const donorKv = new Set<number>();
+    // plan.ranges: sorted, merged, what the prefill computed
+    let position = plan.commonPrefix;
+    for (const range of plan.ranges) {
+        for (; position < Math.min(range.start, held); position++) donorKv.add(position);
+        position = Math.max(position, range.end);
+    }
+    for (; position < held; position++) donorKv.add(position);
+    if (donorKv.size === 0) return {};
+    const first = donorKv.values().next().value as number; // the lowest: added in position order
+    const cells = Array.from({length: held - first}, (_, i) => ({position: first + i, token: prompt[first + i] as Token}));
+    return {guard: {cells, donorKv}};
 }

@@ -105,7 +105,7 @@ export interface DecodeStageHooks {
 export interface DecodeStage {
     /**
      * @param othersWaiting while true, no recompute runs (the compute goes to the waiting requests; a skipped
-     * token still counts towards the stage's token cap)
+     * token still counts towards the stage's token cap), and the guard's recompute ends between two batches
      */
     hooks(othersWaiting: () => boolean): DecodeStageHooks;
     finish(): Promise<boolean>;
@@ -117,12 +117,13 @@ export interface PreparedSequence {
     /** `dhd-decode`, `dhd-guard`: kept prompt tokens to recompute in place while decoding, most deviating first. */
     decodeQueue?: InPlaceToken[];
     /**
-     * `dhd-guard` on a greedy request, where reused KV is left past the exact common prefix: the prompt's cells after
-     * that prefix that the sequence holds before decoding (the pending tokens are decoding's own), all recomputed at
-     * once before a possible near tie; `reused`: how many of them hold donor KV; `checkedFirst`: the first token was
-     * checked (not skipped while others waited), so whether it flushed there says something of the guard's cost.
+     * `dhd-guard` on a greedy request, where reused KV is left past the exact common prefix: the prompt's cells from
+     * the first holding donor KV on that the sequence holds before decoding (the pending tokens are decoding's own),
+     * all recomputed at once before a possible near tie; `donorKv`: the positions holding donor KV; `checkedFirst`: the
+     * first token was checked (not skipped while others waited), so whether it flushed there says something of the
+     * guard's cost.
      */
-    guard?: {cells: InPlaceToken[]; reused: number; checkedFirst?: boolean};
+    guard?: {cells: InPlaceToken[]; donorKv: ReadonlySet<number>; checkedFirst?: boolean};
     /** Prompt tokens whose KV was not computed for this request. */
     cachedTokens: number;
     record: KvShareRecord;
