@@ -52,20 +52,6 @@ class Tally {
     }
 }
 
-/**
- * GET /kvshare/cache/stats: the dashboard's numbers from the request log (hit rate, tokens saved, the
- * prefill time they saved, and TTFT with vs without reuse per time
- * bucket, top donors) and the cache index (entries, bytes against the snapshot budget).
- *
- * One pass over the log's in-memory columns ({@link RequestLog.statsColumns}: no row is read from SQLite again
- * or turned into an object), in the order `RequestLog.since` gives its rows, so every sum and mean is the one a
- * row-by-row aggregation of `since`'s rows gives, to the last bit; the medians are selected, not sorted, from the
- * same values. The time saved: reused tokens × this machine's prefill ms per token: the slope of (TTFT − queue wait −
- * admission) against prompt tokens over the window's requests served without reuse, of every scope (see
- * `StatsColumns.prefillRate`). The slope, not the mean rate: a pass's fixed cost (a weights pass, sampling) is paid
- * with or without reuse, and charged per token it made a short prompt's tokens look several times dearer.
- * A scope's view is the same pass over that scope's rows.
- */
 /** The prefill line's fit: a slope only where the prompts' lengths spread enough (a coefficient of variation of 0.2). */
 export function prefillFit(): LineFit {
     return new LineFit(1, 0.04);
@@ -81,6 +67,20 @@ export function prefillSpeed(fit: LineFit): PrefillSpeed {
     return {msPerToken: perToken, fixedMs: fixed, requests: fit.count};
 }
 
+/**
+ * GET /kvshare/cache/stats: the dashboard's numbers from the request log (hit rate, tokens saved, the
+ * prefill time they saved, and TTFT with vs without reuse per time
+ * bucket, top donors) and the cache index (entries, bytes against the snapshot budget).
+ *
+ * One pass over the log's in-memory columns ({@link RequestLog.statsColumns}: no row is read from SQLite again
+ * or turned into an object), in the order `RequestLog.since` gives its rows, so every sum and mean is the one a
+ * row-by-row aggregation of `since`'s rows gives, to the last bit; the medians are selected, not sorted, from the
+ * same values. The time saved: reused tokens × this machine's prefill ms per token: the slope of (TTFT − queue wait −
+ * admission) against prompt tokens over the window's requests served without reuse, of every scope, or with
+ * `ownPrefill` (a key holder's own view) of that scope's alone (see `StatsColumns.prefillRate`). The slope, not the mean rate: a pass's fixed cost (a weights pass, sampling) is paid
+ * with or without reuse, and charged per token it made a short prompt's tokens look several times dearer.
+ * A scope's view is the same pass over that scope's rows.
+ */
 export function cacheStats(
     deps: StatsDeps,
     input: {bucketMs?: number; since?: number; scope?: string; ownPrefill?: boolean} = {},

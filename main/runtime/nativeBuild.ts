@@ -159,7 +159,7 @@ export function installedPatchedBuilds(dir = localBuildsDir()): Set<Backend> {
 }
 
 /** Where a backend's patched build keeps its addon (`npm run build:native`'s local build folder). */
-function patchedAddon(backend: Backend, dir = localBuildsDir()): string {
+export function patchedAddon(backend: Backend, dir = localBuildsDir()): string {
     return path.join(dir, [platformName, process.arch, ...(backend === "cpu" ? [] : [backend])].join("-"), "Release", "llama-addon.node");
 }
 

@@ -313,9 +313,9 @@ function parseGenerationParams(body: Body, maxTokensCap: number, vocabularySize:
         topK: optionalInteger(body, "top_k", 0, 1000) ?? defaultSampling.topK,
         minP: optionalNumber(body, "min_p", 0, 1) ?? defaultSampling.minP,
         seed: optionalInteger(body, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-        presencePenalty: optionalNumber(body, "presence_penalty", -2, 2) ?? 0,
-        frequencyPenalty: optionalNumber(body, "frequency_penalty", -2, 2) ?? 0,
-        repeatPenalty: optionalNumber(body, "repeat_penalty", 0, 10) ?? 1
+        presencePenalty: optionalNumber(body, "presence_penalty", -2, 2) ?? defaultSampling.presencePenalty,
+        frequencyPenalty: optionalNumber(body, "frequency_penalty", -2, 2) ?? defaultSampling.frequencyPenalty,
+        repeatPenalty: optionalNumber(body, "repeat_penalty", 0, 10) ?? defaultSampling.repeatPenalty
     };
     const logitBias = parseLogitBias(body.logit_bias, vocabularySize);
     if (logitBias != null) sampling.logitBias = logitBias;

@@ -262,9 +262,10 @@ export class DonorCache {
         if (disk == null) return true;
         const short = bytes + diskReserve(disk.size) - disk.free;
         if (short <= 0) return true;
-        // In steps with requests served between them, and able to delete on a disk that is full already.
+        // In steps with requests served between them, and able to delete on a disk that is full already. Only where
+        // that is enough: a disk filled by something else would otherwise cost every scope its prompts for nothing.
         const held = this.store.totalBytes();
-        if (held > 0) await this.evictToBudget(Math.max(0, held - short));
+        if (held >= short) await this.evictToBudget(held - short);
         // What the disk holds now decides (files still being written, other programs' files): two prompts stored at
         // once may both pass, and the reserve takes that.
         const after = diskSpace(this.options.cacheDir);

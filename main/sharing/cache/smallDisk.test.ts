@@ -83,6 +83,12 @@ describe.runIf(disk != null)("the donor cache on a small disk (a 32 MiB tmpfs)",
         expect(cache.get(first!.id)).toBeUndefined();
         expect(free()).toBeGreaterThanOrEqual(reserve() - 64 * 1024);
         expect(warnings).toEqual([]);
+        // Short of more than the cache holds: evicting would not make room, so nothing is evicted.
+        freeDisk(disk!);
+        fillDisk(disk!, reserve() - 2 * next!.bytes);
+        expect(await store(stories[2]!)).toBeUndefined();
+        expect(cache.get(next!.id)).toBeDefined();
+        expect(warnings.at(-1)).toMatch(/the disk holding the cache is nearly full .*: this prompt's KV is not cached/);
         // Nothing of the cache's left to evict, and no room: the prompt is not cached, and nothing fails.
         cache.clear();
         freeDisk(disk!);

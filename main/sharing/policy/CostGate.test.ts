@@ -64,6 +64,16 @@ describe("cost gate", () => {
         expect(trained(0.5, 0.01, 0.5).donorsCanPay(300, {recomputeBudget: 0.15})).toBe(true); // a large one
     });
 
+    it("prices the best possible donor as the exact common prefix it is: no budget recomputed, no probe", () => {
+        // edits compute as slowly as a prefill, and a probe costs one: a real edited donor loses, the best one does not
+        const gate = trained(1, 0.01, 1);
+        for (let i = 0; i < 4; i++) gate.observeProbe(300, 320);
+        const charge = {recomputeBudget: 0.15, probes: true, guards: true};
+        expect(gate.decide({...question, ...charge, deviatingTokens: 300})?.useDonor).toBe(false);
+        expect(gate.donorsCanPay(300, charge)).toBe(true);
+        expect(gate.keepsOut(300, charge)).toBe(false);
+    });
+
     it("counts a measured probe's cost against the donor of a probing policy", () => {
         // prefill 1 ms/token: floor 400 ms; donor without probe ≈ 21 + 0.1×(40+36) ≈ 29 ms; a probe as slow as a full prefill tips it
         const gate = trained(1, 0.05, 0.1);

@@ -191,9 +191,22 @@ export class CostGate {
         return best == null || best.donorMs <= best.floorMs;
     }
 
-    /** The prediction for a prompt's best possible donor: itself but for its last token, in memory. */
+    /**
+     * The prediction for a prompt's best possible donor: itself but for its last token, in memory. That is an exact
+     * common prefix: no kept token can deviate, so none is recomputed and no probe runs (nor can a guard fix anything).
+     */
     private bestUse(tokens: number, charge: DonorCharge): {donorMs: number; floorMs: number} | undefined {
-        return this.predict({promptTokens: tokens, ownPrefix: 0, reusedTokens: tokens - 1, donorTokens: tokens, donorBytes: 0, inMemory: true, ...charge});
+        return this.predict({
+            promptTokens: tokens,
+            ownPrefix: 0,
+            reusedTokens: tokens - 1,
+            donorTokens: tokens,
+            donorBytes: 0,
+            inMemory: true,
+            ...charge,
+            deviatingTokens: 0,
+            probes: false
+        });
     }
 
     /** What copying a served prompt's `tokens` tokens of KV out of its sequence cost. */

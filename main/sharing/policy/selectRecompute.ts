@@ -246,7 +246,6 @@ function allocateEvenly(budget: number, lengths: readonly number[], editSizes: r
     return quota;
 }
 
-/** A run kept at the start of both prompts: an exact common prefix, whose KV saw the same left context as a prefill's. */
 /**
  * The kept tokens a recompute budget is a share of: those whose KV can be wrong. An exact common prefix saw the same
  * left context (its KV is a prefill's) and is never recomputed, so counting it would hand a long shared system
@@ -256,6 +255,7 @@ export function deviatingKept(runs: readonly KeptRun[]): number {
     return runs.reduce((sum, run) => sum + (isCommonPrefix(run) ? 0 : run.length), 0);
 }
 
+/** A run kept at the start of both prompts: an exact common prefix, whose KV saw the same left context as a prefill's. */
 export function isCommonPrefix(run: KeptRun): boolean {
     return run.targetStart === 0 && run.donorStart === 0;
 }

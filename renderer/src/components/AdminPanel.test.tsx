@@ -345,6 +345,26 @@ describe("AdminPanel: changes waiting for a model load, and confirmations by key
         expect(screen.getByTestId("settings-saved").textContent).toBe("Saved · in effect now");
     });
 
+    it("says so, and saves nothing, when the settings are edited while a save waits to know what it would remove", async () => {
+        backend.adminFake.stats = {...backend.adminFake.stats, cache: {...backend.adminFake.stats.cache, entries: 40, bytes: 40 * 1_048_576}};
+        let answer: () => void = () => undefined;
+        const admin = backend.admin.bind(backend);
+        backend.admin = (async (op: string, input: unknown) => {
+            if (op === "cacheStats") await new Promise<void>((resolve) => (answer = resolve));
+            return admin(op as never, input as never);
+        }) as typeof backend.admin;
+        render(<AdminPanel />);
+        const budget = await screen.findByTestId("setting-budget");
+        fireEvent.change(budget, {target: {value: "10"}});
+        fireEvent.click(screen.getByTestId("settings-save"));
+        fireEvent.change(budget, {target: {value: "12"}});
+        await act(async () => answer());
+        expect(screen.queryByTestId("evict-question")).toBeNull();
+        expect(backend.adminFake.count("patchSettings")).toBe(0);
+        expect(screen.getByText("The settings changed while they were being saved, and were not saved: check them and save again.")).toBeTruthy();
+        expect((budget as HTMLInputElement).value).toBe("12");
+    });
+
     it("says after a change of the sharing scopes that what was cached before is reused by no one now", async () => {
         render(<AdminPanel />);
         fireEvent.change(await screen.findByTestId("setting-scope"), {target: {value: "group"}});

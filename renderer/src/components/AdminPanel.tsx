@@ -33,11 +33,15 @@ function Form({settings}: {settings: AdminSettings}) {
     // The last save changed the sharing scopes: said beside "Saved", what was cached before being out of every scope now.
     const [scopeChanged, setScopeChanged] = useState(false);
     const clearError = useAdminSettings((s) => s.clearError);
+    // Edits (and settings loaded anew) since a save began: the answer to a question asked about an older draft is not
+    // acted on.
+    const edits = useRef(0);
     const shown = useRef(settings);
     useEffect(() => {
         // A reload of the same values (the panel loads them again when it opens) keeps what is being typed.
         if (sameSettings(shown.current, settings)) return;
         shown.current = settings;
+        edits.current++;
         setDraft(draftFrom(settings));
     }, [settings]);
 
@@ -63,14 +67,13 @@ function Form({settings}: {settings: AdminSettings}) {
     // Kept in the store: a reload or close then asks first (see useAdminSettings), the panel open or not.
     useEffect(() => useAdminSettings.setState({unsaved: dirty ? {draft, base: settings} : null}), [draft, settings, dirty]);
 
-    // Edits since a save began: the answer to a question asked about an older draft is not acted on.
-    const edits = useRef(0);
     const save = async (confirmed = false): Promise<void> => {
         if (typeof patch === "string") return setLocalError(patch);
         setLocalError(null);
         const began = edits.current;
         const ahead = confirmed ? null : await evictionAhead(patch, settings.sharing.maxSnapshotBytes);
-        if (edits.current !== began) return;
+        // Not saved without a word: the values on screen are not the ones this save was about.
+        if (edits.current !== began) return setLocalError("The settings changed while they were being saved, and were not saved: check them and save again.");
         setAsking(ahead);
         if (ahead !== null || !(await useAdminSettings.getState().patch(patch))) return;
         // Who shares with whom changed: the policy, or (under groups) a user's group.

@@ -3,6 +3,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from "vitest";
 import {setBackend} from "../backend/current.js";
 import {useApiKeys} from "../stores/useApiKeys.js";
 import {useCacheStats} from "../stores/useCacheStats.js";
+import {useConnection} from "../stores/useConnection.js";
 import {fakeStats} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {fitText, fitToAxis, wrapText} from "../lib/chartText.js";
@@ -56,23 +57,37 @@ describe("dashboard: time saved", () => {
         );
     });
 
-    it("pauses its automatic refresh on request, and says so", async () => {
+    it("pauses its automatic refresh on request, the Now card's too, and says so", async () => {
         vi.useFakeTimers({shouldAdvanceTime: true});
+        const health = (busy: number) => useConnection.setState({health: {status: "ok", slots_busy: busy, slots_idle: 4 - busy, queued: 0}});
+        const now = () => screen.getByTestId("card-now").querySelector(".stat-card-value")?.textContent;
         try {
+            act(() => health(1));
             render(<Dashboard />);
             await screen.findByTestId("card-time-saved");
             const loads = () => backend.adminFake.count("cacheStats");
             const before = loads();
             await act(async () => vi.advanceTimersByTime(5_100));
             expect(loads()).toBe(before + 1);
+            expect(now()).toBe("1 answering");
             fireEvent.click(screen.getByTestId("dashboard-follow"));
             expect(screen.getByTestId("dashboard-follow").textContent).toBe("Resume refresh");
             expect(screen.getByText(/automatic refresh paused/)).toBeTruthy();
+            // the header's health check goes on: the card holds what it showed
+            act(() => health(3));
+            expect(now()).toBe("1 answering");
             await act(async () => vi.advanceTimersByTime(20_000));
             expect(loads()).toBe(before + 1);
+            await act(async () => fireEvent.click(screen.getByTestId("dashboard-refresh")));
+            expect(now()).toBe("3 answering");
+            const refreshed = loads();
+            expect(refreshed).toBeGreaterThan(before + 1);
+            act(() => health(2));
+            expect(now()).toBe("3 answering");
             fireEvent.click(screen.getByTestId("dashboard-follow"));
+            expect(now()).toBe("2 answering");
             await act(async () => vi.advanceTimersByTime(5_100));
-            expect(loads()).toBe(before + 2);
+            expect(loads()).toBe(refreshed + 1);
         } finally {
             vi.useRealTimers();
         }

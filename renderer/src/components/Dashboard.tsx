@@ -251,10 +251,13 @@ export function Dashboard() {
     const error = useCacheStats((s) => s.error);
     const saved = useCacheStats(selectTokensSavedShare);
     const scope = useCacheStats((s) => s.scope);
-    const health = useConnection((s) => s.health);
+    const liveHealth = useConnection((s) => s.health);
 
-    // Numbers that change under the eye every few seconds can be paused (someone reading them, a screen reader).
+    // Numbers that change under the eye every few seconds can be paused (someone reading them, a screen reader):
+    // the Now card too, whose health check goes on for the header meanwhile.
     const [following, setFollowing] = useState(true);
+    const [heldHealth, setHeldHealth] = useState<HealthResponse | null>(null);
+    const health = following ? liveHealth : heldHealth;
     useEffect(() => {
         void useCacheStats.getState().load();
         // For the scopes' names: an issued key's scope is named by its id.
@@ -285,10 +288,26 @@ export function Dashboard() {
                         label="Scope"
                         testId="dashboard-scope"
                     />
-                    <button type="button" className="button" data-testid="dashboard-refresh" onClick={() => void useCacheStats.getState().load()}>
+                    <button
+                        type="button"
+                        className="button"
+                        data-testid="dashboard-refresh"
+                        onClick={() => {
+                            setHeldHealth(liveHealth);
+                            void useCacheStats.getState().load();
+                        }}
+                    >
                         Refresh
                     </button>
-                    <button type="button" className="button" data-testid="dashboard-follow" onClick={() => setFollowing((f) => !f)}>
+                    <button
+                        type="button"
+                        className="button"
+                        data-testid="dashboard-follow"
+                        onClick={() => {
+                            setHeldHealth(liveHealth);
+                            setFollowing(!following);
+                        }}
+                    >
                         {following ? "Pause refresh" : "Resume refresh"}
                     </button>
                 </div>
