@@ -29,6 +29,13 @@ export class InFlightPrompts {
         return prompt;
     }
 
+    /** Requests waiting for some prompt's KV right now (they wait for compute as much as those queued for a sequence). */
+    public get waiting(): number {
+        let waiting = 0;
+        for (const prompt of this.prompts) waiting += prompt.waiters;
+        return waiting;
+    }
+
     public remove(prompt: InFlightPrompt): void {
         prompt.markReady();
         this.prompts.delete(prompt);

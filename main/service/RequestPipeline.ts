@@ -257,13 +257,14 @@ export class RequestPipeline {
                               storedEarly = (await this.offerEarly(own, lease.sequence, prompt, admission)).stored;
                           };
                 // dhd-decode, dhd-guard: a few more kept tokens recomputed in place with each generated token, and
-                // the guard's recompute, while no request waits for a sequence (under load that compute goes to the
-                // waiting requests).
+                // the guard's recompute, while no request waits for a sequence or for a prompt's KV (under load that
+                // compute goes to the waiting requests; one waiting for this prompt's gets it at the first token).
+                // A stop also ends the guard's recompute between two batches.
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
+                const othersWaiting = () => this.runtime.pool.queuedCount > 0 || this.inFlightPrompts.waiting > 0 || signal.aborted;
                 const hooks: DecodeHooks = {
                     ...(prefilled == null ? {} : {onPrefilled: prefilled}),
-                    // (A stop also ends the guard's recompute between two batches.)
-                    ...decodeStage?.hooks(() => this.runtime.pool.queuedCount > 0 || signal.aborted)
+                    ...decodeStage?.hooks(othersWaiting)
                 };
                 let decoded;
                 let intact = true;
