@@ -111,17 +111,24 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
             wrong[4] = tokens[5] as Token;
             await own.evaluateWithoutGeneratingNewTokens(wrong);
             const before = await snapshotOf(own);
-            const stage = new InPlaceRecompute(small, own, queueOf([4]), 1);
+            const stage = new InPlaceRecompute(small, own, queueOf([30, 4, 25]), 1);
             let asked = 0;
             const rest = tokens.map((token, position) => ({position, token})).slice(5);
             // yields when asked the second time: after two batches of 8 (positions 4–19)
             expect(await stage.flush(rest, () => ++asked === 2)).toBe("stopped");
             expect(asked).toBe(2);
+            // the queued tokens past the stop stay queued, in their order, for the steps after
+            expect(stage.remaining).toBe(2);
+            // (one step's decode at a time, as each goes with a generated token's)
+            await stage.step();
+            expect(stage.remaining).toBe(1);
+            expect((await stage.finish()).error).toBeUndefined();
+            await stage.step();
             const done = await stage.finish();
             expect(done.error).toBeUndefined();
-            expect([...done.fresh].sort((a, b) => a - b)).toEqual(Array.from({length: 16}, (_, i) => 4 + i));
-            // every position still holds a cell (the sequence holds its whole prompt), and the ones past the stop the
-            // KV they had
+            expect([...done.fresh].sort((a, b) => a - b)).toEqual([...Array.from({length: 16}, (_, i) => 4 + i), 25, 30]);
+            // every position still holds a cell (the sequence holds its whole prompt), and the ones past the stop (but
+            // those stepped) the KV they had
             const after = readLayerValues(decodeLlamaSeqState((await snapshotOf(own)).payload).stateData, 0);
             const old = readLayerValues(decodeLlamaSeqState(before.payload).stateData, 0);
             expect([...after.positions].sort((a, b) => a - b)).toEqual(tokens.map((_, i) => i));
@@ -129,7 +136,7 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
                 const cell = [...values.positions].indexOf(position);
                 return [...values.rows.slice(cell * values.nEmbdV, (cell + 1) * values.nEmbdV)];
             };
-            expect(row(after, 30)).toEqual(row(old, 30));
+            expect(row(after, 31)).toEqual(row(old, 31));
             expect(row(after, 4)).not.toEqual(row(old, 4));
         } finally {
             await small.dispose();

@@ -114,7 +114,12 @@ export class InPlaceRecompute {
         const items = [...queued, ...extra.filter((t) => !positions.has(t.position))].sort((a, b) => a.position - b.position);
         const batch = Math.max(1, this.context.batchSize);
         for (let start = 0; start < items.length; start += batch) {
-            if (start > 0 && yieldNow()) return "stopped";
+            if (start > 0 && yieldNow()) {
+                // What is left of the queue goes on a few per generated token, as before the flush.
+                const left = new Set(items.slice(start).map((t) => t.position));
+                this.queue.push(...queued.filter((t) => left.has(t.position)));
+                return "stopped";
+            }
             const chunk = items.slice(start, start + batch);
             const {done} = await this.recompute(chunk, true);
             const computing = performance.now();
