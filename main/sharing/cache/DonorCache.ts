@@ -1,16 +1,14 @@
-import {diskReserve, diskSpace} from "../../common/diskSpace.js";
 import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import type {LlamaContext, Token} from "node-llama-cpp";
 import {openSettingDamagedAside} from "../../common/damagedDatabase.js";
 import {mkdirOwnerOnly} from "../../config/ownerOnly.js";
-import {buildSnapshotHeader, readSnapshot, SnapshotRefusedError, writeSnapshot, type CapturedState, type KvSnapshot} from "../../kv/index.js";
+import {readSnapshot, SnapshotRefusedError, type CapturedState, type KvSnapshot} from "../../kv/index.js";
 import {
     CACHE_DB_FILE,
     CacheStore,
     hashTokens,
-    SNAPSHOTS_SUBDIR,
+    snapshotAbsolutePath,
     type CacheEntry,
     type CacheEntryPage,
     type CacheEntryQuery,
@@ -19,21 +17,9 @@ import {
 import {sharedScope} from "../engine/scopes.js";
 import {HotDonors} from "./HotDonors.js";
 import {SharedPrefixEntryError, syncSharedPrefixes, type SharedPrefixEntry, type SharedPrefixOptions} from "./sharedPrefixes.js";
-import {maxRememberedIds, PurgeLedger, type KeptPrompt} from "./PurgeLedger.js";
+import {PurgeLedger, type KeptPrompt} from "./PurgeLedger.js";
 import {reembedEntries} from "./reembed.js";
-
-/** What a donor is stored from: the served prompt, its scope and its embedding. */
-export interface DonorPrompt {
-    tokens: readonly Token[];
-    text: string;
-    scope: string;
-    /** Embedded at admission; embedded here when admission did not (a replay, sharing just turned on). */
-    embedding: Float32Array | null;
-    /** Who sent it (the request's user), kept so that what one sender stored can be deleted wherever it is shared. */
-    owner?: string;
-    /** {@link DonorCache.epoch} when its request arrived: a cache cleared since then does not take it. */
-    epoch?: number;
-}
+import {DonorWriter, type DonorPrompt} from "./DonorWriter.js";
 
 /** Entries evicted per step when the admin lowers the budget: each step is a few tens of ms, requests run between them. */
 const evictionStep = 64;
@@ -41,7 +27,7 @@ const evictionStep = 64;
 /** A donor's KV ready to be edited into a sequence, or why it cannot be. */
 export type LoadedDonor = {snapshot: KvSnapshot; tier: "memory" | "disk"} | {refused: string};
 
-export {SharedPrefixEntryError, type SharedPrefixEntry};
+export {SharedPrefixEntryError, type DonorPrompt, type SharedPrefixEntry};
 
 export interface DonorCacheOptions extends SharedPrefixOptions {
     cacheDir: string;
@@ -73,10 +59,10 @@ export class DonorCache {
     /** Keys the opaque donor ids shown to issued keys. */
     private readonly idSecret = crypto.randomBytes(32);
     private sharedPrefixEntries: SharedPrefixEntry[] = [];
-    /** Replaced entry id → the entry that replaced it. */
-    private readonly successors = new Map<number, number>();
     /** Verified snapshots kept resident (the memory tier). */
     private readonly memory: HotDonors;
+    /** Stores captured KV as donors (see {@link add}). */
+    private readonly writer: DonorWriter;
     private changes = 0;
 
     private constructor(
@@ -84,6 +70,12 @@ export class DonorCache {
         private readonly store: CacheStore
     ) {
         this.memory = new HotDonors(() => options.budgets().maxMemoryBytes);
+        this.writer = new DonorWriter(options, store, this.memory, this.purges, {
+            indexed: () => void this.changes++,
+            remove: (id) => this.remove(id),
+            forget: (removed) => this.forget(removed),
+            evictToBudget: (bytes) => this.evictToBudget(bytes)
+        });
     }
 
     /**
@@ -143,9 +135,7 @@ export class DonorCache {
      * replaced since is checked against its successor, the same prompt's KV.
      */
     public get(id: number): CacheEntry | undefined {
-        let current = id;
-        for (let next = this.successors.get(current); next != null; next = this.successors.get(current)) current = next;
-        return this.store.get(current);
+        return this.store.get(this.writer.latest(id));
     }
 
     /** Whether a donor's KV is in the memory tier (no file read needed). */
@@ -209,87 +199,7 @@ export class DonorCache {
      * @returns the new entry, or undefined when it could not be kept
      */
     public async add(captured: CapturedState, prompt: DonorPrompt, replaces?: number): Promise<CacheEntry | undefined> {
-        // Found damaged (and reported) by a lookup: it is set aside at the next start, and nothing is found in it until then.
-        if (this.store.damaged) return undefined;
-        if (replaces != null && this.purges.wasDeleted(replaces)) return undefined;
-        const relative = `${SNAPSHOTS_SUBDIR}/${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}.kvsnap`;
-        const {modelFingerprint} = this.options;
-        let indexed: CacheEntry | undefined;
-        try {
-            const embedding = prompt.embedding ?? (await this.options.embedder.embed([prompt.text]))[0] ?? null;
-            const header = buildSnapshotHeader({captured, modelFingerprint});
-            const index = () => this.index(relative, header.tokens, header.payloadBytes, prompt, embedding);
-            if (!(await this.roomOnDisk(header.payloadBytes))) return undefined;
-            if (this.memory.putPinned(relative, {header, tokens: header.tokens, payload: captured.payload})) indexed = index();
-            await writeSnapshot({captured, header, filePath: this.absolute(relative), modelFingerprint});
-            this.memory.unpin(relative);
-            if (indexed == null) indexed = index();
-            // Evicted or cleared while the file was written: the file has no row to belong to.
-            else if (this.store.get(indexed.id) == null) {
-                fs.rmSync(this.absolute(relative), {force: true});
-                return undefined;
-            }
-            if (replaces != null && replaces !== indexed.id && this.remove(replaces) != null) {
-                this.successors.set(replaces, indexed.id);
-                // Bounded: only the quality monitor's pending checks look these up, and soon.
-                if (this.successors.size > maxRememberedIds) this.successors.delete(this.successors.keys().next().value!);
-            }
-            const budget = this.options.budgets().maxSnapshotBytes;
-            // A twentieth of the budget further each time: a cache at its budget is sorted for eviction once per
-            // twentieth of it stored, not for every prompt.
-            if (this.forget(this.store.evictToBudget(budget, {slackBytes: Math.floor(budget / 20)})).length > 0) this.store.reclaimSpace();
-            return this.store.get(indexed.id);
-        } catch (error) {
-            this.options.log.warn(`could not cache the prompt's KV: ${(error as Error).message}`);
-            this.memory.delete(relative);
-            try {
-                if (indexed != null) this.remove(indexed.id);
-                fs.rmSync(this.absolute(relative), {force: true});
-            } catch {
-                // The folder itself may be what failed; nothing was written then.
-            }
-            return undefined;
-        }
-    }
-
-    /**
-     * Whether a snapshot of `bytes` fits on the disk with its reserve left free (see diskReserve), evicting the least
-     * recently used entries to make room where that is enough: the byte budget alone (2 GiB by default) let the cache
-     * fill a smaller disk, after which nothing could be saved, cleared or started.
-     */
-    private async roomOnDisk(bytes: number): Promise<boolean> {
-        const disk = diskSpace(this.options.cacheDir);
-        if (disk == null) return true;
-        const short = bytes + diskReserve(disk.size) - disk.free;
-        if (short <= 0) return true;
-        // In steps with requests served between them, and able to delete on a disk that is full already. Only where
-        // that is enough: a disk filled by something else would otherwise cost every scope its prompts for nothing.
-        const held = this.store.totalBytes();
-        if (held >= short) await this.evictToBudget(held - short);
-        // What the disk holds now decides (files still being written, other programs' files): two prompts stored at
-        // once may both pass, and the reserve takes that.
-        const after = diskSpace(this.options.cacheDir);
-        const room = after == null || after.free >= bytes + diskReserve(after.size);
-        if (!room) this.options.log.warn(`the disk holding the cache is nearly full (${after.free} bytes free): this prompt's KV is not cached`);
-        return room;
-    }
-
-    private index(relative: string, tokens: readonly number[], bytes: number, prompt: DonorPrompt, embedding: Float32Array | null): CacheEntry {
-        if (!this.keeps(prompt)) throw new Error("its scope or sender was purged, or the cache cleared, while it was served");
-        this.changes++;
-        return this.store.insert(
-            {
-                modelFingerprint: this.options.modelFingerprint,
-                scope: prompt.scope,
-                promptText: prompt.text,
-                tokens,
-                tokenHash: hashTokens(prompt.tokens),
-                snapshotFile: relative,
-                bytes,
-                ...(prompt.owner == null ? {} : {owner: prompt.owner})
-            },
-            embedding
-        );
+        return this.writer.add(captured, prompt, replaces);
     }
 
     // --- shared prefixes
@@ -454,7 +364,7 @@ export class DonorCache {
     }
 
     private absolute(relative: string): string {
-        return path.join(this.options.cacheDir, ...relative.split("/"));
+        return snapshotAbsolutePath(this.options.cacheDir, relative);
     }
 }
 

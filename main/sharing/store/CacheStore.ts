@@ -7,23 +7,23 @@
  * path) and the writer (store after generation) proceed together; busy_timeout covers a second
  * process (the CLI server next to the desktop app) holding the write lock for a moment.
  */
-import {isDiskFull} from "../../common/diskSpace.js";
-import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import {migrate} from "./schema.js";
 import {reclaimSpace} from "./reclaimSpace.js";
 import {LookupGuard} from "./LookupGuard.js";
-import {deleteUnreferencedSnapshots, normalizeSnapshotPath, snapshotAbsolutePath, SNAPSHOTS_SUBDIR, unlinkQuiet} from "./snapshotFiles.js";
+import {normalizeSnapshotPath, SNAPSHOTS_SUBDIR} from "./snapshotFiles.js";
 import {mkdirOwnerOnly} from "../../config/ownerOnly.js";
 import {openCacheDatabase} from "./cacheDatabase.js";
 import {ConnectionMirror} from "./ConnectionMirror.js";
+import {EntryRemoval} from "./EntryRemoval.js";
 import {evictionOrder, type EvictionOptions} from "./evictionOrder.js";
 import {encodeTokens, hashTokens} from "./tokens.js";
 import {browseEntries} from "./browseEntries.js";
 import {MAX_K, nearestBySignCode, nearestExactly} from "./nearestEntries.js";
 import {
     ENTRY_COLUMNS,
+    readEntry,
     toEntry,
     type CacheEntry,
     type CacheEntryPage,
@@ -71,8 +71,6 @@ export const CACHE_DB_FILE = "kvshare-cache.db";
 export const EXACT_SEARCH_LIMIT = 2048;
 
 /** Persistent cache index (see the module comment). Create with {@link CacheStore.open}. */
-const isEntry = (entry: CacheEntry | undefined): entry is CacheEntry => entry !== undefined;
-
 export class CacheStore {
     /** What opening did to the vector index ("rebuilt" ⇒ entries need re-embedding, see {@link entriesWithoutEmbedding}). */
     readonly vectorIndexState: VectorIndexState;
@@ -80,7 +78,6 @@ export class CacheStore {
     readonly dbPath: string;
     private readonly embedder: EmbedderIdentity;
     private readonly now: () => number;
-    private readonly warn: ((message: string) => void) | undefined;
     /** Prepared statements keyed by SQL (scope lists vary in length). */
     private readonly statements = new Map<string, Database.Statement>();
     private readonly exactSearchLimit: number;
@@ -88,6 +85,8 @@ export class CacheStore {
     private readonly mirror: ConnectionMirror;
     /** Request-path reads that find nothing rather than fail (see {@link damaged}). */
     private readonly guard: LookupGuard;
+    /** Every removal of rows, vectors, in-memory vectors and files (see {@link EntryRemoval}). */
+    private readonly removal: EntryRemoval;
 
     private constructor(
         private readonly db: Database.Database,
@@ -98,10 +97,10 @@ export class CacheStore {
         this.dbPath = dbPath;
         this.embedder = {id: options.embedder.id, dimensions: options.embedder.dimensions};
         this.now = options.now ?? Date.now;
-        this.warn = options.warn;
         this.exactSearchLimit = options.exactSearchLimit ?? EXACT_SEARCH_LIMIT;
         this.mirror = new ConnectionMirror((sql) => this.stmt(sql), this.embedder.dimensions);
         this.guard = new LookupGuard(dbPath, options.warn);
+        this.removal = new EntryRemoval(db, (sql) => this.stmt(sql), this.mirror, this.cacheDir, this.now, options.warn);
         migrate(db);
         this.vectorIndexState = ensureVectorIndex(db, this.embedder);
     }
@@ -229,8 +228,7 @@ export class CacheStore {
     }
 
     private entry(id: number): CacheEntry | undefined {
-        const row = this.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id = ?`).get(id) as EntryRow | undefined;
-        return row === undefined ? undefined : toEntry(row);
+        return readEntry((sql) => this.stmt(sql), id);
     }
 
     /**
@@ -314,9 +312,7 @@ export class CacheStore {
 
     /** Delete the row, its vector and its snapshot file; returns the removed entry. */
     remove(id: number): CacheEntry | undefined {
-        const entry = this.makingRoom([id], () => this.db.transaction(() => this.removeRow(id))());
-        if (entry !== undefined) this.removalsCommitted([entry]);
-        return entry;
+        return this.removal.remove([id])[0];
     }
 
     /** Entries and snapshot bytes of one scope, all models. */
@@ -330,50 +326,22 @@ export class CacheStore {
 
     /** Delete every entry of one scope, of every model (rows, vectors, snapshot files), leaving no trace; returns them. */
     removeScope(scope: string): CacheEntry[] {
-        return this.erase("WHERE scope = ?", scope);
+        return this.removal.erase("WHERE scope = ?", scope);
     }
 
     /** Delete one entry leaving no trace of its text (as a purge: the write-ahead log too); returns it. */
     purge(id: number): CacheEntry | undefined {
-        return this.erase("WHERE id = ?", id)[0];
+        return this.removal.erase("WHERE id = ?", id)[0];
     }
 
     /** Delete every entry one sender stored, in whatever scope (rows, vectors, snapshot files); returns them. */
     removeOwner(owner: string): CacheEntry[] {
-        return this.erase("WHERE owner = ?", owner);
+        return this.removal.erase("WHERE owner = ?", owner);
     }
 
     /** Delete every entry, of every model (rows, vectors, snapshot files), leaving no trace; returns them. */
     clear(): CacheEntry[] {
-        return this.erase("");
-    }
-
-    /** Deletes the entries `where` selects so that their text is in neither the index nor its log (a purge, a clear). */
-    private erase(where: string, ...params: unknown[]): CacheEntry[] {
-        const select = this.stmt(`SELECT id FROM entries ${where}`).pluck();
-        const removed = this.makingRoom(
-            () => select.all(...params) as number[],
-            () =>
-                this.db.transaction(() => {
-                    const ids = select.all(...params) as number[];
-                    return ids.map((id) => this.removeRow(id)).filter((entry): entry is CacheEntry => entry !== undefined);
-                })()
-        );
-        this.removalsCommitted(removed);
-        // secure_delete overwrote the rows' pages, but the write-ahead log still holds their earlier versions
-        // until a checkpoint: fold it in and empty it. A reader holding the log open only delays that.
-        if (removed.length > 0) reclaimSpace(this.db);
-        return removed;
-    }
-
-    /** Row + vector removal (inside the caller's transaction); the in-memory index and the file are the caller's job. */
-    private removeRow(id: number): CacheEntry | undefined {
-        const entry = this.entry(id);
-        if (entry === undefined) return undefined;
-        this.stmt(`DELETE FROM ${VEC_TABLE} WHERE rowid = ?`).run(BigInt(id));
-        this.stmt("DELETE FROM entries WHERE id = ?").run(id);
-        this.mirror.rowRemoved(entry.modelFingerprint);
-        return entry;
+        return this.removal.erase("");
     }
 
     /** Sum of snapshot bytes, of one model or of all. */
@@ -394,13 +362,7 @@ export class CacheStore {
      */
     evictToBudget(maxBytes: number, options: EvictionOptions = {}): CacheEntry[] {
         // One transaction: the removals act on the total and the order they were chosen by.
-        const removed = this.db.transaction(() =>
-            this.evictionOrder(maxBytes, options)
-                .map((id) => this.removeRow(id))
-                .filter(isEntry)
-        )();
-        this.removalsCommitted(removed);
-        return removed;
+        return this.removal.removeChosen(() => this.evictionOrder(maxBytes, options));
     }
 
     /** The ids {@link evictToBudget} would remove, in its order (the caller removes them in steps, see removeEntries). */
@@ -410,9 +372,7 @@ export class CacheStore {
 
     /** Removes these entries (rows, vectors, files) in one transaction; returns those that were still there. */
     removeEntries(ids: readonly number[]): CacheEntry[] {
-        const removed = this.makingRoom(ids, () => this.db.transaction(() => ids.map((id) => this.removeRow(id)).filter(isEntry))());
-        this.removalsCommitted(removed);
-        return removed;
+        return this.removal.remove(ids);
     }
 
     /**
@@ -425,50 +385,13 @@ export class CacheStore {
     }
 
     /**
-     * Runs a removal; on a full disk, where SQLite cannot write the deletion to its log, the files of the entries it
-     * removes are deleted first to make room, and it runs again: a cache that filled the disk can still be cleared.
-     * A row left without its file, should that fail too, is dropped by the lookup that meets it or the next start.
-     */
-    private makingRoom<T>(ids: readonly number[] | (() => readonly number[]), removal: () => T): T {
-        try {
-            return removal();
-        } catch (error) {
-            if (!isDiskFull(error)) throw error;
-            for (const id of typeof ids === "function" ? ids() : ids) {
-                const entry = this.entry(id);
-                if (entry !== undefined) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile), this.warn);
-            }
-            return removal();
-        }
-    }
-
-    /** Removed rows committed: their vectors leave the search and their files are deleted. */
-    private removalsCommitted(removed: readonly CacheEntry[]): void {
-        this.mirror.removalsCommitted(removed);
-        // Files after the commit: a crash in between leaves orphan files, which the next
-        // consistency pass deletes — never rows pointing at deleted files.
-        for (const entry of removed) unlinkQuiet(snapshotAbsolutePath(this.cacheDir, entry.snapshotFile), this.warn);
-    }
-
-    /**
      * Reconcile rows and files (run at startup): drop rows whose snapshot file is missing, and
      * delete files under `snapshots/` that no row points to. Files modified within `graceMs`
      * (default 60 s) are left alone: a snapshot is written before its row is inserted, and a pass
      * running in between must not delete it.
      */
     consistencyPass(options: {graceMs?: number; rowGraceMs?: number} = {}): ConsistencyReport {
-        const graceMs = options.graceMs ?? 60_000;
-        const rows = this.stmt("SELECT id, snapshot_file, created_at FROM entries").all() as Array<{id: number; snapshot_file: string; created_at: number}>;
-        // With `rowGraceMs`, a fresh row may be an in-flight donor (indexed from memory while its file is
-        // written) of another store open on the same index, during a model switch: only older rows count.
-        const rowCutoff = this.now() - (options.rowGraceMs ?? 0);
-        const missing = rows.filter((r) => r.created_at <= rowCutoff && !fs.existsSync(snapshotAbsolutePath(this.cacheDir, r.snapshot_file)));
-        const removedEntries = this.db.transaction(() => missing.map((r) => this.removeRow(r.id)).filter((e): e is CacheEntry => e !== undefined))();
-        this.mirror.removalsCommitted(removedEntries);
-
-        // File mtimes are wall-clock, whatever the injected clock.
-        const deletedFiles = deleteUnreferencedSnapshots(this.cacheDir, new Set(rows.map((r) => r.snapshot_file)), Date.now() - graceMs, this.warn);
-        return {removedEntries, deletedFiles};
+        return this.removal.consistencyPass(options);
     }
 
     /** Close the database (checkpoints the WAL). The store is unusable afterwards. */

@@ -133,6 +133,12 @@ export interface EntryRow {
     owner: string | null;
 }
 
+/** The entry of this id, read with `prepare` (a connection's statement cache); undefined where there is none. */
+export function readEntry(prepare: (sql: string) => {get(...params: unknown[]): unknown}, id: number): CacheEntry | undefined {
+    const row = prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id = ?`).get(id) as EntryRow | undefined;
+    return row === undefined ? undefined : toEntry(row);
+}
+
 export function toEntry(row: EntryRow): CacheEntry {
     return {
         id: row.id,
