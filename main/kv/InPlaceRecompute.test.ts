@@ -114,9 +114,14 @@ describe.skipIf(!patched)(`in-place recompute (${reason})`, () => {
             const stage = new InPlaceRecompute(small, own, queueOf([30, 4, 25]), 1);
             let asked = 0;
             const rest = tokens.map((token, position) => ({position, token})).slice(5);
-            // yields when asked the second time: after two batches of 8 (positions 4–19)
-            expect(await stage.flush(rest, () => ++asked === 2)).toBe("stopped");
-            expect(asked).toBe(2);
+            // asked to yield before its first batch: nothing done, and it may run later
+            expect(await stage.flush(rest, () => true)).toBe("deferred");
+            expect(stage.flushable).toBe(true);
+            expect(stage.remaining).toBe(3);
+            // asked before each batch; yields the third time: after two batches of 8 (positions 4–19)
+            expect(await stage.flush(rest, () => ++asked === 3)).toBe("stopped");
+            expect(asked).toBe(3);
+            expect(stage.flushable).toBe(false);
             // the queued tokens past the stop stay queued, in their order, for the steps after
             expect(stage.remaining).toBe(2);
             // (one step's decode at a time, as each goes with a generated token's)

@@ -28,9 +28,10 @@ export type GuardVerdict = "fixed" | "continue" | "done";
 /**
  * How {@link InPlaceRecompute.flush} ended: "done" (every cell recomputed), "stopped" (the caller asked it to yield
  * between two batches: the cells before hold fresh KV, the rest their KV as it was), "failed" (cells were taken out
- * and not computed again: the sequence lost part of its prompt), "skipped" (it may not run: see `flushable`).
+ * and not computed again: the sequence lost part of its prompt), "deferred" (asked to yield before its first batch:
+ * nothing done, and it may run later), "skipped" (it may not run: see `flushable`).
  */
-export type FlushOutcome = "done" | "stopped" | "failed" | "skipped";
+export type FlushOutcome = "done" | "stopped" | "deferred" | "failed" | "skipped";
 
 export class InPlaceRecompute {
     private readonly queue: InPlaceToken[];
@@ -114,11 +115,13 @@ export class InPlaceRecompute {
         const items = [...queued, ...extra.filter((t) => !positions.has(t.position))].sort((a, b) => a.position - b.position);
         const batch = Math.max(1, this.context.batchSize);
         for (let start = 0; start < items.length; start += batch) {
-            if (start > 0 && yieldNow()) {
+            if (yieldNow()) {
                 // What is left of the queue goes on a few per generated token, as before the flush.
                 const left = new Set(items.slice(start).map((t) => t.position));
                 this.queue.push(...queued.filter((t) => left.has(t.position)));
-                return "stopped";
+                if (start > 0) return "stopped";
+                this.flushed = false;
+                return "deferred";
             }
             const chunk = items.slice(start, start + batch);
             const {done} = await this.recompute(chunk, true);

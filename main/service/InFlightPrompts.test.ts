@@ -28,11 +28,12 @@ describe("InFlightPrompts", () => {
 
     it("finds the prompt in flight of the same scope that lets a prompt reuse the most", () => {
         const inFlight = new InFlightPrompts();
-        const shorter = inFlight.add("global", tokens(30));
+        inFlight.add("global", tokens(30));
         const longer = inFlight.add("global", tokens(60));
+        const other = inFlight.add("global", tokens(40, 300));
         inFlight.add("group:ward", tokens(80));
         expect(inFlight.bestFor("global", tokens(70), 20, 8)).toBe(longer);
-        expect(inFlight.bestFor("global", tokens(25), 20, 8)).toBe(shorter);
+        expect(inFlight.bestFor("global", tokens(35, 300), 20, 8)).toBe(other);
         expect(inFlight.bestFor("global", tokens(70), 65, 8)).toBeUndefined();
         expect(inFlight.bestFor("group:other", tokens(70), 20, 8)).toBeUndefined();
     });

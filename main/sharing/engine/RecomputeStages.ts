@@ -100,12 +100,14 @@ export class RecomputeStages {
                               if (othersWaiting()) return "continue";
                               if (taken === 0) guard.checkedFirst = true;
                               if (!mayBeNearTie(probability)) return "continue";
-                              flushedAt = taken;
                               // A request that comes meanwhile (or a stop) ends it between two batches: the answer goes on
-                              // over the KV as far as it got.
+                              // over the KV as far as it got (before the first batch: nothing was done, a later token may).
                               const outcome = await stage.flush([...guard.cells, ...computed()], othersWaiting);
                               if (outcome === "failed") throw new Error("the near-tie guard's recompute failed: the sequence lost part of its prompt");
-                              return outcome === "skipped" ? "done" : "fixed";
+                              if (outcome === "deferred") return "continue";
+                              if (outcome === "skipped") return "done";
+                              flushedAt = taken;
+                              return "fixed";
                           }
                       })
             }),
