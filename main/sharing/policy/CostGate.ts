@@ -245,8 +245,7 @@ export class CostGate {
     /**
      * What a guard is expected to add before the first token: the cells after the common prefix (the kept tokens the
      * budget is a share of, and the computed ones) computed again, times the share of guarded answers measured to
-     * do that; an upper bound, as the guard starts at the first cell holding donor KV (computed ones before it are
-     * exact). Only where those kept tokens are known (an actual donor, not a prompt's best use), once measured.
+     * do that. Only where those kept tokens are known (an actual donor, not a prompt's best use), once measured.
      */
     private guardMs(q: GateQuestion): number {
         // While requests wait the guard does not run (their compute goes to them).
