@@ -256,15 +256,16 @@ export class RequestPipeline {
                         : async () => {
                               storedEarly = (await this.offerEarly(own, lease.sequence, prompt, admission)).stored;
                           };
-                // dhd-decode, dhd-guard: a few more kept tokens recomputed in place with each generated token, and
-                // the guard's recompute, while no request waits for a sequence or for a prompt's KV (under load that
-                // compute goes to the waiting requests; one waiting for this prompt's gets it at the first token).
-                // A stop also ends the guard's recompute between two batches.
+                // dhd-decode, dhd-guard: a few more kept tokens recomputed in place with each generated token while
+                // no request waits for a sequence or for a prompt's KV (under load that compute goes to the waiting
+                // requests; one waiting for this prompt's gets it at the first token), and the guard's recompute only
+                // while no other answer is being decoded either. A stop also ends the guard's between two batches.
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
                 const othersWaiting = () => this.runtime.pool.queuedCount > 0 || this.inFlightPrompts.waiting > 0 || signal.aborted;
+                const othersServed = () => this.runtime.pool.size - this.runtime.pool.idleCount > 1;
                 const hooks: DecodeHooks = {
                     ...(prefilled == null ? {} : {onPrefilled: prefilled}),
-                    ...decodeStage?.hooks(othersWaiting)
+                    ...decodeStage?.hooks(othersWaiting, othersServed)
                 };
                 let decoded;
                 let intact = true;

@@ -217,3 +217,67 @@ async function batchSizesOf<T>(run: () => Promise<T>): Promise<{result: T; sizes
         context._ctx = real;
     }
 }
+
+describe("dhd-guard on a machine answering another request", () => {
+    let two: TestServer;
+    beforeAll(async () => {
+        two = await startTestServer({overrides: {parallel: 2, sharing: {scopePolicy: "user"}}});
+        await askOf(two, story, "teacher", {store: true});
+        await two.core.requirePipeline().settled();
+    });
+    afterAll(async () => {
+        await two?.close();
+    });
+
+    function askOf(
+        on: TestServer,
+        text: string,
+        user: string,
+        recompute: {policy?: RecomputePolicy; budget?: number; store?: boolean},
+        maxTokens = 16,
+        extra: {logitBias?: ReadonlyMap<number, number>; onText?: () => void} = {}
+    ): Promise<GenerationResult> {
+        return on.core.requirePipeline().complete(
+            text,
+            {
+                maxTokens,
+                maxTokensExplicit: true,
+                stops: [],
+                sampling: {...defaultSampling, temperature: 0, ...(extra.logitBias == null ? {} : {logitBias: extra.logitBias})}
+            },
+            {
+                signal: new AbortController().signal,
+                arrivedAt: performance.now(),
+                user,
+                revealDonor: true,
+                recompute: {store: false, ...recompute},
+                ...(extra.onText == null ? {} : {onText: extra.onText})
+            }
+        );
+    }
+
+    it("leaves the guard's recompute (a prefill's worth) to a machine with nothing else to do", async () => {
+        // Another person's long answer on the other sequence (the end of text banned, so it runs for seconds).
+        let streaming!: () => void;
+        const started = new Promise<void>((resolve) => (streaming = resolve));
+        let longEnded = 0;
+        const long = askOf(two, "Tom had a red kite.", "student", {policy: "none"}, 1500, {logitBias: new Map([[2, -100]]), onText: () => streaming()}).then(
+            (result) => {
+                longEnded = performance.now();
+                return result;
+            }
+        );
+        await started;
+        const guarded = await askOf(two, inserted, "teacher", {policy: "dhd-guard", budget: 0.05});
+        const guardedEnded = performance.now();
+        expect(guarded.kvshare.mode).toBe("semantic");
+        expect(guarded.kvshare.recompute_policy).toBe("dhd-guard");
+        expect(guarded.kvshare.decode_recompute?.flushed_at).toBeUndefined();
+        expect((await long).completionTokens).toBe(1500);
+        expect(longEnded).toBeGreaterThan(guardedEnded);
+        // alone, the same request's guard runs
+        const alone = await askOf(two, inserted, "teacher", {policy: "dhd-guard", budget: 0.05});
+        expect(alone.kvshare.mode).toBe("semantic");
+        expect(alone.kvshare.decode_recompute?.flushed_at).toBeGreaterThanOrEqual(0);
+    });
+});

@@ -84,7 +84,7 @@ export class RecomputeStages {
         const stage = new InPlaceRecompute(this.deps.context, sequence, prepared.decodeQueue ?? [], DECODE_RECOMPUTE_PER_STEP, DECODE_RECOMPUTE_MAX_STEPS);
         let flushedAt: number | undefined;
         return {
-            hooks: (othersWaiting) => ({
+            hooks: (othersWaiting, othersServed = () => false) => ({
                 beforeNextToken: async () => {
                     if (othersWaiting()) stage.pass();
                     else await stage.step();
@@ -92,17 +92,19 @@ export class RecomputeStages {
                 ...(guard == null
                     ? {}
                     : {
-                          // The guard's recompute is a prefill's worth of the prompt's tail: not while others wait for one.
+                          // The guard's recompute is a prefill's worth of the prompt's tail: only on a machine that has
+                          // nothing else to do (nobody waiting, no other answer being decoded).
                           recheck: async (probability: number, taken: number, computed: () => readonly InPlaceToken[]): Promise<GuardVerdict> => {
                               // Cells lost to a failed recompute: an answer over what is left would not be the model's.
                               if (stage.failed) throw new Error("a decode-stage recompute failed: the sequence lost part of its prompt");
                               if (!stage.flushable) return "done";
-                              if (othersWaiting()) return "continue";
+                              const yieldNow = () => othersWaiting() || othersServed();
+                              if (yieldNow()) return "continue";
                               if (taken === 0) guard.checkedFirst = true;
                               if (!mayBeNearTie(probability)) return "continue";
                               // A request that comes meanwhile (or a stop) ends it between two batches: the answer goes on
                               // over the KV as far as it got (before the first batch: nothing was done, a later token may).
-                              const outcome = await stage.flush([...guard.cells, ...computed()], othersWaiting);
+                              const outcome = await stage.flush([...guard.cells, ...computed()], yieldNow);
                               if (outcome === "failed") throw new Error("the near-tie guard's recompute failed: the sequence lost part of its prompt");
                               if (outcome === "deferred") return "continue";
                               if (outcome === "skipped") return "done";

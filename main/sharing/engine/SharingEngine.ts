@@ -34,6 +34,8 @@ export interface SharingEngineDeps {
     probe?(tokens: readonly Token[]): Promise<LayerProbe>;
     /** Whether requests are waiting for a sequence now (the cost gate tries no unmeasured small saving then). */
     busy?(): boolean;
+    /** Whether any request is being answered now (a `dhd-guard` request's guard would not run: it is charged nothing). */
+    serving?(): boolean;
     log: Logger;
 }
 
@@ -113,7 +115,9 @@ export class SharingEngine {
     private gateCharge(prompt: Pick<SharedPrompt, "recomputePolicy" | "recomputeBudget" | "guardable">, settings: SharingSettings): DonorCharge {
         const policy = prompt.recomputePolicy ?? settings.recomputePolicy;
         const recomputeBudget = policy === "none" ? 0 : (prompt.recomputeBudget ?? settings.recomputeBudget);
-        return {recomputeBudget, probes: isMeasuredPolicy(policy) && recomputeBudget > 0, guards: policy === "dhd-guard" && prompt.guardable === true};
+        // The guard runs only on a machine answering nothing else (see RecomputeStages.decodeStage).
+        const guards = policy === "dhd-guard" && prompt.guardable === true && this.deps.serving?.() !== true;
+        return {recomputeBudget, probes: isMeasuredPolicy(policy) && recomputeBudget > 0, guards};
     }
 
     /** Retrieve and align: the donor that lets the prompt reuse the most tokens, and every candidate. */

@@ -106,8 +106,10 @@ export interface DecodeStage {
     /**
      * @param othersWaiting while true, no recompute runs (the compute goes to the waiting requests; a skipped
      * token still counts towards the stage's token cap), and the guard's recompute ends between two batches
+     * @param othersServed while true (other requests are being answered), the guard's recompute does not run either:
+     * a prefill's worth of the prompt's tail would take its batches from their tokens
      */
-    hooks(othersWaiting: () => boolean): DecodeStageHooks;
+    hooks(othersWaiting: () => boolean, othersServed?: () => boolean): DecodeStageHooks;
     finish(): Promise<boolean>;
 }
 
