@@ -7,7 +7,8 @@ import {useConnection} from "../stores/useConnection.js";
 import {fakeStats} from "../testing/fakeAdmin.js";
 import {FakeBackend} from "../testing/fakes.js";
 import {fitText, fitToAxis, wrapText} from "../lib/chartText.js";
-import {bucketTimeSaved, Dashboard, nowFigures, timeSavedFigures, ttftLabel} from "./Dashboard.js";
+import {Dashboard} from "./Dashboard.js";
+import {bucketTimeSaved, nowFigures, timeSavedFigures, ttftLabel} from "./dashboardFigures.js";
 import {donorLabels, donorTitle} from "./TopDonors.js";
 
 describe("dashboard: time saved", () => {
