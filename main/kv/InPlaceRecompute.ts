@@ -99,8 +99,8 @@ export class InPlaceRecompute {
      * Recomputes the whole rest of the queue at once, with `extra` cells (computed over the KV as it was), and waits
      * for it: for a caller about to sample a token that reused KV may decide. Each cell sees the fresh ones before it,
      * so cells after the first wrong one must all be in it. It goes a context batch at a time in position order, each
-     * batch's cells taken out just before it is decoded: between two batches `yieldNow` may stop it (a stop, or a
-     * request waiting for a sequence), and every cell then still holds a token's KV, fresh or as it was.
+     * batch's cells taken out just before it is decoded: before each batch `yieldNow` may stop it (a stop, or other
+     * requests to serve), and every cell then still holds a token's KV, fresh or as it was.
      */
     public async flush(extra: readonly InPlaceToken[], yieldNow: () => boolean = () => false): Promise<FlushOutcome> {
         if (!this.flushable) return "skipped";
