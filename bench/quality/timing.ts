@@ -1,9 +1,9 @@
 /**
  * The quality bench's timing part, on the dummy-weight ~0.5 B llama (2 threads): TTFT of every recompute
  * policy at budget 0.15 on templated clinic letters, and time per output token (TPOT) so that
- * dhd-decode's per-token cost over dhd shows (and dhd-guard's TTFT where its guard flushes before the first token). One server; each target letter is asked once per policy,
- * policy after policy, the first policy rotating from letter to letter, so background load on the
- * machine lands on every policy alike.
+ * dhd-decode's per-token cost over dhd shows (and dhd-guard's TTFT where its guard flushes before the first
+ * token). One server; each target letter is asked once per policy, policy after policy, the first policy rotating
+ * from letter to letter, so background load on the machine lands on every policy alike.
  */
 import os from "node:os";
 import path from "node:path";

@@ -77,8 +77,9 @@ export function prefillSpeed(fit: LineFit): PrefillSpeed {
  * row-by-row aggregation of `since`'s rows gives, to the last bit; the medians are selected, not sorted, from the
  * same values. The time saved: reused tokens × this machine's prefill ms per token: the slope of (TTFT − queue wait −
  * admission) against prompt tokens over the window's requests served without reuse, of every scope, or with
- * `ownPrefill` (a key holder's own view) of that scope's alone (see `StatsColumns.prefillRate`). The slope, not the mean rate: a pass's fixed cost (a weights pass, sampling) is paid
- * with or without reuse, and charged per token it made a short prompt's tokens look several times dearer.
+ * `ownPrefill` (a key holder's own view) of that scope's alone (see `StatsColumns.prefillRate`). The slope, not the
+ * mean rate: a pass's fixed cost (a weights pass, sampling) is paid with or without reuse, and charged per token it
+ * made a short prompt's tokens look several times dearer.
  * A scope's view is the same pass over that scope's rows.
  */
 export function cacheStats(

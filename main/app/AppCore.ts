@@ -31,7 +31,7 @@ export type CoreStatus = "loading" | "ok" | "error";
 async function waitForIdle(pipeline: RequestPipeline, timeoutMs: number): Promise<void> {
     const pool = pipeline.runtime.pool;
     const deadline = Date.now() + timeoutMs;
-    while ((pipeline.inFlight > 0 || pipeline.runtime.embeddingsInFlight > 0 || pool.idleCount < pool.size || pool.queuedCount > 0) && Date.now() < deadline)
+    while ((pipeline.inFlight > 0 || pipeline.runtime.embeddingsInFlight > 0 || pool.busyCount > 0 || pool.queuedCount > 0) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
@@ -367,7 +367,7 @@ export class AppCore implements ServerHost, ModelHost {
             status: this.pipeline != null ? "ok" : this.status,
             model: this.pipeline?.runtime.modelId ?? null,
             slots_idle: pool?.idleCount ?? 0,
-            slots_busy: pool == null ? 0 : pool.size - pool.idleCount,
+            slots_busy: pool?.busyCount ?? 0,
             queued: pool?.queuedCount ?? 0
         };
     }

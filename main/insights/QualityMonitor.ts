@@ -93,7 +93,7 @@ export class QualityMonitor {
             });
         }
         const pool = inference.runtime.pool;
-        if (inference.inFlight > 0 || pool.queuedCount > 0 || pool.idleCount < pool.size) {
+        if (inference.inFlight > 0 || pool.queuedCount > 0 || pool.busyCount > 0) {
             this.lastActivity = Date.now();
             return;
         }

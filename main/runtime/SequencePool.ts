@@ -94,6 +94,11 @@ export class SequencePool {
         return this.idle.size;
     }
 
+    /** Sequences a request holds now. */
+    public get busyCount(): number {
+        return this.sequences.length - this.idle.size;
+    }
+
     public get queuedCount(): number {
         return this.waiters.length;
     }

@@ -262,7 +262,8 @@ export class RequestPipeline {
                 // while no other answer is being decoded either. A stop also ends the guard's between two batches.
                 const decodeStage = this.sharing.decodeStage(lease.sequence, prepared);
                 const othersWaiting = () => this.runtime.pool.queuedCount > 0 || this.inFlightPrompts.waiting > 0 || signal.aborted;
-                const othersServed = () => this.runtime.pool.size - this.runtime.pool.idleCount > 1;
+                // (this request holds one of the busy sequences)
+                const othersServed = () => this.runtime.pool.busyCount > 1;
                 const hooks: DecodeHooks = {
                     ...(prefilled == null ? {} : {onPrefilled: prefilled}),
                     ...decodeStage?.hooks(othersWaiting, othersServed)

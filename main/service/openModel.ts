@@ -80,7 +80,7 @@ export async function openModel(options: OpenModelOptions): Promise<RequestPipel
             settings: sharingSettings,
             detokenize: (tokens, lastTokens) => runtime.model.detokenize(tokens, false, lastTokens),
             busy: () => runtime.pool.queuedCount > 0,
-            serving: () => runtime.pool.idleCount < runtime.pool.size,
+            serving: () => runtime.pool.busyCount > 0,
             ...(scratch == null ? {} : {probe: (tokens) => scratch.probe(tokens, probeLayerOf(runtime.model))}),
             log
         });

@@ -119,9 +119,9 @@ export interface PreparedSequence {
     /** `dhd-decode`, `dhd-guard`: kept prompt tokens to recompute in place while decoding, most deviating first. */
     decodeQueue?: InPlaceToken[];
     /**
-     * `dhd-guard` on a greedy request, where reused KV is left past the exact common prefix: the prompt's cells from
-     * the first holding donor KV on that the sequence holds before decoding (the pending tokens are decoding's own),
-     * all recomputed at once before a possible near tie; `donorKv`: the positions holding donor KV; `checkedFirst`: the
+     * `dhd-guard` on a greedy request, where reused KV is left past the exact common prefix: the prompt's cells past
+     * that prefix that the sequence holds before decoding (the pending tokens are decoding's own), all recomputed at
+     * once before a possible near tie; `donorKv`: the positions holding donor KV; `checkedFirst`: the
      * first token was checked (not skipped while others waited), so whether it flushed there says something of the
      * guard's cost.
      */
