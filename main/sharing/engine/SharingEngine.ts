@@ -7,14 +7,14 @@ import {captureForSnapshot, commonPrefixLength, reuseKv, type KvReuseReport, typ
 import {alignTokens} from "../align/index.js";
 import type {DonorCache} from "../cache/DonorCache.js";
 import type {CacheEntry} from "../store/index.js";
-import {dot, type Embedder} from "../embed/index.js";
+import type {Embedder} from "../embed/index.js";
 import {budgetLadder, CostGate, deviatingKept, isCommonPrefix, isMeasuredPolicy, selectRecompute, summariseReuse, type DonorCharge} from "../policy/index.js";
-import {alignCandidates, alwaysEligible} from "./candidates.js";
+import {searchDonors} from "./donorSearch.js";
 import {guardFor, RecomputeStages} from "./RecomputeStages.js";
 import {floorRecord, semanticRecord} from "./shareRecords.js";
 import {addTimings, noStages} from "./stages.js";
 import {sharedScope} from "./scopes.js";
-import type {Admission, Candidate, DecodeStage, FoundDonor, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
+import type {Admission, Candidate, DecodeStage, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
 
 export interface SharingEngineDeps {
     context: LlamaContext;
@@ -91,7 +91,7 @@ export class SharingEngine {
         const t = performance.now();
         const embedding = (await this.deps.embedder.embed([prompt.text]))[0] ?? null;
         stages.embed_ms = performance.now() - t;
-        return this.select(prompt, embedding, settings, stages);
+        return searchDonors(this.deps.cache, prompt, embedding, settings, stages);
     }
 
     /** An admission that looked for nothing (`why` says so): the prompt is computed whole. */
@@ -108,7 +108,7 @@ export class SharingEngine {
         if (admission.cacheVersion === this.deps.cache.version || admission.embedding == null) return admission;
         const settings = effectiveSharing(this.deps.settings(), prompt.scope);
         if (!settings.enabled) return admission;
-        return this.select(prompt, admission.embedding, settings, {...noStages(), embed_ms: admission.stages.embed_ms});
+        return searchDonors(this.deps.cache, prompt, admission.embedding, settings, {...noStages(), embed_ms: admission.stages.embed_ms});
     }
 
     /** What the cost gate charges a donor of this prompt for its recompute: the request's own choice, else the scope's. */
@@ -118,30 +118,6 @@ export class SharingEngine {
         // The guard runs only on a machine answering nothing else (see RecomputeStages.decodeStage).
         const guards = policy === "dhd-guard" && prompt.guardable === true && this.deps.serving?.() !== true;
         return {recomputeBudget, probes: isMeasuredPolicy(policy) && recomputeBudget > 0, guards};
-    }
-
-    /** Retrieve and align: the donor that lets the prompt reuse the most tokens, and every candidate. */
-    private select(prompt: SharedPrompt, embedding: Float32Array | null, settings: SharingSettings, stages: Stages): Admission {
-        const cacheVersion = this.deps.cache.version;
-        let t = performance.now();
-        const found = this.retrieve(prompt, embedding, settings);
-        stages.retrieve_ms = performance.now() - t;
-
-        t = performance.now();
-        // Candidates below the threshold count too (topK of them at most): the what-if curves show
-        // what another threshold would have given; only eligible ones can be the donor. The donor is
-        // the one reusing the most prompt tokens (KVShare v2), not the most similar.
-        const inputs = found.map((c) => ({
-            tokens: c.entry.tokens,
-            similarity: c.always ? alwaysEligible : c.similarity,
-            eligible: c.always || c.similarity >= settings.similarityThreshold
-        }));
-        const aligned = alignCandidates(inputs, prompt.tokens, {minRunLength: settings.minRunLength});
-        const best: Candidate | undefined = aligned.best == null ? undefined : {...found[aligned.best]!, alignment: aligned.alignments[aligned.best]!};
-        stages.align_ms = performance.now() - t;
-        const expectedReuse = best == null || prompt.tokens.length === 0 ? 0 : best.alignment.reusedTokens / prompt.tokens.length;
-        const foundCount = inputs.filter((input) => input.eligible).length;
-        return {embedding, cacheVersion, stages, ...(best == null ? {} : {best}), foundCount, expectedReuse, candidates: aligned.frontier};
     }
 
     /**
@@ -368,26 +344,6 @@ export class SharingEngine {
                 earlier?.id
             );
         };
-    }
-
-    /** The requester's scope's nearest cached prompts, whatever their similarity (admission filters them). */
-    private retrieve(prompt: SharedPrompt, embedding: Float32Array | null, settings: SharingSettings): FoundDonor[] {
-        const {cache} = this.deps;
-        // The requester's own scope, plus the admin-marked shared prefixes (their KV holds nothing else).
-        const scopes = [prompt.scope, sharedScope];
-        const found = new Map<number, FoundDonor>();
-        const exact = cache.findExact(scopes, prompt.tokens);
-        if (exact != null) found.set(exact.id, {entry: exact, similarity: 1, exact: true, always: true});
-        if (embedding != null) {
-            for (const {entry, similarity} of cache.nearest(scopes, embedding, settings.topK))
-                if (!found.has(entry.id)) found.set(entry.id, {entry, similarity, exact: false, always: entry.scope === sharedScope});
-        }
-        // Marked shared prefixes are always candidates, however little of the prompt they are: the
-        // admin chose them, and the aligner decides whether they help.
-        for (const {entry, vector} of cache.sharedPrefixes) {
-            if (!found.has(entry.id)) found.set(entry.id, {entry, similarity: embedding == null ? 0 : dot(embedding, vector), exact: false, always: true});
-        }
-        return [...found.values()];
     }
 
     private async floor(sequence: LlamaContextSequence, prompt: SharedPrompt, stages: Stages, trace: PrepareTrace, note: string): Promise<PreparedSequence> {
