@@ -11,7 +11,7 @@ import {sharedScope} from "./scopes.js";
 import type {Admission, Candidate, FoundDonor, SharedPrompt, Stages} from "./types.js";
 
 /** The requester's scope's nearest cached prompts, whatever their similarity (admission filters them). */
-export function retrieveDonors(cache: DonorCache, prompt: SharedPrompt, embedding: Float32Array | null, settings: SharingSettings): FoundDonor[] {
+function retrieveDonors(cache: DonorCache, prompt: SharedPrompt, embedding: Float32Array | null, settings: SharingSettings): FoundDonor[] {
     // The requester's own scope, plus the admin-marked shared prefixes (their KV holds nothing else).
     const scopes = [prompt.scope, sharedScope];
     const found = new Map<number, FoundDonor>();
