@@ -15,10 +15,10 @@ import type {ScopePolicy} from "./scopes.js";
  * - `dhd`: the deviation weighted by the attention the last prompt token pays each token (KVShare v2, stage 1);
  * - `dhd-decode`: `dhd`, then the other measured tokens, highest deviation first, 3 per generated token while
  *   decoding (stage 2), until none is left, the answer ends or 64 tokens of it are out;
- * - `dhd-guard`: `dhd-decode`, and in a greedy answer, before taking a token a runner-up may be close to (the
- *   token's probability under 62%, as it is wherever one is within 0.5 nats), first token included, the KV after
- *   the exact common prefix is recomputed at once, in place, and the token sampled again: a near tie then goes the
- *   way full prefill's does.
+ * - `dhd-guard`: `dhd-decode`, and in a greedy answer, before taking a token whose runner-up is within a nat of it
+ *   (read for a token under 73%, the most one can have with a runner-up that close), first token included, the KV
+ *   after the exact common prefix is recomputed at once, in place, and the token sampled again: a near tie then goes
+ *   the way full prefill's does.
  * The probing policies fall back to `boundary` where no probe can run (stock binary, an unknown graph).
  */
 export const recomputePolicies = ["none", "boundary", "epic", "deviation", "dhd", "dhd-decode", "dhd-guard"] as const;

@@ -104,6 +104,49 @@ describe("decode: recheck before a token is taken", () => {
         expect(sequence.contextTokens).toEqual([...tokens, decoded.tokens[0]]);
     });
 
+    it("reads by how many nats a token leads its runner-up (the step's distribution says the same), and the answer and its cells stay a plain answer's", async () => {
+        const plain = await answer(3, {}, {logprobs: 2});
+        const margins: number[] = [];
+        const reading = await answer(3, {
+            recheck: async (_probability, _taken, _computed, margin) => {
+                margins.push(await margin());
+                return "continue";
+            }
+        });
+        expect(reading.decoded.tokens).toEqual(plain.decoded.tokens);
+        expect(reading.fed).toEqual(plain.fed);
+        const steps = plain.decoded.logprobs!;
+        expect(margins.length).toBe(steps.length);
+        steps.forEach((step, i) => {
+            const [first, second] = step.top;
+            expect(first!.logprob).toBeCloseTo(step.logprob, 5);
+            expect(margins[i]).toBeCloseTo(first!.logprob - second!.logprob, 3);
+        });
+        // the prompt has near ties and clear steps both
+        expect(margins.some((m) => m < 1)).toBe(true);
+        expect(margins.some((m) => m > 1)).toBe(true);
+    });
+
+    it("a stop during a margin read ends the answer at that token, every cell fed once", async () => {
+        const controller = new AbortController();
+        const tokens = prompt();
+        await sequence.clearHistory();
+        await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
+        const decoded = await decode(model, sequence, tokens.slice(-1), greedyJob(tokens, {signal: controller.signal}), {
+            recheck: async (_probability, taken, _computed, margin) => {
+                if (taken === 2) {
+                    const read = margin();
+                    controller.abort();
+                    await read;
+                }
+                return "continue";
+            }
+        });
+        expect(decoded.finishReason).toBe("aborted");
+        expect(decoded.tokens.length).toBe(2);
+        expect(sequence.contextTokens).toEqual([...tokens, ...decoded.tokens]);
+    });
+
     it("after 'done' takes the token and reads no more probabilities: the same answer", async () => {
         const plain = await answer(1);
         const done = scripted(["continue", "done"]);

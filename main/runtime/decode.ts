@@ -4,7 +4,7 @@ import {RequestTimeoutError} from "./abortReasons.js";
 import {ContextOverflowError} from "./errors.js";
 import {TextStreamer} from "./TextStreamer.js";
 import type {GuardVerdict, InPlaceToken} from "../kv/index.js";
-import {sampledTokens, scorePrompt, tokenLogprob, type LogprobDetail} from "./logprobs.js";
+import {runnerUpMargin, sampledTokens, scorePrompt, tokenLogprob, type LogprobDetail} from "./logprobs.js";
 import type {GenerationJob, GenerationResult, PromptLogprobs, Sampling, TokenLogprob} from "./types.js";
 
 /** What decoding produced; the caller adds the prompt's side (reuse, timings) to make the result. */
@@ -35,9 +35,11 @@ export interface DecodeHooks {
      * sequence's KV, and then the token is sampled again from the last token fed, decoded anew over the fixed KV;
      * "done" when no later check could fix anything (none is made then, nor is the probability read any more).
      * `taken`: answer tokens taken before this one; `computed`: the cells decoding itself computed so far over the
-     * KV as it was, but the last one fed (which is decoded again).
+     * KV as it was, but the last one fed (which is decoded again); `margin`: by how many nats the token leads its
+     * runner-up (read by decoding the last token fed again: one token's decode, where copying the distribution out
+     * of llama.cpp would cost more than that on a large vocabulary).
      */
-    recheck?: (probability: number, taken: number, computed: () => readonly InPlaceToken[]) => Promise<GuardVerdict>;
+    recheck?: (probability: number, taken: number, computed: () => readonly InPlaceToken[], margin: () => Promise<number>) => Promise<GuardVerdict>;
 }
 
 /**
@@ -96,10 +98,23 @@ export async function decode(
         let recheck = rechecks(job) ? hooks.recheck : undefined;
         // Reading a token's probability sorts the vocabulary at each token: only while something asks for it.
         const detail = (): LogprobDetail => (logprobs != null ? ((job.logprobs ?? 0) > 0 ? "top" : "chosen") : recheck != null ? "chosen" : "none");
-        let iterator = sampledTokens(sequence, pending, evaluateOptions, detail());
-        /** The next token is fed by an iterator of its own, which reads no probability (the checks are done). */
-        let plainFromNext = false;
+        /** What the iterator reads of each step, or "ended" where a margin read ended it (the last token fed is decoded anew). */
+        let reading: LogprobDetail | "ended" = detail();
+        const feed = (tokens: Token[]) => {
+            reading = detail();
+            return sampledTokens(sequence, tokens, evaluateOptions, reading);
+        };
+        let iterator = feed(pending);
         const firstPending = prompt.length - pending.length;
+        /** Ends the iterator and takes the last cell fed out of the sequence, to be decoded anew: its token. */
+        const takeLastFed = async (): Promise<Token> => {
+            await iterator.return();
+            const fed = sequence.contextTokens;
+            const last = fed.at(-1)!;
+            await sequence.eraseContextTokenRanges([{start: fed.length - 1, end: fed.length}]);
+            return last;
+        };
+        const ban = (token: Token) => toTokenBias(new Map([...(job.sampling.logitBias ?? []), [token, -100]]), model, false);
         try {
             for (;;) {
                 const next = await iterator.next();
@@ -113,20 +128,21 @@ export async function decode(
                             ...pending.map((token, i) => ({position: firstPending + i, token})),
                             ...generated.map((token, i) => ({position: prompt.length + i, token}))
                         ].slice(0, -1);
-                    const verdict = await recheck(probability, generated.length, computed);
+                    const margin = async (): Promise<number> => {
+                        const last = await takeLastFed();
+                        reading = "ended";
+                        return runnerUpMargin(sequence, last, probability, {...evaluateOptions, tokenBias: ban(sampled.token)});
+                    };
+                    const verdict = await recheck(probability, generated.length, computed, margin);
                     if (verdict !== "continue") recheck = undefined;
                     if (verdict === "fixed") {
-                        await iterator.return();
-                        const fed = sequence.contextTokens;
-                        const last = fed.at(-1)!;
                         // The last cell fed was computed over the KV as it was: out, and decoded anew (but where a stop
                         // or a timeout came during the recompute: the answer ends here, without it).
-                        await sequence.eraseContextTokenRanges([{start: fed.length - 1, end: fed.length}]);
+                        const last = await takeLastFed();
                         if (job.signal.aborted) break;
-                        iterator = sampledTokens(sequence, [last], evaluateOptions, detail());
+                        iterator = feed([last]);
                         continue;
                     }
-                    plainFromNext = verdict === "done" && detail() === "none";
                 }
                 const token = sampled.token;
                 if (firstTokenAt === 0) {
@@ -153,11 +169,11 @@ export async function decode(
                 }
                 if (completionTokens >= maxTokens) break;
                 if (beforeNextToken != null) await beforeNextToken();
-                if (plainFromNext) {
-                    // The token is fed by the next iterator as it would have been by this one.
-                    plainFromNext = false;
+                if (reading !== detail()) {
+                    // Ended by a margin read, or done with the checks (nothing reads probabilities any more): the token is
+                    // fed by a new iterator as it would have been by this one.
                     await iterator.return();
-                    iterator = sampledTokens(sequence, [token], evaluateOptions, "none");
+                    iterator = feed([token]);
                 }
             }
         } finally {

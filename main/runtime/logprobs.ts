@@ -39,6 +39,22 @@ export async function* sampledTokens(
     }
 }
 
+/**
+ * Feeds `last` (the token whose step sampled a token of probability `probability`) and reads by how many nats that
+ * token led its runner-up: `options` ban it, and the probability the runner-up then takes is its share of what the
+ * banned token left (p₂ / (1 − p₁)). One token's decode, without copying the distribution out of llama.cpp; the
+ * sampled token is not fed. Infinity where nothing else could be sampled.
+ */
+export async function runnerUpMargin(sequence: LlamaContextSequence, last: Token, probability: number, options: SequenceEvaluateOptions): Promise<number> {
+    const {temperature, repeatPenalty, tokenBias} = options;
+    const [output] = await sequence.controlledEvaluate([
+        [last, {generateNext: {token: true, confidence: true, options: {temperature, ...(repeatPenalty == null ? {} : {repeatPenalty}), tokenBias}}}]
+    ]);
+    const share = output?.next.token == null ? undefined : output.next.confidence;
+    const runnerUp = share == null ? 0 : share * (1 - probability);
+    return runnerUp <= 0 ? Number.POSITIVE_INFINITY : Math.log(probability) - Math.log(runnerUp);
+}
+
 const logprobOf = (probability: number | undefined): number =>
     probability == null || probability <= 0 ? floorLogprob : Math.max(floorLogprob, Math.log(probability));
 

@@ -29,10 +29,16 @@ afterAll(async () => {
 });
 
 /** A greedy completion; the prompt is not cached unless `store` says so (every policy then sees the same donor). */
-function ask(text: string, user: string, recompute?: {policy?: RecomputePolicy; budget?: number; store?: boolean}, maxTokens = 12): Promise<GenerationResult> {
+function ask(
+    text: string,
+    user: string,
+    recompute?: {policy?: RecomputePolicy; budget?: number; store?: boolean},
+    maxTokens = 12,
+    logprobs?: number
+): Promise<GenerationResult> {
     return server.core.requirePipeline().complete(
         text,
-        {maxTokens, maxTokensExplicit: true, stops: [], sampling: {...defaultSampling, temperature: 0}},
+        {maxTokens, maxTokensExplicit: true, stops: [], sampling: {...defaultSampling, temperature: 0}, ...(logprobs == null ? {} : {logprobs})},
         // As the machine's owner asks (the stage times are the owner's).
         {signal: new AbortController().signal, arrivedAt: performance.now(), user, revealDonor: true, recompute: {store: false, ...recompute}}
     );
@@ -147,6 +153,24 @@ describe("recompute policies", () => {
         // one batch held them all (with the cells computed over them)
         expect(Math.max(...sizes)).toBeGreaterThanOrEqual(record.reused_tokens - commonPrefix);
         expect(result.text).toBe(full.text);
+    });
+
+    it("dhd-guard takes an unsure token whose runner-up is over a nat behind it over the KV as it is, and recomputes at a near tie", async () => {
+        const cut = inserted.slice(0, inserted.indexOf(" They found") + " They found".length);
+        const full = await ask(cut, "someone-else", {}, 16);
+        await clearSequence();
+        const guarded = await ask(cut, "teacher", {policy: "dhd-guard", budget: 0.05}, 16, 2);
+        expect(guarded.kvshare.mode).toBe("semantic");
+        // the first token (read over the reused KV): under 73%, its runner-up over a nat behind
+        const first = guarded.logprobs![0]!;
+        expect(Math.exp(first.logprob)).toBeLessThan(0.73);
+        expect(first.top[0]!.logprob - first.top[1]!.logprob).toBeGreaterThan(1);
+        const flushedAt = guarded.kvshare.decode_recompute?.flushed_at;
+        expect(flushedAt).toBeGreaterThan(0);
+        // the token it recomputed before: a near tie (full prefill's own top two are under a nat apart there too)
+        const tie = guarded.logprobs![flushedAt!]!;
+        expect(tie.top[0]!.logprob - tie.top[1]!.logprob).toBeLessThan(1);
+        expect(guarded.text).toBe(full.text);
     });
 
     it("dhd-guard leaves the guard (and the decode stage) to an idle machine: while another request waits for the sequence, nothing is recomputed", async () => {

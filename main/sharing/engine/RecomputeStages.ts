@@ -23,6 +23,7 @@ import {
     deviationScores,
     isCommonPrefix,
     isMeasuredPolicy,
+    isNearTie,
     mayBeNearTie,
     type RecomputePlan
 } from "../policy/index.js";
@@ -94,7 +95,12 @@ export class RecomputeStages {
                     : {
                           // The guard's recompute is a prefill's worth of the prompt's tail: only on a machine that has
                           // nothing else to do (nobody waiting, no other answer being decoded).
-                          recheck: async (probability: number, taken: number, computed: () => readonly InPlaceToken[]): Promise<GuardVerdict> => {
+                          recheck: async (
+                              probability: number,
+                              taken: number,
+                              computed: () => readonly InPlaceToken[],
+                              margin: () => Promise<number>
+                          ): Promise<GuardVerdict> => {
                               // Cells lost to a failed recompute: an answer over what is left would not be the model's.
                               if (stage.failed) throw new Error("a decode-stage recompute failed: the sequence lost part of its prompt");
                               if (!stage.flushable) return "done";
@@ -102,6 +108,8 @@ export class RecomputeStages {
                               if (yieldNow()) return "continue";
                               if (taken === 0) guard.checkedFirst = true;
                               if (!mayBeNearTie(probability)) return "continue";
+                              // Unsure is not a tie: a token with a clear runner-up goes on over the KV as it is.
+                              if (!isNearTie(await margin())) return "continue";
                               // A request that comes meanwhile (or a stop) ends it between two batches: the answer goes on
                               // over the KV as far as it got (before the first batch: nothing was done, a later token may).
                               const outcome = await stage.flush([...guard.cells, ...computed()], yieldNow);

@@ -89,12 +89,13 @@ export interface PrepareTrace {
 /**
  * What the decode loop calls while a sequence with a decode stage answers (the shape of the runtime's decode hooks):
  * `beforeNextToken` after each generated token, and for `dhd-guard` `recheck` before a sampled token is taken: where
- * it may be a near tie, the prompt's KV after the common prefix and `computed` (the cells decoding computed over
- * it) are recomputed at once, and "fixed" says the token is to be sampled again ("done": no more checks).
+ * its runner-up (`margin`, read only for an unsure token) is near, the prompt's KV after the common prefix and
+ * `computed` (the cells decoding computed over it) are recomputed at once, and "fixed" says the token is to be
+ * sampled again ("done": no more checks).
  */
 export interface DecodeStageHooks {
     beforeNextToken(): Promise<void>;
-    recheck?(probability: number, taken: number, computed: () => readonly InPlaceToken[]): Promise<GuardVerdict>;
+    recheck?(probability: number, taken: number, computed: () => readonly InPlaceToken[], margin: () => Promise<number>): Promise<GuardVerdict>;
 }
 
 /**

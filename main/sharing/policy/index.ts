@@ -7,6 +7,7 @@ export {
     hasDecodeStage,
     isCommonPrefix,
     isMeasuredPolicy,
+    isNearTie,
     mayBeNearTie,
     mergeRanges,
     NEAR_TIE_GUARD_NATS,

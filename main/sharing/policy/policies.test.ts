@@ -9,6 +9,7 @@ import {
     DECODE_RECOMPUTE_PER_STEP,
     deviationScores,
     lastTokenAttention,
+    isNearTie,
     mayBeNearTie,
     selectRecompute,
     type ProbeRows
@@ -68,12 +69,16 @@ describe("recompute policies", () => {
         expect(selectRecompute(runs.slice(1), 46, {policy: "dhd-guard", budgetFraction: 0.15, scores}).commonPrefix).toBe(0);
     });
 
-    it("a near tie is read from the token's own probability: a runner-up within 0.5 nats leaves it under 62%", () => {
+    it("a near tie: a token under 73% may have a runner-up within 1 nat (a free screen); the runner-up's gap decides", () => {
         const within = (gap: number) => 1 / (1 + Math.exp(-gap)); // the top token's probability with one runner-up `gap` nats below, nothing else
-        expect(mayBeNearTie(within(0.49))).toBe(true);
-        expect(mayBeNearTie(within(0.51))).toBe(false);
-        expect(mayBeNearTie(0.3)).toBe(true); // a flat step: no tie need be there, it is taken as one
+        expect(mayBeNearTie(within(0.99))).toBe(true);
+        expect(mayBeNearTie(within(1.01))).toBe(false);
+        expect(mayBeNearTie(0.3)).toBe(true); // a flat step: its runner-up may yet be far behind
         expect(mayBeNearTie(0.99)).toBe(false);
+        expect(isNearTie(0.99)).toBe(true);
+        expect(isNearTie(1.01)).toBe(false);
+        // with one runner-up and nothing else the screen and the gap agree
+        for (const gap of [0, 0.5, 0.9, 1.1, 3]) expect(mayBeNearTie(within(gap))).toBe(isNearTie(gap));
     });
 
     it("dhd-decode queues at most DECODE_RECOMPUTE_MAX_STEPS steps' worth, the highest scores", () => {

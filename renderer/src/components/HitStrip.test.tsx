@@ -61,7 +61,7 @@ describe("HitStrip", () => {
         cleanup();
         render(<HitStrip record={{...base, decode_recompute: {tokens: 6, ms: 9, flushed_at: 0}}} />);
         expect(screen.getByTestId("hit-recomputed").textContent).toBe(
-            "3 recomputed (dhd-guard) + 6 while decoding, at once before answer token 1 (the model was unsure of it)"
+            "3 recomputed (dhd-guard) + 6 while decoding, at once before answer token 1 (a near tie)"
         );
     });
 

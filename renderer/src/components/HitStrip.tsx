@@ -83,7 +83,7 @@ export function HitStrip({record}: {record: KvShareRecord}) {
                         {record.recomputed_tokens} recomputed{record.recompute_policy ? ` (${record.recompute_policy})` : ""}
                         {record.decode_recompute ? ` + ${record.decode_recompute.tokens} while decoding` : ""}
                         {record.decode_recompute?.flushed_at != null
-                            ? `, at once before answer token ${record.decode_recompute.flushed_at + 1} (the model was unsure of it)`
+                            ? `, at once before answer token ${record.decode_recompute.flushed_at + 1} (a near tie)`
                             : ""}
                     </span>
                 ) : null}

@@ -23,7 +23,7 @@ export const recomputePolicyHints: Readonly<Record<RecomputePolicy, string>> = {
     dhd: "Measured deviation weighted by the attention the prompt's end pays each token",
     "dhd-decode": "DHD, then more measured tokens fixed a few per generated token while the machine has time",
     "dhd-guard":
-        "DHD with decode fixes; in a greedy answer (temperature 0), before a token the model is unsure of (its probability under 62%), all reused KV past the shared start is recomputed at once, while the machine answers nothing else: answers as a full prefill's, but that token waits for it (the first one too)"
+        "DHD with decode fixes; in a greedy answer (temperature 0), before a token the model hesitates over (a runner-up within a nat of it: odds under 2.7 to 1), all reused KV past the shared start is recomputed at once, while the machine answers nothing else: answers as a full prefill's, but that token waits for it (the first one too)"
 };
 
 /** The admin form's fields as typed (strings for numbers, so a bad value reaches the server's validator). */
