@@ -120,7 +120,8 @@ describe("decode: recheck before a token is taken", () => {
         steps.forEach((step, i) => {
             const [first, second] = step.top;
             expect(first!.logprob).toBeCloseTo(step.logprob, 5);
-            expect(margins[i]).toBeCloseTo(first!.logprob - second!.logprob, 3);
+            // the margin's step is decoded again, in a batch of its own: a GPU backend's arithmetic differs in the last digits
+            expect(margins[i]).toBeCloseTo(first!.logprob - second!.logprob, 2);
         });
         // the prompt has near ties and clear steps both
         expect(margins.some((m) => m < 1)).toBe(true);
