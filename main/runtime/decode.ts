@@ -37,7 +37,7 @@ export interface DecodeHooks {
      * `taken`: answer tokens taken before this one; `computed`: the cells decoding itself computed so far over the
      * KV as it was, but the last one fed (which is decoded again); `margin`: by how many nats the token leads its
      * runner-up (read by decoding the last token fed again: one token's decode, where copying the distribution out
-     * of llama.cpp would cost more than that on a large vocabulary).
+     * of llama.cpp would cost more than that on a large vocabulary; awaited before the hook returns).
      */
     recheck?: (probability: number, taken: number, computed: () => readonly InPlaceToken[], margin: () => Promise<number>) => Promise<GuardVerdict>;
 }
@@ -129,8 +129,8 @@ export async function decode(
                             ...generated.map((token, i) => ({position: prompt.length + i, token}))
                         ].slice(0, -1);
                     const margin = async (): Promise<number> => {
-                        const last = await takeLastFed();
                         reading = "ended";
+                        const last = await takeLastFed();
                         return runnerUpMargin(sequence, last, probability, {...evaluateOptions, tokenBias: ban(sampled.token)});
                     };
                     const verdict = await recheck(probability, generated.length, computed, margin);

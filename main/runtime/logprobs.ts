@@ -43,7 +43,8 @@ export async function* sampledTokens(
  * Feeds `last` (the token whose step sampled a token of probability `probability`) and reads by how many nats that
  * token led its runner-up: `options` ban it, and the probability the runner-up then takes is its share of what the
  * banned token left (p₂ / (1 − p₁)). One token's decode, without copying the distribution out of llama.cpp; the
- * sampled token is not fed. Infinity where nothing else could be sampled.
+ * sampled token is not fed. Infinity where nothing else could be sampled. Greedy steps only: at a temperature
+ * node-llama-cpp's top-k / top-p would cut the distribution the share is read from.
  */
 export async function runnerUpMargin(sequence: LlamaContextSequence, last: Token, probability: number, options: SequenceEvaluateOptions): Promise<number> {
     const {temperature, repeatPenalty, tokenBias} = options;

@@ -161,9 +161,10 @@ describe("recompute policies", () => {
         await clearSequence();
         const guarded = await ask(cut, "teacher", {policy: "dhd-guard", budget: 0.05}, 16, 2);
         expect(guarded.kvshare.mode).toBe("semantic");
-        // the first token (read over the reused KV): under 73%, its runner-up over a nat behind
+        // the first token (read over the reused KV): unsure (under 62%, where the guard used to recompute for any token),
+        // its runner-up over a nat behind
         const first = guarded.logprobs![0]!;
-        expect(Math.exp(first.logprob)).toBeLessThan(0.73);
+        expect(Math.exp(first.logprob)).toBeLessThan(0.62);
         expect(first.top[0]!.logprob - first.top[1]!.logprob).toBeGreaterThan(1);
         const flushedAt = guarded.kvshare.decode_recompute?.flushed_at;
         expect(flushedAt).toBeGreaterThan(0);

@@ -106,15 +106,21 @@ export class RecomputeStages {
                               if (!stage.flushable) return "done";
                               const yieldNow = () => othersWaiting() || othersServed();
                               if (yieldNow()) return "continue";
-                              if (taken === 0) guard.checkedFirst = true;
-                              if (!mayBeNearTie(probability)) return "continue";
+                              // The cost gate learns how often the first token is recomputed for: from checks that ran.
+                              const checked = () => {
+                                  if (taken === 0) guard.checkedFirst = true;
+                              };
                               // Unsure is not a tie: a token with a clear runner-up goes on over the KV as it is.
-                              if (!isNearTie(await margin())) return "continue";
+                              if (!mayBeNearTie(probability) || !isNearTie(await margin())) {
+                                  checked();
+                                  return "continue";
+                              }
                               // A request that comes meanwhile (or a stop) ends it between two batches: the answer goes on
                               // over the KV as far as it got (before the first batch: nothing was done, a later token may).
                               const outcome = await stage.flush([...guard.cells, ...computed()], yieldNow);
                               if (outcome === "failed") throw new Error("the near-tie guard's recompute failed: the sequence lost part of its prompt");
                               if (outcome === "deferred") return "continue";
+                              checked();
                               if (outcome === "skipped") return "done";
                               flushedAt = taken;
                               return "fixed";
