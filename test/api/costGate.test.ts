@@ -74,7 +74,9 @@ describe("cost-aware gate", () => {
             await complete(first!);
             repeats.push(await complete(again!));
         }
-        const notes = repeats.filter((r) => r.mode !== "semantic").map((r) => r.note ?? "");
+        // Now and then the gate keeps one all the same (to go on measuring): that repeat finds it, and the note is the
+        // gate's weighing of that donor instead.
+        const notes = repeats.filter((r) => r.mode !== "semantic" && r.note?.startsWith("cost gate:") !== true).map((r) => r.note ?? "");
         expect(notes.length).toBeGreaterThan(0);
         for (const note of notes) expect(note).toMatch(/; the cost gate keeps prompts this short out of the cache on this machine/);
     });
