@@ -88,20 +88,21 @@ describe("decode: recheck before a token is taken", () => {
 
     it("a stop during the recompute ends the answer there, the last cell fed (computed over the KV as it was) taken out", async () => {
         const controller = new AbortController();
-        const tokens = prompt();
-        await sequence.clearHistory();
-        await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
-        const decoded = await decode(model, sequence, tokens.slice(-1), greedyJob(tokens, {signal: controller.signal}), {
-            recheck: async (_probability, taken) => {
-                if (taken < 2) return "continue";
-                controller.abort();
-                return "fixed";
-            }
-        });
+        const {decoded, tokens, fed} = await answer(
+            1,
+            {
+                recheck: async (_probability, taken) => {
+                    if (taken < 2) return "continue";
+                    controller.abort();
+                    return "fixed";
+                }
+            },
+            {signal: controller.signal}
+        );
         expect(decoded.finishReason).toBe("aborted");
         expect(decoded.tokens.length).toBe(2);
         // the prompt and the first answer token; the second (fed last) is out
-        expect(sequence.contextTokens).toEqual([...tokens, decoded.tokens[0]]);
+        expect(fed).toEqual([...tokens, decoded.tokens[0]]);
     });
 
     it("reads by how many nats a token leads its runner-up (the step's distribution says the same), and the answer and its cells stay a plain answer's", async () => {
@@ -130,22 +131,23 @@ describe("decode: recheck before a token is taken", () => {
 
     it("a stop during a margin read ends the answer at that token, every cell fed once", async () => {
         const controller = new AbortController();
-        const tokens = prompt();
-        await sequence.clearHistory();
-        await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
-        const decoded = await decode(model, sequence, tokens.slice(-1), greedyJob(tokens, {signal: controller.signal}), {
-            recheck: async (_probability, taken, _computed, margin) => {
-                if (taken === 2) {
-                    const read = margin();
-                    controller.abort();
-                    await read;
+        const {decoded, tokens, fed} = await answer(
+            1,
+            {
+                recheck: async (_probability, taken, _computed, margin) => {
+                    if (taken === 2) {
+                        const read = margin();
+                        controller.abort();
+                        await read;
+                    }
+                    return "continue";
                 }
-                return "continue";
-            }
-        });
+            },
+            {signal: controller.signal}
+        );
         expect(decoded.finishReason).toBe("aborted");
         expect(decoded.tokens.length).toBe(2);
-        expect(sequence.contextTokens).toEqual([...tokens, ...decoded.tokens]);
+        expect(fed).toEqual([...tokens, ...decoded.tokens]);
     });
 
     it("after 'done' takes the token and reads no more probabilities: the same answer", async () => {
