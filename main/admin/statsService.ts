@@ -1,4 +1,4 @@
-import {LineFit} from "../common/lineFit.js";
+import {LineFit, minSlopeSpread} from "../common/lineFit.js";
 import type {CacheStats, PrefillSpeed, StatsBucket, TopDonor, TtftSummary} from "../../shared/admin.js";
 import type {AdminDeps} from "./ports.js";
 import {sharedScope} from "../sharing/engine/scopes.js";
@@ -52,9 +52,9 @@ class Tally {
     }
 }
 
-/** The prefill line's fit: a slope only where the prompts' lengths spread enough (a coefficient of variation of 0.2). */
+/** The prefill line's fit: a slope only where the prompts' lengths spread enough. */
 export function prefillFit(): LineFit {
-    return new LineFit(1, 0.04);
+    return new LineFit(1, minSlopeSpread);
 }
 
 /** Fewer requests than this fit no slope: the rate through the origin stands in. */

@@ -214,4 +214,20 @@ describe("cost gate", () => {
         expect(long.donorMs).toBeLessThan(300); // the fixed part is paid once, however long the donor
         expect(long.useDonor).toBe(true);
     });
+
+    it("fits no steep slope to prompts of about one length where one was slow (a busy machine)", () => {
+        // Prefills timed on a 2-core machine while it built: about 0.8 ms a token, one of them 2.5 times that.
+        const gate = new CostGate();
+        for (const [tokens, ms] of [
+            [68, 21],
+            [64, 30],
+            [70, 152],
+            [64, 52],
+            [62, 11]
+        ] as const)
+            gate.observeFloor(tokens, ms);
+        // Fitted as a line these lengths give 13 ms a token: a 45-token prompt predicted at 600 ms, so any donor wins.
+        expect(gate.prefillMs(45)).toBeGreaterThan(20);
+        expect(gate.prefillMs(45)).toBeLessThan(60);
+    });
 });

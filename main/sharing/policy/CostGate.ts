@@ -8,7 +8,7 @@
  * large model that pass outweighs the tokens saved, so decode costs are fitted as a line, not a rate.
  */
 
-import {LineFit} from "../../common/lineFit.js";
+import {LineFit, minSlopeSpread} from "../../common/lineFit.js";
 
 /** Exponential moving average; `count` tells whether it has seen enough to be trusted. */
 class Ema {
@@ -94,6 +94,12 @@ export const coldMinSavedTokens = 64;
 const exploreEvery = 8;
 const maxExploreEvery = 128;
 
+/**
+ * A cost measured while serving: recent samples count most, and a slope only where the token counts spread enough
+ * (served prompts of about one length, timed on a busy machine, fit any slope, and one slow sample a steep one).
+ */
+const timeLine = (): LineFit => new LineFit(0.9, minSlopeSpread);
+
 /** Counts skips and says when the next one should go ahead anyway (see {@link exploreEvery}). */
 class Explorer {
     private skipped = 0;
@@ -115,18 +121,18 @@ class Explorer {
 }
 
 export class CostGate {
-    private readonly prefill = new LineFit();
-    private readonly editCompute = new LineFit();
+    private readonly prefill = timeLine();
+    private readonly editCompute = timeLine();
     /**
      * Restore and edit against the donor's tokens. A line, not a rate: under load most of it is the
      * wait for the context between other sequences' batches, the same for a short donor as a long one.
      */
-    private readonly restoreEdit = new LineFit();
+    private readonly restoreEdit = timeLine();
     private readonly readMsPerByte = new Ema();
     /** Copying a served prompt's KV out of its sequence (the sequence is held meanwhile). */
-    private readonly capture = new LineFit();
+    private readonly capture = timeLine();
     /** Deviation probes: milliseconds against prompt tokens. */
-    private readonly probe = new LineFit();
+    private readonly probe = timeLine();
     private readonly skippedDonors = new Explorer();
     private readonly uncachedPrompts = new Explorer();
     /** Of the guarded answers served from a donor (their first token checked), the share whose guard recomputed before it (1 or 0 each). */
