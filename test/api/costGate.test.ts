@@ -48,36 +48,12 @@ describe("cost-aware gate", () => {
         await server.core.requirePipeline().settled();
         const gated = burst.filter((r) => r.note?.startsWith("cost gate:"));
         expect(gated.length).toBeGreaterThan(0);
-        expect(gated[0]!.note).toMatch(/donor would take ~\d+ ms( \(\d+ ms waiting for the editing sequence\))?, the prefix floor ~\d+ ms/);
+        // Weighed against the floor (with the predicted times), or, once even the best donor is predicted to lose, not looked for.
+        for (const {note} of gated)
+            expect(note).toMatch(
+                /^cost gate: (the donor would take ~\d+ ms, the prefix floor ~\d+ ms|no donor can beat the prefix floor for a prompt this short now)/
+            );
+        expect(gated.some((r) => /donor would take/.test(r.note!))).toBe(true);
         expect(gated.every((r) => r.mode !== "semantic")).toBe(true);
-    });
-
-    it("says so when a prompt finds nothing because the gate keeps prompts like it out of the cache (not the threshold's doing)", async () => {
-        // Rates measured (above): on this tiny model reusing a short prompt never beats computing it, so the gate
-        // keeps such prompts out of the cache (but for an occasional one): the same question asked again in other
-        // words (differing from the start, so no sequence's own prefix serves it) finds no donor.
-        const repeats: KvShareRecord[] = [];
-        for (const [first, again] of [
-            [
-                "The library opens at eight and closes at six; books are due back in three weeks, and late ones cost a coin a day.",
-                "Our library opens at eight and closes at six; books are due back in three weeks, and late ones cost a coin a day."
-            ],
-            [
-                "Feed the cat twice a day, once in the morning and once at night, and give her fresh water in the blue bowl.",
-                "Please feed the cat twice a day, once in the morning and once at night, and give her fresh water in the blue bowl."
-            ],
-            [
-                "The bus to the school stops at the corner by the bakery at half past seven every morning except on Sundays.",
-                "A bus to the school stops at the corner by the bakery at half past seven every morning except on Sundays."
-            ]
-        ]) {
-            await complete(first!);
-            repeats.push(await complete(again!));
-        }
-        // Now and then the gate keeps one all the same (to go on measuring): that repeat finds it, and the note is the
-        // gate's weighing of that donor instead.
-        const notes = repeats.filter((r) => r.mode !== "semantic" && r.note?.startsWith("cost gate:") !== true).map((r) => r.note ?? "");
-        expect(notes.length).toBeGreaterThan(0);
-        for (const note of notes) expect(note).toMatch(/; the cost gate keeps prompts this short out of the cache on this machine/);
     });
 });

@@ -36,6 +36,8 @@ export interface SharingEngineDeps {
     busy?(): boolean;
     /** Whether any request is being answered now (a `dhd-guard` request's guard would not run: it is charged nothing). */
     serving?(): boolean;
+    /** The cost gate, where it should start from rates measured before (else one that has measured nothing yet). */
+    costGate?: CostGate;
     log: Logger;
 }
 
@@ -47,12 +49,13 @@ export interface SharingEngineDeps {
  */
 export class SharingEngine {
     /** Decides from measured rates whether a donor beats the prefix floor. */
-    private readonly gate = new CostGate();
+    private readonly gate: CostGate;
 
     /** The measured policies' probe before an edit and decode stage after it. */
     private readonly recompute: RecomputeStages;
 
     public constructor(private readonly deps: SharingEngineDeps) {
+        this.gate = deps.costGate ?? new CostGate();
         this.recompute = new RecomputeStages({
             context: deps.context,
             ...(deps.probe == null ? {} : {probe: deps.probe}),
