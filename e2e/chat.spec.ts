@@ -2,15 +2,11 @@ import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
+import {send, slowLink} from "./chatSteps.js";
 import {repoRoot} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
-
-async function send(page: Page, text: string): Promise<void> {
-    await page.getByTestId("composer-input").fill(text);
-    await page.getByTestId("composer-input").press("Enter");
-}
 
 async function setMaxTokens(page: Page, value: number): Promise<void> {
     if (!(await page.getByTestId("chat-settings").isVisible())) await page.getByTestId("settings-toggle").click();
@@ -54,10 +50,12 @@ test.describe("chat in the served UI", () => {
 
         // 1. A streamed answer.
         await watchStreamingText(page);
+        const restoreLink = await slowLink(page);
         await send(page, "Once upon a time");
         await expect(page.getByTestId("message-user")).toHaveText("Once upon a time");
         const first = page.getByTestId("message-assistant").first();
         await expect(first.getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
+        await restoreLink();
         await expect(first.locator(".markdown")).not.toBeEmpty();
         await expect(first.getByTestId("answer-stats")).toContainText("tok/s");
         await expect(first.getByTestId("answer-stats")).toContainText("TTFT");
@@ -266,14 +264,10 @@ test.describe("chat in the served UI", () => {
             };
             requestAnimationFrame(tick);
         });
-        // Over a slow link (about 40 pieces a second): on a fast machine the whole answer can come before the page
-        // draws a frame, and is then drawn once, already ended.
-        const link = await page.context().newCDPSession(page);
-        await link.send("Network.enable");
-        await link.send("Network.emulateNetworkConditions", {offline: false, latency: 0, downloadThroughput: 10_000, uploadThroughput: -1});
+        const restoreLink = await slowLink(page);
         await send(page, "Once upon a time there was a fox");
         await expect(page.getByTestId("message-assistant").getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
-        await link.send("Network.emulateNetworkConditions", {offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1});
+        await restoreLink();
         const frames = await page.evaluate(
             () =>
                 (window as unknown as {__frames: Array<{streaming: boolean; question: number; answer: number; text: DOMRect | null; caret: DOMRect | null}>})

@@ -2,7 +2,7 @@ import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {answered, open, send, setMaxTokens} from "./chatSteps.js";
+import {answered, open, send, setMaxTokens, slowLink} from "./chatSteps.js";
 import {textContrast} from "./layoutChecks.js";
 import {repoRoot, startServer, type RunningServer} from "./server.js";
 
@@ -155,13 +155,17 @@ test.describe("chat controls in the served UI", () => {
 
         // A new answer here is followed as it streams, to its end.
         await setMaxTokens(page, 400);
+        const restoreLink = await slowLink(page);
         await send(page, "Tell me what the fox did next");
+        const streaming = page.locator('[data-testid="message-assistant"][data-streaming="true"]');
+        await expect(streaming).toHaveCount(1);
         let followed = 0;
-        while ((await page.locator('[data-testid="message-assistant"][data-streaming="true"]').count()) > 0) {
+        while ((await streaming.count()) > 0) {
             if ((await gapBelow(page)) < 2) followed++;
             await page.waitForTimeout(50);
         }
         await answered(page, 3);
+        await restoreLink();
         expect(await gapBelow(page)).toBeLessThan(2);
         expect(followed).toBeGreaterThan(0);
 

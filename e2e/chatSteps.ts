@@ -13,6 +13,23 @@ export async function send(page: Page, text: string): Promise<void> {
     await page.getByTestId("composer-input").press("Enter");
 }
 
+/**
+ * Slows the page's downloads to 10 kB/s (Chrome's network emulation: about 40 streamed pieces a second) until the
+ * returned function is called. On a fast machine a whole answer can come before the page draws a frame, and is then
+ * drawn once, already ended: a test that watches an answer being written slows its link first.
+ */
+export async function slowLink(page: Page): Promise<() => Promise<void>> {
+    const link = await page.context().newCDPSession(page);
+    const limit = (downloadThroughput: number) =>
+        link.send("Network.emulateNetworkConditions", {offline: false, latency: 0, downloadThroughput, uploadThroughput: -1});
+    await link.send("Network.enable");
+    await limit(10_000);
+    return async () => {
+        await limit(-1);
+        await link.detach();
+    };
+}
+
 /** Sets the open chat's max tokens (a long answer streams for a few seconds on the tiny model). */
 export async function setMaxTokens(page: Page, value: number): Promise<void> {
     await page.getByTestId("settings-toggle").click();

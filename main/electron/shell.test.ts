@@ -142,7 +142,7 @@ describe("Electron entry (mocked electron module)", () => {
         const {calls, loadURL, send, openExternal, ready} = await bootDesktop({model: (await import("../../test/support/testServer.js")).testModelPath});
         expect(calls.registerSchemesAsPrivileged?.[0]).toEqual([[{scheme: "app", privileges: {standard: true, secure: true, supportFetchAPI: true}}]]);
         ready();
-        await vi.waitFor(() => expect(loadURL).toHaveBeenCalledWith("app://kvshare/index.html"));
+        await vi.waitFor(() => expect(loadURL).toHaveBeenCalledWith("app://kvshare/index.html"), {timeout: 20_000});
         const permissionHandler = (calls.setPermissionRequestHandler![0] as [(c: unknown, p: string, cb: (ok: boolean) => void) => void])[0];
         const decision = vi.fn();
         permissionHandler({}, "media", decision);
@@ -172,7 +172,7 @@ describe("Electron entry (mocked electron module)", () => {
     it("opens the window on a first run without any model, reporting why in health", async () => {
         const {loadURL, ready, handler} = await bootDesktop({model: ""});
         ready();
-        await vi.waitFor(() => expect(loadURL).toHaveBeenCalledWith("app://kvshare/index.html"));
+        await vi.waitFor(() => expect(loadURL).toHaveBeenCalledWith("app://kvshare/index.html"), {timeout: 20_000});
         expect(handler("kvshare:health")(trustedEvent())).toMatchObject({status: "error", model: null});
     });
 });

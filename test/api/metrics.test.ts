@@ -120,7 +120,7 @@ describe("GET /slots", () => {
         controller.abort();
         await reader.cancel().catch(() => undefined);
         await server.core.requirePipeline().settled();
-        await expect.poll(async () => (await slots()).some((s) => s.is_processing)).toBe(false);
+        await expect.poll(async () => (await slots()).some((s) => s.is_processing), {timeout: 10_000}).toBe(false);
         expect((await server.api("/slots", {noAuth: true})).status).toBe(401);
     });
 });

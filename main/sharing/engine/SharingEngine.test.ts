@@ -80,7 +80,7 @@ describe("the sharing engine and its cost gate (stories260K, sqlite-vec)", () =>
         });
     }
 
-    /** Serves `text` as the request path does, up to its capture; the cache entry it became, if it was kept. */
+    /** Serves `text` as the request path does, up to its capture: its admission, the note on how it was served, whether it was kept. */
     async function serve(engine: SharingEngine, text: string): Promise<{admission: Admission; note: string | undefined; kept: boolean}> {
         const prompt = {tokens: model.tokenize(text), text, scope: "global", detail: false, revealDonor: false};
         const admission = await engine.admit(prompt);
