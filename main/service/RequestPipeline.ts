@@ -295,7 +295,7 @@ export class RequestPipeline {
                     ...(decoded.promptLogprobs == null ? {} : {promptLogprobs: decoded.promptLogprobs})
                 };
                 // Scoring reads every token's distribution out: its prompt time is not a prefill's, for the cost model.
-                if (prompt.computeAll !== true) this.sharing.observeServed(result.kvshare, result.timings.promptMs, prepared.guard?.checkedFirst === true);
+                if (prompt.computeAll !== true) this.sharing.observeServed(result.kvshare, result.timings.promptMs, prepared.guard);
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing
                 // when it was stored at the end of its prefill already, unless the decode stage fixed
                 // some of its KV since: then this better copy takes that entry's place).

@@ -1,8 +1,12 @@
-/** `dhd-guard`'s cells for a plan: every one past the common prefix, and which hold donor KV. */
-import {describe, expect, it} from "vitest";
-import type {Token} from "node-llama-cpp";
+/** `dhd-guard`'s cells for a plan (every one past the common prefix, and which hold donor KV), and its check of a token. */
+import {afterAll, beforeAll, describe, expect, it, vi} from "vitest";
+import {getLlama, LlamaLogLevel, type LlamaContext, type LlamaModel, type Token} from "node-llama-cpp";
+import {silentLogger} from "../../common/log.js";
+import type {KvShareRecord} from "../../../shared/openai.js";
 import {selectRecompute} from "../policy/index.js";
-import {guardFor} from "./RecomputeStages.js";
+import {guardFor, RecomputeStages} from "./RecomputeStages.js";
+import type {PreparedSequence} from "./types.js";
+import {STORIES_260K} from "../../../test/support/testData.js";
 
 const prompt = Array.from({length: 20}, (_, i) => (100 + i) as Token);
 // an exact common prefix of 5, 3 new tokens, then 12 kept ones after the edit
@@ -36,5 +40,50 @@ describe("guardFor", () => {
         expect(guardFor(prefixOnly, prompt, 1)).toEqual({});
         const allComputed = selectRecompute(runs, prompt.length, {policy: "boundary", budgetFraction: 1});
         expect(guardFor(allComputed, prompt, 1)).toEqual({});
+    });
+});
+
+describe("dhd-guard's check of a token", () => {
+    let model: LlamaModel;
+    let context: LlamaContext;
+    beforeAll(async () => {
+        const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 1});
+        model = await llama.loadModel({modelPath: STORIES_260K});
+        context = await model.createContext({contextSize: 128, sequences: 1, threads: 1});
+    }, 120_000);
+    afterAll(async () => {
+        await context?.dispose();
+        await model?.dispose();
+    });
+
+    /** Checks a token of `probability` at `taken` tokens into a guarded answer; what the guard noted for the cost gate. */
+    async function check(probability: number, taken: number, othersWaiting = false) {
+        const prepared: PreparedSequence = {
+            pendingTokens: [],
+            cachedTokens: 0,
+            guard: {cells: [], donorKv: new Set()},
+            record: {} as KvShareRecord,
+            trace: {prefixFloor: 0, similarityThreshold: 0.5, recomputeBudget: 0.15, recomputePolicy: "dhd-guard", minGainTokens: 8}
+        };
+        const sequence = context.getSequence();
+        try {
+            const stage = new RecomputeStages({context, log: silentLogger, observeProbe: () => undefined}).decodeStage(sequence, prepared)!;
+            // the runner-up three nats behind: no near tie
+            const margin = vi.fn(async () => 3);
+            const verdict = await stage.hooks(() => othersWaiting).recheck!(probability, taken, () => [], margin);
+            return {verdict, reads: margin.mock.calls.length, checkedFirst: prepared.guard!.checkedFirst, readFirst: prepared.guard!.readFirst};
+        } finally {
+            sequence.dispose();
+        }
+    }
+
+    it("notes for the cost gate whether the first token was checked and whether its runner-up was read", async () => {
+        expect(await check(0.5, 0)).toEqual({verdict: "continue", reads: 1, checkedFirst: true, readFirst: true});
+        // a sure token is taken without a read
+        expect(await check(0.95, 0)).toEqual({verdict: "continue", reads: 0, checkedFirst: true, readFirst: undefined});
+        // later tokens are not the first one's cost
+        expect(await check(0.5, 3)).toEqual({verdict: "continue", reads: 1, checkedFirst: undefined, readFirst: undefined});
+        // while others wait nothing is checked, nor read
+        expect(await check(0.5, 0, true)).toEqual({verdict: "continue", reads: 0, checkedFirst: undefined, readFirst: undefined});
     });
 });

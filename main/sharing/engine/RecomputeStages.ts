@@ -111,7 +111,9 @@ export class RecomputeStages {
                                   if (taken === 0) guard.checkedFirst = true;
                               };
                               // Unsure is not a tie: a token with a clear runner-up goes on over the KV as it is.
-                              if (!mayBeNearTie(probability) || !isNearTie(await margin())) {
+                              const unsure = mayBeNearTie(probability);
+                              if (unsure && taken === 0) guard.readFirst = true;
+                              if (!unsure || !isNearTie(await margin())) {
                                   checked();
                                   return "continue";
                               }

@@ -286,11 +286,11 @@ export class SharingEngine {
 
     /**
      * Feeds the cost gate what a prompt served from the floor cost: its prefill ran in the sequence's
-     * own evaluation, which only the pipeline times.
+     * own evaluation, which only the pipeline times. For a donor's answer, what its guard did at the first token.
      */
-    public observeServed(record: KvShareRecord, promptMs: number, guarded = false): void {
+    public observeServed(record: KvShareRecord, promptMs: number, guard?: PreparedSequence["guard"]): void {
         if (record.mode !== "semantic") this.gate.observeFloor(record.computed_tokens, promptMs);
-        else if (guarded) this.gate.observeGuard(record.decode_recompute?.flushed_at === 0);
+        else if (guard?.checkedFirst === true) this.gate.observeGuard(record.decode_recompute?.flushed_at === 0, guard.readFirst === true);
     }
 
     /**

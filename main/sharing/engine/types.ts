@@ -123,10 +123,10 @@ export interface PreparedSequence {
      * `dhd-guard` on a greedy request, where reused KV is left past the exact common prefix: the prompt's cells past
      * that prefix that the sequence holds before decoding (the pending tokens are decoding's own), all recomputed at
      * once before a possible near tie; `donorKv`: the positions holding donor KV; `checkedFirst`: the
-     * first token was checked (not skipped while others waited), so whether it flushed there says something of the
-     * guard's cost.
+     * first token was checked (not skipped while others waited), so whether it flushed there, and `readFirst`: whether
+     * its runner-up was read, say something of the guard's cost.
      */
-    guard?: {cells: InPlaceToken[]; donorKv: ReadonlySet<number>; checkedFirst?: boolean};
+    guard?: {cells: InPlaceToken[]; donorKv: ReadonlySet<number>; checkedFirst?: boolean; readFirst?: boolean};
     /** Prompt tokens whose KV was not computed for this request. */
     cachedTokens: number;
     record: KvShareRecord;

@@ -95,7 +95,7 @@ describe("cost gate", () => {
         expect(unmeasured.useDonor).toBe(true);
         // every guarded answer so far recomputed before its first token: the 300 kept and 40 new cells (less the
         // last token) again, and the last token decoded again, on top of the path; a donor no faster than the floor any more
-        for (let i = 0; i < 4; i++) gate.observeGuard(true);
+        for (let i = 0; i < 4; i++) gate.observeGuard(true, false);
         const always = gate.decide(guarded)!;
         expect(always.donorMs - unmeasured.donorMs).toBeCloseTo(339 + 1, 0);
         expect(always.useDonor).toBe(false);
@@ -104,8 +104,21 @@ describe("cost gate", () => {
         // a prompt's best use (kept tokens unknown) and a request with no guard are charged nothing of it
         expect(gate.decide({...question, deviatingTokens: 300})!.useDonor).toBe(true);
         // once few guarded answers need it, the donor pays again
-        for (let i = 0; i < 40; i++) gate.observeGuard(false);
+        for (let i = 0; i < 40; i++) gate.observeGuard(false, false);
         expect(gate.decide(guarded)!.useDonor).toBe(true);
+    });
+
+    it("charges the runner-up read of an unsure first token at the share of guarded answers measured to read it", () => {
+        // prefill 5 ms/token: one token's decode (the read) is 5 ms
+        const gate = trained(5, 0.01, 5);
+        const guarded = {...question, deviatingTokens: 300, guards: true};
+        const unguarded = gate.decide({...question, deviatingTokens: 300})!.donorMs;
+        // every first token read, none recomputed for: one decode each
+        for (let i = 0; i < 4; i++) gate.observeGuard(false, true);
+        expect(gate.decide(guarded)!.donorMs - unguarded).toBeCloseTo(5, 6);
+        // once few are read, little is charged
+        for (let i = 0; i < 40; i++) gate.observeGuard(false, false);
+        expect(gate.decide(guarded)!.donorMs - unguarded).toBeLessThan(0.1);
     });
 
     it("takes the donor where prefill is expensive (a large model)", () => {

@@ -137,10 +137,16 @@ export class CostGate {
     private readonly uncachedPrompts = new Explorer();
     /** Of the guarded answers served from a donor (their first token checked), the share whose guard recomputed before it (1 or 0 each). */
     private readonly guardBeforeFirst = new Ema(0.1);
+    /** Of the same answers, the share whose first token was unsure enough to have its runner-up read (one token's decode). */
+    private readonly guardReadFirst = new Ema(0.1);
 
-    /** A guarded answer served from a donor whose first token was checked, and whether its guard recomputed before it. */
-    public observeGuard(beforeFirstToken: boolean): void {
+    /**
+     * A guarded answer served from a donor whose first token was checked: whether its guard recomputed before it, and
+     * whether the check read the token's runner-up.
+     */
+    public observeGuard(beforeFirstToken: boolean, readRunnerUp: boolean): void {
         this.guardBeforeFirst.add(beforeFirstToken ? 1 : 0);
+        this.guardReadFirst.add(readRunnerUp ? 1 : 0);
     }
 
     /** A prompt served from the floor: `computedTokens` prefilled in `promptMs`. */
@@ -251,14 +257,17 @@ export class CostGate {
     /**
      * What a guard is expected to add before the first token: the cells after the common prefix (the kept tokens the
      * budget is a share of, and the computed ones) computed again, times the share of guarded answers measured to
-     * do that. Only where those kept tokens are known (an actual donor, not a prompt's best use), once measured.
+     * do that, and the runner-up read (one token's decode), times the share measured to read it. Only where those
+     * kept tokens are known (an actual donor, not a prompt's best use), once measured.
      */
     private guardMs(q: GateQuestion): number {
         // While requests wait the guard does not run (their compute goes to them).
         if (q.guards !== true || q.busy === true || q.deviatingTokens == null || this.guardBeforeFirst.count < minSamples) return 0;
         const cells = q.deviatingTokens + (q.promptTokens - q.reusedTokens) - 1;
-        // the cells, then the last prompt token decoded again
-        return cells > 0 ? this.guardBeforeFirst.value * (this.editCompute.predict(cells) + this.prefill.predict(1)) : 0;
+        if (cells <= 0) return 0;
+        const decode = this.prefill.predict(1);
+        // the read; the cells, then the last prompt token decoded again
+        return this.guardReadFirst.value * decode + this.guardBeforeFirst.value * (this.editCompute.predict(cells) + decode);
     }
 
     /** Milliseconds until the prompt's KV is ready, with the donor and from the floor; undefined until measured. */
