@@ -1,17 +1,17 @@
 /**
- * `ms ≈ fixed + perToken × tokens`, fitted by exponentially weighted least squares (with `decay` < 1 recent samples
- * count most; 1 weighs all alike); through the origin while all samples have about the same token count, where the
- * fixed part cannot be told from the per-token one. `minRelativeSpread`: how far apart the token counts must be (their
- * variance over their squared mean) before a slope is trusted over the rate through the origin; with it, a slope of 0
- * or less is not trusted either (a few near-equal lengths make the slope noise: 0 one time, ten times the rate the next).
- */
-/**
  * The spread of token counts (variance over squared mean: a coefficient of variation of 0.2) below which a fit that
  * asks for it takes the rate through the origin. Timings on a busy machine vary by several times for the same
  * count: between counts a few percent apart, one slow sample fits a slope many times the real rate.
  */
 export const minSlopeSpread = 0.04;
 
+/**
+ * `ms ≈ fixed + perToken × tokens`, fitted by exponentially weighted least squares (with `decay` < 1 recent samples
+ * count most; 1 weighs all alike); through the origin while all samples have about the same token count, where the
+ * fixed part cannot be told from the per-token one. `minRelativeSpread`: how far apart the token counts must be (their
+ * variance over their squared mean) before a slope is trusted over the rate through the origin; with it, a slope of 0
+ * or less is not trusted either (a few near-equal lengths make the slope noise: 0 one time, ten times the rate the next).
+ */
 export class LineFit {
     private w = 0;
     private x = 0;

@@ -5,7 +5,8 @@
  * (snapshot read, restore, edit) can exceed what it saves; on a large model the same donor saves most of a second.
  * A decode costs a fixed pass over the weights plus a cost per token, and a donor's path takes one more
  * decode than a prefill (its computed tokens, then the pending last token): for a short prompt on a
- * large model that pass outweighs the tokens saved, so decode costs are fitted as a line, not a rate.
+ * large model that pass outweighs the tokens saved, so decode costs are fitted as a line, not a rate (where the
+ * lengths measured spread enough to tell its two parts apart).
  */
 
 import {LineFit, minSlopeSpread} from "../../common/lineFit.js";
