@@ -61,4 +61,33 @@ describe("LineFit", () => {
             ).line()
         ).toEqual({perToken: 100 / 250, fixed: 0});
     });
+
+    it("for a cost that is mostly a wait, stands in the mean where no slope can be trusted", () => {
+        const flat = (points: Array<[number, number]>): {perToken: number; fixed: number} => {
+            const fit = new LineFit(1, 0.04, "flat");
+            for (const [tokens, ms] of points) fit.add(tokens, ms);
+            return fit.line();
+        };
+        // near-equal counts, and spread ones with a falling slope
+        expect(
+            flat([
+                [50, 30],
+                [52, 29]
+            ])
+        ).toEqual({perToken: 0, fixed: 29.5});
+        expect(
+            flat([
+                [50, 60],
+                [200, 40]
+            ])
+        ).toEqual({perToken: 0, fixed: 50});
+        // a slope that can be trusted is kept
+        expect(
+            flat([
+                [50, 80],
+                [100, 130],
+                [400, 430]
+            ]).perToken
+        ).toBeCloseTo(1, 9);
+    });
 });

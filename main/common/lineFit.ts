@@ -7,10 +7,11 @@ export const minSlopeSpread = 0.04;
 
 /**
  * `ms ≈ fixed + perToken × tokens`, fitted by exponentially weighted least squares (with `decay` < 1 recent samples
- * count most; 1 weighs all alike); through the origin while all samples have about the same token count, where the
- * fixed part cannot be told from the per-token one. `minRelativeSpread`: how far apart the token counts must be (their
- * variance over their squared mean) before a slope is trusted over the rate through the origin; with it, a slope of 0
- * or less is not trusted either (a few near-equal lengths make the slope noise: 0 one time, ten times the rate the next).
+ * count most; 1 weighs all alike). While all samples have about the same token count the fixed part cannot be told
+ * from the per-token one: `untrusted` stands in, a rate through the origin or a flat cost (the mean: for a cost that
+ * is mostly a wait, the same for few tokens as for many). `minRelativeSpread`: how far apart the token counts must be
+ * (their variance over their squared mean) before a slope is trusted; with it, a slope of 0 or less is not trusted
+ * either (a few near-equal lengths make the slope noise: 0 one time, ten times the rate the next).
  */
 export class LineFit {
     private w = 0;
@@ -22,7 +23,8 @@ export class LineFit {
 
     public constructor(
         private readonly decay = 0.9,
-        private readonly minRelativeSpread = 0
+        private readonly minRelativeSpread = 0,
+        private readonly untrusted: "rate" | "flat" = "rate"
     ) {}
 
     public add(tokens: number, ms: number): void {
@@ -39,10 +41,11 @@ export class LineFit {
     /** The fitted line's parts: milliseconds per token, and the fixed milliseconds of a pass (0 through the origin). */
     public line(): {perToken: number; fixed: number} {
         const spread = this.w * this.xx - this.x * this.x;
-        // Too little spread in token counts to separate the fixed part: a rate through the origin.
-        if (spread <= 1e-9 * this.w * this.xx || spread < this.minRelativeSpread * this.x * this.x) return this.throughOrigin();
+        const fallback = () => (this.untrusted === "flat" ? {perToken: 0, fixed: this.w === 0 ? 0 : this.y / this.w} : this.throughOrigin());
+        // Too little spread in token counts to separate the fixed part.
+        if (spread <= 1e-9 * this.w * this.xx || spread < this.minRelativeSpread * this.x * this.x) return fallback();
         const slope = (this.w * this.xy - this.x * this.y) / spread;
-        if (this.minRelativeSpread > 0 && slope <= 0) return this.throughOrigin();
+        if (this.minRelativeSpread > 0 && slope <= 0) return fallback();
         const perToken = Math.max(0, slope);
         return {perToken, fixed: Math.max(0, (this.y - perToken * this.x) / this.w)};
     }

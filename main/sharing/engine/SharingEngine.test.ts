@@ -1,7 +1,7 @@
 /**
  * The engine with its cost gate, as the request path uses them: admit, prepare, the prompt evaluated, capture.
  * The gate's rates are given (as measured on a machine where a donor's restore costs far more than a short
- * prompt's prefill), so that what it decides does not depend on this machine's load while the test runs.
+ * prompt's prefill, or far less), so that what it decides does not depend on this machine's load while the test runs.
  * Real stories260K model and sequence, real SQLite + sqlite-vec donor cache.
  */
 import fs from "node:fs";
@@ -22,12 +22,20 @@ const first = "The library opens at eight and closes at six; books are due back 
 const again = "Our library opens at eight and closes at six; books are due back in three weeks, and late ones cost a coin a day.";
 const keptOutNote = "; the cost gate keeps prompts this short out of the cache on this machine";
 
-/** A gate that has seen prefills of a few microseconds a token and restores of 300 ms: no short prompt pays for its keeping. */
-function gateOfSlowRestores(): CostGate {
+/** A gate that has seen prefills of `prefillMsPerToken` and restores of `restoreMs` whatever the donor's length. */
+function gateOf(prefillMsPerToken: number, restoreMs: number): CostGate {
     const gate = new CostGate();
     for (const tokens of [20, 40, 60, 80, 100, 120]) {
-        gate.observeFloor(tokens, tokens * 0.005);
-        gate.observeEdit({donorTokens: tokens, readBytes: 0, readMs: 0, restoreMs: 250, editMs: 50, computedTokens: tokens / 10, computeMs: tokens * 0.0005});
+        gate.observeFloor(tokens, tokens * prefillMsPerToken);
+        gate.observeEdit({
+            donorTokens: tokens,
+            readBytes: 0,
+            readMs: 0,
+            restoreMs,
+            editMs: 0,
+            computedTokens: tokens / 10,
+            computeMs: (tokens / 10) * prefillMsPerToken
+        });
     }
     return gate;
 }
@@ -96,7 +104,8 @@ describe("the sharing engine and its cost gate (stories260K, sqlite-vec)", () =>
     }
 
     it("where a short prompt is measured never to pay, it is not kept, and its paraphrase is told why it found nothing", async () => {
-        const engine = engineWith(gateOfSlowRestores());
+        // prefills of 5 µs a token, restores of 300 ms: no short prompt pays for its keeping
+        const engine = engineWith(gateOf(0.005, 300));
         const served = await serve(engine, first);
         expect(served.kept).toBe(false);
         const repeat = await serve(engine, again);
@@ -105,8 +114,9 @@ describe("the sharing engine and its cost gate (stories260K, sqlite-vec)", () =>
         expect(repeat.note).toContain(keptOutNote);
     });
 
-    it("a gate that has measured nothing keeps the prompt, its paraphrase finds it, and a prompt that finds nothing is not told of the gate", async () => {
-        const engine = engineWith(new CostGate());
+    it("where keeping pays, the prompt is kept, its paraphrase finds it, and a prompt that finds nothing is not told of the gate", async () => {
+        // prefills of 2 ms a token, restores of 1 ms
+        const engine = engineWith(gateOf(2, 1));
         expect((await serve(engine, first)).kept).toBe(true);
         const repeat = await engine.admit({tokens: model.tokenize(again), text: again, scope: "global", detail: false, revealDonor: false});
         expect(repeat.best?.entry.promptText).toBe(first);

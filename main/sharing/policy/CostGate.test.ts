@@ -243,4 +243,17 @@ describe("cost gate", () => {
         expect(gate.prefillMs(45)).toBeGreaterThan(20);
         expect(gate.prefillMs(45)).toBeLessThan(60);
     });
+
+    it("takes restores that cost the same whatever the donor's length as a wait, not a rate per token", () => {
+        // 90 ms for donors of 40–120 tokens, a little less for the longer ones (noise): no slope to fit
+        const gate = new CostGate();
+        for (const tokens of [40, 60, 80, 100, 120]) {
+            gate.observeFloor(tokens, tokens * 2);
+            gate.observeEdit({donorTokens: tokens, readBytes: 0, readMs: 0, restoreMs: 91 - tokens / 100, editMs: 0, computedTokens: 5, computeMs: 10});
+        }
+        // a 2000-token donor: ~90 ms of wait, not 2000 × 1.1 ms
+        const long = gate.decide({...question, promptTokens: 2000, reusedTokens: 1990, recomputeBudget: 0, donorTokens: 2000})!;
+        expect(long.donorMs).toBeLessThan(150);
+        expect(long.useDonor).toBe(true);
+    });
 });

@@ -97,9 +97,10 @@ const maxExploreEvery = 128;
 
 /**
  * A cost measured while serving: recent samples count most, and a slope only where the token counts spread enough
- * (served prompts of about one length, timed on a busy machine, fit any slope, and one slow sample a steep one).
+ * (served prompts of about one length, timed on a busy machine, fit any slope, and one slow sample a steep one);
+ * where none can be fitted, a rate per token, or for a cost that is mostly a wait (`flat`), the mean.
  */
-const timeLine = (): LineFit => new LineFit(0.9, minSlopeSpread);
+const timeLine = (untrusted: "rate" | "flat" = "rate"): LineFit => new LineFit(0.9, minSlopeSpread, untrusted);
 
 /** Counts skips and says when the next one should go ahead anyway (see {@link exploreEvery}). */
 class Explorer {
@@ -126,9 +127,10 @@ export class CostGate {
     private readonly editCompute = timeLine();
     /**
      * Restore and edit against the donor's tokens. A line, not a rate: under load most of it is the
-     * wait for the context between other sequences' batches, the same for a short donor as a long one.
+     * wait for the context between other sequences' batches, the same for a short donor as a long one
+     * (and so the wait alone where no slope can be fitted).
      */
-    private readonly restoreEdit = timeLine();
+    private readonly restoreEdit = timeLine("flat");
     private readonly readMsPerByte = new Ema();
     /** Copying a served prompt's KV out of its sequence (the sequence is held meanwhile). */
     private readonly capture = timeLine();
