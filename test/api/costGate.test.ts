@@ -11,8 +11,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const names = ["Lily", "Tom", "Sue", "Ben", "Mia", "Sam", "Zoe", "Max", "Ann", "Leo", "Ivy", "Kim", "Dan", "Eva", "Jon", "Amy"];
-const story = (name: string) =>
-    `Once upon a time, there was a little child named ${name}. ${name} loved to play outside in the park with a red ball. One day, ${name} saw a big dog near the old tree and ran home.`;
+const story = (name: string, ball = "red") =>
+    `Once upon a time, there was a little child named ${name}. ${name} loved to play outside in the park with a ${ball} ball. One day, ${name} saw a big dog near the old tree and ran home.`;
 
 async function complete(prompt: string): Promise<KvShareRecord> {
     const res = await server.api("/v1/completions", {method: "POST", json: {prompt, max_tokens: 4, temperature: 0}});
@@ -37,16 +37,22 @@ describe("cost-aware gate", () => {
         for (const name of names.slice(0, 6)) records.push(await complete(story(name)));
         expect(records.filter((r) => r.mode === "semantic").length).toBeGreaterThanOrEqual(3);
         // Then a class asks at once: edits queue for the one editing sequence, and the gate sends some
-        // of them to the prefix floor instead, with the predicted times in the note.
-        const burst = await Promise.all(
-            names.slice(6).map(async (name) => {
-                const res = await server.api("/v1/completions", {method: "POST", json: {prompt: story(name), max_tokens: 4, temperature: 0}});
-                expect(res.status).toBe(200);
-                return ((await res.json()) as Completion).x_kvshare!;
-            })
-        );
-        await server.core.requirePipeline().settled();
-        const gated = burst.filter((r) => r.note?.startsWith("cost gate:"));
+        // of them to the prefix floor instead, with the predicted times in the note. What it predicts follows what it
+        // measured, the burst's own edits included: on a machine busy with other work a first burst may find every
+        // donor faster still, so the class asks again (the ball another colour each time) until some are sent.
+        let gated: KvShareRecord[] = [];
+        for (const ball of ["red", "blue", "green"]) {
+            const burst = await Promise.all(
+                names.slice(6).map(async (name) => {
+                    const res = await server.api("/v1/completions", {method: "POST", json: {prompt: story(name, ball), max_tokens: 4, temperature: 0}});
+                    expect(res.status).toBe(200);
+                    return ((await res.json()) as Completion).x_kvshare!;
+                })
+            );
+            await server.core.requirePipeline().settled();
+            gated = burst.filter((r) => r.note?.startsWith("cost gate:"));
+            if (gated.length > 0) break;
+        }
         expect(gated.length).toBeGreaterThan(0);
         // Weighed against the floor (with the predicted times), or, once even the best donor is predicted to lose, not looked for.
         for (const {note} of gated)
