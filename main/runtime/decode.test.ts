@@ -44,6 +44,27 @@ async function answer(pending: number, hooks: Parameters<typeof decode>[4] = {},
     return {decoded, tokens, fed: sequence.contextTokens.slice()};
 }
 
+describe("decode: timing", () => {
+    it("times the pending tokens' decode apart from what follows it: after the call starts, before the first token is handed on", async () => {
+        const tokens = prompt();
+        await sequence.clearHistory();
+        await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
+        const started = performance.now();
+        let hookAt = 0;
+        const decoded = await decode(model, sequence, tokens.slice(-1), greedyJob(tokens), {
+            // a slow hook at the end of prefill (storing the prompt's KV): in the time to the first token, not in the pass
+            onPrefilled: async () => {
+                hookAt = performance.now();
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+        });
+        expect(decoded.pendingDecodedAt).toBeGreaterThan(started);
+        expect(decoded.pendingDecodedAt).toBeLessThanOrEqual(hookAt);
+        expect(decoded.firstTokenAt - decoded.pendingDecodedAt).toBeGreaterThanOrEqual(49);
+        expect(decoded.completionTokens).toBeGreaterThan(0);
+    });
+});
+
 describe("decode: recheck before a token is taken", () => {
     /** A recheck that answers each call from `verdicts` (then "continue"), recording what it was shown. */
     const scripted = (verdicts: readonly GuardVerdict[]) => {

@@ -16,6 +16,11 @@ export interface Decoded {
     tokens: Token[];
     /** performance.now() when the first token was sampled (the end of prefill). */
     firstTokenAt: number;
+    /**
+     * performance.now() when the decode of `pendingTokens` gave its first token, before any check of it or hook: with one
+     * pending token, the time of one decode pass from the start of the call (0 where no token came).
+     */
+    pendingDecodedAt: number;
     endedAt: number;
     /** With `job.logprobs`: one per token whose text was sent. */
     logprobs?: TokenLogprob[];
@@ -60,6 +65,7 @@ export async function decode(
     const streamer = new TextStreamer((tokens, lastTokens) => model.detokenize(tokens, job.specialText ?? false, lastTokens), job.stops, prompt);
 
     let firstTokenAt = 0;
+    let pendingDecodedAt = 0;
     let completionTokens = 0;
     let text = "";
     let finishReason: GenerationResult["finishReason"] = "length";
@@ -119,6 +125,7 @@ export async function decode(
             for (;;) {
                 const next = await iterator.next();
                 if (next.done === true) break;
+                if (pendingDecodedAt === 0) pendingDecodedAt = performance.now();
                 const sampled = next.value;
                 const probability = sampled.confidence ?? sampled.probabilities?.get(sampled.token);
                 if (recheck != null && probability != null && !job.signal.aborted) {
@@ -201,6 +208,7 @@ export async function decode(
         completionTokens,
         tokens: generated,
         firstTokenAt: firstTokenAt === 0 ? endedAt : firstTokenAt,
+        pendingDecodedAt,
         endedAt,
         ...(logprobs == null ? {} : {logprobs}),
         ...(promptLogprobs == null ? {} : {promptLogprobs})

@@ -270,6 +270,7 @@ export class RequestPipeline {
                 };
                 let decoded;
                 let intact = true;
+                const decoding = performance.now();
                 try {
                     decoded = await decode(this.runtime.model, lease.sequence, prepared.pendingTokens, job, hooks);
                 } finally {
@@ -295,7 +296,16 @@ export class RequestPipeline {
                     ...(decoded.promptLogprobs == null ? {} : {promptLogprobs: decoded.promptLogprobs})
                 };
                 // Scoring reads every token's distribution out: its prompt time is not a prefill's, for the cost model.
-                if (prompt.computeAll !== true) this.sharing.observeServed(result.kvshare, result.timings.promptMs, prepared.guard);
+                if (prompt.computeAll !== true) {
+                    // One pending token (the prompt's last, on either path): its decode is one pass, timed apart.
+                    const lastTokenMs = prepared.pendingTokens.length === 1 && decoded.pendingDecodedAt > 0 ? decoded.pendingDecodedAt - decoding : undefined;
+                    this.sharing.observeServed({
+                        record: result.kvshare,
+                        promptMs: result.timings.promptMs,
+                        ...(lastTokenMs == null ? {} : {lastTokenMs}),
+                        ...(prepared.guard == null ? {} : {guard: prepared.guard})
+                    });
+                }
                 // 6. capture: copy the served KV in memory before giving the sequence back (nothing
                 // when it was stored at the end of its prefill already, unless the decode stage fixed
                 // some of its KV since: then this better copy takes that entry's place).

@@ -1,5 +1,4 @@
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
-import type {KvShareRecord} from "../../../shared/openai.js";
 import {effectiveSharing} from "../../../shared/settings.js";
 import type {Logger} from "../../common/log.js";
 import type {SharingSettings} from "../../config/settings.js";
@@ -14,7 +13,7 @@ import {guardFor, RecomputeStages} from "./RecomputeStages.js";
 import {floorRecord, semanticRecord} from "./shareRecords.js";
 import {addTimings, noStages} from "./stages.js";
 import {sharedScope} from "./scopes.js";
-import type {Admission, Candidate, DecodeStage, PreparedSequence, PrepareTrace, SharedPrompt, Stages} from "./types.js";
+import type {Admission, Candidate, DecodeStage, PreparedSequence, PrepareTrace, ServedTimings, SharedPrompt, Stages} from "./types.js";
 
 export interface SharingEngineDeps {
     context: LlamaContext;
@@ -285,10 +284,13 @@ export class SharingEngine {
     }
 
     /**
-     * Feeds the cost gate what a prompt served from the floor cost: its prefill ran in the sequence's
-     * own evaluation, which only the pipeline times. For a donor's answer, what its guard did at the first token.
+     * Feeds the cost gate what a served prompt cost, as only the pipeline times it: for one served from the floor its
+     * prefill (which ran in the sequence's own evaluation); on either path the decode of the prompt's last token; for a
+     * donor's answer, what its guard did at the first token.
      */
-    public observeServed(record: KvShareRecord, promptMs: number, guard?: PreparedSequence["guard"]): void {
+    public observeServed(served: ServedTimings): void {
+        const {record, promptMs, lastTokenMs, guard} = served;
+        if (lastTokenMs != null) this.gate.observeLastToken(lastTokenMs);
         if (record.mode !== "semantic") this.gate.observeFloor(record.computed_tokens, promptMs);
         else if (guard?.checkedFirst === true) this.gate.observeGuard(record.decode_recompute?.flushed_at === 0, guard.readFirst === true);
     }

@@ -132,3 +132,13 @@ export interface PreparedSequence {
     record: KvShareRecord;
     trace: PrepareTrace;
 }
+
+/** What the pipeline timed of a served prompt, for the cost gate. */
+export interface ServedTimings {
+    record: KvShareRecord;
+    /** From the start of prepare to the first token. */
+    promptMs: number;
+    /** The decode of the prompt's last token (one pass), where it was the only one pending. */
+    lastTokenMs?: number;
+    guard?: PreparedSequence["guard"];
+}

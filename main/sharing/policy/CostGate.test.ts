@@ -158,6 +158,25 @@ describe("cost gate", () => {
         expect(long.donorMs).toBeLessThan(long.floorMs);
     });
 
+    it("prices the pass of the prompt's last token as timed, not at a prefill's rate per token (prompts of one length, a GPU)", () => {
+        // 60-token prompts on a GPU: 50 ms of two passes over the weights (the batch, then the last token alone) and
+        // 5 ms of tokens. All of one length, so the prefill is a rate through the origin: 0.93 ms a token.
+        const gate = new CostGate();
+        for (let i = 0; i < 4; i++) gate.observeFloor(59, 55);
+        for (const tokens of [4, 20, 40, 10]) {
+            gate.observeEdit({donorTokens: 60, readBytes: 0, readMs: 0, restoreMs: 6, editMs: 0, computedTokens: tokens, computeMs: 25 + 0.15 * tokens});
+        }
+        // A donor saving 56 of 60 tokens (8 ms of compute) for a 6 ms restore and its edit's pass.
+        const close: GateQuestion = {...question, promptTokens: 60, reusedTokens: 56, deviatingTokens: 0, recomputeBudget: 0, donorTokens: 60};
+        const guessed = gate.decide(close)!;
+        expect(guessed.useDonor).toBe(true); // the last token's pass priced at 0.93 ms
+        for (let i = 0; i < 3; i++) gate.observeLastToken(25);
+        const timed = gate.decide(close)!;
+        expect(timed.donorMs - guessed.donorMs).toBeCloseTo(25 - 55 / 59, 5);
+        expect(timed.useDonor).toBe(false);
+        expect(timed.floorMs).toBeCloseTo(guessed.floorMs, 5);
+    });
+
     it("keeps a prompt as a donor only where its best use beats a prefill (now and then otherwise)", () => {
         expect(new CostGate().worthCaching(300, {recomputeBudget: 0.15})).toBe(true);
         const large = trained(0.5, 0.01, 0.5);

@@ -3,10 +3,10 @@
  * reusing a donor's KV beats the prefix floor (the sequence's own prefix plus a prefill of the rest),
  * and says when it does not. On a small model prefill is nearly free and the fixed costs of a donor
  * (snapshot read, restore, edit) can exceed what it saves; on a large model the same donor saves most of a second.
- * A decode costs a fixed pass over the weights plus a cost per token, and a donor's path takes one more
- * decode than a prefill (its computed tokens, then the pending last token): for a short prompt on a
- * large model that pass outweighs the tokens saved, so decode costs are fitted as a line, not a rate (where the
- * lengths measured spread enough to tell its two parts apart).
+ * A decode costs a fixed pass over the weights plus a cost per token: for a short prompt on a large model a donor's
+ * fixed costs and its edit's pass outweigh the tokens saved, so decode costs are fitted as lines, not rates (where
+ * the lengths measured spread enough to tell the two parts apart). Both paths end in a pass of the prompt's last
+ * token alone (its logits give the first token), timed on its own.
  */
 
 import {LineFit, minSlopeSpread} from "../../common/lineFit.js";
@@ -142,6 +142,22 @@ export class CostGate {
     private readonly guardBeforeFirst = new Ema(0.1);
     /** Of the same answers, the share whose first token was unsure enough to have its runner-up read (one token's decode). */
     private readonly guardReadFirst = new Ema(0.1);
+    /**
+     * The decode of a prompt's last token, timed on every path. A pass of one token is mostly the pass over the
+     * weights: a prefill's rate through the origin (all that can be fitted where served prompts are of one length)
+     * puts it at one token's share of a long batch, many times too little on a GPU.
+     */
+    private readonly lastToken = new Ema();
+
+    /** The decode of a served prompt's last token (one pass, the only token pending) took `ms`. */
+    public observeLastToken(ms: number): void {
+        this.lastToken.add(ms);
+    }
+
+    /** Predicted milliseconds of a decode pass of one token: as timed, or until then the prefill's line at one token. */
+    private oneToken(): number {
+        return this.lastToken.count < minSamples ? this.prefill.predict(1) : this.lastToken.value;
+    }
 
     /**
      * A guarded answer served from a donor whose first token was checked: whether its guard recomputed before it, and
@@ -268,7 +284,7 @@ export class CostGate {
         if (q.guards !== true || q.busy === true || q.deviatingTokens == null || this.guardBeforeFirst.count < minSamples) return 0;
         const cells = q.deviatingTokens + (q.promptTokens - q.reusedTokens) - 1;
         if (cells <= 0) return 0;
-        const decode = this.prefill.predict(1);
+        const decode = this.oneToken();
         // the read; the cells, then the last prompt token decoded again
         return this.guardReadFirst.value * decode + this.guardBeforeFirst.value * (this.editCompute.predict(cells) + decode);
     }
@@ -287,7 +303,7 @@ export class CostGate {
             // a probe runs before the edit; counted once measured (a partial pass: a share of a prefill)
             (q.probes === true && this.probe.count >= minSamples ? this.probe.predict(q.promptTokens) : 0) +
             this.guardMs(q) +
-            this.prefill.predict(1);
+            this.oneToken();
         return {donorMs, floorMs: this.prefill.predict(Math.max(1, q.promptTokens - q.ownPrefix))};
     }
 }
