@@ -7,6 +7,7 @@
  */
 import {defaultSharingSettings, recomputePolicies, type RecomputePolicy} from "../../shared/settings.js";
 import {f3, ms1, pct, table} from "../share/report.js";
+import {pairedGain, type GainInterval, type PairedScores} from "./pairedGain.js";
 import {BUDGETS, cellOf, GOAL_BUDGET, type Cell, type WorkloadCells} from "./score.js";
 
 export const AGREEMENT_MIN = 0.97;
@@ -49,6 +50,22 @@ function goalOneFailures(w: WorkloadCells, policy: RecomputePolicy): string[] {
     if (!(c.reuse >= none.reuse - REUSE_SLACK)) out.push(`reuse ${pct(c.reuse)} vs none ${pct(none.reuse)}`);
     return out;
 }
+
+/**
+ * `better`'s agreement gain over `worse`'s at budget `b`, each target paired and each workload's targets resampled:
+ * whether a gain or loss of a few points tells the two apart at all.
+ */
+function gainInterval(workloads: readonly WorkloadCells[], better: RecomputePolicy, worse: RecomputePolicy, b: number): GainInterval | undefined {
+    const pairs = workloads.map((w): PairedScores | undefined => {
+        const a = cellOf(w, better, b)?.agreements;
+        const z = cellOf(w, worse, b)?.agreements;
+        return a == null || z == null ? undefined : {better: a, worse: z};
+    });
+    return pairs.every((p) => p != null) ? pairedGain(pairs) : undefined;
+}
+
+const points = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}`;
+const intervalText = (g: GainInterval | undefined): string => (g == null ? "–" : `${points(g.low)} … ${points(g.high)}`);
 
 /** Prints the goal tables and verdict lines; returns the verdicts. */
 export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCells, cost: DecodeCost | undefined): GoalResult[] {
@@ -93,19 +110,21 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
 
     // 2. dhd over boundary at equal budget, workload mean.
     console.log("\n== Goal 2: dhd vs boundary at equal budget (workload mean) ==");
-    const rows2 = BUDGETS.map((b) => ({b, dhd: cellOf(all, "dhd", b), boundary: cellOf(all, "boundary", b)}));
+    const intervalAt = (b: number): GainInterval | undefined => gainInterval(workloads, "dhd", "boundary", b);
+    const rows2 = BUDGETS.map((b) => ({b, dhd: cellOf(all, "dhd", b), boundary: cellOf(all, "boundary", b), interval: intervalAt(b)}));
     const above = (x: {dhd?: Cell; boundary?: Cell}): boolean =>
         x.dhd != null &&
         x.boundary != null &&
         (x.dhd.prefixAgreement > x.boundary.prefixAgreement || Math.min(x.dhd.prefixAgreement, x.boundary.prefixAgreement) >= SATURATED);
     console.log(
         table(
-            ["budget", "boundary agreement", "dhd agreement", "gain", "boundary reuse", "dhd reuse", "dhd above"],
+            ["budget", "boundary agreement", "dhd agreement", "gain", "gain 95% interval", "boundary reuse", "dhd reuse", "dhd above"],
             rows2.map((x) => [
                 String(x.b),
                 pct(x.boundary?.prefixAgreement ?? Number.NaN),
                 pct(x.dhd?.prefixAgreement ?? Number.NaN),
                 `${(100 * ((x.dhd?.prefixAgreement ?? Number.NaN) - (x.boundary?.prefixAgreement ?? Number.NaN))).toFixed(1)}pt`,
+                intervalText(x.interval),
                 pct(x.boundary?.reuse ?? Number.NaN),
                 pct(x.dhd?.reuse ?? Number.NaN),
                 above(x) ? "yes" : "no"
@@ -114,7 +133,12 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
     );
     const perWorkload = workloads.flatMap((w) => BUDGETS.map((b) => above({dhd: cellOf(w, "dhd", b), boundary: cellOf(w, "boundary", b)})));
     console.log(`  per workload: dhd above boundary in ${perWorkload.filter(Boolean).length} of ${perWorkload.length} (workload, budget) cells`);
-    const below = rows2.filter((x) => !above(x)).map((x) => String(x.b));
+    const surelyAbove = rows2.filter((x) => x.interval != null && x.interval.low > 0).map((x) => String(x.b));
+    const surelyBelow = rows2.filter((x) => x.interval != null && x.interval.high < 0).map((x) => String(x.b));
+    console.log(
+        `  (gain 95% interval: points, each target's agreement paired, each workload's targets resampled 4000 times; interval above 0 at budget ${surelyAbove.join(", ") || "none"}, below 0 at ${surelyBelow.join(", ") || "none"})`
+    );
+    const below = rows2.filter((x) => !above(x)).map((x) => `${x.b}${x.interval == null ? "" : ` (95% interval ${intervalText(x.interval)} points)`}`);
     const twoUnmeasured = BUDGETS.some((b) => unmeasured(all, ["dhd", b], ["boundary", b]));
     results.push({
         goal: "2. dhd's agreement above boundary's at every budget (workload mean; ties only where both ≥ 99.95%)",
@@ -130,7 +154,17 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
     console.log("\n== Goal 3: dhd-decode vs dhd (workload mean) ==");
     console.log(
         table(
-            ["budget", "dhd agreement", "dhd-decode agreement", "gain", "dhd ROUGE-L", "dhd-decode ROUGE-L", "decode-recomputed tok", "decode recompute ms"],
+            [
+                "budget",
+                "dhd agreement",
+                "dhd-decode agreement",
+                "gain",
+                "gain 95% interval",
+                "dhd ROUGE-L",
+                "dhd-decode ROUGE-L",
+                "decode-recomputed tok",
+                "decode recompute ms"
+            ],
             BUDGETS.map((b) => {
                 const d = cellOf(all, "dhd", b);
                 const dd = cellOf(all, "dhd-decode", b);
@@ -139,6 +173,7 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
                     pct(d?.prefixAgreement ?? Number.NaN),
                     pct(dd?.prefixAgreement ?? Number.NaN),
                     `${(100 * ((dd?.prefixAgreement ?? Number.NaN) - (d?.prefixAgreement ?? Number.NaN))).toFixed(1)}pt`,
+                    intervalText(gainInterval(workloads, "dhd-decode", "dhd", b)),
                     f3(d?.rougeL ?? Number.NaN),
                     f3(dd?.rougeL ?? Number.NaN),
                     ms1(dd?.decodeRecomputeTokensMean ?? Number.NaN),
@@ -164,7 +199,7 @@ export function checkGoals(workloads: readonly WorkloadCells[], all: WorkloadCel
                 : "PASS",
         detail: threeUnmeasured
             ? `dhd or dhd-decode not measured at ${GOAL_BUDGET} (--settings)`
-            : `agreement gain ${(100 * gain).toFixed(1)} points; ${costText}`
+            : `agreement gain ${(100 * gain).toFixed(1)} points (95% interval ${intervalText(gainInterval(workloads, "dhd-decode", "dhd", GOAL_BUDGET))}); ${costText}`
     });
     guardTable(all, cost);
     return results;

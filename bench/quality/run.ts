@@ -28,6 +28,7 @@ import {parseArgs} from "node:util";
 import {defaultSharingSettings, recomputePolicies} from "../../shared/settings.js";
 import {SHARED_DIR} from "../share/data.js";
 import {selfCheck} from "../share/metrics.js";
+import {pairedGainSelfCheck} from "./pairedGain.js";
 import {f3, median, ms1, pct, table} from "../share/report.js";
 import type {BenchRequest, Workload} from "../share/workloads.js";
 import {tradeoffChart} from "./chart.js";
@@ -344,6 +345,7 @@ function printVerdicts(results: WorkloadResult[], goals: GoalResult[]): void {
 async function main(): Promise<void> {
     const started = performance.now();
     selfCheck();
+    pairedGainSelfCheck();
     const warnings: string[] = [];
     if (TIMING_ONLY) {
         await timingPart(warnings);

@@ -81,6 +81,8 @@ export interface Cell {
     budget: number;
     targets: number;
     prefixAgreement: number;
+    /** Each target's prefix agreement, in the workload's target order (per workload only: a pooled cell has none). */
+    agreements?: number[];
     identicalShare: number;
     rougeL: number;
     /** Σ reused ÷ Σ prompt tokens over the targets (the hit records' counts). */
@@ -129,6 +131,7 @@ export function aggregate(setting: Setting, answers: readonly Answer[], scores: 
         budget: setting.budget,
         targets: answers.length,
         prefixAgreement: mean(scores.map((s) => s.prefixAgreement)),
+        agreements: scores.map((s) => s.prefixAgreement),
         identicalShare: mean(scores.map((s) => (s.identical ? 1 : 0))),
         rougeL: mean(scores.map((s) => s.rougeL)),
         reuse: sum(answers.map((a) => a.kv.reused_tokens)) / Math.max(1, sum(answers.map((a) => a.kv.prompt_tokens))),
