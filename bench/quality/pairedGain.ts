@@ -4,6 +4,7 @@
  * A few dozen targets per workload, many of them decided at a near tie, make one answer a point or two of the mean:
  * a gain or loss that small is no evidence either way unless the interval says so.
  */
+import {seededRandom} from "../../test/support/seededRandom.js";
 
 /** One workload's per-target scores under the two settings, in the same target order. */
 export interface PairedScores {
@@ -19,18 +20,6 @@ export interface GainInterval {
     high: number;
 }
 
-/** A small seeded generator (mulberry32): the same run prints the same interval. */
-function seeded(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
 const meanOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The paired gain and its bootstrap interval; undefined where a workload has no targets or the two differ in count. */
@@ -38,7 +27,8 @@ export function pairedGain(workloads: readonly PairedScores[], replicates = 4000
     if (workloads.length === 0 || workloads.some((w) => w.better.length === 0 || w.better.length !== w.worse.length)) return undefined;
     const diffs = workloads.map((w) => w.better.map((b, i) => b - w.worse[i]!));
     const gain = meanOf(diffs.map(meanOf));
-    const random = seeded(seed);
+    // seeded: the same run prints the same interval
+    const random = seededRandom(seed);
     const replicated: number[] = [];
     for (let r = 0; r < replicates; r++) {
         let total = 0;
