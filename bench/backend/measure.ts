@@ -6,6 +6,7 @@ import {LlamaLogLevel, type Token} from "node-llama-cpp";
 import {createKvEditingContext} from "../../main/kv/createKvEditingContext.js";
 import {addonOf, sequenceIdOf} from "../../main/kv/internals.js";
 import {PARKING_OFFSET} from "../../main/kv/editPlan.js";
+import {modelLayerCount, probeLayer} from "../../main/kv/probe.js";
 import {loadLlama, type Backend} from "../../main/runtime/nativeBuild.js";
 
 const [backend, kind, modelPath, promptArg, decodeArg, threadsArg] = process.argv.slice(2) as [Backend, string, string, string, string, string];
@@ -67,13 +68,42 @@ async function movedCellsDecodeMs(): Promise<{moved: number; still: number} | un
     const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
     return {moved: median(moved), still: median(still)};
 }
+/**
+ * A patched build: a deviation probe (the prompt through layers 0…1 only, in a scratch sequence; its graph callback
+ * stops llama.cpp after layer 1) against a prefill of the same tokens, medians of 3. On a GPU the callback ends
+ * only the graph split it stops in: this says what a probe costs there, against (layer + 1) / n_layer.
+ */
+async function probeCost(): Promise<{probeMs: number; prefillMs: number; tokens: number; layer: number; layers: number} | undefined> {
+    const layers = modelLayerCount(model);
+    if (!build.patched || layers == null) return undefined;
+    const layer = Math.min(1, layers - 1);
+    const editing = await createKvEditingContext(model, {sequences: 2, contextSize: 2048, threads: Number(threadsArg)});
+    const target = editing.getSequence();
+    const scratch = editing.getSequence();
+    const tokens = prompt.slice(0, Math.min(promptTokens, 256));
+    await probeLayer(editing, scratch, tokens.slice(0, 8), layer); // warm-up
+    const probes: number[] = [];
+    const prefills: number[] = [];
+    for (let i = 0; i < 3; i++) {
+        probes.push((await probeLayer(editing, scratch, tokens, layer)).ms);
+        await target.clearHistory();
+        const started = performance.now();
+        await target.evaluateWithoutGeneratingNewTokens(tokens);
+        prefills.push(performance.now() - started);
+    }
+    await editing.dispose();
+    const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
+    return {probeMs: median(probes), prefillMs: median(prefills), tokens: tokens.length, layer, layers};
+}
 const movedCells = await movedCellsDecodeMs();
+const probe = await probeCost();
 console.log(
     JSON.stringify({
         build: {backend: build.backend, patched: build.patched, devices: build.devices},
         prefillTokensPerS: (promptTokens - 1) / (prefillMs / 1000),
         decodeTokensPerS: n / (decodeMs / 1000),
-        ...(movedCells == null ? {} : {movedCellsDecodeMs: movedCells.moved, decodeMs: movedCells.still})
+        ...(movedCells == null ? {} : {movedCellsDecodeMs: movedCells.moved, decodeMs: movedCells.still}),
+        ...(probe == null ? {} : {probe})
     })
 );
 await model.dispose();

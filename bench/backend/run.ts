@@ -7,7 +7,8 @@
  * Flags: --model FILE (default: the ~0.5 B dummy model of bench:kv), --prompt N (512), --decode N (32),
  * --threads N (2), --gpu vulkan|cuda|metal (default: the patched GPU build installed, else vulkan).
  * Each build runs in its own process (two llama.cpp builds cannot share one). A patched build also times a decode
- * right after a donor edit moved the prompt's cells (llama.cpp re-rotates them first) against one after nothing moved.
+ * right after a donor edit moved the prompt's cells (llama.cpp re-rotates them first) against one after nothing moved,
+ * and a deviation probe against a prefill of the same tokens (on a GPU the probe's stop ends only its graph split).
  */
 import {spawnSync} from "node:child_process";
 import path from "node:path";
@@ -28,6 +29,13 @@ const env = {...process.env, ...(gpu === "vulkan" ? {GGML_VK_VISIBLE_DEVICES: pr
 
 console.log(`model ${path.basename(model)}, ${prompt}-token prompt, ${decode} decoded tokens, ${threads} threads`);
 const rows: {name: string; prefill: number; decode: number}[] = [];
+
+/** A deviation probe's time against a prefill of the same tokens, and the share of the layers it computes. */
+function probeText(p: {probeMs: number; prefillMs: number; tokens: number; layer: number; layers: number}): string {
+    const share = (100 * (p.probeMs / p.prefillMs)).toFixed(1);
+    const layersShare = (100 * ((p.layer + 1) / p.layers)).toFixed(1);
+    return `a probe through layers 0–${p.layer} of ${p.tokens} tokens ${p.probeMs.toFixed(1)} ms against a prefill of them ${p.prefillMs.toFixed(1)} ms (${share}%; ${p.layer + 1} of ${p.layers} layers: ${layersShare}%)`;
+}
 for (const [backend, kind] of [
     ["cpu", "patched"],
     [gpu, "patched"],
@@ -50,6 +58,7 @@ for (const [backend, kind] of [
         decodeTokensPerS: number;
         movedCellsDecodeMs?: number;
         decodeMs?: number;
+        probe?: {probeMs: number; prefillMs: number; tokens: number; layer: number; layers: number};
     };
     try {
         result = JSON.parse(line);
@@ -63,7 +72,8 @@ for (const [backend, kind] of [
             `prefill ${result.prefillTokensPerS.toFixed(1)} tok/s, decode ${result.decodeTokensPerS.toFixed(1)} tok/s` +
             (result.movedCellsDecodeMs == null
                 ? ""
-                : `; a decode right after a donor edit moved the prompt's cells ${result.movedCellsDecodeMs.toFixed(1)} ms, after nothing moved ${result.decodeMs!.toFixed(1)} ms (${(result.movedCellsDecodeMs / result.decodeMs!).toFixed(2)}×)`)
+                : `; a decode right after a donor edit moved the prompt's cells ${result.movedCellsDecodeMs.toFixed(1)} ms, after nothing moved ${result.decodeMs!.toFixed(1)} ms (${(result.movedCellsDecodeMs / result.decodeMs!).toFixed(2)}×)`) +
+            (result.probe == null ? "" : `; ${probeText(result.probe)}`)
     );
     rows.push({name, prefill: result.prefillTokensPerS, decode: result.decodeTokensPerS});
 }
