@@ -21,15 +21,15 @@
  * `none,dhd-decode@0.15`), --model PATH (the quality part's model, default stories260K).
  * Writes bench/results/quality-<timestamp>.json and .svg. Exits 0 whether or not the goals hold.
  */
-import {existsSync, mkdirSync, writeFileSync} from "node:fs";
+import {existsSync} from "node:fs";
 import path from "node:path";
-import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import {defaultSharingSettings, recomputePolicies} from "../../shared/settings.js";
 import {SHARED_DIR} from "../share/data.js";
 import {selfCheck} from "../share/metrics.js";
 import {pairedGainSelfCheck} from "./pairedGain.js";
 import {f3, median, ms1, pct, table} from "../share/report.js";
+import {resultsStamp, writeResults} from "../results.js";
 import type {BenchRequest, Workload} from "../share/workloads.js";
 import {tradeoffChart} from "./chart.js";
 import {launch, type Answer, type BenchClient, type HitRecord, type TokenMargin} from "./client.js";
@@ -52,8 +52,6 @@ import {divergenceMargin, NEAR_TIE_NATS, summariseNearTies, type NearTieSummary}
 import {timingPart, type TimingResult} from "./timing.js";
 import {FULL_QUALITY_SIZES, QUICK_QUALITY_SIZES, qualityWorkloads} from "./workloads.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const RESULTS_DIR = path.resolve(here, "../results");
 const MAX_TOKENS = 32;
 
 /** The command line (node's parseArgs: unknown flags and flags missing their value are refused); applies `--settings`. */
@@ -363,9 +361,7 @@ async function main(): Promise<void> {
     printVerdicts(quality.results, goals);
     if (warnings.length > 0) console.log(`\nserver warnings (${warnings.length}): ${[...new Set(warnings)].slice(0, 10).join(" | ")}`);
 
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    mkdirSync(RESULTS_DIR, {recursive: true});
-    const base = path.join(RESULTS_DIR, `quality-${stamp}`);
+    const stamp = resultsStamp();
     const json = {
         bench: "bench:quality",
         createdAt: new Date().toISOString(),
@@ -388,9 +384,7 @@ async function main(): Promise<void> {
         warnings,
         seconds: {quality: qualitySeconds, total: (performance.now() - started) / 1000}
     };
-    writeFileSync(`${base}.json`, JSON.stringify(json, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n");
-    writeFileSync(`${base}.svg`, tradeoffChart(stamp, QUICK, path.basename(QUALITY_MODEL, ".gguf"), quality.results, all, goals, timing));
-    console.log(`\nwrote ${path.relative(process.cwd(), base)}.json and .svg in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    writeResults(`quality-${stamp}`, json, tradeoffChart(stamp, QUICK, path.basename(QUALITY_MODEL, ".gguf"), quality.results, all, goals, timing), started);
 }
 
 main().then(

@@ -21,19 +21,16 @@
  * nothing written).
  * Writes bench/results/share-<timestamp>.json and .svg. Exits 0 whether or not the criterion holds.
  */
-import {mkdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
-import {fileURLToPath} from "node:url";
 import {defaultSettings} from "../../main/config/settings.js";
 import {SHARED_DIR} from "./data.js";
 import {bleu, rougeL, selfCheck} from "./metrics.js";
 import {barChartSvg, f3, mean, median, ms1, pct, table} from "./report.js";
+import {resultsStamp, writeResults} from "../results.js";
 import {ask, MODES, withServer, type Mode, type Outcome} from "./server.js";
 import {timingPart} from "./timing.js";
 import {allWorkloads, FULL_SIZES, QUICK_SIZES, type BenchRequest, type Workload} from "./workloads.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const RESULTS_DIR = path.resolve(here, "../results");
 const STORIES_MODEL = path.join(SHARED_DIR, "models", "stories260K.gguf");
 const MAX_TOKENS = 32;
 
@@ -328,9 +325,7 @@ async function main(): Promise<void> {
     const timing = TIMING ? await timingPart(warnings) : undefined;
     if (warnings.length > 0) console.log(`\nserver warnings (${warnings.length}): ${[...new Set(warnings)].slice(0, 10).join(" | ")}`);
 
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    mkdirSync(RESULTS_DIR, {recursive: true});
-    const base = path.join(RESULTS_DIR, `share-${stamp}`);
+    const stamp = resultsStamp();
     const json = {
         bench: "bench:share",
         createdAt: new Date().toISOString(),
@@ -351,9 +346,7 @@ async function main(): Promise<void> {
         warnings,
         seconds: {quality: qualitySeconds, total: (performance.now() - started) / 1000}
     };
-    writeFileSync(`${base}.json`, JSON.stringify(json, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n");
-    writeFileSync(`${base}.svg`, chart(quality.results, stamp, head, timing));
-    console.log(`\nwrote ${path.relative(process.cwd(), base)}.json and .svg in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    writeResults(`share-${stamp}`, json, chart(quality.results, stamp, head, timing), started);
 }
 
 main().then(
