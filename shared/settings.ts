@@ -13,7 +13,7 @@ import type {ScopePolicy} from "./scopes.js";
  * - `epic`: the same number of first tokens of every reused run (EPIC);
  * - `deviation`: the tokens whose layer-1 V deviates most from the donor's (CacheBlend), measured by a probe;
  * - `dhd`: the deviation weighted by the attention the last prompt token pays each token (KVShare v2, stage 1);
- * - `dhd-decode`: `dhd`, then the other measured tokens, highest deviation first, 3 per generated token while
+ * - `dhd-decode`: `dhd`, then the other measured tokens, highest deviation first, 7 per generated token while
  *   decoding (stage 2), until none is left, the answer ends or 64 tokens of it are out;
  * - `dhd-guard`: `dhd-decode`, and in a greedy answer, before taking a token whose runner-up is within a nat of it
  *   (read for a token under 73%, the most one can have with a runner-up that close), first token included, the KV

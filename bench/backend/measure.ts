@@ -36,6 +36,30 @@ for await (const _token of sequence.evaluate(prompt.slice(-1), {temperature: 0})
     if (++n >= decodeTokens) break;
 }
 const decodeMs = performance.now() - t;
+
+/**
+ * A decode batch of k tokens at the end of the prompt, for k = 1, 2, 4, 8, 16 (medians of 3): what a decode step costs
+ * with k − 1 prompt tokens recomputed beside the generated one (the decode stage's step). On a GPU a few more tokens
+ * cost little; a CPU's matrix kernels do not grow evenly with the batch.
+ */
+async function decodeBatchMs(): Promise<Record<string, number>> {
+    await sequence.clearHistory();
+    await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, Math.min(promptTokens, 128)));
+    const out: Record<string, number> = {};
+    for (const k of [1, 2, 4, 8, 16]) {
+        const runs: number[] = [];
+        for (let i = 0; i < 3; i++) {
+            const end = sequence.nextTokenIndex;
+            const started = performance.now();
+            await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, k));
+            runs.push(performance.now() - started);
+            await sequence.eraseContextTokenRanges([{start: end, end: end + k}]);
+        }
+        out[k] = runs.sort((a, b) => a - b)[1]!;
+    }
+    return out;
+}
+const batches = await decodeBatchMs();
 await context.dispose();
 
 /**
@@ -103,7 +127,8 @@ console.log(
         prefillTokensPerS: (promptTokens - 1) / (prefillMs / 1000),
         decodeTokensPerS: n / (decodeMs / 1000),
         ...(movedCells == null ? {} : {movedCellsDecodeMs: movedCells.moved, decodeMs: movedCells.still}),
-        ...(probe == null ? {} : {probe})
+        ...(probe == null ? {} : {probe}),
+        decodeBatchMs: batches
     })
 );
 await model.dispose();

@@ -59,6 +59,7 @@ for (const [backend, kind] of [
         movedCellsDecodeMs?: number;
         decodeMs?: number;
         probe?: {probeMs: number; prefillMs: number; tokens: number; layer: number; layers: number};
+        decodeBatchMs?: Record<string, number>;
     };
     try {
         result = JSON.parse(line);
@@ -73,7 +74,12 @@ for (const [backend, kind] of [
             (result.movedCellsDecodeMs == null
                 ? ""
                 : `; a decode right after a donor edit moved the prompt's cells ${result.movedCellsDecodeMs.toFixed(1)} ms, after nothing moved ${result.decodeMs!.toFixed(1)} ms (${(result.movedCellsDecodeMs / result.decodeMs!).toFixed(2)}×)`) +
-            (result.probe == null ? "" : `; ${probeText(result.probe)}`)
+            (result.probe == null ? "" : `; ${probeText(result.probe)}`) +
+            (result.decodeBatchMs == null
+                ? ""
+                : `; a decode batch of k tokens: ${Object.entries(result.decodeBatchMs)
+                      .map(([k, ms]) => `${k} → ${ms.toFixed(1)} ms`)
+                      .join(", ")}`)
     );
     rows.push({name, prefill: result.prefillTokensPerS, decode: result.decodeTokensPerS});
 }

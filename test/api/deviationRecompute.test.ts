@@ -10,6 +10,7 @@ import {recomputePolicies, type RecomputePolicy} from "../../shared/settings.js"
 import type {GenerationResult} from "../../main/runtime/types.js";
 import {defaultSampling} from "../../main/runtime/types.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
+import {DECODE_RECOMPUTE_PER_STEP} from "../../main/sharing/policy/index.js";
 
 const story =
     "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. " +
@@ -114,11 +115,11 @@ describe("recompute policies", () => {
         await clearSequence();
         const {result, sizes} = await batchSizesOf(() => ask(inserted, "teacher", {policy: "dhd-decode", budget: 0.3}, 8));
         const decoded = result.kvshare.decode_recompute?.tokens ?? 0;
-        expect(decoded).toBeGreaterThan(3);
-        // after the edit's batch and the first token's: one batch per generated token, 3 queued tokens riding along
+        expect(decoded).toBeGreaterThan(DECODE_RECOMPUTE_PER_STEP);
+        // after the edit's batch and the first token's: one batch per generated token, the queued tokens riding along
         const steps = sizes.slice(2);
-        expect(steps.filter((size) => size === 4).length).toBe(Math.floor(decoded / 3));
-        expect(steps.every((size) => size <= 4)).toBe(true);
+        expect(steps.filter((size) => size === DECODE_RECOMPUTE_PER_STEP + 1).length).toBe(Math.floor(decoded / DECODE_RECOMPUTE_PER_STEP));
+        expect(steps.every((size) => size <= DECODE_RECOMPUTE_PER_STEP + 1)).toBe(true);
     });
 
     it("stops once its queue is empty: the rest of the answer goes a token per batch", async () => {
@@ -128,7 +129,7 @@ describe("recompute policies", () => {
         const decoded = result.kvshare.decode_recompute?.tokens ?? 0;
         expect(decoded).toBeGreaterThan(0);
         const steps = sizes.slice(2);
-        const carrying = Math.ceil(decoded / 3);
+        const carrying = Math.ceil(decoded / DECODE_RECOMPUTE_PER_STEP);
         expect(steps.length).toBeGreaterThan(carrying);
         expect(steps.slice(0, carrying).reduce((sum, size) => sum + size - 1, 0)).toBe(decoded);
         expect(steps.slice(carrying).every((size) => size === 1)).toBe(true);

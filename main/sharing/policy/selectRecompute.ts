@@ -33,8 +33,13 @@ export function hasDecodeStage(policy: RecomputePolicy): boolean {
     return policy === "dhd-decode" || policy === "dhd-guard";
 }
 
-/** Kept tokens recomputed per generated token by the decode stage (the paper's setting). */
-export const DECODE_RECOMPUTE_PER_STEP = 3;
+/**
+ * Kept tokens recomputed with each generated token by the decode stage, in its batch: 7, so that a step is a batch of
+ * 8. The paper takes 3 (a batch of 4), which on a GPU costs about one token's pass, as a batch of 8 does. On a CPU a
+ * batch of 4 costs as much as one of 8 (ggml's CPU matrix kernels do not grow evenly with the batch; `npm run
+ * bench:backend` prints the curve), so there 7 recomputes over twice as many tokens per step for the same time.
+ */
+export const DECODE_RECOMPUTE_PER_STEP = 7;
 
 /**
  * Generated tokens the decode stage rides along with at most. The first tokens of an answer decide where
