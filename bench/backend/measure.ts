@@ -38,22 +38,23 @@ for await (const _token of sequence.evaluate(prompt.slice(-1), {temperature: 0})
 const decodeMs = performance.now() - t;
 
 /**
- * A decode batch of k tokens at the end of the prompt, for k = 1, 2, 4, 8, 16 (medians of 3): what a decode step costs
- * with k − 1 prompt tokens recomputed beside the generated one (the decode stage's step). On a GPU a few more tokens
- * cost little; a CPU's matrix kernels do not grow evenly with the batch.
+ * A decode step of k tokens at the end of the prompt, for k = 1, 2, 4, 8, 16 (medians of 3): a batch whose last token's
+ * logits are read and a token sampled from them, as the decode stage's step is (the generated token, with k − 1 prompt
+ * tokens recomputed beside it). On a GPU a few more tokens are expected to cost little; a CPU's matrix kernels do not
+ * grow evenly with the batch.
  */
 async function decodeBatchMs(): Promise<Record<string, number>> {
     await sequence.clearHistory();
     await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, Math.min(promptTokens, 128)));
     const out: Record<string, number> = {};
-    for (const k of [1, 2, 4, 8, 16]) {
+    for (const k of [1, 2, 4, 8, 16].filter((k) => k <= promptTokens)) {
         const runs: number[] = [];
         for (let i = 0; i < 3; i++) {
             const end = sequence.nextTokenIndex;
             const started = performance.now();
-            await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, k));
+            for await (const _token of sequence.evaluate(prompt.slice(0, k), {temperature: 0})) break;
             runs.push(performance.now() - started);
-            await sequence.eraseContextTokenRanges([{start: end, end: end + k}]);
+            await sequence.eraseContextTokenRanges([{start: end, end: sequence.nextTokenIndex}]);
         }
         out[k] = runs.sort((a, b) => a - b)[1]!;
     }

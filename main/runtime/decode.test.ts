@@ -51,16 +51,18 @@ describe("decode: timing", () => {
         await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
         const started = performance.now();
         let hookAt = 0;
+        let hookDone = 0;
         const decoded = await decode(model, sequence, tokens.slice(-1), greedyJob(tokens), {
             // a slow hook at the end of prefill (storing the prompt's KV): in the time to the first token, not in the pass
             onPrefilled: async () => {
                 hookAt = performance.now();
                 await new Promise((resolve) => setTimeout(resolve, 50));
+                hookDone = performance.now();
             }
         });
         expect(decoded.pendingDecodedAt).toBeGreaterThan(started);
         expect(decoded.pendingDecodedAt).toBeLessThanOrEqual(hookAt);
-        expect(decoded.firstTokenAt - decoded.pendingDecodedAt).toBeGreaterThanOrEqual(49);
+        expect(decoded.firstTokenAt).toBeGreaterThanOrEqual(hookDone);
         expect(decoded.completionTokens).toBeGreaterThan(0);
     });
 });

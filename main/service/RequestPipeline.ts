@@ -297,8 +297,10 @@ export class RequestPipeline {
                 };
                 // Scoring reads every token's distribution out: its prompt time is not a prefill's, for the cost model.
                 if (prompt.computeAll !== true) {
-                    // One pending token (the prompt's last, on either path): its decode is one pass, timed apart.
-                    const lastTokenMs = prepared.pendingTokens.length === 1 && decoded.pendingDecodedAt > 0 ? decoded.pendingDecodedAt - decoding : undefined;
+                    // One pending token (the prompt's last, on either path): its decode is one pass, timed apart; not where
+                    // sampling it did more than a plain pick (read the distribution out, ran a grammar).
+                    const plainPass = prepared.pendingTokens.length === 1 && decoded.pendingDecodedAt > 0 && job.logprobs == null && job.grammar == null;
+                    const lastTokenMs = plainPass ? decoded.pendingDecodedAt - decoding : undefined;
                     this.sharing.observeServed({
                         record: result.kvshare,
                         promptMs: result.timings.promptMs,

@@ -1,4 +1,5 @@
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {afterAll, beforeAll, describe, expect, it, vi} from "vitest";
+import {CostGate} from "../../main/sharing/policy/CostGate.js";
 import type {Completion, KvShareRecord} from "../../shared/openai.js";
 import {startTestServer, type TestServer} from "../support/testServer.js";
 
@@ -60,5 +61,26 @@ describe("cost-aware gate", () => {
                 /^cost gate: (the donor would take ~\d+ ms, the prefix floor ~\d+ ms|no donor can beat the prefix floor for a prompt this short now)/
             );
         expect(gated.every((r) => r.mode !== "semantic")).toBe(true);
+    });
+    it("is shown the pass of each served prompt's last token, timed by the request path; not where sampling read the distribution out", async () => {
+        const seen = vi.spyOn(CostGate.prototype, "observeLastToken");
+        try {
+            await complete("A quiet lake at dawn: mist over the water, a heron on one leg, and a boat tied to the wooden pier.");
+            expect(seen).toHaveBeenCalledTimes(1);
+            const ms = seen.mock.calls[0]![0];
+            expect(ms).toBeGreaterThan(0);
+            expect(ms).toBeLessThan(60_000);
+            seen.mockClear();
+            // With logprobs the first pick copies the distribution out: no sample of a plain pass.
+            const res = await server.api("/v1/completions", {
+                method: "POST",
+                json: {prompt: "The market opens at eight with fish, bread and flowers on long tables.", max_tokens: 2, temperature: 0, logprobs: 2}
+            });
+            expect(res.status).toBe(200);
+            await server.core.requirePipeline().settled();
+            expect(seen).not.toHaveBeenCalled();
+        } finally {
+            seen.mockRestore();
+        }
     });
 });

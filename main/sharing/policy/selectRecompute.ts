@@ -35,16 +35,17 @@ export function hasDecodeStage(policy: RecomputePolicy): boolean {
 
 /**
  * Kept tokens recomputed with each generated token by the decode stage, in its batch: 7, so that a step is a batch of
- * 8. The paper takes 3 (a batch of 4), which on a GPU costs about one token's pass, as a batch of 8 does. On a CPU a
- * batch of 4 costs as much as one of 8 (ggml's CPU matrix kernels do not grow evenly with the batch; `npm run
- * bench:backend` prints the curve), so there 7 recomputes over twice as many tokens per step for the same time.
+ * 8. The paper takes 3 (a batch of 4). On a GPU a batch of 4 or 8 is expected to cost about one token's pass (not
+ * measured here). On the CPU build a batch of 4 cost as much as one of 8 (the 0.5B dummy, 2 threads; ggml's CPU
+ * matrix kernels do not grow evenly with the batch; `npm run bench:backend` prints the curve on the machine at hand),
+ * so there 7 recomputes over twice as many tokens per step for the same time.
  */
 export const DECODE_RECOMPUTE_PER_STEP = 7;
 
 /**
  * Generated tokens the decode stage rides along with at most. The first tokens of an answer decide where
  * a greedy answer goes, and later ones attend more and more to the answer itself; past this each step
- * would still cost a bigger batch (on a CPU build ~1.8× a token's time) for the whole of a long answer.
+ * would still cost a bigger batch (on the CPU build ~3× a token's time) for the whole of a long answer.
  */
 export const DECODE_RECOMPUTE_MAX_STEPS = 64;
 
