@@ -1,12 +1,12 @@
 /** `dhd-guard`'s cells for a plan (every one past the common prefix, and which hold donor KV), and its check of a token. */
 import {afterAll, beforeAll, describe, expect, it, vi} from "vitest";
-import {getLlama, LlamaLogLevel, type LlamaContext, type LlamaModel, type Token} from "node-llama-cpp";
+import {type LlamaContext, type LlamaModel, type Token} from "node-llama-cpp";
 import {silentLogger} from "../../common/log.js";
 import type {KvShareRecord} from "../../../shared/openai.js";
 import {selectRecompute} from "../policy/index.js";
 import {guardFor, RecomputeStages} from "./RecomputeStages.js";
 import type {PreparedSequence} from "./types.js";
-import {STORIES_260K} from "../../../test/support/testData.js";
+import {openStoriesContext} from "../../kv/__tests__/support.js";
 
 const prompt = Array.from({length: 20}, (_, i) => (100 + i) as Token);
 // an exact common prefix of 5, 3 new tokens, then 12 kept ones after the edit
@@ -47,9 +47,7 @@ describe("dhd-guard's check of a token", () => {
     let model: LlamaModel;
     let context: LlamaContext;
     beforeAll(async () => {
-        const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 1});
-        model = await llama.loadModel({modelPath: STORIES_260K});
-        context = await model.createContext({contextSize: 128, sequences: 1, threads: 1});
+        ({model, context} = await openStoriesContext(1));
     }, 120_000);
     afterAll(async () => {
         await context?.dispose();

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {getLlama, LlamaLogLevel, type LlamaContext, type LlamaModel} from "node-llama-cpp";
+import {type LlamaContext, type LlamaModel} from "node-llama-cpp";
 import {silentLogger} from "../../common/log.js";
 import {defaultSharingSettings} from "../../../shared/settings.js";
 import {DonorCache} from "../cache/DonorCache.js";
@@ -16,7 +16,7 @@ import {LexicalEmbedder} from "../embed/index.js";
 import {CostGate} from "../policy/index.js";
 import {SharingEngine} from "./SharingEngine.js";
 import type {Admission} from "./types.js";
-import {STORIES_260K} from "../../../test/support/testData.js";
+import {openStoriesContext} from "../../kv/__tests__/support.js";
 
 const first = "The library opens at eight and closes at six; books are due back in three weeks, and late ones cost a coin a day.";
 const again = "Our library opens at eight and closes at six; books are due back in three weeks, and late ones cost a coin a day.";
@@ -49,9 +49,7 @@ describe("the sharing engine and its cost gate (stories260K, sqlite-vec)", () =>
     const settings = {...defaultSharingSettings, costGate: true};
 
     beforeAll(async () => {
-        const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 1});
-        model = await llama.loadModel({modelPath: STORIES_260K});
-        context = await model.createContext({contextSize: 256, sequences: 1, threads: 1});
+        ({model, context} = await openStoriesContext(1));
     }, 120_000);
 
     afterAll(async () => {
