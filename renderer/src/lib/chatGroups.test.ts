@@ -25,6 +25,16 @@ describe("groupChats", () => {
         ]);
     });
 
+    it("dates a chat by its last message, not by a later rename or pin (its sync version)", () => {
+        const now = new Date(2026, 10, 30, 9, 0).getTime();
+        const old = new Date(2026, 9, 1, 12, 0).getTime();
+        const renamed: Conversation = {...chat("r", old), updatedAt: now - 1000, messages: [{id: "q", role: "user", content: "q", createdAt: old}]};
+        const groups = groupChats([renamed], now);
+        expect(groups.map((g) => [g.label, g.conversations.map((c) => c.id).join("")])).toEqual([
+            [new Date(old).toLocaleDateString(undefined, {month: "long", year: "numeric"}), "r"]
+        ]);
+    });
+
     it("puts the chats, newest first, under Today, Yesterday, the previous 7 and 30 days, then their month", () => {
         const now = new Date(2026, 10, 30, 9, 0).getTime();
         const at = (days: number, hours = 12) => new Date(2026, 10, 30 - days, hours, 0).getTime();

@@ -1,6 +1,7 @@
+import {lastActiveAt} from "./chatActivity.js";
 import type {Conversation} from "./types.js";
 
-/** A stretch of the chat list, by when its chats were last changed. */
+/** A stretch of the chat list, by when its chats were last written in. */
 export interface ChatGroup {
     label: string;
     conversations: Conversation[];
@@ -28,7 +29,7 @@ export function groupChats(conversations: readonly Conversation[], now = Date.no
     const groups: ChatGroup[] = pinned.length > 0 ? [{label: "Pinned", conversations: pinned}] : [];
     for (const c of conversations) {
         if (c.pinned === true) continue;
-        const label = labelOf(c.updatedAt);
+        const label = labelOf(lastActiveAt(c));
         const last = groups.at(-1);
         if (last?.label === label) last.conversations.push(c);
         else groups.push({label, conversations: [c]});

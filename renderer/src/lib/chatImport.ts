@@ -105,7 +105,7 @@ export function readChatsFile(text: string, profileFor: (profile: string) => str
             systemPrompt: typeof value.systemPrompt === "string" ? value.systemPrompt.slice(0, MAX_MESSAGE_CHARS) : "",
             params: readChatParams(value.params),
             createdAt: typeof value.createdAt === "number" && Number.isFinite(value.createdAt) ? Math.min(Math.max(0, value.createdAt), now) : now,
-            // In the file's order at the top of the list: the first chat of the file first.
+            // The sync version (a new copy to save); the list places each chat by its messages' times (chatActivity).
             updatedAt: now - i,
             ...(value.pinned === true ? {pinned: true} : {})
         };

@@ -3,6 +3,7 @@ import {CONVERSATION_PAGE, afterCursor, conversationCursor} from "../../../share
 import {sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
+import {byLastActivity} from "../lib/chatActivity.js";
 import {changedAt} from "../lib/conversationEdits.js";
 import {fromServer, shownSettings, toRecord} from "../lib/conversationRecords.js";
 import {holdsEveryMessage} from "../lib/holdsEveryMessage.js";
@@ -43,8 +44,6 @@ export interface ConversationSync {
 
 type Get = () => ConversationsState;
 type Set = (partial: Partial<ConversationsState>) => void;
-
-const newestFirst = (a: Conversation, b: Conversation): number => b.updatedAt - a.updatedAt;
 
 /**
  * This page's copy of a chat once the server's answer to its save is known: it grows from the version saved,
@@ -152,7 +151,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         // Every version counts: a version kept only here is not to be lost either.
         if (holdsEveryMessage(stored.messages, mine.messages)) {
             const taken = takeStored(mine, stored);
-            set({conversations: [...others, taken].sort(newestFirst)});
+            set({conversations: byLastActivity([...others, taken])});
             if (taken.updatedAt !== stored.updatedAt) save(taken.id);
             return;
         }
@@ -161,7 +160,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         delete copy.syncedAt;
         delete copy.syncedSettings;
         set({
-            conversations: [copy, ...[...others, fromServer(stored)].sort(newestFirst)],
+            conversations: [copy, ...byLastActivity([...others, fromServer(stored)])],
             activeId: get().activeId === stored.id ? copy.id : get().activeId,
             conflictNotice: `“${mine.title}” was changed in another window meanwhile: that version is kept under its name, and this window's as “${copy.title}”.`
         });
@@ -216,7 +215,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             ? unlisted
             : unlisted.filter((c) => (untouched(c) ? beyondPage(c) || answeringInThisBrowser(c.id) : c.messages.length > 0 || c.id === activeId));
         const toSave = refresh ? [] : localOnly.filter((c) => !untouched(c));
-        const merged = [...localOnly, ...remote].sort(newestFirst);
+        const merged = byLastActivity([...localOnly, ...remote]);
         // Where the next older page starts: after the first page and each older one (a refresh reads the newest
         // again, and a search's matches are no page); none once a page comes short.
         const paged = page.text === undefined && (!refresh || page.before !== undefined);

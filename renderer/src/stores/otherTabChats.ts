@@ -1,3 +1,4 @@
+import {byLastActivity} from "../lib/chatActivity.js";
 import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import type {Conversation} from "../lib/types.js";
 import type {PersistedConversations} from "./conversationsState.js";
@@ -72,9 +73,8 @@ export function mergeOtherTabChats(current: PersistedConversations, raw: string 
         }
     }
     if (!changed) return null;
-    merged.sort((a, b) => b.updatedAt - a.updatedAt);
     return {
-        conversations: merged,
+        conversations: byLastActivity(merged),
         removedIds: removed,
         removedAt: keptFor(removed, {...there.removedAt, ...removedAt}),
         restoredIds: restored,

@@ -11,6 +11,7 @@ import {
     withVersion,
     withVersionShown
 } from "../lib/conversationEdits.js";
+import {byLastActivity} from "../lib/chatActivity.js";
 import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import {DEFAULT_PROFILE, type Conversation} from "../lib/types.js";
 import {createConversationSync} from "./conversationSync.js";
@@ -81,7 +82,7 @@ export const useConversations = create<ConversationsState>()(
                 delete restored.syncedAt;
                 delete restored.syncedSettings;
                 set({
-                    conversations: [...get().conversations.filter((c) => c.id !== conversation.id), restored].sort((a, b) => b.updatedAt - a.updatedAt),
+                    conversations: byLastActivity([...get().conversations.filter((c) => c.id !== conversation.id), restored]),
                     removedIds: get().removedIds.filter((id) => id !== conversation.id),
                     restoredIds: rememberIds(get().restoredIds, [conversation.id]),
                     recentlyRemoved: null,
@@ -129,7 +130,7 @@ export const useConversations = create<ConversationsState>()(
             },
             importChats: (chats) => {
                 if (chats.length === 0) return;
-                set({conversations: [...chats, ...get().conversations].sort((a, b) => b.updatedAt - a.updatedAt), activeId: chats[0]!.id});
+                set({conversations: byLastActivity([...chats, ...get().conversations]), activeId: chats[0]!.id});
                 for (const c of chats) sync.save(c.id);
             },
             select: (id) => {

@@ -1,0 +1,67 @@
+import type {Page} from "@playwright/test";
+import {expect, test} from "./fixtures.js";
+import {answered, open, rename, send, setMaxTokens} from "./chatSteps.js";
+import type {RunningServer} from "./server.js";
+
+/** The listed names of the chats that hold one of `names`, in the list's order (other tests' chats left out). */
+async function listed(page: Page, names: readonly string[]): Promise<string[]> {
+    const texts = await page.getByTestId("conversation-item").locator(".conversation-select").allTextContents();
+    return texts.map((t) => t.trim()).filter((t) => names.some((n) => t.includes(n)));
+}
+
+/** The server's copy of the chat named `title`, or undefined (what a reload or another browser reads). */
+async function storedChat(server: RunningServer, title: string): Promise<{pinned?: boolean} | undefined> {
+    const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
+    const response = await fetch(`${server.origin}/kvshare/conversations`, {headers: {authorization: `Bearer ${key}`}});
+    const chats = (await response.json()) as Array<{title: string; pinned?: boolean}>;
+    return chats.find((c) => c.title === title);
+}
+
+test.describe("the chat list in the served UI", () => {
+    test("a chat renamed, pinned and unpinned keeps its place by its messages' time: after a reload and in another browser too", async ({
+        page,
+        browser,
+        server
+    }) => {
+        await open(page, server.url);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 8);
+        await send(page, "An owl named Quillfeather");
+        await answered(page, 0);
+        await page.getByTestId("new-chat").click();
+        await setMaxTokens(page, 8);
+        await send(page, "A badger named Bramblewick");
+        await answered(page, 0);
+        const names = ["Bramblewick", "Owl notes"];
+
+        // The older chat is renamed, then pinned and unpinned: each a change of the chat, none a message.
+        await rename(page, "Quillfeather", "Owl notes");
+        const owl = page.getByTestId("conversation-item").filter({hasText: "Owl notes"});
+        for (const pinned of ["true", "false"]) {
+            await owl.hover();
+            await owl.getByTestId("pin-conversation").click();
+            await expect(owl.getByTestId("pin-conversation")).toHaveAttribute("aria-pressed", pinned);
+        }
+        await expect.poll(async () => (await storedChat(server, "Owl notes"))?.pinned ?? false, {timeout: 10_000}).toBe(false);
+        await expect.poll(() => listed(page, names)).toEqual(["A badger named Bramblewick", "Owl notes"]);
+
+        // The server's list comes newest change first; the page lists by the last message, as before the reload.
+        await page.reload();
+        await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
+        await expect.poll(() => listed(page, names)).toEqual(["A badger named Bramblewick", "Owl notes"]);
+
+        const fresh = await browser.newContext();
+        try {
+            const other = await fresh.newPage();
+            await open(other, server.url);
+            await expect.poll(() => listed(other, names)).toEqual(["A badger named Bramblewick", "Owl notes"]);
+            // A new question moves it up, here as anywhere.
+            await other.getByTestId("conversation-item").filter({hasText: "Owl notes"}).locator(".conversation-select").click();
+            await send(other, "And then?");
+            await answered(other, 1);
+            await expect.poll(() => listed(other, names)).toEqual(["Owl notes", "A badger named Bramblewick"]);
+        } finally {
+            await fresh.close();
+        }
+    });
+});
