@@ -18,7 +18,8 @@
  *
  * Flags: --quick (story workloads only, 3 targets each, no timing; about a minute), --no-timing, --timing-only
  * (the timing part alone, nothing written), --settings KEY,KEY (only these cells of the grid, e.g.
- * `none,dhd-decode@0.15`), --model PATH (the quality part's model, default stories260K).
+ * `none,dhd-decode@0.15`), --model PATH (the quality part's model, default stories260K), --scale K (K times the
+ * targets per workload, 1–4: narrower intervals for the gains; the quality part takes about K times as long).
  * Writes bench/results/quality-<timestamp>.json and .svg. Exits 0 whether or not the goals hold.
  */
 import {existsSync} from "node:fs";
@@ -50,12 +51,12 @@ import {
 } from "./score.js";
 import {divergenceMargin, NEAR_TIE_NATS, summariseNearTies, type NearTieSummary} from "./nearTies.js";
 import {timingPart, type TimingResult} from "./timing.js";
-import {FULL_QUALITY_SIZES, QUICK_QUALITY_SIZES, qualityWorkloads} from "./workloads.js";
+import {FULL_QUALITY_SIZES, QUICK_QUALITY_SIZES, qualityWorkloads, scaledSizes} from "./workloads.js";
 
 const MAX_TOKENS = 32;
 
 /** The command line (node's parseArgs: unknown flags and flags missing their value are refused); applies `--settings`. */
-function parseFlags(): {quick: boolean; noTiming: boolean; timingOnly: boolean; model?: string; settings?: string[]} {
+function parseFlags(): {quick: boolean; noTiming: boolean; timingOnly: boolean; scale: number; model?: string; settings?: string[]} {
     try {
         const {values} = parseArgs({
             options: {
@@ -63,7 +64,8 @@ function parseFlags(): {quick: boolean; noTiming: boolean; timingOnly: boolean; 
                 "no-timing": {type: "boolean", default: false},
                 "timing-only": {type: "boolean", default: false},
                 model: {type: "string"},
-                settings: {type: "string"}
+                settings: {type: "string"},
+                scale: {type: "string", default: "1"}
             },
             strict: true
         });
@@ -71,7 +73,11 @@ function parseFlags(): {quick: boolean; noTiming: boolean; timingOnly: boolean; 
         if (settings?.length === 0) throw new Error("--settings needs at least one setting, e.g. none,dhd-decode@0.15");
         if (settings != null) limitSettings(settings);
         if (values.model != null && !existsSync(values.model)) throw new Error(`--model ${values.model}: no such file`);
+        const scale = Number(values.scale);
+        if (!Number.isInteger(scale) || scale < 1 || scale > 4) throw new Error(`--scale ${values.scale}: give a whole number from 1 to 4`);
+        if (scale > 1 && values.quick) throw new Error("--scale is for the full run; --quick has its own few targets");
         return {
+            scale,
             quick: values.quick,
             noTiming: values["no-timing"],
             timingOnly: values["timing-only"],
@@ -93,6 +99,8 @@ const TIMING_ONLY = flags.timingOnly;
 const QUALITY_MODEL = path.resolve(flags.model ?? path.join(SHARED_DIR, "models", "stories260K.gguf"));
 /** `--settings none,dhd-decode@0.15`: only these cells of the grid (goals whose cells were not measured say NOT CHECKED). */
 const LIMITED = flags.settings != null;
+/** `--scale K`: K times the targets per workload (1: the grid the README's figures come from). */
+const SCALE = flags.scale;
 
 /** One answer as kept in the JSON: no token ids, the hit record without per-position detail. */
 interface StoredAnswer {
@@ -349,8 +357,8 @@ async function main(): Promise<void> {
         await timingPart(warnings);
         return;
     }
-    const workloads = qualityWorkloads(QUICK ? QUICK_QUALITY_SIZES : FULL_QUALITY_SIZES, QUICK);
-    console.log(`metrics self-check: ok${QUICK ? "; --quick" : ""}${TIMING ? "" : "; no timing part"}`);
+    const workloads = qualityWorkloads(QUICK ? QUICK_QUALITY_SIZES : scaledSizes(FULL_QUALITY_SIZES, SCALE), QUICK);
+    console.log(`metrics self-check: ok${QUICK ? "; --quick" : ""}${SCALE > 1 ? `; --scale ${SCALE}` : ""}${TIMING ? "" : "; no timing part"}`);
     const quality = await qualityPart(workloads, warnings);
     const qualitySeconds = (performance.now() - started) / 1000;
     const timing: TimingResult | undefined = TIMING ? await timingPart(warnings) : undefined;
@@ -366,6 +374,7 @@ async function main(): Promise<void> {
         bench: "bench:quality",
         createdAt: new Date().toISOString(),
         quick: QUICK,
+        scale: SCALE,
         limitedGrid: LIMITED,
         quality: {
             model: quality.modelId,

@@ -19,6 +19,23 @@ export interface QualitySizes {
 }
 
 export const FULL_QUALITY_SIZES: QualitySizes = {storySwaps: 15, storyInserts: 15, covidClasses: 8, covidPerClass: 5, qqpDup: 15, letters: 12};
+/**
+ * `--scale K`: K times as many pairs (COVID-Q classes, letters) per workload. Each workload draws its pairs
+ * in a fixed order, so the scaled set holds the default one: the intervals narrow (about as 1/√K) on the
+ * same targets plus new ones.
+ */
+export function scaledSizes(sizes: QualitySizes, scale: number): QualitySizes {
+    return {
+        storySwaps: sizes.storySwaps * scale,
+        storyInserts: sizes.storyInserts * scale,
+        covidClasses: sizes.covidClasses * scale,
+        covidPerClass: sizes.covidPerClass,
+        qqpDup: sizes.qqpDup * scale,
+        // One letter is the seed; the others are targets.
+        letters: (sizes.letters - 1) * scale + 1
+    };
+}
+
 /** --quick: the two story workloads only, a few targets each (the other counts are unused). */
 export const QUICK_QUALITY_SIZES: QualitySizes = {storySwaps: 3, storyInserts: 3, covidClasses: 0, covidPerClass: 0, qqpDup: 0, letters: 0};
 
