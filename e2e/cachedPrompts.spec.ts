@@ -3,7 +3,7 @@ import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {expectFits} from "./layoutChecks.js";
-import {repoRoot, type RunningServer} from "./server.js";
+import {appKey, repoRoot, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
@@ -12,8 +12,6 @@ mkdirSync(shots, {recursive: true});
 const confidential = "Once upon a time the nurse wrote that Patient Quillworth has the rare fever.";
 const harmless = "Once upon a time there was a Marmalade cat who liked the garden.";
 const arabic = "مرحبا، اسمي Quorvale ودرجتي في الامتحان 17/20";
-
-const appKey = (server: RunningServer) => decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
 
 /** A real chat completion: its prompt is cached with its KV once the answer is done. */
 async function ask(server: RunningServer, content: string): Promise<void> {

@@ -4,20 +4,11 @@ import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {answered, open, send, setMaxTokens, slowLink} from "./chatSteps.js";
 import {textContrast} from "./layoutChecks.js";
-import {repoRoot, startServer, type RunningServer} from "./server.js";
+import {appKey, repoRoot, startServer} from "./server.js";
+import {storedChat} from "./storedChats.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
-/** The app's own key, from the UI's link (`#key=…`). */
-const appKey = (server: {url: string}) => decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
 mkdirSync(shots, {recursive: true});
-
-/** The server's copy of the chat named `title` (what another browser would read). */
-async function storedChat(server: RunningServer, title: string) {
-    const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
-    const response = await fetch(`${server.origin}/kvshare/conversations`, {headers: {authorization: `Bearer ${key}`}});
-    const chats = (await response.json()) as Array<{title: string; params: {temperature?: number}; messages: Array<{content: string}>}>;
-    return chats.find((c) => c.title === title);
-}
 
 /** How far the chat is scrolled from its newest message, in px. */
 async function gapBelow(page: Page): Promise<number> {

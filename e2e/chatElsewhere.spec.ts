@@ -1,7 +1,8 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {answered, open, rename, send, setMaxTokens, setSystemPrompt} from "./chatSteps.js";
-import {startServer, type RunningServer} from "./server.js";
+import {startServer} from "./server.js";
+import {storedChat, storedChats} from "./storedChats.js";
 
 async function edit(page: Page, text: string): Promise<void> {
     await page.getByTestId("message-user").first().hover();
@@ -12,18 +13,6 @@ async function edit(page: Page, text: string): Promise<void> {
 
 function chat(page: Page, title: string) {
     return page.getByTestId("conversation-item").filter({hasText: title}).locator(".conversation-select");
-}
-
-/** The server's copy of the chats (what another browser would read). */
-async function storedChats(server: RunningServer): Promise<Array<{title: string; systemPrompt: string; messages: Array<{content: string}>}>> {
-    const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
-    const response = await fetch(`${server.origin}/kvshare/conversations`, {headers: {authorization: `Bearer ${key}`}});
-    return (await response.json()) as Array<{title: string; systemPrompt: string; messages: Array<{content: string}>}>;
-}
-
-/** The server's copy of the chat named `title`. */
-async function storedChat(server: RunningServer, title: string) {
-    return (await storedChats(server)).find((c) => c.title === title);
 }
 
 test.describe("a chat open in other tabs and browsers", () => {

@@ -1,20 +1,12 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {answered, open, rename, send, setMaxTokens} from "./chatSteps.js";
-import type {RunningServer} from "./server.js";
+import {storedChat} from "./storedChats.js";
 
 /** The listed names of the chats that hold one of `names`, in the list's order (other tests' chats left out). */
 async function listed(page: Page, names: readonly string[]): Promise<string[]> {
     const texts = await page.getByTestId("conversation-item").locator(".conversation-select").allTextContents();
     return texts.map((t) => t.trim()).filter((t) => names.some((n) => t.includes(n)));
-}
-
-/** The server's copy of the chat named `title`, or undefined (what a reload or another browser reads). */
-async function storedChat(server: RunningServer, title: string): Promise<{pinned?: boolean} | undefined> {
-    const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
-    const response = await fetch(`${server.origin}/kvshare/conversations`, {headers: {authorization: `Bearer ${key}`}});
-    const chats = (await response.json()) as Array<{title: string; pinned?: boolean}>;
-    return chats.find((c) => c.title === title);
 }
 
 test.describe("the chat list in the served UI", () => {

@@ -3,7 +3,7 @@ import {join} from "node:path";
 import type {Page, Response} from "@playwright/test";
 import {answered, send} from "./chatSteps.js";
 import {expect, test} from "./fixtures.js";
-import {repoRoot, startServer, type RunningServer} from "./server.js";
+import {appKey, repoRoot, startServer, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 
@@ -26,7 +26,7 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
     let studentLink: string;
     test.beforeAll(async () => {
         own = await startServer();
-        const app = {authorization: `Bearer ${decodeURIComponent(new URL(own.url).hash.replace(/^#key=/, ""))}`, "content-type": "application/json"};
+        const app = {authorization: `Bearer ${appKey(own)}`, "content-type": "application/json"};
         const created = await fetch(`${own.origin}/kvshare/keys`, {
             method: "POST",
             headers: app,
@@ -104,7 +104,7 @@ test.describe("a student's key (issued by the teacher): the chat alone, and Sign
     });
 
     test("a student whose key is revoked is told so, and can download the chats kept in this browser before another key forgets them", async ({browser}) => {
-        const app = {authorization: `Bearer ${decodeURIComponent(new URL(own.url).hash.replace(/^#key=/, ""))}`, "content-type": "application/json"};
+        const app = {authorization: `Bearer ${appKey(own)}`, "content-type": "application/json"};
         const created = await fetch(`${own.origin}/kvshare/keys`, {method: "POST", headers: app, body: JSON.stringify({name: "student-bo"})});
         const {key, entry} = (await created.json()) as {key: string; entry: {id: string}};
         const context = await browser.newContext();

@@ -1,5 +1,6 @@
 import {expect, test} from "./fixtures.js";
 import {open} from "./chatSteps.js";
+import {appKey} from "./server.js";
 
 test.describe("a #key= link in a browser that is signed in", () => {
     test("a link with a key the server refuses keeps every tab signed in with the saved key, and says so once", async ({page, server}) => {
@@ -45,7 +46,7 @@ test.describe("a #key= link in a browser that is signed in", () => {
 
     test("a link whose key the server takes, opened where another key works, is offered, not taken: staying keeps everything", async ({page, server}) => {
         await open(page, server.url);
-        const app = {authorization: `Bearer ${decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""))}`, "content-type": "application/json"};
+        const app = {authorization: `Bearer ${appKey(server)}`, "content-type": "application/json"};
         const created = await page.request.post(`${server.origin}/kvshare/keys`, {headers: app, data: {name: "mallory", group: "class-4b"}});
         expect(created.status()).toBe(200);
         const {key} = (await created.json()) as {key: string};

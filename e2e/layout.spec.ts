@@ -4,7 +4,7 @@ import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {expectFits, textContrast} from "./layoutChecks.js";
-import {repoRoot, startServer, testModelPath, type RunningServer} from "./server.js";
+import {appKey, repoRoot, startServer, testModelPath, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
@@ -145,7 +145,7 @@ test.describe("layout in small windows", () => {
         let own: RunningServer;
         test.beforeAll(async () => {
             own = await startServer();
-            const app = {authorization: `Bearer ${decodeURIComponent(new URL(own.url).hash.replace(/^#key=/, ""))}`};
+            const app = {authorization: `Bearer ${appKey(own)}`};
             const json = (data: unknown) => ({method: "POST", headers: {...app, "content-type": "application/json"}, body: JSON.stringify(data)});
             await fetch(`${own.origin}/kvshare/settings`, {...json({sharing: {scopePolicy: "user"}}), method: "PATCH"});
             const model = ((await (await fetch(`${own.origin}/v1/models`, {headers: app})).json()) as {data: Array<{id: string}>}).data[0]!.id;

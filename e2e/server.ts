@@ -113,3 +113,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
     await exited;
     clearTimeout(timer);
 }
+
+/** The app's own key, from the UI's link (`#key=…`). */
+export function appKey(server: {url: string}): string {
+    return decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
+}

@@ -2,7 +2,7 @@ import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {repoRoot, type RunningServer} from "./server.js";
+import {appKey, repoRoot, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
@@ -29,7 +29,7 @@ async function ask(page: Page, text: string): Promise<void> {
 
 /** A prompt's KV is written to the cache just after its answer: wait until the cache holds `count` entries. */
 async function cacheHolds(page: Page, server: RunningServer, count: number): Promise<void> {
-    const key = decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
+    const key = appKey(server);
     await expect
         .poll(
             async () => {

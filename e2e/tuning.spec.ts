@@ -3,7 +3,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {APIRequestContext, Page} from "@playwright/test";
 import {expect, test} from "@playwright/test";
-import {repoRoot, startServer, type RunningServer} from "./server.js";
+import {appKey, repoRoot, startServer, type RunningServer} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
@@ -22,14 +22,10 @@ interface Hit {
     donor?: {similarity: number};
 }
 
-function keyOf(server: RunningServer): string {
-    return decodeURIComponent(new URL(server.url).hash.replace(/^#key=/, ""));
-}
-
 /** One completion through the real API, as another app would send it. */
 async function complete(request: APIRequestContext, server: RunningServer, prompt: string, user: string, extra: Record<string, unknown> = {}): Promise<Hit> {
     const response = await request.post(`${server.origin}/v1/completions`, {
-        headers: {authorization: `Bearer ${keyOf(server)}`},
+        headers: {authorization: `Bearer ${appKey(server)}`},
         data: {prompt, max_tokens: 8, temperature: 0, user, ...extra}
     });
     expect(response.status()).toBe(200);
@@ -37,7 +33,7 @@ async function complete(request: APIRequestContext, server: RunningServer, promp
     // The prompt's KV is written just after the answer; the next paraphrase should find it.
     await expect
         .poll(async () => {
-            const stats = await request.get(`${server.origin}/kvshare/cache/stats`, {headers: {authorization: `Bearer ${keyOf(server)}`}});
+            const stats = await request.get(`${server.origin}/kvshare/cache/stats`, {headers: {authorization: `Bearer ${appKey(server)}`}});
             return ((await stats.json()) as {cache: {entries: number}}).cache.entries;
         })
         .toBeGreaterThan(0);
