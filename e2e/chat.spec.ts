@@ -3,7 +3,7 @@ import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {send, slowLink} from "./chatSteps.js";
-import {repoRoot} from "./server.js";
+import {appKey, repoRoot} from "./server.js";
 
 const shots = join(repoRoot, "e2e/screenshots");
 mkdirSync(shots, {recursive: true});
@@ -185,8 +185,7 @@ test.describe("chat in the served UI", () => {
         await page.getByTestId("api-key-input").fill("wrong-key");
         await page.getByTestId("api-key-save").click();
         await expect(page.getByTestId("api-key-screen")).toBeVisible();
-        const key = new URL(server.url).hash.replace(/^#key=/, "");
-        await page.getByTestId("api-key-input").fill(decodeURIComponent(key));
+        await page.getByTestId("api-key-input").fill(appKey(server));
         await page.getByTestId("api-key-save").click();
         await expect(page.getByTestId("api-key-screen")).toBeHidden();
         await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");

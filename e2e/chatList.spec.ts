@@ -34,11 +34,20 @@ test.describe("the chat list in the served UI", () => {
             await owl.getByTestId("pin-conversation").click();
             await expect(owl.getByTestId("pin-conversation")).toHaveAttribute("aria-pressed", pinned);
         }
-        await expect.poll(async () => (await storedChat(server, "Owl notes"))?.pinned ?? false, {timeout: 10_000}).toBe(false);
+        // Saved under its new name, unpinned again.
+        const saved = async () => {
+            const stored = await storedChat(server, "Owl notes");
+            return stored !== undefined && stored.pinned !== true;
+        };
+        await expect.poll(saved, {timeout: 10_000}).toBe(true);
         await expect.poll(() => listed(page, names)).toEqual(["A badger named Bramblewick", "Owl notes"]);
 
         // The server's list comes newest change first; the page lists by the last message, as before the reload.
+        // Checked once the page has read the server's list and drawn it (before that it shows its stored copy).
+        const read = page.waitForResponse((r) => new URL(r.url()).pathname === "/kvshare/conversations" && r.request().method() === "GET");
         await page.reload();
+        await (await read).finished();
+        await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
         await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
         await expect.poll(() => listed(page, names)).toEqual(["A badger named Bramblewick", "Owl notes"]);
 

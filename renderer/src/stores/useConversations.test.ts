@@ -32,6 +32,26 @@ describe("useConversations: the chats of this page", () => {
         expect(state().conversations[0]!.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
     });
 
+    it("a continued answer keeps its chat's place, as a reload lists it (by the last message); a question moves it up", () => {
+        // Each message a second after the one before (the same millisecond would tie).
+        let now = Date.UTC(2026, 0, 1);
+        const clock = vi.spyOn(Date, "now").mockImplementation(() => (now += 1000));
+        try {
+            const older = state().create();
+            const question = state().addMessage(older, {role: "user", content: "An owl"});
+            const answer = state().addAnswer(older, question.id, {role: "assistant", content: "The owl"});
+            const newer = state().create();
+            state().addMessage(newer, {role: "user", content: "A badger"});
+            state().rewriteAnswer(older, question.id, answer.id, {role: "assistant", content: "The owl flew home."});
+            expect(state().conversations.map((c) => c.id)).toEqual([newer, older]);
+            expect(state().conversations[1]!.messages[1]!.content).toBe("The owl flew home.");
+            state().addMessage(older, {role: "user", content: "And then?"});
+            expect(state().conversations.map((c) => c.id)).toEqual([older, newer]);
+        } finally {
+            clock.mockRestore();
+        }
+    });
+
     it("shortens long titles", () => {
         expect(titleFrom("x".repeat(100))).toHaveLength(48);
         expect(titleFrom("   ")).toBe("New chat");

@@ -184,13 +184,14 @@ export const useConversations = create<ConversationsState>()(
                 return stored;
             },
             rewriteAnswer: (conversationId, questionId, answerId, answer) => {
-                set({
-                    conversations: touch(
-                        get().conversations,
-                        conversationId,
-                        (c) => withAnswerRewritten(c, answerId, answer) ?? withAnswer(c, questionId, stamped(answer))
-                    )
-                });
+                // The answer keeps when it was made, so the chat keeps its place by its last message (as a reload
+                // would list it); an answer gone meanwhile is added anew, and the chat moves up with it.
+                const changed = changeInPlace(
+                    get().conversations,
+                    conversationId,
+                    (c) => withAnswerRewritten(c, answerId, answer) ?? withAnswer(c, questionId, stamped(answer))
+                );
+                set({conversations: byLastActivity(changed)});
                 sync.save(conversationId);
             },
             addVersion: (conversationId, messageId, message) => {
