@@ -22,9 +22,7 @@
  * targets per workload, 1–4: narrower intervals for the gains; the quality part takes about K times as long).
  * Writes bench/results/quality-<timestamp>.json and .svg. Exits 0 whether or not the goals hold.
  */
-import {existsSync} from "node:fs";
 import path from "node:path";
-import {parseArgs} from "node:util";
 import {defaultSharingSettings, recomputePolicies} from "../../shared/settings.js";
 import {SHARED_DIR} from "../share/data.js";
 import {selfCheck} from "../share/metrics.js";
@@ -39,7 +37,6 @@ import {
     aggregate,
     CEILING_SETTING,
     GOAL_BUDGET,
-    limitSettings,
     pooled,
     probingPolicies,
     scoreAgainst,
@@ -51,44 +48,10 @@ import {
 } from "./score.js";
 import {divergenceMargin, NEAR_TIE_NATS, summariseNearTies, type NearTieSummary} from "./nearTies.js";
 import {timingPart, type TimingResult} from "./timing.js";
+import {parseFlags} from "./flags.js";
 import {FULL_QUALITY_SIZES, QUICK_QUALITY_SIZES, qualityWorkloads, scaledSizes} from "./workloads.js";
 
 const MAX_TOKENS = 32;
-
-/** The command line (node's parseArgs: unknown flags and flags missing their value are refused); applies `--settings`. */
-function parseFlags(): {quick: boolean; noTiming: boolean; timingOnly: boolean; scale: number; model?: string; settings?: string[]} {
-    try {
-        const {values} = parseArgs({
-            options: {
-                quick: {type: "boolean", default: false},
-                "no-timing": {type: "boolean", default: false},
-                "timing-only": {type: "boolean", default: false},
-                model: {type: "string"},
-                settings: {type: "string"},
-                scale: {type: "string", default: "1"}
-            },
-            strict: true
-        });
-        const settings = values.settings?.split(",").filter((k) => k !== "");
-        if (settings?.length === 0) throw new Error("--settings needs at least one setting, e.g. none,dhd-decode@0.15");
-        if (settings != null) limitSettings(settings);
-        if (values.model != null && !existsSync(values.model)) throw new Error(`--model ${values.model}: no such file`);
-        const scale = Number(values.scale);
-        if (!Number.isInteger(scale) || scale < 1 || scale > 4) throw new Error(`--scale ${values.scale}: give a whole number from 1 to 4`);
-        if (scale > 1 && values.quick) throw new Error("--scale is for the full run; --quick has its own few targets");
-        return {
-            scale,
-            quick: values.quick,
-            noTiming: values["no-timing"],
-            timingOnly: values["timing-only"],
-            ...(values.model == null ? {} : {model: values.model}),
-            ...(settings == null ? {} : {settings})
-        };
-    } catch (error) {
-        console.error(`bench:quality: ${(error as Error).message}`);
-        process.exit(2);
-    }
-}
 
 const flags = parseFlags();
 const QUICK = flags.quick;

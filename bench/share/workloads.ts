@@ -285,7 +285,8 @@ export function clinicLetters(count: number, seedOffset = 6): Workload {
     const requests: BenchRequest[] = [];
     for (let i = 0; i < count; i++) {
         const name = names[i % names.length] as string;
-        const complaint = complaints[i % complaints.length] as string;
+        // Past the list's length the complaints shift by one a round, so no two letters share a name and a complaint.
+        const complaint = complaints[(i + Math.floor(i / names.length)) % complaints.length] as string;
         const date = `${1 + Math.floor(random() * 28)} ${MONTHS[Math.floor(random() * 12)]} 2025`;
         const weeks = 1 + Math.floor(random() * 6);
         requests.push({id: `l${i}`, role: i === 0 ? "seed" : "target", api: "completions", prompt: letterPrompt(name, date, complaint, weeks), meta: {name}});
