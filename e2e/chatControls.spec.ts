@@ -2,7 +2,7 @@ import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {answered, open, send, setMaxTokens, slowLink} from "./chatSteps.js";
+import {answered, askInNewChat, open, send, setMaxTokens, slowLink} from "./chatSteps.js";
 import {textContrast} from "./layoutChecks.js";
 import {appKey, repoRoot, startServer} from "./server.js";
 import {storedChat} from "./storedChats.js";
@@ -40,10 +40,7 @@ test.describe("chat controls in the served UI", () => {
 
     test("an answer cut at the max tokens goes on with Continue, in place, and the server's copy holds the whole of it", async ({page, server}) => {
         await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 6);
-        await send(page, "Once upon a time there was a sleepy old bear");
-        await answered(page, 0);
+        await askInNewChat(page, "Once upon a time there was a sleepy old bear", 6);
         const answer = page.getByTestId("message-assistant");
         await expect(answer.getByTestId("answer-stats")).toHaveAttribute("data-finish", "length");
         const cut = ((await answer.locator(".answer").textContent()) ?? "").trim();
@@ -68,10 +65,7 @@ test.describe("chat controls in the served UI", () => {
 
     test("an answer edited by hand is kept as a new version, marked edited, and the model continues from what was written", async ({page, server}) => {
         await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 8);
-        await send(page, "Tell me about the little red hen");
-        await answered(page, 0);
+        await askInNewChat(page, "Tell me about the little red hen", 8);
         const answer = page.getByTestId("message-assistant");
         await answer.getByRole("button", {name: "Edit answer"}).click();
         await page.getByTestId("edit-input").fill("The little red hen found a");
@@ -226,10 +220,7 @@ test.describe("chat controls in the served UI", () => {
 
     test("message actions are readable (WCAG AA) and the messages are a live log", async ({page, server}) => {
         await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 16);
-        await send(page, "A readable answer");
-        await answered(page, 0);
+        await askInNewChat(page, "A readable answer", 16);
         await expect(page.getByRole("log")).toHaveAttribute("aria-live", "polite");
         await expect(page.locator('.conversation-select[aria-current="true"]')).toHaveText("A readable answer");
         const contrast = await textContrast(page.getByTestId("copy-button"));
@@ -238,10 +229,7 @@ test.describe("chat controls in the served UI", () => {
 
     test("a chat can be renamed, found by its text, brought back after a deletion and pinned, on the server too", async ({page, browser, server}) => {
         await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 16);
-        await send(page, "A whale called Xylophonia");
-        await answered(page, 0);
+        await askInNewChat(page, "A whale called Xylophonia", 16);
         const item = page.getByTestId("conversation-item").filter({hasText: "Xylophonia"});
         await item.locator(".conversation-select").dblclick();
         await page.getByTestId("rename-input").fill("The whale story");
@@ -312,10 +300,7 @@ test.describe("chat controls in the served UI", () => {
 
     test("text a number field cannot read is flagged there, and the last valid value stays in force, on the server too", async ({page, server}) => {
         await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 16);
-        await send(page, "A cat named Quillby");
-        await answered(page, 0);
+        await askInNewChat(page, "A cat named Quillby", 16);
         await page.getByTestId("settings-toggle").click();
         const temperature = page.getByTestId("temperature-input");
         await temperature.fill("0.2");
@@ -340,10 +325,7 @@ test.describe("chat controls in the served UI", () => {
 
     test("an edited question keeps the old version: switch between them, after a reload and in another browser too", async ({page, browser, server}) => {
         await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 16);
-        await send(page, "Lily had a red ball");
-        await answered(page, 0);
+        await askInNewChat(page, "Lily had a red ball", 16);
         // The text as toHaveText reads it (textContent: no line breaks added between paragraphs).
         const firstAnswer = (await page.getByTestId("message-assistant").locator(".answer").textContent()) ?? "";
 

@@ -1,6 +1,6 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {answered, open, rename, send, setMaxTokens, setSystemPrompt} from "./chatSteps.js";
+import {answered, askInNewChat, open, rename, send, setMaxTokens, setSystemPrompt} from "./chatSteps.js";
 import {startServer} from "./server.js";
 import {storedChat, storedChats} from "./storedChats.js";
 
@@ -21,10 +21,7 @@ test.describe("a chat open in other tabs and browsers", () => {
         server
     }) => {
         await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 16);
-        await send(page, "Lily had a red ball");
-        await answered(page, 0);
+        await askInNewChat(page, "Lily had a red ball", 16);
         // Another tab of the same browser (the same storage), on that chat.
         const other = await page.context().newPage();
         await open(other, server.url);
@@ -151,10 +148,7 @@ test.describe("a chat open in other tabs and browsers", () => {
         try {
             const a = await contextA.newPage();
             await open(a, server.url);
-            await a.getByTestId("new-chat").click();
-            await setMaxTokens(a, 16);
-            await send(a, "Anna had a green hat");
-            await answered(a, 0);
+            await askInNewChat(a, "Anna had a green hat", 16);
             await expect.poll(async () => (await storedChats(server)).some((c) => c.title === "Anna had a green hat")).toBe(true);
 
             const b = await contextB.newPage();
@@ -202,10 +196,7 @@ test.describe("a chat open in other tabs and browsers", () => {
         try {
             const a = await contextA.newPage();
             await open(a, server.url);
-            await a.getByTestId("new-chat").click();
-            await setMaxTokens(a, 16);
-            await send(a, "Mia found a shell");
-            await answered(a, 0);
+            await askInNewChat(a, "Mia found a shell", 16);
             await expect.poll(async () => (await storedChat(server, "Mia found a shell"))?.messages.length).toBe(2);
             const b = await contextB.newPage();
             await open(b, server.url);

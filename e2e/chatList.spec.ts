@@ -1,6 +1,6 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {answered, open, rename, send, setMaxTokens} from "./chatSteps.js";
+import {answered, askInNewChat, open, rename, send} from "./chatSteps.js";
 import {storedChat} from "./storedChats.js";
 
 /** The listed names of the chats that hold one of `names`, in the list's order (other tests' chats left out). */
@@ -16,14 +16,8 @@ test.describe("the chat list in the served UI", () => {
         server
     }) => {
         await open(page, server.url);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 8);
-        await send(page, "An owl named Quillfeather");
-        await answered(page, 0);
-        await page.getByTestId("new-chat").click();
-        await setMaxTokens(page, 8);
-        await send(page, "A badger named Bramblewick");
-        await answered(page, 0);
+        await askInNewChat(page, "An owl named Quillfeather", 8);
+        await askInNewChat(page, "A badger named Bramblewick", 8);
         const names = ["Bramblewick", "Owl notes"];
 
         // The older chat is renamed, then pinned and unpinned: each a change of the chat, none a message.

@@ -43,6 +43,14 @@ export async function answered(page: Page, nth: number): Promise<void> {
     await expect(page.getByTestId("message-assistant").nth(nth).getByTestId("answer-stats")).toBeVisible({timeout: 60_000});
 }
 
+/** Opens a new chat, sets its max tokens, asks `question` and waits for the whole answer. */
+export async function askInNewChat(page: Page, question: string, maxTokens: number): Promise<void> {
+    await page.getByTestId("new-chat").click();
+    await setMaxTokens(page, maxTokens);
+    await send(page, question);
+    await answered(page, 0);
+}
+
 /** Renames the chat listed as `from` the way a person does: double-click its name, type, Enter. */
 export async function rename(page: Page, from: string, to: string): Promise<void> {
     await page.getByTestId("conversation-item").filter({hasText: from}).locator(".conversation-select").dblclick();
