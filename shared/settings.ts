@@ -12,7 +12,8 @@ import type {ScopePolicy} from "./scopes.js";
  * - `boundary`: the first tokens after each edit, the budget split by run length;
  * - `epic`: the same number of first tokens of every reused run (EPIC);
  * - `deviation`: the tokens whose layer-1 V deviates most from the donor's (CacheBlend), measured by a probe;
- * - `dhd`: the deviation weighted by the attention the last prompt token pays each token (KVShare v2, stage 1);
+ * - `dhd`: the first token after each edit (larger edits first), then the deviation weighted by the attention the last
+ *   prompt token pays each token (KVShare v2, stage 1);
  * - `dhd-decode`: `dhd`, then the other measured tokens, highest deviation first, 7 per generated token while
  *   decoding (stage 2), until none is left, the answer ends or 64 tokens of it are out;
  * - `dhd-guard`: `dhd-decode`, and in a greedy answer, before taking a token whose runner-up is within a nat of it

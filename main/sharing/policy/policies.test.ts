@@ -42,6 +42,31 @@ describe("recompute policies", () => {
         expect(boundary.length).toBe(4);
     });
 
+    it("deviation takes the highest scores anywhere after the exact prefix; dhd the first token after each edit first, larger edits first", () => {
+        const scores = new Float32Array(46).fill(NaN);
+        for (const run of runs) for (let i = 0; i < run.length; i++) scores[run.targetStart + i] = 0.01 * (run.targetStart + i);
+        scores[33] = 9;
+        scores[18] = 7;
+        const at = (policy: "deviation" | "dhd", budgetFraction: number) =>
+            positionsOf(selectRecompute(runs, 46, {policy, budgetFraction, scores}).ranges).filter((p) => ![10, 11, 12, 13, 24, 25, 45].includes(p));
+        // 30 kept after the exact prefix: 0.1 → 3, 0.05 → 1
+        expect(at("deviation", 0.1)).toEqual([18, 33, 44]);
+        // 14 follows 4 new tokens, 26 follows 2: both run starts, then the best score
+        expect(at("dhd", 0.1)).toEqual([14, 26, 33]);
+        expect(at("dhd", 0.05)).toEqual([14]);
+        // a run start that is the last token is computed anyway and takes no budget
+        const tail: KeptRun[] = [
+            {donorStart: 0, targetStart: 0, length: 10},
+            {donorStart: 12, targetStart: 10, length: 30},
+            {donorStart: 42, targetStart: 45, length: 1}
+        ];
+        const tailScores = new Float32Array(46).fill(NaN);
+        for (let p = 10; p < 40; p++) tailScores[p] = p;
+        tailScores[45] = 1;
+        const plan = selectRecompute(tail, 46, {policy: "dhd", budgetFraction: 0.1, scores: tailScores}); // 31 kept → 3
+        expect(positionsOf(plan.ranges)).toEqual([10, 38, 39, 40, 41, 42, 43, 44, 45]);
+    });
+
     it("the measured policies take the highest scores anywhere after the exact prefix, and dhd-decode queues every other measured one", () => {
         const scores = new Float32Array(46).fill(NaN);
         for (const run of runs) for (let i = 0; i < run.length; i++) scores[run.targetStart + i] = 0.01 * (run.targetStart + i);
@@ -51,12 +76,13 @@ describe("recompute policies", () => {
         scores[40] = 0; // no measured deviation: never chosen, never queued
         const plan = selectRecompute(runs, 46, {policy: "dhd", budgetFraction: 0.15, scores}); // 30 kept after the exact prefix → 4
         expect(plan.policy).toBe("dhd");
-        expect(positionsOf(plan.ranges)).toEqual([10, 11, 12, 13, 18, 24, 25, 33, 43, 44, 45]);
+        // the two run starts (14, 26), then the highest scores (33, 18)
+        expect(positionsOf(plan.ranges)).toEqual([10, 11, 12, 13, 14, 18, 24, 25, 26, 33, 45]);
         expect(plan.decodeQueue).toEqual([]);
         const decode = selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 0.15, scores});
         expect(positionsOf(decode.ranges)).toEqual(positionsOf(plan.ranges));
-        // every kept token after the exact prefix with a measured deviation, highest first (not the last token: it is computed)
-        expect(decode.decodeQueue).toEqual([42, 41, 39, 38, 37, 36, 35, 34, 32, 31, 30, 29, 28, 27, 26, 23, 22, 21, 20, 19, 17, 16, 15, 14]);
+        // every other kept token after the exact prefix with a measured deviation, highest first (not the last token: it is computed)
+        expect(decode.decodeQueue).toEqual([44, 43, 42, 41, 39, 38, 37, 36, 35, 34, 32, 31, 30, 29, 28, 27, 23, 22, 21, 20, 19, 17, 16, 15]);
         // nothing the prefill computes is queued; with the whole budget spent before the first token, nothing is left
         expect(decode.decodeQueue.filter((p) => positionsOf(decode.ranges).includes(p))).toEqual([]);
         expect(selectRecompute(runs, 46, {policy: "dhd-decode", budgetFraction: 1, scores}).decodeQueue).toEqual([]);
@@ -88,9 +114,10 @@ describe("recompute policies", () => {
         const plan = selectRecompute(long, 1005, {policy: "dhd-decode", budgetFraction: 0.1, scores}); // 1000 kept → 100
         const cap = DECODE_RECOMPUTE_PER_STEP * DECODE_RECOMPUTE_MAX_STEPS;
         expect(plan.decodeQueue.length).toBe(cap);
-        // the last token (1004) is computed anyway; the budget took 1003 down to 904
-        expect(plan.decodeQueue[0]).toBe(903);
-        expect(plan.decodeQueue.at(-1)).toBe(903 - cap + 1);
+        // the last token (1004) is computed anyway; the budget took the run's start (5) and 1003 down to 905
+        expect(plan.decodeQueue[0]).toBe(904);
+        expect(plan.decodeQueue.at(-1)).toBe(904 - cap + 1);
+        expect(plan.decodeQueue).not.toContain(5);
     });
 
     it("a measured policy without scores acts as the boundary default and says so (but for a zero budget)", () => {

@@ -214,7 +214,8 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
             if ((quota[i] as number) > 0) ranges.push({start: b.run.targetStart, end: b.run.targetStart + (quota[i] as number)});
         });
     } else if (policy !== "none") {
-        const ranked = options.scores == null ? [] : rankByScore(options.scores, runs, targetLength - 1);
+        const measured = options.scores == null ? [] : rankByScore(options.scores, runs, targetLength - 1);
+        const ranked = policy === "deviation" ? measured : runStartsFirst(boundary, measured, targetLength - 1, budget);
         for (const position of ranked.slice(0, budget)) ranges.push({start: position, end: position + 1});
         // The rest of the measured tokens (KVShare v2's low-deviation set) is fixed while decoding: the
         // prefill's budget decides the first token, the queue keeps the KV the answer attends to moving
@@ -237,6 +238,25 @@ export function selectRecompute(runs: readonly KeptRun[], targetLength: number, 
         decodeQueue,
         commonPrefix: runs[0] != null && isCommonPrefix(runs[0]) ? runs[0].length : 0
     };
+}
+
+/**
+ * DHD's order: the first kept token after each edit, larger edits first, as many as the budget takes; then the
+ * other measured tokens by score (so the decode stage's queue is by score alone).
+ * A run's first token is the one whose left context changed most, and layer 1's attention-weighted deviation did
+ * not rank it high enough: on short paraphrases, where a budget holds little more than the run starts, `dhd` fell
+ * below the boundary heuristic (stories260K at 0.15: QQP 69.7% against 77.8%). With the run starts first, `dhd` gained
+ * 2.7–4.3 points over `boundary` at budgets 0.05–0.3 where it had gained 1.2–3.7 (`npm run bench:quality -- --scale 3`).
+ * `deviation` keeps the measured ranking alone (CacheBlend's).
+ */
+function runStartsFirst(boundary: ReadonlyArray<{run: KeptRun; editSize: number}>, measured: readonly number[], end: number, budget: number): number[] {
+    const starts = boundary
+        .filter((b) => b.run.targetStart < end)
+        .sort((a, b) => b.editSize - a.editSize || a.run.targetStart - b.run.targetStart)
+        .map((b) => b.run.targetStart)
+        .slice(0, budget);
+    const taken = new Set(starts);
+    return [...starts, ...measured.filter((p) => !taken.has(p))];
 }
 
 /** EPIC: the same number of first tokens of every run after an edit; what does not divide evenly goes to the larger edits. */

@@ -20,7 +20,7 @@ export const recomputePolicyHints: Readonly<Record<RecomputePolicy, string>> = {
     boundary: "The budget goes to the first tokens after each edit (a guess, no measurement)",
     epic: "The budget goes to the same number of first tokens of every reused run",
     deviation: "A probe of the first layers measures which reused tokens deviate most; the budget goes to them",
-    dhd: "Measured deviation weighted by the attention the prompt's end pays each token",
+    dhd: "The first token after each edit, then measured deviation weighted by the attention the prompt's end pays each token",
     "dhd-decode": "DHD, then more measured tokens fixed a few per generated token while the machine has time",
     "dhd-guard":
         "DHD with decode fixes; in a greedy answer (temperature 0), before a token the model hesitates over (a runner-up within a nat of it: odds under 2.7 to 1), all reused KV past the shared start is recomputed at once, while the machine answers nothing else: answers as a full prefill's, but that token waits for it (the first one too)"
