@@ -264,7 +264,7 @@ export interface AdminOps {
     /** Deletes one cached prompt (its text, its KV), as thoroughly as clearing the cache. */
     deleteCachedPrompt: {input: {id: string}; output: {deleted: boolean}};
     /**
-     * Chats with their messages, newest first, a page (`CONVERSATION_PAGE`) at a time: `before`, the cursor of the
+     * Chats with their messages, newest last message first (`lastActiveAt`), a page (`CONVERSATION_PAGE`) at a time: `before`, the cursor of the
      * last chat of the page before (`conversationCursor`); `text`, only chats whose title or messages hold its words.
      */
     /** `pinned`: the pinned chats only, of any age (a page of the newest may not reach them). */

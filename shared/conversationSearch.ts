@@ -1,3 +1,4 @@
+import type {ListPlace} from "./chatActivity.js";
 import {foldCase} from "./foldCase.js";
 
 /** A search's words, case folded (any script: see foldCase); none for a blank query. */
@@ -17,18 +18,16 @@ export function holdsEveryWord(texts: readonly string[], words: readonly string[
 /** Chats a listing gives at most: older ones come a page at a time (`before`: {@link conversationCursor}). */
 export const CONVERSATION_PAGE = 200;
 
-/** Where a listing's page ends: the next page starts after this chat (newest first; the id breaks a tie). */
-export function conversationCursor(c: {updatedAt: number; id: string}): string {
-    return `${c.updatedAt}:${c.id}`;
+/**
+ * Where a listing's page ends: the next page starts after this chat, in the list's order (last activity, sync version,
+ * id: see {@link listedAfter}; a page ends at a chat's {@link listPlace}).
+ */
+export function conversationCursor(place: ListPlace): string {
+    return `${place.lastActiveAt}:${place.updatedAt}:${place.id}`;
 }
 
 /** A cursor read back; null where it is none. */
-export function readConversationCursor(cursor: string): {updatedAt: number; id: string} | null {
-    const match = /^(\d{1,16}):(.{1,80})$/s.exec(cursor);
-    return match == null ? null : {updatedAt: Number(match[1]), id: match[2]!};
-}
-
-/** Whether chat `c` comes after `cursor` in a listing (newest first, the id breaking ties). */
-export function afterCursor(c: {updatedAt: number; id: string}, cursor: {updatedAt: number; id: string}): boolean {
-    return c.updatedAt < cursor.updatedAt || (c.updatedAt === cursor.updatedAt && c.id < cursor.id);
+export function readConversationCursor(cursor: string): ListPlace | null {
+    const match = /^(\d{1,16}):(\d{1,16}):(.{1,80})$/s.exec(cursor);
+    return match == null ? null : {lastActiveAt: Number(match[1]), updatedAt: Number(match[2]), id: match[3]!};
 }

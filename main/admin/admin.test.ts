@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {AdminSettings, CacheStats, ConversationRecord, Profile} from "../../shared/admin.js";
+import {byLastActivity, listPlace} from "../../shared/chatActivity.js";
 import {CONVERSATION_PAGE, conversationCursor} from "../../shared/conversationSearch.js";
 import {startTestServer, type TestServer} from "../../test/support/testServer.js";
 import {APP_DB_FILE, APP_DB_VERSION, openAppDb} from "./appDb.js";
@@ -271,27 +272,42 @@ describe("conversations and profiles in app.db", () => {
         expect(await (await server.api("/kvshare/conversations")).json()).toEqual([]);
     });
 
-    it("lists chats a page at a time, older ones after a cursor, and finds one no page read yet by its words", async () => {
+    it("lists chats a page at a time by their last message, older ones after a cursor, and finds one no page read yet by its words", async () => {
+        const at = 1_760_000_000_000;
         const many = Array.from({length: CONVERSATION_PAGE + 5}, (_, i) => ({
             ...conversation,
             id: `page-${String(i).padStart(3, "0")}`,
             title: `Chat ${i}`,
-            updatedAt: 1_760_000_000_000 + i * 1000,
-            messages: [{id: `q${i}`, role: "user" as const, content: i === 2 ? "Où est l'ÉCOLE ?" : `Question ${i}`, createdAt: 1_760_000_000_000 + i * 1000}]
+            createdAt: at,
+            updatedAt: at + i * 1000,
+            messages: [{id: `q${i}`, role: "user" as const, content: i === 2 ? "Où est l'ÉCOLE ?" : `Question ${i}`, createdAt: at + i * 1000}]
         }));
-        for (const c of many) runAdminOp(server.core.admin, "saveConversation", c);
+        // Renamed after every other save, last written in before all of them: the sync version is the newest, but
+        // it is the oldest chat, so the last of the last page, not on the first page above chats written in since.
+        const renamed = {
+            ...many[0]!,
+            id: "renamed",
+            title: "Renamed",
+            createdAt: at - 2000,
+            updatedAt: at + 999_000,
+            messages: [{...many[0]!.messages[0]!, id: "r", createdAt: at - 1000}]
+        };
+        for (const c of [...many, renamed]) runAdminOp(server.core.admin, "saveConversation", c);
         const page = (query = "") => server.api(`/kvshare/conversations${query}`).then(async (res) => (await res.json()) as ConversationRecord[]);
         const first = await page();
         expect(first).toHaveLength(CONVERSATION_PAGE);
         expect(first[0]!.id).toBe(`page-${CONVERSATION_PAGE + 4}`);
-        const older = await page(`?before=${encodeURIComponent(conversationCursor(first.at(-1)!))}`);
-        expect(older.map((c) => c.id)).toEqual(["page-004", "page-003", "page-002", "page-001", "page-000"]);
+        expect(first.map((c) => c.id)).not.toContain("renamed");
+        // The list shows the server's pages in the order they came: no chat of a later page sorts above one of an earlier.
+        expect(byLastActivity(first)).toEqual(first);
+        const older = await page(`?before=${encodeURIComponent(conversationCursor(listPlace(first.at(-1)!)))}`);
+        expect(older.map((c) => c.id)).toEqual(["page-004", "page-003", "page-002", "page-001", "page-000", "renamed"]);
         // The oldest chats, found by their words without reading their pages (any case, accents kept).
         expect((await page(`?text=${encodeURIComponent("école")}`)).map((c) => c.id)).toEqual(["page-002"]);
         expect((await page(`?text=${encodeURIComponent("chat 1 question")}`)).map((c) => c.id)).toContain("page-001");
         const bad = await server.api("/kvshare/conversations?before=yesterday");
         expect(bad.status).toBe(400);
-        for (const c of many) runAdminOp(server.core.admin, "deleteConversation", {id: c.id});
+        for (const c of [...many, renamed]) runAdminOp(server.core.admin, "deleteConversation", {id: c.id});
     });
 
     it("pins a chat: kept with it, listed with ?pinned=true however old, and unpinned", async () => {

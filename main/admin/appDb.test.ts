@@ -60,11 +60,12 @@ describe("AppDb", () => {
     it("opens a database from before message versions: its chats read as before, and versions can be saved", () => {
         const file = path.join(dir, APP_DB_FILE);
         const old = openAppDb(file);
-        // The step before versions: no columns for them (nor for the pins that came after them).
+        // The step before versions: no columns for them (nor for the pins and last activity that came after them).
         old.exec(
-            "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index; ALTER TABLE conversations DROP COLUMN pinned"
+            "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index; ALTER TABLE conversations DROP COLUMN pinned; " +
+                "DROP INDEX conversations_by_activity; ALTER TABLE conversations DROP COLUMN last_active_at"
         );
-        old.pragma(`user_version = ${APP_DB_VERSION - 2}`);
+        old.pragma(`user_version = ${APP_DB_VERSION - 3}`);
         saveChat(old);
         old.close();
 
@@ -79,6 +80,35 @@ describe("AppDb", () => {
         const saved = {...chat!, createdAt: at, updatedAt: at + 1, messages: [edited]};
         expect(saveConversation(appDb, {...saved, baseUpdatedAt: 1}).conflict).toBeUndefined();
         expect(listConversations(appDb)[0]!.messages).toEqual([edited]);
+        expect(warnings).toEqual([]);
+    });
+
+    it("opens a database from before chats were listed by last activity: each gets its last message's time, versions included", () => {
+        const file = path.join(dir, APP_DB_FILE);
+        const old = openAppDb(file);
+        old.exec("DROP INDEX conversations_by_activity; ALTER TABLE conversations DROP COLUMN last_active_at");
+        old.pragma(`user_version = ${APP_DB_VERSION - 1}`);
+        const chat = old.prepare("INSERT INTO conversations (id, profile, title, created_at, updated_at) VALUES (?, 'default', ?, ?, ?)");
+        const message = old.prepare(
+            "INSERT INTO messages (conversation_id, id, position, role, content, created_at, alternatives) VALUES (?, ?, 0, 'user', 'q', ?, ?)"
+        );
+        // renamed today (the latest sync version), last written in long ago
+        chat.run("renamed", "renamed", 1_000, 9_000);
+        message.run("renamed", "m", 2_000, null);
+        // its shown message is old, a version not shown is the newest activity of all
+        chat.run("edited", "edited", 1_000, 5_000);
+        message.run("edited", "m", 1_500, JSON.stringify([[{id: "v", role: "user", content: "q2", createdAt: 4_000}]]));
+        chat.run("recent", "recent", 1_000, 3_500);
+        message.run("recent", "m", 3_000, null);
+        // no message: when it was made; a damaged versions column counts as no versions
+        chat.run("empty", "empty", 2_500, 2_500);
+        chat.run("damaged", "damaged", 1_000, 8_000);
+        message.run("damaged", "m", 2_200, "{not json");
+        old.close();
+
+        expect(listConversations(appDb).map((c) => c.id)).toEqual(["edited", "recent", "empty", "damaged", "renamed"]);
+        expect(appDb.get().pragma("user_version", {simple: true})).toBe(APP_DB_VERSION);
+        expect(appDb.get().prepare("SELECT COUNT(*) FROM conversations WHERE last_active_at IS NULL").pluck().get()).toBe(0);
         expect(warnings).toEqual([]);
     });
 

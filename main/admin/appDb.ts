@@ -2,6 +2,7 @@ import path from "node:path";
 import {checkDatabaseIntact, openSettingDamagedAside} from "../common/damagedDatabase.js";
 import {touchOwnerOnly} from "../config/ownerOnly.js";
 import Database from "better-sqlite3";
+import {lastActiveAt, type MessageTimes} from "../../shared/chatActivity.js";
 import type {AppDatabase} from "./ports.js";
 
 /** The app's own database (conversations, messages, profiles, request history), beside settings.json. */
@@ -92,7 +93,11 @@ const migrations: readonly string[] = [
     `ALTER TABLE messages ADD COLUMN alternatives TEXT;
     ALTER TABLE messages ADD COLUMN alternative_index INTEGER;`,
     // A chat can be pinned to the top of the list (0 or 1).
-    `ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`
+    `ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`,
+    // Chats are listed and paged by their last message (shared/chatActivity.ts), not by their sync version, which a
+    // rename moves too. Filled for older rows as the database opens (fillLastActive).
+    `ALTER TABLE conversations ADD COLUMN last_active_at INTEGER;
+    CREATE INDEX conversations_by_activity ON conversations(last_active_at DESC, updated_at DESC, id DESC);`
 ];
 
 export const APP_DB_VERSION = migrations.length;
@@ -114,6 +119,7 @@ export function openAppDb(file: string): Database.Database {
         // the file is set aside like one that is not a database at all.
         checkDatabaseIntact(db);
         migrate(db);
+        fillLastActive(db);
         return db;
     } catch (error) {
         db.close();
@@ -130,6 +136,35 @@ function migrate(db: Database.Database): void {
             db.exec(migrations[step]!);
             db.pragma(`user_version = ${step + 1}`);
         })();
+    }
+}
+
+/**
+ * Chats saved before the list was ordered by last activity get it from their stored messages, by the one rule the
+ * renderer lists them by (every version of every message counts).
+ */
+function fillLastActive(db: Database.Database): void {
+    const chats = db.prepare("SELECT id, created_at FROM conversations WHERE last_active_at IS NULL").all() as Array<{id: string; created_at: number}>;
+    if (chats.length === 0) return;
+    const messagesOf = db.prepare("SELECT created_at, alternatives FROM messages WHERE conversation_id = ?");
+    const fill = db.prepare("UPDATE conversations SET last_active_at = ? WHERE id = ?");
+    db.transaction(() => {
+        for (const chat of chats) {
+            const rows = messagesOf.all(chat.id) as Array<{created_at: number; alternatives: string | null}>;
+            const messages = rows.map((m) => ({createdAt: m.created_at, ...versionsOf(m.alternatives)}));
+            fill.run(lastActiveAt({createdAt: chat.created_at, messages}), chat.id);
+        }
+    })();
+}
+
+/** A stored message's other versions, as far as they can be read (a damaged JSON counts as none). */
+function versionsOf(json: string | null): {alternatives?: MessageTimes[][]} {
+    if (json == null) return {};
+    try {
+        const parsed = JSON.parse(json) as unknown;
+        return Array.isArray(parsed) ? {alternatives: parsed as MessageTimes[][]} : {};
+    } catch {
+        return {};
     }
 }
 

@@ -2,6 +2,7 @@ import type {ChatParams} from "../../shared/backend.js";
 import type {ConversationRecord, ConversationSettings, SaveConversationResult, StoredMessageRecord} from "../../shared/admin.js";
 import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} from "../../shared/conversationSearch.js";
 import {mergeSettings, sameSettings, settingsOf} from "../../shared/conversationSettings.js";
+import {lastActiveAt} from "../../shared/chatActivity.js";
 import {keptHit, withKeptHits} from "../../shared/keptHit.js";
 import {everyMessage} from "../../shared/messageVersions.js";
 import {CHAT_PARAM_KEYS, type KvShareRecord} from "../../shared/openai.js";
@@ -45,7 +46,7 @@ function parseJson<T>(text: string | null): T | undefined {
 }
 
 /**
- * GET /kvshare/conversations: chats with their messages, newest first, a page ({@link CONVERSATION_PAGE}) at a time:
+ * GET /kvshare/conversations: chats with their messages, newest last message first (shared/chatActivity.ts), a page ({@link CONVERSATION_PAGE}) at a time:
  * `before` (a cursor: the last chat of the page before) for older ones; `text`, only those whose title or messages
  * hold each of its words (any case, any script), so a chat no page read yet is found too; `pinned`, the pinned ones only,
  * all of them in one answer (a few, and the list shows them all on top).
@@ -61,14 +62,14 @@ export function listConversations(appDb: AppDatabase, input: {profile?: string; 
     if (input.pinned === true) conditions.push("pinned = 1");
     if (input.before != null) {
         const cursor = readConversationCursor(input.before);
-        if (cursor == null) throw invalidInput("'before' must be a cursor from a listing (the updatedAt and id of its last chat).", "before");
-        conditions.push("(updated_at < ? OR (updated_at = ? AND id < ?))");
-        params.push(cursor.updatedAt, cursor.updatedAt, cursor.id);
+        if (cursor == null) throw invalidInput("'before' must be a cursor from a listing (where its last chat is listed).", "before");
+        conditions.push("(last_active_at, updated_at, id) < (?, ?, ?)");
+        params.push(cursor.lastActiveAt, cursor.updatedAt, cursor.id);
     }
     const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
     const words = searchWords(input.text ?? "");
     // Read whole (a chat's row is small): its messages are read one chat at a time as the page fills.
-    const rows = db.prepare(`SELECT * FROM conversations ${where} ORDER BY updated_at DESC, id DESC`).all(...params) as ConversationRow[];
+    const rows = db.prepare(`SELECT * FROM conversations ${where} ORDER BY last_active_at DESC, updated_at DESC, id DESC`).all(...params) as ConversationRow[];
     const page: ConversationRecord[] = [];
     for (const row of rows) {
         const record = toRecord(appDb, row);
@@ -192,9 +193,10 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
             if (baseSettings != null) settings = mergeSettings(settingsOfRow(stored), baseSettings, settings);
         }
         db.prepare(
-            "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " +
+            "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at, pinned, last_active_at) " +
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " +
                 "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, title = excluded.title, system_prompt = excluded.system_prompt, " +
-                "params = excluded.params, updated_at = excluded.updated_at, pinned = excluded.pinned"
+                "params = excluded.params, updated_at = excluded.updated_at, pinned = excluded.pinned, last_active_at = excluded.last_active_at"
         ).run(
             conversation.id,
             conversation.profile,
@@ -203,7 +205,9 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
             JSON.stringify(settings.params),
             conversation.createdAt,
             conversation.updatedAt,
-            settings.pinned === true ? 1 : 0
+            settings.pinned === true ? 1 : 0,
+            // The chat keeps the creation time first stored, and is listed by what a reader of it will compute.
+            lastActiveAt({createdAt: stored?.created_at ?? conversation.createdAt, messages: conversation.messages})
         );
         db.prepare("DELETE FROM messages WHERE conversation_id = ?").run(conversation.id);
         const insert = db.prepare(

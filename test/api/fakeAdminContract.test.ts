@@ -195,8 +195,8 @@ const cases = {
             run: async (call) => {
                 const ids = async (input: AdminInput<"listConversations">) => (await call("listConversations", input)).map((c) => c.id);
                 return {
-                    older: await ids({before: conversationCursor({updatedAt: at + 5000, id: "c-new"})}),
-                    none: await ids({before: conversationCursor({updatedAt: at, id: "c-old"})}),
+                    older: await ids({before: conversationCursor({lastActiveAt: at + 4200, updatedAt: at + 5000, id: "c-new"})}),
+                    none: await ids({before: conversationCursor({lastActiveAt: at - 800, updatedAt: at, id: "c-old"})}),
                     words: await ids({text: "HELLO  chat"}),
                     title: await ids({text: "c-old"}),
                     both: await ids({text: "hello", profile: "bob"}),

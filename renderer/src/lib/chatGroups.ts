@@ -1,4 +1,4 @@
-import {lastActiveAt} from "./chatActivity.js";
+import {lastActiveAt} from "../../../shared/chatActivity.js";
 import type {Conversation} from "./types.js";
 
 /** A stretch of the chat list, by when its chats were last written in. */

@@ -1,9 +1,9 @@
 import type {ConversationRecord, SaveConversationResult} from "../../../shared/admin.js";
-import {CONVERSATION_PAGE, afterCursor, conversationCursor} from "../../../shared/conversationSearch.js";
+import {CONVERSATION_PAGE, conversationCursor} from "../../../shared/conversationSearch.js";
 import {sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
 import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
-import {byLastActivity} from "../lib/chatActivity.js";
+import {byLastActivity, listedAfter, listPlace} from "../../../shared/chatActivity.js";
 import {changedAt} from "../lib/conversationEdits.js";
 import {fromServer, shownSettings, toRecord} from "../lib/conversationRecords.js";
 import {holdsEveryMessage} from "../lib/holdsEveryMessage.js";
@@ -202,7 +202,8 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         const known = new Map(records.map((r) => [r.id, r.updatedAt]));
         const last = records.at(-1);
         // The page reaches as far back as its last chat, or (a page that came short) to the first chat there is.
-        const beyondPage = (c: Conversation): boolean => records.length === CONVERSATION_PAGE && last !== undefined && afterCursor(c, last);
+        const beyondPage = (c: Conversation): boolean =>
+            records.length === CONVERSATION_PAGE && last !== undefined && listedAfter(listPlace(c), listPlace(last));
         // What this page holds that the server's first page does not: on a first load, a chat never saved, or changed
         // here since, is saved; one the server had, unchanged since, is kept where it is older than the page (read
         // from an older page before: nothing to save), and gone where the page reaches it (deleted in another
@@ -223,7 +224,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             conversations: merged,
             activeId: merged.some((c) => c.id === activeId) ? activeId : null,
             loaded: true,
-            ...(paged ? {olderCursor: records.length === CONVERSATION_PAGE && last !== undefined ? conversationCursor(last) : null} : {}),
+            ...(paged ? {olderCursor: records.length === CONVERSATION_PAGE && last !== undefined ? conversationCursor(listPlace(last)) : null} : {}),
             // A refresh saves none of the chats a failed save left behind: the notice of it stays.
             ...(refresh ? {} : {syncError: null})
         });

@@ -1,4 +1,4 @@
-import {byLastActivity} from "../lib/chatActivity.js";
+import {byLastActivity} from "../../../shared/chatActivity.js";
 import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import type {Conversation} from "../lib/types.js";
 import type {PersistedConversations} from "./conversationsState.js";

@@ -11,7 +11,7 @@ import {
     withVersion,
     withVersionShown
 } from "../lib/conversationEdits.js";
-import {byLastActivity} from "../lib/chatActivity.js";
+import {byLastActivity} from "../../../shared/chatActivity.js";
 import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import {DEFAULT_PROFILE, type Conversation} from "../lib/types.js";
 import {createConversationSync} from "./conversationSync.js";

@@ -16,7 +16,8 @@ import type {
 } from "../../../shared/admin.js";
 import {mergeSettings, sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
 import {CursorError, cursorMaxLength, neighbourCursors, pageWindow, requestedPage} from "../../../shared/cachedPromptsListing.js";
-import {CONVERSATION_PAGE, afterCursor, holdsEveryWord, readConversationCursor, searchWords} from "../../../shared/conversationSearch.js";
+import {byLastActivity, listedAfter, listPlace} from "../../../shared/chatActivity.js";
+import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} from "../../../shared/conversationSearch.js";
 import {foldCase} from "../../../shared/foldCase.js";
 import {withKeptHits} from "../../../shared/keptHit.js";
 import {everyMessage} from "../../../shared/messageVersions.js";
@@ -254,15 +255,16 @@ export class FakeAdmin {
             }
             case "listConversations": {
                 const before = value.before == null ? null : readConversationCursor(String(value.before));
-                if (value.before != null && before == null) throw invalid("'before' must be a cursor from a listing (the updatedAt and id of its last chat).");
+                if (value.before != null && before == null) throw invalid("'before' must be a cursor from a listing (where its last chat is listed).");
                 if (![undefined, null, "", true, false, "true", "false"].includes(value.pinned as never)) throw invalid("'pinned' must be true or false.");
                 const words = searchWords(typeof value.text === "string" ? value.text : "");
-                return [...this.conversations.values()]
-                    .filter((c) => value.profile == null || c.profile === value.profile)
-                    .filter((c) => before == null || afterCursor(c, before))
-                    .filter((c) => !(value.pinned === true || value.pinned === "true") || c.pinned === true)
-                    .filter((c) => holdsEveryWord([c.title, ...c.messages.map((m) => m.content)], words))
-                    .sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1))
+                return byLastActivity(
+                    [...this.conversations.values()]
+                        .filter((c) => value.profile == null || c.profile === value.profile)
+                        .filter((c) => before == null || listedAfter(listPlace(c), before))
+                        .filter((c) => !(value.pinned === true || value.pinned === "true") || c.pinned === true)
+                        .filter((c) => holdsEveryWord([c.title, ...c.messages.map((m) => m.content)], words))
+                )
                     .slice(0, value.pinned === true || value.pinned === "true" ? undefined : CONVERSATION_PAGE)
                     .map((c) => structuredClone(c));
             }
