@@ -1,7 +1,8 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {answered, askInNewChat, open, rename, send} from "./chatSteps.js";
-import {storedChat} from "./storedChats.js";
+import {appKey} from "./server.js";
+import {storedChat, storedChats} from "./storedChats.js";
 
 /** The listed names of the chats that hold one of `names`, in the list's order (other tests' chats left out). */
 async function listed(page: Page, names: readonly string[]): Promise<string[]> {
@@ -36,7 +37,7 @@ test.describe("the chat list in the served UI", () => {
         await expect.poll(saved, {timeout: 10_000}).toBe(true);
         await expect.poll(() => listed(page, names)).toEqual(["A badger named Bramblewick", "Owl notes"]);
 
-        // The server's list comes newest change first; the page lists by the last message, as before the reload.
+        // The page lists by the last message as the server does, after a reload as before it.
         // Checked once the page has read the server's list and drawn it (before that it shows its stored copy).
         const read = page.waitForResponse((r) => new URL(r.url()).pathname === "/kvshare/conversations" && r.request().method() === "GET");
         await page.reload();
@@ -57,6 +58,41 @@ test.describe("the chat list in the served UI", () => {
             await expect.poll(() => listed(other, names)).toEqual(["Owl notes", "A badger named Bramblewick"]);
         } finally {
             await fresh.close();
+        }
+    });
+
+    test("a chat imported into a long list is opened and shown, however far down its messages' time puts it", async ({page, server}) => {
+        await open(page, server.url);
+        const now = Date.now();
+        const chat = (title: string, at: number) => ({
+            title,
+            createdAt: at - 1000,
+            messages: [
+                {role: "user", content: `${title}?`, createdAt: at},
+                {role: "assistant", content: "Yes.", createdAt: at + 1}
+            ]
+        });
+        // The file's first chat is the one opened; its messages are years old, so it is listed below the other 40.
+        const conversations = [
+            chat("Seeded old letter", Date.UTC(2021, 0, 5)),
+            ...Array.from({length: 40}, (_, i) => chat(`Seeded chat ${i}`, now - 60_000 - i * 1000))
+        ];
+        const file = {format: "kvshare-chats", version: 1, exportedAt: new Date(now).toISOString(), conversations};
+        try {
+            await page
+                .getByTestId("import-chats-file")
+                .setInputFiles({name: "chats.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(file))});
+            await expect(page.getByTestId("import-chats-said")).toHaveText("41 chats added.");
+            const old = page.getByTestId("conversation-item").filter({hasText: "Seeded old letter"});
+            await expect(old).toHaveAttribute("data-active", "true");
+            // The list is longer than the window, the opened chat last of it, and scrolled into sight.
+            await expect(old).toBeInViewport();
+            await expect(page.getByTestId("conversation-item").filter({hasText: "Seeded chat 0"})).not.toBeInViewport();
+        } finally {
+            // The worker's server is shared by the specs after this one: the 41 chats go.
+            await expect.poll(async () => (await storedChats(server)).filter((c) => c.title.startsWith("Seeded")).length, {timeout: 15_000}).toBe(41);
+            for (const c of (await storedChats(server)).filter((c) => c.title.startsWith("Seeded")))
+                await fetch(`${server.origin}/kvshare/conversations/${c.id}`, {method: "DELETE", headers: {authorization: `Bearer ${appKey(server)}`}});
         }
     });
 });

@@ -1,7 +1,7 @@
 import type {ConversationRecord} from "../shared/admin.js";
 import {appKey, type RunningServer} from "./server.js";
 
-/** The server's copy of the chats, newest change first: what a reload or another browser reads. */
+/** The server's copy of the chats, newest last message first: what a reload or another browser reads. */
 export async function storedChats(server: RunningServer): Promise<ConversationRecord[]> {
     const response = await fetch(`${server.origin}/kvshare/conversations`, {headers: {authorization: `Bearer ${appKey(server)}`}});
     return (await response.json()) as ConversationRecord[];

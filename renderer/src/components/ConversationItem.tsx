@@ -1,4 +1,4 @@
-import {useState} from "react";
+import {useEffect, useRef, useState} from "react";
 import type {Conversation} from "../lib/types.js";
 import {RenameField} from "./RenameField.js";
 import {useReturnFocus} from "./useReturnFocus.js";
@@ -28,8 +28,15 @@ export function ConversationItem({conversation, active, answering, onSelect, onD
     const selectButton = useReturnFocus<HTMLButtonElement>(renaming);
     const {id, title} = conversation;
     const pinned = conversation.pinned === true;
+    // The chat opened is shown in the list wherever it sits: one imported or branched is placed by its messages'
+    // times, maybe far down a long list, out of sight. Only when it becomes the open one, so a list scrolled by hand
+    // afterwards stays where it was put; "nearest" leaves a chat already in sight where it is.
+    const item = useRef<HTMLLIElement>(null);
+    useEffect(() => {
+        if (active) item.current?.scrollIntoView?.({block: "nearest"});
+    }, [active]);
     return (
-        <li className={`conversation${active ? " active" : ""}`} data-testid="conversation-item" data-active={active} data-conversation-id={id}>
+        <li ref={item} className={`conversation${active ? " active" : ""}`} data-testid="conversation-item" data-active={active} data-conversation-id={id}>
             {renaming ? (
                 <RenameField
                     initial={title}
