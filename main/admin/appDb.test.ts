@@ -10,6 +10,7 @@ import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {APP_DB_FILE, APP_DB_VERSION, AppDb, openAppDb} from "./appDb.js";
 import {listConversations, saveConversation} from "./conversationsService.js";
 import {damageRootPage} from "../common/__tests__/damagePage.js";
+import {asOfSchemaStep} from "./__tests__/earlierAppDb.js";
 
 describe("AppDb", () => {
     let dir: string;
@@ -61,11 +62,7 @@ describe("AppDb", () => {
         const file = path.join(dir, APP_DB_FILE);
         const old = openAppDb(file);
         // The step before versions: no columns for them (nor for the pins and last activity that came after them).
-        old.exec(
-            "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index; ALTER TABLE conversations DROP COLUMN pinned; " +
-                "DROP INDEX conversations_by_activity; ALTER TABLE conversations DROP COLUMN last_active_at"
-        );
-        old.pragma(`user_version = ${APP_DB_VERSION - 3}`);
+        asOfSchemaStep(old, 4);
         saveChat(old);
         old.close();
 
@@ -86,8 +83,7 @@ describe("AppDb", () => {
     it("opens a database from before chats were listed by last activity: each gets its last message's time, versions included", () => {
         const file = path.join(dir, APP_DB_FILE);
         const old = openAppDb(file);
-        old.exec("DROP INDEX conversations_by_activity; ALTER TABLE conversations DROP COLUMN last_active_at");
-        old.pragma(`user_version = ${APP_DB_VERSION - 1}`);
+        asOfSchemaStep(old, 6);
         const chat = old.prepare("INSERT INTO conversations (id, profile, title, created_at, updated_at) VALUES (?, 'default', ?, ?, ?)");
         const message = old.prepare(
             "INSERT INTO messages (conversation_id, id, position, role, content, created_at, alternatives) VALUES (?, ?, 0, 'user', 'q', ?, ?)"

@@ -4,6 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {APP_DB_VERSION, openAppDb} from "../admin/appDb.js";
+import {asOfSchemaStep} from "../admin/__tests__/earlierAppDb.js";
 import {QualityStore} from "./QualityStore.js";
 import {RequestLog, type RequestLogEntry} from "./RequestLog.js";
 
@@ -167,12 +168,7 @@ describe("RequestLog in app.db", () => {
         // An app.db as an earlier version left it: schema step 2, one request waiting for its check, one check.
         const file = path.join(dir, "app.db");
         const old = openAppDb(file);
-        old.exec(
-            "ALTER TABLE request_log DROP COLUMN recompute_policy; ALTER TABLE quality_checks DROP COLUMN recompute_policy; " +
-                "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index; " +
-                "ALTER TABLE conversations DROP COLUMN pinned"
-        );
-        old.pragma("user_version = 2");
+        asOfSchemaStep(old, 2);
         old.prepare(
             "INSERT INTO request_log (at, user, scope, mode, prompt_tokens, reused_tokens, completion_tokens, ttft_ms, donor_id, budget, replay_tokens) VALUES (?, 'a', 'global', 'semantic', 3, 2, 8, 5, 7, 0.15, ?)"
         ).run(Date.now(), Buffer.from(new Int32Array([5, 6, 7]).buffer));
