@@ -100,9 +100,18 @@ describe("AppDb", () => {
         chat.run("empty", "empty", 2_500, 2_500);
         chat.run("damaged", "damaged", 1_000, 8_000);
         message.run("damaged", "m", 2_200, "{not json");
+        // versions of another shape (no time, not messages at all): the shown messages count
+        chat.run("foreign", "foreign", 1_000, 8_000);
+        message.run("foreign", "m", 2_100, JSON.stringify([[{id: "v", role: "user", content: "q2"}]]));
+        chat.run("nulls", "nulls", 1_000, 8_000);
+        message.run("nulls", "m", 2_050, "[[null], 5]");
         old.close();
 
-        expect(listConversations(appDb).map((c) => c.id)).toEqual(["edited", "recent", "empty", "damaged", "renamed"]);
+        // The database opens whatever the versions hold (no save writes such JSON; a listing of it would fail).
+        const filled = appDb.get().prepare("SELECT last_active_at FROM conversations WHERE id = 'nulls'").pluck().get();
+        expect(filled).toBe(2_050);
+        appDb.get().prepare("DELETE FROM conversations WHERE id = 'nulls'").run();
+        expect(listConversations(appDb).map((c) => c.id)).toEqual(["edited", "recent", "empty", "damaged", "foreign", "renamed"]);
         expect(appDb.get().pragma("user_version", {simple: true})).toBe(APP_DB_VERSION);
         expect(appDb.get().prepare("SELECT COUNT(*) FROM conversations WHERE last_active_at IS NULL").pluck().get()).toBe(0);
         expect(warnings).toEqual([]);

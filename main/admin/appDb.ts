@@ -97,7 +97,8 @@ const migrations: readonly string[] = [
     // Chats are listed and paged by their last message (shared/chatActivity.ts), not by their sync version, which a
     // rename moves too. Filled for older rows as the database opens (fillLastActive).
     `ALTER TABLE conversations ADD COLUMN last_active_at INTEGER;
-    CREATE INDEX conversations_by_activity ON conversations(last_active_at DESC, updated_at DESC, id DESC);`
+    CREATE INDEX conversations_by_activity ON conversations(last_active_at DESC, updated_at DESC, id DESC);
+    DROP INDEX conversations_by_update;`
 ];
 
 export const APP_DB_VERSION = migrations.length;
@@ -151,20 +152,26 @@ function fillLastActive(db: Database.Database): void {
     db.transaction(() => {
         for (const chat of chats) {
             const rows = messagesOf.all(chat.id) as Array<{created_at: number; alternatives: string | null}>;
-            const messages = rows.map((m) => ({createdAt: m.created_at, ...versionsOf(m.alternatives)}));
-            fill.run(lastActiveAt({createdAt: chat.created_at, messages}), chat.id);
+            fill.run(storedLastActive(chat.created_at, rows), chat.id);
         }
     })();
 }
 
-/** A stored message's other versions, as far as they can be read (a damaged JSON counts as none). */
-function versionsOf(json: string | null): {alternatives?: MessageTimes[][]} {
-    if (json == null) return {};
+/**
+ * A stored chat's last activity. Versions are read as far as they can be: a damaged or foreign value there costs
+ * only their times (the chat then counts its shown messages), never the database's opening.
+ */
+function storedLastActive(createdAt: number, rows: ReadonlyArray<{created_at: number; alternatives: string | null}>): number {
+    const shown = lastActiveAt({createdAt, messages: rows.map((m) => ({createdAt: m.created_at}))});
     try {
-        const parsed = JSON.parse(json) as unknown;
-        return Array.isArray(parsed) ? {alternatives: parsed as MessageTimes[][]} : {};
+        const messages = rows.map((m) => ({
+            createdAt: m.created_at,
+            ...(m.alternatives == null ? {} : {alternatives: JSON.parse(m.alternatives) as MessageTimes[][]})
+        }));
+        const all = lastActiveAt({createdAt, messages});
+        return Number.isFinite(all) ? all : shown;
     } catch {
-        return {};
+        return shown;
     }
 }
 

@@ -206,6 +206,19 @@ const cases = {
         },
         {what: "refuses a cursor it did not give out", compare: "shape", run: (call) => call("listConversations", {before: "yesterday"})},
         {
+            what: "orders by last message, then sync version, then id; a chat keeps the creation time it was first stored with",
+            compare: "equal",
+            run: async (call) => {
+                // Two chats alike but for their ids (one upper case), and an empty one saved again with a later creation time.
+                await call("saveConversation", conversation("c-B", "carol", at));
+                await call("saveConversation", conversation("c-a", "carol", at));
+                await call("saveConversation", {...conversation("c-empty", "carol", at - 5000), messages: []});
+                await call("saveConversation", {...conversation("c-empty", "carol", at + 1), messages: [], createdAt: at + 3000, baseUpdatedAt: at - 5000});
+                const listed = await call("listConversations", {profile: "carol"});
+                return listed.map((c) => [c.id, c.createdAt]);
+            }
+        },
+        {
             what: "lists the pinned chats only, however old",
             compare: "equal",
             run: async (call) => {

@@ -67,7 +67,7 @@ describe("recompute policies", () => {
         expect(positionsOf(plan.ranges)).toEqual([10, 38, 39, 40, 41, 42, 43, 44, 45]);
     });
 
-    it("the measured policies take the highest scores anywhere after the exact prefix, and dhd-decode queues every other measured one", () => {
+    it("the measured policies take the rest of the budget by score anywhere after the exact prefix, and dhd-decode queues every other measured one", () => {
         const scores = new Float32Array(46).fill(NaN);
         for (const run of runs) for (let i = 0; i < run.length; i++) scores[run.targetStart + i] = 0.01 * (run.targetStart + i);
         scores[33] = 9;

@@ -29,8 +29,9 @@ export function ConversationItem({conversation, active, answering, onSelect, onD
     const {id, title} = conversation;
     const pinned = conversation.pinned === true;
     // The chat opened is shown in the list wherever it sits: one imported or branched is placed by its messages'
-    // times, maybe far down a long list, out of sight. Only when it becomes the open one, so a list scrolled by hand
-    // afterwards stays where it was put; "nearest" leaves a chat already in sight where it is.
+    // times, maybe far down a long list, out of sight. When it becomes the open one or is drawn anew in another
+    // place (pinned, moved to another day's group, shown again after a search), not as the list is scrolled by
+    // hand; "nearest" leaves a chat already in sight where it is. (The drawer scrolls to it as it opens: Sidebar.)
     const item = useRef<HTMLLIElement>(null);
     useEffect(() => {
         if (active) item.current?.scrollIntoView?.({block: "nearest"});
