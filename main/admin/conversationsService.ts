@@ -46,10 +46,11 @@ function parseJson<T>(text: string | null): T | undefined {
 }
 
 /**
- * GET /kvshare/conversations: chats with their messages, newest last message first (shared/chatActivity.ts), a page ({@link CONVERSATION_PAGE}) at a time:
- * `before` (a cursor: the last chat of the page before) for older ones; `text`, only those whose title or messages
- * hold each of its words (any case, any script), so a chat no page read yet is found too; `pinned`, the pinned ones only,
- * all of them in one answer (a few, and the list shows them all on top).
+ * GET /kvshare/conversations: chats with their messages, newest last message first (shared/chatActivity.ts), a page
+ * ({@link CONVERSATION_PAGE}) at a time: `before` (a cursor: where the last chat of the page before is listed) for
+ * older ones; `text`, only those whose title or messages hold each of its words (any case, any script), so a chat no
+ * page read yet is found too; `pinned`, the pinned ones only, all of them in one answer (a few, and the list shows
+ * them all on top).
  */
 export function listConversations(appDb: AppDatabase, input: {profile?: string; before?: string; text?: string; pinned?: boolean} = {}): ConversationRecord[] {
     const db = appDb.get();
