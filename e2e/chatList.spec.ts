@@ -1,8 +1,10 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
 import {answered, askInNewChat, open, rename, send} from "./chatSteps.js";
+import type {ConversationRecord} from "../shared/admin.js";
+import {DEFAULT_PROFILE} from "../renderer/src/lib/types.js";
 import {appKey} from "./server.js";
-import {storedChat, storedChats} from "./storedChats.js";
+import {deleteStoredChats, everyStoredChat, storedChat, storedChats} from "./storedChats.js";
 
 /** The listed names of the chats that hold one of `names`, in the list's order (other tests' chats left out). */
 async function listed(page: Page, names: readonly string[]): Promise<string[]> {
@@ -93,8 +95,62 @@ test.describe("the chat list in the served UI", () => {
             await expect.poll(async () => (await seeded()).length, {timeout: 15_000}).toBe(41);
         } finally {
             // The worker's server is shared by the specs after this one: the chats go, however far the test got.
-            for (const c of await seeded())
-                await fetch(`${server.origin}/kvshare/conversations/${c.id}`, {method: "DELETE", headers: {authorization: `Bearer ${appKey(server)}`}});
+            await deleteStoredChats(server, await seeded());
+        }
+    });
+
+    test("past 200 chats, a chat renamed after others were written in comes with the older page, at the bottom, not on the first", async ({
+        browser,
+        server
+    }) => {
+        const now = Date.now();
+        const put = (chat: ConversationRecord) =>
+            fetch(`${server.origin}/kvshare/conversations/${chat.id}`, {
+                method: "PUT",
+                headers: {authorization: `Bearer ${appKey(server)}`, "content-type": "application/json"},
+                body: JSON.stringify(chat)
+            });
+        const chat = (n: number, title: string, at: number): ConversationRecord => ({
+            id: `paged-${n}`,
+            title,
+            profile: DEFAULT_PROFILE,
+            systemPrompt: "",
+            params: {},
+            createdAt: at - 1000,
+            updatedAt: now - n,
+            messages: [
+                {id: `paged-${n}-q`, role: "user", content: `${title}?`, createdAt: at},
+                {id: `paged-${n}-a`, role: "assistant", content: "Yes.", createdAt: at + 1}
+            ]
+        });
+        // 205 chats written in an hour ago and before, and one a year older than all of them, stored as a browser
+        // stores them (over the API: no browser of this test saves anything but what it is told to).
+        const oldest = chat(205, "Paged oldest", now - 365 * 86_400_000);
+        const paged = () => everyStoredChat(server, "Paged");
+        const fresh = await browser.newContext();
+        try {
+            for (let n = 0; n < 205; n++) expect((await put(chat(n, `Paged chat ${n}`, now - 3_600_000 - n * 1000))).status).toBe(200);
+            expect((await put(oldest)).status).toBe(200);
+            // Renamed now (in another browser, say): its sync version is the newest of all, its last message the oldest.
+            const renamed = {...oldest, title: "Paged oldest, renamed", updatedAt: now + 1000, baseUpdatedAt: oldest.updatedAt};
+            expect((await put(renamed)).status).toBe(200);
+
+            // A browser that has none of them reads the first 200 by last message: the renamed chat is not among them.
+            const other = await fresh.newPage();
+            await open(other, server.url);
+            const items = other.getByTestId("conversation-item");
+            await expect(other.getByTestId("load-older-chats")).toBeVisible();
+            await expect(items.filter({hasText: "Paged chat 0"})).toHaveCount(1);
+            const firstPage = await items.locator(".conversation-select").allTextContents();
+            expect(firstPage.filter((t) => t.includes("Paged oldest"))).toEqual([]);
+            // The older page comes below everything listed, the renamed chat last.
+            await other.getByTestId("load-older-chats").click();
+            await expect(items.filter({hasText: "Paged oldest, renamed"})).toHaveCount(1);
+            const titles = (await items.locator(".conversation-select").allTextContents()).map((t) => t.trim()).filter((t) => t.startsWith("Paged"));
+            expect(titles).toEqual([...Array.from({length: 205}, (_, i) => `Paged chat ${i}`), "Paged oldest, renamed"]);
+        } finally {
+            await fresh.close();
+            await deleteStoredChats(server, await paged());
         }
     });
 });

@@ -1,4 +1,6 @@
 import type {ConversationRecord} from "../shared/admin.js";
+import {listPlace} from "../shared/chatActivity.js";
+import {CONVERSATION_PAGE, conversationCursor} from "../shared/conversationSearch.js";
 import {appKey, type RunningServer} from "./server.js";
 
 /** The server's copy of the chats, newest last message first: what a reload or another browser reads (with `text`, those holding its words). */
@@ -11,4 +13,25 @@ export async function storedChats(server: RunningServer, text?: string): Promise
 /** The server's copy of the chat named `title`, or undefined. */
 export async function storedChat(server: RunningServer, title: string): Promise<ConversationRecord | undefined> {
     return (await storedChats(server)).find((c) => c.title === title);
+}
+
+/** Every chat the server keeps holding `text`'s words, page after page (a listing gives 200 at most). */
+export async function everyStoredChat(server: RunningServer, text: string): Promise<ConversationRecord[]> {
+    const all: ConversationRecord[] = [];
+    for (;;) {
+        const last = all.at(-1);
+        const before = last === undefined ? "" : `&before=${encodeURIComponent(conversationCursor(listPlace(last)))}`;
+        const response = await fetch(`${server.origin}/kvshare/conversations?text=${encodeURIComponent(text)}${before}`, {
+            headers: {authorization: `Bearer ${appKey(server)}`}
+        });
+        const page = (await response.json()) as ConversationRecord[];
+        all.push(...page);
+        if (page.length < CONVERSATION_PAGE) return all;
+    }
+}
+
+/** Deletes chats from the server (a spec's own, so the specs after it on the worker's server start without them). */
+export async function deleteStoredChats(server: RunningServer, chats: readonly ConversationRecord[]): Promise<void> {
+    for (const c of chats)
+        await fetch(`${server.origin}/kvshare/conversations/${c.id}`, {method: "DELETE", headers: {authorization: `Bearer ${appKey(server)}`}});
 }

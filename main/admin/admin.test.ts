@@ -310,6 +310,25 @@ describe("conversations and profiles in app.db", () => {
         for (const c of [...many, renamed]) runAdminOp(server.core.admin, "deleteConversation", {id: c.id});
     });
 
+    it("never moves a chat's sync version back: a copy saved again over a later version is stored as of the later one", async () => {
+        const v1 = {...conversation, id: "c-back"};
+        const base = {title: v1.title, systemPrompt: v1.systemPrompt, params: v1.params};
+        const put = async (body: object) =>
+            (await (await server.api("/kvshare/conversations/c-back", {method: "PUT", json: body})).json()) as {updatedAt: number; settings?: {title: string}};
+        await put(v1);
+        // Renamed in another window; then this window's copy, unchanged, is saved again (a repeated save).
+        const renamedAt = v1.updatedAt + 5000;
+        expect((await put({...v1, title: "Renamed elsewhere", updatedAt: renamedAt, baseUpdatedAt: v1.updatedAt, baseSettings: base})).updatedAt).toBe(
+            renamedAt
+        );
+        const again = await put({...v1, baseUpdatedAt: v1.updatedAt, baseSettings: base});
+        expect(again.updatedAt).toBe(renamedAt);
+        expect(again.settings?.title).toBe("Renamed elsewhere");
+        const [stored] = ((await (await server.api("/kvshare/conversations?text=Renamed")).json()) as ConversationRecord[]).filter((c) => c.id === "c-back");
+        expect([stored?.title, stored?.updatedAt]).toEqual(["Renamed elsewhere", renamedAt]);
+        runAdminOp(server.core.admin, "deleteConversation", {id: "c-back"});
+    });
+
     it("pins a chat: kept with it, listed with ?pinned=true however old, and unpinned", async () => {
         const old = {...conversation, id: "c-old", updatedAt: 1_700_000_000_000, createdAt: 1_700_000_000_000, pinned: true};
         const recent = {...conversation, id: "c-new"};

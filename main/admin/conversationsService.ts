@@ -193,6 +193,10 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
             // Another window saved since this copy's base: what it changed stays unless this copy changed it too.
             if (baseSettings != null) settings = mergeSettings(settingsOfRow(stored), baseSettings, settings);
         }
+        // The sync version never goes back: an older copy saved over a later version (a browser's repeated save, a
+        // slow clock) is stored as of the later one, so the browser holding that version does not read its copy as
+        // newer than the server's, and pages by the sync version keep their order.
+        const updatedAt = Math.max(conversation.updatedAt, stored?.updated_at ?? conversation.updatedAt);
         db.prepare(
             "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at, pinned, last_active_at) " +
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " +
@@ -205,7 +209,7 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
             settings.systemPrompt,
             JSON.stringify(settings.params),
             conversation.createdAt,
-            conversation.updatedAt,
+            updatedAt,
             settings.pinned === true ? 1 : 0,
             // The chat keeps the creation time first stored, and is listed by what a reader of it will compute.
             lastActiveAt({createdAt: stored?.created_at ?? conversation.createdAt, messages: conversation.messages})
@@ -230,7 +234,7 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
                 m.alternativeIndex ?? null
             )
         );
-        return {id: conversation.id, updatedAt: conversation.updatedAt, ...(sameSettings(settings, conversation) ? {} : {settings})};
+        return {id: conversation.id, updatedAt, ...(sameSettings(settings, conversation) ? {} : {settings})};
     })();
 }
 

@@ -310,6 +310,20 @@ const cases = {
             }
         },
         {
+            what: "never moves a chat's sync version back: an older copy saved again over a later version is stored as of the later one",
+            compare: "equal",
+            run: async (call) => {
+                const first = conversation("c-back", "alice", at);
+                const base = {title: first.title, systemPrompt: first.systemPrompt, params: first.params};
+                await call("saveConversation", first);
+                // Renamed in another window; then the first window's save of its copy, unchanged, lands again.
+                const renamed = await call("saveConversation", {...first, title: "Named in B", updatedAt: at + 500, baseUpdatedAt: at, baseSettings: base});
+                const again = await call("saveConversation", {...first, baseUpdatedAt: at, baseSettings: base});
+                const stored = (await call("listConversations", {})).find((c) => c.id === "c-back")!;
+                return {renamed, again, stored: [stored.title, stored.updatedAt]};
+            }
+        },
+        {
             what: "merges pinning like the other settings: a pin in one window and a rename in another both kept",
             compare: "equal",
             run: async (call) => {

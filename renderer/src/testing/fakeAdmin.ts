@@ -285,12 +285,19 @@ export class FakeAdmin {
                     return {id: c.id, updatedAt: stored.updatedAt, conflict: structuredClone(stored)};
                 // Saved over a later version: the settings it did not change since its base stay as stored.
                 const settings = stored != null && stored.updatedAt !== base && baseSettings != null ? mergeSettings(stored, baseSettings, c) : settingsOf(c);
-                // As the server: a chat keeps the creation time it was first stored with.
-                const saved: ConversationRecord = {...c, ...settings, createdAt: stored?.createdAt ?? c.createdAt, messages: withKeptHits(c.messages)};
+                // As the server: a chat keeps the creation time it was first stored with, and its sync version never goes back.
+                const updatedAt = Math.max(c.updatedAt, stored?.updatedAt ?? c.updatedAt);
+                const saved: ConversationRecord = {
+                    ...c,
+                    ...settings,
+                    createdAt: stored?.createdAt ?? c.createdAt,
+                    updatedAt,
+                    messages: withKeptHits(c.messages)
+                };
                 // The server lists a chat that is not pinned without the field.
                 if (saved.pinned !== true) delete saved.pinned;
                 this.conversations.set(c.id, saved);
-                return {id: c.id, updatedAt: c.updatedAt, ...(sameSettings(settings, c) ? {} : {settings: structuredClone(settings)})};
+                return {id: c.id, updatedAt, ...(sameSettings(settings, c) ? {} : {settings: structuredClone(settings)})};
             }
             case "deleteConversation":
                 return {deleted: this.conversations.delete(requiredString(value.id, "id", 80, idPattern))};
