@@ -3,7 +3,7 @@ import {expect, test} from "./fixtures.js";
 import {answered, askInNewChat, open, rename, send} from "./chatSteps.js";
 import type {ConversationRecord} from "../shared/admin.js";
 import {DEFAULT_PROFILE} from "../renderer/src/lib/types.js";
-import {appKey} from "./server.js";
+import {appApi} from "./server.js";
 import {deleteStoredChats, everyStoredChat, storedChat, storedChats} from "./storedChats.js";
 
 /** The listed names of the chats that hold one of `names`, in the list's order (other tests' chats left out). */
@@ -104,12 +104,7 @@ test.describe("the chat list in the served UI", () => {
         server
     }) => {
         const now = Date.now();
-        const put = (chat: ConversationRecord) =>
-            fetch(`${server.origin}/kvshare/conversations/${chat.id}`, {
-                method: "PUT",
-                headers: {authorization: `Bearer ${appKey(server)}`, "content-type": "application/json"},
-                body: JSON.stringify(chat)
-            });
+        const put = (chat: ConversationRecord) => appApi(server, `/kvshare/conversations/${chat.id}`, {method: "PUT", json: chat});
         const chat = (n: number, title: string, at: number): ConversationRecord => ({
             id: `paged-${n}`,
             title,

@@ -1,13 +1,12 @@
 import type {ConversationRecord} from "../shared/admin.js";
 import {listPlace} from "../shared/chatActivity.js";
 import {CONVERSATION_PAGE, conversationCursor} from "../shared/conversationSearch.js";
-import {appKey, type RunningServer} from "./server.js";
+import {appApi, type RunningServer} from "./server.js";
 
 /** The server's copy of the chats, newest last message first: what a reload or another browser reads (with `text`, those holding its words). */
 export async function storedChats(server: RunningServer, text?: string): Promise<ConversationRecord[]> {
     const query = text === undefined ? "" : `?text=${encodeURIComponent(text)}`;
-    const response = await fetch(`${server.origin}/kvshare/conversations${query}`, {headers: {authorization: `Bearer ${appKey(server)}`}});
-    return (await response.json()) as ConversationRecord[];
+    return (await (await appApi(server, `/kvshare/conversations${query}`)).json()) as ConversationRecord[];
 }
 
 /** The server's copy of the chat named `title`, or undefined. */
@@ -21,10 +20,7 @@ export async function everyStoredChat(server: RunningServer, text: string): Prom
     for (;;) {
         const last = all.at(-1);
         const before = last === undefined ? "" : `&before=${encodeURIComponent(conversationCursor(listPlace(last)))}`;
-        const response = await fetch(`${server.origin}/kvshare/conversations?text=${encodeURIComponent(text)}${before}`, {
-            headers: {authorization: `Bearer ${appKey(server)}`}
-        });
-        const page = (await response.json()) as ConversationRecord[];
+        const page = (await (await appApi(server, `/kvshare/conversations?text=${encodeURIComponent(text)}${before}`)).json()) as ConversationRecord[];
         all.push(...page);
         if (page.length < CONVERSATION_PAGE) return all;
     }
@@ -32,6 +28,5 @@ export async function everyStoredChat(server: RunningServer, text: string): Prom
 
 /** Deletes chats from the server (a spec's own, so the specs after it on the worker's server start without them). */
 export async function deleteStoredChats(server: RunningServer, chats: readonly ConversationRecord[]): Promise<void> {
-    for (const c of chats)
-        await fetch(`${server.origin}/kvshare/conversations/${c.id}`, {method: "DELETE", headers: {authorization: `Bearer ${appKey(server)}`}});
+    for (const c of chats) await appApi(server, `/kvshare/conversations/${c.id}`, {method: "DELETE"});
 }

@@ -162,17 +162,17 @@ function fillLastActive(db: Database.Database): void {
  * only their times (the chat then counts its shown messages), never the database's opening.
  */
 function storedLastActive(createdAt: number, rows: ReadonlyArray<{created_at: number; alternatives: string | null}>): number {
-    const shown = lastActiveAt({createdAt, messages: rows.map((m) => ({createdAt: m.created_at}))});
     try {
         const messages = rows.map((m) => ({
             createdAt: m.created_at,
             ...(m.alternatives == null ? {} : {alternatives: JSON.parse(m.alternatives) as MessageTimes[][]})
         }));
         const all = lastActiveAt({createdAt, messages});
-        return Number.isFinite(all) ? all : shown;
+        if (Number.isFinite(all)) return all;
     } catch {
-        return shown;
+        // read below without the versions
     }
+    return lastActiveAt({createdAt, messages: rows.map((m) => ({createdAt: m.created_at}))});
 }
 
 /** The app database in a data folder, opened (created, migrated) on first use and closed with the app. */

@@ -1,5 +1,6 @@
 import {useEffect, useRef, useState} from "react";
 import type {Conversation} from "../lib/types.js";
+import {useView} from "../stores/useView.js";
 import {RenameField} from "./RenameField.js";
 import {useReturnFocus} from "./useReturnFocus.js";
 
@@ -31,11 +32,13 @@ export function ConversationItem({conversation, active, answering, onSelect, onD
     // The chat opened is shown in the list wherever it sits: one imported or branched is placed by its messages'
     // times, maybe far down a long list, out of sight. When it becomes the open one or is drawn anew in another
     // place (pinned, moved to another day's group, shown again after a search), not as the list is scrolled by
-    // hand; "nearest" leaves a chat already in sight where it is. (The drawer scrolls to it as it opens: Sidebar.)
+    // hand; "nearest" leaves a chat already in sight where it is. And as the drawer opens (narrow windows): while it
+    // was hidden no chat could scroll into view.
     const item = useRef<HTMLLIElement>(null);
+    const drawerOpen = useView((s) => s.sidebarOpen);
     useEffect(() => {
         if (active) item.current?.scrollIntoView?.({block: "nearest"});
-    }, [active]);
+    }, [active, drawerOpen]);
     return (
         <li ref={item} className={`conversation${active ? " active" : ""}`} data-testid="conversation-item" data-active={active} data-conversation-id={id}>
             {renaming ? (

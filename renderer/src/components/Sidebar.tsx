@@ -47,12 +47,9 @@ export function Sidebar() {
     // Narrow windows: the sidebar is a drawer, open over the page (made inert behind it by App).
     const drawerOpen = useView((s) => s.sidebarOpen);
     const aside = useRef<HTMLDivElement>(null);
-    // The drawer opened: the focus goes into it (a keyboard or screen reader user is where they asked to be), and
-    // the open chat is in sight (while the drawer was hidden no chat could scroll into view).
+    // The drawer opened: the focus goes into it (a keyboard or screen reader user is where they asked to be).
     useEffect(() => {
-        if (!drawerOpen) return;
-        aside.current?.focus();
-        aside.current?.querySelector('[data-testid="conversation-item"][data-active="true"]')?.scrollIntoView?.({block: "nearest"});
+        if (drawerOpen) aside.current?.focus();
     }, [drawerOpen]);
 
     const onDelete = (id: string): void => {
