@@ -18,3 +18,24 @@ export function namePattern(alsoRefused = ""): RegExp {
     const allowed = alsoRefused === "" ? "[^]" : `[^${alsoRefused}]`;
     return new RegExp(`^(?:(?!${invisibleCharacter})${allowed}){1,64}$`, "u");
 }
+
+/** A profile's name (what a chat request sends as `user`): no slashes, as it is part of scope names. */
+export const profileNamePattern = namePattern("/\\\\");
+
+/** An issued key's name, or a group a key is put in. */
+export const keyNamePattern = /^[\w.@-]{1,64}$/;
+
+/** A conversation's or a message's id, as the renderer makes them. */
+export const idPattern = /^[\w.:-]{1,80}$/;
+
+/**
+ * Names no profile, group or issued key may take: those of unauthenticated requests, the app's own
+ * key and the shared-prefix scope (a profile "anonymous" in a group would pull every anonymous request
+ * into that group), and names a plain object map would take for its prototype.
+ */
+const reservedNames = new Set(["anonymous", "admin", "shared", "__proto__", "constructor", "prototype", "hasownproperty", "tostring", "valueof"]);
+
+/** Case-insensitive: "Anonymous" is as misleading as "anonymous". */
+export function isReservedName(name: string): boolean {
+    return reservedNames.has(name.trim().toLowerCase());
+}

@@ -2,7 +2,8 @@ import type {StoredMessageRecord} from "../../shared/admin.js";
 import {keptHit} from "../../shared/keptHit.js";
 import type {KvShareRecord} from "../../shared/openai.js";
 import {invalidInput} from "./errors.js";
-import {idPattern, isObject, optionalString, requiredString, timestamp} from "./validate.js";
+import {idPattern} from "../../shared/names.js";
+import {isObject, optionalString, requiredString, timestamp} from "./validate.js";
 
 /** Messages of one chat, every version counted: what one save may hold. */
 export const maxMessages = 5000;

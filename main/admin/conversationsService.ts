@@ -9,7 +9,8 @@ import {CHAT_PARAM_KEYS, type KvShareRecord} from "../../shared/openai.js";
 import {maxContent, validMessages} from "./conversationMessages.js";
 import {invalidInput} from "./errors.js";
 import type {AppDatabase} from "./ports.js";
-import {idPattern, isObject, objectInput, optionalBoolean, optionalString, profileNamePattern, requiredString, timestamp} from "./validate.js";
+import {idPattern, profileNamePattern} from "../../shared/names.js";
+import {isObject, objectInput, optionalBoolean, optionalString, requiredString, timestamp} from "./validate.js";
 
 interface ConversationRow {
     id: string;

@@ -1,7 +1,8 @@
 import type {Profile} from "../../shared/admin.js";
 import {saveSettingsPatch} from "../config/settings.js";
 import type {AdminDeps} from "./ports.js";
-import {objectInput, optionalString, profileName, profileNamePattern, requiredString} from "./validate.js";
+import {profileNamePattern} from "../../shared/names.js";
+import {objectInput, optionalString, profileName, requiredString} from "./validate.js";
 
 /** What the profile operations use. */
 export type ProfilesDeps = Pick<AdminDeps, "db" | "settings" | "dataDir">;

@@ -1,29 +1,17 @@
-import {isReservedName} from "../config/reservedNames.js";
+import {fieldChecks} from "../../shared/fieldChecks.js";
+import {isReservedName, profileNamePattern} from "../../shared/names.js";
 import {invalidInput} from "./errors.js";
-import {namePattern} from "../../shared/names.js";
 
 /** Input checks for the admin operations; every failure is a 400 with the field named. */
 export function isObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value != null && !Array.isArray(value);
 }
 
+export const {requiredString, optionalString, optionalNumber} = fieldChecks((message, param) => invalidInput(message, param));
+
 export function objectInput(value: unknown, what: string): Record<string, unknown> {
     if (value === undefined || value === null) return {};
     if (!isObject(value)) throw invalidInput(`${what} must be a JSON object.`);
-    return value;
-}
-
-export function requiredString(value: unknown, param: string, max = 200, pattern?: RegExp): string {
-    if (typeof value !== "string" || value.trim() === "") throw invalidInput(`'${param}' must be a non-empty string.`, param);
-    if (value.length > max) throw invalidInput(`'${param}' must be at most ${max} characters.`, param);
-    if (pattern != null && !pattern.test(value)) throw invalidInput(`'${param}' has characters that are not allowed.`, param);
-    return value;
-}
-
-export function optionalString(value: unknown, param: string, max: number): string | undefined {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== "string") throw invalidInput(`'${param}' must be a string.`, param);
-    if (value.length > max) throw invalidInput(`'${param}' must be at most ${max} characters.`, param);
     return value;
 }
 
@@ -55,21 +43,9 @@ export function timestamp(value: unknown, param: string, fallback: number): numb
     return Math.round(value);
 }
 
-export function optionalNumber(value: unknown, param: string, min: number, max: number): number | undefined {
-    if (value === undefined || value === null || value === "") return undefined;
-    const n = typeof value === "string" ? Number(value) : value;
-    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max) throw invalidInput(`'${param}' must be a number between ${min} and ${max}.`, param);
-    return n;
-}
-
-/** A profile name: what the chat request sends as `user`. */
-export const profileNamePattern = namePattern("/\\\\");
-
 /** A profile or group name, trimmed; a 400 when malformed or reserved. */
 export function profileName(value: unknown, param: string): string {
     const name = requiredString(value, param, 64, profileNamePattern).trim();
     if (isReservedName(name)) throw invalidInput(`'${name}' is reserved; choose another ${param}.`, param, "reserved_name");
     return name;
 }
-/** A conversation or message id made by the renderer. */
-export const idPattern = /^[\w.:-]{1,80}$/;

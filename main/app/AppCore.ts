@@ -12,6 +12,7 @@ import {openModel} from "../service/openModel.js";
 import type {RequestPipeline} from "../service/RequestPipeline.js";
 import type {DonorCache} from "../sharing/cache/DonorCache.js";
 import type {Logger} from "../common/log.js";
+import {isOutOfMemory, loadFailure} from "./loadErrors.js";
 import {QualityMonitor} from "../insights/QualityMonitor.js";
 import {QualityStore} from "../insights/QualityStore.js";
 import {whatIfWindow} from "../insights/whatIf.js";
@@ -39,17 +40,6 @@ async function waitForIdle(pipeline: RequestPipeline, timeoutMs: number): Promis
 interface RetiringModel {
     pipeline: RequestPipeline;
     path: string | undefined;
-}
-
-/** node-llama-cpp's refusal when the model (or its context) does not fit in the memory left. */
-function isOutOfMemory(error: unknown): boolean {
-    return error instanceof Error && (error.name === "InsufficientMemoryError" || /insufficient memory|out of memory|failed to allocate/i.test(error.message));
-}
-
-/** A load failure as the admin should read it: llama.cpp's reason, never a bare JavaScript TypeError. */
-function loadFailure(error: unknown): Error {
-    if (error instanceof Error && !(error instanceof TypeError || error instanceof RangeError)) return error;
-    return new Error(`the file is damaged or not a model llama.cpp can load (${error instanceof Error ? error.message : String(error)})`);
 }
 
 /**

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {consoleLogger, type Logger} from "../common/log.js";
 import {generateApiKey} from "./apiKey.js";
-import {isReservedName} from "./reservedNames.js";
+import {isReservedName, keyNamePattern} from "../../shared/names.js";
 import {writeFileAtomic} from "./writeFileAtomic.js";
 
 /** An API key issued to an app or a person; only its hash is stored. */
@@ -154,13 +154,13 @@ export class KeyStore {
      * read: saving the last good list over it could bring back a key revoked since.
      */
     public create(name: string, group?: string): {key: string; entry: IssuedKey} {
-        if (!/^[\w.@-]{1,64}$/.test(name)) throw new KeyValidationError("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "name");
+        if (!keyNamePattern.test(name)) throw new KeyValidationError("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "name");
         if (isReservedName(name)) throw new KeyValidationError(`'${name}' is reserved; choose another name.`, "name");
         this.reloadForChange();
         if (this.keys.some((key) => key.name.toLowerCase() === name.toLowerCase()))
             throw new KeyValidationError(`A key named '${name}' exists; revoke it first or choose another name.`, "name", "duplicate");
         if (group != null && isReservedName(group)) throw new KeyValidationError(`'${group}' is reserved; choose another group.`, "group");
-        if (group != null && !/^[\w.@-]{1,64}$/.test(group))
+        if (group != null && !keyNamePattern.test(group))
             throw new KeyValidationError("A group name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "group");
         const key = generateApiKey();
         let id: string;

@@ -1,8 +1,7 @@
 import net from "node:net";
-import {isReservedName} from "./reservedNames.js";
 import {recomputePolicies, runtimeRanges, runtimeSettingNames, type RuntimeSettings, type ScopeOverride, type SharingSettings} from "../../shared/settings.js";
 import {gpuBackends, gpuFallbacks} from "../../shared/llamaBackend.js";
-import {namePattern} from "../../shared/names.js";
+import {isReservedName, namePattern} from "../../shared/names.js";
 
 /** A settings change that was refused; `param` is the dotted setting name. */
 export class SettingsValidationError extends Error {

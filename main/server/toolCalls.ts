@@ -8,11 +8,10 @@
 import {randomBytes} from "node:crypto";
 import type {OutputFormat} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
+import {optionalBoolean, type Body} from "./bodyFields.js";
 import {toGrammarSchema} from "./responseFormat.js";
 import type {OfferedFunction, PlainMessage} from "../runtime/PromptBuilder.js";
 import {parseCalls, type CallSyntax} from "../runtime/callSyntax.js";
-
-type Body = Record<string, unknown>;
 
 /** A function the client offers. */
 interface ToolFunction extends OfferedFunction {
@@ -59,8 +58,7 @@ export function parseToolChoice(body: Body): {forced?: ForcedToolCall; offered?:
     const legacy = body.tools == null && (body.functions != null || body.function_call != null);
     const param = legacy ? "function_call" : "tool_choice";
     const tools = parseTools(body, legacy);
-    if (body.parallel_tool_calls != null && typeof body.parallel_tool_calls !== "boolean")
-        throw ApiError.badRequest("'parallel_tool_calls' must be a boolean.", "parallel_tool_calls");
+    optionalBoolean(body, "parallel_tool_calls");
     const choice = legacy ? body.function_call : body.tool_choice;
     if (choice === "none") return {};
     if (choice == null || choice === "auto") {

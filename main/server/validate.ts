@@ -4,10 +4,10 @@ import type {HistoryCall, PlainMessage} from "../runtime/PromptBuilder.js";
 import type {GenerationIo} from "../service/RequestPipeline.js";
 import {defaultSampling, type OutputFormat, type Sampling} from "../runtime/types.js";
 import {ApiError} from "./errors.js";
+import {optionalBoolean, optionalInteger, optionalNumber, type Body} from "./bodyFields.js";
+import {parseLogitBias} from "./logitBias.js";
 import {parseResponseFormat} from "./responseFormat.js";
 import {parseToolChoice, type ForcedToolCall, type OfferedTools} from "./toolCalls.js";
-
-type Body = Record<string, unknown>;
 
 /** Generation settings common to chat and text completions, validated. */
 export interface GenerationParams {
@@ -348,57 +348,4 @@ function parseGenerationParams(body: Body, maxTokensCap: number, vocabularySize:
         user: user ?? undefined,
         format: parseResponseFormat(body)
     };
-}
-
-/** Most entries in `logit_bias` (OpenAI's limit). */
-const maxLogitBiasEntries = 300;
-
-/**
- * `logit_bias`: token id (a string key, as JSON has them) → a number from -100 to 100 added to the token's logit;
- * -100 bans the token, as OpenAI's does in practice. Ids outside the vocabulary are refused (llama.cpp would
- * read past its logits).
- */
-function parseLogitBias(value: unknown, vocabularySize: number): Map<number, number> | undefined {
-    if (value == null) return undefined;
-    const param = "logit_bias";
-    if (typeof value !== "object" || Array.isArray(value))
-        throw ApiError.badRequest("'logit_bias' must be an object of token ids to numbers from -100 to 100.", param);
-    const entries = Object.entries(value as Body);
-    if (entries.length > maxLogitBiasEntries) throw ApiError.badRequest(`'logit_bias' holds at most ${maxLogitBiasEntries} tokens.`, param);
-    const biases = new Map<number, number>();
-    for (const [key, bias] of entries) {
-        const token = Number(key);
-        if (!/^\d+$/.test(key) || token >= vocabularySize)
-            throw ApiError.badRequest(`'logit_bias' key '${key}' is not a token id of this model (0 to ${vocabularySize - 1}).`, param);
-        if (typeof bias !== "number" || !Number.isFinite(bias) || bias < -100 || bias > 100)
-            throw ApiError.badRequest(`'logit_bias' value of token ${key} must be a number from -100 to 100.`, param);
-        if (bias !== 0) biases.set(token, bias);
-    }
-    return biases.size === 0 ? undefined : biases;
-}
-
-/** `body[name]` as a number in [min, max]; `parent` ("x_kvshare.") prefixes the name in messages and `param`. */
-function optionalNumber(body: Body, name: string, min: number, max: number, parent = ""): number | undefined {
-    const value = body[name];
-    const param = parent + name;
-    if (value == null) return undefined;
-    if (typeof value !== "number" || !Number.isFinite(value)) throw ApiError.badRequest(`'${param}' must be a number.`, param);
-    if (value < min || value > max) throw ApiError.badRequest(`'${param}' must be between ${min} and ${max}; got ${value}.`, param);
-    return value;
-}
-
-function optionalInteger(body: Body, name: string, min: number, max: number): number | undefined {
-    const value = optionalNumber(body, name, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-    if (value == null) return undefined;
-    if (!Number.isInteger(value)) throw ApiError.badRequest(`'${name}' must be an integer.`, name);
-    if (value < min || value > max) throw ApiError.badRequest(`'${name}' must be between ${min} and ${max}; got ${value}.`, name);
-    return value;
-}
-
-function optionalBoolean(body: Body, name: string, parent = ""): boolean | undefined {
-    const value = body[name];
-    const param = parent + name;
-    if (value == null) return undefined;
-    if (typeof value !== "boolean") throw ApiError.badRequest(`'${param}' must be a boolean.`, param);
-    return value;
 }

@@ -3,8 +3,7 @@ import type {KvShareRecord, Timings} from "../../../shared/openai.js";
 import type {GenerationResult, TokenLogprob} from "../../runtime/types.js";
 import type {AnswerRead} from "../chatAnswer.js";
 import {toChatLogprobs, toTimings, unixNow} from "../openaiShape.js";
-
-type Body = Record<string, unknown>;
+import type {Body} from "../bodyFields.js";
 
 /** A token's log-probability in an `output_text` part (chat's, without its wrapper). */
 export type OutputLogprob = ReturnType<typeof toChatLogprobs>["content"][number];

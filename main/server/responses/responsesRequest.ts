@@ -1,6 +1,5 @@
 import {ApiError} from "../errors.js";
-
-type Body = Record<string, unknown>;
+import type {Body} from "../bodyFields.js";
 
 /**
  * Fields of a Responses request that are not a chat request's, and chat fields the Responses API does not have:

@@ -18,9 +18,11 @@ import {mergeSettings, sameSettings, settingsOf} from "../../../shared/conversat
 import {CursorError, cursorMaxLength, neighbourCursors, pageWindow, requestedPage} from "../../../shared/cachedPromptsListing.js";
 import {byLastActivity, listedAfter, listPlace} from "../../../shared/chatActivity.js";
 import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} from "../../../shared/conversationSearch.js";
+import {fieldChecks} from "../../../shared/fieldChecks.js";
 import {foldCase} from "../../../shared/foldCase.js";
 import {withKeptHits} from "../../../shared/keptHit.js";
 import {everyMessage} from "../../../shared/messageVersions.js";
+import {idPattern, isReservedName, keyNamePattern, profileNamePattern} from "../../../shared/names.js";
 import {groupsConflictMessage, mergeGroups} from "../../../shared/groupsMerge.js";
 import {defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
 import {ApiError} from "../backend/errors.js";
@@ -35,29 +37,8 @@ function invalid(message: string, code = "invalid_request"): ApiError {
     return new ApiError(message, 400, "invalid_request_error", code);
 }
 
-/** Like the server's `requiredString`: a non-empty string of at most `max` characters, matching `pattern`. */
-function requiredString(value: unknown, param: string, max: number, pattern?: RegExp): string {
-    if (typeof value !== "string" || value.trim() === "") throw invalid(`'${param}' must be a non-empty string.`);
-    if (value.length > max) throw invalid(`'${param}' must be at most ${max} characters.`);
-    if (pattern != null && !pattern.test(value)) throw invalid(`'${param}' has characters that are not allowed.`);
-    return value;
-}
-
-/** Like the server's `optionalString`. */
-function optionalString(value: unknown, param: string, max: number): string | undefined {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== "string") throw invalid(`'${param}' must be a string.`);
-    if (value.length > max) throw invalid(`'${param}' must be at most ${max} characters.`);
-    return value;
-}
-
-/** Like the server's `optionalNumber` (query parameters arrive as strings). */
-function optionalNumber(value: unknown, param: string, min: number, max: number): number | undefined {
-    if (value === undefined || value === null || value === "") return undefined;
-    const n = typeof value === "string" ? Number(value) : value;
-    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max) throw invalid(`'${param}' must be a number between ${min} and ${max}.`);
-    return n;
-}
+/** The server's field checks (shared/fieldChecks.ts), its 400s built as the renderer reads them. */
+const {requiredString, optionalString, optionalNumber} = fieldChecks((message) => invalid(message));
 
 /** Like the server's list of cached prompts (main/admin/cachedPromptsService.ts), over `prompts`' previews. */
 function listCachedPrompts(prompts: readonly CachedPrompt[], value: Record<string, unknown>): CachedPromptPage {
@@ -92,13 +73,6 @@ function listCachedPrompts(prompts: readonly CachedPrompt[], value: Record<strin
         newer: matching.length - listing.length
     };
 }
-
-/** Names the server keeps for itself (main/config/reservedNames.ts), compared case-insensitively. */
-const reservedNames = new Set(["anonymous", "admin", "shared", "__proto__", "constructor", "prototype", "hasownproperty", "tostring", "valueof"]);
-const isReserved = (name: string) => reservedNames.has(name.trim().toLowerCase());
-const profileNamePattern = /^[^\u0000-\u001f/\\]{1,64}$/;
-const idPattern = /^[\w.:-]{1,80}$/;
-const keyNamePattern = /^[\w.@-]{1,64}$/;
 
 /**
  * Like the server's message checks (main/admin/conversationMessages.ts), in brief: roles, ids unique across
@@ -305,7 +279,7 @@ export class FakeAdmin {
                 return this.listProfiles();
             case "saveProfile": {
                 const name = requiredString(value.name, "name", 64, profileNamePattern).trim();
-                if (isReserved(name)) throw invalid(`'${name}' is reserved; choose another name.`, "reserved_name");
+                if (isReservedName(name)) throw invalid(`'${name}' is reserved; choose another name.`, "reserved_name");
                 const group = typeof value.group === "string" && value.group.trim() !== "" ? value.group.trim() : undefined;
                 if (!this.profiles.includes(name)) this.profiles = [...this.profiles, name];
                 this.setGroup(name, group);
@@ -353,7 +327,7 @@ export class FakeAdmin {
             case "createKey": {
                 const name = requiredString(value.name, "name", 64);
                 if (!keyNamePattern.test(name)) throw invalid("A key's name must be 1-64 letters, digits, '.', '@', '_' or '-'.", "invalid_key_name");
-                if (isReserved(name)) throw invalid(`'${name}' is reserved; choose another name.`, "invalid_key_name");
+                if (isReservedName(name)) throw invalid(`'${name}' is reserved; choose another name.`, "invalid_key_name");
                 if (this.keys.some((k) => k.name.toLowerCase() === name.toLowerCase()))
                     throw new ApiError(`A key named '${name}' exists; revoke it first or choose another name.`, 409, "invalid_request_error", "key_name_taken");
                 const group = typeof value.group === "string" && value.group.trim() !== "" ? value.group : undefined;
