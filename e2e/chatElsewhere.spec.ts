@@ -1,6 +1,6 @@
 import type {Page} from "@playwright/test";
 import {expect, test} from "./fixtures.js";
-import {answered, askInNewChat, open, rename, send, setMaxTokens, setSystemPrompt} from "./chatSteps.js";
+import {answered, askInNewChat, listedChat, open, rename, send, setMaxTokens, setSystemPrompt} from "./chatSteps.js";
 import {startServer} from "./server.js";
 import {storedChat, storedChats} from "./storedChats.js";
 
@@ -9,10 +9,6 @@ async function edit(page: Page, text: string): Promise<void> {
     await page.getByTestId("edit-button").first().click();
     await page.getByTestId("edit-input").fill(text);
     await page.getByTestId("edit-send").click();
-}
-
-function chat(page: Page, title: string) {
-    return page.getByTestId("conversation-item").filter({hasText: title}).locator(".conversation-select");
 }
 
 test.describe("a chat open in other tabs and browsers", () => {
@@ -25,7 +21,7 @@ test.describe("a chat open in other tabs and browsers", () => {
         // Another tab of the same browser (the same storage), on that chat.
         const other = await page.context().newPage();
         await open(other, server.url);
-        await chat(other, "Lily had a red ball").click();
+        await listedChat(other, "Lily had a red ball").click();
         await expect(other.getByTestId("message-user")).toHaveText(["Lily had a red ball"]);
 
         // The question is edited in the first tab (version 2/2), and gets a long answer.
@@ -83,7 +79,7 @@ test.describe("a chat open in other tabs and browsers", () => {
             await expect(long.getByTestId("stop-button")).toBeVisible();
             await expect(long.getByTestId("answer-in-other-tab")).toHaveCount(0);
             // Another tab on that chat waits for it.
-            await chat(watcher, questions[0]!).click();
+            await listedChat(watcher, questions[0]!).click();
             await expect(watcher.getByTestId("answer-in-other-tab")).toBeVisible();
             await expect(watcher.getByTestId("send-button")).toBeDisabled();
 
@@ -115,11 +111,11 @@ test.describe("a chat open in other tabs and browsers", () => {
             await send(page, question);
             await answered(page, 0);
         }
-        await chat(page, "Pip the puppy dug a hole").click();
+        await listedChat(page, "Pip the puppy dug a hole").click();
         await expect(page.getByTestId("message-user")).toHaveText(["Pip the puppy dug a hole"]);
         const other = await page.context().newPage();
         await open(other, server.url);
-        await chat(other, "Rex the robot found a key").click();
+        await listedChat(other, "Rex the robot found a key").click();
         await expect(other.getByTestId("message-user")).toHaveText(["Rex the robot found a key"]);
 
         await page.reload();
@@ -130,8 +126,8 @@ test.describe("a chat open in other tabs and browsers", () => {
         await expect(other.getByTestId("message-user")).toHaveText(["Rex the robot found a key"]);
 
         // A tab opened now has no chat of its own yet: it opens the one the tabs showed last.
-        await chat(other, "Pip the puppy dug a hole").click();
-        await chat(other, "Rex the robot found a key").click();
+        await listedChat(other, "Pip the puppy dug a hole").click();
+        await listedChat(other, "Rex the robot found a key").click();
         const fresh = await page.context().newPage();
         await open(fresh, server.url);
         await expect(fresh.getByTestId("message-user")).toHaveText(["Rex the robot found a key"]);
@@ -153,7 +149,7 @@ test.describe("a chat open in other tabs and browsers", () => {
 
             const b = await contextB.newPage();
             await open(b, server.url);
-            await chat(b, "Anna had a green hat").click();
+            await listedChat(b, "Anna had a green hat").click();
             await expect(b.getByTestId("message-user")).toHaveText(["Anna had a green hat"]);
 
             // A's saves do not reach the server (as when it is stopped); A edits the question, then is closed.
@@ -172,11 +168,11 @@ test.describe("a chat open in other tabs and browsers", () => {
             // A opens again: its edit is kept beside B's turn, and saved.
             const again = await contextA.newPage();
             await open(again, server.url);
-            await expect(chat(again, "Ben had a yellow boat (this window's copy)")).toHaveCount(1);
+            await expect(listedChat(again, "Ben had a yellow boat (this window's copy)")).toHaveCount(1);
             await expect(again.getByText(/was changed in another window meanwhile/)).toBeVisible();
-            await chat(again, "Ben had a yellow boat (this window's copy)").click();
+            await listedChat(again, "Ben had a yellow boat (this window's copy)").click();
             await expect(again.getByTestId("message-user")).toHaveText(["Ben had a yellow boat"]);
-            await chat(again, "Anna had a green hat").click();
+            await listedChat(again, "Anna had a green hat").click();
             await expect(again.getByTestId("message-user")).toHaveText(["Anna had a green hat", "Where did she go"]);
             await expect
                 .poll(async () => (await storedChats(server)).find((c) => c.title === "Ben had a yellow boat (this window's copy)")?.messages[0]?.content)
@@ -200,7 +196,7 @@ test.describe("a chat open in other tabs and browsers", () => {
             await expect.poll(async () => (await storedChat(server, "Mia found a shell"))?.messages.length).toBe(2);
             const b = await contextB.newPage();
             await open(b, server.url);
-            await chat(b, "Mia found a shell").click();
+            await listedChat(b, "Mia found a shell").click();
             await expect(b.getByTestId("message-user")).toHaveText(["Mia found a shell"]);
 
             // A names the chat; B, which read it before that, gives it a system prompt.
@@ -209,13 +205,13 @@ test.describe("a chat open in other tabs and browsers", () => {
             await setSystemPrompt(b, "Answer in rhyme.");
             await expect.poll(async () => (await storedChat(server, "The shell"))?.systemPrompt).toBe("Answer in rhyme.");
             // B shows A's name as soon as the server answers its save.
-            await expect(chat(b, "The shell")).toHaveCount(1);
+            await expect(listedChat(b, "The shell")).toHaveCount(1);
 
             // Both reloaded: both changes are there, in both.
             for (const page of [a, b]) {
                 await page.reload();
                 await expect(page.getByTestId("health-indicator")).toHaveAttribute("data-status", "ok");
-                await chat(page, "The shell").click();
+                await listedChat(page, "The shell").click();
                 await expect(page.getByTestId("message-user")).toHaveText(["Mia found a shell"]);
                 await page.getByTestId("settings-toggle").click();
                 await expect(page.getByTestId("system-prompt-input")).toHaveValue("Answer in rhyme.");
@@ -228,8 +224,8 @@ test.describe("a chat open in other tabs and browsers", () => {
             await rename(b, "The shell", "Named in B");
             await expect.poll(async () => (await storedChat(server, "Named in B"))?.systemPrompt).toBe("Answer in rhyme.");
             await a.evaluate(() => window.dispatchEvent(new Event("focus")));
-            await expect(chat(a, "Named in B")).toHaveCount(1);
-            await expect(chat(a, "Named in A")).toHaveCount(0);
+            await expect(listedChat(a, "Named in B")).toHaveCount(1);
+            await expect(listedChat(a, "Named in A")).toHaveCount(0);
             expect((await storedChats(server)).filter((c) => c.messages[0]?.content === "Mia found a shell").map((c) => c.title)).toEqual(["Named in B"]);
         } finally {
             await contextA.close();

@@ -51,6 +51,11 @@ export async function askInNewChat(page: Page, question: string, maxTokens: numb
     await answered(page, 0);
 }
 
+/** The sidebar's entry of the chat named `title`: what a click opens. */
+export function listedChat(page: Page, title: string) {
+    return page.getByTestId("conversation-item").filter({hasText: title}).locator(".conversation-select");
+}
+
 /** Renames the chat listed as `from` the way a person does: double-click its name, type, Enter. */
 export async function rename(page: Page, from: string, to: string): Promise<void> {
     await page.getByTestId("conversation-item").filter({hasText: from}).locator(".conversation-select").dblclick();

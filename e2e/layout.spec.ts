@@ -291,6 +291,9 @@ test("375×700 on a touch screen: the actions shown on hover elsewhere are shown
         const edit = page.getByTestId("edit-button");
         expect(await edit.evaluate((el) => getComputedStyle(el).opacity), "Edit is shown without hover").toBe("1");
         await expect(edit).toHaveAccessibleName("Edit question");
+        const remove = page.getByTestId("delete-question");
+        expect(await remove.evaluate((el) => getComputedStyle(el).opacity), "Delete is shown without hover").toBe("1");
+        await expect(remove).toHaveAccessibleName("Delete question");
         await expect(page.getByRole("button", {name: "Copy answer"})).toBeVisible();
         await expect(page.getByRole("button", {name: "Regenerate answer"})).toBeVisible();
         // Who said what, for screen readers.
@@ -315,6 +318,7 @@ test("1280×800: hover-revealed actions show when the keyboard reaches them", as
     await page.mouse.move(0, 0);
     const edit = page.getByTestId("edit-button");
     expect(await edit.evaluate((el) => getComputedStyle(el).opacity), "hidden until hovered or focused").toBe("0");
+    expect(await page.getByTestId("delete-question").evaluate((el) => getComputedStyle(el).opacity), "hidden until hovered or focused").toBe("0");
     // Shift+Tab from the message box goes back through the answer's actions to the question's Edit.
     await page.getByTestId("composer-input").focus();
     for (let i = 0; i < 10 && !(await edit.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press("Shift+Tab");

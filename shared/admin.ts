@@ -135,6 +135,11 @@ export interface ConversationRecord {
     /** Kept at the top of the chat list, whatever its age (absent: not pinned). */
     pinned?: boolean;
     messages: StoredMessageRecord[];
+    /**
+     * Ids of messages deleted from the chat, in any of its versions (absent: none): a copy that still holds one is
+     * saved without it, so a copy read before a deletion does not bring the message back.
+     */
+    deletedMessageIds?: string[];
 }
 
 /**
@@ -153,6 +158,11 @@ export interface SaveConversationResult {
      * `baseSettings`, and those changes were kept.
      */
     settings?: ConversationSettings;
+    /**
+     * Every message deleted from the chat, where the stored chat has deletions the save did not send (another
+     * window deleted them): the copy saved is without them, and the saving window takes them out too.
+     */
+    deletedMessageIds?: string[];
 }
 
 export interface Profile {

@@ -98,7 +98,10 @@ const migrations: readonly string[] = [
     // rename moves too. Filled for older rows as the database opens (fillLastActive).
     `ALTER TABLE conversations ADD COLUMN last_active_at INTEGER;
     CREATE INDEX conversations_by_activity ON conversations(last_active_at DESC, updated_at DESC, id DESC);
-    DROP INDEX conversations_by_update;`
+    DROP INDEX conversations_by_update;`,
+    // Ids of a chat's deleted messages (a JSON list, NULL for none): another browser's older copy of the chat, saved
+    // later, must not bring them back.
+    `ALTER TABLE conversations ADD COLUMN deleted_message_ids TEXT;`
 ];
 
 export const APP_DB_VERSION = migrations.length;

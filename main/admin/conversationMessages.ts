@@ -15,6 +15,16 @@ export const maxContent = 1_000_000;
  */
 export const maxVersionDepth = 100;
 
+/** The ids of a chat's deleted messages as the renderer sends them (`deletedMessageIds`), or none. */
+export function validDeletedIds(value: unknown): string[] | undefined {
+    if (value === undefined || value === null) return undefined;
+    const param = "deletedMessageIds";
+    if (!Array.isArray(value)) throw invalidInput(`'${param}' must be a list of message ids.`, param);
+    if (value.length > maxMessages) throw invalidInput(`A conversation keeps at most ${maxMessages} deleted message ids.`, param);
+    const ids = value.map((id, i) => requiredString(id, `${param}[${i}]`, 80, idPattern));
+    return ids.length === 0 ? undefined : [...new Set(ids)];
+}
+
 /** What the messages of one chat have used up so far, across its versions. */
 interface Walk {
     now: number;

@@ -4,9 +4,9 @@ import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} 
 import {mergeSettings, sameSettings, settingsOf} from "../../shared/conversationSettings.js";
 import {lastActiveAt} from "../../shared/chatActivity.js";
 import {keptHit, withKeptHits} from "../../shared/keptHit.js";
-import {everyMessage} from "../../shared/messageVersions.js";
+import {holdsEveryMessage, withoutMessages} from "../../shared/messageVersions.js";
 import {CHAT_PARAM_KEYS, type KvShareRecord} from "../../shared/openai.js";
-import {maxContent, validMessages} from "./conversationMessages.js";
+import {maxContent, validDeletedIds, validMessages} from "./conversationMessages.js";
 import {invalidInput} from "./errors.js";
 import type {AppDatabase} from "./ports.js";
 import {idPattern, profileNamePattern} from "../../shared/names.js";
@@ -21,6 +21,7 @@ interface ConversationRow {
     created_at: number;
     updated_at: number;
     pinned: number;
+    deleted_message_ids: string | null;
 }
 
 interface MessageRow {
@@ -89,6 +90,12 @@ function settingsOfRow(row: ConversationRow): ConversationSettings {
 }
 
 /** A stored chat with its messages. */
+/** The chat's deleted message ids as a record holds them (absent: none). */
+function deletedIdsOf(row: ConversationRow): Pick<ConversationRecord, "deletedMessageIds"> {
+    const ids = parseJson<string[]>(row.deleted_message_ids);
+    return ids == null || ids.length === 0 ? {} : {deletedMessageIds: ids};
+}
+
 function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord {
     const messages = appDb.get().prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY position").all(row.id) as MessageRow[];
     const {title, systemPrompt, params, pinned} = settingsOfRow(row);
@@ -101,6 +108,7 @@ function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord 
         createdAt: row.created_at,
         updatedAt: row.updated_at,
         ...(pinned === true ? {pinned} : {}),
+        ...deletedIdsOf(row),
         messages: messages.map((m) => {
             const message: StoredMessageRecord = {id: m.id, role: m.role, content: m.content, createdAt: m.created_at};
             const stats = parseJson<Record<string, unknown>>(m.stats);
@@ -148,6 +156,7 @@ function validBaseSettings(value: unknown): ConversationSettings | undefined {
 export function validConversation(input: unknown, now = Date.now()): ConversationRecord {
     const value = objectInput(input, "The conversation");
     const messages = validMessages(value.messages, now);
+    const deletedMessageIds = validDeletedIds(value.deletedMessageIds);
     return {
         id: requiredString(value.id, "id", 80, idPattern),
         title: requiredString(value.title, "title", 500),
@@ -157,14 +166,9 @@ export function validConversation(input: unknown, now = Date.now()): Conversatio
         createdAt: timestamp(value.createdAt, "createdAt", now),
         updatedAt: timestamp(value.updatedAt, "updatedAt", now),
         ...(optionalBoolean(value.pinned, "pinned") ? {pinned: true} : {}),
-        messages
+        messages,
+        ...(deletedMessageIds == null ? {} : {deletedMessageIds})
     };
-}
-
-/** Whether `copy` holds every message of `stored`, in any of its versions. */
-function holdsAll(copy: readonly StoredMessageRecord[], stored: readonly StoredMessageRecord[]): boolean {
-    const ids = new Set(everyMessage(copy).map((m) => m.id));
-    return everyMessage(stored).every((m) => ids.has(m.id));
 }
 
 /**
@@ -190,7 +194,8 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
         let settings = settingsOf(conversation);
         if (stored != null && stored.updated_at !== base) {
             const storedRecord = toRecord(appDb, stored);
-            if (!holdsAll(conversation.messages, storedRecord.messages)) return {id: conversation.id, updatedAt: stored.updated_at, conflict: storedRecord};
+            if (!holdsEveryMessage(conversation.messages, storedRecord.messages, conversation.deletedMessageIds))
+                return {id: conversation.id, updatedAt: stored.updated_at, conflict: storedRecord};
             // Another window saved since this copy's base: what it changed stays unless this copy changed it too.
             if (baseSettings != null) settings = mergeSettings(settingsOfRow(stored), baseSettings, settings);
         }
@@ -198,11 +203,16 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
         // slow clock) is stored as of the later one, so the browser holding that version does not read its copy as
         // newer than the server's, and pages by the sync version keep their order.
         const updatedAt = Math.max(conversation.updatedAt, stored?.updated_at ?? conversation.updatedAt);
+        // A message deleted in any window stays deleted: a copy read before the deletion is saved without it.
+        const sent = conversation.deletedMessageIds ?? [];
+        const deleted = [...new Set([...(stored == null ? [] : (deletedIdsOf(stored).deletedMessageIds ?? [])), ...sent])];
+        const messages = withoutMessages(conversation.messages, new Set(deleted));
         db.prepare(
-            "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at, pinned, last_active_at) " +
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " +
+            "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at, pinned, last_active_at, deleted_message_ids) " +
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " +
                 "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, title = excluded.title, system_prompt = excluded.system_prompt, " +
-                "params = excluded.params, updated_at = excluded.updated_at, pinned = excluded.pinned, last_active_at = excluded.last_active_at"
+                "params = excluded.params, updated_at = excluded.updated_at, pinned = excluded.pinned, last_active_at = excluded.last_active_at, " +
+                "deleted_message_ids = excluded.deleted_message_ids"
         ).run(
             conversation.id,
             conversation.profile,
@@ -213,14 +223,15 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
             updatedAt,
             settings.pinned === true ? 1 : 0,
             // The chat keeps the creation time first stored, and is listed by what a reader of it will compute.
-            lastActiveAt({createdAt: stored?.created_at ?? conversation.createdAt, messages: conversation.messages})
+            lastActiveAt({createdAt: stored?.created_at ?? conversation.createdAt, messages}),
+            deleted.length === 0 ? null : JSON.stringify(deleted)
         );
         db.prepare("DELETE FROM messages WHERE conversation_id = ?").run(conversation.id);
         const insert = db.prepare(
             "INSERT INTO messages (conversation_id, id, position, role, content, created_at, stats, hit, error, alternatives, alternative_index) " +
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         );
-        conversation.messages.forEach((m, position) =>
+        messages.forEach((m, position) =>
             insert.run(
                 conversation.id,
                 m.id,
@@ -235,7 +246,12 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
                 m.alternativeIndex ?? null
             )
         );
-        return {id: conversation.id, updatedAt, ...(sameSettings(settings, conversation) ? {} : {settings})};
+        return {
+            id: conversation.id,
+            updatedAt,
+            ...(sameSettings(settings, conversation) ? {} : {settings}),
+            ...(deleted.length > sent.length ? {deletedMessageIds: deleted} : {})
+        };
     })();
 }
 

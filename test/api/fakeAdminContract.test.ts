@@ -283,6 +283,35 @@ const cases = {
             }
         },
         {
+            what: "keeps a message deleted in one window deleted: a copy read before is saved without it, and hears which were deleted",
+            compare: "equal",
+            run: async (call) => {
+                const first = conversation("c-d", "alice", at);
+                const [question, answer] = first.messages as [ConversationRecord["messages"][number], ConversationRecord["messages"][number]];
+                await call("saveConversation", first);
+                const deleted = await call("saveConversation", {
+                    ...first,
+                    updatedAt: at + 100,
+                    messages: [question],
+                    deletedMessageIds: [answer.id],
+                    baseUpdatedAt: at
+                });
+                // A window that read the chat before the deletion adds a question: saved, without the deleted answer.
+                const more = {id: "c-d-3", role: "user" as const, content: "More?", createdAt: at + 150};
+                const stale = await call("saveConversation", {...first, updatedAt: at + 200, messages: [question, answer, more], baseUpdatedAt: at});
+                // A copy that lacks a message it did not delete is still refused.
+                const refused = await call("saveConversation", {
+                    ...first,
+                    updatedAt: at + 300,
+                    messages: [question],
+                    deletedMessageIds: [answer.id],
+                    baseUpdatedAt: at
+                });
+                const stored = (await call("listConversations", {})).find((c) => c.id === "c-d")!;
+                return {deleted, stale, refused, stored};
+            }
+        },
+        {
             what: "merges the settings of saves from one version: changes of different ones both kept, one changed in both the later save's",
             compare: "equal",
             run: async (call) => {

@@ -11,7 +11,8 @@ const undoStep: Readonly<Record<number, string>> = {
     4: "ALTER TABLE quality_checks DROP COLUMN recompute_policy",
     5: "ALTER TABLE messages DROP COLUMN alternatives; ALTER TABLE messages DROP COLUMN alternative_index",
     6: "ALTER TABLE conversations DROP COLUMN pinned",
-    7: "DROP INDEX conversations_by_activity; ALTER TABLE conversations DROP COLUMN last_active_at; CREATE INDEX conversations_by_update ON conversations(updated_at DESC)"
+    7: "DROP INDEX conversations_by_activity; ALTER TABLE conversations DROP COLUMN last_active_at; CREATE INDEX conversations_by_update ON conversations(updated_at DESC)",
+    8: "ALTER TABLE conversations DROP COLUMN deleted_message_ids"
 };
 
 /** Takes a database opened at the current schema back to schema step `step` (2 or later). */

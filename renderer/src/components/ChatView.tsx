@@ -29,6 +29,7 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     const editAnswer = useChatStream((s) => s.editAnswer);
     const unavailable = useUnavailableReason();
     const showVersion = useConversations((s) => s.showVersion);
+    const deleteMessage = useConversations((s) => s.deleteMessage);
     const chatOnly = useSignedIn(selectChatOnly);
 
     const messages = conversation?.messages ?? [];
@@ -81,6 +82,8 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                                       : (text) => editAnswer(conversation.id, m.id, text)
                             }
                             onBranch={m.role === "assistant" && m.content !== "" ? () => branchHere(conversation.id, m.id) : undefined}
+                            // Not while the chat is answered: the answer goes after a question that must still be there.
+                            onDelete={locked ? undefined : () => deleteMessage(conversation.id, m.id)}
                             laterMessages={messages.length - index - 1}
                             versions={
                                 m.alternatives?.length

@@ -13,6 +13,10 @@ interface Props {
     /** Options of the action, shown with the confirmation before its buttons. */
     children?: ReactNode;
     small?: boolean;
+    /** Drawn as the small text buttons under a message (its actions' row), not as a filled button. */
+    link?: boolean;
+    /** A class of the asking button's own (one shown only on hover, say). */
+    askClass?: string | undefined;
     /** Keeps the confirmation from being sent (another change in progress). */
     busy?: boolean;
     /** The asking button's test id; the confirming one's is it with "-confirm". */
@@ -24,7 +28,19 @@ interface Props {
  * appears (the button pressed is gone, and the focus would fall to the page's top), Esc cancels, and
  * closing the question gives the focus back to the asking button.
  */
-export function ConfirmButton({label, name, confirmLabel, confirmName, onConfirm, children, small = false, busy = false, testId}: Props) {
+export function ConfirmButton({
+    label,
+    name,
+    confirmLabel,
+    confirmName,
+    onConfirm,
+    children,
+    small = false,
+    link = false,
+    askClass,
+    busy = false,
+    testId
+}: Props) {
     const [asking, setAsking] = useState(false);
     const ask = useReturnFocus<HTMLButtonElement>(asking);
     const confirm = useRef<HTMLButtonElement>(null);
@@ -32,10 +48,18 @@ export function ConfirmButton({label, name, confirmLabel, confirmName, onConfirm
         if (asking) confirm.current?.focus();
     }, [asking]);
     const size = small ? " small" : "";
+    const plain = link ? "link-button" : `button${size}`;
 
     if (!asking)
         return (
-            <button type="button" ref={ask} className={`button${size}`} data-testid={testId} aria-label={name} onClick={() => setAsking(true)}>
+            <button
+                type="button"
+                ref={ask}
+                className={askClass == null ? plain : `${plain} ${askClass}`}
+                data-testid={testId}
+                aria-label={name}
+                onClick={() => setAsking(true)}
+            >
                 {label}
             </button>
         );
@@ -51,7 +75,7 @@ export function ConfirmButton({label, name, confirmLabel, confirmName, onConfirm
             <button
                 type="button"
                 ref={confirm}
-                className={`button danger${size}`}
+                className={`${plain} danger`}
                 data-testid={`${testId}-confirm`}
                 aria-label={confirmName}
                 disabled={busy}
@@ -62,7 +86,7 @@ export function ConfirmButton({label, name, confirmLabel, confirmName, onConfirm
             >
                 {confirmLabel}
             </button>
-            <button type="button" className={`button${size}`} onClick={() => setAsking(false)}>
+            <button type="button" className={plain} onClick={() => setAsking(false)}>
                 Cancel
             </button>
         </span>

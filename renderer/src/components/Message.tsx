@@ -25,18 +25,21 @@ interface MessageProps {
     laterMessages?: number;
     /** A new chat holding the chat up to this message. */
     onBranch?: (() => void) | undefined;
+    /** Deletes the message (after a confirmation). */
+    onDelete?: (() => void) | undefined;
     /** Where the message has other versions: which is shown (`at` names its place in the chat). */
     versions?: (Versions & {at: string}) | undefined;
 }
 
 export function Message(props: MessageProps) {
-    const {message, onEdit, laterMessages = 0, versions} = props;
-    if (message.role === "user") return <UserMessage content={message.content} onEdit={onEdit} laterMessages={laterMessages} versions={versions} />;
+    const {message, onEdit, onDelete, laterMessages = 0, versions} = props;
+    if (message.role === "user")
+        return <UserMessage content={message.content} onEdit={onEdit} onDelete={onDelete} laterMessages={laterMessages} versions={versions} />;
     return <AnswerMessage {...props} />;
 }
 
 /** An answer: its text, how it ended, its figures and reuse strip, and what can be done with it. */
-function AnswerMessage({message, streaming = false, onRegenerate, onContinue, onEdit, onBranch, laterMessages = 0, versions}: MessageProps) {
+function AnswerMessage({message, streaming = false, onRegenerate, onContinue, onEdit, onBranch, onDelete, laterMessages = 0, versions}: MessageProps) {
     const [editing, setEditing] = useState(false);
     const editButton = useReturnFocus<HTMLButtonElement>(editing);
     if (editing && onEdit && !streaming) {
@@ -79,6 +82,7 @@ function AnswerMessage({message, streaming = false, onRegenerate, onContinue, on
                     onEdit={onEdit ? () => setEditing(true) : undefined}
                     editButton={editButton}
                     onBranch={onBranch}
+                    onDelete={onDelete}
                     versions={versions}
                 />
             )}

@@ -1,4 +1,5 @@
 import type {RefObject} from "react";
+import {ConfirmButton} from "./ConfirmButton.js";
 import {CopyButton} from "./CopyButton.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
 import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
@@ -13,6 +14,8 @@ interface MessageActionsProps {
     editButton?: RefObject<HTMLButtonElement | null>;
     /** A new chat holding the chat up to this answer (the version shown), to go on from here elsewhere. */
     onBranch?: (() => void) | undefined;
+    /** Deletes the answer (after a confirmation). */
+    onDelete?: (() => void) | undefined;
     /** Where the answer was regenerated: which of its versions is shown. */
     versions?: (Versions & {at: string}) | undefined;
 }
@@ -30,6 +33,22 @@ export function BranchButton({onBranch}: {onBranch: () => void}) {
         >
             Branch
         </button>
+    );
+}
+
+/** "Delete" on a message, asking first: a deleted message is gone from every browser's copy of the chat. */
+export function DeleteMessageButton({what, onDelete, hoverAction = false}: {what: "question" | "answer"; onDelete: () => void; hoverAction?: boolean}) {
+    return (
+        <ConfirmButton
+            link
+            askClass={hoverAction ? "hover-action" : undefined}
+            label="Delete"
+            name={`Delete ${what}`}
+            confirmLabel={`Delete ${what}`}
+            confirmName={`Delete this ${what} for good`}
+            onConfirm={onDelete}
+            testId={`delete-${what}`}
+        />
     );
 }
 
@@ -74,12 +93,12 @@ function AskButton({
     );
 }
 
-export function MessageActions({text, onRegenerate, onContinue, onEdit, editButton, onBranch, versions}: MessageActionsProps) {
+export function MessageActions({text, onRegenerate, onContinue, onEdit, editButton, onBranch, onDelete, versions}: MessageActionsProps) {
     // While the server does not answer, what would ask it waits (and says why) instead of failing.
     const unavailable = useUnavailableReason();
     // An answer that failed before any text has nothing to copy.
     const canCopy = text !== "";
-    if (!canCopy && !onRegenerate && !onEdit && !versions) return null;
+    if (!canCopy && !onRegenerate && !onEdit && !onDelete && !versions) return null;
     // The names say what the short labels act on (a screen reader lists many "Copy" buttons otherwise).
     return (
         <div className="message-actions" data-testid="message-actions">
@@ -97,6 +116,7 @@ export function MessageActions({text, onRegenerate, onContinue, onEdit, editButt
                 </button>
             ) : null}
             {onBranch ? <BranchButton onBranch={onBranch} /> : null}
+            {onDelete ? <DeleteMessageButton what="answer" onDelete={onDelete} /> : null}
         </div>
     );
 }

@@ -1,6 +1,7 @@
 import {useState} from "react";
 import {CopyButton} from "./CopyButton.js";
 import {EditMessage} from "./EditMessage.js";
+import {DeleteMessageButton} from "./MessageActions.js";
 import {useReturnFocus} from "./useReturnFocus.js";
 import {VersionSwitcher, type Versions} from "./VersionSwitcher.js";
 
@@ -8,14 +9,16 @@ interface UserMessageProps {
     content: string;
     /** Edit the question and ask again (a new version from here on); absent where that is not offered now. */
     onEdit?: ((text: string) => void) | undefined;
+    /** Deletes the question (after a confirmation); absent where that is not offered now. */
+    onDelete?: (() => void) | undefined;
     /** Messages after this one (kept, with it, as the older version when an edit is sent). */
     laterMessages: number;
     /** Where the question has other versions: which is shown. */
     versions?: (Versions & {at: string}) | undefined;
 }
 
-/** A question, with "Copy", "Edit" to change it and ask again, and its versions where it was edited. */
-export function UserMessage({content, onEdit, laterMessages, versions}: UserMessageProps) {
+/** A question, with "Copy", "Edit" to change it and ask again, "Delete", and its versions where it was edited. */
+export function UserMessage({content, onEdit, onDelete, laterMessages, versions}: UserMessageProps) {
     const [editing, setEditing] = useState(false);
     const editButton = useReturnFocus<HTMLButtonElement>(editing);
 
@@ -38,7 +41,7 @@ export function UserMessage({content, onEdit, laterMessages, versions}: UserMess
                     <button
                         ref={editButton}
                         type="button"
-                        className="link-button edit-button"
+                        className="link-button edit-button hover-action"
                         data-testid="edit-button"
                         aria-label="Edit question"
                         onClick={() => setEditing(true)}
@@ -46,6 +49,7 @@ export function UserMessage({content, onEdit, laterMessages, versions}: UserMess
                         Edit
                     </button>
                 ) : null}
+                {onDelete ? <DeleteMessageButton what="question" onDelete={onDelete} hoverAction /> : null}
             </div>
         </div>
     );

@@ -60,6 +60,9 @@ describe("chat export", () => {
         // The hit record as a saved chat keeps it: the donor's text is not this chat's.
         expect(stored!.messages[1]!.hit).toMatchObject({reused_tokens: 6, donor: {id: 4}});
         expect(JSON.stringify(file)).not.toContain("another person");
+        // Which messages were deleted is not part of the chat: an import makes a new one.
+        const withDeleted = JSON.parse(chatsAsJson([{...chat, deletedMessageIds: ["gone-1"]}])) as ChatsExport;
+        expect(JSON.stringify(withDeleted)).not.toContain("gone-1");
     });
 
     it("names the file after the chat, in any script, never empty", () => {

@@ -20,7 +20,8 @@ export interface ChatsExport {
  */
 export function chatsAsJson(conversations: readonly Conversation[], now = new Date()): string {
     const records = conversations.map((c) => {
-        const record = toRecord(c);
+        // Which messages were deleted is the sync's business, not the chat's: a chat imported is a new one.
+        const {deletedMessageIds: _deleted, ...record} = toRecord(c);
         return {...record, messages: withKeptHits(record.messages)};
     });
     const file: ChatsExport = {format: CHATS_EXPORT_FORMAT, version: 1, exportedAt: now.toISOString(), conversations: records};

@@ -1,3 +1,4 @@
+import {withoutMessages} from "../../../shared/messageVersions.js";
 import {newId} from "./ids.js";
 import {loadChatDefaults} from "./chatDefaults.js";
 import {DEFAULT_TITLE, type Conversation, type StoredMessage} from "./types.js";
@@ -87,4 +88,13 @@ export function withVersionShown(c: Conversation, messageId: string, target: num
     const head = c.messages[index];
     if (head === undefined || versionPosition(head).index === target) return c;
     return {...c, messages: showVersion(c.messages, index, target)};
+}
+
+/**
+ * The chat without message `messageId` (of the version shown), its id kept as deleted so that no other copy of the
+ * chat brings it back; `c` itself where no such message is shown. The versions it heads stay, on the message after it.
+ */
+export function withMessageDeleted(c: Conversation, messageId: string): Conversation {
+    if (!c.messages.some((m) => m.id === messageId)) return c;
+    return {...c, messages: withoutMessages(c.messages, new Set([messageId])), deletedMessageIds: [...(c.deletedMessageIds ?? []), messageId]};
 }

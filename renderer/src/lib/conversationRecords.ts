@@ -1,4 +1,5 @@
 import type {ConversationRecord, ConversationSettings} from "../../../shared/admin.js";
+import {withoutMessages} from "../../../shared/messageVersions.js";
 import {fromMessageRecord, toMessageRecord} from "./messageRecords.js";
 import {DEFAULT_PARAMS, type Conversation} from "./types.js";
 
@@ -13,7 +14,8 @@ export function toRecord(c: Conversation): ConversationRecord {
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
         ...(c.pinned === true ? {pinned: true} : {}),
-        messages: c.messages.map(toMessageRecord)
+        messages: c.messages.map(toMessageRecord),
+        ...(c.deletedMessageIds == null || c.deletedMessageIds.length === 0 ? {} : {deletedMessageIds: [...c.deletedMessageIds]})
     };
 }
 
@@ -30,11 +32,23 @@ export function fromRecord(r: ConversationRecord): Conversation {
         ...shownSettings(r),
         createdAt: r.createdAt,
         updatedAt: r.updatedAt,
-        messages: r.messages.map(fromMessageRecord)
+        messages: r.messages.map(fromMessageRecord),
+        ...(r.deletedMessageIds == null || r.deletedMessageIds.length === 0 ? {} : {deletedMessageIds: [...r.deletedMessageIds]})
     };
 }
 
 /** The server's copy of a chat, as the version this page's copy grows from from now on (its time and settings). */
 export function fromServer(r: ConversationRecord): Conversation {
     return {...fromRecord(r), syncedAt: r.updatedAt, syncedSettings: shownSettings(r)};
+}
+
+/**
+ * This page's copy of a chat without the messages deleted elsewhere (`deleted`, as the server's copy says), their
+ * ids kept with its own: the server saves no copy with them any more, so this copy drops them too.
+ */
+export function withDeletions(c: Conversation, deleted: readonly string[] | undefined): Conversation {
+    const known = new Set(c.deletedMessageIds);
+    const gone = (deleted ?? []).filter((id) => !known.has(id));
+    if (gone.length === 0) return c;
+    return {...c, messages: withoutMessages(c.messages, new Set(gone)), deletedMessageIds: [...known, ...gone]};
 }

@@ -52,6 +52,8 @@ export interface Conversation {
     updatedAt: number;
     /** Kept at the top of the list, whatever its age. */
     pinned?: boolean;
+    /** Ids of messages deleted from the chat (any version), so that no other copy of it brings them back. */
+    deletedMessageIds?: string[];
     /** The server's version this copy grew from (its `updatedAt` when last read from or saved to the server). */
     syncedAt?: number;
     /** That version's settings: those that differ here were changed here, and a save keeps only those as its own. */

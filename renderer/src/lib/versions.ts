@@ -1,3 +1,4 @@
+import {shownIndex, show, versionsAt} from "../../../shared/messageVersions.js";
 import type {StoredMessage} from "./types.js";
 
 /**
@@ -12,42 +13,8 @@ export interface VersionPosition {
     count: number;
 }
 
-/** A message without the versions it holds (the first message of a kept version: its siblings live elsewhere). */
-function bare(message: StoredMessage): StoredMessage {
-    const copy = {...message};
-    delete copy.alternatives;
-    delete copy.alternativeIndex;
-    return copy;
-}
-
-/** `alternativeIndex` kept within 0..count (a copy saved by hand, or an older app, may lack or stretch it). */
-function shownIndex(message: StoredMessage): number {
-    const count = message.alternatives?.length ?? 0;
-    const index = message.alternativeIndex ?? count;
-    return Number.isInteger(index) ? Math.min(Math.max(index, 0), count) : count;
-}
-
 export function versionPosition(message: StoredMessage): VersionPosition {
     return {index: shownIndex(message), count: (message.alternatives?.length ?? 0) + 1};
-}
-
-/** All versions from position `at` on, in their order, the shown one (bare at its head) among them. */
-function versionsAt(messages: readonly StoredMessage[], at: number): StoredMessage[][] {
-    const head = messages[at];
-    if (head === undefined) return [];
-    const others = head.alternatives ?? [];
-    const index = shownIndex(head);
-    return [...others.slice(0, index), [bare(head), ...messages.slice(at + 1)], ...others.slice(index)];
-}
-
-/** The messages before `at` followed by version `target` of `versions`, the others kept on its first message. */
-function show(messages: readonly StoredMessage[], at: number, versions: StoredMessage[][], target: number): StoredMessage[] {
-    const chosen = versions[target];
-    const head = chosen?.[0];
-    if (chosen === undefined || head === undefined) return [...messages];
-    const others = versions.filter((_, i) => i !== target);
-    const first = others.length === 0 ? bare(head) : {...bare(head), alternatives: others, alternativeIndex: target};
-    return [...messages.slice(0, at), first, ...chosen.slice(1)];
 }
 
 /**

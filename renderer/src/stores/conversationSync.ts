@@ -5,8 +5,8 @@ import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
 import {byLastActivity, listedAfter, listPlace} from "../../../shared/chatActivity.js";
 import {changedAt} from "../lib/conversationEdits.js";
-import {fromServer, shownSettings, toRecord} from "../lib/conversationRecords.js";
-import {holdsEveryMessage} from "../lib/holdsEveryMessage.js";
+import {fromServer, shownSettings, toRecord, withDeletions} from "../lib/conversationRecords.js";
+import {holdsEveryMessage} from "../../../shared/messageVersions.js";
 import {newId} from "../lib/ids.js";
 import {rebasedSettings, type ServerSettings} from "../lib/syncedSettings.js";
 import type {Conversation} from "../lib/types.js";
@@ -65,9 +65,11 @@ function serverSettings(r: ConversationRecord): ServerSettings {
  * takes the server's settings.
  */
 function takeStored(mine: Conversation, r: ConversationRecord): Conversation {
-    const stored = fromServer(r);
+    const server = fromServer(r);
+    // Messages deleted here and not yet there stay deleted (the server takes that save: the copy holds the rest).
+    const stored = withDeletions(server, mine.deletedMessageIds);
     const settings = rebasedSettings(mine, serverSettings(r), mine.syncedSettings ?? settingsOf(mine));
-    return sameSettings(settings, stored) ? stored : {...stored, ...settings, updatedAt: changedAt(stored)};
+    return sameSettings(settings, stored) && stored === server ? stored : {...stored, ...settings, updatedAt: changedAt(stored)};
 }
 
 /**
@@ -79,12 +81,14 @@ function takeStored(mine: Conversation, r: ConversationRecord): Conversation {
  * is saved over the stored one, which it holds every message of. Settings changed here since this copy last
  * read the server are kept in every case, the others taken from the server.
  */
-function listedCopy(mine: Conversation, r: ConversationRecord): Conversation | undefined {
+function listedCopy(listed: Conversation, r: ConversationRecord): Conversation | undefined {
     const server = serverSettings(r);
+    // Messages deleted in another browser are gone here too, whichever copy is newer.
+    const mine = withDeletions(listed, r.deletedMessageIds);
     if (mine.updatedAt < r.updatedAt) {
         if (holdsEveryMessage(r.messages, mine.messages)) return takeStored(mine, r);
-        // Saved again, as the newest: it drops nothing stored (the server takes such a save).
-        if (holdsEveryMessage(mine.messages, r.messages))
+        // Saved again, as the newest: it drops nothing stored but what it deleted (the server takes such a save).
+        if (holdsEveryMessage(mine.messages, r.messages, mine.deletedMessageIds))
             return {...mine, ...rebasedSettings(mine, server, mine.syncedSettings ?? server.settings), updatedAt: changedAt(r)};
         return undefined;
     }
@@ -113,8 +117,8 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             // sent before the server has said whose key this is, and only the app's own key's chats then.
             if (!keepsChatsOnServer() && (await signedInKnown())?.app !== true) return;
             const conversation = get().conversations.find((c) => c.id === id);
-            // Empty chats stay local until their first message.
-            if (!conversation || conversation.messages.length === 0) return;
+            // Empty chats stay local until their first message (one whose messages were all deleted is saved so).
+            if (!conversation || (conversation.messages.length === 0 && conversation.syncedAt == null)) return;
             const epoch = identityEpoch();
             try {
                 const saved = await getBackend().admin("saveConversation", {
@@ -128,7 +132,10 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
                 if (saved.conflict != null) takeConflict(saved.conflict);
                 else
                     set({
-                        conversations: get().conversations.map((c) => (c.id === id ? savedCopy(c, conversation, saved) : c)),
+                        // Messages another window deleted were saved without: this copy drops them too.
+                        conversations: get().conversations.map((c) =>
+                            c.id === id ? withDeletions(savedCopy(c, conversation, saved), saved.deletedMessageIds) : c
+                        ),
                         ...(get().syncError === null ? {} : {syncError: null})
                     });
             } catch (error) {
@@ -145,8 +152,9 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
      * streaming into the chat here is let finish first (its save comes back here, with the answer).
      */
     const takeConflict = (stored: ConversationRecord): void => {
-        const mine = get().conversations.find((c) => c.id === stored.id);
-        if (mine == null || answeringInThisBrowser(stored.id)) return;
+        const found = get().conversations.find((c) => c.id === stored.id);
+        if (found == null || answeringInThisBrowser(stored.id)) return;
+        const mine = withDeletions(found, stored.deletedMessageIds);
         const others = get().conversations.filter((c) => c.id !== stored.id);
         // Every version counts: a version kept only here is not to be lost either.
         if (holdsEveryMessage(stored.messages, mine.messages)) {
@@ -159,6 +167,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         const copy: Conversation = {...mine, id: newId(), title: `${mine.title} (this window's copy)`, createdAt: now, updatedAt: now};
         delete copy.syncedAt;
         delete copy.syncedSettings;
+        delete copy.deletedMessageIds;
         set({
             conversations: [copy, ...byLastActivity([...others, fromServer(stored)])],
             activeId: get().activeId === stored.id ? copy.id : get().activeId,

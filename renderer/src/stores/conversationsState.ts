@@ -82,6 +82,11 @@ export interface ConversationsState {
      * is kept after the question it answers instead, as a new answer would be.
      */
     rewriteAnswer: (conversationId: string, questionId: string, answerId: string, answer: Omit<StoredMessage, "id" | "createdAt">) => void;
+    /**
+     * Deletes a message of the version shown, in every browser (the chat keeps its id as deleted); an answer stays
+     * where its question is deleted, and the versions a message heads stay with the message after it.
+     */
+    deleteMessage: (conversationId: string, messageId: string) => void;
     /** Shows version `target` (0-based) of the chat from a message on. */
     showVersion: (conversationId: string, messageId: string, target: number) => void;
     setSystemPrompt: (conversationId: string, systemPrompt: string) => void;

@@ -1,4 +1,5 @@
 import {byLastActivity} from "../../../shared/chatActivity.js";
+import {withDeletions} from "../lib/conversationRecords.js";
 import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import type {Conversation} from "../lib/types.js";
 import type {PersistedConversations} from "./conversationsState.js";
@@ -68,7 +69,9 @@ export function mergeOtherTabChats(current: PersistedConversations, raw: string 
             changed = true;
         } else if (other.updatedAt > mine.updatedAt || (other.updatedAt === mine.updatedAt && (other.syncedAt ?? 0) > (mine.syncedAt ?? 0))) {
             // Newer there, or the same copy that tab has since saved (what the server holds is what a save grows from).
-            merged = merged.map((c) => (c === mine ? other : c));
+            // Messages deleted here stay deleted (that tab may have read the chat before).
+            const taken = withDeletions(other, mine.deletedMessageIds);
+            merged = merged.map((c) => (c === mine ? taken : c));
             changed = true;
         }
     }

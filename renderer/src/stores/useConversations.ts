@@ -8,6 +8,7 @@ import {
     withAnswer,
     withAnswerRewritten,
     withMessage,
+    withMessageDeleted,
     withVersion,
     withVersionShown
 } from "../lib/conversationEdits.js";
@@ -199,6 +200,11 @@ export const useConversations = create<ConversationsState>()(
                 set({conversations: touch(get().conversations, conversationId, (c) => withVersion(c, messageId, stored))});
                 sync.save(conversationId);
                 return stored;
+            },
+            // A chat is listed by its last message: deleting that one may move it down.
+            deleteMessage: (conversationId, messageId) => {
+                set({conversations: byLastActivity(changeInPlace(get().conversations, conversationId, (c) => withMessageDeleted(c, messageId)))});
+                sync.save(conversationId);
             },
             // Which version is shown is saved with the chat (another browser opens it the same), but looking
             // at another version does not move the chat up the list.

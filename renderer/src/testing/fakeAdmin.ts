@@ -11,8 +11,7 @@ import type {
     ConversationSettings,
     ModelFile,
     ModelStatus,
-    Profile,
-    StoredMessageRecord
+    Profile
 } from "../../../shared/admin.js";
 import {mergeSettings, sameSettings, settingsOf} from "../../../shared/conversationSettings.js";
 import {CursorError, cursorMaxLength, neighbourCursors, pageWindow, requestedPage} from "../../../shared/cachedPromptsListing.js";
@@ -21,7 +20,7 @@ import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} 
 import {fieldChecks} from "../../../shared/fieldChecks.js";
 import {foldCase} from "../../../shared/foldCase.js";
 import {withKeptHits} from "../../../shared/keptHit.js";
-import {everyMessage} from "../../../shared/messageVersions.js";
+import {holdsEveryMessage, withoutMessages} from "../../../shared/messageVersions.js";
 import {idPattern, isReservedName, keyNamePattern, profileNamePattern} from "../../../shared/names.js";
 import {groupsConflictMessage, mergeGroups} from "../../../shared/groupsMerge.js";
 import {defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
@@ -252,26 +251,34 @@ export class FakeAdmin {
                 requiredString(c.id, "id", 80, idPattern);
                 const stored = this.conversations.get(c.id);
                 // Another window's save that would drop a message of the stored copy (of any version) is kept; the
-                // stored copy comes back.
-                const ids = new Set(everyMessage<StoredMessageRecord>(c.messages).map((m) => m.id));
-                const holdsStored = stored != null && everyMessage<StoredMessageRecord>(stored.messages).every((m) => ids.has(m.id));
-                if (stored != null && stored.updatedAt !== base && !holdsStored)
+                // stored copy comes back. Messages the copy deleted count as held.
+                if (stored != null && stored.updatedAt !== base && !holdsEveryMessage(c.messages, stored.messages, c.deletedMessageIds))
                     return {id: c.id, updatedAt: stored.updatedAt, conflict: structuredClone(stored)};
                 // Saved over a later version: the settings it did not change since its base stay as stored.
                 const settings = stored != null && stored.updatedAt !== base && baseSettings != null ? mergeSettings(stored, baseSettings, c) : settingsOf(c);
                 // As the server: a chat keeps the creation time it was first stored with, and its sync version never goes back.
                 const updatedAt = Math.max(c.updatedAt, stored?.updatedAt ?? c.updatedAt);
+                // As the server: a message deleted in any window stays deleted.
+                const sent = [...new Set(c.deletedMessageIds ?? [])];
+                const deleted = [...new Set([...(stored?.deletedMessageIds ?? []), ...sent])];
                 const saved: ConversationRecord = {
                     ...c,
                     ...settings,
                     createdAt: stored?.createdAt ?? c.createdAt,
                     updatedAt,
-                    messages: withKeptHits(c.messages)
+                    messages: withKeptHits(withoutMessages(c.messages, new Set(deleted)))
                 };
-                // The server lists a chat that is not pinned without the field.
+                // The server lists a chat that is not pinned, or has no deleted message, without the field.
                 if (saved.pinned !== true) delete saved.pinned;
+                if (deleted.length === 0) delete saved.deletedMessageIds;
+                else saved.deletedMessageIds = deleted;
                 this.conversations.set(c.id, saved);
-                return {id: c.id, updatedAt, ...(sameSettings(settings, c) ? {} : {settings: structuredClone(settings)})};
+                return {
+                    id: c.id,
+                    updatedAt,
+                    ...(sameSettings(settings, c) ? {} : {settings: structuredClone(settings)}),
+                    ...(deleted.length > sent.length ? {deletedMessageIds: deleted} : {})
+                };
             }
             case "deleteConversation":
                 return {deleted: this.conversations.delete(requiredString(value.id, "id", 80, idPattern))};

@@ -1,0 +1,109 @@
+import {beforeEach, describe, expect, it} from "vitest";
+import type {ConversationRecord} from "../../../shared/admin.js";
+import type {FakeBackend} from "../testing/fakes.js";
+import {freshConversations} from "./conversationsTestState.js";
+import {flushConversationSaves, fromRecord, takeChatsFromOtherTab, useConversations} from "./useConversations.js";
+
+const state = () => useConversations.getState();
+const start = Date.UTC(2026, 0, 1);
+const ids = (c: {messages: Array<{id: string}>} | undefined) => c?.messages.map((m) => m.id);
+const here = (id: string) => state().conversations.find((c) => c.id === id);
+
+/** A chat of four messages as the server keeps it (saved by another browser). */
+const record = (id: string, updatedAt = start + 100): ConversationRecord => ({
+    id,
+    title: "Clinic hours",
+    profile: "Guest",
+    systemPrompt: "",
+    params: {},
+    createdAt: start,
+    updatedAt,
+    messages: ["q1", "a1", "q2", "a2"].map((m, i) => ({id: m, role: m.startsWith("q") ? "user" : "assistant", content: `text of ${m}`, createdAt: start + i}))
+});
+
+describe("deleting a message", () => {
+    let backend: FakeBackend;
+    beforeEach(async () => {
+        backend = freshConversations();
+        await backend.adminFake.run("saveConversation", record("c"));
+        await state().load();
+    });
+
+    it("takes it out here and on the server, which keeps its id as deleted; the chat does not move up the list", async () => {
+        const before = here("c")!.updatedAt;
+        state().deleteMessage("c", "a1");
+        expect(ids(here("c"))).toEqual(["q1", "q2", "a2"]);
+        expect(here("c")!.deletedMessageIds).toEqual(["a1"]);
+        expect(here("c")!.updatedAt).toBeGreaterThan(before);
+        await flushConversationSaves();
+        const saved = backend.adminFake.conversations.get("c")!;
+        expect(ids(saved)).toEqual(["q1", "q2", "a2"]);
+        expect(saved.deletedMessageIds).toEqual(["a1"]);
+        // A message not shown (or gone already) changes nothing.
+        const now = here("c");
+        state().deleteMessage("c", "a1");
+        expect(here("c")).toBe(now);
+    });
+
+    it("takes in a deletion made in another browser as the list is read again, whichever copy is newer", async () => {
+        // This page changed the chat since (a newer copy), and another browser deleted a message meanwhile.
+        state().rename("c", "Renamed here");
+        await backend.adminFake.run("saveConversation", {
+            ...record("c", start + 50),
+            messages: record("c").messages.filter((m) => m.id !== "q2"),
+            deletedMessageIds: ["q2"],
+            baseUpdatedAt: start + 100
+        });
+        await state().refresh();
+        expect(ids(here("c"))).toEqual(["q1", "a1", "a2"]);
+        expect(here("c")!.deletedMessageIds).toEqual(["q2"]);
+        expect(here("c")!.title).toBe("Renamed here");
+    });
+
+    it("drops a message another window deleted when this page's save comes back saying so", async () => {
+        // Another browser deletes a1; this page, which never heard, asks a question: its save is taken without a1.
+        const theirs = record("c", start + 200);
+        await backend.adminFake.run("saveConversation", {
+            ...theirs,
+            messages: theirs.messages.filter((m) => m.id !== "a1"),
+            deletedMessageIds: ["a1"],
+            baseUpdatedAt: start + 100
+        });
+        state().addMessage("c", {role: "user", content: "And on Sundays?"});
+        await flushConversationSaves();
+        expect(ids(here("c"))).toEqual(["q1", "q2", "a2", expect.any(String)]);
+        expect(here("c")!.deletedMessageIds).toEqual(["a1"]);
+        expect(ids(backend.adminFake.conversations.get("c"))).toEqual(ids(here("c")));
+    });
+
+    it("keeps a deletion whose save has not landed when another browser saved the chat later", async () => {
+        // Saved nowhere yet (as with the server down), then another browser's later save is listed.
+        useConversations.setState({
+            conversations: state().conversations.map((c) =>
+                c.id === "c" ? {...c, messages: c.messages.filter((m) => m.id !== "q1"), deletedMessageIds: ["q1"]} : c
+            )
+        });
+        const later = record("c", start + 5_000);
+        await backend.adminFake.run("saveConversation", {...later, title: "Renamed there", baseUpdatedAt: start + 100});
+        await state().refresh();
+        expect(ids(here("c"))).toEqual(["a1", "q2", "a2"]);
+        expect(here("c")!.title).toBe("Renamed there");
+        await flushConversationSaves();
+        expect(ids(backend.adminFake.conversations.get("c"))).toEqual(["a1", "q2", "a2"]);
+    });
+
+    it("saves a chat whose every message was deleted, so no other browser shows them", async () => {
+        for (const id of ["q1", "a1", "q2", "a2"]) state().deleteMessage("c", id);
+        expect(here("c")!.messages).toEqual([]);
+        await flushConversationSaves();
+        expect(backend.adminFake.conversations.get("c")).toMatchObject({messages: [], deletedMessageIds: ["q1", "a1", "q2", "a2"]});
+    });
+
+    it("stays deleted when another tab's newer copy, read before the deletion, is taken in", () => {
+        state().deleteMessage("c", "a2");
+        const otherTab = {...fromRecord(record("c")), updatedAt: Date.now() + 60_000};
+        takeChatsFromOtherTab(JSON.stringify({state: {conversations: [otherTab], removedIds: []}}));
+        expect(here("c")!.updatedAt).toBe(otherTab.updatedAt);
+        expect(ids(here("c"))).toEqual(["q1", "a1", "q2"]);
+    });
+});
