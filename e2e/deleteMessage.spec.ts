@@ -33,6 +33,9 @@ test.describe("deleting a message", () => {
             await firstAnswer.getByTestId("delete-answer").click();
             await firstAnswer.getByTestId("delete-answer-confirm").click();
             await expect(a.getByTestId("message-assistant")).toHaveCount(1);
+            // The button pressed is gone: the focus goes to the message box, and a screen reader hears what happened.
+            await expect(a.getByTestId("composer-input")).toBeFocused();
+            await expect(a.getByTestId("announcer")).toHaveText("Answer deleted");
             await a.getByTestId("message-user").nth(1).hover();
             await a.getByRole("button", {name: "Delete question"}).nth(1).click();
             await a.getByTestId("delete-question-confirm").click();

@@ -56,10 +56,23 @@ describe("withoutMessages", () => {
         const nested = [m("q1"), m("a1", [[m("a1b"), m("q2b", [[m("q2c"), m("a2c")]], 1), m("a2b")]], 1)];
         const left = without(nested, "a2c", "a1b");
         expect(ids(left)).toEqual(["q1", "a1"]);
-        const kept = left[1]!.alternatives![0]!;
-        expect(ids(kept)).toEqual(["q2b", "a2b"]);
-        expect(versions(kept, 0)).toEqual({all: [["q2c"], ["q2b", "a2b"]], shown: 1});
+        // The kept version lost its first message: it starts at q2b, whose versions are versions of a1's place now,
+        // side by side (the first message of a version kept aside holds none).
+        expect(versions(left, 1)).toEqual({all: [["q2c"], ["q2b", "a2b"], ["a1"]], shown: 2});
+        expect(left[1]!.alternatives!.every((v) => v[0]!.alternatives === undefined)).toBe(true);
         expect(everyMessage(left).map((x) => x.id)).not.toContain("a2c");
+    });
+
+    it("gives the same chat whichever order a version's head and the message after it are deleted in", () => {
+        const chat = [m("h", [[m("v1"), m("v2", [[m("w")]], 1)]], 1)];
+        const together = without(chat, "h", "v1");
+        expect(without(without(chat, "h"), "v1")).toEqual(together);
+        expect(without(without(chat, "v1"), "h")).toEqual(together);
+        expect(
+            everyMessage(together)
+                .map((x) => x.id)
+                .sort()
+        ).toEqual(["v2", "w"]);
     });
 
     it("merges the versions of a deleted head with those its next message keeps", () => {

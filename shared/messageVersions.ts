@@ -11,6 +11,17 @@ export interface Versioned<T> {
 
 type Identified<T> = Versioned<T> & {id: string};
 
+/**
+ * Deleted message ids a chat keeps at most: the most recent. An older one forgotten could come back only with a copy
+ * of the chat read before that many deletions since.
+ */
+export const MAX_DELETED_IDS = 5000;
+
+/** The deleted ids of two copies of a chat, each once, in order (`earlier`'s first), the most recent {@link MAX_DELETED_IDS}. */
+export function deletedIdsOf(earlier: readonly string[] | undefined, later: readonly string[] | undefined): string[] {
+    return [...new Set([...(earlier ?? []), ...(later ?? [])])].slice(-MAX_DELETED_IDS);
+}
+
 /** Every message of a chat, those of the versions not shown included, each once. */
 export function everyMessage<T extends Versioned<T>>(messages: readonly T[]): T[] {
     const all: T[] = [];
@@ -87,24 +98,22 @@ export function withoutMessages<T extends Identified<T>>(messages: readonly T[],
     if (head === undefined) return [...messages];
     const after = withoutMessages(messages.slice(at + 1), ids);
     const index = shownIndex(head);
-    const others = (head.alternatives ?? []).map((version) => ({version: withoutMessages(version, ids), shown: false}));
+    // A version whose first message was deleted starts at the next one, which may keep versions of its own: they are
+    // versions from here on too, side by side (the first message of a version kept aside holds none).
+    const spread = (version: T[]): T[][] => (version[0]?.alternatives == null ? [version] : versionsAt(version, 0));
+    const kept = (list: readonly T[][]): T[][] =>
+        list
+            .map((version) => withoutMessages(version, ids))
+            .flatMap(spread)
+            .filter((v) => v.length > 0);
+    const before = kept((head.alternatives ?? []).slice(0, index));
+    const later = kept((head.alternatives ?? []).slice(index));
     // The version shown from here on; where the head is the one deleted, the versions its next message keeps.
-    const shown = ids.has(head.id)
-        ? versionsAt(after, 0).map((version, i) => ({version, shown: i === shownIndex(after[0] ?? {})}))
-        : [{version: [bare(head), ...after], shown: true}];
-    const versions = [...others.slice(0, index), ...shown, ...others.slice(index)];
-    const kept = versions.filter((v) => v.version.length > 0);
-    if (kept.length === 0) return messages.slice(0, at);
-    let target = kept.findIndex((v) => v.shown);
-    // The version shown is gone (a deleted message was all of it): the one before where it was, else the next.
-    if (target === -1) target = Math.max(0, versions.slice(0, index).filter((v) => v.version.length > 0).length - 1);
-    return [
-        ...messages.slice(0, at),
-        ...show(
-            [],
-            0,
-            kept.map((v) => v.version),
-            target
-        )
-    ];
+    const shown = ids.has(head.id) ? versionsAt(after, 0) : [[bare(head), ...after]];
+    const shownAt = ids.has(head.id) ? shownIndex(after[0] ?? {}) : 0;
+    const versions = [...before, ...shown, ...later];
+    if (versions.length === 0) return messages.slice(0, at);
+    // Where the version shown is gone (a deleted message was all of it), the one before where it was, else the next.
+    const target = shown.length > 0 ? before.length + shownAt : Math.max(0, before.length - 1);
+    return [...messages.slice(0, at), ...show([], 0, versions, target)];
 }

@@ -1,5 +1,6 @@
 import type {StoredMessageRecord} from "../../shared/admin.js";
 import {keptHit} from "../../shared/keptHit.js";
+import {deletedIdsOf, MAX_DELETED_IDS} from "../../shared/messageVersions.js";
 import type {KvShareRecord} from "../../shared/openai.js";
 import {invalidInput} from "./errors.js";
 import {idPattern} from "../../shared/names.js";
@@ -20,9 +21,9 @@ export function validDeletedIds(value: unknown): string[] | undefined {
     if (value === undefined || value === null) return undefined;
     const param = "deletedMessageIds";
     if (!Array.isArray(value)) throw invalidInput(`'${param}' must be a list of message ids.`, param);
-    if (value.length > maxMessages) throw invalidInput(`A conversation keeps at most ${maxMessages} deleted message ids.`, param);
+    if (value.length > MAX_DELETED_IDS) throw invalidInput(`A conversation keeps at most ${MAX_DELETED_IDS} deleted message ids.`, param);
     const ids = value.map((id, i) => requiredString(id, `${param}[${i}]`, 80, idPattern));
-    return ids.length === 0 ? undefined : [...new Set(ids)];
+    return ids.length === 0 ? undefined : deletedIdsOf(ids, []);
 }
 
 /** What the messages of one chat have used up so far, across its versions. */

@@ -4,7 +4,7 @@ import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} 
 import {mergeSettings, sameSettings, settingsOf} from "../../shared/conversationSettings.js";
 import {lastActiveAt} from "../../shared/chatActivity.js";
 import {keptHit, withKeptHits} from "../../shared/keptHit.js";
-import {holdsEveryMessage, withoutMessages} from "../../shared/messageVersions.js";
+import {deletedIdsOf, holdsEveryMessage, withoutMessages} from "../../shared/messageVersions.js";
 import {CHAT_PARAM_KEYS, type KvShareRecord} from "../../shared/openai.js";
 import {maxContent, validDeletedIds, validMessages} from "./conversationMessages.js";
 import {invalidInput} from "./errors.js";
@@ -91,7 +91,7 @@ function settingsOfRow(row: ConversationRow): ConversationSettings {
 
 /** A stored chat with its messages. */
 /** The chat's deleted message ids as a record holds them (absent: none). */
-function deletedIdsOf(row: ConversationRow): Pick<ConversationRecord, "deletedMessageIds"> {
+function storedDeletedIds(row: ConversationRow): Pick<ConversationRecord, "deletedMessageIds"> {
     const ids = parseJson<string[]>(row.deleted_message_ids);
     return ids == null || ids.length === 0 ? {} : {deletedMessageIds: ids};
 }
@@ -108,7 +108,7 @@ function toRecord(appDb: AppDatabase, row: ConversationRow): ConversationRecord 
         createdAt: row.created_at,
         updatedAt: row.updated_at,
         ...(pinned === true ? {pinned} : {}),
-        ...deletedIdsOf(row),
+        ...storedDeletedIds(row),
         messages: messages.map((m) => {
             const message: StoredMessageRecord = {id: m.id, role: m.role, content: m.content, createdAt: m.created_at};
             const stats = parseJson<Record<string, unknown>>(m.stats);
@@ -205,7 +205,8 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
         const updatedAt = Math.max(conversation.updatedAt, stored?.updated_at ?? conversation.updatedAt);
         // A message deleted in any window stays deleted: a copy read before the deletion is saved without it.
         const sent = conversation.deletedMessageIds ?? [];
-        const deleted = [...new Set([...(stored == null ? [] : (deletedIdsOf(stored).deletedMessageIds ?? [])), ...sent])];
+        const sentIds = new Set(sent);
+        const deleted = deletedIdsOf(stored == null ? [] : storedDeletedIds(stored).deletedMessageIds, sent);
         const messages = withoutMessages(conversation.messages, new Set(deleted));
         db.prepare(
             "INSERT INTO conversations (id, profile, title, system_prompt, params, created_at, updated_at, pinned, last_active_at, deleted_message_ids) " +
@@ -250,7 +251,7 @@ export function saveConversation(appDb: AppDatabase, input: unknown): SaveConver
             id: conversation.id,
             updatedAt,
             ...(sameSettings(settings, conversation) ? {} : {settings}),
-            ...(deleted.length > sent.length ? {deletedMessageIds: deleted} : {})
+            ...(deleted.some((id) => !sentIds.has(id)) ? {deletedMessageIds: deleted} : {})
         };
     })();
 }

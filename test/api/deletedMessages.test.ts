@@ -113,6 +113,31 @@ describe("a deleted message", () => {
         expect(await stored("emptied")).toMatchObject({messages: [], deletedMessageIds: ["q1", "a1"]});
     });
 
+    it("keeps the most recent 5000 deleted ids, and refuses a save sending more", async () => {
+        const many = Array.from({length: 5000}, (_, i) => `old-${i}`);
+        const read = chat("many-deleted", [message("q1", 10), message("a1", 20)]);
+        await save({...read, deletedMessageIds: many});
+        const b = await save({
+            ...read,
+            updatedAt: start + 200,
+            messages: [message("q1", 10)],
+            // As the page sends them once it deleted one more: the most recent 5000.
+            deletedMessageIds: [...many.slice(1), "a1"],
+            baseUpdatedAt: read.updatedAt
+        });
+        expect(b.deletedMessageIds).toBeUndefined();
+        const kept = (await stored("many-deleted"))!.deletedMessageIds!;
+        expect(kept).toHaveLength(5000);
+        expect(kept.at(-1)).toBe("a1");
+        expect(kept[0]).toBe("old-1");
+        const res = await put({...read, updatedAt: start + 300, deletedMessageIds: [...many, "a1", "x"]});
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as {error: {param: string; message: string}}).error).toMatchObject({
+            param: "deletedMessageIds",
+            message: expect.stringMatching(/at most 5000/)
+        });
+    });
+
     it("refuses deleted ids that are not a list of message ids with a 400 naming the field", async () => {
         for (const [deletedMessageIds, param] of [
             ["a1", "deletedMessageIds"],

@@ -1,3 +1,4 @@
+import {announce} from "../lib/announce.js";
 import {CHATS_IN_BROWSER, CHATS_ON_SERVER} from "../lib/chatsKept.js";
 import type {Conversation} from "../lib/types.js";
 import {versionPosition} from "../lib/versions.js";
@@ -10,6 +11,16 @@ import {MessageBoundary} from "./MessageBoundary.js";
 import {useAnsweredInOtherTab} from "./useAnsweredInOtherTab.js";
 import {useFollowLatest} from "./useFollowLatest.js";
 import {useUnavailableReason} from "./useUnavailableReason.js";
+
+/**
+ * Deletes a message. The button pressed goes with it, so the focus goes where the next question is typed, and a
+ * screen reader hears what happened (the chat's log announces additions only).
+ */
+function deleteHere(conversationId: string, messageId: string, role: "user" | "assistant"): void {
+    useConversations.getState().deleteMessage(conversationId, messageId);
+    announce(role === "user" ? "Question deleted" : "Answer deleted");
+    useView.getState().focusComposer();
+}
 
 /** A new chat holding this one up to an answer, shown, with the focus where its next question is typed. */
 function branchHere(conversationId: string, messageId: string): void {
@@ -29,7 +40,6 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
     const editAnswer = useChatStream((s) => s.editAnswer);
     const unavailable = useUnavailableReason();
     const showVersion = useConversations((s) => s.showVersion);
-    const deleteMessage = useConversations((s) => s.deleteMessage);
     const chatOnly = useSignedIn(selectChatOnly);
 
     const messages = conversation?.messages ?? [];
@@ -83,7 +93,7 @@ export function ChatView({conversation}: {conversation: Conversation | undefined
                             }
                             onBranch={m.role === "assistant" && m.content !== "" ? () => branchHere(conversation.id, m.id) : undefined}
                             // Not while the chat is answered: the answer goes after a question that must still be there.
-                            onDelete={locked ? undefined : () => deleteMessage(conversation.id, m.id)}
+                            onDelete={locked ? undefined : () => deleteHere(conversation.id, m.id, m.role)}
                             laterMessages={messages.length - index - 1}
                             versions={
                                 m.alternatives?.length

@@ -45,7 +45,6 @@ export function DeleteMessageButton({what, onDelete, hoverAction = false}: {what
             label="Delete"
             name={`Delete ${what}`}
             confirmLabel={`Delete ${what}`}
-            confirmName={`Delete this ${what} for good`}
             onConfirm={onDelete}
             testId={`delete-${what}`}
         />

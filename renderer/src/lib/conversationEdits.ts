@@ -1,4 +1,4 @@
-import {withoutMessages} from "../../../shared/messageVersions.js";
+import {deletedIdsOf, withoutMessages} from "../../../shared/messageVersions.js";
 import {newId} from "./ids.js";
 import {loadChatDefaults} from "./chatDefaults.js";
 import {DEFAULT_TITLE, type Conversation, type StoredMessage} from "./types.js";
@@ -96,5 +96,5 @@ export function withVersionShown(c: Conversation, messageId: string, target: num
  */
 export function withMessageDeleted(c: Conversation, messageId: string): Conversation {
     if (!c.messages.some((m) => m.id === messageId)) return c;
-    return {...c, messages: withoutMessages(c.messages, new Set([messageId])), deletedMessageIds: [...(c.deletedMessageIds ?? []), messageId]};
+    return {...c, messages: withoutMessages(c.messages, new Set([messageId])), deletedMessageIds: deletedIdsOf(c.deletedMessageIds, [messageId])};
 }

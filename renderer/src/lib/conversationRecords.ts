@@ -1,5 +1,5 @@
 import type {ConversationRecord, ConversationSettings} from "../../../shared/admin.js";
-import {withoutMessages} from "../../../shared/messageVersions.js";
+import {deletedIdsOf, withoutMessages} from "../../../shared/messageVersions.js";
 import {fromMessageRecord, toMessageRecord} from "./messageRecords.js";
 import {DEFAULT_PARAMS, type Conversation} from "./types.js";
 
@@ -46,9 +46,10 @@ export function fromServer(r: ConversationRecord): Conversation {
  * This page's copy of a chat without the messages deleted elsewhere (`deleted`, as the server's copy says), their
  * ids kept with its own: the server saves no copy with them any more, so this copy drops them too.
  */
-export function withDeletions(c: Conversation, deleted: readonly string[] | undefined): Conversation {
+export function withDeletions(c: Conversation, deleted: unknown): Conversation {
     const known = new Set(c.deletedMessageIds);
-    const gone = (deleted ?? []).filter((id) => !known.has(id));
+    // Another tab's stored copy is read as it is: only a list of ids counts.
+    const gone = (Array.isArray(deleted) ? deleted : []).filter((id): id is string => typeof id === "string" && !known.has(id));
     if (gone.length === 0) return c;
-    return {...c, messages: withoutMessages(c.messages, new Set(gone)), deletedMessageIds: [...known, ...gone]};
+    return {...c, messages: withoutMessages(c.messages, new Set(gone)), deletedMessageIds: deletedIdsOf(c.deletedMessageIds, gone)};
 }

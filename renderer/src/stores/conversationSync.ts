@@ -117,8 +117,8 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             // sent before the server has said whose key this is, and only the app's own key's chats then.
             if (!keepsChatsOnServer() && (await signedInKnown())?.app !== true) return;
             const conversation = get().conversations.find((c) => c.id === id);
-            // Empty chats stay local until their first message (one whose messages were all deleted is saved so).
-            if (!conversation || (conversation.messages.length === 0 && conversation.syncedAt == null)) return;
+            // Empty chats stay local until their first message.
+            if (!conversation || conversation.messages.length === 0) return;
             const epoch = identityEpoch();
             try {
                 const saved = await getBackend().admin("saveConversation", {
@@ -168,12 +168,16 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         delete copy.syncedAt;
         delete copy.syncedSettings;
         delete copy.deletedMessageIds;
+        // What this window deleted stays deleted in the other version too (saved so, where there was any).
+        const server = fromServer(stored);
+        const theirs = withDeletions(server, mine.deletedMessageIds);
         set({
-            conversations: [copy, ...byLastActivity([...others, fromServer(stored)])],
+            conversations: [copy, ...byLastActivity([...others, theirs === server ? server : {...theirs, updatedAt: changedAt(server)}])],
             activeId: get().activeId === stored.id ? copy.id : get().activeId,
             conflictNotice: `“${mine.title}” was changed in another window meanwhile: that version is kept under its name, and this window's as “${copy.title}”.`
         });
         save(copy.id);
+        if (theirs !== server) save(stored.id);
     };
     /**
      * Reads a page of the server's list into the store: the newest, or those after a cursor (`before`), or those

@@ -84,7 +84,8 @@ export interface ConversationsState {
     rewriteAnswer: (conversationId: string, questionId: string, answerId: string, answer: Omit<StoredMessage, "id" | "createdAt">) => void;
     /**
      * Deletes a message of the version shown, in every browser (the chat keeps its id as deleted); an answer stays
-     * where its question is deleted, and the versions a message heads stay with the message after it.
+     * where its question is deleted, and the versions a message heads stay with the message after it. A chat left
+     * with no message is deleted (see `remove`).
      */
     deleteMessage: (conversationId: string, messageId: string) => void;
     /** Shows version `target` (0-based) of the chat from a message on. */

@@ -92,11 +92,38 @@ describe("deleting a message", () => {
         expect(ids(backend.adminFake.conversations.get("c"))).toEqual(["a1", "q2", "a2"]);
     });
 
-    it("saves a chat whose every message was deleted, so no other browser shows them", async () => {
-        for (const id of ["q1", "a1", "q2", "a2"]) state().deleteMessage("c", id);
-        expect(here("c")!.messages).toEqual([]);
+    it("deletes the chat with its last message, as a chat: Undo brings it back whole", async () => {
+        for (const id of ["q1", "a1", "q2"]) state().deleteMessage("c", id);
         await flushConversationSaves();
-        expect(backend.adminFake.conversations.get("c")).toMatchObject({messages: [], deletedMessageIds: ["q1", "a1", "q2", "a2"]});
+        expect(ids(backend.adminFake.conversations.get("c"))).toEqual(["a2"]);
+        state().deleteMessage("c", "a2");
+        expect(here("c")).toBeUndefined();
+        expect(state().recentlyRemoved?.conversation.messages.map((m) => m.id)).toEqual(["a2"]);
+        await flushConversationSaves();
+        expect(backend.adminFake.conversations.has("c")).toBe(false);
+        state().undoRemove();
+        await flushConversationSaves();
+        expect(ids(here("c"))).toEqual(["a2"]);
+        expect(ids(backend.adminFake.conversations.get("c"))).toEqual(["a2"]);
+    });
+
+    it("keeps this window's deletion in the other window's version when a save is refused and the chats part", async () => {
+        // Another browser asks a question; this page, which never heard, deletes a1 and asks one of its own.
+        const theirs = record("c", start + 200);
+        await backend.adminFake.run("saveConversation", {
+            ...theirs,
+            messages: [...theirs.messages, {id: "q3", role: "user", content: "theirs", createdAt: start + 150}],
+            baseUpdatedAt: start + 100
+        });
+        state().deleteMessage("c", "a1");
+        state().addMessage("c", {role: "user", content: "mine"});
+        await flushConversationSaves();
+        await flushConversationSaves();
+        expect(state().conflictNotice).toMatch(/changed in another window/);
+        expect(ids(backend.adminFake.conversations.get("c"))).toEqual(["q1", "q2", "a2", "q3"]);
+        expect(ids(here("c"))).toEqual(["q1", "q2", "a2", "q3"]);
+        const copy = state().conversations.find((c) => c.title.endsWith("(this window's copy)"))!;
+        expect(copy.messages.map((m) => m.content)).toEqual(["text of q1", "text of q2", "text of a2", "mine"]);
     });
 
     it("stays deleted when another tab's newer copy, read before the deletion, is taken in", () => {
@@ -105,5 +132,16 @@ describe("deleting a message", () => {
         takeChatsFromOtherTab(JSON.stringify({state: {conversations: [otherTab], removedIds: []}}));
         expect(here("c")!.updatedAt).toBe(otherTab.updatedAt);
         expect(ids(here("c"))).toEqual(["q1", "a1", "q2"]);
+    });
+
+    it("takes in another tab's deletion where this tab's copy is the newer", () => {
+        state().rename("c", "Renamed here");
+        const otherTab = {...fromRecord(record("c", start)), messages: record("c").messages.filter((m) => m.id !== "q1"), deletedMessageIds: ["q1"]};
+        takeChatsFromOtherTab(JSON.stringify({state: {conversations: [otherTab], removedIds: []}}));
+        expect(here("c")!.title).toBe("Renamed here");
+        expect(ids(here("c"))).toEqual(["a1", "q2", "a2"]);
+        // A malformed list there is ignored.
+        takeChatsFromOtherTab(JSON.stringify({state: {conversations: [{...otherTab, deletedMessageIds: "a1"}], removedIds: []}}));
+        expect(ids(here("c"))).toEqual(["a1", "q2", "a2"]);
     });
 });

@@ -73,6 +73,13 @@ export function mergeOtherTabChats(current: PersistedConversations, raw: string 
             const taken = withDeletions(other, mine.deletedMessageIds);
             merged = merged.map((c) => (c === mine ? taken : c));
             changed = true;
+        } else {
+            // This tab's copy is the newer: the messages that tab deleted go all the same.
+            const kept = withDeletions(mine, other.deletedMessageIds);
+            if (kept !== mine) {
+                merged = merged.map((c) => (c === mine ? kept : c));
+                changed = true;
+            }
         }
     }
     if (!changed) return null;

@@ -203,6 +203,11 @@ export const useConversations = create<ConversationsState>()(
             },
             // A chat is listed by its last message: deleting that one may move it down.
             deleteMessage: (conversationId, messageId) => {
+                const found = get().conversations.find((c) => c.id === conversationId);
+                if (found === undefined) return;
+                // Nothing left in any version: the chat is deleted as a chat (its Undo brings the message back too),
+                // not kept empty, which is what a new chat is.
+                if (withMessageDeleted(found, messageId).messages.length === 0) return get().remove(conversationId);
                 set({conversations: byLastActivity(changeInPlace(get().conversations, conversationId, (c) => withMessageDeleted(c, messageId)))});
                 sync.save(conversationId);
             },

@@ -20,7 +20,7 @@ import {CONVERSATION_PAGE, holdsEveryWord, readConversationCursor, searchWords} 
 import {fieldChecks} from "../../../shared/fieldChecks.js";
 import {foldCase} from "../../../shared/foldCase.js";
 import {withKeptHits} from "../../../shared/keptHit.js";
-import {holdsEveryMessage, withoutMessages} from "../../../shared/messageVersions.js";
+import {deletedIdsOf, holdsEveryMessage, withoutMessages} from "../../../shared/messageVersions.js";
 import {idPattern, isReservedName, keyNamePattern, profileNamePattern} from "../../../shared/names.js";
 import {groupsConflictMessage, mergeGroups} from "../../../shared/groupsMerge.js";
 import {defaultSharingSettings, isRecomputePolicy, recomputePolicies} from "../../../shared/settings.js";
@@ -259,8 +259,9 @@ export class FakeAdmin {
                 // As the server: a chat keeps the creation time it was first stored with, and its sync version never goes back.
                 const updatedAt = Math.max(c.updatedAt, stored?.updatedAt ?? c.updatedAt);
                 // As the server: a message deleted in any window stays deleted.
-                const sent = [...new Set(c.deletedMessageIds ?? [])];
-                const deleted = [...new Set([...(stored?.deletedMessageIds ?? []), ...sent])];
+                const sent = deletedIdsOf(c.deletedMessageIds, []);
+                const sentIds = new Set(sent);
+                const deleted = deletedIdsOf(stored?.deletedMessageIds, sent);
                 const saved: ConversationRecord = {
                     ...c,
                     ...settings,
@@ -277,7 +278,7 @@ export class FakeAdmin {
                     id: c.id,
                     updatedAt,
                     ...(sameSettings(settings, c) ? {} : {settings: structuredClone(settings)}),
-                    ...(deleted.length > sent.length ? {deletedMessageIds: deleted} : {})
+                    ...(deleted.some((id) => !sentIds.has(id)) ? {deletedMessageIds: deleted} : {})
                 };
             }
             case "deleteConversation":
