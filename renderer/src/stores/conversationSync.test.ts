@@ -55,6 +55,27 @@ describe("useConversations with the server's database", () => {
         expect(backend.adminFake.conversations.has(id)).toBe(false);
     });
 
+    it("saves each chat of an import once, though it came while the first list read was on its way", async () => {
+        const imported = ["i1", "i2", "i3"].map((id, i) =>
+            fromRecord({
+                id,
+                title: id,
+                profile: "Guest",
+                systemPrompt: "",
+                params: {},
+                createdAt: 1,
+                updatedAt: 10 + i,
+                messages: [{id: `${id}-q`, role: "user", content: id, createdAt: 1}]
+            })
+        );
+        const loading = state().load();
+        state().importChats(imported);
+        await loading;
+        await flushConversationSaves();
+        expect([...backend.adminFake.conversations.keys()].sort()).toEqual(["i1", "i2", "i3"]);
+        expect(backend.adminFake.count("saveConversation")).toBe(3);
+    });
+
     it("loads chats from the server after a reload, keeping unsaved local ones and dropping empty ones", async () => {
         const remote = {
             id: "r1",

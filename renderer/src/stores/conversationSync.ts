@@ -20,6 +20,8 @@ const SAVE_DEBOUNCE_MS = 400;
 
 /** Saves to the server one at a time per chat, so an older copy never overwrites a newer one. */
 const saving = new Map<string, Promise<void>>();
+/** Each chat's copy as its last save stored it, where nothing changed during that save (see `save`). */
+const storedCopies = new Map<string, Conversation>();
 /** Saves waiting for the typing to pause. */
 const timers = new Map<string, ReturnType<typeof setTimeout>>();
 let saveNow: (id: string) => void = () => undefined;
@@ -117,8 +119,9 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             // sent before the server has said whose key this is, and only the app's own key's chats then.
             if (!keepsChatsOnServer() && (await signedInKnown())?.app !== true) return;
             const conversation = get().conversations.find((c) => c.id === id);
-            // Empty chats stay local until their first message.
-            if (!conversation || conversation.messages.length === 0) return;
+            // Empty chats stay local until their first message; the very copy a save just stored is not sent again (a
+            // save queued behind another of it: an import while the first list read is on its way).
+            if (!conversation || conversation.messages.length === 0 || storedCopies.get(id) === conversation) return;
             const epoch = identityEpoch();
             try {
                 const saved = await getBackend().admin("saveConversation", {
@@ -130,7 +133,8 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
                 if (epoch !== identityEpoch()) return;
                 noteSave(id);
                 if (saved.conflict != null) takeConflict(saved.conflict);
-                else
+                else {
+                    const unchanged = get().conversations.find((c) => c.id === id) === conversation;
                     set({
                         // Messages another window deleted were saved without: this copy drops them too.
                         conversations: get().conversations.map((c) =>
@@ -138,6 +142,11 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
                         ),
                         ...(get().syncError === null ? {} : {syncError: null})
                     });
+                    // Nothing changed here while it was on its way: the copy now shown is the one stored.
+                    const now = get().conversations.find((c) => c.id === id);
+                    if (unchanged && now !== undefined) storedCopies.set(id, now);
+                    else storedCopies.delete(id);
+                }
             } catch (error) {
                 noteSave(id, error);
                 set({syncError: errorMessage(error)});
@@ -257,6 +266,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         drop: (id, onServer) => {
             clearTimeout(timers.get(id));
             timers.delete(id);
+            storedCopies.delete(id);
             forgetNotSaved(id);
             if (onServer)
                 queue(id, async () => {
