@@ -162,7 +162,10 @@ export interface WhatIfCurves {
         reusedTokens: number[];
         /** Donor requests behind `reusedTokens`. */
         donorRequests: number;
-        /** Donor requests logged before the log kept their recompute policy: on no policy's curve. */
+        /**
+         * Donor requests logged by an earlier version (before the log kept their recompute policy, or when a budget
+         * was a share of every kept token): on no policy's curve.
+         */
         unattributed: number;
         /** The quality monitor's measured agreement at each budget (null where it has no checks). */
         agreement: Array<number | null>;

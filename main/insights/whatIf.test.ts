@@ -1,11 +1,10 @@
 import {describe, expect, it} from "vitest";
 import type {RecomputePolicy} from "../../shared/settings.js";
 import {seededRandom} from "../../test/support/seededRandom.js";
-import type {WhatIfRow} from "./whatIfRecord.js";
 import {alwaysEligible, candidateFrontier, type CandidatePoint} from "../sharing/engine/candidates.js";
 import {budgetLadder} from "../sharing/policy/index.js";
 import {budgetCurve, thresholdCurve, thresholdSteps} from "./whatIf.js";
-import {decodeWhatIf, encodeWhatIf} from "./whatIfRecord.js";
+import {BUDGET_BASIS, decodeWhatIf, encodeWhatIf, type WhatIfRow} from "./whatIfRecord.js";
 
 function row(candidates: CandidatePoint[], prefixFloor = 0, minGain = 4, promptTokens = 100, budgetReuse: number[] | null = null): WhatIfRow {
     return {promptTokens, prefixFloor, minGain, candidates: candidateFrontier(candidates), budgetReuse};
@@ -117,6 +116,10 @@ describe("what-if records", () => {
         expect(curve.reusedTokens[70]).toBe(12);
         expect(curve.reusedTokens[30]).toBe(40);
         expect(decodeWhatIf(encodeWhatIf({...original, budgetReuse: null})).budgetReuse).toBeNull();
+        expect(decoded.budgetBasis).toBe(BUDGET_BASIS);
+        // A record of an earlier version ends with its budget values: its budgets were shares of every kept token.
+        const earlier = encodeWhatIf(original).subarray(0, -4);
+        expect(decodeWhatIf(earlier)).toMatchObject({budgetReuse: [40, 38, 30], budgetBasis: 1});
     });
 });
 
@@ -145,6 +148,9 @@ describe("budgetCurve", () => {
         ]);
         expect(budgetCurve(rows, "dhd").reusedTokens).toEqual(ladder(100));
         expect(budgetCurve(rows, "epic")).toMatchObject({donorRequests: 0, reusedTokens: budgetLadder.map(() => 0)});
+        // Rows whose budgets were shares of other tokens (an earlier version's) are on no curve.
+        const older = budgetCurve([...rows, {...served("dhd", ladder(10)), budgetBasis: 1}], "dhd");
+        expect(older).toMatchObject({reusedTokens: ladder(100), unattributed: budgetCurve(rows, "dhd").unattributed + 1});
         expect(none.unattributed).toBe(1);
     });
 });

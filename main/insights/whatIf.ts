@@ -1,5 +1,5 @@
 import type {WhatIfCurves} from "../../shared/admin.js";
-import type {WhatIfRow} from "./whatIfRecord.js";
+import {BUDGET_BASIS, type WhatIfRow} from "./whatIfRecord.js";
 import {byCountThenPolicy, type RecomputePolicy} from "../../shared/settings.js";
 import {budgetLadder} from "../sharing/policy/index.js";
 
@@ -81,8 +81,9 @@ export function thresholdCurve(rows: readonly WhatIfRow[]): Omit<WhatIfCurves["t
 /**
  * Prompt tokens the donor requests served with `policy` would have left reused at each budget of the
  * ladder (a budget recomputes different tokens, or none, under different policies), and how many donor
- * requests each policy served, most first: the other curves there are to show. Donor requests logged before
- * the log kept their policy are on no curve (`unattributed` counts them).
+ * requests each policy served, most first: the other curves there are to show. Donor requests logged by an
+ * earlier version (before the log kept their policy, or when a budget was a share of every kept token) are on no
+ * curve (`unattributed` counts them).
  */
 export function budgetCurve(
     rows: readonly WhatIfRow[],
@@ -93,7 +94,8 @@ export function budgetCurve(
     let unattributed = 0;
     for (const row of rows) {
         if (row.budgetReuse == null || row.budgetReuse.length !== budgetLadder.length) continue;
-        if (row.recomputePolicy == null) {
+        // Logged by an earlier version: without its policy, or with budgets that were shares of other tokens.
+        if (row.recomputePolicy == null || (row.budgetBasis ?? BUDGET_BASIS) !== BUDGET_BASIS) {
             unattributed++;
             continue;
         }

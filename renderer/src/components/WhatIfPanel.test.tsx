@@ -201,7 +201,7 @@ describe("settings panel: what-if curves", () => {
         backend.admin = oldLog as typeof backend.admin;
         render(<AdminPanel />);
         expect((await screen.findByTestId("whatif-budget-empty")).textContent).toBe(
-            "The 3 latest donor requests were logged before the log kept recompute policies: the budget curve starts with the next ones."
+            "The 3 latest donor requests were logged by an earlier version of the app, whose budgets meant other tokens: the budget curve starts with the next ones."
         );
     });
 

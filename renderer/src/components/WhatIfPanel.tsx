@@ -239,7 +239,7 @@ export function WhatIfPanel({settings, draft, setDraft}: Props) {
                                         {curves.budget.policies.length > 0
                                             ? `No donor request was served with “${recomputePolicyLabels[curves.budget.policy]}” yet: choose a policy that served some.`
                                             : curves.budget.unattributed > 0
-                                              ? `${curves.budget.unattributed === 1 ? "The latest donor request was" : `The ${curves.budget.unattributed} latest donor requests were`} logged before the log kept recompute policies: the budget curve starts with the next ones.`
+                                              ? `${curves.budget.unattributed === 1 ? "The latest donor request was" : `The ${curves.budget.unattributed} latest donor requests were`} logged by an earlier version of the app, whose budgets meant other tokens: the budget curve starts with the next ones.`
                                               : "No request was served from a donor yet."}
                                     </p>
                                 </div>
