@@ -17,8 +17,11 @@ import {useUnavailableReason} from "./useUnavailableReason.js";
  * screen reader hears what happened (the chat's log announces additions only).
  */
 function deleteHere(conversationId: string, messageId: string, role: "user" | "assistant"): void {
+    const chat = () => useConversations.getState().conversations.find((c) => c.id === conversationId);
+    const before = chat();
     useConversations.getState().deleteMessage(conversationId, messageId);
-    announce(role === "user" ? "Question deleted" : "Answer deleted");
+    // Gone already (deleted in another tab meanwhile): nothing happened here to tell.
+    if (chat() !== before) announce(role === "user" ? "Question deleted" : "Answer deleted");
     useView.getState().focusComposer();
 }
 

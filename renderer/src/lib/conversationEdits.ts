@@ -33,6 +33,15 @@ export function blankConversation(profile: string): Conversation {
     return {id: newId(), title: DEFAULT_TITLE, profile, systemPrompt, params: {...params}, messages: [], createdAt: now, updatedAt: now};
 }
 
+/**
+ * Whether `c` is a blank chat: nothing was ever written in it (no message, none deleted). A blank chat is a new
+ * chat's page: kept in the browser only, reused by New chat. A chat whose messages were all deleted is not blank: it
+ * is kept, on the server too, with the ids of what it held.
+ */
+export function isBlank(c: Pick<Conversation, "messages" | "deletedMessageIds">): boolean {
+    return c.messages.length === 0 && (c.deletedMessageIds?.length ?? 0) === 0;
+}
+
 /** The time of a change to `c`: now, and always after its last change (two changes can share a millisecond). */
 export function changedAt(c: Pick<Conversation, "updatedAt">): number {
     return Math.max(Date.now(), c.updatedAt + 1);

@@ -47,9 +47,12 @@ export function fromServer(r: ConversationRecord): Conversation {
  * ids kept with its own: the server saves no copy with them any more, so this copy drops them too.
  */
 export function withDeletions(c: Conversation, deleted: unknown): Conversation {
-    const known = new Set(c.deletedMessageIds);
     // Another tab's stored copy is read as it is: only a list of ids counts.
-    const gone = (Array.isArray(deleted) ? deleted : []).filter((id): id is string => typeof id === "string" && !known.has(id));
+    const listed = Array.isArray(deleted) ? deleted.filter((id): id is string => typeof id === "string") : [];
+    const known = new Set(c.deletedMessageIds);
+    const gone = listed.filter((id) => !known.has(id));
     if (gone.length === 0) return c;
-    return {...c, messages: withoutMessages(c.messages, new Set(gone)), deletedMessageIds: deletedIdsOf(c.deletedMessageIds, gone)};
+    // Ordered as the server orders them (its list first, then what was deleted here since), so at the cap both keep
+    // the same ones.
+    return {...c, messages: withoutMessages(c.messages, new Set(gone)), deletedMessageIds: deletedIdsOf(listed, c.deletedMessageIds)};
 }

@@ -4,7 +4,7 @@ import {sameSettings, settingsOf} from "../../../shared/conversationSettings.js"
 import {getBackend} from "../backend/current.js";
 import {errorMessage} from "../backend/errors.js";
 import {byLastActivity, listedAfter, listPlace} from "../../../shared/chatActivity.js";
-import {changedAt} from "../lib/conversationEdits.js";
+import {changedAt, isBlank} from "../lib/conversationEdits.js";
 import {fromServer, shownSettings, toRecord, withDeletions} from "../lib/conversationRecords.js";
 import {holdsEveryMessage} from "../../../shared/messageVersions.js";
 import {newId} from "../lib/ids.js";
@@ -20,8 +20,11 @@ const SAVE_DEBOUNCE_MS = 400;
 
 /** Saves to the server one at a time per chat, so an older copy never overwrites a newer one. */
 const saving = new Map<string, Promise<void>>();
-/** Each chat's copy as its last save stored it, where nothing changed during that save (see `save`). */
-const storedCopies = new Map<string, Conversation>();
+/**
+ * Copies of chats as a save stored them, where nothing changed during that save (see `save`): any change makes a new
+ * object, and one no longer held is forgotten with it.
+ */
+const storedCopies = new WeakSet<Conversation>();
 /** Saves waiting for the typing to pause. */
 const timers = new Map<string, ReturnType<typeof setTimeout>>();
 let saveNow: (id: string) => void = () => undefined;
@@ -119,9 +122,9 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
             // sent before the server has said whose key this is, and only the app's own key's chats then.
             if (!keepsChatsOnServer() && (await signedInKnown())?.app !== true) return;
             const conversation = get().conversations.find((c) => c.id === id);
-            // Empty chats stay local until their first message; the very copy a save just stored is not sent again (a
+            // Blank chats stay local until their first message; the very copy a save just stored is not sent again (a
             // save queued behind another of it: an import while the first list read is on its way).
-            if (!conversation || conversation.messages.length === 0 || storedCopies.get(id) === conversation) return;
+            if (!conversation || isBlank(conversation) || storedCopies.has(conversation)) return;
             const epoch = identityEpoch();
             try {
                 const saved = await getBackend().admin("saveConversation", {
@@ -144,8 +147,7 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
                     });
                     // Nothing changed here while it was on its way: the copy now shown is the one stored.
                     const now = get().conversations.find((c) => c.id === id);
-                    if (unchanged && now !== undefined) storedCopies.set(id, now);
-                    else storedCopies.delete(id);
+                    if (unchanged && now !== undefined) storedCopies.add(now);
                 }
             } catch (error) {
                 noteSave(id, error);
@@ -232,11 +234,11 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         // browser: not brought back). A refresh, an older page or a search leaves them as they are.
         const untouched = (c: Conversation): boolean => c.syncedAt != null && c.updatedAt <= c.syncedAt;
         const unlisted = conversations.filter((c) => !known.has(c.id) && !removedIds.includes(c.id));
-        // Empty local chats are dropped, except the open one (a fresh page starts on a new chat; the server's
+        // Blank local chats are dropped, except the open one (a fresh page starts on a new chat; the server's
         // chats are listed beside it).
         const localOnly = refresh
             ? unlisted
-            : unlisted.filter((c) => (untouched(c) ? beyondPage(c) || answeringInThisBrowser(c.id) : c.messages.length > 0 || c.id === activeId));
+            : unlisted.filter((c) => (untouched(c) ? beyondPage(c) || answeringInThisBrowser(c.id) : !isBlank(c) || c.id === activeId));
         const toSave = refresh ? [] : localOnly.filter((c) => !untouched(c));
         const merged = byLastActivity([...localOnly, ...remote]);
         // Where the next older page starts: after the first page and each older one (a refresh reads the newest
@@ -266,7 +268,6 @@ export function createConversationSync(get: Get, set: Set): ConversationSync {
         drop: (id, onServer) => {
             clearTimeout(timers.get(id));
             timers.delete(id);
-            storedCopies.delete(id);
             forgetNotSaved(id);
             if (onServer)
                 queue(id, async () => {

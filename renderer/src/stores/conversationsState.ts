@@ -85,7 +85,7 @@ export interface ConversationsState {
     /**
      * Deletes a message of the version shown, in every browser (the chat keeps its id as deleted); an answer stays
      * where its question is deleted, and the versions a message heads stay with the message after it. A chat left
-     * with no message is deleted (see `remove`).
+     * with no message stays, empty (see `isBlank`).
      */
     deleteMessage: (conversationId: string, messageId: string) => void;
     /** Shows version `target` (0-based) of the chat from a message on. */

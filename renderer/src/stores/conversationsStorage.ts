@@ -1,5 +1,6 @@
 import {createJSONStorage, type PersistOptions} from "zustand/middleware";
 import {withKeptHits} from "../../../shared/keptHit.js";
+import {isBlank} from "../lib/conversationEdits.js";
 import {DEFAULT_PROFILE, type Conversation} from "../lib/types.js";
 import type {ConversationsState, PersistedConversations} from "./conversationsState.js";
 import {guardedLocalStorage} from "./useLocalCopy.js";
@@ -80,7 +81,7 @@ export function tabActiveChat(stored: Pick<PersistedConversations, "conversation
     const own = loadTabActiveChat();
     if (own === null) {
         const shown = stored.conversations.find((c) => c.id === stored.activeId);
-        return shown != null && (shown.messages.length > 0 || isTabNewChat(shown.id)) ? shown.id : null;
+        return shown != null && (!isBlank(shown) || isTabNewChat(shown.id)) ? shown.id : null;
     }
     return stored.conversations.some((c) => c.id === own) ? own : null;
 }
@@ -96,7 +97,7 @@ export const conversationsStorage: PersistOptions<ConversationsState, PersistedC
     merge: (persisted, current) => {
         const stored = (persisted ?? {}) as Partial<PersistedConversations>;
         const merged = {...current, ...stored};
-        if (merged.conversations != null) merged.conversations = merged.conversations.filter((c) => c.messages.length > 0 || isTabNewChat(c.id));
+        if (merged.conversations != null) merged.conversations = merged.conversations.filter((c) => !isBlank(c) || isTabNewChat(c.id));
         return {...merged, activeId: tabActiveChat({conversations: merged.conversations, activeId: merged.activeId ?? null})};
     },
     partialize: (state) => ({

@@ -1,6 +1,7 @@
 import {beforeEach, describe, expect, it} from "vitest";
 import type {ConversationRecord} from "../../../shared/admin.js";
 import type {FakeBackend} from "../testing/fakes.js";
+import {CONVERSATIONS_STORAGE} from "./conversationsStorage.js";
 import {freshConversations} from "./conversationsTestState.js";
 import {flushConversationSaves, fromRecord, takeChatsFromOtherTab, useConversations} from "./useConversations.js";
 
@@ -92,19 +93,28 @@ describe("deleting a message", () => {
         expect(ids(backend.adminFake.conversations.get("c"))).toEqual(["a1", "q2", "a2"]);
     });
 
-    it("deletes the chat with its last message, as a chat: Undo brings it back whole", async () => {
-        for (const id of ["q1", "a1", "q2"]) state().deleteMessage("c", id);
+    it("keeps a chat whose every message was deleted, empty, here and on the server: it is not taken for a blank one", async () => {
+        for (const id of ["q1", "a1", "q2", "a2"]) state().deleteMessage("c", id);
+        expect(here("c")!.messages).toEqual([]);
         await flushConversationSaves();
-        expect(ids(backend.adminFake.conversations.get("c"))).toEqual(["a2"]);
-        state().deleteMessage("c", "a2");
-        expect(here("c")).toBeUndefined();
-        expect(state().recentlyRemoved?.conversation.messages.map((m) => m.id)).toEqual(["a2"]);
+        expect(backend.adminFake.conversations.get("c")).toMatchObject({messages: [], deletedMessageIds: ["q1", "a1", "q2", "a2"]});
+        // New chat makes a new one rather than taking this one for its page.
+        state().select("c");
+        const fresh = state().create("Guest");
+        expect(fresh).not.toBe("c");
+        expect(here("c")).toBeDefined();
+        // A reload (of a tab that did not start it) keeps it: it is not a blank chat another tab left behind.
+        sessionStorage.clear();
+        const snapshot = localStorage.getItem(CONVERSATIONS_STORAGE)!;
+        useConversations.setState({conversations: [], activeId: null});
+        localStorage.setItem(CONVERSATIONS_STORAGE, snapshot);
+        await useConversations.persist.rehydrate();
+        expect(here("c")).toMatchObject({messages: [], deletedMessageIds: ["q1", "a1", "q2", "a2"]});
+        // Deleted as a chat, it goes from the server too (there is nothing to undo).
+        state().remove("c");
         await flushConversationSaves();
+        await Promise.resolve();
         expect(backend.adminFake.conversations.has("c")).toBe(false);
-        state().undoRemove();
-        await flushConversationSaves();
-        expect(ids(here("c"))).toEqual(["a2"]);
-        expect(ids(backend.adminFake.conversations.get("c"))).toEqual(["a2"]);
     });
 
     it("keeps this window's deletion in the other window's version when a save is refused and the chats part", async () => {

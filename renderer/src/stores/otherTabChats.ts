@@ -1,4 +1,5 @@
 import {byLastActivity} from "../../../shared/chatActivity.js";
+import {isBlank} from "../lib/conversationEdits.js";
 import {withDeletions} from "../lib/conversationRecords.js";
 import {keptFor, rememberIds} from "../lib/rememberedIds.js";
 import type {Conversation} from "../lib/types.js";
@@ -64,7 +65,7 @@ export function mergeOtherTabChats(current: PersistedConversations, raw: string 
         if (typeof other?.id !== "string" || removed.includes(other.id)) continue;
         const mine = ours.get(other.id);
         if (mine === undefined) {
-            if (other.messages.length === 0) continue;
+            if (isBlank(other)) continue;
             merged.push(other);
             changed = true;
         } else if (other.updatedAt > mine.updatedAt || (other.updatedAt === mine.updatedAt && (other.syncedAt ?? 0) > (mine.syncedAt ?? 0))) {

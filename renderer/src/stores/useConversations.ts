@@ -3,6 +3,7 @@ import {persist} from "zustand/middleware";
 import {
     blankConversation,
     changedAt,
+    isBlank,
     stamped,
     titleTyped,
     withAnswer,
@@ -99,7 +100,7 @@ export const useConversations = create<ConversationsState>()(
             create: (profile = activeProfile()) => {
                 const {conversations, activeId} = get();
                 // Only an empty chat this tab started is reused: another tab's may get its first question any moment.
-                const reusable = (c: Conversation) => c.messages.length === 0 && c.profile === profile && isTabNewChat(c.id);
+                const reusable = (c: Conversation) => isBlank(c) && c.profile === profile && isTabNewChat(c.id);
                 const active = conversations.find((c) => c.id === activeId);
                 if (active && reusable(active)) return active.id;
                 const emptyOfProfile = conversations.find(reusable);
@@ -150,17 +151,23 @@ export const useConversations = create<ConversationsState>()(
                 const sameProfile = conversations.filter((c) => c.profile === removed?.profile);
                 const activeId = get().activeId === id ? (sameProfile[0]?.id ?? null) : get().activeId;
                 const worthUndo = removed != null && removed.messages.length > 0;
+                // A blank chat was never saved; one emptied by deletions was.
+                const onServer = removed != null && !isBlank(removed);
                 const removedIds = rememberIds(get().removedIds, [id]);
                 set({
                     conversations,
                     activeId,
                     removedIds,
-                    removedAt: keptFor(removedIds, {...get().removedAt, [id]: removed?.updatedAt ?? Date.now()}),
+                    // As of the server's version where it answered a later one than this copy's own time.
+                    removedAt: keptFor(removedIds, {
+                        ...get().removedAt,
+                        [id]: removed == null ? Date.now() : Math.max(removed.updatedAt, removed.syncedAt ?? 0)
+                    }),
                     restoredIds: get().restoredIds.filter((restored) => restored !== id),
                     recentlyRemoved: worthUndo ? {conversation: removed, wasActive: get().activeId === id} : get().recentlyRemoved
                 });
-                // An empty chat was never saved: there is nothing to delete on the server.
-                sync.drop(id, worthUndo);
+                // A blank chat was never saved: there is nothing to delete on the server.
+                sync.drop(id, onServer);
             },
             rename: (id, title) => {
                 const name = titleTyped(title);
@@ -203,11 +210,6 @@ export const useConversations = create<ConversationsState>()(
             },
             // A chat is listed by its last message: deleting that one may move it down.
             deleteMessage: (conversationId, messageId) => {
-                const found = get().conversations.find((c) => c.id === conversationId);
-                if (found === undefined) return;
-                // Nothing left in any version: the chat is deleted as a chat (its Undo brings the message back too),
-                // not kept empty, which is what a new chat is.
-                if (withMessageDeleted(found, messageId).messages.length === 0) return get().remove(conversationId);
                 set({conversations: byLastActivity(changeInPlace(get().conversations, conversationId, (c) => withMessageDeleted(c, messageId)))});
                 sync.save(conversationId);
             },
