@@ -90,20 +90,24 @@ export function show<T extends Versioned<T>>(messages: readonly T[], at: number,
  * made, so two copies that apply them agree.
  */
 export function withoutMessages<T extends Identified<T>>(messages: readonly T[], ids: ReadonlySet<string>): T[] {
-    if (ids.size === 0) return [...messages];
+    // A chat that holds none of them is left as it is (not rebuilt: its versions read the same either way).
+    return everyMessage(messages).some((m) => ids.has(m.id)) ? pruned(messages, ids) : [...messages];
+}
+
+function pruned<T extends Identified<T>>(messages: readonly T[], ids: ReadonlySet<string>): T[] {
     // Messages that are neither deleted nor hold versions stay as they are: only from the first that does is the
     // list built again.
     const at = messages.findIndex((m) => ids.has(m.id) || m.alternatives != null);
     const head = messages[at];
     if (head === undefined) return [...messages];
-    const after = withoutMessages(messages.slice(at + 1), ids);
+    const after = pruned(messages.slice(at + 1), ids);
     const index = shownIndex(head);
     // A version whose first message was deleted starts at the next one, which may keep versions of its own: they are
     // versions from here on too, side by side (the first message of a version kept aside holds none).
     const spread = (version: T[]): T[][] => (version[0]?.alternatives == null ? [version] : versionsAt(version, 0));
     const kept = (list: readonly T[][]): T[][] =>
         list
-            .map((version) => withoutMessages(version, ids))
+            .map((version) => pruned(version, ids))
             .flatMap(spread)
             .filter((v) => v.length > 0);
     const before = kept((head.alternatives ?? []).slice(0, index));
